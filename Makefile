@@ -1,0 +1,59 @@
+# Eyrie: top-level build.
+#
+#   make            build everything (module, firmware, sim, libaccel, tools, models)
+#   make run        install what is missing, build, run the main job
+#   make check      install what is missing, build, run every test suite
+#   make check-full the longer sweeps
+#   make bench      every benchmark (figures only, never pass/fail)
+#
+# KDIR selects the kernel to build the module for (default: the installed
+# Debian 6.12 headers); the module needs the accel subsystem (Linux >= 6.2).
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+TOP := $(CURDIR)
+
+include mk/common.mk
+include mk/deps.mk
+include mk/kernel.mk
+
+ALL_TARGETS :=
+CHECK_SUITES :=
+FULL_SUITES :=
+BENCH_TARGETS :=
+
+include firmware/firmware.mk
+include sim/sim.mk
+include libaccel/libaccel.mk
+include tools/tools.mk
+include driver/driver.mk
+include tests/tests.mk
+include bench/bench.mk
+
+.PHONY: all build-all run check check-full bench clean deps help
+
+# Dependencies first, then a fresh make that sees the installed packages.
+all: deps
+	@$(MAKE) --no-print-directory build-all
+
+build-all: $(ALL_TARGETS) module
+
+run: all
+	@tools/run-main-job.sh
+
+check: all
+	@tests/run-suites.sh $(CHECK_SUITES)
+
+check-full: all
+	@tests/run-suites.sh $(CHECK_SUITES) $(FULL_SUITES)
+
+bench: all $(BENCH_TARGETS)
+
+clean: module-clean
+	rm -rf $(B)
+
+help:
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+
+# Objects' header dependencies.
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,1 @@
+# bench: build fragment (see mk/common.mk for the conventions).

@@ -1,0 +1,1 @@
+# driver: build fragment (see mk/common.mk for the conventions).

@@ -1,0 +1,1 @@
+# firmware: build fragment (see mk/common.mk for the conventions).

@@ -1,0 +1,1 @@
+# libaccel: build fragment (see mk/common.mk for the conventions).

@@ -1,0 +1,1 @@
+# sim: build fragment (see mk/common.mk for the conventions).

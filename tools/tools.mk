@@ -1,0 +1,1 @@
+# tools: build fragment (see mk/common.mk for the conventions).

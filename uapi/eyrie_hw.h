@@ -1,0 +1,645 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * Eyrie accelerator: the hardware contract.
+ *
+ * One definition shared by the kernel driver, the firmware, the device model
+ * (sim/) and libaccel's emu shim. docs/hardware.md is the prose version of
+ * this file; when the two disagree, fix both.
+ *
+ * All multi-byte fields are little endian. Every structure has a fixed size
+ * checked by the static assertions at the end, so an ABI break fails to build.
+ */
+#ifndef EYRIE_HW_H
+#define EYRIE_HW_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/build_bug.h>
+#define EYRIE_STATIC_ASSERT(e, m) static_assert(e, m)
+#else
+#include <stddef.h>
+#include <assert.h>
+#if defined(__linux__)
+#include <linux/types.h>
+#else
+/* Freestanding firmware build (riscv64-unknown-elf): no kernel headers. */
+#include <stdint.h>
+typedef uint8_t __u8;
+typedef uint16_t __u16;
+typedef uint32_t __u32;
+typedef uint64_t __u64;
+typedef int8_t __s8;
+typedef int16_t __s16;
+typedef int32_t __s32;
+typedef int64_t __s64;
+#endif
+#define EYRIE_STATIC_ASSERT(e, m) _Static_assert(e, m)
+#endif
+
+/* ------------------------------------------------------------------------
+ * PCI identity
+ * ------------------------------------------------------------------------
+ * The FPGA board uses the Xilinx vendor ID with a project-assigned device ID.
+ * The emulated board is QEMU's ivshmem-doorbell (1af4:1110); any other
+ * ivshmem user shares that ID, so the driver only binds when BAR2 starts with
+ * EYRIE_CTRL_MAGIC and returns -ENODEV otherwise.
+ */
+#define EYRIE_PCI_VENDOR_FPGA		0x10ee
+#define EYRIE_PCI_DEVICE_FPGA		0xe1e0
+#define EYRIE_PCI_VENDOR_IVSHMEM	0x1af4
+#define EYRIE_PCI_DEVICE_IVSHMEM	0x1110
+
+/* Hardware interface version, in the control page. */
+#define EYRIE_HW_VERSION_MAJOR		1
+#define EYRIE_HW_VERSION_MINOR		0
+#define EYRIE_HW_VERSION		((EYRIE_HW_VERSION_MAJOR << 16) | EYRIE_HW_VERSION_MINOR)
+
+/* ------------------------------------------------------------------------
+ * BAR0: doorbell and interrupt block (ivshmem-doorbell layout)
+ * ------------------------------------------------------------------------
+ * The driver rings the device by writing (peer << 16 | vector) to DOORBELL.
+ * On the emulated board QEMU turns that write into an eventfd signal to the
+ * sim daemon (peer = ctrl.doorbell_peer); the real board ignores bits 31:16.
+ * Interrupts are MSI-X only; INTR_MASK/INTR_STATUS exist for ivshmem
+ * compatibility and are unused.
+ */
+#define EYRIE_BAR0_INTR_MASK		0x00
+#define EYRIE_BAR0_INTR_STATUS		0x04
+#define EYRIE_BAR0_IVPOSITION		0x08
+#define EYRIE_BAR0_DOORBELL		0x0c
+#define EYRIE_BAR0_SIZE			0x100
+#define EYRIE_DOORBELL_VALUE(peer, vector) \
+	((((__u32)(peer) & 0xffff) << 16) | ((__u32)(vector) & 0xffff))
+
+/*
+ * Vectors. Doorbell vector 0 is the admin doorbell (mailbox command); vector
+ * 1 + q announces a new SQ tail for queue q. MSI-X vector 0 is the admin and
+ * event interrupt (mailbox done, MMU fault, thermal events); 1 + q is queue
+ * q's completion interrupt. The emulated board needs vectors=EYRIE_NUM_VECTORS.
+ */
+#define EYRIE_VECTOR_ADMIN		0
+#define EYRIE_VECTOR_QUEUE(q)		(1 + (q))
+#define EYRIE_MAX_QUEUES		4
+#define EYRIE_NUM_VECTORS		(1 + EYRIE_MAX_QUEUES)
+
+/* ------------------------------------------------------------------------
+ * BAR2: control page followed by device memory
+ * ------------------------------------------------------------------------
+ */
+#define EYRIE_CTRL_MAGIC		0x49525945u	/* "EYRI" */
+#define EYRIE_BAR2_MIN_SIZE		(4u << 20)
+#define EYRIE_CTRL_SIZE			0x10000u	/* 64 KiB control region */
+#define EYRIE_CTRL_OFF_DESC		0x0040
+#define EYRIE_CTRL_OFF_QUEUES		0x0400
+#define EYRIE_CTRL_OFF_MAILBOX		0x0800
+#define EYRIE_CTRL_OFF_TELEMETRY	0x0c00
+#define EYRIE_CTRL_OFF_FAULT		0x0e00
+#define EYRIE_CTRL_OFF_LOG		0x1000
+#define EYRIE_LOG_RING_BYTES		0x8000u		/* 32 KiB of log text */
+/* Firmware images are written by the driver at this offset of BAR2. */
+#define EYRIE_FW_LOAD_OFFSET		EYRIE_CTRL_SIZE
+#define EYRIE_FW_MAX_SIZE		(EYRIE_BAR2_MIN_SIZE - EYRIE_CTRL_SIZE)
+
+/* Capability bits (ctrl.caps). */
+#define EYRIE_CAP_MMU			(1ull << 0)
+#define EYRIE_CAP_STREAM		(1ull << 1)	/* DRAM->array bypass */
+#define EYRIE_CAP_TELEMETRY		(1ull << 2)
+#define EYRIE_CAP_THERMAL_THROTTLE	(1ull << 3)
+#define EYRIE_CAP_PER_CHANNEL_QUANT	(1ull << 4)
+#define EYRIE_CAP_DEBUG_STALL		(1ull << 5)	/* EYRIE_OP_STALL allowed */
+#define EYRIE_CAP_REALTIME_PACING	(1ull << 6)
+
+/* Device status (ctrl.status). */
+enum eyrie_dev_status {
+	EYRIE_DEV_STATUS_RESET = 0,	/* waiting for a firmware image */
+	EYRIE_DEV_STATUS_BOOTING = 1,
+	EYRIE_DEV_STATUS_READY = 2,	/* firmware up, queues may be enabled */
+	EYRIE_DEV_STATUS_FAILED = 3,	/* see mailbox.result */
+	EYRIE_DEV_STATUS_HUNG = 4,	/* firmware watchdog fired */
+};
+
+/* Dataflows, used by the scheduler, the processing pass and the energy model. */
+enum eyrie_dataflow {
+	EYRIE_DATAFLOW_RS = 0,		/* row stationary (Eyeriss) */
+	EYRIE_DATAFLOW_WS = 1,		/* weight stationary */
+	EYRIE_DATAFLOW_OS = 2,		/* output stationary */
+	EYRIE_DATAFLOW_IS = 3,		/* input stationary */
+	EYRIE_DATAFLOW_NLR = 4,		/* no local reuse */
+	EYRIE_DATAFLOW_COUNT = 5,
+};
+
+/* Energy domains, in the order of every energy array in this file. */
+enum eyrie_energy_domain {
+	EYRIE_ENERGY_DRAM = 0,
+	EYRIE_ENERGY_GLB = 1,
+	EYRIE_ENERGY_NOC = 2,
+	EYRIE_ENERGY_RF = 3,
+	EYRIE_ENERGY_MAC = 4,
+	EYRIE_ENERGY_STATIC = 5,
+	EYRIE_ENERGY_DOMAINS = 6,
+};
+/* Access-counted levels (all domains but static). */
+#define EYRIE_ACCESS_LEVELS		5
+
+/*
+ * Device description, written by the device at reset, read by software.
+ * Nothing about the array, buffers, clock or energy is hard-coded anywhere
+ * else: the scheduler and the runner read it from here.
+ *
+ * A "word" is one data element: an int8 activation or weight, or an int32
+ * partial sum. Energy costs are per word access, in femtojoules, so counters
+ * stay integers and exact.
+ */
+struct eyrie_hw_desc {
+	__u16 pe_rows;			/* physical PE array rows */
+	__u16 pe_cols;			/* physical PE array columns */
+	__u16 rf_ifmap_words;		/* per-PE RF, int8 ifmap entries */
+	__u16 rf_filter_words;		/* per-PE RF, int8 filter entries */
+	__u16 rf_psum_words;		/* per-PE RF, int32 psum entries */
+	__u16 word_bits_act;		/* 8 */
+	__u16 word_bits_psum;		/* 32 */
+	__u16 num_queues;		/* <= EYRIE_MAX_QUEUES */
+	__u32 glb_bytes;		/* global buffer size */
+	__u32 stream_bytes;		/* array stream buffer (GLB bypass) size */
+	__u32 clock_khz;		/* nominal core clock */
+	__u32 dram_bytes_per_cycle;	/* DRAM bandwidth at nominal clock */
+	__u32 glb_bytes_per_cycle;	/* GLB port bandwidth */
+	__u32 noc_words_per_cycle;	/* array multicast bandwidth */
+	__u32 energy_fj[EYRIE_ACCESS_LEVELS]; /* per word access / per MAC */
+	__u32 static_mw;		/* leakage + clock tree at nominal clock */
+	__u32 queue_max_entries;	/* max SQ/CQ entries (power of two) */
+	__u32 max_cmds_per_job;		/* command buffer limit */
+	__u32 thermal_r_mc_per_w;	/* junction-to-ambient, milli-degC per W */
+	__u32 thermal_tau_ms;		/* RC time constant */
+	__s32 ambient_mc;		/* ambient temperature, milli-degC */
+	__s32 throttle_mc;		/* throttle above this */
+	__s32 crit_mc;			/* critical temperature */
+	__u32 throttle_clock_khz;	/* clock while throttled */
+	__u32 reserved[8];
+};
+
+/* Per-queue registers. The driver owns *_base, size, sq_tail, cq_head, ctl. */
+struct eyrie_hw_queue_regs {
+	__u64 sq_base;			/* bus address of the SQ ring */
+	__u64 cq_base;			/* bus address of the CQ ring */
+	__u32 log2_entries;		/* SQ and CQ have the same size */
+	__u32 ctl;			/* EYRIE_QUEUE_CTL_* */
+	__u32 priority;			/* 0 normal; higher served first */
+	__u32 sq_tail;			/* driver: next free SQ slot */
+	__u32 sq_head;			/* device: next SQ slot to fetch */
+	__u32 cq_head;			/* driver: next CQ slot to consume */
+	__u32 cq_tail;			/* device: next CQ slot to write */
+	__u32 reserved[5];
+};
+#define EYRIE_QUEUE_CTL_ENABLE		(1u << 0)
+
+/* Mailbox: admin commands (doorbell vector 0), result raised on MSI-X 0. */
+enum eyrie_mbox_cmd {
+	EYRIE_MBOX_NONE = 0,
+	EYRIE_MBOX_BOOT = 1,		/* arg0 = image offset in BAR2, arg1 = size */
+	EYRIE_MBOX_RESET = 2,		/* abort all jobs, disable queues, unload */
+	EYRIE_MBOX_SET_TELEMETRY = 3,	/* arg0 = sample period in us (0: default) */
+	EYRIE_MBOX_PING = 4,
+};
+
+enum eyrie_mbox_result {
+	EYRIE_MBOX_OK = 0,
+	EYRIE_MBOX_PENDING = 1,
+	EYRIE_MBOX_ERR_BAD_CMD = 2,
+	EYRIE_MBOX_ERR_FW_MAGIC = 3,
+	EYRIE_MBOX_ERR_FW_SIZE = 4,
+	EYRIE_MBOX_ERR_FW_CRC = 5,
+	EYRIE_MBOX_ERR_FW_ABI = 6,
+	EYRIE_MBOX_ERR_FW_BUILD_ID = 7,
+	EYRIE_MBOX_ERR_STATE = 8,	/* command not valid in this state */
+};
+
+struct eyrie_hw_mailbox {
+	__u32 cmd;			/* driver writes, then rings vector 0 */
+	__u32 seq;			/* driver increments per command */
+	__u64 arg0;
+	__u64 arg1;
+	__u32 done_seq;			/* device: seq of the last finished command */
+	__u32 result;			/* device: enum eyrie_mbox_result */
+	__u32 fw_abi;			/* device: running firmware ABI (major<<16|minor) */
+	__u32 fw_version;		/* device: firmware version (major<<16|minor) */
+	__u8  fw_build_id[20];		/* device: running firmware build id */
+	__u32 reserved[3];
+};
+
+/*
+ * Telemetry block, updated by the device. Readers use the seqlock: read seq,
+ * copy, read seq again; retry if it changed or is odd.
+ */
+struct eyrie_hw_telemetry {
+	__u32 seq;
+	__u32 flags;			/* EYRIE_TELEM_F_* */
+	__u64 timestamp_ns;		/* device time */
+	__u64 energy_fj[EYRIE_ENERGY_DOMAINS]; /* cumulative, never decreases */
+	__u64 busy_ns;			/* cumulative time with a job running */
+	__u64 cycles;			/* cumulative core cycles */
+	__u64 jobs_completed;
+	__u32 power_mw;			/* board power over the last sample period */
+	__s32 temp_mc;			/* die temperature, milli-degC */
+	__u32 util_permille;		/* PE utilization over the last period */
+	__u32 clock_khz;		/* current clock (lower while throttled) */
+	__u32 sample_period_us;
+	__u32 throttle_events;		/* cumulative count */
+	__u32 reserved[4];
+};
+#define EYRIE_TELEM_F_THROTTLED		(1u << 0)
+#define EYRIE_TELEM_F_BUSY		(1u << 1)
+
+/* Last MMU fault, written by the device before it fails the job. */
+struct eyrie_hw_fault {
+	__u32 count;			/* cumulative faults */
+	__u32 ctx_id;
+	__u64 addr;			/* faulting device virtual address */
+	__u32 access;			/* EYRIE_ACCESS_* */
+	__u32 reason;			/* EYRIE_JOB_ERR_MMU_* */
+	__u64 job_tag;
+};
+#define EYRIE_ACCESS_READ		1u
+#define EYRIE_ACCESS_WRITE		2u
+
+/* Firmware log ring: text bytes, head counts bytes ever written. */
+struct eyrie_hw_log {
+	__u64 head;
+	__u32 size;			/* EYRIE_LOG_RING_BYTES */
+	__u32 reserved;
+	/* followed by size bytes of text; byte i lives at data[i % size] */
+};
+
+/* The control page as a whole (offsets above are normative). */
+struct eyrie_hw_ctrl {
+	__u32 magic;			/* EYRIE_CTRL_MAGIC */
+	__u32 hw_version;		/* EYRIE_HW_VERSION */
+	__u64 caps;			/* EYRIE_CAP_* */
+	__u32 status;			/* enum eyrie_dev_status */
+	__u32 doorbell_peer;		/* ivshmem peer id of the device */
+	__u32 bar2_size;
+	__u32 num_vectors;
+	__u8  board_serial[16];
+	__u32 reserved0[4];
+	struct eyrie_hw_desc desc;	/* at EYRIE_CTRL_OFF_DESC */
+};
+
+/* ------------------------------------------------------------------------
+ * Queues: NVMe-style rings in host memory
+ * ------------------------------------------------------------------------
+ * The driver writes an SQ entry, advances queues[q].sq_tail and rings doorbell
+ * vector 1 + q. The device fetches entries, runs each job, writes a CQ entry
+ * whose phase bit flips on every wrap of the ring (first pass: phase 1) and
+ * raises MSI-X vector 1 + q. The driver consumes entries while the phase
+ * matches and publishes cq_head.
+ */
+struct eyrie_hw_sqe {
+	__u64 tag;			/* driver cookie, echoed in the CQE */
+	__u64 cmdbuf_addr;		/* device VA of the command buffer */
+	__u64 pt_root;			/* bus address of the context's root table */
+	__u32 cmd_count;		/* number of 128-byte commands */
+	__u32 ctx_id;			/* context (address space) id */
+	__u32 flags;			/* EYRIE_SQE_F_* */
+	__u32 reserved[7];
+};
+#define EYRIE_SQE_F_TIMESTAMP		(1u << 0)	/* reserved for tracing */
+
+struct eyrie_hw_cqe {
+	__u64 tag;
+	__u64 cycles;			/* core cycles spent on this job */
+	__u64 energy_fj;		/* total energy of this job, all domains */
+	__u64 start_ns;			/* device time at job start */
+	__u64 end_ns;			/* device time at job end */
+	__u32 status;			/* enum eyrie_job_status */
+	__u32 err_cmd_index;		/* offending command, 0xffffffff if none */
+	__u32 err_detail;		/* e.g. faulting field or address low bits */
+	__u16 sq_head;			/* device SQ head after this job */
+	__u16 flags;			/* bit 0: phase */
+	__u64 reserved;
+};
+#define EYRIE_CQE_F_PHASE		(1u << 0)
+#define EYRIE_CMD_INDEX_NONE		0xffffffffu
+
+/* Job status (CQE status, also returned through the uapi). */
+enum eyrie_job_status {
+	EYRIE_JOB_OK = 0,
+	EYRIE_JOB_ERR_OPCODE = 1,	/* unknown opcode */
+	EYRIE_JOB_ERR_RESERVED = 2,	/* non-zero reserved field or flag */
+	EYRIE_JOB_ERR_GLB_BOUNDS = 3,	/* GLB / stream buffer range overflow */
+	EYRIE_JOB_ERR_SHAPE = 4,	/* zero or inconsistent dimensions */
+	EYRIE_JOB_ERR_ALIGN = 5,	/* misaligned address */
+	EYRIE_JOB_ERR_STRIDE = 6,	/* stride invalid for the shape */
+	EYRIE_JOB_ERR_COUNT = 7,	/* count out of range */
+	EYRIE_JOB_ERR_CMDBUF = 8,	/* cmd_count 0 or above max_cmds_per_job */
+	EYRIE_JOB_ERR_MMU_UNMAPPED = 9,
+	EYRIE_JOB_ERR_MMU_PERM = 10,	/* write to a read-only page */
+	EYRIE_JOB_ERR_QUANT = 11,	/* bad requantization parameters */
+	EYRIE_JOB_ERR_DATAFLOW = 12,	/* unknown dataflow or mapping */
+	EYRIE_JOB_ERR_TIMEOUT = 13,	/* set by the driver */
+	EYRIE_JOB_ERR_ABORTED = 14,	/* device reset while queued/running */
+	EYRIE_JOB_ERR_STALL_DENIED = 15, /* EYRIE_OP_STALL without the cap */
+	EYRIE_JOB_STATUS_COUNT,
+};
+
+/* ------------------------------------------------------------------------
+ * Device MMU: one address space per context, 4 KiB pages, 3 levels
+ * ------------------------------------------------------------------------
+ * Device VA is 39 bits: [38:30] L2 index, [29:21] L1 index, [20:12] L0
+ * index, [11:0] page offset. Each table is one 4 KiB page of 512 64-bit
+ * entries at a bus address. An entry with V set and R=W=0 points to the next
+ * table; leaves only exist at L0 and have R set (and W if writable).
+ */
+#define EYRIE_PAGE_SHIFT		12
+#define EYRIE_PAGE_SIZE			(1u << EYRIE_PAGE_SHIFT)
+#define EYRIE_VA_BITS			39
+#define EYRIE_PT_LEVELS			3
+#define EYRIE_PT_ENTRIES		512
+#define EYRIE_PTE_V			(1ull << 0)
+#define EYRIE_PTE_R			(1ull << 1)
+#define EYRIE_PTE_W			(1ull << 2)
+#define EYRIE_PTE_ADDR_MASK		0x000ffffffffff000ull
+
+static inline unsigned int eyrie_pt_index(__u64 va, unsigned int level)
+{
+	return (unsigned int)((va >> (EYRIE_PAGE_SHIFT + 9 * level)) & 0x1ff);
+}
+
+static inline __u64 eyrie_pte_make_table(__u64 table_bus_addr)
+{
+	return (table_bus_addr & EYRIE_PTE_ADDR_MASK) | EYRIE_PTE_V;
+}
+
+static inline __u64 eyrie_pte_make_leaf(__u64 page_bus_addr, int writable)
+{
+	return (page_bus_addr & EYRIE_PTE_ADDR_MASK) | EYRIE_PTE_V |
+	       EYRIE_PTE_R | (writable ? EYRIE_PTE_W : 0);
+}
+
+static inline int eyrie_pte_is_table(__u64 pte)
+{
+	return (pte & (EYRIE_PTE_V | EYRIE_PTE_R | EYRIE_PTE_W)) == EYRIE_PTE_V;
+}
+
+static inline __u64 eyrie_pte_addr(__u64 pte)
+{
+	return pte & EYRIE_PTE_ADDR_MASK;
+}
+
+/* ------------------------------------------------------------------------
+ * Command set: a command buffer is cmd_count commands of 128 bytes each
+ * ------------------------------------------------------------------------
+ */
+#define EYRIE_CMD_SIZE			128
+
+enum eyrie_opcode {
+	EYRIE_OP_NOP = 0,
+	EYRIE_OP_DMA_LOAD = 1,		/* DRAM -> GLB or stream buffer */
+	EYRIE_OP_DMA_STORE = 2,		/* GLB -> DRAM */
+	EYRIE_OP_CONV = 3,		/* conv / depthwise / grouped conv pass */
+	EYRIE_OP_FC = 4,		/* fully connected / matmul pass */
+	EYRIE_OP_POOL = 5,		/* max / average pool pass */
+	EYRIE_OP_ELTWISE = 6,		/* element-wise add pass */
+	EYRIE_OP_BARRIER = 7,		/* DMA and array drain before what follows */
+	EYRIE_OP_TIMESTAMP = 8,		/* write device time to DRAM */
+	EYRIE_OP_ENERGY_SNAPSHOT = 9,	/* write counters to DRAM */
+	EYRIE_OP_STALL = 10,		/* debug: stall (needs EYRIE_CAP_DEBUG_STALL) */
+	EYRIE_OP_COUNT,
+};
+
+/* Every command starts with this header. */
+struct eyrie_cmd_header {
+	__u8  opcode;			/* enum eyrie_opcode */
+	__u8  dataflow;			/* passes: enum eyrie_dataflow; else 0 */
+	__u16 flags;			/* per opcode; unknown bits rejected */
+	__u32 reserved;
+};
+
+/* GLB addresses: byte offsets; bit 31 selects the stream buffer instead. */
+#define EYRIE_ADDR_STREAM		(1u << 31)
+#define EYRIE_DMA_MAX_DIMS		4
+
+/*
+ * DMA: copies a dims-dimensional box of elem_bytes elements. Dimension 0 is
+ * innermost. count[i] == 1 for unused dimensions. Strides are in bytes and
+ * may be zero (broadcast) on the DRAM side of a load.
+ */
+struct eyrie_cmd_dma {
+	struct eyrie_cmd_header hdr;	/* DMA_LOAD / DMA_STORE, flags 0 */
+	__u64 dram_addr;		/* device VA */
+	__u32 glb_addr;			/* GLB byte offset (| EYRIE_ADDR_STREAM) */
+	__u32 elem_bytes;		/* 1 or 4 */
+	__u32 count[EYRIE_DMA_MAX_DIMS];
+	__s64 dram_stride[EYRIE_DMA_MAX_DIMS];
+	__u32 glb_stride[EYRIE_DMA_MAX_DIMS];
+	__u32 reserved[10];
+};
+
+/*
+ * Requantization (exact integer rule, the same on every implementation):
+ *
+ *   rq(x, mult, shift) = (x * mult + 2^(t-1)) >> t,   t = 31 + shift
+ *
+ * x and the product are signed 64-bit, >> is arithmetic (so ties round
+ * towards +infinity), 1 <= t <= 62, and mult is 0 or in [2^30, 2^31): the
+ * real multiplier is mult * 2^-t. Anything else fails the job with
+ * EYRIE_JOB_ERR_QUANT. A pass's int8 output is
+ *
+ *   out = clamp(zp_out + rq(acc, mult, shift), clamp_min, clamp_max)
+ *
+ * With EYRIE_PASS_F_PER_CHANNEL, mult and shift come from a table in the
+ * GLB at quant_addr: m int32 multipliers followed by m int32 shifts.
+ * docs/hardware.md gives the per-op accumulators (conv, pool, eltwise).
+ */
+struct eyrie_quant {
+	__s32 mult;
+	__s32 shift;
+	__u32 quant_addr;		/* per-channel table (GLB byte offset) */
+	__s16 zp_out;
+	__s8  clamp_min;		/* int8 output clamp (ReLU: zp_out) */
+	__s8  clamp_max;
+};
+
+/* Processing pass flags. */
+#define EYRIE_PASS_F_ACCUMULATE		(1u << 0) /* add into existing psums */
+#define EYRIE_PASS_F_BIAS		(1u << 1) /* add int32 bias first */
+#define EYRIE_PASS_F_REQUANT		(1u << 2) /* write int8 output */
+#define EYRIE_PASS_F_PER_CHANNEL	(1u << 3)
+#define EYRIE_PASS_F_POOL_AVG		(1u << 4) /* POOL: average, else max */
+#define EYRIE_PASS_F_COUNT_PAD		(1u << 5) /* POOL avg: pad counts */
+
+/*
+ * Mapping parameters of a pass: they change where data is reused (and so
+ * the energy and cycles the device measures), never the result.
+ * For RS: a PE set is spatial_r rows x spatial_e cols; sets_m / sets_c
+ * replicate sets over output / input channels; the other dataflows use the
+ * same fields as their spatial unrolling (see docs/hardware.md, "Mapping").
+ */
+struct eyrie_mapping {
+	__u16 spatial_r;		/* filter rows across PE rows */
+	__u16 spatial_e;		/* output rows across PE columns */
+	__u16 sets_m;			/* output channels in parallel */
+	__u16 sets_c;			/* input channels in parallel */
+	__u16 rf_m;			/* output channels per PE (RF reuse) */
+	__u16 rf_c;			/* input channels per PE (RF reuse) */
+	__u16 rf_n;			/* batch per PE */
+	__u16 reserved;
+};
+
+/*
+ * CONV (and FC) pass over one tile resident in the GLB / stream buffer.
+ * Input tile: n x c x in_h x in_w int8 (NCHW, dense, innermost w).
+ * Weights:    m x (c/groups) x r x s int8.
+ * Bias:       m int32.
+ * Psums:      n x m x out_h x out_w int32 (dense).
+ * Output:     n x m x out_h x out_w int8 (dense) when REQUANT.
+ * Input coordinate of output (y, x), tap (i, j):
+ *   (y*stride_h - pad_t + i*dil_h, x*stride_w - pad_l + j*dil_w);
+ * outside [0, in_h) x [0, in_w) reads zp_in (padding is the zero point).
+ */
+struct eyrie_cmd_conv {
+	struct eyrie_cmd_header hdr;
+	__u32 in_addr;
+	__u32 w_addr;
+	__u32 bias_addr;
+	__u32 psum_addr;
+	__u32 out_addr;
+	__u16 n, c, m, groups;
+	__u16 in_h, in_w, out_h, out_w;
+	__u8  r, s, stride_h, stride_w;
+	__u8  dil_h, dil_w, pad_t, pad_l;
+	__s16 zp_in;
+	__s16 zp_w;			/* per-tensor weight zero point */
+	struct eyrie_quant q;
+	struct eyrie_mapping map;
+	__u32 reserved[10];
+};
+
+/* POOL pass: n x c x in_h x in_w int8 -> n x c x out_h x out_w int8. */
+struct eyrie_cmd_pool {
+	struct eyrie_cmd_header hdr;
+	__u32 in_addr;
+	__u32 out_addr;
+	__u16 n, c, in_h, in_w;
+	__u16 out_h, out_w;
+	__u8  r, s, stride_h, stride_w;
+	__u8  pad_t, pad_l, pad_b, pad_r;
+	__s16 zp_in;
+	__u16 reserved0;
+	struct eyrie_quant q;		/* average: applied to the window sum */
+	__u32 reserved[18];
+};
+
+/*
+ * ELTWISE add of two int8 tensors with their own scales:
+ *   acc = rq(a - zp_a, a_mult, a_shift) + rq(b - zp_b, b_mult, b_shift)
+ *   out = clamp(zp_out + rq(acc, q.mult, q.shift))
+ * (the inputs are first brought to a common finer scale, then rescaled).
+ */
+struct eyrie_cmd_eltwise {
+	struct eyrie_cmd_header hdr;
+	__u32 a_addr;
+	__u32 b_addr;
+	__u32 out_addr;
+	__u32 count;			/* elements */
+	__s16 zp_a, zp_b;
+	__s32 a_mult, a_shift;
+	__s32 b_mult, b_shift;
+	struct eyrie_quant q;		/* q.mult/shift: output rescale */
+	__u32 reserved[17];
+};
+
+/* TIMESTAMP: writes device time (u64 ns) at dram_addr. */
+/* ENERGY_SNAPSHOT: writes a struct eyrie_energy_snapshot at dram_addr. */
+struct eyrie_cmd_write {
+	struct eyrie_cmd_header hdr;
+	__u64 dram_addr;		/* 8-byte aligned device VA */
+	__u32 reserved[28];
+};
+
+struct eyrie_energy_snapshot {
+	__u64 timestamp_ns;
+	__u64 cycles;			/* job-relative cycles so far */
+	__u64 energy_fj[EYRIE_ENERGY_DOMAINS]; /* job-relative, per domain */
+	__u64 dram_words;		/* job-relative DRAM words moved */
+	__u64 dram_bytes;
+	__u64 macs;
+	__u64 reserved;
+};
+
+/* STALL: spins for usec of wall time (0xffffffff: until reset). */
+struct eyrie_cmd_stall {
+	struct eyrie_cmd_header hdr;
+	__u32 usec;
+	__u32 reserved[29];
+};
+
+union eyrie_cmd {
+	struct eyrie_cmd_header hdr;
+	struct eyrie_cmd_dma dma;
+	struct eyrie_cmd_conv conv;
+	struct eyrie_cmd_pool pool;
+	struct eyrie_cmd_eltwise eltwise;
+	struct eyrie_cmd_write write;
+	struct eyrie_cmd_stall stall;
+	__u8 raw[EYRIE_CMD_SIZE];
+};
+
+/* ------------------------------------------------------------------------
+ * Firmware image: header + payload (the rv32 ELF)
+ * ------------------------------------------------------------------------
+ */
+#define EYRIE_FW_MAGIC			0x57465945u	/* "EYFW" */
+#define EYRIE_FW_HEADER_VERSION		1
+#define EYRIE_FW_ABI_MAJOR		1
+#define EYRIE_FW_ABI_MINOR		0
+#define EYRIE_FW_NAME			"eyrie/eyrie_fw.bin"
+
+struct eyrie_fw_header {
+	__u32 magic;			/* EYRIE_FW_MAGIC */
+	__u16 header_version;		/* EYRIE_FW_HEADER_VERSION */
+	__u16 header_size;		/* sizeof(struct eyrie_fw_header) */
+	__u16 abi_major;		/* must equal the device's */
+	__u16 abi_minor;		/* device accepts <= its own */
+	__u32 fw_version;		/* major << 16 | minor */
+	__u32 payload_size;		/* bytes after the header */
+	__u32 payload_crc32;		/* IEEE 802.3 CRC-32 of the payload */
+	__u8  build_id[20];		/* hash of the firmware sources */
+	__u32 reserved[5];
+};
+
+/* ------------------------------------------------------------------------
+ * Layout checks: any change here is an ABI change.
+ * ------------------------------------------------------------------------
+ */
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_hw_desc) == 128, "hw_desc size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_hw_queue_regs) == 64, "queue regs size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_hw_mailbox) == 72, "mailbox size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_hw_telemetry) == 128, "telemetry size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_hw_fault) == 32, "fault size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_hw_log) == 16, "log header size");
+EYRIE_STATIC_ASSERT(offsetof(struct eyrie_hw_ctrl, desc) == EYRIE_CTRL_OFF_DESC,
+		    "desc offset");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_hw_ctrl) <= EYRIE_CTRL_OFF_QUEUES,
+		    "ctrl header overlaps queues");
+EYRIE_STATIC_ASSERT(EYRIE_CTRL_OFF_QUEUES +
+		    EYRIE_MAX_QUEUES * sizeof(struct eyrie_hw_queue_regs) <=
+		    EYRIE_CTRL_OFF_MAILBOX, "queues overlap mailbox");
+EYRIE_STATIC_ASSERT(EYRIE_CTRL_OFF_LOG + sizeof(struct eyrie_hw_log) +
+		    EYRIE_LOG_RING_BYTES <= EYRIE_CTRL_SIZE, "log ring too big");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_hw_sqe) == 64, "sqe size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_hw_cqe) == 64, "cqe size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_header) == 8, "cmd header size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_quant) == 16, "quant size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_mapping) == 16, "mapping size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_dma) == EYRIE_CMD_SIZE, "dma size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_conv) == EYRIE_CMD_SIZE, "conv size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_pool) == EYRIE_CMD_SIZE, "pool size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_eltwise) == EYRIE_CMD_SIZE,
+		    "eltwise size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_write) == EYRIE_CMD_SIZE, "write size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_stall) == EYRIE_CMD_SIZE, "stall size");
+EYRIE_STATIC_ASSERT(sizeof(union eyrie_cmd) == EYRIE_CMD_SIZE, "cmd size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_energy_snapshot) == 96, "snapshot size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_fw_header) == 64, "fw header size");
+
+#endif /* EYRIE_HW_H */
