@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device layers: what graph lowering hands to the tile scheduler.
+ *
+ * Graph lowering (libaccel/src/graph/) turns ONNX nodes into these; the tile
+ * scheduler (libaccel/src/sched/) plans each one for the device described by
+ * struct eyr_arch and emits the command stream that runs it. Neither side
+ * knows which shim will run the commands.
+ *
+ * Tensor layouts in device memory (all dense, innermost last):
+ *   activations  int8  N x C x H x W           (NCHW)
+ *   conv weights int8  M x (C/groups) x R x S
+ *   fc input     int8  N x C;   fc weights int8 M x C;   fc output N x M
+ *   bias         int32 M
+ *   quant table  int32 M multipliers, then int32 M shifts (per-channel)
+ */
+#ifndef EYR_LAYER_H
+#define EYR_LAYER_H
+
+#include <stdint.h>
+
+#include "eyrie_hw.h"
+
+enum eyr_layer_op {
+	EYR_LAYER_CONV = 0,	/* includes grouped and depthwise */
+	EYR_LAYER_FC = 1,	/* fully connected / matmul */
+	EYR_LAYER_MAXPOOL = 2,
+	EYR_LAYER_AVGPOOL = 3,
+	EYR_LAYER_ADD = 4,	/* element-wise add of two tensors */
+};
+
+/* Shape of one layer. For FC: h = w = r = s = 1, c = K, m = outputs. */
+struct eyr_layer_shape {
+	enum eyr_layer_op op;
+	uint32_t n, c, m;	/* batch, input channels, output channels */
+	uint32_t h, w;		/* input height and width (before padding) */
+	uint32_t r, s;		/* filter / window height and width */
+	uint32_t stride_h, stride_w;
+	uint32_t pad_t, pad_b, pad_l, pad_r;
+	uint32_t dil_h, dil_w;
+	uint32_t groups;	/* groups == c == m: depthwise */
+};
+
+/* Output height/width of a shape (conv and pool arithmetic). */
+static inline uint32_t eyr_layer_out_h(const struct eyr_layer_shape *l)
+{
+	return (l->h + l->pad_t + l->pad_b - (l->dil_h * (l->r - 1) + 1)) /
+	       l->stride_h + 1;
+}
+
+static inline uint32_t eyr_layer_out_w(const struct eyr_layer_shape *l)
+{
+	return (l->w + l->pad_l + l->pad_r - (l->dil_w * (l->s - 1) + 1)) /
+	       l->stride_w + 1;
+}
+
+/*
+ * Quantization of one layer, already in the device's fixed-point form
+ * (see "Requantization" in uapi/eyrie_hw.h and docs/hardware.md).
+ */
+struct eyr_layer_quant {
+	int32_t zp_in;		/* input zero point (padding value) */
+	int32_t zp_w;		/* weight zero point (per tensor) */
+	int32_t zp_out;
+	int32_t mult, shift;	/* per-tensor output requantization */
+	int per_channel;	/* mult/shift from the DRAM quant table */
+	int32_t clamp_min, clamp_max; /* int8 output clamp (fused ReLU/Clip) */
+	int has_bias;
+	/* ADD only: input b, and each input's rescale to the common scale */
+	int32_t zp_b;
+	int32_t a_mult, a_shift, b_mult, b_shift;
+	/* AVGPOOL only: padding counts in the divisor */
+	int count_include_pad;
+};
+
+/* Device virtual addresses of a layer's tensors (0 where unused). */
+struct eyr_layer_bufs {
+	uint64_t in;		/* input (ADD: first input) */
+	uint64_t in_b;		/* ADD: second input */
+	uint64_t weights;
+	uint64_t bias;
+	uint64_t quant;		/* per-channel quant table */
+	uint64_t out;
+};
+
+struct eyr_layer {
+	const char *name;	/* for messages and reports */
+	struct eyr_layer_shape shape;
+	struct eyr_layer_quant quant;
+};
+
+/* A growable command buffer: what the scheduler emits. */
+struct eyr_cmdbuf {
+	union eyrie_cmd *cmds;
+	uint32_t count;
+	uint32_t capacity;
+};
+
+#endif /* EYR_LAYER_H */
