@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tile scheduler: internal API (libaccel/src/sched/).
+ *
+ * For one device layer (struct eyr_layer_shape) and one device description
+ * (struct eyr_arch) the scheduler finds the mapping of least cost in its
+ * mapspace (docs/scheduler.md), predicts what the device will measure for it
+ * (energy per domain, cycles, DRAM traffic) and emits the command stream
+ * that executes it.
+ *
+ *   struct eyr_arch arch;
+ *   eyr_arch_from_desc(&arch, &desc, caps);          // or eyr_arch_load()
+ *   struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;   // RS, energy
+ *   struct eyr_plan plan;
+ *   eyr_sched_plan(&arch, &layer.shape, &o, &plan);
+ *   eyr_sched_emit(&arch, &plan, &layer, &bufs, &cmdbuf);
+ *
+ * Conv, grouped/depthwise conv and FC get the optimal mapping; MAXPOOL,
+ * AVGPOOL and ADD get a simple correct tiling (plan and emit work the same
+ * way for them), so the runner has one place to get command streams.
+ *
+ * Thread safety: no global state; every call only touches its arguments.
+ */
+#ifndef EYR_SCHED_H
+#define EYR_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eyrie_hw.h"
+#include "layer.h"
+
+/* ---------------------------------------------------------------------
+ * Architecture: everything the scheduler knows about the hardware.
+ * --------------------------------------------------------------------- */
+struct eyr_arch {
+	char name[64];			/* "device" or the arch file's name */
+	uint32_t pe_rows, pe_cols;
+	uint32_t rf_ifmap_words;	/* per-PE RF entries per data type */
+	uint32_t rf_filter_words;
+	uint32_t rf_psum_words;
+	uint32_t glb_bytes;
+	uint32_t stream_bytes;		/* 0: no GLB bypass */
+	uint32_t clock_khz;
+	uint32_t dram_bytes_per_cycle;
+	uint32_t glb_bytes_per_cycle;
+	uint32_t noc_words_per_cycle;
+	uint32_t energy_fj[EYRIE_ACCESS_LEVELS]; /* per word access / per MAC */
+	uint32_t static_mw;
+	uint32_t max_cmds_per_job;	/* 0: unlimited */
+};
+
+/* From the device's description (ctrl.desc) and capabilities (ctrl.caps). */
+void eyr_arch_from_desc(struct eyr_arch *arch, const struct eyrie_hw_desc *desc,
+			uint64_t caps);
+
+/* Back to a device description (used by tests to start a sim with it). */
+void eyr_arch_to_desc(const struct eyr_arch *arch, struct eyrie_hw_desc *desc);
+
+/*
+ * Reads an architecture file (format in docs/scheduler.md: "key = value"
+ * lines, '#' comments). Keys not given keep the value already in *arch, so
+ * callers start from the device's description. Returns 0 or -errno with a
+ * message naming the line and the problem in err.
+ */
+int eyr_arch_load(struct eyr_arch *arch, const char *path, char *err,
+		  size_t errlen);
+int eyr_arch_parse(struct eyr_arch *arch, const char *text, const char *what,
+		   char *err, size_t errlen);
+
+/* Checks an arch for values the model cannot use (0 PEs, ...). */
+int eyr_arch_check(const struct eyr_arch *arch, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------------
+ * Mapping
+ * --------------------------------------------------------------------- */
+
+/* Loop dimensions of the DRAM -> GLB tiling. */
+enum eyr_dim {
+	EYR_DIM_N = 0,	/* batch */
+	EYR_DIM_G = 1,	/* groups */
+	EYR_DIM_M = 2,	/* output channels (within a group) */
+	EYR_DIM_E = 3,	/* output rows */
+	EYR_DIM_F = 4,	/* output columns */
+	EYR_DIM_C = 5,	/* input channels (within a group); always innermost */
+	EYR_DIMS = 6,
+};
+
+/* Where a data type goes on its way from DRAM to the array. */
+enum eyr_place {
+	EYR_PLACE_GLB = 0,	/* DMA into the GLB, reused from there */
+	EYR_PLACE_STREAM = 1,	/* DMA into the stream buffer (GLB bypass) */
+};
+
+struct eyr_mapping {
+	enum eyrie_dataflow dataflow;
+	/* GLB tile size per dimension (last tile of a dimension may be ragged) */
+	uint32_t tile[EYR_DIMS];
+	/* number of tiles per dimension: ceil(extent / tile) */
+	uint32_t tiles[EYR_DIMS];
+	/* DRAM-level loop order, outermost first (C is always last) */
+	uint8_t order[EYR_DIMS];
+	enum eyr_place place_in, place_w;
+	/* spatial unrolling and RF blocking of each pass (uapi layout) */
+	struct eyrie_mapping pass;
+};
+
+/* ---------------------------------------------------------------------
+ * Cost: what the device is predicted to measure.
+ * --------------------------------------------------------------------- */
+struct eyr_cost {
+	uint64_t energy_fj[EYRIE_ENERGY_DOMAINS];
+	uint64_t energy_total_fj;
+	uint64_t access[EYRIE_ACCESS_LEVELS]; /* word accesses (MAC: MACs) */
+	uint64_t cycles;
+	uint64_t dram_words;
+	uint64_t dram_bytes;
+	uint64_t macs;
+	uint32_t cmds;			/* commands the stream will hold */
+};
+
+enum eyr_objective {
+	EYR_OBJ_ENERGY = 0,
+	EYR_OBJ_CYCLES = 1,
+	EYR_OBJ_EDP = 2,
+};
+
+struct eyr_sched_opts {
+	enum eyrie_dataflow dataflow;	/* EYRIE_DATAFLOW_RS default */
+	enum eyr_objective objective;
+	int exhaustive;			/* evaluate the whole mapspace */
+	uint32_t batch;			/* 0: keep shape.n */
+};
+#define EYR_SCHED_OPTS_INIT { EYRIE_DATAFLOW_RS, EYR_OBJ_ENERGY, 0, 0 }
+
+struct eyr_search_stats {
+	uint64_t evaluated;		/* complete mappings costed */
+	uint64_t pruned;		/* subtrees cut by a lower bound */
+	uint64_t time_us;
+	int exhaustive;
+};
+
+struct eyr_plan {
+	struct eyr_layer_shape shape;	/* the shape planned (batch applied) */
+	struct eyr_mapping map;
+	struct eyr_cost cost;
+	/* compulsory traffic: every tensor crosses DRAM once */
+	uint64_t lb_dram_words;
+	uint64_t lb_dram_bytes;
+	struct eyr_search_stats search;
+};
+
+/*
+ * Finds the best mapping of the mapspace for the objective and fills *plan.
+ * Returns 0, -EINVAL (bad shape or options, message in err), -ENOSPC (no
+ * mapping fits the GLB / stream buffer / command limit of this arch).
+ */
+int eyr_sched_plan(const struct eyr_arch *arch,
+		   const struct eyr_layer_shape *shape,
+		   const struct eyr_sched_opts *opts, struct eyr_plan *plan,
+		   char *err, size_t errlen);
+
+/* Costs one given mapping (the model the search uses). */
+int eyr_sched_cost(const struct eyr_arch *arch,
+		   const struct eyr_layer_shape *shape,
+		   const struct eyr_mapping *map, struct eyr_cost *cost);
+
+/*
+ * Appends the commands that execute plan for layer (tensors at bufs) to cb
+ * (grown with realloc; free cb->cmds when done). The stream starts from an
+ * empty GLB and leaves the output in DRAM; it ends with a BARRIER.
+ * Returns 0 or -errno (-ENOMEM, -EINVAL if plan does not match layer).
+ */
+int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
+		   const struct eyr_layer *layer,
+		   const struct eyr_layer_bufs *bufs, struct eyr_cmdbuf *cb);
+
+/* Names for reports and JSON. */
+const char *eyr_dataflow_name(enum eyrie_dataflow df);	/* "rs", ... */
+int eyr_dataflow_parse(const char *s, enum eyrie_dataflow *df);
+const char *eyr_objective_name(enum eyr_objective o);
+int eyr_objective_parse(const char *s, enum eyr_objective *o);
+const char *eyr_dim_name(enum eyr_dim d);			/* "N", ... */
+
+/* Normalized energy (MAC = 1) of a cost. */
+double eyr_cost_energy_norm(const struct eyr_arch *arch,
+			    const struct eyr_cost *cost);
+
+/* Frees what eyr_cmdbuf growth allocated. */
+void eyr_cmdbuf_release(struct eyr_cmdbuf *cb);
+
+#endif /* EYR_SCHED_H */
