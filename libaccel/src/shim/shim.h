@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shim: the one small interface between libaccel's device layer and a
+ * way of reaching a board. Two implementations:
+ *   emu  the in-process device model (sim/), with this library playing the
+ *        kernel driver's part: page tables, rings, doorbells, completions;
+ *   kmd  ioctls on /dev/accel/accelN (the eyrie kernel driver).
+ * The command streams, buffers and jobs are the same on both; nothing above
+ * this interface knows which one runs.
+ *
+ * Every operation is thread-safe: a device handle is shared by threads.
+ * Operations return 0 or a negative errno and set the thread's message
+ * through eyr_error().
+ */
+#ifndef EYR_SHIM_H
+#define EYR_SHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "accel/libaccel.h"
+#include "eyrie_hw.h"
+
+struct eyr_shim;
+struct eyr_shim_fence;
+
+/* What a shim tells about its device (read once at open). */
+struct eyr_shim_info {
+	struct eyrie_hw_desc desc;	/* verbatim from the control page */
+	uint32_t hw_version;
+	uint32_t fw_version;
+	uint32_t fw_abi;
+	uint8_t fw_build_id[20];
+	uint64_t caps;			/* EYRIE_CAP_* */
+	uint8_t board_serial[16];
+	uint32_t num_queues;
+	uint64_t va_start, va_size;	/* device VA range of this context */
+};
+
+#define EYR_BO_DEVICE_RO	(1u << 0)
+
+/* A buffer object: host memory mapped into the context's device MMU. */
+struct eyr_shim_bo {
+	uint64_t size;			/* multiple of EYRIE_PAGE_SIZE */
+	uint64_t device_addr;		/* device VA in this context */
+	void *cpu;			/* CPU mapping of the whole buffer */
+	uint32_t flags;			/* EYR_BO_* */
+	uint32_t handle;		/* kmd: GEM handle; emu: serial number */
+};
+
+struct eyr_shim_submit {
+	uint64_t cmdbuf_addr;		/* device VA, 8-byte aligned */
+	uint32_t cmd_count;
+	uint32_t queue;			/* enum accel_queue */
+	struct eyr_shim_bo *const *bos;	/* buffers the job touches */
+	size_t bo_count;
+};
+
+struct eyr_job_result {
+	uint32_t status;		/* enum eyrie_job_status */
+	uint32_t err_cmd_index;
+	uint32_t err_detail;
+	uint64_t cycles;
+	uint64_t energy_fj;
+	uint64_t start_ns, end_ns;
+};
+
+struct eyr_shim_ops {
+	const char *name;		/* "emu", "kmd" */
+	/* Opens the device called name (see accel_device_open). */
+	int (*open)(const char *name, const struct accel_device_opts *opts,
+		    struct eyr_shim **out);
+	/* Waits for (or aborts) jobs in flight and frees everything. */
+	void (*close)(struct eyr_shim *s);
+	int (*query)(struct eyr_shim *s, struct eyr_shim_info *out);
+
+	int (*bo_alloc)(struct eyr_shim *s, uint64_t size, uint32_t flags,
+			struct eyr_shim_bo **out);
+	void (*bo_free)(struct eyr_shim *s, struct eyr_shim_bo *bo);
+
+	/* Queues one job; blocks while the queue is full. */
+	int (*submit)(struct eyr_shim *s, const struct eyr_shim_submit *args,
+		      struct eyr_shim_fence **out);
+	/*
+	 * Waits up to timeout_ns (< 0: forever, 0: poll) for the job; 0 and
+	 * *res filled when it has ended (whatever its status), -ETIMEDOUT if
+	 * it has not. May be called again after a timeout or a success.
+	 */
+	int (*wait)(struct eyr_shim *s, struct eyr_shim_fence *f,
+		    int64_t timeout_ns, struct eyr_job_result *res);
+	/* Releases a fence; a job still running completes unobserved. */
+	void (*fence_free)(struct eyr_shim *s, struct eyr_shim_fence *f);
+
+	/* Device reset: jobs in flight end ABORTED, firmware restarts. */
+	int (*reset)(struct eyr_shim *s);
+	/* A consistent copy of the telemetry block (t->sz is set). */
+	int (*telemetry_read)(struct eyr_shim *s, struct accel_telemetry *t);
+	/*
+	 * Slot for [7/7]: streaming telemetry (callbacks on emu, the eyrie
+	 * netlink family on kmd) joins this table as telemetry_subscribe.
+	 */
+};
+
+/* Every implementation's object starts with this. */
+struct eyr_shim {
+	const struct eyr_shim_ops *ops;
+};
+
+/* The emu implementation (libaccel/src/shim/emu*.c). */
+extern const struct eyr_shim_ops eyr_shim_emu_ops;
+
+/* ---- device discovery (libaccel/src/shim/discover.c) ---- */
+
+/* The shim implementation that drives name, or NULL (message set). */
+const struct eyr_shim_ops *eyr_shim_lookup(const char *name);
+/*
+ * Resolves NULL/""/"auto" to a concrete device name (into buf): the first
+ * /dev/accel/accel* node of the eyrie driver this build can drive, else
+ * "emu". Other names are copied unchanged.
+ */
+int eyr_shim_resolve_name(const char *name, char *buf, size_t len);
+
+#endif /* EYR_SHIM_H */
