@@ -141,7 +141,8 @@ int accel_device_open(const char *name, const struct accel_device_opts *opts,
 		      struct accel_device **out);
 /*
  * Closes the device. Jobs still in flight are waited for (or aborted by a
- * reset if they do not finish within 10 s); buffers still alive are freed.
+ * reset if they do not finish within 10 s); buffers and jobs still alive
+ * are freed with it, so their handles must not be used afterwards.
  */
 void accel_device_close(struct accel_device *dev);
 

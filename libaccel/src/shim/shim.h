@@ -71,7 +71,13 @@ struct eyr_shim_ops {
 	/* Opens the device called name (see accel_device_open). */
 	int (*open)(const char *name, const struct accel_device_opts *opts,
 		    struct eyr_shim **out);
-	/* Waits for (or aborts) jobs in flight and frees everything. */
+	/*
+	 * Waits up to timeout_ms for every job in flight to end; on timeout
+	 * resets the device (they end ABORTED). Returns 0 or -ETIMEDOUT if
+	 * the device was reset.
+	 */
+	int (*drain)(struct eyr_shim *s, unsigned int timeout_ms);
+	/* Frees everything; called after drain and after every bo_free. */
 	void (*close)(struct eyr_shim *s);
 	int (*query)(struct eyr_shim *s, struct eyr_shim_info *out);
 
@@ -107,18 +113,34 @@ struct eyr_shim {
 	const struct eyr_shim_ops *ops;
 };
 
-/* The emu implementation (libaccel/src/shim/emu*.c). */
+/* The emu implementation (libaccel/src/shim/emu.c). */
 extern const struct eyr_shim_ops eyr_shim_emu_ops;
+/*
+ * The kmd implementation, defined by libaccel/src/shim/kmd*.c when that
+ * part is built (issue [6/7]); declared weak so discovery sees whether it is
+ * linked in without any other edit.
+ */
+extern const struct eyr_shim_ops eyr_shim_kmd_ops __attribute__((weak));
 
 /* ---- device discovery (libaccel/src/shim/discover.c) ---- */
 
-/* The shim implementation that drives name, or NULL (message set). */
-const struct eyr_shim_ops *eyr_shim_lookup(const char *name);
+#define EYR_DRM_DRIVER_NAME	"eyrie"
+#define EYR_ACCEL_DIR		"/dev/accel"
+
+/*
+ * The implementation that drives name ("emu" or a device node path):
+ * 0 and *ops, or -ENOENT (no such node), -ENODEV (not an eyrie node),
+ * -EOPNOTSUPP (no shim for it in this build), -EINVAL, message set.
+ */
+int eyr_shim_lookup(const char *name, const struct eyr_shim_ops **ops);
 /*
  * Resolves NULL/""/"auto" to a concrete device name (into buf): the first
  * /dev/accel/accel* node of the eyrie driver this build can drive, else
  * "emu". Other names are copied unchanged.
  */
 int eyr_shim_resolve_name(const char *name, char *buf, size_t len);
+/* Fills entries like accel_device_list (the public call wraps this). */
+int eyr_shim_list(struct accel_device_entry *entries, size_t max,
+		  size_t entry_sz);
 
 #endif /* EYR_SHIM_H */
