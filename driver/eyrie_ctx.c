@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Eyrie accelerator: contexts. Every open file of /dev/accel/accelN gets one:
+ * its own device address space (page tables + VA allocator), its scheduler
+ * entities (normal and high priority), its job records and its usage totals.
+ *
+ * A context is reference counted: the file holds one reference and every
+ * job another, so page tables outlive the file while jobs still run.
+ */
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include <drm/drm_gem.h>
+
+#include "eyrie_drv.h"
+
+struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
+{
+	struct eyrie_ctx *ctx;
+	unsigned int q;
+	int ret;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&ctx->ref);
+	ctx->edev = edev;
+	ctx->pid = task_tgid_nr(current);
+	get_task_comm(ctx->comm, current);
+	mutex_init(&ctx->lock);
+	mutex_init(&ctx->submit_lock);
+	spin_lock_init(&ctx->rec_lock);
+	INIT_LIST_HEAD(&ctx->mappings);
+	INIT_LIST_HEAD(&ctx->zombies);
+	drm_mm_init(&ctx->mm, EYRIE_VA_START, EYRIE_VA_END - EYRIE_VA_START);
+	ctx->mem_limit = (u64)eyrie_ctx_mem_limit_mb << 20;
+
+	ctx->records = kvcalloc(EYRIE_JOB_RECORDS, sizeof(*ctx->records), GFP_KERNEL);
+	if (!ctx->records) {
+		ret = -ENOMEM;
+		goto err_mm;
+	}
+	ret = eyrie_mmu_init(&ctx->mmu, edev->drm.dev);
+	if (ret)
+		goto err_records;
+
+	/* Context 0 is never handed out: the device reports it for "none". */
+	ret = xa_alloc(&edev->contexts, &ctx->id, ctx, XA_LIMIT(1, U16_MAX), GFP_KERNEL);
+	if (ret) {
+		if (ret == -EBUSY)
+			ret = -ENOSPC;
+		goto err_mmu;
+	}
+
+	for (q = 0; q < EYRIE_SCHED_QUEUES; q++) {
+		struct drm_gpu_scheduler *sched = &edev->queue[min(q, edev->num_queues - 1)].sched;
+		enum drm_sched_priority prio = q == DRM_EYRIE_QUEUE_HIGH ?
+			DRM_SCHED_PRIORITY_HIGH : DRM_SCHED_PRIORITY_NORMAL;
+
+		ret = drm_sched_entity_init(&ctx->entity[q], prio, &sched, 1, NULL);
+		if (ret)
+			goto err_entities;
+	}
+	return ctx;
+
+err_entities:
+	while (q--)
+		drm_sched_entity_destroy(&ctx->entity[q]);
+	xa_erase(&edev->contexts, ctx->id);
+err_mmu:
+	eyrie_mmu_fini(&ctx->mmu);
+err_records:
+	kvfree(ctx->records);
+err_mm:
+	drm_mm_takedown(&ctx->mm);
+	kfree(ctx);
+	return ERR_PTR(ret);
+}
+
+/*
+ * At file close: waits for queued jobs (or kills them if the process is
+ * being killed) and detaches the context from the schedulers.
+ */
+void eyrie_ctx_destroy_entities(struct eyrie_ctx *ctx)
+{
+	unsigned int q;
+
+	for (q = 0; q < EYRIE_SCHED_QUEUES; q++)
+		drm_sched_entity_destroy(&ctx->entity[q]);
+}
+
+void eyrie_ctx_get(struct eyrie_ctx *ctx)
+{
+	kref_get(&ctx->ref);
+}
+
+static void eyrie_bo_map_free(struct eyrie_bo_map *map)
+{
+	drm_gem_object_put(map->obj);
+	kfree(map);
+}
+
+/* Drops the pages of unmapped BOs once no job of the context can use them. */
+void eyrie_ctx_reap_zombies(struct eyrie_ctx *ctx)
+{
+	struct eyrie_bo_map *map, *tmp;
+	LIST_HEAD(dead);
+
+	mutex_lock(&ctx->lock);
+	if (atomic_read(&ctx->jobs_inflight) == 0)
+		list_splice_init(&ctx->zombies, &dead);
+	mutex_unlock(&ctx->lock);
+
+	list_for_each_entry_safe(map, tmp, &dead, link) {
+		list_del(&map->link);
+		eyrie_bo_map_free(map);
+	}
+}
+
+static void eyrie_ctx_release(struct kref *ref)
+{
+	struct eyrie_ctx *ctx = container_of(ref, struct eyrie_ctx, ref);
+	struct eyrie_bo_map *map, *tmp;
+	unsigned int i;
+
+	/* First, so debugfs (which walks the xarray) never sees a dying context. */
+	xa_erase(&ctx->edev->contexts, ctx->id);
+	list_for_each_entry_safe(map, tmp, &ctx->zombies, link) {
+		list_del(&map->link);
+		eyrie_bo_map_free(map);
+	}
+	/* Handles are closed before the context dies; this is a safety net. */
+	list_for_each_entry_safe(map, tmp, &ctx->mappings, link) {
+		list_del(&map->link);
+		eyrie_mmu_unmap(&ctx->mmu, map->node.start, map->size);
+		drm_mm_remove_node(&map->node);
+		eyrie_bo_map_free(map);
+	}
+	for (i = 0; i < EYRIE_JOB_RECORDS; i++)
+		dma_fence_put(ctx->records[i].finished);
+	kvfree(ctx->records);
+	eyrie_mmu_fini(&ctx->mmu);
+	drm_mm_takedown(&ctx->mm);
+	mutex_destroy(&ctx->lock);
+	mutex_destroy(&ctx->submit_lock);
+	kfree(ctx);
+}
+
+void eyrie_ctx_put(struct eyrie_ctx *ctx)
+{
+	kref_put(&ctx->ref, eyrie_ctx_release);
+}
+
+/* Caller holds ctx->lock. */
+struct eyrie_bo_map *eyrie_ctx_find_mapping(struct eyrie_ctx *ctx,
+					     struct drm_gem_object *obj)
+{
+	struct eyrie_bo_map *map;
+
+	lockdep_assert_held(&ctx->lock);
+	list_for_each_entry(map, &ctx->mappings, link)
+		if (map->obj == obj)
+			return map;
+	return NULL;
+}
+
+/*
+ * Returns a reference to the object whose mapping in ctx holds the whole
+ * range [va, va + len), or NULL.
+ */
+struct drm_gem_object *eyrie_ctx_lookup_va(struct eyrie_ctx *ctx, u64 va, u64 len)
+{
+	struct drm_gem_object *found = NULL;
+	struct eyrie_bo_map *map;
+
+	mutex_lock(&ctx->lock);
+	list_for_each_entry(map, &ctx->mappings, link) {
+		u64 start = map->node.start;
+
+		if (va >= start && va - start < map->size && len <= map->size - (va - start)) {
+			found = map->obj;
+			drm_gem_object_get(found);
+			break;
+		}
+	}
+	mutex_unlock(&ctx->lock);
+	return found;
+}

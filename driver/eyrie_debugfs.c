@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Eyrie accelerator: debugfs (/sys/kernel/debug/accel/N/): queues,
+ * contexts, MMU usage, firmware log. The counters here are what the tests
+ * read to check that closing a file frees everything.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include <drm/drm_debugfs.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+
+#include "eyrie_drv.h"
+
+static struct eyrie_device *eyrie_from_seq(struct seq_file *m)
+{
+	struct drm_info_node *node = m->private;
+
+	return to_eyrie(node->minor->dev);
+}
+
+static int eyrie_debugfs_queues(struct seq_file *m, void *unused)
+{
+	struct eyrie_device *edev = eyrie_from_seq(m);
+	unsigned int i;
+
+	seq_printf(m, "ready: %d\nresets: %d\n", READ_ONCE(edev->ready),
+		   atomic_read(&edev->reset_count));
+	for (i = 0; i < edev->num_queues; i++) {
+		struct eyrie_queue *q = &edev->queue[i];
+		unsigned long flags;
+
+		spin_lock_irqsave(&q->lock, flags);
+		seq_printf(m, "queue %u (%s): entries %u sq_tail %u cq_head %u phase %u generation %u inflight %u submitted %llu completed %llu irqs %llu stale_cqes %llu\n",
+			   i, q->name, q->entries, q->sq_tail, q->cq_head, q->phase,
+			   q->generation, q->inflight_count, q->submitted, q->completed,
+			   q->irqs, q->stale_cqes);
+		spin_unlock_irqrestore(&q->lock, flags);
+	}
+	return 0;
+}
+
+static int eyrie_debugfs_contexts(struct seq_file *m, void *unused)
+{
+	struct eyrie_device *edev = eyrie_from_seq(m);
+	struct eyrie_ctx *ctx;
+	unsigned long id, count = 0;
+
+	xa_lock(&edev->contexts);
+	xa_for_each(&edev->contexts, id, ctx) {
+		seq_printf(m, "ctx %u pid %d comm %s: mem_used %llu jobs_inflight %d submitted %lld completed %lld failed %lld hangs %u banned %d\n",
+			   ctx->id, ctx->pid, ctx->comm, READ_ONCE(ctx->mem_used),
+			   atomic_read(&ctx->jobs_inflight),
+			   atomic64_read(&ctx->jobs_submitted),
+			   atomic64_read(&ctx->jobs_completed),
+			   atomic64_read(&ctx->jobs_failed), ctx->hangs, ctx->banned);
+		count++;
+	}
+	xa_unlock(&edev->contexts);
+	seq_printf(m, "contexts: %lu\n", count);
+	return 0;
+}
+
+static int eyrie_debugfs_mmu(struct seq_file *m, void *unused)
+{
+	struct eyrie_device *edev = eyrie_from_seq(m);
+	struct eyrie_ctx *ctx;
+	unsigned long id;
+	u64 tables = 0, pages = 0;
+
+	xa_lock(&edev->contexts);
+	xa_for_each(&edev->contexts, id, ctx) {
+		seq_printf(m, "ctx %u: root 0x%llx table_pages %u mapped_pages %llu\n",
+			   ctx->id, (u64)ctx->mmu.root->dma, READ_ONCE(ctx->mmu.table_pages),
+			   READ_ONCE(ctx->mmu.mapped_pages));
+		tables += READ_ONCE(ctx->mmu.table_pages);
+		pages += READ_ONCE(ctx->mmu.mapped_pages);
+	}
+	xa_unlock(&edev->contexts);
+	seq_printf(m, "total: table_pages %llu mapped_pages %llu\n", tables, pages);
+	return 0;
+}
+
+static int eyrie_debugfs_fwlog(struct seq_file *m, void *unused)
+{
+	struct eyrie_device *edev = eyrie_from_seq(m);
+	void __iomem *text = edev->bar2 + EYRIE_CTRL_OFF_LOG + sizeof(struct eyrie_hw_log);
+	u64 head, pos;
+	int idx;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return -ENODEV;
+	head = eyrie_ctrl_read64(edev, EYRIE_CTRL_OFF_LOG);
+	pos = head > EYRIE_LOG_RING_BYTES ? head - EYRIE_LOG_RING_BYTES : 0;
+	for (; pos < head; pos++)
+		seq_putc(m, readb(text + pos % EYRIE_LOG_RING_BYTES));
+	drm_dev_exit(idx);
+	return 0;
+}
+
+static int eyrie_debugfs_firmware(struct seq_file *m, void *unused)
+{
+	struct eyrie_device *edev = eyrie_from_seq(m);
+
+	seq_printf(m, "file: %s\nversion: %u.%u\nabi: %u.%u\nbuild_id: %*phN\nsize: %u\n",
+		   eyrie_fw_name, edev->fw.version >> 16, edev->fw.version & 0xffff,
+		   edev->fw.abi >> 16, edev->fw.abi & 0xffff,
+		   (int)sizeof(edev->fw.build_id), edev->fw.build_id, edev->fw.image_size);
+	return 0;
+}
+
+static const struct drm_info_list eyrie_debugfs_list[] = {
+	{ "queues", eyrie_debugfs_queues, 0 },
+	{ "contexts", eyrie_debugfs_contexts, 0 },
+	{ "mmu", eyrie_debugfs_mmu, 0 },
+	{ "fw_log", eyrie_debugfs_fwlog, 0 },
+	{ "firmware", eyrie_debugfs_firmware, 0 },
+};
+
+void eyrie_debugfs_init(struct drm_minor *minor)
+{
+	drm_debugfs_create_files(eyrie_debugfs_list, ARRAY_SIZE(eyrie_debugfs_list),
+				 minor->debugfs_root, minor);
+}

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Eyrie accelerator: driver-wide types.
+ *
+ * One struct eyrie_device per board, one struct eyrie_ctx per open file
+ * (its own device MMU address space), one struct eyrie_job per submission.
+ */
+#ifndef EYRIE_DRV_H
+#define EYRIE_DRV_H
+
+#include <linux/completion.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include <drm/drm_device.h>
+#include <drm/drm_file.h>
+#include <drm/drm_mm.h>
+#include <drm/gpu_scheduler.h>
+
+#include "eyrie_hw.h"
+#include "drm/eyrie_accel.h"
+
+#define EYRIE_DRIVER_NAME	"eyrie"
+#define EYRIE_DRIVER_DESC	"Eyrie deep-learning accelerator"
+
+/* Queues the driver drives: 0 normal, 1 high priority. */
+#define EYRIE_SCHED_QUEUES	2
+/* Completed-job records kept per context for DRM_IOCTL_EYRIE_WAIT. */
+#define EYRIE_JOB_RECORDS	1024
+/* Device VA handed out to BOs: [EYRIE_VA_START, 1 << EYRIE_VA_BITS). */
+#define EYRIE_VA_START		0x100000ull
+#define EYRIE_VA_END		(1ull << EYRIE_VA_BITS)
+/* Unmapped page after every BO so an overrun faults instead of hitting a neighbour. */
+#define EYRIE_VA_GUARD		EYRIE_PAGE_SIZE
+/* Per-submission bounds (beyond them: -EINVAL). */
+#define EYRIE_MAX_JOB_BOS	4096
+#define EYRIE_MAX_JOB_SYNCOBJS	256
+/* Used when the device description leaves max_cmds_per_job at 0. */
+#define EYRIE_DEFAULT_MAX_CMDS	65536
+
+/* Module parameters (eyrie_drv.c). */
+extern unsigned int eyrie_job_timeout_ms;
+extern unsigned int eyrie_boot_timeout_ms;
+extern unsigned int eyrie_ban_threshold;
+extern unsigned int eyrie_ctx_mem_limit_mb;
+extern unsigned int eyrie_queue_entries;
+extern char *eyrie_fw_name;
+
+struct eyrie_device;
+struct eyrie_job;
+
+/* One page-table page: 512 little-endian entries in DMA-coherent memory. */
+struct eyrie_pt {
+	__le64 *entries;
+	dma_addr_t dma;
+	struct eyrie_pt **child;	/* NULL at L0 */
+};
+
+struct eyrie_mmu {
+	struct device *dev;
+	struct eyrie_pt *root;		/* L2 table */
+	unsigned int table_pages;	/* pages used by the tables */
+	u64 mapped_pages;		/* leaf entries currently valid */
+};
+
+/* Per-queue hardware state: rings in host memory plus the scheduler. */
+struct eyrie_queue {
+	struct eyrie_device *edev;
+	unsigned int index;
+	char name[16];
+	struct drm_gpu_scheduler sched;
+	spinlock_t lock;		/* rings, inflight, counters */
+	spinlock_t fence_lock;		/* hardware fences of this queue */
+	struct eyrie_hw_sqe *sq;
+	dma_addr_t sq_dma;
+	struct eyrie_hw_cqe *cq;
+	dma_addr_t cq_dma;
+	u32 entries;
+	u32 sq_tail;
+	u32 cq_head;
+	u32 phase;
+	u32 generation;			/* bumped at every reset: stale tags are ignored */
+	struct eyrie_job **inflight;	/* indexed by SQ slot */
+	u32 inflight_count;
+	u64 fence_context;
+	u64 fence_seqno;
+	u64 submitted;
+	u64 completed;
+	u64 irqs;
+	u64 stale_cqes;
+};
+
+/* What the device (or the driver) said about one job. */
+struct eyrie_job_result {
+	u32 status;			/* enum eyrie_job_status */
+	u32 err_cmd_index;
+	u32 err_detail;
+	u64 cycles;
+	u64 energy_fj;
+	u64 start_ns;
+	u64 end_ns;
+};
+
+/* One slot of a context's ring of job records, indexed by seqno. */
+struct eyrie_job_record {
+	u64 seqno;			/* 0: never used */
+	struct dma_fence *finished;	/* scheduler fence of the job */
+	bool done;			/* result is valid */
+	struct eyrie_job_result result;
+};
+
+/* A BO mapped into a context: one per (context, object). */
+struct eyrie_bo_map {
+	struct list_head link;		/* ctx->mappings or ctx->zombies */
+	struct drm_mm_node node;	/* VA range, guard page included */
+	struct drm_gem_object *obj;	/* reference held */
+	u64 size;			/* bytes mapped (object size) */
+	bool writable;
+	unsigned int handles;		/* handles of the file naming it */
+};
+
+struct eyrie_ctx {
+	struct kref ref;
+	struct eyrie_device *edev;
+	u32 id;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+
+	struct mutex lock;		/* mm, mappings, zombies, mmu, mem_used */
+	struct drm_mm mm;
+	struct list_head mappings;
+	struct list_head zombies;	/* unmapped, pages kept until jobs drain */
+	struct eyrie_mmu mmu;
+	u64 mem_used;
+	u64 mem_limit;
+
+	struct mutex submit_lock;	/* seqno order == push order */
+	struct drm_sched_entity entity[EYRIE_SCHED_QUEUES];
+	u64 last_seqno;
+	atomic_t jobs_inflight;
+
+	spinlock_t rec_lock;		/* records */
+	struct eyrie_job_record *records;
+
+	atomic64_t jobs_submitted;
+	atomic64_t jobs_completed;
+	atomic64_t jobs_failed;
+	atomic64_t busy_ns;
+	atomic64_t energy_fj;
+	atomic64_t cycles;
+	atomic64_t engine_ns[EYRIE_SCHED_QUEUES];
+	unsigned int hangs;
+	bool banned;
+};
+
+struct eyrie_job {
+	struct drm_sched_job base;
+	struct kref ref;
+	struct eyrie_device *edev;
+	struct eyrie_ctx *ctx;
+	unsigned int queue;
+	u64 seqno;
+	u64 cmdbuf_addr;
+	u32 cmd_count;
+	struct drm_gem_object **bos;
+	u32 bo_count;
+	struct drm_gem_object *cmdbuf_obj;
+	struct dma_fence *hw_fence;	/* ours; NULL until run */
+	u32 slot;			/* SQ slot while in flight */
+	bool timed_out;
+	ktime_t run_start;
+};
+
+struct eyrie_fw_info {
+	u32 version;
+	u32 abi;
+	u8 build_id[20];
+	u32 image_size;
+};
+
+/* Telemetry sampling for the netlink multicast group (eyrie_genl.c). */
+struct eyrie_telemetry_stream {
+	struct delayed_work work;
+	u32 period_us;			/* 0: stopped */
+	u64 seq;
+};
+
+struct eyrie_device {
+	struct drm_device drm;
+	struct pci_dev *pdev;
+	void __iomem *bar0;
+	void __iomem *bar2;
+	resource_size_t bar2_size;
+	u32 doorbell_peer;
+	u32 hw_version;
+	u64 caps;
+	struct eyrie_hw_desc desc;
+	unsigned int num_queues;	/* hardware queues in use */
+	unsigned int num_vectors;
+
+	/* Firmware image kept for re-boot after a reset. */
+	u8 *fw_image;
+	size_t fw_size;
+	struct eyrie_fw_info fw;
+
+	/* Mailbox. */
+	struct mutex mbox_lock;
+	wait_queue_head_t mbox_wq;
+	u32 mbox_seq;
+
+	struct eyrie_queue queue[EYRIE_SCHED_QUEUES];
+	struct workqueue_struct *reset_wq;	/* ordered: timeouts and resets */
+	struct work_struct reset_work;
+	struct mutex reset_lock;
+	atomic_t reset_count;
+	bool ready;			/* firmware up, queues enabled */
+	bool unplugged;
+
+	struct xarray contexts;		/* id -> struct eyrie_ctx (weak) */
+
+	u32 fault_count_seen;
+	struct work_struct fault_work;
+	u32 throttled;			/* last seen telemetry throttle flag */
+
+	struct device *hwmon;
+	struct mutex hwmon_lock;	/* power1_average state */
+	u64 hwmon_avg_fj;
+	u64 hwmon_avg_ns;
+	struct eyrie_telemetry_stream telem;
+	struct list_head genl_link;	/* eyrie_genl_devices */
+};
+
+static inline struct eyrie_device *to_eyrie(struct drm_device *drm)
+{
+	return container_of(drm, struct eyrie_device, drm);
+}
+
+static inline struct eyrie_job *to_eyrie_job(struct drm_sched_job *job)
+{
+	return container_of(job, struct eyrie_job, base);
+}
+
+#define eyrie_err(edev, fmt, ...) \
+	drm_err(&(edev)->drm, fmt, ##__VA_ARGS__)
+#define eyrie_info(edev, fmt, ...) \
+	drm_info(&(edev)->drm, fmt, ##__VA_ARGS__)
+#define eyrie_dbg(edev, fmt, ...) \
+	drm_dbg_driver(&(edev)->drm, fmt, ##__VA_ARGS__)
+
+/* eyrie_drv.c / eyrie_pci.c */
+extern const struct drm_driver eyrie_drm_driver;
+int eyrie_pci_register(void);
+void eyrie_pci_unregister(void);
+
+/* eyrie_hw.c: control page and doorbells. */
+u32 eyrie_ctrl_read32(struct eyrie_device *edev, u32 offset);
+u64 eyrie_ctrl_read64(struct eyrie_device *edev, u32 offset);
+void eyrie_ctrl_write32(struct eyrie_device *edev, u32 offset, u32 value);
+void eyrie_ctrl_write64(struct eyrie_device *edev, u32 offset, u64 value);
+void eyrie_doorbell(struct eyrie_device *edev, unsigned int vector);
+int eyrie_read_telemetry(struct eyrie_device *edev, struct eyrie_hw_telemetry *t);
+const char *eyrie_dev_status_name(u32 status);
+const char *eyrie_job_status_name(u32 status);
+
+/* eyrie_fw.c: firmware image, mailbox, boot. */
+int eyrie_fw_load(struct eyrie_device *edev);
+void eyrie_fw_release(struct eyrie_device *edev);
+int eyrie_fw_boot(struct eyrie_device *edev);
+int eyrie_mbox_cmd(struct eyrie_device *edev, u32 cmd, u64 arg0, u64 arg1,
+		   unsigned int timeout_ms, u32 *result);
+const char *eyrie_mbox_result_name(u32 result);
+
+/* eyrie_mmu.c: per-context page tables. */
+int eyrie_mmu_init(struct eyrie_mmu *mmu, struct device *dev);
+void eyrie_mmu_fini(struct eyrie_mmu *mmu);
+int eyrie_mmu_map_sgt(struct eyrie_mmu *mmu, u64 va, struct sg_table *sgt,
+		      u64 size, bool writable);
+void eyrie_mmu_unmap(struct eyrie_mmu *mmu, u64 va, u64 size);
+
+/* eyrie_ctx.c: contexts (one per open file). */
+struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev);
+void eyrie_ctx_destroy_entities(struct eyrie_ctx *ctx);
+void eyrie_ctx_get(struct eyrie_ctx *ctx);
+void eyrie_ctx_put(struct eyrie_ctx *ctx);
+void eyrie_ctx_reap_zombies(struct eyrie_ctx *ctx);
+struct eyrie_bo_map *eyrie_ctx_find_mapping(struct eyrie_ctx *ctx,
+					     struct drm_gem_object *obj);
+struct drm_gem_object *eyrie_ctx_lookup_va(struct eyrie_ctx *ctx, u64 va, u64 len);
+
+/* eyrie_gem.c: buffers. */
+struct drm_gem_object *eyrie_gem_create_object(struct drm_device *drm, size_t size);
+int eyrie_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file);
+int eyrie_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file);
+
+/* eyrie_queue.c: rings, interrupts, hardware fences. */
+int eyrie_queues_init(struct eyrie_device *edev);
+int eyrie_queues_enable(struct eyrie_device *edev);
+void eyrie_queues_disable(struct eyrie_device *edev);
+struct dma_fence *eyrie_queue_submit(struct eyrie_queue *q, struct eyrie_job *job);
+void eyrie_queue_process_cq(struct eyrie_queue *q);
+void eyrie_queue_abort_all(struct eyrie_queue *q);
+bool eyrie_queue_job_done(struct eyrie_queue *q, struct eyrie_job *job);
+irqreturn_t eyrie_queue_irq(int irq, void *arg);
+irqreturn_t eyrie_admin_irq(int irq, void *arg);
+void eyrie_job_complete(struct eyrie_job *job, const struct eyrie_job_result *res);
+
+/* eyrie_job.c: submission, scheduler backend, wait. */
+int eyrie_sched_init(struct eyrie_device *edev);
+void eyrie_sched_fini(struct eyrie_device *edev);
+int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file);
+int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file);
+
+/* eyrie_reset.c: timeout, reset, recovery, banning. */
+void eyrie_reset_init(struct eyrie_device *edev);
+int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const char *why);
+int eyrie_ioctl_reset(struct drm_device *drm, void *data, struct drm_file *file);
+void eyrie_fault_work(struct work_struct *work);
+
+/* eyrie_query.c */
+int eyrie_ioctl_query(struct drm_device *drm, void *data, struct drm_file *file);
+
+/* eyrie_debugfs.c */
+void eyrie_debugfs_init(struct drm_minor *minor);
+
+/* eyrie_fdinfo.c */
+void eyrie_show_fdinfo(struct drm_printer *p, struct drm_file *file);
+
+/* eyrie_hwmon.c */
+int eyrie_hwmon_init(struct eyrie_device *edev);
+
+/* eyrie_genl.c: generic netlink family "eyrie". */
+int eyrie_genl_register(void);
+void eyrie_genl_unregister(void);
+void eyrie_genl_add_device(struct eyrie_device *edev);
+void eyrie_genl_remove_device(struct eyrie_device *edev);
+void eyrie_genl_event(struct eyrie_device *edev, u32 event, u32 ctx_id, u64 arg);
+
+#endif /* EYRIE_DRV_H */

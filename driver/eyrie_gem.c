@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Eyrie accelerator: GEM buffers.
+ *
+ * Buffers are shmem GEM objects. A buffer is mapped into a context's device
+ * MMU when a handle to it is created in that context's file (creation,
+ * PRIME import, or any other handle) and unmapped when the file's last
+ * handle to it closes. So the device address is a property of (buffer,
+ * context): two processes that share a buffer through PRIME each see it at
+ * their own address, and a process can only reach what it holds a handle to.
+ */
+#include <linux/dma-buf.h>
+#include <linux/slab.h>
+
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_print.h>
+
+#include "eyrie_drv.h"
+
+MODULE_IMPORT_NS(DMA_BUF);
+
+struct eyrie_bo {
+	struct drm_gem_shmem_object base;
+	u32 flags;			/* DRM_EYRIE_BO_* */
+};
+
+static inline struct eyrie_bo *to_eyrie_bo(struct drm_gem_object *obj)
+{
+	return container_of(to_drm_gem_shmem_obj(obj), struct eyrie_bo, base);
+}
+
+static int eyrie_gem_open(struct drm_gem_object *obj, struct drm_file *file)
+{
+	struct eyrie_ctx *ctx = file->driver_priv;
+	struct eyrie_bo *bo = to_eyrie_bo(obj);
+	struct eyrie_bo_map *map;
+	struct sg_table *sgt;
+	u64 size = obj->size;
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+
+	mutex_lock(&ctx->lock);
+	map = eyrie_ctx_find_mapping(ctx, obj);
+	if (map) {
+		map->handles++;
+		mutex_unlock(&ctx->lock);
+		return 0;
+	}
+	mutex_unlock(&ctx->lock);
+
+	/* Pins the pages and maps them for the device (DMA API bus addresses). */
+	sgt = drm_gem_shmem_get_pages_sgt(&bo->base);
+	if (IS_ERR(sgt))
+		return PTR_ERR(sgt);
+
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return -ENOMEM;
+	map->obj = obj;
+	map->size = size;
+	map->writable = !(bo->flags & DRM_EYRIE_BO_DEVICE_RO);
+	map->handles = 1;
+
+	mutex_lock(&ctx->lock);
+	if (ctx->mem_used + size > ctx->mem_limit) {
+		drm_dbg_driver(obj->dev, "ctx %u: %llu + %llu bytes exceed the context limit of %llu bytes (module parameter ctx_mem_limit_mb)\n",
+			       ctx->id, ctx->mem_used, size, ctx->mem_limit);
+		ret = -EDQUOT;
+		goto err_unlock;
+	}
+	ret = drm_mm_insert_node_generic(&ctx->mm, &map->node, size + EYRIE_VA_GUARD,
+					 EYRIE_PAGE_SIZE, 0, DRM_MM_INSERT_BEST);
+	if (ret)
+		goto err_unlock;
+	ret = eyrie_mmu_map_sgt(&ctx->mmu, map->node.start, sgt, size, map->writable);
+	if (ret)
+		goto err_node;
+	drm_gem_object_get(obj);
+	ctx->mem_used += size;
+	list_add_tail(&map->link, &ctx->mappings);
+	mutex_unlock(&ctx->lock);
+	return 0;
+
+err_node:
+	drm_mm_remove_node(&map->node);
+err_unlock:
+	mutex_unlock(&ctx->lock);
+	kfree(map);
+	return ret;
+}
+
+static void eyrie_gem_close(struct drm_gem_object *obj, struct drm_file *file)
+{
+	struct eyrie_ctx *ctx = file->driver_priv;
+	struct eyrie_bo_map *map;
+
+	if (!ctx)
+		return;
+
+	mutex_lock(&ctx->lock);
+	map = eyrie_ctx_find_mapping(ctx, obj);
+	if (!map || --map->handles) {
+		mutex_unlock(&ctx->lock);
+		return;
+	}
+	/*
+	 * The device faults on the range from now on; the pages stay pinned
+	 * until no job of this context can still be using them.
+	 */
+	eyrie_mmu_unmap(&ctx->mmu, map->node.start, map->size);
+	drm_mm_remove_node(&map->node);
+	ctx->mem_used -= map->size;
+	list_move_tail(&map->link, &ctx->zombies);
+	mutex_unlock(&ctx->lock);
+
+	eyrie_ctx_reap_zombies(ctx);
+}
+
+static enum drm_gem_object_status eyrie_gem_status(struct drm_gem_object *obj)
+{
+	struct drm_gem_shmem_object *shmem = to_drm_gem_shmem_obj(obj);
+
+	return shmem->pages || obj->import_attach ? DRM_GEM_OBJECT_RESIDENT : 0;
+}
+
+static size_t eyrie_gem_rss(struct drm_gem_object *obj)
+{
+	struct drm_gem_shmem_object *shmem = to_drm_gem_shmem_obj(obj);
+
+	return shmem->pages || obj->import_attach ? obj->size : 0;
+}
+
+static void eyrie_gem_free(struct drm_gem_object *obj)
+{
+	drm_gem_shmem_free(to_drm_gem_shmem_obj(obj));
+}
+
+static const struct drm_gem_object_funcs eyrie_gem_funcs = {
+	.free = eyrie_gem_free,
+	.open = eyrie_gem_open,
+	.close = eyrie_gem_close,
+	.print_info = drm_gem_shmem_object_print_info,
+	.pin = drm_gem_shmem_object_pin,
+	.unpin = drm_gem_shmem_object_unpin,
+	.get_sg_table = drm_gem_shmem_object_get_sg_table,
+	.vmap = drm_gem_shmem_object_vmap,
+	.vunmap = drm_gem_shmem_object_vunmap,
+	.mmap = drm_gem_shmem_object_mmap,
+	.status = eyrie_gem_status,
+	.rss = eyrie_gem_rss,
+	.vm_ops = &drm_gem_shmem_vm_ops,
+};
+
+/* drm_driver.gem_create_object: also used for PRIME imports. */
+struct drm_gem_object *eyrie_gem_create_object(struct drm_device *drm, size_t size)
+{
+	struct eyrie_bo *bo;
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	bo->base.base.funcs = &eyrie_gem_funcs;
+	bo->base.map_wc = false;
+	return &bo->base.base;
+}
+
+int eyrie_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_eyrie_bo_create *args = data;
+	struct eyrie_ctx *ctx = file->driver_priv;
+	struct drm_gem_shmem_object *shmem;
+	struct eyrie_bo_map *map;
+	struct eyrie_bo *bo;
+	u64 size;
+	int ret;
+
+	if (args->flags & ~DRM_EYRIE_BO_DEVICE_RO)
+		return -EINVAL;
+	if (!args->size || args->size > EYRIE_VA_END - EYRIE_VA_START)
+		return -EINVAL;
+	size = round_up(args->size, EYRIE_PAGE_SIZE);
+	if (size > ctx->mem_limit)
+		return -EDQUOT;
+
+	shmem = drm_gem_shmem_create(drm, size);
+	if (IS_ERR(shmem))
+		return PTR_ERR(shmem);
+	bo = container_of(shmem, struct eyrie_bo, base);
+	bo->flags = args->flags;
+
+	/* eyrie_gem_open() maps it into the context. */
+	ret = drm_gem_handle_create(file, &shmem->base, &args->handle);
+	drm_gem_object_put(&shmem->base);
+	if (ret) {
+		args->handle = 0;
+		return ret;
+	}
+
+	mutex_lock(&ctx->lock);
+	map = eyrie_ctx_find_mapping(ctx, &shmem->base);
+	args->device_addr = map ? map->node.start : 0;
+	mutex_unlock(&ctx->lock);
+	return 0;
+}
+
+int eyrie_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_eyrie_bo_info *args = data;
+	struct eyrie_ctx *ctx = file->driver_priv;
+	struct drm_gem_object *obj;
+	struct eyrie_bo_map *map;
+	int ret;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+
+	ret = drm_gem_create_mmap_offset(obj);
+	if (ret)
+		goto out;
+
+	mutex_lock(&ctx->lock);
+	map = eyrie_ctx_find_mapping(ctx, obj);
+	if (map) {
+		args->device_addr = map->node.start;
+		args->flags = map->writable ? 0 : DRM_EYRIE_BO_DEVICE_RO;
+	}
+	mutex_unlock(&ctx->lock);
+	if (!map) {
+		ret = -ENOENT;
+		goto out;
+	}
+	args->size = obj->size;
+	args->mmap_offset = drm_vma_node_offset_addr(&obj->vma_node);
+out:
+	drm_gem_object_put(obj);
+	return ret;
+}

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Eyrie accelerator: generic netlink family "eyrie" with a "telemetry"
+ * multicast group (uapi/eyrie_netlink.h).
+ *
+ * Each device samples its telemetry block at the shortest period any live
+ * subscription asked for and multicasts the sample. Subscriptions are kept
+ * per (netlink port, device) and end when the socket closes, so a crashed
+ * client never leaves the device sampling at 1 kHz. Periods shorter than
+ * unpriv_period_us need CAP_PERFMON (or the telemetry_gid group): fast
+ * energy readings are a side channel.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/netlink.h>
+#include <linux/notifier.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+
+#include "eyrie_drv.h"
+#include "eyrie_netlink.h"
+
+static unsigned int eyrie_unpriv_period_us = 100000;
+module_param_named(unpriv_period_us, eyrie_unpriv_period_us, uint, 0644);
+MODULE_PARM_DESC(unpriv_period_us, "Shortest telemetry period without CAP_PERFMON, us (default 100000)");
+
+static int eyrie_telemetry_gid = -1;
+module_param_named(telemetry_gid, eyrie_telemetry_gid, int, 0644);
+MODULE_PARM_DESC(telemetry_gid, "Group allowed fast telemetry like CAP_PERFMON, -1 none (default)");
+
+struct eyrie_genl_sub {
+	struct list_head link;
+	u32 portid;
+	u32 device;
+	u32 period_us;
+};
+
+static DEFINE_MUTEX(eyrie_genl_lock);	/* devices, subscriptions */
+static LIST_HEAD(eyrie_genl_devices);
+static LIST_HEAD(eyrie_genl_subs);
+
+enum { EYRIE_GENL_GROUP_TELEMETRY };
+
+static const struct genl_multicast_group eyrie_genl_groups[] = {
+	[EYRIE_GENL_GROUP_TELEMETRY] = { .name = EYRIE_GENL_MCGRP_TELEMETRY },
+};
+
+static const struct nla_policy eyrie_genl_policy[EYRIE_GENL_A_MAX + 1] = {
+	[EYRIE_GENL_A_DEVICE] = { .type = NLA_U32 },
+	[EYRIE_GENL_A_PERIOD_US] = { .type = NLA_U32 },
+};
+
+static struct genl_family eyrie_genl_family;
+
+static u32 eyrie_genl_device_id(struct eyrie_device *edev)
+{
+	return edev->drm.accel ? edev->drm.accel->index : 0;
+}
+
+/* Caller holds eyrie_genl_lock. */
+static struct eyrie_device *eyrie_genl_find(u32 device)
+{
+	struct eyrie_device *edev;
+
+	list_for_each_entry(edev, &eyrie_genl_devices, genl_link)
+		if (eyrie_genl_device_id(edev) == device)
+			return edev;
+	return NULL;
+}
+
+static int eyrie_genl_put_sample(struct sk_buff *skb, struct eyrie_device *edev,
+				 const struct eyrie_hw_telemetry *t, u64 seq)
+{
+	unsigned int i;
+
+	if (nla_put_u32(skb, EYRIE_GENL_A_DEVICE, eyrie_genl_device_id(edev)) ||
+	    nla_put_u64_64bit(skb, EYRIE_GENL_A_SEQ, seq, EYRIE_GENL_A_PAD) ||
+	    nla_put_u64_64bit(skb, EYRIE_GENL_A_TIMESTAMP_NS, t->timestamp_ns, EYRIE_GENL_A_PAD) ||
+	    nla_put_u32(skb, EYRIE_GENL_A_POWER_MW, t->power_mw) ||
+	    nla_put_s32(skb, EYRIE_GENL_A_TEMP_MC, t->temp_mc) ||
+	    nla_put_u32(skb, EYRIE_GENL_A_UTIL_PERMILLE, t->util_permille) ||
+	    nla_put_u32(skb, EYRIE_GENL_A_CLOCK_KHZ, t->clock_khz) ||
+	    nla_put_u32(skb, EYRIE_GENL_A_FLAGS, t->flags) ||
+	    nla_put_u32(skb, EYRIE_GENL_A_THROTTLE_EVENTS, t->throttle_events) ||
+	    nla_put_u64_64bit(skb, EYRIE_GENL_A_BUSY_NS, t->busy_ns, EYRIE_GENL_A_PAD) ||
+	    nla_put_u64_64bit(skb, EYRIE_GENL_A_CYCLES, t->cycles, EYRIE_GENL_A_PAD) ||
+	    nla_put_u64_64bit(skb, EYRIE_GENL_A_JOBS_COMPLETED, t->jobs_completed,
+			      EYRIE_GENL_A_PAD))
+		return -EMSGSIZE;
+	for (i = 0; i < EYRIE_ENERGY_DOMAINS; i++)
+		if (nla_put_u64_64bit(skb, EYRIE_GENL_A_ENERGY_DRAM_FJ + i, t->energy_fj[i],
+				      EYRIE_GENL_A_PAD))
+			return -EMSGSIZE;
+	return 0;
+}
+
+static void eyrie_genl_check_throttle(struct eyrie_device *edev, const struct eyrie_hw_telemetry *t)
+{
+	u32 now = !!(t->flags & EYRIE_TELEM_F_THROTTLED);
+
+	if (now != edev->throttled) {
+		edev->throttled = now;
+		eyrie_genl_event(edev, EYRIE_EVENT_THROTTLE, 0, now);
+	}
+}
+
+static void eyrie_genl_sample_work(struct work_struct *work)
+{
+	struct eyrie_telemetry_stream *ts =
+		container_of(to_delayed_work(work), struct eyrie_telemetry_stream, work);
+	struct eyrie_device *edev = container_of(ts, struct eyrie_device, telem);
+	struct eyrie_hw_telemetry t;
+	struct sk_buff *skb;
+	void *hdr;
+	u32 period;
+	int idx;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return;
+	if (!eyrie_read_telemetry(edev, &t)) {
+		eyrie_genl_check_throttle(edev, &t);
+		skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+		if (skb) {
+			hdr = genlmsg_put(skb, 0, 0, &eyrie_genl_family, 0, EYRIE_GENL_CMD_SAMPLE);
+			if (hdr && !eyrie_genl_put_sample(skb, edev, &t, ts->seq)) {
+				genlmsg_end(skb, hdr);
+				/* -ESRCH: nobody listens right now; the sample still counts. */
+				genlmsg_multicast(&eyrie_genl_family, skb, 0,
+						  EYRIE_GENL_GROUP_TELEMETRY, GFP_KERNEL);
+				ts->seq++;
+			} else {
+				nlmsg_free(skb);
+			}
+		}
+	}
+	drm_dev_exit(idx);
+	period = READ_ONCE(ts->period_us);
+	if (period)
+		queue_delayed_work(system_highpri_wq, &ts->work, usecs_to_jiffies(period));
+}
+
+/* Caller holds eyrie_genl_lock: applies the shortest subscribed period. */
+static void eyrie_genl_apply(struct eyrie_device *edev)
+{
+	struct eyrie_genl_sub *sub;
+	u32 period = 0, old = edev->telem.period_us;
+	u32 result;
+
+	list_for_each_entry(sub, &eyrie_genl_subs, link)
+		if (sub->device == eyrie_genl_device_id(edev) &&
+		    (!period || sub->period_us < period))
+			period = sub->period_us;
+	if (period == old)
+		return;
+	WRITE_ONCE(edev->telem.period_us, period);
+	if (period && READ_ONCE(edev->ready))
+		eyrie_mbox_cmd(edev, EYRIE_MBOX_SET_TELEMETRY, period, 0, 1000, &result);
+	if (period)
+		mod_delayed_work(system_highpri_wq, &edev->telem.work, 0);
+}
+
+static bool eyrie_genl_may_sample_fast(void)
+{
+	if (capable(CAP_PERFMON) || capable(CAP_SYS_ADMIN))
+		return true;
+	return eyrie_telemetry_gid >= 0 &&
+	       in_group_p(make_kgid(current_user_ns(), eyrie_telemetry_gid));
+}
+
+static int eyrie_genl_subscribe(struct sk_buff *skb, struct genl_info *info)
+{
+	struct eyrie_genl_sub *sub, *found = NULL;
+	struct eyrie_device *edev;
+	u32 device, period;
+	int ret = 0;
+
+	if (!info->attrs[EYRIE_GENL_A_DEVICE] || !info->attrs[EYRIE_GENL_A_PERIOD_US])
+		return -EINVAL;
+	device = nla_get_u32(info->attrs[EYRIE_GENL_A_DEVICE]);
+	period = nla_get_u32(info->attrs[EYRIE_GENL_A_PERIOD_US]);
+	if (period && (period < EYRIE_GENL_MIN_PERIOD_US || period > EYRIE_GENL_MAX_PERIOD_US))
+		return -EINVAL;
+	if (period && period < eyrie_unpriv_period_us && !eyrie_genl_may_sample_fast())
+		return -EPERM;
+
+	mutex_lock(&eyrie_genl_lock);
+	edev = eyrie_genl_find(device);
+	if (!edev) {
+		ret = -ENODEV;
+		goto out;
+	}
+	list_for_each_entry(sub, &eyrie_genl_subs, link)
+		if (sub->portid == info->snd_portid && sub->device == device)
+			found = sub;
+	if (!period) {
+		if (found) {
+			list_del(&found->link);
+			kfree(found);
+		}
+	} else if (found) {
+		found->period_us = period;
+	} else {
+		found = kzalloc(sizeof(*found), GFP_KERNEL);
+		if (!found) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		found->portid = info->snd_portid;
+		found->device = device;
+		found->period_us = period;
+		list_add_tail(&found->link, &eyrie_genl_subs);
+	}
+	eyrie_genl_apply(edev);
+out:
+	mutex_unlock(&eyrie_genl_lock);
+	return ret;
+}
+
+static int eyrie_genl_get_sample(struct sk_buff *skb, struct genl_info *info)
+{
+	struct eyrie_hw_telemetry t;
+	struct eyrie_device *edev;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret, idx;
+
+	if (!info->attrs[EYRIE_GENL_A_DEVICE])
+		return -EINVAL;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&eyrie_genl_lock);
+	edev = eyrie_genl_find(nla_get_u32(info->attrs[EYRIE_GENL_A_DEVICE]));
+	ret = -ENODEV;
+	if (edev && drm_dev_enter(&edev->drm, &idx)) {
+		ret = eyrie_read_telemetry(edev, &t);
+		drm_dev_exit(idx);
+	}
+	if (!ret) {
+		hdr = genlmsg_put_reply(msg, info, &eyrie_genl_family, 0, EYRIE_GENL_CMD_SAMPLE);
+		ret = hdr ? eyrie_genl_put_sample(msg, edev, &t, edev->telem.seq) : -EMSGSIZE;
+		if (!ret)
+			genlmsg_end(msg, hdr);
+	}
+	mutex_unlock(&eyrie_genl_lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static const struct genl_small_ops eyrie_genl_ops[] = {
+	{
+		.cmd = EYRIE_GENL_CMD_SUBSCRIBE,
+		.validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+		.doit = eyrie_genl_subscribe,
+	},
+	{
+		.cmd = EYRIE_GENL_CMD_GET_SAMPLE,
+		.validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+		.doit = eyrie_genl_get_sample,
+	},
+};
+
+static struct genl_family eyrie_genl_family __ro_after_init = {
+	.name = EYRIE_GENL_NAME,
+	.version = EYRIE_GENL_VERSION,
+	.maxattr = EYRIE_GENL_A_MAX,
+	.policy = eyrie_genl_policy,
+	.module = THIS_MODULE,
+	.small_ops = eyrie_genl_ops,
+	.n_small_ops = ARRAY_SIZE(eyrie_genl_ops),
+	.resv_start_op = EYRIE_GENL_CMD_GET_SAMPLE + 1,
+	.mcgrps = eyrie_genl_groups,
+	.n_mcgrps = ARRAY_SIZE(eyrie_genl_groups),
+};
+
+void eyrie_genl_event(struct eyrie_device *edev, u32 event, u32 ctx_id, u64 arg)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &eyrie_genl_family, 0, EYRIE_GENL_CMD_EVENT);
+	if (!hdr ||
+	    nla_put_u32(skb, EYRIE_GENL_A_DEVICE, eyrie_genl_device_id(edev)) ||
+	    nla_put_u32(skb, EYRIE_GENL_A_EVENT, event) ||
+	    nla_put_u32(skb, EYRIE_GENL_A_CTX_ID, ctx_id) ||
+	    nla_put_u64_64bit(skb, EYRIE_GENL_A_EVENT_ARG, arg, EYRIE_GENL_A_PAD)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast(&eyrie_genl_family, skb, 0, EYRIE_GENL_GROUP_TELEMETRY, GFP_ATOMIC);
+}
+
+void eyrie_genl_add_device(struct eyrie_device *edev)
+{
+	INIT_DELAYED_WORK(&edev->telem.work, eyrie_genl_sample_work);
+	mutex_lock(&eyrie_genl_lock);
+	list_add_tail(&edev->genl_link, &eyrie_genl_devices);
+	mutex_unlock(&eyrie_genl_lock);
+}
+
+void eyrie_genl_remove_device(struct eyrie_device *edev)
+{
+	struct eyrie_genl_sub *sub, *tmp;
+	u32 device = eyrie_genl_device_id(edev);
+
+	mutex_lock(&eyrie_genl_lock);
+	if (list_empty(&edev->genl_link)) {
+		mutex_unlock(&eyrie_genl_lock);
+		return;
+	}
+	list_del_init(&edev->genl_link);
+	list_for_each_entry_safe(sub, tmp, &eyrie_genl_subs, link)
+		if (sub->device == device) {
+			list_del(&sub->link);
+			kfree(sub);
+		}
+	WRITE_ONCE(edev->telem.period_us, 0);
+	mutex_unlock(&eyrie_genl_lock);
+	cancel_delayed_work_sync(&edev->telem.work);
+}
+
+/* A closed socket ends its subscriptions. */
+static int eyrie_genl_netlink_event(struct notifier_block *nb, unsigned long state, void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct eyrie_genl_sub *sub, *tmp;
+	struct eyrie_device *edev;
+
+	if (state != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
+		return NOTIFY_DONE;
+	mutex_lock(&eyrie_genl_lock);
+	list_for_each_entry_safe(sub, tmp, &eyrie_genl_subs, link)
+		if (sub->portid == n->portid) {
+			list_del(&sub->link);
+			kfree(sub);
+		}
+	list_for_each_entry(edev, &eyrie_genl_devices, genl_link)
+		eyrie_genl_apply(edev);
+	mutex_unlock(&eyrie_genl_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block eyrie_genl_notifier = {
+	.notifier_call = eyrie_genl_netlink_event,
+};
+
+int eyrie_genl_register(void)
+{
+	int ret;
+
+	ret = genl_register_family(&eyrie_genl_family);
+	if (ret)
+		return ret;
+	ret = netlink_register_notifier(&eyrie_genl_notifier);
+	if (ret)
+		genl_unregister_family(&eyrie_genl_family);
+	return ret;
+}
+
+void eyrie_genl_unregister(void)
+{
+	struct eyrie_genl_sub *sub, *tmp;
+
+	netlink_unregister_notifier(&eyrie_genl_notifier);
+	genl_unregister_family(&eyrie_genl_family);
+	list_for_each_entry_safe(sub, tmp, &eyrie_genl_subs, link) {
+		list_del(&sub->link);
+		kfree(sub);
+	}
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Eyrie accelerator: job submission through the DRM GPU scheduler.
+ *
+ * One scheduler per hardware queue (normal, high priority); every context
+ * has one entity on each. A job waits on its in-syncobjs and on the
+ * implicit fences of its BOs, runs on the queue, and its scheduler fence is
+ * installed in the out-syncobj, in the BOs' reservation objects and in the
+ * context's record ring, where DRM_IOCTL_EYRIE_WAIT finds it by seqno.
+ */
+#include <linux/dma-resv.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_syncobj.h>
+
+#include "eyrie_drv.h"
+
+static void eyrie_job_release(struct kref *ref)
+{
+	struct eyrie_job *job = container_of(ref, struct eyrie_job, ref);
+	struct eyrie_ctx *ctx = job->ctx;
+	u32 i;
+
+	for (i = 0; i < job->bo_count; i++)
+		if (job->bos[i])
+			drm_gem_object_put(job->bos[i]);
+	kvfree(job->bos);
+	if (job->cmdbuf_obj)
+		drm_gem_object_put(job->cmdbuf_obj);
+	dma_fence_put(job->hw_fence);
+	kfree(job);
+
+	if (atomic_dec_and_test(&ctx->jobs_inflight))
+		eyrie_ctx_reap_zombies(ctx);
+	eyrie_ctx_put(ctx);
+}
+
+static void eyrie_job_put(struct eyrie_job *job)
+{
+	kref_put(&job->ref, eyrie_job_release);
+}
+
+static struct dma_fence *eyrie_sched_run_job(struct drm_sched_job *sched_job)
+{
+	struct eyrie_job *job = to_eyrie_job(sched_job);
+	struct eyrie_device *edev = job->edev;
+	struct eyrie_ctx *ctx = job->ctx;
+	struct dma_fence *fence;
+	int idx;
+
+	/* Cancelled (killed entity, failed dependency) or banned: do not run. */
+	if (unlikely(sched_job->s_fence->finished.error))
+		return NULL;
+	if (READ_ONCE(ctx->banned))
+		return ERR_PTR(-ECANCELED);
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return ERR_PTR(-ENODEV);
+	if (!READ_ONCE(edev->ready)) {
+		drm_dev_exit(idx);
+		return ERR_PTR(-EIO);
+	}
+	fence = eyrie_queue_submit(container_of(sched_job->sched, struct eyrie_queue, sched), job);
+	drm_dev_exit(idx);
+	return fence;
+}
+
+static void eyrie_sched_free_job(struct drm_sched_job *sched_job)
+{
+	struct eyrie_job *job = to_eyrie_job(sched_job);
+
+	drm_sched_job_cleanup(sched_job);
+	eyrie_job_put(job);
+}
+
+static enum drm_gpu_sched_stat eyrie_sched_timedout_job(struct drm_sched_job *sched_job)
+{
+	struct eyrie_job *job = to_eyrie_job(sched_job);
+	struct eyrie_device *edev = job->edev;
+	struct drm_gpu_scheduler *sched = sched_job->sched;
+	unsigned int v;
+
+	/* A completion may be sitting behind a slow interrupt: look first. */
+	for (v = 0; v < edev->num_queues; v++)
+		synchronize_irq(pci_irq_vector(edev->pdev, EYRIE_VECTOR_QUEUE(v)));
+	if (!job->hw_fence || dma_fence_is_signaled(job->hw_fence)) {
+		/* Not a hang: give the job back to the scheduler's list. */
+		spin_lock(&sched->job_list_lock);
+		list_add(&sched_job->list, &sched->pending_list);
+		spin_unlock(&sched->job_list_lock);
+		return DRM_GPU_SCHED_STAT_NOMINAL;
+	}
+	eyrie_device_reset(edev, job, "job timeout");
+	return DRM_GPU_SCHED_STAT_NOMINAL;
+}
+
+static const struct drm_sched_backend_ops eyrie_sched_ops = {
+	.run_job = eyrie_sched_run_job,
+	.timedout_job = eyrie_sched_timedout_job,
+	.free_job = eyrie_sched_free_job,
+};
+
+int eyrie_sched_init(struct eyrie_device *edev)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < edev->num_queues; i++) {
+		struct eyrie_queue *q = &edev->queue[i];
+		struct drm_sched_init_args args = {
+			.ops = &eyrie_sched_ops,
+			.timeout_wq = edev->reset_wq,
+			.num_rqs = DRM_SCHED_PRIORITY_COUNT,
+			/* One credit per job: the SQ can never overflow. */
+			.credit_limit = q->entries - 1,
+			.timeout = msecs_to_jiffies(eyrie_job_timeout_ms),
+			.name = q->name,
+			.dev = edev->drm.dev,
+		};
+
+		ret = drm_sched_init(&q->sched, &args);
+		if (ret) {
+			eyrie_err(edev, "cannot create scheduler %s: %d\n", q->name, ret);
+			while (i--)
+				drm_sched_fini(&edev->queue[i].sched);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void eyrie_sched_fini(struct eyrie_device *edev)
+{
+	unsigned int i;
+
+	for (i = 0; i < edev->num_queues; i++)
+		drm_sched_fini(&edev->queue[i].sched);
+}
+
+/* Adds the in-syncobjs as dependencies; an unknown handle is -ENOENT. */
+static int eyrie_job_add_in_syncobjs(struct eyrie_job *job, struct drm_file *file,
+				     u64 user_ptr, u32 count)
+{
+	u32 __user *handles = u64_to_user_ptr(user_ptr);
+	u32 i, handle;
+	int ret;
+
+	for (i = 0; i < count; i++) {
+		struct drm_syncobj *syncobj;
+
+		if (get_user(handle, handles + i))
+			return -EFAULT;
+		syncobj = drm_syncobj_find(file, handle);
+		if (!syncobj)
+			return -ENOENT;
+		drm_syncobj_put(syncobj);
+		ret = drm_sched_job_add_syncobj_dependency(&job->base, file, handle, 0);
+		/* -ENOENT here: no fence yet, so nothing to wait for. */
+		if (ret && ret != -ENOENT)
+			return ret;
+	}
+	return 0;
+}
+
+static int eyrie_submit_check(struct eyrie_device *edev, const struct drm_eyrie_submit *args)
+{
+	u32 max_cmds = edev->desc.max_cmds_per_job ?: EYRIE_DEFAULT_MAX_CMDS;
+	u64 len;
+
+	if (args->flags || args->queue > DRM_EYRIE_QUEUE_HIGH)
+		return -EINVAL;
+	if (!args->cmd_count || args->cmd_count > max_cmds)
+		return -EINVAL;
+	if (!IS_ALIGNED(args->cmdbuf_addr, 8))
+		return -EINVAL;
+	len = (u64)args->cmd_count * EYRIE_CMD_SIZE;
+	if (args->cmdbuf_addr < EYRIE_VA_START || args->cmdbuf_addr >= EYRIE_VA_END ||
+	    len > EYRIE_VA_END - args->cmdbuf_addr)
+		return -EINVAL;
+	if (args->bo_count > EYRIE_MAX_JOB_BOS || args->in_syncobj_count > EYRIE_MAX_JOB_SYNCOBJS)
+		return -EINVAL;
+	return 0;
+}
+
+int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct eyrie_device *edev = to_eyrie(drm);
+	struct eyrie_ctx *ctx = file->driver_priv;
+	struct drm_eyrie_submit *args = data;
+	struct drm_syncobj *out_sync = NULL;
+	struct ww_acquire_ctx acquire_ctx;
+	struct eyrie_job_record *rec;
+	struct dma_fence *finished, *done;
+	struct eyrie_job *job;
+	bool locked = false;
+	unsigned long flags;
+	u32 i;
+	int ret;
+
+	ret = eyrie_submit_check(edev, args);
+	if (ret)
+		return ret;
+	if (READ_ONCE(ctx->banned))
+		return -ECANCELED;
+	if (!READ_ONCE(edev->ready))
+		return -EIO;
+
+	if (args->out_syncobj) {
+		out_sync = drm_syncobj_find(file, args->out_syncobj);
+		if (!out_sync)
+			return -ENOENT;
+	}
+
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job) {
+		ret = -ENOMEM;
+		goto out_sync;
+	}
+	kref_init(&job->ref);
+	job->edev = edev;
+	job->ctx = ctx;
+	eyrie_ctx_get(ctx);
+	atomic_inc(&ctx->jobs_inflight);
+	job->queue = args->queue;
+	job->cmdbuf_addr = args->cmdbuf_addr;
+	job->cmd_count = args->cmd_count;
+
+	if (args->bo_count) {
+		ret = drm_gem_objects_lookup(file, u64_to_user_ptr(args->bo_handles),
+					     args->bo_count, &job->bos);
+		job->bo_count = job->bos ? args->bo_count : 0;
+		if (ret)
+			goto err_put_job;
+	}
+	job->cmdbuf_obj = eyrie_ctx_lookup_va(ctx, args->cmdbuf_addr,
+					      (u64)args->cmd_count * EYRIE_CMD_SIZE);
+	if (!job->cmdbuf_obj) {
+		drm_dbg_driver(drm, "ctx %u: command buffer 0x%llx+%u commands is not inside one mapped BO\n",
+			       ctx->id, args->cmdbuf_addr, args->cmd_count);
+		ret = -EINVAL;
+		goto err_put_job;
+	}
+
+	ret = drm_sched_job_init(&job->base, &ctx->entity[args->queue], 1, ctx,
+				 file->client_id);
+	if (ret)
+		goto err_put_job;
+
+	ret = eyrie_job_add_in_syncobjs(job, file, args->in_syncobjs, args->in_syncobj_count);
+	if (ret)
+		goto err_cleanup;
+
+	if (job->bo_count) {
+		ret = drm_gem_lock_reservations(job->bos, job->bo_count, &acquire_ctx);
+		if (ret)
+			goto err_cleanup;
+		locked = true;
+		for (i = 0; i < job->bo_count; i++) {
+			ret = dma_resv_reserve_fences(job->bos[i]->resv, 1);
+			if (ret)
+				goto err_unlock;
+			ret = drm_sched_job_add_implicit_dependencies(&job->base, job->bos[i],
+								      true);
+			if (ret)
+				goto err_unlock;
+		}
+	}
+
+	mutex_lock(&ctx->submit_lock);
+	rec = &ctx->records[(ctx->last_seqno + 1) % EYRIE_JOB_RECORDS];
+	if (rec->finished && !dma_fence_is_signaled(rec->finished)) {
+		/* EYRIE_JOB_RECORDS jobs of this context are still unfinished. */
+		mutex_unlock(&ctx->submit_lock);
+		ret = -EBUSY;
+		goto err_unlock;
+	}
+	job->seqno = ++ctx->last_seqno;
+	drm_sched_job_arm(&job->base);
+	finished = dma_fence_get(&job->base.s_fence->finished);
+	done = dma_fence_get(finished);
+
+	spin_lock_irqsave(&ctx->rec_lock, flags);
+	swap(rec->finished, finished);
+	rec->seqno = job->seqno;
+	rec->done = false;
+	memset(&rec->result, 0, sizeof(rec->result));
+	spin_unlock_irqrestore(&ctx->rec_lock, flags);
+	dma_fence_put(finished);	/* the previous occupant's */
+
+	atomic64_inc(&ctx->jobs_submitted);
+	kref_get(&job->ref);	/* dropped by free_job */
+	drm_sched_entity_push_job(&job->base);
+	mutex_unlock(&ctx->submit_lock);
+
+	for (i = 0; i < job->bo_count; i++)
+		dma_resv_add_fence(job->bos[i]->resv, done, DMA_RESV_USAGE_WRITE);
+	if (locked)
+		drm_gem_unlock_reservations(job->bos, job->bo_count, &acquire_ctx);
+	if (out_sync)
+		drm_syncobj_replace_fence(out_sync, done);
+	dma_fence_put(done);
+	args->seqno = job->seqno;
+	eyrie_job_put(job);
+	goto out_sync;
+
+err_unlock:
+	if (locked)
+		drm_gem_unlock_reservations(job->bos, job->bo_count, &acquire_ctx);
+err_cleanup:
+	drm_sched_job_cleanup(&job->base);
+err_put_job:
+	eyrie_job_put(job);
+out_sync:
+	if (out_sync)
+		drm_syncobj_put(out_sync);
+	return ret;
+}
+
+int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct eyrie_ctx *ctx = file->driver_priv;
+	struct drm_eyrie_wait *args = data;
+	struct eyrie_job_record *rec;
+	struct eyrie_job_result res;
+	struct dma_fence *fence;
+	unsigned long flags;
+	bool done, same;
+	long left;
+
+	if (args->flags || args->timeout_ns < 0)
+		return -EINVAL;
+	if (!args->seqno || args->seqno > READ_ONCE(ctx->last_seqno))
+		return -EINVAL;
+
+	rec = &ctx->records[args->seqno % EYRIE_JOB_RECORDS];
+	spin_lock_irqsave(&ctx->rec_lock, flags);
+	fence = rec->seqno == args->seqno ? dma_fence_get(rec->finished) : NULL;
+	spin_unlock_irqrestore(&ctx->rec_lock, flags);
+	if (!fence)
+		return -ENOENT;	/* older than the record window */
+
+	if (args->timeout_ns == 0) {
+		left = dma_fence_is_signaled(fence) ? 1 : 0;
+	} else {
+		u64 j = nsecs_to_jiffies64(args->timeout_ns) + 1;
+
+		left = dma_fence_wait_timeout(fence, true,
+					      j >= MAX_SCHEDULE_TIMEOUT ? MAX_SCHEDULE_TIMEOUT : j);
+	}
+	dma_fence_put(fence);
+	if (left < 0)
+		return left;
+	if (left == 0)
+		return -ETIME;
+
+	spin_lock_irqsave(&ctx->rec_lock, flags);
+	same = rec->seqno == args->seqno;
+	done = same && rec->done;
+	res = rec->result;
+	spin_unlock_irqrestore(&ctx->rec_lock, flags);
+	if (!same)
+		return -ENOENT;
+	if (!done) {
+		/* Finished without reaching the device: cancelled or aborted. */
+		memset(&res, 0, sizeof(res));
+		res.status = EYRIE_JOB_ERR_ABORTED;
+		res.err_cmd_index = EYRIE_CMD_INDEX_NONE;
+	}
+	args->status = res.status;
+	args->err_cmd_index = res.err_cmd_index;
+	args->err_detail = res.err_detail;
+	args->cycles = res.cycles;
+	args->energy_fj = res.energy_fj;
+	args->start_ns = res.start_ns;
+	args->end_ns = res.end_ns;
+	return 0;
+}

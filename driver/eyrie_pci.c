@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Eyrie accelerator: PCI probe and removal.
+ *
+ * The emulated board is QEMU's ivshmem-doorbell, whose PCI ID any other
+ * ivshmem user shares: the control-page magic at BAR2 offset 0 is checked
+ * through a temporary mapping before anything is claimed, so somebody
+ * else's device is left exactly as it was.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_managed.h>
+
+#include "eyrie_drv.h"
+
+#define EYRIE_CTRL(field) offsetof(struct eyrie_hw_ctrl, field)
+
+/* Looks at BAR2 without claiming it: is this one of ours? */
+static int eyrie_pci_identify(struct pci_dev *pdev)
+{
+	void __iomem *ctrl;
+	u32 magic, hw_version;
+
+	if (!(pci_resource_flags(pdev, 2) & IORESOURCE_MEM) ||
+	    pci_resource_len(pdev, 2) < EYRIE_BAR2_MIN_SIZE ||
+	    !(pci_resource_flags(pdev, 0) & IORESOURCE_MEM) ||
+	    pci_resource_len(pdev, 0) < 0x10)
+		return -ENODEV;
+	ctrl = pci_iomap_range(pdev, 2, 0, EYRIE_CTRL_OFF_DESC);
+	if (!ctrl)
+		return -ENODEV;
+	magic = readl(ctrl + EYRIE_CTRL(magic));
+	hw_version = readl(ctrl + EYRIE_CTRL(hw_version));
+	pci_iounmap(pdev, ctrl);
+
+	if (magic != EYRIE_CTRL_MAGIC) {
+		dev_dbg(&pdev->dev, "BAR2 starts with 0x%08x, not the Eyrie magic: not ours\n",
+			magic);
+		return -ENODEV;
+	}
+	if (hw_version >> 16 != EYRIE_HW_VERSION_MAJOR) {
+		dev_err(&pdev->dev, "Eyrie hardware interface %u.%u, this driver speaks %u.x: update the driver\n",
+			hw_version >> 16, hw_version & 0xffff, EYRIE_HW_VERSION_MAJOR);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void eyrie_drm_release(struct drm_device *drm, void *arg)
+{
+	struct eyrie_device *edev = arg;
+
+	eyrie_sched_fini(edev);
+	destroy_workqueue(edev->reset_wq);
+	eyrie_fw_release(edev);
+	xa_destroy(&edev->contexts);
+}
+
+static int eyrie_request_irqs(struct eyrie_device *edev)
+{
+	struct pci_dev *pdev = edev->pdev;
+	unsigned int i, want = 1 + edev->num_queues;
+	int ret, nvec;
+
+	nvec = pci_alloc_irq_vectors(pdev, want, want, PCI_IRQ_MSIX);
+	if (nvec < 0) {
+		eyrie_err(edev, "need %u MSI-X vectors (%d); the emulated board needs -device ivshmem-doorbell,vectors=%u\n",
+			  want, nvec, EYRIE_NUM_VECTORS);
+		return nvec;
+	}
+	edev->num_vectors = nvec;
+	ret = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, EYRIE_VECTOR_ADMIN),
+			       eyrie_admin_irq, 0, "eyrie-admin", edev);
+	if (ret)
+		return ret;
+	for (i = 0; i < edev->num_queues; i++) {
+		ret = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, EYRIE_VECTOR_QUEUE(i)),
+				       eyrie_queue_irq, 0, edev->queue[i].name, &edev->queue[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Brings a device that is not waiting for firmware back to RESET first. */
+static int eyrie_boot(struct eyrie_device *edev)
+{
+	u32 status = eyrie_ctrl_read32(edev, EYRIE_CTRL(status));
+	u32 result;
+	int ret;
+
+	if (status != EYRIE_DEV_STATUS_RESET) {
+		eyrie_info(edev, "device is %s at probe; resetting it first\n",
+			   eyrie_dev_status_name(status));
+		ret = eyrie_mbox_cmd(edev, EYRIE_MBOX_RESET, 0, 0, eyrie_boot_timeout_ms, &result);
+		if (ret || result != EYRIE_MBOX_OK) {
+			eyrie_err(edev, "device did not accept RESET (%d, %s)\n", ret,
+				  ret ? "no answer" : eyrie_mbox_result_name(result));
+			return ret ?: -EIO;
+		}
+	}
+	return eyrie_fw_boot(edev);
+}
+
+static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct eyrie_device *edev;
+	struct drm_device *drm;
+	int ret;
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = eyrie_pci_identify(pdev);
+	if (ret)
+		return ret;
+
+	edev = devm_drm_dev_alloc(&pdev->dev, &eyrie_drm_driver, struct eyrie_device, drm);
+	if (IS_ERR(edev))
+		return PTR_ERR(edev);
+	drm = &edev->drm;
+	edev->pdev = pdev;
+	pci_set_drvdata(pdev, edev);
+	mutex_init(&edev->mbox_lock);
+	mutex_init(&edev->reset_lock);
+	init_waitqueue_head(&edev->mbox_wq);
+	xa_init_flags(&edev->contexts, XA_FLAGS_ALLOC1);
+	INIT_LIST_HEAD(&edev->genl_link);
+	eyrie_reset_init(edev);
+
+	edev->bar0 = pcim_iomap_region(pdev, 0, EYRIE_DRIVER_NAME);
+	if (IS_ERR(edev->bar0))
+		return PTR_ERR(edev->bar0);
+	edev->bar2 = pcim_iomap_region(pdev, 2, EYRIE_DRIVER_NAME);
+	if (IS_ERR(edev->bar2))
+		return PTR_ERR(edev->bar2);
+	edev->bar2_size = pci_resource_len(pdev, 2);
+
+	pci_set_master(pdev);
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));
+	if (ret) {
+		eyrie_err(edev, "no usable DMA mask\n");
+		return ret;
+	}
+
+	edev->hw_version = eyrie_ctrl_read32(edev, EYRIE_CTRL(hw_version));
+	edev->caps = eyrie_ctrl_read64(edev, EYRIE_CTRL(caps));
+	edev->doorbell_peer = eyrie_ctrl_read32(edev, EYRIE_CTRL(doorbell_peer));
+	memcpy_fromio(&edev->desc, edev->bar2 + EYRIE_CTRL_OFF_DESC, sizeof(edev->desc));
+	edev->num_queues = min_t(u32, edev->desc.num_queues, EYRIE_SCHED_QUEUES);
+	if (!edev->num_queues || edev->desc.num_queues > EYRIE_MAX_QUEUES) {
+		eyrie_err(edev, "device describes %u queues, expected 1..%u\n",
+			  edev->desc.num_queues, EYRIE_MAX_QUEUES);
+		return -ENODEV;
+	}
+
+	edev->reset_wq = alloc_ordered_workqueue("eyrie-reset", 0);
+	if (!edev->reset_wq)
+		return -ENOMEM;
+	ret = eyrie_queues_init(edev);
+	if (ret)
+		goto err_wq;
+	ret = eyrie_request_irqs(edev);
+	if (ret)
+		goto err_wq;
+	ret = eyrie_fw_load(edev);
+	if (ret)
+		goto err_wq;
+	ret = eyrie_boot(edev);
+	if (ret)
+		goto err_fw;
+	ret = eyrie_sched_init(edev);
+	if (ret)
+		goto err_fw;
+	ret = drmm_add_action_or_reset(drm, eyrie_drm_release, edev);
+	if (ret)
+		return ret;
+	eyrie_queues_enable(edev);
+	WRITE_ONCE(edev->ready, true);
+
+	ret = drm_dev_register(drm, 0);
+	if (ret) {
+		WRITE_ONCE(edev->ready, false);
+		eyrie_queues_disable(edev);
+		return ret;
+	}
+	ret = eyrie_hwmon_init(edev);
+	if (ret)
+		eyrie_err(edev, "hwmon registration failed (%d); sensors will not show the board\n",
+			  ret);
+	eyrie_genl_add_device(edev);
+
+	eyrie_info(edev, "%s: hw %u.%u, firmware %s version %u.%u ABI %u.%u build %*phN, %u queues of %u entries, %ux%u PEs\n",
+		   pci_name(pdev), edev->hw_version >> 16, edev->hw_version & 0xffff,
+		   eyrie_fw_name, edev->fw.version >> 16, edev->fw.version & 0xffff,
+		   edev->fw.abi >> 16, edev->fw.abi & 0xffff,
+		   (int)sizeof(edev->fw.build_id), edev->fw.build_id,
+		   edev->num_queues, edev->queue[0].entries, edev->desc.pe_rows,
+		   edev->desc.pe_cols);
+	return 0;
+
+err_fw:
+	eyrie_fw_release(edev);
+err_wq:
+	destroy_workqueue(edev->reset_wq);
+	return ret;
+}
+
+static void eyrie_remove(struct pci_dev *pdev)
+{
+	struct eyrie_device *edev = pci_get_drvdata(pdev);
+	unsigned int i;
+	u32 result;
+
+	eyrie_genl_remove_device(edev);
+	drm_dev_unplug(&edev->drm);
+	WRITE_ONCE(edev->ready, false);
+	WRITE_ONCE(edev->unplugged, true);
+	flush_workqueue(edev->reset_wq);
+	cancel_work_sync(&edev->fault_work);
+
+	/* Stop the device and fail what it was running: nobody will complete it. */
+	if (!pci_dev_is_disconnected(pdev))
+		eyrie_mbox_cmd(edev, EYRIE_MBOX_RESET, 0, 0, 500, &result);
+	eyrie_queues_disable(edev);
+	for (i = 0; i < edev->num_queues; i++) {
+		synchronize_irq(pci_irq_vector(pdev, EYRIE_VECTOR_QUEUE(i)));
+		eyrie_queue_abort_all(&edev->queue[i]);
+	}
+}
+
+static const struct pci_device_id eyrie_pci_ids[] = {
+	{ PCI_DEVICE(EYRIE_PCI_VENDOR_FPGA, EYRIE_PCI_DEVICE_FPGA) },
+	{ PCI_DEVICE(EYRIE_PCI_VENDOR_IVSHMEM, EYRIE_PCI_DEVICE_IVSHMEM) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, eyrie_pci_ids);
+
+static struct pci_driver eyrie_pci_driver = {
+	.name = EYRIE_DRIVER_NAME,
+	.id_table = eyrie_pci_ids,
+	.probe = eyrie_probe,
+	.remove = eyrie_remove,
+};
+
+int eyrie_pci_register(void)
+{
+	return pci_register_driver(&eyrie_pci_driver);
+}
+
+void eyrie_pci_unregister(void)
+{
+	pci_unregister_driver(&eyrie_pci_driver);
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Eyrie accelerator: DRM_IOCTL_EYRIE_QUERY.
+ *
+ * Size/pointer pattern: ptr == 0 asks for the size; otherwise the kernel
+ * writes min(size, its own size) bytes and reports how many it wrote, so an
+ * older binary with a smaller struct keeps working when the struct grows.
+ */
+#include <linux/uaccess.h>
+
+#include <drm/drm_drv.h>
+
+#include "eyrie_drv.h"
+
+static void eyrie_query_device_info(struct eyrie_device *edev, struct eyrie_ctx *ctx,
+				    struct drm_eyrie_device_info *info)
+{
+	struct pci_dev *pdev = edev->pdev;
+
+	info->uapi_version = EYRIE_UAPI_VERSION_MAJOR << 16 | EYRIE_UAPI_VERSION_MINOR;
+	info->hw_version = edev->hw_version;
+	info->fw_version = edev->fw.version;
+	info->fw_abi = edev->fw.abi;
+	memcpy(info->fw_build_id, edev->fw.build_id, sizeof(info->fw_build_id));
+	info->num_queues = edev->num_queues;
+	info->caps = edev->caps;
+	info->va_size = EYRIE_VA_END;
+	info->va_start = EYRIE_VA_START;
+	info->mem_limit = ctx->mem_limit;
+	BUILD_BUG_ON(sizeof(info->hw_desc) != sizeof(edev->desc));
+	memcpy(info->hw_desc, &edev->desc, sizeof(info->hw_desc));
+	info->pci_domain = pci_domain_nr(pdev->bus);
+	info->pci_bus = pdev->bus->number;
+	info->pci_dev = PCI_SLOT(pdev->devfn);
+	info->pci_func = PCI_FUNC(pdev->devfn);
+	info->pci_vendor = pdev->vendor;
+	info->pci_device = pdev->device;
+}
+
+static int eyrie_query_telemetry(struct eyrie_device *edev, struct drm_eyrie_telemetry *out)
+{
+	struct eyrie_hw_telemetry t;
+	int ret;
+
+	ret = eyrie_read_telemetry(edev, &t);
+	if (ret)
+		return ret;
+	out->timestamp_ns = t.timestamp_ns;
+	BUILD_BUG_ON(ARRAY_SIZE(out->energy_fj) != EYRIE_ENERGY_DOMAINS);
+	memcpy(out->energy_fj, t.energy_fj, sizeof(out->energy_fj));
+	out->busy_ns = t.busy_ns;
+	out->cycles = t.cycles;
+	out->jobs_completed = t.jobs_completed;
+	out->power_mw = t.power_mw;
+	out->temp_mc = t.temp_mc;
+	out->util_permille = t.util_permille;
+	out->clock_khz = t.clock_khz;
+	out->flags = t.flags;
+	out->throttle_events = t.throttle_events;
+	return 0;
+}
+
+static void eyrie_query_context(struct eyrie_ctx *ctx, struct drm_eyrie_context_info *info)
+{
+	info->ctx_id = ctx->id;
+	info->flags = READ_ONCE(ctx->banned) ? DRM_EYRIE_CTX_F_BANNED : 0;
+	info->jobs_submitted = atomic64_read(&ctx->jobs_submitted);
+	info->jobs_completed = atomic64_read(&ctx->jobs_completed);
+	info->jobs_failed = atomic64_read(&ctx->jobs_failed);
+	info->busy_ns = atomic64_read(&ctx->busy_ns);
+	info->energy_fj = atomic64_read(&ctx->energy_fj);
+	mutex_lock(&ctx->lock);
+	info->mem_used = ctx->mem_used;
+	mutex_unlock(&ctx->lock);
+}
+
+int eyrie_ioctl_query(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct eyrie_device *edev = to_eyrie(drm);
+	struct eyrie_ctx *ctx = file->driver_priv;
+	struct drm_eyrie_query *args = data;
+	union {
+		struct drm_eyrie_device_info info;
+		struct drm_eyrie_telemetry telem;
+		struct drm_eyrie_context_info ctx;
+	} *out;
+	u32 size, len;
+	int ret = 0, idx;
+
+	if (args->flags || args->pad)
+		return -EINVAL;
+	switch (args->type) {
+	case DRM_EYRIE_QUERY_DEVICE_INFO:
+		size = sizeof(out->info);
+		break;
+	case DRM_EYRIE_QUERY_TELEMETRY:
+		size = sizeof(out->telem);
+		break;
+	case DRM_EYRIE_QUERY_CONTEXT:
+		size = sizeof(out->ctx);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!args->ptr) {
+		args->size = size;
+		return 0;
+	}
+	if (!args->size)
+		return -EINVAL;
+
+	out = kzalloc(sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	if (!drm_dev_enter(drm, &idx)) {
+		kfree(out);
+		return -ENODEV;
+	}
+	switch (args->type) {
+	case DRM_EYRIE_QUERY_DEVICE_INFO:
+		eyrie_query_device_info(edev, ctx, &out->info);
+		break;
+	case DRM_EYRIE_QUERY_TELEMETRY:
+		ret = eyrie_query_telemetry(edev, &out->telem);
+		break;
+	case DRM_EYRIE_QUERY_CONTEXT:
+		eyrie_query_context(ctx, &out->ctx);
+		break;
+	}
+	drm_dev_exit(idx);
+
+	if (!ret) {
+		len = min(args->size, size);
+		if (copy_to_user(u64_to_user_ptr(args->ptr), out, len))
+			ret = -EFAULT;
+		else
+			args->size = len;
+	}
+	kfree(out);
+	return ret;
+}

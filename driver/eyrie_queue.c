@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Eyrie accelerator: NVMe-style queues.
+ *
+ * Each hardware queue is a submission ring and a completion ring of 64-byte
+ * entries in host memory. The driver writes an SQE, moves sq_tail in the
+ * control page and rings doorbell 1 + q; the device writes a CQE whose phase
+ * bit flips on every wrap and raises MSI-X 1 + q. The tag of an SQE names
+ * the ring slot and the queue generation, so completions that arrive after
+ * a reset (stale generation) are recognised and dropped.
+ */
+#include <linux/dma-fence.h>
+#include <linux/dma-mapping.h>
+#include <linux/interrupt.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+
+#include "eyrie_drv.h"
+
+#define EYRIE_QREG(q, field) \
+	(EYRIE_CTRL_OFF_QUEUES + (q) * sizeof(struct eyrie_hw_queue_regs) + \
+	 offsetof(struct eyrie_hw_queue_regs, field))
+
+struct eyrie_fence {
+	struct dma_fence base;
+	unsigned int queue;
+};
+
+static const char *eyrie_fence_driver_name(struct dma_fence *fence)
+{
+	return EYRIE_DRIVER_NAME;
+}
+
+static const char *eyrie_fence_timeline_name(struct dma_fence *fence)
+{
+	struct eyrie_fence *f = container_of(fence, struct eyrie_fence, base);
+
+	return f->queue == DRM_EYRIE_QUEUE_HIGH ? "eyrie-high" : "eyrie-normal";
+}
+
+static const struct dma_fence_ops eyrie_fence_ops = {
+	.get_driver_name = eyrie_fence_driver_name,
+	.get_timeline_name = eyrie_fence_timeline_name,
+};
+
+int eyrie_queues_init(struct eyrie_device *edev)
+{
+	struct device *dev = edev->drm.dev;
+	u32 entries = roundup_pow_of_two(clamp(eyrie_queue_entries, 4u, 4096u));
+	unsigned int i;
+
+	if (edev->desc.queue_max_entries && edev->desc.queue_max_entries < entries)
+		entries = rounddown_pow_of_two(edev->desc.queue_max_entries);
+	if (entries < 2) {
+		eyrie_err(edev, "device allows %u queue entries, at least 2 are needed\n",
+			  edev->desc.queue_max_entries);
+		return -ENODEV;
+	}
+
+	for (i = 0; i < edev->num_queues; i++) {
+		struct eyrie_queue *q = &edev->queue[i];
+
+		q->edev = edev;
+		q->index = i;
+		snprintf(q->name, sizeof(q->name), "eyrie-%s", i ? "high" : "normal");
+		spin_lock_init(&q->lock);
+		spin_lock_init(&q->fence_lock);
+		q->entries = entries;
+		q->sq = dmam_alloc_coherent(dev, entries * sizeof(*q->sq), &q->sq_dma, GFP_KERNEL);
+		q->cq = dmam_alloc_coherent(dev, entries * sizeof(*q->cq), &q->cq_dma, GFP_KERNEL);
+		q->inflight = devm_kcalloc(dev, entries, sizeof(*q->inflight), GFP_KERNEL);
+		if (!q->sq || !q->cq || !q->inflight)
+			return -ENOMEM;
+		q->fence_context = dma_fence_context_alloc(1);
+	}
+	return 0;
+}
+
+/* Programs the rings into a READY device and enables the queues. */
+int eyrie_queues_enable(struct eyrie_device *edev)
+{
+	unsigned int i;
+
+	for (i = 0; i < edev->num_queues; i++) {
+		struct eyrie_queue *q = &edev->queue[i];
+		unsigned long flags;
+
+		spin_lock_irqsave(&q->lock, flags);
+		memset(q->sq, 0, q->entries * sizeof(*q->sq));
+		memset(q->cq, 0, q->entries * sizeof(*q->cq));
+		q->sq_tail = 0;
+		q->cq_head = 0;
+		q->phase = EYRIE_CQE_F_PHASE;
+		q->generation++;
+		spin_unlock_irqrestore(&q->lock, flags);
+
+		eyrie_ctrl_write64(edev, EYRIE_QREG(i, sq_base), q->sq_dma);
+		eyrie_ctrl_write64(edev, EYRIE_QREG(i, cq_base), q->cq_dma);
+		eyrie_ctrl_write32(edev, EYRIE_QREG(i, log2_entries), ilog2(q->entries));
+		eyrie_ctrl_write32(edev, EYRIE_QREG(i, priority), i);
+		eyrie_ctrl_write32(edev, EYRIE_QREG(i, sq_tail), 0);
+		eyrie_ctrl_write32(edev, EYRIE_QREG(i, cq_head), 0);
+		wmb();	/* ring registers before the enable bit */
+		eyrie_ctrl_write32(edev, EYRIE_QREG(i, ctl), EYRIE_QUEUE_CTL_ENABLE);
+	}
+	return 0;
+}
+
+void eyrie_queues_disable(struct eyrie_device *edev)
+{
+	unsigned int i;
+
+	for (i = 0; i < edev->num_queues; i++)
+		eyrie_ctrl_write32(edev, EYRIE_QREG(i, ctl), 0);
+}
+
+/* Called from the scheduler's run_job: writes the SQE and rings the bell. */
+struct dma_fence *eyrie_queue_submit(struct eyrie_queue *q, struct eyrie_job *job)
+{
+	struct eyrie_device *edev = q->edev;
+	struct eyrie_fence *fence;
+	struct eyrie_hw_sqe *sqe;
+	unsigned long flags;
+	u32 slot;
+
+	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
+	if (!fence)
+		return ERR_PTR(-ENOMEM);
+	fence->queue = q->index;
+
+	spin_lock_irqsave(&q->lock, flags);
+	slot = q->sq_tail;
+	if (q->inflight[slot]) {
+		/* The scheduler's credit limit makes this impossible. */
+		spin_unlock_irqrestore(&q->lock, flags);
+		kfree(fence);
+		return ERR_PTR(-EBUSY);
+	}
+	dma_fence_init(&fence->base, &eyrie_fence_ops, &q->fence_lock,
+		       q->fence_context, ++q->fence_seqno);
+	job->hw_fence = dma_fence_get(&fence->base);
+	job->slot = slot;
+	job->run_start = ktime_get();
+
+	sqe = &q->sq[slot];
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->tag = (u64)q->generation << 32 | slot;
+	sqe->cmdbuf_addr = job->cmdbuf_addr;
+	sqe->pt_root = job->ctx->mmu.root->dma;
+	sqe->cmd_count = job->cmd_count;
+	sqe->ctx_id = job->ctx->id;
+	q->inflight[slot] = job;
+	q->inflight_count++;
+	q->submitted++;
+	q->sq_tail = (slot + 1) & (q->entries - 1);
+	dma_wmb();	/* the entry before the tail that publishes it */
+	eyrie_ctrl_write32(edev, EYRIE_QREG(q->index, sq_tail), q->sq_tail);
+	spin_unlock_irqrestore(&q->lock, flags);
+
+	eyrie_doorbell(edev, EYRIE_VECTOR_QUEUE(q->index));
+	return &fence->base;
+}
+
+/*
+ * Records the outcome and signals the job's hardware fence. Called with
+ * the queue lock held, from the interrupt handler or from recovery.
+ */
+void eyrie_job_complete(struct eyrie_job *job, const struct eyrie_job_result *res)
+{
+	struct eyrie_ctx *ctx = job->ctx;
+	struct eyrie_job_record *rec = &ctx->records[job->seqno % EYRIE_JOB_RECORDS];
+	struct eyrie_job_result r = *res;
+
+	if (job->timed_out)
+		r.status = EYRIE_JOB_ERR_TIMEOUT;
+
+	spin_lock(&ctx->rec_lock);
+	if (rec->seqno == job->seqno) {
+		rec->result = r;
+		rec->done = true;
+	}
+	spin_unlock(&ctx->rec_lock);
+
+	if (r.status == EYRIE_JOB_OK)
+		atomic64_inc(&ctx->jobs_completed);
+	else
+		atomic64_inc(&ctx->jobs_failed);
+	atomic64_add(r.cycles, &ctx->cycles);
+	atomic64_add(r.energy_fj, &ctx->energy_fj);
+	if (r.end_ns > r.start_ns)
+		atomic64_add(r.end_ns - r.start_ns, &ctx->busy_ns);
+	atomic64_add(ktime_to_ns(ktime_sub(ktime_get(), job->run_start)),
+		     &ctx->engine_ns[job->queue]);
+
+	if (r.status != EYRIE_JOB_OK)
+		dma_fence_set_error(job->hw_fence, r.status == EYRIE_JOB_ERR_TIMEOUT ?
+				    -ETIMEDOUT : -EIO);
+	dma_fence_signal(job->hw_fence);
+}
+
+/* Consumes every CQE whose phase matches; caller holds q->lock. */
+void eyrie_queue_process_cq(struct eyrie_queue *q)
+{
+	unsigned int done = 0;
+
+	lockdep_assert_held(&q->lock);
+	for (;;) {
+		struct eyrie_hw_cqe *cqe = &q->cq[q->cq_head];
+		struct eyrie_job_result res;
+		struct eyrie_job *job = NULL;
+		u64 tag;
+		u32 slot;
+
+		if ((READ_ONCE(cqe->flags) & EYRIE_CQE_F_PHASE) != q->phase)
+			break;
+		dma_rmb();	/* phase before the payload */
+		tag = cqe->tag;
+		slot = lower_32_bits(tag);
+		if (upper_32_bits(tag) == q->generation && slot < q->entries)
+			job = q->inflight[slot];
+		if (job) {
+			q->inflight[slot] = NULL;
+			q->inflight_count--;
+			q->completed++;
+			res.status = cqe->status;
+			res.err_cmd_index = cqe->err_cmd_index;
+			res.err_detail = cqe->err_detail;
+			res.cycles = cqe->cycles;
+			res.energy_fj = cqe->energy_fj;
+			res.start_ns = cqe->start_ns;
+			res.end_ns = cqe->end_ns;
+			eyrie_job_complete(job, &res);
+		} else {
+			q->stale_cqes++;
+		}
+		if (++q->cq_head == q->entries) {
+			q->cq_head = 0;
+			q->phase ^= EYRIE_CQE_F_PHASE;
+		}
+		done++;
+	}
+	if (done)
+		eyrie_ctrl_write32(q->edev, EYRIE_QREG(q->index, cq_head), q->cq_head);
+}
+
+/* Fails every job still on the rings (device reset or removal). */
+void eyrie_queue_abort_all(struct eyrie_queue *q)
+{
+	struct eyrie_job_result res = {
+		.status = EYRIE_JOB_ERR_ABORTED,
+		.err_cmd_index = EYRIE_CMD_INDEX_NONE,
+	};
+	unsigned long flags;
+	u32 slot;
+
+	spin_lock_irqsave(&q->lock, flags);
+	eyrie_queue_process_cq(q);
+	for (slot = 0; slot < q->entries; slot++) {
+		struct eyrie_job *job = q->inflight[slot];
+
+		if (!job)
+			continue;
+		q->inflight[slot] = NULL;
+		q->inflight_count--;
+		eyrie_job_complete(job, &res);
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+bool eyrie_queue_job_done(struct eyrie_queue *q, struct eyrie_job *job)
+{
+	return job->hw_fence && dma_fence_is_signaled(job->hw_fence);
+}
+
+irqreturn_t eyrie_queue_irq(int irq, void *arg)
+{
+	struct eyrie_queue *q = arg;
+
+	spin_lock(&q->lock);
+	q->irqs++;
+	eyrie_queue_process_cq(q);
+	spin_unlock(&q->lock);
+	return IRQ_HANDLED;
+}
+
+irqreturn_t eyrie_admin_irq(int irq, void *arg)
+{
+	struct eyrie_device *edev = arg;
+	u32 faults;
+
+	wake_up_all(&edev->mbox_wq);
+	faults = eyrie_ctrl_read32(edev, EYRIE_CTRL_OFF_FAULT +
+				   offsetof(struct eyrie_hw_fault, count));
+	if (faults != READ_ONCE(edev->fault_count_seen))
+		schedule_work(&edev->fault_work);
+	return IRQ_HANDLED;
+}

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Eyrie accelerator: timeout, reset, recovery and banning.
+ *
+ * Recovery follows the DRM scheduler's protocol: stop every scheduler (the
+ * device is shared by both queues), reset the device through the mailbox,
+ * fail what was on the rings (the hung job with TIMEOUT, the others with
+ * ABORTED), boot the firmware again from the image kept in memory, program
+ * the rings and restart the schedulers. Jobs not yet handed to the device
+ * stay queued and run after recovery. The module is never reloaded.
+ *
+ * All resets run on one ordered workqueue, which is also the schedulers'
+ * timeout queue, so two recoveries never overlap.
+ */
+#include <linux/capability.h>
+#include <linux/devcoredump.h>
+#include <linux/interrupt.h>
+#include <linux/ratelimit.h>
+#include <linux/vmalloc.h>
+
+#include <drm/drm_drv.h>
+
+#include "eyrie_drv.h"
+#include "eyrie_netlink.h"
+
+#define EYRIE_RESET_TIMEOUT_MS	2000
+
+/* A devcoredump of the hang: what ran, the queue state and the firmware log. */
+static void eyrie_coredump(struct eyrie_device *edev, struct eyrie_job *bad, const char *why)
+{
+	size_t size = 4096 + EYRIE_LOG_RING_BYTES;
+	struct drm_printer p;
+	struct drm_print_iterator iter = { 0 };
+	u64 head;
+	u32 i, n;
+	char *buf;
+
+	buf = vzalloc(size);
+	if (!buf)
+		return;
+	iter.data = buf;
+	iter.remain = size - 1;
+	p = drm_coredump_printer(&iter);
+
+	drm_printf(&p, "eyrie devcoredump\nreason: %s\n", why);
+	drm_printf(&p, "device status: %s\n",
+		   eyrie_dev_status_name(eyrie_ctrl_read32(edev,
+							   offsetof(struct eyrie_hw_ctrl, status))));
+	drm_printf(&p, "firmware: version 0x%08x abi 0x%08x build %*phN\n",
+		   edev->fw.version, edev->fw.abi, (int)sizeof(edev->fw.build_id),
+		   edev->fw.build_id);
+	if (bad)
+		drm_printf(&p, "job: ctx %u (pid %d %s) seqno %llu queue %u cmdbuf 0x%llx cmds %u\n",
+			   bad->ctx->id, bad->ctx->pid, bad->ctx->comm, bad->seqno, bad->queue,
+			   bad->cmdbuf_addr, bad->cmd_count);
+	for (i = 0; i < edev->num_queues; i++) {
+		struct eyrie_queue *q = &edev->queue[i];
+
+		drm_printf(&p, "queue %u: sq_tail %u cq_head %u phase %u inflight %u submitted %llu completed %llu\n",
+			   i, q->sq_tail, q->cq_head, q->phase, q->inflight_count,
+			   q->submitted, q->completed);
+	}
+	head = eyrie_ctrl_read64(edev, EYRIE_CTRL_OFF_LOG);
+	n = min_t(u64, head, EYRIE_LOG_RING_BYTES);
+	drm_printf(&p, "firmware log (last %u bytes):\n", n);
+	for (i = 0; i < n; i++) {
+		u64 pos = head - n + i;
+		u8 c = readb(edev->bar2 + EYRIE_CTRL_OFF_LOG + sizeof(struct eyrie_hw_log) +
+			     pos % EYRIE_LOG_RING_BYTES);
+
+		drm_printf(&p, "%c", c ? c : '.');
+	}
+	dev_coredumpv(edev->drm.dev, buf, size - iter.remain, GFP_KERNEL);
+}
+
+static void eyrie_ban_check(struct eyrie_device *edev, struct eyrie_job *bad)
+{
+	struct eyrie_ctx *ctx = bad->ctx;
+
+	bad->timed_out = true;
+	ctx->hangs++;
+	eyrie_genl_event(edev, EYRIE_EVENT_JOB_HANG, ctx->id, bad->seqno);
+	if (eyrie_ban_threshold && ctx->hangs >= eyrie_ban_threshold && !ctx->banned) {
+		WRITE_ONCE(ctx->banned, true);
+		eyrie_err(edev, "context %u (pid %d, %s) banned after %u hangs: its submissions now fail with ECANCELED; reopen the device to start over\n",
+			  ctx->id, ctx->pid, ctx->comm, ctx->hangs);
+	}
+}
+
+/*
+ * Resets the device and recovers. bad is the job that timed out (NULL for
+ * an administrator's reset). Returns 0 when the device is running again.
+ */
+int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const char *why)
+{
+	u32 result = 0;
+	unsigned int i;
+	int ret, idx;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return -ENODEV;
+	mutex_lock(&edev->reset_lock);
+
+	for (i = 0; i < edev->num_queues; i++)
+		drm_sched_stop(&edev->queue[i].sched, bad ? &bad->base : NULL);
+
+	if (bad) {
+		eyrie_err(edev, "%s: ctx %u (pid %d, %s) job %llu on queue %u did not finish in %u ms; resetting the device\n",
+			  why, bad->ctx->id, bad->ctx->pid, bad->ctx->comm, bad->seqno,
+			  bad->queue, eyrie_job_timeout_ms);
+		eyrie_ban_check(edev, bad);
+	} else {
+		eyrie_info(edev, "%s: resetting the device\n", why);
+	}
+	eyrie_coredump(edev, bad, why);
+
+	WRITE_ONCE(edev->ready, false);
+	ret = eyrie_mbox_cmd(edev, EYRIE_MBOX_RESET, 0, 0, EYRIE_RESET_TIMEOUT_MS, &result);
+	if (ret || result != EYRIE_MBOX_OK)
+		eyrie_err(edev, "device did not acknowledge RESET (%d, %s); booting anyway\n",
+			  ret, ret ? "no answer" : eyrie_mbox_result_name(result));
+	eyrie_queues_disable(edev);
+	for (i = 0; i < edev->num_queues; i++) {
+		synchronize_irq(pci_irq_vector(edev->pdev, EYRIE_VECTOR_QUEUE(i)));
+		eyrie_queue_abort_all(&edev->queue[i]);
+	}
+
+	ret = eyrie_fw_boot(edev);
+	if (!ret)
+		ret = eyrie_queues_enable(edev);
+	if (!ret)
+		WRITE_ONCE(edev->ready, true);
+	else
+		eyrie_err(edev, "recovery failed (%d): the device stays down until the next reset (accelctl reset) or driver rebind\n",
+			  ret);
+	atomic_inc(&edev->reset_count);
+	eyrie_genl_event(edev, EYRIE_EVENT_RESET, 0, ret);
+
+	for (i = 0; i < edev->num_queues; i++)
+		drm_sched_start(&edev->queue[i].sched);
+	mutex_unlock(&edev->reset_lock);
+	drm_dev_exit(idx);
+	return ret;
+}
+
+static void eyrie_reset_work_fn(struct work_struct *work)
+{
+	struct eyrie_device *edev = container_of(work, struct eyrie_device, reset_work);
+
+	eyrie_device_reset(edev, NULL, "reset requested");
+}
+
+void eyrie_reset_init(struct eyrie_device *edev)
+{
+	INIT_WORK(&edev->reset_work, eyrie_reset_work_fn);
+	INIT_WORK(&edev->fault_work, eyrie_fault_work);
+}
+
+int eyrie_ioctl_reset(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct eyrie_device *edev = to_eyrie(drm);
+	struct drm_eyrie_reset *args = data;
+	int before;
+
+	if (args->flags || args->pad)
+		return -EINVAL;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	before = atomic_read(&edev->reset_count);
+	/* On the reset queue so it never races a timeout recovery. */
+	queue_work(edev->reset_wq, &edev->reset_work);
+	flush_work(&edev->reset_work);
+	if (atomic_read(&edev->reset_count) == before)
+		return -ENODEV;
+	return READ_ONCE(edev->ready) ? 0 : -EIO;
+}
+
+/* Logs device MMU faults (the device already failed the job). */
+void eyrie_fault_work(struct work_struct *work)
+{
+	struct eyrie_device *edev = container_of(work, struct eyrie_device, fault_work);
+	struct eyrie_hw_fault fault;
+	int idx;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return;
+	memcpy_fromio(&fault, edev->bar2 + EYRIE_CTRL_OFF_FAULT, sizeof(fault));
+	if (fault.count != edev->fault_count_seen) {
+		WRITE_ONCE(edev->fault_count_seen, fault.count);
+		dev_info_ratelimited(edev->drm.dev, "MMU fault: ctx %u %s at 0x%llx (%s), job failed; %u faults so far\n",
+				     fault.ctx_id,
+				     fault.access == EYRIE_ACCESS_WRITE ? "write" : "read",
+				     fault.addr, eyrie_job_status_name(fault.reason), fault.count);
+		eyrie_genl_event(edev, EYRIE_EVENT_MMU_FAULT, fault.ctx_id, fault.addr);
+	}
+	drm_dev_exit(idx);
+}
