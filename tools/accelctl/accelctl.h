@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * accelctl: what every subcommand shares (context, exit codes, messages,
+ * JSON output). Subcommands include only this and libaccel's public
+ * headers; see main.c for how to add one.
+ */
+#ifndef ACCELCTL_H
+#define ACCELCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "accel/libaccel.h"
+#include "json.h"
+
+/* accelctl follows the library's release. */
+#define ACCELCTL_VERSION "1.0.0"
+
+/* Exit codes (docs/accelctl.md). */
+enum accelctl_exit {
+	ACCELCTL_EXIT_OK = 0,
+	ACCELCTL_EXIT_FAIL = 1,		/* a check or self-test failed */
+	ACCELCTL_EXIT_USAGE = 2,	/* bad command line */
+	ACCELCTL_EXIT_DEVICE = 3,	/* device or model error */
+};
+
+struct accelctl {
+	const char *device;		/* -d/--device; NULL: auto */
+	bool json;			/* --json: machine output on stdout */
+	int verbose;			/* -v count */
+	bool progress;			/* progress lines on stderr (TTY or -v) */
+	const char *command;		/* the subcommand's name */
+};
+
+/* A subcommand: argv[0] is its name; global options are already removed. */
+typedef int (*accelctl_cmd_fn)(struct accelctl *ctx, int argc, char **argv);
+
+/*
+ * Declares subcommand NAME: its --help text cmd_NAME_usage and its function
+ * cmd_NAME. Put `ACCELCTL_COMMAND(NAME);` at the top of cmd_NAME.c; main.c
+ * uses the same macro for its table.
+ */
+#define ACCELCTL_COMMAND(name) \
+	extern const char cmd_##name##_usage[]; \
+	int cmd_##name(struct accelctl *ctx, int argc, char **argv)
+
+/*
+ * Prints "accelctl CMD: <message>" and the hint to use --help on stderr;
+ * returns ACCELCTL_EXIT_USAGE.
+ */
+int accelctl_usage_error(const struct accelctl *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Prints "accelctl CMD: error: <message>" on stderr; returns code. */
+int accelctl_fail(const struct accelctl *ctx, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A progress line on stderr when ctx->progress (TTY or -v). */
+void accelctl_progress(const struct accelctl *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Opens ctx->device; on failure prints libaccel's message and returns
+ * ACCELCTL_EXIT_DEVICE (the caller returns it), else 0.
+ */
+int accelctl_open_device(const struct accelctl *ctx, struct accel_device **dev);
+
+/*
+ * getopt_long over a subcommand's argv with no global state left over from
+ * an earlier parse (argv[0] is the command name, so the first call starts
+ * at argv[1]); returns what getopt_long returns. Unknown options and missing
+ * arguments return '?' without a message: the caller reports the usage
+ * error with accelctl_bad_option.
+ */
+struct option;
+int accelctl_getopt(int argc, char **argv, const char *shortopts,
+		    const struct option *longopts);
+/* Reports the option getopt just rejected; returns ACCELCTL_EXIT_USAGE. */
+int accelctl_bad_option(const struct accelctl *ctx, char **argv);
+
+/* Parses a whole unsigned decimal number within [min, max]; 0 or -1. */
+int accelctl_parse_u64(const char *text, uint64_t min, uint64_t max,
+		       uint64_t *out);
+
+/* "1.0" from major << 16 | minor */
+const char *accelctl_version_text(uint32_t v, char *buf, size_t len);
+
+#endif /* ACCELCTL_H */

@@ -1,0 +1,4 @@
+# accelctl: the framework and the core commands. Other commands add their
+# own tools/accelctl/NAME.mk appending to ACCELCTL_SRCS (link rule: tools.mk).
+ACCELCTL_SRCS += $(addprefix tools/accelctl/, \
+	main.c common.c json.c cmd_list.c cmd_info.c cmd_validate.c)
