@@ -130,8 +130,10 @@ struct eyr_sched_opts {
 	enum eyr_objective objective;
 	int exhaustive;			/* evaluate the whole mapspace */
 	uint32_t batch;			/* 0: keep shape.n */
+	int no_bias;			/* layer has no bias (quant.has_bias == 0) */
+	int per_channel;		/* layer uses a per-channel quant table */
 };
-#define EYR_SCHED_OPTS_INIT { EYRIE_DATAFLOW_RS, EYR_OBJ_ENERGY, 0, 0 }
+#define EYR_SCHED_OPTS_INIT { EYRIE_DATAFLOW_RS, EYR_OBJ_ENERGY, 0, 0, 0, 0 }
 
 struct eyr_search_stats {
 	uint64_t evaluated;		/* complete mappings costed */
@@ -142,6 +144,8 @@ struct eyr_search_stats {
 
 struct eyr_plan {
 	struct eyr_layer_shape shape;	/* the shape planned (batch applied) */
+	enum eyr_objective objective;
+	int has_bias, per_channel;	/* from the options */
 	struct eyr_mapping map;
 	struct eyr_cost cost;
 	/* compulsory traffic: every tensor crosses DRAM once */
@@ -160,10 +164,12 @@ int eyr_sched_plan(const struct eyr_arch *arch,
 		   const struct eyr_sched_opts *opts, struct eyr_plan *plan,
 		   char *err, size_t errlen);
 
-/* Costs one given mapping (the model the search uses). */
-int eyr_sched_cost(const struct eyr_arch *arch,
-		   const struct eyr_layer_shape *shape,
-		   const struct eyr_mapping *map, struct eyr_cost *cost);
+/*
+ * Costs one given mapping (the model the search uses); plan->shape,
+ * has_bias, per_channel, objective and map must be set. Fills plan->cost.
+ * Returns 0, or -EINVAL / -ENOSPC if the mapping is invalid or does not fit.
+ */
+int eyr_sched_cost(const struct eyr_arch *arch, struct eyr_plan *plan);
 
 /*
  * Appends the commands that execute plan for layer (tensors at bufs) to cb

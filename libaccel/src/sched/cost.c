@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The cost model above the array: DMA traffic between DRAM and the GLB (or
+ * the stream buffer) implied by the GLB tiling and the loop order, the GLB
+ * footprint of a tile, and the sum of the passes' costs. Its counting rules
+ * mirror the device's (docs/sim.md); docs/scheduler.md states them.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "sched/sched_internal.h"
+
+uint64_t eyr_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t align4(uint64_t x)
+{
+	return (x + 3) & ~(uint64_t)3;
+}
+
+void eyr_tile_bytes(const struct eyr_geom *g, const struct eyr_mapping *m,
+		    uint32_t max_in_h, uint32_t max_in_w, int per_channel,
+		    struct eyr_tile_bytes *tb)
+{
+	uint64_t gm = (uint64_t)m->tile[EYR_DIM_G] * m->tile[EYR_DIM_M];
+	uint64_t gc = (uint64_t)m->tile[EYR_DIM_G] * m->tile[EYR_DIM_C];
+	uint64_t outs = (uint64_t)m->tile[EYR_DIM_N] * gm * m->tile[EYR_DIM_E] *
+			m->tile[EYR_DIM_F];
+
+	tb->in = (uint64_t)m->tile[EYR_DIM_N] * gc * max_in_h * max_in_w;
+	tb->w = gm * m->tile[EYR_DIM_C] * g->r * g->s;
+	tb->bias = 4 * gm;
+	tb->quant = per_channel ? 8 * gm : 0;
+	/* psums only live in the GLB between passes over C tiles */
+	tb->psum = m->tiles[EYR_DIM_C] > 1 ? 4 * outs : 0;
+	tb->out = outs;
+}
+
+int eyr_glb_layout(const struct eyr_tile_bytes *tb, const struct eyr_mapping *m,
+		   int has_bias, struct eyr_glb_layout *lay)
+{
+	uint64_t glb = 0, str = 0;
+
+	memset(lay, 0, sizeof(*lay));
+	if (m->place_in == EYR_PLACE_STREAM) {
+		lay->in = (uint32_t)str | EYRIE_ADDR_STREAM;
+		str = align4(str + tb->in);
+	} else {
+		lay->in = (uint32_t)glb;
+		glb = align4(glb + tb->in);
+	}
+	if (m->place_w == EYR_PLACE_STREAM) {
+		lay->w = (uint32_t)str | EYRIE_ADDR_STREAM;
+		str = align4(str + tb->w);
+	} else {
+		lay->w = (uint32_t)glb;
+		glb = align4(glb + tb->w);
+	}
+	if (has_bias) {
+		lay->bias = (uint32_t)glb;
+		glb += tb->bias;
+	}
+	lay->quant = (uint32_t)glb;
+	glb += tb->quant;
+	lay->psum = (uint32_t)glb;
+	glb += tb->psum;
+	lay->out = (uint32_t)glb;
+	glb += tb->out;
+	lay->glb_bytes = glb;
+	lay->stream_bytes = str;
+	return 0;
+}
+
+uint64_t eyr_dma_cycles(const struct eyr_arch *arch, uint64_t words,
+			uint32_t elem_bytes)
+{
+	return (words * elem_bytes + arch->dram_bytes_per_cycle - 1) /
+	       arch->dram_bytes_per_cycle;
+}
+
+/*
+ * How often a tensor's tile is loaded: it is reloaded whenever the loop
+ * nest moves to an iteration where one of its indices changed, i.e. once
+ * per iteration of every loop down to the innermost non-trivial loop over
+ * one of its dimensions. Returns the number of loads and, in *refetch, the
+ * factor by which the irrelevant loops above that point multiply its words.
+ */
+uint64_t eyr_loads(const struct eyr_mapping *m, unsigned int relevant,
+		   int with_c, uint64_t *refetch)
+{
+	int inner = -1, i;
+	uint64_t loads = 1, f = 1;
+
+	for (i = 0; i < EYR_DIMS; i++) {
+		unsigned int d = m->order[i];
+
+		if (d == EYR_DIM_C && !with_c)
+			continue;
+		if (m->tiles[d] > 1 && (relevant >> d & 1))
+			inner = i;
+	}
+	for (i = 0; i <= inner; i++) {
+		unsigned int d = m->order[i];
+
+		if (d == EYR_DIM_C && !with_c)
+			continue;
+		loads *= m->tiles[d];
+		if (!(relevant >> d & 1))
+			f *= m->tiles[d];
+	}
+	if (refetch)
+		*refetch = f;
+	return loads;
+}
+
+#define BIT(d) (1u << (d))
+#define REL_IN (BIT(EYR_DIM_N) | BIT(EYR_DIM_G) | BIT(EYR_DIM_E) | BIT(EYR_DIM_F) | BIT(EYR_DIM_C))
+#define REL_W (BIT(EYR_DIM_G) | BIT(EYR_DIM_M) | BIT(EYR_DIM_C))
+#define REL_B (BIT(EYR_DIM_G) | BIT(EYR_DIM_M))
+
+void eyr_cost_dram(const struct eyr_arch *arch, const struct eyr_geom *g,
+		   const struct eyr_mapping *m, const struct eyr_dim_tiling *const dt[EYR_DIMS],
+		   int has_bias, int per_channel, struct eyr_cost *c)
+{
+	uint64_t f_in, f_w, f_b, n_in, n_w, n_b, passes, stores;
+	uint64_t in_words, w_words, b_words, q_words, out_words;
+	uint64_t cin = (uint64_t)g->ext[EYR_DIM_G] * g->ext[EYR_DIM_C];
+	uint64_t mall = (uint64_t)g->ext[EYR_DIM_G] * g->ext[EYR_DIM_M];
+	uint64_t dma_cycles;
+	int d;
+
+	memset(c, 0, sizeof(*c));
+	n_in = eyr_loads(m, REL_IN, 1, &f_in);
+	n_w = eyr_loads(m, REL_W, 1, &f_w);
+	n_b = eyr_loads(m, REL_B, 0, &f_b);
+	passes = 1;
+	for (d = 0; d < EYR_DIMS; d++)
+		passes *= m->tiles[d];
+	stores = passes / m->tiles[EYR_DIM_C];
+
+	in_words = g->ext[EYR_DIM_N] * cin * dt[EYR_DIM_E]->sum_in *
+		   dt[EYR_DIM_F]->sum_in * f_in;
+	w_words = mall * g->ext[EYR_DIM_C] * g->r * g->s * f_w;
+	b_words = has_bias ? mall * f_b : 0;
+	q_words = per_channel ? 2 * mall * f_b : 0;
+	out_words = g->ext[EYR_DIM_N] * mall * g->ext[EYR_DIM_E] * g->ext[EYR_DIM_F];
+
+	c->dram_words = in_words + w_words + b_words + q_words + out_words;
+	c->dram_bytes = in_words + w_words + 4 * (b_words + q_words) + out_words;
+	c->access[EYRIE_ENERGY_DRAM] = c->dram_words;
+	/* every word a DMA moves is written to or read from the GLB once */
+	c->access[EYRIE_ENERGY_GLB] = (m->place_in == EYR_PLACE_GLB ? in_words : 0) +
+				      (m->place_w == EYR_PLACE_GLB ? w_words : 0) +
+				      b_words + q_words + out_words;
+	c->macs = g->macs;
+	/* DMA time: each command's bytes at the DRAM bandwidth */
+	dma_cycles = 0;
+	dma_cycles += eyr_dma_cycles(arch, in_words, 1);
+	dma_cycles += eyr_dma_cycles(arch, w_words, 1);
+	dma_cycles += eyr_dma_cycles(arch, b_words + q_words, 4);
+	dma_cycles += eyr_dma_cycles(arch, out_words, 1);
+	c->cycles = dma_cycles;
+	c->cmds = (uint32_t)(n_in + n_w + (has_bias ? n_b : 0) + (per_channel ? n_b : 0) +
+			     2 * passes + stores + 1);
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/*
+ * eyr_sched_plan: options, batch, compulsory-traffic lower bound, and the
+ * dispatch between the optimal conv/FC search and the simple tilings of
+ * pooling and element-wise layers. Also names and energy bookkeeping.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched/sched_internal.h"
+
+static const char *const df_names[EYRIE_DATAFLOW_COUNT] = { "rs", "ws", "os", "is", "nlr" };
+static const char *const obj_names[] = { "energy", "cycles", "edp" };
+static const char *const dim_names[EYR_DIMS] = { "N", "G", "M", "E", "F", "C" };
+
+const char *eyr_dataflow_name(enum eyrie_dataflow df)
+{
+	return (unsigned int)df < EYRIE_DATAFLOW_COUNT ? df_names[df] : "?";
+}
+
+int eyr_dataflow_parse(const char *s, enum eyrie_dataflow *df)
+{
+	int i;
+
+	for (i = 0; i < EYRIE_DATAFLOW_COUNT; i++)
+		if (!strcasecmp(s, df_names[i])) {
+			*df = (enum eyrie_dataflow)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *eyr_objective_name(enum eyr_objective o)
+{
+	return (unsigned int)o <= EYR_OBJ_EDP ? obj_names[o] : "?";
+}
+
+int eyr_objective_parse(const char *s, enum eyr_objective *o)
+{
+	int i;
+
+	for (i = 0; i <= EYR_OBJ_EDP; i++)
+		if (!strcasecmp(s, obj_names[i])) {
+			*o = (enum eyr_objective)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *eyr_dim_name(enum eyr_dim d)
+{
+	return (unsigned int)d < EYR_DIMS ? dim_names[d] : "?";
+}
+
+/* Static energy: static_mw over cycles at the nominal clock, in fJ. */
+static uint64_t static_fj(const struct eyr_arch *a, uint64_t cycles)
+{
+	unsigned __int128 num = (unsigned __int128)a->static_mw * cycles * 1000000000u;
+
+	return (uint64_t)(num / a->clock_khz);
+}
+
+void eyr_cost_finish(const struct eyr_arch *arch, struct eyr_cost *c)
+{
+	int l;
+
+	c->energy_total_fj = 0;
+	for (l = 0; l < EYRIE_ACCESS_LEVELS; l++) {
+		c->energy_fj[l] = c->access[l] * arch->energy_fj[l];
+		c->energy_total_fj += c->energy_fj[l];
+	}
+	c->energy_fj[EYRIE_ENERGY_STATIC] = static_fj(arch, c->cycles);
+	c->energy_total_fj += c->energy_fj[EYRIE_ENERGY_STATIC];
+}
+
+double eyr_objective_value(enum eyr_objective o, const struct eyr_cost *c)
+{
+	if (o == EYR_OBJ_CYCLES)
+		return (double)c->cycles;
+	if (o == EYR_OBJ_EDP)
+		return (double)c->energy_total_fj * (double)c->cycles;
+	return (double)c->energy_total_fj;
+}
+
+double eyr_cost_energy_norm(const struct eyr_arch *arch, const struct eyr_cost *c)
+{
+	double mac = arch->energy_fj[EYRIE_ENERGY_MAC] ? arch->energy_fj[EYRIE_ENERGY_MAC] : 1;
+
+	return (double)c->energy_total_fj / mac;
+}
+
+void eyr_cmdbuf_release(struct eyr_cmdbuf *cb)
+{
+	free(cb->cmds);
+	cb->cmds = NULL;
+	cb->count = cb->capacity = 0;
+}
+
+static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+/* Every tensor element the layer uses crosses DRAM exactly once. */
+static void lower_bound_conv(const struct eyr_geom *g, int has_bias, int per_channel,
+			     struct eyr_plan *p)
+{
+	struct eyr_span rows, cols;
+	uint64_t cin = (uint64_t)g->ext[EYR_DIM_G] * g->ext[EYR_DIM_C];
+	uint64_t mall = (uint64_t)g->ext[EYR_DIM_G] * g->ext[EYR_DIM_M];
+	uint64_t in, w, b, q, out;
+
+	eyr_geom_span_rows(g, 0, g->ext[EYR_DIM_E], &rows);
+	eyr_geom_span_cols(g, 0, g->ext[EYR_DIM_F], &cols);
+	in = g->ext[EYR_DIM_N] * cin * rows.len * cols.len;
+	w = mall * g->ext[EYR_DIM_C] * g->r * g->s;
+	b = has_bias ? mall : 0;
+	q = per_channel ? 2 * mall : 0;
+	out = g->ext[EYR_DIM_N] * mall * g->ext[EYR_DIM_E] * g->ext[EYR_DIM_F];
+	p->lb_dram_words = in + w + b + q + out;
+	p->lb_dram_bytes = in + w + 4 * (b + q) + out;
+}
+
+int eyr_sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *shape,
+		   const struct eyr_sched_opts *opts, struct eyr_plan *plan,
+		   char *err, size_t errlen)
+{
+	struct eyr_sched_opts o = opts ? *opts : (struct eyr_sched_opts)EYR_SCHED_OPTS_INIT;
+	struct eyr_geom g;
+	int ret;
+
+	memset(plan, 0, sizeof(*plan));
+	ret = eyr_arch_check(arch, err, errlen);
+	if (ret)
+		return ret;
+	if ((unsigned int)o.dataflow >= EYRIE_DATAFLOW_COUNT)
+		return set_err(err, errlen, -EINVAL, "unknown dataflow %d (use rs, ws, os, is or nlr)", (int)o.dataflow);
+	if ((unsigned int)o.objective > EYR_OBJ_EDP)
+		return set_err(err, errlen, -EINVAL, "unknown objective %d (use energy, cycles or edp)", (int)o.objective);
+	plan->shape = *shape;
+	if (!plan->shape.groups)
+		plan->shape.groups = 1;
+	if (o.batch)
+		plan->shape.n = o.batch;
+	plan->objective = o.objective;
+	plan->has_bias = !o.no_bias;
+	plan->per_channel = o.per_channel;
+	plan->map.dataflow = o.dataflow;
+	switch (shape->op) {
+	case EYR_LAYER_CONV:
+	case EYR_LAYER_FC:
+		ret = eyr_geom_init(&g, &plan->shape, err, errlen);
+		if (ret)
+			return ret;
+		lower_bound_conv(&g, plan->has_bias, plan->per_channel, plan);
+		return eyr_sched_plan_conv(arch, &o, plan, err, errlen);
+	case EYR_LAYER_MAXPOOL:
+	case EYR_LAYER_AVGPOOL:
+	case EYR_LAYER_ADD:
+		return eyr_sched_plan_simple(arch, plan, err, errlen);
+	default:
+		return set_err(err, errlen, -EINVAL, "unknown layer op %d", (int)shape->op);
+	}
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scheduler internals shared by the cost model, the search and emission.
+ */
+#ifndef EYR_SCHED_INTERNAL_H
+#define EYR_SCHED_INTERNAL_H
+
+#include <stdint.h>
+
+#include "sched/sched.h"
+
+/* The layer seen as loop bounds over (N, G, M, E, F, C), plus geometry. */
+struct eyr_geom {
+	enum eyr_layer_op op;
+	uint32_t ext[EYR_DIMS];		/* N, G, Mg, E, F, Cg */
+	uint32_t h, w, r, s;
+	uint32_t sh, sw, dh, dw;
+	uint32_t pt, pb, pl, pr;
+	uint64_t macs;
+};
+
+int eyr_geom_init(struct eyr_geom *g, const struct eyr_layer_shape *l,
+		  char *err, size_t errlen);
+
+/*
+ * Input extent of one output tile along E (rows) or F (columns): the
+ * interval of real input rows the tile's windows touch, and the padding
+ * left before it (the pass's pad_t / pad_l).
+ */
+struct eyr_span {
+	uint32_t lo;	/* first input row/col loaded */
+	uint32_t len;	/* rows/cols loaded (>= 1) */
+	uint32_t pad;	/* pass pad before lo */
+};
+void eyr_geom_span_rows(const struct eyr_geom *g, uint32_t e0, uint32_t e_len,
+			struct eyr_span *sp);
+void eyr_geom_span_cols(const struct eyr_geom *g, uint32_t f0, uint32_t f_len,
+			struct eyr_span *sp);
+
+/*
+ * Tiles of one dimension with a given tile size, grouped into classes of
+ * equal (len, in_len): the ragged last tile and the clipped border tiles of
+ * E and F get their own classes.
+ */
+#define EYR_MAX_CLASSES 16
+struct eyr_dim_class {
+	uint32_t len;		/* output extent (C: input channels) */
+	uint32_t in_len;	/* E/F: input rows/cols loaded; else len */
+	uint32_t count;
+};
+struct eyr_dim_tiling {
+	uint32_t tile;
+	uint32_t tiles;
+	uint32_t nclass;
+	struct eyr_dim_class cls[EYR_MAX_CLASSES];
+	uint64_t sum_in;	/* sum of in_len over all tiles */
+	uint32_t max_in;	/* largest in_len */
+};
+/*
+ * Returns 0, or -E2BIG when the tiles of this size fall into more than
+ * EYR_MAX_CLASSES shapes (tiny tiles under wide padding): such tile sizes
+ * are outside the mapspace.
+ */
+int eyr_dim_tiling_init(const struct eyr_geom *g, enum eyr_dim d,
+			uint32_t tile, struct eyr_dim_tiling *t);
+
+/* One pass's shape (a class of GLB tiles). */
+struct eyr_pass_shape {
+	uint32_t n, g, m, c;	/* m, c per group */
+	uint32_t e, f;		/* output rows/cols */
+	uint32_t in_h, in_w;
+};
+
+/* What one pass costs on the array, as the device counts it. */
+struct eyr_pass_cost {
+	uint64_t access[EYRIE_ACCESS_LEVELS];
+	uint64_t cycles;
+};
+
+/*
+ * Chooses the array mapping of one pass (the best for the objective, see
+ * docs/scheduler.md) and its cost. Returns 0 or -ENOSPC if no mapping of
+ * this dataflow fits the array and RF.
+ */
+int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
+		  enum eyrie_dataflow df, enum eyr_objective obj,
+		  const struct eyr_pass_shape *ps, enum eyr_place in_place,
+		  enum eyr_place w_place, struct eyrie_mapping *map,
+		  struct eyr_pass_cost *pc);
+
+/* Cost of one pass with a given mapping (-EINVAL if it does not fit). */
+int eyr_pass_cost(const struct eyr_arch *arch, const struct eyr_geom *g,
+		  enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
+		  enum eyr_place in_place, enum eyr_place w_place,
+		  const struct eyrie_mapping *map, struct eyr_pass_cost *pc);
+
+/* Per-tensor sizes of a GLB tile, for capacity checks and the GLB layout. */
+struct eyr_tile_bytes {
+	uint64_t in, w, bias, quant, psum, out;
+};
+void eyr_tile_bytes(const struct eyr_geom *g, const struct eyr_mapping *m,
+		    uint32_t max_in_h, uint32_t max_in_w, int per_channel,
+		    struct eyr_tile_bytes *tb);
+
+/* Where a tile's operands live (GLB offsets, or EYRIE_ADDR_STREAM|offset). */
+struct eyr_glb_layout {
+	uint32_t in, w, bias, quant, psum, out;
+	uint64_t glb_bytes, stream_bytes;	/* footprints */
+};
+int eyr_glb_layout(const struct eyr_tile_bytes *tb, const struct eyr_mapping *m,
+		   int has_bias, struct eyr_glb_layout *lay);
+
+/* Loads of a tensor whose tile depends on the dims in the relevant mask. */
+uint64_t eyr_loads(const struct eyr_mapping *m, unsigned int relevant,
+		   int with_c, uint64_t *refetch);
+
+/* DMA-level part of a mapping's cost (fills c from scratch). */
+void eyr_cost_dram(const struct eyr_arch *arch, const struct eyr_geom *g,
+		   const struct eyr_mapping *m,
+		   const struct eyr_dim_tiling *const dt[EYR_DIMS], int has_bias,
+		   int per_channel, struct eyr_cost *c);
+
+/* Energy and objective helpers. */
+void eyr_cost_finish(const struct eyr_arch *arch, struct eyr_cost *c);
+double eyr_objective_value(enum eyr_objective o, const struct eyr_cost *c);
+
+/* Cycles of one DMA of words words of elem_bytes bytes. */
+uint64_t eyr_dma_cycles(const struct eyr_arch *arch, uint64_t words,
+			uint32_t elem_bytes);
+
+uint64_t eyr_now_us(void);
+
+/* The optimal search for conv and FC layers (search.c). */
+int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts *o,
+			struct eyr_plan *plan, char *err, size_t errlen);
+
+/* Pooling and element-wise layers: a simple correct tiling (simple.c). */
+int eyr_sched_plan_simple(const struct eyr_arch *arch, struct eyr_plan *plan,
+			  char *err, size_t errlen);
+int eyr_sched_emit_simple(const struct eyr_arch *arch, const struct eyr_plan *plan,
+			  const struct eyr_layer *layer,
+			  const struct eyr_layer_bufs *bufs, struct eyr_cmdbuf *cb);
+
+/* Appends one zeroed command; NULL on allocation failure. */
+union eyrie_cmd *eyr_cmdbuf_push(struct eyr_cmdbuf *cb, enum eyrie_opcode op);
+int eyr_pass_check(const struct eyr_arch *arch, const struct eyr_geom *g,
+		   enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
+		   const struct eyrie_mapping *mp);
+
+static inline uint32_t eyr_div_up(uint64_t a, uint64_t b)
+{
+	return (uint32_t)((a + b - 1) / b);
+}
+
+#endif /* EYR_SCHED_INTERNAL_H */

@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The search: the best mapping of the mapspace (docs/scheduler.md).
+ *
+ * Mapspace: per dimension a GLB tile size from the balanced splits
+ * ceil(extent / k) (ragged last tile allowed), a DRAM-level loop order with
+ * C innermost, GLB or stream placement of inputs and weights, and for each
+ * pass the best array mapping of its shape (pass.c).
+ *
+ * Exhaustive mode costs every point. Fast mode computes for every tiling an
+ * admissible lower bound (exact DMA-level cost plus a floor on the passes
+ * that no mapping can beat), visits tilings in increasing bound order and
+ * stops when the bound reaches the best cost found: the result is the same
+ * optimum, usually after costing a small fraction of the points.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched/sched_internal.h"
+
+#define MAX_CANDS 512
+
+struct dim_cands {
+	uint32_t n;
+	struct eyr_dim_tiling t[MAX_CANDS];
+};
+
+/* Memo of pass_best per pass shape and placement. */
+struct memo_entry {
+	struct eyr_pass_shape ps;
+	uint8_t places, used;
+	int ret;
+	struct eyrie_mapping map;
+	struct eyr_pass_cost pc;
+};
+
+struct search {
+	const struct eyr_arch *arch;
+	struct eyr_geom g;
+	enum eyrie_dataflow df;
+	enum eyr_objective obj;
+	int has_bias, per_channel;
+	struct dim_cands *dc;		/* [EYR_DIMS] */
+	struct memo_entry *memo;
+	size_t memo_cap, memo_used;
+	uint64_t evaluated, pruned;
+	double efj[EYRIE_ACCESS_LEVELS];
+};
+
+struct cand {
+	uint16_t idx[EYR_DIMS];
+	uint8_t places;			/* bit 0: input streamed, bit 1: weights */
+	uint8_t order;			/* canonical order id (fast mode) */
+	double lb;
+};
+
+static const uint8_t order_m_inner[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_N, EYR_DIM_E, EYR_DIM_F, EYR_DIM_M, EYR_DIM_C };
+static const uint8_t order_m_outer[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_M, EYR_DIM_N, EYR_DIM_E, EYR_DIM_F, EYR_DIM_C };
+
+static uint64_t hash_shape(const struct eyr_pass_shape *ps, unsigned int places)
+{
+	const uint32_t *w = (const uint32_t *)ps;
+	uint64_t h = 1469598103934665603ull ^ places;
+	size_t i;
+
+	for (i = 0; i < sizeof(*ps) / 4; i++) {
+		h ^= w[i];
+		h *= 1099511628211ull;
+	}
+	return h ^ (h >> 29);
+}
+
+static int memo_grow(struct search *s)
+{
+	size_t cap = s->memo_cap ? s->memo_cap * 2 : 1024, i;
+	struct memo_entry *nm = calloc(cap, sizeof(*nm));
+
+	if (!nm)
+		return -ENOMEM;
+	for (i = 0; i < s->memo_cap; i++) {
+		struct memo_entry *e = &s->memo[i];
+		size_t j;
+
+		if (!e->used)
+			continue;
+		j = hash_shape(&e->ps, e->places) & (cap - 1);
+		while (nm[j].used)
+			j = (j + 1) & (cap - 1);
+		nm[j] = *e;
+	}
+	free(s->memo);
+	s->memo = nm;
+	s->memo_cap = cap;
+	return 0;
+}
+
+static const struct memo_entry *pass_lookup(struct search *s,
+					    const struct eyr_pass_shape *ps,
+					    unsigned int places)
+{
+	size_t j;
+
+	if ((s->memo_used + 1) * 2 > s->memo_cap && memo_grow(s))
+		return NULL;
+	j = hash_shape(ps, places) & (s->memo_cap - 1);
+	while (s->memo[j].used) {
+		if (s->memo[j].places == places && !memcmp(&s->memo[j].ps, ps, sizeof(*ps)))
+			return &s->memo[j];
+		j = (j + 1) & (s->memo_cap - 1);
+	}
+	s->memo[j].used = 1;
+	s->memo[j].places = (uint8_t)places;
+	s->memo[j].ps = *ps;
+	s->memo[j].ret = eyr_pass_best(s->arch, &s->g, s->df, s->obj, ps,
+				       (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB,
+				       (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB,
+				       &s->memo[j].map, &s->memo[j].pc);
+	s->memo_used++;
+	return &s->memo[j];
+}
+
+static void build_map(const struct search *s, const struct cand *c,
+		      const uint8_t *order, struct eyr_mapping *m,
+		      const struct eyr_dim_tiling **dt)
+{
+	int d;
+
+	memset(m, 0, sizeof(*m));
+	m->dataflow = s->df;
+	for (d = 0; d < EYR_DIMS; d++) {
+		dt[d] = &s->dc[d].t[c->idx[d]];
+		m->tile[d] = dt[d]->tile;
+		m->tiles[d] = dt[d]->tiles;
+	}
+	memcpy(m->order, order, EYR_DIMS);
+	m->place_in = (c->places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+	m->place_w = (c->places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+}
+
+/* Sum of the passes' costs over all tiles; fills the full tile's mapping. */
+static int add_passes(struct search *s, const struct eyr_mapping *m,
+		      const struct eyr_dim_tiling *const *dt, struct eyr_cost *c)
+{
+	const struct eyr_dim_tiling *tn = dt[EYR_DIM_N], *tg = dt[EYR_DIM_G],
+		*tm = dt[EYR_DIM_M], *tc = dt[EYR_DIM_C], *te = dt[EYR_DIM_E],
+		*tf = dt[EYR_DIM_F];
+	unsigned int places = (m->place_in == EYR_PLACE_STREAM) | ((m->place_w == EYR_PLACE_STREAM) << 1);
+	uint32_t a, b, x, y, u, v;
+	int l;
+
+	for (a = 0; a < tn->nclass; a++)
+	for (b = 0; b < tg->nclass; b++)
+	for (x = 0; x < tm->nclass; x++)
+	for (y = 0; y < tc->nclass; y++)
+	for (u = 0; u < te->nclass; u++)
+	for (v = 0; v < tf->nclass; v++) {
+		struct eyr_pass_shape ps;
+		const struct memo_entry *me;
+		uint64_t cnt = (uint64_t)tn->cls[a].count * tg->cls[b].count *
+			       tm->cls[x].count * tc->cls[y].count *
+			       te->cls[u].count * tf->cls[v].count;
+
+		ps.n = tn->cls[a].len;
+		ps.g = tg->cls[b].len;
+		ps.m = tm->cls[x].len;
+		ps.c = tc->cls[y].len;
+		ps.e = te->cls[u].len;
+		ps.f = tf->cls[v].len;
+		ps.in_h = te->cls[u].in_len;
+		ps.in_w = tf->cls[v].in_len;
+		me = pass_lookup(s, &ps, places);
+		if (!me)
+			return -ENOMEM;
+		if (me->ret)
+			return me->ret;
+		for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
+			c->access[l] += cnt * me->pc.access[l];
+		c->cycles += cnt * me->pc.cycles;
+	}
+	return 0;
+}
+
+static int cost_full(struct search *s, const struct eyr_mapping *m,
+		     const struct eyr_dim_tiling *const *dt, struct eyr_cost *c)
+{
+	int ret;
+
+	eyr_cost_dram(s->arch, &s->g, m, dt, s->has_bias, s->per_channel, c);
+	ret = add_passes(s, m, dt, c);
+	if (ret)
+		return ret;
+	if (s->arch->max_cmds_per_job && c->cmds > s->arch->max_cmds_per_job)
+		return -ENOSPC;
+	eyr_cost_finish(s->arch, c);
+	s->evaluated++;
+	return 0;
+}
+
+/* Exact comparison of two costs under the objective (then energy, cycles). */
+static int cost_cmp(enum eyr_objective o, const struct eyr_cost *a,
+		    const struct eyr_cost *b)
+{
+	unsigned __int128 va, vb;
+
+	switch (o) {
+	case EYR_OBJ_CYCLES:
+		va = a->cycles;
+		vb = b->cycles;
+		break;
+	case EYR_OBJ_EDP:
+		va = (unsigned __int128)a->energy_total_fj * a->cycles;
+		vb = (unsigned __int128)b->energy_total_fj * b->cycles;
+		break;
+	default:
+		va = a->energy_total_fj;
+		vb = b->energy_total_fj;
+		break;
+	}
+	if (va != vb)
+		return va < vb ? -1 : 1;
+	if (a->energy_total_fj != b->energy_total_fj)
+		return a->energy_total_fj < b->energy_total_fj ? -1 : 1;
+	if (a->cycles != b->cycles)
+		return a->cycles < b->cycles ? -1 : 1;
+	return 0;
+}
+
+/* Total order on mappings with equal cost, so both searches pick the same. */
+static int map_cmp(const struct eyr_mapping *a, const struct eyr_mapping *b)
+{
+	int d;
+
+	for (d = 0; d < EYR_DIMS; d++)
+		if (a->tile[d] != b->tile[d])
+			return a->tile[d] > b->tile[d] ? -1 : 1;
+	if (a->place_in != b->place_in)
+		return a->place_in < b->place_in ? -1 : 1;
+	if (a->place_w != b->place_w)
+		return a->place_w < b->place_w ? -1 : 1;
+	return memcmp(a->order, b->order, EYR_DIMS);
+}
+
+static double objective_of(enum eyr_objective o, double energy, double cycles)
+{
+	if (o == EYR_OBJ_CYCLES)
+		return cycles;
+	if (o == EYR_OBJ_EDP)
+		return energy * cycles;
+	return energy;
+}
+
+/* Candidate tile sizes of one dimension (balanced splits). */
+static int dim_candidates(const struct eyr_geom *g, enum eyr_dim d,
+			  struct dim_cands *dc)
+{
+	uint32_t ext = g->ext[d], k, prev = 0;
+
+	dc->n = 0;
+	for (k = ext; k >= 1; k--) {
+		uint32_t v = eyr_div_up(ext, k);
+
+		if (v == prev)
+			continue;
+		prev = v;
+		if (dc->n == MAX_CANDS)
+			return -E2BIG;
+		if (eyr_dim_tiling_init(g, d, v, &dc->t[dc->n]))
+			continue;
+		dc->n++;
+	}
+	return dc->n ? 0 : -ENOSPC;
+}
+
+struct best {
+	int found;
+	struct eyr_mapping map;
+	struct eyr_cost cost;
+};
+
+static void consider(struct search *s, struct best *b, struct eyr_mapping *m,
+		     const struct eyr_dim_tiling *const *dt)
+{
+	struct eyr_cost c;
+	int k;
+
+	if (cost_full(s, m, dt, &c))
+		return;
+	k = b->found ? cost_cmp(s->obj, &c, &b->cost) : -1;
+	if (k < 0 || (k == 0 && map_cmp(m, &b->map) < 0)) {
+		b->found = 1;
+		b->map = *m;
+		b->cost = c;
+	}
+}
+
+/* Exhaustive: the passes' cost once, then every loop order on top of it. */
+static void consider_all_orders(struct search *s, struct best *b,
+				struct eyr_mapping *m,
+				const struct eyr_dim_tiling *const *dt);
+
+/* Every permutation of N, G, M, E, F with C innermost. */
+static void next_perm(uint8_t *a, int n, int *done)
+{
+	int i = n - 2, j;
+	uint8_t t;
+
+	while (i >= 0 && a[i] >= a[i + 1])
+		i--;
+	if (i < 0) {
+		*done = 1;
+		return;
+	}
+	j = n - 1;
+	while (a[j] <= a[i])
+		j--;
+	t = a[i]; a[i] = a[j]; a[j] = t;
+	for (i++, j = n - 1; i < j; i++, j--) {
+		t = a[i]; a[i] = a[j]; a[j] = t;
+	}
+}
+
+static void consider_all_orders(struct search *s, struct best *b,
+				struct eyr_mapping *m,
+				const struct eyr_dim_tiling *const *dt)
+{
+	uint8_t perm[EYR_DIMS - 1] = { 0, 1, 2, 3, 4 };
+	struct eyr_cost passes;
+	int done = 0, l;
+
+	memset(&passes, 0, sizeof(passes));
+	if (add_passes(s, m, dt, &passes))
+		return;
+	while (!done) {
+		struct eyr_cost c;
+		int k;
+
+		memcpy(m->order, perm, EYR_DIMS - 1);
+		m->order[EYR_DIMS - 1] = EYR_DIM_C;
+		next_perm(perm, EYR_DIMS - 1, &done);
+		eyr_cost_dram(s->arch, &s->g, m, dt, s->has_bias, s->per_channel, &c);
+		for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
+			c.access[l] += passes.access[l];
+		c.cycles += passes.cycles;
+		if (s->arch->max_cmds_per_job && c.cmds > s->arch->max_cmds_per_job)
+			continue;
+		eyr_cost_finish(s->arch, &c);
+		s->evaluated++;
+		k = b->found ? cost_cmp(s->obj, &c, &b->cost) : -1;
+		if (k < 0 || (k == 0 && map_cmp(m, &b->map) < 0)) {
+			b->found = 1;
+			b->map = *m;
+			b->cost = c;
+		}
+	}
+}
+
+/*
+ * Floor on what the passes of a tiling can cost, whatever their array
+ * mappings (pass.c): every MAC reads the RF for each operand the dataflow
+ * keeps there and crosses the NoC for each one it does not; every weight of
+ * a tile is read from its buffer, crosses the NoC and (if kept) fills an RF
+ * at least once per pass; every output is read and written in the GLB at
+ * least once per pass over C.
+ */
+static void pass_floor(const struct search *s, const struct eyr_mapping *m,
+		       double *energy, double *cycles)
+{
+	const struct eyr_arch *a = s->arch;
+	const double *e = s->efj;
+	double macs = (double)s->g.macs;
+	double outs = (double)s->g.ext[EYR_DIM_N] * s->g.ext[EYR_DIM_G] *
+		      s->g.ext[EYR_DIM_M] * s->g.ext[EYR_DIM_E] * s->g.ext[EYR_DIM_F];
+	double wts = (double)s->g.ext[EYR_DIM_G] * s->g.ext[EYR_DIM_M] *
+		     s->g.ext[EYR_DIM_C] * s->g.r * s->g.s;
+	double w_passes = (double)m->tiles[EYR_DIM_N] * m->tiles[EYR_DIM_E] * m->tiles[EYR_DIM_F];
+	double rf_per_mac, noc_per_mac, w_rf;
+
+	switch (s->df) {
+	case EYRIE_DATAFLOW_RS: rf_per_mac = 4; noc_per_mac = 0; w_rf = 1; break;
+	case EYRIE_DATAFLOW_WS: rf_per_mac = 1; noc_per_mac = 2; w_rf = 1; break;
+	case EYRIE_DATAFLOW_OS: rf_per_mac = 2; noc_per_mac = 2; w_rf = 0; break;
+	case EYRIE_DATAFLOW_IS: rf_per_mac = 1; noc_per_mac = 2; w_rf = 0; break;
+	default: rf_per_mac = 0; noc_per_mac = 3; w_rf = 0; break;
+	}
+	*energy = macs * (e[EYRIE_ENERGY_MAC] + rf_per_mac * e[EYRIE_ENERGY_RF] +
+			  noc_per_mac * e[EYRIE_ENERGY_NOC]) +
+		  wts * w_passes * ((m->place_w == EYR_PLACE_GLB ? e[EYRIE_ENERGY_GLB] : 0) +
+				    e[EYRIE_ENERGY_NOC] + w_rf * e[EYRIE_ENERGY_RF]) +
+		  2.0 * outs * m->tiles[EYR_DIM_C] * e[EYRIE_ENERGY_GLB];
+	*cycles = macs / ((double)a->pe_rows * a->pe_cols);
+}
+
+static void static_energy(const struct eyr_arch *a, double cycles, double *e)
+{
+	*e += (double)a->static_mw * cycles * 1e9 / a->clock_khz;
+}
+
+static int lb_cmp(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+
+	return a->lb < b->lb ? -1 : a->lb > b->lb;
+}
+
+static int search_run(struct search *s, int exhaustive, struct best *b)
+{
+	struct dim_cands *dc = s->dc;
+	const struct eyr_arch *a = s->arch;
+	struct cand *cands = NULL;
+	size_t ncand = 0, cap = 0, i;
+	uint32_t in_, ig, im, ic, ie, iff;
+	unsigned int places, max_places = a->stream_bytes ? 4 : 1;
+	int ret = 0;
+
+	for (in_ = 0; in_ < dc[EYR_DIM_N].n; in_++)
+	for (ig = 0; ig < dc[EYR_DIM_G].n; ig++)
+	for (im = 0; im < dc[EYR_DIM_M].n; im++)
+	for (ic = 0; ic < dc[EYR_DIM_C].n; ic++) {
+		int whole_groups = dc[EYR_DIM_G].t[ig].tile > 1;
+
+		if (whole_groups && (dc[EYR_DIM_M].t[im].tile != s->g.ext[EYR_DIM_M] ||
+				     dc[EYR_DIM_C].t[ic].tile != s->g.ext[EYR_DIM_C]))
+			continue;
+		for (ie = 0; ie < dc[EYR_DIM_E].n; ie++) {
+		int any_e = 0;
+		for (iff = 0; iff < dc[EYR_DIM_F].n; iff++) {
+		int any_f = 0;
+		for (places = 0; places < max_places; places++) {
+			struct cand c;
+			struct eyr_mapping m;
+			const struct eyr_dim_tiling *dt[EYR_DIMS];
+			struct eyr_tile_bytes tb;
+			struct eyr_glb_layout lay;
+
+			c.idx[EYR_DIM_N] = (uint16_t)in_;
+			c.idx[EYR_DIM_G] = (uint16_t)ig;
+			c.idx[EYR_DIM_M] = (uint16_t)im;
+			c.idx[EYR_DIM_C] = (uint16_t)ic;
+			c.idx[EYR_DIM_E] = (uint16_t)ie;
+			c.idx[EYR_DIM_F] = (uint16_t)iff;
+			c.places = (uint8_t)places;
+			c.order = 0;
+			build_map(s, &c, order_m_inner, &m, dt);
+			eyr_tile_bytes(&s->g, &m, dt[EYR_DIM_E]->max_in, dt[EYR_DIM_F]->max_in,
+				       s->per_channel, &tb);
+			eyr_glb_layout(&tb, &m, s->has_bias, &lay);
+			if (lay.glb_bytes > a->glb_bytes || lay.stream_bytes > a->stream_bytes)
+				continue;
+			any_f = 1;
+			if (exhaustive) {
+				consider_all_orders(s, b, &m, dt);
+				continue;
+			}
+			{
+				struct eyr_cost c1, c2;
+				double pe, pcyc, e1, e2, lb1, lb2;
+				int l;
+
+				eyr_cost_dram(a, &s->g, &m, dt, s->has_bias, s->per_channel, &c1);
+				memcpy(m.order, order_m_outer, EYR_DIMS);
+				eyr_cost_dram(a, &s->g, &m, dt, s->has_bias, s->per_channel, &c2);
+				pass_floor(s, &m, &pe, &pcyc);
+				e1 = e2 = pe;
+				for (l = 0; l < EYRIE_ACCESS_LEVELS; l++) {
+					e1 += (double)c1.access[l] * a->energy_fj[l];
+					e2 += (double)c2.access[l] * a->energy_fj[l];
+				}
+				static_energy(a, (double)c1.cycles + pcyc, &e1);
+				static_energy(a, (double)c2.cycles + pcyc, &e2);
+				lb1 = objective_of(s->obj, e1, (double)c1.cycles + pcyc);
+				lb2 = objective_of(s->obj, e2, (double)c2.cycles + pcyc);
+				/* both orders get their own entry: ties keep both */
+				c.order = 0;
+				c.lb = lb1;
+				if (ncand + 2 > cap) {
+					struct cand *nc;
+
+					cap = cap ? cap * 2 : 4096;
+					nc = realloc(cands, cap * sizeof(*nc));
+					if (!nc) {
+						free(cands);
+						return -ENOMEM;
+					}
+					cands = nc;
+				}
+				cands[ncand++] = c;
+				c.order = 1;
+				c.lb = lb2;
+				cands[ncand++] = c;
+			}
+		}
+		/* tiles only grow along F: once nothing fits, nothing will */
+		if (!any_f)
+			break;
+		any_e = 1;
+		}
+		if (!any_e)
+			break;
+		}
+	}
+	if (exhaustive)
+		return b->found ? 0 : -ENOSPC;
+
+	qsort(cands, ncand, sizeof(*cands), lb_cmp);
+	for (i = 0; i < ncand; i++) {
+		struct eyr_mapping m;
+		const struct eyr_dim_tiling *dt[EYR_DIMS];
+
+		if (b->found) {
+			double bv = objective_of(s->obj, (double)b->cost.energy_total_fj,
+						 (double)b->cost.cycles);
+			/* strict: equal bounds may still tie and win the tie-break */
+			if (cands[i].lb > bv * (1 + 1e-12)) {
+				s->pruned += ncand - i;
+				break;
+			}
+		}
+		build_map(s, &cands[i], cands[i].order ? order_m_outer : order_m_inner, &m, dt);
+		consider(s, b, &m, dt);
+	}
+	free(cands);
+	return ret ? ret : (b->found ? 0 : -ENOSPC);
+}
+
+static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts *o,
+			struct eyr_plan *plan, char *err, size_t errlen)
+{
+	struct search s;
+	struct best b;
+	uint64_t t0 = eyr_now_us();
+	int ret, d;
+
+	memset(&s, 0, sizeof(s));
+	memset(&b, 0, sizeof(b));
+	s.arch = arch;
+	s.df = o->dataflow;
+	s.obj = o->objective;
+	s.has_bias = !o->no_bias;
+	s.per_channel = o->per_channel;
+	for (d = 0; d < EYRIE_ACCESS_LEVELS; d++)
+		s.efj[d] = arch->energy_fj[d];
+	ret = eyr_geom_init(&s.g, &plan->shape, err, errlen);
+	if (ret)
+		return ret;
+	s.dc = calloc(EYR_DIMS, sizeof(*s.dc));
+	if (!s.dc)
+		return -ENOMEM;
+	for (d = 0; d < EYR_DIMS; d++) {
+		ret = dim_candidates(&s.g, (enum eyr_dim)d, &s.dc[d]);
+		if (ret) {
+			free(s.dc);
+			return set_err(err, errlen, ret, "dimension %s (extent %u) has no usable tile size",
+				       eyr_dim_name((enum eyr_dim)d), s.g.ext[d]);
+		}
+	}
+	ret = search_run(&s, o->exhaustive, &b);
+	if (!ret) {
+		plan->map = b.map;
+		plan->cost = b.cost;
+		/* the full tile's pass mapping, as reported (ragged tiles clip it) */
+		{
+			struct eyr_pass_shape ps;
+			const struct memo_entry *me;
+			unsigned int places = (b.map.place_in == EYR_PLACE_STREAM) |
+					      ((b.map.place_w == EYR_PLACE_STREAM) << 1);
+			struct eyr_dim_tiling te, tf;
+
+			eyr_dim_tiling_init(&s.g, EYR_DIM_E, b.map.tile[EYR_DIM_E], &te);
+			eyr_dim_tiling_init(&s.g, EYR_DIM_F, b.map.tile[EYR_DIM_F], &tf);
+			ps.n = b.map.tile[EYR_DIM_N];
+			ps.g = b.map.tile[EYR_DIM_G];
+			ps.m = b.map.tile[EYR_DIM_M];
+			ps.c = b.map.tile[EYR_DIM_C];
+			ps.e = b.map.tile[EYR_DIM_E];
+			ps.f = b.map.tile[EYR_DIM_F];
+			ps.in_h = te.max_in;
+			ps.in_w = tf.max_in;
+			me = pass_lookup(&s, &ps, places);
+			if (me && !me->ret)
+				plan->map.pass = me->map;
+		}
+	} else if (ret == -ENOSPC) {
+		set_err(err, errlen, ret, "no %s mapping of this layer fits arch '%s' (GLB %u bytes, stream buffer %u bytes, RF %u/%u/%u words, %u commands per job): use a larger architecture or another dataflow",
+			eyr_dataflow_name(o->dataflow), arch->name, arch->glb_bytes,
+			arch->stream_bytes, arch->rf_ifmap_words, arch->rf_filter_words,
+			arch->rf_psum_words, arch->max_cmds_per_job);
+	}
+	plan->search.evaluated = s.evaluated;
+	plan->search.pruned = s.pruned;
+	plan->search.exhaustive = o->exhaustive;
+	plan->search.time_us = eyr_now_us() - t0;
+	free(s.memo);
+	free(s.dc);
+	return ret;
+}
