@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libaccel model runner: ONNX models on the device, compiled once, run many
+ * times. Same conventions as accel/libaccel.h (opaque objects, options with
+ * sz, negative errno + accel_last_error()).
+ *
+ *   struct accel_model *m;
+ *   accel_model_load(dev, "resnet18.onnx", NULL, &m);   // import + compile
+ *   accel_model_run(m, inputs, 1, outputs, 1);          // upload, run, read
+ *   accel_model_reference(m, inputs, 1, ref, 1);        // CPU reference
+ *
+ * What the device cannot run (float ops, unsupported shapes) runs on the
+ * CPU; accel_model_layer_info() says where each layer ran and why.
+ * docs/models.md lists the supported ops and the quantization rules.
+ */
+#ifndef ACCEL_MODEL_H
+#define ACCEL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "accel/libaccel.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------
+ * Host tensors (ONNX TensorProto files in and out)
+ * ------------------------------------------------------------------------
+ */
+struct accel_tensor;
+
+/* ONNX TensorProto.DataType codes. */
+enum accel_dtype {
+	ACCEL_DTYPE_FLOAT = 1,
+	ACCEL_DTYPE_UINT8 = 2,
+	ACCEL_DTYPE_INT8 = 3,
+	ACCEL_DTYPE_INT32 = 6,
+	ACCEL_DTYPE_INT64 = 7,
+};
+
+#define ACCEL_TENSOR_MAX_RANK 8
+
+const char *accel_dtype_name(int dtype);
+/* A zero-filled tensor; NULL on error (accel_last_error()). */
+struct accel_tensor *accel_tensor_new(int dtype, int rank, const int64_t *dims);
+/* Reads / writes an ONNX TensorProto file (.pb). */
+int accel_tensor_load(const char *path, struct accel_tensor **out);
+int accel_tensor_save(const struct accel_tensor *t, const char *path);
+void accel_tensor_free(struct accel_tensor *t);
+int accel_tensor_dtype(const struct accel_tensor *t);
+int accel_tensor_rank(const struct accel_tensor *t);
+const int64_t *accel_tensor_dims(const struct accel_tensor *t);
+size_t accel_tensor_count(const struct accel_tensor *t);
+void *accel_tensor_data(struct accel_tensor *t);
+const char *accel_tensor_name(const struct accel_tensor *t);
+int accel_tensor_set_name(struct accel_tensor *t, const char *name);
+/*
+ * Compares two tensors element by element. Returns 0 and the largest
+ * absolute difference, or -EINVAL if types or shapes differ (message says
+ * how).
+ */
+int accel_tensor_compare(const struct accel_tensor *a, const struct accel_tensor *b,
+			 double *max_abs_diff);
+
+/* ------------------------------------------------------------------------
+ * Models
+ * ------------------------------------------------------------------------
+ */
+struct accel_model;
+
+struct accel_model_opts {
+	size_t sz;
+	bool cpu_only;			/* run every layer on the CPU */
+	enum accel_dataflow dataflow;	/* device layers' dataflow (RS default) */
+};
+
+/*
+ * Imports an ONNX model and compiles it for dev: lowering, one scheduler
+ * plan and command stream per device layer, weight buffers uploaded once.
+ * dev may be NULL only with cpu_only. Errors: -EINVAL malformed model,
+ * -EOPNOTSUPP unsupported op or type, -E2BIG absurd sizes, -ENOENT no file;
+ * the message names the node and the reason.
+ */
+int accel_model_load(struct accel_device *dev, const char *path,
+		     const struct accel_model_opts *opts, struct accel_model **out);
+void accel_model_free(struct accel_model *m);
+
+/* Graph inputs fed at run time (initializers excluded), and outputs. */
+int accel_model_input_count(const struct accel_model *m);
+const char *accel_model_input_name(const struct accel_model *m, int i);
+/* Type and shape (-1 for a dimension only known at run time). */
+int accel_model_input_type(const struct accel_model *m, int i, int *dtype,
+			   int *rank, int64_t *dims);
+int accel_model_output_count(const struct accel_model *m);
+const char *accel_model_output_name(const struct accel_model *m, int i);
+
+/*
+ * Runs the model: uploads inputs (graph order), runs the device jobs and
+ * the CPU layers, allocates outputs[] (free with accel_tensor_free).
+ * Returns 0, -EINVAL (input type/shape mismatch), -EIO (device job failed).
+ */
+int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
+		    int n_inputs, struct accel_tensor **outputs, int n_outputs);
+/* The same on the CPU reference only (ONNX semantics, for --check). */
+int accel_model_reference(struct accel_model *m, struct accel_tensor *const *inputs,
+			  int n_inputs, struct accel_tensor **outputs, int n_outputs);
+
+/* Where a layer runs. */
+enum accel_layer_target {
+	ACCEL_ON_DEVICE = 0,
+	ACCEL_ON_CPU = 1,
+	ACCEL_ON_NONE = 2,	/* a view (Flatten/Reshape): no data moves */
+};
+
+/* What the device measured for one layer of the last run. */
+struct accel_layer_stats {
+	uint64_t energy_fj[ACCEL_ENERGY_DOMAINS];
+	uint64_t cycles;
+	uint64_t dram_words;
+	uint64_t dram_bytes;
+	uint64_t macs;
+};
+
+struct accel_layer_info {
+	size_t sz;
+	char name[128];			/* the ONNX node's name */
+	char op[64];			/* ONNX op, "+"-joined when fused */
+	enum accel_layer_target on;
+	char reason[200];		/* ACCEL_ON_CPU: why not the device */
+	uint32_t commands;		/* device commands of the layer */
+	struct accel_layer_stats measured; /* last run (device layers) */
+	uint64_t cpu_ns;		/* last run (CPU layers), wall time */
+};
+
+/* Layers in execution order (fused nodes count once). */
+int accel_model_layer_count(const struct accel_model *m);
+int accel_model_layer_info(const struct accel_model *m, int i,
+			   struct accel_layer_info *info);
+
+struct accel_run_stats {
+	size_t sz;
+	struct accel_layer_stats measured; /* all device layers, last run */
+	uint32_t jobs;			/* device jobs of one run */
+	uint32_t device_layers, cpu_layers;
+	uint64_t host_ns;		/* wall time of the last run */
+};
+
+int accel_model_run_stats(const struct accel_model *m, struct accel_run_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACCEL_MODEL_H */

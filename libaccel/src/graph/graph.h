@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Graph IR: what ONNX import produces and what lowering, the CPU reference
+ * and the runner consume.
+ *
+ * Tensors are numbered; nodes refer to them by index. Shapes are known at
+ * import time when the model gives them (dims of -1 stay unknown until run
+ * time: such tensors are only ever handled by the CPU). Values are dense,
+ * row-major host arrays tagged with their ONNX data type.
+ */
+#ifndef GR_GRAPH_H
+#define GR_GRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GR_MAX_RANK	8
+#define GR_MAX_INPUTS	9
+#define GR_MAX_OUTPUTS	2
+/* Anything larger is rejected as an absurd size (1 Gi elements). */
+#define GR_MAX_ELEMS	(1ll << 30)
+
+/* ONNX TensorProto.DataType codes of the types the runner handles. */
+enum gr_dtype {
+	GR_UNDEFINED = 0,
+	GR_FLOAT = 1,
+	GR_UINT8 = 2,
+	GR_INT8 = 3,
+	GR_INT32 = 6,
+	GR_INT64 = 7,
+};
+
+/* A tensor value in host memory (also the public struct accel_tensor). */
+struct gr_value {
+	char *name;
+	int dtype;
+	int rank;
+	int64_t dims[GR_MAX_RANK];
+	size_t count;		/* elements */
+	void *data;		/* count * gr_dtype_size(dtype) bytes */
+};
+
+enum gr_op {
+	GR_OP_CONV,
+	GR_OP_QLINEARCONV,
+	GR_OP_CONVINTEGER,
+	GR_OP_MATMUL,
+	GR_OP_QLINEARMATMUL,
+	GR_OP_MATMULINTEGER,
+	GR_OP_GEMM,
+	GR_OP_QUANTIZE,
+	GR_OP_DEQUANTIZE,
+	GR_OP_RELU,
+	GR_OP_CLIP,
+	GR_OP_MAXPOOL,
+	GR_OP_AVGPOOL,
+	GR_OP_GLOBALAVGPOOL,
+	GR_OP_ADD,
+	GR_OP_FLATTEN,
+	GR_OP_RESHAPE,
+	GR_OP_CONSTANT,
+	GR_OP_COUNT,
+};
+
+enum gr_autopad { GR_PAD_NOTSET, GR_PAD_SAME_UPPER, GR_PAD_SAME_LOWER, GR_PAD_VALID };
+
+/* Conv / pool window over 1 or 2 spatial axes (1-D runs as H = 1). */
+struct gr_window {
+	int has_kernel;
+	int64_t kh, kw;
+	int64_t sh, sw;
+	int64_t dh, dw;
+	int64_t pt, pl, pb, pr;
+	enum gr_autopad auto_pad;
+	int64_t group;
+	int ceil_mode;
+	int count_include_pad;
+};
+
+struct gr_node {
+	char *name;		/* never NULL: generated when the model has none */
+	const char *op_type;	/* ONNX op type */
+	enum gr_op op;
+	int n_in;
+	int in[GR_MAX_INPUTS];	/* tensor index, -1 for an omitted optional */
+	int n_out;
+	int out[GR_MAX_OUTPUTS];
+	/* attributes, parsed at import */
+	struct gr_window win;
+	int64_t axis;		/* Flatten, Quantize/DequantizeLinear */
+	float alpha, beta;	/* Gemm */
+	int trans_a, trans_b;	/* Gemm */
+	int allowzero;		/* Reshape */
+	int has_clip_attrs;	/* Clip before opset 11 */
+	float clip_min, clip_max;
+};
+
+struct gr_tensor {
+	char *name;
+	int dtype;
+	int rank;		/* -1 unknown */
+	int64_t dims[GR_MAX_RANK]; /* -1 unknown */
+	struct gr_value *constant; /* initializer or Constant output */
+	int producer;		/* node index, -1 for inputs and constants */
+	int is_input;		/* graph input fed at run time */
+	int is_output;
+	int consumers;		/* how many node inputs read it */
+};
+
+struct gr_graph {
+	char *name;
+	int64_t opset;
+	struct gr_tensor *tensors;
+	int n_tensors, cap_tensors;
+	struct gr_node *nodes;
+	int n_nodes;
+	int *inputs;		/* graph inputs fed at run time, in order */
+	int n_inputs;
+	int *outputs;
+	int n_outputs;
+};
+
+/* Error text: every failing call fills one (node name and reason). */
+#define GR_ERR_LEN 512
+struct gr_err {
+	char msg[GR_ERR_LEN];
+};
+
+int gr_err_set(struct gr_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Data types */
+size_t gr_dtype_size(int dtype);
+const char *gr_dtype_name(int dtype);
+int gr_dtype_supported(int dtype);
+const char *gr_op_name(enum gr_op op);
+
+/* Values */
+struct gr_value *gr_value_new(int dtype, int rank, const int64_t *dims,
+			      struct gr_err *err);
+struct gr_value *gr_value_clone(const struct gr_value *v);
+void gr_value_free(struct gr_value *v);
+int gr_value_set_name(struct gr_value *v, const char *name);
+/* Element i as double / int64 (any supported dtype). */
+double gr_value_get_f(const struct gr_value *v, size_t i);
+int64_t gr_value_get_i(const struct gr_value *v, size_t i);
+/* Element count of dims, -1 if unknown, -2 if absurd. */
+int64_t gr_dims_count(int rank, const int64_t *dims);
+
+/* Graph */
+void gr_graph_free(struct gr_graph *g);
+int gr_graph_tensor(struct gr_graph *g, const char *name); /* -1 if none */
+int gr_graph_add_tensor(struct gr_graph *g, const char *name, struct gr_err *err);
+
+/*
+ * Shape and type inference of one node. in[i] describes input i (NULL if
+ * omitted); its data is NULL when only the shape is known, and dims may be
+ * -1 (unknown, checks skipped). Fills out[] shapes and dtypes (data NULL).
+ * Returns 0 or -EINVAL / -EOPNOTSUPP / -E2BIG with the node and the reason.
+ */
+int gr_infer_node(const struct gr_node *node, const struct gr_value *const *in,
+		  struct gr_value *out, struct gr_err *err);
+
+/* Infers every tensor of the graph (import calls it). */
+int gr_graph_infer(struct gr_graph *g, struct gr_err *err);
+
+#endif /* GR_GRAPH_H */

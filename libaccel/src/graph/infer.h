@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* Shape helpers shared by inference and the CPU reference. */
+#ifndef GR_INFER_H
+#define GR_INFER_H
+
+#include "graph/graph.h"
+#include "graph/window.h"
+
+int gr_infer_window(const struct gr_node *n, const struct gr_value *x,
+		    int64_t kh, int64_t kw, struct gr_geom *g, struct gr_err *err);
+int gr_matmul_shape(const struct gr_node *n, const struct gr_value *a,
+		    const struct gr_value *b, int *rank, int64_t *dims,
+		    struct gr_err *err);
+int gr_broadcast_shape(const struct gr_node *n, const struct gr_value *a,
+		       const struct gr_value *b, int *rank, int64_t *dims,
+		       struct gr_err *err);
+
+#endif /* GR_INFER_H */

@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Lowering to device layers. QOperator nodes (QLinearConv, QLinearMatMul,
+ * MaxPool on int8/uint8) map one to one; QDQ islands
+ * DequantizeLinear -> op [-> Relu/Clip] -> QuantizeLinear fuse into one
+ * device layer (Conv, Add, AveragePool, GlobalAveragePool, MaxPool). What
+ * does not fit the device runs on the CPU, and the step says why.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/infer.h"
+#include "graph/lower.h"
+#include "graph/window.h"
+
+int gr_quant_mult(double real, int32_t *mult, int32_t *shift)
+{
+	int64_t m;
+	int e, t;
+	double f;
+
+	if (!(real > 0) || !isfinite(real))
+		return -ERANGE;
+	f = frexp(real, &e);		/* real = f * 2^e, f in [0.5, 1) */
+	m = llround(f * 2147483648.0);	/* [2^30, 2^31] */
+	if (m == 2147483648ll) {
+		m = 1ll << 30;
+		e++;
+	}
+	t = 31 - e;
+	if (t < 1 || t > 62)
+		return -ERANGE;
+	*mult = (int32_t)m;
+	*shift = t - 31;
+	return 0;
+}
+
+int64_t gr_device_rq(int64_t x, int32_t mult, int32_t shift)
+{
+	int t = 31 + shift;
+
+	return (x * mult + (1ll << (t - 1))) >> t;
+}
+
+static int why(struct lw_step *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int why(struct lw_step *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const struct gr_value *cval(const struct gr_graph *g, const struct gr_node *n, int i)
+{
+	if (i >= n->n_in || n->in[i] < 0)
+		return NULL;
+	return g->tensors[n->in[i]].constant;
+}
+
+static int is_q8(int dtype)
+{
+	return dtype == GR_INT8 || dtype == GR_UINT8;
+}
+
+static int32_t shift_zp(int64_t zp, int dtype)
+{
+	return (int32_t)(dtype == GR_UINT8 ? zp - 128 : zp);
+}
+
+static int known_shape(const struct gr_tensor *t)
+{
+	return gr_dims_count(t->rank, t->dims) > 0;
+}
+
+/* Scalar constant input i (scale or zero point) or -1 with a reason. */
+static int scalar_const(const struct gr_graph *g, const struct gr_node *n, int i,
+			double *v, struct lw_step *s)
+{
+	const struct gr_value *c = cval(g, n, i);
+
+	if (!c)
+		return why(s, "input %d (scale/zero point) is not a constant", i);
+	if (c->count != 1)
+		return why(s, "input %d is per-channel where the device needs one value", i);
+	*v = gr_value_get_f(c, 0);
+	return 0;
+}
+
+/* The node that produces tensor t, or NULL. */
+static const struct gr_node *producer(const struct gr_graph *g, int t)
+{
+	if (t < 0 || g->tensors[t].producer < 0)
+		return NULL;
+	return &g->nodes[g->tensors[t].producer];
+}
+
+/* t is read only by one node and is not a graph output: it may be fused away. */
+static int private_tensor(const struct gr_graph *g, int t)
+{
+	return t >= 0 && g->tensors[t].consumers == 1 && !g->tensors[t].is_output;
+}
+
+static int fits_u16(int64_t v)
+{
+	return v >= 1 && v <= 65535;
+}
+
+/* Fills the per-channel table or the per-tensor mult/shift. */
+static int set_requant(struct lw_step *s, const double *real, int64_t m,
+		       int per_channel, const struct lw_opts *o)
+{
+	struct eyr_layer_quant *q = &s->layer.quant;
+
+	if (!per_channel) {
+		if (gr_quant_mult(real[0], &q->mult, &q->shift))
+			return why(s, "requantization scale %g is outside the device's fixed-point range",
+				   real[0]);
+		return 0;
+	}
+	if (!o->per_channel_ok)
+		return why(s, "per-channel scales but the device lacks per-channel quantization");
+	s->qtable = calloc((size_t)(2 * m), sizeof(int32_t));
+	if (!s->qtable)
+		return why(s, "out of memory");
+	for (int64_t i = 0; i < m; i++)
+		if (gr_quant_mult(real[i], &s->qtable[i], &s->qtable[m + i]))
+			return why(s, "channel %lld: scale %g is outside the device's fixed-point range",
+				   (long long)i, real[i]);
+	q->per_channel = 1;
+	q->mult = s->qtable[0];
+	q->shift = s->qtable[m];
+	return 0;
+}
+
+static int conv_geometry(const struct gr_node *n, const struct gr_tensor *x,
+			 int64_t kh, int64_t kw, struct lw_step *s)
+{
+	struct eyr_layer_shape *l = &s->layer.shape;
+	struct gr_value xv = { 0 };
+	struct gr_geom geo;
+	struct gr_err e;
+
+	if (x->rank != 4 || !known_shape(x))
+		return why(s, "the device runs 2-D layers on NCHW tensors of known shape");
+	xv.rank = 4;
+	memcpy(xv.dims, x->dims, sizeof(xv.dims));
+	if (gr_infer_window(n, &xv, kh, kw, &geo, &e))
+		return why(s, "%s", e.msg);
+	if (!fits_u16(x->dims[0]) || !fits_u16(x->dims[1]) || !fits_u16(x->dims[2]) ||
+	    !fits_u16(x->dims[3]) || kh > 255 || kw > 255 || geo.sh > 255 ||
+	    geo.sw > 255 || geo.dh > 255 || geo.dw > 255 || geo.pt > 255 ||
+	    geo.pl > 255 || geo.pb > 255 || geo.pr > 255)
+		return why(s, "a dimension exceeds the device's command fields");
+	l->n = (uint32_t)x->dims[0];
+	l->c = (uint32_t)x->dims[1];
+	l->h = (uint32_t)x->dims[2];
+	l->w = (uint32_t)x->dims[3];
+	l->r = (uint32_t)kh;
+	l->s = (uint32_t)kw;
+	l->stride_h = (uint32_t)geo.sh;
+	l->stride_w = (uint32_t)geo.sw;
+	l->dil_h = (uint32_t)geo.dh;
+	l->dil_w = (uint32_t)geo.dw;
+	l->pad_t = (uint32_t)geo.pt;
+	l->pad_l = (uint32_t)geo.pl;
+	l->pad_b = (uint32_t)geo.pb;
+	l->pad_r = (uint32_t)geo.pr;
+	l->groups = 1;
+	if (eyr_layer_out_h(l) != (uint32_t)geo.oh || eyr_layer_out_w(l) != (uint32_t)geo.ow)
+		return why(s, "ceil_mode output size differs from the device's floor arithmetic");
+	return 0;
+}
+
+/* Weights: a constant, or a graph input uploaded on every run. */
+static int weights_ok(const struct gr_graph *g, int t, struct lw_step *s)
+{
+	const struct gr_tensor *w = &g->tensors[t];
+
+	if (!w->constant && !w->is_input)
+		return why(s, "weights computed by the graph are not supported on the device");
+	if (!is_q8(w->dtype) || !known_shape(w))
+		return why(s, "weights must be int8/uint8 of known shape");
+	return 0;
+}
+
+static int lower_qlinearconv(const struct gr_graph *g, const struct gr_node *n,
+			     struct lw_step *s, const struct lw_opts *o)
+{
+	const struct gr_tensor *x = &g->tensors[n->in[0]], *w = &g->tensors[n->in[3]];
+	const struct gr_value *ws = cval(g, n, 4), *wz = cval(g, n, 5), *b = cval(g, n, 8);
+	double sx, zx, sy, zy, *real;
+	int64_t m = w->dims[0];
+	int rc;
+
+	if (weights_ok(g, n->in[3], s) || conv_geometry(n, x, w->dims[2], w->dims[3], s))
+		return -1;
+	if (scalar_const(g, n, 1, &sx, s) || scalar_const(g, n, 2, &zx, s) ||
+	    scalar_const(g, n, 6, &sy, s) || scalar_const(g, n, 7, &zy, s))
+		return -1;
+	if (!ws || !wz)
+		return why(s, "weight scale and zero point must be constants");
+	for (size_t i = 1; i < wz->count; i++)
+		if (gr_value_get_i(wz, i) != gr_value_get_i(wz, 0))
+			return why(s, "per-channel weight zero points differ; the device has one");
+	if (n->n_in > 8 && n->in[8] >= 0 && !b)
+		return why(s, "the bias must be a constant");
+	s->layer.shape.op = EYR_LAYER_CONV;
+	s->layer.shape.m = (uint32_t)m;
+	s->layer.shape.groups = (uint32_t)n->win.group;
+	if (!fits_u16(m))
+		return why(s, "too many output channels");
+	real = calloc((size_t)m, sizeof(double));
+	if (!real)
+		return why(s, "out of memory");
+	for (int64_t i = 0; i < m; i++)
+		real[i] = sx * gr_value_get_f(ws, ws->count == 1 ? 0 : (size_t)i) / sy;
+	rc = set_requant(s, real, m, ws->count > 1, o);
+	free(real);
+	if (rc)
+		return rc;
+	if (b) {
+		s->bias = malloc((size_t)m * sizeof(int32_t));
+		if (!s->bias)
+			return why(s, "out of memory");
+		memcpy(s->bias, b->data, (size_t)m * sizeof(int32_t));
+		s->layer.quant.has_bias = 1;
+	}
+	s->layer.quant.zp_in = shift_zp((int64_t)zx, x->dtype);
+	s->layer.quant.zp_w = shift_zp(gr_value_get_i(wz, 0), w->dtype);
+	s->layer.quant.zp_out = shift_zp((int64_t)zy, g->tensors[n->out[0]].dtype);
+	s->layer.quant.clamp_min = -128;
+	s->layer.quant.clamp_max = 127;
+	s->t_in = n->in[0];
+	s->t_w = n->in[3];
+	s->t_out = n->out[0];
+	return 0;
+}
+
+static int lower_qlinearmatmul(const struct gr_graph *g, const struct gr_node *n,
+			       struct lw_step *s, const struct lw_opts *o)
+{
+	const struct gr_tensor *a = &g->tensors[n->in[0]], *b = &g->tensors[n->in[3]];
+	const struct gr_value *bs = cval(g, n, 4), *bz = cval(g, n, 5);
+	double sa, za, sy, zy, *real;
+	int64_t rows = 1, k, m;
+	int rc;
+
+	if (weights_ok(g, n->in[3], s))
+		return -1;
+	if (b->rank != 2 || a->rank < 2 || !known_shape(a))
+		return why(s, "the device runs 2-D x 2-D matrix products");
+	for (int i = 0; i < a->rank - 1; i++)
+		rows *= a->dims[i];
+	k = a->dims[a->rank - 1];
+	m = b->dims[1];
+	if (scalar_const(g, n, 1, &sa, s) || scalar_const(g, n, 2, &za, s) ||
+	    scalar_const(g, n, 6, &sy, s) || scalar_const(g, n, 7, &zy, s))
+		return -1;
+	if (!bs || !bz)
+		return why(s, "b scale and zero point must be constants");
+	for (size_t i = 1; i < bz->count; i++)
+		if (gr_value_get_i(bz, i) != gr_value_get_i(bz, 0))
+			return why(s, "per-column b zero points differ; the device has one");
+	if (!fits_u16(rows) || !fits_u16(k) || !fits_u16(m))
+		return why(s, "a dimension exceeds the device's command fields");
+	s->layer.shape = (struct eyr_layer_shape){
+		.op = EYR_LAYER_FC, .n = (uint32_t)rows, .c = (uint32_t)k,
+		.m = (uint32_t)m, .h = 1, .w = 1, .r = 1, .s = 1,
+		.stride_h = 1, .stride_w = 1, .dil_h = 1, .dil_w = 1, .groups = 1,
+	};
+	real = calloc((size_t)m, sizeof(double));
+	if (!real)
+		return why(s, "out of memory");
+	for (int64_t i = 0; i < m; i++)
+		real[i] = sa * gr_value_get_f(bs, bs->count == 1 ? 0 : (size_t)i) / sy;
+	rc = set_requant(s, real, m, bs->count > 1, o);
+	free(real);
+	if (rc)
+		return rc;
+	s->layer.quant.zp_in = shift_zp((int64_t)za, a->dtype);
+	s->layer.quant.zp_w = shift_zp(gr_value_get_i(bz, 0), b->dtype);
+	s->layer.quant.zp_out = shift_zp((int64_t)zy, g->tensors[n->out[0]].dtype);
+	s->layer.quant.clamp_min = -128;
+	s->layer.quant.clamp_max = 127;
+	s->t_in = n->in[0];
+	s->t_w = n->in[3];
+	s->w_transpose = 1;
+	s->t_out = n->out[0];
+	return 0;
+}
+
+/* Pool geometry: 2-D window without dilation. */
+static int pool_geometry(const struct gr_node *n, const struct gr_tensor *x,
+			 struct lw_step *s, int global)
+{
+	struct eyr_layer_shape *l = &s->layer.shape;
+
+	if (global) {
+		if (x->rank != 4 || !known_shape(x))
+			return why(s, "the device pools NCHW tensors of known shape");
+		if (x->dims[2] > 255 || x->dims[3] > 255 || !fits_u16(x->dims[1]))
+			return why(s, "window exceeds the device's command fields");
+		*l = (struct eyr_layer_shape){
+			.n = (uint32_t)x->dims[0], .c = (uint32_t)x->dims[1],
+			.m = (uint32_t)x->dims[1], .h = (uint32_t)x->dims[2],
+			.w = (uint32_t)x->dims[3], .r = (uint32_t)x->dims[2],
+			.s = (uint32_t)x->dims[3], .stride_h = 1, .stride_w = 1,
+			.dil_h = 1, .dil_w = 1, .groups = 1,
+		};
+		return 0;
+	}
+	if (n->win.dh != 1 || n->win.dw != 1)
+		return why(s, "dilated pooling is not supported by the device");
+	if (conv_geometry(n, x, n->win.kh, n->win.kw, s))
+		return -1;
+	l->m = l->c;
+	return 0;
+}
+
+static int lower_maxpool_q(const struct gr_graph *g, const struct gr_node *n,
+			   struct lw_step *s)
+{
+	const struct gr_tensor *x = &g->tensors[n->in[0]];
+
+	if (!is_q8(x->dtype))
+		return why(s, "float MaxPool runs on the CPU");
+	if (pool_geometry(n, x, s, 0))
+		return -1;
+	s->layer.shape.op = EYR_LAYER_MAXPOOL;
+	/* identity requantization: rq(v, 2^30, -1) == v */
+	s->layer.quant.mult = 1 << 30;
+	s->layer.quant.shift = -1;
+	s->layer.quant.clamp_min = -128;
+	s->layer.quant.clamp_max = 127;
+	s->t_in = n->in[0];
+	s->t_out = n->out[0];
+	return 0;
+}
+
+/* DequantizeLinear with constant scalar parameters feeding input i. */
+static const struct gr_node *dq_input(const struct gr_graph *g, const struct gr_node *n,
+				      int i, double *scale, int32_t *zp8)
+{
+	const struct gr_node *dq = producer(g, i < n->n_in ? n->in[i] : -1);
+	const struct gr_value *s, *z;
+
+	if (!dq || dq->op != GR_OP_DEQUANTIZE)
+		return NULL;
+	s = cval(g, dq, 1);
+	z = dq->n_in > 2 ? cval(g, dq, 2) : NULL;
+	if (!s || s->count != 1 || (dq->n_in > 2 && dq->in[2] >= 0 && (!z || z->count != 1)))
+		return NULL;
+	if (!is_q8(g->tensors[dq->in[0]].dtype))
+		return NULL;
+	*scale = gr_value_get_f(s, 0);
+	*zp8 = shift_zp(z ? gr_value_get_i(z, 0) : 0, g->tensors[dq->in[0]].dtype);
+	return dq;
+}
+
+/*
+ * QDQ island ending at QuantizeLinear node q: Q(act(op(DQ(a)[, DQ(b)]))).
+ * act is an optional Relu or Clip with constant bounds.
+ */
+static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
+		     const struct lw_opts *o)
+{
+	const struct gr_node *q = &g->nodes[qi], *op, *act = NULL, *dqa, *dqb = NULL;
+	const struct gr_value *ys = cval(g, q, 1), *yz = q->n_in > 2 ? cval(g, q, 2) : NULL;
+	double sy, sa, sb = 0, lo = -INFINITY, hi = INFINITY;
+	int32_t za, zb = 0, zy;
+	int out_dtype = g->tensors[q->out[0]].dtype;
+
+	if (!ys || ys->count != 1 || (q->n_in > 2 && q->in[2] >= 0 && !yz))
+		return why(s, "QuantizeLinear with non-constant or per-axis parameters");
+	sy = gr_value_get_f(ys, 0);
+	zy = shift_zp(yz ? gr_value_get_i(yz, 0) : 0, out_dtype);
+	op = producer(g, q->in[0]);
+	if (!op || !private_tensor(g, q->in[0]))
+		return why(s, "no fusable op before QuantizeLinear");
+	if (op->op == GR_OP_RELU || op->op == GR_OP_CLIP) {
+		act = op;
+		if (act->op == GR_OP_RELU) {
+			lo = 0;
+		} else if (act->has_clip_attrs) {
+			lo = act->clip_min;
+			hi = act->clip_max;
+		} else {
+			const struct gr_value *mn = cval(g, act, 1), *mx = cval(g, act, 2);
+
+			if ((act->n_in > 1 && act->in[1] >= 0 && !mn) ||
+			    (act->n_in > 2 && act->in[2] >= 0 && !mx))
+				return why(s, "Clip bounds must be constants");
+			if (mn)
+				lo = gr_value_get_f(mn, 0);
+			if (mx)
+				hi = gr_value_get_f(mx, 0);
+		}
+		op = producer(g, act->in[0]);
+		if (!op || !private_tensor(g, act->in[0]))
+			return why(s, "no fusable op before the activation");
+	}
+	dqa = dq_input(g, op, 0, &sa, &za);
+	if (!dqa)
+		return why(s, "'%s' has no DequantizeLinear input with constant scale", op->name);
+	s->t_in = dqa->in[0];
+	s->t_out = q->out[0];
+	s->node = (int)(op - g->nodes);
+	switch (op->op) {
+	case GR_OP_ADD: {
+		const struct gr_tensor *ta = &g->tensors[op->in[0]], *tb = &g->tensors[op->in[1]];
+		double sc;
+
+		dqb = dq_input(g, op, 1, &sb, &zb);
+		if (!dqb)
+			return why(s, "Add needs DequantizeLinear on both inputs");
+		if (ta->rank != tb->rank || memcmp(ta->dims, tb->dims, sizeof(int64_t) * (size_t)ta->rank) ||
+		    !known_shape(ta))
+			return why(s, "the device adds tensors of the same shape (no broadcast)");
+		/* both inputs to a common scale 2^20 finer than the coarser one */
+		sc = fmax(sa, sb) / 1048576.0;
+		if (gr_quant_mult(sa / sc, &s->layer.quant.a_mult, &s->layer.quant.a_shift) ||
+		    gr_quant_mult(sb / sc, &s->layer.quant.b_mult, &s->layer.quant.b_shift) ||
+		    gr_quant_mult(sc / sy, &s->layer.quant.mult, &s->layer.quant.shift))
+			return why(s, "Add scales outside the device's fixed-point range");
+		s->layer.shape = (struct eyr_layer_shape){
+			.op = EYR_LAYER_ADD, .n = 1, .c = 1, .m = 1, .h = 1,
+			.w = (uint32_t)gr_dims_count(ta->rank, ta->dims),
+			.r = 1, .s = 1, .stride_h = 1, .stride_w = 1,
+			.dil_h = 1, .dil_w = 1, .groups = 1,
+		};
+		if (gr_dims_count(ta->rank, ta->dims) > 0xffffffffll)
+			return why(s, "tensor too large");
+		s->layer.quant.zp_in = za;
+		s->layer.quant.zp_b = zb;
+		s->t_in_b = dqb->in[0];
+		break;
+	}
+	case GR_OP_GLOBALAVGPOOL:
+	case GR_OP_AVGPOOL: {
+		const struct gr_tensor *x = &g->tensors[op->in[0]];
+		struct eyr_layer_shape *l = &s->layer.shape;
+		double count;
+
+		if (pool_geometry(op, x, s, op->op == GR_OP_GLOBALAVGPOOL))
+			return -1;
+		if (op->op == GR_OP_AVGPOOL && !op->win.count_include_pad &&
+		    (l->pad_t || l->pad_l || l->pad_b || l->pad_r))
+			return why(s, "average pooling that excludes padding has a per-window divisor the device lacks");
+		l->op = EYR_LAYER_AVGPOOL;
+		count = (double)l->r * l->s;
+		s->layer.quant.count_include_pad = 1;
+		if (gr_quant_mult(sa / (sy * count), &s->layer.quant.mult, &s->layer.quant.shift))
+			return why(s, "pool scale outside the device's fixed-point range");
+		s->layer.quant.zp_in = za;
+		break;
+	}
+	case GR_OP_MAXPOOL: {
+		const struct gr_tensor *x = &g->tensors[op->in[0]];
+
+		if (pool_geometry(op, x, s, 0))
+			return -1;
+		s->layer.shape.op = EYR_LAYER_MAXPOOL;
+		if (gr_quant_mult(sa / sy, &s->layer.quant.mult, &s->layer.quant.shift))
+			return why(s, "pool scale outside the device's fixed-point range");
+		s->layer.quant.zp_in = za;
+		break;
+	}
+	default:
+		return why(s, "QDQ fusion of %s is not supported", op->op_type);
+	}
+	(void)o;
+	/* the activation, in the output's integer domain */
+	{
+		double cmin = -128, cmax = 127;
+
+		if (isfinite(lo))
+			cmin = fmax(cmin, nearbyint(lo / sy) + zy);
+		if (isfinite(hi))
+			cmax = fmin(cmax, nearbyint(hi / sy) + zy);
+		if (cmin > cmax)
+			return why(s, "empty Clip range");
+		s->layer.quant.clamp_min = (int32_t)cmin;
+		s->layer.quant.clamp_max = (int32_t)cmax;
+	}
+	s->layer.quant.zp_out = zy;
+	s->fused[s->n_fused++] = (int)(op - g->nodes);
+	if (act)
+		s->fused[s->n_fused++] = (int)(act - g->nodes);
+	s->fused[s->n_fused++] = qi;
+	return 0;
+}
+
+static void reset_step(struct lw_step *s, int node)
+{
+	free(s->bias);
+	free(s->qtable);
+	memset(s, 0, sizeof(*s));
+	s->kind = LW_CPU;
+	s->node = node;
+	s->t_in = s->t_in_b = s->t_out = s->t_w = -1;
+	s->fused[0] = node;
+	s->n_fused = 1;
+}
+
+int gr_lower(const struct gr_graph *g, const struct lw_opts *o,
+	     struct lw_plan *plan, struct gr_err *err)
+{
+	struct lw_step *steps = calloc(g->n_nodes ? (size_t)g->n_nodes : 1, sizeof(*steps));
+	char *dev_tensor;	/* tensor lives on the device (int8 form) */
+
+	if (!steps)
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	dev_tensor = calloc((size_t)g->n_tensors + 1, 1);
+	if (!dev_tensor) {
+		free(steps);
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < g->n_nodes; i++) {
+		const struct gr_node *n = &g->nodes[i];
+		struct lw_step *s = &steps[i];
+		int rc = -1;
+
+		reset_step(s, i);
+		if (o->cpu_only) {
+			why(s, "CPU only was requested");
+			continue;
+		}
+		if (o->deny && o->deny[i]) {
+			why(s, "%s", o->deny[i]);
+			continue;
+		}
+		switch (n->op) {
+		case GR_OP_QLINEARCONV:
+			rc = lower_qlinearconv(g, n, s, o);
+			break;
+		case GR_OP_QLINEARMATMUL:
+			rc = lower_qlinearmatmul(g, n, s, o);
+			break;
+		case GR_OP_MAXPOOL:
+			rc = lower_maxpool_q(g, n, s);
+			break;
+		case GR_OP_QUANTIZE:
+			rc = lower_qdq(g, i, s, o);
+			break;
+		case GR_OP_FLATTEN:
+		case GR_OP_RESHAPE:
+			if (dev_tensor[n->in[0]] && known_shape(&g->tensors[n->out[0]])) {
+				s->kind = LW_VIEW;
+				s->t_in = n->in[0];
+				s->t_out = n->out[0];
+				dev_tensor[n->out[0]] = 1;
+				continue;
+			}
+			why(s, "a view of a tensor that is not on the device");
+			continue;
+		case GR_OP_CONSTANT:
+			why(s, "constant");
+			continue;
+		default:
+			why(s, "%s has no device form (it is not quantized)", n->op_type);
+			continue;
+		}
+		if (rc) {
+			int keep = s->why[0];
+			char reason[sizeof(s->why)];
+
+			memcpy(reason, s->why, sizeof(reason));
+			reset_step(s, i);
+			if (keep)
+				memcpy(s->why, reason, sizeof(reason));
+			continue;
+		}
+		s->kind = LW_DEVICE;
+		if (s->n_fused > 1) {
+			/* QDQ island: the step sits at the Quantize node */
+			for (int f = 0; f < s->n_fused; f++)
+				if (s->fused[f] != i)
+					steps[s->fused[f]].kind = LW_FUSED;
+		}
+		dev_tensor[s->t_out] = 1;
+	}
+	/* DequantizeLinear nodes whose every consumer was fused are dead */
+	for (int i = 0; i < g->n_nodes; i++) {
+		const struct gr_node *n = &g->nodes[i];
+		int t = n->out[0], live = 0;
+
+		if (n->op != GR_OP_DEQUANTIZE || steps[i].kind != LW_CPU || g->tensors[t].is_output)
+			continue;
+		for (int j = 0; j < g->n_nodes && !live; j++)
+			for (int k = 0; k < g->nodes[j].n_in; k++)
+				if (g->nodes[j].in[k] == t && steps[j].kind != LW_FUSED)
+					live = 1;
+		if (!live)
+			steps[i].kind = LW_FUSED;
+	}
+	free(dev_tensor);
+	plan->steps = steps;
+	plan->n_steps = g->n_nodes;
+	return 0;
+}
+
+void gr_lower_free(struct lw_plan *plan)
+{
+	for (int i = 0; i < plan->n_steps; i++) {
+		free(plan->steps[i].bias);
+		free(plan->steps[i].qtable);
+	}
+	free(plan->steps);
+	plan->steps = NULL;
+	plan->n_steps = 0;
+}

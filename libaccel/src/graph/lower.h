@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lowering: the graph IR to a list of steps, each either a device layer
+ * (struct eyr_layer, see layer.h) covering one or more fused ONNX nodes, a
+ * node the CPU runs (with the reason), or a view (Flatten / Reshape of a
+ * quantized tensor: no data moves).
+ *
+ * Device tensors are int8. uint8 tensors are carried as int8 by moving the
+ * zero point: x8 = u8 - 128, zp8 = zp - 128, which is exact.
+ */
+#ifndef GR_LOWER_H
+#define GR_LOWER_H
+
+#include "graph/graph.h"
+#include "layer.h"
+
+enum lw_kind {
+	LW_CPU,		/* the node runs on the CPU (reference kernel) */
+	LW_DEVICE,	/* a device layer */
+	LW_VIEW,	/* Flatten / Reshape: output shares the input's data */
+	LW_FUSED,	/* folded into a device layer of another step */
+};
+
+#define LW_MAX_FUSED 6
+
+struct lw_step {
+	enum lw_kind kind;
+	int node;			/* the node named in reports */
+	int fused[LW_MAX_FUSED];	/* every node this step covers */
+	int n_fused;
+	char why[200];			/* LW_CPU: why not on the device */
+	/* LW_DEVICE */
+	struct eyr_layer layer;
+	int t_in, t_in_b, t_out;	/* quantized tensors (t_in_b: ADD) */
+	int t_w;			/* weights tensor, -1 if none */
+	int w_transpose;		/* FC from MatMul: B is K x M */
+	int32_t *bias;			/* m values, or NULL */
+	int32_t *qtable;		/* per-channel: m mults then m shifts */
+};
+
+struct lw_opts {
+	int per_channel_ok;		/* device has EYRIE_CAP_PER_CHANNEL_QUANT */
+	int cpu_only;			/* lower nothing to the device */
+	/* per node: non-NULL keeps that node's step on the CPU, with this reason */
+	char *const *deny;
+};
+
+struct lw_plan {
+	struct lw_step *steps;
+	int n_steps;
+};
+
+int gr_lower(const struct gr_graph *g, const struct lw_opts *opts,
+	     struct lw_plan *plan, struct gr_err *err);
+void gr_lower_free(struct lw_plan *plan);
+
+/*
+ * The device's fixed-point form of a positive real multiplier:
+ * real ~= mult * 2^-(31 + shift), mult in [2^30, 2^31), 1 <= 31 + shift <= 62.
+ * Returns 0, or -ERANGE if real cannot be represented.
+ */
+int gr_quant_mult(double real, int32_t *mult, int32_t *shift);
+
+/* The device's requantization rule (uapi/eyrie_hw.h), for tests. */
+int64_t gr_device_rq(int64_t x, int32_t mult, int32_t shift);
+
+#endif /* GR_LOWER_H */

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CPU reference: every supported op with ONNX semantics (float scales,
+ * rounding half to even, saturation). Used by --check and as the CPU
+ * fallback for what the device cannot run.
+ */
+#ifndef GR_REF_H
+#define GR_REF_H
+
+#include "graph/graph.h"
+
+/*
+ * Runs node n on the values in[] (NULL for omitted optionals) and allocates
+ * its outputs in out[]. Returns 0 or a negative errno with the reason.
+ */
+int gr_ref_node(const struct gr_node *n, const struct gr_value *const *in,
+		struct gr_value **out, struct gr_err *err);
+
+/* round(acc * real) half to even, + zp, saturated to the type's range. */
+int32_t gr_ref_requant(int64_t acc, double real, int32_t zp, int dtype);
+
+#endif /* GR_REF_H */

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Compile once: lower the graph, plan and emit every device layer through
+ * the scheduler, allocate and fill weight buffers, and group consecutive
+ * device layers into jobs with an energy snapshot after each layer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "model/model_priv.h"
+
+/* Weights in the device's layout: int8, M x K (FC) or M x C/g x R x S. */
+void eyr_model_fill_weights(const struct lw_step *s, const struct gr_value *w,
+			    int8_t *dst)
+{
+	int flip = w->dtype == GR_UINT8 ? 0x80 : 0;
+	const uint8_t *src = w->data;
+
+	if (s->w_transpose) {
+		int64_t k = w->dims[0], mm = w->dims[1];
+
+		for (int64_t i = 0; i < k; i++)
+			for (int64_t j = 0; j < mm; j++)
+				dst[j * k + i] = (int8_t)(src[i * mm + j] ^ flip);
+		return;
+	}
+	for (size_t i = 0; i < w->count; i++)
+		dst[i] = (int8_t)(src[i] ^ flip);
+}
+
+static int new_buffer(struct accel_model *m, size_t bytes, bool ro,
+		      struct accel_buffer **out)
+{
+	struct accel_buffer_opts o = { .sz = sizeof(o), .flags = ro ? ACCEL_BUFFER_DEVICE_RO : 0 };
+
+	return accel_buffer_create(m->dev, bytes ? bytes : 1, &o, out);
+}
+
+static int upload(struct accel_buffer *b, const void *src, size_t bytes)
+{
+	void *p;
+	int rc = accel_buffer_map(b, &p);
+
+	if (rc)
+		return rc;
+	memcpy(p, src, bytes);
+	return accel_buffer_sync(b, ACCEL_SYNC_TO_DEVICE, 0, bytes);
+}
+
+static size_t tensor_bytes(const struct gr_tensor *t)
+{
+	return (size_t)gr_dims_count(t->rank, t->dims);
+}
+
+static int tensor_buffer(struct accel_model *m, int t)
+{
+	if (t < 0 || m->tbuf[t])
+		return 0;
+	m->tbuf_owned[t] = 1;
+	return new_buffer(m, tensor_bytes(&m->g->tensors[t]), false, &m->tbuf[t]);
+}
+
+/* Lowering, then planning; a layer the scheduler cannot plan goes to the CPU. */
+static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *opts,
+			  struct eyr_plan **plans_out)
+{
+	struct lw_opts lo = { 0 };
+	struct gr_err err;
+	struct eyr_plan *plans;
+	char **deny;
+	int rc;
+
+	lo.cpu_only = !m->dev || EYR_OPTS_GET(opts, cpu_only, false);
+	if (m->dev) {
+		struct accel_device_info info = { .sz = sizeof(info) };
+		struct eyrie_hw_desc desc;
+
+		if ((rc = accel_device_info(m->dev, &info)) ||
+		    (rc = eyr_device_hw_desc(m->dev, &desc)))
+			return rc;
+		eyr_arch_from_desc(&m->arch, &desc, info.caps);
+		lo.per_channel_ok = !!(info.caps & ACCEL_CAP_PER_CHANNEL_QUANT);
+	}
+	m->sopts = (struct eyr_sched_opts)EYR_SCHED_OPTS_INIT;
+	m->sopts.dataflow = (enum eyrie_dataflow)EYR_OPTS_GET(opts, dataflow, ACCEL_DATAFLOW_RS);
+	deny = calloc((size_t)m->g->n_nodes + 1, sizeof(char *));
+	plans = calloc((size_t)m->g->n_nodes + 1, sizeof(*plans));
+	if (!deny || !plans) {
+		free(deny);
+		free(plans);
+		return eyr_error(-ENOMEM, "out of memory");
+	}
+	lo.deny = deny;
+	for (;;) {
+		int again = 0;
+
+		rc = gr_lower(m->g, &lo, &m->plan, &err);
+		if (rc) {
+			rc = eyr_error(rc, "%s", err.msg);
+			break;
+		}
+		for (int i = 0; i < m->plan.n_steps; i++) {
+			struct lw_step *s = &m->plan.steps[i];
+			char why[160];
+
+			if (s->kind != LW_DEVICE)
+				continue;
+			s->layer.name = m->g->nodes[s->node].name;
+			if (eyr_sched_plan(&m->arch, &s->layer.shape, &m->sopts, &plans[i],
+					   why, sizeof(why))) {
+				char *r = malloc(200);
+
+				if (r)
+					snprintf(r, 200, "the scheduler found no mapping: %s", why);
+				deny[i] = r ? r : (char *)"the scheduler found no mapping";
+				again = 1;
+				eyr_info("layer '%s' goes to the CPU: %s", s->layer.name, deny[i]);
+			}
+		}
+		if (!again)
+			break;
+		gr_lower_free(&m->plan);
+	}
+	for (int i = 0; i < m->g->n_nodes; i++)
+		if (deny[i] && strcmp(deny[i], "the scheduler found no mapping"))
+			free(deny[i]);
+	free(deny);
+	if (rc) {
+		free(plans);
+		return rc;
+	}
+	*plans_out = plans;
+	return 0;
+}
+
+static int build_segments(struct accel_model *m, const struct eyr_plan *plans)
+{
+	struct lw_plan *p = &m->plan;
+	uint32_t limit = m->arch.max_cmds_per_job ? m->arch.max_cmds_per_job : 0xffffffffu;
+	struct eyr_cmdbuf ecb = { 0 };
+	struct segment *cur = NULL;
+	int rc = 0, n_dev = 0, slot = 0;
+
+	for (int i = 0; i < p->n_steps; i++)
+		n_dev += p->steps[i].kind == LW_DEVICE;
+	m->segs = calloc((size_t)n_dev + 1, sizeof(*m->segs));
+	if (!m->segs)
+		return eyr_error(-ENOMEM, "out of memory");
+	if (n_dev && (rc = new_buffer(m, (size_t)n_dev * sizeof(struct accel_energy_snapshot),
+				      false, &m->snap)))
+		return rc;
+	for (int i = 0; i < p->n_steps; i++) {
+		struct lw_step *s = &p->steps[i];
+		struct step_rt *rt = &m->rt[i];
+
+		if (s->kind == LW_CPU) {
+			cur = NULL;
+			continue;
+		}
+		if (s->kind != LW_DEVICE)
+			continue;
+		ecb.count = 0;
+		struct eyr_layer_bufs bufs = {
+			.in = accel_buffer_device_addr(m->tbuf[s->t_in]),
+			.in_b = s->t_in_b >= 0 ? accel_buffer_device_addr(m->tbuf[s->t_in_b]) : 0,
+			.weights = rt->wbuf ? accel_buffer_device_addr(rt->wbuf) : 0,
+			.bias = rt->bbuf ? accel_buffer_device_addr(rt->bbuf) : 0,
+			.quant = rt->qbuf ? accel_buffer_device_addr(rt->qbuf) : 0,
+			.out = accel_buffer_device_addr(m->tbuf[s->t_out]),
+		};
+
+		rc = eyr_sched_emit(&m->arch, &plans[i], &s->layer, &bufs, &ecb);
+		if (rc) {
+			rc = eyr_error(rc, "layer '%s': the scheduler could not emit its commands",
+				       s->layer.name);
+			break;
+		}
+		rt->commands = ecb.count;
+		if (cur && accel_cmdbuf_count(cur->cb) + ecb.count + 1 > limit)
+			cur = NULL;
+		if (!cur) {
+			cur = &m->segs[m->n_segs++];
+			cur->first = i;
+			cur->cb = accel_cmdbuf_new();
+			if (!cur->cb) {
+				rc = eyr_error(-ENOMEM, "out of memory");
+				break;
+			}
+		}
+		cur->last = i;
+		rt->segment = (int)(cur - m->segs);
+		rt->slot = slot;
+		rt->prev_slot = cur->n_dev ? slot - 1 : -1;
+		rc = accel_cmdbuf_append_raw(cur->cb, ecb.cmds, ecb.count);
+		if (rc >= 0)
+			rc = accel_cmdbuf_energy_snapshot(cur->cb, m->snap,
+							  (uint64_t)slot * sizeof(struct accel_energy_snapshot));
+		if (rc < 0)
+			break;
+		rc = 0;
+		cur->n_dev++;
+		slot++;
+	}
+	eyr_cmdbuf_release(&ecb);
+	return rc;
+}
+
+static int alloc_device(struct accel_model *m)
+{
+	struct gr_graph *g = m->g;
+	int rc;
+
+	for (int i = 0; i < m->plan.n_steps; i++) {
+		struct lw_step *s = &m->plan.steps[i];
+		struct step_rt *rt = &m->rt[i];
+		uint32_t mm = s->layer.shape.m;
+
+		if (s->kind == LW_VIEW) {
+			/* a view shares its input's buffer */
+			m->tbuf[s->t_out] = m->tbuf[s->t_in];
+			continue;
+		}
+		if (s->kind != LW_DEVICE)
+			continue;
+		if ((rc = tensor_buffer(m, s->t_in)) || (rc = tensor_buffer(m, s->t_in_b)) ||
+		    (rc = tensor_buffer(m, s->t_out)))
+			return rc;
+		if (s->t_w >= 0) {
+			const struct gr_tensor *w = &g->tensors[s->t_w];
+
+			if ((rc = new_buffer(m, tensor_bytes(w), true, &rt->wbuf)))
+				return rc;
+			if (w->constant) {
+				int8_t *tmp = malloc(tensor_bytes(w));
+
+				if (!tmp)
+					return eyr_error(-ENOMEM, "out of memory");
+				eyr_model_fill_weights(s, w->constant, tmp);
+				rc = upload(rt->wbuf, tmp, tensor_bytes(w));
+				free(tmp);
+				if (rc)
+					return rc;
+			}
+		}
+		if (s->bias && ((rc = new_buffer(m, mm * sizeof(int32_t), true, &rt->bbuf)) ||
+				(rc = upload(rt->bbuf, s->bias, mm * sizeof(int32_t)))))
+			return rc;
+		if (s->qtable && ((rc = new_buffer(m, 2 * mm * sizeof(int32_t), true, &rt->qbuf)) ||
+				  (rc = upload(rt->qbuf, s->qtable, 2 * mm * sizeof(int32_t)))))
+			return rc;
+	}
+	return 0;
+}
+
+int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts)
+{
+	struct eyr_plan *plans = NULL;
+	int rc, n;
+
+	rc = lower_and_plan(m, opts, &plans);
+	if (rc)
+		return rc;
+	n = m->plan.n_steps;
+	m->rt = calloc((size_t)n + 1, sizeof(*m->rt));
+	m->tbuf = calloc((size_t)m->g->n_tensors + 1, sizeof(*m->tbuf));
+	m->tbuf_owned = calloc((size_t)m->g->n_tensors + 1, 1);
+	m->layers = calloc((size_t)n + 1, sizeof(int));
+	if (!m->rt || !m->tbuf || !m->tbuf_owned || !m->layers) {
+		free(plans);
+		return eyr_error(-ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < n; i++) {
+		const struct lw_step *s = &m->plan.steps[i];
+
+		m->rt[i].segment = -1;
+		if (s->kind == LW_FUSED || m->g->nodes[i].op == GR_OP_CONSTANT)
+			continue;
+		m->layers[m->n_layers++] = i;
+	}
+	if (m->dev) {
+		rc = alloc_device(m);
+		if (!rc)
+			rc = build_segments(m, plans);
+	}
+	free(plans);
+	return rc;
+}
+
+void eyr_model_release(struct accel_model *m)
+{
+	for (int i = 0; i < m->n_segs; i++)
+		accel_cmdbuf_free(m->segs[i].cb);
+	free(m->segs);
+	if (m->rt)
+		for (int i = 0; i < m->plan.n_steps; i++) {
+			accel_buffer_free(m->rt[i].wbuf);
+			accel_buffer_free(m->rt[i].bbuf);
+			accel_buffer_free(m->rt[i].qbuf);
+		}
+	if (m->tbuf)
+		for (int t = 0; t < m->g->n_tensors; t++)
+			if (m->tbuf_owned[t])
+				accel_buffer_free(m->tbuf[t]);
+	accel_buffer_free(m->snap);
+	free(m->tbuf);
+	free(m->tbuf_owned);
+	free(m->rt);
+	free(m->layers);
+	gr_lower_free(&m->plan);
+}

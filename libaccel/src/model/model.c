@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Run many: a run uploads inputs, submits one job per run of consecutive
+ * device layers, runs CPU layers in between, and reads the outputs. Each
+ * tensor is tracked as valid on the host, on the device or both, so data
+ * only crosses when the other side needs it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/internal.h"
+#include "graph/ref.h"
+#include "model/model_priv.h"
+#include "onnx/onnx.h"
+
+#define JOB_TIMEOUT_MS 600000
+
+struct run_state {
+	struct gr_value **val;		/* host values */
+	char *borrowed;			/* val[t] belongs to the graph */
+	char *hvalid, *dvalid;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int accel_model_load(struct accel_device *dev, const char *path,
+		     const struct accel_model_opts *opts, struct accel_model **out)
+{
+	struct accel_model *m;
+	struct gr_err err;
+	int rc;
+
+	if ((rc = EYR_OPTS_CHECK(opts, accel_model_opts)))
+		return rc;
+	if (!path || !out)
+		return eyr_error(-EINVAL, "accel_model_load: path and out are required");
+	if (!dev && !EYR_OPTS_GET(opts, cpu_only, false))
+		return eyr_error(-EINVAL, "accel_model_load: no device (pass one, or set cpu_only)");
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return eyr_error(-ENOMEM, "out of memory");
+	m->dev = dev;
+	rc = ox_model_load_file(path, &m->g, &err);
+	if (rc) {
+		free(m);
+		return eyr_error(rc, "%s", err.msg);
+	}
+	rc = eyr_model_compile(m, opts);
+	if (rc) {
+		accel_model_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+void accel_model_free(struct accel_model *m)
+{
+	if (!m)
+		return;
+	eyr_model_release(m);
+	gr_graph_free(m->g);
+	free(m);
+}
+
+int accel_model_input_count(const struct accel_model *m)
+{
+	return m->g->n_inputs;
+}
+
+const char *accel_model_input_name(const struct accel_model *m, int i)
+{
+	return i >= 0 && i < m->g->n_inputs ? m->g->tensors[m->g->inputs[i]].name : NULL;
+}
+
+int accel_model_input_type(const struct accel_model *m, int i, int *dtype,
+			   int *rank, int64_t *dims)
+{
+	const struct gr_tensor *t;
+
+	if (i < 0 || i >= m->g->n_inputs)
+		return eyr_error(-EINVAL, "no input %d", i);
+	t = &m->g->tensors[m->g->inputs[i]];
+	*dtype = t->dtype;
+	*rank = t->rank;
+	if (t->rank > 0)
+		memcpy(dims, t->dims, (size_t)t->rank * sizeof(int64_t));
+	return 0;
+}
+
+int accel_model_output_count(const struct accel_model *m)
+{
+	return m->g->n_outputs;
+}
+
+const char *accel_model_output_name(const struct accel_model *m, int i)
+{
+	return i >= 0 && i < m->g->n_outputs ? m->g->tensors[m->g->outputs[i]].name : NULL;
+}
+
+static void state_free(struct accel_model *m, struct run_state *rs)
+{
+	if (rs->val)
+		for (int t = 0; t < m->g->n_tensors; t++)
+			if (!rs->borrowed[t])
+				gr_value_free(rs->val[t]);
+	free(rs->val);
+	free(rs->borrowed);
+	free(rs->hvalid);
+	free(rs->dvalid);
+}
+
+static int state_init(struct accel_model *m, struct run_state *rs,
+		      struct accel_tensor *const *inputs, int n_inputs)
+{
+	struct gr_graph *g = m->g;
+	size_t n = (size_t)g->n_tensors + 1;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->val = calloc(n, sizeof(*rs->val));
+	rs->borrowed = calloc(n, 1);
+	rs->hvalid = calloc(n, 1);
+	rs->dvalid = calloc(n, 1);
+	if (!rs->val || !rs->borrowed || !rs->hvalid || !rs->dvalid)
+		return eyr_error(-ENOMEM, "out of memory");
+	if (n_inputs != g->n_inputs)
+		return eyr_error(-EINVAL, "the model has %d inputs but %d were given",
+				 g->n_inputs, n_inputs);
+	for (int t = 0; t < g->n_tensors; t++)
+		if (g->tensors[t].constant) {
+			rs->val[t] = g->tensors[t].constant;
+			rs->borrowed[t] = 1;
+			rs->hvalid[t] = 1;
+		}
+	for (int i = 0; i < n_inputs; i++) {
+		int t = g->inputs[i];
+		const struct gr_tensor *gt = &g->tensors[t];
+		const struct gr_value *v = (const struct gr_value *)inputs[i];
+
+		if (!v)
+			return eyr_error(-EINVAL, "input '%s' was not given", gt->name);
+		if (v->dtype != gt->dtype)
+			return eyr_error(-EINVAL, "input '%s' must be %s, not %s", gt->name,
+					 gr_dtype_name(gt->dtype), gr_dtype_name(v->dtype));
+		if (gt->rank >= 0) {
+			int ok = v->rank == gt->rank;
+
+			for (int d = 0; ok && d < gt->rank; d++)
+				ok = gt->dims[d] < 0 || gt->dims[d] == v->dims[d];
+			if (!ok)
+				return eyr_error(-EINVAL,
+						 "input '%s': shape mismatch with the model's declared shape (rank %d given, %d declared)",
+						 gt->name, v->rank, gt->rank);
+		}
+		rs->val[t] = (struct gr_value *)v;
+		rs->borrowed[t] = 1;
+		rs->hvalid[t] = 1;
+	}
+	return 0;
+}
+
+static int to_device(struct accel_model *m, struct run_state *rs, int t)
+{
+	const struct gr_value *v = rs->val[t];
+	struct accel_buffer *b = m->tbuf[t];
+	int8_t *p;
+	int rc;
+
+	if (rs->dvalid[t])
+		return 0;
+	if (!rs->hvalid[t] || !v)
+		return eyr_error(-EIO, "tensor '%s' has no value to upload",
+				 m->g->tensors[t].name);
+	if (v->count > accel_buffer_size(b))
+		return eyr_error(-EINVAL, "tensor '%s' is larger than compiled for",
+				 m->g->tensors[t].name);
+	if ((rc = accel_buffer_map(b, (void **)&p)))
+		return rc;
+	if (v->dtype == GR_UINT8)
+		for (size_t i = 0; i < v->count; i++)
+			p[i] = (int8_t)(((const uint8_t *)v->data)[i] ^ 0x80);
+	else
+		memcpy(p, v->data, v->count);
+	rs->dvalid[t] = 1;
+	return accel_buffer_sync(b, ACCEL_SYNC_TO_DEVICE, 0, v->count);
+}
+
+static int to_host(struct accel_model *m, struct run_state *rs, int t)
+{
+	const struct gr_tensor *gt = &m->g->tensors[t];
+	struct gr_value *v;
+	struct gr_err err;
+	const int8_t *p;
+	int rc;
+
+	if (rs->hvalid[t])
+		return 0;
+	v = gr_value_new(gt->dtype, gt->rank, gt->dims, &err);
+	if (!v)
+		return eyr_error(-ENOMEM, "%s", err.msg);
+	if ((rc = accel_buffer_sync(m->tbuf[t], ACCEL_SYNC_FROM_DEVICE, 0, v->count)) ||
+	    (rc = accel_buffer_map(m->tbuf[t], (void **)&p))) {
+		gr_value_free(v);
+		return rc;
+	}
+	if (gt->dtype == GR_UINT8)
+		for (size_t i = 0; i < v->count; i++)
+			((uint8_t *)v->data)[i] = (uint8_t)(p[i] ^ 0x80);
+	else
+		memcpy(v->data, p, v->count);
+	if (!rs->borrowed[t])
+		gr_value_free(rs->val[t]);
+	rs->val[t] = v;
+	rs->borrowed[t] = 0;
+	rs->hvalid[t] = 1;
+	return 0;
+}
+
+static int run_cpu_node(struct accel_model *m, struct run_state *rs, int ni,
+			struct gr_err *err)
+{
+	const struct gr_node *n = &m->g->nodes[ni];
+	const struct gr_value *in[GR_MAX_INPUTS] = { 0 };
+	struct gr_value *out[GR_MAX_OUTPUTS] = { 0 };
+	int rc;
+
+	for (int i = 0; i < n->n_in; i++) {
+		int t = n->in[i];
+
+		if (t < 0)
+			continue;
+		if (m->tbuf && !rs->hvalid[t] && rs->dvalid[t] && (rc = to_host(m, rs, t)))
+			return rc;
+		in[i] = rs->val[t];
+		if (!in[i])
+			return gr_err_set(err, -EIO, "node '%s': input '%s' has no value",
+					  n->name, m->g->tensors[t].name);
+	}
+	rc = gr_ref_node(n, in, out, err);
+	if (rc)
+		return rc;
+	for (int o = 0; o < n->n_out; o++) {
+		int t = n->out[o];
+
+		if (t < 0) {
+			gr_value_free(out[o]);
+			continue;
+		}
+		if (!rs->borrowed[t])
+			gr_value_free(rs->val[t]);
+		rs->val[t] = out[o];
+		rs->borrowed[t] = 0;
+		rs->hvalid[t] = 1;
+		rs->dvalid[t] = 0;
+	}
+	return 0;
+}
+
+static int upload_weights(struct accel_model *m, struct run_state *rs, int i)
+{
+	const struct lw_step *s = &m->plan.steps[i];
+	const struct gr_value *w;
+	void *p;
+	int rc;
+
+	if (s->t_w < 0 || m->g->tensors[s->t_w].constant)
+		return 0;
+	/* weights fed as a graph input: into the device layout on every run */
+	w = rs->val[s->t_w];
+	if ((rc = accel_buffer_map(m->rt[i].wbuf, &p)))
+		return rc;
+	eyr_model_fill_weights(s, w, p);
+	return accel_buffer_sync(m->rt[i].wbuf, ACCEL_SYNC_TO_DEVICE, 0, w->count);
+}
+
+static void snap_delta(const struct accel_energy_snapshot *a,
+		       const struct accel_energy_snapshot *b, struct accel_layer_stats *st)
+{
+	static const struct accel_energy_snapshot zero;
+
+	if (!a)
+		a = &zero;
+	for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
+		st->energy_fj[d] = b->energy_fj[d] - a->energy_fj[d];
+	st->cycles = b->cycles - a->cycles;
+	st->dram_words = b->dram_words - a->dram_words;
+	st->dram_bytes = b->dram_bytes - a->dram_bytes;
+	st->macs = b->macs - a->macs;
+}
+
+static int run_segment(struct accel_model *m, struct run_state *rs, int sg)
+{
+	const struct segment *seg = &m->segs[sg];
+	struct accel_job_result res = { .sz = sizeof(res) };
+	const struct accel_energy_snapshot *snaps;
+	int rc;
+
+	for (int i = seg->first; i <= seg->last; i++) {
+		const struct lw_step *s = &m->plan.steps[i];
+
+		if (s->kind != LW_DEVICE)
+			continue;
+		if ((rc = upload_weights(m, rs, i)))
+			return rc;
+		/* inputs made outside this job */
+		if ((rc = to_device(m, rs, s->t_in)) ||
+		    (s->t_in_b >= 0 && (rc = to_device(m, rs, s->t_in_b))))
+			return rc;
+		/* this layer's output is made by the job: later layers read it there */
+		rs->dvalid[s->t_out] = 1;
+	}
+	rc = accel_job_run(m->dev, seg->cb, NULL, JOB_TIMEOUT_MS, &res);
+	if (rc)
+		return eyr_error_wrap(rc, "device job for layers '%s'..'%s' failed",
+				      m->g->nodes[m->plan.steps[seg->first].node].name,
+				      m->g->nodes[m->plan.steps[seg->last].node].name);
+	m->last.jobs++;
+	if ((rc = accel_buffer_sync(m->snap, ACCEL_SYNC_FROM_DEVICE, 0, 0)) ||
+	    (rc = accel_buffer_map(m->snap, (void **)&snaps)))
+		return rc;
+	for (int i = seg->first; i <= seg->last; i++) {
+		struct step_rt *rt = &m->rt[i];
+		const struct lw_step *s = &m->plan.steps[i];
+
+		if (s->kind != LW_DEVICE)
+			continue;
+		snap_delta(rt->prev_slot >= 0 ? &snaps[rt->prev_slot] : NULL,
+			   &snaps[rt->slot], &rt->st);
+		for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
+			m->last.measured.energy_fj[d] += rt->st.energy_fj[d];
+		m->last.measured.cycles += rt->st.cycles;
+		m->last.measured.dram_words += rt->st.dram_words;
+		m->last.measured.dram_bytes += rt->st.dram_bytes;
+		m->last.measured.macs += rt->st.macs;
+		rs->hvalid[s->t_out] = 0;
+	}
+	return 0;
+}
+
+static int collect_outputs(struct accel_model *m, struct run_state *rs,
+			   struct accel_tensor **outputs, int n_outputs)
+{
+	int rc;
+
+	if (n_outputs != m->g->n_outputs)
+		return eyr_error(-EINVAL, "the model has %d outputs but %d were asked for",
+				 m->g->n_outputs, n_outputs);
+	for (int i = 0; i < n_outputs; i++) {
+		int t = m->g->outputs[i];
+		struct gr_value *c;
+
+		if (m->tbuf && !rs->hvalid[t] && (rc = to_host(m, rs, t)))
+			return rc;
+		if (!rs->val[t])
+			return eyr_error(-EIO, "output '%s' was not computed", m->g->tensors[t].name);
+		c = gr_value_clone(rs->val[t]);
+		if (!c || gr_value_set_name(c, m->g->tensors[t].name)) {
+			gr_value_free(c);
+			return eyr_error(-ENOMEM, "out of memory");
+		}
+		outputs[i] = (struct accel_tensor *)c;
+	}
+	return 0;
+}
+
+static int view_step(struct accel_model *m, struct run_state *rs, const struct lw_step *s)
+{
+	const struct gr_tensor *gt = &m->g->tensors[s->t_out];
+
+	rs->dvalid[s->t_out] = rs->dvalid[s->t_in];
+	rs->hvalid[s->t_out] = 0;
+	if (rs->hvalid[s->t_in]) {
+		struct gr_value *v = gr_value_clone(rs->val[s->t_in]);
+
+		if (!v)
+			return eyr_error(-ENOMEM, "out of memory");
+		v->rank = gt->rank;
+		memcpy(v->dims, gt->dims, sizeof(v->dims));
+		if (!rs->borrowed[s->t_out])
+			gr_value_free(rs->val[s->t_out]);
+		rs->val[s->t_out] = v;
+		rs->borrowed[s->t_out] = 0;
+		rs->hvalid[s->t_out] = 1;
+	}
+	return 0;
+}
+
+int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
+		    int n_inputs, struct accel_tensor **outputs, int n_outputs)
+{
+	struct run_state rs;
+	struct gr_err err;
+	uint64_t t0 = now_ns();
+	int rc, done_seg = -1;
+
+	memset(&m->last, 0, sizeof(m->last));
+	m->last.sz = sizeof(m->last);
+	rc = state_init(m, &rs, inputs, n_inputs);
+	for (int i = 0; !rc && i < m->plan.n_steps; i++) {
+		const struct lw_step *s = &m->plan.steps[i];
+		uint64_t c0;
+
+		switch (s->kind) {
+		case LW_FUSED:
+			break;
+		case LW_VIEW:
+			rc = view_step(m, &rs, s);
+			break;
+		case LW_DEVICE:
+			m->last.device_layers++;
+			if (m->rt[i].segment != done_seg) {
+				done_seg = m->rt[i].segment;
+				rc = run_segment(m, &rs, done_seg);
+			}
+			break;
+		case LW_CPU:
+			if (m->g->nodes[i].op == GR_OP_CONSTANT)
+				break;
+			m->last.cpu_layers++;
+			c0 = now_ns();
+			rc = run_cpu_node(m, &rs, i, &err);
+			if (rc)
+				rc = eyr_error(rc, "%s", err.msg);
+			m->rt[i].cpu_ns = now_ns() - c0;
+			break;
+		}
+	}
+	if (!rc)
+		rc = collect_outputs(m, &rs, outputs, n_outputs);
+	state_free(m, &rs);
+	m->last.host_ns = now_ns() - t0;
+	return rc;
+}
+
+int accel_model_reference(struct accel_model *m, struct accel_tensor *const *inputs,
+			  int n_inputs, struct accel_tensor **outputs, int n_outputs)
+{
+	struct accel_buffer **saved = m->tbuf;
+	struct run_state rs;
+	struct gr_err err;
+	int rc;
+
+	/* every node on the CPU, no device state involved */
+	m->tbuf = NULL;
+	rc = state_init(m, &rs, inputs, n_inputs);
+	for (int i = 0; !rc && i < m->g->n_nodes; i++) {
+		if (m->g->nodes[i].op == GR_OP_CONSTANT)
+			continue;
+		rc = run_cpu_node(m, &rs, i, &err);
+		if (rc)
+			rc = eyr_error(rc, "%s", err.msg);
+	}
+	if (!rc)
+		rc = collect_outputs(m, &rs, outputs, n_outputs);
+	m->tbuf = saved;
+	state_free(m, &rs);
+	return rc;
+}
+
+int accel_model_layer_count(const struct accel_model *m)
+{
+	return m->n_layers;
+}
+
+int accel_model_layer_info(const struct accel_model *m, int i,
+			   struct accel_layer_info *info)
+{
+	struct accel_layer_info full = { 0 };
+	const struct lw_step *s;
+	int rc;
+
+	if ((rc = eyr_out_check(info, info ? info->sz : 0, "accel_layer_info")))
+		return rc;
+	if (i < 0 || i >= m->n_layers)
+		return eyr_error(-EINVAL, "no layer %d (the model has %d)", i, m->n_layers);
+	s = &m->plan.steps[m->layers[i]];
+	full.sz = sizeof(full);
+	snprintf(full.name, sizeof(full.name), "%s", m->g->nodes[s->node].name);
+	if (s->kind == LW_DEVICE && s->n_fused > 1) {
+		size_t o = 0;
+
+		for (int f = 1; f < s->n_fused && o < sizeof(full.op); f++)
+			o += (size_t)snprintf(full.op + o, sizeof(full.op) - o, "%s%s",
+					      f > 1 ? "+" : "",
+					      m->g->nodes[s->fused[f]].op_type);
+	} else {
+		snprintf(full.op, sizeof(full.op), "%s", m->g->nodes[s->node].op_type);
+	}
+	full.on = s->kind == LW_DEVICE ? ACCEL_ON_DEVICE :
+		  s->kind == LW_VIEW ? ACCEL_ON_NONE : ACCEL_ON_CPU;
+	if (s->kind == LW_CPU)
+		snprintf(full.reason, sizeof(full.reason), "%s", s->why);
+	full.commands = m->rt[m->layers[i]].commands;
+	full.measured = m->rt[m->layers[i]].st;
+	full.cpu_ns = m->rt[m->layers[i]].cpu_ns;
+	eyr_out_copy(info, info->sz, &full, sizeof(full));
+	return 0;
+}
+
+int accel_model_run_stats(const struct accel_model *m, struct accel_run_stats *st)
+{
+	int rc;
+
+	if ((rc = eyr_out_check(st, st ? st->sz : 0, "accel_run_stats")))
+		return rc;
+	eyr_out_copy(st, st->sz, &m->last, sizeof(m->last));
+	return 0;
+}

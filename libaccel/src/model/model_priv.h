@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Model runner internals: a compiled model and its run-time state. */
+#ifndef EYR_MODEL_PRIV_H
+#define EYR_MODEL_PRIV_H
+
+#include "accel/model.h"
+#include "graph/graph.h"
+#include "graph/lower.h"
+#include "sched/sched.h"
+
+/* Per step: device resources and last-run measurements. */
+struct step_rt {
+	struct accel_buffer *wbuf, *bbuf, *qbuf;
+	uint32_t commands;
+	int segment;			/* -1 if not a device step */
+	int slot;			/* energy snapshot written after it */
+	int prev_slot;			/* the one before in its job, or -1 */
+	struct accel_layer_stats st;
+	uint64_t cpu_ns;
+};
+
+/* A run of consecutive device steps: one job. */
+struct segment {
+	int first, last;		/* step range (inclusive) */
+	struct accel_cmdbuf *cb;
+	int n_dev;
+};
+
+struct accel_model {
+	struct accel_device *dev;
+	struct gr_graph *g;
+	struct lw_plan plan;
+	struct eyr_arch arch;
+	struct eyr_sched_opts sopts;
+	struct accel_buffer **tbuf;	/* per tensor: device copy (int8) */
+	char *tbuf_owned;
+	struct step_rt *rt;
+	struct accel_buffer *snap;	/* one energy snapshot per device step */
+	struct segment *segs;
+	int n_segs;
+	int *layers;			/* reported steps */
+	int n_layers;
+	struct accel_run_stats last;
+};
+
+int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts);
+void eyr_model_release(struct accel_model *m);
+void eyr_model_fill_weights(const struct lw_step *s, const struct gr_value *w,
+			    int8_t *dst);
+
+#endif /* EYR_MODEL_PRIV_H */
