@@ -1,1 +1,14 @@
 # driver: build fragment (see mk/common.mk for the conventions).
+#
+# The module itself is built by Kbuild (`make module`, mk/kernel.mk). This
+# fragment registers the driver's style suites:
+#   driver-checkpatch  scripts/checkpatch.pl --strict, one test per source file
+#   driver-sparse      a private C=2 build: sparse and gcc silent per file
+.PHONY: driver-checkpatch driver-sparse
+driver-checkpatch:
+	@driver/tests/check-style.sh $(B)
+driver-sparse:
+	@driver/tests/check-build.sh $(B)
+
+CHECK_SUITES += driver-checkpatch:driver/tests/check-style.sh~$(B)
+CHECK_SUITES += driver-sparse:driver/tests/check-build.sh~$(B)

@@ -153,8 +153,7 @@ void eyrie_ctx_put(struct eyrie_ctx *ctx)
 }
 
 /* Caller holds ctx->lock. */
-struct eyrie_bo_map *eyrie_ctx_find_mapping(struct eyrie_ctx *ctx,
-					     struct drm_gem_object *obj)
+struct eyrie_bo_map *eyrie_ctx_find_mapping(struct eyrie_ctx *ctx, struct drm_gem_object *obj)
 {
 	struct eyrie_bo_map *map;
 

@@ -34,7 +34,7 @@
 #define EYRIE_JOB_RECORDS	1024
 /* Device VA handed out to BOs: [EYRIE_VA_START, 1 << EYRIE_VA_BITS). */
 #define EYRIE_VA_START		0x100000ull
-#define EYRIE_VA_END		(1ull << EYRIE_VA_BITS)
+#define EYRIE_VA_END		BIT_ULL(EYRIE_VA_BITS)
 /* Unmapped page after every BO so an overrun faults instead of hitting a neighbour. */
 #define EYRIE_VA_GUARD		EYRIE_PAGE_SIZE
 /* Per-submission bounds (beyond them: -EINVAL). */
@@ -216,7 +216,7 @@ struct eyrie_device {
 	struct eyrie_queue queue[EYRIE_SCHED_QUEUES];
 	struct workqueue_struct *reset_wq;	/* ordered: timeouts and resets */
 	struct work_struct reset_work;
-	struct mutex reset_lock;
+	struct mutex reset_lock;	/* one recovery at a time */
 	atomic_t reset_count;
 	bool ready;			/* firmware up, queues enabled */
 	bool unplugged;
@@ -288,8 +288,7 @@ void eyrie_ctx_destroy_entities(struct eyrie_ctx *ctx);
 void eyrie_ctx_get(struct eyrie_ctx *ctx);
 void eyrie_ctx_put(struct eyrie_ctx *ctx);
 void eyrie_ctx_reap_zombies(struct eyrie_ctx *ctx);
-struct eyrie_bo_map *eyrie_ctx_find_mapping(struct eyrie_ctx *ctx,
-					     struct drm_gem_object *obj);
+struct eyrie_bo_map *eyrie_ctx_find_mapping(struct eyrie_ctx *ctx, struct drm_gem_object *obj);
 struct drm_gem_object *eyrie_ctx_lookup_va(struct eyrie_ctx *ctx, u64 va, u64 len);
 
 /* eyrie_gem.c: buffers. */

@@ -67,7 +67,8 @@ static int eyrie_gem_open(struct drm_gem_object *obj, struct drm_file *file)
 
 	mutex_lock(&ctx->lock);
 	if (ctx->mem_used + size > ctx->mem_limit) {
-		drm_dbg_driver(obj->dev, "ctx %u: %llu + %llu bytes exceed the context limit of %llu bytes (module parameter ctx_mem_limit_mb)\n",
+		drm_dbg_driver(obj->dev,
+			       "ctx %u: %llu + %llu bytes exceed the limit of %llu (ctx_mem_limit_mb)\n",
 			       ctx->id, ctx->mem_used, size, ctx->mem_limit);
 		ret = -EDQUOT;
 		goto err_unlock;

@@ -238,7 +238,7 @@ int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 	job->cmdbuf_obj = eyrie_ctx_lookup_va(ctx, args->cmdbuf_addr,
 					      (u64)args->cmd_count * EYRIE_CMD_SIZE);
 	if (!job->cmdbuf_obj) {
-		drm_dbg_driver(drm, "ctx %u: command buffer 0x%llx+%u commands is not inside one mapped BO\n",
+		drm_dbg_driver(drm, "ctx %u: commands 0x%llx+%u are not inside one mapped BO\n",
 			       ctx->id, args->cmdbuf_addr, args->cmd_count);
 		ret = -EINVAL;
 		goto err_put_job;

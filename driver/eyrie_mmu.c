@@ -155,6 +155,7 @@ int eyrie_mmu_map_sgt(struct eyrie_mmu *mmu, u64 va, struct sg_table *sgt,
 	}
 	if (va < end)
 		goto err_unmap;
+	/* Entries reach memory before the job that uses them is queued. */
 	wmb();
 	return 0;
 

@@ -31,8 +31,8 @@ static void eyrie_coredump(struct eyrie_device *edev, struct eyrie_job *bad, con
 	size_t size = 4096 + EYRIE_LOG_RING_BYTES;
 	struct drm_printer p;
 	struct drm_print_iterator iter = { 0 };
+	u32 i, n, status;
 	u64 head;
-	u32 i, n;
 	char *buf;
 
 	buf = vzalloc(size);
@@ -43,20 +43,19 @@ static void eyrie_coredump(struct eyrie_device *edev, struct eyrie_job *bad, con
 	p = drm_coredump_printer(&iter);
 
 	drm_printf(&p, "eyrie devcoredump\nreason: %s\n", why);
-	drm_printf(&p, "device status: %s\n",
-		   eyrie_dev_status_name(eyrie_ctrl_read32(edev,
-							   offsetof(struct eyrie_hw_ctrl, status))));
+	status = eyrie_ctrl_read32(edev, offsetof(struct eyrie_hw_ctrl, status));
+	drm_printf(&p, "device status: %s\n", eyrie_dev_status_name(status));
 	drm_printf(&p, "firmware: version 0x%08x abi 0x%08x build %*phN\n",
 		   edev->fw.version, edev->fw.abi, (int)sizeof(edev->fw.build_id),
 		   edev->fw.build_id);
 	if (bad)
-		drm_printf(&p, "job: ctx %u (pid %d %s) seqno %llu queue %u cmdbuf 0x%llx cmds %u\n",
+		drm_printf(&p, "job: ctx %u (pid %d %s) seqno %llu queue %u cmdbuf 0x%llx n %u\n",
 			   bad->ctx->id, bad->ctx->pid, bad->ctx->comm, bad->seqno, bad->queue,
 			   bad->cmdbuf_addr, bad->cmd_count);
 	for (i = 0; i < edev->num_queues; i++) {
 		struct eyrie_queue *q = &edev->queue[i];
 
-		drm_printf(&p, "queue %u: sq_tail %u cq_head %u phase %u inflight %u submitted %llu completed %llu\n",
+		drm_printf(&p, "queue %u: sq %u cq %u phase %u inflight %u in %llu out %llu\n",
 			   i, q->sq_tail, q->cq_head, q->phase, q->inflight_count,
 			   q->submitted, q->completed);
 	}
