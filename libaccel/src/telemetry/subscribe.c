@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Telemetry subscriptions: a library thread per subscription delivers one
+ * sample per interval of device time, numbered by the interval slot it
+ * stands for, so that a consumer sees drops as gaps rather than guessing
+ * from wall-clock jitter.
+ *
+ * Where the samples come from depends on the shim (see sources[] below).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accel/telemetry.h"
+#include "core/internal.h"
+#include "telemetry/source.h"
+
+/*
+ * The ways of getting samples, by shim. kmd joins here with the eyrie
+ * generic netlink family (multicast group "telemetry", samples pushed by
+ * the driver with its own sequence numbers); until then a kmd device has
+ * no entry and subscribing says so.
+ */
+static const struct eyr_telem_source *const sources[] = {
+	&eyr_telem_source_emu,
+};
+
+struct accel_telemetry_sub {
+	struct accel_device *dev;
+	const struct eyr_telem_source *source;
+	void *source_state;
+	uint64_t interval_ns;
+	accel_telemetry_fn fn;
+	void *ctx;
+	uint64_t max_samples;
+
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* stop requested, or thread ended */
+	bool stop;
+	bool ended;
+	int end_err;
+	uint64_t delivered;
+	uint64_t dropped;
+	/* The first sample's device time: slot k starts at t0 + k * interval. */
+	uint64_t t0_ns;
+	uint64_t next_slot;
+};
+
+static const struct eyr_telem_source *source_for(struct accel_device *dev)
+{
+	const char *shim = accel_device_shim(dev);
+
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		if (shim && strcmp(sources[i]->shim, shim) == 0)
+			return sources[i];
+	return NULL;
+}
+
+bool eyr_telem_sub_should_stop(struct accel_telemetry_sub *sub)
+{
+	bool stop;
+
+	pthread_mutex_lock(&sub->lock);
+	stop = sub->stop;
+	pthread_mutex_unlock(&sub->lock);
+	return stop;
+}
+
+bool eyr_telem_sub_sleep(struct accel_telemetry_sub *sub, uint64_t ns)
+{
+	struct timespec until;
+	bool stop;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += (time_t)(ns / 1000000000u);
+	until.tv_nsec += (long)(ns % 1000000000u);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&sub->lock);
+	while (!sub->stop &&
+	       pthread_cond_timedwait(&sub->cond, &sub->lock, &until) != ETIMEDOUT)
+		;
+	stop = sub->stop;
+	pthread_mutex_unlock(&sub->lock);
+	return !stop;
+}
+
+uint64_t eyr_telem_sub_interval_ns(const struct accel_telemetry_sub *sub)
+{
+	return sub->interval_ns;
+}
+
+struct accel_device *eyr_telem_sub_device(const struct accel_telemetry_sub *sub)
+{
+	return sub->dev;
+}
+
+int eyr_telem_sub_offer(struct accel_telemetry_sub *sub,
+			struct accel_telemetry_sample *s)
+{
+	uint64_t slot;
+	int ret;
+
+	if (sub->delivered == 0) {
+		sub->t0_ns = s->timestamp_ns;
+		slot = 0;
+	} else {
+		if (s->timestamp_ns < sub->t0_ns + sub->next_slot * sub->interval_ns)
+			return 0;	/* still inside the current slot */
+		slot = (s->timestamp_ns - sub->t0_ns) / sub->interval_ns;
+	}
+	s->seq = slot;
+	ret = sub->fn(s, sub->ctx);
+	pthread_mutex_lock(&sub->lock);
+	sub->dropped += slot - sub->next_slot;
+	sub->delivered++;
+	pthread_mutex_unlock(&sub->lock);
+	sub->next_slot = slot + 1;
+	if (ret == ACCEL_TELEMETRY_STOP ||
+	    (sub->max_samples && sub->delivered >= sub->max_samples))
+		return 1;
+	return 0;
+}
+
+static void *sub_thread(void *arg)
+{
+	struct accel_telemetry_sub *sub = arg;
+	int err = sub->source->run(sub, sub->source_state);
+
+	pthread_mutex_lock(&sub->lock);
+	sub->ended = true;
+	sub->end_err = err;
+	pthread_cond_broadcast(&sub->cond);
+	pthread_mutex_unlock(&sub->lock);
+	return NULL;
+}
+
+int accel_telemetry_subscribe(struct accel_device *dev,
+			      const struct accel_telemetry_sub_opts *opts,
+			      struct accel_telemetry_sub **out)
+{
+	const struct eyr_telem_source *source;
+	struct accel_telemetry_sub *sub;
+	uint32_t interval_us;
+	int err;
+
+	if (!out)
+		return eyr_error(-EINVAL, "telemetry: out pointer is NULL");
+	*out = NULL;
+	if (!dev)
+		return eyr_error(-EINVAL, "telemetry: device handle is NULL");
+	if (!opts)
+		return eyr_error(-EINVAL,
+				 "telemetry: subscribing needs options (interval_us and fn)");
+	err = EYR_OPTS_CHECK(opts, accel_telemetry_sub_opts);
+	if (err)
+		return err;
+	interval_us = EYR_OPTS_GET(opts, interval_us, 0);
+	if (interval_us < ACCEL_TELEMETRY_MIN_INTERVAL_US ||
+	    interval_us > ACCEL_TELEMETRY_MAX_INTERVAL_US)
+		return eyr_error(-EINVAL,
+				 "telemetry: interval %u us is out of range; ask for %u us (1 kHz) to %u us (1 h)",
+				 interval_us, ACCEL_TELEMETRY_MIN_INTERVAL_US,
+				 ACCEL_TELEMETRY_MAX_INTERVAL_US);
+	if (!EYR_OPTS_GET(opts, fn, NULL))
+		return eyr_error(-EINVAL, "telemetry: subscription callback fn is NULL");
+	source = source_for(dev);
+	if (!source)
+		return eyr_error(-EOPNOTSUPP,
+				 "telemetry: streaming from %s (%s shim) needs the eyrie generic netlink family, which this libaccel does not support yet; poll accel_telemetry_sample_read() instead",
+				 accel_device_name(dev), accel_device_shim(dev));
+
+	sub = calloc(1, sizeof(*sub));
+	if (!sub)
+		return eyr_error(-ENOMEM, "telemetry: out of memory for a subscription");
+	sub->dev = dev;
+	sub->source = source;
+	sub->interval_ns = (uint64_t)interval_us * 1000u;
+	sub->fn = opts->fn;
+	sub->ctx = EYR_OPTS_GET(opts, ctx, NULL);
+	sub->max_samples = EYR_OPTS_GET(opts, max_samples, 0);
+	pthread_mutex_init(&sub->lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&sub->cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	err = source->open(sub, &sub->source_state);
+	if (err)
+		goto fail;
+	err = pthread_create(&sub->thread, NULL, sub_thread, sub);
+	if (err) {
+		source->close(sub, sub->source_state);
+		err = eyr_error(-err, "telemetry: cannot start the subscription thread: %s",
+				strerror(err));
+		goto fail;
+	}
+	*out = sub;
+	return 0;
+fail:
+	pthread_cond_destroy(&sub->cond);
+	pthread_mutex_destroy(&sub->lock);
+	free(sub);
+	return err;
+}
+
+int accel_telemetry_sub_wait(struct accel_telemetry_sub *sub, int timeout_ms)
+{
+	struct timespec until;
+	int err = 0;
+
+	if (!sub)
+		return eyr_error(-EINVAL, "telemetry: subscription is NULL");
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	if (timeout_ms > 0) {
+		until.tv_sec += timeout_ms / 1000;
+		until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+	}
+	pthread_mutex_lock(&sub->lock);
+	while (!sub->ended && err != ETIMEDOUT) {
+		if (timeout_ms < 0)
+			pthread_cond_wait(&sub->cond, &sub->lock);
+		else
+			err = pthread_cond_timedwait(&sub->cond, &sub->lock, &until);
+	}
+	if (sub->ended)
+		err = sub->end_err;
+	else
+		err = eyr_error(-ETIMEDOUT,
+				"telemetry: the subscription is still running after %d ms",
+				timeout_ms);
+	pthread_mutex_unlock(&sub->lock);
+	return err;
+}
+
+int accel_telemetry_sub_stats(struct accel_telemetry_sub *sub,
+			      struct accel_telemetry_sub_stats *st)
+{
+	struct accel_telemetry_sub_stats full = { .sz = sizeof(full) };
+	int err;
+
+	if (!sub)
+		return eyr_error(-EINVAL, "telemetry: subscription is NULL");
+	err = eyr_out_check(st, st ? st->sz : 0, "accel_telemetry_sub_stats");
+	if (err)
+		return err;
+	pthread_mutex_lock(&sub->lock);
+	full.delivered = sub->delivered;
+	full.dropped = sub->dropped;
+	pthread_mutex_unlock(&sub->lock);
+	eyr_out_copy(st, st->sz, &full, sizeof(full));
+	return 0;
+}
+
+void accel_telemetry_unsubscribe(struct accel_telemetry_sub *sub)
+{
+	if (!sub)
+		return;
+	pthread_mutex_lock(&sub->lock);
+	sub->stop = true;
+	pthread_cond_broadcast(&sub->cond);
+	pthread_mutex_unlock(&sub->lock);
+	pthread_join(sub->thread, NULL);
+	sub->source->close(sub, sub->source_state);
+	pthread_cond_destroy(&sub->cond);
+	pthread_mutex_destroy(&sub->lock);
+	free(sub);
+}
