@@ -23,7 +23,10 @@
 #define ACCELCTL_COMMANDS(X) \
 	X(list, "list the devices: /dev/accel nodes and the emulated board") \
 	X(info, "describe a device: array, memories, clock, bandwidths, energy, firmware") \
-	X(validate, "run known-answer self-tests on a device")
+	X(validate, "run known-answer self-tests on a device") \
+	X(power, "board power, energy per domain, temperature; --watch streams") \
+	X(top, "live view of devices and the processes using them") \
+	X(exporter, "serve telemetry as Prometheus metrics over HTTP")
 
 #define DECLARE(name, summary) ACCELCTL_COMMAND(name);
 ACCELCTL_COMMANDS(DECLARE)
