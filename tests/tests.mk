@@ -5,3 +5,4 @@ $(UAPI_TEST): $(B)/tests/unit/test_uapi.o
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^ -lcmocka
 ALL_TARGETS += $(UAPI_TEST)
 CHECK_SUITES += uapi:$(UAPI_TEST)
+include tests/hil/hil.mk

@@ -1,0 +1,131 @@
+#!/bin/sh
+# The HIL suite proper: prints raw TAP lines grouped by "# program NAME"
+# headers; tests/hil/run-hil.sh renumbers them into one TAP stream.
+#
+#   suite.sh VARIANT BINDIR
+#
+# VARIANT: good    PCI probe, module load, every test program, unload
+#          fw-crc  the firmware image has a corrupted payload: probe fails
+#                  with a clear message, no device node, no crash
+#          fw-abi  the firmware declares another ABI major: same
+#          direct  a real board with the driver already loaded: only the
+#                  test programs
+# In the VM this runs as /hil/suite.sh from /init; on a real board
+# run-hil.sh runs it directly.
+variant=$1
+bindir=$2
+prog_timeout=${HIL_PROG_TIMEOUT:-120}
+modules_dir=/hil/modules
+fw_file=eyrie/eyrie_fw.bin
+
+header() { echo "# program $1"; }
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+check() {  # check DESCRIPTION COMMAND...
+	desc=$1; shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# Runs a TAP test program; a crash or timeout without a "not ok" still fails.
+run_prog() {
+	name=$1; shift
+	header "$name"
+	log=/tmp/$name.out
+	timeout "$prog_timeout" "$@" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$log"; then
+		if [ "$rc" -ge 124 ]; then
+			not_ok "$name did not finish within ${prog_timeout}s or was killed (status $rc)"
+		else
+			not_ok "$name exited with status $rc"
+		fi
+	fi
+}
+
+load_drm_core() {
+	header modules
+	failed=
+	while read -r m; do
+		insmod "$modules_dir/$m.ko" 2>/tmp/insmod.err || {
+			failed="$failed $m"; cat /tmp/insmod.err; }
+	done </hil/modules.order
+	check "modules: DRM core loaded ($(tr '\n' ' ' </hil/modules.order))" \
+		test -z "$failed"
+}
+
+# /dev/accel/accel0 appears when the probe (firmware boot included) is done.
+wait_accel() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		[ -c /dev/accel/accel0 ] && return 0
+		sleep 1; i=$((i + 1))
+	done
+	return 1
+}
+
+driver_name() {
+	for d in /sys/class/accel/accel*/device/driver; do
+		[ -e "$d" ] && basename "$(readlink "$d")"
+	done
+}
+
+good() {
+	run_prog hil_pci_probe "$bindir/hil_pci_probe"
+	load_drm_core
+	header driver
+	if [ ! -f /hil/eyrie.ko ]; then
+		not_ok "driver: eyrie.ko is in the initramfs (build it: make module)"
+		return
+	fi
+	check "driver: insmod eyrie.ko succeeds" insmod /hil/eyrie.ko
+	if ! check "driver: /dev/accel/accel0 appears within 20 s (probe + firmware boot)" wait_accel 20; then
+		dmesg | grep -i eyrie | sed 's/^/# /'
+		return
+	fi
+	check "driver: accel0 is bound to the eyrie driver" test "$(driver_name)" = eyrie
+	run_tests
+	header unload
+	check "driver: rmmod eyrie succeeds with no open file" rmmod eyrie
+	check "driver: /dev/accel/accel0 is gone after rmmod" test ! -e /dev/accel/accel0
+}
+
+run_tests() {
+	for t in "$bindir"/hil_*; do
+		name=$(basename "$t")
+		case $name in
+		hil_pci_probe) continue ;;
+		esac
+		run_prog "$name" "$t"
+	done
+}
+
+# A bad image: the probe fails, names the problem and the file, no node.
+bad_firmware() {
+	what=$1 pattern=$2
+	load_drm_core
+	header "firmware-$what"
+	if [ ! -f /hil/eyrie.ko ]; then
+		not_ok "driver: eyrie.ko is in the initramfs (build it: make module)"
+		return
+	fi
+	insmod /hil/eyrie.ko 2>/dev/null  # a failed PCI probe does not fail insmod
+	sleep 3
+	check "firmware-$what: no /dev/accel/accel0 with a bad image" test ! -e /dev/accel/accel0
+	dmesg | grep -i eyrie | sed 's/^/# dmesg: /'
+	check "firmware-$what: the kernel log names the problem ($pattern)" \
+		sh -c "dmesg | grep -i eyrie | grep -qiE '$pattern'"
+	check "firmware-$what: the kernel log names the file $fw_file" \
+		sh -c "dmesg | grep -q '$fw_file'"
+	if lsmod | grep -q '^eyrie '; then
+		check "firmware-$what: rmmod eyrie succeeds after a failed probe" rmmod eyrie
+	fi
+}
+
+case $variant in
+good) good ;;
+fw-crc) bad_firmware crc 'crc|checksum' ;;
+fw-abi) bad_firmware abi 'abi' ;;
+direct) run_tests ;;
+*) not_ok "suite: unknown variant '$variant'" ;;
+esac

@@ -1,0 +1,269 @@
+#!/bin/bash
+# The hardware-in-the-loop suite: one TAP stream, two ways to run.
+#
+#   tests/hil/run-hil.sh [--vm | --direct] [--variants "good fw-crc fw-abi"]
+#                        [--kver KVER] [--keep]
+#
+# Real board: with a /dev/accel/accel* bound to the eyrie driver (or with
+# --direct) the test programs run right here.
+# Otherwise (or with --vm): builds an initramfs (busybox, DRM modules,
+# driver/eyrie.ko, the test programs), starts eyrie-sim, and boots Debian's
+# 6.12 kernel in qemu-system-x86_64 (TCG) once per variant:
+#   good    PCI-level probe, module load, every test program, unload
+#   fw-crc  a firmware image with a corrupted payload
+#   fw-abi  a firmware image with another ABI major
+# Each boot's TAP comes back on the guest's ttyS1, its kernel console on
+# ttyS0. Any WARN/BUG/oops/lockup/Call Trace in a guest's kernel log is a
+# "not ok". Logs: build/hil/ (console, TAP, dmesg per variant, eyrie-sim).
+#
+# Environment: HIL_BOOT_TIMEOUT (s per boot, default 300), HIL_SMP (guest
+# CPUs, default 2), HIL_MEM (guest RAM, default 1G, must stay below 2G).
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+B=${B:-build}
+mode=auto
+variants="good fw-crc fw-abi"
+kver=
+keep=0
+boot_timeout=${HIL_BOOT_TIMEOUT:-300}
+smp=${HIL_SMP:-2}
+mem=${HIL_MEM:-1G}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--vm) mode=vm ;;
+	--direct) mode=direct ;;
+	--variants) variants=$2; shift ;;
+	--kver) kver=$2; shift ;;
+	--keep) keep=1 ;;
+	-h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "run-hil.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+workdir=${HIL_WORKDIR:-$B/hil}
+mkdir -p "$workdir"
+# One run at a time per work directory (logs, the QMP socket).
+exec 9>"$workdir/.lock"
+if ! flock -n 9; then
+	echo "# another run-hil.sh is using $workdir; waiting for it"
+	flock 9
+fi
+hilbin=$B/tests/hil/bin
+
+count=0 failed=0
+emit() {  # emit ok|not-ok DESCRIPTION [DIRECTIVE]
+	count=$((count + 1))
+	if [ "$1" = ok ]; then echo "ok $count - $2"; else echo "not ok $count - $2"; failed=$((failed + 1)); fi
+}
+diag() { sed 's/^/# /'; }
+finish() {
+	echo "1..$count"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
+
+# Renumbers the raw TAP of suite.sh (between the markers, or all of it).
+# Prefixes every description with [variant] program:.
+collect_tap() {  # collect_tap VARIANT FILE
+	local variant=$1 file=$2 prog=suite line status desc
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		"# program "*) prog=${line#\# program } ;;
+		"ok "*|"not ok "*)
+			if [ "${line#not ok}" != "$line" ]; then status=not-ok; desc=${line#not ok}; else status=ok; desc=${line#ok}; fi
+			desc=$(sed -E 's/^ *[0-9]* *-? *//' <<<"$desc")
+			emit "$status" "[$variant] $prog: $desc" ;;
+		"#"*) echo "$line" ;;
+		esac
+	done < <(sed -n '/^EYRIE-HIL-TAP-BEGIN/,/^EYRIE-HIL-TAP-END/p' "$file" | sed '1d;$d')
+}
+
+# Kernel log lines that fail a run whatever the tests said.
+kernel_log_problems() {
+	grep -E 'WARNING:|BUG:|Oops|general protection fault|Call Trace|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|UBSAN:|KASAN:|kernel BUG|refcount_t:|list_(add|del) corruption' "$1" |
+		grep -v 'Kernel command line:' || true
+}
+
+real_board() {
+	local d drv
+	for d in /sys/class/accel/accel*; do
+		[ -e "$d/device/driver" ] || continue
+		drv=$(basename "$(readlink -f "$d/device/driver")")
+		[ "$drv" = eyrie ] && return 0
+	done
+	return 1
+}
+
+run_direct() {
+	echo "# HIL on a real board: $(ls /dev/accel/accel* 2>/dev/null | tr '\n' ' ')"
+	local log=$workdir/direct.tap.log
+	{ echo EYRIE-HIL-TAP-BEGIN; sh tests/hil/guest/suite.sh direct "$hilbin" 2>&1; echo EYRIE-HIL-TAP-END; } >"$log"
+	collect_tap direct "$log"
+	for v in fw-crc fw-abi; do
+		emit ok "[$v] needs the emulated board (a firmware image swap) # SKIP real board"
+	done
+	finish
+}
+
+if [ "$mode" = direct ] || { [ "$mode" = auto ] && real_board; }; then
+	run_direct
+fi
+
+# ---- VM mode -------------------------------------------------------------
+[ -n "$kver" ] || kver=$(ls -1 /lib/modules 2>/dev/null | grep -E '^6\.12\.[0-9]+.*-amd64$' | sort -V | tail -n 1)
+vmlinuz=/boot/vmlinuz-$kver
+sim=$B/sim/eyrie-sim
+module=driver/eyrie.ko
+fw=$B/firmware/eyrie_fw.bin
+prereq_ok=1
+need() {  # need DESCRIPTION TEST...
+	local desc=$1; shift
+	if "$@"; then emit ok "setup: $desc"; else emit not-ok "setup: $desc"; prereq_ok=0; fi
+}
+need "a Debian 6.12 kernel image is installed ($vmlinuz; apt-get install linux-image-amd64)" test -n "$kver" -a -r "$vmlinuz"
+have() { command -v "$1" >/dev/null; }
+need "qemu-system-x86_64 is installed (apt-get install qemu-system-x86)" have qemu-system-x86_64
+need "busybox-static is installed (apt-get install busybox-static)" have busybox
+need "eyrie-sim is built ($sim; make $sim)" test -x "$sim"
+need "the test programs are built ($hilbin; make check builds them)" test -x "$hilbin/hil_pci_probe"
+[ "$prereq_ok" = 1 ] || finish
+
+have_module=0
+if [ -f "$module" ]; then
+	vermagic=$(modinfo -F vermagic "$module" 2>/dev/null | awk '{print $1}')
+	if [ "$vermagic" = "$kver" ]; then
+		have_module=1
+		emit ok "setup: $module vermagic matches the guest kernel $kver"
+	else
+		emit not-ok "setup: $module vermagic '$vermagic' matches the guest kernel $kver (rebuild: make module KDIR=/lib/modules/$kver/build)"
+	fi
+else
+	emit not-ok "setup: $module is built (make module)"
+fi
+have_fw=0
+if [ -f "$fw" ]; then have_fw=1; else emit not-ok "setup: firmware image $fw is built (make $fw)"; fi
+
+run_id=$$
+sock=/tmp/eyrie-hil-$run_id.sock
+ram=/dev/shm/eyrie-hil-$run_id.ram
+[ -d /dev/shm ] || ram=/tmp/eyrie-hil-$run_id.ram
+sim_pid=
+cleanup() {
+	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+	rm -f "$sock" "$ram"
+	[ "$keep" = 1 ] || rm -rf "$workdir/initramfs"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The initramfs: one base archive, plus one small archive per firmware image.
+mkdir -p "$workdir/initramfs"
+bins=()
+for b in "$hilbin"/hil_*; do bins+=(--bin "$b"); done
+modarg=()
+[ "$have_module" = 1 ] && modarg=(--module "$module")
+base=$workdir/initramfs/base.cpio
+if ! tests/hil/mkinitramfs.sh --kver "$kver" --out "$base" "${modarg[@]}" "${bins[@]}" >"$workdir/mkinitramfs.log" 2>&1; then
+	emit not-ok "setup: initramfs built (see $workdir/mkinitramfs.log)"
+	diag <"$workdir/mkinitramfs.log"
+	finish
+fi
+fw_archive() {  # fw_archive IMAGE OUT
+	local st
+	st=$(mktemp -d) || return 1
+	mkdir -p "$st/lib/firmware/eyrie"
+	cp "$1" "$st/lib/firmware/eyrie/eyrie_fw.bin"
+	(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$2"
+	rm -rf "$st"
+}
+
+"$sim" --socket "$sock" --guest-ram "$ram" --log "$workdir/eyrie-sim.log" 2>/dev/null &
+sim_pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+if [ ! -S "$sock" ]; then
+	emit not-ok "setup: eyrie-sim listens on $sock (see $workdir/eyrie-sim.log)"
+	diag <"$workdir/eyrie-sim.log"
+	finish
+fi
+emit ok "setup: eyrie-sim listens on $sock"
+
+boot() {  # boot VARIANT FIRMWARE_IMAGE
+	local v=$1 image=$2 initrd=$workdir/initramfs/$1.cpio
+	local console=$workdir/$v.console.log tap=$workdir/$v.tap.log
+	local start end rc problems
+	cat "$base" >"$initrd"
+	if [ -n "$image" ]; then
+		fw_archive "$image" "$workdir/initramfs/$v.fw.cpio" || return
+		cat "$workdir/initramfs/$v.fw.cpio" >>"$initrd"
+	fi
+	rm -f "$console" "$tap"
+	start=$(date +%s.%N)
+	timeout -k 10 "$boot_timeout" qemu-system-x86_64 \
+		-machine q35,memory-backend=mem -m "$mem" -smp "$smp" \
+		-object memory-backend-file,id=mem,size="$mem",mem-path="$ram",share=on \
+		-chardev socket,path="$sock",id=ivs \
+		-device ivshmem-doorbell,id=eyrie0,chardev=ivs,vectors=5 \
+		-kernel "$vmlinuz" -initrd "$initrd" \
+		-append "console=ttyS0 rdinit=/init panic=-1 oops=panic softlockup_panic=1 loglevel=7 eyrie_hil.variant=$v" \
+		-nodefaults -display none -serial file:"$console" -serial file:"$tap" \
+		-qmp unix:"$workdir/qmp.sock",server=on,wait=off \
+		-no-reboot >"$workdir/$v.qemu.log" 2>&1
+	rc=$?
+	end=$(date +%s.%N)
+	echo "# [$v] QEMU exited with status $rc after $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}') s"
+	sed -n 's/^EYRIE-HIL-TAP-BEGIN.*uptime=\([0-9.]*\).*/# ['"$v"'] guest reached the suite at uptime \1 s/p' "$tap" 2>/dev/null
+	if [ -s "$workdir/$v.qemu.log" ]; then diag <"$workdir/$v.qemu.log"; fi
+	collect_tap "$v" "$tap"
+	if grep -q '^EYRIE-HIL-TAP-END' "$tap" 2>/dev/null; then
+		emit ok "[$v] guest ran the suite to its end and powered off"
+	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		emit not-ok "[$v] guest ran the suite to its end (killed after ${boot_timeout}s; console: $console)"
+	else
+		emit not-ok "[$v] guest ran the suite to its end (QEMU status $rc; console: $console)"
+	fi
+	sed -n '/^EYRIE-HIL-DMESG-BEGIN/,/^EYRIE-HIL-DMESG-END/p' "$tap" | sed '1d;$d' >"$workdir/$v.dmesg"
+	problems=$(kernel_log_problems "$console")
+	if [ -z "$problems" ]; then
+		emit ok "[$v] guest kernel log has no WARN/BUG/oops/lockup/Call Trace"
+	else
+		emit not-ok "[$v] guest kernel log has no WARN/BUG/oops/lockup/Call Trace"
+		diag <<<"$problems"
+	fi
+	echo "# [$v] guest kernel log (eyrie and errors; full: $workdir/$v.dmesg, console: $console):"
+	grep -iE 'eyrie|ivshmem|accel|error|fail|warn' "$workdir/$v.dmesg" 2>/dev/null | head -n 80 | sed "s/^/# [$v] dmesg: /"
+}
+
+for v in $variants; do
+	case $v in
+	good) image=$fw ;;
+	fw-crc|fw-abi)
+		image=$workdir/initramfs/eyrie_fw.$v.bin
+		if [ "$have_fw" = 0 ] || ! "$B/tests/hil/fw_variant" "${v#fw-}" "$fw" "$image" 2>"$workdir/fw_variant.log"; then
+			emit not-ok "[$v] bad firmware image made from $fw"
+			diag <"$workdir/fw_variant.log" 2>/dev/null
+			continue
+		fi ;;
+	shell) image=$fw ;;
+	*) emit not-ok "unknown variant '$v' (good, fw-crc, fw-abi)"; continue ;;
+	esac
+	[ "$have_fw" = 1 ] || image=
+	boot "$v" "$image"
+	if ! kill -0 "$sim_pid" 2>/dev/null; then
+		emit not-ok "[$v] eyrie-sim survived the boot (see $workdir/eyrie-sim.log)"
+		diag <"$workdir/eyrie-sim.log"
+		sim_pid=
+		break
+	fi
+done
+
+if grep -q 'outside the guest' "$workdir/eyrie-sim.log"; then
+	emit not-ok "eyrie-sim: every device DMA stayed inside guest RAM"
+	grep 'outside the guest' "$workdir/eyrie-sim.log" | head -n 10 | diag
+else
+	emit ok "eyrie-sim: every device DMA stayed inside guest RAM"
+fi
+finish
