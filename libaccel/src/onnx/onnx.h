@@ -11,7 +11,7 @@
 #include "graph/graph.h"
 
 /* Supported range of the default (ai.onnx) opset. */
-#define OX_OPSET_MIN	7
+#define OX_OPSET_MIN	1
 #define OX_OPSET_MAX	21
 
 int ox_model_load_file(const char *path, struct gr_graph **out, struct gr_err *err);
