@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command validation: every field of every command is checked before any
+ * command of the job runs; the firmware never trusts the command stream.
+ * The rules (and which error each one gives) are listed in docs/firmware.md,
+ * "Validation"; *detail gets the byte offset of the offending field.
+ */
+#include "fw_internal.h"
+
+#define OFF(type, field)	FW_OFFSETOF(type, field)
+#define VA_LIMIT		(1ull << EYRIE_VA_BITS)
+
+/* Fails with code, recording the field. */
+#define FAIL(code, off)		do { *detail = (__u32)(off); return (code); } while (0)
+
+static int words_zero(const void *p, __u32 bytes)
+{
+	const __u8 *b = p;
+	__u32 i;
+
+	for (i = 0; i < bytes; i++)
+		if (b[i])
+			return 0;
+	return 1;
+}
+
+static int zp_ok(__s32 zp)
+{
+	return zp >= -128 && zp <= 127;
+}
+
+/* mult is 0 or in [2^30, 2^31); t = 31 + shift in [1, 62]. */
+static int rq_ok(__s32 mult, __s32 shift)
+{
+	if (mult != 0 && mult < (1 << 30))
+		return 0;
+	return shift >= -30 && shift <= 31;
+}
+
+/*
+ * A [addr, addr + bytes) range of the GLB, or of the stream buffer when addr
+ * has EYRIE_ADDR_STREAM (only where allow_stream). 0 or the error code.
+ */
+static __u32 region_check(__u32 addr, __u64 bytes, __u32 align,
+			  int allow_stream, const struct fw_limits *lim)
+{
+	__u64 size = lim->glb_bytes;
+	__u32 off = addr;
+
+	if (addr & EYRIE_ADDR_STREAM) {
+		if (!allow_stream || !(lim->caps & EYRIE_CAP_STREAM))
+			return EYRIE_JOB_ERR_GLB_BOUNDS;
+		off = addr & ~EYRIE_ADDR_STREAM;
+		size = lim->stream_bytes;
+	}
+	if (align > 1 && (off % align))
+		return EYRIE_JOB_ERR_ALIGN;
+	if ((__u64)off + bytes > size)
+		return EYRIE_JOB_ERR_GLB_BOUNDS;
+	return 0;
+}
+
+#define REGION(addr, bytes, align, stream, field, type)			\
+	do {								\
+		__u32 rc_ = region_check((addr), (bytes), (align),	\
+					 (stream), lim);		\
+		if (rc_)						\
+			FAIL(rc_, OFF(type, field));			\
+	} while (0)
+
+static __u32 check_header(const struct eyrie_cmd_header *h, __u16 allowed_flags,
+			  int is_pass, __u32 *detail)
+{
+	if (h->reserved)
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_header, reserved));
+	if (h->flags & ~allowed_flags)
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_header, flags));
+	if (is_pass) {
+		if (h->dataflow >= EYRIE_DATAFLOW_COUNT)
+			FAIL(EYRIE_JOB_ERR_DATAFLOW,
+			     OFF(struct eyrie_cmd_header, dataflow));
+	} else if (h->dataflow) {
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_header, dataflow));
+	}
+	return 0;
+}
+
+static __u32 check_dma(const struct eyrie_cmd_dma *d, const struct fw_limits *lim,
+		       __u32 *detail)
+{
+	int load = d->hdr.opcode == EYRIE_OP_DMA_LOAD;
+	__u32 eb = d->elem_bytes, rc, i;
+	__u64 elems = 1, glb_extent = 0, region;
+	__u32 off = d->glb_addr & ~EYRIE_ADDR_STREAM;
+
+	rc = check_header(&d->hdr, 0, 0, detail);
+	if (rc)
+		return rc;
+	if (!words_zero(d->reserved, sizeof(d->reserved)))
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_dma, reserved));
+	if (eb != 1 && eb != 4)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_dma, elem_bytes));
+	if (d->glb_addr & EYRIE_ADDR_STREAM) {
+		/* The stream buffer only feeds the array: loads only. */
+		if (!load || !(lim->caps & EYRIE_CAP_STREAM))
+			FAIL(EYRIE_JOB_ERR_GLB_BOUNDS, OFF(struct eyrie_cmd_dma, glb_addr));
+		region = lim->stream_bytes;
+	} else {
+		region = lim->glb_bytes;
+	}
+	if (off % eb)
+		FAIL(EYRIE_JOB_ERR_ALIGN, OFF(struct eyrie_cmd_dma, glb_addr));
+	if (d->dram_addr % eb)
+		FAIL(EYRIE_JOB_ERR_ALIGN, OFF(struct eyrie_cmd_dma, dram_addr));
+	for (i = 0; i < EYRIE_DMA_MAX_DIMS; i++) {
+		__u64 n = d->count[i];
+		__s64 ds = d->dram_stride[i];
+		__u64 mag = ds < 0 ? (__u64)0 - (__u64)ds : (__u64)ds;
+
+		if (n == 0)
+			FAIL(EYRIE_JOB_ERR_COUNT, OFF(struct eyrie_cmd_dma, count[i]));
+		elems *= n;
+		if (elems * eb > region)
+			FAIL(EYRIE_JOB_ERR_COUNT, OFF(struct eyrie_cmd_dma, count[i]));
+		if (d->glb_stride[i] % eb)
+			FAIL(EYRIE_JOB_ERR_ALIGN, OFF(struct eyrie_cmd_dma, glb_stride[i]));
+		if (mag % eb)
+			FAIL(EYRIE_JOB_ERR_ALIGN, OFF(struct eyrie_cmd_dma, dram_stride[i]));
+		if (n == 1)
+			continue;
+		if (d->glb_stride[i] == 0)
+			FAIL(EYRIE_JOB_ERR_STRIDE, OFF(struct eyrie_cmd_dma, glb_stride[i]));
+		if (ds == 0 && !load)
+			FAIL(EYRIE_JOB_ERR_STRIDE, OFF(struct eyrie_cmd_dma, dram_stride[i]));
+		if (mag >= VA_LIMIT || (n - 1) > VA_LIMIT / (mag ? mag : 1))
+			FAIL(EYRIE_JOB_ERR_STRIDE, OFF(struct eyrie_cmd_dma, dram_stride[i]));
+		/* n <= region and stride < 2^32: no overflow below. */
+		glb_extent += (n - 1) * d->glb_stride[i];
+		if (glb_extent >= region)
+			FAIL(EYRIE_JOB_ERR_GLB_BOUNDS,
+			     OFF(struct eyrie_cmd_dma, glb_stride[i]));
+	}
+	if ((__u64)off + glb_extent + eb > region)
+		FAIL(EYRIE_JOB_ERR_GLB_BOUNDS, OFF(struct eyrie_cmd_dma, glb_addr));
+	return 0;
+}
+
+/* One spatial axis of a window: sizes >= 1, every window starts inside. */
+static int axis_ok(__u32 in, __u32 out, __u32 k, __u32 stride, __u32 dil,
+		   __u32 pad)
+{
+	__u32 eff = dil * (k - 1) + 1;
+
+	if (!in || !out || !k || !stride || !dil)
+		return 0;
+	if (pad >= eff)
+		return 0;
+	return (__u64)(out - 1) * stride < (__u64)in + pad;
+}
+
+static __u32 check_mapping(const struct eyrie_cmd_conv *c, __u32 df,
+			   const struct fw_limits *lim, __u32 *detail)
+{
+	const struct eyrie_mapping *mp = &c->map;
+	__u32 cg = c->c / c->groups, mg = c->m / c->groups;
+	__u64 pes = (__u64)mp->spatial_r * mp->spatial_e * mp->sets_m * mp->sets_c;
+	const __u32 base = OFF(struct eyrie_cmd_conv, map);
+
+	if (mp->reserved)
+		FAIL(EYRIE_JOB_ERR_RESERVED, base + OFF(struct eyrie_mapping, reserved));
+	if (!mp->spatial_r || mp->spatial_r > c->r || mp->spatial_r > lim->pe_rows)
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, spatial_r));
+	if (!mp->spatial_e || mp->spatial_e > c->out_h || mp->spatial_e > lim->pe_cols)
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, spatial_e));
+	if (!mp->rf_m || mp->rf_m > mg)
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, rf_m));
+	if (!mp->rf_c || mp->rf_c > cg)
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, rf_c));
+	if (!mp->rf_n || mp->rf_n > c->n)
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, rf_n));
+	if (!mp->sets_m || (__u32)mp->sets_m * mp->rf_m > mg)
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, sets_m));
+	if (!mp->sets_c || (__u32)mp->sets_c * mp->rf_c > cg)
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, sets_c));
+	if (pes > (__u64)lim->pe_rows * lim->pe_cols)
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, sets_c));
+	/* What each dataflow keeps in the PE register files must fit. */
+	if ((df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS) &&
+	    (__u32)mp->rf_m * mp->rf_c * c->s > lim->rf_filter_words)
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, rf_m));
+	if ((df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_IS) &&
+	    (__u32)mp->rf_c * mp->rf_n * c->s > lim->rf_ifmap_words)
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, rf_c));
+	if ((df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_OS) &&
+	    (__u32)mp->rf_m * mp->rf_n > lim->rf_psum_words)
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, rf_n));
+	if (df == EYRIE_DATAFLOW_NLR &&
+	    (mp->rf_m != 1 || mp->rf_c != 1 || mp->rf_n != 1))
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, rf_m));
+	return 0;
+}
+
+/* Output quantization of a CONV/FC pass (flags decide what is used). */
+static __u32 check_pass_quant(const struct eyrie_quant *q, __u16 flags,
+			      __u32 m, __u32 base, const struct fw_limits *lim,
+			      __u32 *detail)
+{
+	if (!(flags & EYRIE_PASS_F_REQUANT)) {
+		if (flags & EYRIE_PASS_F_PER_CHANNEL)
+			FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_header, flags));
+		if (!words_zero(q, sizeof(*q)))
+			FAIL(EYRIE_JOB_ERR_QUANT, base);
+		return 0;
+	}
+	if (!zp_ok(q->zp_out))
+		FAIL(EYRIE_JOB_ERR_QUANT, base + OFF(struct eyrie_quant, zp_out));
+	if (q->clamp_min > q->clamp_max)
+		FAIL(EYRIE_JOB_ERR_QUANT, base + OFF(struct eyrie_quant, clamp_min));
+	if (flags & EYRIE_PASS_F_PER_CHANNEL) {
+		__u32 rc;
+
+		if (q->mult || q->shift)
+			FAIL(EYRIE_JOB_ERR_QUANT, base + OFF(struct eyrie_quant, mult));
+		rc = region_check(q->quant_addr, 8ull * m, 4, 0, lim);
+		if (rc)
+			FAIL(rc, base + OFF(struct eyrie_quant, quant_addr));
+		return 0;
+	}
+	if (q->quant_addr)
+		FAIL(EYRIE_JOB_ERR_QUANT, base + OFF(struct eyrie_quant, quant_addr));
+	if (!rq_ok(q->mult, q->shift))
+		FAIL(EYRIE_JOB_ERR_QUANT, base + OFF(struct eyrie_quant, mult));
+	return 0;
+}
+
+static __u32 check_conv(const struct eyrie_cmd_conv *c, const struct fw_limits *lim,
+			__u32 *detail)
+{
+	const __u16 allowed = EYRIE_PASS_F_ACCUMULATE | EYRIE_PASS_F_BIAS |
+			      EYRIE_PASS_F_REQUANT | EYRIE_PASS_F_PER_CHANNEL;
+	int fc = c->hdr.opcode == EYRIE_OP_FC;
+	__u16 fl = c->hdr.flags;
+	__u64 in_b, w_b, out_e;
+	__u32 rc;
+
+	rc = check_header(&c->hdr, allowed, 1, detail);
+	if (rc)
+		return rc;
+	if (!words_zero(c->reserved, sizeof(c->reserved)))
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_conv, reserved));
+	if (!c->n)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, n));
+	if (!c->groups)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, groups));
+	if (!c->c || c->c % c->groups)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, c));
+	if (!c->m || c->m % c->groups)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, m));
+	if (fc) {
+		/* FC / matmul: a 1 x 1 conv on 1 x 1 maps, no window options. */
+		if (c->groups != 1)
+			FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, groups));
+		if (c->in_h != 1 || c->in_w != 1 || c->out_h != 1 || c->out_w != 1)
+			FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, in_h));
+		if (c->r != 1 || c->s != 1)
+			FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, r));
+		if (c->stride_h != 1 || c->stride_w != 1 || c->dil_h != 1 ||
+		    c->dil_w != 1)
+			FAIL(EYRIE_JOB_ERR_STRIDE, OFF(struct eyrie_cmd_conv, stride_h));
+		if (c->pad_t || c->pad_l)
+			FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, pad_t));
+	}
+	if (!c->stride_h || !c->stride_w)
+		FAIL(EYRIE_JOB_ERR_STRIDE, OFF(struct eyrie_cmd_conv, stride_h));
+	if (!c->dil_h || !c->dil_w)
+		FAIL(EYRIE_JOB_ERR_STRIDE, OFF(struct eyrie_cmd_conv, dil_h));
+	if (!axis_ok(c->in_h, c->out_h, c->r, c->stride_h, c->dil_h, c->pad_t))
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, out_h));
+	if (!axis_ok(c->in_w, c->out_w, c->s, c->stride_w, c->dil_w, c->pad_l))
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, out_w));
+	if (!zp_ok(c->zp_in))
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_conv, zp_in));
+	if (!zp_ok(c->zp_w))
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_conv, zp_w));
+	rc = check_pass_quant(&c->q, fl, c->m, OFF(struct eyrie_cmd_conv, q), lim,
+			      detail);
+	if (rc)
+		return rc;
+	rc = check_mapping(c, c->hdr.dataflow, lim, detail);
+	if (rc)
+		return rc;
+
+	in_b = (__u64)c->n * c->c * c->in_h * c->in_w;
+	w_b = (__u64)c->m * (c->c / c->groups) * c->r * c->s;
+	out_e = (__u64)c->n * c->m * c->out_h * c->out_w;
+	REGION(c->in_addr, in_b, 1, 1, in_addr, struct eyrie_cmd_conv);
+	REGION(c->w_addr, w_b, 1, 1, w_addr, struct eyrie_cmd_conv);
+	if (fl & EYRIE_PASS_F_BIAS)
+		REGION(c->bias_addr, 4ull * c->m, 4, 0, bias_addr, struct eyrie_cmd_conv);
+	else if (c->bias_addr)
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_conv, bias_addr));
+	if ((fl & EYRIE_PASS_F_ACCUMULATE) || !(fl & EYRIE_PASS_F_REQUANT))
+		REGION(c->psum_addr, 4 * out_e, 4, 0, psum_addr, struct eyrie_cmd_conv);
+	else if (c->psum_addr)
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_conv, psum_addr));
+	if (fl & EYRIE_PASS_F_REQUANT)
+		REGION(c->out_addr, out_e, 1, 0, out_addr, struct eyrie_cmd_conv);
+	else if (c->out_addr)
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_conv, out_addr));
+	return 0;
+}
+
+static __u32 check_pool(const struct eyrie_cmd_pool *p, const struct fw_limits *lim,
+			__u32 *detail)
+{
+	const __u16 allowed = EYRIE_PASS_F_POOL_AVG | EYRIE_PASS_F_COUNT_PAD;
+	const __u32 qb = OFF(struct eyrie_cmd_pool, q);
+	const struct eyrie_quant *q = &p->q;
+	__u32 rc;
+
+	rc = check_header(&p->hdr, allowed, 1, detail);
+	if (rc)
+		return rc;
+	if (p->reserved0 || !words_zero(p->reserved, sizeof(p->reserved)))
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_pool, reserved0));
+	if ((p->hdr.flags & EYRIE_PASS_F_COUNT_PAD) &&
+	    !(p->hdr.flags & EYRIE_PASS_F_POOL_AVG))
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_header, flags));
+	if (!p->n || !p->c)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_pool, n));
+	if (!p->stride_h || !p->stride_w)
+		FAIL(EYRIE_JOB_ERR_STRIDE, OFF(struct eyrie_cmd_pool, stride_h));
+	if (!axis_ok(p->in_h, p->out_h, p->r, p->stride_h, 1, p->pad_t) ||
+	    p->pad_b >= p->r ||
+	    (__u64)(p->out_h - 1) * p->stride_h + p->r >
+		    (__u64)p->in_h + p->pad_t + p->pad_b)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_pool, out_h));
+	if (!axis_ok(p->in_w, p->out_w, p->s, p->stride_w, 1, p->pad_l) ||
+	    p->pad_r >= p->s ||
+	    (__u64)(p->out_w - 1) * p->stride_w + p->s >
+		    (__u64)p->in_w + p->pad_l + p->pad_r)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_pool, out_w));
+	if (!zp_ok(p->zp_in))
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_pool, zp_in));
+	if (q->quant_addr)
+		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, quant_addr));
+	if (q->clamp_min > q->clamp_max)
+		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, clamp_min));
+	if (p->hdr.flags & EYRIE_PASS_F_POOL_AVG) {
+		if (!zp_ok(q->zp_out))
+			FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, zp_out));
+		if (!rq_ok(q->mult, q->shift))
+			FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, mult));
+	} else if (q->mult || q->shift || q->zp_out) {
+		/* Max pool moves int8 values unchanged: no rescale. */
+		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, mult));
+	}
+	REGION(p->in_addr, (__u64)p->n * p->c * p->in_h * p->in_w, 1, 1, in_addr,
+	       struct eyrie_cmd_pool);
+	REGION(p->out_addr, (__u64)p->n * p->c * p->out_h * p->out_w, 1, 0,
+	       out_addr, struct eyrie_cmd_pool);
+	return 0;
+}
+
+static __u32 check_eltwise(const struct eyrie_cmd_eltwise *e,
+			   const struct fw_limits *lim, __u32 *detail)
+{
+	const __u32 qb = OFF(struct eyrie_cmd_eltwise, q);
+	__u32 rc;
+
+	rc = check_header(&e->hdr, 0, 1, detail);
+	if (rc)
+		return rc;
+	if (!words_zero(e->reserved, sizeof(e->reserved)))
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_eltwise, reserved));
+	if (!e->count)
+		FAIL(EYRIE_JOB_ERR_COUNT, OFF(struct eyrie_cmd_eltwise, count));
+	if (!zp_ok(e->zp_a))
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, zp_a));
+	if (!zp_ok(e->zp_b))
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, zp_b));
+	if (!rq_ok(e->a_mult, e->a_shift))
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, a_mult));
+	if (!rq_ok(e->b_mult, e->b_shift))
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, b_mult));
+	if (e->q.quant_addr)
+		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, quant_addr));
+	if (!zp_ok(e->q.zp_out))
+		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, zp_out));
+	if (e->q.clamp_min > e->q.clamp_max)
+		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, clamp_min));
+	if (!rq_ok(e->q.mult, e->q.shift))
+		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, mult));
+	REGION(e->a_addr, e->count, 1, 1, a_addr, struct eyrie_cmd_eltwise);
+	REGION(e->b_addr, e->count, 1, 1, b_addr, struct eyrie_cmd_eltwise);
+	REGION(e->out_addr, e->count, 1, 0, out_addr, struct eyrie_cmd_eltwise);
+	return 0;
+}
+
+static __u32 check_write(const struct eyrie_cmd_write *w, __u32 *detail)
+{
+	__u32 rc = check_header(&w->hdr, 0, 0, detail);
+
+	if (rc)
+		return rc;
+	if (!words_zero(w->reserved, sizeof(w->reserved)))
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_write, reserved));
+	if (w->dram_addr % 8)
+		FAIL(EYRIE_JOB_ERR_ALIGN, OFF(struct eyrie_cmd_write, dram_addr));
+	return 0;
+}
+
+__u32 fw_validate_cmd(const union eyrie_cmd *cmd, const struct fw_limits *lim,
+		      __u32 *detail)
+{
+	__u32 rc;
+
+	*detail = 0;
+	switch (cmd->hdr.opcode) {
+	case EYRIE_OP_NOP:
+	case EYRIE_OP_BARRIER:
+		rc = check_header(&cmd->hdr, 0, 0, detail);
+		if (rc)
+			return rc;
+		if (!words_zero(cmd->raw + sizeof(cmd->hdr),
+				EYRIE_CMD_SIZE - sizeof(cmd->hdr)))
+			FAIL(EYRIE_JOB_ERR_RESERVED, sizeof(cmd->hdr));
+		return 0;
+	case EYRIE_OP_DMA_LOAD:
+	case EYRIE_OP_DMA_STORE:
+		return check_dma(&cmd->dma, lim, detail);
+	case EYRIE_OP_CONV:
+	case EYRIE_OP_FC:
+		return check_conv(&cmd->conv, lim, detail);
+	case EYRIE_OP_POOL:
+		return check_pool(&cmd->pool, lim, detail);
+	case EYRIE_OP_ELTWISE:
+		return check_eltwise(&cmd->eltwise, lim, detail);
+	case EYRIE_OP_TIMESTAMP:
+	case EYRIE_OP_ENERGY_SNAPSHOT:
+		return check_write(&cmd->write, detail);
+	case EYRIE_OP_STALL:
+		rc = check_header(&cmd->hdr, 0, 0, detail);
+		if (rc)
+			return rc;
+		if (!words_zero(cmd->stall.reserved, sizeof(cmd->stall.reserved)))
+			FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_stall, reserved));
+		if (!(lim->caps & EYRIE_CAP_DEBUG_STALL))
+			FAIL(EYRIE_JOB_ERR_STALL_DENIED, 0);
+		return 0;
+	default:
+		FAIL(EYRIE_JOB_ERR_OPCODE, OFF(struct eyrie_cmd_header, opcode));
+	}
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PE array: runs a validated processing pass (CONV, FC, POOL, ELTWISE) on
+ * operands in the GLB or the stream buffer, with the exact integer rules of
+ * uapi/eyrie_hw.h (docs/firmware.md, "Numerics"), and books the pass's
+ * access counts and cycles from the energy model.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+#include "sim_kernels.h"
+
+static uint8_t *mem_at(struct eyrie_sim *sim, uint32_t addr)
+{
+	if (addr & EYRIE_ADDR_STREAM)
+		return sim->stream + (addr & ~EYRIE_ADDR_STREAM);
+	return sim->glb + addr;
+}
+
+static int32_t rd32(const uint8_t *p, size_t i)
+{
+	int32_t v;
+
+	memcpy(&v, p + 4 * i, 4);
+	return v;
+}
+
+static void wr32(uint8_t *p, size_t i, int32_t v)
+{
+	memcpy(p + 4 * i, &v, 4);
+}
+
+static int64_t sat32(int64_t v)
+{
+	if (v > INT32_MAX)
+		return INT32_MAX;
+	if (v < INT32_MIN)
+		return INT32_MIN;
+	return v;
+}
+
+/* Per-channel table entries must obey the per-tensor rules. */
+static int32_t check_table(const uint8_t *tab, uint32_t m, uint32_t *bad)
+{
+	for (uint32_t i = 0; i < m; i++) {
+		int32_t mult = rd32(tab, i), shift = rd32(tab, m + i);
+
+		if ((mult != 0 && mult < (1 << 30)) || shift < -30 || shift > 31) {
+			*bad = i;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
+			 uint32_t *detail)
+{
+	uint16_t fl = c->hdr.flags;
+	size_t plane = (size_t)c->out_h * c->out_w, total = (size_t)c->n * c->m * plane;
+	const uint8_t *tab = NULL;
+	struct kconv k = {
+		c->n, c->c, c->m, c->groups, c->in_h, c->in_w, c->out_h, c->out_w,
+		c->r, c->s, c->stride_h, c->stride_w, c->dil_h, c->dil_w,
+		c->pad_t, c->pad_l, c->zp_in, c->zp_w,
+		(const int8_t *)mem_at(sim, c->in_addr),
+		(const int8_t *)mem_at(sim, c->w_addr),
+	};
+	struct sim_counts cnt;
+	uint64_t cycles;
+	int32_t *acc;
+
+	if ((fl & EYRIE_PASS_F_REQUANT) && (fl & EYRIE_PASS_F_PER_CHANNEL)) {
+		tab = mem_at(sim, c->q.quant_addr);
+		if (check_table(tab, c->m, detail))
+			return EYRIE_JOB_ERR_QUANT;
+	}
+	acc = malloc(total * sizeof(*acc));
+	if (!acc || kern_conv(&k, acc)) {
+		free(acc);
+		sim_log(sim, "array: host out of memory, pass aborted");
+		return EYRIE_JOB_ERR_ABORTED;
+	}
+	for (size_t i = 0; i < total; i++) {
+		uint32_t m = (uint32_t)((i / plane) % c->m);
+		uint32_t v = (uint32_t)acc[i];
+		int32_t mult = c->q.mult, shift = c->q.shift;
+
+		if (fl & EYRIE_PASS_F_ACCUMULATE)
+			v += (uint32_t)rd32(mem_at(sim, c->psum_addr), i);
+		if (fl & EYRIE_PASS_F_BIAS)
+			v += (uint32_t)rd32(mem_at(sim, c->bias_addr), m);
+		if (!(fl & EYRIE_PASS_F_REQUANT)) {
+			wr32(mem_at(sim, c->psum_addr), i, (int32_t)v);
+			continue;
+		}
+		if (tab) {
+			mult = rd32(tab, m);
+			shift = rd32(tab, c->m + m);
+		}
+		mem_at(sim, c->out_addr)[i] = (uint8_t)kern_clamp8(
+			c->q.zp_out + kern_rq((int32_t)v, mult, shift),
+			c->q.clamp_min, c->q.clamp_max);
+	}
+	free(acc);
+	cycles = sim_energy_conv(&sim->desc, c, &cnt);
+	sim_job_add(sim, &cnt, 0, cycles);
+	return 0;
+}
+
+/* floor(a / b) for b > 0. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+static uint32_t run_pool(struct eyrie_sim *sim, const struct eyrie_cmd_pool *p)
+{
+	const int8_t *in = (const int8_t *)mem_at(sim, p->in_addr);
+	int8_t *out = (int8_t *)mem_at(sim, p->out_addr);
+	int avg = p->hdr.flags & EYRIE_PASS_F_POOL_AVG;
+	int count_pad = p->hdr.flags & EYRIE_PASS_F_COUNT_PAD;
+	struct sim_counts cnt;
+	uint64_t cycles;
+
+	for (uint32_t nc = 0; nc < (uint32_t)p->n * p->c; nc++) {
+		const int8_t *plane = in + (size_t)nc * p->in_h * p->in_w;
+
+		for (uint32_t y = 0; y < p->out_h; y++) {
+			for (uint32_t x = 0; x < p->out_w; x++) {
+				int64_t sum = 0, taps = 0, best = -128;
+
+				for (uint32_t i = 0; i < p->r; i++) {
+					int64_t iy = (int64_t)y * p->stride_h - p->pad_t + i;
+
+					if (iy < 0 || iy >= p->in_h)
+						continue;
+					for (uint32_t j = 0; j < p->s; j++) {
+						int64_t ix = (int64_t)x * p->stride_w - p->pad_l + j;
+						int8_t v;
+
+						if (ix < 0 || ix >= p->in_w)
+							continue;
+						v = plane[iy * p->in_w + ix];
+						sum += v - p->zp_in;
+						taps++;
+						if (v > best)
+							best = v;
+					}
+				}
+				if (avg) {
+					int64_t div = count_pad ? (int64_t)p->r * p->s : taps;
+					int64_t v = kern_rq(sum, p->q.mult, p->q.shift);
+
+					best = p->q.zp_out + floor_div(2 * v + div, 2 * div);
+				}
+				out[((size_t)nc * p->out_h + y) * p->out_w + x] =
+					kern_clamp8(best, p->q.clamp_min, p->q.clamp_max);
+			}
+		}
+	}
+	cycles = sim_energy_pool(&sim->desc, p, &cnt);
+	sim_job_add(sim, &cnt, 0, cycles);
+	return 0;
+}
+
+static uint32_t run_eltwise(struct eyrie_sim *sim, const struct eyrie_cmd_eltwise *e)
+{
+	const int8_t *a = (const int8_t *)mem_at(sim, e->a_addr);
+	const int8_t *b = (const int8_t *)mem_at(sim, e->b_addr);
+	int8_t *out = (int8_t *)mem_at(sim, e->out_addr);
+	struct sim_counts cnt;
+	uint64_t cycles;
+
+	for (uint32_t i = 0; i < e->count; i++) {
+		int64_t va = sat32(kern_rq(a[i] - e->zp_a, e->a_mult, e->a_shift));
+		int64_t vb = sat32(kern_rq(b[i] - e->zp_b, e->b_mult, e->b_shift));
+		int64_t acc = sat32(va + vb);
+
+		out[i] = kern_clamp8(e->q.zp_out + kern_rq(acc, e->q.mult, e->q.shift),
+				     e->q.clamp_min, e->q.clamp_max);
+	}
+	cycles = sim_energy_eltwise(&sim->desc, e, &cnt);
+	sim_job_add(sim, &cnt, 0, cycles);
+	return 0;
+}
+
+uint32_t sim_array_run(struct eyrie_sim *sim, const union eyrie_cmd *cmd,
+		       uint32_t *detail)
+{
+	switch (cmd->hdr.opcode) {
+	case EYRIE_OP_CONV:
+	case EYRIE_OP_FC:
+		return run_conv(sim, &cmd->conv, detail);
+	case EYRIE_OP_POOL:
+		return run_pool(sim, &cmd->pool);
+	case EYRIE_OP_ELTWISE:
+		return run_eltwise(sim, &cmd->eltwise);
+	default:
+		return EYRIE_JOB_ERR_OPCODE;
+	}
+}

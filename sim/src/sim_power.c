@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device time, job accounting, telemetry and the RC thermal model.
+ *
+ * Device time advances by the modeled duration of each job (cycles at the
+ * job's clock) and, while idle, with wall time. Static power accrues with
+ * device time. DMA and array work overlap inside a barrier segment: a
+ * segment costs max(DMA cycles, array cycles). docs/sim.md has the rules.
+ */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim_internal.h"
+
+static struct eyrie_hw_telemetry *telem(struct eyrie_sim *sim)
+{
+	return (struct eyrie_hw_telemetry *)(sim->bar2 + EYRIE_CTRL_OFF_TELEMETRY);
+}
+
+static uint64_t energy_total(const struct sim_power *pw)
+{
+	uint64_t t = 0;
+
+	for (int d = 0; d < EYRIE_ENERGY_DOMAINS; d++)
+		t += pw->energy_fj[d];
+	return t;
+}
+
+static uint64_t static_fj(const struct eyrie_sim *sim, uint64_t ns)
+{
+	/* mW x ns = pJ = 1000 fJ */
+	return (uint64_t)sim->desc.static_mw * ns * 1000u;
+}
+
+static uint64_t cycles_to_ns(uint64_t cycles, uint32_t clock_khz)
+{
+	return (cycles * 1000000u + clock_khz - 1) / clock_khz;
+}
+
+/* Integrates temperature up to now and applies the throttle thresholds. */
+static void thermal_step(struct eyrie_sim *sim)
+{
+	struct sim_power *pw = &sim->pw;
+	uint64_t dt = pw->dev_ns - pw->last_thermal_ns;
+	uint64_t e = energy_total(pw);
+	double p_w, t_ss, alpha;
+
+	if (!dt)
+		return;
+	p_w = (double)(e - pw->last_thermal_energy) / (double)dt * 1e-6;
+	t_ss = sim->desc.ambient_mc + p_w * sim->desc.thermal_r_mc_per_w;
+	alpha = 1.0 - exp(-(double)dt / (sim->desc.thermal_tau_ms * 1e6));
+	pw->temp_mc += (t_ss - pw->temp_mc) * alpha;
+	pw->last_thermal_ns = pw->dev_ns;
+	pw->last_thermal_energy = e;
+	if (!(sim->caps & EYRIE_CAP_THERMAL_THROTTLE))
+		return;
+	if (!pw->throttled && pw->temp_mc >= sim->desc.throttle_mc) {
+		pw->throttled = 1;
+		pw->throttle_events++;
+		pw->clock_khz = sim->desc.throttle_clock_khz;
+		sim_log(sim, "thermal: throttling, clock lowered");
+		sim_irq(sim, EYRIE_VECTOR_ADMIN);
+	} else if (pw->throttled && pw->temp_mc < sim->desc.throttle_mc - 2000) {
+		/* 2 degC of hysteresis so the clock does not flap. */
+		pw->throttled = 0;
+		pw->clock_khz = sim->desc.clock_khz;
+		sim_log(sim, "thermal: throttle released");
+		sim_irq(sim, EYRIE_VECTOR_ADMIN);
+	}
+}
+
+static void publish(struct eyrie_sim *sim)
+{
+	struct sim_power *pw = &sim->pw;
+	struct eyrie_hw_telemetry *t = telem(sim);
+	uint64_t dt = pw->dev_ns - pw->last_sample_ns;
+	uint64_t e = energy_total(pw);
+	uint32_t seq;
+
+	thermal_step(sim);
+	if (dt) {
+		uint64_t cap = (uint64_t)sim->desc.pe_rows * sim->desc.pe_cols *
+			       (dt * pw->clock_khz / 1000000u);
+
+		pw->power_mw = (uint32_t)((e - pw->last_sample_energy) / dt / 1000u);
+		pw->util_permille = cap ? (uint32_t)((pw->macs - pw->last_sample_macs) *
+						     1000u / cap) : 0;
+		if (pw->util_permille > 1000)
+			pw->util_permille = 1000;
+	}
+	pw->last_sample_ns = pw->dev_ns;
+	pw->last_sample_energy = e;
+	pw->last_sample_macs = pw->macs;
+
+	seq = t->seq;
+	__atomic_store_n(&t->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	t->flags = (pw->throttled ? EYRIE_TELEM_F_THROTTLED : 0) |
+		   (sim->job.active ? EYRIE_TELEM_F_BUSY : 0);
+	t->timestamp_ns = pw->dev_ns;
+	memcpy(t->energy_fj, pw->energy_fj, sizeof(t->energy_fj));
+	t->busy_ns = pw->busy_ns;
+	t->cycles = pw->cycles;
+	t->jobs_completed = pw->jobs;
+	t->power_mw = pw->power_mw;
+	t->temp_mc = (int32_t)lround(pw->temp_mc);
+	t->util_permille = pw->util_permille;
+	t->clock_khz = pw->clock_khz;
+	t->sample_period_us = pw->period_us;
+	t->throttle_events = pw->throttle_events;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&t->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+static void maybe_publish(struct eyrie_sim *sim)
+{
+	if (sim->pw.dev_ns - sim->pw.last_sample_ns >= (uint64_t)sim->pw.period_us * 1000u)
+		publish(sim);
+}
+
+void sim_power_init(struct eyrie_sim *sim)
+{
+	struct sim_power *pw = &sim->pw;
+
+	memset(pw, 0, sizeof(*pw));
+	pw->wall_ref_ns = sim_wall_ns();
+	pw->temp_mc = sim->desc.ambient_mc;
+	pw->clock_khz = sim->desc.clock_khz;
+	pw->period_us = SIM_DEFAULT_PERIOD_US;
+	publish(sim);
+}
+
+void sim_power_set_period(struct eyrie_sim *sim, uint32_t us)
+{
+	sim->pw.period_us = us ? us : SIM_DEFAULT_PERIOD_US;
+}
+
+void sim_power_idle(struct eyrie_sim *sim)
+{
+	struct sim_power *pw = &sim->pw;
+	uint64_t now = sim_wall_ns(), dt;
+
+	if (sim->job.active || now <= pw->wall_ref_ns)
+		return;
+	dt = now - pw->wall_ref_ns;
+	pw->dev_ns += dt;
+	pw->energy_fj[EYRIE_ENERGY_STATIC] += static_fj(sim, dt);
+	pw->wall_ref_ns = now;
+	maybe_publish(sim);
+}
+
+static uint64_t job_cycles(const struct sim_job *j)
+{
+	return j->cycles_closed + (j->seg_dma_cycles > j->seg_array_cycles ?
+				   j->seg_dma_cycles : j->seg_array_cycles);
+}
+
+void sim_job_begin(struct eyrie_sim *sim)
+{
+	sim_power_idle(sim);
+	memset(&sim->job, 0, sizeof(sim->job));
+	sim->job.active = 1;
+	sim->job.start_ns = sim->pw.dev_ns;
+	sim->job.start_wall_ns = sim_wall_ns();
+	sim->job.clock_khz = sim->pw.clock_khz;
+}
+
+void sim_job_add(struct eyrie_sim *sim, const struct sim_counts *c,
+		 uint64_t dma_cycles, uint64_t array_cycles)
+{
+	for (int l = 0; l < EYRIE_ACCESS_LEVELS; l++)
+		sim->job.counts.words[l] += c->words[l];
+	sim->job.counts.dram_bytes += c->dram_bytes;
+	sim->job.seg_dma_cycles += dma_cycles;
+	sim->job.seg_array_cycles += array_cycles;
+}
+
+void sim_job_barrier(struct eyrie_sim *sim)
+{
+	sim->job.cycles_closed = job_cycles(&sim->job);
+	sim->job.seg_dma_cycles = 0;
+	sim->job.seg_array_cycles = 0;
+}
+
+/* Latches the job's counters so far into the FWR_JOB_* registers. */
+void sim_job_latch(struct eyrie_sim *sim)
+{
+	const struct sim_job *j = &sim->job;
+	uint64_t cycles = job_cycles(j), ns = cycles_to_ns(cycles, j->clock_khz);
+	uint64_t total = 0, e;
+
+#define LATCH(reg) sim->latch[((reg) - FWR_HW_BASE - 0x500) / 8]
+	for (int d = 0; d < EYRIE_ACCESS_LEVELS; d++) {
+		e = sim_counts_energy_fj(&sim->desc, &j->counts, d);
+		LATCH(FWR_JOB_ENERGY(d)) = e;
+		total += e;
+	}
+	e = static_fj(sim, ns);
+	LATCH(FWR_JOB_ENERGY(EYRIE_ENERGY_STATIC)) = e;
+	total += e;
+	LATCH(FWR_JOB_CYCLES) = cycles;
+	LATCH(FWR_JOB_ENERGY_TOTAL) = total;
+	LATCH(FWR_JOB_START_NS) = j->start_ns;
+	LATCH(FWR_JOB_NOW_NS) = j->start_ns + ns;
+	LATCH(FWR_JOB_DRAM_WORDS) = j->counts.words[EYRIE_ENERGY_DRAM];
+	LATCH(FWR_JOB_DRAM_BYTES) = j->counts.dram_bytes;
+	LATCH(FWR_JOB_MACS) = j->counts.words[EYRIE_ENERGY_MAC];
+#undef LATCH
+}
+
+void sim_job_end(struct eyrie_sim *sim)
+{
+	struct sim_power *pw = &sim->pw;
+	struct sim_job *j = &sim->job;
+	uint64_t cycles, ns, now;
+
+	if (!j->active)
+		return;
+	sim_job_barrier(sim);
+	sim_job_latch(sim);
+	cycles = j->cycles_closed;
+	ns = cycles_to_ns(cycles, j->clock_khz);
+	for (int d = 0; d < EYRIE_ACCESS_LEVELS; d++)
+		pw->energy_fj[d] += sim_counts_energy_fj(&sim->desc, &j->counts, d);
+	pw->energy_fj[EYRIE_ENERGY_STATIC] += static_fj(sim, ns);
+	pw->dev_ns += ns;
+	pw->busy_ns += ns;
+	pw->cycles += cycles;
+	pw->jobs++;
+	pw->macs += j->counts.words[EYRIE_ENERGY_MAC];
+	j->active = 0;
+	now = sim_wall_ns();
+	if (sim->realtime && now - j->start_wall_ns < ns) {
+		/* Pace: the job takes its modeled time in wall time too. */
+		uint64_t left = ns - (now - j->start_wall_ns);
+		struct timespec ts = { (time_t)(left / 1000000000u),
+				       (long)(left % 1000000000u) };
+
+		nanosleep(&ts, NULL);
+		now = sim_wall_ns();
+	}
+	/* The host time spent simulating is not device time. */
+	pw->wall_ref_ns = now;
+	thermal_step(sim);
+	maybe_publish(sim);
+}
