@@ -16,26 +16,29 @@
 LIBACCEL_SRCS :=
 LIBACCEL_CPPFLAGS := -Ilibaccel/include -Ilibaccel/src -Isim/include
 LIBACCEL_LIBS := -ldrm -lm -pthread
-include $(sort $(wildcard libaccel/src/*/module.mk))
 
 SIM_LIB ?= $(B)/sim/libeyriesim.a
 # The sanitizer flavour links the sim's own ASan build when it has one.
-SIM_ASAN_LIB ?= $(SIM_LIB)
+SIM_ASAN_LIB ?= $(or $(SIM_LIB_ASAN),$(SIM_LIB))
+
+# Outputs, named before the parts are included so their test rules can
+# depend on them (rule prerequisites expand when read).
+LIBACCEL_SO := $(B)/lib/libaccel.so.1
+LIBACCEL_A := $(B)/lib/libaccel.a
+LIBACCEL_ASAN_A := $(B)/asan/lib/libaccel.a
+LIBACCEL_PC := $(B)/lib/pkgconfig/libaccel.pc
+LIBACCEL_MAP := libaccel/libaccel.map
+# What a test links with to use the static library (internals visible).
+LIBACCEL_STATIC_LINK = $(LIBACCEL_A) $(LIBACCEL_LIBS)
+LIBACCEL_ASAN_LINK = $(LIBACCEL_ASAN_A) $(LIBACCEL_LIBS)
+
+include $(sort $(wildcard libaccel/src/*/module.mk))
 
 # Sources under $(B)/ (generated) keep their path; others mirror into $(B)/.
 libaccel_obj = $(foreach s,$(1),$(if $(filter $(B)/%,$(s)),$(2)$(patsubst $(B)/%,%,$(s:.c=.o)),$(2)$(s:.c=.o)))
 LIBACCEL_OBJS := $(call libaccel_obj,$(LIBACCEL_SRCS),$(B)/)
 LIBACCEL_ASAN_OBJS := $(call libaccel_obj,$(filter-out $(B)/%,$(LIBACCEL_SRCS)),$(B)/asan/) \
 	$(patsubst $(B)/%.c,$(B)/asan/%.o,$(filter $(B)/%,$(LIBACCEL_SRCS)))
-
-LIBACCEL_SO := $(B)/lib/libaccel.so.1
-LIBACCEL_A := $(B)/lib/libaccel.a
-LIBACCEL_ASAN_A := $(B)/asan/lib/libaccel.a
-LIBACCEL_PC := $(B)/lib/pkgconfig/libaccel.pc
-LIBACCEL_MAP := libaccel/libaccel.map
-# What a program links with to use the static library from the build tree.
-LIBACCEL_STATIC_LINK := $(LIBACCEL_A) $(LIBACCEL_LIBS)
-LIBACCEL_ASAN_LINK := $(LIBACCEL_ASAN_A) $(LIBACCEL_LIBS)
 
 $(LIBACCEL_OBJS) $(LIBACCEL_ASAN_OBJS): CPPFLAGS_EXTRA += $(LIBACCEL_CPPFLAGS)
 # Generated sources compile from $(B)/gen; their ASan flavour too.

@@ -22,7 +22,8 @@
 struct node {
 	char path[64];
 	char driver[32];
-	int open_errno;			/* why the driver name is unknown */
+	int open_errno;			/* why the node could not be opened */
+	bool not_drm;			/* opened, but no DRM driver answers */
 	unsigned int minor;
 };
 
@@ -39,6 +40,7 @@ static void probe_node(struct node *n)
 
 	n->driver[0] = '\0';
 	n->open_errno = 0;
+	n->not_drm = false;
 	fd = open(n->path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		n->open_errno = errno;
@@ -49,7 +51,7 @@ static void probe_node(struct node *n)
 		snprintf(n->driver, sizeof(n->driver), "%.*s", v->name_len, v->name);
 		drmFreeVersion(v);
 	} else {
-		n->open_errno = errno ? errno : EIO;
+		n->not_drm = true;
 	}
 	close(fd);
 }
@@ -116,6 +118,8 @@ int eyr_shim_lookup(const char *name, const struct eyr_shim_ops **ops)
 		return eyr_error(-n.open_errno,
 				 "cannot open %s: %s (device nodes of the eyrie driver belong to the 'render' group; add yourself to it or run as root)",
 				 name, strerror(n.open_errno));
+	if (n.not_drm)
+		return eyr_error(-ENODEV, "%s is not a DRM device node: not an Eyrie board", name);
 	if (strcmp(n.driver, EYR_DRM_DRIVER_NAME))
 		return eyr_error(-ENODEV,
 				 "%s belongs to DRM driver '%s', not to '%s': not an Eyrie board",
@@ -176,6 +180,8 @@ int eyr_shim_list(struct accel_device_entry *entries, size_t max,
 			if (nodes[i].open_errno)
 				snprintf(e.driver, sizeof(e.driver), "? (%s)",
 					 strerror(nodes[i].open_errno));
+			else if (nodes[i].not_drm)
+				snprintf(e.driver, sizeof(e.driver), "? (not DRM)");
 			else
 				snprintf(e.driver, sizeof(e.driver), "%s", nodes[i].driver);
 			e.is_eyrie = eyrie;
