@@ -12,3 +12,11 @@ driver-sparse:
 
 CHECK_SUITES += driver-checkpatch:driver/tests/check-style.sh~$(B)
 CHECK_SUITES += driver-sparse:driver/tests/check-build.sh~$(B)
+
+# The driver's own HIL cases: built next to the harness's hil_* programs, so
+# tests/hil/run-hil.sh puts them in the VM and runs them with the others.
+HIL_DRIVER_BIN := $(B)/tests/hil/bin/hil_driver
+$(HIL_DRIVER_BIN): $(B)/driver/tests/hil_driver.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $^
+ALL_TARGETS += $(HIL_DRIVER_BIN)

@@ -74,7 +74,12 @@ static const struct drm_ioctl_desc eyrie_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(EYRIE_RESET, eyrie_ioctl_reset, 0),
 };
 
-DEFINE_DRM_ACCEL_FOPS(eyrie_fops);
+/* DEFINE_DRM_ACCEL_FOPS() plus fdinfo, which the 6.12 accel macro leaves out. */
+static const struct file_operations eyrie_fops = {
+	.owner = THIS_MODULE,
+	DRM_ACCEL_FOPS,
+	.show_fdinfo = drm_show_fdinfo,
+};
 
 const struct drm_driver eyrie_drm_driver = {
 	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ,

@@ -150,6 +150,9 @@ static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return ret;
 	}
 
+	/* Someone (firmware tools, a previous driver) may have used the mailbox. */
+	edev->mbox_seq = eyrie_ctrl_read32(edev, EYRIE_CTRL_OFF_MAILBOX +
+					   offsetof(struct eyrie_hw_mailbox, seq));
 	edev->hw_version = eyrie_ctrl_read32(edev, EYRIE_CTRL(hw_version));
 	edev->caps = eyrie_ctrl_read64(edev, EYRIE_CTRL(caps));
 	edev->doorbell_peer = eyrie_ctrl_read32(edev, EYRIE_CTRL(doorbell_peer));
