@@ -51,7 +51,7 @@ json() {
 	fi
 }
 
-echo "1..27"
+echo "1..31"
 # usage errors: exit 2 and say what is wrong
 expect 2 "Usage: accelctl"            "no command prints usage, exits 2" --
 expect 2 "unknown command 'frobnicate'" "unknown command exits 2" -- frobnicate
@@ -101,4 +101,29 @@ if [ ! -s "$tmp/err" ]; then
 else
 	not_ok "no progress output when stderr is not a TTY"
 fi
+# -vvv dumps every command stream, one decoded command per line
+"$ACCELCTL" -vvv -d emu validate >"$tmp/out" 2>"$tmp/err"
+if grep -qE "trace: +[0-9]+: DMA_LOAD va=0x[0-9a-f]+ -> glb:" "$tmp/err" &&
+   grep -qE "trace: +[0-9]+: CONV df=RS" "$tmp/err"; then
+	ok "-vvv dumps the command streams"
+else
+	not_ok "-vvv dumps the command streams"
+fi
+# EYRIE_LOG_LEVEL for library users (accelctl without -v leaves it alone)
+EYRIE_LOG_LEVEL=info "$ACCELCTL" -d emu info >"$tmp/out" 2>"$tmp/err"
+if grep -q "libaccel: info: opened emu" "$tmp/err"; then
+	ok "EYRIE_LOG_LEVEL=info turns on library messages"
+else
+	not_ok "EYRIE_LOG_LEVEL=info turns on library messages"
+fi
+EYRIE_LOG_LEVEL=loud "$ACCELCTL" -d emu info >"$tmp/out" 2>"$tmp/err"
+if grep -q "EYRIE_LOG_LEVEL='loud' is not a level" "$tmp/err"; then
+	ok "a bad EYRIE_LOG_LEVEL is reported"
+else
+	not_ok "a bad EYRIE_LOG_LEVEL is reported"
+fi
+# the per-test JSON records, with another seed
+json "validate --json reports every test with name, ok and detail" \
+	"len(d['tests'])==10 and all(set(t)=={'name','ok','detail'} for t in d['tests'])" \
+	-- -d emu validate --json --seed 7
 [ "$failed" -eq 0 ]

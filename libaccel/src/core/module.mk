@@ -21,3 +21,5 @@ $(B)/asan/tests/unit/libaccel/%: $(B)/asan/tests/unit/libaccel/%.o $(LIBACCEL_AS
 ALL_TARGETS += $(LIBACCEL_UNIT_BINS) $(LIBACCEL_UNIT_ASAN_BINS) $(LIBACCEL_ASAN_A)
 CHECK_SUITES += $(foreach t,$(LIBACCEL_UNIT_TESTS),libaccel-$(t:test_%=%):$(B)/tests/unit/libaccel/$(t)) \
 	$(foreach t,$(LIBACCEL_UNIT_TESTS),libaccel-$(t:test_%=%)-asan:$(B)/asan/tests/unit/libaccel/$(t))
+# The library as outsiders see it: soname, exports, libaccel.pc, linking.
+CHECK_SUITES += libaccel-link:tests/unit/libaccel/test_link.sh~$(B)
