@@ -23,3 +23,12 @@ CHECK_SUITES += $(foreach t,$(LIBACCEL_UNIT_TESTS),libaccel-$(t:test_%=%):$(B)/t
 	$(foreach t,$(LIBACCEL_UNIT_TESTS),libaccel-$(t:test_%=%)-asan:$(B)/asan/tests/unit/libaccel/$(t))
 # The library as outsiders see it: soname, exports, libaccel.pc, linking.
 CHECK_SUITES += libaccel-link:tests/unit/libaccel/test_link.sh~$(B)
+
+# bench-libaccel: per-job and per-buffer host cost on emu (figures only).
+BENCH_LIBACCEL := $(B)/tests/unit/libaccel/bench_jobs
+$(B)/tests/unit/libaccel/bench_jobs.o: CPPFLAGS_EXTRA += -Ilibaccel/include
+.PHONY: bench-libaccel
+bench-libaccel: $(BENCH_LIBACCEL)
+	$(BENCH_LIBACCEL)
+BENCH_TARGETS += bench-libaccel
+ALL_TARGETS += $(BENCH_LIBACCEL)

@@ -132,7 +132,7 @@ int eyr_shim_lookup(const char *name, const struct eyr_shim_ops **ops)
 	return 0;
 }
 
-int eyr_shim_resolve_name(const char *name, char *buf, size_t len)
+static int resolve(const char *name, char *buf, size_t len, bool quiet)
 {
 	struct node nodes[MAX_NODES];
 	size_t n;
@@ -150,12 +150,18 @@ int eyr_shim_resolve_name(const char *name, char *buf, size_t len)
 			snprintf(buf, len, "%s", nodes[i].path);
 			return 0;
 		}
-		eyr_warn("%s is an Eyrie board but this libaccel has no kmd shim; using the emulated board (emu)",
-			 nodes[i].path);
+		if (!quiet)
+			eyr_warn("%s is an Eyrie board but this libaccel has no kmd shim; using the emulated board (emu)",
+				 nodes[i].path);
 		break;
 	}
 	snprintf(buf, len, "emu");
 	return 0;
+}
+
+int eyr_shim_resolve_name(const char *name, char *buf, size_t len)
+{
+	return resolve(name, buf, len, false);
 }
 
 int eyr_shim_list(struct accel_device_entry *entries, size_t max,
@@ -168,7 +174,7 @@ int eyr_shim_list(struct accel_device_entry *entries, size_t max,
 
 	if (max && (!entries || entry_sz == 0))
 		return eyr_error(-EINVAL, "device list: NULL entries or zero entry size");
-	eyr_shim_resolve_name(NULL, dflt, sizeof(dflt));
+	resolve(NULL, dflt, sizeof(dflt), true);	/* the list says it itself */
 	n = scan(nodes, MAX_NODES);
 	for (size_t i = 0; i <= n; i++) {
 		memset(&e, 0, sizeof(e));
