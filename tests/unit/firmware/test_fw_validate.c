@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The firmware's command validator on its own: a table of malformed
+ * commands, one field out of range each, and the documented error code and
+ * field (docs/firmware.md, "Validation"). The same validator runs inside the
+ * device model (tests/unit/sim/test_sim_validation.c checks the CQE side).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "eyrie_fw.h"
+
+static const struct fw_limits LIM = {
+	.glb_bytes = 108 * 1024, .stream_bytes = 16 * 1024,
+	.max_cmds_per_job = 65536, .pe_rows = 12, .pe_cols = 14,
+	.rf_ifmap_words = 12, .rf_filter_words = 224, .rf_psum_words = 24,
+	.caps = EYRIE_CAP_STREAM | EYRIE_CAP_DEBUG_STALL,
+};
+
+static void base_conv(union eyrie_cmd *u)
+{
+	struct eyrie_cmd_conv *c = &u->conv;
+
+	memset(u, 0, sizeof(*u));
+	c->hdr.opcode = EYRIE_OP_CONV;
+	c->hdr.flags = EYRIE_PASS_F_REQUANT | EYRIE_PASS_F_BIAS;
+	c->in_addr = 0;
+	c->w_addr = 4096;
+	c->bias_addr = 8192;
+	c->out_addr = 12288;
+	c->n = 1; c->c = 4; c->m = 4; c->groups = 1;
+	c->in_h = 8; c->in_w = 8; c->out_h = 8; c->out_w = 8;
+	c->r = 3; c->s = 3; c->stride_h = 1; c->stride_w = 1;
+	c->dil_h = 1; c->dil_w = 1; c->pad_t = 1; c->pad_l = 1;
+	c->q.mult = 1 << 30;
+	c->q.shift = 0;
+	c->q.clamp_min = -128;
+	c->q.clamp_max = 127;
+	c->map.spatial_r = 3; c->map.spatial_e = 8;
+	c->map.sets_m = 1; c->map.sets_c = 1;
+	c->map.rf_m = 1; c->map.rf_c = 1; c->map.rf_n = 1;
+}
+
+static void base_dma(union eyrie_cmd *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->dma.hdr.opcode = EYRIE_OP_DMA_LOAD;
+	u->dma.dram_addr = 0x100000;
+	u->dma.glb_addr = 0;
+	u->dma.elem_bytes = 4;
+	u->dma.count[0] = 16; u->dma.count[1] = 2;
+	u->dma.count[2] = 1; u->dma.count[3] = 1;
+	u->dma.dram_stride[0] = 4; u->dma.dram_stride[1] = 256;
+	u->dma.glb_stride[0] = 4; u->dma.glb_stride[1] = 64;
+}
+
+static void base_pool(union eyrie_cmd *u)
+{
+	struct eyrie_cmd_pool *p = &u->pool;
+
+	memset(u, 0, sizeof(*u));
+	p->hdr.opcode = EYRIE_OP_POOL;
+	p->in_addr = 0; p->out_addr = 8192;
+	p->n = 1; p->c = 8; p->in_h = 8; p->in_w = 8; p->out_h = 4; p->out_w = 4;
+	p->r = 2; p->s = 2; p->stride_h = 2; p->stride_w = 2;
+	p->q.clamp_min = -128; p->q.clamp_max = 127;
+}
+
+static void base_eltwise(union eyrie_cmd *u)
+{
+	struct eyrie_cmd_eltwise *e = &u->eltwise;
+
+	memset(u, 0, sizeof(*u));
+	e->hdr.opcode = EYRIE_OP_ELTWISE;
+	e->a_addr = 0; e->b_addr = 4096; e->out_addr = 8192; e->count = 1000;
+	e->a_mult = 1 << 30; e->b_mult = 1 << 30;
+	e->q.mult = 1 << 30; e->q.clamp_min = -128; e->q.clamp_max = 127;
+}
+
+static void base_ts(union eyrie_cmd *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->write.hdr.opcode = EYRIE_OP_TIMESTAMP;
+	u->write.dram_addr = 0x100008;
+}
+
+struct vcase {
+	const char *name;
+	void (*base)(union eyrie_cmd *);
+	void (*mutate)(union eyrie_cmd *);
+	__u32 expect;
+	__u32 field;	/* expected *detail (byte offset), or ~0u: not checked */
+};
+
+#define OFFC(f)	offsetof(struct eyrie_cmd_conv, f)
+#define OFFD(f)	offsetof(struct eyrie_cmd_dma, f)
+#define M(name, body) static void name(union eyrie_cmd *u) { body; }
+
+M(m_none, (void)u)
+M(m_opcode, u->hdr.opcode = EYRIE_OP_COUNT)
+M(m_opcode_ff, u->hdr.opcode = 0xff)
+M(m_hdr_res, u->hdr.reserved = 1)
+M(m_flags_unknown, u->hdr.flags |= 1u << 9)
+M(m_dataflow_bad, u->hdr.dataflow = EYRIE_DATAFLOW_COUNT)
+M(m_conv_res, u->conv.reserved[9] = 1)
+M(m_conv_n0, u->conv.n = 0)
+M(m_conv_groups0, u->conv.groups = 0)
+M(m_conv_groups_div, u->conv.groups = 3)
+M(m_conv_c0, u->conv.c = 0)
+M(m_conv_stride0, u->conv.stride_w = 0)
+M(m_conv_dil0, u->conv.dil_h = 0)
+M(m_conv_pad_big, u->conv.pad_t = 3)
+M(m_conv_outh_big, u->conv.out_h = 20)
+M(m_conv_outw0, u->conv.out_w = 0)
+M(m_conv_in_oob, u->conv.in_addr = 108 * 1024 - 100)
+M(m_conv_w_oob, u->conv.w_addr = 0x7fffffff)
+M(m_conv_out_oob, u->conv.out_addr = 108 * 1024 - 10)
+M(m_conv_out_stream, u->conv.out_addr = EYRIE_ADDR_STREAM)
+M(m_conv_in_stream_oob, u->conv.in_addr = EYRIE_ADDR_STREAM | (16 * 1024 - 8))
+M(m_conv_bias_align, u->conv.bias_addr = 8194)
+M(m_conv_bias_unused, { u->conv.hdr.flags &= ~EYRIE_PASS_F_BIAS; })
+M(m_conv_psum_unused, u->conv.psum_addr = 64)
+M(m_conv_mult_small, u->conv.q.mult = 5)
+M(m_conv_mult_neg, u->conv.q.mult = -(1 << 30))
+M(m_conv_shift_big, u->conv.q.shift = 32)
+M(m_conv_shift_small, u->conv.q.shift = -31)
+M(m_conv_zp_out, u->conv.q.zp_out = 200)
+M(m_conv_zp_in, u->conv.zp_in = -129)
+M(m_conv_zp_w, u->conv.zp_w = 128)
+M(m_conv_clamp, { u->conv.q.clamp_min = 10; u->conv.q.clamp_max = 5; })
+M(m_conv_pc_mult, { u->conv.hdr.flags |= EYRIE_PASS_F_PER_CHANNEL; u->conv.q.quant_addr = 16384; })
+M(m_conv_pc_align, { u->conv.hdr.flags |= EYRIE_PASS_F_PER_CHANNEL; u->conv.q.mult = 0; u->conv.q.quant_addr = 16386; })
+M(m_conv_pc_ok, { u->conv.hdr.flags |= EYRIE_PASS_F_PER_CHANNEL; u->conv.q.mult = 0; u->conv.q.quant_addr = 16384; })
+M(m_conv_pc_norq, { u->conv.hdr.flags = EYRIE_PASS_F_PER_CHANNEL | EYRIE_PASS_F_BIAS; })
+M(m_conv_q_norq, { u->conv.hdr.flags = EYRIE_PASS_F_BIAS; u->conv.psum_addr = 16384; u->conv.out_addr = 0; })
+M(m_conv_psum_ok, { u->conv.hdr.flags = EYRIE_PASS_F_BIAS; u->conv.psum_addr = 16384; u->conv.out_addr = 0; memset(&u->conv.q, 0, sizeof(u->conv.q)); })
+M(m_conv_map_r0, u->conv.map.spatial_r = 0)
+M(m_conv_map_r_big, u->conv.map.spatial_r = 4)
+M(m_conv_map_e_big, u->conv.map.spatial_e = 9)
+M(m_conv_map_rfm, u->conv.map.rf_m = 5)
+M(m_conv_map_sets, u->conv.map.sets_c = 5)
+M(m_conv_map_res, u->conv.map.reserved = 1)
+M(m_conv_map_rfif, { u->conv.n = 2; u->conv.map.rf_c = 4; u->conv.map.rf_n = 2; })
+M(m_conv_map_nlr, { u->conv.hdr.dataflow = EYRIE_DATAFLOW_NLR; u->conv.map.rf_m = 2; })
+M(m_conv_depthwise_ok, { u->conv.groups = 4; })
+M(m_fc_shape, { u->conv.hdr.opcode = EYRIE_OP_FC; })
+M(m_fc_ok, { u->conv.hdr.opcode = EYRIE_OP_FC; u->conv.in_h = u->conv.in_w = 1;
+	u->conv.out_h = u->conv.out_w = 1; u->conv.r = u->conv.s = 1;
+	u->conv.pad_t = u->conv.pad_l = 0; u->conv.map.spatial_r = 1; u->conv.map.spatial_e = 1; })
+M(m_dma_flags, u->dma.hdr.flags = 1)
+M(m_dma_dataflow, u->dma.hdr.dataflow = 1)
+M(m_dma_res, u->dma.reserved[0] = 1)
+M(m_dma_eb, u->dma.elem_bytes = 2)
+M(m_dma_count0, u->dma.count[2] = 0)
+M(m_dma_count_huge, { u->dma.count[0] = 100000; u->dma.count[1] = 1; })
+M(m_dma_glb_align, u->dma.glb_addr = 2)
+M(m_dma_dram_align, u->dma.dram_addr = 0x100001)
+M(m_dma_gstride_align, u->dma.glb_stride[1] = 66)
+M(m_dma_dstride_align, u->dma.dram_stride[1] = 258)
+M(m_dma_gstride0, u->dma.glb_stride[1] = 0)
+M(m_dma_store_dstride0, { u->dma.hdr.opcode = EYRIE_OP_DMA_STORE; u->dma.dram_stride[1] = 0; })
+M(m_dma_load_dstride0, u->dma.dram_stride[1] = 0)
+M(m_dma_dstride_huge, u->dma.dram_stride[1] = 1ll << 40)
+M(m_dma_glb_oob, u->dma.glb_addr = 108 * 1024 - 64)
+M(m_dma_store_stream, { u->dma.hdr.opcode = EYRIE_OP_DMA_STORE; u->dma.glb_addr = EYRIE_ADDR_STREAM; })
+M(m_dma_stream_ok, u->dma.glb_addr = EYRIE_ADDR_STREAM)
+M(m_dma_stream_oob, u->dma.glb_addr = EYRIE_ADDR_STREAM | (16 * 1024 - 64))
+M(m_pool_count_pad_max, u->pool.hdr.flags = EYRIE_PASS_F_COUNT_PAD)
+M(m_pool_res, u->pool.reserved0 = 1)
+M(m_pool_out_big, u->pool.out_h = 5)
+M(m_pool_pad_b, u->pool.pad_b = 2)
+M(m_pool_max_q, u->pool.q.mult = 1 << 30)
+M(m_pool_avg_ok, { u->pool.hdr.flags = EYRIE_PASS_F_POOL_AVG; u->pool.q.mult = 1 << 30; u->pool.q.shift = -1; })
+M(m_pool_avg_badq, { u->pool.hdr.flags = EYRIE_PASS_F_POOL_AVG; u->pool.q.mult = 7; })
+M(m_pool_stride0, u->pool.stride_w = 0)
+M(m_pool_out_oob, u->pool.out_addr = 108 * 1024 - 8)
+M(m_elt_count0, u->eltwise.count = 0)
+M(m_elt_flags, u->eltwise.hdr.flags = EYRIE_PASS_F_REQUANT)
+M(m_elt_amult, u->eltwise.a_mult = 3)
+M(m_elt_bshift, u->eltwise.b_shift = 40)
+M(m_elt_zpa, u->eltwise.zp_a = 300)
+M(m_elt_qaddr, u->eltwise.q.quant_addr = 4)
+M(m_elt_oob, u->eltwise.count = 110000)
+M(m_elt_out_stream, u->eltwise.out_addr = EYRIE_ADDR_STREAM)
+M(m_ts_align, u->write.dram_addr = 0x100004)
+M(m_ts_res, u->write.reserved[27] = 1)
+M(m_snap_ok, u->write.hdr.opcode = EYRIE_OP_ENERGY_SNAPSHOT)
+M(m_nop_res, { u->hdr.opcode = EYRIE_OP_NOP; u->raw[100] = 1; })
+M(m_barrier_flags, { u->hdr.opcode = EYRIE_OP_BARRIER; u->hdr.flags = 1; })
+M(m_stall_res, { memset(u, 0, sizeof(*u)); u->hdr.opcode = EYRIE_OP_STALL; u->stall.reserved[0] = 1; })
+M(m_stall_ok, { memset(u, 0, sizeof(*u)); u->hdr.opcode = EYRIE_OP_STALL; u->stall.usec = 5; })
+
+static const struct vcase CASES[] = {
+	{ "conv valid", base_conv, m_none, EYRIE_JOB_OK, ~0u },
+	{ "conv depthwise valid", base_conv, m_conv_depthwise_ok, EYRIE_JOB_OK, ~0u },
+	{ "conv per-channel valid", base_conv, m_conv_pc_ok, EYRIE_JOB_OK, ~0u },
+	{ "conv psum-only valid", base_conv, m_conv_psum_ok, EYRIE_JOB_OK, ~0u },
+	{ "fc valid", base_conv, m_fc_ok, EYRIE_JOB_OK, ~0u },
+	{ "opcode out of range", base_conv, m_opcode, EYRIE_JOB_ERR_OPCODE, 0 },
+	{ "opcode 0xff", base_conv, m_opcode_ff, EYRIE_JOB_ERR_OPCODE, 0 },
+	{ "header reserved", base_conv, m_hdr_res, EYRIE_JOB_ERR_RESERVED, 4 },
+	{ "unknown pass flag", base_conv, m_flags_unknown, EYRIE_JOB_ERR_RESERVED, 2 },
+	{ "dataflow out of range", base_conv, m_dataflow_bad, EYRIE_JOB_ERR_DATAFLOW, 1 },
+	{ "conv reserved words", base_conv, m_conv_res, EYRIE_JOB_ERR_RESERVED, OFFC(reserved) },
+	{ "conv n = 0", base_conv, m_conv_n0, EYRIE_JOB_ERR_SHAPE, OFFC(n) },
+	{ "conv groups = 0", base_conv, m_conv_groups0, EYRIE_JOB_ERR_SHAPE, OFFC(groups) },
+	{ "conv c % groups", base_conv, m_conv_groups_div, EYRIE_JOB_ERR_SHAPE, OFFC(c) },
+	{ "conv c = 0", base_conv, m_conv_c0, EYRIE_JOB_ERR_SHAPE, OFFC(c) },
+	{ "conv stride 0", base_conv, m_conv_stride0, EYRIE_JOB_ERR_STRIDE, OFFC(stride_h) },
+	{ "conv dilation 0", base_conv, m_conv_dil0, EYRIE_JOB_ERR_STRIDE, OFFC(dil_h) },
+	{ "conv pad >= window", base_conv, m_conv_pad_big, EYRIE_JOB_ERR_SHAPE, OFFC(out_h) },
+	{ "conv out_h too big", base_conv, m_conv_outh_big, EYRIE_JOB_ERR_SHAPE, OFFC(out_h) },
+	{ "conv out_w = 0", base_conv, m_conv_outw0, EYRIE_JOB_ERR_SHAPE, OFFC(out_w) },
+	{ "conv input past GLB", base_conv, m_conv_in_oob, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(in_addr) },
+	{ "conv weights far out", base_conv, m_conv_w_oob, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(w_addr) },
+	{ "conv output past GLB", base_conv, m_conv_out_oob, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(out_addr) },
+	{ "conv output in stream", base_conv, m_conv_out_stream, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(out_addr) },
+	{ "conv input past stream", base_conv, m_conv_in_stream_oob, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(in_addr) },
+	{ "conv bias misaligned", base_conv, m_conv_bias_align, EYRIE_JOB_ERR_ALIGN, OFFC(bias_addr) },
+	{ "conv bias addr w/o flag", base_conv, m_conv_bias_unused, EYRIE_JOB_ERR_RESERVED, OFFC(bias_addr) },
+	{ "conv psum addr unused", base_conv, m_conv_psum_unused, EYRIE_JOB_ERR_RESERVED, OFFC(psum_addr) },
+	{ "conv mult < 2^30", base_conv, m_conv_mult_small, EYRIE_JOB_ERR_QUANT, OFFC(q) },
+	{ "conv mult negative", base_conv, m_conv_mult_neg, EYRIE_JOB_ERR_QUANT, OFFC(q) },
+	{ "conv shift > 31", base_conv, m_conv_shift_big, EYRIE_JOB_ERR_QUANT, OFFC(q) },
+	{ "conv shift < -30", base_conv, m_conv_shift_small, EYRIE_JOB_ERR_QUANT, OFFC(q) },
+	{ "conv zp_out 200", base_conv, m_conv_zp_out, EYRIE_JOB_ERR_QUANT, OFFC(q.zp_out) },
+	{ "conv zp_in -129", base_conv, m_conv_zp_in, EYRIE_JOB_ERR_QUANT, OFFC(zp_in) },
+	{ "conv zp_w 128", base_conv, m_conv_zp_w, EYRIE_JOB_ERR_QUANT, OFFC(zp_w) },
+	{ "conv clamp min > max", base_conv, m_conv_clamp, EYRIE_JOB_ERR_QUANT, OFFC(q.clamp_min) },
+	{ "conv per-channel with mult", base_conv, m_conv_pc_mult, EYRIE_JOB_ERR_QUANT, OFFC(q.mult) },
+	{ "conv table misaligned", base_conv, m_conv_pc_align, EYRIE_JOB_ERR_ALIGN, OFFC(q.quant_addr) },
+	{ "conv per-channel w/o requant", base_conv, m_conv_pc_norq, EYRIE_JOB_ERR_QUANT, 2 },
+	{ "conv quant w/o requant", base_conv, m_conv_q_norq, EYRIE_JOB_ERR_QUANT, OFFC(q) },
+	{ "mapping spatial_r 0", base_conv, m_conv_map_r0, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.spatial_r) },
+	{ "mapping spatial_r > r", base_conv, m_conv_map_r_big, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.spatial_r) },
+	{ "mapping spatial_e > out_h", base_conv, m_conv_map_e_big, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.spatial_e) },
+	{ "mapping rf_m > m", base_conv, m_conv_map_rfm, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.rf_m) },
+	{ "mapping sets_c x rf_c > c", base_conv, m_conv_map_sets, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.sets_c) },
+	{ "mapping reserved", base_conv, m_conv_map_res, EYRIE_JOB_ERR_RESERVED, OFFC(map.reserved) },
+	{ "mapping ifmap RF overflow", base_conv, m_conv_map_rfif, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.rf_c) },
+	{ "mapping NLR with RF reuse", base_conv, m_conv_map_nlr, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.rf_m) },
+	{ "fc with a window", base_conv, m_fc_shape, EYRIE_JOB_ERR_SHAPE, OFFC(in_h) },
+	{ "dma valid", base_dma, m_none, EYRIE_JOB_OK, ~0u },
+	{ "dma stream load valid", base_dma, m_dma_stream_ok, EYRIE_JOB_OK, ~0u },
+	{ "dma broadcast load valid", base_dma, m_dma_load_dstride0, EYRIE_JOB_OK, ~0u },
+	{ "dma flags", base_dma, m_dma_flags, EYRIE_JOB_ERR_RESERVED, 2 },
+	{ "dma dataflow", base_dma, m_dma_dataflow, EYRIE_JOB_ERR_RESERVED, 1 },
+	{ "dma reserved", base_dma, m_dma_res, EYRIE_JOB_ERR_RESERVED, OFFD(reserved) },
+	{ "dma elem_bytes 2", base_dma, m_dma_eb, EYRIE_JOB_ERR_SHAPE, OFFD(elem_bytes) },
+	{ "dma count 0", base_dma, m_dma_count0, EYRIE_JOB_ERR_COUNT, OFFD(count[2]) },
+	{ "dma count > GLB", base_dma, m_dma_count_huge, EYRIE_JOB_ERR_COUNT, OFFD(count[0]) },
+	{ "dma glb misaligned", base_dma, m_dma_glb_align, EYRIE_JOB_ERR_ALIGN, OFFD(glb_addr) },
+	{ "dma dram misaligned", base_dma, m_dma_dram_align, EYRIE_JOB_ERR_ALIGN, OFFD(dram_addr) },
+	{ "dma glb stride misaligned", base_dma, m_dma_gstride_align, EYRIE_JOB_ERR_ALIGN, OFFD(glb_stride[1]) },
+	{ "dma dram stride misaligned", base_dma, m_dma_dstride_align, EYRIE_JOB_ERR_ALIGN, OFFD(dram_stride[1]) },
+	{ "dma glb stride 0", base_dma, m_dma_gstride0, EYRIE_JOB_ERR_STRIDE, OFFD(glb_stride[1]) },
+	{ "dma store dram stride 0", base_dma, m_dma_store_dstride0, EYRIE_JOB_ERR_STRIDE, OFFD(dram_stride[1]) },
+	{ "dma dram stride huge", base_dma, m_dma_dstride_huge, EYRIE_JOB_ERR_STRIDE, OFFD(dram_stride[1]) },
+	{ "dma past GLB end", base_dma, m_dma_glb_oob, EYRIE_JOB_ERR_GLB_BOUNDS, OFFD(glb_addr) },
+	{ "dma store from stream", base_dma, m_dma_store_stream, EYRIE_JOB_ERR_GLB_BOUNDS, OFFD(glb_addr) },
+	{ "dma past stream end", base_dma, m_dma_stream_oob, EYRIE_JOB_ERR_GLB_BOUNDS, OFFD(glb_addr) },
+	{ "pool valid", base_pool, m_none, EYRIE_JOB_OK, ~0u },
+	{ "pool avg valid", base_pool, m_pool_avg_ok, EYRIE_JOB_OK, ~0u },
+	{ "pool count_pad without avg", base_pool, m_pool_count_pad_max, EYRIE_JOB_ERR_RESERVED, 2 },
+	{ "pool reserved", base_pool, m_pool_res, EYRIE_JOB_ERR_RESERVED, ~0u },
+	{ "pool out_h too big", base_pool, m_pool_out_big, EYRIE_JOB_ERR_SHAPE, offsetof(struct eyrie_cmd_pool, out_h) },
+	{ "pool pad_b >= window", base_pool, m_pool_pad_b, EYRIE_JOB_ERR_SHAPE, offsetof(struct eyrie_cmd_pool, out_h) },
+	{ "max pool with rescale", base_pool, m_pool_max_q, EYRIE_JOB_ERR_QUANT, ~0u },
+	{ "avg pool bad mult", base_pool, m_pool_avg_badq, EYRIE_JOB_ERR_QUANT, ~0u },
+	{ "pool stride 0", base_pool, m_pool_stride0, EYRIE_JOB_ERR_STRIDE, ~0u },
+	{ "pool output past GLB", base_pool, m_pool_out_oob, EYRIE_JOB_ERR_GLB_BOUNDS, ~0u },
+	{ "eltwise valid", base_eltwise, m_none, EYRIE_JOB_OK, ~0u },
+	{ "eltwise count 0", base_eltwise, m_elt_count0, EYRIE_JOB_ERR_COUNT, ~0u },
+	{ "eltwise flags", base_eltwise, m_elt_flags, EYRIE_JOB_ERR_RESERVED, 2 },
+	{ "eltwise a_mult", base_eltwise, m_elt_amult, EYRIE_JOB_ERR_QUANT, ~0u },
+	{ "eltwise b_shift", base_eltwise, m_elt_bshift, EYRIE_JOB_ERR_QUANT, ~0u },
+	{ "eltwise zp_a", base_eltwise, m_elt_zpa, EYRIE_JOB_ERR_QUANT, ~0u },
+	{ "eltwise quant table", base_eltwise, m_elt_qaddr, EYRIE_JOB_ERR_QUANT, ~0u },
+	{ "eltwise past GLB", base_eltwise, m_elt_oob, EYRIE_JOB_ERR_GLB_BOUNDS, ~0u },
+	{ "eltwise out in stream", base_eltwise, m_elt_out_stream, EYRIE_JOB_ERR_GLB_BOUNDS, ~0u },
+	{ "timestamp valid", base_ts, m_none, EYRIE_JOB_OK, ~0u },
+	{ "snapshot valid", base_ts, m_snap_ok, EYRIE_JOB_OK, ~0u },
+	{ "timestamp misaligned", base_ts, m_ts_align, EYRIE_JOB_ERR_ALIGN, ~0u },
+	{ "timestamp reserved", base_ts, m_ts_res, EYRIE_JOB_ERR_RESERVED, ~0u },
+	{ "nop with payload", base_ts, m_nop_res, EYRIE_JOB_ERR_RESERVED, ~0u },
+	{ "barrier flags", base_ts, m_barrier_flags, EYRIE_JOB_ERR_RESERVED, ~0u },
+	{ "stall reserved", base_ts, m_stall_res, EYRIE_JOB_ERR_RESERVED, ~0u },
+	{ "stall valid with cap", base_ts, m_stall_ok, EYRIE_JOB_OK, ~0u },
+};
+
+static void test_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
+		union eyrie_cmd u;
+		__u32 detail = 12345, rc;
+
+		CASES[i].base(&u);
+		CASES[i].mutate(&u);
+		rc = fw_validate_cmd(&u, &LIM, &detail);
+		if (rc != CASES[i].expect ||
+		    (CASES[i].field != ~0u && detail != CASES[i].field)) {
+			print_error("case '%s': got status %u detail %u, want %u detail %d\n",
+				    CASES[i].name, rc, detail, CASES[i].expect,
+				    (int)CASES[i].field);
+			fail();
+		}
+	}
+}
+
+static void test_stall_without_cap(void **state)
+{
+	struct fw_limits lim = LIM;
+	union eyrie_cmd u;
+	__u32 detail;
+
+	(void)state;
+	lim.caps &= ~EYRIE_CAP_DEBUG_STALL;
+	memset(&u, 0, sizeof(u));
+	u.hdr.opcode = EYRIE_OP_STALL;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_STALL_DENIED);
+}
+
+static void test_stream_without_cap(void **state)
+{
+	struct fw_limits lim = LIM;
+	union eyrie_cmd u;
+	__u32 detail;
+
+	(void)state;
+	lim.caps &= ~EYRIE_CAP_STREAM;
+	base_dma(&u);
+	u.dma.glb_addr = EYRIE_ADDR_STREAM;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_GLB_BOUNDS);
+}
+
+/* Every single-byte corruption of a valid conv either passes or fails with
+ * a known code, never anything else (and never crashes). */
+static void test_byte_flips(void **state)
+{
+	(void)state;
+	for (int pos = 0; pos < EYRIE_CMD_SIZE; pos++) {
+		for (int bit = 0; bit < 8; bit++) {
+			union eyrie_cmd u;
+			__u32 detail, rc;
+
+			base_conv(&u);
+			u.raw[pos] ^= (__u8)(1u << bit);
+			rc = fw_validate_cmd(&u, &LIM, &detail);
+			assert_true(rc < EYRIE_JOB_STATUS_COUNT);
+			assert_true(rc != EYRIE_JOB_ERR_TIMEOUT && rc != EYRIE_JOB_ERR_ABORTED);
+			assert_true(detail < EYRIE_CMD_SIZE);
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_stall_without_cap),
+		cmocka_unit_test(test_stream_without_cap),
+		cmocka_unit_test(test_byte_flips),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+#include "ref_ops.h"
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b, r = a % b;
+
+	return (r != 0 && ((r < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* round(x * mult / 2^t), halves up: floor((x * mult + 2^(t-1)) / 2^t) */
+int64_t ref_rq(int64_t x, int32_t mult, int32_t shift)
+{
+	int t = 31 + shift;
+	int64_t den = (int64_t)1 << t;
+
+	return floor_div(x * mult + den / 2, den);
+}
+
+static int8_t clamp8(int64_t v, int lo, int hi)
+{
+	return (int8_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+static int64_t sat32(int64_t v)
+{
+	return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v;
+}
+
+void ref_conv(const struct eyrie_cmd_conv *c, const int8_t *in, const int8_t *w,
+	      const int32_t *bias, const int32_t *table, const int32_t *psum_in,
+	      int8_t *out8, int32_t *out32)
+{
+	int cg = c->c / c->groups, mg = c->m / c->groups;
+
+	for (int n = 0; n < c->n; n++)
+	for (int m = 0; m < c->m; m++)
+	for (int y = 0; y < c->out_h; y++)
+	for (int x = 0; x < c->out_w; x++) {
+		int g = m / mg;
+		int64_t acc = 0;
+		size_t o = (((size_t)n * c->m + m) * c->out_h + y) * c->out_w + x;
+
+		for (int ci = 0; ci < cg; ci++)
+		for (int i = 0; i < c->r; i++)
+		for (int j = 0; j < c->s; j++) {
+			int iy = y * c->stride_h - c->pad_t + i * c->dil_h;
+			int ix = x * c->stride_w - c->pad_l + j * c->dil_w;
+			int ch = g * cg + ci;
+			int v = c->zp_in;	/* padding reads the zero point */
+
+			if (iy >= 0 && iy < c->in_h && ix >= 0 && ix < c->in_w)
+				v = in[(((size_t)n * c->c + ch) * c->in_h + iy) * c->in_w + ix];
+			acc += (int64_t)(v - c->zp_in) *
+			       (w[(((size_t)m * cg + ci) * c->r + i) * c->s + j] - c->zp_w);
+		}
+		if (psum_in)
+			acc += psum_in[o];
+		if (bias)
+			acc += bias[m];
+		acc = (int32_t)(uint32_t)acc;	/* int32 accumulator */
+		if (c->hdr.flags & EYRIE_PASS_F_REQUANT) {
+			int32_t mult = table ? table[m] : c->q.mult;
+			int32_t shift = table ? table[c->m + m] : c->q.shift;
+
+			out8[o] = clamp8(c->q.zp_out + ref_rq(acc, mult, shift),
+					 c->q.clamp_min, c->q.clamp_max);
+		} else {
+			out32[o] = (int32_t)acc;
+		}
+	}
+}
+
+void ref_pool(const struct eyrie_cmd_pool *p, const int8_t *in, int8_t *out)
+{
+	int avg = p->hdr.flags & EYRIE_PASS_F_POOL_AVG;
+
+	for (int nc = 0; nc < p->n * p->c; nc++)
+	for (int y = 0; y < p->out_h; y++)
+	for (int x = 0; x < p->out_w; x++) {
+		int64_t sum = 0, cnt = 0, mx = INT64_MIN, v;
+
+		for (int i = 0; i < p->r; i++)
+		for (int j = 0; j < p->s; j++) {
+			int iy = y * p->stride_h - p->pad_t + i;
+			int ix = x * p->stride_w - p->pad_l + j;
+
+			if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w)
+				continue;
+			v = in[((size_t)nc * p->in_h + iy) * p->in_w + ix];
+			sum += v - p->zp_in;
+			cnt++;
+			if (v > mx)
+				mx = v;
+		}
+		if (avg) {
+			int64_t div = (p->hdr.flags & EYRIE_PASS_F_COUNT_PAD) ?
+				      p->r * p->s : cnt;
+			int64_t s = ref_rq(sum, p->q.mult, p->q.shift);
+
+			/* round(s / div), halves up */
+			v = p->q.zp_out + floor_div(2 * s + div, 2 * div);
+		} else {
+			v = mx;
+		}
+		out[((size_t)nc * p->out_h + y) * p->out_w + x] =
+			clamp8(v, p->q.clamp_min, p->q.clamp_max);
+	}
+}
+
+void ref_eltwise(const struct eyrie_cmd_eltwise *e, const int8_t *a,
+		 const int8_t *b, int8_t *out)
+{
+	for (uint32_t i = 0; i < e->count; i++) {
+		int64_t va = sat32(ref_rq(a[i] - e->zp_a, e->a_mult, e->a_shift));
+		int64_t vb = sat32(ref_rq(b[i] - e->zp_b, e->b_mult, e->b_shift));
+		int64_t acc = sat32(va + vb);
+
+		out[i] = clamp8(e->q.zp_out + ref_rq(acc, e->q.mult, e->q.shift),
+				e->q.clamp_min, e->q.clamp_max);
+	}
+}

@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Numerics: every processing op of the device against the independent CPU
+ * reference (ref_ops.c) on many random shapes, bit-exact. Each case runs as
+ * a real job: DMA in, pass, DMA out, through the firmware and the MMU.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ref_ops.h"
+#include "sim_test_util.h"
+
+#define GLB_BYTES	(512u * 1024u)
+
+static struct th T;
+
+static int setup(void **state)
+{
+	struct eyrie_sim_config cfg;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.sz = sizeof(cfg);
+	cfg.desc.glb_bytes = GLB_BYTES;
+	rnd_seed(0x5eed1234);
+	return th_open(&T, &cfg);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	th_close(&T);
+	return 0;
+}
+
+/* A DRAM buffer with data, loaded into the GLB at *glb (bumped). */
+static void load(struct cmdlist *cl, const void *data, size_t bytes, uint32_t glb,
+		 uint64_t *va_out)
+{
+	uint64_t va;
+	void *p = th_alloc(&T, bytes, &va, 1);
+
+	memcpy(p, data, bytes);
+	cl_dma(cl, EYRIE_OP_DMA_LOAD, va, glb, 1, (uint32_t)bytes);
+	*va_out = va;
+}
+
+static uint32_t bump(uint32_t *glb, size_t bytes)
+{
+	uint32_t at = *glb;
+
+	*glb = (uint32_t)((at + bytes + 3) & ~3u);
+	return at;
+}
+
+static void random_quant(struct eyrie_quant *q, int relu)
+{
+	q->mult = (int32_t)((1u << 30) + (rnd() % (1u << 30)));
+	if (rnd() % 8 == 0)
+		q->mult = 0;
+	q->shift = rnd_range(-2, 14);
+	q->zp_out = (int16_t)rnd_range(-128, 127);
+	q->clamp_min = -128;
+	q->clamp_max = 127;
+	if (relu) {
+		q->clamp_min = (int8_t)q->zp_out;
+	} else if (rnd() % 4 == 0) {
+		q->clamp_min = (int8_t)rnd_range(-128, 0);
+		q->clamp_max = (int8_t)rnd_range(0, 127);
+	}
+}
+
+/* A valid mapping for the dataflow (the result must not depend on it). */
+static void random_mapping(struct eyrie_cmd_conv *c)
+{
+	struct eyrie_mapping *mp = &c->map;
+	int cg = c->c / c->groups, mg = c->m / c->groups;
+	int df = c->hdr.dataflow;
+
+	mp->spatial_r = (uint16_t)rnd_range(1, c->r < 12 ? c->r : 12);
+	mp->spatial_e = (uint16_t)rnd_range(1, c->out_h < 14 ? c->out_h : 14);
+	mp->rf_m = (uint16_t)rnd_range(1, mg);
+	mp->rf_c = (uint16_t)rnd_range(1, cg);
+	mp->rf_n = (uint16_t)rnd_range(1, c->n);
+	mp->sets_m = (uint16_t)rnd_range(1, mg / mp->rf_m);
+	mp->sets_c = (uint16_t)rnd_range(1, cg / mp->rf_c);
+	if (df == EYRIE_DATAFLOW_NLR || mp->rf_c * mp->rf_n * c->s > 12)
+		mp->rf_c = mp->rf_n = 1;
+	if (df == EYRIE_DATAFLOW_NLR || mp->rf_m * mp->rf_c * c->s > 224 ||
+	    mp->rf_m * mp->rf_n > 24)
+		mp->rf_m = 1;
+	if (mp->spatial_r * mp->spatial_e * mp->sets_m * mp->sets_c > 168)
+		mp->sets_m = mp->sets_c = 1;
+}
+
+/* One axis: input size, window, stride, dilation, pads -> output size. */
+static int random_axis(int max_in, uint8_t *k, uint8_t *stride, uint8_t *dil,
+		       uint8_t *pad, uint16_t *in, uint16_t *out, int kmax)
+{
+	int eff, pad_end, o;
+
+	*k = (uint8_t)rnd_range(1, kmax);
+	*stride = (uint8_t)rnd_range(1, 3);
+	*dil = (uint8_t)(rnd() % 3 == 0 ? 2 : 1);
+	eff = *dil * (*k - 1) + 1;
+	*pad = (uint8_t)rnd_range(0, eff - 1);
+	pad_end = rnd_range(0, eff - 1);
+	*in = (uint16_t)rnd_range(1, max_in);
+	o = (*in + *pad + pad_end - eff);
+	if (o < 0)
+		return -1;
+	*out = (uint16_t)(o / *stride + 1);
+	return 0;
+}
+
+static void run_conv_case(int kind, int verbose_id)
+{
+	struct eyrie_cmd_conv c;
+	struct cmdlist cl = { 0 };
+	struct eyrie_hw_cqe cqe;
+	size_t in_n, w_n, out_n;
+	int8_t *in, *w, *out_dev, *out_ref;
+	int32_t *bias = NULL, *table = NULL, *psum = NULL, *p32_dev, *p32_ref;
+	uint32_t glb = 0;
+	uint64_t va, out_va;
+	void *out_cpu;
+	int use_stream;
+
+	memset(&c, 0, sizeof(c));
+	c.hdr.opcode = kind == 1 ? EYRIE_OP_FC : EYRIE_OP_CONV;
+	c.hdr.dataflow = (uint8_t)(rnd() % EYRIE_DATAFLOW_COUNT);
+	c.n = (uint16_t)rnd_range(1, kind == 1 ? 4 : 2);
+	if (kind == 1) {
+		c.groups = 1;
+		c.c = (uint16_t)rnd_range(1, 300);
+		c.m = (uint16_t)rnd_range(1, 40);
+		c.in_h = c.in_w = c.out_h = c.out_w = 1;
+		c.r = c.s = c.stride_h = c.stride_w = c.dil_h = c.dil_w = 1;
+	} else {
+		int g = 1;
+
+		switch (rnd() % 4) {
+		case 0: /* depthwise */
+			g = rnd_range(1, 12);
+			c.c = c.m = (uint16_t)g;
+			break;
+		case 1: /* grouped */
+			g = rnd_range(2, 3);
+			c.c = (uint16_t)(g * rnd_range(1, 4));
+			c.m = (uint16_t)(g * rnd_range(1, 4));
+			break;
+		default:
+			c.c = (uint16_t)rnd_range(1, 12);
+			c.m = (uint16_t)rnd_range(1, 12);
+			break;
+		}
+		c.groups = (uint16_t)g;
+		while (random_axis(13, &c.r, &c.stride_h, &c.dil_h, &c.pad_t, &c.in_h,
+				   &c.out_h, 5) ||
+		       random_axis(13, &c.s, &c.stride_w, &c.dil_w, &c.pad_l, &c.in_w,
+				   &c.out_w, 5))
+			;
+		if (rnd() % 6 == 0) {	/* 1 x 1 */
+			c.r = c.s = 1;
+			c.dil_h = c.dil_w = 1;
+			c.pad_t = c.pad_l = 0;
+			c.out_h = (uint16_t)((c.in_h - 1) / c.stride_h + 1);
+			c.out_w = (uint16_t)((c.in_w - 1) / c.stride_w + 1);
+		}
+	}
+	c.zp_in = (int16_t)(rnd() % 3 ? rnd_range(-128, 127) : 0);
+	c.zp_w = (int16_t)(rnd() % 3 ? rnd_range(-128, 127) : 0);
+	if (rnd() % 2)
+		c.hdr.flags |= EYRIE_PASS_F_BIAS;
+	if (rnd() % 3 == 0)
+		c.hdr.flags |= EYRIE_PASS_F_ACCUMULATE;
+	if (rnd() % 5) {
+		c.hdr.flags |= EYRIE_PASS_F_REQUANT;
+		if (rnd() % 2)
+			c.hdr.flags |= EYRIE_PASS_F_PER_CHANNEL;
+		random_quant(&c.q, rnd() % 3 == 0);
+		if (c.hdr.flags & EYRIE_PASS_F_PER_CHANNEL)
+			c.q.mult = c.q.shift = 0;
+	}
+	random_mapping(&c);
+
+	in_n = (size_t)c.n * c.c * c.in_h * c.in_w;
+	w_n = (size_t)c.m * (c.c / c.groups) * c.r * c.s;
+	out_n = (size_t)c.n * c.m * c.out_h * c.out_w;
+	in = malloc(in_n);
+	w = malloc(w_n);
+	out_ref = malloc(out_n);
+	p32_ref = malloc(out_n * 4);
+	rnd_fill_i8(in, in_n);
+	rnd_fill_i8(w, w_n);
+
+	use_stream = in_n <= 16384 && rnd() % 3 == 0;
+	c.in_addr = use_stream ? EYRIE_ADDR_STREAM : bump(&glb, in_n);
+	load(&cl, in, in_n, c.in_addr, &va);
+	c.w_addr = bump(&glb, w_n);
+	load(&cl, w, w_n, c.w_addr, &va);
+	if (c.hdr.flags & EYRIE_PASS_F_BIAS) {
+		bias = malloc(c.m * 4);
+		for (int i = 0; i < c.m; i++)
+			bias[i] = (int32_t)(rnd() % 200001) - 100000;
+		c.bias_addr = bump(&glb, c.m * 4);
+		load(&cl, bias, c.m * 4, c.bias_addr, &va);
+	}
+	if (c.hdr.flags & EYRIE_PASS_F_PER_CHANNEL) {
+		struct eyrie_quant q;
+
+		table = malloc(c.m * 8);
+		for (int i = 0; i < c.m; i++) {
+			random_quant(&q, 0);
+			table[i] = q.mult;
+			table[c.m + i] = q.shift;
+		}
+		c.q.quant_addr = bump(&glb, c.m * 8);
+		load(&cl, table, c.m * 8, c.q.quant_addr, &va);
+	}
+	if ((c.hdr.flags & EYRIE_PASS_F_ACCUMULATE) ||
+	    !(c.hdr.flags & EYRIE_PASS_F_REQUANT)) {
+		c.psum_addr = bump(&glb, out_n * 4);
+		if (c.hdr.flags & EYRIE_PASS_F_ACCUMULATE) {
+			psum = malloc(out_n * 4);
+			for (size_t i = 0; i < out_n; i++)
+				psum[i] = (int32_t)(rnd() % 2000001) - 1000000;
+			load(&cl, psum, out_n * 4, c.psum_addr, &va);
+		}
+	}
+	if (c.hdr.flags & EYRIE_PASS_F_REQUANT)
+		c.out_addr = bump(&glb, out_n);
+	assert_true(glb <= GLB_BYTES);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	memcpy(cl_add(&cl, c.hdr.opcode), &c, sizeof(c));
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	if (c.hdr.flags & EYRIE_PASS_F_REQUANT) {
+		out_cpu = th_alloc(&T, out_n, &out_va, 0);
+		cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, c.out_addr, 1, (uint32_t)out_n);
+	} else {
+		out_cpu = th_alloc(&T, out_n * 4, &out_va, 0);
+		cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, c.psum_addr, 4, (uint32_t)out_n);
+	}
+	assert_int_equal(th_run(&T, &cl, &cqe), 0);
+	if (cqe.status != EYRIE_JOB_OK)
+		fprintf(stderr, "case %d: status %u at cmd %u detail %u\n", verbose_id,
+			cqe.status, cqe.err_cmd_index, cqe.err_detail);
+	assert_int_equal(cqe.status, EYRIE_JOB_OK);
+
+	ref_conv(&c, in, w, bias, table, psum, out_ref, p32_ref);
+	if (c.hdr.flags & EYRIE_PASS_F_REQUANT) {
+		out_dev = out_cpu;
+		for (size_t i = 0; i < out_n; i++) {
+			if (out_dev[i] != out_ref[i]) {
+				fprintf(stderr, "case %d (op %u df %u n%u c%u m%u g%u in %ux%u "
+					"k %ux%u s %u,%u d %u,%u p %u,%u out %ux%u flags %#x): "
+					"elem %zu device %d ref %d\n", verbose_id, c.hdr.opcode,
+					c.hdr.dataflow, c.n, c.c, c.m, c.groups, c.in_h, c.in_w,
+					c.r, c.s, c.stride_h, c.stride_w, c.dil_h, c.dil_w,
+					c.pad_t, c.pad_l, c.out_h, c.out_w, c.hdr.flags, i,
+					out_dev[i], out_ref[i]);
+				fail();
+			}
+		}
+	} else {
+		p32_dev = out_cpu;
+		assert_memory_equal(p32_dev, p32_ref, out_n * 4);
+	}
+	free(in);
+	free(w);
+	free(out_ref);
+	free(p32_ref);
+	free(bias);
+	free(table);
+	free(psum);
+	cl_free(&cl);
+	/* Buffers of this case stay allocated until teardown: cheap and simple. */
+}
+
+static void test_conv_random(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 200; i++)
+		run_conv_case(0, i);
+}
+
+static void test_fc_random(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		run_conv_case(1, 1000 + i);
+}
+
+static void run_pool_case(int id)
+{
+	struct eyrie_cmd_pool p;
+	struct cmdlist cl = { 0 };
+	struct eyrie_hw_cqe cqe;
+	size_t in_n, out_n;
+	int8_t *in, *ref;
+	uint64_t va, out_va;
+	int8_t *out;
+	int eff_h, eff_w;
+
+	memset(&p, 0, sizeof(p));
+	p.hdr.opcode = EYRIE_OP_POOL;
+	p.hdr.dataflow = (uint8_t)(rnd() % EYRIE_DATAFLOW_COUNT);
+	p.n = (uint16_t)rnd_range(1, 2);
+	p.c = (uint16_t)rnd_range(1, 8);
+	do {
+		p.r = (uint8_t)rnd_range(1, 4);
+		p.s = (uint8_t)rnd_range(1, 4);
+		p.stride_h = (uint8_t)rnd_range(1, 3);
+		p.stride_w = (uint8_t)rnd_range(1, 3);
+		p.pad_t = (uint8_t)rnd_range(0, p.r - 1);
+		p.pad_b = (uint8_t)rnd_range(0, p.r - 1);
+		p.pad_l = (uint8_t)rnd_range(0, p.s - 1);
+		p.pad_r = (uint8_t)rnd_range(0, p.s - 1);
+		p.in_h = (uint16_t)rnd_range(1, 15);
+		p.in_w = (uint16_t)rnd_range(1, 15);
+		eff_h = p.in_h + p.pad_t + p.pad_b - p.r;
+		eff_w = p.in_w + p.pad_l + p.pad_r - p.s;
+	} while (eff_h < 0 || eff_w < 0);
+	p.out_h = (uint16_t)(eff_h / p.stride_h + 1);
+	p.out_w = (uint16_t)(eff_w / p.stride_w + 1);
+	p.zp_in = (int16_t)rnd_range(-128, 127);
+	if (rnd() % 2) {
+		p.hdr.flags = EYRIE_PASS_F_POOL_AVG;
+		if (rnd() % 2)
+			p.hdr.flags |= EYRIE_PASS_F_COUNT_PAD;
+		random_quant(&p.q, 0);
+		if (rnd() % 2) {	/* same scale: mult * 2^-t = 1 */
+			p.q.mult = 1 << 30;
+			p.q.shift = -1;
+		}
+	} else {
+		p.q.clamp_min = -128;
+		p.q.clamp_max = 127;
+		if (rnd() % 3 == 0)
+			p.q.clamp_min = (int8_t)rnd_range(-128, 0);
+	}
+	in_n = (size_t)p.n * p.c * p.in_h * p.in_w;
+	out_n = (size_t)p.n * p.c * p.out_h * p.out_w;
+	in = malloc(in_n);
+	ref = malloc(out_n);
+	rnd_fill_i8(in, in_n);
+	p.in_addr = 0;
+	p.out_addr = (uint32_t)((in_n + 3) & ~3u);
+	load(&cl, in, in_n, p.in_addr, &va);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	memcpy(cl_add(&cl, EYRIE_OP_POOL), &p, sizeof(p));
+	out = th_alloc(&T, out_n, &out_va, 0);
+	cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, p.out_addr, 1, (uint32_t)out_n);
+	assert_int_equal(th_run(&T, &cl, &cqe), 0);
+	assert_int_equal(cqe.status, EYRIE_JOB_OK);
+	ref_pool(&p, in, ref);
+	if (memcmp(out, ref, out_n)) {
+		fprintf(stderr, "pool case %d flags %#x k %ux%u s %u,%u pads %u,%u,%u,%u\n",
+			id, p.hdr.flags, p.r, p.s, p.stride_h, p.stride_w, p.pad_t,
+			p.pad_b, p.pad_l, p.pad_r);
+		fail();
+	}
+	free(in);
+	free(ref);
+	cl_free(&cl);
+}
+
+static void test_pool_random(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 80; i++)
+		run_pool_case(i);
+}
+
+static void test_eltwise_random(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		struct eyrie_cmd_eltwise e;
+		struct cmdlist cl = { 0 };
+		struct eyrie_hw_cqe cqe;
+		int8_t *a, *b, *ref, *out;
+		uint64_t va, out_va;
+
+		memset(&e, 0, sizeof(e));
+		e.hdr.opcode = EYRIE_OP_ELTWISE;
+		e.count = (uint32_t)rnd_range(1, 5000);
+		e.zp_a = (int16_t)rnd_range(-128, 127);
+		e.zp_b = (int16_t)rnd_range(-128, 127);
+		e.a_mult = (int32_t)((1u << 30) + rnd() % (1u << 30));
+		e.b_mult = (int32_t)((1u << 30) + rnd() % (1u << 30));
+		e.a_shift = rnd_range(-30, 4);
+		e.b_shift = rnd_range(-30, 4);
+		random_quant(&e.q, rnd() % 2);
+		e.q.shift = rnd_range(-8, 12);
+		a = malloc(e.count);
+		b = malloc(e.count);
+		ref = malloc(e.count);
+		rnd_fill_i8(a, e.count);
+		rnd_fill_i8(b, e.count);
+		e.a_addr = rnd() % 2 ? EYRIE_ADDR_STREAM : 0;
+		e.b_addr = 8192;
+		e.out_addr = 16384;
+		load(&cl, a, e.count, e.a_addr, &va);
+		load(&cl, b, e.count, e.b_addr, &va);
+		memcpy(cl_add(&cl, EYRIE_OP_ELTWISE), &e, sizeof(e));
+		out = th_alloc(&T, e.count, &out_va, 0);
+		cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, e.out_addr, 1, e.count);
+		assert_int_equal(th_run(&T, &cl, &cqe), 0);
+		assert_int_equal(cqe.status, EYRIE_JOB_OK);
+		ref_eltwise(&e, a, b, ref);
+		assert_memory_equal(out, ref, e.count);
+		free(a);
+		free(b);
+		free(ref);
+		cl_free(&cl);
+	}
+}
+
+/* 4-D strided DMA in and out (negative and zero DRAM strides too). */
+static void test_dma_strided(void **state)
+{
+	(void)state;
+	for (int it = 0; it < 40; it++) {
+		struct cmdlist cl = { 0 };
+		struct eyrie_hw_cqe cqe;
+		union eyrie_cmd *c;
+		uint32_t cnt[4], eb = rnd() % 2 ? 4 : 1;
+		int64_t ds[4];
+		uint32_t gs[4], total = 1, ext = 0;
+		uint64_t src_va, dst_va;
+		uint8_t *src, *dst, *expect;
+		size_t span = 1;
+		int64_t base = 0;
+
+		for (int d = 0; d < 4; d++) {
+			cnt[d] = (uint32_t)rnd_range(1, d ? 4 : 9);
+			total *= cnt[d];
+		}
+		/* GLB side: dense box, innermost first. */
+		for (int d = 0; d < 4; d++) {
+			gs[d] = d ? gs[d - 1] * cnt[d - 1] : eb;
+			ext += (cnt[d] - 1) * gs[d];
+		}
+		/* DRAM side: random gaps, some dims reversed or broadcast. */
+		for (int d = 0; d < 4; d++) {
+			int64_t s = (int64_t)(d ? span : eb) + (int64_t)eb * rnd_range(0, 3);
+
+			if (d == 0)
+				s = eb * rnd_range(1, 2);
+			ds[d] = s;
+			span = (size_t)(s * cnt[d] + 64);
+		}
+		if (rnd() % 3 == 0) {
+			int d = rnd_range(1, 3);
+
+			base += ds[d] * (cnt[d] - 1);
+			ds[d] = -ds[d];
+		}
+		src = th_alloc(&T, span * 2 + 4096, &src_va, 1);
+		rnd_fill_i8((int8_t *)src, span * 2 + 4096);
+		c = cl_add(&cl, EYRIE_OP_DMA_LOAD);
+		c->dma.dram_addr = src_va + (uint64_t)base;
+		c->dma.glb_addr = 64;
+		c->dma.elem_bytes = eb;
+		memcpy(c->dma.count, cnt, sizeof(cnt));
+		memcpy(c->dma.dram_stride, ds, sizeof(ds));
+		memcpy(c->dma.glb_stride, gs, sizeof(gs));
+		dst = th_alloc(&T, (size_t)total * eb, &dst_va, 0);
+		cl_dma(&cl, EYRIE_OP_DMA_STORE, dst_va, 64, eb, total);
+		assert_int_equal(th_run(&T, &cl, &cqe), 0);
+		assert_int_equal(cqe.status, EYRIE_JOB_OK);
+		expect = malloc((size_t)total * eb);
+		for (uint32_t i3 = 0; i3 < cnt[3]; i3++)
+		for (uint32_t i2 = 0; i2 < cnt[2]; i2++)
+		for (uint32_t i1 = 0; i1 < cnt[1]; i1++)
+		for (uint32_t i0 = 0; i0 < cnt[0]; i0++) {
+			int64_t o = base + i3 * ds[3] + i2 * ds[2] + i1 * ds[1] + i0 * ds[0];
+			size_t g = i3 * gs[3] + i2 * gs[2] + i1 * gs[1] + i0 * gs[0];
+
+			memcpy(expect + g, src + o, eb);
+		}
+		assert_memory_equal(dst, expect, (size_t)total * eb);
+		(void)ext;
+		free(expect);
+		cl_free(&cl);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conv_random),
+		cmocka_unit_test(test_fc_random),
+		cmocka_unit_test(test_pool_random),
+		cmocka_unit_test(test_eltwise_random),
+		cmocka_unit_test(test_dma_strided),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
