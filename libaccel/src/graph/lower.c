@@ -335,9 +335,7 @@ static int lower_maxpool_q(const struct gr_graph *g, const struct gr_node *n,
 	if (pool_geometry(n, x, s, 0))
 		return -1;
 	s->layer.shape.op = EYR_LAYER_MAXPOOL;
-	/* identity requantization: rq(v, 2^30, -1) == v */
-	s->layer.quant.mult = 1 << 30;
-	s->layer.quant.shift = -1;
+	/* max pool moves int8 values unchanged: no rescale (mult 0) */
 	s->layer.quant.clamp_min = -128;
 	s->layer.quant.clamp_max = 127;
 	s->t_in = n->in[0];
@@ -447,17 +445,14 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 	case GR_OP_AVGPOOL: {
 		const struct gr_tensor *x = &g->tensors[op->in[0]];
 		struct eyr_layer_shape *l = &s->layer.shape;
-		double count;
 
 		if (pool_geometry(op, x, s, op->op == GR_OP_GLOBALAVGPOOL))
 			return -1;
-		if (op->op == GR_OP_AVGPOOL && !op->win.count_include_pad &&
-		    (l->pad_t || l->pad_l || l->pad_b || l->pad_r))
-			return why(s, "average pooling that excludes padding has a per-window divisor the device lacks");
 		l->op = EYR_LAYER_AVGPOOL;
-		count = (double)l->r * l->s;
-		s->layer.quant.count_include_pad = 1;
-		if (gr_quant_mult(sa / (sy * count), &s->layer.quant.mult, &s->layer.quant.shift))
+		/* the device divides the window sum by the count itself */
+		s->layer.quant.count_include_pad = op->op == GR_OP_AVGPOOL &&
+						   op->win.count_include_pad;
+		if (gr_quant_mult(sa / sy, &s->layer.quant.mult, &s->layer.quant.shift))
 			return why(s, "pool scale outside the device's fixed-point range");
 		s->layer.quant.zp_in = za;
 		break;
@@ -468,9 +463,8 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 		if (pool_geometry(op, x, s, 0))
 			return -1;
 		s->layer.shape.op = EYR_LAYER_MAXPOOL;
-		if (gr_quant_mult(sa / sy, &s->layer.quant.mult, &s->layer.quant.shift))
-			return why(s, "pool scale outside the device's fixed-point range");
-		s->layer.quant.zp_in = za;
+		if (sa != sy || za != zy)
+			return why(s, "the device's max pool does not rescale (input and output quantization differ)");
 		break;
 	}
 	default:

@@ -104,12 +104,16 @@ static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *
 		}
 		for (int i = 0; i < m->plan.n_steps; i++) {
 			struct lw_step *s = &m->plan.steps[i];
+			struct eyr_sched_opts so;
 			char why[160];
 
 			if (s->kind != LW_DEVICE)
 				continue;
 			s->layer.name = m->g->nodes[s->node].name;
-			if (eyr_sched_plan(&m->arch, &s->layer.shape, &m->sopts, &plans[i],
+			so = m->sopts;
+			so.no_bias = !s->layer.quant.has_bias;
+			so.per_channel = !!s->layer.quant.per_channel;
+			if (eyr_sched_plan(&m->arch, &s->layer.shape, &so, &plans[i],
 					   why, sizeof(why))) {
 				char *r = malloc(200);
 

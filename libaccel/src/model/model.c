@@ -306,6 +306,8 @@ static int run_segment(struct accel_model *m, struct run_state *rs, int sg)
 	for (int i = seg->first; i <= seg->last; i++) {
 		const struct lw_step *s = &m->plan.steps[i];
 
+		if (s->kind == LW_VIEW)
+			rs->dvalid[s->t_out] = rs->dvalid[s->t_in];
 		if (s->kind != LW_DEVICE)
 			continue;
 		if ((rc = upload_weights(m, rs, i)))

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Quantized layers of the generated networks: each call adds the ONNX nodes
+ * and initializers of one layer and computes its int8 output on the seeded
+ * calibration input, so the next layer's scales are chosen from real data.
+ *
+ * Scales (docs/models.md, "Generated networks"): activations use powers of
+ * two, weights a 12-bit odd mantissa times a power of two, so every
+ * requantization multiplier is exact in the device's fixed-point form and
+ * rounding ties cannot occur: the device is bit-exact with the reference.
+ */
+#ifndef MG_LAYERS_H
+#define MG_LAYERS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "onnxw.h"
+
+struct mg_act {
+	char name[96];
+	char scale[112], zp[112];	/* initializer names */
+	int n, c, h, w;
+	int e;				/* scale = 2^-e */
+	int zp_val;			/* -128 after ReLU, else 0 */
+	int8_t *q;			/* n*c*h*w values */
+};
+
+struct mg_net {
+	struct mg_graph g;
+	const char *net;		/* network name (layers.csv) */
+	FILE *layers_csv;		/* shape record, layers.csv format */
+	uint64_t rng;
+	int verbose;
+};
+
+void mg_input(struct mg_net *net, struct mg_act *x, int n, int c, int h, int w);
+void mg_conv(struct mg_net *net, struct mg_act *x, const char *name, int m, int k,
+	     int stride, int pad, int groups, int relu, const char *csv_type);
+void mg_maxpool(struct mg_net *net, struct mg_act *x, const char *name, int k,
+		int stride, int pad);
+/* x = relu?(x + b); b is freed. */
+void mg_add(struct mg_net *net, struct mg_act *x, struct mg_act *b, const char *name,
+	    int relu);
+void mg_gap(struct mg_net *net, struct mg_act *x, const char *name);
+void mg_fc(struct mg_net *net, struct mg_act *x, const char *name, int m, int relu);
+/* A copy of x (same data, new buffer) for a residual shortcut. */
+void mg_act_dup(const struct mg_act *x, struct mg_act *out);
+void mg_act_free(struct mg_act *x);
+/* Spread of int8 values: distinct values, saturated and zero-point shares. */
+void mg_spread(const int8_t *q, size_t n, int zp, int *distinct, double *sat,
+	       double *at_zp);
+
+#endif /* MG_LAYERS_H */

@@ -1,0 +1,31 @@
+# modelgen: the generated networks (int8 ONNX, seeded weights) in build/models/.
+MODELGEN := $(B)/bin/modelgen
+MODELGEN_SRCS := $(addprefix tools/modelgen/, modelgen.c layers.c onnxw.c)
+MODELGEN_OBJS := $(MODELGEN_SRCS:%.c=$(B)/%.o) $(B)/gen/onnx/onnx.pb-c.o
+$(MODELGEN_SRCS:%.c=$(B)/%.o): CPPFLAGS_EXTRA += -I$(B)/gen
+$(MODELGEN_SRCS:%.c=$(B)/%.o): $(ONNX_GEN_H)
+
+$(MODELGEN): $(MODELGEN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $^ -lprotobuf-c -lm
+
+MODEL_DIR := $(B)/models
+NETWORKS := alexnet vgg16 resnet18 resnet50 mobilenetv2
+
+# Reduced-resolution variants (make check) and full-size ResNet-18 (make run)
+# are built by default; the other full-size models on demand (check-full).
+$(MODEL_DIR)/%-reduced.onnx: $(MODELGEN)
+	@mkdir -p $(MODEL_DIR)
+	$(MODELGEN) $* --reduced -o $@ --input-out $(MODEL_DIR)/$*-reduced.input.pb \
+		--layers-out $(MODEL_DIR)/$*-reduced.layers.csv
+$(MODEL_DIR)/%.onnx: $(MODELGEN)
+	@mkdir -p $(MODEL_DIR)
+	$(MODELGEN) $* -o $@ --input-out $(MODEL_DIR)/$*.input.pb \
+		--layers-out $(MODEL_DIR)/$*.layers.csv
+
+MODELS_REDUCED := $(NETWORKS:%=$(MODEL_DIR)/%-reduced.onnx)
+MODELS_FULL := $(NETWORKS:%=$(MODEL_DIR)/%.onnx)
+.PHONY: models models-full
+models: $(MODELS_REDUCED) $(MODEL_DIR)/resnet18.onnx
+models-full: $(MODELS_FULL)
+ALL_TARGETS += $(MODELGEN) $(MODELS_REDUCED) $(MODEL_DIR)/resnet18.onnx

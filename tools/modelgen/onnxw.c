@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+/* ONNX writer for the network generator. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onnxw.h"
+
+void *mg_xmalloc(size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+
+	if (!p) {
+		fprintf(stderr, "modelgen: out of memory (%zu bytes)\n", n);
+		exit(3);
+	}
+	return p;
+}
+
+char *mg_strdup(const char *s)
+{
+	char *d = mg_xmalloc(strlen(s) + 1);
+
+	strcpy(d, s);
+	return d;
+}
+
+static void *grow(void *arr, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return arr;
+	*cap = *cap ? 2 * *cap : 64;
+	arr = realloc(arr, *cap * elem);
+	if (!arr) {
+		fprintf(stderr, "modelgen: out of memory\n");
+		exit(3);
+	}
+	return arr;
+}
+
+Onnx__AttributeProto *mg_attr_int(const char *name, int64_t v)
+{
+	Onnx__AttributeProto *a = mg_xmalloc(sizeof(*a));
+
+	onnx__attribute_proto__init(a);
+	a->name = mg_strdup(name);
+	a->has_type = 1;
+	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+	a->has_i = 1;
+	a->i = v;
+	return a;
+}
+
+Onnx__AttributeProto *mg_attr_ints(const char *name, int n, const int64_t *v)
+{
+	Onnx__AttributeProto *a = mg_xmalloc(sizeof(*a));
+
+	onnx__attribute_proto__init(a);
+	a->name = mg_strdup(name);
+	a->has_type = 1;
+	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+	a->n_ints = (size_t)n;
+	a->ints = mg_xmalloc((size_t)n * sizeof(int64_t));
+	memcpy(a->ints, v, (size_t)n * sizeof(int64_t));
+	return a;
+}
+
+void mg_node(struct mg_graph *g, const char *op, const char *name,
+	     const char *const *inputs, const char *output,
+	     Onnx__AttributeProto **attrs)
+{
+	Onnx__NodeProto *n = mg_xmalloc(sizeof(*n));
+	size_t ni = 0, na = 0;
+
+	onnx__node_proto__init(n);
+	while (inputs[ni])
+		ni++;
+	while (attrs && attrs[na])
+		na++;
+	n->op_type = mg_strdup(op);
+	n->name = mg_strdup(name);
+	n->domain = mg_strdup("");
+	n->n_input = ni;
+	n->input = mg_xmalloc(ni * sizeof(char *));
+	for (size_t i = 0; i < ni; i++)
+		n->input[i] = mg_strdup(inputs[i]);
+	n->n_output = 1;
+	n->output = mg_xmalloc(sizeof(char *));
+	n->output[0] = mg_strdup(output);
+	n->n_attribute = na;
+	n->attribute = mg_xmalloc(na * sizeof(*n->attribute));
+	for (size_t i = 0; i < na; i++)
+		n->attribute[i] = attrs[i];
+	g->nodes = grow(g->nodes, &g->cap_nodes, g->n_nodes, sizeof(*g->nodes));
+	g->nodes[g->n_nodes++] = n;
+}
+
+static Onnx__TensorProto *tensor(const char *name, int dtype, int rank,
+				 const int64_t *dims, const void *data, size_t bytes)
+{
+	Onnx__TensorProto *t = mg_xmalloc(sizeof(*t));
+
+	onnx__tensor_proto__init(t);
+	t->name = mg_strdup(name);
+	t->has_data_type = 1;
+	t->data_type = dtype;
+	t->n_dims = (size_t)rank;
+	t->dims = mg_xmalloc((size_t)rank * sizeof(int64_t) + 1);
+	if (rank)
+		memcpy(t->dims, dims, (size_t)rank * sizeof(int64_t));
+	t->has_raw_data = 1;
+	t->raw_data.len = bytes;
+	t->raw_data.data = mg_xmalloc(bytes);
+	memcpy(t->raw_data.data, data, bytes);
+	return t;
+}
+
+void mg_init(struct mg_graph *g, const char *name, int dtype, int rank,
+	     const int64_t *dims, const void *data, size_t bytes)
+{
+	g->inits = grow(g->inits, &g->cap_inits, g->n_inits, sizeof(*g->inits));
+	g->inits[g->n_inits++] = tensor(name, dtype, rank, dims, data, bytes);
+}
+
+void mg_init_scalar_f(struct mg_graph *g, const char *name, float v)
+{
+	mg_init(g, name, ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 0, NULL, &v, sizeof(v));
+}
+
+void mg_init_scalar_i8(struct mg_graph *g, const char *name, int8_t v)
+{
+	mg_init(g, name, ONNX__TENSOR_PROTO__DATA_TYPE__INT8, 0, NULL, &v, sizeof(v));
+}
+
+void mg_io(struct mg_graph *g, int is_output, const char *name, int dtype,
+	   int rank, const int64_t *dims)
+{
+	Onnx__ValueInfoProto *vi = mg_xmalloc(sizeof(*vi));
+	Onnx__TypeProto *tp = mg_xmalloc(sizeof(*tp));
+	Onnx__TypeProto__Tensor *tt = mg_xmalloc(sizeof(*tt));
+	Onnx__TensorShapeProto *sh = mg_xmalloc(sizeof(*sh));
+
+	onnx__value_info_proto__init(vi);
+	onnx__type_proto__init(tp);
+	onnx__type_proto__tensor__init(tt);
+	onnx__tensor_shape_proto__init(sh);
+	sh->n_dim = (size_t)rank;
+	sh->dim = mg_xmalloc((size_t)rank * sizeof(*sh->dim));
+	for (int i = 0; i < rank; i++) {
+		Onnx__TensorShapeProto__Dimension *d = mg_xmalloc(sizeof(*d));
+
+		onnx__tensor_shape_proto__dimension__init(d);
+		d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+		d->dim_value = dims[i];
+		sh->dim[i] = d;
+	}
+	tt->has_elem_type = 1;
+	tt->elem_type = dtype;
+	tt->shape = sh;
+	tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+	tp->tensor_type = tt;
+	vi->name = mg_strdup(name);
+	vi->type = tp;
+	if (is_output)
+		g->output = vi;
+	else
+		g->input = vi;
+}
+
+static int write_buf(const char *path, const uint8_t *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
+		fprintf(stderr, "modelgen: cannot write %s\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+int mg_write(struct mg_graph *g, const char *graph_name, const char *path)
+{
+	Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
+	Onnx__GraphProto gp = ONNX__GRAPH_PROTO__INIT;
+	Onnx__OperatorSetIdProto op = ONNX__OPERATOR_SET_ID_PROTO__INIT;
+	Onnx__OperatorSetIdProto *ops[1] = { &op };
+	size_t len;
+	uint8_t *buf;
+	int rc;
+
+	op.domain = (char *)"";
+	op.has_version = 1;
+	op.version = 13;
+	gp.name = (char *)graph_name;
+	gp.n_node = g->n_nodes;
+	gp.node = g->nodes;
+	gp.n_initializer = g->n_inits;
+	gp.initializer = g->inits;
+	gp.n_input = 1;
+	gp.input = &g->input;
+	gp.n_output = 1;
+	gp.output = &g->output;
+	m.has_ir_version = 1;
+	m.ir_version = 7;
+	m.producer_name = (char *)"eyrie-modelgen";
+	m.n_opset_import = 1;
+	m.opset_import = ops;
+	m.graph = &gp;
+	len = onnx__model_proto__get_packed_size(&m);
+	buf = mg_xmalloc(len);
+	onnx__model_proto__pack(&m, buf);
+	rc = write_buf(path, buf, len);
+	free(buf);
+	for (size_t i = 0; i < g->n_nodes; i++)
+		onnx__node_proto__free_unpacked(g->nodes[i], NULL);
+	for (size_t i = 0; i < g->n_inits; i++)
+		onnx__tensor_proto__free_unpacked(g->inits[i], NULL);
+	onnx__value_info_proto__free_unpacked(g->input, NULL);
+	onnx__value_info_proto__free_unpacked(g->output, NULL);
+	free(g->nodes);
+	free(g->inits);
+	return rc;
+}
+
+int mg_write_tensor(const char *path, const char *name, int dtype, int rank,
+		    const int64_t *dims, const void *data, size_t bytes)
+{
+	Onnx__TensorProto *t = tensor(name, dtype, rank, dims, data, bytes);
+	size_t len = onnx__tensor_proto__get_packed_size(t);
+	uint8_t *buf = mg_xmalloc(len);
+	int rc;
+
+	onnx__tensor_proto__pack(t, buf);
+	rc = write_buf(path, buf, len);
+	free(buf);
+	onnx__tensor_proto__free_unpacked(t, NULL);
+	return rc;
+}
