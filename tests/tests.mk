@@ -6,3 +6,5 @@ $(UAPI_TEST): $(B)/tests/unit/test_uapi.o
 ALL_TARGETS += $(UAPI_TEST)
 CHECK_SUITES += uapi:$(UAPI_TEST)
 include tests/hil/hil.mk
+# Model suites (conformance, networks, graph unit tests) have their own fragments.
+include $(sort $(wildcard tests/conformance/*.mk tests/networks/*.mk tests/unit/graph/*.mk))

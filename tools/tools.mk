@@ -7,6 +7,8 @@
 ACCELCTL_SRCS :=
 ACCELCTL_LIBS :=
 include $(sort $(wildcard tools/accelctl/*.mk))
+# Other tools with their own fragment (tools/NAME/NAME.mk).
+include $(sort $(wildcard tools/modelgen/*.mk))
 
 ACCELCTL := $(B)/bin/accelctl
 ACCELCTL_OBJS := $(ACCELCTL_SRCS:%.c=$(B)/%.o)
