@@ -51,7 +51,7 @@ json() {
 	fi
 }
 
-echo "1..31"
+echo "1..34"
 # usage errors: exit 2 and say what is wrong
 expect 2 "Usage: accelctl"            "no command prints usage, exits 2" --
 expect 2 "unknown command 'frobnicate'" "unknown command exits 2" -- frobnicate
@@ -122,6 +122,10 @@ if grep -q "EYRIE_LOG_LEVEL='loud' is not a level" "$tmp/err"; then
 else
 	not_ok "a bad EYRIE_LOG_LEVEL is reported"
 fi
+# a self-test failure exits 1: a board whose GLB is too small for two tests
+expect 1 "^not ok 4 - DMA round trip.*too small" "failing self-tests exit 1" -- -d emu:glb=4k validate
+expect 0 "PE array: +8 x 6 = 48 PEs" "emu board parameters in the device name" -- -d emu:rows=8,cols=6 info
+expect 3 "bad board parameter" "a bad emu board parameter exits 3" -- -d emu:rows=0 info
 # the per-test JSON records, with another seed
 json "validate --json reports every test with name, ok and detail" \
 	"len(d['tests'])==10 and all(set(t)=={'name','ok','detail'} for t in d['tests'])" \

@@ -262,6 +262,9 @@ static bool test_conv(struct vt *t)
 	bool ok = false;
 	int interior = 0, saturated = 0;
 
+	if (t->info.glb_bytes < G_OUT + CN * CM * COH * COW)
+		return fail(t, "GLB of %u bytes is too small for the test (needs %d)",
+			    t->info.glb_bytes, G_OUT + CN * CM * COH * COW);
 	io = buffer(t, IO_BYTES, 0, &base);
 	cb = accel_cmdbuf_new();
 	if (!io || !cb)

@@ -97,13 +97,13 @@ int eyr_shim_lookup(const char *name, const struct eyr_shim_ops **ops)
 
 	if (!name || !*name)
 		return eyr_error(-EINVAL, "empty device name; use 'emu' or /dev/accel/accelN");
-	if (!strcmp(name, "emu")) {
+	if (!strcmp(name, "emu") || !strncmp(name, "emu:", 4)) {
 		*ops = &eyr_shim_emu_ops;
 		return 0;
 	}
 	if (name[0] != '/')
 		return eyr_error(-EINVAL,
-				 "unknown device '%s'; use 'emu', a path like /dev/accel/accel0 or 'auto' (see `accelctl list`)",
+				 "unknown device '%s'; use 'emu' (or emu:rows=R,cols=C,...), a path like /dev/accel/accel0 or 'auto' (see `accelctl list`)",
 				 name);
 	if (stat(name, &st) < 0)
 		return eyr_error(-ENOENT, "device node %s: %s; `accelctl list` shows the devices present",

@@ -59,6 +59,61 @@ static void result_from_cqe(struct eyr_job_result *r, const struct eyrie_hw_cqe 
 	r->end_ns = c->end_ns;
 }
 
+/*
+ * Board parameters in the device name: "emu:rows=8,cols=8,glb=64k,
+ * clock_mhz=400,stall". They let any program (accelctl included) try
+ * another array without code; accel_device_opts fields override them.
+ */
+static int parse_name(const char *name, struct eyrie_sim_config *cfg)
+{
+	const char *p = strchr(name, ':');
+
+	while (p && *++p) {
+		char key[32], *end;
+		unsigned long long v = 0;
+		size_t klen = strcspn(p, "=,");
+		bool has_value = p[klen] == '=';
+
+		if (klen == 0 || klen >= sizeof(key))
+			goto bad;
+		memcpy(key, p, klen);
+		key[klen] = '\0';
+		p += klen;
+		if (has_value) {
+			errno = 0;
+			v = strtoull(p + 1, &end, 10);
+			if (end == p + 1 || errno)
+				goto bad;
+			if (*end == 'k' || *end == 'K')
+				v <<= 10, end++;
+			else if (*end == 'm' || *end == 'M')
+				v <<= 20, end++;
+			if (*end && *end != ',')
+				goto bad;
+			p = end;
+		}
+		if (!strcmp(key, "stall") && !has_value)
+			cfg->caps_set |= EYRIE_CAP_DEBUG_STALL;
+		else if (!strcmp(key, "rows") && has_value && v >= 1 && v <= UINT16_MAX)
+			cfg->desc.pe_rows = (uint16_t)v;
+		else if (!strcmp(key, "cols") && has_value && v >= 1 && v <= UINT16_MAX)
+			cfg->desc.pe_cols = (uint16_t)v;
+		else if (!strcmp(key, "glb") && has_value && v >= 1 && v <= UINT32_MAX)
+			cfg->desc.glb_bytes = (uint32_t)v;
+		else if (!strcmp(key, "clock_mhz") && has_value && v >= 1 && v <= UINT32_MAX / 1000)
+			cfg->desc.clock_khz = (uint32_t)v * 1000;
+		else
+			goto bad;
+		if (*p != ',')
+			break;
+	}
+	return 0;
+bad:
+	return eyr_error(-EINVAL,
+			 "device '%s': bad board parameter; use emu:rows=R,cols=C,glb=BYTES[k|m],clock_mhz=F,stall",
+			 name);
+}
+
 static int emu_open(const char *name, const struct accel_device_opts *opts,
 		    struct eyr_shim **out)
 {
@@ -68,9 +123,11 @@ static int emu_open(const char *name, const struct accel_device_opts *opts,
 	struct emu_shim *e;
 	int err;
 
-	(void)name;
 	/* The board's shape: the model's defaults unless the caller asks. */
 	eyrie_sim_default_desc(&cfg.desc);
+	err = parse_name(name, &cfg);
+	if (err)
+		return err;
 	if (EYR_OPTS_GET(opts, emu_pe_rows, 0))
 		cfg.desc.pe_rows = (uint16_t)opts->emu_pe_rows;
 	if (EYR_OPTS_GET(opts, emu_pe_cols, 0))
@@ -79,7 +136,7 @@ static int emu_open(const char *name, const struct accel_device_opts *opts,
 		cfg.desc.glb_bytes = opts->emu_glb_bytes;
 	if (EYR_OPTS_GET(opts, emu_clock_khz, 0))
 		cfg.desc.clock_khz = opts->emu_clock_khz;
-	cfg.caps_set = EYR_OPTS_GET(opts, emu_caps_set, 0);
+	cfg.caps_set |= EYR_OPTS_GET(opts, emu_caps_set, 0);
 	cfg.caps_clear = EYR_OPTS_GET(opts, emu_caps_clear, 0);
 	cfg.realtime = EYR_OPTS_GET(opts, emu_realtime, false);
 	cfg.telemetry_period_us = EYR_OPTS_GET(opts, emu_telemetry_period_us, 0);

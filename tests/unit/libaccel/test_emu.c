@@ -94,6 +94,27 @@ static void test_open_options(void **state)
 	o.emu_pe_rows = 70000;
 	assert_int_equal(accel_device_open("emu", &o, &dev), -EINVAL);
 	assert_non_null(strstr(accel_last_error(), "65535"));
+
+	/* The same through the device name; options override the name. */
+	o = ACCEL_OPTS_INIT(accel_device_opts, .emu_pe_cols = 5);
+	assert_int_equal(accel_device_open("emu:rows=4,cols=9,glb=32k,clock_mhz=300,stall",
+					   &o, &dev), 0);
+	assert_int_equal(accel_device_info(dev, &info), 0);
+	assert_int_equal(info.pe_rows, 4);
+	assert_int_equal(info.pe_cols, 5);
+	assert_int_equal(info.glb_bytes, 32 * 1024);
+	assert_int_equal(info.clock_khz, 300000);
+	assert_true(info.caps & ACCEL_CAP_DEBUG_STALL);
+	assert_string_equal(info.name, "emu:rows=4,cols=9,glb=32k,clock_mhz=300,stall");
+	accel_device_close(dev);
+	static const char *const bad[] = {
+		"emu:rows=0", "emu:rows=x", "emu:size=3", "emu:glb=4q", "emu:rows",
+		"emu:stall=1", "emu:,", "emu:cols=70000",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(accel_device_open(bad[i], NULL, &dev), -EINVAL);
+		assert_non_null(strstr(accel_last_error(), "bad board parameter"));
+	}
 }
 
 static void test_open_errors(void **state)
