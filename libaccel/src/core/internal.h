@@ -33,10 +33,10 @@ bool eyr_log_enabled(enum accel_log_level level);
 #define eyr_debug(...)	eyr_log(ACCEL_LOG_DEBUG, __VA_ARGS__)
 
 /*
- * Options structs (libbpf's rule): opts may be NULL; opts->sz must be at
- * least offsetof(first field) + ... i.e. non-zero, and bytes past the
- * library's own size must be zero. Returns 0 or eyr_error(-EINVAL).
- * `what` names the struct in the message.
+ * Options structs (libbpf's rule): opts may be NULL (defaults); otherwise
+ * opts->sz must cover at least the sz field itself, and bytes past the
+ * library's own size (a newer caller's fields) must be zero. Returns 0 or
+ * eyr_error(-EINVAL). `what` names the struct in the message.
  */
 int eyr_opts_check(const void *opts, size_t user_sz, size_t lib_sz,
 		   const char *what);

@@ -28,7 +28,6 @@ struct eyr_shim_fence {
 	uint64_t tag;
 	bool ended;
 	bool waiter;			/* a thread is inside eyrie_simhost_wait */
-	bool orphan;			/* freed by its owner before it ended */
 	struct eyr_job_result result;
 	struct eyr_shim_fence *next_orphan;
 };
@@ -423,7 +422,7 @@ static void emu_fence_free(struct eyr_shim *s, struct eyr_shim_fence *f)
 	if (f->ended && !f->waiter) {
 		free(f);
 	} else {
-		f->orphan = true;
+		/* Its owner let go before it ended: collect it later. */
 		f->next_orphan = e->orphans;
 		e->orphans = f;
 	}
