@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Energy and cycles: access counts of tiny jobs computed by hand from the
+ * counting rules of docs/sim.md must match the device's counters exactly
+ * (read back with ENERGY_SNAPSHOT and the CQE). Telemetry: cumulative
+ * energy, idle power = static power, device time follows wall time.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "sim_test_util.h"
+
+static struct th T;
+static const struct eyrie_hw_desc *D;
+
+static int setup(void **state)
+{
+	(void)state;
+	if (th_open(&T, NULL))
+		return -1;
+	D = &eyrie_simhost_ctrl(T.h)->desc;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	th_close(&T);
+	return 0;
+}
+
+struct expect {
+	uint64_t dram, dram_bytes, glb, noc, rf, mac, cycles;
+};
+
+/* Appends a snapshot, runs, and checks counters, energy and the CQE. */
+static void run_and_check(struct cmdlist *cl, const struct expect *e)
+{
+	struct eyrie_energy_snapshot *s;
+	struct eyrie_hw_cqe cqe;
+	uint64_t va, total = 0, ns;
+
+	s = th_alloc(&T, 4096, &va, 0);
+	cl_add(cl, EYRIE_OP_BARRIER);
+	cl_add(cl, EYRIE_OP_ENERGY_SNAPSHOT)->write.dram_addr = va;
+	assert_int_equal(th_run(&T, cl, &cqe), 0);
+	assert_int_equal(cqe.status, EYRIE_JOB_OK);
+	assert_int_equal(s->dram_words, e->dram);
+	assert_int_equal(s->dram_bytes, e->dram_bytes);
+	assert_int_equal(s->macs, e->mac);
+	assert_int_equal(s->cycles, e->cycles);
+	assert_int_equal(cqe.cycles, e->cycles);
+	assert_int_equal(s->energy_fj[EYRIE_ENERGY_DRAM], e->dram * D->energy_fj[EYRIE_ENERGY_DRAM]);
+	assert_int_equal(s->energy_fj[EYRIE_ENERGY_GLB], e->glb * D->energy_fj[EYRIE_ENERGY_GLB]);
+	assert_int_equal(s->energy_fj[EYRIE_ENERGY_NOC], e->noc * D->energy_fj[EYRIE_ENERGY_NOC]);
+	assert_int_equal(s->energy_fj[EYRIE_ENERGY_RF], e->rf * D->energy_fj[EYRIE_ENERGY_RF]);
+	assert_int_equal(s->energy_fj[EYRIE_ENERGY_MAC], e->mac * D->energy_fj[EYRIE_ENERGY_MAC]);
+	/* static: static_mw over the job's modeled time (ns rounded up) */
+	ns = (e->cycles * 1000000 + D->clock_khz - 1) / D->clock_khz;
+	assert_int_equal(s->energy_fj[EYRIE_ENERGY_STATIC], (uint64_t)D->static_mw * ns * 1000);
+	for (int d = 0; d < EYRIE_ENERGY_DOMAINS; d++)
+		total += s->energy_fj[d];
+	assert_int_equal(cqe.energy_fj, total);
+	assert_int_equal(cqe.end_ns - cqe.start_ns, ns);
+	eyrie_simhost_bo_free(T.h, T.ctx, va);
+}
+
+static void test_dma_counts(void **state)
+{
+	struct cmdlist cl = { 0 };
+	struct expect e;
+	uint64_t va;
+
+	(void)state;
+	th_alloc(&T, 4096, &va, 0);
+	cl_dma(&cl, EYRIE_OP_DMA_LOAD, va, 0, 1, 100);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	cl_dma(&cl, EYRIE_OP_DMA_STORE, va + 1024, 0, 4, 10);
+	/* load: 100 words, 100 B: max(ceil(100/8), ceil(100/32)) = 13 cycles;
+	 * store: 10 words, 40 B: max(5, 2) = 5 cycles; barrier between. */
+	e = (struct expect){ .dram = 110, .dram_bytes = 140, .glb = 110, .cycles = 18 };
+	run_and_check(&cl, &e);
+	cl_free(&cl);
+}
+
+/* n1 c2 m2, 4x4 input, 3x3 filter, stride 1, no padding: 2x2 output. */
+static struct eyrie_cmd_conv *tiny_conv(struct cmdlist *cl, int barriers,
+					uint8_t df, uint16_t spatial_r)
+{
+	struct eyrie_cmd_conv *c;
+	uint64_t va;
+	int8_t *buf = th_alloc(&T, 4096, &va, 0);
+
+	for (int i = 0; i < 68; i++)
+		buf[i] = (int8_t)(i * 7);
+	cl_dma(cl, EYRIE_OP_DMA_LOAD, va, 0, 1, 32);		/* input */
+	cl_dma(cl, EYRIE_OP_DMA_LOAD, va + 32, 64, 1, 36);	/* weights */
+	if (barriers)
+		cl_add(cl, EYRIE_OP_BARRIER);
+	c = &cl_add(cl, EYRIE_OP_CONV)->conv;
+	c->hdr.dataflow = df;
+	c->hdr.flags = EYRIE_PASS_F_REQUANT;
+	c->in_addr = 0; c->w_addr = 64; c->out_addr = 128;
+	c->n = 1; c->c = 2; c->m = 2; c->groups = 1;
+	c->in_h = c->in_w = 4; c->out_h = c->out_w = 2;
+	c->r = c->s = 3; c->stride_h = c->stride_w = c->dil_h = c->dil_w = 1;
+	c->q.mult = 1 << 30; c->q.shift = 4;
+	c->q.clamp_min = -128; c->q.clamp_max = 127;
+	c->map.spatial_r = spatial_r; c->map.spatial_e = 2;
+	c->map.sets_m = 1; c->map.sets_c = 1;
+	c->map.rf_m = 2; c->map.rf_c = 2; c->map.rf_n = 1;
+	if (df == EYRIE_DATAFLOW_NLR)
+		c->map.rf_m = c->map.rf_c = 1;
+	if (barriers)
+		cl_add(cl, EYRIE_OP_BARRIER);
+	cl_dma(cl, EYRIE_OP_DMA_STORE, va + 2048, 128, 1, 8);	/* output */
+	return c;
+}
+
+/*
+ * RS, one fold (spatial_r 3 = R, spatial_e 2 = E, rf_m 2, rf_c 2):
+ *   MACs = N M C R E S F = 1*2*2*3*2*3*2 = 144
+ *   filter GLB reads  Wu = M C R S = 36;  NoC = Wu * E = 72
+ *   ifmap GLB reads   Iu = C * rows{0..3} * Wv = 2*4*4 = 32
+ *                     NoC = C R E Wp = 2*3*2*4 = 48  (Wp = (F-1)+(S-1)+1 = 4)
+ *   psum NoC          Pu * R * ceil(C/rf_c) = 8*3*1 = 24
+ *   output GLB write  Pu = 8 (last fold, REQUANT), no psum read (first fold)
+ *   RF = 4 MACs + 72 + 48 = 696;  NoC = 72 + 48 + 24 = 144;  GLB = 36+32+8 = 76
+ *   array cycles = rf_n rf_m rf_c S F = 1*2*2*3*2 = 24
+ * DMA: in 32 B (4 cycles), w 36 B (5), out 8 B (1); DRAM 76 words.
+ */
+static void test_conv_rs_one_fold(void **state)
+{
+	struct cmdlist cl = { 0 };
+	struct expect e = { .dram = 76, .dram_bytes = 76, .glb = 32 + 36 + 76 + 8,
+			    .noc = 144, .rf = 696, .mac = 144, .cycles = 9 + 24 + 1 };
+
+	(void)state;
+	tiny_conv(&cl, 1, EYRIE_DATAFLOW_RS, 3);
+	run_and_check(&cl, &e);
+	cl_free(&cl);
+	/* Without barriers DMA overlaps the array: max(4+5+1, 24). */
+	tiny_conv(&cl, 0, EYRIE_DATAFLOW_RS, 3);
+	e.cycles = 24;
+	run_and_check(&cl, &e);
+	cl_free(&cl);
+}
+
+/*
+ * RS, spatial_r 1: three folds over R, each
+ *   MACs 48; Wu 12 (NoC 24); rows 2, Iu 2*2*4 = 16 (NoC 2*1*2*4 = 16);
+ *   psum NoC 8; RF 4*48 + 24 + 16 = 232; cycles 24
+ *   GLB: fold 1: 12 + 16 + 8 (write) = 36; folds 2, 3 also read psums: 44
+ */
+static void test_conv_rs_three_folds(void **state)
+{
+	struct cmdlist cl = { 0 };
+	struct expect e = { .dram = 76, .dram_bytes = 76,
+			    .glb = 32 + 36 + (36 + 44 + 44) + 8,
+			    .noc = 3 * 48, .rf = 3 * 232, .mac = 144,
+			    .cycles = 9 + 72 + 1 };
+
+	(void)state;
+	tiny_conv(&cl, 1, EYRIE_DATAFLOW_RS, 1);
+	run_and_check(&cl, &e);
+	cl_free(&cl);
+}
+
+/* WS: weights stay in the RF (written once, read per MAC); inputs and
+ * psums move on the NoC per MAC. NoC = 36 + 2*144; RF = 144 + 36. */
+static void test_conv_ws(void **state)
+{
+	struct cmdlist cl = { 0 };
+	struct expect e = { .dram = 76, .dram_bytes = 76, .glb = 32 + 36 + 76 + 8,
+			    .noc = 36 + 288, .rf = 180, .mac = 144, .cycles = 34 };
+
+	(void)state;
+	tiny_conv(&cl, 1, EYRIE_DATAFLOW_WS, 3);
+	run_and_check(&cl, &e);
+	cl_free(&cl);
+}
+
+/* NLR (rf 1): every operand from the GLB per MAC, psums read+written in the
+ * GLB per MAC; 4 folds over (m, c) of 36 MACs, each 1*1*1*3*2 = 6 cycles. */
+static void test_conv_nlr(void **state)
+{
+	struct cmdlist cl = { 0 };
+	struct expect e = { .dram = 76, .dram_bytes = 76,
+			    .glb = 32 + 36 + 4 * 144 + 8,
+			    .noc = 3 * 144, .rf = 0, .mac = 144, .cycles = 9 + 24 + 1 };
+
+	(void)state;
+	tiny_conv(&cl, 1, EYRIE_DATAFLOW_NLR, 3);
+	run_and_check(&cl, &e);
+	cl_free(&cl);
+}
+
+/* Max pool 2x2/2 on 4x4: 4 outputs, 16 taps: GLB 16 + 4, NoC 16 + 4,
+ * RF 2*16, MAC 16, 1 cycle; eltwise of 10 (b streamed): GLB 10 + 10,
+ * NoC 30, MAC 30, 1 cycle. */
+static void test_pool_eltwise_counts(void **state)
+{
+	struct cmdlist cl = { 0 };
+	struct eyrie_cmd_pool *p;
+	struct eyrie_cmd_eltwise *el;
+	struct expect e = { .dram = 26, .dram_bytes = 26, .glb = 16 + 20 + 20,
+			    .noc = 20 + 30, .rf = 32, .mac = 16 + 30,
+			    .cycles = 4 + 2 + 1 };
+	uint64_t va;
+
+	(void)state;
+	th_alloc(&T, 4096, &va, 0);
+	cl_dma(&cl, EYRIE_OP_DMA_LOAD, va, 0, 1, 16);
+	cl_dma(&cl, EYRIE_OP_DMA_LOAD, va, EYRIE_ADDR_STREAM, 1, 10);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	p = &cl_add(&cl, EYRIE_OP_POOL)->pool;
+	p->in_addr = 0; p->out_addr = 64;
+	p->n = 1; p->c = 1; p->in_h = p->in_w = 4; p->out_h = p->out_w = 2;
+	p->r = p->s = 2; p->stride_h = p->stride_w = 2;
+	p->q.clamp_min = -128; p->q.clamp_max = 127;
+	el = &cl_add(&cl, EYRIE_OP_ELTWISE)->eltwise;
+	el->a_addr = 0; el->b_addr = EYRIE_ADDR_STREAM; el->out_addr = 128;
+	el->count = 10;
+	el->a_mult = el->b_mult = el->q.mult = 1 << 30;
+	el->q.clamp_min = -128; el->q.clamp_max = 127;
+	/* DMA: 16 B -> max(2, 1) = 2, 10 B -> 2: 4 cycles; passes: 1 + 1 */
+	e.cycles = 4 + 2;
+	run_and_check(&cl, &e);
+	cl_free(&cl);
+}
+
+static void read_telem(struct eyrie_hw_telemetry *t)
+{
+	assert_int_equal(eyrie_simhost_telemetry(T.h, t), 0);
+	assert_int_equal(t->seq & 1, 0);
+}
+
+static void test_telemetry(void **state)
+{
+	struct eyrie_hw_telemetry t0, t1, t2;
+	struct cmdlist cl = { 0 };
+	struct eyrie_hw_cqe cqe;
+	struct timespec ts = { 0, 60 * 1000000L };
+	uint64_t sum0 = 0, sum1 = 0;
+
+	(void)state;
+	assert_int_equal(eyrie_simhost_mailbox(T.h, EYRIE_MBOX_SET_TELEMETRY, 2000, 0, 5000),
+			 EYRIE_MBOX_OK);
+	/* Let an idle sample cover every earlier job. */
+	nanosleep(&ts, NULL);
+	read_telem(&t0);
+	tiny_conv(&cl, 1, EYRIE_DATAFLOW_RS, 3);
+	assert_int_equal(th_run(&T, &cl, &cqe), 0);
+	nanosleep(&ts, NULL);
+	read_telem(&t1);
+	for (int d = 0; d < EYRIE_ENERGY_DOMAINS; d++) {
+		assert_true(t1.energy_fj[d] >= t0.energy_fj[d]);
+		sum0 += t0.energy_fj[d];
+		sum1 += t1.energy_fj[d];
+	}
+	/* The job's dynamic energy is in the counters, static kept accruing. */
+	assert_true(sum1 - sum0 >= cqe.energy_fj);
+	assert_true(t1.energy_fj[EYRIE_ENERGY_MAC] - t0.energy_fj[EYRIE_ENERGY_MAC] ==
+		    144 * D->energy_fj[EYRIE_ENERGY_MAC]);
+	assert_true(t1.jobs_completed > t0.jobs_completed);
+	assert_int_equal(t1.sample_period_us, 2000);
+	/* Idle: device time follows wall time, power is static power. */
+	nanosleep(&ts, NULL);
+	read_telem(&t2);
+	assert_true(t2.timestamp_ns - t1.timestamp_ns >= 50 * 1000000ull);
+	assert_true(t2.timestamp_ns - t1.timestamp_ns < 1000 * 1000000ull);
+	assert_int_equal(t2.power_mw, D->static_mw);
+	assert_int_equal(t2.util_permille, 0);
+	assert_int_equal(t2.clock_khz, D->clock_khz);
+	assert_true(t2.temp_mc >= D->ambient_mc);
+	assert_int_equal(t2.flags & EYRIE_TELEM_F_THROTTLED, 0);
+	cl_free(&cl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dma_counts),
+		cmocka_unit_test(test_conv_rs_one_fold),
+		cmocka_unit_test(test_conv_rs_three_folds),
+		cmocka_unit_test(test_conv_ws),
+		cmocka_unit_test(test_conv_nlr),
+		cmocka_unit_test(test_pool_eltwise_counts),
+		cmocka_unit_test(test_telemetry),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Validation through the whole device: a malformed command anywhere in a
+ * job fails the job before any command runs, with the documented error
+ * code and the offending command's index in the CQE, and the device keeps
+ * serving the next job. Also the SQE-level checks (command count).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim_test_util.h"
+
+static struct th T;
+static uint64_t out_va;
+static uint8_t *out_cpu;
+
+static int setup(void **state)
+{
+	(void)state;
+	if (th_open(&T, NULL))
+		return -1;
+	out_cpu = th_alloc(&T, 4096, &out_va, 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	th_close(&T);
+	return 0;
+}
+
+/* A job that stores a marker: proves whether commands ran. */
+static void add_marker_store(struct cmdlist *cl)
+{
+	cl_dma(cl, EYRIE_OP_DMA_STORE, out_va, 0, 1, 16);
+}
+
+struct bad {
+	const char *name;
+	void (*make)(union eyrie_cmd *);
+	uint32_t status;
+};
+
+static void b_opcode(union eyrie_cmd *c) { c->hdr.opcode = 42; }
+static void b_reserved(union eyrie_cmd *c) { c->hdr.opcode = EYRIE_OP_NOP; c->raw[77] = 9; }
+static void b_glb(union eyrie_cmd *c)
+{
+	c->hdr.opcode = EYRIE_OP_DMA_LOAD;
+	c->dma.dram_addr = out_va;
+	c->dma.glb_addr = 108 * 1024 - 4;
+	c->dma.elem_bytes = 1;
+	c->dma.count[0] = 8;
+	c->dma.count[1] = c->dma.count[2] = c->dma.count[3] = 1;
+	c->dma.dram_stride[0] = c->dma.glb_stride[0] = 1;
+}
+static void b_align(union eyrie_cmd *c) { c->hdr.opcode = EYRIE_OP_TIMESTAMP; c->write.dram_addr = out_va + 3; }
+static void b_count(union eyrie_cmd *c) { b_glb(c); c->dma.glb_addr = 0; c->dma.count[3] = 0; }
+static void b_stride(union eyrie_cmd *c) { b_glb(c); c->dma.glb_addr = 0; c->dma.count[1] = 2; c->dma.glb_stride[1] = 0; }
+static void b_shape(union eyrie_cmd *c)
+{
+	c->hdr.opcode = EYRIE_OP_POOL;
+	c->pool.n = 1; c->pool.c = 0;
+}
+static void b_quant(union eyrie_cmd *c)
+{
+	c->hdr.opcode = EYRIE_OP_ELTWISE;
+	c->eltwise.count = 16;
+	c->eltwise.a_mult = 1 << 30; c->eltwise.b_mult = 1 << 30;
+	c->eltwise.q.mult = 77;
+	c->eltwise.q.clamp_max = 127;
+}
+static void b_dataflow(union eyrie_cmd *c) { b_shape(c); c->hdr.dataflow = 9; }
+static void b_stall(union eyrie_cmd *c) { c->hdr.opcode = EYRIE_OP_STALL; c->stall.usec = 1; }
+
+static const struct bad BAD[] = {
+	{ "opcode", b_opcode, EYRIE_JOB_ERR_OPCODE },
+	{ "reserved", b_reserved, EYRIE_JOB_ERR_RESERVED },
+	{ "glb bounds", b_glb, EYRIE_JOB_ERR_GLB_BOUNDS },
+	{ "align", b_align, EYRIE_JOB_ERR_ALIGN },
+	{ "count", b_count, EYRIE_JOB_ERR_COUNT },
+	{ "stride", b_stride, EYRIE_JOB_ERR_STRIDE },
+	{ "shape", b_shape, EYRIE_JOB_ERR_SHAPE },
+	{ "quant", b_quant, EYRIE_JOB_ERR_QUANT },
+	{ "dataflow", b_dataflow, EYRIE_JOB_ERR_DATAFLOW },
+	{ "stall without the cap", b_stall, EYRIE_JOB_ERR_STALL_DENIED },
+};
+
+static void test_bad_command_fails_job_before_running(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(BAD) / sizeof(BAD[0]); i++) {
+		for (uint32_t at = 0; at < 3; at++) {
+			struct cmdlist cl = { 0 };
+			struct eyrie_hw_cqe cqe;
+
+			memset(out_cpu, 0x5a, 16);
+			/* GLB[0..16) holds zeros after reset; the store would clear
+			 * the marker if anything ran. */
+			for (uint32_t k = 0; k < at; k++)
+				add_marker_store(&cl);
+			BAD[i].make(cl_add(&cl, EYRIE_OP_NOP));
+			add_marker_store(&cl);
+			assert_int_equal(th_run(&T, &cl, &cqe), 0);
+			if (cqe.status != BAD[i].status || cqe.err_cmd_index != at) {
+				print_error("%s at %u: status %u index %u\n", BAD[i].name, at,
+					    cqe.status, cqe.err_cmd_index);
+				fail();
+			}
+			/* Validation precedes execution: nothing ran. */
+			for (int b = 0; b < 16; b++)
+				assert_int_equal(out_cpu[b], 0x5a);
+			cl_free(&cl);
+
+			/* The device keeps serving. */
+			add_marker_store(&cl);
+			assert_int_equal(th_run(&T, &cl, &cqe), 0);
+			assert_int_equal(cqe.status, EYRIE_JOB_OK);
+			assert_int_equal(cqe.err_cmd_index, EYRIE_CMD_INDEX_NONE);
+			assert_int_equal(out_cpu[0], 0);
+			cl_free(&cl);
+		}
+	}
+}
+
+static void test_cmd_count_limits(void **state)
+{
+	struct eyrie_hw_cqe cqe;
+	uint64_t va, tag;
+	void *buf = th_alloc(&T, 4096, &va, 1);
+
+	(void)state;
+	(void)buf;
+	assert_int_equal(eyrie_simhost_submit(T.h, T.ctx, 0, va, 0, &tag), 0);
+	assert_int_equal(eyrie_simhost_wait(T.h, tag, 10000, &cqe), 0);
+	assert_int_equal(cqe.status, EYRIE_JOB_ERR_CMDBUF);
+	assert_int_equal(cqe.err_cmd_index, EYRIE_CMD_INDEX_NONE);
+	assert_int_equal(eyrie_simhost_submit(T.h, T.ctx, 0, va,
+					      eyrie_simhost_ctrl(T.h)->desc.max_cmds_per_job + 1,
+					      &tag), 0);
+	assert_int_equal(eyrie_simhost_wait(T.h, tag, 10000, &cqe), 0);
+	assert_int_equal(cqe.status, EYRIE_JOB_ERR_CMDBUF);
+	eyrie_simhost_bo_free(T.h, T.ctx, va);
+}
+
+/* A per-channel table with a bad entry fails at execution, naming the
+ * channel; earlier commands of the job have run. */
+static void test_bad_table_entry(void **state)
+{
+	struct cmdlist cl = { 0 };
+	struct eyrie_hw_cqe cqe;
+	struct eyrie_cmd_conv *c;
+	uint64_t va;
+	int32_t *tab = th_alloc(&T, 4096, &va, 1);
+
+	(void)state;
+	tab[0] = 1 << 30; tab[1] = 5;		/* mult[0], mult[1] (bad) */
+	tab[2] = 0; tab[3] = 0;			/* shifts */
+	cl_dma(&cl, EYRIE_OP_DMA_LOAD, va, 1024, 4, 4);
+	c = &cl_add(&cl, EYRIE_OP_CONV)->conv;
+	c->hdr.flags = EYRIE_PASS_F_REQUANT | EYRIE_PASS_F_PER_CHANNEL;
+	c->in_addr = 0; c->w_addr = 64; c->out_addr = 128;
+	c->q.quant_addr = 1024;
+	c->q.clamp_min = -128; c->q.clamp_max = 127;
+	c->n = 1; c->c = 1; c->m = 2; c->groups = 1;
+	c->in_h = c->in_w = c->out_h = c->out_w = 2;
+	c->r = c->s = 1; c->stride_h = c->stride_w = c->dil_h = c->dil_w = 1;
+	c->map.spatial_r = c->map.spatial_e = c->map.sets_m = c->map.sets_c = 1;
+	c->map.rf_m = c->map.rf_c = c->map.rf_n = 1;
+	assert_int_equal(th_run(&T, &cl, &cqe), 0);
+	assert_int_equal(cqe.status, EYRIE_JOB_ERR_QUANT);
+	assert_int_equal(cqe.err_cmd_index, 1);
+	assert_int_equal(cqe.err_detail, 1);	/* channel 1 */
+	cl_free(&cl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_command_fails_job_before_running),
+		cmocka_unit_test(test_cmd_count_limits),
+		cmocka_unit_test(test_bad_table_entry),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
