@@ -23,6 +23,8 @@
 #define EMU_CLOSE_DRAIN_MS	10000u
 /* simhost waits take unsigned milliseconds; "forever" waits in slices. */
 #define EMU_WAIT_SLICE_MS	1000u
+/* How long a reset waits for submitters to leave the rings (see reset). */
+#define EMU_RESET_EXCLUDE_MS	2000u
 
 struct eyr_shim_fence {
 	uint64_t tag;
@@ -38,6 +40,13 @@ struct emu_shim {
 	uint32_t ctx_id;
 	pthread_mutex_t lock;		/* fences' state, orphans, bo serials */
 	pthread_cond_t ended;		/* a fence ended or its waiter left */
+	/*
+	 * Submits hold it shared, a reset exclusively: a job queued while the
+	 * board reboots would land in a ring the reboot then clears, and never
+	 * end. Writers first, so a steady stream of submits cannot starve a
+	 * reset.
+	 */
+	pthread_rwlock_t reset_lock;
 	struct eyr_shim_fence *orphans;
 	uint32_t next_handle;
 };
@@ -101,6 +110,13 @@ static int parse_name(const char *name, struct eyrie_sim_config *cfg)
 			cfg->desc.glb_bytes = (uint32_t)v;
 		else if (!strcmp(key, "clock_mhz") && has_value && v >= 1 && v <= UINT32_MAX / 1000)
 			cfg->desc.clock_khz = (uint32_t)v * 1000;
+		/* Thermal model (an accelerated one heats up in milliseconds). */
+		else if (!strcmp(key, "tau_ms") && has_value && v >= 1 && v <= UINT32_MAX)
+			cfg->desc.thermal_tau_ms = (uint32_t)v;
+		else if (!strcmp(key, "r_c_per_w") && has_value && v >= 1 && v <= UINT32_MAX / 1000)
+			cfg->desc.thermal_r_mc_per_w = (uint32_t)v * 1000;
+		else if (!strcmp(key, "throttle_c") && has_value && v >= 1 && v <= INT32_MAX / 1000)
+			cfg->desc.throttle_mc = (int32_t)v * 1000;
 		else
 			goto bad;
 		if (*p != ',')
@@ -109,7 +125,7 @@ static int parse_name(const char *name, struct eyrie_sim_config *cfg)
 	return 0;
 bad:
 	return eyr_error(-EINVAL,
-			 "device '%s': bad board parameter; use emu:rows=R,cols=C,glb=BYTES[k|m],clock_mhz=F,stall",
+			 "device '%s': bad board parameter; use emu:rows=R,cols=C,glb=BYTES[k|m],clock_mhz=F,stall,tau_ms=T,r_c_per_w=R,throttle_c=C",
 			 name);
 }
 
@@ -146,6 +162,15 @@ static int emu_open(const char *name, const struct accel_device_opts *opts,
 	e->base.ops = &eyr_shim_emu_ops;
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_cond_init(&e->ended, NULL);
+	{
+		pthread_rwlockattr_t attr;
+
+		pthread_rwlockattr_init(&attr);
+		pthread_rwlockattr_setkind_np(&attr,
+					      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&e->reset_lock, &attr);
+		pthread_rwlockattr_destroy(&attr);
+	}
 
 	hopts.sim_cfg = &cfg;
 	hopts.errbuf = errbuf;
@@ -168,6 +193,7 @@ static int emu_open(const char *name, const struct accel_device_opts *opts,
 	*out = &e->base;
 	return 0;
 fail:
+	pthread_rwlock_destroy(&e->reset_lock);
 	pthread_cond_destroy(&e->ended);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
@@ -204,7 +230,7 @@ static int emu_drain(struct eyr_shim *s, unsigned int timeout_ms)
 		return 0;
 	eyr_warn("emu: jobs still running after %u ms; resetting the device",
 		 timeout_ms);
-	eyrie_simhost_reset(e->host);
+	reset_exclusive(e);
 	eyrie_sim_quiesce(sim, timeout_ms);
 	return -ETIMEDOUT;
 }
@@ -230,6 +256,7 @@ static void emu_close(struct eyr_shim *s)
 	pthread_mutex_unlock(&e->lock);
 	eyrie_simhost_ctx_destroy(e->host, e->ctx_id);
 	eyrie_simhost_close(e->host);
+	pthread_rwlock_destroy(&e->reset_lock);
 	pthread_cond_destroy(&e->ended);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
@@ -317,8 +344,10 @@ static int emu_submit(struct eyr_shim *s, const struct eyr_shim_submit *args,
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return eyr_error(-ENOMEM, "emu: out of memory");
+	pthread_rwlock_rdlock(&e->reset_lock);
 	err = eyrie_simhost_submit(e->host, e->ctx_id, args->queue,
 				   args->cmdbuf_addr, args->cmd_count, &f->tag);
+	pthread_rwlock_unlock(&e->reset_lock);
 	if (err) {
 		free(f);
 		return eyr_error(err, "emu: submit failed: %s",
@@ -429,10 +458,34 @@ static void emu_fence_free(struct eyr_shim *s, struct eyr_shim_fence *f)
 	pthread_mutex_unlock(&e->lock);
 }
 
+/*
+ * The reset itself, excluding submits. A submitter blocked on a full ring
+ * behind a job that never ends (a STALL until reset) would hold the lock
+ * shared forever; after EMU_RESET_EXCLUDE_MS the reset goes ahead anyway,
+ * since it is what frees that ring.
+ */
+static int reset_exclusive(struct emu_shim *e)
+{
+	struct timespec dl;
+	bool locked;
+	int err;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += EMU_RESET_EXCLUDE_MS / 1000;
+	locked = pthread_rwlock_timedwrlock(&e->reset_lock, &dl) == 0;
+	if (!locked)
+		eyr_warn("emu: submitters still blocked on a full ring after %u ms; resetting anyway",
+			 EMU_RESET_EXCLUDE_MS);
+	err = eyrie_simhost_reset(e->host);
+	if (locked)
+		pthread_rwlock_unlock(&e->reset_lock);
+	return err;
+}
+
 static int emu_reset(struct eyr_shim *s)
 {
 	struct emu_shim *e = emu(s);
-	int err = eyrie_simhost_reset(e->host);
+	int err = reset_exclusive(e);
 
 	if (err)
 		return eyr_error(err, "emu: device reset failed: %s",
