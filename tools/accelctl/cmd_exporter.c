@@ -32,6 +32,8 @@ struct exporter {
 	const char *device_name;
 };
 
+ACCELCTL_COMMAND(exporter);
+
 const char cmd_exporter_usage[] =
 	"Usage: accelctl [-d DEVICE] exporter [--listen ADDR:PORT] [--load]\n"
 	"\n"

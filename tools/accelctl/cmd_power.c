@@ -24,6 +24,8 @@ struct power_run {
 	bool first;
 };
 
+ACCELCTL_COMMAND(power);
+
 const char cmd_power_usage[] =
 	"Usage: accelctl [-d DEVICE] power [--watch] [--interval MS] [--count N]\n"
 	"                              [--json | --csv]\n"

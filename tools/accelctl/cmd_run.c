@@ -468,13 +468,6 @@ static int run_test_dir(const struct accelctl *ctx, struct run_args *a)
 	rc = open_model(ctx, a, path, &dev, &info, &m);
 	if (rc)
 		goto out;
-	for (int i = 0; i < accel_model_layer_count(m); i++) {
-		struct accel_layer_info li = { .sz = sizeof(li) };
-
-		accel_model_layer_info(m, i, &li);
-		n_dev += li.on == ACCEL_ON_DEVICE;
-		n_cpu += li.on == ACCEL_ON_CPU;
-	}
 	d = opendir(a->test_dir);
 	if (!d) {
 		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "cannot read %s: %s", a->test_dir,
@@ -509,6 +502,15 @@ static int run_test_dir(const struct accelctl *ctx, struct run_args *a)
 		}
 		if (!rc && accel_model_run(m, in, n_in, out, n_out))
 			rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
+		/* where layers ran (a model may be specialized per run) */
+		n_dev = n_cpu = 0;
+		for (int i = 0; !rc && i < accel_model_layer_count(m); i++) {
+			struct accel_layer_info li = { .sz = sizeof(li) };
+
+			accel_model_layer_info(m, i, &li);
+			n_dev += li.on == ACCEL_ON_DEVICE;
+			n_cpu += li.on == ACCEL_ON_CPU;
+		}
 		for (int i = 0; i < n_out && !rc; i++)
 			ok &= within(out[i], want[i], n_dev ? 1 : 0, &diff);
 		if (!rc) {

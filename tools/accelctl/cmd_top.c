@@ -23,6 +23,8 @@
 #define TOP_MAX_INTERVAL_MS	3600000u
 #define TOP_MAX_DEVICES		16
 
+ACCELCTL_COMMAND(top);
+
 const char cmd_top_usage[] =
 	"Usage: accelctl [-d DEVICE] top [--interval MS] [--once | -n N] [--load]\n"
 	"                            [--json]\n"

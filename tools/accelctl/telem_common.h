@@ -15,12 +15,6 @@
 #include "accel/telemetry.h"
 #include "accelctl.h"
 
-/* The commands (registered in main.c's ACCELCTL_COMMANDS). */
-extern const char cmd_power_usage[], cmd_top_usage[], cmd_exporter_usage[];
-int cmd_power(struct accelctl *ctx, int argc, char **argv);
-int cmd_top(struct accelctl *ctx, int argc, char **argv);
-int cmd_exporter(struct accelctl *ctx, int argc, char **argv);
-
 /* The device's default sample period (docs/hardware.md section 9). */
 #define TELEM_DEVICE_PERIOD_US	10000u
 

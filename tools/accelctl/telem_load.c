@@ -22,6 +22,7 @@
 #define LOAD_OUT	(LOAD_IN - LOAD_K + 1u)
 #define PASSES_PER_JOB	16u
 #define LOAD_WAIT_MS	60000
+#define LOAD_DEPTH	3	/* jobs in flight */
 
 struct telem_load {
 	struct accel_device *dev;
@@ -47,7 +48,7 @@ static uint32_t fitting_divisor(uint32_t total, uint32_t want)
 	return 1;
 }
 
-static int build_job(struct accel_device *dev, struct accel_cmdbuf *cb)
+int telem_load_build_job(struct accel_device *dev, struct accel_cmdbuf *cb)
 {
 	struct accel_device_info info = { .sz = sizeof(info) };
 	struct accel_conv c = { .sz = sizeof(c) };
@@ -98,20 +99,51 @@ static int build_job(struct accel_device *dev, struct accel_cmdbuf *cb)
 	return 0;
 }
 
+/* Fails the load with the library's message. */
+static void load_failed(struct telem_load *l)
+{
+	snprintf(l->error, sizeof(l->error), "%s", accel_last_error());
+	atomic_store(&l->failed, true);
+}
+
+/*
+ * Keeps LOAD_DEPTH jobs queued, so the device goes from one job straight
+ * to the next: the host's turnaround between jobs would otherwise count
+ * as idle device time and water the load down.
+ */
 static void *load_thread(void *arg)
 {
 	struct telem_load *l = arg;
+	struct accel_job *ring[LOAD_DEPTH] = { 0 };
+	unsigned int head = 0;
 
+	for (unsigned int i = 0; i < LOAD_DEPTH; i++)
+		if (accel_job_submit(l->dev, l->cb, NULL, &ring[i])) {
+			load_failed(l);
+			goto drain;
+		}
 	while (!atomic_load(&l->stop)) {
 		struct accel_job_result res = { .sz = sizeof(res) };
-		int err = accel_job_run(l->dev, l->cb, NULL, LOAD_WAIT_MS, &res);
 
-		if (err) {
-			snprintf(l->error, sizeof(l->error), "%s", accel_last_error());
-			atomic_store(&l->failed, true);
+		if (accel_job_wait(ring[head], LOAD_WAIT_MS, &res)) {
+			load_failed(l);
 			break;
 		}
+		accel_job_free(ring[head]);
+		ring[head] = NULL;
 		atomic_fetch_add(&l->jobs, 1);
+		if (accel_job_submit(l->dev, l->cb, NULL, &ring[head])) {
+			load_failed(l);
+			break;
+		}
+		head = (head + 1) % LOAD_DEPTH;
+	}
+drain:
+	for (unsigned int i = 0; i < LOAD_DEPTH; i++) {
+		if (!ring[i])
+			continue;
+		accel_job_wait(ring[i], LOAD_WAIT_MS, NULL);
+		accel_job_free(ring[i]);
 	}
 	return NULL;
 }
@@ -130,7 +162,7 @@ int telem_load_start(struct accel_device *dev, struct telem_load **out)
 		free(l);
 		return -ENOMEM;
 	}
-	err = build_job(dev, l->cb);
+	err = telem_load_build_job(dev, l->cb);
 	if (!err)
 		err = -pthread_create(&l->thread, NULL, load_thread, l);
 	if (err) {

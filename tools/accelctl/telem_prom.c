@@ -2,11 +2,25 @@
 /*
  * Prometheus text exposition of telemetry. Names follow the Prometheus
  * naming guide: base units (joules, watts, celsius, hertz, ratio), counters
- * end in _total. Energy is printed with 17 significant digits so that the
- * counter, converted from the device's exact femtojoule integers, never
- * appears to go backwards between scrapes.
+ * end in _total. Values are printed in the shortest form that reads back
+ * as the same double, so a counter converted from the device's exact
+ * femtojoule integers never appears to go backwards between scrapes.
  */
+#include <stdlib.h>
+
 #include "telem_prom.h"
+
+static void number(FILE *f, double v)
+{
+	char buf[40];
+
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(buf, sizeof(buf), "%.*g", digits, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	fputs(buf, f);
+}
 
 void prom_label_value(FILE *f, const char *value)
 {
@@ -39,7 +53,9 @@ static void value_lines(FILE *f, const char *name, const struct prom_device *dev
 {
 	for (size_t i = 0; i < count; i++) {
 		device_label(f, name, devs[i].name);
-		fprintf(f, "} %.17g\n", get(&devs[i].sample));
+		fputs("} ", f);
+		number(f, get(&devs[i].sample));
+		fputc('\n', f);
 	}
 }
 
@@ -59,9 +75,10 @@ int prom_render(FILE *f, const struct prom_device *devs, size_t count)
 	for (size_t i = 0; i < count; i++)
 		for (unsigned int d = 0; d < ACCEL_ENERGY_DOMAINS; d++) {
 			device_label(f, "eyrie_energy_joules_total", devs[i].name);
-			fprintf(f, ",domain=\"%s\"} %.17g\n",
-				accel_energy_domain_name(d),
-				devs[i].sample.energy_j[d]);
+			fprintf(f, ",domain=\"%s\"} ",
+				accel_energy_domain_name(d));
+			number(f, devs[i].sample.energy_j[d]);
+			fputc('\n', f);
 		}
 	family(f, "eyrie_power_watts", "gauge",
 	       "Board power averaged over the device's last sample period.");

@@ -1,0 +1,41 @@
+# Telemetry tests (included by tools/accelctl/telemetry.mk, after libaccel.mk):
+#   telemetry-unit        sample conversion, power arithmetic, Prometheus
+#                         rendering, fdinfo scanning (cmocka; + ASan flavour)
+#   telemetry-emu         counters, idle = static power, subscriptions,
+#                         load -> heat -> throttle on the emu board (cmocka;
+#                         + ASan flavour)
+#   telemetry-power-cli   accelctl power/top: JSON/CSV contract, bad input (TAP)
+#   telemetry-exporter    HTTP, 404, promtool check metrics, busy port,
+#                         SIGTERM (TAP)
+#   telemetry-prometheus  a real Prometheus server scraping the exporter (TAP)
+TELEM_TEST_CPPFLAGS := -Ilibaccel/include -Itools/accelctl
+TELEM_TOOL_SRCS := $(addprefix tools/accelctl/, telem_prom.c telem_procs.c telem_load.c)
+TELEM_TOOL_OBJS := $(TELEM_TOOL_SRCS:%.c=$(B)/%.o)
+TELEM_TOOL_ASAN_OBJS := $(TELEM_TOOL_SRCS:%.c=$(B)/asan/%.o)
+
+TELEM_UNIT := $(B)/tests/telemetry/test_telemetry_unit
+TELEM_EMU := $(B)/tests/telemetry/test_telemetry_emu
+TELEM_UNIT_ASAN := $(B)/asan/tests/telemetry/test_telemetry_unit
+TELEM_EMU_ASAN := $(B)/asan/tests/telemetry/test_telemetry_emu
+
+$(B)/tests/telemetry/%.o $(B)/asan/tests/telemetry/%.o: CPPFLAGS_EXTRA += $(TELEM_TEST_CPPFLAGS)
+$(TELEM_TOOL_ASAN_OBJS): CPPFLAGS_EXTRA += $(TELEM_TEST_CPPFLAGS)
+
+$(B)/tests/telemetry/test_%: $(B)/tests/telemetry/test_%.o $(TELEM_TOOL_OBJS) $(LIBACCEL_A)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $< $(TELEM_TOOL_OBJS) $(LIBACCEL_STATIC_LINK) -lcmocka
+
+$(B)/asan/tests/telemetry/test_%: $(B)/asan/tests/telemetry/test_%.o $(TELEM_TOOL_ASAN_OBJS) $(LIBACCEL_ASAN_A)
+	$(CC) $(LDFLAGS_COMMON) -fsanitize=address,undefined -o $@ $< \
+		$(TELEM_TOOL_ASAN_OBJS) $(LIBACCEL_ASAN_LINK) -lcmocka
+
+.PHONY: telemetry-tests
+telemetry-tests: $(TELEM_UNIT) $(TELEM_EMU) $(TELEM_UNIT_ASAN) $(TELEM_EMU_ASAN)
+ALL_TARGETS += $(TELEM_UNIT) $(TELEM_EMU) $(TELEM_UNIT_ASAN) $(TELEM_EMU_ASAN)
+
+CHECK_SUITES += telemetry-unit:$(TELEM_UNIT) \
+	telemetry-unit-asan:$(TELEM_UNIT_ASAN) \
+	telemetry-emu:$(TELEM_EMU) \
+	telemetry-emu-asan:$(TELEM_EMU_ASAN) \
+	telemetry-power-cli:tests/telemetry/power_cli.sh~$(B)/bin/accelctl \
+	telemetry-exporter:tests/telemetry/exporter.sh~$(B)/bin/accelctl \
+	telemetry-prometheus:tests/telemetry/prometheus.sh~$(B)/bin/accelctl

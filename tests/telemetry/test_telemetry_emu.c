@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Telemetry on the emulated board, through libaccel's public API:
+ *   - energy counters never decrease, static energy keeps accruing;
+ *   - an idle board draws exactly its static power;
+ *   - a subscription numbers its samples by interval slot with device
+ *     timestamps at (or just after) each interval boundary, stops on
+ *     request, on max_samples and when the callback says so;
+ *   - bad subscription options are refused with a message;
+ *   - a synthetic load heats the die until the thermal limit throttles the
+ *     clock, which shows in telemetry and in the jobs' time per cycle.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "accel/telemetry.h"
+#include "telem_load.h"
+
+/* The device's sample period for the subscription tests. */
+#define SUB_PERIOD_US	1000u
+#define SUB_INTERVAL_US	50000u
+#define SUB_SAMPLES	20u
+/* Wall-clock budget for the synthetic load to throttle the device. */
+#define THROTTLE_BUDGET_S	60
+
+static struct accel_device *open_emu(uint32_t period_us)
+{
+	struct accel_device_opts o = { .sz = sizeof(o),
+				       .emu_telemetry_period_us = period_us };
+	struct accel_device *dev = NULL;
+	int err = accel_device_open("emu", &o, &dev);
+
+	if (err)
+		fail_msg("cannot open the emu device: %s", accel_last_error());
+	return dev;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static void read_sample(struct accel_device *dev, struct accel_telemetry_sample *s)
+{
+	s->sz = sizeof(*s);
+	if (accel_telemetry_sample_read(dev, s))
+		fail_msg("telemetry read: %s", accel_last_error());
+}
+
+static void test_energy_monotonic(void **state)
+{
+	struct accel_device *dev = open_emu(2000);
+	struct accel_telemetry_sample prev, cur;
+
+	(void)state;
+	read_sample(dev, &prev);
+	for (int i = 0; i < 40; i++) {
+		sleep_ms(3);
+		read_sample(dev, &cur);
+		assert_true(cur.timestamp_ns >= prev.timestamp_ns);
+		for (unsigned int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
+			assert_true(cur.energy_fj[d] >= prev.energy_fj[d]);
+		assert_true(cur.energy_total_fj >= prev.energy_total_fj);
+		assert_true(cur.energy_total_j >= prev.energy_total_j);
+		prev = cur;
+	}
+	/* Idle device time passes: static energy must have grown. */
+	{
+		struct accel_telemetry_sample first;
+
+		read_sample(dev, &first);
+		sleep_ms(50);
+		read_sample(dev, &cur);
+		assert_true(cur.timestamp_ns > first.timestamp_ns);
+		assert_true(cur.energy_fj[ACCEL_ENERGY_STATIC] >
+			    first.energy_fj[ACCEL_ENERGY_STATIC]);
+	}
+	accel_device_close(dev);
+}
+
+/*
+ * Idle, the board's power is its static power: the device reports power
+ * in whole mW (energy delta / time delta, rounded down), so the reported
+ * value equals static_mw, and the static counter grows at static_mw.
+ */
+static void test_idle_power_is_static(void **state)
+{
+	struct accel_device *dev = open_emu(5000);
+	struct accel_device_info info = { .sz = sizeof(info) };
+	struct accel_telemetry_sample a, b;
+	double rate_mw;
+
+	(void)state;
+	assert_int_equal(accel_device_info(dev, &info), 0);
+	assert_true(info.static_mw > 0);
+	sleep_ms(20);	/* past the first full sample period */
+	read_sample(dev, &a);
+	assert_int_equal(a.power_mw, info.static_mw);
+	assert_true(a.power_w > info.static_mw / 1000.0 - 1e-9 &&
+		    a.power_w < info.static_mw / 1000.0 + 1e-9);
+	assert_int_equal(a.util_permille, 0);
+	assert_false(a.throttled);
+	sleep_ms(200);
+	read_sample(dev, &b);
+	assert_int_equal(b.power_mw, info.static_mw);
+	/* fJ / ns = uW */
+	rate_mw = (double)(b.energy_fj[ACCEL_ENERGY_STATIC] - a.energy_fj[ACCEL_ENERGY_STATIC]) /
+		  (double)(b.timestamp_ns - a.timestamp_ns) / 1000.0;
+	assert_true(rate_mw > info.static_mw - 0.001 && rate_mw < info.static_mw + 0.001);
+	/* No work: every other domain stayed put. */
+	for (unsigned int d = 0; d < ACCEL_ENERGY_STATIC; d++)
+		assert_int_equal(b.energy_fj[d], a.energy_fj[d]);
+	assert_true(accel_telemetry_power_between(&a, &b) > info.static_mw / 1000.0 - 1e-6);
+	assert_true(accel_telemetry_power_between(&a, &b) < info.static_mw / 1000.0 + 1e-6);
+	accel_device_close(dev);
+}
+
+struct collected {
+	struct accel_telemetry_sample s[64];
+	atomic_uint n;
+	atomic_uint calls_after_stop;
+	atomic_bool stopped;
+	unsigned int stop_after;	/* return STOP at this many (0: never) */
+};
+
+static int collect(const struct accel_telemetry_sample *s, void *ctx)
+{
+	struct collected *c = ctx;
+	unsigned int n = atomic_load(&c->n);
+
+	if (atomic_load(&c->stopped))
+		atomic_fetch_add(&c->calls_after_stop, 1);
+	if (n < 64)
+		c->s[n] = *s;
+	atomic_store(&c->n, n + 1);
+	if (c->stop_after && n + 1 >= c->stop_after)
+		return ACCEL_TELEMETRY_STOP;
+	return 0;
+}
+
+static void test_subscription_sequence(void **state)
+{
+	struct accel_device *dev = open_emu(SUB_PERIOD_US);
+	struct collected *c = calloc(1, sizeof(*c));
+	struct accel_telemetry_sub_opts o = {
+		.sz = sizeof(o), .interval_us = SUB_INTERVAL_US, .fn = collect,
+		.ctx = c, .max_samples = SUB_SAMPLES,
+	};
+	struct accel_telemetry_sub_stats st = { .sz = sizeof(st) };
+	struct accel_telemetry_sub *sub;
+	const uint64_t interval_ns = SUB_INTERVAL_US * 1000ull;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(accel_telemetry_subscribe(dev, &o, &sub), 0);
+	assert_int_equal(accel_telemetry_sub_wait(sub, 30000), 0);
+	assert_int_equal(accel_telemetry_sub_stats(sub, &st), 0);
+	accel_telemetry_unsubscribe(sub);
+	assert_int_equal(atomic_load(&c->n), SUB_SAMPLES);
+	assert_int_equal(st.delivered, SUB_SAMPLES);
+	assert_int_equal(st.dropped, 0);
+	for (unsigned int i = 0; i < SUB_SAMPLES; i++) {
+		uint64_t boundary = c->s[0].timestamp_ns + i * interval_ns;
+
+		print_message("# sample %u: seq %llu, +%.3f ms from its slot boundary\n", i,
+			      (unsigned long long)c->s[i].seq,
+			      (c->s[i].timestamp_ns - boundary) / 1e6);
+		assert_int_equal(c->s[i].seq, i);
+		/* Never before its slot; within half an interval after it. */
+		assert_true(c->s[i].timestamp_ns >= boundary);
+		assert_true(c->s[i].timestamp_ns < boundary + interval_ns / 2);
+		if (i > 0) {
+			uint64_t gap = c->s[i].timestamp_ns - c->s[i - 1].timestamp_ns;
+
+			assert_true(gap > interval_ns / 2 && gap < interval_ns * 3 / 2);
+		}
+	}
+	free(c);
+	accel_device_close(dev);
+}
+
+/* The callback's STOP, and unsubscribe of a running subscription. */
+static void test_subscription_stops(void **state)
+{
+	struct accel_device *dev = open_emu(SUB_PERIOD_US);
+	struct collected *c = calloc(1, sizeof(*c));
+	struct accel_telemetry_sub_opts o = {
+		.sz = sizeof(o), .interval_us = 5000, .fn = collect, .ctx = c,
+	};
+	struct accel_telemetry_sub *sub;
+	unsigned int n;
+
+	(void)state;
+	assert_non_null(c);
+	c->stop_after = 3;
+	assert_int_equal(accel_telemetry_subscribe(dev, &o, &sub), 0);
+	assert_int_equal(accel_telemetry_sub_wait(sub, 30000), 0);
+	assert_int_equal(atomic_load(&c->n), 3);
+	accel_telemetry_unsubscribe(sub);
+
+	/* Unbounded: it runs until unsubscribed, and not one call after. */
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(accel_telemetry_subscribe(dev, &o, &sub), 0);
+	assert_int_equal(accel_telemetry_sub_wait(sub, 60), -ETIMEDOUT);
+	sleep_ms(40);
+	accel_telemetry_unsubscribe(sub);
+	atomic_store(&c->stopped, true);
+	n = atomic_load(&c->n);
+	assert_true(n >= 2);
+	sleep_ms(30);
+	assert_int_equal(atomic_load(&c->n), n);
+	assert_int_equal(atomic_load(&c->calls_after_stop), 0);
+	accel_telemetry_unsubscribe(NULL);
+	free(c);
+	accel_device_close(dev);
+}
+
+static void test_subscription_bad_options(void **state)
+{
+	struct accel_device *dev = open_emu(0);
+	struct collected c;
+	struct accel_telemetry_sub_opts o = {
+		.sz = sizeof(o), .interval_us = 0, .fn = collect, .ctx = &c,
+	};
+	struct accel_telemetry_sub *sub = (void *)1;
+
+	(void)state;
+	assert_int_equal(accel_telemetry_subscribe(dev, &o, &sub), -EINVAL);
+	assert_null(sub);
+	assert_non_null(strstr(accel_last_error(), "interval"));
+	o.interval_us = ACCEL_TELEMETRY_MIN_INTERVAL_US - 1;
+	assert_int_equal(accel_telemetry_subscribe(dev, &o, &sub), -EINVAL);
+	o.interval_us = 10000;
+	o.fn = NULL;
+	assert_int_equal(accel_telemetry_subscribe(dev, &o, &sub), -EINVAL);
+	assert_non_null(strstr(accel_last_error(), "callback"));
+	assert_int_equal(accel_telemetry_subscribe(dev, NULL, &sub), -EINVAL);
+	assert_int_equal(accel_telemetry_subscribe(NULL, &o, &sub), -EINVAL);
+	o.fn = collect;
+	o.sz = 0;
+	assert_int_equal(accel_telemetry_subscribe(dev, &o, &sub), -EINVAL);
+	assert_int_equal(accel_telemetry_sub_wait(NULL, 0), -EINVAL);
+	accel_device_close(dev);
+}
+
+/* Runs the load job once; returns device ns per core cycle. */
+static double run_job(struct accel_device *dev, struct accel_cmdbuf *cb,
+		      struct accel_job_result *res)
+{
+	res->sz = sizeof(*res);
+	if (accel_job_run(dev, cb, NULL, 60000, res))
+		fail_msg("load job: %s", accel_last_error());
+	assert_true(res->cycles > 0);
+	return (double)(res->end_ns - res->start_ns) / (double)res->cycles;
+}
+
+/*
+ * The default board would need watts to reach its 85 C limit, and the
+ * modeled array draws tens of milliwatts; THERMAL_BOARD gives the same
+ * board an accelerated thermal model (docs/telemetry.md): 1000 C/W,
+ * tau 100 ms, throttle at 90 C. Idle it settles at 40 + 0.030 * 1000 =
+ * 70 C; under the load (~80 mW) it heads for ~120 C and throttles within
+ * about half a time constant of device time; throttled (~55 mW) it stays
+ * above the 88 C release point.
+ */
+#define THERMAL_BOARD	"emu:tau_ms=100,r_c_per_w=1000,throttle_c=90"
+
+static void test_load_heats_and_throttles(void **state)
+{
+	struct accel_device *dev = NULL;
+	struct accel_device_info info = { .sz = sizeof(info) };
+	struct accel_cmdbuf *cb = accel_cmdbuf_new();
+	struct accel_telemetry_sample idle, s;
+	struct accel_job_result res;
+	struct telem_load *load;
+	double cool_ns_per_cycle, hot_ns_per_cycle, peak_power = 0;
+	time_t deadline;
+	unsigned int polls = 0;
+
+	(void)state;
+	assert_non_null(cb);
+	if (accel_device_open(THERMAL_BOARD, NULL, &dev))
+		fail_msg("cannot open %s: %s", THERMAL_BOARD, accel_last_error());
+	assert_int_equal(accel_device_info(dev, &info), 0);
+	assert_true(info.caps & ACCEL_CAP_THERMAL_THROTTLE);
+	assert_int_equal(info.throttle_mc, 90000);
+	assert_int_equal(telem_load_build_job(dev, cb), 0);
+	sleep_ms(30);
+	read_sample(dev, &idle);
+	assert_false(idle.throttled);
+	assert_int_equal(idle.clock_khz, info.clock_khz);
+
+	cool_ns_per_cycle = run_job(dev, cb, &res);
+	print_message("# cool: %llu cycles in %.3f us (%.3f ns/cycle), clock %u kHz\n",
+		      (unsigned long long)res.cycles, (res.end_ns - res.start_ns) / 1e3,
+		      cool_ns_per_cycle, info.clock_khz);
+	assert_true(cool_ns_per_cycle > 1e6 / info.clock_khz * 0.99 &&
+		    cool_ns_per_cycle < 1e6 / info.clock_khz * 1.01);
+
+	assert_int_equal(telem_load_start(dev, &load), 0);
+	deadline = time(NULL) + THROTTLE_BUDGET_S;
+	do {
+		sleep_ms(5);
+		read_sample(dev, &s);
+		polls++;
+		if (s.power_w > peak_power)
+			peak_power = s.power_w;
+	} while (!s.throttled && !telem_load_failed(load) && time(NULL) < deadline);
+	print_message("# after %llu jobs: %.2f C (idle %.2f C), peak power %.4f W (idle %.4f W), util %.3f, throttled %d, clock %u kHz, %u throttle events\n",
+		      (unsigned long long)telem_load_jobs(load), s.temperature_c,
+		      idle.temperature_c, peak_power, idle.power_w, s.utilization,
+		      s.throttled, s.clock_khz, s.throttle_events);
+	assert_false(telem_load_failed(load));
+	assert_true(peak_power > 1.5 * idle.power_w);
+	assert_true(s.temperature_c > idle.temperature_c + 10.0);
+	assert_true(s.throttled);
+	assert_true(s.throttle_events >= 1);
+	assert_true(s.temp_mc >= info.throttle_mc - 2000);
+	assert_int_equal(s.clock_khz, info.throttle_clock_khz);
+
+	/* The same job, queued behind the load, takes longer per cycle now. */
+	hot_ns_per_cycle = run_job(dev, cb, &res);
+	telem_load_stop(load);
+	print_message("# hot: %.3f ns/cycle (throttle clock %u kHz)\n",
+		      hot_ns_per_cycle, info.throttle_clock_khz);
+	assert_true(hot_ns_per_cycle > 1e6 / info.throttle_clock_khz * 0.99 &&
+		    hot_ns_per_cycle < 1e6 / info.throttle_clock_khz * 1.01);
+	assert_true(hot_ns_per_cycle > cool_ns_per_cycle * 1.5);
+	accel_cmdbuf_free(cb);
+	accel_device_close(dev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_energy_monotonic),
+		cmocka_unit_test(test_idle_power_is_static),
+		cmocka_unit_test(test_subscription_sequence),
+		cmocka_unit_test(test_subscription_stops),
+		cmocka_unit_test(test_subscription_bad_options),
+		cmocka_unit_test(test_load_heats_and_throttles),
+	};
+
+	return cmocka_run_group_tests_name("telemetry_emu", tests, NULL, NULL);
+}
