@@ -13,6 +13,7 @@ SIM_DAEMON_SRCS := sim/daemon/main.c sim/daemon/options.c sim/daemon/log.c \
 SIM_DAEMON := $(B)/sim/eyrie-sim
 SIM_DAEMON_ASAN := $(B)/asan/sim/eyrie-sim
 SIM_DAEMON_LIB := $(or $(SIM_LIB),$(B)/sim/libeyriesim.a)
+SIM_DAEMON_LIB_ASAN := $(or $(SIM_LIB_ASAN),$(SIM_DAEMON_LIB))
 SIM_DAEMON_LDLIBS := $(or $(SIM_LDLIBS),-lm)
 
 SIM_DAEMON_OBJS := $(SIM_DAEMON_SRCS:%.c=$(B)/%.o)
@@ -22,7 +23,7 @@ $(SIM_DAEMON_OBJS) $(SIM_DAEMON_ASAN_OBJS): CPPFLAGS_EXTRA += -Isim/include
 $(SIM_DAEMON): $(SIM_DAEMON_OBJS) $(SIM_DAEMON_LIB)
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^ $(SIM_DAEMON_LDLIBS)
 
-$(SIM_DAEMON_ASAN): $(SIM_DAEMON_ASAN_OBJS) $(SIM_DAEMON_LIB)
+$(SIM_DAEMON_ASAN): $(SIM_DAEMON_ASAN_OBJS) $(SIM_DAEMON_LIB_ASAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_COMMON) -fsanitize=address,undefined -o $@ $^ $(SIM_DAEMON_LDLIBS)
 

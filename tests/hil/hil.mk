@@ -15,8 +15,14 @@ endif
 
 HIL_BIN := $(B)/tests/hil/bin
 HIL_TAP_OBJ := $(B)/tests/hil/src/tap.o
-HIL_PROGS := hil_pci_probe
+HIL_PROGS := hil_pci_probe hil_ioctl_args hil_bo hil_submit hil_net
 HIL_PROG_BINS := $(HIL_PROGS:%=$(HIL_BIN)/%)
+HIL_DEV_OBJ := $(B)/tests/hil/src/hil_dev.o
+HIL_DRM_LIBS := $(shell $(PKG_CONFIG) --libs libdrm 2>/dev/null || echo -ldrm)
+# Programs on the driver: the ioctl helpers, libdrm for syncobj/PRIME.
+$(foreach p,$(filter-out hil_pci_probe,$(HIL_PROGS)),\
+	$(eval $(HIL_BIN)/$(p): $(HIL_DEV_OBJ))\
+	$(eval HIL_LDLIBS_$(p) := $(HIL_DRM_LIBS)))
 HIL_FW_VARIANT := $(B)/tests/hil/fw_variant
 
 $(B)/tests/hil/src/%.o: CPPFLAGS_EXTRA += -Itests/hil/src
@@ -28,5 +34,16 @@ $(HIL_BIN)/%: $(B)/tests/hil/src/%.o $(HIL_TAP_OBJ)
 $(HIL_FW_VARIANT): $(B)/tests/hil/src/fw_variant.o
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^
 
+# The network check: the same command stream in the guest and on the host.
+HIL_NET_OBJ := $(B)/tests/hil/src/net_chain.o
+$(HIL_BIN)/hil_net: $(HIL_NET_OBJ)
+HIL_NET_REF := $(B)/tests/hil/hil_net_ref
+$(B)/tests/hil/src/hil_net_ref.o: CPPFLAGS_EXTRA += -Isim/include
+$(HIL_NET_REF): $(B)/tests/hil/src/hil_net_ref.o $(HIL_NET_OBJ) $(SIM_LIB)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $^ $(SIM_LDLIBS)
+
 ALL_TARGETS += $(HIL_PROG_BINS) $(HIL_FW_VARIANT)
+ifneq ($(SIM_LIB),)
+ALL_TARGETS += $(HIL_NET_REF)
+endif
 CHECK_SUITES += hil:tests/hil/run-hil.sh

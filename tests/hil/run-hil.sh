@@ -12,6 +12,7 @@
 #   good    PCI-level probe, module load, every test program, unload
 #   fw-crc  a firmware image with a corrupted payload
 #   fw-abi  a firmware image with another ABI major
+#   fw-build-id  a sound image whose build id the device refuses
 # Each boot's TAP comes back on the guest's ttyS1, its kernel console on
 # ttyS0. Any WARN/BUG/oops/lockup/Call Trace in a guest's kernel log is a
 # "not ok". Logs: build/hil/ (console, TAP, dmesg per variant, eyrie-sim).
@@ -23,7 +24,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 B=${B:-build}
 mode=auto
-variants="good fw-crc fw-abi"
+variants="good fw-crc fw-abi fw-build-id"
 kver=
 keep=0
 boot_timeout=${HIL_BOOT_TIMEOUT:-300}
@@ -88,6 +89,23 @@ kernel_log_problems() {
 		grep -v 'Kernel command line:' || true
 }
 
+# The network check's expected hash, from the host's in-process emulation.
+net_hash=$workdir/net_chain.hash
+net_ref() {
+	rm -f "$net_hash"
+	if [ ! -x "$B/tests/hil/hil_net_ref" ]; then
+		emit not-ok "setup: host emulation reference $B/tests/hil/hil_net_ref is built"
+		return
+	fi
+	if "$B/tests/hil/hil_net_ref" "$fw" >"$net_hash" 2>"$workdir/hil_net_ref.log" && [ -s "$net_hash" ]; then
+		emit ok "setup: host emulation ran the network check (hash $(cat "$net_hash"))"
+	else
+		emit not-ok "setup: host emulation ran the network check (see $workdir/hil_net_ref.log)"
+		diag <"$workdir/hil_net_ref.log"
+		rm -f "$net_hash"
+	fi
+}
+
 real_board() {
 	local d drv
 	for d in /sys/class/accel/accel*; do
@@ -101,9 +119,12 @@ real_board() {
 run_direct() {
 	echo "# HIL on a real board: $(ls /dev/accel/accel* 2>/dev/null | tr '\n' ' ')"
 	local log=$workdir/direct.tap.log
+	fw=${EYRIE_FW_PATH:-/lib/firmware/eyrie/eyrie_fw.bin}
+	net_ref
+	export HIL_NET_HASH=$net_hash
 	{ echo EYRIE-HIL-TAP-BEGIN; sh tests/hil/guest/suite.sh direct "$hilbin" 2>&1; echo EYRIE-HIL-TAP-END; } >"$log"
 	collect_tap direct "$log"
-	for v in fw-crc fw-abi; do
+	for v in fw-crc fw-abi fw-build-id; do
 		emit ok "[$v] needs the emulated board (a firmware image swap) # SKIP real board"
 	done
 	finish
@@ -162,10 +183,12 @@ trap 'exit 130' INT TERM
 
 # The initramfs: one base archive, plus one small archive per firmware image.
 mkdir -p "$workdir/initramfs"
+net_ref
 bins=()
 for b in "$hilbin"/hil_*; do bins+=(--bin "$b"); done
 modarg=()
 [ "$have_module" = 1 ] && modarg=(--module "$module")
+[ -s "$net_hash" ] && modarg+=(--file "$net_hash:/hil/expected/net_chain.hash")
 base=$workdir/initramfs/base.cpio
 if ! tests/hil/mkinitramfs.sh --kver "$kver" --out "$base" "${modarg[@]}" "${bins[@]}" >"$workdir/mkinitramfs.log" 2>&1; then
 	emit not-ok "setup: initramfs built (see $workdir/mkinitramfs.log)"
@@ -181,7 +204,8 @@ fw_archive() {  # fw_archive IMAGE OUT
 	rm -rf "$st"
 }
 
-"$sim" --socket "$sock" --guest-ram "$ram" --log "$workdir/eyrie-sim.log" 2>/dev/null &
+# DEBUG_STALL (0x20): the priority and hang tests need a job that lasts.
+"$sim" --socket "$sock" --guest-ram "$ram" --caps-set 0x20 --log "$workdir/eyrie-sim.log" 2>/dev/null &
 sim_pid=$!
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 if [ ! -S "$sock" ]; then
@@ -234,13 +258,13 @@ boot() {  # boot VARIANT FIRMWARE_IMAGE
 		diag <<<"$problems"
 	fi
 	echo "# [$v] guest kernel log (eyrie and errors; full: $workdir/$v.dmesg, console: $console):"
-	grep -iE 'eyrie|ivshmem|accel|error|fail|warn' "$workdir/$v.dmesg" 2>/dev/null | head -n 80 | sed "s/^/# [$v] dmesg: /"
+	grep -iE 'eyrie|ivshmem|accel|error|fail|warn' "$workdir/$v.dmesg" 2>/dev/null | grep -vi 'command line' | head -n 80 | sed "s/^/# [$v] dmesg: /"
 }
 
 for v in $variants; do
 	case $v in
 	good) image=$fw ;;
-	fw-crc|fw-abi)
+	fw-crc|fw-abi|fw-build-id)
 		image=$workdir/initramfs/eyrie_fw.$v.bin
 		if [ "$have_fw" = 0 ] || ! "$B/tests/hil/fw_variant" "${v#fw-}" "$fw" "$image" 2>"$workdir/fw_variant.log"; then
 			emit not-ok "[$v] bad firmware image made from $fw"
@@ -248,7 +272,7 @@ for v in $variants; do
 			continue
 		fi ;;
 	shell) image=$fw ;;
-	*) emit not-ok "unknown variant '$v' (good, fw-crc, fw-abi)"; continue ;;
+	*) emit not-ok "unknown variant '$v' (good, fw-crc, fw-abi, fw-build-id)"; continue ;;
 	esac
 	[ "$have_fw" = 1 ] || image=
 	boot "$v" "$image"

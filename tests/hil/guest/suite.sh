@@ -8,6 +8,8 @@
 #          fw-crc  the firmware image has a corrupted payload: probe fails
 #                  with a clear message, no device node, no crash
 #          fw-abi  the firmware declares another ABI major: same
+#          fw-build-id  a sound header whose build id the device does not
+#                  run: the driver loads it, the device refuses it
 #          direct  a real board with the driver already loaded: only the
 #                  test programs
 # In the VM this runs as /hil/suite.sh from /init; on a real board
@@ -50,7 +52,7 @@ load_drm_core() {
 		insmod "$modules_dir/$m.ko" 2>/tmp/insmod.err || {
 			failed="$failed $m"; cat /tmp/insmod.err; }
 	done </hil/modules.order
-	check "modules: DRM core loaded ($(tr '\n' ' ' </hil/modules.order))" \
+	check "DRM core loaded ($(tr '\n' ' ' </hil/modules.order))" \
 		test -z "$failed"
 }
 
@@ -75,19 +77,19 @@ good() {
 	load_drm_core
 	header driver
 	if [ ! -f /hil/eyrie.ko ]; then
-		not_ok "driver: eyrie.ko is in the initramfs (build it: make module)"
+		not_ok "eyrie.ko is in the initramfs (build it: make module)"
 		return
 	fi
-	check "driver: insmod eyrie.ko succeeds" insmod /hil/eyrie.ko
-	if ! check "driver: /dev/accel/accel0 appears within 20 s (probe + firmware boot)" wait_accel 20; then
+	check "insmod eyrie.ko succeeds" insmod /hil/eyrie.ko
+	if ! check "/dev/accel/accel0 appears within 20 s (probe + firmware boot)" wait_accel 20; then
 		dmesg | grep -i eyrie | sed 's/^/# /'
 		return
 	fi
-	check "driver: accel0 is bound to the eyrie driver" test "$(driver_name)" = eyrie
+	check "accel0 is bound to the eyrie driver" test "$(driver_name)" = eyrie
 	run_tests
 	header unload
-	check "driver: rmmod eyrie succeeds with no open file" rmmod eyrie
-	check "driver: /dev/accel/accel0 is gone after rmmod" test ! -e /dev/accel/accel0
+	check "rmmod eyrie succeeds with no open file" rmmod eyrie
+	check "/dev/accel/accel0 is gone after rmmod" test ! -e /dev/accel/accel0
 }
 
 run_tests() {
@@ -106,19 +108,19 @@ bad_firmware() {
 	load_drm_core
 	header "firmware-$what"
 	if [ ! -f /hil/eyrie.ko ]; then
-		not_ok "driver: eyrie.ko is in the initramfs (build it: make module)"
+		not_ok "eyrie.ko is in the initramfs (build it: make module)"
 		return
 	fi
 	insmod /hil/eyrie.ko 2>/dev/null  # a failed PCI probe does not fail insmod
 	sleep 3
-	check "firmware-$what: no /dev/accel/accel0 with a bad image" test ! -e /dev/accel/accel0
-	dmesg | grep -i eyrie | sed 's/^/# dmesg: /'
-	check "firmware-$what: the kernel log names the problem ($pattern)" \
+	check "no /dev/accel/accel0 with a bad image" test ! -e /dev/accel/accel0
+	dmesg | grep -i eyrie | grep -vi 'command line' | sed 's/^/# dmesg: /'
+	check "the kernel log names the problem ($pattern)" \
 		sh -c "dmesg | grep -i eyrie | grep -qiE '$pattern'"
-	check "firmware-$what: the kernel log names the file $fw_file" \
+	check "the kernel log names the file $fw_file" \
 		sh -c "dmesg | grep -q '$fw_file'"
 	if lsmod | grep -q '^eyrie '; then
-		check "firmware-$what: rmmod eyrie succeeds after a failed probe" rmmod eyrie
+		check "rmmod eyrie succeeds after a failed probe" rmmod eyrie
 	fi
 }
 
@@ -126,6 +128,7 @@ case $variant in
 good) good ;;
 fw-crc) bad_firmware crc 'crc|checksum' ;;
 fw-abi) bad_firmware abi 'abi' ;;
+fw-build-id) bad_firmware build-id 'build.?id' ;;
 direct) run_tests ;;
 *) not_ok "suite: unknown variant '$variant'" ;;
 esac

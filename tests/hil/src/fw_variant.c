@@ -5,6 +5,10 @@
  *   fw_variant crc IN OUT   one payload byte flipped (CRC mismatch)
  *   fw_variant abi IN OUT   abi_major + 1 (the header is not under the CRC,
  *                           so only the ABI check can catch it)
+ *   fw_variant build-id IN OUT
+ *                           one build id byte changed: the header is sound,
+ *                           so the driver loads it and only the device, which
+ *                           runs the firmware build the id names, refuses it
  */
 #include <errno.h>
 #include <stddef.h>
@@ -28,8 +32,9 @@ int main(int argc, char **argv)
 	long len;
 	FILE *f;
 
-	if (argc != 4 || (strcmp(argv[1], "crc") && strcmp(argv[1], "abi"))) {
-		fprintf(stderr, "usage: fw_variant crc|abi IN OUT\n");
+	if (argc != 4 || (strcmp(argv[1], "crc") && strcmp(argv[1], "abi") &&
+			  strcmp(argv[1], "build-id"))) {
+		fprintf(stderr, "usage: fw_variant crc|abi|build-id IN OUT\n");
 		return 2;
 	}
 	f = fopen(argv[2], "rb");
@@ -57,10 +62,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "crc"))
 		img[len - 1] ^= 0x5a;
-	else
+	else if (!strcmp(argv[1], "abi"))
 		hdr.abi_major++;
-	if (!strcmp(argv[1], "abi"))
-		memcpy(img, &hdr, sizeof(hdr));
+	else
+		hdr.build_id[0] ^= 0xff;
+	memcpy(img, &hdr, sizeof(hdr));
 	f = fopen(argv[3], "wb");
 	if (!f || fwrite(img, 1, (size_t)len, f) != (size_t)len) {
 		free(img);

@@ -54,18 +54,17 @@ void tap_diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
-bool tap_errno_check(int rc, int err, int want_errno, const char *fmt, ...)
+bool tap_errno_check(int rc, int want_errno, const char *fmt, ...)
 {
-	bool good = rc < 0 && err == want_errno;
+	bool good = rc == -want_errno;
 	va_list ap;
 
 	va_start(ap, fmt);
 	tap_line(good, NULL, fmt, ap);
 	va_end(ap);
 	if (!good)
-		tap_diag("  expected errno %d (%s), got rc %d errno %d (%s)",
-			 want_errno, strerror(want_errno), rc, rc < 0 ? err : 0,
-			 rc < 0 ? strerror(err) : "success");
+		tap_diag("  expected errno %d (%s), got %d (%s)", want_errno,
+			 strerror(want_errno), rc, rc ? strerror(-rc) : "success");
 	return good;
 }
 

@@ -22,11 +22,14 @@ void tap_diag(const char *fmt, ...);
 /* Prints the plan; returns the exit status (1 if any test failed). */
 int tap_done(void);
 
-/* Checks that an ioctl failed with want_errno (rc < 0 and errno match). */
+/*
+ * Checks that a call returning 0 or -errno (the hil_* helpers) failed with
+ * exactly want_errno.
+ */
 #define TAP_ERRNO(call, want_errno, ...) \
-	tap_errno_check((call), errno, (want_errno), __VA_ARGS__)
+	tap_errno_check((call), (want_errno), __VA_ARGS__)
 
-__attribute__((format(printf, 4, 5)))
-bool tap_errno_check(int rc, int err, int want_errno, const char *fmt, ...);
+__attribute__((format(printf, 3, 4)))
+bool tap_errno_check(int rc, int want_errno, const char *fmt, ...);
 
 #endif /* EYRIE_HIL_TAP_H */
