@@ -48,7 +48,18 @@ static void im2col(const struct kconv *p, const int8_t *in, int16_t *col)
 	}
 }
 
+/*
+ * The hot loops get an AVX2 clone next to the baseline x86-64 one, picked
+ * at load time (GCC function multiversioning), so one binary runs anywhere.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define KERN_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define KERN_CLONES
+#endif
+
 /* out[mm][q] = sum_k w[mm][k] * col[k][q] for MB (or fewer) channels. */
+KERN_CLONES
 static void gemm_block(const int16_t *w, uint32_t K, uint32_t nm,
 		       const int16_t *col, uint32_t P, uint32_t *out[MB])
 {
@@ -88,6 +99,7 @@ static void gemm_block(const int16_t *w, uint32_t K, uint32_t nm,
 }
 
 /* 1 x 1 outputs (FC, global windows): dot products over K. */
+KERN_CLONES
 static void dot_rows(const int16_t *w, uint32_t K, uint32_t nm,
 		     const int16_t *col, uint32_t *out)
 {
