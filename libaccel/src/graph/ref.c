@@ -85,6 +85,67 @@ static struct gr_value *alloc_out(const struct gr_node *n,
 	return v;
 }
 
+/* Integer convolution core: acc[n][m][oy][ox] = bias + sum (x-zx)(w-zw). */
+static int conv_int_acc(const struct gr_value *x, const struct gr_value *w,
+			const struct gr_value *xzp, const struct gr_value *wzp,
+			const struct gr_value *b, const struct gr_geom *g, int64_t grp,
+			int64_t *acc)
+{
+	int64_t N = x->dims[0], C = x->dims[1], M = w->dims[0];
+	int64_t cg = C / grp, mg = M / grp, kh = g->kh, kw = g->kw;
+	int64_t zx = par_i(xzp, 0), plane = g->oh * g->ow;
+	int32_t *xs = malloc(x->count * sizeof(int32_t) + 1);
+	int32_t *ws = malloc(w->count * sizeof(int32_t) + 1);
+
+	if (!xs || !ws) {
+		free(xs);
+		free(ws);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < x->count; i++)
+		xs[i] = (int32_t)(gr_value_get_i(x, i) - zx);
+	for (size_t i = 0; i < w->count; i++)
+		ws[i] = (int32_t)(gr_value_get_i(w, i) - par_i(wzp, i / (w->count / (size_t)M)));
+	for (int64_t ni = 0; ni < N; ni++)
+	for (int64_t m = 0; m < M; m++) {
+		int64_t *a = acc + (ni * M + m) * plane, gi = m / mg;
+		int64_t b0 = b ? gr_value_get_i(b, (size_t)m) : 0;
+
+		for (int64_t p = 0; p < plane; p++)
+			a[p] = b0;
+		for (int64_t c = 0; c < cg; c++) {
+			const int32_t *xp = xs + (ni * C + gi * cg + c) * g->ih * g->iw;
+
+			for (int64_t i = 0; i < kh; i++)
+			for (int64_t j = 0; j < kw; j++) {
+				int64_t wv = ws[((m * cg + c) * kh + i) * kw + j], lo = 0, hi = g->ow;
+
+				if (!wv)
+					continue;
+				/* output columns whose tap lands inside the input */
+				while (lo < g->ow && lo * g->sw - g->pl + j * g->dw < 0)
+					lo++;
+				while (hi > lo && (hi - 1) * g->sw - g->pl + j * g->dw >= g->iw)
+					hi--;
+				for (int64_t oy = 0; oy < g->oh; oy++) {
+					int64_t iy = oy * g->sh - g->pt + i * g->dh;
+					const int32_t *row;
+					int64_t *arow = a + oy * g->ow;
+
+					if (iy < 0 || iy >= g->ih)
+						continue;
+					row = xp + iy * g->iw - g->pl + j * g->dw;
+					for (int64_t ox = lo; ox < hi; ox++)
+						arow[ox] += wv * row[ox * g->sw];
+				}
+			}
+		}
+	}
+	free(xs);
+	free(ws);
+	return 0;
+}
+
 static int ref_conv(const struct gr_node *n, const struct gr_value *const *in,
 		    struct gr_value *o, struct gr_err *err)
 {
@@ -94,36 +155,19 @@ static int ref_conv(const struct gr_node *n, const struct gr_value *const *in,
 	int64_t N = x->dims[0], C = x->dims[1], M = w->dims[0];
 	int64_t grp = n->win.group, cg = C / grp, mg = M / grp;
 	int64_t kh = x->rank == 4 ? w->dims[2] : 1, kw = w->dims[x->rank - 1];
-	double sx = 1, sy = 1;
 	struct gr_geom g;
+	int64_t *acc;
 	int rc;
 
 	if ((rc = gr_infer_window(n, x, kh, kw, &g, err)))
 		return rc;
 	if (n->op == GR_OP_CONV) {
 		b = n->n_in > 2 ? in[2] : NULL;
-	} else if (n->op == GR_OP_CONVINTEGER) {
-		xzp = n->n_in > 2 ? in[2] : NULL;
-		wzp = n->n_in > 3 ? in[3] : NULL;
-	} else {
-		sx = gr_value_get_f(in[1], 0);
-		xzp = in[2];
-		wzp = in[5];
-		sy = gr_value_get_f(in[6], 0);
-		b = n->n_in > 8 ? in[8] : NULL;
-	}
-	for (int64_t ni = 0; ni < N; ni++)
-	for (int64_t m = 0; m < M; m++) {
-		int64_t gi = m / mg, zw = par_i(wzp, (size_t)m), zx = par_i(xzp, 0);
-		double real = 0;
-
-		if (n->op == GR_OP_QLINEARCONV)
-			real = sx * gr_value_get_f(in[4], in[4]->count == 1 ? 0 : (size_t)m) / sy;
+		for (int64_t ni = 0; ni < N; ni++)
+		for (int64_t m = 0; m < M; m++)
 		for (int64_t oy = 0; oy < g.oh; oy++)
 		for (int64_t ox = 0; ox < g.ow; ox++) {
-			size_t oi = (size_t)(((ni * M + m) * g.oh + oy) * g.ow + ox);
 			double facc = b ? gr_value_get_f(b, (size_t)m) : 0;
-			int64_t iacc = b && n->op != GR_OP_CONV ? gr_value_get_i(b, (size_t)m) : 0;
 
 			for (int64_t c = 0; c < cg; c++)
 			for (int64_t i = 0; i < kh; i++) {
@@ -133,30 +177,46 @@ static int ref_conv(const struct gr_node *n, const struct gr_value *const *in,
 					continue;
 				for (int64_t j = 0; j < kw; j++) {
 					int64_t ix = ox * g.sw - g.pl + j * g.dw;
-					size_t xi, wix;
 
 					if (ix < 0 || ix >= g.iw)
 						continue;
-					xi = (size_t)(((ni * C + gi * cg + c) * g.ih + iy) * g.iw + ix);
-					wix = (size_t)(((m * cg + c) * kh + i) * kw + j);
-					if (n->op == GR_OP_CONV)
-						facc += (double)((const float *)x->data)[xi] *
-							((const float *)w->data)[wix];
-					else
-						iacc += (gr_value_get_i(x, xi) - zx) *
-							(gr_value_get_i(w, wix) - zw);
+					facc += (double)((const float *)x->data)[((ni * C + m / mg * cg + c) * g.ih + iy) * g.iw + ix] *
+						((const float *)w->data)[((m * cg + c) * kh + i) * kw + j];
 				}
 			}
-			if (n->op == GR_OP_CONV)
-				((float *)o->data)[oi] = (float)facc;
-			else if (n->op == GR_OP_CONVINTEGER)
-				((int32_t *)o->data)[oi] = (int32_t)iacc;
-			else
-				store_i(o, oi, gr_ref_requant(iacc, real,
-							      (int32_t)gr_value_get_i(in[7], 0),
-							      o->dtype));
+			((float *)o->data)[((ni * M + m) * g.oh + oy) * g.ow + ox] = (float)facc;
+		}
+		return 0;
+	}
+	if (n->op == GR_OP_CONVINTEGER) {
+		xzp = n->n_in > 2 ? in[2] : NULL;
+		wzp = n->n_in > 3 ? in[3] : NULL;
+	} else {
+		xzp = in[2];
+		wzp = in[5];
+		b = n->n_in > 8 ? in[8] : NULL;
+	}
+	acc = malloc(o->count * sizeof(int64_t) + 1);
+	if (!acc || conv_int_acc(x, w, xzp, wzp, b, &g, grp, acc)) {
+		free(acc);
+		return NODE_ERR(err, -ENOMEM, n, "out of memory");
+	}
+	for (size_t oi = 0; oi < o->count; oi++) {
+		size_t m = oi / (size_t)(g.oh * g.ow) % (size_t)M;
+
+		if (n->op == GR_OP_CONVINTEGER) {
+			((int32_t *)o->data)[oi] = (int32_t)acc[oi];
+		} else {
+			/* float scales as ONNX: real = x_scale * w_scale / y_scale */
+			double real = gr_value_get_f(in[1], 0) *
+				      gr_value_get_f(in[4], in[4]->count == 1 ? 0 : m) /
+				      gr_value_get_f(in[6], 0);
+
+			store_i(o, oi, gr_ref_requant(acc[oi], real,
+						      (int32_t)gr_value_get_i(in[7], 0), o->dtype));
 		}
 	}
+	free(acc);
 	return 0;
 }
 

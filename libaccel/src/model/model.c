@@ -31,6 +31,53 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* A quantized op takes a scale, zero point or bias from a graph input. */
+static bool runtime_params(const struct gr_graph *g)
+{
+	for (int i = 0; i < g->n_nodes; i++) {
+		const struct gr_node *n = &g->nodes[i];
+
+		if (n->op != GR_OP_QLINEARCONV && n->op != GR_OP_QLINEARMATMUL &&
+		    n->op != GR_OP_QUANTIZE && n->op != GR_OP_DEQUANTIZE)
+			continue;
+		for (int k = 1; k < n->n_in; k++)
+			if (n->in[k] >= 0 && g->tensors[n->in[k]].is_input &&
+			    !(n->op == GR_OP_QLINEARCONV && k == 3) &&
+			    !(n->op == GR_OP_QLINEARMATMUL && k == 3))
+				return true;
+	}
+	return false;
+}
+
+/* Compiles the model again with this run's inputs taken as constants. */
+static int specialize(struct accel_model *m, struct accel_tensor *const *inputs,
+		      int n_inputs)
+{
+	struct gr_graph *g = m->g;
+	int rc;
+
+	if (n_inputs != g->n_inputs)
+		return eyr_error(-EINVAL, "the model has %d inputs but %d were given",
+				 g->n_inputs, n_inputs);
+	for (int i = 0; i < n_inputs; i++)
+		if (inputs[i] && ((const struct gr_value *)inputs[i])->dtype ==
+				 g->tensors[g->inputs[i]].dtype)
+			g->tensors[g->inputs[i]].constant = (struct gr_value *)inputs[i];
+	eyr_model_release(m);
+	m->rt = NULL;
+	m->tbuf = NULL;
+	m->tbuf_owned = NULL;
+	m->segs = NULL;
+	m->n_segs = 0;
+	m->layers = NULL;
+	m->n_layers = 0;
+	m->snap = NULL;
+	rc = eyr_model_compile(m, &m->opts);
+	for (int i = 0; i < n_inputs; i++)
+		g->tensors[g->inputs[i]].constant = NULL;
+	return rc;
+}
+
 int accel_model_load(struct accel_device *dev, const char *path,
 		     const struct accel_model_opts *opts, struct accel_model **out)
 {
@@ -53,11 +100,15 @@ int accel_model_load(struct accel_device *dev, const char *path,
 		free(m);
 		return eyr_error(rc, "%s", err.msg);
 	}
-	rc = eyr_model_compile(m, opts);
+	m->opts.sz = sizeof(m->opts);
+	m->opts.cpu_only = EYR_OPTS_GET(opts, cpu_only, false);
+	m->opts.dataflow = EYR_OPTS_GET(opts, dataflow, ACCEL_DATAFLOW_RS);
+	rc = eyr_model_compile(m, &m->opts);
 	if (rc) {
 		accel_model_free(m);
 		return rc;
 	}
+	m->specialize = dev && !m->opts.cpu_only && runtime_params(m->g);
 	*out = m;
 	return 0;
 }
@@ -401,10 +452,12 @@ int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 	struct run_state rs;
 	struct gr_err err;
 	uint64_t t0 = now_ns();
-	int rc, done_seg = -1;
+	int rc = 0, done_seg = -1;
 
 	memset(&m->last, 0, sizeof(m->last));
 	m->last.sz = sizeof(m->last);
+	if (m->specialize && (rc = specialize(m, inputs, n_inputs)))
+		return rc;
 	rc = state_init(m, &rs, inputs, n_inputs);
 	for (int i = 0; !rc && i < m->plan.n_steps; i++) {
 		const struct lw_step *s = &m->plan.steps[i];

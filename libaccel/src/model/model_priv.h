@@ -41,6 +41,12 @@ struct accel_model {
 	int *layers;			/* reported steps */
 	int n_layers;
 	struct accel_run_stats last;
+	/*
+	 * Quantization parameters fed as graph inputs (as in the ONNX node
+	 * tests): the model is compiled again for each run's values.
+	 */
+	bool specialize;
+	struct accel_model_opts opts;
 };
 
 int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts);

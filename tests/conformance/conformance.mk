@@ -1,0 +1,2 @@
+# ONNX backend node tests through `accelctl run --test-dir` on the emulated device.
+CHECK_SUITES += conformance:tests/conformance/run-conformance.sh~$(ACCELCTL)~emu
