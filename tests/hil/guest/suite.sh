@@ -12,6 +12,7 @@
 #                  run: the driver loads it, the device refuses it
 #          direct  a real board with the driver already loaded: only the
 #                  test programs
+#          load    only load the DRM core and eyrie.ko (for a shell by hand)
 # In the VM this runs as /hil/suite.sh from /init; on a real board
 # run-hil.sh runs it directly.
 variant=$1
@@ -130,5 +131,6 @@ fw-crc) bad_firmware crc 'crc|checksum' ;;
 fw-abi) bad_firmware abi 'abi' ;;
 fw-build-id) bad_firmware build-id 'build.?id' ;;
 direct) run_tests ;;
+load) load_drm_core; [ -f /hil/eyrie.ko ] && insmod /hil/eyrie.ko && wait_accel 20 ;;
 *) not_ok "suite: unknown variant '$variant'" ;;
 esac

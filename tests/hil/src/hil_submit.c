@@ -162,7 +162,7 @@ static void test_priority(void)
 	enum { NORMAL = 6 };
 	uint64_t seq[NORMAL + 1];
 	struct drm_eyrie_wait w[NORMAL + 1];
-	int ok = 1;
+	int ok = 1, overtaken;
 
 	if (!(info.caps & EYRIE_CAP_DEBUG_STALL)) {
 		tap_skip("the board lacks CAP_DEBUG_STALL (eyrie-sim --caps-set 0x20)",
@@ -186,10 +186,17 @@ static void test_priority(void)
 		      w[i].status == EYRIE_JOB_OK;
 	tap_ok(ok, "%d stalling normal jobs and one high-priority job completed OK",
 	       NORMAL);
-	tap_ok(w[NORMAL].end_ns < w[NORMAL - 1].end_ns,
-	       "the high-priority job ended (%llu ns) before the last normal job (%llu ns)",
-	       (unsigned long long)w[NORMAL].end_ns,
-	       (unsigned long long)w[NORMAL - 1].end_ns);
+	overtaken = 0;
+	for (unsigned int i = 0; i < NORMAL; i++)
+		overtaken += w[i].end_ns > w[NORMAL].end_ns;
+	tap_diag("normal jobs ended at %llu .. %llu ns, the high one at %llu ns",
+		 (unsigned long long)w[0].end_ns,
+		 (unsigned long long)w[NORMAL - 1].end_ns,
+		 (unsigned long long)w[NORMAL].end_ns);
+	/* Queued behind at most the running job and the one the device took. */
+	tap_ok(overtaken >= NORMAL - 2,
+	       "the high-priority job overtook %d of the %d normal jobs queued before it",
+	       overtaken, NORMAL);
 }
 
 int main(void)
