@@ -16,7 +16,7 @@
 struct telem_client {
 	int pid;
 	char comm[32];
-	char pdev[32];			/* drm-pdev (PCI address), "" if none */
+	char pdev[64];			/* drm-pdev (PCI address), "" if none */
 	uint64_t client_id;
 	uint64_t engine_ns;		/* sum of drm-engine-* */
 	uint64_t energy_fj;		/* eyrie-energy */
