@@ -221,6 +221,30 @@ static void reap_orphans(struct emu_shim *e, unsigned int wait_ms)
 	}
 }
 
+/*
+ * The reset itself, excluding submits. A submitter blocked on a full ring
+ * behind a job that never ends (a STALL until reset) would hold the lock
+ * shared forever; after EMU_RESET_EXCLUDE_MS the reset goes ahead anyway,
+ * since it is what frees that ring.
+ */
+static int reset_exclusive(struct emu_shim *e)
+{
+	struct timespec dl;
+	bool locked;
+	int err;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += EMU_RESET_EXCLUDE_MS / 1000;
+	locked = pthread_rwlock_timedwrlock(&e->reset_lock, &dl) == 0;
+	if (!locked)
+		eyr_warn("emu: submitters still blocked on a full ring after %u ms; resetting anyway",
+			 EMU_RESET_EXCLUDE_MS);
+	err = eyrie_simhost_reset(e->host);
+	if (locked)
+		pthread_rwlock_unlock(&e->reset_lock);
+	return err;
+}
+
 static int emu_drain(struct eyr_shim *s, unsigned int timeout_ms)
 {
 	struct emu_shim *e = emu(s);
@@ -244,7 +268,7 @@ static void emu_close(struct eyr_shim *s)
 	if (e->orphans) {
 		eyr_warn("emu: jobs still running after %u ms at close; resetting the device",
 			 EMU_CLOSE_DRAIN_MS);
-		eyrie_simhost_reset(e->host);
+		reset_exclusive(e);
 		reap_orphans(e, EMU_CLOSE_DRAIN_MS);
 	}
 	while (e->orphans) {	/* the device lost them: nothing left to wait for */
@@ -456,30 +480,6 @@ static void emu_fence_free(struct eyr_shim *s, struct eyr_shim_fence *f)
 		e->orphans = f;
 	}
 	pthread_mutex_unlock(&e->lock);
-}
-
-/*
- * The reset itself, excluding submits. A submitter blocked on a full ring
- * behind a job that never ends (a STALL until reset) would hold the lock
- * shared forever; after EMU_RESET_EXCLUDE_MS the reset goes ahead anyway,
- * since it is what frees that ring.
- */
-static int reset_exclusive(struct emu_shim *e)
-{
-	struct timespec dl;
-	bool locked;
-	int err;
-
-	clock_gettime(CLOCK_REALTIME, &dl);
-	dl.tv_sec += EMU_RESET_EXCLUDE_MS / 1000;
-	locked = pthread_rwlock_timedwrlock(&e->reset_lock, &dl) == 0;
-	if (!locked)
-		eyr_warn("emu: submitters still blocked on a full ring after %u ms; resetting anyway",
-			 EMU_RESET_EXCLUDE_MS);
-	err = eyrie_simhost_reset(e->host);
-	if (locked)
-		pthread_rwlock_unlock(&e->reset_lock);
-	return err;
 }
 
 static int emu_reset(struct eyr_shim *s)

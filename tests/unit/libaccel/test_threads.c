@@ -187,11 +187,95 @@ static void test_shared_wait(void **state)
 	accel_device_close(dev);
 }
 
+/* More jobs in flight than the rings hold: submit blocks, nothing is lost. */
+static void test_queue_full(void **state)
+{
+	enum { N = 1500 };
+	struct accel_cmdbuf *cb = accel_cmdbuf_new();
+	struct accel_device *dev;
+	struct accel_job **jobs = calloc(N, sizeof(*jobs));
+	(void)state;
+
+	assert_non_null(jobs);
+	assert_int_equal(accel_device_open("emu", NULL, &dev), 0);
+	accel_cmdbuf_nop(cb);
+	accel_cmdbuf_barrier(cb);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(accel_job_submit(dev, cb, NULL, &jobs[i]), 0);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(accel_job_wait(jobs[i], TIMEOUT_MS, NULL), 0);
+		accel_job_free(jobs[i]);
+	}
+	free(jobs);
+	accel_cmdbuf_free(cb);
+	accel_device_close(dev);
+}
+
+struct reset_worker {
+	struct accel_device *dev;
+	int ok, aborted, other;
+	char why[256];
+};
+
+static void *submit_through_resets(void *arg)
+{
+	struct reset_worker *w = arg;
+	struct accel_cmdbuf *cb = accel_cmdbuf_new();
+
+	accel_cmdbuf_stall(cb, 200);
+	for (int i = 0; i < 300; i++) {
+		struct accel_job_result r = { .sz = sizeof(r) };
+		int err = accel_job_run(w->dev, cb, NULL, TIMEOUT_MS, &r);
+
+		if (!err)
+			w->ok++;
+		else if (err == -EIO && r.status == ACCEL_JOB_ERR_ABORTED)
+			w->aborted++;
+		else if (!w->other++)
+			snprintf(w->why, sizeof(w->why), "%s", accel_last_error());
+	}
+	accel_cmdbuf_free(cb);
+	return NULL;
+}
+
+/* Resets while two threads submit: every job ends OK or ABORTED. */
+static void test_reset_under_load(void **state)
+{
+	struct accel_device_opts o = ACCEL_OPTS_INIT(accel_device_opts,
+		.emu_caps_set = ACCEL_CAP_DEBUG_STALL);
+	struct reset_worker w[2];
+	struct accel_device *dev;
+	pthread_t th[2];
+	struct timespec pause = { 0, 5000000 };
+	(void)state;
+
+	assert_int_equal(accel_device_open("emu", &o, &dev), 0);
+	for (int i = 0; i < 2; i++) {
+		w[i] = (struct reset_worker){ .dev = dev };
+		assert_int_equal(pthread_create(&th[i], NULL, submit_through_resets, &w[i]), 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		nanosleep(&pause, NULL);
+		assert_int_equal(accel_device_reset(dev), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		if (w[i].other)
+			fail_msg("thread %d: %d jobs neither ok nor aborted, first: %s",
+				 i, w[i].other, w[i].why);
+		assert_int_equal(w[i].ok + w[i].aborted, 300);
+		assert_true(w[i].ok > 0);
+	}
+	accel_device_close(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_concurrent_submit),
 		cmocka_unit_test(test_shared_wait),
+		cmocka_unit_test(test_queue_full),
+		cmocka_unit_test(test_reset_under_load),
 	};
 
 	return cmocka_run_group_tests_name("libaccel-threads", tests, NULL, NULL);
