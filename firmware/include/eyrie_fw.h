@@ -68,6 +68,12 @@ enum fw_service_result fw_service(struct fw_state *fw);
 __u32 fw_validate_cmd(const union eyrie_cmd *cmd, const struct fw_limits *lim,
 		      __u32 *detail);
 
+/*
+ * An all-zero mapping asks for the device's default (docs/sim.md,
+ * "Mapping"); the firmware fills it in before programming the array.
+ */
+void fw_default_mapping(struct eyrie_cmd_conv *c, const struct fw_limits *lim);
+
 /* Firmware log ring (control page). */
 void fw_log(const char *msg);
 void fw_log_u64(const char *prefix, __u64 val);

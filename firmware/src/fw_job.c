@@ -41,9 +41,10 @@ static void validate_all(struct fw_state *fw, const struct eyrie_hw_sqe *sqe,
 	__u32 i, rc, detail;
 
 	for (i = 0; i < sqe->cmd_count; i++) {
-		rc = fetch_cmd(sqe->cmdbuf_addr, i, &cmd);
-		if (rc) {
-			fail(r, rc, i, fault_detail());
+		/* An unreadable command buffer is ERR_CMDBUF (the MMU still
+		 * records the fault). */
+		if (fetch_cmd(sqe->cmdbuf_addr, i, &cmd)) {
+			fail(r, EYRIE_JOB_ERR_CMDBUF, i, fault_detail());
 			return;
 		}
 		rc = fw_validate_cmd(&cmd, &fw->lim, &detail);
@@ -128,9 +129,8 @@ static void execute_all(struct fw_state *fw, const struct eyrie_hw_sqe *sqe,
 			fail(r, EYRIE_JOB_ERR_ABORTED, i, 0);
 			return;
 		}
-		rc = fetch_cmd(sqe->cmdbuf_addr, i, &cmd);
-		if (rc) {
-			fail(r, rc, i, fault_detail());
+		if (fetch_cmd(sqe->cmdbuf_addr, i, &cmd)) {
+			fail(r, EYRIE_JOB_ERR_CMDBUF, i, fault_detail());
 			return;
 		}
 		rc = fw_validate_cmd(&cmd, &fw->lim, &detail);
@@ -158,6 +158,11 @@ static void execute_all(struct fw_state *fw, const struct eyrie_hw_sqe *sqe,
 		case EYRIE_OP_STALL:
 			if (stall(cmd.stall.usec))
 				rc = EYRIE_JOB_ERR_ABORTED;
+			break;
+		case EYRIE_OP_CONV:
+		case EYRIE_OP_FC:
+			fw_default_mapping(&cmd.conv, &fw->lim);
+			rc = run_engine(&cmd, &detail);
 			break;
 		default:
 			rc = run_engine(&cmd, &detail);
@@ -237,8 +242,11 @@ void fw_run_job(struct fw_state *fw, __u32 q)
 		/* already failed */
 	} else if (!sqe.cmd_count || sqe.cmd_count > fw->lim.max_cmds_per_job) {
 		fail(&r, EYRIE_JOB_ERR_CMDBUF, EYRIE_CMD_INDEX_NONE, sqe.cmd_count);
-	} else if ((sqe.flags & ~EYRIE_SQE_F_TIMESTAMP) || !sqe_reserved_zero(&sqe)) {
+	} else if (sqe.flags || !sqe_reserved_zero(&sqe)) {
 		fail(&r, EYRIE_JOB_ERR_RESERVED, EYRIE_CMD_INDEX_NONE, 0);
+	} else if (sqe.cmdbuf_addr % 8) {
+		fail(&r, EYRIE_JOB_ERR_ALIGN, EYRIE_CMD_INDEX_NONE,
+		     (__u32)sqe.cmdbuf_addr);
 	} else {
 		reg_wr64(FWR_MMU_ROOT_LO, FWR_MMU_ROOT_HI, sqe.pt_root);
 		hal_write32(FWR_MMU_CTX, sqe.ctx_id);

@@ -145,17 +145,46 @@ static __u32 check_dma(const struct eyrie_cmd_dma *d, const struct fw_limits *li
 	return 0;
 }
 
-/* One spatial axis of a window: sizes >= 1, every window starts inside. */
-static int axis_ok(__u32 in, __u32 out, __u32 k, __u32 stride, __u32 dil,
-		   __u32 pad)
+/*
+ * One spatial axis of a CONV window: sizes >= 1. Taps outside the input
+ * read the zero point, so any out size is computable (docs/hardware.md 7.2).
+ */
+static int conv_axis_ok(__u32 in, __u32 out, __u32 k, __u32 stride, __u32 dil)
 {
-	__u32 eff = dil * (k - 1) + 1;
+	return in && out && k && stride && dil;
+}
 
-	if (!in || !out || !k || !stride || !dil)
-		return 0;
-	if (pad >= eff)
+/*
+ * One axis of a POOL window: sizes >= 1 and every window overlaps the input
+ * (a window of padding only has no maximum and no average).
+ */
+static int pool_axis_ok(__u32 in, __u32 out, __u32 k, __u32 stride, __u32 pad)
+{
+	if (!in || !out || !k || !stride || pad >= k)
 		return 0;
 	return (__u64)(out - 1) * stride < (__u64)in + pad;
+}
+
+static int mapping_is_zero(const struct eyrie_mapping *mp)
+{
+	return words_zero(mp, sizeof(*mp));
+}
+
+void fw_default_mapping(struct eyrie_cmd_conv *c, const struct fw_limits *lim)
+{
+	struct eyrie_mapping *mp = &c->map;
+
+	if (!mapping_is_zero(mp))
+		return;
+	/* Eyeriss-style PE sets of filter rows x output rows, one channel
+	 * per PE: fits every RF that holds a filter row. */
+	mp->spatial_r = (__u16)(c->r < lim->pe_rows ? c->r : lim->pe_rows);
+	mp->spatial_e = (__u16)(c->out_h < lim->pe_cols ? c->out_h : lim->pe_cols);
+	mp->sets_m = 1;
+	mp->sets_c = 1;
+	mp->rf_m = 1;
+	mp->rf_c = 1;
+	mp->rf_n = 1;
 }
 
 static __u32 check_mapping(const struct eyrie_cmd_conv *c, __u32 df,
@@ -206,10 +235,10 @@ static __u32 check_pass_quant(const struct eyrie_quant *q, __u16 flags,
 			      __u32 *detail)
 {
 	if (!(flags & EYRIE_PASS_F_REQUANT)) {
+		/* No int8 output: q is not used, but a table without a
+		 * requantization is a contradiction. */
 		if (flags & EYRIE_PASS_F_PER_CHANNEL)
 			FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_header, flags));
-		if (!words_zero(q, sizeof(*q)))
-			FAIL(EYRIE_JOB_ERR_QUANT, base);
 		return 0;
 	}
 	if (!zp_ok(q->zp_out))
@@ -219,15 +248,12 @@ static __u32 check_pass_quant(const struct eyrie_quant *q, __u16 flags,
 	if (flags & EYRIE_PASS_F_PER_CHANNEL) {
 		__u32 rc;
 
-		if (q->mult || q->shift)
-			FAIL(EYRIE_JOB_ERR_QUANT, base + OFF(struct eyrie_quant, mult));
+		/* q.mult and q.shift are not used: the table has them. */
 		rc = region_check(q->quant_addr, 8ull * m, 4, 0, lim);
 		if (rc)
 			FAIL(rc, base + OFF(struct eyrie_quant, quant_addr));
 		return 0;
 	}
-	if (q->quant_addr)
-		FAIL(EYRIE_JOB_ERR_QUANT, base + OFF(struct eyrie_quant, quant_addr));
 	if (!rq_ok(q->mult, q->shift))
 		FAIL(EYRIE_JOB_ERR_QUANT, base + OFF(struct eyrie_quant, mult));
 	return 0;
@@ -274,9 +300,9 @@ static __u32 check_conv(const struct eyrie_cmd_conv *c, const struct fw_limits *
 		FAIL(EYRIE_JOB_ERR_STRIDE, OFF(struct eyrie_cmd_conv, stride_h));
 	if (!c->dil_h || !c->dil_w)
 		FAIL(EYRIE_JOB_ERR_STRIDE, OFF(struct eyrie_cmd_conv, dil_h));
-	if (!axis_ok(c->in_h, c->out_h, c->r, c->stride_h, c->dil_h, c->pad_t))
+	if (!conv_axis_ok(c->in_h, c->out_h, c->r, c->stride_h, c->dil_h))
 		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, out_h));
-	if (!axis_ok(c->in_w, c->out_w, c->s, c->stride_w, c->dil_w, c->pad_l))
+	if (!conv_axis_ok(c->in_w, c->out_w, c->s, c->stride_w, c->dil_w))
 		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, out_w));
 	if (!zp_ok(c->zp_in))
 		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_conv, zp_in));
@@ -286,27 +312,31 @@ static __u32 check_conv(const struct eyrie_cmd_conv *c, const struct fw_limits *
 			      detail);
 	if (rc)
 		return rc;
-	rc = check_mapping(c, c->hdr.dataflow, lim, detail);
-	if (rc)
-		return rc;
+	if (!mapping_is_zero(&c->map)) {
+		rc = check_mapping(c, c->hdr.dataflow, lim, detail);
+		if (rc)
+			return rc;
+	} else {
+		struct eyrie_cmd_conv d = *c;
+
+		fw_default_mapping(&d, lim);
+		rc = check_mapping(&d, d.hdr.dataflow, lim, detail);
+		if (rc)
+			return rc;
+	}
 
 	in_b = (__u64)c->n * c->c * c->in_h * c->in_w;
 	w_b = (__u64)c->m * (c->c / c->groups) * c->r * c->s;
 	out_e = (__u64)c->n * c->m * c->out_h * c->out_w;
 	REGION(c->in_addr, in_b, 1, 1, in_addr, struct eyrie_cmd_conv);
 	REGION(c->w_addr, w_b, 1, 1, w_addr, struct eyrie_cmd_conv);
+	/* Operands the flags do not use are ignored. */
 	if (fl & EYRIE_PASS_F_BIAS)
 		REGION(c->bias_addr, 4ull * c->m, 4, 0, bias_addr, struct eyrie_cmd_conv);
-	else if (c->bias_addr)
-		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_conv, bias_addr));
 	if ((fl & EYRIE_PASS_F_ACCUMULATE) || !(fl & EYRIE_PASS_F_REQUANT))
 		REGION(c->psum_addr, 4 * out_e, 4, 0, psum_addr, struct eyrie_cmd_conv);
-	else if (c->psum_addr)
-		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_conv, psum_addr));
 	if (fl & EYRIE_PASS_F_REQUANT)
 		REGION(c->out_addr, out_e, 1, 0, out_addr, struct eyrie_cmd_conv);
-	else if (c->out_addr)
-		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_conv, out_addr));
 	return 0;
 }
 
@@ -330,15 +360,9 @@ static __u32 check_pool(const struct eyrie_cmd_pool *p, const struct fw_limits *
 		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_pool, n));
 	if (!p->stride_h || !p->stride_w)
 		FAIL(EYRIE_JOB_ERR_STRIDE, OFF(struct eyrie_cmd_pool, stride_h));
-	if (!axis_ok(p->in_h, p->out_h, p->r, p->stride_h, 1, p->pad_t) ||
-	    p->pad_b >= p->r ||
-	    (__u64)(p->out_h - 1) * p->stride_h + p->r >
-		    (__u64)p->in_h + p->pad_t + p->pad_b)
+	if (!pool_axis_ok(p->in_h, p->out_h, p->r, p->stride_h, p->pad_t))
 		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_pool, out_h));
-	if (!axis_ok(p->in_w, p->out_w, p->s, p->stride_w, 1, p->pad_l) ||
-	    p->pad_r >= p->s ||
-	    (__u64)(p->out_w - 1) * p->stride_w + p->s >
-		    (__u64)p->in_w + p->pad_l + p->pad_r)
+	if (!pool_axis_ok(p->in_w, p->out_w, p->s, p->stride_w, p->pad_l))
 		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_pool, out_w));
 	if (!zp_ok(p->zp_in))
 		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_pool, zp_in));
@@ -346,14 +370,12 @@ static __u32 check_pool(const struct eyrie_cmd_pool *p, const struct fw_limits *
 		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, quant_addr));
 	if (q->clamp_min > q->clamp_max)
 		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, clamp_min));
-	if (p->hdr.flags & EYRIE_PASS_F_POOL_AVG) {
+	/* Average always rescales; max only when q.mult != 0. */
+	if ((p->hdr.flags & EYRIE_PASS_F_POOL_AVG) || q->mult) {
 		if (!zp_ok(q->zp_out))
 			FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, zp_out));
 		if (!rq_ok(q->mult, q->shift))
 			FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, mult));
-	} else if (q->mult || q->shift || q->zp_out) {
-		/* Max pool moves int8 values unchanged: no rescale. */
-		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, mult));
 	}
 	REGION(p->in_addr, (__u64)p->n * p->c * p->in_h * p->in_w, 1, 1, in_addr,
 	       struct eyrie_cmd_pool);

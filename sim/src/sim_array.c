@@ -69,7 +69,7 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 	};
 	struct sim_counts cnt;
 	uint64_t cycles;
-	int32_t *acc;
+	int64_t *acc;
 
 	if ((fl & EYRIE_PASS_F_REQUANT) && (fl & EYRIE_PASS_F_PER_CHANNEL)) {
 		tab = mem_at(sim, c->q.quant_addr);
@@ -84,13 +84,15 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 	}
 	for (size_t i = 0; i < total; i++) {
 		uint32_t m = (uint32_t)((i / plane) % c->m);
-		uint32_t v = (uint32_t)acc[i];
+		int64_t v = acc[i];
 		int32_t mult = c->q.mult, shift = c->q.shift;
 
 		if (fl & EYRIE_PASS_F_ACCUMULATE)
-			v += (uint32_t)rd32(mem_at(sim, c->psum_addr), i);
+			v += rd32(mem_at(sim, c->psum_addr), i);
 		if (fl & EYRIE_PASS_F_BIAS)
-			v += (uint32_t)rd32(mem_at(sim, c->bias_addr), m);
+			v += rd32(mem_at(sim, c->bias_addr), m);
+		/* 32-bit accumulators saturate (docs/hardware.md 7.2). */
+		v = sat32(v);
 		if (!(fl & EYRIE_PASS_F_REQUANT)) {
 			wr32(mem_at(sim, c->psum_addr), i, (int32_t)v);
 			continue;
@@ -100,7 +102,7 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 			shift = rd32(tab, c->m + m);
 		}
 		mem_at(sim, c->out_addr)[i] = (uint8_t)kern_clamp8(
-			c->q.zp_out + kern_rq((int32_t)v, mult, shift),
+			c->q.zp_out + kern_rq(v, mult, shift),
 			c->q.clamp_min, c->q.clamp_max);
 	}
 	free(acc);
@@ -110,9 +112,9 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 }
 
 /* floor(a / b) for b > 0. */
-static int64_t floor_div(int64_t a, int64_t b)
+static __int128 floor_div128(__int128 a, __int128 b)
 {
-	int64_t q = a / b;
+	__int128 q = a / b;
 
 	return (a % b != 0 && a < 0) ? q - 1 : q;
 }
@@ -151,14 +153,22 @@ static uint32_t run_pool(struct eyrie_sim *sim, const struct eyrie_cmd_pool *p)
 							best = v;
 					}
 				}
-				if (avg) {
-					int64_t div = count_pad ? (int64_t)p->r * p->s : taps;
-					int64_t v = kern_rq(sum, p->q.mult, p->q.shift);
+				__int128 v = best;
 
-					best = p->q.zp_out + floor_div(2 * v + div, 2 * div);
+				if (avg) {
+					/* One rounding of S * mult / (count * 2^t),
+					 * halves up (docs/hardware.md 7.3). */
+					int64_t positions = count_pad ? (int64_t)p->r * p->s : taps;
+					__int128 d = (__int128)positions << (31 + p->q.shift);
+
+					v = p->q.zp_out +
+					    floor_div128(2 * (__int128)sum * p->q.mult + d, 2 * d);
+				} else if (p->q.mult) {
+					v = p->q.zp_out + kern_rq(best - p->zp_in, p->q.mult,
+								  p->q.shift);
 				}
 				out[((size_t)nc * p->out_h + y) * p->out_w + x] =
-					kern_clamp8(best, p->q.clamp_min, p->q.clamp_max);
+					kern_clamp8_128(v, p->q.clamp_min, p->q.clamp_max);
 			}
 		}
 	}
@@ -176,12 +186,13 @@ static uint32_t run_eltwise(struct eyrie_sim *sim, const struct eyrie_cmd_eltwis
 	uint64_t cycles;
 
 	for (uint32_t i = 0; i < e->count; i++) {
-		int64_t va = sat32(kern_rq(a[i] - e->zp_a, e->a_mult, e->a_shift));
-		int64_t vb = sat32(kern_rq(b[i] - e->zp_b, e->b_mult, e->b_shift));
-		int64_t acc = sat32(va + vb);
+		/* Exact: |a - zp| <= 255, so each rq fits 64 bits and the
+		 * final product is taken in 128. */
+		int64_t acc = kern_rq(a[i] - e->zp_a, e->a_mult, e->a_shift) +
+			      kern_rq(b[i] - e->zp_b, e->b_mult, e->b_shift);
 
-		out[i] = kern_clamp8(e->q.zp_out + kern_rq(acc, e->q.mult, e->q.shift),
-				     e->q.clamp_min, e->q.clamp_max);
+		out[i] = kern_clamp8_128(e->q.zp_out + kern_rq128(acc, e->q.mult, e->q.shift),
+					 e->q.clamp_min, e->q.clamp_max);
 	}
 	cycles = sim_energy_eltwise(&sim->desc, e, &cnt);
 	sim_job_add(sim, &cnt, 0, cycles);

@@ -37,7 +37,7 @@ void eyrie_sim_default_desc(struct eyrie_hw_desc *d)
 	d->rf_psum_words = 24;
 	d->word_bits_act = 8;
 	d->word_bits_psum = 32;
-	d->num_queues = EYRIE_MAX_QUEUES;
+	d->num_queues = 2;
 	d->glb_bytes = 108 * 1024;
 	d->stream_bytes = 16 * 1024;
 	d->clock_khz = 200000;
@@ -51,7 +51,7 @@ void eyrie_sim_default_desc(struct eyrie_hw_desc *d)
 	d->energy_fj[EYRIE_ENERGY_RF] = 1 * 200;
 	d->energy_fj[EYRIE_ENERGY_MAC] = 1 * 200;
 	d->static_mw = 30;
-	d->queue_max_entries = 4096;
+	d->queue_max_entries = 1024;
 	d->max_cmds_per_job = 65536;
 	d->thermal_r_mc_per_w = 25000;
 	d->thermal_tau_ms = 1000;

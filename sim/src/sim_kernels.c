@@ -113,7 +113,58 @@ static void dot_rows(const int16_t *w, uint32_t K, uint32_t nm,
 	}
 }
 
-int kern_conv(const struct kconv *p, int32_t *acc)
+/* Taps beyond int32 range: straightforward 64-bit sums (rare, slow). */
+static void conv_wide(const struct kconv *p, int64_t *acc)
+{
+	uint32_t cg = p->c / p->groups, mg = p->m / p->groups;
+
+	for (uint32_t n = 0; n < p->n; n++)
+	for (uint32_t m = 0; m < p->m; m++)
+	for (uint32_t y = 0; y < p->out_h; y++)
+	for (uint32_t x = 0; x < p->out_w; x++) {
+		uint32_t g = m / mg;
+		int64_t s = 0;
+
+		for (uint32_t ci = 0; ci < cg; ci++)
+		for (uint32_t i = 0; i < p->r; i++)
+		for (uint32_t j = 0; j < p->s; j++) {
+			int64_t iy = (int64_t)y * p->stride_h - p->pad_t + (int64_t)i * p->dil_h;
+			int64_t ix = (int64_t)x * p->stride_w - p->pad_l + (int64_t)j * p->dil_w;
+
+			if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w)
+				continue;
+			s += (int64_t)(p->in[(((size_t)n * p->c + g * cg + ci) * p->in_h + iy) *
+					     p->in_w + ix] - p->zp_in) *
+			     (p->w[(((size_t)m * cg + ci) * p->r + i) * p->s + j] - p->zp_w);
+		}
+		acc[(((size_t)n * p->m + m) * p->out_h + y) * p->out_w + x] = s;
+	}
+}
+
+static int conv32(const struct kconv *p, int32_t *acc);
+
+int kern_conv(const struct kconv *p, int64_t *acc)
+{
+	size_t total = (size_t)p->n * p->m * p->out_h * p->out_w;
+	uint64_t taps = (uint64_t)(p->c / p->groups) * p->r * p->s;
+	int32_t *a32;
+
+	if (taps > KERN_EXACT32_TAPS) {
+		conv_wide(p, acc);
+		return 0;
+	}
+	a32 = malloc(total * sizeof(*a32));
+	if (!a32 || conv32(p, a32)) {
+		free(a32);
+		return -1;
+	}
+	for (size_t i = 0; i < total; i++)
+		acc[i] = a32[i];
+	free(a32);
+	return 0;
+}
+
+static int conv32(const struct kconv *p, int32_t *acc)
 {
 	uint32_t cg = p->c / p->groups, mg = p->m / p->groups;
 	uint32_t K = cg * p->r * p->s, P = p->out_h * p->out_w;

@@ -243,6 +243,6 @@ void sim_job_end(struct eyrie_sim *sim)
 	}
 	/* The host time spent simulating is not device time. */
 	pw->wall_ref_ns = now;
-	thermal_step(sim);
-	maybe_publish(sim);
+	/* Telemetry is updated at every job end (docs/hardware.md 9). */
+	publish(sim);
 }

@@ -137,6 +137,11 @@ M(m_conv_pc_ok, { u->conv.hdr.flags |= EYRIE_PASS_F_PER_CHANNEL; u->conv.q.mult 
 M(m_conv_pc_norq, { u->conv.hdr.flags = EYRIE_PASS_F_PER_CHANNEL | EYRIE_PASS_F_BIAS; })
 M(m_conv_q_norq, { u->conv.hdr.flags = EYRIE_PASS_F_BIAS; u->conv.psum_addr = 16384; u->conv.out_addr = 0; })
 M(m_conv_psum_ok, { u->conv.hdr.flags = EYRIE_PASS_F_BIAS; u->conv.psum_addr = 16384; u->conv.out_addr = 0; memset(&u->conv.q, 0, sizeof(u->conv.q)); })
+M(m_conv_map_default, memset(&u->conv.map, 0, sizeof(u->conv.map)))
+M(m_conv_map_pes, { u->conv.c = 64; u->conv.m = 64; u->conv.map.sets_m = 8; u->conv.map.sets_c = 8; })
+M(m_conv_outh0, u->conv.out_h = 0)
+M(m_pool_max_badq, { u->pool.q.mult = 1 << 30; u->pool.q.shift = 40; })
+M(m_pool_pad_full, u->pool.pad_t = 2)
 M(m_conv_map_r0, u->conv.map.spatial_r = 0)
 M(m_conv_map_r_big, u->conv.map.spatial_r = 4)
 M(m_conv_map_e_big, u->conv.map.spatial_e = 9)
@@ -198,6 +203,15 @@ static const struct vcase CASES[] = {
 	{ "conv depthwise valid", base_conv, m_conv_depthwise_ok, EYRIE_JOB_OK, ~0u },
 	{ "conv per-channel valid", base_conv, m_conv_pc_ok, EYRIE_JOB_OK, ~0u },
 	{ "conv psum-only valid", base_conv, m_conv_psum_ok, EYRIE_JOB_OK, ~0u },
+	{ "conv windows of padding only valid", base_conv, m_conv_pad_big, EYRIE_JOB_OK, ~0u },
+	{ "conv outputs past the input valid", base_conv, m_conv_outh_big, EYRIE_JOB_OK, ~0u },
+	{ "conv unused bias addr ignored", base_conv, m_conv_bias_unused, EYRIE_JOB_OK, ~0u },
+	{ "conv unused psum addr ignored", base_conv, m_conv_psum_unused, EYRIE_JOB_OK, ~0u },
+	{ "conv per-channel ignores q.mult", base_conv, m_conv_pc_mult, EYRIE_JOB_OK, ~0u },
+	{ "conv q ignored without requant", base_conv, m_conv_q_norq, EYRIE_JOB_OK, ~0u },
+	{ "conv default mapping valid", base_conv, m_conv_map_default, EYRIE_JOB_OK, ~0u },
+	{ "conv mapping over the array", base_conv, m_conv_map_pes, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.sets_c) },
+	{ "conv out_h 0", base_conv, m_conv_outh0, EYRIE_JOB_ERR_SHAPE, OFFC(out_h) },
 	{ "fc valid", base_conv, m_fc_ok, EYRIE_JOB_OK, ~0u },
 	{ "opcode out of range", base_conv, m_opcode, EYRIE_JOB_ERR_OPCODE, 0 },
 	{ "opcode 0xff", base_conv, m_opcode_ff, EYRIE_JOB_ERR_OPCODE, 0 },
@@ -211,8 +225,6 @@ static const struct vcase CASES[] = {
 	{ "conv c = 0", base_conv, m_conv_c0, EYRIE_JOB_ERR_SHAPE, OFFC(c) },
 	{ "conv stride 0", base_conv, m_conv_stride0, EYRIE_JOB_ERR_STRIDE, OFFC(stride_h) },
 	{ "conv dilation 0", base_conv, m_conv_dil0, EYRIE_JOB_ERR_STRIDE, OFFC(dil_h) },
-	{ "conv pad >= window", base_conv, m_conv_pad_big, EYRIE_JOB_ERR_SHAPE, OFFC(out_h) },
-	{ "conv out_h too big", base_conv, m_conv_outh_big, EYRIE_JOB_ERR_SHAPE, OFFC(out_h) },
 	{ "conv out_w = 0", base_conv, m_conv_outw0, EYRIE_JOB_ERR_SHAPE, OFFC(out_w) },
 	{ "conv input past GLB", base_conv, m_conv_in_oob, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(in_addr) },
 	{ "conv weights far out", base_conv, m_conv_w_oob, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(w_addr) },
@@ -220,8 +232,6 @@ static const struct vcase CASES[] = {
 	{ "conv output in stream", base_conv, m_conv_out_stream, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(out_addr) },
 	{ "conv input past stream", base_conv, m_conv_in_stream_oob, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(in_addr) },
 	{ "conv bias misaligned", base_conv, m_conv_bias_align, EYRIE_JOB_ERR_ALIGN, OFFC(bias_addr) },
-	{ "conv bias addr w/o flag", base_conv, m_conv_bias_unused, EYRIE_JOB_ERR_RESERVED, OFFC(bias_addr) },
-	{ "conv psum addr unused", base_conv, m_conv_psum_unused, EYRIE_JOB_ERR_RESERVED, OFFC(psum_addr) },
 	{ "conv mult < 2^30", base_conv, m_conv_mult_small, EYRIE_JOB_ERR_QUANT, OFFC(q) },
 	{ "conv mult negative", base_conv, m_conv_mult_neg, EYRIE_JOB_ERR_QUANT, OFFC(q) },
 	{ "conv shift > 31", base_conv, m_conv_shift_big, EYRIE_JOB_ERR_QUANT, OFFC(q) },
@@ -230,10 +240,8 @@ static const struct vcase CASES[] = {
 	{ "conv zp_in -129", base_conv, m_conv_zp_in, EYRIE_JOB_ERR_QUANT, OFFC(zp_in) },
 	{ "conv zp_w 128", base_conv, m_conv_zp_w, EYRIE_JOB_ERR_QUANT, OFFC(zp_w) },
 	{ "conv clamp min > max", base_conv, m_conv_clamp, EYRIE_JOB_ERR_QUANT, OFFC(q.clamp_min) },
-	{ "conv per-channel with mult", base_conv, m_conv_pc_mult, EYRIE_JOB_ERR_QUANT, OFFC(q.mult) },
 	{ "conv table misaligned", base_conv, m_conv_pc_align, EYRIE_JOB_ERR_ALIGN, OFFC(q.quant_addr) },
 	{ "conv per-channel w/o requant", base_conv, m_conv_pc_norq, EYRIE_JOB_ERR_QUANT, 2 },
-	{ "conv quant w/o requant", base_conv, m_conv_q_norq, EYRIE_JOB_ERR_QUANT, OFFC(q) },
 	{ "mapping spatial_r 0", base_conv, m_conv_map_r0, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.spatial_r) },
 	{ "mapping spatial_r > r", base_conv, m_conv_map_r_big, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.spatial_r) },
 	{ "mapping spatial_e > out_h", base_conv, m_conv_map_e_big, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.spatial_e) },
@@ -264,11 +272,13 @@ static const struct vcase CASES[] = {
 	{ "dma past stream end", base_dma, m_dma_stream_oob, EYRIE_JOB_ERR_GLB_BOUNDS, OFFD(glb_addr) },
 	{ "pool valid", base_pool, m_none, EYRIE_JOB_OK, ~0u },
 	{ "pool avg valid", base_pool, m_pool_avg_ok, EYRIE_JOB_OK, ~0u },
+	{ "pool pad_b ignored", base_pool, m_pool_pad_b, EYRIE_JOB_OK, ~0u },
+	{ "max pool with rescale valid", base_pool, m_pool_max_q, EYRIE_JOB_OK, ~0u },
+	{ "max pool bad rescale", base_pool, m_pool_max_badq, EYRIE_JOB_ERR_QUANT, ~0u },
+	{ "pool window of padding only", base_pool, m_pool_pad_full, EYRIE_JOB_ERR_SHAPE, offsetof(struct eyrie_cmd_pool, out_h) },
 	{ "pool count_pad without avg", base_pool, m_pool_count_pad_max, EYRIE_JOB_ERR_RESERVED, 2 },
 	{ "pool reserved", base_pool, m_pool_res, EYRIE_JOB_ERR_RESERVED, ~0u },
 	{ "pool out_h too big", base_pool, m_pool_out_big, EYRIE_JOB_ERR_SHAPE, offsetof(struct eyrie_cmd_pool, out_h) },
-	{ "pool pad_b >= window", base_pool, m_pool_pad_b, EYRIE_JOB_ERR_SHAPE, offsetof(struct eyrie_cmd_pool, out_h) },
-	{ "max pool with rescale", base_pool, m_pool_max_q, EYRIE_JOB_ERR_QUANT, ~0u },
 	{ "avg pool bad mult", base_pool, m_pool_avg_badq, EYRIE_JOB_ERR_QUANT, ~0u },
 	{ "pool stride 0", base_pool, m_pool_stride0, EYRIE_JOB_ERR_STRIDE, ~0u },
 	{ "pool output past GLB", base_pool, m_pool_out_oob, EYRIE_JOB_ERR_GLB_BOUNDS, ~0u },

@@ -1,23 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 #include "ref_ops.h"
 
-static int64_t floor_div(int64_t a, int64_t b)
+typedef __int128 i128;
+
+static i128 floor_div(i128 a, i128 b)
 {
-	int64_t q = a / b, r = a % b;
+	i128 q = a / b, r = a % b;
 
 	return (r != 0 && ((r < 0) != (b < 0))) ? q - 1 : q;
 }
 
 /* round(x * mult / 2^t), halves up: floor((x * mult + 2^(t-1)) / 2^t) */
-int64_t ref_rq(int64_t x, int32_t mult, int32_t shift)
+static i128 rq128(i128 x, int32_t mult, int32_t shift)
 {
-	int t = 31 + shift;
-	int64_t den = (int64_t)1 << t;
+	i128 den = (i128)1 << (31 + shift);
 
 	return floor_div(x * mult + den / 2, den);
 }
 
-static int8_t clamp8(int64_t v, int lo, int hi)
+int64_t ref_rq(int64_t x, int32_t mult, int32_t shift)
+{
+	return (int64_t)rq128(x, mult, shift);
+}
+
+static int8_t clamp8(i128 v, int lo, int hi)
 {
 	return (int8_t)(v < lo ? lo : v > hi ? hi : v);
 }
@@ -58,7 +64,7 @@ void ref_conv(const struct eyrie_cmd_conv *c, const int8_t *in, const int8_t *w,
 			acc += psum_in[o];
 		if (bias)
 			acc += bias[m];
-		acc = (int32_t)(uint32_t)acc;	/* int32 accumulator */
+		acc = sat32(acc);	/* saturating int32 accumulator */
 		if (c->hdr.flags & EYRIE_PASS_F_REQUANT) {
 			int32_t mult = table ? table[m] : c->q.mult;
 			int32_t shift = table ? table[c->m + m] : c->q.shift;
@@ -78,7 +84,8 @@ void ref_pool(const struct eyrie_cmd_pool *p, const int8_t *in, int8_t *out)
 	for (int nc = 0; nc < p->n * p->c; nc++)
 	for (int y = 0; y < p->out_h; y++)
 	for (int x = 0; x < p->out_w; x++) {
-		int64_t sum = 0, cnt = 0, mx = INT64_MIN, v;
+		int64_t sum = 0, cnt = 0, mx = INT64_MIN;
+		i128 v;
 
 		for (int i = 0; i < p->r; i++)
 		for (int j = 0; j < p->s; j++) {
@@ -96,10 +103,12 @@ void ref_pool(const struct eyrie_cmd_pool *p, const int8_t *in, int8_t *out)
 		if (avg) {
 			int64_t div = (p->hdr.flags & EYRIE_PASS_F_COUNT_PAD) ?
 				      p->r * p->s : cnt;
-			int64_t s = ref_rq(sum, p->q.mult, p->q.shift);
+			i128 d = (i128)div << (31 + p->q.shift);
 
-			/* round(s / div), halves up */
-			v = p->q.zp_out + floor_div(2 * s + div, 2 * div);
+			/* round(sum * mult / (div * 2^t)), halves up */
+			v = p->q.zp_out + floor_div(2 * (i128)sum * p->q.mult + d, 2 * d);
+		} else if (p->q.mult) {
+			v = p->q.zp_out + rq128(mx - p->zp_in, p->q.mult, p->q.shift);
 		} else {
 			v = mx;
 		}
@@ -112,11 +121,10 @@ void ref_eltwise(const struct eyrie_cmd_eltwise *e, const int8_t *a,
 		 const int8_t *b, int8_t *out)
 {
 	for (uint32_t i = 0; i < e->count; i++) {
-		int64_t va = sat32(ref_rq(a[i] - e->zp_a, e->a_mult, e->a_shift));
-		int64_t vb = sat32(ref_rq(b[i] - e->zp_b, e->b_mult, e->b_shift));
-		int64_t acc = sat32(va + vb);
+		i128 acc = rq128(a[i] - e->zp_a, e->a_mult, e->a_shift) +
+			   rq128(b[i] - e->zp_b, e->b_mult, e->b_shift);
 
-		out[i] = clamp8(e->q.zp_out + ref_rq(acc, e->q.mult, e->q.shift),
+		out[i] = clamp8(e->q.zp_out + rq128(acc, e->q.mult, e->q.shift),
 				e->q.clamp_min, e->q.clamp_max);
 	}
 }

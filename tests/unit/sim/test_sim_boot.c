@@ -14,7 +14,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "eyrie_crc32.h"
 #include "sim_test_util.h"
 
 static struct th T;
@@ -54,12 +53,6 @@ static uint32_t status(void)
 	return __atomic_load_n(&eyrie_simhost_ctrl(T.h)->status, __ATOMIC_ACQUIRE);
 }
 
-static void recrc(uint8_t *im, size_t len)
-{
-	struct eyrie_fw_header *h = (struct eyrie_fw_header *)im;
-
-	h->payload_crc32 = eyrie_crc32(im + sizeof(*h), len - sizeof(*h));
-}
 
 /* Boots a mutated copy, expects result, then the good image again. */
 static void boot_expect(void (*mutate)(uint8_t *, size_t *), int expect)
@@ -95,10 +88,24 @@ static void mut_payload_size(uint8_t *im, size_t *len)
 }
 static void mut_tiny(uint8_t *im, size_t *len) { (void)im; *len = 10; }
 static void mut_crc(uint8_t *im, size_t *len) { im[*len - 1] ^= 0x80; }
-static void mut_not_elf(uint8_t *im, size_t *len)
+/* The CRC check comes before the ABI check: a bad CRC wins. */
+static void mut_crc_and_abi(uint8_t *im, size_t *len)
 {
-	im[sizeof(struct eyrie_fw_header) + 1] = 'X';
-	recrc(im, *len);
+	im[*len - 1] ^= 0x80;
+	((struct eyrie_fw_header *)im)->abi_major++;
+}
+
+/* Trailing bytes after the payload are allowed (size <= arg1). */
+static int boot_with_tail(void)
+{
+	uint8_t *copy = malloc(img_len + 64);
+	int r;
+
+	memcpy(copy, img, img_len);
+	memset(copy + img_len, 0xee, 64);
+	r = eyrie_simhost_boot_image(T.h, copy, img_len + 64);
+	free(copy);
+	return r;
 }
 static void mut_abi_major(uint8_t *im, size_t *len)
 {
@@ -120,13 +127,14 @@ static void test_bad_images(void **state)
 {
 	(void)state;
 	boot_expect(mut_magic, EYRIE_MBOX_ERR_FW_MAGIC);
-	boot_expect(mut_hdr_version, EYRIE_MBOX_ERR_FW_MAGIC);
-	boot_expect(mut_not_elf, EYRIE_MBOX_ERR_FW_MAGIC);
+	boot_expect(mut_hdr_version, EYRIE_MBOX_ERR_FW_SIZE);
 	boot_expect(mut_hdr_size, EYRIE_MBOX_ERR_FW_SIZE);
 	boot_expect(mut_truncated, EYRIE_MBOX_ERR_FW_SIZE);
 	boot_expect(mut_payload_size, EYRIE_MBOX_ERR_FW_SIZE);
 	boot_expect(mut_tiny, EYRIE_MBOX_ERR_FW_SIZE);
 	boot_expect(mut_crc, EYRIE_MBOX_ERR_FW_CRC);
+	boot_expect(mut_crc_and_abi, EYRIE_MBOX_ERR_FW_CRC);
+	assert_int_equal(boot_with_tail(), EYRIE_MBOX_OK);
 	boot_expect(mut_abi_major, EYRIE_MBOX_ERR_FW_ABI);
 	boot_expect(mut_abi_minor, EYRIE_MBOX_ERR_FW_ABI);
 	boot_expect(mut_build_id, EYRIE_MBOX_ERR_FW_BUILD_ID);
@@ -150,6 +158,8 @@ static void test_handshake(void **state)
 	assert_int_equal(ctrl->desc.pe_rows, 12);
 	assert_int_equal(ctrl->desc.pe_cols, 14);
 	assert_int_equal(ctrl->desc.glb_bytes, 108 * 1024);
+	assert_int_equal(ctrl->desc.num_queues, 2);
+	assert_int_equal(ctrl->desc.queue_max_entries, 1024);
 	assert_int_equal(eyrie_simhost_mailbox(T.h, EYRIE_MBOX_PING, 0, 0, 5000), EYRIE_MBOX_OK);
 }
 

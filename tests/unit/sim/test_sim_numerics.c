@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -108,8 +109,9 @@ static int random_axis(int max_in, uint8_t *k, uint8_t *stride, uint8_t *dil,
 	*stride = (uint8_t)rnd_range(1, 3);
 	*dil = (uint8_t)(rnd() % 3 == 0 ? 2 : 1);
 	eff = *dil * (*k - 1) + 1;
-	*pad = (uint8_t)rnd_range(0, eff - 1);
-	pad_end = rnd_range(0, eff - 1);
+	/* Sometimes pads as wide as the window: windows of padding only. */
+	*pad = (uint8_t)rnd_range(0, rnd() % 6 ? eff - 1 : eff + 1);
+	pad_end = rnd_range(0, rnd() % 6 ? eff - 1 : eff + 1);
 	*in = (uint16_t)rnd_range(1, max_in);
 	o = (*in + *pad + pad_end - eff);
 	if (o < 0)
@@ -188,6 +190,8 @@ static void run_conv_case(int kind, int verbose_id)
 			c.q.mult = c.q.shift = 0;
 	}
 	random_mapping(&c);
+	if (rnd() % 8 == 0)	/* the device's default mapping */
+		memset(&c.map, 0, sizeof(c.map));
 
 	in_n = (size_t)c.n * c.c * c.in_h * c.in_w;
 	w_n = (size_t)c.m * (c.c / c.groups) * c.r * c.s;
@@ -228,8 +232,12 @@ static void run_conv_case(int kind, int verbose_id)
 		c.psum_addr = bump(&glb, out_n * 4);
 		if (c.hdr.flags & EYRIE_PASS_F_ACCUMULATE) {
 			psum = malloc(out_n * 4);
+			int near_limit = rnd() % 4 == 0;	/* exercise saturation */
+
 			for (size_t i = 0; i < out_n; i++)
-				psum[i] = (int32_t)(rnd() % 2000001) - 1000000;
+				psum[i] = near_limit ? (int32_t)(rnd() % 2 ? INT32_MAX - rnd() % 100000 :
+								 INT32_MIN + rnd() % 100000) :
+					  (int32_t)(rnd() % 2000001) - 1000000;
 			load(&cl, psum, out_n * 4, c.psum_addr, &va);
 		}
 	}
@@ -343,6 +351,8 @@ static void run_pool_case(int id)
 		p.q.clamp_max = 127;
 		if (rnd() % 3 == 0)
 			p.q.clamp_min = (int8_t)rnd_range(-128, 0);
+		if (rnd() % 3 == 0)	/* max with a rescale */
+			random_quant(&p.q, 0);
 	}
 	in_n = (size_t)p.n * p.c * p.in_h * p.in_w;
 	out_n = (size_t)p.n * p.c * p.out_h * p.out_w;
