@@ -35,6 +35,23 @@ $(SIM_DAEMON_TEST): $(SIM_DAEMON_TEST_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^ -lcmocka
 
-ALL_TARGETS += $(SIM_DAEMON) $(SIM_DAEMON_ASAN) $(SIM_DAEMON_TEST)
+# Guest RAM bounds arithmetic, plain and sanitized.
+SIM_DAEMON_RAM_TEST := $(B)/tests/sim-daemon/test_guest_ram
+SIM_DAEMON_RAM_TEST_ASAN := $(B)/asan/tests/sim-daemon/test_guest_ram
+$(B)/sim/daemon/tests/test_guest_ram.o $(B)/asan/sim/daemon/tests/test_guest_ram.o: \
+	CPPFLAGS_EXTRA += -Isim/daemon
+$(SIM_DAEMON_RAM_TEST): $(B)/sim/daemon/tests/test_guest_ram.o \
+		$(B)/sim/daemon/guest_ram.o $(B)/sim/daemon/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $^ -lcmocka
+$(SIM_DAEMON_RAM_TEST_ASAN): $(B)/asan/sim/daemon/tests/test_guest_ram.o \
+		$(B)/asan/sim/daemon/guest_ram.o $(B)/asan/sim/daemon/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_COMMON) -fsanitize=address,undefined -o $@ $^ -lcmocka
+
+ALL_TARGETS += $(SIM_DAEMON) $(SIM_DAEMON_ASAN) $(SIM_DAEMON_TEST) \
+	$(SIM_DAEMON_RAM_TEST) $(SIM_DAEMON_RAM_TEST_ASAN)
+CHECK_SUITES += sim-daemon-guest-ram:$(SIM_DAEMON_RAM_TEST)
+CHECK_SUITES += sim-daemon-guest-ram-asan:$(SIM_DAEMON_RAM_TEST_ASAN)
 CHECK_SUITES += sim-daemon:$(SIM_DAEMON_TEST)~$(SIM_DAEMON)
 CHECK_SUITES += sim-daemon-asan:$(SIM_DAEMON_TEST)~$(SIM_DAEMON_ASAN)

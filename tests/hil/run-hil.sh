@@ -86,7 +86,7 @@ collect_tap() {  # collect_tap VARIANT FILE
 # Kernel log lines that fail a run whatever the tests said.
 kernel_log_problems() {
 	grep -E 'WARNING:|BUG:|Oops|general protection fault|Call Trace|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|UBSAN:|KASAN:|kernel BUG|refcount_t:|list_(add|del) corruption' "$1" |
-		grep -v 'Kernel command line:' || true
+		grep -vi 'command line:' || true
 }
 
 # The network check's expected hash, from the host's in-process emulation.
@@ -204,6 +204,7 @@ fw_archive() {  # fw_archive IMAGE OUT
 	rm -rf "$st"
 }
 
+: >"$workdir/eyrie-sim.log"
 # DEBUG_STALL (0x20): the priority and hang tests need a job that lasts.
 "$sim" --socket "$sock" --guest-ram "$ram" --caps-set 0x20 --log "$workdir/eyrie-sim.log" 2>/dev/null &
 sim_pid=$!
@@ -284,6 +285,12 @@ for v in $variants; do
 	fi
 done
 
+if grep -q 'eyrie-sim error:' "$workdir/eyrie-sim.log"; then
+	emit not-ok "eyrie-sim: the board logged no errors"
+	grep 'eyrie-sim error:' "$workdir/eyrie-sim.log" | head -n 10 | diag
+else
+	emit ok "eyrie-sim: the board logged no errors"
+fi
 if grep -q 'outside the guest' "$workdir/eyrie-sim.log"; then
 	emit not-ok "eyrie-sim: every device DMA stayed inside guest RAM"
 	grep 'outside the guest' "$workdir/eyrie-sim.log" | head -n 10 | diag
