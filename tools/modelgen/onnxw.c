@@ -180,6 +180,12 @@ static int write_buf(const char *path, const uint8_t *buf, size_t len)
 
 int mg_write(struct mg_graph *g, const char *graph_name, const char *path)
 {
+	return mg_write_opset(g, graph_name, path, 13);
+}
+
+int mg_write_opset(struct mg_graph *g, const char *graph_name, const char *path,
+		   int opset)
+{
 	Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
 	Onnx__GraphProto gp = ONNX__GRAPH_PROTO__INIT;
 	Onnx__OperatorSetIdProto op = ONNX__OPERATOR_SET_ID_PROTO__INIT;
@@ -190,7 +196,7 @@ int mg_write(struct mg_graph *g, const char *graph_name, const char *path)
 
 	op.domain = (char *)"";
 	op.has_version = 1;
-	op.version = 13;
+	op.version = opset;
 	gp.name = (char *)graph_name;
 	gp.n_node = g->n_nodes;
 	gp.node = g->nodes;

@@ -31,6 +31,9 @@ void mg_io(struct mg_graph *g, int is_output, const char *name, int dtype,
 	   int rank, const int64_t *dims);
 /* Writes the model (opset 13) and frees the graph. Returns 0 or -1. */
 int mg_write(struct mg_graph *g, const char *graph_name, const char *path);
+/* The same with a chosen default-domain opset (tests write bad ones). */
+int mg_write_opset(struct mg_graph *g, const char *graph_name, const char *path,
+		   int opset);
 /* Writes one tensor as a TensorProto file. */
 int mg_write_tensor(const char *path, const char *name, int dtype, int rank,
 		    const int64_t *dims, const void *data, size_t bytes);

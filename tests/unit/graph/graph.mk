@@ -1,0 +1,23 @@
+# Graph unit tests and the bad-model table (cmocka), plain and ASan/UBSan.
+# They link the graph and ONNX parts of libaccel directly (no device).
+GRAPH_TEST_LIBSRCS := $(GRAPH_SRCS) $(ONNX_SRCS) tools/modelgen/onnxw.c
+GRAPH_TESTS := test_graph test_bad_models
+GRAPH_TEST_CPP := -Ilibaccel/src -Ilibaccel/include -I$(B)/gen -Itools/modelgen
+
+define graph_test
+$(B)/tests/unit/graph/$(1): $(B)/tests/unit/graph/$(1).o \
+		$(GRAPH_TEST_LIBSRCS:%.c=$(B)/%.o) $(B)/gen/onnx/onnx.pb-c.o
+	$$(CC) $$(LDFLAGS_COMMON) -o $$@ $$^ -lprotobuf-c -lcmocka -lm
+$(B)/asan/tests/unit/graph/$(1): $(B)/asan/tests/unit/graph/$(1).o \
+		$(GRAPH_TEST_LIBSRCS:%.c=$(B)/asan/%.o) $(B)/asan/gen/onnx/onnx.pb-c.o
+	$$(CC) $$(LDFLAGS_COMMON) $$(SAN_FLAGS) -o $$@ $$^ -lprotobuf-c -lcmocka -lm
+ALL_TARGETS += $(B)/tests/unit/graph/$(1) $(B)/asan/tests/unit/graph/$(1)
+CHECK_SUITES += graph-$(1):$(B)/tests/unit/graph/$(1)
+CHECK_SUITES += graph-$(1)-asan:$(B)/asan/tests/unit/graph/$(1)
+endef
+$(foreach t,$(GRAPH_TESTS),$(eval $(call graph_test,$(t))))
+
+$(GRAPH_TESTS:%=$(B)/tests/unit/graph/%.o) $(GRAPH_TESTS:%=$(B)/asan/tests/unit/graph/%.o) \
+$(B)/tools/modelgen/onnxw.o $(B)/asan/tools/modelgen/onnxw.o: CPPFLAGS_EXTRA += $(GRAPH_TEST_CPP)
+$(GRAPH_TESTS:%=$(B)/tests/unit/graph/%.o) $(GRAPH_TESTS:%=$(B)/asan/tests/unit/graph/%.o) \
+$(B)/asan/tools/modelgen/onnxw.o: $(B)/gen/onnx/onnx.pb-c.h

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Bad-model table: each row builds a malformed ONNX model (in the test,
+ * with the same protobuf-c bindings), imports it, and checks the error code
+ * and that the message names the cause (and the node where there is one).
+ * Never a crash: the ASan build of this test runs in make check too.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "graph/graph.h"
+#include "onnx/onnx.h"
+#include "onnxw.h"
+
+#define DT_FLOAT 1
+#define DT_INT8 3
+#define DT_INT32 6
+
+enum defect {
+	GOOD,
+	TRUNCATED,
+	GARBAGE,
+	EMPTY_FILE,
+	OPSET_OLD,
+	OPSET_NEW,
+	UNSUPPORTED_OP,
+	FOREIGN_DOMAIN,
+	SHAPE_MISMATCH,
+	ABSURD_INPUT,
+	ABSURD_INITIALIZER,
+	MISSING_INPUT,
+	OUTPUT_NOT_PRODUCED,
+	KERNEL_TOO_BIG,
+	BAD_RAW_DATA,
+	DUPLICATE_OUTPUT,
+};
+
+/* A small QLinearConv model with one defect; written to path. */
+static void build(enum defect d, const char *path)
+{
+	struct mg_graph g = { 0 };
+	int64_t xd[4] = { 1, 3, 8, 8 }, wd[4] = { 4, 3, 3, 3 }, od[4] = { 1, 4, 6, 6 };
+	int8_t w[4 * 3 * 9] = { 1, 2, 3 };
+	const char *conv_in[] = { "x", "xs", "xz", "w", "ws", "wz", "ys", "yz", NULL };
+	const char *missing_in[] = { "x", "xs", "xz", "nope", "ws", "wz", "ys", "yz", NULL };
+	const char *op = "QLinearConv";
+	int opset = 13;
+
+	if (d == ABSURD_INPUT) {
+		xd[2] = 1 << 20;
+		xd[3] = 1 << 20;
+	}
+	if (d == KERNEL_TOO_BIG) {
+		xd[2] = 2;
+		xd[3] = 2;
+	}
+	if (d == SHAPE_MISMATCH)
+		wd[1] = 2;	/* weights expect 2 channels, input has 3 */
+	mg_io(&g, 0, "x", DT_INT8, 4, xd);
+	mg_io(&g, 1, d == OUTPUT_NOT_PRODUCED ? "ghost" : "y", DT_INT8, 4, od);
+	mg_init_scalar_f(&g, "xs", 0.5f);
+	mg_init_scalar_i8(&g, "xz", 0);
+	if (d == ABSURD_INITIALIZER) {
+		int64_t huge[4] = { 1 << 20, 1 << 20, 1 << 20, 1 };
+
+		mg_init(&g, "w", DT_INT8, 4, huge, w, sizeof(w));
+	} else if (d == BAD_RAW_DATA) {
+		mg_init(&g, "w", DT_INT8, 4, wd, w, 10);
+	} else {
+		mg_init(&g, "w", DT_INT8, 4, wd, w, (size_t)(wd[0] * wd[1] * 9));
+	}
+	mg_init_scalar_f(&g, "ws", 0.25f);
+	mg_init_scalar_i8(&g, "wz", 0);
+	mg_init_scalar_f(&g, "ys", 1.0f);
+	mg_init_scalar_i8(&g, "yz", 0);
+	if (d == UNSUPPORTED_OP)
+		op = "LSTM";
+	mg_node(&g, op, "conv_a", d == MISSING_INPUT ? missing_in : conv_in, "y", NULL);
+	if (d == DUPLICATE_OUTPUT)
+		mg_node(&g, "QLinearConv", "conv_b", conv_in, "y", NULL);
+	if (d == FOREIGN_DOMAIN) {
+		free(g.nodes[0]->domain);
+		g.nodes[0]->domain = mg_strdup("com.microsoft");
+	}
+	if (d == OPSET_OLD)
+		opset = 0;
+	if (d == OPSET_NEW)
+		opset = 99;
+	assert_int_equal(mg_write_opset(&g, "bad", path, opset), 0);
+	if (d == TRUNCATED) {
+		FILE *f = fopen(path, "r+");
+		long len;
+
+		assert_non_null(f);
+		fseek(f, 0, SEEK_END);
+		len = ftell(f);
+		fclose(f);
+		assert_int_equal(truncate(path, len / 2), 0);
+	}
+	if (d == GARBAGE || d == EMPTY_FILE) {
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		if (d == GARBAGE)
+			fputs("\xff\xff\xff\xff this is not a protobuf \x01\x02", f);
+		fclose(f);
+	}
+}
+
+struct row {
+	enum defect d;
+	int code;
+	const char *want1, *want2;
+};
+
+static const struct row table[] = {
+	{ TRUNCATED, -EINVAL, "truncated or corrupt", NULL },
+	{ GARBAGE, -EINVAL, "truncated or corrupt", NULL },
+	{ EMPTY_FILE, -EINVAL, "no graph", NULL },
+	{ OPSET_OLD, -EOPNOTSUPP, "opset 0 is not supported", NULL },
+	{ OPSET_NEW, -EOPNOTSUPP, "opset 99 is not supported", NULL },
+	{ UNSUPPORTED_OP, -EOPNOTSUPP, "unsupported op 'LSTM'", "conv_a" },
+	{ FOREIGN_DOMAIN, -EOPNOTSUPP, "domain 'com.microsoft'", "conv_a" },
+	{ SHAPE_MISMATCH, -EINVAL, "shape mismatch", "conv_a" },
+	{ ABSURD_INPUT, -E2BIG, "absurdly large", "'x'" },
+	{ ABSURD_INITIALIZER, -E2BIG, "initializer 'w'", "elements" },
+	{ MISSING_INPUT, -EINVAL, "missing input 'nope'", "conv_a" },
+	{ OUTPUT_NOT_PRODUCED, -EINVAL, "graph output 'ghost'", NULL },
+	{ KERNEL_TOO_BIG, -EINVAL, "does not fit", "conv_a" },
+	{ BAD_RAW_DATA, -EINVAL, "initializer 'w'", "truncated or wrong shape" },
+	{ DUPLICATE_OUTPUT, -EINVAL, "already defined", "conv_b" },
+};
+
+static void test_good_model_imports(void **state)
+{
+	char path[] = "/tmp/eyrie-good-XXXXXX";
+	struct gr_graph *g = NULL;
+	struct gr_err err;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	build(GOOD, path);
+	assert_int_equal(ox_model_load_file(path, &g, &err), 0);
+	assert_int_equal(g->n_nodes, 1);
+	assert_int_equal(g->tensors[g->outputs[0]].dims[3], 6);
+	gr_graph_free(g);
+	unlink(path);
+}
+
+static void test_bad_model_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		char path[] = "/tmp/eyrie-bad-XXXXXX";
+		struct gr_graph *g = NULL;
+		struct gr_err err = { "" };
+		int fd = mkstemp(path), rc;
+
+		assert_true(fd >= 0);
+		close(fd);
+		build(table[i].d, path);
+		rc = ox_model_load_file(path, &g, &err);
+		print_message("# row %zu: rc %d: %s\n", i, rc, err.msg);
+		assert_null(g);
+		assert_int_equal(rc, table[i].code);
+		assert_non_null(strstr(err.msg, table[i].want1));
+		if (table[i].want2)
+			assert_non_null(strstr(err.msg, table[i].want2));
+		unlink(path);
+	}
+}
+
+static void test_missing_file(void **state)
+{
+	struct gr_graph *g = NULL;
+	struct gr_err err;
+
+	(void)state;
+	assert_int_equal(ox_model_load_file("/nonexistent/model.onnx", &g, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "/nonexistent/model.onnx"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_model_imports),
+		cmocka_unit_test(test_bad_model_table),
+		cmocka_unit_test(test_missing_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
