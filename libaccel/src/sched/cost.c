@@ -81,8 +81,12 @@ int eyr_glb_layout(const struct eyr_tile_bytes *tb, const struct eyr_mapping *m,
 uint64_t eyr_dma_cycles(const struct eyr_arch *arch, uint64_t words,
 			uint32_t elem_bytes)
 {
-	return (words * elem_bytes + arch->dram_bytes_per_cycle - 1) /
-	       arch->dram_bytes_per_cycle;
+	uint64_t bytes = words * elem_bytes;
+	uint64_t d = (bytes + arch->dram_bytes_per_cycle - 1) / arch->dram_bytes_per_cycle;
+	uint64_t g = (bytes + arch->glb_bytes_per_cycle - 1) / arch->glb_bytes_per_cycle;
+
+	/* the slower of the DRAM and the GLB port sets the pace */
+	return d > g ? d : g;
 }
 
 /*

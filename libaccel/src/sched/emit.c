@@ -113,7 +113,7 @@ static int emit_iteration(struct emitter *em, const struct tile *t,
 	int first_c = idx[EYR_DIM_C] == 0;
 	int last_c = idx[EYR_DIM_C] == m->tiles[EYR_DIM_C] - 1;
 	int has_bias = em->plan->has_bias, per_channel = em->plan->per_channel;
-	struct eyr_pass_shape ps;
+	struct eyr_pass_shape ps = { 0 };
 	struct eyrie_mapping pmap;
 	union eyrie_cmd *c;
 	int ret;
@@ -173,6 +173,11 @@ static int emit_iteration(struct emitter *em, const struct tile *t,
 	ps.f = fl;
 	ps.in_h = t->rows.len;
 	ps.in_w = t->cols.len;
+	ps.pad_t = t->rows.pad;
+	ps.pad_l = t->cols.pad;
+	ps.accumulate = !first_c;
+	ps.bias = first_c && has_bias;
+	ps.per_channel = last_c && per_channel;
 	ret = pass_map(em, &ps, &pmap);
 	if (ret)
 		return ret;
@@ -207,12 +212,15 @@ static int emit_iteration(struct emitter *em, const struct tile *t,
 	c->conv.pad_l = (__u8)t->cols.pad;
 	c->conv.zp_in = (__s16)ly->quant.zp_in;
 	c->conv.zp_w = (__s16)ly->quant.zp_w;
-	c->conv.q.mult = ly->quant.mult;
-	c->conv.q.shift = ly->quant.shift;
-	c->conv.q.quant_addr = (last_c && per_channel) ? em->lay.quant : 0;
-	c->conv.q.zp_out = (__s16)ly->quant.zp_out;
-	c->conv.q.clamp_min = (__s8)ly->quant.clamp_min;
-	c->conv.q.clamp_max = (__s8)ly->quant.clamp_max;
+	/* the device wants q all zero on passes that do not requantize */
+	if (last_c) {
+		c->conv.q.mult = per_channel ? 0 : ly->quant.mult;
+		c->conv.q.shift = per_channel ? 0 : ly->quant.shift;
+		c->conv.q.quant_addr = per_channel ? em->lay.quant : 0;
+		c->conv.q.zp_out = (__s16)ly->quant.zp_out;
+		c->conv.q.clamp_min = (__s8)ly->quant.clamp_min;
+		c->conv.q.clamp_max = (__s8)ly->quant.clamp_max;
+	}
 	c->conv.map = pmap;
 	if (!eyr_cmdbuf_push(em->cb, EYRIE_OP_BARRIER))
 		return -ENOMEM;

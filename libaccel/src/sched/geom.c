@@ -122,7 +122,7 @@ void eyr_geom_span_cols(const struct eyr_geom *g, uint32_t f0, uint32_t f_len,
 	span(f0, f_len, g->sw, g->dw, g->s, g->pl, g->w, sp);
 }
 
-static int add_class(struct eyr_dim_tiling *t, uint32_t len, uint32_t in_len)
+static int add_class(struct eyr_dim_tiling *t, uint32_t len, uint32_t in_len, uint32_t pad)
 {
 	uint32_t i;
 
@@ -130,7 +130,7 @@ static int add_class(struct eyr_dim_tiling *t, uint32_t len, uint32_t in_len)
 	if (in_len > t->max_in)
 		t->max_in = in_len;
 	for (i = 0; i < t->nclass; i++)
-		if (t->cls[i].len == len && t->cls[i].in_len == in_len) {
+		if (t->cls[i].len == len && t->cls[i].in_len == in_len && t->cls[i].pad == pad) {
 			t->cls[i].count++;
 			return 0;
 		}
@@ -142,6 +142,7 @@ static int add_class(struct eyr_dim_tiling *t, uint32_t len, uint32_t in_len)
 		return -E2BIG;
 	t->cls[t->nclass].len = len;
 	t->cls[t->nclass].in_len = in_len;
+	t->cls[t->nclass].pad = pad;
 	t->cls[t->nclass].count = 1;
 	t->nclass++;
 	return 0;
@@ -155,6 +156,37 @@ int eyr_dim_tiling_init(const struct eyr_geom *g, enum eyr_dim d,
 	memset(t, 0, sizeof(*t));
 	t->tile = tile;
 	t->tiles = eyr_div_up(ext, tile);
+	if (d == EYR_DIM_C) {
+		/* first, middle and last tiles differ in the pass's flags */
+		for (o = 0; o < ext; o += tile) {
+			uint32_t len = ext - o < tile ? ext - o : tile;
+			uint32_t first = o == 0, last = o + tile >= ext, i;
+
+			for (i = 0; i < t->nclass; i++)
+				if (t->cls[i].len == len && t->cls[i].first == first &&
+				    t->cls[i].last == last)
+					break;
+			if (i == t->nclass) {
+				if (t->nclass == EYR_MAX_CLASSES)
+					return -E2BIG;
+				t->cls[i].len = t->cls[i].in_len = len;
+				t->cls[i].first = first;
+				t->cls[i].last = last;
+				t->nclass++;
+			}
+			t->cls[i].count++;
+			if (!first && !last && t->cls[i].count > 1) {
+				/* all middle tiles are alike: count them at once */
+				uint32_t mid = (ext - 1) / tile - 1;
+
+				t->cls[i].count = mid;
+				o = mid * tile;
+			}
+		}
+		t->sum_in = ext;
+		t->max_in = tile;
+		return 0;
+	}
 	if (d != EYR_DIM_E && d != EYR_DIM_F) {
 		t->cls[0].len = t->cls[0].in_len = tile;
 		t->cls[0].count = ext / tile;
@@ -176,7 +208,7 @@ int eyr_dim_tiling_init(const struct eyr_geom *g, enum eyr_dim d,
 			eyr_geom_span_rows(g, o, len, &sp);
 		else
 			eyr_geom_span_cols(g, o, len, &sp);
-		if (add_class(t, len, sp.len))
+		if (add_class(t, len, sp.len, sp.pad))
 			return -E2BIG;
 	}
 	return 0;

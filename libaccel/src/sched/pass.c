@@ -28,17 +28,6 @@
 #define HOLD_I 2u
 #define HOLD_P 4u
 
-static unsigned int holds(enum eyrie_dataflow df)
-{
-	switch (df) {
-	case EYRIE_DATAFLOW_RS: return HOLD_W | HOLD_I | HOLD_P;
-	case EYRIE_DATAFLOW_WS: return HOLD_W;
-	case EYRIE_DATAFLOW_OS: return HOLD_P;
-	case EYRIE_DATAFLOW_IS: return HOLD_I;
-	default: return 0;
-	}
-}
-
 static uint32_t min32(uint32_t a, uint32_t b)
 {
 	return a < b ? a : b;
@@ -49,174 +38,229 @@ static uint64_t max64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-/* Distinct input rows used by e_blk output rows x r_blk filter rows. */
-static uint64_t rows_used(const struct eyr_geom *g, uint32_t e_blk,
-			  uint32_t r_blk, uint32_t in_h)
+static uint64_t min64(uint64_t a, uint64_t b)
 {
-	uint64_t span = (uint64_t)(e_blk - 1) * g->sh + (uint64_t)(r_blk - 1) * g->dh + 1;
-	uint64_t dense = (uint64_t)e_blk * r_blk;
-	uint64_t rows = span < dense ? span : dense;
+	return a < b ? a : b;
+}
 
-	return rows < in_h ? rows : in_h;
+/* Distinct in-bounds input rows read by ne output rows x nr filter rows. */
+static uint64_t fold_rows(const struct eyr_geom *g, const struct eyr_pass_shape *ps,
+			  uint32_t e0, uint32_t ne, uint32_t r0, uint32_t nr)
+{
+	uint64_t seen[128];
+	int64_t base = (int64_t)e0 * g->sh - ps->pad_t + (int64_t)r0 * g->dh;
+	uint64_t span = (uint64_t)(ne - 1) * g->sh + (uint64_t)(nr - 1) * g->dh + 1;
+	uint64_t rows = 0;
+	uint32_t i, j;
+
+	if (g->sh == 1 && g->dh == 1) {
+		int64_t lo = base < 0 ? 0 : base, hi = base + (int64_t)span - 1;
+
+		if (hi > (int64_t)ps->in_h - 1)
+			hi = (int64_t)ps->in_h - 1;
+		return hi >= lo ? (uint64_t)(hi - lo + 1) : 0;
+	}
+	if (span > sizeof(seen) * 8) {
+		/* sparse and wide: count pairs, minus collisions, the slow way */
+		for (j = 0; j < ne; j++)
+			for (i = 0; i < nr; i++) {
+				int64_t y = base + (int64_t)j * g->sh + (int64_t)i * g->dh;
+				uint32_t j2, i2;
+				int dup = 0;
+
+				if (y < 0 || y >= ps->in_h)
+					continue;
+				for (j2 = 0; j2 <= j && !dup; j2++)
+					for (i2 = 0; i2 < nr; i2++) {
+						if (j2 == j && i2 >= i)
+							break;
+						if (base + (int64_t)j2 * g->sh + (int64_t)i2 * g->dh == y) {
+							dup = 1;
+							break;
+						}
+					}
+				rows += !dup;
+			}
+		return rows;
+	}
+	memset(seen, 0, (span + 63) / 64 * 8);
+	for (j = 0; j < ne; j++)
+		for (i = 0; i < nr; i++) {
+			uint64_t off = (uint64_t)j * g->sh + (uint64_t)i * g->dh;
+			int64_t y = base + (int64_t)off;
+
+			if (y < 0 || y >= ps->in_h || (seen[off / 64] >> (off % 64) & 1))
+				continue;
+			seen[off / 64] |= 1ull << (off % 64);
+			rows++;
+		}
+	return rows;
 }
 
 int eyr_pass_check(const struct eyr_arch *arch, const struct eyr_geom *g,
 		   enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
 		   const struct eyrie_mapping *mp)
 {
-	unsigned int h = holds(df);
+	uint64_t pes = (uint64_t)mp->spatial_r * mp->spatial_e * mp->sets_m * mp->sets_c;
 
 	if (df >= EYRIE_DATAFLOW_COUNT)
 		return -EINVAL;
-	if (!mp->spatial_r || !mp->spatial_e || !mp->sets_m || !mp->sets_c ||
-	    !mp->rf_m || !mp->rf_c || !mp->rf_n)
+	if (!mp->spatial_r || mp->spatial_r > g->r || mp->spatial_r > arch->pe_rows)
 		return -EINVAL;
-	if (mp->spatial_r > g->r || mp->spatial_e > ps->e || mp->sets_m > ps->m ||
-	    mp->sets_c > ps->c || mp->rf_m > ps->m || mp->rf_c > ps->c || mp->rf_n > ps->n)
+	if (!mp->spatial_e || mp->spatial_e > ps->e || mp->spatial_e > arch->pe_cols)
 		return -EINVAL;
-	if ((uint32_t)mp->spatial_r * mp->sets_c > arch->pe_rows ||
-	    (uint32_t)mp->spatial_e * mp->sets_m > arch->pe_cols)
+	if (!mp->rf_m || mp->rf_m > ps->m || !mp->rf_c || mp->rf_c > ps->c ||
+	    !mp->rf_n || mp->rf_n > ps->n)
 		return -EINVAL;
-	/* RF capacity for what the dataflow keeps; RF blocking is pointless otherwise */
-	if (h & HOLD_W) {
-		if ((uint32_t)mp->rf_m * mp->rf_c * g->s > arch->rf_filter_words)
-			return -EINVAL;
-	}
-	if (h & HOLD_I) {
-		if ((uint32_t)mp->rf_c * mp->rf_n * g->s > arch->rf_ifmap_words)
-			return -EINVAL;
-	}
-	if (h & HOLD_P) {
-		if ((uint32_t)mp->rf_m * mp->rf_n > arch->rf_psum_words)
-			return -EINVAL;
-	}
-	if (!(h & (HOLD_W | HOLD_P)) && mp->rf_m != 1)
+	if (!mp->sets_m || (uint32_t)mp->sets_m * mp->rf_m > ps->m ||
+	    !mp->sets_c || (uint32_t)mp->sets_c * mp->rf_c > ps->c)
 		return -EINVAL;
-	if (!(h & (HOLD_W | HOLD_I)) && mp->rf_c != 1)
+	if (pes > (uint64_t)arch->pe_rows * arch->pe_cols)
 		return -EINVAL;
-	if (!(h & (HOLD_I | HOLD_P)) && mp->rf_n != 1)
+	if ((df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS) &&
+	    (uint32_t)mp->rf_m * mp->rf_c * g->s > arch->rf_filter_words)
+		return -EINVAL;
+	if ((df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_IS) &&
+	    (uint32_t)mp->rf_c * mp->rf_n * g->s > arch->rf_ifmap_words)
+		return -EINVAL;
+	if ((df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_OS) &&
+	    (uint32_t)mp->rf_m * mp->rf_n > arch->rf_psum_words)
+		return -EINVAL;
+	if (df == EYRIE_DATAFLOW_NLR && (mp->rf_m != 1 || mp->rf_c != 1 || mp->rf_n != 1))
 		return -EINVAL;
 	return 0;
 }
 
+struct split {
+	uint64_t size[2], count[2];
+	int n;
+};
+
+static void split(uint64_t d, uint64_t t, struct split *s)
+{
+	s->n = 0;
+	if (d / t) {
+		s->size[s->n] = t;
+		s->count[s->n++] = d / t;
+	}
+	if (d % t) {
+		s->size[s->n] = d % t;
+		s->count[s->n++] = 1;
+	}
+}
+
+/*
+ * The device's counting rules for one CONV/FC pass (docs/sim.md, "Counting
+ * rules"), evaluated over the pass's folds: output-row blocks of spatial_e,
+ * input-channel blocks of sets_c x rf_c and filter-row blocks of spatial_r,
+ * each split into batch blocks of rf_n and output-channel blocks of
+ * sets_m x rf_m.
+ */
 int eyr_pass_cost(const struct eyr_arch *arch, const struct eyr_geom *g,
 		  enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
 		  enum eyr_place in_place, enum eyr_place w_place,
 		  const struct eyrie_mapping *mp, struct eyr_pass_cost *pc)
 {
-	unsigned int h = holds(df);
-	uint32_t bm = (uint32_t)mp->rf_m * mp->sets_m, bc = (uint32_t)mp->rf_c * mp->sets_c;
-	uint32_t nb = eyr_div_up(ps->n, mp->rf_n), eb = eyr_div_up(ps->e, mp->spatial_e);
-	uint32_t mb = eyr_div_up(ps->m, bm), cb = eyr_div_up(ps->c, bc);
-	uint32_t rb = eyr_div_up(g->r, mp->spatial_r);
-	uint64_t glb_i = 0, glb_w = 0, glb_p = 0, noc = 0, rf = 0, macs = 0, cyc = 0;
-	uint64_t steps_psum = (uint64_t)cb * rb;
-	int ret = eyr_pass_check(arch, g, df, ps, mp);
-	uint32_t i;
+	uint64_t R = g->r, S = g->s, E = ps->e, F = ps->f, Cg = ps->c;
+	uint64_t wp = (F - 1) * g->sw + (S - 1) * g->dw + 1, wv;
+	uint64_t tc = (uint64_t)mp->sets_c * mp->rf_c;
+	int in_glb = in_place == EYR_PLACE_GLB, w_glb = w_place == EYR_PLACE_GLB;
+	uint64_t glb = 0, noc = 0, rf = 0, macs_all = 0, cycles = 0;
+	struct split nt, mt, ct;
+	int64_t x0 = -(int64_t)ps->pad_l, x1 = x0 + (int64_t)wp - 1;
+	uint64_t e0, r0;
+	int ret = eyr_pass_check(arch, g, df, ps, mp), kc;
 
 	if (ret)
 		return ret;
-	memset(pc, 0, sizeof(*pc));
-	/*
-	 * Steps differ only in the sizes of their ragged last blocks, so the
-	 * counts are sums over (full, last) block sizes of each loop, weighted
-	 * by how many steps have them.
-	 */
-	for (i = 0; i < 32; i++) {
-		uint32_t n_blk, e_blk, m_blk, c_blk, r_blk;
-		uint64_t cnt = ps->g;
-		uint64_t smacs, w_words, i_words, p_words, sets_m_act, e_act, r_act;
-		uint64_t sets_c_act, pe_macs, step_noc, step_glb_bytes;
+	if (x0 < 0)
+		x0 = 0;
+	if (x1 > (int64_t)ps->in_w - 1)
+		x1 = (int64_t)ps->in_w - 1;
+	wv = x1 >= x0 ? (uint64_t)(x1 - x0 + 1) : 0;
+	split(ps->n, mp->rf_n, &nt);
+	split(ps->m, (uint64_t)mp->sets_m * mp->rf_m, &mt);
+	split(Cg, tc, &ct);
+	for (e0 = 0; e0 < E; e0 += mp->spatial_e) {
+		uint64_t ne = min64(mp->spatial_e, E - e0);
 
-#define PICK(bit, total, blk, nblk, out) do {					\
-		uint32_t last_ = (total) - ((nblk) - 1) * (blk);		\
-		if (i >> (bit) & 1) {						\
-			if (last_ == (blk)) goto next;				\
-			out = last_;						\
-		} else {							\
-			if ((nblk) == 1 && last_ != (blk)) goto next;		\
-			out = (blk);						\
-			cnt *= (last_ == (blk)) ? (nblk) : (nblk) - 1;		\
-		}								\
-	} while (0)
-		PICK(0, ps->n, mp->rf_n, nb, n_blk);
-		PICK(1, ps->e, mp->spatial_e, eb, e_blk);
-		PICK(2, ps->m, bm, mb, m_blk);
-		PICK(3, ps->c, bc, cb, c_blk);
-		PICK(4, g->r, mp->spatial_r, rb, r_blk);
-#undef PICK
-		if (!cnt)
-			goto next;
-		/* active sets / PEs in this step */
-		sets_m_act = eyr_div_up(m_blk, mp->rf_m);
-		sets_c_act = eyr_div_up(c_blk, mp->rf_c);
-		e_act = e_blk;
-		r_act = r_blk;
-		smacs = (uint64_t)n_blk * m_blk * c_blk * e_blk * r_blk * g->s * ps->f;
-		w_words = (uint64_t)m_blk * c_blk * r_blk * g->s;
-		i_words = (uint64_t)c_blk * n_blk * rows_used(g, e_blk, r_blk, ps->in_h) * ps->in_w;
-		p_words = (uint64_t)m_blk * n_blk * e_blk * ps->f;
-		/* per PE: its share of the step's MACs, one per cycle */
-		pe_macs = (uint64_t)min32(mp->rf_n, n_blk) * min32(mp->rf_m, m_blk) *
-			  min32(mp->rf_c, c_blk) * g->s * ps->f;
-		step_noc = 0;
-		step_glb_bytes = 0;
+		for (r0 = 0; r0 < R; r0 += mp->spatial_r) {
+			uint64_t nr = min64(mp->spatial_r, R - r0);
+			uint64_t rows = fold_rows(g, ps, (uint32_t)e0, (uint32_t)ne,
+						  (uint32_t)r0, (uint32_t)nr);
 
-		/* weights: multicast along the E columns of a set */
-		if (h & HOLD_W) {
-			glb_w += cnt * w_words;
-			step_glb_bytes += w_words;
-			step_noc += w_words * e_act;
-			rf += cnt * (w_words * e_act + smacs);
-		} else {
-			glb_w += cnt * (smacs / e_act);
-			step_glb_bytes += smacs / e_act;
-			step_noc += smacs;
+			for (kc = 0; kc < ct.n; kc++) {
+				uint64_t nc = ct.size[kc], sc = (nc + mp->rf_c - 1) / mp->rf_c;
+				/* which C blocks of this class are first / last */
+				uint64_t cnt_c = ct.count[kc];
+				uint64_t n_first = (kc == 0 && r0 == 0) ? 1 : 0;
+				uint64_t n_last = (kc == ct.n - 1 && r0 + nr == R) ? 1 : 0;
+				int a, b;
+
+				for (a = 0; a < nt.n; a++)
+				for (b = 0; b < mt.n; b++) {
+					uint64_t nn = nt.size[a], nm = mt.size[b];
+					uint64_t mult = nt.count[a] * mt.count[b] * ps->g;
+					uint64_t macs = nn * nm * nc * nr * ne * S * F;
+					uint64_t wu = nm * nc * nr * S;
+					uint64_t iu = nn * nc * rows * wv;
+					uint64_t pu = nn * nm * ne * F;
+					uint64_t n_f, r_f, g_f, work, nacc;
+
+					switch (df) {
+					case EYRIE_DATAFLOW_RS: {
+						uint64_t nw = wu * ne, ni = nn * nc * nr * ne * wp;
+
+						n_f = nw + ni + pu * nr * sc;
+						r_f = 4 * macs + nw + ni;
+						break;
+					}
+					case EYRIE_DATAFLOW_WS:
+						n_f = wu + 2 * macs;
+						r_f = macs + wu;
+						break;
+					case EYRIE_DATAFLOW_OS:
+						n_f = 2 * macs + pu;
+						r_f = 2 * macs;
+						break;
+					case EYRIE_DATAFLOW_IS:
+						n_f = iu + 2 * macs;
+						r_f = macs + iu;
+						break;
+					default:
+						n_f = 3 * macs;
+						r_f = 0;
+						break;
+					}
+					/* psum reads: every fold but the first, or all with ACCUMULATE */
+					nacc = ps->accumulate ? cnt_c : cnt_c - n_first;
+					if (df == EYRIE_DATAFLOW_NLR)
+						g_f = cnt_c * ((in_glb ? macs : 0) + (w_glb ? macs : 0) + 2 * macs);
+					else
+						g_f = cnt_c * ((in_glb ? iu : 0) + (w_glb ? wu : 0) + pu) + nacc * pu;
+					if (ps->bias)
+						g_f += n_first * nm;
+					if (ps->per_channel)
+						g_f += n_last * 2 * nm;
+					work = nn * min32(mp->rf_m, (uint32_t)nm) *
+					       min32(mp->rf_c, (uint32_t)nc) * S * F;
+					work = max64(work, (n_f + arch->noc_words_per_cycle - 1) /
+							   arch->noc_words_per_cycle);
+					glb += g_f * mult;
+					noc += cnt_c * n_f * mult;
+					rf += cnt_c * r_f * mult;
+					macs_all += cnt_c * macs * mult;
+					cycles += cnt_c * work * mult;
+				}
+			}
 		}
-		/* inputs: multicast to the sets over M (and diagonally in RS) */
-		if (h & HOLD_I) {
-			uint64_t per_pe = (uint64_t)c_blk * n_blk * ps->in_w * r_act * e_act;
-
-			glb_i += cnt * i_words;
-			step_glb_bytes += i_words;
-			step_noc += per_pe * sets_m_act;
-			rf += cnt * (per_pe * sets_m_act + smacs);
-		} else {
-			glb_i += cnt * (smacs / sets_m_act);
-			step_glb_bytes += smacs / sets_m_act;
-			step_noc += smacs;
-		}
-		/*
-		 * psums: reduced over the r_act x sets_c_act PEs of a column,
-		 * then accumulated into the GLB copy once per step (held) or
-		 * once per MAC group (not held).
-		 */
-		if (h & HOLD_P) {
-			glb_p += cnt * 2 * p_words;
-			step_glb_bytes += 2 * 4 * p_words;
-			step_noc += p_words * r_act * sets_c_act;
-			rf += cnt * 2 * smacs;
-		} else {
-			uint64_t red = smacs / (r_act * sets_c_act);
-
-			glb_p += cnt * 2 * red;
-			step_glb_bytes += 2 * 4 * red;
-			step_noc += smacs;
-		}
-		noc += cnt * step_noc;
-		macs += cnt * smacs;
-		cyc += cnt * max64(pe_macs,
-				   max64(eyr_div_up(step_glb_bytes, arch->glb_bytes_per_cycle),
-					 eyr_div_up(step_noc, arch->noc_words_per_cycle)));
-next:		;
 	}
-	(void)steps_psum;
-	pc->access[EYRIE_ENERGY_GLB] = (in_place == EYR_PLACE_GLB ? glb_i : 0) +
-				       (w_place == EYR_PLACE_GLB ? glb_w : 0) + glb_p;
+	memset(pc, 0, sizeof(*pc));
+	pc->access[EYRIE_ENERGY_GLB] = glb;
 	pc->access[EYRIE_ENERGY_NOC] = noc;
 	pc->access[EYRIE_ENERGY_RF] = rf;
-	pc->access[EYRIE_ENERGY_MAC] = macs;
-	pc->cycles = cyc;
+	pc->access[EYRIE_ENERGY_MAC] = macs_all;
+	pc->cycles = cycles;
 	return 0;
 }
 
@@ -257,68 +301,68 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 		  enum eyr_place w_place, struct eyrie_mapping *best,
 		  struct eyr_pass_cost *bpc)
 {
-	uint32_t cr[64], ce[64], cm[128], cc[128], cn[64], sm_c[128], sc_c[128];
+	uint32_t cr[64], ce[64], cm[128], cc[128], cn[64];
 	uint32_t ncr = cands(g->r, arch->pe_rows, cr, 64);
 	uint32_t nce = cands(ps->e, arch->pe_cols, ce, 64);
 	uint32_t nm = cands(ps->m, ps->m, cm, 128), nc = cands(ps->c, ps->c, cc, 128);
 	uint32_t nn = cands(ps->n, ps->n, cn, 64);
-	unsigned int h = holds(df);
+	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
+	int w_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS;
+	int i_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_IS;
+	int p_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_OS;
 	double best_v = 0;
 	int found = 0;
-	uint32_t a, b, x, y, z;
+	uint32_t a, b, x, y, z, k;
 
-	(void)sm_c;
-	(void)sc_c;
 	for (a = 0; a < ncr; a++)
-		for (b = 0; b < nce; b++) {
-			struct eyrie_mapping mp = { 0 };
-			uint32_t kx, ky;
+	for (b = 0; b < nce; b++) {
+		uint64_t budget = pes / ((uint64_t)cr[a] * ce[b]);
 
-			mp.spatial_r = (uint16_t)cr[a];
-			mp.spatial_e = (uint16_t)ce[b];
-			/* fill the array: as many sets as fit, balanced */
-			for (kx = 1; ; kx++) {
-				uint32_t v = eyr_div_up(ps->c, kx);
-				if (v * cr[a] <= arch->pe_rows) { mp.sets_c = (uint16_t)v; break; }
-			}
-			for (ky = 1; ; ky++) {
-				uint32_t v = eyr_div_up(ps->m, ky);
-				if (v * ce[b] <= arch->pe_cols) { mp.sets_m = (uint16_t)v; break; }
-			}
-			for (x = 0; x < nm; x++) {
-				uint32_t rm = cm[x];
+		for (x = 0; x < nm; x++) {
+			uint32_t rm = cm[x];
 
-				if (rm > 1 && !(h & (HOLD_W | HOLD_P)))
-					break;
-				if ((h & HOLD_W) && rm * g->s > arch->rf_filter_words)
-					break;
-				if ((h & HOLD_P) && rm > arch->rf_psum_words)
-					break;
-				/* RF blocks beyond what the sets leave are idle */
-				if (rm > 1 && rm * mp.sets_m > ps->m)
-					break;
-				for (y = 0; y < nc; y++) {
-					uint32_t rc = cc[y];
+			if (df == EYRIE_DATAFLOW_NLR && rm > 1)
+				break;
+			if (w_rf && rm * g->s > arch->rf_filter_words)
+				break;
+			if (p_rf && rm > arch->rf_psum_words)
+				break;
+			for (y = 0; y < nc; y++) {
+				uint32_t rc = cc[y];
 
-					if (rc > 1 && !(h & (HOLD_W | HOLD_I)))
+				if (df == EYRIE_DATAFLOW_NLR && rc > 1)
+					break;
+				if (w_rf && rm * rc * g->s > arch->rf_filter_words)
+					break;
+				if (i_rf && rc * g->s > arch->rf_ifmap_words)
+					break;
+				for (z = 0; z < nn; z++) {
+					uint32_t rn = cn[z];
+					uint32_t max_sm = ps->m / rm, max_sc = ps->c / rc;
+
+					if (df == EYRIE_DATAFLOW_NLR && rn > 1)
 						break;
-					if ((h & HOLD_W) && rm * rc * g->s > arch->rf_filter_words)
+					if (i_rf && rc * rn * g->s > arch->rf_ifmap_words)
 						break;
-					if ((h & HOLD_I) && rc * g->s > arch->rf_ifmap_words)
+					if (p_rf && rm * rn > arch->rf_psum_words)
 						break;
-					if (rc > 1 && rc * mp.sets_c > ps->c)
-						break;
-					for (z = 0; z < nn; z++) {
+					/* split the PEs left between sets over M and over C */
+					for (k = 1; k <= max_sm && k <= budget; k++) {
+						struct eyrie_mapping mp = { 0 };
 						struct eyr_pass_cost pc;
-						uint32_t rn = cn[z];
+						uint64_t sc = budget / k;
 						double v;
 
-						if (rn > 1 && !(h & (HOLD_I | HOLD_P)))
-							break;
-						if ((h & HOLD_I) && rc * rn * g->s > arch->rf_ifmap_words)
-							break;
-						if ((h & HOLD_P) && rm * rn > arch->rf_psum_words)
-							break;
+						if (sc > max_sc)
+							sc = max_sc;
+						/* only the largest sets_m for each sets_c */
+						if (k < max_sm && k < budget && budget / (k + 1) >= sc &&
+						    (budget / (k + 1) < max_sc ? budget / (k + 1) : max_sc) == sc)
+							continue;
+						mp.spatial_r = (uint16_t)cr[a];
+						mp.spatial_e = (uint16_t)ce[b];
+						mp.sets_m = (uint16_t)k;
+						mp.sets_c = (uint16_t)sc;
 						mp.rf_m = (uint16_t)rm;
 						mp.rf_c = (uint16_t)rc;
 						mp.rf_n = (uint16_t)rn;
@@ -335,5 +379,6 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 				}
 			}
 		}
+	}
 	return found ? 0 : -ENOSPC;
 }

@@ -58,9 +58,10 @@ const char *eyr_dim_name(enum eyr_dim d)
 /* Static energy: static_mw over cycles at the nominal clock, in fJ. */
 static uint64_t static_fj(const struct eyr_arch *a, uint64_t cycles)
 {
-	unsigned __int128 num = (unsigned __int128)a->static_mw * cycles * 1000000000u;
+	/* the device's rule: ns rounded up, mW x ns = pJ */
+	uint64_t ns = (cycles * 1000000u + a->clock_khz - 1) / a->clock_khz;
 
-	return (uint64_t)(num / a->clock_khz);
+	return (uint64_t)a->static_mw * ns * 1000u;
 }
 
 void eyr_cost_finish(const struct eyr_arch *arch, struct eyr_cost *c)

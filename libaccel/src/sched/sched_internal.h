@@ -46,6 +46,9 @@ void eyr_geom_span_cols(const struct eyr_geom *g, uint32_t f0, uint32_t f_len,
 struct eyr_dim_class {
 	uint32_t len;		/* output extent (C: input channels) */
 	uint32_t in_len;	/* E/F: input rows/cols loaded; else len */
+	uint32_t pad;		/* E/F: the tile's padding before its input */
+	uint32_t first;		/* C: 1 for the class holding the first tile */
+	uint32_t last;		/* C: 1 for the class holding the last tile */
 	uint32_t count;
 };
 struct eyr_dim_tiling {
@@ -69,6 +72,9 @@ struct eyr_pass_shape {
 	uint32_t n, g, m, c;	/* m, c per group */
 	uint32_t e, f;		/* output rows/cols */
 	uint32_t in_h, in_w;
+	uint32_t pad_t, pad_l;	/* the tile's own padding */
+	/* flags of the pass that change its counts */
+	uint32_t accumulate, bias, per_channel;
 };
 
 /* What one pass costs on the array, as the device counts it. */

@@ -157,7 +157,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 	for (y = 0; y < tc->nclass; y++)
 	for (u = 0; u < te->nclass; u++)
 	for (v = 0; v < tf->nclass; v++) {
-		struct eyr_pass_shape ps;
+		struct eyr_pass_shape ps = { 0 };
 		const struct memo_entry *me;
 		uint64_t cnt = (uint64_t)tn->cls[a].count * tg->cls[b].count *
 			       tm->cls[x].count * tc->cls[y].count *
@@ -171,6 +171,11 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 		ps.f = tf->cls[v].len;
 		ps.in_h = te->cls[u].in_len;
 		ps.in_w = tf->cls[v].in_len;
+		ps.pad_t = te->cls[u].pad;
+		ps.pad_l = tf->cls[v].pad;
+		ps.accumulate = !tc->cls[y].first;
+		ps.bias = tc->cls[y].first && s->has_bias;
+		ps.per_channel = tc->cls[y].last && s->per_channel;
 		me = pass_lookup(s, &ps, places);
 		if (!me)
 			return -ENOMEM;
@@ -582,6 +587,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 
 			eyr_dim_tiling_init(&s.g, EYR_DIM_E, b.map.tile[EYR_DIM_E], &te);
 			eyr_dim_tiling_init(&s.g, EYR_DIM_F, b.map.tile[EYR_DIM_F], &tf);
+			memset(&ps, 0, sizeof(ps));
 			ps.n = b.map.tile[EYR_DIM_N];
 			ps.g = b.map.tile[EYR_DIM_G];
 			ps.m = b.map.tile[EYR_DIM_M];
@@ -590,6 +596,8 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 			ps.f = b.map.tile[EYR_DIM_F];
 			ps.in_h = te.max_in;
 			ps.in_w = tf.max_in;
+			ps.bias = s.has_bias;
+			ps.accumulate = b.map.tiles[EYR_DIM_C] > 1;
 			me = pass_lookup(&s, &ps, places);
 			if (me && !me->ret)
 				plan->map.pass = me->map;

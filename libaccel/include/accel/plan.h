@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libaccel planning API: the tile scheduler, without a model or a job.
+ *
+ * Plans one layer for a device (or for an architecture described in a
+ * file) and returns the best mapping of the scheduler's mapspace with its
+ * predicted energy per level, cycles and DRAM traffic. Cheap enough to call
+ * thousands of times (NetAdapt-style loops). docs/scheduler.md explains the
+ * mapspace, cost model and search; docs/accelctl.md the `accelctl plan`
+ * command built on this.
+ *
+ * Conventions as in libaccel.h: negative errno on failure with a readable
+ * message from accel_last_error(); options and results carry their size.
+ */
+#ifndef ACCEL_PLAN_H
+#define ACCEL_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "accel/libaccel.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An architecture the scheduler plans for (opaque). */
+struct accel_arch;
+
+/* The architecture of an open device (its description and capabilities). */
+int accel_arch_from_device(struct accel_device *dev, struct accel_arch **out);
+/*
+ * Applies an architecture file (docs/scheduler.md, "Architecture files") on
+ * top of arch: keys given replace the values, others stay.
+ */
+int accel_arch_load_file(struct accel_arch *arch, const char *path);
+const char *accel_arch_name(const struct accel_arch *arch);
+void accel_arch_free(struct accel_arch *arch);
+
+/* enum accel_dataflow (ACCEL_DATAFLOW_*) comes from libaccel.h. */
+#define ACCEL_DATAFLOW_COUNT 5
+/* "rs", "ws", "os", "is", "nlr"; parse returns 0 or -EINVAL. */
+const char *accel_dataflow_name(enum accel_dataflow df);
+int accel_dataflow_parse(const char *text, enum accel_dataflow *df);
+
+enum accel_objective {
+	ACCEL_OBJECTIVE_ENERGY = 0,
+	ACCEL_OBJECTIVE_CYCLES = 1,
+	ACCEL_OBJECTIVE_EDP = 2,	/* energy-delay product */
+};
+const char *accel_objective_name(enum accel_objective o);
+int accel_objective_parse(const char *text, enum accel_objective *o);
+
+enum accel_layer_op {
+	ACCEL_LAYER_CONV = 0,	/* includes grouped and depthwise */
+	ACCEL_LAYER_FC = 1,
+	ACCEL_LAYER_MAXPOOL = 2,
+	ACCEL_LAYER_AVGPOOL = 3,
+	ACCEL_LAYER_ADD = 4,
+};
+
+/* One layer's shape. c and m are total channel counts; h, w input size. */
+struct accel_layer_spec {
+	size_t sz;			/* sizeof(struct accel_layer_spec) */
+	enum accel_layer_op op;
+	uint32_t n, c, m, h, w, r, s;
+	uint32_t stride_h, stride_w;
+	uint32_t pad_t, pad_b, pad_l, pad_r;
+	uint32_t dil_h, dil_w;
+	uint32_t groups;		/* 0 or 1: dense */
+	int no_bias;			/* the layer has no bias */
+	int per_channel;		/* per-channel requantization table */
+};
+
+/*
+ * Parses a layer SPEC: "conv:n=1,c=3,m=96,h=227,w=227,r=11,s=11,stride=4,
+ * pad=0" with optional groups=G, dilation=D, stride_h, stride_w, pad_t,
+ * pad_b, pad_l, pad_r; "dwconv:..." (groups = c = m, m defaults to c);
+ * "fc:n=1,c=4096,m=1000". Unset n is 1, s defaults to r, w to h.
+ */
+int accel_layer_spec_parse(const char *text, struct accel_layer_spec *spec);
+/* Multiply-accumulates of the layer (0 for pool / add). */
+uint64_t accel_layer_spec_macs(const struct accel_layer_spec *spec);
+
+struct accel_plan_opts {
+	size_t sz;			/* sizeof(struct accel_plan_opts) */
+	enum accel_dataflow dataflow;
+	enum accel_objective objective;
+	int exhaustive;			/* cost the whole mapspace */
+	uint32_t batch;			/* 0: the spec's n */
+};
+
+/* Energy arrays below follow enum accel_energy_domain (libaccel.h). */
+
+/* Dimensions of the GLB tiling, in this order in the arrays below. */
+#define ACCEL_PLAN_DIMS 6		/* N, G, M, E, F, C */
+
+struct accel_plan_result {
+	size_t sz;			/* sizeof(struct accel_plan_result) */
+	enum accel_dataflow dataflow;
+	uint64_t macs;
+	/* mapping: GLB tile and tile count per dim (N G M E F C; M and C per
+	 * group), DRAM-level loop order outermost first as letters */
+	uint32_t tile[ACCEL_PLAN_DIMS];
+	uint32_t tiles[ACCEL_PLAN_DIMS];
+	char order[ACCEL_PLAN_DIMS + 1];
+	int stream_in, stream_w;	/* 1: through the stream buffer */
+	/* array mapping of a full tile's pass */
+	uint32_t spatial_r, spatial_e, sets_m, sets_c, rf_m, rf_c, rf_n;
+	/* prediction */
+	double energy_pj[ACCEL_ENERGY_DOMAINS];
+	double energy_total_pj;
+	double energy_norm;		/* total / MAC energy (MAC = 1) */
+	uint64_t access[ACCEL_ENERGY_DOMAINS - 1]; /* word accesses, MACs */
+	uint64_t cycles;
+	uint64_t dram_words, dram_bytes;
+	uint32_t commands;
+	/* compulsory traffic: every tensor crosses DRAM once */
+	uint64_t lb_dram_words, lb_dram_bytes;
+	/* search */
+	uint64_t evaluated, pruned, time_us;
+	int exhaustive;
+};
+
+int accel_plan_layer(const struct accel_arch *arch,
+		     const struct accel_layer_spec *spec,
+		     const struct accel_plan_opts *opts,
+		     struct accel_plan_result *res);
+
+/*
+ * Writes Timeloop v3 YAML for the planned layer into dir (created if
+ * missing): arch.yaml (the architecture), problem.yaml (the layer) and
+ * mapping.yaml (the mapping), file names prefixed with name when given.
+ */
+int accel_plan_export_timeloop(const struct accel_arch *arch,
+			       const struct accel_layer_spec *spec,
+			       const struct accel_plan_opts *opts,
+			       const char *dir, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACCEL_PLAN_H */
