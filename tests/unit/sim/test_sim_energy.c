@@ -281,6 +281,56 @@ static void test_telemetry(void **state)
 	cl_free(&cl);
 }
 
+/*
+ * A board with a tiny heat sink: one busy job heats it past the throttle
+ * point; the clock drops (telemetry and the next job's time show it), and
+ * it recovers when idle.
+ */
+static void test_thermal_throttle(void **state)
+{
+	struct eyrie_sim_config cfg;
+	struct th hot;
+	struct cmdlist cl = { 0 };
+	struct eyrie_hw_cqe c1, c2;
+	struct eyrie_hw_telemetry t;
+	struct timespec ts = { 0, 60 * 1000000L };
+	const struct eyrie_hw_desc *d;
+	uint64_t va;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.sz = sizeof(cfg);
+	cfg.desc.thermal_r_mc_per_w = 150000;	/* 150 degC/W */
+	cfg.desc.thermal_tau_ms = 1;
+	cfg.desc.throttle_mc = 48000;		/* ambient 40 degC + 8 */
+	assert_int_equal(th_open(&hot, &cfg), 0);
+	d = &eyrie_simhost_ctrl(hot.h)->desc;
+	th_alloc(&hot, 1 << 20, &va, 0);
+	/* 4 MB of DMA in 2.5 ms: ~100 mW, +15 degC at steady state. */
+	for (int i = 0; i < 40; i++)
+		cl_dma(&cl, EYRIE_OP_DMA_LOAD, va, 0, 1, 100000);
+	assert_int_equal(th_run(&hot, &cl, &c1), 0);
+	assert_int_equal(c1.status, EYRIE_JOB_OK);
+	assert_int_equal(eyrie_simhost_telemetry(hot.h, &t), 0);
+	assert_true(t.flags & EYRIE_TELEM_F_THROTTLED);
+	assert_int_equal(t.clock_khz, d->throttle_clock_khz);
+	assert_true(t.throttle_events >= 1);
+	assert_true(t.temp_mc >= d->throttle_mc);
+	/* Same work at half the clock: twice the time, same cycles. */
+	assert_int_equal(th_run(&hot, &cl, &c2), 0);
+	assert_int_equal(c2.cycles, c1.cycles);
+	assert_int_equal(c2.end_ns - c2.start_ns, 2 * (c1.end_ns - c1.start_ns));
+	/* Idle: static power alone settles at 40 + 0.03 * 150 = 44.5 degC,
+	 * below the release point (48 - 2): the clock comes back. */
+	nanosleep(&ts, NULL);
+	assert_int_equal(eyrie_simhost_telemetry(hot.h, &t), 0);
+	assert_int_equal(t.flags & EYRIE_TELEM_F_THROTTLED, 0);
+	assert_int_equal(t.clock_khz, d->clock_khz);
+	assert_true(t.temp_mc > d->ambient_mc && t.temp_mc < d->throttle_mc - 2000);
+	cl_free(&cl);
+	th_close(&hot);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_conv_nlr),
 		cmocka_unit_test(test_pool_eltwise_counts),
 		cmocka_unit_test(test_telemetry),
+		cmocka_unit_test(test_thermal_throttle),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
