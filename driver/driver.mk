@@ -20,3 +20,8 @@ $(HIL_DRIVER_BIN): $(B)/driver/tests/hil_driver.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^
 ALL_TARGETS += $(HIL_DRIVER_BIN)
+HIL_DRIVER_RECOVERY_BIN := $(B)/tests/hil/bin/hil_driver_recovery
+$(HIL_DRIVER_RECOVERY_BIN): $(B)/driver/tests/hil_driver_recovery.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $^
+ALL_TARGETS += $(HIL_DRIVER_RECOVERY_BIN)

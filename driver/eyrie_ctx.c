@@ -97,25 +97,79 @@ void eyrie_ctx_get(struct eyrie_ctx *ctx)
 
 static void eyrie_bo_map_free(struct eyrie_bo_map *map)
 {
+	unsigned int q;
+
+	for (q = 0; q < EYRIE_SCHED_QUEUES; q++)
+		dma_fence_put(map->busy[q]);
 	drm_gem_object_put(map->obj);
 	kfree(map);
 }
 
-/* Drops the pages of unmapped BOs once no job of the context can use them. */
-void eyrie_ctx_reap_zombies(struct eyrie_ctx *ctx)
+static bool eyrie_bo_map_idle(const struct eyrie_bo_map *map)
+{
+	unsigned int q;
+
+	for (q = 0; q < EYRIE_SCHED_QUEUES; q++)
+		if (map->busy[q] && !dma_fence_is_signaled(map->busy[q]))
+			return false;
+	return true;
+}
+
+/* Caller holds ctx->lock: removes the mapping from the device MMU. */
+static void eyrie_bo_map_remove(struct eyrie_ctx *ctx, struct eyrie_bo_map *map)
+{
+	eyrie_mmu_unmap(&ctx->mmu, map->node.start, map->size);
+	drm_mm_remove_node(&map->node);
+	ctx->mem_used -= map->size;
+}
+
+/*
+ * Unmaps the BOs whose handles closed once the jobs that were queued at
+ * that moment have finished (all == true: unconditionally, at release).
+ */
+static void eyrie_ctx_reap(struct eyrie_ctx *ctx, bool all)
 {
 	struct eyrie_bo_map *map, *tmp;
 	LIST_HEAD(dead);
 
 	mutex_lock(&ctx->lock);
-	if (atomic_read(&ctx->jobs_inflight) == 0)
-		list_splice_init(&ctx->zombies, &dead);
+	list_for_each_entry_safe(map, tmp, &ctx->zombies, link) {
+		if (!all && !eyrie_bo_map_idle(map))
+			continue;
+		eyrie_bo_map_remove(ctx, map);
+		list_move_tail(&map->link, &dead);
+	}
 	mutex_unlock(&ctx->lock);
 
 	list_for_each_entry_safe(map, tmp, &dead, link) {
 		list_del(&map->link);
 		eyrie_bo_map_free(map);
 	}
+}
+
+void eyrie_ctx_reap_zombies(struct eyrie_ctx *ctx)
+{
+	if (!list_empty_careful(&ctx->zombies))
+		eyrie_ctx_reap(ctx, false);
+}
+
+/*
+ * The last handle of obj in this context closed. Jobs already queued may
+ * still use the buffer by address: it stays mapped (and its pages pinned)
+ * until they end; the context's later jobs cannot name it any more.
+ * Caller holds ctx->lock and calls eyrie_ctx_reap_zombies() after unlocking.
+ */
+void eyrie_ctx_unmap_bo(struct eyrie_ctx *ctx, struct eyrie_bo_map *map)
+{
+	unsigned int q;
+
+	lockdep_assert_held(&ctx->lock);
+	/* Lock order: ctx->lock, then submit_lock (never the reverse). */
+	mutex_lock(&ctx->submit_lock);
+	for (q = 0; q < EYRIE_SCHED_QUEUES; q++)
+		map->busy[q] = dma_fence_get(ctx->last_finished[q]);
+	mutex_unlock(&ctx->submit_lock);
+	list_move_tail(&map->link, &ctx->zombies);
 }
 
 static void eyrie_ctx_release(struct kref *ref)
@@ -126,17 +180,16 @@ static void eyrie_ctx_release(struct kref *ref)
 
 	/* First, so debugfs (which walks the xarray) never sees a dying context. */
 	xa_erase(&ctx->edev->contexts, ctx->id);
-	list_for_each_entry_safe(map, tmp, &ctx->zombies, link) {
-		list_del(&map->link);
-		eyrie_bo_map_free(map);
-	}
+	/* No job of this context is left: every zombie can go. */
+	eyrie_ctx_reap(ctx, true);
 	/* Handles are closed before the context dies; this is a safety net. */
 	list_for_each_entry_safe(map, tmp, &ctx->mappings, link) {
 		list_del(&map->link);
-		eyrie_mmu_unmap(&ctx->mmu, map->node.start, map->size);
-		drm_mm_remove_node(&map->node);
+		eyrie_bo_map_remove(ctx, map);
 		eyrie_bo_map_free(map);
 	}
+	for (i = 0; i < EYRIE_SCHED_QUEUES; i++)
+		dma_fence_put(ctx->last_finished[i]);
 	for (i = 0; i < EYRIE_JOB_RECORDS; i++)
 		dma_fence_put(ctx->records[i].finished);
 	kvfree(ctx->records);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Eyrie accelerator: debugfs (/sys/kernel/debug/accel/N/): queues,
+ * Eyrie accelerator: debugfs (/sys/kernel/debug/accel/<PCI address>/): queues,
  * contexts, MMU usage, firmware log. The counters here are what the tests
  * read to check that closing a file frees everything.
  */
@@ -15,9 +15,9 @@
 
 static struct eyrie_device *eyrie_from_seq(struct seq_file *m)
 {
-	struct drm_info_node *node = m->private;
+	struct drm_debugfs_entry *entry = m->private;
 
-	return to_eyrie(node->minor->dev);
+	return to_eyrie(entry->dev);
 }
 
 static int eyrie_debugfs_queues(struct seq_file *m, void *unused)
@@ -32,10 +32,10 @@ static int eyrie_debugfs_queues(struct seq_file *m, void *unused)
 		unsigned long flags;
 
 		spin_lock_irqsave(&q->lock, flags);
-		seq_printf(m, "queue %u (%s): entries %u sq_tail %u cq_head %u phase %u generation %u inflight %u submitted %llu completed %llu irqs %llu stale_cqes %llu\n",
+		seq_printf(m, "queue %u (%s): entries %u sq_tail %u cq_head %u phase %u generation %u inflight %u submitted %llu completed %llu irqs %llu stale_cqes %llu resubmitted %llu\n",
 			   i, q->name, q->entries, q->sq_tail, q->cq_head, q->phase,
 			   q->generation, q->inflight_count, q->submitted, q->completed,
-			   q->irqs, q->stale_cqes);
+			   q->irqs, q->stale_cqes, q->resubmitted);
 		spin_unlock_irqrestore(&q->lock, flags);
 	}
 	return 0;
@@ -110,7 +110,7 @@ static int eyrie_debugfs_firmware(struct seq_file *m, void *unused)
 	return 0;
 }
 
-static const struct drm_info_list eyrie_debugfs_list[] = {
+static const struct drm_debugfs_info eyrie_debugfs_list[] = {
 	{ "queues", eyrie_debugfs_queues, 0 },
 	{ "contexts", eyrie_debugfs_contexts, 0 },
 	{ "mmu", eyrie_debugfs_mmu, 0 },
@@ -118,8 +118,8 @@ static const struct drm_info_list eyrie_debugfs_list[] = {
 	{ "firmware", eyrie_debugfs_firmware, 0 },
 };
 
-void eyrie_debugfs_init(struct drm_minor *minor)
+/* Accel devices get /sys/kernel/debug/accel/<PCI address>/ from the core. */
+void eyrie_debugfs_init(struct eyrie_device *edev)
 {
-	drm_debugfs_create_files(eyrie_debugfs_list, ARRAY_SIZE(eyrie_debugfs_list),
-				 minor->debugfs_root, minor);
+	drm_debugfs_add_files(&edev->drm, eyrie_debugfs_list, ARRAY_SIZE(eyrie_debugfs_list));
 }

@@ -88,7 +88,6 @@ const struct drm_driver eyrie_drm_driver = {
 	.gem_create_object = eyrie_gem_create_object,
 	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
 	.show_fdinfo = eyrie_show_fdinfo,
-	.debugfs_init = eyrie_debugfs_init,
 	.ioctls = eyrie_ioctls,
 	.num_ioctls = ARRAY_SIZE(eyrie_ioctls),
 	.fops = &eyrie_fops,

@@ -40,6 +40,8 @@
 /* Per-submission bounds (beyond them: -EINVAL). */
 #define EYRIE_MAX_JOB_BOS	4096
 #define EYRIE_MAX_JOB_SYNCOBJS	256
+/* Timeouts a job may spend unfetched behind other queues before a reset. */
+#define EYRIE_MAX_WAIT_TIMEOUTS	4
 /* Used when the device description leaves max_cmds_per_job at 0. */
 #define EYRIE_DEFAULT_MAX_CMDS	65536
 
@@ -93,6 +95,7 @@ struct eyrie_queue {
 	u64 completed;
 	u64 irqs;
 	u64 stale_cqes;
+	u64 resubmitted;		/* jobs run again after a reset */
 };
 
 /* What the device (or the driver) said about one job. */
@@ -122,6 +125,8 @@ struct eyrie_bo_map {
 	u64 size;			/* bytes mapped (object size) */
 	bool writable;
 	unsigned int handles;		/* handles of the file naming it */
+	/* Zombie: last jobs per queue when the handle closed; unmapped after. */
+	struct dma_fence *busy[EYRIE_SCHED_QUEUES];
 };
 
 struct eyrie_ctx {
@@ -134,13 +139,14 @@ struct eyrie_ctx {
 	struct mutex lock;		/* mm, mappings, zombies, mmu, mem_used */
 	struct drm_mm mm;
 	struct list_head mappings;
-	struct list_head zombies;	/* unmapped, pages kept until jobs drain */
+	struct list_head zombies;	/* handle closed, mapped until its jobs end */
 	struct eyrie_mmu mmu;
 	u64 mem_used;
 	u64 mem_limit;
 
-	struct mutex submit_lock;	/* seqno order == push order */
+	struct mutex submit_lock;	/* seqno order == push order, last_finished */
 	struct drm_sched_entity entity[EYRIE_SCHED_QUEUES];
+	struct dma_fence *last_finished[EYRIE_SCHED_QUEUES];
 	u64 last_seqno;
 	atomic_t jobs_inflight;
 
@@ -173,6 +179,7 @@ struct eyrie_job {
 	struct dma_fence *hw_fence;	/* ours; NULL until run */
 	u32 slot;			/* SQ slot while in flight */
 	bool timed_out;
+	unsigned int waits;		/* timeouts spent unfetched on the ring */
 	ktime_t run_start;
 };
 
@@ -288,6 +295,7 @@ void eyrie_ctx_destroy_entities(struct eyrie_ctx *ctx);
 void eyrie_ctx_get(struct eyrie_ctx *ctx);
 void eyrie_ctx_put(struct eyrie_ctx *ctx);
 void eyrie_ctx_reap_zombies(struct eyrie_ctx *ctx);
+void eyrie_ctx_unmap_bo(struct eyrie_ctx *ctx, struct eyrie_bo_map *map);
 struct eyrie_bo_map *eyrie_ctx_find_mapping(struct eyrie_ctx *ctx, struct drm_gem_object *obj);
 struct drm_gem_object *eyrie_ctx_lookup_va(struct eyrie_ctx *ctx, u64 va, u64 len);
 
@@ -302,8 +310,8 @@ int eyrie_queues_enable(struct eyrie_device *edev);
 void eyrie_queues_disable(struct eyrie_device *edev);
 struct dma_fence *eyrie_queue_submit(struct eyrie_queue *q, struct eyrie_job *job);
 void eyrie_queue_process_cq(struct eyrie_queue *q);
-void eyrie_queue_abort_all(struct eyrie_queue *q);
-bool eyrie_queue_job_done(struct eyrie_queue *q, struct eyrie_job *job);
+void eyrie_queue_abort_all(struct eyrie_queue *q, bool resubmit);
+bool eyrie_queue_job_fetched(struct eyrie_queue *q, struct eyrie_job *job);
 irqreturn_t eyrie_queue_irq(int irq, void *arg);
 irqreturn_t eyrie_admin_irq(int irq, void *arg);
 void eyrie_job_complete(struct eyrie_job *job, const struct eyrie_job_result *res);
@@ -324,7 +332,7 @@ void eyrie_fault_work(struct work_struct *work);
 int eyrie_ioctl_query(struct drm_device *drm, void *data, struct drm_file *file);
 
 /* eyrie_debugfs.c */
-void eyrie_debugfs_init(struct drm_minor *minor);
+void eyrie_debugfs_init(struct eyrie_device *edev);
 
 /* eyrie_fdinfo.c */
 void eyrie_show_fdinfo(struct drm_printer *p, struct drm_file *file);

@@ -108,16 +108,8 @@ static void eyrie_gem_close(struct drm_gem_object *obj, struct drm_file *file)
 		mutex_unlock(&ctx->lock);
 		return;
 	}
-	/*
-	 * The device faults on the range from now on; the pages stay pinned
-	 * until no job of this context can still be using them.
-	 */
-	eyrie_mmu_unmap(&ctx->mmu, map->node.start, map->size);
-	drm_mm_remove_node(&map->node);
-	ctx->mem_used -= map->size;
-	list_move_tail(&map->link, &ctx->zombies);
+	eyrie_ctx_unmap_bo(ctx, map);
 	mutex_unlock(&ctx->lock);
-
 	eyrie_ctx_reap_zombies(ctx);
 }
 

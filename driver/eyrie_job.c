@@ -34,8 +34,8 @@ static void eyrie_job_release(struct kref *ref)
 	dma_fence_put(job->hw_fence);
 	kfree(job);
 
-	if (atomic_dec_and_test(&ctx->jobs_inflight))
-		eyrie_ctx_reap_zombies(ctx);
+	atomic_dec(&ctx->jobs_inflight);
+	eyrie_ctx_reap_zombies(ctx);
 	eyrie_ctx_put(ctx);
 }
 
@@ -81,19 +81,28 @@ static enum drm_gpu_sched_stat eyrie_sched_timedout_job(struct drm_sched_job *sc
 	struct eyrie_job *job = to_eyrie_job(sched_job);
 	struct eyrie_device *edev = job->edev;
 	struct drm_gpu_scheduler *sched = sched_job->sched;
+	struct eyrie_queue *q = container_of(sched, struct eyrie_queue, sched);
 	unsigned int v;
 
 	/* A completion may be sitting behind a slow interrupt: look first. */
 	for (v = 0; v < edev->num_queues; v++)
 		synchronize_irq(pci_irq_vector(edev->pdev, EYRIE_VECTOR_QUEUE(v)));
-	if (!job->hw_fence || dma_fence_is_signaled(job->hw_fence)) {
-		/* Not a hang: give the job back to the scheduler's list. */
+	if (!job->hw_fence || dma_fence_is_signaled(job->hw_fence) ||
+	    (!eyrie_queue_job_fetched(q, job) && ++job->waits < EYRIE_MAX_WAIT_TIMEOUTS)) {
+		/*
+		 * Not a hang (done, or still waiting behind another queue's
+		 * job, whose own timeout will fire): give the job back to the
+		 * scheduler's list, which re-arms the timer.
+		 */
 		spin_lock(&sched->job_list_lock);
 		list_add(&sched_job->list, &sched->pending_list);
 		spin_unlock(&sched->job_list_lock);
 		return DRM_GPU_SCHED_STAT_NOMINAL;
 	}
-	eyrie_device_reset(edev, job, "job timeout");
+	/* Never fetched after several timeouts: the device is stuck, blame nobody. */
+	eyrie_device_reset(edev, job->waits >= EYRIE_MAX_WAIT_TIMEOUTS ? NULL : job,
+			   job->waits >= EYRIE_MAX_WAIT_TIMEOUTS ? "device not fetching jobs" :
+			   "job timeout");
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 }
 
@@ -290,6 +299,8 @@ int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 	spin_unlock_irqrestore(&ctx->rec_lock, flags);
 	dma_fence_put(finished);	/* the previous occupant's */
 
+	dma_fence_put(ctx->last_finished[args->queue]);
+	ctx->last_finished[args->queue] = dma_fence_get(done);
 	atomic64_inc(&ctx->jobs_submitted);
 	kref_get(&job->ref);	/* dropped by free_job */
 	drm_sched_entity_push_job(&job->base);

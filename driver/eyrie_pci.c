@@ -153,6 +153,9 @@ static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	/* Someone (firmware tools, a previous driver) may have used the mailbox. */
 	edev->mbox_seq = eyrie_ctrl_read32(edev, EYRIE_CTRL_OFF_MAILBOX +
 					   offsetof(struct eyrie_hw_mailbox, seq));
+	/* Faults from before this probe are not ours to report. */
+	edev->fault_count_seen = eyrie_ctrl_read32(edev, EYRIE_CTRL_OFF_FAULT +
+						   offsetof(struct eyrie_hw_fault, count));
 	edev->hw_version = eyrie_ctrl_read32(edev, EYRIE_CTRL(hw_version));
 	edev->caps = eyrie_ctrl_read64(edev, EYRIE_CTRL(caps));
 	edev->doorbell_peer = eyrie_ctrl_read32(edev, EYRIE_CTRL(doorbell_peer));
@@ -194,6 +197,7 @@ static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		eyrie_queues_disable(edev);
 		return ret;
 	}
+	eyrie_debugfs_init(edev);
 	ret = eyrie_hwmon_init(edev);
 	if (ret)
 		eyrie_err(edev, "hwmon registration failed (%d); sensors will not show the board\n",
@@ -235,7 +239,7 @@ static void eyrie_remove(struct pci_dev *pdev)
 	eyrie_queues_disable(edev);
 	for (i = 0; i < edev->num_queues; i++) {
 		synchronize_irq(pci_irq_vector(pdev, EYRIE_VECTOR_QUEUE(i)));
-		eyrie_queue_abort_all(&edev->queue[i]);
+		eyrie_queue_abort_all(&edev->queue[i], false);
 	}
 }
 

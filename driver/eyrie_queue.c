@@ -130,7 +130,7 @@ struct dma_fence *eyrie_queue_submit(struct eyrie_queue *q, struct eyrie_job *jo
 
 	spin_lock_irqsave(&q->lock, flags);
 	slot = q->sq_tail;
-	if (q->inflight[slot]) {
+	if (q->inflight[slot] || job->hw_fence) {
 		/* The scheduler's credit limit makes this impossible. */
 		spin_unlock_irqrestore(&q->lock, flags);
 		kfree(fence);
@@ -243,8 +243,14 @@ void eyrie_queue_process_cq(struct eyrie_queue *q)
 		eyrie_ctrl_write32(q->edev, EYRIE_QREG(q->index, cq_head), q->cq_head);
 }
 
-/* Fails every job still on the rings (device reset or removal). */
-void eyrie_queue_abort_all(struct eyrie_queue *q)
+/*
+ * Empties the rings after the device stopped. With resubmit set, jobs that
+ * did nothing wrong lose their hardware fence (signalled with -ECANCELED,
+ * nobody waits on it any more) and keep their record open, so the
+ * scheduler can run them again; the job that hung completes with TIMEOUT.
+ * Without resubmit (device removal) every job completes with ABORTED.
+ */
+void eyrie_queue_abort_all(struct eyrie_queue *q, bool resubmit)
 {
 	struct eyrie_job_result res = {
 		.status = EYRIE_JOB_ERR_ABORTED,
@@ -262,14 +268,35 @@ void eyrie_queue_abort_all(struct eyrie_queue *q)
 			continue;
 		q->inflight[slot] = NULL;
 		q->inflight_count--;
+		if (resubmit && !job->timed_out) {
+			dma_fence_set_error(job->hw_fence, -ECANCELED);
+			dma_fence_signal(job->hw_fence);
+			dma_fence_put(job->hw_fence);
+			job->hw_fence = NULL;
+			q->resubmitted++;
+			continue;
+		}
 		eyrie_job_complete(job, &res);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 }
 
-bool eyrie_queue_job_done(struct eyrie_queue *q, struct eyrie_job *job)
+/*
+ * Has the device fetched the job's SQE? A job still waiting on the ring
+ * is not hanging: on a single engine it waits behind a job of another queue.
+ */
+bool eyrie_queue_job_fetched(struct eyrie_queue *q, struct eyrie_job *job)
 {
-	return job->hw_fence && dma_fence_is_signaled(job->hw_fence);
+	u32 head = eyrie_ctrl_read32(q->edev, EYRIE_QREG(q->index, sq_head));
+	u32 mask = q->entries - 1;
+	unsigned long flags;
+	bool fetched;
+
+	spin_lock_irqsave(&q->lock, flags);
+	fetched = q->inflight[job->slot] != job ||
+		  ((job->slot - head) & mask) >= ((q->sq_tail - head) & mask);
+	spin_unlock_irqrestore(&q->lock, flags);
+	return fetched;
 }
 
 irqreturn_t eyrie_queue_irq(int irq, void *arg)

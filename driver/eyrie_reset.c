@@ -4,10 +4,11 @@
  *
  * Recovery follows the DRM scheduler's protocol: stop every scheduler (the
  * device is shared by both queues), reset the device through the mailbox,
- * fail what was on the rings (the hung job with TIMEOUT, the others with
- * ABORTED), boot the firmware again from the image kept in memory, program
- * the rings and restart the schedulers. Jobs not yet handed to the device
- * stay queued and run after recovery. The module is never reloaded.
+ * complete the hung job with TIMEOUT, boot the firmware again from the
+ * image kept in memory, program the rings, hand the other jobs that were on
+ * the rings to the device again (a job may so run twice: jobs are expected
+ * to be re-runnable, as on GPUs) and restart the schedulers. Jobs not yet
+ * handed to the device stay queued. The module is never reloaded.
  *
  * All resets run on one ordered workqueue, which is also the schedulers'
  * timeout queue, so two recoveries never overlap.
@@ -108,6 +109,8 @@ int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const c
 			  why, bad->ctx->id, bad->ctx->pid, bad->ctx->comm, bad->seqno,
 			  bad->queue, eyrie_job_timeout_ms);
 		eyrie_ban_check(edev, bad);
+		/* Karma above the scheduler's hang_limit (0): not run again. */
+		drm_sched_increase_karma(&bad->base);
 	} else {
 		eyrie_info(edev, "%s: resetting the device\n", why);
 	}
@@ -121,7 +124,7 @@ int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const c
 	eyrie_queues_disable(edev);
 	for (i = 0; i < edev->num_queues; i++) {
 		synchronize_irq(pci_irq_vector(edev->pdev, EYRIE_VECTOR_QUEUE(i)));
-		eyrie_queue_abort_all(&edev->queue[i]);
+		eyrie_queue_abort_all(&edev->queue[i], true);
 	}
 
 	ret = eyrie_fw_boot(edev);
@@ -135,8 +138,14 @@ int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const c
 	atomic_inc(&edev->reset_count);
 	eyrie_genl_event(edev, EYRIE_EVENT_RESET, 0, ret);
 
-	for (i = 0; i < edev->num_queues; i++)
+	/*
+	 * Jobs that were on the rings run again (run_job refuses the hung
+	 * job and, through the karma, its context's later jobs on that queue).
+	 */
+	for (i = 0; i < edev->num_queues; i++) {
+		drm_sched_resubmit_jobs(&edev->queue[i].sched);
 		drm_sched_start(&edev->queue[i].sched);
+	}
 	mutex_unlock(&edev->reset_lock);
 	drm_dev_exit(idx);
 	return ret;

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * hil_driver_recovery: timeouts, reset and recovery, banning, devcoredump,
+ * closing a file with jobs in flight, and sysfs unbind/rebind with buffers
+ * and jobs alive. Needs a board with EYRIE_CAP_DEBUG_STALL (eyrie-sim
+ * --caps-set 0x20) to make a job hang; otherwise every case is skipped.
+ * Prints TAP.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "eyrie_hw.h"
+#include "drm/eyrie_accel.h"
+
+static const char *node = "/dev/accel/accel0";
+static int tests, failures;
+
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	tests++;
+	failures += !ok;
+	printf("%sok %d - ", ok ? "" : "not ", tests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, req, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	return ret == -1 ? -errno : 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static long read_long(const char *path)
+{
+	char buf[64] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strtol(buf, NULL, 10);
+}
+
+static char bdf[256];
+
+/* The value after "key: " in a debugfs file, or -1. */
+static long debugfs_value(const char *file, const char *key)
+{
+	char path[512], line[512];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%s/%s", bdf, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
+			v = strtol(line + strlen(key) + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static void dump_debugfs(const char *file)
+{
+	char path[512], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%s/%s", bdf, file);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		printf("# %s: %s", file, line);
+	if (f)
+		fclose(f);
+}
+
+struct bo {
+	uint32_t handle;
+	uint64_t addr;
+	uint64_t size;
+	void *map;
+};
+
+static int bo_new(int fd, uint64_t size, struct bo *bo)
+{
+	struct drm_eyrie_bo_create c = { .size = size };
+	struct drm_eyrie_bo_info i = { 0 };
+	int ret = xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c);
+
+	if (ret)
+		return ret;
+	i.handle = c.handle;
+	ret = xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i);
+	if (ret)
+		return ret;
+	bo->handle = c.handle;
+	bo->addr = c.device_addr;
+	bo->size = i.size;
+	bo->map = mmap(NULL, i.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)i.mmap_offset);
+	return bo->map == MAP_FAILED ? -errno : 0;
+}
+
+/* A command buffer BO: [0] stall forever, [1] stall 2 ms, [2] NOP. */
+static int cmdbuf_new(int fd, struct bo *bo)
+{
+	union eyrie_cmd *c;
+	int ret = bo_new(fd, 4096, bo);
+
+	if (ret)
+		return ret;
+	c = bo->map;
+	memset(c, 0, 4096);
+	c[0].stall.hdr.opcode = EYRIE_OP_STALL;
+	c[0].stall.usec = 0xffffffffu;
+	c[1].stall.hdr.opcode = EYRIE_OP_STALL;
+	c[1].stall.usec = 2000;
+	c[2].hdr.opcode = EYRIE_OP_NOP;
+	return 0;
+}
+
+static int submit(int fd, const struct bo *cmd, unsigned int index, uint32_t queue, uint64_t *seq)
+{
+	struct drm_eyrie_submit s = {
+		.cmdbuf_addr = cmd->addr + (uint64_t)index * EYRIE_CMD_SIZE,
+		.cmd_count = 1, .queue = queue,
+	};
+	int ret = xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
+
+	*seq = s.seqno;
+	return ret;
+}
+
+static int wait_job(int fd, uint64_t seq, struct drm_eyrie_wait *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->seqno = seq;
+	w->timeout_ns = 120ll * 1000 * 1000 * 1000;
+	return xioctl(fd, DRM_IOCTL_EYRIE_WAIT, w);
+}
+
+static uint32_t ctx_flags(int fd)
+{
+	struct drm_eyrie_context_info ci = { 0 };
+	struct drm_eyrie_query q = { .type = DRM_EYRIE_QUERY_CONTEXT, .size = sizeof(ci),
+				     .ptr = (uintptr_t)&ci };
+
+	return xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q) ? 0xffffffff : ci.flags;
+}
+
+static int devcoredump_has(const char *needle)
+{
+	char path[300], buf[4096];
+	struct dirent *de;
+	int found = 0;
+	DIR *d = opendir("/sys/class/devcoredump");
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		ssize_t n;
+		int f;
+
+		if (strncmp(de->d_name, "devcd", 5))
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/devcoredump/%s/data", de->d_name);
+		f = open(path, O_RDWR);
+		if (f < 0)
+			continue;
+		n = read(f, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = 0;
+		if (strstr(buf, needle))
+			found = 1;
+		/* Writing dismisses the dump. */
+		if (write(f, "1", 1) < 0)
+			perror("dismissing a devcoredump");
+		close(f);
+	}
+	closedir(d);
+	return found;
+}
+
+static void test_hang_and_ban(long timeout_ms, long ban)
+{
+	int fd = open(node, O_RDWR | O_CLOEXEC), fd2 = open(node, O_RDWR | O_CLOEXEC);
+	struct drm_eyrie_wait w, w2;
+	struct bo cmd, cmd2;
+	uint64_t hang, innocent, high;
+	long resets0 = debugfs_value("queues", "resets");
+	double t0, dt;
+	int i, ok;
+
+	if (fd < 0 || fd2 < 0 || cmdbuf_new(fd, &cmd) || cmdbuf_new(fd2, &cmd2)) {
+		check(0, "two files with command buffers");
+		return;
+	}
+	t0 = now_s();
+	ok = !submit(fd, &cmd, 0, 0, &hang) && !submit(fd2, &cmd2, 2, 0, &innocent) &&
+	     !submit(fd2, &cmd2, 2, 1, &high);
+	check(ok, "a job that stalls forever, with another file's jobs queued behind it");
+	ok = !wait_job(fd, hang, &w) && w.status == EYRIE_JOB_ERR_TIMEOUT;
+	dt = now_s() - t0;
+	check(ok, "the stalled job ends with TIMEOUT after %.1f s (job_timeout_ms %ld)", dt,
+	      timeout_ms);
+	check(dt >= timeout_ms / 1000.0 * 0.9, "the timeout was not shorter than job_timeout_ms");
+	ok = !wait_job(fd2, innocent, &w2) && w2.status == EYRIE_JOB_OK;
+	check(ok, "the other file's job on the same queue runs after recovery (status %u)",
+	      w2.status);
+	ok = !wait_job(fd2, high, &w2) && w2.status == EYRIE_JOB_OK;
+	check(ok, "the other file's high-priority job runs after recovery (status %u)", w2.status);
+	check(ctx_flags(fd) == 0, "one hang does not ban the context");
+	ok = !submit(fd, &cmd, 2, 0, &innocent) && !wait_job(fd, innocent, &w) &&
+	     w.status == EYRIE_JOB_OK;
+	check(ok, "the context that hung still runs jobs after one reset");
+	if (resets0 >= 0)
+		check(debugfs_value("queues", "resets") == resets0 + 1,
+		      "debugfs counts one device reset");
+	check(devcoredump_has("eyrie devcoredump"), "a devcoredump names the hang");
+
+	for (i = 1; i < ban; i++) {
+		ok = !submit(fd, &cmd, 0, 0, &hang) && !wait_job(fd, hang, &w) &&
+		     w.status == EYRIE_JOB_ERR_TIMEOUT;
+		check(ok, "hang %d of %ld ends with TIMEOUT", i + 1, ban);
+	}
+	check(ctx_flags(fd) == DRM_EYRIE_CTX_F_BANNED,
+	      "after %ld hangs QUERY CONTEXT reports the context banned", ban);
+	ok = submit(fd, &cmd, 2, 0, &innocent) == -ECANCELED;
+	check(ok, "a banned context's SUBMIT fails with ECANCELED");
+	ok = !submit(fd2, &cmd2, 2, 0, &innocent) && !wait_job(fd2, innocent, &w2) &&
+	     w2.status == EYRIE_JOB_OK;
+	check(ok, "other contexts keep working");
+	close(fd);
+	fd = open(node, O_RDWR | O_CLOEXEC);
+	ok = fd >= 0 && ctx_flags(fd) == 0;
+	check(ok, "a new file starts with a fresh context");
+	devcoredump_has("");
+	if (fd >= 0)
+		close(fd);
+	/* A mapping keeps its file (and context) alive: unmap before counting. */
+	munmap(cmd.map, cmd.size);
+	munmap(cmd2.map, cmd2.size);
+	close(fd2);
+}
+
+static void test_close_in_flight(void)
+{
+	long ctx0 = debugfs_value("contexts", "contexts");
+	int fd = open(node, O_RDWR | O_CLOEXEC), i, ok = 1;
+	struct bo cmd, data;
+	uint64_t seq;
+	long ctx1 = -1;
+	double t0;
+
+	if (fd < 0 || cmdbuf_new(fd, &cmd) || bo_new(fd, 1 << 20, &data)) {
+		check(0, "file with buffers for the close test");
+		return;
+	}
+	for (i = 0; i < 100 && ok; i++)
+		ok = !submit(fd, &cmd, 1, i & 1, &seq);
+	check(ok, "100 jobs of 2 ms queued");
+	munmap(data.map, data.size);
+	munmap(cmd.map, cmd.size);
+	close(fd);
+	t0 = now_s();
+	while (now_s() - t0 < 30) {
+		ctx1 = debugfs_value("contexts", "contexts");
+		if (ctx1 == ctx0)
+			break;
+		usleep(100000);
+	}
+	if (ctx0 < 0)
+		check(0, "debugfs contexts readable (is debugfs mounted?)");
+	else
+		check(ctx1 == ctx0, "closing the file frees its context (%ld -> %ld contexts)",
+		      ctx0, ctx1);
+	check(ctx0 == 0, "no context of the closed files is left (%ld)", ctx0);
+	if (ctx0 != 0)
+		dump_debugfs("contexts");
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int f = open(path, O_WRONLY), ret;
+
+	if (f < 0)
+		return -errno;
+	ret = write(f, text, strlen(text)) < 0 ? -errno : 0;
+	close(f);
+	return ret;
+}
+
+static void test_unbind(void)
+{
+	int fd = open(node, O_RDWR | O_CLOEXEC), ok, i;
+	struct drm_eyrie_wait w;
+	struct bo cmd, data;
+	uint64_t seq;
+
+	if (fd < 0 || !bdf[0] || cmdbuf_new(fd, &cmd) || bo_new(fd, 65536, &data)) {
+		check(0, "file, buffers and PCI address for the unbind test");
+		return;
+	}
+	ok = !submit(fd, &cmd, 0, 0, &seq);
+	check(ok, "a job stalls on the device before unbind");
+	ok = !write_file("/sys/bus/pci/drivers/eyrie/unbind", bdf);
+	check(ok, "sysfs unbind of %s with a file, buffers and a job alive", bdf);
+	ok = wait_job(fd, seq, &w) == 0 || wait_job(fd, seq, &w) == -ENODEV;
+	check(ok, "WAIT after unbind returns (status %u) or ENODEV", w.status);
+	ok = submit(fd, &cmd, 2, 0, &seq) == -ENODEV;
+	check(ok, "SUBMIT after unbind fails with ENODEV");
+	memset(data.map, 1, data.size);
+	check(1, "the process can still touch its mapped buffer");
+	munmap(data.map, data.size);
+	munmap(cmd.map, cmd.size);
+	close(fd);
+	ok = !write_file("/sys/bus/pci/drivers/eyrie/bind", bdf);
+	check(ok, "sysfs bind of %s again", bdf);
+	/* The old device may still hold its minor for a moment: find the new one. */
+	fd = -1;
+	for (i = 0; i < 200 && fd < 0; i++) {
+		char dir[320], path[300];
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/accel", bdf);
+		d = opendir(dir);
+		while (d && (de = readdir(d)))
+			if (!strncmp(de->d_name, "accel", 5)) {
+				snprintf(path, sizeof(path), "/dev/accel/%s", de->d_name);
+				fd = open(path, O_RDWR | O_CLOEXEC);
+			}
+		if (d)
+			closedir(d);
+		if (fd < 0)
+			usleep(100000);
+	}
+	ok = fd >= 0 && !cmdbuf_new(fd, &cmd) && !submit(fd, &cmd, 2, 0, &seq) &&
+	     !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_OK;
+	check(ok, "after rebinding, the device runs jobs");
+	if (fd >= 0)
+		close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct drm_eyrie_device_info info = { 0 };
+	struct drm_eyrie_query q = { .type = DRM_EYRIE_QUERY_DEVICE_INFO, .size = sizeof(info),
+				     .ptr = (uintptr_t)&info };
+	long timeout_ms = read_long("/sys/module/eyrie/parameters/job_timeout_ms");
+	long ban = read_long("/sys/module/eyrie/parameters/ban_threshold");
+	int fd;
+
+	if (argc > 1)
+		node = argv[1];
+	fd = open(node, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q)) {
+		check(0, "open %s and QUERY DEVICE_INFO", node);
+		printf("1..%d\n", tests);
+		return 1;
+	}
+	close(fd);
+	if (!(info.caps & EYRIE_CAP_DEBUG_STALL)) {
+		printf("ok 1 - recovery cases # SKIP the board lacks DEBUG_STALL (eyrie-sim --caps-set 0x20)\n1..1\n");
+		return 0;
+	}
+	{
+		char link[256];
+		ssize_t n = readlink("/sys/class/accel/accel0/device", link, sizeof(link) - 1);
+
+		link[n > 0 ? n : 0] = 0;
+		snprintf(bdf, sizeof(bdf), "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+	}
+	if (access("/sys/kernel/debug/accel", F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	test_hang_and_ban(timeout_ms, ban > 0 ? ban : 3);
+	test_close_in_flight();
+	if (geteuid() == 0)
+		test_unbind();
+	printf("1..%d\n", tests);
+	return failures ? 1 : 0;
+}
