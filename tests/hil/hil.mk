@@ -34,6 +34,11 @@ $(HIL_BIN)/%: $(B)/tests/hil/src/%.o $(HIL_TAP_OBJ)
 $(HIL_FW_VARIANT): $(B)/tests/hil/src/fw_variant.o
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^
 
+# Carries out a guest's host-side requests (EYRIE-HIL-QMP lines) on QMP.
+HIL_QMP_SEND := $(B)/tests/hil/qmp_send
+$(HIL_QMP_SEND): $(B)/tests/hil/src/qmp_send.o
+	$(CC) $(LDFLAGS_COMMON) -o $@ $^
+
 # The network check: the same command stream in the guest and on the host.
 HIL_NET_OBJ := $(B)/tests/hil/src/net_chain.o
 $(HIL_BIN)/hil_net: $(HIL_NET_OBJ)
@@ -42,7 +47,7 @@ $(B)/tests/hil/src/hil_net_ref.o: CPPFLAGS_EXTRA += -Isim/include
 $(HIL_NET_REF): $(B)/tests/hil/src/hil_net_ref.o $(HIL_NET_OBJ) $(SIM_LIB)
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^ $(SIM_LDLIBS)
 
-ALL_TARGETS += $(HIL_PROG_BINS) $(HIL_FW_VARIANT)
+ALL_TARGETS += $(HIL_PROG_BINS) $(HIL_FW_VARIANT) $(HIL_QMP_SEND)
 ifneq ($(SIM_LIB),)
 ALL_TARGETS += $(HIL_NET_REF)
 endif

@@ -151,6 +151,7 @@ need "qemu-system-x86_64 is installed (apt-get install qemu-system-x86)" have qe
 need "busybox-static is installed (apt-get install busybox-static)" have busybox
 need "eyrie-sim is built ($sim; make $sim)" test -x "$sim"
 need "the test programs are built ($hilbin; make check builds them)" test -x "$hilbin/hil_pci_probe"
+need "the QMP helper is built ($B/tests/hil/qmp_send)" test -x "$B/tests/hil/qmp_send"
 [ "$prereq_ok" = 1 ] || finish
 
 have_module=0
@@ -170,12 +171,13 @@ if [ -f "$fw" ]; then have_fw=1; else emit not-ok "setup: firmware image $fw is 
 
 run_id=$$
 sock=/tmp/eyrie-hil-$run_id.sock
+qmp=/tmp/eyrie-hil-$run_id.qmp
 ram=/dev/shm/eyrie-hil-$run_id.ram
 [ -d /dev/shm ] || ram=/tmp/eyrie-hil-$run_id.ram
 sim_pid=
 cleanup() {
 	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-	rm -f "$sock" "$ram"
+	rm -f "$sock" "$ram" "$qmp"
 	[ "$keep" = 1 ] || rm -rf "$workdir/initramfs"
 }
 trap cleanup EXIT
@@ -216,6 +218,25 @@ if [ ! -S "$sock" ]; then
 fi
 emit ok "setup: eyrie-sim listens on $sock"
 
+# While QEMU runs, carries out the guest's host-side requests: a line
+# "EYRIE-HIL-QMP <json command>" on ttyS1 goes to QEMU's monitor (e.g.
+# device_del eyrie0 for a hot-unplug test); replies go to VARIANT.qmp.log.
+serve_host_requests() {  # serve_host_requests QEMU_PID TAP_LOG QMP_LOG
+	local pid=$1 tap=$2 log=$3 done=0 total n cmd
+	while kill -0 "$pid" 2>/dev/null; do
+		total=$(grep -c '^EYRIE-HIL-QMP ' "$tap" 2>/dev/null) || total=0
+		for ((n = done + 1; n <= total; n++)); do
+			cmd=$(grep '^EYRIE-HIL-QMP ' "$tap" | sed -n "${n}p")
+			cmd=${cmd#EYRIE-HIL-QMP }
+			cmd=${cmd%$'\r'}
+			echo "> $cmd" >>"$log"
+			"$B/tests/hil/qmp_send" "$qmp" "$cmd" >>"$log" 2>&1
+		done
+		done=$total
+		sleep 0.2
+	done
+}
+
 boot() {  # boot VARIANT FIRMWARE_IMAGE
 	local v=$1 image=$2 initrd=$workdir/initramfs/$1.cpio
 	local console=$workdir/$v.console.log tap=$workdir/$v.tap.log
@@ -227,16 +248,22 @@ boot() {  # boot VARIANT FIRMWARE_IMAGE
 	fi
 	rm -f "$console" "$tap"
 	start=$(date +%s.%N)
+	rm -f "$qmp" "$workdir/$v.qmp.log"
+	# The board sits behind a PCIe root port so that it can be hot-unplugged.
 	timeout -k 10 "$boot_timeout" qemu-system-x86_64 \
 		-machine q35,memory-backend=mem -m "$mem" -smp "$smp" \
 		-object memory-backend-file,id=mem,size="$mem",mem-path="$ram",share=on \
+		-device pcie-root-port,id=rp0,chassis=1,slot=1 \
 		-chardev socket,path="$sock",id=ivs \
-		-device ivshmem-doorbell,id=eyrie0,chardev=ivs,vectors=5 \
+		-device ivshmem-doorbell,id=eyrie0,bus=rp0,chardev=ivs,vectors=5 \
 		-kernel "$vmlinuz" -initrd "$initrd" \
 		-append "console=ttyS0 rdinit=/init panic=-1 oops=panic softlockup_panic=1 loglevel=7 eyrie_hil.variant=$v" \
 		-nodefaults -display none -serial file:"$console" -serial file:"$tap" \
-		-qmp unix:"$workdir/qmp.sock",server=on,wait=off \
-		-no-reboot >"$workdir/$v.qemu.log" 2>&1
+		-qmp unix:"$qmp",server=on,wait=off \
+		-no-reboot >"$workdir/$v.qemu.log" 2>&1 &
+	local qemu_pid=$!
+	serve_host_requests "$qemu_pid" "$tap" "$workdir/$v.qmp.log"
+	wait "$qemu_pid"
 	rc=$?
 	end=$(date +%s.%N)
 	echo "# [$v] QEMU exited with status $rc after $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}') s"

@@ -18,6 +18,9 @@
 variant=$1
 bindir=$2
 prog_timeout=${HIL_PROG_TIMEOUT:-120}
+# Where a test asks the host for something: a line "EYRIE-HIL-QMP <json>"
+# written here is sent to QEMU's monitor (tests/hil/run-hil.sh).
+export HIL_HOST_CHANNEL=${HIL_HOST_CHANNEL:-/dev/ttyS1}
 modules_dir=/hil/modules
 fw_file=eyrie/eyrie_fw.bin
 
@@ -91,6 +94,32 @@ good() {
 	header unload
 	check "rmmod eyrie succeeds with no open file" rmmod eyrie
 	check "/dev/accel/accel0 is gone after rmmod" test ! -e /dev/accel/accel0
+	hot_unplug
+}
+
+# The host channel and the hotplug topology: QEMU's device_del removes the
+# (now driverless) board from the guest's PCI bus.
+board_present() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x1110 ] && return 0
+	done
+	return 1
+}
+hot_unplug() {
+	header hotplug
+	if ! board_present; then
+		not_ok "the board is on the PCI bus before device_del"
+		return
+	fi
+	ok "the board is on the PCI bus before device_del"
+	echo 'EYRIE-HIL-QMP {"execute":"device_del","arguments":{"id":"eyrie0"}}' >"$HIL_HOST_CHANNEL"
+	i=0
+	while board_present && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+	if board_present; then
+		not_ok "device_del through the host channel removes the board from PCI (still there after ${i} s)"
+	else
+		ok "device_del through the host channel removes the board from PCI (${i} s)"
+	fi
 }
 
 run_tests() {
