@@ -59,7 +59,8 @@ qemu-system-x86_64 \
 	-machine q35,memory-backend=mem -m "$mem" -smp "$smp" \
 	-object memory-backend-file,id=mem,size="$mem",mem-path="$ram",share=on \
 	-chardev socket,path="$sock",id=ivs \
-	-device ivshmem-doorbell,id=eyrie0,chardev=ivs,vectors=5 \
+	-device pcie-root-port,id=rp0,chassis=1,slot=1 \
+	-device ivshmem-doorbell,id=eyrie0,bus=rp0,chardev=ivs,vectors=5 \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initrd.cpio" \
 	-append "console=ttyS0 rdinit=/init panic=-1 eyrie_hil.variant=shell" \
 	-nodefaults -display none -serial mon:stdio \
