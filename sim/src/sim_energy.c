@@ -43,20 +43,22 @@ static void tile_split(uint64_t d, uint64_t t, struct tile_classes *tc)
 	}
 }
 
-/* Distinct input rows inside [0, in_h) that a fold's PEs read. */
+/*
+ * Distinct input rows inside [0, in_h) that a fold's PEs read. seen[y] ==
+ * stamp marks row y as counted for this fold (no clearing between folds).
+ */
 static uint64_t fold_rows(const struct eyrie_cmd_conv *c, uint32_t e0, uint32_t ne,
-			  uint32_t r0, uint32_t nr, uint8_t *seen)
+			  uint32_t r0, uint32_t nr, uint32_t *seen, uint32_t stamp)
 {
 	uint64_t rows = 0;
 
-	memset(seen, 0, c->in_h);
 	for (uint32_t j = 0; j < ne; j++) {
 		for (uint32_t i = 0; i < nr; i++) {
 			int64_t y = (int64_t)(e0 + j) * c->stride_h - c->pad_t +
 				    (int64_t)(r0 + i) * c->dil_h;
 
-			if (y >= 0 && y < c->in_h && !seen[y]) {
-				seen[y] = 1;
+			if (y >= 0 && y < c->in_h && seen[y] != stamp) {
+				seen[y] = stamp;
 				rows++;
 			}
 		}
@@ -91,9 +93,10 @@ uint64_t sim_energy_conv(const struct eyrie_hw_desc *desc,
 	uint64_t tc_size = (uint64_t)mp->sets_c * mp->rf_c;
 	struct tile_classes nt, mt;
 	uint64_t glb = 0, noc = 0, rf = 0, macs_all = 0, cycles = 0;
-	uint8_t seen[65536];
+	uint32_t seen[65536], stamp = 0;	/* in_h <= 65535 */
 
 	memset(out, 0, sizeof(*out));
+	memset(seen, 0, (size_t)c->in_h * sizeof(seen[0]));
 	tile_split(c->n, mp->rf_n, &nt);
 	tile_split(Mg, (uint64_t)mp->sets_m * mp->rf_m, &mt);
 
@@ -109,7 +112,8 @@ uint64_t sim_energy_conv(const struct eyrie_hw_desc *desc,
 				int first = c0 == 0 && r0 == 0;
 				int last = c0 + nc == Cg && r0 + nr == R;
 				uint64_t rows = fold_rows(c, (uint32_t)e0, (uint32_t)ne,
-							  (uint32_t)r0, (uint32_t)nr, seen);
+							  (uint32_t)r0, (uint32_t)nr, seen,
+							  ++stamp);
 
 				for (int a = 0; a < nt.n; a++) {
 					for (int b = 0; b < mt.n; b++) {

@@ -160,6 +160,9 @@ static uint64_t job_cycles(const struct sim_job *j)
 void sim_job_begin(struct eyrie_sim *sim)
 {
 	sim_power_idle(sim);
+	/* Integrate the idle time before the job apart from the job itself,
+	 * so the job's power heats the die over the job's own duration. */
+	thermal_step(sim);
 	memset(&sim->job, 0, sizeof(sim->job));
 	sim->job.active = 1;
 	sim->job.start_ns = sim->pw.dev_ns;
