@@ -24,6 +24,8 @@ n=0
 for net in $nets; do
 	if [ $full -eq 1 ]; then base=$dir/$net; else base=$dir/$net-reduced; fi
 	name=$(basename "$base")
+	# full-size models other than ResNet-18 are built on demand
+	[ -f "$base.onnx" ] || make -s --no-print-directory "$base.onnx" >&2
 	out=$(mktemp /tmp/eyrie-net.XXXXXX.pb)
 	log=$("$accelctl" -d emu run --check "$base.onnx" --input "$base.input.pb" \
 		--output "$out" 2>&1)

@@ -186,6 +186,19 @@ int mg_write(struct mg_graph *g, const char *graph_name, const char *path)
 int mg_write_opset(struct mg_graph *g, const char *graph_name, const char *path,
 		   int opset)
 {
+	return mg_write_full(g, graph_name, path, opset, NULL);
+}
+
+int mg_write_inputs(struct mg_graph *g, const char *graph_name, const char *path,
+		    Onnx__ValueInfoProto *second)
+{
+	return mg_write_full(g, graph_name, path, 13, second);
+}
+
+int mg_write_full(struct mg_graph *g, const char *graph_name, const char *path,
+		  int opset, Onnx__ValueInfoProto *second)
+{
+	Onnx__ValueInfoProto *inputs[2] = { g->input, second };
 	Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
 	Onnx__GraphProto gp = ONNX__GRAPH_PROTO__INIT;
 	Onnx__OperatorSetIdProto op = ONNX__OPERATOR_SET_ID_PROTO__INIT;
@@ -202,8 +215,8 @@ int mg_write_opset(struct mg_graph *g, const char *graph_name, const char *path,
 	gp.node = g->nodes;
 	gp.n_initializer = g->n_inits;
 	gp.initializer = g->inits;
-	gp.n_input = 1;
-	gp.input = &g->input;
+	gp.n_input = second ? 2 : 1;
+	gp.input = inputs;
 	gp.n_output = 1;
 	gp.output = &g->output;
 	m.has_ir_version = 1;
@@ -222,6 +235,8 @@ int mg_write_opset(struct mg_graph *g, const char *graph_name, const char *path,
 	for (size_t i = 0; i < g->n_inits; i++)
 		onnx__tensor_proto__free_unpacked(g->inits[i], NULL);
 	onnx__value_info_proto__free_unpacked(g->input, NULL);
+	if (second)
+		onnx__value_info_proto__free_unpacked(second, NULL);
 	onnx__value_info_proto__free_unpacked(g->output, NULL);
 	free(g->nodes);
 	free(g->inits);

@@ -34,6 +34,11 @@ int mg_write(struct mg_graph *g, const char *graph_name, const char *path);
 /* The same with a chosen default-domain opset (tests write bad ones). */
 int mg_write_opset(struct mg_graph *g, const char *graph_name, const char *path,
 		   int opset);
+/* With a second graph input (after g->input), for weights fed at run time. */
+int mg_write_inputs(struct mg_graph *g, const char *graph_name, const char *path,
+		    Onnx__ValueInfoProto *second);
+int mg_write_full(struct mg_graph *g, const char *graph_name, const char *path,
+		  int opset, Onnx__ValueInfoProto *second);
 /* Writes one tensor as a TensorProto file. */
 int mg_write_tensor(const char *path, const char *name, int dtype, int rank,
 		    const int64_t *dims, const void *data, size_t bytes);

@@ -405,6 +405,9 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 		if (!op || !private_tensor(g, act->in[0]))
 			return why(s, "no fusable op before the activation");
 	}
+	if (op->op != GR_OP_ADD && op->op != GR_OP_GLOBALAVGPOOL &&
+	    op->op != GR_OP_AVGPOOL && op->op != GR_OP_MAXPOOL)
+		return why(s, "QuantizeLinear after %s: no device op to fuse into", op->op_type);
 	dqa = dq_input(g, op, 0, &sa, &za);
 	if (!dqa)
 		return why(s, "'%s' has no DequantizeLinear input with constant scale", op->name);
@@ -558,8 +561,14 @@ int gr_lower(const struct gr_graph *g, const struct lw_opts *o,
 		case GR_OP_CONSTANT:
 			why(s, "constant");
 			continue;
+		case GR_OP_DEQUANTIZE:
+		case GR_OP_RELU:
+		case GR_OP_CLIP:
+			why(s, "%s is not part of a fusable DequantizeLinear -> op -> QuantizeLinear island",
+			    n->op_type);
+			continue;
 		default:
-			why(s, "%s has no device form (it is not quantized)", n->op_type);
+			why(s, "%s has no device form here (float or int32 op)", n->op_type);
 			continue;
 		}
 		if (rc) {

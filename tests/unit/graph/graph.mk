@@ -21,3 +21,18 @@ $(GRAPH_TESTS:%=$(B)/tests/unit/graph/%.o) $(GRAPH_TESTS:%=$(B)/asan/tests/unit/
 $(B)/tools/modelgen/onnxw.o $(B)/asan/tools/modelgen/onnxw.o: CPPFLAGS_EXTRA += $(GRAPH_TEST_CPP)
 $(GRAPH_TESTS:%=$(B)/tests/unit/graph/%.o) $(GRAPH_TESTS:%=$(B)/asan/tests/unit/graph/%.o) \
 $(B)/asan/tools/modelgen/onnxw.o: $(B)/gen/onnx/onnx.pb-c.h
+
+# The model runner through the public API on emu (static library, + ASan).
+$(B)/tests/unit/graph/test_model: $(B)/tests/unit/graph/test_model.o $(B)/tools/modelgen/onnxw.o \
+		$(B)/gen/onnx/onnx.pb-c.o $(LIBACCEL_A) | $(FW_IMAGE)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $(filter %.o,$^) $(LIBACCEL_STATIC_LINK) -lcmocka
+$(B)/asan/tests/unit/graph/test_model: $(B)/asan/tests/unit/graph/test_model.o \
+		$(B)/asan/tools/modelgen/onnxw.o $(B)/asan/gen/onnx/onnx.pb-c.o $(LIBACCEL_ASAN_A) | $(FW_IMAGE)
+	$(CC) $(LDFLAGS_COMMON) -fsanitize=address,undefined -o $@ $(filter %.o,$^) \
+		$(LIBACCEL_ASAN_LINK) -lcmocka
+$(B)/tests/unit/graph/test_model.o $(B)/asan/tests/unit/graph/test_model.o: \
+	CPPFLAGS_EXTRA += $(GRAPH_TEST_CPP)
+$(B)/tests/unit/graph/test_model.o $(B)/asan/tests/unit/graph/test_model.o: $(B)/gen/onnx/onnx.pb-c.h
+ALL_TARGETS += $(B)/tests/unit/graph/test_model $(B)/asan/tests/unit/graph/test_model
+CHECK_SUITES += model-runner:$(B)/tests/unit/graph/test_model
+CHECK_SUITES += model-runner-asan:$(B)/asan/tests/unit/graph/test_model

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The model runner through the public API on the emulated device: a small
+ * model mixing device layers (per-channel QLinearConv, MaxPool, QDQ Add and
+ * global average pool, QLinearMatMul) with CPU layers (a float Relu between
+ * DequantizeLinear and QuantizeLinear) runs twice, bit-exact with the CPU
+ * reference; a uint8 model whose weights are a graph input gets new weights
+ * on every run; API misuse fails with -EINVAL and a message.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "accel/model.h"
+#include "onnxw.h"
+
+#define DT_FLOAT 1
+#define DT_UINT8 2
+#define DT_INT8 3
+#define DT_INT32 6
+
+static struct accel_device *dev;
+static char mixed_path[] = "/tmp/eyrie-model-mixed-XXXXXX";
+static char winput_path[] = "/tmp/eyrie-model-winput-XXXXXX";
+
+static void scale(struct mg_graph *g, const char *name, float s, int dtype, int zp)
+{
+	char zn[64];
+	uint8_t z = (uint8_t)zp;
+
+	snprintf(zn, sizeof(zn), "%s_z", name);
+	mg_init_scalar_f(g, name, s);
+	mg_init(g, zn, dtype, 0, NULL, &z, 1);
+}
+
+static void node(struct mg_graph *g, const char *op, const char *out,
+		 Onnx__AttributeProto **at, ...)
+{
+	const char *in[12];
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, at);
+	while ((in[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	mg_node(g, op, out, in, out, at);
+}
+
+static void build_mixed(const char *path)
+{
+	struct mg_graph g = { 0 };
+	int64_t xd[4] = { 1, 4, 8, 8 }, w1d[4] = { 6, 4, 3, 3 }, w2d[4] = { 6, 6, 1, 1 };
+	int64_t bd[1] = { 6 }, fcd[2] = { 6, 5 }, od[2] = { 1, 5 };
+	int8_t w1[6 * 4 * 9], w2[36], fc[30];
+	int32_t b1[6];
+	/* per-channel weight scales: odd mantissas times powers of two (exact) */
+	float ws1[6] = { 3.0f / 128, 5.0f / 256, 7.0f / 512, 9.0f / 512, 11.0f / 1024, 13.0f / 1024 };
+	uint8_t z6[6] = { 0 };
+	int64_t ks2[2] = { 2, 2 }, k3[2] = { 3, 3 }, one[2] = { 1, 1 }, p1[4] = { 1, 1, 1, 1 };
+
+	for (size_t i = 0; i < sizeof(w1); i++)
+		w1[i] = (int8_t)((int)(i * 37 % 255) - 127);
+	for (size_t i = 0; i < sizeof(w2); i++)
+		w2[i] = (int8_t)((int)(i * 53 % 255) - 127);
+	for (size_t i = 0; i < sizeof(fc); i++)
+		fc[i] = (int8_t)((int)(i * 71 % 255) - 127);
+	for (int i = 0; i < 6; i++)
+		b1[i] = (i - 3) * 500;
+	mg_io(&g, 0, "x", DT_INT8, 4, xd);
+	mg_io(&g, 1, "out", DT_INT8, 2, od);
+	scale(&g, "xs", 1.0f / 16, DT_INT8, 0);
+	mg_init(&g, "w1", DT_INT8, 4, w1d, w1, sizeof(w1));
+	mg_init(&g, "w1s", DT_FLOAT, 1, bd, ws1, sizeof(ws1));
+	mg_init(&g, "w1z", DT_INT8, 1, bd, z6, 6);
+	mg_init(&g, "b1", DT_INT32, 1, bd, b1, sizeof(b1));
+	scale(&g, "y1s", 1.0f / 4, DT_INT8, -128);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k3),
+			mg_attr_ints("pads", 4, p1), NULL };
+
+		node(&g, "QLinearConv", "y1", at, "x", "xs", "xs_z", "w1", "w1s", "w1z",
+		     "y1s", "y1s_z", "b1", NULL);
+	}
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, ks2),
+			mg_attr_ints("strides", 2, ks2), NULL };
+
+		node(&g, "MaxPool", "p1", at, "y1", NULL);
+	}
+	/* a float island the device cannot fuse: DQ -> Relu -> Q on the CPU */
+	node(&g, "DequantizeLinear", "p1f", NULL, "p1", "y1s", "y1s_z", NULL);
+	node(&g, "Relu", "p1r", NULL, "p1f", NULL);
+	node(&g, "QuantizeLinear", "p1q", NULL, "p1r", "y1s", "y1s_z", NULL);
+	mg_init(&g, "w2", DT_INT8, 4, w2d, w2, sizeof(w2));
+	scale(&g, "w2s", 3.0f / 256, DT_INT8, 0);
+	scale(&g, "y2s", 1.0f / 2, DT_INT8, 0);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, one), NULL };
+
+		node(&g, "QLinearConv", "y2", at, "p1q", "y1s", "y1s_z", "w2", "w2s", "w2s_z",
+		     "y2s", "y2s_z", NULL);
+	}
+	node(&g, "DequantizeLinear", "a_in", NULL, "y2", "y2s", "y2s_z", NULL);
+	node(&g, "DequantizeLinear", "b_in", NULL, "p1q", "y1s", "y1s_z", NULL);
+	node(&g, "Add", "sum", NULL, "a_in", "b_in", NULL);
+	node(&g, "QuantizeLinear", "a", NULL, "sum", "y1s", "y1s_z", NULL);
+	node(&g, "DequantizeLinear", "af", NULL, "a", "y1s", "y1s_z", NULL);
+	node(&g, "GlobalAveragePool", "gp", NULL, "af", NULL);
+	node(&g, "QuantizeLinear", "gq", NULL, "gp", "y1s", "y1s_z", NULL);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_int("axis", 1), NULL };
+
+		node(&g, "Flatten", "flat", at, "gq", NULL);
+	}
+	mg_init(&g, "fc", DT_INT8, 2, fcd, fc, sizeof(fc));
+	scale(&g, "fcs", 5.0f / 128, DT_INT8, 0);
+	scale(&g, "outs", 1.0f / 8, DT_INT8, 0);
+	node(&g, "QLinearMatMul", "out", NULL, "flat", "y1s", "y1s_z", "fc", "fcs", "fcs_z",
+	     "outs", "outs_z", NULL);
+	assert_int_equal(mg_write(&g, "mixed", path), 0);
+}
+
+/* uint8 QLinearConv whose weights are the graph's second input. */
+static void build_winput(const char *path)
+{
+	struct mg_graph g = { 0 };
+	int64_t xd[4] = { 1, 3, 5, 5 }, wd[4] = { 2, 3, 3, 3 }, od[4] = { 1, 2, 3, 3 };
+	Onnx__ValueInfoProto *x;
+
+	mg_io(&g, 0, "w", DT_UINT8, 4, wd);
+	x = g.input;
+	g.input = NULL;
+	mg_io(&g, 0, "x", DT_UINT8, 4, xd);
+	mg_io(&g, 1, "y", DT_UINT8, 4, od);
+	scale(&g, "xs", 1.0f / 8, DT_UINT8, 120);
+	scale(&g, "ws", 3.0f / 64, DT_UINT8, 128);
+	scale(&g, "ys", 1.0f / 2, DT_UINT8, 100);
+	node(&g, "QLinearConv", "y", NULL, "x", "xs", "xs_z", "w", "ws", "ws_z", "ys", "ys_z",
+	     NULL);
+	/* two inputs: x first, then w */
+	assert_int_equal(mg_write_inputs(&g, "winput", path, x), 0);
+}
+
+static int setup(void **state)
+{
+	int fd;
+
+	(void)state;
+	if (accel_device_open("emu", NULL, &dev))
+		return -1;
+	fd = mkstemp(mixed_path);
+	close(fd);
+	build_mixed(mixed_path);
+	fd = mkstemp(winput_path);
+	close(fd);
+	build_winput(winput_path);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	accel_device_close(dev);
+	unlink(mixed_path);
+	unlink(winput_path);
+	return 0;
+}
+
+static struct accel_tensor *seeded(int dtype, int rank, const int64_t *dims, uint32_t seed)
+{
+	struct accel_tensor *t = accel_tensor_new(dtype, rank, dims);
+	uint8_t *p;
+
+	assert_non_null(t);
+	p = accel_tensor_data(t);
+	for (size_t i = 0; i < accel_tensor_count(t); i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+	return t;
+}
+
+static void test_mixed_model(void **state)
+{
+	int64_t xd[4] = { 1, 4, 8, 8 };
+	struct accel_tensor *x = seeded(ACCEL_DTYPE_INT8, 4, xd, 7);
+	struct accel_tensor *out[1] = { 0 }, *out2[1] = { 0 }, *ref[1] = { 0 };
+	struct accel_run_stats st = { .sz = sizeof(st) };
+	struct accel_model *m;
+	int n_dev = 0, n_cpu = 0;
+	double diff = -1;
+
+	(void)state;
+	assert_int_equal(accel_model_load(dev, mixed_path, NULL, &m), 0);
+	assert_int_equal(accel_model_input_count(m), 1);
+	assert_string_equal(accel_model_output_name(m, 0), "out");
+	for (int i = 0; i < accel_model_layer_count(m); i++) {
+		struct accel_layer_info li = { .sz = sizeof(li) };
+
+		assert_int_equal(accel_model_layer_info(m, i, &li), 0);
+		print_message("# %-6s %-28s %s %s\n", li.on == ACCEL_ON_DEVICE ? "device" :
+			      li.on == ACCEL_ON_CPU ? "cpu" : "none", li.op, li.name, li.reason);
+		n_dev += li.on == ACCEL_ON_DEVICE;
+		n_cpu += li.on == ACCEL_ON_CPU;
+	}
+	/* y1, p1, y2, a, gq, out on the device; the DQ-Relu-Q island on the CPU */
+	assert_int_equal(n_dev, 6);
+	assert_int_equal(n_cpu, 3);
+	assert_int_equal(accel_model_run(m, &x, 1, out, 1), 0);
+	assert_int_equal(accel_model_run_stats(m, &st), 0);
+	assert_int_equal(st.jobs, 2);	/* the CPU island splits the device layers */
+	assert_true(st.measured.cycles > 0 && st.measured.macs > 0);
+	assert_int_equal(accel_model_run(m, &x, 1, out2, 1), 0);
+	assert_int_equal(accel_model_reference(m, &x, 1, ref, 1), 0);
+	assert_int_equal(accel_tensor_compare(out[0], ref[0], &diff), 0);
+	assert_true(diff == 0);
+	assert_int_equal(accel_tensor_compare(out2[0], out[0], &diff), 0);
+	assert_true(diff == 0);
+	{
+		/* the output is not degenerate */
+		const int8_t *o = accel_tensor_data(out[0]);
+		int distinct = 0;
+
+		for (int i = 0; i < 5; i++)
+			for (int j = 0; j < i; j++)
+				distinct += o[i] != o[j];
+		assert_true(distinct > 5);
+	}
+	accel_tensor_free(out[0]);
+	accel_tensor_free(out2[0]);
+	accel_tensor_free(ref[0]);
+	accel_tensor_free(x);
+	accel_model_free(m);
+}
+
+static void test_weights_as_input(void **state)
+{
+	int64_t xd[4] = { 1, 3, 5, 5 }, wd[4] = { 2, 3, 3, 3 };
+	struct accel_model *m;
+
+	(void)state;
+	assert_int_equal(accel_model_load(dev, winput_path, NULL, &m), 0);
+	assert_int_equal(accel_model_input_count(m), 2);
+	for (uint32_t seed = 1; seed <= 3; seed++) {
+		struct accel_tensor *in[2], *out[1] = { 0 }, *ref[1] = { 0 };
+		struct accel_layer_info li = { .sz = sizeof(li) };
+		double diff = -1;
+
+		in[0] = seeded(ACCEL_DTYPE_UINT8, 4, xd, seed);
+		in[1] = seeded(ACCEL_DTYPE_UINT8, 4, wd, 100 + seed);
+		assert_int_equal(accel_model_run(m, in, 2, out, 1), 0);
+		assert_int_equal(accel_model_layer_info(m, 0, &li), 0);
+		assert_int_equal(li.on, ACCEL_ON_DEVICE);
+		assert_int_equal(accel_model_reference(m, in, 2, ref, 1), 0);
+		assert_int_equal(accel_tensor_compare(out[0], ref[0], &diff), 0);
+		assert_true(diff == 0);
+		accel_tensor_free(in[0]);
+		accel_tensor_free(in[1]);
+		accel_tensor_free(out[0]);
+		accel_tensor_free(ref[0]);
+	}
+	accel_model_free(m);
+}
+
+static void test_misuse(void **state)
+{
+	int64_t xd[4] = { 1, 4, 8, 8 }, bad[4] = { 1, 4, 8, 9 };
+	struct accel_model_opts cpu = { .sz = sizeof(cpu), .cpu_only = true };
+	struct accel_tensor *x = seeded(ACCEL_DTYPE_UINT8, 4, xd, 1);
+	struct accel_tensor *y = seeded(ACCEL_DTYPE_INT8, 4, bad, 1);
+	struct accel_tensor *out[1] = { 0 };
+	struct accel_model *m = NULL;
+
+	(void)state;
+	assert_int_equal(accel_model_load(NULL, mixed_path, NULL, &m), -EINVAL);
+	assert_non_null(strstr(accel_last_error(), "cpu_only"));
+	assert_int_equal(accel_model_load(dev, "/nonexistent.onnx", NULL, &m), -ENOENT);
+	assert_int_equal(accel_model_load(NULL, mixed_path, &cpu, &m), 0);
+	assert_int_equal(accel_model_run(m, &x, 1, out, 1), -EINVAL);
+	assert_non_null(strstr(accel_last_error(), "must be int8"));
+	assert_int_equal(accel_model_run(m, &y, 1, out, 1), -EINVAL);
+	assert_non_null(strstr(accel_last_error(), "shape mismatch"));
+	assert_int_equal(accel_model_run(m, &x, 0, out, 1), -EINVAL);
+	accel_tensor_free(x);
+	accel_tensor_free(y);
+	accel_model_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mixed_model),
+		cmocka_unit_test(test_weights_as_input),
+		cmocka_unit_test(test_misuse),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
