@@ -25,3 +25,8 @@ $(HIL_DRIVER_RECOVERY_BIN): $(B)/driver/tests/hil_driver_recovery.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^
 ALL_TARGETS += $(HIL_DRIVER_RECOVERY_BIN)
+HIL_DRIVER_TELEMETRY_BIN := $(B)/tests/hil/bin/hil_driver_telemetry
+$(HIL_DRIVER_TELEMETRY_BIN): $(B)/driver/tests/hil_driver_telemetry.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $^
+ALL_TARGETS += $(HIL_DRIVER_TELEMETRY_BIN)

@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * hil_driver_telemetry: the driver's telemetry paths. hwmon (what `sensors`
+ * reads) against the control page, and the generic netlink family "eyrie":
+ * one-shot sample, subscription with consecutive sequence numbers spaced at
+ * the asked period, events (MMU fault, reset), bad requests. Raw netlink,
+ * no library, so it runs in the smallest initramfs. Prints TAP.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "eyrie_hw.h"
+#include "eyrie_netlink.h"
+#include "drm/eyrie_accel.h"
+
+static int tests, failures;
+
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	tests++;
+	failures += !ok;
+	printf("%sok %d - ", ok ? "" : "not ", tests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, req, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	return ret == -1 ? -errno : 0;
+}
+
+static long long read_ll(const char *dir, const char *name)
+{
+	char path[512], buf[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strtoll(buf, NULL, 10);
+}
+
+static int read_str(const char *dir, const char *name, char *out, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(out, (int)len, f))
+		out[0] = 0;
+	fclose(f);
+	out[strcspn(out, "\n")] = 0;
+	return 0;
+}
+
+static int telemetry(int fd, struct drm_eyrie_telemetry *t)
+{
+	struct drm_eyrie_query q = { .type = DRM_EYRIE_QUERY_TELEMETRY, .size = sizeof(*t),
+				     .ptr = (uintptr_t)t };
+
+	return xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q);
+}
+
+static uint64_t energy_total(const struct drm_eyrie_telemetry *t)
+{
+	uint64_t e = 0;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		e += t->energy_fj[i];
+	return e;
+}
+
+/* Runs one small job (a few TIMESTAMPs) so counters move. */
+static int run_job(int fd, uint64_t write_to)
+{
+	struct drm_eyrie_bo_create c = { .size = 4096 };
+	struct drm_eyrie_bo_info i = { 0 };
+	struct drm_eyrie_submit s = { .cmd_count = 4 };
+	struct drm_eyrie_wait w = { .timeout_ns = 30000000000ll };
+	struct drm_gem_close cl = { 0 };
+	union eyrie_cmd *cmd;
+	int n, ret;
+
+	if (xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c))
+		return -1;
+	i.handle = c.handle;
+	if (xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i))
+		return -1;
+	cmd = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)i.mmap_offset);
+	if (cmd == MAP_FAILED)
+		return -1;
+	memset(cmd, 0, 4096);
+	for (n = 0; n < 4; n++) {
+		cmd[n].write.hdr.opcode = EYRIE_OP_TIMESTAMP;
+		cmd[n].write.dram_addr = write_to ? write_to : c.device_addr + 3072 + 8 * n;
+	}
+	s.cmdbuf_addr = c.device_addr;
+	ret = xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
+	w.seqno = s.seqno;
+	if (!ret)
+		ret = xioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w);
+	munmap(cmd, 4096);
+	cl.handle = c.handle;
+	xioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
+	return ret ? ret : (int)w.status;
+}
+
+static void test_hwmon(int fd)
+{
+	char dir[300] = "", name[64] = "", label[64];
+	struct drm_eyrie_device_info info = { 0 };
+	struct drm_eyrie_query q = { .type = DRM_EYRIE_QUERY_DEVICE_INFO, .size = sizeof(info),
+				     .ptr = (uintptr_t)&info };
+	const struct eyrie_hw_desc *desc = (const void *)info.hw_desc;
+	struct drm_eyrie_telemetry t;
+	long long e0, e1, temp, crit, p, pavg;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int ok;
+
+	xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q);
+	d = opendir("/sys/class/accel/accel0/device/hwmon");
+	while (d && (de = readdir(d)))
+		if (!strncmp(de->d_name, "hwmon", 5))
+			snprintf(dir, sizeof(dir), "/sys/class/accel/accel0/device/hwmon/%s",
+				 de->d_name);
+	if (d)
+		closedir(d);
+	ok = dir[0] && !read_str(dir, "name", name, sizeof(name)) && !strcmp(name, "eyrie");
+	check(ok, "hwmon device named eyrie under the PCI device (%s)", dir);
+	if (!ok)
+		return;
+	ok = !read_str(dir, "power1_label", label, sizeof(label)) && !strcmp(label, "board");
+	check(ok, "power1_label is board");
+	ok = !read_str(dir, "temp1_label", label, sizeof(label)) && label[0];
+	check(ok, "temp1_label is %s", label);
+	p = read_ll(dir, "power1_input");
+	check(p > 0, "power1_input %lld uW", p);
+	pavg = read_ll(dir, "power1_average");
+	check(pavg > 0, "power1_average %lld uW", pavg);
+	temp = read_ll(dir, "temp1_input");
+	crit = read_ll(dir, "temp1_crit");
+	ok = !telemetry(fd, &t) && temp > desc->ambient_mc - 1000 && temp < crit &&
+	     llabs(temp - t.temp_mc) < 5000;
+	check(ok, "temp1_input %lld mdegC matches the control page (%d) and is below temp1_crit",
+	      temp, t.temp_mc);
+	check(crit == desc->crit_mc, "temp1_crit %lld equals the device's crit_mc %d", crit,
+	      desc->crit_mc);
+	snprintf(label, sizeof(label), "x");
+	{
+		char path[600];
+
+		snprintf(path, sizeof(path), "%s/energy1_input", dir);
+		ok = !stat(path, &st) && (st.st_mode & 0777) == 0400;
+	}
+	check(ok, "energy1_input is readable by root only (mode %o)", st.st_mode & 0777);
+	e0 = read_ll(dir, "energy1_input");
+	ok = run_job(fd, 0) == 0;
+	e1 = read_ll(dir, "energy1_input");
+	check(ok && e0 >= 0 && e1 > e0, "energy1_input rises across a job (%lld -> %lld uJ)", e0, e1);
+	ok = !telemetry(fd, &t) && llabs((long long)(energy_total(&t) / 1000000000ull) - e1) <
+	     1000000;
+	check(ok, "energy1_input agrees with the control page's energy counters");
+}
+
+/* ---- generic netlink ------------------------------------------------- */
+
+struct nl {
+	int fd;
+	uint32_t seq;
+	uint16_t family;
+	uint32_t group;
+};
+
+static int nl_send(struct nl *nl, uint16_t type, uint8_t cmd, const struct nlattr *attrs,
+		   size_t attrs_len)
+{
+	char buf[512];
+	struct nlmsghdr *h = (void *)buf;
+	struct genlmsghdr *g = NLMSG_DATA(h);
+
+	memset(buf, 0, sizeof(buf));
+	h->nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN + attrs_len);
+	h->nlmsg_type = type;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	h->nlmsg_seq = ++nl->seq;
+	g->cmd = cmd;
+	g->version = 1;
+	memcpy((char *)g + GENL_HDRLEN, attrs, attrs_len);
+	return send(nl->fd, buf, h->nlmsg_len, 0) < 0 ? -errno : 0;
+}
+
+static size_t put_attr(char *at, uint16_t type, const void *data, uint16_t len)
+{
+	struct nlattr *a = (void *)at;
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	memcpy(at + NLA_HDRLEN, data, len);
+	return NLA_ALIGN(a->nla_len);
+}
+
+/* Walks the attributes of a genl message: returns the one of type, or NULL. */
+static struct nlattr *find_attr(struct nlmsghdr *h, uint16_t type)
+{
+	char *p = (char *)NLMSG_DATA(h) + GENL_HDRLEN;
+	char *end = (char *)h + h->nlmsg_len;
+
+	while (p + NLA_HDRLEN <= end) {
+		struct nlattr *a = (void *)p;
+
+		if (a->nla_len < NLA_HDRLEN)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return a;
+		p += NLA_ALIGN(a->nla_len);
+	}
+	return NULL;
+}
+
+static uint64_t attr_u64(struct nlmsghdr *h, uint16_t type)
+{
+	struct nlattr *a = find_attr(h, type);
+	uint64_t v = 0;
+
+	if (a)
+		memcpy(&v, (char *)a + NLA_HDRLEN, a->nla_len - NLA_HDRLEN > 8 ? 8 :
+		       a->nla_len - NLA_HDRLEN);
+	return v;
+}
+
+/*
+ * Receives until the ack of the last request: returns its errno (0 or
+ * negative). Other messages are handed to on_msg when set.
+ */
+static int nl_ack(struct nl *nl, void (*on_msg)(struct nlmsghdr *, void *), void *arg)
+{
+	char buf[8192];
+
+	for (;;) {
+		ssize_t n = recv(nl->fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h;
+
+		if (n < 0)
+			return -errno;
+		for (h = (void *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_seq == nl->seq)
+				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			if (on_msg)
+				on_msg(h, arg);
+		}
+	}
+}
+
+static void parse_family(struct nlmsghdr *h, void *arg)
+{
+	struct nl *nl = arg;
+	struct nlattr *a = find_attr(h, CTRL_ATTR_FAMILY_ID), *grps;
+	char *p, *end;
+
+	if (h->nlmsg_type != GENL_ID_CTRL || !a)
+		return;
+	memcpy(&nl->family, (char *)a + NLA_HDRLEN, 2);
+	grps = find_attr(h, CTRL_ATTR_MCAST_GROUPS);
+	if (!grps)
+		return;
+	p = (char *)grps + NLA_HDRLEN;
+	end = (char *)grps + grps->nla_len;
+	while (p + NLA_HDRLEN <= end) {
+		struct nlattr *g = (void *)p, *in;
+		char *q = p + NLA_HDRLEN, *gend = p + g->nla_len;
+		uint32_t id = 0;
+		int match = 0;
+
+		while (q + NLA_HDRLEN <= gend) {
+			in = (void *)q;
+			if (in->nla_type == CTRL_ATTR_MCAST_GRP_ID)
+				memcpy(&id, q + NLA_HDRLEN, 4);
+			if (in->nla_type == CTRL_ATTR_MCAST_GRP_NAME &&
+			    !strcmp(q + NLA_HDRLEN, EYRIE_GENL_MCGRP_TELEMETRY))
+				match = 1;
+			q += NLA_ALIGN(in->nla_len);
+		}
+		if (match)
+			nl->group = id;
+		p += NLA_ALIGN(g->nla_len);
+	}
+}
+
+static int nl_open(struct nl *nl)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = 5 };
+	char attrs[64];
+	size_t len;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (nl->fd < 0 || bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -errno;
+	setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	len = put_attr(attrs, CTRL_ATTR_FAMILY_NAME, EYRIE_GENL_NAME, sizeof(EYRIE_GENL_NAME));
+	if (nl_send(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, (void *)attrs, len))
+		return -errno;
+	return nl_ack(nl, parse_family, nl);
+}
+
+static int nl_subscribe(struct nl *nl, uint32_t device, uint32_t period_us)
+{
+	char attrs[64];
+	size_t len = put_attr(attrs, EYRIE_GENL_A_DEVICE, &device, 4);
+
+	len += put_attr(attrs + len, EYRIE_GENL_A_PERIOD_US, &period_us, 4);
+	if (nl_send(nl, nl->family, EYRIE_GENL_CMD_SUBSCRIBE, (void *)attrs, len))
+		return -errno;
+	return nl_ack(nl, NULL, NULL);
+}
+
+struct samples {
+	int n, max;
+	uint64_t seq[64], ts[64];
+	int events[8];
+	uint64_t event_arg[8];
+};
+
+static void collect(struct nlmsghdr *h, void *arg)
+{
+	struct samples *s = arg;
+	struct genlmsghdr *g = NLMSG_DATA(h);
+
+	if (g->cmd == EYRIE_GENL_CMD_SAMPLE && s->n < s->max) {
+		s->seq[s->n] = attr_u64(h, EYRIE_GENL_A_SEQ);
+		s->ts[s->n] = attr_u64(h, EYRIE_GENL_A_TIMESTAMP_NS);
+		s->n++;
+	} else if (g->cmd == EYRIE_GENL_CMD_EVENT) {
+		uint32_t ev = (uint32_t)attr_u64(h, EYRIE_GENL_A_EVENT);
+
+		if (ev < 8) {
+			s->events[ev]++;
+			s->event_arg[ev] = attr_u64(h, EYRIE_GENL_A_EVENT_ARG);
+		}
+	}
+}
+
+/* Reads multicast messages for up to ms milliseconds or until enough samples. */
+static void nl_listen(struct nl *nl, struct samples *s, int ms)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
+	struct timeval t0, t;
+	char buf[8192];
+
+	setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	gettimeofday(&t0, NULL);
+	for (;;) {
+		ssize_t n = recv(nl->fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h;
+
+		for (h = (void *)buf; n > 0 && NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
+			collect(h, s);
+		gettimeofday(&t, NULL);
+		if (s->n >= s->max ||
+		    (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_usec - t0.tv_usec) / 1000 > ms)
+			break;
+	}
+	tv.tv_sec = 5;
+	tv.tv_usec = 0;
+	setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+static void test_genl(int fd)
+{
+	struct samples s = { .max = 20 };
+	struct nl nl;
+	uint32_t period = 20000;
+	int ok, i, consecutive = 1;
+	double mean;
+
+	ok = !nl_open(&nl) && nl.family && nl.group;
+	check(ok, "generic netlink family %s with group %s (id %u, group %u)", EYRIE_GENL_NAME,
+	      EYRIE_GENL_MCGRP_TELEMETRY, nl.family, nl.group);
+	if (!ok)
+		return;
+	check(setsockopt(nl.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nl.group,
+			 sizeof(nl.group)) == 0, "joining the telemetry group");
+	check(nl_subscribe(&nl, 0, 10) == -EINVAL, "SUBSCRIBE with a 10 us period -> EINVAL");
+	check(nl_subscribe(&nl, 77, period) == -ENODEV, "SUBSCRIBE to device 77 -> ENODEV");
+	check(nl_subscribe(&nl, 0, period) == 0, "SUBSCRIBE device 0 at %u us", period);
+	nl_listen(&nl, &s, 5000);
+	for (i = 1; i < s.n; i++)
+		consecutive &= s.seq[i] == s.seq[i - 1] + 1;
+	check(s.n == s.max && consecutive, "%d samples with consecutive sequence numbers", s.n);
+	mean = s.n > 1 ? (double)(s.ts[s.n - 1] - s.ts[0]) / (s.n - 1) / 1000.0 : 0;
+	check(mean >= period * 0.8 && mean <= period * 3.0,
+	      "device timestamps spaced %.0f us apart on average (asked %u)", mean, period);
+	check(nl_subscribe(&nl, 0, 0) == 0, "SUBSCRIBE period 0 ends the subscription");
+
+	memset(&s, 0, sizeof(s));
+	s.max = 0;
+	ok = run_job(fd, 0x7000000000ull) == EYRIE_JOB_ERR_MMU_UNMAPPED;
+	nl_listen(&nl, &s, 1000);
+	check(ok && s.events[EYRIE_EVENT_MMU_FAULT] >= 1 &&
+	      s.event_arg[EYRIE_EVENT_MMU_FAULT] == 0x7000000000ull,
+	      "an MMU fault is multicast as an event with its address");
+	if (geteuid() == 0) {
+		struct drm_eyrie_reset r = { 0 };
+
+		ok = !xioctl(fd, DRM_IOCTL_EYRIE_RESET, &r);
+		nl_listen(&nl, &s, 1000);
+		check(ok && s.events[EYRIE_EVENT_RESET] >= 1 && s.event_arg[EYRIE_EVENT_RESET] == 0,
+		      "a reset is multicast as an event (recovered)");
+	}
+	close(nl.fd);
+}
+
+int main(int argc, char **argv)
+{
+	const char *node = argc > 1 ? argv[1] : "/dev/accel/accel0";
+	int fd = open(node, O_RDWR | O_CLOEXEC);
+
+	check(fd >= 0, "open %s", node);
+	if (fd < 0) {
+		printf("1..%d\n", tests);
+		return 1;
+	}
+	test_hwmon(fd);
+	test_genl(fd);
+	close(fd);
+	printf("1..%d\n", tests);
+	return failures ? 1 : 0;
+}
