@@ -229,30 +229,34 @@ int eyrie_simhost_boot_image(struct eyrie_simhost *h, const void *image, size_t 
 			len, (unsigned int)EYRIE_FW_MAX_SIZE);
 		return -EFBIG;
 	}
-	r = eyrie_simhost_mailbox(h, EYRIE_MBOX_RESET, 0, 0, MBOX_TIMEOUT_MS);
-	if (r < 0)
-		return r;
+	/* Submits wait until the queues are back (no job lost in between). */
 	pthread_mutex_lock(&h->lock);
-	abort_inflight(h);
+	h->rebooting++;
 	pthread_mutex_unlock(&h->lock);
-	memcpy(h->bar2 + EYRIE_FW_LOAD_OFFSET, image, len);
-	r = eyrie_simhost_mailbox(h, EYRIE_MBOX_BOOT, EYRIE_FW_LOAD_OFFSET, len,
-				  MBOX_TIMEOUT_MS);
-	if (r < 0)
-		return r;
-	if (r != EYRIE_MBOX_OK) {
+	r = eyrie_simhost_mailbox(h, EYRIE_MBOX_RESET, 0, 0, MBOX_TIMEOUT_MS);
+	if (r >= 0) {
+		pthread_mutex_lock(&h->lock);
+		abort_inflight(h);
+		pthread_mutex_unlock(&h->lock);
+		memcpy(h->bar2 + EYRIE_FW_LOAD_OFFSET, image, len);
+		r = eyrie_simhost_mailbox(h, EYRIE_MBOX_BOOT, EYRIE_FW_LOAD_OFFSET, len,
+					  MBOX_TIMEOUT_MS);
+	}
+	if (r > 0) {
 		set_err(h, "device refused firmware image: %s (mailbox result %d)",
 			mbox_result_text(r), r);
-		return r;
-	}
-	if (bar_rd(h, offsetof(struct eyrie_hw_ctrl, status)) != EYRIE_DEV_STATUS_READY) {
+	} else if (r == 0 &&
+		   bar_rd(h, offsetof(struct eyrie_hw_ctrl, status)) != EYRIE_DEV_STATUS_READY) {
 		set_err(h, "firmware booted but the device is not READY");
-		return -EIO;
+		r = -EIO;
 	}
 	pthread_mutex_lock(&h->lock);
-	queues_enable(h);
+	if (r == EYRIE_MBOX_OK)
+		queues_enable(h);
+	h->rebooting--;
+	pthread_cond_broadcast(&h->cond);
 	pthread_mutex_unlock(&h->lock);
-	return EYRIE_MBOX_OK;
+	return r;
 }
 
 static int read_image(struct eyrie_simhost *h, const char *path)
@@ -584,6 +588,14 @@ int eyrie_simhost_submit(struct eyrie_simhost *h, uint32_t ctx_id,
 	}
 	sq = &h->q[queue];
 	pthread_mutex_lock(&h->lock);
+	while (h->rebooting)
+		pthread_cond_wait(&h->cond, &h->lock);
+	if (bar_rd(h, QREG_OFF(queue, ctl)) != EYRIE_QUEUE_CTL_ENABLE) {
+		pthread_mutex_unlock(&h->lock);
+		set_err(h, "submit: the device is not running (firmware refused or "
+			"reset failed): reset or reopen the device");
+		return -EIO;
+	}
 	c = ctx_find(h, ctx_id, NULL);
 	if (!c) {
 		pthread_mutex_unlock(&h->lock);

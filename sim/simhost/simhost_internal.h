@@ -65,6 +65,7 @@ struct eyrie_simhost {
 	pthread_cond_t cond;		/* completions, ring space, mailbox */
 	pthread_mutex_t mbox_lock;	/* one admin command at a time */
 	uint32_t mbox_seq;
+	int rebooting;			/* submits wait while set */
 
 	struct sh_ctx **ctxs;
 	size_t nctxs, capctxs;

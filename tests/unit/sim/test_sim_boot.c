@@ -123,6 +123,23 @@ static void mut_build_id(uint8_t *im, size_t *len)
 	((struct eyrie_fw_header *)im)->build_id[7] ^= 0x10;
 }
 
+/* With the image refused, submitting is a clear error, not a hang. */
+static void test_submit_without_firmware(void **state)
+{
+	uint8_t *copy = malloc(img_len);
+	uint64_t va, tag;
+
+	(void)state;
+	th_alloc(&T, 4096, &va, 1);
+	memcpy(copy, img, img_len);
+	copy[0] ^= 1;
+	assert_int_equal(eyrie_simhost_boot_image(T.h, copy, img_len), EYRIE_MBOX_ERR_FW_MAGIC);
+	assert_int_equal(eyrie_simhost_submit(T.h, T.ctx, 0, va, 1, &tag), -EIO);
+	assert_non_null(strstr(eyrie_simhost_errmsg(T.h), "not running"));
+	assert_int_equal(eyrie_simhost_boot_image(T.h, img, img_len), EYRIE_MBOX_OK);
+	free(copy);
+}
+
 static void test_bad_images(void **state)
 {
 	(void)state;
@@ -225,6 +242,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake),
 		cmocka_unit_test(test_bad_images),
+		cmocka_unit_test(test_submit_without_firmware),
 		cmocka_unit_test(test_mailbox_states),
 		cmocka_unit_test(test_log),
 		cmocka_unit_test(test_open_errors),

@@ -177,6 +177,51 @@ static void test_reset_aborts(void **state)
 	cl_free(&cl);
 }
 
+struct resetter {
+	int rounds;
+	int rc;
+};
+
+static void *reset_loop(void *arg)
+{
+	struct resetter *r = arg;
+
+	for (int i = 0; i < r->rounds && !r->rc; i++)
+		r->rc = eyrie_simhost_reset(T.h);
+	return NULL;
+}
+
+/* Submits racing with resets: every job completes (OK or ABORTED), none is
+ * lost, and the device works afterwards. */
+static void test_submit_during_reset(void **state)
+{
+	struct resetter r = { 5, 0 };
+	struct cmdlist cl = { 0 };
+	struct eyrie_hw_cqe cqe;
+	uint64_t tags[60], vas[60];
+	pthread_t th;
+	int ok = 0, aborted = 0;
+
+	(void)state;
+	cl_add(&cl, EYRIE_OP_NOP);
+	pthread_create(&th, NULL, reset_loop, &r);
+	for (int i = 0; i < 60; i++)
+		tags[i] = th_submit(&T, &cl, (unsigned int)(i % 2), &vas[i]);
+	pthread_join(th, NULL);
+	assert_int_equal(r.rc, 0);
+	for (int i = 0; i < 60; i++) {
+		assert_int_equal(eyrie_simhost_wait(T.h, tags[i], 10000, &cqe), 0);
+		assert_true(cqe.status == EYRIE_JOB_OK || cqe.status == EYRIE_JOB_ERR_ABORTED);
+		ok += cqe.status == EYRIE_JOB_OK;
+		aborted += cqe.status == EYRIE_JOB_ERR_ABORTED;
+		eyrie_simhost_bo_free(T.h, T.ctx, vas[i]);
+	}
+	assert_int_equal(ok + aborted, 60);
+	assert_int_equal(th_run(&T, &cl, &cqe), 0);
+	assert_int_equal(cqe.status, EYRIE_JOB_OK);
+	cl_free(&cl);
+}
+
 static void test_quiesce(void **state)
 {
 	(void)state;
@@ -190,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_priority),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_reset_aborts),
+		cmocka_unit_test(test_submit_during_reset),
 		cmocka_unit_test(test_quiesce),
 	};
 
