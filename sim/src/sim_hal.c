@@ -18,9 +18,11 @@ void sim_hal_bind(struct eyrie_sim *sim)
 
 static uint32_t bus_word(struct eyrie_sim *sim, int write, uint32_t val)
 {
-	uint32_t *p = sim->host.dma_map(sim->host.opaque, sim->bus_addr, 4);
+	/* Aligned words only, so a word never straddles two pages. */
+	uint32_t *p = (sim->bus_addr & 3) ? NULL :
+		      sim->host.dma_map(sim->host.opaque, sim->bus_addr, 4);
 
-	if (!p || (sim->bus_addr & 3)) {
+	if (!p) {
 		sim->bus_status = 1;
 		sim->bus_addr += 4;
 		return 0xffffffffu;
@@ -43,10 +45,15 @@ static uint32_t va_word(struct eyrie_sim *sim, int write, uint32_t val)
 		sim->va_addr += 4;
 		return 0xffffffffu;
 	}
+	if (sim->va_addr & 3) {
+		sim->va_status = EYRIE_JOB_ERR_ALIGN;
+		sim->va_addr += 4;
+		return 0xffffffffu;
+	}
 	p = sim_mmu_map(sim, sim->va_addr, 4,
 			write ? EYRIE_ACCESS_WRITE : EYRIE_ACCESS_READ, &err);
-	if (!p || (sim->va_addr & 3)) {
-		sim->va_status = p ? EYRIE_JOB_ERR_ALIGN : err;
+	if (!p) {
+		sim->va_status = err;
 		sim->va_addr += 4;
 		return 0xffffffffu;
 	}

@@ -19,6 +19,7 @@
 #define GLB_BYTES	(512u * 1024u)
 
 static struct th T;
+static int scale = 1;	/* SIM_NUMERICS_SCALE: more cases (make check-full) */
 
 static int setup(void **state)
 {
@@ -29,6 +30,11 @@ static int setup(void **state)
 	cfg.sz = sizeof(cfg);
 	cfg.desc.glb_bytes = GLB_BYTES;
 	rnd_seed(0x5eed1234);
+	if (getenv("SIM_NUMERICS_SCALE"))
+		scale = atoi(getenv("SIM_NUMERICS_SCALE")) > 0 ?
+			atoi(getenv("SIM_NUMERICS_SCALE")) : 1;
+	if (getenv("SIM_NUMERICS_SEED"))
+		rnd_seed(strtoull(getenv("SIM_NUMERICS_SEED"), NULL, 0));
 	return th_open(&T, &cfg);
 }
 
@@ -293,15 +299,15 @@ static void run_conv_case(int kind, int verbose_id)
 static void test_conv_random(void **state)
 {
 	(void)state;
-	for (int i = 0; i < 200; i++)
+	for (int i = 0; i < 200 * scale; i++)
 		run_conv_case(0, i);
 }
 
 static void test_fc_random(void **state)
 {
 	(void)state;
-	for (int i = 0; i < 40; i++)
-		run_conv_case(1, 1000 + i);
+	for (int i = 0; i < 40 * scale; i++)
+		run_conv_case(1, 100000 + i);
 }
 
 static void run_pool_case(int id)
@@ -383,14 +389,14 @@ static void run_pool_case(int id)
 static void test_pool_random(void **state)
 {
 	(void)state;
-	for (int i = 0; i < 80; i++)
+	for (int i = 0; i < 80 * scale; i++)
 		run_pool_case(i);
 }
 
 static void test_eltwise_random(void **state)
 {
 	(void)state;
-	for (int i = 0; i < 40; i++) {
+	for (int i = 0; i < 40 * scale; i++) {
 		struct eyrie_cmd_eltwise e;
 		struct cmdlist cl = { 0 };
 		struct eyrie_hw_cqe cqe;
@@ -436,7 +442,7 @@ static void test_eltwise_random(void **state)
 static void test_dma_strided(void **state)
 {
 	(void)state;
-	for (int it = 0; it < 40; it++) {
+	for (int it = 0; it < 40 * scale; it++) {
 		struct cmdlist cl = { 0 };
 		struct eyrie_hw_cqe cqe;
 		union eyrie_cmd *c;
@@ -502,6 +508,57 @@ static void test_dma_strided(void **state)
 	}
 }
 
+/*
+ * Reductions longer than int32 can hold exactly (40000 taps of up to
+ * 255 * 255): the exact 64-bit path, then saturation to int32.
+ */
+static void test_wide_accumulation(void **state)
+{
+	for (int variant = 0; variant < 2; variant++) {
+		struct eyrie_cmd_conv c;
+		struct cmdlist cl = { 0 };
+		struct eyrie_hw_cqe cqe;
+		const uint32_t K = 40000, M = 2;
+		int8_t *in = malloc(K), *w = malloc((size_t)K * M);
+		int32_t ref[2], *out;
+		uint64_t va, out_va;
+
+		(void)state;
+		if (variant == 0) {
+			memset(in, -128, K);	/* (x - 127) = -255 */
+			memset(w, -128, (size_t)K * M);
+		} else {
+			rnd_fill_i8(in, K);
+			rnd_fill_i8(w, (size_t)K * M);
+		}
+		memset(&c, 0, sizeof(c));
+		c.hdr.opcode = EYRIE_OP_FC;
+		c.n = 1; c.c = (uint16_t)K; c.m = (uint16_t)M; c.groups = 1;
+		c.in_h = c.in_w = c.out_h = c.out_w = 1;
+		c.r = c.s = c.stride_h = c.stride_w = c.dil_h = c.dil_w = 1;
+		c.zp_in = 127;
+		c.zp_w = variant ? -3 : 127;
+		c.in_addr = 0;
+		c.w_addr = K;
+		c.psum_addr = (uint32_t)(K + K * M + 3) & ~3u;
+		load(&cl, in, K, c.in_addr, &va);
+		load(&cl, w, (size_t)K * M, c.w_addr, &va);
+		memcpy(cl_add(&cl, EYRIE_OP_FC), &c, sizeof(c));
+		out = th_alloc(&T, 8, &out_va, 0);
+		cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, c.psum_addr, 4, M);
+		assert_int_equal(th_run(&T, &cl, &cqe), 0);
+		assert_int_equal(cqe.status, EYRIE_JOB_OK);
+		ref_conv(&c, in, w, NULL, NULL, NULL, NULL, ref);
+		assert_int_equal(out[0], ref[0]);
+		assert_int_equal(out[1], ref[1]);
+		if (variant == 0)
+			assert_int_equal(out[0], INT32_MAX);	/* 40000 * 65025 */
+		free(in);
+		free(w);
+		cl_free(&cl);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -510,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_pool_random),
 		cmocka_unit_test(test_eltwise_random),
 		cmocka_unit_test(test_dma_strided),
+		cmocka_unit_test(test_wide_accumulation),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
