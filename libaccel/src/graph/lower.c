@@ -367,6 +367,170 @@ static const struct gr_node *dq_input(const struct gr_graph *g, const struct gr_
  * QDQ island ending at QuantizeLinear node q: Q(act(op(DQ(a)[, DQ(b)]))).
  * act is an optional Relu or Clip with constant bounds.
  */
+/*
+ * Weights of a QDQ conv / matmul: DequantizeLinear of a constant (or graph
+ * input) int8/uint8 tensor, scale per tensor or per output channel (axis
+ * `axis`), one zero point. Fills scales[m] and the shifted zero point.
+ */
+static const struct gr_node *dq_weights(const struct gr_graph *g, int t, int64_t m,
+					int64_t axis, double *scales, int32_t *zp8,
+					struct lw_step *s)
+{
+	const struct gr_node *dq = producer(g, t);
+	const struct gr_value *sc, *z;
+	int wdtype;
+
+	if (!dq || dq->op != GR_OP_DEQUANTIZE) {
+		why(s, "weights do not come from DequantizeLinear");
+		return NULL;
+	}
+	sc = cval(g, dq, 1);
+	z = dq->n_in > 2 ? cval(g, dq, 2) : NULL;
+	wdtype = g->tensors[dq->in[0]].dtype;
+	if (!sc || (dq->n_in > 2 && dq->in[2] >= 0 && !z) || !is_q8(wdtype)) {
+		why(s, "weight quantization parameters must be constants of an int8/uint8 tensor");
+		return NULL;
+	}
+	if (sc->count != 1 && (sc->count != (size_t)m ||
+			       (dq->axis < 0 ? dq->axis + g->tensors[dq->in[0]].rank : dq->axis) != axis)) {
+		why(s, "weight scales must be per tensor or per output channel");
+		return NULL;
+	}
+	for (size_t i = 1; z && i < z->count; i++)
+		if (gr_value_get_i(z, i) != gr_value_get_i(z, 0)) {
+			why(s, "per-channel weight zero points differ; the device has one");
+			return NULL;
+		}
+	for (int64_t i = 0; i < m; i++)
+		scales[i] = gr_value_get_f(sc, sc->count == 1 ? 0 : (size_t)i);
+	*zp8 = shift_zp(z ? gr_value_get_i(z, 0) : 0, wdtype);
+	if (weights_ok(g, dq->in[0], s))
+		return NULL;
+	return dq;
+}
+
+/* Bias of a QDQ conv / gemm in accumulator units: round(b / (sa * sw[m])). */
+static int qdq_bias(const struct gr_graph *g, int t, int64_t m, double sa,
+		    const double *sw, struct lw_step *s)
+{
+	const struct gr_node *dq = producer(g, t);
+	const struct gr_value *b = g->tensors[t].constant;
+	struct gr_value *tmp = NULL;
+	int rc = 0;
+
+	if (!b && dq && dq->op == GR_OP_DEQUANTIZE && cval(g, dq, 0) && cval(g, dq, 1)) {
+		/* DequantizeLinear of an int32 constant: evaluate it */
+		const struct gr_value *q = cval(g, dq, 0), *sc = cval(g, dq, 1);
+		const struct gr_value *z = dq->n_in > 2 ? cval(g, dq, 2) : NULL;
+
+		tmp = gr_value_new(GR_FLOAT, q->rank, q->dims, NULL);
+		if (!tmp)
+			return why(s, "out of memory");
+		for (size_t i = 0; i < q->count; i++)
+			((float *)tmp->data)[i] = (float)(gr_value_get_i(q, i) -
+				(z ? gr_value_get_i(z, z->count == 1 ? 0 : i) : 0)) *
+				(float)gr_value_get_f(sc, sc->count == 1 ? 0 : i);
+		b = tmp;
+	}
+	if (!b || b->count != (size_t)m)
+		return why(s, "the bias must be a constant with one value per output channel");
+	s->bias = malloc((size_t)m * sizeof(int32_t));
+	if (!s->bias) {
+		rc = why(s, "out of memory");
+	} else {
+		for (int64_t i = 0; i < m && !rc; i++) {
+			double v = nearbyint(gr_value_get_f(b, (size_t)i) / (sa * sw[i]));
+
+			if (fabs(v) > 2147483647.0)
+				rc = why(s, "bias too large for int32 accumulators");
+			else
+				s->bias[i] = (int32_t)v;
+		}
+		s->layer.quant.has_bias = !rc;
+	}
+	gr_value_free(tmp);
+	return rc;
+}
+
+/* QDQ Conv / MatMul / Gemm: the weights' DequantizeLinear is fused too. */
+static int lower_qdq_mac(const struct gr_graph *g, const struct gr_node *op, double sa,
+			 double sy, struct lw_step *s, const struct lw_opts *o)
+{
+	const struct gr_tensor *x = &g->tensors[op->in[0]];
+	const struct gr_tensor *wt = &g->tensors[op->in[1]];
+	const struct gr_node *dqw;
+	int64_t m, k;
+	double *sw, *real;
+	int32_t zw;
+	int rc = 0, bias_in = 2;
+
+	if (op->op == GR_OP_CONV) {
+		if (wt->rank != 4)
+			return why(s, "the device runs 2-D convolutions");
+		m = wt->dims[0];
+		if (conv_geometry(op, x, wt->dims[2], wt->dims[3], s))
+			return -1;
+		s->layer.shape.op = EYR_LAYER_CONV;
+		s->layer.shape.m = (uint32_t)m;
+		s->layer.shape.groups = (uint32_t)op->win.group;
+	} else {
+		int64_t rows = 1;
+
+		if (op->op == GR_OP_GEMM && (op->trans_a || op->alpha != 1.0f ||
+					     (op->n_in > 2 && op->in[2] >= 0 && op->beta != 1.0f)))
+			return why(s, "Gemm with transA, alpha or beta other than 1");
+		if (wt->rank != 2 || x->rank < 2 || !known_shape(x) || !known_shape(wt))
+			return why(s, "the device runs 2-D x 2-D matrix products");
+		if (op->op == GR_OP_MATMUL)
+			bias_in = -1;
+		for (int i = 0; i < x->rank - 1; i++)
+			rows *= x->dims[i];
+		k = x->dims[x->rank - 1];
+		m = op->op == GR_OP_GEMM && op->trans_b ? wt->dims[0] : wt->dims[1];
+		if (!fits_u16(rows) || !fits_u16(k) || !fits_u16(m))
+			return why(s, "a dimension exceeds the device's command fields");
+		s->layer.shape = (struct eyr_layer_shape){
+			.op = EYR_LAYER_FC, .n = (uint32_t)rows, .c = (uint32_t)k,
+			.m = (uint32_t)m, .h = 1, .w = 1, .r = 1, .s = 1,
+			.stride_h = 1, .stride_w = 1, .dil_h = 1, .dil_w = 1, .groups = 1,
+		};
+		/* the device wants M x K: MatMul's B and Gemm's untransposed B are K x M */
+		s->w_transpose = !(op->op == GR_OP_GEMM && op->trans_b);
+	}
+	if (!fits_u16(m))
+		return why(s, "too many output channels");
+	sw = calloc((size_t)m, sizeof(double));
+	real = calloc((size_t)m, sizeof(double));
+	if (!sw || !real) {
+		free(sw);
+		free(real);
+		return why(s, "out of memory");
+	}
+	dqw = dq_weights(g, op->in[1], m, op->op == GR_OP_CONV ||
+			 (op->op == GR_OP_GEMM && op->trans_b) ? 0 : 1, sw, &zw, s);
+	if (!dqw)
+		rc = -1;
+	if (!rc && bias_in >= 0 && op->n_in > bias_in && op->in[bias_in] >= 0)
+		rc = qdq_bias(g, op->in[bias_in], m, sa, sw, s);
+	for (int64_t i = 0; !rc && i < m; i++)
+		real[i] = sa * sw[i] / sy;
+	if (!rc) {
+		int per_channel = 0;
+
+		for (int64_t i = 1; i < m; i++)
+			per_channel |= sw[i] != sw[0];
+		rc = set_requant(s, real, m, per_channel, o);
+	}
+	free(sw);
+	free(real);
+	if (rc)
+		return rc;
+	s->layer.quant.zp_w = zw;
+	s->t_w = dqw->in[0];
+	s->fused[s->n_fused++] = (int)(dqw - g->nodes);
+	return 0;
+}
+
 static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 		     const struct lw_opts *o)
 {
@@ -406,7 +570,8 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 			return why(s, "no fusable op before the activation");
 	}
 	if (op->op != GR_OP_ADD && op->op != GR_OP_GLOBALAVGPOOL &&
-	    op->op != GR_OP_AVGPOOL && op->op != GR_OP_MAXPOOL)
+	    op->op != GR_OP_AVGPOOL && op->op != GR_OP_MAXPOOL && op->op != GR_OP_CONV &&
+	    op->op != GR_OP_MATMUL && op->op != GR_OP_GEMM)
 		return why(s, "QuantizeLinear after %s: no device op to fuse into", op->op_type);
 	dqa = dq_input(g, op, 0, &sa, &za);
 	if (!dqa)
@@ -460,6 +625,13 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 		s->layer.quant.zp_in = za;
 		break;
 	}
+	case GR_OP_CONV:
+	case GR_OP_MATMUL:
+	case GR_OP_GEMM:
+		if (lower_qdq_mac(g, op, sa, sy, s, o))
+			return -1;
+		s->layer.quant.zp_in = za;
+		break;
 	case GR_OP_MAXPOOL: {
 		const struct gr_tensor *x = &g->tensors[op->in[0]];
 
@@ -473,7 +645,6 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 	default:
 		return why(s, "QDQ fusion of %s is not supported", op->op_type);
 	}
-	(void)o;
 	/* the activation, in the output's integer domain */
 	{
 		double cmin = -128, cmax = 127;

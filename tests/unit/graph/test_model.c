@@ -28,6 +28,7 @@
 static struct accel_device *dev;
 static char mixed_path[] = "/tmp/eyrie-model-mixed-XXXXXX";
 static char winput_path[] = "/tmp/eyrie-model-winput-XXXXXX";
+static char qdq_path[] = "/tmp/eyrie-model-qdq-XXXXXX";
 
 static void scale(struct mg_graph *g, const char *name, float s, int dtype, int zp)
 {
@@ -148,6 +149,75 @@ static void build_winput(const char *path)
 	assert_int_equal(mg_write_inputs(&g, "winput", path, x), 0);
 }
 
+/*
+ * QDQ form: DQ(x), DQ(w) (per-channel), float bias -> Conv -> Relu -> Q, then
+ * DQ -> MatMul (DQ(B)) -> Q and DQ -> Gemm (transB, DQ(B), bias) -> Q.
+ */
+static void build_qdq(const char *path)
+{
+	struct mg_graph g = { 0 };
+	int64_t xd[4] = { 1, 3, 6, 6 }, wd[4] = { 4, 3, 3, 3 }, bd[1] = { 4 };
+	int64_t md[2] = { 4 * 4 * 4, 8 }, gd[2] = { 5, 8 }, gbd[1] = { 5 }, od[2] = { 1, 5 };
+	int8_t w[4 * 27], mw[64 * 8], gw[40];
+	float ws[4] = { 0.02f, 0.03f, 0.015f, 0.025f }, b[4] = { 0.5f, -0.25f, 1.0f, 0.0f };
+	float gb[5] = { 0.1f, 0.2f, -0.3f, 0.4f, 0.0f };
+	int8_t wz[4] = { 0 };
+
+	for (size_t i = 0; i < sizeof(w); i++)
+		w[i] = (int8_t)((int)(i * 29 % 255) - 127);
+	for (size_t i = 0; i < sizeof(mw); i++)
+		mw[i] = (int8_t)((int)(i * 41 % 255) - 127);
+	for (size_t i = 0; i < sizeof(gw); i++)
+		gw[i] = (int8_t)((int)(i * 67 % 255) - 127);
+	mg_io(&g, 0, "x", DT_INT8, 4, xd);
+	mg_io(&g, 1, "out", DT_INT8, 2, od);
+	scale(&g, "xs", 0.05f, DT_INT8, 3);
+	mg_init(&g, "w", DT_INT8, 4, wd, w, sizeof(w));
+	mg_init(&g, "ws", DT_FLOAT, 1, bd, ws, sizeof(ws));
+	mg_init(&g, "wz", DT_INT8, 1, bd, wz, sizeof(wz));
+	mg_init(&g, "b", DT_FLOAT, 1, bd, b, sizeof(b));
+	scale(&g, "ys", 0.07f, DT_INT8, -128);
+	node(&g, "DequantizeLinear", "xf", NULL, "x", "xs", "xs_z", NULL);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_int("axis", 0), NULL };
+
+		node(&g, "DequantizeLinear", "wf", at, "w", "ws", "wz", NULL);
+	}
+	{
+		int64_t k3[2] = { 3, 3 };
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k3), NULL };
+
+		node(&g, "Conv", "conv", at, "xf", "wf", "b", NULL);
+	}
+	node(&g, "Relu", "relu", NULL, "conv", NULL);
+	node(&g, "QuantizeLinear", "y", NULL, "relu", "ys", "ys_z", NULL);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_int("axis", 1), NULL };
+
+		node(&g, "Flatten", "flat", at, "y", NULL);
+	}
+	node(&g, "DequantizeLinear", "flatf", NULL, "flat", "ys", "ys_z", NULL);
+	mg_init(&g, "mw", DT_INT8, 2, md, mw, sizeof(mw));
+	scale(&g, "mws", 0.01f, DT_INT8, 0);
+	node(&g, "DequantizeLinear", "mwf", NULL, "mw", "mws", "mws_z", NULL);
+	node(&g, "MatMul", "mm", NULL, "flatf", "mwf", NULL);
+	scale(&g, "ms", 0.11f, DT_INT8, 0);
+	node(&g, "QuantizeLinear", "m", NULL, "mm", "ms", "ms_z", NULL);
+	node(&g, "DequantizeLinear", "mf", NULL, "m", "ms", "ms_z", NULL);
+	mg_init(&g, "gw", DT_INT8, 2, gd, gw, sizeof(gw));
+	scale(&g, "gws", 0.02f, DT_INT8, 0);
+	mg_init(&g, "gb", DT_FLOAT, 1, gbd, gb, sizeof(gb));
+	node(&g, "DequantizeLinear", "gwf", NULL, "gw", "gws", "gws_z", NULL);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_int("transB", 1), NULL };
+
+		node(&g, "Gemm", "gemm", at, "mf", "gwf", "gb", NULL);
+	}
+	scale(&g, "os", 0.09f, DT_INT8, 0);
+	node(&g, "QuantizeLinear", "out", NULL, "gemm", "os", "os_z", NULL);
+	assert_int_equal(mg_write(&g, "qdq", path), 0);
+}
+
 static int setup(void **state)
 {
 	int fd;
@@ -161,6 +231,9 @@ static int setup(void **state)
 	fd = mkstemp(winput_path);
 	close(fd);
 	build_winput(winput_path);
+	fd = mkstemp(qdq_path);
+	close(fd);
+	build_qdq(qdq_path);
 	return 0;
 }
 
@@ -170,6 +243,7 @@ static int teardown(void **state)
 	accel_device_close(dev);
 	unlink(mixed_path);
 	unlink(winput_path);
+	unlink(qdq_path);
 	return 0;
 }
 
@@ -269,6 +343,39 @@ static void test_weights_as_input(void **state)
 	accel_model_free(m);
 }
 
+/* QDQ islands fuse into device layers; float reference within 1 LSB. */
+static void test_qdq_fusion(void **state)
+{
+	int64_t xd[4] = { 1, 3, 6, 6 };
+	struct accel_tensor *x = seeded(ACCEL_DTYPE_INT8, 4, xd, 11);
+	struct accel_tensor *out[1] = { 0 }, *ref[1] = { 0 };
+	struct accel_model *m;
+	int n_dev = 0;
+	double diff = -1;
+
+	(void)state;
+	assert_int_equal(accel_model_load(dev, qdq_path, NULL, &m), 0);
+	for (int i = 0; i < accel_model_layer_count(m); i++) {
+		struct accel_layer_info li = { .sz = sizeof(li) };
+
+		assert_int_equal(accel_model_layer_info(m, i, &li), 0);
+		print_message("# %-6s %-28s %s %s\n", li.on == ACCEL_ON_DEVICE ? "device" :
+			      li.on == ACCEL_ON_CPU ? "cpu" : "none", li.op, li.name, li.reason);
+		n_dev += li.on == ACCEL_ON_DEVICE;
+		assert_true(li.on != ACCEL_ON_CPU);
+	}
+	assert_int_equal(n_dev, 3);	/* Conv+Relu, MatMul, Gemm */
+	assert_int_equal(accel_model_run(m, &x, 1, out, 1), 0);
+	assert_int_equal(accel_model_reference(m, &x, 1, ref, 1), 0);
+	assert_int_equal(accel_tensor_compare(out[0], ref[0], &diff), 0);
+	print_message("# max |device - float reference| = %g\n", diff);
+	assert_true(diff <= 1);
+	accel_tensor_free(out[0]);
+	accel_tensor_free(ref[0]);
+	accel_tensor_free(x);
+	accel_model_free(m);
+}
+
 static void test_misuse(void **state)
 {
 	int64_t xd[4] = { 1, 4, 8, 8 }, bad[4] = { 1, 4, 8, 9 };
@@ -298,6 +405,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mixed_model),
 		cmocka_unit_test(test_weights_as_input),
+		cmocka_unit_test(test_qdq_fusion),
 		cmocka_unit_test(test_misuse),
 	};
 
