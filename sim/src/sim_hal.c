@@ -87,6 +87,7 @@ static void engine_go(struct eyrie_sim *sim)
 		sim->engine_status = EYRIE_JOB_ERR_OPCODE;
 		break;
 	}
+	sim_job_tick(sim);
 }
 
 static uint32_t event_read(struct eyrie_sim *sim)
@@ -258,6 +259,7 @@ void hal_write32(uint32_t addr, uint32_t val)
 		return;
 	case FWR_BARRIER:
 		sim_job_barrier(sim);
+		sim_job_tick(sim);
 		return;
 	case FWR_JOB_CTL:
 		if (val == FWR_JOB_CTL_BEGIN) {

@@ -172,6 +172,7 @@ void sim_power_idle(struct eyrie_sim *sim);
 void sim_job_begin(struct eyrie_sim *sim);
 void sim_job_end(struct eyrie_sim *sim);
 void sim_job_barrier(struct eyrie_sim *sim);
+void sim_job_tick(struct eyrie_sim *sim);
 void sim_job_latch(struct eyrie_sim *sim);
 void sim_job_add(struct eyrie_sim *sim, const struct sim_counts *c,
 		 uint64_t dma_cycles, uint64_t array_cycles);

@@ -71,38 +71,79 @@ static void thermal_step(struct eyrie_sim *sim)
 	}
 }
 
-static void publish(struct eyrie_sim *sim)
+/* What a telemetry sample reports: committed totals, plus a running job's
+ * progress for samples taken during a job. */
+struct telem_view {
+	uint64_t dev_ns, busy_ns, cycles, macs;
+	uint64_t energy_fj[EYRIE_ENERGY_DOMAINS];
+	int busy;
+};
+
+static void view_committed(const struct eyrie_sim *sim, struct telem_view *v)
+{
+	const struct sim_power *pw = &sim->pw;
+
+	v->dev_ns = pw->dev_ns;
+	v->busy_ns = pw->busy_ns;
+	v->cycles = pw->cycles;
+	v->macs = pw->macs;
+	memcpy(v->energy_fj, pw->energy_fj, sizeof(v->energy_fj));
+	v->busy = 0;
+}
+
+static uint64_t job_cycles(const struct sim_job *j);
+
+/* Committed totals plus the running job so far. */
+static void view_with_job(const struct eyrie_sim *sim, struct telem_view *v)
+{
+	const struct sim_job *j = &sim->job;
+	uint64_t cycles = job_cycles(j), ns = cycles_to_ns(cycles, j->clock_khz);
+
+	view_committed(sim, v);
+	v->dev_ns += ns;
+	v->busy_ns += ns;
+	v->cycles += cycles;
+	v->macs += j->counts.words[EYRIE_ENERGY_MAC];
+	for (int d = 0; d < EYRIE_ACCESS_LEVELS; d++)
+		v->energy_fj[d] += sim_counts_energy_fj(&sim->desc, &j->counts, d);
+	v->energy_fj[EYRIE_ENERGY_STATIC] += static_fj(sim, ns);
+	v->busy = 1;
+}
+
+static void publish_view(struct eyrie_sim *sim, const struct telem_view *v)
 {
 	struct sim_power *pw = &sim->pw;
 	struct eyrie_hw_telemetry *t = telem(sim);
-	uint64_t dt = pw->dev_ns - pw->last_sample_ns;
-	uint64_t e = energy_total(pw);
+	uint64_t dt = v->dev_ns - pw->last_sample_ns;
+	uint64_t e = 0;
 	uint32_t seq;
 
-	thermal_step(sim);
+	for (int d = 0; d < EYRIE_ENERGY_DOMAINS; d++)
+		e += v->energy_fj[d];
 	if (dt) {
 		uint64_t cap = (uint64_t)sim->desc.pe_rows * sim->desc.pe_cols *
 			       (dt * pw->clock_khz / 1000000u);
 
+		/* fJ per ns = uW */
 		pw->power_mw = (uint32_t)((e - pw->last_sample_energy) / dt / 1000u);
-		pw->util_permille = cap ? (uint32_t)((pw->macs - pw->last_sample_macs) *
+		pw->util_permille = cap ? (uint32_t)((v->macs - pw->last_sample_macs) *
 						     1000u / cap) : 0;
 		if (pw->util_permille > 1000)
 			pw->util_permille = 1000;
 	}
-	pw->last_sample_ns = pw->dev_ns;
+	pw->last_sample_ns = v->dev_ns;
 	pw->last_sample_energy = e;
-	pw->last_sample_macs = pw->macs;
+	pw->last_sample_macs = v->macs;
 
 	seq = t->seq;
 	__atomic_store_n(&t->seq, seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	t->flags = (pw->throttled ? EYRIE_TELEM_F_THROTTLED : 0) |
-		   (sim->job.active ? EYRIE_TELEM_F_BUSY : 0);
-	t->timestamp_ns = pw->dev_ns;
-	memcpy(t->energy_fj, pw->energy_fj, sizeof(t->energy_fj));
-	t->busy_ns = pw->busy_ns;
-	t->cycles = pw->cycles;
+		   (v->busy ? EYRIE_TELEM_F_BUSY : 0);
+	t->timestamp_ns = v->dev_ns;
+	memcpy(t->energy_fj, v->energy_fj, sizeof(t->energy_fj));
+	t->busy_ns = v->busy_ns;
+	t->cycles = v->cycles;
 	t->jobs_completed = pw->jobs;
 	t->power_mw = pw->power_mw;
 	t->temp_mc = (int32_t)lround(pw->temp_mc);
@@ -114,10 +155,35 @@ static void publish(struct eyrie_sim *sim)
 	__atomic_store_n(&t->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
+static void publish(struct eyrie_sim *sim)
+{
+	struct telem_view v;
+
+	thermal_step(sim);
+	view_committed(sim, &v);
+	publish_view(sim, &v);
+}
+
 static void maybe_publish(struct eyrie_sim *sim)
 {
 	if (sim->pw.dev_ns - sim->pw.last_sample_ns >= (uint64_t)sim->pw.period_us * 1000u)
 		publish(sim);
+}
+
+/*
+ * During a job: a sample whenever the job's device time crosses a sample
+ * period, so long jobs show up in telemetry while they run (called after
+ * every engine command and barrier).
+ */
+void sim_job_tick(struct eyrie_sim *sim)
+{
+	struct telem_view v;
+
+	if (!sim->job.active)
+		return;
+	view_with_job(sim, &v);
+	if (v.dev_ns - sim->pw.last_sample_ns >= (uint64_t)sim->pw.period_us * 1000u)
+		publish_view(sim, &v);
 }
 
 void sim_power_init(struct eyrie_sim *sim)

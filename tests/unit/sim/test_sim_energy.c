@@ -342,6 +342,69 @@ static void test_thermal_throttle(void **state)
 	th_close(&hot);
 }
 
+static uint64_t telem_total(const struct eyrie_hw_telemetry *t)
+{
+	uint64_t e = 0;
+
+	for (int d = 0; d < EYRIE_ENERGY_DOMAINS; d++)
+		e += t->energy_fj[d];
+	return e;
+}
+
+/* Samples keep coming while a long job runs (BUSY, energy so far). */
+static void test_telemetry_during_job(void **state)
+{
+	struct eyrie_sim_config cfg;
+	struct th dev;
+	struct cmdlist cl = { 0 };
+	struct eyrie_hw_telemetry before, mid, after;
+	struct eyrie_hw_cqe cqe;
+	struct timespec ts = { 0, 100 * 1000000L };
+	uint64_t va, cva, tag;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.sz = sizeof(cfg);
+	cfg.caps_set = EYRIE_CAP_DEBUG_STALL;
+	cfg.telemetry_period_us = 1000;
+	assert_int_equal(th_open(&dev, &cfg), 0);
+	th_alloc(&dev, 1 << 20, &va, 0);
+	/* 10 MB of DMA: 1.25 M cycles, 6.25 ms of device time, then a stall
+	 * that keeps the job running while we look. */
+	for (int i = 0; i < 100; i++) {
+		cl_dma(&cl, EYRIE_OP_DMA_LOAD, va, 0, 1, 100000);
+		cl_add(&cl, EYRIE_OP_BARRIER);
+	}
+	cl_add(&cl, EYRIE_OP_STALL)->stall.usec = 400000;
+	nanosleep(&ts, NULL);
+	assert_int_equal(eyrie_simhost_telemetry(dev.h, &before), 0);
+	tag = th_submit(&dev, &cl, 0, &cva);
+	/* Poll (1 ms steps, up to 5 s) for a sample taken inside the job. */
+	for (int i = 0; i < 5000; i++) {
+		struct timespec ms = { 0, 1000000L };
+
+		assert_int_equal(eyrie_simhost_telemetry(dev.h, &mid), 0);
+		if (mid.flags & EYRIE_TELEM_F_BUSY)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	assert_true(mid.flags & EYRIE_TELEM_F_BUSY);
+	assert_int_equal(mid.jobs_completed, before.jobs_completed);
+	assert_true(mid.energy_fj[EYRIE_ENERGY_DRAM] > before.energy_fj[EYRIE_ENERGY_DRAM]);
+	assert_true(mid.timestamp_ns > before.timestamp_ns);
+	assert_true(mid.power_mw > 0);
+	assert_int_equal(eyrie_simhost_wait(dev.h, tag, 10000, &cqe), 0);
+	assert_int_equal(cqe.status, EYRIE_JOB_OK);
+	assert_int_equal(eyrie_simhost_telemetry(dev.h, &after), 0);
+	assert_int_equal(after.flags & EYRIE_TELEM_F_BUSY, 0);
+	assert_int_equal(after.jobs_completed, before.jobs_completed + 1);
+	assert_true(telem_total(&after) >= telem_total(&mid));
+	assert_int_equal(after.energy_fj[EYRIE_ENERGY_DRAM] - before.energy_fj[EYRIE_ENERGY_DRAM],
+			 10000000ull * eyrie_simhost_ctrl(dev.h)->desc.energy_fj[EYRIE_ENERGY_DRAM]);
+	cl_free(&cl);
+	th_close(&dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_pool_eltwise_counts),
 		cmocka_unit_test(test_telemetry),
 		cmocka_unit_test(test_thermal_throttle),
+		cmocka_unit_test(test_telemetry_during_job),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
