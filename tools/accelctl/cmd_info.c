@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "accelctl.h"
+#include "board.h"
 
 ACCELCTL_COMMAND(info);
 
@@ -28,7 +29,8 @@ static void hex(char *out, const uint8_t *bytes, size_t n)
 	out[2 * n] = '\0';
 }
 
-static void print_json(const struct accel_device_info *in)
+static void print_json(const struct accel_device_info *in,
+		       const struct accel_board_info *board)
 {
 	char v[16], build[41];
 	struct json j;
@@ -111,11 +113,13 @@ static void print_json(const struct accel_device_info *in)
 	json_double(&j, "r_c_per_w", in->thermal_r_mc_per_w / 1000.0);
 	json_u64(&j, "tau_ms", in->thermal_tau_ms);
 	json_object_end(&j);
+	accelctl_board_json(&j, board);
 	json_object_end(&j);
 	json_finish(&j);
 }
 
-static void print_text(const struct accel_device_info *in)
+static void print_text(const struct accel_device_info *in,
+		       const struct accel_board_info *board)
 {
 	char v1[16], v2[16], v3[16], build[41];
 
@@ -160,12 +164,14 @@ static void print_text(const struct accel_device_info *in)
 	       in->thermal_r_mc_per_w / 1000.0, in->thermal_tau_ms);
 	printf("limits:      %u queue entries, %u commands per job\n",
 	       in->queue_max_entries, in->max_cmds_per_job);
+	accelctl_board_text(board);
 }
 
 int cmd_info(struct accelctl *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = { { 0 } };
 	struct accel_device_info info = { .sz = sizeof(info) };
+	struct accel_board_info board;
 	struct accel_device *dev;
 	int rc;
 
@@ -181,10 +187,11 @@ int cmd_info(struct accelctl *ctx, int argc, char **argv)
 		accel_device_close(dev);
 		return rc;
 	}
+	accelctl_board_read(dev, &board);
 	if (ctx->json)
-		print_json(&info);
+		print_json(&info, &board);
 	else
-		print_text(&info);
+		print_text(&info, &board);
 	accel_device_close(dev);
 	return ACCELCTL_EXIT_OK;
 }

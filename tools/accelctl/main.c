@@ -27,7 +27,9 @@
 	X(run, "run an ONNX model on the device, checked, with its energy breakdown") \
 	X(power, "board power, energy per domain, temperature; --watch streams") \
 	X(top, "live view of devices and the processes using them") \
-	X(exporter, "serve telemetry as Prometheus metrics over HTTP")
+	X(exporter, "serve telemetry as Prometheus metrics over HTTP") \
+	X(reset, "reset the device (root on /dev/accel nodes): jobs abort, firmware restarts") \
+	X(fw, "firmware version, build id and log")
 
 #define DECLARE(name, summary) ACCELCTL_COMMAND(name);
 ACCELCTL_COMMANDS(DECLARE)

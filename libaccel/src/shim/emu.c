@@ -517,6 +517,12 @@ static int emu_telemetry_read(struct eyr_shim *s, struct accel_telemetry *t)
 	return 0;
 }
 
+/* The firmware's log ring, straight from the in-process control page. */
+static int emu_fw_log(struct eyr_shim *s, char *buf, size_t len)
+{
+	return (int)eyr_fw_log_from_ring(eyrie_simhost_ctrl(emu(s)->host), buf, len);
+}
+
 const struct eyr_shim_ops eyr_shim_emu_ops = {
 	.name = "emu",
 	.open = emu_open,
@@ -530,4 +536,5 @@ const struct eyr_shim_ops eyr_shim_emu_ops = {
 	.fence_free = emu_fence_free,
 	.reset = emu_reset,
 	.telemetry_read = emu_telemetry_read,
+	.fw_log = emu_fw_log,
 };

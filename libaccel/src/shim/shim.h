@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "accel/board.h"
 #include "accel/libaccel.h"
 #include "eyrie_hw.h"
 
@@ -103,6 +104,14 @@ struct eyr_shim_ops {
 	/* A consistent copy of the telemetry block (t->sz is set). */
 	int (*telemetry_read)(struct eyr_shim *s, struct accel_telemetry *t);
 	/*
+	 * Optional (NULL: not available; accel/board.h): the board behind
+	 * the handle (shim-specific fields of out; sz and shim are set), and
+	 * the firmware log text (newest bytes, NUL-terminated; returns the
+	 * length or a negative errno with the message set).
+	 */
+	int (*board_info)(struct eyr_shim *s, struct accel_board_info *out);
+	int (*fw_log)(struct eyr_shim *s, char *buf, size_t len);
+	/*
 	 * Slot for [7/7]: streaming telemetry (callbacks on emu, the eyrie
 	 * netlink family on kmd) joins this table as telemetry_subscribe.
 	 */
@@ -121,6 +130,13 @@ extern const struct eyr_shim_ops eyr_shim_emu_ops;
  * linked in without any other edit.
  */
 extern const struct eyr_shim_ops eyr_shim_kmd_ops __attribute__((weak));
+
+/*
+ * The firmware log ring of a control page (emu reads its own; kmd goes
+ * through debugfs): newest bytes that fit, NUL-terminated, length returned.
+ */
+size_t eyr_fw_log_from_ring(const struct eyrie_hw_ctrl *ctrl, char *buf,
+			    size_t len);
 
 /* ---- device discovery (libaccel/src/shim/discover.c) ---- */
 
