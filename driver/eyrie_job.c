@@ -83,6 +83,15 @@ static enum drm_gpu_sched_stat eyrie_sched_timedout_job(struct drm_sched_job *sc
 	struct drm_gpu_scheduler *sched = sched_job->sched;
 	struct eyrie_queue *q = container_of(sched, struct eyrie_queue, sched);
 	unsigned int v;
+	int idx;
+
+	/* Removal has failed every job on the rings already. */
+	if (!drm_dev_enter(&edev->drm, &idx)) {
+		spin_lock(&sched->job_list_lock);
+		list_add(&sched_job->list, &sched->pending_list);
+		spin_unlock(&sched->job_list_lock);
+		return DRM_GPU_SCHED_STAT_NOMINAL;
+	}
 
 	/* A completion may be sitting behind a slow interrupt: look first. */
 	for (v = 0; v < edev->num_queues; v++)
@@ -97,12 +106,19 @@ static enum drm_gpu_sched_stat eyrie_sched_timedout_job(struct drm_sched_job *sc
 		spin_lock(&sched->job_list_lock);
 		list_add(&sched_job->list, &sched->pending_list);
 		spin_unlock(&sched->job_list_lock);
+		drm_dev_exit(idx);
 		return DRM_GPU_SCHED_STAT_NOMINAL;
 	}
-	/* Never fetched after several timeouts: the device is stuck, blame nobody. */
-	eyrie_device_reset(edev, job->waits >= EYRIE_MAX_WAIT_TIMEOUTS ? NULL : job,
-			   job->waits >= EYRIE_MAX_WAIT_TIMEOUTS ? "device not fetching jobs" :
-			   "job timeout");
+	drm_dev_exit(idx);
+	if (job->waits >= EYRIE_MAX_WAIT_TIMEOUTS) {
+		/* Never fetched after several timeouts: the device is stuck, blame nobody. */
+		spin_lock(&sched->job_list_lock);
+		list_add(&sched_job->list, &sched->pending_list);
+		spin_unlock(&sched->job_list_lock);
+		eyrie_device_reset(edev, NULL, "device not fetching jobs");
+	} else {
+		eyrie_device_reset(edev, job, "job timeout");
+	}
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 }
 

@@ -231,16 +231,17 @@ static void eyrie_remove(struct pci_dev *pdev)
 	WRITE_ONCE(edev->ready, false);
 	WRITE_ONCE(edev->unplugged, true);
 	flush_workqueue(edev->reset_wq);
-	cancel_work_sync(&edev->fault_work);
 
 	/* Stop the device and fail what it was running: nobody will complete it. */
 	if (!pci_dev_is_disconnected(pdev))
 		eyrie_mbox_cmd(edev, EYRIE_MBOX_RESET, 0, 0, 500, &result);
 	eyrie_queues_disable(edev);
-	for (i = 0; i < edev->num_queues; i++) {
-		synchronize_irq(pci_irq_vector(pdev, EYRIE_VECTOR_QUEUE(i)));
+	/* No interrupt may queue work on a device that is going away. */
+	for (i = 0; i < 1 + edev->num_queues; i++)
+		disable_irq(pci_irq_vector(pdev, i));
+	cancel_work_sync(&edev->fault_work);
+	for (i = 0; i < edev->num_queues; i++)
 		eyrie_queue_abort_all(&edev->queue[i], false);
-	}
 }
 
 static const struct pci_device_id eyrie_pci_ids[] = {
