@@ -77,5 +77,7 @@ void fw_default_mapping(struct eyrie_cmd_conv *c, const struct fw_limits *lim);
 /* Firmware log ring (control page). */
 void fw_log(const char *msg);
 void fw_log_u64(const char *prefix, __u64 val);
+/* "prefix major.minor" */
+void fw_log_version(const char *prefix, __u32 version);
 
 #endif /* EYRIE_FW_H */

@@ -36,20 +36,38 @@ void fw_log(const char *msg)
 	ctrl_wr64(LOG_HEAD, head);
 }
 
-void fw_log_u64(const char *prefix, __u64 val)
+static void log_dec(__u64 *head, __u64 val)
 {
 	char digits[21];
 	int n = 0;
-	__u64 head = ctrl_rd64(LOG_HEAD);
 
 	/* Decimal digits; the 64-bit division comes from libgcc on rv32. */
 	do {
 		digits[n++] = (char)('0' + (int)(val % 10));
 		val /= 10;
 	} while (val && n < 20);
-	log_text(&head, prefix);
 	while (n)
-		log_putc(&head, digits[--n]);
+		log_putc(head, digits[--n]);
+}
+
+void fw_log_u64(const char *prefix, __u64 val)
+{
+	__u64 head = ctrl_rd64(LOG_HEAD);
+
+	log_text(&head, prefix);
+	log_dec(&head, val);
+	log_putc(&head, '\n');
+	ctrl_wr64(LOG_HEAD, head);
+}
+
+void fw_log_version(const char *prefix, __u32 version)
+{
+	__u64 head = ctrl_rd64(LOG_HEAD);
+
+	log_text(&head, prefix);
+	log_dec(&head, version >> 16);
+	log_putc(&head, '.');
+	log_dec(&head, version & 0xffff);
 	log_putc(&head, '\n');
 	ctrl_wr64(LOG_HEAD, head);
 }

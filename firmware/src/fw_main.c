@@ -59,7 +59,7 @@ void fw_start(struct fw_state *fw)
 		ctrl_wr(MBOX(fw_build_id) + i, w);
 	}
 	ctrl_wr(CTRL(status), EYRIE_DEV_STATUS_READY);
-	fw_log_u64("eyrie firmware up, version ", FW_VERSION);
+	fw_log_version("eyrie firmware up, version ", FW_VERSION);
 	mbox_finish(EYRIE_MBOX_OK);
 }
 
