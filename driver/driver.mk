@@ -30,3 +30,17 @@ $(HIL_DRIVER_TELEMETRY_BIN): $(B)/driver/tests/hil_driver_telemetry.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^
 ALL_TARGETS += $(HIL_DRIVER_TELEMETRY_BIN)
+HIL_DRIVER_BENCH_BIN := $(B)/tests/hil/bin/hil_driver_bench
+$(HIL_DRIVER_BENCH_BIN): $(B)/driver/tests/hil_driver_bench.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $^
+ALL_TARGETS += $(HIL_DRIVER_BENCH_BIN)
+
+# make bench-driver: boots the HIL VM and prints the driver's figures
+# (hil_driver_bench runs inside it with the other HIL programs).
+.PHONY: bench-driver
+bench-driver: build-all
+	@HIL_WORKDIR=$(B)/bench-driver tests/hil/run-hil.sh --variants good >$(B)/bench-driver.tap 2>&1; \
+	grep '# bench:' $(B)/bench-driver.tap | sed 's/^.*# bench: /bench-driver: /' || \
+	{ echo "bench-driver: no figures (see $(B)/bench-driver.tap)" >&2; exit 1; }
+BENCH_TARGETS += bench-driver

@@ -5,6 +5,7 @@
  * read to check that closing a file frees everything.
  */
 #include <linux/debugfs.h>
+#include <linux/math64.h>
 #include <linux/seq_file.h>
 
 #include <drm/drm_debugfs.h>
@@ -110,7 +111,43 @@ static int eyrie_debugfs_firmware(struct seq_file *m, void *unused)
 	return 0;
 }
 
+/*
+ * Reading runs 100 PING mailbox commands: doorbell -> device -> MSI-X 0 ->
+ * waiter, the floor under a job's round trip (no scheduler, no rings).
+ */
+static int eyrie_debugfs_mbox_ping(struct seq_file *m, void *unused)
+{
+	struct eyrie_device *edev = eyrie_from_seq(m);
+	u64 total = 0, best = U64_MAX, worst = 0;
+	unsigned int i, n = 100;
+	u32 result;
+	int ret, idx;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return -ENODEV;
+	for (i = 0; i < n; i++) {
+		ktime_t t0 = ktime_get();
+		u64 ns;
+
+		ret = eyrie_mbox_cmd(edev, EYRIE_MBOX_PING, 0, 0, 1000, &result);
+		ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
+		if (ret || result != EYRIE_MBOX_OK) {
+			seq_printf(m, "ping %u failed: %d result %u\n", i, ret, result);
+			break;
+		}
+		total += ns;
+		best = min(best, ns);
+		worst = max(worst, ns);
+	}
+	drm_dev_exit(idx);
+	if (i)
+		seq_printf(m, "pings: %u\nmin_ns: %llu\navg_ns: %llu\nmax_ns: %llu\n", i, best,
+			   div_u64(total, i), worst);
+	return 0;
+}
+
 static const struct drm_debugfs_info eyrie_debugfs_list[] = {
+	{ "mbox_ping", eyrie_debugfs_mbox_ping, 0 },
 	{ "queues", eyrie_debugfs_queues, 0 },
 	{ "contexts", eyrie_debugfs_contexts, 0 },
 	{ "mmu", eyrie_debugfs_mmu, 0 },
