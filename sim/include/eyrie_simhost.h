@@ -11,7 +11,9 @@
  * use it too.
  *
  * Thread safety: every function may be called from any thread, concurrently,
- * on the same handle (except close, which must be the last call).
+ * on the same handle (except close, which must be the last call). As with a
+ * real device, memory must not be freed under DMA: free a buffer or destroy
+ * a context only when no job using it is queued or running.
  *
  * Errors: functions return 0 (or a positive value where documented) or a
  * negative errno; eyrie_simhost_errmsg() then says what went wrong and what

@@ -405,6 +405,37 @@ static void test_telemetry_during_job(void **state)
 	th_close(&dev);
 }
 
+/* Real-time pacing: a job takes at least its modeled time in wall time. */
+static void test_realtime_pacing(void **state)
+{
+	struct eyrie_sim_config cfg;
+	struct th dev;
+	struct cmdlist cl = { 0 };
+	struct eyrie_hw_cqe cqe;
+	struct timespec t0, t1;
+	uint64_t va, wall_ns;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.sz = sizeof(cfg);
+	cfg.realtime = 1;
+	assert_int_equal(th_open(&dev, &cfg), 0);
+	assert_true(eyrie_simhost_ctrl(dev.h)->caps & EYRIE_CAP_REALTIME_PACING);
+	th_alloc(&dev, 1 << 20, &va, 0);
+	/* 4 MB of DMA: 500000 cycles = 2.5 ms at 200 MHz. */
+	for (int i = 0; i < 40; i++)
+		cl_dma(&cl, EYRIE_OP_DMA_LOAD, va, 0, 1, 100000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(th_run(&dev, &cl, &cqe), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	wall_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull +
+		  (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+	assert_int_equal(cqe.end_ns - cqe.start_ns, 2500000);
+	assert_true(wall_ns >= cqe.end_ns - cqe.start_ns);
+	cl_free(&cl);
+	th_close(&dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_telemetry),
 		cmocka_unit_test(test_thermal_throttle),
 		cmocka_unit_test(test_telemetry_during_job),
+		cmocka_unit_test(test_realtime_pacing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
