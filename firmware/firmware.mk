@@ -29,14 +29,16 @@ $(shell mkdir -p $(FW_GEN); \
 FW_CPPFLAGS := -Ifirmware/include -I$(FW_GEN)
 FW_HOST_OBJS := $(FW_SRCS:%.c=$(B)/%.o)
 FW_HOST_ASAN_OBJS := $(FW_SRCS:%.c=$(B)/asan/%.o)
+# Command words are read as __u32 and used as structs (as in the kernel).
 $(FW_HOST_OBJS) $(FW_HOST_ASAN_OBJS): CPPFLAGS_EXTRA += $(FW_CPPFLAGS)
+$(FW_HOST_OBJS) $(FW_HOST_ASAN_OBJS): CFLAGS_EXTRA += -fno-strict-aliasing
 
 # --- rv32 build --------------------------------------------------------------
 FW_RV32_CC := riscv64-unknown-elf-gcc
 FW_RV32_SIZE := riscv64-unknown-elf-size
 FW_RV32_CFLAGS := -march=rv32imc -mabi=ilp32 -ffreestanding -nostdlib -Os -g \
 	-std=c11 $(WARN) -Iuapi $(FW_CPPFLAGS) -Ifirmware/rv32/include \
-	-ffunction-sections -fdata-sections
+	-ffunction-sections -fdata-sections -fno-strict-aliasing
 FW_RV32_OBJS := $(patsubst %.c,$(B)/firmware/rv32-obj/%.o,$(FW_SRCS) $(FW_RV32_SRCS)) \
 	$(B)/firmware/rv32-obj/firmware/rv32/crt0.o
 FW_ELF := $(B)/firmware/eyrie_fw.elf
