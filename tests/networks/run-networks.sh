@@ -48,14 +48,21 @@ for net in $nets; do
 	fi
 	rm -f "$out"
 	n=$((n + 1))
-	# conv and FC shapes against the workload table
-	if [ $full -eq 1 ]; then
-		want=$(grep "^$net," "$table" | cut -d, -f1-3,4-13 | sed 's/,dwconv,/,conv,/')
-		got=$(sed 's/,dwconv,/,conv,/' "$base.layers.csv")
-	else
+	# conv and FC shapes, as libaccel imported them (accelctl's layer
+	# lines end with [n=.. c=.. m=.. ...]), against the workload table
+	got=$(printf '%s\n' "$log" | awk -v net="$net" '/\[n=[0-9]+ c=/ {
+		name = $1; op = $2; line = $0
+		sub(/.*\[/, "", line); sub(/\].*/, "", line)
+		gsub(/[a-z]+=/, "", line); split(line, v, " ")
+		type = (op ~ /MatMul|Gemm/) ? "fc" : ((v[10] > 1 && v[10] == v[2] && v[2] == v[3]) ? "dwconv" : "conv")
+		print net "," name "," type "," v[1] "," v[2] "," v[3] "," v[4] "," v[5] "," v[6] "," v[7] "," v[8] "," v[9] "," v[10]
+	}')
+	want=$(grep "^$net," "$table")
+	if [ $full -eq 0 ]; then
 		# names, type, channels, kernels, stride, pad, groups (not n, h, w, fc inputs)
-		want=$(grep "^$net," "$table" | awk -F, '{ c = ($3 == "fc") ? "-" : $5; print $2","$3","c","$6","$10","$11","$12","$13","$14 }')
-		got=$(awk -F, '{ c = ($3 == "fc") ? "-" : $5; print $2","$3","c","$6","$10","$11","$12","$13","$14 }' "$base.layers.csv")
+		proj='{ c = ($3 == "fc") ? "-" : $5; print $2","$3","c","$6","$9","$10","$11","$12","$13 }'
+		want=$(printf '%s\n' "$want" | awk -F, "$proj")
+		got=$(printf '%s\n' "$got" | awk -F, "$proj")
 	fi
 	if [ -n "$want" ] && [ "$want" = "$got" ]; then
 		echo "ok $n - $name: $(printf '%s\n' "$got" | wc -l) conv/FC layers match layers.csv"

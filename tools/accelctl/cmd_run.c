@@ -266,6 +266,24 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 				json_string(&j, "reason", li.reason);
 			json_measured(&j, &li.measured);
 			json_double(&j, "cpu_ms", (double)li.cpu_ns / 1e6);
+			if (li.has_shape) {
+				json_object_begin(&j, "shape");
+				json_u64(&j, "n", li.n);
+				json_u64(&j, "c", li.c);
+				json_u64(&j, "m", li.m);
+				json_u64(&j, "h", li.h);
+				json_u64(&j, "w", li.w);
+				json_u64(&j, "r", li.r);
+				json_u64(&j, "s", li.s);
+				json_u64(&j, "stride_h", li.stride_h);
+				json_u64(&j, "stride_w", li.stride_w);
+				json_u64(&j, "pad_t", li.pad_t);
+				json_u64(&j, "pad_l", li.pad_l);
+				json_u64(&j, "pad_b", li.pad_b);
+				json_u64(&j, "pad_r", li.pad_r);
+				json_u64(&j, "groups", li.groups);
+				json_object_end(&j);
+			}
 			json_object_end(&j);
 		}
 		json_array_end(&j);
@@ -303,6 +321,10 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 		       on_name(li.on), (unsigned long long)li.measured.cycles,
 		       pj(energy_total(&li.measured)), (unsigned long long)li.measured.dram_words,
 		       (unsigned long long)li.measured.dram_bytes);
+		if (li.has_shape)
+			printf("  [n=%u c=%u m=%u h=%u w=%u r=%u s=%u stride=%u pad=%u groups=%u]",
+			       li.n, li.c, li.m, li.h, li.w, li.r, li.s, li.stride_h, li.pad_t,
+			       li.groups);
 		if (li.on == ACCEL_ON_CPU)
 			printf("  (cpu: %s)", li.reason);
 		printf("\n");
@@ -365,12 +387,19 @@ static void free_all(struct accel_tensor **t, int n)
 	}
 }
 
+static void compile_progress(void *arg, const char *layer, int done, int total)
+{
+	accelctl_progress(arg, "planning layer %d/%d: %s", done + 1, total, layer);
+}
+
 static int open_model(const struct accelctl *ctx, const struct run_args *a,
 		      const char *path, struct accel_device **dev,
 		      struct accel_device_info *info, struct accel_model **m)
 {
 	struct accel_model_opts o = { .sz = sizeof(o), .cpu_only = a->cpu,
-				      .dataflow = a->dataflow };
+				      .dataflow = a->dataflow,
+				      .progress = ctx->progress ? compile_progress : NULL,
+				      .progress_ctx = (void *)ctx };
 	int rc;
 
 	if (!a->cpu && !*dev) {

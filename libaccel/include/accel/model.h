@@ -75,6 +75,12 @@ struct accel_model_opts {
 	size_t sz;
 	bool cpu_only;			/* run every layer on the CPU */
 	enum accel_dataflow dataflow;	/* device layers' dataflow (RS default) */
+	/*
+	 * Called while compiling, before each device layer is planned
+	 * (planning a large network takes a while); may be NULL.
+	 */
+	void (*progress)(void *ctx, const char *layer, int done, int total);
+	void *progress_ctx;
 };
 
 /*
@@ -87,6 +93,11 @@ struct accel_model_opts {
 int accel_model_load(struct accel_device *dev, const char *path,
 		     const struct accel_model_opts *opts, struct accel_model **out);
 void accel_model_free(struct accel_model *m);
+
+/*
+ * A model is used by one thread at a time (its run state lives in it); the
+ * device it runs on may be shared with other models and threads.
+ */
 
 /* Graph inputs fed at run time (initializers excluded), and outputs. */
 int accel_model_input_count(const struct accel_model *m);
@@ -133,6 +144,13 @@ struct accel_layer_info {
 	uint32_t commands;		/* device commands of the layer */
 	struct accel_layer_stats measured; /* last run (device layers) */
 	uint64_t cpu_ns;		/* last run (CPU layers), wall time */
+	/*
+	 * Conv and FC/matmul layers (has_shape): the shape as imported, in the
+	 * scheduler's terms (FC: c = inputs, m = outputs, h = w = r = s = 1).
+	 */
+	bool has_shape;
+	uint32_t n, c, m, h, w, r, s;
+	uint32_t stride_h, stride_w, pad_t, pad_l, pad_b, pad_r, groups;
 };
 
 /* Layers in execution order (fused nodes count once). */

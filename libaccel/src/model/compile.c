@@ -95,13 +95,17 @@ static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *
 	}
 	lo.deny = deny;
 	for (;;) {
-		int again = 0;
+		int again = 0, total = 0, done = 0;
+		void (*progress)(void *, const char *, int, int) =
+			EYR_OPTS_GET(opts, progress, NULL);
 
 		rc = gr_lower(m->g, &lo, &m->plan, &err);
 		if (rc) {
 			rc = eyr_error(rc, "%s", err.msg);
 			break;
 		}
+		for (int i = 0; i < m->plan.n_steps; i++)
+			total += m->plan.steps[i].kind == LW_DEVICE;
 		for (int i = 0; i < m->plan.n_steps; i++) {
 			struct lw_step *s = &m->plan.steps[i];
 			struct eyr_sched_opts so;
@@ -110,6 +114,9 @@ static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *
 			if (s->kind != LW_DEVICE)
 				continue;
 			s->layer.name = m->g->nodes[s->node].name;
+			if (progress)
+				progress(EYR_OPTS_GET(opts, progress_ctx, NULL), s->layer.name,
+					 done++, total);
 			so = m->sopts;
 			so.no_bias = !s->layer.quant.has_bias;
 			so.per_channel = !!s->layer.quant.per_channel;

@@ -12,6 +12,7 @@
 
 #include "core/internal.h"
 #include "graph/ref.h"
+#include "graph/window.h"
 #include "model/model_priv.h"
 #include "onnx/onnx.h"
 
@@ -103,6 +104,8 @@ int accel_model_load(struct accel_device *dev, const char *path,
 	m->opts.sz = sizeof(m->opts);
 	m->opts.cpu_only = EYR_OPTS_GET(opts, cpu_only, false);
 	m->opts.dataflow = EYR_OPTS_GET(opts, dataflow, ACCEL_DATAFLOW_RS);
+	m->opts.progress = EYR_OPTS_GET(opts, progress, NULL);
+	m->opts.progress_ctx = EYR_OPTS_GET(opts, progress_ctx, NULL);
 	rc = eyr_model_compile(m, &m->opts);
 	if (rc) {
 		accel_model_free(m);
@@ -525,6 +528,61 @@ int accel_model_layer_count(const struct accel_model *m)
 	return m->n_layers;
 }
 
+/* Conv / FC shape of node n from the imported graph. */
+static void layer_shape(const struct gr_graph *g, const struct gr_node *n,
+			struct accel_layer_info *li)
+{
+	const struct gr_tensor *x, *w;
+	struct gr_geom geo;
+	struct gr_err err;
+
+	if (n->op == GR_OP_CONV || n->op == GR_OP_QLINEARCONV || n->op == GR_OP_CONVINTEGER) {
+		x = &g->tensors[n->in[0]];
+		w = &g->tensors[n->in[n->op == GR_OP_QLINEARCONV ? 3 : 1]];
+		if (x->rank != 4 || w->rank != 4 || gr_dims_count(4, x->dims) <= 0 ||
+		    gr_window_resolve(&n->win, x->dims[2], x->dims[3], w->dims[2], w->dims[3],
+				      &geo, &err, n->name))
+			return;
+		li->n = (uint32_t)x->dims[0];
+		li->c = (uint32_t)x->dims[1];
+		li->m = (uint32_t)w->dims[0];
+		li->h = (uint32_t)x->dims[2];
+		li->w = (uint32_t)x->dims[3];
+		li->r = (uint32_t)w->dims[2];
+		li->s = (uint32_t)w->dims[3];
+		li->stride_h = (uint32_t)geo.sh;
+		li->stride_w = (uint32_t)geo.sw;
+		li->pad_t = (uint32_t)geo.pt;
+		li->pad_l = (uint32_t)geo.pl;
+		li->pad_b = (uint32_t)geo.pb;
+		li->pad_r = (uint32_t)geo.pr;
+		li->groups = (uint32_t)n->win.group;
+		li->has_shape = true;
+		return;
+	}
+	if (n->op == GR_OP_QLINEARMATMUL || n->op == GR_OP_MATMUL || n->op == GR_OP_GEMM ||
+	    n->op == GR_OP_MATMULINTEGER) {
+		int64_t rows = 1;
+
+		x = &g->tensors[n->in[0]];
+		w = &g->tensors[n->in[n->op == GR_OP_QLINEARMATMUL ? 3 : 1]];
+		if (x->rank < 1 || w->rank != 2 || gr_dims_count(x->rank, x->dims) <= 0)
+			return;
+		for (int d = 0; d < x->rank - 1; d++)
+			rows *= x->dims[d];
+		li->n = (uint32_t)rows;
+		li->c = (uint32_t)x->dims[x->rank - 1];
+		li->m = (uint32_t)(n->op == GR_OP_GEMM && n->trans_b ? w->dims[0] : w->dims[1]);
+		if (n->op == GR_OP_GEMM && n->trans_a) {
+			li->n = (uint32_t)x->dims[1];
+			li->c = (uint32_t)x->dims[0];
+		}
+		li->h = li->w = li->r = li->s = 1;
+		li->stride_h = li->stride_w = li->groups = 1;
+		li->has_shape = true;
+	}
+}
+
 int accel_model_layer_info(const struct accel_model *m, int i,
 			   struct accel_layer_info *info)
 {
@@ -556,6 +614,7 @@ int accel_model_layer_info(const struct accel_model *m, int i,
 	full.commands = m->rt[m->layers[i]].commands;
 	full.measured = m->rt[m->layers[i]].st;
 	full.cpu_ns = m->rt[m->layers[i]].cpu_ns;
+	layer_shape(m->g, &m->g->nodes[s->node], &full);
 	eyr_out_copy(info, info->sz, &full, sizeof(full));
 	return 0;
 }
