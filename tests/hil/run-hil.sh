@@ -18,7 +18,10 @@
 # "not ok". Logs: build/hil/ (console, TAP, dmesg per variant, eyrie-sim).
 #
 # Environment: HIL_BOOT_TIMEOUT (s per boot, default 300), HIL_SMP (guest
-# CPUs, default 2), HIL_MEM (guest RAM, default 1G, must stay below 2G).
+# CPUs, default 2), HIL_MEM (guest RAM, default 1G, must stay below 2G),
+# HIL_SIM (the board daemon, default build/sim/eyrie-sim; the ASan build
+# build/asan/sim/eyrie-sim checks the device model under the real driver),
+# HIL_WORKDIR (logs, default build/hil).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -38,7 +41,7 @@ while [ $# -gt 0 ]; do
 	--variants) variants=$2; shift ;;
 	--kver) kver=$2; shift ;;
 	--keep) keep=1 ;;
-	-h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run-hil.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -137,7 +140,7 @@ fi
 # ---- VM mode -------------------------------------------------------------
 [ -n "$kver" ] || kver=$(ls -1 /lib/modules 2>/dev/null | grep -E '^6\.12\.[0-9]+.*-amd64$' | sort -V | tail -n 1)
 vmlinuz=/boot/vmlinuz-$kver
-sim=$B/sim/eyrie-sim
+sim=${HIL_SIM:-$B/sim/eyrie-sim}
 module=driver/eyrie.ko
 fw=$B/firmware/eyrie_fw.bin
 prereq_ok=1
@@ -208,7 +211,8 @@ fw_archive() {  # fw_archive IMAGE OUT
 
 : >"$workdir/eyrie-sim.log"
 # DEBUG_STALL (0x20): the priority and hang tests need a job that lasts.
-"$sim" --socket "$sock" --guest-ram "$ram" --caps-set 0x20 --log "$workdir/eyrie-sim.log" 2>/dev/null &
+# Its stderr repeats the log, plus any sanitizer report of an ASan build.
+"$sim" --socket "$sock" --guest-ram "$ram" --caps-set 0x20 --log "$workdir/eyrie-sim.log" 2>"$workdir/eyrie-sim.stderr" &
 sim_pid=$!
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 if [ ! -S "$sock" ]; then
@@ -312,6 +316,20 @@ for v in $variants; do
 	fi
 done
 
+# Stop the daemon now, so that its exit status and any sanitizer report
+# (leaks are reported at exit) count.
+if [ -n "$sim_pid" ]; then
+	kill -TERM "$sim_pid" 2>/dev/null
+	wait "$sim_pid"
+	sim_rc=$?
+	sim_pid=
+	if [ "$sim_rc" -eq 0 ] && ! grep -qE 'Sanitizer|runtime error' "$workdir/eyrie-sim.stderr"; then
+		emit ok "eyrie-sim: exits 0 on SIGTERM with no sanitizer report"
+	else
+		emit not-ok "eyrie-sim: exits 0 on SIGTERM with no sanitizer report (status $sim_rc)"
+		grep -A20 -E 'Sanitizer|runtime error' "$workdir/eyrie-sim.stderr" | head -n 40 | diag
+	fi
+fi
 if grep -q 'eyrie-sim error:' "$workdir/eyrie-sim.log"; then
 	emit not-ok "eyrie-sim: the board logged no errors"
 	grep 'eyrie-sim error:' "$workdir/eyrie-sim.log" | head -n 10 | diag

@@ -1,0 +1,61 @@
+#!/bin/sh
+# HIL: accelctl through the kmd shim on /dev/accel/accel0 (TAP). list, info
+# (driver, PCI identity from libpci), fw (debugfs log), reset (root), and
+# `run --check` on the generated networks: each output file's SHA-256 must
+# equal the host's emu run of the same model and input
+# (tests/hil/kmd/host-ref.sh). Runs in the VM (tests/hil) or on a board.
+node=/dev/accel/accel0
+here=$(dirname "$0")
+# The guest has accelctl next to the tests' helpers; a board host has it on PATH.
+accelctl=$(command -v accelctl || echo "$here/../helpers/accelctl")
+data=${HIL_KMD_DATA:-/hil/data/kmd}
+[ -d "$data" ] || data=$here/../data/kmd
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+check() {  # check DESCRIPTION COMMAND...
+	d=$1; shift
+	if "$@" >/tmp/kmd-check.log 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/# /' /tmp/kmd-check.log | head -n 20; fi
+}
+has() {  # has PATTERN COMMAND...: the command succeeds and prints PATTERN
+	p=$1; shift
+	"$@" >/tmp/kmd-out.log 2>&1 && grep -q -- "$p" /tmp/kmd-out.log || { cat /tmp/kmd-out.log; return 1; }
+}
+
+check "accelctl list: $node is the default, kmd shim" has "^\\* *$node .*kmd" "$accelctl" list
+check "accelctl info: driver eyrie on $node" has "driver: *eyrie on $node" "$accelctl" info
+check "accelctl info: PCI identity through libpci ([1af4:1110])" has "PCI: .*\\[1af4:1110\\]" "$accelctl" info
+check "accelctl info --json: board.pci.slot" has '"slot": "0000:' "$accelctl" info --json
+check "accelctl fw: version and build id" has "build id: *[0-9a-f]\\{40\\}" "$accelctl" fw --no-log
+check "accelctl fw: the firmware log from debugfs" has "firmware" "$accelctl" fw
+boots() { "$accelctl" fw 2>/dev/null | grep -c "firmware up"; }
+before=$(boots)
+check "accelctl reset (root): done" has "reset done (kmd shim)" "$accelctl" reset
+after=$(boots)
+if [ "${after:-0}" -gt "${before:-0}" ]; then
+	ok "accelctl fw after the reset: the log shows one more firmware boot ($before -> $after)"
+else
+	not_ok "accelctl fw after the reset: the log shows one more firmware boot ($before -> $after)"
+fi
+
+if [ ! -s "$data/models.list" ]; then
+	not_ok "model data present in $data (make hil-kmd)"
+else
+	for m in $(cat "$data/models.list"); do
+		out=/tmp/kmd-run-$m
+		rm -rf "$out"
+		check "accelctl run --check $m through the driver" \
+			"$accelctl" -d "$node" run "$data/$m.onnx" --input "$data/$m.input.pb" \
+			--check --output-dir "$out"
+		(cd "$out" 2>/dev/null && sha256sum output_*.pb) >/tmp/kmd-$m.sha256 2>/dev/null
+		if [ -s /tmp/kmd-$m.sha256 ] && cmp -s /tmp/kmd-$m.sha256 "$data/$m.sha256"; then
+			ok "$m: output hashes equal the host's emu run ($(wc -l </tmp/kmd-$m.sha256) outputs, $(cut -c1-16 /tmp/kmd-$m.sha256 | head -n 1)...)"
+		else
+			not_ok "$m: output hashes equal the host's emu run"
+			echo "# guest:"; sed 's/^/#   /' /tmp/kmd-$m.sha256
+			echo "# host:"; sed 's/^/#   /' "$data/$m.sha256"
+		fi
+	done
+fi
+echo "1..$n"
+[ "$failed" -eq 0 ]

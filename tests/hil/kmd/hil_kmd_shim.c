@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT
+/*
+ * HIL: libaccel's kmd shim on the real driver, through the public API only
+ * (the same calls the emu tests make): discovery picks the node, device
+ * and board info, buffers and a DMA round trip, device errors with their
+ * command index, wait timeouts on a stalled job, more jobs in flight than
+ * the shim lets go uncollected, jobs freed while running, telemetry, the
+ * firmware log through debugfs, reset as root, the permission message for
+ * a user outside the node's group, and a job run after all of that.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "accel/board.h"
+#include "accel/libaccel.h"
+#include "tap.h"
+
+#define NODE		"/dev/accel/accel0"
+#define TIMEOUT_MS	20000
+#define MANY_JOBS	700	/* above the shim's 512 uncollected */
+
+static struct accel_device *dev;
+
+/* A job copying n bytes from src to dst through the GLB. */
+static int copy_job(struct accel_buffer *src, struct accel_buffer *dst,
+		    uint32_t n, struct accel_job **job)
+{
+	struct accel_cmdbuf *cb = accel_cmdbuf_new();
+	struct accel_buffer *bufs[2] = { src, dst };
+	struct accel_submit_opts o = { .sz = sizeof(o), .buffers = bufs, .buffer_count = 2 };
+	int err;
+
+	if (!cb)
+		return -ENOMEM;
+	err = accel_cmdbuf_copy_in(cb, src, 0, 0, n);
+	if (err >= 0)
+		err = accel_cmdbuf_barrier(cb);
+	if (err >= 0)
+		err = accel_cmdbuf_copy_out(cb, dst, 0, 0, n);
+	if (err >= 0)
+		err = accel_job_submit(dev, cb, &o, job);
+	accel_cmdbuf_free(cb);
+	return err < 0 ? err : 0;
+}
+
+static void test_discovery(void)
+{
+	struct accel_device_entry e[8];
+	int n = accel_device_list(e, 8, sizeof(e[0]));
+	bool found = false;
+
+	for (int i = 0; i < n && i < 8; i++)
+		if (!strcmp(e[i].name, NODE))
+			found = e[i].is_eyrie && e[i].usable && e[i].is_default &&
+				!strcmp(e[i].shim, "kmd");
+	tap_ok(found, "accel_device_list: %s is an Eyrie node, usable and the default", NODE);
+}
+
+static void test_info(void)
+{
+	struct accel_device_info info = { .sz = sizeof(info) };
+	struct accel_board_info b = { .sz = sizeof(b) };
+
+	tap_ok(!strcmp(accel_device_shim(dev), "kmd"), "auto opened the kmd shim (%s)",
+	       accel_device_shim(dev));
+	tap_ok(!strcmp(accel_device_name(dev), NODE), "device name is %s", NODE);
+	if (tap_ok(accel_device_info(dev, &info) == 0, "device info: %s", accel_last_error())) {
+		tap_ok(info.pe_rows > 0 && info.pe_cols > 0 && info.glb_bytes > 0 &&
+		       info.clock_khz > 0, "hw_desc arrives verbatim: %ux%u PEs, %u B GLB, %u kHz",
+		       info.pe_rows, info.pe_cols, info.glb_bytes, info.clock_khz);
+		tap_ok(info.num_queues == 2 && info.va_size > info.va_start && info.fw_abi >> 16 == 1,
+		       "queues %u, VA [0x%llx, 0x%llx), firmware ABI %u.%u", info.num_queues,
+		       (unsigned long long)info.va_start, (unsigned long long)info.va_size,
+		       info.fw_abi >> 16, info.fw_abi & 0xffff);
+	}
+	if (tap_ok(accel_device_board_info(dev, &b) == 0, "board info: %s", accel_last_error())) {
+		tap_ok(!strcmp(b.driver, "eyrie") && !strcmp(b.node, NODE) && b.uapi_version >> 16 == 1,
+		       "board: driver %s node %s uAPI %u.%u", b.driver, b.node,
+		       b.uapi_version >> 16, b.uapi_version & 0xffff);
+		/* QEMU's ivshmem-doorbell: Red Hat 1af4:1110, a conventional PCI function. */
+		tap_ok(b.has_pci && b.pci_vendor == 0x1af4 && b.pci_device == 0x1110 &&
+		       strlen(b.pci_slot) == 12,
+		       "libpci: %s [%04x:%04x] class %06x rev %02x", b.pci_slot,
+		       b.pci_vendor, b.pci_device, b.pci_class, b.pci_revision);
+		tap_ok((b.pci_class >> 8) == 0x0500 && !b.has_link,
+		       "libpci: RAM-controller class, no PCI Express link capability (as QEMU's ivshmem)");
+		tap_ok(b.debugfs[0] != '\0', "debugfs directory found: %s", b.debugfs);
+		tap_ok(b.ctx_mem_limit >= (1ull << 20), "per-handle memory limit %llu bytes",
+		       (unsigned long long)b.ctx_mem_limit);
+	}
+}
+
+static void test_dma(void)
+{
+	struct accel_job_result r = { .sz = sizeof(r) };
+	struct accel_buffer *src = NULL, *dst = NULL;
+	struct accel_job *job = NULL;
+	uint8_t *s, *d;
+	const uint32_t n = 8192;
+	int err;
+
+	if (!tap_ok(accel_buffer_create(dev, n, NULL, &src) == 0 &&
+		    accel_buffer_create(dev, n, NULL, &dst) == 0,
+		    "two buffers: %s", accel_last_error()))
+		goto out;
+	tap_ok(accel_buffer_device_addr(src) != accel_buffer_device_addr(dst) &&
+	       accel_buffer_size(src) == n, "distinct device addresses 0x%llx, 0x%llx",
+	       (unsigned long long)accel_buffer_device_addr(src),
+	       (unsigned long long)accel_buffer_device_addr(dst));
+	accel_buffer_map(src, (void **)&s);
+	accel_buffer_map(dst, (void **)&d);
+	for (uint32_t i = 0; i < n; i++)
+		s[i] = (uint8_t)(i * 7 + 3);
+	accel_buffer_sync(src, ACCEL_SYNC_TO_DEVICE, 0, n);
+	err = copy_job(src, dst, n, &job);
+	if (tap_ok(!err, "copy job submitted: %s", err ? accel_last_error() : "")) {
+		err = accel_job_wait(job, TIMEOUT_MS, &r);
+		tap_ok(!err && r.status == ACCEL_JOB_OK && r.cycles > 0 && r.energy_fj > 0 &&
+		       r.end_ns >= r.start_ns,
+		       "copy job ok, %llu cycles, %llu fJ", (unsigned long long)r.cycles,
+		       (unsigned long long)r.energy_fj);
+		accel_buffer_sync(dst, ACCEL_SYNC_FROM_DEVICE, 0, n);
+		tap_ok(!memcmp(s, d, n), "the device's copy is byte for byte the source");
+		tap_ok(accel_job_wait(job, 0, &r) == 0 && r.status == ACCEL_JOB_OK,
+		       "waiting again returns the same result");
+	}
+	accel_job_free(job);
+out:
+	accel_buffer_free(src);
+	accel_buffer_free(dst);
+}
+
+static void test_device_error(void)
+{
+	struct accel_job_result r = { .sz = sizeof(r) };
+	struct accel_cmdbuf *cb = accel_cmdbuf_new();
+	struct accel_buffer *ro = NULL;
+	int err;
+
+	/* A device write into a read-only buffer faults that job only. */
+	struct accel_buffer_opts bo = { .sz = sizeof(bo), .flags = ACCEL_BUFFER_DEVICE_RO };
+
+	if (!tap_ok(accel_buffer_create(dev, 4096, &bo, &ro) == 0, "read-only buffer: %s",
+		    accel_last_error()))
+		goto out;
+	accel_cmdbuf_nop(cb);
+	accel_cmdbuf_copy_out(cb, ro, 0, 0, 256);
+	err = accel_job_run(dev, cb, NULL, TIMEOUT_MS, &r);
+	tap_ok(err == -EIO && r.status == ACCEL_JOB_ERR_MMU_PERM && r.err_cmd_index == 1,
+	       "device write to a DEVICE_RO buffer: -EIO, status %d (%s) at command %u",
+	       r.status, accel_job_status_str(r.status), r.err_cmd_index);
+	tap_ok(strstr(accel_last_error(), "command 1") != NULL,
+	       "the message names the command: %s", accel_last_error());
+out:
+	accel_buffer_free(ro);
+	accel_cmdbuf_free(cb);
+}
+
+static void test_timeout_and_free_running(void)
+{
+	struct accel_job_result r = { .sz = sizeof(r) };
+	struct accel_cmdbuf *cb = accel_cmdbuf_new();
+	struct accel_job *job = NULL;
+	int err;
+
+	accel_cmdbuf_stall(cb, 300000);		/* 0.3 s of device time */
+	err = accel_job_submit(dev, cb, NULL, &job);
+	if (tap_ok(!err, "stall job submitted: %s", err ? accel_last_error() : "")) {
+		tap_ok(accel_job_wait(job, 0, NULL) == -ETIMEDOUT, "poll of a running job: -ETIMEDOUT");
+		tap_ok(accel_job_wait(job, 20, NULL) == -ETIMEDOUT, "20 ms wait on a 300 ms job: -ETIMEDOUT");
+		err = accel_job_wait(job, TIMEOUT_MS, &r);
+		tap_ok(!err && r.status == ACCEL_JOB_OK, "then it ends ok: %s",
+		       err ? accel_last_error() : "");
+	}
+	accel_job_free(job);
+	job = NULL;
+	/* Freed while running: it completes unobserved, nothing leaks or hangs. */
+	if (!accel_job_submit(dev, cb, NULL, &job)) {
+		accel_job_free(job);
+		tap_ok(true, "a running job freed by its owner");
+	} else {
+		tap_ok(false, "a running job freed by its owner: %s", accel_last_error());
+	}
+	accel_cmdbuf_free(cb);
+}
+
+static void test_many_jobs(void)
+{
+	struct accel_job **jobs = calloc(MANY_JOBS, sizeof(*jobs));
+	struct accel_cmdbuf *cb = accel_cmdbuf_new();
+	struct accel_submit_opts o = { .sz = sizeof(o), .queue = ACCEL_QUEUE_NORMAL,
+				       .buffers = NULL, .buffer_count = 0 };
+	int submitted = 0, ok = 0;
+	struct accel_buffer *none = NULL;
+
+	/* No buffers named: an empty list (not "every buffer") needs one entry. */
+	o.buffers = &none;
+	o.buffer_count = 0;
+	accel_cmdbuf_nop(cb);
+	for (int i = 0; i < MANY_JOBS; i++) {
+		o.queue = i % 3 ? ACCEL_QUEUE_NORMAL : ACCEL_QUEUE_HIGH;
+		if (accel_job_submit(dev, cb, &o, &jobs[i]))
+			break;
+		submitted++;
+	}
+	tap_ok(submitted == MANY_JOBS, "%d of %d NOP jobs submitted without waiting (%s)",
+	       submitted, MANY_JOBS, submitted == MANY_JOBS ? "both queues" : accel_last_error());
+	/* Oldest last: their results were collected while the later ones ran. */
+	for (int i = submitted - 1; i >= 0; i--) {
+		struct accel_job_result r = { .sz = sizeof(r) };
+
+		if (!accel_job_wait(jobs[i], TIMEOUT_MS, &r) && r.status == ACCEL_JOB_OK)
+			ok++;
+		accel_job_free(jobs[i]);
+	}
+	tap_ok(ok == submitted && ok > 0, "%d of %d ended ok, waited for newest first", ok,
+	       submitted);
+	accel_cmdbuf_free(cb);
+	free(jobs);
+}
+
+static void test_telemetry_and_fw_log(void)
+{
+	struct accel_telemetry t = { .sz = sizeof(t) };
+	static char log[64 * 1024];
+	int n;
+
+	tap_ok(accel_telemetry_read(dev, &t) == 0 && t.timestamp_ns > 0 && t.jobs_completed > 0,
+	       "telemetry: device time %llu ns, %llu jobs completed, %u mW",
+	       (unsigned long long)t.timestamp_ns, (unsigned long long)t.jobs_completed,
+	       t.power_mw);
+	n = accel_device_fw_log(dev, log, sizeof(log));
+	tap_ok(n > 0 && strstr(log, "firmware") != NULL,
+	       "firmware log through debugfs: %d bytes%s", n, n < 0 ? accel_last_error() : "");
+}
+
+static void test_reset(void)
+{
+	struct accel_cmdbuf *cb = accel_cmdbuf_new();
+	struct accel_job_result r = { .sz = sizeof(r) };
+	int err;
+
+	err = accel_device_reset(dev);
+	tap_ok(!err, "reset as root: %s", err ? accel_last_error() : "ok");
+	accel_cmdbuf_nop(cb);
+	err = accel_job_run(dev, cb, NULL, TIMEOUT_MS, &r);
+	tap_ok(!err && r.status == ACCEL_JOB_OK, "a job runs after the reset: %s",
+	       err ? accel_last_error() : "ok");
+	accel_cmdbuf_free(cb);
+}
+
+/* As a user outside the node's group: EACCES, the message says what to do. */
+static void test_permission(void)
+{
+	int pipefd[2], status = 0;
+	char msg[512] = "";
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe(pipefd))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		struct accel_device *d2;
+		int err;
+
+		close(pipefd[0]);
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		err = accel_device_open(NODE, NULL, &d2);
+		if (dprintf(pipefd[1], "%d %s", err, err ? accel_last_error() : "") < 0)
+			_exit(3);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], msg, sizeof(msg) - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	tap_ok(atoi(msg) == -EACCES && strstr(msg, "render") != NULL,
+	       "an unprivileged user gets -EACCES naming the render group: %s", msg);
+}
+
+static void test_errors_without_node(void)
+{
+	struct accel_device *d2 = NULL;
+	int err;
+
+	err = accel_device_open("/dev/accel/accel9", NULL, &d2);
+	tap_ok(err == -ENOENT && strstr(accel_last_error(), "accel9"),
+	       "a missing node: -ENOENT naming it: %s", accel_last_error());
+	err = accel_device_open("/dev/null", NULL, &d2);
+	tap_ok(err == -ENODEV, "/dev/null: -ENODEV (%s)", accel_last_error());
+}
+
+int main(void)
+{
+	int err = accel_device_open(NULL, NULL, &dev);
+
+	test_discovery();
+	if (!tap_ok(!err, "auto opens the board: %s", err ? accel_last_error() : "ok"))
+		return tap_done();
+	test_info();
+	test_dma();
+	test_device_error();
+	test_timeout_and_free_running();
+	test_many_jobs();
+	test_telemetry_and_fw_log();
+	test_reset();
+	test_permission();
+	test_errors_without_node();
+	accel_device_close(dev);
+	tap_ok(true, "device closed with a job freed while running");
+	return tap_done();
+}

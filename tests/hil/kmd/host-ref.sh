@@ -1,0 +1,22 @@
+#!/bin/bash
+# The host's half of the kmd model check: runs MODEL on the in-process
+# emulated board with its generated input, checked against the CPU
+# reference, and keeps what the guest needs to do the same through the
+# driver: the model, the input and the SHA-256 of every output file.
+#
+#   tests/hil/kmd/host-ref.sh ACCELCTL MODEL_DIR MODEL OUT_DIR
+set -euo pipefail
+accelctl=$1 models=$2 model=$3 out=$4
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if ! "$accelctl" -d emu run "$models/$model.onnx" --input "$models/$model.input.pb" \
+	--check --output-dir "$tmp/out" >"$tmp/log" 2>&1; then
+	echo "host-ref: $model failed on emu:" >&2
+	cat "$tmp/log" >&2
+	exit 1
+fi
+cp "$models/$model.onnx" "$out/$model.onnx"
+cp "$models/$model.input.pb" "$out/$model.input.pb"
+(cd "$tmp/out" && sha256sum output_*.pb) >"$out/$model.sha256.tmp"
+mv "$out/$model.sha256.tmp" "$out/$model.sha256"
