@@ -29,6 +29,7 @@ include tools/tools.mk
 include driver/driver.mk
 include tests/tests.mk
 include bench/bench.mk
+include mk/install.mk
 
 .PHONY: all build-all run check check-full bench clean deps help
 
