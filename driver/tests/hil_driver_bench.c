@@ -114,12 +114,32 @@ static void bench_jobs(int fd)
 	munmap(map, 4096);
 
 	t0 = now_s();
-	for (k = 0; k < rounds && ok; k++)
-		ok = !submit_nop(fd, c.device_addr, &seq) && wait_seq(fd, seq) == 0;
-	t1 = now_s();
-	if (ok)
-		printf("# bench: no-op job round trip (depth 1): %.1f us, %.0f jobs/s\n",
-		       (t1 - t0) / rounds * 1e6, rounds / (t1 - t0));
+	{
+		double in_submit = 0, in_wait = 0, dev_busy = 0, dev_gap = 0, ta, tb;
+		uint64_t prev_end = 0;
+
+		for (k = 0; k < rounds && ok; k++) {
+			struct drm_eyrie_wait w = { .timeout_ns = 60000000000ll };
+
+			ta = now_s();
+			ok = !submit_nop(fd, c.device_addr, &seq);
+			tb = now_s();
+			w.seqno = seq;
+			ok = ok && !xioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w) && w.status == 0;
+			in_submit += tb - ta;
+			in_wait += now_s() - tb;
+			dev_busy += (w.end_ns - w.start_ns) / 1e9;
+			if (prev_end)
+				dev_gap += (w.start_ns - prev_end) / 1e9;
+			prev_end = w.end_ns;
+		}
+		t1 = now_s();
+		if (ok)
+			printf("# bench: no-op job round trip (depth 1): %.1f us, %.0f jobs/s (SUBMIT %.1f us, WAIT %.1f us; device: job %.1f us, gap between jobs %.1f us)\n",
+			       (t1 - t0) / rounds * 1e6, rounds / (t1 - t0),
+			       in_submit / rounds * 1e6, in_wait / rounds * 1e6,
+			       dev_busy / rounds * 1e6, dev_gap / (rounds - 1) * 1e6);
+	}
 	result(ok, "no-op jobs at depth 1");
 
 	t0 = now_s();

@@ -17,6 +17,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -307,6 +309,57 @@ static void test_close_in_flight(void)
 		dump_debugfs("contexts");
 }
 
+/* A process killed (Ctrl-C, SIGKILL) while it waits on queued jobs. */
+static void test_kill_in_flight(void)
+{
+	long ctx0 = debugfs_value("contexts", "contexts"), ctx1 = -1;
+	int ready[2], status = 0;
+	double t0;
+	pid_t pid;
+	char c;
+
+	if (pipe(ready)) {
+		check(0, "pipe for the kill test");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(node, O_RDWR | O_CLOEXEC), i, ok;
+		struct drm_eyrie_wait w;
+		uint64_t seq = 0;
+		struct bo cmd;
+
+		ok = fd >= 0 && !cmdbuf_new(fd, &cmd);
+		for (i = 0; i < 200 && ok; i++)
+			ok = !submit(fd, &cmd, 1, i & 1, &seq);
+		if (write(ready[1], ok ? "1" : "0", 1) < 0)
+			_exit(2);
+		wait_job(fd, seq, &w);
+		_exit(0);
+	}
+	close(ready[1]);
+	c = '0';
+	if (pid < 0 || read(ready[0], &c, 1) != 1 || c != '1') {
+		check(0, "child queued 200 jobs");
+		close(ready[0]);
+		return;
+	}
+	close(ready[0]);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	check(WIFSIGNALED(status), "a process killed while waiting on 200 queued jobs");
+	t0 = now_s();
+	while (now_s() - t0 < 30) {
+		ctx1 = debugfs_value("contexts", "contexts");
+		if (ctx1 == ctx0)
+			break;
+		usleep(100000);
+	}
+	check(ctx0 >= 0 && ctx1 == ctx0,
+	      "its context is freed after the kill (%ld -> %ld contexts, %.1f s)", ctx0, ctx1,
+	      now_s() - t0);
+}
+
 static int write_file(const char *path, const char *text)
 {
 	int f = open(path, O_WRONLY), ret;
@@ -403,6 +456,7 @@ int main(int argc, char **argv)
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	test_hang_and_ban(timeout_ms, ban > 0 ? ban : 3);
 	test_close_in_flight();
+	test_kill_in_flight();
 	if (geteuid() == 0)
 		test_unbind();
 	printf("1..%d\n", tests);
