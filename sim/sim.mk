@@ -60,8 +60,8 @@ CHECK_SUITES += sim-$(subst test_sim_,,$(1)):$(B)/tests/unit/sim/$(1)
 CHECK_SUITES += sim-$(subst test_sim_,,$(1))-asan:$(B)/asan/tests/unit/sim/$(1)
 endef
 $(foreach t,$(SIM_TESTS),$(eval $(call sim_test_rules,$(t))))
-# The longer sweep: 25x the random cases, another seed.
-FULL_SUITES += sim-numerics-full:env~SIM_NUMERICS_SCALE=25~SIM_NUMERICS_SEED=0xfeed~$(B)/tests/unit/sim/test_sim_numerics
+# The longer sweep: 100x the base random cases, another seed.
+FULL_SUITES += sim-numerics-full:env~SIM_NUMERICS_SCALE=100~SIM_NUMERICS_SEED=0xfeed~$(B)/tests/unit/sim/test_sim_numerics
 
 # --- benchmark ------------------------------------------------------------------
 BENCH_SIM := $(B)/bench/sim/bench_sim

@@ -19,7 +19,7 @@
 #define GLB_BYTES	(512u * 1024u)
 
 static struct th T;
-static int scale = 1;	/* SIM_NUMERICS_SCALE: more cases (make check-full) */
+static int scale = 3;	/* SIM_NUMERICS_SCALE: more cases (make check-full) */
 
 static int setup(void **state)
 {
@@ -32,7 +32,7 @@ static int setup(void **state)
 	rnd_seed(0x5eed1234);
 	if (getenv("SIM_NUMERICS_SCALE"))
 		scale = atoi(getenv("SIM_NUMERICS_SCALE")) > 0 ?
-			atoi(getenv("SIM_NUMERICS_SCALE")) : 1;
+			atoi(getenv("SIM_NUMERICS_SCALE")) : scale;
 	if (getenv("SIM_NUMERICS_SEED"))
 		rnd_seed(strtoull(getenv("SIM_NUMERICS_SEED"), NULL, 0));
 	return th_open(&T, &cfg);
@@ -45,12 +45,31 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Buffers of the current case, freed when it ends (memory stays flat). */
+static uint64_t case_vas[32];
+static int n_case_vas;
+
+static void *case_alloc(size_t bytes, uint64_t *va, int ro)
+{
+	void *p = th_alloc(&T, bytes, va, ro);
+
+	assert_true(n_case_vas < 32);
+	case_vas[n_case_vas++] = *va;
+	return p;
+}
+
+static void case_free(void)
+{
+	while (n_case_vas)
+		assert_int_equal(eyrie_simhost_bo_free(T.h, T.ctx, case_vas[--n_case_vas]), 0);
+}
+
 /* A DRAM buffer with data, loaded into the GLB at *glb (bumped). */
 static void load(struct cmdlist *cl, const void *data, size_t bytes, uint32_t glb,
 		 uint64_t *va_out)
 {
 	uint64_t va;
-	void *p = th_alloc(&T, bytes, &va, 1);
+	void *p = case_alloc(bytes, &va, 1);
 
 	memcpy(p, data, bytes);
 	cl_dma(cl, EYRIE_OP_DMA_LOAD, va, glb, 1, (uint32_t)bytes);
@@ -254,10 +273,10 @@ static void run_conv_case(int kind, int verbose_id)
 	memcpy(cl_add(&cl, c.hdr.opcode), &c, sizeof(c));
 	cl_add(&cl, EYRIE_OP_BARRIER);
 	if (c.hdr.flags & EYRIE_PASS_F_REQUANT) {
-		out_cpu = th_alloc(&T, out_n, &out_va, 0);
+		out_cpu = case_alloc(out_n, &out_va, 0);
 		cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, c.out_addr, 1, (uint32_t)out_n);
 	} else {
-		out_cpu = th_alloc(&T, out_n * 4, &out_va, 0);
+		out_cpu = case_alloc(out_n * 4, &out_va, 0);
 		cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, c.psum_addr, 4, (uint32_t)out_n);
 	}
 	assert_int_equal(th_run(&T, &cl, &cqe), 0);
@@ -293,7 +312,7 @@ static void run_conv_case(int kind, int verbose_id)
 	free(table);
 	free(psum);
 	cl_free(&cl);
-	/* Buffers of this case stay allocated until teardown: cheap and simple. */
+	case_free();
 }
 
 static void test_conv_random(void **state)
@@ -370,7 +389,7 @@ static void run_pool_case(int id)
 	load(&cl, in, in_n, p.in_addr, &va);
 	cl_add(&cl, EYRIE_OP_BARRIER);
 	memcpy(cl_add(&cl, EYRIE_OP_POOL), &p, sizeof(p));
-	out = th_alloc(&T, out_n, &out_va, 0);
+	out = case_alloc(out_n, &out_va, 0);
 	cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, p.out_addr, 1, (uint32_t)out_n);
 	assert_int_equal(th_run(&T, &cl, &cqe), 0);
 	assert_int_equal(cqe.status, EYRIE_JOB_OK);
@@ -384,6 +403,7 @@ static void run_pool_case(int id)
 	free(in);
 	free(ref);
 	cl_free(&cl);
+	case_free();
 }
 
 static void test_pool_random(void **state)
@@ -425,7 +445,7 @@ static void test_eltwise_random(void **state)
 		load(&cl, a, e.count, e.a_addr, &va);
 		load(&cl, b, e.count, e.b_addr, &va);
 		memcpy(cl_add(&cl, EYRIE_OP_ELTWISE), &e, sizeof(e));
-		out = th_alloc(&T, e.count, &out_va, 0);
+		out = case_alloc(e.count, &out_va, 0);
 		cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, e.out_addr, 1, e.count);
 		assert_int_equal(th_run(&T, &cl, &cqe), 0);
 		assert_int_equal(cqe.status, EYRIE_JOB_OK);
@@ -435,6 +455,7 @@ static void test_eltwise_random(void **state)
 		free(b);
 		free(ref);
 		cl_free(&cl);
+		case_free();
 	}
 }
 
@@ -478,7 +499,7 @@ static void test_dma_strided(void **state)
 			base += ds[d] * (cnt[d] - 1);
 			ds[d] = -ds[d];
 		}
-		src = th_alloc(&T, span * 2 + 4096, &src_va, 1);
+		src = case_alloc(span * 2 + 4096, &src_va, 1);
 		rnd_fill_i8((int8_t *)src, span * 2 + 4096);
 		c = cl_add(&cl, EYRIE_OP_DMA_LOAD);
 		c->dma.dram_addr = src_va + (uint64_t)base;
@@ -487,7 +508,7 @@ static void test_dma_strided(void **state)
 		memcpy(c->dma.count, cnt, sizeof(cnt));
 		memcpy(c->dma.dram_stride, ds, sizeof(ds));
 		memcpy(c->dma.glb_stride, gs, sizeof(gs));
-		dst = th_alloc(&T, (size_t)total * eb, &dst_va, 0);
+		dst = case_alloc((size_t)total * eb, &dst_va, 0);
 		cl_dma(&cl, EYRIE_OP_DMA_STORE, dst_va, 64, eb, total);
 		assert_int_equal(th_run(&T, &cl, &cqe), 0);
 		assert_int_equal(cqe.status, EYRIE_JOB_OK);
@@ -505,6 +526,7 @@ static void test_dma_strided(void **state)
 		(void)ext;
 		free(expect);
 		cl_free(&cl);
+		case_free();
 	}
 }
 
@@ -544,7 +566,7 @@ static void test_wide_accumulation(void **state)
 		load(&cl, in, K, c.in_addr, &va);
 		load(&cl, w, (size_t)K * M, c.w_addr, &va);
 		memcpy(cl_add(&cl, EYRIE_OP_FC), &c, sizeof(c));
-		out = th_alloc(&T, 8, &out_va, 0);
+		out = case_alloc(8, &out_va, 0);
 		cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, c.psum_addr, 4, M);
 		assert_int_equal(th_run(&T, &cl, &cqe), 0);
 		assert_int_equal(cqe.status, EYRIE_JOB_OK);
@@ -556,6 +578,7 @@ static void test_wide_accumulation(void **state)
 		free(in);
 		free(w);
 		cl_free(&cl);
+		case_free();
 	}
 }
 
