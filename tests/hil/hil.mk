@@ -52,5 +52,8 @@ ifneq ($(SIM_LIB),)
 ALL_TARGETS += $(HIL_NET_REF)
 endif
 CHECK_SUITES += hil:tests/hil/run-hil.sh
+# The harness's own failure detection (no VM): TAP collection, kernel log
+# scanning, crashing/hanging programs.
+CHECK_SUITES += hil-harness:tests/hil/test-harness.sh
 # The same boots with the ASan/UBSan build of the board daemon and model.
 FULL_SUITES += hil-asan:HIL_SIM=$(B)/asan/sim/eyrie-sim~HIL_WORKDIR=$(B)/hil-asan~tests/hil/run-hil.sh

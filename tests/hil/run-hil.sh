@@ -57,40 +57,7 @@ if ! flock -n 9; then
 fi
 hilbin=$B/tests/hil/bin
 
-count=0 failed=0
-emit() {  # emit ok|not-ok DESCRIPTION [DIRECTIVE]
-	count=$((count + 1))
-	if [ "$1" = ok ]; then echo "ok $count - $2"; else echo "not ok $count - $2"; failed=$((failed + 1)); fi
-}
-diag() { sed 's/^/# /'; }
-finish() {
-	echo "1..$count"
-	[ "$failed" -eq 0 ]
-	exit $?
-}
-
-# Renumbers the raw TAP of suite.sh (between the markers, or all of it).
-# Prefixes every description with [variant] program:.
-collect_tap() {  # collect_tap VARIANT FILE
-	local variant=$1 file=$2 prog=suite line status desc
-	while IFS= read -r line; do
-		line=${line%$'\r'}
-		case $line in
-		"# program "*) prog=${line#\# program } ;;
-		"ok "*|"not ok "*)
-			if [ "${line#not ok}" != "$line" ]; then status=not-ok; desc=${line#not ok}; else status=ok; desc=${line#ok}; fi
-			desc=$(sed -E 's/^ *[0-9]* *-? *//' <<<"$desc")
-			emit "$status" "[$variant] $prog: $desc" ;;
-		"#"*) echo "$line" ;;
-		esac
-	done < <(sed -n '/^EYRIE-HIL-TAP-BEGIN/,/^EYRIE-HIL-TAP-END/p' "$file" | sed '1d;$d')
-}
-
-# Kernel log lines that fail a run whatever the tests said.
-kernel_log_problems() {
-	grep -E 'WARNING:|BUG:|Oops|general protection fault|Call Trace|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|UBSAN:|KASAN:|kernel BUG|refcount_t:|list_(add|del) corruption' "$1" |
-		grep -vi 'command line:' || true
-}
+. tests/hil/tap-lib.sh
 
 # The network check's expected hash, from the host's in-process emulation.
 net_hash=$workdir/net_chain.hash
@@ -194,6 +161,10 @@ for b in "$hilbin"/hil_*; do bins+=(--bin "$b"); done
 modarg=()
 [ "$have_module" = 1 ] && modarg=(--module "$module")
 [ -s "$net_hash" ] && modarg+=(--file "$net_hash:/hil/expected/net_chain.hash")
+# Programs the tests call (not run as tests: $B/tests/hil/helpers/* into
+# /hil/bin) and their data ($B/tests/hil/data/ as /hil/data/).
+for b in "$B"/tests/hil/helpers/*; do [ -x "$b" ] && bins+=(--bin "$b"); done
+while IFS= read -r f; do modarg+=(--file "$f:/hil/data/${f#"$B"/tests/hil/data/}"); done < <(find "$B/tests/hil/data" -type f 2>/dev/null)
 base=$workdir/initramfs/base.cpio
 if ! tests/hil/mkinitramfs.sh --kver "$kver" --out "$base" "${modarg[@]}" "${bins[@]}" >"$workdir/mkinitramfs.log" 2>&1; then
 	emit not-ok "setup: initramfs built (see $workdir/mkinitramfs.log)"
