@@ -12,16 +12,41 @@
 
 #define MB	4	/* output channels per block */
 
+/*
+ * Output columns [*lo, *hi) whose tap j reads inside [0, in_w): outside them
+ * the tap is padding. ix(x) = x * stride - pad + j * dil.
+ */
+static void tap_span(const struct kconv *p, uint32_t j, uint32_t *lo, uint32_t *hi)
+{
+	int64_t off = (int64_t)j * p->dil_w - p->pad_l;	/* ix(0) */
+	int64_t first = off >= 0 ? 0 : (-off + p->stride_w - 1) / p->stride_w;
+	int64_t last = (int64_t)p->in_w - 1 - off;		/* x * stride <= last */
+
+	if (last < 0) {
+		*lo = *hi = 0;
+		return;
+	}
+	last = last / p->stride_w + 1;
+	*lo = (uint32_t)(first < p->out_w ? first : p->out_w);
+	*hi = (uint32_t)(last < p->out_w ? last : p->out_w);
+	if (*hi < *lo)
+		*hi = *lo;
+}
+
 static void im2col(const struct kconv *p, const int8_t *in, int16_t *col)
 {
 	uint32_t cg = p->c / p->groups, P = p->out_h * p->out_w;
 	uint32_t ci, i, j, y, x;
 
-	for (ci = 0; ci < cg; ci++) {
-		const int8_t *plane = in + (size_t)ci * p->in_h * p->in_w;
+	for (j = 0; j < p->s; j++) {
+		uint32_t lo, hi;
+		int64_t off = (int64_t)j * p->dil_w - p->pad_l;
 
-		for (i = 0; i < p->r; i++) {
-			for (j = 0; j < p->s; j++) {
+		tap_span(p, j, &lo, &hi);
+		for (ci = 0; ci < cg; ci++) {
+			const int8_t *plane = in + (size_t)ci * p->in_h * p->in_w;
+
+			for (i = 0; i < p->r; i++) {
 				int16_t *row = col + ((size_t)(ci * p->r + i) * p->s + j) * P;
 
 				for (y = 0; y < p->out_h; y++) {
@@ -29,19 +54,24 @@ static void im2col(const struct kconv *p, const int8_t *in, int16_t *col)
 						     (int64_t)i * p->dil_h;
 					int16_t *dst = row + (size_t)y * p->out_w;
 					const int8_t *src;
+					int16_t zp = (int16_t)p->zp_in;
 
-					if (iy < 0 || iy >= p->in_h) {
+					if (iy < 0 || iy >= p->in_h || lo == hi) {
 						memset(dst, 0, p->out_w * sizeof(*dst));
 						continue;
 					}
 					src = plane + (size_t)iy * p->in_w;
-					for (x = 0; x < p->out_w; x++) {
-						int64_t ix = (int64_t)x * p->stride_w - p->pad_l +
-							     (int64_t)j * p->dil_w;
+					memset(dst, 0, lo * sizeof(*dst));
+					if (p->stride_w == 1) {
+						const int8_t *s1 = src + off;
 
-						dst[x] = (ix < 0 || ix >= p->in_w) ? 0 :
-							 (int16_t)(src[ix] - p->zp_in);
+						for (x = lo; x < hi; x++)
+							dst[x] = (int16_t)(s1[x] - zp);
+					} else {
+						for (x = lo; x < hi; x++)
+							dst[x] = (int16_t)(src[(int64_t)x * p->stride_w + off] - zp);
 					}
+					memset(dst + hi, 0, (p->out_w - hi) * sizeof(*dst));
 				}
 			}
 		}
