@@ -259,6 +259,8 @@ boot() {  # boot VARIANT FIRMWARE_IMAGE
 	else
 		emit not-ok "[$v] guest kernel log has no WARN/BUG/oops/lockup/Call Trace"
 		diag <<<"$problems"
+		echo "# [$v] the first one in context:"
+		kernel_log_context "$console" | diag
 	fi
 	echo "# [$v] guest kernel log (eyrie and errors; full: $workdir/$v.dmesg, console: $console):"
 	grep -iE 'eyrie|ivshmem|accel|error|fail|warn' "$workdir/$v.dmesg" 2>/dev/null | grep -vi 'command line' | head -n 80 | sed "s/^/# [$v] dmesg: /"

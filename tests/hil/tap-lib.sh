@@ -33,8 +33,12 @@ collect_tap() {  # collect_tap VARIANT FILE
 }
 
 # Kernel log lines that fail a run whatever the tests said.
+KERNEL_LOG_BAD='WARNING:|BUG:|Oops|general protection fault|Call Trace|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|UBSAN:|KASAN:|kernel BUG|refcount_t:|list_(add|del) corruption'
 kernel_log_problems() {
-	grep -E 'WARNING:|BUG:|Oops|general protection fault|Call Trace|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|UBSAN:|KASAN:|kernel BUG|refcount_t:|list_(add|del) corruption' "$1" |
-		grep -vi 'command line:' || true
+	grep -E "$KERNEL_LOG_BAD" "$1" | grep -vi 'command line:' || true
+}
+# The first problem with the lines after it (the stack trace), for the report.
+kernel_log_context() {
+	grep -vi 'command line:' "$1" | grep -m1 -A24 -E "$KERNEL_LOG_BAD" || true
 }
 
