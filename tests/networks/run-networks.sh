@@ -19,7 +19,7 @@ table=${LAYERS_CSV:-$(dirname "$0")/../../../shared/workloads/layers.csv}
 [ -f "$table" ] || table=/work/shared/workloads/layers.csv
 nets="alexnet vgg16 resnet18 resnet50 mobilenetv2"
 
-echo "1..$((3 * $(echo $nets | wc -w)))"
+echo "1..$((3 * $(echo $nets | wc -w) + 1))"
 n=0
 for net in $nets; do
 	if [ $full -eq 1 ]; then base=$dir/$net; else base=$dir/$net-reduced; fi
@@ -71,3 +71,13 @@ for net in $nets; do
 		diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -10 | sed 's/^/# /'
 	fi
 done
+# reproducible: the same seed writes the same bytes
+n=$((n + 1))
+if [ $full -eq 1 ]; then again=$dir/resnet18; args=""; else again=$dir/resnet18-reduced; args=--reduced; fi
+tmpm=$(mktemp /tmp/eyrie-regen.XXXXXX.onnx)
+if "$modelgen" resnet18 $args -o "$tmpm" && cmp -s "$tmpm" "$again.onnx"; then
+	echo "ok $n - $(basename "$again"): generating again gives the same bytes"
+else
+	echo "not ok $n - $(basename "$again"): a second generation differs"
+fi
+rm -f "$tmpm"
