@@ -105,9 +105,13 @@ int eyr_shim_lookup(const char *name, const struct eyr_shim_ops **ops)
 		return eyr_error(-EINVAL,
 				 "unknown device '%s'; use 'emu' (or emu:rows=R,cols=C,...), a path like /dev/accel/accel0 or 'auto' (see `accelctl list`)",
 				 name);
-	if (stat(name, &st) < 0)
+	if (stat(name, &st) < 0) {
+		if (errno == EACCES)	/* a directory on the way is closed to us */
+			return eyr_error(-EACCES, "cannot reach %s: %s; check the permissions of its directories (or run as root)",
+					 name, strerror(errno));
 		return eyr_error(-ENOENT, "device node %s: %s; `accelctl list` shows the devices present",
 				 name, strerror(errno));
+	}
 	if (!S_ISCHR(st.st_mode))
 		return eyr_error(-ENODEV, "%s is not a character device node", name);
 	if (strlen(name) >= sizeof(n.path))
