@@ -165,10 +165,6 @@ modarg=()
 # /hil/bin) and their data ($B/tests/hil/data/ as /hil/data/).
 for b in "$B"/tests/hil/helpers/*; do [ -x "$b" ] && bins+=(--bin "$b"); done
 while IFS= read -r f; do modarg+=(--file "$f:/hil/data/${f#"$B"/tests/hil/data/}"); done < <(find "$B/tests/hil/data" -type f 2>/dev/null)
-# Programs the tests call (not run as tests: $B/tests/hil/helpers/* into
-# /hil/bin) and their data ($B/tests/hil/data/ as /hil/data/).
-for b in "$B"/tests/hil/helpers/*; do [ -x "$b" ] && bins+=(--bin "$b"); done
-while IFS= read -r f; do modarg+=(--file "$f:/hil/data/${f#"$B"/tests/hil/data/}"); done < <(find "$B/tests/hil/data" -type f 2>/dev/null)
 base=$workdir/initramfs/base.cpio
 if ! tests/hil/mkinitramfs.sh --kver "$kver" --out "$base" "${modarg[@]}" "${bins[@]}" >"$workdir/mkinitramfs.log" 2>&1; then
 	emit not-ok "setup: initramfs built (see $workdir/mkinitramfs.log)"
