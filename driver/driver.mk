@@ -44,3 +44,8 @@ bench-driver: build-all
 	grep '# bench:' $(B)/bench-driver.tap | sed 's/^.*# bench: /bench-driver: /' || \
 	{ echo "bench-driver: no figures (see $(B)/bench-driver.tap)" >&2; exit 1; }
 BENCH_TARGETS += bench-driver
+HIL_DRIVER_STRESS_BIN := $(B)/tests/hil/bin/hil_driver_stress
+$(HIL_DRIVER_STRESS_BIN): $(B)/driver/tests/hil_driver_stress.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $^
+ALL_TARGETS += $(HIL_DRIVER_STRESS_BIN)

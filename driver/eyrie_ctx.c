@@ -7,6 +7,7 @@
  * A context is reference counted: the file holds one reference and every
  * job another, so page tables outlive the file while jobs still run.
  */
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -34,7 +35,9 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 	INIT_LIST_HEAD(&ctx->mappings);
 	INIT_LIST_HEAD(&ctx->zombies);
 	drm_mm_init(&ctx->mm, EYRIE_VA_START, EYRIE_VA_END - EYRIE_VA_START);
-	ctx->mem_limit = (u64)eyrie_ctx_mem_limit_mb << 20;
+	/* Mapped BOs are pinned: by default no context may pin more than half of RAM. */
+	ctx->mem_limit = eyrie_ctx_mem_limit_mb ? (u64)eyrie_ctx_mem_limit_mb << 20 :
+			 (u64)totalram_pages() << (PAGE_SHIFT - 1);
 
 	ctx->records = kvcalloc(EYRIE_JOB_RECORDS, sizeof(*ctx->records), GFP_KERNEL);
 	if (!ctx->records) {

@@ -27,9 +27,9 @@ unsigned int eyrie_ban_threshold = 3;
 module_param_named(ban_threshold, eyrie_ban_threshold, uint, 0644);
 MODULE_PARM_DESC(ban_threshold, "Hangs after which a context is banned, 0 never (default 3)");
 
-unsigned int eyrie_ctx_mem_limit_mb = 1024;
+unsigned int eyrie_ctx_mem_limit_mb;
 module_param_named(ctx_mem_limit_mb, eyrie_ctx_mem_limit_mb, uint, 0644);
-MODULE_PARM_DESC(ctx_mem_limit_mb, "Buffer memory one context may map, MiB (default 1024)");
+MODULE_PARM_DESC(ctx_mem_limit_mb, "Buffer memory one context may map, MiB (default 0: half of RAM)");
 
 unsigned int eyrie_queue_entries = 256;
 module_param_named(queue_entries, eyrie_queue_entries, uint, 0444);
