@@ -232,7 +232,7 @@ boot() {  # boot VARIANT FIRMWARE_IMAGE
 		-chardev socket,path="$sock",id=ivs \
 		-device ivshmem-doorbell,id=eyrie0,bus=rp0,chardev=ivs,vectors=5 \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "console=ttyS0 rdinit=/init panic=-1 oops=panic softlockup_panic=1 loglevel=7 eyrie_hil.variant=$v" \
+		-append "console=ttyS0 rdinit=/init panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1 loglevel=7 eyrie_hil.variant=$v" \
 		-nodefaults -display none -serial file:"$console" -serial file:"$tap" \
 		-qmp unix:"$qmp",server=on,wait=off \
 		-no-reboot >"$workdir/$v.qemu.log" 2>&1 &
