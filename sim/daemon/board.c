@@ -11,17 +11,23 @@
 #include "ivshmem_proto.h"
 #include "log.h"
 
+#define BOARD_DMA_FAULTS_LOGGED 10
+
 static void *board_dma_map(void *opaque, uint64_t bus_addr, uint64_t len)
 {
 	struct board *b = opaque;
 	void *p = guest_ram_translate(&b->ram, bus_addr, len);
 
 	if (!p) {
-		__atomic_add_fetch(&b->dma_faults, 1, __ATOMIC_RELAXED);
-		if (b->ram.base)	/* else guest_ram already said why */
-			log_warn("device DMA to bus address 0x%llx (+%llu) is outside the guest's %zu MiB of RAM",
+		uint64_t n = __atomic_add_fetch(&b->dma_faults, 1, __ATOMIC_RELAXED);
+
+		/* A runaway job faults on every page: name the first few. */
+		if (b->ram.base && n <= BOARD_DMA_FAULTS_LOGGED)
+			log_warn("device DMA to bus address 0x%llx (+%llu) is outside the guest's %zu MiB of RAM%s",
 				 (unsigned long long)bus_addr,
-				 (unsigned long long)len, b->ram.size >> 20);
+				 (unsigned long long)len, b->ram.size >> 20,
+				 n == BOARD_DMA_FAULTS_LOGGED ?
+				 " (further ones only counted)" : "");
 	}
 	return p;
 }
