@@ -164,13 +164,51 @@ void eyr_cost_dram(const struct eyr_arch *arch, const struct eyr_geom *g,
 				      (m->place_w == EYR_PLACE_GLB ? w_words : 0) +
 				      b_words + q_words + out_words;
 	c->macs = g->macs;
-	/* DMA time: each command's bytes at the DRAM bandwidth */
+	/*
+	 * DMA time: the device rounds each command up to whole cycles, so sum
+	 * per class of equal tiles (times how often each is loaded).
+	 */
 	dma_cycles = 0;
-	dma_cycles += eyr_dma_cycles(arch, in_words, 1);
-	dma_cycles += eyr_dma_cycles(arch, w_words, 1);
-	dma_cycles += eyr_dma_cycles(arch, b_words + q_words, 4);
-	dma_cycles += eyr_dma_cycles(arch, out_words, 1);
+	{
+		const struct eyr_dim_tiling *tn = dt[EYR_DIM_N], *tg = dt[EYR_DIM_G],
+			*tm = dt[EYR_DIM_M], *tc = dt[EYR_DIM_C], *te = dt[EYR_DIM_E],
+			*tf = dt[EYR_DIM_F];
+		uint32_t a, b, x, y, u, v;
+
+		for (a = 0; a < tn->nclass; a++)
+		for (b = 0; b < tg->nclass; b++)
+		for (y = 0; y < tc->nclass; y++)
+		for (u = 0; u < te->nclass; u++)
+		for (v = 0; v < tf->nclass; v++) {
+			uint64_t cnt = (uint64_t)tn->cls[a].count * tg->cls[b].count *
+				       tc->cls[y].count * te->cls[u].count * tf->cls[v].count;
+			uint64_t words = (uint64_t)tn->cls[a].len * tg->cls[b].len *
+					 tc->cls[y].len * te->cls[u].in_len * tf->cls[v].in_len;
+
+			dma_cycles += cnt * f_in * eyr_dma_cycles(arch, words, 1);
+		}
+		for (b = 0; b < tg->nclass; b++)
+		for (x = 0; x < tm->nclass; x++) {
+			uint64_t cnt = (uint64_t)tg->cls[b].count * tm->cls[x].count;
+			uint64_t mt = (uint64_t)tg->cls[b].len * tm->cls[x].len;
+
+			for (y = 0; y < tc->nclass; y++)
+				dma_cycles += cnt * tc->cls[y].count * f_w *
+					      eyr_dma_cycles(arch, mt * tc->cls[y].len * g->r * g->s, 1);
+			if (has_bias)
+				dma_cycles += cnt * f_b * eyr_dma_cycles(arch, mt, 4);
+			if (per_channel)
+				dma_cycles += cnt * f_b * eyr_dma_cycles(arch, 2 * mt, 4);
+			for (a = 0; a < tn->nclass; a++)
+			for (u = 0; u < te->nclass; u++)
+			for (v = 0; v < tf->nclass; v++)
+				dma_cycles += cnt * tn->cls[a].count * te->cls[u].count *
+					      tf->cls[v].count *
+					      eyr_dma_cycles(arch, mt * tn->cls[a].len *
+							     te->cls[u].len * tf->cls[v].len, 1);
+		}
+	}
 	c->cycles = dma_cycles;
 	c->cmds = (uint32_t)(n_in + n_w + (has_bias ? n_b : 0) + (per_channel ? n_b : 0) +
-			     2 * passes + stores + 1);
+			     3 * passes + stores + 1);
 }

@@ -38,11 +38,6 @@ static uint64_t max64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-static uint64_t min64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
 /* Distinct in-bounds input rows read by ne output rows x nr filter rows. */
 static uint64_t fold_rows(const struct eyr_geom *g, const struct eyr_pass_shape *ps,
 			  uint32_t e0, uint32_t ne, uint32_t r0, uint32_t nr)
@@ -150,29 +145,65 @@ static void split(uint64_t d, uint64_t t, struct split *s)
 }
 
 /*
+ * Input rows the folds read, summed per class of output-row block (full
+ * blocks of spatial_e, then the ragged last one) and per filter-row block:
+ * the only term of the counts that depends on where a block sits.
+ */
+#define MAX_RB 256
+struct fold_rows_table {
+	uint32_t rb;			/* filter-row blocks */
+	uint64_t full_blocks, last_ne;	/* E = full_blocks * spatial_e + last_ne */
+	uint64_t rows[2][MAX_RB];	/* [full/last][r block] */
+};
+
+static int fold_table(const struct eyr_geom *g, const struct eyr_pass_shape *ps,
+		      uint32_t se, uint32_t sr, struct fold_rows_table *t)
+{
+	uint32_t e0, rbi;
+
+	t->rb = eyr_div_up(g->r, sr);
+	if (t->rb > MAX_RB)
+		return -E2BIG;
+	t->full_blocks = ps->e / se;
+	t->last_ne = ps->e % se;
+	for (rbi = 0; rbi < t->rb; rbi++) {
+		uint32_t r0 = rbi * sr, nr = g->r - r0 < sr ? g->r - r0 : sr;
+
+		t->rows[0][rbi] = t->rows[1][rbi] = 0;
+		for (e0 = 0; e0 < ps->e; e0 += se) {
+			uint32_t ne = ps->e - e0 < se ? ps->e - e0 : se;
+
+			t->rows[ne == se ? 0 : 1][rbi] += fold_rows(g, ps, e0, ne, r0, nr);
+		}
+	}
+	return 0;
+}
+
+/*
  * The device's counting rules for one CONV/FC pass (docs/sim.md, "Counting
  * rules"), evaluated over the pass's folds: output-row blocks of spatial_e,
  * input-channel blocks of sets_c x rf_c and filter-row blocks of spatial_r,
  * each split into batch blocks of rf_n and output-channel blocks of
- * sets_m x rf_m.
+ * sets_m x rf_m. Folds that differ only in position are counted together;
+ * every sum is the device's, term by term.
  */
-int eyr_pass_cost(const struct eyr_arch *arch, const struct eyr_geom *g,
-		  enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
-		  enum eyr_place in_place, enum eyr_place w_place,
-		  const struct eyrie_mapping *mp, struct eyr_pass_cost *pc)
+static void pass_cost_core(const struct eyr_arch *arch, const struct eyr_geom *g,
+			   enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
+			   enum eyr_place in_place, enum eyr_place w_place,
+			   const struct eyrie_mapping *mp,
+			   const struct fold_rows_table *ft, struct eyr_pass_cost *pc)
 {
-	uint64_t R = g->r, S = g->s, E = ps->e, F = ps->f, Cg = ps->c;
+	uint64_t R = g->r, S = g->s, F = ps->f, Cg = ps->c;
 	uint64_t wp = (F - 1) * g->sw + (S - 1) * g->dw + 1, wv;
 	uint64_t tc = (uint64_t)mp->sets_c * mp->rf_c;
 	int in_glb = in_place == EYR_PLACE_GLB, w_glb = w_place == EYR_PLACE_GLB;
 	uint64_t glb = 0, noc = 0, rf = 0, macs_all = 0, cycles = 0;
+	uint64_t noc_pc = arch->noc_words_per_cycle;
 	struct split nt, mt, ct;
 	int64_t x0 = -(int64_t)ps->pad_l, x1 = x0 + (int64_t)wp - 1;
-	uint64_t e0, r0;
-	int ret = eyr_pass_check(arch, g, df, ps, mp), kc;
+	uint32_t rbi;
+	int ke, kc, a, b;
 
-	if (ret)
-		return ret;
 	if (x0 < 0)
 		x0 = 0;
 	if (x1 > (int64_t)ps->in_w - 1)
@@ -181,76 +212,98 @@ int eyr_pass_cost(const struct eyr_arch *arch, const struct eyr_geom *g,
 	split(ps->n, mp->rf_n, &nt);
 	split(ps->m, (uint64_t)mp->sets_m * mp->rf_m, &mt);
 	split(Cg, tc, &ct);
-	for (e0 = 0; e0 < E; e0 += mp->spatial_e) {
-		uint64_t ne = min64(mp->spatial_e, E - e0);
+	for (rbi = 0; rbi < ft->rb; rbi++) {
+		uint64_t r0 = (uint64_t)rbi * mp->spatial_r;
+		uint64_t nr = R - r0 < mp->spatial_r ? R - r0 : mp->spatial_r;
 
-		for (r0 = 0; r0 < R; r0 += mp->spatial_r) {
-			uint64_t nr = min64(mp->spatial_r, R - r0);
-			uint64_t rows = fold_rows(g, ps, (uint32_t)e0, (uint32_t)ne,
-						  (uint32_t)r0, (uint32_t)nr);
+		for (ke = 0; ke < 2; ke++) {
+			uint64_t ne = ke ? ft->last_ne : mp->spatial_e;
+			uint64_t cnt_e = ke ? (ft->last_ne ? 1 : 0) : ft->full_blocks;
+			uint64_t rows_sum = ft->rows[ke][rbi];
 
+			if (!cnt_e)
+				continue;
 			for (kc = 0; kc < ct.n; kc++) {
 				uint64_t nc = ct.size[kc], sc = (nc + mp->rf_c - 1) / mp->rf_c;
-				/* which C blocks of this class are first / last */
 				uint64_t cnt_c = ct.count[kc];
 				uint64_t n_first = (kc == 0 && r0 == 0) ? 1 : 0;
 				uint64_t n_last = (kc == ct.n - 1 && r0 + nr == R) ? 1 : 0;
-				int a, b;
 
 				for (a = 0; a < nt.n; a++)
 				for (b = 0; b < mt.n; b++) {
 					uint64_t nn = nt.size[a], nm = mt.size[b];
 					uint64_t mult = nt.count[a] * mt.count[b] * ps->g;
+					uint64_t folds = cnt_c * cnt_e;
 					uint64_t macs = nn * nm * nc * nr * ne * S * F;
 					uint64_t wu = nm * nc * nr * S;
-					uint64_t iu = nn * nc * rows * wv;
+					uint64_t iu_sum = nn * nc * rows_sum * wv;	/* over the e blocks */
 					uint64_t pu = nn * nm * ne * F;
-					uint64_t n_f, r_f, g_f, work, nacc;
+					uint64_t n_f, r_f, g_f, work, nacc, compute;
 
 					switch (df) {
 					case EYRIE_DATAFLOW_RS: {
 						uint64_t nw = wu * ne, ni = nn * nc * nr * ne * wp;
 
-						n_f = nw + ni + pu * nr * sc;
-						r_f = 4 * macs + nw + ni;
+						n_f = folds * (nw + ni + pu * nr * sc);
+						r_f = folds * (4 * macs + nw + ni);
 						break;
 					}
 					case EYRIE_DATAFLOW_WS:
-						n_f = wu + 2 * macs;
-						r_f = macs + wu;
+						n_f = folds * (wu + 2 * macs);
+						r_f = folds * (macs + wu);
 						break;
 					case EYRIE_DATAFLOW_OS:
-						n_f = 2 * macs + pu;
-						r_f = 2 * macs;
+						n_f = folds * (2 * macs + pu);
+						r_f = folds * 2 * macs;
 						break;
 					case EYRIE_DATAFLOW_IS:
-						n_f = iu + 2 * macs;
-						r_f = macs + iu;
+						n_f = cnt_c * (iu_sum + cnt_e * 2 * macs);
+						r_f = cnt_c * (cnt_e * macs + iu_sum);
 						break;
 					default:
-						n_f = 3 * macs;
+						n_f = folds * 3 * macs;
 						r_f = 0;
 						break;
 					}
 					/* psum reads: every fold but the first, or all with ACCUMULATE */
-					nacc = ps->accumulate ? cnt_c : cnt_c - n_first;
+					nacc = (ps->accumulate ? cnt_c : cnt_c - n_first) * cnt_e;
 					if (df == EYRIE_DATAFLOW_NLR)
-						g_f = cnt_c * ((in_glb ? macs : 0) + (w_glb ? macs : 0) + 2 * macs);
+						g_f = folds * ((in_glb ? macs : 0) + (w_glb ? macs : 0) + 2 * macs);
 					else
-						g_f = cnt_c * ((in_glb ? iu : 0) + (w_glb ? wu : 0) + pu) + nacc * pu;
+						g_f = cnt_c * ((in_glb ? iu_sum : 0) +
+							       cnt_e * ((w_glb ? wu : 0) + pu)) + nacc * pu;
 					if (ps->bias)
-						g_f += n_first * nm;
+						g_f += n_first * cnt_e * nm;
 					if (ps->per_channel)
-						g_f += n_last * 2 * nm;
-					work = nn * min32(mp->rf_m, (uint32_t)nm) *
-					       min32(mp->rf_c, (uint32_t)nc) * S * F;
-					work = max64(work, (n_f + arch->noc_words_per_cycle - 1) /
-							   arch->noc_words_per_cycle);
+						g_f += n_last * cnt_e * 2 * nm;
+					compute = nn * min32(mp->rf_m, (uint32_t)nm) *
+						  min32(mp->rf_c, (uint32_t)nc) * S * F;
+					if (df == EYRIE_DATAFLOW_IS) {
+						/* NoC time depends on each fold's rows: exact per fold */
+						uint32_t e0;
+
+						work = 0;
+						for (e0 = 0; e0 < ps->e; e0 += mp->spatial_e) {
+							uint32_t ne2 = ps->e - e0 < mp->spatial_e ? ps->e - e0 : mp->spatial_e;
+							uint64_t rows, nf1;
+
+							if ((ne2 == mp->spatial_e) != (ke == 0))
+								continue;
+							rows = fold_rows(g, ps, e0, ne2, (uint32_t)r0, (uint32_t)nr);
+							nf1 = nn * nc * rows * wv + 2 * macs;
+							work += max64(compute, (nf1 + noc_pc - 1) / noc_pc);
+						}
+						work *= cnt_c;
+					} else {
+						uint64_t nf1 = n_f / folds;
+
+						work = folds * max64(compute, (nf1 + noc_pc - 1) / noc_pc);
+					}
 					glb += g_f * mult;
-					noc += cnt_c * n_f * mult;
-					rf += cnt_c * r_f * mult;
-					macs_all += cnt_c * macs * mult;
-					cycles += cnt_c * work * mult;
+					noc += n_f * mult;
+					rf += r_f * mult;
+					macs_all += folds * macs * mult;
+					cycles += work * mult;
 				}
 			}
 		}
@@ -261,6 +314,22 @@ int eyr_pass_cost(const struct eyr_arch *arch, const struct eyr_geom *g,
 	pc->access[EYRIE_ENERGY_RF] = rf;
 	pc->access[EYRIE_ENERGY_MAC] = macs_all;
 	pc->cycles = cycles;
+}
+
+int eyr_pass_cost(const struct eyr_arch *arch, const struct eyr_geom *g,
+		  enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
+		  enum eyr_place in_place, enum eyr_place w_place,
+		  const struct eyrie_mapping *mp, struct eyr_pass_cost *pc)
+{
+	struct fold_rows_table ft;
+	int ret = eyr_pass_check(arch, g, df, ps, mp);
+
+	if (ret)
+		return ret;
+	ret = fold_table(g, ps, mp->spatial_e, mp->spatial_r, &ft);
+	if (ret)
+		return ret;
+	pass_cost_core(arch, g, df, ps, in_place, w_place, mp, &ft, pc);
 	return 0;
 }
 
@@ -312,12 +381,15 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 	int p_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_OS;
 	double best_v = 0;
 	int found = 0;
-	uint32_t a, b, x, y, z, k;
+	uint32_t a, b, x, y, z;
 
 	for (a = 0; a < ncr; a++)
 	for (b = 0; b < nce; b++) {
 		uint64_t budget = pes / ((uint64_t)cr[a] * ce[b]);
+		struct fold_rows_table ft;
 
+		if (!budget || fold_table(g, ps, ce[b], cr[a], &ft))
+			continue;
 		for (x = 0; x < nm; x++) {
 			uint32_t rm = cm[x];
 
@@ -339,6 +411,7 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 				for (z = 0; z < nn; z++) {
 					uint32_t rn = cn[z];
 					uint32_t max_sm = ps->m / rm, max_sc = ps->c / rc;
+					uint32_t sm_c[128], nsm, k;
 
 					if (df == EYRIE_DATAFLOW_NLR && rn > 1)
 						break;
@@ -346,28 +419,45 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 						break;
 					if (p_rf && rm * rn > arch->rf_psum_words)
 						break;
-					/* split the PEs left between sets over M and over C */
-					for (k = 1; k <= max_sm && k <= budget; k++) {
+					/*
+					 * Sets over M and C share the PEs left by the set:
+					 * balanced sets_m values, each with as many sets
+					 * over C as still fit.
+					 */
+					nsm = cands(max_sm, (uint32_t)(budget < max_sm ? budget : max_sm), sm_c, 128);
+					for (k = 0; k < nsm; k++) {
 						struct eyrie_mapping mp = { 0 };
 						struct eyr_pass_cost pc;
-						uint64_t sc = budget / k;
+						uint64_t sc = budget / sm_c[k];
 						double v;
 
 						if (sc > max_sc)
 							sc = max_sc;
-						/* only the largest sets_m for each sets_c */
-						if (k < max_sm && k < budget && budget / (k + 1) >= sc &&
-						    (budget / (k + 1) < max_sc ? budget / (k + 1) : max_sc) == sc)
+						/*
+						 * Energy depends on rf_m only through the number of
+						 * output-channel blocks, and for a given number the
+						 * smallest rf_m is never slower: skip the others.
+						 */
+						{
+							uint32_t blocks = eyr_div_up(ps->m, (uint64_t)sm_c[k] * rm);
+
+							if (eyr_div_up(ps->m, (uint64_t)sm_c[k] * blocks) != rm)
+								continue;
+						}
+						/* a larger sets_m with the same sets_c dominates */
+						if (k + 1 < nsm && (budget / sm_c[k + 1] < max_sc ?
+								    budget / sm_c[k + 1] : max_sc) == sc)
 							continue;
 						mp.spatial_r = (uint16_t)cr[a];
 						mp.spatial_e = (uint16_t)ce[b];
-						mp.sets_m = (uint16_t)k;
+						mp.sets_m = (uint16_t)sm_c[k];
 						mp.sets_c = (uint16_t)sc;
 						mp.rf_m = (uint16_t)rm;
 						mp.rf_c = (uint16_t)rc;
 						mp.rf_n = (uint16_t)rn;
-						if (eyr_pass_cost(arch, g, df, ps, in_place, w_place, &mp, &pc))
+						if (eyr_pass_check(arch, g, df, ps, &mp))
 							continue;
+						pass_cost_core(arch, g, df, ps, in_place, w_place, &mp, &ft, &pc);
 						v = pass_obj(arch, obj, &pc);
 						if (!found || v < best_v) {
 							found = 1;

@@ -364,42 +364,68 @@ static void consider_all_orders(struct search *s, struct best *b,
 
 /*
  * Floor on what the passes of a tiling can cost, whatever their array
- * mappings (pass.c): every MAC reads the RF for each operand the dataflow
- * keeps there and crosses the NoC for each one it does not; every weight of
- * a tile is read from its buffer, crosses the NoC and (if kept) fills an RF
- * at least once per pass; every output is read and written in the GLB at
- * least once per pass over C.
+ * mappings: each term is a sum the device counts (pass.c) taken at its
+ * smallest possible value. Every MAC reads the RF for each operand the
+ * dataflow keeps there and crosses the NoC for each one it does not; every
+ * weight of a tile is read from its buffer at least once per batch block
+ * and output-row block, and for RS filled into the PEs of every output row
+ * it serves; every output is written once and read back on every pass over
+ * C but the first; for RS every input row is delivered to each filter row
+ * at least once and every psum travels up the R filter rows.
  */
 static void pass_floor(const struct search *s, const struct eyr_mapping *m,
 		       double *energy, double *cycles)
 {
 	const struct eyr_arch *a = s->arch;
+	const struct eyr_geom *g = &s->g;
 	const double *e = s->efj;
-	double macs = (double)s->g.macs;
-	double outs = (double)s->g.ext[EYR_DIM_N] * s->g.ext[EYR_DIM_G] *
-		      s->g.ext[EYR_DIM_M] * s->g.ext[EYR_DIM_E] * s->g.ext[EYR_DIM_F];
-	double wts = (double)s->g.ext[EYR_DIM_G] * s->g.ext[EYR_DIM_M] *
-		     s->g.ext[EYR_DIM_C] * s->g.r * s->g.s;
-	double w_passes = (double)m->tiles[EYR_DIM_N] * m->tiles[EYR_DIM_E] * m->tiles[EYR_DIM_F];
-	double rf_per_mac, noc_per_mac, w_rf;
+	double macs = (double)g->macs;
+	double outs = (double)g->ext[EYR_DIM_N] * g->ext[EYR_DIM_G] *
+		      g->ext[EYR_DIM_M] * g->ext[EYR_DIM_E] * g->ext[EYR_DIM_F];
+	double wts = (double)g->ext[EYR_DIM_G] * g->ext[EYR_DIM_M] *
+		     g->ext[EYR_DIM_C] * g->r * g->s;
+	double tn = m->tiles[EYR_DIM_N], te = m->tiles[EYR_DIM_E], tf = m->tiles[EYR_DIM_F];
+	double glb_w = m->place_w == EYR_PLACE_GLB ? e[EYRIE_ENERGY_GLB] : 0;
+	double en;
 
+	/* psums: written every pass, read on every pass over C but the first */
+	en = outs * (2.0 * m->tiles[EYR_DIM_C] - 1) * e[EYRIE_ENERGY_GLB];
+	en += macs * e[EYRIE_ENERGY_MAC];
+	/* weights read from their buffer once per (batch, row) block */
+	en += wts * tn * te * tf * glb_w;
 	switch (s->df) {
-	case EYRIE_DATAFLOW_RS: rf_per_mac = 4; noc_per_mac = 0; w_rf = 1; break;
-	case EYRIE_DATAFLOW_WS: rf_per_mac = 1; noc_per_mac = 2; w_rf = 1; break;
-	case EYRIE_DATAFLOW_OS: rf_per_mac = 2; noc_per_mac = 2; w_rf = 0; break;
-	case EYRIE_DATAFLOW_IS: rf_per_mac = 1; noc_per_mac = 2; w_rf = 0; break;
-	default: rf_per_mac = 0; noc_per_mac = 3; w_rf = 0; break;
+	case EYRIE_DATAFLOW_RS: {
+		double nw = wts * tn * tf * g->ext[EYR_DIM_E];
+		double ni = macs * m->tiles[EYR_DIM_M] / ((double)g->ext[EYR_DIM_M] * g->s);
+		double np = outs * g->r * m->tiles[EYR_DIM_C];
+
+		en += macs * 4 * e[EYRIE_ENERGY_RF] +
+		      (nw + ni) * (e[EYRIE_ENERGY_NOC] + e[EYRIE_ENERGY_RF]) +
+		      np * e[EYRIE_ENERGY_NOC];
+		break;
 	}
-	*energy = macs * (e[EYRIE_ENERGY_MAC] + rf_per_mac * e[EYRIE_ENERGY_RF] +
-			  noc_per_mac * e[EYRIE_ENERGY_NOC]) +
-		  wts * w_passes * ((m->place_w == EYR_PLACE_GLB ? e[EYRIE_ENERGY_GLB] : 0) +
-				    e[EYRIE_ENERGY_NOC] + w_rf * e[EYRIE_ENERGY_RF]) +
-		  2.0 * outs * m->tiles[EYR_DIM_C] * e[EYRIE_ENERGY_GLB];
+	case EYRIE_DATAFLOW_WS:
+		en += macs * (e[EYRIE_ENERGY_RF] + 2 * e[EYRIE_ENERGY_NOC]) +
+		      wts * tn * te * tf * (e[EYRIE_ENERGY_NOC] + e[EYRIE_ENERGY_RF]);
+		break;
+	case EYRIE_DATAFLOW_OS:
+		en += macs * (2 * e[EYRIE_ENERGY_RF] + 2 * e[EYRIE_ENERGY_NOC]) +
+		      outs * e[EYRIE_ENERGY_NOC];
+		break;
+	case EYRIE_DATAFLOW_IS:
+		en += macs * (e[EYRIE_ENERGY_RF] + 2 * e[EYRIE_ENERGY_NOC]);
+		break;
+	default:
+		en += macs * 3 * e[EYRIE_ENERGY_NOC];
+		break;
+	}
+	*energy = en;
 	*cycles = macs / ((double)a->pe_rows * a->pe_cols);
 }
 
 static void static_energy(const struct eyr_arch *a, double cycles, double *e)
 {
+	/* the device rounds ns up, so this never exceeds what it counts */
 	*e += (double)a->static_mw * cycles * 1e9 / a->clock_khz;
 }
 

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Scheduler unit tests (no device): architecture files, the search's
+ * optimality (fast search == exhaustive search on representative layers of
+ * AlexNet, VGG-16, ResNet-50 and MobileNetV2, all dataflows and objectives),
+ * the compulsory-traffic lower bound, and the command stream's agreement
+ * with the cost model's command count and GLB layout.
+ *
+ * SCHED_TEST_SCALE=K shrinks the channel counts of the exhaustive cases by
+ * K (default 16; the ASan build uses a larger K to stay quick).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sched/sched_internal.h"
+#include "sched_test_util.h"
+
+static unsigned int scale(void)
+{
+	const char *s = getenv("SCHED_TEST_SCALE");
+
+	return s && atoi(s) > 0 ? (unsigned int)atoi(s) : 16;
+}
+
+static void test_arch_file(void **state)
+{
+	struct eyr_arch a;
+	char err[256];
+	int ret;
+
+	(void)state;
+	st_default_arch(&a);
+	ret = eyr_arch_parse(&a, "# small array\nname = tiny\npe_rows = 4\npe_cols=6\nglb_bytes = 0x4000\n",
+			     "t.arch", err, sizeof(err));
+	assert_int_equal(ret, 0);
+	assert_string_equal(a.name, "tiny");
+	assert_int_equal(a.pe_rows, 4);
+	assert_int_equal(a.pe_cols, 6);
+	assert_int_equal(a.glb_bytes, 16384);
+	assert_int_equal(a.rf_filter_words, 224);	/* kept from the device */
+
+	ret = eyr_arch_parse(&a, "pe_rowz = 4\n", "t.arch", err, sizeof(err));
+	assert_int_equal(ret, -EINVAL);
+	assert_non_null(strstr(err, "unknown key 'pe_rowz'"));
+	ret = eyr_arch_parse(&a, "pe_rows = -3\n", "t.arch", err, sizeof(err));
+	assert_int_equal(ret, -EINVAL);
+	assert_non_null(strstr(err, "pe_rows"));
+	ret = eyr_arch_parse(&a, "pe_rows 4\n", "t.arch", err, sizeof(err));
+	assert_int_equal(ret, -EINVAL);
+	assert_non_null(strstr(err, "key = value"));
+	ret = eyr_arch_parse(&a, "pe_rows = 0\n", "t.arch", err, sizeof(err));
+	assert_int_equal(ret, -EINVAL);
+	assert_int_equal(a.pe_rows, 4);			/* unchanged on error */
+	ret = eyr_arch_load(&a, "/nonexistent/x.arch", err, sizeof(err));
+	assert_int_equal(ret, -ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/x.arch"));
+}
+
+static void test_bad_shapes(void **state)
+{
+	struct eyr_arch a;
+	struct eyr_plan p;
+	struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+	struct eyr_layer_shape s;
+	char err[256];
+
+	(void)state;
+	st_default_arch(&a);
+	s = st_conv(1, 6, 8, 8, 3, 1, 1, 4);		/* 4 does not divide 6 */
+	assert_int_equal(eyr_sched_plan(&a, &s, &o, &p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "groups"));
+	s = st_conv(1, 4, 4, 2, 5, 1, 0, 1);		/* filter larger than input */
+	assert_int_equal(eyr_sched_plan(&a, &s, &o, &p, err, sizeof(err)), -EINVAL);
+	s = st_conv(1, 4, 4, 8, 3, 1, 3, 1);		/* padding >= filter */
+	assert_int_equal(eyr_sched_plan(&a, &s, &o, &p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "padding"));
+	s = st_conv(1, 4, 4, 8, 3, 1, 1, 1);
+	o.dataflow = (enum eyrie_dataflow)7;
+	assert_int_equal(eyr_sched_plan(&a, &s, &o, &p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "dataflow"));
+	/* a GLB too small for any tile */
+	o.dataflow = EYRIE_DATAFLOW_RS;
+	a.glb_bytes = 64;
+	s = st_conv(1, 4, 4, 64, 7, 1, 1, 1);	/* one 7x7 filter alone is 49 bytes */
+	assert_int_equal(eyr_sched_plan(&a, &s, &o, &p, err, sizeof(err)), -ENOSPC);
+	assert_non_null(strstr(err, "fits"));
+}
+
+/* Representative layers (channels shrunk by the scale for the exhaustive run). */
+static struct eyr_layer_shape rep_layer(int i, unsigned int k)
+{
+	switch (i) {
+	case 0: return st_conv(4, 3, 96 / k, 227 / 4, 11, 4, 0, 1);		/* AlexNet conv1 */
+	case 1: return st_conv(4, 2 * (48 / k), 2 * (128 / k), 27, 5, 1, 2, 2); /* AlexNet conv2, grouped */
+	case 2: return st_conv(4, 256 / k, 384 / k, 13, 3, 1, 1, 1);		/* AlexNet conv3 */
+	case 3: return st_fc(4, 9216 / (4 * k), 4096 / (4 * k));		/* AlexNet fc6 */
+	case 4: return st_conv(1, 64 / k, 64 / k, 56, 3, 1, 1, 1);		/* VGG-16 conv3_x shape */
+	case 5: return st_conv(1, 256 / k, 128 / k, 28, 1, 1, 0, 1);		/* ResNet-50 1x1 */
+	case 6: return st_conv(1, 128 / k, 128 / k, 28, 3, 2, 1, 1);		/* ResNet-50 3x3 stride 2 */
+	case 7: return st_conv(1, 3, 32 / k > 1 ? 32 / k : 2, 56, 3, 2, 1, 1); /* MobileNetV2 stem */
+	case 8: return st_conv(1, 144 / k, 144 / k, 28, 3, 1, 1, 144 / k);	/* MobileNetV2 depthwise */
+	default: return st_conv(1, 32 / k > 1 ? 32 / k : 2, 96 / k, 28, 1, 1, 0, 1); /* MobileNetV2 expand */
+	}
+}
+#define REP_LAYERS 10
+
+static void check_fast_equals_exhaustive(const struct eyr_arch *a,
+					 const struct eyr_layer_shape *s,
+					 enum eyrie_dataflow df,
+					 enum eyr_objective obj, const char *what)
+{
+	struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+	struct eyr_plan fast, exh;
+	char err[256];
+
+	o.dataflow = df;
+	o.objective = obj;
+	assert_int_equal(eyr_sched_plan(a, s, &o, &fast, err, sizeof(err)), 0);
+	o.exhaustive = 1;
+	assert_int_equal(eyr_sched_plan(a, s, &o, &exh, err, sizeof(err)), 0);
+	if (fast.cost.energy_total_fj != exh.cost.energy_total_fj ||
+	    fast.cost.cycles != exh.cost.cycles)
+		fail_msg("%s %s/%s: fast %llu fJ %llu cyc, exhaustive %llu fJ %llu cyc",
+			 what, eyr_dataflow_name(df), eyr_objective_name(obj),
+			 (unsigned long long)fast.cost.energy_total_fj,
+			 (unsigned long long)fast.cost.cycles,
+			 (unsigned long long)exh.cost.energy_total_fj,
+			 (unsigned long long)exh.cost.cycles);
+	/* the fast search really skipped most of the mapspace */
+	assert_true(fast.search.evaluated < exh.search.evaluated);
+	assert_true(fast.cost.dram_words >= fast.lb_dram_words);
+	print_message("# %-6s %-3s %-6s optimum %llu fJ: fast %llu evaluated (%llu us), exhaustive %llu (%llu us)\n",
+		      what, eyr_dataflow_name(df), eyr_objective_name(obj),
+		      (unsigned long long)exh.cost.energy_total_fj,
+		      (unsigned long long)fast.search.evaluated,
+		      (unsigned long long)fast.search.time_us,
+		      (unsigned long long)exh.search.evaluated,
+		      (unsigned long long)exh.search.time_us);
+}
+
+static void test_fast_equals_exhaustive_rs(void **state)
+{
+	struct eyr_arch a;
+	int i;
+
+	(void)state;
+	st_default_arch(&a);
+	for (i = 0; i < REP_LAYERS; i++) {
+		struct eyr_layer_shape s = rep_layer(i, scale());
+		char what[16];
+
+		snprintf(what, sizeof(what), "rep%d", i);
+		check_fast_equals_exhaustive(&a, &s, EYRIE_DATAFLOW_RS, EYR_OBJ_ENERGY, what);
+	}
+}
+
+/* The other dataflows and objectives, rotating over the layers. */
+static void test_fast_equals_exhaustive_other(void **state)
+{
+	static const enum eyr_objective objs[] = { EYR_OBJ_ENERGY, EYR_OBJ_CYCLES, EYR_OBJ_EDP };
+	struct eyr_arch a;
+	int i;
+
+	(void)state;
+	st_default_arch(&a);
+	for (i = 0; i < REP_LAYERS; i++) {
+		struct eyr_layer_shape s = rep_layer(i, 2 * scale());
+		char what[16];
+
+		snprintf(what, sizeof(what), "rep%d", i);
+		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(1 + i % 4),
+					     EYR_OBJ_ENERGY, what);
+		check_fast_equals_exhaustive(&a, &s, EYRIE_DATAFLOW_RS, objs[1 + i % 2], what);
+	}
+}
+
+/* Every layer of layers.csv (shrunk by $SCHED_FULL_SCALE): check-full. */
+static void test_fast_equals_exhaustive_csv(void **state)
+{
+	struct st_layer *ls = NULL;
+	const char *sc = getenv("SCHED_FULL_SCALE");
+	unsigned int k = sc && atoi(sc) > 0 ? (unsigned int)atoi(sc) : 4;
+	struct eyr_arch a;
+	int n, i;
+
+	(void)state;
+	if (!getenv("SCHED_FULL"))
+		return;
+	st_default_arch(&a);
+	n = st_load_layers(&ls, k, 2);
+	assert_true(n > 100);
+	for (i = 0; i < n; i++) {
+		char what[80];
+
+		snprintf(what, sizeof(what), "%s/%s", ls[i].net, ls[i].name);
+		check_fast_equals_exhaustive(&a, &ls[i].shape, EYRIE_DATAFLOW_RS, EYR_OBJ_ENERGY, what);
+	}
+	free(ls);
+}
+
+/* Predicted DRAM traffic is never below the compulsory traffic. */
+static void test_lower_bound(void **state)
+{
+	struct st_layer *ls = NULL;
+	struct eyr_arch a;
+	int n, i, df;
+
+	(void)state;
+	st_default_arch(&a);
+	/* full-size layers of layers.csv, every dataflow on a rotation */
+	n = st_load_layers(&ls, getenv("SCHED_FULL") ? 1 : 4, getenv("SCHED_FULL") ? 1 : 2);
+	assert_true(n > 100);
+	for (i = 0; i < n; i += getenv("SCHED_FULL") ? 1 : 7) {
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		struct eyr_plan p;
+		char err[256];
+
+		df = i % EYRIE_DATAFLOW_COUNT;
+		o.dataflow = (enum eyrie_dataflow)df;
+		assert_int_equal(eyr_sched_plan(&a, &ls[i].shape, &o, &p, err, sizeof(err)), 0);
+		if (p.cost.dram_words < p.lb_dram_words || p.cost.dram_bytes < p.lb_dram_bytes)
+			fail_msg("%s/%s: %llu words below the bound %llu", ls[i].net, ls[i].name,
+				 (unsigned long long)p.cost.dram_words,
+				 (unsigned long long)p.lb_dram_words);
+		assert_true(p.cost.macs == eyr_layer_out_h(&ls[i].shape) * eyr_layer_out_w(&ls[i].shape) *
+			    (uint64_t)ls[i].shape.n * ls[i].shape.m * (ls[i].shape.c / ls[i].shape.groups) *
+			    ls[i].shape.r * ls[i].shape.s || ls[i].shape.op == EYR_LAYER_FC);
+	}
+	free(ls);
+}
+
+/* The stream has the commands the model counted, in bounds of the GLB. */
+static void test_emit_matches_model(void **state)
+{
+	struct eyr_arch a;
+	int i;
+
+	(void)state;
+	st_default_arch(&a);
+	for (i = 0; i < REP_LAYERS; i++) {
+		struct eyr_layer layer = { .name = "t" };
+		struct eyr_layer_bufs bufs = { 0x100000, 0, 0x4000000, 0x5000000, 0x6000000, 0x7000000 };
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		struct eyr_cmdbuf cb = { 0 };
+		struct eyr_plan p;
+		uint32_t k, passes = 0, loads = 0;
+		char err[256];
+
+		layer.shape = rep_layer(i, scale());
+		layer.quant.has_bias = 1;
+		layer.quant.per_channel = i & 1;
+		layer.quant.mult = 1 << 30;
+		layer.quant.shift = 8;
+		layer.quant.clamp_min = -128;
+		layer.quant.clamp_max = 127;
+		o.per_channel = i & 1;
+		o.dataflow = (enum eyrie_dataflow)(i % EYRIE_DATAFLOW_COUNT);
+		assert_int_equal(eyr_sched_plan(&a, &layer.shape, &o, &p, err, sizeof(err)), 0);
+		assert_int_equal(eyr_sched_emit(&a, &p, &layer, &bufs, &cb), 0);
+		assert_int_equal(cb.count, p.cost.cmds);
+		for (k = 0; k < cb.count; k++) {
+			const union eyrie_cmd *c = &cb.cmds[k];
+
+			if (c->hdr.opcode == EYRIE_OP_CONV || c->hdr.opcode == EYRIE_OP_FC) {
+				passes++;
+				assert_int_equal(c->hdr.dataflow, o.dataflow);
+				assert_true((uint64_t)c->conv.map.spatial_r * c->conv.map.spatial_e *
+					    c->conv.map.sets_m * c->conv.map.sets_c <=
+					    (uint64_t)a.pe_rows * a.pe_cols);
+			} else if (c->hdr.opcode == EYRIE_OP_DMA_LOAD) {
+				uint64_t end = (c->dma.glb_addr & ~EYRIE_ADDR_STREAM) +
+					       ((uint64_t)c->dma.count[3] - 1) * c->dma.glb_stride[3] +
+					       ((uint64_t)c->dma.count[2] - 1) * c->dma.glb_stride[2] +
+					       ((uint64_t)c->dma.count[1] - 1) * c->dma.glb_stride[1] +
+					       (uint64_t)c->dma.count[0] * c->dma.elem_bytes;
+
+				loads++;
+				assert_true(end <= ((c->dma.glb_addr & EYRIE_ADDR_STREAM) ?
+						    a.stream_bytes : a.glb_bytes));
+			}
+		}
+		assert_int_equal(cb.cmds[cb.count - 1].hdr.opcode, EYRIE_OP_BARRIER);
+		{
+			uint64_t tiles = 1;
+			int d;
+
+			for (d = 0; d < EYR_DIMS; d++)
+				tiles *= p.map.tiles[d];
+			assert_int_equal(passes, tiles);
+		}
+		assert_true(loads >= 2);
+		eyr_cmdbuf_release(&cb);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arch_file),
+		cmocka_unit_test(test_bad_shapes),
+		cmocka_unit_test(test_fast_equals_exhaustive_rs),
+		cmocka_unit_test(test_fast_equals_exhaustive_other),
+		cmocka_unit_test(test_fast_equals_exhaustive_csv),
+		cmocka_unit_test(test_lower_bound),
+		cmocka_unit_test(test_emit_matches_model),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

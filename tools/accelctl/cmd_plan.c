@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+/*
+ * accelctl plan: the tile scheduler's best mapping of a layer, its
+ * predicted energy per level, cycles and DRAM traffic, per dataflow
+ * (docs/accelctl.md, "plan"; docs/scheduler.md).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "accel/plan.h"
+#include "accelctl.h"
+
+ACCELCTL_COMMAND(plan);
+
+const char cmd_plan_usage[] =
+	"usage: accelctl plan --layer SPEC [--dataflow rs|ws|os|is|nlr|all]\n"
+	"                     [--objective energy|cycles|edp] [--batch N] [--arch FILE]\n"
+	"                     [--export-timeloop DIR] [--exhaustive]\n"
+	"  SPEC: conv:n=1,c=3,m=96,h=227,w=227,r=11,s=11,stride=4,pad=0 (optional groups,\n"
+	"        dilation, stride_h, stride_w, pad_t, pad_b, pad_l, pad_r), dwconv:...,\n"
+	"        fc:n=1,c=4096,m=1000\n"
+	"  The architecture is the device's (-d) unless --arch FILE overrides it.\n"
+	"  MODEL.onnx planning is not available yet: use --layer.\n";
+
+static const char *const level_names[ACCEL_ENERGY_DOMAINS] = {
+	"dram", "glb", "noc", "rf", "mac", "static"
+};
+
+static void print_json(struct json *j, const char *name, const struct accel_plan_result *r)
+{
+	int l;
+
+	json_object_begin(j, NULL);
+	json_string(j, "name", name);
+	json_string(j, "op", "layer");
+	json_u64(j, "macs", r->macs);
+	json_string(j, "dataflow", accel_dataflow_name(r->dataflow));
+	json_object_begin(j, "mapping");
+	json_object_begin(j, "tile");
+	for (l = 0; l < ACCEL_PLAN_DIMS; l++) {
+		char k[2] = { "NGMEFC"[l], 0 };
+		json_u64(j, k, r->tile[l]);
+	}
+	json_object_end(j);
+	json_object_begin(j, "tiles");
+	for (l = 0; l < ACCEL_PLAN_DIMS; l++) {
+		char k[2] = { "NGMEFC"[l], 0 };
+		json_u64(j, k, r->tiles[l]);
+	}
+	json_object_end(j);
+	json_string(j, "loop_order", r->order);
+	json_string(j, "inputs", r->stream_in ? "stream" : "glb");
+	json_string(j, "weights", r->stream_w ? "stream" : "glb");
+	json_object_begin(j, "spatial");
+	json_u64(j, "spatial_r", r->spatial_r);
+	json_u64(j, "spatial_e", r->spatial_e);
+	json_u64(j, "sets_m", r->sets_m);
+	json_u64(j, "sets_c", r->sets_c);
+	json_object_end(j);
+	json_object_begin(j, "rf");
+	json_u64(j, "rf_m", r->rf_m);
+	json_u64(j, "rf_c", r->rf_c);
+	json_u64(j, "rf_n", r->rf_n);
+	json_object_end(j);
+	json_object_end(j);
+	json_object_begin(j, "predicted");
+	json_object_begin(j, "energy_pj");
+	for (l = 0; l < ACCEL_ENERGY_DOMAINS; l++)
+		json_double(j, level_names[l], r->energy_pj[l]);
+	json_double(j, "total", r->energy_total_pj);
+	json_object_end(j);
+	json_double(j, "energy_norm", r->energy_norm);
+	json_u64(j, "cycles", r->cycles);
+	json_u64(j, "dram_words", r->dram_words);
+	json_u64(j, "dram_bytes", r->dram_bytes);
+	json_object_end(j);
+	json_object_begin(j, "lower_bound");
+	json_u64(j, "dram_words", r->lb_dram_words);
+	json_u64(j, "dram_bytes", r->lb_dram_bytes);
+	json_object_end(j);
+	json_object_begin(j, "search");
+	json_u64(j, "evaluated", r->evaluated);
+	json_u64(j, "time_us", r->time_us);
+	json_bool(j, "exhaustive", r->exhaustive);
+	json_object_end(j);
+	json_object_end(j);
+}
+
+static void print_text(const char *name, const struct accel_plan_result *r)
+{
+	int l;
+
+	printf("%s  dataflow %s  MACs %llu\n", name, accel_dataflow_name(r->dataflow),
+	       (unsigned long long)r->macs);
+	printf("  GLB tile  N=%u G=%u M=%u E=%u F=%u C=%u  (tiles %u %u %u %u %u %u)  order %s  inputs %s  weights %s\n",
+	       r->tile[0], r->tile[1], r->tile[2], r->tile[3], r->tile[4], r->tile[5],
+	       r->tiles[0], r->tiles[1], r->tiles[2], r->tiles[3], r->tiles[4], r->tiles[5],
+	       r->order, r->stream_in ? "stream" : "glb", r->stream_w ? "stream" : "glb");
+	printf("  array     spatial_r=%u spatial_e=%u sets_m=%u sets_c=%u rf_m=%u rf_c=%u rf_n=%u\n",
+	       r->spatial_r, r->spatial_e, r->sets_m, r->sets_c, r->rf_m, r->rf_c, r->rf_n);
+	printf("  energy    ");
+	for (l = 0; l < ACCEL_ENERGY_DOMAINS; l++)
+		printf("%s %.1f  ", level_names[l], r->energy_pj[l]);
+	printf("total %.1f pJ (%.3f x MAC per MAC)\n", r->energy_total_pj,
+	       r->macs ? r->energy_norm / (double)r->macs : 0.0);
+	printf("  cycles    %llu   DRAM %llu words %llu bytes (lower bound %llu words, %.3fx)\n",
+	       (unsigned long long)r->cycles, (unsigned long long)r->dram_words,
+	       (unsigned long long)r->dram_bytes, (unsigned long long)r->lb_dram_words,
+	       r->lb_dram_words ? (double)r->dram_words / (double)r->lb_dram_words : 0.0);
+	printf("  search    %llu mappings costed in %llu us%s\n",
+	       (unsigned long long)r->evaluated, (unsigned long long)r->time_us,
+	       r->exhaustive ? " (exhaustive)" : "");
+}
+
+int cmd_plan(struct accelctl *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "layer", required_argument, NULL, 'l' },
+		{ "dataflow", required_argument, NULL, 'f' },
+		{ "objective", required_argument, NULL, 'o' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "export-timeloop", required_argument, NULL, 't' },
+		{ "exhaustive", no_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *layer = NULL, *dataflow = "rs", *arch_file = NULL, *tl_dir = NULL;
+	struct accel_plan_opts po = { .sz = sizeof(po) };
+	struct accel_layer_spec spec;
+	struct accel_device *dev = NULL;
+	struct accel_arch *arch = NULL;
+	double total_pj = 0;
+	uint64_t total_cycles = 0, total_words = 0, total_bytes = 0;
+	int c, rc = ACCELCTL_EXIT_OK, d, d0, d1;
+	struct json j;
+
+	while ((c = accelctl_getopt(argc, argv, "", opts)) != -1) {
+		uint64_t v;
+
+		switch (c) {
+		case 'l': layer = optarg; break;
+		case 'f': dataflow = optarg; break;
+		case 'a': arch_file = optarg; break;
+		case 't': tl_dir = optarg; break;
+		case 'x': po.exhaustive = 1; break;
+		case 'o':
+			if (accel_objective_parse(optarg, &po.objective))
+				return accelctl_usage_error(ctx, "unknown objective '%s' (use energy, cycles or edp)", optarg);
+			break;
+		case 'b':
+			if (accelctl_parse_u64(optarg, 1, 65535, &v))
+				return accelctl_usage_error(ctx, "--batch needs a number in 1..65535, got '%s'", optarg);
+			po.batch = (uint32_t)v;
+			break;
+		default:
+			return accelctl_bad_option(ctx, argv);
+		}
+	}
+	if (optind < argc)
+		return accelctl_usage_error(ctx, "planning MODEL.onnx ('%s') is not available yet: use --layer SPEC",
+					    argv[optind]);
+	if (!layer)
+		return accelctl_usage_error(ctx, "--layer SPEC is required");
+	if (accel_layer_spec_parse(layer, &spec))
+		return accelctl_usage_error(ctx, "%s", accel_last_error());
+	if (!strcmp(dataflow, "all")) {
+		d0 = 0;
+		d1 = ACCEL_DATAFLOW_COUNT - 1;
+	} else {
+		enum accel_dataflow df;
+
+		if (accel_dataflow_parse(dataflow, &df))
+			return accelctl_usage_error(ctx, "unknown dataflow '%s' (use rs, ws, os, is, nlr or all)", dataflow);
+		d0 = d1 = (int)df;
+	}
+	rc = accelctl_open_device(ctx, &dev);
+	if (rc)
+		return rc;
+	if (accel_arch_from_device(dev, &arch)) {
+		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
+		goto out;
+	}
+	if (arch_file && accel_arch_load_file(arch, arch_file)) {
+		rc = accelctl_usage_error(ctx, "%s", accel_last_error());
+		goto out;
+	}
+	if (ctx->json) {
+		json_init(&j, stdout, true);
+		json_object_begin(&j, NULL);
+		json_string(&j, "arch", accel_arch_name(arch));
+		json_array_begin(&j, "layers");
+	}
+	for (d = d0; d <= d1; d++) {
+		struct accel_plan_result r = { .sz = sizeof(r) };
+
+		po.dataflow = (enum accel_dataflow)d;
+		if (accel_plan_layer(arch, &spec, &po, &r)) {
+			rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
+			goto out;
+		}
+		if (ctx->json)
+			print_json(&j, layer, &r);
+		else
+			print_text(layer, &r);
+		total_pj += r.energy_total_pj;
+		total_cycles += r.cycles;
+		total_words += r.dram_words;
+		total_bytes += r.dram_bytes;
+		if (tl_dir) {
+			char name[16];
+
+			snprintf(name, sizeof(name), "%s", accel_dataflow_name(r.dataflow));
+			if (accel_plan_export_timeloop(arch, &spec, &po, tl_dir, name)) {
+				rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
+				goto out;
+			}
+		}
+	}
+	if (ctx->json) {
+		json_array_end(&j);
+		json_object_begin(&j, "total");
+		json_double(&j, "energy_pj", total_pj);
+		json_u64(&j, "cycles", total_cycles);
+		json_u64(&j, "dram_words", total_words);
+		json_u64(&j, "dram_bytes", total_bytes);
+		json_object_end(&j);
+		json_object_end(&j);
+		json_finish(&j);
+	}
+out:
+	accel_arch_free(arch);
+	accel_device_close(dev);
+	return rc;
+}
