@@ -57,3 +57,11 @@ CHECK_SUITES += hil:tests/hil/run-hil.sh
 CHECK_SUITES += hil-harness:tests/hil/test-harness.sh
 # The same boots with the ASan/UBSan build of the board daemon and model.
 FULL_SUITES += hil-asan:HIL_SIM=$(B)/asan/sim/eyrie-sim~HIL_WORKDIR=$(B)/hil-asan~tests/hil/run-hil.sh
+
+# Boot figures of the emulated board (figures only): one short boot (the
+# fw-abi variant: kernel, DRM modules, driver probe, power off).
+.PHONY: bench-hil
+bench-hil: $(HIL_PROG_BINS) $(HIL_FW_VARIANT) $(HIL_QMP_SEND)
+	@HIL_WORKDIR=$(B)/hil-bench tests/hil/run-hil.sh --variants fw-abi | \
+		sed -n 's/^# \[fw-abi\] QEMU exited with status [0-9]* after \(.*\)/hil boot: QEMU start to power-off \1 (one boot, fw-abi variant)/p; s/^# \[fw-abi\] guest reached the suite at uptime \(.*\)/hil boot: kernel start to the suite \1 of guest uptime/p'
+BENCH_TARGETS += bench-hil
