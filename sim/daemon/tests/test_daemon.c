@@ -116,10 +116,12 @@ static int connect_to(const char *path)
 	return s;
 }
 
-static void start_daemon(struct fixture *f, int make_ram)
+static void start_daemon_args(struct fixture *f, int make_ram,
+			      const char *extra)
 {
 	const char *argv[] = { daemon_path, "--socket", f->sock, "--guest-ram",
-			       f->ram, "--log", f->log, "-v", NULL };
+			       f->ram, "--log", f->log, "-v", extra, extra ? "2" : NULL,
+			       NULL };
 
 	if (make_ram) {
 		int fd = open(f->ram, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -142,6 +144,11 @@ static void start_daemon(struct fixture *f, int make_ram)
 		usleep(10000);
 	}
 	fail_msg("eyrie-sim did not listen on %s within 5 s", f->sock);
+}
+
+static void start_daemon(struct fixture *f, int make_ram)
+{
+	start_daemon_args(f, make_ram, NULL);
 }
 
 static int setup(void **state)
@@ -471,6 +478,20 @@ static void test_stale_socket_replaced(void **state)
 	client_close(&c);
 }
 
+/* --exit-after N: the readiness probe is connection 1, the VM number 2. */
+static void test_exit_after(void **state)
+{
+	struct fixture *f = *state;
+	struct client c;
+
+	start_daemon_args(f, 1, "--exit-after");
+	client_connect(&c, f->sock);
+	client_close(&c);
+	assert_int_equal(wait_exit(f->pid, 5000), 0);
+	f->pid = 0;
+	assert_true(log_contains(f, "served 2 connection(s)"));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,6 +507,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_socket_in_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigterm_removes_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_socket_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_after, setup, teardown),
 	};
 
 	if (argc != 2) {
