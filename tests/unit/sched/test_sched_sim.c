@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The scheduler's command streams on the device model (in-process host):
+ * random layers (odd sizes, strides, padding, dilation, groups, depthwise,
+ * FC, batch > 1, per-tensor and per-channel requantization, every
+ * dataflow, GLBs shrunk so the tiling is ragged and inputs/weights stream)
+ * must give bit-exactly the output of a straightforward reference conv, and
+ * the device's measurement (an ENERGY_SNAPSHOT after the stream) must equal
+ * the prediction: access counts, MACs and DRAM words/bytes exactly, cycles
+ * exactly (docs/scheduler.md, "Prediction and measurement").
+ *
+ * SCHED_SIM_CASES (default 60) sets the number of random layers,
+ * SCHED_SIM_SEED the seed.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "eyrie_simhost.h"
+#include "sched/sched_internal.h"
+#include "sched_test_util.h"
+
+struct host {
+	struct eyrie_simhost *h;
+	uint32_t ctx;
+	struct eyr_arch arch;		/* the device's */
+};
+
+static struct host HOST;
+
+static uint64_t rng_state;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 16);
+}
+
+static uint32_t urange(uint32_t lo, uint32_t hi)
+{
+	return lo + rnd() % (hi - lo + 1);
+}
+
+static int setup(void **state)
+{
+	struct eyrie_simhost_opts o = { .sz = sizeof(o) };
+	char err[256] = "";
+	const struct eyrie_hw_ctrl *ctrl;
+
+	(void)state;
+	o.errbuf = err;
+	o.errbuf_len = sizeof(err);
+	if (eyrie_simhost_open(&o, &HOST.h)) {
+		fprintf(stderr, "eyrie_simhost_open: %s\n", err);
+		return -1;
+	}
+	if (eyrie_simhost_ctx_create(HOST.h, &HOST.ctx))
+		return -1;
+	ctrl = eyrie_simhost_ctrl(HOST.h);
+	eyr_arch_from_desc(&HOST.arch, &ctrl->desc, ctrl->caps);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	eyrie_simhost_close(HOST.h);
+	return 0;
+}
+
+struct buf {
+	void *cpu;
+	uint64_t va;
+};
+
+static void bo(struct buf *b, uint64_t size)
+{
+	assert_int_equal(eyrie_simhost_bo_alloc(HOST.h, HOST.ctx, size ? size : 1, 0, &b->cpu, &b->va), 0);
+}
+
+static void bo_free(struct buf *b)
+{
+	eyrie_simhost_bo_free(HOST.h, HOST.ctx, b->va);
+}
+
+static int64_t rq(int64_t x, int32_t mult, int32_t shift)
+{
+	int t = 31 + shift;
+
+	return (x * mult + ((int64_t)1 << (t - 1))) >> t;
+}
+
+static int8_t clamp8(int64_t v, int lo, int hi)
+{
+	return (int8_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+/* The reference: ONNX-style conv with the device's integer requantization. */
+static void ref_conv(const struct eyr_layer *l, const int8_t *in, const int8_t *w,
+		     const int32_t *bias, const int32_t *qt, int8_t *out)
+{
+	const struct eyr_layer_shape *s = &l->shape;
+	uint32_t E = s->op == EYR_LAYER_FC ? 1 : eyr_layer_out_h(s);
+	uint32_t F = s->op == EYR_LAYER_FC ? 1 : eyr_layer_out_w(s);
+	uint32_t H = s->op == EYR_LAYER_FC ? 1 : s->h, W = s->op == EYR_LAYER_FC ? 1 : s->w;
+	uint32_t G = s->groups ? s->groups : 1, Cg = s->c / G, Mg = s->m / G;
+	uint32_t b, k, y, x, ci, i, j;
+
+	for (b = 0; b < s->n; b++)
+	for (k = 0; k < s->m; k++)
+	for (y = 0; y < E; y++)
+	for (x = 0; x < F; x++) {
+		int64_t acc = l->quant.has_bias ? bias[k] : 0;
+		uint32_t g = k / Mg;
+		int32_t mult = l->quant.per_channel ? qt[k] : l->quant.mult;
+		int32_t shift = l->quant.per_channel ? qt[s->m + k] : l->quant.shift;
+
+		for (ci = 0; ci < Cg; ci++)
+		for (i = 0; i < s->r; i++)
+		for (j = 0; j < s->s; j++) {
+			int64_t yy = (int64_t)y * s->stride_h - s->pad_t + (int64_t)i * s->dil_h;
+			int64_t xx = (int64_t)x * s->stride_w - s->pad_l + (int64_t)j * s->dil_w;
+			int32_t iv, wv;
+
+			if (yy < 0 || yy >= H || xx < 0 || xx >= W)
+				continue;	/* padding reads zp_in: contributes 0 */
+			iv = in[(((uint64_t)b * s->c + g * Cg + ci) * H + yy) * W + xx] - l->quant.zp_in;
+			wv = w[(((uint64_t)k * Cg + ci) * s->r + i) * s->s + j] - l->quant.zp_w;
+			acc += (int64_t)iv * wv;
+		}
+		if (acc > INT32_MAX)
+			acc = INT32_MAX;
+		if (acc < INT32_MIN)
+			acc = INT32_MIN;
+		out[(((uint64_t)b * s->m + k) * E + y) * F + x] =
+			clamp8(l->quant.zp_out + rq(acc, mult, shift), l->quant.clamp_min,
+			       l->quant.clamp_max);
+	}
+}
+
+static void random_layer(struct eyr_layer *l)
+{
+	struct eyr_layer_shape *s = &l->shape;
+	uint32_t kind = rnd() % 10;
+
+	memset(l, 0, sizeof(*l));
+	l->name = "random";
+	if (kind == 0) {
+		*s = st_fc(urange(1, 4), urange(1, 300), urange(1, 70));
+	} else {
+		uint32_t g = 1, c, m, effh, effw;
+
+		s->op = EYR_LAYER_CONV;
+		s->n = urange(1, 3);
+		s->r = urange(1, 5);
+		s->s = rnd() % 4 ? s->r : urange(1, 5);
+		s->dil_h = rnd() % 5 ? 1 : 2;
+		s->dil_w = rnd() % 5 ? 1 : urange(1, 2);
+		s->stride_h = urange(1, 3);
+		s->stride_w = rnd() % 3 ? s->stride_h : urange(1, 3);
+		effh = s->dil_h * (s->r - 1) + 1;
+		effw = s->dil_w * (s->s - 1) + 1;
+		s->pad_t = rnd() % effh;
+		s->pad_b = rnd() % effh;
+		s->pad_l = rnd() % effw;
+		s->pad_r = rnd() % effw;
+		s->h = urange(effh > s->pad_t + s->pad_b ? effh - s->pad_t - s->pad_b : 1, 23);
+		s->w = urange(effw > s->pad_l + s->pad_r ? effw - s->pad_l - s->pad_r : 1, 23);
+		if (s->h < 1)
+			s->h = 1;
+		c = urange(1, 24);
+		m = urange(1, 24);
+		if (kind == 1) {		/* depthwise */
+			g = c;
+			m = c;
+		} else if (kind == 2) {		/* grouped */
+			g = urange(2, 4);
+			c = g * urange(1, 6);
+			m = g * urange(1, 6);
+		}
+		s->c = c;
+		s->m = m;
+		s->groups = g;
+	}
+	l->quant.zp_in = (int32_t)urange(0, 40) - 20;
+	l->quant.zp_w = rnd() % 3 ? 0 : (int32_t)urange(0, 10) - 5;
+	l->quant.zp_out = (int32_t)urange(0, 20) - 10;
+	l->quant.mult = (int32_t)((1u << 30) + (rnd() & 0x3fffffff));
+	l->quant.shift = (int32_t)urange(6, 12);
+	l->quant.per_channel = rnd() % 3 == 0;
+	l->quant.has_bias = rnd() % 4 != 0;
+	l->quant.clamp_min = rnd() % 3 ? -128 : l->quant.zp_out;	/* fused ReLU */
+	l->quant.clamp_max = 127;
+}
+
+struct run_result {
+	struct eyr_plan plan;
+	struct eyrie_energy_snapshot snap;
+	int mismatches;
+};
+
+static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
+		      enum eyrie_dataflow df, struct run_result *res)
+{
+	const struct eyr_layer_shape *s = &l->shape;
+	uint32_t G = s->groups ? s->groups : 1;
+	uint32_t E = s->op == EYR_LAYER_FC ? 1 : eyr_layer_out_h(s);
+	uint32_t F = s->op == EYR_LAYER_FC ? 1 : eyr_layer_out_w(s);
+	uint64_t in_sz = (uint64_t)s->n * s->c * (s->op == EYR_LAYER_FC ? 1 : (uint64_t)s->h * s->w);
+	uint64_t w_sz = (uint64_t)s->m * (s->c / G) * s->r * s->s;
+	uint64_t out_sz = (uint64_t)s->n * s->m * E * F, i;
+	struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+	struct buf in, w, bias, qt, out, cmd, snap;
+	struct eyr_layer_bufs bufs = { 0 };
+	struct eyr_cmdbuf cb = { 0 };
+	struct eyrie_hw_cqe cqe;
+	union eyrie_cmd *sc;
+	int8_t *ref;
+	uint64_t tag;
+	char err[256];
+	int ret;
+
+	o.dataflow = df;
+	o.no_bias = !l->quant.has_bias;
+	o.per_channel = l->quant.per_channel;
+	ret = eyr_sched_plan(plan_arch, s, &o, &res->plan, err, sizeof(err));
+	if (ret)
+		fail_msg("plan: %s", err);
+	bo(&in, in_sz);
+	bo(&w, w_sz);
+	bo(&bias, 4ull * s->m);
+	bo(&qt, 8ull * s->m);
+	bo(&out, out_sz);
+	bo(&snap, sizeof(struct eyrie_energy_snapshot));
+	for (i = 0; i < in_sz; i++)
+		((int8_t *)in.cpu)[i] = (int8_t)rnd();
+	for (i = 0; i < w_sz; i++)
+		((int8_t *)w.cpu)[i] = (int8_t)rnd();
+	for (i = 0; i < s->m; i++) {
+		((int32_t *)bias.cpu)[i] = (int32_t)(rnd() % 20001) - 10000;
+		((int32_t *)qt.cpu)[i] = (int32_t)((1u << 30) + (rnd() & 0x3fffffff));
+		((int32_t *)qt.cpu)[s->m + i] = (int32_t)urange(6, 12);
+	}
+	memset(out.cpu, 0x5a, out_sz);
+	bufs.in = in.va;
+	bufs.weights = w.va;
+	bufs.bias = l->quant.has_bias ? bias.va : 0;
+	bufs.quant = l->quant.per_channel ? qt.va : 0;
+	bufs.out = out.va;
+	assert_int_equal(eyr_sched_emit(plan_arch, &res->plan, l, &bufs, &cb), 0);
+	sc = eyr_cmdbuf_push(&cb, EYRIE_OP_ENERGY_SNAPSHOT);
+	assert_non_null(sc);
+	sc->write.dram_addr = snap.va;
+	bo(&cmd, (uint64_t)cb.count * EYRIE_CMD_SIZE);
+	memcpy(cmd.cpu, cb.cmds, (size_t)cb.count * EYRIE_CMD_SIZE);
+	assert_int_equal(eyrie_simhost_submit(HOST.h, HOST.ctx, 0, cmd.va, cb.count, &tag), 0);
+	assert_int_equal(eyrie_simhost_wait(HOST.h, tag, 120000, &cqe), 0);
+	if (cqe.status != EYRIE_JOB_OK)
+		fail_msg("job failed: status %u at command %u (opcode %u) detail %u", cqe.status,
+			 cqe.err_cmd_index,
+			 cqe.err_cmd_index < cb.count ? cb.cmds[cqe.err_cmd_index].hdr.opcode : 0,
+			 cqe.err_detail);
+	memcpy(&res->snap, snap.cpu, sizeof(res->snap));
+	ref = malloc(out_sz ? out_sz : 1);
+	assert_non_null(ref);
+	ref_conv(l, in.cpu, w.cpu, bias.cpu, qt.cpu, ref);
+	res->mismatches = 0;
+	for (i = 0; i < out_sz; i++)
+		res->mismatches += ref[i] != ((int8_t *)out.cpu)[i];
+	free(ref);
+	eyr_cmdbuf_release(&cb);
+	bo_free(&in);
+	bo_free(&w);
+	bo_free(&bias);
+	bo_free(&qt);
+	bo_free(&out);
+	bo_free(&snap);
+	bo_free(&cmd);
+}
+
+static void describe(const struct eyr_layer *l, enum eyrie_dataflow df, char *buf, size_t len)
+{
+	const struct eyr_layer_shape *s = &l->shape;
+
+	snprintf(buf, len, "%s n%u c%u m%u h%u w%u r%u s%u st%u/%u pad%u,%u,%u,%u dil%u/%u g%u %s%s%s",
+		 s->op == EYR_LAYER_FC ? "fc" : "conv", s->n, s->c, s->m, s->h, s->w, s->r, s->s,
+		 s->stride_h, s->stride_w, s->pad_t, s->pad_b, s->pad_l, s->pad_r, s->dil_h,
+		 s->dil_w, s->groups, eyr_dataflow_name(df),
+		 l->quant.per_channel ? " per-channel" : "", l->quant.has_bias ? " bias" : "");
+}
+
+static void check_prediction(const struct run_result *r, const char *what)
+{
+	const struct eyr_cost *c = &r->plan.cost;
+	int d;
+
+	if (r->mismatches)
+		fail_msg("%s: %d output bytes differ from the reference", what, r->mismatches);
+	for (d = 0; d < EYRIE_ENERGY_DOMAINS; d++)
+		if (r->snap.energy_fj[d] != c->energy_fj[d])
+			fail_msg("%s: energy[%d] measured %llu fJ, predicted %llu fJ", what, d,
+				 (unsigned long long)r->snap.energy_fj[d],
+				 (unsigned long long)c->energy_fj[d]);
+	if (r->snap.dram_words != c->dram_words || r->snap.dram_bytes != c->dram_bytes ||
+	    r->snap.macs != c->macs)
+		fail_msg("%s: DRAM %llu words %llu bytes %llu MACs measured, predicted %llu %llu %llu",
+			 what, (unsigned long long)r->snap.dram_words,
+			 (unsigned long long)r->snap.dram_bytes, (unsigned long long)r->snap.macs,
+			 (unsigned long long)c->dram_words, (unsigned long long)c->dram_bytes,
+			 (unsigned long long)c->macs);
+	if (r->snap.cycles != c->cycles)
+		fail_msg("%s: %llu cycles measured, %llu predicted", what,
+			 (unsigned long long)r->snap.cycles, (unsigned long long)c->cycles);
+}
+
+static unsigned int env_u(const char *name, unsigned int dflt)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? (unsigned int)strtoul(s, NULL, 0) : dflt;
+}
+
+static void test_random_layers(void **state)
+{
+	unsigned int cases = env_u("SCHED_SIM_CASES", 60), k;
+
+	(void)state;
+	rng_state = env_u("SCHED_SIM_SEED", 0x5eed) * 0x9e3779b97f4a7c15ull + 1;
+	for (k = 0; k < cases; k++) {
+		struct eyr_arch a = HOST.arch;
+		struct run_result r;
+		struct eyr_layer l;
+		enum eyrie_dataflow df = (enum eyrie_dataflow)(rnd() % EYRIE_DATAFLOW_COUNT);
+		char what[256];
+
+		random_layer(&l);
+		/* half the time a small GLB, so tiles are ragged and data streams */
+		if (rnd() % 2) {
+			a.glb_bytes = urange(1024, 6144);
+			a.stream_bytes = rnd() % 2 ? urange(256, 2048) : 0;
+		}
+		describe(&l, df, what, sizeof(what));
+		run_layer(&a, &l, df, &r);
+		print_message("# %s: glb %u tiles N%u G%u M%u E%u F%u C%u in:%s w:%s ok\n", what,
+			      a.glb_bytes, r.plan.map.tiles[0], r.plan.map.tiles[1], r.plan.map.tiles[2],
+			      r.plan.map.tiles[3], r.plan.map.tiles[4], r.plan.map.tiles[5],
+			      r.plan.map.place_in ? "stream" : "glb", r.plan.map.place_w ? "stream" : "glb");
+		check_prediction(&r, what);
+	}
+}
+
+/* Representative real layers, shrunk to keep the model's run short. */
+static void test_representative_layers(void **state)
+{
+	static const enum eyrie_dataflow dfs[] = { EYRIE_DATAFLOW_RS, EYRIE_DATAFLOW_WS,
+		EYRIE_DATAFLOW_OS, EYRIE_DATAFLOW_IS, EYRIE_DATAFLOW_NLR };
+	struct eyr_layer_shape shapes[] = {
+		st_conv(2, 3, 16, 59, 11, 4, 0, 1),	/* AlexNet conv1 */
+		st_conv(2, 16, 32, 13, 5, 1, 2, 2),	/* AlexNet conv2 (grouped) */
+		st_conv(1, 32, 32, 14, 3, 1, 1, 1),	/* VGG-16 3x3 */
+		st_conv(1, 24, 24, 14, 3, 2, 1, 24),	/* MobileNetV2 depthwise s2 */
+		st_conv(1, 32, 64, 14, 1, 1, 0, 1),	/* ResNet-50 1x1 */
+		st_fc(4, 512, 100),			/* FC, batch 4 */
+	};
+	unsigned int i;
+
+	(void)state;
+	rng_state = 0x1234567;
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct eyr_layer l;
+		struct run_result r;
+		char what[256];
+
+		random_layer(&l);
+		l.shape = shapes[i];
+		describe(&l, dfs[i % 5], what, sizeof(what));
+		run_layer(&HOST.arch, &l, dfs[i % 5], &r);
+		check_prediction(&r, what);
+		print_message("# %s: %llu cycles, %llu fJ, as predicted\n", what,
+			      (unsigned long long)r.snap.cycles,
+			      (unsigned long long)r.plan.cost.energy_total_fj);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_representative_layers),
+		cmocka_unit_test(test_random_layers),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
