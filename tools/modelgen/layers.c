@@ -322,7 +322,8 @@ void mg_add(struct mg_net *net, struct mg_act *x, struct mg_act *b, const char *
 	{
 		const char *in[] = { an, bn, NULL };
 
-		mg_node(&net->g, "Add", sn, in, sn, NULL);
+		/* the Add node carries the layer's name in reports */
+		mg_node(&net->g, "Add", name, in, sn, NULL);
 	}
 	if (relu) {
 		const char *in[] = { sn, NULL };
@@ -332,8 +333,10 @@ void mg_add(struct mg_net *net, struct mg_act *x, struct mg_act *b, const char *
 	act_names(net, &y, name, e, relu ? -128 : 0);
 	{
 		const char *in[] = { relu ? rn : sn, y.scale, y.zp, NULL };
+		char qn[128];
 
-		mg_node(&net->g, "QuantizeLinear", name, in, name, NULL);
+		snprintf(qn, sizeof(qn), "%s_q", name);
+		mg_node(&net->g, "QuantizeLinear", qn, in, name, NULL);
 	}
 	y.q = mg_xmalloc(n);
 	for (size_t i = 0; i < n; i++) {
@@ -377,13 +380,15 @@ void mg_gap(struct mg_net *net, struct mg_act *x, const char *name)
 	{
 		const char *in[] = { dn, NULL };
 
-		mg_node(&net->g, "GlobalAveragePool", pn, in, pn, NULL);
+		mg_node(&net->g, "GlobalAveragePool", name, in, pn, NULL);
 	}
 	act_names(net, &y, name, e, relu ? -128 : 0);
 	{
 		const char *in[] = { pn, y.scale, y.zp, NULL };
+		char qn[128];
 
-		mg_node(&net->g, "QuantizeLinear", name, in, name, NULL);
+		snprintf(qn, sizeof(qn), "%s_q", name);
+		mg_node(&net->g, "QuantizeLinear", qn, in, name, NULL);
 	}
 	y.q = mg_xmalloc(nc);
 	for (size_t p = 0; p < nc; p++)
