@@ -30,3 +30,14 @@ FULL_SUITES += sched-full:env~SCHED_FULL=1~$(B)/tests/unit/sched/test_sched
 CHECK_SUITES += sched-sim:$(B)/tests/unit/sched/test_sched_sim
 CHECK_SUITES += sched-sim-asan:env~SCHED_SIM_CASES=15~$(B)/asan/tests/unit/sched/test_sched_sim
 FULL_SUITES += sched-sim-full:env~SCHED_SIM_CASES=600~SCHED_SIM_SEED=0xbeef~$(B)/tests/unit/sched/test_sched_sim
+
+# --- benchmark -----------------------------------------------------------------
+BENCH_MAPPER := $(B)/bench/mapper/bench_mapper
+$(BENCH_MAPPER): $(B)/bench/mapper/bench_mapper.o $(SCHED_TEST_UTIL:%.c=$(B)/%.o) \
+		$(SCHED_CORE_SRCS:%.c=$(B)/%.o) $(SIM_LIB)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $(filter %.o %.a,$^) $(SIM_LDLIBS)
+ALL_TARGETS += $(BENCH_MAPPER)
+.PHONY: bench-mapper
+bench-mapper: $(BENCH_MAPPER)
+	$(BENCH_MAPPER)
+BENCH_TARGETS += bench-mapper

@@ -363,6 +363,35 @@ static void consider_all_orders(struct search *s, struct best *b,
 }
 
 /*
+ * Most PEs a pass of this tiling can keep busy: a fold uses spatial_r x
+ * spatial_e PEs per set (spatial_r <= R, spatial_e <= the tile's rows) and
+ * at most one set per (output, input) channel pair of the tile; groups run
+ * one after the other. Each fold's cycles are at least its MACs over its
+ * busy PEs, so the passes take at least MACs / this.
+ */
+static double max_active_pes(const struct eyr_arch *a, const struct eyr_geom *g,
+			     const struct eyr_mapping *m)
+{
+	uint64_t pes = (uint64_t)a->pe_rows * a->pe_cols;
+	uint64_t mc = (uint64_t)m->tile[EYR_DIM_M] * m->tile[EYR_DIM_C];
+	uint32_t sr, se, rmax = g->r < a->pe_rows ? g->r : a->pe_rows;
+	uint32_t emax = m->tile[EYR_DIM_E] < a->pe_cols ? m->tile[EYR_DIM_E] : a->pe_cols;
+	uint64_t best = 1;
+
+	for (sr = 1; sr <= rmax; sr++)
+		for (se = 1; se <= emax; se++) {
+			uint64_t set = (uint64_t)sr * se, sets = pes / set, act;
+
+			if (sets > mc)
+				sets = mc;
+			act = set * sets;
+			if (act > best)
+				best = act;
+		}
+	return (double)best;
+}
+
+/*
  * Floor on what the passes of a tiling can cost, whatever their array
  * mappings: each term is a sum the device counts (pass.c) taken at its
  * smallest possible value. Every MAC reads the RF for each operand the
@@ -420,7 +449,7 @@ static void pass_floor(const struct search *s, const struct eyr_mapping *m,
 		break;
 	}
 	*energy = en;
-	*cycles = macs / ((double)a->pe_rows * a->pe_cols);
+	*cycles = macs / max_active_pes(a, g, m);
 }
 
 static void static_energy(const struct eyr_arch *a, double cycles, double *e)
