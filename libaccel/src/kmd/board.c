@@ -7,9 +7,11 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accel/board.h"
+#include "accel/share.h"
 #include "core/device.h"
 #include "core/internal.h"
 
@@ -84,4 +86,58 @@ size_t eyr_fw_log_from_ring(const struct eyrie_hw_ctrl *ctrl, char *buf,
 			buf[i] = '.';
 	buf[out] = '\0';
 	return out;
+}
+
+/* ---- sharing (accel/share.h) ---- */
+
+int accel_buffer_export_fd(struct accel_buffer *buf, int *fd)
+{
+	struct accel_device *dev;
+
+	if (!buf || !fd)
+		return eyr_error(-EINVAL, "accel_buffer_export_fd: NULL buffer or fd pointer");
+	dev = buf->dev;
+	if (!dev->shim->ops->bo_export)
+		return eyr_error(-EOPNOTSUPP,
+				 "%s: the %s shim cannot share buffers (the emulated board lives inside one handle); sharing needs a board behind the eyrie driver",
+				 dev->name, dev->shim->ops->name);
+	return dev->shim->ops->bo_export(dev->shim, buf->bo, fd);
+}
+
+int accel_buffer_import_fd(struct accel_device *dev, int fd,
+			   struct accel_buffer **out)
+{
+	struct accel_buffer *buf;
+	int err;
+
+	if (!dev || !out)
+		return eyr_error(-EINVAL, "accel_buffer_import_fd: NULL device or out pointer");
+	*out = NULL;
+	if (fd < 0)
+		return eyr_error(-EBADF, "accel_buffer_import_fd: fd %d is not a descriptor", fd);
+	if (!dev->shim->ops->bo_import)
+		return eyr_error(-EOPNOTSUPP,
+				 "%s: the %s shim cannot import buffers (the emulated board lives inside one handle); sharing needs a board behind the eyrie driver",
+				 dev->name, dev->shim->ops->name);
+	buf = calloc(1, sizeof(*buf));
+	if (!buf)
+		return eyr_error(-ENOMEM, "out of memory for a buffer handle");
+	buf->dev = dev;
+	err = dev->shim->ops->bo_import(dev->shim, fd, &buf->bo);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	/* As accel_buffer_create lists it: accel_buffer_free and close find it. */
+	pthread_mutex_lock(&dev->lock);
+	buf->next = dev->buffers;
+	if (dev->buffers)
+		dev->buffers->prev = buf;
+	dev->buffers = buf;
+	dev->buffer_count++;
+	pthread_mutex_unlock(&dev->lock);
+	eyr_debug("%s: imported buffer %llu bytes at va 0x%llx", dev->name,
+		  (unsigned long long)buf->bo->size, (unsigned long long)buf->bo->device_addr);
+	*out = buf;
+	return 0;
 }

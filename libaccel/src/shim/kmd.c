@@ -261,6 +261,54 @@ static int collect_oldest(struct kmd_shim *k, int64_t deadline)
 
 /* ---- buffers ---- */
 
+/*
+ * Maps a GEM handle of this file for the CPU and lists it: BO_INFO gives
+ * the size, device address, flags and mmap offset. Closes the handle on
+ * failure.
+ */
+static int bo_adopt(struct kmd_shim *k, uint32_t handle, struct eyr_shim_bo **out)
+{
+	struct drm_eyrie_bo_info info = { .handle = handle };
+	struct kmd_bo *kb;
+	void *cpu;
+	int err;
+
+	err = eyr_kmd_ioctl(k, DRM_IOCTL_EYRIE_BO_INFO, &info);
+	if (err) {
+		eyr_kmd_error(k, err, "buffer info (BO_INFO)");
+		goto close_handle;
+	}
+	cpu = mmap(NULL, info.size, PROT_READ | PROT_WRITE, MAP_SHARED, k->fd,
+		   (off_t)info.mmap_offset);
+	if (cpu == MAP_FAILED) {
+		err = -errno;
+		eyr_kmd_error(k, err, "buffer mmap");
+		goto close_handle;
+	}
+	kb = calloc(1, sizeof(*kb));
+	if (!kb) {
+		munmap(cpu, info.size);
+		err = eyr_error(-ENOMEM, "kmd: out of memory");
+		goto close_handle;
+	}
+	kb->bo.size = info.size;
+	kb->bo.device_addr = info.device_addr;
+	kb->bo.cpu = cpu;
+	kb->bo.flags = (info.flags & DRM_EYRIE_BO_DEVICE_RO) ? EYR_BO_DEVICE_RO : 0;
+	kb->bo.handle = handle;
+	pthread_mutex_lock(&k->lock);
+	kb->next = k->bos;
+	if (k->bos)
+		k->bos->prev = kb;
+	k->bos = kb;
+	pthread_mutex_unlock(&k->lock);
+	*out = &kb->bo;
+	return 0;
+close_handle:
+	drmCloseBufferHandle(k->fd, handle);
+	return err;
+}
+
 static int kmd_bo_alloc(struct eyr_shim *s, uint64_t size, uint32_t flags,
 			struct eyr_shim_bo **out)
 {
@@ -269,9 +317,6 @@ static int kmd_bo_alloc(struct eyr_shim *s, uint64_t size, uint32_t flags,
 		.size = size,
 		.flags = (flags & EYR_BO_DEVICE_RO) ? DRM_EYRIE_BO_DEVICE_RO : 0,
 	};
-	struct drm_eyrie_bo_info info = { 0 };
-	struct eyr_shim_bo *bo;
-	void *cpu;
 	int err;
 
 	err = eyr_kmd_ioctl(k, DRM_IOCTL_EYRIE_BO_CREATE, &c);
@@ -287,49 +332,68 @@ static int kmd_bo_alloc(struct eyr_shim *s, uint64_t size, uint32_t flags,
 				 (unsigned long long)k->info.va_size);
 	if (err)
 		return eyr_kmd_error(k, err, "buffer create (BO_CREATE)");
-	info.handle = c.handle;
-	err = eyr_kmd_ioctl(k, DRM_IOCTL_EYRIE_BO_INFO, &info);
-	if (err) {
-		eyr_kmd_error(k, err, "buffer info (BO_INFO)");
-		goto close_handle;
-	}
-	cpu = mmap(NULL, info.size, PROT_READ | PROT_WRITE, MAP_SHARED, k->fd,
-		   (off_t)info.mmap_offset);
-	if (cpu == MAP_FAILED) {
-		err = -errno;
-		eyr_kmd_error(k, err, "buffer mmap");
-		goto close_handle;
-	}
-	bo = calloc(1, sizeof(*bo));
-	if (!bo) {
-		munmap(cpu, info.size);
-		err = eyr_error(-ENOMEM, "kmd: out of memory");
-		goto close_handle;
-	}
-	bo->size = info.size;
-	bo->device_addr = info.device_addr;
-	bo->cpu = cpu;
-	bo->flags = flags;
-	bo->handle = c.handle;
-	*out = bo;
-	return 0;
-close_handle:
-	drmCloseBufferHandle(k->fd, c.handle);
-	return err;
+	return bo_adopt(k, c.handle, out);
 }
 
 static void kmd_bo_free(struct eyr_shim *s, struct eyr_shim_bo *bo)
 {
 	struct kmd_shim *k = kmd(s);
+	struct kmd_bo *kb = (struct kmd_bo *)bo;
 
 	if (!bo)
 		return;
+	pthread_mutex_lock(&k->lock);
+	if (kb->prev)
+		kb->prev->next = kb->next;
+	else
+		k->bos = kb->next;
+	if (kb->next)
+		kb->next->prev = kb->prev;
+	pthread_mutex_unlock(&k->lock);
 	munmap(bo->cpu, bo->size);
 	/* Jobs still using it hold their own reference in the kernel. */
 	if (drmCloseBufferHandle(k->fd, bo->handle))
 		eyr_warn("kmd: closing buffer handle %u on %s: %s", bo->handle,
 			 k->path, strerror(errno));
-	free(bo);
+	free(kb);
+}
+
+/* ---- sharing: PRIME (dma-buf) ---- */
+
+static int kmd_bo_export(struct eyr_shim *s, struct eyr_shim_bo *bo, int *fd)
+{
+	struct kmd_shim *k = kmd(s);
+
+	if (drmPrimeHandleToFD(k->fd, bo->handle, DRM_CLOEXEC | DRM_RDWR, fd))
+		return eyr_kmd_error(k, -errno, "buffer export (PRIME handle to fd)");
+	return 0;
+}
+
+static int kmd_bo_import(struct eyr_shim *s, int fd, struct eyr_shim_bo **out)
+{
+	struct kmd_shim *k = kmd(s);
+	uint32_t handle;
+	bool ours = false;
+
+	if (drmPrimeFDToHandle(k->fd, fd, &handle)) {
+		int err = -errno;
+
+		if (err == -EBADF || err == -EINVAL)
+			return eyr_error(err,
+					 "kmd: buffer import on %s: fd %d is not a dma-buf (%s); pass a descriptor from accel_buffer_export_fd",
+					 k->path, fd, strerror(-err));
+		return eyr_kmd_error(k, err, "buffer import (PRIME fd to handle)");
+	}
+	/* DRM hands back the same handle for this file's own buffers. */
+	pthread_mutex_lock(&k->lock);
+	for (struct kmd_bo *kb = k->bos; kb && !ours; kb = kb->next)
+		ours = kb->bo.handle == handle;
+	pthread_mutex_unlock(&k->lock);
+	if (ours)
+		return eyr_error(-EEXIST,
+				 "kmd: buffer import on %s: the dma-buf is a buffer of this same handle (GEM handle %u); use that buffer itself",
+				 k->path, handle);
+	return bo_adopt(k, handle, out);
 }
 
 /* ---- jobs ---- */
@@ -652,4 +716,6 @@ const struct eyr_shim_ops eyr_shim_kmd_ops = {
 	.telemetry_read = kmd_telemetry_read,
 	.board_info = kmd_board_info,
 	.fw_log = kmd_fw_log,
+	.bo_export = kmd_bo_export,
+	.bo_import = kmd_bo_import,
 };

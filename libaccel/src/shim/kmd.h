@@ -33,6 +33,12 @@ struct eyr_shim_fence {
 	struct eyr_shim_fence *next;	/* uncollected list, seqno order */
 };
 
+/* A buffer: the shim's view plus the list of this handle's buffers. */
+struct kmd_bo {
+	struct eyr_shim_bo bo;
+	struct kmd_bo *prev, *next;
+};
+
 struct kmd_shim {
 	struct eyr_shim base;
 	int fd;
@@ -42,6 +48,8 @@ struct kmd_shim {
 	pthread_mutex_t lock;
 	struct eyr_shim_fence *head, **tail;
 	unsigned int uncollected;
+	/* Live buffers (a PRIME import of one of them is refused); under lock. */
+	struct kmd_bo *bos;
 	/* Submits are serialized so seqnos and the list agree. */
 	pthread_mutex_t submit_lock;
 };

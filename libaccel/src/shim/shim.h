@@ -112,6 +112,12 @@ struct eyr_shim_ops {
 	int (*board_info)(struct eyr_shim *s, struct accel_board_info *out);
 	int (*fw_log)(struct eyr_shim *s, char *buf, size_t len);
 	/*
+	 * Optional (accel/share.h): a dma-buf fd for bo; a new BO of this
+	 * context for a dma-buf fd (-EEXIST if it is one of this context's).
+	 */
+	int (*bo_export)(struct eyr_shim *s, struct eyr_shim_bo *bo, int *fd);
+	int (*bo_import)(struct eyr_shim *s, int fd, struct eyr_shim_bo **out);
+	/*
 	 * Slot for [7/7]: streaming telemetry (callbacks on emu, the eyrie
 	 * netlink family on kmd) joins this table as telemetry_subscribe.
 	 */

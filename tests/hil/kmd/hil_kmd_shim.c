@@ -9,14 +9,17 @@
  * a user outside the node's group, and a job run after all of that.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "accel/board.h"
 #include "accel/libaccel.h"
+#include "accel/share.h"
 #include "tap.h"
 
 #define NODE		"/dev/accel/accel0"
@@ -25,9 +28,9 @@
 
 static struct accel_device *dev;
 
-/* A job copying n bytes from src to dst through the GLB. */
-static int copy_job(struct accel_buffer *src, struct accel_buffer *dst,
-		    uint32_t n, struct accel_job **job)
+/* A job on device d copying n bytes from src to dst through the GLB. */
+static int copy_job_on(struct accel_device *d, struct accel_buffer *src,
+		       struct accel_buffer *dst, uint32_t n, struct accel_job **job)
 {
 	struct accel_cmdbuf *cb = accel_cmdbuf_new();
 	struct accel_buffer *bufs[2] = { src, dst };
@@ -42,7 +45,7 @@ static int copy_job(struct accel_buffer *src, struct accel_buffer *dst,
 	if (err >= 0)
 		err = accel_cmdbuf_copy_out(cb, dst, 0, 0, n);
 	if (err >= 0)
-		err = accel_job_submit(dev, cb, &o, job);
+		err = accel_job_submit(d, cb, &o, job);
 	accel_cmdbuf_free(cb);
 	return err < 0 ? err : 0;
 }
@@ -119,7 +122,7 @@ static void test_dma(void)
 	for (uint32_t i = 0; i < n; i++)
 		s[i] = (uint8_t)(i * 7 + 3);
 	accel_buffer_sync(src, ACCEL_SYNC_TO_DEVICE, 0, n);
-	err = copy_job(src, dst, n, &job);
+	err = copy_job_on(dev, src, dst, n, &job);
 	if (tap_ok(!err, "copy job submitted: %s", err ? accel_last_error() : "")) {
 		err = accel_job_wait(job, TIMEOUT_MS, &r);
 		tap_ok(!err && r.status == ACCEL_JOB_OK && r.cycles > 0 && r.energy_fj > 0 &&
@@ -225,6 +228,80 @@ static void test_many_jobs(void)
 	free(jobs);
 }
 
+/*
+ * PRIME: a buffer exported by one handle (context) and imported by another
+ * gets its own device address there, shares the pages both ways for the
+ * CPU and the device, and is the only way across (a self-import is
+ * refused, a non-dma-buf fd too).
+ */
+static void test_prime(void)
+{
+	struct accel_buffer *a = NULL, *b2 = NULL, *dst2 = NULL, *back = NULL;
+	struct accel_job_result r = { .sz = sizeof(r) };
+	struct accel_device *dev2 = NULL;
+	struct accel_job *job = NULL;
+	uint8_t *pa, *pb, *pd;
+	const uint32_t n = 4096;
+	int fd = -1, err;
+
+	err = accel_device_open(NODE, NULL, &dev2);
+	if (!tap_ok(!err, "a second handle on %s: %s", NODE, err ? accel_last_error() : "ok"))
+		return;
+	if (!tap_ok(accel_buffer_create(dev, n, NULL, &a) == 0 &&
+		    accel_buffer_create(dev2, n, NULL, &dst2) == 0, "buffers on both handles"))
+		goto out;
+	accel_buffer_map(a, (void **)&pa);
+	for (uint32_t i = 0; i < n; i++)
+		pa[i] = (uint8_t)(i ^ 0xa5);
+	err = accel_buffer_export_fd(a, &fd);
+	if (!tap_ok(!err && fd >= 0, "export as a dma-buf: fd %d %s", fd, err ? accel_last_error() : ""))
+		goto out;
+	err = accel_buffer_import_fd(dev, fd, &back);
+	tap_ok(err == -EEXIST && !back, "importing into the exporting handle: -EEXIST (%s)",
+	       accel_last_error());
+	err = accel_buffer_import_fd(dev2, fd, &b2);
+	if (!tap_ok(!err, "import into the second handle: %s", err ? accel_last_error() : "ok"))
+		goto out;
+	accel_buffer_map(b2, (void **)&pb);
+	tap_ok(accel_buffer_size(b2) == n && !memcmp(pa, pb, n),
+	       "the importer's CPU mapping shows the exporter's data (va 0x%llx in its own context)",
+	       (unsigned long long)accel_buffer_device_addr(b2));
+	/* The second context's device reads the shared pages... */
+	err = copy_job_on(dev2, b2, dst2, n, &job);
+	if (!err)
+		err = accel_job_wait(job, TIMEOUT_MS, &r);
+	accel_job_free(job);
+	job = NULL;
+	accel_buffer_map(dst2, (void **)&pd);
+	tap_ok(!err && !memcmp(pd, pa, n), "the importer's device reads them: %s",
+	       err ? accel_last_error() : "copy ok");
+	/* ...and writes them: the exporter sees it. */
+	for (uint32_t i = 0; i < n; i++)
+		pd[i] = (uint8_t)(i * 3);
+	err = copy_job_on(dev2, dst2, b2, n, &job);
+	if (!err)
+		err = accel_job_wait(job, TIMEOUT_MS, &r);
+	accel_job_free(job);
+	tap_ok(!err && !memcmp(pa, pd, n), "a device write through the import reaches the exporter's mapping");
+	close(fd);
+	fd = -1;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	err = accel_buffer_import_fd(dev2, fd, &back);
+	tap_ok(err < 0 && !back, "importing /dev/null's fd fails: %s", accel_last_error());
+out:
+	if (fd >= 0)
+		close(fd);
+	accel_buffer_free(b2);
+	accel_buffer_free(dst2);
+	accel_device_close(dev2);
+	/* The exporter's buffer outlives the importer. */
+	if (a) {
+		pa[0] ^= 0xff;
+		tap_ok(pa[1] == (uint8_t)3, "the exporter's buffer stays valid after the importer closed");
+	}
+	accel_buffer_free(a);
+}
+
 static void test_telemetry_and_fw_log(void)
 {
 	struct accel_telemetry t = { .sz = sizeof(t) };
@@ -264,6 +341,19 @@ static void test_permission(void)
 	pid_t pid;
 	ssize_t n;
 
+	/*
+	 * The initramfs leaves the guest's / at 0700, which stops any user
+	 * before the node; a real root is 0755, as this test needs.
+	 */
+	{
+		struct stat root;
+
+		if (!stat("/", &root) && !(root.st_mode & S_IXOTH)) {
+			tap_diag("/ is mode %o (initramfs): opening it to 0755 for this test",
+				 root.st_mode & 07777);
+			chmod("/", 0755);
+		}
+	}
 	if (pipe(pipefd))
 		return;
 	pid = fork();
@@ -284,8 +374,18 @@ static void test_permission(void)
 	msg[n > 0 ? n : 0] = '\0';
 	close(pipefd[0]);
 	waitpid(pid, &status, 0);
-	tap_ok(atoi(msg) == -EACCES && strstr(msg, "render") != NULL,
-	       "an unprivileged user gets -EACCES naming the render group: %s", msg);
+	if (!tap_ok(atoi(msg) == -EACCES && strstr(msg, "render") != NULL,
+		    "an unprivileged user gets -EACCES naming the render group: %s", msg)) {
+		static const char *const path[] = { "/", "/dev", "/dev/accel", NODE };
+
+		for (size_t i = 0; i < sizeof(path) / sizeof(path[0]); i++) {
+			struct stat st;
+
+			if (!stat(path[i], &st))
+				tap_diag("%s: mode %o uid %u gid %u", path[i], st.st_mode & 07777,
+					 st.st_uid, st.st_gid);
+		}
+	}
 }
 
 static void test_errors_without_node(void)
@@ -312,6 +412,7 @@ int main(void)
 	test_device_error();
 	test_timeout_and_free_running();
 	test_many_jobs();
+	test_prime();
 	test_telemetry_and_fw_log();
 	test_reset();
 	test_permission();

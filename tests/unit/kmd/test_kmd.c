@@ -22,6 +22,7 @@
 
 #include "accel/board.h"
 #include "accel/libaccel.h"
+#include "accel/share.h"
 #include "shim/kmd.h"
 
 static void assert_msg_has(const char *needle)
@@ -58,6 +59,8 @@ static void test_linked(void **state)
 	assert_non_null(eyr_shim_kmd_ops.telemetry_read);
 	assert_non_null(eyr_shim_kmd_ops.board_info);
 	assert_non_null(eyr_shim_kmd_ops.fw_log);
+	assert_non_null(eyr_shim_kmd_ops.bo_export);
+	assert_non_null(eyr_shim_kmd_ops.bo_import);
 }
 
 static void test_open_missing(void **state)
@@ -402,6 +405,47 @@ static void test_board_api_emu(void **state)
 	accel_device_close(dev);
 }
 
+/* Sharing needs the driver: emu says so; bad arguments are refused. */
+static void test_share_api(void **state)
+{
+	struct accel_buffer *buf, *imp = (void *)1;
+	struct accel_device *dev;
+	int fd = -1;
+
+	(void)state;
+	assert_int_equal(accel_device_open("emu", NULL, &dev), 0);
+	assert_int_equal(accel_buffer_create(dev, 4096, NULL, &buf), 0);
+	assert_int_equal(accel_buffer_export_fd(buf, &fd), -EOPNOTSUPP);
+	assert_int_equal(fd, -1);
+	assert_msg_has("sharing needs a board behind the eyrie driver");
+	assert_int_equal(accel_buffer_import_fd(dev, 0, &imp), -EOPNOTSUPP);
+	assert_null(imp);
+	assert_int_equal(accel_buffer_import_fd(dev, -1, &imp), -EBADF);
+	assert_int_equal(accel_buffer_export_fd(NULL, &fd), -EINVAL);
+	assert_int_equal(accel_buffer_export_fd(buf, NULL), -EINVAL);
+	assert_int_equal(accel_buffer_import_fd(NULL, 0, &imp), -EINVAL);
+	accel_buffer_free(buf);
+	accel_device_close(dev);
+}
+
+/* The kmd import path on a descriptor of another kind: refused, no leak. */
+static void test_kmd_import_not_dmabuf(void **state)
+{
+	struct kmd_shim k = fake(open("/dev/null", O_RDWR | O_CLOEXEC));
+	struct eyr_shim_bo *bo = NULL;
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	(void)state;
+	pthread_mutex_init(&k.lock, NULL);
+	assert_true(k.fd >= 0 && fd >= 0);
+	assert_true(eyr_shim_kmd_ops.bo_import(&k.base, fd, &bo) < 0);
+	assert_null(bo);
+	assert_msg_has("/dev/accel/accel3");
+	pthread_mutex_destroy(&k.lock);
+	close(fd);
+	close(k.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +463,8 @@ int main(void)
 		cmocka_unit_test(test_pci_fill_matches_sysfs),
 		cmocka_unit_test(test_pci_fill_absent),
 		cmocka_unit_test(test_board_api_emu),
+		cmocka_unit_test(test_share_api),
+		cmocka_unit_test(test_kmd_import_not_dmabuf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
