@@ -311,13 +311,13 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 	}
 	printf("model %s on %s, %llu iteration(s)\n", a->model, info ? info->name : "cpu",
 	       (unsigned long long)a->iterations);
-	printf("%-28s %-22s %-6s %12s %12s %12s %12s\n", "layer", "op", "on", "cycles",
+	printf("%-28s %-34s %-6s %12s %12s %12s %12s\n", "layer", "op", "on", "cycles",
 	       "energy_pj", "dram_words", "dram_bytes");
 	for (int i = 0; i < nl; i++) {
 		struct accel_layer_info li = { .sz = sizeof(li) };
 
 		accel_model_layer_info(m, i, &li);
-		printf("%-28.28s %-22.22s %-6s %12llu %12.1f %12llu %12llu", li.name, li.op,
+		printf("%-28.28s %-34.34s %-6s %12llu %12.1f %12llu %12llu", li.name, li.op,
 		       on_name(li.on), (unsigned long long)li.measured.cycles,
 		       pj(energy_total(&li.measured)), (unsigned long long)li.measured.dram_words,
 		       (unsigned long long)li.measured.dram_bytes);
