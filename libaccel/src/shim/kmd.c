@@ -157,9 +157,8 @@ static int kmd_query(struct eyr_shim *s, struct eyr_shim_info *out)
 	out->num_queues = in->num_queues;
 	out->va_start = in->va_start;
 	out->va_size = in->va_size;
-	/* The uAPI does not carry the serial; the PCI slot stands in for it. */
-	snprintf((char *)out->board_serial, sizeof(out->board_serial), "%04x:%02x:%02x.%x",
-		 in->pci_domain & 0xffff, in->pci_bus, in->pci_dev, in->pci_func);
+	/* The uAPI carries no serial (board_serial stays empty); the PCI slot
+	 * identifies the board (accel_device_board_info). */
 	return 0;
 }
 

@@ -9,6 +9,7 @@
  * a user outside the node's group, and a job run after all of that.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,6 +303,71 @@ out:
 	accel_buffer_free(a);
 }
 
+/*
+ * Threads sharing the handle: each keeps a few jobs in flight on its queue,
+ * waits for the oldest, and lets every fifth go unwaited (freed while it
+ * may still run), so submits, waits, collection and orphans interleave.
+ */
+#define THREADS		4
+#define THREAD_JOBS	150
+#define THREAD_DEPTH	8
+
+struct worker {
+	pthread_t tid;
+	int index, ok, waited, failed_submit;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct accel_job *ring[THREAD_DEPTH] = { 0 };
+	struct accel_cmdbuf *cb = accel_cmdbuf_new();
+	struct accel_buffer *none = NULL;
+	struct accel_submit_opts o = { .sz = sizeof(o), .buffers = &none,
+				       .queue = w->index % 2 ? ACCEL_QUEUE_HIGH : ACCEL_QUEUE_NORMAL };
+
+	accel_cmdbuf_nop(cb);
+	for (int i = 0; i < THREAD_JOBS + THREAD_DEPTH; i++) {
+		struct accel_job **slot = &ring[i % THREAD_DEPTH];
+
+		if (*slot) {
+			struct accel_job_result r = { .sz = sizeof(r) };
+
+			if ((i / THREAD_DEPTH) % 5 != 4) {
+				w->waited++;
+				if (!accel_job_wait(*slot, TIMEOUT_MS, &r) && r.status == ACCEL_JOB_OK)
+					w->ok++;
+			}
+			accel_job_free(*slot);
+			*slot = NULL;
+		}
+		if (i < THREAD_JOBS && accel_job_submit(dev, cb, &o, slot))
+			w->failed_submit++;
+	}
+	accel_cmdbuf_free(cb);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	struct worker w[THREADS] = { 0 };
+	int ok = 0, waited = 0, failed = 0;
+
+	for (int t = 0; t < THREADS; t++) {
+		w[t].index = t;
+		pthread_create(&w[t].tid, NULL, worker_main, &w[t]);
+	}
+	for (int t = 0; t < THREADS; t++) {
+		pthread_join(w[t].tid, NULL);
+		ok += w[t].ok;
+		waited += w[t].waited;
+		failed += w[t].failed_submit;
+	}
+	tap_ok(failed == 0 && waited > 0 && ok == waited,
+	       "%d threads x %d jobs on one handle, both queues: %d of %d waited ended ok, the rest freed unwaited, %d submit failures",
+	       THREADS, THREAD_JOBS, ok, waited, failed);
+}
+
 static void test_telemetry_and_fw_log(void)
 {
 	struct accel_telemetry t = { .sz = sizeof(t) };
@@ -413,6 +479,7 @@ int main(void)
 	test_timeout_and_free_running();
 	test_many_jobs();
 	test_prime();
+	test_threads();
 	test_telemetry_and_fw_log();
 	test_reset();
 	test_permission();
