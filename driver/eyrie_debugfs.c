@@ -21,6 +21,26 @@ static struct eyrie_device *eyrie_from_seq(struct seq_file *m)
 	return to_eyrie(entry->dev);
 }
 
+#define EYRIE_QREG_READ(edev, base, field) \
+	eyrie_ctrl_read32(edev, (base) + offsetof(struct eyrie_hw_queue_regs, field))
+
+/* What the device says about queue i (its half of the registers). */
+static void eyrie_debugfs_queue_regs(struct seq_file *m, struct eyrie_device *edev, unsigned int i)
+{
+	u32 base = EYRIE_CTRL_OFF_QUEUES + i * sizeof(struct eyrie_hw_queue_regs);
+	u32 status;
+	int idx;
+
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return;
+	status = eyrie_ctrl_read32(edev, offsetof(struct eyrie_hw_ctrl, status));
+	seq_printf(m, "queue %u device: ctl %#x sq_tail %u sq_head %u cq_head %u cq_tail %u %s\n",
+		   i, EYRIE_QREG_READ(edev, base, ctl), EYRIE_QREG_READ(edev, base, sq_tail),
+		   EYRIE_QREG_READ(edev, base, sq_head), EYRIE_QREG_READ(edev, base, cq_head),
+		   EYRIE_QREG_READ(edev, base, cq_tail), eyrie_dev_status_name(status));
+	drm_dev_exit(idx);
+}
+
 static int eyrie_debugfs_queues(struct seq_file *m, void *unused)
 {
 	struct eyrie_device *edev = eyrie_from_seq(m);
@@ -38,6 +58,7 @@ static int eyrie_debugfs_queues(struct seq_file *m, void *unused)
 			   q->generation, q->inflight_count, q->submitted, q->completed,
 			   q->irqs, q->stale_cqes, q->resubmitted);
 		spin_unlock_irqrestore(&q->lock, flags);
+		eyrie_debugfs_queue_regs(m, edev, i);
 	}
 	return 0;
 }

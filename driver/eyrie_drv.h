@@ -177,6 +177,7 @@ struct eyrie_job {
 	u32 bo_count;
 	struct drm_gem_object *cmdbuf_obj;
 	struct dma_fence *hw_fence;	/* ours; NULL until run */
+	void *fence_prealloc;		/* hardware fence memory, taken by run_job */
 	u32 slot;			/* SQ slot while in flight */
 	bool timed_out;
 	unsigned int waits;		/* timeouts spent unfetched on the ring */
@@ -308,6 +309,7 @@ int eyrie_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *fil
 int eyrie_queues_init(struct eyrie_device *edev);
 int eyrie_queues_enable(struct eyrie_device *edev);
 void eyrie_queues_disable(struct eyrie_device *edev);
+void *eyrie_fence_alloc(void);
 struct dma_fence *eyrie_queue_submit(struct eyrie_queue *q, struct eyrie_job *job);
 void eyrie_queue_process_cq(struct eyrie_queue *q);
 void eyrie_queue_abort_all(struct eyrie_queue *q, bool resubmit);

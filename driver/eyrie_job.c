@@ -32,6 +32,7 @@ static void eyrie_job_release(struct kref *ref)
 	if (job->cmdbuf_obj)
 		drm_gem_object_put(job->cmdbuf_obj);
 	dma_fence_put(job->hw_fence);
+	kfree(job->fence_prealloc);
 	kfree(job);
 
 	atomic_dec(&ctx->jobs_inflight);
@@ -249,6 +250,11 @@ int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 	job->ctx = ctx;
 	eyrie_ctx_get(ctx);
 	atomic_inc(&ctx->jobs_inflight);
+	job->fence_prealloc = eyrie_fence_alloc();
+	if (!job->fence_prealloc) {
+		ret = -ENOMEM;
+		goto err_put_job;
+	}
 	job->queue = args->queue;
 	job->cmdbuf_addr = args->cmdbuf_addr;
 	job->cmd_count = args->cmd_count;

@@ -114,6 +114,16 @@ void eyrie_queues_disable(struct eyrie_device *edev)
 		eyrie_ctrl_write32(edev, EYRIE_QREG(i, ctl), 0);
 }
 
+/*
+ * The hardware fence is allocated at SUBMIT: run_job is on the fence
+ * signalling path, where an allocation that waits for reclaim could wait
+ * for this very fence.
+ */
+void *eyrie_fence_alloc(void)
+{
+	return kzalloc(sizeof(struct eyrie_fence), GFP_KERNEL);
+}
+
 /* Called from the scheduler's run_job: writes the SQE and rings the bell. */
 struct dma_fence *eyrie_queue_submit(struct eyrie_queue *q, struct eyrie_job *job)
 {
@@ -123,9 +133,11 @@ struct dma_fence *eyrie_queue_submit(struct eyrie_queue *q, struct eyrie_job *jo
 	unsigned long flags;
 	u32 slot;
 
-	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
+	/* A job run again after a reset needs a second fence: rare, no waiting. */
+	fence = job->fence_prealloc ?: kzalloc(sizeof(*fence), GFP_NOWAIT | __GFP_NOWARN);
 	if (!fence)
 		return ERR_PTR(-ENOMEM);
+	job->fence_prealloc = NULL;
 	fence->queue = q->index;
 
 	spin_lock_irqsave(&q->lock, flags);
@@ -133,7 +145,7 @@ struct dma_fence *eyrie_queue_submit(struct eyrie_queue *q, struct eyrie_job *jo
 	if (q->inflight[slot] || job->hw_fence) {
 		/* The scheduler's credit limit makes this impossible. */
 		spin_unlock_irqrestore(&q->lock, flags);
-		kfree(fence);
+		job->fence_prealloc = fence;
 		return ERR_PTR(-EBUSY);
 	}
 	dma_fence_init(&fence->base, &eyrie_fence_ops, &q->fence_lock,

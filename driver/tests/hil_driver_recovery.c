@@ -305,8 +305,10 @@ static void test_close_in_flight(void)
 		check(ctx1 == ctx0, "closing the file frees its context (%ld -> %ld contexts)",
 		      ctx0, ctx1);
 	check(ctx0 == 0, "no context of the closed files is left (%ld)", ctx0);
-	if (ctx0 != 0)
+	if (ctx0 != 0 || ctx1 != 0) {
 		dump_debugfs("contexts");
+		dump_debugfs("queues");
+	}
 }
 
 /* A process killed (Ctrl-C, SIGKILL) while it waits on queued jobs. */

@@ -391,7 +391,7 @@ static void nl_listen(struct nl *nl, struct samples *s, int ms)
 		for (h = (void *)buf; n > 0 && NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
 			collect(h, s);
 		gettimeofday(&t, NULL);
-		if (s->n >= s->max ||
+		if ((s->max && s->n >= s->max) ||
 		    (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_usec - t0.tv_usec) / 1000 > ms)
 			break;
 	}
