@@ -40,6 +40,9 @@ busybox=$(command -v busybox || true)
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/eyrie-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
+# mktemp makes it 0700 and "." becomes the guest's /: a real / is 0755, and
+# tests that drop privileges must be able to traverse it.
+chmod 755 "$stage"
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,hil/bin,hil/modules,lib/firmware/eyrie}
 cp "$busybox" "$stage/bin/busybox"
 cp "$here/guest/init" "$stage/init"
