@@ -44,9 +44,11 @@ else
 	for m in $(cat "$data/models.list"); do
 		out=/tmp/kmd-run-$m
 		rm -rf "$out"
+		t0=$(date +%s)
 		check "accelctl run --check $m through the driver" \
 			"$accelctl" -d "$node" run "$data/$m.onnx" --input "$data/$m.input.pb" \
 			--check --output-dir "$out"
+		echo "# $m: $(($(date +%s) - t0)) s in the guest (load, compile, run, CPU reference); device: $(grep -m1 '^latency' /tmp/kmd-check.log)"
 		(cd "$out" 2>/dev/null && sha256sum output_*.pb) >/tmp/kmd-$m.sha256 2>/dev/null
 		if [ -s /tmp/kmd-$m.sha256 ] && cmp -s /tmp/kmd-$m.sha256 "$data/$m.sha256"; then
 			ok "$m: output hashes equal the host's emu run ($(wc -l </tmp/kmd-$m.sha256) outputs, $(cut -c1-16 /tmp/kmd-$m.sha256 | head -n 1)...)"
