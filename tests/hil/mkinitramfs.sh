@@ -17,8 +17,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 kver= out= module=
 bins=() files=()
 # The DRM core the accel driver builds on, loaded even before the module
-# exists so the plumbing can be tested without it.
-base_mods=(drm drm_kms_helper drm_shmem_helper gpu-sched)
+# exists so the plumbing can be tested without it; vgem, a reference GEM
+# driver the benchmarks compare against in the same VM.
+base_mods=(drm drm_kms_helper drm_shmem_helper gpu-sched vgem)
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 
