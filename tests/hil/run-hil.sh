@@ -17,7 +17,8 @@
 # ttyS0. Any WARN/BUG/oops/lockup/Call Trace in a guest's kernel log is a
 # "not ok". Logs: build/hil/ (console, TAP, dmesg per variant, eyrie-sim).
 #
-# Environment: HIL_BOOT_TIMEOUT (s per boot, default 300), HIL_SMP (guest
+# Environment: HIL_BOOT_TIMEOUT (s per boot, default 600), HIL_PROG_TIMEOUT
+# (s per test program inside the guest, default 120), HIL_SMP (guest
 # CPUs, default 2), HIL_MEM (guest RAM, default 1G, must stay below 2G),
 # HIL_SIM (the board daemon, default build/sim/eyrie-sim; the ASan build
 # build/asan/sim/eyrie-sim checks the device model under the real driver),
@@ -30,7 +31,8 @@ mode=auto
 variants="good fw-crc fw-abi fw-build-id"
 kver=
 keep=0
-boot_timeout=${HIL_BOOT_TIMEOUT:-300}
+boot_timeout=${HIL_BOOT_TIMEOUT:-600}
+prog_timeout=${HIL_PROG_TIMEOUT:-120}
 smp=${HIL_SMP:-2}
 mem=${HIL_MEM:-1G}
 
@@ -232,7 +234,7 @@ boot() {  # boot VARIANT FIRMWARE_IMAGE
 		-chardev socket,path="$sock",id=ivs \
 		-device ivshmem-doorbell,id=eyrie0,bus=rp0,chardev=ivs,vectors=5 \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "console=ttyS0 rdinit=/init panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1 loglevel=7 eyrie_hil.variant=$v" \
+		-append "console=ttyS0 rdinit=/init panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1 loglevel=7 eyrie_hil.variant=$v eyrie_hil.prog_timeout=$prog_timeout" \
 		-nodefaults -display none -serial file:"$console" -serial file:"$tap" \
 		-qmp unix:"$qmp",server=on,wait=off \
 		-no-reboot >"$workdir/$v.qemu.log" 2>&1 &

@@ -22,6 +22,18 @@ has() {  # has PATTERN COMMAND...: the command succeeds and prints PATTERN
 	"$@" >/tmp/kmd-out.log 2>&1 && grep -q -- "$p" /tmp/kmd-out.log || { cat /tmp/kmd-out.log; return 1; }
 }
 
+# What the udev rule (tools/udev/70-eyrie.rules) matches, read the way udev
+# reads it: SUBSYSTEM from the node's subsystem link, KERNEL its name,
+# DRIVERS the driver of a parent device (here the PCI function).
+sysdev=/sys/class/accel/accel0
+if [ "$(basename "$(readlink -f $sysdev/subsystem)")" = accel ] &&
+   [ "$(basename "$(readlink -f $sysdev/device/driver)")" = eyrie ] &&
+   grep -qx 'DEVNAME=accel/accel0' $sysdev/uevent; then
+	ok "udev rule's match holds: SUBSYSTEM==accel, KERNEL==accel0, parent DRIVERS==eyrie"
+else
+	not_ok "udev rule's match holds: SUBSYSTEM==accel, KERNEL==accel0, parent DRIVERS==eyrie"
+	sed 's/^/# uevent: /' $sysdev/uevent
+fi
 check "accelctl list: $node is the default, kmd shim" has "^\\* *$node .*kmd" "$accelctl" list
 check "accelctl info: driver eyrie on $node" has "driver: *eyrie on $node" "$accelctl" info
 check "accelctl info: PCI identity through libpci ([1af4:1110])" has "PCI: .*\\[1af4:1110\\]" "$accelctl" info
