@@ -146,8 +146,10 @@ sock=/tmp/eyrie-hil-$run_id.sock
 qmp=/tmp/eyrie-hil-$run_id.qmp
 ram=/dev/shm/eyrie-hil-$run_id.ram
 [ -d /dev/shm ] || ram=/tmp/eyrie-hil-$run_id.ram
-sim_pid=
+sim_pid= qemu_pid=
 cleanup() {
+	# timeout(1) passes the signal on to QEMU.
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null && wait "$qemu_pid" 2>/dev/null
 	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
 	rm -f "$sock" "$ram" "$qmp"
 	[ "$keep" = 1 ] || rm -rf "$workdir/initramfs"
@@ -199,17 +201,17 @@ emit ok "setup: eyrie-sim listens on $sock"
 # "EYRIE-HIL-QMP <json command>" on ttyS1 goes to QEMU's monitor (e.g.
 # device_del eyrie0 for a hot-unplug test); replies go to VARIANT.qmp.log.
 serve_host_requests() {  # serve_host_requests QEMU_PID TAP_LOG QMP_LOG
-	local pid=$1 tap=$2 log=$3 done=0 total n cmd
+	local pid=$1 tap=$2 log=$3 served=0 total n cmd
 	while kill -0 "$pid" 2>/dev/null; do
 		total=$(grep -c '^EYRIE-HIL-QMP ' "$tap" 2>/dev/null) || total=0
-		for ((n = done + 1; n <= total; n++)); do
+		for ((n = served + 1; n <= total; n++)); do
 			cmd=$(grep '^EYRIE-HIL-QMP ' "$tap" | sed -n "${n}p")
 			cmd=${cmd#EYRIE-HIL-QMP }
 			cmd=${cmd%$'\r'}
 			echo "> $cmd" >>"$log"
 			"$B/tests/hil/qmp_send" "$qmp" "$cmd" >>"$log" 2>&1
 		done
-		done=$total
+		served=$total
 		sleep 0.2
 	done
 }
@@ -238,10 +240,11 @@ boot() {  # boot VARIANT FIRMWARE_IMAGE
 		-nodefaults -display none -serial file:"$console" -serial file:"$tap" \
 		-qmp unix:"$qmp",server=on,wait=off \
 		-no-reboot >"$workdir/$v.qemu.log" 2>&1 &
-	local qemu_pid=$!
+	qemu_pid=$!
 	serve_host_requests "$qemu_pid" "$tap" "$workdir/$v.qmp.log"
 	wait "$qemu_pid"
 	rc=$?
+	qemu_pid=
 	end=$(date +%s.%N)
 	echo "# [$v] QEMU exited with status $rc after $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}') s"
 	sed -n 's/^EYRIE-HIL-TAP-BEGIN.*uptime=\([0-9.]*\).*/# ['"$v"'] guest reached the suite at uptime \1 s/p' "$tap" 2>/dev/null
