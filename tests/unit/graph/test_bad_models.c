@@ -116,28 +116,30 @@ static void build(enum defect d, const char *path)
 }
 
 struct row {
+	const char *name;
 	enum defect d;
 	int code;
 	const char *want1, *want2;
 };
 
 static const struct row table[] = {
-	{ TRUNCATED, -EINVAL, "truncated or corrupt", NULL },
-	{ GARBAGE, -EINVAL, "truncated or corrupt", NULL },
-	{ EMPTY_FILE, -EINVAL, "no graph", NULL },
-	{ OPSET_OLD, -EOPNOTSUPP, "opset 0 is not supported", NULL },
-	{ OPSET_NEW, -EOPNOTSUPP, "opset 99 is not supported", NULL },
-	{ UNSUPPORTED_OP, -EOPNOTSUPP, "unsupported op 'LSTM'", "conv_a" },
-	{ FOREIGN_DOMAIN, -EOPNOTSUPP, "domain 'com.microsoft'", "conv_a" },
-	{ SHAPE_MISMATCH, -EINVAL, "shape mismatch", "conv_a" },
-	{ ABSURD_INPUT, -E2BIG, "absurdly large", "'x'" },
-	{ ABSURD_INITIALIZER, -E2BIG, "initializer 'w'", "elements" },
-	{ MISSING_INPUT, -EINVAL, "missing input 'nope'", "conv_a" },
-	{ OUTPUT_NOT_PRODUCED, -EINVAL, "graph output 'ghost'", NULL },
-	{ KERNEL_TOO_BIG, -EINVAL, "does not fit", "conv_a" },
-	{ BAD_RAW_DATA, -EINVAL, "initializer 'w'", "truncated or wrong shape" },
-	{ DUPLICATE_OUTPUT, -EINVAL, "already defined", "conv_b" },
+	{ "truncated file", TRUNCATED, -EINVAL, "truncated or corrupt", NULL },
+	{ "garbage bytes", GARBAGE, -EINVAL, "truncated or corrupt", NULL },
+	{ "empty file", EMPTY_FILE, -EINVAL, "no graph", NULL },
+	{ "opset too old", OPSET_OLD, -EOPNOTSUPP, "opset 0 is not supported", NULL },
+	{ "opset too new", OPSET_NEW, -EOPNOTSUPP, "opset 99 is not supported", NULL },
+	{ "unsupported op", UNSUPPORTED_OP, -EOPNOTSUPP, "unsupported op 'LSTM'", "conv_a" },
+	{ "foreign domain", FOREIGN_DOMAIN, -EOPNOTSUPP, "domain 'com.microsoft'", "conv_a" },
+	{ "shape mismatch", SHAPE_MISMATCH, -EINVAL, "shape mismatch", "conv_a" },
+	{ "absurd input size", ABSURD_INPUT, -E2BIG, "absurdly large", "'x'" },
+	{ "absurd initializer size", ABSURD_INITIALIZER, -E2BIG, "initializer 'w'", "elements" },
+	{ "missing input", MISSING_INPUT, -EINVAL, "missing input 'nope'", "conv_a" },
+	{ "output produced by no node", OUTPUT_NOT_PRODUCED, -EINVAL, "graph output 'ghost'", NULL },
+	{ "kernel larger than input", KERNEL_TOO_BIG, -EINVAL, "does not fit", "conv_a" },
+	{ "short raw data", BAD_RAW_DATA, -EINVAL, "initializer 'w'", "truncated or wrong shape" },
+	{ "two producers of a tensor", DUPLICATE_OUTPUT, -EINVAL, "already defined", "conv_b" },
 };
+#define ROWS (sizeof(table) / sizeof(table[0]))
 
 static void test_good_model_imports(void **state)
 {
@@ -157,27 +159,57 @@ static void test_good_model_imports(void **state)
 	unlink(path);
 }
 
-static void test_bad_model_table(void **state)
+/* One row of the table (the row is the test's state). */
+static void test_bad_model(void **state)
 {
-	(void)state;
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		char path[] = "/tmp/eyrie-bad-XXXXXX";
-		struct gr_graph *g = NULL;
-		struct gr_err err = { "" };
-		int fd = mkstemp(path), rc;
+	const struct row *r = *state;
+	char path[] = "/tmp/eyrie-bad-XXXXXX";
+	struct gr_graph *g = NULL;
+	struct gr_err err = { "" };
+	int fd = mkstemp(path), rc;
 
-		assert_true(fd >= 0);
-		close(fd);
-		build(table[i].d, path);
-		rc = ox_model_load_file(path, &g, &err);
-		print_message("# row %zu: rc %d: %s\n", i, rc, err.msg);
-		assert_null(g);
-		assert_int_equal(rc, table[i].code);
-		assert_non_null(strstr(err.msg, table[i].want1));
-		if (table[i].want2)
-			assert_non_null(strstr(err.msg, table[i].want2));
-		unlink(path);
+	assert_true(fd >= 0);
+	close(fd);
+	build(r->d, path);
+	rc = ox_model_load_file(path, &g, &err);
+	unlink(path);
+	print_message("# %s: rc %d: %s\n", r->name, rc, err.msg);
+	assert_null(g);
+	assert_int_equal(rc, r->code);
+	assert_non_null(strstr(err.msg, r->want1));
+	if (r->want2)
+		assert_non_null(strstr(err.msg, r->want2));
+}
+
+/* Every prefix of a valid model: an error or a graph, never a crash. */
+static void test_every_truncation(void **state)
+{
+	char path[] = "/tmp/eyrie-cut-XXXXXX";
+	void *buf;
+	size_t len;
+	struct gr_err err;
+	int fd = mkstemp(path), refused = 0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	build(GOOD, path);
+	assert_int_equal(ox_read_file(path, &buf, &len, &err), 0);
+	unlink(path);
+	for (size_t cut = 0; cut < len; cut++) {
+		struct gr_graph *g = NULL;
+		int rc = ox_model_load_mem(buf, cut, "cut", &g, &err);
+
+		if (rc) {
+			assert_null(g);
+			assert_true(err.msg[0] != 0);
+			refused++;
+		}
+		gr_graph_free(g);
 	}
+	print_message("# %d of %zu prefixes refused\n", refused, len);
+	assert_true(refused > (int)len / 2);
+	free(buf);
 }
 
 static void test_missing_file(void **state)
@@ -192,11 +224,19 @@ static void test_missing_file(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	struct CMUnitTest tests[ROWS + 3] = {
 		cmocka_unit_test(test_good_model_imports),
-		cmocka_unit_test(test_bad_model_table),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_every_truncation),
 	};
+	char names[ROWS][64];
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	for (size_t i = 0; i < ROWS; i++) {
+		snprintf(names[i], sizeof(names[i]), "bad model: %s", table[i].name);
+		tests[3 + i] = (struct CMUnitTest){
+			.name = names[i], .test_func = test_bad_model,
+			.initial_state = (void *)&table[i],
+		};
+	}
+	return _cmocka_run_group_tests("bad_models", tests, ROWS + 3, NULL, NULL);
 }
