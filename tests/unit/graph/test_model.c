@@ -8,6 +8,7 @@
  * on every run; API misuse fails with -EINVAL and a message.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -376,6 +377,56 @@ static void test_qdq_fusion(void **state)
 	accel_model_free(m);
 }
 
+/* Two threads, each with its own model on the shared device. */
+struct worker {
+	uint32_t seed;
+	int failures;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	int64_t xd[4] = { 1, 4, 8, 8 };
+	struct accel_model *m;
+
+	if (accel_model_load(dev, mixed_path, NULL, &m)) {
+		w->failures++;
+		return NULL;
+	}
+	for (int it = 0; it < 4; it++) {
+		struct accel_tensor *x = accel_tensor_new(ACCEL_DTYPE_INT8, 4, xd);
+		struct accel_tensor *out[1] = { 0 }, *ref[1] = { 0 };
+		uint8_t *p = accel_tensor_data(x);
+		double diff = -1;
+
+		for (size_t i = 0; i < accel_tensor_count(x); i++)
+			p[i] = (uint8_t)((w->seed + (uint32_t)it) * 2654435761u >> (i % 24));
+		if (accel_model_run(m, &x, 1, out, 1) ||
+		    accel_model_reference(m, &x, 1, ref, 1) ||
+		    accel_tensor_compare(out[0], ref[0], &diff) || diff != 0)
+			w->failures++;
+		accel_tensor_free(out[0]);
+		accel_tensor_free(ref[0]);
+		accel_tensor_free(x);
+	}
+	accel_model_free(m);
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	struct worker w[2] = { { .seed = 3 }, { .seed = 5 } };
+	pthread_t t[2];
+
+	(void)state;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].failures, 0);
+	}
+}
+
 static void test_misuse(void **state)
 {
 	int64_t xd[4] = { 1, 4, 8, 8 }, bad[4] = { 1, 4, 8, 9 };
@@ -406,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_mixed_model),
 		cmocka_unit_test(test_weights_as_input),
 		cmocka_unit_test(test_qdq_fusion),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_misuse),
 	};
 
