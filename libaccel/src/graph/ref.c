@@ -484,8 +484,8 @@ static int ref_pool(const struct gr_node *n, const struct gr_value *x,
 		if (n->op == GR_OP_MAXPOOL) {
 			if (o->dtype == GR_FLOAT)
 				((float *)o->data)[oi] = (float)best;
-			else
-				store_i(o, oi, (int64_t)best);
+			else	/* a window of padding only has no maximum: the type's least */
+				store_i(o, oi, cnt ? (int64_t)best : qmin(o->dtype));
 		} else {
 			int64_t div = n->win.count_include_pad ? padcnt : cnt;
 
