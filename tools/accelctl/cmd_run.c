@@ -301,6 +301,8 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 		json_double(&j, "inferences_per_s", ips);
 		json_double(&j, "power_mw", power_mw);
 		json_u64(&j, "jobs", st.jobs);
+		json_u64(&j, "job_cycles", st.job_cycles);
+		json_double(&j, "job_energy_pj", pj(st.job_energy_fj));
 		json_u64(&j, "device_layers", st.device_layers);
 		json_u64(&j, "cpu_layers", st.cpu_layers);
 		json_double(&j, "host_ms_per_inference", host_ms);

@@ -164,6 +164,9 @@ struct accel_run_stats {
 	uint32_t jobs;			/* device jobs of one run */
 	uint32_t device_layers, cpu_layers;
 	uint64_t host_ns;		/* wall time of the last run */
+	/* what the jobs' completions reported (the layers sum to about this) */
+	uint64_t job_cycles;
+	uint64_t job_energy_fj;
 };
 
 int accel_model_run_stats(const struct accel_model *m, struct accel_run_stats *st);

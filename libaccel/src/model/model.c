@@ -379,6 +379,8 @@ static int run_segment(struct accel_model *m, struct run_state *rs, int sg)
 				      m->g->nodes[m->plan.steps[seg->first].node].name,
 				      m->g->nodes[m->plan.steps[seg->last].node].name);
 	m->last.jobs++;
+	m->last.job_cycles += res.cycles;
+	m->last.job_energy_fj += res.energy_fj;
 	if ((rc = accel_buffer_sync(m->snap, ACCEL_SYNC_FROM_DEVICE, 0, 0)) ||
 	    (rc = accel_buffer_map(m->snap, (void **)&snaps)))
 		return rc;

@@ -292,6 +292,20 @@ static void test_mixed_model(void **state)
 	assert_int_equal(accel_model_run_stats(m, &st), 0);
 	assert_int_equal(st.jobs, 2);	/* the CPU island splits the device layers */
 	assert_true(st.measured.cycles > 0 && st.measured.macs > 0);
+	{
+		/* the per-layer snapshots add up to what the jobs reported */
+		uint64_t e = 0;
+
+		for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
+			e += st.measured.energy_fj[d];
+		print_message("# layers: %llu fJ, %llu cycles; jobs: %llu fJ, %llu cycles\n",
+			      (unsigned long long)e, (unsigned long long)st.measured.cycles,
+			      (unsigned long long)st.job_energy_fj,
+			      (unsigned long long)st.job_cycles);
+		assert_true(e > 0 && e <= st.job_energy_fj);
+		assert_true(e >= st.job_energy_fj - st.job_energy_fj / 100);
+		assert_true(st.measured.cycles <= st.job_cycles);
+	}
 	assert_int_equal(accel_model_run(m, &x, 1, out2, 1), 0);
 	assert_int_equal(accel_model_reference(m, &x, 1, ref, 1), 0);
 	assert_int_equal(accel_tensor_compare(out[0], ref[0], &diff), 0);
