@@ -133,6 +133,13 @@ void eyr_cost_dram(const struct eyr_arch *arch, const struct eyr_geom *g,
 		   const struct eyr_mapping *m, const struct eyr_dim_tiling *const dt[EYR_DIMS],
 		   int has_bias, int per_channel, struct eyr_cost *c)
 {
+	eyr_cost_dram2(arch, g, m, dt, has_bias, per_channel, 1, c);
+}
+
+void eyr_cost_dram2(const struct eyr_arch *arch, const struct eyr_geom *g,
+		    const struct eyr_mapping *m, const struct eyr_dim_tiling *const dt[EYR_DIMS],
+		    int has_bias, int per_channel, int exact_cycles, struct eyr_cost *c)
+{
 	uint64_t f_in, f_w, f_b, n_in, n_w, n_b, passes, stores;
 	uint64_t in_words, w_words, b_words, q_words, out_words;
 	uint64_t cin = (uint64_t)g->ext[EYR_DIM_G] * g->ext[EYR_DIM_C];
@@ -169,7 +176,13 @@ void eyr_cost_dram(const struct eyr_arch *arch, const struct eyr_geom *g,
 	 * per class of equal tiles (times how often each is loaded).
 	 */
 	dma_cycles = 0;
-	{
+	if (!exact_cycles) {
+		/* a floor: per-command rounding only adds */
+		uint32_t rate = arch->dram_bytes_per_cycle < arch->glb_bytes_per_cycle ?
+				arch->dram_bytes_per_cycle : arch->glb_bytes_per_cycle;
+
+		dma_cycles = c->dram_bytes / rate;
+	} else {
 		const struct eyr_dim_tiling *tn = dt[EYR_DIM_N], *tg = dt[EYR_DIM_G],
 			*tm = dt[EYR_DIM_M], *tc = dt[EYR_DIM_C], *te = dt[EYR_DIM_E],
 			*tf = dt[EYR_DIM_F];

@@ -20,6 +20,7 @@
  * same cycle). docs/scheduler.md has the formulas.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sched/sched_internal.h"
@@ -351,17 +352,140 @@ static uint32_t cands(uint32_t x, uint32_t cap, uint32_t *out, uint32_t max)
 	return n;
 }
 
-static double pass_obj(const struct eyr_arch *arch, enum eyr_objective obj,
-		       const struct eyr_pass_cost *pc)
-{
-	double e = 0;
-	int l;
+/* Objective of one pass: a primary key and a tie-breaker. */
+struct pass_key {
+	double k1, k2;
+};
 
-	for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
-		e += (double)pc->access[l] * arch->energy_fj[l];
-	if (obj == EYR_OBJ_CYCLES)
-		return (double)pc->cycles * 1e12 + e;
-	return e * 1e6 + (double)pc->cycles;
+static double static_per_cycle(const struct eyr_arch *arch)
+{
+	/* static_mw x 1 cycle = static_mw x 10^6 / clock_khz ns x 1000 fJ/ns */
+	return (double)arch->static_mw * 1e9 / arch->clock_khz;
+}
+
+static struct pass_key pass_key_of(const struct eyr_arch *arch, enum eyr_objective obj,
+				   double dyn_fj, double cycles)
+{
+	struct pass_key k;
+	double e = dyn_fj + static_per_cycle(arch) * cycles;
+
+	if (obj == EYR_OBJ_CYCLES) {
+		k.k1 = cycles;
+		k.k2 = e;
+	} else {
+		k.k1 = e;
+		k.k2 = cycles;
+	}
+	return k;
+}
+
+static int key_less(struct pass_key a, struct pass_key b)
+{
+	return a.k1 < b.k1 || (a.k1 == b.k1 && a.k2 < b.k2);
+}
+
+/*
+ * A lower bound of a mapping's pass cost without walking its folds: every
+ * access count is a sum over folds whose terms factor into per-dimension
+ * sums (number of blocks, rows read per output-row block), so the dynamic
+ * energy below is exact; cycles are at least the larger of the summed
+ * per-fold work and the summed NoC words over the NoC bandwidth (each fold
+ * takes the maximum of the two, rounded up).
+ */
+struct pass_dims {
+	uint64_t N, M, C, R, S, E, F, G, wp, wv, macs;
+};
+
+static void pass_bound(const struct eyr_arch *arch, enum eyrie_dataflow df,
+		       const struct pass_dims *d, const struct eyr_pass_shape *ps,
+		       int in_glb, int w_glb, uint64_t Bn, uint64_t Bm, uint64_t Wm,
+		       uint64_t Bc, uint64_t Wc, uint64_t SCsum, uint64_t Be, uint64_t Br,
+		       uint64_t rows_sum, double *dyn_fj, double *cycles_lb)
+{
+	const uint32_t *e = arch->energy_fj;
+	uint64_t macs = d->macs;
+	uint64_t nmef = d->N * d->M * d->E * d->F;
+	uint64_t sum_wu = d->M * d->C * d->R * d->S * Bn * Be;
+	uint64_t sum_iu = d->N * d->C * d->wv * rows_sum * Bm;
+	uint64_t sum_pu = nmef * Bc * Br;
+	uint64_t noc, rf, glb, work;
+
+	switch (df) {
+	case EYRIE_DATAFLOW_RS: {
+		uint64_t nw = d->M * d->C * d->R * d->S * d->E * Bn;
+		uint64_t ni = d->N * d->C * d->R * d->E * d->wp * Bm;
+
+		noc = nw + ni + nmef * d->R * SCsum;
+		rf = 4 * macs + nw + ni;
+		break;
+	}
+	case EYRIE_DATAFLOW_WS:
+		noc = sum_wu + 2 * macs;
+		rf = macs + sum_wu;
+		break;
+	case EYRIE_DATAFLOW_OS:
+		noc = 2 * macs + sum_pu;
+		rf = 2 * macs;
+		break;
+	case EYRIE_DATAFLOW_IS:
+		noc = sum_iu + 2 * macs;
+		rf = macs + sum_iu;
+		break;
+	default:
+		noc = 3 * macs;
+		rf = 0;
+		break;
+	}
+	if (df == EYRIE_DATAFLOW_NLR)
+		glb = (in_glb ? macs : 0) + (w_glb ? macs : 0) + 2 * macs;
+	else
+		glb = (in_glb ? sum_iu : 0) + (w_glb ? sum_wu : 0) + sum_pu +
+		      sum_pu - (ps->accumulate ? 0 : nmef);
+	if (ps->bias)
+		glb += d->M * Bn * Be;
+	if (ps->per_channel)
+		glb += 2 * d->M * Bn * Be;
+	work = d->S * d->F * d->N * Wm * Wc * Be * Br;
+	*dyn_fj = (double)d->G * ((double)glb * e[EYRIE_ENERGY_GLB] + (double)noc * e[EYRIE_ENERGY_NOC] +
+				  (double)rf * e[EYRIE_ENERGY_RF] + (double)macs * e[EYRIE_ENERGY_MAC]);
+	*cycles_lb = (double)d->G * ((double)work > (double)noc / arch->noc_words_per_cycle ?
+				     (double)work : (double)noc / arch->noc_words_per_cycle);
+}
+
+struct pass_cand {
+	struct eyrie_mapping mp;
+	uint16_t table;			/* index of its fold-row table */
+	struct pass_key lb;
+};
+
+static int pass_cand_cmp(const void *pa, const void *pb)
+{
+	const struct pass_cand *a = pa, *b = pb;
+
+	if (key_less(a->lb, b->lb))
+		return -1;
+	if (key_less(b->lb, a->lb))
+		return 1;
+	return memcmp(&a->mp, &b->mp, sizeof(a->mp));
+}
+
+static uint64_t blocks_sum_min(uint64_t total, uint64_t block, uint64_t per_pe,
+			       uint64_t *nblocks)
+{
+	uint64_t b = (total + block - 1) / block;
+	uint64_t last = total - (b - 1) * block;
+
+	*nblocks = b;
+	return (b - 1) * (per_pe < block ? per_pe : block) + (per_pe < last ? per_pe : last);
+}
+
+/* Sum over blocks of ceil(block size / rf): active channel sets. */
+static uint64_t blocks_sum_ceil(uint64_t total, uint64_t block, uint64_t rf)
+{
+	uint64_t b = (total + block - 1) / block;
+	uint64_t last = total - (b - 1) * block;
+
+	return (b - 1) * ((block + rf - 1) / rf) + (last + rf - 1) / rf;
 }
 
 int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
@@ -379,17 +503,50 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 	int w_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS;
 	int i_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_IS;
 	int p_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_OS;
-	double best_v = 0;
-	int found = 0;
-	uint32_t a, b, x, y, z;
+	int in_glb = in_place == EYR_PLACE_GLB, w_glb = w_place == EYR_PLACE_GLB;
+	struct fold_rows_table *tables;
+	struct pass_cand *pcs = NULL;
+	size_t npc = 0, cap = 0, i;
+	struct pass_key best_k = { 0, 0 };
+	struct pass_dims d;
+	int found = 0, ret = 0;
+	uint32_t a, b, x, y, z, ntab = 0;
+
+	tables = malloc((size_t)ncr * nce * sizeof(*tables));
+	if (!tables)
+		return -ENOMEM;
+	d.N = ps->n;
+	d.M = ps->m;
+	d.C = ps->c;
+	d.R = g->r;
+	d.S = g->s;
+	d.E = ps->e;
+	d.F = ps->f;
+	d.G = ps->g;
+	d.wp = (d.F - 1) * g->sw + (d.S - 1) * g->dw + 1;
+	{
+		int64_t x0 = -(int64_t)ps->pad_l, x1 = x0 + (int64_t)d.wp - 1;
+
+		if (x0 < 0)
+			x0 = 0;
+		if (x1 > (int64_t)ps->in_w - 1)
+			x1 = (int64_t)ps->in_w - 1;
+		d.wv = x1 >= x0 ? (uint64_t)(x1 - x0 + 1) : 0;
+	}
+	d.macs = d.N * d.M * d.C * d.R * d.E * d.S * d.F;
 
 	for (a = 0; a < ncr; a++)
 	for (b = 0; b < nce; b++) {
-		uint64_t budget = pes / ((uint64_t)cr[a] * ce[b]);
-		struct fold_rows_table ft;
+		uint64_t budget = pes / ((uint64_t)cr[a] * ce[b]), rows_sum = 0, Be, Br;
+		struct fold_rows_table *ft = &tables[ntab];
+		uint32_t rbi;
 
-		if (!budget || fold_table(g, ps, ce[b], cr[a], &ft))
+		if (!budget || fold_table(g, ps, ce[b], cr[a], ft))
 			continue;
+		for (rbi = 0; rbi < ft->rb; rbi++)
+			rows_sum += ft->rows[0][rbi] + ft->rows[1][rbi];
+		Be = eyr_div_up(ps->e, ce[b]);
+		Br = ft->rb;
 		for (x = 0; x < nm; x++) {
 			uint32_t rm = cm[x];
 
@@ -412,6 +569,7 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 					uint32_t rn = cn[z];
 					uint32_t max_sm = ps->m / rm, max_sc = ps->c / rc;
 					uint32_t sm_c[128], nsm, k;
+					uint64_t Bn = eyr_div_up(ps->n, rn);
 
 					if (df == EYRIE_DATAFLOW_NLR && rn > 1)
 						break;
@@ -419,56 +577,98 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 						break;
 					if (p_rf && rm * rn > arch->rf_psum_words)
 						break;
-					/*
-					 * Sets over M and C share the PEs left by the set:
-					 * balanced sets_m values, each with as many sets
-					 * over C as still fit.
-					 */
 					nsm = cands(max_sm, (uint32_t)(budget < max_sm ? budget : max_sm), sm_c, 128);
 					for (k = 0; k < nsm; k++) {
-						struct eyrie_mapping mp = { 0 };
-						struct eyr_pass_cost pc;
-						uint64_t sc = budget / sm_c[k];
-						double v;
+						struct pass_cand pc;
+						uint64_t sc = budget / sm_c[k], Bm, Bc, Wm, Wc;
+						double dyn, cyc;
 
 						if (sc > max_sc)
 							sc = max_sc;
-						/*
-						 * Energy depends on rf_m only through the number of
-						 * output-channel blocks, and for a given number the
-						 * smallest rf_m is never slower: skip the others.
-						 */
 						{
 							uint32_t blocks = eyr_div_up(ps->m, (uint64_t)sm_c[k] * rm);
 
 							if (eyr_div_up(ps->m, (uint64_t)sm_c[k] * blocks) != rm)
 								continue;
 						}
-						/* a larger sets_m with the same sets_c dominates */
 						if (k + 1 < nsm && (budget / sm_c[k + 1] < max_sc ?
 								    budget / sm_c[k + 1] : max_sc) == sc)
 							continue;
-						mp.spatial_r = (uint16_t)cr[a];
-						mp.spatial_e = (uint16_t)ce[b];
-						mp.sets_m = (uint16_t)sm_c[k];
-						mp.sets_c = (uint16_t)sc;
-						mp.rf_m = (uint16_t)rm;
-						mp.rf_c = (uint16_t)rc;
-						mp.rf_n = (uint16_t)rn;
-						if (eyr_pass_check(arch, g, df, ps, &mp))
+						memset(&pc, 0, sizeof(pc));
+						pc.mp.spatial_r = (uint16_t)cr[a];
+						pc.mp.spatial_e = (uint16_t)ce[b];
+						pc.mp.sets_m = (uint16_t)sm_c[k];
+						pc.mp.sets_c = (uint16_t)sc;
+						pc.mp.rf_m = (uint16_t)rm;
+						pc.mp.rf_c = (uint16_t)rc;
+						pc.mp.rf_n = (uint16_t)rn;
+						if (eyr_pass_check(arch, g, df, ps, &pc.mp))
 							continue;
-						pass_cost_core(arch, g, df, ps, in_place, w_place, &mp, &ft, &pc);
-						v = pass_obj(arch, obj, &pc);
-						if (!found || v < best_v) {
-							found = 1;
-							best_v = v;
-							*best = mp;
-							*bpc = pc;
+						Wm = blocks_sum_min(ps->m, (uint64_t)sm_c[k] * rm, rm, &Bm);
+						Wc = blocks_sum_min(ps->c, sc * rc, rc, &Bc);
+						pass_bound(arch, df, &d, ps, in_glb, w_glb, Bn, Bm, Wm, Bc, Wc,
+							   blocks_sum_ceil(ps->c, sc * rc, rc), Be, Br,
+							   rows_sum, &dyn, &cyc);
+						pc.lb = pass_key_of(arch, obj, dyn, cyc);
+						pc.table = (uint16_t)ntab;
+						if (npc == cap) {
+							struct pass_cand *np;
+
+							cap = cap ? 2 * cap : 256;
+							np = realloc(pcs, cap * sizeof(*np));
+							if (!np) {
+								ret = -ENOMEM;
+								goto out;
+							}
+							pcs = np;
 						}
+						pcs[npc++] = pc;
 					}
 				}
 			}
 		}
+		ntab++;
 	}
+	/*
+	 * The bounds are exact in energy and a floor in cycles, so few
+	 * candidates have a bound below the best exact cost: cost the
+	 * smallest bound first, then every candidate still below the best.
+	 */
+	if (npc) {
+		size_t first = 0;
+
+		for (i = 1; i < npc; i++)
+			if (pass_cand_cmp(&pcs[i], &pcs[first]) < 0)
+				first = i;
+		for (i = 0; i < npc; i++) {
+			size_t j = i == 0 ? first : (i == first ? 0 : i);
+			struct eyr_pass_cost pc;
+			struct pass_key k;
+			double dyn = 0;
+			int l;
+
+			if (found && !key_less(pcs[j].lb, best_k) &&
+			    !(pcs[j].lb.k1 == best_k.k1 && pcs[j].lb.k2 == best_k.k2))
+				continue;
+			pass_cost_core(arch, g, df, ps, in_place, w_place, &pcs[j].mp,
+				       &tables[pcs[j].table], &pc);
+			for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
+				dyn += (double)pc.access[l] * arch->energy_fj[l];
+			k = pass_key_of(arch, obj, dyn, (double)pc.cycles);
+			/* ties: the smaller mapping in memory order, as the sort did */
+			if (!found || key_less(k, best_k) ||
+			    (!key_less(best_k, k) && memcmp(&pcs[j].mp, best, sizeof(*best)) < 0)) {
+				found = 1;
+				best_k = k;
+				*best = pcs[j].mp;
+				*bpc = pc;
+			}
+		}
+	}
+out:
+	free(pcs);
+	free(tables);
+	if (ret)
+		return ret;
 	return found ? 0 : -ENOSPC;
 }

@@ -126,6 +126,12 @@ void eyr_cost_dram(const struct eyr_arch *arch, const struct eyr_geom *g,
 		   const struct eyr_dim_tiling *const dt[EYR_DIMS], int has_bias,
 		   int per_channel, struct eyr_cost *c);
 
+/* Same; exact_cycles = 0 gives a floor on the DMA cycles, cheaply. */
+void eyr_cost_dram2(const struct eyr_arch *arch, const struct eyr_geom *g,
+		    const struct eyr_mapping *m,
+		    const struct eyr_dim_tiling *const dt[EYR_DIMS], int has_bias,
+		    int per_channel, int exact_cycles, struct eyr_cost *c);
+
 /* Energy and objective helpers. */
 void eyr_cost_finish(const struct eyr_arch *arch, struct eyr_cost *c);
 double eyr_objective_value(enum eyr_objective o, const struct eyr_cost *c);

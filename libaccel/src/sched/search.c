@@ -519,9 +519,9 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 				double pe, pcyc, e1, e2, lb1, lb2;
 				int l;
 
-				eyr_cost_dram(a, &s->g, &m, dt, s->has_bias, s->per_channel, &c1);
+				eyr_cost_dram2(a, &s->g, &m, dt, s->has_bias, s->per_channel, 0, &c1);
 				memcpy(m.order, order_m_outer, EYR_DIMS);
-				eyr_cost_dram(a, &s->g, &m, dt, s->has_bias, s->per_channel, &c2);
+				eyr_cost_dram2(a, &s->g, &m, dt, s->has_bias, s->per_channel, 0, &c2);
 				pass_floor(s, &m, &pe, &pcyc);
 				e1 = e2 = pe;
 				for (l = 0; l < EYRIE_ACCESS_LEVELS; l++) {

@@ -88,6 +88,7 @@ static void test_bad_shapes(void **state)
 	/* a GLB too small for any tile */
 	o.dataflow = EYRIE_DATAFLOW_RS;
 	a.glb_bytes = 64;
+	a.stream_bytes = 0;
 	s = st_conv(1, 4, 4, 64, 7, 1, 1, 1);	/* one 7x7 filter alone is 49 bytes */
 	assert_int_equal(eyr_sched_plan(&a, &s, &o, &p, err, sizeof(err)), -ENOSPC);
 	assert_non_null(strstr(err, "fits"));
