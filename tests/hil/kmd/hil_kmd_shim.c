@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "accel/board.h"
@@ -466,6 +467,65 @@ static void test_errors_without_node(void)
 	tap_ok(err == -ENODEV, "/dev/null: -ENODEV (%s)", accel_last_error());
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Figures only (diagnostics, never asserted): what a job and a buffer cost
+ * through libaccel on the driver, to set beside the raw-ioctl figures of
+ * the driver's own benchmark. Under TCG they measure the emulation too.
+ */
+static void figures(void)
+{
+	struct accel_cmdbuf *cb = accel_cmdbuf_new();
+	struct accel_job *ring[64] = { 0 };
+	struct accel_buffer *none = NULL;
+	struct accel_submit_opts o = { .sz = sizeof(o), .buffers = &none };
+	const int rt = 200, deep = 640, bufs = 200;
+	double t0, t1, t2, t3;
+
+	accel_cmdbuf_nop(cb);
+	t0 = now_s();
+	for (int i = 0; i < rt; i++)
+		if (accel_job_run(dev, cb, &o, TIMEOUT_MS, NULL))
+			break;
+	t1 = now_s();
+	for (int i = 0; i < deep + 64; i++) {
+		struct accel_job **slot = &ring[i % 64];
+
+		if (*slot) {
+			accel_job_wait(*slot, TIMEOUT_MS, NULL);
+			accel_job_free(*slot);
+			*slot = NULL;
+		}
+		if (i < deep && accel_job_submit(dev, cb, &o, slot))
+			break;
+	}
+	t2 = now_s();
+	for (int i = 0; i < bufs; i++) {
+		struct accel_buffer *b;
+		void *p;
+
+		if (accel_buffer_create(dev, 4096, NULL, &b))
+			break;
+		accel_buffer_map(b, &p);
+		*(volatile char *)p = 1;
+		accel_buffer_free(b);
+	}
+	t3 = now_s();
+	tap_diag("figures: NOP job round trip through libaccel (depth 1): %.0f us (%.0f jobs/s)",
+		 (t1 - t0) / rt * 1e6, rt / (t1 - t0));
+	tap_diag("figures: NOP jobs with 64 in flight: %.0f jobs/s", deep / (t2 - t1));
+	tap_diag("figures: 4 KiB buffer create + map + touch + free: %.0f per second",
+		 bufs / (t3 - t2));
+	accel_cmdbuf_free(cb);
+}
+
 int main(void)
 {
 	int err = accel_device_open(NULL, NULL, &dev);
@@ -484,6 +544,7 @@ int main(void)
 	test_reset();
 	test_permission();
 	test_errors_without_node();
+	figures();
 	accel_device_close(dev);
 	return tap_done();
 }
