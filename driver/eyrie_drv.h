@@ -232,7 +232,8 @@ struct eyrie_device {
 	struct xarray contexts;		/* id -> struct eyrie_ctx (weak) */
 
 	u32 fault_count_seen;
-	struct work_struct fault_work;
+	struct work_struct event_work;
+	bool events_enabled;		/* admin interrupt may queue event_work */
 	u32 throttled;			/* last seen telemetry throttle flag */
 
 	struct device *hwmon;
@@ -328,7 +329,7 @@ int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file);
 void eyrie_reset_init(struct eyrie_device *edev);
 int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const char *why);
 int eyrie_ioctl_reset(struct drm_device *drm, void *data, struct drm_file *file);
-void eyrie_fault_work(struct work_struct *work);
+void eyrie_event_work(struct work_struct *work);
 
 /* eyrie_query.c */
 int eyrie_ioctl_query(struct drm_device *drm, void *data, struct drm_file *file);
@@ -348,5 +349,6 @@ void eyrie_genl_unregister(void);
 void eyrie_genl_add_device(struct eyrie_device *edev);
 void eyrie_genl_remove_device(struct eyrie_device *edev);
 void eyrie_genl_event(struct eyrie_device *edev, u32 event, u32 ctx_id, u64 arg);
+void eyrie_genl_check_throttle(struct eyrie_device *edev, const struct eyrie_hw_telemetry *t);
 
 #endif /* EYRIE_DRV_H */

@@ -101,12 +101,14 @@ static int eyrie_genl_put_sample(struct sk_buff *skb, struct eyrie_device *edev,
 	return 0;
 }
 
-static void eyrie_genl_check_throttle(struct eyrie_device *edev, const struct eyrie_hw_telemetry *t)
+/* From the sampler and the event work: one event per transition. */
+void eyrie_genl_check_throttle(struct eyrie_device *edev, const struct eyrie_hw_telemetry *t)
 {
 	u32 now = !!(t->flags & EYRIE_TELEM_F_THROTTLED);
 
-	if (now != edev->throttled) {
-		edev->throttled = now;
+	if (xchg(&edev->throttled, now) != now) {
+		drm_info(&edev->drm, "thermal throttling %s at %d mdegC\n",
+			 now ? "began" : "ended", t->temp_mc);
 		eyrie_genl_event(edev, EYRIE_EVENT_THROTTLE, 0, now);
 	}
 }

@@ -197,6 +197,7 @@ static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		eyrie_queues_disable(edev);
 		return ret;
 	}
+	WRITE_ONCE(edev->events_enabled, true);
 	eyrie_debugfs_init(edev);
 	ret = eyrie_hwmon_init(edev);
 	if (ret)
@@ -227,6 +228,7 @@ static void eyrie_remove(struct pci_dev *pdev)
 	u32 result;
 
 	eyrie_genl_remove_device(edev);
+	WRITE_ONCE(edev->events_enabled, false);
 	drm_dev_unplug(&edev->drm);
 	WRITE_ONCE(edev->ready, false);
 	WRITE_ONCE(edev->unplugged, true);
@@ -239,7 +241,7 @@ static void eyrie_remove(struct pci_dev *pdev)
 	/* No interrupt may queue work on a device that is going away. */
 	for (i = 0; i < 1 + edev->num_queues; i++)
 		disable_irq(pci_irq_vector(pdev, i));
-	cancel_work_sync(&edev->fault_work);
+	cancel_work_sync(&edev->event_work);
 	for (i = 0; i < edev->num_queues; i++)
 		eyrie_queue_abort_all(&edev->queue[i], false);
 }

@@ -322,15 +322,18 @@ irqreturn_t eyrie_queue_irq(int irq, void *arg)
 	return IRQ_HANDLED;
 }
 
+/*
+ * Vector 0: a mailbox command finished, or the device recorded an event
+ * (MMU fault, thermal change). The event work looks at the fault block and
+ * the telemetry flags; it is cheap when nothing changed.
+ */
 irqreturn_t eyrie_admin_irq(int irq, void *arg)
 {
 	struct eyrie_device *edev = arg;
-	u32 faults;
 
 	wake_up_all(&edev->mbox_wq);
-	faults = eyrie_ctrl_read32(edev, EYRIE_CTRL_OFF_FAULT +
-				   offsetof(struct eyrie_hw_fault, count));
-	if (faults != READ_ONCE(edev->fault_count_seen))
-		schedule_work(&edev->fault_work);
+	/* Only between a successful probe and removal: the work needs edev. */
+	if (READ_ONCE(edev->events_enabled))
+		schedule_work(&edev->event_work);
 	return IRQ_HANDLED;
 }

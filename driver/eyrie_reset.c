@@ -161,7 +161,7 @@ static void eyrie_reset_work_fn(struct work_struct *work)
 void eyrie_reset_init(struct eyrie_device *edev)
 {
 	INIT_WORK(&edev->reset_work, eyrie_reset_work_fn);
-	INIT_WORK(&edev->fault_work, eyrie_fault_work);
+	INIT_WORK(&edev->event_work, eyrie_event_work);
 }
 
 int eyrie_ioctl_reset(struct drm_device *drm, void *data, struct drm_file *file)
@@ -183,15 +183,22 @@ int eyrie_ioctl_reset(struct drm_device *drm, void *data, struct drm_file *file)
 	return READ_ONCE(edev->ready) ? 0 : -EIO;
 }
 
-/* Logs device MMU faults (the device already failed the job). */
-void eyrie_fault_work(struct work_struct *work)
+/*
+ * Device events raised on MSI-X 0: logs MMU faults (the device already
+ * failed the job) and reports throttling transitions, each as a netlink
+ * event.
+ */
+void eyrie_event_work(struct work_struct *work)
 {
-	struct eyrie_device *edev = container_of(work, struct eyrie_device, fault_work);
+	struct eyrie_device *edev = container_of(work, struct eyrie_device, event_work);
+	struct eyrie_hw_telemetry t;
 	struct eyrie_hw_fault fault;
 	int idx;
 
 	if (!drm_dev_enter(&edev->drm, &idx))
 		return;
+	if (!eyrie_read_telemetry(edev, &t))
+		eyrie_genl_check_throttle(edev, &t);
 	memcpy_fromio(&fault, edev->bar2 + EYRIE_CTRL_OFF_FAULT, sizeof(fault));
 	if (fault.count != edev->fault_count_seen) {
 		WRITE_ONCE(edev->fault_count_seen, fault.count);

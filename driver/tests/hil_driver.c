@@ -438,6 +438,18 @@ static void test_isolation(int fd, const char *node)
 	      "a job of another file writing at this file's BO address does not reach it (status %u)",
 	      w.status);
 
+	i = (struct drm_eyrie_bo_info){ .handle = a.handle };
+	if (!xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i)) {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd2,
+			       (off_t)i.mmap_offset);
+
+		ok = p == MAP_FAILED;
+		check(ok, "another file cannot mmap this file's BO by its mmap offset (%s)",
+		      ok ? strerror(errno) : "mapped");
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+	}
+
 	exp.handle = a.handle;
 	exp.flags = DRM_CLOEXEC | DRM_RDWR;
 	ok = !xioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp) && exp.fd >= 0;

@@ -308,6 +308,7 @@ static void test_close_in_flight(void)
 	if (ctx0 != 0 || ctx1 != 0) {
 		dump_debugfs("contexts");
 		dump_debugfs("queues");
+		dump_debugfs("fw_log");
 	}
 }
 
