@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -240,6 +241,15 @@ static void test_submit_wait(int fd)
 	s.bo_count = 1u << 30;
 	TAP_ERRNO(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL,
 		  "SUBMIT with 2^30 BO handles: EINVAL");
+	{
+		uint32_t twice[2] = { cmd.handle, cmd.handle };
+
+		SUBMIT_BASE();
+		s.bo_handles = (uintptr_t)twice;
+		s.bo_count = 2;
+		TAP_ERRNO(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EALREADY,
+			  "SUBMIT listing the same BO twice: EALREADY");
+	}
 	SUBMIT_BASE();
 	s.in_syncobjs = (uintptr_t)&bad_handle;
 	s.in_syncobj_count = 1;
@@ -278,6 +288,51 @@ static void test_submit_wait(int fd)
 	hil_bo_close(fd, &cmd);
 }
 
+/* Limits that need bigger buffers or a job that lasts. */
+static void test_submit_limits(int fd)
+{
+	const struct eyrie_hw_desc *desc = (const void *)info.hw_desc;
+	uint32_t max_cmds = desc->max_cmds_per_job;
+	struct drm_eyrie_wait w;
+	struct hil_bo big;
+	uint64_t seq = 0;
+	union eyrie_cmd *c;
+	int rc;
+
+	if (!tap_ok(max_cmds > 0 && hil_bo_create(fd, (uint64_t)(max_cmds + 1) * EYRIE_CMD_SIZE,
+						   0, &big) == 0 &&
+		    hil_bo_map(fd, &big) == 0,
+		    "a buffer for max_cmds_per_job + 1 (%u) commands", max_cmds + 1))
+		return;
+	c = big.cpu;
+	for (uint32_t i = 0; i <= max_cmds; i++)
+		hil_cmd_nop(&c[i]);
+	TAP_ERRNO(hil_submit(fd, big.va, max_cmds + 1, 0, NULL, 0, NULL, 0, 0, NULL),
+		  EINVAL, "SUBMIT of max_cmds_per_job + 1 commands: EINVAL");
+	rc = hil_submit(fd, big.va, max_cmds, 0, NULL, 0, NULL, 0, 0, &seq);
+	if (!rc)
+		rc = hil_wait(fd, seq, 20ll * 1000000000, &w);
+	tap_ok(rc == 0 && w.status == EYRIE_JOB_OK,
+	       "SUBMIT of exactly max_cmds_per_job commands runs OK (rc %d)", rc);
+
+	if (!(info.caps & EYRIE_CAP_DEBUG_STALL)) {
+		tap_skip("the board lacks CAP_DEBUG_STALL", "WAIT with timeout 0 on a running job: ETIME");
+	} else {
+		memset(&c[0], 0, sizeof(c[0]));
+		c[0].stall.hdr.opcode = EYRIE_OP_STALL;
+		c[0].stall.usec = 300000;
+		rc = hil_submit(fd, big.va, 1, 0, NULL, 0, NULL, 0, 0, &seq);
+		TAP_ERRNO(rc ? rc : hil_wait(fd, seq, 0, &w), ETIME,
+			  "WAIT with timeout 0 on a running job: ETIME");
+		TAP_ERRNO(rc ? rc : hil_wait(fd, seq, 1000000, &w), ETIME,
+			  "WAIT with a 1 ms timeout on a 300 ms job: ETIME");
+		rc = rc ? rc : hil_wait(fd, seq, 20ll * 1000000000, &w);
+		tap_ok(rc == 0 && w.status == EYRIE_JOB_OK,
+		       "the same job then completes OK");
+	}
+	hil_bo_close(fd, &big);
+}
+
 static void test_reset(int fd)
 {
 	struct drm_eyrie_reset r;
@@ -297,6 +352,20 @@ static void test_reset(int fd)
 	if (geteuid() != 0) {
 		tap_skip("needs root", "RESET as root");
 		return;
+	}
+	{
+		/* The same open file, used by a process without CAP_SYS_ADMIN. */
+		pid_t pid = fork();
+		int status = 0;
+
+		if (pid == 0) {
+			if (setgid(65534) || setuid(65534))
+				_exit(2);
+			_exit(hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r) == -EPERM ? 0 : 1);
+		}
+		waitpid(pid, &status, 0);
+		tap_ok(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		       "RESET without CAP_SYS_ADMIN: EPERM (child status 0x%x)", status);
 	}
 	tap_ok(hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r) == 0,
 	       "RESET of an idle device as root");
@@ -330,6 +399,7 @@ int main(void)
 	test_query(fd);
 	test_bo_create(fd);
 	test_submit_wait(fd);
+	test_submit_limits(fd);
 	test_reset(fd);
 	test_unknown_ioctl(fd);
 	close(fd);
