@@ -27,13 +27,23 @@ static const char *const level_names[ACCEL_ENERGY_DOMAINS] = {
 	"dram", "glb", "noc", "rf", "mac", "static"
 };
 
-static void print_json(struct json *j, const char *name, const struct accel_plan_result *r)
+static const char *op_name(const struct accel_layer_spec *sp)
+{
+	if (sp->op == ACCEL_LAYER_FC)
+		return "fc";
+	if (sp->groups > 1 && sp->groups == sp->c && sp->groups == sp->m)
+		return "dwconv";
+	return "conv";
+}
+
+static void print_json(struct json *j, const char *name, const struct accel_layer_spec *sp,
+		       const struct accel_plan_result *r)
 {
 	int l;
 
 	json_object_begin(j, NULL);
 	json_string(j, "name", name);
-	json_string(j, "op", "layer");
+	json_string(j, "op", op_name(sp));
 	json_u64(j, "macs", r->macs);
 	json_string(j, "dataflow", accel_dataflow_name(r->dataflow));
 	json_object_begin(j, "mapping");
@@ -200,7 +210,7 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 			goto out;
 		}
 		if (ctx->json)
-			print_json(&j, layer, &r);
+			print_json(&j, layer, &spec, &r);
 		else
 			print_text(layer, &r);
 		total_pj += r.energy_total_pj;

@@ -53,15 +53,62 @@ static void write_arch(FILE *f, const struct eyr_arch *a)
 		a->energy_fj[EYRIE_ENERGY_MAC] / 1000.0);
 }
 
-/* Timeloop dims: N, M, C, P (out rows), Q (out cols), R, S; G folded into M/C. */
-static void write_problem(FILE *f, const struct eyr_plan *p, const uint32_t bound[EYR_DIMS])
+/*
+ * Timeloop dims N, M, C, P (output rows), Q (output columns), R, S; groups
+ * are folded into M (C stays per group, as a depthwise layer is written in
+ * Timeloop). Factors per level, innermost level last.
+ */
+enum { TL_N, TL_M, TL_C, TL_P, TL_Q, TL_R, TL_S, TL_DIMS };
+#define TL_LEVELS 4	/* DRAM temporal, GLB temporal, GLB spatial, RF temporal */
+
+static void factors(const struct eyr_plan *p, uint32_t f[TL_LEVELS][TL_DIMS])
+{
+	const struct eyr_mapping *m = &p->map;
+	const struct eyrie_mapping *pm = &m->pass;
+	uint32_t r = p->shape.op == EYR_LAYER_FC ? 1 : p->shape.r;
+	uint32_t s = p->shape.op == EYR_LAYER_FC ? 1 : p->shape.s;
+	uint32_t sr = pm->spatial_r ? pm->spatial_r : 1, se = pm->spatial_e ? pm->spatial_e : 1;
+	uint32_t sm = pm->sets_m ? pm->sets_m : 1, sc = pm->sets_c ? pm->sets_c : 1;
+	uint32_t rm = pm->rf_m ? pm->rf_m : 1, rc = pm->rf_c ? pm->rf_c : 1;
+	uint32_t rn = pm->rf_n ? pm->rf_n : 1;
+	int l, d;
+
+	for (l = 0; l < TL_LEVELS; l++)
+		for (d = 0; d < TL_DIMS; d++)
+			f[l][d] = 1;
+	f[0][TL_N] = m->tiles[EYR_DIM_N];
+	f[0][TL_M] = m->tiles[EYR_DIM_M] * m->tiles[EYR_DIM_G] * m->tile[EYR_DIM_G];
+	f[0][TL_C] = m->tiles[EYR_DIM_C];
+	f[0][TL_P] = m->tiles[EYR_DIM_E];
+	f[0][TL_Q] = m->tiles[EYR_DIM_F];
+	f[1][TL_N] = eyr_div_up(m->tile[EYR_DIM_N], rn);
+	f[1][TL_M] = eyr_div_up(m->tile[EYR_DIM_M], (uint64_t)rm * sm);
+	f[1][TL_C] = eyr_div_up(m->tile[EYR_DIM_C], (uint64_t)rc * sc);
+	f[1][TL_P] = eyr_div_up(m->tile[EYR_DIM_E], se);
+	f[1][TL_R] = eyr_div_up(r, sr);
+	f[2][TL_M] = sm;
+	f[2][TL_C] = sc;
+	f[2][TL_P] = se;
+	f[2][TL_R] = sr;
+	f[3][TL_N] = rn;
+	f[3][TL_M] = rm;
+	f[3][TL_C] = rc;
+	f[3][TL_Q] = m->tile[EYR_DIM_F];
+	f[3][TL_S] = s;
+}
+
+static void write_problem(FILE *f, const struct eyr_plan *p, uint32_t fac[TL_LEVELS][TL_DIMS])
 {
 	const struct eyr_layer_shape *l = &p->shape;
-	uint32_t groups = l->groups ? l->groups : 1;
+	uint32_t groups = l->groups ? l->groups : 1, bound[TL_DIMS];
+	int fc = l->op == EYR_LAYER_FC, d, k;
 
-	fprintf(f, "# Layer %s (groups=%u). Bounds rounded up to tiles x tile where the\n"
-		   "# Eyrie tiling is ragged (Timeloop factors must multiply exactly).\n",
-		l->op == EYR_LAYER_FC ? "fc" : "conv", groups);
+	for (d = 0; d < TL_DIMS; d++)
+		for (bound[d] = 1, k = 0; k < TL_LEVELS; k++)
+			bound[d] *= fac[k][d];
+	fprintf(f, "# Layer %s (groups=%u, folded into M). Where the Eyrie tiling is ragged the\n"
+		   "# bounds are rounded up to the product of the mapping's factors (Timeloop\n"
+		   "# needs exact factorizations).\n", fc ? "fc" : "conv", groups);
 	fprintf(f, "problem:\n  version: 0.4\n  shape:\n    name: CNN_Layer\n");
 	fprintf(f, "    dimensions: [C, M, R, S, N, P, Q]\n");
 	fprintf(f, "    coefficients:\n");
@@ -69,26 +116,24 @@ static void write_problem(FILE *f, const struct eyr_plan *p, const uint32_t boun
 	fprintf(f, "    - {name: Wdilation, default: 1}\n    - {name: Hdilation, default: 1}\n");
 	fprintf(f, "    data_spaces:\n");
 	fprintf(f, "    - name: Weights\n      projection: [[[C]], [[M]], [[R]], [[S]]]\n");
-	fprintf(f, "    - name: Inputs\n      projection: [[[N]], [[C]], [[R, Wdilation], [P, Wstride]], [[S, Hdilation], [Q, Hstride]]]\n");
+	fprintf(f, "    - name: Inputs\n      projection: [[[N]], [[C]], [[R, Hdilation], [P, Hstride]], [[S, Wdilation], [Q, Wstride]]]\n");
 	fprintf(f, "    - name: Outputs\n      projection: [[[N]], [[M]], [[P]], [[Q]]]\n      read_write: true\n");
 	fprintf(f, "  instance: {C: %u, M: %u, R: %u, S: %u, N: %u, P: %u, Q: %u, Hstride: %u, Wstride: %u, Hdilation: %u, Wdilation: %u}\n",
-		bound[EYR_DIM_C], bound[EYR_DIM_M] * bound[EYR_DIM_G],
-		l->op == EYR_LAYER_FC ? 1 : l->r, l->op == EYR_LAYER_FC ? 1 : l->s,
-		bound[EYR_DIM_N], bound[EYR_DIM_E], bound[EYR_DIM_F],
-		l->op == EYR_LAYER_FC ? 1 : l->stride_h, l->op == EYR_LAYER_FC ? 1 : l->stride_w,
-		l->op == EYR_LAYER_FC ? 1 : l->dil_h, l->op == EYR_LAYER_FC ? 1 : l->dil_w);
+		bound[TL_C], bound[TL_M], bound[TL_R], bound[TL_S], bound[TL_N], bound[TL_P],
+		bound[TL_Q], fc ? 1 : l->stride_h, fc ? 1 : l->stride_w, fc ? 1 : l->dil_h,
+		fc ? 1 : l->dil_w);
 }
 
-static void write_mapping(FILE *f, const struct eyr_plan *p)
+static void write_factors(FILE *f, const uint32_t *x)
+{
+	fprintf(f, "  factors: N=%u M=%u C=%u P=%u Q=%u R=%u S=%u\n", x[TL_N], x[TL_M], x[TL_C],
+		x[TL_P], x[TL_Q], x[TL_R], x[TL_S]);
+}
+
+static void write_mapping(FILE *f, const struct eyr_plan *p, uint32_t fac[TL_LEVELS][TL_DIMS])
 {
 	const struct eyr_mapping *m = &p->map;
-	const struct eyrie_mapping *pm = &m->pass;
 	static const char tl[EYR_DIMS] = { 'N', 'M', 'M', 'P', 'Q', 'C' };
-	uint32_t r = p->shape.op == EYR_LAYER_FC ? 1 : p->shape.r;
-	uint32_t s = p->shape.op == EYR_LAYER_FC ? 1 : p->shape.s;
-	uint32_t sr = pm->spatial_r ? pm->spatial_r : 1, se = pm->spatial_e ? pm->spatial_e : 1;
-	uint32_t sm = pm->sets_m ? pm->sets_m : 1, sc = pm->sets_c ? pm->sets_c : 1;
-	uint32_t t_m = m->tile[EYR_DIM_M] * m->tile[EYR_DIM_G];
 	char perm[8];
 	int i, k = 0;
 
@@ -103,28 +148,26 @@ static void write_mapping(FILE *f, const struct eyr_plan *p)
 	fprintf(f, "# Eyrie %s mapping: DRAM -> GLB tiles, GLB -> array (spatial), array -> RF.\n",
 		eyr_dataflow_name(m->dataflow));
 	fprintf(f, "mapping:\n");
-	fprintf(f, "- target: DRAM\n  type: temporal\n  factors: N=%u M=%u C=%u P=%u Q=%u R=1 S=1\n  permutation: %sRS\n",
-		m->tiles[EYR_DIM_N], m->tiles[EYR_DIM_M] * m->tiles[EYR_DIM_G], m->tiles[EYR_DIM_C],
-		m->tiles[EYR_DIM_E], m->tiles[EYR_DIM_F], perm);
-	fprintf(f, "- target: shared_glb\n  type: temporal\n  factors: N=%u M=%u C=%u P=%u Q=%u R=%u S=1\n  permutation: RCMPNQS\n",
-		eyr_div_up(m->tile[EYR_DIM_N], pm->rf_n ? pm->rf_n : 1),
-		eyr_div_up(t_m, (pm->rf_m ? pm->rf_m : 1) * sm),
-		eyr_div_up((uint64_t)m->tile[EYR_DIM_C] * m->tile[EYR_DIM_G], (pm->rf_c ? pm->rf_c : 1) * sc),
-		eyr_div_up(m->tile[EYR_DIM_E], se), 1u, eyr_div_up(r, sr));
-	fprintf(f, "- target: shared_glb\n  type: spatial\n  factors: N=1 M=%u C=%u P=%u Q=1 R=%u S=1\n  split: 2\n  permutation: MPCRNQS\n",
-		sm, sc, se, sr);
-	fprintf(f, "- target: psum_spad\n  type: temporal\n  factors: N=%u M=%u C=%u P=1 Q=%u R=1 S=%u\n  permutation: SQCMNPR\n",
-		pm->rf_n ? pm->rf_n : 1, pm->rf_m ? pm->rf_m : 1, pm->rf_c ? pm->rf_c : 1,
-		m->tile[EYR_DIM_F], s);
+	fprintf(f, "- target: DRAM\n  type: temporal\n");
+	write_factors(f, fac[0]);
+	fprintf(f, "  permutation: %sRS\n", perm);
+	fprintf(f, "- target: shared_glb\n  type: temporal\n");
+	write_factors(f, fac[1]);
+	fprintf(f, "  permutation: RCMPNQS\n");
+	fprintf(f, "- target: shared_glb\n  type: spatial\n");
+	write_factors(f, fac[2]);
+	fprintf(f, "  permutation: MPCRNQS\n  split: 2\n");
+	fprintf(f, "- target: psum_spad\n  type: temporal\n");
+	write_factors(f, fac[3]);
+	fprintf(f, "  permutation: SQCMNPR\n");
 }
 
 int eyr_timeloop_write(const struct eyr_arch *a, const struct eyr_plan *p,
 		       const char *dir, const char *name, char *err, size_t errlen)
 {
 	char path[4096];
-	uint32_t bound[EYR_DIMS];
+	uint32_t fac[TL_LEVELS][TL_DIMS];
 	FILE *f;
-	int d;
 
 	if (p->shape.op != EYR_LAYER_CONV && p->shape.op != EYR_LAYER_FC) {
 		snprintf(err, errlen, "Timeloop export covers conv and FC layers only");
@@ -134,8 +177,7 @@ int eyr_timeloop_write(const struct eyr_arch *a, const struct eyr_plan *p,
 		snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(errno));
 		return -errno;
 	}
-	for (d = 0; d < EYR_DIMS; d++)
-		bound[d] = p->map.tile[d] * p->map.tiles[d];
+	factors(p, fac);
 	f = open_out(dir, name, "arch.yaml", path, sizeof(path));
 	if (!f)
 		goto fail;
@@ -145,13 +187,13 @@ int eyr_timeloop_write(const struct eyr_arch *a, const struct eyr_plan *p,
 	f = open_out(dir, name, "problem.yaml", path, sizeof(path));
 	if (!f)
 		goto fail;
-	write_problem(f, p, bound);
+	write_problem(f, p, fac);
 	if (fclose(f))
 		goto fail;
 	f = open_out(dir, name, "mapping.yaml", path, sizeof(path));
 	if (!f)
 		goto fail;
-	write_mapping(f, p);
+	write_mapping(f, p, fac);
 	if (fclose(f))
 		goto fail;
 	return 0;
