@@ -415,7 +415,7 @@ static void pass_floor(const struct search *s, const struct eyr_mapping *m,
 		     g->ext[EYR_DIM_C] * g->r * g->s;
 	double tn = m->tiles[EYR_DIM_N], te = m->tiles[EYR_DIM_E], tf = m->tiles[EYR_DIM_F];
 	double glb_w = m->place_w == EYR_PLACE_GLB ? e[EYRIE_ENERGY_GLB] : 0;
-	double en;
+	double en, noc, rf, compute;
 
 	/* psums: written every pass, read on every pass over C but the first */
 	en = outs * (2.0 * m->tiles[EYR_DIM_C] - 1) * e[EYRIE_ENERGY_GLB];
@@ -428,28 +428,35 @@ static void pass_floor(const struct search *s, const struct eyr_mapping *m,
 		double ni = macs * m->tiles[EYR_DIM_M] / ((double)g->ext[EYR_DIM_M] * g->s);
 		double np = outs * g->r * m->tiles[EYR_DIM_C];
 
-		en += macs * 4 * e[EYRIE_ENERGY_RF] +
-		      (nw + ni) * (e[EYRIE_ENERGY_NOC] + e[EYRIE_ENERGY_RF]) +
-		      np * e[EYRIE_ENERGY_NOC];
+		noc = nw + ni + np;
+		rf = macs * 4 + nw + ni;
 		break;
 	}
 	case EYRIE_DATAFLOW_WS:
-		en += macs * (e[EYRIE_ENERGY_RF] + 2 * e[EYRIE_ENERGY_NOC]) +
-		      wts * tn * te * tf * (e[EYRIE_ENERGY_NOC] + e[EYRIE_ENERGY_RF]);
+		noc = 2 * macs + wts * tn * te * tf;
+		rf = macs + wts * tn * te * tf;
 		break;
 	case EYRIE_DATAFLOW_OS:
-		en += macs * (2 * e[EYRIE_ENERGY_RF] + 2 * e[EYRIE_ENERGY_NOC]) +
-		      outs * e[EYRIE_ENERGY_NOC];
+		noc = 2 * macs + outs;
+		rf = 2 * macs;
 		break;
 	case EYRIE_DATAFLOW_IS:
-		en += macs * (e[EYRIE_ENERGY_RF] + 2 * e[EYRIE_ENERGY_NOC]);
+		noc = 2 * macs;
+		rf = macs;
 		break;
 	default:
-		en += macs * 3 * e[EYRIE_ENERGY_NOC];
+		noc = 3 * macs;
+		rf = 0;
+		/* NLR reads every operand from its buffer for every MAC */
+		en = macs * e[EYRIE_ENERGY_MAC] +
+		     macs * ((m->place_in == EYR_PLACE_GLB) + (m->place_w == EYR_PLACE_GLB) + 2) *
+		     e[EYRIE_ENERGY_GLB];
 		break;
 	}
-	*energy = en;
-	*cycles = macs / max_active_pes(a, g, m);
+	*energy = en + noc * e[EYRIE_ENERGY_NOC] + rf * e[EYRIE_ENERGY_RF];
+	/* every fold takes the longer of its work and its NoC transfers */
+	compute = macs / max_active_pes(a, g, m);
+	*cycles = compute > noc / a->noc_words_per_cycle ? compute : noc / a->noc_words_per_cycle;
 }
 
 static void static_energy(const struct eyr_arch *a, double cycles, double *e)
