@@ -288,6 +288,44 @@ static void test_submit_wait(int fd)
 	hil_bo_close(fd, &cmd);
 }
 
+/*
+ * The WAIT record window (1024 jobs per context): with 1024 jobs unfinished
+ * behind a stalling one, the next SUBMIT is EBUSY; once a later job reuses
+ * a record, WAIT for the old seqno is ENOENT.
+ */
+static void test_record_window(int fd, struct hil_bo *big)
+{
+	enum { WINDOW = 1024 };
+	union eyrie_cmd *c = big->cpu;
+	struct drm_eyrie_wait w;
+	uint64_t first = 0, seq = 0;
+	int rc, submitted = 1;
+
+	memset(&c[0], 0, sizeof(c[0]));
+	c[0].stall.hdr.opcode = EYRIE_OP_STALL;
+	c[0].stall.usec = 3000000;	/* below the driver's job timeout */
+	hil_cmd_nop(&c[1]);
+	rc = hil_submit(fd, big->va, 1, 0, NULL, 0, NULL, 0, 0, &first);
+	while (!rc && submitted < WINDOW) {
+		rc = hil_submit(fd, big->va + EYRIE_CMD_SIZE, 1, 0, NULL, 0, NULL, 0,
+				0, &seq);
+		submitted += !rc;
+	}
+	tap_ok(!rc && submitted == WINDOW,
+	       "%d jobs queued behind a 3 s stall (rc %d)", submitted, rc);
+	TAP_ERRNO(hil_submit(fd, big->va + EYRIE_CMD_SIZE, 1, 0, NULL, 0, NULL, 0,
+			     0, NULL), EBUSY,
+		  "SUBMIT with 1024 jobs of the context unfinished: EBUSY");
+	rc = hil_wait(fd, seq, 30ll * 1000000000, &w);
+	tap_ok(rc == 0 && w.status == EYRIE_JOB_OK, "the window drains (rc %d)", rc);
+	rc = hil_submit(fd, big->va + EYRIE_CMD_SIZE, 1, 0, NULL, 0, NULL, 0, 0, &seq);
+	if (!rc)
+		rc = hil_wait(fd, seq, 30ll * 1000000000, &w);
+	tap_ok(rc == 0, "SUBMIT works again once jobs finished");
+	TAP_ERRNO(hil_wait(fd, first, 0, &w), ENOENT,
+		  "WAIT for a seqno whose record was reused: ENOENT");
+}
+
 /* Limits that need bigger buffers or a job that lasts. */
 static void test_submit_limits(int fd)
 {
@@ -329,6 +367,7 @@ static void test_submit_limits(int fd)
 		rc = rc ? rc : hil_wait(fd, seq, 20ll * 1000000000, &w);
 		tap_ok(rc == 0 && w.status == EYRIE_JOB_OK,
 		       "the same job then completes OK");
+		test_record_window(fd, &big);
 	}
 	hil_bo_close(fd, &big);
 }

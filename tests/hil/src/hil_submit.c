@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xf86drm.h>
 
@@ -199,6 +200,53 @@ static void test_priority(void)
 	       overtaken, NORMAL);
 }
 
+/*
+ * A process that exits with jobs queued and running: the kernel must tear
+ * its context down cleanly (the harness checks the kernel log) and the
+ * device must keep serving others.
+ */
+static void test_close_with_jobs_in_flight(void)
+{
+	struct drm_eyrie_wait w;
+	uint64_t seq = 0;
+	pid_t pid;
+	int status = 0, rc;
+
+	pid = fork();
+	if (pid == 0) {
+		struct hil_bo c2;
+		int fd2 = hil_open();
+		union eyrie_cmd *c;
+
+		if (fd2 < 0 || hil_bo_create(fd2, EYRIE_PAGE_SIZE, 0, &c2) ||
+		    hil_bo_map(fd2, &c2))
+			_exit(2);
+		c = c2.cpu;
+		memset(&c[0], 0, sizeof(c[0]));
+		c[0].stall.hdr.opcode = EYRIE_OP_STALL;
+		c[0].stall.usec = 200000;
+		hil_cmd_nop(&c[1]);
+		if (hil_submit(fd2, c2.va, 1, 0, NULL, 0, NULL, 0, 0, NULL))
+			_exit(3);
+		for (int i = 0; i < 16; i++)
+			if (hil_submit(fd2, c2.va + EYRIE_CMD_SIZE, 1, i % 2, NULL, 0,
+				       NULL, 0, 0, NULL))
+				_exit(4);
+		_exit(0);	/* no unmap, no close: the kernel cleans up */
+	}
+	waitpid(pid, &status, 0);
+	tap_ok(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "a process submits 17 jobs (the first stalls 200 ms) and exits at once (status 0x%x)",
+	       status);
+	hil_cmd_nop(&slot(0)[0]);
+	rc = hil_submit(fd, slot_va(0), 1, DRM_EYRIE_QUEUE_NORMAL, NULL, 0, NULL, 0,
+			0, &seq);
+	if (!rc)
+		rc = hil_wait(fd, seq, WAIT_NS, &w);
+	tap_ok(rc == 0 && w.status == EYRIE_JOB_OK,
+	       "another file's job runs after that process is gone (rc %d)", rc);
+}
+
 int main(void)
 {
 	fd = hil_open();
@@ -216,6 +264,7 @@ int main(void)
 	test_syncobj_chain();
 	test_many_jobs();
 	test_priority();
+	test_close_with_jobs_in_flight();
 	hil_bo_close(fd, &cmd);
 	hil_bo_close(fd, &scratch);
 	close(fd);
