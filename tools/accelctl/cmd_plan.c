@@ -6,22 +6,24 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "accel/model.h"
 #include "accel/plan.h"
 #include "accelctl.h"
 
 ACCELCTL_COMMAND(plan);
 
 const char cmd_plan_usage[] =
-	"usage: accelctl plan --layer SPEC [--dataflow rs|ws|os|is|nlr|all]\n"
+	"usage: accelctl plan (MODEL.onnx | --layer SPEC) [--dataflow rs|ws|os|is|nlr|all]\n"
 	"                     [--objective energy|cycles|edp] [--batch N] [--arch FILE]\n"
 	"                     [--export-timeloop DIR] [--exhaustive]\n"
 	"  SPEC: conv:n=1,c=3,m=96,h=227,w=227,r=11,s=11,stride=4,pad=0 (optional groups,\n"
 	"        dilation, stride_h, stride_w, pad_t, pad_b, pad_l, pad_r), dwconv:...,\n"
 	"        fc:n=1,c=4096,m=1000\n"
 	"  The architecture is the device's (-d) unless --arch FILE overrides it.\n"
-	"  MODEL.onnx planning is not available yet: use --layer.\n";
+	"       accelctl plan MODEL.onnx [same options]: every conv and FC layer of the model\n";
 
 static const char *const level_names[ACCEL_ENERGY_DOMAINS] = {
 	"dram", "glb", "noc", "rf", "mac", "static"
@@ -123,6 +125,58 @@ static void print_text(const char *name, const struct accel_plan_result *r)
 	       r->exhaustive ? " (exhaustive)" : "");
 }
 
+/* The conv and FC layers of a model, through the model importer. */
+static int model_specs(const struct accelctl *ctx, const char *path,
+		       struct accel_layer_spec **out, char (**names)[160], int *n)
+{
+	struct accel_model_opts mo = { .sz = sizeof(mo), .cpu_only = true };
+	struct accel_model *m = NULL;
+	int count, i, k = 0;
+
+	if (accel_model_load(NULL, path, &mo, &m))
+		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
+	count = accel_model_layer_count(m);
+	*out = calloc(count > 0 ? (size_t)count : 1, sizeof(**out));
+	*names = calloc(count > 0 ? (size_t)count : 1, sizeof(**names));
+	if (!*out || !*names) {
+		accel_model_free(m);
+		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "out of memory");
+	}
+	for (i = 0; i < count; i++) {
+		struct accel_layer_info li = { .sz = sizeof(li) };
+		struct accel_layer_spec *sp = &(*out)[k];
+
+		if (accel_model_layer_info(m, i, &li) || !li.has_shape)
+			continue;
+		memset(sp, 0, sizeof(*sp));
+		sp->sz = sizeof(*sp);
+		sp->op = (li.h == 1 && li.w == 1 && li.r == 1 && li.s == 1 && li.groups <= 1 &&
+			  strstr(li.op, "Conv") == NULL) ? ACCEL_LAYER_FC : ACCEL_LAYER_CONV;
+		sp->n = li.n;
+		sp->c = li.c;
+		sp->m = li.m;
+		sp->h = li.h;
+		sp->w = li.w;
+		sp->r = li.r;
+		sp->s = li.s;
+		sp->stride_h = li.stride_h ? li.stride_h : 1;
+		sp->stride_w = li.stride_w ? li.stride_w : 1;
+		sp->pad_t = li.pad_t;
+		sp->pad_b = li.pad_b;
+		sp->pad_l = li.pad_l;
+		sp->pad_r = li.pad_r;
+		sp->dil_h = sp->dil_w = 1;
+		sp->groups = li.groups ? li.groups : 1;
+		snprintf((*names)[k], sizeof((*names)[k]), "%s", li.name);
+		k++;
+	}
+	accel_model_free(m);
+	if (!k)
+		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s has no conv or FC layer to plan", path);
+	*n = k;
+	return 0;
+}
+
 int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -136,6 +190,10 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *layer = NULL, *dataflow = "rs", *arch_file = NULL, *tl_dir = NULL;
+	const char *model = NULL;
+	struct accel_layer_spec *specs = NULL;
+	char (*names)[160] = NULL;
+	int nspecs = 0, li;
 	struct accel_plan_opts po = { .sz = sizeof(po) };
 	struct accel_layer_spec spec;
 	struct accel_device *dev = NULL;
@@ -167,13 +225,19 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 			return accelctl_bad_option(ctx, argv);
 		}
 	}
-	if (optind < argc)
-		return accelctl_usage_error(ctx, "planning MODEL.onnx ('%s') is not available yet: use --layer SPEC",
-					    argv[optind]);
-	if (!layer)
-		return accelctl_usage_error(ctx, "--layer SPEC is required");
-	if (accel_layer_spec_parse(layer, &spec))
-		return accelctl_usage_error(ctx, "%s", accel_last_error());
+	if (optind < argc - 1)
+		return accelctl_usage_error(ctx, "one MODEL.onnx at most ('%s' is extra)", argv[optind + 1]);
+	if (optind < argc && layer)
+		return accelctl_usage_error(ctx, "give MODEL.onnx or --layer SPEC, not both");
+	if (optind < argc) {
+		model = argv[optind];
+	} else {
+		if (!layer)
+			return accelctl_usage_error(ctx, "MODEL.onnx or --layer SPEC is required");
+		if (accel_layer_spec_parse(layer, &spec))
+			return accelctl_usage_error(ctx, "%s", accel_last_error());
+		nspecs = 1;
+	}
 	if (!strcmp(dataflow, "all")) {
 		d0 = 0;
 		d1 = ACCEL_DATAFLOW_COUNT - 1;
@@ -195,33 +259,47 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 		rc = accelctl_usage_error(ctx, "%s", accel_last_error());
 		goto out;
 	}
+	if (model) {
+		rc = model_specs(ctx, model, &specs, &names, &nspecs);
+		if (rc)
+			goto out;
+	} else {
+		specs = &spec;
+	}
 	if (ctx->json) {
 		json_init(&j, stdout, true);
 		json_object_begin(&j, NULL);
 		json_string(&j, "arch", accel_arch_name(arch));
 		json_array_begin(&j, "layers");
 	}
+	for (li = 0; li < nspecs; li++)
 	for (d = d0; d <= d1; d++) {
 		struct accel_plan_result r = { .sz = sizeof(r) };
+		const char *lname = model ? names[li] : layer;
 
 		po.dataflow = (enum accel_dataflow)d;
-		if (accel_plan_layer(arch, &spec, &po, &r)) {
-			rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
+		if (model)
+			accelctl_progress(ctx, "planning %s (%d/%d)", lname, li + 1, nspecs);
+		if (accel_plan_layer(arch, &specs[li], &po, &r)) {
+			rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s: %s", lname, accel_last_error());
 			goto out;
 		}
 		if (ctx->json)
-			print_json(&j, layer, &spec, &r);
+			print_json(&j, lname, &specs[li], &r);
 		else
-			print_text(layer, &r);
+			print_text(lname, &r);
 		total_pj += r.energy_total_pj;
 		total_cycles += r.cycles;
 		total_words += r.dram_words;
 		total_bytes += r.dram_bytes;
 		if (tl_dir) {
-			char name[16];
+			char name[200];
 
-			snprintf(name, sizeof(name), "%s", accel_dataflow_name(r.dataflow));
-			if (accel_plan_export_timeloop(arch, &spec, &po, tl_dir, name)) {
+			if (model)
+				snprintf(name, sizeof(name), "%s.%s", names[li], accel_dataflow_name(r.dataflow));
+			else
+				snprintf(name, sizeof(name), "%s", accel_dataflow_name(r.dataflow));
+			if (accel_plan_export_timeloop(arch, &specs[li], &po, tl_dir, name)) {
 				rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
 				goto out;
 			}
@@ -239,6 +317,9 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 		json_finish(&j);
 	}
 out:
+	if (specs != &spec)
+		free(specs);
+	free(names);
 	accel_arch_free(arch);
 	accel_device_close(dev);
 	return rc;
