@@ -232,6 +232,87 @@ static void test_isolation(int fd)
 	hil_gem_close(fd, pad.handle);
 }
 
+/* The vgem card node, or -1. */
+static int open_vgem(void)
+{
+	char path[32], name[16];
+
+	for (int i = 0; i < 8; i++) {
+		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+		int vfd;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		vfd = open(path, O_RDWR | O_CLOEXEC);
+		if (vfd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!hil_ioctl(vfd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
+			return vfd;
+		close(vfd);
+	}
+	return -1;
+}
+
+/* Another device's dma-buf (vgem) imported and read by the device. */
+static void test_foreign_import(int fd)
+{
+	struct drm_mode_create_dumb create = { .height = 2, .width = 1024, .bpp = 32 };
+	struct drm_mode_map_dumb map = { 0 };
+	struct drm_eyrie_bo_info bi;
+	struct drm_eyrie_wait w;
+	struct hil_bo cmd, dst, src;
+	unsigned char *vp = MAP_FAILED;
+	uint32_t handle = 0;
+	int vfd = open_vgem(), dmabuf = -1, rc, st;
+
+	if (vfd < 0) {
+		tap_skip("no vgem node in this VM", "a vgem dma-buf imported and read by the device");
+		return;
+	}
+	rc = hil_ioctl(vfd, DRM_IOCTL_MODE_CREATE_DUMB, &create);
+	if (!rc) {
+		map.handle = create.handle;
+		rc = hil_ioctl(vfd, DRM_IOCTL_MODE_MAP_DUMB, &map);
+	}
+	if (!rc)
+		vp = mmap(NULL, create.size, PROT_READ | PROT_WRITE, MAP_SHARED, vfd,
+			  (off_t)map.offset);
+	if (!tap_ok(!rc && vp != MAP_FAILED && create.size >= COPY_BYTES,
+		    "vgem dumb buffer of %llu bytes created and mapped",
+		    (unsigned long long)create.size))
+		goto out;
+	for (unsigned int i = 0; i < COPY_BYTES; i++)
+		vp[i] = (unsigned char)(i * 13 + 5);
+	tap_ok(drmPrimeHandleToFD(vfd, create.handle, DRM_CLOEXEC | DRM_RDWR, &dmabuf) == 0 &&
+	       drmPrimeFDToHandle(fd, dmabuf, &handle) == 0 && handle,
+	       "vgem's dma-buf imported into the eyrie file");
+	memset(&bi, 0, sizeof(bi));
+	bi.handle = handle;
+	rc = hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &bi);
+	tap_ok(rc == 0 && bi.device_addr != 0 && bi.size >= COPY_BYTES,
+	       "the import has a device address (0x%llx, %llu bytes)",
+	       (unsigned long long)bi.device_addr, (unsigned long long)bi.size);
+	if (rc || hil_bo_create(fd, EYRIE_PAGE_SIZE, 0, &cmd) || hil_bo_map(fd, &cmd) ||
+	    hil_bo_create(fd, COPY_BYTES, 0, &dst) || hil_bo_map(fd, &dst)) {
+		tap_ok(0, "buffers for the copy out of the import");
+		goto out;
+	}
+	memset(dst.cpu, 0, COPY_BYTES);
+	src = (struct hil_bo){ .handle = handle, .va = bi.device_addr };
+	st = device_copy(fd, &cmd, &src, dst.va, COPY_BYTES, &w);
+	tap_ok(st == EYRIE_JOB_OK && !memcmp(dst.cpu, vp, COPY_BYTES),
+	       "the device reads vgem's bytes through the import (status %d)", st);
+	hil_bo_close(fd, &cmd);
+	hil_bo_close(fd, &dst);
+	hil_gem_close(fd, handle);
+out:
+	if (dmabuf >= 0)
+		close(dmabuf);
+	if (vp != MAP_FAILED)
+		munmap(vp, create.size);
+	close(vfd);
+}
+
 int main(void)
 {
 	int fd = hil_open();
@@ -244,6 +325,7 @@ int main(void)
 	test_device_copy(fd);
 	test_prime(fd);
 	test_isolation(fd);
+	test_foreign_import(fd);
 	close(fd);
 	return tap_done();
 }
