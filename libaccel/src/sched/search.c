@@ -571,7 +571,8 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 	if (exhaustive)
 		return b->found ? 0 : -ENOSPC;
 
-	qsort(cands, ncand, sizeof(*cands), lb_cmp);
+	if (ncand)
+		qsort(cands, ncand, sizeof(*cands), lb_cmp);
 	for (i = 0; i < ncand; i++) {
 		struct eyr_mapping m;
 		const struct eyr_dim_tiling *dt[EYR_DIMS];
