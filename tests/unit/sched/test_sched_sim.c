@@ -390,11 +390,190 @@ static void test_representative_layers(void **state)
 	}
 }
 
+
+/* Pooling and element-wise layers: the simple tilings, bit-exact. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+static void ref_pool(const struct eyr_layer *l, const int8_t *in, int8_t *out)
+{
+	const struct eyr_layer_shape *s = &l->shape;
+	uint32_t E = eyr_layer_out_h(s), F = eyr_layer_out_w(s), b, c, y, x, i, j;
+
+	for (b = 0; b < s->n; b++)
+	for (c = 0; c < s->c; c++)
+	for (y = 0; y < E; y++)
+	for (x = 0; x < F; x++) {
+		int64_t mx = -1000, sum = 0, cnt = 0, v;
+
+		for (i = 0; i < s->r; i++)
+		for (j = 0; j < s->s; j++) {
+			int64_t yy = (int64_t)y * s->stride_h - s->pad_t + i;
+			int64_t xx = (int64_t)x * s->stride_w - s->pad_l + j;
+
+			if (yy < 0 || yy >= s->h || xx < 0 || xx >= s->w)
+				continue;
+			v = in[(((uint64_t)b * s->c + c) * s->h + yy) * s->w + xx];
+			mx = v > mx ? v : mx;
+			sum += v - l->quant.zp_in;
+			cnt++;
+		}
+		if (s->op == EYR_LAYER_MAXPOOL) {
+			v = l->quant.mult ? l->quant.zp_out + rq(mx - l->quant.zp_in, l->quant.mult,
+								  l->quant.shift) : mx;
+		} else {
+			int64_t den = (l->quant.count_include_pad ? (int64_t)s->r * s->s : cnt) *
+				      ((int64_t)1 << (31 + l->quant.shift));
+
+			v = l->quant.zp_out + floor_div(2 * sum * l->quant.mult + den, 2 * den);
+		}
+		out[(((uint64_t)b * s->c + c) * E + y) * F + x] =
+			clamp8(v, l->quant.clamp_min, l->quant.clamp_max);
+	}
+}
+
+static void run_simple(const struct eyr_arch *arch, struct eyr_layer *l, const char *what)
+{
+	const struct eyr_layer_shape *s = &l->shape;
+	int add = s->op == EYR_LAYER_ADD;
+	uint64_t in_sz = (uint64_t)s->n * s->c * s->h * s->w;
+	uint64_t out_sz = add ? in_sz : (uint64_t)s->n * s->c * eyr_layer_out_h(s) * eyr_layer_out_w(s);
+	struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+	struct buf in, inb, out, cmd;
+	struct eyr_layer_bufs bufs = { 0 };
+	struct eyr_cmdbuf cb = { 0 };
+	struct eyrie_hw_cqe cqe;
+	struct eyr_plan p;
+	int8_t *ref;
+	uint64_t i, tag;
+	char err[256];
+	int bad = 0;
+
+	assert_int_equal(eyr_sched_plan(arch, s, &o, &p, err, sizeof(err)), 0);
+	bo(&in, in_sz);
+	bo(&inb, in_sz);
+	bo(&out, out_sz);
+	for (i = 0; i < in_sz; i++) {
+		((int8_t *)in.cpu)[i] = (int8_t)rnd();
+		((int8_t *)inb.cpu)[i] = (int8_t)rnd();
+	}
+	bufs.in = in.va;
+	bufs.in_b = inb.va;
+	bufs.out = out.va;
+	assert_int_equal(eyr_sched_emit(arch, &p, l, &bufs, &cb), 0);
+	bo(&cmd, (uint64_t)cb.count * EYRIE_CMD_SIZE);
+	memcpy(cmd.cpu, cb.cmds, (size_t)cb.count * EYRIE_CMD_SIZE);
+	assert_int_equal(eyrie_simhost_submit(HOST.h, HOST.ctx, 0, cmd.va, cb.count, &tag), 0);
+	assert_int_equal(eyrie_simhost_wait(HOST.h, tag, 120000, &cqe), 0);
+	if (cqe.status != EYRIE_JOB_OK)
+		fail_msg("%s: job failed: status %u at command %u detail %u", what, cqe.status,
+			 cqe.err_cmd_index, cqe.err_detail);
+	ref = malloc(out_sz);
+	assert_non_null(ref);
+	if (add) {
+		for (i = 0; i < in_sz; i++) {
+			int64_t acc = rq(((int8_t *)in.cpu)[i] - l->quant.zp_in, l->quant.a_mult, l->quant.a_shift) +
+				      rq(((int8_t *)inb.cpu)[i] - l->quant.zp_b, l->quant.b_mult, l->quant.b_shift);
+
+			if (acc > INT32_MAX)
+				acc = INT32_MAX;
+			if (acc < INT32_MIN)
+				acc = INT32_MIN;
+			ref[i] = clamp8(l->quant.zp_out + rq(acc, l->quant.mult, l->quant.shift),
+					l->quant.clamp_min, l->quant.clamp_max);
+		}
+	} else {
+		ref_pool(l, in.cpu, ref);
+	}
+	for (i = 0; i < out_sz; i++)
+		bad += ref[i] != ((int8_t *)out.cpu)[i];
+	if (bad)
+		fail_msg("%s: %d of %llu output bytes differ from the reference", what, bad,
+			 (unsigned long long)out_sz);
+	free(ref);
+	eyr_cmdbuf_release(&cb);
+	bo_free(&in);
+	bo_free(&inb);
+	bo_free(&out);
+	bo_free(&cmd);
+}
+
+static void test_pool_and_add(void **state)
+{
+	unsigned int k;
+
+	(void)state;
+	rng_state = 0xabcdef12345ull;
+	for (k = 0; k < 24; k++) {
+		struct eyr_arch a = HOST.arch;
+		struct eyr_layer l;
+		struct eyr_layer_shape *s = &l.shape;
+		char what[160];
+
+		memset(&l, 0, sizeof(l));
+		l.name = "simple";
+		if (rnd() % 2)
+			a.glb_bytes = urange(512, 4096);	/* force several tiles */
+		s->n = urange(1, 2);
+		s->c = urange(1, 40);
+		s->h = urange(1, 30);
+		s->w = urange(1, 30);
+		l.quant.zp_in = (int32_t)urange(0, 20) - 10;
+		l.quant.zp_out = (int32_t)urange(0, 20) - 10;
+		l.quant.clamp_min = -128;
+		l.quant.clamp_max = 127;
+		if (k % 3 == 2) {
+			s->op = EYR_LAYER_ADD;
+			s->m = s->c;
+			l.quant.zp_b = (int32_t)urange(0, 20) - 10;
+			l.quant.a_mult = l.quant.b_mult = 1 << 30;
+			l.quant.a_shift = -20;		/* x 2^19: to a finer common scale */
+			l.quant.b_shift = -21;
+			l.quant.mult = (int32_t)((1u << 30) + (rnd() & 0x3fffffff));
+			l.quant.shift = 19;
+			snprintf(what, sizeof(what), "add n%u c%u %ux%u glb %u", s->n, s->c, s->h,
+				 s->w, a.glb_bytes);
+		} else {
+			s->op = k % 3 ? EYR_LAYER_AVGPOOL : EYR_LAYER_MAXPOOL;
+			s->m = s->c;
+			s->r = urange(1, s->h < 4 ? s->h : 4);
+			s->s = urange(1, s->w < 4 ? s->w : 4);
+			s->stride_h = urange(1, 3);
+			s->stride_w = urange(1, 3);
+			s->pad_t = rnd() % s->r;
+			s->pad_b = rnd() % s->r;
+			s->pad_l = rnd() % s->s;
+			s->pad_r = rnd() % s->s;
+			s->dil_h = s->dil_w = 1;
+			s->groups = s->c;
+			if (s->op == EYR_LAYER_AVGPOOL) {
+				l.quant.mult = (int32_t)((1u << 30) + (rnd() & 0x3fffffff));
+				l.quant.shift = 0;
+				l.quant.count_include_pad = rnd() % 2;
+			} else if (rnd() % 2) {
+				l.quant.mult = (int32_t)((1u << 30) + (rnd() & 0x3fffffff));
+				l.quant.shift = 0;
+			}
+			snprintf(what, sizeof(what), "%s n%u c%u %ux%u k%ux%u st%u/%u pad%u,%u,%u,%u glb %u",
+				 s->op == EYR_LAYER_MAXPOOL ? "maxpool" : "avgpool", s->n, s->c, s->h,
+				 s->w, s->r, s->s, s->stride_h, s->stride_w, s->pad_t, s->pad_b,
+				 s->pad_l, s->pad_r, a.glb_bytes);
+		}
+		run_simple(&a, &l, what);
+		print_message("# %s ok\n", what);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_representative_layers),
 		cmocka_unit_test(test_random_layers),
+		cmocka_unit_test(test_pool_and_add),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
