@@ -85,7 +85,14 @@ static void test_mmap(int fd)
 	tap_ok(bad == MAP_FAILED, "mmap at an offset no BO owns fails");
 	if (bad != MAP_FAILED)
 		munmap(bad, EYRIE_PAGE_SIZE);
-	hil_bo_close(fd, &bo);
+	/* A mapping holds its own reference: closing the handle keeps it valid. */
+	tap_ok(hil_gem_close(fd, bo.handle) == 0, "GEM_CLOSE of a BO that is still mapped");
+	if (p)
+		p[5] = 0x42;
+	tap_ok(p && p[5] == 0x42 && p[bo.size - 1] == (unsigned char)((bo.size - 1) * 7 + 1),
+	       "its mapping stays usable until munmap");
+	if (p)
+		munmap(bo.cpu, bo.size);
 }
 
 /* Runs LOAD src -> GLB 0, BARRIER, STORE GLB 0 -> dst; returns the status. */
