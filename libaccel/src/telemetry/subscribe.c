@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,6 +43,7 @@ struct accel_telemetry_sub {
 	bool stop;
 	bool ended;
 	int end_err;
+	char end_msg[512];		/* the thread's message when end_err */
 	uint64_t delivered;
 	uint64_t dropped;
 	/* The first sample's device time: slot k starts at t0 + k * interval. */
@@ -135,6 +137,9 @@ static void *sub_thread(void *arg)
 	pthread_mutex_lock(&sub->lock);
 	sub->ended = true;
 	sub->end_err = err;
+	/* Messages are per thread: keep it for the thread that waits. */
+	if (err)
+		snprintf(sub->end_msg, sizeof(sub->end_msg), "%s", accel_last_error());
 	pthread_cond_broadcast(&sub->cond);
 	pthread_mutex_unlock(&sub->lock);
 	return NULL;
@@ -235,9 +240,11 @@ int accel_telemetry_sub_wait(struct accel_telemetry_sub *sub, int timeout_ms)
 		else
 			err = pthread_cond_timedwait(&sub->cond, &sub->lock, &until);
 	}
-	if (sub->ended)
+	if (sub->ended) {
 		err = sub->end_err;
-	else
+		if (err)
+			eyr_error(err, "telemetry: the subscription ended: %s", sub->end_msg);
+	} else
 		err = eyr_error(-ETIMEDOUT,
 				"telemetry: the subscription is still running after %d ms",
 				timeout_ms);
