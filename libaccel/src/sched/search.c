@@ -403,7 +403,7 @@ static double max_active_pes(const struct eyr_arch *a, const struct eyr_geom *g,
  * at least once and every psum travels up the R filter rows.
  */
 static void pass_floor(const struct search *s, const struct eyr_mapping *m,
-		       double *energy, double *cycles)
+		       double active_pes, double *energy, double *cycles)
 {
 	const struct eyr_arch *a = s->arch;
 	const struct eyr_geom *g = &s->g;
@@ -455,7 +455,7 @@ static void pass_floor(const struct search *s, const struct eyr_mapping *m,
 	}
 	*energy = en + noc * e[EYRIE_ENERGY_NOC] + rf * e[EYRIE_ENERGY_RF];
 	/* every fold takes the longer of its work and its NoC transfers */
-	compute = macs / max_active_pes(a, g, m);
+	compute = macs / active_pes;
 	*cycles = compute > noc / a->noc_words_per_cycle ? compute : noc / a->noc_words_per_cycle;
 }
 
@@ -493,6 +493,7 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 			continue;
 		for (ie = 0; ie < dc[EYR_DIM_E].n; ie++) {
 		int any_e = 0;
+		double act = 0;	/* max_active_pes of these M, C, E tiles */
 		for (iff = 0; iff < dc[EYR_DIM_F].n; iff++) {
 		int any_f = 0;
 		for (places = 0; places < max_places; places++) {
@@ -511,6 +512,8 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 			c.places = (uint8_t)places;
 			c.order = 0;
 			build_map(s, &c, order_m_inner, &m, dt);
+			if (act == 0)
+				act = max_active_pes(a, &s->g, &m);
 			eyr_tile_bytes(&s->g, &m, dt[EYR_DIM_E]->max_in, dt[EYR_DIM_F]->max_in,
 				       s->per_channel, &tb);
 			eyr_glb_layout(&tb, &m, s->has_bias, &lay);
@@ -529,7 +532,7 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 				eyr_cost_dram2(a, &s->g, &m, dt, s->has_bias, s->per_channel, 0, &c1);
 				memcpy(m.order, order_m_outer, EYR_DIMS);
 				eyr_cost_dram2(a, &s->g, &m, dt, s->has_bias, s->per_channel, 0, &c2);
-				pass_floor(s, &m, &pe, &pcyc);
+				pass_floor(s, &m, act, &pe, &pcyc);
 				e1 = e2 = pe;
 				for (l = 0; l < EYRIE_ACCESS_LEVELS; l++) {
 					e1 += (double)c1.access[l] * a->energy_fj[l];
