@@ -39,3 +39,11 @@ CHECK_SUITES += telemetry-unit:$(TELEM_UNIT) \
 	telemetry-power-cli:tests/telemetry/power_cli.sh~$(B)/bin/accelctl \
 	telemetry-exporter:tests/telemetry/exporter.sh~$(B)/bin/accelctl \
 	telemetry-prometheus:tests/telemetry/prometheus.sh~$(B)/bin/accelctl
+
+# The HIL case (tests/hil runs every $(B)/tests/hil/bin/hil_* in the VM or
+# on a board): power, a stream next to `accelctl run`, top, the exporter.
+HIL_TELEMETRY := $(B)/tests/hil/bin/hil_telemetry
+$(HIL_TELEMETRY): tests/telemetry/hil_telemetry.sh
+	@mkdir -p $(dir $@)
+	install -m 755 $< $@
+ALL_TARGETS += $(HIL_TELEMETRY)

@@ -2,8 +2,8 @@
 /*
  * accelctl power: what the board draws. One sample by default; --watch
  * streams one per interval of device time through a telemetry
- * subscription (emu) or by polling one-shot reads (kmd, until libaccel
- * speaks the driver's netlink family).
+ * subscription (emu: the in-process board; kmd: the driver's netlink
+ * stream), or by polling one-shot reads where there is no stream.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -84,7 +84,11 @@ static int on_sample(const struct accel_telemetry_sample *s, void *ctx)
 	return telem_stop_requested ? ACCEL_TELEMETRY_STOP : 0;
 }
 
-/* emu: the library's subscription thread delivers the samples. */
+/*
+ * A telemetry subscription delivers the samples (emu: from the in-process
+ * board; kmd: the driver's netlink stream). Returns -1 if this device has
+ * no stream (the caller polls instead).
+ */
 static int watch_subscribed(const struct accelctl *ctx, struct accel_device *dev,
 			    struct power_run *run, uint32_t interval_ms,
 			    uint64_t count)
@@ -99,6 +103,11 @@ static int watch_subscribed(const struct accelctl *ctx, struct accel_device *dev
 	struct accel_telemetry_sub *sub;
 	int err = accel_telemetry_subscribe(dev, &opts, &sub);
 
+	if (err == -EOPNOTSUPP) {
+		if (ctx->verbose)
+			fprintf(stderr, "accelctl power: %s; polling\n", accel_last_error());
+		return -1;
+	}
 	if (err)
 		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s",
 				     accel_last_error());
@@ -107,15 +116,15 @@ static int watch_subscribed(const struct accelctl *ctx, struct accel_device *dev
 	} while (err == -ETIMEDOUT && !telem_stop_requested);
 	accel_telemetry_unsubscribe(sub);
 	if (err && err != -ETIMEDOUT)
-		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE,
-				     "telemetry stream ended: %s",
+		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s",
 				     accel_last_error());
 	return ACCELCTL_EXIT_OK;
 }
 
 /*
- * kmd without a stream: one-shot reads every interval of wall time (which
- * device time follows). seq counts the reads.
+ * No stream (a driver without the netlink family): one-shot reads every
+ * interval of wall time (which device time follows while idle). seq counts
+ * the reads.
  */
 static int watch_polled(const struct accelctl *ctx, struct accel_device *dev,
 			struct power_run *run, uint32_t interval_ms,
@@ -227,9 +236,8 @@ int cmd_power(struct accelctl *ctx, int argc, char **argv)
 		accel_device_close(dev);
 		return rc;
 	}
-	if (strcmp(run.shim, "emu") == 0)
-		rc = watch_subscribed(ctx, dev, &run, (uint32_t)interval_ms, count);
-	else
+	rc = watch_subscribed(ctx, dev, &run, (uint32_t)interval_ms, count);
+	if (rc < 0)
 		rc = watch_polled(ctx, dev, &run, (uint32_t)interval_ms, count);
 	accel_device_close(dev);
 	return rc;

@@ -27,6 +27,8 @@ struct eyr_telem_source {
 
 /* emu: the in-process device's block, read at each slot (source_emu.c). */
 extern const struct eyr_telem_source eyr_telem_source_emu;
+/* kmd: the eyrie driver's generic netlink family (source_kmd.c). */
+extern const struct eyr_telem_source eyr_telem_source_kmd;
 
 /* ---- for sources (subscribe.c) ---- */
 struct accel_device *eyr_telem_sub_device(const struct accel_telemetry_sub *sub);

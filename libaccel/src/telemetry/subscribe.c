@@ -18,14 +18,10 @@
 #include "core/internal.h"
 #include "telemetry/source.h"
 
-/*
- * The ways of getting samples, by shim. kmd joins here with the eyrie
- * generic netlink family (multicast group "telemetry", samples pushed by
- * the driver with its own sequence numbers); until then a kmd device has
- * no entry and subscribing says so.
- */
+/* The ways of getting samples, by shim. */
 static const struct eyr_telem_source *const sources[] = {
 	&eyr_telem_source_emu,
+	&eyr_telem_source_kmd,
 };
 
 struct accel_telemetry_sub {
@@ -177,7 +173,7 @@ int accel_telemetry_subscribe(struct accel_device *dev,
 	source = source_for(dev);
 	if (!source)
 		return eyr_error(-EOPNOTSUPP,
-				 "telemetry: streaming from %s (%s shim) needs the eyrie generic netlink family, which this libaccel does not support yet; poll accel_telemetry_sample_read() instead",
+				 "telemetry: no streaming for %s (%s shim); poll accel_telemetry_sample_read() instead",
 				 accel_device_name(dev), accel_device_shim(dev));
 
 	sub = calloc(1, sizeof(*sub));

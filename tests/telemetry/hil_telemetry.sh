@@ -1,0 +1,85 @@
+#!/bin/sh
+# HIL: power telemetry through the kmd shim on /dev/accel/accel0 (TAP), in
+# the VM (tests/hil) or on a board: `accelctl power --json/--csv` read the
+# driver's telemetry; `power --watch` in one process streams samples while
+# `accelctl run` works the board from another, and its energy counters show
+# that work; `top` finds the other process through DRM fdinfo; the
+# exporter serves the board's metrics on loopback. Plain sh + busybox.
+node=/dev/accel/accel0
+here=$(dirname "$0")
+accelctl=$(command -v accelctl || echo "$here/../helpers/accelctl")
+data=${HIL_KMD_DATA:-/hil/data/kmd}
+[ -d "$data" ] || data=$here/../data/kmd
+tmp=/tmp/hil-telemetry
+mkdir -p $tmp
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+check() {  # check DESCRIPTION COMMAND...
+	d=$1; shift
+	if "$@" >$tmp/check.log 2>&1; then ok "$d"; else not_ok "$d"; sed 's/^/# /' $tmp/check.log | head -n 20; fi
+}
+# json_num FILE KEY: the first number after "KEY": in FILE's last line
+json_num() { tail -n 1 "$1" | sed -n "s/.*\"$2\":\\([-0-9.e+]*\\).*/\\1/p"; }
+first_num() { head -n 1 "$1" | sed -n "s/.*\"$2\":\\([-0-9.e+]*\\).*/\\1/p"; }
+
+"$accelctl" -d $node power --json >$tmp/one.json 2>$tmp/one.err
+check "power --json on $node exits 0" test -s $tmp/one.json
+for key in device timestamp_ns power_w energy_j total dram glb noc rf mac static temperature_c utilization throttled; do
+	check "power --json has \"$key\"" grep -q "\"$key\"" $tmp/one.json
+done
+check "power --json names the device" grep -q "\"device\": \"$node\"" $tmp/one.json
+"$accelctl" -d $node power --csv >$tmp/one.csv 2>&1
+check "power --csv: a header row and one row" sh -c "
+	head -n 1 $tmp/one.csv | grep -q '^device,seq,timestamp_ns,power_w,energy_total_j' &&
+	[ \$(wc -l <$tmp/one.csv) -eq 2 ] && sed -n 2p $tmp/one.csv | grep -q '^$node,'"
+
+# A stream in this process while another process runs a model.
+model=$(head -n 1 "$data/models.list" 2>/dev/null)
+"$accelctl" -d $node power --watch --interval 200 --count 25 --json >$tmp/watch.json 2>$tmp/watch.err &
+watch=$!
+"$accelctl" -d $node top --json -n 6 -i 500 >$tmp/top.json 2>$tmp/top.err &
+top=$!
+sleep 1
+if [ -n "$model" ]; then
+	check "accelctl run $model in another process" \
+		"$accelctl" -d $node run "$data/$model.onnx" --input "$data/$model.input.pb" --iterations 3
+else
+	not_ok "model data present in $data (make hil-kmd)"
+fi
+wait $watch
+rc=$?
+wait $top
+check "power --watch --count 25 exits 0 (got $rc)" test $rc -eq 0
+check "the stream has 25 JSON lines" test "$(wc -l <$tmp/watch.json)" -eq 25
+check "the stream's seq runs 0..24" sh -c "
+	i=0; for s in \$(sed -n 's/.*\"seq\":\\([0-9]*\\).*/\\1/p' $tmp/watch.json); do
+		[ \"\$s\" -eq \$i ] || exit 1; i=\$((i + 1)); done; [ \$i -eq 25 ]"
+t0=$(first_num $tmp/watch.json timestamp_ns)
+t1=$(json_num $tmp/watch.json timestamp_ns)
+check "device time advances along the stream ($t0 -> $t1 ns)" test "${t1:-0}" -gt "${t0:-0}"
+m0=$(head -n 1 $tmp/watch.json | sed -n 's/.*"mac":\([-0-9.e+]*\).*/\1/p')
+m1=$(tail -n 1 $tmp/watch.json | sed -n 's/.*"mac":\([-0-9.e+]*\).*/\1/p')
+check "MAC energy seen by the watcher rose while the other process ran ($m0 -> $m1 J)" \
+	awk -v a="$m0" -v b="$m1" 'BEGIN { exit !(b > a) }'
+check "top saw another process with jobs on $node (DRM fdinfo)" \
+	grep -q '"processes":\[.*"jobs_completed":[1-9]' $tmp/top.json
+[ "$failed" -gt 0 ] && sed 's/^/# top: /' $tmp/top.json | head -n 3
+
+# The exporter on loopback.
+ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up 2>/dev/null
+"$accelctl" -d $node exporter --listen 127.0.0.1:9475 2>$tmp/exp.err &
+exp=$!
+i=0
+while ! grep -q serving $tmp/exp.err && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+wget -q -O $tmp/metrics http://127.0.0.1:9475/metrics 2>$tmp/wget.err
+check "the exporter serves $node's metrics" \
+	grep -q "^eyrie_energy_joules_total{device=\"$node\",domain=\"mac\"} " $tmp/metrics
+check "the metrics have # TYPE lines" grep -q '^# TYPE eyrie_power_watts gauge' $tmp/metrics
+kill -TERM $exp
+wait $exp
+rc=$?
+check "SIGTERM stops the exporter with exit 0 (got $rc)" test $rc -eq 0
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
