@@ -34,11 +34,12 @@ check "power --csv: a header row and one row" sh -c "
 	head -n 1 $tmp/one.csv | grep -q '^device,seq,timestamp_ns,power_w,energy_total_j' &&
 	[ \$(wc -l <$tmp/one.csv) -eq 2 ] && sed -n 2p $tmp/one.csv | grep -q '^$node,'"
 
-# A stream in this process while another process runs a model.
+# A stream in one process while another process runs a model; top sees
+# the runner. Both watchers run until the run is over (SIGINT ends them).
 model=$(head -n 1 "$data/models.list" 2>/dev/null)
-"$accelctl" -d $node power --watch --interval 200 --count 25 --json >$tmp/watch.json 2>$tmp/watch.err &
+"$accelctl" -v -d $node power --watch --interval 200 --json >$tmp/watch.json 2>$tmp/watch.err &
 watch=$!
-"$accelctl" -d $node top --json -n 6 -i 500 >$tmp/top.json 2>$tmp/top.err &
+"$accelctl" -d $node top --json -i 300 >$tmp/top.json 2>$tmp/top.err &
 top=$!
 sleep 1
 if [ -n "$model" ]; then
@@ -47,14 +48,19 @@ if [ -n "$model" ]; then
 else
 	not_ok "model data present in $data (make hil-kmd)"
 fi
+sleep 1
+kill -INT $watch $top
 wait $watch
 rc=$?
 wait $top
-check "power --watch --count 25 exits 0 (got $rc)" test $rc -eq 0
-check "the stream has 25 JSON lines" test "$(wc -l <$tmp/watch.json)" -eq 25
-check "the stream's seq runs 0..24" sh -c "
+check "SIGINT ends power --watch with exit 0 (got $rc)" test $rc -eq 0
+lines=$(wc -l <$tmp/watch.json)
+check "the stream has samples ($lines)" test "$lines" -ge 5
+check "the stream came from the driver's netlink family, not polling" \
+	sh -c "! grep -q polling $tmp/watch.err"
+check "the stream's seq runs 0..$((lines - 1)) without a gap" sh -c "
 	i=0; for s in \$(sed -n 's/.*\"seq\":\\([0-9]*\\).*/\\1/p' $tmp/watch.json); do
-		[ \"\$s\" -eq \$i ] || exit 1; i=\$((i + 1)); done; [ \$i -eq 25 ]"
+		[ \"\$s\" -eq \$i ] || exit 1; i=\$((i + 1)); done; [ \$i -eq $lines ]"
 t0=$(first_num $tmp/watch.json timestamp_ns)
 t1=$(json_num $tmp/watch.json timestamp_ns)
 check "device time advances along the stream ($t0 -> $t1 ns)" test "${t1:-0}" -gt "${t0:-0}"
@@ -64,7 +70,8 @@ check "MAC energy seen by the watcher rose while the other process ran ($m0 -> $
 	awk -v a="$m0" -v b="$m1" 'BEGIN { exit !(b > a) }'
 check "top saw another process with jobs on $node (DRM fdinfo)" \
 	grep -q '"processes":\[.*"jobs_completed":[1-9]' $tmp/top.json
-[ "$failed" -gt 0 ] && sed 's/^/# top: /' $tmp/top.json | head -n 3
+grep -q '"processes":\[.*"jobs_completed":[1-9]' $tmp/top.json ||
+	sed 's/^/# top: /' $tmp/top.json | tail -n 3
 
 # The exporter on loopback.
 ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up 2>/dev/null

@@ -17,9 +17,12 @@
  *        this process's device is visible (an idle emu board draws its
  *        static power and nothing else); views across processes need kmd.
  *   kmd  the eyrie kernel driver's generic netlink family ("eyrie",
- *        multicast group "telemetry") pushes the samples. This build does
- *        not speak that family yet: subscribing on kmd fails with
- *        -EOPNOTSUPP (one-shot reads work).
+ *        multicast group "telemetry", uapi/eyrie_netlink.h) pushes the
+ *        samples of every process's work on the board; the subscription's
+ *        own netlink socket asks for the interval (intervals under the
+ *        driver's unpriv_period_us, 100 ms by default, need CAP_PERFMON or
+ *        its telemetry_gid group: -EPERM otherwise). A driver without the
+ *        family gives -EOPNOTSUPP (one-shot reads still work).
  *
  * Units: energy counters are exact integers in femtojoules (energy_fj);
  * the double fields are the same values converted, for display.
@@ -137,8 +140,9 @@ struct accel_telemetry_sub_opts {
 /*
  * Starts a subscription: a library thread calls opts->fn with the first
  * sample right away (seq 0) and then one per interval of device time.
- * Errors: -EINVAL (interval out of range, fn NULL), -EOPNOTSUPP (kmd, see
- * above), -ENOMEM, and those of accel_telemetry_read().
+ * Errors: -EINVAL (interval out of range, fn NULL), -EOPNOTSUPP (no stream
+ * for this device, see above), -EPERM (kmd: a fast interval without the
+ * privilege), -ENOMEM, -EIO (netlink), and those of accel_telemetry_read().
  */
 int accel_telemetry_subscribe(struct accel_device *dev,
 			      const struct accel_telemetry_sub_opts *opts,
