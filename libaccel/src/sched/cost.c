@@ -163,6 +163,8 @@ void eyr_cost_dram2(const struct eyr_arch *arch, const struct eyr_geom *g,
 	q_words = per_channel ? 2 * mall * f_b : 0;
 	out_words = g->ext[EYR_DIM_N] * mall * g->ext[EYR_DIM_E] * g->ext[EYR_DIM_F];
 
+	c->in_words = in_words;
+	c->w_words = w_words;
 	c->dram_words = in_words + w_words + b_words + q_words + out_words;
 	c->dram_bytes = in_words + w_words + 4 * (b_words + q_words) + out_words;
 	c->access[EYRIE_ENERGY_DRAM] = c->dram_words;

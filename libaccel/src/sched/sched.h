@@ -117,6 +117,7 @@ struct eyr_cost {
 	uint64_t dram_bytes;
 	uint64_t macs;
 	uint32_t cmds;			/* commands the stream will hold */
+	uint64_t in_words, w_words;	/* input and weight words loaded */
 };
 
 enum eyr_objective {

@@ -141,60 +141,159 @@ static void build_map(const struct search *s, const struct cand *c,
 }
 
 /* Sum of the passes' costs over all tiles; fills the full tile's mapping. */
+struct best {
+	int found;
+	struct eyr_mapping map;
+	struct eyr_cost cost;
+};
+
+/* Per MAC, the least dynamic energy and cycles any pass can spend. */
+static void per_mac_floor(const struct search *s, const struct eyr_mapping *m,
+			  double *dyn, double *noc)
+{
+	const double *e = s->efj;
+
+	switch (s->df) {
+	case EYRIE_DATAFLOW_RS: *noc = 0; *dyn = 4 * e[EYRIE_ENERGY_RF]; break;
+	case EYRIE_DATAFLOW_WS: *noc = 2; *dyn = e[EYRIE_ENERGY_RF]; break;
+	case EYRIE_DATAFLOW_OS: *noc = 2; *dyn = 2 * e[EYRIE_ENERGY_RF]; break;
+	case EYRIE_DATAFLOW_IS: *noc = 2; *dyn = e[EYRIE_ENERGY_RF]; break;
+	default:
+		*noc = 3;
+		*dyn = ((m->place_in == EYR_PLACE_GLB) + (m->place_w == EYR_PLACE_GLB) + 2) *
+		       e[EYRIE_ENERGY_GLB];
+		break;
+	}
+	*dyn += e[EYRIE_ENERGY_MAC] + *noc * e[EYRIE_ENERGY_NOC];
+}
+
+struct pass_class {
+	struct eyr_pass_shape ps;
+	uint64_t cnt;
+	double macs;		/* of all its tiles */
+};
+
+static int class_cmp(const void *pa, const void *pb)
+{
+	const struct pass_class *a = pa, *b = pb;
+
+	return a->macs > b->macs ? -1 : a->macs < b->macs;
+}
+
+#define MAX_PASS_CLASSES 4096
+
+/*
+ * Sum of the passes' costs over all tiles. With an incumbent (fast search),
+ * the classes go biggest first and the sum stops as soon as what is summed
+ * plus a floor on the rest exceeds the incumbent: returns 1 then (pruned).
+ */
 static int add_passes(struct search *s, const struct eyr_mapping *m,
-		      const struct eyr_dim_tiling *const *dt, struct eyr_cost *c)
+		      const struct eyr_dim_tiling *const *dt, struct eyr_cost *c,
+		      const struct best *inc)
 {
 	const struct eyr_dim_tiling *tn = dt[EYR_DIM_N], *tg = dt[EYR_DIM_G],
 		*tm = dt[EYR_DIM_M], *tc = dt[EYR_DIM_C], *te = dt[EYR_DIM_E],
 		*tf = dt[EYR_DIM_F];
 	unsigned int places = (m->place_in == EYR_PLACE_STREAM) | ((m->place_w == EYR_PLACE_STREAM) << 1);
-	uint32_t a, b, x, y, u, v;
-	int l;
+	struct pass_class *pcl;
+	uint32_t a, b, x, y, u, v, n = 0, i;
+	double rest = 0, dyn_pm = 0, noc_pm = 0, cyc_pm = 0, rate, best_v = 0;
+	int l, ret = 0, bounded = inc && inc->found;
 
+	pcl = malloc(MAX_PASS_CLASSES * sizeof(*pcl));
+	if (!pcl)
+		return -ENOMEM;
 	for (a = 0; a < tn->nclass; a++)
 	for (b = 0; b < tg->nclass; b++)
 	for (x = 0; x < tm->nclass; x++)
 	for (y = 0; y < tc->nclass; y++)
 	for (u = 0; u < te->nclass; u++)
 	for (v = 0; v < tf->nclass; v++) {
-		struct eyr_pass_shape ps = { 0 };
-		const struct memo_entry *me;
-		uint64_t cnt = (uint64_t)tn->cls[a].count * tg->cls[b].count *
-			       tm->cls[x].count * tc->cls[y].count *
-			       te->cls[u].count * tf->cls[v].count;
+		struct pass_class *pc = &pcl[n];
+		struct eyr_pass_shape *ps = &pc->ps;
 
-		ps.n = tn->cls[a].len;
-		ps.g = tg->cls[b].len;
-		ps.m = tm->cls[x].len;
-		ps.c = tc->cls[y].len;
-		ps.e = te->cls[u].len;
-		ps.f = tf->cls[v].len;
-		ps.in_h = te->cls[u].in_len;
-		ps.in_w = tf->cls[v].in_len;
-		ps.pad_t = te->cls[u].pad;
-		ps.pad_l = tf->cls[v].pad;
-		ps.accumulate = !tc->cls[y].first;
-		ps.bias = tc->cls[y].first && s->has_bias;
-		ps.per_channel = tc->cls[y].last && s->per_channel;
-		me = pass_lookup(s, &ps, places);
-		if (!me)
-			return -ENOMEM;
-		if (me->ret)
-			return me->ret;
-		for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
-			c->access[l] += cnt * me->pc.access[l];
-		c->cycles += cnt * me->pc.cycles;
+		if (n == MAX_PASS_CLASSES) {
+			free(pcl);
+			return -E2BIG;
+		}
+		memset(ps, 0, sizeof(*ps));
+		pc->cnt = (uint64_t)tn->cls[a].count * tg->cls[b].count *
+			  tm->cls[x].count * tc->cls[y].count *
+			  te->cls[u].count * tf->cls[v].count;
+		ps->n = tn->cls[a].len;
+		ps->g = tg->cls[b].len;
+		ps->m = tm->cls[x].len;
+		ps->c = tc->cls[y].len;
+		ps->e = te->cls[u].len;
+		ps->f = tf->cls[v].len;
+		ps->in_h = te->cls[u].in_len;
+		ps->in_w = tf->cls[v].in_len;
+		ps->pad_t = te->cls[u].pad;
+		ps->pad_l = tf->cls[v].pad;
+		ps->accumulate = !tc->cls[y].first;
+		ps->bias = tc->cls[y].first && s->has_bias;
+		ps->per_channel = tc->cls[y].last && s->per_channel;
+		pc->macs = (double)pc->cnt * ps->n * ps->g * ps->m * ps->c * ps->e * ps->f *
+			   s->g.r * s->g.s;
+		rest += pc->macs;
+		n++;
 	}
-	return 0;
+	if (bounded) {
+		qsort(pcl, n, sizeof(*pcl), class_cmp);
+		per_mac_floor(s, m, &dyn_pm, &noc_pm);
+		cyc_pm = 1.0 / ((double)s->arch->pe_rows * s->arch->pe_cols);
+		if (noc_pm / s->arch->noc_words_per_cycle > cyc_pm)
+			cyc_pm = noc_pm / s->arch->noc_words_per_cycle;
+		rate = (double)s->arch->static_mw * 1e9 / s->arch->clock_khz;
+		best_v = eyr_objective_value(s->obj, &inc->cost);
+	} else {
+		rate = 0;
+	}
+	for (i = 0; i < n; i++) {
+		const struct memo_entry *me = pass_lookup(s, &pcl[i].ps, places);
+
+		if (!me) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (me->ret) {
+			ret = me->ret;
+			break;
+		}
+		for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
+			c->access[l] += pcl[i].cnt * me->pc.access[l];
+		c->cycles += pcl[i].cnt * me->pc.cycles;
+		rest -= pcl[i].macs;
+		if (bounded && i + 1 < n) {
+			double dyn = 0, cyc, e, lb;
+
+			for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
+				dyn += (double)c->access[l] * s->efj[l];
+			cyc = (double)c->cycles + rest * cyc_pm;
+			e = dyn + rest * dyn_pm + rate * cyc;
+			lb = s->obj == EYR_OBJ_CYCLES ? cyc : s->obj == EYR_OBJ_EDP ? e * cyc : e;
+			if (lb > best_v * (1 + 1e-9)) {
+				ret = 1;
+				break;
+			}
+		}
+	}
+	free(pcl);
+	return ret;
 }
 
 static int cost_full(struct search *s, const struct eyr_mapping *m,
-		     const struct eyr_dim_tiling *const *dt, struct eyr_cost *c)
+		     const struct eyr_dim_tiling *const *dt, struct eyr_cost *c,
+		     const struct best *inc)
 {
 	int ret;
 
 	eyr_cost_dram(s->arch, &s->g, m, dt, s->has_bias, s->per_channel, c);
-	ret = add_passes(s, m, dt, c);
+	ret = add_passes(s, m, dt, c, inc);
+	if (ret > 0) {
+		s->pruned++;
+		return ret;
+	}
 	if (ret)
 		return ret;
 	if (s->arch->max_cmds_per_job && c->cmds > s->arch->max_cmds_per_job)
@@ -279,19 +378,13 @@ static int dim_candidates(const struct eyr_geom *g, enum eyr_dim d,
 	return dc->n ? 0 : -ENOSPC;
 }
 
-struct best {
-	int found;
-	struct eyr_mapping map;
-	struct eyr_cost cost;
-};
-
 static void consider(struct search *s, struct best *b, struct eyr_mapping *m,
 		     const struct eyr_dim_tiling *const *dt)
 {
 	struct eyr_cost c;
 	int k;
 
-	if (cost_full(s, m, dt, &c))
+	if (cost_full(s, m, dt, &c, b))
 		return;
 	k = b->found ? cost_cmp(s->obj, &c, &b->cost) : -1;
 	if (k < 0 || (k == 0 && map_cmp(m, &b->map) < 0)) {
@@ -336,7 +429,7 @@ static void consider_all_orders(struct search *s, struct best *b,
 	int done = 0, l;
 
 	memset(&passes, 0, sizeof(passes));
-	if (add_passes(s, m, dt, &passes))
+	if (add_passes(s, m, dt, &passes, NULL))
 		return;
 	while (!done) {
 		struct eyr_cost c;
@@ -496,6 +589,10 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 		double act = 0;	/* max_active_pes of these M, C, E tiles */
 		for (iff = 0; iff < dc[EYR_DIM_F].n; iff++) {
 		int any_f = 0;
+		struct eyr_cost base1, base2;
+		double base_pe = 0, base_pcyc = 0;
+		int have_base = 0;
+
 		for (places = 0; places < max_places; places++) {
 			struct cand c;
 			struct eyr_mapping m;
@@ -525,23 +622,41 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 				continue;
 			}
 			{
-				struct eyr_cost c1, c2;
-				double pe, pcyc, e1, e2, lb1, lb2;
-				int l;
+				double pe, pcyc, e1 = 0, e2 = 0, lb1, lb2, eg = a->energy_fj[EYRIE_ENERGY_GLB];
+				int l, sin = places & 1, sw = (places >> 1) & 1;
 
-				eyr_cost_dram2(a, &s->g, &m, dt, s->has_bias, s->per_channel, 0, &c1);
-				memcpy(m.order, order_m_outer, EYR_DIMS);
-				eyr_cost_dram2(a, &s->g, &m, dt, s->has_bias, s->per_channel, 0, &c2);
-				pass_floor(s, &m, act, &pe, &pcyc);
-				e1 = e2 = pe;
-				for (l = 0; l < EYRIE_ACCESS_LEVELS; l++) {
-					e1 += (double)c1.access[l] * a->energy_fj[l];
-					e2 += (double)c2.access[l] * a->energy_fj[l];
+				/*
+				 * The placements change only GLB terms: cost the
+				 * all-GLB tiling once and take them off.
+				 */
+				if (!have_base) {
+					struct eyr_mapping mg = m;
+
+					mg.place_in = mg.place_w = EYR_PLACE_GLB;
+					eyr_cost_dram2(a, &s->g, &mg, dt, s->has_bias, s->per_channel, 0, &base1);
+					memcpy(mg.order, order_m_outer, EYR_DIMS);
+					eyr_cost_dram2(a, &s->g, &mg, dt, s->has_bias, s->per_channel, 0, &base2);
+					pass_floor(s, &mg, act, &base_pe, &base_pcyc);
+					have_base = 1;
 				}
-				static_energy(a, (double)c1.cycles + pcyc, &e1);
-				static_energy(a, (double)c2.cycles + pcyc, &e2);
-				lb1 = objective_of(s->obj, e1, (double)c1.cycles + pcyc);
-				lb2 = objective_of(s->obj, e2, (double)c2.cycles + pcyc);
+				pe = base_pe;
+				pcyc = base_pcyc;
+				if (s->df == EYRIE_DATAFLOW_NLR)
+					pe -= (double)(sin + sw) * (double)s->g.macs * eg;
+				else if (sw)
+					pe -= (double)s->g.ext[EYR_DIM_G] * s->g.ext[EYR_DIM_M] *
+					      s->g.ext[EYR_DIM_C] * s->g.r * s->g.s * m.tiles[EYR_DIM_N] *
+					      m.tiles[EYR_DIM_E] * m.tiles[EYR_DIM_F] * eg;
+				for (l = 0; l < EYRIE_ACCESS_LEVELS; l++) {
+					e1 += (double)base1.access[l] * a->energy_fj[l];
+					e2 += (double)base2.access[l] * a->energy_fj[l];
+				}
+				e1 += pe - (double)((sin ? base1.in_words : 0) + (sw ? base1.w_words : 0)) * eg;
+				e2 += pe - (double)((sin ? base2.in_words : 0) + (sw ? base2.w_words : 0)) * eg;
+				static_energy(a, (double)base1.cycles + pcyc, &e1);
+				static_energy(a, (double)base2.cycles + pcyc, &e2);
+				lb1 = objective_of(s->obj, e1, (double)base1.cycles + pcyc);
+				lb2 = objective_of(s->obj, e2, (double)base2.cycles + pcyc);
 				/* both orders get their own entry: ties keep both */
 				c.order = 0;
 				c.lb = lb1;
@@ -574,8 +689,34 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 	if (exhaustive)
 		return b->found ? 0 : -ENOSPC;
 
-	if (ncand)
+	/*
+	 * Cost the smallest bound first; only the candidates whose bound is
+	 * not above that cost can win, so sort just those.
+	 */
+	if (ncand) {
+		size_t first = 0, kept = 0;
+		double bv;
+
+		for (i = 1; i < ncand; i++)
+			if (cands[i].lb < cands[first].lb)
+				first = i;
+		{
+			struct eyr_mapping m;
+			const struct eyr_dim_tiling *dt[EYR_DIMS];
+
+			build_map(s, &cands[first], cands[first].order ? order_m_outer : order_m_inner, &m, dt);
+			consider(s, b, &m, dt);
+		}
+		if (b->found) {
+			bv = objective_of(s->obj, (double)b->cost.energy_total_fj, (double)b->cost.cycles);
+			for (i = 0; i < ncand; i++)
+				if (cands[i].lb <= bv * (1 + 1e-12))
+					cands[kept++] = cands[i];
+			s->pruned += ncand - kept;
+			ncand = kept;
+		}
 		qsort(cands, ncand, sizeof(*cands), lb_cmp);
+	}
 	for (i = 0; i < ncand; i++) {
 		struct eyr_mapping m;
 		const struct eyr_dim_tiling *dt[EYR_DIMS];

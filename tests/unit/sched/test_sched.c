@@ -187,7 +187,7 @@ static void test_fast_equals_exhaustive_csv(void **state)
 {
 	struct st_layer *ls = NULL;
 	const char *sc = getenv("SCHED_FULL_SCALE");
-	unsigned int k = sc && atoi(sc) > 0 ? (unsigned int)atoi(sc) : 4;
+	unsigned int k = sc && atoi(sc) > 0 ? (unsigned int)atoi(sc) : 8;
 	struct eyr_arch a;
 	int n, i;
 
