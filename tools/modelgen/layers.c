@@ -31,6 +31,14 @@ static size_t act_count(const struct mg_act *x)
 	return (size_t)x->n * x->c * x->h * x->w;
 }
 
+/* A factor in [1, 2) with float_scales mantissa bits (--float-scales). */
+static float rnd_factor(struct mg_net *net)
+{
+	int frac = net->float_scales - 1;	/* bits after the leading 1 */
+
+	return 1.0f + ldexpf((float)(rnd(net) >> (64 - frac)), -frac);
+}
+
 static void act_names(struct mg_net *net, struct mg_act *y, const char *name, int e, int zp)
 {
 	snprintf(y->name, sizeof(y->name), "%s", name);
@@ -38,7 +46,9 @@ static void act_names(struct mg_net *net, struct mg_act *y, const char *name, in
 	snprintf(y->zp, sizeof(y->zp), "%s_z", name);
 	y->e = e;
 	y->zp_val = zp;
-	mg_init_scalar_f(&net->g, y->scale, ldexpf(1.0f, -e));
+	/* coarser by the factor: the calibrated range still fits */
+	y->sv = ldexpf(net->float_scales ? rnd_factor(net) : 1.0f, -e);
+	mg_init_scalar_f(&net->g, y->scale, y->sv);
 	mg_init_scalar_i8(&net->g, y->zp, (int8_t)zp);
 }
 
@@ -79,8 +89,8 @@ static void report(struct mg_net *net, const struct mg_act *y)
 	if (!net->verbose)
 		return;
 	mg_spread(y->q, act_count(y), y->zp_val, &d, &sat, &z);
-	fprintf(stderr, "  %-16s %4dx%-4d %3dx%-3d scale 2^-%d zp %4d: %3d values, %4.1f%% saturated, %4.1f%% at zp\n",
-		y->name, y->n, y->c, y->h, y->w, y->e, y->zp_val, d, 100 * sat, 100 * z);
+	fprintf(stderr, "  %-16s %4dx%-4d %3dx%-3d scale %-12.9g zp %4d: %3d values, %4.1f%% saturated, %4.1f%% at zp\n",
+		y->name, y->n, y->c, y->h, y->w, (double)y->sv, y->zp_val, d, 100 * sat, 100 * z);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -117,7 +127,11 @@ static int choose_exp(const double *v, size_t n, int relu, int fallback)
 static float weight_scale(struct mg_net *net, double target)
 {
 	int e = (int)floor(log2(target));
-	int mant = (int)(2048 + (rnd(net) >> 53)) | 1;	/* odd, [2^11, 2^12) */
+	int mant;
+
+	if (net->float_scales)
+		return ldexpf(rnd_factor(net), e);
+	mant = (int)(2048 + (rnd(net) >> 53)) | 1;	/* odd, [2^11, 2^12) */
 
 	return ldexpf((float)mant, e - 11);
 }
@@ -163,7 +177,7 @@ void mg_conv(struct mg_net *net, struct mg_act *x, const char *name, int m, int 
 	int32_t *b = mg_xmalloc((size_t)m * sizeof(int32_t));
 	int32_t *acc = mg_xmalloc(nout * sizeof(int32_t));
 	int16_t *xs = mg_xmalloc(act_count(x) * sizeof(int16_t));
-	double *v = mg_xmalloc(nout * sizeof(double)), sx = ldexp(1, -x->e), sw, real;
+	double *v = mg_xmalloc(nout * sizeof(double)), sx = x->sv, sw, real;
 	double fan = (double)cg * k * k, accstd = 40.0 * 73.0 * sqrt(fan);
 	char wn[128], wsn[128], wzn[128], bn[128];
 	struct mg_act y = { 0 };
@@ -214,12 +228,12 @@ void mg_conv(struct mg_net *net, struct mg_act *x, const char *name, int m, int 
 	for (size_t i = 0; i < nout; i++)
 		v[i] = acc[i] * sx * sw;
 	e = choose_exp(v, nout, relu, x->e);
-	real = sx * sw / ldexp(1, -e);
 	y.n = x->n;
 	y.c = m;
 	y.h = oh;
 	y.w = ow;
 	act_names(net, &y, name, e, relu ? -128 : 0);
+	real = sx * sw / y.sv;
 	y.q = mg_xmalloc(nout);
 	for (size_t i = 0; i < nout; i++)
 		y.q[i] = quant(acc[i] * real, y.zp_val);
@@ -340,11 +354,12 @@ void mg_add(struct mg_net *net, struct mg_act *x, struct mg_act *b, const char *
 	}
 	y.q = mg_xmalloc(n);
 	for (size_t i = 0; i < n; i++) {
-		double v = ldexp(x->q[i] - x->zp_val, -x->e) + ldexp(b->q[i] - b->zp_val, -b->e);
+		double v = (x->q[i] - x->zp_val) * (double)x->sv +
+			   (b->q[i] - b->zp_val) * (double)b->sv;
 
 		if (relu && v < 0)
 			v = 0;
-		y.q[i] = quant(ldexp(v, e), y.zp_val);
+		y.q[i] = quant(v / y.sv, y.zp_val);
 	}
 	mg_act_free(x);
 	mg_act_free(b);
@@ -365,7 +380,7 @@ void mg_gap(struct mg_net *net, struct mg_act *x, const char *name)
 
 		for (size_t i = 0; i < sp; i++)
 			s += x->q[p * sp + i] - x->zp_val;
-		v[p] = ldexp(s / (double)sp, -x->e);
+		v[p] = s / (double)sp * x->sv;
 	}
 	/* scale no coarser than the input's: with an odd window no ties */
 	e = choose_exp(v, nc, relu, x->e);
@@ -392,7 +407,7 @@ void mg_gap(struct mg_net *net, struct mg_act *x, const char *name)
 	}
 	y.q = mg_xmalloc(nc);
 	for (size_t p = 0; p < nc; p++)
-		y.q[p] = quant(ldexp(v[p], e), y.zp_val);
+		y.q[p] = quant(v[p] / y.sv, y.zp_val);
 	free(v);
 	mg_act_free(x);
 	*x = y;
@@ -404,7 +419,7 @@ void mg_fc(struct mg_net *net, struct mg_act *x, const char *name, int m, int re
 	int kdim = x->c * x->h * x->w, n = x->n;
 	size_t nw = (size_t)kdim * m;
 	int8_t *w = mg_xmalloc(nw);
-	double *v = mg_xmalloc((size_t)n * m * sizeof(double)), sx = ldexp(1, -x->e), sw, real;
+	double *v = mg_xmalloc((size_t)n * m * sizeof(double)), sx = x->sv, sw, real;
 	int32_t *acc = mg_xmalloc((size_t)n * m * sizeof(int32_t));
 	char fn[128], wn[128], wsn[128], wzn[128];
 	int64_t wd[2] = { kdim, m };
@@ -431,7 +446,6 @@ void mg_fc(struct mg_net *net, struct mg_act *x, const char *name, int m, int re
 	for (size_t i = 0; i < (size_t)n * m; i++)
 		v[i] = acc[i] * sx * sw;
 	e = choose_exp(v, (size_t)n * m, relu, x->e);
-	real = sx * sw / ldexp(1, -e);
 	y.n = n;
 	y.c = m;
 	y.h = y.w = 1;
@@ -449,6 +463,7 @@ void mg_fc(struct mg_net *net, struct mg_act *x, const char *name, int m, int re
 	mg_init_scalar_f(&net->g, wsn, (float)sw);
 	mg_init_scalar_i8(&net->g, wzn, 0);
 	act_names(net, &y, name, e, relu ? -128 : 0);
+	real = sx * sw / y.sv;
 	{
 		const char *in[] = { fn, x->scale, x->zp, wn, wsn, wzn, y.scale, y.zp, NULL };
 

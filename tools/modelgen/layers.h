@@ -8,6 +8,7 @@
  * two, weights a 12-bit odd mantissa times a power of two, so every
  * requantization multiplier is exact in the device's fixed-point form and
  * rounding ties cannot occur: the device is bit-exact with the reference.
+ * With float_scales they are arbitrary floats instead.
  */
 #ifndef MG_LAYERS_H
 #define MG_LAYERS_H
@@ -21,7 +22,8 @@ struct mg_act {
 	char name[96];
 	char scale[112], zp[112];	/* initializer names */
 	int n, c, h, w;
-	int e;				/* scale = 2^-e */
+	int e;				/* scale = 2^-e (times a factor, below) */
+	float sv;			/* the scale as written to the model */
 	int zp_val;			/* -128 after ReLU, else 0 */
 	int8_t *q;			/* n*c*h*w values */
 };
@@ -32,6 +34,15 @@ struct mg_net {
 	FILE *layers_csv;		/* shape record, layers.csv format */
 	uint64_t rng;
 	int verbose;
+	/*
+	 * --float-scales[=BITS], 0 if not given: every scale is a seeded
+	 * random float (activations 2^-e times a factor in [1, 2), weights
+	 * likewise near their target) whose mantissa has BITS bits (24: any
+	 * float), as in a model quantized by a real tool. Requantization then
+	 * meets rounding ties, the more often the shorter the mantissas, which
+	 * the device resolves differently from ONNX (docs/models.md).
+	 */
+	int float_scales;
 };
 
 void mg_input(struct mg_net *net, struct mg_act *x, int n, int c, int h, int w);

@@ -3,15 +3,18 @@
  * modelgen: writes the standard networks as int8 ONNX models with seeded
  * random weights, reproducibly (same seed, same bytes), and no downloads.
  *
- *   modelgen NETWORK [--reduced] -o MODEL.onnx [--input-out INPUT.pb]
- *            [--layers-out LAYERS.csv] [--seed N] [-v]
+ *   modelgen NETWORK [--reduced] [--float-scales[=BITS]] -o MODEL.onnx
+ *            [--input-out INPUT.pb] [--layers-out LAYERS.csv] [--seed N] [-v]
  *   modelgen --stats OUTPUT.pb     spread of an int8 output (exit 1 if it
  *                                  is degenerate: too few distinct values,
  *                                  mostly saturated or mostly zero)
  *
  * NETWORK: alexnet, vgg16, resnet18, resnet50, mobilenetv2. The full size
  * follows ../shared/workloads/layers.csv; --reduced shrinks the input
- * (AlexNet 67x67, the others 32x32) for quick tests.
+ * (AlexNet 67x67, the others 32x32) for quick tests. --float-scales picks
+ * arbitrary seeded float scales (mantissas of BITS bits, default 24: any
+ * float) instead of the tie-free powers of two, as a real quantizer would;
+ * rounding ties then occur (docs/models.md).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -176,6 +179,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "reduced", no_argument, NULL, 'r' },
+		{ "float-scales", optional_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "input-out", required_argument, NULL, 'I' },
 		{ "layers-out", required_argument, NULL, 'L' },
@@ -195,6 +199,14 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "ro:s:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': reduced = 1; break;
+		case 'F':
+			net.float_scales = optarg ? atoi(optarg) : 24;
+			if (net.float_scales < 1 || net.float_scales > 24) {
+				fprintf(stderr, "modelgen: --float-scales takes mantissa bits from 1 to 24, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'o': out = optarg; break;
 		case 'I': in_out = optarg; break;
 		case 'L': layers_out = optarg; break;
@@ -202,8 +214,9 @@ int main(int argc, char **argv)
 		case 'S': return stats(optarg);
 		case 'v': net.verbose = 1; break;
 		case 'h':
-			printf("usage: modelgen alexnet|vgg16|resnet18|resnet50|mobilenetv2 [--reduced] -o MODEL.onnx\n"
-			       "                [--input-out INPUT.pb] [--layers-out LAYERS.csv] [--seed N] [-v]\n"
+			printf("usage: modelgen alexnet|vgg16|resnet18|resnet50|mobilenetv2 [--reduced] [--float-scales[=BITS]]\n"
+			       "                -o MODEL.onnx [--input-out INPUT.pb] [--layers-out LAYERS.csv]\n"
+			       "                [--seed N] [-v]\n"
 			       "       modelgen --stats OUTPUT.pb\n");
 			return 0;
 		default:
@@ -257,7 +270,7 @@ int main(int argc, char **argv)
 	rc = mg_write(&net.g, net.net, out);
 	if (!rc && in_out) {
 		/* the calibration input again, from the same seed */
-		struct mg_net again = { .rng = 0 };
+		struct mg_net again = { .float_scales = net.float_scales };
 		struct mg_act in;
 
 		again.rng = seed * 0x9e3779b97f4a7c15ull;

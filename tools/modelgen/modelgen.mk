@@ -18,6 +18,16 @@ $(MODEL_DIR)/%-reduced.onnx: $(MODELGEN)
 	@mkdir -p $(MODEL_DIR)
 	$(MODELGEN) $* --reduced -o $@ --input-out $(MODEL_DIR)/$*-reduced.input.pb \
 		--layers-out $(MODEL_DIR)/$*-reduced.layers.csv
+# Arbitrary float scales, any float (-fscale) or 4-bit mantissas, where
+# rounding ties are frequent (-fscale4): the layer-wise --check tests.
+$(MODEL_DIR)/%-reduced-fscale.onnx: $(MODELGEN)
+	@mkdir -p $(MODEL_DIR)
+	$(MODELGEN) $* --reduced --float-scales -o $@ \
+		--input-out $(MODEL_DIR)/$*-reduced-fscale.input.pb
+$(MODEL_DIR)/%-reduced-fscale4.onnx: $(MODELGEN)
+	@mkdir -p $(MODEL_DIR)
+	$(MODELGEN) $* --reduced --float-scales=4 -o $@ \
+		--input-out $(MODEL_DIR)/$*-reduced-fscale4.input.pb
 $(MODEL_DIR)/%.onnx: $(MODELGEN)
 	@mkdir -p $(MODEL_DIR)
 	$(MODELGEN) $* -o $@ --input-out $(MODEL_DIR)/$*.input.pb \
@@ -25,7 +35,9 @@ $(MODEL_DIR)/%.onnx: $(MODELGEN)
 
 MODELS_REDUCED := $(NETWORKS:%=$(MODEL_DIR)/%-reduced.onnx)
 MODELS_FULL := $(NETWORKS:%=$(MODEL_DIR)/%.onnx)
+MODELS_FSCALE := $(NETWORKS:%=$(MODEL_DIR)/%-reduced-fscale.onnx) \
+	$(NETWORKS:%=$(MODEL_DIR)/%-reduced-fscale4.onnx)
 .PHONY: models models-full
-models: $(MODELS_REDUCED) $(MODEL_DIR)/resnet18.onnx
+models: $(MODELS_REDUCED) $(MODELS_FSCALE) $(MODEL_DIR)/resnet18.onnx
 models-full: $(MODELS_FULL)
-ALL_TARGETS += $(MODELGEN) $(MODELS_REDUCED) $(MODEL_DIR)/resnet18.onnx
+ALL_TARGETS += $(MODELGEN) $(MODELS_REDUCED) $(MODELS_FSCALE) $(MODEL_DIR)/resnet18.onnx

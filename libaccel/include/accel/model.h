@@ -135,6 +135,21 @@ struct accel_layer_stats {
 	uint64_t macs;
 };
 
+/*
+ * A device layer of the last run against the CPU reference computed on the
+ * inputs that layer received on the device (accel_model_check()).
+ */
+struct accel_layer_check {
+	bool checked;			/* a device layer, compared */
+	uint64_t elements;
+	/* 1 LSB off where the reference lies at a rounding tie: allowed */
+	uint64_t ties;
+	uint64_t mismatches;		/* any other difference */
+	double max_abs_diff;		/* ties included */
+	int64_t first_mismatch;		/* element index, -1 if none */
+	int32_t device_value, reference_value; /* at first_mismatch */
+};
+
 struct accel_layer_info {
 	size_t sz;
 	char name[128];			/* the ONNX node's name */
@@ -151,6 +166,15 @@ struct accel_layer_info {
 	bool has_shape;
 	uint32_t n, c, m, h, w, r, s;
 	uint32_t stride_h, stride_w, pad_t, pad_l, pad_b, pad_r, groups;
+	/*
+	 * Device layers: the scheduler's prediction of what the device measures
+	 * for the layer (energy per domain, cycles, DRAM words and bytes, MACs);
+	 * docs/scheduler.md says how closely the two agree.
+	 */
+	bool has_prediction;
+	struct accel_layer_stats predicted;
+	/* the last accel_model_check() */
+	struct accel_layer_check check;
 };
 
 /* Layers in execution order (fused nodes count once). */
@@ -170,6 +194,32 @@ struct accel_run_stats {
 };
 
 int accel_model_run_stats(const struct accel_model *m, struct accel_run_stats *st);
+
+struct accel_check_result {
+	size_t sz;
+	bool ok;			/* no mismatch in any device layer */
+	uint32_t layers_checked;	/* device layers compared */
+	uint32_t layers_failed;		/* with at least one mismatch */
+	uint32_t layers_with_ties;
+	uint64_t elements;
+	uint64_t ties;			/* 1-LSB rounding ties (allowed) */
+	uint64_t mismatches;
+	double max_abs_diff;		/* largest over the device layers */
+	int first_failed_layer;		/* layer index, -1 if none */
+};
+
+/*
+ * Layer-wise check of the last accel_model_run() (call it right after, with
+ * the same inputs): each device layer's output, read back from the device,
+ * against the CPU reference run on the inputs that layer read on the
+ * device. Differences are 0 except the documented 1-LSB rounding ties
+ * (docs/models.md, "Layer-wise check"), counted apart; any other difference
+ * is a mismatch. Per-layer results: accel_layer_info.check. CPU layers run
+ * the reference itself and are not compared. Returns 0 (whatever the
+ * verdict: see res->ok), -EINVAL if the model has not run, or -errno.
+ */
+int accel_model_check(struct accel_model *m, struct accel_tensor *const *inputs,
+		      int n_inputs, struct accel_check_result *res);
 
 #ifdef __cplusplus
 }

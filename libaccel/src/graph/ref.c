@@ -32,10 +32,22 @@ static int64_t sat(int64_t v, int dtype)
 	return v;
 }
 
+/*
+ * Added before every rounding to an integer type; 0 except while the
+ * layer-wise check classifies 1-LSB differences (gr_ref_set_round_bias).
+ * Per thread: models on one device may run in several threads.
+ */
+static _Thread_local double round_bias;
+
+void gr_ref_set_round_bias(double bias)
+{
+	round_bias = bias;
+}
+
 /* nearbyint rounds half to even in the default rounding mode. */
 int32_t gr_ref_requant(int64_t acc, double real, int32_t zp, int dtype)
 {
-	double v = nearbyint((double)acc * real) + zp;
+	double v = nearbyint((double)acc * real + round_bias) + zp;
 
 	if (v < qmin(dtype))
 		return qmin(dtype);
@@ -388,7 +400,9 @@ static void ref_quant(const struct gr_node *n, const struct gr_value *const *in,
 			/* float32 arithmetic, as ONNX's reference does */
 			float xv = x->dtype == GR_FLOAT ? ((const float *)x->data)[i]
 				: (float)((const int32_t *)x->data)[i];
-			double v = nearbyintf(xv / scale) + (double)z;
+			float r = xv / scale;
+			double v = (round_bias != 0 ? nearbyint((double)r + round_bias)
+				    : nearbyintf(r)) + (double)z;
 
 			store_i(o, i, sat((int64_t)fmax(fmin(v, 1e9), -1e9), o->dtype));
 		} else {

@@ -19,4 +19,12 @@ int gr_ref_node(const struct gr_node *n, const struct gr_value *const *in,
 /* round(acc * real) half to even, + zp, saturated to the type's range. */
 int32_t gr_ref_requant(int64_t acc, double real, int32_t zp, int dtype);
 
+/*
+ * Adds bias (in units of the output's last place) to the value before every
+ * rounding to an integer type, in this thread, until set back to 0. The
+ * layer-wise check (model/check.c) runs a layer's reference with +bias and
+ * -bias to find the elements that lie within bias of a rounding tie.
+ */
+void gr_ref_set_round_bias(double bias);
+
 #endif /* GR_REF_H */

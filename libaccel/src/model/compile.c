@@ -154,6 +154,7 @@ static int build_segments(struct accel_model *m, const struct eyr_plan *plans)
 	struct eyr_cmdbuf ecb = { 0 };
 	struct segment *cur = NULL;
 	int rc = 0, n_dev = 0, slot = 0;
+	const char *corrupt = getenv(EYR_CORRUPT_ENV);
 
 	for (int i = 0; i < p->n_steps; i++)
 		n_dev += p->steps[i].kind == LW_DEVICE;
@@ -190,6 +191,13 @@ static int build_segments(struct accel_model *m, const struct eyr_plan *plans)
 			break;
 		}
 		rt->commands = ecb.count;
+		rt->has_pred = true;
+		for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
+			rt->pred.energy_fj[d] = plans[i].cost.energy_fj[d];
+		rt->pred.cycles = plans[i].cost.cycles;
+		rt->pred.dram_words = plans[i].cost.dram_words;
+		rt->pred.dram_bytes = plans[i].cost.dram_bytes;
+		rt->pred.macs = plans[i].cost.macs;
 		if (cur && accel_cmdbuf_count(cur->cb) + ecb.count + 1 > limit)
 			cur = NULL;
 		if (!cur) {
@@ -214,6 +222,13 @@ static int build_segments(struct accel_model *m, const struct eyr_plan *plans)
 		rc = 0;
 		cur->n_dev++;
 		slot++;
+		if (corrupt && !strcmp(corrupt, s->layer.name)) {
+			/* its own job's end, so later layers read the flipped byte */
+			eyr_warn("%s=%s: layer '%s' ends its job and its output will be corrupted after it (debug)",
+				 EYR_CORRUPT_ENV, corrupt, s->layer.name);
+			rt->corrupt = true;
+			cur = NULL;
+		}
 	}
 	eyr_cmdbuf_release(&ecb);
 	return rc;

@@ -399,8 +399,24 @@ static int run_segment(struct accel_model *m, struct run_state *rs, int sg)
 		m->last.measured.dram_bytes += rt->st.dram_bytes;
 		m->last.measured.macs += rt->st.macs;
 		rs->hvalid[s->t_out] = 0;
+		if (rt->corrupt && (rc = eyr_model_corrupt_output(m, i)))
+			return rc;
 	}
 	return 0;
+}
+
+/* The debug hook of EYR_CORRUPT_ENV: the first byte of the output flipped. */
+int eyr_model_corrupt_output(struct accel_model *m, int step)
+{
+	struct accel_buffer *b = m->tbuf[m->plan.steps[step].t_out];
+	uint8_t *p;
+	int rc;
+
+	if ((rc = accel_buffer_sync(b, ACCEL_SYNC_FROM_DEVICE, 0, 1)) ||
+	    (rc = accel_buffer_map(b, (void **)&p)))
+		return rc;
+	p[0] ^= 0x5a;
+	return accel_buffer_sync(b, ACCEL_SYNC_TO_DEVICE, 0, 1);
 }
 
 static int collect_outputs(struct accel_model *m, struct run_state *rs,
@@ -461,8 +477,13 @@ int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 
 	memset(&m->last, 0, sizeof(m->last));
 	m->last.sz = sizeof(m->last);
+	m->ran = false;
 	if (m->specialize && (rc = specialize(m, inputs, n_inputs)))
 		return rc;
+	for (int i = 0; i < m->plan.n_steps; i++) {
+		memset(&m->rt[i].chk, 0, sizeof(m->rt[i].chk));
+		m->rt[i].chk.first_mismatch = -1;
+	}
 	rc = state_init(m, &rs, inputs, n_inputs);
 	for (int i = 0; !rc && i < m->plan.n_steps; i++) {
 		const struct lw_step *s = &m->plan.steps[i];
@@ -497,6 +518,7 @@ int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 		rc = collect_outputs(m, &rs, outputs, n_outputs);
 	state_free(m, &rs);
 	m->last.host_ns = now_ns() - t0;
+	m->ran = !rc;
 	return rc;
 }
 
@@ -616,6 +638,9 @@ int accel_model_layer_info(const struct accel_model *m, int i,
 	full.commands = m->rt[m->layers[i]].commands;
 	full.measured = m->rt[m->layers[i]].st;
 	full.cpu_ns = m->rt[m->layers[i]].cpu_ns;
+	full.has_prediction = m->rt[m->layers[i]].has_pred;
+	full.predicted = m->rt[m->layers[i]].pred;
+	full.check = m->rt[m->layers[i]].chk;
 	layer_shape(m->g, &m->g->nodes[s->node], &full);
 	eyr_out_copy(info, info->sz, &full, sizeof(full));
 	return 0;

@@ -17,6 +17,10 @@ struct step_rt {
 	int prev_slot;			/* the one before in its job, or -1 */
 	struct accel_layer_stats st;
 	uint64_t cpu_ns;
+	bool has_pred;			/* the scheduler's prediction of st */
+	struct accel_layer_stats pred;
+	struct accel_layer_check chk;	/* last accel_model_check() */
+	bool corrupt;			/* debug: flip an output byte after its job */
 };
 
 /* A run of consecutive device steps: one job. */
@@ -47,10 +51,19 @@ struct accel_model {
 	 */
 	bool specialize;
 	struct accel_model_opts opts;
+	bool ran;			/* a run completed: device tensors hold it */
 };
+
+/*
+ * Debug hook for testing the check (docs/models.md): a device layer named
+ * by this variable ends its job, and after the job one byte of its output
+ * is flipped, as if the device had written a wrong value.
+ */
+#define EYR_CORRUPT_ENV "EYRIE_DEBUG_CORRUPT_LAYER"
 
 int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts);
 void eyr_model_release(struct accel_model *m);
+int eyr_model_corrupt_output(struct accel_model *m, int step);
 void eyr_model_fill_weights(const struct lw_step *s, const struct gr_value *w,
 			    int8_t *dst);
 

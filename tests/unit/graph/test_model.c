@@ -30,6 +30,7 @@ static struct accel_device *dev;
 static char mixed_path[] = "/tmp/eyrie-model-mixed-XXXXXX";
 static char winput_path[] = "/tmp/eyrie-model-winput-XXXXXX";
 static char qdq_path[] = "/tmp/eyrie-model-qdq-XXXXXX";
+static char tie_path[] = "/tmp/eyrie-model-tie-XXXXXX";
 
 static void scale(struct mg_graph *g, const char *name, float s, int dtype, int zp)
 {
@@ -219,6 +220,30 @@ static void build_qdq(const char *path)
 	assert_int_equal(mg_write(&g, "qdq", path), 0);
 }
 
+/*
+ * A 1x1 QLinearConv with multiplier 1/2 (x and w scale 1, y scale 2): every
+ * odd accumulator is an exact rounding tie, which ONNX rounds to even and
+ * the device up, so device and reference differ by 1 there by design.
+ */
+static void build_tie(const char *path)
+{
+	struct mg_graph g = { 0 };
+	int64_t xd[4] = { 1, 2, 4, 4 }, wd[4] = { 3, 2, 1, 1 }, od[4] = { 1, 3, 4, 4 };
+	int8_t w[6] = { 1, -3, 2, 3, -1, 1 };
+	int64_t one[2] = { 1, 1 };
+	Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, one), NULL };
+
+	mg_io(&g, 0, "x", DT_INT8, 4, xd);
+	mg_io(&g, 1, "y", DT_INT8, 4, od);
+	scale(&g, "xs", 1.0f, DT_INT8, 0);
+	mg_init(&g, "w", DT_INT8, 4, wd, w, sizeof(w));
+	scale(&g, "ws", 1.0f, DT_INT8, 0);
+	scale(&g, "ys", 2.0f, DT_INT8, 0);
+	node(&g, "QLinearConv", "y", at, "x", "xs", "xs_z", "w", "ws", "ws_z", "ys", "ys_z",
+	     NULL);
+	assert_int_equal(mg_write(&g, "tie", path), 0);
+}
+
 static int setup(void **state)
 {
 	int fd;
@@ -235,6 +260,9 @@ static int setup(void **state)
 	fd = mkstemp(qdq_path);
 	close(fd);
 	build_qdq(qdq_path);
+	fd = mkstemp(tie_path);
+	close(fd);
+	build_tie(tie_path);
 	return 0;
 }
 
@@ -245,6 +273,7 @@ static int teardown(void **state)
 	unlink(mixed_path);
 	unlink(winput_path);
 	unlink(qdq_path);
+	unlink(tie_path);
 	return 0;
 }
 
@@ -391,6 +420,174 @@ static void test_qdq_fusion(void **state)
 	accel_model_free(m);
 }
 
+
+/* Layer-wise check of a correct run: every device layer compared, no difference. */
+static void test_check_layers(void **state)
+{
+	int64_t xd[4] = { 1, 4, 8, 8 };
+	struct accel_tensor *x = seeded(ACCEL_DTYPE_INT8, 4, xd, 7);
+	struct accel_tensor *out[1] = { 0 };
+	struct accel_check_result cr = { .sz = sizeof(cr) };
+	struct accel_model *m;
+	uint64_t elements = 0;
+
+	(void)state;
+	assert_int_equal(accel_model_load(dev, mixed_path, NULL, &m), 0);
+	assert_int_equal(accel_model_check(m, &x, 1, &cr), -EINVAL);	/* not run yet */
+	assert_non_null(strstr(accel_last_error(), "run the model first"));
+	assert_int_equal(accel_model_run(m, &x, 1, out, 1), 0);
+	assert_int_equal(accel_model_check(m, &x, 1, &cr), 0);
+	assert_true(cr.ok);
+	assert_int_equal(cr.layers_checked, 6);
+	assert_int_equal(cr.mismatches, 0);
+	assert_int_equal(cr.ties, 0);
+	assert_int_equal(cr.first_failed_layer, -1);
+	assert_true(cr.max_abs_diff == 0);
+	for (int i = 0; i < accel_model_layer_count(m); i++) {
+		struct accel_layer_info li = { .sz = sizeof(li) };
+
+		assert_int_equal(accel_model_layer_info(m, i, &li), 0);
+		assert_int_equal(li.check.checked, li.on == ACCEL_ON_DEVICE);
+		elements += li.check.elements;
+	}
+	assert_true(elements == cr.elements && elements > 0);
+	accel_tensor_free(out[0]);
+	accel_tensor_free(x);
+	accel_model_free(m);
+}
+
+/*
+ * The debug hook flips a byte of one layer's output after its job: the check
+ * names that layer, and only it (later layers are checked on the inputs they
+ * read, the corrupted ones).
+ */
+static void test_check_corrupted(void **state)
+{
+	int64_t xd[4] = { 1, 4, 8, 8 };
+	struct accel_tensor *x = seeded(ACCEL_DTYPE_INT8, 4, xd, 7);
+	struct accel_tensor *out[1] = { 0 };
+	struct accel_check_result cr = { .sz = sizeof(cr) };
+	struct accel_layer_info li = { .sz = sizeof(li) };
+	struct accel_model *m;
+
+	(void)state;
+	setenv("EYRIE_DEBUG_CORRUPT_LAYER", "y2", 1);
+	assert_int_equal(accel_model_load(dev, mixed_path, NULL, &m), 0);
+	unsetenv("EYRIE_DEBUG_CORRUPT_LAYER");
+	assert_int_equal(accel_model_run(m, &x, 1, out, 1), 0);
+	assert_int_equal(accel_model_check(m, &x, 1, &cr), 0);
+	assert_false(cr.ok);
+	assert_int_equal(cr.layers_failed, 1);
+	assert_int_equal(cr.mismatches, 1);
+	assert_true(cr.first_failed_layer >= 0);
+	assert_int_equal(accel_model_layer_info(m, cr.first_failed_layer, &li), 0);
+	assert_string_equal(li.name, "y2");
+	assert_int_equal(li.check.first_mismatch, 0);
+	assert_int_equal(li.check.device_value ^ li.check.reference_value, (int8_t)0x5a);
+	accel_tensor_free(out[0]);
+	accel_tensor_free(x);
+	accel_model_free(m);
+}
+
+/* Exact ties: 1 LSB off, counted as ties, not mismatches; nothing else differs. */
+static void test_check_ties(void **state)
+{
+	int64_t xd[4] = { 1, 2, 4, 4 };
+	struct accel_tensor *x = seeded(ACCEL_DTYPE_INT8, 4, xd, 5);
+	struct accel_tensor *out[1] = { 0 }, *ref[1] = { 0 };
+	struct accel_check_result cr = { .sz = sizeof(cr) };
+	struct accel_model *m;
+	const int8_t *xv = accel_tensor_data(x);
+	static const int8_t w[6] = { 1, -3, 2, 3, -1, 1 };
+	uint64_t want = 0;
+	double diff = -1;
+
+	(void)state;
+	/* ties ONNX and the device round apart: acc / 2 = k + 1/2 with k even */
+	for (int k = 0; k < 3; k++)
+		for (int p = 0; p < 16; p++) {
+			int acc = w[k * 2] * xv[p] + w[k * 2 + 1] * xv[16 + p];
+
+			want += (acc & 3) == 1 && acc / 2 >= -128 && acc / 2 < 127;
+		}
+	assert_true(want > 0);
+	assert_int_equal(accel_model_load(dev, tie_path, NULL, &m), 0);
+	assert_int_equal(accel_model_run(m, &x, 1, out, 1), 0);
+	assert_int_equal(accel_model_check(m, &x, 1, &cr), 0);
+	print_message("# %llu ties of %llu elements (expected %llu)\n",
+		      (unsigned long long)cr.ties, (unsigned long long)cr.elements,
+		      (unsigned long long)want);
+	assert_true(cr.ok);
+	assert_int_equal(cr.ties, want);
+	assert_int_equal(cr.mismatches, 0);
+	assert_int_equal(cr.layers_with_ties, 1);
+	assert_true(cr.max_abs_diff == 1);
+	assert_int_equal(accel_model_reference(m, &x, 1, ref, 1), 0);
+	assert_int_equal(accel_tensor_compare(out[0], ref[0], &diff), 0);
+	assert_true(diff == 1);
+	accel_tensor_free(out[0]);
+	accel_tensor_free(ref[0]);
+	accel_tensor_free(x);
+	accel_model_free(m);
+}
+
+/*
+ * The scheduler's prediction next to the measurement. docs/scheduler.md:
+ * conv and FC layers agree exactly, except static energy, which may differ
+ * by the rounding of time to whole nanoseconds (1 ns x static power) when
+ * several layers share a job. Pool and Add layers get a simple tiling whose
+ * tolerance the scheduler does not document: their figures are printed.
+ */
+static void test_prediction(void **state)
+{
+	int64_t xd[4] = { 1, 4, 8, 8 };
+	struct accel_tensor *x = seeded(ACCEL_DTYPE_INT8, 4, xd, 7);
+	struct accel_tensor *out[1] = { 0 };
+	struct accel_device_info info = { .sz = sizeof(info) };
+	struct accel_model *m;
+	int exact = 0;
+
+	(void)state;
+	assert_int_equal(accel_device_info(dev, &info), 0);
+	assert_int_equal(accel_model_load(dev, mixed_path, NULL, &m), 0);
+	assert_int_equal(accel_model_run(m, &x, 1, out, 1), 0);
+	for (int i = 0; i < accel_model_layer_count(m); i++) {
+		struct accel_layer_info li = { .sz = sizeof(li) };
+		const struct accel_layer_stats *me = &li.measured, *pr = &li.predicted;
+		int64_t dstatic;
+
+		assert_int_equal(accel_model_layer_info(m, i, &li), 0);
+		assert_int_equal(li.has_prediction, li.on == ACCEL_ON_DEVICE);
+		if (!li.has_prediction)
+			continue;
+		dstatic = (int64_t)me->energy_fj[ACCEL_ENERGY_STATIC] -
+			  (int64_t)pr->energy_fj[ACCEL_ENERGY_STATIC];
+		print_message("# %-4s %-34s cycles %llu / %llu, dram words %llu / %llu, energy %llu / %llu fJ (measured / predicted)\n",
+			      li.name, li.op, (unsigned long long)me->cycles,
+			      (unsigned long long)pr->cycles, (unsigned long long)me->dram_words,
+			      (unsigned long long)pr->dram_words,
+			      (unsigned long long)(me->energy_fj[0] + me->energy_fj[1] + me->energy_fj[2] +
+						   me->energy_fj[3] + me->energy_fj[4] + me->energy_fj[5]),
+			      (unsigned long long)(pr->energy_fj[0] + pr->energy_fj[1] + pr->energy_fj[2] +
+						   pr->energy_fj[3] + pr->energy_fj[4] + pr->energy_fj[5]));
+		if (!li.has_shape)
+			continue;	/* pool / add: figures only */
+		for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
+			if (d != ACCEL_ENERGY_STATIC)
+				assert_true(me->energy_fj[d] == pr->energy_fj[d]);
+		assert_true(me->cycles == pr->cycles);
+		assert_true(me->dram_words == pr->dram_words);
+		assert_true(me->dram_bytes == pr->dram_bytes);
+		assert_true(me->macs == pr->macs);
+		assert_true(llabs(dstatic) <= (long long)info.static_mw * 1000);
+		exact++;
+	}
+	assert_int_equal(exact, 3);	/* y1, y2, out */
+	accel_tensor_free(out[0]);
+	accel_tensor_free(x);
+	accel_model_free(m);
+}
+
 /* Two threads, each with its own model on the shared device. */
 struct worker {
 	uint32_t seed;
@@ -471,6 +668,10 @@ int main(void)
 		cmocka_unit_test(test_mixed_model),
 		cmocka_unit_test(test_weights_as_input),
 		cmocka_unit_test(test_qdq_fusion),
+		cmocka_unit_test(test_check_layers),
+		cmocka_unit_test(test_check_corrupted),
+		cmocka_unit_test(test_check_ties),
+		cmocka_unit_test(test_prediction),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_misuse),
 	};
