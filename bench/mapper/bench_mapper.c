@@ -68,6 +68,7 @@ int main(void)
 			if (df && !alex && !all)
 				break;
 			o.dataflow = (enum eyrie_dataflow)df;
+			o.no_cache = 1;		/* time every search, repeated shapes too */
 			if (eyr_sched_plan(&a, &ls[i].shape, &o, &p, err, sizeof(err))) {
 				printf("%-12s %-10s %-3s error: %s\n", ls[i].net, ls[i].name,
 				       eyr_dataflow_name(o.dataflow), err);
@@ -103,6 +104,25 @@ int main(void)
 	printf("%-12s total: %llu layers, search %.1f ms, %.3f E/MAC, %.5f DRAM words/MAC (RS)\n",
 	       cur, (unsigned long long)tot.layers, tot.time_us / 1000.0,
 	       tot.energy_norm / tot.macs, tot.dram_words / tot.macs);
+	/* what a compiler sees: one network after another, repeated shapes cached */
+	printf("\nwhole networks (RS, plan cache on, as the runner plans them):\n");
+	for (i = 0; i < n; ) {
+		uint64_t t0 = eyr_now_us();
+		int j = i, layers = 0;
+
+		while (j < n && !strcmp(ls[j].net, ls[i].net)) {
+			struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+			struct eyr_plan p;
+			char err[256];
+
+			if (!eyr_sched_plan(&a, &ls[j].shape, &o, &p, err, sizeof(err)))
+				layers++;
+			j++;
+		}
+		printf("  %-12s %3d layers planned in %.1f ms\n", ls[i].net, layers,
+		       (eyr_now_us() - t0) / 1000.0);
+		i = j;
+	}
 	printf("\nAlexNet CONV1-5, batch 4:\n");
 	for (df = 1; df < EYRIE_DATAFLOW_COUNT; df++)
 		printf("  energy %s / rs = %.2fx\n", eyr_dataflow_name((enum eyrie_dataflow)df),

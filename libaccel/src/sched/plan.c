@@ -5,6 +5,7 @@
  * pooling and element-wise layers. Also names and energy bookkeeping.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,9 +133,88 @@ static void lower_bound_conv(const struct eyr_geom *g, int has_bias, int per_cha
 	p->lb_dram_bytes = in + w + 4 * (b + q) + out;
 }
 
+/*
+ * Plans are pure functions of (arch, shape, options): networks repeat
+ * layer shapes (ResNet blocks, MobileNet stages), so the last plans are
+ * kept and handed out again. Thread-safe; a hit costs a lookup.
+ */
+#define PLAN_CACHE 128
+struct plan_cache_entry {
+	int used;
+	struct eyr_arch arch;
+	struct eyr_layer_shape shape;
+	struct eyr_sched_opts opts;
+	struct eyr_plan plan;
+};
+static struct plan_cache_entry plan_cache[PLAN_CACHE];
+static unsigned int plan_cache_next;
+static pthread_mutex_t plan_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int cache_get(const struct eyr_arch *a, const struct eyr_layer_shape *l,
+		     const struct eyr_sched_opts *o, struct eyr_plan *p)
+{
+	int i, hit = 0;
+
+	pthread_mutex_lock(&plan_cache_lock);
+	for (i = 0; i < PLAN_CACHE && !hit; i++) {
+		const struct plan_cache_entry *e = &plan_cache[i];
+
+		if (e->used && !memcmp(&e->arch, a, sizeof(*a)) &&
+		    !memcmp(&e->shape, l, sizeof(*l)) && !memcmp(&e->opts, o, sizeof(*o))) {
+			*p = e->plan;
+			hit = 1;
+		}
+	}
+	pthread_mutex_unlock(&plan_cache_lock);
+	return hit;
+}
+
+static void cache_put(const struct eyr_arch *a, const struct eyr_layer_shape *l,
+		      const struct eyr_sched_opts *o, const struct eyr_plan *p)
+{
+	struct plan_cache_entry *e;
+
+	pthread_mutex_lock(&plan_cache_lock);
+	e = &plan_cache[plan_cache_next++ % PLAN_CACHE];
+	e->used = 1;
+	e->arch = *a;
+	e->shape = *l;
+	e->opts = *o;
+	e->plan = *p;
+	pthread_mutex_unlock(&plan_cache_lock);
+}
+
+static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *shape,
+		      const struct eyr_sched_opts *opts, struct eyr_plan *plan,
+		      char *err, size_t errlen);
+
 int eyr_sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *shape,
 		   const struct eyr_sched_opts *opts, struct eyr_plan *plan,
 		   char *err, size_t errlen)
+{
+	struct eyr_sched_opts o = opts ? *opts : (struct eyr_sched_opts)EYR_SCHED_OPTS_INIT;
+	struct eyr_layer_shape key;
+	uint64_t t0 = eyr_now_us();
+	int ret;
+
+	/* compare keys bytewise: padding and unused fields zeroed */
+	memset(&key, 0, sizeof(key));
+	key = *shape;
+	o.exhaustive = !!o.exhaustive;
+	if (!o.exhaustive && !o.no_cache && cache_get(arch, &key, &o, plan)) {
+		plan->search.time_us = eyr_now_us() - t0;
+		plan->search.cached = 1;
+		return 0;
+	}
+	ret = sched_plan(arch, shape, &o, plan, err, errlen);
+	if (!ret && !o.exhaustive && !o.no_cache)
+		cache_put(arch, &key, &o, plan);
+	return ret;
+}
+
+static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *shape,
+		      const struct eyr_sched_opts *opts, struct eyr_plan *plan,
+		      char *err, size_t errlen)
 {
 	struct eyr_sched_opts o = opts ? *opts : (struct eyr_sched_opts)EYR_SCHED_OPTS_INIT;
 	struct eyr_geom g;

@@ -133,14 +133,16 @@ struct eyr_sched_opts {
 	uint32_t batch;			/* 0: keep shape.n */
 	int no_bias;			/* layer has no bias (quant.has_bias == 0) */
 	int per_channel;		/* layer uses a per-channel quant table */
+	int no_cache;			/* search even if this plan was made before */
 };
-#define EYR_SCHED_OPTS_INIT { EYRIE_DATAFLOW_RS, EYR_OBJ_ENERGY, 0, 0, 0, 0 }
+#define EYR_SCHED_OPTS_INIT { EYRIE_DATAFLOW_RS, EYR_OBJ_ENERGY, 0, 0, 0, 0, 0 }
 
 struct eyr_search_stats {
 	uint64_t evaluated;		/* complete mappings costed */
 	uint64_t pruned;		/* subtrees cut by a lower bound */
 	uint64_t time_us;
 	int exhaustive;
+	int cached;			/* handed out again from the plan cache */
 };
 
 struct eyr_plan {

@@ -10,6 +10,7 @@
  * K (default 16; the ASan build uses a larger K to stay quick).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -301,6 +302,78 @@ static void test_emit_matches_model(void **state)
 	}
 }
 
+
+/* The plan cache hands out the same plan; threads may plan concurrently. */
+struct thr_arg {
+	const struct eyr_arch *a;
+	int id;
+	struct eyr_plan plan[REP_LAYERS];
+	int ret;
+};
+
+static void *thr_plan(void *p)
+{
+	struct thr_arg *t = p;
+	int i;
+
+	for (i = 0; i < REP_LAYERS; i++) {
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		struct eyr_layer_shape s = rep_layer((i + t->id) % REP_LAYERS, 2 * scale());
+		char err[256];
+
+		o.dataflow = (enum eyrie_dataflow)((i + t->id) % EYRIE_DATAFLOW_COUNT);
+		t->ret |= eyr_sched_plan(t->a, &s, &o, &t->plan[(i + t->id) % REP_LAYERS], err,
+					 sizeof(err));
+	}
+	return NULL;
+}
+
+static void test_cache_and_threads(void **state)
+{
+	struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+	struct eyr_layer_shape s = rep_layer(4, scale());
+	struct thr_arg t[4];
+	pthread_t th[4];
+	struct eyr_plan p1, p2;
+	struct eyr_arch a;
+	char err[256];
+	int i, k;
+
+	(void)state;
+	st_default_arch(&a);
+	o.no_cache = 1;
+	assert_int_equal(eyr_sched_plan(&a, &s, &o, &p1, err, sizeof(err)), 0);
+	assert_int_equal(p1.search.cached, 0);
+	o.no_cache = 0;
+	assert_int_equal(eyr_sched_plan(&a, &s, &o, &p2, err, sizeof(err)), 0);
+	assert_int_equal(eyr_sched_plan(&a, &s, &o, &p2, err, sizeof(err)), 0);
+	assert_int_equal(p2.search.cached, 1);
+	assert_memory_equal(&p1.map, &p2.map, sizeof(p1.map));
+	assert_memory_equal(&p1.cost, &p2.cost, sizeof(p1.cost));
+	/* another arch is another key */
+	a.glb_bytes /= 2;
+	assert_int_equal(eyr_sched_plan(&a, &s, &o, &p2, err, sizeof(err)), 0);
+	assert_int_equal(p2.search.cached, 0);
+	a.glb_bytes *= 2;
+
+	for (i = 0; i < 4; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		t[i].a = &a;
+		t[i].id = i;
+		assert_int_equal(pthread_create(&th[i], NULL, thr_plan, &t[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(t[i].ret, 0);
+	}
+	/* every thread got the same plan for the same (layer, dataflow) */
+	for (i = 1; i < 4; i++)
+		for (k = 0; k < REP_LAYERS; k++)
+			if (t[i].plan[k].map.dataflow == t[0].plan[k].map.dataflow)
+				assert_int_equal(t[i].plan[k].cost.energy_total_fj,
+						 t[0].plan[k].cost.energy_total_fj);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_fast_equals_exhaustive_csv),
 		cmocka_unit_test(test_lower_bound),
 		cmocka_unit_test(test_emit_matches_model),
+		cmocka_unit_test(test_cache_and_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
