@@ -9,6 +9,7 @@
 #define EYRIE_DRV_H
 
 #include <linux/completion.h>
+#include <linux/hrtimer.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -191,9 +192,13 @@ struct eyrie_fw_info {
 	u32 image_size;
 };
 
-/* Telemetry sampling for the netlink multicast group (eyrie_genl.c). */
+/*
+ * Telemetry sampling for the netlink multicast group (eyrie_genl.c): an
+ * hrtimer forwarded by whole periods, so samples do not drift and a late
+ * one does not shift the ones after it.
+ */
 struct eyrie_telemetry_stream {
-	struct delayed_work work;
+	struct hrtimer timer;
 	u32 period_us;			/* 0: stopped */
 	u64 seq;
 };

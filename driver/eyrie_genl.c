@@ -113,39 +113,38 @@ void eyrie_genl_check_throttle(struct eyrie_device *edev, const struct eyrie_hw_
 	}
 }
 
-static void eyrie_genl_sample_work(struct work_struct *work)
+/* Runs in timer (softirq) context: MMIO reads and atomic allocations only. */
+static enum hrtimer_restart eyrie_genl_sample_timer(struct hrtimer *timer)
 {
-	struct eyrie_telemetry_stream *ts =
-		container_of(to_delayed_work(work), struct eyrie_telemetry_stream, work);
+	struct eyrie_telemetry_stream *ts = container_of(timer, struct eyrie_telemetry_stream,
+							 timer);
 	struct eyrie_device *edev = container_of(ts, struct eyrie_device, telem);
+	u32 period = READ_ONCE(ts->period_us);
 	struct eyrie_hw_telemetry t;
 	struct sk_buff *skb;
 	void *hdr;
-	u32 period;
 	int idx;
 
-	if (!drm_dev_enter(&edev->drm, &idx))
-		return;
+	if (!period || !drm_dev_enter(&edev->drm, &idx))
+		return HRTIMER_NORESTART;
 	if (!eyrie_read_telemetry(edev, &t)) {
 		eyrie_genl_check_throttle(edev, &t);
-		skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-		if (skb) {
-			hdr = genlmsg_put(skb, 0, 0, &eyrie_genl_family, 0, EYRIE_GENL_CMD_SAMPLE);
-			if (hdr && !eyrie_genl_put_sample(skb, edev, &t, ts->seq)) {
-				genlmsg_end(skb, hdr);
-				/* -ESRCH: nobody listens right now; the sample still counts. */
-				genlmsg_multicast(&eyrie_genl_family, skb, 0,
-						  EYRIE_GENL_GROUP_TELEMETRY, GFP_KERNEL);
-				ts->seq++;
-			} else {
-				nlmsg_free(skb);
-			}
+		skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+		hdr = skb ? genlmsg_put(skb, 0, 0, &eyrie_genl_family, 0,
+					EYRIE_GENL_CMD_SAMPLE) : NULL;
+		if (hdr && !eyrie_genl_put_sample(skb, edev, &t, ts->seq)) {
+			genlmsg_end(skb, hdr);
+			/* -ESRCH: nobody listens right now; the sample still counts. */
+			genlmsg_multicast(&eyrie_genl_family, skb, 0,
+					  EYRIE_GENL_GROUP_TELEMETRY, GFP_ATOMIC);
+			ts->seq++;
+		} else if (skb) {
+			nlmsg_free(skb);
 		}
 	}
 	drm_dev_exit(idx);
-	period = READ_ONCE(ts->period_us);
-	if (period)
-		queue_delayed_work(system_highpri_wq, &ts->work, usecs_to_jiffies(period));
+	hrtimer_forward_now(timer, ns_to_ktime((u64)period * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
 }
 
 /* Caller holds eyrie_genl_lock: applies the shortest subscribed period. */
@@ -165,7 +164,9 @@ static void eyrie_genl_apply(struct eyrie_device *edev)
 	if (period && READ_ONCE(edev->ready))
 		eyrie_mbox_cmd(edev, EYRIE_MBOX_SET_TELEMETRY, period, 0, 1000, &result);
 	if (period)
-		mod_delayed_work(system_highpri_wq, &edev->telem.work, 0);
+		hrtimer_start(&edev->telem.timer, 0, HRTIMER_MODE_REL);
+	else
+		hrtimer_cancel(&edev->telem.timer);
 }
 
 static bool eyrie_genl_may_sample_fast(void)
@@ -308,7 +309,8 @@ void eyrie_genl_event(struct eyrie_device *edev, u32 event, u32 ctx_id, u64 arg)
 
 void eyrie_genl_add_device(struct eyrie_device *edev)
 {
-	INIT_DELAYED_WORK(&edev->telem.work, eyrie_genl_sample_work);
+	hrtimer_init(&edev->telem.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	edev->telem.timer.function = eyrie_genl_sample_timer;
 	mutex_lock(&eyrie_genl_lock);
 	list_add_tail(&edev->genl_link, &eyrie_genl_devices);
 	mutex_unlock(&eyrie_genl_lock);
@@ -332,7 +334,7 @@ void eyrie_genl_remove_device(struct eyrie_device *edev)
 		}
 	WRITE_ONCE(edev->telem.period_us, 0);
 	mutex_unlock(&eyrie_genl_lock);
-	cancel_delayed_work_sync(&edev->telem.work);
+	hrtimer_cancel(&edev->telem.timer);
 }
 
 /* A closed socket ends its subscriptions. */
