@@ -39,7 +39,7 @@ has() {
 	fi
 }
 
-echo "1..24"
+echo "1..31"
 expect 0 "run --help" -- run --help
 has "--test-dir" "help names --test-dir"
 expect 2 "run without a model" -- run
@@ -70,7 +70,8 @@ has '"ok": true' "--json: check.ok"
 n=$((n + 1))
 missing=""
 for key in model device iterations outputs shape check max_abs_diff layers name op on \
-	measured energy_pj dram glb noc rf mac static total cycles dram_words dram_bytes; do
+	measured energy_pj dram glb noc rf mac static total cycles dram_words dram_bytes \
+	predicted energy_ratio cycles_ratio ties mismatches tie_layers failed_layers end_to_end; do
 	printf '%s' "$out" | grep -q "\"$key\":" || missing="$missing $key"
 done
 if [ -z "$missing" ]; then
@@ -80,3 +81,19 @@ else
 fi
 expect 0 "--cpu runs without a device" -- run --cpu "$model" --input "$input" --check
 has "on the CPU" "--cpu says the layers ran on the CPU"
+# the debug hook corrupts one byte of one layer's output: the check fails there
+EYRIE_DEBUG_CORRUPT_LAYER=conv2_1a expect 1 "--check on a corrupted layer" -- -d emu run \
+	"$model" --input "$input" --check
+has "^  layer 'conv2_1a' (QLinearConv): 1 of 4096 " "the check names the corrupted layer"
+EYRIE_DEBUG_CORRUPT_LAYER=conv2_1a expect 1 "--json --check on a corrupted layer" -- -d emu --json \
+	run "$model" --input "$input" --check
+has '"ok": false' "--json: check.ok is false"
+n=$((n + 1))
+if printf '%s\n' "$out" | grep -A1 '"failed_layers"' | grep -q '"conv2_1a"'; then
+	echo "ok $n - --json: check.failed_layers names conv2_1a"
+else
+	echo "not ok $n - --json: check.failed_layers does not name conv2_1a"
+fi
+# op names are never cut (the table's columns fit them)
+expect 0 "run (text table)" -- -d emu run "$model" --input "$input"
+has " GlobalAveragePool+QuantizeLinear " "the longest op name is printed whole"

@@ -732,6 +732,16 @@ int gr_lower(const struct gr_graph *g, const struct lw_opts *o,
 		case GR_OP_CONSTANT:
 			why(s, "constant");
 			continue;
+		case GR_OP_CONVINTEGER:
+		case GR_OP_MATMULINTEGER:
+			/*
+			 * The device writes int32 accumulators (a CONV/FC pass
+			 * without REQUANT), but the scheduler's command streams
+			 * always end in a requantized int8 store.
+			 */
+			why(s, "%s has int32 outputs: the scheduler emits only requantized int8 outputs",
+			    n->op_type);
+			continue;
 		case GR_OP_DEQUANTIZE:
 		case GR_OP_RELU:
 		case GR_OP_CLIP:
