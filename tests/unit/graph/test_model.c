@@ -376,6 +376,13 @@ static void test_weights_as_input(void **state)
 		assert_int_equal(accel_model_run(m, in, 2, out, 1), 0);
 		assert_int_equal(accel_model_layer_info(m, 0, &li), 0);
 		assert_int_equal(li.on, ACCEL_ON_DEVICE);
+		{
+			/* the layer-wise check takes the weights from the inputs */
+			struct accel_check_result cr = { .sz = sizeof(cr) };
+
+			assert_int_equal(accel_model_check(m, in, 2, &cr), 0);
+			assert_true(cr.ok && cr.layers_checked == 1 && cr.elements == 18);
+		}
 		assert_int_equal(accel_model_reference(m, in, 2, ref, 1), 0);
 		assert_int_equal(accel_tensor_compare(out[0], ref[0], &diff), 0);
 		assert_true(diff == 0);
@@ -414,6 +421,18 @@ static void test_qdq_fusion(void **state)
 	assert_int_equal(accel_tensor_compare(out[0], ref[0], &diff), 0);
 	print_message("# max |device - float reference| = %g\n", diff);
 	assert_true(diff <= 1);
+	{
+		/* fused float islands: equal but for ties within their band */
+		struct accel_check_result cr = { .sz = sizeof(cr) };
+
+		assert_int_equal(accel_model_check(m, &x, 1, &cr), 0);
+		print_message("# layer-wise: %u layers, %llu elements, %llu ties\n",
+			      cr.layers_checked, (unsigned long long)cr.elements,
+			      (unsigned long long)cr.ties);
+		assert_true(cr.ok);
+		assert_int_equal(cr.layers_checked, 3);
+		assert_int_equal(cr.mismatches, 0);
+	}
 	accel_tensor_free(out[0]);
 	accel_tensor_free(ref[0]);
 	accel_tensor_free(x);
