@@ -184,6 +184,14 @@ static void cache_put(const struct eyr_arch *a, const struct eyr_layer_shape *l,
 	pthread_mutex_unlock(&plan_cache_lock);
 }
 
+void eyr_sched_cache_clear(void)
+{
+	pthread_mutex_lock(&plan_cache_lock);
+	memset(plan_cache, 0, sizeof(plan_cache));
+	plan_cache_next = 0;
+	pthread_mutex_unlock(&plan_cache_lock);
+}
+
 static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *shape,
 		      const struct eyr_sched_opts *opts, struct eyr_plan *plan,
 		      char *err, size_t errlen);

@@ -184,6 +184,9 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 		   const struct eyr_layer *layer,
 		   const struct eyr_layer_bufs *bufs, struct eyr_cmdbuf *cb);
 
+/* Forgets the plans kept for repeated shapes (benchmarks, tests). */
+void eyr_sched_cache_clear(void);
+
 /* Names for reports and JSON. */
 const char *eyr_dataflow_name(enum eyrie_dataflow df);	/* "rs", ... */
 int eyr_dataflow_parse(const char *s, enum eyrie_dataflow *df);
