@@ -8,6 +8,7 @@
  *   accel_model_load(dev, "resnet18.onnx", NULL, &m);   // import + compile
  *   accel_model_run(m, inputs, 1, outputs, 1);          // upload, run, read
  *   accel_model_reference(m, inputs, 1, ref, 1);        // CPU reference
+ *   accel_model_check(m, inputs, 1, &res);              // layer by layer
  *
  * What the device cannot run (float ops, unsupported shapes) runs on the
  * CPU; accel_model_layer_info() says where each layer ran and why.
