@@ -4,6 +4,7 @@
  * padding), and the classes of equal tiles along one dimension.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -212,4 +213,37 @@ int eyr_dim_tiling_init(const struct eyr_geom *g, enum eyr_dim d,
 			return -E2BIG;
 	}
 	return 0;
+}
+
+/* Distinct input rows (or columns) some window of the layer reads. */
+static uint64_t touched(uint32_t outs, uint32_t stride, uint32_t dil, uint32_t taps,
+			uint32_t pad, uint32_t in)
+{
+	uint8_t *seen = calloc(in, 1);
+	uint64_t n = 0;
+	uint32_t o, t;
+
+	if (!seen)
+		return 0;	/* a smaller bound is still a bound */
+	for (o = 0; o < outs; o++)
+		for (t = 0; t < taps; t++) {
+			int64_t y = (int64_t)o * stride - pad + (int64_t)t * dil;
+
+			if (y >= 0 && y < in && !seen[y]) {
+				seen[y] = 1;
+				n++;
+			}
+		}
+	free(seen);
+	return n;
+}
+
+uint64_t eyr_geom_touched_rows(const struct eyr_geom *g)
+{
+	return touched(g->ext[EYR_DIM_E], g->sh, g->dh, g->r, g->pt, g->h);
+}
+
+uint64_t eyr_geom_touched_cols(const struct eyr_geom *g)
+{
+	return touched(g->ext[EYR_DIM_F], g->sw, g->dw, g->s, g->pl, g->w);
 }

@@ -117,14 +117,12 @@ static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
 static void lower_bound_conv(const struct eyr_geom *g, int has_bias, int per_channel,
 			     struct eyr_plan *p)
 {
-	struct eyr_span rows, cols;
 	uint64_t cin = (uint64_t)g->ext[EYR_DIM_G] * g->ext[EYR_DIM_C];
 	uint64_t mall = (uint64_t)g->ext[EYR_DIM_G] * g->ext[EYR_DIM_M];
 	uint64_t in, w, b, q, out;
 
-	eyr_geom_span_rows(g, 0, g->ext[EYR_DIM_E], &rows);
-	eyr_geom_span_cols(g, 0, g->ext[EYR_DIM_F], &cols);
-	in = g->ext[EYR_DIM_N] * cin * rows.len * cols.len;
+	/* rows and columns no window reads (stride > filter) are not needed */
+	in = g->ext[EYR_DIM_N] * cin * eyr_geom_touched_rows(g) * eyr_geom_touched_cols(g);
 	w = mall * g->ext[EYR_DIM_C] * g->r * g->s;
 	b = has_bias ? mall : 0;
 	q = per_channel ? 2 * mall : 0;

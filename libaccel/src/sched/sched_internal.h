@@ -37,6 +37,10 @@ void eyr_geom_span_rows(const struct eyr_geom *g, uint32_t e0, uint32_t e_len,
 void eyr_geom_span_cols(const struct eyr_geom *g, uint32_t f0, uint32_t f_len,
 			struct eyr_span *sp);
 
+/* Distinct input rows / columns that some window reads (lower bounds). */
+uint64_t eyr_geom_touched_rows(const struct eyr_geom *g);
+uint64_t eyr_geom_touched_cols(const struct eyr_geom *g);
+
 /*
  * Tiles of one dimension with a given tile size, grouped into classes of
  * equal (len, in_len): the ragged last tile and the clipped border tiles of

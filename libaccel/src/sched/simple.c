@@ -120,7 +120,8 @@ int eyr_sched_plan_simple(const struct eyr_arch *arch, struct eyr_plan *plan,
 		out_words = (uint64_t)l->n * l->c * g.ext[EYR_DIM_E] * g.ext[EYR_DIM_F];
 		c->cmds = 4 * m->tiles[EYR_DIM_N] * m->tiles[EYR_DIM_G] * m->tiles[EYR_DIM_E] + 1;
 		c->access[EYRIE_ENERGY_GLB] = 2 * (in_words + out_words);
-		plan->lb_dram_words = (uint64_t)l->n * l->c * rows.len * cols.len + out_words;
+		plan->lb_dram_words = (uint64_t)l->n * l->c * eyr_geom_touched_rows(&g) *
+				      eyr_geom_touched_cols(&g) + out_words;
 		plan->lb_dram_bytes = plan->lb_dram_words;
 	}
 	c->dram_words = in_words + out_words;

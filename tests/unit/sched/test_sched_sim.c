@@ -316,6 +316,10 @@ static void check_prediction(const struct run_result *r, const char *what)
 			 (unsigned long long)r->snap.dram_bytes, (unsigned long long)r->snap.macs,
 			 (unsigned long long)c->dram_words, (unsigned long long)c->dram_bytes,
 			 (unsigned long long)c->macs);
+	if (c->dram_words < r->plan.lb_dram_words || c->dram_bytes < r->plan.lb_dram_bytes)
+		fail_msg("%s: predicted %llu DRAM words, below the compulsory %llu", what,
+			 (unsigned long long)c->dram_words,
+			 (unsigned long long)r->plan.lb_dram_words);
 	if (r->snap.cycles != c->cycles)
 		fail_msg("%s: %llu cycles measured, %llu predicted", what,
 			 (unsigned long long)r->snap.cycles, (unsigned long long)c->cycles);
