@@ -593,29 +593,35 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 		double base_pe = 0, base_pcyc = 0;
 		int have_base = 0;
 
+		struct cand c;
+		struct eyr_mapping m0;
+		const struct eyr_dim_tiling *dt[EYR_DIMS];
+		struct eyr_tile_bytes tb;
+
+		c.idx[EYR_DIM_N] = (uint16_t)in_;
+		c.idx[EYR_DIM_G] = (uint16_t)ig;
+		c.idx[EYR_DIM_M] = (uint16_t)im;
+		c.idx[EYR_DIM_C] = (uint16_t)ic;
+		c.idx[EYR_DIM_E] = (uint16_t)ie;
+		c.idx[EYR_DIM_F] = (uint16_t)iff;
+		c.places = 0;
+		c.order = 0;
+		build_map(s, &c, order_m_inner, &m0, dt);
+		eyr_tile_bytes(&s->g, &m0, dt[EYR_DIM_E]->max_in, dt[EYR_DIM_F]->max_in,
+			       s->per_channel, &tb);
 		for (places = 0; places < max_places; places++) {
-			struct cand c;
-			struct eyr_mapping m;
-			const struct eyr_dim_tiling *dt[EYR_DIMS];
-			struct eyr_tile_bytes tb;
+			struct eyr_mapping m = m0;
 			struct eyr_glb_layout lay;
 
-			c.idx[EYR_DIM_N] = (uint16_t)in_;
-			c.idx[EYR_DIM_G] = (uint16_t)ig;
-			c.idx[EYR_DIM_M] = (uint16_t)im;
-			c.idx[EYR_DIM_C] = (uint16_t)ic;
-			c.idx[EYR_DIM_E] = (uint16_t)ie;
-			c.idx[EYR_DIM_F] = (uint16_t)iff;
 			c.places = (uint8_t)places;
 			c.order = 0;
-			build_map(s, &c, order_m_inner, &m, dt);
-			if (act == 0)
-				act = max_active_pes(a, &s->g, &m);
-			eyr_tile_bytes(&s->g, &m, dt[EYR_DIM_E]->max_in, dt[EYR_DIM_F]->max_in,
-				       s->per_channel, &tb);
+			m.place_in = (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+			m.place_w = (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
 			eyr_glb_layout(&tb, &m, s->has_bias, &lay);
 			if (lay.glb_bytes > a->glb_bytes || lay.stream_bytes > a->stream_bytes)
 				continue;
+			if (act == 0)
+				act = max_active_pes(a, &s->g, &m);
 			any_f = 1;
 			if (exhaustive) {
 				consider_all_orders(s, b, &m, dt);
