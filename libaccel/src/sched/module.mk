@@ -28,8 +28,8 @@ CHECK_SUITES += sched:$(B)/tests/unit/sched/test_sched
 CHECK_SUITES += sched-asan:env~SCHED_TEST_SCALE=24~$(B)/asan/tests/unit/sched/test_sched
 FULL_SUITES += sched-full:env~SCHED_FULL=1~$(B)/tests/unit/sched/test_sched
 CHECK_SUITES += sched-sim:$(B)/tests/unit/sched/test_sched_sim
-CHECK_SUITES += sched-sim-asan:env~SCHED_SIM_CASES=15~$(B)/asan/tests/unit/sched/test_sched_sim
-FULL_SUITES += sched-sim-full:env~SCHED_SIM_CASES=600~SCHED_SIM_SEED=0xbeef~$(B)/tests/unit/sched/test_sched_sim
+CHECK_SUITES += sched-sim-asan:env~SCHED_SIM_CASES=40~$(B)/asan/tests/unit/sched/test_sched_sim
+FULL_SUITES += sched-sim-full:env~SCHED_SIM_CASES=3000~SCHED_SIM_SEED=0xbeef~$(B)/tests/unit/sched/test_sched_sim
 
 # --- benchmark -----------------------------------------------------------------
 BENCH_MAPPER := $(B)/bench/mapper/bench_mapper

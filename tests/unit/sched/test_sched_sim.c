@@ -9,7 +9,7 @@
  * the prediction: access counts, MACs and DRAM words/bytes exactly, cycles
  * exactly (docs/scheduler.md, "Prediction and measurement").
  *
- * SCHED_SIM_CASES (default 60) sets the number of random layers,
+ * SCHED_SIM_CASES (default 200) sets the number of random layers,
  * SCHED_SIM_SEED the seed.
  */
 #include <errno.h>
@@ -334,7 +334,7 @@ static unsigned int env_u(const char *name, unsigned int dflt)
 
 static void test_random_layers(void **state)
 {
-	unsigned int cases = env_u("SCHED_SIM_CASES", 60), k;
+	unsigned int cases = env_u("SCHED_SIM_CASES", 200), k;
 
 	(void)state;
 	rng_state = env_u("SCHED_SIM_SEED", 0x5eed) * 0x9e3779b97f4a7c15ull + 1;
