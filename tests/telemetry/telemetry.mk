@@ -4,6 +4,8 @@
 #   telemetry-emu         counters, idle = static power, subscriptions,
 #                         load -> heat -> throttle on the emu board (cmocka;
 #                         + ASan flavour)
+#   telemetry-netlink     the kmd source's reading of the eyrie netlink
+#                         family's SAMPLE messages (cmocka; + ASan)
 #   telemetry-power-cli   accelctl power/top: JSON/CSV contract, bad input (TAP)
 #   telemetry-exporter    HTTP, 404, promtool check metrics, busy port,
 #                         SIGTERM (TAP)
@@ -15,11 +17,16 @@ TELEM_TOOL_ASAN_OBJS := $(TELEM_TOOL_SRCS:%.c=$(B)/asan/%.o)
 
 TELEM_UNIT := $(B)/tests/telemetry/test_telemetry_unit
 TELEM_EMU := $(B)/tests/telemetry/test_telemetry_emu
+TELEM_NL := $(B)/tests/telemetry/test_telemetry_netlink
 TELEM_UNIT_ASAN := $(B)/asan/tests/telemetry/test_telemetry_unit
 TELEM_EMU_ASAN := $(B)/asan/tests/telemetry/test_telemetry_emu
+TELEM_NL_ASAN := $(B)/asan/tests/telemetry/test_telemetry_netlink
 
 $(B)/tests/telemetry/%.o $(B)/asan/tests/telemetry/%.o: CPPFLAGS_EXTRA += $(TELEM_TEST_CPPFLAGS)
 $(TELEM_TOOL_ASAN_OBJS): CPPFLAGS_EXTRA += $(TELEM_TEST_CPPFLAGS)
+# The netlink test reads the kmd source's parser (libaccel internal).
+$(B)/tests/telemetry/test_telemetry_netlink.o $(B)/asan/tests/telemetry/test_telemetry_netlink.o: \
+	CPPFLAGS_EXTRA += -Ilibaccel/src $(TELEM_NL_CFLAGS)
 
 $(B)/tests/telemetry/test_%: $(B)/tests/telemetry/test_%.o $(TELEM_TOOL_OBJS) $(LIBACCEL_A)
 	$(CC) $(LDFLAGS_COMMON) -o $@ $< $(TELEM_TOOL_OBJS) $(LIBACCEL_STATIC_LINK) -lcmocka
@@ -29,13 +36,17 @@ $(B)/asan/tests/telemetry/test_%: $(B)/asan/tests/telemetry/test_%.o $(TELEM_TOO
 		$(TELEM_TOOL_ASAN_OBJS) $(LIBACCEL_ASAN_LINK) -lcmocka
 
 .PHONY: telemetry-tests
-telemetry-tests: $(TELEM_UNIT) $(TELEM_EMU) $(TELEM_UNIT_ASAN) $(TELEM_EMU_ASAN)
-ALL_TARGETS += $(TELEM_UNIT) $(TELEM_EMU) $(TELEM_UNIT_ASAN) $(TELEM_EMU_ASAN)
+telemetry-tests: $(TELEM_UNIT) $(TELEM_EMU) $(TELEM_NL) $(TELEM_UNIT_ASAN) \
+	$(TELEM_EMU_ASAN) $(TELEM_NL_ASAN)
+ALL_TARGETS += $(TELEM_UNIT) $(TELEM_EMU) $(TELEM_NL) $(TELEM_UNIT_ASAN) \
+	$(TELEM_EMU_ASAN) $(TELEM_NL_ASAN)
 
 CHECK_SUITES += telemetry-unit:$(TELEM_UNIT) \
 	telemetry-unit-asan:$(TELEM_UNIT_ASAN) \
 	telemetry-emu:$(TELEM_EMU) \
 	telemetry-emu-asan:$(TELEM_EMU_ASAN) \
+	telemetry-netlink:$(TELEM_NL) \
+	telemetry-netlink-asan:$(TELEM_NL_ASAN) \
 	telemetry-power-cli:tests/telemetry/power_cli.sh~$(B)/bin/accelctl \
 	telemetry-exporter:tests/telemetry/exporter.sh~$(B)/bin/accelctl \
 	telemetry-prometheus:tests/telemetry/prometheus.sh~$(B)/bin/accelctl

@@ -30,6 +30,14 @@ extern const struct eyr_telem_source eyr_telem_source_emu;
 /* kmd: the eyrie driver's generic netlink family (source_kmd.c). */
 extern const struct eyr_telem_source eyr_telem_source_kmd;
 
+/*
+ * kmd: one netlink message of the eyrie family. Returns 1 and fills raw if
+ * it is a SAMPLE of device N (N of /dev/accel/accelN), else 0.
+ */
+struct nlmsghdr;
+int eyr_telem_kmd_parse(struct nlmsghdr *nlh, uint32_t device,
+			struct accel_telemetry *raw);
+
 /* ---- for sources (subscribe.c) ---- */
 struct accel_device *eyr_telem_sub_device(const struct accel_telemetry_sub *sub);
 uint64_t eyr_telem_sub_interval_ns(const struct accel_telemetry_sub *sub);

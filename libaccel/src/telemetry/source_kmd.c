@@ -87,7 +87,8 @@ static int send_subscribe(struct kmd_stream *st, uint32_t period_us)
 	return 0;
 }
 
-static int on_message(struct nl_msg *msg, void *arg)
+int eyr_telem_kmd_parse(struct nlmsghdr *nlh, uint32_t device,
+			struct accel_telemetry *raw)
 {
 	/* Every attribute we read is length-checked by the parse. */
 	static struct nla_policy policy[EYRIE_GENL_A_MAX + 1] = {
@@ -110,24 +111,23 @@ static int on_message(struct nl_msg *msg, void *arg)
 		[EYRIE_GENL_A_CYCLES] = { .type = NLA_U64 },
 		[EYRIE_GENL_A_JOBS_COMPLETED] = { .type = NLA_U64 },
 	};
-	struct kmd_stream *st = arg;
-	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct genlmsghdr *gh = nlmsg_data(nlh);
 	struct nlattr *a[EYRIE_GENL_A_MAX + 1];
-	struct accel_telemetry raw = { .sz = sizeof(raw) };
-	struct accel_telemetry_sample s = { .sz = sizeof(s) };
 
-	if (gh->cmd != EYRIE_GENL_CMD_SAMPLE || st->done)
-		return NL_OK;
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, a, EYRIE_GENL_A_MAX, policy) < 0 ||
+	if (gh->cmd != EYRIE_GENL_CMD_SAMPLE)
+		return 0;
+	if (genlmsg_parse(nlh, 0, a, EYRIE_GENL_A_MAX, policy) < 0 ||
 	    !a[EYRIE_GENL_A_DEVICE] || !a[EYRIE_GENL_A_TIMESTAMP_NS] ||
-	    nla_get_u32(a[EYRIE_GENL_A_DEVICE]) != st->device)
-		return NL_OK;
-	raw.timestamp_ns = nla_get_u64(a[EYRIE_GENL_A_TIMESTAMP_NS]);
+	    nla_get_u32(a[EYRIE_GENL_A_DEVICE]) != device)
+		return 0;
+	memset(raw, 0, sizeof(*raw));
+	raw->sz = sizeof(*raw);
+	raw->timestamp_ns = nla_get_u64(a[EYRIE_GENL_A_TIMESTAMP_NS]);
 	for (unsigned int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
 		if (a[EYRIE_GENL_A_ENERGY_DRAM_FJ + d])
-			raw.energy_fj[d] = nla_get_u64(a[EYRIE_GENL_A_ENERGY_DRAM_FJ + d]);
-#define U32(attr, field) if (a[attr]) raw.field = nla_get_u32(a[attr])
-#define U64(attr, field) if (a[attr]) raw.field = nla_get_u64(a[attr])
+			raw->energy_fj[d] = nla_get_u64(a[EYRIE_GENL_A_ENERGY_DRAM_FJ + d]);
+#define U32(attr, field) if (a[attr]) raw->field = nla_get_u32(a[attr])
+#define U64(attr, field) if (a[attr]) raw->field = nla_get_u64(a[attr])
 	U32(EYRIE_GENL_A_POWER_MW, power_mw);
 	U32(EYRIE_GENL_A_UTIL_PERMILLE, util_permille);
 	U32(EYRIE_GENL_A_CLOCK_KHZ, clock_khz);
@@ -139,7 +139,18 @@ static int on_message(struct nl_msg *msg, void *arg)
 #undef U32
 #undef U64
 	if (a[EYRIE_GENL_A_TEMP_MC])
-		raw.temp_mc = (int32_t)nla_get_u32(a[EYRIE_GENL_A_TEMP_MC]);
+		raw->temp_mc = (int32_t)nla_get_u32(a[EYRIE_GENL_A_TEMP_MC]);
+	return 1;
+}
+
+static int on_message(struct nl_msg *msg, void *arg)
+{
+	struct kmd_stream *st = arg;
+	struct accel_telemetry raw;
+	struct accel_telemetry_sample s = { .sz = sizeof(s) };
+
+	if (st->done || !eyr_telem_kmd_parse(nlmsg_hdr(msg), st->device, &raw))
+		return NL_OK;
 	raw.sample_period_us = (uint32_t)(eyr_telem_sub_interval_ns(st->sub) / 1000u);
 	if (accel_telemetry_sample_from_raw(&raw, &s) == 0 &&
 	    eyr_telem_sub_offer(st->sub, &s))
