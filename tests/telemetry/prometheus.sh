@@ -66,35 +66,51 @@ print(r[0]["value"][1] if r else "")' 2>/dev/null
 }
 
 q='eyrie_energy_joules_total{job="eyrie",device="emu",domain="static"}'
-first="" t_first=""
+first=""
 for _ in $(seq 150); do
 	first=$(query "$q")
-	t_first=$(query "timestamp($q)")
-	[ -n "$first" ] && [ -n "$t_first" ] && break
+	[ -n "$first" ] && break
 	sleep 0.2
 done
 check "prometheus has scraped the energy counter ($first J)" test -n "$first"
 check "the target is up" test "$(query 'up{job="eyrie"}')" = 1
-# Wait for a scrape at least 2 s after the first one.
-later="" t_later=""
+# The stored samples with their own scrape timestamps (one range query, so
+# values and times belong together); wait until they span 3 s.
+series() {
+	curl -s --get "$api/api/v1/query" --data-urlencode "query=${q}[60s]" |
+		python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+for t, v in (r[0]["values"] if r else []):
+    print(t, v)' 2>/dev/null
+}
 for _ in $(seq 150); do
-	later=$(query "$q")
-	t_later=$(query "timestamp($q)")
-	if [ -n "$t_later" ] && python3 -c "import sys; sys.exit(0 if float('$t_later') >= float('$t_first') + 2 else 1)"; then
-		break
-	fi
+	series >"$tap_tmp/series"
+	python3 - "$tap_tmp/series" <<'PY' && break
+import sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+sys.exit(0 if len(rows) >= 3 and rows[-1][0] - rows[0][0] >= 3 else 1)
+PY
 	sleep 0.2
 done
-check "the energy counter rises across scrapes ($first J at $t_first -> $later J at $t_later)" \
-	python3 -c "import sys; sys.exit(0 if '$later' and float('$later') > float('$first') else 1)"
+sed 's/^/# scrape: /' "$tap_tmp/series"
+check "the energy counter rises at every scrape" python3 - "$tap_tmp/series" <<'PY'
+import sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+assert len(rows) >= 3, rows
+assert all(b[1] > a[1] for a, b in zip(rows, rows[1:])), rows
+PY
 # Idle emu: the counter grows at the static power (device time follows
 # wall time while idle; scrape times are wall times, hence the 10 %).
-check "the counter grows at the static power, 0.03 W, between those scrapes" \
-	python3 -c "
+check "the counter grows at the static power, 0.03 W, across the scrapes" \
+	python3 - "$tap_tmp/series" <<'PY'
 import sys
-r = (float('$later') - float('$first')) / (float('$t_later') - float('$t_first'))
-print('# rate', r, 'W')
-sys.exit(0 if abs(r - 0.03) < 0.003 else 1)"
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+(t0, v0), (t1, v1) = rows[0], rows[-1]
+r = (v1 - v0) / (t1 - t0)
+print("# rate", r, "W over", t1 - t0, "s")
+sys.exit(0 if abs(r - 0.03) < 0.003 else 1)
+PY
 n=$(curl -s --get "$api/api/v1/query" --data-urlencode 'query=count(eyrie_energy_joules_total{job="eyrie"})' |
 	python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')
 check "six energy domains are stored (got $n)" test "$n" = 6

@@ -283,6 +283,13 @@ int cmd_exporter(struct accelctl *ctx, int argc, char **argv)
 		return rc;
 	}
 	ex.device_name = accel_device_name(ex.dev);
+	/* No scrape before the device has a full sample period to report. */
+	if (telem_wait_first_period(ex.dev)) {
+		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
+		close(fd);
+		accel_device_close(ex.dev);
+		return rc;
+	}
 	daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
 				  0, NULL, NULL, on_request, &ex,
 				  MHD_OPTION_LISTEN_SOCKET, fd,
