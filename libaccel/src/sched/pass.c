@@ -49,12 +49,31 @@ static uint64_t fold_rows(const struct eyr_geom *g, const struct eyr_pass_shape 
 	uint64_t rows = 0;
 	uint32_t i, j;
 
-	if (g->sh == 1 && g->dh == 1) {
+	if ((g->dh == 1 && g->sh <= nr) || (g->sh == 1 && g->dh <= ne) ||
+	    (ne == 1 && g->dh == 1) || (nr == 1 && g->sh == 1)) {
+		/* the windows overlap or touch: one interval */
 		int64_t lo = base < 0 ? 0 : base, hi = base + (int64_t)span - 1;
 
 		if (hi > (int64_t)ps->in_h - 1)
 			hi = (int64_t)ps->in_h - 1;
 		return hi >= lo ? (uint64_t)(hi - lo + 1) : 0;
+	}
+	if (g->dh == 1 || g->sh == 1) {
+		/* disjoint runs: nr rows per output (dh == 1) or ne rows per tap (sh == 1) */
+		uint32_t runs = g->dh == 1 ? ne : nr, len = g->dh == 1 ? nr : ne;
+		uint32_t step = g->dh == 1 ? g->sh : g->dh, k;
+
+		for (k = 0; k < runs; k++) {
+			int64_t lo = base + (int64_t)k * step, hi = lo + len - 1;
+
+			if (lo < 0)
+				lo = 0;
+			if (hi > (int64_t)ps->in_h - 1)
+				hi = (int64_t)ps->in_h - 1;
+			if (hi >= lo)
+				rows += (uint64_t)(hi - lo + 1);
+		}
+		return rows;
 	}
 	if (span > sizeof(seen) * 8) {
 		/* sparse and wide: count pairs, minus collisions, the slow way */
