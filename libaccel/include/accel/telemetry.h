@@ -46,10 +46,16 @@ extern "C" {
 struct accel_telemetry_sample {
 	size_t sz;
 	/*
-	 * Subscription: the index of the interval slot of device time this
-	 * sample stands for, counted from the subscription's first sample
-	 * (0). A gap means samples were dropped (the reader fell behind, or
-	 * the device's time jumped over a slot while it ran a long job).
+	 * Subscription: the sample's sequence number, +1 per sample, so that
+	 * a gap means a sample really was lost.
+	 *   emu  the subscription's own count: 0, 1, 2, ... (a slot of device
+	 *        time the reader could not see in time shows in slot, below,
+	 *        and in the stats' dropped count, not here);
+	 *   kmd  the driver's per-device sample number (netlink SEQ): it
+	 *        counts every sample the driver took, so it need not start at
+	 *        0, and it advances by more than 1 per delivered sample when
+	 *        another subscriber made the driver sample faster than this
+	 *        subscription's interval (those samples are not delivered).
 	 * One-shot reads: 0.
 	 */
 	uint64_t seq;
@@ -75,6 +81,14 @@ struct accel_telemetry_sample {
 	uint32_t power_mw;		/* as the device reports it */
 	int32_t temp_mc;		/* as the device reports it */
 	uint32_t util_permille;		/* as the device reports it */
+	/*
+	 * Subscription: the interval slot of device time the sample stands
+	 * for, (timestamp - first sample's timestamp) / interval rounded to
+	 * the nearest slot. On kmd in a VM the device's time runs ahead of the
+	 * driver's timer while jobs run, so slots may be skipped there without
+	 * any loss; seq is the loss detector. One-shot reads: 0.
+	 */
+	uint64_t slot;
 };
 
 /*
@@ -116,6 +130,53 @@ typedef int (*accel_telemetry_fn)(const struct accel_telemetry_sample *s,
 /* A callback returns 0 to go on, or this to end the subscription's thread. */
 #define ACCEL_TELEMETRY_STOP	1
 
+/* Device events (struct accel_telemetry_event's kind). */
+enum accel_telemetry_event_kind {
+	ACCEL_TELEM_EVENT_JOB_HANG = 1,	/* a job ran past the driver's timeout */
+	ACCEL_TELEM_EVENT_RESET = 2,	/* the device was reset */
+	ACCEL_TELEM_EVENT_THROTTLE = 3,	/* thermal throttling began or ended */
+	ACCEL_TELEM_EVENT_MMU_FAULT = 4,	/* a job faulted in the device MMU */
+};
+
+/*
+ * One device event, delivered on the subscription's thread in the order
+ * the library received it, between the samples around it.
+ *   emu  reset (every accel_device_reset() and every reset the library
+ *        made itself), MMU fault (the device's fault record) and throttle
+ *        (the telemetry block's throttled flag) are seen by the
+ *        subscription's thread within one poll period (at most 5 ms);
+ *        the in-process device has no job timeout, so no job hang;
+ *   kmd  every event the driver multicasts (EYRIE_GENL_CMD_EVENT).
+ */
+struct accel_telemetry_event {
+	size_t sz;
+	uint32_t kind;			/* enum accel_telemetry_event_kind */
+	uint32_t ctx_id;		/* context concerned (kmd), 0: none/unknown */
+	/*
+	 * job hang: the job's sequence number in its context (kmd);
+	 * reset: 0 if the device recovered, else a negative errno (as int64_t);
+	 * throttle: 1 throttling began, 0 it ended;
+	 * MMU fault: the faulting device virtual address.
+	 */
+	uint64_t arg;
+	/*
+	 * Device time near the event: emu, the block read when the event was
+	 * noticed (at or after it); kmd, the last sample received before the
+	 * event (the driver's events carry no device time; 0 before any).
+	 */
+	uint64_t timestamp_ns;
+};
+
+/* "job_hang", "reset", "throttle", "mmu_fault", or "unknown". */
+const char *accel_telemetry_event_name(uint32_t kind);
+
+/*
+ * Called like accel_telemetry_fn, for events; the event is valid during
+ * the call only. Returns 0 or ACCEL_TELEMETRY_STOP.
+ */
+typedef int (*accel_telemetry_event_fn)(const struct accel_telemetry_event *e,
+					void *ctx);
+
 /* Bounds of the interval (1 kHz at most, the driver's limit too). */
 #define ACCEL_TELEMETRY_MIN_INTERVAL_US	1000u
 #define ACCEL_TELEMETRY_MAX_INTERVAL_US	3600000000u
@@ -123,23 +184,34 @@ typedef int (*accel_telemetry_fn)(const struct accel_telemetry_sample *s,
 struct accel_telemetry_sub_opts {
 	size_t sz;
 	/*
-	 * Device time between samples, in microseconds (1 ms .. 1 h). The
-	 * device publishes its block every sample_period_us (10 ms unless the
-	 * device was opened with emu_telemetry_period_us); samples are spaced
-	 * at exactly the interval when it is a multiple of that period, and
-	 * are otherwise the block as published at the first period boundary
-	 * at or after each interval boundary.
+	 * Device time between samples, in microseconds (1 ms .. 1 h).
+	 * emu: the device publishes its block every sample_period_us (10 ms
+	 * unless the device was opened with emu_telemetry_period_us); a
+	 * sample is the block as published at the first period boundary at
+	 * or after each interval boundary (t0 + k * interval), as the
+	 * library's thread sees it: on a loaded host it may see a later
+	 * publication than the first (docs/telemetry.md gives the tolerance).
+	 * kmd: the driver samples at this period on its own timer (or
+	 * faster, for another subscriber: then a sample is delivered once at
+	 * least the interval, less half the driver's period, of device time
+	 * has passed since the last one delivered).
 	 */
 	uint32_t interval_us;
 	accel_telemetry_fn fn;
 	void *ctx;
 	/* Stop after this many samples (0: until unsubscribed). */
 	uint64_t max_samples;
+	/*
+	 * Device events (NULL: not wanted), with the same ctx. fn may be
+	 * NULL when event_fn is set (events only).
+	 */
+	accel_telemetry_event_fn event_fn;
 };
 
 /*
  * Starts a subscription: a library thread calls opts->fn with the first
- * sample right away (seq 0) and then one per interval of device time.
+ * sample (emu: right away; kmd: the driver's first after subscribing) and
+ * then one per interval of device time, and opts->event_fn per event.
  * Errors: -EINVAL (interval out of range, fn NULL), -EOPNOTSUPP (no stream
  * for this device, see above), -EPERM (kmd: a fast interval without the
  * privilege), -ENOMEM, -EIO (netlink), and those of accel_telemetry_read().
@@ -160,7 +232,13 @@ int accel_telemetry_sub_wait(struct accel_telemetry_sub *sub, int timeout_ms);
 struct accel_telemetry_sub_stats {
 	size_t sz;
 	uint64_t delivered;		/* callbacks made */
-	uint64_t dropped;		/* interval slots skipped (seq gaps) */
+	/*
+	 * Samples lost: emu, interval slots of device time that went by
+	 * while the reader was not scheduled; kmd, gaps in the driver's
+	 * sample numbers (the socket overran).
+	 */
+	uint64_t dropped;
+	uint64_t events;		/* event callbacks made */
 };
 int accel_telemetry_sub_stats(struct accel_telemetry_sub *sub,
 			      struct accel_telemetry_sub_stats *st);

@@ -49,6 +49,9 @@ struct emu_shim {
 	pthread_rwlock_t reset_lock;
 	struct eyr_shim_fence *orphans;
 	uint32_t next_handle;
+	/* For telemetry events (event_counts): atomics, read by its thread. */
+	uint64_t resets;
+	int last_reset_err;
 };
 
 static struct emu_shim *emu(struct eyr_shim *s)
@@ -242,6 +245,8 @@ static int reset_exclusive(struct emu_shim *e)
 	err = eyrie_simhost_reset(e->host);
 	if (locked)
 		pthread_rwlock_unlock(&e->reset_lock);
+	__atomic_store_n(&e->last_reset_err, err, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&e->resets, 1, __ATOMIC_RELEASE);
 	return err;
 }
 
@@ -517,6 +522,20 @@ static int emu_telemetry_read(struct eyr_shim *s, struct accel_telemetry *t)
 	return 0;
 }
 
+static int emu_event_counts(struct eyr_shim *s, struct eyr_shim_event_counts *out)
+{
+	struct emu_shim *e = emu(s);
+	struct eyrie_hw_fault fault;
+
+	out->resets = __atomic_load_n(&e->resets, __ATOMIC_ACQUIRE);
+	out->last_reset_err = __atomic_load_n(&e->last_reset_err, __ATOMIC_RELAXED);
+	eyrie_simhost_fault(e->host, &fault);
+	out->faults = fault.count;
+	out->fault_ctx_id = fault.ctx_id;
+	out->fault_addr = fault.addr;
+	return 0;
+}
+
 /* The firmware's log ring, straight from the in-process control page. */
 static int emu_fw_log(struct eyr_shim *s, char *buf, size_t len)
 {
@@ -536,5 +555,6 @@ const struct eyr_shim_ops eyr_shim_emu_ops = {
 	.fence_free = emu_fence_free,
 	.reset = emu_reset,
 	.telemetry_read = emu_telemetry_read,
+	.event_counts = emu_event_counts,
 	.fw_log = emu_fw_log,
 };

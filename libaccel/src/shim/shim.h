@@ -67,6 +67,15 @@ struct eyr_job_result {
 	uint64_t start_ns, end_ns;
 };
 
+/* Device events as counters (event_counts below). */
+struct eyr_shim_event_counts {
+	uint64_t resets;		/* device resets done, by anyone */
+	int last_reset_err;		/* 0 or the last reset's -errno */
+	uint32_t faults;		/* MMU faults (the device's fault record) */
+	uint32_t fault_ctx_id;		/* the last fault's context */
+	uint64_t fault_addr;		/* the last fault's device VA */
+};
+
 struct eyr_shim_ops {
 	const char *name;		/* "emu", "kmd" */
 	/* Opens the device called name (see accel_device_open). */
@@ -117,6 +126,12 @@ struct eyr_shim_ops {
 	 */
 	int (*bo_export)(struct eyr_shim *s, struct eyr_shim_bo *bo, int *fd);
 	int (*bo_import)(struct eyr_shim *s, int fd, struct eyr_shim_bo **out);
+	/*
+	 * Optional (NULL: events come another way, kmd's netlink family):
+	 * the device's event counters since open, which the emu telemetry
+	 * source polls to turn changes into events (telemetry/source_emu.c).
+	 */
+	int (*event_counts)(struct eyr_shim *s, struct eyr_shim_event_counts *out);
 	/*
 	 * Slot for [7/7]: streaming telemetry (callbacks on emu, the eyrie
 	 * netlink family on kmd) joins this table as telemetry_subscribe.

@@ -2,8 +2,8 @@
 /*
  * Where a subscription's samples come from (private to libaccel/src/
  * telemetry/). A source runs on the subscription's thread: it obtains
- * samples its own way and offers each to eyr_telem_sub_offer(), which
- * numbers them by interval slot and calls the user's callback.
+ * samples and events its own way and offers each to eyr_telem_sub_offer*()
+ * or eyr_telem_sub_event(), which pick, number and deliver them.
  */
 #ifndef EYR_TELEMETRY_SOURCE_H
 #define EYR_TELEMETRY_SOURCE_H
@@ -45,11 +45,37 @@ uint64_t eyr_telem_sub_interval_ns(const struct accel_telemetry_sub *sub);
 bool eyr_telem_sub_sleep(struct accel_telemetry_sub *sub, uint64_t ns);
 bool eyr_telem_sub_should_stop(struct accel_telemetry_sub *sub);
 /*
- * Offers a sample: delivered (seq set) if it is the first or lies in a
- * later slot than the last delivered one, ignored otherwise. Returns 1 when
- * the subscription is done (max_samples, or the callback said stop).
+ * emu: offers a block as read: delivered if it is the first or lies in a
+ * later slot of device time (t0 + k * interval) than the last delivered
+ * one, ignored otherwise; seq is the count of samples delivered before it,
+ * skipped slots count as dropped. Returns 1 when the subscription is done
+ * (max_samples, or a callback said stop).
  */
 int eyr_telem_sub_offer(struct accel_telemetry_sub *sub,
 			struct accel_telemetry_sample *s);
+/*
+ * kmd: offers a sample numbered by the driver (seq); gaps in seq count as
+ * dropped. Delivered if it is the first, or if at least the interval, less
+ * half of period_ns (the driver's sampling period as seen in the stream,
+ * 0 if not known yet), of device time has passed since the last delivered
+ * sample. Returns like eyr_telem_sub_offer().
+ */
+int eyr_telem_sub_offer_numbered(struct accel_telemetry_sub *sub,
+				 struct accel_telemetry_sample *s, uint64_t seq,
+				 uint64_t period_ns);
+/*
+ * Delivers an event to the subscription's event_fn (if any). Returns 1 when
+ * the subscription is done (the callback said stop).
+ */
+int eyr_telem_sub_event(struct accel_telemetry_sub *sub,
+			const struct accel_telemetry_event *e);
+/*
+ * kmd: one netlink message of the eyrie family. Returns 1 and fills e if
+ * it is an EVENT of device N, else 0 (e->timestamp_ns is left 0).
+ */
+int eyr_telem_kmd_parse_event(struct nlmsghdr *nlh, uint32_t device,
+			      struct accel_telemetry_event *e);
+/* kmd: the SEQ of a SAMPLE message (eyr_telem_kmd_parse said 1), or 0. */
+uint64_t eyr_telem_kmd_sample_seq(struct nlmsghdr *nlh);
 
 #endif /* EYR_TELEMETRY_SOURCE_H */

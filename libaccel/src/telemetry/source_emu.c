@@ -4,6 +4,9 @@
  * its telemetry block every sample period of device time, so the
  * subscription thread reads the block often enough to see every
  * publication and offers each; the slot logic keeps one per interval.
+ * At each look it also compares the device's event counters (resets, MMU
+ * faults: the shim's event_counts) and the throttled flag with the last
+ * look and delivers the differences as events.
  *
  * The poll period is a quarter of the shorter of the device's sample
  * period and the interval: a reader that wakes four times per publication
@@ -12,6 +15,7 @@
  */
 #include <errno.h>
 
+#include "core/device.h"
 #include "telemetry/source.h"
 
 #define POLL_MIN_NS	200000ull	/* 0.2 ms */
@@ -40,10 +44,71 @@ static uint64_t poll_ns(const struct accel_telemetry_sample *s,
 	return p;
 }
 
+/* What the thread last saw of the device's events. */
+struct emu_seen {
+	bool valid;
+	bool throttled;
+	struct eyr_shim_event_counts counts;
+};
+
+static int emit(struct accel_telemetry_sub *sub, uint32_t kind, uint32_t ctx_id,
+		uint64_t arg, uint64_t ts)
+{
+	struct accel_telemetry_event e = {
+		.sz = sizeof(e), .kind = kind, .ctx_id = ctx_id, .arg = arg,
+		.timestamp_ns = ts,
+	};
+
+	return eyr_telem_sub_event(sub, &e);
+}
+
+/*
+ * Turns changes since the last look into events: resets and faults from
+ * the shim's counters, throttling from the block's flag. Several faults
+ * between two looks give one event each, all with the last fault's
+ * address (the device keeps one record). Returns 1 if a callback said stop.
+ */
+static int emu_events(struct accel_telemetry_sub *sub, struct emu_seen *seen,
+		      const struct accel_telemetry_sample *s)
+{
+	struct accel_device *dev = eyr_telem_sub_device(sub);
+	struct eyr_shim_event_counts now = { 0 };
+	const struct eyr_shim_ops *ops = dev->shim->ops;
+	bool have_counts = ops->event_counts &&
+			   ops->event_counts(dev->shim, &now) == 0;
+
+	if (!seen->valid) {
+		seen->valid = true;
+		seen->throttled = s->throttled;
+		seen->counts = now;
+		return 0;
+	}
+	if (have_counts) {
+		for (uint64_t i = seen->counts.resets; i < now.resets; i++)
+			if (emit(sub, ACCEL_TELEM_EVENT_RESET, 0,
+				 (uint64_t)(int64_t)now.last_reset_err, s->timestamp_ns))
+				return 1;
+		/* The record's count restarts if the device's does: no event. */
+		if (now.faults > seen->counts.faults)
+			for (uint32_t i = seen->counts.faults; i < now.faults; i++)
+				if (emit(sub, ACCEL_TELEM_EVENT_MMU_FAULT, now.fault_ctx_id,
+					 now.fault_addr, s->timestamp_ns))
+					return 1;
+		seen->counts = now;
+	}
+	if (s->throttled != seen->throttled) {
+		seen->throttled = s->throttled;
+		if (emit(sub, ACCEL_TELEM_EVENT_THROTTLE, 0, s->throttled, s->timestamp_ns))
+			return 1;
+	}
+	return 0;
+}
+
 static int emu_run(struct accel_telemetry_sub *sub, void *state)
 {
 	struct accel_device *dev = eyr_telem_sub_device(sub);
 	uint64_t interval_ns = eyr_telem_sub_interval_ns(sub);
+	struct emu_seen seen = { .valid = false };
 	uint64_t last_ts = 0;
 	bool first = true;
 
@@ -54,6 +119,8 @@ static int emu_run(struct accel_telemetry_sub *sub, void *state)
 
 		if (err)
 			return err;
+		if (emu_events(sub, &seen, &s))
+			return 0;
 		/* Only a new publication can open a new slot. */
 		if (first || s.timestamp_ns != last_ts) {
 			first = false;

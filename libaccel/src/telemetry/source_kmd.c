@@ -4,11 +4,12 @@
  * (uapi/eyrie_netlink.h). The subscription's own socket asks the driver for
  * samples of /dev/accel/accelN at the interval (EYRIE_GENL_CMD_SUBSCRIBE;
  * the subscription lives as long as the socket), joins the "telemetry"
- * multicast group, and offers each EYRIE_GENL_CMD_SAMPLE of that device.
- * The driver samples at the shortest period any subscriber asked for (we
- * ask for a quarter of the interval), so samples come faster than the
- * interval; the slot logic of subscribe.c keeps one per interval of
- * device time.
+ * multicast group, and offers each EYRIE_GENL_CMD_SAMPLE of that device
+ * with the driver's own sample number, and delivers each
+ * EYRIE_GENL_CMD_EVENT of it. The driver samples at the shortest period
+ * any subscriber asked for, so when another subscriber asked for less
+ * than our interval the offer keeps one sample per interval of device
+ * time (the numbers then advance by more than one per delivered sample).
  */
 #include <errno.h>
 #include <poll.h>
@@ -32,6 +33,11 @@ struct kmd_stream {
 	uint32_t device;		/* N of /dev/accel/accelN */
 	struct accel_telemetry_sub *sub;
 	bool done;			/* the offer said the subscription ended */
+	/* The last sample received (delivered or not): for the period seen. */
+	bool have_prev;
+	uint64_t prev_seq;
+	uint64_t prev_ts_ns;
+	uint64_t period_ns;		/* the driver's period, as last seen */
 };
 
 static int device_number(const char *name, uint32_t *out)
@@ -87,30 +93,66 @@ static int send_subscribe(struct kmd_stream *st, uint32_t period_us)
 	return 0;
 }
 
+/* Every attribute we read is length-checked by the parse. */
+static struct nla_policy policy[EYRIE_GENL_A_MAX + 1] = {
+	[EYRIE_GENL_A_DEVICE] = { .type = NLA_U32 },
+	[EYRIE_GENL_A_SEQ] = { .type = NLA_U64 },
+	[EYRIE_GENL_A_TIMESTAMP_NS] = { .type = NLA_U64 },
+	[EYRIE_GENL_A_ENERGY_DRAM_FJ] = { .type = NLA_U64 },
+	[EYRIE_GENL_A_ENERGY_GLB_FJ] = { .type = NLA_U64 },
+	[EYRIE_GENL_A_ENERGY_NOC_FJ] = { .type = NLA_U64 },
+	[EYRIE_GENL_A_ENERGY_RF_FJ] = { .type = NLA_U64 },
+	[EYRIE_GENL_A_ENERGY_MAC_FJ] = { .type = NLA_U64 },
+	[EYRIE_GENL_A_ENERGY_STATIC_FJ] = { .type = NLA_U64 },
+	[EYRIE_GENL_A_POWER_MW] = { .type = NLA_U32 },
+	[EYRIE_GENL_A_TEMP_MC] = { .type = NLA_U32 },
+	[EYRIE_GENL_A_UTIL_PERMILLE] = { .type = NLA_U32 },
+	[EYRIE_GENL_A_CLOCK_KHZ] = { .type = NLA_U32 },
+	[EYRIE_GENL_A_FLAGS] = { .type = NLA_U32 },
+	[EYRIE_GENL_A_THROTTLE_EVENTS] = { .type = NLA_U32 },
+	[EYRIE_GENL_A_BUSY_NS] = { .type = NLA_U64 },
+	[EYRIE_GENL_A_CYCLES] = { .type = NLA_U64 },
+	[EYRIE_GENL_A_JOBS_COMPLETED] = { .type = NLA_U64 },
+	[EYRIE_GENL_A_EVENT] = { .type = NLA_U32 },
+	[EYRIE_GENL_A_CTX_ID] = { .type = NLA_U32 },
+	[EYRIE_GENL_A_EVENT_ARG] = { .type = NLA_U64 },
+};
+
+uint64_t eyr_telem_kmd_sample_seq(struct nlmsghdr *nlh)
+{
+	struct nlattr *a[EYRIE_GENL_A_MAX + 1];
+
+	if (genlmsg_parse(nlh, 0, a, EYRIE_GENL_A_MAX, policy) < 0 ||
+	    !a[EYRIE_GENL_A_SEQ])
+		return 0;
+	return nla_get_u64(a[EYRIE_GENL_A_SEQ]);
+}
+
+int eyr_telem_kmd_parse_event(struct nlmsghdr *nlh, uint32_t device,
+			      struct accel_telemetry_event *e)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlh);
+	struct nlattr *a[EYRIE_GENL_A_MAX + 1];
+
+	if (gh->cmd != EYRIE_GENL_CMD_EVENT)
+		return 0;
+	if (genlmsg_parse(nlh, 0, a, EYRIE_GENL_A_MAX, policy) < 0 ||
+	    !a[EYRIE_GENL_A_DEVICE] || !a[EYRIE_GENL_A_EVENT] ||
+	    nla_get_u32(a[EYRIE_GENL_A_DEVICE]) != device)
+		return 0;
+	memset(e, 0, sizeof(*e));
+	e->sz = sizeof(*e);
+	e->kind = nla_get_u32(a[EYRIE_GENL_A_EVENT]);
+	if (a[EYRIE_GENL_A_CTX_ID])
+		e->ctx_id = nla_get_u32(a[EYRIE_GENL_A_CTX_ID]);
+	if (a[EYRIE_GENL_A_EVENT_ARG])
+		e->arg = nla_get_u64(a[EYRIE_GENL_A_EVENT_ARG]);
+	return 1;
+}
+
 int eyr_telem_kmd_parse(struct nlmsghdr *nlh, uint32_t device,
 			struct accel_telemetry *raw)
 {
-	/* Every attribute we read is length-checked by the parse. */
-	static struct nla_policy policy[EYRIE_GENL_A_MAX + 1] = {
-		[EYRIE_GENL_A_DEVICE] = { .type = NLA_U32 },
-		[EYRIE_GENL_A_SEQ] = { .type = NLA_U64 },
-		[EYRIE_GENL_A_TIMESTAMP_NS] = { .type = NLA_U64 },
-		[EYRIE_GENL_A_ENERGY_DRAM_FJ] = { .type = NLA_U64 },
-		[EYRIE_GENL_A_ENERGY_GLB_FJ] = { .type = NLA_U64 },
-		[EYRIE_GENL_A_ENERGY_NOC_FJ] = { .type = NLA_U64 },
-		[EYRIE_GENL_A_ENERGY_RF_FJ] = { .type = NLA_U64 },
-		[EYRIE_GENL_A_ENERGY_MAC_FJ] = { .type = NLA_U64 },
-		[EYRIE_GENL_A_ENERGY_STATIC_FJ] = { .type = NLA_U64 },
-		[EYRIE_GENL_A_POWER_MW] = { .type = NLA_U32 },
-		[EYRIE_GENL_A_TEMP_MC] = { .type = NLA_U32 },
-		[EYRIE_GENL_A_UTIL_PERMILLE] = { .type = NLA_U32 },
-		[EYRIE_GENL_A_CLOCK_KHZ] = { .type = NLA_U32 },
-		[EYRIE_GENL_A_FLAGS] = { .type = NLA_U32 },
-		[EYRIE_GENL_A_THROTTLE_EVENTS] = { .type = NLA_U32 },
-		[EYRIE_GENL_A_BUSY_NS] = { .type = NLA_U64 },
-		[EYRIE_GENL_A_CYCLES] = { .type = NLA_U64 },
-		[EYRIE_GENL_A_JOBS_COMPLETED] = { .type = NLA_U64 },
-	};
 	struct genlmsghdr *gh = nlmsg_data(nlh);
 	struct nlattr *a[EYRIE_GENL_A_MAX + 1];
 
@@ -143,17 +185,44 @@ int eyr_telem_kmd_parse(struct nlmsghdr *nlh, uint32_t device,
 	return 1;
 }
 
+static void on_event(struct kmd_stream *st, struct nlmsghdr *nlh)
+{
+	struct accel_telemetry_event e;
+
+	if (!eyr_telem_kmd_parse_event(nlh, st->device, &e))
+		return;
+	e.timestamp_ns = st->have_prev ? st->prev_ts_ns : 0;
+	if (eyr_telem_sub_event(st->sub, &e))
+		st->done = true;
+}
+
 static int on_message(struct nl_msg *msg, void *arg)
 {
 	struct kmd_stream *st = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct accel_telemetry raw;
 	struct accel_telemetry_sample s = { .sz = sizeof(s) };
+	uint64_t seq;
 
-	if (st->done || !eyr_telem_kmd_parse(nlmsg_hdr(msg), st->device, &raw))
+	if (st->done)
 		return NL_OK;
-	raw.sample_period_us = (uint32_t)(eyr_telem_sub_interval_ns(st->sub) / 1000u);
+	if (!eyr_telem_kmd_parse(nlh, st->device, &raw)) {
+		on_event(st, nlh);
+		return NL_OK;
+	}
+	seq = eyr_telem_kmd_sample_seq(nlh);
+	/* The driver's period as the stream shows it (it may change). */
+	if (st->have_prev && seq > st->prev_seq && raw.timestamp_ns > st->prev_ts_ns)
+		st->period_ns = (raw.timestamp_ns - st->prev_ts_ns) / (seq - st->prev_seq);
+	st->have_prev = true;
+	st->prev_seq = seq;
+	st->prev_ts_ns = raw.timestamp_ns;
+	raw.sample_period_us = (uint32_t)((st->period_ns ? st->period_ns :
+					  eyr_telem_sub_interval_ns(st->sub)) / 1000u);
 	if (accel_telemetry_sample_from_raw(&raw, &s) == 0 &&
-	    eyr_telem_sub_offer(st->sub, &s))
+	    eyr_telem_sub_offer_numbered(st->sub, &s, seq,
+					 st->period_ns ? st->period_ns :
+					 eyr_telem_sub_interval_ns(st->sub)))
 		st->done = true;
 	return NL_OK;
 }
@@ -193,21 +262,12 @@ static int kmd_open(struct accel_telemetry_sub *sub, void **state)
 		goto fail;
 	}
 	/*
-	 * Ask first (the ack is the next message), then listen. The driver's
-	 * samples come on a kernel timer, so they jitter around its period:
-	 * asking for a quarter of the interval gives every slot a sample of
-	 * its own. A driver that keeps fast periods for privileged users gets
-	 * asked again for half, then the whole interval.
+	 * Ask first (the ack is the next message), then listen. We ask for
+	 * the interval itself, so that every sample the driver takes for us
+	 * is delivered and its SEQ runs without a gap; the driver's timer
+	 * jitter is absorbed by the half-period tolerance of the offer.
 	 */
-	for (unsigned int div = 4; div >= 1; div /= 2) {
-		uint32_t period = (uint32_t)(eyr_telem_sub_interval_ns(sub) / 1000u / div);
-
-		if (period < EYRIE_GENL_MIN_PERIOD_US)
-			continue;
-		err = send_subscribe(st, period);
-		if (err != -EPERM)
-			break;
-	}
+	err = send_subscribe(st, (uint32_t)(eyr_telem_sub_interval_ns(sub) / 1000u));
 	if (err)
 		goto fail;
 	nl_socket_disable_seq_check(st->sk);
@@ -240,7 +300,7 @@ static int kmd_run(struct accel_telemetry_sub *sub, void *state)
 		if (r <= 0)
 			continue;
 		err = nl_recvmsgs_default(st->sk);
-		/* Overruns drop samples: the slot numbering shows the gap. */
+		/* Overruns drop samples: the driver's SEQ shows the gap. */
 		if (err < 0 && err != -NLE_NOMEM && err != -NLE_AGAIN)
 			return nl_fail(err, -EIO, "receiving telemetry from the eyrie driver");
 	}

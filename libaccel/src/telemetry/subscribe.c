@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Telemetry subscriptions: a library thread per subscription delivers one
- * sample per interval of device time, numbered by the interval slot it
- * stands for, so that a consumer sees drops as gaps rather than guessing
- * from wall-clock jitter.
+ * sample per interval of device time, and the device's events, in the
+ * order it gets them. Samples carry a sequence number that advances by
+ * one per sample (kmd: the driver's own numbering), so that a consumer
+ * sees a lost sample as a gap rather than guessing from wall-clock jitter;
+ * the interval slot of device time a sample stands for is a separate field.
  *
  * Where the samples come from depends on the shim (see sources[] below).
  */
@@ -42,9 +44,17 @@ struct accel_telemetry_sub {
 	char end_msg[512];		/* the thread's message when end_err */
 	uint64_t delivered;
 	uint64_t dropped;
+	uint64_t events;
+	uint64_t taken;			/* samples picked (thread only) */
 	/* The first sample's device time: slot k starts at t0 + k * interval. */
 	uint64_t t0_ns;
-	uint64_t next_slot;
+	uint64_t next_slot;		/* emu: the slot expected next */
+	/* kmd: the driver's numbering and the last delivered sample's time */
+	bool have_seq;
+	uint64_t last_seq;
+	uint64_t last_ts_ns;
+	uint64_t pending_lost;		/* lost among samples not delivered */
+	accel_telemetry_event_fn event_fn;
 };
 
 static const struct eyr_telem_source *source_for(struct accel_device *dev)
@@ -98,13 +108,40 @@ struct accel_device *eyr_telem_sub_device(const struct accel_telemetry_sub *sub)
 	return sub->dev;
 }
 
+/* Calls the user's callback and counts; 1 when the subscription is done. */
+static int deliver(struct accel_telemetry_sub *sub,
+		   struct accel_telemetry_sample *s, uint64_t dropped)
+{
+	int ret = 0;
+
+	sub->taken++;
+	if (!sub->fn)
+		return 0;	/* events only: no sample callback */
+	ret = sub->fn(s, sub->ctx);
+	pthread_mutex_lock(&sub->lock);
+	sub->dropped += dropped;
+	sub->delivered++;
+	pthread_mutex_unlock(&sub->lock);
+	if (ret == ACCEL_TELEMETRY_STOP ||
+	    (sub->max_samples && sub->delivered >= sub->max_samples))
+		return 1;
+	return 0;
+}
+
+/* The slot of device time nearest to ts (t0 = the first sample's time). */
+static uint64_t slot_of(const struct accel_telemetry_sub *sub, uint64_t ts)
+{
+	if (ts <= sub->t0_ns)
+		return 0;
+	return (ts - sub->t0_ns + sub->interval_ns / 2) / sub->interval_ns;
+}
+
 int eyr_telem_sub_offer(struct accel_telemetry_sub *sub,
 			struct accel_telemetry_sample *s)
 {
-	uint64_t slot;
-	int ret;
+	uint64_t slot, skipped;
 
-	if (sub->delivered == 0) {
+	if (sub->taken == 0) {
 		sub->t0_ns = s->timestamp_ns;
 		slot = 0;
 	} else {
@@ -112,17 +149,69 @@ int eyr_telem_sub_offer(struct accel_telemetry_sub *sub,
 			return 0;	/* still inside the current slot */
 		slot = (s->timestamp_ns - sub->t0_ns) / sub->interval_ns;
 	}
-	s->seq = slot;
-	ret = sub->fn(s, sub->ctx);
-	pthread_mutex_lock(&sub->lock);
-	sub->dropped += slot - sub->next_slot;
-	sub->delivered++;
-	pthread_mutex_unlock(&sub->lock);
+	s->seq = sub->taken;
+	s->slot = slot;
+	/* Slots that went by unseen (the thread was not scheduled in time). */
+	skipped = slot - sub->next_slot;
 	sub->next_slot = slot + 1;
-	if (ret == ACCEL_TELEMETRY_STOP ||
-	    (sub->max_samples && sub->delivered >= sub->max_samples))
-		return 1;
-	return 0;
+	return deliver(sub, s, skipped);
+}
+
+int eyr_telem_sub_offer_numbered(struct accel_telemetry_sub *sub,
+				 struct accel_telemetry_sample *s, uint64_t seq,
+				 uint64_t period_ns)
+{
+	uint64_t lost = 0;
+
+	if (sub->have_seq && seq > sub->last_seq + 1)
+		lost = seq - sub->last_seq - 1;
+	if (sub->have_seq && seq <= sub->last_seq)
+		return 0;	/* a duplicate or stale message */
+	sub->have_seq = true;
+	sub->last_seq = seq;
+	if (sub->taken == 0) {
+		sub->t0_ns = s->timestamp_ns;
+	} else if (s->timestamp_ns + period_ns / 2 < sub->last_ts_ns + sub->interval_ns) {
+		/* Sampled faster than asked (another subscriber): not ours. */
+		sub->pending_lost += lost;
+		return 0;
+	}
+	sub->last_ts_ns = s->timestamp_ns;
+	s->seq = seq;
+	s->slot = slot_of(sub, s->timestamp_ns);
+	lost += sub->pending_lost;
+	sub->pending_lost = 0;
+	return deliver(sub, s, lost);
+}
+
+int eyr_telem_sub_event(struct accel_telemetry_sub *sub,
+			const struct accel_telemetry_event *e)
+{
+	int ret;
+
+	if (!sub->event_fn)
+		return 0;
+	ret = sub->event_fn(e, sub->ctx);
+	pthread_mutex_lock(&sub->lock);
+	sub->events++;
+	pthread_mutex_unlock(&sub->lock);
+	return ret == ACCEL_TELEMETRY_STOP;
+}
+
+const char *accel_telemetry_event_name(uint32_t kind)
+{
+	switch (kind) {
+	case ACCEL_TELEM_EVENT_JOB_HANG:
+		return "job_hang";
+	case ACCEL_TELEM_EVENT_RESET:
+		return "reset";
+	case ACCEL_TELEM_EVENT_THROTTLE:
+		return "throttle";
+	case ACCEL_TELEM_EVENT_MMU_FAULT:
+		return "mmu_fault";
+	default:
+		return "unknown";
+	}
 }
 
 static void *sub_thread(void *arg)
@@ -168,8 +257,9 @@ int accel_telemetry_subscribe(struct accel_device *dev,
 				 "telemetry: interval %u us is out of range; ask for %u us (1 kHz) to %u us (1 h)",
 				 interval_us, ACCEL_TELEMETRY_MIN_INTERVAL_US,
 				 ACCEL_TELEMETRY_MAX_INTERVAL_US);
-	if (!EYR_OPTS_GET(opts, fn, NULL))
-		return eyr_error(-EINVAL, "telemetry: subscription callback fn is NULL");
+	if (!EYR_OPTS_GET(opts, fn, NULL) && !EYR_OPTS_GET(opts, event_fn, NULL))
+		return eyr_error(-EINVAL,
+				 "telemetry: subscription callbacks fn and event_fn are both NULL; set fn for samples, event_fn for events");
 	source = source_for(dev);
 	if (!source)
 		return eyr_error(-EOPNOTSUPP,
@@ -182,7 +272,8 @@ int accel_telemetry_subscribe(struct accel_device *dev,
 	sub->dev = dev;
 	sub->source = source;
 	sub->interval_ns = (uint64_t)interval_us * 1000u;
-	sub->fn = opts->fn;
+	sub->fn = EYR_OPTS_GET(opts, fn, NULL);
+	sub->event_fn = EYR_OPTS_GET(opts, event_fn, NULL);
 	sub->ctx = EYR_OPTS_GET(opts, ctx, NULL);
 	sub->max_samples = EYR_OPTS_GET(opts, max_samples, 0);
 	pthread_mutex_init(&sub->lock, NULL);
@@ -262,6 +353,7 @@ int accel_telemetry_sub_stats(struct accel_telemetry_sub *sub,
 	pthread_mutex_lock(&sub->lock);
 	full.delivered = sub->delivered;
 	full.dropped = sub->dropped;
+	full.events = sub->events;
 	pthread_mutex_unlock(&sub->lock);
 	eyr_out_copy(st, st->sz, &full, sizeof(full));
 	return 0;
