@@ -4,7 +4,9 @@
 # driver's telemetry; `power --watch` in one process streams samples while
 # `accelctl run` works the board from another, and its energy counters show
 # that work; `top` finds the other process through DRM fdinfo; the
-# exporter serves the board's metrics on loopback. Plain sh + busybox.
+# exporter serves the board's metrics on loopback; a job hang injected
+# with telem_hang reaches a subscriber as job_hang then reset events.
+# Plain sh + busybox.
 node=/dev/accel/accel0
 here=$(dirname "$0")
 accelctl=$(command -v accelctl || echo "$here/../helpers/accelctl")
@@ -54,18 +56,27 @@ wait $watch
 rc=$?
 wait $top
 check "SIGINT ends power --watch with exit 0 (got $rc)" test $rc -eq 0
-lines=$(wc -l <$tmp/watch.json)
+lines=$(grep -c '"seq"' $tmp/watch.json)
 check "the stream has samples ($lines)" test "$lines" -ge 5
 check "the stream came from the driver's netlink family, not polling" \
 	sh -c "! grep -q polling $tmp/watch.err"
-check "the stream's seq runs 0..$((lines - 1)) without a gap" sh -c "
-	i=0; for s in \$(sed -n 's/.*\"seq\":\\([0-9]*\\).*/\\1/p' $tmp/watch.json); do
-		[ \"\$s\" -eq \$i ] || exit 1; i=\$((i + 1)); done; [ \$i -eq $lines ]"
-t0=$(first_num $tmp/watch.json timestamp_ns)
-t1=$(json_num $tmp/watch.json timestamp_ns)
+# seq is the driver's own sample number: consecutive, from wherever the
+# driver's count stood (a gap would be a sample really lost).
+seq_consecutive() {  # seq_consecutive FILE
+	prev=
+	for s in $(sed -n 's/.*"seq":\([0-9]*\).*/\1/p' "$1"); do
+		[ -z "$prev" ] || [ "$s" -eq $((prev + 1)) ] || return 1
+		prev=$s
+	done
+	[ -n "$prev" ]
+}
+check "the stream's seq runs without a gap" seq_consecutive $tmp/watch.json
+grep '"seq"' $tmp/watch.json >$tmp/samples.json
+t0=$(first_num $tmp/samples.json timestamp_ns)
+t1=$(json_num $tmp/samples.json timestamp_ns)
 check "device time advances along the stream ($t0 -> $t1 ns)" test "${t1:-0}" -gt "${t0:-0}"
-m0=$(head -n 1 $tmp/watch.json | sed -n 's/.*"mac":\([-0-9.e+]*\).*/\1/p')
-m1=$(tail -n 1 $tmp/watch.json | sed -n 's/.*"mac":\([-0-9.e+]*\).*/\1/p')
+m0=$(head -n 1 $tmp/samples.json | sed -n 's/.*"mac":\([-0-9.e+]*\).*/\1/p')
+m1=$(tail -n 1 $tmp/samples.json | sed -n 's/.*"mac":\([-0-9.e+]*\).*/\1/p')
 check "MAC energy seen by the watcher rose while the other process ran ($m0 -> $m1 J)" \
 	awk -v a="$m0" -v b="$m1" 'BEGIN { exit !(b > a) }'
 # The runner holds the device open for seconds (import, compile, runs):
@@ -78,6 +89,37 @@ check "top's process rows carry energy and jobs keys" \
 	grep -q '"processes":\[{"pid":[0-9]*,"command":"[^"]*","device":"[^"]*","jobs_completed":[0-9]*,"energy_j":' $tmp/top.json
 # The watcher's seq values, for the record.
 echo "# watch seq: $(sed -n 's/.*"seq":\([0-9]*\).*/\1/p' $tmp/watch.json | tr '\n' ' ')"
+
+# Events: a job that stalls the device until the driver's job_timeout_ms
+# passes; the driver reports the hang, resets the device and recovers. A
+# subscriber (power --watch) gets the job_hang event, then the reset, and
+# its samples go on without a gap in seq, device time 200 +- 100 ms apart.
+hang=$(command -v telem_hang || echo "$here/../helpers/telem_hang")
+"$accelctl" -d $node power --watch --interval 200 --json >$tmp/events.json 2>$tmp/events.err &
+ev=$!
+sleep 1
+check "a stalling job ends when the driver times it out" "$hang" $node
+sleep 1
+kill -INT $ev
+wait $ev
+rc=$?
+check "SIGINT ends the watching power --watch with exit 0 (got $rc)" test $rc -eq 0
+sed 's/^/# events: /' $tmp/events.json | grep '"event"'
+hang_line=$(grep -n '"event":"job_hang"' $tmp/events.json | head -n 1 | cut -d: -f1)
+reset_line=$(grep -n '"event":"reset"' $tmp/events.json | head -n 1 | cut -d: -f1)
+check "the subscriber got a job_hang event" test -n "$hang_line"
+check "... and then a reset event (lines $hang_line, $reset_line)" \
+	test "${reset_line:-0}" -gt "${hang_line:-0}"
+check "the reset recovered the device (result 0)" \
+	grep -q '"event":"reset",.*"result":0' $tmp/events.json
+check "the hang event names a context" \
+	sh -c "grep '\"event\":\"job_hang\"' $tmp/events.json | grep -q '\"ctx_id\":[1-9]'"
+check "samples around the hang: seq without a gap" seq_consecutive $tmp/events.json
+spacing=$(grep '"seq"' $tmp/events.json | sed -n 's/.*"timestamp_ns":\([0-9]*\).*/\1/p' |
+	awk 'NR > 1 { printf "%d ", ($1 - p) / 1000000 } { p = $1 }')
+echo "# device ms between samples: $spacing"
+check "samples around the hang: device time 200 +- 100 ms apart" \
+	sh -c "for d in $spacing; do [ \$d -ge 100 ] && [ \$d -le 300 ] || exit 1; done; [ -n '$spacing' ]"
 
 # The exporter on loopback.
 ifconfig lo 127.0.0.1 up 2>/dev/null || ip link set lo up 2>/dev/null

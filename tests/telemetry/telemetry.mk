@@ -58,3 +58,11 @@ $(HIL_TELEMETRY): tests/telemetry/hil_telemetry.sh
 	@mkdir -p $(dir $@)
 	install -m 755 $< $@
 ALL_TARGETS += $(HIL_TELEMETRY)
+
+# The HIL case's hang injector (a helper the case calls, not a case):
+# linked with the static libaccel so the guest needs no build tree.
+TELEM_HANG := $(B)/tests/hil/helpers/telem_hang
+$(TELEM_HANG): $(B)/tests/telemetry/telem_hang.o $(LIBACCEL_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $< $(LIBACCEL_STATIC_LINK)
+ALL_TARGETS += $(TELEM_HANG)

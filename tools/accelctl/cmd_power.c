@@ -3,7 +3,8 @@
  * accelctl power: what the board draws. One sample by default; --watch
  * streams one per interval of device time through a telemetry
  * subscription (emu: the in-process board; kmd: the driver's netlink
- * stream), or by polling one-shot reads where there is no stream.
+ * stream), with the device's events between the samples, or by polling
+ * one-shot reads where there is no stream (no events then).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "telem_common.h"
+#include "telem_load.h"
 
 #define POWER_DEFAULT_INTERVAL_MS	1000u
 #define POWER_MAX_INTERVAL_MS		3600000u
@@ -28,7 +30,7 @@ ACCELCTL_COMMAND(power);
 
 const char cmd_power_usage[] =
 	"Usage: accelctl [-d DEVICE] power [--watch] [--interval MS] [--count N]\n"
-	"                              [--json | --csv]\n"
+	"                              [--json | --csv] [--load]\n"
 	"\n"
 	"Board power, energy per domain (dram, glb, noc, rf, mac, static),\n"
 	"temperature, utilization and throttling, from the device's telemetry.\n"
@@ -36,8 +38,13 @@ const char cmd_power_usage[] =
 	"  -w, --watch         a sample every interval until Ctrl-C (or --count)\n"
 	"  -i, --interval MS   device time between samples (default 1000, 1..3600000)\n"
 	"  -c, --count N       stop after N samples (implies --watch; N >= 1)\n"
-	"      --json          one JSON object (per line with --watch)\n"
-	"      --csv           CSV with a header row\n"
+	"      --json          one JSON object (per line with --watch); with\n"
+	"                      --watch, device events (job_hang, reset,\n"
+	"                      throttle, mmu_fault) are lines with an \"event\" key\n"
+	"      --csv           CSV with a header row (--watch: events on stderr)\n"
+	"      --load          with --watch: run a synthetic workload on the device\n"
+	"                      (emu test hook: power and temperature rise, a hot\n"
+	"                      board throttles and its throttle events show)\n"
 	"\n"
 	"On the emu device the board lives inside this accelctl process: it\n"
 	"shows that process's own device, which is idle, so its power is the\n"
@@ -76,6 +83,29 @@ static void print_sample(struct power_run *run,
 	run->first = false;
 }
 
+/*
+ * Events go between the samples around them: --json, a line with an
+ * "event" key; text, a line of its own; --csv keeps stdout to rows of the
+ * header's shape, so events go to stderr as text.
+ */
+static int on_event(const struct accel_telemetry_event *e, void *ctx)
+{
+	struct power_run *run = ctx;
+
+	switch (run->fmt) {
+	case FMT_JSON:
+		telem_event_json(stdout, run->device, e);
+		break;
+	case FMT_CSV:
+		telem_event_text(stderr, run->device, e);
+		break;
+	case FMT_TEXT:
+		telem_event_text(stdout, run->device, e);
+		break;
+	}
+	return telem_stop_requested ? ACCEL_TELEMETRY_STOP : 0;
+}
+
 static int on_sample(const struct accel_telemetry_sample *s, void *ctx)
 {
 	struct power_run *run = ctx;
@@ -99,6 +129,7 @@ static int watch_subscribed(const struct accelctl *ctx, struct accel_device *dev
 		.fn = on_sample,
 		.ctx = run,
 		.max_samples = count,
+		.event_fn = on_event,
 	};
 	struct accel_telemetry_sub *sub;
 	int err = accel_telemetry_subscribe(dev, &opts, &sub);
@@ -166,13 +197,15 @@ int cmd_power(struct accelctl *ctx, int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "csv", no_argument, NULL, 'C' },
+		{ "load", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct power_run run = { .fmt = ctx->json ? FMT_JSON : FMT_TEXT, .first = true };
 	struct accel_device *dev;
 	uint64_t interval_ms = POWER_DEFAULT_INTERVAL_MS, count = 0;
-	bool watch = false, csv = false, json = ctx->json;
+	bool watch = false, csv = false, json = ctx->json, want_load = false;
+	struct telem_load *load = NULL;
 	int opt, rc;
 
 	while ((opt = accelctl_getopt(argc, argv, "wi:c:h", longopts)) != -1) {
@@ -199,6 +232,9 @@ int cmd_power(struct accelctl *ctx, int argc, char **argv)
 		case 'C':
 			csv = true;
 			break;
+		case 'L':
+			want_load = true;
+			break;
 		case 'h':
 			fputs(cmd_power_usage, stdout);
 			return ACCELCTL_EXIT_OK;
@@ -211,6 +247,8 @@ int cmd_power(struct accelctl *ctx, int argc, char **argv)
 	if (json && csv)
 		return accelctl_usage_error(ctx, "--json and --csv exclude each other; pick one");
 	run.fmt = csv ? FMT_CSV : json ? FMT_JSON : FMT_TEXT;
+	if (want_load && !watch)
+		return accelctl_usage_error(ctx, "--load needs --watch (or --count): a single sample ends before any load shows");
 
 	rc = telem_open_device(ctx, watch ? (uint32_t)interval_ms * 1000u : 0, &dev);
 	if (rc)
@@ -236,9 +274,19 @@ int cmd_power(struct accelctl *ctx, int argc, char **argv)
 		accel_device_close(dev);
 		return rc;
 	}
+	if (want_load && telem_load_start(dev, &load)) {
+		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE,
+				   "cannot start the synthetic load: %s", accel_last_error());
+		accel_device_close(dev);
+		return rc;
+	}
 	rc = watch_subscribed(ctx, dev, &run, (uint32_t)interval_ms, count);
 	if (rc < 0)
 		rc = watch_polled(ctx, dev, &run, (uint32_t)interval_ms, count);
+	if (rc == ACCELCTL_EXIT_OK && load && telem_load_failed(load))
+		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "the synthetic load failed: %s",
+				   telem_load_error(load));
+	telem_load_stop(load);
 	accel_device_close(dev);
 	return rc;
 }

@@ -102,8 +102,10 @@ void telem_sample_json(FILE *f, const char *device,
 	json_init(&j, f, pretty);
 	json_object_begin(&j, NULL);
 	json_string(&j, "device", device);
-	if (with_seq)
+	if (with_seq) {
 		json_u64(&j, "seq", s->seq);
+		json_u64(&j, "slot", s->slot);
+	}
 	json_u64(&j, "timestamp_ns", s->timestamp_ns);
 	json_double(&j, "power_w", s->power_w);
 	energy_members(&j, s);
@@ -115,6 +117,68 @@ void telem_sample_json(FILE *f, const char *device,
 	json_u64(&j, "jobs_completed", s->jobs_completed);
 	json_object_end(&j);
 	json_finish(&j);
+}
+
+void telem_event_json(FILE *f, const char *device,
+		      const struct accel_telemetry_event *e)
+{
+	struct json j;
+
+	json_init(&j, f, false);
+	json_object_begin(&j, NULL);
+	json_string(&j, "device", device);
+	json_string(&j, "event", accel_telemetry_event_name(e->kind));
+	json_u64(&j, "timestamp_ns", e->timestamp_ns);
+	json_u64(&j, "ctx_id", e->ctx_id);
+	switch (e->kind) {
+	case ACCEL_TELEM_EVENT_JOB_HANG:
+		json_u64(&j, "job_seqno", e->arg);
+		break;
+	case ACCEL_TELEM_EVENT_RESET:
+		json_i64(&j, "result", (int64_t)e->arg);
+		break;
+	case ACCEL_TELEM_EVENT_THROTTLE:
+		json_bool(&j, "throttled", e->arg != 0);
+		break;
+	case ACCEL_TELEM_EVENT_MMU_FAULT:
+		json_u64(&j, "address", e->arg);
+		break;
+	default:
+		json_u64(&j, "arg", e->arg);
+		break;
+	}
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+void telem_event_text(FILE *f, const char *device,
+		      const struct accel_telemetry_event *e)
+{
+	fprintf(f, "event %s on %s at %.6f s", accel_telemetry_event_name(e->kind),
+		device, e->timestamp_ns / 1e9);
+	switch (e->kind) {
+	case ACCEL_TELEM_EVENT_JOB_HANG:
+		fprintf(f, ": job %llu of context %u",
+			(unsigned long long)e->arg, e->ctx_id);
+		break;
+	case ACCEL_TELEM_EVENT_RESET:
+		if ((int64_t)e->arg == 0)
+			fputs(": recovered", f);
+		else
+			fprintf(f, ": failed (%s)", strerror((int)-(int64_t)e->arg));
+		break;
+	case ACCEL_TELEM_EVENT_THROTTLE:
+		fputs(e->arg ? ": throttling began" : ": throttling ended", f);
+		break;
+	case ACCEL_TELEM_EVENT_MMU_FAULT:
+		fprintf(f, ": context %u at device VA 0x%llx", e->ctx_id,
+			(unsigned long long)e->arg);
+		break;
+	default:
+		break;
+	}
+	fputc('\n', f);
+	fflush(f);
 }
 
 void telem_csv_header(FILE *f)

@@ -40,6 +40,15 @@ int telem_wait_first_period(struct accel_device *dev);
 void telem_sample_json(FILE *f, const char *device,
 		       const struct accel_telemetry_sample *s, bool with_seq,
 		       bool pretty);
+/*
+ * A device event as one JSON line: device, event (its name), timestamp_ns,
+ * ctx_id and the event's own key (job_seqno, result, throttled, address).
+ */
+void telem_event_json(FILE *f, const char *device,
+		      const struct accel_telemetry_event *e);
+/* A device event as one line of text. */
+void telem_event_text(FILE *f, const char *device,
+		      const struct accel_telemetry_event *e);
 /* CSV header row and one row per sample. */
 void telem_csv_header(FILE *f);
 void telem_sample_csv(FILE *f, const char *device,
