@@ -129,6 +129,47 @@ uint64_t eyr_loads(const struct eyr_mapping *m, unsigned int relevant,
 #define REL_W (BIT(EYR_DIM_G) | BIT(EYR_DIM_M) | BIT(EYR_DIM_C))
 #define REL_B (BIT(EYR_DIM_G) | BIT(EYR_DIM_M))
 
+/*
+ * eyr_loads for the inputs, the weights and the bias/quant tables at once,
+ * and the number of passes: one walk over the loop order (this runs for
+ * every candidate tiling of the search).
+ */
+static void loads3(const struct eyr_mapping *m, uint64_t *n_in, uint64_t *f_in,
+		   uint64_t *n_w, uint64_t *f_w, uint64_t *n_b, uint64_t *f_b,
+		   uint64_t *passes)
+{
+	uint64_t prod[EYR_DIMS + 1], skip_in[EYR_DIMS + 1], skip_w[EYR_DIMS + 1];
+	uint64_t prod_b[EYR_DIMS + 1], skip_b[EYR_DIMS + 1];
+	int i, in_in = -1, in_w = -1, in_b = -1;
+
+	/* prefix products of the trip counts, with and without C (bias), and of the irrelevant ones */
+	prod[0] = skip_in[0] = skip_w[0] = prod_b[0] = skip_b[0] = 1;
+	for (i = 0; i < EYR_DIMS; i++) {
+		unsigned int d = m->order[i];
+		uint64_t t = m->tiles[d];
+		int big = t > 1;
+
+		prod[i + 1] = prod[i] * t;
+		skip_in[i + 1] = skip_in[i] * ((REL_IN >> d & 1) ? 1 : t);
+		skip_w[i + 1] = skip_w[i] * ((REL_W >> d & 1) ? 1 : t);
+		prod_b[i + 1] = prod_b[i] * (d == EYR_DIM_C ? 1 : t);
+		skip_b[i + 1] = skip_b[i] * ((REL_B >> d & 1) || d == EYR_DIM_C ? 1 : t);
+		if (big && (REL_IN >> d & 1))
+			in_in = i;
+		if (big && (REL_W >> d & 1))
+			in_w = i;
+		if (big && (REL_B >> d & 1))
+			in_b = i;
+	}
+	*n_in = prod[in_in + 1];
+	*f_in = skip_in[in_in + 1];
+	*n_w = prod[in_w + 1];
+	*f_w = skip_w[in_w + 1];
+	*n_b = prod_b[in_b + 1];
+	*f_b = skip_b[in_b + 1];
+	*passes = prod[EYR_DIMS];
+}
+
 void eyr_cost_dram(const struct eyr_arch *arch, const struct eyr_geom *g,
 		   const struct eyr_mapping *m, const struct eyr_dim_tiling *const dt[EYR_DIMS],
 		   int has_bias, int per_channel, struct eyr_cost *c)
@@ -145,15 +186,9 @@ void eyr_cost_dram2(const struct eyr_arch *arch, const struct eyr_geom *g,
 	uint64_t cin = (uint64_t)g->ext[EYR_DIM_G] * g->ext[EYR_DIM_C];
 	uint64_t mall = (uint64_t)g->ext[EYR_DIM_G] * g->ext[EYR_DIM_M];
 	uint64_t dma_cycles;
-	int d;
 
 	memset(c, 0, sizeof(*c));
-	n_in = eyr_loads(m, REL_IN, 1, &f_in);
-	n_w = eyr_loads(m, REL_W, 1, &f_w);
-	n_b = eyr_loads(m, REL_B, 0, &f_b);
-	passes = 1;
-	for (d = 0; d < EYR_DIMS; d++)
-		passes *= m->tiles[d];
+	loads3(m, &n_in, &f_in, &n_w, &f_w, &n_b, &f_b, &passes);
 	stores = passes / m->tiles[EYR_DIM_C];
 
 	in_words = g->ext[EYR_DIM_N] * cin * dt[EYR_DIM_E]->sum_in *

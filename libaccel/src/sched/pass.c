@@ -360,13 +360,21 @@ static uint32_t cands(uint32_t x, uint32_t cap, uint32_t *out, uint32_t max)
 
 	if (cap > x)
 		cap = x;
-	for (k = x; k >= 1 && n < max; k--) {
+	/*
+	 * Jump from one distinct value of ceil(x / k) to the next: the
+	 * largest k' with ceil(x / k') > v is ceil(x / v) - 1, so the loop
+	 * runs once per value returned (it sits in the innermost loop of the
+	 * array-mapping enumeration, where x can be thousands).
+	 */
+	k = x;
+	while (k >= 1 && n < max) {
 		uint32_t v = eyr_div_up(x, k);
 
 		if (v > cap)
 			break;
 		if (v != prev)
 			out[n++] = prev = v;
+		k = eyr_div_up(x, v) - 1;
 	}
 	return n;
 }
@@ -567,7 +575,8 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 		Be = eyr_div_up(ps->e, ce[b]);
 		Br = ft->rb;
 		for (x = 0; x < nm; x++) {
-			uint32_t rm = cm[x];
+			uint32_t rm = cm[x], max_sm = ps->m / rm;
+			uint32_t sm_c[128], nsm;
 
 			if (df == EYRIE_DATAFLOW_NLR && rm > 1)
 				break;
@@ -575,6 +584,8 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 				break;
 			if (p_rf && rm > arch->rf_psum_words)
 				break;
+			/* the sets_m choices depend only on rm and the PE budget */
+			nsm = cands(max_sm, (uint32_t)(budget < max_sm ? budget : max_sm), sm_c, 128);
 			for (y = 0; y < nc; y++) {
 				uint32_t rc = cc[y];
 
@@ -586,8 +597,7 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 					break;
 				for (z = 0; z < nn; z++) {
 					uint32_t rn = cn[z];
-					uint32_t max_sm = ps->m / rm, max_sc = ps->c / rc;
-					uint32_t sm_c[128], nsm, k;
+					uint32_t max_sc = ps->c / rc, k;
 					uint64_t Bn = eyr_div_up(ps->n, rn);
 
 					if (df == EYRIE_DATAFLOW_NLR && rn > 1)
@@ -596,7 +606,6 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 						break;
 					if (p_rf && rm * rn > arch->rf_psum_words)
 						break;
-					nsm = cands(max_sm, (uint32_t)(budget < max_sm ? budget : max_sm), sm_c, 128);
 					for (k = 0; k < nsm; k++) {
 						struct pass_cand pc;
 						uint64_t sc = budget / sm_c[k], Bm, Bc, Wm, Wc;
@@ -621,8 +630,12 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 						pc.mp.rf_m = (uint16_t)rm;
 						pc.mp.rf_c = (uint16_t)rc;
 						pc.mp.rf_n = (uint16_t)rn;
-						if (eyr_pass_check(arch, g, df, ps, &pc.mp))
-							continue;
+						/*
+						 * No eyr_pass_check here: the loop bounds above
+						 * are its conditions (candidate caps, the PE
+						 * budget, the RF breaks); the winner is
+						 * checked once, below.
+						 */
 						Wm = blocks_sum_min(ps->m, (uint64_t)sm_c[k] * rm, rm, &Bm);
 						Wc = blocks_sum_min(ps->c, sc * rc, rc, &Bc);
 						pass_bound(arch, df, &d, ps, in_glb, w_glb, Bn, Bm, Wm, Bc, Wc,
@@ -684,6 +697,9 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 			}
 		}
 	}
+	/* the enumeration's bounds are the check's conditions: a mismatch is a bug */
+	if (found && eyr_pass_check(arch, g, df, ps, best))
+		ret = -EINVAL;
 out:
 	free(pcs);
 	free(tables);

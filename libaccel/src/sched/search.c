@@ -37,6 +37,8 @@ struct memo_entry {
 	struct eyr_pass_cost pc;
 };
 
+struct pass_class;
+
 struct search {
 	const struct eyr_arch *arch;
 	struct eyr_geom g;
@@ -46,6 +48,7 @@ struct search {
 	struct dim_cands *dc;		/* [EYR_DIMS] */
 	struct memo_entry *memo;
 	size_t memo_cap, memo_used;
+	struct pass_class *pcl;		/* add_passes' scratch, MAX_PASS_CLASSES */
 	uint64_t evaluated, pruned;
 	double efj[EYRIE_ACCESS_LEVELS];
 };
@@ -200,9 +203,13 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 	double rest = 0, dyn_pm = 0, noc_pm = 0, cyc_pm = 0, rate, best_v = 0;
 	int l, ret = 0, bounded = inc && inc->found;
 
-	pcl = malloc(MAX_PASS_CLASSES * sizeof(*pcl));
-	if (!pcl)
-		return -ENOMEM;
+	/* one scratch array per search: no allocation per costed tiling */
+	if (!s->pcl) {
+		s->pcl = malloc(MAX_PASS_CLASSES * sizeof(*s->pcl));
+		if (!s->pcl)
+			return -ENOMEM;
+	}
+	pcl = s->pcl;
 	for (a = 0; a < tn->nclass; a++)
 	for (b = 0; b < tg->nclass; b++)
 	for (x = 0; x < tm->nclass; x++)
@@ -212,10 +219,8 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 		struct pass_class *pc = &pcl[n];
 		struct eyr_pass_shape *ps = &pc->ps;
 
-		if (n == MAX_PASS_CLASSES) {
-			free(pcl);
+		if (n == MAX_PASS_CLASSES)
 			return -E2BIG;
-		}
 		memset(ps, 0, sizeof(*ps));
 		pc->cnt = (uint64_t)tn->cls[a].count * tg->cls[b].count *
 			  tm->cls[x].count * tc->cls[y].count *
@@ -278,7 +283,6 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 			}
 		}
 	}
-	free(pcl);
 	return ret;
 }
 
@@ -590,8 +594,8 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 		for (iff = 0; iff < dc[EYR_DIM_F].n; iff++) {
 		int any_f = 0;
 		struct eyr_cost base1, base2;
-		double base_pe = 0, base_pcyc = 0;
-		int have_base = 0;
+		double base_pe = 0, base_pcyc = 0, base_e1 = 0, base_e2 = 0;
+		int have_base = 0, have_base_e = 0;
 
 		struct cand c;
 		struct eyr_mapping m0;
@@ -645,6 +649,15 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 					pass_floor(s, &mg, act, &base_pe, &base_pcyc);
 					have_base = 1;
 				}
+				if (!have_base_e) {
+					/* the all-GLB DMA energies, shared by the placements */
+					base_e1 = base_e2 = 0;
+					for (l = 0; l < EYRIE_ACCESS_LEVELS; l++) {
+						base_e1 += (double)base1.access[l] * a->energy_fj[l];
+						base_e2 += (double)base2.access[l] * a->energy_fj[l];
+					}
+					have_base_e = 1;
+				}
 				pe = base_pe;
 				pcyc = base_pcyc;
 				if (s->df == EYRIE_DATAFLOW_NLR)
@@ -653,10 +666,8 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 					pe -= (double)s->g.ext[EYR_DIM_G] * s->g.ext[EYR_DIM_M] *
 					      s->g.ext[EYR_DIM_C] * s->g.r * s->g.s * m.tiles[EYR_DIM_N] *
 					      m.tiles[EYR_DIM_E] * m.tiles[EYR_DIM_F] * eg;
-				for (l = 0; l < EYRIE_ACCESS_LEVELS; l++) {
-					e1 += (double)base1.access[l] * a->energy_fj[l];
-					e2 += (double)base2.access[l] * a->energy_fj[l];
-				}
+				e1 = base_e1;
+				e2 = base_e2;
 				e1 += pe - (double)((sin ? base1.in_words : 0) + (sw ? base1.w_words : 0)) * eg;
 				e2 += pe - (double)((sin ? base2.in_words : 0) + (sw ? base2.w_words : 0)) * eg;
 				static_energy(a, (double)base1.cycles + pcyc, &e1);
@@ -826,6 +837,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	plan->search.exhaustive = o->exhaustive;
 	plan->search.time_us = eyr_now_us() - t0;
 	free(s.memo);
+	free(s.pcl);
 	free(s.dc);
 	return ret;
 }
