@@ -66,6 +66,7 @@ static void test_sample_derived_values(void **state)
 	assert_int_equal(s.throttle_events, 3);
 	assert_int_equal(s.jobs_completed, 5);
 	assert_int_equal(s.seq, 0);
+	assert_int_equal(s.slot, 0);
 }
 
 /* An older caller's smaller struct gets only its part; nothing past it. */

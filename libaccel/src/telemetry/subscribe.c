@@ -49,10 +49,10 @@ struct accel_telemetry_sub {
 	/* The first sample's device time: slot k starts at t0 + k * interval. */
 	uint64_t t0_ns;
 	uint64_t next_slot;		/* emu: the slot expected next */
-	/* kmd: the driver's numbering and the last delivered sample's time */
+	uint64_t last_ts_ns;		/* the last delivered sample's time */
+	/* kmd: the driver's numbering */
 	bool have_seq;
 	uint64_t last_seq;
-	uint64_t last_ts_ns;
 	uint64_t pending_lost;		/* lost among samples not delivered */
 	accel_telemetry_event_fn event_fn;
 };
@@ -141,14 +141,17 @@ int eyr_telem_sub_offer(struct accel_telemetry_sub *sub,
 {
 	uint64_t slot, skipped;
 
-	if (sub->taken == 0) {
+	/* First, or the device's time went back (it restarted): new origin. */
+	if (sub->taken == 0 || s->timestamp_ns < sub->last_ts_ns) {
 		sub->t0_ns = s->timestamp_ns;
+		sub->next_slot = 0;
 		slot = 0;
 	} else {
 		if (s->timestamp_ns < sub->t0_ns + sub->next_slot * sub->interval_ns)
 			return 0;	/* still inside the current slot */
 		slot = (s->timestamp_ns - sub->t0_ns) / sub->interval_ns;
 	}
+	sub->last_ts_ns = s->timestamp_ns;
 	s->seq = sub->taken;
 	s->slot = slot;
 	/* Slots that went by unseen (the thread was not scheduled in time). */
@@ -165,11 +168,13 @@ int eyr_telem_sub_offer_numbered(struct accel_telemetry_sub *sub,
 
 	if (sub->have_seq && seq > sub->last_seq + 1)
 		lost = seq - sub->last_seq - 1;
-	if (sub->have_seq && seq <= sub->last_seq)
-		return 0;	/* a duplicate or stale message */
+	if (sub->have_seq && seq == sub->last_seq)
+		return 0;	/* a duplicate */
+	/* A lower number: the driver's device came back (rebind); go on. */
 	sub->have_seq = true;
 	sub->last_seq = seq;
-	if (sub->taken == 0) {
+	if (sub->taken == 0 || s->timestamp_ns < sub->last_ts_ns) {
+		/* First, or the device's time went back: new origin. */
 		sub->t0_ns = s->timestamp_ns;
 	} else if (s->timestamp_ns + period_ns / 2 < sub->last_ts_ns + sub->interval_ns) {
 		/* Sampled faster than asked (another subscriber): not ours. */
