@@ -6,15 +6,50 @@
  *
  * A context is reference counted: the file holds one reference and every
  * job another, so page tables outlive the file while jobs still run.
+ *
+ * A context in turn holds a reference on the DRM device. Without it, the
+ * last file closing after an unbind released the device (drm_sched_fini,
+ * which in 6.12 drops the jobs still on its pending list; the GEM mmap
+ * offset manager, whose drm_mm_takedown() warns about every BO still
+ * alive) while a job of that file, and through it the context and its BOs,
+ * was still queued. So: jobs hold contexts, contexts hold the device, and
+ * the device goes last. The final drm_dev_put() may run the device release
+ * (drm_sched_fini), so it never runs on a scheduler's own workqueue (where
+ * free_job drops the last job of a context) but on eyrie_ctx_wq, which
+ * module exit drains.
  */
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
 
 #include "eyrie_drv.h"
+
+static struct workqueue_struct *eyrie_ctx_wq;
+static atomic_t eyrie_ctx_alive = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(eyrie_ctx_gone);
+
+int eyrie_ctx_module_init(void)
+{
+	eyrie_ctx_wq = alloc_workqueue("eyrie-ctx", WQ_UNBOUND, 0);
+	return eyrie_ctx_wq ? 0 : -ENOMEM;
+}
+
+/*
+ * After the PCI driver is gone: contexts whose files closed may still wait
+ * for their last jobs (removal aborted what was on the rings; queued jobs
+ * fail in run_job), and their release runs module code.
+ */
+void eyrie_ctx_module_exit(void)
+{
+	while (!wait_event_timeout(eyrie_ctx_gone, !atomic_read(&eyrie_ctx_alive), 10 * HZ))
+		pr_info("eyrie: waiting for %d contexts whose jobs have not ended\n",
+			atomic_read(&eyrie_ctx_alive));
+	destroy_workqueue(eyrie_ctx_wq);
+}
 
 struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 {
@@ -65,6 +100,8 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 		if (ret)
 			goto err_entities;
 	}
+	drm_dev_get(&edev->drm);
+	atomic_inc(&eyrie_ctx_alive);
 	return ctx;
 
 err_entities:
@@ -175,6 +212,16 @@ void eyrie_ctx_unmap_bo(struct eyrie_ctx *ctx, struct eyrie_bo_map *map)
 	list_move_tail(&map->link, &ctx->zombies);
 }
 
+static void eyrie_ctx_put_work(struct work_struct *work)
+{
+	struct eyrie_ctx *ctx = container_of(work, struct eyrie_ctx, put_work);
+
+	drm_dev_put(&ctx->edev->drm);
+	kfree(ctx);
+	if (atomic_dec_and_test(&eyrie_ctx_alive))
+		wake_up_all(&eyrie_ctx_gone);
+}
+
 static void eyrie_ctx_release(struct kref *ref)
 {
 	struct eyrie_ctx *ctx = container_of(ref, struct eyrie_ctx, ref);
@@ -200,7 +247,8 @@ static void eyrie_ctx_release(struct kref *ref)
 	drm_mm_takedown(&ctx->mm);
 	mutex_destroy(&ctx->lock);
 	mutex_destroy(&ctx->submit_lock);
-	kfree(ctx);
+	INIT_WORK(&ctx->put_work, eyrie_ctx_put_work);
+	queue_work(eyrie_ctx_wq, &ctx->put_work);
 }
 
 void eyrie_ctx_put(struct eyrie_ctx *ctx)

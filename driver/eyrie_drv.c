@@ -101,18 +101,28 @@ static int __init eyrie_init(void)
 {
 	int ret;
 
-	ret = eyrie_genl_register();
+	ret = eyrie_ctx_module_init();
 	if (ret)
 		return ret;
+	ret = eyrie_genl_register();
+	if (ret)
+		goto err_ctx;
 	ret = eyrie_pci_register();
 	if (ret)
-		eyrie_genl_unregister();
+		goto err_genl;
+	return 0;
+
+err_genl:
+	eyrie_genl_unregister();
+err_ctx:
+	eyrie_ctx_module_exit();
 	return ret;
 }
 
 static void __exit eyrie_exit(void)
 {
 	eyrie_pci_unregister();
+	eyrie_ctx_module_exit();
 	eyrie_genl_unregister();
 }
 

@@ -163,6 +163,9 @@ struct eyrie_ctx {
 	atomic64_t engine_ns[EYRIE_SCHED_QUEUES];
 	unsigned int hangs;
 	bool banned;
+
+	/* Drops the device reference off the scheduler's workqueues (eyrie_ctx.c). */
+	struct work_struct put_work;
 };
 
 struct eyrie_job {
@@ -297,6 +300,8 @@ int eyrie_mmu_map_sgt(struct eyrie_mmu *mmu, u64 va, struct sg_table *sgt,
 void eyrie_mmu_unmap(struct eyrie_mmu *mmu, u64 va, u64 size);
 
 /* eyrie_ctx.c: contexts (one per open file). */
+int eyrie_ctx_module_init(void);
+void eyrie_ctx_module_exit(void);
 struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev);
 void eyrie_ctx_destroy_entities(struct eyrie_ctx *ctx);
 void eyrie_ctx_get(struct eyrie_ctx *ctx);
@@ -326,6 +331,7 @@ void eyrie_job_complete(struct eyrie_job *job, const struct eyrie_job_result *re
 
 /* eyrie_job.c: submission, scheduler backend, wait. */
 int eyrie_sched_init(struct eyrie_device *edev);
+void eyrie_sched_job_giveback(struct drm_sched_job *sched_job);
 void eyrie_sched_fini(struct eyrie_device *edev);
 int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file);
 int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file);

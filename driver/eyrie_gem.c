@@ -35,7 +35,7 @@ static int eyrie_gem_open(struct drm_gem_object *obj, struct drm_file *file)
 {
 	struct eyrie_ctx *ctx = file->driver_priv;
 	struct eyrie_bo *bo = to_eyrie_bo(obj);
-	struct eyrie_bo_map *map;
+	struct eyrie_bo_map *map, *existing;
 	struct sg_table *sgt;
 	u64 size = obj->size;
 	int ret;
@@ -66,6 +66,14 @@ static int eyrie_gem_open(struct drm_gem_object *obj, struct drm_file *file)
 	map->handles = 1;
 
 	mutex_lock(&ctx->lock);
+	/* Another handle of this file may have mapped it while we pinned the pages. */
+	existing = eyrie_ctx_find_mapping(ctx, obj);
+	if (existing) {
+		existing->handles++;
+		mutex_unlock(&ctx->lock);
+		kfree(map);
+		return 0;
+	}
 	if (ctx->mem_used + size > ctx->mem_limit) {
 		drm_dbg_driver(obj->dev,
 			       "ctx %u: %llu + %llu bytes exceed the limit of %llu (ctx_mem_limit_mb)\n",

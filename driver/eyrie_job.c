@@ -56,6 +56,9 @@ static struct dma_fence *eyrie_sched_run_job(struct drm_sched_job *sched_job)
 	/* Cancelled (killed entity, failed dependency) or banned: do not run. */
 	if (unlikely(sched_job->s_fence->finished.error))
 		return NULL;
+	/* It completed on the device while a reset had the scheduler stopped. */
+	if (job->hw_fence && dma_fence_is_signaled(job->hw_fence))
+		return dma_fence_get(job->hw_fence);
 	if (READ_ONCE(ctx->banned))
 		return ERR_PTR(-ECANCELED);
 	if (!drm_dev_enter(&edev->drm, &idx))
@@ -77,6 +80,25 @@ static void eyrie_sched_free_job(struct drm_sched_job *sched_job)
 	eyrie_job_put(job);
 }
 
+/*
+ * Gives a job that the scheduler's timeout handler took off its pending list
+ * back to it; a job that has ended meanwhile is freed here, since the
+ * scheduler's free work, which only looks at its list, may already have
+ * run for it (after removal nothing else would).
+ */
+void eyrie_sched_job_giveback(struct drm_sched_job *sched_job)
+{
+	struct drm_gpu_scheduler *sched = sched_job->sched;
+
+	if (dma_fence_is_signaled(&sched_job->s_fence->finished)) {
+		eyrie_sched_free_job(sched_job);
+		return;
+	}
+	spin_lock(&sched->job_list_lock);
+	list_add(&sched_job->list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+}
+
 static enum drm_gpu_sched_stat eyrie_sched_timedout_job(struct drm_sched_job *sched_job)
 {
 	struct eyrie_job *job = to_eyrie_job(sched_job);
@@ -88,9 +110,7 @@ static enum drm_gpu_sched_stat eyrie_sched_timedout_job(struct drm_sched_job *sc
 
 	/* Removal has failed every job on the rings already. */
 	if (!drm_dev_enter(&edev->drm, &idx)) {
-		spin_lock(&sched->job_list_lock);
-		list_add(&sched_job->list, &sched->pending_list);
-		spin_unlock(&sched->job_list_lock);
+		eyrie_sched_job_giveback(sched_job);
 		return DRM_GPU_SCHED_STAT_NOMINAL;
 	}
 
@@ -104,9 +124,7 @@ static enum drm_gpu_sched_stat eyrie_sched_timedout_job(struct drm_sched_job *sc
 		 * job, whose own timeout will fire): give the job back to the
 		 * scheduler's list, which re-arms the timer.
 		 */
-		spin_lock(&sched->job_list_lock);
-		list_add(&sched_job->list, &sched->pending_list);
-		spin_unlock(&sched->job_list_lock);
+		eyrie_sched_job_giveback(sched_job);
 		drm_dev_exit(idx);
 		return DRM_GPU_SCHED_STAT_NOMINAL;
 	}
@@ -118,6 +136,7 @@ static enum drm_gpu_sched_stat eyrie_sched_timedout_job(struct drm_sched_job *sc
 		spin_unlock(&sched->job_list_lock);
 		eyrie_device_reset(edev, NULL, "device not fetching jobs");
 	} else {
+		/* Gives the job back itself if the device went away meanwhile. */
 		eyrie_device_reset(edev, job, "job timeout");
 	}
 	return DRM_GPU_SCHED_STAT_NOMINAL;

@@ -35,6 +35,7 @@ static void eyrie_query_device_info(struct eyrie_device *edev, struct eyrie_ctx 
 	info->pci_func = PCI_FUNC(pdev->devfn);
 	info->pci_vendor = pdev->vendor;
 	info->pci_device = pdev->device;
+	info->job_records = EYRIE_JOB_RECORDS;
 }
 
 static int eyrie_query_telemetry(struct eyrie_device *edev, struct drm_eyrie_telemetry *out)

@@ -97,8 +97,12 @@ int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const c
 	unsigned int i;
 	int ret, idx;
 
-	if (!drm_dev_enter(&edev->drm, &idx))
+	if (!drm_dev_enter(&edev->drm, &idx)) {
+		/* Removed: the timeout handler's job must not fall off every list. */
+		if (bad)
+			eyrie_sched_job_giveback(&bad->base);
 		return -ENODEV;
+	}
 	mutex_lock(&edev->reset_lock);
 
 	for (i = 0; i < edev->num_queues; i++)

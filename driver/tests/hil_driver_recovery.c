@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -24,6 +25,24 @@
 
 #include "eyrie_hw.h"
 #include "drm/eyrie_accel.h"
+#include "drm_mode.h"
+
+/* vgem's fence ioctls (the kernel's uapi/drm/vgem_drm.h; libdrm ships no copy). */
+struct vgem_fence_attach {
+	uint32_t handle;
+	uint32_t flags;
+	uint32_t out_fence;
+	uint32_t pad;
+};
+
+struct vgem_fence_signal {
+	uint32_t fence;
+	uint32_t flags;
+};
+
+#define VGEM_FENCE_WRITE 0x1
+#define VGEM_IOCTL_FENCE_ATTACH DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
+#define VGEM_IOCTL_FENCE_SIGNAL DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
 
 static const char *node = "/dev/accel/accel0";
 static int tests, failures;
@@ -378,9 +397,154 @@ static int write_file(const char *path, const char *text)
 	return ret;
 }
 
+/* The vgem card node, or -1. */
+static int open_vgem(void)
+{
+	char path[32], name[16];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+		int vfd;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		vfd = open(path, O_RDWR | O_CLOEXEC);
+		if (vfd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!xioctl(vfd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
+			return vfd;
+		close(vfd);
+	}
+	return -1;
+}
+
+/*
+ * A job that cannot end before some other device's fence does: it names a
+ * vgem buffer (imported through PRIME) whose write fence is held, so it
+ * waits in its queue. A child process submits it and exits when told: its
+ * file then closes with the job still waiting (an exiting process waits a
+ * bounded time for its queue, then leaves the job to the scheduler).
+ */
+struct blocked_job {
+	pid_t pid;
+	int vfd;
+	uint32_t fence;
+	int go;
+};
+
+static void blocked_job_child(int dmabuf, int ready)
+{
+	struct drm_prime_handle imp = { .fd = dmabuf };
+	struct drm_eyrie_submit s = { .cmd_count = 1 };
+	int fd = open(node, O_RDWR | O_CLOEXEC), ok;
+	struct bo cmd;
+
+	ok = fd >= 0 && !cmdbuf_new(fd, &cmd) &&
+	     !xioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp);
+	if (ok) {
+		s.cmdbuf_addr = cmd.addr + 2 * EYRIE_CMD_SIZE;
+		s.bo_handles = (uintptr_t)&imp.handle;
+		s.bo_count = 1;
+		ok = !xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
+	}
+	if (write(ready, ok ? "1" : "0", 1) < 0)
+		_exit(2);
+}
+
+static int blocked_job_start(struct blocked_job *b)
+{
+	struct drm_mode_create_dumb dumb = { .height = 1, .width = 1024, .bpp = 32 };
+	struct vgem_fence_attach attach = { .flags = VGEM_FENCE_WRITE };
+	struct drm_prime_handle exp = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	int ready[2], go[2], ret;
+	char c = '0';
+
+	b->vfd = open_vgem();
+	if (b->vfd < 0)
+		return -ENODEV;
+	ret = xioctl(b->vfd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb);
+	attach.handle = dumb.handle;
+	exp.handle = dumb.handle;
+	if (!ret)
+		ret = xioctl(b->vfd, VGEM_IOCTL_FENCE_ATTACH, &attach);
+	if (!ret)
+		ret = xioctl(b->vfd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp);
+	if (ret)
+		return ret;
+	b->fence = attach.out_fence;
+	if (pipe(ready) || pipe(go))
+		return -errno;
+	b->pid = fork();
+	if (b->pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		blocked_job_child(exp.fd, ready[1]);
+		if (read(go[0], &c, 1) < 0)
+			_exit(2);
+		_exit(0);
+	}
+	close(exp.fd);
+	close(ready[1]);
+	close(go[0]);
+	b->go = go[1];
+	ret = b->pid > 0 && read(ready[0], &c, 1) == 1 && c == '1' ? 0 : -EIO;
+	close(ready[0]);
+	return ret;
+}
+
+/* The child exits (its file closes), then the vgem fence lets its job go. */
+static int blocked_job_end(struct blocked_job *b)
+{
+	struct vgem_fence_signal sig = { .fence = b->fence };
+	int status = 0;
+
+	if (write(b->go, "1", 1) < 0)
+		return -errno;
+	close(b->go);
+	if (waitpid(b->pid, &status, 0) != b->pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -ECHILD;
+	return xioctl(b->vfd, VGEM_IOCTL_FENCE_SIGNAL, &sig);
+}
+
+/* Kernel log lines after the marker this program wrote, that name a problem. */
+static int kernel_log_problems_since(const char *marker)
+{
+	int len = klogctl(10, NULL, 0), n, problems = 0;
+	char *buf, *from, *line;
+
+	if (len <= 0 || !(buf = calloc(1, (size_t)len + 1)))
+		return -1;
+	n = klogctl(3, buf, len);
+	buf[n > 0 ? n : 0] = 0;
+	from = strstr(buf, marker);
+	for (line = from ? strtok(from, "\n") : NULL; line; line = strtok(NULL, "\n"))
+		if (strstr(line, "WARNING:") || strstr(line, "BUG:") || strstr(line, "Oops") ||
+		    strstr(line, "Call Trace") || strstr(line, "not clean")) {
+			printf("# kernel: %s\n", line);
+			problems++;
+		}
+	free(buf);
+	return problems;
+}
+
+static void kernel_log_mark(const char *marker)
+{
+	int f = open("/dev/kmsg", O_WRONLY);
+
+	if (f >= 0) {
+		if (write(f, marker, strlen(marker)) < 0)
+			perror("writing /dev/kmsg");
+		close(f);
+	}
+}
+
 static void test_unbind(void)
 {
-	int fd = open(node, O_RDWR | O_CLOEXEC), ok, i;
+	struct blocked_job blocked = { .pid = -1, .vfd = -1, .go = -1 };
+	const char *marker = "eyrie-hil: unbind with a blocked job";
+	int fd = open(node, O_RDWR | O_CLOEXEC), ok, i, have_blocked;
 	struct drm_eyrie_wait w;
 	struct bo cmd, data;
 	uint64_t seq;
@@ -391,6 +555,9 @@ static void test_unbind(void)
 	}
 	ok = !submit(fd, &cmd, 0, 0, &seq);
 	check(ok, "a job stalls on the device before unbind");
+	have_blocked = blocked_job_start(&blocked) == 0;
+	check(have_blocked, "another process's job waits for a vgem fence (imported buffer)");
+	kernel_log_mark(marker);
 	ok = !write_file("/sys/bus/pci/drivers/eyrie/unbind", bdf);
 	check(ok, "sysfs unbind of %s with a file, buffers and a job alive", bdf);
 	ok = wait_job(fd, seq, &w) == 0 || wait_job(fd, seq, &w) == -ENODEV;
@@ -402,6 +569,20 @@ static void test_unbind(void)
 	munmap(data.map, data.size);
 	munmap(cmd.map, cmd.size);
 	close(fd);
+	if (have_blocked) {
+		/*
+		 * Its file closes (the last one of the unbound device) while
+		 * the job still waits: the job, its context and its BOs must
+		 * keep the device alive until the fence lets the job go.
+		 */
+		ok = !blocked_job_end(&blocked);
+		check(ok, "the blocked job's process exits, then its vgem fence is signalled");
+		usleep(500000);
+	}
+	if (blocked.vfd >= 0)
+		close(blocked.vfd);
+	ok = kernel_log_problems_since(marker) == 0;
+	check(ok, "no kernel warning from unbind, closing files with jobs alive, and their end");
 	ok = !write_file("/sys/bus/pci/drivers/eyrie/bind", bdf);
 	check(ok, "sysfs bind of %s again", bdf);
 	/* The old device may still hold its minor for a moment: find the new one. */

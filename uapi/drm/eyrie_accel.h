@@ -77,7 +77,12 @@ struct drm_eyrie_device_info {
 	__u8  pad0;
 	__u16 pci_vendor;
 	__u16 pci_device;
-	__u32 pad1;
+	/*
+	 * Jobs per context whose results WAIT keeps (the record window; the
+	 * next SUBMIT while that many are unfinished is EBUSY). Was padding:
+	 * 0 from a driver that predates the field, which kept 1024.
+	 */
+	__u32 job_records;
 };
 
 struct drm_eyrie_telemetry {

@@ -165,6 +165,16 @@ static int kmd_query(struct eyr_shim *s, struct eyr_shim_info *out)
 /* ---- fences: collecting results ---- */
 
 /*
+ * Half the driver's record window (DEVICE_INFO job_records), so results are
+ * collected long before their records are reused; a driver that predates
+ * the field reports 0 and kept 1024 records.
+ */
+static unsigned int max_uncollected(const struct kmd_shim *k)
+{
+	return k->info.job_records > 1 ? k->info.job_records / 2 : KMD_MAX_UNCOLLECTED;
+}
+
+/*
  * Reads the job's record once its syncobj has signalled (lock held). The
  * record outlives the syncobj wait only for KMD_MAX_UNCOLLECTED jobs, which
  * is why every ended fence is collected in seqno order.
@@ -445,7 +455,7 @@ static int kmd_submit(struct eyr_shim *s, const struct eyr_shim_submit *args,
 
 		pthread_mutex_lock(&k->lock);
 		trim(k);
-		room = k->uncollected < KMD_MAX_UNCOLLECTED;
+		room = k->uncollected < max_uncollected(k);
 		pthread_mutex_unlock(&k->lock);
 		if (room) {
 			err = eyr_kmd_ioctl(k, DRM_IOCTL_EYRIE_SUBMIT, &sub);

@@ -15,11 +15,12 @@
 #include "shim/shim.h"
 
 /*
- * The driver keeps the results of a context's last 1024 jobs (its record
- * ring, docs/uapi.md): WAIT on an older seqno says ENOENT. The shim
- * collects every result before its record can be reused, so it never lets
- * more than this many jobs of one handle go uncollected; submit blocks on
- * the oldest beyond it (as a full ring does on emu).
+ * The driver keeps the results of a context's last job_records jobs
+ * (DEVICE_INFO; its record ring, docs/uapi.md): WAIT on an older seqno says
+ * ENOENT. The shim collects every result before its record can be reused,
+ * so it never lets more than half of them of one handle go uncollected;
+ * submit blocks on the oldest beyond it (as a full ring does on emu). This
+ * is the bound for a driver that predates job_records (1024 records).
  */
 #define KMD_MAX_UNCOLLECTED	512u
 
