@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * make bench-mapper: the scheduler on the standard networks of
- * ../shared/workloads/layers.csv with the device's default description.
+ * bench/workloads/layers.csv with the device's default description.
  *
  *  - per layer: search time, mappings costed, predicted energy (normalized,
  *    MAC = 1) and DRAM words per MAC, for every dataflow on AlexNet and RS on

@@ -3,7 +3,7 @@
 # (device output must equal the CPU reference bit for bit, layer by layer
 # and end to end), its output's spread checked (neither all-zero nor
 # saturated), its conv/FC layer shapes compared with
-# ../shared/workloads/layers.csv, and the scheduler's per-layer prediction
+# bench/workloads/layers.csv, and the scheduler's per-layer prediction
 # compared with what the device measured (docs/scheduler.md: conv and FC
 # exact but static energy, within 1 ns x static power). Reduced only: the
 # variants with arbitrary float scales (-fscale, -fscale4) must pass the
@@ -21,8 +21,7 @@ if [ "${1:-}" = "--full" ]; then full=1; shift; fi
 dir=${1:-build/models}
 accelctl=${2:-build/bin/accelctl}
 modelgen=${3:-build/bin/modelgen}
-table=${LAYERS_CSV:-$(dirname "$0")/../../../shared/workloads/layers.csv}
-[ -f "$table" ] || table=/work/shared/workloads/layers.csv
+table=${LAYERS_CSV:-$(dirname "$0")/../../bench/workloads/layers.csv}
 nets="alexnet vgg16 resnet18 resnet50 mobilenetv2"
 
 nnets=$(echo $nets | wc -w)

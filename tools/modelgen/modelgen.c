@@ -10,7 +10,7 @@
  *                                  mostly saturated or mostly zero)
  *
  * NETWORK: alexnet, vgg16, resnet18, resnet50, mobilenetv2. The full size
- * follows ../shared/workloads/layers.csv; --reduced shrinks the input
+ * follows bench/workloads/layers.csv; --reduced shrinks the input
  * (AlexNet 67x67, the others 32x32) for quick tests. --float-scales picks
  * arbitrary seeded float scales (mantissas of BITS bits, default 24: any
  * float) instead of the tie-free powers of two, as a real quantizer would;

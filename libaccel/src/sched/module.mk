@@ -8,7 +8,7 @@ LIBACCEL_SRCS += $(SCHED_SRCS)
 SCHED_CORE_SRCS := $(filter-out %/plan_api.c %/timeloop.c,$(SCHED_SRCS))
 SCHED_TEST_UTIL := tests/unit/sched/sched_test_util.c
 SCHED_TEST_CPPFLAGS := $(LIBACCEL_CPPFLAGS) -Itests/unit/sched \
-	-DEYRIE_LAYERS_CSV_DEFAULT='"$(TOP)/../shared/workloads/layers.csv"'
+	-DEYRIE_LAYERS_CSV_DEFAULT='"$(TOP)/bench/workloads/layers.csv"'
 $(B)/tests/unit/sched/%.o $(B)/asan/tests/unit/sched/%.o $(B)/bench/mapper/%.o: \
 	CPPFLAGS_EXTRA += $(SCHED_TEST_CPPFLAGS)
 

@@ -16,7 +16,7 @@ struct st_layer {
 };
 
 /*
- * Reads ../shared/workloads/layers.csv (path from $EYRIE_LAYERS_CSV, else
+ * Reads bench/workloads/layers.csv (path from $EYRIE_LAYERS_CSV, else
  * the default). scale_ch / scale_hw > 1 shrink channels and spatial sizes
  * (keeping every layer's structure: kernel, stride, padding, groups) so an
  * exhaustive search stays short. Returns the count or -errno.
