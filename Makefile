@@ -5,6 +5,7 @@
 #   make check      install what is missing, build, run every test suite
 #   make check-full the longer sweeps
 #   make bench      every benchmark (figures only, never pass/fail)
+#   make install    libaccel, headers, accelctl, firmware, udev rule (PREFIX, DESTDIR)
 #
 # KDIR selects the kernel to build the module for (default: the installed
 # Debian 6.12 headers); the module needs the accel subsystem (Linux >= 6.2).
@@ -54,7 +55,14 @@ clean: module-clean
 	rm -rf $(B)
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' Makefile
 
 # Objects' header dependencies.
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# Anything else: say so, and what exists (instead of make's bare "No rule").
+%::
+	@echo "error: no target or file named '$@'." >&2
+	@echo "  targets: all run check check-full bench install uninstall clean help" >&2
+	@echo "  ('make help' describes them; a missing source file means an incomplete checkout)" >&2
+	@exit 2

@@ -5,6 +5,8 @@ $(UAPI_TEST): $(B)/tests/unit/test_uapi.o
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^ -lcmocka
 ALL_TARGETS += $(UAPI_TEST)
 CHECK_SUITES += uapi:$(UAPI_TEST)
+# Wrong make commands (unknown target, missing or old kernel headers, missing packages).
+CHECK_SUITES += make-errors:tests/build/test_make_errors.sh
 include tests/hil/hil.mk
 # Model suites (conformance, networks, graph unit tests) have their own fragments.
 include $(sort $(wildcard tests/conformance/*.mk tests/networks/*.mk tests/unit/graph/*.mk))
