@@ -515,6 +515,74 @@ static uint64_t blocks_sum_ceil(uint64_t total, uint64_t block, uint64_t rf)
 	return (b - 1) * ((block + rf - 1) / rf) + (last + rf - 1) / rf;
 }
 
+/* A sets_m choice for one (spatial_r, spatial_e, rf_m): its output-channel blocks. */
+struct sm_opt {
+	uint32_t sm, next_sm;	/* next_sm: the next balanced split (0: none) */
+	uint64_t Bm, Wm;
+};
+
+/*
+ * The sets_m choices of one (PE budget, rf_m): balanced splits of M / rf_m
+ * within the budget, keeping only the smallest rf_m per block count (a
+ * larger one with the same blocks does the same work, never faster).
+ */
+static uint32_t sm_options(const struct eyr_pass_shape *ps, uint64_t budget, uint32_t rm,
+			   struct sm_opt *out)
+{
+	uint32_t max_sm = ps->m / rm, sm_c[128], nsm, k, n = 0;
+
+	nsm = cands(max_sm, (uint32_t)(budget < max_sm ? budget : max_sm), sm_c, 128);
+	for (k = 0; k < nsm; k++) {
+		uint32_t blocks = eyr_div_up(ps->m, (uint64_t)sm_c[k] * rm);
+
+		if (eyr_div_up(ps->m, (uint64_t)sm_c[k] * blocks) != rm)
+			continue;
+		out[n].sm = sm_c[k];
+		out[n].next_sm = k + 1 < nsm ? sm_c[k + 1] : 0;
+		out[n].Wm = blocks_sum_min(ps->m, (uint64_t)sm_c[k] * rm, rm, &out[n].Bm);
+		n++;
+	}
+	return n;
+}
+
+/* The sets_c that goes with a sets_m, and its input-channel blocks. */
+struct sc_opt {
+	uint32_t sc;
+	int skip;		/* a larger sets_m gets the same sets_c: dominated */
+	uint64_t Bc, Wc, SCsum;
+};
+
+static void sc_options(const struct eyr_pass_shape *ps, uint64_t budget, uint32_t rc,
+		       const struct sm_opt *smo, uint32_t nsm, struct sc_opt *out,
+		       struct sc_opt *min)
+{
+	uint64_t max_sc = ps->c / rc;
+	uint32_t k;
+	int any = 0;
+
+	for (k = 0; k < nsm; k++) {
+		uint64_t sc = budget / smo[k].sm;
+
+		if (sc > max_sc)
+			sc = max_sc;
+		out[k].sc = (uint32_t)sc;
+		out[k].skip = smo[k].next_sm &&
+			      (budget / smo[k].next_sm < max_sc ? budget / smo[k].next_sm : max_sc) == sc;
+		if (out[k].skip)
+			continue;
+		out[k].Wc = blocks_sum_min(ps->c, sc * rc, rc, &out[k].Bc);
+		out[k].SCsum = blocks_sum_ceil(ps->c, sc * rc, rc);
+		if (!any || out[k].Bc < min->Bc)
+			min->Bc = out[k].Bc;
+		if (!any || out[k].Wc < min->Wc)
+			min->Wc = out[k].Wc;
+		if (!any || out[k].SCsum < min->SCsum)
+			min->SCsum = out[k].SCsum;
+		any = 1;
+	}
+	min->skip = !any;
+}
+
 int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 		  enum eyrie_dataflow df, enum eyr_objective obj,
 		  const struct eyr_pass_shape *ps, enum eyr_place in_place,
@@ -538,6 +606,8 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 	struct pass_dims d;
 	int found = 0, ret = 0;
 	uint32_t a, b, x, y, z, ntab = 0;
+	struct sm_opt smo[128];
+	struct sc_opt sco[128], scmin;
 
 	tables = malloc((size_t)ncr * nce * sizeof(*tables));
 	if (!tables)
@@ -575,8 +645,7 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 		Be = eyr_div_up(ps->e, ce[b]);
 		Br = ft->rb;
 		for (x = 0; x < nm; x++) {
-			uint32_t rm = cm[x], max_sm = ps->m / rm;
-			uint32_t sm_c[128], nsm;
+			uint32_t rm = cm[x], nsm;
 
 			if (df == EYRIE_DATAFLOW_NLR && rm > 1)
 				break;
@@ -584,8 +653,10 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 				break;
 			if (p_rf && rm > arch->rf_psum_words)
 				break;
-			/* the sets_m choices depend only on rm and the PE budget */
-			nsm = cands(max_sm, (uint32_t)(budget < max_sm ? budget : max_sm), sm_c, 128);
+			/* what depends only on rf_m (and the budget), once */
+			nsm = sm_options(ps, budget, rm, smo);
+			if (!nsm)
+				continue;
 			for (y = 0; y < nc; y++) {
 				uint32_t rc = cc[y];
 
@@ -595,9 +666,12 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 					break;
 				if (i_rf && rc * g->s > arch->rf_ifmap_words)
 					break;
+				/* what depends on rf_c and sets_m, once for every rf_n */
+				sc_options(ps, budget, rc, smo, nsm, sco, &scmin);
+				if (scmin.skip)
+					continue;
 				for (z = 0; z < nn; z++) {
-					uint32_t rn = cn[z];
-					uint32_t max_sc = ps->c / rc, k;
+					uint32_t rn = cn[z], k;
 					uint64_t Bn = eyr_div_up(ps->n, rn);
 
 					if (df == EYRIE_DATAFLOW_NLR && rn > 1)
@@ -608,39 +682,27 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 						break;
 					for (k = 0; k < nsm; k++) {
 						struct pass_cand pc;
-						uint64_t sc = budget / sm_c[k], Bm, Bc, Wm, Wc;
 						double dyn, cyc;
 
-						if (sc > max_sc)
-							sc = max_sc;
-						{
-							uint32_t blocks = eyr_div_up(ps->m, (uint64_t)sm_c[k] * rm);
-
-							if (eyr_div_up(ps->m, (uint64_t)sm_c[k] * blocks) != rm)
-								continue;
-						}
-						if (k + 1 < nsm && (budget / sm_c[k + 1] < max_sc ?
-								    budget / sm_c[k + 1] : max_sc) == sc)
+						if (sco[k].skip)
 							continue;
-						memset(&pc, 0, sizeof(pc));
-						pc.mp.spatial_r = (uint16_t)cr[a];
-						pc.mp.spatial_e = (uint16_t)ce[b];
-						pc.mp.sets_m = (uint16_t)sm_c[k];
-						pc.mp.sets_c = (uint16_t)sc;
-						pc.mp.rf_m = (uint16_t)rm;
-						pc.mp.rf_c = (uint16_t)rc;
-						pc.mp.rf_n = (uint16_t)rn;
 						/*
 						 * No eyr_pass_check here: the loop bounds above
 						 * are its conditions (candidate caps, the PE
 						 * budget, the RF breaks); the winner is
 						 * checked once, below.
 						 */
-						Wm = blocks_sum_min(ps->m, (uint64_t)sm_c[k] * rm, rm, &Bm);
-						Wc = blocks_sum_min(ps->c, sc * rc, rc, &Bc);
-						pass_bound(arch, df, &d, ps, in_glb, w_glb, Bn, Bm, Wm, Bc, Wc,
-							   blocks_sum_ceil(ps->c, sc * rc, rc), Be, Br,
-							   rows_sum, &dyn, &cyc);
+						memset(&pc, 0, sizeof(pc));
+						pc.mp.spatial_r = (uint16_t)cr[a];
+						pc.mp.spatial_e = (uint16_t)ce[b];
+						pc.mp.sets_m = (uint16_t)smo[k].sm;
+						pc.mp.sets_c = (uint16_t)sco[k].sc;
+						pc.mp.rf_m = (uint16_t)rm;
+						pc.mp.rf_c = (uint16_t)rc;
+						pc.mp.rf_n = (uint16_t)rn;
+						pass_bound(arch, df, &d, ps, in_glb, w_glb, Bn, smo[k].Bm,
+							   smo[k].Wm, sco[k].Bc, sco[k].Wc, sco[k].SCsum,
+							   Be, Br, rows_sum, &dyn, &cyc);
 						pc.lb = pass_key_of(arch, obj, dyn, cyc);
 						pc.table = (uint16_t)ntab;
 						if (npc == cap) {

@@ -595,7 +595,7 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 		int any_f = 0;
 		struct eyr_cost base1, base2;
 		double base_pe = 0, base_pcyc = 0, base_e1 = 0, base_e2 = 0;
-		int have_base = 0, have_base_e = 0;
+		int have_base = 0, have_base_e = 0, one_order = 0;
 
 		struct cand c;
 		struct eyr_mapping m0;
@@ -644,8 +644,21 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 
 					mg.place_in = mg.place_w = EYR_PLACE_GLB;
 					eyr_cost_dram2(a, &s->g, &mg, dt, s->has_bias, s->per_channel, 0, &base1);
-					memcpy(mg.order, order_m_outer, EYR_DIMS);
-					eyr_cost_dram2(a, &s->g, &mg, dt, s->has_bias, s->per_channel, 0, &base2);
+					/*
+					 * With one M tile, or one tile along each of N, E
+					 * and F, the two orders run the same nest: the
+					 * second is the same cost and loses the tie-break
+					 * (map_cmp: order_m_inner sorts first), so skip it.
+					 */
+					one_order = m.tiles[EYR_DIM_M] == 1 ||
+						    (m.tiles[EYR_DIM_N] == 1 && m.tiles[EYR_DIM_E] == 1 &&
+						     m.tiles[EYR_DIM_F] == 1);
+					if (one_order) {
+						base2 = base1;
+					} else {
+						memcpy(mg.order, order_m_outer, EYR_DIMS);
+						eyr_cost_dram2(a, &s->g, &mg, dt, s->has_bias, s->per_channel, 0, &base2);
+					}
 					pass_floor(s, &mg, act, &base_pe, &base_pcyc);
 					have_base = 1;
 				}
@@ -689,9 +702,11 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 					cands = nc;
 				}
 				cands[ncand++] = c;
-				c.order = 1;
-				c.lb = lb2;
-				cands[ncand++] = c;
+				if (!one_order) {
+					c.order = 1;
+					c.lb = lb2;
+					cands[ncand++] = c;
+				}
 			}
 		}
 		/* tiles only grow along F: once nothing fits, nothing will */
