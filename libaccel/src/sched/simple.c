@@ -43,6 +43,49 @@ static uint64_t elements(const struct eyr_layer_shape *l)
 	return (uint64_t)l->n * l->c * l->h * l->w;
 }
 
+/*
+ * The device's counts for the passes of this file's streams (docs/sim.md,
+ * "POOL" and "ELTWISE"), and the DMA cycles of their commands: each tile
+ * is `loads, BARRIER, pass, BARRIER, store`, so every segment is all DMA or
+ * one pass and the cycles add up (as for conv, docs/scheduler.md).
+ */
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static void add_pool_tile(const struct eyr_arch *arch, uint64_t ins, uint64_t outs,
+			  uint64_t taps, uint64_t times, struct eyr_cost *c)
+{
+	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
+
+	c->access[EYRIE_ENERGY_GLB] += times * (ins + outs);
+	c->access[EYRIE_ENERGY_NOC] += times * (taps + outs);
+	c->access[EYRIE_ENERGY_RF] += times * 2 * taps;
+	c->access[EYRIE_ENERGY_MAC] += times * taps;
+	c->cycles += times * max_u64(eyr_div_up(taps, pes),
+				     eyr_div_up(taps + outs, arch->noc_words_per_cycle));
+	/* the tile's load and store: DRAM words, GLB writes/reads, per-command cycles */
+	c->access[EYRIE_ENERGY_GLB] += times * (ins + outs);
+	c->cycles += times * (eyr_dma_cycles(arch, ins, 1) + eyr_dma_cycles(arch, outs, 1));
+}
+
+static void add_eltwise_chunk(const struct eyr_arch *arch, uint64_t n, uint64_t times,
+			      struct eyr_cost *c)
+{
+	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
+
+	/* both operands and the output in the GLB */
+	c->access[EYRIE_ENERGY_GLB] += times * 3 * n;
+	c->access[EYRIE_ENERGY_NOC] += times * 3 * n;
+	c->access[EYRIE_ENERGY_MAC] += times * 3 * n;
+	c->cycles += times * max_u64(eyr_div_up(n, pes),
+				     eyr_div_up(3 * n, arch->noc_words_per_cycle));
+	/* two loads and a store */
+	c->access[EYRIE_ENERGY_GLB] += times * 3 * n;
+	c->cycles += times * 3 * eyr_dma_cycles(arch, n, 1);
+}
+
 int eyr_sched_plan_simple(const struct eyr_arch *arch, struct eyr_plan *plan,
 			  char *err, size_t errlen)
 {
@@ -74,7 +117,11 @@ int eyr_sched_plan_simple(const struct eyr_arch *arch, struct eyr_plan *plan,
 		in_words = 2 * total;
 		out_words = total;
 		c->cmds = 4 * m->tiles[EYR_DIM_F] + 1;
-		c->access[EYRIE_ENERGY_GLB] = 2 * (in_words + out_words);
+		memset(c->access, 0, sizeof(c->access));
+		c->cycles = 0;
+		add_eltwise_chunk(arch, chunk, total / chunk, c);
+		if (total % chunk)
+			add_eltwise_chunk(arch, total % chunk, 1, c);
 	} else {
 		struct eyr_geom g;
 		struct eyr_span rows, cols;
@@ -119,7 +166,29 @@ int eyr_sched_plan_simple(const struct eyr_arch *arch, struct eyr_plan *plan,
 		in_words = (uint64_t)l->n * l->c * best_words * cols.len;
 		out_words = (uint64_t)l->n * l->c * g.ext[EYR_DIM_E] * g.ext[EYR_DIM_F];
 		c->cmds = 4 * m->tiles[EYR_DIM_N] * m->tiles[EYR_DIM_G] * m->tiles[EYR_DIM_E] + 1;
-		c->access[EYRIE_ENERGY_GLB] = 2 * (in_words + out_words);
+		memset(c->access, 0, sizeof(c->access));
+		c->cycles = 0;
+		{
+			/* the tiles emit_pool makes: channel blocks x output-row blocks, per image */
+			uint32_t e0, F = g.ext[EYR_DIM_F], E = g.ext[EYR_DIM_E];
+			uint32_t full_c = l->c / best_c, last_c = l->c % best_c;
+
+			for (e0 = 0; e0 < E; e0 += best_e) {
+				uint32_t el = E - e0 < best_e ? E - e0 : best_e;
+				uint64_t px_in, px_out, taps;
+				struct eyr_span rs;
+
+				eyr_geom_span_rows(&g, e0, el, &rs);
+				px_in = (uint64_t)rs.len * cols.len;
+				px_out = (uint64_t)el * F;
+				taps = px_out * l->r * l->s;
+				add_pool_tile(arch, best_c * px_in, best_c * px_out, best_c * taps,
+					      (uint64_t)l->n * full_c, c);
+				if (last_c)
+					add_pool_tile(arch, last_c * px_in, last_c * px_out,
+						      last_c * taps, l->n, c);
+			}
+		}
 		plan->lb_dram_words = (uint64_t)l->n * l->c * eyr_geom_touched_rows(&g) *
 				      eyr_geom_touched_cols(&g) + out_words;
 		plan->lb_dram_bytes = plan->lb_dram_words;
@@ -127,8 +196,8 @@ int eyr_sched_plan_simple(const struct eyr_arch *arch, struct eyr_plan *plan,
 	c->dram_words = in_words + out_words;
 	c->dram_bytes = c->dram_words;
 	c->access[EYRIE_ENERGY_DRAM] = c->dram_words;
-	c->cycles = eyr_dma_cycles(arch, c->dram_words, 1) +
-		    eyr_div_up(in_words, (uint64_t)arch->pe_rows * arch->pe_cols);
+	/* the device's MAC unit does the compares, adds and rescales */
+	c->macs = c->access[EYRIE_ENERGY_MAC];
 	if (l->op == EYR_LAYER_ADD) {
 		plan->lb_dram_words = c->dram_words;
 		plan->lb_dram_bytes = c->dram_bytes;

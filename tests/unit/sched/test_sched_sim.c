@@ -440,6 +440,10 @@ static void ref_pool(const struct eyr_layer *l, const int8_t *in, int8_t *out)
 	}
 }
 
+static void check_prediction(const struct run_result *r, const char *what);
+
+/* Runs a pool or add layer; the output must match the reference bit for bit
+ * and the device's measurement the plan's prediction exactly. */
 static void run_simple(const struct eyr_arch *arch, struct eyr_layer *l, const char *what)
 {
 	const struct eyr_layer_shape *s = &l->shape;
@@ -447,11 +451,13 @@ static void run_simple(const struct eyr_arch *arch, struct eyr_layer *l, const c
 	uint64_t in_sz = (uint64_t)s->n * s->c * s->h * s->w;
 	uint64_t out_sz = add ? in_sz : (uint64_t)s->n * s->c * eyr_layer_out_h(s) * eyr_layer_out_w(s);
 	struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
-	struct buf in, inb, out, cmd;
+	struct buf in, inb, out, cmd, snap;
 	struct eyr_layer_bufs bufs = { 0 };
 	struct eyr_cmdbuf cb = { 0 };
 	struct eyrie_hw_cqe cqe;
 	struct eyr_plan p;
+	struct run_result res;
+	union eyrie_cmd *sc;
 	int8_t *ref;
 	uint64_t i, tag;
 	char err[256];
@@ -469,6 +475,10 @@ static void run_simple(const struct eyr_arch *arch, struct eyr_layer *l, const c
 	bufs.in_b = inb.va;
 	bufs.out = out.va;
 	assert_int_equal(eyr_sched_emit(arch, &p, l, &bufs, &cb), 0);
+	bo(&snap, sizeof(struct eyrie_energy_snapshot));
+	sc = eyr_cmdbuf_push(&cb, EYRIE_OP_ENERGY_SNAPSHOT);
+	assert_non_null(sc);
+	sc->write.dram_addr = snap.va;
 	bo(&cmd, (uint64_t)cb.count * EYRIE_CMD_SIZE);
 	memcpy(cmd.cpu, cb.cmds, (size_t)cb.count * EYRIE_CMD_SIZE);
 	assert_int_equal(eyrie_simhost_submit(HOST.h, HOST.ctx, 0, cmd.va, cb.count, &tag), 0);
@@ -498,6 +508,11 @@ static void run_simple(const struct eyr_arch *arch, struct eyr_layer *l, const c
 	if (bad)
 		fail_msg("%s: %d of %llu output bytes differ from the reference", what, bad,
 			 (unsigned long long)out_sz);
+	res.plan = p;
+	memcpy(&res.snap, snap.cpu, sizeof(res.snap));
+	res.mismatches = 0;
+	check_prediction(&res, what);
+	bo_free(&snap);
 	free(ref);
 	eyr_cmdbuf_release(&cb);
 	bo_free(&in);
