@@ -49,3 +49,8 @@ $(HIL_DRIVER_STRESS_BIN): $(B)/driver/tests/hil_driver_stress.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^
 ALL_TARGETS += $(HIL_DRIVER_STRESS_BIN)
+HIL_DRIVER_UNPLUG_BIN := $(B)/tests/hil/bin/hil_driver_unplug
+$(HIL_DRIVER_UNPLUG_BIN): $(B)/driver/tests/hil_driver_unplug.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $^
+ALL_TARGETS += $(HIL_DRIVER_UNPLUG_BIN)

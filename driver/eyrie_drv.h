@@ -13,6 +13,7 @@
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -56,6 +57,7 @@ extern char *eyrie_fw_name;
 
 struct eyrie_device;
 struct eyrie_job;
+struct eyrie_genl_ports;
 
 /* One page-table page: 512 little-endian entries in DMA-coherent memory. */
 struct eyrie_pt {
@@ -204,6 +206,17 @@ struct eyrie_telemetry_stream {
 	struct hrtimer timer;
 	u32 period_us;			/* 0: stopped */
 	u64 seq;
+	/*
+	 * The multicast group carries samples no closer than mc_period_us
+	 * (at least unpriv_period_us whenever a privileged subscriber asked
+	 * for less); the ticks in between go by unicast to those subscribers.
+	 */
+	u32 mc_period_us;
+	ktime_t mc_last;		/* expiry of the last multicast sample */
+	spinlock_t fast_lock;		/* fast */
+	struct eyrie_genl_ports *fast;	/* NULL: no fast subscriber */
+	struct sk_buff_head fast_q;	/* samples for them, sent by fast_work */
+	struct work_struct fast_work;
 };
 
 struct eyrie_device {

@@ -8,7 +8,18 @@
  * per (netlink port, device) and end when the socket closes, so a crashed
  * client never leaves the device sampling at 1 kHz. Periods shorter than
  * unpriv_period_us need CAP_PERFMON (or the telemetry_gid group): fast
- * energy readings are a side channel.
+ * energy readings are a side channel (RAPL, CVE-2020-8694).
+ *
+ * The multicast group is open to every local process, so it never carries
+ * samples closer than unpriv_period_us apart when a privileged subscriber
+ * asked for more: those samples are multicast at the slowest rate any
+ * unprivileged subscriber could get (the shortest period of the slow
+ * subscriptions, else unpriv_period_us), and the ticks in between are
+ * unicast to the fast subscribers' own sockets only. The privilege is
+ * checked at SUBSCRIBE, where CAP_PERFMON and telemetry_gid both count
+ * (a multicast group's GENL_MCAST_CAP_* flags know only CAP_NET_ADMIN and
+ * CAP_SYS_ADMIN, and 6.12 ignores the family's bind() result). SEQ counts
+ * every tick, so a fast subscriber in the group sees consecutive numbers.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -40,6 +51,13 @@ struct eyrie_genl_sub {
 	u32 portid;
 	u32 device;
 	u32 period_us;
+	bool fast;			/* below unpriv_period_us (privileged) */
+};
+
+/* The netlink ports of a device's fast subscribers, read by the sampler. */
+struct eyrie_genl_ports {
+	unsigned int count;
+	u32 portid[] __counted_by(count);
 };
 
 static DEFINE_MUTEX(eyrie_genl_lock);	/* devices, subscriptions */
@@ -113,60 +131,135 @@ void eyrie_genl_check_throttle(struct eyrie_device *edev, const struct eyrie_hw_
 	}
 }
 
-/* Runs in timer (softirq) context: MMIO reads and atomic allocations only. */
+/* A SAMPLE message of t, or NULL (no memory, atomic context). */
+static struct sk_buff *eyrie_genl_sample_msg(struct eyrie_device *edev,
+					     const struct eyrie_hw_telemetry *t, u64 seq)
+{
+	struct sk_buff *skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	void *hdr = skb ? genlmsg_put(skb, 0, 0, &eyrie_genl_family, 0,
+				      EYRIE_GENL_CMD_SAMPLE) : NULL;
+
+	if (!hdr || eyrie_genl_put_sample(skb, edev, t, seq)) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	genlmsg_end(skb, hdr);
+	return skb;
+}
+
+/*
+ * Process context: unicasts the queued samples to every fast subscriber
+ * (netlink unicast is not for the sampler's hard interrupt context).
+ */
+static void eyrie_genl_fast_work(struct work_struct *work)
+{
+	struct eyrie_telemetry_stream *ts = container_of(work, struct eyrie_telemetry_stream,
+							 fast_work);
+	struct sk_buff *skb, *copy;
+	unsigned int i;
+
+	while ((skb = skb_dequeue(&ts->fast_q))) {
+		spin_lock_bh(&ts->fast_lock);
+		for (i = 0; ts->fast && i < ts->fast->count; i++) {
+			copy = skb_clone(skb, GFP_ATOMIC);
+			/* A full or closed socket loses this sample; URELEASE ends it. */
+			if (copy)
+				genlmsg_unicast(&init_net, copy, ts->fast->portid[i]);
+		}
+		spin_unlock_bh(&ts->fast_lock);
+		consume_skb(skb);
+	}
+}
+
+/* Runs in hard interrupt context: MMIO reads and atomic allocations only. */
 static enum hrtimer_restart eyrie_genl_sample_timer(struct hrtimer *timer)
 {
 	struct eyrie_telemetry_stream *ts = container_of(timer, struct eyrie_telemetry_stream,
 							 timer);
 	struct eyrie_device *edev = container_of(ts, struct eyrie_device, telem);
 	u32 period = READ_ONCE(ts->period_us);
+	u64 mc_ns = (u64)READ_ONCE(ts->mc_period_us) * NSEC_PER_USEC;
+	ktime_t tick = hrtimer_get_expires(timer);
 	struct eyrie_hw_telemetry t;
 	struct sk_buff *skb;
-	void *hdr;
 	int idx;
 
 	if (!period || !drm_dev_enter(&edev->drm, &idx))
 		return HRTIMER_NORESTART;
 	if (!eyrie_read_telemetry(edev, &t)) {
 		eyrie_genl_check_throttle(edev, &t);
-		skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-		hdr = skb ? genlmsg_put(skb, 0, 0, &eyrie_genl_family, 0,
-					EYRIE_GENL_CMD_SAMPLE) : NULL;
-		if (hdr && !eyrie_genl_put_sample(skb, edev, &t, ts->seq)) {
-			genlmsg_end(skb, hdr);
+		/* On the multicast grid (half a tick of slack for timer jitter)? */
+		if (!ts->mc_last ||
+		    ktime_to_ns(ktime_sub(tick, ts->mc_last)) + period * (NSEC_PER_USEC / 2) >=
+		    mc_ns) {
+			skb = eyrie_genl_sample_msg(edev, &t, ts->seq);
 			/* -ESRCH: nobody listens right now; the sample still counts. */
-			genlmsg_multicast(&eyrie_genl_family, skb, 0,
-					  EYRIE_GENL_GROUP_TELEMETRY, GFP_ATOMIC);
-			ts->seq++;
-		} else if (skb) {
-			nlmsg_free(skb);
+			if (skb)
+				genlmsg_multicast(&eyrie_genl_family, skb, 0,
+						  EYRIE_GENL_GROUP_TELEMETRY, GFP_ATOMIC);
+			ts->mc_last = tick;
+		} else if (READ_ONCE(ts->fast)) {
+			skb = eyrie_genl_sample_msg(edev, &t, ts->seq);
+			if (skb) {
+				skb_queue_tail(&ts->fast_q, skb);
+				queue_work(system_highpri_wq, &ts->fast_work);
+			}
 		}
+		ts->seq++;
 	}
 	drm_dev_exit(idx);
 	hrtimer_forward_now(timer, ns_to_ktime((u64)period * NSEC_PER_USEC));
 	return HRTIMER_RESTART;
 }
 
-/* Caller holds eyrie_genl_lock: applies the shortest subscribed period. */
+/*
+ * Caller holds eyrie_genl_lock: applies the shortest subscribed period, the
+ * multicast period and the fast subscribers' ports.
+ */
 static void eyrie_genl_apply(struct eyrie_device *edev)
 {
+	struct eyrie_telemetry_stream *ts = &edev->telem;
+	u32 period = 0, slow = 0, old = ts->period_us;
+	struct eyrie_genl_ports *ports = NULL;
+	unsigned int fast = 0;
 	struct eyrie_genl_sub *sub;
-	u32 period = 0, old = edev->telem.period_us;
 	u32 result;
 
-	list_for_each_entry(sub, &eyrie_genl_subs, link)
-		if (sub->device == eyrie_genl_device_id(edev) &&
-		    (!period || sub->period_us < period))
+	list_for_each_entry(sub, &eyrie_genl_subs, link) {
+		if (sub->device != eyrie_genl_device_id(edev))
+			continue;
+		if (!period || sub->period_us < period)
 			period = sub->period_us;
+		if (sub->fast)
+			fast++;
+		else if (!slow || sub->period_us < slow)
+			slow = sub->period_us;
+	}
+	if (fast)
+		ports = kmalloc(struct_size(ports, portid, fast), GFP_KERNEL);
+	if (ports) {
+		ports->count = fast;
+		fast = 0;
+		list_for_each_entry(sub, &eyrie_genl_subs, link)
+			if (sub->device == eyrie_genl_device_id(edev) && sub->fast)
+				ports->portid[fast++] = sub->portid;
+	}
+	/* Without memory the fast subscribers get the multicast samples only. */
+	spin_lock_bh(&ts->fast_lock);
+	swap(ts->fast, ports);
+	WRITE_ONCE(ts->mc_period_us, fast ? (slow ?: max(eyrie_unpriv_period_us, period)) : 0);
+	spin_unlock_bh(&ts->fast_lock);
+	kfree(ports);
+
 	if (period == old)
 		return;
-	WRITE_ONCE(edev->telem.period_us, period);
+	WRITE_ONCE(ts->period_us, period);
 	if (period && READ_ONCE(edev->ready))
 		eyrie_mbox_cmd(edev, EYRIE_MBOX_SET_TELEMETRY, period, 0, 1000, &result);
 	if (period)
-		hrtimer_start(&edev->telem.timer, 0, HRTIMER_MODE_REL);
+		hrtimer_start(&ts->timer, 0, HRTIMER_MODE_REL);
 	else
-		hrtimer_cancel(&edev->telem.timer);
+		hrtimer_cancel(&ts->timer);
 }
 
 static bool eyrie_genl_may_sample_fast(void)
@@ -209,6 +302,7 @@ static int eyrie_genl_subscribe(struct sk_buff *skb, struct genl_info *info)
 		}
 	} else if (found) {
 		found->period_us = period;
+		found->fast = period < eyrie_unpriv_period_us;
 	} else {
 		found = kzalloc(sizeof(*found), GFP_KERNEL);
 		if (!found) {
@@ -218,6 +312,7 @@ static int eyrie_genl_subscribe(struct sk_buff *skb, struct genl_info *info)
 		found->portid = info->snd_portid;
 		found->device = device;
 		found->period_us = period;
+		found->fast = period < eyrie_unpriv_period_us;
 		list_add_tail(&found->link, &eyrie_genl_subs);
 	}
 	eyrie_genl_apply(edev);
@@ -311,6 +406,9 @@ void eyrie_genl_add_device(struct eyrie_device *edev)
 {
 	hrtimer_init(&edev->telem.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	edev->telem.timer.function = eyrie_genl_sample_timer;
+	spin_lock_init(&edev->telem.fast_lock);
+	skb_queue_head_init(&edev->telem.fast_q);
+	INIT_WORK(&edev->telem.fast_work, eyrie_genl_fast_work);
 	mutex_lock(&eyrie_genl_lock);
 	list_add_tail(&edev->genl_link, &eyrie_genl_devices);
 	mutex_unlock(&eyrie_genl_lock);
@@ -335,6 +433,10 @@ void eyrie_genl_remove_device(struct eyrie_device *edev)
 	WRITE_ONCE(edev->telem.period_us, 0);
 	mutex_unlock(&eyrie_genl_lock);
 	hrtimer_cancel(&edev->telem.timer);
+	cancel_work_sync(&edev->telem.fast_work);
+	skb_queue_purge(&edev->telem.fast_q);
+	kfree(edev->telem.fast);
+	edev->telem.fast = NULL;
 }
 
 /* A closed socket ends its subscriptions. */

@@ -19,6 +19,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <grp.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -445,6 +447,131 @@ static void test_genl(int fd)
 	close(nl.fd);
 }
 
+/* What an unprivileged process (uid/gid 65534) saw on the telemetry group. */
+struct listener_report {
+	int joined;		/* could join the group */
+	int subscribe;		/* SUBSCRIBE at the fast period: 0 or -errno */
+	int n;			/* samples received */
+	int consecutive;	/* their sequence numbers follow each other */
+	double min_gap_us;	/* closest device timestamps of two samples */
+};
+
+static void unprivileged_listener(uint32_t fast_us, int listen_ms, int out)
+{
+	struct listener_report r = { .min_gap_us = 1e18, .consecutive = 1 };
+	struct samples s = { .max = 64 };
+	gid_t gid = 65534;
+	struct nl nl;
+	int i;
+
+	if (setgroups(1, &gid) || setgid(gid) || setuid(65534))
+		_exit(3);
+	if (!nl_open(&nl)) {
+		r.joined = setsockopt(nl.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nl.group,
+				      sizeof(nl.group)) == 0;
+		r.subscribe = nl_subscribe(&nl, 0, fast_us);
+		nl_listen(&nl, &s, listen_ms);
+		close(nl.fd);
+	}
+	r.n = s.n;
+	for (i = 1; i < s.n; i++) {
+		double gap = (double)(s.ts[i] - s.ts[i - 1]) / 1000.0;
+
+		r.consecutive &= s.seq[i] == s.seq[i - 1] + 1;
+		if (gap < r.min_gap_us)
+			r.min_gap_us = gap;
+	}
+	_exit(write(out, &r, sizeof(r)) == sizeof(r) ? 0 : 2);
+}
+
+/* Forks the listener and returns its report (n = -1 when it failed). */
+static struct listener_report run_listener(uint32_t fast_us, int listen_ms)
+{
+	struct listener_report r = { .n = -1 };
+	int p[2], status;
+	pid_t pid;
+
+	if (pipe(p))
+		return r;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		unprivileged_listener(fast_us, listen_ms, p[1]);
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &r, sizeof(r)) != sizeof(r))
+		r.n = -1;
+	close(p[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return r;
+}
+
+static int write_param(const char *name, const char *value)
+{
+	char path[128];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/sys/module/eyrie/parameters/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return 0;
+	ok = fputs(value, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
+/*
+ * A privileged subscriber's fast samples reach only it: the group, which
+ * any process may join, carries them no closer than unpriv_period_us.
+ * Then telemetry_gid grants the unprivileged process fast sampling.
+ */
+static void test_genl_privilege(void)
+{
+	long floor_us = read_ll("/sys/module/eyrie/parameters", "unpriv_period_us");
+	uint32_t fast = 2000;
+	struct samples s = { .max = 20 };
+	struct listener_report r;
+	int ok, i, consecutive = 1, listen_ms;
+	double mean;
+	struct nl nl;
+
+	if (floor_us <= fast || floor_us > 1000000) {
+		check(0, "unpriv_period_us (%ld) lies between %u us and 1 s for this test", floor_us,
+		      fast);
+		return;
+	}
+	listen_ms = (int)(floor_us * 4 / 1000);
+	ok = !nl_open(&nl) && !setsockopt(nl.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nl.group,
+					  sizeof(nl.group));
+	check(ok && nl_subscribe(&nl, 0, fast) == 0,
+	      "root subscribes at %u us, below unpriv_period_us (%ld)", fast, floor_us);
+	nl_listen(&nl, &s, 5000);
+	for (i = 1; i < s.n; i++)
+		consecutive &= s.seq[i] == s.seq[i - 1] + 1;
+	mean = s.n > 1 ? (double)(s.ts[s.n - 1] - s.ts[0]) / (s.n - 1) / 1000.0 : 0;
+	check(s.n == s.max && consecutive && mean <= fast * 3.0,
+	      "the privileged subscriber gets %d consecutive samples %.0f us apart (unicast between the group's)",
+	      s.n, mean);
+
+	r = run_listener(fast, listen_ms);
+	check(r.n >= 0 && r.joined, "an unprivileged process (uid 65534) joins the telemetry group");
+	check(r.subscribe == -EPERM, "its SUBSCRIBE at %u us -> EPERM (%d)", fast, r.subscribe);
+	check(r.n >= 2 && r.min_gap_us >= floor_us * 0.5,
+	      "it receives %d samples in %d ms, the closest %.0f us apart: never the fast ones",
+	      r.n, listen_ms, r.n >= 2 ? r.min_gap_us : 0.0);
+
+	ok = write_param("telemetry_gid", "65534");
+	r = run_listener(fast, 200);
+	write_param("telemetry_gid", "-1");
+	check(ok && r.subscribe == 0, "with telemetry_gid=65534 its SUBSCRIBE at %u us succeeds",
+	      fast);
+	check(r.n >= 20 && r.consecutive && r.min_gap_us < floor_us * 0.5,
+	      "and it receives %d consecutive samples, the closest %.0f us apart", r.n,
+	      r.n >= 2 ? r.min_gap_us : 0.0);
+	close(nl.fd);
+}
+
 int main(int argc, char **argv)
 {
 	const char *node = argc > 1 ? argv[1] : "/dev/accel/accel0";
@@ -457,6 +584,8 @@ int main(int argc, char **argv)
 	}
 	test_hwmon(fd);
 	test_genl(fd);
+	if (geteuid() == 0)
+		test_genl_privilege();
 	close(fd);
 	printf("1..%d\n", tests);
 	return failures ? 1 : 0;

@@ -13,6 +13,8 @@
 #   fw-crc  a firmware image with a corrupted payload
 #   fw-abi  a firmware image with another ABI major
 #   fw-build-id  a sound image whose build id the device refuses
+#   hotunplug  module load, then the driver's hot-unplug case (QEMU
+#           device_del with a job in flight), unload
 # Each boot's TAP comes back on the guest's ttyS1, its kernel console on
 # ttyS0. Any WARN/BUG/oops/lockup/Call Trace in a guest's kernel log is a
 # "not ok". Logs: build/hil/ (console, TAP, dmesg per variant, eyrie-sim).
@@ -28,7 +30,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 B=${B:-build}
 mode=auto
-variants="good fw-crc fw-abi fw-build-id"
+variants="good fw-crc fw-abi fw-build-id hotunplug"
 kver=
 keep=0
 boot_timeout=${HIL_BOOT_TIMEOUT:-600}
@@ -281,8 +283,8 @@ for v in $variants; do
 			diag <"$workdir/fw_variant.log" 2>/dev/null
 			continue
 		fi ;;
-	shell) image=$fw ;;
-	*) emit not-ok "unknown variant '$v' (good, fw-crc, fw-abi, fw-build-id)"; continue ;;
+	shell|hotunplug) image=$fw ;;
+	*) emit not-ok "unknown variant '$v' (good, fw-crc, fw-abi, fw-build-id, hotunplug)"; continue ;;
 	esac
 	[ "$have_fw" = 1 ] || image=
 	boot "$v" "$image"

@@ -126,7 +126,7 @@ run_tests() {
 	for t in "$bindir"/hil_*; do
 		name=$(basename "$t")
 		case $name in
-		hil_pci_probe) continue ;;
+		hil_pci_probe|hil_driver_unplug) continue ;;
 		esac
 		run_prog "$name" "$t"
 	done
@@ -154,8 +154,33 @@ bad_firmware() {
 	fi
 }
 
+# The driver's hot-unplug case (issue 7): with the driver bound and a job in
+# flight, device_del takes the board away; then the module must unload.
+# Its own boot, since the board is gone afterwards.
+hotunplug_driver() {
+	load_drm_core
+	header driver
+	check "insmod eyrie.ko succeeds" insmod /hil/eyrie.ko
+	if ! check "/dev/accel/accel0 appears within 20 s (probe + firmware boot)" wait_accel 20; then
+		return
+	fi
+	if [ ! -x "$bindir/hil_driver_unplug" ]; then
+		not_ok "hil_driver_unplug is in the initramfs (make builds it)"
+		return
+	fi
+	run_prog hil_driver_unplug "$bindir/hil_driver_unplug"
+	header unload
+	check "rmmod eyrie succeeds after the hot-unplug" rmmod eyrie
+	if board_present; then
+		not_ok "the board is no longer on the PCI bus"
+	else
+		ok "the board is no longer on the PCI bus"
+	fi
+}
+
 case $variant in
 good) good ;;
+hotunplug) hotunplug_driver ;;
 fw-crc) bad_firmware crc 'crc|checksum' ;;
 fw-abi) bad_firmware abi 'abi' ;;
 fw-build-id) bad_firmware build-id 'build.?id' ;;
