@@ -191,10 +191,11 @@ struct accel_telemetry_sub_opts {
 	 * or after each interval boundary (t0 + k * interval), as the
 	 * library's thread sees it: on a loaded host it may see a later
 	 * publication than the first (docs/telemetry.md gives the tolerance).
-	 * kmd: the driver samples at this period on its own timer (or
-	 * faster, for another subscriber: then a sample is delivered once at
+	 * kmd: the driver samples at this period on its own timer and every
+	 * sample is delivered; if it samples clearly faster (under 3/4 of the
+	 * interval, for another subscriber), a sample is delivered once at
 	 * least the interval, less half the driver's period, of device time
-	 * has passed since the last one delivered).
+	 * has passed since the last one delivered.
 	 */
 	uint32_t interval_us;
 	accel_telemetry_fn fn;

@@ -55,9 +55,10 @@ int eyr_telem_sub_offer(struct accel_telemetry_sub *sub,
 			struct accel_telemetry_sample *s);
 /*
  * kmd: offers a sample numbered by the driver (seq); gaps in seq count as
- * dropped. Delivered if it is the first, or if at least the interval, less
- * half of period_ns (the driver's sampling period as seen in the stream,
- * 0 if not known yet), of device time has passed since the last delivered
+ * dropped. period_ns is the driver's sampling period as seen in the stream
+ * (0: not known yet). Delivered unless the driver clearly samples faster
+ * than the interval (period under 3/4 of it) and less than the interval,
+ * less half a period, of device time has passed since the last delivered
  * sample. Returns like eyr_telem_sub_offer().
  */
 int eyr_telem_sub_offer_numbered(struct accel_telemetry_sub *sub,

@@ -26,6 +26,8 @@
 
 /* How often the thread looks at its stop flag while no sample comes. */
 #define KMD_POLL_MS	50
+/* Steps of the stream the driver's period is estimated over (odd). */
+#define PERIOD_WINDOW	5
 
 struct kmd_stream {
 	struct nl_sock *sk;
@@ -37,7 +39,14 @@ struct kmd_stream {
 	bool have_prev;
 	uint64_t prev_seq;
 	uint64_t prev_ts_ns;
-	uint64_t period_ns;		/* the driver's period, as last seen */
+	/*
+	 * Device time per driver tick over the last PERIOD_WINDOW steps: the
+	 * median is the driver's period, unmoved by a tick the timer fired
+	 * late, nor by one it fired early after a restart (a reset, a new
+	 * subscriber).
+	 */
+	uint64_t steps[PERIOD_WINDOW];
+	unsigned int nsteps;
 };
 
 static int device_number(const char *name, uint32_t *out)
@@ -196,13 +205,32 @@ static void on_event(struct kmd_stream *st, struct nlmsghdr *nlh)
 		st->done = true;
 }
 
+/* The median of the recorded steps, 0 before any. */
+static uint64_t driver_period_ns(const struct kmd_stream *st)
+{
+	uint64_t sorted[PERIOD_WINDOW];
+	unsigned int n = st->nsteps < PERIOD_WINDOW ? st->nsteps : PERIOD_WINDOW;
+
+	if (!n)
+		return 0;
+	memcpy(sorted, st->steps, n * sizeof(sorted[0]));
+	for (unsigned int i = 1; i < n; i++)
+		for (unsigned int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+			uint64_t x = sorted[j];
+
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = x;
+		}
+	return sorted[n / 2];
+}
+
 static int on_message(struct nl_msg *msg, void *arg)
 {
 	struct kmd_stream *st = arg;
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct accel_telemetry raw;
 	struct accel_telemetry_sample s = { .sz = sizeof(s) };
-	uint64_t seq;
+	uint64_t seq, period;
 
 	if (st->done)
 		return NL_OK;
@@ -213,16 +241,16 @@ static int on_message(struct nl_msg *msg, void *arg)
 	seq = eyr_telem_kmd_sample_seq(nlh);
 	/* The driver's period as the stream shows it (it may change). */
 	if (st->have_prev && seq > st->prev_seq && raw.timestamp_ns > st->prev_ts_ns)
-		st->period_ns = (raw.timestamp_ns - st->prev_ts_ns) / (seq - st->prev_seq);
+		st->steps[st->nsteps++ % PERIOD_WINDOW] =
+			(raw.timestamp_ns - st->prev_ts_ns) / (seq - st->prev_seq);
 	st->have_prev = true;
 	st->prev_seq = seq;
 	st->prev_ts_ns = raw.timestamp_ns;
-	raw.sample_period_us = (uint32_t)((st->period_ns ? st->period_ns :
+	period = driver_period_ns(st);
+	raw.sample_period_us = (uint32_t)((period ? period :
 					  eyr_telem_sub_interval_ns(st->sub)) / 1000u);
 	if (accel_telemetry_sample_from_raw(&raw, &s) == 0 &&
-	    eyr_telem_sub_offer_numbered(st->sub, &s, seq,
-					 st->period_ns ? st->period_ns :
-					 eyr_telem_sub_interval_ns(st->sub)))
+	    eyr_telem_sub_offer_numbered(st->sub, &s, seq, period))
 		st->done = true;
 	return NL_OK;
 }

@@ -176,8 +176,13 @@ int eyr_telem_sub_offer_numbered(struct accel_telemetry_sub *sub,
 	if (sub->taken == 0 || s->timestamp_ns < sub->last_ts_ns) {
 		/* First, or the device's time went back: new origin. */
 		sub->t0_ns = s->timestamp_ns;
-	} else if (s->timestamp_ns + period_ns / 2 < sub->last_ts_ns + sub->interval_ns) {
-		/* Sampled faster than asked (another subscriber): not ours. */
+	} else if (period_ns && period_ns * 4 < sub->interval_ns * 3 &&
+		   s->timestamp_ns + period_ns / 2 < sub->last_ts_ns + sub->interval_ns) {
+		/*
+		 * The driver samples clearly faster than we asked (for another
+		 * subscriber): keep one per interval. At our own period every
+		 * sample is ours, however the timer jittered.
+		 */
 		sub->pending_lost += lost;
 		return 0;
 	}
