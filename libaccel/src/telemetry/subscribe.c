@@ -164,9 +164,16 @@ int eyr_telem_sub_offer_numbered(struct accel_telemetry_sub *sub,
 				 struct accel_telemetry_sample *s, uint64_t seq,
 				 uint64_t period_ns)
 {
+	/* The driver ticks for another subscriber between our samples. */
+	bool faster = period_ns && period_ns * 4 < sub->interval_ns * 3;
 	uint64_t lost = 0;
 
-	if (sub->have_seq && seq > sub->last_seq + 1)
+	/*
+	 * A gap is a loss at our own period; when the driver ticks faster,
+	 * the ticks in between may never have been multicast (a privileged
+	 * subscriber gets them unicast), so gaps are not counted then.
+	 */
+	if (sub->have_seq && seq > sub->last_seq + 1 && !faster)
 		lost = seq - sub->last_seq - 1;
 	if (sub->have_seq && seq == sub->last_seq)
 		return 0;	/* a duplicate */
@@ -176,7 +183,7 @@ int eyr_telem_sub_offer_numbered(struct accel_telemetry_sub *sub,
 	if (sub->taken == 0 || s->timestamp_ns < sub->last_ts_ns) {
 		/* First, or the device's time went back: new origin. */
 		sub->t0_ns = s->timestamp_ns;
-	} else if (period_ns && period_ns * 4 < sub->interval_ns * 3 &&
+	} else if (faster &&
 		   s->timestamp_ns + period_ns / 2 < sub->last_ts_ns + sub->interval_ns) {
 		/*
 		 * The driver samples clearly faster than we asked (for another
