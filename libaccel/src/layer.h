@@ -71,6 +71,12 @@ struct eyr_layer_quant {
 	int32_t a_mult, a_shift, b_mult, b_shift;
 	/* AVGPOOL only: padding counts in the divisor */
 	int count_include_pad;
+	/*
+	 * CONV/FC only: the output is the int32 accumulators (ConvInteger,
+	 * MatMulInteger), stored without requantization; zp_out, mult,
+	 * shift, clamps and per_channel are unused (per_channel must be 0).
+	 */
+	int int32_out;
 };
 
 /* Device virtual addresses of a layer's tensors (0 where unused). */

@@ -38,9 +38,12 @@ void eyr_tile_bytes(const struct eyr_geom *g, const struct eyr_mapping *m,
 	tb->w = gm * m->tile[EYR_DIM_C] * g->r * g->s;
 	tb->bias = 4 * gm;
 	tb->quant = per_channel ? 8 * gm : 0;
-	/* psums only live in the GLB between passes over C tiles */
-	tb->psum = m->tiles[EYR_DIM_C] > 1 ? 4 * outs : 0;
-	tb->out = outs;
+	/*
+	 * psums live in the GLB between passes over C tiles; an int32 output
+	 * is the psums themselves (no requantized int8 copy)
+	 */
+	tb->psum = m->tiles[EYR_DIM_C] > 1 || g->out_bytes == 4 ? 4 * outs : 0;
+	tb->out = g->out_bytes == 4 ? 0 : outs;
 }
 
 int eyr_glb_layout(const struct eyr_tile_bytes *tb, const struct eyr_mapping *m,
@@ -201,7 +204,7 @@ void eyr_cost_dram2(const struct eyr_arch *arch, const struct eyr_geom *g,
 	c->in_words = in_words;
 	c->w_words = w_words;
 	c->dram_words = in_words + w_words + b_words + q_words + out_words;
-	c->dram_bytes = in_words + w_words + 4 * (b_words + q_words) + out_words;
+	c->dram_bytes = in_words + w_words + 4 * (b_words + q_words) + g->out_bytes * out_words;
 	c->access[EYRIE_ENERGY_DRAM] = c->dram_words;
 	/* every word a DMA moves is written to or read from the GLB once */
 	c->access[EYRIE_ENERGY_GLB] = (m->place_in == EYR_PLACE_GLB ? in_words : 0) +
@@ -255,7 +258,7 @@ void eyr_cost_dram2(const struct eyr_arch *arch, const struct eyr_geom *g,
 				dma_cycles += cnt * tn->cls[a].count * te->cls[u].count *
 					      tf->cls[v].count *
 					      eyr_dma_cycles(arch, mt * tn->cls[a].len *
-							     te->cls[u].len * tf->cls[v].len, 1);
+							     te->cls[u].len * tf->cls[v].len, g->out_bytes);
 		}
 	}
 	c->cycles = dma_cycles;

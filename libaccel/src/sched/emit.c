@@ -113,6 +113,7 @@ static int emit_iteration(struct emitter *em, const struct tile *t,
 	int first_c = idx[EYR_DIM_C] == 0;
 	int last_c = idx[EYR_DIM_C] == m->tiles[EYR_DIM_C] - 1;
 	int has_bias = em->plan->has_bias, per_channel = em->plan->per_channel;
+	int i32 = em->plan->int32_out;
 	struct eyr_pass_shape ps = { 0 };
 	struct eyrie_mapping pmap;
 	union eyrie_cmd *c;
@@ -187,13 +188,14 @@ static int emit_iteration(struct emitter *em, const struct tile *t,
 	c->hdr.dataflow = (__u8)m->dataflow;
 	c->hdr.flags = (first_c && has_bias ? EYRIE_PASS_F_BIAS : 0) |
 		       (!first_c ? EYRIE_PASS_F_ACCUMULATE : 0) |
-		       (last_c ? EYRIE_PASS_F_REQUANT : 0) |
+		       (last_c && !i32 ? EYRIE_PASS_F_REQUANT : 0) |
 		       (last_c && per_channel ? EYRIE_PASS_F_PER_CHANNEL : 0);
 	c->conv.in_addr = em->lay.in;
 	c->conv.w_addr = em->lay.w;
 	c->conv.bias_addr = (first_c && has_bias) ? em->lay.bias : 0;
-	c->conv.psum_addr = m->tiles[EYR_DIM_C] > 1 ? em->lay.psum : 0;
-	c->conv.out_addr = last_c ? em->lay.out : 0;
+	/* an int32 output is the last pass's psums, written without REQUANT */
+	c->conv.psum_addr = m->tiles[EYR_DIM_C] > 1 || i32 ? em->lay.psum : 0;
+	c->conv.out_addr = last_c && !i32 ? em->lay.out : 0;
 	c->conv.n = (__u16)nl;
 	c->conv.c = (__u16)chans;
 	c->conv.m = (__u16)mall;
@@ -213,7 +215,7 @@ static int emit_iteration(struct emitter *em, const struct tile *t,
 	c->conv.zp_in = (__s16)ly->quant.zp_in;
 	c->conv.zp_w = (__s16)ly->quant.zp_w;
 	/* the device wants q all zero on passes that do not requantize */
-	if (last_c) {
+	if (last_c && !i32) {
 		c->conv.q.mult = per_channel ? 0 : ly->quant.mult;
 		c->conv.q.shift = per_channel ? 0 : ly->quant.shift;
 		c->conv.q.quant_addr = per_channel ? em->lay.quant : 0;
@@ -226,16 +228,18 @@ static int emit_iteration(struct emitter *em, const struct tile *t,
 		return -ENOMEM;
 
 	if (last_c) {
+		/* strides in bytes: elements of 1 byte (int8) or 4 (int32 output) */
+		uint32_t eb = i32 ? 4 : 1;
 		uint32_t cnt[4] = { fl, el, mall, nl };
-		int64_t ds[4] = { 1, (int64_t)F, (int64_t)(E * F), (int64_t)(sh->m * E * F) };
-		uint32_t gs[4] = { 1, fl, el * fl, mall * el * fl };
+		int64_t ds[4] = { eb, (int64_t)eb * F, (int64_t)eb * E * F, (int64_t)eb * sh->m * E * F };
+		uint32_t gs[4] = { eb, eb * fl, eb * el * fl, eb * mall * el * fl };
 
 		c = eyr_cmdbuf_push(em->cb, EYRIE_OP_DMA_STORE);
 		if (!c)
 			return -ENOMEM;
-		dma(c, em->bufs->out + (((uint64_t)t->o[EYR_DIM_N] * sh->m + k0) * E +
-					t->o[EYR_DIM_E]) * F + t->o[EYR_DIM_F],
-		    em->lay.out, 1, cnt, ds, gs);
+		dma(c, em->bufs->out + eb * ((((uint64_t)t->o[EYR_DIM_N] * sh->m + k0) * E +
+					      t->o[EYR_DIM_E]) * F + t->o[EYR_DIM_F]),
+		    i32 ? em->lay.psum : em->lay.out, eb, cnt, ds, gs);
 	}
 	return 0;
 }
@@ -271,7 +275,8 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 	if (!same_shape(&layer->shape, &plan->shape))
 		return -EINVAL;
 	if (plan->per_channel != !!layer->quant.per_channel ||
-	    plan->has_bias != !!layer->quant.has_bias)
+	    plan->has_bias != !!layer->quant.has_bias ||
+	    plan->int32_out != !!layer->quant.int32_out)
 		return -EINVAL;
 	em = calloc(1, sizeof(*em));
 	if (!em)
@@ -282,6 +287,7 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 	em->bufs = bufs;
 	em->cb = cb;
 	ret = eyr_geom_init(&em->g, &plan->shape, NULL, 0);
+	em->g.out_bytes = plan->int32_out ? 4 : 1;
 	if (!ret)
 		ret = eyr_dim_tiling_init(&em->g, EYR_DIM_E, m->tile[EYR_DIM_E], &te);
 	if (!ret)

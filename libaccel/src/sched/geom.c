@@ -30,6 +30,7 @@ int eyr_geom_init(struct eyr_geom *g, const struct eyr_layer_shape *l,
 	uint64_t eh, ew;
 
 	memset(g, 0, sizeof(*g));
+	g->out_bytes = 1;
 	g->op = l->op;
 	if (l->op != EYR_LAYER_CONV && l->op != EYR_LAYER_FC)
 		return bad(err, errlen, "layer op %d is not a conv or FC layer", (int)l->op);

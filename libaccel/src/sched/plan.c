@@ -128,7 +128,7 @@ static void lower_bound_conv(const struct eyr_geom *g, int has_bias, int per_cha
 	q = per_channel ? 2 * mall : 0;
 	out = g->ext[EYR_DIM_N] * mall * g->ext[EYR_DIM_E] * g->ext[EYR_DIM_F];
 	p->lb_dram_words = in + w + b + q + out;
-	p->lb_dram_bytes = in + w + 4 * (b + q) + out;
+	p->lb_dram_bytes = in + w + 4 * (b + q) + g->out_bytes * out;
 }
 
 /*
@@ -242,6 +242,11 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 	plan->objective = o.objective;
 	plan->has_bias = !o.no_bias;
 	plan->per_channel = o.per_channel;
+	plan->int32_out = !!o.int32_out;
+	if (plan->int32_out && shape->op != EYR_LAYER_CONV && shape->op != EYR_LAYER_FC)
+		return set_err(err, errlen, -EINVAL, "int32 output is for conv and fc layers only (pool and add produce int8)");
+	if (plan->int32_out && plan->per_channel)
+		return set_err(err, errlen, -EINVAL, "an int32 output is not requantized: drop the per-channel table (per_channel = 0)");
 	plan->map.dataflow = o.dataflow;
 	switch (shape->op) {
 	case EYR_LAYER_CONV:
@@ -249,6 +254,7 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 		ret = eyr_geom_init(&g, &plan->shape, err, errlen);
 		if (ret)
 			return ret;
+		g.out_bytes = plan->int32_out ? 4 : 1;
 		lower_bound_conv(&g, plan->has_bias, plan->per_channel, plan);
 		return eyr_sched_plan_conv(arch, &o, plan, err, errlen);
 	case EYR_LAYER_MAXPOOL:

@@ -134,6 +134,7 @@ struct eyr_sched_opts {
 	int no_bias;			/* layer has no bias (quant.has_bias == 0) */
 	int per_channel;		/* layer uses a per-channel quant table */
 	int no_cache;			/* search even if this plan was made before */
+	int int32_out;			/* CONV/FC: int32 output (quant.int32_out) */
 };
 #define EYR_SCHED_OPTS_INIT { EYRIE_DATAFLOW_RS, EYR_OBJ_ENERGY, 0, 0, 0, 0, 0 }
 
@@ -149,6 +150,7 @@ struct eyr_plan {
 	struct eyr_layer_shape shape;	/* the shape planned (batch applied) */
 	enum eyr_objective objective;
 	int has_bias, per_channel;	/* from the options */
+	int int32_out;			/* from the options */
 	struct eyr_mapping map;
 	struct eyr_cost cost;
 	/* compulsory traffic: every tensor crosses DRAM once */

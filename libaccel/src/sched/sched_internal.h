@@ -17,6 +17,7 @@ struct eyr_geom {
 	uint32_t sh, sw, dh, dw;
 	uint32_t pt, pb, pl, pr;
 	uint64_t macs;
+	uint32_t out_bytes;		/* per output element: 1 (int8), 4 (int32 output) */
 };
 
 int eyr_geom_init(struct eyr_geom *g, const struct eyr_layer_shape *l,

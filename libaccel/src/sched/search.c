@@ -801,6 +801,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	ret = eyr_geom_init(&s.g, &plan->shape, err, errlen);
 	if (ret)
 		return ret;
+	s.g.out_bytes = o->int32_out ? 4 : 1;
 	s.dc = calloc(EYR_DIMS, sizeof(*s.dc));
 	if (!s.dc)
 		return -ENOMEM;

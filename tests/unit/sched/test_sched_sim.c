@@ -103,9 +103,12 @@ static int8_t clamp8(int64_t v, int lo, int hi)
 	return (int8_t)(v < lo ? lo : v > hi ? hi : v);
 }
 
-/* The reference: ONNX-style conv with the device's integer requantization. */
+/*
+ * The reference: ONNX-style conv with the device's integer requantization,
+ * or (quant.int32_out, ConvInteger/MatMulInteger) the int32 accumulators.
+ */
 static void ref_conv(const struct eyr_layer *l, const int8_t *in, const int8_t *w,
-		     const int32_t *bias, const int32_t *qt, int8_t *out)
+		     const int32_t *bias, const int32_t *qt, void *out)
 {
 	const struct eyr_layer_shape *s = &l->shape;
 	uint32_t E = s->op == EYR_LAYER_FC ? 1 : eyr_layer_out_h(s);
@@ -140,9 +143,12 @@ static void ref_conv(const struct eyr_layer *l, const int8_t *in, const int8_t *
 			acc = INT32_MAX;
 		if (acc < INT32_MIN)
 			acc = INT32_MIN;
-		out[(((uint64_t)b * s->m + k) * E + y) * F + x] =
-			clamp8(l->quant.zp_out + rq(acc, mult, shift), l->quant.clamp_min,
-			       l->quant.clamp_max);
+		if (l->quant.int32_out)
+			((int32_t *)out)[(((uint64_t)b * s->m + k) * E + y) * F + x] = (int32_t)acc;
+		else
+			((int8_t *)out)[(((uint64_t)b * s->m + k) * E + y) * F + x] =
+				clamp8(l->quant.zp_out + rq(acc, mult, shift), l->quant.clamp_min,
+				       l->quant.clamp_max);
 	}
 }
 
@@ -216,7 +222,8 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	uint32_t F = s->op == EYR_LAYER_FC ? 1 : eyr_layer_out_w(s);
 	uint64_t in_sz = (uint64_t)s->n * s->c * (s->op == EYR_LAYER_FC ? 1 : (uint64_t)s->h * s->w);
 	uint64_t w_sz = (uint64_t)s->m * (s->c / G) * s->r * s->s;
-	uint64_t out_sz = (uint64_t)s->n * s->m * E * F, i;
+	/* bytes: int8 outputs, or int32 ones */
+	uint64_t out_sz = (uint64_t)s->n * s->m * E * F * (l->quant.int32_out ? 4 : 1), i;
 	struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
 	struct buf in, w, bias, qt, out, cmd, snap;
 	struct eyr_layer_bufs bufs = { 0 };
@@ -231,6 +238,7 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	o.dataflow = df;
 	o.no_bias = !l->quant.has_bias;
 	o.per_channel = l->quant.per_channel;
+	o.int32_out = l->quant.int32_out;
 	ret = eyr_sched_plan(plan_arch, s, &o, &res->plan, err, sizeof(err));
 	if (ret)
 		fail_msg("plan: %s", err);
@@ -274,7 +282,7 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	ref_conv(l, in.cpu, w.cpu, bias.cpu, qt.cpu, ref);
 	res->mismatches = 0;
 	for (i = 0; i < out_sz; i++)
-		res->mismatches += ref[i] != ((int8_t *)out.cpu)[i];
+		res->mismatches += ref[i] != ((int8_t *)out.cpu)[i];	/* bytewise */
 	free(ref);
 	eyr_cmdbuf_release(&cb);
 	bo_free(&in);
@@ -357,6 +365,39 @@ static void test_random_layers(void **state)
 			      a.glb_bytes, r.plan.map.tiles[0], r.plan.map.tiles[1], r.plan.map.tiles[2],
 			      r.plan.map.tiles[3], r.plan.map.tiles[4], r.plan.map.tiles[5],
 			      r.plan.map.place_in ? "stream" : "glb", r.plan.map.place_w ? "stream" : "glb");
+		check_prediction(&r, what);
+	}
+}
+
+/*
+ * ConvInteger / MatMulInteger: the int32 accumulators go to DRAM as they
+ * are (no REQUANT), bit-exact, and the prediction (4-byte output words,
+ * int32 store DMAs, the psum region as the output) equals the measurement.
+ */
+static void test_int32_out(void **state)
+{
+	unsigned int cases = env_u("SCHED_SIM_CASES", 200) / 4 + 1, k;
+
+	(void)state;
+	rng_state = 0x132ull * 0x9e3779b97f4a7c15ull + 7;
+	for (k = 0; k < cases; k++) {
+		struct eyr_arch a = HOST.arch;
+		struct run_result r;
+		struct eyr_layer l;
+		enum eyrie_dataflow df = (enum eyrie_dataflow)(rnd() % EYRIE_DATAFLOW_COUNT);
+		char what[256];
+
+		random_layer(&l);
+		l.quant.int32_out = 1;
+		l.quant.per_channel = 0;
+		if (rnd() % 2) {
+			a.glb_bytes = urange(1024, 6144);
+			a.stream_bytes = rnd() % 2 ? urange(256, 2048) : 0;
+		}
+		describe(&l, df, what, sizeof(what));
+		run_layer(&a, &l, df, &r);
+		print_message("# %s int32-out: glb %u tiles C%u ok\n", what, a.glb_bytes,
+			      r.plan.map.tiles[EYR_DIM_C]);
 		check_prediction(&r, what);
 	}
 }
@@ -593,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_representative_layers),
 		cmocka_unit_test(test_random_layers),
 		cmocka_unit_test(test_pool_and_add),
+		cmocka_unit_test(test_int32_out),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
