@@ -141,36 +141,41 @@ static void loads3(const struct eyr_mapping *m, uint64_t *n_in, uint64_t *f_in,
 		   uint64_t *n_w, uint64_t *f_w, uint64_t *n_b, uint64_t *f_b,
 		   uint64_t *passes)
 {
-	uint64_t prod[EYR_DIMS + 1], skip_in[EYR_DIMS + 1], skip_w[EYR_DIMS + 1];
-	uint64_t prod_b[EYR_DIMS + 1], skip_b[EYR_DIMS + 1];
-	int i, in_in = -1, in_w = -1, in_b = -1;
+	/* running products: all trip counts, without C, and the irrelevant ones */
+	uint64_t p = 1, pb = 1, si = 1, sw = 1, sb = 1;
+	int i;
 
-	/* prefix products of the trip counts, with and without C (bias), and of the irrelevant ones */
-	prod[0] = skip_in[0] = skip_w[0] = prod_b[0] = skip_b[0] = 1;
+	*n_in = *f_in = *n_w = *f_w = *n_b = *f_b = 1;
 	for (i = 0; i < EYR_DIMS; i++) {
 		unsigned int d = m->order[i];
 		uint64_t t = m->tiles[d];
-		int big = t > 1;
 
-		prod[i + 1] = prod[i] * t;
-		skip_in[i + 1] = skip_in[i] * ((REL_IN >> d & 1) ? 1 : t);
-		skip_w[i + 1] = skip_w[i] * ((REL_W >> d & 1) ? 1 : t);
-		prod_b[i + 1] = prod_b[i] * (d == EYR_DIM_C ? 1 : t);
-		skip_b[i + 1] = skip_b[i] * ((REL_B >> d & 1) || d == EYR_DIM_C ? 1 : t);
-		if (big && (REL_IN >> d & 1))
-			in_in = i;
-		if (big && (REL_W >> d & 1))
-			in_w = i;
-		if (big && (REL_B >> d & 1))
-			in_b = i;
+		if (t == 1)
+			continue;	/* a trivial loop changes no product */
+		p *= t;
+		if (REL_IN >> d & 1) {
+			*n_in = p;
+			*f_in = si;
+		} else {
+			si *= t;
+		}
+		if (REL_W >> d & 1) {
+			*n_w = p;
+			*f_w = sw;
+		} else {
+			sw *= t;
+		}
+		if (d == EYR_DIM_C)
+			continue;	/* bias and quant tables ignore C */
+		pb *= t;
+		if (REL_B >> d & 1) {
+			*n_b = pb;
+			*f_b = sb;
+		} else {
+			sb *= t;
+		}
 	}
-	*n_in = prod[in_in + 1];
-	*f_in = skip_in[in_in + 1];
-	*n_w = prod[in_w + 1];
-	*f_w = skip_w[in_w + 1];
-	*n_b = prod_b[in_b + 1];
-	*f_b = skip_b[in_b + 1];
-	*passes = prod[EYR_DIMS];
+	*passes = p;
 }
 
 void eyr_cost_dram(const struct eyr_arch *arch, const struct eyr_geom *g,
