@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "eyrie_hw.h"
@@ -329,6 +330,102 @@ static int nop_works(void)
 	return ok;
 }
 
+/* Contexts debugfs counts for the device of node, or -1. */
+static long debugfs_contexts(void)
+{
+	char link[256], path[512], line[256];
+	const char *bdf;
+	long n = -1;
+	ssize_t len;
+	FILE *f;
+
+	len = readlink("/sys/class/accel/accel0/device", link, sizeof(link) - 1);
+	link[len > 0 ? len : 0] = 0;
+	bdf = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%s/contexts", bdf);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "contexts: ", 10))
+			n = strtol(line + 10, NULL, 10);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* A child's round: a file, a BO with an mmap offset, jobs queued, then gone. */
+static void close_round_child(unsigned int round)
+{
+	struct drm_eyrie_bo_create c = { .size = 4096 };
+	struct drm_eyrie_bo_info bi = { 0 };
+	struct drm_eyrie_submit s = { .cmd_count = 1 };
+	int fd = open(node, O_RDWR | O_CLOEXEC), i;
+	union eyrie_cmd *cmd;
+
+	if (fd < 0 || xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c))
+		_exit(2);
+	bi.handle = c.handle;
+	if (xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &bi))
+		_exit(2);
+	cmd = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)bi.mmap_offset);
+	if (cmd == MAP_FAILED)
+		_exit(2);
+	cmd[0].stall.hdr.opcode = EYRIE_OP_STALL;
+	cmd[0].stall.usec = 2000;
+	for (i = 0; i < 32; i++) {
+		s.cmdbuf_addr = c.device_addr + (uint64_t)(i % 3 == 0 ? 0 : 1) * EYRIE_CMD_SIZE;
+		s.queue = i & 1;
+		if (xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s))
+			break;
+	}
+	/* Half the rounds close first; the others leave it to exit. */
+	if (round & 1) {
+		munmap(cmd, 4096);
+		close(fd);
+	}
+	_exit(0);
+}
+
+/*
+ * Files closed, and processes exiting, with jobs in flight while the device
+ * resets under them, round after round (the teardown of contexts against
+ * jobs and BOs across recoveries). The contexts must all drain and the
+ * device keep running jobs; the harness checks the kernel log.
+ */
+static void test_close_during_resets(unsigned int rounds)
+{
+	struct drm_eyrie_reset r = { 0 };
+	int fd = open(node, O_RDWR | O_CLOEXEC), status, resets = 0, children = 0;
+	unsigned int i;
+	long n = -1;
+
+	if (fd < 0) {
+		check(0, "open for the close-during-reset rounds");
+		return;
+	}
+	for (i = 0; i < rounds; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			close_round_child(i);
+		usleep((useconds_t)(rnd() % 4000));
+		resets += xioctl(fd, DRM_IOCTL_EYRIE_RESET, &r) == 0;
+		children += pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+			    WEXITSTATUS(status) == 0;
+	}
+	check(resets == (int)rounds && children == (int)rounds,
+	      "%u rounds: a process queues 32 jobs and closes or exits while the device resets (%d resets, %d clean exits)",
+	      rounds, resets, children);
+	for (i = 0; i < 300; i++) {
+		n = debugfs_contexts();
+		if (n <= 1)
+			break;
+		usleep(100000);
+	}
+	check(n == 1, "their contexts all drain (%ld left besides ours)", n - 1);
+	close(fd);
+	check(nop_works(), "the device runs a job after the close-during-reset rounds");
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t seed;
@@ -358,6 +455,8 @@ int main(int argc, char **argv)
 	if (fd >= 0)
 		close(fd);
 	check(nop_works(), "the device runs a job after the command fuzzing");
+	if (geteuid() == 0)
+		test_close_during_resets(40);
 	printf("1..%d\n", tests);
 	return failures ? 1 : 0;
 }

@@ -104,7 +104,8 @@ static int kernel_log_problems_since(const char *marker)
 		return -1;
 	n = klogctl(3, buf, len);
 	buf[n > 0 ? n : 0] = 0;
-	from = strstr(buf, marker);
+	/* The marker as written, without its newline. */
+	from = memmem(buf, (size_t)(n > 0 ? n : 0), marker, strlen(marker) - 1);
 	for (line = from ? strtok(from, "\n") : NULL; line; line = strtok(NULL, "\n"))
 		if (strstr(line, "WARNING:") || strstr(line, "BUG:") || strstr(line, "Oops") ||
 		    strstr(line, "Call Trace") || strstr(line, "not clean")) {
@@ -119,7 +120,7 @@ int main(int argc, char **argv)
 {
 	const char *node = argc > 1 ? argv[1] : "/dev/accel/accel0";
 	const char *channel = getenv("HIL_HOST_CHANNEL");
-	const char *marker = "eyrie-hil: hot-unplug with a job in flight";
+	const char *marker = "eyrie-hil: hot-unplug with a job in flight\n";
 	struct drm_eyrie_device_info info = { 0 };
 	struct drm_eyrie_query q = { .type = DRM_EYRIE_QUERY_DEVICE_INFO, .size = sizeof(info),
 				     .ptr = (uintptr_t)&info };
