@@ -390,11 +390,12 @@ static double static_per_cycle(const struct eyr_arch *arch)
 	return (double)arch->static_mw * 1e9 / arch->clock_khz;
 }
 
-static struct pass_key pass_key_of(const struct eyr_arch *arch, enum eyr_objective obj,
+/* spc: static_per_cycle(arch), computed once per pass shape */
+static struct pass_key pass_key_of(double spc, enum eyr_objective obj,
 				   double dyn_fj, double cycles)
 {
 	struct pass_key k;
-	double e = dyn_fj + static_per_cycle(arch) * cycles;
+	double e = dyn_fj + spc * cycles;
 
 	if (obj == EYR_OBJ_CYCLES) {
 		k.k1 = cycles;
@@ -599,6 +600,7 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 	int i_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_IS;
 	int p_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_OS;
 	int in_glb = in_place == EYR_PLACE_GLB, w_glb = w_place == EYR_PLACE_GLB;
+	double spc = static_per_cycle(arch);
 	struct fold_rows_table *tables;
 	struct pass_cand *pcs = NULL;
 	size_t npc = 0, cap = 0, i;
@@ -703,7 +705,7 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 						pass_bound(arch, df, &d, ps, in_glb, w_glb, Bn, smo[k].Bm,
 							   smo[k].Wm, sco[k].Bc, sco[k].Wc, sco[k].SCsum,
 							   Be, Br, rows_sum, &dyn, &cyc);
-						pc.lb = pass_key_of(arch, obj, dyn, cyc);
+						pc.lb = pass_key_of(spc, obj, dyn, cyc);
 						pc.table = (uint16_t)ntab;
 						if (npc == cap) {
 							struct pass_cand *np;
@@ -748,7 +750,7 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 				       &tables[pcs[j].table], &pc);
 			for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
 				dyn += (double)pc.access[l] * arch->energy_fj[l];
-			k = pass_key_of(arch, obj, dyn, (double)pc.cycles);
+			k = pass_key_of(spc, obj, dyn, (double)pc.cycles);
 			/* ties: the smaller mapping in memory order, as the sort did */
 			if (!found || key_less(k, best_k) ||
 			    (!key_less(best_k, k) && memcmp(&pcs[j].mp, best, sizeof(*best)) < 0)) {
