@@ -202,6 +202,58 @@ static void test_query(int fd, struct drm_eyrie_device_info *info)
 	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q), EFAULT, "QUERY bad pointer");
 }
 
+/*
+ * The record window DEVICE_INFO reports: job_records jobs of one context
+ * queued behind a 2 s STALL fill it, the next SUBMIT is EBUSY, and once
+ * they have ended SUBMIT works again.
+ */
+static void test_record_window(const char *node, const struct drm_eyrie_device_info *info)
+{
+	int fd = open(node, O_RDWR | O_CLOEXEC), ret = 0;
+	struct drm_eyrie_wait w;
+	uint64_t seq = 0, first = 0;
+	union eyrie_cmd c;
+	struct bo cmd;
+	uint32_t i;
+
+	if (!(info->caps & EYRIE_CAP_DEBUG_STALL)) {
+		skip("the board lacks DEBUG_STALL", "the record window of %u jobs", info->job_records);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	check(info->job_records > 0 && info->job_records <= 65536,
+	      "QUERY DEVICE_INFO reports the WAIT record window (job_records %u)", info->job_records);
+	if (fd < 0 || !info->job_records || info->job_records > 65536 || bo_new(fd, 4096, 0, &cmd)) {
+		check(0, "file and command buffer for the record window");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	c.stall.hdr.opcode = EYRIE_OP_STALL;
+	c.stall.usec = 2000000;
+	put_cmd(&cmd, 0, &c);
+	ret = submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, 0, &first);
+	cmd.addr += EYRIE_CMD_SIZE;	/* a zeroed command: NOP */
+	for (i = 1; !ret && i < info->job_records; i++)
+		ret = submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, 0, &seq);
+	check(!ret, "%u jobs queued behind a 2 s STALL (%d)", info->job_records, ret);
+	ret = submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, 0, NULL);
+	check(ret == -EBUSY, "job %u of the window -> EBUSY (%d)", info->job_records + 1, ret);
+	ret = wait_job(fd, seq, &w);
+	check(!ret && w.status == EYRIE_JOB_OK, "the last of them ends (status %u)", w.status);
+	ret = submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, 0, &seq);
+	check(!ret && !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_OK,
+	      "after they ended, SUBMIT works again");
+	ret = wait_job(fd, first, &w);
+	check(ret == -ENOENT, "WAIT for job %llu, whose record was reused -> ENOENT (%d)",
+	      (unsigned long long)first, ret);
+	cmd.addr -= EYRIE_CMD_SIZE;
+	bo_free(fd, &cmd);
+	close(fd);
+}
+
 static void test_bo(int fd)
 {
 	int ok;
@@ -542,6 +594,7 @@ int main(int argc, char **argv)
 	test_isolation(fd, node);
 	test_fdinfo(fd);
 	test_reset(fd);
+	test_record_window(node, &info);
 	close(fd);
 	printf("1..%d\n", tests);
 	return failures ? 1 : 0;
