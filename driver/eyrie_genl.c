@@ -198,7 +198,8 @@ static enum hrtimer_restart eyrie_genl_sample_timer(struct hrtimer *timer)
 				genlmsg_multicast(&eyrie_genl_family, skb, 0,
 						  EYRIE_GENL_GROUP_TELEMETRY, GFP_ATOMIC);
 			ts->mc_last = tick;
-		} else if (READ_ONCE(ts->fast)) {
+		} else if (READ_ONCE(ts->fast) && skb_queue_len(&ts->fast_q) < 64) {
+			/* A backlog of 64: the work is starved; drop as a full socket would. */
 			skb = eyrie_genl_sample_msg(edev, &t, ts->seq);
 			if (skb) {
 				skb_queue_tail(&ts->fast_q, skb);
