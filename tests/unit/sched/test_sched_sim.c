@@ -379,6 +379,25 @@ static void test_int32_out(void **state)
 	unsigned int cases = env_u("SCHED_SIM_CASES", 200) / 4 + 1, k;
 
 	(void)state;
+	{
+		/* refused with a message: a per-channel table, or a pool/add layer */
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		struct eyr_layer_shape fc = st_fc(1, 16, 8), pool = fc;
+		struct eyr_plan p;
+		char err[256] = "";
+
+		o.int32_out = 1;
+		o.per_channel = 1;
+		assert_int_equal(eyr_sched_plan(&HOST.arch, &fc, &o, &p, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "per_channel"));
+		o.per_channel = 0;
+		pool.op = EYR_LAYER_MAXPOOL;
+		pool.h = pool.w = pool.r = pool.s = pool.stride_h = pool.stride_w = 1;
+		pool.m = pool.groups = pool.c;
+		err[0] = 0;
+		assert_int_equal(eyr_sched_plan(&HOST.arch, &pool, &o, &p, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "int32 output"));
+	}
 	rng_state = 0x132ull * 0x9e3779b97f4a7c15ull + 7;
 	for (k = 0; k < cases; k++) {
 		struct eyr_arch a = HOST.arch;
