@@ -30,6 +30,8 @@ int main(void)
 	struct eyr_arch a;
 	int n, i, df;
 	int all = getenv("BENCH_MAPPER_ALL") != NULL;
+	/* only the whole-network section (to count its instructions alone) */
+	int networks_only = getenv("BENCH_MAPPER_NETWORKS_ONLY") != NULL;
 	double alex_e[EYRIE_DATAFLOW_COUNT] = { 0 }, alex_words = 0, alex_macs = 0, alex_lb = 0;
 	uint64_t alex_bytes = 0, alex_lb_bytes = 0;
 	char cur[32] = "";
@@ -47,7 +49,7 @@ int main(void)
 	       a.energy_fj[2], a.energy_fj[3], a.energy_fj[4], a.static_mw);
 	printf("%-12s %-10s %-3s %10s %8s %9s %10s %10s\n", "network", "layer", "df",
 	       "search_us", "costed", "E/MAC", "words/MAC", "bound/MAC");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !networks_only; i++) {
 		int alex = !strcmp(ls[i].net, "alexnet");
 		int is_conv = ls[i].shape.op == EYR_LAYER_CONV;
 
@@ -101,9 +103,10 @@ int main(void)
 			}
 		}
 	}
-	printf("%-12s total: %llu layers, search %.1f ms, %.3f E/MAC, %.5f DRAM words/MAC (RS)\n",
-	       cur, (unsigned long long)tot.layers, tot.time_us / 1000.0,
-	       tot.energy_norm / tot.macs, tot.dram_words / tot.macs);
+	if (!networks_only)
+		printf("%-12s total: %llu layers, search %.1f ms, %.3f E/MAC, %.5f DRAM words/MAC (RS)\n",
+		       cur, (unsigned long long)tot.layers, tot.time_us / 1000.0,
+		       tot.energy_norm / tot.macs, tot.dram_words / tot.macs);
 	/* what a compiler sees: one network after another, repeated shapes cached */
 	printf("\nwhole networks (RS, plan cache on from cold, as the runner plans them):\n");
 	for (i = 0; i < n; ) {

@@ -188,6 +188,7 @@ void eyr_sched_cache_clear(void)
 	memset(plan_cache, 0, sizeof(plan_cache));
 	plan_cache_next = 0;
 	pthread_mutex_unlock(&plan_cache_lock);
+	eyr_pass_memo_clear();
 }
 
 static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *shape,

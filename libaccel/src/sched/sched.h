@@ -186,7 +186,7 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 		   const struct eyr_layer *layer,
 		   const struct eyr_layer_bufs *bufs, struct eyr_cmdbuf *cb);
 
-/* Forgets the plans kept for repeated shapes (benchmarks, tests). */
+/* Forgets the plans and pass mappings kept for repeated shapes (benchmarks, tests). */
 void eyr_sched_cache_clear(void);
 
 /* Names for reports and JSON. */

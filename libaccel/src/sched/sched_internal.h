@@ -99,6 +99,18 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 		  enum eyr_place w_place, struct eyrie_mapping *map,
 		  struct eyr_pass_cost *pc);
 
+/*
+ * eyr_pass_best through a memo shared by all searches (pass_memo.c): the
+ * same result, computed once per (arch, filter geometry, dataflow,
+ * objective, pass shape, placements). eyr_pass_memo_clear empties it.
+ */
+int eyr_pass_best_shared(const struct eyr_arch *arch, const struct eyr_geom *g,
+			 enum eyrie_dataflow df, enum eyr_objective obj,
+			 const struct eyr_pass_shape *ps, enum eyr_place in_place,
+			 enum eyr_place w_place, struct eyrie_mapping *map,
+			 struct eyr_pass_cost *pc);
+void eyr_pass_memo_clear(void);
+
 /* Cost of one pass with a given mapping (-EINVAL if it does not fit). */
 int eyr_pass_cost(const struct eyr_arch *arch, const struct eyr_geom *g,
 		  enum eyrie_dataflow df, const struct eyr_pass_shape *ps,

@@ -45,6 +45,7 @@ struct search {
 	enum eyrie_dataflow df;
 	enum eyr_objective obj;
 	int has_bias, per_channel;
+	int shared_memo;		/* pass mappings via pass_memo.c */
 	struct dim_cands *dc;		/* [EYR_DIMS] */
 	struct memo_entry *memo;
 	size_t memo_cap, memo_used;
@@ -117,7 +118,8 @@ static const struct memo_entry *pass_lookup(struct search *s,
 	s->memo[j].used = 1;
 	s->memo[j].places = (uint8_t)places;
 	s->memo[j].ps = *ps;
-	s->memo[j].ret = eyr_pass_best(s->arch, &s->g, s->df, s->obj, ps,
+	s->memo[j].ret = (s->shared_memo ? eyr_pass_best_shared : eyr_pass_best)(
+				       s->arch, &s->g, s->df, s->obj, ps,
 				       (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB,
 				       (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB,
 				       &s->memo[j].map, &s->memo[j].pc);
@@ -796,6 +798,8 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	s.obj = o->objective;
 	s.has_bias = !o->no_bias;
 	s.per_channel = o->per_channel;
+	/* no_cache asks for a cold search: nothing from earlier plans */
+	s.shared_memo = !o->no_cache;
 	for (d = 0; d < EYRIE_ACCESS_LEVELS; d++)
 		s.efj[d] = arch->energy_fj[d];
 	ret = eyr_geom_init(&s.g, &plan->shape, err, errlen);
