@@ -297,6 +297,104 @@ static int lower_qlinearmatmul(const struct gr_graph *g, const struct gr_node *n
 	return 0;
 }
 
+/*
+ * Optional zero point input i of ConvInteger / MatMulInteger: absent means
+ * 0. The device has one input and one weight zero point, so a per-channel
+ * (or per-row) zero point must hold one value throughout.
+ */
+static int int_zero_point(const struct gr_graph *g, const struct gr_node *n, int i,
+			  int dtype, const char *what, int32_t *zp8, struct lw_step *s)
+{
+	const struct gr_value *z = cval(g, n, i);
+
+	*zp8 = shift_zp(0, dtype);
+	if (i >= n->n_in || n->in[i] < 0)
+		return 0;
+	if (!z)
+		return why(s, "the %s zero point is not a constant", what);
+	for (size_t k = 1; k < z->count; k++)
+		if (gr_value_get_i(z, k) != gr_value_get_i(z, 0))
+			return why(s, "per-channel %s zero points differ; the device has one per tensor",
+				   what);
+	if (z->count)
+		*zp8 = shift_zp(gr_value_get_i(z, 0), dtype);
+	return 0;
+}
+
+/* The int32 accumulator output: no requantization, no bias, no clamp. */
+static void int32_output(struct lw_step *s, const struct gr_node *n)
+{
+	s->layer.quant.int32_out = 1;
+	s->layer.quant.per_channel = 0;
+	s->t_in = n->in[0];
+	s->t_w = n->in[1];
+	s->t_out = n->out[0];
+}
+
+/* ConvInteger: a CONV layer that stores its int32 accumulators. */
+static int lower_convinteger(const struct gr_graph *g, const struct gr_node *n,
+			     struct lw_step *s)
+{
+	const struct gr_tensor *x = &g->tensors[n->in[0]], *w = &g->tensors[n->in[1]];
+	int64_t m;
+
+	if (!is_q8(x->dtype))
+		return why(s, "the input must be int8/uint8");
+	if (weights_ok(g, n->in[1], s))
+		return -1;
+	if (w->rank != 4)
+		return why(s, "the device runs 2-D convolutions");
+	m = w->dims[0];
+	if (conv_geometry(n, x, w->dims[2], w->dims[3], s))
+		return -1;
+	if (!fits_u16(m))
+		return why(s, "too many output channels");
+	if (g->tensors[n->out[0]].dtype != GR_INT32)
+		return why(s, "the output must be int32");
+	s->layer.shape.op = EYR_LAYER_CONV;
+	s->layer.shape.m = (uint32_t)m;
+	s->layer.shape.groups = (uint32_t)n->win.group;
+	if (int_zero_point(g, n, 2, x->dtype, "input", &s->layer.quant.zp_in, s) ||
+	    int_zero_point(g, n, 3, w->dtype, "weight", &s->layer.quant.zp_w, s))
+		return -1;
+	int32_output(s, n);
+	return 0;
+}
+
+/* MatMulInteger: A [N,K] x B [K,M] as an FC layer (weights M x K). */
+static int lower_matmulinteger(const struct gr_graph *g, const struct gr_node *n,
+			       struct lw_step *s)
+{
+	const struct gr_tensor *a = &g->tensors[n->in[0]], *b = &g->tensors[n->in[1]];
+	int64_t k, m;
+
+	if (!is_q8(a->dtype))
+		return why(s, "A must be int8/uint8");
+	if (weights_ok(g, n->in[1], s))
+		return -1;
+	if (a->rank != 2 || b->rank != 2 || !known_shape(a))
+		return why(s, "the device runs 2-D x 2-D matrix products (batched MatMulInteger runs on the CPU)");
+	k = a->dims[1];
+	m = b->dims[1];
+	if (b->dims[0] != k)
+		return why(s, "inner dimensions differ");
+	if (!fits_u16(a->dims[0]) || !fits_u16(k) || !fits_u16(m))
+		return why(s, "a dimension exceeds the device's command fields");
+	if (g->tensors[n->out[0]].dtype != GR_INT32)
+		return why(s, "the output must be int32");
+	s->layer.shape = (struct eyr_layer_shape){
+		.op = EYR_LAYER_FC, .n = (uint32_t)a->dims[0], .c = (uint32_t)k,
+		.m = (uint32_t)m, .h = 1, .w = 1, .r = 1, .s = 1,
+		.stride_h = 1, .stride_w = 1, .dil_h = 1, .dil_w = 1, .groups = 1,
+	};
+	if (int_zero_point(g, n, 2, a->dtype, "A", &s->layer.quant.zp_in, s) ||
+	    int_zero_point(g, n, 3, b->dtype, "B", &s->layer.quant.zp_w, s))
+		return -1;
+	s->w_transpose = 1;
+	int32_output(s, n);
+	return 0;
+}
+
 /* Pool geometry: 2-D window without dilation. */
 static int pool_geometry(const struct gr_node *n, const struct gr_tensor *x,
 			 struct lw_step *s, int global)
@@ -733,15 +831,11 @@ int gr_lower(const struct gr_graph *g, const struct lw_opts *o,
 			why(s, "constant");
 			continue;
 		case GR_OP_CONVINTEGER:
+			rc = lower_convinteger(g, n, s);
+			break;
 		case GR_OP_MATMULINTEGER:
-			/*
-			 * The device writes int32 accumulators (a CONV/FC pass
-			 * without REQUANT), but the scheduler's command streams
-			 * always end in a requantized int8 store.
-			 */
-			why(s, "%s has int32 outputs: the scheduler emits only requantized int8 outputs",
-			    n->op_type);
-			continue;
+			rc = lower_matmulinteger(g, n, s);
+			break;
 		case GR_OP_DEQUANTIZE:
 		case GR_OP_RELU:
 		case GR_OP_CLIP:

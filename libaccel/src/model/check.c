@@ -39,6 +39,7 @@ static int read_device(struct accel_model *m, int t, struct gr_value **out)
 	struct gr_value *v;
 	struct gr_err err;
 	const int8_t *p;
+	size_t bytes;
 	int rc;
 
 	if (!m->tbuf[t])
@@ -46,13 +47,17 @@ static int read_device(struct accel_model *m, int t, struct gr_value **out)
 	v = gr_value_new(gt->dtype, gt->rank, gt->dims, &err);
 	if (!v)
 		return eyr_error(-ENOMEM, "%s", err.msg);
-	if ((rc = accel_buffer_sync(m->tbuf[t], ACCEL_SYNC_FROM_DEVICE, 0, v->count)) ||
+	bytes = v->count * gr_dtype_size(v->dtype);
+	if ((rc = accel_buffer_sync(m->tbuf[t], ACCEL_SYNC_FROM_DEVICE, 0, bytes)) ||
 	    (rc = accel_buffer_map(m->tbuf[t], (void **)&p))) {
 		gr_value_free(v);
 		return rc;
 	}
-	for (size_t i = 0; i < v->count; i++)
-		((uint8_t *)v->data)[i] = (uint8_t)p[i] ^ (gt->dtype == GR_UINT8 ? 0x80 : 0);
+	if (gt->dtype == GR_UINT8)
+		for (size_t i = 0; i < v->count; i++)
+			((uint8_t *)v->data)[i] = (uint8_t)p[i] ^ 0x80;
+	else
+		memcpy(v->data, p, bytes);	/* int8, or int32 accumulators */
 	*out = v;
 	return 0;
 }
@@ -197,7 +202,11 @@ static int check_step(struct chk *c, struct accel_layer_check *lc)
 		if ((double)d > lc->max_abs_diff)
 			lc->max_abs_diff = (double)d;
 	}
-	if (ones) {
+	/*
+	 * int32 accumulators (ConvInteger, MatMulInteger) involve no rounding:
+	 * they must be bit-exact, so no difference is a tie.
+	 */
+	if (ones && !c->s->layer.quant.int32_out) {
 		double band = tie_band(c->m, c->s);
 
 		if ((rc = reference_out(c, band, &hi)) || (rc = reference_out(c, -band, &lo)))
@@ -208,7 +217,8 @@ static int check_step(struct chk *c, struct accel_layer_check *lc)
 
 		if (dv == rv)
 			continue;
-		if (llabs(dv - rv) == 1 && (dv == gr_value_get_i(hi, i) || dv == gr_value_get_i(lo, i))) {
+		if (hi && lo && llabs(dv - rv) == 1 &&
+		    (dv == gr_value_get_i(hi, i) || dv == gr_value_get_i(lo, i))) {
 			lc->ties++;
 			continue;
 		}

@@ -50,9 +50,10 @@ static int upload(struct accel_buffer *b, const void *src, size_t bytes)
 	return accel_buffer_sync(b, ACCEL_SYNC_TO_DEVICE, 0, bytes);
 }
 
+/* Device bytes of a tensor: int8 (uint8 carried as int8), or int32 outputs. */
 static size_t tensor_bytes(const struct gr_tensor *t)
 {
-	return (size_t)gr_dims_count(t->rank, t->dims);
+	return (size_t)gr_dims_count(t->rank, t->dims) * (t->dtype == GR_INT32 ? 4 : 1);
 }
 
 static int tensor_buffer(struct accel_model *m, int t)
@@ -120,6 +121,7 @@ static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *
 			so = m->sopts;
 			so.no_bias = !s->layer.quant.has_bias;
 			so.per_channel = !!s->layer.quant.per_channel;
+			so.int32_out = !!s->layer.quant.int32_out;
 			if (eyr_sched_plan(&m->arch, &s->layer.shape, &so, &plans[i],
 					   why, sizeof(why))) {
 				char *r = malloc(200);
@@ -257,6 +259,7 @@ static int alloc_device(struct accel_model *m)
 		if (s->t_w >= 0) {
 			const struct gr_tensor *w = &g->tensors[s->t_w];
 
+			/* weights are int8 on the device whatever their graph type */
 			if ((rc = new_buffer(m, tensor_bytes(w), true, &rt->wbuf)))
 				return rc;
 			if (w->constant) {

@@ -38,13 +38,16 @@ static bool runtime_params(const struct gr_graph *g)
 	for (int i = 0; i < g->n_nodes; i++) {
 		const struct gr_node *n = &g->nodes[i];
 
+		/* input index of the weights, which may stay graph inputs */
+		int wk = n->op == GR_OP_QLINEARCONV || n->op == GR_OP_QLINEARMATMUL ? 3 :
+			 n->op == GR_OP_CONVINTEGER || n->op == GR_OP_MATMULINTEGER ? 1 : -1;
+
 		if (n->op != GR_OP_QLINEARCONV && n->op != GR_OP_QLINEARMATMUL &&
+		    n->op != GR_OP_CONVINTEGER && n->op != GR_OP_MATMULINTEGER &&
 		    n->op != GR_OP_QUANTIZE && n->op != GR_OP_DEQUANTIZE)
 			continue;
 		for (int k = 1; k < n->n_in; k++)
-			if (n->in[k] >= 0 && g->tensors[n->in[k]].is_input &&
-			    !(n->op == GR_OP_QLINEARCONV && k == 3) &&
-			    !(n->op == GR_OP_QLINEARMATMUL && k == 3))
+			if (n->in[k] >= 0 && g->tensors[n->in[k]].is_input && k != wk)
 				return true;
 	}
 	return false;
@@ -225,6 +228,7 @@ static int to_device(struct accel_model *m, struct run_state *rs, int t)
 {
 	const struct gr_value *v = rs->val[t];
 	struct accel_buffer *b = m->tbuf[t];
+	size_t bytes;
 	int8_t *p;
 	int rc;
 
@@ -233,7 +237,8 @@ static int to_device(struct accel_model *m, struct run_state *rs, int t)
 	if (!rs->hvalid[t] || !v)
 		return eyr_error(-EIO, "tensor '%s' has no value to upload",
 				 m->g->tensors[t].name);
-	if (v->count > accel_buffer_size(b))
+	bytes = v->count * gr_dtype_size(v->dtype);
+	if (bytes > accel_buffer_size(b))
 		return eyr_error(-EINVAL, "tensor '%s' is larger than compiled for",
 				 m->g->tensors[t].name);
 	if ((rc = accel_buffer_map(b, (void **)&p)))
@@ -242,9 +247,9 @@ static int to_device(struct accel_model *m, struct run_state *rs, int t)
 		for (size_t i = 0; i < v->count; i++)
 			p[i] = (int8_t)(((const uint8_t *)v->data)[i] ^ 0x80);
 	else
-		memcpy(p, v->data, v->count);
+		memcpy(p, v->data, bytes);
 	rs->dvalid[t] = 1;
-	return accel_buffer_sync(b, ACCEL_SYNC_TO_DEVICE, 0, v->count);
+	return accel_buffer_sync(b, ACCEL_SYNC_TO_DEVICE, 0, bytes);
 }
 
 static int to_host(struct accel_model *m, struct run_state *rs, int t)
@@ -253,6 +258,7 @@ static int to_host(struct accel_model *m, struct run_state *rs, int t)
 	struct gr_value *v;
 	struct gr_err err;
 	const int8_t *p;
+	size_t bytes;
 	int rc;
 
 	if (rs->hvalid[t])
@@ -260,7 +266,9 @@ static int to_host(struct accel_model *m, struct run_state *rs, int t)
 	v = gr_value_new(gt->dtype, gt->rank, gt->dims, &err);
 	if (!v)
 		return eyr_error(-ENOMEM, "%s", err.msg);
-	if ((rc = accel_buffer_sync(m->tbuf[t], ACCEL_SYNC_FROM_DEVICE, 0, v->count)) ||
+	/* int8 (uint8 carried as int8) or the int32 accumulators of ConvInteger/MatMulInteger */
+	bytes = v->count * gr_dtype_size(v->dtype);
+	if ((rc = accel_buffer_sync(m->tbuf[t], ACCEL_SYNC_FROM_DEVICE, 0, bytes)) ||
 	    (rc = accel_buffer_map(m->tbuf[t], (void **)&p))) {
 		gr_value_free(v);
 		return rc;
@@ -269,7 +277,7 @@ static int to_host(struct accel_model *m, struct run_state *rs, int t)
 		for (size_t i = 0; i < v->count; i++)
 			((uint8_t *)v->data)[i] = (uint8_t)(p[i] ^ 0x80);
 	else
-		memcpy(v->data, p, v->count);
+		memcpy(v->data, p, bytes);
 	if (!rs->borrowed[t])
 		gr_value_free(rs->val[t]);
 	rs->val[t] = v;

@@ -2,7 +2,8 @@
 /*
  * Graph unit tests: fixed-point requantization against the reference (the
  * documented 1-LSB bound on ties), window arithmetic, reference kernels on
- * known answers, broadcasting, and lowering (uint8 moved to int8).
+ * known answers, broadcasting, and lowering (uint8 moved to int8;
+ * MatMulInteger to an int32-output FC layer).
  */
 #include <errno.h>
 #include <math.h>
@@ -287,6 +288,100 @@ static void test_lower_uint8(void **state)
 	gr_graph_free(g);
 }
 
+/*
+ * A one-node MatMulInteger graph: A (uint8, rank a_rank) x B (int8, K x M,
+ * constant) -> int32, with an A zero point of azn values.
+ */
+static struct gr_graph *matmulinteger_graph(int a_rank, const uint8_t *az, int64_t azn)
+{
+	struct gr_graph *g = calloc(1, sizeof(*g));
+	const char *names[] = { "a", "b", "az", "bz", "y" };
+	int64_t ad[3] = { 2, 3, 4 }, bd[2] = { 4, 5 }, zd[1] = { azn };
+	int8_t b[20], bz = -7;
+	struct gr_err err;
+	struct gr_node *n;
+
+	assert_non_null(g);
+	for (int i = 0; i < 20; i++)
+		b[i] = (int8_t)(i * 13 - 100);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(gr_graph_add_tensor(g, names[i], &err), i);
+	g->tensors[0].dtype = GR_UINT8;
+	g->tensors[0].rank = a_rank;
+	memcpy(g->tensors[0].dims, ad + (3 - a_rank), (size_t)a_rank * sizeof(int64_t));
+	g->tensors[0].is_input = 1;
+	g->tensors[1].constant = val(GR_INT8, 2, bd, b);
+	g->tensors[2].constant = val(GR_UINT8, azn > 1 ? 1 : 0, zd, az);
+	g->tensors[3].constant = val(GR_INT8, 0, zd, &bz);
+	for (int i = 1; i < 4; i++) {
+		g->tensors[i].dtype = g->tensors[i].constant->dtype;
+		g->tensors[i].rank = g->tensors[i].constant->rank;
+		memcpy(g->tensors[i].dims, g->tensors[i].constant->dims, sizeof(bd));
+	}
+	g->nodes = calloc(1, sizeof(*g->nodes));
+	assert_non_null(g->nodes);
+	g->n_nodes = 1;
+	n = &g->nodes[0];
+	n->name = strdup("mmi");
+	n->op_type = "MatMulInteger";
+	n->op = GR_OP_MATMULINTEGER;
+	n->n_in = 4;
+	for (int i = 0; i < 4; i++)
+		n->in[i] = i;
+	n->n_out = 1;
+	n->out[0] = 4;
+	g->tensors[4].producer = 0;
+	assert_int_equal(gr_graph_infer(g, &err), 0);
+	assert_int_equal(g->tensors[4].dtype, GR_INT32);
+	return g;
+}
+
+/*
+ * MatMulInteger lowers to an FC layer with int32 output (B transposed to
+ * M x K, uint8 zero point moved by 128); batched A and per-row A zero
+ * points that differ stay on the CPU with the reason.
+ */
+static void test_lower_matmulinteger(void **state)
+{
+	const uint8_t az1[1] = { 140 }, az3[3] = { 1, 2, 3 };
+	struct lw_opts o = { .per_channel_ok = 1 };
+	struct lw_plan plan;
+	struct gr_err err;
+	struct gr_graph *g;
+
+	(void)state;
+	g = matmulinteger_graph(2, az1, 1);
+	assert_int_equal(gr_lower(g, &o, &plan, &err), 0);
+	assert_int_equal(plan.steps[0].kind, LW_DEVICE);
+	assert_int_equal(plan.steps[0].layer.shape.op, EYR_LAYER_FC);
+	assert_int_equal(plan.steps[0].layer.shape.n, 3);
+	assert_int_equal(plan.steps[0].layer.shape.c, 4);
+	assert_int_equal(plan.steps[0].layer.shape.m, 5);
+	assert_int_equal(plan.steps[0].layer.quant.int32_out, 1);
+	assert_int_equal(plan.steps[0].layer.quant.per_channel, 0);
+	assert_int_equal(plan.steps[0].layer.quant.has_bias, 0);
+	assert_int_equal(plan.steps[0].layer.quant.zp_in, 140 - 128);
+	assert_int_equal(plan.steps[0].layer.quant.zp_w, -7);
+	assert_int_equal(plan.steps[0].w_transpose, 1);
+	assert_int_equal(plan.steps[0].t_w, 1);
+	gr_lower_free(&plan);
+	gr_graph_free(g);
+
+	g = matmulinteger_graph(3, az1, 1);
+	assert_int_equal(gr_lower(g, &o, &plan, &err), 0);
+	assert_int_equal(plan.steps[0].kind, LW_CPU);
+	assert_non_null(strstr(plan.steps[0].why, "batched"));
+	gr_lower_free(&plan);
+	gr_graph_free(g);
+
+	g = matmulinteger_graph(2, az3, 3);
+	assert_int_equal(gr_lower(g, &o, &plan, &err), 0);
+	assert_int_equal(plan.steps[0].kind, LW_CPU);
+	assert_non_null(strstr(plan.steps[0].why, "A zero points differ"));
+	gr_lower_free(&plan);
+	gr_graph_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_ref_quantize_half_even),
 		cmocka_unit_test(test_ref_reshape_and_broadcast),
 		cmocka_unit_test(test_lower_uint8),
+		cmocka_unit_test(test_lower_matmulinteger),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,8 @@ static char mixed_path[] = "/tmp/eyrie-model-mixed-XXXXXX";
 static char winput_path[] = "/tmp/eyrie-model-winput-XXXXXX";
 static char qdq_path[] = "/tmp/eyrie-model-qdq-XXXXXX";
 static char tie_path[] = "/tmp/eyrie-model-tie-XXXXXX";
+static char convint_path[] = "/tmp/eyrie-model-convint-XXXXXX";
+static char convint_pc_path[] = "/tmp/eyrie-model-convint-pc-XXXXXX";
 
 static void scale(struct mg_graph *g, const char *name, float s, int dtype, int zp)
 {
@@ -244,6 +246,39 @@ static void build_tie(const char *path)
 	assert_int_equal(mg_write(&g, "tie", path), 0);
 }
 
+/*
+ * ConvInteger with an int32 output "y": uint8 input with a zero point, int8
+ * weights, padded and strided. With one weight zero point it runs on the
+ * device; with per-channel weight zero points that differ (which the
+ * device lacks) it stays on the CPU.
+ */
+static void build_convint(const char *path, int per_channel_wz)
+{
+	struct mg_graph g = { 0 };
+	int64_t xd[4] = { 1, 3, 9, 9 }, wd[4] = { 5, 3, 3, 3 }, od[4] = { 1, 5, 5, 5 };
+	int64_t zd[1] = { 5 }, k3[2] = { 3, 3 }, s2[2] = { 2, 2 }, p1[4] = { 1, 1, 1, 1 };
+	int8_t w[5 * 3 * 9], wz = -3, wz5[5] = { 1, -2, 0, 3, 4 };
+	uint8_t xz = 131;
+
+	for (size_t i = 0; i < sizeof(w); i++)
+		w[i] = (int8_t)((int)(i * 89 % 255) - 127);
+	mg_io(&g, 0, "x", DT_UINT8, 4, xd);
+	mg_io(&g, 1, "y", DT_INT32, 4, od);
+	mg_init(&g, "w", DT_INT8, 4, wd, w, sizeof(w));
+	mg_init(&g, "xz", DT_UINT8, 0, NULL, &xz, 1);
+	if (per_channel_wz)
+		mg_init(&g, "wz", DT_INT8, 1, zd, wz5, sizeof(wz5));
+	else
+		mg_init(&g, "wz", DT_INT8, 0, NULL, &wz, 1);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k3),
+			mg_attr_ints("strides", 2, s2), mg_attr_ints("pads", 4, p1), NULL };
+
+		node(&g, "ConvInteger", "y", at, "x", "w", "xz", "wz", NULL);
+	}
+	assert_int_equal(mg_write(&g, "convint", path), 0);
+}
+
 static int setup(void **state)
 {
 	int fd;
@@ -263,6 +298,12 @@ static int setup(void **state)
 	fd = mkstemp(tie_path);
 	close(fd);
 	build_tie(tie_path);
+	fd = mkstemp(convint_path);
+	close(fd);
+	build_convint(convint_path, 0);
+	fd = mkstemp(convint_pc_path);
+	close(fd);
+	build_convint(convint_pc_path, 1);
 	return 0;
 }
 
@@ -274,6 +315,8 @@ static int teardown(void **state)
 	unlink(winput_path);
 	unlink(qdq_path);
 	unlink(tie_path);
+	unlink(convint_path);
+	unlink(convint_pc_path);
 	return 0;
 }
 
@@ -681,6 +724,81 @@ static void test_misuse(void **state)
 	accel_model_free(m);
 }
 
+/* The ConvInteger model's single layer: where it ran, and the output. */
+static void run_convint(const char *path, int on_device, struct accel_tensor *x,
+			struct accel_tensor **out, struct accel_tensor **ref,
+			struct accel_model **mp)
+{
+	struct accel_layer_info li = { .sz = sizeof(li) };
+	double diff = -1;
+	int rc;
+
+	assert_int_equal(accel_model_load(dev, path, NULL, mp), 0);
+	assert_int_equal(accel_model_layer_count(*mp), 1);
+	assert_int_equal(accel_model_layer_info(*mp, 0, &li), 0);
+	print_message("# %-6s %s %s\n", li.on == ACCEL_ON_DEVICE ? "device" : "cpu",
+		      li.op, li.reason);
+	if (on_device) {
+		assert_int_equal(li.on, ACCEL_ON_DEVICE);
+	} else {
+		/* the reason names the per-channel weight zero point */
+		assert_int_equal(li.on, ACCEL_ON_CPU);
+		assert_non_null(strstr(li.reason, "weight zero points differ"));
+	}
+	rc = accel_model_run(*mp, &x, 1, out, 1);
+	if (rc)
+		print_message("# %s\n", accel_last_error());
+	assert_int_equal(rc, 0);
+	assert_int_equal(accel_model_reference(*mp, &x, 1, ref, 1), 0);
+	assert_int_equal(accel_tensor_dtype(*out), ACCEL_DTYPE_INT32);
+	assert_int_equal(accel_tensor_compare(*out, *ref, &diff), 0);
+	assert_true(diff == 0);
+}
+
+/*
+ * ConvInteger on the device: int32 accumulators read back from the device
+ * equal the CPU reference exactly, and the layer-wise check allows no tie.
+ * Per-channel weight zero points keep it on the CPU, with the reason.
+ */
+static void test_convinteger_device(void **state)
+{
+	int64_t xd[4] = { 1, 3, 9, 9 };
+	struct accel_tensor *x = seeded(ACCEL_DTYPE_UINT8, 4, xd, 11);
+	struct accel_tensor *out = NULL, *ref = NULL;
+	struct accel_check_result cr = { .sz = sizeof(cr) };
+	struct accel_model *m;
+	int wide = 0;
+
+	(void)state;
+	run_convint(convint_path, 1, x, &out, &ref, &m);
+	{
+		/* bit-exact, element by element, and beyond the int8 range */
+		const int32_t *d = accel_tensor_data(out), *r = accel_tensor_data(ref);
+
+		assert_int_equal(accel_tensor_count(out), 125);
+		assert_memory_equal(d, r, 125 * sizeof(int32_t));
+		for (int i = 0; i < 125; i++)
+			wide += d[i] > 127 || d[i] < -128;
+		print_message("# %d of 125 outputs outside the int8 range\n", wide);
+		assert_true(wide > 60);
+	}
+	assert_int_equal(accel_model_check(m, &x, 1, &cr), 0);
+	assert_true(cr.ok);
+	assert_int_equal(cr.layers_checked, 1);
+	assert_int_equal(cr.elements, 125);
+	assert_int_equal(cr.ties, 0);
+	assert_true(cr.max_abs_diff == 0);
+	accel_tensor_free(out);
+	accel_tensor_free(ref);
+	accel_model_free(m);
+
+	run_convint(convint_pc_path, 0, x, &out, &ref, &m);
+	accel_tensor_free(out);
+	accel_tensor_free(ref);
+	accel_model_free(m);
+	accel_tensor_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -693,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_prediction),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_convinteger_device),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
