@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,50 +21,12 @@
 
 #include "eyrie_hw.h"
 #include "drm/eyrie_accel.h"
-
-static int tests, failures;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	if (!ok)
-		failures++;
-	printf("%sok %d - ", ok ? "" : "not ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-static void skip(const char *why, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	printf("ok %d - ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(" # SKIP %s\n", why);
-}
-
-/* ioctl returning 0 or -errno. */
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, req, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-	return ret == -1 ? -errno : 0;
-}
+#include "hil_dev.h"
+#include "tap.h"
 
 static void expect_errno(int got, int want, const char *what)
 {
-	check(got == -want, "%s -> %s (got %s)", what, strerror(want),
+	tap_ok(got == -want, "%s -> %s (got %s)", what, strerror(want),
 	      got ? strerror(-got) : "success");
 }
 
@@ -83,11 +44,11 @@ static int bo_new(int fd, uint64_t size, uint32_t flags, struct bo *bo)
 	int ret;
 
 	memset(bo, 0, sizeof(*bo));
-	ret = xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c);
+	ret = hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c);
 	if (ret)
 		return ret;
 	i.handle = c.handle;
-	ret = xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i);
+	ret = hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i);
 	if (ret)
 		return ret;
 	bo->handle = c.handle;
@@ -107,7 +68,7 @@ static void bo_free(int fd, struct bo *bo)
 
 	if (bo->map)
 		munmap(bo->map, bo->size);
-	xioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
+	hil_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
 }
 
 static void put_cmd(struct bo *cmdbuf, unsigned int index, const union eyrie_cmd *cmd)
@@ -133,7 +94,7 @@ static int submit(int fd, struct bo *cmdbuf, uint32_t count, uint32_t queue, uin
 		.bo_handles = (uintptr_t)bos, .bo_count = nbos,
 		.in_syncobjs = (uintptr_t)in, .in_syncobj_count = nin, .out_syncobj = out,
 	};
-	int ret = xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
+	int ret = hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
 
 	if (!ret && seqno)
 		*seqno = s.seqno;
@@ -145,14 +106,14 @@ static int wait_job(int fd, uint64_t seqno, struct drm_eyrie_wait *w)
 	memset(w, 0, sizeof(*w));
 	w->seqno = seqno;
 	w->timeout_ns = 30ll * 1000 * 1000 * 1000;
-	return xioctl(fd, DRM_IOCTL_EYRIE_WAIT, w);
+	return hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, w);
 }
 
 static uint32_t syncobj_new(int fd)
 {
 	struct drm_syncobj_create c = { 0 };
 
-	return xioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &c) ? 0 : c.handle;
+	return hil_ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &c) ? 0 : c.handle;
 }
 
 static void test_query(int fd, struct drm_eyrie_device_info *info)
@@ -163,43 +124,43 @@ static void test_query(int fd, struct drm_eyrie_device_info *info)
 	struct drm_eyrie_context_info ci;
 	uint8_t small[8];
 
-	ok = xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q) == 0 && q.size == sizeof(*info);
-	check(ok,
+	ok = hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q) == 0 && q.size == sizeof(*info);
+	tap_ok(ok,
 	      "QUERY DEVICE_INFO with ptr 0 reports the size (%u)", q.size);
 	q.ptr = (uintptr_t)info;
 	q.size = sizeof(*info);
-	ok = xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q) == 0 && q.size == sizeof(*info) && info->uapi_version >> 16 == EYRIE_UAPI_VERSION_MAJOR && info->hw_version >> 16 == EYRIE_HW_VERSION_MAJOR && info->num_queues >= 1 && info->va_start && info->va_size > info->va_start;
-	check(ok,
+	ok = hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q) == 0 && q.size == sizeof(*info) && info->uapi_version >> 16 == EYRIE_UAPI_VERSION_MAJOR && info->hw_version >> 16 == EYRIE_HW_VERSION_MAJOR && info->num_queues >= 1 && info->va_start && info->va_size > info->va_start;
+	tap_ok(ok,
 	      "QUERY DEVICE_INFO: uapi %#x hw %#x fw %#x, %u queues, VA [%#llx, %#llx)",
 	      info->uapi_version, info->hw_version, info->fw_version, info->num_queues,
 	      (unsigned long long)info->va_start, (unsigned long long)info->va_size);
 	q.size = sizeof(small);
 	q.ptr = (uintptr_t)small;
-	ok = xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q) == 0 && q.size == sizeof(small);
-	check(ok,
+	ok = hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q) == 0 && q.size == sizeof(small);
+	tap_ok(ok,
 	      "QUERY with a smaller buffer writes only its size");
 	q = (struct drm_eyrie_query){ .type = DRM_EYRIE_QUERY_TELEMETRY, .size = sizeof(t),
 				      .ptr = (uintptr_t)&t };
-	ok = xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q) == 0 && t.timestamp_ns > 0;
-	check(ok,
+	ok = hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q) == 0 && t.timestamp_ns > 0;
+	tap_ok(ok,
 	      "QUERY TELEMETRY: device time %llu ns, %u mW, %d mdegC",
 	      (unsigned long long)t.timestamp_ns, t.power_mw, t.temp_mc);
 	q = (struct drm_eyrie_query){ .type = DRM_EYRIE_QUERY_CONTEXT, .size = sizeof(ci),
 				      .ptr = (uintptr_t)&ci };
-	ok = xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q) == 0 && ci.ctx_id > 0 && !ci.flags;
-	check(ok,
+	ok = hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q) == 0 && ci.ctx_id > 0 && !ci.flags;
+	tap_ok(ok,
 	      "QUERY CONTEXT: ctx %u", ci.ctx_id);
 
 	q = (struct drm_eyrie_query){ .type = 99, .size = sizeof(*info), .ptr = (uintptr_t)info };
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q), EINVAL, "QUERY unknown type");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q), EINVAL, "QUERY unknown type");
 	q = (struct drm_eyrie_query){ .size = sizeof(*info), .ptr = (uintptr_t)info, .flags = 1 };
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q), EINVAL, "QUERY flags != 0");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q), EINVAL, "QUERY flags != 0");
 	q = (struct drm_eyrie_query){ .size = sizeof(*info), .ptr = (uintptr_t)info, .pad = 1 };
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q), EINVAL, "QUERY pad != 0");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q), EINVAL, "QUERY pad != 0");
 	q = (struct drm_eyrie_query){ .size = 0, .ptr = (uintptr_t)info };
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q), EINVAL, "QUERY size 0 with a pointer");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q), EINVAL, "QUERY size 0 with a pointer");
 	q = (struct drm_eyrie_query){ .size = sizeof(*info), .ptr = 16 };
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q), EFAULT, "QUERY bad pointer");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q), EFAULT, "QUERY bad pointer");
 }
 
 /*
@@ -217,15 +178,15 @@ static void test_record_window(const char *node, const struct drm_eyrie_device_i
 	uint32_t i;
 
 	if (!(info->caps & EYRIE_CAP_DEBUG_STALL)) {
-		skip("the board lacks DEBUG_STALL", "the record window of %u jobs", info->job_records);
+		tap_skip("the board lacks DEBUG_STALL", "the record window of %u jobs", info->job_records);
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
-	check(info->job_records > 0 && info->job_records <= 65536,
+	tap_ok(info->job_records > 0 && info->job_records <= 65536,
 	      "QUERY DEVICE_INFO reports the WAIT record window (job_records %u)", info->job_records);
 	if (fd < 0 || !info->job_records || info->job_records > 65536 || bo_new(fd, 4096, 0, &cmd)) {
-		check(0, "file and command buffer for the record window");
+		tap_ok(0, "file and command buffer for the record window");
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -238,16 +199,16 @@ static void test_record_window(const char *node, const struct drm_eyrie_device_i
 	cmd.addr += EYRIE_CMD_SIZE;	/* a zeroed command: NOP */
 	for (i = 1; !ret && i < info->job_records; i++)
 		ret = submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, 0, &seq);
-	check(!ret, "%u jobs queued behind a 2 s STALL (%d)", info->job_records, ret);
+	tap_ok(!ret, "%u jobs queued behind a 2 s STALL (%d)", info->job_records, ret);
 	ret = submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, 0, NULL);
-	check(ret == -EBUSY, "job %u of the window -> EBUSY (%d)", info->job_records + 1, ret);
+	tap_ok(ret == -EBUSY, "job %u of the window -> EBUSY (%d)", info->job_records + 1, ret);
 	ret = wait_job(fd, seq, &w);
-	check(!ret && w.status == EYRIE_JOB_OK, "the last of them ends (status %u)", w.status);
+	tap_ok(!ret && w.status == EYRIE_JOB_OK, "the last of them ends (status %u)", w.status);
 	ret = submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, 0, &seq);
-	check(!ret && !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_OK,
+	tap_ok(!ret && !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_OK,
 	      "after they ended, SUBMIT works again");
 	ret = wait_job(fd, first, &w);
-	check(ret == -ENOENT, "WAIT for job %llu, whose record was reused -> ENOENT (%d)",
+	tap_ok(ret == -ENOENT, "WAIT for job %llu, whose record was reused -> ENOENT (%d)",
 	      (unsigned long long)first, ret);
 	cmd.addr -= EYRIE_CMD_SIZE;
 	bo_free(fd, &cmd);
@@ -263,40 +224,40 @@ static void test_bo(int fd)
 	int ret;
 
 	c = (struct drm_eyrie_bo_create){ .size = 0 };
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c), EINVAL, "BO_CREATE size 0");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c), EINVAL, "BO_CREATE size 0");
 	c = (struct drm_eyrie_bo_create){ .size = 4096, .flags = 2 };
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c), EINVAL, "BO_CREATE unknown flag");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c), EINVAL, "BO_CREATE unknown flag");
 	c = (struct drm_eyrie_bo_create){ .size = 1ull << 40 };
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c), EINVAL,
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c), EINVAL,
 		     "BO_CREATE larger than the device VA space");
 	c = (struct drm_eyrie_bo_create){ .size = 1ull << 38 };
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c), EDQUOT,
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c), EDQUOT,
 		     "BO_CREATE above the context memory limit");
 	i = (struct drm_eyrie_bo_info){ .handle = 0x7777 };
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i), ENOENT, "BO_INFO unknown handle");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i), ENOENT, "BO_INFO unknown handle");
 
 	ret = bo_new(fd, 5000, 0, &a);
 	ok = !ret && a.size == 8192 && a.addr && !(a.addr & 4095);
-	check(ok,
+	tap_ok(ok,
 	      "BO_CREATE 5000 bytes: rounded to %llu, device address %#llx, mmap ok",
 	      (unsigned long long)a.size, (unsigned long long)a.addr);
 	if (ret)
 		return;
 	memset(a.map, 0x5a, a.size);
 	ok = ((uint8_t *)a.map)[8191] == 0x5a;
-	check(ok, "mmap of a BO is readable and writable");
+	tap_ok(ok, "mmap of a BO is readable and writable");
 	ret = bo_new(fd, 4096, DRM_EYRIE_BO_DEVICE_RO, &b);
 	ok = !ret && b.addr && (b.addr >= a.addr + a.size + 4096 || b.addr + b.size + 4096 <= a.addr);
-	check(ok,
+	tap_ok(ok,
 	      "a second BO does not overlap the first (guard page kept)");
 	i = (struct drm_eyrie_bo_info){ .handle = b.handle };
-	ok = !xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i) && i.flags == DRM_EYRIE_BO_DEVICE_RO && i.device_addr == b.addr;
-	check(ok, "BO_INFO reports DEVICE_RO and the same address");
+	ok = !hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i) && i.flags == DRM_EYRIE_BO_DEVICE_RO && i.device_addr == b.addr;
+	tap_ok(ok, "BO_INFO reports DEVICE_RO and the same address");
 	if (!ret)
 		bo_free(fd, &b);
 	bo_free(fd, &a);
 	i = (struct drm_eyrie_bo_info){ .handle = a.handle };
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i), ENOENT, "BO_INFO after GEM_CLOSE");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i), ENOENT, "BO_INFO after GEM_CLOSE");
 }
 
 static void test_submit_args(int fd, struct bo *cmdbuf)
@@ -308,61 +269,61 @@ static void test_submit_args(int fd, struct bo *cmdbuf)
 #define SUBMIT_BASE (struct drm_eyrie_submit){ .cmdbuf_addr = cmdbuf->addr, .cmd_count = 1 }
 	s = SUBMIT_BASE;
 	s.flags = 1;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL, "SUBMIT flags != 0");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL, "SUBMIT flags != 0");
 	s = SUBMIT_BASE;
 	s.queue = 2;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL, "SUBMIT unknown queue");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL, "SUBMIT unknown queue");
 	s = SUBMIT_BASE;
 	s.cmd_count = 0;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL, "SUBMIT cmd_count 0");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL, "SUBMIT cmd_count 0");
 	s = SUBMIT_BASE;
 	s.cmd_count = 0xffffffff;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL,
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL,
 		     "SUBMIT cmd_count above max_cmds_per_job");
 	s = SUBMIT_BASE;
 	s.cmdbuf_addr += 4;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL, "SUBMIT misaligned cmdbuf");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL, "SUBMIT misaligned cmdbuf");
 	s = SUBMIT_BASE;
 	s.cmdbuf_addr = 0x7000000000ull;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL, "SUBMIT cmdbuf not mapped");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL, "SUBMIT cmdbuf not mapped");
 	s = SUBMIT_BASE;
 	s.cmd_count = (uint32_t)(cmdbuf->size / EYRIE_CMD_SIZE) + 1;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL,
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL,
 		     "SUBMIT cmdbuf runs past the end of its BO");
 	s = SUBMIT_BASE;
 	s.bo_count = 1;
 	s.bo_handles = (uintptr_t)&bad_handle;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), ENOENT, "SUBMIT unknown BO handle");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), ENOENT, "SUBMIT unknown BO handle");
 	s = SUBMIT_BASE;
 	s.bo_count = 1;
 	s.bo_handles = 16;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EFAULT, "SUBMIT bad bo_handles pointer");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EFAULT, "SUBMIT bad bo_handles pointer");
 	s = SUBMIT_BASE;
 	s.bo_count = 1u << 20;
 	s.bo_handles = (uintptr_t)&bad_handle;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL, "SUBMIT bo_count too large");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EINVAL, "SUBMIT bo_count too large");
 	s = SUBMIT_BASE;
 	s.in_syncobj_count = 1;
 	s.in_syncobjs = (uintptr_t)&bad_handle;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), ENOENT, "SUBMIT unknown in-syncobj");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), ENOENT, "SUBMIT unknown in-syncobj");
 	s = SUBMIT_BASE;
 	s.in_syncobj_count = 1;
 	s.in_syncobjs = 16;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EFAULT, "SUBMIT bad in_syncobjs pointer");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), EFAULT, "SUBMIT bad in_syncobjs pointer");
 	s = SUBMIT_BASE;
 	s.out_syncobj = bad_handle;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), ENOENT, "SUBMIT unknown out-syncobj");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s), ENOENT, "SUBMIT unknown out-syncobj");
 
 	memset(&w, 0, sizeof(w));
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w), EINVAL, "WAIT seqno 0");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w), EINVAL, "WAIT seqno 0");
 	w.seqno = 1ull << 40;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w), EINVAL, "WAIT seqno never issued");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w), EINVAL, "WAIT seqno never issued");
 	w.seqno = 1;
 	w.flags = 1;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w), EINVAL, "WAIT flags != 0");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w), EINVAL, "WAIT flags != 0");
 	w.flags = 0;
 	w.timeout_ns = -1;
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w), EINVAL, "WAIT negative timeout");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w), EINVAL, "WAIT negative timeout");
 #undef SUBMIT_BASE
 }
 
@@ -378,7 +339,7 @@ static void test_jobs(int fd)
 
 	if (bo_new(fd, 16 * 4096, 0, &cmd) || bo_new(fd, 4096, 0, &data) ||
 	    bo_new(fd, 4096, DRM_EYRIE_BO_DEVICE_RO, &ro)) {
-		check(0, "BOs for the job tests");
+		tap_ok(0, "BOs for the job tests");
 		return;
 	}
 	test_submit_args(fd, &cmd);
@@ -386,10 +347,10 @@ static void test_jobs(int fd)
 
 	memset(cmd.map, 0, cmd.size);
 	ok = !submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, 0, &seq) && seq == 1;
-	check(ok,
+	tap_ok(ok,
 	      "SUBMIT a NOP job: seqno %llu", (unsigned long long)seq);
 	ok = !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_OK;
-	check(ok,
+	tap_ok(ok,
 	      "WAIT: NOP job ok (status %u, %llu cycles, %llu fJ)", w.status,
 	      (unsigned long long)w.cycles, (unsigned long long)w.energy_fj);
 
@@ -398,14 +359,14 @@ static void test_jobs(int fd)
 	handles[0] = cmd.handle;
 	handles[1] = data.handle;
 	ok = !submit(fd, &cmd, 1, 0, handles, 2, NULL, 0, 0, &seq) && !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_OK && out[0] != 0;
-	check(ok,
+	tap_ok(ok,
 	      "TIMESTAMP job writes device time %llu through the device MMU into a BO",
 	      (unsigned long long)out[0]);
 
 	out[1] = 0;
 	cmd_timestamp(&cmd, 0, data.addr + 8);
 	ok = !submit(fd, &cmd, 1, DRM_EYRIE_QUEUE_HIGH, handles, 2, NULL, 0, 0, &seq) && !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_OK && out[1] != 0;
-	check(ok,
+	tap_ok(ok,
 	      "a job on the high-priority queue runs");
 
 	sync = syncobj_new(fd);
@@ -421,43 +382,43 @@ static void test_jobs(int fd)
 		struct drm_syncobj_wait sw = { .handles = (uintptr_t)&sync, .count_handles = 1,
 					       .timeout_nsec = INT64_MAX };
 		int r1 = submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, sync, &seq);
-		int r2 = xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s2);
+		int r2 = hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s2);
 
 		seq2 = s2.seqno;
 		ok = sync && !r1 && !r2 && !wait_job(fd, seq2, &w) && w.status == EYRIE_JOB_OK && !wait_job(fd, seq, &w) && out[2] && out[3] && out[2] <= out[3];
-		check(ok,
+		tap_ok(ok,
 		      "syncobj chain: job %llu waits for job %llu (times %llu <= %llu)",
 		      (unsigned long long)seq2, (unsigned long long)seq,
 		      (unsigned long long)out[2], (unsigned long long)out[3]);
-		ok = !xioctl(fd, DRM_IOCTL_SYNCOBJ_WAIT, &sw);
-		check(ok, "the out-syncobj signals");
+		ok = !hil_ioctl(fd, DRM_IOCTL_SYNCOBJ_WAIT, &sw);
+		tap_ok(ok, "the out-syncobj signals");
 	}
 
 	cmd_timestamp(&cmd, 0, 0x7000000000ull);
 	ok = !submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, 0, &seq) && !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_ERR_MMU_UNMAPPED && w.err_cmd_index == 0;
-	check(ok,
+	tap_ok(ok,
 	      "a write to an unmapped device address fails the job with MMU_UNMAPPED (status %u)",
 	      w.status);
 	cmd_timestamp(&cmd, 0, ro.addr);
 	ok = !submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, 0, &seq) && !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_ERR_MMU_PERM;
-	check(ok,
+	tap_ok(ok,
 	      "a write to a DEVICE_RO BO fails the job with MMU_PERM (status %u)", w.status);
 	memset(&c, 0, sizeof(c));
 	c.hdr.opcode = 0xee;
 	memset(cmd.map, 0, 2 * EYRIE_CMD_SIZE);
 	put_cmd(&cmd, 1, &c);
 	ok = !submit(fd, &cmd, 2, 0, NULL, 0, NULL, 0, 0, &seq) && !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_ERR_OPCODE && w.err_cmd_index == 1;
-	check(ok,
+	tap_ok(ok,
 	      "an unknown opcode fails the job at command 1 (status %u, index %u)", w.status,
 	      w.err_cmd_index);
 	cmd_timestamp(&cmd, 0, data.addr);
 	ok = !submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, 0, &seq) && !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_OK;
-	check(ok, "the context keeps working after its faults");
+	tap_ok(ok, "the context keeps working after its faults");
 
 	memset(&w, 0, sizeof(w));
 	w.seqno = seq;
-	ok = !xioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w);
-	check(ok, "WAIT with timeout 0 on a finished job");
+	ok = !hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w);
+	tap_ok(ok, "WAIT with timeout 0 on a finished job");
 	bo_free(fd, &ro);
 	bo_free(fd, &data);
 	bo_free(fd, &cmd);
@@ -476,27 +437,27 @@ static void test_isolation(int fd, const char *node)
 
 	if (fd2 < 0 || bo_new(fd, 4096, 0, &a) || bo_new(fd2, 4096, 0, &cmd2) ||
 	    bo_new(fd2, 4096, 0, &own)) {
-		check(0, "second file and BOs for the isolation tests");
+		tap_ok(0, "second file and BOs for the isolation tests");
 		return;
 	}
 	memset(a.map, 0, 4096);
 	i = (struct drm_eyrie_bo_info){ .handle = a.handle };
-	ok = xioctl(fd2, DRM_IOCTL_EYRIE_BO_INFO, &i) == -ENOENT || (i.device_addr != a.addr || a.handle != own.handle);
-	check(ok,
+	ok = hil_ioctl(fd2, DRM_IOCTL_EYRIE_BO_INFO, &i) == -ENOENT || (i.device_addr != a.addr || a.handle != own.handle);
+	tap_ok(ok,
 	      "another file cannot name this file's BO by handle");
 	cmd_timestamp(&cmd2, 0, a.addr);
 	ok = !submit(fd2, &cmd2, 1, 0, NULL, 0, NULL, 0, 0, &seq) && !wait_job(fd2, seq, &w) && ((uint64_t *)a.map)[0] == 0;
-	check(ok,
+	tap_ok(ok,
 	      "a job of another file writing at this file's BO address does not reach it (status %u)",
 	      w.status);
 
 	i = (struct drm_eyrie_bo_info){ .handle = a.handle };
-	if (!xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i)) {
+	if (!hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i)) {
 		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd2,
 			       (off_t)i.mmap_offset);
 
 		ok = p == MAP_FAILED;
-		check(ok, "another file cannot mmap this file's BO by its mmap offset (%s)",
+		tap_ok(ok, "another file cannot mmap this file's BO by its mmap offset (%s)",
 		      ok ? strerror(errno) : "mapped");
 		if (p != MAP_FAILED)
 			munmap(p, 4096);
@@ -504,19 +465,19 @@ static void test_isolation(int fd, const char *node)
 
 	exp.handle = a.handle;
 	exp.flags = DRM_CLOEXEC | DRM_RDWR;
-	ok = !xioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp) && exp.fd >= 0;
-	check(ok, "PRIME export");
+	ok = !hil_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp) && exp.fd >= 0;
+	tap_ok(ok, "PRIME export");
 	imp.fd = exp.fd;
-	ok = !xioctl(fd2, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp);
-	check(ok, "PRIME import into another file");
+	ok = !hil_ioctl(fd2, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp);
+	tap_ok(ok, "PRIME import into another file");
 	i = (struct drm_eyrie_bo_info){ .handle = imp.handle };
-	ok = !xioctl(fd2, DRM_IOCTL_EYRIE_BO_INFO, &i) && i.device_addr && i.size == 4096;
-	check(ok,
+	ok = !hil_ioctl(fd2, DRM_IOCTL_EYRIE_BO_INFO, &i) && i.device_addr && i.size == 4096;
+	tap_ok(ok,
 	      "the imported BO is mapped in the importer's context at %#llx",
 	      (unsigned long long)i.device_addr);
 	cmd_timestamp(&cmd2, 0, i.device_addr + 64);
 	ok = !submit(fd2, &cmd2, 1, 0, &imp.handle, 1, NULL, 0, 0, &seq) && !wait_job(fd2, seq, &w) && w.status == EYRIE_JOB_OK && ((uint64_t *)a.map)[8] != 0;
-	check(ok,
+	tap_ok(ok,
 	      "a job of the importer writes the shared BO, the exporter sees it");
 	close(exp.fd);
 	bo_free(fd2, &own);
@@ -533,21 +494,21 @@ static void test_reset(int fd)
 	struct bo cmd;
 	uint64_t seq;
 
-	expect_errno(xioctl(fd, DRM_IOCTL_EYRIE_RESET, &r), EINVAL, "RESET flags != 0");
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r), EINVAL, "RESET flags != 0");
 	r.flags = 0;
 	if (geteuid() != 0) {
-		skip("not root", "RESET as administrator");
+		tap_skip("not root", "RESET as administrator");
 		return;
 	}
-	ok = !xioctl(fd, DRM_IOCTL_EYRIE_RESET, &r);
-	check(ok, "RESET as administrator recovers the device");
+	ok = !hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r);
+	tap_ok(ok, "RESET as administrator recovers the device");
 	if (bo_new(fd, 4096, 0, &cmd)) {
-		check(0, "BO after reset");
+		tap_ok(0, "BO after reset");
 		return;
 	}
 	memset(cmd.map, 0, 4096);
 	ok = !submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, 0, &seq) && !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_OK;
-	check(ok, "jobs run after the reset");
+	tap_ok(ok, "jobs run after the reset");
 	bo_free(fd, &cmd);
 }
 
@@ -565,7 +526,7 @@ static void test_fdinfo(int fd)
 		close(f);
 	buf[n > 0 ? n : 0] = 0;
 	ok = strstr(buf, "drm-driver:\teyrie") && strstr(buf, "drm-engine-normal:") && strstr(buf, "drm-total-memory:") && strstr(buf, "eyrie-energy:");
-	check(ok,
+	tap_ok(ok,
 	      "fdinfo has drm-driver, drm-engine-*, drm-*-memory and eyrie-energy keys");
 	if (!ok) {
 		char *line = strtok(buf, "\n");
@@ -583,9 +544,9 @@ int main(int argc, char **argv)
 	int fd;
 
 	fd = open(node, O_RDWR | O_CLOEXEC);
-	check(fd >= 0, "open %s", node);
+	tap_ok(fd >= 0, "open %s", node);
 	if (fd < 0) {
-		printf("1..%d\n", tests);
+		tap_done();
 		return 1;
 	}
 	test_query(fd, &info);
@@ -596,6 +557,5 @@ int main(int argc, char **argv)
 	test_reset(fd);
 	test_record_window(node, &info);
 	close(fd);
-	printf("1..%d\n", tests);
-	return failures ? 1 : 0;
+	return tap_done();
 }

@@ -24,34 +24,8 @@
 
 #include "eyrie_hw.h"
 #include "drm/eyrie_accel.h"
-
-static int tests, failures;
-
-static void result(int ok, const char *what)
-{
-	tests++;
-	failures += !ok;
-	printf("%sok %d - %s\n", ok ? "" : "not ", tests, what);
-	fflush(stdout);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, req, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-	return ret == -1 ? -errno : 0;
-}
+#include "hil_dev.h"
+#include "tap.h"
 
 static void bench_floor(void)
 {
@@ -73,13 +47,13 @@ static void bench_floor(void)
 	if (avg > 0)
 		printf("# bench: floor (mailbox PING, doorbell -> MSI-X, no scheduler): avg %.1f us, min %.1f us\n",
 		       avg / 1e3, min / 1e3);
-	result(avg > 0, "floor measured through debugfs mbox_ping");
+	tap_ok(avg > 0, "floor measured through debugfs mbox_ping");
 }
 
 static int submit_nop(int fd, uint64_t addr, uint64_t *seq)
 {
 	struct drm_eyrie_submit s = { .cmdbuf_addr = addr, .cmd_count = 1 };
-	int ret = xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
+	int ret = hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
 
 	*seq = s.seqno;
 	return ret;
@@ -89,7 +63,7 @@ static int wait_seq(int fd, uint64_t seq)
 {
 	struct drm_eyrie_wait w = { .seqno = seq, .timeout_ns = 60000000000ll };
 
-	return xioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w) ? -1 : (int)w.status;
+	return hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w) ? -1 : (int)w.status;
 }
 
 static void bench_jobs(int fd)
@@ -102,10 +76,10 @@ static void bench_jobs(int fd)
 	void *map;
 	int k, b, ok = 1;
 
-	if (xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c))
+	if (hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c))
 		goto fail;
 	i.handle = c.handle;
-	if (xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i))
+	if (hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i))
 		goto fail;
 	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)i.mmap_offset);
 	if (map == MAP_FAILED)
@@ -113,7 +87,7 @@ static void bench_jobs(int fd)
 	memset(map, 0, 4096);	/* one NOP */
 	munmap(map, 4096);
 
-	t0 = now_s();
+	t0 = hil_now_s();
 	{
 		double in_submit = 0, in_wait = 0, dev_busy = 0, dev_gap = 0, ta, tb;
 		uint64_t prev_end = 0;
@@ -121,41 +95,41 @@ static void bench_jobs(int fd)
 		for (k = 0; k < rounds && ok; k++) {
 			struct drm_eyrie_wait w = { .timeout_ns = 60000000000ll };
 
-			ta = now_s();
+			ta = hil_now_s();
 			ok = !submit_nop(fd, c.device_addr, &seq);
-			tb = now_s();
+			tb = hil_now_s();
 			w.seqno = seq;
-			ok = ok && !xioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w) && w.status == 0;
+			ok = ok && !hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w) && w.status == 0;
 			in_submit += tb - ta;
-			in_wait += now_s() - tb;
+			in_wait += hil_now_s() - tb;
 			dev_busy += (w.end_ns - w.start_ns) / 1e9;
 			if (prev_end)
 				dev_gap += (w.start_ns - prev_end) / 1e9;
 			prev_end = w.end_ns;
 		}
-		t1 = now_s();
+		t1 = hil_now_s();
 		if (ok)
 			printf("# bench: no-op job round trip (depth 1): %.1f us, %.0f jobs/s (SUBMIT %.1f us, WAIT %.1f us; device: job %.1f us, gap between jobs %.1f us)\n",
 			       (t1 - t0) / rounds * 1e6, rounds / (t1 - t0),
 			       in_submit / rounds * 1e6, in_wait / rounds * 1e6,
 			       dev_busy / rounds * 1e6, dev_gap / (rounds - 1) * 1e6);
 	}
-	result(ok, "no-op jobs at depth 1");
+	tap_ok(ok, "no-op jobs at depth 1");
 
-	t0 = now_s();
+	t0 = hil_now_s();
 	for (b = 0; b < batches && ok; b++) {
 		for (k = 0; k < depth && ok; k++)
 			ok = !submit_nop(fd, c.device_addr, &seq);
 		ok = ok && wait_seq(fd, seq) == 0;
 	}
-	t1 = now_s();
+	t1 = hil_now_s();
 	if (ok)
 		printf("# bench: no-op jobs at depth %d: %.0f jobs/s\n", depth,
 		       batches * depth / (t1 - t0));
-	result(ok, "no-op jobs at depth 64");
+	tap_ok(ok, "no-op jobs at depth 64");
 	return;
 fail:
-	result(0, "no-op job buffer");
+	tap_ok(0, "no-op job buffer");
 }
 
 static void bench_bo(int fd)
@@ -164,16 +138,16 @@ static void bench_bo(int fd)
 	double t0, t1;
 	int k, ok = 1;
 
-	t0 = now_s();
+	t0 = hil_now_s();
 	for (k = 0; k < n && ok; k++) {
 		struct drm_eyrie_bo_create c = { .size = 4096 };
 		struct drm_eyrie_bo_info i = { 0 };
 		struct drm_gem_close cl = { 0 };
 		void *map;
 
-		ok = !xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c);
+		ok = !hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c);
 		i.handle = c.handle;
-		ok = ok && !xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i);
+		ok = ok && !hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i);
 		map = ok ? mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 				(off_t)i.mmap_offset) : MAP_FAILED;
 		ok = ok && map != MAP_FAILED;
@@ -182,12 +156,12 @@ static void bench_bo(int fd)
 			munmap(map, 4096);
 		}
 		cl.handle = c.handle;
-		xioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
+		hil_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
 	}
-	t1 = now_s();
+	t1 = hil_now_s();
 	if (ok)
 		printf("# bench: eyrie 4 KiB BO create + mmap + close: %.0f /s\n", n / (t1 - t0));
-	result(ok, "eyrie BO create + mmap + close");
+	tap_ok(ok, "eyrie BO create + mmap + close");
 }
 
 /* The same cycle on vgem (dumb buffers), when this VM has a vgem node. */
@@ -204,26 +178,25 @@ static void bench_vgem(void)
 		snprintf(path, sizeof(path), "/dev/dri/card%d", k);
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		memset(name, 0, sizeof(name));
-		if (fd >= 0 && (xioctl(fd, DRM_IOCTL_VERSION, &v) || strcmp(name, "vgem"))) {
+		if (fd >= 0 && (hil_ioctl(fd, DRM_IOCTL_VERSION, &v) || strcmp(name, "vgem"))) {
 			close(fd);
 			fd = -1;
 		}
 	}
 	if (fd < 0) {
-		printf("ok %d - vgem comparison # SKIP no vgem node in this VM (vgem.ko not loaded)\n",
-		       ++tests);
+		tap_skip("no vgem node in this VM (vgem.ko not loaded)", "vgem comparison");
 		return;
 	}
-	t0 = now_s();
+	t0 = hil_now_s();
 	for (k = 0; k < n && ok; k++) {
 		struct drm_mode_create_dumb c = { .width = 1024, .height = 1, .bpp = 32 };
 		struct drm_mode_map_dumb m = { 0 };
 		struct drm_gem_close cl = { 0 };
 		void *map;
 
-		ok = !xioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &c);
+		ok = !hil_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &c);
 		m.handle = c.handle;
-		ok = ok && !xioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &m);
+		ok = ok && !hil_ioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &m);
 		map = ok ? mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 				(off_t)m.offset) : MAP_FAILED;
 		ok = ok && map != MAP_FAILED;
@@ -232,14 +205,14 @@ static void bench_vgem(void)
 			munmap(map, 4096);
 		}
 		cl.handle = c.handle;
-		xioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
+		hil_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
 	}
-	t1 = now_s();
+	t1 = hil_now_s();
 	close(fd);
 	if (ok)
 		printf("# bench: vgem 4 KiB dumb buffer create + mmap + close: %.0f /s\n",
 		       n / (t1 - t0));
-	result(ok, "vgem dumb buffer create + mmap + close");
+	tap_ok(ok, "vgem dumb buffer create + mmap + close");
 }
 
 int main(int argc, char **argv)
@@ -247,7 +220,7 @@ int main(int argc, char **argv)
 	const char *node = argc > 1 ? argv[1] : "/dev/accel/accel0";
 	int fd = open(node, O_RDWR | O_CLOEXEC);
 
-	result(fd >= 0, "open the accel node");
+	tap_ok(fd >= 0, "open the accel node");
 	if (fd >= 0) {
 		bench_floor();
 		bench_jobs(fd);
@@ -255,6 +228,5 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 	bench_vgem();
-	printf("1..%d\n", tests);
-	return failures ? 1 : 0;
+	return tap_done();
 }

@@ -9,13 +9,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -25,6 +23,9 @@
 
 #include "eyrie_hw.h"
 #include "drm/eyrie_accel.h"
+#include "hil_dev.h"
+#include "hil_klog.h"
+#include "tap.h"
 #include "drm_mode.h"
 
 /* vgem's fence ioctls (the kernel's uapi/drm/vgem_drm.h; libdrm ships no copy). */
@@ -45,39 +46,6 @@ struct vgem_fence_signal {
 #define VGEM_IOCTL_FENCE_SIGNAL DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
 
 static const char *node = "/dev/accel/accel0";
-static int tests, failures;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	failures += !ok;
-	printf("%sok %d - ", ok ? "" : "not ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, req, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-	return ret == -1 ? -errno : 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static long read_long(const char *path)
 {
@@ -136,12 +104,12 @@ static int bo_new(int fd, uint64_t size, struct bo *bo)
 {
 	struct drm_eyrie_bo_create c = { .size = size };
 	struct drm_eyrie_bo_info i = { 0 };
-	int ret = xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c);
+	int ret = hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c);
 
 	if (ret)
 		return ret;
 	i.handle = c.handle;
-	ret = xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i);
+	ret = hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i);
 	if (ret)
 		return ret;
 	bo->handle = c.handle;
@@ -175,7 +143,7 @@ static int submit(int fd, const struct bo *cmd, unsigned int index, uint32_t que
 		.cmdbuf_addr = cmd->addr + (uint64_t)index * EYRIE_CMD_SIZE,
 		.cmd_count = 1, .queue = queue,
 	};
-	int ret = xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
+	int ret = hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
 
 	*seq = s.seqno;
 	return ret;
@@ -186,7 +154,7 @@ static int wait_job(int fd, uint64_t seq, struct drm_eyrie_wait *w)
 	memset(w, 0, sizeof(*w));
 	w->seqno = seq;
 	w->timeout_ns = 120ll * 1000 * 1000 * 1000;
-	return xioctl(fd, DRM_IOCTL_EYRIE_WAIT, w);
+	return hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, w);
 }
 
 static uint32_t ctx_flags(int fd)
@@ -195,7 +163,7 @@ static uint32_t ctx_flags(int fd)
 	struct drm_eyrie_query q = { .type = DRM_EYRIE_QUERY_CONTEXT, .size = sizeof(ci),
 				     .ptr = (uintptr_t)&ci };
 
-	return xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q) ? 0xffffffff : ci.flags;
+	return hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q) ? 0xffffffff : ci.flags;
 }
 
 static int devcoredump_has(const char *needle)
@@ -241,48 +209,48 @@ static void test_hang_and_ban(long timeout_ms, long ban)
 	int i, ok;
 
 	if (fd < 0 || fd2 < 0 || cmdbuf_new(fd, &cmd) || cmdbuf_new(fd2, &cmd2)) {
-		check(0, "two files with command buffers");
+		tap_ok(0, "two files with command buffers");
 		return;
 	}
-	t0 = now_s();
+	t0 = hil_now_s();
 	ok = !submit(fd, &cmd, 0, 0, &hang) && !submit(fd2, &cmd2, 2, 0, &innocent) &&
 	     !submit(fd2, &cmd2, 2, 1, &high);
-	check(ok, "a job that stalls forever, with another file's jobs queued behind it");
+	tap_ok(ok, "a job that stalls forever, with another file's jobs queued behind it");
 	ok = !wait_job(fd, hang, &w) && w.status == EYRIE_JOB_ERR_TIMEOUT;
-	dt = now_s() - t0;
-	check(ok, "the stalled job ends with TIMEOUT after %.1f s (job_timeout_ms %ld)", dt,
+	dt = hil_now_s() - t0;
+	tap_ok(ok, "the stalled job ends with TIMEOUT after %.1f s (job_timeout_ms %ld)", dt,
 	      timeout_ms);
-	check(dt >= timeout_ms / 1000.0 * 0.9, "the timeout was not shorter than job_timeout_ms");
+	tap_ok(dt >= timeout_ms / 1000.0 * 0.9, "the timeout was not shorter than job_timeout_ms");
 	ok = !wait_job(fd2, innocent, &w2) && w2.status == EYRIE_JOB_OK;
-	check(ok, "the other file's job on the same queue runs after recovery (status %u)",
+	tap_ok(ok, "the other file's job on the same queue runs after recovery (status %u)",
 	      w2.status);
 	ok = !wait_job(fd2, high, &w2) && w2.status == EYRIE_JOB_OK;
-	check(ok, "the other file's high-priority job runs after recovery (status %u)", w2.status);
-	check(ctx_flags(fd) == 0, "one hang does not ban the context");
+	tap_ok(ok, "the other file's high-priority job runs after recovery (status %u)", w2.status);
+	tap_ok(ctx_flags(fd) == 0, "one hang does not ban the context");
 	ok = !submit(fd, &cmd, 2, 0, &innocent) && !wait_job(fd, innocent, &w) &&
 	     w.status == EYRIE_JOB_OK;
-	check(ok, "the context that hung still runs jobs after one reset");
+	tap_ok(ok, "the context that hung still runs jobs after one reset");
 	if (resets0 >= 0)
-		check(debugfs_value("queues", "resets") == resets0 + 1,
+		tap_ok(debugfs_value("queues", "resets") == resets0 + 1,
 		      "debugfs counts one device reset");
-	check(devcoredump_has("eyrie devcoredump"), "a devcoredump names the hang");
+	tap_ok(devcoredump_has("eyrie devcoredump"), "a devcoredump names the hang");
 
 	for (i = 1; i < ban; i++) {
 		ok = !submit(fd, &cmd, 0, 0, &hang) && !wait_job(fd, hang, &w) &&
 		     w.status == EYRIE_JOB_ERR_TIMEOUT;
-		check(ok, "hang %d of %ld ends with TIMEOUT", i + 1, ban);
+		tap_ok(ok, "hang %d of %ld ends with TIMEOUT", i + 1, ban);
 	}
-	check(ctx_flags(fd) == DRM_EYRIE_CTX_F_BANNED,
+	tap_ok(ctx_flags(fd) == DRM_EYRIE_CTX_F_BANNED,
 	      "after %ld hangs QUERY CONTEXT reports the context banned", ban);
 	ok = submit(fd, &cmd, 2, 0, &innocent) == -ECANCELED;
-	check(ok, "a banned context's SUBMIT fails with ECANCELED");
+	tap_ok(ok, "a banned context's SUBMIT fails with ECANCELED");
 	ok = !submit(fd2, &cmd2, 2, 0, &innocent) && !wait_job(fd2, innocent, &w2) &&
 	     w2.status == EYRIE_JOB_OK;
-	check(ok, "other contexts keep working");
+	tap_ok(ok, "other contexts keep working");
 	close(fd);
 	fd = open(node, O_RDWR | O_CLOEXEC);
 	ok = fd >= 0 && ctx_flags(fd) == 0;
-	check(ok, "a new file starts with a fresh context");
+	tap_ok(ok, "a new file starts with a fresh context");
 	devcoredump_has("");
 	if (fd >= 0)
 		close(fd);
@@ -295,10 +263,10 @@ static void test_hang_and_ban(long timeout_ms, long ban)
 /* Waits up to 30 s for debugfs to count `want` contexts; returns the last count. */
 static long wait_contexts(long want)
 {
-	double t0 = now_s();
+	double t0 = hil_now_s();
 	long n = -1;
 
-	while (now_s() - t0 < 30) {
+	while (hil_now_s() - t0 < 30) {
 		n = debugfs_value("contexts", "contexts");
 		if (n == want || n < 0)
 			break;
@@ -317,22 +285,22 @@ static void test_close_in_flight(void)
 	long ctx1 = -1;
 
 	if (fd < 0 || cmdbuf_new(fd, &cmd) || bo_new(fd, 1 << 20, &data)) {
-		check(0, "file with buffers for the close test");
+		tap_ok(0, "file with buffers for the close test");
 		return;
 	}
 	for (i = 0; i < 100 && ok; i++)
 		ok = !submit(fd, &cmd, 1, i & 1, &seq);
-	check(ok, "100 jobs of 2 ms queued");
+	tap_ok(ok, "100 jobs of 2 ms queued");
 	munmap(data.map, data.size);
 	munmap(cmd.map, cmd.size);
 	close(fd);
 	ctx1 = wait_contexts(ctx0);
 	if (ctx0 < 0)
-		check(0, "debugfs contexts readable (is debugfs mounted?)");
+		tap_ok(0, "debugfs contexts readable (is debugfs mounted?)");
 	else
-		check(ctx1 == ctx0, "closing the file frees its context (%ld -> %ld contexts)",
+		tap_ok(ctx1 == ctx0, "closing the file frees its context (%ld -> %ld contexts)",
 		      ctx0, ctx1);
-	check(ctx0 == 0, "the earlier files' contexts were all freed (%ld left)", ctx0);
+	tap_ok(ctx0 == 0, "the earlier files' contexts were all freed (%ld left)", ctx0);
 	if (ctx0 != 0 || ctx1 != 0) {
 		dump_debugfs("contexts");
 		dump_debugfs("queues");
@@ -350,7 +318,7 @@ static void test_kill_in_flight(void)
 	char c;
 
 	if (pipe(ready)) {
-		check(0, "pipe for the kill test");
+		tap_ok(0, "pipe for the kill test");
 		return;
 	}
 	pid = fork();
@@ -371,19 +339,19 @@ static void test_kill_in_flight(void)
 	close(ready[1]);
 	c = '0';
 	if (pid < 0 || read(ready[0], &c, 1) != 1 || c != '1') {
-		check(0, "child queued 200 jobs");
+		tap_ok(0, "child queued 200 jobs");
 		close(ready[0]);
 		return;
 	}
 	close(ready[0]);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	check(WIFSIGNALED(status), "a process killed while waiting on 200 queued jobs");
-	t0 = now_s();
+	tap_ok(WIFSIGNALED(status), "a process killed while waiting on 200 queued jobs");
+	t0 = hil_now_s();
 	ctx1 = wait_contexts(ctx0);
-	check(ctx0 >= 0 && ctx1 == ctx0,
+	tap_ok(ctx0 >= 0 && ctx1 == ctx0,
 	      "its context is freed after the kill (%ld -> %ld contexts, %.1f s)", ctx0, ctx1,
-	      now_s() - t0);
+	      hil_now_s() - t0);
 }
 
 static int write_file(const char *path, const char *text)
@@ -412,7 +380,7 @@ static int open_vgem(void)
 		if (vfd < 0)
 			continue;
 		memset(name, 0, sizeof(name));
-		if (!xioctl(vfd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
+		if (!hil_ioctl(vfd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
 			return vfd;
 		close(vfd);
 	}
@@ -441,12 +409,12 @@ static void blocked_job_child(int dmabuf, int ready)
 	struct bo cmd;
 
 	ok = fd >= 0 && !cmdbuf_new(fd, &cmd) &&
-	     !xioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp);
+	     !hil_ioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp);
 	if (ok) {
 		s.cmdbuf_addr = cmd.addr + 2 * EYRIE_CMD_SIZE;
 		s.bo_handles = (uintptr_t)&imp.handle;
 		s.bo_count = 1;
-		ok = !xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
+		ok = !hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
 	}
 	if (write(ready, ok ? "1" : "0", 1) < 0)
 		_exit(2);
@@ -463,13 +431,13 @@ static int blocked_job_start(struct blocked_job *b)
 	b->vfd = open_vgem();
 	if (b->vfd < 0)
 		return -ENODEV;
-	ret = xioctl(b->vfd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb);
+	ret = hil_ioctl(b->vfd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb);
 	attach.handle = dumb.handle;
 	exp.handle = dumb.handle;
 	if (!ret)
-		ret = xioctl(b->vfd, VGEM_IOCTL_FENCE_ATTACH, &attach);
+		ret = hil_ioctl(b->vfd, VGEM_IOCTL_FENCE_ATTACH, &attach);
 	if (!ret)
-		ret = xioctl(b->vfd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp);
+		ret = hil_ioctl(b->vfd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp);
 	if (ret)
 		return ret;
 	b->fence = attach.out_fence;
@@ -505,44 +473,7 @@ static int blocked_job_end(struct blocked_job *b)
 	if (waitpid(b->pid, &status, 0) != b->pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
 		return -ECHILD;
-	return xioctl(b->vfd, VGEM_IOCTL_FENCE_SIGNAL, &sig);
-}
-
-/*
- * Kernel log lines after the marker this program wrote, that name a
- * problem; -1 without the marker. The marker ends in a newline: the kernel
- * keeps a line without one open for continuation, invisible to readers.
- */
-static int kernel_log_problems_since(const char *marker)
-{
-	int len = klogctl(10, NULL, 0), n, problems = 0;
-	char *buf, *from, *line;
-
-	if (len <= 0 || !(buf = calloc(1, (size_t)len + 1)))
-		return -1;
-	n = klogctl(3, buf, len);
-	buf[n > 0 ? n : 0] = 0;
-	/* The marker as written, without its newline. */
-	from = memmem(buf, (size_t)(n > 0 ? n : 0), marker, strlen(marker) - 1);
-	for (line = from ? strtok(from, "\n") : NULL; line; line = strtok(NULL, "\n"))
-		if (strstr(line, "WARNING:") || strstr(line, "BUG:") || strstr(line, "Oops") ||
-		    strstr(line, "Call Trace") || strstr(line, "not clean")) {
-			printf("# kernel: %s\n", line);
-			problems++;
-		}
-	free(buf);
-	return from ? problems : -1;
-}
-
-static void kernel_log_mark(const char *marker)
-{
-	int f = open("/dev/kmsg", O_WRONLY);
-
-	if (f >= 0) {
-		if (write(f, marker, strlen(marker)) < 0)
-			perror("writing /dev/kmsg");
-		close(f);
-	}
+	return hil_ioctl(b->vfd, VGEM_IOCTL_FENCE_SIGNAL, &sig);
 }
 
 static void test_unbind(void)
@@ -555,22 +486,22 @@ static void test_unbind(void)
 	uint64_t seq;
 
 	if (fd < 0 || !bdf[0] || cmdbuf_new(fd, &cmd) || bo_new(fd, 65536, &data)) {
-		check(0, "file, buffers and PCI address for the unbind test");
+		tap_ok(0, "file, buffers and PCI address for the unbind test");
 		return;
 	}
 	ok = !submit(fd, &cmd, 0, 0, &seq);
-	check(ok, "a job stalls on the device before unbind");
+	tap_ok(ok, "a job stalls on the device before unbind");
 	have_blocked = blocked_job_start(&blocked) == 0;
-	check(have_blocked, "another process's job waits for a vgem fence (imported buffer)");
-	kernel_log_mark(marker);
+	tap_ok(have_blocked, "another process's job waits for a vgem fence (imported buffer)");
+	hil_klog_mark(marker);
 	ok = !write_file("/sys/bus/pci/drivers/eyrie/unbind", bdf);
-	check(ok, "sysfs unbind of %s with a file, buffers and a job alive", bdf);
+	tap_ok(ok, "sysfs unbind of %s with a file, buffers and a job alive", bdf);
 	ok = wait_job(fd, seq, &w) == 0 || wait_job(fd, seq, &w) == -ENODEV;
-	check(ok, "WAIT after unbind returns (status %u) or ENODEV", w.status);
+	tap_ok(ok, "WAIT after unbind returns (status %u) or ENODEV", w.status);
 	ok = submit(fd, &cmd, 2, 0, &seq) == -ENODEV;
-	check(ok, "SUBMIT after unbind fails with ENODEV");
+	tap_ok(ok, "SUBMIT after unbind fails with ENODEV");
 	memset(data.map, 1, data.size);
-	check(1, "the process can still touch its mapped buffer");
+	tap_ok(1, "the process can still touch its mapped buffer");
 	munmap(data.map, data.size);
 	munmap(cmd.map, cmd.size);
 	close(fd);
@@ -581,16 +512,16 @@ static void test_unbind(void)
 		 * keep the device alive until the fence lets the job go.
 		 */
 		ok = !blocked_job_end(&blocked);
-		check(ok, "the blocked job's process exits, then its vgem fence is signalled");
+		tap_ok(ok, "the blocked job's process exits, then its vgem fence is signalled");
 		usleep(500000);
 	}
 	if (blocked.vfd >= 0)
 		close(blocked.vfd);
-	i = kernel_log_problems_since(marker);
-	check(i == 0, "no kernel warning from unbind, closing files with jobs alive, and their end (%d)",
+	i = hil_klog_problems_since(marker);
+	tap_ok(i == 0, "no kernel warning from unbind, closing files with jobs alive, and their end (%d)",
 	      i);
 	ok = !write_file("/sys/bus/pci/drivers/eyrie/bind", bdf);
-	check(ok, "sysfs bind of %s again", bdf);
+	tap_ok(ok, "sysfs bind of %s again", bdf);
 	/* The old device may still hold its minor for a moment: find the new one. */
 	fd = -1;
 	for (i = 0; i < 200 && fd < 0; i++) {
@@ -612,7 +543,7 @@ static void test_unbind(void)
 	}
 	ok = fd >= 0 && !cmdbuf_new(fd, &cmd) && !submit(fd, &cmd, 2, 0, &seq) &&
 	     !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_OK;
-	check(ok, "after rebinding, the device runs jobs");
+	tap_ok(ok, "after rebinding, the device runs jobs");
 	if (fd >= 0)
 		close(fd);
 }
@@ -629,15 +560,15 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		node = argv[1];
 	fd = open(node, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q)) {
-		check(0, "open %s and QUERY DEVICE_INFO", node);
-		printf("1..%d\n", tests);
+	if (fd < 0 || hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q)) {
+		tap_ok(0, "open %s and QUERY DEVICE_INFO", node);
+		tap_done();
 		return 1;
 	}
 	close(fd);
 	if (!(info.caps & EYRIE_CAP_DEBUG_STALL)) {
-		printf("ok 1 - recovery cases # SKIP the board lacks DEBUG_STALL (eyrie-sim --caps-set 0x20)\n1..1\n");
-		return 0;
+		tap_skip("the board lacks DEBUG_STALL (eyrie-sim --caps-set 0x20)", "recovery cases");
+		return tap_done();
 	}
 	{
 		char link[256];
@@ -653,6 +584,5 @@ int main(int argc, char **argv)
 	test_kill_in_flight();
 	if (geteuid() == 0)
 		test_unbind();
-	printf("1..%d\n", tests);
-	return failures ? 1 : 0;
+	return tap_done();
 }

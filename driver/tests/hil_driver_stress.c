@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,33 +25,10 @@
 
 #include "eyrie_hw.h"
 #include "drm/eyrie_accel.h"
+#include "hil_dev.h"
+#include "tap.h"
 
 static const char *node = "/dev/accel/accel0";
-static int tests, failures;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	failures += !ok;
-	printf("%sok %d - ", ok ? "" : "not ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, req, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-	return ret == -1 ? -errno : 0;
-}
 
 /* xorshift64*: reproducible from the seed printed in the output. */
 static uint64_t rng_state;
@@ -118,13 +94,13 @@ static void *worker_run(void *arg)
 		union eyrie_cmd *cmd;
 		uint64_t *out;
 
-		if (xioctl(w->fd, DRM_IOCTL_EYRIE_BO_CREATE, &c)) {
+		if (hil_ioctl(w->fd, DRM_IOCTL_EYRIE_BO_CREATE, &c)) {
 			w->ok = 0;
 			break;
 		}
 		info.handle = c.handle;
 		cmd = MAP_FAILED;
-		if (!xioctl(w->fd, DRM_IOCTL_EYRIE_BO_INFO, &info))
+		if (!hil_ioctl(w->fd, DRM_IOCTL_EYRIE_BO_INFO, &info))
 			cmd = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, w->fd,
 				   (off_t)info.mmap_offset);
 		if (cmd == MAP_FAILED) {
@@ -138,13 +114,13 @@ static void *worker_run(void *arg)
 		cmd->write.dram_addr = c.device_addr + 4096;
 		s.cmdbuf_addr = c.device_addr;
 		s.bo_handles = (uintptr_t)&c.handle;
-		w->ok = !xioctl(w->fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
+		w->ok = !hil_ioctl(w->fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
 		wt.seqno = s.seqno;
-		w->ok = w->ok && !xioctl(w->fd, DRM_IOCTL_EYRIE_WAIT, &wt) && wt.status == 0 &&
+		w->ok = w->ok && !hil_ioctl(w->fd, DRM_IOCTL_EYRIE_WAIT, &wt) && wt.status == 0 &&
 			*out != 0;
 		munmap(cmd, 8192);
 		cl.handle = c.handle;
-		xioctl(w->fd, DRM_IOCTL_GEM_CLOSE, &cl);
+		hil_ioctl(w->fd, DRM_IOCTL_GEM_CLOSE, &cl);
 	}
 	return NULL;
 }
@@ -164,7 +140,7 @@ static void test_threads(void)
 		pthread_join(t[i], NULL);
 		ok = ok && w[i].ok;
 	}
-	check(ok, "4 threads on one file: 400 BO create + submit + wait + close cycles");
+	tap_ok(ok, "4 threads on one file: 400 BO create + submit + wait + close cycles");
 	if (fd >= 0)
 		close(fd);
 }
@@ -202,12 +178,12 @@ static void fuzz_ioctls(int fd, unsigned int rounds)
 		case 0:
 			a.q.type = rnd() % 4;
 			a.q.ptr = rnd_ptr();
-			xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &a.q);
+			hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &a.q);
 			break;
 		case 1:
 			a.c.size = rnd() % 3 ? rnd() % (4 << 20) : edge();
 			a.c.flags = rnd() % 4 ? a.c.flags & 1 : a.c.flags;
-			if (xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &a.c))
+			if (hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &a.c))
 				break;
 			if (nh < 16) {
 				handles[nh++] = a.c.handle;
@@ -215,12 +191,12 @@ static void fuzz_ioctls(int fd, unsigned int rounds)
 				/* Pinned memory stays bounded (the VM is small). */
 				struct drm_gem_close cl = { .handle = a.c.handle };
 
-				xioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
+				hil_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
 			}
 			break;
 		case 2:
 			a.b.handle = pick_handle(handles, (int)nh);
-			xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &a.b);
+			hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &a.b);
 			break;
 		case 3:
 			a.s.bo_handles = rnd_ptr();
@@ -231,24 +207,24 @@ static void fuzz_ioctls(int fd, unsigned int rounds)
 			a.s.out_syncobj = rnd() % 2 && ns ? syncs[rnd() % ns] : a.s.out_syncobj;
 			if (rnd() % 2)
 				a.s.flags = 0;
-			xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &a.s);
+			hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &a.s);
 			break;
 		case 4:
 			a.w.timeout_ns = rnd() % 2 ? 0 : (int64_t)(rnd() % 1000000);
 			a.w.seqno = rnd() % 2 ? rnd() % 64 : edge();
 			if (rnd() % 2)
 				a.w.flags = 0;
-			xioctl(fd, DRM_IOCTL_EYRIE_WAIT, &a.w);
+			hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &a.w);
 			break;
 		case 5:
 			/* A real reset now and then; mostly bad flags. */
 			if (rnd() % 50)
 				a.r.flags |= 1;
-			xioctl(fd, DRM_IOCTL_EYRIE_RESET, &a.r);
+			hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &a.r);
 			break;
 		case 6:
 			a.cl.handle = pick_handle(handles, (int)nh);
-			if (!xioctl(fd, DRM_IOCTL_GEM_CLOSE, &a.cl))
+			if (!hil_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &a.cl))
 				for (k = 0; k < nh; k++)
 					if (handles[k] == a.cl.handle)
 						handles[k] = handles[--nh];
@@ -256,16 +232,16 @@ static void fuzz_ioctls(int fd, unsigned int rounds)
 		case 7:
 			a.p.handle = pick_handle(handles, (int)nh);
 			a.p.flags = rnd() % 2 ? DRM_CLOEXEC | DRM_RDWR : a.p.flags;
-			if (!xioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &a.p)) {
+			if (!hil_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &a.p)) {
 				struct drm_prime_handle back = { .fd = a.p.fd };
 
-				xioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &back);
+				hil_ioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &back);
 				close(a.p.fd);
 			}
 			break;
 		default:
 			a.sc.flags = rnd() % 2 ? 0 : a.sc.flags;
-			if (!xioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &a.sc) && ns < 4)
+			if (!hil_ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &a.sc) && ns < 4)
 				syncs[ns++] = a.sc.handle;
 			break;
 		}
@@ -281,10 +257,10 @@ static int fuzz_commands(int fd, unsigned int jobs)
 	unsigned int j, k;
 	int ret = 0;
 
-	if (xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c))
+	if (hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c))
 		return -1;
 	info.handle = c.handle;
-	if (xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &info))
+	if (hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &info))
 		return -1;
 	cmd = mmap(NULL, c.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)info.mmap_offset);
 	if (cmd == MAP_FAILED)
@@ -304,10 +280,10 @@ static int fuzz_commands(int fd, unsigned int jobs)
 			if (rnd() % 2)
 				cmd[k].dma.dram_addr = c.device_addr + (rnd() % (c.size / 2) & ~7ull);
 		}
-		ret = xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
+		ret = hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
 		w.seqno = s.seqno;
 		if (!ret)
-			ret = xioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w);
+			ret = hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w);
 	}
 	munmap(cmd, c.size);
 	return ret;
@@ -320,11 +296,11 @@ static int nop_works(void)
 	struct drm_eyrie_wait w = { .timeout_ns = 60000000000ll };
 	int fd = open(node, O_RDWR | O_CLOEXEC), ok;
 
-	ok = fd >= 0 && !xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c);
+	ok = fd >= 0 && !hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c);
 	s.cmdbuf_addr = c.device_addr;	/* a fresh BO is zero: one NOP */
-	ok = ok && !xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
+	ok = ok && !hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
 	w.seqno = s.seqno;
-	ok = ok && !xioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w) && w.status == 0;
+	ok = ok && !hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w) && w.status == 0;
 	if (fd >= 0)
 		close(fd);
 	return ok;
@@ -361,10 +337,10 @@ static void close_round_child(unsigned int round)
 	int fd = open(node, O_RDWR | O_CLOEXEC), i;
 	union eyrie_cmd *cmd;
 
-	if (fd < 0 || xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c))
+	if (fd < 0 || hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c))
 		_exit(2);
 	bi.handle = c.handle;
-	if (xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &bi))
+	if (hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &bi))
 		_exit(2);
 	cmd = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)bi.mmap_offset);
 	if (cmd == MAP_FAILED)
@@ -374,7 +350,7 @@ static void close_round_child(unsigned int round)
 	for (i = 0; i < 32; i++) {
 		s.cmdbuf_addr = c.device_addr + (uint64_t)(i % 3 == 0 ? 0 : 1) * EYRIE_CMD_SIZE;
 		s.queue = i & 1;
-		if (xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s))
+		if (hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s))
 			break;
 	}
 	/* Half the rounds close first; the others leave it to exit. */
@@ -399,7 +375,7 @@ static void test_close_during_resets(unsigned int rounds)
 	long n = -1;
 
 	if (fd < 0) {
-		check(0, "open for the close-during-reset rounds");
+		tap_ok(0, "open for the close-during-reset rounds");
 		return;
 	}
 	for (i = 0; i < rounds; i++) {
@@ -408,11 +384,11 @@ static void test_close_during_resets(unsigned int rounds)
 		if (pid == 0)
 			close_round_child(i);
 		usleep((useconds_t)(rnd() % 4000));
-		resets += xioctl(fd, DRM_IOCTL_EYRIE_RESET, &r) == 0;
+		resets += hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r) == 0;
 		children += pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 			    WEXITSTATUS(status) == 0;
 	}
-	check(resets == (int)rounds && children == (int)rounds,
+	tap_ok(resets == (int)rounds && children == (int)rounds,
 	      "%u rounds: a process queues 32 jobs and closes or exits while the device resets (%d resets, %d clean exits)",
 	      rounds, resets, children);
 	for (i = 0; i < 300; i++) {
@@ -421,9 +397,9 @@ static void test_close_during_resets(unsigned int rounds)
 			break;
 		usleep(100000);
 	}
-	check(n == 1, "their contexts all drain (%ld left besides ours)", n - 1);
+	tap_ok(n == 1, "their contexts all drain (%ld left besides ours)", n - 1);
 	close(fd);
-	check(nop_works(), "the device runs a job after the close-during-reset rounds");
+	tap_ok(nop_works(), "the device runs a job after the close-during-reset rounds");
 }
 
 int main(int argc, char **argv)
@@ -440,23 +416,22 @@ int main(int argc, char **argv)
 
 	test_threads();
 	fd = open(node, O_RDWR | O_CLOEXEC);
-	check(fd >= 0, "open for fuzzing");
+	tap_ok(fd >= 0, "open for fuzzing");
 	if (fd < 0) {
-		printf("1..%d\n", tests);
+		tap_done();
 		return 1;
 	}
 	fuzz_ioctls(fd, 20000);
-	check(1, "20000 random ioctls returned");
+	tap_ok(1, "20000 random ioctls returned");
 	close(fd);
-	check(nop_works(), "the device runs a job after the ioctl fuzzing");
+	tap_ok(nop_works(), "the device runs a job after the ioctl fuzzing");
 	fd = open(node, O_RDWR | O_CLOEXEC);
 	ret = fd >= 0 ? fuzz_commands(fd, 300) : -1;
-	check(ret == 0, "300 jobs of random commands all complete (WAIT returns)");
+	tap_ok(ret == 0, "300 jobs of random commands all complete (WAIT returns)");
 	if (fd >= 0)
 		close(fd);
-	check(nop_works(), "the device runs a job after the command fuzzing");
+	tap_ok(nop_works(), "the device runs a job after the command fuzzing");
 	if (geteuid() == 0)
 		test_close_during_resets(40);
-	printf("1..%d\n", tests);
-	return failures ? 1 : 0;
+	return tap_done();
 }

@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,32 +27,8 @@
 #include "eyrie_hw.h"
 #include "eyrie_netlink.h"
 #include "drm/eyrie_accel.h"
-
-static int tests, failures;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	failures += !ok;
-	printf("%sok %d - ", ok ? "" : "not ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, req, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-	return ret == -1 ? -errno : 0;
-}
+#include "hil_dev.h"
+#include "tap.h"
 
 static long long read_ll(const char *dir, const char *name)
 {
@@ -91,7 +66,7 @@ static int telemetry(int fd, struct drm_eyrie_telemetry *t)
 	struct drm_eyrie_query q = { .type = DRM_EYRIE_QUERY_TELEMETRY, .size = sizeof(*t),
 				     .ptr = (uintptr_t)t };
 
-	return xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q);
+	return hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q);
 }
 
 static uint64_t energy_total(const struct drm_eyrie_telemetry *t)
@@ -115,10 +90,10 @@ static int run_job(int fd, uint64_t write_to)
 	union eyrie_cmd *cmd;
 	int n, ret;
 
-	if (xioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c))
+	if (hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_CREATE, &c))
 		return -1;
 	i.handle = c.handle;
-	if (xioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i))
+	if (hil_ioctl(fd, DRM_IOCTL_EYRIE_BO_INFO, &i))
 		return -1;
 	cmd = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)i.mmap_offset);
 	if (cmd == MAP_FAILED)
@@ -129,13 +104,13 @@ static int run_job(int fd, uint64_t write_to)
 		cmd[n].write.dram_addr = write_to ? write_to : c.device_addr + 3072 + 8 * n;
 	}
 	s.cmdbuf_addr = c.device_addr;
-	ret = xioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
+	ret = hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s);
 	w.seqno = s.seqno;
 	if (!ret)
-		ret = xioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w);
+		ret = hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w);
 	munmap(cmd, 4096);
 	cl.handle = c.handle;
-	xioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
+	hil_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
 	return ret ? ret : (int)w.status;
 }
 
@@ -153,7 +128,7 @@ static void test_hwmon(int fd)
 	DIR *d;
 	int ok;
 
-	xioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q);
+	hil_ioctl(fd, DRM_IOCTL_EYRIE_QUERY, &q);
 	d = opendir("/sys/class/accel/accel0/device/hwmon");
 	while (d && (de = readdir(d)))
 		if (!strncmp(de->d_name, "hwmon", 5))
@@ -162,24 +137,24 @@ static void test_hwmon(int fd)
 	if (d)
 		closedir(d);
 	ok = dir[0] && !read_str(dir, "name", name, sizeof(name)) && !strcmp(name, "eyrie");
-	check(ok, "hwmon device named eyrie under the PCI device (%s)", dir);
+	tap_ok(ok, "hwmon device named eyrie under the PCI device (%s)", dir);
 	if (!ok)
 		return;
 	ok = !read_str(dir, "power1_label", label, sizeof(label)) && !strcmp(label, "board");
-	check(ok, "power1_label is board");
+	tap_ok(ok, "power1_label is board");
 	ok = !read_str(dir, "temp1_label", label, sizeof(label)) && label[0];
-	check(ok, "temp1_label is %s", label);
+	tap_ok(ok, "temp1_label is %s", label);
 	p = read_ll(dir, "power1_input");
-	check(p > 0, "power1_input %lld uW", p);
+	tap_ok(p > 0, "power1_input %lld uW", p);
 	pavg = read_ll(dir, "power1_average");
-	check(pavg > 0, "power1_average %lld uW", pavg);
+	tap_ok(pavg > 0, "power1_average %lld uW", pavg);
 	temp = read_ll(dir, "temp1_input");
 	crit = read_ll(dir, "temp1_crit");
 	ok = !telemetry(fd, &t) && temp > desc->ambient_mc - 1000 && temp < crit &&
 	     llabs(temp - t.temp_mc) < 5000;
-	check(ok, "temp1_input %lld mdegC matches the control page (%d) and is below temp1_crit",
+	tap_ok(ok, "temp1_input %lld mdegC matches the control page (%d) and is below temp1_crit",
 	      temp, t.temp_mc);
-	check(crit == desc->crit_mc, "temp1_crit %lld equals the device's crit_mc %d", crit,
+	tap_ok(crit == desc->crit_mc, "temp1_crit %lld equals the device's crit_mc %d", crit,
 	      desc->crit_mc);
 	snprintf(label, sizeof(label), "x");
 	{
@@ -188,14 +163,14 @@ static void test_hwmon(int fd)
 		snprintf(path, sizeof(path), "%s/energy1_input", dir);
 		ok = !stat(path, &st) && (st.st_mode & 0777) == 0400;
 	}
-	check(ok, "energy1_input is readable by root only (mode %o)", st.st_mode & 0777);
+	tap_ok(ok, "energy1_input is readable by root only (mode %o)", st.st_mode & 0777);
 	e0 = read_ll(dir, "energy1_input");
 	ok = run_job(fd, 0) == 0;
 	e1 = read_ll(dir, "energy1_input");
-	check(ok && e0 >= 0 && e1 > e0, "energy1_input rises across a job (%lld -> %lld uJ)", e0, e1);
+	tap_ok(ok && e0 >= 0 && e1 > e0, "energy1_input rises across a job (%lld -> %lld uJ)", e0, e1);
 	ok = !telemetry(fd, &t) && llabs((long long)(energy_total(&t) / 1000000000ull) - e1) <
 	     1000000;
-	check(ok, "energy1_input agrees with the control page's energy counters");
+	tap_ok(ok, "energy1_input agrees with the control page's energy counters");
 }
 
 /* ---- generic netlink ------------------------------------------------- */
@@ -411,37 +386,37 @@ static void test_genl(int fd)
 	double mean;
 
 	ok = !nl_open(&nl) && nl.family && nl.group;
-	check(ok, "generic netlink family %s with group %s (id %u, group %u)", EYRIE_GENL_NAME,
+	tap_ok(ok, "generic netlink family %s with group %s (id %u, group %u)", EYRIE_GENL_NAME,
 	      EYRIE_GENL_MCGRP_TELEMETRY, nl.family, nl.group);
 	if (!ok)
 		return;
-	check(setsockopt(nl.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nl.group,
+	tap_ok(setsockopt(nl.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nl.group,
 			 sizeof(nl.group)) == 0, "joining the telemetry group");
-	check(nl_subscribe(&nl, 0, 10) == -EINVAL, "SUBSCRIBE with a 10 us period -> EINVAL");
-	check(nl_subscribe(&nl, 77, period) == -ENODEV, "SUBSCRIBE to device 77 -> ENODEV");
-	check(nl_subscribe(&nl, 0, period) == 0, "SUBSCRIBE device 0 at %u us", period);
+	tap_ok(nl_subscribe(&nl, 0, 10) == -EINVAL, "SUBSCRIBE with a 10 us period -> EINVAL");
+	tap_ok(nl_subscribe(&nl, 77, period) == -ENODEV, "SUBSCRIBE to device 77 -> ENODEV");
+	tap_ok(nl_subscribe(&nl, 0, period) == 0, "SUBSCRIBE device 0 at %u us", period);
 	nl_listen(&nl, &s, 5000);
 	for (i = 1; i < s.n; i++)
 		consecutive &= s.seq[i] == s.seq[i - 1] + 1;
-	check(s.n == s.max && consecutive, "%d samples with consecutive sequence numbers", s.n);
+	tap_ok(s.n == s.max && consecutive, "%d samples with consecutive sequence numbers", s.n);
 	mean = s.n > 1 ? (double)(s.ts[s.n - 1] - s.ts[0]) / (s.n - 1) / 1000.0 : 0;
-	check(mean >= period * 0.8 && mean <= period * 3.0,
+	tap_ok(mean >= period * 0.8 && mean <= period * 3.0,
 	      "device timestamps spaced %.0f us apart on average (asked %u)", mean, period);
-	check(nl_subscribe(&nl, 0, 0) == 0, "SUBSCRIBE period 0 ends the subscription");
+	tap_ok(nl_subscribe(&nl, 0, 0) == 0, "SUBSCRIBE period 0 ends the subscription");
 
 	memset(&s, 0, sizeof(s));
 	s.max = 0;
 	ok = run_job(fd, 0x7000000000ull) == EYRIE_JOB_ERR_MMU_UNMAPPED;
 	nl_listen(&nl, &s, 1000);
-	check(ok && s.events[EYRIE_EVENT_MMU_FAULT] >= 1 &&
+	tap_ok(ok && s.events[EYRIE_EVENT_MMU_FAULT] >= 1 &&
 	      s.event_arg[EYRIE_EVENT_MMU_FAULT] == 0x7000000000ull,
 	      "an MMU fault is multicast as an event with its address");
 	if (geteuid() == 0) {
 		struct drm_eyrie_reset r = { 0 };
 
-		ok = !xioctl(fd, DRM_IOCTL_EYRIE_RESET, &r);
+		ok = !hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r);
 		nl_listen(&nl, &s, 1000);
-		check(ok && s.events[EYRIE_EVENT_RESET] >= 1 && s.event_arg[EYRIE_EVENT_RESET] == 0,
+		tap_ok(ok && s.events[EYRIE_EVENT_RESET] >= 1 && s.event_arg[EYRIE_EVENT_RESET] == 0,
 		      "a reset is multicast as an event (recovered)");
 	}
 	close(nl.fd);
@@ -537,36 +512,36 @@ static void test_genl_privilege(void)
 	struct nl nl;
 
 	if (floor_us <= fast || floor_us > 1000000) {
-		check(0, "unpriv_period_us (%ld) lies between %u us and 1 s for this test", floor_us,
+		tap_ok(0, "unpriv_period_us (%ld) lies between %u us and 1 s for this test", floor_us,
 		      fast);
 		return;
 	}
 	listen_ms = (int)(floor_us * 4 / 1000);
 	ok = !nl_open(&nl) && !setsockopt(nl.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nl.group,
 					  sizeof(nl.group));
-	check(ok && nl_subscribe(&nl, 0, fast) == 0,
+	tap_ok(ok && nl_subscribe(&nl, 0, fast) == 0,
 	      "root subscribes at %u us, below unpriv_period_us (%ld)", fast, floor_us);
 	nl_listen(&nl, &s, 5000);
 	for (i = 1; i < s.n; i++)
 		consecutive &= s.seq[i] == s.seq[i - 1] + 1;
 	mean = s.n > 1 ? (double)(s.ts[s.n - 1] - s.ts[0]) / (s.n - 1) / 1000.0 : 0;
-	check(s.n == s.max && consecutive && mean <= fast * 3.0,
+	tap_ok(s.n == s.max && consecutive && mean <= fast * 3.0,
 	      "the privileged subscriber gets %d consecutive samples %.0f us apart (unicast between the group's)",
 	      s.n, mean);
 
 	r = run_listener(fast, listen_ms);
-	check(r.n >= 0 && r.joined, "an unprivileged process (uid 65534) joins the telemetry group");
-	check(r.subscribe == -EPERM, "its SUBSCRIBE at %u us -> EPERM (%d)", fast, r.subscribe);
-	check(r.n >= 2 && r.min_gap_us >= floor_us * 0.5,
+	tap_ok(r.n >= 0 && r.joined, "an unprivileged process (uid 65534) joins the telemetry group");
+	tap_ok(r.subscribe == -EPERM, "its SUBSCRIBE at %u us -> EPERM (%d)", fast, r.subscribe);
+	tap_ok(r.n >= 2 && r.min_gap_us >= floor_us * 0.5,
 	      "it receives %d samples in %d ms, the closest %.0f us apart: never the fast ones",
 	      r.n, listen_ms, r.n >= 2 ? r.min_gap_us : 0.0);
 
 	ok = write_param("telemetry_gid", "65534");
 	r = run_listener(fast, 200);
 	write_param("telemetry_gid", "-1");
-	check(ok && r.subscribe == 0, "with telemetry_gid=65534 its SUBSCRIBE at %u us succeeds",
+	tap_ok(ok && r.subscribe == 0, "with telemetry_gid=65534 its SUBSCRIBE at %u us succeeds",
 	      fast);
-	check(r.n >= 20 && r.consecutive && r.min_gap_us < floor_us * 0.5,
+	tap_ok(r.n >= 20 && r.consecutive && r.min_gap_us < floor_us * 0.5,
 	      "and it receives %d consecutive samples, the closest %.0f us apart", r.n,
 	      r.n >= 2 ? r.min_gap_us : 0.0);
 	close(nl.fd);
@@ -577,9 +552,9 @@ int main(int argc, char **argv)
 	const char *node = argc > 1 ? argv[1] : "/dev/accel/accel0";
 	int fd = open(node, O_RDWR | O_CLOEXEC);
 
-	check(fd >= 0, "open %s", node);
+	tap_ok(fd >= 0, "open %s", node);
 	if (fd < 0) {
-		printf("1..%d\n", tests);
+		tap_done();
 		return 1;
 	}
 	test_hwmon(fd);
@@ -587,6 +562,5 @@ int main(int argc, char **argv)
 	if (geteuid() == 0)
 		test_genl_privilege();
 	close(fd);
-	printf("1..%d\n", tests);
-	return failures ? 1 : 0;
+	return tap_done();
 }

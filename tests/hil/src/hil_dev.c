@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static int is_eyrie(const char *name)
@@ -183,4 +184,12 @@ uint64_t hil_fnv1a(uint64_t h, const void *data, size_t len)
 		h *= 0x100000001b3ull;
 	}
 	return h;
+}
+
+double hil_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }

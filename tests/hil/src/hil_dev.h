@@ -47,6 +47,9 @@ void hil_cmd_timestamp(union eyrie_cmd *c, uint64_t va);
 void hil_cmd_dma(union eyrie_cmd *c, uint8_t opcode, uint64_t va,
 		 uint32_t glb, uint32_t len);
 
+/* CLOCK_MONOTONIC in seconds, for timing cases and bench figures. */
+double hil_now_s(void);
+
 /* 64-bit FNV-1a, for comparing outputs with the host emulation. */
 uint64_t hil_fnv1a(uint64_t h, const void *data, size_t len);
 #define HIL_FNV_INIT 0xcbf29ce484222325ull

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel log checks for the HIL test programs: write a marker line to
+ * /dev/kmsg before a risky step, then count the lines after it that name a
+ * kernel problem (WARN, BUG, oops, call trace, "not clean").
+ */
+#ifndef EYRIE_HIL_KLOG_H
+#define EYRIE_HIL_KLOG_H
+
+/*
+ * Writes marker to /dev/kmsg. The marker must end in a newline: the kernel
+ * keeps a line without one open for continuation, invisible to readers.
+ */
+void hil_klog_mark(const char *marker);
+
+/*
+ * Kernel log lines after the marker, that name a problem (each printed as
+ * a "# kernel: " diagnostic); -1 when the marker is not in the log.
+ */
+int hil_klog_problems_since(const char *marker);
+
+#endif /* EYRIE_HIL_KLOG_H */
