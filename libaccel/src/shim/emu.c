@@ -386,24 +386,16 @@ static int emu_submit(struct eyr_shim *s, const struct eyr_shim_submit *args,
 	return 0;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static int emu_wait(struct eyr_shim *s, struct eyr_shim_fence *f,
 		    int64_t timeout_ns, struct eyr_job_result *res)
 {
 	struct emu_shim *e = emu(s);
-	int64_t deadline = timeout_ns < 0 ? INT64_MAX : now_ns() + timeout_ns;
+	int64_t deadline = timeout_ns < 0 ? INT64_MAX : eyr_shim_mono_ns() + timeout_ns;
 	int err = 0;
 
 	pthread_mutex_lock(&e->lock);
 	for (;;) {
-		int64_t left = deadline == INT64_MAX ? INT64_MAX : deadline - now_ns();
+		int64_t left = deadline == INT64_MAX ? INT64_MAX : deadline - eyr_shim_mono_ns();
 
 		if (f->ended)
 			break;
@@ -507,17 +499,7 @@ static int emu_telemetry_read(struct eyr_shim *s, struct accel_telemetry *t)
 	if (err)
 		return eyr_error(err, "emu: telemetry read failed: %s",
 				 eyrie_simhost_errmsg(e->host));
-	t->timestamp_ns = hw.timestamp_ns;
-	memcpy(t->energy_fj, hw.energy_fj, sizeof(t->energy_fj));
-	t->busy_ns = hw.busy_ns;
-	t->cycles = hw.cycles;
-	t->jobs_completed = hw.jobs_completed;
-	t->power_mw = hw.power_mw;
-	t->temp_mc = hw.temp_mc;
-	t->util_permille = hw.util_permille;
-	t->clock_khz = hw.clock_khz;
-	t->flags = hw.flags;
-	t->throttle_events = hw.throttle_events;
+	EYR_SHIM_TELEMETRY_FILL(t, &hw);
 	t->sample_period_us = hw.sample_period_us;
 	return 0;
 }

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 #include <xf86drm.h>
 
@@ -38,14 +37,6 @@ int eyr_kmd_ioctl(const struct kmd_shim *k, unsigned long req, void *arg)
 		ret = ioctl(k->fd, req, arg);
 	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
 	return ret == -1 ? -errno : 0;
-}
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* ---- open, query, close ---- */
@@ -508,10 +499,10 @@ static int kmd_wait(struct eyr_shim *s, struct eyr_shim_fence *f,
 
 	if (timeout_ns < 0)
 		deadline = INT64_MAX;
-	else if (timeout_ns > INT64_MAX - mono_ns())
+	else if (timeout_ns > INT64_MAX - eyr_shim_mono_ns())
 		deadline = INT64_MAX;
 	else
-		deadline = mono_ns() + timeout_ns;
+		deadline = eyr_shim_mono_ns() + timeout_ns;
 	err = wait_syncobj(k, f->syncobj, timeout_ns == 0 ? 0 : deadline);
 	if (err)
 		return err;
@@ -539,7 +530,7 @@ static void kmd_fence_free(struct eyr_shim *s, struct eyr_shim_fence *f)
 static int kmd_drain(struct eyr_shim *s, unsigned int timeout_ms)
 {
 	struct kmd_shim *k = kmd(s);
-	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+	int64_t deadline = eyr_shim_mono_ns() + (int64_t)timeout_ms * 1000000;
 	int err;
 
 	for (;;) {
@@ -607,19 +598,7 @@ static int kmd_telemetry_read(struct eyr_shim *s, struct accel_telemetry *t)
 
 	if (err)
 		return err;
-	t->timestamp_ns = hw.timestamp_ns;
-	_Static_assert(sizeof(t->energy_fj) == sizeof(hw.energy_fj),
-		       "energy domains");
-	memcpy(t->energy_fj, hw.energy_fj, sizeof(t->energy_fj));
-	t->busy_ns = hw.busy_ns;
-	t->cycles = hw.cycles;
-	t->jobs_completed = hw.jobs_completed;
-	t->power_mw = hw.power_mw;
-	t->temp_mc = hw.temp_mc;
-	t->util_permille = hw.util_permille;
-	t->clock_khz = hw.clock_khz;
-	t->flags = hw.flags;
-	t->throttle_events = hw.throttle_events;
+	EYR_SHIM_TELEMETRY_FILL(t, &hw);
 	t->sample_period_us = 0;	/* not in the uAPI's snapshot */
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "accel/board.h"
 #include "accel/libaccel.h"
@@ -158,6 +159,32 @@ extern const struct eyr_shim_ops eyr_shim_kmd_ops __attribute__((weak));
  */
 size_t eyr_fw_log_from_ring(const struct eyrie_hw_ctrl *ctrl, char *buf,
 			    size_t len);
+
+/* CLOCK_MONOTONIC in ns: the clock of both shims' wait deadlines. */
+int64_t eyr_shim_mono_ns(void);
+
+/*
+ * Fills an accel_telemetry from a board snapshot: the device's own (struct
+ * eyrie_hw_telemetry, emu) or the driver's copy of it (struct
+ * drm_eyrie_telemetry, kmd). A macro because the two are distinct types
+ * sharing these field names; sample_period_us is the caller's, since only
+ * the device's snapshot carries it.
+ */
+#define EYR_SHIM_TELEMETRY_FILL(t, hw) do {				\
+	_Static_assert(sizeof((t)->energy_fj) == sizeof((hw)->energy_fj), \
+		       "energy domains");				\
+	(t)->timestamp_ns = (hw)->timestamp_ns;				\
+	memcpy((t)->energy_fj, (hw)->energy_fj, sizeof((t)->energy_fj)); \
+	(t)->busy_ns = (hw)->busy_ns;					\
+	(t)->cycles = (hw)->cycles;					\
+	(t)->jobs_completed = (hw)->jobs_completed;			\
+	(t)->power_mw = (hw)->power_mw;					\
+	(t)->temp_mc = (hw)->temp_mc;					\
+	(t)->util_permille = (hw)->util_permille;			\
+	(t)->clock_khz = (hw)->clock_khz;				\
+	(t)->flags = (hw)->flags;					\
+	(t)->throttle_events = (hw)->throttle_events;			\
+} while (0)
 
 /* ---- device discovery (libaccel/src/shim/discover.c) ---- */
 
