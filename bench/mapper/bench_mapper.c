@@ -129,6 +129,10 @@ int main(void)
 		       (eyr_now_us() - t0) / 1000.0);
 		i = j;
 	}
+	if (networks_only) {
+		free(ls);
+		return 0;
+	}
 	printf("\nAlexNet CONV1-5, batch 4:\n");
 	for (df = 1; df < EYRIE_DATAFLOW_COUNT; df++)
 		printf("  energy %s / rs = %.2fx\n", eyr_dataflow_name((enum eyrie_dataflow)df),
