@@ -32,34 +32,13 @@ struct chk {
 	char *owned;
 };
 
-/* Tensor t as the device holds it, in the graph's type (uint8 shifted back). */
+/* Tensor t as the device holds it; an error if it has no device buffer. */
 static int read_device(struct accel_model *m, int t, struct gr_value **out)
 {
-	const struct gr_tensor *gt = &m->g->tensors[t];
-	struct gr_value *v;
-	struct gr_err err;
-	const int8_t *p;
-	size_t bytes;
-	int rc;
-
 	if (!m->tbuf[t])
-		return eyr_error(-EIO, "tensor '%s' has no device buffer", gt->name);
-	v = gr_value_new(gt->dtype, gt->rank, gt->dims, &err);
-	if (!v)
-		return eyr_error(-ENOMEM, "%s", err.msg);
-	bytes = v->count * gr_dtype_size(v->dtype);
-	if ((rc = accel_buffer_sync(m->tbuf[t], ACCEL_SYNC_FROM_DEVICE, 0, bytes)) ||
-	    (rc = accel_buffer_map(m->tbuf[t], (void **)&p))) {
-		gr_value_free(v);
-		return rc;
-	}
-	if (gt->dtype == GR_UINT8)
-		for (size_t i = 0; i < v->count; i++)
-			((uint8_t *)v->data)[i] = (uint8_t)p[i] ^ 0x80;
-	else
-		memcpy(v->data, p, bytes);	/* int8, or int32 accumulators */
-	*out = v;
-	return 0;
+		return eyr_error(-EIO, "tensor '%s' has no device buffer",
+				 m->g->tensors[t].name);
+	return eyr_model_read_tensor(m, t, out);
 }
 
 /*

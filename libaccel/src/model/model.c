@@ -252,7 +252,7 @@ static int to_device(struct accel_model *m, struct run_state *rs, int t)
 	return accel_buffer_sync(b, ACCEL_SYNC_TO_DEVICE, 0, bytes);
 }
 
-static int to_host(struct accel_model *m, struct run_state *rs, int t)
+int eyr_model_read_tensor(struct accel_model *m, int t, struct gr_value **out)
 {
 	const struct gr_tensor *gt = &m->g->tensors[t];
 	struct gr_value *v;
@@ -261,12 +261,9 @@ static int to_host(struct accel_model *m, struct run_state *rs, int t)
 	size_t bytes;
 	int rc;
 
-	if (rs->hvalid[t])
-		return 0;
 	v = gr_value_new(gt->dtype, gt->rank, gt->dims, &err);
 	if (!v)
 		return eyr_error(-ENOMEM, "%s", err.msg);
-	/* int8 (uint8 carried as int8) or the int32 accumulators of ConvInteger/MatMulInteger */
 	bytes = v->count * gr_dtype_size(v->dtype);
 	if ((rc = accel_buffer_sync(m->tbuf[t], ACCEL_SYNC_FROM_DEVICE, 0, bytes)) ||
 	    (rc = accel_buffer_map(m->tbuf[t], (void **)&p))) {
@@ -278,6 +275,20 @@ static int to_host(struct accel_model *m, struct run_state *rs, int t)
 			((uint8_t *)v->data)[i] = (uint8_t)(p[i] ^ 0x80);
 	else
 		memcpy(v->data, p, bytes);
+	*out = v;
+	return 0;
+}
+
+static int to_host(struct accel_model *m, struct run_state *rs, int t)
+{
+	struct gr_value *v;
+	int rc;
+
+	if (rs->hvalid[t])
+		return 0;
+	rc = eyr_model_read_tensor(m, t, &v);
+	if (rc)
+		return rc;
 	if (!rs->borrowed[t])
 		gr_value_free(rs->val[t]);
 	rs->val[t] = v;

@@ -64,6 +64,12 @@ struct accel_model {
 int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts);
 void eyr_model_release(struct accel_model *m);
 int eyr_model_corrupt_output(struct accel_model *m, int step);
+/*
+ * Tensor t as the device holds it (m->tbuf[t]), in the graph's type: int8,
+ * uint8 (carried as int8, shifted back), or the int32 accumulators of
+ * ConvInteger/MatMulInteger. A new value in *out, or -errno.
+ */
+int eyr_model_read_tensor(struct accel_model *m, int t, struct gr_value **out);
 void eyr_model_fill_weights(const struct lw_step *s, const struct gr_value *w,
 			    int8_t *dst);
 
