@@ -219,6 +219,24 @@ static int infer_conv(const struct gr_node *n, const struct gr_value *const *in,
 	return 0;
 }
 
+void gr_matmul_dims(const struct gr_value *a, const struct gr_value *b,
+		    int64_t *ad, int *ar, int64_t *bd, int *br)
+{
+	*ar = a->rank;
+	*br = b->rank;
+	memcpy(ad, a->dims, (size_t)*ar * sizeof(int64_t));
+	memcpy(bd, b->dims, (size_t)*br * sizeof(int64_t));
+	if (*ar == 1) {
+		ad[1] = ad[0];
+		ad[0] = 1;
+		*ar = 2;
+	}
+	if (*br == 1) {
+		bd[1] = 1;
+		*br = 2;
+	}
+}
+
 int gr_matmul_shape(const struct gr_node *n, const struct gr_value *a,
 		    const struct gr_value *b, int *rank, int64_t *dims,
 		    struct gr_err *err)
@@ -229,17 +247,7 @@ int gr_matmul_shape(const struct gr_node *n, const struct gr_value *a,
 
 	if (ar < 1 || br < 1)
 		return NODE_ERR(err, -EINVAL, n, "MatMul operands must have rank >= 1");
-	memcpy(ad, a->dims, (size_t)ar * sizeof(int64_t));
-	memcpy(bd, b->dims, (size_t)br * sizeof(int64_t));
-	if (ar == 1) {
-		ad[1] = ad[0];
-		ad[0] = 1;
-		ar = 2;
-	}
-	if (br == 1) {
-		bd[1] = 1;
-		br = 2;
-	}
+	gr_matmul_dims(a, b, ad, &ar, bd, &br);
 	if (ad[ar - 1] >= 0 && bd[br - 2] >= 0 && ad[ar - 1] != bd[br - 2])
 		return NODE_ERR(err, -EINVAL, n,
 				"shape mismatch: %s x %s (inner dimensions %lld and %lld differ)",

@@ -8,6 +8,12 @@
 
 int gr_infer_window(const struct gr_node *n, const struct gr_value *x,
 		    int64_t kh, int64_t kw, struct gr_geom *g, struct gr_err *err);
+/*
+ * MatMul's operands as matrices (ONNX/numpy rules): a 1-D a is the row
+ * [1, K], a 1-D b the column [K, 1]. ad and bd hold GR_MAX_RANK + 1 dims.
+ */
+void gr_matmul_dims(const struct gr_value *a, const struct gr_value *b,
+		    int64_t *ad, int *ar, int64_t *bd, int *br);
 int gr_matmul_shape(const struct gr_node *n, const struct gr_value *a,
 		    const struct gr_value *b, int *rank, int64_t *dims,
 		    struct gr_err *err);

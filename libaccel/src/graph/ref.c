@@ -260,20 +260,10 @@ static int ref_matmul(const struct gr_node *n, const struct gr_value *const *in,
 	const struct gr_value *azp = NULL, *bzp = NULL;
 	int64_t ad[GR_MAX_RANK + 1], bd[GR_MAX_RANK + 1], od[GR_MAX_RANK];
 	int64_t ast[GR_MAX_RANK], bst[GR_MAX_RANK];
-	int ar = a->rank, br = b->rank, r, nb;
+	int ar, br, r, nb;
 	int64_t N, K, M, batches = 1;
 
-	memcpy(ad, a->dims, (size_t)ar * sizeof(int64_t));
-	memcpy(bd, b->dims, (size_t)br * sizeof(int64_t));
-	if (ar == 1) {
-		ad[1] = ad[0];
-		ad[0] = 1;
-		ar = 2;
-	}
-	if (br == 1) {
-		bd[1] = 1;
-		br = 2;
-	}
+	gr_matmul_dims(a, b, ad, &ar, bd, &br);
 	N = ad[ar - 2];
 	K = ad[ar - 1];
 	M = bd[br - 1];
