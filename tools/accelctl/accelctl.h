@@ -63,6 +63,19 @@ void accelctl_progress(const struct accelctl *ctx, const char *fmt, ...)
  * ACCELCTL_EXIT_DEVICE (the caller returns it), else 0.
  */
 int accelctl_open_device(const struct accelctl *ctx, struct accel_device **dev);
+/*
+ * For a command that takes no operands, after its options (optind): a
+ * usage error for the first operand left, else accelctl_open_device.
+ */
+int accelctl_open_device_no_operands(const struct accelctl *ctx, int argc,
+				     char **argv, struct accel_device **dev);
+/*
+ * accel_device_info into *info (its sz set by the caller); on failure
+ * prints libaccel's message, closes dev and returns ACCELCTL_EXIT_DEVICE.
+ */
+struct accel_device_info;
+int accelctl_device_info(const struct accelctl *ctx, struct accel_device *dev,
+			 struct accel_device_info *info);
 
 /*
  * getopt_long over a subcommand's argv with no global state left over from

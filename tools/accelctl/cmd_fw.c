@@ -80,16 +80,12 @@ int cmd_fw(struct accelctl *ctx, int argc, char **argv)
 			return accelctl_bad_option(ctx, argv);
 		}
 	}
-	if (optind < argc)
-		return accelctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	rc = accelctl_open_device(ctx, &dev);
+	rc = accelctl_open_device_no_operands(ctx, argc, argv, &dev);
 	if (rc)
 		return rc;
-	if (accel_device_info(dev, &info)) {
-		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
-		accel_device_close(dev);
+	rc = accelctl_device_info(ctx, dev, &info);
+	if (rc)
 		return rc;
-	}
 	accelctl_board_read(dev, &board);
 	hex(build, info.fw_build_id, sizeof(info.fw_build_id));
 	if (want_log) {

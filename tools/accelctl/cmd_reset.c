@@ -28,9 +28,7 @@ int cmd_reset(struct accelctl *ctx, int argc, char **argv)
 
 	while (accelctl_getopt(argc, argv, "", longopts) != -1)
 		return accelctl_bad_option(ctx, argv);
-	if (optind < argc)
-		return accelctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	rc = accelctl_open_device(ctx, &dev);
+	rc = accelctl_open_device_no_operands(ctx, argc, argv, &dev);
 	if (rc)
 		return rc;
 	accelctl_progress(ctx, "resetting %s", accel_device_name(dev));

@@ -64,6 +64,26 @@ int accelctl_open_device(const struct accelctl *ctx, struct accel_device **dev)
 	return 0;
 }
 
+int accelctl_open_device_no_operands(const struct accelctl *ctx, int argc,
+				     char **argv, struct accel_device **dev)
+{
+	if (optind < argc)
+		return accelctl_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	return accelctl_open_device(ctx, dev);
+}
+
+int accelctl_device_info(const struct accelctl *ctx, struct accel_device *dev,
+			 struct accel_device_info *info)
+{
+	int rc;
+
+	if (!accel_device_info(dev, info))
+		return 0;
+	rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
+	accel_device_close(dev);
+	return rc;
+}
+
 int accelctl_getopt(int argc, char **argv, const char *shortopts,
 		    const struct option *longopts)
 {
