@@ -103,10 +103,7 @@ static int submit(int fd, struct bo *cmdbuf, uint32_t count, uint32_t queue, uin
 
 static int wait_job(int fd, uint64_t seqno, struct drm_eyrie_wait *w)
 {
-	memset(w, 0, sizeof(*w));
-	w->seqno = seqno;
-	w->timeout_ns = 30ll * 1000 * 1000 * 1000;
-	return hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, w);
+	return hil_wait(fd, seqno, 30ll * 1000 * 1000 * 1000, w);
 }
 
 static uint32_t syncobj_new(int fd)

@@ -149,12 +149,10 @@ static int submit(int fd, const struct bo *cmd, unsigned int index, uint32_t que
 	return ret;
 }
 
+/* Long enough for the driver's job timeout and a reset to end a hang. */
 static int wait_job(int fd, uint64_t seq, struct drm_eyrie_wait *w)
 {
-	memset(w, 0, sizeof(*w));
-	w->seqno = seq;
-	w->timeout_ns = 120ll * 1000 * 1000 * 1000;
-	return hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, w);
+	return hil_wait(fd, seq, 120ll * 1000 * 1000 * 1000, w);
 }
 
 static uint32_t ctx_flags(int fd)
