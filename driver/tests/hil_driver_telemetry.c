@@ -536,8 +536,12 @@ static void test_genl_privilege(void)
 	      "it receives %d samples in %d ms, the closest %.0f us apart: never the fast ones",
 	      r.n, listen_ms, r.n >= 2 ? r.min_gap_us : 0.0);
 
+	/*
+	 * Listen long enough for 20 samples even when the TCG guest is slow
+	 * (a loaded 2-core host has delivered only ~10 in 200 ms).
+	 */
 	ok = write_param("telemetry_gid", "65534");
-	r = run_listener(fast, 200);
+	r = run_listener(fast, 1500);
 	write_param("telemetry_gid", "-1");
 	tap_ok(ok && r.subscribe == 0, "with telemetry_gid=65534 its SUBSCRIBE at %u us succeeds",
 	      fast);
