@@ -119,9 +119,19 @@ static int on_sample(const struct accel_telemetry_sample *s, void *ctx)
  * board; kmd: the driver's netlink stream). Returns -1 if this device has
  * no stream (the caller polls instead).
  */
+/* --load: the synthetic workload, started once the watch is in place. */
+static int start_load(const struct accelctl *ctx, struct accel_device *dev,
+		      bool want, struct telem_load **load)
+{
+	if (!want || telem_load_start(dev, load) == 0)
+		return ACCELCTL_EXIT_OK;
+	return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE,
+			     "cannot start the synthetic load: %s", accel_last_error());
+}
+
 static int watch_subscribed(const struct accelctl *ctx, struct accel_device *dev,
 			    struct power_run *run, uint32_t interval_ms,
-			    uint64_t count)
+			    uint64_t count, bool want_load, struct telem_load **load)
 {
 	struct accel_telemetry_sub_opts opts = {
 		.sz = sizeof(opts),
@@ -142,6 +152,12 @@ static int watch_subscribed(const struct accelctl *ctx, struct accel_device *dev
 	if (err)
 		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s",
 				     accel_last_error());
+	/* After subscribing: events from the load's first moment are seen. */
+	err = start_load(ctx, dev, want_load, load);
+	if (err) {
+		accel_telemetry_unsubscribe(sub);
+		return err;
+	}
 	do {
 		err = accel_telemetry_sub_wait(sub, 100);
 	} while (err == -ETIMEDOUT && !telem_stop_requested);
@@ -274,15 +290,13 @@ int cmd_power(struct accelctl *ctx, int argc, char **argv)
 		accel_device_close(dev);
 		return rc;
 	}
-	if (want_load && telem_load_start(dev, &load)) {
-		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE,
-				   "cannot start the synthetic load: %s", accel_last_error());
-		accel_device_close(dev);
-		return rc;
+	rc = watch_subscribed(ctx, dev, &run, (uint32_t)interval_ms, count,
+			      want_load, &load);
+	if (rc < 0) {
+		rc = start_load(ctx, dev, want_load, &load);
+		if (rc == ACCELCTL_EXIT_OK)
+			rc = watch_polled(ctx, dev, &run, (uint32_t)interval_ms, count);
 	}
-	rc = watch_subscribed(ctx, dev, &run, (uint32_t)interval_ms, count);
-	if (rc < 0)
-		rc = watch_polled(ctx, dev, &run, (uint32_t)interval_ms, count);
 	if (rc == ACCELCTL_EXIT_OK && load && telem_load_failed(load))
 		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "the synthetic load failed: %s",
 				   telem_load_error(load));

@@ -14,6 +14,8 @@
  * copy per wake-up.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "core/device.h"
 #include "telemetry/source.h"
@@ -21,10 +23,41 @@
 #define POLL_MIN_NS	200000ull	/* 0.2 ms */
 #define POLL_MAX_NS	5000000ull	/* 5 ms */
 
+/* What the thread last saw of the device's events. */
+struct emu_seen {
+	bool throttled;
+	struct eyr_shim_event_counts counts;
+};
+
+/* Reads the device's event counters (none if the shim has no such op). */
+static bool read_counts(struct accel_device *dev, struct eyr_shim_event_counts *out)
+{
+	const struct eyr_shim_ops *ops = dev->shim->ops;
+
+	memset(out, 0, sizeof(*out));
+	return ops->event_counts && ops->event_counts(dev->shim, out) == 0;
+}
+
+/*
+ * The baseline is taken here, on the caller's thread, so that every event
+ * after accel_telemetry_subscribe() returns is delivered, however late the
+ * subscription's thread first runs.
+ */
 static int emu_open(struct accel_telemetry_sub *sub, void **state)
 {
-	(void)sub;
-	*state = NULL;
+	struct accel_device *dev = eyr_telem_sub_device(sub);
+	struct accel_telemetry_sample s = { .sz = sizeof(s) };
+	struct emu_seen *seen;
+	int err = accel_telemetry_sample_read(dev, &s);
+
+	if (err)
+		return err;
+	seen = calloc(1, sizeof(*seen));
+	if (!seen)
+		return eyr_error(-ENOMEM, "telemetry: out of memory");
+	seen->throttled = s.throttled;
+	read_counts(dev, &seen->counts);
+	*state = seen;
 	return 0;
 }
 
@@ -43,13 +76,6 @@ static uint64_t poll_ns(const struct accel_telemetry_sample *s,
 		p = POLL_MAX_NS;
 	return p;
 }
-
-/* What the thread last saw of the device's events. */
-struct emu_seen {
-	bool valid;
-	bool throttled;
-	struct eyr_shim_event_counts counts;
-};
 
 static int emit(struct accel_telemetry_sub *sub, uint32_t kind, uint32_t ctx_id,
 		uint64_t arg, uint64_t ts)
@@ -71,19 +97,9 @@ static int emit(struct accel_telemetry_sub *sub, uint32_t kind, uint32_t ctx_id,
 static int emu_events(struct accel_telemetry_sub *sub, struct emu_seen *seen,
 		      const struct accel_telemetry_sample *s)
 {
-	struct accel_device *dev = eyr_telem_sub_device(sub);
-	struct eyr_shim_event_counts now = { 0 };
-	const struct eyr_shim_ops *ops = dev->shim->ops;
-	bool have_counts = ops->event_counts &&
-			   ops->event_counts(dev->shim, &now) == 0;
+	struct eyr_shim_event_counts now;
 
-	if (!seen->valid) {
-		seen->valid = true;
-		seen->throttled = s->throttled;
-		seen->counts = now;
-		return 0;
-	}
-	if (have_counts) {
+	if (read_counts(eyr_telem_sub_device(sub), &now)) {
 		for (uint64_t i = seen->counts.resets; i < now.resets; i++)
 			if (emit(sub, ACCEL_TELEM_EVENT_RESET, 0,
 				 (uint64_t)(int64_t)now.last_reset_err, s->timestamp_ns))
@@ -108,18 +124,17 @@ static int emu_run(struct accel_telemetry_sub *sub, void *state)
 {
 	struct accel_device *dev = eyr_telem_sub_device(sub);
 	uint64_t interval_ns = eyr_telem_sub_interval_ns(sub);
-	struct emu_seen seen = { .valid = false };
+	struct emu_seen *seen = state;
 	uint64_t last_ts = 0;
 	bool first = true;
 
-	(void)state;
 	while (!eyr_telem_sub_should_stop(sub)) {
 		struct accel_telemetry_sample s = { .sz = sizeof(s) };
 		int err = accel_telemetry_sample_read(dev, &s);
 
 		if (err)
 			return err;
-		if (emu_events(sub, &seen, &s))
+		if (emu_events(sub, seen, &s))
 			return 0;
 		/* Only a new publication can open a new slot. */
 		if (first || s.timestamp_ns != last_ts) {
@@ -137,7 +152,7 @@ static int emu_run(struct accel_telemetry_sub *sub, void *state)
 static void emu_close(struct accel_telemetry_sub *sub, void *state)
 {
 	(void)sub;
-	(void)state;
+	free(state);
 }
 
 const struct eyr_telem_source eyr_telem_source_emu = {
