@@ -145,6 +145,8 @@ enum accel_telemetry_event_kind {
  *        made itself), MMU fault (the device's fault record) and throttle
  *        (the telemetry block's throttled flag) are seen by the
  *        subscription's thread within one poll period (at most 5 ms);
+ *        every event after accel_telemetry_subscribe() returns is
+ *        delivered (the state before it is the baseline, not an event);
  *        the in-process device has no job timeout, so no job hang;
  *   kmd  every event the driver multicasts (EYRIE_GENL_CMD_EVENT).
  */
