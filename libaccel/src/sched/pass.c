@@ -480,6 +480,96 @@ static void pass_bound(const struct eyr_arch *arch, enum eyrie_dataflow df,
 				     (double)work : (double)noc / arch->noc_words_per_cycle);
 }
 
+/*
+ * A floor on the cost of one pass under every array mapping, in closed
+ * form: pass_bound's dynamic energy is exact for a mapping and grows with
+ * each of its block counts, so taking every block count at the least any
+ * mapping can reach (the largest RF blocks the dataflow's RF capacities
+ * allow, all PEs in one set, one batch block) gives a dynamic energy no
+ * mapping goes under. Cycles: each fold takes at least its MACs over its
+ * busy PEs and at least its NoC words over the bandwidth. Lets a search
+ * refute a tiling without the array-mapping search of its passes.
+ */
+void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
+		    enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
+		    enum eyr_place in_place, enum eyr_place w_place,
+		    double *dyn_fj, double *cycles)
+{
+	int w_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS;
+	int i_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_IS;
+	int p_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_OS;
+	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
+	uint64_t rm = ps->m, rc = ps->c, rn = ps->n, se, sr, act = 1, x, y;
+	uint64_t Bn, Bm, Bc, SCsum, Be, Br, rows_sum;
+	struct pass_dims d;
+	double dyn, cyc, noc_lb;
+
+	d.N = ps->n;
+	d.M = ps->m;
+	d.C = ps->c;
+	d.R = g->r;
+	d.S = g->s;
+	d.E = ps->e;
+	d.F = ps->f;
+	d.G = ps->g;
+	d.wp = (d.F - 1) * g->sw + (d.S - 1) * g->dw + 1;
+	{
+		int64_t x0 = -(int64_t)ps->pad_l, x1 = x0 + (int64_t)d.wp - 1;
+
+		if (x0 < 0)
+			x0 = 0;
+		if (x1 > (int64_t)ps->in_w - 1)
+			x1 = (int64_t)ps->in_w - 1;
+		d.wv = x1 >= x0 ? (uint64_t)(x1 - x0 + 1) : 0;
+	}
+	d.macs = d.N * d.M * d.C * d.R * d.E * d.S * d.F;
+	/* the largest RF blocks each capacity allows (the others at 1) */
+	if (w_rf) {
+		rm = rm < arch->rf_filter_words / d.S ? rm : arch->rf_filter_words / d.S;
+		rc = rc < arch->rf_filter_words / d.S ? rc : arch->rf_filter_words / d.S;
+	}
+	if (i_rf) {
+		rc = rc < arch->rf_ifmap_words / d.S ? rc : arch->rf_ifmap_words / d.S;
+		rn = rn < arch->rf_ifmap_words / d.S ? rn : arch->rf_ifmap_words / d.S;
+	}
+	if (p_rf) {
+		rm = rm < arch->rf_psum_words ? rm : arch->rf_psum_words;
+		rn = rn < arch->rf_psum_words ? rn : arch->rf_psum_words;
+	}
+	if (df == EYRIE_DATAFLOW_NLR)
+		rm = rc = rn = 1;
+	rm = rm ? rm : 1;
+	rc = rc ? rc : 1;
+	rn = rn ? rn : 1;
+	se = d.E < arch->pe_cols ? d.E : arch->pe_cols;
+	sr = d.R < arch->pe_rows ? d.R : arch->pe_rows;
+	Bn = (d.N + rn - 1) / rn;
+	/* sets_m x rf_m <= M and sets_m <= PEs; likewise for C */
+	Bm = (d.M + (pes * rm < d.M ? pes * rm : d.M) - 1) / (pes * rm < d.M ? pes * rm : d.M);
+	Bc = (d.C + (pes * rc < d.C ? pes * rc : d.C) - 1) / (pes * rc < d.C ? pes * rc : d.C);
+	SCsum = (d.C + rc - 1) / rc;
+	Be = (d.E + se - 1) / se;
+	Br = (d.R + sr - 1) / sr;
+	/* every input row some window reads is read by at least one fold */
+	rows_sum = fold_rows(g, ps, 0, ps->e, 0, g->r);
+	pass_bound(arch, df, &d, ps, in_place == EYR_PLACE_GLB, w_place == EYR_PLACE_GLB,
+		   Bn, Bm, 0, Bc, 0, SCsum, Be, Br, rows_sum, &dyn, &noc_lb);
+	/* pass_bound's cycles with Wm = Wc = 0: G x NoC words / bandwidth */
+	for (x = 1; x <= sr; x++)
+		for (y = 1; y <= se; y++) {
+			uint64_t set = x * y, sets = pes / set, a;
+
+			if (sets > d.M * d.C)
+				sets = d.M * d.C;
+			a = set * sets;
+			if (a > act)
+				act = a;
+		}
+	cyc = (double)d.G * (double)d.macs / (double)act;
+	*dyn_fj = dyn;
+	*cycles = cyc > noc_lb ? cyc : noc_lb;
+}
+
 struct pass_cand {
 	struct eyrie_mapping mp;
 	uint16_t table;			/* index of its fold-row table */

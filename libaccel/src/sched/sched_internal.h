@@ -111,6 +111,15 @@ int eyr_pass_best_shared(const struct eyr_arch *arch, const struct eyr_geom *g,
 			 struct eyr_pass_cost *pc);
 void eyr_pass_memo_clear(void);
 
+/*
+ * A floor on one pass's dynamic energy (fJ) and cycles under every array
+ * mapping of the dataflow, in closed form (no search).
+ */
+void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
+		    enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
+		    enum eyr_place in_place, enum eyr_place w_place,
+		    double *dyn_fj, double *cycles);
+
 /* Cost of one pass with a given mapping (-EINVAL if it does not fit). */
 int eyr_pass_cost(const struct eyr_arch *arch, const struct eyr_geom *g,
 		  enum eyrie_dataflow df, const struct eyr_pass_shape *ps,

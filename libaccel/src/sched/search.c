@@ -176,6 +176,7 @@ struct pass_class {
 	struct eyr_pass_shape ps;
 	uint64_t cnt;
 	double macs;		/* of all its tiles */
+	double fl_dyn, fl_cyc;	/* floor of all its tiles (eyr_pass_floor) */
 };
 
 static int class_cmp(const void *pa, const void *pb)
@@ -186,6 +187,24 @@ static int class_cmp(const void *pa, const void *pb)
 }
 
 #define MAX_PASS_CLASSES 4096
+
+/*
+ * Whether the cost summed so far plus floors on the passes not yet costed
+ * (rest_dyn fJ, rest_cyc cycles) is above the incumbent's objective.
+ */
+static int passes_exceed(const struct search *s, const struct eyr_cost *c,
+			 double rest_dyn, double rest_cyc, double rate, double best_v)
+{
+	double dyn = 0, cyc, e, lb;
+	int l;
+
+	for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
+		dyn += (double)c->access[l] * s->efj[l];
+	cyc = (double)c->cycles + rest_cyc;
+	e = dyn + rest_dyn + rate * cyc;
+	lb = s->obj == EYR_OBJ_CYCLES ? cyc : s->obj == EYR_OBJ_EDP ? e * cyc : e;
+	return lb > best_v * (1 + 1e-9);
+}
 
 /*
  * Sum of the passes' costs over all tiles. With an incumbent (fast search),
@@ -202,7 +221,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 	unsigned int places = (m->place_in == EYR_PLACE_STREAM) | ((m->place_w == EYR_PLACE_STREAM) << 1);
 	struct pass_class *pcl;
 	uint32_t a, b, x, y, u, v, n = 0, i;
-	double rest = 0, dyn_pm = 0, noc_pm = 0, cyc_pm = 0, rate, best_v = 0;
+	double rest_dyn = 0, rest_cyc = 0, dyn_pm = 0, noc_pm = 0, cyc_pm = 0, rate, best_v = 0;
 	int l, ret = 0, bounded = inc && inc->found;
 
 	/* one scratch array per search: no allocation per costed tiling */
@@ -242,7 +261,6 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 		ps->per_channel = tc->cls[y].last && s->per_channel;
 		pc->macs = (double)pc->cnt * ps->n * ps->g * ps->m * ps->c * ps->e * ps->f *
 			   s->g.r * s->g.s;
-		rest += pc->macs;
 		n++;
 	}
 	if (bounded) {
@@ -253,11 +271,36 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 			cyc_pm = noc_pm / s->arch->noc_words_per_cycle;
 		rate = (double)s->arch->static_mw * 1e9 / s->arch->clock_khz;
 		best_v = eyr_objective_value(s->obj, &inc->cost);
+		/*
+		 * Each class's floor: the closed-form one of its pass shape or
+		 * the per-MAC one, whichever is higher (both are admissible).
+		 */
+		for (i = 0; i < n; i++) {
+			double fd, fc;
+
+			eyr_pass_floor(s->arch, &s->g, s->df, &pcl[i].ps, m->place_in,
+				       m->place_w, &fd, &fc);
+			if (fd < pcl[i].macs / pcl[i].cnt * dyn_pm)
+				fd = pcl[i].macs / pcl[i].cnt * dyn_pm;
+			if (fc < pcl[i].macs / pcl[i].cnt * cyc_pm)
+				fc = pcl[i].macs / pcl[i].cnt * cyc_pm;
+			pcl[i].fl_dyn = fd * pcl[i].cnt;
+			pcl[i].fl_cyc = fc * pcl[i].cnt;
+			rest_dyn += pcl[i].fl_dyn;
+			rest_cyc += pcl[i].fl_cyc;
+		}
 	} else {
 		rate = 0;
 	}
 	for (i = 0; i < n; i++) {
-		const struct memo_entry *me = pass_lookup(s, &pcl[i].ps, places);
+		const struct memo_entry *me;
+
+		/* refuted by the floors alone: no array-mapping search */
+		if (bounded && passes_exceed(s, c, rest_dyn, rest_cyc, rate, best_v)) {
+			ret = 1;
+			break;
+		}
+		me = pass_lookup(s, &pcl[i].ps, places);
 
 		if (!me) {
 			ret = -ENOMEM;
@@ -270,19 +313,9 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 		for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
 			c->access[l] += pcl[i].cnt * me->pc.access[l];
 		c->cycles += pcl[i].cnt * me->pc.cycles;
-		rest -= pcl[i].macs;
-		if (bounded && i + 1 < n) {
-			double dyn = 0, cyc, e, lb;
-
-			for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
-				dyn += (double)c->access[l] * s->efj[l];
-			cyc = (double)c->cycles + rest * cyc_pm;
-			e = dyn + rest * dyn_pm + rate * cyc;
-			lb = s->obj == EYR_OBJ_CYCLES ? cyc : s->obj == EYR_OBJ_EDP ? e * cyc : e;
-			if (lb > best_v * (1 + 1e-9)) {
-				ret = 1;
-				break;
-			}
+		if (bounded) {
+			rest_dyn -= pcl[i].fl_dyn;
+			rest_cyc -= pcl[i].fl_cyc;
 		}
 	}
 	return ret;
