@@ -570,6 +570,113 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 	*cycles = cyc > noc_lb ? cyc : noc_lb;
 }
 
+/*
+ * A floor on the cost of one pass under every array mapping: a relaxation
+ * of eyr_pass_best. pass_bound's dynamic energy is exact for a mapping and
+ * grows with each of its block counts, and its cycles are a floor. For
+ * every (spatial_r, spatial_e) of the mapspace (exact: output-row blocks,
+ * filter-row blocks, rows read) and every sets_m the PE budget allows,
+ * the other block counts are taken at the least any mapping with those
+ * can reach: RF blocks at the largest each RF capacity allows on its own,
+ * sets_c at the most the budget leaves. The minimum over these of each of
+ * energy and cycles is below every mapping's. Lets a search refute a
+ * tiling without the array-mapping search of its passes. About 0.1 of
+ * that search's work, so a search asks for it only for a pass it would
+ * otherwise search (eyr_pass_floor is the cheap one for all).
+ */
+void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
+			 enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
+			 enum eyr_place in_place, enum eyr_place w_place,
+			 double *dyn_fj, double *cycles)
+{
+	int w_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS;
+	int i_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_IS;
+	int p_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_OS;
+	int in_glb = in_place == EYR_PLACE_GLB, w_glb = w_place == EYR_PLACE_GLB;
+	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
+	uint64_t rm = ps->m, rc = ps->c, rn = ps->n, Bn, SCsum;
+	uint32_t cr[64], ce[64];
+	uint32_t ncr = cands(g->r, arch->pe_rows, cr, 64);
+	uint32_t nce = cands(ps->e, arch->pe_cols, ce, 64), a, b;
+	struct fold_rows_table ft;
+	struct pass_dims d;
+	double best_dyn = 0, best_cyc = 0;
+	int any = 0;
+
+	d.N = ps->n;
+	d.M = ps->m;
+	d.C = ps->c;
+	d.R = g->r;
+	d.S = g->s;
+	d.E = ps->e;
+	d.F = ps->f;
+	d.G = ps->g;
+	d.wp = (d.F - 1) * g->sw + (d.S - 1) * g->dw + 1;
+	{
+		int64_t x0 = -(int64_t)ps->pad_l, x1 = x0 + (int64_t)d.wp - 1;
+
+		if (x0 < 0)
+			x0 = 0;
+		if (x1 > (int64_t)ps->in_w - 1)
+			x1 = (int64_t)ps->in_w - 1;
+		d.wv = x1 >= x0 ? (uint64_t)(x1 - x0 + 1) : 0;
+	}
+	d.macs = d.N * d.M * d.C * d.R * d.E * d.S * d.F;
+	/* the largest RF blocks each capacity allows (the others at 1) */
+	if (w_rf) {
+		rm = rm < arch->rf_filter_words / d.S ? rm : arch->rf_filter_words / d.S;
+		rc = rc < arch->rf_filter_words / d.S ? rc : arch->rf_filter_words / d.S;
+	}
+	if (i_rf) {
+		rc = rc < arch->rf_ifmap_words / d.S ? rc : arch->rf_ifmap_words / d.S;
+		rn = rn < arch->rf_ifmap_words / d.S ? rn : arch->rf_ifmap_words / d.S;
+	}
+	if (p_rf) {
+		rm = rm < arch->rf_psum_words ? rm : arch->rf_psum_words;
+		rn = rn < arch->rf_psum_words ? rn : arch->rf_psum_words;
+	}
+	if (df == EYRIE_DATAFLOW_NLR)
+		rm = rc = rn = 1;
+	rm = rm ? rm : 1;
+	rc = rc ? rc : 1;
+	rn = rn ? rn : 1;
+	Bn = (d.N + rn - 1) / rn;
+	/* sum over input-channel blocks of ceil(block / rf_c) */
+	SCsum = (d.C + rc - 1) / rc;
+	for (a = 0; a < ncr; a++)
+	for (b = 0; b < nce; b++) {
+		uint64_t budget = pes / ((uint64_t)cr[a] * ce[b]), rows_sum = 0, Be, Br, sm, smax;
+		uint32_t rbi;
+
+		if (!budget || fold_table(g, ps, ce[b], cr[a], &ft))
+			continue;
+		for (rbi = 0; rbi < ft.rb; rbi++)
+			rows_sum += ft.rows[0][rbi] + ft.rows[1][rbi];
+		Be = eyr_div_up(ps->e, ce[b]);
+		Br = ft.rb;
+		smax = budget < d.M ? budget : d.M;
+		for (sm = 1; sm <= smax; sm++) {
+			uint64_t sc = budget / sm < d.C ? budget / sm : d.C;
+			uint64_t bm = sm * rm < d.M ? sm * rm : d.M;
+			uint64_t bc = sc * rc < d.C ? sc * rc : d.C;
+			double dyn, cyc;
+
+			/* Wm >= M / sets_m and Wc >= C / sets_c: each block's min(rf, size) */
+			pass_bound(arch, df, &d, ps, in_glb, w_glb, Bn, (d.M + bm - 1) / bm,
+				   (d.M + sm - 1) / sm, (d.C + bc - 1) / bc, (d.C + sc - 1) / sc,
+				   SCsum, Be, Br, rows_sum, &dyn, &cyc);
+			if (!any || dyn < best_dyn)
+				best_dyn = dyn;
+			if (!any || cyc < best_cyc)
+				best_cyc = cyc;
+			any = 1;
+		}
+	}
+	/* no mapping fits: nothing to bound (the search reports it) */
+	*dyn_fj = any ? best_dyn : 0;
+	*cycles = any ? best_cyc : 0;
+}
+
 struct pass_cand {
 	struct eyrie_mapping mp;
 	uint16_t table;			/* index of its fold-row table */

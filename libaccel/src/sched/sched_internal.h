@@ -119,6 +119,14 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 		    enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
 		    enum eyr_place in_place, enum eyr_place w_place,
 		    double *dyn_fj, double *cycles);
+/*
+ * A tighter floor of the same (a relaxation of eyr_pass_best over every
+ * spatial shape and sets_m), about a tenth of eyr_pass_best's work.
+ */
+void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
+			 enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
+			 enum eyr_place in_place, enum eyr_place w_place,
+			 double *dyn_fj, double *cycles);
 
 /* Cost of one pass with a given mapping (-EINVAL if it does not fit). */
 int eyr_pass_cost(const struct eyr_arch *arch, const struct eyr_geom *g,

@@ -37,6 +37,13 @@ struct memo_entry {
 	struct eyr_pass_cost pc;
 };
 
+/* Memo of eyr_pass_floor_fine per pass shape and placement. */
+struct floor_entry {
+	struct eyr_pass_shape ps;
+	uint8_t places, used;
+	double dyn, cyc;
+};
+
 struct pass_class;
 
 struct search {
@@ -49,6 +56,8 @@ struct search {
 	struct dim_cands *dc;		/* [EYR_DIMS] */
 	struct memo_entry *memo;
 	size_t memo_cap, memo_used;
+	struct floor_entry *floors;
+	size_t floor_cap, floor_used;
 	struct pass_class *pcl;		/* add_passes' scratch, MAX_PASS_CLASSES */
 	uint64_t evaluated, pruned;
 	double efj[EYRIE_ACCESS_LEVELS];
@@ -125,6 +134,77 @@ static const struct memo_entry *pass_lookup(struct search *s,
 				       &s->memo[j].map, &s->memo[j].pc);
 	s->memo_used++;
 	return &s->memo[j];
+}
+
+static int floor_grow(struct search *s)
+{
+	size_t cap = s->floor_cap ? s->floor_cap * 2 : 1024, i;
+	struct floor_entry *nf = calloc(cap, sizeof(*nf));
+
+	if (!nf)
+		return -ENOMEM;
+	for (i = 0; i < s->floor_cap; i++) {
+		struct floor_entry *e = &s->floors[i];
+		size_t j;
+
+		if (!e->used)
+			continue;
+		j = hash_shape(&e->ps, e->places) & (cap - 1);
+		while (nf[j].used)
+			j = (j + 1) & (cap - 1);
+		nf[j] = *e;
+	}
+	free(s->floors);
+	s->floors = nf;
+	s->floor_cap = cap;
+	return 0;
+}
+
+/* eyr_pass_floor_fine of a pass shape, once per search. */
+static int floor_lookup(struct search *s, const struct eyr_pass_shape *ps,
+			unsigned int places, double *dyn, double *cyc)
+{
+	size_t j;
+
+	if ((s->floor_used + 1) * 2 > s->floor_cap && floor_grow(s))
+		return -ENOMEM;
+	j = hash_shape(ps, places) & (s->floor_cap - 1);
+	while (s->floors[j].used) {
+		if (s->floors[j].places == places && !memcmp(&s->floors[j].ps, ps, sizeof(*ps))) {
+			*dyn = s->floors[j].dyn;
+			*cyc = s->floors[j].cyc;
+			return 0;
+		}
+		j = (j + 1) & (s->floor_cap - 1);
+	}
+	s->floors[j].used = 1;
+	s->floors[j].places = (uint8_t)places;
+	s->floors[j].ps = *ps;
+	eyr_pass_floor_fine(s->arch, &s->g, s->df, ps,
+			    (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB,
+			    (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB,
+			    &s->floors[j].dyn, &s->floors[j].cyc);
+	s->floor_used++;
+	*dyn = s->floors[j].dyn;
+	*cyc = s->floors[j].cyc;
+	return 0;
+}
+
+/* Whether this search already has the pass's best mapping. */
+static int pass_known(const struct search *s, const struct eyr_pass_shape *ps,
+		      unsigned int places)
+{
+	size_t j;
+
+	if (!s->memo_cap)
+		return 0;
+	j = hash_shape(ps, places) & (s->memo_cap - 1);
+	while (s->memo[j].used) {
+		if (s->memo[j].places == places && !memcmp(&s->memo[j].ps, ps, sizeof(*ps)))
+			return 1;
+		j = (j + 1) & (s->memo_cap - 1);
+	}
+	return 0;
 }
 
 static void build_map(const struct search *s, const struct cand *c,
@@ -299,6 +379,32 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 		if (bounded && passes_exceed(s, c, rest_dyn, rest_cyc, rate, best_v)) {
 			ret = 1;
 			break;
+		}
+		/*
+		 * About to search this pass's mappings: first its fine floor
+		 * (a tenth of the search), which may refute the tiling.
+		 */
+		if (bounded && !pass_known(s, &pcl[i].ps, places)) {
+			double fd, fc;
+
+			if (floor_lookup(s, &pcl[i].ps, places, &fd, &fc)) {
+				ret = -ENOMEM;
+				break;
+			}
+			fd *= pcl[i].cnt;
+			fc *= pcl[i].cnt;
+			if (fd > pcl[i].fl_dyn) {
+				rest_dyn += fd - pcl[i].fl_dyn;
+				pcl[i].fl_dyn = fd;
+			}
+			if (fc > pcl[i].fl_cyc) {
+				rest_cyc += fc - pcl[i].fl_cyc;
+				pcl[i].fl_cyc = fc;
+			}
+			if (passes_exceed(s, c, rest_dyn, rest_cyc, rate, best_v)) {
+				ret = 1;
+				break;
+			}
 		}
 		me = pass_lookup(s, &pcl[i].ps, places);
 
@@ -890,6 +996,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	plan->search.exhaustive = o->exhaustive;
 	plan->search.time_us = eyr_now_us() - t0;
 	free(s.memo);
+	free(s.floors);
 	free(s.pcl);
 	free(s.dc);
 	return ret;
