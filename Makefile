@@ -60,8 +60,9 @@ help:
 # Objects' header dependencies.
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-# Anything else: say so, and what exists (instead of make's bare "No rule").
-%::
+# Anything make has no rule for (explicit or implicit, after chaining): say
+# so, and what exists, instead of make's bare "No rule to make target".
+.DEFAULT:
 	@echo "error: no target or file named '$@'." >&2
 	@echo "  targets: all run check check-full bench install uninstall clean help" >&2
 	@echo "  ('make help' describes them; a missing source file means an incomplete checkout)" >&2
