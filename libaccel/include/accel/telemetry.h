@@ -143,7 +143,9 @@ enum accel_telemetry_event_kind {
  * the library received it, between the samples around it.
  *   emu  reset (every accel_device_reset() and every reset the library
  *        made itself), MMU fault (the device's fault record) and throttle
- *        (the telemetry block's throttled flag) are seen by the
+ *        (the telemetry block's throttle_events count and throttled
+ *        flag, so a spell that began and ended between two looks still
+ *        gives its began/ended pair) are seen by the
  *        subscription's thread within one poll period (at most 5 ms);
  *        every event after accel_telemetry_subscribe() returns is
  *        delivered (the state before it is the baseline, not an event);

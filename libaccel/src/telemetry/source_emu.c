@@ -26,6 +26,7 @@
 /* What the thread last saw of the device's events. */
 struct emu_seen {
 	bool throttled;
+	uint32_t throttle_events;	/* the block's count of beginnings */
 	struct eyr_shim_event_counts counts;
 };
 
@@ -56,6 +57,7 @@ static int emu_open(struct accel_telemetry_sub *sub, void **state)
 	if (!seen)
 		return eyr_error(-ENOMEM, "telemetry: out of memory");
 	seen->throttled = s.throttled;
+	seen->throttle_events = s.throttle_events;
 	read_counts(dev, &seen->counts);
 	*state = seen;
 	return 0;
@@ -112,6 +114,20 @@ static int emu_events(struct accel_telemetry_sub *sub, struct emu_seen *seen,
 					return 1;
 		seen->counts = now;
 	}
+	/*
+	 * Throttling may begin and end between two looks (the thread ran
+	 * late): the block's cumulative count of beginnings tells how many
+	 * there were, the flag the state now.
+	 */
+	for (uint32_t i = seen->throttle_events; i != s->throttle_events; i++) {
+		if (seen->throttled &&
+		    emit(sub, ACCEL_TELEM_EVENT_THROTTLE, 0, 0, s->timestamp_ns))
+			return 1;
+		seen->throttled = true;
+		if (emit(sub, ACCEL_TELEM_EVENT_THROTTLE, 0, 1, s->timestamp_ns))
+			return 1;
+	}
+	seen->throttle_events = s->throttle_events;
 	if (s->throttled != seen->throttled) {
 		seen->throttled = s->throttled;
 		if (emit(sub, ACCEL_TELEM_EVENT_THROTTLE, 0, s->throttled, s->timestamp_ns))
