@@ -8,5 +8,6 @@ CHECK_SUITES += uapi:$(UAPI_TEST)
 # Wrong make commands (unknown target, missing or old kernel headers, missing packages).
 CHECK_SUITES += make-errors:tests/build/test_make_errors.sh
 include tests/hil/hil.mk
+include tests/hil/sensors/sensors.mk
 # Model suites (conformance, networks, graph unit tests) have their own fragments.
 include $(sort $(wildcard tests/conformance/*.mk tests/networks/*.mk tests/unit/graph/*.mk))
