@@ -481,28 +481,19 @@ static void pass_bound(const struct eyr_arch *arch, enum eyrie_dataflow df,
 }
 
 /*
- * A floor on the cost of one pass under every array mapping, in closed
- * form: pass_bound's dynamic energy is exact for a mapping and grows with
- * each of its block counts, so taking every block count at the least any
- * mapping can reach (the largest RF blocks the dataflow's RF capacities
- * allow, all PEs in one set, one batch block) gives a dynamic energy no
- * mapping goes under. Cycles: each fold takes at least its MACs over its
- * busy PEs and at least its NoC words over the bandwidth. Lets a search
- * refute a tiling without the array-mapping search of its passes.
+ * What both pass floors start from: the pass's dimensions, and the largest
+ * RF blocks (rf_m, rf_c, rf_n) each RF capacity allows on its own (the
+ * others at 1), which no mapping of the dataflow can exceed.
  */
-void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
-		    enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
-		    enum eyr_place in_place, enum eyr_place w_place,
-		    double *dyn_fj, double *cycles)
+static void floor_prelude(const struct eyr_arch *arch, const struct eyr_geom *g,
+			  enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
+			  struct pass_dims *dp, uint64_t *rmp, uint64_t *rcp, uint64_t *rnp)
 {
 	int w_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS;
 	int i_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_IS;
 	int p_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_OS;
-	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
-	uint64_t rm = ps->m, rc = ps->c, rn = ps->n, se, sr, act = 1, x, y;
-	uint64_t Bn, Bm, Bc, SCsum, Be, Br, rows_sum;
+	uint64_t rm = ps->m, rc = ps->c, rn = ps->n;
 	struct pass_dims d;
-	double dyn, cyc, noc_lb;
 
 	d.N = ps->n;
 	d.M = ps->m;
@@ -541,6 +532,34 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 	rm = rm ? rm : 1;
 	rc = rc ? rc : 1;
 	rn = rn ? rn : 1;
+	*dp = d;
+	*rmp = rm;
+	*rcp = rc;
+	*rnp = rn;
+}
+
+/*
+ * A floor on the cost of one pass under every array mapping, in closed
+ * form: pass_bound's dynamic energy is exact for a mapping and grows with
+ * each of its block counts, so taking every block count at the least any
+ * mapping can reach (the largest RF blocks the dataflow's RF capacities
+ * allow, all PEs in one set, one batch block) gives a dynamic energy no
+ * mapping goes under. Cycles: each fold takes at least its MACs over its
+ * busy PEs and at least its NoC words over the bandwidth. Lets a search
+ * refute a tiling without the array-mapping search of its passes.
+ */
+void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
+		    enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
+		    enum eyr_place in_place, enum eyr_place w_place,
+		    double *dyn_fj, double *cycles)
+{
+	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
+	uint64_t rm, rc, rn, se, sr, act = 1, x, y;
+	uint64_t Bn, Bm, Bc, SCsum, Be, Br, rows_sum;
+	struct pass_dims d;
+	double dyn, cyc, noc_lb;
+
+	floor_prelude(arch, g, df, ps, &d, &rm, &rc, &rn);
 	se = d.E < arch->pe_cols ? d.E : arch->pe_cols;
 	sr = d.R < arch->pe_rows ? d.R : arch->pe_rows;
 	Bn = (d.N + rn - 1) / rn;
@@ -589,12 +608,9 @@ void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 			 enum eyr_place in_place, enum eyr_place w_place,
 			 double *dyn_fj, double *cycles)
 {
-	int w_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS;
-	int i_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_IS;
-	int p_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_OS;
 	int in_glb = in_place == EYR_PLACE_GLB, w_glb = w_place == EYR_PLACE_GLB;
 	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
-	uint64_t rm = ps->m, rc = ps->c, rn = ps->n, Bn, SCsum;
+	uint64_t rm, rc, rn, Bn, SCsum;
 	uint32_t cr[64], ce[64];
 	uint32_t ncr = cands(g->r, arch->pe_rows, cr, 64);
 	uint32_t nce = cands(ps->e, arch->pe_cols, ce, 64), a, b;
@@ -603,43 +619,7 @@ void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 	double best_dyn = 0, best_cyc = 0;
 	int any = 0;
 
-	d.N = ps->n;
-	d.M = ps->m;
-	d.C = ps->c;
-	d.R = g->r;
-	d.S = g->s;
-	d.E = ps->e;
-	d.F = ps->f;
-	d.G = ps->g;
-	d.wp = (d.F - 1) * g->sw + (d.S - 1) * g->dw + 1;
-	{
-		int64_t x0 = -(int64_t)ps->pad_l, x1 = x0 + (int64_t)d.wp - 1;
-
-		if (x0 < 0)
-			x0 = 0;
-		if (x1 > (int64_t)ps->in_w - 1)
-			x1 = (int64_t)ps->in_w - 1;
-		d.wv = x1 >= x0 ? (uint64_t)(x1 - x0 + 1) : 0;
-	}
-	d.macs = d.N * d.M * d.C * d.R * d.E * d.S * d.F;
-	/* the largest RF blocks each capacity allows (the others at 1) */
-	if (w_rf) {
-		rm = rm < arch->rf_filter_words / d.S ? rm : arch->rf_filter_words / d.S;
-		rc = rc < arch->rf_filter_words / d.S ? rc : arch->rf_filter_words / d.S;
-	}
-	if (i_rf) {
-		rc = rc < arch->rf_ifmap_words / d.S ? rc : arch->rf_ifmap_words / d.S;
-		rn = rn < arch->rf_ifmap_words / d.S ? rn : arch->rf_ifmap_words / d.S;
-	}
-	if (p_rf) {
-		rm = rm < arch->rf_psum_words ? rm : arch->rf_psum_words;
-		rn = rn < arch->rf_psum_words ? rn : arch->rf_psum_words;
-	}
-	if (df == EYRIE_DATAFLOW_NLR)
-		rm = rc = rn = 1;
-	rm = rm ? rm : 1;
-	rc = rc ? rc : 1;
-	rn = rn ? rn : 1;
+	floor_prelude(arch, g, df, ps, &d, &rm, &rc, &rn);
 	Bn = (d.N + rn - 1) / rn;
 	/* sum over input-channel blocks of ceil(block / rf_c) */
 	SCsum = (d.C + rc - 1) / rc;
