@@ -424,6 +424,33 @@ struct pass_dims {
 	uint64_t N, M, C, R, S, E, F, G, wp, wv, macs;
 };
 
+/* A pass shape's loop bounds, input window width and MAC count. */
+static void pass_dims_of(const struct eyr_geom *g, const struct eyr_pass_shape *ps,
+			 struct pass_dims *d)
+{
+	int64_t x0, x1;
+
+	d->N = ps->n;
+	d->M = ps->m;
+	d->C = ps->c;
+	d->R = g->r;
+	d->S = g->s;
+	d->E = ps->e;
+	d->F = ps->f;
+	d->G = ps->g;
+	d->wp = (d->F - 1) * g->sw + (d->S - 1) * g->dw + 1;
+	/* input columns the window touches that are not padding */
+	x0 = -(int64_t)ps->pad_l;
+	x1 = x0 + (int64_t)d->wp - 1;
+	if (x0 < 0)
+		x0 = 0;
+	if (x1 > (int64_t)ps->in_w - 1)
+		x1 = (int64_t)ps->in_w - 1;
+	d->wv = x1 >= x0 ? (uint64_t)(x1 - x0 + 1) : 0;
+	d->macs = d->N * d->M * d->C * d->R * d->E * d->S * d->F;
+}
+
+
 static void pass_bound(const struct eyr_arch *arch, enum eyrie_dataflow df,
 		       const struct pass_dims *d, const struct eyr_pass_shape *ps,
 		       int in_glb, int w_glb, uint64_t Bn, uint64_t Bm, uint64_t Wm,
@@ -495,25 +522,7 @@ static void floor_prelude(const struct eyr_arch *arch, const struct eyr_geom *g,
 	uint64_t rm = ps->m, rc = ps->c, rn = ps->n;
 	struct pass_dims d;
 
-	d.N = ps->n;
-	d.M = ps->m;
-	d.C = ps->c;
-	d.R = g->r;
-	d.S = g->s;
-	d.E = ps->e;
-	d.F = ps->f;
-	d.G = ps->g;
-	d.wp = (d.F - 1) * g->sw + (d.S - 1) * g->dw + 1;
-	{
-		int64_t x0 = -(int64_t)ps->pad_l, x1 = x0 + (int64_t)d.wp - 1;
-
-		if (x0 < 0)
-			x0 = 0;
-		if (x1 > (int64_t)ps->in_w - 1)
-			x1 = (int64_t)ps->in_w - 1;
-		d.wv = x1 >= x0 ? (uint64_t)(x1 - x0 + 1) : 0;
-	}
-	d.macs = d.N * d.M * d.C * d.R * d.E * d.S * d.F;
+	pass_dims_of(g, ps, &d);
 	/* the largest RF blocks each capacity allows (the others at 1) */
 	if (w_rf) {
 		rm = rm < arch->rf_filter_words / d.S ? rm : arch->rf_filter_words / d.S;
@@ -791,25 +800,7 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 	tables = malloc((size_t)ncr * nce * sizeof(*tables));
 	if (!tables)
 		return -ENOMEM;
-	d.N = ps->n;
-	d.M = ps->m;
-	d.C = ps->c;
-	d.R = g->r;
-	d.S = g->s;
-	d.E = ps->e;
-	d.F = ps->f;
-	d.G = ps->g;
-	d.wp = (d.F - 1) * g->sw + (d.S - 1) * g->dw + 1;
-	{
-		int64_t x0 = -(int64_t)ps->pad_l, x1 = x0 + (int64_t)d.wp - 1;
-
-		if (x0 < 0)
-			x0 = 0;
-		if (x1 > (int64_t)ps->in_w - 1)
-			x1 = (int64_t)ps->in_w - 1;
-		d.wv = x1 >= x0 ? (uint64_t)(x1 - x0 + 1) : 0;
-	}
-	d.macs = d.N * d.M * d.C * d.R * d.E * d.S * d.F;
+	pass_dims_of(g, ps, &d);
 
 	for (a = 0; a < ncr; a++)
 	for (b = 0; b < nce; b++) {
