@@ -140,6 +140,28 @@ static int set_requant(struct lw_step *s, const double *real, int64_t m,
 	return 0;
 }
 
+/*
+ * QOperator form: output channel i rescales by in_scale * w_scale[i] /
+ * out_scale, with one weight scale (per tensor) or m of them (per channel).
+ */
+static int set_requant_scales(struct lw_step *s, double in_scale,
+			      const struct gr_value *w_scales, double out_scale,
+			      int64_t m, const struct lw_opts *o)
+{
+	double *real = calloc((size_t)m, sizeof(double));
+	int rc;
+
+	if (!real)
+		return why(s, "out of memory");
+	for (int64_t i = 0; i < m; i++)
+		real[i] = in_scale *
+			  gr_value_get_f(w_scales, w_scales->count == 1 ? 0 : (size_t)i) /
+			  out_scale;
+	rc = set_requant(s, real, m, w_scales->count > 1, o);
+	free(real);
+	return rc;
+}
+
 static int conv_geometry(const struct gr_node *n, const struct gr_tensor *x,
 			 int64_t kh, int64_t kw, struct lw_step *s)
 {
@@ -196,7 +218,7 @@ static int lower_qlinearconv(const struct gr_graph *g, const struct gr_node *n,
 {
 	const struct gr_tensor *x = &g->tensors[n->in[0]], *w = &g->tensors[n->in[3]];
 	const struct gr_value *ws = cval(g, n, 4), *wz = cval(g, n, 5), *b = cval(g, n, 8);
-	double sx, zx, sy, zy, *real;
+	double sx, zx, sy, zy;
 	int64_t m = w->dims[0];
 	int rc;
 
@@ -217,13 +239,7 @@ static int lower_qlinearconv(const struct gr_graph *g, const struct gr_node *n,
 	s->layer.shape.groups = (uint32_t)n->win.group;
 	if (!fits_u16(m))
 		return why(s, "too many output channels");
-	real = calloc((size_t)m, sizeof(double));
-	if (!real)
-		return why(s, "out of memory");
-	for (int64_t i = 0; i < m; i++)
-		real[i] = sx * gr_value_get_f(ws, ws->count == 1 ? 0 : (size_t)i) / sy;
-	rc = set_requant(s, real, m, ws->count > 1, o);
-	free(real);
+	rc = set_requant_scales(s, sx, ws, sy, m, o);
 	if (rc)
 		return rc;
 	if (b) {
@@ -249,7 +265,7 @@ static int lower_qlinearmatmul(const struct gr_graph *g, const struct gr_node *n
 {
 	const struct gr_tensor *a = &g->tensors[n->in[0]], *b = &g->tensors[n->in[3]];
 	const struct gr_value *bs = cval(g, n, 4), *bz = cval(g, n, 5);
-	double sa, za, sy, zy, *real;
+	double sa, za, sy, zy;
 	int64_t rows = 1, k, m;
 	int rc;
 
@@ -276,13 +292,7 @@ static int lower_qlinearmatmul(const struct gr_graph *g, const struct gr_node *n
 		.m = (uint32_t)m, .h = 1, .w = 1, .r = 1, .s = 1,
 		.stride_h = 1, .stride_w = 1, .dil_h = 1, .dil_w = 1, .groups = 1,
 	};
-	real = calloc((size_t)m, sizeof(double));
-	if (!real)
-		return why(s, "out of memory");
-	for (int64_t i = 0; i < m; i++)
-		real[i] = sa * gr_value_get_f(bs, bs->count == 1 ? 0 : (size_t)i) / sy;
-	rc = set_requant(s, real, m, bs->count > 1, o);
-	free(real);
+	rc = set_requant_scales(s, sa, bs, sy, m, o);
 	if (rc)
 		return rc;
 	s->layer.quant.zp_in = shift_zp((int64_t)za, a->dtype);
