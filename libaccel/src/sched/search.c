@@ -14,6 +14,7 @@
  * optimum, usually after costing a small fraction of the points.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,9 @@
 struct dim_cands {
 	uint32_t n;
 	struct eyr_dim_tiling t[MAX_CANDS];
+	/* E and F: least max_in of candidates >= i, least sum_in of those <= i */
+	uint32_t sufmin_in[MAX_CANDS];
+	uint64_t premin_sum[MAX_CANDS];
 };
 
 /* Memo of pass_best per pass shape and placement. */
@@ -66,8 +70,6 @@ struct search {
 struct cand {
 	uint16_t idx[EYR_DIMS];
 	uint8_t places;			/* bit 0: input streamed, bit 1: weights */
-	uint8_t order;			/* canonical order id (fast mode) */
-	double lb;
 };
 
 static const uint8_t order_m_inner[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_N, EYR_DIM_E, EYR_DIM_F, EYR_DIM_M, EYR_DIM_C };
@@ -703,211 +705,541 @@ static void static_energy(const struct eyr_arch *a, double cycles, double *e)
 	*e += (double)a->static_mw * cycles * 1e9 / a->clock_khz;
 }
 
-static int lb_cmp(const void *pa, const void *pb)
+/*
+ * The tiling space. Candidates of each dimension are listed in increasing
+ * tile size (dim_candidates), so along E and F a larger index means a larger
+ * tile and fewer tiles. A tile's GLB and stream-buffer footprint grows with
+ * its sizes and with the input rows and columns it spans, which need not
+ * grow with the tile size (a tile that reaches into padding loads fewer
+ * rows); the suffix minima of those spans give a footprint that does grow
+ * with the index and is never above the true one, so a dimension's
+ * enumeration can stop where even that floor does not fit, and nothing that
+ * fits is missed.
+ */
+static void ef_tables_init(struct dim_cands *dc)
 {
-	const struct cand *a = pa, *b = pb;
+	int i;
 
-	return a->lb < b->lb ? -1 : a->lb > b->lb;
+	for (i = (int)dc->n - 1; i >= 0; i--) {
+		uint32_t v = dc->t[i].max_in;
+
+		if (i + 1 < (int)dc->n && dc->sufmin_in[i + 1] < v)
+			v = dc->sufmin_in[i + 1];
+		dc->sufmin_in[i] = v;
+	}
+	for (i = 0; i < (int)dc->n; i++) {
+		uint64_t v = dc->t[i].sum_in;
+
+		if (i && dc->premin_sum[i - 1] < v)
+			v = dc->premin_sum[i - 1];
+		dc->premin_sum[i] = v;
+	}
 }
 
-static int search_run(struct search *s, int exhaustive, struct best *b)
+/* A family: the tilings sharing their N, G, M and C tile sizes. */
+struct family {
+	struct eyr_mapping m;		/* all-GLB, order_m_inner; E, F set per use */
+	const struct eyr_dim_tiling *dt[EYR_DIMS];
+};
+
+static void family_init(const struct search *s, const uint16_t *idx, struct family *f)
 {
-	struct dim_cands *dc = s->dc;
+	struct cand c;
+
+	memset(&c, 0, sizeof(c));
+	memcpy(c.idx, idx, sizeof(c.idx));
+	build_map(s, &c, order_m_inner, &f->m, f->dt);
+}
+
+/* Whether a tile of the family with these E/F sizes and spans fits. */
+static int tile_fits(const struct search *s, const struct family *f, uint32_t tile_e,
+		     uint32_t tile_f, uint32_t in_h, uint32_t in_w, unsigned int places)
+{
+	struct eyr_mapping m = f->m;
+	struct eyr_tile_bytes tb;
+	struct eyr_glb_layout lay;
+
+	m.tile[EYR_DIM_E] = tile_e;
+	m.tile[EYR_DIM_F] = tile_f;
+	m.place_in = (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+	m.place_w = (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+	eyr_tile_bytes(&s->g, &m, in_h, in_w, s->per_channel, &tb);
+	eyr_glb_layout(&tb, &m, s->has_bias, &lay);
+	return lay.glb_bytes <= s->arch->glb_bytes && lay.stream_bytes <= s->arch->stream_bytes;
+}
+
+/*
+ * Largest index i of dimension d (E or F) whose footprint floor fits, the
+ * other dimension's tile being (tile_o, in_o): the floor grows with i, so
+ * this is a binary search. -1 if none.
+ */
+static int last_fitting(const struct search *s, const struct family *f, enum eyr_dim d,
+			uint32_t tile_o, uint32_t in_o, unsigned int places)
+{
+	const struct dim_cands *dc = &s->dc[d];
+	int lo = 0, hi = (int)dc->n - 1, best = -1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		int ok = d == EYR_DIM_E ?
+			 tile_fits(s, f, dc->t[mid].tile, tile_o, dc->sufmin_in[mid], in_o, places) :
+			 tile_fits(s, f, tile_o, dc->t[mid].tile, in_o, dc->sufmin_in[mid], places);
+
+		if (ok) {
+			best = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return best;
+}
+
+/*
+ * Admissible bounds of a tiling for each placement in mask and both
+ * canonical orders (lb[places][order]): the exact DMA-level energy and a
+ * DMA time floor, plus pass_floor. Every term grows with every tile count
+ * and with the inputs' summed spans (dt[E], dt[F]: only sum_in is read) and
+ * shrinks with act, so evaluated at a box's least counts, least spans and
+ * most active PEs this bounds every tiling of the box.
+ */
+static void tiling_bounds(const struct search *s, const struct eyr_mapping *m0,
+			  const struct eyr_dim_tiling *const *dt, double act,
+			  unsigned int mask, double lb[4][2], int *one_order)
+{
 	const struct eyr_arch *a = s->arch;
-	struct cand *cands = NULL;
-	size_t ncand = 0, cap = 0, i;
-	uint32_t in_, ig, im, ic, ie, iff;
-	unsigned int places, max_places = a->stream_bytes ? 4 : 1;
-	int ret = 0;
+	struct eyr_mapping mg = *m0;
+	struct eyr_cost base1, base2;
+	double base_pe, base_pcyc, base_e1 = 0, base_e2 = 0, eg = a->energy_fj[EYRIE_ENERGY_GLB];
+	double wts_glb = (double)s->g.ext[EYR_DIM_G] * s->g.ext[EYR_DIM_M] *
+			 s->g.ext[EYR_DIM_C] * s->g.r * s->g.s * m0->tiles[EYR_DIM_N] *
+			 m0->tiles[EYR_DIM_E] * m0->tiles[EYR_DIM_F] * eg;
+	unsigned int places;
+	int l;
 
-	for (in_ = 0; in_ < dc[EYR_DIM_N].n; in_++)
-	for (ig = 0; ig < dc[EYR_DIM_G].n; ig++)
-	for (im = 0; im < dc[EYR_DIM_M].n; im++)
-	for (ic = 0; ic < dc[EYR_DIM_C].n; ic++) {
-		int whole_groups = dc[EYR_DIM_G].t[ig].tile > 1;
+	mg.place_in = mg.place_w = EYR_PLACE_GLB;
+	memcpy(mg.order, order_m_inner, EYR_DIMS);
+	eyr_cost_dram2(a, &s->g, &mg, dt, s->has_bias, s->per_channel, 0, &base1);
+	/*
+	 * With one M tile, or one tile along each of N, E and F, the two
+	 * orders run the same nest: the second is the same cost and loses the
+	 * tie-break (map_cmp: order_m_inner sorts first), so it is skipped.
+	 */
+	*one_order = mg.tiles[EYR_DIM_M] == 1 ||
+		     (mg.tiles[EYR_DIM_N] == 1 && mg.tiles[EYR_DIM_E] == 1 &&
+		      mg.tiles[EYR_DIM_F] == 1);
+	if (*one_order) {
+		base2 = base1;
+	} else {
+		memcpy(mg.order, order_m_outer, EYR_DIMS);
+		eyr_cost_dram2(a, &s->g, &mg, dt, s->has_bias, s->per_channel, 0, &base2);
+	}
+	pass_floor(s, &mg, act, &base_pe, &base_pcyc);
+	for (l = 0; l < EYRIE_ACCESS_LEVELS; l++) {
+		base_e1 += (double)base1.access[l] * a->energy_fj[l];
+		base_e2 += (double)base2.access[l] * a->energy_fj[l];
+	}
+	/* the placements change only GLB terms: take them off the all-GLB ones */
+	for (places = 0; places < 4; places++) {
+		int sin = places & 1, sw = (places >> 1) & 1;
+		double pe = base_pe, e1, e2;
 
-		if (whole_groups && (dc[EYR_DIM_M].t[im].tile != s->g.ext[EYR_DIM_M] ||
-				     dc[EYR_DIM_C].t[ic].tile != s->g.ext[EYR_DIM_C]))
+		if (!(mask >> places & 1))
 			continue;
-		for (ie = 0; ie < dc[EYR_DIM_E].n; ie++) {
-		int any_e = 0;
-		double act = 0;	/* max_active_pes of these M, C, E tiles */
-		for (iff = 0; iff < dc[EYR_DIM_F].n; iff++) {
-		int any_f = 0;
-		struct eyr_cost base1, base2;
-		double base_pe = 0, base_pcyc = 0, base_e1 = 0, base_e2 = 0;
-		int have_base = 0, have_base_e = 0, one_order = 0;
+		if (s->df == EYRIE_DATAFLOW_NLR)
+			pe -= (double)(sin + sw) * (double)s->g.macs * eg;
+		else if (sw)
+			pe -= wts_glb;
+		e1 = base_e1 + pe - (double)((sin ? base1.in_words : 0) + (sw ? base1.w_words : 0)) * eg;
+		e2 = base_e2 + pe - (double)((sin ? base2.in_words : 0) + (sw ? base2.w_words : 0)) * eg;
+		static_energy(a, (double)base1.cycles + base_pcyc, &e1);
+		static_energy(a, (double)base2.cycles + base_pcyc, &e2);
+		lb[places][0] = objective_of(s->obj, e1, (double)base1.cycles + base_pcyc);
+		lb[places][1] = objective_of(s->obj, e2, (double)base2.cycles + base_pcyc);
+	}
+}
 
-		struct cand c;
-		struct eyr_mapping m0;
+/* The bound of a box: E over dt_e's counts/spans, F over dt_f's. */
+static double box_bound(const struct search *s, const struct family *f,
+			const struct eyr_dim_tiling *dt_e, const struct eyr_dim_tiling *dt_f,
+			uint32_t act_tile_e, unsigned int places)
+{
+	const struct eyr_dim_tiling *dt[EYR_DIMS];
+	struct eyr_mapping m = f->m;
+	double lb[4][2];
+	int one;
+
+	memcpy(dt, f->dt, sizeof(dt));
+	dt[EYR_DIM_E] = dt_e;
+	dt[EYR_DIM_F] = dt_f;
+	m.tile[EYR_DIM_E] = act_tile_e;
+	m.tiles[EYR_DIM_E] = dt_e->tiles;
+	m.tile[EYR_DIM_F] = dt_f->tile;
+	m.tiles[EYR_DIM_F] = dt_f->tiles;
+	tiling_bounds(s, &m, dt, max_active_pes(s->arch, &s->g, &m), 1u << places, lb, &one);
+	return lb[places][0] < lb[places][1] ? lb[places][0] : lb[places][1];
+}
+
+/* A box's stand-in for a dimension: the least count and summed span of idx <= hi. */
+static void box_dim(const struct dim_cands *dc, int hi, struct eyr_dim_tiling *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->tile = dc->t[hi].tile;
+	v->tiles = dc->t[hi].tiles;
+	v->sum_in = dc->premin_sum[hi];
+}
+
+#define FIT_NONE (-1)
+
+/*
+ * Bound of a family over every E/F tiling that can fit (FIT_NONE-free
+ * placements), or HUGE_VAL when none can.
+ */
+static double family_bound(const struct search *s, const struct family *f)
+{
+	const struct dim_cands *de = &s->dc[EYR_DIM_E], *df = &s->dc[EYR_DIM_F];
+	unsigned int places, max_places = s->arch->stream_bytes ? 4 : 1;
+	double best = HUGE_VAL;
+
+	for (places = 0; places < max_places; places++) {
+		struct eyr_dim_tiling ve, vf;
+		int e_hi, f_hi;
+		double lb;
+
+		e_hi = last_fitting(s, f, EYR_DIM_E, df->t[0].tile, df->sufmin_in[0], places);
+		if (e_hi < 0)
+			continue;
+		f_hi = last_fitting(s, f, EYR_DIM_F, de->t[0].tile, de->sufmin_in[0], places);
+		box_dim(de, e_hi, &ve);
+		box_dim(df, f_hi, &vf);
+		lb = box_bound(s, f, &ve, &vf, de->t[e_hi].tile, places);
+		if (lb < best)
+			best = lb;
+	}
+	return best;
+}
+
+/* Last E index whose footprint floor fits under some placement (FIT_NONE). */
+static int family_e_top(const struct search *s, const struct family *f)
+{
+	const struct dim_cands *df = &s->dc[EYR_DIM_F];
+	unsigned int places, max_places = s->arch->stream_bytes ? 4 : 1;
+	int top = FIT_NONE;
+
+	for (places = 0; places < max_places; places++) {
+		int hi = last_fitting(s, f, EYR_DIM_E, df->t[0].tile, df->sufmin_in[0], places);
+
+		if (hi > top)
+			top = hi;
+	}
+	return top;
+}
+
+/*
+ * Bound of one E tile size of a family over its F tile sizes; f_hi[p]: the
+ * last F index whose footprint floor fits under placement p (FIT_NONE).
+ */
+static double row_bound(const struct search *s, const struct family *f, int ie,
+			int16_t *f_hi)
+{
+	const struct dim_cands *de = &s->dc[EYR_DIM_E], *df = &s->dc[EYR_DIM_F];
+	unsigned int places, max_places = s->arch->stream_bytes ? 4 : 1;
+	double best = HUGE_VAL;
+
+	for (places = 0; places < 4; places++)
+		f_hi[places] = FIT_NONE;
+	for (places = 0; places < max_places; places++) {
+		struct eyr_dim_tiling vf;
+		int hi;
+		double lb;
+
+		hi = last_fitting(s, f, EYR_DIM_F, de->t[ie].tile, de->t[ie].max_in, places);
+		if (hi < 0)
+			continue;
+		f_hi[places] = (int16_t)hi;
+		box_dim(df, hi, &vf);
+		lb = box_bound(s, f, &de->t[ie], &vf, de->t[ie].tile, places);
+		if (lb < best)
+			best = lb;
+	}
+	return best;
+}
+
+/* Placements under which tiling (ie, iff) of the family fits. */
+static unsigned int member_places(const struct search *s, const struct family *f,
+				  int ie, int iff, const int16_t *f_hi)
+{
+	const struct eyr_dim_tiling *te = &s->dc[EYR_DIM_E].t[ie], *tf = &s->dc[EYR_DIM_F].t[iff];
+	unsigned int places, mask = 0;
+
+	for (places = 0; places < 4; places++)
+		if (f_hi[places] >= iff &&
+		    tile_fits(s, f, te->tile, tf->tile, te->max_in, tf->max_in, places))
+			mask |= 1u << places;
+	return mask;
+}
+
+/* Whether the family's G tile (whole groups) allows its M and C tiles. */
+static int family_allowed(const struct search *s, const uint16_t *idx)
+{
+	return s->dc[EYR_DIM_G].t[idx[EYR_DIM_G]].tile == 1 ||
+	       (s->dc[EYR_DIM_M].t[idx[EYR_DIM_M]].tile == s->g.ext[EYR_DIM_M] &&
+		s->dc[EYR_DIM_C].t[idx[EYR_DIM_C]].tile == s->g.ext[EYR_DIM_C]);
+}
+
+/* Steps idx over every N, G, M, C combination; 0 when done. */
+static int family_next(const struct search *s, uint16_t *idx)
+{
+	static const enum eyr_dim dims[] = { EYR_DIM_C, EYR_DIM_M, EYR_DIM_G, EYR_DIM_N };
+	size_t i;
+
+	for (i = 0; i < sizeof(dims) / sizeof(dims[0]); i++) {
+		if (++idx[dims[i]] < s->dc[dims[i]].n)
+			return 1;
+		idx[dims[i]] = 0;
+	}
+	return 0;
+}
+
+/* Exhaustive: every tiling that fits, every placement, every order. */
+static int search_exhaustive(struct search *s, struct best *b)
+{
+	uint16_t idx[EYR_DIMS] = { 0 };
+
+	do {
+		struct family f;
+		int ie, e_top;
+
+		if (!family_allowed(s, idx))
+			continue;
+		family_init(s, idx, &f);
+		e_top = family_e_top(s, &f);
+		for (ie = 0; ie <= e_top; ie++) {
+			int16_t f_hi[4];
+			int iff, top = FIT_NONE, p;
+
+			row_bound(s, &f, ie, f_hi);
+			for (p = 0; p < 4; p++)
+				if (f_hi[p] > top)
+					top = f_hi[p];
+			for (iff = 0; iff <= top; iff++) {
+				unsigned int mask = member_places(s, &f, ie, iff, f_hi), places;
+				const struct eyr_dim_tiling *dt[EYR_DIMS];
+				struct eyr_mapping m;
+				struct cand c;
+
+				memcpy(c.idx, idx, sizeof(c.idx));
+				c.idx[EYR_DIM_E] = (uint16_t)ie;
+				c.idx[EYR_DIM_F] = (uint16_t)iff;
+				for (places = 0; places < 4; places++) {
+					if (!(mask >> places & 1))
+						continue;
+					c.places = (uint8_t)places;
+					build_map(s, &c, order_m_inner, &m, dt);
+					consider_all_orders(s, b, &m, dt);
+				}
+			}
+		}
+	} while (family_next(s, idx));
+	return b->found ? 0 : -ENOSPC;
+}
+
+/*
+ * Fast: best-first over a tree of boxes. A family (N, G, M, C tile sizes)
+ * is bounded over all its E/F tilings, a row (one E tile size) over its F
+ * tilings, a member (one tiling, placement and order) by tiling_bounds; an
+ * entry is expanded (or, for a member, costed exactly) in increasing bound
+ * order, and the search stops when the smallest bound left exceeds the best
+ * cost found. Every bound is at most the true cost of everything below it,
+ * so nothing left can win: the result is the exhaustive optimum.
+ */
+enum { BOX_FAMILY, BOX_ROW, BOX_MEMBER };
+
+struct hent {
+	double lb;
+	uint16_t idx[EYR_DIMS];
+	int16_t f_hi[4];		/* rows: last F index per placement */
+	uint8_t kind, places, order;
+};
+
+struct heap {
+	struct hent *v;
+	size_t n, cap;
+};
+
+static int heap_push(struct heap *h, const struct hent *e)
+{
+	size_t i;
+
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 1024;
+		struct hent *nv = realloc(h->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		h->v = nv;
+		h->cap = cap;
+	}
+	i = h->n++;
+	while (i && h->v[(i - 1) / 2].lb > e->lb) {
+		h->v[i] = h->v[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h->v[i] = *e;
+	return 0;
+}
+
+static void heap_pop(struct heap *h, struct hent *top)
+{
+	struct hent last;
+	size_t i = 0;
+
+	*top = h->v[0];
+	last = h->v[--h->n];
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && h->v[c + 1].lb < h->v[c].lb)
+			c++;
+		if (h->v[c].lb >= last.lb)
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	if (h->n)
+		h->v[i] = last;
+}
+
+static int expand_family(struct search *s, struct heap *h, const struct hent *e)
+{
+	struct family f;
+	int ie, e_top;
+
+	family_init(s, e->idx, &f);
+	e_top = family_e_top(s, &f);
+	for (ie = 0; ie <= e_top; ie++) {
+		struct hent r = *e;
+
+		r.kind = BOX_ROW;
+		r.idx[EYR_DIM_E] = (uint16_t)ie;
+		r.lb = row_bound(s, &f, ie, r.f_hi);
+		if (r.lb != HUGE_VAL && heap_push(h, &r))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int expand_row(struct search *s, struct heap *h, const struct hent *e)
+{
+	struct family f;
+	int iff, top = FIT_NONE, p, ie = e->idx[EYR_DIM_E];
+
+	family_init(s, e->idx, &f);
+	for (p = 0; p < 4; p++)
+		if (e->f_hi[p] > top)
+			top = e->f_hi[p];
+	for (iff = 0; iff <= top; iff++) {
+		unsigned int mask = member_places(s, &f, ie, iff, e->f_hi), places;
 		const struct eyr_dim_tiling *dt[EYR_DIMS];
-		struct eyr_tile_bytes tb;
+		struct eyr_mapping m;
+		struct cand c;
+		double lb[4][2];
+		int one;
 
-		c.idx[EYR_DIM_N] = (uint16_t)in_;
-		c.idx[EYR_DIM_G] = (uint16_t)ig;
-		c.idx[EYR_DIM_M] = (uint16_t)im;
-		c.idx[EYR_DIM_C] = (uint16_t)ic;
-		c.idx[EYR_DIM_E] = (uint16_t)ie;
+		if (!mask)
+			continue;
+		memcpy(c.idx, e->idx, sizeof(c.idx));
 		c.idx[EYR_DIM_F] = (uint16_t)iff;
 		c.places = 0;
-		c.order = 0;
-		build_map(s, &c, order_m_inner, &m0, dt);
-		eyr_tile_bytes(&s->g, &m0, dt[EYR_DIM_E]->max_in, dt[EYR_DIM_F]->max_in,
-			       s->per_channel, &tb);
-		for (places = 0; places < max_places; places++) {
-			struct eyr_mapping m = m0;
-			struct eyr_glb_layout lay;
+		build_map(s, &c, order_m_inner, &m, dt);
+		tiling_bounds(s, &m, dt, max_active_pes(s->arch, &s->g, &m), mask, lb, &one);
+		for (places = 0; places < 4; places++) {
+			struct hent mb;
+			int o;
 
-			c.places = (uint8_t)places;
-			c.order = 0;
-			m.place_in = (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
-			m.place_w = (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
-			eyr_glb_layout(&tb, &m, s->has_bias, &lay);
-			if (lay.glb_bytes > a->glb_bytes || lay.stream_bytes > a->stream_bytes)
+			if (!(mask >> places & 1))
 				continue;
-			if (act == 0)
-				act = max_active_pes(a, &s->g, &m);
-			any_f = 1;
-			if (exhaustive) {
-				consider_all_orders(s, b, &m, dt);
-				continue;
-			}
-			{
-				double pe, pcyc, e1 = 0, e2 = 0, lb1, lb2, eg = a->energy_fj[EYRIE_ENERGY_GLB];
-				int l, sin = places & 1, sw = (places >> 1) & 1;
-
-				/*
-				 * The placements change only GLB terms: cost the
-				 * all-GLB tiling once and take them off.
-				 */
-				if (!have_base) {
-					struct eyr_mapping mg = m;
-
-					mg.place_in = mg.place_w = EYR_PLACE_GLB;
-					eyr_cost_dram2(a, &s->g, &mg, dt, s->has_bias, s->per_channel, 0, &base1);
-					/*
-					 * With one M tile, or one tile along each of N, E
-					 * and F, the two orders run the same nest: the
-					 * second is the same cost and loses the tie-break
-					 * (map_cmp: order_m_inner sorts first), so skip it.
-					 */
-					one_order = m.tiles[EYR_DIM_M] == 1 ||
-						    (m.tiles[EYR_DIM_N] == 1 && m.tiles[EYR_DIM_E] == 1 &&
-						     m.tiles[EYR_DIM_F] == 1);
-					if (one_order) {
-						base2 = base1;
-					} else {
-						memcpy(mg.order, order_m_outer, EYR_DIMS);
-						eyr_cost_dram2(a, &s->g, &mg, dt, s->has_bias, s->per_channel, 0, &base2);
-					}
-					pass_floor(s, &mg, act, &base_pe, &base_pcyc);
-					have_base = 1;
-				}
-				if (!have_base_e) {
-					/* the all-GLB DMA energies, shared by the placements */
-					base_e1 = base_e2 = 0;
-					for (l = 0; l < EYRIE_ACCESS_LEVELS; l++) {
-						base_e1 += (double)base1.access[l] * a->energy_fj[l];
-						base_e2 += (double)base2.access[l] * a->energy_fj[l];
-					}
-					have_base_e = 1;
-				}
-				pe = base_pe;
-				pcyc = base_pcyc;
-				if (s->df == EYRIE_DATAFLOW_NLR)
-					pe -= (double)(sin + sw) * (double)s->g.macs * eg;
-				else if (sw)
-					pe -= (double)s->g.ext[EYR_DIM_G] * s->g.ext[EYR_DIM_M] *
-					      s->g.ext[EYR_DIM_C] * s->g.r * s->g.s * m.tiles[EYR_DIM_N] *
-					      m.tiles[EYR_DIM_E] * m.tiles[EYR_DIM_F] * eg;
-				e1 = base_e1;
-				e2 = base_e2;
-				e1 += pe - (double)((sin ? base1.in_words : 0) + (sw ? base1.w_words : 0)) * eg;
-				e2 += pe - (double)((sin ? base2.in_words : 0) + (sw ? base2.w_words : 0)) * eg;
-				static_energy(a, (double)base1.cycles + pcyc, &e1);
-				static_energy(a, (double)base2.cycles + pcyc, &e2);
-				lb1 = objective_of(s->obj, e1, (double)base1.cycles + pcyc);
-				lb2 = objective_of(s->obj, e2, (double)base2.cycles + pcyc);
-				/* both orders get their own entry: ties keep both */
-				c.order = 0;
-				c.lb = lb1;
-				if (ncand + 2 > cap) {
-					struct cand *nc;
-
-					cap = cap ? cap * 2 : 4096;
-					nc = realloc(cands, cap * sizeof(*nc));
-					if (!nc) {
-						free(cands);
-						return -ENOMEM;
-					}
-					cands = nc;
-				}
-				cands[ncand++] = c;
-				if (!one_order) {
-					c.order = 1;
-					c.lb = lb2;
-					cands[ncand++] = c;
-				}
+			memset(&mb, 0, sizeof(mb));
+			memcpy(mb.idx, c.idx, sizeof(mb.idx));
+			mb.kind = BOX_MEMBER;
+			mb.places = (uint8_t)places;
+			for (o = 0; o < (one ? 1 : 2); o++) {
+				mb.order = (uint8_t)o;
+				mb.lb = lb[places][o];
+				if (heap_push(h, &mb))
+					return -ENOMEM;
 			}
 		}
-		/* tiles only grow along F: once nothing fits, nothing will */
-		if (!any_f)
-			break;
-		any_e = 1;
-		}
-		if (!any_e)
-			break;
-		}
 	}
-	if (exhaustive)
-		return b->found ? 0 : -ENOSPC;
+	return 0;
+}
 
-	/*
-	 * Cost the smallest bound first; only the candidates whose bound is
-	 * not above that cost can win, so sort just those.
-	 */
-	if (ncand) {
-		size_t first = 0, kept = 0;
-		double bv;
+static int search_fast(struct search *s, struct best *b)
+{
+	struct heap h = { 0 };
+	uint16_t idx[EYR_DIMS] = { 0 };
+	int ret = 0;
 
-		for (i = 1; i < ncand; i++)
-			if (cands[i].lb < cands[first].lb)
-				first = i;
-		{
-			struct eyr_mapping m;
-			const struct eyr_dim_tiling *dt[EYR_DIMS];
+	do {
+		struct family f;
+		struct hent e;
 
-			build_map(s, &cands[first], cands[first].order ? order_m_outer : order_m_inner, &m, dt);
-			consider(s, b, &m, dt);
+		if (!family_allowed(s, idx))
+			continue;
+		family_init(s, idx, &f);
+		memset(&e, 0, sizeof(e));
+		memcpy(e.idx, idx, sizeof(e.idx));
+		e.kind = BOX_FAMILY;
+		e.lb = family_bound(s, &f);
+		if (e.lb != HUGE_VAL && heap_push(&h, &e)) {
+			ret = -ENOMEM;
+			goto out;
 		}
-		if (b->found) {
-			bv = objective_of(s->obj, (double)b->cost.energy_total_fj, (double)b->cost.cycles);
-			for (i = 0; i < ncand; i++)
-				if (cands[i].lb <= bv * (1 + 1e-12))
-					cands[kept++] = cands[i];
-			s->pruned += ncand - kept;
-			ncand = kept;
-		}
-		qsort(cands, ncand, sizeof(*cands), lb_cmp);
-	}
-	for (i = 0; i < ncand; i++) {
-		struct eyr_mapping m;
-		const struct eyr_dim_tiling *dt[EYR_DIMS];
+	} while (family_next(s, idx));
+
+	while (h.n) {
+		struct hent e;
 
 		if (b->found) {
 			double bv = objective_of(s->obj, (double)b->cost.energy_total_fj,
 						 (double)b->cost.cycles);
+
 			/* strict: equal bounds may still tie and win the tie-break */
-			if (cands[i].lb > bv * (1 + 1e-12)) {
-				s->pruned += ncand - i;
+			if (h.v[0].lb > bv * (1 + 1e-12)) {
+				s->pruned += h.n;
 				break;
 			}
 		}
-		build_map(s, &cands[i], cands[i].order ? order_m_outer : order_m_inner, &m, dt);
-		consider(s, b, &m, dt);
+		heap_pop(&h, &e);
+		if (e.kind == BOX_FAMILY) {
+			ret = expand_family(s, &h, &e);
+		} else if (e.kind == BOX_ROW) {
+			ret = expand_row(s, &h, &e);
+		} else {
+			struct eyr_mapping m;
+			const struct eyr_dim_tiling *dt[EYR_DIMS];
+			struct cand c;
+
+			memcpy(c.idx, e.idx, sizeof(c.idx));
+			c.places = e.places;
+			build_map(s, &c, e.order ? order_m_outer : order_m_inner, &m, dt);
+			consider(s, b, &m, dt);
+		}
+		if (ret)
+			break;
 	}
-	free(cands);
+out:
+	free(h.v);
 	return ret ? ret : (b->found ? 0 : -ENOSPC);
+}
+
+static int search_run(struct search *s, int exhaustive, struct best *b)
+{
+	ef_tables_init(&s->dc[EYR_DIM_E]);
+	ef_tables_init(&s->dc[EYR_DIM_F]);
+	return exhaustive ? search_exhaustive(s, b) : search_fast(s, b);
 }
 
 static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
