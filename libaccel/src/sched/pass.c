@@ -548,6 +548,104 @@ static void floor_prelude(const struct eyr_arch *arch, const struct eyr_geom *g,
 }
 
 /*
+ * RF blocks (rf_n, rf_c, rf_m) that cover every mapping's: the RF
+ * capacities bound their products (filter: rf_m rf_c S, ifmap: rf_c rf_n S,
+ * psum: rf_m rf_n), so for every rf_n and rf_c the largest rf_m that fits,
+ * keeping the triples no other one is at least as large as in all three.
+ * Every mapping's blocks are at most one of these componentwise, and the
+ * pass energy only falls as blocks grow, so a floor taken over these is
+ * below every mapping's (the capacities taken one at a time, as before,
+ * allowed rf_m = 24 with rf_c = 12 with rf_n = 4 at once).
+ */
+#define MAX_RF_COVER 64
+struct rf_triple {
+	uint64_t rn, rc, rm;
+};
+
+static uint32_t rf_cover(const struct eyr_arch *arch, enum eyrie_dataflow df,
+			 const struct pass_dims *d, struct rf_triple *out)
+{
+	int w_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS;
+	int i_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_IS;
+	int p_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_OS;
+	struct rf_triple t[MAX_RF_COVER];
+	uint32_t n = 0, k, j, kept = 0;
+	uint64_t rn, rc;
+
+	if (df == EYRIE_DATAFLOW_NLR) {
+		out[0].rn = out[0].rc = out[0].rm = 1;
+		return 1;
+	}
+	for (rn = 1; rn <= d->N; rn++) {
+		uint64_t rc_cap = d->C;
+
+		if (i_rf && arch->rf_ifmap_words / (rn * d->S) < rc_cap)
+			rc_cap = arch->rf_ifmap_words / (rn * d->S);
+		if (w_rf && arch->rf_filter_words / d->S < rc_cap)
+			rc_cap = arch->rf_filter_words / d->S;
+		if (p_rf && rn > arch->rf_psum_words)
+			rc_cap = 0;
+		if (!rc_cap)
+			break;
+		for (rc = 1; rc <= rc_cap; rc++) {
+			uint64_t rm = d->M, next;
+
+			if (w_rf && arch->rf_filter_words / (rc * d->S) < rm)
+				rm = arch->rf_filter_words / (rc * d->S);
+			if (p_rf && arch->rf_psum_words / rn < rm)
+				rm = arch->rf_psum_words / rn;
+			if (!rm)
+				break;
+			/* a larger rf_c with the same rf_m covers this one */
+			next = d->M;
+			if (w_rf && arch->rf_filter_words / ((rc + 1) * d->S) < next)
+				next = arch->rf_filter_words / ((rc + 1) * d->S);
+			if (p_rf && arch->rf_psum_words / rn < next)
+				next = arch->rf_psum_words / rn;
+			if (rc < rc_cap && next == rm)
+				continue;
+			if (n == MAX_RF_COVER)
+				goto cap;
+			t[n].rn = rn;
+			t[n].rc = rc;
+			t[n].rm = rm;
+			n++;
+		}
+	}
+	for (k = 0; k < n; k++) {
+		for (j = 0; j < n; j++)
+			if (j != k && t[j].rn >= t[k].rn && t[j].rc >= t[k].rc && t[j].rm >= t[k].rm &&
+			    (t[j].rn > t[k].rn || t[j].rc > t[k].rc || t[j].rm > t[k].rm))
+				break;
+		if (j == n)
+			out[kept++] = t[k];
+	}
+	return kept;
+cap:
+	/* too many to list: the capacities one at a time (looser, still a cover) */
+	{
+		uint64_t rm = d->M, rcm = d->C, rnm = d->N;
+
+		if (w_rf) {
+			rm = rm < arch->rf_filter_words / d->S ? rm : arch->rf_filter_words / d->S;
+			rcm = rcm < arch->rf_filter_words / d->S ? rcm : arch->rf_filter_words / d->S;
+		}
+		if (i_rf) {
+			rcm = rcm < arch->rf_ifmap_words / d->S ? rcm : arch->rf_ifmap_words / d->S;
+			rnm = rnm < arch->rf_ifmap_words / d->S ? rnm : arch->rf_ifmap_words / d->S;
+		}
+		if (p_rf) {
+			rm = rm < arch->rf_psum_words ? rm : arch->rf_psum_words;
+			rnm = rnm < arch->rf_psum_words ? rnm : arch->rf_psum_words;
+		}
+		out[0].rn = rnm ? rnm : 1;
+		out[0].rc = rcm ? rcm : 1;
+		out[0].rm = rm ? rm : 1;
+		return 1;
+	}
+}
+
+/*
  * A floor on the cost of one pass under every array mapping, in closed
  * form: pass_bound's dynamic energy is exact for a mapping and grows with
  * each of its block counts, so taking every block count at the least any
@@ -564,25 +662,36 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 {
 	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
 	uint64_t rm, rc, rn, se, sr, act = 1, x, y;
-	uint64_t Bn, Bm, Bc, SCsum, Be, Br, rows_sum;
+	uint64_t Be, Br, rows_sum;
+	struct rf_triple rf[MAX_RF_COVER];
+	uint32_t nrf, k;
 	struct pass_dims d;
-	double dyn, cyc, noc_lb;
+	double dyn = 0, cyc, noc_lb = 0;
 
 	floor_prelude(arch, g, df, ps, &d, &rm, &rc, &rn);
+	nrf = rf_cover(arch, df, &d, rf);
 	se = d.E < arch->pe_cols ? d.E : arch->pe_cols;
 	sr = d.R < arch->pe_rows ? d.R : arch->pe_rows;
-	Bn = (d.N + rn - 1) / rn;
-	/* sets_m x rf_m <= M and sets_m <= PEs; likewise for C */
-	Bm = (d.M + (pes * rm < d.M ? pes * rm : d.M) - 1) / (pes * rm < d.M ? pes * rm : d.M);
-	Bc = (d.C + (pes * rc < d.C ? pes * rc : d.C) - 1) / (pes * rc < d.C ? pes * rc : d.C);
-	SCsum = (d.C + rc - 1) / rc;
 	Be = (d.E + se - 1) / se;
 	Br = (d.R + sr - 1) / sr;
 	/* every input row some window reads is read by at least one fold */
 	rows_sum = fold_rows(g, ps, 0, ps->e, 0, g->r);
-	pass_bound(arch, df, &d, ps, in_place == EYR_PLACE_GLB, w_place == EYR_PLACE_GLB,
-		   Bn, Bm, 0, Bc, 0, SCsum, Be, Br, rows_sum, &dyn, &noc_lb);
-	/* pass_bound's cycles with Wm = Wc = 0: G x NoC words / bandwidth */
+	for (k = 0; k < nrf; k++) {
+		/* sets_m x rf_m <= M and sets_m <= PEs; likewise for C */
+		uint64_t bm = pes * rf[k].rm < d.M ? pes * rf[k].rm : d.M;
+		uint64_t bc = pes * rf[k].rc < d.C ? pes * rf[k].rc : d.C;
+		double dk, nk;
+
+		pass_bound(arch, df, &d, ps, in_place == EYR_PLACE_GLB, w_place == EYR_PLACE_GLB,
+			   (d.N + rf[k].rn - 1) / rf[k].rn, (d.M + bm - 1) / bm, 0,
+			   (d.C + bc - 1) / bc, 0, (d.C + rf[k].rc - 1) / rf[k].rc, Be, Br,
+			   rows_sum, &dk, &nk);
+		/* pass_bound's cycles with Wm = Wc = 0: G x NoC words / bandwidth */
+		if (!k || dk < dyn)
+			dyn = dk;
+		if (!k || nk < noc_lb)
+			noc_lb = nk;
+	}
 	for (x = 1; x <= sr; x++)
 		for (y = 1; y <= se; y++) {
 			uint64_t set = x * y, sets = pes / set, a;
@@ -615,12 +724,14 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 			 enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
 			 enum eyr_place in_place, enum eyr_place w_place,
-			 double *dyn_fj, double *cycles)
+			 double *dyn_fj, double *cycles, double *energy_fj)
 {
+	double spc = static_per_cycle(arch), best_e = 0;
 	int in_glb = in_place == EYR_PLACE_GLB, w_glb = w_place == EYR_PLACE_GLB;
 	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
-	uint64_t rm, rc, rn, Bn, SCsum;
-	uint32_t cr[64], ce[64];
+	uint64_t rm, rc, rn;
+	struct rf_triple rf[MAX_RF_COVER];
+	uint32_t nrf, cr[64], ce[64];
 	uint32_t ncr = cands(g->r, arch->pe_rows, cr, 64);
 	uint32_t nce = cands(ps->e, arch->pe_cols, ce, 64), a, b;
 	struct fold_rows_table ft;
@@ -629,9 +740,7 @@ void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 	int any = 0;
 
 	floor_prelude(arch, g, df, ps, &d, &rm, &rc, &rn);
-	Bn = (d.N + rn - 1) / rn;
-	/* sum over input-channel blocks of ceil(block / rf_c) */
-	SCsum = (d.C + rc - 1) / rc;
+	nrf = rf_cover(arch, df, &d, rf);
 	for (a = 0; a < ncr; a++)
 	for (b = 0; b < nce; b++) {
 		uint64_t budget = pes / ((uint64_t)cr[a] * ce[b]), rows_sum = 0, Be, Br, sm, smax;
@@ -646,24 +755,38 @@ void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 		smax = budget < d.M ? budget : d.M;
 		for (sm = 1; sm <= smax; sm++) {
 			uint64_t sc = budget / sm < d.C ? budget / sm : d.C;
-			uint64_t bm = sm * rm < d.M ? sm * rm : d.M;
-			uint64_t bc = sc * rc < d.C ? sc * rc : d.C;
-			double dyn, cyc;
+			uint32_t k;
 
-			/* Wm >= M / sets_m and Wc >= C / sets_c: each block's min(rf, size) */
-			pass_bound(arch, df, &d, ps, in_glb, w_glb, Bn, (d.M + bm - 1) / bm,
-				   (d.M + sm - 1) / sm, (d.C + bc - 1) / bc, (d.C + sc - 1) / sc,
-				   SCsum, Be, Br, rows_sum, &dyn, &cyc);
-			if (!any || dyn < best_dyn)
-				best_dyn = dyn;
-			if (!any || cyc < best_cyc)
-				best_cyc = cyc;
-			any = 1;
+			for (k = 0; k < nrf; k++) {
+				uint64_t bm = sm * rf[k].rm < d.M ? sm * rf[k].rm : d.M;
+				uint64_t bc = sc * rf[k].rc < d.C ? sc * rf[k].rc : d.C;
+				double dyn, cyc;
+
+				/*
+				 * Wm >= M / sets_m and Wc >= C / sets_c (each block's
+				 * min(rf, size)); the sum over input-channel blocks of
+				 * ceil(block / rf_c) >= C / rf_c
+				 */
+				pass_bound(arch, df, &d, ps, in_glb, w_glb,
+					   (d.N + rf[k].rn - 1) / rf[k].rn, (d.M + bm - 1) / bm,
+					   (d.M + sm - 1) / sm, (d.C + bc - 1) / bc,
+					   (d.C + sc - 1) / sc, (d.C + rf[k].rc - 1) / rf[k].rc,
+					   Be, Br, rows_sum, &dyn, &cyc);
+				if (!any || dyn < best_dyn)
+					best_dyn = dyn;
+				if (!any || cyc < best_cyc)
+					best_cyc = cyc;
+				/* one candidate's energy and time together: static included */
+				if (!any || dyn + spc * cyc < best_e)
+					best_e = dyn + spc * cyc;
+				any = 1;
+			}
 		}
 	}
 	/* no mapping fits: nothing to bound (the search reports it) */
 	*dyn_fj = any ? best_dyn : 0;
 	*cycles = any ? best_cyc : 0;
+	*energy_fj = any ? best_e : 0;
 }
 
 struct pass_cand {

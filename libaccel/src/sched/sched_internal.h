@@ -121,12 +121,15 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 		    double *dyn_fj, double *cycles);
 /*
  * A tighter floor of the same (a relaxation of eyr_pass_best over every
- * spatial shape and sets_m), about a tenth of eyr_pass_best's work.
+ * spatial shape, sets_m and RF blocks), about a tenth of eyr_pass_best's
+ * work; energy_fj: a floor on dynamic plus static energy (each candidate's
+ * own cycles priced at the static power), which can be above dyn_fj plus
+ * the static energy of the least cycles.
  */
 void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 			 enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
 			 enum eyr_place in_place, enum eyr_place w_place,
-			 double *dyn_fj, double *cycles);
+			 double *dyn_fj, double *cycles, double *energy_fj);
 
 /* Cost of one pass with a given mapping (-EINVAL if it does not fit). */
 int eyr_pass_cost(const struct eyr_arch *arch, const struct eyr_geom *g,

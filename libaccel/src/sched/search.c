@@ -45,7 +45,7 @@ struct memo_entry {
 struct floor_entry {
 	struct eyr_pass_shape ps;
 	uint8_t places, used;
-	double dyn, cyc;
+	double dyn, cyc, en;
 };
 
 struct pass_class;
@@ -164,7 +164,7 @@ static int floor_grow(struct search *s)
 
 /* eyr_pass_floor_fine of a pass shape, once per search. */
 static int floor_lookup(struct search *s, const struct eyr_pass_shape *ps,
-			unsigned int places, double *dyn, double *cyc)
+			unsigned int places, double *dyn, double *cyc, double *en)
 {
 	size_t j;
 
@@ -175,6 +175,7 @@ static int floor_lookup(struct search *s, const struct eyr_pass_shape *ps,
 		if (s->floors[j].places == places && !memcmp(&s->floors[j].ps, ps, sizeof(*ps))) {
 			*dyn = s->floors[j].dyn;
 			*cyc = s->floors[j].cyc;
+			*en = s->floors[j].en;
 			return 0;
 		}
 		j = (j + 1) & (s->floor_cap - 1);
@@ -185,10 +186,11 @@ static int floor_lookup(struct search *s, const struct eyr_pass_shape *ps,
 	eyr_pass_floor_fine(s->arch, &s->g, s->df, ps,
 			    (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB,
 			    (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB,
-			    &s->floors[j].dyn, &s->floors[j].cyc);
+			    &s->floors[j].dyn, &s->floors[j].cyc, &s->floors[j].en);
 	s->floor_used++;
 	*dyn = s->floors[j].dyn;
 	*cyc = s->floors[j].cyc;
+	*en = s->floors[j].en;
 	return 0;
 }
 
@@ -259,6 +261,7 @@ struct pass_class {
 	uint64_t cnt;
 	double macs;		/* of all its tiles */
 	double fl_dyn, fl_cyc;	/* floor of all its tiles (eyr_pass_floor) */
+	double fl_en;		/* floor of dynamic + static energy, >= fl_dyn + rate fl_cyc */
 };
 
 static int class_cmp(const void *pa, const void *pb)
@@ -272,10 +275,11 @@ static int class_cmp(const void *pa, const void *pb)
 
 /*
  * Whether the cost summed so far plus floors on the passes not yet costed
- * (rest_dyn fJ, rest_cyc cycles) is above the incumbent's objective.
+ * (rest_en fJ of dynamic and static energy, rest_cyc cycles) is above the
+ * incumbent's objective.
  */
 static int passes_exceed(const struct search *s, const struct eyr_cost *c,
-			 double rest_dyn, double rest_cyc, double rate, double best_v)
+			 double rest_en, double rest_cyc, double rate, double best_v)
 {
 	double dyn = 0, cyc, e, lb;
 	int l;
@@ -283,7 +287,7 @@ static int passes_exceed(const struct search *s, const struct eyr_cost *c,
 	for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
 		dyn += (double)c->access[l] * s->efj[l];
 	cyc = (double)c->cycles + rest_cyc;
-	e = dyn + rest_dyn + rate * cyc;
+	e = dyn + rate * (double)c->cycles + rest_en;
 	lb = s->obj == EYR_OBJ_CYCLES ? cyc : s->obj == EYR_OBJ_EDP ? e * cyc : e;
 	return lb > best_v * (1 + 1e-9);
 }
@@ -303,7 +307,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 	unsigned int places = (m->place_in == EYR_PLACE_STREAM) | ((m->place_w == EYR_PLACE_STREAM) << 1);
 	struct pass_class *pcl;
 	uint32_t a, b, x, y, u, v, n = 0, i;
-	double rest_dyn = 0, rest_cyc = 0, dyn_pm = 0, noc_pm = 0, cyc_pm = 0, rate, best_v = 0;
+	double rest_en = 0, rest_cyc = 0, dyn_pm = 0, noc_pm = 0, cyc_pm = 0, rate, best_v = 0;
 	int l, ret = 0, bounded = inc && inc->found;
 
 	/* one scratch array per search: no allocation per costed tiling */
@@ -368,7 +372,8 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 				fc = pcl[i].macs / pcl[i].cnt * cyc_pm;
 			pcl[i].fl_dyn = fd * pcl[i].cnt;
 			pcl[i].fl_cyc = fc * pcl[i].cnt;
-			rest_dyn += pcl[i].fl_dyn;
+			pcl[i].fl_en = pcl[i].fl_dyn + rate * pcl[i].fl_cyc;
+			rest_en += pcl[i].fl_en;
 			rest_cyc += pcl[i].fl_cyc;
 		}
 	} else {
@@ -378,7 +383,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 		const struct memo_entry *me;
 
 		/* refuted by the floors alone: no array-mapping search */
-		if (bounded && passes_exceed(s, c, rest_dyn, rest_cyc, rate, best_v)) {
+		if (bounded && passes_exceed(s, c, rest_en, rest_cyc, rate, best_v)) {
 			ret = 1;
 			break;
 		}
@@ -387,23 +392,26 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 		 * (a tenth of the search), which may refute the tiling.
 		 */
 		if (bounded && !pass_known(s, &pcl[i].ps, places)) {
-			double fd, fc;
+			double fd, fc, fe;
 
-			if (floor_lookup(s, &pcl[i].ps, places, &fd, &fc)) {
+			if (floor_lookup(s, &pcl[i].ps, places, &fd, &fc, &fe)) {
 				ret = -ENOMEM;
 				break;
 			}
 			fd *= pcl[i].cnt;
 			fc *= pcl[i].cnt;
-			if (fd > pcl[i].fl_dyn) {
-				rest_dyn += fd - pcl[i].fl_dyn;
-				pcl[i].fl_dyn = fd;
+			fe *= pcl[i].cnt;
+			if (fd + rate * fc > fe)
+				fe = fd + rate * fc;
+			if (fe > pcl[i].fl_en) {
+				rest_en += fe - pcl[i].fl_en;
+				pcl[i].fl_en = fe;
 			}
 			if (fc > pcl[i].fl_cyc) {
 				rest_cyc += fc - pcl[i].fl_cyc;
 				pcl[i].fl_cyc = fc;
 			}
-			if (passes_exceed(s, c, rest_dyn, rest_cyc, rate, best_v)) {
+			if (passes_exceed(s, c, rest_en, rest_cyc, rate, best_v)) {
 				ret = 1;
 				break;
 			}
@@ -422,7 +430,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 			c->access[l] += pcl[i].cnt * me->pc.access[l];
 		c->cycles += pcl[i].cnt * me->pc.cycles;
 		if (bounded) {
-			rest_dyn -= pcl[i].fl_dyn;
+			rest_en -= pcl[i].fl_en;
 			rest_cyc -= pcl[i].fl_cyc;
 		}
 	}
@@ -706,17 +714,30 @@ static void static_energy(const struct eyr_arch *a, double cycles, double *e)
 }
 
 /*
- * The tiling space. Candidates of each dimension are listed in increasing
- * tile size (dim_candidates), so along E and F a larger index means a larger
- * tile and fewer tiles. A tile's GLB and stream-buffer footprint grows with
- * its sizes and with the input rows and columns it spans, which need not
- * grow with the tile size (a tile that reaches into padding loads fewer
- * rows); the suffix minima of those spans give a footprint that does grow
- * with the index and is never above the true one, so a dimension's
- * enumeration can stop where even that floor does not fit, and nothing that
- * fits is missed.
+ * The tiling space is searched as a tree of boxes. A box fixes the tile
+ * sizes of N and G and of the first `level` dimensions of split_dims; the
+ * others are free. Candidates of each dimension are listed in increasing
+ * tile size (dim_candidates), so a larger index means a larger tile and
+ * fewer tiles.
+ *
+ * A tile's GLB and stream-buffer footprint grows with its sizes and with
+ * the input rows and columns it spans, which need not grow with the tile
+ * size (a tile that reaches into padding loads fewer rows): the suffix
+ * minima of those spans, the free dimensions at their smallest tiles and no
+ * psum region while C is free give a footprint floor that grows with each
+ * index, so the largest index of a free dimension that can fit is a binary
+ * search and nothing that fits is missed.
  */
-static void ef_tables_init(struct dim_cands *dc)
+static const enum eyr_dim split_dims[] = { EYR_DIM_M, EYR_DIM_C, EYR_DIM_E, EYR_DIM_F };
+#define SPLIT_LEVELS 4
+#define FIT_NONE (-1)
+
+struct box {
+	uint16_t idx[EYR_DIMS];		/* free dimensions: unused */
+	uint8_t level;			/* split_dims[0 .. level-1] are fixed */
+};
+
+static void span_tables_init(struct dim_cands *dc)
 {
 	int i;
 
@@ -736,56 +757,59 @@ static void ef_tables_init(struct dim_cands *dc)
 	}
 }
 
-/* A family: the tilings sharing their N, G, M and C tile sizes. */
-struct family {
-	struct eyr_mapping m;		/* all-GLB, order_m_inner; E, F set per use */
-	const struct eyr_dim_tiling *dt[EYR_DIMS];
-};
-
-static void family_init(const struct search *s, const uint16_t *idx, struct family *f)
+static int box_fixes(const struct box *b, enum eyr_dim d)
 {
-	struct cand c;
+	int l;
 
-	memset(&c, 0, sizeof(c));
-	memcpy(c.idx, idx, sizeof(c.idx));
-	build_map(s, &c, order_m_inner, &f->m, f->dt);
+	if (d == EYR_DIM_N || d == EYR_DIM_G)
+		return 1;
+	for (l = 0; l < b->level; l++)
+		if (split_dims[l] == d)
+			return 1;
+	return 0;
 }
 
-/* Whether a tile of the family with these E/F sizes and spans fits. */
-static int tile_fits(const struct search *s, const struct family *f, uint32_t tile_e,
-		     uint32_t tile_f, uint32_t in_h, uint32_t in_w, unsigned int places)
+/*
+ * Whether the footprint floor of the box fits under the placement, with
+ * free dimension d (or none: d = EYR_DIMS) at candidate i and the other
+ * free ones at their smallest.
+ */
+static int box_fits(const struct search *s, const struct box *b, enum eyr_dim d,
+		    uint32_t i, unsigned int places)
 {
-	struct eyr_mapping m = f->m;
+	struct eyr_mapping m;
 	struct eyr_tile_bytes tb;
 	struct eyr_glb_layout lay;
+	uint32_t span[EYR_DIMS];
+	int k;
 
-	m.tile[EYR_DIM_E] = tile_e;
-	m.tile[EYR_DIM_F] = tile_f;
+	for (k = 0; k < EYR_DIMS; k++) {
+		const struct dim_cands *dc = &s->dc[k];
+		uint32_t j = box_fixes(b, (enum eyr_dim)k) ? b->idx[k] : (enum eyr_dim)k == d ? i : 0;
+
+		m.tile[k] = dc->t[j].tile;
+		m.tiles[k] = dc->t[j].tiles;
+		span[k] = box_fixes(b, (enum eyr_dim)k) ? dc->t[j].max_in : dc->sufmin_in[j];
+	}
+	if (!box_fixes(b, EYR_DIM_C))
+		m.tiles[EYR_DIM_C] = 1;	/* no psum region: a floor */
 	m.place_in = (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
 	m.place_w = (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
-	eyr_tile_bytes(&s->g, &m, in_h, in_w, s->per_channel, &tb);
+	eyr_tile_bytes(&s->g, &m, span[EYR_DIM_E], span[EYR_DIM_F], s->per_channel, &tb);
 	eyr_glb_layout(&tb, &m, s->has_bias, &lay);
 	return lay.glb_bytes <= s->arch->glb_bytes && lay.stream_bytes <= s->arch->stream_bytes;
 }
 
-/*
- * Largest index i of dimension d (E or F) whose footprint floor fits, the
- * other dimension's tile being (tile_o, in_o): the floor grows with i, so
- * this is a binary search. -1 if none.
- */
-static int last_fitting(const struct search *s, const struct family *f, enum eyr_dim d,
-			uint32_t tile_o, uint32_t in_o, unsigned int places)
+/* Largest candidate of free dimension d that can fit (FIT_NONE). */
+static int box_last_fitting(const struct search *s, const struct box *b, enum eyr_dim d,
+			    unsigned int places)
 {
-	const struct dim_cands *dc = &s->dc[d];
-	int lo = 0, hi = (int)dc->n - 1, best = -1;
+	int lo = 0, hi = (int)s->dc[d].n - 1, best = FIT_NONE;
 
 	while (lo <= hi) {
 		int mid = (lo + hi) / 2;
-		int ok = d == EYR_DIM_E ?
-			 tile_fits(s, f, dc->t[mid].tile, tile_o, dc->sufmin_in[mid], in_o, places) :
-			 tile_fits(s, f, tile_o, dc->t[mid].tile, in_o, dc->sufmin_in[mid], places);
 
-		if (ok) {
+		if (box_fits(s, b, d, (uint32_t)mid, places)) {
 			best = mid;
 			lo = mid + 1;
 		} else {
@@ -799,9 +823,9 @@ static int last_fitting(const struct search *s, const struct family *f, enum eyr
  * Admissible bounds of a tiling for each placement in mask and both
  * canonical orders (lb[places][order]): the exact DMA-level energy and a
  * DMA time floor, plus pass_floor. Every term grows with every tile count
- * and with the inputs' summed spans (dt[E], dt[F]: only sum_in is read) and
- * shrinks with act, so evaluated at a box's least counts, least spans and
- * most active PEs this bounds every tiling of the box.
+ * and with the inputs' summed spans (of dt[E] and dt[F] only sum_in is
+ * read) and shrinks as act grows, so at a box's least counts, least spans
+ * and most active PEs this bounds every tiling of the box.
  */
 static void tiling_bounds(const struct search *s, const struct eyr_mapping *m0,
 			  const struct eyr_dim_tiling *const *dt, double act,
@@ -859,75 +883,94 @@ static void tiling_bounds(const struct search *s, const struct eyr_mapping *m0,
 	}
 }
 
-/* The bound of a box: E over dt_e's counts/spans, F over dt_f's. */
-static double box_bound(const struct search *s, const struct family *f,
-			const struct eyr_dim_tiling *dt_e, const struct eyr_dim_tiling *dt_f,
-			uint32_t act_tile_e, unsigned int places)
+static unsigned int max_places(const struct search *s)
 {
-	const struct eyr_dim_tiling *dt[EYR_DIMS];
-	struct eyr_mapping m = f->m;
-	double lb[4][2];
-	int one;
-
-	memcpy(dt, f->dt, sizeof(dt));
-	dt[EYR_DIM_E] = dt_e;
-	dt[EYR_DIM_F] = dt_f;
-	m.tile[EYR_DIM_E] = act_tile_e;
-	m.tiles[EYR_DIM_E] = dt_e->tiles;
-	m.tile[EYR_DIM_F] = dt_f->tile;
-	m.tiles[EYR_DIM_F] = dt_f->tiles;
-	tiling_bounds(s, &m, dt, max_active_pes(s->arch, &s->g, &m), 1u << places, lb, &one);
-	return lb[places][0] < lb[places][1] ? lb[places][0] : lb[places][1];
+	return s->arch->stream_bytes ? 4 : 1;
 }
-
-/* A box's stand-in for a dimension: the least count and summed span of idx <= hi. */
-static void box_dim(const struct dim_cands *dc, int hi, struct eyr_dim_tiling *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->tile = dc->t[hi].tile;
-	v->tiles = dc->t[hi].tiles;
-	v->sum_in = dc->premin_sum[hi];
-}
-
-#define FIT_NONE (-1)
 
 /*
- * Bound of a family over every E/F tiling that can fit (FIT_NONE-free
- * placements), or HUGE_VAL when none can.
+ * Bound of everything in a box that can fit (HUGE_VAL if nothing can):
+ * under each placement, every free dimension at the largest candidate that
+ * can fit (least count) with the least summed input span up to it.
  */
-static double family_bound(const struct search *s, const struct family *f)
+static double box_bound(const struct search *s, const struct box *b)
 {
-	const struct dim_cands *de = &s->dc[EYR_DIM_E], *df = &s->dc[EYR_DIM_F];
-	unsigned int places, max_places = s->arch->stream_bytes ? 4 : 1;
 	double best = HUGE_VAL;
+	unsigned int places;
 
-	for (places = 0; places < max_places; places++) {
-		struct eyr_dim_tiling ve, vf;
-		int e_hi, f_hi;
-		double lb;
+	for (places = 0; places < max_places(s); places++) {
+		const struct eyr_dim_tiling *dt[EYR_DIMS];
+		struct eyr_dim_tiling virt[2];
+		struct eyr_mapping m;
+		double lb[4][2];
+		int k, one, ok = 1;
 
-		e_hi = last_fitting(s, f, EYR_DIM_E, df->t[0].tile, df->sufmin_in[0], places);
-		if (e_hi < 0)
+		memset(&m, 0, sizeof(m));
+		m.dataflow = s->df;
+		for (k = 0; k < EYR_DIMS && ok; k++) {
+			const struct dim_cands *dc = &s->dc[k];
+			int j = box_fixes(b, (enum eyr_dim)k) ? b->idx[k] :
+				box_last_fitting(s, b, (enum eyr_dim)k, places);
+
+			if (j == FIT_NONE) {
+				ok = 0;
+				break;
+			}
+			m.tile[k] = dc->t[j].tile;
+			m.tiles[k] = dc->t[j].tiles;
+			dt[k] = &dc->t[j];
+			if (!box_fixes(b, (enum eyr_dim)k) && (k == EYR_DIM_E || k == EYR_DIM_F)) {
+				struct eyr_dim_tiling *v = &virt[k == EYR_DIM_F];
+
+				memset(v, 0, sizeof(*v));
+				v->tile = dc->t[j].tile;
+				v->tiles = dc->t[j].tiles;
+				v->sum_in = dc->premin_sum[j];
+				dt[k] = v;
+			}
+		}
+		if (!ok)
 			continue;
-		f_hi = last_fitting(s, f, EYR_DIM_F, de->t[0].tile, de->sufmin_in[0], places);
-		box_dim(de, e_hi, &ve);
-		box_dim(df, f_hi, &vf);
-		lb = box_bound(s, f, &ve, &vf, de->t[e_hi].tile, places);
-		if (lb < best)
-			best = lb;
+		tiling_bounds(s, &m, dt, max_active_pes(s->arch, &s->g, &m), 1u << places, lb, &one);
+		if (lb[places][0] < best)
+			best = lb[places][0];
+		if (lb[places][1] < best)
+			best = lb[places][1];
 	}
 	return best;
 }
 
-/* Last E index whose footprint floor fits under some placement (FIT_NONE). */
-static int family_e_top(const struct search *s, const struct family *f)
+/* Placements under which a tiling (every dimension fixed) fits. */
+static unsigned int tiling_places(const struct search *s, const struct eyr_mapping *m0,
+				  const struct eyr_dim_tiling *const *dt)
 {
-	const struct dim_cands *df = &s->dc[EYR_DIM_F];
-	unsigned int places, max_places = s->arch->stream_bytes ? 4 : 1;
+	unsigned int places, mask = 0;
+	struct eyr_tile_bytes tb;
+
+	eyr_tile_bytes(&s->g, m0, dt[EYR_DIM_E]->max_in, dt[EYR_DIM_F]->max_in,
+		       s->per_channel, &tb);
+	for (places = 0; places < max_places(s); places++) {
+		struct eyr_mapping m = *m0;
+		struct eyr_glb_layout lay;
+
+		m.place_in = (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+		m.place_w = (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+		eyr_glb_layout(&tb, &m, s->has_bias, &lay);
+		if (lay.glb_bytes <= s->arch->glb_bytes && lay.stream_bytes <= s->arch->stream_bytes)
+			mask |= 1u << places;
+	}
+	return mask;
+}
+
+/* Largest candidate of the box's next dimension that can fit (FIT_NONE). */
+static int box_top(const struct search *s, const struct box *b)
+{
+	enum eyr_dim d = split_dims[b->level];
+	unsigned int places;
 	int top = FIT_NONE;
 
-	for (places = 0; places < max_places; places++) {
-		int hi = last_fitting(s, f, EYR_DIM_E, df->t[0].tile, df->sufmin_in[0], places);
+	for (places = 0; places < max_places(s); places++) {
+		int hi = box_last_fitting(s, b, d, places);
 
 		if (hi > top)
 			top = hi;
@@ -935,131 +978,88 @@ static int family_e_top(const struct search *s, const struct family *f)
 	return top;
 }
 
-/*
- * Bound of one E tile size of a family over its F tile sizes; f_hi[p]: the
- * last F index whose footprint floor fits under placement p (FIT_NONE).
- */
-static double row_bound(const struct search *s, const struct family *f, int ie,
-			int16_t *f_hi)
+/* The roots: one box per N and G tile size; a tile of several groups holds whole ones. */
+static int root_next(const struct search *s, struct box *b, int first)
 {
-	const struct dim_cands *de = &s->dc[EYR_DIM_E], *df = &s->dc[EYR_DIM_F];
-	unsigned int places, max_places = s->arch->stream_bytes ? 4 : 1;
-	double best = HUGE_VAL;
-
-	for (places = 0; places < 4; places++)
-		f_hi[places] = FIT_NONE;
-	for (places = 0; places < max_places; places++) {
-		struct eyr_dim_tiling vf;
-		int hi;
-		double lb;
-
-		hi = last_fitting(s, f, EYR_DIM_F, de->t[ie].tile, de->t[ie].max_in, places);
-		if (hi < 0)
-			continue;
-		f_hi[places] = (int16_t)hi;
-		box_dim(df, hi, &vf);
-		lb = box_bound(s, f, &de->t[ie], &vf, de->t[ie].tile, places);
-		if (lb < best)
-			best = lb;
+	if (!first) {
+		if (++b->idx[EYR_DIM_G] == s->dc[EYR_DIM_G].n) {
+			b->idx[EYR_DIM_G] = 0;
+			if (++b->idx[EYR_DIM_N] == s->dc[EYR_DIM_N].n)
+				return 0;
+		}
+	} else {
+		memset(b, 0, sizeof(*b));
 	}
-	return best;
-}
-
-/* Placements under which tiling (ie, iff) of the family fits. */
-static unsigned int member_places(const struct search *s, const struct family *f,
-				  int ie, int iff, const int16_t *f_hi)
-{
-	const struct eyr_dim_tiling *te = &s->dc[EYR_DIM_E].t[ie], *tf = &s->dc[EYR_DIM_F].t[iff];
-	unsigned int places, mask = 0;
-
-	for (places = 0; places < 4; places++)
-		if (f_hi[places] >= iff &&
-		    tile_fits(s, f, te->tile, tf->tile, te->max_in, tf->max_in, places))
-			mask |= 1u << places;
-	return mask;
-}
-
-/* Whether the family's G tile (whole groups) allows its M and C tiles. */
-static int family_allowed(const struct search *s, const uint16_t *idx)
-{
-	return s->dc[EYR_DIM_G].t[idx[EYR_DIM_G]].tile == 1 ||
-	       (s->dc[EYR_DIM_M].t[idx[EYR_DIM_M]].tile == s->g.ext[EYR_DIM_M] &&
-		s->dc[EYR_DIM_C].t[idx[EYR_DIM_C]].tile == s->g.ext[EYR_DIM_C]);
-}
-
-/* Steps idx over every N, G, M, C combination; 0 when done. */
-static int family_next(const struct search *s, uint16_t *idx)
-{
-	static const enum eyr_dim dims[] = { EYR_DIM_C, EYR_DIM_M, EYR_DIM_G, EYR_DIM_N };
-	size_t i;
-
-	for (i = 0; i < sizeof(dims) / sizeof(dims[0]); i++) {
-		if (++idx[dims[i]] < s->dc[dims[i]].n)
-			return 1;
-		idx[dims[i]] = 0;
+	b->level = 0;
+	b->idx[EYR_DIM_M] = b->idx[EYR_DIM_C] = 0;
+	if (s->dc[EYR_DIM_G].t[b->idx[EYR_DIM_G]].tile > 1) {
+		b->idx[EYR_DIM_M] = (uint16_t)(s->dc[EYR_DIM_M].n - 1);
+		b->idx[EYR_DIM_C] = (uint16_t)(s->dc[EYR_DIM_C].n - 1);
+		if (s->dc[EYR_DIM_M].t[b->idx[EYR_DIM_M]].tile != s->g.ext[EYR_DIM_M] ||
+		    s->dc[EYR_DIM_C].t[b->idx[EYR_DIM_C]].tile != s->g.ext[EYR_DIM_C])
+			return root_next(s, b, 0);	/* no whole-group M or C tile */
+		b->level = 2;
 	}
-	return 0;
+	return 1;
 }
 
 /* Exhaustive: every tiling that fits, every placement, every order. */
-static int search_exhaustive(struct search *s, struct best *b)
+static void exhaust_box(struct search *s, struct best *best, const struct box *b)
 {
-	uint16_t idx[EYR_DIMS] = { 0 };
+	int i, top = box_top(s, b);
 
-	do {
-		struct family f;
-		int ie, e_top;
+	for (i = 0; i <= top; i++) {
+		struct box c = *b;
 
-		if (!family_allowed(s, idx))
-			continue;
-		family_init(s, idx, &f);
-		e_top = family_e_top(s, &f);
-		for (ie = 0; ie <= e_top; ie++) {
-			int16_t f_hi[4];
-			int iff, top = FIT_NONE, p;
+		c.idx[split_dims[b->level]] = (uint16_t)i;
+		c.level++;
+		if (c.level < SPLIT_LEVELS) {
+			exhaust_box(s, best, &c);
+		} else {
+			const struct eyr_dim_tiling *dt[EYR_DIMS];
+			struct eyr_mapping m;
+			struct cand cd;
+			unsigned int mask, places;
 
-			row_bound(s, &f, ie, f_hi);
-			for (p = 0; p < 4; p++)
-				if (f_hi[p] > top)
-					top = f_hi[p];
-			for (iff = 0; iff <= top; iff++) {
-				unsigned int mask = member_places(s, &f, ie, iff, f_hi), places;
-				const struct eyr_dim_tiling *dt[EYR_DIMS];
-				struct eyr_mapping m;
-				struct cand c;
-
-				memcpy(c.idx, idx, sizeof(c.idx));
-				c.idx[EYR_DIM_E] = (uint16_t)ie;
-				c.idx[EYR_DIM_F] = (uint16_t)iff;
-				for (places = 0; places < 4; places++) {
-					if (!(mask >> places & 1))
-						continue;
-					c.places = (uint8_t)places;
-					build_map(s, &c, order_m_inner, &m, dt);
-					consider_all_orders(s, b, &m, dt);
-				}
+			memcpy(cd.idx, c.idx, sizeof(cd.idx));
+			cd.places = 0;
+			build_map(s, &cd, order_m_inner, &m, dt);
+			mask = tiling_places(s, &m, dt);
+			for (places = 0; places < 4; places++) {
+				if (!(mask >> places & 1))
+					continue;
+				cd.places = (uint8_t)places;
+				build_map(s, &cd, order_m_inner, &m, dt);
+				consider_all_orders(s, best, &m, dt);
 			}
 		}
-	} while (family_next(s, idx));
+	}
+}
+
+static int search_exhaustive(struct search *s, struct best *b)
+{
+	struct box root;
+	int more = root_next(s, &root, 1);
+
+	while (more) {
+		exhaust_box(s, b, &root);
+		more = root_next(s, &root, 0);
+	}
 	return b->found ? 0 : -ENOSPC;
 }
 
 /*
- * Fast: best-first over a tree of boxes. A family (N, G, M, C tile sizes)
- * is bounded over all its E/F tilings, a row (one E tile size) over its F
- * tilings, a member (one tiling, placement and order) by tiling_bounds; an
- * entry is expanded (or, for a member, costed exactly) in increasing bound
- * order, and the search stops when the smallest bound left exceeds the best
- * cost found. Every bound is at most the true cost of everything below it,
- * so nothing left can win: the result is the exhaustive optimum.
+ * Fast: best-first over the tree. A box is expanded (its next dimension
+ * split into its candidates) or, for a single tiling under one placement
+ * and loop order, costed exactly, in increasing bound order; the search
+ * stops when the smallest bound left exceeds the best cost found. Every
+ * bound is at most the true cost of everything below it, so nothing left
+ * can win: the result is the exhaustive optimum.
  */
-enum { BOX_FAMILY, BOX_ROW, BOX_MEMBER };
-
 struct hent {
 	double lb;
-	uint16_t idx[EYR_DIMS];
-	int16_t f_hi[4];		/* rows: last F index per placement */
-	uint8_t kind, places, order;
+	struct box b;			/* level SPLIT_LEVELS: one tiling */
+	uint8_t places, order;
 };
 
 struct heap {
@@ -1112,66 +1112,66 @@ static void heap_pop(struct heap *h, struct hent *top)
 		h->v[i] = last;
 }
 
-static int expand_family(struct search *s, struct heap *h, const struct hent *e)
+/* A tiling's entries: one per placement that fits and loop order. */
+static int push_tiling(struct search *s, struct heap *h, const struct box *b)
 {
-	struct family f;
-	int ie, e_top;
+	const struct eyr_dim_tiling *dt[EYR_DIMS];
+	struct eyr_mapping m;
+	struct cand c;
+	unsigned int mask, places;
+	double lb[4][2];
+	int one;
 
-	family_init(s, e->idx, &f);
-	e_top = family_e_top(s, &f);
-	for (ie = 0; ie <= e_top; ie++) {
-		struct hent r = *e;
+	memcpy(c.idx, b->idx, sizeof(c.idx));
+	c.places = 0;
+	build_map(s, &c, order_m_inner, &m, dt);
+	mask = tiling_places(s, &m, dt);
+	if (!mask)
+		return 0;
+	tiling_bounds(s, &m, dt, max_active_pes(s->arch, &s->g, &m), mask, lb, &one);
+	for (places = 0; places < 4; places++) {
+		struct hent e;
+		int o;
 
-		r.kind = BOX_ROW;
-		r.idx[EYR_DIM_E] = (uint16_t)ie;
-		r.lb = row_bound(s, &f, ie, r.f_hi);
-		if (r.lb != HUGE_VAL && heap_push(h, &r))
-			return -ENOMEM;
+		if (!(mask >> places & 1))
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.b = *b;
+		e.places = (uint8_t)places;
+		for (o = 0; o < (one ? 1 : 2); o++) {
+			e.order = (uint8_t)o;
+			e.lb = lb[places][o];
+			if (heap_push(h, &e))
+				return -ENOMEM;
+		}
 	}
 	return 0;
 }
 
-static int expand_row(struct search *s, struct heap *h, const struct hent *e)
+static int push_box(struct search *s, struct heap *h, const struct box *b)
 {
-	struct family f;
-	int iff, top = FIT_NONE, p, ie = e->idx[EYR_DIM_E];
+	struct hent e;
 
-	family_init(s, e->idx, &f);
-	for (p = 0; p < 4; p++)
-		if (e->f_hi[p] > top)
-			top = e->f_hi[p];
-	for (iff = 0; iff <= top; iff++) {
-		unsigned int mask = member_places(s, &f, ie, iff, e->f_hi), places;
-		const struct eyr_dim_tiling *dt[EYR_DIMS];
-		struct eyr_mapping m;
-		struct cand c;
-		double lb[4][2];
-		int one;
+	if (b->level == SPLIT_LEVELS)
+		return push_tiling(s, h, b);
+	memset(&e, 0, sizeof(e));
+	e.b = *b;
+	e.lb = box_bound(s, b);
+	return e.lb == HUGE_VAL ? 0 : heap_push(h, &e);
+}
 
-		if (!mask)
-			continue;
-		memcpy(c.idx, e->idx, sizeof(c.idx));
-		c.idx[EYR_DIM_F] = (uint16_t)iff;
-		c.places = 0;
-		build_map(s, &c, order_m_inner, &m, dt);
-		tiling_bounds(s, &m, dt, max_active_pes(s->arch, &s->g, &m), mask, lb, &one);
-		for (places = 0; places < 4; places++) {
-			struct hent mb;
-			int o;
+static int expand_box(struct search *s, struct heap *h, const struct box *b)
+{
+	int i, ret, top = box_top(s, b);
 
-			if (!(mask >> places & 1))
-				continue;
-			memset(&mb, 0, sizeof(mb));
-			memcpy(mb.idx, c.idx, sizeof(mb.idx));
-			mb.kind = BOX_MEMBER;
-			mb.places = (uint8_t)places;
-			for (o = 0; o < (one ? 1 : 2); o++) {
-				mb.order = (uint8_t)o;
-				mb.lb = lb[places][o];
-				if (heap_push(h, &mb))
-					return -ENOMEM;
-			}
-		}
+	for (i = 0; i <= top; i++) {
+		struct box c = *b;
+
+		c.idx[split_dims[b->level]] = (uint16_t)i;
+		c.level++;
+		ret = push_box(s, h, &c);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -1179,27 +1179,14 @@ static int expand_row(struct search *s, struct heap *h, const struct hent *e)
 static int search_fast(struct search *s, struct best *b)
 {
 	struct heap h = { 0 };
-	uint16_t idx[EYR_DIMS] = { 0 };
-	int ret = 0;
+	struct box root;
+	int ret = 0, more = root_next(s, &root, 1);
 
-	do {
-		struct family f;
-		struct hent e;
-
-		if (!family_allowed(s, idx))
-			continue;
-		family_init(s, idx, &f);
-		memset(&e, 0, sizeof(e));
-		memcpy(e.idx, idx, sizeof(e.idx));
-		e.kind = BOX_FAMILY;
-		e.lb = family_bound(s, &f);
-		if (e.lb != HUGE_VAL && heap_push(&h, &e)) {
-			ret = -ENOMEM;
-			goto out;
-		}
-	} while (family_next(s, idx));
-
-	while (h.n) {
+	while (more && !ret) {
+		ret = push_box(s, &h, &root);
+		more = root_next(s, &root, 0);
+	}
+	while (!ret && h.n) {
 		struct hent e;
 
 		if (b->found) {
@@ -1213,32 +1200,27 @@ static int search_fast(struct search *s, struct best *b)
 			}
 		}
 		heap_pop(&h, &e);
-		if (e.kind == BOX_FAMILY) {
-			ret = expand_family(s, &h, &e);
-		} else if (e.kind == BOX_ROW) {
-			ret = expand_row(s, &h, &e);
+		if (e.b.level < SPLIT_LEVELS) {
+			ret = expand_box(s, &h, &e.b);
 		} else {
 			struct eyr_mapping m;
 			const struct eyr_dim_tiling *dt[EYR_DIMS];
 			struct cand c;
 
-			memcpy(c.idx, e.idx, sizeof(c.idx));
+			memcpy(c.idx, e.b.idx, sizeof(c.idx));
 			c.places = e.places;
 			build_map(s, &c, e.order ? order_m_outer : order_m_inner, &m, dt);
 			consider(s, b, &m, dt);
 		}
-		if (ret)
-			break;
 	}
-out:
 	free(h.v);
 	return ret ? ret : (b->found ? 0 : -ENOSPC);
 }
 
 static int search_run(struct search *s, int exhaustive, struct best *b)
 {
-	ef_tables_init(&s->dc[EYR_DIM_E]);
-	ef_tables_init(&s->dc[EYR_DIM_F]);
+	span_tables_init(&s->dc[EYR_DIM_E]);
+	span_tables_init(&s->dc[EYR_DIM_F]);
 	return exhaustive ? search_exhaustive(s, b) : search_fast(s, b);
 }
 
