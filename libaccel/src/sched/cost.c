@@ -81,6 +81,24 @@ int eyr_glb_layout(const struct eyr_tile_bytes *tb, const struct eyr_mapping *m,
 	return 0;
 }
 
+unsigned int eyr_tile_fit_mask(const struct eyr_arch *arch, const struct eyr_tile_bytes *tb,
+			       const struct eyr_mapping *m, int has_bias)
+{
+	unsigned int places, mask = 0, max_places = arch->stream_bytes ? 4 : 1;
+
+	for (places = 0; places < max_places; places++) {
+		struct eyr_mapping mp = *m;
+		struct eyr_glb_layout lay;
+
+		mp.place_in = (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+		mp.place_w = (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+		eyr_glb_layout(tb, &mp, has_bias, &lay);
+		if (lay.glb_bytes <= arch->glb_bytes && lay.stream_bytes <= arch->stream_bytes)
+			mask |= 1u << places;
+	}
+	return mask;
+}
+
 uint64_t eyr_dma_cycles(const struct eyr_arch *arch, uint64_t words,
 			uint32_t elem_bytes)
 {

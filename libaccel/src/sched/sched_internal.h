@@ -152,6 +152,12 @@ struct eyr_glb_layout {
 };
 int eyr_glb_layout(const struct eyr_tile_bytes *tb, const struct eyr_mapping *m,
 		   int has_bias, struct eyr_glb_layout *lay);
+/*
+ * Placements (bit p: inputs streamed if p & 1, weights if p & 2) under
+ * which a tile of these sizes fits the GLB and the stream buffer.
+ */
+unsigned int eyr_tile_fit_mask(const struct eyr_arch *arch, const struct eyr_tile_bytes *tb,
+			       const struct eyr_mapping *m, int has_bias);
 
 /* Loads of a tensor whose tile depends on the dims in the relevant mask. */
 uint64_t eyr_loads(const struct eyr_mapping *m, unsigned int relevant,

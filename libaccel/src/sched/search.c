@@ -275,31 +275,33 @@ static int class_cmp(const void *pa, const void *pb)
 
 /*
  * Whether the cost summed so far plus floors on the passes not yet costed
- * (rest_en fJ of dynamic and static energy, rest_cyc cycles) is above the
- * incumbent's objective.
+ * (rest_en fJ of dynamic and static energy, rest_cyc cycles) is above cut;
+ * *lb: that objective floor.
  */
 static int passes_exceed(const struct search *s, const struct eyr_cost *c,
-			 double rest_en, double rest_cyc, double rate, double best_v)
+			 double rest_en, double rest_cyc, double rate, double cut,
+			 double *lb)
 {
-	double dyn = 0, cyc, e, lb;
+	double dyn = 0, cyc, e;
 	int l;
 
 	for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
 		dyn += (double)c->access[l] * s->efj[l];
 	cyc = (double)c->cycles + rest_cyc;
 	e = dyn + rate * (double)c->cycles + rest_en;
-	lb = s->obj == EYR_OBJ_CYCLES ? cyc : s->obj == EYR_OBJ_EDP ? e * cyc : e;
-	return lb > best_v * (1 + 1e-9);
+	*lb = s->obj == EYR_OBJ_CYCLES ? cyc : s->obj == EYR_OBJ_EDP ? e * cyc : e;
+	return *lb > cut * (1 + 1e-9);
 }
 
 /*
- * Sum of the passes' costs over all tiles. With an incumbent (fast search),
+ * Sum of the passes' costs over all tiles. With a finite cut (fast search),
  * the classes go biggest first and the sum stops as soon as what is summed
- * plus a floor on the rest exceeds the incumbent: returns 1 then (pruned).
+ * plus a floor on the rest exceeds the cut: returns 1 then, with that floor
+ * of the whole tiling's objective in *proved.
  */
 static int add_passes(struct search *s, const struct eyr_mapping *m,
 		      const struct eyr_dim_tiling *const *dt, struct eyr_cost *c,
-		      const struct best *inc)
+		      double cut, double *proved)
 {
 	const struct eyr_dim_tiling *tn = dt[EYR_DIM_N], *tg = dt[EYR_DIM_G],
 		*tm = dt[EYR_DIM_M], *tc = dt[EYR_DIM_C], *te = dt[EYR_DIM_E],
@@ -308,7 +310,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 	struct pass_class *pcl;
 	uint32_t a, b, x, y, u, v, n = 0, i;
 	double rest_en = 0, rest_cyc = 0, dyn_pm = 0, noc_pm = 0, cyc_pm = 0, rate, best_v = 0;
-	int l, ret = 0, bounded = inc && inc->found;
+	int l, ret = 0, bounded = cut < HUGE_VAL;
 
 	/* one scratch array per search: no allocation per costed tiling */
 	if (!s->pcl) {
@@ -356,7 +358,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 		if (noc_pm / s->arch->noc_words_per_cycle > cyc_pm)
 			cyc_pm = noc_pm / s->arch->noc_words_per_cycle;
 		rate = (double)s->arch->static_mw * 1e9 / s->arch->clock_khz;
-		best_v = eyr_objective_value(s->obj, &inc->cost);
+		best_v = cut;
 		/*
 		 * Each class's floor: the closed-form one of its pass shape or
 		 * the per-MAC one, whichever is higher (both are admissible).
@@ -383,7 +385,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 		const struct memo_entry *me;
 
 		/* refuted by the floors alone: no array-mapping search */
-		if (bounded && passes_exceed(s, c, rest_en, rest_cyc, rate, best_v)) {
+		if (bounded && passes_exceed(s, c, rest_en, rest_cyc, rate, best_v, proved)) {
 			ret = 1;
 			break;
 		}
@@ -411,7 +413,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 				rest_cyc += fc - pcl[i].fl_cyc;
 				pcl[i].fl_cyc = fc;
 			}
-			if (passes_exceed(s, c, rest_en, rest_cyc, rate, best_v)) {
+			if (passes_exceed(s, c, rest_en, rest_cyc, rate, best_v, proved)) {
 				ret = 1;
 				break;
 			}
@@ -439,16 +441,12 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 
 static int cost_full(struct search *s, const struct eyr_mapping *m,
 		     const struct eyr_dim_tiling *const *dt, struct eyr_cost *c,
-		     const struct best *inc)
+		     double cut, double *proved)
 {
 	int ret;
 
 	eyr_cost_dram(s->arch, &s->g, m, dt, s->has_bias, s->per_channel, c);
-	ret = add_passes(s, m, dt, c, inc);
-	if (ret > 0) {
-		s->pruned++;
-		return ret;
-	}
+	ret = add_passes(s, m, dt, c, cut, proved);
 	if (ret)
 		return ret;
 	if (s->arch->max_cmds_per_job && c->cmds > s->arch->max_cmds_per_job)
@@ -533,20 +531,27 @@ static int dim_candidates(const struct eyr_geom *g, enum eyr_dim d,
 	return dc->n ? 0 : -ENOSPC;
 }
 
-static void consider(struct search *s, struct best *b, struct eyr_mapping *m,
-		     const struct eyr_dim_tiling *const *dt)
+/*
+ * Costs a mapping and keeps it if it is the best so far. Returns 1 (and a
+ * floor of its objective in *proved) when it cannot be below cut, a
+ * negative error when it cannot run, 0 when costed.
+ */
+static int consider(struct search *s, struct best *b, struct eyr_mapping *m,
+		    const struct eyr_dim_tiling *const *dt, double cut, double *proved)
 {
 	struct eyr_cost c;
-	int k;
+	int k, ret;
 
-	if (cost_full(s, m, dt, &c, b))
-		return;
+	ret = cost_full(s, m, dt, &c, cut, proved);
+	if (ret)
+		return ret;
 	k = b->found ? cost_cmp(s->obj, &c, &b->cost) : -1;
 	if (k < 0 || (k == 0 && map_cmp(m, &b->map) < 0)) {
 		b->found = 1;
 		b->map = *m;
 		b->cost = c;
 	}
+	return 0;
 }
 
 /* Exhaustive: the passes' cost once, then every loop order on top of it. */
@@ -584,7 +589,7 @@ static void consider_all_orders(struct search *s, struct best *b,
 	int done = 0, l;
 
 	memset(&passes, 0, sizeof(passes));
-	if (add_passes(s, m, dt, &passes, NULL))
+	if (add_passes(s, m, dt, &passes, HUGE_VAL, NULL))
 		return;
 	while (!done) {
 		struct eyr_cost c;
@@ -770,53 +775,93 @@ static int box_fixes(const struct box *b, enum eyr_dim d)
 }
 
 /*
- * Whether the footprint floor of the box fits under the placement, with
- * free dimension d (or none: d = EYR_DIMS) at candidate i and the other
- * free ones at their smallest.
+ * The footprint floor of a box: fixed dimensions at their tile, free ones
+ * at their smallest, the free E/F spans at their suffix minima, and no
+ * psum region while C is free.
  */
-static int box_fits(const struct search *s, const struct box *b, enum eyr_dim d,
-		    uint32_t i, unsigned int places)
-{
+struct fit_floor {
 	struct eyr_mapping m;
-	struct eyr_tile_bytes tb;
-	struct eyr_glb_layout lay;
 	uint32_t span[EYR_DIMS];
+	uint8_t fixed[EYR_DIMS];
+};
+
+static void fit_floor_init(const struct search *s, const struct box *b, struct fit_floor *f)
+{
 	int k;
 
+	memset(&f->m, 0, sizeof(f->m));
 	for (k = 0; k < EYR_DIMS; k++) {
 		const struct dim_cands *dc = &s->dc[k];
-		uint32_t j = box_fixes(b, (enum eyr_dim)k) ? b->idx[k] : (enum eyr_dim)k == d ? i : 0;
+		uint32_t j;
 
-		m.tile[k] = dc->t[j].tile;
-		m.tiles[k] = dc->t[j].tiles;
-		span[k] = box_fixes(b, (enum eyr_dim)k) ? dc->t[j].max_in : dc->sufmin_in[j];
+		f->fixed[k] = (uint8_t)box_fixes(b, (enum eyr_dim)k);
+		j = f->fixed[k] ? b->idx[k] : 0;
+		f->m.tile[k] = dc->t[j].tile;
+		f->m.tiles[k] = dc->t[j].tiles;
+		f->span[k] = f->fixed[k] ? dc->t[j].max_in : dc->sufmin_in[j];
 	}
-	if (!box_fixes(b, EYR_DIM_C))
-		m.tiles[EYR_DIM_C] = 1;	/* no psum region: a floor */
-	m.place_in = (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
-	m.place_w = (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
-	eyr_tile_bytes(&s->g, &m, span[EYR_DIM_E], span[EYR_DIM_F], s->per_channel, &tb);
-	eyr_glb_layout(&tb, &m, s->has_bias, &lay);
-	return lay.glb_bytes <= s->arch->glb_bytes && lay.stream_bytes <= s->arch->stream_bytes;
+	if (!f->fixed[EYR_DIM_C])
+		f->m.tiles[EYR_DIM_C] = 1;
 }
 
-/* Largest candidate of free dimension d that can fit (FIT_NONE). */
-static int box_last_fitting(const struct search *s, const struct box *b, enum eyr_dim d,
-			    unsigned int places)
+/* Placements under which the floor fits with free dimension d at candidate i. */
+static unsigned int fit_floor_mask(const struct search *s, const struct fit_floor *f,
+				   enum eyr_dim d, uint32_t i)
 {
-	int lo = 0, hi = (int)s->dc[d].n - 1, best = FIT_NONE;
+	struct eyr_mapping m = f->m;
+	struct eyr_tile_bytes tb;
+	uint32_t span_e = f->span[EYR_DIM_E], span_f = f->span[EYR_DIM_F];
 
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
+	m.tile[d] = s->dc[d].t[i].tile;
+	if (d == EYR_DIM_E)
+		span_e = s->dc[d].sufmin_in[i];
+	else if (d == EYR_DIM_F)
+		span_f = s->dc[d].sufmin_in[i];
+	eyr_tile_bytes(&s->g, &m, span_e, span_f, s->per_channel, &tb);
+	return eyr_tile_fit_mask(s->arch, &tb, &m, s->has_bias);
+}
 
-		if (box_fits(s, b, d, (uint32_t)mid, places)) {
-			best = mid;
-			lo = mid + 1;
-		} else {
-			hi = mid - 1;
+/*
+ * For every placement, the largest candidate of free dimension d whose
+ * floor fits (FIT_NONE): the floor grows with the candidate, so these are
+ * binary searches, which share their probes.
+ */
+#define MAX_PROBES 64
+static void fit_floor_last(const struct search *s, const struct fit_floor *f, enum eyr_dim d,
+			   int *hi)
+{
+	uint32_t probe_i[MAX_PROBES];
+	unsigned int probe_mask[MAX_PROBES], places;
+	int nprobe = 0;
+
+	for (places = 0; places < 4; places++) {
+		int lo = 0, top = (int)s->dc[d].n - 1, best = FIT_NONE;
+
+		while (lo <= top) {
+			int mid = (lo + top) / 2, k;
+			unsigned int mask;
+
+			for (k = 0; k < nprobe; k++)
+				if (probe_i[k] == (uint32_t)mid)
+					break;
+			if (k < nprobe) {
+				mask = probe_mask[k];
+			} else {
+				mask = fit_floor_mask(s, f, d, (uint32_t)mid);
+				if (nprobe < MAX_PROBES) {
+					probe_i[nprobe] = (uint32_t)mid;
+					probe_mask[nprobe++] = mask;
+				}
+			}
+			if (mask >> places & 1) {
+				best = mid;
+				lo = mid + 1;
+			} else {
+				top = mid - 1;
+			}
 		}
+		hi[places] = best;
 	}
-	return best;
 }
 
 /*
@@ -895,22 +940,42 @@ static unsigned int max_places(const struct search *s)
  */
 static double box_bound(const struct search *s, const struct box *b)
 {
-	double best = HUGE_VAL;
+	int hi[EYR_DIMS][4], k;
 	unsigned int places;
+	struct fit_floor ff;
+	double best = HUGE_VAL;
 
+	fit_floor_init(s, b, &ff);
+	for (k = 0; k < EYR_DIMS; k++)
+		if (!ff.fixed[k])
+			fit_floor_last(s, &ff, (enum eyr_dim)k, hi[k]);
 	for (places = 0; places < max_places(s); places++) {
 		const struct eyr_dim_tiling *dt[EYR_DIMS];
 		struct eyr_dim_tiling virt[2];
 		struct eyr_mapping m;
 		double lb[4][2];
-		int k, one, ok = 1;
+		unsigned int p2, mask = 1u << places;
+		int one, ok = 1, seen = 0;
 
+		/* placements with the same largest candidates share one bound */
+		for (p2 = 0; p2 < max_places(s); p2++) {
+			int same = 1;
+
+			for (k = 0; k < EYR_DIMS; k++)
+				if (!ff.fixed[k] && hi[k][p2] != hi[k][places])
+					same = 0;
+			if (same && p2 < places)
+				seen = 1;
+			else if (same)
+				mask |= 1u << p2;
+		}
+		if (seen)
+			continue;
 		memset(&m, 0, sizeof(m));
 		m.dataflow = s->df;
-		for (k = 0; k < EYR_DIMS && ok; k++) {
+		for (k = 0; k < EYR_DIMS; k++) {
 			const struct dim_cands *dc = &s->dc[k];
-			int j = box_fixes(b, (enum eyr_dim)k) ? b->idx[k] :
-				box_last_fitting(s, b, (enum eyr_dim)k, places);
+			int j = ff.fixed[k] ? b->idx[k] : hi[k][places];
 
 			if (j == FIT_NONE) {
 				ok = 0;
@@ -919,10 +984,10 @@ static double box_bound(const struct search *s, const struct box *b)
 			m.tile[k] = dc->t[j].tile;
 			m.tiles[k] = dc->t[j].tiles;
 			dt[k] = &dc->t[j];
-			if (!box_fixes(b, (enum eyr_dim)k) && (k == EYR_DIM_E || k == EYR_DIM_F)) {
+			if (!ff.fixed[k] && (k == EYR_DIM_E || k == EYR_DIM_F)) {
 				struct eyr_dim_tiling *v = &virt[k == EYR_DIM_F];
 
-				memset(v, 0, sizeof(*v));
+				/* cost_dram2 without exact cycles reads only sum_in */
 				v->tile = dc->t[j].tile;
 				v->tiles = dc->t[j].tiles;
 				v->sum_in = dc->premin_sum[j];
@@ -931,11 +996,15 @@ static double box_bound(const struct search *s, const struct box *b)
 		}
 		if (!ok)
 			continue;
-		tiling_bounds(s, &m, dt, max_active_pes(s->arch, &s->g, &m), 1u << places, lb, &one);
-		if (lb[places][0] < best)
-			best = lb[places][0];
-		if (lb[places][1] < best)
-			best = lb[places][1];
+		tiling_bounds(s, &m, dt, max_active_pes(s->arch, &s->g, &m), mask, lb, &one);
+		for (p2 = 0; p2 < 4; p2++) {
+			if (!(mask >> p2 & 1))
+				continue;
+			if (lb[p2][0] < best)
+				best = lb[p2][0];
+			if (lb[p2][1] < best)
+				best = lb[p2][1];
+		}
 	}
 	return best;
 }
@@ -944,37 +1013,25 @@ static double box_bound(const struct search *s, const struct box *b)
 static unsigned int tiling_places(const struct search *s, const struct eyr_mapping *m0,
 				  const struct eyr_dim_tiling *const *dt)
 {
-	unsigned int places, mask = 0;
 	struct eyr_tile_bytes tb;
 
 	eyr_tile_bytes(&s->g, m0, dt[EYR_DIM_E]->max_in, dt[EYR_DIM_F]->max_in,
 		       s->per_channel, &tb);
-	for (places = 0; places < max_places(s); places++) {
-		struct eyr_mapping m = *m0;
-		struct eyr_glb_layout lay;
-
-		m.place_in = (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
-		m.place_w = (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
-		eyr_glb_layout(&tb, &m, s->has_bias, &lay);
-		if (lay.glb_bytes <= s->arch->glb_bytes && lay.stream_bytes <= s->arch->stream_bytes)
-			mask |= 1u << places;
-	}
-	return mask;
+	return eyr_tile_fit_mask(s->arch, &tb, m0, s->has_bias);
 }
 
 /* Largest candidate of the box's next dimension that can fit (FIT_NONE). */
 static int box_top(const struct search *s, const struct box *b)
 {
-	enum eyr_dim d = split_dims[b->level];
+	struct fit_floor ff;
+	int hi[4], top = FIT_NONE;
 	unsigned int places;
-	int top = FIT_NONE;
 
-	for (places = 0; places < max_places(s); places++) {
-		int hi = box_last_fitting(s, b, d, places);
-
-		if (hi > top)
-			top = hi;
-	}
+	fit_floor_init(s, b, &ff);
+	fit_floor_last(s, &ff, split_dims[b->level], hi);
+	for (places = 0; places < 4; places++)
+		if (hi[places] > top)
+			top = hi[places];
 	return top;
 }
 
@@ -1187,17 +1244,14 @@ static int search_fast(struct search *s, struct best *b)
 		more = root_next(s, &root, 0);
 	}
 	while (!ret && h.n) {
+		double inc = b->found ? objective_of(s->obj, (double)b->cost.energy_total_fj,
+						     (double)b->cost.cycles) : HUGE_VAL;
 		struct hent e;
 
-		if (b->found) {
-			double bv = objective_of(s->obj, (double)b->cost.energy_total_fj,
-						 (double)b->cost.cycles);
-
-			/* strict: equal bounds may still tie and win the tie-break */
-			if (h.v[0].lb > bv * (1 + 1e-12)) {
-				s->pruned += h.n;
-				break;
-			}
+		/* strict: equal bounds may still tie and win the tie-break */
+		if (h.v[0].lb > inc * (1 + 1e-12)) {
+			s->pruned += h.n;
+			break;
 		}
 		heap_pop(&h, &e);
 		if (e.b.level < SPLIT_LEVELS) {
@@ -1206,11 +1260,28 @@ static int search_fast(struct search *s, struct best *b)
 			struct eyr_mapping m;
 			const struct eyr_dim_tiling *dt[EYR_DIMS];
 			struct cand c;
+			double next = h.n ? h.v[0].lb : HUGE_VAL, proved = 0;
+			int r;
 
 			memcpy(c.idx, e.b.idx, sizeof(c.idx));
 			c.places = e.places;
 			build_map(s, &c, e.order ? order_m_outer : order_m_inner, &m, dt);
-			consider(s, b, &m, dt);
+			/*
+			 * Costing stops once the tiling is known to be above the
+			 * incumbent or above the next entry's bound: in the latter
+			 * case it goes back with the higher bound it now has, so
+			 * the entries below it are looked at first (they may raise
+			 * the incumbent past it). The memos keep what was learnt.
+			 */
+			r = consider(s, b, &m, dt, next < inc ? next : inc, &proved);
+			if (r == 1) {
+				if (proved > inc * (1 + 1e-9)) {
+					s->pruned++;
+				} else {
+					e.lb = proved;
+					ret = heap_push(&h, &e);
+				}
+			}
 		}
 	}
 	free(h.v);
