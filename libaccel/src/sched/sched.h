@@ -141,6 +141,7 @@ struct eyr_sched_opts {
 struct eyr_search_stats {
 	uint64_t evaluated;		/* complete mappings costed */
 	uint64_t pruned;		/* subtrees cut by a lower bound */
+	uint64_t tilings;		/* exhaustive: (GLB tiling, placement) pairs that fit */
 	uint64_t time_us;
 	int exhaustive;
 	int cached;			/* handed out again from the plan cache */

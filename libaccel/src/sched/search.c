@@ -63,7 +63,7 @@ struct search {
 	struct floor_entry *floors;
 	size_t floor_cap, floor_used;
 	struct pass_class *pcl;		/* add_passes' scratch, MAX_PASS_CLASSES */
-	uint64_t evaluated, pruned;
+	uint64_t evaluated, pruned, tilings;
 	double efj[EYRIE_ACCESS_LEVELS];
 };
 
@@ -1085,6 +1085,7 @@ static void exhaust_box(struct search *s, struct best *best, const struct box *b
 			for (places = 0; places < 4; places++) {
 				if (!(mask >> places & 1))
 					continue;
+				s->tilings++;
 				cd.places = (uint8_t)places;
 				build_map(s, &cd, order_m_inner, &m, dt);
 				consider_all_orders(s, best, &m, dt);
@@ -1378,6 +1379,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	}
 	plan->search.evaluated = s.evaluated;
 	plan->search.pruned = s.pruned;
+	plan->search.tilings = s.tilings;
 	plan->search.exhaustive = o->exhaustive;
 	plan->search.time_us = eyr_now_us() - t0;
 	free(s.memo);

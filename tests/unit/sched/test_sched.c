@@ -217,6 +217,135 @@ static void test_fast_equals_exhaustive_csv(void **state)
 	free(ls);
 }
 
+/*
+ * The search walks a tree whose boxes skip the tile sizes that provably
+ * cannot fit (footprint floors). Counted by brute force (every balanced
+ * split of every dimension, each checked against the GLB and the stream
+ * buffer), the exhaustive search must visit exactly the (tiling,
+ * placement) pairs that fit: a floor above a real footprint would drop
+ * part of the mapspace from both searches alike, which fast == exhaustive
+ * cannot see. Shapes with wide padding (spans that shrink as tiles grow),
+ * groups, int32 outputs and GLBs from tiny to roomy.
+ */
+static uint64_t brute_force_tilings(const struct eyr_arch *a, const struct eyr_layer_shape *l,
+				    int has_bias, int per_channel, int int32_out)
+{
+	static struct eyr_dim_tiling t[EYR_DIMS][512];
+	uint32_t n[EYR_DIMS], i[EYR_DIMS];
+	struct eyr_geom g;
+	uint64_t count = 0;
+	char err[128];
+	int d;
+
+	if (eyr_geom_init(&g, l, err, sizeof(err)))
+		fail_msg("%s", err);
+	g.out_bytes = int32_out ? 4 : 1;
+	for (d = 0; d < EYR_DIMS; d++) {
+		uint32_t k, prev = 0;
+
+		n[d] = 0;
+		for (k = g.ext[d]; k >= 1; k--) {
+			uint32_t v = (g.ext[d] + k - 1) / k;
+
+			if (v == prev)
+				continue;
+			prev = v;
+			if (!eyr_dim_tiling_init(&g, (enum eyr_dim)d, v, &t[d][n[d]]))
+				n[d]++;
+		}
+	}
+	for (i[0] = 0; i[0] < n[0]; i[0]++)
+	for (i[1] = 0; i[1] < n[1]; i[1]++)
+	for (i[2] = 0; i[2] < n[2]; i[2]++)
+	for (i[3] = 0; i[3] < n[3]; i[3]++)
+	for (i[4] = 0; i[4] < n[4]; i[4]++)
+	for (i[5] = 0; i[5] < n[5]; i[5]++) {
+		struct eyr_mapping m;
+		struct eyr_tile_bytes tb;
+		unsigned int places;
+
+		memset(&m, 0, sizeof(m));
+		for (d = 0; d < EYR_DIMS; d++) {
+			m.tile[d] = t[d][i[d]].tile;
+			m.tiles[d] = t[d][i[d]].tiles;
+		}
+		/* a tile of several groups holds whole ones */
+		if (m.tile[EYR_DIM_G] > 1 && (m.tile[EYR_DIM_M] != g.ext[EYR_DIM_M] ||
+					      m.tile[EYR_DIM_C] != g.ext[EYR_DIM_C]))
+			continue;
+		eyr_tile_bytes(&g, &m, t[EYR_DIM_E][i[EYR_DIM_E]].max_in,
+			       t[EYR_DIM_F][i[EYR_DIM_F]].max_in, per_channel, &tb);
+		for (places = 0; places < (a->stream_bytes ? 4u : 1u); places++) {
+			struct eyr_glb_layout lay;
+
+			m.place_in = (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+			m.place_w = (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+			eyr_glb_layout(&tb, &m, has_bias, &lay);
+			count += lay.glb_bytes <= a->glb_bytes && lay.stream_bytes <= a->stream_bytes;
+		}
+	}
+	return count;
+}
+
+static void test_mapspace_complete(void **state)
+{
+	static const uint32_t glbs[] = { 700, 1024, 1500, 2200, 3000, 4500, 6500, 12288, 40000, 110592 };
+	static const uint32_t streams[] = { 0, 512, 16384 };
+	struct eyr_layer_shape shapes[7];
+	struct eyr_arch a;
+	size_t si, gi;
+	int checked = 0;
+
+	(void)state;
+	st_default_arch(&a);
+	shapes[0] = st_conv(2, 4, 6, 11, 5, 1, 3, 1);	/* padding wider than the stride */
+	shapes[1] = st_conv(1, 6, 10, 13, 7, 2, 3, 1);
+	shapes[2] = st_conv(3, 8, 8, 15, 3, 1, 1, 4);	/* grouped */
+	shapes[3] = st_conv(1, 12, 12, 17, 3, 1, 1, 12);	/* depthwise */
+	shapes[4] = st_fc(4, 300, 70);
+	shapes[5] = st_conv(1, 9, 7, 13, 3, 1, 0, 1);
+	shapes[5].pad_b = 2;					/* asymmetric */
+	shapes[5].pad_l = 1;
+	/*
+	 * 5x5 over a 6x6 input, pad 2: tiles of 1, 2, 3 and 6 rows load at
+	 * most 5, 6, 5 and 6 input rows
+	 */
+	shapes[6] = st_conv(1, 24, 8, 6, 5, 1, 2, 1);
+	for (si = 0; si < sizeof(shapes) / sizeof(shapes[0]); si++)
+	for (gi = 0; gi < sizeof(glbs) / sizeof(glbs[0]); gi++) {
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		struct eyr_plan p;
+		char err[256];
+		uint64_t want;
+		int ret;
+
+		/* every GLB size for the shape whose spans shrink, half of them for the rest */
+		if (si != 6 && (si + gi) % 2)
+			continue;
+		a.glb_bytes = glbs[gi];
+		a.stream_bytes = streams[(si + gi) % 3];
+		o.exhaustive = 1;
+		o.no_cache = 1;
+		o.per_channel = si == 3 || si == 5;
+		o.int32_out = si == 1 || si == 4;
+		o.no_bias = si == 5;
+		want = brute_force_tilings(&a, &shapes[si], !o.no_bias, o.per_channel, o.int32_out);
+		ret = eyr_sched_plan(&a, &shapes[si], &o, &p, err, sizeof(err));
+		if (!want) {
+			assert_int_equal(ret, -ENOSPC);
+			continue;
+		}
+		assert_int_equal(ret, 0);
+		if (p.search.tilings != want)
+			fail_msg("shape %zu, GLB %u, stream %u: the search visits %llu (tiling, placement) pairs, %llu fit",
+				 si, a.glb_bytes, a.stream_bytes,
+				 (unsigned long long)p.search.tilings, (unsigned long long)want);
+		checked++;
+	}
+	/* most combinations have something that fits */
+	assert_true(checked >= 30);
+}
+
 /* Predicted DRAM traffic is never below the compulsory traffic. */
 static void test_lower_bound(void **state)
 {
@@ -389,6 +518,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arch_file),
 		cmocka_unit_test(test_bad_shapes),
+		cmocka_unit_test(test_mapspace_complete),
 		cmocka_unit_test(test_fast_equals_exhaustive_rs),
 		cmocka_unit_test(test_fast_equals_exhaustive_other),
 		cmocka_unit_test(test_fast_equals_exhaustive_csv),
