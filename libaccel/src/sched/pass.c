@@ -508,46 +508,6 @@ static void pass_bound(const struct eyr_arch *arch, enum eyrie_dataflow df,
 }
 
 /*
- * What both pass floors start from: the pass's dimensions, and the largest
- * RF blocks (rf_m, rf_c, rf_n) each RF capacity allows on its own (the
- * others at 1), which no mapping of the dataflow can exceed.
- */
-static void floor_prelude(const struct eyr_arch *arch, const struct eyr_geom *g,
-			  enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
-			  struct pass_dims *dp, uint64_t *rmp, uint64_t *rcp, uint64_t *rnp)
-{
-	int w_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS;
-	int i_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_IS;
-	int p_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_OS;
-	uint64_t rm = ps->m, rc = ps->c, rn = ps->n;
-	struct pass_dims d;
-
-	pass_dims_of(g, ps, &d);
-	/* the largest RF blocks each capacity allows (the others at 1) */
-	if (w_rf) {
-		rm = rm < arch->rf_filter_words / d.S ? rm : arch->rf_filter_words / d.S;
-		rc = rc < arch->rf_filter_words / d.S ? rc : arch->rf_filter_words / d.S;
-	}
-	if (i_rf) {
-		rc = rc < arch->rf_ifmap_words / d.S ? rc : arch->rf_ifmap_words / d.S;
-		rn = rn < arch->rf_ifmap_words / d.S ? rn : arch->rf_ifmap_words / d.S;
-	}
-	if (p_rf) {
-		rm = rm < arch->rf_psum_words ? rm : arch->rf_psum_words;
-		rn = rn < arch->rf_psum_words ? rn : arch->rf_psum_words;
-	}
-	if (df == EYRIE_DATAFLOW_NLR)
-		rm = rc = rn = 1;
-	rm = rm ? rm : 1;
-	rc = rc ? rc : 1;
-	rn = rn ? rn : 1;
-	*dp = d;
-	*rmp = rm;
-	*rcp = rc;
-	*rnp = rn;
-}
-
-/*
  * RF blocks (rf_n, rf_c, rf_m) that cover every mapping's: the RF
  * capacities bound their products (filter: rf_m rf_c S, ifmap: rf_c rf_n S,
  * psum: rf_m rf_n), so for every rf_n and rf_c the largest rf_m that fits,
@@ -587,6 +547,11 @@ static uint32_t rf_cover(const struct eyr_arch *arch, enum eyrie_dataflow df,
 			rc_cap = 0;
 		if (!rc_cap)
 			break;
+		/* rf_n + 1 allows the same rf_c and rf_m: it covers this one */
+		if (rn < d->N && (!i_rf || arch->rf_ifmap_words / ((rn + 1) * d->S) ==
+					   arch->rf_ifmap_words / (rn * d->S)) &&
+		    (!p_rf || arch->rf_psum_words / (rn + 1) == arch->rf_psum_words / rn))
+			continue;
 		for (rc = 1; rc <= rc_cap; rc++) {
 			uint64_t rm = d->M, next;
 
@@ -649,11 +614,11 @@ cap:
  * A floor on the cost of one pass under every array mapping, in closed
  * form: pass_bound's dynamic energy is exact for a mapping and grows with
  * each of its block counts, so taking every block count at the least any
- * mapping can reach (the largest RF blocks the dataflow's RF capacities
- * allow, all PEs in one set, one batch block) gives a dynamic energy no
- * mapping goes under. Cycles: each fold takes at least its MACs over its
- * busy PEs and at least its NoC words over the bandwidth. Lets a search
- * refute a tiling without the array-mapping search of its passes.
+ * mapping can reach (RF blocks from the cover of the jointly feasible ones,
+ * all PEs in one set) gives a dynamic energy no mapping goes under.
+ * Cycles: each fold takes at least its MACs over its busy PEs and at least
+ * its NoC words over the bandwidth. Lets a search refute a tiling without
+ * the array-mapping search of its passes.
  */
 void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 		    enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
@@ -661,14 +626,14 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 		    double *dyn_fj, double *cycles)
 {
 	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
-	uint64_t rm, rc, rn, se, sr, act = 1, x, y;
+	uint64_t se, sr, act = 1, x, y;
 	uint64_t Be, Br, rows_sum;
 	struct rf_triple rf[MAX_RF_COVER];
 	uint32_t nrf, k;
 	struct pass_dims d;
 	double dyn = 0, cyc, noc_lb = 0;
 
-	floor_prelude(arch, g, df, ps, &d, &rm, &rc, &rn);
+	pass_dims_of(g, ps, &d);
 	nrf = rf_cover(arch, df, &d, rf);
 	se = d.E < arch->pe_cols ? d.E : arch->pe_cols;
 	sr = d.R < arch->pe_rows ? d.R : arch->pe_rows;
@@ -713,12 +678,12 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
  * grows with each of its block counts, and its cycles are a floor. For
  * every (spatial_r, spatial_e) of the mapspace (exact: output-row blocks,
  * filter-row blocks, rows read) and every sets_m the PE budget allows,
- * the other block counts are taken at the least any mapping with those
- * can reach: RF blocks at the largest each RF capacity allows on its own,
- * sets_c at the most the budget leaves. The minimum over these of each of
- * energy and cycles is below every mapping's. Lets a search refute a
- * tiling without the array-mapping search of its passes. About 0.1 of
- * that search's work, so a search asks for it only for a pass it would
+ * and every RF triple of the cover (rf_cover), the other block counts are
+ * taken at the least any mapping with those can reach: sets_c at the most
+ * the budget leaves. The minimum over these of each of energy, cycles and
+ * energy plus static energy is below every mapping's. Lets a search refute
+ * a tiling without the array-mapping search of its passes. About a fifth
+ * of that search's work, so a search asks for it only for a pass it would
  * otherwise search (eyr_pass_floor is the cheap one for all).
  */
 void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
@@ -729,7 +694,6 @@ void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 	double spc = static_per_cycle(arch), best_e = 0;
 	int in_glb = in_place == EYR_PLACE_GLB, w_glb = w_place == EYR_PLACE_GLB;
 	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
-	uint64_t rm, rc, rn;
 	struct rf_triple rf[MAX_RF_COVER];
 	uint32_t nrf, cr[64], ce[64];
 	uint32_t ncr = cands(g->r, arch->pe_rows, cr, 64);
@@ -739,7 +703,7 @@ void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 	double best_dyn = 0, best_cyc = 0;
 	int any = 0;
 
-	floor_prelude(arch, g, df, ps, &d, &rm, &rc, &rn);
+	pass_dims_of(g, ps, &d);
 	nrf = rf_cover(arch, df, &d, rf);
 	for (a = 0; a < ncr; a++)
 	for (b = 0; b < nce; b++) {

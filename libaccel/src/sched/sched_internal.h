@@ -121,7 +121,7 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 		    double *dyn_fj, double *cycles);
 /*
  * A tighter floor of the same (a relaxation of eyr_pass_best over every
- * spatial shape, sets_m and RF blocks), about a tenth of eyr_pass_best's
+ * spatial shape, sets_m and RF blocks), about a fifth of eyr_pass_best's
  * work; energy_fj: a floor on dynamic plus static energy (each candidate's
  * own cycles priced at the static power), which can be above dyn_fj plus
  * the static energy of the least cycles.

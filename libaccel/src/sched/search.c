@@ -391,7 +391,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 		}
 		/*
 		 * About to search this pass's mappings: first its fine floor
-		 * (a tenth of the search), which may refute the tiling.
+		 * (a fifth to a quarter of the search), which may refute the tiling.
 		 */
 		if (bounded && !pass_known(s, &pcl[i].ps, places)) {
 			double fd, fc, fe;

@@ -346,6 +346,102 @@ static void test_mapspace_complete(void **state)
 	assert_true(checked >= 30);
 }
 
+/*
+ * The pass floors the search prunes with are below what the array search
+ * finds, for random pass shapes (border tiles with their padding, every
+ * dataflow and placement, first/middle/last passes over C) on RF sizes
+ * from small to large: dynamic energy and cycles under the energy and the
+ * cycles objective, and energy with static under the energy objective. A
+ * floor above a real cost would let the fast search miss the optimum.
+ */
+static uint32_t lcg(uint64_t *st, uint32_t lo, uint32_t hi)
+{
+	*st = *st * 6364136223846793005ull + 1442695040888963407ull;
+	return lo + (uint32_t)((*st >> 33) % (hi - lo + 1));
+}
+
+static void test_pass_floors_admissible(void **state)
+{
+	static const uint32_t ks[] = { 1, 3, 5, 7, 11 };
+	uint64_t st = 42;
+	int i, checked = 0;
+
+	(void)state;
+	for (i = 0; i < 400; i++) {
+		struct eyr_layer_shape l = st_conv(lcg(&st, 1, 4), lcg(&st, 1, 48), lcg(&st, 1, 48),
+						   lcg(&st, 4, 30), ks[lcg(&st, 0, 4)], lcg(&st, 1, 3), 0, 1);
+		struct eyr_dim_tiling te, tf;
+		struct eyr_pass_shape ps;
+		struct eyr_geom g;
+		struct eyr_arch a;
+		enum eyrie_dataflow df = (enum eyrie_dataflow)(i % EYRIE_DATAFLOW_COUNT);
+		enum eyr_place pin = lcg(&st, 0, 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+		enum eyr_place pw = lcg(&st, 0, 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+		struct eyrie_mapping mp;
+		struct eyr_pass_cost pe, pcyc;
+		double cd, cc, fd, fc, fe, dyn_e = 0, dyn_c = 0, spc;
+		char err[128];
+		int lv;
+
+		l.s = lcg(&st, 0, 3) ? l.r : ks[lcg(&st, 0, 4)];
+		l.pad_t = lcg(&st, 0, l.r - 1);
+		l.pad_l = lcg(&st, 0, l.s - 1);
+		l.pad_b = lcg(&st, 0, l.r - 1);
+		l.dil_h = l.r > 1 && l.r < 7 ? lcg(&st, 1, 2) : 1;
+		if (l.h + l.pad_t + l.pad_b < l.dil_h * (l.r - 1) + 1 || l.w + l.pad_l + l.pad_r < l.s)
+			continue;
+		if (eyr_geom_init(&g, &l, err, sizeof(err)))
+			continue;
+		st_default_arch(&a);
+		a.rf_ifmap_words = lcg(&st, 6, 24);
+		a.rf_filter_words = lcg(&st, 32, 448);
+		a.rf_psum_words = lcg(&st, 8, 48);
+		if (eyr_dim_tiling_init(&g, EYR_DIM_E, lcg(&st, 1, g.ext[EYR_DIM_E]), &te) ||
+		    eyr_dim_tiling_init(&g, EYR_DIM_F, lcg(&st, 1, g.ext[EYR_DIM_F]), &tf))
+			continue;
+		memset(&ps, 0, sizeof(ps));
+		ps.n = lcg(&st, 1, g.ext[EYR_DIM_N]);
+		ps.g = 1;
+		ps.m = lcg(&st, 1, g.ext[EYR_DIM_M]);
+		ps.c = lcg(&st, 1, g.ext[EYR_DIM_C]);
+		{
+			const struct eyr_dim_class *ce = &te.cls[lcg(&st, 0, te.nclass - 1)];
+			const struct eyr_dim_class *cf = &tf.cls[lcg(&st, 0, tf.nclass - 1)];
+
+			ps.e = ce->len;
+			ps.in_h = ce->in_len;
+			ps.pad_t = ce->pad;
+			ps.f = cf->len;
+			ps.in_w = cf->in_len;
+			ps.pad_l = cf->pad;
+		}
+		ps.accumulate = lcg(&st, 0, 1);
+		ps.bias = !ps.accumulate && lcg(&st, 0, 1);
+		ps.per_channel = lcg(&st, 0, 1);
+		if (eyr_pass_best(&a, &g, df, EYR_OBJ_ENERGY, &ps, pin, pw, &mp, &pe))
+			continue;	/* no mapping: nothing to bound */
+		assert_int_equal(eyr_pass_best(&a, &g, df, EYR_OBJ_CYCLES, &ps, pin, pw, &mp, &pcyc), 0);
+		for (lv = 0; lv < EYRIE_ACCESS_LEVELS; lv++) {
+			dyn_e += (double)pe.access[lv] * a.energy_fj[lv];
+			dyn_c += (double)pcyc.access[lv] * a.energy_fj[lv];
+		}
+		spc = (double)a.static_mw * 1e9 / a.clock_khz;
+		eyr_pass_floor(&a, &g, df, &ps, pin, pw, &cd, &cc);
+		eyr_pass_floor_fine(&a, &g, df, &ps, pin, pw, &fd, &fc, &fe);
+		if (cd > dyn_e * (1 + 1e-12) || cd > dyn_c * (1 + 1e-12) || fd > dyn_e * (1 + 1e-12) ||
+		    fd > dyn_c * (1 + 1e-12) || cc > (double)pcyc.cycles * (1 + 1e-12) ||
+		    fc > (double)pcyc.cycles * (1 + 1e-12) ||
+		    fe > (dyn_e + spc * (double)pe.cycles) * (1 + 1e-12))
+			fail_msg("case %d (%s, pass n%u m%u c%u e%u f%u, R%u S%u, RF %u/%u/%u): floors dyn %g/%g cyc %g/%g en %g above dyn %g/%g cyc %llu en %g",
+				 i, eyr_dataflow_name(df), ps.n, ps.m, ps.c, ps.e, ps.f, g.r, g.s,
+				 a.rf_ifmap_words, a.rf_filter_words, a.rf_psum_words, cd, fd, cc, fc,
+				 fe, dyn_e, dyn_c, (unsigned long long)pcyc.cycles,
+				 dyn_e + spc * (double)pe.cycles);
+		checked++;
+	}
+	assert_true(checked >= 200);
+}
+
 /* Predicted DRAM traffic is never below the compulsory traffic. */
 static void test_lower_bound(void **state)
 {
@@ -519,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_arch_file),
 		cmocka_unit_test(test_bad_shapes),
 		cmocka_unit_test(test_mapspace_complete),
+		cmocka_unit_test(test_pass_floors_admissible),
 		cmocka_unit_test(test_fast_equals_exhaustive_rs),
 		cmocka_unit_test(test_fast_equals_exhaustive_other),
 		cmocka_unit_test(test_fast_equals_exhaustive_csv),
