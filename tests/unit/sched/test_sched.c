@@ -193,6 +193,29 @@ static void test_fast_equals_exhaustive_other(void **state)
 	}
 }
 
+/*
+ * Small buffers: most tilings do not fit, ragged and streamed tiles win,
+ * and the search's footprint floors and box bounds cut hardest.
+ */
+static void test_fast_equals_exhaustive_small_glb(void **state)
+{
+	static const enum eyr_objective objs[] = { EYR_OBJ_ENERGY, EYR_OBJ_CYCLES, EYR_OBJ_EDP };
+	struct eyr_arch a;
+	int i;
+
+	(void)state;
+	st_default_arch(&a);
+	for (i = 0; i < REP_LAYERS; i++) {
+		struct eyr_layer_shape s = rep_layer(i, 2 * scale());
+		char what[24];
+
+		a.glb_bytes = i % 2 ? 6144 : 12288;
+		a.stream_bytes = i % 3 ? 2048 : 0;
+		snprintf(what, sizeof(what), "small%d", i);
+		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5), objs[i % 3], what);
+	}
+}
+
 /* Every layer of layers.csv (shrunk by $SCHED_FULL_SCALE): check-full. */
 static void test_fast_equals_exhaustive_csv(void **state)
 {
@@ -618,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_pass_floors_admissible),
 		cmocka_unit_test(test_fast_equals_exhaustive_rs),
 		cmocka_unit_test(test_fast_equals_exhaustive_other),
+		cmocka_unit_test(test_fast_equals_exhaustive_small_glb),
 		cmocka_unit_test(test_fast_equals_exhaustive_csv),
 		cmocka_unit_test(test_lower_bound),
 		cmocka_unit_test(test_emit_matches_model),
