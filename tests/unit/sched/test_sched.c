@@ -173,47 +173,49 @@ static void test_fast_equals_exhaustive_rs(void **state)
 	}
 }
 
-/* The other dataflows and objectives, rotating over the layers. */
-static void test_fast_equals_exhaustive_other(void **state)
-{
-	static const enum eyr_objective objs[] = { EYR_OBJ_ENERGY, EYR_OBJ_CYCLES, EYR_OBJ_EDP };
-	struct eyr_arch a;
-	int i;
-
-	(void)state;
-	st_default_arch(&a);
-	for (i = 0; i < REP_LAYERS; i++) {
-		struct eyr_layer_shape s = rep_layer(i, 2 * scale());
-		char what[16];
-
-		snprintf(what, sizeof(what), "rep%d", i);
-		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(1 + i % 4),
-					     EYR_OBJ_ENERGY, what);
-		check_fast_equals_exhaustive(&a, &s, EYRIE_DATAFLOW_RS, objs[1 + i % 2], what);
-	}
-}
+static const enum eyr_objective all_objs[] = { EYR_OBJ_ENERGY, EYR_OBJ_CYCLES, EYR_OBJ_EDP };
 
 /*
- * Small buffers: most tilings do not fit, ragged and streamed tiles win,
- * and the search's footprint floors and box bounds cut hardest.
+ * The representative layers (channels / 2 scale()) on a, each under
+ * rotating dataflows and objectives; small: on 6-12 KiB GLBs with or
+ * without a 2 KiB stream buffer, where most tilings do not fit, ragged and
+ * streamed tiles win, and the footprint floors and box bounds cut hardest.
  */
-static void test_fast_equals_exhaustive_small_glb(void **state)
+static void check_reps_rotating(int small)
 {
-	static const enum eyr_objective objs[] = { EYR_OBJ_ENERGY, EYR_OBJ_CYCLES, EYR_OBJ_EDP };
 	struct eyr_arch a;
 	int i;
 
-	(void)state;
 	st_default_arch(&a);
 	for (i = 0; i < REP_LAYERS; i++) {
 		struct eyr_layer_shape s = rep_layer(i, 2 * scale());
 		char what[24];
 
-		a.glb_bytes = i % 2 ? 6144 : 12288;
-		a.stream_bytes = i % 3 ? 2048 : 0;
-		snprintf(what, sizeof(what), "small%d", i);
-		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5), objs[i % 3], what);
+		snprintf(what, sizeof(what), "%s%d", small ? "small" : "rep", i);
+		if (small) {
+			a.glb_bytes = i % 2 ? 6144 : 12288;
+			a.stream_bytes = i % 3 ? 2048 : 0;
+			check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5),
+						     all_objs[i % 3], what);
+			continue;
+		}
+		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(1 + i % 4),
+					     EYR_OBJ_ENERGY, what);
+		check_fast_equals_exhaustive(&a, &s, EYRIE_DATAFLOW_RS, all_objs[1 + i % 2], what);
 	}
+}
+
+/* The other dataflows and objectives, rotating over the layers. */
+static void test_fast_equals_exhaustive_other(void **state)
+{
+	(void)state;
+	check_reps_rotating(0);
+}
+
+static void test_fast_equals_exhaustive_small_glb(void **state)
+{
+	(void)state;
+	check_reps_rotating(1);
 }
 
 /* Every layer of layers.csv (shrunk by $SCHED_FULL_SCALE): check-full. */
