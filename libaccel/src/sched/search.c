@@ -260,8 +260,8 @@ struct pass_class {
 	struct eyr_pass_shape ps;
 	uint64_t cnt;
 	double macs;		/* of all its tiles */
-	double fl_dyn, fl_cyc;	/* floor of all its tiles (eyr_pass_floor) */
-	double fl_en;		/* floor of dynamic + static energy, >= fl_dyn + rate fl_cyc */
+	/* floors of all its tiles: cycles, and dynamic + static energy */
+	double fl_cyc, fl_en;
 };
 
 static int class_cmp(const void *pa, const void *pb)
@@ -372,9 +372,8 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 				fd = pcl[i].macs / pcl[i].cnt * dyn_pm;
 			if (fc < pcl[i].macs / pcl[i].cnt * cyc_pm)
 				fc = pcl[i].macs / pcl[i].cnt * cyc_pm;
-			pcl[i].fl_dyn = fd * pcl[i].cnt;
 			pcl[i].fl_cyc = fc * pcl[i].cnt;
-			pcl[i].fl_en = pcl[i].fl_dyn + rate * pcl[i].fl_cyc;
+			pcl[i].fl_en = fd * pcl[i].cnt + rate * pcl[i].fl_cyc;
 			rest_en += pcl[i].fl_en;
 			rest_cyc += pcl[i].fl_cyc;
 		}
