@@ -84,14 +84,13 @@ int eyr_glb_layout(const struct eyr_tile_bytes *tb, const struct eyr_mapping *m,
 unsigned int eyr_tile_fit_mask(const struct eyr_arch *arch, const struct eyr_tile_bytes *tb,
 			       const struct eyr_mapping *m, int has_bias)
 {
-	unsigned int places, mask = 0, max_places = arch->stream_bytes ? 4 : 1;
+	unsigned int places, mask = 0;
 
-	for (places = 0; places < max_places; places++) {
+	for (places = 0; places < eyr_placements(arch); places++) {
 		struct eyr_mapping mp = *m;
 		struct eyr_glb_layout lay;
 
-		mp.place_in = (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
-		mp.place_w = (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+		eyr_mapping_set_places(&mp, places);
 		eyr_glb_layout(tb, &mp, has_bias, &lay);
 		if (lay.glb_bytes <= arch->glb_bytes && lay.stream_bytes <= arch->stream_bytes)
 			mask |= 1u << places;

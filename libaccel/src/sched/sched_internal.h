@@ -153,8 +153,34 @@ struct eyr_glb_layout {
 int eyr_glb_layout(const struct eyr_tile_bytes *tb, const struct eyr_mapping *m,
 		   int has_bias, struct eyr_glb_layout *lay);
 /*
- * Placements (bit p: inputs streamed if p & 1, weights if p & 2) under
- * which a tile of these sizes fits the GLB and the stream buffer.
+ * A placement of a tile's operands as a number: bit 0 inputs streamed,
+ * bit 1 weights streamed. Without a stream buffer only 0 exists.
+ */
+static inline unsigned int eyr_placements(const struct eyr_arch *arch)
+{
+	return arch->stream_bytes ? 4 : 1;
+}
+
+/* Where a placement puts the inputs (weights = 0) or the weights (1). */
+static inline enum eyr_place eyr_place_of(unsigned int places, int weights)
+{
+	return (places >> weights) & 1 ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+}
+
+static inline void eyr_mapping_set_places(struct eyr_mapping *m, unsigned int places)
+{
+	m->place_in = eyr_place_of(places, 0);
+	m->place_w = eyr_place_of(places, 1);
+}
+
+static inline unsigned int eyr_mapping_places(const struct eyr_mapping *m)
+{
+	return (m->place_in == EYR_PLACE_STREAM) | (m->place_w == EYR_PLACE_STREAM) << 1;
+}
+
+/*
+ * Placements (a bit per placement number) under which a tile of these
+ * sizes fits the GLB and the stream buffer.
  */
 unsigned int eyr_tile_fit_mask(const struct eyr_arch *arch, const struct eyr_tile_bytes *tb,
 			       const struct eyr_mapping *m, int has_bias);

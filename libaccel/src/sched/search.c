@@ -7,11 +7,12 @@
  * C innermost, GLB or stream placement of inputs and weights, and for each
  * pass the best array mapping of its shape (pass.c).
  *
- * Exhaustive mode costs every point. Fast mode computes for every tiling an
- * admissible lower bound (exact DMA-level cost plus a floor on the passes
- * that no mapping can beat), visits tilings in increasing bound order and
- * stops when the bound reaches the best cost found: the result is the same
- * optimum, usually after costing a small fraction of the points.
+ * The GLB tilings form a tree of boxes (each fixes some tile sizes, below).
+ * Exhaustive mode walks all of it and costs every point. Fast mode goes
+ * best-first on admissible lower bounds of boxes and of single tilings
+ * (exact DMA-level cost plus floors on the passes that no mapping can
+ * beat) and stops when the next bound exceeds the best cost found: the
+ * result is the same optimum, after costing a handful of points.
  */
 #include <errno.h>
 #include <math.h>
@@ -65,11 +66,6 @@ struct search {
 	struct pass_class *pcl;		/* add_passes' scratch, MAX_PASS_CLASSES */
 	uint64_t evaluated, pruned, tilings;
 	double efj[EYRIE_ACCESS_LEVELS];
-};
-
-struct cand {
-	uint16_t idx[EYR_DIMS];
-	uint8_t places;			/* bit 0: input streamed, bit 1: weights */
 };
 
 static const uint8_t order_m_inner[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_N, EYR_DIM_E, EYR_DIM_F, EYR_DIM_M, EYR_DIM_C };
@@ -131,8 +127,7 @@ static const struct memo_entry *pass_lookup(struct search *s,
 	s->memo[j].ps = *ps;
 	s->memo[j].ret = (s->shared_memo ? eyr_pass_best_shared : eyr_pass_best)(
 				       s->arch, &s->g, s->df, s->obj, ps,
-				       (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB,
-				       (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB,
+				       eyr_place_of(places, 0), eyr_place_of(places, 1),
 				       &s->memo[j].map, &s->memo[j].pc);
 	s->memo_used++;
 	return &s->memo[j];
@@ -184,8 +179,7 @@ static int floor_lookup(struct search *s, const struct eyr_pass_shape *ps,
 	s->floors[j].places = (uint8_t)places;
 	s->floors[j].ps = *ps;
 	eyr_pass_floor_fine(s->arch, &s->g, s->df, ps,
-			    (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB,
-			    (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB,
+			    eyr_place_of(places, 0), eyr_place_of(places, 1),
 			    &s->floors[j].dyn, &s->floors[j].cyc, &s->floors[j].en);
 	s->floor_used++;
 	*dyn = s->floors[j].dyn;
@@ -211,7 +205,8 @@ static int pass_known(const struct search *s, const struct eyr_pass_shape *ps,
 	return 0;
 }
 
-static void build_map(const struct search *s, const struct cand *c,
+/* The mapping of candidate indices idx under a placement and loop order. */
+static void build_map(const struct search *s, const uint16_t *idx, unsigned int places,
 		      const uint8_t *order, struct eyr_mapping *m,
 		      const struct eyr_dim_tiling **dt)
 {
@@ -220,13 +215,12 @@ static void build_map(const struct search *s, const struct cand *c,
 	memset(m, 0, sizeof(*m));
 	m->dataflow = s->df;
 	for (d = 0; d < EYR_DIMS; d++) {
-		dt[d] = &s->dc[d].t[c->idx[d]];
+		dt[d] = &s->dc[d].t[idx[d]];
 		m->tile[d] = dt[d]->tile;
 		m->tiles[d] = dt[d]->tiles;
 	}
 	memcpy(m->order, order, EYR_DIMS);
-	m->place_in = (c->places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
-	m->place_w = (c->places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+	eyr_mapping_set_places(m, places);
 }
 
 /* Sum of the passes' costs over all tiles; fills the full tile's mapping. */
@@ -306,10 +300,10 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 	const struct eyr_dim_tiling *tn = dt[EYR_DIM_N], *tg = dt[EYR_DIM_G],
 		*tm = dt[EYR_DIM_M], *tc = dt[EYR_DIM_C], *te = dt[EYR_DIM_E],
 		*tf = dt[EYR_DIM_F];
-	unsigned int places = (m->place_in == EYR_PLACE_STREAM) | ((m->place_w == EYR_PLACE_STREAM) << 1);
+	unsigned int places = eyr_mapping_places(m);
 	struct pass_class *pcl;
 	uint32_t a, b, x, y, u, v, n = 0, i;
-	double rest_en = 0, rest_cyc = 0, dyn_pm = 0, noc_pm = 0, cyc_pm = 0, rate, best_v = 0;
+	double rest_en = 0, rest_cyc = 0, dyn_pm = 0, noc_pm = 0, cyc_pm = 0, rate;
 	int l, ret = 0, bounded = cut < HUGE_VAL;
 
 	/* one scratch array per search: no allocation per costed tiling */
@@ -358,7 +352,6 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 		if (noc_pm / s->arch->noc_words_per_cycle > cyc_pm)
 			cyc_pm = noc_pm / s->arch->noc_words_per_cycle;
 		rate = (double)s->arch->static_mw * 1e9 / s->arch->clock_khz;
-		best_v = cut;
 		/*
 		 * Each class's floor: the closed-form one of its pass shape or
 		 * the per-MAC one, whichever is higher (both are admissible).
@@ -384,7 +377,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 		const struct memo_entry *me;
 
 		/* refuted by the floors alone: no array-mapping search */
-		if (bounded && passes_exceed(s, c, rest_en, rest_cyc, rate, best_v, proved)) {
+		if (bounded && passes_exceed(s, c, rest_en, rest_cyc, rate, cut, proved)) {
 			ret = 1;
 			break;
 		}
@@ -412,7 +405,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 				rest_cyc += fc - pcl[i].fl_cyc;
 				pcl[i].fl_cyc = fc;
 			}
-			if (passes_exceed(s, c, rest_en, rest_cyc, rate, best_v, proved)) {
+			if (passes_exceed(s, c, rest_en, rest_cyc, rate, cut, proved)) {
 				ret = 1;
 				break;
 			}
@@ -927,17 +920,14 @@ static void tiling_bounds(const struct search *s, const struct eyr_mapping *m0,
 	}
 }
 
-static unsigned int max_places(const struct search *s)
-{
-	return s->arch->stream_bytes ? 4 : 1;
-}
-
 /*
  * Bound of everything in a box that can fit (HUGE_VAL if nothing can):
  * under each placement, every free dimension at the largest candidate that
- * can fit (least count) with the least summed input span up to it.
+ * can fit (least count) with the least summed input span up to it. *top:
+ * the largest candidate of the box's next dimension that can fit under
+ * some placement (what expanding the box walks up to).
  */
-static double box_bound(const struct search *s, const struct box *b)
+static double box_bound(const struct search *s, const struct box *b, int *top)
 {
 	int hi[EYR_DIMS][4], k;
 	unsigned int places;
@@ -948,7 +938,11 @@ static double box_bound(const struct search *s, const struct box *b)
 	for (k = 0; k < EYR_DIMS; k++)
 		if (!ff.fixed[k])
 			fit_floor_last(s, &ff, (enum eyr_dim)k, hi[k]);
-	for (places = 0; places < max_places(s); places++) {
+	*top = FIT_NONE;
+	for (places = 0; places < 4; places++)
+		if (hi[split_dims[b->level]][places] > *top)
+			*top = hi[split_dims[b->level]][places];
+	for (places = 0; places < eyr_placements(s->arch); places++) {
 		const struct eyr_dim_tiling *dt[EYR_DIMS];
 		struct eyr_dim_tiling virt[2];
 		struct eyr_mapping m;
@@ -957,7 +951,7 @@ static double box_bound(const struct search *s, const struct box *b)
 		int one, ok = 1, seen = 0;
 
 		/* placements with the same largest candidates share one bound */
-		for (p2 = 0; p2 < max_places(s); p2++) {
+		for (p2 = 0; p2 < eyr_placements(s->arch); p2++) {
 			int same = 1;
 
 			for (k = 0; k < EYR_DIMS; k++)
@@ -1019,7 +1013,10 @@ static unsigned int tiling_places(const struct search *s, const struct eyr_mappi
 	return eyr_tile_fit_mask(s->arch, &tb, m0, s->has_bias);
 }
 
-/* Largest candidate of the box's next dimension that can fit (FIT_NONE). */
+/*
+ * Largest candidate of the box's next dimension that can fit (FIT_NONE),
+ * for the exhaustive walk (the fast one has it from box_bound).
+ */
 static int box_top(const struct search *s, const struct box *b)
 {
 	struct fit_floor ff;
@@ -1074,19 +1071,15 @@ static void exhaust_box(struct search *s, struct best *best, const struct box *b
 		} else {
 			const struct eyr_dim_tiling *dt[EYR_DIMS];
 			struct eyr_mapping m;
-			struct cand cd;
 			unsigned int mask, places;
 
-			memcpy(cd.idx, c.idx, sizeof(cd.idx));
-			cd.places = 0;
-			build_map(s, &cd, order_m_inner, &m, dt);
+			build_map(s, c.idx, 0, order_m_inner, &m, dt);
 			mask = tiling_places(s, &m, dt);
 			for (places = 0; places < 4; places++) {
 				if (!(mask >> places & 1))
 					continue;
 				s->tilings++;
-				cd.places = (uint8_t)places;
-				build_map(s, &cd, order_m_inner, &m, dt);
+				eyr_mapping_set_places(&m, places);
 				consider_all_orders(s, best, &m, dt);
 			}
 		}
@@ -1116,7 +1109,8 @@ static int search_exhaustive(struct search *s, struct best *b)
 struct hent {
 	double lb;
 	struct box b;			/* level SPLIT_LEVELS: one tiling */
-	uint8_t places, order;
+	int16_t top;			/* a box: box_bound's *top */
+	uint8_t places, order;		/* a tiling: its placement and loop order */
 };
 
 struct heap {
@@ -1174,14 +1168,11 @@ static int push_tiling(struct search *s, struct heap *h, const struct box *b)
 {
 	const struct eyr_dim_tiling *dt[EYR_DIMS];
 	struct eyr_mapping m;
-	struct cand c;
 	unsigned int mask, places;
 	double lb[4][2];
 	int one;
 
-	memcpy(c.idx, b->idx, sizeof(c.idx));
-	c.places = 0;
-	build_map(s, &c, order_m_inner, &m, dt);
+	build_map(s, b->idx, 0, order_m_inner, &m, dt);
 	mask = tiling_places(s, &m, dt);
 	if (!mask)
 		return 0;
@@ -1211,17 +1202,21 @@ static int push_box(struct search *s, struct heap *h, const struct box *b)
 
 	if (b->level == SPLIT_LEVELS)
 		return push_tiling(s, h, b);
+	int top;
+
 	memset(&e, 0, sizeof(e));
 	e.b = *b;
-	e.lb = box_bound(s, b);
+	e.lb = box_bound(s, b, &top);
+	e.top = (int16_t)top;
 	return e.lb == HUGE_VAL ? 0 : heap_push(h, &e);
 }
 
-static int expand_box(struct search *s, struct heap *h, const struct box *b)
+static int expand_box(struct search *s, struct heap *h, const struct hent *e)
 {
-	int i, ret, top = box_top(s, b);
+	const struct box *b = &e->b;
+	int i, ret;
 
-	for (i = 0; i <= top; i++) {
+	for (i = 0; i <= e->top; i++) {
 		struct box c = *b;
 
 		c.idx[split_dims[b->level]] = (uint16_t)i;
@@ -1255,17 +1250,15 @@ static int search_fast(struct search *s, struct best *b)
 		}
 		heap_pop(&h, &e);
 		if (e.b.level < SPLIT_LEVELS) {
-			ret = expand_box(s, &h, &e.b);
+			ret = expand_box(s, &h, &e);
 		} else {
 			struct eyr_mapping m;
 			const struct eyr_dim_tiling *dt[EYR_DIMS];
-			struct cand c;
 			double next = h.n ? h.v[0].lb : HUGE_VAL, proved = 0;
 			int r;
 
-			memcpy(c.idx, e.b.idx, sizeof(c.idx));
-			c.places = e.places;
-			build_map(s, &c, e.order ? order_m_outer : order_m_inner, &m, dt);
+			build_map(s, e.b.idx, e.places, e.order ? order_m_outer : order_m_inner,
+				  &m, dt);
 			/*
 			 * Costing stops once the tiling is known to be above the
 			 * incumbent or above the next entry's bound: in the latter
@@ -1349,8 +1342,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 		{
 			struct eyr_pass_shape ps;
 			const struct memo_entry *me;
-			unsigned int places = (b.map.place_in == EYR_PLACE_STREAM) |
-					      ((b.map.place_w == EYR_PLACE_STREAM) << 1);
+			unsigned int places = eyr_mapping_places(&b.map);
 			struct eyr_dim_tiling te, tf;
 
 			eyr_dim_tiling_init(&s.g, EYR_DIM_E, b.map.tile[EYR_DIM_E], &te);

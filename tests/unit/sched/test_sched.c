@@ -300,11 +300,10 @@ static uint64_t brute_force_tilings(const struct eyr_arch *a, const struct eyr_l
 			continue;
 		eyr_tile_bytes(&g, &m, t[EYR_DIM_E][i[EYR_DIM_E]].max_in,
 			       t[EYR_DIM_F][i[EYR_DIM_F]].max_in, per_channel, &tb);
-		for (places = 0; places < (a->stream_bytes ? 4u : 1u); places++) {
+		for (places = 0; places < eyr_placements(a); places++) {
 			struct eyr_glb_layout lay;
 
-			m.place_in = (places & 1) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
-			m.place_w = (places & 2) ? EYR_PLACE_STREAM : EYR_PLACE_GLB;
+			eyr_mapping_set_places(&m, places);
 			eyr_glb_layout(&tb, &m, has_bias, &lay);
 			count += lay.glb_bytes <= a->glb_bytes && lay.stream_bytes <= a->stream_bytes;
 		}
@@ -393,8 +392,14 @@ static void test_pass_floors_admissible(void **state)
 
 	(void)state;
 	for (i = 0; i < 400; i++) {
-		struct eyr_layer_shape l = st_conv(lcg(&st, 1, 4), lcg(&st, 1, 48), lcg(&st, 1, 48),
-						   lcg(&st, 4, 30), ks[lcg(&st, 0, 4)], lcg(&st, 1, 3), 0, 1);
+		/*
+		 * every 8th: hundreds of channels under a filter RF of thousands
+		 * of words, more RF blocks than rf_cover lists (its fallback)
+		 */
+		int wide = i % 8 == 7;
+		struct eyr_layer_shape l = st_conv(lcg(&st, 1, 4), lcg(&st, 1, wide ? 600 : 48),
+						   lcg(&st, 1, wide ? 600 : 48), lcg(&st, 4, wide ? 8 : 30),
+						   ks[lcg(&st, 0, wide ? 1 : 4)], lcg(&st, 1, 3), 0, 1);
 		struct eyr_dim_tiling te, tf;
 		struct eyr_pass_shape ps;
 		struct eyr_geom g;
@@ -419,7 +424,7 @@ static void test_pass_floors_admissible(void **state)
 			continue;
 		st_default_arch(&a);
 		a.rf_ifmap_words = lcg(&st, 6, 24);
-		a.rf_filter_words = lcg(&st, 32, 448);
+		a.rf_filter_words = wide ? lcg(&st, 1024, 8192) : lcg(&st, 32, 448);
 		a.rf_psum_words = lcg(&st, 8, 48);
 		if (eyr_dim_tiling_init(&g, EYR_DIM_E, lcg(&st, 1, g.ext[EYR_DIM_E]), &te) ||
 		    eyr_dim_tiling_init(&g, EYR_DIM_F, lcg(&st, 1, g.ext[EYR_DIM_F]), &tf))
