@@ -8,7 +8,7 @@
 # The QEMU front-end (sim/daemon/) has its own fragment.
 
 SIM_CORE_SRCS := sim/src/sim_core.c sim/src/sim_boot.c sim/src/sim_hal.c \
-	sim/src/sim_mmu.c sim/src/sim_dma.c sim/src/sim_array.c \
+	sim/src/sim_mmu.c sim/src/sim_dma.c sim/src/sim_array.c sim/src/sim_lut.c \
 	sim/src/sim_kernels.c sim/src/sim_energy.c sim/src/sim_power.c
 SIMHOST_SRCS := sim/simhost/simhost.c sim/simhost/simhost_mem.c \
 	sim/simhost/simhost_ctx.c

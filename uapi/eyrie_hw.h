@@ -108,6 +108,7 @@ typedef int64_t __s64;
 #define EYRIE_CAP_PER_CHANNEL_QUANT	(1ull << 4)
 #define EYRIE_CAP_DEBUG_STALL		(1ull << 5)	/* EYRIE_OP_STALL allowed */
 #define EYRIE_CAP_REALTIME_PACING	(1ull << 6)
+#define EYRIE_CAP_ACT_LUT		(1ull << 7)	/* EYRIE_OP_LUT_LOAD, EYRIE_PASS_F_LUT */
 
 /* Device status (ctrl.status). */
 enum eyrie_dev_status {
@@ -338,6 +339,7 @@ enum eyrie_job_status {
 	EYRIE_JOB_ERR_TIMEOUT = 13,	/* set by the driver */
 	EYRIE_JOB_ERR_ABORTED = 14,	/* device reset while queued/running */
 	EYRIE_JOB_ERR_STALL_DENIED = 15, /* EYRIE_OP_STALL without the cap */
+	EYRIE_JOB_ERR_LUT = 16,		/* PASS_F_LUT before any LUT_LOAD of the job */
 	EYRIE_JOB_STATUS_COUNT,
 };
 
@@ -403,6 +405,7 @@ enum eyrie_opcode {
 	EYRIE_OP_TIMESTAMP = 8,		/* write device time to DRAM */
 	EYRIE_OP_ENERGY_SNAPSHOT = 9,	/* write counters to DRAM */
 	EYRIE_OP_STALL = 10,		/* debug: stall (needs EYRIE_CAP_DEBUG_STALL) */
+	EYRIE_OP_LUT_LOAD = 11,		/* DRAM -> activation table (EYRIE_CAP_ACT_LUT) */
 	EYRIE_OP_COUNT,
 };
 
@@ -466,6 +469,21 @@ struct eyrie_quant {
 #define EYRIE_PASS_F_PER_CHANNEL	(1u << 3)
 #define EYRIE_PASS_F_POOL_AVG		(1u << 4) /* POOL: average, else max */
 #define EYRIE_PASS_F_COUNT_PAD		(1u << 5) /* POOL avg: pad counts */
+#define EYRIE_PASS_F_LUT		(1u << 6) /* int8 output through the act. table */
+
+/*
+ * Activation table (EYRIE_CAP_ACT_LUT): a 256-entry int8 -> int8 lookup in
+ * the array's output stage. LUT_LOAD fills it from DRAM; a pass with
+ * EYRIE_PASS_F_LUT writes lut[v + 128] instead of each int8 result v, i.e.
+ * after requantization and the clamp:
+ *
+ *   out = lut[clamp(zp_out + rq(acc, mult, shift), clamp_min, clamp_max) + 128]
+ *
+ * The table is undefined at the start of every job (so no job sees another
+ * context's table): a pass with the flag before a LUT_LOAD of the same job
+ * fails with EYRIE_JOB_ERR_LUT. CONV/FC need REQUANT with it.
+ */
+#define EYRIE_LUT_ENTRIES		256
 
 /*
  * Mapping parameters of a pass: they change where data is reused (and so
@@ -566,6 +584,17 @@ struct eyrie_energy_snapshot {
 	__u64 reserved;
 };
 
+/*
+ * LUT_LOAD: reads EYRIE_LUT_ENTRIES int8 entries at dram_addr (4-byte
+ * aligned device VA) into the activation table; entry i is the output for
+ * the int8 value i - 128.
+ */
+struct eyrie_cmd_lut_load {
+	struct eyrie_cmd_header hdr;	/* flags 0, dataflow 0 */
+	__u64 dram_addr;
+	__u32 reserved[28];
+};
+
 /* STALL: spins for usec of wall time (0xffffffff: until reset). */
 struct eyrie_cmd_stall {
 	struct eyrie_cmd_header hdr;
@@ -581,6 +610,7 @@ union eyrie_cmd {
 	struct eyrie_cmd_eltwise eltwise;
 	struct eyrie_cmd_write write;
 	struct eyrie_cmd_stall stall;
+	struct eyrie_cmd_lut_load lut_load;
 	__u8 raw[EYRIE_CMD_SIZE];
 };
 
@@ -638,6 +668,8 @@ EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_eltwise) == EYRIE_CMD_SIZE,
 		    "eltwise size");
 EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_write) == EYRIE_CMD_SIZE, "write size");
 EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_stall) == EYRIE_CMD_SIZE, "stall size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_lut_load) == EYRIE_CMD_SIZE,
+		    "lut load size");
 EYRIE_STATIC_ASSERT(sizeof(union eyrie_cmd) == EYRIE_CMD_SIZE, "cmd size");
 EYRIE_STATIC_ASSERT(sizeof(struct eyrie_energy_snapshot) == 96, "snapshot size");
 EYRIE_STATIC_ASSERT(sizeof(struct eyrie_fw_header) == 64, "fw header size");

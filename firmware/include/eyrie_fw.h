@@ -69,6 +69,18 @@ __u32 fw_validate_cmd(const union eyrie_cmd *cmd, const struct fw_limits *lim,
 		      __u32 *detail);
 
 /*
+ * Rules that span commands of one job: a pass with EYRIE_PASS_F_LUT needs a
+ * LUT_LOAD earlier in the same job (EYRIE_JOB_ERR_LUT). Start each job with
+ * a zeroed struct fw_job_check and validate its commands in order.
+ */
+struct fw_job_check {
+	int lut_loaded;
+};
+
+__u32 fw_validate_in_job(const union eyrie_cmd *cmd, const struct fw_limits *lim,
+			 struct fw_job_check *job, __u32 *detail);
+
+/*
  * An all-zero mapping asks for the device's default (docs/sim.md,
  * "Mapping"); the firmware fills it in before programming the array.
  */

@@ -37,6 +37,7 @@ static __u32 fault_detail(void)
 static void validate_all(struct fw_state *fw, const struct eyrie_hw_sqe *sqe,
 			 struct job_result *r)
 {
+	struct fw_job_check job = { 0 };
 	union eyrie_cmd cmd;
 	__u32 i, rc, detail;
 
@@ -47,7 +48,7 @@ static void validate_all(struct fw_state *fw, const struct eyrie_hw_sqe *sqe,
 			fail(r, EYRIE_JOB_ERR_CMDBUF, i, fault_detail());
 			return;
 		}
-		rc = fw_validate_cmd(&cmd, &fw->lim, &detail);
+		rc = fw_validate_in_job(&cmd, &fw->lim, &job, &detail);
 		if (rc) {
 			fail(r, rc, i, detail);
 			return;
@@ -121,6 +122,7 @@ static __u32 run_engine(const union eyrie_cmd *cmd, __u32 *detail)
 static void execute_all(struct fw_state *fw, const struct eyrie_hw_sqe *sqe,
 			struct job_result *r)
 {
+	struct fw_job_check job = { 0 };
 	union eyrie_cmd cmd;
 	__u32 i, rc, detail;
 
@@ -133,7 +135,7 @@ static void execute_all(struct fw_state *fw, const struct eyrie_hw_sqe *sqe,
 			fail(r, EYRIE_JOB_ERR_CMDBUF, i, fault_detail());
 			return;
 		}
-		rc = fw_validate_cmd(&cmd, &fw->lim, &detail);
+		rc = fw_validate_in_job(&cmd, &fw->lim, &job, &detail);
 		if (rc) {
 			fail(r, rc, i, detail);
 			return;

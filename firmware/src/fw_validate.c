@@ -85,6 +85,12 @@ static __u32 check_header(const struct eyrie_cmd_header *h, __u16 allowed_flags,
 	return 0;
 }
 
+/* The activation-table flag exists only on hardware that has the table. */
+static __u16 lut_flag(const struct fw_limits *lim)
+{
+	return (lim->caps & EYRIE_CAP_ACT_LUT) ? EYRIE_PASS_F_LUT : 0;
+}
+
 static __u32 check_dma(const struct eyrie_cmd_dma *d, const struct fw_limits *lim,
 		       __u32 *detail)
 {
@@ -237,7 +243,7 @@ static __u32 check_pass_quant(const struct eyrie_quant *q, __u16 flags,
 	if (!(flags & EYRIE_PASS_F_REQUANT)) {
 		/* No int8 output: q is not used, but a table without a
 		 * requantization is a contradiction. */
-		if (flags & EYRIE_PASS_F_PER_CHANNEL)
+		if (flags & (EYRIE_PASS_F_PER_CHANNEL | EYRIE_PASS_F_LUT))
 			FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_header, flags));
 		return 0;
 	}
@@ -263,7 +269,8 @@ static __u32 check_conv(const struct eyrie_cmd_conv *c, const struct fw_limits *
 			__u32 *detail)
 {
 	const __u16 allowed = EYRIE_PASS_F_ACCUMULATE | EYRIE_PASS_F_BIAS |
-			      EYRIE_PASS_F_REQUANT | EYRIE_PASS_F_PER_CHANNEL;
+			      EYRIE_PASS_F_REQUANT | EYRIE_PASS_F_PER_CHANNEL |
+			      lut_flag(lim);
 	int fc = c->hdr.opcode == EYRIE_OP_FC;
 	__u16 fl = c->hdr.flags;
 	__u64 in_b, w_b, out_e;
@@ -343,7 +350,8 @@ static __u32 check_conv(const struct eyrie_cmd_conv *c, const struct fw_limits *
 static __u32 check_pool(const struct eyrie_cmd_pool *p, const struct fw_limits *lim,
 			__u32 *detail)
 {
-	const __u16 allowed = EYRIE_PASS_F_POOL_AVG | EYRIE_PASS_F_COUNT_PAD;
+	const __u16 allowed = EYRIE_PASS_F_POOL_AVG | EYRIE_PASS_F_COUNT_PAD |
+			      lut_flag(lim);
 	const __u32 qb = OFF(struct eyrie_cmd_pool, q);
 	const struct eyrie_quant *q = &p->q;
 	__u32 rc;
@@ -390,7 +398,7 @@ static __u32 check_eltwise(const struct eyrie_cmd_eltwise *e,
 	const __u32 qb = OFF(struct eyrie_cmd_eltwise, q);
 	__u32 rc;
 
-	rc = check_header(&e->hdr, 0, 1, detail);
+	rc = check_header(&e->hdr, lut_flag(lim), 1, detail);
 	if (rc)
 		return rc;
 	if (!words_zero(e->reserved, sizeof(e->reserved)))
@@ -432,6 +440,46 @@ static __u32 check_write(const struct eyrie_cmd_write *w, __u32 *detail)
 	return 0;
 }
 
+static __u32 check_lut_load(const struct eyrie_cmd_lut_load *l,
+			    const struct fw_limits *lim, __u32 *detail)
+{
+	__u32 rc;
+
+	if (!(lim->caps & EYRIE_CAP_ACT_LUT))
+		FAIL(EYRIE_JOB_ERR_OPCODE, OFF(struct eyrie_cmd_header, opcode));
+	rc = check_header(&l->hdr, 0, 0, detail);
+	if (rc)
+		return rc;
+	if (!words_zero(l->reserved, sizeof(l->reserved)))
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_lut_load, reserved));
+	if (l->dram_addr % 4)
+		FAIL(EYRIE_JOB_ERR_ALIGN, OFF(struct eyrie_cmd_lut_load, dram_addr));
+	if (l->dram_addr >= VA_LIMIT || VA_LIMIT - l->dram_addr < EYRIE_LUT_ENTRIES)
+		FAIL(EYRIE_JOB_ERR_COUNT, OFF(struct eyrie_cmd_lut_load, dram_addr));
+	return 0;
+}
+
+static int is_pass(__u8 opcode)
+{
+	return opcode == EYRIE_OP_CONV || opcode == EYRIE_OP_FC ||
+	       opcode == EYRIE_OP_POOL || opcode == EYRIE_OP_ELTWISE;
+}
+
+__u32 fw_validate_in_job(const union eyrie_cmd *cmd, const struct fw_limits *lim,
+			 struct fw_job_check *job, __u32 *detail)
+{
+	__u32 rc = fw_validate_cmd(cmd, lim, detail);
+
+	if (rc)
+		return rc;
+	if (cmd->hdr.opcode == EYRIE_OP_LUT_LOAD)
+		job->lut_loaded = 1;
+	else if (is_pass(cmd->hdr.opcode) && (cmd->hdr.flags & EYRIE_PASS_F_LUT) &&
+		 !job->lut_loaded)
+		FAIL(EYRIE_JOB_ERR_LUT, OFF(struct eyrie_cmd_header, flags));
+	return 0;
+}
+
 __u32 fw_validate_cmd(const union eyrie_cmd *cmd, const struct fw_limits *lim,
 		      __u32 *detail)
 {
@@ -461,6 +509,8 @@ __u32 fw_validate_cmd(const union eyrie_cmd *cmd, const struct fw_limits *lim,
 	case EYRIE_OP_TIMESTAMP:
 	case EYRIE_OP_ENERGY_SNAPSHOT:
 		return check_write(&cmd->write, detail);
+	case EYRIE_OP_LUT_LOAD:
+		return check_lut_load(&cmd->lut_load, lim, detail);
 	case EYRIE_OP_STALL:
 		rc = check_header(&cmd->hdr, 0, 0, detail);
 		if (rc)

@@ -77,6 +77,12 @@ struct eyr_layer_quant {
 	 * shift, clamps and per_channel are unused (per_channel must be 0).
 	 */
 	int int32_out;
+	/*
+	 * The int8 output goes through the device's activation table
+	 * (EYRIE_CAP_ACT_LUT), loaded from bufs.lut at the start of the
+	 * layer's stream: out = lut[requantized, clamped value + 128].
+	 */
+	int lut;
 };
 
 /* Device virtual addresses of a layer's tensors (0 where unused). */
@@ -87,6 +93,7 @@ struct eyr_layer_bufs {
 	uint64_t bias;
 	uint64_t quant;		/* per-channel quant table */
 	uint64_t out;
+	uint64_t lut;		/* activation table: 256 int8 entries (quant.lut) */
 };
 
 struct eyr_layer {

@@ -31,6 +31,14 @@ static void wr32(uint8_t *p, size_t i, int32_t v)
 	memcpy(p + 4 * i, &v, 4);
 }
 
+/* The activation table maps a pass's int8 result when the flag asks. */
+static int8_t lut_out(const struct eyrie_sim *sim, uint16_t flags, int8_t v)
+{
+	if (!(flags & EYRIE_PASS_F_LUT))
+		return v;
+	return (int8_t)sim->act_lut[(uint8_t)(v + 128)];
+}
+
 static int64_t sat32(int64_t v)
 {
 	if (v > INT32_MAX)
@@ -101,9 +109,9 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 			mult = rd32(tab, m);
 			shift = rd32(tab, c->m + m);
 		}
-		mem_at(sim, c->out_addr)[i] = (uint8_t)kern_clamp8(
+		mem_at(sim, c->out_addr)[i] = (uint8_t)lut_out(sim, fl, kern_clamp8(
 			c->q.zp_out + kern_rq(v, mult, shift),
-			c->q.clamp_min, c->q.clamp_max);
+			c->q.clamp_min, c->q.clamp_max));
 	}
 	free(acc);
 	cycles = sim_energy_conv(&sim->desc, c, &cnt);
@@ -168,7 +176,9 @@ static uint32_t run_pool(struct eyrie_sim *sim, const struct eyrie_cmd_pool *p)
 								  p->q.shift);
 				}
 				out[((size_t)nc * p->out_h + y) * p->out_w + x] =
-					kern_clamp8_128(v, p->q.clamp_min, p->q.clamp_max);
+					lut_out(sim, p->hdr.flags,
+						kern_clamp8_128(v, p->q.clamp_min,
+								p->q.clamp_max));
 			}
 		}
 	}
@@ -191,8 +201,10 @@ static uint32_t run_eltwise(struct eyrie_sim *sim, const struct eyrie_cmd_eltwis
 		int64_t acc = kern_rq(a[i] - e->zp_a, e->a_mult, e->a_shift) +
 			      kern_rq(b[i] - e->zp_b, e->b_mult, e->b_shift);
 
-		out[i] = kern_clamp8_128(e->q.zp_out + kern_rq128(acc, e->q.mult, e->q.shift),
-					 e->q.clamp_min, e->q.clamp_max);
+		out[i] = lut_out(sim, e->hdr.flags,
+				 kern_clamp8_128(e->q.zp_out +
+						 kern_rq128(acc, e->q.mult, e->q.shift),
+						 e->q.clamp_min, e->q.clamp_max));
 	}
 	cycles = sim_energy_eltwise(&sim->desc, e, &cnt);
 	sim_job_add(sim, &cnt, 0, cycles);

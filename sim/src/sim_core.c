@@ -123,6 +123,7 @@ int eyrie_sim_create(const struct eyrie_sim_config *cfg,
 	sim->realtime = cfg->realtime;
 	sim->caps = (EYRIE_CAP_MMU | EYRIE_CAP_STREAM | EYRIE_CAP_TELEMETRY |
 		     EYRIE_CAP_THERMAL_THROTTLE | EYRIE_CAP_PER_CHANNEL_QUANT |
+		     EYRIE_CAP_ACT_LUT |
 		     (cfg->realtime ? EYRIE_CAP_REALTIME_PACING : 0) |
 		     (cfg->caps_set & (EYRIE_CAP_DEBUG_STALL |
 				       EYRIE_CAP_REALTIME_PACING))) &

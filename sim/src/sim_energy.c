@@ -176,6 +176,9 @@ uint64_t sim_energy_conv(const struct eyrie_hw_desc *desc,
 			}
 		}
 	}
+	/* one activation-table read (RF) per int8 output the pass writes */
+	if ((fl & EYRIE_PASS_F_LUT) && (fl & EYRIE_PASS_F_REQUANT))
+		rf += (uint64_t)c->n * c->m * E * F;
 	out->words[EYRIE_ENERGY_GLB] = glb;
 	out->words[EYRIE_ENERGY_NOC] = noc;
 	out->words[EYRIE_ENERGY_RF] = rf;
@@ -198,7 +201,8 @@ uint64_t sim_energy_pool(const struct eyrie_hw_desc *desc,
 	memset(out, 0, sizeof(*out));
 	out->words[EYRIE_ENERGY_GLB] = ((p->in_addr & EYRIE_ADDR_STREAM) ? 0 : ins) + outs;
 	out->words[EYRIE_ENERGY_NOC] = taps + outs;
-	out->words[EYRIE_ENERGY_RF] = 2 * taps;
+	out->words[EYRIE_ENERGY_RF] = 2 * taps +
+		((p->hdr.flags & EYRIE_PASS_F_LUT) ? outs : 0);
 	out->words[EYRIE_ENERGY_MAC] = taps;
 	return max_u64(ceil_div(taps, pes(desc)),
 		       ceil_div(taps + outs, desc->noc_words_per_cycle));
@@ -215,6 +219,7 @@ uint64_t sim_energy_eltwise(const struct eyrie_hw_desc *desc,
 	memset(out, 0, sizeof(*out));
 	out->words[EYRIE_ENERGY_GLB] = reads + n;
 	out->words[EYRIE_ENERGY_NOC] = 3 * n;
+	out->words[EYRIE_ENERGY_RF] = (e->hdr.flags & EYRIE_PASS_F_LUT) ? n : 0;
 	out->words[EYRIE_ENERGY_MAC] = 3 * n;
 	return max_u64(ceil_div(n, pes(desc)),
 		       ceil_div(3 * n, desc->noc_words_per_cycle));

@@ -83,6 +83,9 @@ static void engine_go(struct eyrie_sim *sim)
 	case EYRIE_OP_ELTWISE:
 		sim->engine_status = sim_array_run(sim, &cmd, &sim->engine_detail);
 		break;
+	case EYRIE_OP_LUT_LOAD:
+		sim->engine_status = sim_lut_load(sim, &cmd.lut_load, &sim->engine_detail);
+		break;
 	default:
 		sim->engine_status = EYRIE_JOB_ERR_OPCODE;
 		break;
@@ -264,6 +267,7 @@ void hal_write32(uint32_t addr, uint32_t val)
 	case FWR_JOB_CTL:
 		if (val == FWR_JOB_CTL_BEGIN) {
 			sim_job_begin(sim);
+			sim_lut_clear(sim);
 		} else if (val == FWR_JOB_CTL_END) {
 			sim_job_end(sim);
 		} else if (val == FWR_JOB_CTL_SAMPLE) {

@@ -104,6 +104,7 @@ struct eyrie_sim {
 	struct sim_mmu mmu;
 	uint8_t *glb;
 	uint8_t *stream;
+	uint8_t act_lut[EYRIE_LUT_ENTRIES];	/* activation table (int8 entries) */
 	struct sim_job job;
 	struct sim_power pw;
 };
@@ -152,6 +153,11 @@ uint32_t sim_dma_run(struct eyrie_sim *sim, const struct eyrie_cmd_dma *d,
 /* sim_array.c: runs a validated pass descriptor. 0 or a job status. */
 uint32_t sim_array_run(struct eyrie_sim *sim, const union eyrie_cmd *cmd,
 		       uint32_t *detail);
+
+/* sim_lut.c: the activation table (LUT_LOAD; cleared at job begin). */
+void sim_lut_clear(struct eyrie_sim *sim);
+uint32_t sim_lut_load(struct eyrie_sim *sim, const struct eyrie_cmd_lut_load *l,
+		      uint32_t *detail);
 
 /* sim_energy.c: access counts and cycles of a pass (the energy model). */
 uint64_t sim_energy_conv(const struct eyrie_hw_desc *desc,

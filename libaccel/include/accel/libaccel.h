@@ -111,6 +111,7 @@ struct accel_device;
 #define ACCEL_CAP_PER_CHANNEL_QUANT	(1ull << 4)
 #define ACCEL_CAP_DEBUG_STALL		(1ull << 5)
 #define ACCEL_CAP_REALTIME_PACING	(1ull << 6)
+#define ACCEL_CAP_ACT_LUT		(1ull << 7)	/* activation table */
 
 /* Name of one capability bit ("mmu", ...), or NULL for an unknown bit. */
 const char *accel_cap_name(uint64_t cap_bit);
@@ -333,6 +334,7 @@ enum accel_dataflow {
 #define ACCEL_PASS_PER_CHANNEL	(1u << 3)	/* quant table at quant_addr */
 #define ACCEL_PASS_POOL_AVG	(1u << 4)	/* pool: average, else max */
 #define ACCEL_PASS_COUNT_PAD	(1u << 5)	/* pool avg: pad counts */
+#define ACCEL_PASS_LUT		(1u << 6)	/* output through the activation table */
 
 /* Requantization, see docs/hardware.md "Requantization". */
 struct accel_quant {
@@ -462,6 +464,7 @@ enum accel_job_status {
 	ACCEL_JOB_ERR_TIMEOUT = 13,
 	ACCEL_JOB_ERR_ABORTED = 14,
 	ACCEL_JOB_ERR_STALL_DENIED = 15,
+	ACCEL_JOB_ERR_LUT = 16,		/* activation table used before LUT_LOAD */
 };
 /* "ok", "unknown opcode", ...; "unknown status N" never returns NULL. */
 const char *accel_job_status_str(int status);

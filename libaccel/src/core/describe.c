@@ -23,6 +23,7 @@ const char *eyr_opcode_name(unsigned int opcode)
 		[EYRIE_OP_TIMESTAMP] = "TIMESTAMP",
 		[EYRIE_OP_ENERGY_SNAPSHOT] = "ENERGY_SNAPSHOT",
 		[EYRIE_OP_STALL] = "STALL",
+		[EYRIE_OP_LUT_LOAD] = "LUT_LOAD",
 	};
 
 	return opcode < EYRIE_OP_COUNT ? names[opcode] : NULL;
@@ -100,10 +101,11 @@ static int describe_pool(char *buf, size_t len, const struct eyrie_cmd_pool *p,
 	int n;
 
 	n = snprintf(buf, len,
-		     "POOL %s%s n=%u c=%u in=%ux%u out=%ux%u k=%ux%u stride=%u,%u"
+		     "POOL %s%s%s n=%u c=%u in=%ux%u out=%ux%u k=%ux%u stride=%u,%u"
 		     " pad=%u,%u,%u,%u zp_in=%d in=%s out=%s",
 		     (flags & EYRIE_PASS_F_POOL_AVG) ? "avg" : "max",
-		     (flags & EYRIE_PASS_F_COUNT_PAD) ? "+pad" : "", p->n, p->c,
+		     (flags & EYRIE_PASS_F_COUNT_PAD) ? "+pad" : "",
+		     (flags & EYRIE_PASS_F_LUT) ? "+lut" : "", p->n, p->c,
 		     p->in_h, p->in_w, p->out_h, p->out_w, p->r, p->s, p->stride_h,
 		     p->stride_w, p->pad_t, p->pad_l, p->pad_b, p->pad_r, p->zp_in,
 		     local(in, sizeof(in), p->in_addr), local(o, sizeof(o), p->out_addr));
@@ -117,8 +119,9 @@ static int describe_eltwise(char *buf, size_t len, const struct eyrie_cmd_eltwis
 	int n;
 
 	n = snprintf(buf, len,
-		     "ELTWISE add count=%u a=%s b=%s out=%s zp_a=%d zp_b=%d"
+		     "ELTWISE add%s count=%u a=%s b=%s out=%s zp_a=%d zp_b=%d"
 		     " a_rq=%" PRId32 ">>%" PRId32 " b_rq=%" PRId32 ">>%" PRId32,
+		     (e->hdr.flags & EYRIE_PASS_F_LUT) ? "+lut" : "",
 		     e->count, local(a, sizeof(a), e->a_addr),
 		     local(b, sizeof(b), e->b_addr), local(o, sizeof(o), e->out_addr),
 		     e->zp_a, e->zp_b, e->a_mult, e->a_shift, e->b_mult, e->b_shift);
@@ -150,6 +153,9 @@ int eyr_cmd_describe(const union eyrie_cmd *cmd, char *buf, size_t len)
 				(uint64_t)cmd->write.dram_addr);
 	case EYRIE_OP_STALL:
 		return snprintf(buf, len, "STALL %u us", cmd->stall.usec);
+	case EYRIE_OP_LUT_LOAD:
+		return snprintf(buf, len, "LUT_LOAD va=0x%" PRIx64 " -> table",
+				(uint64_t)cmd->lut_load.dram_addr);
 	default:
 		return snprintf(buf, len, "opcode %u (unknown)", cmd->hdr.opcode);
 	}

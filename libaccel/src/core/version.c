@@ -29,6 +29,7 @@ const char *accel_cap_name(uint64_t cap_bit)
 	case ACCEL_CAP_PER_CHANNEL_QUANT: return "per_channel_quant";
 	case ACCEL_CAP_DEBUG_STALL: return "debug_stall";
 	case ACCEL_CAP_REALTIME_PACING: return "realtime_pacing";
+	case ACCEL_CAP_ACT_LUT: return "act_lut";
 	default: return NULL;
 	}
 }
@@ -61,6 +62,7 @@ const char *accel_job_status_str(int status)
 		[ACCEL_JOB_ERR_TIMEOUT] = "timed out (killed by the driver)",
 		[ACCEL_JOB_ERR_ABORTED] = "aborted by a device reset",
 		[ACCEL_JOB_ERR_STALL_DENIED] = "STALL without the debug-stall capability",
+		[ACCEL_JOB_ERR_LUT] = "pass uses the activation table before a LUT_LOAD in the same job",
 	};
 	static _Thread_local char unknown[32];
 
@@ -78,7 +80,9 @@ _Static_assert(ACCEL_CAP_THERMAL_THROTTLE == EYRIE_CAP_THERMAL_THROTTLE, "cap");
 _Static_assert(ACCEL_CAP_PER_CHANNEL_QUANT == EYRIE_CAP_PER_CHANNEL_QUANT, "cap");
 _Static_assert(ACCEL_CAP_DEBUG_STALL == EYRIE_CAP_DEBUG_STALL, "cap");
 _Static_assert(ACCEL_CAP_REALTIME_PACING == EYRIE_CAP_REALTIME_PACING, "cap");
-_Static_assert((int)ACCEL_JOB_ERR_STALL_DENIED + 1 == (int)EYRIE_JOB_STATUS_COUNT, "status");
+_Static_assert((int)ACCEL_JOB_ERR_LUT + 1 == (int)EYRIE_JOB_STATUS_COUNT, "status");
+_Static_assert(ACCEL_CAP_ACT_LUT == EYRIE_CAP_ACT_LUT, "cap");
+_Static_assert(ACCEL_PASS_LUT == EYRIE_PASS_F_LUT, "pass flags");
 _Static_assert((int)ACCEL_JOB_ERR_ABORTED == (int)EYRIE_JOB_ERR_ABORTED, "status");
 _Static_assert((int)ACCEL_JOB_ERR_MMU_UNMAPPED == (int)EYRIE_JOB_ERR_MMU_UNMAPPED, "status");
 _Static_assert((int)ACCEL_JOB_ERR_GLB_BOUNDS == (int)EYRIE_JOB_ERR_GLB_BOUNDS, "status");

@@ -98,6 +98,20 @@ unsigned int eyr_tile_fit_mask(const struct eyr_arch *arch, const struct eyr_til
 	return mask;
 }
 
+void eyr_cost_add_lut(const struct eyr_arch *arch, uint64_t outputs,
+		      struct eyr_cost *c)
+{
+	c->access[EYRIE_ENERGY_DRAM] += EYRIE_LUT_ENTRIES;
+	c->dram_words += EYRIE_LUT_ENTRIES;
+	c->dram_bytes += EYRIE_LUT_ENTRIES;
+	/* the table is a register file: written once, read per output */
+	c->access[EYRIE_ENERGY_RF] += EYRIE_LUT_ENTRIES + outputs;
+	/* the first segment of every stream is DMA only: the time adds */
+	c->cycles += eyr_dma_cycles(arch, EYRIE_LUT_ENTRIES, 1);
+	c->cmds += 1;
+	eyr_cost_finish(arch, c);
+}
+
 uint64_t eyr_dma_cycles(const struct eyr_arch *arch, uint64_t words,
 			uint32_t elem_bytes)
 {

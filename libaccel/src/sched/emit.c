@@ -32,6 +32,22 @@ union eyrie_cmd *eyr_cmdbuf_push(struct eyr_cmdbuf *cb, enum eyrie_opcode op)
 	return c;
 }
 
+int eyr_emit_lut_load(const struct eyr_plan *plan, const struct eyr_layer *layer,
+		      const struct eyr_layer_bufs *bufs, struct eyr_cmdbuf *cb)
+{
+	union eyrie_cmd *c;
+
+	if (plan->lut != !!layer->quant.lut || (plan->lut && !bufs->lut))
+		return -EINVAL;
+	if (!plan->lut)
+		return 0;
+	c = eyr_cmdbuf_push(cb, EYRIE_OP_LUT_LOAD);
+	if (!c)
+		return -ENOMEM;
+	c->lut_load.dram_addr = bufs->lut;
+	return 0;
+}
+
 struct pass_cache_entry {
 	struct eyr_pass_shape ps;
 	struct eyrie_mapping map;
@@ -189,7 +205,8 @@ static int emit_iteration(struct emitter *em, const struct tile *t,
 	c->hdr.flags = (first_c && has_bias ? EYRIE_PASS_F_BIAS : 0) |
 		       (!first_c ? EYRIE_PASS_F_ACCUMULATE : 0) |
 		       (last_c && !i32 ? EYRIE_PASS_F_REQUANT : 0) |
-		       (last_c && per_channel ? EYRIE_PASS_F_PER_CHANNEL : 0);
+		       (last_c && per_channel ? EYRIE_PASS_F_PER_CHANNEL : 0) |
+		       (last_c && !i32 && em->plan->lut ? EYRIE_PASS_F_LUT : 0);
 	c->conv.in_addr = em->lay.in;
 	c->conv.w_addr = em->lay.w;
 	c->conv.bias_addr = (first_c && has_bias) ? em->lay.bias : 0;
@@ -300,6 +317,9 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 		ret = -ENOSPC;
 		goto out;
 	}
+	ret = eyr_emit_lut_load(plan, layer, bufs, cb);
+	if (ret)
+		goto out;
 	/* odometer over the loop nest, innermost (last in order) fastest */
 	while (!done) {
 		struct tile t;

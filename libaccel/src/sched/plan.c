@@ -195,6 +195,18 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 		      const struct eyr_sched_opts *opts, struct eyr_plan *plan,
 		      char *err, size_t errlen);
 
+/* int8 outputs of a layer: what its activation table is read for. */
+static uint64_t plan_outputs(const struct eyr_layer_shape *s)
+{
+	if (s->op == EYR_LAYER_FC)
+		return (uint64_t)s->n * s->m;
+	if (s->op == EYR_LAYER_ADD)
+		return (uint64_t)s->n * s->c * s->h * s->w;
+	/* conv (m outputs per position) and pooling (m == c) */
+	return (uint64_t)s->n * (s->op == EYR_LAYER_CONV ? s->m : s->c) *
+	       eyr_layer_out_h(s) * eyr_layer_out_w(s);
+}
+
 int eyr_sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *shape,
 		   const struct eyr_sched_opts *opts, struct eyr_plan *plan,
 		   char *err, size_t errlen)
@@ -244,6 +256,9 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 	plan->has_bias = !o.no_bias;
 	plan->per_channel = o.per_channel;
 	plan->int32_out = !!o.int32_out;
+	plan->lut = !!o.lut;
+	if (plan->lut && plan->int32_out)
+		return set_err(err, errlen, -EINVAL, "an int32 output has no int8 value for the activation table: drop one of lut and int32_out");
 	if (plan->int32_out && shape->op != EYR_LAYER_CONV && shape->op != EYR_LAYER_FC)
 		return set_err(err, errlen, -EINVAL, "int32 output is for conv and fc layers only (pool and add produce int8)");
 	if (plan->int32_out && plan->per_channel)
@@ -257,12 +272,24 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 			return ret;
 		g.out_bytes = plan->int32_out ? 4 : 1;
 		lower_bound_conv(&g, plan->has_bias, plan->per_channel, plan);
-		return eyr_sched_plan_conv(arch, &o, plan, err, errlen);
+		ret = eyr_sched_plan_conv(arch, &o, plan, err, errlen);
+		break;
 	case EYR_LAYER_MAXPOOL:
 	case EYR_LAYER_AVGPOOL:
 	case EYR_LAYER_ADD:
-		return eyr_sched_plan_simple(arch, plan, err, errlen);
+		ret = eyr_sched_plan_simple(arch, plan, err, errlen);
+		break;
 	default:
 		return set_err(err, errlen, -EINVAL, "unknown layer op %d", (int)shape->op);
 	}
+	if (!ret && plan->lut) {
+		/*
+		 * The same for every mapping, so added after the search: the
+		 * energy and cycles optima do not move (EDP ranks without it).
+		 */
+		eyr_cost_add_lut(arch, plan_outputs(&plan->shape), &plan->cost);
+		plan->lb_dram_words += EYRIE_LUT_ENTRIES;
+		plan->lb_dram_bytes += EYRIE_LUT_ENTRIES;
+	}
+	return ret;
 }

@@ -135,6 +135,7 @@ struct eyr_sched_opts {
 	int per_channel;		/* layer uses a per-channel quant table */
 	int no_cache;			/* search even if this plan was made before */
 	int int32_out;			/* CONV/FC: int32 output (quant.int32_out) */
+	int lut;			/* output through the activation table (quant.lut) */
 };
 #define EYR_SCHED_OPTS_INIT { EYRIE_DATAFLOW_RS, EYR_OBJ_ENERGY, 0, 0, 0, 0, 0 }
 
@@ -152,6 +153,7 @@ struct eyr_plan {
 	enum eyr_objective objective;
 	int has_bias, per_channel;	/* from the options */
 	int int32_out;			/* from the options */
+	int lut;			/* from the options */
 	struct eyr_mapping map;
 	struct eyr_cost cost;
 	/* compulsory traffic: every tensor crosses DRAM once */

@@ -203,6 +203,18 @@ void eyr_cost_dram2(const struct eyr_arch *arch, const struct eyr_geom *g,
 
 /* Energy and objective helpers. */
 void eyr_cost_finish(const struct eyr_arch *arch, struct eyr_cost *c);
+
+/*
+ * Adds the activation table of a layer with `outputs` int8 outputs: its
+ * LUT_LOAD (DRAM reads, table writes, DMA time in the stream's first DMA
+ * segment) and one table read per output. Mapping-independent.
+ */
+void eyr_cost_add_lut(const struct eyr_arch *arch, uint64_t outputs,
+		      struct eyr_cost *c);
+
+/* Appends the LUT_LOAD that starts a layer's stream when it uses a table. */
+int eyr_emit_lut_load(const struct eyr_plan *plan, const struct eyr_layer *layer,
+		      const struct eyr_layer_bufs *bufs, struct eyr_cmdbuf *cb);
 double eyr_objective_value(enum eyr_objective o, const struct eyr_cost *c);
 
 /* Cycles of one DMA of words words of elem_bytes bytes. */

@@ -245,6 +245,7 @@ static int emit_add(const struct eyr_plan *plan, const struct eyr_layer *ly,
 			return -ENOMEM;
 		if (!(c = eyr_cmdbuf_push(cb, EYRIE_OP_ELTWISE)))
 			return -ENOMEM;
+		c->hdr.flags = ly->quant.lut ? EYRIE_PASS_F_LUT : 0;
 		c->eltwise.a_addr = a_addr;
 		c->eltwise.b_addr = b_addr;
 		c->eltwise.out_addr = out_addr;
@@ -314,7 +315,8 @@ static int emit_pool(const struct eyr_plan *plan, const struct eyr_layer *ly,
 			return -ENOMEM;
 		c->hdr.flags = (l->op == EYR_LAYER_AVGPOOL ? EYRIE_PASS_F_POOL_AVG : 0) |
 			       (l->op == EYR_LAYER_AVGPOOL && ly->quant.count_include_pad ?
-				EYRIE_PASS_F_COUNT_PAD : 0);
+				EYRIE_PASS_F_COUNT_PAD : 0) |
+			       (ly->quant.lut ? EYRIE_PASS_F_LUT : 0);
 		c->pool.in_addr = 0;
 		c->pool.out_addr = out_addr;
 		c->pool.n = 1;
@@ -368,6 +370,9 @@ int eyr_sched_emit_simple(const struct eyr_arch *arch, const struct eyr_plan *pl
 	(void)arch;
 	if (layer->shape.op != plan->shape.op)
 		return -EINVAL;
+	ret = eyr_emit_lut_load(plan, layer, bufs, cb);
+	if (ret)
+		return ret;
 	if (layer->shape.op == EYR_LAYER_ADD)
 		ret = emit_add(plan, layer, bufs, cb);
 	else if (layer->shape.op == EYR_LAYER_MAXPOOL || layer->shape.op == EYR_LAYER_AVGPOOL)
