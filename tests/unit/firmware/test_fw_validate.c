@@ -17,7 +17,7 @@ static const struct fw_limits LIM = {
 	.glb_bytes = 108 * 1024, .stream_bytes = 16 * 1024,
 	.max_cmds_per_job = 65536, .pe_rows = 12, .pe_cols = 14,
 	.rf_ifmap_words = 12, .rf_filter_words = 224, .rf_psum_words = 24,
-	.caps = EYRIE_CAP_STREAM | EYRIE_CAP_DEBUG_STALL,
+	.caps = EYRIE_CAP_STREAM | EYRIE_CAP_DEBUG_STALL | EYRIE_CAP_ACT_LUT,
 };
 
 static void base_conv(union eyrie_cmd *u)
@@ -85,6 +85,13 @@ static void base_ts(union eyrie_cmd *u)
 	memset(u, 0, sizeof(*u));
 	u->write.hdr.opcode = EYRIE_OP_TIMESTAMP;
 	u->write.dram_addr = 0x100008;
+}
+
+static void base_lut(union eyrie_cmd *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->lut_load.hdr.opcode = EYRIE_OP_LUT_LOAD;
+	u->lut_load.dram_addr = 0x100100;
 }
 
 struct vcase {
@@ -197,6 +204,18 @@ M(m_nop_res, { u->hdr.opcode = EYRIE_OP_NOP; u->raw[100] = 1; })
 M(m_barrier_flags, { u->hdr.opcode = EYRIE_OP_BARRIER; u->hdr.flags = 1; })
 M(m_stall_res, { memset(u, 0, sizeof(*u)); u->hdr.opcode = EYRIE_OP_STALL; u->stall.reserved[0] = 1; })
 M(m_stall_ok, { memset(u, 0, sizeof(*u)); u->hdr.opcode = EYRIE_OP_STALL; u->stall.usec = 5; })
+M(m_conv_lut, u->conv.hdr.flags |= EYRIE_PASS_F_LUT)
+M(m_conv_lut_norq, { u->conv.hdr.flags = EYRIE_PASS_F_LUT | EYRIE_PASS_F_BIAS; u->conv.psum_addr = 16384; })
+M(m_pool_lut, u->pool.hdr.flags = EYRIE_PASS_F_LUT)
+M(m_pool_avg_lut, { u->pool.hdr.flags = EYRIE_PASS_F_POOL_AVG | EYRIE_PASS_F_LUT; u->pool.q.mult = 1 << 30; })
+M(m_elt_lut, u->eltwise.hdr.flags = EYRIE_PASS_F_LUT)
+M(m_lut_align, u->lut_load.dram_addr = 0x100102)
+M(m_lut_va_end, u->lut_load.dram_addr = (1ull << EYRIE_VA_BITS) - 128)
+M(m_lut_va_past, u->lut_load.dram_addr = 1ull << 40)
+M(m_lut_flags, u->lut_load.hdr.flags = EYRIE_PASS_F_LUT)
+M(m_lut_dataflow, u->lut_load.hdr.dataflow = 1)
+M(m_lut_res, u->lut_load.reserved[27] = 1)
+M(m_lut_last_entry, u->lut_load.dram_addr = (1ull << EYRIE_VA_BITS) - 256)
 
 static const struct vcase CASES[] = {
 	{ "conv valid", base_conv, m_none, EYRIE_JOB_OK, ~0u },
@@ -299,6 +318,19 @@ static const struct vcase CASES[] = {
 	{ "barrier flags", base_ts, m_barrier_flags, EYRIE_JOB_ERR_RESERVED, ~0u },
 	{ "stall reserved", base_ts, m_stall_res, EYRIE_JOB_ERR_RESERVED, ~0u },
 	{ "stall valid with cap", base_ts, m_stall_ok, EYRIE_JOB_OK, ~0u },
+	{ "conv through the table valid", base_conv, m_conv_lut, EYRIE_JOB_OK, ~0u },
+	{ "conv table w/o requant", base_conv, m_conv_lut_norq, EYRIE_JOB_ERR_QUANT, 2 },
+	{ "max pool through the table valid", base_pool, m_pool_lut, EYRIE_JOB_OK, ~0u },
+	{ "avg pool through the table valid", base_pool, m_pool_avg_lut, EYRIE_JOB_OK, ~0u },
+	{ "eltwise through the table valid", base_eltwise, m_elt_lut, EYRIE_JOB_OK, ~0u },
+	{ "lut load valid", base_lut, m_none, EYRIE_JOB_OK, ~0u },
+	{ "lut load at the top of the VA space", base_lut, m_lut_last_entry, EYRIE_JOB_OK, ~0u },
+	{ "lut load misaligned", base_lut, m_lut_align, EYRIE_JOB_ERR_ALIGN, offsetof(struct eyrie_cmd_lut_load, dram_addr) },
+	{ "lut load past the VA space", base_lut, m_lut_va_end, EYRIE_JOB_ERR_COUNT, offsetof(struct eyrie_cmd_lut_load, dram_addr) },
+	{ "lut load far past the VA space", base_lut, m_lut_va_past, EYRIE_JOB_ERR_COUNT, offsetof(struct eyrie_cmd_lut_load, dram_addr) },
+	{ "lut load flags", base_lut, m_lut_flags, EYRIE_JOB_ERR_RESERVED, 2 },
+	{ "lut load dataflow", base_lut, m_lut_dataflow, EYRIE_JOB_ERR_RESERVED, 1 },
+	{ "lut load reserved", base_lut, m_lut_res, EYRIE_JOB_ERR_RESERVED, offsetof(struct eyrie_cmd_lut_load, reserved) },
 };
 
 static void test_table(void **state)
@@ -347,6 +379,67 @@ static void test_stream_without_cap(void **state)
 	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_GLB_BOUNDS);
 }
 
+/*
+ * Without the activation-table capability the command is unknown and the
+ * flag is an unknown flag: the old command set, unchanged.
+ */
+static void test_lut_without_cap(void **state)
+{
+	static void (*const bases[])(union eyrie_cmd *) = { base_conv, base_pool, base_eltwise };
+	struct fw_limits lim = LIM;
+	union eyrie_cmd u;
+	__u32 detail;
+
+	(void)state;
+	lim.caps &= ~EYRIE_CAP_ACT_LUT;
+	base_lut(&u);
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_OPCODE);
+	assert_int_equal(detail, 0);
+	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		bases[i](&u);
+		assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+		u.hdr.flags |= EYRIE_PASS_F_LUT;
+		assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+		assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
+	}
+}
+
+/*
+ * The table is per job: a pass that reads it needs a LUT_LOAD earlier in
+ * the same job; passes without the flag, and a LUT_LOAD after the pass,
+ * do not help.
+ */
+static void test_lut_order_in_job(void **state)
+{
+	static void (*const bases[])(union eyrie_cmd *) = { base_conv, base_pool, base_eltwise };
+	union eyrie_cmd pass, plain, load, bad;
+	__u32 detail;
+
+	(void)state;
+	base_lut(&load);
+	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		struct fw_job_check job = { 0 };
+
+		bases[i](&pass);
+		plain = pass;
+		pass.hdr.flags |= EYRIE_PASS_F_LUT;
+		assert_int_equal(fw_validate_in_job(&plain, &LIM, &job, &detail), EYRIE_JOB_OK);
+		assert_int_equal(fw_validate_in_job(&pass, &LIM, &job, &detail), EYRIE_JOB_ERR_LUT);
+		assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
+		/* a malformed LUT_LOAD loads nothing */
+		bad = load;
+		bad.lut_load.dram_addr = 2;
+		assert_int_equal(fw_validate_in_job(&bad, &LIM, &job, &detail), EYRIE_JOB_ERR_ALIGN);
+		assert_int_equal(fw_validate_in_job(&pass, &LIM, &job, &detail), EYRIE_JOB_ERR_LUT);
+		assert_int_equal(fw_validate_in_job(&load, &LIM, &job, &detail), EYRIE_JOB_OK);
+		assert_int_equal(fw_validate_in_job(&pass, &LIM, &job, &detail), EYRIE_JOB_OK);
+		assert_int_equal(fw_validate_in_job(&pass, &LIM, &job, &detail), EYRIE_JOB_OK);
+		/* the next job starts without a table */
+		memset(&job, 0, sizeof(job));
+		assert_int_equal(fw_validate_in_job(&pass, &LIM, &job, &detail), EYRIE_JOB_ERR_LUT);
+	}
+}
+
 /* Every single-byte corruption of a valid conv either passes or fails with
  * a known code, never anything else (and never crashes). */
 static void test_byte_flips(void **state)
@@ -373,6 +466,8 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_stall_without_cap),
 		cmocka_unit_test(test_stream_without_cap),
+		cmocka_unit_test(test_lut_without_cap),
+		cmocka_unit_test(test_lut_order_in_job),
 		cmocka_unit_test(test_byte_flips),
 	};
 

@@ -205,6 +205,22 @@ static void random_layer(struct eyr_layer *l)
 	l->quant.has_bias = rnd() % 4 != 0;
 	l->quant.clamp_min = rnd() % 3 ? -128 : l->quant.zp_out;	/* fused ReLU */
 	l->quant.clamp_max = 127;
+	l->quant.lut = rnd() % 4 == 0;		/* activation table */
+}
+
+/* A random activation table in a DRAM buffer; the reference maps through it. */
+static int8_t *lut_buffer(struct buf *b)
+{
+	bo(b, EYRIE_LUT_ENTRIES);
+	for (int i = 0; i < EYRIE_LUT_ENTRIES; i++)
+		((int8_t *)b->cpu)[i] = (int8_t)rnd();
+	return b->cpu;
+}
+
+static void lut_map(const int8_t *lut, int8_t *v, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		v[i] = lut[(uint8_t)(v[i] + 128)];
 }
 
 struct run_result {
@@ -225,7 +241,7 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	/* bytes: int8 outputs, or int32 ones */
 	uint64_t out_sz = (uint64_t)s->n * s->m * E * F * (l->quant.int32_out ? 4 : 1), i;
 	struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
-	struct buf in, w, bias, qt, out, cmd, snap;
+	struct buf in, w, bias, qt, out, cmd, snap, lut;
 	struct eyr_layer_bufs bufs = { 0 };
 	struct eyr_cmdbuf cb = { 0 };
 	struct eyrie_hw_cqe cqe;
@@ -239,6 +255,7 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	o.no_bias = !l->quant.has_bias;
 	o.per_channel = l->quant.per_channel;
 	o.int32_out = l->quant.int32_out;
+	o.lut = l->quant.lut;
 	ret = eyr_sched_plan(plan_arch, s, &o, &res->plan, err, sizeof(err));
 	if (ret)
 		fail_msg("plan: %s", err);
@@ -263,6 +280,8 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	bufs.bias = l->quant.has_bias ? bias.va : 0;
 	bufs.quant = l->quant.per_channel ? qt.va : 0;
 	bufs.out = out.va;
+	lut_buffer(&lut);
+	bufs.lut = l->quant.lut ? lut.va : 0;
 	assert_int_equal(eyr_sched_emit(plan_arch, &res->plan, l, &bufs, &cb), 0);
 	sc = eyr_cmdbuf_push(&cb, EYRIE_OP_ENERGY_SNAPSHOT);
 	assert_non_null(sc);
@@ -280,6 +299,8 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	ref = malloc(out_sz ? out_sz : 1);
 	assert_non_null(ref);
 	ref_conv(l, in.cpu, w.cpu, bias.cpu, qt.cpu, ref);
+	if (l->quant.lut)
+		lut_map(lut.cpu, ref, out_sz);
 	res->mismatches = 0;
 	for (i = 0; i < out_sz; i++)
 		res->mismatches += ref[i] != ((int8_t *)out.cpu)[i];	/* bytewise */
@@ -292,17 +313,19 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	bo_free(&out);
 	bo_free(&snap);
 	bo_free(&cmd);
+	bo_free(&lut);
 }
 
 static void describe(const struct eyr_layer *l, enum eyrie_dataflow df, char *buf, size_t len)
 {
 	const struct eyr_layer_shape *s = &l->shape;
 
-	snprintf(buf, len, "%s n%u c%u m%u h%u w%u r%u s%u st%u/%u pad%u,%u,%u,%u dil%u/%u g%u %s%s%s",
+	snprintf(buf, len, "%s n%u c%u m%u h%u w%u r%u s%u st%u/%u pad%u,%u,%u,%u dil%u/%u g%u %s%s%s%s",
 		 s->op == EYR_LAYER_FC ? "fc" : "conv", s->n, s->c, s->m, s->h, s->w, s->r, s->s,
 		 s->stride_h, s->stride_w, s->pad_t, s->pad_b, s->pad_l, s->pad_r, s->dil_h,
 		 s->dil_w, s->groups, eyr_dataflow_name(df),
-		 l->quant.per_channel ? " per-channel" : "", l->quant.has_bias ? " bias" : "");
+		 l->quant.per_channel ? " per-channel" : "", l->quant.has_bias ? " bias" : "",
+		 l->quant.lut ? " lut" : "");
 }
 
 static void check_prediction(const struct run_result *r, const char *what)
@@ -397,6 +420,11 @@ static void test_int32_out(void **state)
 		err[0] = 0;
 		assert_int_equal(eyr_sched_plan(&HOST.arch, &pool, &o, &p, err, sizeof(err)), -EINVAL);
 		assert_non_null(strstr(err, "int32 output"));
+		/* an int32 output has no int8 value to look up */
+		o.lut = 1;
+		err[0] = 0;
+		assert_int_equal(eyr_sched_plan(&HOST.arch, &fc, &o, &p, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "activation table"));
 	}
 	rng_state = 0x132ull * 0x9e3779b97f4a7c15ull + 7;
 	for (k = 0; k < cases; k++) {
@@ -409,6 +437,7 @@ static void test_int32_out(void **state)
 		random_layer(&l);
 		l.quant.int32_out = 1;
 		l.quant.per_channel = 0;
+		l.quant.lut = 0;
 		if (rnd() % 2) {
 			a.glb_bytes = urange(1024, 6144);
 			a.stream_bytes = rnd() % 2 ? urange(256, 2048) : 0;
@@ -511,7 +540,7 @@ static void run_simple(const struct eyr_arch *arch, struct eyr_layer *l, const c
 	uint64_t in_sz = (uint64_t)s->n * s->c * s->h * s->w;
 	uint64_t out_sz = add ? in_sz : (uint64_t)s->n * s->c * eyr_layer_out_h(s) * eyr_layer_out_w(s);
 	struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
-	struct buf in, inb, out, cmd, snap;
+	struct buf in, inb, out, cmd, snap, lut;
 	struct eyr_layer_bufs bufs = { 0 };
 	struct eyr_cmdbuf cb = { 0 };
 	struct eyrie_hw_cqe cqe;
@@ -523,6 +552,7 @@ static void run_simple(const struct eyr_arch *arch, struct eyr_layer *l, const c
 	char err[256];
 	int bad = 0;
 
+	o.lut = l->quant.lut;
 	assert_int_equal(eyr_sched_plan(arch, s, &o, &p, err, sizeof(err)), 0);
 	bo(&in, in_sz);
 	bo(&inb, in_sz);
@@ -534,6 +564,8 @@ static void run_simple(const struct eyr_arch *arch, struct eyr_layer *l, const c
 	bufs.in = in.va;
 	bufs.in_b = inb.va;
 	bufs.out = out.va;
+	lut_buffer(&lut);
+	bufs.lut = l->quant.lut ? lut.va : 0;
 	assert_int_equal(eyr_sched_emit(arch, &p, l, &bufs, &cb), 0);
 	bo(&snap, sizeof(struct eyrie_energy_snapshot));
 	sc = eyr_cmdbuf_push(&cb, EYRIE_OP_ENERGY_SNAPSHOT);
@@ -563,6 +595,8 @@ static void run_simple(const struct eyr_arch *arch, struct eyr_layer *l, const c
 	} else {
 		ref_pool(l, in.cpu, ref);
 	}
+	if (l->quant.lut)
+		lut_map(lut.cpu, ref, out_sz);
 	for (i = 0; i < out_sz; i++)
 		bad += ref[i] != ((int8_t *)out.cpu)[i];
 	if (bad)
@@ -573,6 +607,7 @@ static void run_simple(const struct eyr_arch *arch, struct eyr_layer *l, const c
 	res.mismatches = 0;
 	check_prediction(&res, what);
 	bo_free(&snap);
+	bo_free(&lut);
 	free(ref);
 	eyr_cmdbuf_release(&cb);
 	bo_free(&in);
@@ -642,6 +677,10 @@ static void test_pool_and_add(void **state)
 				 s->w, s->r, s->s, s->stride_h, s->stride_w, s->pad_t, s->pad_b,
 				 s->pad_l, s->pad_r, a.glb_bytes);
 		}
+		/* every op kind with and without the activation table */
+		l.quant.lut = k % 4 == 3;
+		if (l.quant.lut)
+			strncat(what, " lut", sizeof(what) - strlen(what) - 1);
 		run_simple(&a, &l, what);
 		print_message("# %s ok\n", what);
 	}

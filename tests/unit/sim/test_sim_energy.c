@@ -233,6 +233,48 @@ static void test_pool_eltwise_counts(void **state)
 	cl_free(&cl);
 }
 
+/*
+ * The activation table: LUT_LOAD reads 256 DRAM words and writes the 256
+ * RF entries at DMA speed (its own DMA segment here); each output of a pass
+ * with the flag is one more RF read. The same pool and eltwise as above.
+ */
+static void test_lut_counts(void **state)
+{
+	struct cmdlist cl = { 0 };
+	struct eyrie_cmd_pool *p;
+	struct eyrie_cmd_eltwise *el;
+	uint64_t lut_cycles = (256 + D->dram_bytes_per_cycle - 1) / D->dram_bytes_per_cycle;
+	uint64_t glb_cycles = (256 + D->glb_bytes_per_cycle - 1) / D->glb_bytes_per_cycle;
+	struct expect e = { .dram = 26 + 256, .dram_bytes = 26 + 256, .glb = 16 + 20 + 20,
+			    .noc = 20 + 30, .rf = 32 + 256 + 4 + 10, .mac = 16 + 30 };
+	uint64_t va, lut_va;
+
+	(void)state;
+	th_alloc(&T, 4096, &va, 0);
+	th_alloc(&T, 4096, &lut_va, 1);
+	cl_add(&cl, EYRIE_OP_LUT_LOAD)->lut_load.dram_addr = lut_va;
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	cl_dma(&cl, EYRIE_OP_DMA_LOAD, va, 0, 1, 16);
+	cl_dma(&cl, EYRIE_OP_DMA_LOAD, va, EYRIE_ADDR_STREAM, 1, 10);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	p = &cl_add(&cl, EYRIE_OP_POOL)->pool;
+	p->hdr.flags = EYRIE_PASS_F_LUT;
+	p->in_addr = 0; p->out_addr = 64;
+	p->n = 1; p->c = 1; p->in_h = p->in_w = 4; p->out_h = p->out_w = 2;
+	p->r = p->s = 2; p->stride_h = p->stride_w = 2;
+	p->q.clamp_min = -128; p->q.clamp_max = 127;
+	el = &cl_add(&cl, EYRIE_OP_ELTWISE)->eltwise;
+	el->hdr.flags = EYRIE_PASS_F_LUT;
+	el->a_addr = 0; el->b_addr = EYRIE_ADDR_STREAM; el->out_addr = 128;
+	el->count = 10;
+	el->a_mult = el->b_mult = el->q.mult = 1 << 30;
+	el->q.clamp_min = -128; el->q.clamp_max = 127;
+	/* LUT_LOAD: max of its DRAM and GLB-port times; then as above */
+	e.cycles = (lut_cycles > glb_cycles ? lut_cycles : glb_cycles) + 4 + 2;
+	run_and_check(&cl, &e);
+	cl_free(&cl);
+}
+
 static void read_telem(struct eyrie_hw_telemetry *t)
 {
 	assert_int_equal(eyrie_simhost_telemetry(T.h, t), 0);
@@ -445,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_conv_ws),
 		cmocka_unit_test(test_conv_nlr),
 		cmocka_unit_test(test_pool_eltwise_counts),
+		cmocka_unit_test(test_lut_counts),
 		cmocka_unit_test(test_telemetry),
 		cmocka_unit_test(test_thermal_throttle),
 		cmocka_unit_test(test_telemetry_during_job),

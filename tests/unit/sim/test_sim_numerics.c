@@ -84,6 +84,36 @@ static uint32_t bump(uint32_t *glb, size_t bytes)
 	return at;
 }
 
+/*
+ * Activation table (EYRIE_CAP_ACT_LUT): while case_use_lut is set, each
+ * case's int8 output pass also goes through a random table loaded by a
+ * LUT_LOAD of the same job, and the reference maps its result through it.
+ */
+static int case_use_lut;
+static int8_t case_lut[EYRIE_LUT_ENTRIES];
+
+static void lut_prepare(struct cmdlist *cl, uint16_t *flags)
+{
+	uint64_t va;
+	void *p;
+
+	if (!case_use_lut)
+		return;
+	rnd_fill_i8(case_lut, sizeof(case_lut));
+	p = case_alloc(sizeof(case_lut), &va, 1);
+	memcpy(p, case_lut, sizeof(case_lut));
+	cl_add(cl, EYRIE_OP_LUT_LOAD)->lut_load.dram_addr = va;
+	*flags |= EYRIE_PASS_F_LUT;
+}
+
+static void lut_apply(uint16_t flags, int8_t *ref, size_t n)
+{
+	if (!(flags & EYRIE_PASS_F_LUT))
+		return;
+	for (size_t i = 0; i < n; i++)
+		ref[i] = case_lut[(uint8_t)(ref[i] + 128)];
+}
+
 static void random_quant(struct eyrie_quant *q, int relu)
 {
 	q->mult = (int32_t)((1u << 30) + (rnd() % (1u << 30)));
@@ -269,6 +299,8 @@ static void run_conv_case(int kind, int verbose_id)
 	if (c.hdr.flags & EYRIE_PASS_F_REQUANT)
 		c.out_addr = bump(&glb, out_n);
 	assert_true(glb <= GLB_BYTES);
+	if (c.hdr.flags & EYRIE_PASS_F_REQUANT)
+		lut_prepare(&cl, &c.hdr.flags);
 	cl_add(&cl, EYRIE_OP_BARRIER);
 	memcpy(cl_add(&cl, c.hdr.opcode), &c, sizeof(c));
 	cl_add(&cl, EYRIE_OP_BARRIER);
@@ -286,6 +318,7 @@ static void run_conv_case(int kind, int verbose_id)
 	assert_int_equal(cqe.status, EYRIE_JOB_OK);
 
 	ref_conv(&c, in, w, bias, table, psum, out_ref, p32_ref);
+	lut_apply(c.hdr.flags, out_ref, out_n);
 	if (c.hdr.flags & EYRIE_PASS_F_REQUANT) {
 		out_dev = out_cpu;
 		for (size_t i = 0; i < out_n; i++) {
@@ -387,6 +420,7 @@ static void run_pool_case(int id)
 	p.in_addr = 0;
 	p.out_addr = (uint32_t)((in_n + 3) & ~3u);
 	load(&cl, in, in_n, p.in_addr, &va);
+	lut_prepare(&cl, &p.hdr.flags);
 	cl_add(&cl, EYRIE_OP_BARRIER);
 	memcpy(cl_add(&cl, EYRIE_OP_POOL), &p, sizeof(p));
 	out = case_alloc(out_n, &out_va, 0);
@@ -394,6 +428,7 @@ static void run_pool_case(int id)
 	assert_int_equal(th_run(&T, &cl, &cqe), 0);
 	assert_int_equal(cqe.status, EYRIE_JOB_OK);
 	ref_pool(&p, in, ref);
+	lut_apply(p.hdr.flags, ref, out_n);
 	if (memcmp(out, ref, out_n)) {
 		fprintf(stderr, "pool case %d flags %#x k %ux%u s %u,%u pads %u,%u,%u,%u\n",
 			id, p.hdr.flags, p.r, p.s, p.stride_h, p.stride_w, p.pad_t,
@@ -413,10 +448,32 @@ static void test_pool_random(void **state)
 		run_pool_case(i);
 }
 
+static void eltwise_cases(int count);
+
 static void test_eltwise_random(void **state)
 {
 	(void)state;
-	for (int i = 0; i < 40 * scale; i++) {
+	eltwise_cases(40 * scale);
+}
+
+/* Every pass kind through a random activation table, bit-exact. */
+static void test_lut_random(void **state)
+{
+	(void)state;
+	case_use_lut = 1;
+	for (int i = 0; i < 40 * scale; i++)
+		run_conv_case(0, 200000 + i);
+	for (int i = 0; i < 10 * scale; i++)
+		run_conv_case(1, 300000 + i);
+	for (int i = 0; i < 20 * scale; i++)
+		run_pool_case(400000 + i);
+	eltwise_cases(10 * scale);
+	case_use_lut = 0;
+}
+
+static void eltwise_cases(int count)
+{
+	for (int i = 0; i < count; i++) {
 		struct eyrie_cmd_eltwise e;
 		struct cmdlist cl = { 0 };
 		struct eyrie_hw_cqe cqe;
@@ -444,12 +501,14 @@ static void test_eltwise_random(void **state)
 		e.out_addr = 16384;
 		load(&cl, a, e.count, e.a_addr, &va);
 		load(&cl, b, e.count, e.b_addr, &va);
+		lut_prepare(&cl, &e.hdr.flags);
 		memcpy(cl_add(&cl, EYRIE_OP_ELTWISE), &e, sizeof(e));
 		out = case_alloc(e.count, &out_va, 0);
 		cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, e.out_addr, 1, e.count);
 		assert_int_equal(th_run(&T, &cl, &cqe), 0);
 		assert_int_equal(cqe.status, EYRIE_JOB_OK);
 		ref_eltwise(&e, a, b, ref);
+		lut_apply(e.hdr.flags, ref, e.count);
 		assert_memory_equal(out, ref, e.count);
 		free(a);
 		free(b);
@@ -589,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_fc_random),
 		cmocka_unit_test(test_pool_random),
 		cmocka_unit_test(test_eltwise_random),
+		cmocka_unit_test(test_lut_random),
 		cmocka_unit_test(test_dma_strided),
 		cmocka_unit_test(test_wide_accumulation),
 	};

@@ -75,6 +75,13 @@ static void b_quant(union eyrie_cmd *c)
 }
 static void b_dataflow(union eyrie_cmd *c) { b_shape(c); c->hdr.dataflow = 9; }
 static void b_stall(union eyrie_cmd *c) { c->hdr.opcode = EYRIE_OP_STALL; c->stall.usec = 1; }
+/* a valid add through the activation table, but no LUT_LOAD in the job */
+static void b_lut(union eyrie_cmd *c)
+{
+	b_quant(c);
+	c->eltwise.q.mult = 1 << 30;
+	c->hdr.flags = EYRIE_PASS_F_LUT;
+}
 
 static const struct bad BAD[] = {
 	{ "opcode", b_opcode, EYRIE_JOB_ERR_OPCODE },
@@ -87,6 +94,7 @@ static const struct bad BAD[] = {
 	{ "quant", b_quant, EYRIE_JOB_ERR_QUANT },
 	{ "dataflow", b_dataflow, EYRIE_JOB_ERR_DATAFLOW },
 	{ "stall without the cap", b_stall, EYRIE_JOB_ERR_STALL_DENIED },
+	{ "table before LUT_LOAD", b_lut, EYRIE_JOB_ERR_LUT },
 };
 
 static void test_bad_command_fails_job_before_running(void **state)
