@@ -51,34 +51,6 @@ const char *gr_dtype_name(int dtype)
 	return "unknown type";
 }
 
-const char *gr_op_name(enum gr_op op)
-{
-	static const char *const names[GR_OP_COUNT] = {
-		[GR_OP_CONV] = "Conv",
-		[GR_OP_QLINEARCONV] = "QLinearConv",
-		[GR_OP_CONVINTEGER] = "ConvInteger",
-		[GR_OP_MATMUL] = "MatMul",
-		[GR_OP_QLINEARMATMUL] = "QLinearMatMul",
-		[GR_OP_MATMULINTEGER] = "MatMulInteger",
-		[GR_OP_GEMM] = "Gemm",
-		[GR_OP_QUANTIZE] = "QuantizeLinear",
-		[GR_OP_DEQUANTIZE] = "DequantizeLinear",
-		[GR_OP_RELU] = "Relu",
-		[GR_OP_CLIP] = "Clip",
-		[GR_OP_MAXPOOL] = "MaxPool",
-		[GR_OP_AVGPOOL] = "AveragePool",
-		[GR_OP_GLOBALAVGPOOL] = "GlobalAveragePool",
-		[GR_OP_ADD] = "Add",
-		[GR_OP_FLATTEN] = "Flatten",
-		[GR_OP_RESHAPE] = "Reshape",
-		[GR_OP_CONSTANT] = "Constant",
-	};
-
-	if ((unsigned int)op < GR_OP_COUNT)
-		return names[op];
-	return "?";
-}
-
 int64_t gr_dims_count(int rank, const int64_t *dims)
 {
 	int64_t n = 1;
@@ -210,7 +182,7 @@ void gr_graph_free(struct gr_graph *g)
 		gr_value_free(g->tensors[i].constant);
 	}
 	for (int i = 0; i < g->n_nodes; i++)
-		free(g->nodes[i].name);
+		gr_node_clear(&g->nodes[i]);
 	free(g->tensors);
 	free(g->nodes);
 	free(g->inputs);

@@ -40,28 +40,6 @@ struct gr_value {
 	void *data;		/* count * gr_dtype_size(dtype) bytes */
 };
 
-enum gr_op {
-	GR_OP_CONV,
-	GR_OP_QLINEARCONV,
-	GR_OP_CONVINTEGER,
-	GR_OP_MATMUL,
-	GR_OP_QLINEARMATMUL,
-	GR_OP_MATMULINTEGER,
-	GR_OP_GEMM,
-	GR_OP_QUANTIZE,
-	GR_OP_DEQUANTIZE,
-	GR_OP_RELU,
-	GR_OP_CLIP,
-	GR_OP_MAXPOOL,
-	GR_OP_AVGPOOL,
-	GR_OP_GLOBALAVGPOOL,
-	GR_OP_ADD,
-	GR_OP_FLATTEN,
-	GR_OP_RESHAPE,
-	GR_OP_CONSTANT,
-	GR_OP_COUNT,
-};
-
 enum gr_autopad { GR_PAD_NOTSET, GR_PAD_SAME_UPPER, GR_PAD_SAME_LOWER, GR_PAD_VALID };
 
 /* Conv / pool window over 1 or 2 spatial axes (1-D runs as H = 1). */
@@ -77,22 +55,46 @@ struct gr_window {
 	int count_include_pad;
 };
 
+/* ONNX AttributeProto.AttributeType codes of the kinds kept on a node. */
+enum gr_attr_type {
+	GR_ATTR_FLOAT = 1,
+	GR_ATTR_INT = 2,
+	GR_ATTR_STRING = 3,
+	GR_ATTR_TENSOR = 4,
+	GR_ATTR_FLOATS = 6,
+	GR_ATTR_INTS = 7,
+};
+
+/*
+ * One attribute of a node, copied from the model at import. Ops read them
+ * by name (graph/attr.c) when they infer shapes or run, so a new op needs
+ * no field in struct gr_node.
+ */
+struct gr_attr {
+	char *name;
+	enum gr_attr_type type;
+	int64_t i;
+	float f;
+	char *s;		/* STRING, NUL-terminated */
+	int64_t *ints;		/* INTS */
+	float *floats;		/* FLOATS */
+	size_t n;		/* element count of ints / floats */
+	struct gr_value *t;	/* TENSOR */
+};
+
+struct gr_op_def;
+
 struct gr_node {
 	char *name;		/* never NULL: generated when the model has none */
-	const char *op_type;	/* ONNX op type */
-	enum gr_op op;
+	const char *op_type;	/* ONNX op type (the registry row's name) */
+	const struct gr_op_def *def;	/* its registry row (graph/registry.h) */
+	int64_t opset;		/* the model's opset for the op's domain */
 	int n_in;
 	int in[GR_MAX_INPUTS];	/* tensor index, -1 for an omitted optional */
 	int n_out;
 	int out[GR_MAX_OUTPUTS];
-	/* attributes, parsed at import */
-	struct gr_window win;
-	int64_t axis;		/* Flatten, Quantize/DequantizeLinear */
-	float alpha, beta;	/* Gemm */
-	int trans_a, trans_b;	/* Gemm */
-	int allowzero;		/* Reshape */
-	int has_clip_attrs;	/* Clip before opset 11 */
-	float clip_min, clip_max;
+	struct gr_attr *attrs;	/* owned */
+	int n_attrs;
 };
 
 struct gr_tensor {
@@ -133,7 +135,6 @@ int gr_err_set(struct gr_err *err, int code, const char *fmt, ...)
 size_t gr_dtype_size(int dtype);
 const char *gr_dtype_name(int dtype);
 int gr_dtype_supported(int dtype);
-const char *gr_op_name(enum gr_op op);
 
 /* Values */
 struct gr_value *gr_value_new(int dtype, int rank, const int64_t *dims,
@@ -146,6 +147,23 @@ double gr_value_get_f(const struct gr_value *v, size_t i);
 int64_t gr_value_get_i(const struct gr_value *v, size_t i);
 /* Element count of dims, -1 if unknown, -2 if absurd. */
 int64_t gr_dims_count(int rank, const int64_t *dims);
+
+/* Attributes of a node (graph/attr.c): absent or of another type -> dflt. */
+const struct gr_attr *gr_attr_find(const struct gr_node *n, const char *name);
+int64_t gr_attr_int(const struct gr_node *n, const char *name, int64_t dflt);
+float gr_attr_float(const struct gr_node *n, const char *name, float dflt);
+const char *gr_attr_str(const struct gr_node *n, const char *name, const char *dflt);
+/* INTS attribute: its values and count, or -1 when absent. */
+int gr_attr_ints(const struct gr_node *n, const char *name, const int64_t **v);
+void gr_node_clear(struct gr_node *n);
+/*
+ * The conv / pool window of n (kernel_shape, strides, dilations, pads,
+ * auto_pad, group, ceil_mode, count_include_pad). -EOPNOTSUPP / -EINVAL
+ * with the node named for a malformed or 3-D window.
+ */
+int gr_node_window(const struct gr_node *n, struct gr_window *w, struct gr_err *err);
+/* n runs the default-domain op `op_type`. */
+int gr_node_is(const struct gr_node *n, const char *op_type);
 
 /* Graph */
 void gr_graph_free(struct gr_graph *g);

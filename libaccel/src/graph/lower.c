@@ -15,6 +15,7 @@
 
 #include "graph/infer.h"
 #include "graph/lower.h"
+#include "graph/ops/ops.h"
 #include "graph/window.h"
 
 int gr_quant_mult(double real, int32_t *mult, int32_t *shift)
@@ -236,7 +237,7 @@ static int lower_qlinearconv(const struct gr_graph *g, const struct gr_node *n,
 		return why(s, "the bias must be a constant");
 	s->layer.shape.op = EYR_LAYER_CONV;
 	s->layer.shape.m = (uint32_t)m;
-	s->layer.shape.groups = (uint32_t)n->win.group;
+	s->layer.shape.groups = (uint32_t)gr_attr_int(n, "group", 1);
 	if (!fits_u16(m))
 		return why(s, "too many output channels");
 	rc = set_requant_scales(s, sx, ws, sy, m, o);
@@ -363,7 +364,7 @@ static int lower_convinteger(const struct gr_graph *g, const struct gr_node *n,
 		return why(s, "the output must be int32");
 	s->layer.shape.op = EYR_LAYER_CONV;
 	s->layer.shape.m = (uint32_t)m;
-	s->layer.shape.groups = (uint32_t)n->win.group;
+	s->layer.shape.groups = (uint32_t)gr_attr_int(n, "group", 1);
 	if (int_zero_point(g, n, 2, x->dtype, "input", &s->layer.quant.zp_in, s) ||
 	    int_zero_point(g, n, 3, w->dtype, "weight", &s->layer.quant.zp_w, s))
 		return -1;
@@ -410,6 +411,7 @@ static int pool_geometry(const struct gr_node *n, const struct gr_tensor *x,
 			 struct lw_step *s, int global)
 {
 	struct eyr_layer_shape *l = &s->layer.shape;
+	struct gr_window win;
 
 	if (global) {
 		if (x->rank != 4 || !known_shape(x))
@@ -425,9 +427,11 @@ static int pool_geometry(const struct gr_node *n, const struct gr_tensor *x,
 		};
 		return 0;
 	}
-	if (n->win.dh != 1 || n->win.dw != 1)
+	if (gr_node_window(n, &win, NULL))
+		return why(s, "malformed window");
+	if (win.dh != 1 || win.dw != 1)
 		return why(s, "dilated pooling is not supported by the device");
-	if (conv_geometry(n, x, n->win.kh, n->win.kw, s))
+	if (conv_geometry(n, x, win.kh, win.kw, s))
 		return -1;
 	l->m = l->c;
 	return 0;
@@ -458,7 +462,7 @@ static const struct gr_node *dq_input(const struct gr_graph *g, const struct gr_
 	const struct gr_node *dq = producer(g, i < n->n_in ? n->in[i] : -1);
 	const struct gr_value *s, *z;
 
-	if (!dq || dq->op != GR_OP_DEQUANTIZE)
+	if (!dq || !gr_node_is(dq, "DequantizeLinear"))
 		return NULL;
 	s = cval(g, dq, 1);
 	z = dq->n_in > 2 ? cval(g, dq, 2) : NULL;
@@ -471,10 +475,14 @@ static const struct gr_node *dq_input(const struct gr_graph *g, const struct gr_
 	return dq;
 }
 
-/*
- * QDQ island ending at QuantizeLinear node q: Q(act(op(DQ(a)[, DQ(b)]))).
- * act is an optional Relu or Clip with constant bounds.
- */
+/* The axis of a DequantizeLinear, made non-negative. */
+static int64_t dq_axis(const struct gr_graph *g, const struct gr_node *dq)
+{
+	int64_t axis = gr_attr_int(dq, "axis", 1);
+
+	return axis < 0 ? axis + g->tensors[dq->in[0]].rank : axis;
+}
+
 /*
  * Weights of a QDQ conv / matmul: DequantizeLinear of a constant (or graph
  * input) int8/uint8 tensor, scale per tensor or per output channel (axis
@@ -488,7 +496,7 @@ static const struct gr_node *dq_weights(const struct gr_graph *g, int t, int64_t
 	const struct gr_value *sc, *z;
 	int wdtype;
 
-	if (!dq || dq->op != GR_OP_DEQUANTIZE) {
+	if (!dq || !gr_node_is(dq, "DequantizeLinear")) {
 		why(s, "weights do not come from DequantizeLinear");
 		return NULL;
 	}
@@ -500,7 +508,7 @@ static const struct gr_node *dq_weights(const struct gr_graph *g, int t, int64_t
 		return NULL;
 	}
 	if (sc->count != 1 && (sc->count != (size_t)m ||
-			       (dq->axis < 0 ? dq->axis + g->tensors[dq->in[0]].rank : dq->axis) != axis)) {
+			       dq_axis(g, dq) != axis)) {
 		why(s, "weight scales must be per tensor or per output channel");
 		return NULL;
 	}
@@ -526,7 +534,7 @@ static int qdq_bias(const struct gr_graph *g, int t, int64_t m, double sa,
 	struct gr_value *tmp = NULL;
 	int rc = 0;
 
-	if (!b && dq && dq->op == GR_OP_DEQUANTIZE && cval(g, dq, 0) && cval(g, dq, 1)) {
+	if (!b && dq && gr_node_is(dq, "DequantizeLinear") && cval(g, dq, 0) && cval(g, dq, 1)) {
 		/* DequantizeLinear of an int32 constant: evaluate it */
 		const struct gr_value *q = cval(g, dq, 0), *sc = cval(g, dq, 1);
 		const struct gr_value *z = dq->n_in > 2 ? cval(g, dq, 2) : NULL;
@@ -571,8 +579,10 @@ static int lower_qdq_mac(const struct gr_graph *g, const struct gr_node *op, dou
 	double *sw, *real;
 	int32_t zw;
 	int rc = 0, bias_in = 2;
+	int is_conv = gr_node_is(op, "Conv"), is_gemm = gr_node_is(op, "Gemm");
+	int trans_b = (int)gr_attr_int(op, "transB", 0);
 
-	if (op->op == GR_OP_CONV) {
+	if (is_conv) {
 		if (wt->rank != 4)
 			return why(s, "the device runs 2-D convolutions");
 		m = wt->dims[0];
@@ -580,21 +590,23 @@ static int lower_qdq_mac(const struct gr_graph *g, const struct gr_node *op, dou
 			return -1;
 		s->layer.shape.op = EYR_LAYER_CONV;
 		s->layer.shape.m = (uint32_t)m;
-		s->layer.shape.groups = (uint32_t)op->win.group;
+		s->layer.shape.groups = (uint32_t)gr_attr_int(op, "group", 1);
 	} else {
 		int64_t rows = 1;
 
-		if (op->op == GR_OP_GEMM && (op->trans_a || op->alpha != 1.0f ||
-					     (op->n_in > 2 && op->in[2] >= 0 && op->beta != 1.0f)))
+		if (is_gemm && (gr_attr_int(op, "transA", 0) ||
+				gr_attr_float(op, "alpha", 1.0f) != 1.0f ||
+				(op->n_in > 2 && op->in[2] >= 0 &&
+				 gr_attr_float(op, "beta", 1.0f) != 1.0f)))
 			return why(s, "Gemm with transA, alpha or beta other than 1");
 		if (wt->rank != 2 || x->rank < 2 || !known_shape(x) || !known_shape(wt))
 			return why(s, "the device runs 2-D x 2-D matrix products");
-		if (op->op == GR_OP_MATMUL)
+		if (gr_node_is(op, "MatMul"))
 			bias_in = -1;
 		for (int i = 0; i < x->rank - 1; i++)
 			rows *= x->dims[i];
 		k = x->dims[x->rank - 1];
-		m = op->op == GR_OP_GEMM && op->trans_b ? wt->dims[0] : wt->dims[1];
+		m = is_gemm && trans_b ? wt->dims[0] : wt->dims[1];
 		if (!fits_u16(rows) || !fits_u16(k) || !fits_u16(m))
 			return why(s, "a dimension exceeds the device's command fields");
 		s->layer.shape = (struct eyr_layer_shape){
@@ -603,7 +615,7 @@ static int lower_qdq_mac(const struct gr_graph *g, const struct gr_node *op, dou
 			.stride_h = 1, .stride_w = 1, .dil_h = 1, .dil_w = 1, .groups = 1,
 		};
 		/* the device wants M x K: MatMul's B and Gemm's untransposed B are K x M */
-		s->w_transpose = !(op->op == GR_OP_GEMM && op->trans_b);
+		s->w_transpose = !(is_gemm && trans_b);
 	}
 	if (!fits_u16(m))
 		return why(s, "too many output channels");
@@ -614,8 +626,8 @@ static int lower_qdq_mac(const struct gr_graph *g, const struct gr_node *op, dou
 		free(real);
 		return why(s, "out of memory");
 	}
-	dqw = dq_weights(g, op->in[1], m, op->op == GR_OP_CONV ||
-			 (op->op == GR_OP_GEMM && op->trans_b) ? 0 : 1, sw, &zw, s);
+	dqw = dq_weights(g, op->in[1], m, is_conv || (is_gemm && trans_b) ? 0 : 1,
+			 sw, &zw, s);
 	if (!dqw)
 		rc = -1;
 	if (!rc && bias_in >= 0 && op->n_in > bias_in && op->in[bias_in] >= 0)
@@ -639,6 +651,28 @@ static int lower_qdq_mac(const struct gr_graph *g, const struct gr_node *op, dou
 	return 0;
 }
 
+/* The device layer a QDQ island's middle op becomes. */
+enum qdq_kind { QDQ_NONE, QDQ_ADD, QDQ_AVGPOOL, QDQ_GLOBALAVGPOOL, QDQ_MAXPOOL, QDQ_MAC };
+
+static enum qdq_kind qdq_kind(const struct gr_node *op)
+{
+	if (gr_node_is(op, "Add"))
+		return QDQ_ADD;
+	if (gr_node_is(op, "AveragePool"))
+		return QDQ_AVGPOOL;
+	if (gr_node_is(op, "GlobalAveragePool"))
+		return QDQ_GLOBALAVGPOOL;
+	if (gr_node_is(op, "MaxPool"))
+		return QDQ_MAXPOOL;
+	if (gr_node_is(op, "Conv") || gr_node_is(op, "MatMul") || gr_node_is(op, "Gemm"))
+		return QDQ_MAC;
+	return QDQ_NONE;
+}
+
+/*
+ * QDQ island ending at QuantizeLinear node q: Q(act(op(DQ(a)[, DQ(b)]))).
+ * act is an optional Relu or Clip with constant bounds.
+ */
 static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 		     const struct lw_opts *o)
 {
@@ -647,6 +681,7 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 	double sy, sa, sb = 0, lo = -INFINITY, hi = INFINITY;
 	int32_t za, zb = 0, zy;
 	int out_dtype = g->tensors[q->out[0]].dtype;
+	enum qdq_kind kind;
 
 	if (!ys || ys->count != 1 || (q->n_in > 2 && q->in[2] >= 0 && !yz))
 		return why(s, "QuantizeLinear with non-constant or per-axis parameters");
@@ -655,13 +690,12 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 	op = producer(g, q->in[0]);
 	if (!op || !private_tensor(g, q->in[0]))
 		return why(s, "no fusable op before QuantizeLinear");
-	if (op->op == GR_OP_RELU || op->op == GR_OP_CLIP) {
+	if (gr_node_is(op, "Relu") || gr_node_is(op, "Clip")) {
 		act = op;
-		if (act->op == GR_OP_RELU) {
+		if (gr_node_is(act, "Relu")) {
 			lo = 0;
-		} else if (act->has_clip_attrs) {
-			lo = act->clip_min;
-			hi = act->clip_max;
+		} else if (gr_clip_bounds_attrs(act, &lo, &hi)) {
+			/* Clip before opset 11: bounds are attributes */
 		} else {
 			const struct gr_value *mn = cval(g, act, 1), *mx = cval(g, act, 2);
 
@@ -677,9 +711,8 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 		if (!op || !private_tensor(g, act->in[0]))
 			return why(s, "no fusable op before the activation");
 	}
-	if (op->op != GR_OP_ADD && op->op != GR_OP_GLOBALAVGPOOL &&
-	    op->op != GR_OP_AVGPOOL && op->op != GR_OP_MAXPOOL && op->op != GR_OP_CONV &&
-	    op->op != GR_OP_MATMUL && op->op != GR_OP_GEMM)
+	kind = qdq_kind(op);
+	if (kind == QDQ_NONE)
 		return why(s, "QuantizeLinear after %s: no device op to fuse into", op->op_type);
 	dqa = dq_input(g, op, 0, &sa, &za);
 	if (!dqa)
@@ -687,8 +720,8 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 	s->t_in = dqa->in[0];
 	s->t_out = q->out[0];
 	s->node = (int)(op - g->nodes);
-	switch (op->op) {
-	case GR_OP_ADD: {
+	switch (kind) {
+	case QDQ_ADD: {
 		const struct gr_tensor *ta = &g->tensors[op->in[0]], *tb = &g->tensors[op->in[1]];
 		double sc;
 
@@ -717,30 +750,28 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 		s->t_in_b = dqb->in[0];
 		break;
 	}
-	case GR_OP_GLOBALAVGPOOL:
-	case GR_OP_AVGPOOL: {
+	case QDQ_GLOBALAVGPOOL:
+	case QDQ_AVGPOOL: {
 		const struct gr_tensor *x = &g->tensors[op->in[0]];
 		struct eyr_layer_shape *l = &s->layer.shape;
 
-		if (pool_geometry(op, x, s, op->op == GR_OP_GLOBALAVGPOOL))
+		if (pool_geometry(op, x, s, kind == QDQ_GLOBALAVGPOOL))
 			return -1;
 		l->op = EYR_LAYER_AVGPOOL;
 		/* the device divides the window sum by the count itself */
-		s->layer.quant.count_include_pad = op->op == GR_OP_AVGPOOL &&
-						   op->win.count_include_pad;
+		s->layer.quant.count_include_pad = kind == QDQ_AVGPOOL &&
+						   gr_attr_int(op, "count_include_pad", 0);
 		if (gr_quant_mult(sa / sy, &s->layer.quant.mult, &s->layer.quant.shift))
 			return why(s, "pool scale outside the device's fixed-point range");
 		s->layer.quant.zp_in = za;
 		break;
 	}
-	case GR_OP_CONV:
-	case GR_OP_MATMUL:
-	case GR_OP_GEMM:
+	case QDQ_MAC:
 		if (lower_qdq_mac(g, op, sa, sy, s, o))
 			return -1;
 		s->layer.quant.zp_in = za;
 		break;
-	case GR_OP_MAXPOOL: {
+	case QDQ_MAXPOOL: {
 		const struct gr_tensor *x = &g->tensors[op->in[0]];
 
 		if (pool_geometry(op, x, s, 0))
@@ -774,6 +805,59 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 	return 0;
 }
 
+/* The registry's lowering entry points (graph/registry.h). */
+int lw_qlinearconv(const struct lw_ctx *c, int node, struct lw_step *s)
+{
+	return lower_qlinearconv(c->g, &c->g->nodes[node], s, c->o);
+}
+
+int lw_qlinearmatmul(const struct lw_ctx *c, int node, struct lw_step *s)
+{
+	return lower_qlinearmatmul(c->g, &c->g->nodes[node], s, c->o);
+}
+
+int lw_convinteger(const struct lw_ctx *c, int node, struct lw_step *s)
+{
+	return lower_convinteger(c->g, &c->g->nodes[node], s);
+}
+
+int lw_matmulinteger(const struct lw_ctx *c, int node, struct lw_step *s)
+{
+	return lower_matmulinteger(c->g, &c->g->nodes[node], s);
+}
+
+int lw_maxpool(const struct lw_ctx *c, int node, struct lw_step *s)
+{
+	return lower_maxpool_q(c->g, &c->g->nodes[node], s);
+}
+
+int lw_qdq(const struct lw_ctx *c, int node, struct lw_step *s)
+{
+	return lower_qdq(c->g, node, s, c->o);
+}
+
+/* Flatten / Reshape of a tensor on the device: no data moves. */
+int lw_view(const struct lw_ctx *c, int node, struct lw_step *s)
+{
+	const struct gr_node *n = &c->g->nodes[node];
+
+	if (c->dev_tensor[n->in[0]] && known_shape(&c->g->tensors[n->out[0]])) {
+		s->kind = LW_VIEW;
+		s->t_in = n->in[0];
+		s->t_out = n->out[0];
+		c->dev_tensor[n->out[0]] = 1;
+		return 0;
+	}
+	return why(s, "a view of a tensor that is not on the device");
+}
+
+/* DequantizeLinear, Relu, Clip: on the device only inside a QDQ island. */
+int lw_not_island(const struct lw_ctx *c, int node, struct lw_step *s)
+{
+	return why(s, "%s is not part of a fusable DequantizeLinear -> op -> QuantizeLinear island",
+		   c->g->nodes[node].op_type);
+}
+
 static void reset_step(struct lw_step *s, int node)
 {
 	free(s->bias);
@@ -791,6 +875,7 @@ int gr_lower(const struct gr_graph *g, const struct lw_opts *o,
 {
 	struct lw_step *steps = calloc(g->n_nodes ? (size_t)g->n_nodes : 1, sizeof(*steps));
 	char *dev_tensor;	/* tensor lives on the device (int8 form) */
+	struct lw_ctx ctx;
 
 	if (!steps)
 		return gr_err_set(err, -ENOMEM, "out of memory");
@@ -799,6 +884,7 @@ int gr_lower(const struct gr_graph *g, const struct lw_opts *o,
 		free(steps);
 		return gr_err_set(err, -ENOMEM, "out of memory");
 	}
+	ctx = (struct lw_ctx){ .g = g, .o = o, .dev_tensor = dev_tensor };
 	for (int i = 0; i < g->n_nodes; i++) {
 		const struct gr_node *n = &g->nodes[i];
 		struct lw_step *s = &steps[i];
@@ -813,49 +899,17 @@ int gr_lower(const struct gr_graph *g, const struct lw_opts *o,
 			why(s, "%s", o->deny[i]);
 			continue;
 		}
-		switch (n->op) {
-		case GR_OP_QLINEARCONV:
-			rc = lower_qlinearconv(g, n, s, o);
-			break;
-		case GR_OP_QLINEARMATMUL:
-			rc = lower_qlinearmatmul(g, n, s, o);
-			break;
-		case GR_OP_MAXPOOL:
-			rc = lower_maxpool_q(g, n, s);
-			break;
-		case GR_OP_QUANTIZE:
-			rc = lower_qdq(g, i, s, o);
-			break;
-		case GR_OP_FLATTEN:
-		case GR_OP_RESHAPE:
-			if (dev_tensor[n->in[0]] && known_shape(&g->tensors[n->out[0]])) {
-				s->kind = LW_VIEW;
-				s->t_in = n->in[0];
-				s->t_out = n->out[0];
-				dev_tensor[n->out[0]] = 1;
-				continue;
-			}
-			why(s, "a view of a tensor that is not on the device");
-			continue;
-		case GR_OP_CONSTANT:
-			why(s, "constant");
-			continue;
-		case GR_OP_CONVINTEGER:
-			rc = lower_convinteger(g, n, s);
-			break;
-		case GR_OP_MATMULINTEGER:
-			rc = lower_matmulinteger(g, n, s);
-			break;
-		case GR_OP_DEQUANTIZE:
-		case GR_OP_RELU:
-		case GR_OP_CLIP:
-			why(s, "%s is not part of a fusable DequantizeLinear -> op -> QuantizeLinear island",
-			    n->op_type);
-			continue;
-		default:
-			why(s, "%s has no device form here (float or int32 op)", n->op_type);
+		if (!n->def->lower) {
+			if (n->def->cpu_why)
+				why(s, "%s", n->def->cpu_why);
+			else
+				why(s, "%s has no device form here (float or int32 op)",
+				    n->op_type);
 			continue;
 		}
+		rc = n->def->lower(&ctx, i, s);
+		if (!rc && s->kind == LW_VIEW)
+			continue;
 		if (rc) {
 			int keep = s->why[0];
 			char reason[sizeof(s->why)];
@@ -880,7 +934,7 @@ int gr_lower(const struct gr_graph *g, const struct lw_opts *o,
 		const struct gr_node *n = &g->nodes[i];
 		int t = n->out[0], live = 0;
 
-		if (n->op != GR_OP_DEQUANTIZE || steps[i].kind != LW_CPU || g->tensors[t].is_output)
+		if (!gr_node_is(n, "DequantizeLinear") || steps[i].kind != LW_CPU || g->tensors[t].is_output)
 			continue;
 		for (int j = 0; j < g->n_nodes && !live; j++)
 			for (int k = 0; k < g->nodes[j].n_in; k++)

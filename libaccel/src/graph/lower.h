@@ -50,6 +50,26 @@ struct lw_plan {
 	int n_steps;
 };
 
+/* What a row's lowering function (graph/registry.h) sees. */
+struct lw_ctx {
+	const struct gr_graph *g;
+	const struct lw_opts *o;
+	char *dev_tensor;		/* per tensor: it lives on the device */
+};
+
+/* Lowerings of the registry rows (lower.c). */
+int lw_qlinearconv(const struct lw_ctx *c, int node, struct lw_step *s);
+int lw_qlinearmatmul(const struct lw_ctx *c, int node, struct lw_step *s);
+int lw_convinteger(const struct lw_ctx *c, int node, struct lw_step *s);
+int lw_matmulinteger(const struct lw_ctx *c, int node, struct lw_step *s);
+int lw_maxpool(const struct lw_ctx *c, int node, struct lw_step *s);
+/* The QDQ island ending at this QuantizeLinear. */
+int lw_qdq(const struct lw_ctx *c, int node, struct lw_step *s);
+/* Flatten / Reshape: a view when the input is on the device. */
+int lw_view(const struct lw_ctx *c, int node, struct lw_step *s);
+/* Ops that reach the device only fused into a QDQ island. */
+int lw_not_island(const struct lw_ctx *c, int node, struct lw_step *s);
+
 int gr_lower(const struct gr_graph *g, const struct lw_opts *opts,
 	     struct lw_plan *plan, struct gr_err *err);
 void gr_lower_free(struct lw_plan *plan);

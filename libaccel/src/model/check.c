@@ -147,7 +147,7 @@ static double tie_band(const struct accel_model *m, const struct lw_step *s)
 	if (s->qtable)
 		for (uint32_t k = 0; k < s->layer.shape.m; k++)
 			mo = fmax(mo, real_mult(s->qtable[k], s->qtable[s->layer.shape.m + k]));
-	if (s->n_fused > 1 || m->g->nodes[s->node].op == GR_OP_QUANTIZE)
+	if (s->n_fused > 1 || gr_node_is(&m->g->nodes[s->node], "QuantizeLinear"))
 		band += ldexp(1, -10);
 	if (s->layer.shape.op == EYR_LAYER_ADD)
 		band += 2 * mo;

@@ -38,13 +38,13 @@ static bool runtime_params(const struct gr_graph *g)
 	for (int i = 0; i < g->n_nodes; i++) {
 		const struct gr_node *n = &g->nodes[i];
 
+		int qlinear = gr_node_is(n, "QLinearConv") || gr_node_is(n, "QLinearMatMul");
+		int integer = gr_node_is(n, "ConvInteger") || gr_node_is(n, "MatMulInteger");
 		/* input index of the weights, which may stay graph inputs */
-		int wk = n->op == GR_OP_QLINEARCONV || n->op == GR_OP_QLINEARMATMUL ? 3 :
-			 n->op == GR_OP_CONVINTEGER || n->op == GR_OP_MATMULINTEGER ? 1 : -1;
+		int wk = qlinear ? 3 : integer ? 1 : -1;
 
-		if (n->op != GR_OP_QLINEARCONV && n->op != GR_OP_QLINEARMATMUL &&
-		    n->op != GR_OP_CONVINTEGER && n->op != GR_OP_MATMULINTEGER &&
-		    n->op != GR_OP_QUANTIZE && n->op != GR_OP_DEQUANTIZE)
+		if (!qlinear && !integer && !gr_node_is(n, "QuantizeLinear") &&
+		    !gr_node_is(n, "DequantizeLinear"))
 			continue;
 		for (int k = 1; k < n->n_in; k++)
 			if (n->in[k] >= 0 && g->tensors[n->in[k]].is_input && k != wk)
@@ -522,7 +522,7 @@ int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 			}
 			break;
 		case LW_CPU:
-			if (m->g->nodes[i].op == GR_OP_CONSTANT)
+			if (gr_node_is(&m->g->nodes[i], "Constant"))
 				break;
 			m->last.cpu_layers++;
 			c0 = now_ns();
@@ -553,7 +553,7 @@ int accel_model_reference(struct accel_model *m, struct accel_tensor *const *inp
 	m->tbuf = NULL;
 	rc = state_init(m, &rs, inputs, n_inputs);
 	for (int i = 0; !rc && i < m->g->n_nodes; i++) {
-		if (m->g->nodes[i].op == GR_OP_CONSTANT)
+		if (gr_node_is(&m->g->nodes[i], "Constant"))
 			continue;
 		rc = run_cpu_node(m, &rs, i, &err);
 		if (rc)
@@ -576,14 +576,18 @@ static void layer_shape(const struct gr_graph *g, const struct gr_node *n,
 			struct accel_layer_info *li)
 {
 	const struct gr_tensor *x, *w;
+	struct gr_window win;
 	struct gr_geom geo;
 	struct gr_err err;
+	int qlinear = gr_node_is(n, "QLinearConv") || gr_node_is(n, "QLinearMatMul");
+	int gemm = gr_node_is(n, "Gemm"), trans_b = (int)gr_attr_int(n, "transB", 0);
 
-	if (n->op == GR_OP_CONV || n->op == GR_OP_QLINEARCONV || n->op == GR_OP_CONVINTEGER) {
+	if (gr_node_is(n, "Conv") || gr_node_is(n, "QLinearConv") || gr_node_is(n, "ConvInteger")) {
 		x = &g->tensors[n->in[0]];
-		w = &g->tensors[n->in[n->op == GR_OP_QLINEARCONV ? 3 : 1]];
+		w = &g->tensors[n->in[qlinear ? 3 : 1]];
 		if (x->rank != 4 || w->rank != 4 || gr_dims_count(4, x->dims) <= 0 ||
-		    gr_window_resolve(&n->win, x->dims[2], x->dims[3], w->dims[2], w->dims[3],
+		    gr_node_window(n, &win, &err) ||
+		    gr_window_resolve(&win, x->dims[2], x->dims[3], w->dims[2], w->dims[3],
 				      &geo, &err, n->name))
 			return;
 		li->n = (uint32_t)x->dims[0];
@@ -599,24 +603,24 @@ static void layer_shape(const struct gr_graph *g, const struct gr_node *n,
 		li->pad_l = (uint32_t)geo.pl;
 		li->pad_b = (uint32_t)geo.pb;
 		li->pad_r = (uint32_t)geo.pr;
-		li->groups = (uint32_t)n->win.group;
+		li->groups = (uint32_t)win.group;
 		li->has_shape = true;
 		return;
 	}
-	if (n->op == GR_OP_QLINEARMATMUL || n->op == GR_OP_MATMUL || n->op == GR_OP_GEMM ||
-	    n->op == GR_OP_MATMULINTEGER) {
+	if (gr_node_is(n, "QLinearMatMul") || gr_node_is(n, "MatMul") || gemm ||
+	    gr_node_is(n, "MatMulInteger")) {
 		int64_t rows = 1;
 
 		x = &g->tensors[n->in[0]];
-		w = &g->tensors[n->in[n->op == GR_OP_QLINEARMATMUL ? 3 : 1]];
+		w = &g->tensors[n->in[qlinear ? 3 : 1]];
 		if (x->rank < 1 || w->rank != 2 || gr_dims_count(x->rank, x->dims) <= 0)
 			return;
 		for (int d = 0; d < x->rank - 1; d++)
 			rows *= x->dims[d];
 		li->n = (uint32_t)rows;
 		li->c = (uint32_t)x->dims[x->rank - 1];
-		li->m = (uint32_t)(n->op == GR_OP_GEMM && n->trans_b ? w->dims[0] : w->dims[1]);
-		if (n->op == GR_OP_GEMM && n->trans_a) {
+		li->m = (uint32_t)(gemm && trans_b ? w->dims[0] : w->dims[1]);
+		if (gemm && gr_attr_int(n, "transA", 0)) {
 			li->n = (uint32_t)x->dims[1];
 			li->c = (uint32_t)x->dims[0];
 		}

@@ -6,172 +6,133 @@
 #include <string.h>
 
 #include "graph/graph.h"
+#include "graph/ref.h"
+#include "graph/registry.h"
 #include "onnx/onnx_priv.h"
-
-struct op_entry {
-	const char *name;
-	enum gr_op op;
-};
-
-static const struct op_entry op_table[] = {
-	{ "Conv", GR_OP_CONV },
-	{ "QLinearConv", GR_OP_QLINEARCONV },
-	{ "ConvInteger", GR_OP_CONVINTEGER },
-	{ "MatMul", GR_OP_MATMUL },
-	{ "QLinearMatMul", GR_OP_QLINEARMATMUL },
-	{ "MatMulInteger", GR_OP_MATMULINTEGER },
-	{ "Gemm", GR_OP_GEMM },
-	{ "QuantizeLinear", GR_OP_QUANTIZE },
-	{ "DequantizeLinear", GR_OP_DEQUANTIZE },
-	{ "Relu", GR_OP_RELU },
-	{ "Clip", GR_OP_CLIP },
-	{ "MaxPool", GR_OP_MAXPOOL },
-	{ "AveragePool", GR_OP_AVGPOOL },
-	{ "GlobalAveragePool", GR_OP_GLOBALAVGPOOL },
-	{ "Add", GR_OP_ADD },
-	{ "Flatten", GR_OP_FLATTEN },
-	{ "Reshape", GR_OP_RESHAPE },
-	{ "Constant", GR_OP_CONSTANT },
-};
 
 #define NODE_ERR(err, code, node, fmt, ...) \
 	gr_err_set(err, code, "node '%s' (%s): " fmt, (node)->name, \
 		   (node)->op_type, ##__VA_ARGS__)
 
-static int lookup_op(const char *name, enum gr_op *op)
+/* The AttributeProto's kind: its type field, or (IR 0.0.1) the field set. */
+static int attr_type(const Onnx__AttributeProto *a)
 {
-	for (size_t i = 0; i < sizeof(op_table) / sizeof(op_table[0]); i++)
-		if (!strcmp(op_table[i].name, name)) {
-			*op = op_table[i].op;
-			return 0;
-		}
-	return -1;
+	if (a->has_type && a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED)
+		return (int)a->type;
+	if (a->n_ints)
+		return GR_ATTR_INTS;
+	if (a->n_floats)
+		return GR_ATTR_FLOATS;
+	if (a->t)
+		return GR_ATTR_TENSOR;
+	if (a->has_s)
+		return GR_ATTR_STRING;
+	if (a->has_f)
+		return GR_ATTR_FLOAT;
+	if (a->has_i)
+		return GR_ATTR_INT;
+	return 0;
 }
 
-static int ints_attr(const struct gr_node *n, const Onnx__AttributeProto *a,
-		     int64_t *v2, int64_t dflt, int pairs, struct gr_err *err)
+/* Copies one attribute into the node's list; kinds no op reads are dropped. */
+static int copy_attr(struct gr_node *n, const Onnx__AttributeProto *a, struct gr_err *err)
 {
-	size_t want = (size_t)(pairs ? 4 : 2);
+	struct gr_attr *d = &n->attrs[n->n_attrs];
+	int type = attr_type(a);
 
-	/* 2-D: [h, w] (pads: [t, l, b, r]); 1-D: [w] (pads: [l, r]) */
-	if (a->n_ints == want) {
-		memcpy(v2, a->ints, want * sizeof(int64_t));
-		return 0;
+	switch (type) {
+	case GR_ATTR_FLOAT: case GR_ATTR_INT: case GR_ATTR_STRING:
+	case GR_ATTR_TENSOR: case GR_ATTR_FLOATS: case GR_ATTR_INTS:
+		break;
+	default:
+		return 0;	/* graphs, sparse tensors, lists of strings or tensors */
 	}
-	if (a->n_ints == want / 2) {
-		if (pairs) {
-			v2[0] = dflt;
-			v2[1] = a->ints[0];
-			v2[2] = dflt;
-			v2[3] = a->ints[1];
-		} else {
-			v2[0] = dflt;
-			v2[1] = a->ints[0];
-		}
-		return 0;
+	memset(d, 0, sizeof(*d));
+	d->type = (enum gr_attr_type)type;
+	d->name = strdup(a->name ? a->name : "");
+	if (!d->name)
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	n->n_attrs++;
+	d->i = a->i;
+	d->f = a->f;
+	if (type == GR_ATTR_STRING) {
+		d->s = calloc(1, a->s.len + 1);
+		if (!d->s)
+			return gr_err_set(err, -ENOMEM, "out of memory");
+		if (a->s.len)
+			memcpy(d->s, a->s.data, a->s.len);
+	} else if (type == GR_ATTR_INTS) {
+		d->n = a->n_ints;
+		d->ints = malloc(a->n_ints * sizeof(int64_t) + 1);
+		if (!d->ints)
+			return gr_err_set(err, -ENOMEM, "out of memory");
+		if (a->n_ints)
+			memcpy(d->ints, a->ints, a->n_ints * sizeof(int64_t));
+	} else if (type == GR_ATTR_FLOATS) {
+		d->n = a->n_floats;
+		d->floats = malloc(a->n_floats * sizeof(float) + 1);
+		if (!d->floats)
+			return gr_err_set(err, -ENOMEM, "out of memory");
+		if (a->n_floats)
+			memcpy(d->floats, a->floats, a->n_floats * sizeof(float));
+	} else if (type == GR_ATTR_TENSOR) {
+		char what[GR_ERR_LEN / 2];
+
+		if (!a->t)
+			return NODE_ERR(err, -EINVAL, n, "attribute '%s' has no tensor", d->name);
+		snprintf(what, sizeof(what), "node '%s' (%s) attribute '%s'", n->name,
+			 n->op_type, d->name);
+		return ox_tensor_from_proto(a->t, what, &d->t, err);
 	}
-	return NODE_ERR(err, -EOPNOTSUPP, n,
-			"attribute %s has %zu values: only 1-D and 2-D windows are supported",
-			a->name, a->n_ints);
+	return 0;
 }
 
-static int parse_attrs(struct gr_node *n, const Onnx__NodeProto *np,
-		       struct gr_value **constant, struct gr_err *err)
+static int copy_attrs(struct gr_node *n, const Onnx__NodeProto *np, struct gr_err *err)
 {
-	struct gr_window *w = &n->win;
-	int64_t v[4];
 	int rc;
 
-	w->sh = w->sw = w->dh = w->dw = 1;
-	w->group = 1;
-	n->alpha = n->beta = 1.0f;
-	n->axis = n->op == GR_OP_FLATTEN ? 1 : 1;
-	n->clip_min = -3.4e38f;
-	n->clip_max = 3.4e38f;
-	for (size_t i = 0; i < np->n_attribute; i++) {
-		const Onnx__AttributeProto *a = np->attribute[i];
-		const char *an = a->name ? a->name : "";
+	if (!np->n_attribute)
+		return 0;
+	n->attrs = calloc(np->n_attribute, sizeof(*n->attrs));
+	if (!n->attrs)
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < np->n_attribute; i++)
+		if ((rc = copy_attr(n, np->attribute[i], err)))
+			return rc;
+	return 0;
+}
 
-		if (!strcmp(an, "kernel_shape")) {
-			if ((rc = ints_attr(n, a, v, 1, 0, err)))
-				return rc;
-			w->has_kernel = 1;
-			w->kh = v[0];
-			w->kw = v[1];
-		} else if (!strcmp(an, "strides")) {
-			if ((rc = ints_attr(n, a, v, 1, 0, err)))
-				return rc;
-			w->sh = v[0];
-			w->sw = v[1];
-		} else if (!strcmp(an, "dilations")) {
-			if ((rc = ints_attr(n, a, v, 1, 0, err)))
-				return rc;
-			w->dh = v[0];
-			w->dw = v[1];
-		} else if (!strcmp(an, "pads")) {
-			if ((rc = ints_attr(n, a, v, 0, 1, err)))
-				return rc;
-			w->pt = v[0];
-			w->pl = v[1];
-			w->pb = v[2];
-			w->pr = v[3];
-		} else if (!strcmp(an, "auto_pad")) {
-			char s[32] = "";
+/* The model's opset of a domain ("" = ai.onnx); 1 for an unlisted com.microsoft. */
+static int64_t domain_opset(const Onnx__ModelProto *mp, const char *domain)
+{
+	domain = gr_op_domain(domain);
+	for (size_t i = 0; i < mp->n_opset_import; i++) {
+		const Onnx__OperatorSetIdProto *o = mp->opset_import[i];
 
-			if (a->has_s && a->s.len < sizeof(s))
-				memcpy(s, a->s.data, a->s.len);
-			if (!strcmp(s, "SAME_UPPER"))
-				w->auto_pad = GR_PAD_SAME_UPPER;
-			else if (!strcmp(s, "SAME_LOWER"))
-				w->auto_pad = GR_PAD_SAME_LOWER;
-			else if (!strcmp(s, "VALID"))
-				w->auto_pad = GR_PAD_VALID;
-			else if (!strcmp(s, "NOTSET") || !s[0])
-				w->auto_pad = GR_PAD_NOTSET;
-			else
-				return NODE_ERR(err, -EINVAL, n, "unknown auto_pad '%s'", s);
-		} else if (!strcmp(an, "group")) {
-			w->group = a->i;
-		} else if (!strcmp(an, "ceil_mode")) {
-			w->ceil_mode = (int)a->i;
-		} else if (!strcmp(an, "count_include_pad")) {
-			w->count_include_pad = (int)a->i;
-		} else if (!strcmp(an, "storage_order")) {
-			if (a->i)
-				return NODE_ERR(err, -EOPNOTSUPP, n,
-						"storage_order=1 is not supported");
-		} else if (!strcmp(an, "axis")) {
-			n->axis = a->i;
-		} else if (!strcmp(an, "alpha")) {
-			n->alpha = a->f;
-		} else if (!strcmp(an, "beta")) {
-			n->beta = a->f;
-		} else if (!strcmp(an, "transA")) {
-			n->trans_a = (int)a->i;
-		} else if (!strcmp(an, "transB")) {
-			n->trans_b = (int)a->i;
-		} else if (!strcmp(an, "allowzero")) {
-			n->allowzero = (int)a->i;
-		} else if (!strcmp(an, "min") && n->op == GR_OP_CLIP) {
-			n->has_clip_attrs = 1;
-			n->clip_min = a->f;
-		} else if (!strcmp(an, "max") && n->op == GR_OP_CLIP) {
-			n->has_clip_attrs = 1;
-			n->clip_max = a->f;
-		} else if (!strcmp(an, "value") && n->op == GR_OP_CONSTANT && a->t) {
-			char what[GR_ERR_LEN / 2];
-
-			snprintf(what, sizeof(what), "node '%s' (Constant)", n->name);
-			if ((rc = ox_tensor_from_proto(a->t, what, constant, err)))
-				return rc;
-		} else if (n->op == GR_OP_CONSTANT) {
-			return NODE_ERR(err, -EOPNOTSUPP, n,
-					"only the 'value' form of Constant is supported");
-		}
-		/* other attributes (e.g. QuantizeLinear saturate) keep defaults */
+		if (!strcmp(gr_op_domain(o->domain ? o->domain : ""), domain))
+			return o->has_version ? o->version : -1;
 	}
-	if (n->op == GR_OP_CONSTANT && !*constant)
-		return NODE_ERR(err, -EINVAL, n, "Constant without a value");
+	return !strcmp(domain, "com.microsoft") ? 1 : -1;
+}
+
+/* Constant: its value becomes the output tensor's constant at import. */
+static int fold_constant(struct gr_graph *g, struct gr_node *n, struct gr_err *err)
+{
+	struct gr_value *out[GR_MAX_OUTPUTS] = { 0 };
+	struct gr_tensor *t;
+	int rc = gr_ref_node(n, NULL, out, err);
+
+	if (rc)
+		return rc;
+	if (n->out[0] < 0) {
+		gr_value_free(out[0]);
+		return 0;
+	}
+	t = &g->tensors[n->out[0]];
+	t->constant = out[0];
+	t->dtype = out[0]->dtype;
+	t->rank = out[0]->rank;
+	memcpy(t->dims, out[0]->dims, sizeof(t->dims));
 	return 0;
 }
 
@@ -239,12 +200,12 @@ static int add_input(struct gr_graph *g, const Onnx__ValueInfoProto *vi,
 	return 0;
 }
 
-static int add_node(struct gr_graph *g, const Onnx__NodeProto *np, int index,
-		    struct gr_err *err)
+static int add_node(struct gr_graph *g, const Onnx__ModelProto *mp,
+		    const Onnx__NodeProto *np, int index, struct gr_err *err)
 {
 	struct gr_node *n = &g->nodes[g->n_nodes];
-	struct gr_value *constant = NULL;
-	char gen[64];
+	const char *domain = np->domain ? np->domain : "";
+	char gen[64], why[GR_ERR_LEN / 2];
 	int rc;
 
 	memset(n, 0, sizeof(*n));
@@ -261,16 +222,11 @@ static int add_node(struct gr_graph *g, const Onnx__NodeProto *np, int index,
 		return gr_err_set(err, -ENOMEM, "out of memory");
 	g->n_nodes++;
 	n->op_type = np->op_type ? np->op_type : "";	/* until looked up */
-	if (np->domain && np->domain[0] && strcmp(np->domain, "ai.onnx"))
-		return NODE_ERR(err, -EOPNOTSUPP, n,
-				"operator domain '%s' is not supported (only the default ONNX domain is)",
-				np->domain);
-	if (lookup_op(n->op_type, &n->op))
-		return NODE_ERR(err, -EOPNOTSUPP, n,
-				"unsupported op '%s' (supported: Conv, QLinearConv, ConvInteger, MatMul, QLinearMatMul, MatMulInteger, Gemm, QuantizeLinear, DequantizeLinear, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape, Constant)",
-				n->op_type);
-	/* the protobuf is freed after import: keep a static name */
-	n->op_type = gr_op_name(n->op);
+	n->opset = domain_opset(mp, domain);
+	if (gr_op_lookup(domain, n->op_type, n->opset, &n->def, why, sizeof(why)))
+		return NODE_ERR(err, -EOPNOTSUPP, n, "%s", why);
+	/* the protobuf is freed after import: keep the row's static name */
+	n->op_type = n->def->name;
 	if (np->n_input > GR_MAX_INPUTS)
 		return NODE_ERR(err, -EINVAL, n, "too many inputs (%zu)", np->n_input);
 	if (np->n_output > GR_MAX_OUTPUTS || np->n_output < 1)
@@ -291,10 +247,8 @@ static int add_node(struct gr_graph *g, const Onnx__NodeProto *np, int index,
 					in);
 		g->tensors[n->in[i]].consumers++;
 	}
-	if ((rc = parse_attrs(n, np, &constant, err))) {
-		gr_value_free(constant);
+	if ((rc = copy_attrs(n, np, err)))
 		return rc;
-	}
 	n->n_out = (int)np->n_output;
 	for (int o = 0; o < n->n_out; o++) {
 		const char *on = np->output[o];
@@ -304,34 +258,25 @@ static int add_node(struct gr_graph *g, const Onnx__NodeProto *np, int index,
 			n->out[o] = -1;
 			continue;
 		}
-		if (gr_graph_tensor(g, on) >= 0) {
-			gr_value_free(constant);
+		if (gr_graph_tensor(g, on) >= 0)
 			return NODE_ERR(err, -EINVAL, n,
 					"output '%s' is already defined (each tensor has one producer)",
 					on);
-		}
 		idx = gr_graph_add_tensor(g, on, err);
-		if (idx < 0) {
-			gr_value_free(constant);
+		if (idx < 0)
 			return idx;
-		}
 		g->tensors[idx].producer = g->n_nodes - 1;
 		n->out[o] = idx;
 	}
-	if (constant) {
-		struct gr_tensor *t = &g->tensors[n->out[0]];
-
-		t->constant = constant;
-		t->dtype = constant->dtype;
-		t->rank = constant->rank;
-		memcpy(t->dims, constant->dims, sizeof(t->dims));
-	}
+	if (gr_node_is(n, "Constant"))
+		return fold_constant(g, n, err);
 	return 0;
 }
 
-static int import_graph(struct gr_graph *g, const Onnx__GraphProto *gp,
+static int import_graph(struct gr_graph *g, const Onnx__ModelProto *mp,
 			struct gr_err *err)
 {
+	const Onnx__GraphProto *gp = mp->graph;
 	int rc;
 
 	g->name = strdup(gp->name ? gp->name : "");
@@ -364,7 +309,7 @@ static int import_graph(struct gr_graph *g, const Onnx__GraphProto *gp,
 	if (!g->nodes)
 		return gr_err_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < gp->n_node; i++)
-		if ((rc = add_node(g, gp->node[i], (int)i, err)))
+		if ((rc = add_node(g, mp, gp->node[i], (int)i, err)))
 			return rc;
 	if (!gp->n_output)
 		return gr_err_set(err, -EINVAL, "the graph has no outputs");
@@ -422,7 +367,7 @@ int ox_model_load_mem(const void *buf, size_t len, const char *what,
 		return gr_err_set(err, -ENOMEM, "out of memory");
 	}
 	g->opset = opset;
-	rc = import_graph(g, mp->graph, err);
+	rc = import_graph(g, mp, err);
 	onnx__model_proto__free_unpacked(mp, NULL);
 	if (rc) {
 		char why[GR_ERR_LEN];

@@ -18,6 +18,7 @@
 #include "graph/graph.h"
 #include "graph/lower.h"
 #include "graph/ref.h"
+#include "graph/registry.h"
 #include "graph/window.h"
 
 static uint64_t rng = 0x243f6a8885a308d3ull;
@@ -118,6 +119,61 @@ static void test_window_autopad(void **state)
 	assert_non_null(strstr(err.msg, "pool9"));
 }
 
+/* The registry row of a default-domain op at opset 13. */
+static const struct gr_op_def *row(const char *name)
+{
+	const struct gr_op_def *d = NULL;
+	char why[200];
+
+	assert_int_equal(gr_op_lookup("", name, 13, &d, why, sizeof(why)), 0);
+	return d;
+}
+
+/* Lookup by domain and opset; unknown ops and domains say why. */
+static void test_registry_lookup(void **state)
+{
+	const struct gr_op_def *d = NULL;
+	char why[256];
+
+	(void)state;
+	assert_int_equal(gr_op_lookup("", "Conv", 7, &d, why, sizeof(why)), 0);
+	assert_string_equal(d->name, "Conv");
+	assert_non_null(d->infer);
+	assert_non_null(d->ref);
+	/* "ai.onnx" is the default domain */
+	assert_int_equal(gr_op_lookup("ai.onnx", "QLinearConv", 21, &d, why, sizeof(why)), 0);
+	assert_string_equal(d->name, "QLinearConv");
+	assert_non_null(d->lower);
+	/* QLinearConv is defined from opset 10 */
+	assert_int_equal(gr_op_lookup("", "QLinearConv", 9, &d, why, sizeof(why)), -EOPNOTSUPP);
+	assert_non_null(strstr(why, "from opset 10"));
+	assert_non_null(strstr(why, "opset 9"));
+	assert_int_equal(gr_op_lookup("", "LSTM", 13, &d, why, sizeof(why)), -EOPNOTSUPP);
+	assert_non_null(strstr(why, "unsupported op 'LSTM'"));
+	assert_int_equal(gr_op_lookup("com.example", "Conv", 1, &d, why, sizeof(why)),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(why, "com.example"));
+	/* every row is complete and no two rows of one op overlap in opsets */
+	for (int i = 0; i < gr_op_count(); i++) {
+		const struct gr_op_def *a = gr_op_at(i);
+
+		assert_non_null(a->name);
+		assert_non_null(a->domain);
+		assert_non_null(a->infer);
+		assert_non_null(a->ref);
+		assert_true(a->since >= 1);
+		for (int j = i + 1; j < gr_op_count(); j++) {
+			const struct gr_op_def *b = gr_op_at(j);
+
+			if (strcmp(a->name, b->name) || strcmp(a->domain, b->domain))
+				continue;
+			assert_true((a->until && a->until < b->since) ||
+				    (b->until && b->until < a->since));
+		}
+	}
+	assert_null(gr_op_at(gr_op_count()));
+}
+
 static struct gr_value *val(int dtype, int rank, const int64_t *dims, const void *data)
 {
 	struct gr_value *v = gr_value_new(dtype, rank, dims, NULL);
@@ -137,11 +193,10 @@ static void test_ref_qlinearconv(void **state)
 	struct gr_value *in[9];
 	struct gr_value *out[2] = { 0 };
 	struct gr_node n = { .name = (char *)"qc", .op_type = "QLinearConv",
-			     .op = GR_OP_QLINEARCONV, .n_in = 8, .n_out = 1 };
+			     .def = row("QLinearConv"), .n_in = 8, .n_out = 1 };
 	struct gr_err err;
 
 	(void)state;
-	n.win = (struct gr_window){ .sh = 1, .sw = 1, .dh = 1, .dw = 1, .group = 1 };
 	in[0] = val(GR_UINT8, 4, xd, x);
 	in[1] = val(GR_FLOAT, 0, sd, &half);
 	in[2] = val(GR_UINT8, 0, sd, &z10);
@@ -168,7 +223,7 @@ static void test_ref_quantize_half_even(void **state)
 	int8_t z = 0;
 	struct gr_value *in[3], *out[2] = { 0 };
 	struct gr_node n = { .name = (char *)"q", .op_type = "QuantizeLinear",
-			     .op = GR_OP_QUANTIZE, .n_in = 3, .n_out = 1, .axis = 1 };
+			     .def = row("QuantizeLinear"), .n_in = 3, .n_out = 1 };
 	struct gr_err err;
 
 	(void)state;
@@ -191,9 +246,9 @@ static void test_ref_reshape_and_broadcast(void **state)
 	int64_t bd[1] = { 4 };
 	float x[24], b[4] = { 1, 2, 3, 4 };
 	struct gr_value *in[2], *out[2] = { 0 };
-	struct gr_node r = { .name = (char *)"r", .op_type = "Reshape", .op = GR_OP_RESHAPE,
+	struct gr_node r = { .name = (char *)"r", .op_type = "Reshape", .def = row("Reshape"),
 			     .n_in = 2, .n_out = 1 };
-	struct gr_node a = { .name = (char *)"a", .op_type = "Add", .op = GR_OP_ADD,
+	struct gr_node a = { .name = (char *)"a", .op_type = "Add", .def = row("Add"),
 			     .n_in = 2, .n_out = 1 };
 	struct gr_err err;
 
@@ -259,13 +314,12 @@ static void test_lower_uint8(void **state)
 	n = &g->nodes[0];
 	n->name = strdup("qc");
 	n->op_type = "QLinearConv";
-	n->op = GR_OP_QLINEARCONV;
+	n->def = row("QLinearConv");
 	n->n_in = 8;
 	for (int i = 0; i < 8; i++)
 		n->in[i] = i;
 	n->n_out = 1;
 	n->out[0] = 8;
-	n->win = (struct gr_window){ .sh = 1, .sw = 1, .dh = 1, .dw = 1, .group = 1 };
 	g->tensors[8].producer = 0;
 	assert_int_equal(gr_graph_infer(g, &err), 0);
 	assert_int_equal(g->tensors[8].dtype, GR_UINT8);
@@ -324,7 +378,7 @@ static struct gr_graph *matmulinteger_graph(int a_rank, const uint8_t *az, int64
 	n = &g->nodes[0];
 	n->name = strdup("mmi");
 	n->op_type = "MatMulInteger";
-	n->op = GR_OP_MATMULINTEGER;
+	n->def = row("MatMulInteger");
 	n->n_in = 4;
 	for (int i = 0; i < 4; i++)
 		n->in[i] = i;
@@ -388,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_quant_mult_exact_powers),
 		cmocka_unit_test(test_requant_bound),
 		cmocka_unit_test(test_window_autopad),
+		cmocka_unit_test(test_registry_lookup),
 		cmocka_unit_test(test_ref_qlinearconv),
 		cmocka_unit_test(test_ref_quantize_half_even),
 		cmocka_unit_test(test_ref_reshape_and_broadcast),

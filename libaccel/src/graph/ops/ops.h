@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the op implementations in graph/ops/: input checks
+ * with errors that name the node, output shapes, typed element access.
+ */
+#ifndef GR_OPS_H
+#define GR_OPS_H
+
+#include "graph/graph.h"
+#include "graph/infer.h"
+#include "graph/registry.h"
+
+#define NODE_ERR(err, code, node, fmt, ...) \
+	gr_err_set(err, code, "node '%s' (%s): " fmt, (node)->name, \
+		   (node)->op_type, ##__VA_ARGS__)
+
+void gr_set_shape(struct gr_value *o, int dtype, int rank, const int64_t *dims);
+int gr_is_q8(int dtype);
+/* Input i is given and of known rank, or an error naming the node. */
+int gr_need(const struct gr_node *n, const struct gr_value *const *in, int i,
+	    struct gr_err *err);
+/* Optional input i, or NULL when omitted. */
+const struct gr_value *gr_opt(const struct gr_node *n, const struct gr_value *const *in,
+			      int i);
+const char *gr_dims_str(const struct gr_value *v, char *buf, size_t len);
+/* A scale / zero point: scalar, or 1-D of size `per` (per < 0: any size). */
+int gr_check_param(const struct gr_node *n, const struct gr_value *v,
+		   const char *what, int64_t per, struct gr_err *err);
+/* Row-major strides of a shape broadcast to rank r (0 where broadcast). */
+void gr_bcast_strides(int rank, const int64_t *dims, int r, const int64_t *odims,
+		      int64_t *st);
+void gr_store_i(struct gr_value *v, size_t i, int64_t x);
+/* Parameter p (scale / zero point): element i, or element 0 if scalar. */
+double gr_par_f(const struct gr_value *p, size_t i, double dflt);
+int64_t gr_par_i(const struct gr_value *p, size_t i);
+int gr_qmin(int dtype);
+int gr_qmax(int dtype);
+int64_t gr_sat(int64_t v, int dtype);
+/* Clip's bounds from its attributes (before opset 11): 1 if it has them. */
+int gr_clip_bounds_attrs(const struct gr_node *n, double *lo, double *hi);
+/* The rounding bias of gr_ref_set_round_bias (graph/ref.h). */
+double gr_ref_round_bias(void);
+
+#endif /* GR_OPS_H */
