@@ -25,6 +25,7 @@
 	X(info, "describe a device: array, memories, clock, bandwidths, energy, firmware") \
 	X(validate, "run known-answer self-tests on a device") \
 	X(run, "run an ONNX model on the device, checked, with its energy breakdown") \
+	X(inspect, "where each node of a model will run and why, its MACs, the device share") \
 	X(plan, "best mapping of a layer per dataflow: energy per level, cycles, DRAM traffic") \
 	X(power, "board power, energy per domain, temperature; --watch streams") \
 	X(top, "live view of devices and the processes using them") \

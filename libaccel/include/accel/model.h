@@ -183,6 +183,38 @@ int accel_model_layer_count(const struct accel_model *m);
 int accel_model_layer_info(const struct accel_model *m, int i,
 			   struct accel_layer_info *info);
 
+/*
+ * Placement of every ONNX node, known once the model is loaded (nothing has
+ * to run): where it runs and why, and its multiply-accumulates, so that the
+ * share of a model's MACs on the device can be read before running it.
+ */
+struct accel_node_info {
+	size_t sz;
+	char name[128];			/* the ONNX node's name */
+	char op[64];			/* ONNX op type */
+	char domain[64];		/* "" for the default ONNX domain */
+	/*
+	 * ACCEL_ON_DEVICE: in a device layer (its own, or fused into another
+	 * node's); ACCEL_ON_CPU: the CPU reference kernel runs it;
+	 * ACCEL_ON_NONE: moves no data (a view of a device tensor).
+	 */
+	enum accel_layer_target on;
+	bool fused;			/* part of another node's device layer */
+	int layer;			/* accel_model_layer_info index, -1 if none */
+	char reason[200];		/* why it runs there, in words */
+	/*
+	 * Multiply-accumulates of one inference: convolutions (also
+	 * transposed), matrix products and Gemm in every quantized form;
+	 * 0 for ops without a reduction (pooling, activations, adds, ...).
+	 */
+	uint64_t macs;
+};
+
+/* Nodes in graph order, and one node's placement. */
+int accel_model_node_count(const struct accel_model *m);
+int accel_model_node_info(const struct accel_model *m, int i,
+			  struct accel_node_info *info);
+
 struct accel_run_stats {
 	size_t sz;
 	struct accel_layer_stats measured; /* all device layers, last run */
