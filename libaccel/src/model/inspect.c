@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "graph/registry.h"
 #include "model/model_priv.h"
 
 int accel_model_node_count(const struct accel_model *m)
@@ -85,8 +86,7 @@ static const struct macs_rule {
 
 static const char *node_domain(const struct gr_node *n)
 {
-	(void)n;
-	return "";
+	return n->def ? gr_op_domain(n->def->domain) : "";
 }
 
 static uint64_t node_macs(const struct gr_graph *g, const struct gr_node *n)
