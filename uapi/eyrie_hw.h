@@ -504,6 +504,21 @@ struct eyrie_mapping {
 };
 
 /*
+ * Geometric placement (docs/hardware.md 7.2): every PE set is a
+ * spatial_r x spatial_e rectangle (filter rows down the PE rows, output
+ * rows across the PE columns), all in the same orientation, on a grid of
+ * (pe_rows / spatial_r) x (pe_cols / spatial_e) slots. The sets_m x
+ * sets_c sets of a pass must fit in these slots.
+ */
+static inline __u64 eyrie_pe_set_slots(__u32 pe_rows, __u32 pe_cols,
+				       __u32 spatial_r, __u32 spatial_e)
+{
+	if (!spatial_r || !spatial_e)
+		return 0;
+	return (__u64)(pe_rows / spatial_r) * (pe_cols / spatial_e);
+}
+
+/*
  * CONV (and FC) pass over one tile resident in the GLB / stream buffer.
  * Input tile: n x c x in_h x in_w int8 (NCHW, dense, innermost w).
  * Weights:    m x (c/groups) x r x s int8.

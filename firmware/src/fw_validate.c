@@ -198,7 +198,6 @@ static __u32 check_mapping(const struct eyrie_cmd_conv *c, __u32 df,
 {
 	const struct eyrie_mapping *mp = &c->map;
 	__u32 cg = c->c / c->groups, mg = c->m / c->groups;
-	__u64 pes = (__u64)mp->spatial_r * mp->spatial_e * mp->sets_m * mp->sets_c;
 	const __u32 base = OFF(struct eyrie_cmd_conv, map);
 
 	if (mp->reserved)
@@ -217,7 +216,9 @@ static __u32 check_mapping(const struct eyrie_cmd_conv *c, __u32 df,
 		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, sets_m));
 	if (!mp->sets_c || (__u32)mp->sets_c * mp->rf_c > cg)
 		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, sets_c));
-	if (pes > (__u64)lim->pe_rows * lim->pe_cols)
+	/* the sets must tile the mesh as rectangles, not just fit its PE count */
+	if ((__u64)mp->sets_m * mp->sets_c >
+	    eyrie_pe_set_slots(lim->pe_rows, lim->pe_cols, mp->spatial_r, mp->spatial_e))
 		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, sets_c));
 	/* What each dataflow keeps in the PE register files must fit. */
 	if ((df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS) &&

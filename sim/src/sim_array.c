@@ -5,6 +5,7 @@
  * uapi/eyrie_hw.h (docs/firmware.md, "Numerics"), and books the pass's
  * access counts and cycles from the energy model.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,18 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 	uint64_t cycles;
 	int64_t *acc;
 
+	/*
+	 * The array's sequencer places the PE sets on the mesh itself: a
+	 * mapping it cannot place (docs/hardware.md 7.2) is refused here too,
+	 * whatever the firmware let through.
+	 */
+	if ((uint64_t)c->map.sets_m * c->map.sets_c >
+	    eyrie_pe_set_slots(sim->desc.pe_rows, sim->desc.pe_cols, c->map.spatial_r,
+			       c->map.spatial_e)) {
+		*detail = offsetof(struct eyrie_cmd_conv, map) +
+			  offsetof(struct eyrie_mapping, sets_c);
+		return EYRIE_JOB_ERR_DATAFLOW;
+	}
 	if ((fl & EYRIE_PASS_F_REQUANT) && (fl & EYRIE_PASS_F_PER_CHANNEL)) {
 		tab = mem_at(sim, c->q.quant_addr);
 		if (check_table(tab, c->m, detail))

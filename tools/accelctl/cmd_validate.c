@@ -297,12 +297,13 @@ static bool test_conv(struct vt *t)
 	/*
 	 * A row-stationary mapping that fits any array of at least 1 x 1:
 	 * filter rows on PE rows, output rows on PE columns, as many output
-	 * channel sets as the remaining PEs allow; one channel per PE RF.
+	 * channel sets as the mesh holds; one channel per PE RF.
 	 */
 	{
 		uint32_t sr = CR < t->info.pe_rows ? CR : t->info.pe_rows;
 		uint32_t se = COH < t->info.pe_cols ? COH : t->info.pe_cols;
-		uint32_t sets = (t->info.pe_rows * t->info.pe_cols) / (sr * se);
+		/* set-sized rectangles on the mesh's grid (docs/hardware.md 7.2) */
+		uint32_t sets = (t->info.pe_rows / sr) * (t->info.pe_cols / se);
 
 		c.map = (struct accel_mapping){ .spatial_r = sr, .spatial_e = se,
 			.sets_m = sets < CM ? (sets ? sets : 1) : CM, .sets_c = 1,

@@ -55,7 +55,7 @@ int telem_load_build_job(struct accel_device *dev, struct accel_cmdbuf *cb)
 	uint32_t in_bytes = LOAD_C * LOAD_IN * LOAD_IN;
 	uint32_t w_bytes = LOAD_M * LOAD_C * LOAD_K * LOAD_K;
 	uint32_t psum_bytes = 4u * LOAD_M * LOAD_OUT * LOAD_OUT;
-	uint32_t pes, used;
+	uint32_t slots;
 	int err = accel_device_info(dev, &info);
 
 	if (err)
@@ -83,10 +83,10 @@ int telem_load_build_job(struct accel_device *dev, struct accel_cmdbuf *cb)
 	/* Row stationary: filter rows down the array, output rows across. */
 	c.map.spatial_r = min_u32(LOAD_K, info.pe_rows);
 	c.map.spatial_e = min_u32(LOAD_OUT, info.pe_cols);
-	pes = info.pe_rows * info.pe_cols;
-	used = c.map.spatial_r * c.map.spatial_e;
-	/* Replicate the row sets over output channels to fill the array. */
-	c.map.sets_m = fitting_divisor(LOAD_M, pes / used);
+	/* Replicate the row sets over output channels, on the mesh's grid of
+	 * set-sized rectangles (docs/hardware.md 7.2). */
+	slots = (info.pe_rows / c.map.spatial_r) * (info.pe_cols / c.map.spatial_e);
+	c.map.sets_m = fitting_divisor(LOAD_M, slots);
 	c.map.sets_c = 1;
 	c.map.rf_m = 1;
 	c.map.rf_c = 1;

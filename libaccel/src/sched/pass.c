@@ -116,8 +116,6 @@ int eyr_pass_check(const struct eyr_arch *arch, const struct eyr_geom *g,
 		   enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
 		   const struct eyrie_mapping *mp)
 {
-	uint64_t pes = (uint64_t)mp->spatial_r * mp->spatial_e * mp->sets_m * mp->sets_c;
-
 	if (df >= EYRIE_DATAFLOW_COUNT)
 		return -EINVAL;
 	if (!mp->spatial_r || mp->spatial_r > g->r || mp->spatial_r > arch->pe_rows)
@@ -130,7 +128,8 @@ int eyr_pass_check(const struct eyr_arch *arch, const struct eyr_geom *g,
 	if (!mp->sets_m || (uint32_t)mp->sets_m * mp->rf_m > ps->m ||
 	    !mp->sets_c || (uint32_t)mp->sets_c * mp->rf_c > ps->c)
 		return -EINVAL;
-	if (pes > (uint64_t)arch->pe_rows * arch->pe_cols)
+	if ((uint64_t)mp->sets_m * mp->sets_c >
+	    eyrie_pe_set_slots(arch->pe_rows, arch->pe_cols, mp->spatial_r, mp->spatial_e))
 		return -EINVAL;
 	if ((df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS) &&
 	    (uint32_t)mp->rf_m * mp->rf_c * g->s > arch->rf_filter_words)
@@ -610,6 +609,36 @@ cap:
 	}
 }
 
+double eyr_max_active_pes(const struct eyr_arch *arch, uint32_t R, uint32_t E, uint64_t mc)
+{
+	uint32_t emax = E < arch->pe_cols ? E : arch->pe_cols, cr[64], ncr, a, y;
+	double best = 1;
+
+	/* per filter-row block count, the smallest spatial_r has the most sets */
+	ncr = cands(R, arch->pe_rows, cr, 64);
+	for (a = 0; a < ncr; a++) {
+		/* the filter-row tiles of one (n, m, c, e) block take equal time */
+		double rows = (double)R / eyr_div_up(R, cr[a]);
+
+		for (y = emax; y >= 1; y--) {
+			uint64_t sets = eyrie_pe_set_slots(arch->pe_rows, arch->pe_cols, cr[a], y);
+			double act;
+
+			/* a wider set with as many sets across the columns is busier */
+			if (y < emax && arch->pe_cols / y == arch->pe_cols / (y + 1))
+				continue;
+			if (sets > mc)
+				sets = mc;
+			act = rows * y * (double)sets;
+			if (act > best)
+				best = act;
+			if (sets == mc)
+				break;	/* narrower sets add none */
+		}
+	}
+	return best;
+}
+
 /*
  * A floor on the cost of one pass under every array mapping, in closed
  * form: pass_bound's dynamic energy is exact for a mapping and grows with
@@ -619,57 +648,88 @@ cap:
  * Cycles: each fold takes at least its MACs over its busy PEs and at least
  * its NoC words over the bandwidth. Lets a search refute a tiling without
  * the array-mapping search of its passes.
+ *
+ * Few filter rows per set buy more sets on the mesh (fewer cycles, less
+ * static energy) with more filter-row blocks (more dynamic energy), so
+ * energy_fj, the floor on dynamic plus static energy, is taken per
+ * filter-row block count (the smallest spatial_r with that count is the
+ * one with the most sets): the least energy and the least cycles are
+ * rarely one mapping's.
  */
 void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 		    enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
 		    enum eyr_place in_place, enum eyr_place w_place,
-		    double *dyn_fj, double *cycles)
+		    double *dyn_fj, double *cycles, double *energy_fj)
 {
 	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
-	uint64_t se, sr, act = 1, x, y;
-	uint64_t Be, Br, rows_sum;
+	uint64_t se, Be, rows_sum, mc;
 	struct rf_triple rf[MAX_RF_COVER];
-	uint32_t nrf, k;
+	uint32_t nrf, k, cr[64], ncr, a, y;
 	struct pass_dims d;
-	double dyn = 0, cyc, noc_lb = 0;
+	double spc = static_per_cycle(arch);
+	double best_dyn = 0, best_cyc = 0, best_e = 0;
 
 	pass_dims_of(g, ps, &d);
 	nrf = rf_cover(arch, df, &d, rf);
 	se = d.E < arch->pe_cols ? d.E : arch->pe_cols;
-	sr = d.R < arch->pe_rows ? d.R : arch->pe_rows;
 	Be = (d.E + se - 1) / se;
-	Br = (d.R + sr - 1) / sr;
+	mc = d.M * d.C;
 	/* every input row some window reads is read by at least one fold */
 	rows_sum = fold_rows(g, ps, 0, ps->e, 0, g->r);
-	for (k = 0; k < nrf; k++) {
-		/* sets_m x rf_m <= M and sets_m <= PEs; likewise for C */
-		uint64_t bm = pes * rf[k].rm < d.M ? pes * rf[k].rm : d.M;
-		uint64_t bc = pes * rf[k].rc < d.C ? pes * rf[k].rc : d.C;
-		double dk, nk;
+	ncr = cands(d.R, arch->pe_rows, cr, 64);
+	for (a = 0; a < ncr; a++) {
+		uint64_t Br = eyr_div_up(d.R, cr[a]);
+		double dyn = 0, noc_lb = 0, act = 1, cyc;
 
-		pass_bound(arch, df, &d, ps, in_place == EYR_PLACE_GLB, w_place == EYR_PLACE_GLB,
-			   (d.N + rf[k].rn - 1) / rf[k].rn, (d.M + bm - 1) / bm, 0,
-			   (d.C + bc - 1) / bc, 0, (d.C + rf[k].rc - 1) / rf[k].rc, Be, Br,
-			   rows_sum, &dk, &nk);
-		/* pass_bound's cycles with Wm = Wc = 0: G x NoC words / bandwidth */
-		if (!k || dk < dyn)
-			dyn = dk;
-		if (!k || nk < noc_lb)
-			noc_lb = nk;
-	}
-	for (x = 1; x <= sr; x++)
-		for (y = 1; y <= se; y++) {
-			uint64_t set = x * y, sets = pes / set, a;
+		for (k = 0; k < nrf; k++) {
+			/* sets_m x rf_m <= M and sets_m <= PEs; likewise for C */
+			uint64_t bm = pes * rf[k].rm < d.M ? pes * rf[k].rm : d.M;
+			uint64_t bc = pes * rf[k].rc < d.C ? pes * rf[k].rc : d.C;
+			double dk, nk;
 
-			if (sets > d.M * d.C)
-				sets = d.M * d.C;
-			a = set * sets;
-			if (a > act)
-				act = a;
+			pass_bound(arch, df, &d, ps, in_place == EYR_PLACE_GLB,
+				   w_place == EYR_PLACE_GLB, (d.N + rf[k].rn - 1) / rf[k].rn,
+				   (d.M + bm - 1) / bm, 0, (d.C + bc - 1) / bc, 0,
+				   (d.C + rf[k].rc - 1) / rf[k].rc, Be, Br, rows_sum, &dk, &nk);
+			/* pass_bound's cycles with Wm = Wc = 0: G x NoC words / bandwidth */
+			if (!k || dk < dyn)
+				dyn = dk;
+			if (!k || nk < noc_lb)
+				noc_lb = nk;
 		}
-	cyc = (double)d.G * (double)d.macs / (double)act;
-	*dyn_fj = dyn;
-	*cycles = cyc > noc_lb ? cyc : noc_lb;
+		/*
+		 * Busy PEs per fold: the filter-row and output-row blocks of a
+		 * pass each take a whole fold, on the sets the mesh holds.
+		 */
+		for (y = (uint32_t)se; y >= 1; y--) {
+			uint64_t sets = eyrie_pe_set_slots(arch->pe_rows, arch->pe_cols, cr[a], y);
+			double ak;
+
+			/* a wider set with as many sets across the columns is busier */
+			if (y < se && arch->pe_cols / y == arch->pe_cols / (y + 1))
+				continue;
+
+			if (sets > mc)
+				sets = mc;
+			ak = (double)d.R / Br * ((double)d.E / eyr_div_up(d.E, y)) * (double)sets;
+			if (ak > act)
+				act = ak;
+			if (sets == mc)
+				break;	/* narrower sets add none */
+		}
+		cyc = (double)d.G * (double)d.macs / act;
+		if (cyc < noc_lb)
+			cyc = noc_lb;
+		if (!a || dyn < best_dyn)
+			best_dyn = dyn;
+		if (!a || cyc < best_cyc)
+			best_cyc = cyc;
+		if (!a || dyn + spc * cyc < best_e)
+			best_e = dyn + spc * cyc;
+	}
+	*dyn_fj = best_dyn;
+	*cycles = best_cyc;
+	*energy_fj = best_e;
 }
 
 /*
@@ -693,7 +753,6 @@ void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 {
 	double spc = static_per_cycle(arch), best_e = 0;
 	int in_glb = in_place == EYR_PLACE_GLB, w_glb = w_place == EYR_PLACE_GLB;
-	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
 	struct rf_triple rf[MAX_RF_COVER];
 	uint32_t nrf, cr[64], ce[64];
 	uint32_t ncr = cands(g->r, arch->pe_rows, cr, 64);
@@ -707,7 +766,8 @@ void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 	nrf = rf_cover(arch, df, &d, rf);
 	for (a = 0; a < ncr; a++)
 	for (b = 0; b < nce; b++) {
-		uint64_t budget = pes / ((uint64_t)cr[a] * ce[b]), rows_sum = 0, Be, Br, sm, smax;
+		uint64_t budget = eyrie_pe_set_slots(arch->pe_rows, arch->pe_cols, cr[a], ce[b]);
+		uint64_t rows_sum = 0, Be, Br, sm, smax;
 		uint32_t rbi;
 
 		if (!budget || fold_table(g, ps, ce[b], cr[a], &ft))
@@ -868,7 +928,6 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 	uint32_t nce = cands(ps->e, arch->pe_cols, ce, 64);
 	uint32_t nm = cands(ps->m, ps->m, cm, 128), nc = cands(ps->c, ps->c, cc, 128);
 	uint32_t nn = cands(ps->n, ps->n, cn, 64);
-	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
 	int w_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS;
 	int i_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_IS;
 	int p_rf = df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_OS;
@@ -891,7 +950,8 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 
 	for (a = 0; a < ncr; a++)
 	for (b = 0; b < nce; b++) {
-		uint64_t budget = pes / ((uint64_t)cr[a] * ce[b]), rows_sum = 0, Be, Br;
+		uint64_t budget = eyrie_pe_set_slots(arch->pe_rows, arch->pe_cols, cr[a], ce[b]);
+		uint64_t rows_sum = 0, Be, Br;
 		struct fold_rows_table *ft = &tables[ntab];
 		uint32_t rbi;
 

@@ -112,13 +112,22 @@ int eyr_pass_best_shared(const struct eyr_arch *arch, const struct eyr_geom *g,
 void eyr_pass_memo_clear(void);
 
 /*
- * A floor on one pass's dynamic energy (fJ) and cycles under every array
- * mapping of the dataflow, in closed form (no search).
+ * A floor on one pass's dynamic energy (fJ), cycles and dynamic plus
+ * static energy under every array mapping of the dataflow, in closed form
+ * (no search).
  */
+/*
+ * Most MACs per cycle the array can sustain on passes of R filter rows,
+ * output-row tiles of at most E rows and mc (output, input) channel pairs:
+ * the best spatial_r x spatial_e over the PE sets the mesh holds
+ * (eyrie_pe_set_slots), with the filter rows folded into ceil(R /
+ * spatial_r) filter-row tiles, each taking a whole fold's time.
+ */
+double eyr_max_active_pes(const struct eyr_arch *arch, uint32_t R, uint32_t E, uint64_t mc);
 void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 		    enum eyrie_dataflow df, const struct eyr_pass_shape *ps,
 		    enum eyr_place in_place, enum eyr_place w_place,
-		    double *dyn_fj, double *cycles);
+		    double *dyn_fj, double *cycles, double *energy_fj);
 /*
  * A tighter floor of the same (a relaxation of eyr_pass_best over every
  * spatial shape, sets_m and RF blocks), about a fifth of eyr_pass_best's

@@ -42,7 +42,12 @@ struct memo_entry {
 	struct eyr_pass_cost pc;
 };
 
-/* Memo of eyr_pass_floor_fine per pass shape and placement. */
+/*
+ * Memo of the pass floors per pass shape and placement: eyr_pass_floor_fine,
+ * and eyr_pass_floor under places | FLOOR_COARSE (the same shapes recur in
+ * thousands of tilings).
+ */
+#define FLOOR_COARSE 0x80u
 struct floor_entry {
 	struct eyr_pass_shape ps;
 	uint8_t places, used;
@@ -157,7 +162,7 @@ static int floor_grow(struct search *s)
 	return 0;
 }
 
-/* eyr_pass_floor_fine of a pass shape, once per search. */
+/* eyr_pass_floor_fine (or, with FLOOR_COARSE, eyr_pass_floor) of a pass shape, once per search. */
 static int floor_lookup(struct search *s, const struct eyr_pass_shape *ps,
 			unsigned int places, double *dyn, double *cyc, double *en)
 {
@@ -178,9 +183,14 @@ static int floor_lookup(struct search *s, const struct eyr_pass_shape *ps,
 	s->floors[j].used = 1;
 	s->floors[j].places = (uint8_t)places;
 	s->floors[j].ps = *ps;
-	eyr_pass_floor_fine(s->arch, &s->g, s->df, ps,
-			    eyr_place_of(places, 0), eyr_place_of(places, 1),
-			    &s->floors[j].dyn, &s->floors[j].cyc, &s->floors[j].en);
+	if (places & FLOOR_COARSE)
+		eyr_pass_floor(s->arch, &s->g, s->df, ps, eyr_place_of(places, 0),
+			       eyr_place_of(places, 1), &s->floors[j].dyn, &s->floors[j].cyc,
+			       &s->floors[j].en);
+	else
+		eyr_pass_floor_fine(s->arch, &s->g, s->df, ps,
+				    eyr_place_of(places, 0), eyr_place_of(places, 1),
+				    &s->floors[j].dyn, &s->floors[j].cyc, &s->floors[j].en);
 	s->floor_used++;
 	*dyn = s->floors[j].dyn;
 	*cyc = s->floors[j].cyc;
@@ -357,16 +367,18 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 		 * the per-MAC one, whichever is higher (both are admissible).
 		 */
 		for (i = 0; i < n; i++) {
-			double fd, fc;
+			double fd, fc, fe;
 
-			eyr_pass_floor(s->arch, &s->g, s->df, &pcl[i].ps, m->place_in,
-				       m->place_w, &fd, &fc);
+			if (floor_lookup(s, &pcl[i].ps, places | FLOOR_COARSE, &fd, &fc, &fe))
+				return -ENOMEM;
 			if (fd < pcl[i].macs / pcl[i].cnt * dyn_pm)
 				fd = pcl[i].macs / pcl[i].cnt * dyn_pm;
 			if (fc < pcl[i].macs / pcl[i].cnt * cyc_pm)
 				fc = pcl[i].macs / pcl[i].cnt * cyc_pm;
+			if (fe < fd + rate * fc)
+				fe = fd + rate * fc;
 			pcl[i].fl_cyc = fc * pcl[i].cnt;
-			pcl[i].fl_en = fd * pcl[i].cnt + rate * pcl[i].fl_cyc;
+			pcl[i].fl_en = fe * pcl[i].cnt;
 			rest_en += pcl[i].fl_en;
 			rest_cyc += pcl[i].fl_cyc;
 		}
@@ -609,31 +621,18 @@ static void consider_all_orders(struct search *s, struct best *b,
 
 /*
  * Most PEs a pass of this tiling can keep busy: a fold uses spatial_r x
- * spatial_e PEs per set (spatial_r <= R, spatial_e <= the tile's rows) and
- * at most one set per (output, input) channel pair of the tile; groups run
- * one after the other. Each fold's cycles are at least its MACs over its
- * busy PEs, so the passes take at least MACs / this.
+ * spatial_e PEs per set (spatial_r <= R, spatial_e <= the tile's rows), the
+ * sets the mesh holds (docs/hardware.md 7.2) and at most one set per
+ * (output, input) channel pair of the tile, and the filter-row tiles of a
+ * block take a fold each; groups run one after the other. Each fold's
+ * cycles are at least its MACs over its busy PEs, so the passes take at
+ * least MACs / this.
  */
 static double max_active_pes(const struct eyr_arch *a, const struct eyr_geom *g,
 			     const struct eyr_mapping *m)
 {
-	uint64_t pes = (uint64_t)a->pe_rows * a->pe_cols;
-	uint64_t mc = (uint64_t)m->tile[EYR_DIM_M] * m->tile[EYR_DIM_C];
-	uint32_t sr, se, rmax = g->r < a->pe_rows ? g->r : a->pe_rows;
-	uint32_t emax = m->tile[EYR_DIM_E] < a->pe_cols ? m->tile[EYR_DIM_E] : a->pe_cols;
-	uint64_t best = 1;
-
-	for (sr = 1; sr <= rmax; sr++)
-		for (se = 1; se <= emax; se++) {
-			uint64_t set = (uint64_t)sr * se, sets = pes / set, act;
-
-			if (sets > mc)
-				sets = mc;
-			act = set * sets;
-			if (act > best)
-				best = act;
-		}
-	return (double)best;
+	return eyr_max_active_pes(a, g->r, m->tile[EYR_DIM_E],
+				  (uint64_t)m->tile[EYR_DIM_M] * m->tile[EYR_DIM_C]);
 }
 
 /*

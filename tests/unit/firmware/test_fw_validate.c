@@ -147,6 +147,10 @@ M(m_conv_psum_ok, { u->conv.hdr.flags = EYRIE_PASS_F_BIAS; u->conv.psum_addr = 1
 M(m_conv_map_default, memset(&u->conv.map, 0, sizeof(u->conv.map)))
 M(m_conv_map_pes, { u->conv.c = 64; u->conv.m = 64; u->conv.map.sets_m = 8; u->conv.map.sets_c = 8; })
 M(m_conv_outh0, u->conv.out_h = 0)
+/* 3 x 8 sets: 4 fit the 12 x 14 mesh; 5 hold 120 <= 168 PEs but no grid */
+M(m_conv_map_grid_ok, { u->conv.c = 8; u->conv.m = 8; u->conv.map.sets_m = 4; })
+M(m_conv_map_grid, { u->conv.c = 8; u->conv.m = 8; u->conv.map.sets_m = 5; })
+M(m_conv_map_grid_c, { u->conv.c = 8; u->conv.m = 8; u->conv.map.sets_m = 2; u->conv.map.sets_c = 3; })
 M(m_pool_max_badq, { u->pool.q.mult = 1 << 30; u->pool.q.shift = 40; })
 M(m_pool_pad_full, u->pool.pad_t = 2)
 M(m_conv_map_r0, u->conv.map.spatial_r = 0)
@@ -230,6 +234,9 @@ static const struct vcase CASES[] = {
 	{ "conv q ignored without requant", base_conv, m_conv_q_norq, EYRIE_JOB_OK, ~0u },
 	{ "conv default mapping valid", base_conv, m_conv_map_default, EYRIE_JOB_OK, ~0u },
 	{ "conv mapping over the array", base_conv, m_conv_map_pes, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.sets_c) },
+	{ "conv sets on the mesh grid", base_conv, m_conv_map_grid_ok, EYRIE_JOB_OK, ~0u },
+	{ "conv sets fit the PE count, not the mesh", base_conv, m_conv_map_grid, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.sets_c) },
+	{ "conv sets_m x sets_c over the grid", base_conv, m_conv_map_grid_c, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.sets_c) },
 	{ "conv out_h 0", base_conv, m_conv_outh0, EYRIE_JOB_ERR_SHAPE, OFFC(out_h) },
 	{ "fc valid", base_conv, m_fc_ok, EYRIE_JOB_OK, ~0u },
 	{ "opcode out of range", base_conv, m_opcode, EYRIE_JOB_ERR_OPCODE, 0 },

@@ -150,7 +150,9 @@ static void random_mapping(struct eyrie_cmd_conv *c)
 	if (df == EYRIE_DATAFLOW_NLR || mp->rf_m * mp->rf_c * c->s > 224 ||
 	    mp->rf_m * mp->rf_n > 24)
 		mp->rf_m = 1;
-	if (mp->spatial_r * mp->spatial_e * mp->sets_m * mp->sets_c > 168)
+	/* the sets must tile the 12 x 14 mesh (docs/hardware.md 7.2) */
+	if ((uint64_t)mp->sets_m * mp->sets_c >
+	    eyrie_pe_set_slots(12, 14, mp->spatial_r, mp->spatial_e))
 		mp->sets_m = mp->sets_c = 1;
 }
 

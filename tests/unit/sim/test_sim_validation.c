@@ -185,6 +185,47 @@ static void test_bad_table_entry(void **state)
 	cl_free(&cl);
 }
 
+/*
+ * Geometric placement (docs/hardware.md 7.2): AlexNet CONV1's 11 x 5 PE
+ * sets. Three of them hold 165 <= 168 PEs, but the 12 x 14 mesh has room
+ * for a grid of 1 x 2 such rectangles only: the job fails with
+ * ERR_DATAFLOW at sets_c and runs nothing; two sets run.
+ */
+static void test_mapping_off_mesh(void **state)
+{
+	for (int sets = 3; sets >= 2; sets--) {
+		struct cmdlist cl = { 0 };
+		struct eyrie_hw_cqe cqe;
+		struct eyrie_cmd_conv *c;
+
+		(void)state;
+		cl_add(&cl, EYRIE_OP_NOP);
+		c = &cl_add(&cl, EYRIE_OP_CONV)->conv;
+		c->hdr.flags = EYRIE_PASS_F_REQUANT;
+		c->in_addr = 0; c->w_addr = 256; c->out_addr = 1024;
+		c->q.mult = 1 << 30;
+		c->q.clamp_min = -128; c->q.clamp_max = 127;
+		c->n = 1; c->c = 1; c->m = 3; c->groups = 1;
+		c->in_h = c->in_w = 15; c->out_h = c->out_w = 5;
+		c->r = c->s = 11; c->stride_h = c->stride_w = c->dil_h = c->dil_w = 1;
+		c->map.spatial_r = 11; c->map.spatial_e = 5;
+		c->map.sets_m = (uint16_t)sets; c->map.sets_c = 1;
+		c->map.rf_m = c->map.rf_c = c->map.rf_n = 1;
+		assert_int_equal(th_run(&T, &cl, &cqe), 0);
+		if (sets == 3) {
+			assert_int_equal(cqe.status, EYRIE_JOB_ERR_DATAFLOW);
+			assert_int_equal(cqe.err_cmd_index, 1);
+			assert_int_equal(cqe.err_detail, offsetof(struct eyrie_cmd_conv, map) +
+							 offsetof(struct eyrie_mapping, sets_c));
+			assert_int_equal(cqe.cycles, 0);
+		} else {
+			assert_int_equal(cqe.status, EYRIE_JOB_OK);
+			assert_true(cqe.cycles > 0);
+		}
+		cl_free(&cl);
+	}
+}
+
 /* Valid commands of each kind, on small tiles at GLB offset 0. */
 static void valid_cmd(union eyrie_cmd *u, int kind, uint64_t va)
 {
@@ -279,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_bad_command_fails_job_before_running),
 		cmocka_unit_test(test_cmd_count_limits),
 		cmocka_unit_test(test_bad_table_entry),
+		cmocka_unit_test(test_mapping_off_mesh),
 		cmocka_unit_test(test_corrupted_commands),
 	};
 
