@@ -109,6 +109,8 @@ typedef int64_t __s64;
 #define EYRIE_CAP_DEBUG_STALL		(1ull << 5)	/* EYRIE_OP_STALL allowed */
 #define EYRIE_CAP_REALTIME_PACING	(1ull << 6)
 #define EYRIE_CAP_ACT_LUT		(1ull << 7)	/* EYRIE_OP_LUT_LOAD, EYRIE_PASS_F_LUT */
+/* EYRIE_OP_EVENT_SIGNAL / EVENT_WAIT: DMA runs ahead of the array */
+#define EYRIE_CAP_EVENTS		(1ull << 8)
 
 /* Device status (ctrl.status). */
 enum eyrie_dev_status {
@@ -406,6 +408,8 @@ enum eyrie_opcode {
 	EYRIE_OP_ENERGY_SNAPSHOT = 9,	/* write counters to DRAM */
 	EYRIE_OP_STALL = 10,		/* debug: stall (needs EYRIE_CAP_DEBUG_STALL) */
 	EYRIE_OP_LUT_LOAD = 11,		/* DRAM -> activation table (EYRIE_CAP_ACT_LUT) */
+	EYRIE_OP_EVENT_SIGNAL = 12,	/* engine sets an event (EYRIE_CAP_EVENTS) */
+	EYRIE_OP_EVENT_WAIT = 13,	/* engine waits for an event (EYRIE_CAP_EVENTS) */
 	EYRIE_OP_COUNT,
 };
 
@@ -610,6 +614,28 @@ struct eyrie_cmd_lut_load {
 	__u32 reserved[28];
 };
 
+/*
+ * EVENT_SIGNAL / EVENT_WAIT (EYRIE_CAP_EVENTS, docs/hardware.md 7.8): the
+ * DMA unit and the PE array each run their commands in buffer order, and
+ * wait for each other only at a BARRIER or an event. SIGNAL sets `event`
+ * when `engine` has finished every command before it in the buffer; WAIT
+ * makes the commands after it on `engine` start no earlier than the most
+ * recent SIGNAL of `event` before it in the buffer (at once if none).
+ */
+#define EYRIE_NUM_EVENTS		16
+enum eyrie_engine {
+	EYRIE_ENGINE_DMA = 0,		/* DMA_LOAD, DMA_STORE */
+	EYRIE_ENGINE_ARRAY = 1,		/* CONV, FC, POOL, ELTWISE */
+	EYRIE_ENGINE_COUNT,
+};
+
+struct eyrie_cmd_event {
+	struct eyrie_cmd_header hdr;	/* flags 0, dataflow 0 */
+	__u32 event;			/* < EYRIE_NUM_EVENTS */
+	__u32 engine;			/* enum eyrie_engine */
+	__u32 reserved[28];
+};
+
 /* STALL: spins for usec of wall time (0xffffffff: until reset). */
 struct eyrie_cmd_stall {
 	struct eyrie_cmd_header hdr;
@@ -626,6 +652,7 @@ union eyrie_cmd {
 	struct eyrie_cmd_write write;
 	struct eyrie_cmd_stall stall;
 	struct eyrie_cmd_lut_load lut_load;
+	struct eyrie_cmd_event event;
 	__u8 raw[EYRIE_CMD_SIZE];
 };
 
@@ -685,6 +712,7 @@ EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_write) == EYRIE_CMD_SIZE, "write siz
 EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_stall) == EYRIE_CMD_SIZE, "stall size");
 EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_lut_load) == EYRIE_CMD_SIZE,
 		    "lut load size");
+EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_event) == EYRIE_CMD_SIZE, "event size");
 EYRIE_STATIC_ASSERT(sizeof(union eyrie_cmd) == EYRIE_CMD_SIZE, "cmd size");
 EYRIE_STATIC_ASSERT(sizeof(struct eyrie_energy_snapshot) == 96, "snapshot size");
 EYRIE_STATIC_ASSERT(sizeof(struct eyrie_fw_header) == 64, "fw header size");

@@ -147,6 +147,12 @@ static void execute_all(struct fw_state *fw, const struct eyrie_hw_sqe *sqe,
 		case EYRIE_OP_BARRIER:
 			hal_write32(FWR_BARRIER, 1);
 			break;
+		case EYRIE_OP_EVENT_SIGNAL:
+		case EYRIE_OP_EVENT_WAIT:
+			hal_write32(cmd.hdr.opcode == EYRIE_OP_EVENT_SIGNAL ?
+				    FWR_EVENT_SIGNAL : FWR_EVENT_WAIT,
+				    FWR_EVENT_ARG(cmd.event.event, cmd.event.engine));
+			break;
 		case EYRIE_OP_TIMESTAMP:
 			rc = write_timestamp(cmd.write.dram_addr);
 			if (rc)

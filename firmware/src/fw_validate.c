@@ -512,6 +512,20 @@ __u32 fw_validate_cmd(const union eyrie_cmd *cmd, const struct fw_limits *lim,
 		return check_write(&cmd->write, detail);
 	case EYRIE_OP_LUT_LOAD:
 		return check_lut_load(&cmd->lut_load, lim, detail);
+	case EYRIE_OP_EVENT_SIGNAL:
+	case EYRIE_OP_EVENT_WAIT:
+		if (!(lim->caps & EYRIE_CAP_EVENTS))
+			FAIL(EYRIE_JOB_ERR_OPCODE, OFF(struct eyrie_cmd_header, opcode));
+		rc = check_header(&cmd->hdr, 0, 0, detail);
+		if (rc)
+			return rc;
+		if (!words_zero(cmd->event.reserved, sizeof(cmd->event.reserved)))
+			FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_event, reserved));
+		if (cmd->event.event >= EYRIE_NUM_EVENTS)
+			FAIL(EYRIE_JOB_ERR_COUNT, OFF(struct eyrie_cmd_event, event));
+		if (cmd->event.engine >= EYRIE_ENGINE_COUNT)
+			FAIL(EYRIE_JOB_ERR_COUNT, OFF(struct eyrie_cmd_event, engine));
+		return 0;
 	case EYRIE_OP_STALL:
 		rc = check_header(&cmd->hdr, 0, 0, detail);
 		if (rc)

@@ -264,6 +264,11 @@ void hal_write32(uint32_t addr, uint32_t val)
 		sim_job_barrier(sim);
 		sim_job_tick(sim);
 		return;
+	case FWR_EVENT_SIGNAL:
+	case FWR_EVENT_WAIT:
+		if (sim->caps & EYRIE_CAP_EVENTS)
+			sim_job_event(sim, addr == FWR_EVENT_WAIT, val);
+		return;
 	case FWR_JOB_CTL:
 		if (val == FWR_JOB_CTL_BEGIN) {
 			sim_job_begin(sim);

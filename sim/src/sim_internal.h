@@ -43,9 +43,13 @@ struct sim_counts {
 struct sim_job {
 	int active;
 	struct sim_counts counts;
-	uint64_t cycles_closed;		/* closed barrier segments */
-	uint64_t seg_dma_cycles;	/* open segment: DMA unit */
-	uint64_t seg_array_cycles;	/* open segment: PE array */
+	/*
+	 * Time line of each engine (enum eyrie_engine): the cycle at which
+	 * it has finished its commands so far; a BARRIER brings both to the
+	 * later one, events carry one engine's time to the other.
+	 */
+	uint64_t engine_cycles[EYRIE_ENGINE_COUNT];
+	uint64_t event_cycles[EYRIE_NUM_EVENTS];
 	uint64_t start_ns;
 	uint64_t start_wall_ns;
 	uint32_t clock_khz;		/* clock for this job */
@@ -178,6 +182,8 @@ void sim_power_idle(struct eyrie_sim *sim);
 void sim_job_begin(struct eyrie_sim *sim);
 void sim_job_end(struct eyrie_sim *sim);
 void sim_job_barrier(struct eyrie_sim *sim);
+/* EVENT_SIGNAL / EVENT_WAIT: arg = event | engine << 8, validated. */
+void sim_job_event(struct eyrie_sim *sim, int wait, uint32_t arg);
 void sim_job_tick(struct eyrie_sim *sim);
 void sim_job_latch(struct eyrie_sim *sim);
 void sim_job_add(struct eyrie_sim *sim, const struct sim_counts *c,

@@ -4,8 +4,10 @@
  *
  * Device time advances by the modeled duration of each job (cycles at the
  * job's clock) and, while idle, with wall time. Static power accrues with
- * device time. DMA and array work overlap inside a barrier segment: a
- * segment costs max(DMA cycles, array cycles). docs/sim.md has the rules.
+ * device time. The DMA unit and the PE array each have a time line; they
+ * meet at barriers and events, and a job takes the later of the two
+ * (without events: max(DMA cycles, array cycles) per barrier segment).
+ * docs/sim.md has the rules.
  */
 #include <math.h>
 #include <string.h>
@@ -217,10 +219,13 @@ void sim_power_idle(struct eyrie_sim *sim)
 	maybe_publish(sim);
 }
 
+/* The job's critical path so far: the later of the two engines. */
 static uint64_t job_cycles(const struct sim_job *j)
 {
-	return j->cycles_closed + (j->seg_dma_cycles > j->seg_array_cycles ?
-				   j->seg_dma_cycles : j->seg_array_cycles);
+	const uint64_t *t = j->engine_cycles;
+
+	return t[EYRIE_ENGINE_DMA] > t[EYRIE_ENGINE_ARRAY] ? t[EYRIE_ENGINE_DMA] :
+							     t[EYRIE_ENGINE_ARRAY];
 }
 
 void sim_job_begin(struct eyrie_sim *sim)
@@ -242,15 +247,30 @@ void sim_job_add(struct eyrie_sim *sim, const struct sim_counts *c,
 	for (int l = 0; l < EYRIE_ACCESS_LEVELS; l++)
 		sim->job.counts.words[l] += c->words[l];
 	sim->job.counts.dram_bytes += c->dram_bytes;
-	sim->job.seg_dma_cycles += dma_cycles;
-	sim->job.seg_array_cycles += array_cycles;
+	sim->job.engine_cycles[EYRIE_ENGINE_DMA] += dma_cycles;
+	sim->job.engine_cycles[EYRIE_ENGINE_ARRAY] += array_cycles;
 }
 
 void sim_job_barrier(struct eyrie_sim *sim)
 {
-	sim->job.cycles_closed = job_cycles(&sim->job);
-	sim->job.seg_dma_cycles = 0;
-	sim->job.seg_array_cycles = 0;
+	uint64_t t = job_cycles(&sim->job);
+
+	sim->job.engine_cycles[EYRIE_ENGINE_DMA] = t;
+	sim->job.engine_cycles[EYRIE_ENGINE_ARRAY] = t;
+}
+
+void sim_job_event(struct eyrie_sim *sim, int wait, uint32_t arg)
+{
+	uint32_t ev = arg & 0xff, eng = arg >> 8;
+	struct sim_job *j = &sim->job;
+
+	/* the firmware validated both; the hardware ignores anything else */
+	if (ev >= EYRIE_NUM_EVENTS || eng >= EYRIE_ENGINE_COUNT)
+		return;
+	if (!wait)
+		j->event_cycles[ev] = j->engine_cycles[eng];
+	else if (j->event_cycles[ev] > j->engine_cycles[eng])
+		j->engine_cycles[eng] = j->event_cycles[ev];
 }
 
 /* Latches the job's counters so far into the FWR_JOB_* registers. */
@@ -289,7 +309,7 @@ void sim_job_end(struct eyrie_sim *sim)
 		return;
 	sim_job_barrier(sim);
 	sim_job_latch(sim);
-	cycles = j->cycles_closed;
+	cycles = job_cycles(j);
 	ns = cycles_to_ns(cycles, j->clock_khz);
 	for (int d = 0; d < EYRIE_ACCESS_LEVELS; d++)
 		pw->energy_fj[d] += sim_counts_energy_fj(&sim->desc, &j->counts, d);

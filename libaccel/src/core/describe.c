@@ -24,6 +24,8 @@ const char *eyr_opcode_name(unsigned int opcode)
 		[EYRIE_OP_ENERGY_SNAPSHOT] = "ENERGY_SNAPSHOT",
 		[EYRIE_OP_STALL] = "STALL",
 		[EYRIE_OP_LUT_LOAD] = "LUT_LOAD",
+		[EYRIE_OP_EVENT_SIGNAL] = "EVENT_SIGNAL",
+		[EYRIE_OP_EVENT_WAIT] = "EVENT_WAIT",
 	};
 
 	return opcode < EYRIE_OP_COUNT ? names[opcode] : NULL;
@@ -156,6 +158,11 @@ int eyr_cmd_describe(const union eyrie_cmd *cmd, char *buf, size_t len)
 	case EYRIE_OP_LUT_LOAD:
 		return snprintf(buf, len, "LUT_LOAD va=0x%" PRIx64 " -> table",
 				(uint64_t)cmd->lut_load.dram_addr);
+	case EYRIE_OP_EVENT_SIGNAL:
+	case EYRIE_OP_EVENT_WAIT:
+		return snprintf(buf, len, "%s %u %s", eyr_opcode_name(cmd->hdr.opcode),
+				cmd->event.event,
+				cmd->event.engine == EYRIE_ENGINE_DMA ? "dma" : "array");
 	default:
 		return snprintf(buf, len, "opcode %u (unknown)", cmd->hdr.opcode);
 	}

@@ -17,7 +17,8 @@ static const struct fw_limits LIM = {
 	.glb_bytes = 108 * 1024, .stream_bytes = 16 * 1024,
 	.max_cmds_per_job = 65536, .pe_rows = 12, .pe_cols = 14,
 	.rf_ifmap_words = 12, .rf_filter_words = 224, .rf_psum_words = 24,
-	.caps = EYRIE_CAP_STREAM | EYRIE_CAP_DEBUG_STALL | EYRIE_CAP_ACT_LUT,
+	.caps = EYRIE_CAP_STREAM | EYRIE_CAP_DEBUG_STALL | EYRIE_CAP_ACT_LUT |
+		EYRIE_CAP_EVENTS,
 };
 
 static void base_conv(union eyrie_cmd *u)
@@ -207,6 +208,13 @@ M(m_snap_ok, u->write.hdr.opcode = EYRIE_OP_ENERGY_SNAPSHOT)
 M(m_nop_res, { u->hdr.opcode = EYRIE_OP_NOP; u->raw[100] = 1; })
 M(m_barrier_flags, { u->hdr.opcode = EYRIE_OP_BARRIER; u->hdr.flags = 1; })
 M(m_stall_res, { memset(u, 0, sizeof(*u)); u->hdr.opcode = EYRIE_OP_STALL; u->stall.reserved[0] = 1; })
+#define OFFEV(f)	offsetof(struct eyrie_cmd_event, f)
+M(m_sig_ok, { memset(u, 0, sizeof(*u)); u->hdr.opcode = EYRIE_OP_EVENT_SIGNAL; u->event.event = EYRIE_NUM_EVENTS - 1; })
+M(m_wait_ok, { memset(u, 0, sizeof(*u)); u->hdr.opcode = EYRIE_OP_EVENT_WAIT; u->event.engine = EYRIE_ENGINE_ARRAY; })
+M(m_sig_event, { memset(u, 0, sizeof(*u)); u->hdr.opcode = EYRIE_OP_EVENT_SIGNAL; u->event.event = EYRIE_NUM_EVENTS; })
+M(m_wait_engine, { memset(u, 0, sizeof(*u)); u->hdr.opcode = EYRIE_OP_EVENT_WAIT; u->event.engine = EYRIE_ENGINE_COUNT; })
+M(m_wait_res, { memset(u, 0, sizeof(*u)); u->hdr.opcode = EYRIE_OP_EVENT_WAIT; u->event.reserved[27] = 1; })
+M(m_sig_flags, { memset(u, 0, sizeof(*u)); u->hdr.opcode = EYRIE_OP_EVENT_SIGNAL; u->hdr.flags = 1; })
 M(m_stall_ok, { memset(u, 0, sizeof(*u)); u->hdr.opcode = EYRIE_OP_STALL; u->stall.usec = 5; })
 M(m_conv_lut, u->conv.hdr.flags |= EYRIE_PASS_F_LUT)
 M(m_conv_lut_norq, { u->conv.hdr.flags = EYRIE_PASS_F_LUT | EYRIE_PASS_F_BIAS; u->conv.psum_addr = 16384; })
@@ -338,6 +346,12 @@ static const struct vcase CASES[] = {
 	{ "lut load flags", base_lut, m_lut_flags, EYRIE_JOB_ERR_RESERVED, 2 },
 	{ "lut load dataflow", base_lut, m_lut_dataflow, EYRIE_JOB_ERR_RESERVED, 1 },
 	{ "lut load reserved", base_lut, m_lut_res, EYRIE_JOB_ERR_RESERVED, offsetof(struct eyrie_cmd_lut_load, reserved) },
+	{ "event signal valid", base_ts, m_sig_ok, EYRIE_JOB_OK, ~0u },
+	{ "event wait valid", base_ts, m_wait_ok, EYRIE_JOB_OK, ~0u },
+	{ "event number past the events", base_ts, m_sig_event, EYRIE_JOB_ERR_COUNT, OFFEV(event) },
+	{ "event engine unknown", base_ts, m_wait_engine, EYRIE_JOB_ERR_COUNT, OFFEV(engine) },
+	{ "event reserved", base_ts, m_wait_res, EYRIE_JOB_ERR_RESERVED, OFFEV(reserved) },
+	{ "event flags", base_ts, m_sig_flags, EYRIE_JOB_ERR_RESERVED, 2 },
 };
 
 static void test_table(void **state)
@@ -371,6 +385,22 @@ static void test_stall_without_cap(void **state)
 	memset(&u, 0, sizeof(u));
 	u.hdr.opcode = EYRIE_OP_STALL;
 	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_STALL_DENIED);
+}
+
+/* A device without CAP_EVENTS does not know the event opcodes. */
+static void test_events_without_cap(void **state)
+{
+	struct fw_limits lim = LIM;
+	union eyrie_cmd u;
+	__u32 detail;
+
+	(void)state;
+	lim.caps &= ~EYRIE_CAP_EVENTS;
+	m_sig_ok(&u);
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_OPCODE);
+	m_wait_ok(&u);
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_OPCODE);
+	assert_int_equal(detail, 0);
 }
 
 static void test_stream_without_cap(void **state)
@@ -471,6 +501,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_events_without_cap),
 		cmocka_unit_test(test_stall_without_cap),
 		cmocka_unit_test(test_stream_without_cap),
 		cmocka_unit_test(test_lut_without_cap),

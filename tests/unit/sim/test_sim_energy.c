@@ -121,6 +121,53 @@ static struct eyrie_cmd_conv *tiny_conv(struct cmdlist *cl, int barriers,
 	return c;
 }
 
+static void cl_event(struct cmdlist *cl, uint8_t op, uint32_t event, uint32_t engine)
+{
+	union eyrie_cmd *u = cl_add(cl, op);
+
+	u->event.event = event;
+	u->event.engine = engine;
+}
+
+/*
+ * Events (CAP_EVENTS): the DMA unit runs ahead of the array. The tiny RS
+ * pass below (24 cycles) waits for its loads (4 + 5 cycles) only; a load
+ * of 100 B (13 cycles) for a later pass runs during it; the store waits
+ * for the pass:
+ *   DMA:   in, w -> 9; SIGNAL 0 (9); load -> 22; WAIT 1 -> 33; store -> 34
+ *   array: WAIT 0 -> 9; pass -> 33; SIGNAL 1 (33)
+ * Job: 34 cycles, against 9 + 24 + 13 + 1 = 47 with barriers. A WAIT for
+ * an event never signalled in the job does not wait.
+ */
+static void test_events_overlap(void **state)
+{
+	struct cmdlist cl = { 0 };
+	struct expect e = { .dram = 176, .dram_bytes = 176, .glb = 32 + 36 + 76 + 8 + 100,
+			    .noc = 144, .rf = 696, .mac = 144, .cycles = 34 };
+	union eyrie_cmd conv, st;
+	uint64_t va;
+
+	(void)state;
+	cl_event(&cl, EYRIE_OP_EVENT_WAIT, 5, EYRIE_ENGINE_DMA);
+	tiny_conv(&cl, 0, EYRIE_DATAFLOW_RS, 3);
+	th_alloc(&T, 4096, &va, 0);
+	/* tiny_conv appended in, w, conv, store: put the events around them */
+	conv = cl.cmds[cl.n - 2];
+	st = cl.cmds[cl.n - 1];
+	cl.n -= 2;
+	{
+		cl_event(&cl, EYRIE_OP_EVENT_SIGNAL, 0, EYRIE_ENGINE_DMA);
+		cl_event(&cl, EYRIE_OP_EVENT_WAIT, 0, EYRIE_ENGINE_ARRAY);
+		*cl_add(&cl, EYRIE_OP_CONV) = conv;
+		cl_dma(&cl, EYRIE_OP_DMA_LOAD, va, 1024, 1, 100);
+		cl_event(&cl, EYRIE_OP_EVENT_SIGNAL, 1, EYRIE_ENGINE_ARRAY);
+		cl_event(&cl, EYRIE_OP_EVENT_WAIT, 1, EYRIE_ENGINE_DMA);
+		*cl_add(&cl, EYRIE_OP_DMA_STORE) = st;
+	}
+	run_and_check(&cl, &e);
+	cl_free(&cl);
+}
+
 /*
  * RS, one fold (spatial_r 3 = R, spatial_e 2 = E, rf_m 2, rf_c 2):
  *   MACs = N M C R E S F = 1*2*2*3*2*3*2 = 144
@@ -483,6 +530,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dma_counts),
 		cmocka_unit_test(test_conv_rs_one_fold),
+		cmocka_unit_test(test_events_overlap),
 		cmocka_unit_test(test_conv_rs_three_folds),
 		cmocka_unit_test(test_conv_ws),
 		cmocka_unit_test(test_conv_nlr),
