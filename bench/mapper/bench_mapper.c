@@ -38,15 +38,17 @@ int main(void)
 	struct net_total tot = { 0 };
 
 	st_default_arch(&a);
+	/* the device's default: DMA runs ahead of the array (CAP_EVENTS) */
+	a.events = getenv("BENCH_MAPPER_NO_EVENTS") == NULL;
 	n = st_load_layers(&ls, 1, 1);
 	if (n <= 0) {
 		fprintf(stderr, "bench-mapper: cannot read layers.csv (set EYRIE_LAYERS_CSV)\n");
 		return 1;
 	}
-	printf("arch: %ux%u PEs, GLB %u B, stream %u B, RF %u/%u/%u, energy fJ dram %u glb %u noc %u rf %u mac %u, static %u mW\n",
+	printf("arch: %ux%u PEs, GLB %u B, stream %u B, RF %u/%u/%u, energy fJ dram %u glb %u noc %u rf %u mac %u, static %u mW, events %u\n",
 	       a.pe_rows, a.pe_cols, a.glb_bytes, a.stream_bytes, a.rf_ifmap_words,
 	       a.rf_filter_words, a.rf_psum_words, a.energy_fj[0], a.energy_fj[1],
-	       a.energy_fj[2], a.energy_fj[3], a.energy_fj[4], a.static_mw);
+	       a.energy_fj[2], a.energy_fj[3], a.energy_fj[4], a.static_mw, a.events);
 	printf("%-12s %-10s %-3s %10s %8s %9s %10s %10s\n", "network", "layer", "df",
 	       "search_us", "costed", "E/MAC", "words/MAC", "bound/MAC");
 	for (i = 0; i < n && !networks_only; i++) {
@@ -110,7 +112,10 @@ int main(void)
 	/* what a compiler sees: one network after another, repeated shapes cached */
 	printf("\nwhole networks (RS, plan cache on from cold, as the runner plans them;\n"
 	       "conv/FC layers of layers.csv, predicted = measured, at %u kHz;\n"
-	       "peak: MACs over all %u PEs):\n", a.clock_khz, a.pe_rows * a.pe_cols);
+	       "peak: MACs over all %u PEs; barriers: DMA and passes alternate,\n"
+	       "events: DMA runs ahead, double buffers chosen per tensor):\n",
+	       a.clock_khz, a.pe_rows * a.pe_cols);
+	for (a.events = 0; a.events <= 1; a.events++)
 	for (i = 0; i < n; ) {
 		uint64_t t0, cycles = 0, macs = 0;
 		double energy_fj = 0, static_fj = 0;
@@ -133,8 +138,8 @@ int main(void)
 			}
 			j++;
 		}
-		printf("  %-12s %3d layers planned in %.1f ms: latency %.2f ms (peak %.2f ms, util %.0f %%), energy %.3f mJ (static %.0f %%)\n",
-		       ls[i].net, layers, (eyr_now_us() - t0) / 1000.0,
+		printf("  %-8s %-12s %3d layers planned in %.1f ms: latency %.2f ms (peak %.2f ms, util %.0f %%), energy %.3f mJ (static %.0f %%)\n",
+		       a.events ? "events" : "barriers", ls[i].net, layers, (eyr_now_us() - t0) / 1000.0,
 		       (double)cycles / a.clock_khz,
 		       (double)macs / ((double)a.pe_rows * a.pe_cols) / a.clock_khz,
 		       cycles ? 100.0 * (double)macs / ((double)a.pe_rows * a.pe_cols * cycles) : 0,

@@ -46,36 +46,40 @@ void eyr_tile_bytes(const struct eyr_geom *g, const struct eyr_mapping *m,
 	tb->out = g->out_bytes == 4 ? 0 : outs;
 }
 
+/* One region of bytes in a space; a double-buffered tensor gets two. */
+static void region(uint64_t *top, uint64_t bytes, int two, int aligned, uint32_t tag,
+		   uint32_t r[2])
+{
+	r[0] = (uint32_t)*top | tag;
+	*top = aligned ? align4(*top + bytes) : *top + bytes;
+	r[1] = r[0];
+	if (two) {
+		r[1] = (uint32_t)*top | tag;
+		*top = aligned ? align4(*top + bytes) : *top + bytes;
+	}
+}
+
 int eyr_glb_layout(const struct eyr_tile_bytes *tb, const struct eyr_mapping *m,
 		   int has_bias, struct eyr_glb_layout *lay)
 {
 	uint64_t glb = 0, str = 0;
+	int din = !!(m->dbuf & EYR_DBUF_IN), dw = !!(m->dbuf & EYR_DBUF_W);
+	int dout = !!(m->dbuf & EYR_DBUF_OUT);
 
 	memset(lay, 0, sizeof(*lay));
-	if (m->place_in == EYR_PLACE_STREAM) {
-		lay->in = (uint32_t)str | EYRIE_ADDR_STREAM;
-		str = align4(str + tb->in);
-	} else {
-		lay->in = (uint32_t)glb;
-		glb = align4(glb + tb->in);
-	}
-	if (m->place_w == EYR_PLACE_STREAM) {
-		lay->w = (uint32_t)str | EYRIE_ADDR_STREAM;
-		str = align4(str + tb->w);
-	} else {
-		lay->w = (uint32_t)glb;
-		glb = align4(glb + tb->w);
-	}
-	if (has_bias) {
-		lay->bias = (uint32_t)glb;
-		glb += tb->bias;
-	}
-	lay->quant = (uint32_t)glb;
-	glb += tb->quant;
-	lay->psum = (uint32_t)glb;
-	glb += tb->psum;
-	lay->out = (uint32_t)glb;
-	glb += tb->out;
+	if (m->place_in == EYR_PLACE_STREAM)
+		region(&str, tb->in, din, 1, EYRIE_ADDR_STREAM, lay->in);
+	else
+		region(&glb, tb->in, din, 1, 0, lay->in);
+	if (m->place_w == EYR_PLACE_STREAM)
+		region(&str, tb->w, dw, 1, EYRIE_ADDR_STREAM, lay->w);
+	else
+		region(&glb, tb->w, dw, 1, 0, lay->w);
+	if (has_bias)
+		region(&glb, tb->bias, dw, 0, 0, lay->bias);
+	region(&glb, tb->quant, dw, 0, 0, lay->quant);
+	region(&glb, tb->psum, dout, 0, 0, lay->psum);
+	region(&glb, tb->out, dout, 0, 0, lay->out);
 	lay->glb_bytes = glb;
 	lay->stream_bytes = str;
 	return 0;

@@ -51,7 +51,16 @@ int eyr_emit_lut_load(const struct eyr_plan *plan, const struct eyr_layer *layer
 struct pass_cache_entry {
 	struct eyr_pass_shape ps;
 	struct eyrie_mapping map;
+	uint64_t cycles;
 };
+
+/* Tensors loaded into the GLB, each with one or two regions (slots). */
+enum { T_IN, T_W, T_B, T_LOADED };
+
+/* Event numbers of an overlapped stream (EYRIE_NUM_EVENTS = 16). */
+#define EV_LOADED	0u	/* DMA: the loads of a step are in */
+#define EV_STORED(s)	(1u + (s))	/* DMA: the output of slot s is out */
+#define EV_PASS(p)	(8u + (uint32_t)((p) % 8))	/* array: pass p is done */
 
 struct emitter {
 	const struct eyr_arch *arch;
@@ -61,12 +70,20 @@ struct emitter {
 	struct eyr_cmdbuf *cb;
 	struct eyr_geom g;
 	struct eyr_glb_layout lay;
-	struct pass_cache_entry cache[64];
+	struct pass_cache_entry cache[256];
 	unsigned int ncache;
+	/* the device's time lines over what was emitted (docs/sim.md) */
+	uint64_t t[EYRIE_ENGINE_COUNT], ev[EYRIE_NUM_EVENTS];
+	/* overlapped streams: slots, their last readers, waits done */
+	uint32_t nslot[T_LOADED], slot[T_LOADED], loads[T_LOADED];
+	int64_t last_user[T_LOADED][2];
+	uint32_t out_slots, out_tiles;
+	int out_stored[2];
+	int64_t passes, dma_waited;
 };
 
 static int pass_map(struct emitter *em, const struct eyr_pass_shape *ps,
-		    struct eyrie_mapping *map)
+		    struct eyrie_mapping *map, uint64_t *cycles)
 {
 	struct eyr_pass_cost pc;
 	unsigned int i;
@@ -75,18 +92,94 @@ static int pass_map(struct emitter *em, const struct eyr_pass_shape *ps,
 	for (i = 0; i < em->ncache; i++)
 		if (!memcmp(&em->cache[i].ps, ps, sizeof(*ps))) {
 			*map = em->cache[i].map;
+			*cycles = em->cache[i].cycles;
 			return 0;
 		}
 	ret = eyr_pass_best(em->arch, &em->g, em->plan->map.dataflow, em->plan->objective,
 			    ps, em->plan->map.place_in, em->plan->map.place_w, map, &pc);
 	if (ret)
 		return ret;
+	*cycles = pc.cycles;
 	if (em->ncache < sizeof(em->cache) / sizeof(em->cache[0])) {
 		em->cache[em->ncache].ps = *ps;
 		em->cache[em->ncache].map = *map;
+		em->cache[em->ncache].cycles = pc.cycles;
 		em->ncache++;
 	}
 	return 0;
+}
+
+/* The device's time-line rule for one command just emitted. */
+static void timeline(struct emitter *em, const union eyrie_cmd *c, uint64_t pass_cycles)
+{
+	uint64_t *t = em->t;
+
+	switch (c->hdr.opcode) {
+	case EYRIE_OP_DMA_LOAD:
+	case EYRIE_OP_DMA_STORE:
+		t[EYRIE_ENGINE_DMA] += eyr_dma_cycles(em->arch, (uint64_t)c->dma.count[0] *
+						      c->dma.count[1] * c->dma.count[2] *
+						      c->dma.count[3], c->dma.elem_bytes);
+		break;
+	case EYRIE_OP_CONV:
+	case EYRIE_OP_FC:
+		t[EYRIE_ENGINE_ARRAY] += pass_cycles;
+		break;
+	case EYRIE_OP_BARRIER:
+		t[0] = t[1] = t[0] > t[1] ? t[0] : t[1];
+		break;
+	case EYRIE_OP_EVENT_SIGNAL:
+		em->ev[c->event.event] = t[c->event.engine];
+		break;
+	case EYRIE_OP_EVENT_WAIT:
+		if (em->ev[c->event.event] > t[c->event.engine])
+			t[c->event.engine] = em->ev[c->event.event];
+		break;
+	default:
+		break;
+	}
+}
+
+static int push_event(struct emitter *em, enum eyrie_opcode op, uint32_t event,
+		      enum eyrie_engine engine)
+{
+	union eyrie_cmd *c = eyr_cmdbuf_push(em->cb, op);
+
+	if (!c)
+		return -ENOMEM;
+	c->event.event = event;
+	c->event.engine = engine;
+	timeline(em, c, 0);
+	return 0;
+}
+
+static int push_barrier(struct emitter *em)
+{
+	union eyrie_cmd *c = eyr_cmdbuf_push(em->cb, EYRIE_OP_BARRIER);
+
+	if (!c)
+		return -ENOMEM;
+	timeline(em, c, 0);
+	return 0;
+}
+
+/*
+ * Before the DMA unit overwrites a region: wait for the last pass that
+ * read it. EV_PASS(q) names the latest pass r <= the last one emitted with
+ * r = q mod 8, which is q or later (the array runs in order), so waiting
+ * on it is safe; a wait for a pass the DMA already waited for is skipped.
+ */
+static int dma_wait_pass(struct emitter *em, int64_t q)
+{
+	int64_t r;
+
+	if (q < 0)
+		return 0;
+	r = q + (em->passes - 1 - q) / 8 * 8;
+	if (r <= em->dma_waited)
+		return 0;
+	em->dma_waited = r;
+	return push_event(em, EYRIE_OP_EVENT_WAIT, EV_PASS(q), EYRIE_ENGINE_DMA);
 }
 
 static void dma(union eyrie_cmd *c, uint64_t dram, uint32_t glb, uint32_t elem,
@@ -110,78 +203,151 @@ struct tile {
 	struct eyr_span rows, cols;
 };
 
-static int emit_iteration(struct emitter *em, const struct tile *t,
-			  const uint32_t idx[EYR_DIMS], int load_in, int load_w,
-			  int load_b)
+/* What one step of the loop nest does. */
+struct step {
+	struct tile t;
+	uint32_t idx[EYR_DIMS];
+	int load_in, load_w, load_b;
+};
+
+static int push_dma(struct emitter *em, enum eyrie_opcode op, uint64_t dram, uint32_t glb,
+		    uint32_t elem, const uint32_t count[4], const int64_t dstride[4],
+		    const uint32_t gstride[4])
+{
+	union eyrie_cmd *c = eyr_cmdbuf_push(em->cb, op);
+
+	if (!c)
+		return -ENOMEM;
+	dma(c, dram, glb, elem, count, dstride, gstride);
+	timeline(em, c, 0);
+	return 0;
+}
+
+/*
+ * The loads of one step. With events, each goes into its tensor's next
+ * slot once the last pass that read that slot is done.
+ */
+static int emit_loads(struct emitter *em, const struct step *st)
 {
 	const struct eyr_geom *g = &em->g;
-	const struct eyr_layer *ly = em->layer;
 	const struct eyr_layer_shape *sh = &em->plan->shape;
-	const struct eyr_mapping *m = &em->plan->map;
+	const struct tile *t = &st->t;
 	uint32_t gl = t->l[EYR_DIM_G], ml = t->l[EYR_DIM_M], cl = t->l[EYR_DIM_C];
-	uint32_t nl = t->l[EYR_DIM_N], el = t->l[EYR_DIM_E], fl = t->l[EYR_DIM_F];
+	uint32_t nl = t->l[EYR_DIM_N];
 	uint64_t cg = g->ext[EYR_DIM_C], mg = g->ext[EYR_DIM_M];
 	uint64_t ch0 = (uint64_t)t->o[EYR_DIM_G] * cg + t->o[EYR_DIM_C];
 	uint64_t k0 = (uint64_t)t->o[EYR_DIM_G] * mg + t->o[EYR_DIM_M];
 	uint64_t rs = (uint64_t)g->r * g->s, H = g->h, W = g->w;
-	uint64_t E = g->ext[EYR_DIM_E], F = g->ext[EYR_DIM_F];
 	uint32_t chans = gl * cl, mall = gl * ml;
-	int first_c = idx[EYR_DIM_C] == 0;
-	int last_c = idx[EYR_DIM_C] == m->tiles[EYR_DIM_C] - 1;
 	int has_bias = em->plan->has_bias, per_channel = em->plan->per_channel;
-	int i32 = em->plan->int32_out;
-	struct eyr_pass_shape ps = { 0 };
-	struct eyrie_mapping pmap;
-	union eyrie_cmd *c;
-	int ret;
+	int load[T_LOADED] = { st->load_in, st->load_w,
+			       st->load_b && (has_bias || per_channel) };
+	int k, ret;
 
-	if (load_in) {
+	for (k = 0; k < T_LOADED; k++) {
+		if (!load[k])
+			continue;
+		em->slot[k] = em->loads[k]++ % em->nslot[k];
+		if (em->plan->map.events) {
+			ret = dma_wait_pass(em, em->last_user[k][em->slot[k]]);
+			if (ret)
+				return ret;
+		}
+	}
+	if (load[T_IN]) {
 		uint32_t cnt[4] = { t->cols.len, t->rows.len, chans, nl };
 		int64_t ds[4] = { 1, (int64_t)W, (int64_t)(H * W), (int64_t)(sh->c * H * W) };
 		uint32_t gs[4] = { 1, t->cols.len, t->rows.len * t->cols.len,
 				   chans * t->rows.len * t->cols.len };
 
-		c = eyr_cmdbuf_push(em->cb, EYRIE_OP_DMA_LOAD);
-		if (!c)
-			return -ENOMEM;
-		dma(c, em->bufs->in + (((uint64_t)t->o[EYR_DIM_N] * sh->c + ch0) * H +
-				       t->rows.lo) * W + t->cols.lo,
-		    em->lay.in, 1, cnt, ds, gs);
+		ret = push_dma(em, EYRIE_OP_DMA_LOAD,
+			       em->bufs->in + (((uint64_t)t->o[EYR_DIM_N] * sh->c + ch0) * H +
+					       t->rows.lo) * W + t->cols.lo,
+			       em->lay.in[em->slot[T_IN]], 1, cnt, ds, gs);
+		if (ret)
+			return ret;
 	}
-	if (load_w) {
+	if (load[T_W]) {
 		uint32_t cnt[4] = { (uint32_t)(cl * rs), mall, 1, 1 };
 		int64_t ds[4] = { 1, (int64_t)(cg * rs), 0, 0 };
 		uint32_t gs[4] = { 1, (uint32_t)(cl * rs), 0, 0 };
 
-		c = eyr_cmdbuf_push(em->cb, EYRIE_OP_DMA_LOAD);
-		if (!c)
-			return -ENOMEM;
-		dma(c, em->bufs->weights + (k0 * cg + t->o[EYR_DIM_C]) * rs, em->lay.w, 1,
-		    cnt, ds, gs);
+		ret = push_dma(em, EYRIE_OP_DMA_LOAD,
+			       em->bufs->weights + (k0 * cg + t->o[EYR_DIM_C]) * rs,
+			       em->lay.w[em->slot[T_W]], 1, cnt, ds, gs);
+		if (ret)
+			return ret;
 	}
-	if (load_b && has_bias) {
+	if (load[T_B] && has_bias) {
 		uint32_t cnt[4] = { mall, 1, 1, 1 };
 		int64_t ds[4] = { 4, 0, 0, 0 };
 		uint32_t gs[4] = { 4, 0, 0, 0 };
 
-		c = eyr_cmdbuf_push(em->cb, EYRIE_OP_DMA_LOAD);
-		if (!c)
-			return -ENOMEM;
-		dma(c, em->bufs->bias + 4 * k0, em->lay.bias, 4, cnt, ds, gs);
+		ret = push_dma(em, EYRIE_OP_DMA_LOAD, em->bufs->bias + 4 * k0,
+			       em->lay.bias[em->slot[T_B]], 4, cnt, ds, gs);
+		if (ret)
+			return ret;
 	}
-	if (load_b && per_channel) {
+	if (load[T_B] && per_channel) {
 		uint32_t cnt[4] = { mall, 2, 1, 1 };
 		int64_t ds[4] = { 4, 4 * (int64_t)sh->m, 0, 0 };
 		uint32_t gs[4] = { 4, 4 * mall, 0, 0 };
 
-		c = eyr_cmdbuf_push(em->cb, EYRIE_OP_DMA_LOAD);
-		if (!c)
-			return -ENOMEM;
-		dma(c, em->bufs->quant + 4 * k0, em->lay.quant, 4, cnt, ds, gs);
+		ret = push_dma(em, EYRIE_OP_DMA_LOAD, em->bufs->quant + 4 * k0,
+			       em->lay.quant[em->slot[T_B]], 4, cnt, ds, gs);
+		if (ret)
+			return ret;
 	}
-	if (!eyr_cmdbuf_push(em->cb, EYRIE_OP_BARRIER))
-		return -ENOMEM;
+	if (em->plan->map.events && (load[T_IN] || load[T_W] || load[T_B]))
+		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_LOADED, EYRIE_ENGINE_DMA);
+	return 0;
+}
 
+/* The output slot of the output tile a step works on. */
+static uint32_t out_slot(const struct emitter *em)
+{
+	return (em->out_tiles - 1) % em->out_slots;
+}
+
+static int emit_pass(struct emitter *em, const struct step *st)
+{
+	const struct eyr_geom *g = &em->g;
+	const struct eyr_layer *ly = em->layer;
+	const struct eyr_mapping *m = &em->plan->map;
+	const struct tile *t = &st->t;
+	uint32_t gl = t->l[EYR_DIM_G], ml = t->l[EYR_DIM_M], cl = t->l[EYR_DIM_C];
+	uint32_t nl = t->l[EYR_DIM_N], el = t->l[EYR_DIM_E], fl = t->l[EYR_DIM_F];
+	uint32_t chans = gl * cl, mall = gl * ml, os;
+	int first_c = st->idx[EYR_DIM_C] == 0;
+	int last_c = st->idx[EYR_DIM_C] == m->tiles[EYR_DIM_C] - 1;
+	int has_bias = em->plan->has_bias, per_channel = em->plan->per_channel;
+	int i32 = em->plan->int32_out, k;
+	struct eyr_pass_shape ps = { 0 };
+	struct eyrie_mapping pmap;
+	uint64_t cycles;
+	union eyrie_cmd *c;
+	int ret;
+
+	if (first_c)
+		em->out_tiles++;
+	os = out_slot(em);
+	if (m->events) {
+		if (st->load_in || st->load_w || st->load_b) {
+			ret = push_event(em, EYRIE_OP_EVENT_WAIT, EV_LOADED, EYRIE_ENGINE_ARRAY);
+			if (ret)
+				return ret;
+		}
+		/* a new output tile overwrites its slot once the last store of it is out */
+		if (first_c && em->out_stored[os]) {
+			ret = push_event(em, EYRIE_OP_EVENT_WAIT, EV_STORED(os), EYRIE_ENGINE_ARRAY);
+			if (ret)
+				return ret;
+		}
+	} else {
+		ret = push_barrier(em);
+		if (ret)
+			return ret;
+	}
 	ps.n = nl;
 	ps.g = gl;
 	ps.m = ml;
@@ -195,7 +361,7 @@ static int emit_iteration(struct emitter *em, const struct tile *t,
 	ps.accumulate = !first_c;
 	ps.bias = first_c && has_bias;
 	ps.per_channel = last_c && per_channel;
-	ret = pass_map(em, &ps, &pmap);
+	ret = pass_map(em, &ps, &pmap, &cycles);
 	if (ret)
 		return ret;
 	c = eyr_cmdbuf_push(em->cb, g->op == EYR_LAYER_FC ? EYRIE_OP_FC : EYRIE_OP_CONV);
@@ -207,12 +373,12 @@ static int emit_iteration(struct emitter *em, const struct tile *t,
 		       (last_c && !i32 ? EYRIE_PASS_F_REQUANT : 0) |
 		       (last_c && per_channel ? EYRIE_PASS_F_PER_CHANNEL : 0) |
 		       (last_c && !i32 && em->plan->lut ? EYRIE_PASS_F_LUT : 0);
-	c->conv.in_addr = em->lay.in;
-	c->conv.w_addr = em->lay.w;
-	c->conv.bias_addr = (first_c && has_bias) ? em->lay.bias : 0;
+	c->conv.in_addr = em->lay.in[em->slot[T_IN]];
+	c->conv.w_addr = em->lay.w[em->slot[T_W]];
+	c->conv.bias_addr = (first_c && has_bias) ? em->lay.bias[em->slot[T_B]] : 0;
 	/* an int32 output is the last pass's psums, written without REQUANT */
-	c->conv.psum_addr = m->tiles[EYR_DIM_C] > 1 || i32 ? em->lay.psum : 0;
-	c->conv.out_addr = last_c && !i32 ? em->lay.out : 0;
+	c->conv.psum_addr = m->tiles[EYR_DIM_C] > 1 || i32 ? em->lay.psum[os] : 0;
+	c->conv.out_addr = last_c && !i32 ? em->lay.out[os] : 0;
 	c->conv.n = (__u16)nl;
 	c->conv.c = (__u16)chans;
 	c->conv.m = (__u16)mall;
@@ -235,30 +401,53 @@ static int emit_iteration(struct emitter *em, const struct tile *t,
 	if (last_c && !i32) {
 		c->conv.q.mult = per_channel ? 0 : ly->quant.mult;
 		c->conv.q.shift = per_channel ? 0 : ly->quant.shift;
-		c->conv.q.quant_addr = per_channel ? em->lay.quant : 0;
+		c->conv.q.quant_addr = per_channel ? em->lay.quant[em->slot[T_B]] : 0;
 		c->conv.q.zp_out = (__s16)ly->quant.zp_out;
 		c->conv.q.clamp_min = (__s8)ly->quant.clamp_min;
 		c->conv.q.clamp_max = (__s8)ly->quant.clamp_max;
 	}
 	c->conv.map = pmap;
-	if (!eyr_cmdbuf_push(em->cb, EYRIE_OP_BARRIER))
-		return -ENOMEM;
+	timeline(em, c, cycles);
+	/* every pass reads the current slot of each loaded tensor */
+	for (k = 0; k < T_LOADED; k++)
+		em->last_user[k][em->slot[k]] = em->passes;
+	em->passes++;
+	if (m->events)
+		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_PASS(em->passes - 1),
+				  EYRIE_ENGINE_ARRAY);
+	return push_barrier(em);
+}
 
-	if (last_c) {
-		/* strides in bytes: elements of 1 byte (int8) or 4 (int32 output) */
-		uint32_t eb = i32 ? 4 : 1;
-		uint32_t cnt[4] = { fl, el, mall, nl };
-		int64_t ds[4] = { eb, (int64_t)eb * F, (int64_t)eb * E * F, (int64_t)eb * sh->m * E * F };
-		uint32_t gs[4] = { eb, eb * fl, eb * el * fl, eb * mall * el * fl };
+static int emit_store(struct emitter *em, const struct step *st)
+{
+	const struct eyr_layer_shape *sh = &em->plan->shape;
+	const struct eyr_geom *g = &em->g;
+	const struct tile *t = &st->t;
+	uint32_t ml = t->l[EYR_DIM_M], mall = t->l[EYR_DIM_G] * ml;
+	uint32_t nl = t->l[EYR_DIM_N], el = t->l[EYR_DIM_E], fl = t->l[EYR_DIM_F];
+	uint64_t k0 = (uint64_t)t->o[EYR_DIM_G] * g->ext[EYR_DIM_M] + t->o[EYR_DIM_M];
+	uint64_t E = g->ext[EYR_DIM_E], F = g->ext[EYR_DIM_F];
+	int i32 = em->plan->int32_out;
+	/* strides in bytes: elements of 1 byte (int8) or 4 (int32 output) */
+	uint32_t eb = i32 ? 4 : 1, os = out_slot(em);
+	uint32_t cnt[4] = { fl, el, mall, nl };
+	int64_t ds[4] = { eb, (int64_t)eb * F, (int64_t)eb * E * F, (int64_t)eb * sh->m * E * F };
+	uint32_t gs[4] = { eb, eb * fl, eb * el * fl, eb * mall * el * fl };
+	int ret;
 
-		c = eyr_cmdbuf_push(em->cb, EYRIE_OP_DMA_STORE);
-		if (!c)
-			return -ENOMEM;
-		dma(c, em->bufs->out + eb * ((((uint64_t)t->o[EYR_DIM_N] * sh->m + k0) * E +
-					      t->o[EYR_DIM_E]) * F + t->o[EYR_DIM_F]),
-		    i32 ? em->lay.psum : em->lay.out, eb, cnt, ds, gs);
+	if (em->plan->map.events) {
+		ret = dma_wait_pass(em, em->passes - 1);
+		if (ret)
+			return ret;
 	}
-	return 0;
+	ret = push_dma(em, EYRIE_OP_DMA_STORE,
+		       em->bufs->out + eb * ((((uint64_t)t->o[EYR_DIM_N] * sh->m + k0) * E +
+					      t->o[EYR_DIM_E]) * F + t->o[EYR_DIM_F]),
+		       i32 ? em->lay.psum[os] : em->lay.out[os], eb, cnt, ds, gs);
+	if (ret || !em->plan->map.events)
+		return ret;
+	em->out_stored[os] = 1;
+	return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_STORED(os), EYRIE_ENGINE_DMA);
 }
 
 static int same_shape(const struct eyr_layer_shape *a, const struct eyr_layer_shape *b)
@@ -275,17 +464,114 @@ static int same_shape(const struct eyr_layer_shape *a, const struct eyr_layer_sh
 	       a->pad_r == b->pad_r && a->dil_h == b->dil_h && a->dil_w == b->dil_w;
 }
 
+/* The step at idx, and which tensors it loads after the step at last (or none). */
+static void step_at(const struct emitter *em, const uint32_t idx[EYR_DIMS],
+		    const uint32_t *last, struct step *st)
+{
+	const struct eyr_mapping *m = &em->plan->map;
+	int d;
+
+	memcpy(st->idx, idx, sizeof(st->idx));
+	for (d = 0; d < EYR_DIMS; d++) {
+		st->t.o[d] = idx[d] * m->tile[d];
+		st->t.l[d] = m->tile[d] < em->g.ext[d] - st->t.o[d] ? m->tile[d] :
+								     em->g.ext[d] - st->t.o[d];
+	}
+	eyr_geom_span_rows(&em->g, st->t.o[EYR_DIM_E], st->t.l[EYR_DIM_E], &st->t.rows);
+	eyr_geom_span_cols(&em->g, st->t.o[EYR_DIM_F], st->t.l[EYR_DIM_F], &st->t.cols);
+	st->load_in = !last || last[EYR_DIM_N] != idx[EYR_DIM_N] ||
+		      last[EYR_DIM_G] != idx[EYR_DIM_G] || last[EYR_DIM_E] != idx[EYR_DIM_E] ||
+		      last[EYR_DIM_F] != idx[EYR_DIM_F] || last[EYR_DIM_C] != idx[EYR_DIM_C];
+	st->load_w = !last || last[EYR_DIM_G] != idx[EYR_DIM_G] ||
+		     last[EYR_DIM_M] != idx[EYR_DIM_M] || last[EYR_DIM_C] != idx[EYR_DIM_C];
+	/* bias and quant table: per (G, M) tile, needed from the first C pass */
+	st->load_b = idx[EYR_DIM_C] == 0 &&
+		     (!last || last[EYR_DIM_G] != idx[EYR_DIM_G] ||
+		      last[EYR_DIM_M] != idx[EYR_DIM_M]);
+}
+
+/* Odometer over the loop nest, innermost (last in order) fastest: 0 at the end. */
+static int next_idx(const struct eyr_mapping *m, uint32_t idx[EYR_DIMS])
+{
+	int d;
+
+	for (d = EYR_DIMS - 1; d >= 0; d--) {
+		unsigned int dim = m->order[d];
+
+		if (++idx[dim] < m->tiles[dim])
+			return 1;
+		idx[dim] = 0;
+	}
+	return 0;
+}
+
+/* The whole layer into em->cb; em->t ends as the device's time lines. */
+static int emit_layer(struct emitter *em)
+{
+	const struct eyr_mapping *m = &em->plan->map;
+	struct eyr_tile_bytes tb;
+	struct eyr_dim_tiling te, tf;
+	uint32_t idx[EYR_DIMS] = { 0 }, nidx[EYR_DIMS];
+	struct step cur, nxt;
+	int ret, more, k;
+
+	ret = eyr_dim_tiling_init(&em->g, EYR_DIM_E, m->tile[EYR_DIM_E], &te);
+	if (!ret)
+		ret = eyr_dim_tiling_init(&em->g, EYR_DIM_F, m->tile[EYR_DIM_F], &tf);
+	if (ret)
+		return ret;
+	eyr_tile_bytes(&em->g, m, te.max_in, tf.max_in, em->plan->per_channel, &tb);
+	eyr_glb_layout(&tb, m, em->plan->has_bias, &em->lay);
+	if (em->lay.glb_bytes > em->arch->glb_bytes ||
+	    em->lay.stream_bytes > em->arch->stream_bytes)
+		return -ENOSPC;
+	memset(em->t, 0, sizeof(em->t));
+	memset(em->ev, 0, sizeof(em->ev));
+	for (k = 0; k < T_LOADED; k++) {
+		em->nslot[k] = m->dbuf & (k == T_IN ? EYR_DBUF_IN : EYR_DBUF_W) ? 2 : 1;
+		em->slot[k] = em->loads[k] = 0;
+		em->last_user[k][0] = em->last_user[k][1] = -1;
+	}
+	em->out_slots = m->dbuf & EYR_DBUF_OUT ? 2 : 1;
+	em->out_tiles = 0;
+	em->out_stored[0] = em->out_stored[1] = 0;
+	em->passes = 0;
+	em->dma_waited = -1;
+
+	step_at(em, idx, NULL, &cur);
+	ret = emit_loads(em, &cur);
+	for (more = 1; more && !ret; ) {
+		int last_c = cur.idx[EYR_DIM_C] == m->tiles[EYR_DIM_C] - 1;
+
+		ret = emit_pass(em, &cur);
+		if (ret)
+			break;
+		memcpy(nidx, idx, sizeof(idx));
+		more = next_idx(m, nidx);
+		if (more)
+			step_at(em, nidx, idx, &nxt);
+		/* with events the next loads go ahead of this store on the DMA unit */
+		if (more && m->events)
+			ret = emit_loads(em, &nxt);
+		if (!ret && last_c)
+			ret = emit_store(em, &cur);
+		if (!ret && more && !m->events)
+			ret = emit_loads(em, &nxt);
+		memcpy(idx, nidx, sizeof(idx));
+		cur = nxt;
+	}
+	if (!ret)
+		ret = push_barrier(em);
+	return ret;
+}
+
 int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 		   const struct eyr_layer *layer, const struct eyr_layer_bufs *bufs,
 		   struct eyr_cmdbuf *cb)
 {
 	struct emitter *em;
-	const struct eyr_mapping *m = &plan->map;
-	struct eyr_tile_bytes tb;
-	struct eyr_dim_tiling te, tf;
-	uint32_t idx[EYR_DIMS] = { 0 }, last_in[EYR_DIMS], last_w[EYR_DIMS];
 	uint32_t start = cb->count;
-	int have_in = 0, have_w = 0, ret = 0, d, done = 0;
+	int ret;
 
 	if (layer->shape.op != EYR_LAYER_CONV && layer->shape.op != EYR_LAYER_FC)
 		return eyr_sched_emit_simple(arch, plan, layer, bufs, cb);
@@ -294,6 +580,8 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 	if (plan->per_channel != !!layer->quant.per_channel ||
 	    plan->has_bias != !!layer->quant.has_bias ||
 	    plan->int32_out != !!layer->quant.int32_out)
+		return -EINVAL;
+	if (plan->map.events && !arch->events)
 		return -EINVAL;
 	em = calloc(1, sizeof(*em));
 	if (!em)
@@ -306,61 +594,81 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 	ret = eyr_geom_init(&em->g, &plan->shape, NULL, 0);
 	em->g.out_bytes = plan->int32_out ? 4 : 1;
 	if (!ret)
-		ret = eyr_dim_tiling_init(&em->g, EYR_DIM_E, m->tile[EYR_DIM_E], &te);
+		ret = eyr_emit_lut_load(plan, layer, bufs, cb);
 	if (!ret)
-		ret = eyr_dim_tiling_init(&em->g, EYR_DIM_F, m->tile[EYR_DIM_F], &tf);
-	if (ret)
-		goto out;
-	eyr_tile_bytes(&em->g, m, te.max_in, tf.max_in, plan->per_channel, &tb);
-	eyr_glb_layout(&tb, m, plan->has_bias, &em->lay);
-	if (em->lay.glb_bytes > arch->glb_bytes || em->lay.stream_bytes > arch->stream_bytes) {
-		ret = -ENOSPC;
-		goto out;
-	}
-	ret = eyr_emit_lut_load(plan, layer, bufs, cb);
-	if (ret)
-		goto out;
-	/* odometer over the loop nest, innermost (last in order) fastest */
-	while (!done) {
-		struct tile t;
-		int load_in, load_w, load_b;
-
-		for (d = 0; d < EYR_DIMS; d++) {
-			t.o[d] = idx[d] * m->tile[d];
-			t.l[d] = m->tile[d] < em->g.ext[d] - t.o[d] ? m->tile[d] : em->g.ext[d] - t.o[d];
-		}
-		eyr_geom_span_rows(&em->g, t.o[EYR_DIM_E], t.l[EYR_DIM_E], &t.rows);
-		eyr_geom_span_cols(&em->g, t.o[EYR_DIM_F], t.l[EYR_DIM_F], &t.cols);
-		load_in = !have_in || last_in[EYR_DIM_N] != idx[EYR_DIM_N] ||
-			  last_in[EYR_DIM_G] != idx[EYR_DIM_G] || last_in[EYR_DIM_E] != idx[EYR_DIM_E] ||
-			  last_in[EYR_DIM_F] != idx[EYR_DIM_F] || last_in[EYR_DIM_C] != idx[EYR_DIM_C];
-		load_w = !have_w || last_w[EYR_DIM_G] != idx[EYR_DIM_G] ||
-			 last_w[EYR_DIM_M] != idx[EYR_DIM_M] || last_w[EYR_DIM_C] != idx[EYR_DIM_C];
-		/* bias and quant table: per (G, M) tile, needed from the first C pass */
-		load_b = idx[EYR_DIM_C] == 0 &&
-			 (!have_w || last_w[EYR_DIM_G] != idx[EYR_DIM_G] ||
-			  last_w[EYR_DIM_M] != idx[EYR_DIM_M]);
-		ret = emit_iteration(em, &t, idx, load_in, load_w, load_b);
-		if (ret)
-			break;
-		memcpy(last_in, idx, sizeof(idx));
-		memcpy(last_w, idx, sizeof(idx));
-		have_in = have_w = 1;
-		for (d = EYR_DIMS - 1; d >= 0; d--) {
-			unsigned int dim = m->order[d];
-
-			if (++idx[dim] < m->tiles[dim])
-				break;
-			idx[dim] = 0;
-			if (d == 0)
-				done = 1;
-		}
-	}
-	if (!ret && !eyr_cmdbuf_push(cb, EYRIE_OP_BARRIER))
-		ret = -ENOMEM;
-out:
+		ret = emit_layer(em);
 	if (ret)
 		cb->count = start;
 	free(em);
 	return ret;
+}
+
+/*
+ * With events (arch->events): which tensors to double-buffer for the plan's
+ * tiling. Every choice whose regions fit is emitted without buffers and
+ * timed by the device's rules; the fastest (ties: fewer double buffers) is
+ * kept if it beats the barrier stream, and the plan's cycles, commands and
+ * static energy become that stream's. The access counts do not change:
+ * the same words move, only when they move does.
+ */
+int eyr_sched_overlap_choose(const struct eyr_arch *arch, struct eyr_plan *plan)
+{
+	struct eyr_layer ly = { .name = "plan" };
+	struct eyr_layer_bufs bufs = { 0 };
+	struct eyr_cmdbuf cb = { 0 };
+	struct eyr_plan trial = *plan;
+	uint64_t best_cycles = plan->cost.cycles;
+	uint32_t best_cmds = plan->cost.cmds;
+	int best = -1, mask, ret = 0;
+	struct emitter *em;
+
+	if (!arch->events)
+		return 0;
+	em = calloc(1, sizeof(*em));
+	if (!em)
+		return -ENOMEM;
+	ly.shape = plan->shape;
+	ly.quant.has_bias = plan->has_bias;
+	ly.quant.per_channel = plan->per_channel;
+	ly.quant.int32_out = plan->int32_out;
+	em->arch = arch;
+	em->plan = &trial;
+	em->layer = &ly;
+	em->bufs = &bufs;
+	em->cb = &cb;
+	ret = eyr_geom_init(&em->g, &plan->shape, NULL, 0);
+	em->g.out_bytes = plan->int32_out ? 4 : 1;
+	for (mask = 0; !ret && mask < 8; mask++) {
+		uint64_t cyc;
+		int r;
+
+		trial.map.events = 1;
+		trial.map.dbuf = (uint8_t)mask;
+		cb.count = 0;
+		r = emit_layer(em);
+		if (r == -ENOSPC)
+			continue;	/* the second regions do not fit */
+		if (r) {
+			ret = r;
+			break;
+		}
+		cyc = em->t[0] > em->t[1] ? em->t[0] : em->t[1];
+		if (arch->max_cmds_per_job && cb.count > arch->max_cmds_per_job)
+			continue;
+		if (cyc < best_cycles) {
+			best = mask;
+			best_cycles = cyc;
+			best_cmds = cb.count;
+		}
+	}
+	eyr_cmdbuf_release(&cb);
+	free(em);
+	if (ret || best < 0)
+		return ret;
+	plan->map.events = 1;
+	plan->map.dbuf = (uint8_t)best;
+	plan->cost.cycles = best_cycles;
+	plan->cost.cmds = best_cmds;
+	eyr_cost_finish(arch, &plan->cost);
+	return 0;
 }

@@ -48,6 +48,7 @@ struct eyr_arch {
 	uint32_t energy_fj[EYRIE_ACCESS_LEVELS]; /* per word access / per MAC */
 	uint32_t static_mw;
 	uint32_t max_cmds_per_job;	/* 0: unlimited */
+	uint32_t events;		/* 1: EVENT_SIGNAL / WAIT (EYRIE_CAP_EVENTS) */
 };
 
 /* From the device's description (ctrl.desc) and capabilities (ctrl.caps). */
@@ -103,7 +104,18 @@ struct eyr_mapping {
 	enum eyr_place place_in, place_w;
 	/* spatial unrolling and RF blocking of each pass (uapi layout) */
 	struct eyrie_mapping pass;
+	/*
+	 * Overlap (arch->events): the stream orders the DMA unit and the array
+	 * with events instead of barriers, and dbuf (EYR_DBUF_*) says which
+	 * tensors get two GLB regions, so the next tile loads while the array
+	 * works on the current one. Chosen after the tiling (docs/scheduler.md).
+	 */
+	uint8_t events;
+	uint8_t dbuf;
 };
+#define EYR_DBUF_IN	1u	/* inputs */
+#define EYR_DBUF_W	2u	/* weights, bias and per-channel table */
+#define EYR_DBUF_OUT	4u	/* psums and outputs */
 
 /* ---------------------------------------------------------------------
  * Cost: what the device is predicted to measure.

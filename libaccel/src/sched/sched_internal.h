@@ -156,7 +156,8 @@ void eyr_tile_bytes(const struct eyr_geom *g, const struct eyr_mapping *m,
 
 /* Where a tile's operands live (GLB offsets, or EYRIE_ADDR_STREAM|offset). */
 struct eyr_glb_layout {
-	uint32_t in, w, bias, quant, psum, out;
+	/* [1]: the second region of a double-buffered tensor (m->dbuf), else [0] */
+	uint32_t in[2], w[2], bias[2], quant[2], psum[2], out[2];
 	uint64_t glb_bytes, stream_bytes;	/* footprints */
 };
 int eyr_glb_layout(const struct eyr_tile_bytes *tb, const struct eyr_mapping *m,
@@ -224,6 +225,11 @@ void eyr_cost_add_lut(const struct eyr_arch *arch, uint64_t outputs,
 /* Appends the LUT_LOAD that starts a layer's stream when it uses a table. */
 int eyr_emit_lut_load(const struct eyr_plan *plan, const struct eyr_layer *layer,
 		      const struct eyr_layer_bufs *bufs, struct eyr_cmdbuf *cb);
+/*
+ * With arch->events: the plan's tiling as an overlapped stream (events,
+ * double buffers chosen per tensor) when that is faster (emit.c).
+ */
+int eyr_sched_overlap_choose(const struct eyr_arch *arch, struct eyr_plan *plan);
 double eyr_objective_value(enum eyr_objective o, const struct eyr_cost *c);
 
 /* Cycles of one DMA of words words of elem_bytes bytes. */

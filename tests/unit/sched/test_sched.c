@@ -179,7 +179,8 @@ static const enum eyr_objective all_objs[] = { EYR_OBJ_ENERGY, EYR_OBJ_CYCLES, E
  * The representative layers (channels / 2 scale()) on a, each under
  * rotating dataflows and objectives; small: on 6-12 KiB GLBs with or
  * without a 2 KiB stream buffer, where most tilings do not fit, ragged and
- * streamed tiles win, and the footprint floors and box bounds cut hardest.
+ * streamed tiles win, and the footprint floors and box bounds cut hardest
+ * (half of them with events: double-buffer footprints, overlapped streams).
  */
 static void check_reps_rotating(int small)
 {
@@ -195,6 +196,8 @@ static void check_reps_rotating(int small)
 		if (small) {
 			a.glb_bytes = i % 2 ? 6144 : 12288;
 			a.stream_bytes = i % 3 ? 2048 : 0;
+			/* with events both searches also plan for double buffers */
+			a.events = (i / 2) % 2;
 			check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5),
 						     all_objs[i % 3], what);
 			continue;

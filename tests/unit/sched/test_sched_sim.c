@@ -365,9 +365,11 @@ static unsigned int env_u(const char *name, unsigned int dflt)
 
 static void test_random_layers(void **state)
 {
-	unsigned int cases = env_u("SCHED_SIM_CASES", 200), k;
+	unsigned int cases = env_u("SCHED_SIM_CASES", 200), k, dbuf_seen = 0;
+	unsigned int overlapped = 0, barriers = 0;
 
 	(void)state;
+	assert_true(HOST.arch.events);		/* the sim has CAP_EVENTS */
 	rng_state = env_u("SCHED_SIM_SEED", 0x5eed) * 0x9e3779b97f4a7c15ull + 1;
 	for (k = 0; k < cases; k++) {
 		struct eyr_arch a = HOST.arch;
@@ -382,13 +384,29 @@ static void test_random_layers(void **state)
 			a.glb_bytes = urange(1024, 6144);
 			a.stream_bytes = rnd() % 2 ? urange(256, 2048) : 0;
 		}
+		/* a quarter of the cases plan barriers only (events = 0 in --arch) */
+		a.events = rnd() % 4 != 0;
 		describe(&l, df, what, sizeof(what));
 		run_layer(&a, &l, df, &r);
-		print_message("# %s: glb %u tiles N%u G%u M%u E%u F%u C%u in:%s w:%s ok\n", what,
-			      a.glb_bytes, r.plan.map.tiles[0], r.plan.map.tiles[1], r.plan.map.tiles[2],
-			      r.plan.map.tiles[3], r.plan.map.tiles[4], r.plan.map.tiles[5],
-			      r.plan.map.place_in ? "stream" : "glb", r.plan.map.place_w ? "stream" : "glb");
+		print_message("# %s: glb %u tiles N%u G%u M%u E%u F%u C%u in:%s w:%s events:%u dbuf:%u ok\n",
+			      what, a.glb_bytes, r.plan.map.tiles[0], r.plan.map.tiles[1],
+			      r.plan.map.tiles[2], r.plan.map.tiles[3], r.plan.map.tiles[4],
+			      r.plan.map.tiles[5], r.plan.map.place_in ? "stream" : "glb",
+			      r.plan.map.place_w ? "stream" : "glb", r.plan.map.events,
+			      r.plan.map.dbuf);
 		check_prediction(&r, what);
+		if (!a.events)
+			assert_int_equal(r.plan.map.events, 0);
+		overlapped += r.plan.map.events;
+		barriers += !r.plan.map.events;
+		dbuf_seen |= r.plan.map.events ? 1u << r.plan.map.dbuf : 0;
+	}
+	/* both kinds of stream ran, and double buffers of each tensor */
+	if (cases >= 100) {
+		assert_true(overlapped > cases / 4 && barriers > 0);
+		assert_true(dbuf_seen & (1u << 7 | 1u << 3 | 1u << 5 | 1u << 1));
+		assert_true(dbuf_seen & (1u << 7 | 1u << 3 | 1u << 6 | 1u << 2));
+		assert_true(dbuf_seen & (1u << 7 | 1u << 5 | 1u << 6 | 1u << 4));
 	}
 }
 
