@@ -80,7 +80,23 @@ struct emitter {
 	uint32_t out_slots, out_tiles;
 	int out_stored[2];
 	int64_t passes, dma_waited;
+	uint64_t busy[EYRIE_ENGINE_COUNT];	/* each engine's own cycles */
+	/* timing only: commands go to `scratch`, `count` counts them */
+	int dry;
+	uint32_t count;
+	union eyrie_cmd scratch;
 };
+
+/* The next command of the stream (timing only: a scratch one). */
+static union eyrie_cmd *em_push(struct emitter *em, enum eyrie_opcode op)
+{
+	if (!em->dry)
+		return eyr_cmdbuf_push(em->cb, op);
+	em->count++;
+	memset(&em->scratch, 0, sizeof(em->scratch));
+	em->scratch.hdr.opcode = (__u8)op;
+	return &em->scratch;
+}
 
 static int pass_map(struct emitter *em, const struct eyr_pass_shape *ps,
 		    struct eyrie_mapping *map, uint64_t *cycles)
@@ -116,14 +132,19 @@ static void timeline(struct emitter *em, const union eyrie_cmd *c, uint64_t pass
 
 	switch (c->hdr.opcode) {
 	case EYRIE_OP_DMA_LOAD:
-	case EYRIE_OP_DMA_STORE:
-		t[EYRIE_ENGINE_DMA] += eyr_dma_cycles(em->arch, (uint64_t)c->dma.count[0] *
-						      c->dma.count[1] * c->dma.count[2] *
-						      c->dma.count[3], c->dma.elem_bytes);
+	case EYRIE_OP_DMA_STORE: {
+		uint64_t cyc = eyr_dma_cycles(em->arch, (uint64_t)c->dma.count[0] *
+					      c->dma.count[1] * c->dma.count[2] *
+					      c->dma.count[3], c->dma.elem_bytes);
+
+		t[EYRIE_ENGINE_DMA] += cyc;
+		em->busy[EYRIE_ENGINE_DMA] += cyc;
 		break;
+	}
 	case EYRIE_OP_CONV:
 	case EYRIE_OP_FC:
 		t[EYRIE_ENGINE_ARRAY] += pass_cycles;
+		em->busy[EYRIE_ENGINE_ARRAY] += pass_cycles;
 		break;
 	case EYRIE_OP_BARRIER:
 		t[0] = t[1] = t[0] > t[1] ? t[0] : t[1];
@@ -143,7 +164,7 @@ static void timeline(struct emitter *em, const union eyrie_cmd *c, uint64_t pass
 static int push_event(struct emitter *em, enum eyrie_opcode op, uint32_t event,
 		      enum eyrie_engine engine)
 {
-	union eyrie_cmd *c = eyr_cmdbuf_push(em->cb, op);
+	union eyrie_cmd *c = em_push(em, op);
 
 	if (!c)
 		return -ENOMEM;
@@ -155,7 +176,7 @@ static int push_event(struct emitter *em, enum eyrie_opcode op, uint32_t event,
 
 static int push_barrier(struct emitter *em)
 {
-	union eyrie_cmd *c = eyr_cmdbuf_push(em->cb, EYRIE_OP_BARRIER);
+	union eyrie_cmd *c = em_push(em, EYRIE_OP_BARRIER);
 
 	if (!c)
 		return -ENOMEM;
@@ -214,7 +235,7 @@ static int push_dma(struct emitter *em, enum eyrie_opcode op, uint64_t dram, uin
 		    uint32_t elem, const uint32_t count[4], const int64_t dstride[4],
 		    const uint32_t gstride[4])
 {
-	union eyrie_cmd *c = eyr_cmdbuf_push(em->cb, op);
+	union eyrie_cmd *c = em_push(em, op);
 
 	if (!c)
 		return -ENOMEM;
@@ -364,7 +385,7 @@ static int emit_pass(struct emitter *em, const struct step *st)
 	ret = pass_map(em, &ps, &pmap, &cycles);
 	if (ret)
 		return ret;
-	c = eyr_cmdbuf_push(em->cb, g->op == EYR_LAYER_FC ? EYRIE_OP_FC : EYRIE_OP_CONV);
+	c = em_push(em, g->op == EYR_LAYER_FC ? EYRIE_OP_FC : EYRIE_OP_CONV);
 	if (!c)
 		return -ENOMEM;
 	c->hdr.dataflow = (__u8)m->dataflow;
@@ -527,6 +548,8 @@ static int emit_layer(struct emitter *em)
 		return -ENOSPC;
 	memset(em->t, 0, sizeof(em->t));
 	memset(em->ev, 0, sizeof(em->ev));
+	memset(em->busy, 0, sizeof(em->busy));
+	em->count = 0;
 	for (k = 0; k < T_LOADED; k++) {
 		em->nslot[k] = m->dbuf & (k == T_IN ? EYR_DBUF_IN : EYR_DBUF_W) ? 2 : 1;
 		em->slot[k] = em->loads[k] = 0;
@@ -606,8 +629,10 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 /*
  * With events (arch->events): which tensors to double-buffer for the plan's
  * tiling. Every choice whose regions fit is emitted without buffers and
- * timed by the device's rules; the fastest (ties: fewer double buffers) is
- * kept if it beats the barrier stream, and the plan's cycles, commands and
+ * timed by the device's rules (in the order of the EYR_DBUF_* masks, up to
+ * the first that reaches the busier engine's own cycles, which no order of
+ * the same commands beats); the fastest (ties: the smaller mask) is kept
+ * if it beats the barrier stream, and the plan's cycles, commands and
  * static energy become that stream's. The access counts do not change:
  * the same words move, only when they move does.
  */
@@ -615,7 +640,6 @@ int eyr_sched_overlap_choose(const struct eyr_arch *arch, struct eyr_plan *plan)
 {
 	struct eyr_layer ly = { .name = "plan" };
 	struct eyr_layer_bufs bufs = { 0 };
-	struct eyr_cmdbuf cb = { 0 };
 	struct eyr_plan trial = *plan;
 	uint64_t best_cycles = plan->cost.cycles;
 	uint32_t best_cmds = plan->cost.cmds;
@@ -635,16 +659,15 @@ int eyr_sched_overlap_choose(const struct eyr_arch *arch, struct eyr_plan *plan)
 	em->plan = &trial;
 	em->layer = &ly;
 	em->bufs = &bufs;
-	em->cb = &cb;
+	em->dry = 1;
 	ret = eyr_geom_init(&em->g, &plan->shape, NULL, 0);
 	em->g.out_bytes = plan->int32_out ? 4 : 1;
 	for (mask = 0; !ret && mask < 8; mask++) {
-		uint64_t cyc;
+		uint64_t cyc, floor;
 		int r;
 
 		trial.map.events = 1;
 		trial.map.dbuf = (uint8_t)mask;
-		cb.count = 0;
 		r = emit_layer(em);
 		if (r == -ENOSPC)
 			continue;	/* the second regions do not fit */
@@ -653,15 +676,18 @@ int eyr_sched_overlap_choose(const struct eyr_arch *arch, struct eyr_plan *plan)
 			break;
 		}
 		cyc = em->t[0] > em->t[1] ? em->t[0] : em->t[1];
-		if (arch->max_cmds_per_job && cb.count > arch->max_cmds_per_job)
+		if (arch->max_cmds_per_job && em->count > arch->max_cmds_per_job)
 			continue;
 		if (cyc < best_cycles) {
 			best = mask;
 			best_cycles = cyc;
-			best_cmds = cb.count;
+			best_cmds = em->count;
 		}
+		/* no stream of these commands is faster than its busier engine */
+		floor = em->busy[0] > em->busy[1] ? em->busy[0] : em->busy[1];
+		if (best_cycles <= floor)
+			break;
 	}
-	eyr_cmdbuf_release(&cb);
 	free(em);
 	if (ret || best < 0)
 		return ret;
