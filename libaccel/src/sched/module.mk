@@ -41,3 +41,7 @@ ALL_TARGETS += $(BENCH_MAPPER)
 bench-mapper: $(BENCH_MAPPER)
 	$(BENCH_MAPPER)
 BENCH_TARGETS += bench-mapper
+
+# Timeloop export: consistent for Timeloop v3.0.3 (factors, mesh, energies);
+# the runs against Timeloop itself are by hand (docs/scheduler.md).
+CHECK_SUITES += timeloop-export:tests/cli/test_timeloop_export.sh~$(B)/bin/accelctl
