@@ -13,17 +13,7 @@ tmp=$(mktemp -d /tmp/eyrie-inspect.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
 
-result() {	# result OK DESCRIPTION [DETAIL]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && echo "#   $3"
-		sed 's/^/#   stderr: /' "$tmp/err" | head -n 5
-	fi
-}
+. "$(dirname "$0")/tap.sh"
 
 # expect RC PATTERN DESCRIPTION -- ARGS...: exit code and stdout/stderr match
 expect() {

@@ -15,16 +15,7 @@ tmp=$(mktemp -d /tmp/eyrie-timeloop.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
 
-result() {	# result OK DESCRIPTION [DETAIL]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && echo "#   $3"
-	fi
-}
+. "$(dirname "$0")/tap.sh"
 
 # check DIR DF: prints nothing when consistent, else what is wrong
 check() {
