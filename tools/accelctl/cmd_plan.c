@@ -38,6 +38,9 @@ static const char *op_name(const struct accel_layer_spec *sp)
 	return "conv";
 }
 
+/* ACCEL_PLAN_DBUF_* bits, in order */
+static const char *const dbuf_names[3] = { "inputs", "weights", "outputs" };
+
 static void print_json(struct json *j, const char *name, const struct accel_layer_spec *sp,
 		       const struct accel_plan_result *r)
 {
@@ -75,6 +78,14 @@ static void print_json(struct json *j, const char *name, const struct accel_laye
 	json_u64(j, "rf_c", r->rf_c);
 	json_u64(j, "rf_n", r->rf_n);
 	json_object_end(j);
+	json_object_begin(j, "overlap");
+	json_bool(j, "events", r->events);
+	json_array_begin(j, "double_buffer");
+	for (l = 0; l < 3; l++)
+		if (r->double_buffer & (1u << l))
+			json_string(j, NULL, dbuf_names[l]);
+	json_array_end(j);
+	json_object_end(j);
 	json_object_end(j);
 	json_object_begin(j, "predicted");
 	json_object_begin(j, "energy_pj");
@@ -111,6 +122,15 @@ static void print_text(const char *name, const struct accel_plan_result *r)
 	       r->order, r->stream_in ? "stream" : "glb", r->stream_w ? "stream" : "glb");
 	printf("  array     spatial_r=%u spatial_e=%u sets_m=%u sets_c=%u rf_m=%u rf_c=%u rf_n=%u\n",
 	       r->spatial_r, r->spatial_e, r->sets_m, r->sets_c, r->rf_m, r->rf_c, r->rf_n);
+	if (r->events) {
+		printf("  overlap   DMA ahead of the array (events), double-buffered:");
+		for (l = 0; l < 3; l++)
+			if (r->double_buffer & (1u << l))
+				printf(" %s", dbuf_names[l]);
+		printf("%s\n", r->double_buffer ? "" : " none");
+	} else {
+		printf("  overlap   none (barriers)\n");
+	}
 	printf("  energy    ");
 	for (l = 0; l < ACCEL_ENERGY_DOMAINS; l++)
 		printf("%s %.1f  ", level_names[l], r->energy_pj[l]);

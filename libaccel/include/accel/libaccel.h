@@ -112,6 +112,7 @@ struct accel_device;
 #define ACCEL_CAP_DEBUG_STALL		(1ull << 5)
 #define ACCEL_CAP_REALTIME_PACING	(1ull << 6)
 #define ACCEL_CAP_ACT_LUT		(1ull << 7)	/* activation table */
+#define ACCEL_CAP_EVENTS		(1ull << 8)	/* DMA runs ahead of the array */
 
 /* Name of one capability bit ("mmu", ...), or NULL for an unknown bit. */
 const char *accel_cap_name(uint64_t cap_bit);

@@ -120,7 +120,16 @@ struct accel_plan_result {
 	/* search */
 	uint64_t evaluated, pruned, time_us;
 	int exhaustive;
+	/*
+	 * Overlap (device with events, docs/scheduler.md): 1 when DMA runs
+	 * ahead of the array; which tensors get two GLB regions.
+	 */
+	int events;
+	uint32_t double_buffer;		/* ACCEL_PLAN_DBUF_* */
 };
+#define ACCEL_PLAN_DBUF_INPUTS	1u
+#define ACCEL_PLAN_DBUF_WEIGHTS	2u	/* with bias and per-channel table */
+#define ACCEL_PLAN_DBUF_OUTPUTS	4u	/* with psums */
 
 int accel_plan_layer(const struct accel_arch *arch,
 		     const struct accel_layer_spec *spec,

@@ -30,6 +30,7 @@ const char *accel_cap_name(uint64_t cap_bit)
 	case ACCEL_CAP_DEBUG_STALL: return "debug_stall";
 	case ACCEL_CAP_REALTIME_PACING: return "realtime_pacing";
 	case ACCEL_CAP_ACT_LUT: return "act_lut";
+	case ACCEL_CAP_EVENTS: return "events";
 	default: return NULL;
 	}
 }
@@ -82,6 +83,7 @@ _Static_assert(ACCEL_CAP_DEBUG_STALL == EYRIE_CAP_DEBUG_STALL, "cap");
 _Static_assert(ACCEL_CAP_REALTIME_PACING == EYRIE_CAP_REALTIME_PACING, "cap");
 _Static_assert((int)ACCEL_JOB_ERR_LUT + 1 == (int)EYRIE_JOB_STATUS_COUNT, "status");
 _Static_assert(ACCEL_CAP_ACT_LUT == EYRIE_CAP_ACT_LUT, "cap");
+_Static_assert(ACCEL_CAP_EVENTS == EYRIE_CAP_EVENTS, "cap");
 _Static_assert(ACCEL_PASS_LUT == EYRIE_PASS_F_LUT, "pass flags");
 _Static_assert((int)ACCEL_JOB_ERR_ABORTED == (int)EYRIE_JOB_ERR_ABORTED, "status");
 _Static_assert((int)ACCEL_JOB_ERR_MMU_UNMAPPED == (int)EYRIE_JOB_ERR_MMU_UNMAPPED, "status");

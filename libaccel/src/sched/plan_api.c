@@ -283,6 +283,8 @@ void eyr_plan_to_result(const struct eyr_arch *a, const struct eyr_plan *p,
 	r->pruned = p->search.pruned;
 	r->time_us = p->search.time_us;
 	r->exhaustive = p->search.exhaustive;
+	r->events = p->map.events;
+	r->double_buffer = p->map.dbuf;		/* EYR_DBUF_* = ACCEL_PLAN_DBUF_* */
 }
 
 int eyr_plan_spec(const struct accel_arch *arch, const struct accel_layer_spec *spec,
