@@ -609,32 +609,49 @@ cap:
 	}
 }
 
+/*
+ * Most busy PE columns per fold times sets, over the set widths y <= emax
+ * with spatial_r = x: with E (a pass's exact output rows) each output-row
+ * block takes a whole fold, so a width y keeps E / ceil(E / y) columns
+ * busy on average; with E = 0, y (a bound for any tile of at most emax rows).
+ */
+static double column_act(const struct eyr_arch *arch, uint32_t x, uint32_t emax, uint32_t E,
+			 uint64_t mc)
+{
+	double best = 1;
+	uint32_t y;
+
+	for (y = emax; y >= 1; y--) {
+		uint64_t sets = eyrie_pe_set_slots(arch->pe_rows, arch->pe_cols, x, y);
+		double act;
+
+		/* a wider set with as many sets across the columns is busier */
+		if (y < emax && arch->pe_cols / y == arch->pe_cols / (y + 1))
+			continue;
+		if (sets > mc)
+			sets = mc;
+		act = (E ? (double)E / eyr_div_up(E, y) : y) * (double)sets;
+		if (act > best)
+			best = act;
+		if (sets == mc)
+			break;	/* narrower sets add none */
+	}
+	return best;
+}
+
 double eyr_max_active_pes(const struct eyr_arch *arch, uint32_t R, uint32_t E, uint64_t mc)
 {
-	uint32_t emax = E < arch->pe_cols ? E : arch->pe_cols, cr[64], ncr, a, y;
+	uint32_t emax = E < arch->pe_cols ? E : arch->pe_cols, cr[64], ncr, a;
 	double best = 1;
 
 	/* per filter-row block count, the smallest spatial_r has the most sets */
 	ncr = cands(R, arch->pe_rows, cr, 64);
 	for (a = 0; a < ncr; a++) {
 		/* the filter-row tiles of one (n, m, c, e) block take equal time */
-		double rows = (double)R / eyr_div_up(R, cr[a]);
+		double act = (double)R / eyr_div_up(R, cr[a]) * column_act(arch, cr[a], emax, 0, mc);
 
-		for (y = emax; y >= 1; y--) {
-			uint64_t sets = eyrie_pe_set_slots(arch->pe_rows, arch->pe_cols, cr[a], y);
-			double act;
-
-			/* a wider set with as many sets across the columns is busier */
-			if (y < emax && arch->pe_cols / y == arch->pe_cols / (y + 1))
-				continue;
-			if (sets > mc)
-				sets = mc;
-			act = rows * y * (double)sets;
-			if (act > best)
-				best = act;
-			if (sets == mc)
-				break;	/* narrower sets add none */
-		}
+		if (act > best)
+			best = act;
 	}
 	return best;
 }
@@ -664,7 +681,7 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 	uint64_t pes = (uint64_t)arch->pe_rows * arch->pe_cols;
 	uint64_t se, Be, rows_sum, mc;
 	struct rf_triple rf[MAX_RF_COVER];
-	uint32_t nrf, k, cr[64], ncr, a, y;
+	uint32_t nrf, k, cr[64], ncr, a;
 	struct pass_dims d;
 	double spc = static_per_cycle(arch);
 	double best_dyn = 0, best_cyc = 0, best_e = 0;
@@ -679,7 +696,7 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 	ncr = cands(d.R, arch->pe_rows, cr, 64);
 	for (a = 0; a < ncr; a++) {
 		uint64_t Br = eyr_div_up(d.R, cr[a]);
-		double dyn = 0, noc_lb = 0, act = 1, cyc;
+		double dyn = 0, noc_lb = 0, act, cyc;
 
 		for (k = 0; k < nrf; k++) {
 			/* sets_m x rf_m <= M and sets_m <= PEs; likewise for C */
@@ -701,22 +718,7 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 		 * Busy PEs per fold: the filter-row and output-row blocks of a
 		 * pass each take a whole fold, on the sets the mesh holds.
 		 */
-		for (y = (uint32_t)se; y >= 1; y--) {
-			uint64_t sets = eyrie_pe_set_slots(arch->pe_rows, arch->pe_cols, cr[a], y);
-			double ak;
-
-			/* a wider set with as many sets across the columns is busier */
-			if (y < se && arch->pe_cols / y == arch->pe_cols / (y + 1))
-				continue;
-
-			if (sets > mc)
-				sets = mc;
-			ak = (double)d.R / Br * ((double)d.E / eyr_div_up(d.E, y)) * (double)sets;
-			if (ak > act)
-				act = ak;
-			if (sets == mc)
-				break;	/* narrower sets add none */
-		}
+		act = (double)d.R / Br * column_act(arch, cr[a], (uint32_t)se, (uint32_t)d.E, mc);
 		cyc = (double)d.G * (double)d.macs / act;
 		if (cyc < noc_lb)
 			cyc = noc_lb;
