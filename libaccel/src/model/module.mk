@@ -1,4 +1,6 @@
 # Model runner: compile once (lowering, scheduling, weight buffers), run many.
-LIBACCEL_SRCS += $(addprefix libaccel/src/model/, tensor.c compile.c model.c check.c inspect.c)
-$(addprefix $(B)/libaccel/src/model/,tensor.o compile.o model.o check.o inspect.o) \
-$(addprefix $(B)/asan/libaccel/src/model/,tensor.o compile.o model.o check.o inspect.o): $(B)/gen/onnx/onnx.pb-c.h
+# measure.c: one layer measured on the device (accel/measure.h, NetAdapt LUTs).
+MODEL_OBJS_NAMES := tensor.o compile.o model.o check.o inspect.o measure.o
+LIBACCEL_SRCS += $(addprefix libaccel/src/model/, $(MODEL_OBJS_NAMES:.o=.c))
+$(addprefix $(B)/libaccel/src/model/,$(MODEL_OBJS_NAMES)) \
+$(addprefix $(B)/asan/libaccel/src/model/,$(MODEL_OBJS_NAMES)): $(B)/gen/onnx/onnx.pb-c.h

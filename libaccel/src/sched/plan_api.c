@@ -99,7 +99,7 @@ int accel_objective_parse(const char *text, enum accel_objective *o)
 	return 0;
 }
 
-static void spec_to_shape(const struct accel_layer_spec *sp, struct eyr_layer_shape *l)
+void eyr_spec_to_shape(const struct accel_layer_spec *sp, struct eyr_layer_shape *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->op = (enum eyr_layer_op)sp->op;
@@ -131,7 +131,7 @@ uint64_t accel_layer_spec_macs(const struct accel_layer_spec *sp)
 	struct eyr_layer_shape l;
 	struct eyr_geom g;
 
-	spec_to_shape(sp, &l);
+	eyr_spec_to_shape(sp, &l);
 	if (eyr_geom_init(&g, &l, NULL, 0))
 		return 0;
 	return g.macs;
@@ -304,7 +304,7 @@ int eyr_plan_spec(const struct accel_arch *arch, const struct accel_layer_spec *
 			return ret;
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	}
-	spec_to_shape(spec, &shape);
+	eyr_spec_to_shape(spec, &shape);
 	so.dataflow = (enum eyrie_dataflow)o.dataflow;
 	so.objective = (enum eyr_objective)o.objective;
 	so.exhaustive = o.exhaustive;
