@@ -94,7 +94,7 @@ model=$MODELS/resnet18-reduced.onnx
 # the file: version header, one row per point, full-size points present
 if "$ACCELCTL" -d emu profile "$model" -o "$tmp/r18.lut" >"$tmp/out" 2>"$tmp/err" &&
    head -1 "$tmp/r18.lut" | grep -q '^# eyrie-netadapt-lut version=1$' &&
-   sed -n 2p "$tmp/r18.lut" | grep -q 'model=resnet18-reduced.onnx fingerprint=[0-9a-f]\{16\} device=emu dataflow=rs layers=21 entries=' &&
+   sed -n 2p "$tmp/r18.lut" | grep -q 'model=resnet18-reduced.onnx fingerprint=[0-9a-f]\{16\} device=emu clock_khz=[0-9]* dataflow=rs layers=21 entries=' &&
    [ "$(($(wc -l <"$tmp/r18.lut") - 3))" = "$(sed -n 's/.*entries=\([0-9]*\).*/\1/p' "$tmp/r18.lut")" ] &&
    grep -q '^LUT network total' "$tmp/out" && [ ! -e "$tmp/r18.lut.tmp" ]; then
 	ok "profile -o writes a versioned LUT, one row per point"

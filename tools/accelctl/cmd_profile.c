@@ -16,6 +16,7 @@
 #include "accelctl.h"
 #include "lut.h"
 #include "model_layers.h"
+#include "profile.h"
 
 ACCELCTL_COMMAND(profile);
 
@@ -45,10 +46,8 @@ const char cmd_profile_usage[] =
 struct profile_args {
 	const char *model, *out;
 	const char *selected[MAX_SELECTED];
-	int n_selected;
-	uint64_t step;			/* 0: DEFAULT_POINTS per axis */
 	bool csv;
-	enum accel_dataflow dataflow;
+	struct profile_opts o;
 };
 
 /*
@@ -68,12 +67,12 @@ static int sweep(uint32_t full, uint32_t granule, uint64_t step, uint32_t *out, 
 	return n;
 }
 
-static bool selected(const struct profile_args *a, const char *name)
+static bool selected(const struct profile_opts *o, const char *name)
 {
-	if (!a->n_selected)
+	if (!o->n_selected)
 		return true;
-	for (int i = 0; i < a->n_selected; i++)
-		if (!strcmp(a->selected[i], name))
+	for (int i = 0; i < o->n_selected; i++)
+		if (!strcmp(o->selected[i], name))
 			return true;
 	return false;
 }
@@ -102,7 +101,7 @@ static const struct lut_entry *full_point(const struct lut_layer *l)
 
 /* Measures one layer's sweep into l; the worst |measured / predicted - 1|. */
 static int profile_layer(const struct accelctl *ctx, struct accel_device *dev,
-			 const struct profile_args *a, struct lut_layer *l, int li, int nl,
+			 const struct profile_opts *a, struct lut_layer *l, int li, int nl,
 			 double *worst)
 {
 	const struct accel_layer_spec *full = &l->full;
@@ -273,54 +272,73 @@ static int write_lut(const struct accelctl *ctx, const struct lut *t, const char
 	return 0;
 }
 
-static int profile(const struct accelctl *ctx, const struct profile_args *a)
+int profile_model(const struct accelctl *ctx, struct accel_device *dev, const char *model,
+		  const struct profile_opts *o, struct lut *t, double *worst)
 {
 	struct accel_device_info info = { .sz = sizeof(info) };
-	struct accel_layer_stats sum = { 0 };
-	struct accel_device *dev = NULL;
 	struct model_layers ml = { 0 };
-	struct lut t = { 0 };
-	double worst = 0;
 	int rc, n_sel = 0, done = 0;
 
-	if ((rc = accelctl_open_device(ctx, &dev)))
+	memset(t, 0, sizeof(*t));
+	*worst = 0;
+	if (accel_device_info(dev, &info))
+		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
+	if ((rc = model_layers_load(ctx, dev, model, o->dataflow, &ml)))
 		return rc;
-	if ((rc = accelctl_device_info(ctx, dev, &info)))
-		return rc;
-	if ((rc = model_layers_load(ctx, dev, a->model, a->dataflow, &ml)))
-		goto out;
-	for (int s = 0; s < a->n_selected; s++) {
+	for (int s = 0; s < o->n_selected; s++) {
 		bool found = false;
 
 		for (int i = 0; i < ml.n; i++)
-			found |= !strcmp(ml.names[i], a->selected[s]);
+			found |= !strcmp(ml.names[i], o->selected[s]);
 		if (!found) {
 			rc = accelctl_usage_error(ctx, "%s has no conv/FC layer named '%s' (`accelctl plan %s` lists them)",
-						  a->model, a->selected[s], a->model);
+						  model, o->selected[s], model);
 			goto out;
 		}
 	}
-	snprintf(t.model, sizeof(t.model), "%s", model_layers_base_name(a->model));
-	snprintf(t.device, sizeof(t.device), "%s", info.name);
-	snprintf(t.dataflow, sizeof(t.dataflow), "%s", accel_dataflow_name(a->dataflow));
-	t.version = LUT_VERSION;
-	t.fingerprint = lut_fingerprint(ml.specs, ml.n);
+	snprintf(t->model, sizeof(t->model), "%s", model_layers_base_name(model));
+	snprintf(t->device, sizeof(t->device), "%s", info.name);
+	snprintf(t->dataflow, sizeof(t->dataflow), "%s", accel_dataflow_name(o->dataflow));
+	t->clock_khz = info.clock_khz;
+	t->version = LUT_VERSION;
+	t->fingerprint = lut_fingerprint(ml.specs, ml.n);
 	for (int i = 0; i < ml.n; i++)
-		n_sel += selected(a, ml.names[i]);
+		n_sel += selected(o, ml.names[i]);
 	for (int i = 0; i < ml.n; i++) {
 		struct lut_layer *l;
-		const struct lut_entry *e;
 
-		if (!selected(a, ml.names[i]))
+		if (!selected(o, ml.names[i]))
 			continue;
-		l = lut_add_layer(&t, i, ml.names[i], &ml.specs[i]);
+		l = lut_add_layer(t, i, ml.names[i], &ml.specs[i]);
 		if (!l) {
 			rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "out of memory");
 			goto out;
 		}
-		if ((rc = profile_layer(ctx, dev, a, l, done++, n_sel, &worst)))
+		if ((rc = profile_layer(ctx, dev, o, l, done++, n_sel, worst)))
 			goto out;
-		e = full_point(l);
+	}
+out:
+	if (rc)
+		lut_free(t);
+	model_layers_free(&ml);
+	return rc;
+}
+
+static int profile(const struct accelctl *ctx, const struct profile_args *a)
+{
+	struct accel_layer_stats sum = { 0 };
+	struct accel_device *dev = NULL;
+	struct lut t = { 0 };
+	double worst = 0;
+	int rc;
+
+	if ((rc = accelctl_open_device(ctx, &dev)))
+		return rc;
+	if ((rc = profile_model(ctx, dev, a->model, &a->o, &t, &worst)))
+		goto out;
+	for (int i = 0; i < t.n_l; i++) {
+		const struct lut_entry *e = full_point(&t.l[i]);
+
 		for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
 			sum.energy_fj[d] += e->st.energy_fj[d];
 		sum.cycles += e->st.cycles;
@@ -338,7 +356,6 @@ static int profile(const struct accelctl *ctx, const struct profile_args *a)
 		print_text(a, &t, &sum, worst);
 out:
 	lut_free(&t);
-	model_layers_free(&ml);
 	accel_device_close(dev);
 	return rc;
 }
@@ -362,19 +379,19 @@ int cmd_profile(struct accelctl *ctx, int argc, char **argv)
 			char *save = NULL;
 
 			for (char *n = strtok_r(optarg, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
-				if (a.n_selected == MAX_SELECTED)
+				if (a.o.n_selected == MAX_SELECTED)
 					return accelctl_usage_error(ctx, "more than %d --layers", MAX_SELECTED);
-				a.selected[a.n_selected++] = n;
+				a.selected[a.o.n_selected++] = n;
 			}
 			break;
 		}
 		case 'c':
-			if (accelctl_parse_u64(optarg, 1, 65535, &a.step))
+			if (accelctl_parse_u64(optarg, 1, 65535, &a.o.step))
 				return accelctl_usage_error(ctx, "--channels takes a channel step from 1 to 65535, not '%s'",
 							    optarg);
 			break;
 		case 'D':
-			if (accel_dataflow_parse(optarg, &a.dataflow))
+			if (accel_dataflow_parse(optarg, &a.o.dataflow))
 				return accelctl_usage_error(ctx, "unknown dataflow '%s' (rs, ws, os, is, nlr)",
 							    optarg);
 			break;
@@ -394,5 +411,6 @@ int cmd_profile(struct accelctl *ctx, int argc, char **argv)
 	if (a.csv && ctx->json)
 		return accelctl_usage_error(ctx, "--csv and --json are exclusive");
 	a.model = argv[optind];
+	a.o.selected = a.selected;
 	return profile(ctx, &a);
 }

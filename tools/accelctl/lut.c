@@ -139,8 +139,8 @@ int lut_write_csv(const struct lut *t, FILE *f)
 	for (int i = 0; i < t->n_l; i++)
 		entries += t->l[i].n_e;
 	fprintf(f, "# %s version=%d\n", LUT_MAGIC, LUT_VERSION);
-	fprintf(f, "# model=%s fingerprint=%016" PRIx64 " device=%s dataflow=%s layers=%d entries=%d\n",
-		t->model, t->fingerprint, t->device, t->dataflow, t->n_l, entries);
+	fprintf(f, "# model=%s fingerprint=%016" PRIx64 " device=%s clock_khz=%u dataflow=%s layers=%d entries=%d\n",
+		t->model, t->fingerprint, t->device, t->clock_khz, t->dataflow, t->n_l, entries);
 	fputs("layer_index,layer,op", f);
 #define HDR(fld) fputs(!strcmp(#fld, "c") || !strcmp(#fld, "m") || !strcmp(#fld, "groups") ? \
 		       "," #fld "_full" : "," #fld, f);
@@ -280,6 +280,9 @@ static int read_headers(FILE *f, const char *path, struct lut *t, long *layers,
 		return fail(err, len, "%s: the header lacks model=, fingerprint=, device= or dataflow=; profile the model again",
 			    path);
 	t->fingerprint = strtoull(v, NULL, 16);
+	if (header_value(line, "clock_khz", v, sizeof(v)) || (t->clock_khz = (uint32_t)atol(v)) < 1)
+		return fail(err, len, "%s: the header lacks a clock_khz= of at least 1; profile the model again",
+			    path);
 	if (header_value(line, "layers", v, sizeof(v)) || (*layers = atol(v)) < 1 ||
 	    header_value(line, "entries", v, sizeof(v)) || (*entries = atol(v)) < 1)
 		return fail(err, len, "%s: the header needs layers=N and entries=N of at least 1; profile the model again",
@@ -431,6 +434,8 @@ double lut_stat(const struct accel_layer_stats *st, enum lut_metric metric)
 		return (double)st->cycles;
 	case LUT_DRAM:
 		return (double)st->dram_words;
+	case LUT_MACS:
+		return (double)st->macs;
 	case LUT_ENERGY:
 		for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
 			e += (double)st->energy_fj[d];

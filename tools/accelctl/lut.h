@@ -8,7 +8,7 @@
  *
  * File format (CSV, version 1):
  *   # eyrie-netadapt-lut version=1
- *   # model=NAME fingerprint=16HEX device=NAME dataflow=rs layers=L entries=E
+ *   # model=NAME fingerprint=16HEX device=NAME clock_khz=K dataflow=rs layers=L entries=E
  *   layer_index,layer,op,n,c_full,m_full,h,w,r,s,...,c,m,groups,energy_dram_fj,...
  *   one row per measured point, rows of a layer together
  */
@@ -45,6 +45,7 @@ struct lut {
 	uint64_t fingerprint;		/* of the model's conv/FC shapes */
 	char device[64];
 	char dataflow[8];
+	uint32_t clock_khz;		/* the device's clock (latency budgets) */
 	struct lut_layer *l;
 	int n_l, cap_l;
 };
@@ -54,6 +55,7 @@ enum lut_metric {
 	LUT_ENERGY,			/* total energy, fJ */
 	LUT_CYCLES,			/* latency in cycles */
 	LUT_DRAM,			/* DRAM words */
+	LUT_MACS,			/* multiply-accumulates: NetAdapt's proxy */
 };
 
 /* Fingerprint of a model's conv/FC layers (their full shapes, in order). */

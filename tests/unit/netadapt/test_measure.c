@@ -214,6 +214,7 @@ static void make_lut(struct lut *t)
 	snprintf(t->model, sizeof(t->model), "net, \"quoted\".onnx");
 	snprintf(t->device, sizeof(t->device), "emu");
 	snprintf(t->dataflow, sizeof(t->dataflow), "rs");
+	t->clock_khz = 200000;
 	{
 		struct accel_layer_spec both[2] = { conv, dw };
 
