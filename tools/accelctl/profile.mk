@@ -2,4 +2,5 @@
 # the LUT file format and the model's conv/FC layers as specs.
 ACCELCTL_SRCS += $(addprefix tools/accelctl/, cmd_profile.c lut.c model_layers.c)
 include tests/unit/netadapt/netadapt.mk
-CHECK_SUITES += accelctl-profile:tests/cli/test_profile.sh~$(ACCELCTL)~$(MODEL_DIR)
+# (ACCELCTL and MODEL_DIR are defined after this fragment: spelled out)
+CHECK_SUITES += accelctl-profile:tests/cli/test_profile.sh~$(B)/bin/accelctl~$(B)/models

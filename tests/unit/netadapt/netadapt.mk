@@ -36,4 +36,4 @@ $(addprefix $(B)/,$(NETADAPT_OBJS)) $(addprefix $(B)/asan/,$(NETADAPT_OBJS)): \
 $(addprefix $(B)/,$(NETADAPT_OBJS)) $(addprefix $(B)/asan/,$(NETADAPT_OBJS)): \
 	$(B)/gen/onnx/onnx.pb-c.h
 # The command-line tests of adapt on the fixture's float model.
-CHECK_SUITES += accelctl-adapt:tests/cli/test_adapt.sh~$(ACCELCTL)~$(NETADAPT_FIXTURE)~$(MODEL_DIR)
+CHECK_SUITES += accelctl-adapt:tests/cli/test_adapt.sh~$(B)/bin/accelctl~$(NETADAPT_FIXTURE)~$(B)/models
