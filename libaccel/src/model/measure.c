@@ -12,6 +12,7 @@
 
 #include "accel/measure.h"
 #include "core/internal.h"
+#include "graph/window.h"
 #include "model/model_priv.h"
 #include "sched/plan_api.h"
 
@@ -292,8 +293,16 @@ int accel_model_layer_spec(const struct accel_model *m, int i, struct accel_laye
 	spec->pad_b = li.pad_b;
 	spec->pad_l = li.pad_l;
 	spec->pad_r = li.pad_r;
-	spec->dil_h = spec->op == ACCEL_LAYER_CONV && n->win.dh > 0 ? (uint32_t)n->win.dh : 1;
-	spec->dil_w = spec->op == ACCEL_LAYER_CONV && n->win.dw > 0 ? (uint32_t)n->win.dw : 1;
+	spec->dil_h = spec->dil_w = 1;
+	if (spec->op == ACCEL_LAYER_CONV) {
+		struct gr_window win;
+		struct gr_err err;
+
+		if (!gr_node_window(n, &win, &err)) {
+			spec->dil_h = win.dh > 0 ? (uint32_t)win.dh : 1;
+			spec->dil_w = win.dw > 0 ? (uint32_t)win.dw : 1;
+		}
+	}
 	spec->groups = li.groups ? li.groups : 1;
 	spec->no_bias = !node_has_bias(m->g, n);
 	spec->per_channel = 1;
