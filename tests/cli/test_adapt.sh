@@ -14,33 +14,8 @@ MODELS=${3:-build/models}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	for line in "$@"; do echo "#   $line"; done
-	sed 's/^/#   stderr: /' "$tmp/err" | head -n 5
-}
-
-# expect CODE REGEX DESCRIPTION -- ARGS...: exit code, message, no output model
-expect() {
-	local code=$1 pattern=$2 what=$3
-	shift 4
-	rm -f "$tmp/bad.onnx"
-	"$ACCELCTL" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	local rc=$?
-	if [ "$rc" -ne "$code" ]; then
-		not_ok "$what" "accelctl $* exited $rc, expected $code"
-	elif [ -n "$pattern" ] && ! grep -qE -- "$pattern" "$tmp/err" "$tmp/out"; then
-		not_ok "$what" "output does not match /$pattern/"
-	elif [ "$code" -ne 0 ] && { [ -e "$tmp/bad.onnx" ] || [ -e "$tmp/bad.onnx.tmp" ]; }; then
-		not_ok "$what" "a failed adapt left an output file"
-	else
-		ok "$what"
-	fi
-}
+. "$(dirname "$0")/tap.sh"
+NO_OUTPUT_FILE=$tmp/bad.onnx
 
 echo "1..30"
 "$FIXTURE" "$tmp" || { echo "Bail out! make_fixture failed"; exit 1; }

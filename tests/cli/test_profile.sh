@@ -12,30 +12,7 @@ MODELS=${2:-build/models}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	for line in "$@"; do echo "#   $line"; done
-	sed 's/^/#   stderr: /' "$tmp/err" | head -n 5
-}
-
-# expect CODE REGEX DESCRIPTION -- ARGS...
-expect() {
-	local code=$1 pattern=$2 what=$3
-	shift 4
-	"$ACCELCTL" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	local rc=$?
-	if [ "$rc" -ne "$code" ]; then
-		not_ok "$what" "accelctl $* exited $rc, expected $code"
-	elif [ -n "$pattern" ] && ! grep -qE -- "$pattern" "$tmp/err" "$tmp/out"; then
-		not_ok "$what" "output does not match /$pattern/"
-	else
-		ok "$what"
-	fi
-}
+. "$(dirname "$0")/tap.sh"
 
 NETS="alexnet vgg16 resnet18 resnet50 mobilenetv2"
 echo "1..$((5 * 2 + 15))"

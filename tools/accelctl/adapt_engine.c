@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "adapt_engine.h"
+#include "adapt_fold.h"
 #include "lsq.h"
 
 /* The model's conv/FC layers (the LUT's) and what adapt tracks of them. */
@@ -628,7 +629,7 @@ static int ref_names(const Onnx__GraphProto *g, const struct state *st, const ch
 int adapt_run(const Onnx__ModelProto *orig, const struct lut *lut, const struct calib *cal,
 	      const struct adapt_opts *o, struct adapt_result *res, char *err, size_t errlen)
 {
-	Onnx__ModelProto *cur = ox_clone(orig);
+	Onnx__ModelProto *base = ox_clone(orig), *cur = NULL;
 	struct collected ref = { 0 };
 	struct state st = { 0 };
 	struct spaces sp = { 0 };
@@ -638,8 +639,11 @@ int adapt_run(const Onnx__ModelProto *orig, const struct lut *lut, const struct 
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (!cur)
+	/* the original with its BatchNormalizations folded: the same function */
+	if (!base || adapt_fold_bn(base->graph, &res->bn_folded) || !(cur = ox_clone(base))) {
+		ox_free(base);
 		return fail(err, errlen, "out of memory");
+	}
 	if ((rc = state_read(&st, lut, cur->graph, err, errlen)))
 		goto out;
 	res->original = fig = figure_of(&st, st.layers, o->metric);
@@ -661,7 +665,7 @@ int adapt_run(const Onnx__ModelProto *orig, const struct lut *lut, const struct 
 	}
 	progress(o, "running the original model on %d calibration sample(s)", cal->n);
 	if ((rc = ref_names(cur->graph, &st, &names)) ||
-	    (rc = collect_run(orig, cal, names, st.n, &ref, err, errlen))) {
+	    (rc = collect_run(base, cal, names, st.n, &ref, err, errlen))) {
 		rc = ADAPT_ERROR;
 		goto out;
 	}
@@ -695,6 +699,7 @@ int adapt_run(const Onnx__ModelProto *orig, const struct lut *lut, const struct 
 	rc = 0;
 out:
 	ox_free(cur);
+	ox_free(base);
 	collected_free(&ref);
 	state_free(&st);
 	free(scratch);

@@ -12,6 +12,9 @@
  *       refitted to the original model's outputs on the calibration set
  *     keep the proposal whose output agrees best with the original's
  *     (top-1 agreement, then output SQNR)
+ *
+ * BatchNormalizations are folded into their convs first (adapt_fold.h): the
+ * adapted model has none.
  */
 #ifndef ACCELCTL_ADAPT_ENGINE_H
 #define ACCELCTL_ADAPT_ENGINE_H
@@ -65,6 +68,7 @@ struct adapt_result {
 	double reported_original, reported_final; /* in report_metric */
 	struct agreement agr;
 	int iterations;
+	int bn_folded;			/* BatchNormalizations folded first */
 };
 
 enum adapt_status {

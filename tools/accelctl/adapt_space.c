@@ -287,6 +287,14 @@ static int visit_fc(struct builder *bd, int i)
 	return bind(bd, n->output[0], so, false);
 }
 
+/*
+ * Flatten (axis 1), or a Reshape to two dimensions: a constant shape of two
+ * values, or one computed at run time (PyTorch's x.view(x.size(0), -1)
+ * exports Shape -> Gather -> Unsqueeze -> Concat -> Reshape); a constant
+ * shape must be [N, -1], since the second extent changes. A flattened
+ * tensor is only prunable through an FC that reads all of it (its input
+ * count a multiple of the channels); anything else fixes the space.
+ */
 static bool flatten_2d(const struct builder *bd, const Onnx__NodeProto *n)
 {
 	const Onnx__TensorProto *shape;
@@ -296,8 +304,20 @@ static bool flatten_2d(const struct builder *bd, const Onnx__NodeProto *n)
 	if (strcmp(n->op_type, "Reshape") || n->n_input < 2)
 		return false;
 	shape = ox_initializer(bd->g, n->input[1]);
-	return shape && shape->data_type == 7 && shape->n_int64_data == 2 &&
-	       shape->int64_data[1] == -1;
+	if (!shape)
+		return true;
+	if (shape->data_type != 7 || shape->n_dims != 1 || shape->dims[0] != 2)
+		return false;
+	/* the second extent must follow the channels: -1 */
+	if (shape->n_int64_data == 2)
+		return shape->int64_data[1] == -1;
+	if (shape->has_raw_data && shape->raw_data.len == 16) {
+		int64_t v;
+
+		memcpy(&v, shape->raw_data.data + 8, sizeof(v));
+		return v == -1;
+	}
+	return false;
 }
 
 static int visit(struct builder *bd, int i)
@@ -327,6 +347,10 @@ static int visit(struct builder *bd, int i)
 		if (s == -2)
 			return -1;
 		return bind(bd, n->output[0], s, flat);
+	}
+	if (!strcmp(op, "Shape") || !strcmp(op, "Size")) {
+		/* reads the shape only: its output carries no channels */
+		return bind(bd, n->output[0], -1, false);
 	}
 	if (flatten_2d(bd, n)) {
 		s = space_in(bd, n->input[0], &flat);

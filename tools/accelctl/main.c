@@ -27,8 +27,8 @@
 	X(run, "run an ONNX model on the device, checked, with its energy breakdown") \
 	X(inspect, "where each node of a model will run and why, its MACs, the device share") \
 	X(plan, "best mapping of a layer per dataflow: energy per level, cycles, DRAM traffic") \
-	X(adapt, "NetAdapt: shrink a float model's channels to a measured budget (energy, latency, DRAM)") \
 	X(profile, "NetAdapt look-up table: a model's conv/FC layers measured per channel count") \
+	X(adapt, "NetAdapt: shrink a float model's channels to a measured budget (energy, latency, DRAM)") \
 	X(power, "board power, energy per domain, temperature; --watch streams") \
 	X(top, "live view of devices and the processes using them") \
 	X(exporter, "serve telemetry as Prometheus metrics over HTTP") \

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "adapt_engine.h"
+#include "adapt_fold.h"
 #include "fixture.h"
 #include "lsq.h"
 #include "onnxw.h"
@@ -99,8 +100,8 @@ static void test_spaces(void **state)
 	free(path);
 }
 
-/* A model with BatchNormalization and a Concat (analysis and surgery only). */
-static void test_spaces_bn_concat(void **state)
+/* conv1 -> BatchNormalization -> Relu -> conv2, conv3 -> Concat. */
+static void bn_concat_model(const char *path)
 {
 	struct mg_graph g = { 0 };
 	int64_t xd[4] = { 1, 3, 8, 8 }, od[4] = { 1, 12, 8, 8 }, pd[1] = { 6 };
@@ -108,14 +109,7 @@ static void test_spaces_bn_concat(void **state)
 	const char *bn_in[] = { "c1", "s", "bb", "mean", "var", NULL };
 	const char *cat_in[] = { "c2", "c3", NULL };
 	Onnx__AttributeProto *cat_at[] = { mg_attr_int("axis", 1), NULL };
-	char *path = temp_path(), err[256];
-	Onnx__ModelProto *m;
-	struct spaces sp;
-	const struct space *s1;
-	int keep[4] = { 0, 2, 3, 5 };
-	struct ox_tensor t;
 
-	(void)state;
 	mg_io(&g, 0, "x", FIXTURE_FLOAT, 4, xd);
 	mg_io(&g, 1, "out", FIXTURE_FLOAT, 4, od);
 	fixture_conv(&g, "conv1", "x", "c1", 3, 6, 3, 1, NULL, NULL);
@@ -129,6 +123,20 @@ static void test_spaces_bn_concat(void **state)
 	fixture_conv(&g, "conv3", "r", "c3", 6, 6, 1, 1, NULL, NULL);
 	mg_node(&g, "Concat", "cat", cat_in, "out", cat_at);
 	assert_int_equal(mg_write(&g, "bn", path), 0);
+}
+
+/* A model with BatchNormalization and a Concat (analysis and surgery only). */
+static void test_spaces_bn_concat(void **state)
+{
+	char *path = temp_path(), err[256];
+	Onnx__ModelProto *m;
+	struct spaces sp;
+	const struct space *s1;
+	int keep[4] = { 0, 2, 3, 5 };
+	struct ox_tensor t;
+
+	(void)state;
+	bn_concat_model(path);
 	m = load(path);
 	assert_int_equal(spaces_build(m->graph, &sp, err, sizeof(err)), 0);
 	s1 = space_of(m->graph, &sp, "conv1");
@@ -151,6 +159,110 @@ static void test_spaces_bn_concat(void **state)
 	ox_tensor_free(&t);
 	spaces_free(&sp);
 	ox_free(m);
+	unlink(path);
+	free(path);
+}
+
+/*
+ * PyTorch's x.view(x.size(0), -1): Shape -> Gather -> Unsqueeze -> Concat
+ * -> Reshape before the FC keeps the conv prunable; a constant [1, 96]
+ * shape (its second extent would go stale) fixes it.
+ */
+static void torch_flatten_model(const char *path, bool constant_shape)
+{
+	struct mg_graph g = { 0 };
+	int64_t xd[4] = { 1, 3, 4, 4 }, od[2] = { 1, 5 }, fd[2] = { 5, 96 }, one[1] = { 1 };
+	int64_t zero = 0, minus1[1] = { -1 }, fixed[2] = { 1, 96 }, two[1] = { 2 };
+	static float fc[5 * 96];
+	const char *shape_in[] = { "r", NULL }, *gather_in[] = { "shp", "zero", NULL };
+	const char *unsq_in[] = { "n", "axes", NULL }, *cat_in[] = { "nu", "minus1", NULL };
+	const char *resh_in[] = { "r", constant_shape ? "fixed" : "shape2", NULL };
+	const char *gemm_in[] = { "f", "fc_w", NULL };
+	Onnx__AttributeProto *cat_at[] = { mg_attr_int("axis", 0), NULL };
+	Onnx__AttributeProto *gemm_at[] = { mg_attr_int("transB", 1), NULL };
+
+	mg_io(&g, 0, "x", FIXTURE_FLOAT, 4, xd);
+	mg_io(&g, 1, "out", FIXTURE_FLOAT, 2, od);
+	fixture_conv(&g, "conv", "x", "c", 3, 6, 3, 1, NULL, NULL);
+	fixture_unary(&g, "Relu", "relu", "c", "r", NULL);
+	mg_init(&g, "zero", 7, 0, NULL, &zero, sizeof(zero));
+	mg_init(&g, "axes", 7, 1, one, &zero, sizeof(zero));
+	mg_init(&g, "minus1", 7, 1, one, minus1, sizeof(minus1));
+	mg_init(&g, "fixed", 7, 1, two, fixed, sizeof(fixed));
+	mg_node(&g, "Shape", "shape", shape_in, "shp", NULL);
+	mg_node(&g, "Gather", "gather", gather_in, "n", NULL);
+	mg_node(&g, "Unsqueeze", "unsq", unsq_in, "nu", NULL);
+	mg_node(&g, "Concat", "cat", cat_in, "shape2", cat_at);
+	mg_node(&g, "Reshape", "flat", resh_in, "f", NULL);
+	fixture_fill(fc, 5 * 96, 0.1f);
+	mg_init(&g, "fc_w", FIXTURE_FLOAT, 2, fd, fc, sizeof(fc));
+	mg_node(&g, "Gemm", "gemm", gemm_in, "out", gemm_at);
+	assert_int_equal(mg_write(&g, "torch", path), 0);
+}
+
+static void test_spaces_torch_flatten(void **state)
+{
+	char *path = temp_path(), err[256];
+	struct spaces sp;
+	Onnx__ModelProto *m;
+	const struct space *s;
+
+	(void)state;
+	torch_flatten_model(path, false);
+	m = load(path);
+	assert_int_equal(spaces_build(m->graph, &sp, err, sizeof(err)), 0);
+	s = space_of(m->graph, &sp, "conv");
+	assert_false(s->fixed);
+	assert_int_equal(count_role(m->graph, s, SP_CONSUMER, "gemm"), 1);
+	for (int k = 0; k < s->n_mem; k++)
+		if (s->mem[k].role == SP_CONSUMER)
+			assert_int_equal(s->mem[k].hw, 16);
+	spaces_free(&sp);
+	ox_free(m);
+	torch_flatten_model(path, true);
+	m = load(path);
+	assert_int_equal(spaces_build(m->graph, &sp, err, sizeof(err)), 0);
+	assert_true(space_of(m->graph, &sp, "conv")->fixed);
+	spaces_free(&sp);
+	ox_free(m);
+	unlink(path);
+	free(path);
+}
+
+/* BN folded into conv1: W gamma / sqrt(var + eps), (b - mean) gamma / sqrt(var + eps) + beta. */
+static void test_fold_bn(void **state)
+{
+	char *path = temp_path();
+	Onnx__ModelProto *m, *orig;
+	struct ox_tensor w0, b0, w, b;
+	int folded;
+
+	(void)state;
+	bn_concat_model(path);
+	orig = load(path);
+	m = load(path);
+	assert_int_equal(adapt_fold_bn(m->graph, &folded), 0);
+	assert_int_equal(folded, 1);
+	assert_int_equal(m->graph->n_node, orig->graph->n_node - 1);
+	assert_int_equal(ox_find_node(m->graph, "bn"), -1);
+	assert_string_equal(m->graph->node[ox_find_node(m->graph, "conv1")]->output[0], "b");
+	assert_int_equal(ox_get_float(ox_initializer(orig->graph, "conv1_w"), &w0), 0);
+	assert_int_equal(ox_get_float(ox_initializer(orig->graph, "conv1_b"), &b0), 0);
+	assert_int_equal(ox_get_float(ox_initializer(m->graph, "conv1_w"), &w), 0);
+	assert_int_equal(ox_get_float(ox_initializer(m->graph, "conv1_b"), &b), 0);
+	for (int c = 0; c < 6; c++) {
+		/* gamma = beta = mean = var = c + 1 in the model */
+		double s = (c + 1) / sqrt(c + 1 + 1e-5);
+
+		assert_true(fabs(w.data[c * 27 + 5] - w0.data[c * 27 + 5] * s) < 1e-6);
+		assert_true(fabs(b.data[c] - ((b0.data[c] - (c + 1)) * s + (c + 1))) < 1e-5);
+	}
+	ox_tensor_free(&w0);
+	ox_tensor_free(&b0);
+	ox_tensor_free(&w);
+	ox_tensor_free(&b);
+	ox_free(m);
+	ox_free(orig);
 	unlink(path);
 	free(path);
 }
@@ -373,6 +485,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spaces),
 		cmocka_unit_test(test_spaces_bn_concat),
+		cmocka_unit_test(test_spaces_torch_flatten),
+		cmocka_unit_test(test_fold_bn),
 		cmocka_unit_test(test_prune_dead_exact),
 		cmocka_unit_test(test_lsq),
 		cmocka_unit_test(test_adapt_loop),
