@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "adapt_engine.h"
+#include "errbuf.h"
 #include "adapt_fold.h"
 #include "lsq.h"
 
@@ -19,18 +20,6 @@ struct state {
 	int **orig;			/* output channel -> the original model's */
 };
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return ADAPT_ERROR;
-}
 
 static int dims_of(const Onnx__GraphProto *g, const char *name, int64_t *d, int rank)
 {
@@ -91,20 +80,20 @@ static int state_read(struct state *st, const struct lut *lut, const Onnx__Graph
 	st->layers = calloc((size_t)st->n + 1, sizeof(*st->layers));
 	st->orig = calloc((size_t)st->n + 1, sizeof(*st->orig));
 	if (!st->node || !st->layers || !st->orig)
-		return fail(err, len, "out of memory");
+		return errbuf_set(err, len, "out of memory");
 	for (int i = 0; i < st->n; i++) {
 		const struct lut_layer *l = &lut->l[i];
 
 		st->node[i] = ox_find_node(g, l->name);
 		if (st->node[i] < 0)
-			return fail(err, len, "the LUT's layer '%s' is no node of the model; profile this model (accelctl profile MODEL -o LUT)",
+			return errbuf_set(err, len, "the LUT's layer '%s' is no node of the model; profile this model (accelctl profile MODEL -o LUT)",
 				    l->name);
 		snprintf(st->layers[i].name, sizeof(st->layers[i].name), "%s", l->name);
 		if (layer_channels(g, st->node[i], &st->layers[i].c, &st->layers[i].m))
-			return fail(err, len, "layer '%s' has no constant float weights", l->name);
+			return errbuf_set(err, len, "layer '%s' has no constant float weights", l->name);
 		st->orig[i] = malloc((st->layers[i].m + 1) * sizeof(int));
 		if (!st->orig[i])
-			return fail(err, len, "out of memory");
+			return errbuf_set(err, len, "out of memory");
 		for (uint32_t k = 0; k < st->layers[i].m; k++)
 			st->orig[i][k] = (int)k;
 	}
@@ -171,7 +160,7 @@ int adapt_figure(const Onnx__GraphProto *g, const struct lut *lut, enum lut_metr
 	if (!rc) {
 		*fig = figure_of(&st, st.layers, metric);
 		if (isnan(*fig))
-			rc = fail(err, errlen, "the LUT has no measured points around a layer's channel counts; profile the model again");
+			rc = errbuf_set(err, errlen, "the LUT has no measured points around a layer's channel counts; profile the model again");
 	}
 	state_free(&st);
 	return rc;
@@ -255,10 +244,10 @@ static int refit(const struct ls_ctx *x, Onnx__GraphProto *cand, int ni, const i
 		      ox_attr_float(n, "beta", 1) != 1.0f)))
 		return 0;
 	if (ox_get_float(ox_initializer(cand, n->input[1]), &w))
-		return fail(err, errlen, "layer '%s': weights are not float", n->name);
+		return errbuf_set(err, errlen, "layer '%s': weights are not float", n->name);
 	if (has_b && ox_get_float(ox_initializer(cand, n->input[2]), &b)) {
 		ox_tensor_free(&w);
-		return fail(err, errlen, "layer '%s': bias is not float", n->name);
+		return errbuf_set(err, errlen, "layer '%s': bias is not float", n->name);
 	}
 	if (has_b && (b.rank != 1))
 		has_b = false;
@@ -274,7 +263,7 @@ static int refit(const struct ls_ctx *x, Onnx__GraphProto *cand, int ni, const i
 	if (kin + has_b > x->o->max_ls_inputs || kin + has_b < 1)
 		goto out;
 	if (lsq_init(&p, (int)(kin + has_b), (int)M)) {
-		rc = fail(err, errlen, "out of memory");
+		rc = errbuf_set(err, errlen, "out of memory");
 		goto out;
 	}
 	a = malloc((size_t)(kin + 1) * sizeof(float));
@@ -282,7 +271,7 @@ static int refit(const struct ls_ctx *x, Onnx__GraphProto *cand, int ni, const i
 	w0 = malloc((size_t)(kin + has_b) * (size_t)M * sizeof(double));
 	sol = malloc((size_t)(kin + has_b) * (size_t)M * sizeof(double));
 	if (!a || !y || !w0 || !sol) {
-		rc = fail(err, errlen, "out of memory");
+		rc = errbuf_set(err, errlen, "out of memory");
 		goto out;
 	}
 	/* rows: every output position of every sample, sampled evenly */
@@ -354,7 +343,7 @@ static int refit(const struct ls_ctx *x, Onnx__GraphProto *cand, int ni, const i
 		b.data[j] = (float)sol[kin * M + j];
 	if (ox_set_float(ox_initializer(cand, n->input[1]), w.rank, w.dims, w.data) ||
 	    (has_b && ox_set_float(ox_initializer(cand, n->input[2]), b.rank, b.dims, b.data))) {
-		rc = fail(err, errlen, "out of memory");
+		rc = errbuf_set(err, errlen, "out of memory");
 		goto out;
 	}
 	rc = 1;
@@ -483,11 +472,11 @@ static int make_proposal(const struct ls_ctx *x, const Onnx__ModelProto *cur,
 	p->model = ox_clone(cur);
 	if (!imp || !p->keep || !p->model) {
 		free(imp);
-		return fail(err, errlen, "out of memory");
+		return errbuf_set(err, errlen, "out of memory");
 	}
 	if (space_importance(cur->graph, s, imp)) {
 		free(imp);
-		return fail(err, errlen, "the weights of a pruned layer are not float");
+		return errbuf_set(err, errlen, "the weights of a pruned layer are not float");
 	}
 	space_choose(imp, s->size, p->n_keep, p->keep);
 	free(imp);
@@ -507,7 +496,7 @@ static int make_proposal(const struct ls_ctx *x, const Onnx__ModelProto *cur,
 		return ADAPT_ERROR;
 	rc = agreement_of(&out, ref, &p->agr);
 	collected_free(&out);
-	return rc ? fail(err, errlen, "the model's output is not float") : 0;
+	return rc ? errbuf_set(err, errlen, "the model's output is not float") : 0;
 }
 
 /* The model's figure with every prunable space cut to one channel. */
@@ -534,7 +523,7 @@ static int iterate(const struct adapt_opts *o, Onnx__ModelProto **cur, struct st
 	struct ls_ctx x = { .o = o, .ref = ref, .st = st };
 
 	if (!scratch)
-		return fail(err, errlen, "out of memory");
+		return errbuf_set(err, errlen, "out of memory");
 	if (spaces_build((*cur)->graph, &sp, err, errlen))
 		goto out;
 	for (int s = 0; s < sp.n; s++) {
@@ -583,7 +572,7 @@ static int iterate(const struct adapt_opts *o, Onnx__ModelProto **cur, struct st
 		}
 	}
 	if (best.space < 0) {
-		rc = fail(err, errlen, "no channel of the model can be pruned any further: every conv/FC output is fixed (graph outputs, grouped convs, ops adapt does not prune)");
+		rc = errbuf_set(err, errlen, "no channel of the model can be pruned any further: every conv/FC output is fixed (graph outputs, grouped convs, ops adapt does not prune)");
 		goto out;
 	}
 	/* the chosen proposal becomes the model; its producers' channel maps follow */
@@ -642,7 +631,7 @@ int adapt_run(const Onnx__ModelProto *orig, const struct lut *lut, const struct 
 	/* the original with its BatchNormalizations folded: the same function */
 	if (!base || adapt_fold_bn(base->graph, &res->bn_folded) || !(cur = ox_clone(base))) {
 		ox_free(base);
-		return fail(err, errlen, "out of memory");
+		return errbuf_set(err, errlen, "out of memory");
 	}
 	if ((rc = state_read(&st, lut, cur->graph, err, errlen)))
 		goto out;
@@ -650,13 +639,13 @@ int adapt_run(const Onnx__ModelProto *orig, const struct lut *lut, const struct 
 	res->reported_original = res->reported_final = figure_of(&st, st.layers, o->report_metric);
 	scratch = malloc(((size_t)st.n + 1) * sizeof(*scratch));
 	if (!scratch || spaces_build(cur->graph, &sp, err, errlen)) {
-		rc = fail(err, errlen, "out of memory");
+		rc = errbuf_set(err, errlen, "out of memory");
 		goto out;
 	}
 	res->minimum = minimum_figure(&st, &sp, o->metric, scratch);
 	spaces_free(&sp);
 	if (isnan(fig) || isnan(res->minimum)) {
-		rc = fail(err, errlen, "the LUT has no measured points around a layer's channel counts; profile the model again");
+		rc = errbuf_set(err, errlen, "the LUT has no measured points around a layer's channel counts; profile the model again");
 		goto out;
 	}
 	if (o->budget < res->minimum) {
@@ -687,7 +676,7 @@ int adapt_run(const Onnx__ModelProto *orig, const struct lut *lut, const struct 
 			o->iteration(o->ctx, &it);
 	}
 	if (fig > o->budget) {
-		rc = fail(err, errlen, "the budget was not reached in %d iterations (the figure is %g); raise --step or the budget",
+		rc = errbuf_set(err, errlen, "the budget was not reached in %d iterations (the figure is %g); raise --step or the budget",
 			  o->max_iterations, fig);
 		goto out;
 	}

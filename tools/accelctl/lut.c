@@ -3,10 +3,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "lut.h"
 
 static const char *const domain_key[ACCEL_ENERGY_DOMAINS] = {
@@ -174,18 +174,6 @@ int lut_write_csv(const struct lut *t, FILE *f)
 	return ferror(f) ? -1 : 0;
 }
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Splits a CSV line in place (quotes allowed); returns the field count. */
 static int split_csv(char *line, char **fields, int max)
@@ -262,33 +250,33 @@ static int read_headers(FILE *f, const char *path, struct lut *t, long *layers,
 	char line[1024], v[256];
 
 	if (!fgets(line, sizeof(line), f) || strncmp(line, "# " LUT_MAGIC " ", 2 + strlen(LUT_MAGIC) + 1))
-		return fail(err, len, "%s is not a NetAdapt LUT (no '# %s' first line); write one with 'accelctl profile MODEL -o %s'",
+		return errbuf_set(err, len, "%s is not a NetAdapt LUT (no '# %s' first line); write one with 'accelctl profile MODEL -o %s'",
 			    path, LUT_MAGIC, path);
 	if (header_value(line, "version", v, sizeof(v)))
-		return fail(err, len, "%s: the first line has no version=N; profile the model again", path);
+		return errbuf_set(err, len, "%s: the first line has no version=N; profile the model again", path);
 	t->version = atoi(v);
 	if (t->version != LUT_VERSION)
-		return fail(err, len, "%s has LUT version %s, this accelctl reads version %d; profile the model again with this accelctl",
+		return errbuf_set(err, len, "%s has LUT version %s, this accelctl reads version %d; profile the model again with this accelctl",
 			    path, v, LUT_VERSION);
 	if (!fgets(line, sizeof(line), f) || line[0] != '#')
-		return fail(err, len, "%s is truncated: the header line with model= and fingerprint= is missing; profile the model again",
+		return errbuf_set(err, len, "%s is truncated: the header line with model= and fingerprint= is missing; profile the model again",
 			    path);
 	if (header_value(line, "model", t->model, sizeof(t->model)) ||
 	    header_value(line, "fingerprint", v, sizeof(v)) ||
 	    header_value(line, "device", t->device, sizeof(t->device)) ||
 	    header_value(line, "dataflow", t->dataflow, sizeof(t->dataflow)))
-		return fail(err, len, "%s: the header lacks model=, fingerprint=, device= or dataflow=; profile the model again",
+		return errbuf_set(err, len, "%s: the header lacks model=, fingerprint=, device= or dataflow=; profile the model again",
 			    path);
 	t->fingerprint = strtoull(v, NULL, 16);
 	if (header_value(line, "clock_khz", v, sizeof(v)) || (t->clock_khz = (uint32_t)atol(v)) < 1)
-		return fail(err, len, "%s: the header lacks a clock_khz= of at least 1; profile the model again",
+		return errbuf_set(err, len, "%s: the header lacks a clock_khz= of at least 1; profile the model again",
 			    path);
 	if (header_value(line, "layers", v, sizeof(v)) || (*layers = atol(v)) < 1 ||
 	    header_value(line, "entries", v, sizeof(v)) || (*entries = atol(v)) < 1)
-		return fail(err, len, "%s: the header needs layers=N and entries=N of at least 1; profile the model again",
+		return errbuf_set(err, len, "%s: the header needs layers=N and entries=N of at least 1; profile the model again",
 			    path);
 	if (!fgets(line, sizeof(line), f) || strncmp(line, "layer_index,layer,op,", 21))
-		return fail(err, len, "%s is truncated: no column header line; profile the model again", path);
+		return errbuf_set(err, len, "%s is truncated: no column header line; profile the model again", path);
 	return 0;
 }
 
@@ -306,18 +294,18 @@ static int read_row(char *line, const char *path, int lineno, struct lut *t, cha
 	line[strcspn(line, "\r\n")] = 0;
 	n = split_csv(line, fld, N_COLS);
 	if (n != N_COLS)
-		return fail(err, len, "%s:%d: %d fields, a LUT row has %d (truncated or edited file); profile the model again",
+		return errbuf_set(err, len, "%s:%d: %d fields, a LUT row has %d (truncated or edited file); profile the model again",
 			    path, lineno, n < 0 ? 0 : n, N_COLS);
 	for (int k = 0; k < N_COLS; k++) {
 		if (k == 1 || k == 2)
 			continue;
 		if (parse_u64(fld[k], &v[k]) || v[k] > (k < N_HEAD + 3 ? 0xffffffffull : UINT64_MAX))
-			return fail(err, len, "%s:%d: column %d is '%s', not a non-negative integer%s; profile the model again",
+			return errbuf_set(err, len, "%s:%d: column %d is '%s', not a non-negative integer%s; profile the model again",
 				    path, lineno, k + 1, fld[k],
 				    strstr(fld[k], "nan") || strstr(fld[k], "NaN") ? " (NaN)" : "");
 	}
 	if (strcmp(fld[2], "conv") && strcmp(fld[2], "fc"))
-		return fail(err, len, "%s:%d: op '%s' is neither conv nor fc", path, lineno, fld[2]);
+		return errbuf_set(err, len, "%s:%d: op '%s' is neither conv nor fc", path, lineno, fld[2]);
 	full.op = !strcmp(fld[2], "fc") ? ACCEL_LAYER_FC : ACCEL_LAYER_CONV;
 	for (int s = 0; s < N_SHAPE; s++)
 		shape[s] = (uint32_t)v[3 + s];
@@ -328,13 +316,13 @@ static int read_row(char *line, const char *path, int lineno, struct lut *t, cha
 	if (!l || l->index != (int)v[0] || strcmp(l->name, fld[1])) {
 		for (int i = 0; i < t->n_l; i++)
 			if (t->l[i].index == (int)v[0])
-				return fail(err, len, "%s:%d: rows of layer %d ('%s') are not together", path,
+				return errbuf_set(err, len, "%s:%d: rows of layer %d ('%s') are not together", path,
 					    lineno, (int)v[0], fld[1]);
 		l = lut_add_layer(t, (int)v[0], fld[1], &full);
 		if (!l)
-			return fail(err, len, "out of memory");
+			return errbuf_set(err, len, "out of memory");
 	} else if (!same_layer(&l->full, &full)) {
-		return fail(err, len, "%s:%d: layer '%s' changes its full shape between rows", path,
+		return errbuf_set(err, len, "%s:%d: layer '%s' changes its full shape between rows", path,
 			    lineno, l->name);
 	}
 	for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
@@ -345,11 +333,11 @@ static int read_row(char *line, const char *path, int lineno, struct lut *t, cha
 	st.macs = v[N_HEAD + 6 + ACCEL_ENERGY_DOMAINS];
 	if (!v[N_HEAD] || !v[N_HEAD + 1] || !v[N_HEAD + 2] || v[N_HEAD] > full.c ||
 	    v[N_HEAD + 1] > full.m)
-		return fail(err, len, "%s:%d: layer '%s': c = %" PRIu64 ", m = %" PRIu64 " outside 1..%u, 1..%u",
+		return errbuf_set(err, len, "%s:%d: layer '%s': c = %" PRIu64 ", m = %" PRIu64 " outside 1..%u, 1..%u",
 			    path, lineno, l->name, v[N_HEAD], v[N_HEAD + 1], full.c, full.m);
 	if (lut_add_entry(l, (uint32_t)v[N_HEAD], (uint32_t)v[N_HEAD + 1],
 			  (uint32_t)v[N_HEAD + 2], &st))
-		return fail(err, len, "out of memory");
+		return errbuf_set(err, len, "out of memory");
 	return 0;
 }
 
@@ -362,14 +350,14 @@ int lut_read(const char *path, struct lut *t, char *err, size_t len)
 
 	memset(t, 0, sizeof(*t));
 	if (!f)
-		return fail(err, len, "cannot read the LUT %s: %s", path, strerror(errno));
+		return errbuf_set(err, len, "cannot read the LUT %s: %s", path, strerror(errno));
 	rc = read_headers(f, path, t, &layers, &entries, err, len);
 	while (!rc && fgets(line, sizeof(line), f)) {
 		lineno++;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
 		if (!strchr(line, '\n') && !feof(f)) {
-			rc = fail(err, len, "%s:%d: line too long", path, lineno);
+			rc = errbuf_set(err, len, "%s:%d: line too long", path, lineno);
 			break;
 		}
 		rc = read_row(line, path, lineno, t, err, len);
@@ -377,7 +365,7 @@ int lut_read(const char *path, struct lut *t, char *err, size_t len)
 	}
 	fclose(f);
 	if (!rc && (rows != entries || t->n_l != layers))
-		rc = fail(err, len, "%s is truncated: %ld of %ld rows, %d of %ld layers; profile the model again",
+		rc = errbuf_set(err, len, "%s is truncated: %ld of %ld rows, %d of %ld layers; profile the model again",
 			  path, rows, entries, t->n_l, layers);
 	for (int i = 0; !rc && i < t->n_l; i++) {
 		const struct lut_layer *l = &t->l[i];
@@ -386,7 +374,7 @@ int lut_read(const char *path, struct lut *t, char *err, size_t len)
 		for (int k = 0; k < l->n_e; k++)
 			has_full |= l->e[k].c == l->full.c && l->e[k].m == l->full.m;
 		if (!has_full)
-			rc = fail(err, len, "%s: layer '%s' has no point at its full size c = %u, m = %u; profile the model again",
+			rc = errbuf_set(err, len, "%s: layer '%s' has no point at its full size c = %u, m = %u; profile the model again",
 				  path, l->name, l->full.c, l->full.m);
 	}
 	if (rc)
@@ -408,11 +396,11 @@ int lut_match_model(const struct lut *t, const char *model,
 	uint64_t fp = lut_fingerprint(specs, n);
 
 	if (fp != t->fingerprint)
-		return fail(err, len, "the LUT was profiled for %s (fingerprint %016" PRIx64 "), whose conv/FC layers differ from those of %s (%016" PRIx64 "); run 'accelctl profile %s -o LUT'",
+		return errbuf_set(err, len, "the LUT was profiled for %s (fingerprint %016" PRIx64 "), whose conv/FC layers differ from those of %s (%016" PRIx64 "); run 'accelctl profile %s -o LUT'",
 			    t->model, t->fingerprint, base_name(model), fp, model);
 	for (int i = 0; i < n; i++)
 		if (!lut_layer_of(t, i))
-			return fail(err, len, "the LUT has no entries for layer '%s' (profiled with --layers?); run 'accelctl profile %s -o LUT' for every layer",
+			return errbuf_set(err, len, "the LUT has no entries for layer '%s' (profiled with --layers?); run 'accelctl profile %s -o LUT' for every layer",
 				    names[i], model);
 	return 0;
 }

@@ -3,7 +3,7 @@
 # (test_measure); adapt's engine on float models built here (test_adapt).
 # make_fixture writes the float model and calibration folders of
 # tests/cli/test_adapt.sh.
-NETADAPT_TOOL_SRCS = tools/accelctl/lut.c $(ADAPT_SRCS) tools/modelgen/onnxw.c \
+NETADAPT_TOOL_SRCS = tools/accelctl/lut.c tools/accelctl/errbuf.c $(ADAPT_SRCS) tools/modelgen/onnxw.c \
 	tests/unit/netadapt/fixture.c
 NETADAPT_TEST_CPP := -Ilibaccel/include -Itools/accelctl -Itools/modelgen \
 	-Itests/unit/netadapt -I$(B)/gen
