@@ -10,4 +10,5 @@ CHECK_SUITES += make-errors:tests/build/test_make_errors.sh
 include tests/hil/hil.mk
 include tests/hil/sensors/sensors.mk
 # Model suites (conformance, networks, graph unit tests) have their own fragments.
-include $(sort $(wildcard tests/conformance/*.mk tests/networks/*.mk tests/unit/graph/*.mk))
+include $(sort $(wildcard tests/conformance/*.mk tests/networks/*.mk tests/unit/graph/*.mk \
+	tests/oracle/*.mk))

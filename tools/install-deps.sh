@@ -1,10 +1,13 @@
 #!/bin/sh
-# Installs every Debian package Eyrie needs. Idempotent: with nothing
-# missing it does nothing. Every package the project uses is named here once.
+# Installs every Debian package Eyrie needs, and the tests' ONNX Runtime
+# oracle (npm onnxruntime-node, pinned in tests/oracle/package-lock.json; a
+# test tool, never a runtime dependency). Idempotent: with nothing missing it
+# does nothing. Every package the project uses is named here once.
 #
-#   tools/install-deps.sh          install what is missing (root)
+#   tools/install-deps.sh          install what is missing (root for Debian packages)
 #   tools/install-deps.sh --check  exit 1 and list what is missing
 set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
 
 # Build tools and userspace libraries.
 PKGS_BUILD="build-essential pkg-config xz-utils cpio kmod
@@ -17,22 +20,56 @@ PKGS_KERNEL="linux-headers-6.12-amd64 linux-image-6.12-amd64 linux-source-6.12"
 # The emulated board and the tools the HIL and telemetry tests drive.
 PKGS_VM="qemu-system-x86 busybox-static lm-sensors prometheus"
 
+# node and npm for the oracle: Debian's nodejs (18 in Debian 12) and npm,
+# unless node and npm are already on the PATH (e.g. from NodeSource, whose
+# nodejs package bundles npm and conflicts with Debian's npm).
+PKGS_NODE="nodejs npm"
+
 ALL="$PKGS_BUILD $PKGS_KERNEL $PKGS_VM"
+ORACLE_DIR=$top/tests/oracle
 
 missing() {
 	for p in $ALL; do
 		s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 		[ "$s" = installed ] || printf '%s\n' "$p"
 	done
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		printf '%s\n' $PKGS_NODE
+	fi
+}
+
+# The onnxruntime-node version package.json pins, and whether that one is
+# installed in tests/oracle/node_modules.
+ort_pinned() {
+	sed -n 's/.*"onnxruntime-node": *"\([^"]*\)".*/\1/p' "$ORACLE_DIR/package.json"
+}
+ort_missing() {
+	want=$(ort_pinned)
+	have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' \
+		"$ORACLE_DIR/node_modules/onnxruntime-node/package.json" 2>/dev/null | head -n1)
+	[ "$have" = "$want" ] || printf 'npm onnxruntime-node@%s (in tests/oracle)\n' "$want"
+}
+
+# npm ci installs exactly the lock file's versions. --ignore-scripts: the
+# package's postinstall downloads GPU libraries (which cannot work offline
+# and the tests do not use); the CPU library ships in the package itself.
+install_oracle() {
+	echo "install-deps: installing onnxruntime-node $(ort_pinned) into tests/oracle/node_modules"
+	(cd "$ORACLE_DIR" && npm ci --ignore-scripts --no-audit --no-fund)
 }
 
 miss=$(missing)
+miss_ort=$(ort_missing)
 if [ "${1:-}" = "--check" ]; then
-	[ -z "$miss" ] && exit 0
-	echo "missing Debian packages:" $miss >&2
+	[ -z "$miss" ] && [ -z "$miss_ort" ] && exit 0
+	[ -n "$miss" ] && echo "missing Debian packages:" $miss >&2
+	[ -n "$miss_ort" ] && echo "missing test oracle: $miss_ort" >&2
 	exit 1
 fi
-[ -z "$miss" ] && exit 0
+if [ -z "$miss" ]; then
+	[ -n "$miss_ort" ] && install_oracle
+	exit 0
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps: these packages are missing:" $miss >&2
@@ -49,3 +86,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $miss
+[ -n "$(ort_missing)" ] && install_oracle
+exit 0

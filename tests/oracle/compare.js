@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: MIT
+// Compares a tensor with ONNX Runtime's (the oracle's) for the same input.
+//
+//   compare.js ORT.pb ACTUAL.pb [--spread]
+//   compare.js --perturb one|many ORT.pb OUT.pb   (the suites' self-check)
+//
+// Thresholds (docs/models.md, "ONNX Runtime as the oracle"):
+//  - int8/uint8 (quantized) outputs: every value within 1 LSB of ORT's, and
+//    at most 1 % of the values (rounded down) 1 LSB away: rounding ties and
+//    ORT's float requantization differ from the exact rule by 1 LSB, rarely;
+//  - float outputs: |a - r| <= 1e-4 * |r| + 1e-5 * max|r| (max over the
+//    tensor): float32 sums in another order, relative to the tensor's scale;
+//  - int32, int64, bool: equal.
+// Shapes and types must match. --spread also fails a quantized ORT output
+// with fewer than 16 distinct values or over 25 % of them saturated, so a
+// degenerate graph cannot pass by agreeing on constants.
+// Prints one line; exit 0 within the thresholds, 1 outside, 3 unreadable.
+'use strict';
+const { readTensor, writeTensor } = require('./tensor');
+
+const QUANT_MAX_SHARE = 0.01;
+const FLOAT_RTOL = 1e-4, FLOAT_ATOL_OF_MAX = 1e-5;
+const RANGE = { int8: [-128, 127], uint8: [0, 255] };
+
+function describe(t) {
+	return `${t.type} [${t.dims.join(', ')}]`;
+}
+
+function compare(ref, act, spread) {
+	const n = ref.data.length;
+	if (ref.type !== act.type || ref.dims.join() !== act.dims.join())
+		return { ok: false, msg: `ORT gives ${describe(ref)}, the run ${describe(act)}` };
+	if (RANGE[ref.type]) {
+		let maxd = 0, ones = 0, first = -1;
+		for (let i = 0; i < n; i++) {
+			const d = Math.abs(ref.data[i] - act.data[i]);
+			if (d > maxd) maxd = d;
+			if (d === 1) ones++;
+			if (d && first < 0) first = i;
+		}
+		const allowed = Math.floor(QUANT_MAX_SHARE * n);
+		let msg = `${describe(ref)}: max |diff| ${maxd} LSB, ${ones} of ${n} values ` +
+			`(${(100 * ones / n).toFixed(2)} %) 1 LSB off (at most ${allowed} allowed)`;
+		let ok = maxd <= 1 && ones <= allowed;
+		if (first >= 0)
+			msg += `; first at [${first}]: ORT ${ref.data[first]}, run ${act.data[first]}`;
+		if (spread) {
+			const [lo, hi] = RANGE[ref.type];
+			const seen = new Set();
+			let sat = 0;
+			for (const v of ref.data) {
+				seen.add(v);
+				if (v === lo || v === hi) sat++;
+			}
+			const good = seen.size >= 16 && sat <= 0.25 * n;
+			msg += `; ORT output: ${seen.size} distinct, ${(100 * sat / n).toFixed(1)} % saturated` +
+				(good ? '' : ' (DEGENERATE: the graph tests nothing)');
+			ok = ok && good;
+		}
+		return { ok, msg };
+	}
+	if (ref.type === 'float32' || ref.type === 'float64') {
+		let rmax = 0;
+		for (const v of ref.data) rmax = Math.max(rmax, Math.abs(v));
+		let worst = 0, wi = -1, bad = 0, maxd = 0;
+		for (let i = 0; i < n; i++) {
+			const r = ref.data[i], a = act.data[i];
+			const tol = FLOAT_RTOL * Math.abs(r) + FLOAT_ATOL_OF_MAX * rmax;
+			const d = Math.abs(a - r);
+			const ratio = Number.isNaN(d) ? (Number.isNaN(r) && Number.isNaN(a) ? 0 : Infinity) :
+				(tol > 0 ? d / tol : (d > 0 ? Infinity : 0));
+			if (!Number.isNaN(d)) maxd = Math.max(maxd, d);
+			if (ratio > 1) bad++;
+			if (ratio > worst) { worst = ratio; wi = i; }
+		}
+		let msg = `${describe(ref)}: max |diff| ${maxd.toExponential(2)} (max |ORT| ` +
+			`${rmax.toExponential(2)}), worst at ${worst.toFixed(3)} of the tolerance`;
+		if (bad)
+			msg += `; ${bad} values outside, first worst at [${wi}]: ORT ${ref.data[wi]}, run ${act.data[wi]}`;
+		return { ok: bad === 0, msg };
+	}
+	let diff = 0, first = -1;
+	for (let i = 0; i < n; i++)
+		if (ref.data[i] !== act.data[i]) { diff++; if (first < 0) first = i; }
+	return { ok: diff === 0, msg: `${describe(ref)}: ${diff} of ${n} values differ` +
+		(first >= 0 ? `; first at [${first}]: ORT ${ref.data[first]}, run ${act.data[first]}` : '') };
+}
+
+// A wrong output the comparison must refuse: "one" moves one value by 2 LSB
+// (float: by 1e-3 of the tensor's max), "many" moves 2 % of the values by
+// 1 LSB (float: each by 1e-3 relative).
+function perturb(t, mode) {
+	const n = t.data.length, range = RANGE[t.type];
+	const step = (i, lsb) => {
+		if (range) {
+			const v = t.data[i];
+			t.data[i] = v + lsb <= range[1] ? v + lsb : v - lsb;
+		} else if (t.type === 'float32') {
+			let m = 0;
+			for (const v of t.data) m = Math.max(m, Math.abs(v));
+			t.data[i] += (mode === 'one' ? 1e-3 * m : 1e-3 * Math.abs(t.data[i]) + 1e-4 * m);
+		} else {
+			t.data[i] = typeof t.data[i] === 'bigint' ? t.data[i] + 1n : t.data[i] ^ 1;
+		}
+	};
+	if (mode === 'one')
+		step(n >> 1, 2);
+	else
+		for (let i = 0; i < n; i += 50) step(i, 1);
+	return t;
+}
+
+function main(argv) {
+	try {
+		if (argv[0] === '--perturb') {
+			if (argv.length !== 4 || !['one', 'many'].includes(argv[1]))
+				throw new Error('usage: compare.js --perturb one|many IN.pb OUT.pb');
+			writeTensor(argv[3], perturb(readTensor(argv[2]), argv[1]));
+			return 0;
+		}
+		const files = argv.filter((a) => a !== '--spread');
+		if (files.length !== 2) {
+			console.error('usage: compare.js ORT.pb ACTUAL.pb [--spread]');
+			return 2;
+		}
+		const r = compare(readTensor(files[0]), readTensor(files[1]), argv.includes('--spread'));
+		console.log(`${r.ok ? 'within' : 'OUTSIDE'} thresholds: ${r.msg}`);
+		return r.ok ? 0 : 1;
+	} catch (e) {
+		console.error(`compare: ${e.message}`);
+		return 3;
+	}
+}
+
+process.exit(main(process.argv.slice(2)));

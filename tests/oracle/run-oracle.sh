@@ -1,0 +1,153 @@
+#!/bin/bash
+# ONNX Runtime as the oracle: every graph is run by ONNX Runtime (npm
+# onnxruntime-node, tests/oracle/ort-run.js) and by `accelctl -d emu run`
+# on the same inputs, and the outputs are compared (tests/oracle/compare.js:
+# quantized within 1 LSB on at most 1 % of the values, float within
+# 1e-4 relative + 1e-5 of the tensor's max; docs/models.md). TAP, one line
+# per graph.
+#
+#   tests/oracle/run-oracle.sh [--full] ACCELCTL MODEL_DIR CORPUS_DIR
+#
+# Graphs: the generated int8 networks (reduced; --full: full size), which
+# are tie-free by construction, so ONNX Runtime must agree exactly; and the
+# exporter-style corpus (tools/modelgen/corpusgen: CORPUS_DIR/NAME/model.onnx
+# with test_data_set_K/input_N.pb), every graph run by ONNX Runtime and the
+# ones listed in EYRIE_GRAPHS also by accelctl. First the comparator itself
+# must refuse perturbed outputs, so the suite can fail. Without
+# onnxruntime-node the suite fails (it never skips).
+set -u
+full=0
+if [ "${1:-}" = "--full" ]; then full=1; shift; fi
+accelctl=${1:-build/bin/accelctl}
+models=${2:-build/models}
+corpus=${3:-build/corpus}
+here=$(dirname "$0")
+ort_run() { node "$here/ort-run.js" "$@"; }
+compare() { node "$here/compare.js" "$@"; }
+
+nets="alexnet vgg16 resnet18 resnet50 mobilenetv2"
+# Corpus graphs compared with accelctl (docs/models.md, "The corpus"); the
+# others are run by ONNX Runtime only until libaccel imports them.
+EYRIE_GRAPHS=${EYRIE_GRAPHS-""}
+graphs=$(ls "$corpus" 2>/dev/null | sort)
+
+n=0
+tap() {	# tap OK|FAIL MESSAGE [DETAILS]
+	n=$((n + 1))
+	if [ "$1" = OK ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
+	[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
+	return 0
+}
+tmp=$(mktemp -d /tmp/eyrie-oracle.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+if ! ver=$(ort_run --version 2>&1); then
+	echo "1..1"
+	tap FAIL "ONNX Runtime (npm onnxruntime-node) is not installed: run tools/install-deps.sh" "$ver"
+	exit 1
+fi
+ngraphs=$(echo $graphs | wc -w)
+neyrie=$(echo $EYRIE_GRAPHS | wc -w)
+echo "1..$((1 + 4 + $(echo $nets | wc -w) + ngraphs + neyrie))"
+tap OK "onnxruntime-node $ver loads (one thread, graph optimizations off)"
+
+# run_pair MODEL OUTDIR INPUT... : ORT into OUTDIR/ort, accelctl into OUTDIR/eyrie
+run_pair() {
+	local model=$1 out=$2 ins=() eins=() names k=0
+	shift 2
+	mapfile -t names < <(ort_run "$model" --list-inputs)
+	for f in "$@"; do
+		ins+=(--input "${names[$k]}=$f")
+		k=$((k + 1))
+	done
+	mkdir -p "$out"
+	ort_run "$model" "${ins[@]}" --output-dir "$out/ort" >"$out/ort.log" 2>&1 ||
+		{ echo "ONNX Runtime failed: $(tail -n 3 "$out/ort.log")"; return 1; }
+	"$accelctl" -d emu run "$model" "${ins[@]}" --output-dir "$out/eyrie" >"$out/eyrie.log" 2>&1 ||
+		{ echo "accelctl run exited $?: $(grep -iE 'error|unsupported|refus' "$out/eyrie.log" | head -n 5)"; return 1; }
+	return 0
+}
+
+# compare_dir OUTDIR [--spread]: every ORT output against accelctl's
+compare_dir() {
+	local out=$1 rc=0 f
+	shift
+	for f in "$out"/ort/output_*.pb; do
+		compare "$f" "$out/eyrie/$(basename "$f")" "$@" | sed "s|^|$(basename "$f"): |" || rc=1
+	done
+	return $rc
+}
+
+# The comparator refuses what it must: a copy of a real output passes, one
+# value 2 LSB off, 2 % of values 1 LSB off, and a float output 1e-3 off fail.
+ref=$tmp/self/ref.pb
+mkdir -p "$tmp/self"
+base=$models/resnet18-reduced
+if ort_run "$base.onnx" --input "$base.input.pb" --output-dir "$tmp/self/o" >/dev/null 2>&1; then
+	cp "$tmp/self/o/output_0.pb" "$ref"
+	d=$(compare "$ref" "$ref" --spread) && tap OK "comparator: an identical output passes ($d)" ||
+		tap FAIL "comparator: an identical output is refused" "$d"
+	for mode in one many; do
+		compare --perturb $mode "$ref" "$tmp/self/p.pb"
+		d=$(compare "$ref" "$tmp/self/p.pb") && tap FAIL "comparator: perturbed output ($mode) passes" "$d" ||
+			tap OK "comparator: perturbed int8 output ($mode) refused: $d"
+	done
+else
+	for i in 1 2 3; do tap FAIL "comparator self-check: ONNX Runtime cannot run $base.onnx"; done
+fi
+node -e '
+const T = require(process.argv[1]);
+const d = new Float32Array(1000).map((_, i) => Math.sin(i) * 3);
+T.writeTensor(process.argv[2], { name: "f", type: "float32", dims: [10, 100], data: d });
+' "$(cd "$here" && pwd)/tensor.js" "$tmp/self/f.pb"
+compare --perturb one "$tmp/self/f.pb" "$tmp/self/fp.pb"
+d=$(compare "$tmp/self/f.pb" "$tmp/self/fp.pb") && tap FAIL "comparator: perturbed float output passes" "$d" ||
+	tap OK "comparator: perturbed float output refused: $d"
+
+for net in $nets; do
+	if [ $full -eq 1 ]; then base=$models/$net; else base=$models/$net-reduced; fi
+	name=$(basename "$base")
+	[ -f "$base.onnx" ] || make -s --no-print-directory "$base.onnx" >&2
+	out=$tmp/$name
+	if ! why=$(run_pair "$base.onnx" "$out" "$base.input.pb"); then
+		tap FAIL "$name: $why"
+	elif d=$(compare_dir "$out" --spread); then
+		tap OK "$name: accelctl (emu) agrees with ONNX Runtime" "$d"
+	else
+		tap FAIL "$name: accelctl (emu) differs from ONNX Runtime" "$d"
+	fi
+done
+
+# Every corpus graph loads and runs in ONNX Runtime on every data set (the
+# generator writes valid exporter-style ONNX).
+for g in $graphs; do
+	ok=1 msg=""
+	for ds in "$corpus/$g"/test_data_set_*; do
+		ins=()
+		for f in "$ds"/input_*.pb; do ins+=(--input "$f"); done
+		if ! o=$(ort_run "$corpus/$g/model.onnx" "${ins[@]}" --output-dir "$tmp/corpus-ort/$g/$(basename "$ds")" 2>&1); then
+			ok=0 msg="$msg$(basename "$ds"): $o"$'\n'
+		fi
+	done
+	if [ $ok -eq 1 ]; then tap OK "corpus $g: ONNX Runtime runs it ($(ls -d "$corpus/$g"/test_data_set_* | wc -l) data sets)"
+	else tap FAIL "corpus $g: ONNX Runtime cannot run it" "$msg"; fi
+done
+
+for g in $EYRIE_GRAPHS; do
+	ok=1 msg=""
+	if [ ! -f "$corpus/$g/model.onnx" ]; then
+		tap FAIL "corpus $g: no $corpus/$g/model.onnx (tools/modelgen/corpusgen writes it)"
+		continue
+	fi
+	for ds in "$corpus/$g"/test_data_set_*; do
+		out=$tmp/corpus/$g/$(basename "$ds")
+		if ! why=$(run_pair "$corpus/$g/model.onnx" "$out" "$ds"/input_*.pb); then
+			ok=0 msg="$msg$(basename "$ds"): $why"$'\n'
+			continue
+		fi
+		d=$(compare_dir "$out") || ok=0
+		msg="$msg$(printf '%s\n' "$d" | sed "s|^|$(basename "$ds"): |")"$'\n'
+	done
+	if [ $ok -eq 1 ]; then tap OK "corpus $g: accelctl (emu) agrees with ONNX Runtime" "$msg"
+	else tap FAIL "corpus $g: accelctl (emu) differs from ONNX Runtime" "$msg"; fi
+done
