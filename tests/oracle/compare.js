@@ -2,8 +2,8 @@
 // SPDX-License-Identifier: MIT
 // Compares a tensor with ONNX Runtime's (the oracle's) for the same input.
 //
-//   compare.js ORT.pb ACTUAL.pb [--spread]
-//   compare.js --perturb one|many ORT.pb OUT.pb   (the suites' self-check)
+//   compare.js ORT.pb ACTUAL.pb [--spread] [--lsb SCALE]
+//   compare.js --perturb one|many ORT.pb OUT.pb [--lsb SCALE]  (self-check)
 //
 // Thresholds (docs/models.md, "ONNX Runtime as the oracle"):
 //  - int8/uint8 (quantized) outputs: every value within 1 LSB of ORT's, and
@@ -11,7 +11,10 @@
 //    ORT's float requantization differ from the exact rule by 1 LSB, rarely;
 //  - float outputs: |a - r| <= 1e-4 * |r| + 1e-5 * max|r| (max over the
 //    tensor): float32 sums in another order, relative to the tensor's scale;
-//  - int32, int64, bool: equal.
+//  - int32, int64, bool: equal;
+//  - --lsb SCALE: a float output that a DequantizeLinear of that scale
+//    wrote (ONNX Runtime's quantized models end so) is compared as the
+//    quantized one, in units of SCALE.
 // Shapes and types must match. --spread also fails a quantized ORT output
 // with fewer than 16 distinct values or over 25 % of them saturated, so a
 // degenerate graph cannot pass by agreeing on constants.
@@ -27,10 +30,52 @@ function describe(t) {
 	return `${t.type} [${t.dims.join(', ')}]`;
 }
 
-function compare(ref, act, spread) {
+// Float values of a DequantizeLinear with scale lsb, as integer steps.
+function steps(t, lsb) {
+	const q = new Float64Array(t.data.length);
+	for (let i = 0; i < q.length; i++) q[i] = t.data[i] / lsb;
+	return q;
+}
+
+function compareSteps(ref, act, n, spread) {
+	let maxd = 0, ones = 0, first = -1, lo = Infinity, hi = -Infinity;
+	for (let i = 0; i < n; i++) {
+		const d = Math.abs(ref[i] - act[i]);
+		if (d > maxd) maxd = d;
+		if (d > 0.5) { ones++; if (first < 0) first = i; }
+		lo = Math.min(lo, ref[i]);
+		hi = Math.max(hi, ref[i]);
+	}
+	const allowed = Math.floor(QUANT_MAX_SHARE * n);
+	// 1e-3 LSB: the float error of dequantizing the same integer
+	let ok = maxd <= 1 + 1e-3 && ones <= allowed;
+	let msg = `max |diff| ${maxd.toFixed(3)} LSB, ${ones} of ${n} values ` +
+		`(${(100 * ones / n).toFixed(2)} %) 1 LSB off (at most ${allowed} allowed)`;
+	if (first >= 0)
+		msg += `; first at [${first}]: ORT ${ref[first].toFixed(2)}, run ${act[first].toFixed(2)} LSB`;
+	if (spread) {
+		const seen = new Set();
+		let ends = 0;
+		for (let i = 0; i < n; i++) {
+			seen.add(Math.round(ref[i]));
+			if (ref[i] === lo || ref[i] === hi) ends++;
+		}
+		const good = seen.size >= 16 && ends <= 0.25 * n;
+		msg += `; ORT output: ${seen.size} distinct, ${(100 * ends / n).toFixed(1)} % at its min or max` +
+			(good ? '' : ' (DEGENERATE: the graph tests nothing)');
+		ok = ok && good;
+	}
+	return { ok, msg };
+}
+
+function compare(ref, act, spread, lsb) {
 	const n = ref.data.length;
 	if (ref.type !== act.type || ref.dims.join() !== act.dims.join())
 		return { ok: false, msg: `ORT gives ${describe(ref)}, the run ${describe(act)}` };
+	if (lsb) {
+		const r = compareSteps(steps(ref, lsb), steps(act, lsb), n, spread);
+		return { ok: r.ok, msg: `${describe(ref)} in steps of ${lsb}: ${r.msg}` };
+	}
 	if (RANGE[ref.type]) {
 		let maxd = 0, ones = 0, first = -1;
 		for (let i = 0; i < n; i++) {
@@ -89,11 +134,13 @@ function compare(ref, act, spread) {
 
 // A wrong output the comparison must refuse: "one" moves one value by 2 LSB
 // (float: by 1e-3 of the tensor's max), "many" moves 2 % of the values by
-// 1 LSB (float: each by 1e-3 relative).
-function perturb(t, mode) {
+// 1 LSB (float: each by 1e-3 relative); with --lsb SCALE a float LSB is SCALE.
+function perturb(t, mode, scale) {
 	const n = t.data.length, range = RANGE[t.type];
 	const step = (i, lsb) => {
-		if (range) {
+		if (scale) {
+			t.data[i] += lsb * scale;
+		} else if (range) {
 			const v = t.data[i];
 			t.data[i] = v + lsb <= range[1] ? v + lsb : v - lsb;
 		} else if (t.type === 'float32') {
@@ -114,17 +161,24 @@ function perturb(t, mode) {
 function main(argv) {
 	try {
 		if (argv[0] === '--perturb') {
-			if (argv.length !== 4 || !['one', 'many'].includes(argv[1]))
-				throw new Error('usage: compare.js --perturb one|many IN.pb OUT.pb');
-			writeTensor(argv[3], perturb(readTensor(argv[2]), argv[1]));
+			const scale = argv[4] === '--lsb' ? Number(argv[5]) : 0;
+			if ((argv.length !== 4 && !scale) || !['one', 'many'].includes(argv[1]))
+				throw new Error('usage: compare.js --perturb one|many IN.pb OUT.pb [--lsb SCALE]');
+			writeTensor(argv[3], perturb(readTensor(argv[2]), argv[1], scale));
 			return 0;
 		}
-		const files = argv.filter((a) => a !== '--spread');
-		if (files.length !== 2) {
-			console.error('usage: compare.js ORT.pb ACTUAL.pb [--spread]');
+		const files = [];
+		let lsb = 0, spread = false;
+		for (let i = 0; i < argv.length; i++) {
+			if (argv[i] === '--spread') spread = true;
+			else if (argv[i] === '--lsb') lsb = Number(argv[++i]);
+			else files.push(argv[i]);
+		}
+		if (files.length !== 2 || Number.isNaN(lsb) || lsb < 0) {
+			console.error('usage: compare.js ORT.pb ACTUAL.pb [--spread] [--lsb SCALE]');
 			return 2;
 		}
-		const r = compare(readTensor(files[0]), readTensor(files[1]), argv.includes('--spread'));
+		const r = compare(readTensor(files[0]), readTensor(files[1]), spread, lsb);
 		console.log(`${r.ok ? 'within' : 'OUTSIDE'} thresholds: ${r.msg}`);
 		return r.ok ? 0 : 1;
 	} catch (e) {

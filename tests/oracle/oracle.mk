@@ -1,5 +1,5 @@
 # ONNX Runtime (npm onnxruntime-node, installed by tools/install-deps.sh into
 # tests/oracle/node_modules) as the oracle: the generated networks and the
 # exporter-style corpus run by ONNX Runtime and by accelctl on emu, compared.
-CHECK_SUITES += oracle:tests/oracle/run-oracle.sh~$(ACCELCTL)~$(MODEL_DIR)~$(B)/corpus
+CHECK_SUITES += oracle:tests/oracle/run-oracle.sh~$(ACCELCTL)~$(MODEL_DIR)~$(CORPUS_DIR)
 FULL_SUITES += oracle-full:tests/oracle/run-oracle.sh~--full~$(ACCELCTL)~$(MODEL_DIR)~$(B)/corpus-full

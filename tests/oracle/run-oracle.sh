@@ -28,7 +28,9 @@ compare() { node "$here/compare.js" "$@"; }
 nets="alexnet vgg16 resnet18 resnet50 mobilenetv2"
 # Corpus graphs compared with accelctl (docs/models.md, "The corpus"); the
 # others are run by ONNX Runtime only until libaccel imports them.
-EYRIE_GRAPHS=${EYRIE_GRAPHS-""}
+EYRIE_GRAPHS=${EYRIE_GRAPHS-"ort-qdq-mobilenet"}
+# the full-size corpus is built on demand (make check-full)
+[ -f "$corpus/.stamp" ] || make -s --no-print-directory "$corpus/.stamp" >&2
 graphs=$(ls "$corpus" 2>/dev/null | sort)
 
 n=0
@@ -48,7 +50,7 @@ if ! ver=$(ort_run --version 2>&1); then
 fi
 ngraphs=$(echo $graphs | wc -w)
 neyrie=$(echo $EYRIE_GRAPHS | wc -w)
-echo "1..$((1 + 4 + $(echo $nets | wc -w) + ngraphs + neyrie))"
+echo "1..$((1 + 7 + $(echo $nets | wc -w) + ngraphs + neyrie))"
 tap OK "onnxruntime-node $ver loads (one thread, graph optimizations off)"
 
 # run_pair MODEL OUTDIR INPUT... : ORT into OUTDIR/ort, accelctl into OUTDIR/eyrie
@@ -60,11 +62,12 @@ run_pair() {
 		ins+=(--input "${names[$k]}=$f")
 		k=$((k + 1))
 	done
-	mkdir -p "$out"
+	mkdir -p "$out/eyrie"
 	ort_run "$model" "${ins[@]}" --output-dir "$out/ort" >"$out/ort.log" 2>&1 ||
 		{ echo "ONNX Runtime failed: $(tail -n 3 "$out/ort.log")"; return 1; }
 	"$accelctl" -d emu run "$model" "${ins[@]}" --output-dir "$out/eyrie" >"$out/eyrie.log" 2>&1 ||
 		{ echo "accelctl run exited $?: $(grep -iE 'error|unsupported|refus' "$out/eyrie.log" | head -n 5)"; return 1; }
+	sed -n 's/^layers: /accelctl: /p' "$out/eyrie.log"
 	return 0
 }
 
@@ -103,6 +106,24 @@ T.writeTensor(process.argv[2], { name: "f", type: "float32", dims: [10, 100], da
 compare --perturb one "$tmp/self/f.pb" "$tmp/self/fp.pb"
 d=$(compare "$tmp/self/f.pb" "$tmp/self/fp.pb") && tap FAIL "comparator: perturbed float output passes" "$d" ||
 	tap OK "comparator: perturbed float output refused: $d"
+# a dequantized output (steps of 0.05) compared in LSBs: 2 steps off
+# at one value, or 1 step off at 2 % of them, is refused; 1 step at 1 % is not
+node -e '
+const T = require(process.argv[1]);
+const d = new Float32Array(1000).map((_, i) => (((i * 37) % 201) - 100) * 0.05);
+T.writeTensor(process.argv[2], { name: "q", type: "float32", dims: [10, 100], data: d });
+const e = d.slice(); for (let i = 0; i < 1000; i += 100) e[i] += 0.05;
+T.writeTensor(process.argv[3], { name: "q", type: "float32", dims: [10, 100], data: e });
+' "$(cd "$here" && pwd)/tensor.js" "$tmp/self/q.pb" "$tmp/self/q1.pb"
+d=$(compare "$tmp/self/q.pb" "$tmp/self/q1.pb" --lsb 0.05 --spread) &&
+	tap OK "comparator: dequantized output 1 LSB off at 1 % passes ($d)" ||
+	tap FAIL "comparator: dequantized output 1 LSB off at 1 % is refused" "$d"
+for mode in one many; do
+	compare --perturb $mode "$tmp/self/q.pb" "$tmp/self/qp.pb" --lsb 0.05
+	d=$(compare "$tmp/self/q.pb" "$tmp/self/qp.pb" --lsb 0.05) &&
+		tap FAIL "comparator: perturbed dequantized output ($mode) passes" "$d" ||
+		tap OK "comparator: perturbed dequantized output ($mode) refused: $d"
+done
 
 for net in $nets; do
 	if [ $full -eq 1 ]; then base=$models/$net; else base=$models/$net-reduced; fi
@@ -112,9 +133,9 @@ for net in $nets; do
 	if ! why=$(run_pair "$base.onnx" "$out" "$base.input.pb"); then
 		tap FAIL "$name: $why"
 	elif d=$(compare_dir "$out" --spread); then
-		tap OK "$name: accelctl (emu) agrees with ONNX Runtime" "$d"
+		tap OK "$name: accelctl (emu) agrees with ONNX Runtime" "$why"$'\n'"$d"
 	else
-		tap FAIL "$name: accelctl (emu) differs from ONNX Runtime" "$d"
+		tap FAIL "$name: accelctl (emu) differs from ONNX Runtime" "$why"$'\n'"$d"
 	fi
 done
 
@@ -145,8 +166,9 @@ for g in $EYRIE_GRAPHS; do
 			ok=0 msg="$msg$(basename "$ds"): $why"$'\n'
 			continue
 		fi
-		d=$(compare_dir "$out") || ok=0
-		msg="$msg$(printf '%s\n' "$d" | sed "s|^|$(basename "$ds"): |")"$'\n'
+		lsb=$(sed -n 's/^output_0 lsb //p' "$corpus/$g/oracle.txt")
+		d=$(compare_dir "$out" --spread ${lsb:+--lsb "$lsb"}) || ok=0
+		msg="$msg$(printf '%s\n%s\n' "$why" "$d" | sed "s|^|$(basename "$ds"): |")"$'\n'
 	done
 	if [ $ok -eq 1 ]; then tap OK "corpus $g: accelctl (emu) agrees with ONNX Runtime" "$msg"
 	else tap FAIL "corpus $g: accelctl (emu) differs from ONNX Runtime" "$msg"; fi

@@ -41,3 +41,24 @@ MODELS_FSCALE := $(NETWORKS:%=$(MODEL_DIR)/%-reduced-fscale.onnx) \
 models: $(MODELS_REDUCED) $(MODELS_FSCALE) $(MODEL_DIR)/resnet18.onnx
 models-full: $(MODELS_FULL)
 ALL_TARGETS += $(MODELGEN) $(MODELS_REDUCED) $(MODELS_FSCALE) $(MODEL_DIR)/resnet18.onnx
+
+# corpusgen: the exporter-style corpus the oracle suite compares with ONNX
+# Runtime (tests/oracle): build/corpus (make check), build/corpus-full.
+CORPUSGEN := $(B)/bin/corpusgen
+CORPUSGEN_SRCS := $(addprefix tools/modelgen/, corpusgen.c corpus_net.c corpus_emit.c onnxw.c)
+CORPUSGEN_OBJS := $(CORPUSGEN_SRCS:%.c=$(B)/%.o) $(B)/gen/onnx/onnx.pb-c.o
+$(CORPUSGEN_SRCS:%.c=$(B)/%.o): CPPFLAGS_EXTRA += -I$(B)/gen
+$(CORPUSGEN_SRCS:%.c=$(B)/%.o): $(ONNX_GEN_H)
+
+$(CORPUSGEN): $(CORPUSGEN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $^ -lprotobuf-c -lm
+
+CORPUS_DIR := $(B)/corpus
+$(CORPUS_DIR)/.stamp: $(CORPUSGEN)
+	rm -rf $(CORPUS_DIR) && $(CORPUSGEN) -o $(CORPUS_DIR) && touch $@
+$(B)/corpus-full/.stamp: $(CORPUSGEN)
+	rm -rf $(B)/corpus-full && $(CORPUSGEN) --full -o $(B)/corpus-full && touch $@
+.PHONY: corpus-full
+corpus-full: $(B)/corpus-full/.stamp
+ALL_TARGETS += $(CORPUSGEN) $(CORPUS_DIR)/.stamp

@@ -257,3 +257,198 @@ int mg_write_tensor(const char *path, const char *name, int dtype, int rank,
 	onnx__tensor_proto__free_unpacked(t, NULL);
 	return rc;
 }
+
+Onnx__AttributeProto *mg_attr_float(const char *name, float v)
+{
+	Onnx__AttributeProto *a = mg_xmalloc(sizeof(*a));
+
+	onnx__attribute_proto__init(a);
+	a->name = mg_strdup(name);
+	a->has_type = 1;
+	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+	a->has_f = 1;
+	a->f = v;
+	return a;
+}
+
+Onnx__AttributeProto *mg_attr_string(const char *name, const char *v)
+{
+	Onnx__AttributeProto *a = mg_xmalloc(sizeof(*a));
+
+	onnx__attribute_proto__init(a);
+	a->name = mg_strdup(name);
+	a->has_type = 1;
+	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+	a->has_s = 1;
+	a->s.len = strlen(v);
+	a->s.data = (uint8_t *)mg_strdup(v);
+	return a;
+}
+
+Onnx__AttributeProto *mg_attr_tensor(const char *name, int dtype, int rank,
+				     const int64_t *dims, const void *data, size_t bytes)
+{
+	Onnx__AttributeProto *a = mg_xmalloc(sizeof(*a));
+
+	onnx__attribute_proto__init(a);
+	a->name = mg_strdup(name);
+	a->has_type = 1;
+	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
+	a->t = tensor("", dtype, rank, dims, data, bytes);
+	return a;
+}
+
+static char **strv(const char *const *v, size_t *n)
+{
+	char **out;
+
+	*n = 0;
+	while (v && v[*n])
+		(*n)++;
+	out = mg_xmalloc(*n * sizeof(char *));
+	for (size_t i = 0; i < *n; i++)
+		out[i] = mg_strdup(v[i]);
+	return out;
+}
+
+void mg_node_dom(struct mg_graph *g, const char *domain, const char *op,
+		 const char *name, const char *const *inputs,
+		 const char *const *outputs, Onnx__AttributeProto **attrs)
+{
+	Onnx__NodeProto *n = mg_xmalloc(sizeof(*n));
+	size_t na = 0;
+
+	onnx__node_proto__init(n);
+	while (attrs && attrs[na])
+		na++;
+	n->op_type = mg_strdup(op);
+	n->name = mg_strdup(name);
+	n->domain = mg_strdup(domain);
+	n->input = strv(inputs, &n->n_input);
+	n->output = strv(outputs, &n->n_output);
+	n->n_attribute = na;
+	n->attribute = mg_xmalloc(na * sizeof(*n->attribute));
+	for (size_t i = 0; i < na; i++)
+		n->attribute[i] = attrs[i];
+	g->nodes = grow(g->nodes, &g->cap_nodes, g->n_nodes, sizeof(*g->nodes));
+	g->nodes[g->n_nodes++] = n;
+}
+
+Onnx__ValueInfoProto *mg_value_info(const char *name, int dtype, int rank,
+				    const int64_t *dims, const char *const *dim_params)
+{
+	Onnx__ValueInfoProto *vi = mg_xmalloc(sizeof(*vi));
+	Onnx__TypeProto *tp = mg_xmalloc(sizeof(*tp));
+	Onnx__TypeProto__Tensor *tt = mg_xmalloc(sizeof(*tt));
+	Onnx__TensorShapeProto *sh = mg_xmalloc(sizeof(*sh));
+
+	onnx__value_info_proto__init(vi);
+	onnx__type_proto__init(tp);
+	onnx__type_proto__tensor__init(tt);
+	onnx__tensor_shape_proto__init(sh);
+	sh->n_dim = (size_t)rank;
+	sh->dim = mg_xmalloc((size_t)rank * sizeof(*sh->dim));
+	for (int i = 0; i < rank; i++) {
+		Onnx__TensorShapeProto__Dimension *d = mg_xmalloc(sizeof(*d));
+
+		onnx__tensor_shape_proto__dimension__init(d);
+		if (dims[i] < 0 && dim_params && dim_params[i]) {
+			d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
+			d->dim_param = mg_strdup(dim_params[i]);
+		} else {
+			d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+			d->dim_value = dims[i];
+		}
+		sh->dim[i] = d;
+	}
+	tt->has_elem_type = 1;
+	tt->elem_type = dtype;
+	tt->shape = sh;
+	tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+	tp->tensor_type = tt;
+	vi->name = mg_strdup(name);
+	vi->type = tp;
+	return vi;
+}
+
+static void push_vi(Onnx__ValueInfoProto ***arr, size_t *n, size_t *cap,
+		    Onnx__ValueInfoProto *vi)
+{
+	*arr = grow(*arr, cap, *n, sizeof(**arr));
+	(*arr)[(*n)++] = vi;
+}
+
+void mg_add_input(struct mg_graph *g, Onnx__ValueInfoProto *vi)
+{
+	push_vi(&g->ins, &g->n_ins, &g->cap_ins, vi);
+}
+
+void mg_add_output(struct mg_graph *g, Onnx__ValueInfoProto *vi)
+{
+	push_vi(&g->outs, &g->n_outs, &g->cap_outs, vi);
+}
+
+void mg_add_value_info(struct mg_graph *g, Onnx__ValueInfoProto *vi)
+{
+	push_vi(&g->vinfo, &g->n_vinfo, &g->cap_vinfo, vi);
+}
+
+int mg_write_model(struct mg_graph *g, const char *graph_name, const char *path,
+		   const struct mg_model_info *info)
+{
+	Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
+	Onnx__GraphProto gp = ONNX__GRAPH_PROTO__INIT;
+	Onnx__OperatorSetIdProto op = ONNX__OPERATOR_SET_ID_PROTO__INIT;
+	Onnx__OperatorSetIdProto ms = ONNX__OPERATOR_SET_ID_PROTO__INIT;
+	Onnx__OperatorSetIdProto *ops[2] = { &op, &ms };
+	size_t len;
+	uint8_t *buf;
+	int rc;
+
+	op.domain = (char *)"";
+	op.has_version = 1;
+	op.version = info->opset;
+	ms.domain = (char *)"com.microsoft";
+	ms.has_version = 1;
+	ms.version = info->ms_opset;
+	gp.name = (char *)graph_name;
+	gp.n_node = g->n_nodes;
+	gp.node = g->nodes;
+	gp.n_initializer = g->n_inits;
+	gp.initializer = g->inits;
+	gp.n_input = g->n_ins;
+	gp.input = g->ins;
+	gp.n_output = g->n_outs;
+	gp.output = g->outs;
+	gp.n_value_info = g->n_vinfo;
+	gp.value_info = g->vinfo;
+	m.has_ir_version = 1;
+	m.ir_version = info->ir_version;
+	m.producer_name = (char *)info->producer_name;
+	m.producer_version = (char *)info->producer_version;
+	m.n_opset_import = info->ms_opset ? 2 : 1;
+	m.opset_import = ops;
+	m.graph = &gp;
+	len = onnx__model_proto__get_packed_size(&m);
+	buf = mg_xmalloc(len);
+	onnx__model_proto__pack(&m, buf);
+	rc = write_buf(path, buf, len);
+	free(buf);
+	for (size_t i = 0; i < g->n_nodes; i++)
+		onnx__node_proto__free_unpacked(g->nodes[i], NULL);
+	for (size_t i = 0; i < g->n_inits; i++)
+		onnx__tensor_proto__free_unpacked(g->inits[i], NULL);
+	for (size_t i = 0; i < g->n_ins; i++)
+		onnx__value_info_proto__free_unpacked(g->ins[i], NULL);
+	for (size_t i = 0; i < g->n_outs; i++)
+		onnx__value_info_proto__free_unpacked(g->outs[i], NULL);
+	for (size_t i = 0; i < g->n_vinfo; i++)
+		onnx__value_info_proto__free_unpacked(g->vinfo[i], NULL);
+	free(g->nodes);
+	free(g->inits);
+	free(g->ins);
+	free(g->outs);
+	free(g->vinfo);
+	memset(g, 0, sizeof(*g));
+	return rc;
+}

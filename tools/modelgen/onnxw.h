@@ -14,6 +14,9 @@ struct mg_graph {
 	Onnx__TensorProto **inits;
 	size_t n_inits, cap_inits;
 	Onnx__ValueInfoProto *input, *output;
+	/* Graph inputs, outputs and value_info for mg_write_model. */
+	Onnx__ValueInfoProto **ins, **outs, **vinfo;
+	size_t n_ins, cap_ins, n_outs, cap_outs, n_vinfo, cap_vinfo;
 };
 
 /* Attributes for mg_node: NULL-terminated list built with these. */
@@ -42,6 +45,38 @@ int mg_write_full(struct mg_graph *g, const char *graph_name, const char *path,
 /* Writes one tensor as a TensorProto file. */
 int mg_write_tensor(const char *path, const char *name, int dtype, int rank,
 		    const int64_t *dims, const void *data, size_t bytes);
+
+/*
+ * Exporter-style models (tools/modelgen/corpus*.c): nodes in any domain
+ * with several outputs, string/float/tensor attributes, symbolic dims,
+ * several graph inputs and outputs, value_info, and the model header an
+ * exporter writes (producer, IR version, opset imports).
+ */
+Onnx__AttributeProto *mg_attr_float(const char *name, float v);
+Onnx__AttributeProto *mg_attr_string(const char *name, const char *v);
+/* A TENSOR attribute (Constant's value). */
+Onnx__AttributeProto *mg_attr_tensor(const char *name, int dtype, int rank,
+				     const int64_t *dims, const void *data, size_t bytes);
+/* inputs and outputs NULL-terminated; "" is an omitted optional input. */
+void mg_node_dom(struct mg_graph *g, const char *domain, const char *op,
+		 const char *name, const char *const *inputs,
+		 const char *const *outputs, Onnx__AttributeProto **attrs);
+/* dims[i] < 0 with dim_params[i] set: a symbolic dimension. */
+Onnx__ValueInfoProto *mg_value_info(const char *name, int dtype, int rank,
+				    const int64_t *dims, const char *const *dim_params);
+void mg_add_input(struct mg_graph *g, Onnx__ValueInfoProto *vi);
+void mg_add_output(struct mg_graph *g, Onnx__ValueInfoProto *vi);
+void mg_add_value_info(struct mg_graph *g, Onnx__ValueInfoProto *vi);
+
+struct mg_model_info {
+	const char *producer_name, *producer_version;
+	int ir_version;
+	int opset;		/* default domain */
+	int ms_opset;		/* com.microsoft, 0: not imported */
+};
+/* Writes g->ins/outs/vinfo, nodes and initializers; frees the graph. */
+int mg_write_model(struct mg_graph *g, const char *graph_name, const char *path,
+		   const struct mg_model_info *info);
 
 void *mg_xmalloc(size_t n);
 char *mg_strdup(const char *s);
