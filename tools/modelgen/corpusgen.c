@@ -35,99 +35,99 @@ struct graph {
 	int (*build)(struct cg_net *net, const struct size *sz);
 };
 
-/* ResNet basic blocks as torchvision exports them (BN kept: exported
- * with do_constant_folding=False / training=PRESERVE), flattened with
- * x.view(x.size(0), -1). */
-static int torch_resnet(struct cg_net *net, const struct size *sz)
+/*
+ * A conv and its BatchNormalization as PyTorch exports them (Conv without
+ * bias, BN module `bn`), or, folded (the quantized forms: quant_pre_process
+ * folds BN into the conv), one Conv with a bias.
+ */
+static int conv_bn(struct cg_net *net, int x, const char *conv, const char *bn, int m,
+		   int k, int stride, int groups, int folded)
+{
+	x = cg_conv(net, x, conv, m, k, stride, groups, folded);
+	return folded ? x : cg_bn(net, x, bn);
+}
+
+/* Two ResNet basic blocks (the second with a projection shortcut) as
+ * torchvision names them; Relu after conv/add. */
+static int resnet_body(struct cg_net *net, const struct size *sz, int folded)
 {
 	int c = sz->c, x, id, y;
 
 	x = cg_input(net, 3, sz->hw, sz->hw);
-	x = cg_conv(net, x, "conv1", c, 3, 1, 1, 0);
-	x = cg_bn(net, x, "bn1");
+	x = conv_bn(net, x, "conv1", "bn1", c, 3, 1, 1, folded);
 	x = cg_act(net, x, CG_RELU, "relu", 0);
 	x = cg_pool(net, x, CG_MAXPOOL, "maxpool", 3, 2, 1);
 	id = x;
-	y = cg_conv(net, x, "layer1.0.conv1", c, 3, 1, 1, 0);
-	y = cg_bn(net, y, "layer1.0.bn1");
+	y = conv_bn(net, x, "layer1.0.conv1", "layer1.0.bn1", c, 3, 1, 1, folded);
 	y = cg_act(net, y, CG_RELU, "layer1.0.relu", 0);
-	y = cg_conv(net, y, "layer1.0.conv2", c, 3, 1, 1, 0);
-	y = cg_bn(net, y, "layer1.0.bn2");
+	y = conv_bn(net, y, "layer1.0.conv2", "layer1.0.bn2", c, 3, 1, 1, folded);
 	x = cg_binary(net, CG_ADD, y, id, "layer1.0");
 	x = cg_act(net, x, CG_RELU, "layer1.0.relu_1", 0);
-	y = cg_conv(net, x, "layer2.0.conv1", 2 * c, 3, 2, 1, 0);
-	y = cg_bn(net, y, "layer2.0.bn1");
+	y = conv_bn(net, x, "layer2.0.conv1", "layer2.0.bn1", 2 * c, 3, 2, 1, folded);
 	y = cg_act(net, y, CG_RELU, "layer2.0.relu", 0);
-	y = cg_conv(net, y, "layer2.0.conv2", 2 * c, 3, 1, 1, 0);
-	y = cg_bn(net, y, "layer2.0.bn2");
-	id = cg_conv(net, x, "layer2.0.downsample.0", 2 * c, 1, 2, 1, 0);
-	id = cg_bn(net, id, "layer2.0.downsample.1");
+	y = conv_bn(net, y, "layer2.0.conv2", "layer2.0.bn2", 2 * c, 3, 1, 1, folded);
+	id = conv_bn(net, x, "layer2.0.downsample.0", "layer2.0.downsample.1", 2 * c, 1, 2, 1,
+		     folded);
 	x = cg_binary(net, CG_ADD, y, id, "layer2.0");
 	x = cg_act(net, x, CG_RELU, "layer2.0.relu_1", 0);
-	x = cg_unary(net, x, CG_GAP, "avgpool");
+	return cg_unary(net, x, CG_GAP, "avgpool");
+}
+
+/* The float export (BN kept: exported with do_constant_folding=False),
+ * flattened with x.view(x.size(0), -1), classified with Softmax. */
+static int torch_resnet(struct cg_net *net, const struct size *sz)
+{
+	int x = resnet_body(net, sz, 0);
+
 	x = cg_flatten(net, x, "", 1);
 	x = cg_gemm(net, x, "fc", 100);
 	return cg_unary(net, x, CG_SOFTMAX, "");
 }
 
-/* MobileNetV2 blocks (ReLU6 exported as Clip with min/max inputs),
- * torch.flatten -> Flatten, Dropout gone in eval mode. */
-static int torch_mobilenet(struct cg_net *net, const struct size *sz)
+/* Quantized to QOperator: Relu folded into QLinearConv / QLinearAdd. */
+static int qop_resnet(struct cg_net *net, const struct size *sz)
+{
+	int x = resnet_body(net, sz, 1);
+
+	x = cg_flatten(net, x, "", 0);
+	return cg_gemm(net, x, "fc", 100);
+}
+
+/* MobileNetV2's first blocks (ReLU6 as Clip; the expansion's activation
+ * a Relu when `relu_expand`), global pooling, torch.flatten. */
+static int mobilenet_body(struct cg_net *net, const struct size *sz, int folded, int expand,
+			  int relu_expand)
 {
 	int c = sz->c, x, y;
 
 	x = cg_input(net, 3, sz->hw, sz->hw);
-	x = cg_conv(net, x, "features.0.0", c, 3, 2, 1, 0);
-	x = cg_bn(net, x, "features.0.1");
+	x = conv_bn(net, x, "features.0.0", "features.0.1", c, 3, 2, 1, folded);
 	x = cg_act(net, x, CG_CLIP6, "features.0.2", 0);
-	x = cg_conv(net, x, "features.1.conv.0.0", c, 3, 1, c, 0);
-	x = cg_bn(net, x, "features.1.conv.0.1");
+	x = conv_bn(net, x, "features.1.conv.0.0", "features.1.conv.0.1", c, 3, 1, c, folded);
 	x = cg_act(net, x, CG_CLIP6, "features.1.conv.0.2", 0);
-	x = cg_conv(net, x, "features.1.conv.1", c, 1, 1, 1, 0);
-	x = cg_bn(net, x, "features.1.conv.2");
-	y = cg_conv(net, x, "features.2.conv.0.0", 4 * c, 1, 1, 1, 0);
-	y = cg_bn(net, y, "features.2.conv.0.1");
-	y = cg_act(net, y, CG_CLIP6, "features.2.conv.0.2", 0);
-	y = cg_conv(net, y, "features.2.conv.1.0", 4 * c, 3, 1, 4 * c, 0);
-	y = cg_bn(net, y, "features.2.conv.1.1");
+	x = conv_bn(net, x, "features.1.conv.1", "features.1.conv.2", c, 1, 1, 1, folded);
+	y = conv_bn(net, x, "features.2.conv.0.0", "features.2.conv.0.1", expand * c, 1, 1, 1,
+		    folded);
+	y = cg_act(net, y, relu_expand ? CG_RELU : CG_CLIP6, "features.2.conv.0.2", 0);
+	y = conv_bn(net, y, "features.2.conv.1.0", "features.2.conv.1.1", expand * c, 3, 1,
+		    expand * c, folded);
 	y = cg_act(net, y, CG_CLIP6, "features.2.conv.1.2", 0);
-	y = cg_conv(net, y, "features.2.conv.2", c, 1, 1, 1, 0);
-	y = cg_bn(net, y, "features.2.conv.3");
+	y = conv_bn(net, y, "features.2.conv.2", "features.2.conv.3", c, 1, 1, 1, folded);
 	x = cg_binary(net, CG_ADD, x, y, "features.2");
-	x = cg_conv(net, x, "features.3.0", 4 * c, 1, 1, 1, 0);
-	x = cg_bn(net, x, "features.3.1");
+	return x;
+}
+
+/* The float export: a last 1x1 conv, Dropout gone in eval mode, Softmax. */
+static int torch_mobilenet(struct cg_net *net, const struct size *sz)
+{
+	int x = mobilenet_body(net, sz, 0, 4, 0);
+
+	x = conv_bn(net, x, "features.3.0", "features.3.1", 4 * sz->c, 1, 1, 1, 0);
 	x = cg_act(net, x, CG_CLIP6, "features.3.2", 0);
 	x = cg_unary(net, x, CG_GAP, "");
 	x = cg_flatten(net, x, "", 0);
 	x = cg_gemm(net, x, "classifier.1", 100);
 	return cg_unary(net, x, CG_SOFTMAX, "");
-}
-
-/* A ResNet quantized to QOperator (BN folded by quant_pre_process, so
- * convs carry biases; Relu folded into QLinearConv / QLinearAdd). */
-static int qop_resnet(struct cg_net *net, const struct size *sz)
-{
-	int c = sz->c, x, id, y;
-
-	x = cg_input(net, 3, sz->hw, sz->hw);
-	x = cg_conv(net, x, "conv1", c, 3, 1, 1, 1);
-	x = cg_act(net, x, CG_RELU, "relu", 0);
-	x = cg_pool(net, x, CG_MAXPOOL, "maxpool", 2, 2, 0);
-	id = x;
-	y = cg_conv(net, x, "layer1.0.conv1", c, 3, 1, 1, 1);
-	y = cg_act(net, y, CG_RELU, "layer1.0.relu", 0);
-	y = cg_conv(net, y, "layer1.0.conv2", c, 3, 1, 1, 1);
-	x = cg_binary(net, CG_ADD, y, id, "layer1.0");
-	x = cg_act(net, x, CG_RELU, "layer1.0.relu_1", 0);
-	y = cg_conv(net, x, "layer2.0.conv1", 2 * c, 3, 2, 1, 1);
-	y = cg_act(net, y, CG_RELU, "layer2.0.relu", 0);
-	y = cg_conv(net, y, "layer2.0.conv2", 2 * c, 3, 1, 1, 1);
-	id = cg_conv(net, x, "layer2.0.downsample.0", 2 * c, 1, 2, 1, 1);
-	x = cg_binary(net, CG_ADD, y, id, "layer2.0");
-	x = cg_act(net, x, CG_RELU, "layer2.0.relu_1", 0);
-	x = cg_unary(net, x, CG_GAP, "avgpool");
-	x = cg_flatten(net, x, "", 0);
-	return cg_gemm(net, x, "fc", 100);
 }
 
 /* QOperator activations and joins: LeakyRelu, a sigmoid gate (Mul),
@@ -150,23 +150,12 @@ static int qop_gates(struct cg_net *net, const struct size *sz)
 }
 
 /* MobileNetV2 blocks in QDQ: ReLU6 kept as Clip (QDQKeepRemovableActivations),
- * depthwise convs, a residual Add, Gemm with per-channel weights. */
+ * the expansion's Relu folded, depthwise convs, a residual Add, Gemm with
+ * per-channel weights. */
 static int qdq_mobilenet(struct cg_net *net, const struct size *sz)
 {
-	int c = sz->c, x, y;
+	int x = mobilenet_body(net, sz, 1, 2, 1);
 
-	x = cg_input(net, 3, sz->hw, sz->hw);
-	x = cg_conv(net, x, "features.0.0", c, 3, 2, 1, 1);
-	x = cg_act(net, x, CG_CLIP6, "features.0.2", 0);
-	x = cg_conv(net, x, "features.1.conv.0.0", c, 3, 1, c, 1);
-	x = cg_act(net, x, CG_CLIP6, "features.1.conv.0.2", 0);
-	x = cg_conv(net, x, "features.1.conv.1", c, 1, 1, 1, 1);
-	y = cg_conv(net, x, "features.2.conv.0.0", 2 * c, 1, 1, 1, 1);
-	y = cg_act(net, y, CG_RELU, "features.2.conv.0.2", 0);
-	y = cg_conv(net, y, "features.2.conv.1.0", 2 * c, 3, 1, 2 * c, 1);
-	y = cg_act(net, y, CG_CLIP6, "features.2.conv.1.2", 0);
-	y = cg_conv(net, y, "features.2.conv.2", c, 1, 1, 1, 1);
-	x = cg_binary(net, CG_ADD, x, y, "features.2");
 	x = cg_unary(net, x, CG_GAP, "");
 	x = cg_flatten(net, x, "", 0);
 	return cg_gemm(net, x, "classifier.1", 100);

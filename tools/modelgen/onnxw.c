@@ -135,32 +135,8 @@ void mg_init_scalar_i8(struct mg_graph *g, const char *name, int8_t v)
 void mg_io(struct mg_graph *g, int is_output, const char *name, int dtype,
 	   int rank, const int64_t *dims)
 {
-	Onnx__ValueInfoProto *vi = mg_xmalloc(sizeof(*vi));
-	Onnx__TypeProto *tp = mg_xmalloc(sizeof(*tp));
-	Onnx__TypeProto__Tensor *tt = mg_xmalloc(sizeof(*tt));
-	Onnx__TensorShapeProto *sh = mg_xmalloc(sizeof(*sh));
+	Onnx__ValueInfoProto *vi = mg_value_info(name, dtype, rank, dims, NULL);
 
-	onnx__value_info_proto__init(vi);
-	onnx__type_proto__init(tp);
-	onnx__type_proto__tensor__init(tt);
-	onnx__tensor_shape_proto__init(sh);
-	sh->n_dim = (size_t)rank;
-	sh->dim = mg_xmalloc((size_t)rank * sizeof(*sh->dim));
-	for (int i = 0; i < rank; i++) {
-		Onnx__TensorShapeProto__Dimension *d = mg_xmalloc(sizeof(*d));
-
-		onnx__tensor_shape_proto__dimension__init(d);
-		d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-		d->dim_value = dims[i];
-		sh->dim[i] = d;
-	}
-	tt->has_elem_type = 1;
-	tt->elem_type = dtype;
-	tt->shape = sh;
-	tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
-	tp->tensor_type = tt;
-	vi->name = mg_strdup(name);
-	vi->type = tp;
 	if (is_output)
 		g->output = vi;
 	else
@@ -176,6 +152,29 @@ static int write_buf(const char *path, const uint8_t *buf, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+static int pack_write(const Onnx__ModelProto *m, const char *path)
+{
+	size_t len = onnx__model_proto__get_packed_size(m);
+	uint8_t *buf = mg_xmalloc(len);
+	int rc;
+
+	onnx__model_proto__pack(m, buf);
+	rc = write_buf(path, buf, len);
+	free(buf);
+	return rc;
+}
+
+/* Frees the nodes and initializers (and their arrays) of g. */
+static void free_body(struct mg_graph *g)
+{
+	for (size_t i = 0; i < g->n_nodes; i++)
+		onnx__node_proto__free_unpacked(g->nodes[i], NULL);
+	for (size_t i = 0; i < g->n_inits; i++)
+		onnx__tensor_proto__free_unpacked(g->inits[i], NULL);
+	free(g->nodes);
+	free(g->inits);
 }
 
 int mg_write(struct mg_graph *g, const char *graph_name, const char *path)
@@ -203,8 +202,6 @@ int mg_write_full(struct mg_graph *g, const char *graph_name, const char *path,
 	Onnx__GraphProto gp = ONNX__GRAPH_PROTO__INIT;
 	Onnx__OperatorSetIdProto op = ONNX__OPERATOR_SET_ID_PROTO__INIT;
 	Onnx__OperatorSetIdProto *ops[1] = { &op };
-	size_t len;
-	uint8_t *buf;
 	int rc;
 
 	op.domain = (char *)"";
@@ -225,21 +222,12 @@ int mg_write_full(struct mg_graph *g, const char *graph_name, const char *path,
 	m.n_opset_import = 1;
 	m.opset_import = ops;
 	m.graph = &gp;
-	len = onnx__model_proto__get_packed_size(&m);
-	buf = mg_xmalloc(len);
-	onnx__model_proto__pack(&m, buf);
-	rc = write_buf(path, buf, len);
-	free(buf);
-	for (size_t i = 0; i < g->n_nodes; i++)
-		onnx__node_proto__free_unpacked(g->nodes[i], NULL);
-	for (size_t i = 0; i < g->n_inits; i++)
-		onnx__tensor_proto__free_unpacked(g->inits[i], NULL);
+	rc = pack_write(&m, path);
+	free_body(g);
 	onnx__value_info_proto__free_unpacked(g->input, NULL);
 	if (second)
 		onnx__value_info_proto__free_unpacked(second, NULL);
 	onnx__value_info_proto__free_unpacked(g->output, NULL);
-	free(g->nodes);
-	free(g->inits);
 	return rc;
 }
 
@@ -401,8 +389,6 @@ int mg_write_model(struct mg_graph *g, const char *graph_name, const char *path,
 	Onnx__OperatorSetIdProto op = ONNX__OPERATOR_SET_ID_PROTO__INIT;
 	Onnx__OperatorSetIdProto ms = ONNX__OPERATOR_SET_ID_PROTO__INIT;
 	Onnx__OperatorSetIdProto *ops[2] = { &op, &ms };
-	size_t len;
-	uint8_t *buf;
 	int rc;
 
 	op.domain = (char *)"";
@@ -429,23 +415,14 @@ int mg_write_model(struct mg_graph *g, const char *graph_name, const char *path,
 	m.n_opset_import = info->ms_opset ? 2 : 1;
 	m.opset_import = ops;
 	m.graph = &gp;
-	len = onnx__model_proto__get_packed_size(&m);
-	buf = mg_xmalloc(len);
-	onnx__model_proto__pack(&m, buf);
-	rc = write_buf(path, buf, len);
-	free(buf);
-	for (size_t i = 0; i < g->n_nodes; i++)
-		onnx__node_proto__free_unpacked(g->nodes[i], NULL);
-	for (size_t i = 0; i < g->n_inits; i++)
-		onnx__tensor_proto__free_unpacked(g->inits[i], NULL);
+	rc = pack_write(&m, path);
+	free_body(g);
 	for (size_t i = 0; i < g->n_ins; i++)
 		onnx__value_info_proto__free_unpacked(g->ins[i], NULL);
 	for (size_t i = 0; i < g->n_outs; i++)
 		onnx__value_info_proto__free_unpacked(g->outs[i], NULL);
 	for (size_t i = 0; i < g->n_vinfo; i++)
 		onnx__value_info_proto__free_unpacked(g->vinfo[i], NULL);
-	free(g->nodes);
-	free(g->inits);
 	free(g->ins);
 	free(g->outs);
 	free(g->vinfo);
