@@ -81,6 +81,9 @@ struct cg_model {
 	int opset;
 	int dynamic_batch;	/* input/output batch is the dim_param "batch_size" */
 	int fixed_batch;	/* otherwise */
+	/* CG_FLOAT with BatchNormalization folded into the convs by the
+	 * exporter's constant folding: weights and biases are "onnx::Conv_N" */
+	int folded_names;
 };
 int cg_write(struct cg_net *net, const struct cg_model *m, const char *path,
 	     float *out_scale);

@@ -365,12 +365,20 @@ static void emit_float(struct emit *e)
 			int64_t wd[4] = { t->m, t->op == CG_CONV ? x->c / t->groups : x->c, t->k, t->k };
 			int64_t md = t->m;
 
-			nm(w, "%s.weight", t->mod);
+			int folded = e->m->folded_names && t->op == CG_CONV;
+
+			if (folded)
+				const_name(e, "Conv", w);
+			else
+				nm(w, "%s.weight", t->mod);
 			init_f(e, w, t->op == CG_CONV ? 4 : 2, wd, t->wt,
 			       (size_t)wd[0] * wd[1] * (t->op == CG_CONV ? t->k * t->k : 1));
 			ins[k++] = w;
 			if (t->bias) {
-				nm(b, "%s.bias", t->mod);
+				if (folded)
+					const_name(e, "Conv", b);
+				else
+					nm(b, "%s.bias", t->mod);
 				init_f(e, b, 1, &md, t->bias, (size_t)t->m);
 				ins[k++] = b;
 			}

@@ -31,6 +31,7 @@ struct graph {
 	enum cg_form form;
 	int opset;
 	int dynamic_batch;
+	int folded_names;
 	const char *about;
 	int (*build)(struct cg_net *net, const struct size *sz);
 };
@@ -82,6 +83,16 @@ static int torch_resnet(struct cg_net *net, const struct size *sz)
 	x = cg_flatten(net, x, "", 1);
 	x = cg_gemm(net, x, "fc", 100);
 	return cg_unary(net, x, CG_SOFTMAX, "");
+}
+
+/* The float export with the exporter's default constant folding, which
+ * folds BatchNormalization into the convs; torch.flatten, logits out. */
+static int torch_resnet_folded(struct cg_net *net, const struct size *sz)
+{
+	int x = resnet_body(net, sz, 1);
+
+	x = cg_flatten(net, x, "", 0);
+	return cg_gemm(net, x, "fc", 100);
 }
 
 /* Quantized to QOperator: Relu folded into QLinearConv / QLinearAdd. */
@@ -181,27 +192,32 @@ static int qdq_fpn(struct cg_net *net, const struct size *sz)
 }
 
 static const struct graph graphs[] = {
-	{ "torch-resnet-op13", CG_FLOAT, 13, 1,
+	{ "torch-resnet-folded-op14", CG_FLOAT, 14, 1, 1,
+	  "PyTorch float export with its default constant folding: BatchNormalization "
+	  "folded into Conv (onnx::Conv_N initializers), MaxPool, residual Add, "
+	  "GlobalAveragePool, Flatten, Gemm; dynamic batch",
+	  torch_resnet_folded },
+	{ "torch-resnet-op13", CG_FLOAT, 13, 1, 0,
 	  "PyTorch float export: Conv+BatchNormalization+Relu, residual Add, MaxPool, "
 	  "Shape->Gather->Unsqueeze->Concat->Reshape flatten, Gemm, Softmax; dynamic batch",
 	  torch_resnet },
-	{ "torch-mobilenet-op17", CG_FLOAT, 17, 1,
+	{ "torch-mobilenet-op17", CG_FLOAT, 17, 1, 0,
 	  "PyTorch float export: depthwise Conv+BatchNormalization, ReLU6 as Clip, "
 	  "residual Add, GlobalAveragePool, Flatten, Gemm, Softmax; dynamic batch",
 	  torch_mobilenet },
-	{ "ort-qop-resnet", CG_QOP, 13, 0,
+	{ "ort-qop-resnet", CG_QOP, 13, 0, 0,
 	  "ONNX Runtime QOperator: QLinearConv (per-channel s8), MaxPool on u8, QLinearAdd, "
 	  "QLinearGlobalAveragePool, Flatten, QGemm",
 	  qop_resnet },
-	{ "ort-qop-gates", CG_QOP, 13, 0,
+	{ "ort-qop-gates", CG_QOP, 13, 0, 0,
 	  "ONNX Runtime QOperator: QLinearLeakyRelu, QLinearSigmoid, QLinearMul, "
 	  "QLinearConcat (inputs of different scales), QLinearAveragePool (padded)",
 	  qop_gates },
-	{ "ort-qdq-mobilenet", CG_QDQ, 13, 0,
+	{ "ort-qdq-mobilenet", CG_QDQ, 13, 0, 0,
 	  "ONNX Runtime QDQ: per-channel weights (DequantizeLinear axis=0), ReLU6 as Clip, "
 	  "depthwise Conv, residual Add, GlobalAveragePool, Gemm",
 	  qdq_mobilenet },
-	{ "ort-qdq-fpn", CG_QDQ, 13, 0,
+	{ "ort-qdq-fpn", CG_QDQ, 13, 0, 0,
 	  "ONNX Runtime QDQ: LeakyRelu, nearest Resize x2, Sigmoid, Concat of inputs "
 	  "with different scales, MaxPool",
 	  qdq_fpn },
@@ -233,6 +249,7 @@ static int write_graph(const struct graph *gr, const char *dir, const struct siz
 	struct cg_model m = {
 		.name = gr->name, .form = gr->form, .opset = gr->opset,
 		.dynamic_batch = gr->dynamic_batch, .fixed_batch = sz->batch,
+		.folded_names = gr->folded_names,
 	};
 	static const int dyn_batch[3] = { 2, 1, 3 };	/* data sets of a dynamic batch */
 	char path[4096];
