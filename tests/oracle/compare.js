@@ -187,4 +187,6 @@ function main(argv) {
 	}
 }
 
-process.exit(main(process.argv.slice(2)));
+if (require.main === module)
+	process.exit(main(process.argv.slice(2)));
+module.exports = { compare, perturb };

@@ -3,3 +3,6 @@
 # exporter-style corpus run by ONNX Runtime and by accelctl on emu, compared.
 CHECK_SUITES += oracle:tests/oracle/run-oracle.sh~$(ACCELCTL)~$(MODEL_DIR)~$(CORPUS_DIR)
 FULL_SUITES += oracle-full:tests/oracle/run-oracle.sh~--full~$(ACCELCTL)~$(MODEL_DIR)~$(B)/corpus-full
+# The oracle's own checks: its TensorProto codec, and ONNX Runtime against
+# the expected outputs of ONNX's backend node tests (libonnx-testdata).
+CHECK_SUITES += oracle-self:node~tests/oracle/selftest.js

@@ -104,7 +104,7 @@ async function main(argv) {
 		session = await ort.InferenceSession.create(bytes, {
 			intraOpNumThreads: 1, interOpNumThreads: 1,
 			executionMode: 'sequential', graphOptimizationLevel: 'disabled',
-			executionProviders: ['cpu'],
+			executionProviders: ['cpu'], logSeverityLevel: 3,
 		});
 	} catch (e) {
 		console.error(`ort-run: ${model}: onnxruntime cannot load it: ${e.message}`);
