@@ -594,6 +594,18 @@ static void emit_qdq(struct emit *e)
 	}
 }
 
+/* What consumers of node i's tensor read: the u8 tensor (QOperator), the
+ * DequantizeLinear's output (QDQ), or the graph output itself. */
+static void consumer_name(struct emit *e, int i)
+{
+	if (e->m->form == CG_QOP)
+		nm(e->use[i], "%s_quantized", e->fname[i]);
+	else if (i == e->net->n - 1)
+		nm(e->use[i], "%s", e->fname[i]);
+	else
+		nm(e->use[i], "%s_DequantizeLinear_Output", e->fname[i]);
+}
+
 /* Names, quantization parameters and activation folding for the form. */
 static void prepare(struct emit *e)
 {
@@ -645,12 +657,7 @@ static void prepare(struct emit *e)
 
 		if (e->skip[i])
 			continue;
-		if (e->m->form == CG_QOP)
-			nm(e->use[i], "%s_quantized", e->fname[i]);
-		else if (i == last)
-			nm(e->use[i], "%s", e->fname[i]);
-		else
-			nm(e->use[i], "%s_DequantizeLinear_Output", e->fname[i]);
+		consumer_name(e, i);
 		/* a fused op's params are its activation's, a direct op's its
 		 * input's: both set below, once those exist */
 		if (!direct && !e->fused_into[i])
@@ -661,20 +668,11 @@ static void prepare(struct emit *e)
 
 		if (!a)
 			continue;
-		/* the producer writes the activation's tensor */
-		nm(e->use[a], "%s", e->use[i]);
+		/* the producer writes the activation's tensor, with its range */
 		act_params(e, a, net->nd[a].lo, net->nd[a].hi);
-		if (e->m->form == CG_QOP)
-			nm(e->use[a], "%s_quantized", e->fname[a]);
-		else if (a == last)
-			nm(e->use[a], "%s", e->fname[a]);
-		else
-			nm(e->use[a], "%s_DequantizeLinear_Output", e->fname[a]);
+		consumer_name(e, a);
 		nm(e->use[i], "%s", e->use[a]);
-		e->sv[i] = e->sv[a];
-		e->zv[i] = e->zv[a];
-		nm(e->scale[i], "%s", e->scale[a]);
-		nm(e->zp[i], "%s", e->zp[a]);
+		share_params(e, i, a);
 	}
 	for (int i = 1; i < net->n; i++) {
 		enum cg_op op = net->nd[i].op;

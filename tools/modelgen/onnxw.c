@@ -38,14 +38,21 @@ static void *grow(void *arr, size_t *cap, size_t n, size_t elem)
 	return arr;
 }
 
-Onnx__AttributeProto *mg_attr_int(const char *name, int64_t v)
+static Onnx__AttributeProto *attr_new(const char *name, Onnx__AttributeProto__AttributeType type)
 {
 	Onnx__AttributeProto *a = mg_xmalloc(sizeof(*a));
 
 	onnx__attribute_proto__init(a);
 	a->name = mg_strdup(name);
 	a->has_type = 1;
-	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+	a->type = type;
+	return a;
+}
+
+Onnx__AttributeProto *mg_attr_int(const char *name, int64_t v)
+{
+	Onnx__AttributeProto *a = attr_new(name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+
 	a->has_i = 1;
 	a->i = v;
 	return a;
@@ -53,12 +60,8 @@ Onnx__AttributeProto *mg_attr_int(const char *name, int64_t v)
 
 Onnx__AttributeProto *mg_attr_ints(const char *name, int n, const int64_t *v)
 {
-	Onnx__AttributeProto *a = mg_xmalloc(sizeof(*a));
+	Onnx__AttributeProto *a = attr_new(name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
 
-	onnx__attribute_proto__init(a);
-	a->name = mg_strdup(name);
-	a->has_type = 1;
-	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
 	a->n_ints = (size_t)n;
 	a->ints = mg_xmalloc((size_t)n * sizeof(int64_t));
 	memcpy(a->ints, v, (size_t)n * sizeof(int64_t));
@@ -248,12 +251,8 @@ int mg_write_tensor(const char *path, const char *name, int dtype, int rank,
 
 Onnx__AttributeProto *mg_attr_float(const char *name, float v)
 {
-	Onnx__AttributeProto *a = mg_xmalloc(sizeof(*a));
+	Onnx__AttributeProto *a = attr_new(name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
 
-	onnx__attribute_proto__init(a);
-	a->name = mg_strdup(name);
-	a->has_type = 1;
-	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
 	a->has_f = 1;
 	a->f = v;
 	return a;
@@ -261,12 +260,8 @@ Onnx__AttributeProto *mg_attr_float(const char *name, float v)
 
 Onnx__AttributeProto *mg_attr_string(const char *name, const char *v)
 {
-	Onnx__AttributeProto *a = mg_xmalloc(sizeof(*a));
+	Onnx__AttributeProto *a = attr_new(name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
 
-	onnx__attribute_proto__init(a);
-	a->name = mg_strdup(name);
-	a->has_type = 1;
-	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
 	a->has_s = 1;
 	a->s.len = strlen(v);
 	a->s.data = (uint8_t *)mg_strdup(v);
@@ -276,12 +271,8 @@ Onnx__AttributeProto *mg_attr_string(const char *name, const char *v)
 Onnx__AttributeProto *mg_attr_tensor(const char *name, int dtype, int rank,
 				     const int64_t *dims, const void *data, size_t bytes)
 {
-	Onnx__AttributeProto *a = mg_xmalloc(sizeof(*a));
+	Onnx__AttributeProto *a = attr_new(name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
 
-	onnx__attribute_proto__init(a);
-	a->name = mg_strdup(name);
-	a->has_type = 1;
-	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
 	a->t = tensor("", dtype, rank, dims, data, bytes);
 	return a;
 }
