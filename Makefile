@@ -58,7 +58,8 @@ help:
 	@awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' Makefile
 
 # Objects' header dependencies.
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# (not inside the debug kernel's tree: tests/hil/debug-kernel.sh)
+-include $(shell find $(B) -path $(B)/debug-kernel -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # Anything make has no rule for (explicit or implicit, after chaining): say
 # so, and what exists, instead of make's bare "No rule to make target".

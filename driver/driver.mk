@@ -55,6 +55,11 @@ $(HIL_DRIVER_STRESS_BIN): $(B)/driver/tests/hil_driver_stress.o $(HIL_DRIVER_SHA
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^
 ALL_TARGETS += $(HIL_DRIVER_STRESS_BIN)
+HIL_DRIVER_TRUST_BIN := $(B)/tests/hil/bin/hil_driver_trust
+$(HIL_DRIVER_TRUST_BIN): $(B)/driver/tests/hil_driver_trust.o $(HIL_DRIVER_SHARED_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $^
+ALL_TARGETS += $(HIL_DRIVER_TRUST_BIN)
 HIL_DRIVER_UNPLUG_BIN := $(B)/tests/hil/bin/hil_driver_unplug
 $(HIL_DRIVER_UNPLUG_BIN): $(B)/driver/tests/hil_driver_unplug.o $(HIL_DRIVER_SHARED_OBJS)
 	@mkdir -p $(dir $@)

@@ -18,6 +18,7 @@
  * free_job drops the last job of a context) but on eyrie_ctx_wq, which
  * module exit drains.
  */
+#include <linux/cred.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -31,6 +32,62 @@
 static struct workqueue_struct *eyrie_ctx_wq;
 static atomic_t eyrie_ctx_alive = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(eyrie_ctx_gone);
+/* Counting a user's contexts and taking an ID is one step. */
+static DEFINE_MUTEX(eyrie_ctx_id_lock);
+/* Bytes of BOs mapped (so pinned) by every context of every device. */
+static atomic64_t eyrie_pinned = ATOMIC64_INIT(0);
+
+static u64 eyrie_pin_limit(void)
+{
+	return eyrie_pin_limit_mb ? (u64)eyrie_pin_limit_mb << 20 :
+	       (u64)totalram_pages() << (PAGE_SHIFT - 1);
+}
+
+/*
+ * Caller holds ctx->lock: accounts size bytes about to be pinned, against
+ * the context's limit and the limit over all contexts (pin_limit_mb), so
+ * that many files of one user cannot pin all of RAM between them.
+ */
+int eyrie_ctx_pin(struct eyrie_ctx *ctx, u64 size)
+{
+	lockdep_assert_held(&ctx->lock);
+	if (ctx->mem_used + size > ctx->mem_limit) {
+		drm_dbg_driver(&ctx->edev->drm,
+			       "ctx %u: %llu + %llu bytes exceed the limit of %llu (ctx_mem_limit_mb)\n",
+			       ctx->id, ctx->mem_used, size, ctx->mem_limit);
+		return -EDQUOT;
+	}
+	if (atomic64_add_return(size, &eyrie_pinned) > eyrie_pin_limit()) {
+		atomic64_sub(size, &eyrie_pinned);
+		drm_dbg_driver(&ctx->edev->drm,
+			       "ctx %u: %llu bytes would pass the limit over all contexts (pin_limit_mb)\n",
+			       ctx->id, size);
+		return -EDQUOT;
+	}
+	ctx->mem_used += size;
+	return 0;
+}
+
+void eyrie_ctx_unpin(struct eyrie_ctx *ctx, u64 size)
+{
+	ctx->mem_used -= size;
+	atomic64_sub(size, &eyrie_pinned);
+}
+
+/* Contexts of uid on edev; caller holds eyrie_ctx_id_lock. */
+static unsigned int eyrie_ctx_count_user(struct eyrie_device *edev, kuid_t uid)
+{
+	struct eyrie_ctx *ctx;
+	unsigned long id;
+	unsigned int n = 0;
+
+	xa_lock(&edev->contexts);
+	xa_for_each(&edev->contexts, id, ctx)
+		if (uid_eq(ctx->uid, uid))
+			n++;
+	xa_unlock(&edev->contexts);
+	return n;
+}
 
 int eyrie_ctx_module_init(void)
 {
@@ -57,11 +114,13 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 	unsigned int q;
 	int ret;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	/* Charged to the opener's memory cgroup, like everything it makes us keep. */
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&ctx->ref);
 	ctx->edev = edev;
+	ctx->uid = current_uid();
 	ctx->pid = task_tgid_nr(current);
 	get_task_comm(ctx->comm, current);
 	mutex_init(&ctx->lock);
@@ -74,7 +133,7 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 	ctx->mem_limit = eyrie_ctx_mem_limit_mb ? (u64)eyrie_ctx_mem_limit_mb << 20 :
 			 (u64)totalram_pages() << (PAGE_SHIFT - 1);
 
-	ctx->records = kvcalloc(EYRIE_JOB_RECORDS, sizeof(*ctx->records), GFP_KERNEL);
+	ctx->records = kvcalloc(EYRIE_JOB_RECORDS, sizeof(*ctx->records), GFP_KERNEL_ACCOUNT);
 	if (!ctx->records) {
 		ret = -ENOMEM;
 		goto err_mm;
@@ -83,8 +142,21 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 	if (ret)
 		goto err_records;
 
-	/* Context 0 is never handed out: the device reports it for "none". */
+	/*
+	 * Context 0 is never handed out: the device reports it for "none".
+	 * The IDs are 16 bits: one user may hold contexts_per_user of them.
+	 */
+	mutex_lock(&eyrie_ctx_id_lock);
+	if (eyrie_contexts_per_user &&
+	    eyrie_ctx_count_user(edev, ctx->uid) >= eyrie_contexts_per_user) {
+		mutex_unlock(&eyrie_ctx_id_lock);
+		drm_dbg_driver(&edev->drm, "uid %u holds %u contexts (contexts_per_user)\n",
+			       from_kuid(&init_user_ns, ctx->uid), eyrie_contexts_per_user);
+		ret = -EMFILE;
+		goto err_mmu;
+	}
 	ret = xa_alloc(&edev->contexts, &ctx->id, ctx, XA_LIMIT(1, U16_MAX), GFP_KERNEL);
+	mutex_unlock(&eyrie_ctx_id_lock);
 	if (ret) {
 		if (ret == -EBUSY)
 			ret = -ENOSPC;
@@ -92,7 +164,7 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 	}
 
 	for (q = 0; q < EYRIE_SCHED_QUEUES; q++) {
-		struct drm_gpu_scheduler *sched = &edev->queue[min(q, edev->num_queues - 1)].sched;
+		struct drm_gpu_scheduler *sched = &edev->sched;
 		enum drm_sched_priority prio = q == DRM_EYRIE_QUEUE_HIGH ?
 			DRM_SCHED_PRIORITY_HIGH : DRM_SCHED_PRIORITY_NORMAL;
 
@@ -119,15 +191,34 @@ err_mm:
 }
 
 /*
- * At file close: waits for queued jobs (or kills them if the process is
- * being killed) and detaches the context from the schedulers.
+ * At file close: waits a bounded time for the queued jobs (each may run up
+ * to job_timeout_ms; the wait is for the whole queue, at most one timeout,
+ * and none when the process is being killed), then detaches the context
+ * from the scheduler, which cancels what has not run by then. The
+ * scheduler's own flush waits without bound unless the task is exiting.
  */
 void eyrie_ctx_destroy_entities(struct eyrie_ctx *ctx)
 {
+	unsigned long deadline = jiffies + msecs_to_jiffies(eyrie_job_timeout_ms);
+	struct dma_fence *last;
 	unsigned int q;
 
+	for (q = 0; q < EYRIE_SCHED_QUEUES; q++) {
+		mutex_lock(&ctx->submit_lock);
+		last = dma_fence_get(ctx->last_finished[q]);
+		mutex_unlock(&ctx->submit_lock);
+		if (last && !fatal_signal_pending(current) && time_before(jiffies, deadline))
+			dma_fence_wait_timeout(last, true, deadline - jiffies);
+		dma_fence_put(last);
+	}
 	for (q = 0; q < EYRIE_SCHED_QUEUES; q++)
-		drm_sched_entity_destroy(&ctx->entity[q]);
+		drm_sched_entity_fini(&ctx->entity[q]);
+}
+
+/* Work that ends with a context put runs here (drained at module exit). */
+void eyrie_ctx_queue_work(struct work_struct *work)
+{
+	queue_work(eyrie_ctx_wq, work);
 }
 
 void eyrie_ctx_get(struct eyrie_ctx *ctx)
@@ -141,6 +232,7 @@ static void eyrie_bo_map_free(struct eyrie_bo_map *map)
 
 	for (q = 0; q < EYRIE_SCHED_QUEUES; q++)
 		dma_fence_put(map->busy[q]);
+	dma_fence_put(map->last_use);
 	drm_gem_object_put(map->obj);
 	kfree(map);
 }
@@ -155,17 +247,38 @@ static bool eyrie_bo_map_idle(const struct eyrie_bo_map *map)
 	return true;
 }
 
-/* Caller holds ctx->lock: removes the mapping from the device MMU. */
+/*
+ * Caller holds ctx->lock: clears the BO's page-table entries. Jobs that start
+ * from now on fault on its VA (the device flushes its TLB at every job
+ * start); the pages stay pinned until the jobs queued or running now end.
+ */
+static void eyrie_bo_map_unmap_ptes(struct eyrie_ctx *ctx, struct eyrie_bo_map *map)
+{
+	unsigned int q;
+
+	lockdep_assert_held(&ctx->lock);
+	eyrie_mmu_unmap(&ctx->mmu, map->node.start, map->size);
+	map->unmapped = true;
+	/* Lock order: ctx->lock, then submit_lock (never the reverse). */
+	mutex_lock(&ctx->submit_lock);
+	for (q = 0; q < EYRIE_SCHED_QUEUES; q++)
+		map->busy[q] = dma_fence_get(ctx->last_finished[q]);
+	mutex_unlock(&ctx->submit_lock);
+}
+
+/* Caller holds ctx->lock: gives back the VA range and the pin accounting. */
 static void eyrie_bo_map_remove(struct eyrie_ctx *ctx, struct eyrie_bo_map *map)
 {
-	eyrie_mmu_unmap(&ctx->mmu, map->node.start, map->size);
+	if (!map->unmapped)
+		eyrie_mmu_unmap(&ctx->mmu, map->node.start, map->size);
 	drm_mm_remove_node(&map->node);
-	ctx->mem_used -= map->size;
+	eyrie_ctx_unpin(ctx, map->size);
 }
 
 /*
- * Unmaps the BOs whose handles closed once the jobs that were queued at
- * that moment have finished (all == true: unconditionally, at release).
+ * Retires the BOs whose handles closed: page-table entries once no job that
+ * lists the BO is left, pages and VA once the jobs that could still hold a
+ * translation have ended (all == true: unconditionally, at release).
  */
 static void eyrie_ctx_reap(struct eyrie_ctx *ctx, bool all)
 {
@@ -174,6 +287,11 @@ static void eyrie_ctx_reap(struct eyrie_ctx *ctx, bool all)
 
 	mutex_lock(&ctx->lock);
 	list_for_each_entry_safe(map, tmp, &ctx->zombies, link) {
+		if (!all && !map->unmapped) {
+			if (map->last_use && !dma_fence_is_signaled(map->last_use))
+				continue;
+			eyrie_bo_map_unmap_ptes(ctx, map);
+		}
 		if (!all && !eyrie_bo_map_idle(map))
 			continue;
 		eyrie_bo_map_remove(ctx, map);
@@ -194,22 +312,18 @@ void eyrie_ctx_reap_zombies(struct eyrie_ctx *ctx)
 }
 
 /*
- * The last handle of obj in this context closed. Jobs already queued may
- * still use the buffer by address: it stays mapped (and its pages pinned)
- * until they end; the context's later jobs cannot name it any more.
- * Caller holds ctx->lock and calls eyrie_ctx_reap_zombies() after unlocking.
+ * The last handle of obj in this context closed. Jobs already queued that
+ * list the BO keep it mapped until they end; any other job (queued before
+ * or after) faults on its VA once the entries are gone (bo_handles is
+ * enforced). Caller holds ctx->lock and calls eyrie_ctx_reap_zombies()
+ * after unlocking.
  */
 void eyrie_ctx_unmap_bo(struct eyrie_ctx *ctx, struct eyrie_bo_map *map)
 {
-	unsigned int q;
-
 	lockdep_assert_held(&ctx->lock);
-	/* Lock order: ctx->lock, then submit_lock (never the reverse). */
-	mutex_lock(&ctx->submit_lock);
-	for (q = 0; q < EYRIE_SCHED_QUEUES; q++)
-		map->busy[q] = dma_fence_get(ctx->last_finished[q]);
-	mutex_unlock(&ctx->submit_lock);
 	list_move_tail(&map->link, &ctx->zombies);
+	if (!map->last_use || dma_fence_is_signaled(map->last_use))
+		eyrie_bo_map_unmap_ptes(ctx, map);
 }
 
 static void eyrie_ctx_put_work(struct work_struct *work)

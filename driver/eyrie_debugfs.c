@@ -53,10 +53,10 @@ static int eyrie_debugfs_queues(struct seq_file *m, void *unused)
 		unsigned long flags;
 
 		spin_lock_irqsave(&q->lock, flags);
-		seq_printf(m, "queue %u (%s): entries %u sq_tail %u cq_head %u phase %u generation %u inflight %u submitted %llu completed %llu irqs %llu stale_cqes %llu resubmitted %llu\n",
+		seq_printf(m, "queue %u (%s): entries %u sq_tail %u cq_head %u phase %u generation %u inflight %u submitted %llu completed %llu irqs %llu stale_cqes %llu aborted %llu\n",
 			   i, q->name, q->entries, q->sq_tail, q->cq_head, q->phase,
 			   q->generation, q->inflight_count, q->submitted, q->completed,
-			   q->irqs, q->stale_cqes, q->resubmitted);
+			   q->irqs, q->stale_cqes, q->aborted);
 		spin_unlock_irqrestore(&q->lock, flags);
 		eyrie_debugfs_queue_regs(m, edev, i);
 	}

@@ -35,6 +35,14 @@ unsigned int eyrie_queue_entries = 256;
 module_param_named(queue_entries, eyrie_queue_entries, uint, 0444);
 MODULE_PARM_DESC(queue_entries, "Entries per hardware ring, power of two (default 256)");
 
+unsigned int eyrie_pin_limit_mb;
+module_param_named(pin_limit_mb, eyrie_pin_limit_mb, uint, 0644);
+MODULE_PARM_DESC(pin_limit_mb, "Buffer memory all contexts together may map, MiB (default 0: half of RAM)");
+
+unsigned int eyrie_contexts_per_user = 1024;
+module_param_named(contexts_per_user, eyrie_contexts_per_user, uint, 0644);
+MODULE_PARM_DESC(contexts_per_user, "Open files (contexts) one user may hold per device, 0 no limit (default 1024)");
+
 char *eyrie_fw_name = EYRIE_FW_NAME;
 module_param_named(firmware, eyrie_fw_name, charp, 0444);
 MODULE_PARM_DESC(firmware, "Firmware image under /lib/firmware (default " EYRIE_FW_NAME ")");

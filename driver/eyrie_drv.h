@@ -42,8 +42,14 @@
 /* Per-submission bounds (beyond them: -EINVAL). */
 #define EYRIE_MAX_JOB_BOS	4096
 #define EYRIE_MAX_JOB_SYNCOBJS	256
-/* Timeouts a job may spend unfetched behind other queues before a reset. */
-#define EYRIE_MAX_WAIT_TIMEOUTS	4
+/*
+ * Jobs on the device at a time: one engine runs one job, so the scheduler
+ * hands the device the next job only when the last one ended. A job's
+ * timeout then measures its own run, never a wait behind another queue.
+ */
+#define EYRIE_JOBS_ON_DEVICE	1
+/* Bytes preallocated for a devcoredump (the TDR path must not allocate). */
+#define EYRIE_COREDUMP_BYTES	(4096 + EYRIE_LOG_RING_BYTES)
 /* Used when the device description leaves max_cmds_per_job at 0. */
 #define EYRIE_DEFAULT_MAX_CMDS	65536
 
@@ -53,6 +59,10 @@ extern unsigned int eyrie_boot_timeout_ms;
 extern unsigned int eyrie_ban_threshold;
 extern unsigned int eyrie_ctx_mem_limit_mb;
 extern unsigned int eyrie_queue_entries;
+extern unsigned int eyrie_pin_limit_mb;
+extern unsigned int eyrie_contexts_per_user;
+extern unsigned int eyrie_unpriv_period_us;
+extern int eyrie_telemetry_gid;
 extern char *eyrie_fw_name;
 
 struct eyrie_device;
@@ -78,7 +88,6 @@ struct eyrie_queue {
 	struct eyrie_device *edev;
 	unsigned int index;
 	char name[16];
-	struct drm_gpu_scheduler sched;
 	spinlock_t lock;		/* rings, inflight, counters */
 	spinlock_t fence_lock;		/* hardware fences of this queue */
 	struct eyrie_hw_sqe *sq;
@@ -98,7 +107,7 @@ struct eyrie_queue {
 	u64 completed;
 	u64 irqs;
 	u64 stale_cqes;
-	u64 resubmitted;		/* jobs run again after a reset */
+	u64 aborted;			/* jobs on the ring a reset aborted */
 };
 
 /* What the device (or the driver) said about one job. */
@@ -120,15 +129,26 @@ struct eyrie_job_record {
 	struct eyrie_job_result result;
 };
 
-/* A BO mapped into a context: one per (context, object). */
+/*
+ * A BO mapped into a context: one per (context, object).
+ *
+ * A job may use only the BOs it lists in bo_handles. When the file's last
+ * handle closes, the page-table entries go as soon as no job listing the
+ * BO is left (last_use); the pages stay pinned, and the VA reserved, until
+ * every job of the context that was queued or running at that moment has
+ * ended (busy): the device flushes its TLB at every job start, so only
+ * those could still hold a translation.
+ */
 struct eyrie_bo_map {
 	struct list_head link;		/* ctx->mappings or ctx->zombies */
 	struct drm_mm_node node;	/* VA range, guard page included */
 	struct drm_gem_object *obj;	/* reference held */
 	u64 size;			/* bytes mapped (object size) */
 	bool writable;
+	bool unmapped;			/* zombie whose PTEs are gone */
 	unsigned int handles;		/* handles of the file naming it */
-	/* Zombie: last jobs per queue when the handle closed; unmapped after. */
+	struct dma_fence *last_use;	/* latest job listing it; ctx->lock */
+	/* Zombie with PTEs gone: the context's last jobs at that moment. */
 	struct dma_fence *busy[EYRIE_SCHED_QUEUES];
 };
 
@@ -136,6 +156,7 @@ struct eyrie_ctx {
 	struct kref ref;
 	struct eyrie_device *edev;
 	u32 id;
+	kuid_t uid;			/* opener, for contexts_per_user */
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 
@@ -186,8 +207,8 @@ struct eyrie_job {
 	void *fence_prealloc;		/* hardware fence memory, taken by run_job */
 	u32 slot;			/* SQ slot while in flight */
 	bool timed_out;
-	unsigned int waits;		/* timeouts spent unfetched on the ring */
 	ktime_t run_start;
+	struct work_struct free_work;	/* the scheduler's reference, dropped off its paths */
 };
 
 struct eyrie_fw_info {
@@ -243,6 +264,16 @@ struct eyrie_device {
 	u32 mbox_seq;
 
 	struct eyrie_queue queue[EYRIE_SCHED_QUEUES];
+	/*
+	 * One scheduler for the one engine: the queues are its priority run
+	 * queues, so it picks high-priority work first and the device only
+	 * ever sees a job it starts at once.
+	 */
+	struct drm_gpu_scheduler sched;
+	void *coredump_buf;		/* preallocated; NULL while one is out */
+	void *coredump_full;		/* filled, for coredump_refill to hand on */
+	size_t coredump_len;
+	struct work_struct coredump_refill;
 	struct workqueue_struct *reset_wq;	/* ordered: timeouts and resets */
 	struct work_struct reset_work;
 	struct mutex reset_lock;	/* one recovery at a time */
@@ -259,9 +290,14 @@ struct eyrie_device {
 
 	struct device *hwmon;
 	struct mutex hwmon_lock;	/* power1_average state */
-	u64 hwmon_avg_fj;
+	u64 hwmon_avg_fj;		/* start of the current window */
 	u64 hwmon_avg_ns;
+	long hwmon_avg_uw;		/* mean over the last whole window */
 	struct eyrie_telemetry_stream telem;
+	/* What an unprivileged reader sees: refreshed once per unpriv_period_us. */
+	struct mutex coarse_lock;
+	struct eyrie_hw_telemetry coarse;
+	ktime_t coarse_at;		/* 0: never read */
 	struct list_head genl_link;	/* eyrie_genl_devices */
 };
 
@@ -294,6 +330,10 @@ void eyrie_ctrl_write32(struct eyrie_device *edev, u32 offset, u32 value);
 void eyrie_ctrl_write64(struct eyrie_device *edev, u32 offset, u64 value);
 void eyrie_doorbell(struct eyrie_device *edev, unsigned int vector);
 int eyrie_read_telemetry(struct eyrie_device *edev, struct eyrie_hw_telemetry *t);
+bool eyrie_telemetry_group(const struct cred *cred);
+bool eyrie_telemetry_privileged_file(struct file *filp);
+int eyrie_read_telemetry_for(struct eyrie_device *edev, bool privileged,
+			     struct eyrie_hw_telemetry *t);
 const char *eyrie_dev_status_name(u32 status);
 const char *eyrie_job_status_name(u32 status);
 
@@ -311,6 +351,8 @@ void eyrie_mmu_fini(struct eyrie_mmu *mmu);
 int eyrie_mmu_map_sgt(struct eyrie_mmu *mmu, u64 va, struct sg_table *sgt,
 		      u64 size, bool writable);
 void eyrie_mmu_unmap(struct eyrie_mmu *mmu, u64 va, u64 size);
+/* Bits of a device page-table entry's address: 51:12 (eyrie_hw.h). */
+#define EYRIE_DMA_BITS		52
 
 /* eyrie_ctx.c: contexts (one per open file). */
 int eyrie_ctx_module_init(void);
@@ -320,7 +362,10 @@ void eyrie_ctx_destroy_entities(struct eyrie_ctx *ctx);
 void eyrie_ctx_get(struct eyrie_ctx *ctx);
 void eyrie_ctx_put(struct eyrie_ctx *ctx);
 void eyrie_ctx_reap_zombies(struct eyrie_ctx *ctx);
+void eyrie_ctx_queue_work(struct work_struct *work);
 void eyrie_ctx_unmap_bo(struct eyrie_ctx *ctx, struct eyrie_bo_map *map);
+int eyrie_ctx_pin(struct eyrie_ctx *ctx, u64 size);
+void eyrie_ctx_unpin(struct eyrie_ctx *ctx, u64 size);
 struct eyrie_bo_map *eyrie_ctx_find_mapping(struct eyrie_ctx *ctx, struct drm_gem_object *obj);
 struct drm_gem_object *eyrie_ctx_lookup_va(struct eyrie_ctx *ctx, u64 va, u64 len);
 
@@ -336,15 +381,14 @@ void eyrie_queues_disable(struct eyrie_device *edev);
 void *eyrie_fence_alloc(void);
 struct dma_fence *eyrie_queue_submit(struct eyrie_queue *q, struct eyrie_job *job);
 void eyrie_queue_process_cq(struct eyrie_queue *q);
-void eyrie_queue_abort_all(struct eyrie_queue *q, bool resubmit);
-bool eyrie_queue_job_fetched(struct eyrie_queue *q, struct eyrie_job *job);
+void eyrie_queue_abort_all(struct eyrie_queue *q);
 irqreturn_t eyrie_queue_irq(int irq, void *arg);
 irqreturn_t eyrie_admin_irq(int irq, void *arg);
 void eyrie_job_complete(struct eyrie_job *job, const struct eyrie_job_result *res);
+void eyrie_job_sync_for_cpu(struct eyrie_job *job);
 
 /* eyrie_job.c: submission, scheduler backend, wait. */
 int eyrie_sched_init(struct eyrie_device *edev);
-void eyrie_sched_job_giveback(struct drm_sched_job *sched_job);
 void eyrie_sched_fini(struct eyrie_device *edev);
 int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file);
 int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file);
@@ -353,6 +397,8 @@ int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file);
 void eyrie_reset_init(struct eyrie_device *edev);
 int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const char *why);
 int eyrie_ioctl_reset(struct drm_device *drm, void *data, struct drm_file *file);
+int eyrie_reset_request(struct eyrie_device *edev);
+void eyrie_coredump_fini(struct eyrie_device *edev);
 void eyrie_event_work(struct work_struct *work);
 
 /* eyrie_query.c */
@@ -374,5 +420,6 @@ void eyrie_genl_add_device(struct eyrie_device *edev);
 void eyrie_genl_remove_device(struct eyrie_device *edev);
 void eyrie_genl_event(struct eyrie_device *edev, u32 event, u32 ctx_id, u64 arg);
 void eyrie_genl_check_throttle(struct eyrie_device *edev, const struct eyrie_hw_telemetry *t);
+void eyrie_genl_restore_period(struct eyrie_device *edev);
 
 #endif /* EYRIE_DRV_H */

@@ -57,7 +57,7 @@ static int eyrie_gem_open(struct drm_gem_object *obj, struct drm_file *file)
 	if (IS_ERR(sgt))
 		return PTR_ERR(sgt);
 
-	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return -ENOMEM;
 	map->obj = obj;
@@ -74,28 +74,25 @@ static int eyrie_gem_open(struct drm_gem_object *obj, struct drm_file *file)
 		kfree(map);
 		return 0;
 	}
-	if (ctx->mem_used + size > ctx->mem_limit) {
-		drm_dbg_driver(obj->dev,
-			       "ctx %u: %llu + %llu bytes exceed the limit of %llu (ctx_mem_limit_mb)\n",
-			       ctx->id, ctx->mem_used, size, ctx->mem_limit);
-		ret = -EDQUOT;
+	ret = eyrie_ctx_pin(ctx, size);
+	if (ret)
 		goto err_unlock;
-	}
 	ret = drm_mm_insert_node_generic(&ctx->mm, &map->node, size + EYRIE_VA_GUARD,
 					 EYRIE_PAGE_SIZE, 0, DRM_MM_INSERT_BEST);
 	if (ret)
-		goto err_unlock;
+		goto err_unpin;
 	ret = eyrie_mmu_map_sgt(&ctx->mmu, map->node.start, sgt, size, map->writable);
 	if (ret)
 		goto err_node;
 	drm_gem_object_get(obj);
-	ctx->mem_used += size;
 	list_add_tail(&map->link, &ctx->mappings);
 	mutex_unlock(&ctx->lock);
 	return 0;
 
 err_node:
 	drm_mm_remove_node(&map->node);
+err_unpin:
+	eyrie_ctx_unpin(ctx, size);
 err_unlock:
 	mutex_unlock(&ctx->lock);
 	kfree(map);
@@ -161,7 +158,7 @@ struct drm_gem_object *eyrie_gem_create_object(struct drm_device *drm, size_t si
 {
 	struct eyrie_bo *bo;
 
-	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL_ACCOUNT);
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
 	bo->base.base.funcs = &eyrie_gem_funcs;

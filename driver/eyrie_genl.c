@@ -20,6 +20,13 @@
  * (a multicast group's GENL_MCAST_CAP_* flags know only CAP_NET_ADMIN and
  * CAP_SYS_ADMIN, and 6.12 ignores the family's bind() result). SEQ counts
  * every tick, so a fast subscriber in the group sees consecutive numbers.
+ *
+ * Privilege is the socket's, not the caller's alone: netlink_capable()
+ * and the socket opener's groups (a socket handed to an unprivileged
+ * process grants nothing; CVE-2014-0181). GET_SAMPLE gives the
+ * unprivileged the same coarse grain. The sampler is a softirq hrtimer
+ * (multicast is not for hard interrupt context); a subscription belongs
+ * to (network namespace, port).
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -30,6 +37,7 @@
 #include <linux/notifier.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 #include <net/netlink.h>
 
 #include <drm/drm_drv.h>
@@ -38,26 +46,32 @@
 #include "eyrie_drv.h"
 #include "eyrie_netlink.h"
 
-static unsigned int eyrie_unpriv_period_us = 100000;
+unsigned int eyrie_unpriv_period_us = 100000;
 module_param_named(unpriv_period_us, eyrie_unpriv_period_us, uint, 0644);
 MODULE_PARM_DESC(unpriv_period_us, "Shortest telemetry period without CAP_PERFMON, us (default 100000)");
 
-static int eyrie_telemetry_gid = -1;
+int eyrie_telemetry_gid = -1;
 module_param_named(telemetry_gid, eyrie_telemetry_gid, int, 0644);
 MODULE_PARM_DESC(telemetry_gid, "Group allowed fast telemetry like CAP_PERFMON, -1 none (default)");
 
 struct eyrie_genl_sub {
 	struct list_head link;
+	struct net *net;		/* the socket's; valid until its URELEASE */
 	u32 portid;
 	u32 device;
 	u32 period_us;
 	bool fast;			/* below unpriv_period_us (privileged) */
 };
 
+struct eyrie_genl_port {
+	struct net *net;
+	u32 portid;
+};
+
 /* The netlink ports of a device's fast subscribers, read by the sampler. */
 struct eyrie_genl_ports {
 	unsigned int count;
-	u32 portid[] __counted_by(count);
+	struct eyrie_genl_port port[] __counted_by(count);
 };
 
 static DEFINE_MUTEX(eyrie_genl_lock);	/* devices, subscriptions */
@@ -164,14 +178,15 @@ static void eyrie_genl_fast_work(struct work_struct *work)
 			copy = skb_clone(skb, GFP_ATOMIC);
 			/* A full or closed socket loses this sample; URELEASE ends it. */
 			if (copy)
-				genlmsg_unicast(&init_net, copy, ts->fast->portid[i]);
+				genlmsg_unicast(ts->fast->port[i].net, copy,
+						ts->fast->port[i].portid);
 		}
 		spin_unlock_bh(&ts->fast_lock);
 		consume_skb(skb);
 	}
 }
 
-/* Runs in hard interrupt context: MMIO reads and atomic allocations only. */
+/* Runs in softirq context (HRTIMER_MODE_REL_SOFT): no sleeping. */
 static enum hrtimer_restart eyrie_genl_sample_timer(struct hrtimer *timer)
 {
 	struct eyrie_telemetry_stream *ts = container_of(timer, struct eyrie_telemetry_stream,
@@ -237,13 +252,15 @@ static void eyrie_genl_apply(struct eyrie_device *edev)
 			slow = sub->period_us;
 	}
 	if (fast)
-		ports = kmalloc(struct_size(ports, portid, fast), GFP_KERNEL);
+		ports = kmalloc(struct_size(ports, port, fast), GFP_KERNEL);
 	if (ports) {
 		ports->count = fast;
 		fast = 0;
 		list_for_each_entry(sub, &eyrie_genl_subs, link)
-			if (sub->device == eyrie_genl_device_id(edev) && sub->fast)
-				ports->portid[fast++] = sub->portid;
+			if (sub->device == eyrie_genl_device_id(edev) && sub->fast) {
+				ports->port[fast].net = sub->net;
+				ports->port[fast++].portid = sub->portid;
+			}
 	}
 	/* Without memory the fast subscribers get the multicast samples only. */
 	spin_lock_bh(&ts->fast_lock);
@@ -254,21 +271,38 @@ static void eyrie_genl_apply(struct eyrie_device *edev)
 
 	if (period == old)
 		return;
+	/*
+	 * The callback may be running on another CPU and about to re-arm:
+	 * starting the timer under it would enqueue it twice (a WARN). Wait
+	 * for it, then start afresh; it reads period_us at every tick.
+	 */
+	hrtimer_cancel(&ts->timer);
 	WRITE_ONCE(ts->period_us, period);
 	if (period && READ_ONCE(edev->ready))
 		eyrie_mbox_cmd(edev, EYRIE_MBOX_SET_TELEMETRY, period, 0, 1000, &result);
 	if (period)
-		hrtimer_start(&ts->timer, 0, HRTIMER_MODE_REL);
-	else
-		hrtimer_cancel(&ts->timer);
+		hrtimer_start(&ts->timer, 0, HRTIMER_MODE_REL_SOFT);
 }
 
-static bool eyrie_genl_may_sample_fast(void)
+/* After a reset: the firmware booted with its default sample period. */
+void eyrie_genl_restore_period(struct eyrie_device *edev)
 {
-	if (capable(CAP_PERFMON) || capable(CAP_SYS_ADMIN))
+	u32 period = READ_ONCE(edev->telem.period_us), result;
+
+	if (period)
+		eyrie_mbox_cmd(edev, EYRIE_MBOX_SET_TELEMETRY, period, 0, 1000, &result);
+}
+
+/* The request's socket may sample fast (see the top of this file). */
+static bool eyrie_genl_may_sample_fast(const struct sk_buff *skb)
+{
+	const struct sock *sk = NETLINK_CB(skb).sk;
+
+	if (netlink_capable(skb, CAP_PERFMON) || netlink_capable(skb, CAP_SYS_ADMIN))
 		return true;
-	return eyrie_telemetry_gid >= 0 &&
-	       in_group_p(make_kgid(current_user_ns(), eyrie_telemetry_gid));
+	return sk && sk->sk_socket && sk->sk_socket->file &&
+	       eyrie_telemetry_group(sk->sk_socket->file->f_cred) &&
+	       eyrie_telemetry_group(current_cred());
 }
 
 static int eyrie_genl_subscribe(struct sk_buff *skb, struct genl_info *info)
@@ -284,7 +318,7 @@ static int eyrie_genl_subscribe(struct sk_buff *skb, struct genl_info *info)
 	period = nla_get_u32(info->attrs[EYRIE_GENL_A_PERIOD_US]);
 	if (period && (period < EYRIE_GENL_MIN_PERIOD_US || period > EYRIE_GENL_MAX_PERIOD_US))
 		return -EINVAL;
-	if (period && period < eyrie_unpriv_period_us && !eyrie_genl_may_sample_fast())
+	if (period && period < eyrie_unpriv_period_us && !eyrie_genl_may_sample_fast(skb))
 		return -EPERM;
 
 	mutex_lock(&eyrie_genl_lock);
@@ -294,7 +328,8 @@ static int eyrie_genl_subscribe(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	list_for_each_entry(sub, &eyrie_genl_subs, link)
-		if (sub->portid == info->snd_portid && sub->device == device)
+		if (sub->portid == info->snd_portid && net_eq(sub->net, genl_info_net(info)) &&
+		    sub->device == device)
 			found = sub;
 	if (!period) {
 		if (found) {
@@ -305,11 +340,12 @@ static int eyrie_genl_subscribe(struct sk_buff *skb, struct genl_info *info)
 		found->period_us = period;
 		found->fast = period < eyrie_unpriv_period_us;
 	} else {
-		found = kzalloc(sizeof(*found), GFP_KERNEL);
+		found = kzalloc(sizeof(*found), GFP_KERNEL_ACCOUNT);
 		if (!found) {
 			ret = -ENOMEM;
 			goto out;
 		}
+		found->net = genl_info_net(info);
 		found->portid = info->snd_portid;
 		found->device = device;
 		found->period_us = period;
@@ -324,6 +360,7 @@ out:
 
 static int eyrie_genl_get_sample(struct sk_buff *skb, struct genl_info *info)
 {
+	bool privileged = eyrie_genl_may_sample_fast(skb);
 	struct eyrie_hw_telemetry t;
 	struct eyrie_device *edev;
 	struct sk_buff *msg;
@@ -339,7 +376,7 @@ static int eyrie_genl_get_sample(struct sk_buff *skb, struct genl_info *info)
 	edev = eyrie_genl_find(nla_get_u32(info->attrs[EYRIE_GENL_A_DEVICE]));
 	ret = -ENODEV;
 	if (edev && drm_dev_enter(&edev->drm, &idx)) {
-		ret = eyrie_read_telemetry(edev, &t);
+		ret = eyrie_read_telemetry_for(edev, privileged, &t);
 		drm_dev_exit(idx);
 	}
 	if (!ret) {
@@ -357,14 +394,13 @@ static int eyrie_genl_get_sample(struct sk_buff *skb, struct genl_info *info)
 }
 
 static const struct genl_small_ops eyrie_genl_ops[] = {
+	/* A new family validates strictly: unknown attributes are refused. */
 	{
 		.cmd = EYRIE_GENL_CMD_SUBSCRIBE,
-		.validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
 		.doit = eyrie_genl_subscribe,
 	},
 	{
 		.cmd = EYRIE_GENL_CMD_GET_SAMPLE,
-		.validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
 		.doit = eyrie_genl_get_sample,
 	},
 };
@@ -405,7 +441,7 @@ void eyrie_genl_event(struct eyrie_device *edev, u32 event, u32 ctx_id, u64 arg)
 
 void eyrie_genl_add_device(struct eyrie_device *edev)
 {
-	hrtimer_init(&edev->telem.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	hrtimer_init(&edev->telem.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	edev->telem.timer.function = eyrie_genl_sample_timer;
 	spin_lock_init(&edev->telem.fast_lock);
 	skb_queue_head_init(&edev->telem.fast_q);
@@ -451,7 +487,7 @@ static int eyrie_genl_netlink_event(struct notifier_block *nb, unsigned long sta
 		return NOTIFY_DONE;
 	mutex_lock(&eyrie_genl_lock);
 	list_for_each_entry_safe(sub, tmp, &eyrie_genl_subs, link)
-		if (sub->portid == n->portid) {
+		if (sub->portid == n->portid && net_eq(sub->net, n->net)) {
 			list_del(&sub->link);
 			kfree(sub);
 		}

@@ -6,6 +6,7 @@
  * shared memory that the device model updates concurrently, so every access
  * goes through the MMIO accessors (ordered, never cached in registers).
  */
+#include <linux/cred.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 
@@ -60,6 +61,68 @@ int eyrie_read_telemetry(struct eyrie_device *edev, struct eyrie_hw_telemetry *t
 			return 0;
 	}
 	return -EBUSY;
+}
+
+/* Is cred a member of the telemetry_gid group (module parameter)? */
+bool eyrie_telemetry_group(const struct cred *cred)
+{
+	int gid = READ_ONCE(eyrie_telemetry_gid);
+	kgid_t kgid;
+	int i;
+
+	if (gid < 0)
+		return false;
+	kgid = make_kgid(&init_user_ns, gid);
+	if (!gid_valid(kgid))
+		return false;
+	if (gid_eq(cred->egid, kgid))
+		return true;
+	for (i = 0; cred->group_info && i < cred->group_info->ngroups; i++)
+		if (gid_eq(cred->group_info->gid[i], kgid))
+			return true;
+	return false;
+}
+
+/*
+ * May the holder of filp, calling now, read fine-grained telemetry? Both
+ * the opener's credentials and the caller's count (as netlink_capable()
+ * does for a socket), so a descriptor passed to an unprivileged process
+ * carries no privilege: CAP_PERFMON or CAP_SYS_ADMIN, or telemetry_gid.
+ */
+bool eyrie_telemetry_privileged_file(struct file *filp)
+{
+	if ((file_ns_capable(filp, &init_user_ns, CAP_PERFMON) ||
+	     file_ns_capable(filp, &init_user_ns, CAP_SYS_ADMIN)) && perfmon_capable())
+		return true;
+	return eyrie_telemetry_group(filp->f_cred) && eyrie_telemetry_group(current_cred());
+}
+
+/*
+ * Telemetry for a reader: the privileged get the block as it is now; the
+ * others a copy refreshed at most once per unpriv_period_us, the finest
+ * grain the multicast group carries. Energy differences over windows the
+ * reader picks are a side channel on other users' jobs (the RAPL
+ * precedent, CVE-2020-8694).
+ */
+int eyrie_read_telemetry_for(struct eyrie_device *edev, bool privileged,
+			     struct eyrie_hw_telemetry *t)
+{
+	u64 period_ns = (u64)READ_ONCE(eyrie_unpriv_period_us) * NSEC_PER_USEC;
+	ktime_t now = ktime_get();
+	int ret = 0;
+
+	if (privileged)
+		return eyrie_read_telemetry(edev, t);
+	mutex_lock(&edev->coarse_lock);
+	if (!edev->coarse_at || ktime_to_ns(ktime_sub(now, edev->coarse_at)) >= period_ns) {
+		ret = eyrie_read_telemetry(edev, &edev->coarse);
+		if (!ret)
+			edev->coarse_at = now;
+	}
+	if (!ret)
+		*t = edev->coarse;
+	mutex_unlock(&edev->coarse_lock);
+	return ret;
 }
 
 const char *eyrie_dev_status_name(u32 status)

@@ -3,8 +3,12 @@
  * Eyrie accelerator: hwmon, so lm-sensors shows the board.
  *
  * power1_input is the device's power over its last sample period,
- * power1_average the mean since the previous read of power1_average
- * (energy delta / device time delta), energy1_input the cumulative energy of
+ * power1_average the mean over the last whole averaging window
+ * (power1_average_interval, device time, at least a second and never
+ * shorter than unpriv_period_us; energy delta / time delta), the same for
+ * every reader whenever it reads: a mean over a window the reader picks
+ * would be the fine-grained energy reading that energy1_input keeps from
+ * the unprivileged. energy1_input the cumulative energy of
  * all domains, temp1_input the die temperature of the RC model and
  * temp1_crit its critical point. energy1_input is readable by root only:
  * fine-grained energy is a side channel (the RAPL precedent, CVE-2020-8694);
@@ -27,18 +31,31 @@ static u64 eyrie_energy_total(const struct eyrie_hw_telemetry *t)
 	return sum;
 }
 
-/* Mean power since the previous read: fJ per ns is microwatts. */
+/* The averaging window of power1_average, ns of device time. */
+static u64 eyrie_hwmon_window_ns(void)
+{
+	return max_t(u64, NSEC_PER_SEC, (u64)READ_ONCE(eyrie_unpriv_period_us) * NSEC_PER_USEC);
+}
+
+/*
+ * Mean power over the last whole window (fJ per ns is microwatts): a read
+ * that finds the current window over closes it and starts the next; any
+ * read returns the mean of the last closed one.
+ */
 static long eyrie_hwmon_average_uw(struct eyrie_device *edev, const struct eyrie_hw_telemetry *t)
 {
 	u64 energy = eyrie_energy_total(t);
-	long uw = (long)t->power_mw * 1000;
+	long uw;
 
 	mutex_lock(&edev->hwmon_lock);
-	if (t->timestamp_ns > edev->hwmon_avg_ns && energy >= edev->hwmon_avg_fj)
-		uw = (long)div64_u64(energy - edev->hwmon_avg_fj,
-				     t->timestamp_ns - edev->hwmon_avg_ns);
-	edev->hwmon_avg_fj = energy;
-	edev->hwmon_avg_ns = t->timestamp_ns;
+	if (t->timestamp_ns - edev->hwmon_avg_ns >= eyrie_hwmon_window_ns() &&
+	    t->timestamp_ns > edev->hwmon_avg_ns && energy >= edev->hwmon_avg_fj) {
+		edev->hwmon_avg_uw = (long)div64_u64(energy - edev->hwmon_avg_fj,
+						     t->timestamp_ns - edev->hwmon_avg_ns);
+		edev->hwmon_avg_fj = energy;
+		edev->hwmon_avg_ns = t->timestamp_ns;
+	}
+	uw = edev->hwmon_avg_uw;
 	mutex_unlock(&edev->hwmon_lock);
 	return uw;
 }
@@ -49,6 +66,7 @@ static umode_t eyrie_hwmon_visible(const void *data, enum hwmon_sensor_types typ
 	switch (type) {
 	case hwmon_power:
 		return attr == hwmon_power_input || attr == hwmon_power_average ||
+		       attr == hwmon_power_average_interval ||
 		       attr == hwmon_power_label ? 0444 : 0;
 	case hwmon_energy:
 		if (attr == hwmon_energy_input)
@@ -71,6 +89,10 @@ static int eyrie_hwmon_read(struct device *dev, enum hwmon_sensor_types type, u3
 
 	if (type == hwmon_temp && attr == hwmon_temp_crit) {
 		*val = edev->desc.crit_mc;
+		return 0;
+	}
+	if (type == hwmon_power && attr == hwmon_power_average_interval) {
+		*val = (long)div_u64(eyrie_hwmon_window_ns(), NSEC_PER_MSEC);
 		return 0;
 	}
 	if (!drm_dev_enter(&edev->drm, &idx))
@@ -118,7 +140,8 @@ static int eyrie_hwmon_read_string(struct device *dev, enum hwmon_sensor_types t
 }
 
 static const struct hwmon_channel_info * const eyrie_hwmon_info[] = {
-	HWMON_CHANNEL_INFO(power, HWMON_P_INPUT | HWMON_P_AVERAGE | HWMON_P_LABEL),
+	HWMON_CHANNEL_INFO(power, HWMON_P_INPUT | HWMON_P_AVERAGE | HWMON_P_AVERAGE_INTERVAL |
+			   HWMON_P_LABEL),
 	HWMON_CHANNEL_INFO(energy, HWMON_E_INPUT | HWMON_E_LABEL),
 	HWMON_CHANNEL_INFO(temp, HWMON_T_INPUT | HWMON_T_CRIT | HWMON_T_LABEL),
 	NULL
@@ -144,6 +167,8 @@ int eyrie_hwmon_init(struct eyrie_device *edev)
 	if (!eyrie_read_telemetry(edev, &t)) {
 		edev->hwmon_avg_fj = eyrie_energy_total(&t);
 		edev->hwmon_avg_ns = t.timestamp_ns;
+		/* Until the first window closes: the board's idle draw. */
+		edev->hwmon_avg_uw = (long)edev->desc.static_mw * 1000;
 	}
 
 	hwmon = devm_hwmon_device_register_with_info(edev->drm.dev, EYRIE_DRIVER_NAME, edev,

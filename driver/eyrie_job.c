@@ -2,12 +2,19 @@
 /*
  * Eyrie accelerator: job submission through the DRM GPU scheduler.
  *
- * One scheduler per hardware queue (normal, high priority); every context
- * has one entity on each. A job waits on its in-syncobjs and on the
+ * One scheduler for the device's one engine; every context has one entity
+ * per hardware queue (normal, high priority), the queue being the entity's
+ * priority. The scheduler hands the device one job at a time
+ * (EYRIE_JOBS_ON_DEVICE), so the high-priority queue overtakes at job
+ * boundaries and a job's timeout counts its own run only: a job starved
+ * behind the other queue waits in the scheduler, with no timer running,
+ * and is never taken for a hang. A job waits on its in-syncobjs and on the
  * implicit fences of its BOs, runs on the queue, and its scheduler fence is
  * installed in the out-syncobj, in the BOs' reservation objects and in the
  * context's record ring, where DRM_IOCTL_EYRIE_WAIT finds it by seqno.
  */
+#include <linux/capability.h>
+#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -15,6 +22,7 @@
 
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_syncobj.h>
 
 #include "eyrie_drv.h"
@@ -45,6 +53,37 @@ static void eyrie_job_put(struct eyrie_job *job)
 	kref_put(&job->ref, eyrie_job_release);
 }
 
+/*
+ * Streaming DMA mappings (swiotlb bounce buffers, non-coherent platforms)
+ * need ownership handed over: to the device before a job runs, back to the
+ * CPU before its fence signals. Imported buffers are their exporter's to sync.
+ */
+static void eyrie_job_sync(struct eyrie_job *job, bool for_device)
+{
+	struct device *dev = job->edev->drm.dev;
+	u32 i;
+
+	for (i = 0; i <= job->bo_count; i++) {
+		struct drm_gem_object *obj = i < job->bo_count ? job->bos[i] : job->cmdbuf_obj;
+		struct drm_gem_shmem_object *shmem;
+
+		if (!obj || obj->import_attach)
+			continue;
+		shmem = to_drm_gem_shmem_obj(obj);
+		if (!shmem->sgt)
+			continue;
+		if (for_device)
+			dma_sync_sgtable_for_device(dev, shmem->sgt, DMA_BIDIRECTIONAL);
+		else
+			dma_sync_sgtable_for_cpu(dev, shmem->sgt, DMA_BIDIRECTIONAL);
+	}
+}
+
+void eyrie_job_sync_for_cpu(struct eyrie_job *job)
+{
+	eyrie_job_sync(job, false);
+}
+
 static struct dma_fence *eyrie_sched_run_job(struct drm_sched_job *sched_job)
 {
 	struct eyrie_job *job = to_eyrie_job(sched_job);
@@ -56,9 +95,6 @@ static struct dma_fence *eyrie_sched_run_job(struct drm_sched_job *sched_job)
 	/* Cancelled (killed entity, failed dependency) or banned: do not run. */
 	if (unlikely(sched_job->s_fence->finished.error))
 		return NULL;
-	/* It completed on the device while a reset had the scheduler stopped. */
-	if (job->hw_fence && dma_fence_is_signaled(job->hw_fence))
-		return dma_fence_get(job->hw_fence);
 	if (READ_ONCE(ctx->banned))
 		return ERR_PTR(-ECANCELED);
 	if (!drm_dev_enter(&edev->drm, &idx))
@@ -67,79 +103,45 @@ static struct dma_fence *eyrie_sched_run_job(struct drm_sched_job *sched_job)
 		drm_dev_exit(idx);
 		return ERR_PTR(-EIO);
 	}
-	fence = eyrie_queue_submit(container_of(sched_job->sched, struct eyrie_queue, sched), job);
+	eyrie_job_sync(job, true);
+	fence = eyrie_queue_submit(&edev->queue[min(job->queue, edev->num_queues - 1)], job);
 	drm_dev_exit(idx);
 	return fence;
 }
 
+static void eyrie_job_free_work(struct work_struct *work)
+{
+	eyrie_job_put(container_of(work, struct eyrie_job, free_work));
+}
+
+/*
+ * Also called by drm_sched_stop() in the timeout handler, a fence
+ * signalling path: the last put of a job may free BOs (reservation locks)
+ * and unmap retired ones (ctx->lock), so it happens on a work item.
+ */
 static void eyrie_sched_free_job(struct drm_sched_job *sched_job)
 {
 	struct eyrie_job *job = to_eyrie_job(sched_job);
 
 	drm_sched_job_cleanup(sched_job);
-	eyrie_job_put(job);
+	INIT_WORK(&job->free_work, eyrie_job_free_work);
+	eyrie_ctx_queue_work(&job->free_work);
 }
 
 /*
- * Gives a job that the scheduler's timeout handler took off its pending list
- * back to it; a job that has ended meanwhile is freed here, since the
- * scheduler's free work, which only looks at its list, may already have
- * run for it (after removal nothing else would).
+ * The job on the device ran for job_timeout_ms. It is the only one there
+ * (EYRIE_JOBS_ON_DEVICE), so it is not waiting behind anything: unless it
+ * finished meanwhile, it hangs, and eyrie_device_reset() decides after
+ * stopping the scheduler.
  */
-void eyrie_sched_job_giveback(struct drm_sched_job *sched_job)
-{
-	struct drm_gpu_scheduler *sched = sched_job->sched;
-
-	if (dma_fence_is_signaled(&sched_job->s_fence->finished)) {
-		eyrie_sched_free_job(sched_job);
-		return;
-	}
-	spin_lock(&sched->job_list_lock);
-	list_add(&sched_job->list, &sched->pending_list);
-	spin_unlock(&sched->job_list_lock);
-}
-
 static enum drm_gpu_sched_stat eyrie_sched_timedout_job(struct drm_sched_job *sched_job)
 {
 	struct eyrie_job *job = to_eyrie_job(sched_job);
 	struct eyrie_device *edev = job->edev;
-	struct drm_gpu_scheduler *sched = sched_job->sched;
-	struct eyrie_queue *q = container_of(sched, struct eyrie_queue, sched);
-	unsigned int v;
-	int idx;
+	int ret;
 
-	/* Removal has failed every job on the rings already. */
-	if (!drm_dev_enter(&edev->drm, &idx)) {
-		eyrie_sched_job_giveback(sched_job);
-		return DRM_GPU_SCHED_STAT_NOMINAL;
-	}
-
-	/* A completion may be sitting behind a slow interrupt: look first. */
-	for (v = 0; v < edev->num_queues; v++)
-		synchronize_irq(pci_irq_vector(edev->pdev, EYRIE_VECTOR_QUEUE(v)));
-	if (!job->hw_fence || dma_fence_is_signaled(job->hw_fence) ||
-	    (!eyrie_queue_job_fetched(q, job) && ++job->waits < EYRIE_MAX_WAIT_TIMEOUTS)) {
-		/*
-		 * Not a hang (done, or still waiting behind another queue's
-		 * job, whose own timeout will fire): give the job back to the
-		 * scheduler's list, which re-arms the timer.
-		 */
-		eyrie_sched_job_giveback(sched_job);
-		drm_dev_exit(idx);
-		return DRM_GPU_SCHED_STAT_NOMINAL;
-	}
-	drm_dev_exit(idx);
-	if (job->waits >= EYRIE_MAX_WAIT_TIMEOUTS) {
-		/* Never fetched after several timeouts: the device is stuck, blame nobody. */
-		spin_lock(&sched->job_list_lock);
-		list_add(&sched_job->list, &sched->pending_list);
-		spin_unlock(&sched->job_list_lock);
-		eyrie_device_reset(edev, NULL, "device not fetching jobs");
-	} else {
-		/* Gives the job back itself if the device went away meanwhile. */
-		eyrie_device_reset(edev, job, "job timeout");
-	}
-	return DRM_GPU_SCHED_STAT_NOMINAL;
+	ret = eyrie_device_reset(edev, job, "job timeout");
+	return ret == -ENODEV ? DRM_GPU_SCHED_STAT_ENODEV : DRM_GPU_SCHED_STAT_NOMINAL;
 }
 
 static const struct drm_sched_backend_ops eyrie_sched_ops = {
@@ -150,39 +152,26 @@ static const struct drm_sched_backend_ops eyrie_sched_ops = {
 
 int eyrie_sched_init(struct eyrie_device *edev)
 {
-	unsigned int i;
+	struct drm_sched_init_args args = {
+		.ops = &eyrie_sched_ops,
+		.timeout_wq = edev->reset_wq,
+		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
+		.credit_limit = EYRIE_JOBS_ON_DEVICE,
+		.timeout = msecs_to_jiffies(eyrie_job_timeout_ms),
+		.name = "eyrie",
+		.dev = edev->drm.dev,
+	};
 	int ret;
 
-	for (i = 0; i < edev->num_queues; i++) {
-		struct eyrie_queue *q = &edev->queue[i];
-		struct drm_sched_init_args args = {
-			.ops = &eyrie_sched_ops,
-			.timeout_wq = edev->reset_wq,
-			.num_rqs = DRM_SCHED_PRIORITY_COUNT,
-			/* One credit per job: the SQ can never overflow. */
-			.credit_limit = q->entries - 1,
-			.timeout = msecs_to_jiffies(eyrie_job_timeout_ms),
-			.name = q->name,
-			.dev = edev->drm.dev,
-		};
-
-		ret = drm_sched_init(&q->sched, &args);
-		if (ret) {
-			eyrie_err(edev, "cannot create scheduler %s: %d\n", q->name, ret);
-			while (i--)
-				drm_sched_fini(&edev->queue[i].sched);
-			return ret;
-		}
-	}
-	return 0;
+	ret = drm_sched_init(&edev->sched, &args);
+	if (ret)
+		eyrie_err(edev, "cannot create the scheduler: %d\n", ret);
+	return ret;
 }
 
 void eyrie_sched_fini(struct eyrie_device *edev)
 {
-	unsigned int i;
-
-	for (i = 0; i < edev->num_queues; i++)
-		drm_sched_fini(&edev->queue[i].sched);
+	drm_sched_fini(&edev->sched);
 }
 
 /* Adds the in-syncobjs as dependencies; an unknown handle is -ENOENT. */
@@ -195,19 +184,35 @@ static int eyrie_job_add_in_syncobjs(struct eyrie_job *job, struct drm_file *fil
 
 	for (i = 0; i < count; i++) {
 		struct drm_syncobj *syncobj;
+		struct dma_fence *fence;
 
 		if (get_user(handle, handles + i))
 			return -EFAULT;
 		syncobj = drm_syncobj_find(file, handle);
 		if (!syncobj)
 			return -ENOENT;
+		/* A syncobj with no fence yet counts as signalled (docs/uapi.md). */
+		fence = drm_syncobj_fence_get(syncobj);
 		drm_syncobj_put(syncobj);
-		ret = drm_sched_job_add_syncobj_dependency(&job->base, file, handle, 0);
-		/* -ENOENT here: no fence yet, so nothing to wait for. */
-		if (ret && ret != -ENOENT)
+		if (!fence)
+			continue;
+		ret = drm_sched_job_add_dependency(&job->base, fence);
+		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/* Caller holds ctx->lock: obj's mapping stays while this job may run. */
+static void eyrie_job_note_use(struct eyrie_ctx *ctx, struct drm_gem_object *obj,
+			       struct dma_fence *done)
+{
+	struct eyrie_bo_map *map = eyrie_ctx_find_mapping(ctx, obj);
+
+	if (!map)
+		return;
+	dma_fence_put(map->last_use);
+	map->last_use = dma_fence_get(done);
 }
 
 static int eyrie_submit_check(struct eyrie_device *edev, const struct drm_eyrie_submit *args)
@@ -217,6 +222,12 @@ static int eyrie_submit_check(struct eyrie_device *edev, const struct drm_eyrie_
 
 	if (args->flags || args->queue > DRM_EYRIE_QUEUE_HIGH)
 		return -EINVAL;
+	/*
+	 * The high-priority queue overtakes everyone's normal jobs, so it is
+	 * for the privileged, as a raised nice value is (amdgpu's rule).
+	 */
+	if (args->queue == DRM_EYRIE_QUEUE_HIGH && !capable(CAP_SYS_NICE))
+		return -EPERM;
 	if (!args->cmd_count || args->cmd_count > max_cmds)
 		return -EINVAL;
 	if (!IS_ALIGNED(args->cmdbuf_addr, 8))
@@ -259,7 +270,7 @@ int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 			return -ENOENT;
 	}
 
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
 	if (!job) {
 		ret = -ENOMEM;
 		goto out_sync;
@@ -319,11 +330,14 @@ int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 		}
 	}
 
+	/* ctx->lock: the BOs' mappings learn their latest user before it runs. */
+	mutex_lock(&ctx->lock);
 	mutex_lock(&ctx->submit_lock);
 	rec = &ctx->records[(ctx->last_seqno + 1) % EYRIE_JOB_RECORDS];
 	if (rec->finished && !dma_fence_is_signaled(rec->finished)) {
 		/* EYRIE_JOB_RECORDS jobs of this context are still unfinished. */
 		mutex_unlock(&ctx->submit_lock);
+		mutex_unlock(&ctx->lock);
 		ret = -EBUSY;
 		goto err_unlock;
 	}
@@ -342,10 +356,13 @@ int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 
 	dma_fence_put(ctx->last_finished[args->queue]);
 	ctx->last_finished[args->queue] = dma_fence_get(done);
+	for (i = 0; i <= job->bo_count; i++)
+		eyrie_job_note_use(ctx, i < job->bo_count ? job->bos[i] : job->cmdbuf_obj, done);
 	atomic64_inc(&ctx->jobs_submitted);
 	kref_get(&job->ref);	/* dropped by free_job */
 	drm_sched_entity_push_job(&job->base);
 	mutex_unlock(&ctx->submit_lock);
+	mutex_unlock(&ctx->lock);
 
 	for (i = 0; i < job->bo_count; i++)
 		dma_resv_add_fence(job->bos[i]->resv, done, DMA_RESV_USAGE_WRITE);
@@ -380,10 +397,15 @@ int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file)
 	struct dma_fence *fence;
 	unsigned long flags;
 	bool done, same;
+	s64 timeout_ns;
+	int error;
 	long left;
 
-	if (args->flags || args->timeout_ns < 0)
+	if (args->flags & ~DRM_EYRIE_WAIT_ABSOLUTE || args->timeout_ns < 0)
 		return -EINVAL;
+	timeout_ns = args->timeout_ns;
+	if (args->flags & DRM_EYRIE_WAIT_ABSOLUTE)
+		timeout_ns = max_t(s64, 0, timeout_ns - ktime_get_ns());
 	if (!args->seqno || args->seqno > READ_ONCE(ctx->last_seqno))
 		return -EINVAL;
 
@@ -394,14 +416,16 @@ int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file)
 	if (!fence)
 		return -ENOENT;	/* older than the record window */
 
-	if (args->timeout_ns == 0) {
+	if (timeout_ns == 0) {
 		left = dma_fence_is_signaled(fence) ? 1 : 0;
 	} else {
-		u64 j = nsecs_to_jiffies64(args->timeout_ns) + 1;
+		u64 j = nsecs_to_jiffies64(timeout_ns) + 1;
 
 		left = dma_fence_wait_timeout(fence, true,
 					      j >= MAX_SCHEDULE_TIMEOUT ? MAX_SCHEDULE_TIMEOUT : j);
 	}
+	/* Why it ended without the device's word: cancelled, removed, down. */
+	error = left > 0 ? dma_fence_get_status(fence) : 0;
 	dma_fence_put(fence);
 	if (left < 0)
 		return left;
@@ -420,7 +444,13 @@ int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file)
 		memset(&res, 0, sizeof(res));
 		res.status = EYRIE_JOB_ERR_ABORTED;
 		res.err_cmd_index = EYRIE_CMD_INDEX_NONE;
+		args->error = error < 0 ? error : -ECANCELED;
+	} else {
+		args->error = res.status == EYRIE_JOB_OK ? 0 :
+			      res.status == EYRIE_JOB_ERR_TIMEOUT ? -ETIMEDOUT :
+			      res.status == EYRIE_JOB_ERR_ABORTED ? -ECANCELED : -EIO;
 	}
+	args->pad = 0;
 	args->status = res.status;
 	args->err_cmd_index = res.err_cmd_index;
 	args->err_detail = res.err_detail;

@@ -18,14 +18,14 @@ static struct eyrie_pt *eyrie_pt_alloc(struct eyrie_mmu *mmu, bool leaf_level)
 {
 	struct eyrie_pt *pt;
 
-	pt = kzalloc(sizeof(*pt), GFP_KERNEL);
+	pt = kzalloc(sizeof(*pt), GFP_KERNEL_ACCOUNT);
 	if (!pt)
 		return NULL;
 	pt->entries = dma_alloc_coherent(mmu->dev, EYRIE_PAGE_SIZE, &pt->dma, GFP_KERNEL);
 	if (!pt->entries)
 		goto err_free;
 	if (!leaf_level) {
-		pt->child = kcalloc(EYRIE_PT_ENTRIES, sizeof(*pt->child), GFP_KERNEL);
+		pt->child = kcalloc(EYRIE_PT_ENTRIES, sizeof(*pt->child), GFP_KERNEL_ACCOUNT);
 		if (!pt->child)
 			goto err_dma;
 	}
@@ -134,7 +134,13 @@ int eyrie_mmu_map_sgt(struct eyrie_mmu *mmu, u64 va, struct sg_table *sgt,
 		dma_addr_t addr = sg_dma_address(sg);
 		u64 len = sg_dma_len(sg);
 
-		if (!IS_ALIGNED(addr, EYRIE_PAGE_SIZE))
+		/*
+		 * A segment that is not whole device pages (an imported
+		 * dma-buf's, say) cannot be mapped: its tail would be dropped
+		 * or, rounded up, expose what follows it.
+		 */
+		if (!IS_ALIGNED(addr, EYRIE_PAGE_SIZE) || !IS_ALIGNED(len, EYRIE_PAGE_SIZE) ||
+		    upper_32_bits(addr) >> (EYRIE_DMA_BITS - 32))
 			goto err_unmap;
 		while (len >= EYRIE_PAGE_SIZE && va < end) {
 			struct eyrie_pt *l0 = eyrie_mmu_walk(mmu, va, true);

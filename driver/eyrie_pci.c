@@ -57,6 +57,7 @@ static void eyrie_drm_release(struct drm_device *drm, void *arg)
 
 	eyrie_sched_fini(edev);
 	destroy_workqueue(edev->reset_wq);
+	eyrie_coredump_fini(edev);
 	eyrie_fw_release(edev);
 	xa_destroy(&edev->contexts);
 }
@@ -128,6 +129,7 @@ static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, edev);
 	mutex_init(&edev->mbox_lock);
 	mutex_init(&edev->reset_lock);
+	mutex_init(&edev->coarse_lock);
 	init_waitqueue_head(&edev->mbox_wq);
 	xa_init_flags(&edev->contexts, XA_FLAGS_ALLOC1);
 	INIT_LIST_HEAD(&edev->genl_link);
@@ -142,7 +144,8 @@ static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edev->bar2_size = pci_resource_len(pdev, 2);
 
 	pci_set_master(pdev);
-	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	/* A page-table entry holds bus address bits 51:12. */
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(EYRIE_DMA_BITS));
 	if (ret)
 		ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));
 	if (ret) {
@@ -243,7 +246,7 @@ static void eyrie_remove(struct pci_dev *pdev)
 		disable_irq(pci_irq_vector(pdev, i));
 	cancel_work_sync(&edev->event_work);
 	for (i = 0; i < edev->num_queues; i++)
-		eyrie_queue_abort_all(&edev->queue[i], false);
+		eyrie_queue_abort_all(&edev->queue[i]);
 }
 
 static const struct pci_device_id eyrie_pci_ids[] = {

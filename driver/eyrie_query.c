@@ -38,12 +38,13 @@ static void eyrie_query_device_info(struct eyrie_device *edev, struct eyrie_ctx 
 	info->job_records = EYRIE_JOB_RECORDS;
 }
 
-static int eyrie_query_telemetry(struct eyrie_device *edev, struct drm_eyrie_telemetry *out)
+static int eyrie_query_telemetry(struct eyrie_device *edev, struct drm_file *file,
+				 struct drm_eyrie_telemetry *out)
 {
 	struct eyrie_hw_telemetry t;
 	int ret;
 
-	ret = eyrie_read_telemetry(edev, &t);
+	ret = eyrie_read_telemetry_for(edev, eyrie_telemetry_privileged_file(file->filp), &t);
 	if (ret)
 		return ret;
 	out->timestamp_ns = t.timestamp_ns;
@@ -122,7 +123,7 @@ int eyrie_ioctl_query(struct drm_device *drm, void *data, struct drm_file *file)
 		eyrie_query_device_info(edev, ctx, &out->info);
 		break;
 	case DRM_EYRIE_QUERY_TELEMETRY:
-		ret = eyrie_query_telemetry(edev, &out->telem);
+		ret = eyrie_query_telemetry(edev, file, &out->telem);
 		break;
 	case DRM_EYRIE_QUERY_CONTEXT:
 		eyrie_query_context(ctx, &out->ctx);

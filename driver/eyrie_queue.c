@@ -204,9 +204,12 @@ void eyrie_job_complete(struct eyrie_job *job, const struct eyrie_job_result *re
 	atomic64_add(ktime_to_ns(ktime_sub(ktime_get(), job->run_start)),
 		     &ctx->engine_ns[job->queue]);
 
+	/* What the device wrote is the CPU's again before anyone learns it ended. */
+	eyrie_job_sync_for_cpu(job);
 	if (r.status != EYRIE_JOB_OK)
 		dma_fence_set_error(job->hw_fence, r.status == EYRIE_JOB_ERR_TIMEOUT ?
-				    -ETIMEDOUT : -EIO);
+				    -ETIMEDOUT : r.status == EYRIE_JOB_ERR_ABORTED ?
+				    -ECANCELED : -EIO);
 	dma_fence_signal(job->hw_fence);
 }
 
@@ -256,13 +259,12 @@ void eyrie_queue_process_cq(struct eyrie_queue *q)
 }
 
 /*
- * Empties the rings after the device stopped. With resubmit set, jobs that
- * did nothing wrong lose their hardware fence (signalled with -ECANCELED,
- * nobody waits on it any more) and keep their record open, so the
- * scheduler can run them again; the job that hung completes with TIMEOUT.
- * Without resubmit (device removal) every job completes with ABORTED.
+ * Empties the rings after the device stopped (reset or removal): what
+ * completed is reported, every other job completes with ABORTED (the one
+ * that hung with TIMEOUT). Nothing is run again: a job's side effects may
+ * have happened in part (upstream's advice: abort on reset).
  */
-void eyrie_queue_abort_all(struct eyrie_queue *q, bool resubmit)
+void eyrie_queue_abort_all(struct eyrie_queue *q)
 {
 	struct eyrie_job_result res = {
 		.status = EYRIE_JOB_ERR_ABORTED,
@@ -280,35 +282,10 @@ void eyrie_queue_abort_all(struct eyrie_queue *q, bool resubmit)
 			continue;
 		q->inflight[slot] = NULL;
 		q->inflight_count--;
-		if (resubmit && !job->timed_out) {
-			dma_fence_set_error(job->hw_fence, -ECANCELED);
-			dma_fence_signal(job->hw_fence);
-			dma_fence_put(job->hw_fence);
-			job->hw_fence = NULL;
-			q->resubmitted++;
-			continue;
-		}
+		q->aborted++;
 		eyrie_job_complete(job, &res);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
-}
-
-/*
- * Has the device fetched the job's SQE? A job still waiting on the ring
- * is not hanging: on a single engine it waits behind a job of another queue.
- */
-bool eyrie_queue_job_fetched(struct eyrie_queue *q, struct eyrie_job *job)
-{
-	u32 head = eyrie_ctrl_read32(q->edev, EYRIE_QREG(q->index, sq_head));
-	u32 mask = q->entries - 1;
-	unsigned long flags;
-	bool fetched;
-
-	spin_lock_irqsave(&q->lock, flags);
-	fetched = q->inflight[job->slot] != job ||
-		  ((job->slot - head) & mask) >= ((q->sq_tail - head) & mask);
-	spin_unlock_irqrestore(&q->lock, flags);
-	return fetched;
 }
 
 irqreturn_t eyrie_queue_irq(int irq, void *arg)

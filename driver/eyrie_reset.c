@@ -2,15 +2,21 @@
 /*
  * Eyrie accelerator: timeout, reset, recovery and banning.
  *
- * Recovery follows the DRM scheduler's protocol: stop every scheduler (the
- * device is shared by both queues), reset the device through the mailbox,
- * complete the hung job with TIMEOUT, boot the firmware again from the
- * image kept in memory, program the rings, hand the other jobs that were on
- * the rings to the device again (a job may so run twice: jobs are expected
- * to be re-runnable, as on GPUs) and restart the schedulers. Jobs not yet
- * handed to the device stay queued. The module is never reloaded.
+ * Recovery follows the DRM scheduler's protocol: stop the scheduler, look
+ * again whether the job that timed out has finished after all (then it was
+ * slow, not hung: no reset, no blame), else reset the device through the
+ * mailbox, complete what was on the rings (the hung job with TIMEOUT,
+ * anything else with ABORTED: nothing runs twice, as upstream advises
+ * instead of drm_sched_resubmit_jobs()), boot the firmware again from the
+ * image kept in memory, program the rings, restore the telemetry period and
+ * restart the scheduler. Jobs not yet handed to the device stay queued.
  *
- * All resets run on one ordered workqueue, which is also the schedulers'
+ * This is the fence signalling path: no allocation that may wait for
+ * reclaim and no reservation lock. The devcoredump is written into a
+ * buffer allocated beforehand and handed to devcoredump (which allocates)
+ * by a work item; jobs are released off this path (eyrie_job.c).
+ *
+ * All resets run on one ordered workqueue, which is also the scheduler's
  * timeout queue, so two recoveries never overlap.
  */
 #include <linux/capability.h>
@@ -26,19 +32,48 @@
 
 #define EYRIE_RESET_TIMEOUT_MS	2000
 
+/* Hands the filled buffer to devcoredump and allocates the next one. */
+static void eyrie_coredump_refill(struct work_struct *work)
+{
+	struct eyrie_device *edev = container_of(work, struct eyrie_device, coredump_refill);
+	void *buf;
+
+	if (edev->coredump_len) {
+		dev_coredumpv(edev->drm.dev, edev->coredump_full, edev->coredump_len, GFP_KERNEL);
+		edev->coredump_full = NULL;
+		edev->coredump_len = 0;
+	}
+	buf = vzalloc(EYRIE_COREDUMP_BYTES);
+	if (buf && cmpxchg(&edev->coredump_buf, NULL, buf))
+		vfree(buf);
+}
+
+void eyrie_coredump_fini(struct eyrie_device *edev)
+{
+	cancel_work_sync(&edev->coredump_refill);
+	vfree(edev->coredump_full);
+	vfree(edev->coredump_buf);
+	edev->coredump_full = NULL;
+	edev->coredump_buf = NULL;
+}
+
 /* A devcoredump of the hang: what ran, the queue state and the firmware log. */
 static void eyrie_coredump(struct eyrie_device *edev, struct eyrie_job *bad, const char *why)
 {
-	size_t size = 4096 + EYRIE_LOG_RING_BYTES;
+	size_t size = EYRIE_COREDUMP_BYTES;
 	struct drm_printer p;
 	struct drm_print_iterator iter = { 0 };
 	u32 i, n, status;
 	u64 head;
 	char *buf;
 
-	buf = vzalloc(size);
+	/* The last dump is still on its way to devcoredump: keep that one. */
+	if (edev->coredump_full)
+		return;
+	buf = xchg(&edev->coredump_buf, NULL);
 	if (!buf)
 		return;
+	memset(buf, 0, size);
 	iter.data = buf;
 	iter.remain = size - 1;
 	p = drm_coredump_printer(&iter);
@@ -70,7 +105,9 @@ static void eyrie_coredump(struct eyrie_device *edev, struct eyrie_job *bad, con
 
 		drm_printf(&p, "%c", c ? c : '.');
 	}
-	dev_coredumpv(edev->drm.dev, buf, size - iter.remain, GFP_KERNEL);
+	edev->coredump_full = buf;
+	edev->coredump_len = size - iter.remain;
+	queue_work(system_unbound_wq, &edev->coredump_refill);
 }
 
 static void eyrie_ban_check(struct eyrie_device *edev, struct eyrie_job *bad)
@@ -87,34 +124,52 @@ static void eyrie_ban_check(struct eyrie_device *edev, struct eyrie_job *bad)
 	}
 }
 
+/* Has the job the device may be running finished (interrupts handled)? */
+static bool eyrie_job_finished(struct eyrie_device *edev, struct eyrie_job *job)
+{
+	unsigned int v;
+
+	for (v = 0; v < edev->num_queues; v++)
+		synchronize_irq(pci_irq_vector(edev->pdev, EYRIE_VECTOR_QUEUE(v)));
+	return !job->hw_fence || dma_fence_is_signaled(job->hw_fence);
+}
+
 /*
  * Resets the device and recovers. bad is the job that timed out (NULL for
- * an administrator's reset). Returns 0 when the device is running again.
+ * an administrator's reset). Returns 0 when the device is running again
+ * (or bad turned out not to hang), -ENODEV when it is gone.
  */
 int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const char *why)
 {
+	struct drm_gpu_scheduler *sched = &edev->sched;
 	u32 result = 0;
 	unsigned int i;
 	int ret, idx;
 
+	mutex_lock(&edev->reset_lock);
+	/* Also puts bad back on the scheduler's list, whatever happens next. */
+	drm_sched_stop(sched, bad ? &bad->base : NULL);
 	if (!drm_dev_enter(&edev->drm, &idx)) {
-		/* Removed: the timeout handler's job must not fall off every list. */
-		if (bad)
-			eyrie_sched_job_giveback(&bad->base);
+		/* Removed: removal has failed every job on the rings already. */
+		drm_sched_start(sched);
+		mutex_unlock(&edev->reset_lock);
 		return -ENODEV;
 	}
-	mutex_lock(&edev->reset_lock);
-
-	for (i = 0; i < edev->num_queues; i++)
-		drm_sched_stop(&edev->queue[i].sched, bad ? &bad->base : NULL);
+	if (bad && eyrie_job_finished(edev, bad)) {
+		/* It ended right at its timeout: slow, not hung. */
+		eyrie_dbg(edev, "ctx %u job %llu finished at its timeout; no reset\n",
+			  bad->ctx->id, bad->seqno);
+		drm_sched_start(sched);
+		mutex_unlock(&edev->reset_lock);
+		drm_dev_exit(idx);
+		return 0;
+	}
 
 	if (bad) {
 		eyrie_err(edev, "%s: ctx %u (pid %d, %s) job %llu on queue %u did not finish in %u ms; resetting the device\n",
 			  why, bad->ctx->id, bad->ctx->pid, bad->ctx->comm, bad->seqno,
 			  bad->queue, eyrie_job_timeout_ms);
 		eyrie_ban_check(edev, bad);
-		/* Karma above the scheduler's hang_limit (0): not run again. */
-		drm_sched_increase_karma(&bad->base);
 	} else {
 		eyrie_info(edev, "%s: resetting the device\n", why);
 	}
@@ -128,28 +183,25 @@ int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const c
 	eyrie_queues_disable(edev);
 	for (i = 0; i < edev->num_queues; i++) {
 		synchronize_irq(pci_irq_vector(edev->pdev, EYRIE_VECTOR_QUEUE(i)));
-		eyrie_queue_abort_all(&edev->queue[i], true);
+		eyrie_queue_abort_all(&edev->queue[i]);
 	}
 
 	ret = eyrie_fw_boot(edev);
 	if (!ret)
 		ret = eyrie_queues_enable(edev);
-	if (!ret)
+	if (!ret) {
 		WRITE_ONCE(edev->ready, true);
-	else
+		/* The firmware booted with its default sample period. */
+		eyrie_genl_restore_period(edev);
+	} else {
 		eyrie_err(edev, "recovery failed (%d): the device stays down until the next reset (accelctl reset) or driver rebind\n",
 			  ret);
+	}
 	atomic_inc(&edev->reset_count);
 	eyrie_genl_event(edev, EYRIE_EVENT_RESET, 0, ret);
 
-	/*
-	 * Jobs that were on the rings run again (run_job refuses the hung
-	 * job and, through the karma, its context's later jobs on that queue).
-	 */
-	for (i = 0; i < edev->num_queues; i++) {
-		drm_sched_resubmit_jobs(&edev->queue[i].sched);
-		drm_sched_start(&edev->queue[i].sched);
-	}
+	/* The jobs that were on the rings end with their (aborted) results. */
+	drm_sched_start(sched);
 	mutex_unlock(&edev->reset_lock);
 	drm_dev_exit(idx);
 	return ret;
@@ -165,20 +217,27 @@ static void eyrie_reset_work_fn(struct work_struct *work)
 void eyrie_reset_init(struct eyrie_device *edev)
 {
 	INIT_WORK(&edev->reset_work, eyrie_reset_work_fn);
+	INIT_WORK(&edev->coredump_refill, eyrie_coredump_refill);
+	edev->coredump_buf = vzalloc(EYRIE_COREDUMP_BYTES);
 	INIT_WORK(&edev->event_work, eyrie_event_work);
 }
 
 int eyrie_ioctl_reset(struct drm_device *drm, void *data, struct drm_file *file)
 {
-	struct eyrie_device *edev = to_eyrie(drm);
 	struct drm_eyrie_reset *args = data;
-	int before;
 
 	if (args->flags || args->pad)
 		return -EINVAL;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	before = atomic_read(&edev->reset_count);
+	return eyrie_reset_request(to_eyrie(drm));
+}
+
+/* An administrator's reset (the RESET ioctl, debugfs "reset"); waits for it. */
+int eyrie_reset_request(struct eyrie_device *edev)
+{
+	int before = atomic_read(&edev->reset_count);
+
 	/* On the reset queue so it never races a timeout recovery. */
 	queue_work(edev->reset_wq, &edev->reset_work);
 	flush_work(&edev->reset_work);

@@ -316,8 +316,8 @@ static void test_submit_args(int fd, struct bo *cmdbuf)
 	w.seqno = 1ull << 40;
 	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w), EINVAL, "WAIT seqno never issued");
 	w.seqno = 1;
-	w.flags = 1;
-	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w), EINVAL, "WAIT flags != 0");
+	w.flags = ~DRM_EYRIE_WAIT_ABSOLUTE;
+	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w), EINVAL, "WAIT unknown flags");
 	w.flags = 0;
 	w.timeout_ns = -1;
 	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w), EINVAL, "WAIT negative timeout");

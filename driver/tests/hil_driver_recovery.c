@@ -219,6 +219,7 @@ static void test_hang_and_ban(long timeout_ms, long ban)
 	tap_ok(ok, "the stalled job ends with TIMEOUT after %.1f s (job_timeout_ms %ld)", dt,
 	      timeout_ms);
 	tap_ok(dt >= timeout_ms / 1000.0 * 0.9, "the timeout was not shorter than job_timeout_ms");
+	tap_ok(w.error == -ETIMEDOUT, "WAIT names the cause: error %d (-ETIMEDOUT)", w.error);
 	ok = !wait_job(fd2, innocent, &w2) && w2.status == EYRIE_JOB_OK;
 	tap_ok(ok, "the other file's job on the same queue runs after recovery (status %u)",
 	      w2.status);

@@ -28,6 +28,7 @@
 #include "eyrie_netlink.h"
 #include "drm/eyrie_accel.h"
 #include "hil_dev.h"
+#include "hil_klog.h"
 #include "tap.h"
 
 static long long read_ll(const char *dir, const char *name)
@@ -171,6 +172,19 @@ static void test_hwmon(int fd)
 	ok = !telemetry(fd, &t) && llabs((long long)(energy_total(&t) / 1000000000ull) - e1) <
 	     1000000;
 	tap_ok(ok, "energy1_input agrees with the control page's energy counters");
+
+	/*
+	 * power1_average (0444) is a mean over a fixed window, never over one
+	 * the reader picks (issue 15): two reads around a job agree.
+	 */
+	p = read_ll(dir, "power1_average_interval");
+	tap_ok(p >= 1000, "power1_average_interval %lld ms: at least a second", p);
+	pavg = read_ll(dir, "power1_average");
+	ok = run_job(fd, 0) == 0;
+	e0 = read_ll(dir, "power1_average");
+	tap_ok(ok && pavg > 0 && e0 == pavg,
+	      "power1_average read twice within its window around a job is one value (%lld, %lld uW)",
+	      pavg, e0);
 }
 
 /* ---- generic netlink ------------------------------------------------- */
@@ -482,6 +496,141 @@ static struct listener_report run_listener(uint32_t fast_us, int listen_ms)
 	return r;
 }
 
+/* Drops to uid/gid 65534 with no capabilities (forked children only). */
+static int drop_privileges(void)
+{
+	gid_t gid = 65534;
+
+	return setgroups(1, &gid) || setgid(gid) || setuid(65534) ? -1 : 0;
+}
+
+/* GET_SAMPLE on nl: the reply's TIMESTAMP_NS, 0 on failure. */
+static uint64_t nl_get_sample_ts(struct nl *nl, uint32_t device)
+{
+	struct samples s = { .max = 1 };
+	char attrs[16];
+	size_t len = put_attr(attrs, EYRIE_GENL_A_DEVICE, &device, 4);
+
+	if (nl_send(nl, nl->family, EYRIE_GENL_CMD_GET_SAMPLE, (void *)attrs, len) ||
+	    nl_ack(nl, collect, &s) || s.n != 1)
+		return 0;
+	return s.ts[0];
+}
+
+/*
+ * What a process without CAP_PERFMON reads twice 20 ms apart (the device's
+ * time runs on while idle): QUERY TELEMETRY on a descriptor root opened,
+ * and GET_SAMPLE. Child side: writes the four timestamps to out.
+ */
+static void unprivileged_reader(int fd, int out)
+{
+	struct drm_eyrie_telemetry t = { 0 };
+	uint64_t ts[4] = { 0 };
+	struct nl nl;
+
+	if (drop_privileges())
+		_exit(3);
+	if (!telemetry(fd, &t))
+		ts[0] = t.timestamp_ns;
+	usleep(20000);
+	if (!telemetry(fd, &t))
+		ts[1] = t.timestamp_ns;
+	if (!nl_open(&nl)) {
+		ts[2] = nl_get_sample_ts(&nl, 0);
+		usleep(20000);
+		ts[3] = nl_get_sample_ts(&nl, 0);
+		close(nl.fd);
+	}
+	_exit(write(out, ts, sizeof(ts)) == sizeof(ts) ? 0 : 2);
+}
+
+/*
+ * The telemetry privilege model (docs/telemetry.md) on the one-shot paths:
+ * the unprivileged see the block no finer than unpriv_period_us, as on the
+ * multicast group; root sees it as it is.
+ */
+static void test_unprivileged_reads(int fd)
+{
+	long floor_us = read_ll("/sys/module/eyrie/parameters", "unpriv_period_us");
+	struct drm_eyrie_telemetry t0, t1;
+	uint64_t ts[4] = { 0 };
+	int p[2], status, ok;
+	struct nl nl;
+	pid_t pid;
+
+	if (floor_us < 50000) {
+		tap_ok(0, "unpriv_period_us (%ld) is at least 50 ms for this test", floor_us);
+		return;
+	}
+	ok = !telemetry(fd, &t0) && !usleep(20000) && !telemetry(fd, &t1);
+	tap_ok(ok && t1.timestamp_ns > t0.timestamp_ns,
+	      "root's QUERY TELEMETRY 20 ms apart: device time moves (%llu -> %llu)",
+	      (unsigned long long)t0.timestamp_ns, (unsigned long long)t1.timestamp_ns);
+	ok = !nl_open(&nl);
+	ts[2] = ok ? nl_get_sample_ts(&nl, 0) : 0;
+	usleep(20000);
+	ts[3] = ok ? nl_get_sample_ts(&nl, 0) : 0;
+	if (ok)
+		close(nl.fd);
+	tap_ok(ts[2] && ts[3] > ts[2], "root's GET_SAMPLE 20 ms apart: device time moves");
+
+	memset(ts, 0, sizeof(ts));
+	if (pipe(p))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		unprivileged_reader(fd, p[1]);
+	}
+	close(p[1]);
+	ok = pid > 0 && read(p[0], ts, sizeof(ts)) == sizeof(ts);
+	close(p[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	tap_ok(ok && ts[0] && ts[0] == ts[1],
+	      "uid 65534's QUERY TELEMETRY (root's descriptor) 20 ms apart: one coarse sample (%llu, %llu)",
+	      (unsigned long long)ts[0], (unsigned long long)ts[1]);
+	tap_ok(ok && ts[2] && ts[2] == ts[3],
+	      "uid 65534's GET_SAMPLE 20 ms apart: one coarse sample (%llu, %llu)",
+	      (unsigned long long)ts[2], (unsigned long long)ts[3]);
+}
+
+/*
+ * Netlink hygiene: strict validation refuses an attribute the family does
+ * not know, and a resubscribe loop (which raced the sampler's hrtimer into
+ * a double enqueue) leaves the kernel log clean.
+ */
+static void test_genl_hygiene(void)
+{
+	const char *marker = "eyrie-hil: netlink resubscribe loop\n";
+	uint32_t device = 0, period = 100000, unknown = 1;
+	char attrs[64];
+	size_t len;
+	struct nl nl;
+	int i, ok = 1, problems;
+
+	if (nl_open(&nl)) {
+		tap_ok(0, "netlink socket for the hygiene tests");
+		return;
+	}
+	len = put_attr(attrs, EYRIE_GENL_A_DEVICE, &device, 4);
+	len += put_attr(attrs + len, EYRIE_GENL_A_PERIOD_US, &period, 4);
+	len += put_attr(attrs + len, EYRIE_GENL_A_MAX + 1, &unknown, 4);
+	ok = !nl_send(&nl, nl.family, EYRIE_GENL_CMD_SUBSCRIBE, (void *)attrs, len) &&
+	     nl_ack(&nl, NULL, NULL) == -EINVAL;
+	tap_ok(ok, "SUBSCRIBE with an attribute past EYRIE_GENL_A_MAX -> EINVAL (strict validation)");
+	nl_subscribe(&nl, 0, 0);
+	hil_klog_mark(marker);
+	ok = 1;
+	for (i = 0; i < 2000 && ok; i++)
+		ok = nl_subscribe(&nl, 0, i & 1 ? 0 : 1000) == 0;
+	nl_subscribe(&nl, 0, 0);
+	close(nl.fd);
+	problems = hil_klog_problems_since(marker);
+	tap_ok(ok && problems == 0,
+	      "2000 SUBSCRIBE 1 kHz / 0 in a row: all accepted, no kernel warning (%d)", problems);
+}
+
 static int write_param(const char *name, const char *value)
 {
 	char path[128];
@@ -563,8 +712,11 @@ int main(int argc, char **argv)
 	}
 	test_hwmon(fd);
 	test_genl(fd);
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
 		test_genl_privilege();
+		test_unprivileged_reads(fd);
+		test_genl_hygiene();
+	}
 	close(fd);
 	return tap_done();
 }

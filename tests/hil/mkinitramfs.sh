@@ -2,7 +2,10 @@
 # Builds the HIL guest's initramfs (an uncompressed newc cpio).
 #
 #   tests/hil/mkinitramfs.sh --kver KVER --out FILE [--module eyrie.ko]
-#       [--bin PROGRAM]... [--file SRC:DEST]...
+#       [--moddir ROOT] [--bin PROGRAM]... [--file SRC:DEST]...
+#
+# --moddir: the modules are in ROOT/lib/modules/KVER instead of
+# /lib/modules/KVER (the debug kernel's modules_install, check-debug).
 #
 # Contents: busybox-static as /bin/busybox, tests/hil/guest/init as /init,
 # tests/hil/guest/suite.sh, the DRM modules the driver needs (decompressed
@@ -14,7 +17,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-kver= out= module=
+kver= out= module= moddir=
 bins=() files=()
 # The DRM core the accel driver builds on, loaded even before the module
 # exists so the plumbing can be tested without it; vgem, a reference GEM
@@ -28,13 +31,16 @@ while [ $# -gt 0 ]; do
 	--kver) kver=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--module) module=$2; shift 2 ;;
+	--moddir) moddir=$2; shift 2 ;;
 	--bin) bins+=("$2"); shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
 	*) die "unknown argument '$1' (see the header of $0)" ;;
 	esac
 done
 [ -n "$kver" ] && [ -n "$out" ] || die "--kver and --out are required"
-[ -d "/lib/modules/$kver" ] || die "no /lib/modules/$kver: install linux-image-$kver (tools/install-deps.sh)"
+[ -d "$moddir/lib/modules/$kver" ] || die "no $moddir/lib/modules/$kver: install linux-image-$kver (tools/install-deps.sh)"
+modprobe_root=()
+[ -z "$moddir" ] || modprobe_root=(-d "$moddir")
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] && [[ $(ldd "$busybox" 2>&1) == *"not a dynamic"* ]] ||
 	die "busybox must be the static build: apt-get install busybox-static"
@@ -61,7 +67,7 @@ fi
 # modprobe resolves dependencies in load order; keep the first of each.
 order=
 for m in "${mods[@]}"; do
-	order+=$(modprobe -S "$kver" --show-depends "$m") ||
+	order+=$(modprobe "${modprobe_root[@]}" -S "$kver" --show-depends "$m") ||
 		die "modprobe cannot resolve module $m for $kver"
 	order+=$'\n'
 done

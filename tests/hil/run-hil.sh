@@ -24,7 +24,12 @@
 # CPUs, default 2), HIL_MEM (guest RAM, default 1G, must stay below 2G),
 # HIL_SIM (the board daemon, default build/sim/eyrie-sim; the ASan build
 # build/asan/sim/eyrie-sim checks the device model under the real driver),
-# HIL_WORKDIR (logs, default build/hil).
+# HIL_WORKDIR (logs, default build/hil), HIL_KERNEL_DIR (boot another
+# kernel: DIR/bzImage, DIR/kernelrelease and its modules in DIR/modroot,
+# as tests/hil/debug-kernel.sh leaves them; check-debug), HIL_MODULE (the
+# eyrie.ko to load, default driver/eyrie.ko), HIL_ONLY (comma-separated test
+# programs the good variant runs, default all: for iterating on one case;
+# make check never sets it).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -111,8 +116,14 @@ fi
 # ---- VM mode -------------------------------------------------------------
 [ -n "$kver" ] || kver=$(ls -1 /lib/modules 2>/dev/null | grep -E '^6\.12\.[0-9]+.*-amd64$' | sort -V | tail -n 1)
 vmlinuz=/boot/vmlinuz-$kver
+moddir_arg=()
+if [ -n "${HIL_KERNEL_DIR:-}" ]; then
+	kver=$(cat "$HIL_KERNEL_DIR/kernelrelease" 2>/dev/null || true)
+	vmlinuz=$HIL_KERNEL_DIR/bzImage
+	moddir_arg=(--moddir "$HIL_KERNEL_DIR/modroot")
+fi
 sim=${HIL_SIM:-$B/sim/eyrie-sim}
-module=driver/eyrie.ko
+module=${HIL_MODULE:-driver/eyrie.ko}
 fw=$B/firmware/eyrie_fw.bin
 prereq_ok=1
 need() {  # need DESCRIPTION TEST...
@@ -172,7 +183,7 @@ modarg=()
 for b in "$B"/tests/hil/helpers/*; do [ -x "$b" ] && bins+=(--bin "$b"); done
 while IFS= read -r f; do modarg+=(--file "$f:/hil/data/${f#"$B"/tests/hil/data/}"); done < <(find "$B/tests/hil/data" -type f 2>/dev/null)
 base=$workdir/initramfs/base.cpio
-if ! tests/hil/mkinitramfs.sh --kver "$kver" --out "$base" "${modarg[@]}" "${bins[@]}" >"$workdir/mkinitramfs.log" 2>&1; then
+if ! tests/hil/mkinitramfs.sh --kver "$kver" --out "$base" "${moddir_arg[@]}" "${modarg[@]}" "${bins[@]}" >"$workdir/mkinitramfs.log" 2>&1; then
 	emit not-ok "setup: initramfs built (see $workdir/mkinitramfs.log)"
 	diag <"$workdir/mkinitramfs.log"
 	finish
@@ -238,7 +249,7 @@ boot() {  # boot VARIANT FIRMWARE_IMAGE
 		-chardev socket,path="$sock",id=ivs \
 		-device ivshmem-doorbell,id=eyrie0,bus=rp0,chardev=ivs,vectors=5 \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "console=ttyS0 rdinit=/init panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1 loglevel=7 eyrie_hil.variant=$v eyrie_hil.prog_timeout=$prog_timeout" \
+		-append "console=ttyS0 rdinit=/init panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1 loglevel=7 eyrie_hil.variant=$v eyrie_hil.prog_timeout=$prog_timeout${HIL_ONLY:+ eyrie_hil.only=$HIL_ONLY}" \
 		-nodefaults -display none -serial file:"$console" -serial file:"$tap" \
 		-qmp unix:"$qmp",server=on,wait=off \
 		-no-reboot >"$workdir/$v.qemu.log" 2>&1 &

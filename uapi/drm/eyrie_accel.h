@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 #define EYRIE_UAPI_VERSION_MAJOR	1
-#define EYRIE_UAPI_VERSION_MINOR	0
+#define EYRIE_UAPI_VERSION_MINOR	1
 
 #define DRM_EYRIE_QUERY			0x00
 #define DRM_EYRIE_BO_CREATE		0x01
@@ -157,14 +157,25 @@ struct drm_eyrie_submit {
 	__u64 seqno;		/* out: job sequence number in this context */
 };
 
-/*
- * DRM_IOCTL_EYRIE_WAIT: waits for job seqno of the caller's context, then
- * reports it. timeout_ns is relative; 0 polls (-ETIME if still running).
+/* WAIT: timeout_ns is an absolute CLOCK_MONOTONIC time (uAPI 1.1). */
+#define DRM_EYRIE_WAIT_ABSOLUTE		(1u << 0)
+
+/**
+ * struct drm_eyrie_wait - DRM_IOCTL_EYRIE_WAIT: waits for job @seqno of
+ * the caller's context, then reports how it ended.
+ *
+ * With %DRM_EYRIE_WAIT_ABSOLUTE, @timeout_ns is the CLOCK_MONOTONIC time to
+ * give up at (a deadline already passed polls), so a restarted call keeps
+ * its deadline. Without it (uAPI 1.0) @timeout_ns is relative; 0 polls.
+ * Either way -ETIME if the job is still running then.
  */
 struct drm_eyrie_wait {
-	__u64 seqno;		/* in */
-	__s64 timeout_ns;	/* in */
-	__u32 flags;		/* in: must be 0 */
+	/** @seqno: in, from SUBMIT. */
+	__u64 seqno;
+	/** @timeout_ns: in, deadline or relative timeout, >= 0. */
+	__s64 timeout_ns;
+	/** @flags: in, DRM_EYRIE_WAIT_*. */
+	__u32 flags;
 	__u32 status;		/* out: enum eyrie_job_status */
 	__u32 err_cmd_index;	/* out */
 	__u32 err_detail;	/* out */
@@ -172,6 +183,16 @@ struct drm_eyrie_wait {
 	__u64 energy_fj;	/* out */
 	__u64 start_ns;		/* out: device time */
 	__u64 end_ns;		/* out: device time */
+	/**
+	 * @error: out, 0 or why the job did not complete normally, as a
+	 * negative errno: -ETIMEDOUT (hung, device reset), -ECANCELED
+	 * (cancelled: banned context, file closed, aborted by a reset),
+	 * -ENODEV (device removed), -EIO (device error or down). Added in
+	 * uAPI 1.1: the struct grew, older binaries do not see it.
+	 */
+	__s32 error;
+	/** @pad: out, 0. */
+	__u32 pad;
 };
 
 /* DRM_IOCTL_EYRIE_RESET: full device reset (CAP_SYS_ADMIN). */

@@ -128,6 +128,11 @@ run_tests() {
 		case $name in
 		hil_pci_probe|hil_driver_unplug) continue ;;
 		esac
+		# HIL_ONLY (run-hil.sh): a comma-separated list of programs.
+		case ",${HIL_ONLY:-$name}," in
+		*",$name,"*) ;;
+		*) continue ;;
+		esac
 		run_prog "$name" "$t"
 	done
 }

@@ -272,7 +272,7 @@ static void test_submit_wait(int fd)
 
 	memset(&w, 0, sizeof(w));
 	w.seqno = seq;
-	w.flags = 1;
+	w.flags = ~DRM_EYRIE_WAIT_ABSOLUTE;
 	TAP_ERRNO(hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w), EINVAL,
 		  "WAIT with unknown flags: EINVAL");
 	memset(&w, 0, sizeof(w));
