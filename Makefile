@@ -4,6 +4,8 @@
 #   make run        install what is missing, build, run the main job
 #   make check      install what is missing, build, run every test suite
 #   make check-full the longer sweeps
+#   make check-debug the HIL suite on a KASAN/lockdep/kmemleak kernel (built once)
+#   make check-stress the HIL and telemetry suites under CPU load, 10 rounds
 #   make bench      every benchmark (figures only, never pass/fail)
 #   make install    libaccel, headers, accelctl, firmware, udev rule (PREFIX, DESTDIR)
 #
@@ -65,6 +67,6 @@ help:
 # so, and what exists, instead of make's bare "No rule to make target".
 .DEFAULT:
 	@echo "error: no target or file named '$@'." >&2
-	@echo "  targets: all run check check-full bench install uninstall clean help" >&2
+	@echo "  targets: all run check check-full check-debug check-stress bench install uninstall clean help" >&2
 	@echo "  ('make help' describes them; a missing source file means an incomplete checkout)" >&2
 	@exit 2

@@ -4,7 +4,9 @@
  * contexts, MMU usage, firmware log. The counters here are what the tests
  * read to check that closing a file frees everything.
  */
+#include <linux/capability.h>
 #include <linux/debugfs.h>
+#include <linux/fs.h>
 #include <linux/math64.h>
 #include <linux/seq_file.h>
 
@@ -167,6 +169,30 @@ static int eyrie_debugfs_mbox_ping(struct seq_file *m, void *unused)
 	return 0;
 }
 
+/*
+ * Writing anything resets the device and returns once it is back: an
+ * administrator's debug action (it aborts every process's jobs), so it is
+ * here rather than an ioctl (uAPI 1.1).
+ */
+static ssize_t eyrie_debugfs_reset_write(struct file *f, const char __user *buf, size_t len,
+					 loff_t *pos)
+{
+	struct eyrie_device *edev = f->private_data;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = eyrie_reset_request(edev);
+	return ret ? ret : len;
+}
+
+static const struct file_operations eyrie_debugfs_reset_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = eyrie_debugfs_reset_write,
+	.llseek = noop_llseek,
+};
+
 static const struct drm_debugfs_info eyrie_debugfs_list[] = {
 	{ "mbox_ping", eyrie_debugfs_mbox_ping, 0 },
 	{ "queues", eyrie_debugfs_queues, 0 },
@@ -180,4 +206,6 @@ static const struct drm_debugfs_info eyrie_debugfs_list[] = {
 void eyrie_debugfs_init(struct eyrie_device *edev)
 {
 	drm_debugfs_add_files(&edev->drm, eyrie_debugfs_list, ARRAY_SIZE(eyrie_debugfs_list));
+	debugfs_create_file("reset", 0200, edev->drm.debugfs_root, edev,
+			    &eyrie_debugfs_reset_fops);
 }

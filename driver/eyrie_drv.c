@@ -79,7 +79,6 @@ static const struct drm_ioctl_desc eyrie_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(EYRIE_BO_INFO, eyrie_ioctl_bo_info, 0),
 	DRM_IOCTL_DEF_DRV(EYRIE_SUBMIT, eyrie_ioctl_submit, 0),
 	DRM_IOCTL_DEF_DRV(EYRIE_WAIT, eyrie_ioctl_wait, 0),
-	DRM_IOCTL_DEF_DRV(EYRIE_RESET, eyrie_ioctl_reset, 0),
 };
 
 /* DEFINE_DRM_ACCEL_FOPS() plus fdinfo, which the 6.12 accel macro leaves out. */

@@ -396,7 +396,6 @@ int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file);
 /* eyrie_reset.c: timeout, reset, recovery, banning. */
 void eyrie_reset_init(struct eyrie_device *edev);
 int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const char *why);
-int eyrie_ioctl_reset(struct drm_device *drm, void *data, struct drm_file *file);
 int eyrie_reset_request(struct eyrie_device *edev);
 void eyrie_coredump_fini(struct eyrie_device *edev);
 void eyrie_event_work(struct work_struct *work);

@@ -12,6 +12,42 @@
 
 #include "eyrie_drv.h"
 
+/* The device's description, by name: the uAPI does not carry eyrie_hw.h. */
+static void eyrie_query_desc(const struct eyrie_hw_desc *in, struct drm_eyrie_device_desc *out)
+{
+	unsigned int i;
+
+	out->pe_rows = in->pe_rows;
+	out->pe_cols = in->pe_cols;
+	out->rf_ifmap_words = in->rf_ifmap_words;
+	out->rf_filter_words = in->rf_filter_words;
+	out->rf_psum_words = in->rf_psum_words;
+	out->word_bits_act = in->word_bits_act;
+	out->word_bits_psum = in->word_bits_psum;
+	out->num_queues = in->num_queues;
+	out->glb_bytes = in->glb_bytes;
+	out->stream_bytes = in->stream_bytes;
+	out->clock_khz = in->clock_khz;
+	out->dram_bytes_per_cycle = in->dram_bytes_per_cycle;
+	out->glb_bytes_per_cycle = in->glb_bytes_per_cycle;
+	out->noc_words_per_cycle = in->noc_words_per_cycle;
+	BUILD_BUG_ON(ARRAY_SIZE(out->energy_fj) != EYRIE_ACCESS_LEVELS);
+	for (i = 0; i < EYRIE_ACCESS_LEVELS; i++)
+		out->energy_fj[i] = in->energy_fj[i];
+	out->static_mw = in->static_mw;
+	out->queue_max_entries = in->queue_max_entries;
+	out->max_cmds_per_job = in->max_cmds_per_job;
+	out->thermal_r_mc_per_w = in->thermal_r_mc_per_w;
+	out->thermal_tau_ms = in->thermal_tau_ms;
+	out->ambient_mc = in->ambient_mc;
+	out->throttle_mc = in->throttle_mc;
+	out->crit_mc = in->crit_mc;
+	out->throttle_clock_khz = in->throttle_clock_khz;
+	/* Words the uAPI does not name yet go on as the device reports them. */
+	BUILD_BUG_ON(sizeof(out->reserved) != sizeof(in->reserved));
+	memcpy(out->reserved, in->reserved, sizeof(out->reserved));
+}
+
 static void eyrie_query_device_info(struct eyrie_device *edev, struct eyrie_ctx *ctx,
 				    struct drm_eyrie_device_info *info)
 {
@@ -27,8 +63,7 @@ static void eyrie_query_device_info(struct eyrie_device *edev, struct eyrie_ctx 
 	info->va_size = EYRIE_VA_END;
 	info->va_start = EYRIE_VA_START;
 	info->mem_limit = ctx->mem_limit;
-	BUILD_BUG_ON(sizeof(info->hw_desc) != sizeof(edev->desc));
-	memcpy(info->hw_desc, &edev->desc, sizeof(info->hw_desc));
+	eyrie_query_desc(&edev->desc, &info->desc);
 	info->pci_domain = pci_domain_nr(pdev->bus);
 	info->pci_bus = pdev->bus->number;
 	info->pci_dev = PCI_SLOT(pdev->devfn);

@@ -222,18 +222,7 @@ void eyrie_reset_init(struct eyrie_device *edev)
 	INIT_WORK(&edev->event_work, eyrie_event_work);
 }
 
-int eyrie_ioctl_reset(struct drm_device *drm, void *data, struct drm_file *file)
-{
-	struct drm_eyrie_reset *args = data;
-
-	if (args->flags || args->pad)
-		return -EINVAL;
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	return eyrie_reset_request(to_eyrie(drm));
-}
-
-/* An administrator's reset (the RESET ioctl, debugfs "reset"); waits for it. */
+/* An administrator's reset (debugfs "reset"); waits for it. */
 int eyrie_reset_request(struct eyrie_device *edev)
 {
 	int before = atomic_read(&edev->reset_count);

@@ -1,7 +1,7 @@
 # tests/: suites that belong to no single component.
 # Unit tests of the hardware contract (uapi/ headers).
 UAPI_TEST := $(B)/tests/unit/test_uapi
-$(UAPI_TEST): $(B)/tests/unit/test_uapi.o
+$(UAPI_TEST): $(B)/tests/unit/test_uapi.o $(B)/tests/unit/uapi_standalone.o
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^ -lcmocka
 ALL_TARGETS += $(UAPI_TEST)
 CHECK_SUITES += uapi:$(UAPI_TEST)

@@ -486,19 +486,19 @@ static void test_isolation(int fd, const char *node)
 static void test_reset(int fd)
 {
 	int ok;
-	struct drm_eyrie_reset r = { .flags = 1 };
+	uint32_t former[2] = { 1, 0 };
 	struct drm_eyrie_wait w;
 	struct bo cmd;
 	uint64_t seq;
 
-	expect_errno(hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r), EINVAL, "RESET flags != 0");
-	r.flags = 0;
+	expect_errno(hil_ioctl(fd, HIL_IOCTL_FORMER_RESET, former), EINVAL,
+		     "the former RESET ioctl (reset is in debugfs now)");
 	if (geteuid() != 0) {
-		tap_skip("not root", "RESET as administrator");
+		tap_skip("not root", "debugfs reset as administrator");
 		return;
 	}
-	ok = !hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r);
-	tap_ok(ok, "RESET as administrator recovers the device");
+	ok = !hil_reset(fd);
+	tap_ok(ok, "debugfs reset as administrator recovers the device");
 	if (bo_new(fd, 4096, 0, &cmd)) {
 		tap_ok(0, "BO after reset");
 		return;

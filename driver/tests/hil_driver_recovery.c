@@ -62,24 +62,11 @@ static long read_long(const char *path)
 
 static char bdf[256];
 
-/* The value after "key: " in a debugfs file, or -1. */
+/* The value after "key: " in the device's debugfs file, or -1. */
 static long debugfs_value(const char *file, const char *key)
 {
-	char path[512], line[512];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%s/%s", bdf, file);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
-			v = strtol(line + strlen(key) + 1, NULL, 10);
-	fclose(f);
-	return v;
+	return hil_debugfs_value(bdf, file, key);
 }
-
 static void dump_debugfs(const char *file)
 {
 	char path[512], line[512];

@@ -162,7 +162,6 @@ static void fuzz_ioctls(int fd, unsigned int rounds)
 			struct drm_eyrie_bo_info b;
 			struct drm_eyrie_submit s;
 			struct drm_eyrie_wait w;
-			struct drm_eyrie_reset r;
 			struct drm_gem_close cl;
 			struct drm_prime_handle p;
 			struct drm_syncobj_create sc;
@@ -217,10 +216,11 @@ static void fuzz_ioctls(int fd, unsigned int rounds)
 			hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &a.w);
 			break;
 		case 5:
-			/* A real reset now and then; mostly bad flags. */
+			/* A real reset now and then; mostly the former ioctl number. */
 			if (rnd() % 50)
-				a.r.flags |= 1;
-			hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &a.r);
+				hil_ioctl(fd, HIL_IOCTL_FORMER_RESET, a.raw);
+			else
+				hil_reset(fd);
 			break;
 		case 6:
 			a.cl.handle = pick_handle(handles, (int)nh);
@@ -369,7 +369,6 @@ static void close_round_child(unsigned int round)
  */
 static void test_close_during_resets(unsigned int rounds)
 {
-	struct drm_eyrie_reset r = { 0 };
 	int fd = open(node, O_RDWR | O_CLOEXEC), status, resets = 0, children = 0;
 	unsigned int i;
 	long n = -1;
@@ -384,7 +383,7 @@ static void test_close_during_resets(unsigned int rounds)
 		if (pid == 0)
 			close_round_child(i);
 		usleep((useconds_t)(rnd() % 4000));
-		resets += hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r) == 0;
+		resets += hil_reset(fd) == 0;
 		children += pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 			    WEXITSTATUS(status) == 0;
 	}

@@ -121,7 +121,7 @@ static void test_hwmon(int fd)
 	struct drm_eyrie_device_info info = { 0 };
 	struct drm_eyrie_query q = { .type = DRM_EYRIE_QUERY_DEVICE_INFO, .size = sizeof(info),
 				     .ptr = (uintptr_t)&info };
-	const struct eyrie_hw_desc *desc = (const void *)info.hw_desc;
+	const struct drm_eyrie_device_desc *desc = &info.desc;
 	struct drm_eyrie_telemetry t;
 	long long e0, e1, temp, crit, p, pavg;
 	struct dirent *de;
@@ -426,9 +426,7 @@ static void test_genl(int fd)
 	      s.event_arg[EYRIE_EVENT_MMU_FAULT] == 0x7000000000ull,
 	      "an MMU fault is multicast as an event with its address");
 	if (geteuid() == 0) {
-		struct drm_eyrie_reset r = { 0 };
-
-		ok = !hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r);
+		ok = !hil_reset(fd);
 		nl_listen(&nl, &s, 1000);
 		tap_ok(ok && s.events[EYRIE_EVENT_RESET] >= 1 && s.event_arg[EYRIE_EVENT_RESET] == 0,
 		      "a reset is multicast as an event (recovered)");
@@ -496,14 +494,6 @@ static struct listener_report run_listener(uint32_t fast_us, int listen_ms)
 	return r;
 }
 
-/* Drops to uid/gid 65534 with no capabilities (forked children only). */
-static int drop_privileges(void)
-{
-	gid_t gid = 65534;
-
-	return setgroups(1, &gid) || setgid(gid) || setuid(65534) ? -1 : 0;
-}
-
 /* GET_SAMPLE on nl: the reply's TIMESTAMP_NS, 0 on failure. */
 static uint64_t nl_get_sample_ts(struct nl *nl, uint32_t device)
 {
@@ -528,7 +518,7 @@ static void unprivileged_reader(int fd, int out)
 	uint64_t ts[4] = { 0 };
 	struct nl nl;
 
-	if (drop_privileges())
+	if (hil_drop_privileges())
 		_exit(3);
 	if (!telemetry(fd, &t))
 		ts[0] = t.timestamp_ns;

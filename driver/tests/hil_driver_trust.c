@@ -63,28 +63,8 @@ static int write_param(const char *name, long value)
 /* The value after "key: " in the device's debugfs file, or -1. */
 static long debugfs_value(const char *file, const char *key)
 {
-	char path[256], line[512];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%s/%s", bdf, file);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
-			v = strtol(line + strlen(key) + 1, NULL, 10);
-	fclose(f);
-	return v;
+	return hil_debugfs_value(bdf, file, key);
 }
-
-static int drop_privileges(void)
-{
-	gid_t gid = 65534;
-
-	return setgroups(1, &gid) || setgid(gid) || setuid(65534) ? -1 : 0;
-}
-
 /* A command buffer: [0] STALL usec, [1] TIMESTAMP to ts_va, [2] NOP. */
 static int cmdbuf(int fd, struct hil_bo *cmd, uint32_t stall_us, uint64_t ts_va)
 {
@@ -283,7 +263,7 @@ static void test_high_priority_privilege(void)
 		uint64_t seq;
 
 		close(p[0]);
-		if (drop_privileges())
+		if (hil_drop_privileges())
 			_exit(3);
 		rc[0] = hil_submit(fd, cmd_va(&cmd, 2), 1, DRM_EYRIE_QUEUE_HIGH, NULL, 0, NULL, 0,
 				   0, &seq);

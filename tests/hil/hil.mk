@@ -58,6 +58,18 @@ CHECK_SUITES += hil-harness:tests/hil/test-harness.sh
 # The same boots with the ASan/UBSan build of the board daemon and model.
 FULL_SUITES += hil-asan:HIL_SIM=$(B)/asan/sim/eyrie-sim~HIL_WORKDIR=$(B)/hil-asan~tests/hil/run-hil.sh
 
+# The debug-kernel tier (docs/hil.md): the whole HIL suite on a 6.12 kernel
+# with KASAN, lockdep, DEBUG_OBJECTS, kmemleak, DEBUG_ATOMIC_SLEEP and the
+# DMA API debug, built once into $(B)/debug-kernel (hours cold on two
+# shared cores, so not in make check; .ci/run runs it when it is cached).
+.PHONY: check-debug check-stress
+check-debug: all
+	@SUITE_TIMEOUT=$${SUITE_TIMEOUT:-28800} tests/run-suites.sh hil-debug:tests/hil/check-debug.sh~$(B)
+# The stress tier: the HIL and telemetry suites with two CPU-hog loops,
+# STRESS_ROUNDS (10) rounds.
+check-stress: all
+	@SUITE_TIMEOUT=$${SUITE_TIMEOUT:-36000} tests/run-suites.sh stress:tests/tiers/check-stress.sh
+
 # Boot figures of the emulated board (figures only): one short boot (the
 # fw-abi variant: kernel, DRM modules, driver probe, power off).
 .PHONY: bench-hil

@@ -33,7 +33,7 @@ collect_tap() {  # collect_tap VARIANT FILE
 }
 
 # Kernel log lines that fail a run whatever the tests said.
-KERNEL_LOG_BAD='WARNING:|BUG:|Oops|general protection fault|Call Trace|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|UBSAN:|KASAN:|kernel BUG|refcount_t:|list_(add|del) corruption'
+KERNEL_LOG_BAD='WARNING:|BUG:|Oops|general protection fault|Call Trace|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|UBSAN:|KASAN:|kernel BUG|refcount_t:|list_(add|del) corruption|suspected memory leak|unreferenced object'
 kernel_log_problems() {
 	grep -E "$KERNEL_LOG_BAD" "$1" | grep -vi 'command line:' || true
 }

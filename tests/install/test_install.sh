@@ -52,6 +52,11 @@ for f in bin/accelctl lib/libaccel.a lib/pkgconfig/libaccel.pc include/accel/lib
 	include/accel/board.h share/man/man8/accelctl.8; do
 	[ -e "$dest$prefix/$f" ] || not_ok "$prefix/$f installed"
 done
+# The hardware contract (uapi/eyrie_hw.h) is the driver's, firmware's and
+# sim's, not a user header: only the DKMS source tree carries it.
+check "no user header is, or includes, the hardware contract eyrie_hw.h" \
+	bash -c "! find '$dest$prefix/include' -name 'eyrie_hw.h' | grep -q . &&
+		! grep -rqE '#[[:space:]]*include[[:space:]]*[<\"](drm/)?eyrie_(hw|accel).h' '$dest$prefix/include'"
 ver=$(sed -n 's/^#define ACCEL_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]*\([0-9]*\).*/\2/p' \
 	libaccel/include/accel/libaccel.h | paste -sd.)
 lib=$dest$prefix/lib

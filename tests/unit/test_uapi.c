@@ -16,6 +16,7 @@
 
 #include "eyrie_hw.h"
 #include "drm/eyrie_accel.h"
+#include "uapi_standalone.h"
 
 static uint32_t le32_at(const uint8_t *p, size_t off)
 {
@@ -199,9 +200,16 @@ static void test_uapi_structs(void **state)
 	assert_int_equal(sizeof(struct drm_eyrie_bo_info) % 8, 0);
 	assert_int_equal(sizeof(struct drm_eyrie_submit) % 8, 0);
 	assert_int_equal(sizeof(struct drm_eyrie_wait) % 8, 0);
-	assert_int_equal(sizeof(struct drm_eyrie_reset) % 8, 0);
-	assert_int_equal(sizeof(((struct drm_eyrie_device_info *)0)->hw_desc),
-			 sizeof(struct eyrie_hw_desc));
+	/* The named device description has the device's layout (libaccel's kmd shim). */
+	assert_int_equal(sizeof(struct drm_eyrie_device_desc), sizeof(struct eyrie_hw_desc));
+	assert_int_equal(offsetof(struct drm_eyrie_device_desc, energy_fj),
+			 offsetof(struct eyrie_hw_desc, energy_fj));
+	assert_int_equal(offsetof(struct drm_eyrie_device_desc, reserved),
+			 offsetof(struct eyrie_hw_desc, reserved));
+	assert_int_equal(offsetof(struct drm_eyrie_device_info, pci_domain), 200);
+	/* uAPI 1.1: WAIT grew by error + pad, visible without eyrie_hw.h too. */
+	assert_int_equal(sizeof(struct drm_eyrie_wait), 72);
+	assert_int_equal(eyrie_uapi_standalone_wait_size(), sizeof(struct drm_eyrie_wait));
 	/* 64-bit members sit on 8-byte offsets (same layout on i386 and x86-64). */
 	assert_int_equal(offsetof(struct drm_eyrie_submit, bo_handles) % 8, 0);
 	assert_int_equal(offsetof(struct drm_eyrie_submit, in_syncobjs) % 8, 0);

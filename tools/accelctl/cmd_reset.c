@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * accelctl reset: a full device reset. On a board behind the kernel driver
- * it is the RESET ioctl (CAP_SYS_ADMIN: it aborts every process's jobs);
- * on emu it reboots this process's in-process board.
+ * it is the driver's debugfs reset file (root: it aborts every process's
+ * jobs); on emu it reboots this process's in-process board.
  */
 #include <getopt.h>
 
@@ -15,7 +15,8 @@ const char cmd_reset_usage[] =
 	"\n"
 	"Resets the device: jobs in flight end ABORTED (every process's, on a\n"
 	"board behind the kernel driver), the firmware restarts, buffers stay\n"
-	"valid. Needs root (CAP_SYS_ADMIN) on /dev/accel nodes. On emu it\n"
+	"valid. Needs root (CAP_SYS_ADMIN, debugfs mounted) on /dev/accel\n"
+	"nodes. On emu it\n"
 	"reboots the in-process board of this command only (a self-test).\n"
 	"Exit status 3 if the reset failed (the message says why).\n";
 

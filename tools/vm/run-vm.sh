@@ -4,9 +4,11 @@
 #   tools/vm/run-vm.sh [--no-driver] [--fw IMAGE] [--kver KVER] [--smp N]
 #
 # Starts eyrie-sim, builds the same initramfs as tests/hil/run-hil.sh
-# (busybox, DRM modules, driver/eyrie.ko, the hil_* programs in /hil/bin)
-# and boots Debian's 6.12 kernel in QEMU (TCG). The guest loads the driver
-# and gives a shell on ttyS0. Ctrl-A X quits QEMU; `exit` in the guest powers
+# (busybox, DRM modules, driver/eyrie.ko, the hil_* programs, accelctl and
+# sensors in /hil/bin, on PATH; the generated reduced models in
+# /hil/data/kmd, $MODELS) and boots Debian's 6.12 kernel in QEMU (TCG).
+# The guest loads the driver and gives a shell on ttyS0 with a short guide
+# (docs/emulated-board.md, "Trying the driver by hand"). Ctrl-A X quits QEMU; `exit` in the guest powers
 # it off. A QMP socket (build/vm/qmp.sock) allows e.g. device_del eyrie0.
 # Build first: make (or make module build/sim/eyrie-sim and the hil_* programs).
 set -euo pipefail
@@ -37,10 +39,16 @@ if [ "$driver" = 1 ]; then
 	[ -f driver/eyrie.ko ] || { echo "run-vm.sh: driver/eyrie.ko is not built (make module), or pass --no-driver" >&2; exit 1; }
 	modarg=(--module driver/eyrie.ko)
 fi
+[ -x "$B/tests/hil/helpers/accelctl" ] && [ -d "$B/tests/hil/data/kmd" ] ||
+	echo "run-vm.sh: accelctl or the models for the guest are not built (make); the shell will lack them" >&2
 bins=()
-for b in "$B"/tests/hil/bin/hil_*; do [ -x "$b" ] && bins+=(--bin "$b"); done
-files=()
-[ -f "$fw" ] && files=(--file "$fw:/lib/firmware/eyrie/eyrie_fw.bin")
+for b in "$B"/tests/hil/bin/hil_* "$B"/tests/hil/helpers/*; do [ -x "$b" ] && bins+=(--bin "$b"); done
+files=(--file "tests/hil/guest/motd:/hil/motd")
+[ -f "$fw" ] && files+=(--file "$fw:/lib/firmware/eyrie/eyrie_fw.bin")
+# The models and other data the tests use ($B/tests/hil/data as /hil/data).
+while IFS= read -r f; do
+	files+=(--file "$f:/hil/data/${f#"$B"/tests/hil/data/}")
+done < <(find "$B/tests/hil/data" -type f 2>/dev/null)
 # hil_net compares with the host emulation's hash of the same job.
 if [ -x "$B/tests/hil/hil_net_ref" ] && "$B/tests/hil/hil_net_ref" "$fw" >"$work/net_chain.hash" 2>/dev/null; then
 	files+=(--file "$work/net_chain.hash:/hil/expected/net_chain.hash")
@@ -62,6 +70,6 @@ qemu-system-x86_64 \
 	-device pcie-root-port,id=rp0,chassis=1,slot=1 \
 	-device ivshmem-doorbell,id=eyrie0,bus=rp0,chardev=ivs,vectors=5 \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initrd.cpio" \
-	-append "console=ttyS0 rdinit=/init panic=-1 eyrie_hil.variant=shell" \
+	-append "console=ttyS0 rdinit=/init no_timer_check panic=-1 eyrie_hil.variant=shell" \
 	-nodefaults -display none -serial mon:stdio \
 	-qmp unix:"$work/qmp.sock",server=on,wait=off -no-reboot

@@ -7,6 +7,11 @@
  * - unknown flags and non-zero padding/reserved fields fail with -EINVAL;
  * - user pointers are __u64; a (size, pointer) pair lets a struct grow:
  *   the kernel copies min(size, its own size) and zero-fills the rest.
+ *
+ * This header stands alone: the hardware contract (uapi/eyrie_hw.h) is the
+ * driver's, firmware's and simulator's, not part of this interface. Values
+ * the device defines (job status, capability bits) are plain integers here,
+ * listed in docs/uapi.md.
  */
 #ifndef EYRIE_ACCEL_H
 #define EYRIE_ACCEL_H
@@ -25,7 +30,7 @@ extern "C" {
 #define DRM_EYRIE_BO_INFO		0x02
 #define DRM_EYRIE_SUBMIT		0x03
 #define DRM_EYRIE_WAIT			0x04
-#define DRM_EYRIE_RESET			0x05
+/* 0x05 was RESET (uAPI 1.0); the reset is in debugfs now (docs/uapi.md). */
 
 #define DRM_IOCTL_EYRIE_QUERY \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_EYRIE_QUERY, struct drm_eyrie_query)
@@ -37,136 +42,289 @@ extern "C" {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_EYRIE_SUBMIT, struct drm_eyrie_submit)
 #define DRM_IOCTL_EYRIE_WAIT \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_EYRIE_WAIT, struct drm_eyrie_wait)
-#define DRM_IOCTL_EYRIE_RESET \
-	DRM_IOWR(DRM_COMMAND_BASE + DRM_EYRIE_RESET, struct drm_eyrie_reset)
 
-/*
- * DRM_IOCTL_EYRIE_QUERY: extensible query (type + size + pointer).
- * With ptr == 0 the kernel only sets size to the size it would write.
+/**
+ * enum drm_eyrie_query_type - what DRM_IOCTL_EYRIE_QUERY reports
+ * @DRM_EYRIE_QUERY_DEVICE_INFO: struct drm_eyrie_device_info
+ * @DRM_EYRIE_QUERY_TELEMETRY: struct drm_eyrie_telemetry
+ * @DRM_EYRIE_QUERY_CONTEXT: struct drm_eyrie_context_info
  */
 enum drm_eyrie_query_type {
-	DRM_EYRIE_QUERY_DEVICE_INFO = 0,	/* struct drm_eyrie_device_info */
-	DRM_EYRIE_QUERY_TELEMETRY = 1,		/* struct drm_eyrie_telemetry */
-	DRM_EYRIE_QUERY_CONTEXT = 2,		/* struct drm_eyrie_context_info */
+	DRM_EYRIE_QUERY_DEVICE_INFO = 0,
+	DRM_EYRIE_QUERY_TELEMETRY = 1,
+	DRM_EYRIE_QUERY_CONTEXT = 2,
 };
 
+/**
+ * struct drm_eyrie_query - DRM_IOCTL_EYRIE_QUERY: extensible query
+ *
+ * With @ptr 0 the kernel only sets @size to the size it would write;
+ * otherwise it writes min(@size, its own size) bytes and reports how many.
+ */
 struct drm_eyrie_query {
-	__u32 type;		/* in: enum drm_eyrie_query_type */
-	__u32 size;		/* in: buffer size; out: bytes written/needed */
-	__u64 ptr;		/* in: user buffer or 0 */
-	__u32 flags;		/* in: must be 0 */
-	__u32 pad;		/* must be 0 */
+	/** @type: in, enum drm_eyrie_query_type. */
+	__u32 type;
+	/** @size: in, bytes at @ptr; out, bytes written (or needed). */
+	__u32 size;
+	/** @ptr: in, user buffer or 0. */
+	__u64 ptr;
+	/** @flags: in, must be 0. */
+	__u32 flags;
+	/** @pad: must be 0. */
+	__u32 pad;
 };
 
+/**
+ * struct drm_eyrie_device_desc - the device's description of itself
+ *
+ * What the board reports in its control page, by name: array geometry,
+ * buffers, clocks and bandwidths, energy costs, queue and job limits, the
+ * thermal model. Words the uAPI does not name yet are passed on in
+ * @reserved as the device reports them.
+ */
+struct drm_eyrie_device_desc {
+	/** @pe_rows: physical PE array rows. */
+	__u16 pe_rows;
+	/** @pe_cols: physical PE array columns. */
+	__u16 pe_cols;
+	/** @rf_ifmap_words: per-PE register file, int8 ifmap entries. */
+	__u16 rf_ifmap_words;
+	/** @rf_filter_words: per-PE register file, int8 filter entries. */
+	__u16 rf_filter_words;
+	/** @rf_psum_words: per-PE register file, int32 partial sums. */
+	__u16 rf_psum_words;
+	/** @word_bits_act: activation word, bits (8). */
+	__u16 word_bits_act;
+	/** @word_bits_psum: partial-sum word, bits (32). */
+	__u16 word_bits_psum;
+	/** @num_queues: hardware queues. */
+	__u16 num_queues;
+	/** @glb_bytes: global buffer size. */
+	__u32 glb_bytes;
+	/** @stream_bytes: array stream buffer (global buffer bypass) size. */
+	__u32 stream_bytes;
+	/** @clock_khz: nominal core clock. */
+	__u32 clock_khz;
+	/** @dram_bytes_per_cycle: DRAM bandwidth at the nominal clock. */
+	__u32 dram_bytes_per_cycle;
+	/** @glb_bytes_per_cycle: global buffer port bandwidth. */
+	__u32 glb_bytes_per_cycle;
+	/** @noc_words_per_cycle: array multicast bandwidth. */
+	__u32 noc_words_per_cycle;
+	/** @energy_fj: per word access (DRAM, GLB, NoC, RF) and per MAC, fJ. */
+	__u32 energy_fj[5];
+	/** @static_mw: leakage and clock tree at the nominal clock. */
+	__u32 static_mw;
+	/** @queue_max_entries: largest ring (power of two). */
+	__u32 queue_max_entries;
+	/** @max_cmds_per_job: command buffer limit. */
+	__u32 max_cmds_per_job;
+	/** @thermal_r_mc_per_w: junction-to-ambient resistance, m°C per W. */
+	__u32 thermal_r_mc_per_w;
+	/** @thermal_tau_ms: thermal time constant. */
+	__u32 thermal_tau_ms;
+	/** @ambient_mc: ambient temperature, m°C. */
+	__s32 ambient_mc;
+	/** @throttle_mc: the clock is throttled above this, m°C. */
+	__s32 throttle_mc;
+	/** @crit_mc: critical temperature, m°C. */
+	__s32 crit_mc;
+	/** @throttle_clock_khz: clock while throttled. */
+	__u32 throttle_clock_khz;
+	/** @reserved: device words not named here yet, as reported. */
+	__u32 reserved[8];
+};
+
+/**
+ * struct drm_eyrie_device_info - DRM_EYRIE_QUERY_DEVICE_INFO
+ */
 struct drm_eyrie_device_info {
-	__u32 uapi_version;	/* EYRIE_UAPI_VERSION_MAJOR << 16 | MINOR */
-	__u32 hw_version;	/* control page hw_version */
+	/** @uapi_version: EYRIE_UAPI_VERSION_MAJOR << 16 | MINOR. */
+	__u32 uapi_version;
+	/** @hw_version: the control page's hardware version. */
+	__u32 hw_version;
+	/** @fw_version: firmware version, major << 16 | minor. */
 	__u32 fw_version;
+	/** @fw_abi: firmware ABI, major << 16 | minor. */
 	__u32 fw_abi;
+	/** @fw_build_id: firmware build id (SHA-1). */
 	__u8  fw_build_id[20];
+	/** @num_queues: hardware queues the driver uses. */
 	__u32 num_queues;
-	__u64 caps;		/* EYRIE_CAP_* of eyrie_hw.h */
-	__u64 va_size;		/* device VA space per context */
-	__u64 va_start;		/* first device VA handed out */
-	__u64 mem_limit;	/* per-context BO memory limit, bytes */
-	__u8  hw_desc[128];	/* struct eyrie_hw_desc, verbatim */
+	/** @caps: the device's capability bits (docs/uapi.md). */
+	__u64 caps;
+	/** @va_size: device VA space per context, bytes. */
+	__u64 va_size;
+	/** @va_start: first device VA handed out. */
+	__u64 va_start;
+	/** @mem_limit: per-context BO memory limit, bytes. */
+	__u64 mem_limit;
+	/** @desc: the device description (128 bytes). */
+	struct drm_eyrie_device_desc desc;
+	/** @pci_domain: PCI domain. */
 	__u32 pci_domain;
+	/** @pci_bus: PCI bus. */
 	__u8  pci_bus;
+	/** @pci_dev: PCI device (slot). */
 	__u8  pci_dev;
+	/** @pci_func: PCI function. */
 	__u8  pci_func;
+	/** @pad0: 0. */
 	__u8  pad0;
+	/** @pci_vendor: PCI vendor ID. */
 	__u16 pci_vendor;
+	/** @pci_device: PCI device ID. */
 	__u16 pci_device;
-	/*
-	 * Jobs per context whose results WAIT keeps (the record window; the
-	 * next SUBMIT while that many are unfinished is EBUSY). Was padding:
-	 * 0 from a driver that predates the field, which kept 1024.
+	/**
+	 * @job_records: jobs per context whose results WAIT keeps (the
+	 * record window: the next SUBMIT while that many are unfinished is
+	 * EBUSY). Was padding: 0 from a driver that predates the field,
+	 * which kept 1024.
 	 */
 	__u32 job_records;
 };
 
+/**
+ * struct drm_eyrie_telemetry - DRM_EYRIE_QUERY_TELEMETRY: one consistent
+ * copy of the device's telemetry block (coarse without the privilege,
+ * docs/uapi.md)
+ */
 struct drm_eyrie_telemetry {
-	__u64 timestamp_ns;		/* device time */
-	__u64 energy_fj[6];		/* per domain, eyrie_energy_domain order */
+	/** @timestamp_ns: device time. */
+	__u64 timestamp_ns;
+	/** @energy_fj: per domain: DRAM, GLB, NoC, RF, MAC, static; fJ. */
+	__u64 energy_fj[6];
+	/** @busy_ns: device time spent running jobs. */
 	__u64 busy_ns;
+	/** @cycles: core cycles spent running jobs. */
 	__u64 cycles;
+	/** @jobs_completed: jobs the device completed. */
 	__u64 jobs_completed;
+	/** @power_mw: board power over the last sample period. */
 	__u32 power_mw;
+	/** @temp_mc: die temperature, m°C. */
 	__s32 temp_mc;
+	/** @util_permille: PE utilization over the last period. */
 	__u32 util_permille;
+	/** @clock_khz: current clock. */
 	__u32 clock_khz;
-	__u32 flags;			/* EYRIE_TELEM_F_* */
+	/** @flags: the device's telemetry flags: bit 0 throttled, bit 1 busy. */
+	__u32 flags;
+	/** @throttle_events: times throttling began. */
 	__u32 throttle_events;
 };
 
-/* Totals of the calling file's context. */
+/**
+ * struct drm_eyrie_context_info - DRM_EYRIE_QUERY_CONTEXT: totals of the
+ * calling file's context
+ */
 struct drm_eyrie_context_info {
+	/** @ctx_id: the context's id (the one the device sees). */
 	__u32 ctx_id;
-	__u32 flags;			/* DRM_EYRIE_CTX_F_* */
+	/** @flags: DRM_EYRIE_CTX_F_*. */
+	__u32 flags;
+	/** @jobs_submitted: jobs submitted. */
 	__u64 jobs_submitted;
+	/** @jobs_completed: jobs that ended OK. */
 	__u64 jobs_completed;
+	/** @jobs_failed: jobs that ended otherwise. */
 	__u64 jobs_failed;
+	/** @busy_ns: device time of its jobs. */
 	__u64 busy_ns;
+	/** @energy_fj: energy of its jobs. */
 	__u64 energy_fj;
-	__u64 mem_used;			/* bytes of BOs mapped in the context */
+	/** @mem_used: bytes of BOs mapped in the context. */
+	__u64 mem_used;
 };
+/* drm_eyrie_context_info.flags: the context hung ban_threshold times. */
 #define DRM_EYRIE_CTX_F_BANNED		(1u << 0)
 
-/*
- * DRM_IOCTL_EYRIE_BO_CREATE: a shmem buffer mapped into the context's device
- * MMU at creation. size is rounded up to 4 KiB.
+/* drm_eyrie_bo_create.flags: the device may only read the BO. */
+#define DRM_EYRIE_BO_DEVICE_RO		(1u << 0)
+
+/**
+ * struct drm_eyrie_bo_create - DRM_IOCTL_EYRIE_BO_CREATE: a shmem buffer,
+ * mapped into the context's device MMU at creation
  */
-#define DRM_EYRIE_BO_DEVICE_RO		(1u << 0)	/* device may only read */
-
 struct drm_eyrie_bo_create {
-	__u64 size;		/* in */
-	__u32 flags;		/* in: DRM_EYRIE_BO_* */
-	__u32 handle;		/* out */
-	__u64 device_addr;	/* out: device VA in this context */
+	/** @size: in, bytes (rounded up to 4 KiB). */
+	__u64 size;
+	/** @flags: in, DRM_EYRIE_BO_*. */
+	__u32 flags;
+	/** @handle: out, GEM handle. */
+	__u32 handle;
+	/** @device_addr: out, device VA in this context. */
+	__u64 device_addr;
 };
 
-/* DRM_IOCTL_EYRIE_BO_INFO: mmap offset and device address of a handle. */
+/**
+ * struct drm_eyrie_bo_info - DRM_IOCTL_EYRIE_BO_INFO: mmap offset and device
+ * address of a handle
+ */
 struct drm_eyrie_bo_info {
-	__u32 handle;		/* in */
-	__u32 flags;		/* out: DRM_EYRIE_BO_* */
-	__u64 size;		/* out */
-	__u64 device_addr;	/* out */
-	__u64 mmap_offset;	/* out: for mmap() on the DRM fd */
+	/** @handle: in, GEM handle. */
+	__u32 handle;
+	/** @flags: out, DRM_EYRIE_BO_*. */
+	__u32 flags;
+	/** @size: out, bytes. */
+	__u64 size;
+	/** @device_addr: out, device VA in the caller's context. */
+	__u64 device_addr;
+	/** @mmap_offset: out, offset for mmap() on the DRM file. */
+	__u64 mmap_offset;
 };
 
-/*
- * DRM_IOCTL_EYRIE_SUBMIT: one job = one command buffer (device VA in the
- * caller's context) plus the BOs it touches. The job runs after every
- * in-syncobj signals; out_syncobj (if non-zero) signals when it ends.
+/**
+ * enum drm_eyrie_queue - the queue a job runs on
+ * @DRM_EYRIE_QUEUE_NORMAL: normal priority
+ * @DRM_EYRIE_QUEUE_HIGH: served first; needs CAP_SYS_NICE
  */
 enum drm_eyrie_queue {
 	DRM_EYRIE_QUEUE_NORMAL = 0,
 	DRM_EYRIE_QUEUE_HIGH = 1,
 };
 
+/**
+ * struct drm_eyrie_submit - DRM_IOCTL_EYRIE_SUBMIT: one job
+ *
+ * One command buffer (device VA in the caller's context) plus every BO the
+ * commands use (the job may use no other). The job runs after every
+ * in-syncobj signals (one with no fence counts as signalled); @out_syncobj
+ * (if non-zero) gets the job's fence.
+ */
 struct drm_eyrie_submit {
-	__u64 cmdbuf_addr;	/* in: device VA of the commands, 8-aligned */
-	__u32 cmd_count;	/* in: 128-byte commands */
-	__u32 queue;		/* in: enum drm_eyrie_queue */
-	__u64 bo_handles;	/* in: pointer to __u32 handles */
-	__u32 bo_count;		/* in */
-	__u32 in_syncobj_count;	/* in */
-	__u64 in_syncobjs;	/* in: pointer to __u32 syncobj handles */
-	__u32 out_syncobj;	/* in: syncobj handle or 0 */
-	__u32 flags;		/* in: must be 0 */
-	__u64 seqno;		/* out: job sequence number in this context */
+	/** @cmdbuf_addr: in, device VA of the commands, 8-aligned. */
+	__u64 cmdbuf_addr;
+	/** @cmd_count: in, 128-byte commands. */
+	__u32 cmd_count;
+	/** @queue: in, enum drm_eyrie_queue. */
+	__u32 queue;
+	/** @bo_handles: in, pointer to __u32 GEM handles. */
+	__u64 bo_handles;
+	/** @bo_count: in, entries at @bo_handles. */
+	__u32 bo_count;
+	/** @in_syncobj_count: in, entries at @in_syncobjs. */
+	__u32 in_syncobj_count;
+	/** @in_syncobjs: in, pointer to __u32 syncobj handles. */
+	__u64 in_syncobjs;
+	/** @out_syncobj: in, syncobj handle or 0. */
+	__u32 out_syncobj;
+	/** @flags: in, must be 0. */
+	__u32 flags;
+	/** @seqno: out, the job's sequence number in this context. */
+	__u64 seqno;
 };
 
-/* WAIT: timeout_ns is an absolute CLOCK_MONOTONIC time (uAPI 1.1). */
+/* drm_eyrie_wait.flags: timeout_ns is an absolute CLOCK_MONOTONIC time (1.1). */
 #define DRM_EYRIE_WAIT_ABSOLUTE		(1u << 0)
 
 /**
- * struct drm_eyrie_wait - DRM_IOCTL_EYRIE_WAIT: waits for job @seqno of
- * the caller's context, then reports how it ended.
+ * struct drm_eyrie_wait - DRM_IOCTL_EYRIE_WAIT: waits for job @seqno of the
+ * caller's context, then reports how it ended
  *
  * With %DRM_EYRIE_WAIT_ABSOLUTE, @timeout_ns is the CLOCK_MONOTONIC time to
- * give up at (a deadline already passed polls), so a restarted call keeps
- * its deadline. Without it (uAPI 1.0) @timeout_ns is relative; 0 polls.
+ * give up at (a time already passed polls), so a restarted call keeps its
+ * deadline. Without it (uAPI 1.0) @timeout_ns is relative; 0 polls.
  * Either way -ETIME if the job is still running then.
  */
 struct drm_eyrie_wait {
@@ -176,13 +334,20 @@ struct drm_eyrie_wait {
 	__s64 timeout_ns;
 	/** @flags: in, DRM_EYRIE_WAIT_*. */
 	__u32 flags;
-	__u32 status;		/* out: enum eyrie_job_status */
-	__u32 err_cmd_index;	/* out */
-	__u32 err_detail;	/* out */
-	__u64 cycles;		/* out */
-	__u64 energy_fj;	/* out */
-	__u64 start_ns;		/* out: device time */
-	__u64 end_ns;		/* out: device time */
+	/** @status: out, the job's status (docs/hardware.md section 8). */
+	__u32 status;
+	/** @err_cmd_index: out, offending command, 0xffffffff if none. */
+	__u32 err_cmd_index;
+	/** @err_detail: out, status-specific detail. */
+	__u32 err_detail;
+	/** @cycles: out, core cycles the job took. */
+	__u64 cycles;
+	/** @energy_fj: out, energy of the job, all domains. */
+	__u64 energy_fj;
+	/** @start_ns: out, device time the job started. */
+	__u64 start_ns;
+	/** @end_ns: out, device time the job ended. */
+	__u64 end_ns;
 	/**
 	 * @error: out, 0 or why the job did not complete normally, as a
 	 * negative errno: -ETIMEDOUT (hung, device reset), -ECANCELED
@@ -192,12 +357,6 @@ struct drm_eyrie_wait {
 	 */
 	__s32 error;
 	/** @pad: out, 0. */
-	__u32 pad;
-};
-
-/* DRM_IOCTL_EYRIE_RESET: full device reset (CAP_SYS_ADMIN). */
-struct drm_eyrie_reset {
-	__u32 flags;		/* must be 0 */
 	__u32 pad;
 };
 

@@ -132,14 +132,47 @@ static int kmd_open(const char *name, const struct accel_device_opts *opts,
 	return 0;
 }
 
+/* The uAPI's named device description as the hardware contract's struct. */
+static void kmd_desc(const struct drm_eyrie_device_desc *in, struct eyrie_hw_desc *out)
+{
+	unsigned int i;
+
+	out->pe_rows = in->pe_rows;
+	out->pe_cols = in->pe_cols;
+	out->rf_ifmap_words = in->rf_ifmap_words;
+	out->rf_filter_words = in->rf_filter_words;
+	out->rf_psum_words = in->rf_psum_words;
+	out->word_bits_act = in->word_bits_act;
+	out->word_bits_psum = in->word_bits_psum;
+	out->num_queues = in->num_queues;
+	out->glb_bytes = in->glb_bytes;
+	out->stream_bytes = in->stream_bytes;
+	out->clock_khz = in->clock_khz;
+	out->dram_bytes_per_cycle = in->dram_bytes_per_cycle;
+	out->glb_bytes_per_cycle = in->glb_bytes_per_cycle;
+	out->noc_words_per_cycle = in->noc_words_per_cycle;
+	_Static_assert(sizeof(in->energy_fj) == sizeof(out->energy_fj), "energy levels");
+	for (i = 0; i < EYRIE_ACCESS_LEVELS; i++)
+		out->energy_fj[i] = in->energy_fj[i];
+	out->static_mw = in->static_mw;
+	out->queue_max_entries = in->queue_max_entries;
+	out->max_cmds_per_job = in->max_cmds_per_job;
+	out->thermal_r_mc_per_w = in->thermal_r_mc_per_w;
+	out->thermal_tau_ms = in->thermal_tau_ms;
+	out->ambient_mc = in->ambient_mc;
+	out->throttle_mc = in->throttle_mc;
+	out->crit_mc = in->crit_mc;
+	out->throttle_clock_khz = in->throttle_clock_khz;
+	_Static_assert(sizeof(in->reserved) == sizeof(out->reserved), "reserved words");
+	memcpy(out->reserved, in->reserved, sizeof(out->reserved));
+}
+
 static int kmd_query(struct eyr_shim *s, struct eyr_shim_info *out)
 {
 	const struct drm_eyrie_device_info *in = &kmd(s)->info;
 
 	memset(out, 0, sizeof(*out));
-	_Static_assert(sizeof(in->hw_desc) == sizeof(out->desc),
-		       "hw_desc is struct eyrie_hw_desc verbatim");
-	memcpy(&out->desc, in->hw_desc, sizeof(out->desc));
+	kmd_desc(&in->desc, &out->desc);
 	out->hw_version = in->hw_version;
 	out->fw_version = in->fw_version;
 	out->fw_abi = in->fw_abi;
@@ -574,18 +607,40 @@ static void kmd_close(struct eyr_shim *s)
 	free(k);
 }
 
+/*
+ * A full device reset is an administrator's debug action: the driver offers
+ * it in debugfs (/sys/kernel/debug/accel/<slot>/reset, root only), not as
+ * an ioctl any file holder could reach.
+ */
 static int kmd_reset(struct eyr_shim *s)
 {
 	struct kmd_shim *k = kmd(s);
-	struct drm_eyrie_reset r = { 0 };
-	int err = eyr_kmd_ioctl(k, DRM_IOCTL_EYRIE_RESET, &r);
+	char slot[16], path[128];
+	int fd, err = 0;
 
+	eyr_kmd_slot_name(&k->info, slot, sizeof(slot));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%s/reset", slot);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		err = -errno;
+	else if (write(fd, "1\n", 2) < 0)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
 	if (err == -EPERM || err == -EACCES)
 		return eyr_error(err,
-				 "kmd: resetting %s needs CAP_SYS_ADMIN (the reset hits every process using the board); run as root, e.g. sudo accelctl -d %s reset",
+				 "kmd: resetting %s needs root (CAP_SYS_ADMIN and debugfs access; the reset hits every process using the board); run e.g. sudo accelctl -d %s reset",
 				 k->path, k->path);
+	if (err == -ENOENT && access("/sys/kernel/debug/accel", X_OK))
+		return eyr_error(err,
+				 "kmd: resetting %s goes through debugfs, which is not mounted here: mount -t debugfs none /sys/kernel/debug",
+				 k->path);
+	if (err == -ENOENT)
+		return eyr_error(err,
+				 "kmd: %s has no reset file: the eyrie driver loaded predates uAPI 1.1 (update the module)",
+				 path);
 	if (err)
-		return eyr_kmd_error(k, err, "device reset (RESET)");
+		return eyr_kmd_error(k, err, "device reset (debugfs reset)");
 	return 0;
 }
 

@@ -77,7 +77,7 @@ static void test_info(void)
 	err = accel_device_info(dev, &info);
 	if (tap_ok(!err, "device info: %s", err ? accel_last_error() : "ok")) {
 		tap_ok(info.pe_rows > 0 && info.pe_cols > 0 && info.glb_bytes > 0 &&
-		       info.clock_khz > 0, "hw_desc arrives verbatim: %ux%u PEs, %u B GLB, %u kHz",
+		       info.clock_khz > 0, "the device description arrives: %ux%u PEs, %u B GLB, %u kHz",
 		       info.pe_rows, info.pe_cols, info.glb_bytes, info.clock_khz);
 		tap_ok(info.num_queues == 2 && info.va_size > info.va_start && info.fw_abi >> 16 == 1,
 		       "queues %u, VA [0x%llx, 0x%llx), firmware ABI %u.%u", info.num_queues,

@@ -4,9 +4,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -192,4 +194,47 @@ double hil_now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int hil_reset(int fd)
+{
+	struct drm_eyrie_device_info info = { 0 };
+	char path[128];
+	int rc = hil_query(fd, DRM_EYRIE_QUERY_DEVICE_INFO, &info, sizeof(info)), f;
+
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%04x:%02x:%02x.%x/reset",
+		 info.pci_domain & 0xffff, info.pci_bus, info.pci_dev & 0x1f, info.pci_func & 7);
+	f = open(path, O_WRONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	rc = write(f, "1\n", 2) < 0 ? -errno : 0;
+	close(f);
+	return rc;
+}
+
+long hil_debugfs_value(const char *bdf, const char *file, const char *key)
+{
+	char path[512], line[512];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%s/%s", bdf, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':')
+			v = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+int hil_drop_privileges(void)
+{
+	gid_t gid = 65534;
+
+	return setgroups(1, &gid) || setgid(gid) || setuid(65534) ? -1 : 0;
 }

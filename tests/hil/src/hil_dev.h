@@ -39,6 +39,22 @@ int hil_submit(int fd, uint64_t va, uint32_t cmd_count, uint32_t queue,
 int hil_wait(int fd, uint64_t seqno, int64_t timeout_ns,
 	     struct drm_eyrie_wait *out);
 
+/* The number after "key:" in /sys/kernel/debug/accel/BDF/FILE, or -1. */
+long hil_debugfs_value(const char *bdf, const char *file, const char *key);
+
+/* Drops to uid/gid 65534 with no supplementary group: 0 or -1. */
+int hil_drop_privileges(void);
+
+/*
+ * Resets the device behind fd through its debugfs file
+ * (/sys/kernel/debug/accel/<PCI slot>/reset; root): 0 or -errno.
+ */
+int hil_reset(int fd);
+
+/* The ioctl number RESET had before it moved to debugfs (uAPI 1.0). */
+#define HIL_IOCTL_FORMER_RESET \
+	DRM_IOWR(DRM_COMMAND_BASE + 0x05, struct { __u32 flags; __u32 pad; })
+
 /* Command encoders into a 128-byte slot. */
 void hil_cmd_nop(union eyrie_cmd *c);
 void hil_cmd_barrier(union eyrie_cmd *c);

@@ -329,7 +329,7 @@ static void test_record_window(int fd, struct hil_bo *big)
 /* Limits that need bigger buffers or a job that lasts. */
 static void test_submit_limits(int fd)
 {
-	const struct eyrie_hw_desc *desc = (const void *)info.hw_desc;
+	const struct drm_eyrie_device_desc *desc = &info.desc;
 	uint32_t max_cmds = desc->max_cmds_per_job;
 	struct drm_eyrie_wait w;
 	struct hil_bo big;
@@ -374,40 +374,35 @@ static void test_submit_limits(int fd)
 
 static void test_reset(int fd)
 {
-	struct drm_eyrie_reset r;
+	uint32_t former[2] = { 0, 0 };
 	struct drm_eyrie_wait w;
 	struct hil_bo cmd;
 	uint64_t seq = 0;
 
-	memset(&r, 0, sizeof(r));
-	r.flags = 1;
-	TAP_ERRNO(hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r), EINVAL,
-		  "RESET with unknown flags: EINVAL");
-	r.flags = 0;
-	r.pad = 1;
-	TAP_ERRNO(hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r), EINVAL,
-		  "RESET with non-zero pad: EINVAL");
-	r.pad = 0;
+	/* Reset moved to debugfs (uAPI 1.1): the old ioctl number is unknown. */
+	TAP_ERRNO(hil_ioctl(fd, HIL_IOCTL_FORMER_RESET, former), EINVAL,
+		  "the former RESET ioctl number: EINVAL");
 	if (geteuid() != 0) {
-		tap_skip("needs root", "RESET as root");
+		tap_skip("needs root", "debugfs reset as root");
 		return;
 	}
 	{
-		/* The same open file, used by a process without CAP_SYS_ADMIN. */
+		/* A process without CAP_SYS_ADMIN (nor debugfs access). */
 		pid_t pid = fork();
-		int status = 0;
+		int status = 0, rc;
 
 		if (pid == 0) {
 			if (setgid(65534) || setuid(65534))
 				_exit(2);
-			_exit(hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r) == -EPERM ? 0 : 1);
+			rc = hil_reset(fd);
+			_exit(rc == -EPERM || rc == -EACCES ? 0 : 1);
 		}
 		waitpid(pid, &status, 0);
 		tap_ok(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		       "RESET without CAP_SYS_ADMIN: EPERM (child status 0x%x)", status);
+		       "debugfs reset without CAP_SYS_ADMIN: EPERM/EACCES (child status 0x%x)",
+		       status);
 	}
-	tap_ok(hil_ioctl(fd, DRM_IOCTL_EYRIE_RESET, &r) == 0,
-	       "RESET of an idle device as root");
+	tap_ok(hil_reset(fd) == 0, "debugfs reset of an idle device as root");
 	if (hil_bo_create(fd, EYRIE_PAGE_SIZE, 0, &cmd) || hil_bo_map(fd, &cmd)) {
 		tap_ok(0, "command buffer after RESET");
 		return;

@@ -218,11 +218,11 @@ static void test_ioctl_marshalling_not_eyrie(void **state)
 
 	(void)state;
 	assert_true(k.fd >= 0);
-	assert_int_equal(eyr_kmd_ioctl(&k, DRM_IOCTL_EYRIE_RESET, &(struct drm_eyrie_reset){ 0 }),
+	assert_int_equal(eyr_kmd_ioctl(&k, DRM_IOCTL_EYRIE_WAIT, &(struct drm_eyrie_wait){ 0 }),
 			 -ENOTTY);
-	assert_int_equal(eyr_shim_kmd_ops.reset(&k.base), -ENOTTY);
-	assert_msg_has("device reset (RESET)");
-	assert_msg_has("too old");
+	/* Reset is debugfs's (root): no such device here, the message says where. */
+	assert_true(eyr_shim_kmd_ops.reset(&k.base) < 0);
+	assert_msg_has("reset");
 	assert_int_equal(eyr_shim_kmd_ops.telemetry_read(&k.base, &t), -ENOTTY);
 	assert_msg_has("telemetry query");
 	assert_int_equal(eyr_shim_kmd_ops.bo_alloc(&k.base, 4096, 0, &bo), -ENOTTY);
