@@ -333,6 +333,35 @@ static void test_starvation(long timeout_ms)
 	close(fd);
 }
 
+/*
+ * Close is bounded: a file closing with five 2 s jobs queued (10 s of work,
+ * none of them hung) returns after at most one job timeout, the jobs not
+ * started by then cancelled. (Before: close waited for every queued job.)
+ */
+static void test_bounded_close(long timeout_ms)
+{
+	int fd = open(node, O_RDWR | O_CLOEXEC), ok = 1, i;
+	double t0, dt;
+	struct hil_bo cmd;
+	uint64_t seq;
+
+	if (fd < 0 || cmdbuf(fd, &cmd, 2000000, 0)) {
+		tap_ok(0, "file and command buffer for the close test");
+		return;
+	}
+	for (i = 0; i < 5 && ok; i++)
+		ok = !hil_submit(fd, cmd_va(&cmd, 0), 1, 0, &cmd.handle, 1, NULL, 0, 0, &seq);
+	munmap(cmd.cpu, cmd.size);
+	t0 = hil_now_s();
+	close(fd);
+	dt = hil_now_s() - t0;
+	tap_ok(ok && dt < timeout_ms / 1000.0 + 1.5,
+	      "close with five 2 s jobs queued returns after %.1f s (job_timeout_ms %ld)", dt,
+	      timeout_ms);
+	/* The job that was running ends on its own; let the device go idle. */
+	usleep(2500000);
+}
+
 /* docs/uapi.md: an in-syncobj with no fence yet counts as signalled. */
 static void test_empty_syncobj(void)
 {
@@ -482,8 +511,10 @@ int main(int argc, char **argv)
 	test_context_limit();
 	test_global_pin_limit();
 	test_wait();
-	if (timeout_ms > 0 && timeout_ms <= 10000)
+	if (timeout_ms > 0 && timeout_ms <= 10000) {
+		test_bounded_close(timeout_ms);
 		test_starvation(timeout_ms);
+	}
 	else
 		tap_ok(0, "job_timeout_ms (%ld) is 1 .. 10000 ms for the starvation test", timeout_ms);
 	return tap_done();

@@ -70,6 +70,6 @@ qemu-system-x86_64 \
 	-device pcie-root-port,id=rp0,chassis=1,slot=1 \
 	-device ivshmem-doorbell,id=eyrie0,bus=rp0,chardev=ivs,vectors=5 \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initrd.cpio" \
-	-append "console=ttyS0 rdinit=/init no_timer_check panic=-1 eyrie_hil.variant=shell" \
+	-append "console=ttyS0 rdinit=/init no_timer_check loglevel=4 panic=-1 eyrie_hil.variant=shell" \
 	-nodefaults -display none -serial mon:stdio \
 	-qmp unix:"$work/qmp.sock",server=on,wait=off -no-reboot
