@@ -316,12 +316,14 @@ static void *device_thread(void *arg)
 				struct timespec dl;
 
 				pthread_cond_broadcast(&sim->idle);
+				sim->pw.waited = 1;
 				deadline_after_ms(&dl, 1);
 				pthread_cond_timedwait(&sim->wake, &sim->lock, &dl);
 			}
 			continue;
 		}
 		pthread_cond_broadcast(&sim->idle);
+		sim->pw.waited = 1;
 		{
 			struct timespec dl;
 			uint32_t ms = sim->pw.period_us / 1000;

@@ -70,6 +70,13 @@ struct sim_power {
 	uint32_t clock_khz;
 	uint32_t power_mw, util_permille;
 	uint32_t period_us;
+	/*
+	 * The device waited for work (or for the host to drain a full
+	 * completion ring) since its last job ended: only then is wall time
+	 * idle device time. Between back-to-back jobs it is the host's time
+	 * spent simulating the firmware, which is not device time.
+	 */
+	int waited;
 };
 
 struct eyrie_sim {

@@ -3,7 +3,10 @@
  * Device time, job accounting, telemetry and the RC thermal model.
  *
  * Device time advances by the modeled duration of each job (cycles at the
- * job's clock) and, while idle, with wall time. Static power accrues with
+ * job's clock) and, while idle, with wall time. Idle means the device
+ * waited for work: the host time between two jobs it ran back to back (the
+ * firmware simulated on a busy host) is not idle time, or a loaded host
+ * would cool a fully busy die. Static power accrues with
  * device time. The DMA unit and the PE array each have a time line; they
  * meet at barriers and events, and a job takes the later of the two
  * (without events: max(DMA cycles, array cycles) per barrier segment).
@@ -197,6 +200,7 @@ void sim_power_init(struct eyrie_sim *sim)
 	pw->temp_mc = sim->desc.ambient_mc;
 	pw->clock_khz = sim->desc.clock_khz;
 	pw->period_us = SIM_DEFAULT_PERIOD_US;
+	pw->waited = 1;
 	publish(sim);
 }
 
@@ -212,6 +216,11 @@ void sim_power_idle(struct eyrie_sim *sim)
 
 	if (sim->job.active || now <= pw->wall_ref_ns)
 		return;
+	if (!pw->waited) {
+		/* Between back-to-back jobs: host time, not device time. */
+		pw->wall_ref_ns = now;
+		return;
+	}
 	dt = now - pw->wall_ref_ns;
 	pw->dev_ns += dt;
 	pw->energy_fj[EYRIE_ENERGY_STATIC] += static_fj(sim, dt);
@@ -332,6 +341,7 @@ void sim_job_end(struct eyrie_sim *sim)
 	}
 	/* The host time spent simulating is not device time. */
 	pw->wall_ref_ns = now;
+	pw->waited = 0;
 	/* Telemetry is updated at every job end (docs/hardware.md 9). */
 	publish(sim);
 }
