@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Graph IR: values, tensors and the graph container. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +27,97 @@ size_t gr_dtype_size(int dtype)
 	case GR_FLOAT: return 4;
 	case GR_UINT8: return 1;
 	case GR_INT8: return 1;
+	case GR_UINT16: return 2;
+	case GR_INT16: return 2;
 	case GR_INT32: return 4;
 	case GR_INT64: return 8;
+	case GR_BOOL: return 1;
+	case GR_FLOAT16: return 2;
+	case GR_DOUBLE: return 8;
+	case GR_UINT32: return 4;
+	case GR_UINT64: return 8;
+	case GR_BFLOAT16: return 2;
 	default: return 0;
 	}
+}
+
+int gr_dtype_is_float(int dtype)
+{
+	return dtype == GR_FLOAT || dtype == GR_DOUBLE || dtype == GR_FLOAT16 ||
+	       dtype == GR_BFLOAT16;
+}
+
+int gr_dtype_is_signed(int dtype)
+{
+	return dtype == GR_INT8 || dtype == GR_INT16 || dtype == GR_INT32 ||
+	       dtype == GR_INT64 || gr_dtype_is_float(dtype);
+}
+
+/* IEEE half and bfloat16 <-> float, rounding to nearest even. */
+static float half_to_float(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+	float f;
+
+	if (e == 0)
+		f = ldexpf((float)m, -24);
+	else if (e == 31)
+		f = m ? NAN : INFINITY;
+	else
+		f = ldexpf((float)(m | 0x400), (int)e - 25);
+	return sign ? -f : f;
+}
+
+static uint16_t float_to_half(float f)
+{
+	uint32_t x, sign, e, m;
+	uint16_t h;
+
+	memcpy(&x, &f, 4);
+	sign = (x >> 16) & 0x8000;
+	if (isnan(f))
+		return (uint16_t)(sign | 0x7e00);
+	e = (x >> 23) & 0xff;
+	m = x & 0x7fffff;
+	if (e >= 143)			/* >= 65520 rounds to infinity */
+		return (uint16_t)(sign | 0x7c00);
+	if (e < 113) {			/* subnormal half (or zero) */
+		if (e < 102)
+			return (uint16_t)sign;
+		m |= 0x800000;
+		{
+			uint32_t shift = 126 - e, half = 1u << (shift - 1);
+			uint32_t r = m >> shift, rem = m & ((1u << shift) - 1);
+
+			if (rem > half || (rem == half && (r & 1)))
+				r++;
+			return (uint16_t)(sign | r);
+		}
+	}
+	h = (uint16_t)(sign | ((e - 112) << 10) | (m >> 13));
+	if ((m & 0x1fff) > 0x1000 || ((m & 0x1fff) == 0x1000 && (h & 1)))
+		h++;			/* may carry into the exponent: still right */
+	return h;
+}
+
+static float bf16_to_float(uint16_t b)
+{
+	uint32_t x = (uint32_t)b << 16;
+	float f;
+
+	memcpy(&f, &x, 4);
+	return f;
+}
+
+static uint16_t float_to_bf16(float f)
+{
+	uint32_t x;
+
+	if (isnan(f))
+		return 0x7fc0;
+	memcpy(&x, &f, 4);
+	x += 0x7fff + ((x >> 16) & 1);
+	return (uint16_t)(x >> 16);
 }
 
 int gr_dtype_supported(int dtype)
@@ -155,21 +243,98 @@ double gr_value_get_f(const struct gr_value *v, size_t i)
 	case GR_FLOAT: return ((const float *)v->data)[i];
 	case GR_UINT8: return ((const uint8_t *)v->data)[i];
 	case GR_INT8: return ((const int8_t *)v->data)[i];
+	case GR_UINT16: return ((const uint16_t *)v->data)[i];
+	case GR_INT16: return ((const int16_t *)v->data)[i];
 	case GR_INT32: return ((const int32_t *)v->data)[i];
 	case GR_INT64: return (double)((const int64_t *)v->data)[i];
+	case GR_BOOL: return ((const uint8_t *)v->data)[i] != 0;
+	case GR_FLOAT16: return half_to_float(((const uint16_t *)v->data)[i]);
+	case GR_DOUBLE: return ((const double *)v->data)[i];
+	case GR_UINT32: return ((const uint32_t *)v->data)[i];
+	case GR_UINT64: return (double)((const uint64_t *)v->data)[i];
+	case GR_BFLOAT16: return bf16_to_float(((const uint16_t *)v->data)[i]);
 	default: return 0;
 	}
+}
+
+/* double -> int64 without undefined behaviour: truncate, saturate, NaN -> 0. */
+static int64_t f_to_i64(double x)
+{
+	if (isnan(x))
+		return 0;
+	if (x >= 9223372036854775807.0)
+		return INT64_MAX;
+	if (x <= -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)x;
 }
 
 int64_t gr_value_get_i(const struct gr_value *v, size_t i)
 {
 	switch (v->dtype) {
-	case GR_FLOAT: return (int64_t)((const float *)v->data)[i];
 	case GR_UINT8: return ((const uint8_t *)v->data)[i];
 	case GR_INT8: return ((const int8_t *)v->data)[i];
+	case GR_UINT16: return ((const uint16_t *)v->data)[i];
+	case GR_INT16: return ((const int16_t *)v->data)[i];
 	case GR_INT32: return ((const int32_t *)v->data)[i];
 	case GR_INT64: return ((const int64_t *)v->data)[i];
-	default: return 0;
+	case GR_BOOL: return ((const uint8_t *)v->data)[i] != 0;
+	case GR_UINT32: return ((const uint32_t *)v->data)[i];
+	case GR_UINT64: return (int64_t)((const uint64_t *)v->data)[i];
+	default: return f_to_i64(gr_value_get_f(v, i));
+	}
+}
+
+static double clampd(double x, double lo, double hi)
+{
+	return x < lo ? lo : x > hi ? hi : x;
+}
+
+void gr_value_set_f(struct gr_value *v, size_t i, double x)
+{
+	switch (v->dtype) {
+	case GR_FLOAT: ((float *)v->data)[i] = (float)x; return;
+	case GR_DOUBLE: ((double *)v->data)[i] = x; return;
+	case GR_FLOAT16: ((uint16_t *)v->data)[i] = float_to_half((float)x); return;
+	case GR_BFLOAT16: ((uint16_t *)v->data)[i] = float_to_bf16((float)x); return;
+	case GR_BOOL: ((uint8_t *)v->data)[i] = x != 0; return;
+	default: break;
+	}
+	if (isnan(x)) {
+		gr_value_set_i(v, i, 0);
+		return;
+	}
+	switch (v->dtype) {
+	case GR_UINT8: x = clampd(x, 0, 255); break;
+	case GR_INT8: x = clampd(x, -128, 127); break;
+	case GR_UINT16: x = clampd(x, 0, 65535); break;
+	case GR_INT16: x = clampd(x, -32768, 32767); break;
+	case GR_INT32: x = clampd(x, -2147483648.0, 2147483647.0); break;
+	case GR_UINT32: x = clampd(x, 0, 4294967295.0); break;
+	case GR_UINT64:
+		if (x >= 18446744073709551615.0)
+			((uint64_t *)v->data)[i] = UINT64_MAX;
+		else
+			((uint64_t *)v->data)[i] = x > 0 ? (uint64_t)x : 0;
+		return;
+	default: break;
+	}
+	gr_value_set_i(v, i, f_to_i64(x));
+}
+
+void gr_value_set_i(struct gr_value *v, size_t i, int64_t x)
+{
+	switch (v->dtype) {
+	case GR_UINT8: ((uint8_t *)v->data)[i] = (uint8_t)x; break;
+	case GR_INT8: ((int8_t *)v->data)[i] = (int8_t)x; break;
+	case GR_UINT16: ((uint16_t *)v->data)[i] = (uint16_t)x; break;
+	case GR_INT16: ((int16_t *)v->data)[i] = (int16_t)x; break;
+	case GR_INT32: ((int32_t *)v->data)[i] = (int32_t)x; break;
+	case GR_INT64: ((int64_t *)v->data)[i] = x; break;
+	case GR_BOOL: ((uint8_t *)v->data)[i] = x != 0; break;
+	case GR_UINT32: ((uint32_t *)v->data)[i] = (uint32_t)x; break;
+	case GR_UINT64: ((uint64_t *)v->data)[i] = (uint64_t)x; break;
+	default: gr_value_set_f(v, i, (double)x); break;
 	}
 }
 

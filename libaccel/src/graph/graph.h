@@ -15,8 +15,9 @@
 #include <stdint.h>
 
 #define GR_MAX_RANK	8
-#define GR_MAX_INPUTS	9
-#define GR_MAX_OUTPUTS	2
+/* Concat / Sum / Split of DenseNet- and Inception-style graphs fit. */
+#define GR_MAX_INPUTS	64
+#define GR_MAX_OUTPUTS	16
 /* Anything larger is rejected as an absurd size (1 Gi elements). */
 #define GR_MAX_ELEMS	(1ll << 30)
 
@@ -26,8 +27,16 @@ enum gr_dtype {
 	GR_FLOAT = 1,
 	GR_UINT8 = 2,
 	GR_INT8 = 3,
+	GR_UINT16 = 4,
+	GR_INT16 = 5,
 	GR_INT32 = 6,
 	GR_INT64 = 7,
+	GR_BOOL = 9,
+	GR_FLOAT16 = 10,
+	GR_DOUBLE = 11,
+	GR_UINT32 = 12,
+	GR_UINT64 = 13,
+	GR_BFLOAT16 = 16,
 };
 
 /* A tensor value in host memory (also the public struct accel_tensor). */
@@ -145,6 +154,15 @@ int gr_value_set_name(struct gr_value *v, const char *name);
 /* Element i as double / int64 (any supported dtype). */
 double gr_value_get_f(const struct gr_value *v, size_t i);
 int64_t gr_value_get_i(const struct gr_value *v, size_t i);
+/*
+ * Stores x as element i: floating types round to nearest even, integer
+ * types truncate toward zero and saturate (NaN -> 0), bool is x != 0.
+ */
+void gr_value_set_f(struct gr_value *v, size_t i, double x);
+/* Stores x as element i: integer types wrap (two's complement), bool != 0. */
+void gr_value_set_i(struct gr_value *v, size_t i, int64_t x);
+int gr_dtype_is_float(int dtype);
+int gr_dtype_is_signed(int dtype);
 /* Element count of dims, -1 if unknown, -2 if absurd. */
 int64_t gr_dims_count(int rank, const int64_t *dims);
 

@@ -13,10 +13,21 @@
 int gr_infer_node(const struct gr_node *n, const struct gr_value *const *in,
 		  struct gr_value *out, struct gr_err *err)
 {
+	int rc;
+
 	if (!n->def || !n->def->infer)
 		return gr_err_set(err, -EOPNOTSUPP, "node '%s' (%s): unsupported op",
 				  n->name, n->op_type);
-	return n->def->infer(n, in, out, err);
+	rc = n->def->infer(n, in, out, err);
+	if (rc)
+		return rc;
+	/* an output the op does not define has no type */
+	for (int k = 0; k < n->n_out; k++)
+		if (!out[k].dtype)
+			return gr_err_set(err, -EOPNOTSUPP,
+					  "node '%s' (%s): %d outputs, but the op produces %d here",
+					  n->name, n->op_type, n->n_out, k);
+	return 0;
 }
 
 /* Every output of n already holds a value (a Constant, or folded). */

@@ -1,6 +1,7 @@
 # Graph IR, the op registry and its ops, shape inference, CPU reference and
 # lowering to device layers.
-GRAPH_OPS := common conv matmul quant pool activations elementwise shape_ops
+GRAPH_OPS := common conv conv_transpose matmul quant pool norm resize activations \
+	unary elementwise reduce cast shape_ops layout
 GRAPH_SRCS := $(addprefix libaccel/src/graph/, graph.c attr.c registry.c window.c \
 	infer.c ref.c lower.c) $(GRAPH_OPS:%=libaccel/src/graph/ops/%.c)
 LIBACCEL_SRCS += $(GRAPH_SRCS)

@@ -12,13 +12,22 @@
 #include "graph/registry.h"
 
 #define GR_OP_LIST(X) \
-	X(Conv) X(QLinearConv) X(ConvInteger) \
+	X(Conv) X(QLinearConv) X(ConvInteger) X(ConvTranspose) \
 	X(MatMul) X(QLinearMatMul) X(MatMulInteger) X(Gemm) \
 	X(QuantizeLinear) X(DequantizeLinear) \
-	X(Relu) X(Clip) \
+	X(Relu) X(Clip) X(LeakyRelu) X(PRelu) X(HardSigmoid) X(HardSwish) \
+	X(Softmax_1) X(Softmax_13) X(LogSoftmax_1) X(LogSoftmax_13) \
+	X(Sqrt) X(Exp) X(Log) X(Tanh) X(Sigmoid) X(Erf) X(Floor) X(Ceil) \
+	X(Reciprocal) X(Neg) X(Abs) \
 	X(MaxPool) X(AveragePool) X(GlobalAveragePool) \
-	X(Add) \
-	X(Flatten) X(Reshape) X(Constant)
+	X(BatchNormalization) X(InstanceNormalization) \
+	X(Resize) X(Upsample) \
+	X(Add) X(Sub) X(Mul) X(Div) X(Pow) X(Min) X(Max) X(Sum) \
+	X(ReduceMean) X(ReduceMax) X(ReduceMin) X(ReduceSum) X(ArgMax) X(ArgMin) \
+	X(Cast) \
+	X(Identity) X(Dropout) X(Flatten) X(Reshape) X(Squeeze) X(Unsqueeze) \
+	X(Expand) X(Shape) X(Constant) X(ConstantOfShape) \
+	X(Concat) X(Split) X(Slice) X(Transpose) X(Pad) X(Gather) X(Tile)
 
 #define GR_OP_DECLARE(sym) extern const struct gr_op_def gr_op_##sym;
 #define GR_OP_ADDRESS(sym) &gr_op_##sym,

@@ -231,7 +231,7 @@ static int add_node(struct gr_graph *g, const Onnx__ModelProto *mp,
 		return NODE_ERR(err, -EINVAL, n, "too many inputs (%zu)", np->n_input);
 	if (np->n_output > GR_MAX_OUTPUTS || np->n_output < 1)
 		return NODE_ERR(err, np->n_output ? -EOPNOTSUPP : -EINVAL, n,
-				"%zu outputs: expected 1", np->n_output);
+				"%zu outputs (at most %d are supported)", np->n_output, GR_MAX_OUTPUTS);
 	n->n_in = (int)np->n_input;
 	for (int i = 0; i < n->n_in; i++) {
 		const char *in = np->input[i];

@@ -53,7 +53,7 @@ int ox_tensor_from_proto(const Onnx__TensorProto *tp, const char *what,
 				  what);
 	if (!gr_dtype_supported(dtype))
 		return gr_err_set(err, -EOPNOTSUPP,
-				  "%s: tensor type %s is not supported (float, int8, uint8, int32, int64 are)",
+				  "%s: tensor type %s is not supported (numeric types and bool are; string and complex are not)",
 				  what, gr_dtype_name(dtype));
 	if (tp->n_dims > GR_MAX_RANK)
 		return gr_err_set(err, -EOPNOTSUPP, "%s: rank %zu is above %d", what,
@@ -73,29 +73,36 @@ int ox_tensor_from_proto(const Onnx__TensorProto *tp, const char *what,
 	}
 	esz = gr_dtype_size(dtype);
 	bytes = v->count * esz;
-	if (tp->has_raw_data) {
-		if (tp->raw_data.len != bytes) {
-			gr_value_free(v);
-			return gr_err_set(err, -EINVAL,
-					  "%s: raw data has %zu bytes but the shape needs %zu (truncated or wrong shape)",
-					  what, tp->raw_data.len, bytes);
-		}
+	if (tp->has_raw_data && tp->raw_data.len != bytes) {
+		gr_value_free(v);
+		return gr_err_set(err, -EINVAL,
+				  "%s: raw data has %zu bytes but the shape needs %zu (truncated or wrong shape)",
+				  what, tp->raw_data.len, bytes);
+	} else if (!bytes) {
+		/* an empty tensor: nothing to copy (its data fields may be NULL) */
+	} else if (tp->has_raw_data) {
 		memcpy(v->data, tp->raw_data.data, bytes);
 	} else if (dtype == GR_FLOAT && tp->n_float_data == v->count) {
 		memcpy(v->data, tp->float_data, bytes);
 	} else if (dtype == GR_INT64 && tp->n_int64_data == v->count) {
 		memcpy(v->data, tp->int64_data, bytes);
-	} else if ((dtype == GR_INT32 || dtype == GR_INT8 || dtype == GR_UINT8) &&
+	} else if (dtype == GR_DOUBLE && tp->n_double_data == v->count) {
+		memcpy(v->data, tp->double_data, bytes);
+	} else if ((dtype == GR_UINT32 || dtype == GR_UINT64) && tp->n_uint64_data == v->count) {
+		for (size_t i = 0; i < v->count; i++)
+			gr_value_set_i(v, i, (int64_t)tp->uint64_data[i]);
+	} else if ((dtype == GR_INT32 || dtype == GR_INT8 || dtype == GR_UINT8 ||
+		    dtype == GR_INT16 || dtype == GR_UINT16 || dtype == GR_BOOL ||
+		    dtype == GR_FLOAT16 || dtype == GR_BFLOAT16) &&
 		   tp->n_int32_data == v->count) {
+		/* int32_data holds the values, or the bits of 16-bit floats */
 		for (size_t i = 0; i < v->count; i++) {
 			int32_t x = tp->int32_data[i];
 
-			if (dtype == GR_INT32)
-				((int32_t *)v->data)[i] = x;
-			else if (dtype == GR_INT8)
-				((int8_t *)v->data)[i] = (int8_t)x;
+			if (esz == 2)
+				((uint16_t *)v->data)[i] = (uint16_t)x;
 			else
-				((uint8_t *)v->data)[i] = (uint8_t)x;
+				gr_value_set_i(v, i, x);
 		}
 	} else if (v->count) {
 		gr_value_free(v);

@@ -155,3 +155,101 @@ int gr_broadcast_shape(const struct gr_node *n, const struct gr_value *a,
 	*rank = r;
 	return 0;
 }
+
+int gr_axis(const struct gr_node *n, int64_t axis, int rank, int64_t *out,
+	    struct gr_err *err)
+{
+	int64_t a = axis < 0 ? axis + rank : axis;
+
+	if (a < 0 || a >= rank)
+		return NODE_ERR(err, -EINVAL, n, "axis %lld is out of range for rank %d",
+				(long long)axis, rank);
+	*out = a;
+	return 0;
+}
+
+int gr_int_list(const struct gr_node *n, const struct gr_value *t, const char *what,
+		int64_t *v, int max, struct gr_err *err)
+{
+	int64_t c;
+
+	if (t->dtype != GR_INT64 && t->dtype != GR_INT32)
+		return NODE_ERR(err, -EINVAL, n, "%s must be int64 (got %s)", what,
+				gr_dtype_name(t->dtype));
+	if (t->rank > 1)
+		return NODE_ERR(err, -EINVAL, n, "%s must be 1-D (got rank %d)", what, t->rank);
+	c = gr_dims_count(t->rank, t->dims);
+	if (c < 0)
+		return NODE_ERR(err, -EOPNOTSUPP, n, "%s has an unknown length", what);
+	if (c > max)
+		return NODE_ERR(err, -EINVAL, n, "%s has %lld values (at most %d)", what,
+				(long long)c, max);
+	if (!t->data) {
+		NODE_ERR(err, -EOPNOTSUPP, n,
+			 "%s must be known when the model is compiled (a constant or computed from shapes)",
+			 what);
+		return -EAGAIN;
+	}
+	for (int64_t i = 0; i < c; i++)
+		v[i] = gr_value_get_i(t, (size_t)i);
+	return (int)c;
+}
+
+int gr_need_numeric(const struct gr_node *n, const struct gr_value *v, const char *what,
+		    struct gr_err *err)
+{
+	if (v->dtype == GR_BOOL || !gr_dtype_supported(v->dtype))
+		return NODE_ERR(err, -EOPNOTSUPP, n, "%s of type %s is not supported", what,
+				gr_dtype_name(v->dtype));
+	return 0;
+}
+
+int gr_need_float(const struct gr_node *n, const struct gr_value *v, const char *what,
+		  struct gr_err *err)
+{
+	if (!gr_dtype_is_float(v->dtype))
+		return NODE_ERR(err, -EOPNOTSUPP, n, "%s must be a float tensor (got %s)", what,
+				gr_dtype_name(v->dtype));
+	return 0;
+}
+
+void gr_bcast_init(struct gr_bcast *b, const struct gr_value *in, const struct gr_value *out)
+{
+	b->rank = out->rank;
+	memcpy(b->odims, out->dims, sizeof(b->odims));
+	gr_bcast_strides(in->rank, in->dims, out->rank, out->dims, b->st);
+}
+
+size_t gr_bcast_off(const struct gr_bcast *b, size_t i)
+{
+	int64_t rem = (int64_t)i, off = 0;
+
+	for (int k = b->rank - 1; k >= 0; k--) {
+		int64_t idx = rem % b->odims[k];
+
+		rem /= b->odims[k];
+		off += idx * b->st[k];
+	}
+	return (size_t)off;
+}
+
+void gr_strides(const struct gr_value *v, int64_t *st)
+{
+	int64_t s = 1;
+
+	for (int k = v->rank - 1; k >= 0; k--) {
+		st[k] = s;
+		s *= v->dims[k];
+	}
+}
+
+int gr_unknown_dims(struct gr_value *o, int dtype, int rank)
+{
+	int64_t dims[GR_MAX_RANK];
+
+	rank = rank < 0 ? 0 : rank > GR_MAX_RANK ? GR_MAX_RANK : rank;
+	for (int k = 0; k < rank; k++)
+		dims[k] = -1;
+	gr_set_shape(o, dtype, rank, dims);
+	return 0;
+}

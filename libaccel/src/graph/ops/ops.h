@@ -36,6 +36,36 @@ int64_t gr_par_i(const struct gr_value *p, size_t i);
 int gr_qmin(int dtype);
 int gr_qmax(int dtype);
 int64_t gr_sat(int64_t v, int dtype);
+/* Axis `axis` of a rank-`rank` tensor made non-negative, or an error. */
+int gr_axis(const struct gr_node *n, int64_t axis, int rank, int64_t *out,
+	    struct gr_err *err);
+/*
+ * Reads a 1-D (or scalar) int32/int64 tensor of at most `max` values into
+ * v: its count, or an error naming the node and `what`; -EAGAIN when only
+ * its shape is known yet (inference at import: outputs get unknown dims).
+ */
+int gr_int_list(const struct gr_node *n, const struct gr_value *t, const char *what,
+		int64_t *v, int max, struct gr_err *err);
+/* Output o of rank `rank` with every dim unknown (data-dependent shape). */
+int gr_unknown_dims(struct gr_value *o, int dtype, int rank);
+/* Numeric (not bool) dtype, or an error naming the node. */
+int gr_need_numeric(const struct gr_node *n, const struct gr_value *v, const char *what,
+		    struct gr_err *err);
+/* Floating dtype (float, double, float16, bfloat16), or an error. */
+int gr_need_float(const struct gr_node *n, const struct gr_value *v, const char *what,
+		  struct gr_err *err);
+
+/* Flat offset into a broadcast input of output element i. */
+struct gr_bcast {
+	int rank;
+	int64_t odims[GR_MAX_RANK];
+	int64_t st[GR_MAX_RANK];
+};
+void gr_bcast_init(struct gr_bcast *b, const struct gr_value *in, const struct gr_value *out);
+size_t gr_bcast_off(const struct gr_bcast *b, size_t i);
+/* Row-major strides of a value's dims. */
+void gr_strides(const struct gr_value *v, int64_t *st);
+
 /* Clip's bounds from its attributes (before opset 11): 1 if it has them. */
 int gr_clip_bounds_attrs(const struct gr_node *n, double *lo, double *hi);
 /* The rounding bias of gr_ref_set_round_bias (graph/ref.h). */
