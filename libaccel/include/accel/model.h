@@ -224,6 +224,13 @@ struct accel_run_stats {
 	/* what the jobs' completions reported (the layers sum to about this) */
 	uint64_t job_cycles;
 	uint64_t job_energy_fj;
+	/*
+	 * Models with symbolic input dims compile once per input shape: how
+	 * many shapes were compiled so far, and whether the last run reused
+	 * one (docs/models.md "Dynamic shapes").
+	 */
+	uint32_t shape_variants;
+	bool shape_cache_hit;
 };
 
 int accel_model_run_stats(const struct accel_model *m, struct accel_run_stats *st);

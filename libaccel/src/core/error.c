@@ -10,7 +10,8 @@
 
 #include "core/internal.h"
 
-#define EYR_ERROR_MAX 512
+/* Room for a model's list of unsupported nodes. */
+#define EYR_ERROR_MAX 8192
 
 static _Thread_local char last_error[EYR_ERROR_MAX];
 

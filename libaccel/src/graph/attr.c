@@ -61,6 +61,8 @@ void gr_node_clear(struct gr_node *n)
 	}
 	free(n->attrs);
 	free(n->name);
+	free(n->unsupported);
+	n->unsupported = NULL;
 	n->attrs = NULL;
 	n->n_attrs = 0;
 	n->name = NULL;

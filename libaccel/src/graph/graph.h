@@ -104,6 +104,10 @@ struct gr_node {
 	int out[GR_MAX_OUTPUTS];
 	struct gr_attr *attrs;	/* owned */
 	int n_attrs;
+	/* its outputs were computed at import (Constant, folding): never runs */
+	int folded;
+	/* import: why no registry row serves it (the whole line, owned) */
+	char *unsupported;
 };
 
 struct gr_tensor {
@@ -132,7 +136,8 @@ struct gr_graph {
 };
 
 /* Error text: every failing call fills one (node name and reason). */
-#define GR_ERR_LEN 512
+/* Room for the list of every unsupported node of a model. */
+#define GR_ERR_LEN 4096
 struct gr_err {
 	char msg[GR_ERR_LEN];
 };
@@ -197,7 +202,14 @@ int gr_graph_add_tensor(struct gr_graph *g, const char *name, struct gr_err *err
 int gr_infer_node(const struct gr_node *node, const struct gr_value *const *in,
 		  struct gr_value *out, struct gr_err *err);
 
-/* Infers every tensor of the graph (import calls it). */
+/*
+ * Infers every tensor of the graph (import calls it) and folds what can be
+ * computed once: nodes whose inputs are all constants, and Shape of a
+ * tensor whose dims are known (so Shape -> Gather -> Unsqueeze -> Concat ->
+ * Reshape subgraphs become constants and the rest of the graph sees static
+ * shapes). Unsupported nodes (no registry row, or an unsupported form) are
+ * all listed in one -EOPNOTSUPP error, one line per node.
+ */
 int gr_graph_infer(struct gr_graph *g, struct gr_err *err);
 
 #endif /* GR_GRAPH_H */

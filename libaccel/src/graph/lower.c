@@ -899,6 +899,11 @@ int gr_lower(const struct gr_graph *g, const struct lw_opts *o,
 			why(s, "%s", o->deny[i]);
 			continue;
 		}
+		if (n->folded) {
+			why(s, "%s", gr_node_is(n, "Constant") ? "constant" :
+			    "computed once when the model is compiled (constant folding)");
+			continue;
+		}
 		if (!n->def->lower) {
 			if (n->def->cpu_why)
 				why(s, "%s", n->def->cpu_why);

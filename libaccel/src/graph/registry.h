@@ -47,6 +47,7 @@ struct gr_op_def {
 	gr_ref_fn ref;
 	gr_lower_fn lower;	/* NULL: always on the CPU */
 	const char *cpu_why;	/* without lower: why it runs on the CPU */
+	int no_fold;		/* lowering matches it as a node: never folded */
 };
 
 /*

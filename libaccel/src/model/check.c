@@ -225,6 +225,8 @@ int accel_model_check(struct accel_model *m, struct accel_tensor *const *inputs,
 
 	if ((rc = eyr_out_check(res, res ? res->sz : 0, "accel_check_result")))
 		return rc;
+	m = eyr_model_active(m);
+	c.m = m;
 	if (!m->ran)
 		return eyr_error(-EINVAL, "accel_model_check: run the model first (accel_model_run with the same inputs)");
 	if (n_inputs != m->g->n_inputs)

@@ -305,7 +305,7 @@ int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts
 		const struct lw_step *s = &m->plan.steps[i];
 
 		m->rt[i].segment = -1;
-		if (s->kind == LW_FUSED || gr_node_is(&m->g->nodes[i], "Constant"))
+		if (s->kind == LW_FUSED || m->g->nodes[i].folded)
 			continue;
 		m->layers[m->n_layers++] = i;
 	}

@@ -82,28 +82,18 @@ static int specialize(struct accel_model *m, struct accel_tensor *const *inputs,
 	return rc;
 }
 
-int accel_model_load(struct accel_device *dev, const char *path,
-		     const struct accel_model_opts *opts, struct accel_model **out)
+int eyr_model_from_graph(struct accel_device *dev, struct gr_graph *g,
+			 const struct accel_model_opts *opts, struct accel_model **out)
 {
-	struct accel_model *m;
-	struct gr_err err;
+	struct accel_model *m = calloc(1, sizeof(*m));
 	int rc;
 
-	if ((rc = EYR_OPTS_CHECK(opts, accel_model_opts)))
-		return rc;
-	if (!path || !out)
-		return eyr_error(-EINVAL, "accel_model_load: path and out are required");
-	if (!dev && !EYR_OPTS_GET(opts, cpu_only, false))
-		return eyr_error(-EINVAL, "accel_model_load: no device (pass one, or set cpu_only)");
-	m = calloc(1, sizeof(*m));
-	if (!m)
+	if (!m) {
+		gr_graph_free(g);
 		return eyr_error(-ENOMEM, "out of memory");
-	m->dev = dev;
-	rc = ox_model_load_file(path, &m->g, &err);
-	if (rc) {
-		free(m);
-		return eyr_error(rc, "%s", err.msg);
 	}
+	m->dev = dev;
+	m->g = g;
 	m->opts.sz = sizeof(m->opts);
 	m->opts.cpu_only = EYR_OPTS_GET(opts, cpu_only, false);
 	m->opts.dataflow = EYR_OPTS_GET(opts, dataflow, ACCEL_DATAFLOW_RS);
@@ -119,10 +109,55 @@ int accel_model_load(struct accel_device *dev, const char *path,
 	return 0;
 }
 
+int accel_model_load(struct accel_device *dev, const char *path,
+		     const struct accel_model_opts *opts, struct accel_model **out)
+{
+	struct accel_model *m;
+	struct gr_graph *g;
+	struct gr_err err;
+	void *buf = NULL;
+	size_t len;
+	int rc;
+
+	if ((rc = EYR_OPTS_CHECK(opts, accel_model_opts)))
+		return rc;
+	if (!path || !out)
+		return eyr_error(-EINVAL, "accel_model_load: path and out are required");
+	if (!dev && !EYR_OPTS_GET(opts, cpu_only, false))
+		return eyr_error(-EINVAL, "accel_model_load: no device (pass one, or set cpu_only)");
+	rc = ox_read_file(path, &buf, &len, &err);
+	if (!rc)
+		rc = ox_model_load_mem(buf, len, path, &g, &err);
+	if (rc) {
+		free(buf);
+		return eyr_error(rc, "%s", err.msg);
+	}
+	rc = eyr_model_from_graph(dev, g, opts, &m);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	if (eyr_model_is_dynamic(m->g)) {
+		/* compiled again per input shape: keep the bytes */
+		m->onnx = buf;
+		m->onnx_len = len;
+		m->path = strdup(path);
+		if (!m->path) {
+			accel_model_free(m);
+			return eyr_error(-ENOMEM, "out of memory");
+		}
+	} else {
+		free(buf);
+	}
+	*out = m;
+	return 0;
+}
+
 void accel_model_free(struct accel_model *m)
 {
 	if (!m)
 		return;
+	eyr_model_variants_free(m);
 	eyr_model_release(m);
 	gr_graph_free(m->g);
 	free(m);
@@ -494,6 +529,22 @@ int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 	uint64_t t0 = now_ns();
 	int rc = 0, done_seg = -1;
 
+	if (m->onnx) {
+		struct accel_model *v;
+		bool hit;
+
+		/* symbolic dims: the variant compiled for these shapes */
+		m->ran = false;
+		if ((rc = eyr_model_variant(m, inputs, n_inputs, &v, &hit)))
+			return rc;
+		m->active = v;
+		rc = accel_model_run(v, inputs, n_inputs, outputs, n_outputs);
+		m->last = v->last;
+		m->last.shape_variants = m->shape_variants;
+		m->last.shape_cache_hit = hit;
+		m->ran = v->ran;
+		return rc;
+	}
 	memset(&m->last, 0, sizeof(m->last));
 	m->last.sz = sizeof(m->last);
 	m->ran = false;
@@ -522,7 +573,7 @@ int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 			}
 			break;
 		case LW_CPU:
-			if (gr_node_is(&m->g->nodes[i], "Constant"))
+			if (m->g->nodes[i].folded)
 				break;
 			m->last.cpu_layers++;
 			c0 = now_ns();
@@ -544,16 +595,25 @@ int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 int accel_model_reference(struct accel_model *m, struct accel_tensor *const *inputs,
 			  int n_inputs, struct accel_tensor **outputs, int n_outputs)
 {
-	struct accel_buffer **saved = m->tbuf;
+	struct accel_buffer **saved;
 	struct run_state rs;
 	struct gr_err err;
 	int rc;
 
+	if (m->onnx) {
+		struct accel_model *v;
+		bool hit;
+
+		if ((rc = eyr_model_variant(m, inputs, n_inputs, &v, &hit)))
+			return rc;
+		return accel_model_reference(v, inputs, n_inputs, outputs, n_outputs);
+	}
+	saved = m->tbuf;
 	/* every node on the CPU, no device state involved */
 	m->tbuf = NULL;
 	rc = state_init(m, &rs, inputs, n_inputs);
 	for (int i = 0; !rc && i < m->g->n_nodes; i++) {
-		if (gr_node_is(&m->g->nodes[i], "Constant"))
+		if (m->g->nodes[i].folded)
 			continue;
 		rc = run_cpu_node(m, &rs, i, &err);
 		if (rc)
@@ -568,6 +628,7 @@ int accel_model_reference(struct accel_model *m, struct accel_tensor *const *inp
 
 int accel_model_layer_count(const struct accel_model *m)
 {
+	m = eyr_model_active(m);
 	return m->n_layers;
 }
 
@@ -639,6 +700,7 @@ int accel_model_layer_info(const struct accel_model *m, int i,
 
 	if ((rc = eyr_out_check(info, info ? info->sz : 0, "accel_layer_info")))
 		return rc;
+	m = eyr_model_active(m);
 	if (i < 0 || i >= m->n_layers)
 		return eyr_error(-EINVAL, "no layer %d (the model has %d)", i, m->n_layers);
 	s = &m->plan.steps[m->layers[i]];

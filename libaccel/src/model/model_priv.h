@@ -30,6 +30,9 @@ struct segment {
 	int n_dev;
 };
 
+/* Compiled input shapes kept per model with symbolic dims. */
+#define EYR_SHAPE_CACHE 4
+
 struct accel_model {
 	struct accel_device *dev;
 	struct gr_graph *g;
@@ -52,6 +55,18 @@ struct accel_model {
 	bool specialize;
 	struct accel_model_opts opts;
 	bool ran;			/* a run completed: device tensors hold it */
+	/*
+	 * Symbolic input dims (model/variants.c): the model's bytes, kept to
+	 * compile a variant per input shape, and the cache of variants.
+	 */
+	void *onnx;
+	size_t onnx_len;
+	char *path;
+	struct accel_model *variants[EYR_SHAPE_CACHE];
+	uint64_t variant_used[EYR_SHAPE_CACHE];
+	uint64_t use_clock;
+	uint32_t shape_variants;
+	struct accel_model *active;	/* the variant of the last run */
 };
 
 /*
@@ -62,6 +77,16 @@ struct accel_model {
 #define EYR_CORRUPT_ENV "EYRIE_DEBUG_CORRUPT_LAYER"
 
 int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts);
+/* A model (compiled) over an imported graph, which it owns even on failure. */
+int eyr_model_from_graph(struct accel_device *dev, struct gr_graph *g,
+			 const struct accel_model_opts *opts, struct accel_model **out);
+bool eyr_model_is_dynamic(const struct gr_graph *g);
+/* The variant compiled for these inputs' shapes (compiled on a miss). */
+int eyr_model_variant(struct accel_model *m, struct accel_tensor *const *inputs,
+		      int n_inputs, struct accel_model **out, bool *hit);
+/* What layer queries describe: the last run's variant, or m itself. */
+struct accel_model *eyr_model_active(const struct accel_model *m);
+void eyr_model_variants_free(struct accel_model *m);
 void eyr_model_release(struct accel_model *m);
 int eyr_model_corrupt_output(struct accel_model *m, int step);
 /*

@@ -17,6 +17,13 @@
 int ox_model_load_file(const char *path, struct gr_graph **out, struct gr_err *err);
 int ox_model_load_mem(const void *buf, size_t len, const char *what,
 		      struct gr_graph **out, struct gr_err *err);
+/*
+ * The same with the graph inputs' unknown dims taken from shapes[i] (the
+ * i-th graph input's value for a run); known dims must agree.
+ */
+int ox_model_load_shaped(const void *buf, size_t len, const char *what,
+			 const struct gr_value *const *shapes, int n_shapes,
+			 struct gr_graph **out, struct gr_err *err);
 
 int ox_tensor_load_file(const char *path, struct gr_value **out, struct gr_err *err);
 int ox_tensor_load_mem(const void *buf, size_t len, const char *what,

@@ -133,6 +133,7 @@ static int fold_constant(struct gr_graph *g, struct gr_node *n, struct gr_err *e
 	t->dtype = out[0]->dtype;
 	t->rank = out[0]->rank;
 	memcpy(t->dims, out[0]->dims, sizeof(t->dims));
+	n->folded = 1;
 	return 0;
 }
 
@@ -223,10 +224,24 @@ static int add_node(struct gr_graph *g, const Onnx__ModelProto *mp,
 	g->n_nodes++;
 	n->op_type = np->op_type ? np->op_type : "";	/* until looked up */
 	n->opset = domain_opset(mp, domain);
-	if (gr_op_lookup(domain, n->op_type, n->opset, &n->def, why, sizeof(why)))
-		return NODE_ERR(err, -EOPNOTSUPP, n, "%s", why);
-	/* the protobuf is freed after import: keep the row's static name */
-	n->op_type = n->def->name;
+	if (gr_op_lookup(domain, n->op_type, n->opset, &n->def, why, sizeof(why))) {
+		/* listed with every other one when inference ends */
+		char line[GR_ERR_LEN / 2];
+
+		if (n->opset >= 0)
+			snprintf(line, sizeof(line), "node '%.200s' (%.100s, domain %.100s, opset %lld): %.1000s",
+				 n->name, n->op_type, domain[0] ? domain : "ai.onnx",
+				 (long long)n->opset, why);
+		else
+			snprintf(line, sizeof(line), "node '%.200s' (%.100s, domain %.100s): %.1000s",
+				 n->name, n->op_type, domain, why);
+		n->unsupported = strdup(line);
+		if (!n->unsupported)
+			return gr_err_set(err, -ENOMEM, "out of memory");
+	} else {
+		/* the protobuf is freed after import: keep the row's static name */
+		n->op_type = n->def->name;
+	}
 	if (np->n_input > GR_MAX_INPUTS)
 		return NODE_ERR(err, -EINVAL, n, "too many inputs (%zu)", np->n_input);
 	if (np->n_output > GR_MAX_OUTPUTS || np->n_output < 1)
@@ -247,7 +262,7 @@ static int add_node(struct gr_graph *g, const Onnx__ModelProto *mp,
 					in);
 		g->tensors[n->in[i]].consumers++;
 	}
-	if ((rc = copy_attrs(n, np, err)))
+	if (!n->unsupported && (rc = copy_attrs(n, np, err)))
 		return rc;
 	n->n_out = (int)np->n_output;
 	for (int o = 0; o < n->n_out; o++) {
@@ -273,7 +288,32 @@ static int add_node(struct gr_graph *g, const Onnx__ModelProto *mp,
 	return 0;
 }
 
+/* A run's input shapes fill the inputs' symbolic dims. */
+static int apply_shapes(struct gr_graph *g, const struct gr_value *const *shapes,
+			int n_shapes, struct gr_err *err)
+{
+	if (n_shapes != g->n_inputs)
+		return gr_err_set(err, -EINVAL, "the model has %d inputs but %d were given",
+				  g->n_inputs, n_shapes);
+	for (int i = 0; i < n_shapes; i++) {
+		struct gr_tensor *t = &g->tensors[g->inputs[i]];
+		const struct gr_value *v = shapes[i];
+		int ok = t->rank < 0 || t->rank == v->rank;
+
+		for (int d = 0; ok && t->rank >= 0 && d < t->rank; d++)
+			ok = t->dims[d] < 0 || t->dims[d] == v->dims[d];
+		if (!ok)
+			return gr_err_set(err, -EINVAL,
+					  "input '%s': shape mismatch with the model's declared shape",
+					  t->name);
+		t->rank = v->rank;
+		memcpy(t->dims, v->dims, sizeof(t->dims));
+	}
+	return 0;
+}
+
 static int import_graph(struct gr_graph *g, const Onnx__ModelProto *mp,
+			const struct gr_value *const *shapes, int n_shapes,
 			struct gr_err *err)
 {
 	const Onnx__GraphProto *gp = mp->graph;
@@ -305,6 +345,8 @@ static int import_graph(struct gr_graph *g, const Onnx__ModelProto *mp,
 	for (size_t i = 0; i < gp->n_input; i++)
 		if ((rc = add_input(g, gp->input[i], err)))
 			return rc;
+	if (shapes && (rc = apply_shapes(g, shapes, n_shapes, err)))
+		return rc;
 	g->nodes = calloc(gp->n_node ? gp->n_node : 1, sizeof(*g->nodes));
 	if (!g->nodes)
 		return gr_err_set(err, -ENOMEM, "out of memory");
@@ -331,6 +373,13 @@ static int import_graph(struct gr_graph *g, const Onnx__ModelProto *mp,
 
 int ox_model_load_mem(const void *buf, size_t len, const char *what,
 		      struct gr_graph **out, struct gr_err *err)
+{
+	return ox_model_load_shaped(buf, len, what, NULL, 0, out, err);
+}
+
+int ox_model_load_shaped(const void *buf, size_t len, const char *what,
+			 const struct gr_value *const *shapes, int n_shapes,
+			 struct gr_graph **out, struct gr_err *err)
 {
 	Onnx__ModelProto *mp;
 	struct gr_graph *g;
@@ -367,7 +416,7 @@ int ox_model_load_mem(const void *buf, size_t len, const char *what,
 		return gr_err_set(err, -ENOMEM, "out of memory");
 	}
 	g->opset = opset;
-	rc = import_graph(g, mp, err);
+	rc = import_graph(g, mp, shapes, n_shapes, err);
 	onnx__model_proto__free_unpacked(mp, NULL);
 	if (rc) {
 		char why[GR_ERR_LEN];

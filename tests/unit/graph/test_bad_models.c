@@ -41,6 +41,10 @@ enum defect {
 	KERNEL_TOO_BIG,
 	BAD_RAW_DATA,
 	DUPLICATE_OUTPUT,
+	TWO_UNSUPPORTED,
+	SHORT_ZERO_POINT,
+	POOL_WRONG_RANK,
+	OMITTED_INPUT,
 };
 
 /* A small QLinearConv model with one defect; written to path. */
@@ -51,6 +55,7 @@ static void build(enum defect d, const char *path)
 	int8_t w[4 * 3 * 9] = { 1, 2, 3 };
 	const char *conv_in[] = { "x", "xs", "xz", "w", "ws", "wz", "ys", "yz", NULL };
 	const char *missing_in[] = { "x", "xs", "xz", "nope", "ws", "wz", "ys", "yz", NULL };
+	const char *omitted_in[] = { "x", "", "xz", "w", "ws", "wz", "ys", "yz", NULL };
 	const char *op = "QLinearConv";
 	int opset = 13;
 
@@ -78,12 +83,37 @@ static void build(enum defect d, const char *path)
 		mg_init(&g, "w", DT_INT8, 4, wd, w, (size_t)(wd[0] * wd[1] * 9));
 	}
 	mg_init_scalar_f(&g, "ws", 0.25f);
-	mg_init_scalar_i8(&g, "wz", 0);
+	if (d == SHORT_ZERO_POINT) {
+		int64_t two = 2;
+		int8_t z2[2] = { 0, 0 };
+
+		/* 2 weight zero points for 4 output channels */
+		mg_init(&g, "wz", DT_INT8, 1, &two, z2, 2);
+	} else {
+		mg_init_scalar_i8(&g, "wz", 0);
+	}
 	mg_init_scalar_f(&g, "ys", 1.0f);
 	mg_init_scalar_i8(&g, "yz", 0);
-	if (d == UNSUPPORTED_OP)
+	if (d == UNSUPPORTED_OP || d == TWO_UNSUPPORTED)
 		op = "LSTM";
-	mg_node(&g, op, "conv_a", d == MISSING_INPUT ? missing_in : conv_in, "y", NULL);
+	mg_node(&g, op, "conv_a", d == MISSING_INPUT ? missing_in :
+		d == OMITTED_INPUT ? omitted_in : conv_in, "y", NULL);
+	if (d == TWO_UNSUPPORTED) {
+		const char *gru_in[] = { "x", NULL };
+
+		mg_node(&g, "GRU", "later_b", gru_in, "y2", NULL);
+	}
+	if (d == POOL_WRONG_RANK) {
+		int64_t md[2] = { 4, 4 };
+		float m[16] = { 0 };
+		const char *pool_in[] = { "m", NULL };
+		int64_t k[2] = { 2, 2 };
+		Onnx__AttributeProto *at[2] = { mg_attr_ints("kernel_shape", 2, k), NULL };
+
+		/* a 2-D pool on a rank-2 tensor: it has no N x C x H x W */
+		mg_init(&g, "m", DT_FLOAT, 2, md, m, sizeof(m));
+		mg_node(&g, "MaxPool", "pool_c", pool_in, "p", at);
+	}
 	if (d == DUPLICATE_OUTPUT)
 		mg_node(&g, "QLinearConv", "conv_b", conv_in, "y", NULL);
 	if (d == FOREIGN_DOMAIN) {
@@ -138,6 +168,14 @@ static const struct row table[] = {
 	{ "kernel larger than input", KERNEL_TOO_BIG, -EINVAL, "does not fit", "conv_a" },
 	{ "short raw data", BAD_RAW_DATA, -EINVAL, "initializer 'w'", "truncated or wrong shape" },
 	{ "two producers of a tensor", DUPLICATE_OUTPUT, -EINVAL, "already defined", "conv_b" },
+	/* every unsupported node at once, each with its op, domain and opset */
+	{ "two unsupported ops", TWO_UNSUPPORTED, -EOPNOTSUPP, "2 nodes cannot run",
+	  "node 'later_b' (GRU, domain ai.onnx, opset 13)" },
+	{ "zero point shorter than its axis", SHORT_ZERO_POINT, -EINVAL,
+	  "w_zero_point must be a scalar or one value per channel", "conv_a" },
+	{ "2-D pool of a rank-2 tensor", POOL_WRONG_RANK, -EINVAL, "N x C x spatial", "pool_c" },
+	{ "required input omitted", OMITTED_INPUT, -EINVAL, "required input 1 is missing",
+	  "conv_a" },
 };
 #define ROWS (sizeof(table) / sizeof(table[0]))
 

@@ -129,10 +129,11 @@ static int ref_dequantize(const struct gr_node *n, const struct gr_value *const 
 
 const struct gr_op_def gr_op_QuantizeLinear = {
 	.name = "QuantizeLinear", .domain = "", .since = 10,
-	.infer = infer_quantize, .ref = ref_quantize, .lower = lw_qdq,
+	.infer = infer_quantize, .ref = ref_quantize, .lower = lw_qdq, .no_fold = 1,
 };
 
 const struct gr_op_def gr_op_DequantizeLinear = {
 	.name = "DequantizeLinear", .domain = "", .since = 10,
 	.infer = infer_dequantize, .ref = ref_dequantize, .lower = lw_not_island,
+	.no_fold = 1,
 };
