@@ -83,17 +83,6 @@ const struct gr_op_def gr_op_Clip = {
 	.infer = infer_clip, .ref = ref_clip, .lower = lw_not_island,
 };
 
-static int infer_same_float(const struct gr_node *n, const struct gr_value *const *in,
-			    struct gr_value *out, struct gr_err *err)
-{
-	int rc;
-
-	if ((rc = gr_need(n, in, 0, err)) || (rc = gr_need_float(n, in[0], "the input", err)))
-		return rc;
-	gr_set_shape(&out[0], in[0]->dtype, in[0]->rank, in[0]->dims);
-	return 0;
-}
-
 static int ref_leakyrelu(const struct gr_node *n, const struct gr_value *const *in,
 			 struct gr_value **out, struct gr_err *err)
 {
@@ -209,7 +198,7 @@ static int infer_softmax(const struct gr_node *n, const struct gr_value *const *
 	int64_t a, b, c;
 	int rc;
 
-	if ((rc = infer_same_float(n, in, out, err)))
+	if ((rc = gr_infer_same_float(n, in, out, err)))
 		return rc;
 	return softmax_span(n, in[0], &a, &b, &c, err);
 }
@@ -244,7 +233,7 @@ static int ref_softmax(const struct gr_node *n, const struct gr_value *const *in
 
 const struct gr_op_def gr_op_LeakyRelu = {
 	.name = "LeakyRelu", .domain = "", .since = 6,
-	.infer = infer_same_float, .ref = ref_leakyrelu,
+	.infer = gr_infer_same_float, .ref = ref_leakyrelu,
 };
 
 const struct gr_op_def gr_op_PRelu = {
@@ -254,12 +243,12 @@ const struct gr_op_def gr_op_PRelu = {
 
 const struct gr_op_def gr_op_HardSigmoid = {
 	.name = "HardSigmoid", .domain = "", .since = 6,
-	.infer = infer_same_float, .ref = ref_hardsigmoid,
+	.infer = gr_infer_same_float, .ref = ref_hardsigmoid,
 };
 
 const struct gr_op_def gr_op_HardSwish = {
 	.name = "HardSwish", .domain = "", .since = 14,
-	.infer = infer_same_float, .ref = ref_hardswish,
+	.infer = gr_infer_same_float, .ref = ref_hardswish,
 };
 
 /* Rows of one op: the axis semantics change at opset 13. */

@@ -253,3 +253,14 @@ int gr_unknown_dims(struct gr_value *o, int dtype, int rank)
 	gr_set_shape(o, dtype, rank, dims);
 	return 0;
 }
+
+int gr_infer_same_float(const struct gr_node *n, const struct gr_value *const *in,
+			struct gr_value *out, struct gr_err *err)
+{
+	int rc;
+
+	if ((rc = gr_need(n, in, 0, err)) || (rc = gr_need_float(n, in[0], "the input", err)))
+		return rc;
+	gr_set_shape(&out[0], in[0]->dtype, in[0]->rank, in[0]->dims);
+	return 0;
+}

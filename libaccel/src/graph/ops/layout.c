@@ -304,29 +304,39 @@ static int infer_slice(const struct gr_node *n, const struct gr_value *const *in
 	return 0;
 }
 
+/* o[i] = x[base + sum idx_k * stride[k]]: a strided view of x copied out. */
+static void strided_copy(const struct gr_value *x, struct gr_value *o, int64_t base,
+			 const int64_t *stride)
+{
+	size_t esz = gr_dtype_size(x->dtype);
+
+	for (size_t i = 0; i < o->count; i++) {
+		int64_t rem = (int64_t)i, off = base;
+
+		for (int k = o->rank - 1; k >= 0; k--) {
+			off += rem % o->dims[k] * stride[k];
+			rem /= o->dims[k];
+		}
+		memcpy((char *)o->data + i * esz, (const char *)x->data + (size_t)off * esz, esz);
+	}
+}
+
 static int ref_slice(const struct gr_node *n, const struct gr_value *const *in,
 		     struct gr_value **out, struct gr_err *err)
 {
 	const struct gr_value *x = in[0];
-	struct gr_value *o = out[0];
 	int64_t start[GR_MAX_RANK], step[GR_MAX_RANK], dims[GR_MAX_RANK], xst[GR_MAX_RANK];
-	size_t esz = gr_dtype_size(x->dtype);
+	int64_t base = 0;
 	int rc;
 
 	if ((rc = slice_params(n, in, x, start, step, dims, err)))
 		return rc;
 	gr_strides(x, xst);
-	for (size_t i = 0; i < o->count; i++) {
-		int64_t rem = (int64_t)i, off = 0;
-
-		for (int k = o->rank - 1; k >= 0; k--) {
-			int64_t idx = rem % o->dims[k];
-
-			rem /= o->dims[k];
-			off += (start[k] + idx * step[k]) * xst[k];
-		}
-		memcpy((char *)o->data + i * esz, (const char *)x->data + (size_t)off * esz, esz);
+	for (int k = 0; k < x->rank; k++) {
+		base += start[k] * xst[k];
+		step[k] *= xst[k];
 	}
+	strided_copy(x, out[0], base, step);
 	return 0;
 }
 
@@ -372,25 +382,15 @@ static int ref_transpose(const struct gr_node *n, const struct gr_value *const *
 			 struct gr_value **out, struct gr_err *err)
 {
 	const struct gr_value *x = in[0];
-	struct gr_value *o = out[0];
-	int64_t perm[GR_MAX_RANK], xst[GR_MAX_RANK];
-	size_t esz = gr_dtype_size(x->dtype);
+	int64_t perm[GR_MAX_RANK], xst[GR_MAX_RANK], stride[GR_MAX_RANK];
 	int rc;
 
 	if ((rc = transpose_perm(n, x, perm, err)))
 		return rc;
 	gr_strides(x, xst);
-	for (size_t i = 0; i < o->count; i++) {
-		int64_t rem = (int64_t)i, off = 0;
-
-		for (int k = o->rank - 1; k >= 0; k--) {
-			int64_t idx = rem % o->dims[k];
-
-			rem /= o->dims[k];
-			off += idx * xst[perm[k]];
-		}
-		memcpy((char *)o->data + i * esz, (const char *)x->data + (size_t)off * esz, esz);
-	}
+	for (int k = 0; k < x->rank; k++)
+		stride[k] = xst[perm[k]];
+	strided_copy(x, out[0], 0, stride);
 	return 0;
 }
 

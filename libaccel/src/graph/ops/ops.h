@@ -46,6 +46,9 @@ int gr_axis(const struct gr_node *n, int64_t axis, int rank, int64_t *out,
  */
 int gr_int_list(const struct gr_node *n, const struct gr_value *t, const char *what,
 		int64_t *v, int max, struct gr_err *err);
+/* One float input, one output of its type and shape (activations, math). */
+int gr_infer_same_float(const struct gr_node *n, const struct gr_value *const *in,
+			struct gr_value *out, struct gr_err *err);
 /* Output o of rank `rank` with every dim unknown (data-dependent shape). */
 int gr_unknown_dims(struct gr_value *o, int dtype, int rank);
 /* Numeric (not bool) dtype, or an error naming the node. */

@@ -11,17 +11,6 @@
 
 typedef double (*unary_fn)(double x);
 
-static int infer_unary_float(const struct gr_node *n, const struct gr_value *const *in,
-			     struct gr_value *out, struct gr_err *err)
-{
-	int rc;
-
-	if ((rc = gr_need(n, in, 0, err)) || (rc = gr_need_float(n, in[0], "the input", err)))
-		return rc;
-	gr_set_shape(&out[0], in[0]->dtype, in[0]->rank, in[0]->dims);
-	return 0;
-}
-
 static int infer_unary_signed(const struct gr_node *n, const struct gr_value *const *in,
 			      struct gr_value *out, struct gr_err *err)
 {
@@ -60,7 +49,7 @@ static int ref_##NAME(const struct gr_node *n, const struct gr_value *const *in,
 } \
 const struct gr_op_def gr_op_##NAME = { \
 	.name = #NAME, .domain = "", .since = SINCE, \
-	.infer = infer_unary_float, .ref = ref_##NAME, \
+	.infer = gr_infer_same_float, .ref = ref_##NAME, \
 };
 
 UNARY_FLOAT_OP(Sqrt, 6, sqrt)
