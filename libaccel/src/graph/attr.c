@@ -77,7 +77,10 @@ int gr_node_is(const struct gr_node *n, const char *op_type)
 	gr_err_set(err, code, "node '%s' (%s): " fmt, (node)->name, \
 		   (node)->op_type, ##__VA_ARGS__)
 
-/* 2-D: [h, w] (pads: [t, l, b, r]); 1-D: [w] (pads: [l, r]). */
+/*
+ * 2-D: [h, w] (pads: [t, l, b, r]); 1-D: [w] (pads: [l, r]). Returns the
+ * spatial axes given (1 or 2), 0 when absent, or an error.
+ */
 static int window_ints(const struct gr_node *n, const char *name, int64_t *v2,
 		       int64_t dflt, int pairs, struct gr_err *err)
 {
@@ -85,12 +88,12 @@ static int window_ints(const struct gr_node *n, const char *name, int64_t *v2,
 	const struct gr_attr *a = gr_attr_find(n, name);
 
 	if (!a)
-		return 1;
+		return 0;
 	if (a->type != GR_ATTR_INTS)
 		return NODE_ERR(err, -EINVAL, n, "attribute %s must be a list of ints", name);
 	if (a->n == want) {
 		memcpy(v2, a->ints, want * sizeof(int64_t));
-		return 0;
+		return 2;
 	}
 	if (a->n == want / 2) {
 		if (pairs) {
@@ -102,7 +105,7 @@ static int window_ints(const struct gr_node *n, const char *name, int64_t *v2,
 			v2[0] = dflt;
 			v2[1] = a->ints[0];
 		}
-		return 0;
+		return 1;
 	}
 	return NODE_ERR(err, -EOPNOTSUPP, n,
 			"attribute %s has %zu values: only 1-D and 2-D windows are supported",
@@ -119,26 +122,30 @@ int gr_node_window(const struct gr_node *n, struct gr_window *w, struct gr_err *
 	w->sh = w->sw = w->dh = w->dw = 1;
 	if ((rc = window_ints(n, "kernel_shape", v, 1, 0, err)) < 0)
 		return rc;
-	if (!rc) {
+	if (rc) {
+		w->spatial = rc;
 		w->has_kernel = 1;
 		w->kh = v[0];
 		w->kw = v[1];
 	}
 	if ((rc = window_ints(n, "strides", v, 1, 0, err)) < 0)
 		return rc;
-	if (!rc) {
+	if (rc) {
+		w->spatial = rc > w->spatial ? rc : w->spatial;
 		w->sh = v[0];
 		w->sw = v[1];
 	}
 	if ((rc = window_ints(n, "dilations", v, 1, 0, err)) < 0)
 		return rc;
-	if (!rc) {
+	if (rc) {
+		w->spatial = rc > w->spatial ? rc : w->spatial;
 		w->dh = v[0];
 		w->dw = v[1];
 	}
 	if ((rc = window_ints(n, "pads", v, 0, 1, err)) < 0)
 		return rc;
-	if (!rc) {
+	if (rc) {
+		w->spatial = rc > w->spatial ? rc : w->spatial;
 		w->pt = v[0];
 		w->pl = v[1];
 		w->pb = v[2];

@@ -62,6 +62,7 @@ struct gr_window {
 	int64_t group;
 	int ceil_mode;
 	int count_include_pad;
+	int spatial;		/* spatial axes the attributes give (0: none) */
 };
 
 /* ONNX AttributeProto.AttributeType codes of the kinds kept on a node. */

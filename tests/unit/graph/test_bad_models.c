@@ -44,6 +44,7 @@ enum defect {
 	TWO_UNSUPPORTED,
 	SHORT_ZERO_POINT,
 	POOL_WRONG_RANK,
+	POOL_2D_ON_1D,
 	OMITTED_INPUT,
 };
 
@@ -102,6 +103,17 @@ static void build(enum defect d, const char *path)
 		const char *gru_in[] = { "x", NULL };
 
 		mg_node(&g, "GRU", "later_b", gru_in, "y2", NULL);
+	}
+	if (d == POOL_2D_ON_1D) {
+		int64_t md[3] = { 1, 2, 8 };
+		float m[16] = { 0 };
+		const char *pool_in[] = { "m", NULL };
+		int64_t k[2] = { 2, 2 };
+		Onnx__AttributeProto *at[2] = { mg_attr_ints("kernel_shape", 2, k), NULL };
+
+		/* a 2-D window on N x C x W: no H to slide over */
+		mg_init(&g, "m", DT_FLOAT, 3, md, m, sizeof(m));
+		mg_node(&g, "MaxPool", "pool_d", pool_in, "p", at);
 	}
 	if (d == POOL_WRONG_RANK) {
 		int64_t md[2] = { 4, 4 };
@@ -174,6 +186,8 @@ static const struct row table[] = {
 	{ "zero point shorter than its axis", SHORT_ZERO_POINT, -EINVAL,
 	  "w_zero_point must be a scalar or one value per channel", "conv_a" },
 	{ "2-D pool of a rank-2 tensor", POOL_WRONG_RANK, -EINVAL, "N x C x spatial", "pool_c" },
+	{ "2-D window on a 1-D input", POOL_2D_ON_1D, -EINVAL, "2-D window attributes on a 1-D input (rank 3)",
+	  "pool_d" },
 	{ "required input omitted", OMITTED_INPUT, -EINVAL, "required input 1 is missing",
 	  "conv_a" },
 };

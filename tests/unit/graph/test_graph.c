@@ -148,6 +148,19 @@ static void test_registry_lookup(void **state)
 	assert_int_equal(gr_op_lookup("", "QLinearConv", 9, &d, why, sizeof(why)), -EOPNOTSUPP);
 	assert_non_null(strstr(why, "from opset 10"));
 	assert_non_null(strstr(why, "opset 9"));
+	/* one op, two rows: Softmax's axis semantics change at opset 13 */
+	{
+		const struct gr_op_def *s11 = NULL, *s13 = NULL;
+
+		assert_int_equal(gr_op_lookup("", "Softmax", 11, &s11, why, sizeof(why)), 0);
+		assert_int_equal(gr_op_lookup("", "Softmax", 13, &s13, why, sizeof(why)), 0);
+		assert_true(s11 != s13);
+		assert_int_equal(s11->until, 12);
+		assert_int_equal(s13->since, 13);
+	}
+	/* a row that ends: Upsample is deprecated from opset 10 */
+	assert_int_equal(gr_op_lookup("", "Upsample", 10, &d, why, sizeof(why)), -EOPNOTSUPP);
+	assert_non_null(strstr(why, "opsets 7 to 9"));
 	assert_int_equal(gr_op_lookup("", "LSTM", 13, &d, why, sizeof(why)), -EOPNOTSUPP);
 	assert_non_null(strstr(why, "unsupported op 'LSTM'"));
 	assert_int_equal(gr_op_lookup("com.example", "Conv", 1, &d, why, sizeof(why)),

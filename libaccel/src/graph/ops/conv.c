@@ -31,6 +31,10 @@ int gr_infer_window(const struct gr_node *n, const struct gr_value *x,
 				"%d-D input: only 1-D and 2-D windows (rank 3 or 4 inputs) are supported",
 				x->rank - 2);
 	}
+	if (w.spatial && w.spatial != x->rank - 2)
+		return NODE_ERR(err, -EINVAL, n,
+				"%d-D window attributes on a %d-D input (rank %d)",
+				w.spatial, x->rank - 2, x->rank);
 	return gr_window_resolve(&w, ih, iw, kh, kw, g, err, n->name);
 }
 
