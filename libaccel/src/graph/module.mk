@@ -4,3 +4,5 @@ GRAPH_OPS := common conv matmul quant pool activations elementwise shape_ops
 GRAPH_SRCS := $(addprefix libaccel/src/graph/, graph.c attr.c registry.c window.c \
 	infer.c ref.c lower.c) $(GRAPH_OPS:%=libaccel/src/graph/ops/%.c)
 LIBACCEL_SRCS += $(GRAPH_SRCS)
+# Per-thread resource budget of loads and runs.
+LIBACCEL_SRCS += libaccel/src/graph/budget.c

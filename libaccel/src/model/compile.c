@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "graph/budget.h"
 #include "model/model_priv.h"
 
 /* Weights in the device's layout: int8, M x K (FC) or M x C/g x R x S. */
@@ -58,8 +59,19 @@ static size_t tensor_bytes(const struct gr_tensor *t)
 
 static int tensor_buffer(struct accel_model *m, int t)
 {
+	const struct gr_tensor *gt;
+	struct gr_err err;
+	int64_t n;
+
 	if (t < 0 || m->tbuf[t])
 		return 0;
+	/* device copies count against the model's budget too */
+	gt = &m->g->tensors[t];
+	n = gr_dims_count(gt->rank, gt->dims);
+	if (n < 0)
+		return eyr_error(-EINVAL, "tensor '%s': shape not known at compile time", gt->name);
+	if (gr_budget_charge((uint64_t)n, gt->dtype == GR_INT32 ? 4 : 1, &err))
+		return eyr_error(-E2BIG, "tensor '%s': %s", gt->name, err.msg);
 	m->tbuf_owned[t] = 1;
 	return new_buffer(m, tensor_bytes(&m->g->tensors[t]), false, &m->tbuf[t]);
 }

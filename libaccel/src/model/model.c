@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/internal.h"
+#include "graph/budget.h"
 #include "graph/ref.h"
 #include "graph/window.h"
 #include "model/model_priv.h"
@@ -82,34 +83,55 @@ static int specialize(struct accel_model *m, struct accel_tensor *const *inputs,
 	return rc;
 }
 
-int accel_model_load(struct accel_device *dev, const char *path,
-		     const struct accel_model_opts *opts, struct accel_model **out)
+/* The budget of the model's load, or of one run, from its options. */
+static void budget_init(struct gr_budget *b, const struct accel_model_opts *o,
+			const char *what)
+{
+	memset(b, 0, sizeof(*b));
+	b->max_bytes = o->max_memory ? o->max_memory : ACCEL_MODEL_DEFAULT_MAX_MEMORY;
+	b->max_elems = o->max_tensor_elements ? o->max_tensor_elements :
+		       ACCEL_MODEL_DEFAULT_MAX_TENSOR_ELEMENTS;
+	if (b->max_elems > GR_MAX_ELEMS)
+		b->max_elems = GR_MAX_ELEMS;
+	b->what = what;
+}
+
+/* Import (from path, or from buf when path is NULL) and compile. */
+static int model_load(struct accel_device *dev, const char *path, const void *buf,
+		      size_t len, const struct accel_model_opts *opts,
+		      struct accel_model **out)
 {
 	struct accel_model *m;
+	struct gr_budget budget;
 	struct gr_err err;
 	int rc;
 
 	if ((rc = EYR_OPTS_CHECK(opts, accel_model_opts)))
 		return rc;
-	if (!path || !out)
-		return eyr_error(-EINVAL, "accel_model_load: path and out are required");
 	if (!dev && !EYR_OPTS_GET(opts, cpu_only, false))
 		return eyr_error(-EINVAL, "accel_model_load: no device (pass one, or set cpu_only)");
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return eyr_error(-ENOMEM, "out of memory");
 	m->dev = dev;
-	rc = ox_model_load_file(path, &m->g, &err);
-	if (rc) {
-		free(m);
-		return eyr_error(rc, "%s", err.msg);
-	}
 	m->opts.sz = sizeof(m->opts);
 	m->opts.cpu_only = EYR_OPTS_GET(opts, cpu_only, false);
 	m->opts.dataflow = EYR_OPTS_GET(opts, dataflow, ACCEL_DATAFLOW_RS);
 	m->opts.progress = EYR_OPTS_GET(opts, progress, NULL);
 	m->opts.progress_ctx = EYR_OPTS_GET(opts, progress_ctx, NULL);
+	m->opts.max_memory = EYR_OPTS_GET(opts, max_memory, 0);
+	m->opts.max_tensor_elements = EYR_OPTS_GET(opts, max_tensor_elements, 0);
+	budget_init(&budget, &m->opts, "loading the model");
+	gr_budget_enter(&budget);
+	rc = path ? ox_model_load_file(path, &m->g, &err) :
+		    ox_model_load_mem(buf, len, "model", &m->g, &err);
+	if (rc) {
+		gr_budget_leave(&budget);
+		free(m);
+		return eyr_error(rc, "%s", err.msg);
+	}
 	rc = eyr_model_compile(m, &m->opts);
+	gr_budget_leave(&budget);
 	if (rc) {
 		accel_model_free(m);
 		return rc;
@@ -117,6 +139,22 @@ int accel_model_load(struct accel_device *dev, const char *path,
 	m->specialize = dev && !m->opts.cpu_only && runtime_params(m->g);
 	*out = m;
 	return 0;
+}
+
+int accel_model_load(struct accel_device *dev, const char *path,
+		     const struct accel_model_opts *opts, struct accel_model **out)
+{
+	if (!path || !out)
+		return eyr_error(-EINVAL, "accel_model_load: path and out are required");
+	return model_load(dev, path, NULL, 0, opts, out);
+}
+
+int accel_model_load_mem(struct accel_device *dev, const void *buf, size_t len,
+			 const struct accel_model_opts *opts, struct accel_model **out)
+{
+	if ((!buf && len) || !out)
+		return eyr_error(-EINVAL, "accel_model_load_mem: buf and out are required");
+	return model_load(dev, NULL, buf ? buf : "", len, opts, out);
 }
 
 void accel_model_free(struct accel_model *m)
@@ -486,8 +524,44 @@ static int view_step(struct accel_model *m, struct run_state *rs, const struct l
 	return 0;
 }
 
+static int model_run(struct accel_model *m, struct accel_tensor *const *inputs,
+		     int n_inputs, struct accel_tensor **outputs, int n_outputs);
+static int model_reference(struct accel_model *m, struct accel_tensor *const *inputs,
+			   int n_inputs, struct accel_tensor **outputs, int n_outputs);
+
+/* A run charges its tensors to the model's budget, afresh each run. */
 int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 		    int n_inputs, struct accel_tensor **outputs, int n_outputs)
+{
+	struct gr_budget budget;
+	int rc;
+
+	if (!m || (n_inputs && !inputs) || (n_outputs && !outputs))
+		return eyr_error(-EINVAL, "accel_model_run: NULL argument");
+	budget_init(&budget, &m->opts, "the run");
+	gr_budget_enter(&budget);
+	rc = model_run(m, inputs, n_inputs, outputs, n_outputs);
+	gr_budget_leave(&budget);
+	return rc;
+}
+
+int accel_model_reference(struct accel_model *m, struct accel_tensor *const *inputs,
+			  int n_inputs, struct accel_tensor **outputs, int n_outputs)
+{
+	struct gr_budget budget;
+	int rc;
+
+	if (!m || (n_inputs && !inputs) || (n_outputs && !outputs))
+		return eyr_error(-EINVAL, "accel_model_reference: NULL argument");
+	budget_init(&budget, &m->opts, "the reference run");
+	gr_budget_enter(&budget);
+	rc = model_reference(m, inputs, n_inputs, outputs, n_outputs);
+	gr_budget_leave(&budget);
+	return rc;
+}
+
+static int model_run(struct accel_model *m, struct accel_tensor *const *inputs,
+		     int n_inputs, struct accel_tensor **outputs, int n_outputs)
 {
 	struct run_state rs;
 	struct gr_err err;
@@ -541,8 +615,8 @@ int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 	return rc;
 }
 
-int accel_model_reference(struct accel_model *m, struct accel_tensor *const *inputs,
-			  int n_inputs, struct accel_tensor **outputs, int n_outputs)
+static int model_reference(struct accel_model *m, struct accel_tensor *const *inputs,
+			   int n_inputs, struct accel_tensor **outputs, int n_outputs)
 {
 	struct accel_buffer **saved = m->tbuf;
 	struct run_state rs;
