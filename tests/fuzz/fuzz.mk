@@ -59,3 +59,15 @@ CHECK_SUITES += $(foreach t,$(FUZZ_TARGETS),fuzz-$(t):env~FUZZ_DIR=$(FUZZ_DIR)~F
 fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
 $(addprefix fuzz-,$(FUZZ_TARGETS)): fuzz-%: all
 	$(FUZZ_ENV) $(FUZZ_RUN) $* $(FUZZ_SECONDS)
+
+# The closed classes through the public API (gcc, plain and ASan/UBSan).
+HOSTILE_TEST := $(B)/tests/fuzz/test_hostile
+HOSTILE_TEST_ASAN := $(B)/asan/tests/fuzz/test_hostile
+$(HOSTILE_TEST).o $(HOSTILE_TEST_ASAN).o: CPPFLAGS_EXTRA += $(LIBACCEL_CPPFLAGS)
+$(HOSTILE_TEST).o $(HOSTILE_TEST_ASAN).o: | $(ONNX_GEN_H)
+$(HOSTILE_TEST): $(HOSTILE_TEST).o $(LIBACCEL_A) | $(FW_IMAGE)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $< $(LIBACCEL_STATIC_LINK) -lcmocka
+$(HOSTILE_TEST_ASAN): $(HOSTILE_TEST_ASAN).o $(LIBACCEL_ASAN_A) | $(FW_IMAGE)
+	$(CC) $(LDFLAGS_COMMON) -fsanitize=address,undefined -o $@ $< $(LIBACCEL_ASAN_LINK) -lcmocka
+ALL_TARGETS += $(HOSTILE_TEST) $(HOSTILE_TEST_ASAN)
+CHECK_SUITES += hostile-inputs:$(HOSTILE_TEST) hostile-inputs-asan:$(HOSTILE_TEST_ASAN)

@@ -164,10 +164,22 @@ double gr_value_get_f(const struct gr_value *v, size_t i)
 	}
 }
 
+/* Truncation with the out-of-range cases defined: NaN is 0, beyond saturates. */
+static int64_t float_to_i64(float f)
+{
+	if (f != f)
+		return 0;
+	if (f >= 9.2233720e18f)
+		return INT64_MAX;
+	if (f <= -9.2233720e18f)
+		return INT64_MIN;
+	return (int64_t)f;
+}
+
 int64_t gr_value_get_i(const struct gr_value *v, size_t i)
 {
 	switch (v->dtype) {
-	case GR_FLOAT: return (int64_t)((const float *)v->data)[i];
+	case GR_FLOAT: return float_to_i64(((const float *)v->data)[i]);
 	case GR_UINT8: return ((const uint8_t *)v->data)[i];
 	case GR_INT8: return ((const int8_t *)v->data)[i];
 	case GR_INT32: return ((const int32_t *)v->data)[i];

@@ -3,6 +3,6 @@
 GRAPH_OPS := common conv matmul quant pool activations elementwise shape_ops
 GRAPH_SRCS := $(addprefix libaccel/src/graph/, graph.c attr.c registry.c window.c \
 	infer.c ref.c lower.c) $(GRAPH_OPS:%=libaccel/src/graph/ops/%.c)
+# Per-thread resource budget of loads and runs; quantization parameter values.
+GRAPH_SRCS += $(addprefix libaccel/src/graph/, budget.c quant_check.c)
 LIBACCEL_SRCS += $(GRAPH_SRCS)
-# Per-thread resource budget of loads and runs.
-LIBACCEL_SRCS += libaccel/src/graph/budget.c

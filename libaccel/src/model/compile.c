@@ -11,7 +11,29 @@
 
 #include "core/internal.h"
 #include "graph/budget.h"
+#include "graph/quant_check.h"
 #include "model/model_priv.h"
+
+/*
+ * The weights given have the shape the layer was compiled for (its buffer
+ * holds exactly that many bytes): a weight fed as a graph input, or taken
+ * as a constant when the model is specialized, may not.
+ */
+int eyr_model_weights_check(const struct accel_model *m, const struct lw_step *s,
+			    const struct gr_value *w)
+{
+	const struct gr_tensor *t = &m->g->tensors[s->t_w];
+	int ok = w && w->rank == t->rank && w->dtype == t->dtype &&
+		 (!s->w_transpose || w->rank == 2);
+
+	for (int d = 0; ok && d < t->rank; d++)
+		ok = w->dims[d] == t->dims[d];
+	if (ok)
+		return 0;
+	return eyr_error(-EINVAL, "node '%s': weights '%s' must have the shape the model declares for them (rank %d%s), as the layer was compiled for it",
+			 m->g->nodes[s->node].name, t->name, t->rank,
+			 w && w->rank != t->rank ? ", a different rank was given" : ", other dimensions were given");
+}
 
 /* Weights in the device's layout: int8, M x K (FC) or M x C/g x R x S. */
 void eyr_model_fill_weights(const struct lw_step *s, const struct gr_value *w,
@@ -275,7 +297,11 @@ static int alloc_device(struct accel_model *m)
 			if ((rc = new_buffer(m, tensor_bytes(w), true, &rt->wbuf)))
 				return rc;
 			if (w->constant) {
-				int8_t *tmp = malloc(tensor_bytes(w));
+				int8_t *tmp;
+
+				if ((rc = eyr_model_weights_check(m, s, w->constant)))
+					return rc;
+				tmp = malloc(tensor_bytes(w));
 
 				if (!tmp)
 					return eyr_error(-ENOMEM, "out of memory");
@@ -296,11 +322,31 @@ static int alloc_device(struct accel_model *m)
 	return 0;
 }
 
+/* Quantization parameters known now (initializers, constants), before lowering uses them. */
+static int quant_params_check(const struct gr_graph *g)
+{
+	for (int i = 0; i < g->n_nodes; i++) {
+		const struct gr_node *n = &g->nodes[i];
+		const struct gr_value *in[GR_MAX_INPUTS] = { 0 };
+		struct gr_err err;
+
+		for (int k = 0; k < n->n_in; k++)
+			if (n->in[k] >= 0)
+				in[k] = g->tensors[n->in[k]].constant;
+		if (gr_quant_params_check(n, in, &err))
+			return eyr_error(-EINVAL, "%s", err.msg);
+	}
+	return 0;
+}
+
 int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts)
 {
 	struct eyr_plan *plans = NULL;
 	int rc, n;
 
+	rc = quant_params_check(m->g);
+	if (rc)
+		return rc;
 	rc = lower_and_plan(m, opts, &plans);
 	if (rc)
 		return rc;

@@ -12,6 +12,7 @@
 
 #include "core/internal.h"
 #include "graph/budget.h"
+#include "graph/quant_check.h"
 #include "graph/ref.h"
 #include "graph/window.h"
 #include "model/model_priv.h"
@@ -54,6 +55,41 @@ static bool runtime_params(const struct gr_graph *g)
 	return false;
 }
 
+/*
+ * Every input given, of the declared type and of the declared shape where
+ * the model declares one (dimensions it leaves open may take any size).
+ */
+static int inputs_check(const struct gr_graph *g, struct accel_tensor *const *inputs,
+			int n_inputs)
+{
+	if (n_inputs != g->n_inputs)
+		return eyr_error(-EINVAL, "the model has %d inputs but %d were given",
+				 g->n_inputs, n_inputs);
+	for (int i = 0; i < n_inputs; i++) {
+		const struct gr_tensor *gt = &g->tensors[g->inputs[i]];
+		const struct gr_value *v = (const struct gr_value *)inputs[i];
+
+		if (!v)
+			return eyr_error(-EINVAL, "input '%s' was not given", gt->name);
+		if (v->dtype != gt->dtype)
+			return eyr_error(-EINVAL, "input '%s' must be %s, not %s", gt->name,
+					 gr_dtype_name(gt->dtype), gr_dtype_name(v->dtype));
+		if (gt->rank < 0)
+			continue;
+		if (v->rank != gt->rank)
+			return eyr_error(-EINVAL,
+					 "input '%s': shape mismatch with the model's declared shape (rank %d given, %d declared)",
+					 gt->name, v->rank, gt->rank);
+		for (int d = 0; d < gt->rank; d++)
+			if (gt->dims[d] >= 0 && gt->dims[d] != v->dims[d])
+				return eyr_error(-EINVAL,
+						 "input '%s': shape mismatch with the model's declared shape (dimension %d is %lld, the model declares %lld)",
+						 gt->name, d, (long long)v->dims[d],
+						 (long long)gt->dims[d]);
+	}
+	return 0;
+}
+
 /* Compiles the model again with this run's inputs taken as constants. */
 static int specialize(struct accel_model *m, struct accel_tensor *const *inputs,
 		      int n_inputs)
@@ -61,13 +97,10 @@ static int specialize(struct accel_model *m, struct accel_tensor *const *inputs,
 	struct gr_graph *g = m->g;
 	int rc;
 
-	if (n_inputs != g->n_inputs)
-		return eyr_error(-EINVAL, "the model has %d inputs but %d were given",
-				 g->n_inputs, n_inputs);
+	if ((rc = inputs_check(g, inputs, n_inputs)))
+		return rc;
 	for (int i = 0; i < n_inputs; i++)
-		if (inputs[i] && ((const struct gr_value *)inputs[i])->dtype ==
-				 g->tensors[g->inputs[i]].dtype)
-			g->tensors[g->inputs[i]].constant = (struct gr_value *)inputs[i];
+		g->tensors[g->inputs[i]].constant = (struct gr_value *)inputs[i];
 	eyr_model_release(m);
 	m->rt = NULL;
 	m->tbuf = NULL;
@@ -218,6 +251,7 @@ static int state_init(struct accel_model *m, struct run_state *rs,
 {
 	struct gr_graph *g = m->g;
 	size_t n = (size_t)g->n_tensors + 1;
+	int rc;
 
 	memset(rs, 0, sizeof(*rs));
 	rs->val = calloc(n, sizeof(*rs->val));
@@ -226,35 +260,18 @@ static int state_init(struct accel_model *m, struct run_state *rs,
 	rs->dvalid = calloc(n, 1);
 	if (!rs->val || !rs->borrowed || !rs->hvalid || !rs->dvalid)
 		return eyr_error(-ENOMEM, "out of memory");
-	if (n_inputs != g->n_inputs)
-		return eyr_error(-EINVAL, "the model has %d inputs but %d were given",
-				 g->n_inputs, n_inputs);
 	for (int t = 0; t < g->n_tensors; t++)
 		if (g->tensors[t].constant) {
 			rs->val[t] = g->tensors[t].constant;
 			rs->borrowed[t] = 1;
 			rs->hvalid[t] = 1;
 		}
+	if ((rc = inputs_check(g, inputs, n_inputs)))
+		return rc;
 	for (int i = 0; i < n_inputs; i++) {
 		int t = g->inputs[i];
-		const struct gr_tensor *gt = &g->tensors[t];
 		const struct gr_value *v = (const struct gr_value *)inputs[i];
 
-		if (!v)
-			return eyr_error(-EINVAL, "input '%s' was not given", gt->name);
-		if (v->dtype != gt->dtype)
-			return eyr_error(-EINVAL, "input '%s' must be %s, not %s", gt->name,
-					 gr_dtype_name(gt->dtype), gr_dtype_name(v->dtype));
-		if (gt->rank >= 0) {
-			int ok = v->rank == gt->rank;
-
-			for (int d = 0; ok && d < gt->rank; d++)
-				ok = gt->dims[d] < 0 || gt->dims[d] == v->dims[d];
-			if (!ok)
-				return eyr_error(-EINVAL,
-						 "input '%s': shape mismatch with the model's declared shape (rank %d given, %d declared)",
-						 gt->name, v->rank, gt->rank);
-		}
 		rs->val[t] = (struct gr_value *)v;
 		rs->borrowed[t] = 1;
 		rs->hvalid[t] = 1;
@@ -341,6 +358,7 @@ static int run_cpu_node(struct accel_model *m, struct run_state *rs, int ni,
 	const struct gr_node *n = &m->g->nodes[ni];
 	const struct gr_value *in[GR_MAX_INPUTS] = { 0 };
 	struct gr_value *out[GR_MAX_OUTPUTS] = { 0 };
+	struct gr_value shapes[GR_MAX_OUTPUTS];
 	int rc;
 
 	for (int i = 0; i < n->n_in; i++) {
@@ -355,6 +373,15 @@ static int run_cpu_node(struct accel_model *m, struct run_state *rs, int ni,
 			return gr_err_set(err, -EIO, "node '%s': input '%s' has no value",
 					  n->name, m->g->tensors[t].name);
 	}
+	/*
+	 * The shapes and parameter values this run gives the node, checked
+	 * before its kernel runs: import only saw declared shapes (some
+	 * unknown) and initializers, not the values fed at run time.
+	 */
+	memset(shapes, 0, sizeof(shapes));
+	if ((rc = gr_infer_node(n, in, shapes, err)) ||
+	    (rc = gr_quant_params_check(n, in, err)))
+		return rc;
 	rc = gr_ref_node(n, in, out, err);
 	if (rc)
 		return rc;
@@ -386,7 +413,8 @@ static int upload_weights(struct accel_model *m, struct run_state *rs, int i)
 		return 0;
 	/* weights fed as a graph input: into the device layout on every run */
 	w = rs->val[s->t_w];
-	if ((rc = accel_buffer_map(m->rt[i].wbuf, &p)))
+	if ((rc = eyr_model_weights_check(m, s, w)) ||
+	    (rc = accel_buffer_map(m->rt[i].wbuf, &p)))
 		return rc;
 	eyr_model_fill_weights(s, w, p);
 	return accel_buffer_sync(m->rt[i].wbuf, ACCEL_SYNC_TO_DEVICE, 0, w->count);
