@@ -31,7 +31,17 @@ int gr_infer_window(const struct gr_node *n, const struct gr_value *x,
 				"%d-D input: only 1-D and 2-D windows (rank 3 or 4 inputs) are supported",
 				x->rank - 2);
 	}
-	return gr_window_resolve(&w, ih, iw, kh, kw, g, err, n->name);
+	rc = gr_window_resolve(&w, ih, iw, kh, kw, g, err, n->name);
+	/*
+	 * A 1-D input's output has no height: a window whose height, vertical
+	 * pads or strides would give it one is a 2-D window on a 1-D input.
+	 */
+	if (!rc && x->rank == 3 && g->oh != 1)
+		return NODE_ERR(err, -EINVAL, n,
+				"a 2-D window (%lld x %lld, vertical pads %lld/%lld) on a 1-D input (rank 3): kernel_shape, strides, dilations and pads must be 1-D",
+				(long long)g->kh, (long long)g->kw, (long long)g->pt,
+				(long long)g->pb);
+	return rc;
 }
 
 void gr_window_out(const struct gr_value *x, int64_t m, const struct gr_geom *g,
