@@ -107,8 +107,9 @@ struct accel_plan_opts {
 	 * Search budget (fast search; an exhaustive search is not bounded).
 	 * When it runs out, the best mapping found so far is returned and
 	 * accel_plan_result.budget_exhausted says it is not proven the best.
-	 * max_time_us: wall time, 0 = ACCEL_PLAN_DEFAULT_TIME_US, UINT64_MAX
-	 * = none. max_evaluations: mappings costed plus array mappings
+	 * max_time_us: CPU time of the planning thread (a loaded machine
+	 * does not change the result), 0 = ACCEL_PLAN_DEFAULT_TIME_US,
+	 * UINT64_MAX = none. max_evaluations: mappings costed plus array mappings
 	 * searched (deterministic, unlike time), 0 = none.
 	 */
 	uint64_t max_time_us;

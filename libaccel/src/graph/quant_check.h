@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Quantization parameters of a node, checked on their values before any
- * kernel or lowering uses them: every scale finite and above 0, every
- * zero point within the range of the type it offsets, and per-axis
- * parameters exactly as long as their axis. One rule for every quantized
- * op, whether the parameters are initializers or fed at run time.
+ * Quantization scales checked on their values, by every quantized op's
+ * shape inference (graph/ops/), so the rule holds at import for
+ * initializers and before every CPU kernel for values fed at run time:
+ * each scale finite and above 0. A NaN or infinite scale would reach a
+ * float-to-int conversion (undefined behaviour); 0 or a negative one has
+ * no meaning. Zero points need no value check: the ops require them to
+ * have their tensor's type, whose range is theirs. Shapes (scalar or one
+ * per channel) are gr_check_param's (graph/ops/ops.h).
  */
 #ifndef GR_QUANT_CHECK_H
 #define GR_QUANT_CHECK_H
@@ -12,11 +15,11 @@
 #include "graph/graph.h"
 
 /*
- * in[] as for gr_ref_node (NULL for omitted optionals); parameters whose
- * data is not known (NULL data) are skipped, as are ops without any.
- * Returns 0 or -EINVAL naming the node, the parameter and the fix.
+ * Scale v (may be NULL, or without data when only its shape is known:
+ * nothing to check) of node n, named what in the message. Returns 0 or
+ * -EINVAL naming the node, the scale and the element.
  */
-int gr_quant_params_check(const struct gr_node *n, const struct gr_value *const *in,
-			  struct gr_err *err);
+int gr_check_scale_values(const struct gr_node *n, const struct gr_value *v,
+			  const char *what, struct gr_err *err);
 
 #endif /* GR_QUANT_CHECK_H */

@@ -11,7 +11,6 @@
 
 #include "core/internal.h"
 #include "graph/budget.h"
-#include "graph/quant_check.h"
 #include "model/model_priv.h"
 
 /*
@@ -322,31 +321,11 @@ static int alloc_device(struct accel_model *m)
 	return 0;
 }
 
-/* Quantization parameters known now (initializers, constants), before lowering uses them. */
-static int quant_params_check(const struct gr_graph *g)
-{
-	for (int i = 0; i < g->n_nodes; i++) {
-		const struct gr_node *n = &g->nodes[i];
-		const struct gr_value *in[GR_MAX_INPUTS] = { 0 };
-		struct gr_err err;
-
-		for (int k = 0; k < n->n_in; k++)
-			if (n->in[k] >= 0)
-				in[k] = g->tensors[n->in[k]].constant;
-		if (gr_quant_params_check(n, in, &err))
-			return eyr_error(-EINVAL, "%s", err.msg);
-	}
-	return 0;
-}
-
 int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts)
 {
 	struct eyr_plan *plans = NULL;
 	int rc, n;
 
-	rc = quant_params_check(m->g);
-	if (rc)
-		return rc;
 	rc = lower_and_plan(m, opts, &plans);
 	if (rc)
 		return rc;

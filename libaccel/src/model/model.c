@@ -12,7 +12,6 @@
 
 #include "core/internal.h"
 #include "graph/budget.h"
-#include "graph/quant_check.h"
 #include "graph/ref.h"
 #include "graph/window.h"
 #include "model/model_priv.h"
@@ -95,12 +94,19 @@ static int specialize(struct accel_model *m, struct accel_tensor *const *inputs,
 		      int n_inputs)
 {
 	struct gr_graph *g = m->g;
+	struct gr_err err;
 	int rc;
 
 	if ((rc = inputs_check(g, inputs, n_inputs)))
 		return rc;
 	for (int i = 0; i < n_inputs; i++)
 		g->tensors[g->inputs[i]].constant = (struct gr_value *)inputs[i];
+	/* the ops check these values (scales, shapes) before lowering uses them */
+	if ((rc = gr_graph_infer(g, &err))) {
+		for (int i = 0; i < n_inputs; i++)
+			g->tensors[g->inputs[i]].constant = NULL;
+		return eyr_error(rc, "%s", err.msg);
+	}
 	eyr_model_release(m);
 	m->rt = NULL;
 	m->tbuf = NULL;
@@ -358,7 +364,6 @@ static int run_cpu_node(struct accel_model *m, struct run_state *rs, int ni,
 	const struct gr_node *n = &m->g->nodes[ni];
 	const struct gr_value *in[GR_MAX_INPUTS] = { 0 };
 	struct gr_value *out[GR_MAX_OUTPUTS] = { 0 };
-	struct gr_value shapes[GR_MAX_OUTPUTS];
 	int rc;
 
 	for (int i = 0; i < n->n_in; i++) {
@@ -373,15 +378,6 @@ static int run_cpu_node(struct accel_model *m, struct run_state *rs, int ni,
 			return gr_err_set(err, -EIO, "node '%s': input '%s' has no value",
 					  n->name, m->g->tensors[t].name);
 	}
-	/*
-	 * The shapes and parameter values this run gives the node, checked
-	 * before its kernel runs: import only saw declared shapes (some
-	 * unknown) and initializers, not the values fed at run time.
-	 */
-	memset(shapes, 0, sizeof(shapes));
-	if ((rc = gr_infer_node(n, in, shapes, err)) ||
-	    (rc = gr_quant_params_check(n, in, err)))
-		return rc;
 	rc = gr_ref_node(n, in, out, err);
 	if (rc)
 		return rc;

@@ -151,7 +151,7 @@ struct eyr_sched_opts {
 	int int32_out;			/* CONV/FC: int32 output (quant.int32_out) */
 	int lut;			/* output through the activation table (quant.lut) */
 	/*
-	 * Fast search budget: wall time (0 = EYR_SCHED_DEFAULT_TIME_US,
+	 * Fast search budget: CPU time (0 = EYR_SCHED_DEFAULT_TIME_US,
 	 * UINT64_MAX = none) and evaluations (mappings costed plus array
 	 * mappings searched; 0 = none). Past it the best mapping found so far
 	 * is returned with search.budget_exhausted set.

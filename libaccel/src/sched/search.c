@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sched/sched_internal.h"
 
@@ -145,15 +146,28 @@ static const struct memo_entry *pass_lookup(struct search *s,
 }
 
 /*
+ * CPU time of this thread: the budget counts the search's own work, so a
+ * loaded machine does not change the result (wall time does not bound it
+ * under load, but nothing could).
+ */
+static uint64_t cpu_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
  * The fast search's budget: evaluations (mappings costed plus array
- * mappings searched, where the time goes on large layers) and wall time.
+ * mappings searched, where the time goes on large layers) and CPU time.
  * Checked between heap entries, so it overshoots by one tiling's costing.
  */
 static int budget_spent(struct search *s)
 {
 	if (!s->over &&
 	    ((s->max_evals && s->evaluated + s->searched >= s->max_evals) ||
-	     (s->deadline_us && eyr_now_us() >= s->deadline_us)))
+	     (s->deadline_us && cpu_now_us() >= s->deadline_us)))
 		s->over = 1;
 	return s->over;
 }
@@ -1272,7 +1286,7 @@ static int search_fast(struct search *s, struct best *b)
 		 * at most the budget once more.
 		 */
 		if (budget_spent(s)) {
-			if (b->found || eyr_now_us() >= s->deadline_us + s->budget_us ||
+			if (b->found || (s->deadline_us && cpu_now_us() >= s->deadline_us + s->budget_us) ||
 			    (s->max_evals && s->evaluated + s->searched >= 2 * s->max_evals))
 				break;
 			inc = HUGE_VAL;
@@ -1393,7 +1407,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	/* no_cache asks for a cold search: nothing from earlier plans */
 	s.shared_memo = !o->no_cache;
 	s.budget_us = o->max_time_us ? o->max_time_us : EYR_SCHED_DEFAULT_TIME_US;
-	s.deadline_us = s.budget_us == UINT64_MAX ? 0 : t0 + s.budget_us;
+	s.deadline_us = s.budget_us == UINT64_MAX ? 0 : cpu_now_us() + s.budget_us;
 	s.max_evals = o->max_evals;
 	for (d = 0; d < EYRIE_ACCESS_LEVELS; d++)
 		s.efj[d] = arch->energy_fj[d];

@@ -6,6 +6,7 @@
 
 #include "graph/lower.h"
 #include "graph/ops/ops.h"
+#include "graph/quant_check.h"
 #include "graph/ref.h"
 #include "graph/window.h"
 
@@ -162,6 +163,10 @@ static int infer_conv(const struct gr_node *n, const struct gr_value *const *in,
 		if (in[1]->dtype != GR_FLOAT || in[4]->dtype != GR_FLOAT ||
 		    in[6]->dtype != GR_FLOAT)
 			return NODE_ERR(err, -EINVAL, n, "scales must be float");
+		if ((rc = gr_check_scale_values(n, in[1], "x_scale", err)) ||
+		    (rc = gr_check_scale_values(n, in[4], "w_scale", err)) ||
+		    (rc = gr_check_scale_values(n, in[6], "y_scale", err)))
+			return rc;
 		if (!gr_is_q8(in[7]->dtype))
 			return NODE_ERR(err, -EINVAL, n, "y_zero_point must be int8 or uint8");
 	}
