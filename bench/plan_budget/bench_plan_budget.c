@@ -3,7 +3,7 @@
  * make bench-plan-budget: planning time with the default search budget
  * (docs/scheduler.md, "Search budget") on the layers that used to fall off
  * a cliff (issue 14) and on random layers drawn from the whole range a spec
- * can express (seeded; BENCH_PLAN_SAMPLES, default 200), for every
+ * can express (seeded; BENCH_PLAN_SAMPLES, default 40), for every
  * dataflow. Prints per layer the wall time, the evaluations and whether
  * the mapping is the proven best or the best so far, then the slowest and
  * how many ran out of budget. Figures only: nothing passes or fails.
@@ -16,11 +16,11 @@
 
 #include <accel/plan.h>
 
-static uint64_t now_us(void)
+static uint64_t clock_us(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
@@ -37,17 +37,20 @@ static void plan_one(const struct accel_arch *a, const char *spec_text, int df,
 				      .batch = batch };
 	struct accel_plan_result r = { .sz = sizeof(r) };
 	struct accel_layer_spec sp;
-	uint64_t t0, us;
+	uint64_t t0, c0, us, cpu;
 	int rc;
 
 	if (accel_layer_spec_parse(spec_text, &sp))
 		return;
-	t0 = now_us();
+	t0 = clock_us(CLOCK_MONOTONIC);
+	c0 = clock_us(CLOCK_THREAD_CPUTIME_ID);
 	rc = accel_plan_layer(a, &sp, &po, &r);
-	us = now_us() - t0;
-	t->total_us += us;
-	if (us > t->worst_us) {
-		t->worst_us = us;
+	us = clock_us(CLOCK_MONOTONIC) - t0;
+	cpu = clock_us(CLOCK_THREAD_CPUTIME_ID) - c0;
+	/* CPU time: what the budget counts, whatever else runs on the machine */
+	t->total_us += cpu;
+	if (cpu > t->worst_us) {
+		t->worst_us = cpu;
 		snprintf(t->worst, sizeof(t->worst), "%s df=%s batch=%u", spec_text,
 			 accel_dataflow_name((enum accel_dataflow)df), batch);
 	}
@@ -58,10 +61,12 @@ static void plan_one(const struct accel_arch *a, const char *spec_text, int df,
 	if (!rc && r.budget_exhausted)
 		t->exhausted++;
 	if (verbose)
-		printf("  %-44s %-3s batch %-3u %9.1f ms  %8llu evaluated  %s\n", spec_text,
-		       accel_dataflow_name((enum accel_dataflow)df), batch, us / 1000.0,
+		printf("  %-40s %-3s batch %-3u %8.1f ms cpu %8.1f ms wall %6llu evaluated  %s\n",
+		       spec_text, accel_dataflow_name((enum accel_dataflow)df), batch,
+		       cpu / 1000.0, us / 1000.0,
 		       (unsigned long long)r.evaluated,
 		       rc ? "refused" : r.budget_exhausted ? "best so far" : "proven best");
+	fflush(stdout);
 }
 
 static uint32_t pick(uint32_t *s, uint32_t lo, uint32_t hi)
@@ -86,7 +91,7 @@ int main(void)
 	struct accel_arch *a;
 	struct tally t = { 0 };
 	const char *env = getenv("BENCH_PLAN_SAMPLES");
-	int samples = env ? atoi(env) : 200;
+	int samples = env ? atoi(env) : 40;
 	uint32_t seed = 14;
 
 	if (accel_device_open("emu", NULL, &dev) || accel_device_info(dev, &info) ||
@@ -95,7 +100,7 @@ int main(void)
 		return 1;
 	}
 	accel_device_close(dev);
-	printf("default budget %llu ms per layer and dataflow\n\nthe cliffs of issue 14:\n",
+	printf("default budget %llu ms of CPU per layer and dataflow\n\nthe cliffs of issue 14 and other large layers:\n",
 	       (unsigned long long)ACCEL_PLAN_DEFAULT_TIME_US / 1000);
 	for (size_t i = 0; i < sizeof(cliffs) / sizeof(cliffs[0]); i++)
 		plan_one(a, cliffs[i].spec, cliffs[i].df, cliffs[i].batch, 1, &t);
@@ -114,7 +119,7 @@ int main(void)
 	}
 	printf("  planned %u, refused %u (no mapping fits), best so far %u\n", t.planned,
 	       t.refused, t.exhausted);
-	printf("  mean %.1f ms, slowest %.1f ms (%s)\n",
+	printf("  CPU time: mean %.1f ms, slowest %.1f ms (%s)\n",
 	       t.total_us / 1000.0 / (t.planned + t.refused ? t.planned + t.refused : 1),
 	       t.worst_us / 1000.0, t.worst);
 	accel_arch_free(a);

@@ -3,7 +3,8 @@
 #
 #   tests/fuzz/run-fuzz.sh TARGET SECONDS
 #
-# Environment: FUZZ_DIR (build/fuzz: binaries, corpora, artifacts),
+# Environment: FUZZ_DIR (build/fuzz: binaries, corpora, artifacts; FUZZ_WORK
+# puts all but the binaries elsewhere),
 # FW_IMAGE (the firmware image: a seed of fwimage), MODELS_DIR (generated
 # models: their inputs seed tensor). The corpus grows in
 # $FUZZ_DIR/corpus/TARGET and is kept between runs; seeds are read from
@@ -15,10 +16,12 @@ t=${1:?target}
 secs=${2:?seconds}
 here=$(cd "$(dirname "$0")" && pwd)
 fuzz_dir=${FUZZ_DIR:-build/fuzz}
+# corpora, seeds, artifacts and logs (FUZZ_WORK: apart from the binaries)
+work=${FUZZ_WORK:-$fuzz_dir}
 bin=$fuzz_dir/fuzz_$t
-corpus=$fuzz_dir/corpus/$t
-seeds=$fuzz_dir/seeds/$t
-art=$fuzz_dir/artifacts/$t
+corpus=$work/corpus/$t
+seeds=$work/seeds/$t
+art=$work/artifacts/$t
 node=${ONNX_NODE_TESTS:-/usr/share/libonnx-testdata/data/node}
 # node tests of the ops the importer knows
 ops='conv|matmul|gemm|pool|relu|add|quantizelinear|clip|flatten|reshape|constant'
@@ -61,7 +64,7 @@ esac
 [ -d "$here/seeds/$t" ] && cp "$here/seeds/$t"/* "$seeds/" 2>/dev/null
 dict=()
 [ -f "$here/dict/$t.dict" ] && dict=(-dict="$here/dict/$t.dict")
-log=$fuzz_dir/$t.log
+log=$work/$t.log
 # -jobs=1: one process, the machine is shared; inputs slower than 25 s are hangs
 "$bin" "${dict[@]}" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 \
 	-max_len=262144 -print_final_stats=1 -artifact_prefix="$art/" \
