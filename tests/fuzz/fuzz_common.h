@@ -17,8 +17,10 @@
 #include "fuzz_note.h"
 
 /* One input may allocate this much (the model's and the run's budget). */
-#define FUZZ_MAX_MEMORY (64ull << 20)
-#define FUZZ_MAX_TENSOR_ELEMENTS (1ull << 22)
+#define FUZZ_MAX_MEMORY (16ull << 20)
+#define FUZZ_MAX_TENSOR_ELEMENTS (1ull << 18)
+/* window positions of one node: seconds at most under the sanitizers */
+#define FUZZ_MAX_OPERATIONS (1ull << 26)
 /* Inputs the targets feed a model: small, so a run stays fast. */
 #define FUZZ_MAX_INPUT_ELEMENTS 65536
 
@@ -47,6 +49,7 @@ static inline struct accel_model_opts fuzz_model_opts(bool cpu_only)
 		.cpu_only = cpu_only,
 		.max_memory = FUZZ_MAX_MEMORY,
 		.max_tensor_elements = FUZZ_MAX_TENSOR_ELEMENTS,
+		.max_operations = FUZZ_MAX_OPERATIONS,
 	};
 
 	return o;

@@ -24,7 +24,7 @@ const char cmd_plan_usage[] =
 	"        dilation, stride_h, stride_w, pad_t, pad_b, pad_l, pad_r), dwconv:...,\n"
 	"        fc:n=1,c=4096,m=1000\n"
 	"  The architecture is the device's (-d) unless --arch FILE overrides it.\n"
-	"  The search stops at its budget (default 800 ms per layer and dataflow) with\n"
+	"  The search stops at its budget (default 500 ms of CPU per layer and dataflow) with\n"
 	"  the best mapping so far, marked \"budget exhausted\".\n"
 	"       accelctl plan MODEL.onnx [same options]: every conv and FC layer of the model\n";
 

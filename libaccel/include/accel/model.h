@@ -99,10 +99,19 @@ struct accel_model_opts {
 	 */
 	uint64_t max_memory;
 	uint64_t max_tensor_elements;
+	/*
+	 * Work budget of one conv or pool node: window positions visited
+	 * (batch x channels x output positions x window size; a conv does
+	 * that per output channel of a group). 0 =
+	 * ACCEL_MODEL_DEFAULT_MAX_OPERATIONS. -E2BIG past it, before the
+	 * kernel runs: a small model cannot make a run last for hours.
+	 */
+	uint64_t max_operations;
 };
 
 #define ACCEL_MODEL_DEFAULT_MAX_MEMORY (4ull << 30)
 #define ACCEL_MODEL_DEFAULT_MAX_TENSOR_ELEMENTS (1ull << 28)
+#define ACCEL_MODEL_DEFAULT_MAX_OPERATIONS (1ull << 40)
 
 /*
  * Imports an ONNX model and compiles it for dev: lowering, one scheduler

@@ -116,7 +116,8 @@ struct accel_plan_opts {
 	uint64_t max_evaluations;
 };
 
-#define ACCEL_PLAN_DEFAULT_TIME_US 800000ull
+/* With the fallback (docs/scheduler.md) a layer ends within twice this. */
+#define ACCEL_PLAN_DEFAULT_TIME_US 500000ull
 
 /* Energy arrays below follow enum accel_energy_domain (libaccel.h). */
 

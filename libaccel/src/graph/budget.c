@@ -17,6 +17,17 @@ void gr_budget_leave(struct gr_budget *b)
 	cur = b->prev;
 }
 
+int gr_budget_work(const char *node, uint64_t ops, struct gr_err *err)
+{
+	struct gr_budget *b = cur;
+
+	if (!b || !b->max_ops || ops <= b->max_ops)
+		return 0;
+	return gr_err_set(err, -E2BIG,
+			  "node '%s': %llu window positions is above the limit of %llu per node while %s (raise accel_model_opts.max_operations)",
+			  node, (unsigned long long)ops, (unsigned long long)b->max_ops, b->what);
+}
+
 int gr_budget_charge(uint64_t elems, size_t esz, struct gr_err *err)
 {
 	struct gr_budget *b = cur;

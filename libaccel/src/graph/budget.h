@@ -16,6 +16,7 @@
 struct gr_budget {
 	uint64_t max_bytes;		/* total bytes charged; 0: no limit */
 	uint64_t max_elems;		/* elements of one tensor; 0: GR_MAX_ELEMS */
+	uint64_t max_ops;		/* work of one node (window positions); 0: none */
 	uint64_t used;			/* bytes charged so far */
 	const char *what;		/* "loading the model", "the run" */
 	struct gr_budget *prev;		/* the one active before gr_budget_enter */
@@ -31,5 +32,12 @@ void gr_budget_leave(struct gr_budget *b);
  * err (which limit, and the option that raises it).
  */
 int gr_budget_charge(uint64_t elems, size_t esz, struct gr_err *err);
+
+/*
+ * Checks the work of one node (ops: e.g. the window positions a pool
+ * visits) against this thread's budget before its kernel runs, so a small
+ * model cannot make a kernel loop for hours. 0 or -E2BIG with the reason.
+ */
+int gr_budget_work(const char *node, uint64_t ops, struct gr_err *err);
 
 #endif /* GR_BUDGET_H */

@@ -11,6 +11,7 @@
 
 #include "core/internal.h"
 #include "graph/budget.h"
+#include "accel/plan.h"
 #include "model/model_priv.h"
 
 /*
@@ -119,6 +120,8 @@ static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *
 		lo.per_channel_ok = !!(info.caps & ACCEL_CAP_PER_CHANNEL_QUANT);
 	}
 	m->sopts = (struct eyr_sched_opts)EYR_SCHED_OPTS_INIT;
+	/* a model file cannot make compiling take unbounded time */
+	m->sopts.max_time_us = ACCEL_PLAN_DEFAULT_TIME_US;
 	m->sopts.dataflow = (enum eyrie_dataflow)EYR_OPTS_GET(opts, dataflow, ACCEL_DATAFLOW_RS);
 	deny = calloc((size_t)m->g->n_nodes + 1, sizeof(char *));
 	plans = calloc((size_t)m->g->n_nodes + 1, sizeof(*plans));

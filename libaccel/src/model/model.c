@@ -132,6 +132,7 @@ static void budget_init(struct gr_budget *b, const struct accel_model_opts *o,
 		       ACCEL_MODEL_DEFAULT_MAX_TENSOR_ELEMENTS;
 	if (b->max_elems > GR_MAX_ELEMS)
 		b->max_elems = GR_MAX_ELEMS;
+	b->max_ops = o->max_operations ? o->max_operations : ACCEL_MODEL_DEFAULT_MAX_OPERATIONS;
 	b->what = what;
 }
 
@@ -160,6 +161,7 @@ static int model_load(struct accel_device *dev, const char *path, const void *bu
 	m->opts.progress_ctx = EYR_OPTS_GET(opts, progress_ctx, NULL);
 	m->opts.max_memory = EYR_OPTS_GET(opts, max_memory, 0);
 	m->opts.max_tensor_elements = EYR_OPTS_GET(opts, max_tensor_elements, 0);
+	m->opts.max_operations = EYR_OPTS_GET(opts, max_operations, 0);
 	budget_init(&budget, &m->opts, "loading the model");
 	gr_budget_enter(&budget);
 	rc = path ? ox_model_load_file(path, &m->g, &err) :

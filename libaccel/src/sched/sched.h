@@ -151,8 +151,9 @@ struct eyr_sched_opts {
 	int int32_out;			/* CONV/FC: int32 output (quant.int32_out) */
 	int lut;			/* output through the activation table (quant.lut) */
 	/*
-	 * Fast search budget: CPU time (0 = EYR_SCHED_DEFAULT_TIME_US,
-	 * UINT64_MAX = none) and evaluations (mappings costed plus array
+	 * Fast search budget: CPU time (0 or UINT64_MAX = none; the public
+	 * API and the model compiler pass ACCEL_PLAN_DEFAULT_TIME_US) and
+	 * evaluations (mappings costed plus array
 	 * mappings searched; 0 = none). Past it the best mapping found so far
 	 * is returned with search.budget_exhausted set.
 	 */
@@ -160,7 +161,6 @@ struct eyr_sched_opts {
 	uint64_t max_evals;
 };
 #define EYR_SCHED_OPTS_INIT { .dataflow = EYRIE_DATAFLOW_RS, .objective = EYR_OBJ_ENERGY }
-#define EYR_SCHED_DEFAULT_TIME_US 800000ull
 
 struct eyr_search_stats {
 	uint64_t evaluated;		/* complete mappings costed */

@@ -1406,8 +1406,10 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	s.per_channel = o->per_channel;
 	/* no_cache asks for a cold search: nothing from earlier plans */
 	s.shared_memo = !o->no_cache;
-	s.budget_us = o->max_time_us ? o->max_time_us : EYR_SCHED_DEFAULT_TIME_US;
-	s.deadline_us = s.budget_us == UINT64_MAX ? 0 : cpu_now_us() + s.budget_us;
+	/* internal callers (tests, benches) search unbounded unless they ask */
+	s.budget_us = o->max_time_us;
+	s.deadline_us = !s.budget_us || s.budget_us == UINT64_MAX ? 0 :
+			cpu_now_us() + s.budget_us;
 	s.max_evals = o->max_evals;
 	for (d = 0; d < EYRIE_ACCESS_LEVELS; d++)
 		s.efj[d] = arch->energy_fj[d];

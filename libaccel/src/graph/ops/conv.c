@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "graph/lower.h"
+#include "graph/budget.h"
 #include "graph/ops/ops.h"
 #include "graph/quant_check.h"
 #include "graph/ref.h"
@@ -42,6 +43,14 @@ int gr_infer_window(const struct gr_node *n, const struct gr_value *x,
 				"a 2-D window (%lld x %lld, vertical pads %lld/%lld) on a 1-D input (rank 3): kernel_shape, strides, dilations and pads must be 1-D",
 				(long long)g->kh, (long long)g->kw, (long long)g->pt,
 				(long long)g->pb);
+	if (!rc && x->dims[0] >= 0 && x->dims[1] >= 0) {
+		/* what a kernel visits: every window position of every plane */
+		unsigned __int128 ops = (unsigned __int128)x->dims[0] * (uint64_t)x->dims[1] *
+					(uint64_t)g->oh * (uint64_t)g->ow * (uint64_t)g->kh *
+					(uint64_t)g->kw;
+
+		rc = gr_budget_work(n->name, ops > UINT64_MAX ? UINT64_MAX : (uint64_t)ops, err);
+	}
 	return rc;
 }
 
