@@ -7,6 +7,7 @@
 #   make check-debug the HIL suite on a KASAN/lockdep/kmemleak kernel (built once)
 #   make check-stress the HIL and telemetry suites under CPU load, 10 rounds
 #   make bench      every benchmark (figures only, never pass/fail)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (600) each
 #   make install    libaccel, headers, accelctl, firmware, udev rule (PREFIX, DESTDIR)
 #
 # KDIR selects the kernel to build the module for (default: the installed
@@ -67,6 +68,6 @@ help:
 # so, and what exists, instead of make's bare "No rule to make target".
 .DEFAULT:
 	@echo "error: no target or file named '$@'." >&2
-	@echo "  targets: all run check check-full check-debug check-stress bench install uninstall clean help" >&2
+	@echo "  targets: all run check check-full check-debug check-stress bench fuzz install uninstall clean help" >&2
 	@echo "  ('make help' describes them; a missing source file means an incomplete checkout)" >&2
 	@exit 2

@@ -19,10 +19,13 @@ const char cmd_plan_usage[] =
 	"usage: accelctl plan (MODEL.onnx | --layer SPEC) [--dataflow rs|ws|os|is|nlr|all]\n"
 	"                     [--objective energy|cycles|edp] [--batch N] [--arch FILE]\n"
 	"                     [--export-timeloop DIR] [--exhaustive]\n"
+	"                     [--max-time-ms MS] [--max-evaluations N]\n"
 	"  SPEC: conv:n=1,c=3,m=96,h=227,w=227,r=11,s=11,stride=4,pad=0 (optional groups,\n"
 	"        dilation, stride_h, stride_w, pad_t, pad_b, pad_l, pad_r), dwconv:...,\n"
 	"        fc:n=1,c=4096,m=1000\n"
 	"  The architecture is the device's (-d) unless --arch FILE overrides it.\n"
+	"  The search stops at its budget (default 500 ms of CPU per layer and dataflow) with\n"
+	"  the best mapping so far, marked \"budget exhausted\".\n"
 	"       accelctl plan MODEL.onnx [same options]: every conv and FC layer of the model\n";
 
 static const char *const level_names[ACCEL_ENERGY_DOMAINS] = {
@@ -106,6 +109,7 @@ static void print_json(struct json *j, const char *name, const struct accel_laye
 	json_u64(j, "evaluated", r->evaluated);
 	json_u64(j, "time_us", r->time_us);
 	json_bool(j, "exhaustive", r->exhaustive);
+	json_bool(j, "budget_exhausted", r->budget_exhausted);
 	json_object_end(j);
 	json_object_end(j);
 }
@@ -140,9 +144,10 @@ static void print_text(const char *name, const struct accel_plan_result *r)
 	       (unsigned long long)r->cycles, (unsigned long long)r->dram_words,
 	       (unsigned long long)r->dram_bytes, (unsigned long long)r->lb_dram_words,
 	       r->lb_dram_words ? (double)r->dram_words / (double)r->lb_dram_words : 0.0);
-	printf("  search    %llu mappings costed in %llu us%s\n",
+	printf("  search    %llu mappings costed in %llu us%s%s\n",
 	       (unsigned long long)r->evaluated, (unsigned long long)r->time_us,
-	       r->exhaustive ? " (exhaustive)" : "");
+	       r->exhaustive ? " (exhaustive)" : "",
+	       r->budget_exhausted ? " (budget exhausted: best so far, not proven the best)" : "");
 }
 
 /* The conv and FC layers of a model, through the model importer. */
@@ -207,6 +212,8 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 		{ "arch", required_argument, NULL, 'a' },
 		{ "export-timeloop", required_argument, NULL, 't' },
 		{ "exhaustive", no_argument, NULL, 'x' },
+		{ "max-time-ms", required_argument, NULL, 'T' },
+		{ "max-evaluations", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *layer = NULL, *dataflow = "rs", *arch_file = NULL, *tl_dir = NULL;
@@ -240,6 +247,16 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 			if (accelctl_parse_u64(optarg, 1, 65535, &v))
 				return accelctl_usage_error(ctx, "--batch needs a number in 1..65535, got '%s'", optarg);
 			po.batch = (uint32_t)v;
+			break;
+		case 'T':
+			if (accelctl_parse_u64(optarg, 1, UINT64_MAX / 1000, &v))
+				return accelctl_usage_error(ctx, "--max-time-ms needs a number of milliseconds (at least 1), got '%s'", optarg);
+			po.max_time_us = v * 1000;
+			break;
+		case 'E':
+			if (accelctl_parse_u64(optarg, 1, UINT64_MAX, &v))
+				return accelctl_usage_error(ctx, "--max-evaluations needs a number (at least 1), got '%s'", optarg);
+			po.max_evaluations = v;
 			break;
 		default:
 			return accelctl_bad_option(ctx, argv);

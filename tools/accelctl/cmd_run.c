@@ -21,6 +21,7 @@ const char cmd_run_usage[] =
 	"Usage: accelctl run MODEL.onnx [--input [NAME=]FILE.pb ...]\n"
 	"                    [--output FILE.pb | --output-dir DIR] [--iterations N]\n"
 	"                    [--check] [--cpu] [--dataflow rs|ws|os|is|nlr]\n"
+	"                    [--max-memory MIB]\n"
 	"       accelctl run --test-dir DIR [--cpu]\n"
 	"\n"
 	"Runs an ONNX model: device layers on the accelerator, the rest on the CPU.\n"
@@ -38,6 +39,9 @@ const char cmd_run_usage[] =
 	"                           network's outputs are compared end to end too\n"
 	"      --cpu                run every layer on the CPU (no device)\n"
 	"      --dataflow DF        dataflow of the device layers (default rs)\n"
+	"      --max-memory MIB     memory the model's load, and each run, may allocate\n"
+	"                           for tensors (default 4096 MiB); a model or input\n"
+	"                           needing more is refused before allocating\n"
 	"      --test-dir DIR       run an ONNX backend test directory (model.onnx,\n"
 	"                           test_data_set_*/input_N.pb, output_N.pb) and compare\n"
 	"                           (int8 outputs within 1 LSB when a layer ran on the\n"
@@ -60,6 +64,7 @@ struct run_args {
 	uint64_t iterations;
 	bool check, cpu;
 	enum accel_dataflow dataflow;
+	uint64_t max_memory;		/* bytes, 0: the library's default */
 };
 
 static const char *const domain_key[ACCEL_ENERGY_DOMAINS] = {
@@ -593,7 +598,8 @@ static int open_model(const struct accelctl *ctx, const struct run_args *a,
 	struct accel_model_opts o = { .sz = sizeof(o), .cpu_only = a->cpu,
 				      .dataflow = a->dataflow,
 				      .progress = ctx->progress ? compile_progress : NULL,
-				      .progress_ctx = (void *)ctx };
+				      .progress_ctx = (void *)ctx,
+				      .max_memory = a->max_memory };
 	int rc;
 
 	if (!a->cpu && !*dev) {
@@ -810,6 +816,7 @@ int cmd_run(struct accelctl *ctx, int argc, char **argv)
 		{ "cpu", no_argument, NULL, 'C' },
 		{ "dataflow", required_argument, NULL, 'D' },
 		{ "test-dir", required_argument, NULL, 'T' },
+		{ "max-memory", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -857,6 +864,13 @@ int cmd_run(struct accelctl *ctx, int argc, char **argv)
 		}
 		case 'T':
 			a.test_dir = optarg;
+			break;
+		case 'M':
+			if (accelctl_parse_u64(optarg, 1, UINT64_MAX >> 20, &a.max_memory))
+				return accelctl_usage_error(ctx,
+							    "--max-memory takes a number of MiB (at least 1), not '%s'",
+							    optarg);
+			a.max_memory <<= 20;
 			break;
 		case 'h':
 			fputs(cmd_run_usage, stdout);

@@ -57,6 +57,12 @@ const char *accel_dtype_name(int dtype);
 struct accel_tensor *accel_tensor_new(int dtype, int rank, const int64_t *dims);
 /* Reads / writes an ONNX TensorProto file (.pb). */
 int accel_tensor_load(const char *path, struct accel_tensor **out);
+/*
+ * The same from len bytes in memory (a serialized TensorProto). The data
+ * the tensor declares must be present: nothing is allocated for elements
+ * the bytes do not hold. Errors: -EINVAL malformed, -EOPNOTSUPP type, -E2BIG.
+ */
+int accel_tensor_load_mem(const void *buf, size_t len, struct accel_tensor **out);
 int accel_tensor_save(const struct accel_tensor *t, const char *path);
 void accel_tensor_free(struct accel_tensor *t);
 int accel_tensor_dtype(const struct accel_tensor *t);
@@ -90,7 +96,30 @@ struct accel_model_opts {
 	 */
 	void (*progress)(void *ctx, const char *layer, int done, int total);
 	void *progress_ctx;
+	/*
+	 * Resource budget, checked before allocating (a model file cannot make
+	 * the library allocate without bound). max_memory: bytes of tensors
+	 * the load + compile may allocate, and again each run (0 =
+	 * ACCEL_MODEL_DEFAULT_MAX_MEMORY). max_tensor_elements: elements of
+	 * any one tensor (0 = ACCEL_MODEL_DEFAULT_MAX_TENSOR_ELEMENTS, at
+	 * most 2^30). Going over fails with -E2BIG and a message naming the
+	 * tensor and the option to raise (accelctl run --max-memory).
+	 */
+	uint64_t max_memory;
+	uint64_t max_tensor_elements;
+	/*
+	 * Work budget of one conv or pool node: window positions visited
+	 * (batch x channels x output positions x window size; a conv does
+	 * that per output channel of a group). 0 =
+	 * ACCEL_MODEL_DEFAULT_MAX_OPERATIONS. -E2BIG past it, before the
+	 * kernel runs: a small model cannot make a run last for hours.
+	 */
+	uint64_t max_operations;
 };
+
+#define ACCEL_MODEL_DEFAULT_MAX_MEMORY (4ull << 30)
+#define ACCEL_MODEL_DEFAULT_MAX_TENSOR_ELEMENTS (1ull << 28)
+#define ACCEL_MODEL_DEFAULT_MAX_OPERATIONS (1ull << 40)
 
 /*
  * Imports an ONNX model and compiles it for dev: lowering, one scheduler
@@ -101,6 +130,12 @@ struct accel_model_opts {
  */
 int accel_model_load(struct accel_device *dev, const char *path,
 		     const struct accel_model_opts *opts, struct accel_model **out);
+/*
+ * The same from len bytes in memory (a serialized ModelProto); the bytes
+ * are not kept after it returns. Errors as accel_model_load.
+ */
+int accel_model_load_mem(struct accel_device *dev, const void *buf, size_t len,
+			 const struct accel_model_opts *opts, struct accel_model **out);
 void accel_model_free(struct accel_model *m);
 
 /*

@@ -30,10 +30,25 @@ struct accel_arch;
 /* The architecture of an open device (its description and capabilities). */
 int accel_arch_from_device(struct accel_device *dev, struct accel_arch **out);
 /*
+ * The architecture of a device description, without opening a device: the
+ * PE array, memories, bandwidths, energy table and limits of info (as
+ * accel_device_info() fills it, or filled by hand; sz as usual), checked
+ * as an architecture file is. The name is info->name, or "device".
+ */
+int accel_arch_from_info(const struct accel_device_info *info, struct accel_arch **out);
+/* An independent copy of arch (edit one, the other stays). */
+int accel_arch_copy(const struct accel_arch *arch, struct accel_arch **out);
+/*
  * Applies an architecture file (docs/scheduler.md, "Architecture files") on
  * top of arch: keys given replace the values, others stay.
  */
 int accel_arch_load_file(struct accel_arch *arch, const char *path);
+/*
+ * The same from text in memory (len bytes, no NUL needed); what names it in
+ * messages (NULL: "architecture text"). On error arch is unchanged.
+ */
+int accel_arch_load_mem(struct accel_arch *arch, const char *text, size_t len,
+			const char *what);
 const char *accel_arch_name(const struct accel_arch *arch);
 void accel_arch_free(struct accel_arch *arch);
 
@@ -88,7 +103,21 @@ struct accel_plan_opts {
 	enum accel_objective objective;
 	int exhaustive;			/* cost the whole mapspace */
 	uint32_t batch;			/* 0: the spec's n */
+	/*
+	 * Search budget (fast search; an exhaustive search is not bounded).
+	 * When it runs out, the best mapping found so far is returned and
+	 * accel_plan_result.budget_exhausted says it is not proven the best.
+	 * max_time_us: CPU time of the planning thread (a loaded machine
+	 * does not change the result), 0 = ACCEL_PLAN_DEFAULT_TIME_US,
+	 * UINT64_MAX = none. max_evaluations: mappings costed plus array mappings
+	 * searched (deterministic, unlike time), 0 = none.
+	 */
+	uint64_t max_time_us;
+	uint64_t max_evaluations;
 };
+
+/* With the fallback (docs/scheduler.md) a layer ends within twice this. */
+#define ACCEL_PLAN_DEFAULT_TIME_US 500000ull
 
 /* Energy arrays below follow enum accel_energy_domain (libaccel.h). */
 
@@ -126,6 +155,11 @@ struct accel_plan_result {
 	 */
 	int events;
 	uint32_t double_buffer;		/* ACCEL_PLAN_DBUF_* */
+	/*
+	 * 1: the search budget ran out; the mapping is the best found so far
+	 * (valid and runnable, but not proven the best of the mapspace).
+	 */
+	int budget_exhausted;
 };
 #define ACCEL_PLAN_DBUF_INPUTS	1u
 #define ACCEL_PLAN_DBUF_WEIGHTS	2u	/* with bias and per-channel table */

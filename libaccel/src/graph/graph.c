@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/budget.h"
 #include "graph/graph.h"
 
 int gr_err_set(struct gr_err *err, int code, const char *fmt, ...)
@@ -183,6 +184,8 @@ struct gr_value *gr_value_new(int dtype, int rank, const int64_t *dims,
 		gr_err_set(err, -EINVAL, "tensor shape is not known");
 		return NULL;
 	}
+	if (gr_budget_charge((uint64_t)n, gr_dtype_size(dtype), err))
+		return NULL;
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		goto nomem;

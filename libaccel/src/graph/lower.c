@@ -557,8 +557,9 @@ static int qdq_bias(const struct gr_graph *g, int t, int64_t m, double sa,
 		for (int64_t i = 0; i < m && !rc; i++) {
 			double v = nearbyint(gr_value_get_f(b, (size_t)i) / (sa * sw[i]));
 
-			if (fabs(v) > 2147483647.0)
-				rc = why(s, "bias too large for int32 accumulators");
+			/* NaN fails the test too: it has no int32 value */
+			if (!(fabs(v) <= 2147483647.0))
+				rc = why(s, "bias too large for int32 accumulators, or not a number");
 			else
 				s->bias[i] = (int32_t)v;
 		}

@@ -4,4 +4,6 @@ GRAPH_OPS := common conv conv_transpose matmul quant pool norm resize activation
 	unary elementwise reduce cast shape_ops layout
 GRAPH_SRCS := $(addprefix libaccel/src/graph/, graph.c attr.c registry.c window.c \
 	infer.c ref.c lower.c) $(GRAPH_OPS:%=libaccel/src/graph/ops/%.c)
+# Per-thread resource budget of loads and runs; quantization parameter values.
+GRAPH_SRCS += $(addprefix libaccel/src/graph/, budget.c quant_check.c)
 LIBACCEL_SRCS += $(GRAPH_SRCS)

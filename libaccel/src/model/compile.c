@@ -10,7 +10,30 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "graph/budget.h"
+#include "accel/plan.h"
 #include "model/model_priv.h"
+
+/*
+ * The weights given have the shape the layer was compiled for (its buffer
+ * holds exactly that many bytes): a weight fed as a graph input, or taken
+ * as a constant when the model is specialized, may not.
+ */
+int eyr_model_weights_check(const struct accel_model *m, const struct lw_step *s,
+			    const struct gr_value *w)
+{
+	const struct gr_tensor *t = &m->g->tensors[s->t_w];
+	int ok = w && w->rank == t->rank && w->dtype == t->dtype &&
+		 (!s->w_transpose || w->rank == 2);
+
+	for (int d = 0; ok && d < t->rank; d++)
+		ok = w->dims[d] == t->dims[d];
+	if (ok)
+		return 0;
+	return eyr_error(-EINVAL, "node '%s': weights '%s' must have the shape the model declares for them (rank %d%s), as the layer was compiled for it",
+			 m->g->nodes[s->node].name, t->name, t->rank,
+			 w && w->rank != t->rank ? ", a different rank was given" : ", other dimensions were given");
+}
 
 /* Weights in the device's layout: int8, M x K (FC) or M x C/g x R x S. */
 void eyr_model_fill_weights(const struct lw_step *s, const struct gr_value *w,
@@ -58,8 +81,19 @@ static size_t tensor_bytes(const struct gr_tensor *t)
 
 static int tensor_buffer(struct accel_model *m, int t)
 {
+	const struct gr_tensor *gt;
+	struct gr_err err;
+	int64_t n;
+
 	if (t < 0 || m->tbuf[t])
 		return 0;
+	/* device copies count against the model's budget too */
+	gt = &m->g->tensors[t];
+	n = gr_dims_count(gt->rank, gt->dims);
+	if (n < 0)
+		return eyr_error(-EINVAL, "tensor '%s': shape not known at compile time", gt->name);
+	if (gr_budget_charge((uint64_t)n, gt->dtype == GR_INT32 ? 4 : 1, &err))
+		return eyr_error(-E2BIG, "tensor '%s': %s", gt->name, err.msg);
 	m->tbuf_owned[t] = 1;
 	return new_buffer(m, tensor_bytes(&m->g->tensors[t]), false, &m->tbuf[t]);
 }
@@ -86,6 +120,8 @@ static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *
 		lo.per_channel_ok = !!(info.caps & ACCEL_CAP_PER_CHANNEL_QUANT);
 	}
 	m->sopts = (struct eyr_sched_opts)EYR_SCHED_OPTS_INIT;
+	/* a model file cannot make compiling take unbounded time */
+	m->sopts.max_time_us = ACCEL_PLAN_DEFAULT_TIME_US;
 	m->sopts.dataflow = (enum eyrie_dataflow)EYR_OPTS_GET(opts, dataflow, ACCEL_DATAFLOW_RS);
 	deny = calloc((size_t)m->g->n_nodes + 1, sizeof(char *));
 	plans = calloc((size_t)m->g->n_nodes + 1, sizeof(*plans));
@@ -263,7 +299,11 @@ static int alloc_device(struct accel_model *m)
 			if ((rc = new_buffer(m, tensor_bytes(w), true, &rt->wbuf)))
 				return rc;
 			if (w->constant) {
-				int8_t *tmp = malloc(tensor_bytes(w));
+				int8_t *tmp;
+
+				if ((rc = eyr_model_weights_check(m, s, w->constant)))
+					return rc;
+				tmp = malloc(tensor_bytes(w));
 
 				if (!tmp)
 					return eyr_error(-ENOMEM, "out of memory");

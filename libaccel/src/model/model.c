@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/internal.h"
+#include "graph/budget.h"
 #include "graph/ref.h"
 #include "graph/window.h"
 #include "model/model_priv.h"
@@ -53,20 +54,59 @@ static bool runtime_params(const struct gr_graph *g)
 	return false;
 }
 
+/*
+ * Every input given, of the declared type and of the declared shape where
+ * the model declares one (dimensions it leaves open may take any size).
+ */
+static int inputs_check(const struct gr_graph *g, struct accel_tensor *const *inputs,
+			int n_inputs)
+{
+	if (n_inputs != g->n_inputs)
+		return eyr_error(-EINVAL, "the model has %d inputs but %d were given",
+				 g->n_inputs, n_inputs);
+	for (int i = 0; i < n_inputs; i++) {
+		const struct gr_tensor *gt = &g->tensors[g->inputs[i]];
+		const struct gr_value *v = (const struct gr_value *)inputs[i];
+
+		if (!v)
+			return eyr_error(-EINVAL, "input '%s' was not given", gt->name);
+		if (v->dtype != gt->dtype)
+			return eyr_error(-EINVAL, "input '%s' must be %s, not %s", gt->name,
+					 gr_dtype_name(gt->dtype), gr_dtype_name(v->dtype));
+		if (gt->rank < 0)
+			continue;
+		if (v->rank != gt->rank)
+			return eyr_error(-EINVAL,
+					 "input '%s': shape mismatch with the model's declared shape (rank %d given, %d declared)",
+					 gt->name, v->rank, gt->rank);
+		for (int d = 0; d < gt->rank; d++)
+			if (gt->dims[d] >= 0 && gt->dims[d] != v->dims[d])
+				return eyr_error(-EINVAL,
+						 "input '%s': shape mismatch with the model's declared shape (dimension %d is %lld, the model declares %lld)",
+						 gt->name, d, (long long)v->dims[d],
+						 (long long)gt->dims[d]);
+	}
+	return 0;
+}
+
 /* Compiles the model again with this run's inputs taken as constants. */
 static int specialize(struct accel_model *m, struct accel_tensor *const *inputs,
 		      int n_inputs)
 {
 	struct gr_graph *g = m->g;
+	struct gr_err err;
 	int rc;
 
-	if (n_inputs != g->n_inputs)
-		return eyr_error(-EINVAL, "the model has %d inputs but %d were given",
-				 g->n_inputs, n_inputs);
+	if ((rc = inputs_check(g, inputs, n_inputs)))
+		return rc;
 	for (int i = 0; i < n_inputs; i++)
-		if (inputs[i] && ((const struct gr_value *)inputs[i])->dtype ==
-				 g->tensors[g->inputs[i]].dtype)
-			g->tensors[g->inputs[i]].constant = (struct gr_value *)inputs[i];
+		g->tensors[g->inputs[i]].constant = (struct gr_value *)inputs[i];
+	/* the ops check these values (scales, shapes) before lowering uses them */
+	if ((rc = gr_graph_infer(g, &err))) {
+		for (int i = 0; i < n_inputs; i++)
+			g->tensors[g->inputs[i]].constant = NULL;
+		return eyr_error(rc, "%s", err.msg);
+	}
 	eyr_model_release(m);
 	m->rt = NULL;
 	m->tbuf = NULL;
@@ -80,6 +120,20 @@ static int specialize(struct accel_model *m, struct accel_tensor *const *inputs,
 	for (int i = 0; i < n_inputs; i++)
 		g->tensors[g->inputs[i]].constant = NULL;
 	return rc;
+}
+
+/* The budget of the model's load, or of one run, from its options. */
+static void budget_init(struct gr_budget *b, const struct accel_model_opts *o,
+			const char *what)
+{
+	memset(b, 0, sizeof(*b));
+	b->max_bytes = o->max_memory ? o->max_memory : ACCEL_MODEL_DEFAULT_MAX_MEMORY;
+	b->max_elems = o->max_tensor_elements ? o->max_tensor_elements :
+		       ACCEL_MODEL_DEFAULT_MAX_TENSOR_ELEMENTS;
+	if (b->max_elems > GR_MAX_ELEMS)
+		b->max_elems = GR_MAX_ELEMS;
+	b->max_ops = o->max_operations ? o->max_operations : ACCEL_MODEL_DEFAULT_MAX_OPERATIONS;
+	b->what = what;
 }
 
 int eyr_model_from_graph(struct accel_device *dev, struct gr_graph *g,
@@ -99,6 +153,9 @@ int eyr_model_from_graph(struct accel_device *dev, struct gr_graph *g,
 	m->opts.dataflow = EYR_OPTS_GET(opts, dataflow, ACCEL_DATAFLOW_RS);
 	m->opts.progress = EYR_OPTS_GET(opts, progress, NULL);
 	m->opts.progress_ctx = EYR_OPTS_GET(opts, progress_ctx, NULL);
+	m->opts.max_memory = EYR_OPTS_GET(opts, max_memory, 0);
+	m->opts.max_tensor_elements = EYR_OPTS_GET(opts, max_tensor_elements, 0);
+	m->opts.max_operations = EYR_OPTS_GET(opts, max_operations, 0);
 	rc = eyr_model_compile(m, &m->opts);
 	if (rc) {
 		accel_model_free(m);
@@ -109,48 +166,83 @@ int eyr_model_from_graph(struct accel_device *dev, struct gr_graph *g,
 	return 0;
 }
 
-int accel_model_load(struct accel_device *dev, const char *path,
-		     const struct accel_model_opts *opts, struct accel_model **out)
+/*
+ * Import (the file at path, or buf when path is NULL) and compile, under the
+ * budget of the options. A model with symbolic input dims keeps its bytes:
+ * it is compiled again per input shape.
+ */
+static int model_load(struct accel_device *dev, const char *path, const void *buf,
+		      size_t len, const struct accel_model_opts *opts,
+		      struct accel_model **out)
 {
+	struct accel_model_opts limits = { .sz = sizeof(limits) };
 	struct accel_model *m;
+	struct gr_budget budget;
 	struct gr_graph *g;
 	struct gr_err err;
-	void *buf = NULL;
-	size_t len;
+	void *bytes = NULL;
 	int rc;
 
 	if ((rc = EYR_OPTS_CHECK(opts, accel_model_opts)))
 		return rc;
-	if (!path || !out)
-		return eyr_error(-EINVAL, "accel_model_load: path and out are required");
 	if (!dev && !EYR_OPTS_GET(opts, cpu_only, false))
 		return eyr_error(-EINVAL, "accel_model_load: no device (pass one, or set cpu_only)");
-	rc = ox_read_file(path, &buf, &len, &err);
-	if (!rc)
-		rc = ox_model_load_mem(buf, len, path, &g, &err);
+	if (path) {
+		if ((rc = ox_read_file(path, &bytes, &len, &err)))
+			return eyr_error(rc, "%s", err.msg);
+		buf = bytes;
+	}
+	limits.max_memory = EYR_OPTS_GET(opts, max_memory, 0);
+	limits.max_tensor_elements = EYR_OPTS_GET(opts, max_tensor_elements, 0);
+	limits.max_operations = EYR_OPTS_GET(opts, max_operations, 0);
+	budget_init(&budget, &limits, "loading the model");
+	gr_budget_enter(&budget);
+	rc = ox_model_load_mem(buf, len, path ? path : "model", &g, &err);
 	if (rc) {
-		free(buf);
+		gr_budget_leave(&budget);
+		free(bytes);
 		return eyr_error(rc, "%s", err.msg);
 	}
 	rc = eyr_model_from_graph(dev, g, opts, &m);
+	gr_budget_leave(&budget);
 	if (rc) {
-		free(buf);
+		free(bytes);
 		return rc;
 	}
 	if (eyr_model_is_dynamic(m->g)) {
-		/* compiled again per input shape: keep the bytes */
-		m->onnx = buf;
+		if (!bytes && len) {
+			bytes = malloc(len);
+			if (bytes)
+				memcpy(bytes, buf, len);
+		}
+		m->onnx = bytes;
 		m->onnx_len = len;
-		m->path = strdup(path);
-		if (!m->path) {
+		m->path = strdup(path ? path : "model");
+		if ((len && !m->onnx) || !m->path) {
 			accel_model_free(m);
 			return eyr_error(-ENOMEM, "out of memory");
 		}
 	} else {
-		free(buf);
+		free(bytes);
 	}
 	*out = m;
 	return 0;
+}
+
+int accel_model_load(struct accel_device *dev, const char *path,
+		     const struct accel_model_opts *opts, struct accel_model **out)
+{
+	if (!path || !out)
+		return eyr_error(-EINVAL, "accel_model_load: path and out are required");
+	return model_load(dev, path, NULL, 0, opts, out);
+}
+
+int accel_model_load_mem(struct accel_device *dev, const void *buf, size_t len,
+			 const struct accel_model_opts *opts, struct accel_model **out)
+{
+	if ((!buf && len) || !out)
+		return eyr_error(-EINVAL, "accel_model_load_mem: buf and out are required");
+	return model_load(dev, NULL, buf ? buf : "", len, opts, out);
 }
 
 void accel_model_free(struct accel_model *m)
@@ -215,6 +307,7 @@ static int state_init(struct accel_model *m, struct run_state *rs,
 {
 	struct gr_graph *g = m->g;
 	size_t n = (size_t)g->n_tensors + 1;
+	int rc;
 
 	memset(rs, 0, sizeof(*rs));
 	rs->val = calloc(n, sizeof(*rs->val));
@@ -223,35 +316,18 @@ static int state_init(struct accel_model *m, struct run_state *rs,
 	rs->dvalid = calloc(n, 1);
 	if (!rs->val || !rs->borrowed || !rs->hvalid || !rs->dvalid)
 		return eyr_error(-ENOMEM, "out of memory");
-	if (n_inputs != g->n_inputs)
-		return eyr_error(-EINVAL, "the model has %d inputs but %d were given",
-				 g->n_inputs, n_inputs);
 	for (int t = 0; t < g->n_tensors; t++)
 		if (g->tensors[t].constant) {
 			rs->val[t] = g->tensors[t].constant;
 			rs->borrowed[t] = 1;
 			rs->hvalid[t] = 1;
 		}
+	if ((rc = inputs_check(g, inputs, n_inputs)))
+		return rc;
 	for (int i = 0; i < n_inputs; i++) {
 		int t = g->inputs[i];
-		const struct gr_tensor *gt = &g->tensors[t];
 		const struct gr_value *v = (const struct gr_value *)inputs[i];
 
-		if (!v)
-			return eyr_error(-EINVAL, "input '%s' was not given", gt->name);
-		if (v->dtype != gt->dtype)
-			return eyr_error(-EINVAL, "input '%s' must be %s, not %s", gt->name,
-					 gr_dtype_name(gt->dtype), gr_dtype_name(v->dtype));
-		if (gt->rank >= 0) {
-			int ok = v->rank == gt->rank;
-
-			for (int d = 0; ok && d < gt->rank; d++)
-				ok = gt->dims[d] < 0 || gt->dims[d] == v->dims[d];
-			if (!ok)
-				return eyr_error(-EINVAL,
-						 "input '%s': shape mismatch with the model's declared shape (rank %d given, %d declared)",
-						 gt->name, v->rank, gt->rank);
-		}
 		rs->val[t] = (struct gr_value *)v;
 		rs->borrowed[t] = 1;
 		rs->hvalid[t] = 1;
@@ -383,7 +459,8 @@ static int upload_weights(struct accel_model *m, struct run_state *rs, int i)
 		return 0;
 	/* weights fed as a graph input: into the device layout on every run */
 	w = rs->val[s->t_w];
-	if ((rc = accel_buffer_map(m->rt[i].wbuf, &p)))
+	if ((rc = eyr_model_weights_check(m, s, w)) ||
+	    (rc = accel_buffer_map(m->rt[i].wbuf, &p)))
 		return rc;
 	eyr_model_fill_weights(s, w, p);
 	return accel_buffer_sync(m->rt[i].wbuf, ACCEL_SYNC_TO_DEVICE, 0, w->count);
@@ -521,8 +598,44 @@ static int view_step(struct accel_model *m, struct run_state *rs, const struct l
 	return 0;
 }
 
+static int model_run(struct accel_model *m, struct accel_tensor *const *inputs,
+		     int n_inputs, struct accel_tensor **outputs, int n_outputs);
+static int model_reference(struct accel_model *m, struct accel_tensor *const *inputs,
+			   int n_inputs, struct accel_tensor **outputs, int n_outputs);
+
+/* A run charges its tensors to the model's budget, afresh each run. */
 int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 		    int n_inputs, struct accel_tensor **outputs, int n_outputs)
+{
+	struct gr_budget budget;
+	int rc;
+
+	if (!m || (n_inputs && !inputs) || (n_outputs && !outputs))
+		return eyr_error(-EINVAL, "accel_model_run: NULL argument");
+	budget_init(&budget, &m->opts, "the run");
+	gr_budget_enter(&budget);
+	rc = model_run(m, inputs, n_inputs, outputs, n_outputs);
+	gr_budget_leave(&budget);
+	return rc;
+}
+
+int accel_model_reference(struct accel_model *m, struct accel_tensor *const *inputs,
+			  int n_inputs, struct accel_tensor **outputs, int n_outputs)
+{
+	struct gr_budget budget;
+	int rc;
+
+	if (!m || (n_inputs && !inputs) || (n_outputs && !outputs))
+		return eyr_error(-EINVAL, "accel_model_reference: NULL argument");
+	budget_init(&budget, &m->opts, "the reference run");
+	gr_budget_enter(&budget);
+	rc = model_reference(m, inputs, n_inputs, outputs, n_outputs);
+	gr_budget_leave(&budget);
+	return rc;
+}
+
+static int model_run(struct accel_model *m, struct accel_tensor *const *inputs,
+		     int n_inputs, struct accel_tensor **outputs, int n_outputs)
 {
 	struct run_state rs;
 	struct gr_err err;
@@ -592,8 +705,8 @@ int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 	return rc;
 }
 
-int accel_model_reference(struct accel_model *m, struct accel_tensor *const *inputs,
-			  int n_inputs, struct accel_tensor **outputs, int n_outputs)
+static int model_reference(struct accel_model *m, struct accel_tensor *const *inputs,
+			   int n_inputs, struct accel_tensor **outputs, int n_outputs)
 {
 	struct accel_buffer **saved;
 	struct run_state rs;

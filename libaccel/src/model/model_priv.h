@@ -95,6 +95,8 @@ int eyr_model_corrupt_output(struct accel_model *m, int step);
  * ConvInteger/MatMulInteger. A new value in *out, or -errno.
  */
 int eyr_model_read_tensor(struct accel_model *m, int t, struct gr_value **out);
+int eyr_model_weights_check(const struct accel_model *m, const struct lw_step *s,
+			    const struct gr_value *w);
 void eyr_model_fill_weights(const struct lw_step *s, const struct gr_value *w,
 			    int8_t *dst);
 

@@ -39,6 +39,21 @@ int accel_tensor_load(const char *path, struct accel_tensor **out)
 	return 0;
 }
 
+int accel_tensor_load_mem(const void *buf, size_t len, struct accel_tensor **out)
+{
+	struct gr_value *v;
+	struct gr_err err;
+	int rc;
+
+	if ((!buf && len) || !out)
+		return eyr_error(-EINVAL, "accel_tensor_load_mem: NULL argument");
+	rc = ox_tensor_load_mem(buf, len, "tensor", &v, &err);
+	if (rc)
+		return eyr_error(rc, "%s", err.msg);
+	*out = (struct accel_tensor *)v;
+	return 0;
+}
+
 int accel_tensor_save(const struct accel_tensor *t, const char *path)
 {
 	struct gr_err err;

@@ -38,13 +38,62 @@ int ox_read_file(const char *path, void **buf, size_t *len, struct gr_err *err)
 	return 0;
 }
 
+/* Where a TensorProto holds its elements. */
+enum tp_field { TP_NONE, TP_RAW, TP_FLOAT, TP_INT64, TP_DOUBLE, TP_UINT64, TP_INT32 };
+
+/*
+ * The one accessor for a TensorProto's elements: which field holds them,
+ * with the element count of the shape proven against what the field
+ * holds, before anything is allocated or copied. An empty tensor needs no
+ * field (and its fields may be NULL).
+ */
+static int tp_elements(const Onnx__TensorProto *tp, int dtype, size_t count,
+		       const char *what, enum tp_field *field, struct gr_err *err)
+{
+	size_t bytes = count * gr_dtype_size(dtype);	/* count <= GR_MAX_ELEMS */
+
+	*field = TP_NONE;
+	if (tp->has_raw_data) {
+		if (tp->raw_data.len != bytes)
+			return gr_err_set(err, -EINVAL,
+					  "%s: raw data has %zu bytes but the shape needs %zu (truncated or wrong shape)",
+					  what, tp->raw_data.len, bytes);
+		if (bytes && !tp->raw_data.data)
+			return gr_err_set(err, -EINVAL, "%s: raw data missing", what);
+		*field = bytes ? TP_RAW : TP_NONE;
+		return 0;
+	}
+	if (!count)
+		return 0;
+	if (dtype == GR_FLOAT && tp->n_float_data == count && tp->float_data)
+		*field = TP_FLOAT;
+	else if (dtype == GR_INT64 && tp->n_int64_data == count && tp->int64_data)
+		*field = TP_INT64;
+	else if (dtype == GR_DOUBLE && tp->n_double_data == count && tp->double_data)
+		*field = TP_DOUBLE;
+	else if ((dtype == GR_UINT32 || dtype == GR_UINT64) &&
+		 tp->n_uint64_data == count && tp->uint64_data)
+		*field = TP_UINT64;
+	else if ((dtype == GR_INT32 || dtype == GR_INT8 || dtype == GR_UINT8 ||
+		  dtype == GR_INT16 || dtype == GR_UINT16 || dtype == GR_BOOL ||
+		  dtype == GR_FLOAT16 || dtype == GR_BFLOAT16) &&
+		 tp->n_int32_data == count && tp->int32_data)
+		*field = TP_INT32;
+	else
+		return gr_err_set(err, -EINVAL,
+				  "%s: tensor data missing or of the wrong length for its shape (%zu elements)",
+				  what, count);
+	return 0;
+}
+
 int ox_tensor_from_proto(const Onnx__TensorProto *tp, const char *what,
 			 struct gr_value **out, struct gr_err *err)
 {
-	int64_t dims[GR_MAX_RANK];
+	int64_t dims[GR_MAX_RANK], count;
+	enum tp_field field;
 	struct gr_value *v;
-	size_t esz, bytes;
 	int dtype = tp->has_data_type ? tp->data_type : 0;
+	int rc;
 
 	if (tp->has_data_location &&
 	    tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
@@ -64,6 +113,14 @@ int ox_tensor_from_proto(const Onnx__TensorProto *tp, const char *what,
 					  what, (long long)tp->dims[i]);
 		dims[i] = tp->dims[i];
 	}
+	count = gr_dims_count((int)tp->n_dims, dims);
+	if (count < 0)
+		return gr_err_set(err, -E2BIG, "%s: tensor of more than %lld elements",
+				  what, (long long)GR_MAX_ELEMS);
+	/* the data must be there before its tensor is allocated */
+	rc = tp_elements(tp, dtype, (size_t)count, what, &field, err);
+	if (rc)
+		return rc;
 	v = gr_value_new(dtype, (int)tp->n_dims, dims, err);
 	if (!v) {
 		char why[GR_ERR_LEN];
@@ -71,44 +128,36 @@ int ox_tensor_from_proto(const Onnx__TensorProto *tp, const char *what,
 		snprintf(why, sizeof(why), "%s", err ? err->msg : "");
 		return gr_err_set(err, -E2BIG, "%s: %s", what, why);
 	}
-	esz = gr_dtype_size(dtype);
-	bytes = v->count * esz;
-	if (tp->has_raw_data && tp->raw_data.len != bytes) {
-		gr_value_free(v);
-		return gr_err_set(err, -EINVAL,
-				  "%s: raw data has %zu bytes but the shape needs %zu (truncated or wrong shape)",
-				  what, tp->raw_data.len, bytes);
-	} else if (!bytes) {
-		/* an empty tensor: nothing to copy (its data fields may be NULL) */
-	} else if (tp->has_raw_data) {
-		memcpy(v->data, tp->raw_data.data, bytes);
-	} else if (dtype == GR_FLOAT && tp->n_float_data == v->count) {
-		memcpy(v->data, tp->float_data, bytes);
-	} else if (dtype == GR_INT64 && tp->n_int64_data == v->count) {
-		memcpy(v->data, tp->int64_data, bytes);
-	} else if (dtype == GR_DOUBLE && tp->n_double_data == v->count) {
-		memcpy(v->data, tp->double_data, bytes);
-	} else if ((dtype == GR_UINT32 || dtype == GR_UINT64) && tp->n_uint64_data == v->count) {
+	switch (field) {
+	case TP_NONE:
+		break;
+	case TP_RAW:
+		memcpy(v->data, tp->raw_data.data, v->count * gr_dtype_size(dtype));
+		break;
+	case TP_FLOAT:
+		memcpy(v->data, tp->float_data, v->count * sizeof(float));
+		break;
+	case TP_INT64:
+		memcpy(v->data, tp->int64_data, v->count * sizeof(int64_t));
+		break;
+	case TP_DOUBLE:
+		memcpy(v->data, tp->double_data, v->count * sizeof(double));
+		break;
+	case TP_UINT64:
 		for (size_t i = 0; i < v->count; i++)
 			gr_value_set_i(v, i, (int64_t)tp->uint64_data[i]);
-	} else if ((dtype == GR_INT32 || dtype == GR_INT8 || dtype == GR_UINT8 ||
-		    dtype == GR_INT16 || dtype == GR_UINT16 || dtype == GR_BOOL ||
-		    dtype == GR_FLOAT16 || dtype == GR_BFLOAT16) &&
-		   tp->n_int32_data == v->count) {
+		break;
+	case TP_INT32:
 		/* int32_data holds the values, or the bits of 16-bit floats */
 		for (size_t i = 0; i < v->count; i++) {
 			int32_t x = tp->int32_data[i];
 
-			if (esz == 2)
+			if (gr_dtype_size(dtype) == 2)
 				((uint16_t *)v->data)[i] = (uint16_t)x;
 			else
 				gr_value_set_i(v, i, x);
 		}
-	} else if (v->count) {
-		gr_value_free(v);
-		return gr_err_set(err, -EINVAL,
-				  "%s: tensor data missing or of the wrong length for its shape",
-				  what);
+		break;
 	}
 	if (tp->name && gr_value_set_name(v, tp->name)) {
 		gr_value_free(v);

@@ -197,10 +197,11 @@ int eyr_arch_load(struct eyr_arch *arch, const char *path, char *err,
 		set_err(err, errlen, "cannot open architecture file '%s': %s", path, strerror(errno));
 		return ret;
 	}
-	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || len > (1 << 20) ||
+	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || len > EYR_ARCH_TEXT_MAX ||
 	    fseek(f, 0, SEEK_SET)) {
 		fclose(f);
-		set_err(err, errlen, "architecture file '%s' is unreadable or larger than 1 MiB", path);
+		set_err(err, errlen, "architecture file '%s' is unreadable or larger than %u bytes", path,
+			EYR_ARCH_TEXT_MAX);
 		return -EINVAL;
 	}
 	text = calloc(1, (size_t)len + 1);

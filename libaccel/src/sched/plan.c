@@ -226,7 +226,8 @@ int eyr_sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *sh
 		return 0;
 	}
 	ret = sched_plan(arch, shape, &o, plan, err, errlen);
-	if (!ret && !o.exhaustive && !o.no_cache)
+	/* only proven plans: a later call with more budget may do better */
+	if (!ret && !o.exhaustive && !o.no_cache && !plan->search.budget_exhausted)
 		cache_put(arch, &key, &o, plan);
 	return ret;
 }

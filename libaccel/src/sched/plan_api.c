@@ -46,6 +46,94 @@ int accel_arch_from_device(struct accel_device *dev, struct accel_arch **out)
 	return 0;
 }
 
+int accel_arch_from_info(const struct accel_device_info *info, struct accel_arch **out)
+{
+	struct accel_device_info in;
+	struct eyrie_hw_desc desc;
+	struct accel_arch *arch;
+	char err[256] = "";
+	int ret;
+
+	if (!info || !out)
+		return eyr_error(-EINVAL, "accel_arch_from_info: NULL argument");
+	ret = eyr_opts_check(info, info->sz, sizeof(in), "accel_device_info");
+	if (ret)
+		return ret;
+	memset(&in, 0, sizeof(in));
+	memcpy(&in, info, info->sz < sizeof(in) ? info->sz : sizeof(in));
+	memset(&desc, 0, sizeof(desc));
+	desc.pe_rows = (__u16)(in.pe_rows > 0xffff ? 0 : in.pe_rows);
+	desc.pe_cols = (__u16)(in.pe_cols > 0xffff ? 0 : in.pe_cols);
+	desc.rf_ifmap_words = (__u16)(in.rf_ifmap_words > 0xffff ? 0 : in.rf_ifmap_words);
+	desc.rf_filter_words = (__u16)(in.rf_filter_words > 0xffff ? 0 : in.rf_filter_words);
+	desc.rf_psum_words = (__u16)(in.rf_psum_words > 0xffff ? 0 : in.rf_psum_words);
+	desc.glb_bytes = in.glb_bytes;
+	desc.stream_bytes = in.stream_bytes;
+	desc.clock_khz = in.clock_khz;
+	desc.dram_bytes_per_cycle = in.dram_bytes_per_cycle;
+	desc.glb_bytes_per_cycle = in.glb_bytes_per_cycle;
+	desc.noc_words_per_cycle = in.noc_words_per_cycle;
+	memcpy(desc.energy_fj, in.energy_fj, sizeof(desc.energy_fj));
+	desc.static_mw = in.static_mw;
+	desc.max_cmds_per_job = in.max_cmds_per_job;
+	arch = calloc(1, sizeof(*arch));
+	if (!arch)
+		return eyr_error(-ENOMEM, "out of memory");
+	/* stream_bytes without the capability is no stream buffer, as on a device */
+	eyr_arch_from_desc(&arch->a, &desc, in.caps);
+	in.name[sizeof(in.name) - 1] = 0;
+	snprintf(arch->a.name, sizeof(arch->a.name), "%s", in.name[0] ? in.name : "device");
+	ret = eyr_arch_check(&arch->a, err, sizeof(err));
+	if (ret) {
+		free(arch);
+		return eyr_error(ret, "accel_arch_from_info: %s (or a 16-bit field above 65535)",
+				 err);
+	}
+	*out = arch;
+	return 0;
+}
+
+int accel_arch_copy(const struct accel_arch *arch, struct accel_arch **out)
+{
+	struct accel_arch *c;
+
+	if (!arch || !out)
+		return eyr_error(-EINVAL, "accel_arch_copy: NULL argument");
+	c = malloc(sizeof(*c));
+	if (!c)
+		return eyr_error(-ENOMEM, "out of memory");
+	*c = *arch;
+	*out = c;
+	return 0;
+}
+
+int accel_arch_load_mem(struct accel_arch *arch, const char *text, size_t len,
+			const char *what)
+{
+	char err[256] = "";
+	char *copy;
+	int ret;
+
+	if (!arch || (!text && len))
+		return eyr_error(-EINVAL, "accel_arch_load_mem: NULL argument");
+	if (!what)
+		what = "architecture text";
+	if (len > EYR_ARCH_TEXT_MAX)
+		return eyr_error(-E2BIG, "%s: larger than %u bytes: not an architecture file",
+				 what, EYR_ARCH_TEXT_MAX);
+	if (len && memchr(text, 0, len))
+		return eyr_error(-EINVAL, "%s: not text (contains a NUL byte)", what);
+	copy = malloc(len + 1);
+	if (!copy)
+		return eyr_error(-ENOMEM, "out of memory");
+	if (len)
+		memcpy(copy, text, len);
+	copy[len] = 0;
+	ret = eyr_arch_parse(&arch->a, copy, what, err, sizeof(err));
+	free(copy);
+	return ret ? eyr_error(ret, "%s", err) : 0;
+}
+
 int accel_arch_load_file(struct accel_arch *arch, const char *path)
 {
 	char err[256] = "";
@@ -137,6 +225,27 @@ uint64_t accel_layer_spec_macs(const struct accel_layer_spec *sp)
 	return g.macs;
 }
 
+/*
+ * The largest value of each key: the device's pass fields (16-bit extents,
+ * 8-bit window fields, docs/hardware.md). Larger values are refused here,
+ * naming the key, rather than deep inside the scheduler.
+ */
+#define SPEC_MAX_EXTENT 65535u
+#define SPEC_MAX_WINDOW 255u
+
+static uint32_t key_max(const char *key)
+{
+	static const char *const window_keys[] = {
+		"r", "s", "stride", "stride_h", "stride_w", "pad", "pad_t", "pad_b",
+		"pad_l", "pad_r", "dilation", "dil_h", "dil_w",
+	};
+
+	for (size_t i = 0; i < sizeof(window_keys) / sizeof(window_keys[0]); i++)
+		if (!strcmp(key, window_keys[i]))
+			return SPEC_MAX_WINDOW;
+	return SPEC_MAX_EXTENT;
+}
+
 static int set_key(struct accel_layer_spec *sp, const char *key, uint32_t v)
 {
 	static const struct { const char *k; size_t off; } keys[] = {
@@ -208,6 +317,9 @@ int accel_layer_spec_parse(const char *text, struct accel_layer_spec *sp)
 		if (set_key(sp, item, (uint32_t)v))
 			return eyr_error(-EINVAL, "layer spec '%s': unknown key '%s' (keys: n c m h w r s stride stride_h stride_w pad pad_t pad_b pad_l pad_r dilation groups)",
 					 text, item);
+		if (v > key_max(item))
+			return eyr_error(-E2BIG, "layer spec '%s': %s = %lu is above the largest value the device can run (%u)",
+					 text, item, v, key_max(item));
 	}
 	if (!sp->n)
 		sp->n = 1;
@@ -285,12 +397,14 @@ void eyr_plan_to_result(const struct eyr_arch *a, const struct eyr_plan *p,
 	r->exhaustive = p->search.exhaustive;
 	r->events = p->map.events;
 	r->double_buffer = p->map.dbuf;		/* EYR_DBUF_* = ACCEL_PLAN_DBUF_* */
+	r->budget_exhausted = p->search.budget_exhausted;
 }
 
 int eyr_plan_spec(const struct accel_arch *arch, const struct accel_layer_spec *spec,
 		  const struct accel_plan_opts *opts, struct eyr_plan *plan)
 {
-	struct accel_plan_opts o = { sizeof(o), ACCEL_DATAFLOW_RS, ACCEL_OBJECTIVE_ENERGY, 0, 0 };
+	struct accel_plan_opts o = { .sz = sizeof(o), .dataflow = ACCEL_DATAFLOW_RS,
+				     .objective = ACCEL_OBJECTIVE_ENERGY };
 	struct eyr_sched_opts so = EYR_SCHED_OPTS_INIT;
 	struct eyr_layer_shape shape;
 	char err[512] = "";
@@ -309,6 +423,8 @@ int eyr_plan_spec(const struct accel_arch *arch, const struct accel_layer_spec *
 	so.objective = (enum eyr_objective)o.objective;
 	so.exhaustive = o.exhaustive;
 	so.batch = o.batch;
+	so.max_time_us = o.max_time_us ? o.max_time_us : ACCEL_PLAN_DEFAULT_TIME_US;
+	so.max_evals = o.max_evaluations;
 	so.no_bias = spec->no_bias;
 	so.per_channel = spec->per_channel;
 	ret = eyr_sched_plan(&arch->a, &shape, &so, plan, err, sizeof(err));

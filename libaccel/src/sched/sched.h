@@ -68,6 +68,8 @@ int eyr_arch_load(struct eyr_arch *arch, const char *path, char *err,
 		  size_t errlen);
 int eyr_arch_parse(struct eyr_arch *arch, const char *text, const char *what,
 		   char *err, size_t errlen);
+/* Architecture files are small: anything larger is not one. */
+#define EYR_ARCH_TEXT_MAX (1u << 20)
 
 /* Checks an arch for values the model cannot use (0 PEs, ...). */
 int eyr_arch_check(const struct eyr_arch *arch, char *err, size_t errlen);
@@ -148,8 +150,17 @@ struct eyr_sched_opts {
 	int no_cache;			/* search even if this plan was made before */
 	int int32_out;			/* CONV/FC: int32 output (quant.int32_out) */
 	int lut;			/* output through the activation table (quant.lut) */
+	/*
+	 * Fast search budget: CPU time (0 or UINT64_MAX = none; the public
+	 * API and the model compiler pass ACCEL_PLAN_DEFAULT_TIME_US) and
+	 * evaluations (mappings costed plus array
+	 * mappings searched; 0 = none). Past it the best mapping found so far
+	 * is returned with search.budget_exhausted set.
+	 */
+	uint64_t max_time_us;
+	uint64_t max_evals;
 };
-#define EYR_SCHED_OPTS_INIT { EYRIE_DATAFLOW_RS, EYR_OBJ_ENERGY, 0, 0, 0, 0, 0 }
+#define EYR_SCHED_OPTS_INIT { .dataflow = EYRIE_DATAFLOW_RS, .objective = EYR_OBJ_ENERGY }
 
 struct eyr_search_stats {
 	uint64_t evaluated;		/* complete mappings costed */
@@ -158,6 +169,7 @@ struct eyr_search_stats {
 	uint64_t time_us;
 	int exhaustive;
 	int cached;			/* handed out again from the plan cache */
+	int budget_exhausted;		/* best so far, not proven the best */
 };
 
 struct eyr_plan {

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sched/sched_internal.h"
 
@@ -72,6 +73,10 @@ struct search {
 	uint8_t dbuf;			/* EYR_DBUF_* the tilings must fit with */
 	uint64_t evaluated, pruned, tilings;
 	double efj[EYRIE_ACCESS_LEVELS];
+	/* budget (fast search): see budget_spent() */
+	uint64_t searched;		/* array mappings searched (memo misses) */
+	uint64_t deadline_us, budget_us, max_evals;
+	int over;			/* the budget ran out */
 };
 
 static const uint8_t order_m_inner[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_N, EYR_DIM_E, EYR_DIM_F, EYR_DIM_M, EYR_DIM_C };
@@ -136,7 +141,35 @@ static const struct memo_entry *pass_lookup(struct search *s,
 				       eyr_place_of(places, 0), eyr_place_of(places, 1),
 				       &s->memo[j].map, &s->memo[j].pc);
 	s->memo_used++;
+	s->searched++;
 	return &s->memo[j];
+}
+
+/*
+ * CPU time of this thread: the budget counts the search's own work, so a
+ * loaded machine does not change the result (wall time does not bound it
+ * under load, but nothing could).
+ */
+static uint64_t cpu_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * The fast search's budget: evaluations (mappings costed plus array
+ * mappings searched, where the time goes on large layers) and CPU time.
+ * Checked between heap entries, so it overshoots by one tiling's costing.
+ */
+static int budget_spent(struct search *s)
+{
+	if (!s->over &&
+	    ((s->max_evals && s->evaluated + s->searched >= s->max_evals) ||
+	     (s->deadline_us && cpu_now_us() >= s->deadline_us)))
+		s->over = 1;
+	return s->over;
 }
 
 static int floor_grow(struct search *s)
@@ -451,11 +484,12 @@ static int cost_full(struct search *s, const struct eyr_mapping *m,
 	int ret;
 
 	eyr_cost_dram(s->arch, &s->g, m, dt, s->has_bias, s->per_channel, c);
+	/* the DMA level fixes the command count: refuse before costing passes */
+	if (s->arch->max_cmds_per_job && c->cmds > s->arch->max_cmds_per_job)
+		return -ENOSPC;
 	ret = add_passes(s, m, dt, c, cut, proved);
 	if (ret)
 		return ret;
-	if (s->arch->max_cmds_per_job && c->cmds > s->arch->max_cmds_per_job)
-		return -ENOSPC;
 	eyr_cost_finish(s->arch, c);
 	s->evaluated++;
 	return 0;
@@ -1246,6 +1280,17 @@ static int search_fast(struct search *s, struct best *b)
 						     (double)b->cost.cycles) : HUGE_VAL;
 		struct hent e;
 
+		/*
+		 * Out of budget: stop with the best so far; with none yet, cost
+		 * what comes next in full (no cut) until one mapping runs, for
+		 * at most the budget once more.
+		 */
+		if (budget_spent(s)) {
+			if (b->found || (s->deadline_us && cpu_now_us() >= s->deadline_us + s->budget_us) ||
+			    (s->max_evals && s->evaluated + s->searched >= 2 * s->max_evals))
+				break;
+			inc = HUGE_VAL;
+		}
 		/* strict: equal bounds may still tie and win the tie-break */
 		if (h.v[0].lb > inc * (1 + 1e-12)) {
 			s->pruned += h.n;
@@ -1269,7 +1314,8 @@ static int search_fast(struct search *s, struct best *b)
 			 * the entries below it are looked at first (they may raise
 			 * the incumbent past it). The memos keep what was learnt.
 			 */
-			r = consider(s, b, &m, dt, next < inc ? next : inc, &proved);
+			r = consider(s, b, &m, dt, s->over ? HUGE_VAL : next < inc ? next : inc,
+				     &proved);
 			if (r == 1) {
 				if (proved > inc * (1 + 1e-9)) {
 					s->pruned++;
@@ -1280,7 +1326,11 @@ static int search_fast(struct search *s, struct best *b)
 			}
 		}
 	}
+	if (h.n && !ret && s->over)
+		s->pruned += h.n;
 	free(h.v);
+	if (!ret && !b->found && s->over)
+		return -ETIME;
 	return ret ? ret : (b->found ? 0 : -ENOSPC);
 }
 
@@ -1356,6 +1406,11 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	s.per_channel = o->per_channel;
 	/* no_cache asks for a cold search: nothing from earlier plans */
 	s.shared_memo = !o->no_cache;
+	/* internal callers (tests, benches) search unbounded unless they ask */
+	s.budget_us = o->max_time_us;
+	s.deadline_us = !s.budget_us || s.budget_us == UINT64_MAX ? 0 :
+			cpu_now_us() + s.budget_us;
+	s.max_evals = o->max_evals;
 	for (d = 0; d < EYRIE_ACCESS_LEVELS; d++)
 		s.efj[d] = arch->energy_fj[d];
 	ret = eyr_geom_init(&s.g, &plan->shape, err, errlen);
@@ -1381,7 +1436,8 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	 * region of every tensor: its overlapped stream may beat the first
 	 * plan's on the objective (less static energy, fewer cycles).
 	 */
-	if (!ret && arch->events) {
+	/* (not when the budget is spent: the first plan is then the best so far) */
+	if (!ret && arch->events && !s.over) {
 		struct eyr_plan alt = *plan;
 		struct best b2;
 		int r2;
@@ -1394,10 +1450,17 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 		if (!r2 && eyr_objective_value(o->objective, &alt.cost) <
 			   eyr_objective_value(o->objective, &plan->cost))
 			*plan = alt;
-		else if (r2 && r2 != -ENOSPC)
+		/* out of budget for the alternative: the first plan stands */
+		else if (r2 && r2 != -ENOSPC && r2 != -ETIME)
 			ret = r2;
 	}
-	if (ret == -ENOSPC) {
+	if (ret == -ETIME) {
+		set_err(err, errlen, ret, "no %s mapping found within the planning budget (%llu us, %llu evaluations): every mapping tried fails on arch '%s' (GLB %u bytes, %u commands per job); raise the budget, use a larger architecture or another dataflow",
+			eyr_dataflow_name(o->dataflow),
+			(unsigned long long)(eyr_now_us() - t0),
+			(unsigned long long)(s.evaluated + s.searched), arch->name,
+			arch->glb_bytes, arch->max_cmds_per_job);
+	} else if (ret == -ENOSPC) {
 		set_err(err, errlen, ret, "no %s mapping of this layer fits arch '%s' (GLB %u bytes, stream buffer %u bytes, RF %u/%u/%u words, %u commands per job): use a larger architecture or another dataflow",
 			eyr_dataflow_name(o->dataflow), arch->name, arch->glb_bytes,
 			arch->stream_bytes, arch->rf_ifmap_words, arch->rf_filter_words,
@@ -1407,6 +1470,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	plan->search.pruned = s.pruned;
 	plan->search.tilings = s.tilings;
 	plan->search.exhaustive = o->exhaustive;
+	plan->search.budget_exhausted = !ret && s.over;
 	plan->search.time_us = eyr_now_us() - t0;
 	free(s.memo);
 	free(s.floors);

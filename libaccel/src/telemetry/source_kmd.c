@@ -131,7 +131,7 @@ uint64_t eyr_telem_kmd_sample_seq(struct nlmsghdr *nlh)
 {
 	struct nlattr *a[EYRIE_GENL_A_MAX + 1];
 
-	if (genlmsg_parse(nlh, 0, a, EYRIE_GENL_A_MAX, policy) < 0 ||
+	if (!genlmsg_valid_hdr(nlh, 0) || genlmsg_parse(nlh, 0, a, EYRIE_GENL_A_MAX, policy) < 0 ||
 	    !a[EYRIE_GENL_A_SEQ])
 		return 0;
 	return nla_get_u64(a[EYRIE_GENL_A_SEQ]);
@@ -143,6 +143,9 @@ int eyr_telem_kmd_parse_event(struct nlmsghdr *nlh, uint32_t device,
 	struct genlmsghdr *gh = nlmsg_data(nlh);
 	struct nlattr *a[EYRIE_GENL_A_MAX + 1];
 
+	/* a message shorter than its generic netlink header is not ours */
+	if (!genlmsg_valid_hdr(nlh, 0))
+		return 0;
 	if (gh->cmd != EYRIE_GENL_CMD_EVENT)
 		return 0;
 	if (genlmsg_parse(nlh, 0, a, EYRIE_GENL_A_MAX, policy) < 0 ||
@@ -165,6 +168,9 @@ int eyr_telem_kmd_parse(struct nlmsghdr *nlh, uint32_t device,
 	struct genlmsghdr *gh = nlmsg_data(nlh);
 	struct nlattr *a[EYRIE_GENL_A_MAX + 1];
 
+	/* a message shorter than its generic netlink header is not ours */
+	if (!genlmsg_valid_hdr(nlh, 0))
+		return 0;
 	if (gh->cmd != EYRIE_GENL_CMD_SAMPLE)
 		return 0;
 	if (genlmsg_parse(nlh, 0, a, EYRIE_GENL_A_MAX, policy) < 0 ||

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "graph/lower.h"
+#include "graph/budget.h"
 #include "graph/ops/ops.h"
+#include "graph/quant_check.h"
 #include "graph/ref.h"
 #include "graph/window.h"
 
@@ -35,7 +37,25 @@ int gr_infer_window(const struct gr_node *n, const struct gr_value *x,
 		return NODE_ERR(err, -EINVAL, n,
 				"%d-D window attributes on a %d-D input (rank %d)",
 				w.spatial, x->rank - 2, x->rank);
-	return gr_window_resolve(&w, ih, iw, kh, kw, g, err, n->name);
+	rc = gr_window_resolve(&w, ih, iw, kh, kw, g, err, n->name);
+	/*
+	 * A 1-D input's output has no height: a window whose height, vertical
+	 * pads or strides would give it one is a 2-D window on a 1-D input.
+	 */
+	if (!rc && x->rank == 3 && g->oh != 1)
+		return NODE_ERR(err, -EINVAL, n,
+				"a 2-D window (%lld x %lld, vertical pads %lld/%lld) on a 1-D input (rank 3): kernel_shape, strides, dilations and pads must be 1-D",
+				(long long)g->kh, (long long)g->kw, (long long)g->pt,
+				(long long)g->pb);
+	if (!rc && x->dims[0] >= 0 && x->dims[1] >= 0) {
+		/* what a kernel visits: every window position of every plane */
+		unsigned __int128 ops = (unsigned __int128)x->dims[0] * (uint64_t)x->dims[1] *
+					(uint64_t)g->oh * (uint64_t)g->ow * (uint64_t)g->kh *
+					(uint64_t)g->kw;
+
+		rc = gr_budget_work(n->name, ops > UINT64_MAX ? UINT64_MAX : (uint64_t)ops, err);
+	}
+	return rc;
 }
 
 void gr_window_out(const struct gr_value *x, int64_t m, const struct gr_geom *g,
@@ -156,6 +176,10 @@ static int infer_conv(const struct gr_node *n, const struct gr_value *const *in,
 		if (in[1]->dtype != GR_FLOAT || in[4]->dtype != GR_FLOAT ||
 		    in[6]->dtype != GR_FLOAT)
 			return NODE_ERR(err, -EINVAL, n, "scales must be float");
+		if ((rc = gr_check_scale_values(n, in[1], "x_scale", err)) ||
+		    (rc = gr_check_scale_values(n, in[4], "w_scale", err)) ||
+		    (rc = gr_check_scale_values(n, in[6], "y_scale", err)))
+			return rc;
 		if (!gr_is_q8(in[7]->dtype))
 			return NODE_ERR(err, -EINVAL, n, "y_zero_point must be int8 or uint8");
 	}

@@ -5,6 +5,7 @@
 
 #include "graph/lower.h"
 #include "graph/ops/ops.h"
+#include "graph/quant_check.h"
 #include "graph/ref.h"
 
 enum mm_kind { MM_FLOAT, MM_QLINEAR, MM_INTEGER };
@@ -106,7 +107,10 @@ static int infer_mm(const struct gr_node *n, const struct gr_value *const *in,
 		    (rc = gr_check_param(n, in[4], "b_scale", cols, err)) ||
 		    (rc = gr_check_param(n, in[5], "b_zero_point", cols, err)) ||
 		    (rc = gr_check_param(n, in[6], "y_scale", 0, err)) ||
-		    (rc = gr_check_param(n, in[7], "y_zero_point", 0, err)))
+		    (rc = gr_check_param(n, in[7], "y_zero_point", 0, err)) ||
+		    (rc = gr_check_scale_values(n, in[1], "a_scale", err)) ||
+		    (rc = gr_check_scale_values(n, in[4], "b_scale", err)) ||
+		    (rc = gr_check_scale_values(n, in[6], "y_scale", err)))
 			return rc;
 		if (!gr_is_q8(in[7]->dtype))
 			return NODE_ERR(err, -EINVAL, n, "y_zero_point must be int8 or uint8");

@@ -5,6 +5,7 @@
 
 #include "graph/lower.h"
 #include "graph/ops/ops.h"
+#include "graph/quant_check.h"
 
 static int infer_q(const struct gr_node *n, const struct gr_value *const *in,
 		   struct gr_value *out, int quantize, struct gr_err *err)
@@ -19,6 +20,8 @@ static int infer_q(const struct gr_node *n, const struct gr_value *const *in,
 	s = in[1];
 	if (s->dtype != GR_FLOAT)
 		return NODE_ERR(err, -EINVAL, n, "scale must be float");
+	if ((rc = gr_check_scale_values(n, s, quantize ? "y_scale" : "x_scale", err)))
+		return rc;
 	if (axis < 0)
 		axis += x->rank;
 	if (gr_dims_count(s->rank, s->dims) != 1) {
