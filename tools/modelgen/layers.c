@@ -10,7 +10,7 @@
 #define DT_INT8 ONNX__TENSOR_PROTO__DATA_TYPE__INT8
 #define DT_INT32 ONNX__TENSOR_PROTO__DATA_TYPE__INT32
 
-static uint64_t rnd(struct mg_net *net)
+uint64_t mg_rnd(struct mg_net *net)
 {
 	uint64_t x = net->rng;
 
@@ -19,6 +19,11 @@ static uint64_t rnd(struct mg_net *net)
 	x ^= x >> 27;
 	net->rng = x;
 	return x * 0x2545f4914f6cdd1dull;
+}
+
+static uint64_t rnd(struct mg_net *net)
+{
+	return mg_rnd(net);
 }
 
 static int8_t rnd_i8(struct mg_net *net)
@@ -56,11 +61,20 @@ void mg_act_free(struct mg_act *x)
 {
 	free(x->q);
 	x->q = NULL;
+	free(x->f);
+	x->f = NULL;
 }
 
 void mg_act_dup(const struct mg_act *x, struct mg_act *out)
 {
 	*out = *x;
+	if (x->f) {
+		size_t n = (size_t)x->nb * x->c * x->h * x->w;
+
+		out->f = mg_xmalloc(n * sizeof(float));
+		memcpy(out->f, x->f, n * sizeof(float));
+		return;
+	}
 	out->q = mg_xmalloc(act_count(x));
 	memcpy(out->q, x->q, act_count(x));
 }
@@ -145,6 +159,10 @@ static int8_t quant(double v, int zp)
 
 void mg_input(struct mg_net *net, struct mg_act *x, int n, int c, int h, int w)
 {
+	if (net->float_model) {
+		mgf_input(net, x, n, c, h, w);
+		return;
+	}
 	int64_t dims[4] = { n, c, h, w };
 
 	memset(x, 0, sizeof(*x));
@@ -159,7 +177,7 @@ void mg_input(struct mg_net *net, struct mg_act *x, int n, int c, int h, int w)
 	mg_io(&net->g, 0, "input", DT_INT8, 4, dims);
 }
 
-static void csv_row(struct mg_net *net, const char *layer, const char *type, int n,
+void mg_csv_row(struct mg_net *net, const char *layer, const char *type, int n,
 		    int c, int m, int h, int w, int r, int s, int stride, int pad, int groups)
 {
 	if (net->layers_csv)
@@ -170,6 +188,10 @@ static void csv_row(struct mg_net *net, const char *layer, const char *type, int
 void mg_conv(struct mg_net *net, struct mg_act *x, const char *name, int m, int k,
 	     int stride, int pad, int groups, int relu, const char *csv_type)
 {
+	if (net->float_model) {
+		mgf_conv(net, x, name, m, k, stride, pad, groups, relu, csv_type);
+		return;
+	}
 	int cg = x->c / groups, mg = m / groups;
 	int oh = (x->h + 2 * pad - k) / stride + 1, ow = (x->w + 2 * pad - k) / stride + 1;
 	size_t nw = (size_t)m * cg * k * k, nout = (size_t)x->n * m * oh * ow;
@@ -255,7 +277,7 @@ void mg_conv(struct mg_net *net, struct mg_act *x, const char *name, int m, int 
 
 		mg_node(&net->g, "QLinearConv", name, in, name, at);
 	}
-	csv_row(net, name, csv_type, x->n, x->c, m, x->h, x->w, k, k, stride, pad, groups);
+	mg_csv_row(net, name, csv_type, x->n, x->c, m, x->h, x->w, k, k, stride, pad, groups);
 	free(w);
 	free(b);
 	free(acc);
@@ -269,6 +291,10 @@ void mg_conv(struct mg_net *net, struct mg_act *x, const char *name, int m, int 
 void mg_maxpool(struct mg_net *net, struct mg_act *x, const char *name, int k,
 		int stride, int pad)
 {
+	if (net->float_model) {
+		mgf_maxpool(net, x, name, k, stride, pad);
+		return;
+	}
 	int oh = (x->h + 2 * pad - k) / stride + 1, ow = (x->w + 2 * pad - k) / stride + 1;
 	struct mg_act y = *x;
 	size_t nc = (size_t)x->n * x->c;
@@ -317,6 +343,10 @@ static void dq(struct mg_net *net, const struct mg_act *x, const char *out)
 void mg_add(struct mg_net *net, struct mg_act *x, struct mg_act *b, const char *name,
 	    int relu)
 {
+	if (net->float_model) {
+		mgf_add(net, x, b, name, relu);
+		return;
+	}
 	/* the finer input scale: x + b is then an integer there, no rounding */
 	int e = x->e > b->e ? x->e : b->e;
 	char an[128], bn[128], sn[128], rn[128];
@@ -369,6 +399,10 @@ void mg_add(struct mg_net *net, struct mg_act *x, struct mg_act *b, const char *
 
 void mg_gap(struct mg_net *net, struct mg_act *x, const char *name)
 {
+	if (net->float_model) {
+		mgf_gap(net, x, name);
+		return;
+	}
 	size_t nc = (size_t)x->n * x->c, sp = (size_t)x->h * x->w;
 	double *v = mg_xmalloc(nc * sizeof(double));
 	char dn[128], pn[128];
@@ -416,6 +450,10 @@ void mg_gap(struct mg_net *net, struct mg_act *x, const char *name)
 
 void mg_fc(struct mg_net *net, struct mg_act *x, const char *name, int m, int relu)
 {
+	if (net->float_model) {
+		mgf_fc(net, x, name, m, relu);
+		return;
+	}
 	int kdim = x->c * x->h * x->w, n = x->n;
 	size_t nw = (size_t)kdim * m;
 	int8_t *w = mg_xmalloc(nw);
@@ -472,7 +510,7 @@ void mg_fc(struct mg_net *net, struct mg_act *x, const char *name, int m, int re
 	y.q = mg_xmalloc((size_t)n * m);
 	for (size_t i = 0; i < (size_t)n * m; i++)
 		y.q[i] = quant(acc[i] * real, y.zp_val);
-	csv_row(net, name, "fc", n, kdim, m, 1, 1, 1, 1, 1, 0, 1);
+	mg_csv_row(net, name, "fc", n, kdim, m, 1, 1, 1, 1, 1, 0, 1);
 	free(w);
 	free(v);
 	free(acc);

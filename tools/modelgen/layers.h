@@ -26,6 +26,10 @@ struct mg_act {
 	float sv;			/* the scale as written to the model */
 	int zp_val;			/* -128 after ReLU, else 0 */
 	int8_t *q;			/* n*c*h*w values */
+	/* --float networks (floatnet.c): q is NULL, f holds nb*c*h*w values */
+	float *f;
+	int nb;				/* samples computed (>= n, for BN stats) */
+	int flat;			/* rank 2 [n, c] (after a Gemm) */
 };
 
 struct mg_net {
@@ -43,6 +47,12 @@ struct mg_net {
 	 * the device resolves differently from ONNX (docs/models.md).
 	 */
 	int float_scales;
+	/*
+	 * --float: float32 layers as PyTorch exports them (Conv without bias
+	 * -> BatchNormalization -> Relu, a Shape-Gather-Unsqueeze-Concat-
+	 * Reshape flatten, Gemm classifiers), see floatnet.c.
+	 */
+	int float_model;
 };
 
 void mg_input(struct mg_net *net, struct mg_act *x, int n, int c, int h, int w);
@@ -61,5 +71,22 @@ void mg_act_free(struct mg_act *x);
 /* Spread of int8 values: distinct values, saturated and zero-point shares. */
 void mg_spread(const int8_t *q, size_t n, int zp, int *distinct, double *sat,
 	       double *at_zp);
+
+/* The float forms of the layers above (floatnet.c). */
+void mgf_input(struct mg_net *net, struct mg_act *x, int n, int c, int h, int w);
+void mgf_conv(struct mg_net *net, struct mg_act *x, const char *name, int m, int k,
+	      int stride, int pad, int groups, int relu, const char *csv_type);
+void mgf_maxpool(struct mg_net *net, struct mg_act *x, const char *name, int k,
+		 int stride, int pad);
+void mgf_add(struct mg_net *net, struct mg_act *x, struct mg_act *b, const char *name,
+	     int relu);
+void mgf_gap(struct mg_net *net, struct mg_act *x, const char *name);
+void mgf_fc(struct mg_net *net, struct mg_act *x, const char *name, int m, int relu);
+/* One more seeded sample of the network's input distribution (n x c x h x w). */
+void mgf_sample(struct mg_net *net, float *dst, int n, int c, int h, int w);
+/* Shared with floatnet.c: the seeded generator and the layers.csv record. */
+uint64_t mg_rnd(struct mg_net *net);
+void mg_csv_row(struct mg_net *net, const char *layer, const char *type, int n,
+		int c, int m, int h, int w, int r, int s, int stride, int pad, int groups);
 
 #endif /* MG_LAYERS_H */

@@ -5,6 +5,9 @@
  *
  *   modelgen NETWORK [--reduced] [--float-scales[=BITS]] -o MODEL.onnx
  *            [--input-out INPUT.pb] [--layers-out LAYERS.csv] [--seed N] [-v]
+ *   modelgen NETWORK [--reduced] --float -o MODEL.onnx [--input-out INPUT.pb]
+ *            [--samples-out DIR] [--holdout-out DIR] [--samples N]
+ *            [--samples-seed S] [--seed N]
  *   modelgen --stats OUTPUT.pb     spread of an int8 output (exit 1 if it
  *                                  is degenerate: too few distinct values,
  *                                  mostly saturated or mostly zero)
@@ -15,13 +18,71 @@
  * arbitrary seeded float scales (mantissas of BITS bits, default 24: any
  * float) instead of the tie-free powers of two, as a real quantizer would;
  * rounding ties then occur (docs/models.md).
+ * --float writes the float32 network as PyTorch exports it (floatnet.c):
+ * BatchNormalization after every conv, a Shape-subgraph flatten, Gemm
+ * classifiers; --samples-out writes N more seeded inputs of the same
+ * distribution, one TensorProto file each (a calibration folder for
+ * accelctl quantize), --holdout-out N others from another stream (a
+ * held-apart set for the quantization figures).
  */
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "layers.h"
+
+static uint64_t net_stream(uint64_t seed, const char *name)
+{
+	uint64_t rng = seed * 0x9e3779b97f4a7c15ull;
+
+	for (const char *p = name; *p; p++)
+		rng = (rng ^ (uint8_t)*p) * 0x100000001b3ull;
+	return rng ? rng : 1;
+}
+
+static void input_shape(const char *net, int reduced, int *d)
+{
+	int alex = !strcmp(net, "alexnet"), full = alex ? 227 : 224, red = alex ? 67 : 32;
+
+	d[0] = alex ? 4 : 1;
+	d[1] = 3;
+	d[2] = d[3] = reduced ? red : full;
+}
+
+/* --samples-out: N seeded float inputs, DIR/sample_NNN.pb, named "input". */
+static int write_samples(const char *net, int reduced, const char *dir, int count,
+			 uint64_t seed)
+{
+	struct mg_net s = { .float_model = 1, .net = net };
+	int d[4];
+	int64_t dims[4];
+	size_t n;
+	float *buf;
+	char path[4096];
+	int rc = 0;
+
+	if (mkdir(dir, 0777) && errno != EEXIST) {
+		fprintf(stderr, "modelgen: cannot create %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	input_shape(net, reduced, d);
+	for (int i = 0; i < 4; i++)
+		dims[i] = d[i];
+	n = (size_t)d[0] * d[1] * d[2] * d[3];
+	buf = mg_xmalloc(n * sizeof(float));
+	s.rng = net_stream(seed ^ 0x5a4d504c45ull, net);
+	for (int i = 0; i < count && !rc; i++) {
+		mgf_sample(&s, buf, d[0], d[1], d[2], d[3]);
+		snprintf(path, sizeof(path), "%s/sample_%03d.pb", dir, i);
+		rc = mg_write_tensor(path, "input", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, dims,
+				     buf, n * sizeof(float));
+	}
+	free(buf);
+	return rc;
+}
 
 static void alexnet(struct mg_net *net, struct mg_act *x, int reduced)
 {
@@ -180,6 +241,11 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "reduced", no_argument, NULL, 'r' },
 		{ "float-scales", optional_argument, NULL, 'F' },
+		{ "float", no_argument, NULL, 'f' },
+		{ "samples-out", required_argument, NULL, 'D' },
+		{ "samples", required_argument, NULL, 'N' },
+		{ "samples-seed", required_argument, NULL, 'E' },
+		{ "holdout-out", required_argument, NULL, 'H' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "input-out", required_argument, NULL, 'I' },
 		{ "layers-out", required_argument, NULL, 'L' },
@@ -189,7 +255,10 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *out = NULL, *in_out = NULL, *layers_out = NULL;
+	const char *out = NULL, *in_out = NULL, *layers_out = NULL, *samples_out = NULL;
+	const char *holdout_out = NULL;
+	int samples = 0;
+	uint64_t samples_seed = 2;
 	struct mg_net net = { 0 };
 	int reduced = 0, c, rc;
 	uint64_t seed = 1;
@@ -207,6 +276,11 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'f': net.float_model = 1; break;
+		case 'D': samples_out = optarg; break;
+		case 'H': holdout_out = optarg; break;
+		case 'N': samples = atoi(optarg); break;
+		case 'E': samples_seed = strtoull(optarg, NULL, 0); break;
 		case 'o': out = optarg; break;
 		case 'I': in_out = optarg; break;
 		case 'L': layers_out = optarg; break;
@@ -217,11 +291,21 @@ int main(int argc, char **argv)
 			printf("usage: modelgen alexnet|vgg16|resnet18|resnet50|mobilenetv2 [--reduced] [--float-scales[=BITS]]\n"
 			       "                -o MODEL.onnx [--input-out INPUT.pb] [--layers-out LAYERS.csv]\n"
 			       "                [--seed N] [-v]\n"
+			       "       modelgen NETWORK [--reduced] --float -o MODEL.onnx [--input-out INPUT.pb]\n"
+			       "                [--samples-out DIR] [--holdout-out DIR] [--samples N] [--samples-seed S]\n"
 			       "       modelgen --stats OUTPUT.pb\n");
 			return 0;
 		default:
 			return 2;
 		}
+	}
+	if (net.float_model && net.float_scales) {
+		fprintf(stderr, "modelgen: --float and --float-scales exclude each other\n");
+		return 2;
+	}
+	if ((samples_out || holdout_out) && (!net.float_model || samples < 1)) {
+		fprintf(stderr, "modelgen: --samples-out and --holdout-out need --float and --samples N (N >= 1)\n");
+		return 2;
 	}
 	if (optind != argc - 1 || !out) {
 		fprintf(stderr, "modelgen: a network name and -o MODEL.onnx are required (see --help)\n");
@@ -264,11 +348,32 @@ int main(int argc, char **argv)
 	{
 		int64_t od[2] = { x.n, x.c };
 
-		mg_io(&net.g, 1, x.name, ONNX__TENSOR_PROTO__DATA_TYPE__INT8, 2, od);
+		mg_io(&net.g, 1, x.name, net.float_model ? ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT :
+		      ONNX__TENSOR_PROTO__DATA_TYPE__INT8, 2, od);
 	}
 	mg_act_free(&x);
 	rc = mg_write(&net.g, net.net, out);
-	if (!rc && in_out) {
+	if (!rc && samples_out)
+		rc = write_samples(net.net, reduced, samples_out, samples, samples_seed);
+	/* held apart: another stream, never seen by calibration */
+	if (!rc && holdout_out)
+		rc = write_samples(net.net, reduced, holdout_out, samples, samples_seed + 1000);
+	if (!rc && in_out && net.float_model) {
+		/* the model's batch of the seeded statistics input, again */
+		struct mg_net again = { .float_model = 1, .net = net.net };
+		int d[4];
+		struct mg_act in;
+
+		again.rng = net_stream(seed, net.net);
+		input_shape(net.net, reduced, d);
+		mg_input(&again, &in, d[0], d[1], d[2], d[3]);
+		for (int i = 0; i < 4; i++)
+			idims[i] = d[i];
+		rc = mg_write_tensor(in_out, "input", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, idims,
+				     in.f, (size_t)in.n * in.c * in.h * in.w * sizeof(float));
+		mg_act_free(&in);
+		onnx__value_info_proto__free_unpacked(again.g.input, NULL);
+	} else if (!rc && in_out) {
 		/* the calibration input again, from the same seed */
 		struct mg_net again = { .float_scales = net.float_scales };
 		struct mg_act in;

@@ -1,6 +1,6 @@
 # modelgen: the generated networks (int8 ONNX, seeded weights) in build/models/.
 MODELGEN := $(B)/bin/modelgen
-MODELGEN_SRCS := $(addprefix tools/modelgen/, modelgen.c layers.c onnxw.c)
+MODELGEN_SRCS := $(addprefix tools/modelgen/, modelgen.c layers.c floatnet.c onnxw.c)
 MODELGEN_OBJS := $(MODELGEN_SRCS:%.c=$(B)/%.o) $(B)/gen/onnx/onnx.pb-c.o
 $(MODELGEN_SRCS:%.c=$(B)/%.o): CPPFLAGS_EXTRA += -I$(B)/gen
 $(MODELGEN_SRCS:%.c=$(B)/%.o): $(ONNX_GEN_H)
@@ -28,6 +28,20 @@ $(MODEL_DIR)/%-reduced-fscale4.onnx: $(MODELGEN)
 	@mkdir -p $(MODEL_DIR)
 	$(MODELGEN) $* --reduced --float-scales=4 -o $@ \
 		--input-out $(MODEL_DIR)/$*-reduced-fscale4.input.pb
+# Float networks as PyTorch exports them (BatchNormalization, Shape-subgraph
+# flatten, Gemm), with a calibration folder and a held-apart folder of seeded
+# inputs: what accelctl quantize and its tests start from.
+FLOAT_SAMPLES := 8
+$(MODEL_DIR)/%-reduced-float.onnx: $(MODELGEN)
+	@mkdir -p $(MODEL_DIR)
+	$(MODELGEN) $* --reduced --float -o $@ --input-out $(MODEL_DIR)/$*-reduced-float.input.pb \
+		--samples-out $(MODEL_DIR)/$*-reduced-float.calib \
+		--holdout-out $(MODEL_DIR)/$*-reduced-float.holdout --samples $(FLOAT_SAMPLES)
+$(MODEL_DIR)/%-float.onnx: $(MODELGEN)
+	@mkdir -p $(MODEL_DIR)
+	$(MODELGEN) $* --float -o $@ --input-out $(MODEL_DIR)/$*-float.input.pb \
+		--samples-out $(MODEL_DIR)/$*-float.calib \
+		--holdout-out $(MODEL_DIR)/$*-float.holdout --samples $(FLOAT_SAMPLES)
 $(MODEL_DIR)/%.onnx: $(MODELGEN)
 	@mkdir -p $(MODEL_DIR)
 	$(MODELGEN) $* -o $@ --input-out $(MODEL_DIR)/$*.input.pb \
@@ -37,10 +51,15 @@ MODELS_REDUCED := $(NETWORKS:%=$(MODEL_DIR)/%-reduced.onnx)
 MODELS_FULL := $(NETWORKS:%=$(MODEL_DIR)/%.onnx)
 MODELS_FSCALE := $(NETWORKS:%=$(MODEL_DIR)/%-reduced-fscale.onnx) \
 	$(NETWORKS:%=$(MODEL_DIR)/%-reduced-fscale4.onnx)
-.PHONY: models models-full
-models: $(MODELS_REDUCED) $(MODELS_FSCALE) $(MODEL_DIR)/resnet18.onnx
+MODELS_FLOAT := $(NETWORKS:%=$(MODEL_DIR)/%-reduced-float.onnx)
+MODELS_FLOAT_FULL := $(NETWORKS:%=$(MODEL_DIR)/%-float.onnx)
+.PHONY: models models-full models-float models-float-full
+models: $(MODELS_REDUCED) $(MODELS_FSCALE) $(MODELS_FLOAT) $(MODEL_DIR)/resnet18.onnx
 models-full: $(MODELS_FULL)
-ALL_TARGETS += $(MODELGEN) $(MODELS_REDUCED) $(MODELS_FSCALE) $(MODEL_DIR)/resnet18.onnx
+models-float: $(MODELS_FLOAT)
+models-float-full: $(MODELS_FLOAT_FULL)
+ALL_TARGETS += $(MODELGEN) $(MODELS_REDUCED) $(MODELS_FSCALE) $(MODELS_FLOAT) \
+	$(MODEL_DIR)/resnet18.onnx
 
 # corpusgen: the exporter-style corpus the oracle suite compares with ONNX
 # Runtime (tests/oracle): build/corpus (make check), build/corpus-full.
