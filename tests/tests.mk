@@ -11,6 +11,6 @@ include tests/hil/hil.mk
 include tests/hil/sensors/sensors.mk
 # Model suites (conformance, networks, graph unit tests) have their own fragments.
 include $(sort $(wildcard tests/conformance/*.mk tests/networks/*.mk tests/unit/graph/*.mk \
-	tests/oracle/*.mk))
+	tests/oracle/*.mk tests/quant/*.mk))
 # libFuzzer targets, the clang sanitizer tier and the crash regressions.
 include tests/fuzz/fuzz.mk

@@ -13,7 +13,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 PKGS_BUILD="build-essential pkg-config xz-utils cpio kmod
  libcmocka-dev libdrm-dev libpci-dev libnl-3-dev libnl-genl-3-dev
  libmicrohttpd-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev
- libonnx-testdata gcc-riscv64-unknown-elf sparse valgrind
+ libonnx-testdata gcc-riscv64-unknown-elf sparse valgrind libopenblas-dev
  clang-14 libclang-rt-14-dev"
 # The 6.12 kernel: headers to build the module, the image the test VM boots,
 # the source for checkpatch.pl. One apt call keeps their versions together.

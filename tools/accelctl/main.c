@@ -26,6 +26,7 @@
 	X(validate, "run known-answer self-tests on a device") \
 	X(run, "run an ONNX model on the device, checked, with its energy breakdown") \
 	X(inspect, "where each node of a model will run and why, its MACs, the device share") \
+	X(quantize, "quantize a float ONNX model to int8 for the device, calibrated on samples") \
 	X(plan, "best mapping of a layer per dataflow: energy per level, cycles, DRAM traffic") \
 	X(profile, "NetAdapt look-up table: a model's conv/FC layers measured per channel count") \
 	X(adapt, "NetAdapt: shrink a float model's channels to a measured budget (energy, latency, DRAM)") \

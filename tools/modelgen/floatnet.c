@@ -153,19 +153,23 @@ static void activation(struct mg_net *net, const char *in, const char *out, floa
 
 	for (size_t i = 0; i < n; i++)
 		v[i] = v[i] < 0 ? 0 : relu6 && v[i] > 6 ? 6 : v[i];
+	/* node names are unique (torch's "relu_3" style); the tensor keeps the layer's */
 	if (relu6) {
-		char mn[128], mx[128];
+		char mn[128], mx[128], nn[128];
 		const char *ins[] = { in, mn, mx, NULL };
 
 		snprintf(mn, sizeof(mn), "%s_min", out);
 		snprintf(mx, sizeof(mx), "%s_max", out);
+		snprintf(nn, sizeof(nn), "%s_relu6", out);
 		mg_init_scalar_f(&net->g, mn, 0.0f);
 		mg_init_scalar_f(&net->g, mx, 6.0f);
-		mg_node(&net->g, "Clip", out, ins, out, NULL);
+		mg_node(&net->g, "Clip", nn, ins, out, NULL);
 	} else {
+		char nn[128];
 		const char *ins[] = { in, NULL };
 
-		mg_node(&net->g, "Relu", out, ins, out, NULL);
+		snprintf(nn, sizeof(nn), "%s_relu", out);
+		mg_node(&net->g, "Relu", nn, ins, out, NULL);
 	}
 }
 
@@ -181,7 +185,7 @@ void mgf_conv(struct mg_net *net, struct mg_act *x, const char *name, int m, int
 	float *beta = mg_xmalloc((size_t)m * sizeof(float));
 	float *mean = mg_xmalloc((size_t)m * sizeof(float));
 	float *var = mg_xmalloc((size_t)m * sizeof(float));
-	char wn[128], bnn[128], cn[128], gn[128], bn[128], mn[128], vn[128], rn[128];
+	char wn[128], bnn[128], cn[128], gn[128], bn[128], mn[128], vn[128];
 	int64_t wd[4] = { m, cg, k, k }, cd[1] = { m };
 	const float eps = 1e-5f;
 	struct mg_act yv = *x;
@@ -207,8 +211,18 @@ void mgf_conv(struct mg_net *net, struct mg_act *x, const char *name, int m, int
 		/* running statistics close to, not exactly, this data's */
 		mean[mi] = (float)(s + 0.05 * sqrt(s2) * (2 * uni(net) - 1));
 		var[mi] = (float)(s2 * (1 + 0.1 * (2 * uni(net) - 1)));
-		gamma[mi] = (float)(0.5 + 0.7 * uni(net));
-		beta[mi] = (float)(relu ? 0.4 * uni(net) - 0.1 : 0.2 * (2 * uni(net) - 1));
+		/*
+		 * A random BN network at initialisation is chaotic: ReLU's
+		 * per-channel mean, removed by the next BN, takes signal but
+		 * not noise, so a perturbation grows by about 1 dB per layer
+		 * (Yang et al., "A Mean Field Theory of Batch Normalization",
+		 * ICLR 2019). Trained networks are not there: most units of a
+		 * ReLU layer are active (beta > 0 here), and the last BN of a
+		 * residual branch is small (as with torchvision's
+		 * zero_init_residual), so the identity path dominates.
+		 */
+		gamma[mi] = (float)(relu ? 0.5 + 0.7 * uni(net) : 0.1 + 0.3 * uni(net));
+		beta[mi] = (float)(relu ? 0.2 + 0.8 * uni(net) : 0.2 * (2 * uni(net) - 1));
 	}
 	for (int ni = 0; ni < x->nb; ni++)
 		for (int mi = 0; mi < m; mi++) {
@@ -225,7 +239,6 @@ void mgf_conv(struct mg_net *net, struct mg_act *x, const char *name, int m, int
 	snprintf(bn, sizeof(bn), "%s_bn.bias", name);
 	snprintf(mn, sizeof(mn), "%s_bn.running_mean", name);
 	snprintf(vn, sizeof(vn), "%s_bn.running_var", name);
-	snprintf(rn, sizeof(rn), "%s_relu", name);
 	init_f(net, wn, 4, wd, wt, nw);
 	init_f(net, gn, 1, cd, gamma, (size_t)m);
 	init_f(net, bn, 1, cd, beta, (size_t)m);
@@ -325,10 +338,12 @@ void mgf_add(struct mg_net *net, struct mg_act *x, struct mg_act *b, const char 
 	mg_node(&net->g, "Add", name, in, relu ? sn : name, NULL);
 	if (relu) {
 		const char *rin[] = { sn, NULL };
+		char rn[128];
 
 		for (size_t i = 0; i < n; i++)
 			y.f[i] = y.f[i] < 0 ? 0 : y.f[i];
-		mg_node(&net->g, "Relu", name, rin, name, NULL);
+		snprintf(rn, sizeof(rn), "%s_relu", name);
+		mg_node(&net->g, "Relu", rn, rin, name, NULL);
 	}
 	fnames(&y, name);
 	mg_act_free(x);
@@ -454,7 +469,10 @@ void mgf_fc(struct mg_net *net, struct mg_act *x, const char *name, int m, int r
 
 		for (size_t i = 0; i < n; i++)
 			y.f[i] = y.f[i] < 0 ? 0 : y.f[i];
-		mg_node(&net->g, "Relu", name, rin, name, NULL);
+		char rn[128];
+
+		snprintf(rn, sizeof(rn), "%s_relu", name);
+		mg_node(&net->g, "Relu", rn, rin, name, NULL);
 	}
 	fnames(&y, name);
 	mg_csv_row(net, name, "fc", x->n, kdim, m, 1, 1, 1, 1, 1, 0, 1);

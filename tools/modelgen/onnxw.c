@@ -58,19 +58,6 @@ Onnx__AttributeProto *mg_attr_int(const char *name, int64_t v)
 	return a;
 }
 
-Onnx__AttributeProto *mg_attr_float(const char *name, float v)
-{
-	Onnx__AttributeProto *a = mg_xmalloc(sizeof(*a));
-
-	onnx__attribute_proto__init(a);
-	a->name = mg_strdup(name);
-	a->has_type = 1;
-	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
-	a->has_f = 1;
-	a->f = v;
-	return a;
-}
-
 Onnx__AttributeProto *mg_attr_ints(const char *name, int n, const int64_t *v)
 {
 	Onnx__AttributeProto *a = attr_new(name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);

@@ -21,7 +21,6 @@ struct mg_graph {
 
 /* Attributes for mg_node: NULL-terminated list built with these. */
 Onnx__AttributeProto *mg_attr_int(const char *name, int64_t v);
-Onnx__AttributeProto *mg_attr_float(const char *name, float v);
 Onnx__AttributeProto *mg_attr_ints(const char *name, int n, const int64_t *v);
 
 void mg_node(struct mg_graph *g, const char *op, const char *name,

@@ -134,6 +134,7 @@ struct gr_graph {
 	int n_inputs;
 	int *outputs;
 	int n_outputs;
+	int bn_folded;		/* BatchNormalization nodes folded at import */
 };
 
 /* Error text: every failing call fills one (node name and reason). */

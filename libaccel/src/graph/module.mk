@@ -3,7 +3,12 @@
 GRAPH_OPS := common conv conv_transpose matmul quant pool norm resize activations \
 	unary elementwise reduce cast shape_ops layout
 GRAPH_SRCS := $(addprefix libaccel/src/graph/, graph.c attr.c registry.c window.c \
-	infer.c ref.c lower.c) $(GRAPH_OPS:%=libaccel/src/graph/ops/%.c)
+	infer.c ref.c lower.c fold_bn.c fast.c) $(GRAPH_OPS:%=libaccel/src/graph/ops/%.c)
 # Per-thread resource budget of loads and runs; quantization parameter values.
 GRAPH_SRCS += $(addprefix libaccel/src/graph/, budget.c quant_check.c)
 LIBACCEL_SRCS += $(GRAPH_SRCS)
+# The fast float CPU path (graph/fast.h) multiplies with OpenBLAS.
+OPENBLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
+OPENBLAS_LIBS := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+LIBACCEL_CPPFLAGS += $(OPENBLAS_CFLAGS)
+LIBACCEL_LIBS += $(OPENBLAS_LIBS)

@@ -12,6 +12,7 @@
 
 #include "core/internal.h"
 #include "graph/budget.h"
+#include "graph/fast.h"
 #include "graph/ref.h"
 #include "graph/window.h"
 #include "model/model_priv.h"
@@ -23,6 +24,8 @@ struct run_state {
 	struct gr_value **val;		/* host values */
 	char *borrowed;			/* val[t] belongs to the graph */
 	char *hvalid, *dvalid;
+	/* accel_model_reference(): the reference kernels only (the check) */
+	bool reference;
 };
 
 static uint64_t now_ns(void)
@@ -428,7 +431,10 @@ static int run_cpu_node(struct accel_model *m, struct run_state *rs, int ni,
 			return gr_err_set(err, -EIO, "node '%s': input '%s' has no value",
 					  n->name, m->g->tensors[t].name);
 	}
-	rc = gr_ref_node(n, in, out, err);
+	/* float Conv/Gemm/MatMul through BLAS, except in the reference run */
+	rc = rs->reference ? -ENOSYS : gr_fast_node(n, in, out, err);
+	if (rc == -ENOSYS)
+		rc = gr_ref_node(n, in, out, err);
 	if (rc)
 		return rc;
 	for (int o = 0; o < n->n_out; o++) {
@@ -725,6 +731,7 @@ static int model_reference(struct accel_model *m, struct accel_tensor *const *in
 	/* every node on the CPU, no device state involved */
 	m->tbuf = NULL;
 	rc = state_init(m, &rs, inputs, n_inputs);
+	rs.reference = true;
 	for (int i = 0; !rc && i < m->g->n_nodes; i++) {
 		if (m->g->nodes[i].folded)
 			continue;

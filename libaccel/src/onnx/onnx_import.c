@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/fold_bn.h"
 #include "graph/graph.h"
 #include "graph/ref.h"
 #include "graph/registry.h"
@@ -368,6 +369,10 @@ static int import_graph(struct gr_graph *g, const Onnx__ModelProto *mp,
 		g->tensors[idx].is_output = 1;
 		g->outputs[g->n_outputs++] = idx;
 	}
+	/* graph transforms every model gets, before shapes are inferred */
+	rc = gr_fold_batchnorm(g, err);
+	if (rc < 0)
+		return rc;
 	return gr_graph_infer(g, err);
 }
 

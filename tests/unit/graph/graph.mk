@@ -1,16 +1,16 @@
 # Graph unit tests and the bad-model table (cmocka), plain and ASan/UBSan.
 # They link the graph and ONNX parts of libaccel directly (no device).
 GRAPH_TEST_LIBSRCS := $(GRAPH_SRCS) $(ONNX_SRCS) tools/modelgen/onnxw.c
-GRAPH_TESTS := test_graph test_bad_models
+GRAPH_TESTS := test_graph test_bad_models test_fold_bn test_fast
 GRAPH_TEST_CPP := -Ilibaccel/src -Ilibaccel/include -I$(B)/gen -Itools/modelgen
 
 define graph_test
 $(B)/tests/unit/graph/$(1): $(B)/tests/unit/graph/$(1).o \
 		$(GRAPH_TEST_LIBSRCS:%.c=$(B)/%.o) $(B)/gen/onnx/onnx.pb-c.o
-	$$(CC) $$(LDFLAGS_COMMON) -o $$@ $$^ -lprotobuf-c -lcmocka -lm
+	$$(CC) $$(LDFLAGS_COMMON) -o $$@ $$^ -lprotobuf-c -lcmocka -lm $$(OPENBLAS_LIBS)
 $(B)/asan/tests/unit/graph/$(1): $(B)/asan/tests/unit/graph/$(1).o \
 		$(GRAPH_TEST_LIBSRCS:%.c=$(B)/asan/%.o) $(B)/asan/gen/onnx/onnx.pb-c.o
-	$$(CC) $$(LDFLAGS_COMMON) $$(SAN_FLAGS) -o $$@ $$^ -lprotobuf-c -lcmocka -lm
+	$$(CC) $$(LDFLAGS_COMMON) $$(SAN_FLAGS) -o $$@ $$^ -lprotobuf-c -lcmocka -lm $$(OPENBLAS_LIBS)
 ALL_TARGETS += $(B)/tests/unit/graph/$(1) $(B)/asan/tests/unit/graph/$(1)
 CHECK_SUITES += graph-$(1):$(B)/tests/unit/graph/$(1)
 CHECK_SUITES += graph-$(1)-asan:$(B)/asan/tests/unit/graph/$(1)

@@ -1,0 +1,4 @@
+# accelctl quantize on the generated float networks, then run --check on emu;
+# bad calibration input. Reduced networks in make check, full size in check-full.
+CHECK_SUITES += quant:tests/quant/run-quant.sh~$(MODEL_DIR)~$(ACCELCTL)
+FULL_SUITES += quant-full:tests/quant/run-quant.sh~--full~$(MODEL_DIR)~$(ACCELCTL)~minmax,entropy

@@ -1,0 +1,223 @@
+#!/bin/bash
+# accelctl quantize on the generated float networks (TAP):
+#
+#   tests/quant/run-quant.sh [--full] MODEL_DIR ACCELCTL [METHODS] [NETWORKS]
+#
+# For every network and method: quantize the float network (calibration
+# folder, held-apart evaluation folder), check the report (every key, SQNR
+# floors), run the result on the emulated device with --check (layer by
+# layer against the reference), and require at least 99 % of the MACs on the
+# device. Then the bad inputs: calibration samples of the wrong shape, type
+# or name, an empty folder, NaN in a sample, Inf in the activations, an
+# unknown --exclude; each must fail with its exit code and a message naming
+# the cause, and leave the output file as it was (none, or the old one).
+# --full uses the full-size float networks (make check-full).
+set -u
+full=0
+if [ "${1:-}" = --full ]; then full=1; shift; fi
+models=$1 accelctl=$2
+methods=${3:-minmax,percentile,entropy}
+networks=${4:-alexnet,vgg16,resnet18,resnet50,mobilenetv2}
+suffix=-reduced-float
+[ $full = 1 ] && suffix=-float
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "# $2"; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1" "${3:-}"; fi; }
+
+# One network, one method.
+quantize_one() {
+	local net=$1 method=$2 m="$models/$1$suffix"
+	local q="$tmp/$net-$method.onnx" js="$tmp/$net-$method.json" rj="$tmp/$net-$method.run.json"
+	local rc
+	"$accelctl" --json quantize "$m.onnx" -o "$q" --calib "$m.calib" --eval "$m.holdout" \
+		--method "$method" --report "$tmp/$net-$method.report.json" >"$js" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -ne 0 ] || [ ! -s "$q" ]; then
+		not_ok "$net $method: quantize" "exit $rc: $(head -c 400 "$tmp/err")"
+		return
+	fi
+	# the report: keys, per-tensor figures, held-apart figures, SQNR floors
+	if out=$(python3 - "$js" "$tmp/$net-$method.report.json" <<'EOF'
+import json, math, sys
+r = json.load(open(sys.argv[1]))
+assert r == json.load(open(sys.argv[2])), "--report differs from --json"
+for k in ("model", "output", "format", "method", "per_channel", "calib_samples",
+          "eval_samples", "eval_held_apart", "nodes", "quantized_nodes",
+          "batchnorm_folded", "output_sqnr_db", "classifier", "top1_agreement", "tensors"):
+    assert k in r, "missing key " + k
+assert r["eval_held_apart"] and r["eval_samples"] > 0 and r["calib_samples"] > 0
+assert r["per_channel"] and r["batchnorm_folded"] > 0 and r["classifier"]
+assert r["quantized_nodes"] > 0
+for t in r["tensors"]:
+    for k in ("tensor", "node", "op", "min", "max", "range", "scale", "zero_point", "sqnr_db"):
+        assert k in t, "tensor entry without " + k
+    lo, hi = t["range"]
+    assert lo <= 0 <= hi and t["scale"] > 0 and -128 <= t["zero_point"] <= 127, t
+# floors well below what the networks reach (docs/models.md), far above noise
+assert r["tensors"][0]["sqnr_db"] is None or r["tensors"][0]["sqnr_db"] > 30, r["tensors"][0]
+assert r["output_sqnr_db"] > 4, "output SQNR %.2f dB" % r["output_sqnr_db"]
+print("output SQNR %.2f dB, top-1 agreement %.3f over %d rows, %d/%d nodes quantized"
+      % (r["output_sqnr_db"], r["top1_agreement"], r["top1_rows"], r["quantized_nodes"], r["nodes"]))
+EOF
+	); then
+		ok "$net $method: quantize, report ($out)"
+	else
+		not_ok "$net $method: quantize, report" "$out"
+	fi
+	# on the device, layer by layer against the reference
+	"$accelctl" -d emu --json run "$q" --check --input "$m.input.pb" >"$rj" 2>"$tmp/err"
+	rc=$?
+	if out=$(python3 - "$rj" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = r["check"]
+assert c["ok"], "check failed: %s" % c["failed_layers"]
+dev = tot = 0
+for l in r["layers"]:
+    s = l.get("shape")
+    if not s:
+        continue
+    oh = (s["h"] + s["pad_t"] + s["pad_b"] - s["r"]) // s["stride_h"] + 1
+    ow = (s["w"] + s["pad_l"] + s["pad_r"] - s["s"]) // s["stride_w"] + 1
+    macs = s["n"] * s["m"] * oh * ow * (s["c"] // s["groups"]) * s["r"] * s["s"]
+    tot += macs
+    if l["on"] == "device":
+        dev += macs
+assert tot > 0, "no conv/FC layer"
+share = dev / tot
+assert share >= 0.99, "%.2f %% of the MACs on the device" % (100 * share)
+print("%.2f %% of %d MACs on the device, %d device layers checked, %d ties"
+      % (100 * share, tot, c["layers_checked"], c["ties"]))
+EOF
+	) && [ $rc -eq 0 ]; then
+		ok "$net $method: run --check on emu ($out)"
+	else
+		not_ok "$net $method: run --check on emu" "exit $rc: $out $(head -c 300 "$tmp/err")"
+	fi
+}
+
+IFS=, read -r -a nets <<<"$networks"
+IFS=, read -r -a meths <<<"$methods"
+for net in "${nets[@]}"; do
+	for method in "${meths[@]}"; do
+		quantize_one "$net" "$method"
+	done
+done
+
+# ---- bad input: clear error, its exit code, no output file -------------
+net=resnet18
+m="$models/$net$suffix"
+# A TensorProto file (float) with the given name, dims and values.
+write_pb() {
+	python3 - "$@" <<'EOF'
+import struct, sys
+path, name, dims, fill = sys.argv[1], sys.argv[2], [int(d) for d in sys.argv[3].split(",")], sys.argv[4]
+def varint(v):
+    out = b""
+    v &= (1 << 64) - 1
+    while True:
+        b = v & 0x7f
+        v >>= 7
+        out += bytes([b | (0x80 if v else 0)])
+        if not v:
+            return out
+count = 1
+for d in dims:
+    count *= d
+vals = {"nan": float("nan"), "big": 3e38, "one": 1.0}[fill]
+raw = struct.pack("<%df" % count, *([vals] * count))
+msg = b"".join(b"\x08" + varint(d) for d in dims) + b"\x10\x01"
+if name:
+    msg += b"\x42" + varint(len(name)) + name.encode()
+msg += b"\x4a" + varint(len(raw)) + raw
+open(path, "wb").write(msg)
+EOF
+}
+bad_case() {	# name, expected exit code, message pattern, calib dir, [extra args]
+	local what=$1 want=$2 pat=$3 dir=$4 out="$tmp/bad.onnx" rc
+	shift 4
+	rm -f "$out" "$out".tmp.*
+	"$accelctl" quantize "$m.onnx" -o "$out" --calib "$dir" "$@" >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq "$want" ] && grep -qiE "$pat" "$tmp/err" && [ ! -e "$out" ] &&
+	   ! ls "$out".tmp.* >/dev/null 2>&1; then
+		ok "bad input: $what (exit $rc: $(head -c 160 "$tmp/err" | tr '\n' ' '))"
+	else
+		not_ok "bad input: $what" "exit $rc (want $want), output exists: $([ -e "$out" ] && echo yes || echo no), message: $(head -c 400 "$tmp/err")"
+	fi
+}
+mkdir -p "$tmp/shape" "$tmp/dtype" "$tmp/name" "$tmp/empty" "$tmp/nan" "$tmp/inf" \
+	"$tmp/mixed/s0" "$tmp/sub/s0"
+dims=$(python3 -c "print('1,3,224,224' if $full else '1,3,32,32')")
+write_pb "$tmp/shape/a.pb" input 1,3,16,16 one
+write_pb "$tmp/name/a.pb" pixels "$dims" one
+write_pb "$tmp/nan/a.pb" input "$dims" nan
+write_pb "$tmp/inf/a.pb" input "$dims" big
+write_pb "$tmp/mixed/a.pb" input "$dims" one
+write_pb "$tmp/mixed/s0/input.pb" input "$dims" one
+python3 - "$tmp/dtype/a.pb" "$dims" <<'EOF'
+import sys
+dims = [int(d) for d in sys.argv[2].split(",")]
+n = 1
+for d in dims:
+    n *= d
+msg = b"".join(b"\x08" + bytes([d]) if d < 128 else b"\x08" + bytes([d & 0x7f | 0x80, d >> 7]) for d in dims)
+msg += b"\x10\x03"                      # int8
+raw = bytes(n)
+l = len(raw)
+lv = b""
+while True:
+    b = l & 0x7f
+    l >>= 7
+    lv += bytes([b | (0x80 if l else 0)])
+    if not l:
+        break
+open(sys.argv[1], "wb").write(msg + b"\x4a" + lv + raw)
+EOF
+bad_case "a sample of the wrong shape" 2 "shape|model's input .* is float \[1,3" "$tmp/shape"
+bad_case "a sample of the wrong type" 2 "int8 .* but the model's input" "$tmp/dtype"
+bad_case "a sample naming another tensor" 2 "holds tensor 'pixels'" "$tmp/name"
+bad_case "an empty folder" 2 "holds no samples" "$tmp/empty"
+bad_case "a folder mixing both layouts" 2 "mixes" "$tmp/mixed"
+bad_case "a subfolder without the input's file" 2 "no file for input 'input'" "$tmp/sub"
+bad_case "NaN in a sample" 3 "NaN or Inf" "$tmp/nan"
+bad_case "Inf in the activations" 3 "produced NaN or Inf" "$tmp/inf"
+bad_case "a missing calibration folder" 2 "not a folder" "$tmp/none"
+bad_case "--exclude of an unknown node" 2 "no node of that name" "$m.calib" --exclude no_such_node
+bad_case "--format qoperator (not implemented)" 3 "not implemented" "$m.calib" --format qoperator
+# an existing output survives a failing run untouched
+echo old >"$tmp/keep.onnx"
+"$accelctl" quantize "$m.onnx" -o "$tmp/keep.onnx" --calib "$tmp/nan" >/dev/null 2>&1
+check "a failing run leaves an existing output as it was" \
+	'[ "$(cat "$tmp/keep.onnx")" = old ] && ! ls "$tmp"/keep.onnx.tmp.* >/dev/null 2>&1'
+
+# ---- --exclude keeps a node float; the subfolder layout; run --input ----
+mkdir -p "$tmp/folders"
+i=0
+for f in "$m.calib"/*.pb; do
+	mkdir -p "$tmp/folders/s$i"
+	cp "$f" "$tmp/folders/s$i/input.pb"
+	i=$((i + 1))
+done
+"$accelctl" --json quantize "$m.onnx" -o "$tmp/ex.onnx" --calib "$tmp/folders" \
+	--exclude conv2_1a >"$tmp/ex.json" 2>"$tmp/err"
+"$accelctl" -d emu --json run "$tmp/ex.onnx" --input "input=$m.input.pb" >"$tmp/ex.run.json" 2>>"$tmp/err"
+check "--exclude conv2_1a keeps it float (CPU), subfolder calibration layout" \
+	"python3 - '$tmp/ex.json' '$tmp/ex.run.json' <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert all(t['node'] != 'conv2_1a' for t in r['tensors']), 'conv2_1a was quantized'
+run = json.load(open(sys.argv[2]))
+on = [l['on'] for l in run['layers'] if l['name'] == 'conv2_1a']
+assert on == ['cpu'], on
+EOF" "$(head -c 300 "$tmp/err")"
+"$accelctl" --json run "$m.onnx" --cpu --input "input=$m.calib/sample_000.pb" >"$tmp/f.json" 2>"$tmp/err"
+check "run --cpu of the float network with --input NAME=FILE.pb" \
+	"python3 -c \"import json; r = json.load(open('$tmp/f.json')); assert r['outputs'][0]['shape'][1] == 1000\"" \
+	"$(head -c 300 "$tmp/err")"
+
+echo "1..$n"
+[ $failed -eq 0 ]
