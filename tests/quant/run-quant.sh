@@ -7,7 +7,8 @@
 # folder, held-apart evaluation folder), check the report (every key, SQNR
 # floors), run the result on the emulated device with --check (layer by
 # layer against the reference), and require at least 99 % of the MACs on the
-# device. Then the bad inputs: calibration samples of the wrong shape, type
+# device, and run it in ONNX Runtime (tests/oracle) on the same input: the
+# outputs within 1 LSB of the output's scale. Then the bad inputs: calibration samples of the wrong shape, type
 # or name, an empty folder, NaN in a sample, Inf in the activations, an
 # unknown --exclude; each must fail with its exit code and a message naming
 # the cause, and leave the output file as it was (none, or the old one).
@@ -68,7 +69,8 @@ EOF
 		not_ok "$net $method: quantize, report" "$out"
 	fi
 	# on the device, layer by layer against the reference
-	"$accelctl" -d emu --json run "$q" --check --input "$m.input.pb" >"$rj" 2>"$tmp/err"
+	"$accelctl" -d emu --json run "$q" --check --input "$m.input.pb" \
+		--output "$tmp/$net-$method.out.pb" >"$rj" 2>"$tmp/err"
 	rc=$?
 	if out=$(python3 - "$rj" <<'EOF'
 import json, sys
@@ -97,7 +99,20 @@ EOF
 	else
 		not_ok "$net $method: run --check on emu" "exit $rc: $out $(head -c 300 "$tmp/err")"
 	fi
+	# ONNX Runtime loads the model and agrees within 1 LSB of the output's scale
+	if [ ! -e "$oracle/ort-run.js" ]; then
+		ok "$net $method: ONNX Runtime cross-check # SKIP the oracle (tests/oracle) is not in this tree"
+		return
+	fi
+	lsb=$(python3 -c "import json,sys; r = json.load(open('$js')); o = json.load(open('$rj'))['outputs'][0]['name']; print([t['scale'] for t in r['tensors'] if t['tensor'] == o][0])" 2>/dev/null)
+	if out=$(node "$oracle/ort-run.js" "$q" --input "$m.input.pb" --output-dir "$tmp/ort" 2>&1) &&
+	   out=$(node "$oracle/compare.js" "$tmp/ort/output_0.pb" "$tmp/$net-$method.out.pb" --lsb "$lsb" 2>&1); then
+		ok "$net $method: ONNX Runtime agrees with accelctl run on emu ($out)"
+	else
+		not_ok "$net $method: ONNX Runtime cross-check" "$out"
+	fi
 }
+oracle=$(cd "$(dirname "$0")/../oracle" 2>/dev/null && pwd)
 
 IFS=, read -r -a nets <<<"$networks"
 IFS=, read -r -a meths <<<"$methods"

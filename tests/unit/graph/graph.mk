@@ -51,3 +51,18 @@ $(B)/tests/unit/graph/test_shapes.o $(B)/asan/tests/unit/graph/test_shapes.o: $(
 ALL_TARGETS += $(B)/tests/unit/graph/test_shapes $(B)/asan/tests/unit/graph/test_shapes
 CHECK_SUITES += model-shapes:$(B)/tests/unit/graph/test_shapes
 CHECK_SUITES += model-shapes-asan:$(B)/asan/tests/unit/graph/test_shapes
+
+# accel_quantize() through the public API, then the result on emu (+ ASan).
+$(B)/tests/unit/graph/test_quantize: $(B)/tests/unit/graph/test_quantize.o $(B)/tools/modelgen/onnxw.o \
+		$(B)/gen/onnx/onnx.pb-c.o $(LIBACCEL_A) | $(FW_IMAGE)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $(filter %.o,$^) $(LIBACCEL_STATIC_LINK) -lcmocka
+$(B)/asan/tests/unit/graph/test_quantize: $(B)/asan/tests/unit/graph/test_quantize.o \
+		$(B)/asan/tools/modelgen/onnxw.o $(B)/asan/gen/onnx/onnx.pb-c.o $(LIBACCEL_ASAN_A) | $(FW_IMAGE)
+	$(CC) $(LDFLAGS_COMMON) -fsanitize=address,undefined -o $@ $(filter %.o,$^) \
+		$(LIBACCEL_ASAN_LINK) -lcmocka
+$(B)/tests/unit/graph/test_quantize.o $(B)/asan/tests/unit/graph/test_quantize.o: \
+	CPPFLAGS_EXTRA += $(GRAPH_TEST_CPP)
+$(B)/tests/unit/graph/test_quantize.o $(B)/asan/tests/unit/graph/test_quantize.o: $(B)/gen/onnx/onnx.pb-c.h
+ALL_TARGETS += $(B)/tests/unit/graph/test_quantize $(B)/asan/tests/unit/graph/test_quantize
+CHECK_SUITES += quantize-api:$(B)/tests/unit/graph/test_quantize
+CHECK_SUITES += quantize-api-asan:$(B)/asan/tests/unit/graph/test_quantize

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+/*
+ * accel_quantize() through the public API (plain and ASan/UBSan): a small
+ * float model as PyTorch writes one (Conv -> BatchNormalization -> Relu,
+ * MaxPool, a residual Add, GlobalAveragePool, Flatten, Gemm) calibrated on
+ * seeded samples with each method; the report (folded BN, every tensor with
+ * a range holding 0, SQNR); the quantized model runs on the emulated device
+ * with the layer-wise check passing and every conv/FC on the device; the
+ * options-size rule; bad input leaves no output file.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "accel/model.h"
+#include "accel/quantize.h"
+#include "onnxw.h"
+
+#define DT_FLOAT 1
+
+static char dir[] = "/tmp/eyrie-quantize-XXXXXX";
+static char model[512], calib[512], out[512];
+static uint64_t rng = 0x6a09e667f3bcc909ull;
+
+static float frand(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (float)((double)((rng * 0x2545f4914f6cdd1dull) >> 11) / 9007199254740992.0 * 2 - 1);
+}
+
+static void finit(struct mg_graph *g, const char *name, int rank, const int64_t *dims,
+		  float scale, float offset)
+{
+	size_t n = 1;
+	float *v;
+
+	for (int i = 0; i < rank; i++)
+		n *= (size_t)dims[i];
+	v = malloc(n * sizeof(float));
+	for (size_t i = 0; i < n; i++)
+		v[i] = offset + scale * frand();
+	mg_init(g, name, DT_FLOAT, rank, dims, v, n * sizeof(float));
+	free(v);
+}
+
+/* conv (8 ch, 3x3) + BN + relu, maxpool, conv + BN, add, relu, GAP, flatten, gemm */
+static void write_model(const char *path)
+{
+	struct mg_graph g = { 0 };
+	int64_t xd[4] = { 1, 3, 8, 8 }, w1[4] = { 8, 3, 3, 3 }, w2[4] = { 8, 8, 3, 3 };
+	int64_t c8[1] = { 8 }, fw[2] = { 10, 8 }, fb[1] = { 10 }, od[2] = { 1, 10 };
+	int64_t k3[2] = { 3, 3 }, p1[4] = { 1, 1, 1, 1 }, k2[2] = { 2, 2 }, s2[2] = { 2, 2 };
+
+	finit(&g, "w1", 4, w1, 0.4f, 0);
+	finit(&g, "w2", 4, w2, 0.2f, 0);
+	for (int b = 1; b <= 2; b++) {
+		char n[4][32];
+
+		snprintf(n[0], 32, "bn%d.scale", b);
+		snprintf(n[1], 32, "bn%d.bias", b);
+		snprintf(n[2], 32, "bn%d.mean", b);
+		snprintf(n[3], 32, "bn%d.var", b);
+		finit(&g, n[0], 1, c8, 0.3f, 1.0f);
+		finit(&g, n[1], 1, c8, 0.2f, 0.1f);
+		finit(&g, n[2], 1, c8, 0.2f, 0);
+		finit(&g, n[3], 1, c8, 0.3f, 1.0f);
+	}
+	finit(&g, "fc.w", 2, fw, 0.5f, 0);
+	finit(&g, "fc.b", 1, fb, 0.1f, 0);
+	{
+		const char *in[] = { "x", "w1", NULL };
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k3),
+					       mg_attr_ints("pads", 4, p1), NULL };
+
+		mg_node(&g, "Conv", "conv1", in, "c1", at);
+	}
+	{
+		const char *in[] = { "c1", "bn1.scale", "bn1.bias", "bn1.mean", "bn1.var", NULL };
+
+		mg_node(&g, "BatchNormalization", "bn1", in, "b1", NULL);
+	}
+	{
+		const char *in[] = { "b1", NULL };
+
+		mg_node(&g, "Relu", "relu1", in, "r1", NULL);
+	}
+	{
+		const char *in[] = { "r1", NULL };
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k2),
+					       mg_attr_ints("strides", 2, s2), NULL };
+
+		mg_node(&g, "MaxPool", "pool1", in, "p1", at);
+	}
+	{
+		const char *in[] = { "p1", "w2", NULL };
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k3),
+					       mg_attr_ints("pads", 4, p1), NULL };
+
+		mg_node(&g, "Conv", "conv2", in, "c2", at);
+	}
+	{
+		const char *in[] = { "c2", "bn2.scale", "bn2.bias", "bn2.mean", "bn2.var", NULL };
+
+		mg_node(&g, "BatchNormalization", "bn2", in, "b2", NULL);
+	}
+	{
+		const char *in[] = { "b2", "p1", NULL };
+
+		mg_node(&g, "Add", "add", in, "s", NULL);
+	}
+	{
+		const char *in[] = { "s", NULL };
+
+		mg_node(&g, "Relu", "relu2", in, "r2", NULL);
+		mg_node(&g, "GlobalAveragePool", "gap", (const char *[]){ "r2", NULL }, "gp", NULL);
+		mg_node(&g, "Flatten", "flat", (const char *[]){ "gp", NULL }, "f", NULL);
+	}
+	{
+		const char *in[] = { "f", "fc.w", "fc.b", NULL };
+		Onnx__AttributeProto *at[] = { mg_attr_int("transB", 1), NULL };
+
+		mg_node(&g, "Gemm", "fc", in, "y", at);
+	}
+	mg_io(&g, 0, "x", DT_FLOAT, 4, xd);
+	mg_io(&g, 1, "y", DT_FLOAT, 2, od);
+	assert_int_equal(mg_write(&g, "small", path), 0);
+}
+
+static int setup(void **state)
+{
+	int64_t xd[4] = { 1, 3, 8, 8 };
+	float v[192];
+	char p[600];
+
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(model, sizeof(model), "%s/model.onnx", dir);
+	snprintf(calib, sizeof(calib), "%s/calib", dir);
+	snprintf(out, sizeof(out), "%s/model.int8.onnx", dir);
+	write_model(model);
+	mkdir(calib, 0700);
+	for (int s = 0; s < 6; s++) {
+		for (int i = 0; i < 192; i++)
+			v[i] = 1.5f * frand();
+		snprintf(p, sizeof(p), "%s/s%d.pb", calib, s);
+		if (mg_write_tensor(p, s % 2 ? "" : "x", DT_FLOAT, 4, xd, v, sizeof(v)))
+			return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[600];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) ? -1 : 0;
+}
+
+static void test_methods(void **state)
+{
+	static const enum accel_calib_method methods[] = {
+		ACCEL_CALIB_MINMAX, ACCEL_CALIB_PERCENTILE, ACCEL_CALIB_ENTROPY,
+	};
+	struct accel_device *dev;
+
+	(void)state;
+	assert_int_equal(accel_device_open("emu", NULL, &dev), 0);
+	for (size_t k = 0; k < 3; k++) {
+		struct accel_quantize_opts o = { .sz = sizeof(o), .method = methods[k] };
+		struct accel_quant_summary s = { .sz = sizeof(s) };
+		struct accel_model_opts mo = { .sz = sizeof(mo) };
+		struct accel_check_result cr = { .sz = sizeof(cr) };
+		struct accel_quant_report *r = NULL;
+		struct accel_tensor *in, *y = NULL;
+		struct accel_model *m;
+		int n_dev = 0, n_conv = 0;
+
+		unlink(out);
+		assert_int_equal(accel_quantize(model, out, calib, &o, &r), 0);
+		assert_int_equal(accel_quant_report_summary(r, &s), 0);
+		assert_int_equal(s.calib_samples, 6);
+		assert_int_equal(s.batchnorm_folded, 2);
+		assert_true(s.per_channel);
+		assert_true(s.classifier);
+		assert_true(s.output_sqnr_db > 20);
+		assert_true(accel_quant_report_tensor_count(r) >= 6);
+		for (int i = 0; i < accel_quant_report_tensor_count(r); i++) {
+			struct accel_quant_tensor_info t = { .sz = sizeof(t) };
+
+			assert_int_equal(accel_quant_report_tensor(r, i, &t), 0);
+			assert_true(t.range_lo <= 0 && t.range_hi >= 0 && t.scale > 0);
+			assert_true(t.sqnr_db > 20);
+		}
+		accel_quant_report_free(r);
+		/* on the device, checked layer by layer */
+		assert_int_equal(accel_model_load(dev, out, &mo, &m), 0);
+		in = accel_tensor_new(ACCEL_DTYPE_FLOAT, 4, (int64_t[]){ 1, 3, 8, 8 });
+		for (size_t i = 0; i < accel_tensor_count(in); i++)
+			((float *)accel_tensor_data(in))[i] = frand();
+		assert_int_equal(accel_model_run(m, &in, 1, &y, 1), 0);
+		assert_int_equal(accel_model_check(m, &in, 1, &cr), 0);
+		assert_true(cr.ok);
+		for (int i = 0; i < accel_model_layer_count(m); i++) {
+			struct accel_layer_info li = { .sz = sizeof(li) };
+
+			assert_int_equal(accel_model_layer_info(m, i, &li), 0);
+			if (li.has_shape) {
+				n_conv++;
+				n_dev += li.on == ACCEL_ON_DEVICE;
+			}
+		}
+		assert_int_equal(n_conv, 3);
+		assert_int_equal(n_dev, 3);
+		accel_tensor_free(y);
+		accel_tensor_free(in);
+		accel_model_free(m);
+	}
+	accel_device_close(dev);
+}
+
+static void test_errors(void **state)
+{
+	struct accel_quantize_opts o = { .sz = sizeof(o) };
+	char empty[600], bad[600];
+	struct {
+		struct accel_quantize_opts o;
+		uint64_t extra;
+	} big = { .o = { .sz = sizeof(big) }, .extra = 1 };
+	const char *exclude[] = { "nope", NULL };
+	struct stat st;
+
+	(void)state;
+	unlink(out);
+	snprintf(empty, sizeof(empty), "%s/empty", dir);
+	mkdir(empty, 0700);
+	assert_int_equal(accel_quantize(model, out, empty, &o, NULL), -ENODATA);
+	assert_non_null(strstr(accel_last_error(), "holds no samples"));
+	snprintf(bad, sizeof(bad), "%s/bad", dir);
+	mkdir(bad, 0700);
+	{
+		int64_t d[4] = { 1, 3, 4, 4 };
+		float v[48] = { 0 };
+		char p[700];
+
+		snprintf(p, sizeof(p), "%s/a.pb", bad);
+		assert_int_equal(mg_write_tensor(p, "x", DT_FLOAT, 4, d, v, sizeof(v)), 0);
+	}
+	assert_int_equal(accel_quantize(model, out, bad, &o, NULL), -EILSEQ);
+	assert_non_null(strstr(accel_last_error(), "float [1,3,4,4]"));
+	o.exclude = exclude;
+	assert_int_equal(accel_quantize(model, out, calib, &o, NULL), -ESRCH);
+	o.exclude = NULL;
+	/* a newer caller's non-zero field the library does not know */
+	assert_int_equal(accel_quantize(model, out, calib, &big.o, NULL), -EINVAL);
+	assert_int_equal(accel_quantize(NULL, out, calib, NULL, NULL), -EINVAL);
+	assert_int_not_equal(stat(out, &st), 0);
+	/* NULL opts: the defaults */
+	assert_int_equal(accel_quantize(model, out, calib, NULL, NULL), 0);
+	assert_int_equal(stat(out, &st), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_methods),
+		cmocka_unit_test(test_errors),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
