@@ -2,3 +2,5 @@
 # bad calibration input. Reduced networks in make check, full size in check-full.
 CHECK_SUITES += quant:tests/quant/run-quant.sh~$(MODEL_DIR)~$(ACCELCTL)
 FULL_SUITES += quant-full:tests/quant/run-quant.sh~--full~$(MODEL_DIR)~$(ACCELCTL)~minmax,entropy
+# The full-size float networks are built on demand, for check-full only.
+check-full: models-float-full

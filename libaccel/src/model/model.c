@@ -431,7 +431,7 @@ static int run_cpu_node(struct accel_model *m, struct run_state *rs, int ni,
 			return gr_err_set(err, -EIO, "node '%s': input '%s' has no value",
 					  n->name, m->g->tensors[t].name);
 	}
-	/* float Conv/Gemm/MatMul through BLAS, except in the reference run */
+	/* float Conv/Gemm/MatMul through BLAS, except where the reference is wanted */
 	rc = rs->reference ? -ENOSYS : gr_fast_node(n, in, out, err);
 	if (rc == -ENOSYS)
 		rc = gr_ref_node(n, in, out, err);
@@ -674,6 +674,13 @@ static int model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 		m->rt[i].chk.first_mismatch = -1;
 	}
 	rc = state_init(m, &rs, inputs, n_inputs);
+	/*
+	 * A model with device layers is checked end to end against the
+	 * reference (accel_model_check, --check): its CPU layers compute as
+	 * the reference does. Float-only models get the BLAS path (fast.h).
+	 */
+	for (int i = 0; i < m->plan.n_steps; i++)
+		rs.reference |= m->plan.steps[i].kind == LW_DEVICE;
 	for (int i = 0; !rc && i < m->plan.n_steps; i++) {
 		const struct lw_step *s = &m->plan.steps[i];
 		uint64_t c0;
