@@ -3,7 +3,7 @@
 GRAPH_OPS := common conv conv_transpose matmul quant pool norm resize activations \
 	unary elementwise reduce cast shape_ops layout
 GRAPH_SRCS := $(addprefix libaccel/src/graph/, graph.c attr.c registry.c window.c \
-	infer.c ref.c lower.c fold_bn.c fold_const.c fast.c) $(GRAPH_OPS:%=libaccel/src/graph/ops/%.c)
+	infer.c ref.c lower.c fold_bn.c fast.c) $(GRAPH_OPS:%=libaccel/src/graph/ops/%.c)
 # Per-thread resource budget of loads and runs; quantization parameter values.
 GRAPH_SRCS += $(addprefix libaccel/src/graph/, budget.c quant_check.c)
 LIBACCEL_SRCS += $(GRAPH_SRCS)

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "graph/fold_bn.h"
-#include "graph/fold_const.h"
 #include "graph/graph.h"
 #include "graph/ref.h"
 #include "graph/registry.h"
@@ -374,11 +373,7 @@ static int import_graph(struct gr_graph *g, const Onnx__ModelProto *mp,
 	rc = gr_fold_batchnorm(g, err);
 	if (rc < 0)
 		return rc;
-	rc = gr_graph_infer(g, err);
-	if (rc)
-		return rc;
-	rc = gr_fold_constants(g, err);
-	return rc < 0 ? rc : 0;
+	return gr_graph_infer(g, err);
 }
 
 int ox_model_load_mem(const void *buf, size_t len, const char *what,

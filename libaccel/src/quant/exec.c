@@ -57,7 +57,8 @@ int qz_exec(const struct gr_graph *g, const struct qz_sample *s, bool check_fini
 	for (int ni = 0; ni < g->n_nodes && !rc; ni++) {
 		const struct gr_node *n = &g->nodes[ni];
 
-		if (gr_node_is(n, "Constant"))
+		/* computed at import (Constant, constant folding): never runs */
+		if (n->folded)
 			continue;
 		for (int i = 0; i < n->n_in; i++) {
 			in[i] = n->in[i] >= 0 ? vals->v[n->in[i]] : NULL;
