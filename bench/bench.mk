@@ -1,5 +1,4 @@
 # bench: build fragment (see mk/common.mk for the conventions).
-<<<<<<< HEAD
 
 # bench-plan-budget: planning time with the default search budget, on the
 # layers of issue 14's cliffs and random layers (figures only).
@@ -12,11 +11,10 @@ bench-plan-budget: $(BENCH_PLAN_BUDGET)
 	$(BENCH_PLAN_BUDGET)
 BENCH_TARGETS += bench-plan-budget
 ALL_TARGETS += $(BENCH_PLAN_BUDGET)
-=======
+
 # make bench-cpu: float CPU inference (libaccel's OpenBLAS path) of the
 # generated float networks against ONNX Runtime, one thread each.
 .PHONY: bench-cpu
 bench-cpu: $(ACCELCTL) $(MODELS_FLOAT) $(MODEL_DIR)/resnet18-float.onnx
 	@bench/cpu/bench-cpu.sh $(MODEL_DIR) $(ACCELCTL)
 BENCH_TARGETS += bench-cpu
->>>>>>> 0d6db6f (quant: accelctl quantize (accel_quantize in libaccel), BatchNormalization folding at import, OpenBLAS float CPU path, make bench-cpu)
