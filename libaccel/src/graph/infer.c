@@ -61,8 +61,14 @@ static int foldable(const struct gr_graph *g, const struct gr_node *n,
 	}
 	if (gr_node_is(n, "Shape"))
 		return n->n_in >= 1 && in[0] && gr_dims_count(in[0]->rank, in[0]->dims) >= 0;
+	/*
+	 * A graph input is never folded through, even while a run's value
+	 * stands in it (a model specialized on its quantization inputs): the
+	 * next run brings other values.
+	 */
 	for (int i = 0; i < n->n_in; i++)
-		if (n->in[i] >= 0 && !g->tensors[n->in[i]].constant)
+		if (n->in[i] >= 0 && (!g->tensors[n->in[i]].constant ||
+				      g->tensors[n->in[i]].is_input))
 			return 0;
 	return 1;
 }

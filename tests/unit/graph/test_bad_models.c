@@ -186,7 +186,7 @@ static const struct row table[] = {
 	{ "zero point shorter than its axis", SHORT_ZERO_POINT, -EINVAL,
 	  "w_zero_point must be a scalar or one value per channel", "conv_a" },
 	{ "2-D pool of a rank-2 tensor", POOL_WRONG_RANK, -EINVAL, "N x C x spatial", "pool_c" },
-	{ "2-D window on a 1-D input", POOL_2D_ON_1D, -EINVAL, "2-D window attributes on a 1-D input (rank 3)",
+	{ "2-D window on a 1-D input", POOL_2D_ON_1D, -EINVAL, "a 2-D window on a 1-D input (rank 3)",
 	  "pool_d" },
 	{ "required input omitted", OMITTED_INPUT, -EINVAL, "required input 1 is missing",
 	  "conv_a" },

@@ -35,8 +35,8 @@ int gr_infer_window(const struct gr_node *n, const struct gr_value *x,
 	}
 	if (w.spatial && w.spatial != x->rank - 2)
 		return NODE_ERR(err, -EINVAL, n,
-				"%d-D window attributes on a %d-D input (rank %d)",
-				w.spatial, x->rank - 2, x->rank);
+				"a %d-D window on a %d-D input (rank %d): kernel_shape, strides, dilations and pads must be %d-D",
+				w.spatial, x->rank - 2, x->rank, x->rank - 2);
 	rc = gr_window_resolve(&w, ih, iw, kh, kw, g, err, n->name);
 	/*
 	 * A 1-D input's output has no height: a window whose height, vertical
