@@ -713,8 +713,10 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 			return why(s, "no fusable op before the activation");
 	}
 	kind = qdq_kind(op);
-	if (kind == QDQ_NONE)
-		return why(s, "QuantizeLinear after %s: no device op to fuse into", op->op_type);
+	if (kind == QDQ_NONE) {
+		why(s, "QuantizeLinear after %s: no device op to fuse into", op->op_type);
+		return gr_lower_lut_island(g, qi, s, o);
+	}
 	dqa = dq_input(g, op, 0, &sa, &za);
 	if (!dqa)
 		return why(s, "'%s' has no DequantizeLinear input with constant scale", op->name);
@@ -863,6 +865,7 @@ static void reset_step(struct lw_step *s, int node)
 {
 	free(s->bias);
 	free(s->qtable);
+	free(s->lut);
 	memset(s, 0, sizeof(*s));
 	s->kind = LW_CPU;
 	s->node = node;
@@ -930,6 +933,7 @@ int gr_lower(const struct gr_graph *g, const struct lw_opts *o,
 		}
 		dev_tensor[s->t_out] = 1;
 	}
+	gr_lower_fuse_luts(g, steps, g->n_nodes);
 	/* DequantizeLinear nodes whose every consumer was fused are dead */
 	for (int i = 0; i < g->n_nodes; i++) {
 		const struct gr_node *n = &g->nodes[i];
@@ -955,6 +959,7 @@ void gr_lower_free(struct lw_plan *plan)
 	for (int i = 0; i < plan->n_steps; i++) {
 		free(plan->steps[i].bias);
 		free(plan->steps[i].qtable);
+		free(plan->steps[i].lut);
 	}
 	free(plan->steps);
 	plan->steps = NULL;

@@ -16,6 +16,7 @@
 	X(MatMul) X(QLinearMatMul) X(MatMulInteger) X(Gemm) \
 	X(QuantizeLinear) X(DequantizeLinear) \
 	X(Relu) X(Clip) \
+	X(QLinearLeakyRelu) X(QLinearSigmoid) \
 	X(MaxPool) X(AveragePool) X(GlobalAveragePool) \
 	X(Add) \
 	X(Flatten) X(Reshape) X(Constant)

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Pointwise activations on the device's activation table (graph/lower_lut.c)
+ * through the public API on the emulated device:
+ *
+ *   - ONNX Runtime's QOperator form: QLinearConv (uint8 activations, int8
+ *     weights) -> com.microsoft QLinearLeakyRelu -> QLinearSigmoid. The
+ *     LeakyRelu's table fuses into the conv's layer, the Sigmoid (whose
+ *     input layer already has a table) runs as its own table layer.
+ *   - The QDQ form: QLinearConv -> DequantizeLinear -> Clip(0, 6) ->
+ *     QuantizeLinear at another scale, fused into the conv.
+ *
+ * The conv's requantization multiplier is exactly 1, so no value lies at a
+ * rounding tie and the device must equal the CPU reference bit for bit;
+ * the layer-wise check must agree. Without EYRIE_CAP_ACT_LUT the same
+ * models run those nodes on the CPU and say why; inspect-style placement
+ * (accel_model_node_info) names the layer they fused into.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "accel/model.h"
+#include "onnxw.h"
+
+#define DT_FLOAT 1
+#define DT_UINT8 2
+#define DT_INT8 3
+
+static char qop_path[] = "/tmp/eyrie-lut-qop-XXXXXX";
+static char qdq_path[] = "/tmp/eyrie-lut-qdq-XXXXXX";
+
+static Onnx__AttributeProto *attr_float(const char *name, float v)
+{
+	Onnx__AttributeProto *a = mg_xmalloc(sizeof(*a));
+
+	onnx__attribute_proto__init(a);
+	a->name = mg_strdup(name);
+	a->has_type = 1;
+	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+	a->has_f = 1;
+	a->f = v;
+	return a;
+}
+
+static void zp(struct mg_graph *g, const char *name, int dtype, int v)
+{
+	uint8_t z = (uint8_t)v;
+
+	mg_init(g, name, dtype, 0, NULL, &z, 1);
+}
+
+static void node(struct mg_graph *g, const char *op, const char *out,
+		 Onnx__AttributeProto **at, const char *domain, ...)
+{
+	const char *in[12];
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, domain);
+	while ((in[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	mg_node(g, op, out, in, out, at);
+	if (domain) {
+		free(g->nodes[g->n_nodes - 1]->domain);
+		g->nodes[g->n_nodes - 1]->domain = mg_strdup(domain);
+	}
+}
+
+/*
+ * x (uint8, zp 128, scale 0.5) -> 3x3 QLinearConv, 2 -> 3 channels, int8
+ * weights in {-1, 0, 1} (scale 0.5), y scale 0.25 (multiplier 1), zp 100.
+ */
+static void conv_front(struct mg_graph *g, int in_dtype)
+{
+	int64_t xd[4] = { 1, 2, 6, 7 }, wd[4] = { 3, 2, 3, 3 };
+	int8_t w[3 * 2 * 9];
+	int64_t k3[2] = { 3, 3 }, pads[4] = { 1, 1, 1, 1 };
+
+	for (size_t i = 0; i < sizeof(w); i++)
+		w[i] = (int8_t)((int)(i * 7 % 3) - 1);
+	mg_io(g, 0, "x", in_dtype, 4, xd);
+	mg_init_scalar_f(g, "xs", 0.5f);
+	zp(g, "xz", in_dtype, in_dtype == DT_UINT8 ? 128 : 0);
+	mg_init(g, "w", DT_INT8, 4, wd, w, sizeof(w));
+	mg_init_scalar_f(g, "ws", 0.5f);
+	zp(g, "wz", DT_INT8, 0);
+	mg_init_scalar_f(g, "cs", 0.25f);
+	zp(g, "cz", in_dtype, in_dtype == DT_UINT8 ? 100 : -20);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k3),
+					       mg_attr_ints("pads", 4, pads), NULL };
+
+		node(g, "QLinearConv", "conv", at, NULL, "x", "xs", "xz", "w", "ws", "wz",
+		     "cs", "cz", NULL);
+	}
+}
+
+static void build_qop(const char *path)
+{
+	struct mg_graph g = { 0 };
+	int64_t od[4] = { 1, 3, 6, 7 };
+
+	conv_front(&g, DT_UINT8);
+	mg_init_scalar_f(&g, "ls", 0.2f);
+	zp(&g, "lz", DT_UINT8, 90);
+	{
+		Onnx__AttributeProto *at[] = { attr_float("alpha", 0.125f), NULL };
+
+		node(&g, "QLinearLeakyRelu", "leaky", at, "com.microsoft", "conv", "cs", "cz",
+		     "ls", "lz", NULL);
+	}
+	mg_init_scalar_f(&g, "ss", 1.0f / 256.0f);
+	zp(&g, "sz", DT_UINT8, 0);
+	node(&g, "QLinearSigmoid", "y", NULL, "com.microsoft", "leaky", "ls", "lz", "ss", "sz",
+	     NULL);
+	mg_io(&g, 1, "y", DT_UINT8, 4, od);
+	assert_int_equal(mg_write(&g, "lut_qop", path), 0);
+}
+
+static void build_qdq(const char *path)
+{
+	struct mg_graph g = { 0 };
+	int64_t od[4] = { 1, 3, 6, 7 };
+
+	conv_front(&g, DT_INT8);
+	node(&g, "DequantizeLinear", "convf", NULL, NULL, "conv", "cs", "cz", NULL);
+	mg_init_scalar_f(&g, "lo", 0.0f);
+	mg_init_scalar_f(&g, "hi", 6.0f);
+	node(&g, "Clip", "relu6", NULL, NULL, "convf", "lo", "hi", NULL);
+	mg_init_scalar_f(&g, "ys", 6.0f / 255.0f);
+	zp(&g, "yz", DT_INT8, -128);
+	node(&g, "QuantizeLinear", "y", NULL, NULL, "relu6", "ys", "yz", NULL);
+	mg_io(&g, 1, "y", DT_INT8, 4, od);
+	assert_int_equal(mg_write(&g, "lut_qdq", path), 0);
+}
+
+static int setup(void **state)
+{
+	int fd;
+
+	(void)state;
+	fd = mkstemp(qop_path);
+	close(fd);
+	build_qop(qop_path);
+	fd = mkstemp(qdq_path);
+	close(fd);
+	build_qdq(qdq_path);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(qop_path);
+	unlink(qdq_path);
+	return 0;
+}
+
+/* Inputs whose conv accumulators stay small: x - zp in [-8, 7]. */
+static struct accel_tensor *input(int dtype)
+{
+	int64_t xd[4] = { 1, 2, 6, 7 };
+	struct accel_tensor *t = accel_tensor_new(dtype, 4, xd);
+	uint8_t *p;
+
+	assert_non_null(t);
+	p = accel_tensor_data(t);
+	for (size_t i = 0; i < accel_tensor_count(t); i++)
+		p[i] = (uint8_t)((dtype == DT_UINT8 ? 128 : 0) + (int)(i * 5 % 16) - 8);
+	return t;
+}
+
+struct expect {
+	int device_layers, cpu_layers;
+	const char *fused_op;		/* the conv layer's op list */
+};
+
+static void run_model(const char *path, int dtype, bool lut, const struct expect *e)
+{
+	struct accel_device_opts dopts = { .sz = sizeof(dopts) };
+	struct accel_tensor *x = input(dtype), *out[1] = { 0 }, *ref[1] = { 0 };
+	struct accel_check_result cr = { .sz = sizeof(cr) };
+	struct accel_device *dev;
+	struct accel_model *m;
+	int n_dev = 0, n_cpu = 0, found = 0;
+	double diff = -1;
+
+	if (!lut)
+		dopts.emu_caps_clear = ACCEL_CAP_ACT_LUT;
+	assert_int_equal(accel_device_open("emu", &dopts, &dev), 0);
+	if (accel_model_load(dev, path, NULL, &m))
+		fail_msg("load: %s", accel_last_error());
+	for (int i = 0; i < accel_model_layer_count(m); i++) {
+		struct accel_layer_info li = { .sz = sizeof(li) };
+
+		assert_int_equal(accel_model_layer_info(m, i, &li), 0);
+		print_message("# %-6s %-40s %s %s\n", li.on == ACCEL_ON_DEVICE ? "device" :
+			      li.on == ACCEL_ON_CPU ? "cpu" : "none", li.op, li.name, li.reason);
+		n_dev += li.on == ACCEL_ON_DEVICE;
+		n_cpu += li.on == ACCEL_ON_CPU;
+		if (li.on == ACCEL_ON_CPU && !lut && strstr(li.reason, "activation table"))
+			found = 1;
+		if (lut && e->fused_op && !strcmp(li.op, e->fused_op))
+			found = 1;
+	}
+	assert_int_equal(n_dev, e->device_layers);
+	assert_int_equal(n_cpu, e->cpu_layers);
+	assert_true(found);
+	assert_int_equal(accel_model_run(m, &x, 1, out, 1), 0);
+	assert_int_equal(accel_model_reference(m, &x, 1, ref, 1), 0);
+	assert_int_equal(accel_tensor_compare(out[0], ref[0], &diff), 0);
+	print_message("# max |device - reference| = %g\n", diff);
+	assert_true(diff == 0);
+	assert_int_equal(accel_model_check(m, &x, 1, &cr), 0);
+	assert_true(cr.ok);
+	assert_int_equal(cr.mismatches, 0);
+	assert_int_equal(cr.ties, 0);
+	/* the output is not constant: the tables did map values */
+	{
+		const uint8_t *p = accel_tensor_data(out[0]);
+		int distinct = 0;
+
+		for (size_t i = 1; i < accel_tensor_count(out[0]); i++)
+			distinct += p[i] != p[0];
+		assert_true(distinct > 0);
+	}
+	if (lut) {
+		/* every node has a device placement, fused ones name their layer */
+		for (int i = 0; i < accel_model_node_count(m); i++) {
+			struct accel_node_info ni = { .sz = sizeof(ni) };
+
+			assert_int_equal(accel_model_node_info(m, i, &ni), 0);
+			assert_true(ni.on != ACCEL_ON_CPU);
+			if (ni.fused && ni.layer >= 0)
+				assert_non_null(strstr(ni.reason, "fused into"));
+		}
+	}
+	accel_tensor_free(out[0]);
+	accel_tensor_free(ref[0]);
+	accel_tensor_free(x);
+	accel_model_free(m);
+	accel_device_close(dev);
+}
+
+static void test_qoperator(void **state)
+{
+	const struct expect e = { 2, 0, "QLinearConv+QLinearLeakyRelu" };
+
+	(void)state;
+	run_model(qop_path, DT_UINT8, true, &e);
+}
+
+static void test_qoperator_without_table(void **state)
+{
+	const struct expect e = { 1, 2, NULL };
+
+	(void)state;
+	run_model(qop_path, DT_UINT8, false, &e);
+}
+
+static void test_qdq(void **state)
+{
+	const struct expect e = { 1, 0, "QLinearConv+Clip+QuantizeLinear" };
+
+	(void)state;
+	run_model(qdq_path, DT_INT8, true, &e);
+}
+
+static void test_qdq_without_table(void **state)
+{
+	const struct expect e = { 1, 3, NULL };
+
+	(void)state;
+	run_model(qdq_path, DT_INT8, false, &e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_qoperator),
+		cmocka_unit_test(test_qoperator_without_table),
+		cmocka_unit_test(test_qdq),
+		cmocka_unit_test(test_qdq_without_table),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
