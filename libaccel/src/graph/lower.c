@@ -726,7 +726,6 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 	switch (kind) {
 	case QDQ_ADD: {
 		const struct gr_tensor *ta = &g->tensors[op->in[0]], *tb = &g->tensors[op->in[1]];
-		double sc;
 
 		dqb = dq_input(g, op, 1, &sb, &zb);
 		if (!dqb)
@@ -734,11 +733,7 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 		if (ta->rank != tb->rank || memcmp(ta->dims, tb->dims, sizeof(int64_t) * (size_t)ta->rank) ||
 		    !known_shape(ta))
 			return why(s, "the device adds tensors of the same shape (no broadcast)");
-		/* both inputs to a common scale 2^20 finer than the coarser one */
-		sc = fmax(sa, sb) / 1048576.0;
-		if (gr_quant_mult(sa / sc, &s->layer.quant.a_mult, &s->layer.quant.a_shift) ||
-		    gr_quant_mult(sb / sc, &s->layer.quant.b_mult, &s->layer.quant.b_shift) ||
-		    gr_quant_mult(sc / sy, &s->layer.quant.mult, &s->layer.quant.shift))
+		if (lw_add_scales(sa, sb, sy, &s->layer.quant))
 			return why(s, "Add scales outside the device's fixed-point range");
 		s->layer.shape = (struct eyr_layer_shape){
 			.op = EYR_LAYER_ADD, .n = 1, .c = 1, .m = 1, .h = 1,
@@ -806,6 +801,24 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 		s->fused[s->n_fused++] = (int)(act - g->nodes);
 	s->fused[s->n_fused++] = qi;
 	return 0;
+}
+
+int lw_add_scales(double sa, double sb, double sy, struct eyr_layer_quant *q)
+{
+	/* both inputs to a common scale 2^20 finer than the coarser one */
+	double sc = fmax(sa, sb) / 1048576.0;
+
+	if (gr_quant_mult(sa / sc, &q->a_mult, &q->a_shift) ||
+	    gr_quant_mult(sb / sc, &q->b_mult, &q->b_shift) ||
+	    gr_quant_mult(sc / sy, &q->mult, &q->shift))
+		return -ERANGE;
+	return 0;
+}
+
+int lw_pool_geometry(const struct gr_node *n, const struct gr_tensor *x,
+		     struct lw_step *s, int global)
+{
+	return pool_geometry(n, x, s, global);
 }
 
 /* The registry's lowering entry points (graph/registry.h). */

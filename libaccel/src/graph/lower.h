@@ -83,6 +83,14 @@ int gr_lower_lut_island(const struct gr_graph *g, int qi, struct lw_step *s,
 			const struct lw_opts *o);
 void gr_lower_fuse_luts(const struct gr_graph *g, struct lw_step *steps, int n_steps);
 
+/* com.microsoft QOperator ops on their default-domain twins' layers (lower_qlinear.c). */
+int lw_qlinear_add(const struct lw_ctx *c, int node, struct lw_step *s);
+int lw_qlinear_gap(const struct lw_ctx *c, int node, struct lw_step *s);
+/* Helpers they share with lower.c: the ELTWISE add's scales, pool windows. */
+int lw_add_scales(double sa, double sb, double sy, struct eyr_layer_quant *q);
+int lw_pool_geometry(const struct gr_node *n, const struct gr_tensor *x,
+		     struct lw_step *s, int global);
+
 int gr_lower(const struct gr_graph *g, const struct lw_opts *opts,
 	     struct lw_plan *plan, struct gr_err *err);
 void gr_lower_free(struct lw_plan *plan);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Pointwise activations on the device's activation table (graph/lower_lut.c)
- * through the public API on the emulated device:
+ * Quantized models as ONNX Runtime writes them, through the public API on
+ * the emulated device.
+ *
+ * Pointwise activations on the device's activation table (graph/lower_lut.c):
  *
  *   - ONNX Runtime's QOperator form: QLinearConv (uint8 activations, int8
  *     weights) -> com.microsoft QLinearLeakyRelu -> QLinearSigmoid. The
@@ -35,6 +37,8 @@
 
 static char qop_path[] = "/tmp/eyrie-lut-qop-XXXXXX";
 static char qdq_path[] = "/tmp/eyrie-lut-qdq-XXXXXX";
+static char msft_path[] = "/tmp/eyrie-qop-msft-XXXXXX";
+static char add_path[] = "/tmp/eyrie-qop-add-XXXXXX";
 
 static Onnx__AttributeProto *attr_float(const char *name, float v)
 {
@@ -142,11 +146,77 @@ static void build_qdq(const char *path)
 	assert_int_equal(mg_write(&g, "lut_qdq", path), 0);
 }
 
+/*
+ * com.microsoft ops: two QLinearConvs -> QLinearAdd (device ELTWISE) ->
+ * QLinearMul with the first conv (CPU: no device multiply) ->
+ * QLinearGlobalAveragePool (device global AVGPOOL).
+ */
+static void build_msft(const char *path)
+{
+	struct mg_graph g = { 0 };
+	int64_t od[4] = { 1, 3, 1, 1 };
+
+	conv_front(&g, DT_UINT8);
+	mg_init_scalar_f(&g, "c2s", 0.3f);
+	zp(&g, "c2z", DT_UINT8, 120);
+	{
+		int64_t k3[2] = { 3, 3 }, pads[4] = { 1, 1, 1, 1 };
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k3),
+					       mg_attr_ints("pads", 4, pads), NULL };
+
+		node(&g, "QLinearConv", "conv2", at, NULL, "x", "xs", "xz", "w", "ws", "wz",
+		     "c2s", "c2z", NULL);
+	}
+	mg_init_scalar_f(&g, "as", 0.45f);
+	zp(&g, "az", DT_UINT8, 110);
+	node(&g, "QLinearAdd", "sum", NULL, "com.microsoft", "conv", "cs", "cz", "conv2", "c2s",
+	     "c2z", "as", "az", NULL);
+	mg_init_scalar_f(&g, "ms", 2.5f);
+	zp(&g, "mz", DT_UINT8, 128);
+	node(&g, "QLinearMul", "prod", NULL, "com.microsoft", "sum", "as", "az", "conv", "cs",
+	     "cz", "ms", "mz", NULL);
+	mg_init_scalar_f(&g, "gs", 0.7f);
+	zp(&g, "gz", DT_UINT8, 125);
+	node(&g, "QLinearGlobalAveragePool", "y", NULL, "com.microsoft", "prod", "ms", "mz",
+	     "gs", "gz", NULL);
+	mg_io(&g, 1, "y", DT_UINT8, 4, od);
+	assert_int_equal(mg_write(&g, "qop_msft", path), 0);
+}
+
+/* QLinearAdd alone, for hand-computed values (ONNX Runtime's rounding). */
+static void build_add(const char *path)
+{
+	struct mg_graph g = { 0 };
+	int64_t d[1] = { 4 };
+
+	mg_io(&g, 0, "a", DT_INT8, 1, d);
+	mg_io(&g, 1, "c", DT_INT8, 1, d);
+	mg_init_scalar_f(&g, "as", 0.5f);
+	mg_init_scalar_f(&g, "bs", 0.25f);
+	mg_init_scalar_f(&g, "cs", 0.5f);
+	zp(&g, "cz", DT_INT8, 1);
+	{
+		int8_t b[4] = { 4, 3, 2, 1 };
+
+		mg_init(&g, "b", DT_INT8, 1, d, b, sizeof(b));
+	}
+	/* zero points left out: optional */
+	node(&g, "QLinearAdd", "c", NULL, "com.microsoft", "a", "as", "", "b", "bs", "",
+	     "cs", "cz", NULL);
+	assert_int_equal(mg_write(&g, "qop_add", path), 0);
+}
+
 static int setup(void **state)
 {
 	int fd;
 
 	(void)state;
+	fd = mkstemp(msft_path);
+	close(fd);
+	build_msft(msft_path);
+	fd = mkstemp(add_path);
+	close(fd);
+	build_add(add_path);
 	fd = mkstemp(qop_path);
 	close(fd);
 	build_qop(qop_path);
@@ -161,6 +231,8 @@ static int teardown(void **state)
 	(void)state;
 	unlink(qop_path);
 	unlink(qdq_path);
+	unlink(msft_path);
+	unlink(add_path);
 	return 0;
 }
 
@@ -282,6 +354,74 @@ static void test_qdq_without_table(void **state)
 	run_model(qdq_path, DT_INT8, false, &e);
 }
 
+/*
+ * Add and global average pool on the device, Mul on the CPU with its
+ * reason; every device layer equal to the reference on its own inputs but
+ * for rounding ties (fixed point against ONNX Runtime's float32).
+ */
+static void test_msft_ops(void **state)
+{
+	struct accel_device *dev;
+	struct accel_model *m;
+	struct accel_tensor *x = input(DT_UINT8), *out[1] = { 0 };
+	struct accel_check_result cr = { .sz = sizeof(cr) };
+	int n_dev = 0, mul_cpu = 0;
+
+	(void)state;
+	assert_int_equal(accel_device_open("emu", NULL, &dev), 0);
+	if (accel_model_load(dev, msft_path, NULL, &m))
+		fail_msg("load: %s", accel_last_error());
+	for (int i = 0; i < accel_model_layer_count(m); i++) {
+		struct accel_layer_info li = { .sz = sizeof(li) };
+
+		assert_int_equal(accel_model_layer_info(m, i, &li), 0);
+		print_message("# %-6s %-28s %s %s\n", li.on == ACCEL_ON_DEVICE ? "device" :
+			      li.on == ACCEL_ON_CPU ? "cpu" : "none", li.op, li.name, li.reason);
+		n_dev += li.on == ACCEL_ON_DEVICE;
+		if (!strcmp(li.op, "QLinearMul")) {
+			assert_int_equal(li.on, ACCEL_ON_CPU);
+			assert_non_null(strstr(li.reason, "multiply"));
+			mul_cpu = 1;
+		} else {
+			assert_int_equal(li.on, ACCEL_ON_DEVICE);
+		}
+	}
+	assert_true(mul_cpu);
+	assert_int_equal(n_dev, 4);	/* conv, conv2, add, pool */
+	assert_int_equal(accel_model_run(m, &x, 1, out, 1), 0);
+	assert_int_equal(accel_model_check(m, &x, 1, &cr), 0);
+	print_message("# layer-wise: %u layers, %llu elements, %llu ties\n", cr.layers_checked,
+		      (unsigned long long)cr.elements, (unsigned long long)cr.ties);
+	assert_true(cr.ok);
+	assert_int_equal(cr.layers_checked, 4);
+	assert_int_equal(cr.mismatches, 0);
+	accel_tensor_free(out[0]);
+	accel_tensor_free(x);
+	accel_model_free(m);
+	accel_device_close(dev);
+}
+
+/* C = round_half_even(a/2 * 2/2 ... ): (A_s/C_s) a + (B_s/C_s) b, then + 1. */
+static void test_qlinear_add_values(void **state)
+{
+	struct accel_model_opts o = { .sz = sizeof(o), .cpu_only = true };
+	int64_t d[1] = { 4 };
+	struct accel_tensor *a = accel_tensor_new(DT_INT8, 1, d), *c[1] = { 0 };
+	const int8_t av[4] = { 1, 2, 3, 4 }, want[4] = { 4, 5, 5, 5 };
+	struct accel_model *m;
+
+	(void)state;
+	memcpy(accel_tensor_data(a), av, sizeof(av));
+	if (accel_model_load(NULL, add_path, &o, &m))
+		fail_msg("load: %s", accel_last_error());
+	assert_int_equal(accel_model_run(m, &a, 1, c, 1), 0);
+	/* 1 + 2 = 3; 2 + 1.5 = 3.5 -> 4; 3 + 1 = 4; 4 + 0.5 = 4.5 -> 4 (to even) */
+	assert_memory_equal(accel_tensor_data(c[0]), want, sizeof(want));
+	accel_tensor_free(c[0]);
+	accel_tensor_free(a);
+	accel_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +429,8 @@ int main(void)
 		cmocka_unit_test(test_qoperator_without_table),
 		cmocka_unit_test(test_qdq),
 		cmocka_unit_test(test_qdq_without_table),
+		cmocka_unit_test(test_msft_ops),
+		cmocka_unit_test(test_qlinear_add_values),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
