@@ -47,9 +47,12 @@ int64_t gr_device_rq(int64_t x, int32_t mult, int32_t shift)
 	return (x * mult + (1ll << (t - 1))) >> t;
 }
 
-static int why(struct lw_step *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int why(struct lw_step *s, const char *fmt, ...)
+/* lower.c's own short names for the helpers lower.h shares */
+#define why(...) lw_why(__VA_ARGS__)
+#define producer(g, t) lw_producer(g, t)
+#define private_tensor(g, t) lw_private_tensor(g, t)
+
+int lw_why(struct lw_step *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -96,7 +99,7 @@ static int scalar_const(const struct gr_graph *g, const struct gr_node *n, int i
 }
 
 /* The node that produces tensor t, or NULL. */
-static const struct gr_node *producer(const struct gr_graph *g, int t)
+const struct gr_node *lw_producer(const struct gr_graph *g, int t)
 {
 	if (t < 0 || g->tensors[t].producer < 0)
 		return NULL;
@@ -104,7 +107,7 @@ static const struct gr_node *producer(const struct gr_graph *g, int t)
 }
 
 /* t is read only by one node and is not a graph output: it may be fused away. */
-static int private_tensor(const struct gr_graph *g, int t)
+int lw_private_tensor(const struct gr_graph *g, int t)
 {
 	return t >= 0 && g->tensors[t].consumers == 1 && !g->tensors[t].is_output;
 }

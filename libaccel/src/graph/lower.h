@@ -72,6 +72,13 @@ int lw_view(const struct lw_ctx *c, int node, struct lw_step *s);
 /* Ops that reach the device only fused into a QDQ island. */
 int lw_not_island(const struct lw_ctx *c, int node, struct lw_step *s);
 
+/* Sets s->why (the reason the node stays on the CPU); returns -1. */
+int lw_why(struct lw_step *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The node producing tensor t, or NULL (graph inputs, constants). */
+const struct gr_node *lw_producer(const struct gr_graph *g, int t);
+/* t is read by exactly one node and is no graph output: it may be fused away. */
+int lw_private_tensor(const struct gr_graph *g, int t);
+
 /*
  * The activation table (lower_lut.c): QOperator pointwise rows (lw_lut),
  * QDQ islands of pointwise ops ending at QuantizeLinear node qi (-1 when it

@@ -17,7 +17,6 @@
  * requantization, and the intermediate tensor never exists.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,29 +25,7 @@
 #include "graph/ops/ops.h"
 #include "graph/ref.h"
 
-static int why(struct lw_step *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int why(struct lw_step *s, const char *fmt, ...)
-{
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(s->why, sizeof(s->why), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static const struct gr_node *producer(const struct gr_graph *g, int t)
-{
-	if (t < 0 || g->tensors[t].producer < 0)
-		return NULL;
-	return &g->nodes[g->tensors[t].producer];
-}
-
-static int private_tensor(const struct gr_graph *g, int t)
-{
-	return t >= 0 && g->tensors[t].consumers == 1 && !g->tensors[t].is_output;
-}
 
 /* Every input but the first is a constant of at most one element. */
 static int scalar_params(const struct gr_graph *g, const struct gr_node *n)
@@ -81,7 +58,7 @@ static int run_chain(const struct gr_graph *g, const struct gr_node *const *node
 
 	cur = gr_value_new(in_dtype, 1, dims, &err);
 	if (!cur)
-		return why(s, "out of memory");
+		return lw_why(s, "out of memory");
 	for (int v = -128; v < 128; v++)
 		gr_store_i(cur, (size_t)(v + 128), in_dtype == GR_UINT8 ? v + 128 : v);
 	for (int k = 0; k < n && !rc; k++) {
@@ -93,7 +70,7 @@ static int run_chain(const struct gr_graph *g, const struct gr_node *const *node
 			in[i] = nodes[k]->in[i] >= 0 ? g->tensors[nodes[k]->in[i]].constant : NULL;
 		rc = gr_ref_node(nodes[k], in, out, &err);
 		if (rc) {
-			why(s, "its table cannot be computed: %s", err.msg);
+			lw_why(s, "its table cannot be computed: %s", err.msg);
 			break;
 		}
 		for (int o = 1; o < GR_MAX_OUTPUTS; o++)
@@ -102,7 +79,7 @@ static int run_chain(const struct gr_graph *g, const struct gr_node *const *node
 		cur = out[0];
 	}
 	if (!rc && (!cur || !gr_is_q8(cur->dtype) || cur->count != EYRIE_LUT_ENTRIES))
-		rc = why(s, "the chain does not end in an int8/uint8 tensor");
+		rc = lw_why(s, "the chain does not end in an int8/uint8 tensor");
 	for (size_t i = 0; !rc && i < EYRIE_LUT_ENTRIES; i++)
 		table[i] = (int8_t)(gr_value_get_i(cur, i) - (cur->dtype == GR_UINT8 ? 128 : 0));
 	gr_value_free(cur);
@@ -122,9 +99,9 @@ static int lut_step(const struct gr_graph *g, int t_in, int t_out, int32_t zp_in
 	int64_t count = gr_dims_count(x->rank, x->dims);
 
 	if (!o->lut_ok)
-		return why(s, "the device has no activation table (EYRIE_CAP_ACT_LUT)");
+		return lw_why(s, "the device has no activation table (EYRIE_CAP_ACT_LUT)");
 	if (count <= 0)
-		return why(s, "the device needs the tensor's shape before running");
+		return lw_why(s, "the device needs the tensor's shape before running");
 	memset(l, 0, sizeof(*l));
 	if (x->rank == 4 && x->dims[1] <= 65535 && x->dims[2] <= 65535 && x->dims[3] <= 65535 &&
 	    x->dims[0] <= 65535) {
@@ -137,7 +114,7 @@ static int lut_step(const struct gr_graph *g, int t_in, int t_out, int32_t zp_in
 		l->c = (uint32_t)count;
 		l->h = l->w = 1;
 	} else {
-		return why(s, "a %lld-element tensor that is not NCHW exceeds the device's pool fields",
+		return lw_why(s, "a %lld-element tensor that is not NCHW exceeds the device's pool fields",
 			   (long long)count);
 	}
 	l->op = EYR_LAYER_MAXPOOL;
@@ -148,7 +125,7 @@ static int lut_step(const struct gr_graph *g, int t_in, int t_out, int32_t zp_in
 	l->groups = 1;
 	s->lut = malloc(EYRIE_LUT_ENTRIES);
 	if (!s->lut)
-		return why(s, "out of memory");
+		return lw_why(s, "out of memory");
 	if (run_chain(g, chain, n, x->dtype, s->lut, s))
 		return -1;
 	s->layer.quant.zp_in = zp_in8;
@@ -168,10 +145,10 @@ int lw_lut(const struct lw_ctx *c, int node, struct lw_step *s)
 	const struct gr_tensor *x = &g->tensors[n->in[0]];
 
 	if (!gr_is_q8(x->dtype))
-		return why(s, "%s of %s: the device's table maps int8/uint8 values", n->op_type,
+		return lw_why(s, "%s of %s: the device's table maps int8/uint8 values", n->op_type,
 			   gr_dtype_name(x->dtype));
 	if (!scalar_params(g, n))
-		return why(s, "scales and zero points must be constant scalars for the device's table");
+		return lw_why(s, "scales and zero points must be constant scalars for the device's table");
 	/* the pool before the lookup is the identity: zp_in is not used */
 	return lut_step(g, n->in[0], n->out[0], 0, chain, 1, c->o, s);
 }
@@ -184,25 +161,25 @@ int gr_lower_lut_island(const struct gr_graph *g, int qi, struct lw_step *s,
 	int n = 0, t;
 
 	if (!scalar_params(g, q))
-		return why(s, "QuantizeLinear with non-constant or per-axis parameters");
+		return lw_why(s, "QuantizeLinear with non-constant or per-axis parameters");
 	/* walk back from the QuantizeLinear over private pointwise ops */
 	t = q->in[0];
-	cur = producer(g, t);
-	while (cur && cur->def && cur->def->pointwise && private_tensor(g, t) &&
+	cur = lw_producer(g, t);
+	while (cur && cur->def && cur->def->pointwise && lw_private_tensor(g, t) &&
 	       n < LW_MAX_FUSED - 1) {
 		if (!scalar_params(g, cur))
-			return why(s, "%s '%s': its parameters must be constant scalars for the device's table",
+			return lw_why(s, "%s '%s': its parameters must be constant scalars for the device's table",
 				   cur->op_type, cur->name);
 		chain[n++] = cur;
 		t = cur->in[0];
-		cur = producer(g, t);
+		cur = lw_producer(g, t);
 	}
 	if (!n)
 		return -1;	/* not a pointwise island: the caller's reason stands */
 	dq = cur;
 	if (!dq || !gr_node_is(dq, "DequantizeLinear") || !scalar_params(g, dq) ||
 	    !gr_is_q8(g->tensors[dq->in[0]].dtype))
-		return why(s, "%s '%s' is not fed by a DequantizeLinear of an int8/uint8 tensor with constant scalar parameters",
+		return lw_why(s, "%s '%s' is not fed by a DequantizeLinear of an int8/uint8 tensor with constant scalar parameters",
 			   chain[n - 1]->op_type, chain[n - 1]->name);
 	/* reverse into evaluation order: DequantizeLinear, the ops, QuantizeLinear */
 	{
@@ -239,7 +216,7 @@ static int only_consumer(const struct gr_graph *g, int t)
 {
 	int who = -1;
 
-	if (!private_tensor(g, t))
+	if (!lw_private_tensor(g, t))
 		return -1;
 	for (int j = 0; j < g->n_nodes; j++)
 		for (int k = 0; k < g->nodes[j].n_in; k++)

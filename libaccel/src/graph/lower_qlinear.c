@@ -7,24 +7,12 @@
  * agree except next to rounding ties (docs/models.md, "Layer-wise check").
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "graph/lower.h"
 #include "graph/ops/ops.h"
 
-static int why(struct lw_step *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int why(struct lw_step *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->why, sizeof(s->why), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Scale (input i) and zero point (input z, optional) as constant scalars. */
 static int qparams(const struct gr_graph *g, const struct gr_node *n, int i, int z,
@@ -34,7 +22,7 @@ static int qparams(const struct gr_graph *g, const struct gr_node *n, int i, int
 	const struct gr_value *zv = z < n->n_in && n->in[z] >= 0 ? g->tensors[n->in[z]].constant : NULL;
 
 	if (!sc || sc->count != 1 || (z < n->n_in && n->in[z] >= 0 && (!zv || zv->count != 1)))
-		return why(s, "scales and zero points must be constant scalars for the device");
+		return lw_why(s, "scales and zero points must be constant scalars for the device");
 	*scale = gr_value_get_f(sc, 0);
 	*zp8 = (int32_t)((zv ? gr_value_get_i(zv, 0) : 0) - (dtype == GR_UINT8 ? 128 : 0));
 	return 0;
@@ -54,11 +42,11 @@ int lw_qlinear_add(const struct lw_ctx *c, int node, struct lw_step *s)
 		return -1;
 	if (ta->rank != tb->rank || count <= 0 ||
 	    memcmp(ta->dims, tb->dims, sizeof(int64_t) * (size_t)ta->rank))
-		return why(s, "the device adds tensors of the same known shape (no broadcast)");
+		return lw_why(s, "the device adds tensors of the same known shape (no broadcast)");
 	if (count > 0xffffffffll)
-		return why(s, "tensor too large");
+		return lw_why(s, "tensor too large");
 	if (lw_add_scales(sa, sb, sy, &s->layer.quant))
-		return why(s, "QLinearAdd scales outside the device's fixed-point range");
+		return lw_why(s, "QLinearAdd scales outside the device's fixed-point range");
 	s->layer.shape = (struct eyr_layer_shape){
 		.op = EYR_LAYER_ADD, .n = 1, .c = 1, .m = 1, .h = 1, .w = (uint32_t)count,
 		.r = 1, .s = 1, .stride_h = 1, .stride_w = 1, .dil_h = 1, .dil_w = 1, .groups = 1,
@@ -83,14 +71,14 @@ int lw_qlinear_gap(const struct lw_ctx *c, int node, struct lw_step *s)
 	int32_t zx, zy;
 
 	if (gr_attr_int(n, "channels_last", 0))
-		return why(s, "channels_last: the device pools N x C x H x W tensors");
+		return lw_why(s, "channels_last: the device pools N x C x H x W tensors");
 	if (qparams(g, n, 1, 2, x->dtype, &sx, &zx, s) || qparams(g, n, 3, 4, x->dtype, &sy, &zy, s))
 		return -1;
 	if (lw_pool_geometry(n, x, s, 1))
 		return -1;
 	s->layer.shape.op = EYR_LAYER_AVGPOOL;
 	if (gr_quant_mult(sx / sy, &s->layer.quant.mult, &s->layer.quant.shift))
-		return why(s, "pool scale outside the device's fixed-point range");
+		return lw_why(s, "pool scale outside the device's fixed-point range");
 	s->layer.quant.zp_in = zx;
 	s->layer.quant.zp_out = zy;
 	s->layer.quant.clamp_min = -128;
