@@ -118,8 +118,9 @@ static int fits_u16(int64_t v)
 }
 
 /* Fills the per-channel table or the per-tensor mult/shift. */
-static int set_requant(struct lw_step *s, const double *real, int64_t m,
-		       int per_channel, const struct lw_opts *o)
+#define set_requant(s, real, m, per_channel, o) lw_set_requant(s, real, m, per_channel, o)
+int lw_set_requant(struct lw_step *s, const double *real, int64_t m,
+		   int per_channel, const struct lw_opts *o)
 {
 	struct eyr_layer_quant *q = &s->layer.quant;
 

@@ -95,6 +95,9 @@ int lw_qlinear_add(const struct lw_ctx *c, int node, struct lw_step *s);
 int lw_qlinear_gap(const struct lw_ctx *c, int node, struct lw_step *s);
 /* Helpers they share with lower.c: the ELTWISE add's scales, pool windows. */
 int lw_add_scales(double sa, double sb, double sy, struct eyr_layer_quant *q);
+/* The requantization of m output channels: real[i] = the channel's multiplier. */
+int lw_set_requant(struct lw_step *s, const double *real, int64_t m,
+		   int per_channel, const struct lw_opts *o);
 int lw_pool_geometry(const struct gr_node *n, const struct gr_tensor *x,
 		     struct lw_step *s, int global);
 

@@ -17,7 +17,7 @@
 	X(QuantizeLinear) X(DequantizeLinear) \
 	X(Relu) X(Clip) \
 	X(QLinearLeakyRelu) X(QLinearSigmoid) \
-	X(QLinearAdd) X(QLinearMul) X(QLinearGlobalAveragePool) \
+	X(QLinearAdd) X(QLinearMul) X(QLinearGlobalAveragePool) X(QGemm) \
 	X(MaxPool) X(AveragePool) X(GlobalAveragePool) \
 	X(Add) \
 	X(Flatten) X(Reshape) X(Constant)

@@ -19,6 +19,7 @@
  * (accel_model_node_info) names the layer they fused into.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,6 +40,7 @@ static char qop_path[] = "/tmp/eyrie-lut-qop-XXXXXX";
 static char qdq_path[] = "/tmp/eyrie-lut-qdq-XXXXXX";
 static char msft_path[] = "/tmp/eyrie-qop-msft-XXXXXX";
 static char add_path[] = "/tmp/eyrie-qop-add-XXXXXX";
+static char qgemm_path[] = "/tmp/eyrie-qop-qgemm-XXXXXX";
 
 static Onnx__AttributeProto *attr_float(const char *name, float v)
 {
@@ -206,6 +208,44 @@ static void build_add(const char *path)
 	assert_int_equal(mg_write(&g, "qop_add", path), 0);
 }
 
+/* QGemm: A uint8 3 x 20 (zp 128), B int8 K x N or N x K, per-column scales, int32 C. */
+#define QG_M 3
+#define QG_K 20
+#define QG_N 6
+static int8_t qg_b[QG_K * QG_N];
+static const float qg_bs[QG_N] = { 0.01f, 0.02f, 0.015f, 0.03f, 0.005f, 0.025f };
+static const int32_t qg_c[QG_N] = { 100, -200, 0, 50, -75, 300 };
+
+static void build_qgemm(const char *path, int trans_b)
+{
+	struct mg_graph g = { 0 };
+	int64_t ad[2] = { QG_M, QG_K }, bd[2] = { trans_b ? QG_N : QG_K, trans_b ? QG_K : QG_N };
+	int64_t nd[1] = { QG_N }, yd[2] = { QG_M, QG_N };
+	int8_t bz[QG_N] = { 0 };
+
+	for (int k = 0; k < QG_K; k++)
+		for (int j = 0; j < QG_N; j++)
+			qg_b[trans_b ? j * QG_K + k : k * QG_N + j] = (int8_t)((k * 7 + j * 13) % 31 - 15);
+	mg_io(&g, 0, "a", DT_UINT8, 2, ad);
+	mg_io(&g, 1, "y", DT_UINT8, 2, yd);
+	mg_init_scalar_f(&g, "as", 0.1f);
+	zp(&g, "az", DT_UINT8, 128);
+	mg_init(&g, "b", DT_INT8, 2, bd, qg_b, sizeof(qg_b));
+	mg_init(&g, "bs", DT_FLOAT, 1, nd, qg_bs, sizeof(qg_bs));
+	mg_init(&g, "bz", DT_INT8, 1, nd, bz, sizeof(bz));
+	mg_init(&g, "c", 6, 1, nd, qg_c, sizeof(qg_c));
+	mg_init_scalar_f(&g, "ys", 0.07f);
+	zp(&g, "yz", DT_UINT8, 120);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_int("transB", trans_b),
+					       attr_float("alpha", 0.75f), NULL };
+
+		node(&g, "QGemm", "y", at, "com.microsoft", "a", "as", "az", "b", "bs", "bz", "c",
+		     "ys", "yz", NULL);
+	}
+	assert_int_equal(mg_write(&g, "qop_qgemm", path), 0);
+}
+
 static int setup(void **state)
 {
 	int fd;
@@ -217,6 +257,8 @@ static int setup(void **state)
 	fd = mkstemp(add_path);
 	close(fd);
 	build_add(add_path);
+	fd = mkstemp(qgemm_path);
+	close(fd);
 	fd = mkstemp(qop_path);
 	close(fd);
 	build_qop(qop_path);
@@ -233,6 +275,7 @@ static int teardown(void **state)
 	unlink(qdq_path);
 	unlink(msft_path);
 	unlink(add_path);
+	unlink(qgemm_path);
 	return 0;
 }
 
@@ -422,6 +465,69 @@ static void test_qlinear_add_values(void **state)
 	accel_model_free(m);
 }
 
+/*
+ * QGemm on the device as FC (B transposed or not), and the CPU kernel
+ * against the definition computed here: round_half_even((acc + C) * s) +
+ * y_zp with s = alpha a_s b_s[n] / y_s in float32.
+ */
+static void test_qgemm(void **state)
+{
+	int64_t ad[2] = { QG_M, QG_K };
+	struct accel_model_opts cpu = { .sz = sizeof(cpu), .cpu_only = true };
+
+	(void)state;
+	for (int trans_b = 0; trans_b < 2; trans_b++) {
+		struct accel_tensor *a = accel_tensor_new(DT_UINT8, 2, ad), *y[1] = { 0 };
+		struct accel_check_result cr = { .sz = sizeof(cr) };
+		struct accel_layer_info li = { .sz = sizeof(li) };
+		struct accel_device *dev;
+		struct accel_model *m;
+		uint8_t *av = accel_tensor_data(a);
+		const uint8_t *yv;
+
+		build_qgemm(qgemm_path, trans_b);
+		for (int i = 0; i < QG_M * QG_K; i++)
+			av[i] = (uint8_t)(128 + (i * 11) % 41 - 20);
+		if (accel_model_load(NULL, qgemm_path, &cpu, &m))
+			fail_msg("load: %s", accel_last_error());
+		assert_int_equal(accel_model_run(m, &a, 1, y, 1), 0);
+		yv = accel_tensor_data(y[0]);
+		for (int i = 0; i < QG_M; i++)
+			for (int j = 0; j < QG_N; j++) {
+				int64_t acc = qg_c[j];
+				float s = 0.75f * 0.1f * qg_bs[j], v;
+				long q;
+
+				for (int k = 0; k < QG_K; k++)
+					acc += (int64_t)(av[i * QG_K + k] - 128) *
+					       qg_b[trans_b ? j * QG_K + k : k * QG_N + j];
+				v = (float)acc * (s / 0.07f);
+				q = lrintf(v) + 120;
+				q = q < 0 ? 0 : q > 255 ? 255 : q;
+				assert_int_equal(yv[i * QG_N + j], q);
+			}
+		accel_tensor_free(y[0]);
+		accel_model_free(m);
+
+		assert_int_equal(accel_device_open("emu", NULL, &dev), 0);
+		if (accel_model_load(dev, qgemm_path, NULL, &m))
+			fail_msg("load: %s", accel_last_error());
+		assert_int_equal(accel_model_layer_count(m), 1);
+		assert_int_equal(accel_model_layer_info(m, 0, &li), 0);
+		print_message("# transB %d: %s %s %s\n", trans_b,
+			      li.on == ACCEL_ON_DEVICE ? "device" : "cpu", li.op, li.reason);
+		assert_int_equal(li.on, ACCEL_ON_DEVICE);
+		assert_int_equal(accel_model_run(m, &a, 1, y, 1), 0);
+		assert_int_equal(accel_model_check(m, &a, 1, &cr), 0);
+		assert_true(cr.ok);
+		assert_int_equal(cr.mismatches, 0);
+		accel_tensor_free(y[0]);
+		accel_tensor_free(a);
+		accel_model_free(m);
+		accel_device_close(dev);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_qdq_without_table),
 		cmocka_unit_test(test_msft_ops),
 		cmocka_unit_test(test_qlinear_add_values),
+		cmocka_unit_test(test_qgemm),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
