@@ -93,6 +93,7 @@ void gr_lower_fuse_luts(const struct gr_graph *g, struct lw_step *steps, int n_s
 /* com.microsoft QOperator ops on their default-domain twins' layers (lower_qlinear.c). */
 int lw_qlinear_add(const struct lw_ctx *c, int node, struct lw_step *s);
 int lw_qlinear_gap(const struct lw_ctx *c, int node, struct lw_step *s);
+int lw_qlinear_avgpool(const struct lw_ctx *c, int node, struct lw_step *s);
 /* Helpers they share with lower.c: the ELTWISE add's scales, pool windows. */
 int lw_add_scales(double sa, double sb, double sy, struct eyr_layer_quant *q);
 /* The requantization of m output channels: real[i] = the channel's multiplier. */

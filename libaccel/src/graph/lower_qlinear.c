@@ -62,7 +62,11 @@ int lw_qlinear_add(const struct lw_ctx *c, int node, struct lw_step *s)
 	return 0;
 }
 
-int lw_qlinear_gap(const struct lw_ctx *c, int node, struct lw_step *s)
+/*
+ * QLinearGlobalAveragePool and QLinearAveragePool (X, x_scale, x_zp,
+ * y_scale, y_zp): an AVGPOOL layer rescaling by x_scale / y_scale.
+ */
+static int qlinear_avgpool(const struct lw_ctx *c, int node, struct lw_step *s, int global)
 {
 	const struct gr_graph *g = c->g;
 	const struct gr_node *n = &g->nodes[node];
@@ -74,9 +78,11 @@ int lw_qlinear_gap(const struct lw_ctx *c, int node, struct lw_step *s)
 		return lw_why(s, "channels_last: the device pools N x C x H x W tensors");
 	if (qparams(g, n, 1, 2, x->dtype, &sx, &zx, s) || qparams(g, n, 3, 4, x->dtype, &sy, &zy, s))
 		return -1;
-	if (lw_pool_geometry(n, x, s, 1))
+	if (lw_pool_geometry(n, x, s, global))
 		return -1;
 	s->layer.shape.op = EYR_LAYER_AVGPOOL;
+	/* the device divides the window sum by the count itself */
+	s->layer.quant.count_include_pad = !global && gr_attr_int(n, "count_include_pad", 0);
 	if (gr_quant_mult(sx / sy, &s->layer.quant.mult, &s->layer.quant.shift))
 		return lw_why(s, "pool scale outside the device's fixed-point range");
 	s->layer.quant.zp_in = zx;
@@ -86,4 +92,14 @@ int lw_qlinear_gap(const struct lw_ctx *c, int node, struct lw_step *s)
 	s->t_in = n->in[0];
 	s->t_out = n->out[0];
 	return 0;
+}
+
+int lw_qlinear_gap(const struct lw_ctx *c, int node, struct lw_step *s)
+{
+	return qlinear_avgpool(c, node, s, 1);
+}
+
+int lw_qlinear_avgpool(const struct lw_ctx *c, int node, struct lw_step *s)
+{
+	return qlinear_avgpool(c, node, s, 0);
 }

@@ -18,6 +18,7 @@
 	X(Relu) X(Clip) \
 	X(QLinearLeakyRelu) X(QLinearSigmoid) \
 	X(QLinearAdd) X(QLinearMul) X(QLinearGlobalAveragePool) X(QGemm) \
+	X(QLinearAveragePool) \
 	X(MaxPool) X(AveragePool) X(GlobalAveragePool) \
 	X(Add) \
 	X(Flatten) X(Reshape) X(Constant)

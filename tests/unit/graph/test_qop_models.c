@@ -246,6 +246,33 @@ static void build_qgemm(const char *path, int trans_b)
 	assert_int_equal(mg_write(&g, "qop_qgemm", path), 0);
 }
 
+/* QLinearAveragePool 2 x 2, stride 2, over 1 x 2 x 4 x 4 (or 1 x 4 x 4 x 2, channels_last). */
+static char pool_path[] = "/tmp/eyrie-qop-pool-XXXXXX";
+
+static void build_avgpool(const char *path, int last)
+{
+	struct mg_graph g = { 0 };
+	int64_t xd[4] = { 1, 2, 4, 4 }, yd[4] = { 1, 2, 2, 2 };
+	int64_t xl[4] = { 1, 4, 4, 2 }, yl[4] = { 1, 2, 2, 2 };
+	int64_t k2[2] = { 2, 2 };
+
+	mg_io(&g, 0, "x", DT_UINT8, 4, last ? xl : xd);
+	mg_io(&g, 1, "y", DT_UINT8, 4, last ? yl : yd);
+	mg_init_scalar_f(&g, "xs", 0.5f);
+	zp(&g, "xz", DT_UINT8, 128);
+	mg_init_scalar_f(&g, "ys", 0.25f);
+	zp(&g, "yz", DT_UINT8, 100);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k2),
+					       mg_attr_ints("strides", 2, k2),
+					       mg_attr_int("channels_last", last), NULL };
+
+		node(&g, "QLinearAveragePool", "y", at, "com.microsoft", "x", "xs", "xz", "ys", "yz",
+		     NULL);
+	}
+	assert_int_equal(mg_write(&g, "qop_pool", path), 0);
+}
+
 static int setup(void **state)
 {
 	int fd;
@@ -258,6 +285,8 @@ static int setup(void **state)
 	close(fd);
 	build_add(add_path);
 	fd = mkstemp(qgemm_path);
+	close(fd);
+	fd = mkstemp(pool_path);
 	close(fd);
 	fd = mkstemp(qop_path);
 	close(fd);
@@ -276,6 +305,7 @@ static int teardown(void **state)
 	unlink(msft_path);
 	unlink(add_path);
 	unlink(qgemm_path);
+	unlink(pool_path);
 	return 0;
 }
 
@@ -528,6 +558,71 @@ static void test_qgemm(void **state)
 	}
 }
 
+/*
+ * QLinearAveragePool: round_half_even(2 * mean(x - 128)) + 100 (the sum of
+ * four values over 2: every odd sum is a tie, rounded to even), on the CPU
+ * for both layouts; NCHW also on the device (ties may differ by 1 there:
+ * the device rounds them up), channels_last on the CPU with the reason.
+ */
+static void test_qlinear_avgpool(void **state)
+{
+	struct accel_model_opts cpu = { .sz = sizeof(cpu), .cpu_only = true };
+
+	(void)state;
+	for (int last = 0; last < 2; last++) {
+		int64_t xd[4] = { 1, last ? 4 : 2, 4, last ? 2 : 4 };
+		struct accel_tensor *x = accel_tensor_new(DT_UINT8, 4, xd), *y[1] = { 0 };
+		struct accel_check_result cr = { .sz = sizeof(cr) };
+		struct accel_layer_info li = { .sz = sizeof(li) };
+		uint8_t *xv = accel_tensor_data(x);
+		struct accel_device *dev;
+		struct accel_model *m;
+		const uint8_t *yv;
+
+		build_avgpool(pool_path, last);
+		for (int i = 0; i < 32; i++)
+			xv[i] = (uint8_t)(128 + (i * 13) % 23 - 11);
+		if (accel_model_load(NULL, pool_path, &cpu, &m))
+			fail_msg("load: %s", accel_last_error());
+		assert_int_equal(accel_model_run(m, &x, 1, y, 1), 0);
+		yv = accel_tensor_data(y[0]);
+		for (int c = 0; c < 2; c++)
+			for (int oy = 0; oy < 2; oy++)
+				for (int ox = 0; ox < 2; ox++) {
+					int sum = 0, o = last ? (oy * 2 + ox) * 2 + c : (c * 2 + oy) * 2 + ox;
+
+					for (int i = 0; i < 2; i++)
+						for (int j = 0; j < 2; j++) {
+							int yy = oy * 2 + i, xx = ox * 2 + j;
+
+							sum += xv[last ? (yy * 4 + xx) * 2 + c :
+								  (c * 4 + yy) * 4 + xx] - 128;
+						}
+					assert_int_equal(yv[o], (int)lrint(sum / 2.0) + 100);
+				}
+		accel_tensor_free(y[0]);
+		accel_model_free(m);
+
+		assert_int_equal(accel_device_open("emu", NULL, &dev), 0);
+		if (accel_model_load(dev, pool_path, NULL, &m))
+			fail_msg("load: %s", accel_last_error());
+		assert_int_equal(accel_model_layer_info(m, 0, &li), 0);
+		print_message("# channels_last %d: %s %s\n", last,
+			      li.on == ACCEL_ON_DEVICE ? "device" : "cpu", li.reason);
+		assert_int_equal(li.on, last ? ACCEL_ON_CPU : ACCEL_ON_DEVICE);
+		if (last)
+			assert_non_null(strstr(li.reason, "channels_last"));
+		assert_int_equal(accel_model_run(m, &x, 1, y, 1), 0);
+		assert_int_equal(accel_model_check(m, &x, 1, &cr), 0);
+		assert_true(cr.ok);
+		assert_int_equal(cr.mismatches, 0);
+		accel_tensor_free(y[0]);
+		accel_tensor_free(x);
+		accel_model_free(m);
+		accel_device_close(dev);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_msft_ops),
 		cmocka_unit_test(test_qlinear_add_values),
 		cmocka_unit_test(test_qgemm),
+		cmocka_unit_test(test_qlinear_avgpool),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
