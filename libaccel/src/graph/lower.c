@@ -47,9 +47,12 @@ int64_t gr_device_rq(int64_t x, int32_t mult, int32_t shift)
 	return (x * mult + (1ll << (t - 1))) >> t;
 }
 
-static int why(struct lw_step *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int why(struct lw_step *s, const char *fmt, ...)
+/* lower.c's own short names for the helpers lower.h shares */
+#define why(...) lw_why(__VA_ARGS__)
+#define producer(g, t) lw_producer(g, t)
+#define private_tensor(g, t) lw_private_tensor(g, t)
+
+int lw_why(struct lw_step *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -96,7 +99,7 @@ static int scalar_const(const struct gr_graph *g, const struct gr_node *n, int i
 }
 
 /* The node that produces tensor t, or NULL. */
-static const struct gr_node *producer(const struct gr_graph *g, int t)
+const struct gr_node *lw_producer(const struct gr_graph *g, int t)
 {
 	if (t < 0 || g->tensors[t].producer < 0)
 		return NULL;
@@ -104,7 +107,7 @@ static const struct gr_node *producer(const struct gr_graph *g, int t)
 }
 
 /* t is read only by one node and is not a graph output: it may be fused away. */
-static int private_tensor(const struct gr_graph *g, int t)
+int lw_private_tensor(const struct gr_graph *g, int t)
 {
 	return t >= 0 && g->tensors[t].consumers == 1 && !g->tensors[t].is_output;
 }
@@ -115,8 +118,9 @@ static int fits_u16(int64_t v)
 }
 
 /* Fills the per-channel table or the per-tensor mult/shift. */
-static int set_requant(struct lw_step *s, const double *real, int64_t m,
-		       int per_channel, const struct lw_opts *o)
+#define set_requant(s, real, m, per_channel, o) lw_set_requant(s, real, m, per_channel, o)
+int lw_set_requant(struct lw_step *s, const double *real, int64_t m,
+		   int per_channel, const struct lw_opts *o)
 {
 	struct eyr_layer_quant *q = &s->layer.quant;
 
@@ -713,8 +717,10 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 			return why(s, "no fusable op before the activation");
 	}
 	kind = qdq_kind(op);
-	if (kind == QDQ_NONE)
-		return why(s, "QuantizeLinear after %s: no device op to fuse into", op->op_type);
+	if (kind == QDQ_NONE) {
+		why(s, "QuantizeLinear after %s: no device op to fuse into", op->op_type);
+		return gr_lower_lut_island(g, qi, s, o);
+	}
 	dqa = dq_input(g, op, 0, &sa, &za);
 	if (!dqa)
 		return why(s, "'%s' has no DequantizeLinear input with constant scale", op->name);
@@ -724,7 +730,6 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 	switch (kind) {
 	case QDQ_ADD: {
 		const struct gr_tensor *ta = &g->tensors[op->in[0]], *tb = &g->tensors[op->in[1]];
-		double sc;
 
 		dqb = dq_input(g, op, 1, &sb, &zb);
 		if (!dqb)
@@ -732,11 +737,7 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 		if (ta->rank != tb->rank || memcmp(ta->dims, tb->dims, sizeof(int64_t) * (size_t)ta->rank) ||
 		    !known_shape(ta))
 			return why(s, "the device adds tensors of the same shape (no broadcast)");
-		/* both inputs to a common scale 2^20 finer than the coarser one */
-		sc = fmax(sa, sb) / 1048576.0;
-		if (gr_quant_mult(sa / sc, &s->layer.quant.a_mult, &s->layer.quant.a_shift) ||
-		    gr_quant_mult(sb / sc, &s->layer.quant.b_mult, &s->layer.quant.b_shift) ||
-		    gr_quant_mult(sc / sy, &s->layer.quant.mult, &s->layer.quant.shift))
+		if (lw_add_scales(sa, sb, sy, &s->layer.quant))
 			return why(s, "Add scales outside the device's fixed-point range");
 		s->layer.shape = (struct eyr_layer_shape){
 			.op = EYR_LAYER_ADD, .n = 1, .c = 1, .m = 1, .h = 1,
@@ -806,6 +807,24 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 	return 0;
 }
 
+int lw_add_scales(double sa, double sb, double sy, struct eyr_layer_quant *q)
+{
+	/* both inputs to a common scale 2^20 finer than the coarser one */
+	double sc = fmax(sa, sb) / 1048576.0;
+
+	if (gr_quant_mult(sa / sc, &q->a_mult, &q->a_shift) ||
+	    gr_quant_mult(sb / sc, &q->b_mult, &q->b_shift) ||
+	    gr_quant_mult(sc / sy, &q->mult, &q->shift))
+		return -ERANGE;
+	return 0;
+}
+
+int lw_pool_geometry(const struct gr_node *n, const struct gr_tensor *x,
+		     struct lw_step *s, int global)
+{
+	return pool_geometry(n, x, s, global);
+}
+
 /* The registry's lowering entry points (graph/registry.h). */
 int lw_qlinearconv(const struct lw_ctx *c, int node, struct lw_step *s)
 {
@@ -863,6 +882,7 @@ static void reset_step(struct lw_step *s, int node)
 {
 	free(s->bias);
 	free(s->qtable);
+	free(s->lut);
 	memset(s, 0, sizeof(*s));
 	s->kind = LW_CPU;
 	s->node = node;
@@ -935,6 +955,7 @@ int gr_lower(const struct gr_graph *g, const struct lw_opts *o,
 		}
 		dev_tensor[s->t_out] = 1;
 	}
+	gr_lower_fuse_luts(g, steps, g->n_nodes);
 	/* DequantizeLinear nodes whose every consumer was fused are dead */
 	for (int i = 0; i < g->n_nodes; i++) {
 		const struct gr_node *n = &g->nodes[i];
@@ -960,6 +981,7 @@ void gr_lower_free(struct lw_plan *plan)
 	for (int i = 0; i < plan->n_steps; i++) {
 		free(plan->steps[i].bias);
 		free(plan->steps[i].qtable);
+		free(plan->steps[i].lut);
 	}
 	free(plan->steps);
 	plan->steps = NULL;

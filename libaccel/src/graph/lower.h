@@ -21,7 +21,7 @@ enum lw_kind {
 	LW_FUSED,	/* folded into a device layer of another step */
 };
 
-#define LW_MAX_FUSED 6
+#define LW_MAX_FUSED 8
 
 struct lw_step {
 	enum lw_kind kind;
@@ -36,11 +36,13 @@ struct lw_step {
 	int w_transpose;		/* FC from MatMul: B is K x M */
 	int32_t *bias;			/* m values, or NULL */
 	int32_t *qtable;		/* per-channel: m mults then m shifts */
+	int8_t *lut;			/* activation table, EYRIE_LUT_ENTRIES (quant.lut) */
 };
 
 struct lw_opts {
 	int per_channel_ok;		/* device has EYRIE_CAP_PER_CHANNEL_QUANT */
 	int cpu_only;			/* lower nothing to the device */
+	int lut_ok;			/* device has EYRIE_CAP_ACT_LUT */
 	/* per node: non-NULL keeps that node's step on the CPU, with this reason */
 	char *const *deny;
 };
@@ -69,6 +71,36 @@ int lw_qdq(const struct lw_ctx *c, int node, struct lw_step *s);
 int lw_view(const struct lw_ctx *c, int node, struct lw_step *s);
 /* Ops that reach the device only fused into a QDQ island. */
 int lw_not_island(const struct lw_ctx *c, int node, struct lw_step *s);
+
+/* Sets s->why (the reason the node stays on the CPU); returns -1. */
+int lw_why(struct lw_step *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The node producing tensor t, or NULL (graph inputs, constants). */
+const struct gr_node *lw_producer(const struct gr_graph *g, int t);
+/* t is read by exactly one node and is no graph output: it may be fused away. */
+int lw_private_tensor(const struct gr_graph *g, int t);
+
+/*
+ * The activation table (lower_lut.c): QOperator pointwise rows (lw_lut),
+ * QDQ islands of pointwise ops ending at QuantizeLinear node qi (-1 when it
+ * is not one, leaving s->why alone), and the pass that moves a table step
+ * into the device layer producing its input.
+ */
+int lw_lut(const struct lw_ctx *c, int node, struct lw_step *s);
+int gr_lower_lut_island(const struct gr_graph *g, int qi, struct lw_step *s,
+			const struct lw_opts *o);
+void gr_lower_fuse_luts(const struct gr_graph *g, struct lw_step *steps, int n_steps);
+
+/* com.microsoft QOperator ops on their default-domain twins' layers (lower_qlinear.c). */
+int lw_qlinear_add(const struct lw_ctx *c, int node, struct lw_step *s);
+int lw_qlinear_gap(const struct lw_ctx *c, int node, struct lw_step *s);
+int lw_qlinear_avgpool(const struct lw_ctx *c, int node, struct lw_step *s);
+/* Helpers they share with lower.c: the ELTWISE add's scales, pool windows. */
+int lw_add_scales(double sa, double sb, double sy, struct eyr_layer_quant *q);
+/* The requantization of m output channels: real[i] = the channel's multiplier. */
+int lw_set_requant(struct lw_step *s, const double *real, int64_t m,
+		   int per_channel, const struct lw_opts *o);
+int lw_pool_geometry(const struct gr_node *n, const struct gr_tensor *x,
+		     struct lw_step *s, int global);
 
 int gr_lower(const struct gr_graph *g, const struct lw_opts *opts,
 	     struct lw_plan *plan, struct gr_err *err);

@@ -19,6 +19,9 @@
 	X(Softmax_1) X(Softmax_13) X(LogSoftmax_1) X(LogSoftmax_13) \
 	X(Sqrt) X(Exp) X(Log) X(Tanh) X(Sigmoid) X(Erf) X(Floor) X(Ceil) \
 	X(Reciprocal) X(Neg) X(Abs) \
+	X(QLinearLeakyRelu) X(QLinearSigmoid) \
+	X(QLinearAdd) X(QLinearMul) X(QLinearGlobalAveragePool) X(QGemm) \
+	X(QLinearAveragePool) \
 	X(MaxPool) X(AveragePool) X(GlobalAveragePool) \
 	X(BatchNormalization) X(InstanceNormalization) \
 	X(Resize) X(Upsample) \

@@ -48,6 +48,13 @@ struct gr_op_def {
 	gr_lower_fn lower;	/* NULL: always on the CPU */
 	const char *cpu_why;	/* without lower: why it runs on the CPU */
 	int no_fold;		/* lowering matches it as a node: never folded */
+	/*
+	 * Output element i is one fixed function of input element i (the
+	 * other inputs are constant scalars): a QDQ island around it, or its
+	 * QOperator form, runs as the device's activation table
+	 * (graph/lower_lut.c).
+	 */
+	int pointwise;
 };
 
 /*

@@ -118,6 +118,7 @@ static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *
 			return rc;
 		eyr_arch_from_desc(&m->arch, &desc, info.caps);
 		lo.per_channel_ok = !!(info.caps & ACCEL_CAP_PER_CHANNEL_QUANT);
+		lo.lut_ok = !!(info.caps & ACCEL_CAP_ACT_LUT);
 	}
 	m->sopts = (struct eyr_sched_opts)EYR_SCHED_OPTS_INIT;
 	/* a model file cannot make compiling take unbounded time */
@@ -158,6 +159,7 @@ static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *
 			so.no_bias = !s->layer.quant.has_bias;
 			so.per_channel = !!s->layer.quant.per_channel;
 			so.int32_out = !!s->layer.quant.int32_out;
+			so.lut = !!s->layer.quant.lut;
 			if (eyr_sched_plan(&m->arch, &s->layer.shape, &so, &plans[i],
 					   why, sizeof(why))) {
 				char *r = malloc(200);
@@ -220,6 +222,7 @@ static int build_segments(struct accel_model *m, const struct eyr_plan *plans)
 			.bias = rt->bbuf ? accel_buffer_device_addr(rt->bbuf) : 0,
 			.quant = rt->qbuf ? accel_buffer_device_addr(rt->qbuf) : 0,
 			.out = accel_buffer_device_addr(m->tbuf[s->t_out]),
+			.lut = rt->lbuf ? accel_buffer_device_addr(rt->lbuf) : 0,
 		};
 
 		rc = eyr_sched_emit(&m->arch, &plans[i], &s->layer, &bufs, &ecb);
@@ -320,6 +323,9 @@ static int alloc_device(struct accel_model *m)
 		if (s->qtable && ((rc = new_buffer(m, 2 * mm * sizeof(int32_t), true, &rt->qbuf)) ||
 				  (rc = upload(rt->qbuf, s->qtable, 2 * mm * sizeof(int32_t)))))
 			return rc;
+		if (s->lut && ((rc = new_buffer(m, EYRIE_LUT_ENTRIES, true, &rt->lbuf)) ||
+			       (rc = upload(rt->lbuf, s->lut, EYRIE_LUT_ENTRIES))))
+			return rc;
 	}
 	return 0;
 }
@@ -368,6 +374,7 @@ void eyr_model_release(struct accel_model *m)
 			accel_buffer_free(m->rt[i].wbuf);
 			accel_buffer_free(m->rt[i].bbuf);
 			accel_buffer_free(m->rt[i].qbuf);
+			accel_buffer_free(m->rt[i].lbuf);
 		}
 	if (m->tbuf)
 		for (int t = 0; t < m->g->n_tensors; t++)

@@ -11,6 +11,7 @@
 /* Per step: device resources and last-run measurements. */
 struct step_rt {
 	struct accel_buffer *wbuf, *bbuf, *qbuf;
+	struct accel_buffer *lbuf;		/* activation table */
 	uint32_t commands;
 	int segment;			/* -1 if not a device step */
 	int slot;			/* energy snapshot written after it */

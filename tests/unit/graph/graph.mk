@@ -66,3 +66,18 @@ $(B)/tests/unit/graph/test_quantize.o $(B)/asan/tests/unit/graph/test_quantize.o
 ALL_TARGETS += $(B)/tests/unit/graph/test_quantize $(B)/asan/tests/unit/graph/test_quantize
 CHECK_SUITES += quantize-api:$(B)/tests/unit/graph/test_quantize
 CHECK_SUITES += quantize-api-asan:$(B)/asan/tests/unit/graph/test_quantize
+
+# QOperator and QDQ models: activation tables, com.microsoft ops (public API, emu).
+$(B)/tests/unit/graph/test_qop_models: $(B)/tests/unit/graph/test_qop_models.o $(B)/tools/modelgen/onnxw.o \
+		$(B)/gen/onnx/onnx.pb-c.o $(LIBACCEL_A) | $(FW_IMAGE)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $(filter %.o,$^) $(LIBACCEL_STATIC_LINK) -lcmocka
+$(B)/asan/tests/unit/graph/test_qop_models: $(B)/asan/tests/unit/graph/test_qop_models.o \
+		$(B)/asan/tools/modelgen/onnxw.o $(B)/asan/gen/onnx/onnx.pb-c.o $(LIBACCEL_ASAN_A) | $(FW_IMAGE)
+	$(CC) $(LDFLAGS_COMMON) -fsanitize=address,undefined -o $@ $(filter %.o,$^) \
+		$(LIBACCEL_ASAN_LINK) -lcmocka
+$(B)/tests/unit/graph/test_qop_models.o $(B)/asan/tests/unit/graph/test_qop_models.o: \
+	CPPFLAGS_EXTRA += $(GRAPH_TEST_CPP)
+$(B)/tests/unit/graph/test_qop_models.o $(B)/asan/tests/unit/graph/test_qop_models.o: $(B)/gen/onnx/onnx.pb-c.h
+ALL_TARGETS += $(B)/tests/unit/graph/test_qop_models $(B)/asan/tests/unit/graph/test_qop_models
+CHECK_SUITES += qop-models:$(B)/tests/unit/graph/test_qop_models
+CHECK_SUITES += qop-models-asan:$(B)/asan/tests/unit/graph/test_qop_models

@@ -76,11 +76,13 @@ static int ref_clip(const struct gr_node *n, const struct gr_value *const *in,
 const struct gr_op_def gr_op_Relu = {
 	.name = "Relu", .domain = "", .since = 1,
 	.infer = infer_clip, .ref = ref_clip, .lower = lw_not_island,
+	.pointwise = 1,
 };
 
 const struct gr_op_def gr_op_Clip = {
 	.name = "Clip", .domain = "", .since = 1,
 	.infer = infer_clip, .ref = ref_clip, .lower = lw_not_island,
+	.pointwise = 1,
 };
 
 static int ref_leakyrelu(const struct gr_node *n, const struct gr_value *const *in,

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ONNX Runtime's com.microsoft QLinearAdd and QLinearMul, as its quantizer
+ * writes them (docs/ContribOperators.md in microsoft/onnxruntime):
+ *
+ *   (A, A_scale, A_zero_point?, B, B_scale, B_zero_point?, C_scale, C_zero_point?)
+ *
+ * T int8 or uint8 (A, B and C of one type), numpy broadcasting, scales
+ * float scalars, zero points scalars of T. The arithmetic is ONNX Runtime's
+ * (MLAS), in float32 with the scale ratios taken first:
+ *   Add: C = sat(round_half_even((A_s/C_s)(A - A_zp) + (B_s/C_s)(B - B_zp)) + C_zp)
+ *   Mul: C = sat(round_half_even((A_s B_s / C_s)(A - A_zp)(B - B_zp)) + C_zp)
+ * QLinearAdd of equal shapes runs on the device's ELTWISE add (the
+ * lowering of the QDQ Add); the device has no multiply, so QLinearMul runs
+ * on the CPU.
+ */
+#include <errno.h>
+#include <math.h>
+
+#include "graph/lower.h"
+#include "graph/ops/ops.h"
+
+enum { QB_A, QB_AS, QB_AZ, QB_B, QB_BS, QB_BZ, QB_CS, QB_CZ };
+
+static int check_q(const struct gr_node *n, const struct gr_value *const *in, int v, int s,
+		   int z, int dtype, const char *what, struct gr_err *err)
+{
+	const struct gr_value *zp = gr_opt(n, in, z);
+	int rc;
+
+	if ((rc = gr_need(n, in, s, err)))
+		return rc;
+	if (v >= 0 && in[v]->dtype != dtype)
+		return NODE_ERR(err, -EINVAL, n, "%s is %s where A is %s", what,
+				gr_dtype_name(in[v]->dtype), gr_dtype_name(dtype));
+	if (in[s]->dtype != GR_FLOAT)
+		return NODE_ERR(err, -EINVAL, n, "%s's scale must be float", what);
+	if ((rc = gr_check_param(n, in[s], "scale", 1, err)) ||
+	    (rc = gr_check_param(n, zp, "zero point", 1, err)))
+		return rc;
+	if (zp && zp->dtype != dtype)
+		return NODE_ERR(err, -EINVAL, n, "%s's zero point must be %s", what,
+				gr_dtype_name(dtype));
+	return 0;
+}
+
+static int infer_qlinear_binary(const struct gr_node *n, const struct gr_value *const *in,
+				struct gr_value *out, struct gr_err *err)
+{
+	int64_t dims[GR_MAX_RANK];
+	int rc, rank, t;
+
+	if ((rc = gr_need(n, in, QB_A, err)) || (rc = gr_need(n, in, QB_B, err)))
+		return rc;
+	t = in[QB_A]->dtype;
+	if (!gr_is_q8(t))
+		return NODE_ERR(err, -EOPNOTSUPP, n, "A must be int8 or uint8 (got %s)",
+				gr_dtype_name(t));
+	if ((rc = check_q(n, in, QB_A, QB_AS, QB_AZ, t, "A", err)) ||
+	    (rc = check_q(n, in, QB_B, QB_BS, QB_BZ, t, "B", err)) ||
+	    (rc = check_q(n, in, -1, QB_CS, QB_CZ, t, "C", err)))
+		return rc;
+	if ((rc = gr_broadcast_shape(n, in[QB_A], in[QB_B], &rank, dims, err)))
+		return rc;
+	gr_set_shape(&out[0], t, rank, dims);
+	return 0;
+}
+
+static int ref_qlinear_binary(const struct gr_node *n, const struct gr_value *const *in,
+			      struct gr_value **out, int mul)
+{
+	const struct gr_value *a = in[QB_A], *b = in[QB_B];
+	struct gr_value *o = out[0];
+	float as = (float)gr_value_get_f(in[QB_AS], 0), bs = (float)gr_value_get_f(in[QB_BS], 0);
+	float cs = (float)gr_value_get_f(in[QB_CS], 0);
+	int64_t za = gr_par_i(gr_opt(n, in, QB_AZ), 0), zb = gr_par_i(gr_opt(n, in, QB_BZ), 0);
+	int64_t zc = gr_par_i(gr_opt(n, in, QB_CZ), 0);
+	float ra = as / cs, rb = bs / cs, rab = as * bs / cs;
+	int64_t ast[GR_MAX_RANK], bst[GR_MAX_RANK];
+	double bias = gr_ref_round_bias();
+	int r = o->rank;
+
+	gr_bcast_strides(a->rank, a->dims, r, o->dims, ast);
+	gr_bcast_strides(b->rank, b->dims, r, o->dims, bst);
+	for (size_t i = 0; i < o->count; i++) {
+		int64_t rem = (int64_t)i, ai = 0, bi = 0;
+		float va, vb, v;
+		double q;
+
+		for (int k = r - 1; k >= 0; k--) {
+			int64_t idx = rem % o->dims[k];
+
+			rem /= o->dims[k];
+			ai += idx * ast[k];
+			bi += idx * bst[k];
+		}
+		va = (float)(gr_value_get_i(a, (size_t)ai) - za);
+		vb = (float)(gr_value_get_i(b, (size_t)bi) - zb);
+		v = mul ? rab * (va * vb) : ra * va + rb * vb;
+		q = (bias != 0 ? nearbyint((double)v + bias) : nearbyintf(v)) + (double)zc;
+		gr_store_i(o, i, gr_sat((int64_t)fmax(fmin(q, 1e9), -1e9), o->dtype));
+	}
+	return 0;
+}
+
+static int ref_qlinear_add(const struct gr_node *n, const struct gr_value *const *in,
+			   struct gr_value **out, struct gr_err *err)
+{
+	(void)err;
+	return ref_qlinear_binary(n, in, out, 0);
+}
+
+static int ref_qlinear_mul(const struct gr_node *n, const struct gr_value *const *in,
+			   struct gr_value **out, struct gr_err *err)
+{
+	(void)err;
+	return ref_qlinear_binary(n, in, out, 1);
+}
+
+const struct gr_op_def gr_op_QLinearAdd = {
+	.name = "QLinearAdd", .domain = "com.microsoft", .since = 1,
+	.infer = infer_qlinear_binary, .ref = ref_qlinear_add, .lower = lw_qlinear_add,
+};
+
+const struct gr_op_def gr_op_QLinearMul = {
+	.name = "QLinearMul", .domain = "com.microsoft", .since = 1,
+	.infer = infer_qlinear_binary, .ref = ref_qlinear_mul,
+	.cpu_why = "the device has no element-wise multiply (ELTWISE adds only)",
+};
