@@ -236,6 +236,7 @@ static int ref_softmax(const struct gr_node *n, const struct gr_value *const *in
 const struct gr_op_def gr_op_LeakyRelu = {
 	.name = "LeakyRelu", .domain = "", .since = 6,
 	.infer = gr_infer_same_float, .ref = ref_leakyrelu,
+	.lower = lw_not_island, .pointwise = 1,
 };
 
 const struct gr_op_def gr_op_PRelu = {
@@ -246,11 +247,13 @@ const struct gr_op_def gr_op_PRelu = {
 const struct gr_op_def gr_op_HardSigmoid = {
 	.name = "HardSigmoid", .domain = "", .since = 6,
 	.infer = gr_infer_same_float, .ref = ref_hardsigmoid,
+	.lower = lw_not_island, .pointwise = 1,
 };
 
 const struct gr_op_def gr_op_HardSwish = {
 	.name = "HardSwish", .domain = "", .since = 14,
 	.infer = gr_infer_same_float, .ref = ref_hardswish,
+	.lower = lw_not_island, .pointwise = 1,
 };
 
 /* Rows of one op: the axis semantics change at opset 13. */

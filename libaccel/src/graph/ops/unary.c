@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 
+#include "graph/lower.h"
 #include "graph/ops/ops.h"
 
 typedef double (*unary_fn)(double x);
@@ -50,6 +51,7 @@ static int ref_##NAME(const struct gr_node *n, const struct gr_value *const *in,
 const struct gr_op_def gr_op_##NAME = { \
 	.name = #NAME, .domain = "", .since = SINCE, \
 	.infer = gr_infer_same_float, .ref = ref_##NAME, \
+	.lower = lw_not_island, .pointwise = 1, \
 };
 
 UNARY_FLOAT_OP(Sqrt, 6, sqrt)
