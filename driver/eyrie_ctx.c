@@ -193,7 +193,8 @@ err_mm:
 /*
  * At file close: waits a bounded time for the queued jobs (each may run up
  * to job_timeout_ms; the wait is for the whole queue, at most one timeout,
- * and none when the process is being killed), then detaches the context
+ * and none when the process is being killed; not interruptible, so a
+ * pending ordinary signal does not cancel queued work), then detaches the context
  * from the scheduler, which cancels what has not run by then. The
  * scheduler's own flush waits without bound unless the task is exiting.
  */
@@ -208,7 +209,7 @@ void eyrie_ctx_destroy_entities(struct eyrie_ctx *ctx)
 		last = dma_fence_get(ctx->last_finished[q]);
 		mutex_unlock(&ctx->submit_lock);
 		if (last && !fatal_signal_pending(current) && time_before(jiffies, deadline))
-			dma_fence_wait_timeout(last, true, deadline - jiffies);
+			dma_fence_wait_timeout(last, false, deadline - jiffies);
 		dma_fence_put(last);
 	}
 	for (q = 0; q < EYRIE_SCHED_QUEUES; q++)
