@@ -122,12 +122,9 @@ static float *conv_f(const struct mg_act *x, const float *wt, int m, int k, int 
 			for (int i = 0; i < k; i++)
 			for (int j = 0; j < k; j++) {
 				float wv = wt[(((size_t)mi * cg + c) * k + i) * k + j];
-				int lo = 0, hi = ow;
+				int lo, hi;
 
-				while (lo < ow && lo * stride - pad + j < 0)
-					lo++;
-				while (hi > lo && (hi - 1) * stride - pad + j >= x->w)
-					hi--;
+				mg_conv_cols(ow, stride, pad, j, x->w, &lo, &hi);
 				for (int oy = 0; oy < oh; oy++) {
 					int iy = oy * stride - pad + i;
 					const float *row;

@@ -226,13 +226,9 @@ void mg_conv(struct mg_net *net, struct mg_act *x, const char *name, int m, int 
 			for (int i = 0; i < k; i++)
 			for (int j = 0; j < k; j++) {
 				int wv = w[(((size_t)mi * cg + c) * k + i) * k + j];
-				int lo = 0, hi = ow;
+				int lo, hi;
 
-				/* ox range with 0 <= ox*stride - pad + j < w */
-				while (lo < ow && lo * stride - pad + j < 0)
-					lo++;
-				while (hi > lo && (hi - 1) * stride - pad + j >= x->w)
-					hi--;
+				mg_conv_cols(ow, stride, pad, j, x->w, &lo, &hi);
 				for (int oy = 0; oy < oh; oy++) {
 					int iy = oy * stride - pad + i;
 					const int16_t *row;

@@ -66,6 +66,22 @@ void mg_add(struct mg_net *net, struct mg_act *x, struct mg_act *b, const char *
 void mg_gap(struct mg_net *net, struct mg_act *x, const char *name);
 void mg_fc(struct mg_net *net, struct mg_act *x, const char *name, int m, int relu);
 /* A copy of x (same data, new buffer) for a residual shortcut. */
+/*
+ * The output columns [*lo, *hi) whose kernel column j reads inside the
+ * input row (0 <= ox * stride - pad + j < w): both conv loops skip the
+ * padding this way instead of testing every element.
+ */
+static inline void mg_conv_cols(int ow, int stride, int pad, int j, int w,
+				int *lo, int *hi)
+{
+	*lo = 0;
+	*hi = ow;
+	while (*lo < ow && *lo * stride - pad + j < 0)
+		(*lo)++;
+	while (*hi > *lo && (*hi - 1) * stride - pad + j >= w)
+		(*hi)--;
+}
+
 void mg_act_dup(const struct mg_act *x, struct mg_act *out);
 void mg_act_free(struct mg_act *x);
 /* Spread of int8 values: distinct values, saturated and zero-point shares. */
