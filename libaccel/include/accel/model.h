@@ -167,7 +167,7 @@ int accel_model_reference(struct accel_model *m, struct accel_tensor *const *inp
 enum accel_layer_target {
 	ACCEL_ON_DEVICE = 0,
 	ACCEL_ON_CPU = 1,
-	ACCEL_ON_NONE = 2,	/* a view (Flatten/Reshape): no data moves */
+	ACCEL_ON_NONE = 2,	/* a view, or folded at compile time: never runs */
 };
 
 /* What the device measured for one layer of the last run. */
@@ -239,7 +239,8 @@ struct accel_node_info {
 	/*
 	 * ACCEL_ON_DEVICE: in a device layer (its own, or fused into another
 	 * node's); ACCEL_ON_CPU: the CPU reference kernel runs it;
-	 * ACCEL_ON_NONE: moves no data (a view of a device tensor).
+	 * ACCEL_ON_NONE: runs nowhere (a view of a device tensor, or a node
+	 * folded when the model was compiled).
 	 */
 	enum accel_layer_target on;
 	bool fused;			/* part of another node's device layer */

@@ -912,17 +912,18 @@ int gr_lower(const struct gr_graph *g, const struct lw_opts *o,
 		int rc = -1;
 
 		reset_step(s, i);
+		/* first: a folded node never runs, wherever the rest goes */
+		if (n->folded) {
+			why(s, "%s", gr_node_is(n, "Constant") ? "constant" :
+			    "computed once when the model is compiled (constant folding)");
+			continue;
+		}
 		if (o->cpu_only) {
 			why(s, "CPU only was requested");
 			continue;
 		}
 		if (o->deny && o->deny[i]) {
 			why(s, "%s", o->deny[i]);
-			continue;
-		}
-		if (n->folded) {
-			why(s, "%s", gr_node_is(n, "Constant") ? "constant" :
-			    "computed once when the model is compiled (constant folding)");
 			continue;
 		}
 		if (!n->def->lower) {

@@ -157,6 +157,13 @@ int accel_model_node_info(const struct accel_model *m, int i,
 	snprintf(full.domain, sizeof(full.domain), "%s", node_domain(n));
 	full.macs = node_macs(m->g, n);
 	full.layer = -1;
+	if (n->folded) {
+		/* its outputs were computed when the model was compiled */
+		full.on = ACCEL_ON_NONE;
+		snprintf(full.reason, sizeof(full.reason), "%s", s->why);
+		eyr_out_copy(info, info->sz, &full, sizeof(full));
+		return 0;
+	}
 	switch (s->kind) {
 	case LW_DEVICE:
 		full.on = m->dev ? ACCEL_ON_DEVICE : ACCEL_ON_CPU;
