@@ -76,7 +76,10 @@ compare_dir() {
 	local out=$1 rc=0 f
 	shift
 	for f in "$out"/ort/output_*.pb; do
-		compare "$f" "$out/eyrie/$(basename "$f")" "$@" | sed "s|^|$(basename "$f"): |" || rc=1
+		local o
+		# the comparator's own status (a pipe would report sed's)
+		o=$(compare "$f" "$out/eyrie/$(basename "$f")" "$@") || rc=1
+		[ -n "$o" ] && printf '%s\n' "$o" | sed "s|^|$(basename "$f"): |"
 	done
 	return $rc
 }
@@ -91,9 +94,13 @@ if ort_run "$base.onnx" --input "$base.input.pb" --output-dir "$tmp/self/o" >/de
 	d=$(compare "$ref" "$ref" --spread) && tap OK "comparator: an identical output passes ($d)" ||
 		tap FAIL "comparator: an identical output is refused" "$d"
 	for mode in one many; do
-		compare --perturb $mode "$ref" "$tmp/self/p.pb"
-		d=$(compare "$ref" "$tmp/self/p.pb") && tap FAIL "comparator: perturbed output ($mode) passes" "$d" ||
+		if ! compare --perturb $mode "$ref" "$tmp/self/p.pb"; then
+			tap FAIL "comparator: cannot write the perturbed output ($mode)"
+		elif d=$(compare "$ref" "$tmp/self/p.pb"); then
+			tap FAIL "comparator: perturbed output ($mode) passes" "$d"
+		else
 			tap OK "comparator: perturbed int8 output ($mode) refused: $d"
+		fi
 	done
 else
 	for i in 1 2 3; do tap FAIL "comparator self-check: ONNX Runtime cannot run $base.onnx"; done
@@ -103,9 +110,13 @@ const T = require(process.argv[1]);
 const d = new Float32Array(1000).map((_, i) => Math.sin(i) * 3);
 T.writeTensor(process.argv[2], { name: "f", type: "float32", dims: [10, 100], data: d });
 ' "$(cd "$here" && pwd)/tensor.js" "$tmp/self/f.pb"
-compare --perturb one "$tmp/self/f.pb" "$tmp/self/fp.pb"
-d=$(compare "$tmp/self/f.pb" "$tmp/self/fp.pb") && tap FAIL "comparator: perturbed float output passes" "$d" ||
+if ! compare --perturb one "$tmp/self/f.pb" "$tmp/self/fp.pb"; then
+	tap FAIL "comparator: cannot write the perturbed float output"
+elif d=$(compare "$tmp/self/f.pb" "$tmp/self/fp.pb"); then
+	tap FAIL "comparator: perturbed float output passes" "$d"
+else
 	tap OK "comparator: perturbed float output refused: $d"
+fi
 # a dequantized output (steps of 0.05) compared in LSBs: 2 steps off
 # at one value, or 1 step off at 2 % of them, is refused; 1 step at 1 % is not
 node -e '
@@ -119,10 +130,13 @@ d=$(compare "$tmp/self/q.pb" "$tmp/self/q1.pb" --lsb 0.05 --spread) &&
 	tap OK "comparator: dequantized output 1 LSB off at 1 % passes ($d)" ||
 	tap FAIL "comparator: dequantized output 1 LSB off at 1 % is refused" "$d"
 for mode in one many; do
-	compare --perturb $mode "$tmp/self/q.pb" "$tmp/self/qp.pb" --lsb 0.05
-	d=$(compare "$tmp/self/q.pb" "$tmp/self/qp.pb" --lsb 0.05) &&
-		tap FAIL "comparator: perturbed dequantized output ($mode) passes" "$d" ||
+	if ! compare --perturb $mode "$tmp/self/q.pb" "$tmp/self/qp.pb" --lsb 0.05; then
+		tap FAIL "comparator: cannot write the perturbed dequantized output ($mode)"
+	elif d=$(compare "$tmp/self/q.pb" "$tmp/self/qp.pb" --lsb 0.05); then
+		tap FAIL "comparator: perturbed dequantized output ($mode) passes" "$d"
+	else
 		tap OK "comparator: perturbed dequantized output ($mode) refused: $d"
+	fi
 done
 
 for net in $nets; do
