@@ -28,6 +28,7 @@ int main(void)
 {
 	struct st_layer *ls = NULL;
 	struct eyr_arch a;
+	uint32_t events_cfg;	/* BENCH_MAPPER_NO_EVENTS, kept across the networks section */
 	int n, i, df;
 	int all = getenv("BENCH_MAPPER_ALL") != NULL;
 	/* only the whole-network section (to count its instructions alone) */
@@ -110,13 +111,15 @@ int main(void)
 		       cur, (unsigned long long)tot.layers, tot.time_us / 1000.0,
 		       tot.energy_norm / tot.macs, tot.dram_words / tot.macs);
 	/* what a compiler sees: one network after another, repeated shapes cached */
+	events_cfg = a.events;
 	printf("\nwhole networks (RS, plan cache on from cold, as the runner plans them;\n"
 	       "conv/FC layers of layers.csv, predicted = measured, at %u kHz;\n"
 	       "peak: MACs over all %u PEs; barriers: DMA and passes alternate,\n"
 	       "events: DMA runs ahead, double buffers chosen per tensor):\n",
 	       a.clock_khz, a.pe_rows * a.pe_cols);
-	for (a.events = 0; a.events <= 1; a.events++)
-	for (i = 0; i < n; ) {
+	/* both stream kinds, then the arch as configured (BENCH_MAPPER_NO_EVENTS) */
+	for (unsigned int ev = 0; ev <= 1; ev++)
+	for (a.events = ev, i = 0; i < n; ) {
 		uint64_t t0, cycles = 0, macs = 0;
 		double energy_fj = 0, static_fj = 0;
 		int j = i, layers = 0;
@@ -146,6 +149,7 @@ int main(void)
 		       energy_fj * 1e-12, energy_fj > 0 ? 100.0 * static_fj / energy_fj : 0);
 		i = j;
 	}
+	a.events = events_cfg;
 	if (networks_only) {
 		free(ls);
 		return 0;

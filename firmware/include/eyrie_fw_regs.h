@@ -71,7 +71,7 @@
 #define FWR_ENGINE_STATUS	FWR_REG(0x484)	/* R: 0 or enum eyrie_job_status */
 #define FWR_ENGINE_DETAIL	FWR_REG(0x488)	/* R: fault address low / channel */
 #define FWR_BARRIER		FWR_REG(0x48c)	/* W: drain DMA and array */
-/* W (EYRIE_CAP_EVENTS): event | engine << 8 (docs/hardware.md 7.6) */
+/* W (EYRIE_CAP_EVENTS): event | engine << 8 (docs/hardware.md 7.8) */
 #define FWR_EVENT_SIGNAL	FWR_REG(0x490)	/* engine sets the event when idle */
 #define FWR_EVENT_WAIT		FWR_REG(0x494)	/* engine's next commands wait for it */
 #define FWR_EVENT_ARG(event, engine)	((event) | (engine) << 8)
