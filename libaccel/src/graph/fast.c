@@ -8,6 +8,7 @@
 
 #include "graph/fast.h"
 #include "graph/infer.h"
+#include "graph/ops/ops.h"
 #include "graph/window.h"
 
 static int all_float(const struct gr_node *n, const struct gr_value *const *in)
@@ -146,19 +147,9 @@ static int fast_gemm(const struct gr_node *n, const struct gr_value *const *in,
 		return -ENOMEM;
 	Y = y->data;
 	if (c) {
-		const float *cv = c->data;
-
 		for (int64_t i = 0; i < M; i++)
-			for (int64_t j = 0; j < N; j++) {
-				int64_t ci = 0;
-
-				if (c->rank == 2)
-					ci = (c->dims[0] == 1 ? 0 : i) * c->dims[1] +
-					     (c->dims[1] == 1 ? 0 : j);
-				else if (c->rank == 1)
-					ci = c->dims[0] == 1 ? 0 : j;
-				Y[i * N + j] = beta * cv[ci];
-			}
+			for (int64_t j = 0; j < N; j++)
+				Y[i * N + j] = beta * (float)gr_gemm_c_at(c, i, j);
 	}
 	cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
 		    trans_b ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, alpha,

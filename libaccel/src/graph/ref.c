@@ -40,6 +40,18 @@ int32_t gr_ref_requant(int64_t acc, double real, int32_t zp, int dtype)
 	return (int32_t)v;
 }
 
+/*
+ * Float32 rounding as ONNX's QuantizeLinear does it (nearbyintf), in double
+ * when the check's rounding bias is set, then + zp, saturated.
+ */
+int64_t gr_ref_quant_f(float r, int64_t zp, int dtype)
+{
+	double v = (round_bias != 0 ? nearbyint((double)r + round_bias) : nearbyintf(r)) +
+		   (double)zp;
+
+	return gr_sat((int64_t)fmax(fmin(v, 1e9), -1e9), dtype);
+}
+
 int gr_ref_node(const struct gr_node *n, const struct gr_value *const *in,
 		struct gr_value **out, struct gr_err *err)
 {

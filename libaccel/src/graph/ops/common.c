@@ -264,3 +264,11 @@ int gr_infer_same_float(const struct gr_node *n, const struct gr_value *const *i
 	gr_set_shape(&out[0], in[0]->dtype, in[0]->rank, in[0]->dims);
 	return 0;
 }
+
+double gr_gemm_c_at(const struct gr_value *c, int64_t m, int64_t n)
+{
+	int64_t r = c->rank >= 2 && c->dims[0] > 1 ? m : 0;
+	int64_t k = c->rank >= 1 && c->dims[c->rank - 1] > 1 ? n : 0;
+
+	return gr_value_get_f(c, (size_t)(r * (c->rank >= 1 ? c->dims[c->rank - 1] : 1) + k));
+}

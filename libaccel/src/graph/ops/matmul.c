@@ -316,16 +316,8 @@ static int ref_gemm(const struct gr_node *n, const struct gr_value *const *in,
 
 			acc += (double)av * bv;
 		}
-		if (c) {
-			int64_t ci = 0;
-
-			if (c->rank == 2)
-				ci = (c->dims[0] == 1 ? 0 : i) * c->dims[1] +
-				     (c->dims[1] == 1 ? 0 : j);
-			else if (c->rank == 1)
-				ci = c->dims[0] == 1 ? 0 : j;
-			cv = gr_value_get_f(c, (size_t)ci);
-		}
+		if (c)
+			cv = gr_gemm_c_at(c, i, j);
 		((float *)o->data)[i * N + j] = (float)(alpha * acc + beta * cv);
 	}
 	return 0;

@@ -66,6 +66,8 @@ struct gr_bcast {
 };
 void gr_bcast_init(struct gr_bcast *b, const struct gr_value *in, const struct gr_value *out);
 size_t gr_bcast_off(const struct gr_bcast *b, size_t i);
+/* Gemm's C (rank 0, 1 or 2, unidirectionally broadcast to M x N) at (m, n). */
+double gr_gemm_c_at(const struct gr_value *c, int64_t m, int64_t n);
 /* Row-major strides of a value's dims. */
 void gr_strides(const struct gr_value *v, int64_t *st);
 
@@ -73,5 +75,11 @@ void gr_strides(const struct gr_value *v, int64_t *st);
 int gr_clip_bounds_attrs(const struct gr_node *n, double *lo, double *hi);
 /* The rounding bias of gr_ref_set_round_bias (graph/ref.h). */
 double gr_ref_round_bias(void);
+/*
+ * r (a value already divided by its scale) rounded half to even in
+ * float32, + zp, saturated to dtype: the float quantization step of
+ * QuantizeLinear and the QLinear* ops.
+ */
+int64_t gr_ref_quant_f(float r, int64_t zp, int dtype);
 
 #endif /* GR_OPS_H */

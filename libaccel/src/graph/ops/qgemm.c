@@ -82,14 +82,6 @@ static int infer_qgemm(const struct gr_node *n, const struct gr_value *const *in
 }
 
 /* C[m][n] broadcast from its shape (scalar, N, 1 x N, M x 1, M x N). */
-static double c_at(const struct gr_value *c, int64_t m, int64_t n)
-{
-	int64_t r = c->rank >= 2 && c->dims[0] > 1 ? m : 0;
-	int64_t k = c->rank >= 1 && c->dims[c->rank - 1] > 1 ? n : 0;
-
-	return gr_value_get_f(c, (size_t)(r * (c->rank >= 1 ? c->dims[c->rank - 1] : 1) + k));
-}
-
 static int ref_qgemm(const struct gr_node *n, const struct gr_value *const *in,
 		     struct gr_value **out, struct gr_err *err)
 {
@@ -99,7 +91,6 @@ static int ref_qgemm(const struct gr_node *n, const struct gr_value *const *in,
 	float alpha = gr_attr_float(n, "alpha", 1.0f), as = (float)gr_value_get_f(in[QG_AS], 0);
 	int64_t M = out[0]->dims[0], N = out[0]->dims[1], K = ta ? a->dims[0] : a->dims[1];
 	int64_t za = gr_par_i(gr_opt(n, in, QG_AZ), 0), zy = gr_par_i(gr_opt(n, in, QG_YZ), 0);
-	double bias = gr_ref_round_bias();
 
 	(void)err;
 	for (int64_t m = 0; m < M; m++) {
@@ -113,17 +104,13 @@ static int ref_qgemm(const struct gr_node *n, const struct gr_value *const *in,
 				       (gr_value_get_i(b, (size_t)(tb ? j * K + k : k * N + j)) - zb);
 			if (!ys) {
 				((float *)out[0]->data)[o] = s * (float)acc +
-							     (c ? (float)c_at(c, m, j) : 0.0f);
+							     (c ? (float)gr_gemm_c_at(c, m, j) : 0.0f);
 			} else {
 				float v;
-				double q;
 
-				acc += c ? (int64_t)c_at(c, m, j) : 0;
+				acc += c ? (int64_t)gr_gemm_c_at(c, m, j) : 0;
 				v = (float)acc * (s / (float)gr_value_get_f(ys, 0));
-				q = (bias != 0 ? nearbyint((double)v + bias) : nearbyintf(v)) +
-				    (double)zy;
-				gr_store_i(out[0], o, gr_sat((int64_t)fmax(fmin(q, 1e9), -1e9),
-							     out[0]->dtype));
+				gr_store_i(out[0], o, gr_ref_quant_f(v, zy, out[0]->dtype));
 			}
 		}
 	}

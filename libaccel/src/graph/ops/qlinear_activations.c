@@ -66,14 +66,12 @@ static int ref_qlinear_act(const struct gr_node *n, const struct gr_value *const
 	float xs = (float)gr_value_get_f(in[QA_XS], 0), ys = (float)gr_value_get_f(in[QA_YS], 0);
 	int64_t zx = xz && xz->count ? gr_value_get_i(xz, 0) : 0;
 	int64_t zy = yz && yz->count ? gr_value_get_i(yz, 0) : 0;
-	double bias = gr_ref_round_bias();
 
 	for (size_t i = 0; i < x->count; i++) {
 		float xf = xs * (float)(gr_value_get_i(x, i) - zx);
 		float r = f(xf, alpha) / ys;
-		double v = (bias != 0 ? nearbyint((double)r + bias) : nearbyintf(r)) + (double)zy;
 
-		gr_store_i(out[0], i, gr_sat((int64_t)fmax(fmin(v, 1e9), -1e9), out[0]->dtype));
+		gr_store_i(out[0], i, gr_ref_quant_f(r, zy, out[0]->dtype));
 	}
 	return 0;
 }

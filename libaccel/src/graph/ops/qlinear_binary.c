@@ -76,29 +76,17 @@ static int ref_qlinear_binary(const struct gr_node *n, const struct gr_value *co
 	int64_t za = gr_par_i(gr_opt(n, in, QB_AZ), 0), zb = gr_par_i(gr_opt(n, in, QB_BZ), 0);
 	int64_t zc = gr_par_i(gr_opt(n, in, QB_CZ), 0);
 	float ra = as / cs, rb = bs / cs, rab = as * bs / cs;
-	int64_t ast[GR_MAX_RANK], bst[GR_MAX_RANK];
-	double bias = gr_ref_round_bias();
-	int r = o->rank;
+	struct gr_bcast ba, bb;
 
-	gr_bcast_strides(a->rank, a->dims, r, o->dims, ast);
-	gr_bcast_strides(b->rank, b->dims, r, o->dims, bst);
+	gr_bcast_init(&ba, a, o);
+	gr_bcast_init(&bb, b, o);
 	for (size_t i = 0; i < o->count; i++) {
-		int64_t rem = (int64_t)i, ai = 0, bi = 0;
 		float va, vb, v;
-		double q;
 
-		for (int k = r - 1; k >= 0; k--) {
-			int64_t idx = rem % o->dims[k];
-
-			rem /= o->dims[k];
-			ai += idx * ast[k];
-			bi += idx * bst[k];
-		}
-		va = (float)(gr_value_get_i(a, (size_t)ai) - za);
-		vb = (float)(gr_value_get_i(b, (size_t)bi) - zb);
+		va = (float)(gr_value_get_i(a, gr_bcast_off(&ba, i)) - za);
+		vb = (float)(gr_value_get_i(b, gr_bcast_off(&bb, i)) - zb);
 		v = mul ? rab * (va * vb) : ra * va + rb * vb;
-		q = (bias != 0 ? nearbyint((double)v + bias) : nearbyintf(v)) + (double)zc;
-		gr_store_i(o, i, gr_sat((int64_t)fmax(fmin(q, 1e9), -1e9), o->dtype));
+		gr_store_i(o, i, gr_ref_quant_f(v, zc, o->dtype));
 	}
 	return 0;
 }

@@ -75,7 +75,6 @@ static int ref_qlinear_gap(const struct gr_node *n, const struct gr_value *const
 	int64_t N = x->dims[0], C = last ? x->dims[x->rank - 1] : x->dims[1], P = 1;
 	int64_t zx = gr_par_i(gr_opt(n, in, QP_XZ), 0), zy = gr_par_i(gr_opt(n, in, QP_YZ), 0);
 	float s;
-	double bias = gr_ref_round_bias();
 
 	(void)err;
 	for (int i = 0; i < x->rank; i++)
@@ -87,15 +86,13 @@ static int ref_qlinear_gap(const struct gr_node *n, const struct gr_value *const
 		for (int64_t c = 0; c < C; c++) {
 			int64_t acc = -zx * P;
 			float v;
-			double q;
 
 			for (int64_t p = 0; p < P; p++)
 				acc += gr_value_get_i(x, (size_t)(last ? (b * P + p) * C + c :
 								  (b * C + c) * P + p));
 			v = (float)acc * s;
-			q = (bias != 0 ? nearbyint((double)v + bias) : nearbyintf(v)) + (double)zy;
 			gr_store_i(out[0], (size_t)(b * C + c),
-				   gr_sat((int64_t)fmax(fmin(q, 1e9), -1e9), out[0]->dtype));
+				   gr_ref_quant_f(v, zy, out[0]->dtype));
 		}
 	}
 	return 0;
@@ -154,7 +151,6 @@ static int ref_qlinear_avgpool(const struct gr_node *n, const struct gr_value *c
 	int64_t dims[GR_MAX_RANK], N = x->dims[0], C, P, Po;
 	struct gr_value shape[1], *xf, *yf = NULL;
 	const struct gr_value *fin[1];
-	double bias = gr_ref_round_bias();
 	int rc;
 
 	nchw_dims(x, last, dims);
@@ -181,12 +177,9 @@ static int ref_qlinear_avgpool(const struct gr_node *n, const struct gr_value *c
 			for (int64_t c = 0; c < C; c++)
 				for (int64_t p = 0; p < Po; p++) {
 					float r = ((const float *)yf->data)[(b * C + c) * Po + p] / ys;
-					double q = (bias != 0 ? nearbyint((double)r + bias) :
-						    nearbyintf(r)) + (double)zy;
 
 					gr_store_i(out[0], at(last, b, c, p, C, Po),
-						   gr_sat((int64_t)fmax(fmin(q, 1e9), -1e9),
-							  out[0]->dtype));
+						   gr_ref_quant_f(r, zy, out[0]->dtype));
 				}
 	}
 	gr_value_free(xf);

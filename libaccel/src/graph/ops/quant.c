@@ -90,7 +90,6 @@ static int ref_q(const struct gr_node *n, const struct gr_value *const *in,
 	const struct gr_value *x = in[0], *s = in[1], *zp = gr_opt(n, in, 2);
 	int64_t axis = gr_attr_int(n, "axis", 1);
 	int per_axis = s->count > 1;
-	double bias = gr_ref_round_bias();
 
 	if (axis < 0)
 		axis += x->rank;
@@ -104,10 +103,8 @@ static int ref_q(const struct gr_node *n, const struct gr_value *const *in,
 			float xv = x->dtype == GR_FLOAT ? ((const float *)x->data)[i]
 				: (float)((const int32_t *)x->data)[i];
 			float r = xv / scale;
-			double v = (bias != 0 ? nearbyint((double)r + bias)
-				    : nearbyintf(r)) + (double)z;
 
-			gr_store_i(o, i, gr_sat((int64_t)fmax(fmin(v, 1e9), -1e9), o->dtype));
+			gr_store_i(o, i, gr_ref_quant_f(r, z, o->dtype));
 		} else {
 			((float *)o->data)[i] =
 				(float)(gr_value_get_i(x, i) - z) * scale;
