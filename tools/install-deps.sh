@@ -16,8 +16,11 @@ PKGS_BUILD="build-essential pkg-config xz-utils cpio kmod
  libonnx-testdata gcc-riscv64-unknown-elf sparse valgrind libopenblas-dev
  clang-14 libclang-rt-14-dev"
 # The 6.12 kernel: headers to build the module, the image the test VM boots,
-# the source for checkpatch.pl. One apt call keeps their versions together.
-PKGS_KERNEL="linux-headers-6.12-amd64 linux-image-6.12-amd64 linux-source-6.12"
+# the source for checkpatch.pl and for the check-debug tier's debug kernel
+# (which also needs the kernel build's own tools: flex ... libssl-dev). One
+# apt call keeps their versions together.
+PKGS_KERNEL="linux-headers-6.12-amd64 linux-image-6.12-amd64 linux-source-6.12
+ flex bison bc libelf-dev libssl-dev"
 # The emulated board and the tools the HIL and telemetry tests drive.
 PKGS_VM="qemu-system-x86 busybox-static lm-sensors prometheus"
 
