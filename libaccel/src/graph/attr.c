@@ -62,10 +62,31 @@ void gr_node_clear(struct gr_node *n)
 	free(n->attrs);
 	free(n->name);
 	free(n->unsupported);
+	free(n->in);
 	n->unsupported = NULL;
 	n->attrs = NULL;
 	n->n_attrs = 0;
 	n->name = NULL;
+	n->in = NULL;
+	n->n_in = 0;
+}
+
+int gr_node_set_inputs(struct gr_node *n, int n_in, struct gr_err *err)
+{
+	int *in;
+
+	if (n_in < 0 || n_in > GR_MAX_INPUTS)
+		return gr_err_set(err, -E2BIG, "node '%s' (%s): %d inputs (at most %d are supported)",
+				  n->name ? n->name : "?", n->op_type ? n->op_type : "?", n_in,
+				  GR_MAX_INPUTS);
+	in = realloc(n->in, (size_t)(n_in ? n_in : 1) * sizeof(*in));
+	if (!in)
+		return gr_err_set(err, -ENOMEM, "out of memory");
+	for (int i = n->n_in; i < n_in; i++)
+		in[i] = -1;
+	n->in = in;
+	n->n_in = n_in;
+	return 0;
 }
 
 int gr_node_is(const struct gr_node *n, const char *op_type)

@@ -54,17 +54,17 @@ static int new_constant(struct gr_graph *g, const char *base, struct gr_value *v
 }
 
 /* Points input slot i of node n at tensor t (consumer counts follow). */
-static void rewire(struct gr_graph *g, struct gr_node *n, int i, int t)
+static int rewire(struct gr_graph *g, struct gr_node *n, int i, int t, struct gr_err *err)
 {
+	int rc;
+
 	if (i < n->n_in && n->in[i] >= 0)
 		g->tensors[n->in[i]].consumers--;
-	if (i >= n->n_in) {
-		for (int k = n->n_in; k < i; k++)
-			n->in[k] = -1;
-		n->n_in = i + 1;
-	}
+	if (i >= n->n_in && (rc = gr_node_set_inputs(n, i + 1, err)))
+		return rc;
 	n->in[i] = t;
 	g->tensors[t].consumers++;
+	return 0;
 }
 
 /*
@@ -150,8 +150,14 @@ static int fold_one(struct gr_graph *g, struct gr_node *op, struct gr_node *bn,
 		gr_value_free(nb);
 		return tb;
 	}
-	rewire(g, op, 1, tw);
-	rewire(g, op, bias_in, tb);
+	/* the bias slot first: the only one that may need room */
+	{
+		int rc = rewire(g, op, bias_in, tb, err);
+
+		if (rc)
+			return rc;
+	}
+	rewire(g, op, 1, tw, err);
 	/* op now writes the BN's output; its old output is left unproduced */
 	g->tensors[op->out[0]].consumers--;
 	g->tensors[op->out[0]].producer = -1;

@@ -15,8 +15,13 @@
 #include <stdint.h>
 
 #define GR_MAX_RANK	8
-/* Concat / Sum / Split of DenseNet- and Inception-style graphs fit. */
-#define GR_MAX_INPUTS	64
+/*
+ * Inputs of one node at most. A node's input list is allocated to its
+ * size (struct gr_node.in), so this only bounds what a hostile file can
+ * ask for: Concat / Sum of DenseNet-style graphs and their com.microsoft
+ * QLinearConcat (2 + 3 per input: DenseNet-201's 49-way join is 149) fit.
+ */
+#define GR_MAX_INPUTS	1024
 #define GR_MAX_OUTPUTS	16
 /* Anything larger is rejected as an absurd size (1 Gi elements). */
 #define GR_MAX_ELEMS	(1ll << 30)
@@ -100,7 +105,7 @@ struct gr_node {
 	const struct gr_op_def *def;	/* its registry row (graph/registry.h) */
 	int64_t opset;		/* the model's opset for the op's domain */
 	int n_in;
-	int in[GR_MAX_INPUTS];	/* tensor index, -1 for an omitted optional */
+	int *in;		/* n_in tensor indices (owned), -1 for an omitted optional */
 	int n_out;
 	int out[GR_MAX_OUTPUTS];
 	struct gr_attr *attrs;	/* owned */
@@ -181,6 +186,11 @@ const char *gr_attr_str(const struct gr_node *n, const char *name, const char *d
 /* INTS attribute: its values and count, or -1 when absent. */
 int gr_attr_ints(const struct gr_node *n, const char *name, const int64_t **v);
 void gr_node_clear(struct gr_node *n);
+/*
+ * Gives n room for n_in inputs (new slots -1, the first ones kept) and sets
+ * n->n_in. -ENOMEM or -E2BIG (more than GR_MAX_INPUTS) with the node named.
+ */
+int gr_node_set_inputs(struct gr_node *n, int n_in, struct gr_err *err);
 /*
  * The conv / pool window of n (kernel_shape, strides, dilations, pads,
  * auto_pad, group, ceil_mode, count_include_pad). -EOPNOTSUPP / -EINVAL

@@ -143,11 +143,36 @@ static void poison_outputs(const struct gr_node *n, char *poisoned)
 			poisoned[n->out[o]] = 1;
 }
 
+static int infer_nodes(struct gr_graph *g, char *poisoned, struct problems *bad,
+		       struct gr_value *vin, struct gr_value *vout, const struct gr_value **in,
+		       struct gr_err *err);
+
 static int infer_graph(struct gr_graph *g, char *poisoned, struct problems *bad,
 		       struct gr_err *err)
 {
-	struct gr_value vin[GR_MAX_INPUTS], vout[GR_MAX_OUTPUTS];
-	const struct gr_value *in[GR_MAX_INPUTS];
+	/* the shapes of a node's inputs: room for the widest node (GR_MAX_INPUTS) */
+	struct gr_value *vin = NULL, vout[GR_MAX_OUTPUTS];
+	const struct gr_value **in = NULL;
+	int rc, width = 1;
+
+	for (int ni = 0; ni < g->n_nodes; ni++)
+		if (g->nodes[ni].n_in > width)
+			width = g->nodes[ni].n_in;
+	vin = calloc((size_t)width, sizeof(*vin));
+	in = calloc((size_t)width, sizeof(*in));
+	if (!vin || !in)
+		rc = gr_err_set(err, -ENOMEM, "out of memory");
+	else
+		rc = infer_nodes(g, poisoned, bad, vin, vout, in, err);
+	free(vin);
+	free(in);
+	return rc;
+}
+
+static int infer_nodes(struct gr_graph *g, char *poisoned, struct problems *bad,
+		       struct gr_value *vin, struct gr_value *vout, const struct gr_value **in,
+		       struct gr_err *err)
+{
 	struct gr_err e;
 	int rc;
 
@@ -187,7 +212,7 @@ static int infer_graph(struct gr_graph *g, char *poisoned, struct problems *bad,
 			memcpy(vin[i].dims, t->dims, sizeof(t->dims));
 			in[i] = &vin[i];
 		}
-		memset(vout, 0, sizeof(vout));
+		memset(vout, 0, GR_MAX_OUTPUTS * sizeof(*vout));
 		rc = gr_infer_node(n, in, vout, &e);
 		if (rc == -EOPNOTSUPP) {
 			node_problem(bad, n, e.msg);

@@ -2,7 +2,7 @@
 # lowering to device layers.
 GRAPH_OPS := common conv conv_transpose matmul quant pool norm resize activations \
 	unary elementwise reduce cast shape_ops layout \
-	qlinear_activations qlinear_binary qlinear_pool qgemm
+	qlinear_activations qlinear_binary qlinear_pool qlinear_concat qgemm
 GRAPH_SRCS := $(addprefix libaccel/src/graph/, graph.c attr.c registry.c window.c \
 	infer.c ref.c lower.c lower_lut.c lower_qlinear.c fold_bn.c fast.c) \
 	$(GRAPH_OPS:%=libaccel/src/graph/ops/%.c)

@@ -21,7 +21,7 @@
 	X(Reciprocal) X(Neg) X(Abs) \
 	X(QLinearLeakyRelu) X(QLinearSigmoid) \
 	X(QLinearAdd) X(QLinearMul) X(QLinearGlobalAveragePool) X(QGemm) \
-	X(QLinearAveragePool) \
+	X(QLinearAveragePool) X(QLinearConcat) \
 	X(MaxPool) X(AveragePool) X(GlobalAveragePool) \
 	X(BatchNormalization) X(InstanceNormalization) \
 	X(Resize) X(Upsample) \

@@ -244,11 +244,13 @@ static int add_node(struct gr_graph *g, const Onnx__ModelProto *mp,
 		n->op_type = n->def->name;
 	}
 	if (np->n_input > GR_MAX_INPUTS)
-		return NODE_ERR(err, -EINVAL, n, "too many inputs (%zu)", np->n_input);
+		return NODE_ERR(err, -EINVAL, n, "too many inputs (%zu, at most %d are supported)",
+				np->n_input, GR_MAX_INPUTS);
+	if ((rc = gr_node_set_inputs(n, (int)np->n_input, err)))
+		return rc;
 	if (np->n_output > GR_MAX_OUTPUTS || np->n_output < 1)
 		return NODE_ERR(err, np->n_output ? -EOPNOTSUPP : -EINVAL, n,
 				"%zu outputs (at most %d are supported)", np->n_output, GR_MAX_OUTPUTS);
-	n->n_in = (int)np->n_input;
 	for (int i = 0; i < n->n_in; i++) {
 		const char *in = np->input[i];
 

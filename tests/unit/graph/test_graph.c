@@ -328,7 +328,7 @@ static void test_lower_uint8(void **state)
 	n->name = strdup("qc");
 	n->op_type = "QLinearConv";
 	n->def = row("QLinearConv");
-	n->n_in = 8;
+	assert_int_equal(gr_node_set_inputs(n, 8, &err), 0);
 	for (int i = 0; i < 8; i++)
 		n->in[i] = i;
 	n->n_out = 1;
@@ -392,7 +392,7 @@ static struct gr_graph *matmulinteger_graph(int a_rank, const uint8_t *az, int64
 	n->name = strdup("mmi");
 	n->op_type = "MatMulInteger";
 	n->def = row("MatMulInteger");
-	n->n_in = 4;
+	assert_int_equal(gr_node_set_inputs(n, 4, &err), 0);
 	for (int i = 0; i < 4; i++)
 		n->in[i] = i;
 	n->n_out = 1;

@@ -23,6 +23,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@ static char qdq_path[] = "/tmp/eyrie-lut-qdq-XXXXXX";
 static char msft_path[] = "/tmp/eyrie-qop-msft-XXXXXX";
 static char add_path[] = "/tmp/eyrie-qop-add-XXXXXX";
 static char qgemm_path[] = "/tmp/eyrie-qop-qgemm-XXXXXX";
+static char concat_path[] = "/tmp/eyrie-qop-concat-XXXXXX";
 
 static Onnx__AttributeProto *attr_float(const char *name, float v)
 {
@@ -273,6 +275,63 @@ static void build_avgpool(const char *path, int last)
 	assert_int_equal(mg_write(&g, "qop_pool", path), 0);
 }
 
+/*
+ * QLinearConcat of QC_N tensors (2 + 3 QC_N = 92 inputs, more than a
+ * node had room for before the input list was sized per node): every X
+ * is the graph input x (int8 [1, 2, 2, 2]) with its own scale and zero
+ * point, input 3 with Y's own (copied, not requantized); axis `axis`.
+ * n_in_override > 0 writes that many inputs instead (a malformed node).
+ */
+#define QC_N 30
+#define QC_YS 0.5f
+#define QC_YZ 3
+static float qc_scale(int k)
+{
+	return k == 3 ? QC_YS : 0.05f * (float)(k + 1);
+}
+
+static int qc_zp(int k)
+{
+	return k == 3 ? QC_YZ : (k * 7) % 11 - 5;
+}
+
+static void build_concat(const char *path, int axis, int n_in_override)
+{
+	struct mg_graph g = { 0 };
+	int64_t xd[4] = { 1, 2, 2, 2 }, yd[4] = { 1, 2, 2, 2 };
+	const char *in[2 + 3 * QC_N + 1];
+	char names[QC_N][2][16];
+	int n = 0;
+
+	yd[axis] *= QC_N;
+	mg_io(&g, 0, "x", DT_INT8, 4, xd);
+	mg_init_scalar_f(&g, "ys", QC_YS);
+	zp(&g, "yz", DT_INT8, QC_YZ);
+	in[n++] = "ys";
+	in[n++] = "yz";
+	for (int k = 0; k < QC_N; k++) {
+		snprintf(names[k][0], sizeof(names[k][0]), "s%d", k);
+		snprintf(names[k][1], sizeof(names[k][1]), "z%d", k);
+		mg_init_scalar_f(&g, names[k][0], qc_scale(k));
+		zp(&g, names[k][1], DT_INT8, qc_zp(k));
+		in[n++] = "x";
+		in[n++] = names[k][0];
+		in[n++] = names[k][1];
+	}
+	if (n_in_override > 0)
+		n = n_in_override;
+	in[n] = NULL;
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_int("axis", axis), NULL };
+
+		mg_node(&g, "QLinearConcat", "qconcat", in, "y", at);
+		free(g.nodes[g.n_nodes - 1]->domain);
+		g.nodes[g.n_nodes - 1]->domain = mg_strdup("com.microsoft");
+	}
+	mg_io(&g, 1, "y", DT_INT8, 4, yd);
+	assert_int_equal(mg_write(&g, "qop_concat", path), 0);
+}
+
 static int setup(void **state)
 {
 	int fd;
@@ -285,6 +344,9 @@ static int setup(void **state)
 	close(fd);
 	build_add(add_path);
 	fd = mkstemp(qgemm_path);
+	close(fd);
+	fd = mkstemp(concat_path);
+	assert_true(fd >= 0);
 	close(fd);
 	fd = mkstemp(pool_path);
 	close(fd);
@@ -306,6 +368,7 @@ static int teardown(void **state)
 	unlink(add_path);
 	unlink(qgemm_path);
 	unlink(pool_path);
+	unlink(concat_path);
 	return 0;
 }
 
@@ -623,6 +686,68 @@ static void test_qlinear_avgpool(void **state)
 	}
 }
 
+/*
+ * QLinearConcat with 92 inputs on axes 1 and 3 against ONNX Runtime's
+ * definition computed here (float32: X_s (x - X_zp), divided by Y_s,
+ * rounded half to even, + Y_zp, saturated); input 3 shares Y's
+ * parameters and is copied. A node whose input count is not 2 + 3n is
+ * refused at load, naming the node.
+ */
+static void test_qlinear_concat(void **state)
+{
+	struct accel_model_opts cpu = { .sz = sizeof(cpu), .cpu_only = true };
+	int64_t xd[4] = { 1, 2, 2, 2 };
+	struct accel_tensor *x = accel_tensor_new(DT_INT8, 4, xd);
+	int8_t *xv = accel_tensor_data(x);
+	const int8_t xval[8] = { -128, -77, -1, 0, 1, 9, 100, 127 };
+
+	(void)state;
+	memcpy(xv, xval, sizeof(xval));
+	for (int axis = 1; axis <= 3; axis += 2) {
+		struct accel_tensor *y[1] = { 0 };
+		struct accel_model *m;
+		const int8_t *yv;
+		int copies = 0;
+
+		build_concat(concat_path, axis, 0);
+		if (accel_model_load(NULL, concat_path, &cpu, &m))
+			fail_msg("load: %s", accel_last_error());
+		assert_int_equal(accel_model_run(m, &x, 1, y, 1), 0);
+		yv = accel_tensor_data(y[0]);
+		assert_int_equal(accel_tensor_count(y[0]), 8 * QC_N);
+		for (int k = 0; k < QC_N; k++)
+			for (int i = 0; i < 8; i++) {
+				/* element i of x lands at (c, h, w) of the k-th slice */
+				int c = i / 4, h = (i / 2) % 2, w = i % 2, at;
+				float deq = qc_scale(k) * (float)(xval[i] - qc_zp(k));
+				long q = lrintf(deq / QC_YS) + QC_YZ;
+
+				q = q < -128 ? -128 : q > 127 ? 127 : q;
+				at = axis == 1 ? ((k * 2 + c) * 2 + h) * 2 + w :
+						 (c * 2 + h) * 2 * QC_N + k * 2 + w;
+				if (yv[at] != q)
+					fail_msg("axis %d, input %d, x %d: %d, want %ld", axis, k,
+						 xval[i], yv[at], q);
+				copies += k == 3 && yv[at] == xval[i];
+			}
+		assert_int_equal(copies, 8);
+		accel_tensor_free(y[0]);
+		accel_model_free(m);
+	}
+	/* 91 inputs: the last triple lacks its zero point slot */
+	build_concat(concat_path, 1, 2 + 3 * QC_N - 1);
+	{
+		struct accel_model *m = NULL;
+		int rc = accel_model_load(NULL, concat_path, &cpu, &m);
+
+		print_message("# malformed: %s\n", accel_last_error());
+		assert_int_equal(rc, -EINVAL);
+		assert_non_null(strstr(accel_last_error(), "qconcat"));
+		assert_non_null(strstr(accel_last_error(), "triple"));
+	}
+	accel_tensor_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -634,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_qlinear_add_values),
 		cmocka_unit_test(test_qgemm),
 		cmocka_unit_test(test_qlinear_avgpool),
+		cmocka_unit_test(test_qlinear_concat),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

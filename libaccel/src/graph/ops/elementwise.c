@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "graph/ops/ops.h"
@@ -126,13 +127,16 @@ static int64_t int_op(enum arith op, int64_t a, int64_t b, int is_unsigned)
 	}
 }
 
-static void ref_elementwise(const struct gr_node *n, const struct gr_value *const *in,
-			    struct gr_value *o, enum arith op)
+static int ref_elementwise(const struct gr_node *n, const struct gr_value *const *in,
+			   struct gr_value *o, enum arith op, struct gr_err *err)
 {
-	struct gr_bcast bc[GR_MAX_INPUTS];
+	/* one per input: Sum / Min / Max are variadic (up to GR_MAX_INPUTS) */
+	struct gr_bcast *bc = calloc((size_t)(n->n_in ? n->n_in : 1), sizeof(*bc));
 	int fl = gr_dtype_is_float(o->dtype);
 	int is_unsigned = !gr_dtype_is_signed(o->dtype);
 
+	if (!bc)
+		return NODE_ERR(err, -ENOMEM, n, "out of memory");
 	for (int k = 0; k < n->n_in; k++)
 		gr_bcast_init(&bc[k], in[k], o);
 	for (size_t i = 0; i < o->count; i++) {
@@ -157,15 +161,15 @@ static void ref_elementwise(const struct gr_node *n, const struct gr_value *cons
 			gr_value_set_i(o, i, acc);
 		}
 	}
+	free(bc);
+	return 0;
 }
 
 #define ELEMENTWISE_REF(fn, op) \
 static int fn(const struct gr_node *n, const struct gr_value *const *in, \
 	      struct gr_value **out, struct gr_err *err) \
 { \
-	(void)err; \
-	ref_elementwise(n, in, out[0], op); \
-	return 0; \
+	return ref_elementwise(n, in, out[0], op, err); \
 }
 
 ELEMENTWISE_REF(ref_add, AR_ADD)

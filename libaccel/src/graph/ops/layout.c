@@ -21,51 +21,84 @@ static void around(const struct gr_value *x, int64_t axis, int64_t *outer, int64
 	}
 }
 
-static int infer_concat(const struct gr_node *n, const struct gr_value *const *in,
-			struct gr_value *out, struct gr_err *err)
+/*
+ * Concat's shape: the `count` tensors xs[] (NULL entries skipped) joined on
+ * the node's axis; in messages input k is xs[k] as the caller numbers it
+ * (idx[k], or k when idx is NULL).
+ */
+int gr_concat_infer(const struct gr_node *n, const struct gr_value *const *xs, const int *idx,
+		    int count, struct gr_value *out, struct gr_err *err)
 {
 	const struct gr_attr *ax = gr_attr_find(n, "axis");
 	int64_t dims[GR_MAX_RANK], axis;
-	int rc, first = -1;
+	int first = -1;
 	char b1[64], b2[64];
 
 	if (!ax)
 		return NODE_ERR(err, -EINVAL, n, "the axis attribute is required");
-	for (int i = 0; i < n->n_in; i++) {
-		if (!in[i])
+	for (int i = 0; i < count; i++) {
+		int ii = idx ? idx[i] : i, fi;
+		int rc;
+
+		if (!xs[i])
 			continue;
-		if ((rc = gr_need(n, in, i, err)))
-			return rc;
+		if (xs[i]->rank < 0)
+			return NODE_ERR(err, -EINVAL, n, "input %d has no known rank", ii);
 		if (first < 0) {
 			first = i;
-			if ((rc = gr_axis(n, ax->i, in[i]->rank, &axis, err)))
+			if ((rc = gr_axis(n, ax->i, xs[i]->rank, &axis, err)))
 				return rc;
-			memcpy(dims, in[i]->dims, sizeof(dims));
+			memcpy(dims, xs[i]->dims, sizeof(dims));
 			dims[axis] = 0;
 		}
-		if (in[i]->dtype != in[first]->dtype || in[i]->rank != in[first]->rank)
+		fi = idx ? idx[first] : first;
+		if (xs[i]->dtype != xs[first]->dtype || xs[i]->rank != xs[first]->rank)
 			return NODE_ERR(err, -EINVAL, n,
 					"inputs %d %s (%s) and %d %s (%s) differ in type or rank",
-					first, gr_dims_str(in[first], b1, sizeof(b1)),
-					gr_dtype_name(in[first]->dtype), i,
-					gr_dims_str(in[i], b2, sizeof(b2)),
-					gr_dtype_name(in[i]->dtype));
-		for (int k = 0; k < in[i]->rank; k++) {
-			int64_t d = in[i]->dims[k], f = in[first]->dims[k];
+					fi, gr_dims_str(xs[first], b1, sizeof(b1)),
+					gr_dtype_name(xs[first]->dtype), ii,
+					gr_dims_str(xs[i], b2, sizeof(b2)),
+					gr_dtype_name(xs[i]->dtype));
+		for (int k = 0; k < xs[i]->rank; k++) {
+			int64_t d = xs[i]->dims[k], f = xs[first]->dims[k];
 
 			if (k != axis && d >= 0 && f >= 0 && d != f)
 				return NODE_ERR(err, -EINVAL, n,
 						"shape mismatch: input %d %s and input %d %s differ off axis %lld",
-						first, gr_dims_str(in[first], b1, sizeof(b1)), i,
-						gr_dims_str(in[i], b2, sizeof(b2)), (long long)axis);
+						fi, gr_dims_str(xs[first], b1, sizeof(b1)), ii,
+						gr_dims_str(xs[i], b2, sizeof(b2)), (long long)axis);
 		}
-		dims[axis] = (dims[axis] < 0 || in[i]->dims[axis] < 0) ? -1 :
-			     dims[axis] + in[i]->dims[axis];
+		dims[axis] = (dims[axis] < 0 || xs[i]->dims[axis] < 0) ? -1 :
+			     dims[axis] + xs[i]->dims[axis];
 	}
 	if (first < 0)
 		return NODE_ERR(err, -EINVAL, n, "needs at least one input");
-	gr_set_shape(&out[0], in[first]->dtype, in[first]->rank, dims);
+	gr_set_shape(&out[0], xs[first]->dtype, xs[first]->rank, dims);
 	return 0;
+}
+
+static int infer_concat(const struct gr_node *n, const struct gr_value *const *in,
+			struct gr_value *out, struct gr_err *err)
+{
+	for (int i = 0; i < n->n_in; i++) {
+		int rc;
+
+		if (in[i] && (rc = gr_need(n, in, i, err)))
+			return rc;
+	}
+	return gr_concat_infer(n, in, NULL, n->n_in, out, err);
+}
+
+int gr_concat_axis(const struct gr_node *n, const struct gr_value *o, int64_t *outer,
+		   int64_t *inner, struct gr_err *err)
+{
+	int64_t axis;
+	int rc;
+
+	if ((rc = gr_axis(n, gr_attr_int(n, "axis", 0), o->rank, &axis, err)))
+		return rc;
+	around(o, axis, outer, inner);
+	return (int)axis;
 }
 
 static int ref_concat(const struct gr_node *n, const struct gr_value *const *in,
@@ -73,12 +106,11 @@ static int ref_concat(const struct gr_node *n, const struct gr_value *const *in,
 {
 	struct gr_value *o = out[0];
 	size_t esz = gr_dtype_size(o->dtype);
-	int64_t axis, outer, inner, off = 0;
-	int rc;
+	int64_t outer, inner, off = 0;
+	int axis = gr_concat_axis(n, o, &outer, &inner, err);
 
-	if ((rc = gr_axis(n, gr_attr_int(n, "axis", 0), o->rank, &axis, err)))
-		return rc;
-	around(o, axis, &outer, &inner);
+	if (axis < 0)
+		return axis;
 	for (int i = 0; i < n->n_in; i++) {
 		int64_t len;
 

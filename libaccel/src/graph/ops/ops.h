@@ -71,6 +71,16 @@ double gr_gemm_c_at(const struct gr_value *c, int64_t m, int64_t n);
 /* Row-major strides of a value's dims. */
 void gr_strides(const struct gr_value *v, int64_t *st);
 
+/*
+ * Concat's output shape from the `count` tensors xs[] (NULL: omitted),
+ * joined on n's `axis` attribute; idx[k] (or k) numbers xs[k] in errors.
+ */
+int gr_concat_infer(const struct gr_node *n, const struct gr_value *const *xs, const int *idx,
+		    int count, struct gr_value *out, struct gr_err *err);
+/* n's concat axis of output o (or an error) and the extents around it. */
+int gr_concat_axis(const struct gr_node *n, const struct gr_value *o, int64_t *outer,
+		   int64_t *inner, struct gr_err *err);
+
 /* Clip's bounds from its attributes (before opset 11): 1 if it has them. */
 int gr_clip_bounds_attrs(const struct gr_node *n, double *lo, double *hi);
 /* The rounding bias of gr_ref_set_round_bias (graph/ref.h). */
