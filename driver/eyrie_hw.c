@@ -161,6 +161,7 @@ static const char * const eyrie_job_status_names[EYRIE_JOB_STATUS_COUNT] = {
 	[EYRIE_JOB_ERR_ABORTED] = "aborted by reset",
 	[EYRIE_JOB_ERR_STALL_DENIED] = "stall denied",
 	[EYRIE_JOB_ERR_LUT] = "activation table used before LUT_LOAD",
+	[EYRIE_JOB_ERR_RLE] = "bad run-length coded DMA",
 };
 
 const char *eyrie_job_status_name(u32 status)

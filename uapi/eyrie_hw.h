@@ -342,6 +342,7 @@ enum eyrie_job_status {
 	EYRIE_JOB_ERR_ABORTED = 14,	/* device reset while queued/running */
 	EYRIE_JOB_ERR_STALL_DENIED = 15, /* EYRIE_OP_STALL without the cap */
 	EYRIE_JOB_ERR_LUT = 16,		/* PASS_F_LUT before any LUT_LOAD of the job */
+	EYRIE_JOB_ERR_RLE = 17,		/* bad EYRIE_DMA_F_RLE combination */
 	EYRIE_JOB_STATUS_COUNT,
 };
 
@@ -438,7 +439,9 @@ struct eyrie_cmd_dma {
 	__u32 count[EYRIE_DMA_MAX_DIMS];
 	__s64 dram_stride[EYRIE_DMA_MAX_DIMS];
 	__u32 glb_stride[EYRIE_DMA_MAX_DIMS];
-	__u32 reserved[10];
+	__s32 rle_zero;			/* EYRIE_DMA_F_RLE: the value runs count, int8 */
+	__u32 rle_skip;			/* EYRIE_DMA_F_RLE loads: elements dropped per line */
+	__u32 reserved[8];
 };
 
 /*
@@ -599,8 +602,8 @@ struct eyrie_energy_snapshot {
 	__u64 energy_fj[EYRIE_ENERGY_DOMAINS]; /* job-relative, per domain */
 	__u64 dram_words;		/* job-relative DRAM words moved */
 	__u64 dram_bytes;
-	__u64 macs;
-	__u64 reserved;
+	__u64 macs;			/* MACs performed (not gated) */
+	__u64 gated_macs;		/* MACs gated on a zero input (EYRIE_CAP_ZERO_GATE) */
 };
 
 /*
@@ -635,6 +638,98 @@ struct eyrie_cmd_event {
 	__u32 engine;			/* enum eyrie_engine */
 	__u32 reserved[28];
 };
+
+/* ------------------------------------------------------------------------
+ * Sparsity (issue 16 item 3, docs/hardware.md 7.9)
+ * ------------------------------------------------------------------------
+ * Zero gating (EYRIE_CAP_ZERO_GATE): a CONV/FC pass with
+ * EYRIE_PASS_F_ZERO_GATE does not multiply a tap whose input activation is
+ * zero (in == zp_in, padding taps included): the MAC is gated and the PE's
+ * RF read of the weight skipped (RS and WS, where the weight lives in the
+ * RF). Results are unchanged; a gated MAC costs no MAC energy and one RF
+ * read less, and takes the same cycles (Eyeriss saves energy, not time).
+ * The job counts gated MACs apart (energy snapshot gated_macs); macs counts
+ * the MACs performed. Without the cap the flag is unknown (ERR_RESERVED).
+ */
+#define EYRIE_CAP_ZERO_GATE		(1ull << 9)
+#define EYRIE_PASS_F_ZERO_GATE		(1u << 7)	/* CONV/FC only */
+
+/*
+ * Run-length coded DMA (EYRIE_CAP_RLE_DMA, docs/hardware.md 7.10): a
+ * DMA_STORE / DMA_LOAD of int8 data with EYRIE_DMA_F_RLE keeps each line
+ * (count[0] elements, dimension 0) run-length coded in DRAM, in the spirit
+ * of Eyeriss's format (JSSC 2017: 64-bit words of three 5-bit run /
+ * 16-bit level pairs) for 8-bit data: little-endian 64-bit words of up to
+ * EYRIE_RLE_PAIRS pairs, pair k in bits [12k, 12k + 12): the run (bits
+ * 0-3: 0-15 elements equal to `zero` before the level) and the level (bits
+ * 4-11: the next element, int8, which may itself equal `zero`). Bits 60-63
+ * and the pairs after a line's last are 0. A line starts on a word:
+ * line (i1, i2, i3) starts at dram_addr + sum(ik * dram_stride[k]), k >= 1
+ * (8-byte aligned), and takes at most EYRIE_RLE_LINE_MAX_BYTES(count[0])
+ * bytes (no zero at all: five elements per word), the size of the region a
+ * line's slot must have. The size of a stored line is not written
+ * anywhere: the coding ends itself, since a load knows from its count how
+ * many elements to decode. A load decodes rle_skip + count[0] elements of
+ * each line from its start and keeps the last count[0] (a column window
+ * of stored rows); it reads the words up to the one holding its last
+ * element. DRAM words and bytes count the coded words (8 bytes each), the
+ * GLB side the elements.
+ */
+#define EYRIE_CAP_RLE_DMA		(1ull << 11)
+#define EYRIE_DMA_F_RLE			(1u << 0)
+#define EYRIE_RLE_PAIRS			5
+#define EYRIE_RLE_RUN_MAX		15
+#define EYRIE_RLE_MAX_LINE		65536u	/* rle_skip + count[0] at most */
+#define EYRIE_RLE_LINE_MAX_BYTES(n)	(8ull * (((__u64)(n) + EYRIE_RLE_PAIRS - 1) / EYRIE_RLE_PAIRS))
+
+/*
+ * Codes n elements of src; writes the words to dst unless NULL. Returns the
+ * number of 64-bit words (at most EYRIE_RLE_LINE_MAX_BYTES(n) / 8).
+ */
+static inline __u32 eyrie_rle_encode(const __s8 *src, __u32 n, __s8 zero, __u64 *dst)
+{
+	__u32 words = 0, pairs = 0, run = 0, i;
+	__u64 w = 0;
+
+	for (i = 0; i < n; i++) {
+		int last = i + 1 == n;
+
+		/* a zero joins the run unless the run is full or the line ends */
+		if (src[i] == zero && run < EYRIE_RLE_RUN_MAX && !last) {
+			run++;
+			continue;
+		}
+		w |= (__u64)(run | (__u32)(__u8)src[i] << 4) << (12 * pairs);
+		run = 0;
+		if (++pairs == EYRIE_RLE_PAIRS || last) {
+			if (dst)
+				dst[words] = w;
+			words++;
+			w = 0;
+			pairs = 0;
+		}
+	}
+	return words;
+}
+
+/*
+ * Decodes one word into line[*pos ...] (stopping at end elements), the
+ * zeros as `zero`; advances *pos.
+ */
+static inline void eyrie_rle_decode_word(__u64 w, __s8 zero, __s8 *line, __u32 *pos,
+					 __u32 end)
+{
+	__u32 k, r;
+
+	for (k = 0; k < EYRIE_RLE_PAIRS && *pos < end; k++) {
+		__u32 pair = (__u32)(w >> (12 * k)) & 0xfff;
+
+		for (r = 0; r < (pair & 0xf) && *pos < end; r++)
+			line[(*pos)++] = zero;
+		if (*pos < end)
+			line[(*pos)++] = (__s8)(__u8)(pair >> 4);
+	}
+}
 
 /* STALL: spins for usec of wall time (0xffffffff: until reset). */
 struct eyrie_cmd_stall {

@@ -89,6 +89,7 @@
 #define FWR_JOB_DRAM_WORDS	FWR_REG(0x530)
 #define FWR_JOB_DRAM_BYTES	FWR_REG(0x538)
 #define FWR_JOB_MACS		FWR_REG(0x540)
+#define FWR_JOB_GATED_MACS	FWR_REG(0x548)	/* EYRIE_CAP_ZERO_GATE */
 #define FWR_JOB_ENERGY(d)	FWR_REG(0x580 + 8 * (d))	/* per domain */
 
 #endif /* EYRIE_FW_REGS_H */

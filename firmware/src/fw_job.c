@@ -86,7 +86,7 @@ static __u32 write_snapshot(__u64 va)
 	s.dram_words = reg_rd64(FWR_JOB_DRAM_WORDS);
 	s.dram_bytes = reg_rd64(FWR_JOB_DRAM_BYTES);
 	s.macs = reg_rd64(FWR_JOB_MACS);
-	s.reserved = 0;
+	s.gated_macs = reg_rd64(FWR_JOB_GATED_MACS);
 	return va_write(va, (const __u32 *)&s, sizeof(s) / 4);
 }
 

@@ -91,6 +91,39 @@ static __u16 lut_flag(const struct fw_limits *lim)
 	return (lim->caps & EYRIE_CAP_ACT_LUT) ? EYRIE_PASS_F_LUT : 0;
 }
 
+/* Zero gating exists only on hardware that has it (CONV/FC passes). */
+static __u16 gate_flag(const struct fw_limits *lim)
+{
+	return (lim->caps & EYRIE_CAP_ZERO_GATE) ? EYRIE_PASS_F_ZERO_GATE : 0;
+}
+
+/*
+ * EYRIE_DMA_F_RLE (docs/hardware.md 7.10): int8 lines, dense in the coding
+ * (dram_stride[0] = 1), each starting on a 64-bit word; the run value an
+ * int8; a window (rle_skip) only on loads and within EYRIE_RLE_MAX_LINE.
+ */
+static __u32 check_rle(const struct eyrie_cmd_dma *d, __u32 *detail)
+{
+	__u32 i;
+
+	if (d->elem_bytes != 1)
+		FAIL(EYRIE_JOB_ERR_RLE, OFF(struct eyrie_cmd_dma, elem_bytes));
+	if (d->dram_stride[0] != 1)
+		FAIL(EYRIE_JOB_ERR_RLE, OFF(struct eyrie_cmd_dma, dram_stride[0]));
+	if (d->rle_zero < -128 || d->rle_zero > 127)
+		FAIL(EYRIE_JOB_ERR_RLE, OFF(struct eyrie_cmd_dma, rle_zero));
+	if (d->rle_skip && d->hdr.opcode != EYRIE_OP_DMA_LOAD)
+		FAIL(EYRIE_JOB_ERR_RLE, OFF(struct eyrie_cmd_dma, rle_skip));
+	if ((__u64)d->rle_skip + d->count[0] > EYRIE_RLE_MAX_LINE)
+		FAIL(EYRIE_JOB_ERR_RLE, OFF(struct eyrie_cmd_dma, rle_skip));
+	if (d->dram_addr & 7)
+		FAIL(EYRIE_JOB_ERR_ALIGN, OFF(struct eyrie_cmd_dma, dram_addr));
+	for (i = 1; i < EYRIE_DMA_MAX_DIMS; i++)
+		if ((__u64)d->dram_stride[i] & 7)
+			FAIL(EYRIE_JOB_ERR_ALIGN, OFF(struct eyrie_cmd_dma, dram_stride[i]));
+	return 0;
+}
+
 static __u32 check_dma(const struct eyrie_cmd_dma *d, const struct fw_limits *lim,
 		       __u32 *detail)
 {
@@ -99,11 +132,20 @@ static __u32 check_dma(const struct eyrie_cmd_dma *d, const struct fw_limits *li
 	__u64 elems = 1, glb_extent = 0, region;
 	__u32 off = d->glb_addr & ~EYRIE_ADDR_STREAM;
 
-	rc = check_header(&d->hdr, 0, 0, detail);
+	rc = check_header(&d->hdr, (lim->caps & EYRIE_CAP_RLE_DMA) ? EYRIE_DMA_F_RLE : 0,
+			  0, detail);
 	if (rc)
 		return rc;
 	if (!words_zero(d->reserved, sizeof(d->reserved)))
 		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_dma, reserved));
+	if (d->hdr.flags & EYRIE_DMA_F_RLE) {
+		rc = check_rle(d, detail);
+		if (rc)
+			return rc;
+	} else if (d->rle_zero || d->rle_skip) {
+		FAIL(EYRIE_JOB_ERR_RESERVED, d->rle_zero ? OFF(struct eyrie_cmd_dma, rle_zero) :
+			OFF(struct eyrie_cmd_dma, rle_skip));
+	}
 	if (eb != 1 && eb != 4)
 		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_dma, elem_bytes));
 	if (d->glb_addr & EYRIE_ADDR_STREAM) {
@@ -271,7 +313,7 @@ static __u32 check_conv(const struct eyrie_cmd_conv *c, const struct fw_limits *
 {
 	const __u16 allowed = EYRIE_PASS_F_ACCUMULATE | EYRIE_PASS_F_BIAS |
 			      EYRIE_PASS_F_REQUANT | EYRIE_PASS_F_PER_CHANNEL |
-			      lut_flag(lim);
+			      lut_flag(lim) | gate_flag(lim);
 	int fc = c->hdr.opcode == EYRIE_OP_FC;
 	__u16 fl = c->hdr.flags;
 	__u64 in_b, w_b, out_e;

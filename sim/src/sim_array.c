@@ -63,6 +63,58 @@ static int32_t check_table(const uint8_t *tab, uint32_t m, uint32_t *bad)
 	return 0;
 }
 
+/*
+ * Zero gating (EYRIE_PASS_F_ZERO_GATE): the taps of the pass whose input is
+ * zero (zp_in, padding included). Input row y is read by rowm[y] (output
+ * row, filter row) pairs and column x by colm[x] (output column, filter
+ * column) pairs; every tap of a plane that does not read a non-zero input
+ * reads a zero, and each input channel serves the m / groups filters of its
+ * group.
+ */
+static uint64_t gated_taps(const struct eyrie_cmd_conv *c, const int8_t *in)
+{
+	uint64_t taps = (uint64_t)c->out_h * c->r * c->out_w * c->s, sum = 0;
+	uint64_t mg = c->m / c->groups;
+	uint32_t *rowm = calloc((size_t)c->in_h + c->in_w, sizeof(*rowm));
+	uint32_t *colm;
+
+	if (!rowm)
+		return UINT64_MAX;
+	colm = rowm + c->in_h;
+	for (uint32_t e = 0; e < c->out_h; e++)
+		for (uint32_t i = 0; i < c->r; i++) {
+			int64_t y = (int64_t)e * c->stride_h - c->pad_t + (int64_t)i * c->dil_h;
+
+			if (y >= 0 && y < c->in_h)
+				rowm[y]++;
+		}
+	for (uint32_t f = 0; f < c->out_w; f++)
+		for (uint32_t j = 0; j < c->s; j++) {
+			int64_t x = (int64_t)f * c->stride_w - c->pad_l + (int64_t)j * c->dil_w;
+
+			if (x >= 0 && x < c->in_w)
+				colm[x]++;
+		}
+	for (uint64_t p = 0; p < (uint64_t)c->n * c->c; p++) {
+		const int8_t *pl = in + p * c->in_h * c->in_w;
+		uint64_t nz = 0;
+
+		for (uint32_t y = 0; y < c->in_h; y++) {
+			uint64_t row = 0;
+
+			if (!rowm[y])
+				continue;
+			for (uint32_t x = 0; x < c->in_w; x++)
+				if (pl[(size_t)y * c->in_w + x] != c->zp_in)
+					row += colm[x];
+			nz += row * rowm[y];
+		}
+		sum += (taps - nz) * mg;
+	}
+	free(rowm);
+	return sum;
+}
+
 static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 			 uint32_t *detail)
 {
@@ -128,6 +180,19 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 	}
 	free(acc);
 	cycles = sim_energy_conv(&sim->desc, c, &cnt);
+	if (fl & EYRIE_PASS_F_ZERO_GATE) {
+		uint64_t g = gated_taps(c, k.in);
+
+		if (g == UINT64_MAX) {
+			sim_log(sim, "array: host out of memory, pass aborted");
+			return EYRIE_JOB_ERR_ABORTED;
+		}
+		/* not multiplied; the weight's RF read skipped where it is in the RF */
+		cnt.gated_macs = g;
+		cnt.words[EYRIE_ENERGY_MAC] -= g;
+		if (c->hdr.dataflow == EYRIE_DATAFLOW_RS || c->hdr.dataflow == EYRIE_DATAFLOW_WS)
+			cnt.words[EYRIE_ENERGY_RF] -= g;
+	}
 	sim_job_add(sim, &cnt, 0, cycles);
 	return 0;
 }

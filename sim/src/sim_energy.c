@@ -231,6 +231,14 @@ uint64_t sim_energy_dma_cycles(const struct eyrie_hw_desc *desc, uint64_t bytes)
 		       ceil_div(bytes, desc->glb_bytes_per_cycle));
 }
 
+/* RLE: the DRAM side moves the coded bytes, the GLB side the elements. */
+uint64_t sim_energy_dma_cycles_rle(const struct eyrie_hw_desc *desc, uint64_t dram_bytes,
+				   uint64_t glb_bytes)
+{
+	return max_u64(ceil_div(dram_bytes, desc->dram_bytes_per_cycle),
+		       ceil_div(glb_bytes, desc->glb_bytes_per_cycle));
+}
+
 uint64_t sim_counts_energy_fj(const struct eyrie_hw_desc *desc,
 			      const struct sim_counts *c, int level)
 {

@@ -37,6 +37,7 @@ struct sim_mmu {
 struct sim_counts {
 	uint64_t words[EYRIE_ACCESS_LEVELS];	/* DRAM, GLB, NoC, RF, MAC */
 	uint64_t dram_bytes;
+	uint64_t gated_macs;	/* not in words[MAC] (EYRIE_PASS_F_ZERO_GATE) */
 };
 
 /* Accounting of the running job. */
@@ -180,6 +181,8 @@ uint64_t sim_energy_eltwise(const struct eyrie_hw_desc *desc,
 			    struct sim_counts *out);
 uint64_t sim_energy_dma_cycles(const struct eyrie_hw_desc *desc,
 			       uint64_t bytes);
+uint64_t sim_energy_dma_cycles_rle(const struct eyrie_hw_desc *desc, uint64_t dram_bytes,
+				   uint64_t glb_bytes);
 uint64_t sim_counts_energy_fj(const struct eyrie_hw_desc *desc,
 			      const struct sim_counts *c, int level);
 

@@ -256,6 +256,7 @@ void sim_job_add(struct eyrie_sim *sim, const struct sim_counts *c,
 	for (int l = 0; l < EYRIE_ACCESS_LEVELS; l++)
 		sim->job.counts.words[l] += c->words[l];
 	sim->job.counts.dram_bytes += c->dram_bytes;
+	sim->job.counts.gated_macs += c->gated_macs;
 	sim->job.engine_cycles[EYRIE_ENGINE_DMA] += dma_cycles;
 	sim->job.engine_cycles[EYRIE_ENGINE_ARRAY] += array_cycles;
 }
@@ -305,6 +306,7 @@ void sim_job_latch(struct eyrie_sim *sim)
 	LATCH(FWR_JOB_DRAM_WORDS) = j->counts.words[EYRIE_ENERGY_DRAM];
 	LATCH(FWR_JOB_DRAM_BYTES) = j->counts.dram_bytes;
 	LATCH(FWR_JOB_MACS) = j->counts.words[EYRIE_ENERGY_MAC];
+	LATCH(FWR_JOB_GATED_MACS) = j->counts.gated_macs;
 #undef LATCH
 }
 

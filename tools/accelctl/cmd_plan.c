@@ -20,12 +20,15 @@ const char cmd_plan_usage[] =
 	"                     [--objective energy|cycles|edp] [--batch N] [--arch FILE]\n"
 	"                     [--export-timeloop DIR] [--exhaustive]\n"
 	"                     [--max-time-ms MS] [--max-evaluations N]\n"
+	"                     [--zero-fraction F[,F...]]\n"
 	"  SPEC: conv:n=1,c=3,m=96,h=227,w=227,r=11,s=11,stride=4,pad=0 (optional groups,\n"
 	"        dilation, stride_h, stride_w, pad_t, pad_b, pad_l, pad_r), dwconv:...,\n"
 	"        fc:n=1,c=4096,m=1000\n"
 	"  The architecture is the device's (-d) unless --arch FILE overrides it.\n"
 	"  The search stops at its budget (default 500 ms of CPU per layer and dataflow) with\n"
 	"  the best mapping so far, marked \"budget exhausted\".\n"
+	"  --zero-fraction: fraction of zeros in each layer's input (one value, or one per\n"
+	"  layer of the model): the sparse figures (zero gating) next to the dense ones.\n"
 	"       accelctl plan MODEL.onnx [same options]: every conv and FC layer of the model\n";
 
 static const char *const level_names[ACCEL_ENERGY_DOMAINS] = {
@@ -45,7 +48,7 @@ static const char *op_name(const struct accel_layer_spec *sp)
 static const char *const dbuf_names[3] = { "inputs", "weights", "outputs" };
 
 static void print_json(struct json *j, const char *name, const struct accel_layer_spec *sp,
-		       const struct accel_plan_result *r)
+		       const struct accel_plan_result *r, double zf)
 {
 	int l;
 
@@ -101,6 +104,24 @@ static void print_json(struct json *j, const char *name, const struct accel_laye
 	json_u64(j, "dram_words", r->dram_words);
 	json_u64(j, "dram_bytes", r->dram_bytes);
 	json_object_end(j);
+	if (r->sparse) {
+		/* the same stream with zero gating, next to the dense figures above */
+		json_object_begin(j, "sparse");
+		json_double(j, "zero_fraction", zf);
+		json_u64(j, "gated_macs", r->gated_macs);
+		json_object_begin(j, "energy_pj");
+		for (l = 0; l < ACCEL_ENERGY_DOMAINS; l++)
+			json_double(j, level_names[l], r->sparse_energy_pj[l]);
+		json_double(j, "total", r->sparse_energy_total_pj);
+		json_object_end(j);
+		json_double(j, "energy_norm", r->sparse_energy_norm);
+		json_u64(j, "cycles", r->sparse_cycles);
+		json_u64(j, "dram_words", r->sparse_dram_words);
+		json_u64(j, "dram_bytes", r->sparse_dram_bytes);
+		json_u64(j, "rle_in_rows", r->rle_in_rows);
+		json_u64(j, "rle_out_rows", r->rle_out_rows);
+		json_object_end(j);
+	}
 	json_object_begin(j, "lower_bound");
 	json_u64(j, "dram_words", r->lb_dram_words);
 	json_u64(j, "dram_bytes", r->lb_dram_bytes);
@@ -114,7 +135,7 @@ static void print_json(struct json *j, const char *name, const struct accel_laye
 	json_object_end(j);
 }
 
-static void print_text(const char *name, const struct accel_plan_result *r)
+static void print_text(const char *name, const struct accel_plan_result *r, double zf)
 {
 	int l;
 
@@ -144,6 +165,20 @@ static void print_text(const char *name, const struct accel_plan_result *r)
 	       (unsigned long long)r->cycles, (unsigned long long)r->dram_words,
 	       (unsigned long long)r->dram_bytes, (unsigned long long)r->lb_dram_words,
 	       r->lb_dram_words ? (double)r->dram_words / (double)r->lb_dram_words : 0.0);
+	if (r->sparse) {
+		printf("  sparse    zero fraction %.3f: %llu MACs gated (%.1f %%)  energy ",
+		       zf, (unsigned long long)r->gated_macs,
+		       r->macs ? 100.0 * (double)r->gated_macs / (double)r->macs : 0.0);
+		for (l = 0; l < ACCEL_ENERGY_DOMAINS; l++)
+			printf("%s %.1f  ", level_names[l], r->sparse_energy_pj[l]);
+		printf("total %.1f pJ (%.3f x MAC per MAC; dense %.3f)\n", r->sparse_energy_total_pj,
+		       r->macs ? r->sparse_energy_norm / (double)r->macs : 0.0,
+		       r->macs ? r->energy_norm / (double)r->macs : 0.0);
+		printf("  sparse    cycles %llu   DRAM %llu words %llu bytes (dense %llu words)  coded: input %s, output %s\n",
+		       (unsigned long long)r->sparse_cycles, (unsigned long long)r->sparse_dram_words,
+		       (unsigned long long)r->sparse_dram_bytes, (unsigned long long)r->dram_words,
+		       r->rle_in_rows ? "yes" : "no", r->rle_out_rows ? "yes" : "no");
+	}
 	printf("  search    %llu mappings costed in %llu us%s%s\n",
 	       (unsigned long long)r->evaluated, (unsigned long long)r->time_us,
 	       r->exhaustive ? " (exhaustive)" : "",
@@ -214,10 +249,13 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 		{ "exhaustive", no_argument, NULL, 'x' },
 		{ "max-time-ms", required_argument, NULL, 'T' },
 		{ "max-evaluations", required_argument, NULL, 'E' },
+		{ "zero-fraction", required_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *layer = NULL, *dataflow = "rs", *arch_file = NULL, *tl_dir = NULL;
 	const char *model = NULL;
+	double zfs[256];
+	int nzf = 0;
 	struct accel_layer_spec *specs = NULL;
 	char (*names)[160] = NULL;
 	int nspecs = 0, li;
@@ -225,7 +263,8 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 	struct accel_layer_spec spec;
 	struct accel_device *dev = NULL;
 	struct accel_arch *arch = NULL;
-	double total_pj = 0;
+	double total_pj = 0, total_sparse_pj = 0;
+	uint64_t total_sparse_words = 0;
 	uint64_t total_cycles = 0, total_words = 0, total_bytes = 0;
 	int c, rc = ACCELCTL_EXIT_OK, d, d0, d1;
 	struct json j;
@@ -239,6 +278,24 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 		case 'a': arch_file = optarg; break;
 		case 't': tl_dir = optarg; break;
 		case 'x': po.exhaustive = 1; break;
+		case 'z': {
+			const char *s = optarg;
+
+			for (nzf = 0; *s; nzf++) {
+				char *end;
+
+				if (nzf == (int)(sizeof(zfs) / sizeof(zfs[0])))
+					return accelctl_usage_error(ctx, "--zero-fraction: at most %d values", nzf);
+				zfs[nzf] = strtod(s, &end);
+				if (end == s || (*end && *end != ',') || !(zfs[nzf] >= 0 && zfs[nzf] <= 1))
+					return accelctl_usage_error(ctx, "--zero-fraction needs fractions in 0..1 separated by commas, got '%s'", optarg);
+				s = *end ? end + 1 : end;
+			}
+			if (!nzf)
+				return accelctl_usage_error(ctx, "--zero-fraction needs a fraction in 0..1");
+			po.sparse = 1;
+			break;
+		}
 		case 'o':
 			if (accel_objective_parse(optarg, &po.objective))
 				return accelctl_usage_error(ctx, "unknown objective '%s' (use energy, cycles or edp)", optarg);
@@ -303,6 +360,11 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 	} else {
 		specs = &spec;
 	}
+	if (nzf > 1 && nzf != nspecs) {
+		rc = accelctl_usage_error(ctx, "--zero-fraction has %d values for %d layers (give one, or one per layer)",
+					  nzf, nspecs);
+		goto out;
+	}
 	if (ctx->json) {
 		json_init(&j, stdout, true);
 		json_object_begin(&j, NULL);
@@ -315,6 +377,7 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 		const char *lname = model ? names[li] : layer;
 
 		po.dataflow = (enum accel_dataflow)d;
+		po.zero_fraction = nzf ? zfs[nzf > 1 ? li : 0] : 0;
 		if (model)
 			accelctl_progress(ctx, "planning %s (%d/%d)", lname, li + 1, nspecs);
 		if (accel_plan_layer(arch, &specs[li], &po, &r)) {
@@ -322,10 +385,12 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 			goto out;
 		}
 		if (ctx->json)
-			print_json(&j, lname, &specs[li], &r);
+			print_json(&j, lname, &specs[li], &r, po.zero_fraction);
 		else
-			print_text(lname, &r);
+			print_text(lname, &r, po.zero_fraction);
 		total_pj += r.energy_total_pj;
+		total_sparse_pj += r.sparse_energy_total_pj;
+		total_sparse_words += r.sparse_dram_words;
 		total_cycles += r.cycles;
 		total_words += r.dram_words;
 		total_bytes += r.dram_bytes;
@@ -349,6 +414,10 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 		json_u64(&j, "cycles", total_cycles);
 		json_u64(&j, "dram_words", total_words);
 		json_u64(&j, "dram_bytes", total_bytes);
+		if (po.sparse) {
+			json_double(&j, "sparse_energy_pj", total_sparse_pj);
+			json_u64(&j, "sparse_dram_words", total_sparse_words);
+		}
 		json_object_end(&j);
 		json_object_end(&j);
 		json_finish(&j);

@@ -113,6 +113,8 @@ struct accel_device;
 #define ACCEL_CAP_REALTIME_PACING	(1ull << 6)
 #define ACCEL_CAP_ACT_LUT		(1ull << 7)	/* activation table */
 #define ACCEL_CAP_EVENTS		(1ull << 8)	/* DMA runs ahead of the array */
+#define ACCEL_CAP_ZERO_GATE		(1ull << 9)	/* zero inputs are not multiplied */
+#define ACCEL_CAP_RLE_DMA		(1ull << 11)	/* run-length coded activations in DRAM */
 
 /* Name of one capability bit ("mmu", ...), or NULL for an unknown bit. */
 const char *accel_cap_name(uint64_t cap_bit);
@@ -466,6 +468,7 @@ enum accel_job_status {
 	ACCEL_JOB_ERR_ABORTED = 14,
 	ACCEL_JOB_ERR_STALL_DENIED = 15,
 	ACCEL_JOB_ERR_LUT = 16,		/* activation table used before LUT_LOAD */
+	ACCEL_JOB_ERR_RLE = 17,		/* bad run-length coded DMA */
 };
 /* "ok", "unknown opcode", ...; "unknown status N" never returns NULL. */
 const char *accel_job_status_str(int status);

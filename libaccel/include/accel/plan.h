@@ -114,6 +114,30 @@ struct accel_plan_opts {
 	 */
 	uint64_t max_time_us;
 	uint64_t max_evaluations;
+	/*
+	 * Sparsity (docs/scheduler.md, "Sparsity"): with sparse = 1 the
+	 * result's sparse_* figures are the stream with zero gating
+	 * (ACCEL_CAP_ZERO_GATE; equal to the dense ones on an arch without
+	 * it), for a layer input with a fraction zero_fraction (0..1) of
+	 * zeros, or, with gated_macs_known, exactly gated_macs gated MACs
+	 * (accel_layer_gated_macs() of the actual input). The mapping is the
+	 * dense plan's.
+	 */
+	int sparse;
+	double zero_fraction;
+	int gated_macs_known;
+	uint64_t gated_macs;
+	/*
+	 * With sparse: activations run-length coded in DRAM (ACCEL_CAP_RLE_DMA,
+	 * docs/hardware.md 7.10) when the tiling allows it: the input as
+	 * stored by a producer with rle_in_rows rows per coded line (0: whole
+	 * planes), the output in lines of its row tiles. Coded sizes are
+	 * estimated for zero_fraction (input) and out_zero_fraction (output;
+	 * < 0: zero_fraction). no_rle: gating only.
+	 */
+	int no_rle;
+	uint32_t rle_in_rows;
+	double out_zero_fraction;
 };
 
 /* With the fallback (docs/scheduler.md) a layer ends within twice this. */
@@ -160,6 +184,22 @@ struct accel_plan_result {
 	 * (valid and runnable, but not proven the best of the mapspace).
 	 */
 	int budget_exhausted;
+	/*
+	 * Sparsity (opts.sparse): the figures above are dense (every MAC
+	 * performed); these are the same stream with zero gating, side by
+	 * side: MACs gated on a zero input (padding included), and energy,
+	 * accesses (MAC: MACs performed) and DRAM traffic with gating.
+	 */
+	int sparse;
+	uint64_t gated_macs;
+	double sparse_energy_pj[ACCEL_ENERGY_DOMAINS];
+	double sparse_energy_total_pj;
+	double sparse_energy_norm;
+	uint64_t sparse_access[ACCEL_ENERGY_DOMAINS - 1];
+	uint64_t sparse_dram_words, sparse_dram_bytes;
+	uint64_t sparse_cycles;		/* coded DMAs move fewer (or more) bytes */
+	/* coded layouts used: rows per line of the input and output, 0 dense */
+	uint32_t rle_in_rows, rle_out_rows;
 };
 #define ACCEL_PLAN_DBUF_INPUTS	1u
 #define ACCEL_PLAN_DBUF_WEIGHTS	2u	/* with bias and per-channel table */
@@ -169,6 +209,17 @@ int accel_plan_layer(const struct accel_arch *arch,
 		     const struct accel_layer_spec *spec,
 		     const struct accel_plan_opts *opts,
 		     struct accel_plan_result *res);
+
+/*
+ * The MACs of a conv or FC layer (at batch, 0: the spec's n) that read a
+ * zero input for this input tensor (batch x c x h x w int8, FC: batch x c)
+ * with zero point zp: the taps on an element equal to zp plus the taps on
+ * padding, i.e. what a device with ACCEL_CAP_ZERO_GATE gates. Pass it as
+ * accel_plan_opts.gated_macs for an exact sparse prediction. -EINVAL for
+ * other layers.
+ */
+int accel_layer_gated_macs(const struct accel_layer_spec *spec, uint32_t batch,
+			   const int8_t *input, int zp, uint64_t *gated_macs);
 
 /*
  * Writes Timeloop v3 YAML for the planned layer into dir (created if

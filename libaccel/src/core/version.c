@@ -31,6 +31,8 @@ const char *accel_cap_name(uint64_t cap_bit)
 	case ACCEL_CAP_REALTIME_PACING: return "realtime_pacing";
 	case ACCEL_CAP_ACT_LUT: return "act_lut";
 	case ACCEL_CAP_EVENTS: return "events";
+	case ACCEL_CAP_ZERO_GATE: return "zero_gate";
+	case ACCEL_CAP_RLE_DMA: return "rle_dma";
 	default: return NULL;
 	}
 }
@@ -64,6 +66,7 @@ const char *accel_job_status_str(int status)
 		[ACCEL_JOB_ERR_ABORTED] = "aborted by a device reset",
 		[ACCEL_JOB_ERR_STALL_DENIED] = "STALL without the debug-stall capability",
 		[ACCEL_JOB_ERR_LUT] = "pass uses the activation table before a LUT_LOAD in the same job",
+		[ACCEL_JOB_ERR_RLE] = "bad run-length coded DMA (element size, stride, zero value or window)",
 	};
 	static _Thread_local char unknown[32];
 
@@ -81,9 +84,11 @@ _Static_assert(ACCEL_CAP_THERMAL_THROTTLE == EYRIE_CAP_THERMAL_THROTTLE, "cap");
 _Static_assert(ACCEL_CAP_PER_CHANNEL_QUANT == EYRIE_CAP_PER_CHANNEL_QUANT, "cap");
 _Static_assert(ACCEL_CAP_DEBUG_STALL == EYRIE_CAP_DEBUG_STALL, "cap");
 _Static_assert(ACCEL_CAP_REALTIME_PACING == EYRIE_CAP_REALTIME_PACING, "cap");
-_Static_assert((int)ACCEL_JOB_ERR_LUT + 1 == (int)EYRIE_JOB_STATUS_COUNT, "status");
+_Static_assert((int)ACCEL_JOB_ERR_RLE + 1 == (int)EYRIE_JOB_STATUS_COUNT, "status");
 _Static_assert(ACCEL_CAP_ACT_LUT == EYRIE_CAP_ACT_LUT, "cap");
 _Static_assert(ACCEL_CAP_EVENTS == EYRIE_CAP_EVENTS, "cap");
+_Static_assert(ACCEL_CAP_ZERO_GATE == EYRIE_CAP_ZERO_GATE, "cap");
+_Static_assert(ACCEL_CAP_RLE_DMA == EYRIE_CAP_RLE_DMA, "cap");
 _Static_assert(ACCEL_PASS_LUT == EYRIE_PASS_F_LUT, "pass flags");
 _Static_assert((int)ACCEL_JOB_ERR_ABORTED == (int)EYRIE_JOB_ERR_ABORTED, "status");
 _Static_assert((int)ACCEL_JOB_ERR_MMU_UNMAPPED == (int)EYRIE_JOB_ERR_MMU_UNMAPPED, "status");

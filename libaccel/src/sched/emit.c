@@ -85,7 +85,87 @@ struct emitter {
 	int dry;
 	uint32_t count;
 	union eyrie_cmd scratch;
+	/*
+	 * Coded tensors (plan->rle_*_rows): their layouts, and what sizes
+	 * the coded DMAs (exact from rle_data, else estimated from the zero
+	 * fractions); the dense words those DMAs replace and the coded bytes.
+	 */
+	struct eyr_rle_layout rl_in, rl_out;
+	const struct eyr_rle_data *rd;
+	double zf_in, zf_out;
+	uint64_t rle_dense, rle_coded;
 };
+
+/* Expected 64-bit words to decode `upto` elements at zero fraction z. */
+static uint64_t rle_est_words(uint64_t upto, double z)
+{
+	double len = 1, zk = 1, pairs;
+	int k;
+
+	/* a pair: up to 15 zeros (geometric runs), then one element */
+	for (k = 1; k <= EYRIE_RLE_RUN_MAX; k++) {
+		zk *= z;
+		len += zk;
+	}
+	pairs = (double)upto / len;
+	return upto ? ((uint64_t)(pairs + 0.999999) + EYRIE_RLE_PAIRS - 1) / EYRIE_RLE_PAIRS : 0;
+}
+
+/* Words of a coded line of n elements read until `upto` are decoded. */
+static uint64_t rle_line_words(const int8_t *line, uint32_t n, int8_t zero, uint32_t upto)
+{
+	__u64 *w = malloc(EYRIE_RLE_LINE_MAX_BYTES(n) + 8);
+	int8_t *dec = malloc((size_t)n + 1);
+	uint32_t words, pos = 0, k = 0;
+
+	if (!w || !dec) {
+		free(w);
+		free(dec);
+		return EYRIE_RLE_LINE_MAX_BYTES(upto) / 8;	/* the bound */
+	}
+	words = eyrie_rle_encode(line, n, zero, w);
+	while (pos < upto && k < words)
+		eyrie_rle_decode_word(w[k++], zero, dec, &pos, upto);
+	free(w);
+	free(dec);
+	return k;
+}
+
+/*
+ * Coded bytes of an RLE DMA just built: each line is (n, c, block) of the
+ * input's or the output's layout, found from its address.
+ */
+static uint64_t rle_cmd_bytes(const struct emitter *em, const struct eyrie_cmd_dma *d)
+{
+	int load = d->hdr.opcode == EYRIE_OP_DMA_LOAD;
+	const struct eyr_rle_layout *lay = load ? &em->rl_in : &em->rl_out;
+	const struct eyr_layer_shape *sh = &em->plan->shape;
+	uint64_t base = load ? em->bufs->in : em->bufs->out, words = 0;
+	uint32_t H = load ? (uint32_t)em->g.h : (uint32_t)em->g.ext[EYR_DIM_E];
+	uint32_t W = load ? (uint32_t)em->g.w : (uint32_t)em->g.ext[EYR_DIM_F];
+	uint32_t chans = load ? sh->c : sh->m, upto = d->rle_skip + d->count[0];
+	const int8_t *t = em->rd ? (load ? em->rd->in : em->rd->out) : NULL;
+	int8_t zero = (int8_t)(em->rd ? (load ? em->rd->in_zero : em->rd->out_zero) : 0);
+
+	for (uint32_t i3 = 0; i3 < d->count[3]; i3++)
+	for (uint32_t i2 = 0; i2 < d->count[2]; i2++)
+	for (uint32_t i1 = 0; i1 < d->count[1]; i1++) {
+		uint64_t off = d->dram_addr - base + (uint64_t)i3 * (uint64_t)d->dram_stride[3] +
+			       (uint64_t)i2 * (uint64_t)d->dram_stride[2] +
+			       (uint64_t)i1 * (uint64_t)d->dram_stride[1];
+		uint64_t l = off / lay->slot, plane = l / lay->blocks, b = l % lay->blocks;
+		uint32_t rows = lay->rows < H - b * lay->rows ? lay->rows :
+				(uint32_t)(H - b * lay->rows);
+
+		(void)chans;
+		if (t)
+			words += rle_line_words(t + (plane * H + b * lay->rows) * W, rows * W,
+						zero, upto);
+		else
+			words += rle_est_words(upto, load ? em->zf_in : em->zf_out);
+	}
+	return 8 * words;
+}
 
 /* The next command of the stream (timing only: a scratch one). */
 static union eyrie_cmd *em_push(struct emitter *em, enum eyrie_opcode op)
@@ -133,9 +213,22 @@ static void timeline(struct emitter *em, const union eyrie_cmd *c, uint64_t pass
 	switch (c->hdr.opcode) {
 	case EYRIE_OP_DMA_LOAD:
 	case EYRIE_OP_DMA_STORE: {
-		uint64_t cyc = eyr_dma_cycles(em->arch, (uint64_t)c->dma.count[0] *
-					      c->dma.count[1] * c->dma.count[2] *
-					      c->dma.count[3], c->dma.elem_bytes);
+		uint64_t elems = (uint64_t)c->dma.count[0] * c->dma.count[1] *
+				 c->dma.count[2] * c->dma.count[3];
+		uint64_t cyc = eyr_dma_cycles(em->arch, elems, c->dma.elem_bytes);
+
+		if (c->hdr.flags & EYRIE_DMA_F_RLE) {
+			/* DRAM moves the coded bytes, the GLB port the elements */
+			uint64_t coded = rle_cmd_bytes(em, &c->dma);
+			uint64_t dc = (coded + em->arch->dram_bytes_per_cycle - 1) /
+				      em->arch->dram_bytes_per_cycle;
+			uint64_t gc = (elems + em->arch->glb_bytes_per_cycle - 1) /
+				      em->arch->glb_bytes_per_cycle;
+
+			cyc = dc > gc ? dc : gc;
+			em->rle_dense += elems;
+			em->rle_coded += coded;
+		}
 
 		t[EYRIE_ENGINE_DMA] += cyc;
 		em->busy[EYRIE_ENGINE_DMA] += cyc;
@@ -275,7 +368,32 @@ static int emit_loads(struct emitter *em, const struct step *st)
 				return ret;
 		}
 	}
-	if (load[T_IN]) {
+	if (load[T_IN] && em->plan->rle_in_rows) {
+		/* coded input: one DMA per line (row block) the window overlaps */
+		const struct eyr_rle_layout *rl = &em->rl_in;
+		uint64_t lo = t->rows.lo, hi = lo + t->rows.len;
+
+		for (uint64_t b = lo / rl->rows; b * rl->rows < hi; b++) {
+			uint64_t y0 = b * rl->rows > lo ? b * rl->rows : lo;
+			uint64_t y1 = (b + 1) * rl->rows < hi ? (b + 1) * rl->rows : hi;
+			uint32_t cnt[4] = { (uint32_t)((y1 - y0) * W), chans, nl, 1 };
+			int64_t ds[4] = { 1, (int64_t)(rl->blocks * rl->slot),
+					  (int64_t)(sh->c * rl->blocks * rl->slot), 0 };
+			uint32_t gs[4] = { 1, t->rows.len * t->cols.len,
+					   chans * t->rows.len * t->cols.len, 0 };
+			union eyrie_cmd *c = em_push(em, EYRIE_OP_DMA_LOAD);
+
+			if (!c)
+				return -ENOMEM;
+			dma(c, em->bufs->in + (((uint64_t)t->o[EYR_DIM_N] * sh->c + ch0) *
+					       rl->blocks + b) * rl->slot,
+			    em->lay.in[em->slot[T_IN]] + (uint32_t)((y0 - lo) * W), 1, cnt, ds, gs);
+			c->hdr.flags = EYRIE_DMA_F_RLE;
+			c->dma.rle_zero = em->layer->quant.zp_in;
+			c->dma.rle_skip = (uint32_t)((y0 - b * rl->rows) * W);
+			timeline(em, c, 0);
+		}
+	} else if (load[T_IN]) {
 		uint32_t cnt[4] = { t->cols.len, t->rows.len, chans, nl };
 		int64_t ds[4] = { 1, (int64_t)W, (int64_t)(H * W), (int64_t)(sh->c * H * W) };
 		uint32_t gs[4] = { 1, t->cols.len, t->rows.len * t->cols.len,
@@ -393,7 +511,8 @@ static int emit_pass(struct emitter *em, const struct step *st)
 		       (!first_c ? EYRIE_PASS_F_ACCUMULATE : 0) |
 		       (last_c && !i32 ? EYRIE_PASS_F_REQUANT : 0) |
 		       (last_c && per_channel ? EYRIE_PASS_F_PER_CHANNEL : 0) |
-		       (last_c && !i32 && em->plan->lut ? EYRIE_PASS_F_LUT : 0);
+		       (last_c && !i32 && em->plan->lut ? EYRIE_PASS_F_LUT : 0) |
+		       (em->plan->zero_gate ? EYRIE_PASS_F_ZERO_GATE : 0);
 	c->conv.in_addr = em->lay.in[em->slot[T_IN]];
 	c->conv.w_addr = em->lay.w[em->slot[T_W]];
 	c->conv.bias_addr = (first_c && has_bias) ? em->lay.bias[em->slot[T_B]] : 0;
@@ -461,10 +580,30 @@ static int emit_store(struct emitter *em, const struct step *st)
 		if (ret)
 			return ret;
 	}
-	ret = push_dma(em, EYRIE_OP_DMA_STORE,
-		       em->bufs->out + eb * ((((uint64_t)t->o[EYR_DIM_N] * sh->m + k0) * E +
-					      t->o[EYR_DIM_E]) * F + t->o[EYR_DIM_F]),
-		       i32 ? em->lay.psum[os] : em->lay.out[os], eb, cnt, ds, gs);
+	if (em->plan->rle_out_rows) {
+		/* coded output: each (n, m) row block of the tile is one line */
+		const struct eyr_rle_layout *rl = &em->rl_out;
+		uint32_t rc[4] = { el * fl, mall, nl, 1 };
+		int64_t rds[4] = { 1, (int64_t)(rl->blocks * rl->slot),
+				   (int64_t)(sh->m * rl->blocks * rl->slot), 0 };
+		uint32_t rgs[4] = { 1, el * fl, mall * el * fl, 0 };
+		union eyrie_cmd *c = em_push(em, EYRIE_OP_DMA_STORE);
+
+		if (!c)
+			return -ENOMEM;
+		dma(c, em->bufs->out + ((((uint64_t)t->o[EYR_DIM_N] * sh->m + k0) * rl->blocks) +
+					t->o[EYR_DIM_E] / rl->rows) * rl->slot,
+		    em->lay.out[os], 1, rc, rds, rgs);
+		c->hdr.flags = EYRIE_DMA_F_RLE;
+		c->dma.rle_zero = em->layer->quant.zp_out;
+		timeline(em, c, 0);
+		ret = 0;
+	} else {
+		ret = push_dma(em, EYRIE_OP_DMA_STORE,
+			       em->bufs->out + eb * ((((uint64_t)t->o[EYR_DIM_N] * sh->m + k0) * E +
+						      t->o[EYR_DIM_E]) * F + t->o[EYR_DIM_F]),
+			       i32 ? em->lay.psum[os] : em->lay.out[os], eb, cnt, ds, gs);
+	}
 	if (ret || !em->plan->map.events)
 		return ret;
 	em->out_stored[os] = 1;
@@ -550,6 +689,14 @@ static int emit_layer(struct emitter *em)
 	memset(em->ev, 0, sizeof(em->ev));
 	memset(em->busy, 0, sizeof(em->busy));
 	em->count = 0;
+	em->rle_dense = em->rle_coded = 0;
+	if (em->plan->rle_in_rows)
+		eyr_rle_layout(em->plan->shape.n, em->plan->shape.c, (uint32_t)em->g.h,
+			       (uint32_t)em->g.w, em->plan->rle_in_rows, &em->rl_in);
+	if (em->plan->rle_out_rows)
+		eyr_rle_layout(em->plan->shape.n, em->plan->shape.m,
+			       (uint32_t)em->g.ext[EYR_DIM_E], (uint32_t)em->g.ext[EYR_DIM_F],
+			       em->plan->rle_out_rows, &em->rl_out);
 	for (k = 0; k < T_LOADED; k++) {
 		em->nslot[k] = m->dbuf & (k == T_IN ? EYR_DBUF_IN : EYR_DBUF_W) ? 2 : 1;
 		em->slot[k] = em->loads[k] = 0;
@@ -622,6 +769,50 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 		ret = emit_layer(em);
 	if (ret)
 		cb->count = start;
+	free(em);
+	return ret;
+}
+
+/*
+ * Coded activations (plan->rle_*_rows): the plan's stream walked without
+ * buffers, every coded DMA sized from the tensors (rd, exact) or from the
+ * zero fractions; *cycles and *cmds are that stream's (the device's time
+ * lines), *dense the words the coded DMAs move in the GLB and *coded their
+ * DRAM bytes.
+ */
+int eyr_sched_rle_walk(const struct eyr_arch *arch, const struct eyr_plan *plan,
+		       const struct eyr_rle_data *rd, double zf_in, double zf_out,
+		       uint64_t *cycles, uint32_t *cmds, uint64_t *dense, uint64_t *coded)
+{
+	struct eyr_layer ly = { .name = "plan" };
+	struct eyr_layer_bufs bufs = { 0 };
+	struct emitter *em = calloc(1, sizeof(*em));
+	int ret;
+
+	if (!em)
+		return -ENOMEM;
+	ly.shape = plan->shape;
+	ly.quant.has_bias = plan->has_bias;
+	ly.quant.per_channel = plan->per_channel;
+	ly.quant.int32_out = plan->int32_out;
+	em->arch = arch;
+	em->plan = plan;
+	em->layer = &ly;
+	em->bufs = &bufs;
+	em->dry = 1;
+	em->rd = rd;
+	em->zf_in = zf_in;
+	em->zf_out = zf_out;
+	ret = eyr_geom_init(&em->g, &plan->shape, NULL, 0);
+	em->g.out_bytes = plan->int32_out ? 4 : 1;
+	if (!ret)
+		ret = emit_layer(em);
+	if (!ret) {
+		*cycles = em->t[0] > em->t[1] ? em->t[0] : em->t[1];
+		*cmds = em->count;
+		*dense = em->rle_dense;
+		*coded = em->rle_coded;
+	}
 	free(em);
 	return ret;
 }

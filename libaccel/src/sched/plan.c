@@ -212,10 +212,19 @@ int eyr_sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *sh
 		   char *err, size_t errlen)
 {
 	struct eyr_sched_opts o = opts ? *opts : (struct eyr_sched_opts)EYR_SCHED_OPTS_INIT;
+	struct eyr_sched_opts sp = o;
 	struct eyr_layer_shape key;
 	uint64_t t0 = eyr_now_us();
 	int ret;
 
+	/* sparsity is applied to the dense plan: not part of the search's key */
+	o.zero_gate = o.gated_known = 0;
+	o.gated_macs = 0;
+	o.zero_fraction = 0;
+	o.rle_in_rows = 0;
+	o.rle_out = 0;
+	o.out_zero_fraction = 0;
+	o.rle_data = NULL;
 	/* compare keys bytewise: padding and unused fields zeroed */
 	memset(&key, 0, sizeof(key));
 	key = *shape;
@@ -223,13 +232,50 @@ int eyr_sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *sh
 	if (!o.exhaustive && !o.no_cache && cache_get(arch, &key, &o, plan)) {
 		plan->search.time_us = eyr_now_us() - t0;
 		plan->search.cached = 1;
-		return 0;
+	} else {
+		ret = sched_plan(arch, shape, &o, plan, err, errlen);
+		if (ret)
+			return ret;
+		/* only proven plans: a later call with more budget may do better */
+		if (!o.exhaustive && !o.no_cache && !plan->search.budget_exhausted)
+			cache_put(arch, &key, &o, plan);
 	}
-	ret = sched_plan(arch, shape, &o, plan, err, errlen);
-	/* only proven plans: a later call with more budget may do better */
-	if (!ret && !o.exhaustive && !o.no_cache && !plan->search.budget_exhausted)
-		cache_put(arch, &key, &o, plan);
-	return ret;
+	plan->dense = plan->cost;
+	plan->zero_gate = 0;
+	plan->gated_macs = 0;
+	if (sp.zero_gate && arch->zero_gate &&
+	    (plan->shape.op == EYR_LAYER_CONV || plan->shape.op == EYR_LAYER_FC)) {
+		plan->zero_gate = 1;
+		plan->gated_macs = sp.gated_known ? sp.gated_macs :
+				   eyr_gated_estimate(&plan->shape, plan->cost.macs,
+						      sp.zero_fraction);
+		eyr_cost_gate(arch, plan->map.dataflow, plan->gated_macs, &plan->cost);
+	}
+	plan->rle_in_rows = plan->rle_out_rows = 0;
+	if (sp.rle_in_rows || sp.rle_out)
+		eyr_sched_rle_choose(arch, sp.rle_in_rows, sp.rle_out, plan);
+	if (plan->rle_in_rows || plan->rle_out_rows) {
+		/* coded DMAs: DRAM words and DMA time from a walk of the stream */
+		uint64_t cycles, dense, coded;
+		uint32_t cmds;
+		double zo = sp.out_zero_fraction < 0 ? sp.zero_fraction : sp.out_zero_fraction;
+		ret = eyr_sched_rle_walk(arch, plan, sp.rle_data, sp.zero_fraction, zo,
+					 &cycles, &cmds, &dense, &coded);
+
+		if (ret)
+			return set_err(err, errlen, ret, "coded activations: %s", strerror(-ret));
+		if (plan->lut) {
+			cycles += eyr_dma_cycles(arch, EYRIE_LUT_ENTRIES, 1);
+			cmds++;
+		}
+		plan->cost.access[EYRIE_ENERGY_DRAM] += coded - dense;
+		plan->cost.dram_words += coded - dense;
+		plan->cost.dram_bytes += coded - dense;
+		plan->cost.cycles = cycles;
+		plan->cost.cmds = cmds;
+		eyr_cost_finish(arch, &plan->cost);
+	}
+	return 0;
 }
 
 static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *shape,

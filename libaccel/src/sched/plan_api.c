@@ -398,6 +398,30 @@ void eyr_plan_to_result(const struct eyr_arch *a, const struct eyr_plan *p,
 	r->events = p->map.events;
 	r->double_buffer = p->map.dbuf;		/* EYR_DBUF_* = ACCEL_PLAN_DBUF_* */
 	r->budget_exhausted = p->search.budget_exhausted;
+	/* dense figures above, the measured stream's (gated) here */
+	for (l = 0; l < EYRIE_ENERGY_DOMAINS; l++)
+		r->energy_pj[l] = (double)p->dense.energy_fj[l] / 1000.0;
+	for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
+		r->access[l] = p->dense.access[l];
+	r->energy_total_pj = (double)p->dense.energy_total_fj / 1000.0;
+	r->energy_norm = eyr_cost_energy_norm(a, &p->dense);
+	r->macs = p->dense.macs;
+	r->gated_macs = p->gated_macs;
+	for (l = 0; l < EYRIE_ENERGY_DOMAINS; l++)
+		r->sparse_energy_pj[l] = (double)p->cost.energy_fj[l] / 1000.0;
+	for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
+		r->sparse_access[l] = p->cost.access[l];
+	r->sparse_energy_total_pj = (double)p->cost.energy_total_fj / 1000.0;
+	r->sparse_energy_norm = eyr_cost_energy_norm(a, &p->cost);
+	r->sparse_dram_words = p->cost.dram_words;
+	r->sparse_dram_bytes = p->cost.dram_bytes;
+	r->sparse_cycles = p->cost.cycles;
+	r->cycles = p->dense.cycles;
+	r->dram_words = p->dense.dram_words;
+	r->dram_bytes = p->dense.dram_bytes;
+	r->commands = p->dense.cmds;
+	r->rle_in_rows = p->rle_in_rows;
+	r->rle_out_rows = p->rle_out_rows;
 }
 
 int eyr_plan_spec(const struct accel_arch *arch, const struct accel_layer_spec *spec,
@@ -427,6 +451,22 @@ int eyr_plan_spec(const struct accel_arch *arch, const struct accel_layer_spec *
 	so.max_evals = o.max_evaluations;
 	so.no_bias = spec->no_bias;
 	so.per_channel = spec->per_channel;
+	if (o.sz > offsetof(struct accel_plan_opts, sparse) && o.sparse) {
+		if (!o.gated_macs_known && !(o.zero_fraction >= 0 && o.zero_fraction <= 1))
+			return eyr_error(-EINVAL, "zero fraction %g is not in [0, 1]", o.zero_fraction);
+		so.zero_gate = 1;
+		so.zero_fraction = o.zero_fraction;
+		so.gated_known = !!o.gated_macs_known;
+		so.gated_macs = o.gated_macs;
+		if (!o.no_rle) {
+			so.rle_in_rows = o.rle_in_rows ? o.rle_in_rows : UINT32_MAX;
+			so.rle_out = 1;
+			so.out_zero_fraction = o.out_zero_fraction;
+			if (so.out_zero_fraction > 1)
+				return eyr_error(-EINVAL, "output zero fraction %g is not in [0, 1]",
+						 o.out_zero_fraction);
+		}
+	}
 	ret = eyr_sched_plan(&arch->a, &shape, &so, plan, err, sizeof(err));
 	return ret ? eyr_error(ret, "%s", err[0] ? err : "planning failed") : 0;
 }
@@ -447,8 +487,28 @@ int accel_plan_layer(const struct accel_arch *arch, const struct accel_layer_spe
 	if (ret)
 		return ret;
 	eyr_plan_to_result(&arch->a, &plan, &full);
+	full.sparse = opts && opts->sz > offsetof(struct accel_plan_opts, sparse) && opts->sparse;
 	eyr_out_copy(res, res->sz, &full, sizeof(full));
 	return 0;
+}
+
+int accel_layer_gated_macs(const struct accel_layer_spec *spec, uint32_t batch,
+			   const int8_t *input, int zp, uint64_t *gated_macs)
+{
+	struct eyr_layer_shape shape;
+	int err;
+
+	if (!spec || !input || !gated_macs)
+		return eyr_error(-EINVAL, "accel_layer_gated_macs: NULL argument");
+	if (spec->op != ACCEL_LAYER_CONV && spec->op != ACCEL_LAYER_FC)
+		return eyr_error(-EINVAL, "accel_layer_gated_macs: conv and fc layers only");
+	eyr_spec_to_shape(spec, &shape);
+	if (batch)
+		shape.n = batch;
+	*gated_macs = eyr_layer_gated_macs(&shape, input, zp, &err);
+	if (err == -2)
+		return eyr_error(-ENOMEM, "accel_layer_gated_macs: out of memory");
+	return err ? eyr_error(-EINVAL, "accel_layer_gated_macs: not a conv or fc layer") : 0;
 }
 
 const struct eyr_arch *eyr_arch_of(const struct accel_arch *arch)

@@ -49,6 +49,8 @@ struct eyr_arch {
 	uint32_t static_mw;
 	uint32_t max_cmds_per_job;	/* 0: unlimited */
 	uint32_t events;		/* 1: EVENT_SIGNAL / WAIT (EYRIE_CAP_EVENTS) */
+	uint32_t zero_gate;		/* 1: PASS_F_ZERO_GATE (EYRIE_CAP_ZERO_GATE) */
+	uint32_t rle_dma;		/* 1: DMA_F_RLE (EYRIE_CAP_RLE_DMA) */
 };
 
 /* From the device's description (ctrl.desc) and capabilities (ctrl.caps). */
@@ -77,6 +79,8 @@ int eyr_arch_check(const struct eyr_arch *arch, char *err, size_t errlen);
 /* ---------------------------------------------------------------------
  * Mapping
  * --------------------------------------------------------------------- */
+
+struct eyr_rle_data;
 
 /* Loop dimensions of the DRAM -> GLB tiling. */
 enum eyr_dim {
@@ -159,7 +163,58 @@ struct eyr_sched_opts {
 	 */
 	uint64_t max_time_us;
 	uint64_t max_evals;
+	/*
+	 * Sparsity (docs/scheduler.md, "Sparsity"): with zero_gate on an arch
+	 * with zero_gate, CONV/FC passes carry EYRIE_PASS_F_ZERO_GATE and the
+	 * prediction takes off the gated MACs: gated_macs when gated_known
+	 * (exact, eyr_layer_gated_macs() of the input), else an estimate from
+	 * zero_fraction (fraction of the input activations that are zero).
+	 * Not part of the search: the mapping is the dense one.
+	 */
+	int zero_gate;
+	int gated_known;
+	uint64_t gated_macs;
+	double zero_fraction;
+	/*
+	 * Run-length coded activations (arch->rle_dma, docs/scheduler.md
+	 * "Sparsity"): rle_in_rows > 0 says the input is in DRAM in the coded
+	 * layout with that many rows per line (eyr_rle_layout); rle_out asks
+	 * for the output to be stored coded (possible when the output tiles
+	 * are whole rows: plan.rle_out_rows says what was done). The coded
+	 * sizes come from rle_data when given (exact), else from the zero
+	 * fractions (zero_fraction for the input, out_zero_fraction, < 0: the
+	 * same, for the output).
+	 */
+	uint32_t rle_in_rows;
+	int rle_out;
+	double out_zero_fraction;
+	const struct eyr_rle_data *rle_data;
 };
+
+/* The actual tensors of a layer, for exact coded sizes (dense NCHW int8). */
+struct eyr_rle_data {
+	const int8_t *in;		/* n x c x h x w */
+	const int8_t *out;		/* n x m x out_h x out_w */
+	int32_t in_zero, out_zero;	/* the run values (zero points) */
+};
+
+/*
+ * The coded DRAM layout of an n x c x h x w int8 tensor with `rows` rows
+ * per line: line (n, c, b) codes rows [b rows, (b + 1) rows) of plane
+ * (n, c), at ((n c_total + c) blocks + b) slot bytes from the base.
+ */
+struct eyr_rle_layout {
+	uint32_t rows, blocks;		/* rows per line, lines per plane */
+	uint64_t slot;			/* bytes per line (the worst case) */
+	uint64_t bytes;			/* the whole tensor's region */
+};
+void eyr_rle_layout(uint32_t n, uint32_t c, uint32_t h, uint32_t w, uint32_t rows,
+		    struct eyr_rle_layout *lay);
+/* Codes (and decodes) a tensor in that layout (tests, runners). */
+void eyr_rle_pack(const int8_t *dense, uint32_t n, uint32_t c, uint32_t h, uint32_t w,
+		  const struct eyr_rle_layout *lay, int8_t zero, uint8_t *coded);
+void eyr_rle_unpack(const uint8_t *coded, uint32_t n, uint32_t c, uint32_t h, uint32_t w,
+		    const struct eyr_rle_layout *lay, int8_t zero, int8_t *dense);
 #define EYR_SCHED_OPTS_INIT { .dataflow = EYRIE_DATAFLOW_RS, .objective = EYR_OBJ_ENERGY }
 
 struct eyr_search_stats {
@@ -179,7 +234,17 @@ struct eyr_plan {
 	int int32_out;			/* from the options */
 	int lut;			/* from the options */
 	struct eyr_mapping map;
-	struct eyr_cost cost;
+	struct eyr_cost cost;		/* what the device measures for the stream */
+	/*
+	 * Zero gating (opts.zero_gate on an arch with it): passes carry
+	 * PASS_F_ZERO_GATE, cost has gated_macs taken off, dense is the same
+	 * stream without gating. Otherwise zero_gate = 0 and dense = cost.
+	 */
+	int zero_gate;
+	uint64_t gated_macs;
+	struct eyr_cost dense;
+	/* coded layouts (0: dense): input rows per line, output rows per line */
+	uint32_t rle_in_rows, rle_out_rows;
 	/* compulsory traffic: every tensor crosses DRAM once */
 	uint64_t lb_dram_words;
 	uint64_t lb_dram_bytes;
@@ -212,6 +277,20 @@ int eyr_sched_cost(const struct eyr_arch *arch, struct eyr_plan *plan);
 int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 		   const struct eyr_layer *layer,
 		   const struct eyr_layer_bufs *bufs, struct eyr_cmdbuf *cb);
+
+/*
+ * Zero gating (sparse.c): the exact gated MACs of a conv/FC layer for an
+ * input tensor (n x c x h x w int8; taps reading zp_in or padding), *err
+ * nonzero for other ops or out of memory; the MACs that read padding; an
+ * estimate for a fraction of zero inputs; and a cost with gated MACs off.
+ */
+uint64_t eyr_layer_gated_macs(const struct eyr_layer_shape *s, const int8_t *in,
+			      int32_t zp_in, int *err);
+uint64_t eyr_layer_pad_macs(const struct eyr_layer_shape *s);
+uint64_t eyr_gated_estimate(const struct eyr_layer_shape *s, uint64_t macs,
+			    double zero_fraction);
+void eyr_cost_gate(const struct eyr_arch *arch, enum eyrie_dataflow df,
+		   uint64_t gated, struct eyr_cost *c);
 
 /* Forgets the plans and pass mappings kept for repeated shapes (benchmarks, tests). */
 void eyr_sched_cache_clear(void);

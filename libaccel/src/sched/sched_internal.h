@@ -213,6 +213,12 @@ void eyr_cost_dram2(const struct eyr_arch *arch, const struct eyr_geom *g,
 
 /* Energy and objective helpers. */
 void eyr_cost_finish(const struct eyr_arch *arch, struct eyr_cost *c);
+int eyr_sched_rle_walk(const struct eyr_arch *arch, const struct eyr_plan *plan,
+		       const struct eyr_rle_data *rd, double zf_in, double zf_out,
+		       uint64_t *cycles, uint32_t *cmds, uint64_t *dense, uint64_t *coded);
+/* Decides the coded layouts of a planned conv (plan->rle_*_rows). */
+void eyr_sched_rle_choose(const struct eyr_arch *arch, uint32_t in_rows, int out,
+			  struct eyr_plan *plan);
 
 /*
  * Adds the activation table of a layer with `outputs` int8 outputs: its

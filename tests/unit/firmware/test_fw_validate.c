@@ -18,7 +18,7 @@ static const struct fw_limits LIM = {
 	.max_cmds_per_job = 65536, .pe_rows = 12, .pe_cols = 14,
 	.rf_ifmap_words = 12, .rf_filter_words = 224, .rf_psum_words = 24,
 	.caps = EYRIE_CAP_STREAM | EYRIE_CAP_DEBUG_STALL | EYRIE_CAP_ACT_LUT |
-		EYRIE_CAP_EVENTS,
+		EYRIE_CAP_EVENTS | EYRIE_CAP_ZERO_GATE | EYRIE_CAP_RLE_DMA,
 };
 
 static void base_conv(union eyrie_cmd *u)
@@ -167,7 +167,7 @@ M(m_fc_shape, { u->conv.hdr.opcode = EYRIE_OP_FC; })
 M(m_fc_ok, { u->conv.hdr.opcode = EYRIE_OP_FC; u->conv.in_h = u->conv.in_w = 1;
 	u->conv.out_h = u->conv.out_w = 1; u->conv.r = u->conv.s = 1;
 	u->conv.pad_t = u->conv.pad_l = 0; u->conv.map.spatial_r = 1; u->conv.map.spatial_e = 1; })
-M(m_dma_flags, u->dma.hdr.flags = 1)
+M(m_dma_flags, u->dma.hdr.flags = 2)	/* bit 0 is EYRIE_DMA_F_RLE */
 M(m_dma_dataflow, u->dma.hdr.dataflow = 1)
 M(m_dma_res, u->dma.reserved[0] = 1)
 M(m_dma_eb, u->dma.elem_bytes = 2)
@@ -442,6 +442,132 @@ static void test_lut_without_cap(void **state)
 }
 
 /*
+ * Zero gating (EYRIE_CAP_ZERO_GATE): the flag is valid on CONV and FC
+ * passes (with or without REQUANT), an unknown flag on POOL and ELTWISE,
+ * and on every pass of a device without the cap.
+ */
+static void test_zero_gate_flag(void **state)
+{
+	struct fw_limits lim = LIM;
+	union eyrie_cmd u;
+	__u32 detail;
+
+	(void)state;
+	base_conv(&u);
+	u.hdr.flags |= EYRIE_PASS_F_ZERO_GATE;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	u.conv.hdr.flags = EYRIE_PASS_F_ZERO_GATE | EYRIE_PASS_F_BIAS;
+	u.conv.psum_addr = 16384;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	u.hdr.opcode = EYRIE_OP_FC;
+	u.conv.in_h = u.conv.in_w = u.conv.out_h = u.conv.out_w = 1;
+	u.conv.r = u.conv.s = 1;
+	u.conv.pad_t = u.conv.pad_l = 0;
+	u.conv.map.spatial_r = u.conv.map.spatial_e = 1;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	base_pool(&u);
+	u.hdr.flags |= EYRIE_PASS_F_ZERO_GATE;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
+	base_eltwise(&u);
+	u.hdr.flags |= EYRIE_PASS_F_ZERO_GATE;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	/* without the cap: an unknown flag, the old command set */
+	lim.caps &= ~EYRIE_CAP_ZERO_GATE;
+	base_conv(&u);
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	u.hdr.flags |= EYRIE_PASS_F_ZERO_GATE;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
+}
+
+/* A valid run-length coded load: int8, lines dense, 8-byte aligned. */
+static void base_rle(union eyrie_cmd *u)
+{
+	base_dma(u);
+	u->hdr.flags = EYRIE_DMA_F_RLE;
+	u->dma.elem_bytes = 1;
+	u->dma.dram_stride[0] = 1;
+	u->dma.glb_stride[0] = 1;
+	u->dma.rle_zero = -128;
+	u->dma.rle_skip = 3;
+}
+
+/*
+ * EYRIE_DMA_F_RLE (docs/hardware.md 7.10): each bad combination fails the
+ * job with its code and field; without the cap the flag and the two RLE
+ * words are unknown (the old DMA command).
+ */
+static void test_rle_dma(void **state)
+{
+	struct fw_limits lim = LIM;
+	union eyrie_cmd u;
+	__u32 detail;
+
+	(void)state;
+	base_rle(&u);
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	u.hdr.opcode = EYRIE_OP_DMA_STORE;
+	u.dma.rle_skip = 0;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	/* a window only on loads */
+	u.dma.rle_skip = 1;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RLE);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_dma, rle_skip));
+	/* int8 only */
+	base_rle(&u);
+	u.dma.elem_bytes = 4;
+	u.dma.glb_stride[0] = 4;
+	u.dma.glb_stride[1] = 64;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RLE);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_dma, elem_bytes));
+	/* the line is dense in the coding */
+	base_rle(&u);
+	u.dma.dram_stride[0] = 2;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RLE);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_dma, dram_stride[0]));
+	/* the run value is an int8 */
+	base_rle(&u);
+	u.dma.rle_zero = 128;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RLE);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_dma, rle_zero));
+	u.dma.rle_zero = -129;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RLE);
+	u.dma.rle_zero = 127;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	/* the decoded line is bounded */
+	base_rle(&u);
+	u.dma.rle_skip = EYRIE_RLE_MAX_LINE - 16;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	u.dma.rle_skip++;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RLE);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_dma, rle_skip));
+	/* lines start on 64-bit words */
+	base_rle(&u);
+	u.dma.dram_addr += 4;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_ALIGN);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_dma, dram_addr));
+	base_rle(&u);
+	u.dma.dram_stride[1] = 260;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_ALIGN);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_dma, dram_stride[1]));
+	/* the RLE words are reserved on a plain DMA */
+	base_dma(&u);
+	u.dma.rle_zero = 1;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_dma, rle_zero));
+	base_dma(&u);
+	u.dma.rle_skip = 1;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_dma, rle_skip));
+	/* without the cap: an unknown flag */
+	lim.caps &= ~EYRIE_CAP_RLE_DMA;
+	base_rle(&u);
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
+}
+
+/*
  * The table is per job: a pass that reads it needs a LUT_LOAD earlier in
  * the same job; passes without the flag, and a LUT_LOAD after the pass,
  * do not help.
@@ -505,6 +631,8 @@ int main(void)
 		cmocka_unit_test(test_stall_without_cap),
 		cmocka_unit_test(test_stream_without_cap),
 		cmocka_unit_test(test_lut_without_cap),
+		cmocka_unit_test(test_zero_gate_flag),
+		cmocka_unit_test(test_rle_dma),
 		cmocka_unit_test(test_lut_order_in_job),
 		cmocka_unit_test(test_byte_flips),
 	};

@@ -107,6 +107,9 @@ static int8_t clamp8(int64_t v, int lo, int hi)
  * The reference: ONNX-style conv with the device's integer requantization,
  * or (quant.int32_out, ConvInteger/MatMulInteger) the int32 accumulators.
  */
+/* Taps of the last ref_conv that read a zero input (zp_in) or padding. */
+static uint64_t ref_zero_taps;
+
 static void ref_conv(const struct eyr_layer *l, const int8_t *in, const int8_t *w,
 		     const int32_t *bias, const int32_t *qt, void *out)
 {
@@ -117,6 +120,7 @@ static void ref_conv(const struct eyr_layer *l, const int8_t *in, const int8_t *
 	uint32_t G = s->groups ? s->groups : 1, Cg = s->c / G, Mg = s->m / G;
 	uint32_t b, k, y, x, ci, i, j;
 
+	ref_zero_taps = 0;
 	for (b = 0; b < s->n; b++)
 	for (k = 0; k < s->m; k++)
 	for (y = 0; y < E; y++)
@@ -133,9 +137,12 @@ static void ref_conv(const struct eyr_layer *l, const int8_t *in, const int8_t *
 			int64_t xx = (int64_t)x * s->stride_w - s->pad_l + (int64_t)j * s->dil_w;
 			int32_t iv, wv;
 
-			if (yy < 0 || yy >= H || xx < 0 || xx >= W)
+			if (yy < 0 || yy >= H || xx < 0 || xx >= W) {
+				ref_zero_taps++;
 				continue;	/* padding reads zp_in: contributes 0 */
+			}
 			iv = in[(((uint64_t)b * s->c + g * Cg + ci) * H + yy) * W + xx] - l->quant.zp_in;
+			ref_zero_taps += iv == 0;
 			wv = w[(((uint64_t)k * Cg + ci) * s->r + i) * s->s + j] - l->quant.zp_w;
 			acc += (int64_t)iv * wv;
 		}
@@ -227,7 +234,15 @@ struct run_result {
 	struct eyr_plan plan;
 	struct eyrie_energy_snapshot snap;
 	int mismatches;
+	uint64_t ref_zero_taps;		/* sparse runs: the reference's count */
 };
+
+/*
+ * Sparse runs (zero gating): a share (percent) of the input set to the zero
+ * point, the plan given the exact gated MACs of that input, the passes
+ * gated. 0: dense runs as before.
+ */
+static unsigned int sparse_pct;
 
 static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 		      enum eyrie_dataflow df, struct run_result *res)
@@ -236,7 +251,8 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	uint32_t G = s->groups ? s->groups : 1;
 	uint32_t E = s->op == EYR_LAYER_FC ? 1 : eyr_layer_out_h(s);
 	uint32_t F = s->op == EYR_LAYER_FC ? 1 : eyr_layer_out_w(s);
-	uint64_t in_sz = (uint64_t)s->n * s->c * (s->op == EYR_LAYER_FC ? 1 : (uint64_t)s->h * s->w);
+	uint32_t H = s->op == EYR_LAYER_FC ? 1 : s->h, W = s->op == EYR_LAYER_FC ? 1 : s->w;
+	uint64_t in_sz = (uint64_t)s->n * s->c * H * W;
 	uint64_t w_sz = (uint64_t)s->m * (s->c / G) * s->r * s->s;
 	/* bytes: int8 outputs, or int32 ones */
 	uint64_t out_sz = (uint64_t)s->n * s->m * E * F * (l->quant.int32_out ? 4 : 1), i;
@@ -244,9 +260,11 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	struct buf in, w, bias, qt, out, cmd, snap, lut;
 	struct eyr_layer_bufs bufs = { 0 };
 	struct eyr_cmdbuf cb = { 0 };
+	struct eyr_rle_layout rl_in, rl_out;
+	struct eyr_rle_data rd;
 	struct eyrie_hw_cqe cqe;
 	union eyrie_cmd *sc;
-	int8_t *ref;
+	int8_t *ref, *hin, *dout;
 	uint64_t tag;
 	char err[256];
 	int ret;
@@ -256,17 +274,27 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	o.per_channel = l->quant.per_channel;
 	o.int32_out = l->quant.int32_out;
 	o.lut = l->quant.lut;
-	ret = eyr_sched_plan(plan_arch, s, &o, &res->plan, err, sizeof(err));
-	if (ret)
-		fail_msg("plan: %s", err);
-	bo(&in, in_sz);
+	hin = malloc(in_sz);
+	ref = malloc(out_sz ? out_sz : 1);
+	assert_non_null(hin);
+	assert_non_null(ref);
 	bo(&w, w_sz);
 	bo(&bias, 4ull * s->m);
 	bo(&qt, 8ull * s->m);
-	bo(&out, out_sz);
 	bo(&snap, sizeof(struct eyrie_energy_snapshot));
 	for (i = 0; i < in_sz; i++)
-		((int8_t *)in.cpu)[i] = (int8_t)rnd();
+		hin[i] = (int8_t)rnd();
+	if (sparse_pct) {
+		int gerr;
+
+		for (i = 0; i < in_sz; i++)
+			if (rnd() % 100 < sparse_pct)
+				hin[i] = (int8_t)l->quant.zp_in;
+		o.zero_gate = 1;
+		o.gated_known = 1;
+		o.gated_macs = eyr_layer_gated_macs(s, hin, l->quant.zp_in, &gerr);
+		assert_int_equal(gerr, 0);
+	}
 	for (i = 0; i < w_sz; i++)
 		((int8_t *)w.cpu)[i] = (int8_t)rnd();
 	for (i = 0; i < s->m; i++) {
@@ -274,13 +302,46 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 		((int32_t *)qt.cpu)[i] = (int32_t)((1u << 30) + (rnd() & 0x3fffffff));
 		((int32_t *)qt.cpu)[s->m + i] = (int32_t)urange(6, 12);
 	}
-	memset(out.cpu, 0x5a, out_sz);
+	lut_buffer(&lut);
+	/* the reference first: a sparse plan is given the actual output */
+	ref_conv(l, hin, w.cpu, bias.cpu, qt.cpu, ref);
+	res->ref_zero_taps = ref_zero_taps;
+	if (l->quant.lut)
+		lut_map(lut.cpu, ref, out_sz);
+	if (sparse_pct && s->op == EYR_LAYER_CONV) {
+		/* coded activations: input in rows of 1..h per line, output coded */
+		o.rle_in_rows = urange(1, H);
+		o.rle_out = 1;
+		rd.in = hin;
+		rd.out = ref;
+		rd.in_zero = l->quant.zp_in;
+		rd.out_zero = l->quant.zp_out;
+		o.rle_data = &rd;
+	}
+	ret = eyr_sched_plan(plan_arch, s, &o, &res->plan, err, sizeof(err));
+	if (ret)
+		fail_msg("plan: %s", err);
+	if (res->plan.rle_in_rows) {
+		eyr_rle_layout(s->n, s->c, H, W, res->plan.rle_in_rows, &rl_in);
+		bo(&in, rl_in.bytes);
+		eyr_rle_pack(hin, s->n, s->c, H, W, &rl_in, (int8_t)l->quant.zp_in, in.cpu);
+	} else {
+		bo(&in, in_sz);
+		memcpy(in.cpu, hin, in_sz);
+	}
+	if (res->plan.rle_out_rows) {
+		eyr_rle_layout(s->n, s->m, E, F, res->plan.rle_out_rows, &rl_out);
+		bo(&out, rl_out.bytes);
+		memset(out.cpu, 0x5a, rl_out.bytes);
+	} else {
+		bo(&out, out_sz);
+		memset(out.cpu, 0x5a, out_sz);
+	}
 	bufs.in = in.va;
 	bufs.weights = w.va;
 	bufs.bias = l->quant.has_bias ? bias.va : 0;
 	bufs.quant = l->quant.per_channel ? qt.va : 0;
 	bufs.out = out.va;
-	lut_buffer(&lut);
 	bufs.lut = l->quant.lut ? lut.va : 0;
 	assert_int_equal(eyr_sched_emit(plan_arch, &res->plan, l, &bufs, &cb), 0);
 	sc = eyr_cmdbuf_push(&cb, EYRIE_OP_ENERGY_SNAPSHOT);
@@ -296,15 +357,19 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 			 cqe.err_cmd_index < cb.count ? cb.cmds[cqe.err_cmd_index].hdr.opcode : 0,
 			 cqe.err_detail);
 	memcpy(&res->snap, snap.cpu, sizeof(res->snap));
-	ref = malloc(out_sz ? out_sz : 1);
-	assert_non_null(ref);
-	ref_conv(l, in.cpu, w.cpu, bias.cpu, qt.cpu, ref);
-	if (l->quant.lut)
-		lut_map(lut.cpu, ref, out_sz);
+	dout = out.cpu;
+	if (res->plan.rle_out_rows) {
+		dout = malloc(out_sz);
+		assert_non_null(dout);
+		eyr_rle_unpack(out.cpu, s->n, s->m, E, F, &rl_out, (int8_t)l->quant.zp_out, dout);
+	}
 	res->mismatches = 0;
 	for (i = 0; i < out_sz; i++)
-		res->mismatches += ref[i] != ((int8_t *)out.cpu)[i];	/* bytewise */
+		res->mismatches += ref[i] != dout[i];	/* bytewise */
+	if (dout != out.cpu)
+		free(dout);
 	free(ref);
+	free(hin);
 	eyr_cmdbuf_release(&cb);
 	bo_free(&in);
 	bo_free(&w);
@@ -347,13 +412,19 @@ static void check_prediction(const struct run_result *r, const char *what)
 			 (unsigned long long)r->snap.dram_bytes, (unsigned long long)r->snap.macs,
 			 (unsigned long long)c->dram_words, (unsigned long long)c->dram_bytes,
 			 (unsigned long long)c->macs);
-	if (c->dram_words < r->plan.lb_dram_words || c->dram_bytes < r->plan.lb_dram_bytes)
+	/* the dense bound: coded activations may go below it */
+	if (r->plan.dense.dram_words < r->plan.lb_dram_words ||
+	    r->plan.dense.dram_bytes < r->plan.lb_dram_bytes)
 		fail_msg("%s: predicted %llu DRAM words, below the compulsory %llu", what,
-			 (unsigned long long)c->dram_words,
+			 (unsigned long long)r->plan.dense.dram_words,
 			 (unsigned long long)r->plan.lb_dram_words);
 	if (r->snap.cycles != c->cycles)
 		fail_msg("%s: %llu cycles measured, %llu predicted", what,
 			 (unsigned long long)r->snap.cycles, (unsigned long long)c->cycles);
+	if (r->snap.gated_macs != r->plan.gated_macs)
+		fail_msg("%s: %llu gated MACs measured, %llu predicted", what,
+			 (unsigned long long)r->snap.gated_macs,
+			 (unsigned long long)r->plan.gated_macs);
 }
 
 static unsigned int env_u(const char *name, unsigned int dflt)
@@ -704,6 +775,77 @@ static void test_pool_and_add(void **state)
 	}
 }
 
+/*
+ * Zero gating (EYRIE_CAP_ZERO_GATE): random layers with a share of zero
+ * inputs, passes gated. The gated MACs the device counts equal the
+ * reference's count of taps on a zero or on padding and the plan's (given
+ * the input's exact count), so every energy term, the cycles (unchanged
+ * from dense) and MACs performed + gated = the layer's MACs agree exactly;
+ * the outputs stay bit-exact. An arch without zero_gate (--arch) plans the
+ * dense stream: no gated MAC, the dense figures.
+ */
+static void test_zero_gating(void **state)
+{
+	unsigned int cases = env_u("SCHED_SIM_CASES", 200) / 4 + 1, k, gated_seen = 0;
+	unsigned int rle_in_seen = 0, rle_out_seen = 0;
+
+	(void)state;
+	assert_true(HOST.arch.zero_gate);	/* the sim has CAP_ZERO_GATE */
+	rng_state = env_u("SCHED_SIM_SEED", 0x5eed) * 0x2545f4914f6cdd1dull + 7;
+	for (k = 0; k < cases; k++) {
+		struct eyr_arch a = HOST.arch;
+		struct run_result r;
+		struct eyr_layer l;
+		enum eyrie_dataflow df = (enum eyrie_dataflow)(rnd() % EYRIE_DATAFLOW_COUNT);
+		char what[256];
+		unsigned int pct;
+
+		random_layer(&l);
+		if (rnd() % 2) {
+			a.glb_bytes = urange(1024, 6144);
+			a.stream_bytes = rnd() % 2 ? urange(256, 2048) : 0;
+		}
+		a.events = rnd() % 2;
+		/* one case in eight on an arch without gating / coding: the dense stream */
+		a.zero_gate = rnd() % 8 != 0;
+		a.rle_dma = rnd() % 8 != 0;
+		pct = urange(1, 95);
+		sparse_pct = pct;
+		describe(&l, df, what, sizeof(what));
+		run_layer(&a, &l, df, &r);
+		sparse_pct = 0;
+		print_message("# %s: %u%% zeros, gate %u: %llu of %llu MACs gated, rle in %u out %u: DRAM %llu words (dense %llu) ok\n",
+			      what, pct, a.zero_gate, (unsigned long long)r.snap.gated_macs,
+			      (unsigned long long)r.plan.dense.macs, r.plan.rle_in_rows,
+			      r.plan.rle_out_rows, (unsigned long long)r.snap.dram_words,
+			      (unsigned long long)r.plan.dense.dram_words);
+		check_prediction(&r, what);
+		if (!a.rle_dma)
+			assert_true(!r.plan.rle_in_rows && !r.plan.rle_out_rows);
+		rle_in_seen += r.plan.rle_in_rows != 0;
+		rle_out_seen += r.plan.rle_out_rows != 0;
+		if (a.zero_gate) {
+			assert_int_equal(r.plan.zero_gate, 1);
+			assert_int_equal(r.snap.gated_macs, r.ref_zero_taps);
+			assert_int_equal(r.snap.macs + r.snap.gated_macs, r.plan.dense.macs);
+			/* gating saves MAC energy (and RF for RS/WS), never time */
+			if (!r.plan.rle_in_rows && !r.plan.rle_out_rows)
+				assert_int_equal(r.plan.cost.cycles, r.plan.dense.cycles);
+			if (r.snap.gated_macs && !r.plan.rle_in_rows && !r.plan.rle_out_rows)
+				assert_true(r.plan.cost.energy_total_fj < r.plan.dense.energy_total_fj);
+			gated_seen += r.snap.gated_macs > 0;
+		} else {
+			assert_int_equal(r.plan.zero_gate, 0);
+			assert_int_equal(r.snap.gated_macs, 0);
+			if (!r.plan.rle_in_rows && !r.plan.rle_out_rows)
+				assert_memory_equal(&r.plan.cost, &r.plan.dense, sizeof(r.plan.cost));
+		}
+	}
+	assert_true(gated_seen > cases / 2);
+	/* coded inputs and outputs both ran (bit-exact, prediction exact) */
+	assert_true(rle_in_seen > cases / 8 && rle_out_seen > cases / 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -711,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_random_layers),
 		cmocka_unit_test(test_pool_and_add),
 		cmocka_unit_test(test_int32_out),
+		cmocka_unit_test(test_zero_gating),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -5,6 +5,7 @@
  * (read back with ENERGY_SNAPSHOT and the CQE). Telemetry: cumulative
  * energy, idle power = static power, device time follows wall time.
  */
+#include <endian.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,6 +36,7 @@ static int teardown(void **state)
 
 struct expect {
 	uint64_t dram, dram_bytes, glb, noc, rf, mac, cycles;
+	uint64_t gated;			/* MACs gated (PASS_F_ZERO_GATE) */
 };
 
 /* Appends a snapshot, runs, and checks counters, energy and the CQE. */
@@ -52,6 +54,7 @@ static void run_and_check(struct cmdlist *cl, const struct expect *e)
 	assert_int_equal(s->dram_words, e->dram);
 	assert_int_equal(s->dram_bytes, e->dram_bytes);
 	assert_int_equal(s->macs, e->mac);
+	assert_int_equal(s->gated_macs, e->gated);
 	assert_int_equal(s->cycles, e->cycles);
 	assert_int_equal(cqe.cycles, e->cycles);
 	assert_int_equal(s->energy_fj[EYRIE_ENERGY_DRAM], e->dram * D->energy_fj[EYRIE_ENERGY_DRAM]);
@@ -215,6 +218,139 @@ static void test_conv_rs_three_folds(void **state)
 	tiny_conv(&cl, 1, EYRIE_DATAFLOW_RS, 1);
 	run_and_check(&cl, &e);
 	cl_free(&cl);
+}
+
+/*
+ * Zero gating: tiny_conv's input is i * 7 (int8), so with zp_in = 35 the
+ * one zero input is (c 0, y 1, x 1), read by all four outputs (taps (1,1),
+ * (1,0), (0,1), (0,0)) of both filters: 8 MACs gated. They leave the MAC
+ * count and, in RS and WS (the weight in the RF), one RF read each; NoC,
+ * GLB, DRAM and cycles stay.
+ */
+static void test_conv_zero_gate(void **state)
+{
+	static const struct {
+		uint8_t df;
+		uint64_t noc, rf, mac_glb, cycles;
+	} cases[] = {
+		{ EYRIE_DATAFLOW_RS, 144, 696 - 8, 76, 9 + 24 + 1 },
+		{ EYRIE_DATAFLOW_WS, 36 + 288, 180 - 8, 76, 34 },
+	};
+	struct cmdlist cl = { 0 };
+	struct eyrie_cmd_conv *c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct expect e = { .dram = 76, .dram_bytes = 76,
+				    .glb = 32 + 36 + cases[i].mac_glb + 8,
+				    .noc = cases[i].noc, .rf = cases[i].rf, .mac = 144 - 8,
+				    .cycles = cases[i].cycles, .gated = 8 };
+
+		c = tiny_conv(&cl, 1, cases[i].df, 3);
+		c->zp_in = 35;
+		c->hdr.flags |= EYRIE_PASS_F_ZERO_GATE;
+		run_and_check(&cl, &e);
+		cl_free(&cl);
+	}
+	/* the same pass without the flag: every MAC performed */
+	c = tiny_conv(&cl, 1, EYRIE_DATAFLOW_RS, 3);
+	c->zp_in = 35;
+	run_and_check(&cl, &(struct expect){ .dram = 76, .dram_bytes = 76,
+					     .glb = 32 + 36 + 76 + 8, .noc = 144, .rf = 696,
+					     .mac = 144, .cycles = 34 });
+	cl_free(&cl);
+}
+
+/* An RLE DMA of lines of n int8 elements, `lines` of them, slot bytes apart. */
+static void cl_rle(struct cmdlist *cl, uint8_t op, uint64_t va, uint32_t glb, uint32_t n,
+		   uint32_t lines, uint32_t slot, int8_t zero, uint32_t skip)
+{
+	union eyrie_cmd *c = cl_add(cl, op);
+
+	c->hdr.flags = EYRIE_DMA_F_RLE;
+	c->dma.dram_addr = va;
+	c->dma.glb_addr = glb;
+	c->dma.elem_bytes = 1;
+	c->dma.count[0] = n;
+	c->dma.count[1] = lines;
+	c->dma.count[2] = c->dma.count[3] = 1;
+	c->dma.dram_stride[0] = 1;
+	c->dma.dram_stride[1] = slot;
+	c->dma.glb_stride[0] = 1;
+	c->dma.glb_stride[1] = n;
+	c->dma.rle_zero = zero;
+	c->dma.rle_skip = skip;
+}
+
+/*
+ * Run-length coded DMA (docs/hardware.md 7.10), counted by hand:
+ *  - the format: [5, 0, 0, 0, 7, 0] with zero 0 is the pairs (0, 5),
+ *    (3, 7), (0, 0): one word 0x73050; 8 DRAM words (bytes), 6 GLB words;
+ *  - worst case, no zero: five elements per word, 100 -> 20 words = 160
+ *    bytes, more than the 100 dense bytes and exactly the bound
+ *    EYRIE_RLE_LINE_MAX_BYTES(100);
+ *  - all zeros: 16 per pair (run 15 + a zero level), 100 = 6 * 16 + 4 ->
+ *    7 pairs, 2 words;
+ * then both lines loaded back (a window of 90 after skipping 10 on the
+ * worst-case line: 100 decoded, all 20 words read; the zero line in full)
+ * bit-exact. Cycles: max(ceil(coded bytes / 8), ceil(elements / 32)).
+ */
+static void test_rle_dma(void **state)
+{
+	struct cmdlist cl = { 0 };
+	uint64_t va_in, va_rle, va_out;
+	int8_t *in = th_alloc(&T, 4096, &va_in, 0);
+	uint64_t *rle = th_alloc(&T, 4096, &va_rle, 0);
+	int8_t *out = th_alloc(&T, 4096, &va_out, 0);
+	static const int8_t fmt[6] = { 5, 0, 0, 0, 7, 0 };
+	struct expect e;
+
+	(void)state;
+	/* the format */
+	memcpy(in, fmt, sizeof(fmt));
+	cl_dma(&cl, EYRIE_OP_DMA_LOAD, va_in, 0, 1, 6);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	cl_rle(&cl, EYRIE_OP_DMA_STORE, va_rle, 0, 6, 1, 8, 0, 0);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	cl_rle(&cl, EYRIE_OP_DMA_LOAD, va_rle, 64, 6, 1, 8, 0, 0);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	cl_dma(&cl, EYRIE_OP_DMA_STORE, va_out, 64, 1, 6);
+	/* load 6 + store 8 coded + load 8 coded + store 6; 1 cycle each */
+	e = (struct expect){ .dram = 6 + 8 + 8 + 6, .dram_bytes = 28, .glb = 24, .cycles = 4 };
+	run_and_check(&cl, &e);
+	cl_free(&cl);
+	assert_int_equal(le64toh(rle[0]), 0x73050);
+	assert_memory_equal(out, fmt, sizeof(fmt));
+
+	/* worst case and all zeros, zero value -128 */
+	for (int i = 0; i < 100; i++) {
+		in[i] = (int8_t)(i % 255 - 127);	/* never -128 */
+		in[100 + i] = -128;
+	}
+	memset(rle, 0xee, 4096);
+	cl_dma(&cl, EYRIE_OP_DMA_LOAD, va_in, 0, 1, 200);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	cl_rle(&cl, EYRIE_OP_DMA_STORE, va_rle, 0, 100, 2,
+	       (uint32_t)EYRIE_RLE_LINE_MAX_BYTES(100), -128, 0);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	cl_rle(&cl, EYRIE_OP_DMA_LOAD, va_rle, 1024, 90, 1, 0, -128, 10);
+	cl_rle(&cl, EYRIE_OP_DMA_LOAD, va_rle + EYRIE_RLE_LINE_MAX_BYTES(100), 1200, 100, 1,
+	       0, -128, 0);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	cl_dma(&cl, EYRIE_OP_DMA_STORE, va_out, 1024, 1, 90);
+	cl_dma(&cl, EYRIE_OP_DMA_STORE, va_out + 90, 1200, 1, 100);
+	/*
+	 * DRAM: 200 + (160 + 16) stored + (160 + 16) loaded + 190;
+	 * GLB: 200 + 200 + 190 + 190; cycles: 25 | 22 | 20 + 4 | 12 + 13
+	 */
+	e = (struct expect){ .dram = 200 + 176 + 176 + 190, .dram_bytes = 742,
+			     .glb = 200 + 200 + 190 + 190, .cycles = 25 + 22 + 24 + 25 };
+	run_and_check(&cl, &e);
+	cl_free(&cl);
+	assert_memory_equal(out, in + 10, 90);
+	assert_memory_equal(out + 90, in + 100, 100);
+	/* the zero line took 2 words: the rest of its slot is untouched */
+	assert_int_equal(rle[20 + 2], 0xeeeeeeeeeeeeeeeeull);
 }
 
 /* WS: weights stay in the RF (written once, read per MAC); inputs and
@@ -533,6 +669,8 @@ int main(void)
 		cmocka_unit_test(test_events_overlap),
 		cmocka_unit_test(test_conv_rs_three_folds),
 		cmocka_unit_test(test_conv_ws),
+		cmocka_unit_test(test_conv_zero_gate),
+		cmocka_unit_test(test_rle_dma),
 		cmocka_unit_test(test_conv_nlr),
 		cmocka_unit_test(test_pool_eltwise_counts),
 		cmocka_unit_test(test_lut_counts),

@@ -83,6 +83,16 @@ static void b_lut(union eyrie_cmd *c)
 	c->hdr.flags = EYRIE_PASS_F_LUT;
 }
 
+/* a run-length coded load of int32 elements (RLE codes int8 only) */
+static void b_rle(union eyrie_cmd *c)
+{
+	b_glb(c);
+	c->dma.glb_addr = 0;
+	c->hdr.flags = EYRIE_DMA_F_RLE;
+	c->dma.elem_bytes = 4;
+	c->dma.glb_stride[0] = 4;
+}
+
 static const struct bad BAD[] = {
 	{ "opcode", b_opcode, EYRIE_JOB_ERR_OPCODE },
 	{ "reserved", b_reserved, EYRIE_JOB_ERR_RESERVED },
@@ -95,6 +105,7 @@ static const struct bad BAD[] = {
 	{ "dataflow", b_dataflow, EYRIE_JOB_ERR_DATAFLOW },
 	{ "stall without the cap", b_stall, EYRIE_JOB_ERR_STALL_DENIED },
 	{ "table before LUT_LOAD", b_lut, EYRIE_JOB_ERR_LUT },
+	{ "rle of int32", b_rle, EYRIE_JOB_ERR_RLE },
 };
 
 static void test_bad_command_fails_job_before_running(void **state)
