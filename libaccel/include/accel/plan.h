@@ -129,9 +129,10 @@ struct accel_plan_opts {
 	uint64_t gated_macs;
 	/*
 	 * With sparse: activations run-length coded in DRAM (ACCEL_CAP_RLE_DMA,
-	 * docs/hardware.md 7.10) when the tiling allows it: the input as
-	 * stored by a producer with rle_in_rows rows per coded line (0: whole
-	 * planes), the output in lines of its row tiles. Coded sizes are
+	 * docs/hardware.md 7.10) when the tiling allows it, one row per coded
+	 * line (the layout every layer reads and writes; rle_in_rows: the
+	 * input's rows per line instead, as another producer stored them).
+	 * Coded sizes are
 	 * estimated for zero_fraction (input) and out_zero_fraction (output;
 	 * < 0: zero_fraction). no_rle: gating only.
 	 */

@@ -368,7 +368,25 @@ static int emit_loads(struct emitter *em, const struct step *st)
 				return ret;
 		}
 	}
-	if (load[T_IN] && em->plan->rle_in_rows) {
+	if (load[T_IN] && em->plan->rle_in_rows == 1) {
+		/* coded input, one row per line: the window's rows in one DMA */
+		const struct eyr_rle_layout *rl = &em->rl_in;
+		uint32_t cnt[4] = { (uint32_t)W, t->rows.len, chans, nl };
+		int64_t ds[4] = { 1, (int64_t)rl->slot, (int64_t)(rl->blocks * rl->slot),
+				  (int64_t)(sh->c * rl->blocks * rl->slot) };
+		uint32_t gs[4] = { 1, t->cols.len, t->rows.len * t->cols.len,
+				   chans * t->rows.len * t->cols.len };
+		union eyrie_cmd *c = em_push(em, EYRIE_OP_DMA_LOAD);
+
+		if (!c)
+			return -ENOMEM;
+		dma(c, em->bufs->in + (((uint64_t)t->o[EYR_DIM_N] * sh->c + ch0) * rl->blocks +
+				       t->rows.lo) * rl->slot,
+		    em->lay.in[em->slot[T_IN]], 1, cnt, ds, gs);
+		c->hdr.flags = EYRIE_DMA_F_RLE;
+		c->dma.rle_zero = em->layer->quant.zp_in;
+		timeline(em, c, 0);
+	} else if (load[T_IN] && em->plan->rle_in_rows) {
 		/* coded input: one DMA per line (row block) the window overlaps */
 		const struct eyr_rle_layout *rl = &em->rl_in;
 		uint64_t lo = t->rows.lo, hi = lo + t->rows.len;
@@ -583,10 +601,14 @@ static int emit_store(struct emitter *em, const struct step *st)
 	if (em->plan->rle_out_rows) {
 		/* coded output: each (n, m) row block of the tile is one line */
 		const struct eyr_rle_layout *rl = &em->rl_out;
-		uint32_t rc[4] = { el * fl, mall, nl, 1 };
-		int64_t rds[4] = { 1, (int64_t)(rl->blocks * rl->slot),
-				   (int64_t)(sh->m * rl->blocks * rl->slot), 0 };
-		uint32_t rgs[4] = { 1, el * fl, mall * el * fl, 0 };
+		int one = rl->rows == 1;	/* one row per line: the tile's rows */
+		uint32_t rc[4] = { one ? fl : el * fl, one ? el : mall, one ? mall : nl,
+				   one ? nl : 1 };
+		int64_t rds[4] = { 1, (int64_t)(one ? rl->slot : rl->blocks * rl->slot),
+				   (int64_t)((one ? rl->blocks : sh->m * rl->blocks) * rl->slot),
+				   (int64_t)(one ? sh->m * rl->blocks * rl->slot : 0) };
+		uint32_t rgs[4] = { 1, one ? fl : el * fl, one ? el * fl : mall * el * fl,
+				    one ? mall * el * fl : 0 };
 		union eyrie_cmd *c = em_push(em, EYRIE_OP_DMA_STORE);
 
 		if (!c)

@@ -459,8 +459,8 @@ int eyr_plan_spec(const struct accel_arch *arch, const struct accel_layer_spec *
 		so.gated_known = !!o.gated_macs_known;
 		so.gated_macs = o.gated_macs;
 		if (!o.no_rle) {
-			so.rle_in_rows = o.rle_in_rows ? o.rle_in_rows : UINT32_MAX;
-			so.rle_out = 1;
+			so.rle_in_rows = o.rle_in_rows ? o.rle_in_rows : 1;
+			so.rle_out = EYR_RLE_OUT_ROW;
 			so.out_zero_fraction = o.out_zero_fraction;
 			if (so.out_zero_fraction > 1)
 				return eyr_error(-EINVAL, "output zero fraction %g is not in [0, 1]",

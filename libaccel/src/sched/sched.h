@@ -180,16 +180,21 @@ struct eyr_sched_opts {
 	 * "Sparsity"): rle_in_rows > 0 says the input is in DRAM in the coded
 	 * layout with that many rows per line (eyr_rle_layout); rle_out asks
 	 * for the output to be stored coded (possible when the output tiles
-	 * are whole rows: plan.rle_out_rows says what was done). The coded
+	 * are whole rows: plan.rle_out_rows says what was done), in lines of
+	 * one row (EYR_RLE_OUT_ROW) or of an output tile's rows
+	 * (EYR_RLE_OUT_TILE). The coded
 	 * sizes come from rle_data when given (exact), else from the zero
 	 * fractions (zero_fraction for the input, out_zero_fraction, < 0: the
 	 * same, for the output).
 	 */
 	uint32_t rle_in_rows;
-	int rle_out;
+	int rle_out;			/* 0, EYR_RLE_OUT_ROW or EYR_RLE_OUT_TILE */
 	double out_zero_fraction;
 	const struct eyr_rle_data *rle_data;
 };
+
+#define EYR_RLE_OUT_ROW		1
+#define EYR_RLE_OUT_TILE	2
 
 /* The actual tensors of a layer, for exact coded sizes (dense NCHW int8). */
 struct eyr_rle_data {

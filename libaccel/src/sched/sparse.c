@@ -227,5 +227,5 @@ void eyr_sched_rle_choose(const struct eyr_arch *arch, uint32_t in_rows, int out
 	/* a coded line is whole output rows of one tile: F untiled, int8 out */
 	if (out && !plan->int32_out && plan->map.tiles[EYR_DIM_F] == 1 &&
 	    (uint64_t)plan->map.tile[EYR_DIM_E] * g.ext[EYR_DIM_F] <= EYRIE_RLE_MAX_LINE)
-		plan->rle_out_rows = plan->map.tile[EYR_DIM_E];
+		plan->rle_out_rows = out == EYR_RLE_OUT_ROW ? 1 : plan->map.tile[EYR_DIM_E];
 }

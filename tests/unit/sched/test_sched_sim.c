@@ -310,8 +310,8 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 		lut_map(lut.cpu, ref, out_sz);
 	if (sparse_pct && s->op == EYR_LAYER_CONV) {
 		/* coded activations: input in rows of 1..h per line, output coded */
-		o.rle_in_rows = urange(1, H);
-		o.rle_out = 1;
+		o.rle_in_rows = rnd() % 2 ? 1 : urange(1, H);
+		o.rle_out = rnd() % 2 ? EYR_RLE_OUT_ROW : EYR_RLE_OUT_TILE;
 		rd.in = hin;
 		rd.out = ref;
 		rd.in_zero = l->quant.zp_in;
