@@ -10,6 +10,9 @@
  *    (Eyeriss, ISCA 2016: RS 1.4x to 2.5x better) and DRAM words per MAC
  *    (Eyeriss chip 0.0029; Timeloop's best on its Eyeriss-like
  *    configuration 0.00472, compulsory bound 0.00245, 16-bit words).
+ *  - the same with sparsity (docs/scheduler.md, "Sparsity"): zero gating
+ *    and run-length coded activations, on generated activations, next to
+ *    the dense figures.
  * Figures only: nothing here passes or fails.
  */
 #include <stdio.h>
@@ -18,6 +21,119 @@
 
 #include "sched/sched_internal.h"
 #include "sched_test_util.h"
+
+/*
+ * Generated activations of zero fraction z: the zero point (-128, a ReLU
+ * output's zero) with probability z, else uniform in -127..127. Returns the
+ * zeros written.
+ */
+static uint64_t gen_act(int8_t *t, uint64_t n, double z, uint64_t *rng)
+{
+	uint64_t zeros = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		*rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+		if ((double)(*rng >> 11) / 9007199254740992.0 < z) {
+			t[i] = -128;
+			zeros++;
+		} else {
+			t[i] = (int8_t)(-127 + (int)((*rng >> 33) % 255));
+		}
+	}
+	return zeros;
+}
+
+/*
+ * AlexNet CONV1-5 at batch 4 with sparsity: per layer the dense plan, and
+ * the same mapping with zero gating (exact gated MACs of the generated
+ * input) and each of its input and output run-length coded (one row per
+ * line) where that moves fewer DRAM words, sized exactly on the generated
+ * tensors (prediction = measurement, test_sched_sim). CONV1's input is the
+ * image (uniform, no zero point favoured).
+ */
+static void alexnet_sparse(const struct eyr_arch *dev, const struct st_layer *ls, int n)
+{
+	static const double zs[] = { 0.5, 0.6, 0.7 };
+	struct eyr_arch arch = *dev, *a = &arch;
+
+	/* the default device has both (CAP_ZERO_GATE, CAP_RLE_DMA) */
+	arch.zero_gate = 1;
+	arch.rle_dma = 1;
+	printf("\nAlexNet CONV1-5, batch 4, sparse: zero gating + run-length coded activations\n"
+	       "(generated activations; a coded tensor: one row per line, only where it moves fewer words):\n");
+	for (size_t zi = 0; zi < sizeof(zs) / sizeof(zs[0]); zi++) {
+		double dense_w = 0, sparse_w = 0, lb = 0, macs = 0, de = 0, se = 0;
+		uint64_t zeros = 0, elems = 0, rng = 0x5eed + zi, gated = 0;
+		int first = 1;
+
+		for (int i = 0; i < n; i++) {
+			const struct eyr_layer_shape *s = &ls[i].shape;
+			uint64_t in_n = (uint64_t)s->n * s->c * s->h * s->w;
+			uint64_t out_n = (uint64_t)s->n * s->m * eyr_layer_out_h(s) * eyr_layer_out_w(s);
+			struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+			struct eyr_rle_data rd = { .in_zero = -128, .out_zero = -128 };
+			struct eyr_plan best, p;
+			int8_t *in, *out;
+			char err[256];
+			int gerr, v;
+
+			if (strcmp(ls[i].net, "alexnet") || s->op != EYR_LAYER_CONV)
+				continue;
+			in = malloc(in_n);
+			out = malloc(out_n);
+			if (!in || !out) {
+				free(in);
+				free(out);
+				return;
+			}
+			if (first) {
+				gen_act(in, in_n, 0, &rng);	/* the image */
+			} else {
+				zeros += gen_act(in, in_n, zs[zi], &rng);
+				elems += in_n;
+			}
+			zeros += gen_act(out, out_n, zs[zi], &rng);
+			elems += out_n;
+			rd.in = in;
+			rd.out = out;
+			o.zero_gate = 1;
+			o.gated_known = 1;
+			o.gated_macs = eyr_layer_gated_macs(s, in, -128, &gerr);
+			o.rle_data = &rd;
+			/* the four choices: input and output coded or not */
+			for (v = 0; v < 4; v++) {
+				o.rle_in_rows = (v & 1) && !first ? 1 : 0;
+				o.rle_out = v & 2 ? EYR_RLE_OUT_ROW : 0;
+				if (eyr_sched_plan(a, s, &o, &p, err, sizeof(err))) {
+					printf("  %s: %s\n", ls[i].name, err);
+					break;
+				}
+				if (!v || p.cost.dram_words < best.cost.dram_words)
+					best = p;
+			}
+			printf("  z %.1f %-6s gated %5.1f %% of MACs, coded: input %-3s output %-3s DRAM %.5f words/MAC (dense %.5f, bound %.5f)\n",
+			       zs[zi], ls[i].name, 100.0 * (double)best.gated_macs / (double)best.dense.macs,
+			       best.rle_in_rows ? "yes" : "no", best.rle_out_rows ? "yes" : "no",
+			       (double)best.cost.dram_words / (double)best.dense.macs,
+			       (double)best.dense.dram_words / (double)best.dense.macs,
+			       (double)best.lb_dram_words / (double)best.dense.macs);
+			dense_w += (double)best.dense.dram_words;
+			sparse_w += (double)best.cost.dram_words;
+			lb += (double)best.lb_dram_words;
+			macs += (double)best.dense.macs;
+			de += eyr_cost_energy_norm(a, &best.dense);
+			se += eyr_cost_energy_norm(a, &best.cost);
+			gated += best.gated_macs;
+			first = 0;
+			free(in);
+			free(out);
+		}
+		printf("  z %.1f total: activations %.3f zeros (measured), %.1f %% of MACs gated; DRAM %.5f words/MAC sparse, %.5f dense, bound %.5f (dense); E/MAC %.3f sparse, %.3f dense\n",
+		       zs[zi], elems ? (double)zeros / (double)elems : 0, 100.0 * (double)gated / macs,
+		       sparse_w / macs, dense_w / macs, lb / macs, se / macs, de / macs);
+		fflush(stdout);
+	}
+}
 
 struct net_total {
 	double energy_norm, macs, dram_words, lb_words;
@@ -162,6 +278,7 @@ int main(void)
 	       alex_e[0] / alex_macs, alex_words / alex_macs, (double)alex_bytes / alex_macs,
 	       alex_lb / alex_macs);
 	printf("  (Eyeriss chip: 0.0029 accesses/MAC; Timeloop best 0.00472, bound 0.00245, 16-bit words)\n");
+	alexnet_sparse(&a, ls, n);
 	free(ls);
 	return 0;
 }
