@@ -294,6 +294,7 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 			if (!nzf)
 				return accelctl_usage_error(ctx, "--zero-fraction needs a fraction in 0..1");
 			po.sparse = 1;
+			po.out_zero_fraction = -1;	/* the output's: the same */
 			break;
 		}
 		case 'o':

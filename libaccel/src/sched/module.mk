@@ -45,3 +45,4 @@ BENCH_TARGETS += bench-mapper
 # Timeloop export: consistent for Timeloop v3.0.3 (factors, mesh, energies);
 # the runs against Timeloop itself are by hand (docs/scheduler.md).
 CHECK_SUITES += timeloop-export:tests/cli/test_timeloop_export.sh~$(B)/bin/accelctl
+CHECK_SUITES += plan-sparse:tests/cli/test_plan_sparse.sh~$(B)/bin/accelctl
