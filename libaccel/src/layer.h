@@ -94,6 +94,14 @@ struct eyr_layer_bufs {
 	uint64_t quant;		/* per-channel quant table */
 	uint64_t out;
 	uint64_t lut;		/* activation table: 256 int8 entries (quant.lut) */
+	/*
+	 * CONV and pool outputs: channels of one batch item in the buffer at
+	 * `out` (0: the layer's own m). A layer writing its slice of a
+	 * channel concat in place has out at its first channel and this the
+	 * concat's channel count: batch item n starts n x out_channels x
+	 * out_h x out_w elements after out.
+	 */
+	uint32_t out_channels;
 };
 
 struct eyr_layer {

@@ -1,13 +1,16 @@
 #!/bin/bash
 # accelctl inspect: usage errors (exit 2), model errors (exit 3, message
 # naming the cause), the text and --json contract, and the MACs it reports
-# against the generated networks' own layer lists (build/models/*.layers.csv).
-# TAP.
+# against the generated networks' own layer lists (build/models/*.layers.csv),
+# the placement of the corpus's matrix products (device) and concats (in
+# place), and the share-of-MACs table of docs/models.md against
+# tools/model-share.sh. TAP.
 #
-#   tests/cli/test_inspect.sh [ACCELCTL] [MODEL_DIR]
+#   tests/cli/test_inspect.sh [ACCELCTL] [MODEL_DIR] [CORPUS_DIR]
 set -u
 accelctl=${1:-build/bin/accelctl}
 models=${2:-build/models}
+corpus=${3:-build/corpus}
 node=${ONNX_NODE_TESTS:-/usr/share/libonnx-testdata/data/node}
 tmp=$(mktemp -d /tmp/eyrie-inspect.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -67,7 +70,7 @@ print(t)
 PY
 }
 
-echo "1..17"
+echo "1..25"
 expect 0 "Usage: accelctl inspect" "inspect --help" -- inspect --help
 expect 2 "MODEL.onnx is required" "inspect without a model" -- inspect
 expect 2 "is extra" "inspect with two models" -- inspect a.onnx b.onnx
@@ -115,5 +118,57 @@ assert x["macs"] == 108 and d["macs"]["device_share"] == 0, d' \
 json_check "Gemm MACs: M x N x K" '
 assert d["macs"]["total"] == 3 * 4 * 5, d["macs"]' \
 	-- -d emu inspect "$node/test_gemm_default_no_bias/model.onnx"
+
+# QDQ Gemm and com.microsoft QGemm run as FC on the device (the oracle
+# suite compares these graphs' outputs with ONNX Runtime)
+json_check "ort-qdq-mobilenet: the QDQ Gemm and its weights' DequantizeLinear on the device" '
+g = [x for x in d["nodes"] if x["op"] == "Gemm"]
+assert len(g) == 1 and g[0]["on"] == "device" and g[0]["macs"] > 0, g
+w = [x for x in d["nodes"] if x["name"] == "classifier.1.weight_DequantizeLinear"]
+assert w and w[0]["on"] == "device" and w[0]["layer"] == g[0]["layer"], w' \
+	-- -d emu inspect "$corpus/ort-qdq-mobilenet/model.onnx"
+json_check "ort-qop-resnet: com.microsoft QGemm is a device layer" '
+g = [x for x in d["nodes"] if x["op"] == "QGemm"]
+assert len(g) == 1 and g[0]["on"] == "device" and g[0]["domain"] == "com.microsoft", g
+assert g[0]["reason"] == "device layer" and g[0]["macs"] > 0, g' \
+	-- -d emu inspect "$corpus/ort-qop-resnet/model.onnx"
+# Concat without copies: both branches write their slices in place
+for g in ort-qop-inception ort-qdq-inception; do
+	json_check "$g: the Concat moves no data, its two producers write in place" '
+c = [x for x in d["nodes"] if x["op"] in ("Concat", "QLinearConcat")]
+assert len(c) == 1 and c[0]["on"] == "none" and "in place" in c[0]["reason"], c
+w = [x for x in d["nodes"] if "in place" in x["reason"] and x["on"] == "device"]
+assert len(w) == 2, w
+assert d["concat_in_place"]["count"] == 1 and d["concat_in_place"]["bytes"] > 0, d["concat_in_place"]' \
+		-- -d emu inspect "$corpus/$g/model.onnx"
+done
+# ... and a run: the layer-wise check of the producers' slices (requantized
+# by their tables) passes, the outputs equal the reference, the run counts it
+for g in ort-qop-inception ort-qdq-inception; do
+	json_check "$g: run --check: slices written in place equal the reference" '
+c = d["check"]
+assert c["ok"] and c["mismatches"] == 0 and c["end_to_end"]["equal"], c
+assert d["total"]["concats_in_place"] == 1 and d["total"]["concat_bytes_in_place"] > 0, d["total"]' \
+		-- -d emu run --check "$corpus/$g/model.onnx" --input "$corpus/$g/test_data_set_0/input_0.pb"
+done
+# ... and a concat whose input is read by another node too runs on the CPU, saying why
+json_check "ort-qop-gates: QLinearConcat on the CPU, naming the shared input" '
+c = [x for x in d["nodes"] if x["op"] == "QLinearConcat"]
+assert len(c) == 1 and c[0]["on"] == "cpu" and "read by another node" in c[0]["reason"], c
+assert d["concat_in_place"]["count"] == 0' -- -d emu inspect "$corpus/ort-qop-gates/model.onnx"
+
+# docs/models.md's share-of-MACs table is what inspect prints
+if ! rows=$(tools/model-share.sh --reduced "$accelctl" "$models" "$corpus" 2>"$tmp/err"); then
+	result 1 "docs/models.md table: tools/model-share.sh runs" "$(head -c 300 "$tmp/err")"
+else
+	missing=$(printf '%s\n' "$rows" | while IFS= read -r r; do
+		grep -qxF -- "$r" docs/models.md || echo "$r"; done)
+	if [ -n "$missing" ]; then
+		result 1 "docs/models.md: its share-of-MACs rows are what inspect prints" \
+			"not in the document (make models-table): $missing"
+	else
+		result 0 "docs/models.md: its share-of-MACs rows are what inspect prints ($(printf '%s\n' "$rows" | wc -l) rows)"
+	fi
+fi
 
 [ "$failed" -eq 0 ]

@@ -75,6 +75,7 @@ static int inspect(const struct accelctl *ctx, const char *path)
 	struct accel_model_opts o = { .sz = sizeof(o) };
 	struct accel_device *dev = NULL;
 	struct accel_model *m = NULL;
+	struct accel_run_stats st = { .sz = sizeof(st) };
 	struct totals t = { 0 };
 	struct json j;
 	int rc, n;
@@ -114,6 +115,7 @@ static int inspect(const struct accelctl *ctx, const char *path)
 		else
 			node_text(i, &ni);
 	}
+	accel_model_run_stats(m, &st);
 	if (ctx->json) {
 		json_array_end(&j);
 		json_object_begin(&j, "macs");
@@ -127,6 +129,10 @@ static int inspect(const struct accelctl *ctx, const char *path)
 		json_i64(&j, "cpu", t.nodes[ACCEL_ON_CPU]);
 		json_i64(&j, "none", t.nodes[ACCEL_ON_NONE]);
 		json_object_end(&j);
+		json_object_begin(&j, "concat_in_place");
+		json_u64(&j, "count", st.concats_in_place);
+		json_u64(&j, "bytes", st.concat_bytes_in_place);
+		json_object_end(&j);
 		json_object_end(&j);
 		json_finish(&j);
 	} else {
@@ -135,6 +141,8 @@ static int inspect(const struct accelctl *ctx, const char *path)
 		       (unsigned long long)(t.macs - t.device_macs));
 		printf("nodes: %d on the device, %d on the CPU, %d moving no data\n",
 		       t.nodes[ACCEL_ON_DEVICE], t.nodes[ACCEL_ON_CPU], t.nodes[ACCEL_ON_NONE]);
+		printf("concats in place: %u (%llu bytes written by their producers, no copy)\n",
+		       st.concats_in_place, (unsigned long long)st.concat_bytes_in_place);
 	}
 	rc = ACCELCTL_EXIT_OK;
 out:

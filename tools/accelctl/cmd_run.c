@@ -468,6 +468,8 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 		json_double(&j, "job_energy_pj", pj(st.job_energy_fj));
 		json_u64(&j, "device_layers", st.device_layers);
 		json_u64(&j, "cpu_layers", st.cpu_layers);
+		json_u64(&j, "concats_in_place", st.concats_in_place);
+		json_u64(&j, "concat_bytes_in_place", st.concat_bytes_in_place);
 		json_double(&j, "host_ms_per_inference", host_ms);
 		if (n_pred) {
 			json_stats(&j, "predicted", &pred_total);
@@ -519,6 +521,9 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 	}
 	printf("layers: %u on the device (%u jobs), %u on the CPU\n", st.device_layers,
 	       st.jobs, st.cpu_layers);
+	if (st.concats_in_place)
+		printf("concats in place: %u (%llu bytes written by their producers, no copy)\n",
+		       st.concats_in_place, (unsigned long long)st.concat_bytes_in_place);
 	printf("total cycles: %llu\n", (unsigned long long)st.measured.cycles);
 	printf("latency: %.3f ms at %.0f MHz (%.1f inferences/s)\n", lat_ms,
 	       clock_khz / 1000.0, ips);

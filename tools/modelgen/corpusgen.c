@@ -160,6 +160,25 @@ static int qop_gates(struct cg_net *net, const struct size *sz)
 	return cg_conv(net, x, "head", c, 1, 1, 1, 1);
 }
 
+/* An Inception-style join: a 1x1 and a 3x3 branch (Relu folded into each
+ * conv by the quantizer) concatenated on channels, then a 1x1 conv. Each
+ * branch is read only by the Concat: its conv can write its slice of the
+ * Concat's output in place (docs/models.md "Concat without copies"). */
+static int inception(struct cg_net *net, const struct size *sz)
+{
+	int c = sz->c, x, a, b;
+
+	x = cg_input(net, 3, sz->hw, sz->hw);
+	x = cg_conv(net, x, "stem.0", c, 3, 1, 1, 1);
+	x = cg_act(net, x, CG_RELU, "stem.1", 0);
+	a = cg_conv(net, x, "branch1x1.conv", c, 1, 1, 1, 1);
+	a = cg_act(net, a, CG_RELU, "branch1x1.relu", 0);
+	b = cg_conv(net, x, "branch3x3.conv", c / 2, 3, 1, 1, 1);
+	b = cg_act(net, b, CG_RELU, "branch3x3.relu", 0);
+	x = cg_concat(net, a, b, "");
+	return cg_conv(net, x, "head", c, 1, 1, 1, 1);
+}
+
 /* MobileNetV2 blocks in QDQ: ReLU6 kept as Clip (QDQKeepRemovableActivations),
  * the expansion's Relu folded, depthwise convs, a residual Add, Gemm with
  * per-channel weights. */
@@ -213,6 +232,14 @@ static const struct graph graphs[] = {
 	  "ONNX Runtime QOperator: QLinearLeakyRelu, QLinearSigmoid, QLinearMul, "
 	  "QLinearConcat (inputs of different scales), QLinearAveragePool (padded)",
 	  qop_gates },
+	{ "ort-qop-inception", CG_QOP, 13, 0, 0,
+	  "ONNX Runtime QOperator: two QLinearConv branches (Relu folded, different "
+	  "scales) joined by QLinearConcat on channels, QLinearConv head",
+	  inception },
+	{ "ort-qdq-inception", CG_QDQ, 13, 0, 0,
+	  "ONNX Runtime QDQ: two Conv branches (Relu folded, different scales) joined "
+	  "by Concat on channels, Conv head",
+	  inception },
 	{ "ort-qdq-mobilenet", CG_QDQ, 13, 0, 0,
 	  "ONNX Runtime QDQ: per-channel weights (DequantizeLinear axis=0), ReLU6 as Clip, "
 	  "depthwise Conv, residual Add, GlobalAveragePool, Gemm",

@@ -275,6 +275,14 @@ struct accel_run_stats {
 	 */
 	uint32_t shape_variants;
 	bool shape_cache_hit;
+	/*
+	 * Channel concats whose producers write their slices of the output
+	 * in place (docs/models.md "Concat without copies"), and the bytes
+	 * of their outputs, which no copy moves: set when the model is
+	 * compiled (also before any run) and by every run.
+	 */
+	uint32_t concats_in_place;
+	uint64_t concat_bytes_in_place;
 };
 
 int accel_model_run_stats(const struct accel_model *m, struct accel_run_stats *st);

@@ -883,9 +883,11 @@ static void reset_step(struct lw_step *s, int node)
 	free(s->bias);
 	free(s->qtable);
 	free(s->lut);
+	free(s->cat_map);
 	memset(s, 0, sizeof(*s));
 	s->kind = LW_CPU;
 	s->node = node;
+	s->cat_step = -1;
 	s->t_in = s->t_in_b = s->t_out = s->t_w = -1;
 	s->fused[0] = node;
 	s->n_fused = 1;
@@ -957,6 +959,7 @@ int gr_lower(const struct gr_graph *g, const struct lw_opts *o,
 		dev_tensor[s->t_out] = 1;
 	}
 	gr_lower_fuse_luts(g, steps, g->n_nodes);
+	gr_lower_concats(g, steps, g->n_nodes, o);
 	/* DequantizeLinear nodes whose every consumer was fused are dead */
 	for (int i = 0; i < g->n_nodes; i++) {
 		const struct gr_node *n = &g->nodes[i];
@@ -983,6 +986,7 @@ void gr_lower_free(struct lw_plan *plan)
 		free(plan->steps[i].bias);
 		free(plan->steps[i].qtable);
 		free(plan->steps[i].lut);
+		free(plan->steps[i].cat_map);
 	}
 	free(plan->steps);
 	plan->steps = NULL;

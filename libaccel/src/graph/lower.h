@@ -19,6 +19,12 @@ enum lw_kind {
 	LW_DEVICE,	/* a device layer */
 	LW_VIEW,	/* Flatten / Reshape: output shares the input's data */
 	LW_FUSED,	/* folded into a device layer of another step */
+	/*
+	 * A channel Concat (QDQ island or QLinearConcat) whose producers
+	 * are device layers that write their slices of its output in place
+	 * (lw_step.cat_step): no data moves at this step.
+	 */
+	LW_CONCAT,
 };
 
 #define LW_MAX_FUSED 8
@@ -37,6 +43,16 @@ struct lw_step {
 	int32_t *bias;			/* m values, or NULL */
 	int32_t *qtable;		/* per-channel: m mults then m shifts */
 	int8_t *lut;			/* activation table, EYRIE_LUT_ENTRIES (quant.lut) */
+	/*
+	 * LW_DEVICE writing its output t_out as channels [cat_c0, cat_c0 + m)
+	 * of the LW_CONCAT step cat_step's output (-1: its own buffer). When
+	 * the concat requantizes this input, cat_map maps each byte of
+	 * t_out's graph value to the concat's (the same dtype), and the step's
+	 * activation table applies it: the slice holds the concat's values.
+	 */
+	int cat_step;
+	uint32_t cat_c0;
+	uint8_t *cat_map;
 };
 
 struct lw_opts {
@@ -89,6 +105,14 @@ int lw_lut(const struct lw_ctx *c, int node, struct lw_step *s);
 int gr_lower_lut_island(const struct gr_graph *g, int qi, struct lw_step *s,
 			const struct lw_opts *o);
 void gr_lower_fuse_luts(const struct gr_graph *g, struct lw_step *steps, int n_steps);
+
+/*
+ * Concat without copies (lower_concat.c): a channel Concat of device
+ * layers' outputs becomes an LW_CONCAT step and its producers write their
+ * slices of its output (lw_step.cat_step). Runs after the table fusion.
+ */
+void gr_lower_concats(const struct gr_graph *g, struct lw_step *steps, int n_steps,
+		      const struct lw_opts *o);
 
 /* com.microsoft QOperator ops on their default-domain twins' layers (lower_qlinear.c). */
 int lw_qlinear_add(const struct lw_ctx *c, int node, struct lw_step *s);

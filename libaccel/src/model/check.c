@@ -109,7 +109,12 @@ static void chk_clear(struct chk *c, int keep)
 	}
 }
 
-/* The layer's output from the reference, with the given rounding bias. */
+/*
+ * The layer's output from the reference, with the given rounding bias. A
+ * layer writing its slice of a concat that requantizes it holds the
+ * concat's values: the reference goes through the same map (the concat's
+ * requantization of each byte, exact by construction).
+ */
 static int reference_out(struct chk *c, double bias, struct gr_value **out)
 {
 	int t = c->s->t_out, rc;
@@ -123,6 +128,9 @@ static int reference_out(struct chk *c, double bias, struct gr_value **out)
 	*out = c->val[t];
 	c->val[t] = NULL;
 	c->owned[t] = 0;
+	if (c->s->cat_map && gr_dtype_size((*out)->dtype) == 1)
+		for (size_t i = 0; i < (*out)->count; i++)
+			((uint8_t *)(*out)->data)[i] = c->s->cat_map[((uint8_t *)(*out)->data)[i]];
 	return 0;
 }
 

@@ -224,6 +224,14 @@ static int build_segments(struct accel_model *m, const struct eyr_plan *plans)
 			.out = accel_buffer_device_addr(m->tbuf[s->t_out]),
 			.lut = rt->lbuf ? accel_buffer_device_addr(rt->lbuf) : 0,
 		};
+		if (s->cat_step >= 0) {
+			/* its slice of the concat's buffer (the buffer is the concat's) */
+			struct eyr_cat_slice sl;
+
+			eyr_model_cat_slice(m, i, &sl);
+			bufs.out += sl.offset;
+			bufs.out_channels = sl.channels;
+		}
 
 		rc = eyr_sched_emit(&m->arch, &plans[i], &s->layer, &bufs, &ecb);
 		if (rc) {
@@ -275,11 +283,52 @@ static int build_segments(struct accel_model *m, const struct eyr_plan *plans)
 	return rc;
 }
 
+void eyr_model_count_concats(struct accel_model *m)
+{
+	m->last.sz = sizeof(m->last);
+	m->last.concats_in_place = 0;
+	m->last.concat_bytes_in_place = 0;
+	for (int i = 0; i < m->plan.n_steps; i++) {
+		const struct lw_step *s = &m->plan.steps[i];
+
+		if (s->kind != LW_CONCAT)
+			continue;
+		m->last.concats_in_place++;
+		m->last.concat_bytes_in_place += tensor_bytes(&m->g->tensors[s->t_out]);
+	}
+}
+
+void eyr_model_cat_slice(const struct accel_model *m, int step, struct eyr_cat_slice *sl)
+{
+	const struct lw_step *s = &m->plan.steps[step];
+	const struct gr_tensor *y = &m->g->tensors[m->plan.steps[s->cat_step].t_out];
+	const struct gr_tensor *x = &m->g->tensors[s->t_out];
+	uint64_t hw = (uint64_t)y->dims[2] * (uint64_t)y->dims[3];
+
+	sl->offset = s->cat_c0 * hw;
+	sl->channels = (uint32_t)y->dims[1];
+	sl->items = (uint32_t)y->dims[0];
+	sl->run = (uint64_t)x->dims[1] * hw;
+	sl->stride = (uint64_t)y->dims[1] * hw;
+}
+
 static int alloc_device(struct accel_model *m)
 {
 	struct gr_graph *g = m->g;
 	int rc;
 
+	/* a concat's buffer first: its producers write their slices of it */
+	for (int i = 0; i < m->plan.n_steps; i++) {
+		const struct lw_step *s = &m->plan.steps[i];
+
+		if (s->kind == LW_DEVICE && s->cat_step >= 0) {
+			int y = m->plan.steps[s->cat_step].t_out;
+
+			if ((rc = tensor_buffer(m, y)))
+				return rc;
+			m->tbuf[s->t_out] = m->tbuf[y];
+		}
+	}
 	for (int i = 0; i < m->plan.n_steps; i++) {
 		struct lw_step *s = &m->plan.steps[i];
 		struct step_rt *rt = &m->rt[i];
@@ -347,6 +396,8 @@ int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts
 		free(plans);
 		return eyr_error(-ENOMEM, "out of memory");
 	}
+	/* known before any run too, for accelctl inspect */
+	eyr_model_count_concats(m);
 	for (int i = 0; i < n; i++) {
 		const struct lw_step *s = &m->plan.steps[i];
 

@@ -129,6 +129,36 @@ static int owner_step(const struct lw_plan *p, int i)
 	return -1;
 }
 
+/* The concat step covering node i (LW_CONCAT), or -1. */
+static int concat_step(const struct lw_plan *p, int i)
+{
+	for (int s = 0; s < p->n_steps; s++) {
+		if (p->steps[s].kind != LW_CONCAT)
+			continue;
+		for (int f = 0; f < p->steps[s].n_fused; f++)
+			if (p->steps[s].fused[f] == i)
+				return s;
+	}
+	return -1;
+}
+
+void eyr_model_concat_reason(const struct accel_model *m, int step, char *buf, size_t len)
+{
+	const struct lw_plan *p = &m->plan;
+	const struct gr_tensor *y = &m->g->tensors[p->steps[step].t_out];
+	int n = 0, rq = 0;
+
+	for (int s = 0; s < p->n_steps; s++) {
+		if (p->steps[s].kind != LW_DEVICE || p->steps[s].cat_step != step)
+			continue;
+		n++;
+		rq += p->steps[s].cat_map != NULL;
+	}
+	snprintf(buf, len, "in place: %d device layers write their slices of '%.80s' (%lld bytes, no copy%s)",
+		 n, y->name, (long long)gr_dims_count(y->rank, y->dims),
+		 rq ? "; requantized through their activation tables" : "");
+}
+
 static int layer_of_step(const struct accel_model *m, int step)
 {
 	for (int l = 0; l < m->n_layers; l++)
@@ -173,8 +203,27 @@ int accel_model_node_info(const struct accel_model *m, int i,
 				 "device layer of %d fused nodes", s->n_fused);
 		else
 			snprintf(full.reason, sizeof(full.reason), "device layer");
+		if (s->cat_step >= 0) {
+			size_t o = strlen(full.reason);
+
+			snprintf(full.reason + o, sizeof(full.reason) - o,
+				 ", writing channels %u.. of '%.60s' in place",
+				 s->cat_c0, m->g->tensors[m->plan.steps[s->cat_step].t_out].name);
+		}
+		break;
+	case LW_CONCAT:
+		full.on = ACCEL_ON_NONE;
+		full.layer = layer_of_step(m, i);
+		eyr_model_concat_reason(m, i, full.reason, sizeof(full.reason));
 		break;
 	case LW_FUSED:
+		owner = concat_step(&m->plan, i);
+		if (owner >= 0) {
+			full.on = ACCEL_ON_NONE;
+			full.fused = true;
+			eyr_model_concat_reason(m, owner, full.reason, sizeof(full.reason));
+			break;
+		}
 		owner = owner_step(&m->plan, i);
 		full.on = ACCEL_ON_DEVICE;
 		full.fused = true;

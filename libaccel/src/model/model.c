@@ -366,6 +366,15 @@ static int to_device(struct accel_model *m, struct run_state *rs, int t)
 	return accel_buffer_sync(b, ACCEL_SYNC_TO_DEVICE, 0, bytes);
 }
 
+int eyr_model_slice_step(const struct accel_model *m, int t)
+{
+	for (int i = 0; i < m->plan.n_steps; i++)
+		if (m->plan.steps[i].kind == LW_DEVICE && m->plan.steps[i].t_out == t &&
+		    m->plan.steps[i].cat_step >= 0)
+			return i;
+	return -1;
+}
+
 int eyr_model_read_tensor(struct accel_model *m, int t, struct gr_value **out)
 {
 	const struct gr_tensor *gt = &m->g->tensors[t];
@@ -373,12 +382,31 @@ int eyr_model_read_tensor(struct accel_model *m, int t, struct gr_value **out)
 	struct gr_err err;
 	const int8_t *p;
 	size_t bytes;
-	int rc;
+	int rc, step;
 
 	v = gr_value_new(gt->dtype, gt->rank, gt->dims, &err);
 	if (!v)
 		return eyr_error(-ENOMEM, "%s", err.msg);
 	bytes = v->count * gr_dtype_size(v->dtype);
+	if ((step = eyr_model_slice_step(m, t)) >= 0) {
+		/* a slice of a concat's buffer: gathered from its runs */
+		struct eyr_cat_slice sl;
+		int8_t *d = v->data;
+
+		eyr_model_cat_slice(m, step, &sl);
+		if ((rc = accel_buffer_sync(m->tbuf[t], ACCEL_SYNC_FROM_DEVICE, 0, 0)) ||
+		    (rc = accel_buffer_map(m->tbuf[t], (void **)&p))) {
+			gr_value_free(v);
+			return rc;
+		}
+		for (uint32_t n = 0; n < sl.items; n++)
+			memcpy(d + n * sl.run, p + sl.offset + n * sl.stride, sl.run);
+		if (gt->dtype == GR_UINT8)
+			for (size_t i = 0; i < v->count; i++)
+				d[i] = (int8_t)(d[i] ^ 0x80);
+		*out = v;
+		return 0;
+	}
 	if ((rc = accel_buffer_sync(m->tbuf[t], ACCEL_SYNC_FROM_DEVICE, 0, bytes)) ||
 	    (rc = accel_buffer_map(m->tbuf[t], (void **)&p))) {
 		gr_value_free(v);
@@ -499,6 +527,9 @@ static int run_segment(struct accel_model *m, struct run_state *rs, int sg)
 
 		if (s->kind == LW_VIEW)
 			rs->dvalid[s->t_out] = rs->dvalid[s->t_in];
+		/* a concat in place: made by its producers, this job's or earlier ones */
+		if (s->kind == LW_CONCAT)
+			rs->dvalid[s->t_out] = 1;
 		if (s->kind != LW_DEVICE)
 			continue;
 		if ((rc = upload_weights(m, rs, i)))
@@ -673,6 +704,7 @@ static int model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 		memset(&m->rt[i].chk, 0, sizeof(m->rt[i].chk));
 		m->rt[i].chk.first_mismatch = -1;
 	}
+	eyr_model_count_concats(m);
 	rc = state_init(m, &rs, inputs, n_inputs);
 	/*
 	 * A model with device layers is checked end to end against the
@@ -690,6 +722,11 @@ static int model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 			break;
 		case LW_VIEW:
 			rc = view_step(m, &rs, s);
+			break;
+		case LW_CONCAT:
+			/* its producers, earlier device layers, wrote every slice */
+			rs.dvalid[s->t_out] = 1;
+			rs.hvalid[s->t_out] = 0;
 			break;
 		case LW_DEVICE:
 			m->last.device_layers++;
@@ -844,9 +881,11 @@ int accel_model_layer_info(const struct accel_model *m, int i,
 		snprintf(full.op, sizeof(full.op), "%s", m->g->nodes[s->node].op_type);
 	}
 	full.on = s->kind == LW_DEVICE ? ACCEL_ON_DEVICE :
-		  s->kind == LW_VIEW ? ACCEL_ON_NONE : ACCEL_ON_CPU;
+		  s->kind == LW_VIEW || s->kind == LW_CONCAT ? ACCEL_ON_NONE : ACCEL_ON_CPU;
 	if (s->kind == LW_CPU)
 		snprintf(full.reason, sizeof(full.reason), "%s", s->why);
+	if (s->kind == LW_CONCAT)
+		eyr_model_concat_reason(m, m->layers[i], full.reason, sizeof(full.reason));
 	full.commands = m->rt[m->layers[i]].commands;
 	full.measured = m->rt[m->layers[i]].st;
 	full.cpu_ns = m->rt[m->layers[i]].cpu_ns;

@@ -78,6 +78,23 @@ struct accel_model {
 #define EYR_CORRUPT_ENV "EYRIE_DEBUG_CORRUPT_LAYER"
 
 int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts);
+/*
+ * Where the device layer of step `step` writes its slice of a concat
+ * (lw_step.cat_step >= 0), in bytes of the concat's buffer: `items` runs
+ * of `run` bytes, `stride` apart, the first at `offset`; `channels` is the
+ * concat's channel count (eyr_layer_bufs.out_channels).
+ */
+struct eyr_cat_slice {
+	uint64_t offset, run, stride;
+	uint32_t items, channels;
+};
+void eyr_model_cat_slice(const struct accel_model *m, int step, struct eyr_cat_slice *sl);
+/* The step whose layer writes tensor t as a concat's slice, or -1. */
+int eyr_model_slice_step(const struct accel_model *m, int t);
+/* Why concat step `step` moves no data, in words. */
+void eyr_model_concat_reason(const struct accel_model *m, int step, char *buf, size_t len);
+/* The plan's concats in place into m->last (accel_run_stats). */
+void eyr_model_count_concats(struct accel_model *m);
 /* A model (compiled) over an imported graph, which it owns even on failure. */
 int eyr_model_from_graph(struct accel_device *dev, struct gr_graph *g,
 			 const struct accel_model_opts *opts, struct accel_model **out);

@@ -588,8 +588,10 @@ static int emit_store(struct emitter *em, const struct step *st)
 	int i32 = em->plan->int32_out;
 	/* strides in bytes: elements of 1 byte (int8) or 4 (int32 output) */
 	uint32_t eb = i32 ? 4 : 1, os = out_slot(em);
+	/* a slice of a channel concat: batch items are the concat's channels apart */
+	uint64_t mt = em->bufs->out_channels ? em->bufs->out_channels : sh->m;
 	uint32_t cnt[4] = { fl, el, mall, nl };
-	int64_t ds[4] = { eb, (int64_t)eb * F, (int64_t)eb * E * F, (int64_t)eb * sh->m * E * F };
+	int64_t ds[4] = { eb, (int64_t)eb * F, (int64_t)eb * E * F, (int64_t)(eb * mt * E * F) };
 	uint32_t gs[4] = { eb, eb * fl, eb * el * fl, eb * mall * el * fl };
 	int ret;
 
@@ -598,6 +600,9 @@ static int emit_store(struct emitter *em, const struct step *st)
 		if (ret)
 			return ret;
 	}
+	/* coded lines are laid out per layer; a concat slice is never coded */
+	if (em->plan->rle_out_rows && mt != sh->m)
+		return -EINVAL;
 	if (em->plan->rle_out_rows) {
 		/* coded output: each (n, m) row block of the tile is one line */
 		const struct eyr_rle_layout *rl = &em->rl_out;
@@ -622,7 +627,7 @@ static int emit_store(struct emitter *em, const struct step *st)
 		ret = 0;
 	} else {
 		ret = push_dma(em, EYRIE_OP_DMA_STORE,
-			       em->bufs->out + eb * ((((uint64_t)t->o[EYR_DIM_N] * sh->m + k0) * E +
+			       em->bufs->out + eb * ((((uint64_t)t->o[EYR_DIM_N] * mt + k0) * E +
 						      t->o[EYR_DIM_E]) * F + t->o[EYR_DIM_F]),
 			       i32 ? em->lay.psum[os] : em->lay.out[os], eb, cnt, ds, gs);
 	}

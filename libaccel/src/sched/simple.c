@@ -350,10 +350,12 @@ static int emit_pool(const struct eyr_plan *plan, const struct eyr_layer *ly,
 			uint32_t cnt[4] = { F, el, cl, 1 };
 			int64_t ds[4] = { 1, F, (int64_t)E * F, 0 };
 			uint32_t gs[4] = { 1, F, el * F, 0 };
+			/* a slice of a channel concat: the concat's channels per item */
+			uint64_t oc = bufs->out_channels ? bufs->out_channels : l->c;
 
 			if (!(c = eyr_cmdbuf_push(cb, EYRIE_OP_DMA_STORE)))
 				return -ENOMEM;
-			dma(c, bufs->out + (((uint64_t)n * l->c + c0) * E + e0) * F, out_addr,
+			dma(c, bufs->out + (((uint64_t)n * oc + c0) * E + e0) * F, out_addr,
 			    cnt, ds, gs);
 		}
 	}

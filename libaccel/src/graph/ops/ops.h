@@ -81,6 +81,14 @@ int gr_concat_infer(const struct gr_node *n, const struct gr_value *const *xs, c
 int gr_concat_axis(const struct gr_node *n, const struct gr_value *o, int64_t *outer,
 		   int64_t *inner, struct gr_err *err);
 
+/*
+ * A concat input's requantization (QLinearConcat, and DequantizeLinear ->
+ * Concat -> QuantizeLinear) as ONNX Runtime computes it, for the 256 bytes
+ * of an int8/uint8 `dtype` value x: the byte of y's value (same dtype),
+ * sat(round_half_even((x_s (x - x_zp)) / y_s) + y_zp) in float32.
+ */
+void gr_concat_map(uint8_t map[256], int dtype, float xs, int64_t xz, float ys, int64_t yz);
+
 /* Clip's bounds from its attributes (before opset 11): 1 if it has them. */
 int gr_clip_bounds_attrs(const struct gr_node *n, double *lo, double *hi);
 /* The rounding bias of gr_ref_set_round_bias (graph/ref.h). */

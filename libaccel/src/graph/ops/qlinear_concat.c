@@ -100,14 +100,13 @@ static int infer_qlinear_concat(const struct gr_node *n, const struct gr_value *
 	return rc;
 }
 
-/* x's value for the 256 bit patterns of T, requantized to Y (ONNX Runtime's table). */
-static void qc_table(uint8_t table[256], int dtype, float xs, int64_t xz, float ys, int64_t yz)
+void gr_concat_map(uint8_t map[256], int dtype, float xs, int64_t xz, float ys, int64_t yz)
 {
 	for (int v = 0; v < 256; v++) {
 		int64_t x = dtype == GR_UINT8 ? v : (int8_t)(uint8_t)v;
-		float deq = xs * (float)(x - xz);
+		float deq = (float)(x - xz) * xs;
 
-		table[v] = (uint8_t)gr_ref_quant_f(deq / ys, yz, dtype);
+		map[v] = (uint8_t)gr_ref_quant_f(deq / ys, yz, dtype);
 	}
 }
 
@@ -133,7 +132,7 @@ static int ref_qlinear_concat(const struct gr_node *n, const struct gr_value *co
 		int copy = xs == ys && xz == yz;
 
 		if (!copy)
-			qc_table(table, o->dtype, xs, xz, ys, yz);
+			gr_concat_map(table, o->dtype, xs, xz, ys, yz);
 		for (int64_t j = 0; j < outer; j++) {
 			uint8_t *dst = (uint8_t *)o->data + (size_t)((j * o->dims[axis] + off) * inner);
 			const uint8_t *src = (const uint8_t *)x->data + (size_t)(j * run);
@@ -153,5 +152,6 @@ static int ref_qlinear_concat(const struct gr_node *n, const struct gr_value *co
 const struct gr_op_def gr_op_QLinearConcat = {
 	.name = "QLinearConcat", .domain = "com.microsoft", .since = 1,
 	.infer = infer_qlinear_concat, .ref = ref_qlinear_concat,
-	.cpu_why = "Concat runs on the CPU (the device has no concat layer; producers do not write slices in place yet)",
+	/* on the device only in place: graph/lower_concat.c says why not */
+	.cpu_why = "a Concat runs on the device only when its producers write their slices in place",
 };
