@@ -178,17 +178,25 @@ static void test_closed_handle(void)
 	close(fd);
 }
 
+/* In-syncobjs a racing SUBMIT names (the driver's per-job maximum). */
+#define EYRIE_HIL_RACE_SYNCOBJS 256
+
 struct closer {
 	int fd;
 	uint32_t handle;
+	double delay_s;
 	pthread_barrier_t *go;
 };
 
 static void *closer_run(void *arg)
 {
 	struct closer *cl = arg;
+	double t0;
 
 	pthread_barrier_wait(cl->go);
+	t0 = hil_now_s();
+	while (hil_now_s() - t0 < cl->delay_s)
+		;
 	hil_gem_close(cl->fd, cl->handle);
 	return NULL;
 }
@@ -200,20 +208,30 @@ static void *closer_run(void *arg)
  * fails with ENOENT, also when the handle was looked up before the close
  * but the mapping was gone by the time the job took it (checked under the
  * context's lock). Before: that SUBMIT succeeded and its job faulted on a
- * BO it listed.
+ * BO it listed. The SUBMITs name 256 empty in-syncobjs, which widens the
+ * time between the handle lookup and the mapping check, and the close
+ * comes 0-1 ms after the SUBMIT starts, so some rounds land in between.
  */
 static void test_close_submit_race(void)
 {
 	int fd = open(node, O_RDWR | O_CLOEXEC), ok, i, rounds = 200;
 	int enoent = 0, ran = 0, faulted = 0, other = 0;
+	uint32_t syncs[EYRIE_HIL_RACE_SYNCOBJS];
 	pthread_barrier_t go;
 	struct hil_bo cmd;
 
 	ok = fd >= 0 && !cmdbuf(fd, &cmd, 1000, 0) && !pthread_barrier_init(&go, NULL, 2);
-	if (!tap_ok(ok, "file and command buffer for the SUBMIT/GEM_CLOSE race"))
+	for (i = 0; ok && i < EYRIE_HIL_RACE_SYNCOBJS; i++) {
+		struct drm_syncobj_create sc = { 0 };
+
+		ok = !hil_ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc);
+		syncs[i] = sc.handle;
+	}
+	if (!tap_ok(ok, "file, command buffer and %d empty syncobjs for the SUBMIT/GEM_CLOSE race",
+		    EYRIE_HIL_RACE_SYNCOBJS))
 		return;
 	for (i = 0; i < rounds; i++) {
-		struct closer cl = { .fd = fd, .go = &go };
+		struct closer cl = { .fd = fd, .go = &go, .delay_s = (i % 50) * 20e-6 };
 		union eyrie_cmd *c = cmd.cpu;
 		struct drm_eyrie_wait w;
 		struct hil_bo x;
@@ -235,7 +253,8 @@ static void test_close_submit_race(void)
 			break;
 		}
 		pthread_barrier_wait(&go);
-		rc = hil_submit(fd, cmd_va(&cmd, 16), 1, 0, names, 2, NULL, 0, 0, &seq);
+		rc = hil_submit(fd, cmd_va(&cmd, 16), 1, 0, names, 2, syncs,
+				EYRIE_HIL_RACE_SYNCOBJS, 0, &seq);
 		pthread_join(t, NULL);
 		if (rc == -ENOENT) {
 			enoent++;
