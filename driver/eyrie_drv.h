@@ -14,7 +14,6 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/skbuff.h>
-#include <linux/version.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -29,20 +28,17 @@
 #include "drm/eyrie_accel.h"
 
 /*
- * The module targets Debian's 6.12 kernel. Its DRM scheduler calls
- * (eyrie_job.c, eyrie_reset.c) are those of Debian's 6.12 headers:
- * drm_sched_init() takes a struct drm_sched_init_args, drm_sched_job_init()
- * a DRM client id, drm_sched_start() no error code. Other 6.12.y releases
- * and other kernels differ in exactly these, so Kbuild looks for them in
- * gpu_scheduler.h, and a build against anything else stops here with the
- * reason instead of failing somewhere else or calling a different API.
+ * The module targets Debian's 6.12 kernel (mk/kernel.mk refuses other
+ * releases). Its DRM scheduler calls (eyrie_job.c, eyrie_reset.c) are
+ * those of Debian's 6.12 headers: drm_sched_init() takes a struct
+ * drm_sched_init_args, drm_sched_job_init() a DRM client id,
+ * drm_sched_start() no error code. Other 6.12.y releases and other kernels
+ * differ in exactly these, so Kbuild looks for them in gpu_scheduler.h,
+ * and a build against anything else stops here with the reason.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0) || LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#error "eyrie targets Linux 6.12 (Debian's linux-headers-6.12); port its DRM scheduler calls first"
-#endif
 #if !defined(EYRIE_SCHED_INIT_ARGS) || !defined(EYRIE_SCHED_JOB_CLIENT_ID) || \
 	!defined(EYRIE_SCHED_START_NO_ERRNO)
-#error "eyrie needs the DRM scheduler API of Debian's 6.12 headers: struct drm_sched_init_args, drm_sched_job_init() with a client id, drm_sched_start(sched)"
+#error "eyrie needs the DRM scheduler API of Debian's 6.12 headers (see eyrie_drv.h)"
 #endif
 
 #define EYRIE_DRIVER_NAME	"eyrie"

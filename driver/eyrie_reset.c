@@ -42,6 +42,7 @@
 static void eyrie_coredump_refill(struct work_struct *work)
 {
 	struct eyrie_device *edev = container_of(work, struct eyrie_device, coredump_refill);
+	/* Pairs with the release in eyrie_coredump(): coredump_len is set. */
 	void *full = smp_load_acquire(&edev->coredump_full);
 	void *buf;
 
@@ -112,6 +113,7 @@ static void eyrie_coredump(struct eyrie_device *edev, struct eyrie_job *bad, con
 		drm_printf(&p, "%c", c ? c : '.');
 	}
 	edev->coredump_len = size - iter.remain;
+	/* coredump_len before the pointer that hands the dump on (refill). */
 	smp_store_release(&edev->coredump_full, buf);
 	queue_work(system_unbound_wq, &edev->coredump_refill);
 }
