@@ -21,6 +21,10 @@ module-check:
 	@rel="$(KDIR_RELEASE)"; maj=$${rel%%.*}; rest=$${rel#*.}; min=$${rest%%.*}; \
 	if [ -z "$$rel" ]; then \
 		echo "error: $(KDIR) is not a configured kernel build tree (no include/config/kernel.release)." >&2; exit 1; fi; \
+	if [ "$$maj" -lt 6 ] || { [ "$$maj" -eq 6 ] && [ "$$min" -lt 2 ]; }; then \
+		echo "error: kernel $$rel in $(KDIR) is too old: the DRM accel subsystem needs Linux 6.2 or later." >&2; \
+		echo "  fix: build against Debian's 6.12 headers (the default KDIR; 'tools/install-deps.sh' installs them)." >&2; \
+		exit 1; fi; \
 	if [ "$$maj" -ne 6 ] || [ "$$min" -ne 12 ]; then \
 		echo "error: kernel $$rel in $(KDIR) is not 6.12: the driver is written against Debian's 6.12 (its DRM scheduler API differs between releases, driver/eyrie_drv.h)." >&2; \
 		echo "  fix: build against Debian's 6.12 headers (the default KDIR; 'tools/install-deps.sh' installs them)." >&2; \
