@@ -74,19 +74,45 @@ void eyrie_ctx_unpin(struct eyrie_ctx *ctx, u64 size)
 	atomic64_sub(size, &eyrie_pinned);
 }
 
-/* Contexts of uid on edev; caller holds eyrie_ctx_id_lock. */
-static unsigned int eyrie_ctx_count_user(struct eyrie_device *edev, kuid_t uid)
+/*
+ * contexts_per_user: edev->user_contexts counts, per uid, the contexts not
+ * yet freed (a closed file's context lives on while its jobs drain, and
+ * keeps its ID). Taken at open, given back when the context is freed; both
+ * under eyrie_ctx_id_lock, which also covers taking the ID.
+ */
+static int eyrie_user_charge(struct eyrie_device *edev, kuid_t uid)
 {
-	struct eyrie_ctx *ctx;
-	unsigned long id;
-	unsigned int n = 0;
+	unsigned long key = from_kuid(&init_user_ns, uid);
+	unsigned long n = 0;
+	void *entry;
 
-	xa_lock(&edev->contexts);
-	xa_for_each(&edev->contexts, id, ctx)
-		if (uid_eq(ctx->uid, uid))
-			n++;
-	xa_unlock(&edev->contexts);
-	return n;
+	lockdep_assert_held(&eyrie_ctx_id_lock);
+	entry = xa_load(&edev->user_contexts, key);
+	if (entry)
+		n = xa_to_value(entry);
+	if (eyrie_contexts_per_user && n >= eyrie_contexts_per_user) {
+		drm_dbg_driver(&edev->drm, "uid %lu holds %lu contexts (contexts_per_user %u)\n",
+			       key, n, eyrie_contexts_per_user);
+		return -EMFILE;
+	}
+	return xa_err(xa_store(&edev->user_contexts, key, xa_mk_value(n + 1), GFP_KERNEL));
+}
+
+static void eyrie_user_uncharge(struct eyrie_device *edev, kuid_t uid)
+{
+	unsigned long key = from_kuid(&init_user_ns, uid);
+	unsigned long n;
+	void *entry;
+
+	lockdep_assert_held(&eyrie_ctx_id_lock);
+	entry = xa_load(&edev->user_contexts, key);
+	if (WARN_ON(!entry))
+		return;
+	n = xa_to_value(entry);
+	if (n > 1)
+		xa_store(&edev->user_contexts, key, xa_mk_value(n - 1), GFP_NOWAIT);
+	else
+		xa_erase(&edev->user_contexts, key);
 }
 
 int eyrie_ctx_module_init(void)
@@ -125,6 +151,7 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 	get_task_comm(ctx->comm, current);
 	mutex_init(&ctx->lock);
 	mutex_init(&ctx->submit_lock);
+	spin_lock_init(&ctx->map_lock);
 	spin_lock_init(&ctx->rec_lock);
 	INIT_LIST_HEAD(&ctx->mappings);
 	INIT_LIST_HEAD(&ctx->zombies);
@@ -147,15 +174,12 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 	 * The IDs are 16 bits: one user may hold contexts_per_user of them.
 	 */
 	mutex_lock(&eyrie_ctx_id_lock);
-	if (eyrie_contexts_per_user &&
-	    eyrie_ctx_count_user(edev, ctx->uid) >= eyrie_contexts_per_user) {
-		mutex_unlock(&eyrie_ctx_id_lock);
-		drm_dbg_driver(&edev->drm, "uid %u holds %u contexts (contexts_per_user)\n",
-			       from_kuid(&init_user_ns, ctx->uid), eyrie_contexts_per_user);
-		ret = -EMFILE;
-		goto err_mmu;
+	ret = eyrie_user_charge(edev, ctx->uid);
+	if (!ret) {
+		ret = xa_alloc(&edev->contexts, &ctx->id, ctx, XA_LIMIT(1, U16_MAX), GFP_KERNEL);
+		if (ret)
+			eyrie_user_uncharge(edev, ctx->uid);
 	}
-	ret = xa_alloc(&edev->contexts, &ctx->id, ctx, XA_LIMIT(1, U16_MAX), GFP_KERNEL);
 	mutex_unlock(&eyrie_ctx_id_lock);
 	if (ret) {
 		if (ret == -EBUSY)
@@ -179,7 +203,10 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 err_entities:
 	while (q--)
 		drm_sched_entity_destroy(&ctx->entity[q]);
+	mutex_lock(&eyrie_ctx_id_lock);
 	xa_erase(&edev->contexts, ctx->id);
+	eyrie_user_uncharge(edev, ctx->uid);
+	mutex_unlock(&eyrie_ctx_id_lock);
 err_mmu:
 	eyrie_mmu_fini(&ctx->mmu);
 err_records:
@@ -201,6 +228,13 @@ err_mm:
 void eyrie_ctx_destroy_entities(struct eyrie_ctx *ctx)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(eyrie_job_timeout_ms);
+	/*
+	 * A process that exits on SIGKILL no longer has it pending (the
+	 * signal code took it off when it began to exit): like the
+	 * scheduler's entity flush, look at the exit code too.
+	 */
+	bool killed = fatal_signal_pending(current) ||
+		      ((current->flags & PF_EXITING) && current->exit_code == SIGKILL);
 	struct dma_fence *last;
 	unsigned int q;
 
@@ -208,7 +242,7 @@ void eyrie_ctx_destroy_entities(struct eyrie_ctx *ctx)
 		mutex_lock(&ctx->submit_lock);
 		last = dma_fence_get(ctx->last_finished[q]);
 		mutex_unlock(&ctx->submit_lock);
-		if (last && !fatal_signal_pending(current) && time_before(jiffies, deadline))
+		if (last && !killed && time_before(jiffies, deadline))
 			dma_fence_wait_timeout(last, false, deadline - jiffies);
 		dma_fence_put(last);
 	}
@@ -233,7 +267,6 @@ static void eyrie_bo_map_free(struct eyrie_bo_map *map)
 
 	for (q = 0; q < EYRIE_SCHED_QUEUES; q++)
 		dma_fence_put(map->busy[q]);
-	dma_fence_put(map->last_use);
 	drm_gem_object_put(map->obj);
 	kfree(map);
 }
@@ -249,22 +282,56 @@ static bool eyrie_bo_map_idle(const struct eyrie_bo_map *map)
 }
 
 /*
- * Caller holds ctx->lock: clears the BO's page-table entries. Jobs that start
- * from now on fault on its VA (the device flushes its TLB at every job
- * start); the pages stay pinned until the jobs queued or running now end.
+ * Clears the entries of a closed BO that no job uses any more (the caller
+ * made that so under map_lock, and only it clears them), then says so.
  */
-static void eyrie_bo_map_unmap_ptes(struct eyrie_ctx *ctx, struct eyrie_bo_map *map)
+static void eyrie_bo_map_clear(struct eyrie_ctx *ctx, struct eyrie_bo_map *map)
 {
-	unsigned int q;
+	unsigned long flags;
+
+	eyrie_mmu_unmap(&ctx->mmu, map->node.start, map->size);
+	spin_lock_irqsave(&ctx->map_lock, flags);
+	map->unmapped = true;
+	spin_unlock_irqrestore(&ctx->map_lock, flags);
+}
+
+/*
+ * Caller holds ctx->lock (so every map is live: on ctx->mappings): a job
+ * about to be pushed takes a use of each.
+ */
+void eyrie_ctx_use_maps(struct eyrie_ctx *ctx, struct eyrie_bo_map **maps, unsigned int count)
+{
+	unsigned long flags;
+	unsigned int i;
 
 	lockdep_assert_held(&ctx->lock);
-	eyrie_mmu_unmap(&ctx->mmu, map->node.start, map->size);
-	map->unmapped = true;
-	/* Lock order: ctx->lock, then submit_lock (never the reverse). */
-	mutex_lock(&ctx->submit_lock);
-	for (q = 0; q < EYRIE_SCHED_QUEUES; q++)
-		map->busy[q] = dma_fence_get(ctx->last_finished[q]);
-	mutex_unlock(&ctx->submit_lock);
+	spin_lock_irqsave(&ctx->map_lock, flags);
+	for (i = 0; i < count; i++)
+		maps[i]->jobs++;
+	spin_unlock_irqrestore(&ctx->map_lock, flags);
+}
+
+/*
+ * A job left the device (or will never reach it): gives back its uses.
+ * A closed BO that no job uses any more loses its entries here, before
+ * the job's fence signals. Any context, the completion interrupt included.
+ */
+void eyrie_ctx_unuse_maps(struct eyrie_ctx *ctx, struct eyrie_bo_map **maps, unsigned int count)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		struct eyrie_bo_map *map = maps[i];
+		bool clear;
+
+		spin_lock_irqsave(&ctx->map_lock, flags);
+		clear = !--map->jobs && map->closed;
+		spin_unlock_irqrestore(&ctx->map_lock, flags);
+		/* Last use of map by this job: a reap may free it once it is unmapped. */
+		if (clear)
+			eyrie_bo_map_clear(ctx, map);
+	}
 }
 
 /* Caller holds ctx->lock: gives back the VA range and the pin accounting. */
@@ -277,23 +344,24 @@ static void eyrie_bo_map_remove(struct eyrie_ctx *ctx, struct eyrie_bo_map *map)
 }
 
 /*
- * Retires the BOs whose handles closed: page-table entries once no job that
- * lists the BO is left, pages and VA once the jobs that could still hold a
- * translation have ended (all == true: unconditionally, at release).
+ * Retires the BOs whose handles closed: pages and VA once their entries
+ * are gone and the jobs that could still hold a translation have ended
+ * (all == true: unconditionally, at release, when no job is left).
  */
 static void eyrie_ctx_reap(struct eyrie_ctx *ctx, bool all)
 {
 	struct eyrie_bo_map *map, *tmp;
+	unsigned long flags;
 	LIST_HEAD(dead);
 
 	mutex_lock(&ctx->lock);
 	list_for_each_entry_safe(map, tmp, &ctx->zombies, link) {
-		if (!all && !map->unmapped) {
-			if (map->last_use && !dma_fence_is_signaled(map->last_use))
-				continue;
-			eyrie_bo_map_unmap_ptes(ctx, map);
-		}
-		if (!all && !eyrie_bo_map_idle(map))
+		bool unmapped;
+
+		spin_lock_irqsave(&ctx->map_lock, flags);
+		unmapped = map->unmapped;
+		spin_unlock_irqrestore(&ctx->map_lock, flags);
+		if (!all && (!unmapped || !eyrie_bo_map_idle(map)))
 			continue;
 		eyrie_bo_map_remove(ctx, map);
 		list_move_tail(&map->link, &dead);
@@ -313,18 +381,35 @@ void eyrie_ctx_reap_zombies(struct eyrie_ctx *ctx)
 }
 
 /*
- * The last handle of obj in this context closed. Jobs already queued that
- * list the BO keep it mapped until they end; any other job (queued before
- * or after) faults on its VA once the entries are gone (bo_handles is
- * enforced). Caller holds ctx->lock and calls eyrie_ctx_reap_zombies()
- * after unlocking.
+ * The last handle of obj in this context closed: no new job can name it
+ * (SUBMIT finds only live mappings, under ctx->lock). If no job uses it,
+ * its entries go now, and its pages stay pinned until the jobs queued or
+ * running at this moment have ended (one of them may use its VA without
+ * listing it, and fault, or hold a translation). Else they go when the
+ * last job that lists it leaves the device (eyrie_ctx_unuse_maps()).
+ * Caller holds ctx->lock and calls eyrie_ctx_reap_zombies() after
+ * unlocking.
  */
 void eyrie_ctx_unmap_bo(struct eyrie_ctx *ctx, struct eyrie_bo_map *map)
 {
+	unsigned long flags;
+	unsigned int q;
+	bool now;
+
 	lockdep_assert_held(&ctx->lock);
 	list_move_tail(&map->link, &ctx->zombies);
-	if (!map->last_use || dma_fence_is_signaled(map->last_use))
-		eyrie_bo_map_unmap_ptes(ctx, map);
+	spin_lock_irqsave(&ctx->map_lock, flags);
+	map->closed = true;
+	now = !map->jobs;
+	spin_unlock_irqrestore(&ctx->map_lock, flags);
+	if (!now)
+		return;
+	/* Lock order: ctx->lock, then submit_lock (never the reverse). */
+	mutex_lock(&ctx->submit_lock);
+	for (q = 0; q < EYRIE_SCHED_QUEUES; q++)
+		map->busy[q] = dma_fence_get(ctx->last_finished[q]);
+	mutex_unlock(&ctx->submit_lock);
+	eyrie_bo_map_clear(ctx, map);
 }
 
 static void eyrie_ctx_put_work(struct work_struct *work)
@@ -343,8 +428,15 @@ static void eyrie_ctx_release(struct kref *ref)
 	struct eyrie_bo_map *map, *tmp;
 	unsigned int i;
 
-	/* First, so debugfs (which walks the xarray) never sees a dying context. */
+	/*
+	 * First, so debugfs (which walks the xarray) never sees a dying
+	 * context; the ID and the user's share of contexts_per_user go back
+	 * together.
+	 */
+	mutex_lock(&eyrie_ctx_id_lock);
 	xa_erase(&ctx->edev->contexts, ctx->id);
+	eyrie_user_uncharge(ctx->edev, ctx->uid);
+	mutex_unlock(&eyrie_ctx_id_lock);
 	/* No job of this context is left: every zombie can go. */
 	eyrie_ctx_reap(ctx, true);
 	/* Handles are closed before the context dies; this is a safety net. */
@@ -383,25 +475,17 @@ struct eyrie_bo_map *eyrie_ctx_find_mapping(struct eyrie_ctx *ctx, struct drm_ge
 	return NULL;
 }
 
-/*
- * Returns a reference to the object whose mapping in ctx holds the whole
- * range [va, va + len), or NULL.
- */
-struct drm_gem_object *eyrie_ctx_lookup_va(struct eyrie_ctx *ctx, u64 va, u64 len)
+/* Caller holds ctx->lock: the live mapping holding all of [va, va + len), or NULL. */
+struct eyrie_bo_map *eyrie_ctx_find_va(struct eyrie_ctx *ctx, u64 va, u64 len)
 {
-	struct drm_gem_object *found = NULL;
 	struct eyrie_bo_map *map;
 
-	mutex_lock(&ctx->lock);
+	lockdep_assert_held(&ctx->lock);
 	list_for_each_entry(map, &ctx->mappings, link) {
 		u64 start = map->node.start;
 
-		if (va >= start && va - start < map->size && len <= map->size - (va - start)) {
-			found = map->obj;
-			drm_gem_object_get(found);
-			break;
-		}
+		if (va >= start && va - start < map->size && len <= map->size - (va - start))
+			return map;
 	}
-	mutex_unlock(&ctx->lock);
-	return found;
+	return NULL;
 }

@@ -78,7 +78,8 @@ static int eyrie_debugfs_contexts(struct seq_file *m, void *unused)
 			   atomic_read(&ctx->jobs_inflight),
 			   atomic64_read(&ctx->jobs_submitted),
 			   atomic64_read(&ctx->jobs_completed),
-			   atomic64_read(&ctx->jobs_failed), ctx->hangs, ctx->banned);
+			   atomic64_read(&ctx->jobs_failed), READ_ONCE(ctx->hangs),
+			   READ_ONCE(ctx->banned));
 		count++;
 	}
 	xa_unlock(&edev->contexts);
@@ -97,9 +98,9 @@ static int eyrie_debugfs_mmu(struct seq_file *m, void *unused)
 	xa_for_each(&edev->contexts, id, ctx) {
 		seq_printf(m, "ctx %u: root 0x%llx table_pages %u mapped_pages %llu\n",
 			   ctx->id, (u64)ctx->mmu.root->dma, READ_ONCE(ctx->mmu.table_pages),
-			   READ_ONCE(ctx->mmu.mapped_pages));
+			   eyrie_mmu_mapped_pages(&ctx->mmu));
 		tables += READ_ONCE(ctx->mmu.table_pages);
-		pages += READ_ONCE(ctx->mmu.mapped_pages);
+		pages += eyrie_mmu_mapped_pages(&ctx->mmu);
 	}
 	xa_unlock(&edev->contexts);
 	seq_printf(m, "total: table_pages %llu mapped_pages %llu\n", tables, pages);

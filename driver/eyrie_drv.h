@@ -27,6 +27,20 @@
 #include "eyrie_hw.h"
 #include "drm/eyrie_accel.h"
 
+/*
+ * The module targets Debian's 6.12 kernel (mk/kernel.mk refuses other
+ * releases). Its DRM scheduler calls (eyrie_job.c, eyrie_reset.c) are
+ * those of Debian's 6.12 headers: drm_sched_init() takes a struct
+ * drm_sched_init_args, drm_sched_job_init() a DRM client id,
+ * drm_sched_start() no error code. Other 6.12.y releases and other kernels
+ * differ in exactly these, so Kbuild looks for them in gpu_scheduler.h,
+ * and a build against anything else stops here with the reason.
+ */
+#if !defined(EYRIE_SCHED_INIT_ARGS) || !defined(EYRIE_SCHED_JOB_CLIENT_ID) || \
+	!defined(EYRIE_SCHED_START_NO_ERRNO)
+#error "eyrie needs the DRM scheduler API of Debian's 6.12 headers (see eyrie_drv.h)"
+#endif
+
 #define EYRIE_DRIVER_NAME	"eyrie"
 #define EYRIE_DRIVER_DESC	"Eyrie deep-learning accelerator"
 
@@ -80,7 +94,8 @@ struct eyrie_mmu {
 	struct device *dev;
 	struct eyrie_pt *root;		/* L2 table */
 	unsigned int table_pages;	/* pages used by the tables */
-	u64 mapped_pages;		/* leaf entries currently valid */
+	/* Leaf entries currently valid; also cleared from interrupt context. */
+	atomic64_t mapped_pages;
 };
 
 /* Per-queue hardware state: rings in host memory plus the scheduler. */
@@ -132,23 +147,28 @@ struct eyrie_job_record {
 /*
  * A BO mapped into a context: one per (context, object).
  *
- * A job may use only the BOs it lists in bo_handles. When the file's last
- * handle closes, the page-table entries go as soon as no job listing the
- * BO is left (last_use); the pages stay pinned, and the VA reserved, until
- * every job of the context that was queued or running at that moment has
- * ended (busy): the device flushes its TLB at every job start, so only
- * those could still hold a translation.
+ * A job may use only the BOs it lists in bo_handles: SUBMIT takes a use
+ * (jobs) of each listed BO's live mapping under ctx->lock, or fails with
+ * -ENOENT. When the file's last handle closes (closed), the page-table
+ * entries go at once if no job uses the BO, else when the last such job
+ * leaves the device (eyrie_job_complete(), before its fence signals, so
+ * before the device can start another job); the device flushes its TLB at
+ * every job start, so no later job reaches the pages. Pages stay pinned,
+ * and the VA reserved, until the jobs that could still hold a translation
+ * have ended (busy, snapshot taken when the entries went at close).
  */
 struct eyrie_bo_map {
-	struct list_head link;		/* ctx->mappings or ctx->zombies */
+	struct list_head link;		/* ctx->mappings or ctx->zombies; ctx->lock */
 	struct drm_mm_node node;	/* VA range, guard page included */
 	struct drm_gem_object *obj;	/* reference held */
 	u64 size;			/* bytes mapped (object size) */
 	bool writable;
-	bool unmapped;			/* zombie whose PTEs are gone */
-	unsigned int handles;		/* handles of the file naming it */
-	struct dma_fence *last_use;	/* latest job listing it; ctx->lock */
-	/* Zombie with PTEs gone: the context's last jobs at that moment. */
+	unsigned int handles;		/* handles of the file naming it; ctx->lock */
+	/* ctx->map_lock (also taken from the completion interrupt): */
+	unsigned int jobs;		/* jobs listing it that have not left the device */
+	bool closed;			/* last handle gone */
+	bool unmapped;			/* page-table entries gone */
+	/* Entries gone at close: the context's last jobs at that moment. */
 	struct dma_fence *busy[EYRIE_SCHED_QUEUES];
 };
 
@@ -161,6 +181,7 @@ struct eyrie_ctx {
 	char comm[TASK_COMM_LEN];
 
 	struct mutex lock;		/* mm, mappings, zombies, mmu, mem_used */
+	spinlock_t map_lock;		/* eyrie_bo_map jobs, closed, unmapped */
 	struct drm_mm mm;
 	struct list_head mappings;
 	struct list_head zombies;	/* handle closed, mapped until its jobs end */
@@ -203,6 +224,11 @@ struct eyrie_job {
 	struct drm_gem_object **bos;
 	u32 bo_count;
 	struct drm_gem_object *cmdbuf_obj;
+	/* The mappings the job uses: bos[i] at [i], the command buffer's last. */
+	struct eyrie_bo_map **maps;
+	bool maps_held;			/* holds a use of each of maps */
+	struct list_head done_link;	/* on a completion list, q->lock dropped */
+	struct eyrie_job_result result;	/* what the device said, for that list */
 	struct dma_fence *hw_fence;	/* ours; NULL until run */
 	void *fence_prealloc;		/* hardware fence memory, taken by run_job */
 	u32 slot;			/* SQ slot while in flight */
@@ -282,6 +308,8 @@ struct eyrie_device {
 	bool unplugged;
 
 	struct xarray contexts;		/* id -> struct eyrie_ctx (weak) */
+	/* uid -> contexts of that user not yet freed (xa_mk_value), contexts_per_user. */
+	struct xarray user_contexts;
 
 	u32 fault_count_seen;
 	struct work_struct event_work;
@@ -351,6 +379,7 @@ void eyrie_mmu_fini(struct eyrie_mmu *mmu);
 int eyrie_mmu_map_sgt(struct eyrie_mmu *mmu, u64 va, struct sg_table *sgt,
 		      u64 size, bool writable);
 void eyrie_mmu_unmap(struct eyrie_mmu *mmu, u64 va, u64 size);
+u64 eyrie_mmu_mapped_pages(struct eyrie_mmu *mmu);
 /* Bits of a device page-table entry's address: 51:12 (eyrie_hw.h). */
 #define EYRIE_DMA_BITS		52
 
@@ -367,7 +396,9 @@ void eyrie_ctx_unmap_bo(struct eyrie_ctx *ctx, struct eyrie_bo_map *map);
 int eyrie_ctx_pin(struct eyrie_ctx *ctx, u64 size);
 void eyrie_ctx_unpin(struct eyrie_ctx *ctx, u64 size);
 struct eyrie_bo_map *eyrie_ctx_find_mapping(struct eyrie_ctx *ctx, struct drm_gem_object *obj);
-struct drm_gem_object *eyrie_ctx_lookup_va(struct eyrie_ctx *ctx, u64 va, u64 len);
+struct eyrie_bo_map *eyrie_ctx_find_va(struct eyrie_ctx *ctx, u64 va, u64 len);
+void eyrie_ctx_use_maps(struct eyrie_ctx *ctx, struct eyrie_bo_map **maps, unsigned int count);
+void eyrie_ctx_unuse_maps(struct eyrie_ctx *ctx, struct eyrie_bo_map **maps, unsigned int count);
 
 /* eyrie_gem.c: buffers. */
 struct drm_gem_object *eyrie_gem_create_object(struct drm_device *drm, size_t size);
@@ -380,12 +411,13 @@ int eyrie_queues_enable(struct eyrie_device *edev);
 void eyrie_queues_disable(struct eyrie_device *edev);
 void *eyrie_fence_alloc(void);
 struct dma_fence *eyrie_queue_submit(struct eyrie_queue *q, struct eyrie_job *job);
-void eyrie_queue_process_cq(struct eyrie_queue *q);
+void eyrie_queue_process_cq(struct eyrie_queue *q, struct list_head *done);
+void eyrie_jobs_complete(struct list_head *done);
 void eyrie_queue_abort_all(struct eyrie_queue *q);
 irqreturn_t eyrie_queue_irq(int irq, void *arg);
 irqreturn_t eyrie_admin_irq(int irq, void *arg);
-void eyrie_job_complete(struct eyrie_job *job, const struct eyrie_job_result *res);
 void eyrie_job_sync_for_cpu(struct eyrie_job *job);
+void eyrie_job_release_maps(struct eyrie_job *job);
 
 /* eyrie_job.c: submission, scheduler backend, wait. */
 int eyrie_sched_init(struct eyrie_device *edev);

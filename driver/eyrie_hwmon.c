@@ -48,8 +48,15 @@ static long eyrie_hwmon_average_uw(struct eyrie_device *edev, const struct eyrie
 	long uw;
 
 	mutex_lock(&edev->hwmon_lock);
-	if (t->timestamp_ns - edev->hwmon_avg_ns >= eyrie_hwmon_window_ns() &&
-	    t->timestamp_ns > edev->hwmon_avg_ns && energy >= edev->hwmon_avg_fj) {
+	if (t->timestamp_ns < edev->hwmon_avg_ns || energy < edev->hwmon_avg_fj) {
+		/*
+		 * The device was reset: its clock and energy counters started
+		 * again from zero. The window starts again from here (a window
+		 * measured from the old start would never close).
+		 */
+		edev->hwmon_avg_fj = energy;
+		edev->hwmon_avg_ns = t->timestamp_ns;
+	} else if (t->timestamp_ns - edev->hwmon_avg_ns >= eyrie_hwmon_window_ns()) {
 		edev->hwmon_avg_uw = (long)div64_u64(energy - edev->hwmon_avg_fj,
 						     t->timestamp_ns - edev->hwmon_avg_ns);
 		edev->hwmon_avg_fj = energy;

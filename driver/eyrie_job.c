@@ -33,6 +33,9 @@ static void eyrie_job_release(struct kref *ref)
 	struct eyrie_ctx *ctx = job->ctx;
 	u32 i;
 
+	/* A job that never reached the device (killed with its entity). */
+	eyrie_job_release_maps(job);
+	kvfree(job->maps);
 	for (i = 0; i < job->bo_count; i++)
 		if (job->bos[i])
 			drm_gem_object_put(job->bos[i]);
@@ -84,6 +87,20 @@ void eyrie_job_sync_for_cpu(struct eyrie_job *job)
 	eyrie_job_sync(job, false);
 }
 
+/*
+ * The job has left the device, or will never reach it: its uses of its
+ * mappings go (eyrie_ctx_unuse_maps()). Once per job: called when it
+ * completes, when run_job refuses it, and at release for a job that was
+ * never run; these never overlap.
+ */
+void eyrie_job_release_maps(struct eyrie_job *job)
+{
+	if (!job->maps_held)
+		return;
+	job->maps_held = false;
+	eyrie_ctx_unuse_maps(job->ctx, job->maps, job->bo_count + 1);
+}
+
 static struct dma_fence *eyrie_sched_run_job(struct drm_sched_job *sched_job)
 {
 	struct eyrie_job *job = to_eyrie_job(sched_job);
@@ -93,19 +110,31 @@ static struct dma_fence *eyrie_sched_run_job(struct drm_sched_job *sched_job)
 	int idx;
 
 	/* Cancelled (killed entity, failed dependency) or banned: do not run. */
-	if (unlikely(sched_job->s_fence->finished.error))
-		return NULL;
-	if (READ_ONCE(ctx->banned))
-		return ERR_PTR(-ECANCELED);
-	if (!drm_dev_enter(&edev->drm, &idx))
-		return ERR_PTR(-ENODEV);
+	if (unlikely(sched_job->s_fence->finished.error)) {
+		fence = NULL;
+		goto out_refused;
+	}
+	if (READ_ONCE(ctx->banned)) {
+		fence = ERR_PTR(-ECANCELED);
+		goto out_refused;
+	}
+	if (!drm_dev_enter(&edev->drm, &idx)) {
+		fence = ERR_PTR(-ENODEV);
+		goto out_refused;
+	}
 	if (!READ_ONCE(edev->ready)) {
 		drm_dev_exit(idx);
-		return ERR_PTR(-EIO);
+		fence = ERR_PTR(-EIO);
+		goto out_refused;
 	}
 	eyrie_job_sync(job, true);
 	fence = eyrie_queue_submit(&edev->queue[min(job->queue, edev->num_queues - 1)], job);
 	drm_dev_exit(idx);
+	if (!IS_ERR(fence))
+		return fence;
+out_refused:
+	/* Before the scheduler ends it: no later job may see what it used. */
+	eyrie_job_release_maps(job);
 	return fence;
 }
 
@@ -203,16 +232,31 @@ static int eyrie_job_add_in_syncobjs(struct eyrie_job *job, struct drm_file *fil
 	return 0;
 }
 
-/* Caller holds ctx->lock: obj's mapping stays while this job may run. */
-static void eyrie_job_note_use(struct eyrie_ctx *ctx, struct drm_gem_object *obj,
-			       struct dma_fence *done)
+/*
+ * Caller holds ctx->lock: finds the live mapping of every BO the job lists
+ * and of its command buffer. A handle closed since the lookup has none:
+ * -ENOENT (and -EINVAL for commands no longer inside a mapped BO), so no
+ * job can use a BO whose entries may go.
+ */
+static int eyrie_job_find_maps(struct eyrie_job *job)
 {
-	struct eyrie_bo_map *map = eyrie_ctx_find_mapping(ctx, obj);
+	struct eyrie_ctx *ctx = job->ctx;
+	u32 i;
 
-	if (!map)
-		return;
-	dma_fence_put(map->last_use);
-	map->last_use = dma_fence_get(done);
+	lockdep_assert_held(&ctx->lock);
+	for (i = 0; i < job->bo_count; i++) {
+		job->maps[i] = eyrie_ctx_find_mapping(ctx, job->bos[i]);
+		if (!job->maps[i]) {
+			drm_dbg_driver(&job->edev->drm, "ctx %u: BO %u of the job is closed\n",
+				       ctx->id, i);
+			return -ENOENT;
+		}
+	}
+	job->maps[i] = eyrie_ctx_find_va(ctx, job->cmdbuf_addr,
+					 (u64)job->cmd_count * EYRIE_CMD_SIZE);
+	if (!job->maps[i] || job->maps[i]->obj != job->cmdbuf_obj)
+		return -EINVAL;
+	return 0;
 }
 
 static int eyrie_submit_check(struct eyrie_device *edev, const struct drm_eyrie_submit *args)
@@ -250,6 +294,7 @@ int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 	struct ww_acquire_ctx acquire_ctx;
 	struct eyrie_job_record *rec;
 	struct dma_fence *finished, *done;
+	struct eyrie_bo_map *map;
 	struct eyrie_job *job;
 	bool locked = false;
 	unsigned long flags;
@@ -296,8 +341,18 @@ int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 		if (ret)
 			goto err_put_job;
 	}
-	job->cmdbuf_obj = eyrie_ctx_lookup_va(ctx, args->cmdbuf_addr,
-					      (u64)args->cmd_count * EYRIE_CMD_SIZE);
+	job->maps = kvcalloc(job->bo_count + 1, sizeof(*job->maps), GFP_KERNEL_ACCOUNT);
+	if (!job->maps) {
+		ret = -ENOMEM;
+		goto err_put_job;
+	}
+	mutex_lock(&ctx->lock);
+	map = eyrie_ctx_find_va(ctx, args->cmdbuf_addr, (u64)args->cmd_count * EYRIE_CMD_SIZE);
+	if (map) {
+		job->cmdbuf_obj = map->obj;
+		drm_gem_object_get(job->cmdbuf_obj);
+	}
+	mutex_unlock(&ctx->lock);
 	if (!job->cmdbuf_obj) {
 		drm_dbg_driver(drm, "ctx %u: commands 0x%llx+%u are not inside one mapped BO\n",
 			       ctx->id, args->cmdbuf_addr, args->cmd_count);
@@ -330,8 +385,13 @@ int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 		}
 	}
 
-	/* ctx->lock: the BOs' mappings learn their latest user before it runs. */
+	/* ctx->lock: the job takes its uses of live mappings, or fails. */
 	mutex_lock(&ctx->lock);
+	ret = eyrie_job_find_maps(job);
+	if (ret) {
+		mutex_unlock(&ctx->lock);
+		goto err_unlock;
+	}
 	mutex_lock(&ctx->submit_lock);
 	rec = &ctx->records[(ctx->last_seqno + 1) % EYRIE_JOB_RECORDS];
 	if (rec->finished && !dma_fence_is_signaled(rec->finished)) {
@@ -356,8 +416,8 @@ int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 
 	dma_fence_put(ctx->last_finished[args->queue]);
 	ctx->last_finished[args->queue] = dma_fence_get(done);
-	for (i = 0; i <= job->bo_count; i++)
-		eyrie_job_note_use(ctx, i < job->bo_count ? job->bos[i] : job->cmdbuf_obj, done);
+	eyrie_ctx_use_maps(ctx, job->maps, job->bo_count + 1);
+	job->maps_held = true;
 	atomic64_inc(&ctx->jobs_submitted);
 	kref_get(&job->ref);	/* dropped by free_job */
 	drm_sched_entity_push_job(&job->base);

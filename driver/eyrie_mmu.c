@@ -7,6 +7,11 @@
  * CPU keeps a shadow tree of child pointers to find them again. Tables are
  * created on demand and kept until the context dies (a context's tables
  * are small next to the buffers they map).
+ *
+ * Mapping (which may create tables) runs under the context's lock. Clearing
+ * the entries of a range that is mapped allocates nothing and only walks
+ * tables that exist and stay, so it may also run from the completion
+ * interrupt (eyrie_ctx.c), concurrently with a mapping of another range.
  */
 #include <linux/dma-mapping.h>
 #include <linux/scatterlist.h>
@@ -59,7 +64,7 @@ int eyrie_mmu_init(struct eyrie_mmu *mmu, struct device *dev)
 {
 	mmu->dev = dev;
 	mmu->table_pages = 0;
-	mmu->mapped_pages = 0;
+	atomic64_set(&mmu->mapped_pages, 0);
 	mmu->root = eyrie_pt_alloc(mmu, false);
 	return mmu->root ? 0 : -ENOMEM;
 }
@@ -96,6 +101,11 @@ static struct eyrie_pt *eyrie_mmu_walk(struct eyrie_mmu *mmu, u64 va, bool creat
 	return pt;
 }
 
+u64 eyrie_mmu_mapped_pages(struct eyrie_mmu *mmu)
+{
+	return atomic64_read(&mmu->mapped_pages);
+}
+
 void eyrie_mmu_unmap(struct eyrie_mmu *mmu, u64 va, u64 size)
 {
 	u64 end = va + size;
@@ -107,7 +117,7 @@ void eyrie_mmu_unmap(struct eyrie_mmu *mmu, u64 va, u64 size)
 		l0 = eyrie_mmu_walk(mmu, va, false);
 		if (l0 && le64_to_cpu(l0->entries[idx]) & EYRIE_PTE_V) {
 			WRITE_ONCE(l0->entries[idx], 0);
-			mmu->mapped_pages--;
+			atomic64_dec(&mmu->mapped_pages);
 		}
 		va += EYRIE_PAGE_SIZE;
 	}
@@ -149,7 +159,7 @@ int eyrie_mmu_map_sgt(struct eyrie_mmu *mmu, u64 va, struct sg_table *sgt,
 			if (!l0)
 				goto err_nomem;
 			if (!(le64_to_cpu(l0->entries[idx]) & EYRIE_PTE_V))
-				mmu->mapped_pages++;
+				atomic64_inc(&mmu->mapped_pages);
 			WRITE_ONCE(l0->entries[idx],
 				   cpu_to_le64(eyrie_pte_make_leaf(addr, writable)));
 			addr += EYRIE_PAGE_SIZE;

@@ -60,6 +60,7 @@ static void eyrie_drm_release(struct drm_device *drm, void *arg)
 	eyrie_coredump_fini(edev);
 	eyrie_fw_release(edev);
 	xa_destroy(&edev->contexts);
+	xa_destroy(&edev->user_contexts);
 }
 
 static int eyrie_request_irqs(struct eyrie_device *edev)
@@ -132,6 +133,7 @@ static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&edev->coarse_lock);
 	init_waitqueue_head(&edev->mbox_wq);
 	xa_init_flags(&edev->contexts, XA_FLAGS_ALLOC1);
+	xa_init(&edev->user_contexts);
 	INIT_LIST_HEAD(&edev->genl_link);
 	eyrie_reset_init(edev);
 

@@ -174,24 +174,27 @@ struct dma_fence *eyrie_queue_submit(struct eyrie_queue *q, struct eyrie_job *jo
 }
 
 /*
- * Records the outcome and signals the job's hardware fence. Called with
- * the queue lock held, from the interrupt handler or from recovery.
+ * Records the outcome of a job that left the device, hands its buffers
+ * back to the CPU, lets go of its mappings and signals its hardware fence.
+ * Runs with q->lock dropped (the sync may copy bounce buffers), from the
+ * interrupt handler or from recovery, on jobs already off the ring.
  */
-void eyrie_job_complete(struct eyrie_job *job, const struct eyrie_job_result *res)
+static void eyrie_job_complete(struct eyrie_job *job)
 {
 	struct eyrie_ctx *ctx = job->ctx;
 	struct eyrie_job_record *rec = &ctx->records[job->seqno % EYRIE_JOB_RECORDS];
-	struct eyrie_job_result r = *res;
+	struct eyrie_job_result r = job->result;
+	unsigned long flags;
 
-	if (job->timed_out)
+	if (READ_ONCE(job->timed_out))
 		r.status = EYRIE_JOB_ERR_TIMEOUT;
 
-	spin_lock(&ctx->rec_lock);
+	spin_lock_irqsave(&ctx->rec_lock, flags);
 	if (rec->seqno == job->seqno) {
 		rec->result = r;
 		rec->done = true;
 	}
-	spin_unlock(&ctx->rec_lock);
+	spin_unlock_irqrestore(&ctx->rec_lock, flags);
 
 	if (r.status == EYRIE_JOB_OK)
 		atomic64_inc(&ctx->jobs_completed);
@@ -206,6 +209,11 @@ void eyrie_job_complete(struct eyrie_job *job, const struct eyrie_job_result *re
 
 	/* What the device wrote is the CPU's again before anyone learns it ended. */
 	eyrie_job_sync_for_cpu(job);
+	/*
+	 * The device is done with the job: a BO whose handle closed meanwhile
+	 * loses its entries now, before the fence lets the next job start.
+	 */
+	eyrie_job_release_maps(job);
 	if (r.status != EYRIE_JOB_OK)
 		dma_fence_set_error(job->hw_fence, r.status == EYRIE_JOB_ERR_TIMEOUT ?
 				    -ETIMEDOUT : r.status == EYRIE_JOB_ERR_ABORTED ?
@@ -213,15 +221,39 @@ void eyrie_job_complete(struct eyrie_job *job, const struct eyrie_job_result *re
 	dma_fence_signal(job->hw_fence);
 }
 
-/* Consumes every CQE whose phase matches; caller holds q->lock. */
-void eyrie_queue_process_cq(struct eyrie_queue *q)
+/* Completes the jobs that eyrie_queue_process_cq() took off a ring. */
+void eyrie_jobs_complete(struct list_head *done)
 {
-	unsigned int done = 0;
+	struct eyrie_job *job, *tmp;
+
+	list_for_each_entry_safe(job, tmp, done, done_link) {
+		list_del(&job->done_link);
+		eyrie_job_complete(job);
+	}
+}
+
+/* Takes the job in slot off the ring onto done; caller holds q->lock. */
+static void eyrie_queue_take(struct eyrie_queue *q, u32 slot, struct list_head *done)
+{
+	struct eyrie_job *job = q->inflight[slot];
+
+	q->inflight[slot] = NULL;
+	q->inflight_count--;
+	list_add_tail(&job->done_link, done);
+}
+
+/*
+ * Consumes every CQE whose phase matches, moving the jobs they complete
+ * onto done (caller holds q->lock, and calls eyrie_jobs_complete() on done
+ * after dropping it).
+ */
+void eyrie_queue_process_cq(struct eyrie_queue *q, struct list_head *done)
+{
+	unsigned int n = 0;
 
 	lockdep_assert_held(&q->lock);
 	for (;;) {
 		struct eyrie_hw_cqe *cqe = &q->cq[q->cq_head];
-		struct eyrie_job_result res;
 		struct eyrie_job *job = NULL;
 		u64 tag;
 		u32 slot;
@@ -234,17 +266,15 @@ void eyrie_queue_process_cq(struct eyrie_queue *q)
 		if (upper_32_bits(tag) == q->generation && slot < q->entries)
 			job = q->inflight[slot];
 		if (job) {
-			q->inflight[slot] = NULL;
-			q->inflight_count--;
+			job->result.status = cqe->status;
+			job->result.err_cmd_index = cqe->err_cmd_index;
+			job->result.err_detail = cqe->err_detail;
+			job->result.cycles = cqe->cycles;
+			job->result.energy_fj = cqe->energy_fj;
+			job->result.start_ns = cqe->start_ns;
+			job->result.end_ns = cqe->end_ns;
 			q->completed++;
-			res.status = cqe->status;
-			res.err_cmd_index = cqe->err_cmd_index;
-			res.err_detail = cqe->err_detail;
-			res.cycles = cqe->cycles;
-			res.energy_fj = cqe->energy_fj;
-			res.start_ns = cqe->start_ns;
-			res.end_ns = cqe->end_ns;
-			eyrie_job_complete(job, &res);
+			eyrie_queue_take(q, slot, done);
 		} else {
 			q->stale_cqes++;
 		}
@@ -252,9 +282,9 @@ void eyrie_queue_process_cq(struct eyrie_queue *q)
 			q->cq_head = 0;
 			q->phase ^= EYRIE_CQE_F_PHASE;
 		}
-		done++;
+		n++;
 	}
-	if (done)
+	if (n)
 		eyrie_ctrl_write32(q->edev, EYRIE_QREG(q->index, cq_head), q->cq_head);
 }
 
@@ -266,36 +296,37 @@ void eyrie_queue_process_cq(struct eyrie_queue *q)
  */
 void eyrie_queue_abort_all(struct eyrie_queue *q)
 {
-	struct eyrie_job_result res = {
-		.status = EYRIE_JOB_ERR_ABORTED,
-		.err_cmd_index = EYRIE_CMD_INDEX_NONE,
-	};
 	unsigned long flags;
+	LIST_HEAD(done);
 	u32 slot;
 
 	spin_lock_irqsave(&q->lock, flags);
-	eyrie_queue_process_cq(q);
+	eyrie_queue_process_cq(q, &done);
 	for (slot = 0; slot < q->entries; slot++) {
 		struct eyrie_job *job = q->inflight[slot];
 
 		if (!job)
 			continue;
-		q->inflight[slot] = NULL;
-		q->inflight_count--;
+		memset(&job->result, 0, sizeof(job->result));
+		job->result.status = EYRIE_JOB_ERR_ABORTED;
+		job->result.err_cmd_index = EYRIE_CMD_INDEX_NONE;
 		q->aborted++;
-		eyrie_job_complete(job, &res);
+		eyrie_queue_take(q, slot, &done);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
+	eyrie_jobs_complete(&done);
 }
 
 irqreturn_t eyrie_queue_irq(int irq, void *arg)
 {
 	struct eyrie_queue *q = arg;
+	LIST_HEAD(done);
 
 	spin_lock(&q->lock);
 	q->irqs++;
-	eyrie_queue_process_cq(q);
+	eyrie_queue_process_cq(q, &done);
 	spin_unlock(&q->lock);
+	eyrie_jobs_complete(&done);
 	return IRQ_HANDLED;
 }
 

@@ -32,16 +32,23 @@
 
 #define EYRIE_RESET_TIMEOUT_MS	2000
 
-/* Hands the filled buffer to devcoredump and allocates the next one. */
+/*
+ * The devcoredump buffers change hands between the reset queue (which
+ * fills one) and this work (which hands it on and allocates the next):
+ * coredump_buf is taken and put back with xchg/cmpxchg; coredump_full is
+ * published with a release store after coredump_len and read with an
+ * acquire load, and goes back to NULL only after devcoredump has it.
+ */
 static void eyrie_coredump_refill(struct work_struct *work)
 {
 	struct eyrie_device *edev = container_of(work, struct eyrie_device, coredump_refill);
+	/* Pairs with the release in eyrie_coredump(): coredump_len is set. */
+	void *full = smp_load_acquire(&edev->coredump_full);
 	void *buf;
 
-	if (edev->coredump_len) {
-		dev_coredumpv(edev->drm.dev, edev->coredump_full, edev->coredump_len, GFP_KERNEL);
-		edev->coredump_full = NULL;
-		edev->coredump_len = 0;
+	if (full) {
+		dev_coredumpv(edev->drm.dev, full, edev->coredump_len, GFP_KERNEL);
+		WRITE_ONCE(edev->coredump_full, NULL);
 	}
 	buf = vzalloc(EYRIE_COREDUMP_BYTES);
 	if (buf && cmpxchg(&edev->coredump_buf, NULL, buf))
@@ -68,7 +75,7 @@ static void eyrie_coredump(struct eyrie_device *edev, struct eyrie_job *bad, con
 	char *buf;
 
 	/* The last dump is still on its way to devcoredump: keep that one. */
-	if (edev->coredump_full)
+	if (READ_ONCE(edev->coredump_full))
 		return;
 	buf = xchg(&edev->coredump_buf, NULL);
 	if (!buf)
@@ -105,8 +112,9 @@ static void eyrie_coredump(struct eyrie_device *edev, struct eyrie_job *bad, con
 
 		drm_printf(&p, "%c", c ? c : '.');
 	}
-	edev->coredump_full = buf;
 	edev->coredump_len = size - iter.remain;
+	/* coredump_len before the pointer that hands the dump on (refill). */
+	smp_store_release(&edev->coredump_full, buf);
 	queue_work(system_unbound_wq, &edev->coredump_refill);
 }
 
@@ -114,8 +122,10 @@ static void eyrie_ban_check(struct eyrie_device *edev, struct eyrie_job *bad)
 {
 	struct eyrie_ctx *ctx = bad->ctx;
 
-	bad->timed_out = true;
-	ctx->hangs++;
+	/* The interrupt may still complete it: eyrie_job_complete() reads this. */
+	WRITE_ONCE(bad->timed_out, true);
+	/* Only recovery writes these (one at a time); debugfs reads them. */
+	WRITE_ONCE(ctx->hangs, ctx->hangs + 1);
 	eyrie_genl_event(edev, EYRIE_EVENT_JOB_HANG, ctx->id, bad->seqno);
 	if (eyrie_ban_threshold && ctx->hangs >= eyrie_ban_threshold && !ctx->banned) {
 		WRITE_ONCE(ctx->banned, true);

@@ -16,13 +16,17 @@ module-check:
 	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
 		echo "error: no kernel headers found (KDIR='$(KDIR)')." >&2; \
 		echo "  fix: run 'tools/install-deps.sh' as root (installs linux-headers-6.12-amd64)," >&2; \
-		echo "       or pass KDIR=/path/to/kernel/build for another 6.2+ kernel." >&2; \
+		echo "       or pass KDIR=/path/to/kernel/build for another 6.12 kernel build tree." >&2; \
 		exit 1; fi
 	@rel="$(KDIR_RELEASE)"; maj=$${rel%%.*}; rest=$${rel#*.}; min=$${rest%%.*}; \
 	if [ -z "$$rel" ]; then \
 		echo "error: $(KDIR) is not a configured kernel build tree (no include/config/kernel.release)." >&2; exit 1; fi; \
 	if [ "$$maj" -lt 6 ] || { [ "$$maj" -eq 6 ] && [ "$$min" -lt 2 ]; }; then \
 		echo "error: kernel $$rel in $(KDIR) is too old: the DRM accel subsystem needs Linux 6.2 or later." >&2; \
+		echo "  fix: build against Debian's 6.12 headers (the default KDIR; 'tools/install-deps.sh' installs them)." >&2; \
+		exit 1; fi; \
+	if [ "$$maj" -ne 6 ] || [ "$$min" -ne 12 ]; then \
+		echo "error: kernel $$rel in $(KDIR) is not 6.12: the driver is written against Debian's 6.12 (its DRM scheduler API differs between releases, driver/eyrie_drv.h)." >&2; \
 		echo "  fix: build against Debian's 6.12 headers (the default KDIR; 'tools/install-deps.sh' installs them)." >&2; \
 		exit 1; fi
 

@@ -115,6 +115,86 @@ static int run_job(int fd, uint64_t write_to)
 	return ret ? ret : (int)w.status;
 }
 
+/*
+ * Runs DMA-heavy jobs (DRAM energy above the static draw) until the
+ * device's clock has moved dev_ns past its reading at the start (device
+ * time, which the hwmon window counts, not the host's: a loaded host
+ * stretches wall time), for at most 60 s.
+ */
+static int load_for(int fd, uint64_t dev_ns)
+{
+	struct drm_eyrie_telemetry t0, t;
+	struct drm_eyrie_wait w;
+	struct hil_bo buf;
+	union eyrie_cmd *c;
+	uint64_t seq;
+	double wall0;
+	int i, ret;
+
+	ret = hil_bo_create(fd, 65536, 0, &buf);
+	if (!ret)
+		ret = hil_bo_map(fd, &buf);
+	if (ret)
+		return ret;
+	c = buf.cpu;
+	memset(c, 0, 4096);
+	for (i = 0; i < 16; i++)
+		hil_cmd_dma(&c[i], EYRIE_OP_DMA_LOAD, buf.va + 32768, 0, 16384);
+	wall0 = hil_now_s();
+	ret = telemetry(fd, &t0);
+	t = t0;
+	while (!ret && t.timestamp_ns - t0.timestamp_ns < dev_ns) {
+		if (hil_now_s() - wall0 > 60) {
+			ret = -ETIME;
+			break;
+		}
+		ret = hil_submit(fd, buf.va, 16, 0, &buf.handle, 1, NULL, 0, 0, &seq);
+		if (!ret)
+			ret = hil_wait(fd, seq, 30000000000ll, &w);
+		if (!ret && w.status != EYRIE_JOB_OK)
+			ret = -EIO;
+		if (!ret)
+			ret = telemetry(fd, &t);
+	}
+	hil_bo_close(fd, &buf);
+	return ret;
+}
+
+/*
+ * After a device reset (whose clock and energy counters may start again
+ * from zero) power1_average keeps following the board: an idle window,
+ * then a window of DMA work, each closed by a read, give two different
+ * means. (Before: a window measured from a start in the old device time
+ * never closed, and power1_average stayed at its last value.)
+ */
+static void test_hwmon_after_reset(int fd, const char *dir, long long interval_ms)
+{
+	uint64_t window_ns = (uint64_t)interval_ms * 1200000;	/* 1.2 windows */
+	struct drm_eyrie_telemetry t0, t1, t2;
+	long long idle, busy;
+	int ok;
+
+	ok = !telemetry(fd, &t0) && !hil_reset(fd) && !telemetry(fd, &t1);
+	tap_ok(ok, "device reset through debugfs (device time %llu -> %llu ns)",
+	      (unsigned long long)t0.timestamp_ns, (unsigned long long)t1.timestamp_ns);
+	/*
+	 * A read starts a window; idle for longer than one (device time, which
+	 * follows wall time while idle), a read closes it.
+	 */
+	read_ll(dir, "power1_average");
+	ok = ok && !telemetry(fd, &t1);
+	do {
+		usleep(100000);
+		ok = ok && !telemetry(fd, &t2);
+	} while (ok && t2.timestamp_ns - t1.timestamp_ns < window_ns);
+	idle = read_ll(dir, "power1_average");
+	ok = ok && !load_for(fd, window_ns);
+	busy = read_ll(dir, "power1_average");
+	tap_ok(ok && idle > 0 && busy > idle,
+	      "after the reset power1_average still moves: idle window %lld uW, DMA window %lld uW",
+	      idle, busy);
+}
+
 static void test_hwmon(int fd)
 {
 	char dir[300] = "", name[64] = "", label[64];
@@ -185,6 +265,7 @@ static void test_hwmon(int fd)
 	tap_ok(ok && pavg > 0 && e0 == pavg,
 	      "power1_average read twice within its window around a job is one value (%lld, %lld uW)",
 	      pavg, e0);
+	test_hwmon_after_reset(fd, dir, p);
 }
 
 /* ---- generic netlink ------------------------------------------------- */

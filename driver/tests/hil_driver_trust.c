@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,154 +96,184 @@ static int wait_long(int fd, uint64_t seq, struct drm_eyrie_wait *w)
 	return hil_wait(fd, seq, 120ll * 1000 * 1000 * 1000, w);
 }
 
-/* vgem's fence ioctls (the kernel's uapi/drm/vgem_drm.h; libdrm ships no copy). */
-struct vgem_fence_attach {
-	uint32_t handle;
-	uint32_t flags;
-	uint32_t out_fence;
-	uint32_t pad;
-};
-
-struct vgem_fence_signal {
-	uint32_t fence;
-	uint32_t flags;
-};
-
-#define VGEM_FENCE_WRITE 0x1
-#define VGEM_IOCTL_FENCE_ATTACH DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
-#define VGEM_IOCTL_FENCE_SIGNAL DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
-
-/* A vgem buffer with a write fence held, imported into fd: jobs naming it wait. */
-struct held {
-	int vfd;
-	uint32_t fence;
-	uint32_t handle;	/* in fd */
-};
-
-static int held_start(int fd, struct held *h)
-{
-	struct drm_mode_create_dumb dumb = { .height = 1, .width = 1024, .bpp = 32 };
-	struct vgem_fence_attach attach = { .flags = VGEM_FENCE_WRITE };
-	struct drm_prime_handle exp = { .flags = DRM_CLOEXEC | DRM_RDWR };
-	struct drm_prime_handle imp = { 0 };
-	char path[32], name[16];
-	int i, ret;
-
-	h->vfd = -1;
-	for (i = 0; i < 8 && h->vfd < 0; i++) {
-		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		h->vfd = open(path, O_RDWR | O_CLOEXEC);
-		memset(name, 0, sizeof(name));
-		if (h->vfd >= 0 && (hil_ioctl(h->vfd, DRM_IOCTL_VERSION, &v) || strcmp(name, "vgem"))) {
-			close(h->vfd);
-			h->vfd = -1;
-		}
-	}
-	if (h->vfd < 0)
-		return -ENODEV;
-	ret = hil_ioctl(h->vfd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb);
-	attach.handle = exp.handle = dumb.handle;
-	if (!ret)
-		ret = hil_ioctl(h->vfd, VGEM_IOCTL_FENCE_ATTACH, &attach);
-	if (!ret)
-		ret = hil_ioctl(h->vfd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp);
-	if (ret)
-		return ret;
-	h->fence = attach.out_fence;
-	imp.fd = exp.fd;
-	ret = hil_ioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp);
-	close(exp.fd);
-	h->handle = imp.handle;
-	return ret;
-}
-
-static void held_release(struct held *h)
-{
-	struct vgem_fence_signal sig = { .fence = h->fence };
-
-	if (h->vfd >= 0) {
-		hil_ioctl(h->vfd, VGEM_IOCTL_FENCE_SIGNAL, &sig);
-		close(h->vfd);
-	}
-	h->vfd = -1;
-}
-
 /*
- * A BO's handle closes while a job of the context that does not list it
- * is still queued (here: waiting for another device's fence). A later job
- * on the other queue, which runs meanwhile and does not list it either,
- * uses its VA: the entries are gone at once, so it faults on its first
- * access and writes nothing. (Before: the BO stayed mapped until every
- * earlier job ended, so the later job wrote into it, and the unmap and
- * free came under it.) A job that lists the BO keeps it mapped.
+ * A BO's only handle closes while an older job of the context is busy on
+ * the device (a 300 ms STALL); a later job queued right behind it, which
+ * does not list the BO, writes to its VA. The later job must fault at its
+ * first command and leave the BO's pages untouched, whichever way the
+ * older job relates to the BO:
+ *  - it does not list it: the entries go at GEM_CLOSE;
+ *  - it lists it: it keeps the mapping (and writes the BO after its stall),
+ *    and the entries go when it leaves the device, before the later job
+ *    can start.
+ * Before: the BO stayed mapped until the older job was freed (free_job),
+ * while the later job, already on the ring, ran and wrote into it.
  */
+static void closed_handle_case(int fd, struct hil_bo *cmd, int older_lists_it)
+{
+	const char *how = older_lists_it ? "lists it" : "does not list it";
+	union eyrie_cmd *c = cmd->cpu;
+	struct drm_eyrie_wait w;
+	uint64_t older, later;
+	struct hil_bo victim;
+	uint32_t names[2];
+	unsigned char *v;
+	int ok, i;
+
+	ok = !hil_bo_create(fd, 65536, 0, &victim) && !hil_bo_map(fd, &victim);
+	if (!tap_ok(ok, "a 64 KiB BO for the case where the older job %s", how))
+		return;
+	v = victim.cpu;
+	memset(v, 0x5a, victim.size);
+	/* [8] STALL 300 ms, [9] TIMESTAMP BO+64: the older job. */
+	memset(&c[8], 0, 2 * sizeof(*c));
+	c[8].stall.hdr.opcode = EYRIE_OP_STALL;
+	c[8].stall.usec = 300000;
+	hil_cmd_timestamp(&c[9], victim.va + 64);
+	/* [12] TIMESTAMP BO+128, [13] TIMESTAMP BO+4096+136: the later job. */
+	hil_cmd_timestamp(&c[12], victim.va + 128);
+	hil_cmd_timestamp(&c[13], victim.va + 4096 + 136);
+	names[0] = cmd->handle;
+	names[1] = victim.handle;
+	ok = !hil_submit(fd, cmd_va(cmd, 8), older_lists_it ? 2 : 1, 0, names,
+			 older_lists_it ? 2 : 1, NULL, 0, 0, &older);
+	/* Let it reach the device: the later job then waits right behind it. */
+	usleep(50000);
+	ok = ok && !hil_gem_close(fd, victim.handle);
+	ok = ok && !hil_submit(fd, cmd_va(cmd, 12), 2, 0, &cmd->handle, 1, NULL, 0, 0, &later);
+	tap_ok(ok, "older job (%s) stalls, GEM_CLOSE of the BO, a later job writes its VA", how);
+	ok = !wait_long(fd, later, &w) && w.status == EYRIE_JOB_ERR_MMU_UNMAPPED &&
+	     w.err_cmd_index == 0;
+	tap_ok(ok, "older job %s: the later job faults with ERR_MMU_UNMAPPED at command 0 (status %u, index %u)",
+	      how, w.status, w.err_cmd_index);
+	for (ok = 1, i = 128; i < 144; i++)
+		ok = ok && v[i] == 0x5a && v[4096 + i + 8] == 0x5a;
+	tap_ok(ok, "older job %s: the closed BO's pages (still mapped by the CPU) were not written",
+	      how);
+	ok = !wait_long(fd, older, &w) && w.status == EYRIE_JOB_OK;
+	if (older_lists_it) {
+		uint64_t ts;
+
+		memcpy(&ts, v + 64, sizeof(ts));
+		ok = ok && ts != 0x5a5a5a5a5a5a5a5aull;
+		tap_ok(ok, "the older job, which lists the BO, kept it mapped and wrote it after its stall (status %u)",
+		      w.status);
+	} else {
+		tap_ok(ok, "the older job ends OK (status %u)", w.status);
+	}
+	munmap(victim.cpu, victim.size);
+}
+
 static void test_closed_handle(void)
 {
 	int fd = open(node, O_RDWR | O_CLOEXEC), ok;
-	struct hil_bo cmd, victim, listed;
-	struct held held = { .vfd = -1 };
-	struct drm_eyrie_wait w;
-	uint64_t busy, later, keep;
-	uint32_t handle, names[2];
+	struct hil_bo cmd;
 
-	ok = fd >= 0 && !hil_bo_create(fd, 65536, 0, &victim) && !hil_bo_map(fd, &victim) &&
-	     !cmdbuf(fd, &cmd, 300000, victim.va + 64);
-	if (!tap_ok(ok, "file, command buffer and a 64 KiB BO"))
+	ok = fd >= 0 && !cmdbuf(fd, &cmd, 1000, 0);
+	if (!tap_ok(ok, "file and command buffer for the closed-handle cases"))
 		return;
-	memset(victim.cpu, 0x5a, victim.size);
-	{
+	closed_handle_case(fd, &cmd, 0);
+	closed_handle_case(fd, &cmd, 1);
+	munmap(cmd.cpu, cmd.size);
+	close(fd);
+}
+
+/* In-syncobjs a racing SUBMIT names (the driver's per-job maximum). */
+#define EYRIE_HIL_RACE_SYNCOBJS 256
+
+struct closer {
+	int fd;
+	uint32_t handle;
+	double delay_s;
+	pthread_barrier_t *go;
+};
+
+static void *closer_run(void *arg)
+{
+	struct closer *cl = arg;
+	double t0;
+
+	pthread_barrier_wait(cl->go);
+	t0 = hil_now_s();
+	while (hil_now_s() - t0 < cl->delay_s)
+		;
+	hil_gem_close(cl->fd, cl->handle);
+	return NULL;
+}
+
+/*
+ * SUBMIT racing GEM_CLOSE of a BO it lists (issue 15 review): a SUBMIT
+ * that succeeds has its job keep the BO mapped until it leaves the
+ * device, so the job writes it and never faults; one that loses the race
+ * fails with ENOENT, also when the handle was looked up before the close
+ * but the mapping was gone by the time the job took it (checked under the
+ * context's lock). Before: that SUBMIT succeeded and its job faulted on a
+ * BO it listed. The SUBMITs name 256 empty in-syncobjs, which widens the
+ * time between the handle lookup and the mapping check, and the close
+ * comes 0-1 ms after the SUBMIT starts, so some rounds land in between.
+ */
+static void test_close_submit_race(void)
+{
+	int fd = open(node, O_RDWR | O_CLOEXEC), ok, i, rounds = 200;
+	int enoent = 0, ran = 0, faulted = 0, other = 0;
+	uint32_t syncs[EYRIE_HIL_RACE_SYNCOBJS];
+	pthread_barrier_t go;
+	struct hil_bo cmd;
+
+	ok = fd >= 0 && !cmdbuf(fd, &cmd, 1000, 0) && !pthread_barrier_init(&go, NULL, 2);
+	for (i = 0; ok && i < EYRIE_HIL_RACE_SYNCOBJS; i++) {
+		struct drm_syncobj_create sc = { 0 };
+
+		ok = !hil_ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc);
+		syncs[i] = sc.handle;
+	}
+	if (!tap_ok(ok, "file, command buffer and %d empty syncobjs for the SUBMIT/GEM_CLOSE race",
+		    EYRIE_HIL_RACE_SYNCOBJS))
+		return;
+	for (i = 0; i < rounds; i++) {
+		struct closer cl = { .fd = fd, .go = &go, .delay_s = (i % 50) * 20e-6 };
 		union eyrie_cmd *c = cmd.cpu;
+		struct drm_eyrie_wait w;
+		struct hil_bo x;
+		uint32_t names[2];
+		pthread_t t;
+		uint64_t seq;
+		int rc;
 
-		/* [4] timestamp, [5] stall 200 ms, [6] timestamp: the later job. */
-		hil_cmd_timestamp(&c[4], victim.va + 128);
-		c[5].stall.hdr.opcode = EYRIE_OP_STALL;
-		c[5].stall.usec = 200000;
-		hil_cmd_timestamp(&c[6], victim.va + 136);
+		if (hil_bo_create(fd, 4096, 0, &x)) {
+			other++;
+			break;
+		}
+		hil_cmd_timestamp(&c[16], x.va + 8 * (i % 64));
+		names[0] = cmd.handle;
+		names[1] = x.handle;
+		cl.handle = x.handle;
+		if (pthread_create(&t, NULL, closer_run, &cl)) {
+			other++;
+			break;
+		}
+		pthread_barrier_wait(&go);
+		rc = hil_submit(fd, cmd_va(&cmd, 16), 1, 0, names, 2, syncs,
+				EYRIE_HIL_RACE_SYNCOBJS, 0, &seq);
+		pthread_join(t, NULL);
+		if (rc == -ENOENT) {
+			enoent++;
+		} else if (rc) {
+			other++;
+		} else if (wait_long(fd, seq, &w)) {
+			other++;
+		} else if (w.status == EYRIE_JOB_OK) {
+			ran++;
+		} else if (w.status == EYRIE_JOB_ERR_MMU_UNMAPPED) {
+			faulted++;
+		} else {
+			other++;
+		}
 	}
-	ok = !held_start(fd, &held);
-	names[0] = cmd.handle;
-	names[1] = held.handle;
-	ok = ok && !hil_submit(fd, cmd_va(&cmd, 2), 1, 0, names, 2, NULL, 0, 0, &busy);
-	tap_ok(ok, "a job waits for a vgem fence (it does not list the BO)");
-	ok = !hil_gem_close(fd, victim.handle);
-	tap_ok(ok, "GEM_CLOSE of the BO's only handle while that job waits");
-	ok = !hil_submit(fd, cmd_va(&cmd, 4), 3, DRM_EYRIE_QUEUE_HIGH, &cmd.handle, 1, NULL, 0, 0,
-			 &later);
-	tap_ok(ok, "a later job writes timestamps to the closed BO's VA, 200 ms apart");
-	ok = !wait_long(fd, later, &w) && w.status == EYRIE_JOB_ERR_MMU_UNMAPPED &&
-	     w.err_cmd_index == 0;
-	tap_ok(ok, "it faults with ERR_MMU_UNMAPPED at its first command (status %u, index %u)",
-	      w.status, w.err_cmd_index);
-	ok = ((unsigned char *)victim.cpu)[128] == 0x5a && ((unsigned char *)victim.cpu)[143] == 0x5a;
-	tap_ok(ok, "the closed BO's pages (still mapped by the CPU) were not written");
-	held_release(&held);
-	ok = !wait_long(fd, busy, &w) && w.status == EYRIE_JOB_OK;
-	tap_ok(ok, "the waiting job runs once the fence signals (status %u)", w.status);
-	munmap(victim.cpu, victim.size);
-
-	/* The other way round: a queued job that lists the BO keeps it. */
-	ok = !hil_bo_create(fd, 4096, 0, &listed) && !hil_bo_map(fd, &listed);
-	handle = listed.handle;
-	if (ok) {
-		union eyrie_cmd *c = cmd.cpu;
-
-		hil_cmd_timestamp(&c[3], listed.va);
-		memset(listed.cpu, 0, 8);
-	}
-	ok = ok && !hil_submit(fd, cmd_va(&cmd, 0), 1, 0, &cmd.handle, 1, NULL, 0, 0, &busy);
-	{
-		uint32_t both[2] = { cmd.handle, handle };
-
-		ok = ok && !hil_submit(fd, cmd_va(&cmd, 3), 1, 0, both, 2, NULL, 0, 0, &keep);
-	}
-	ok = ok && !hil_gem_close(fd, handle);
-	tap_ok(ok, "a job listing a BO is queued behind a 300 ms one, then the BO's handle closes");
-	ok = !wait_long(fd, keep, &w) && w.status == EYRIE_JOB_OK &&
-	     *(volatile uint64_t *)listed.cpu != 0;
-	tap_ok(ok, "the job that lists it still runs and writes it (status %u)", w.status);
-	munmap(listed.cpu, listed.size);
+	pthread_barrier_destroy(&go);
+	tap_ok(faulted == 0 && other == 0 && enoent + ran == rounds,
+	      "%d SUBMITs racing GEM_CLOSE of a listed BO: %d ran OK, %d ENOENT, %d faulted on the BO they list, %d other",
+	      rounds, ran, enoent, faulted, other);
 	munmap(cmd.cpu, cmd.size);
 	close(fd);
 }
@@ -383,14 +415,20 @@ static void test_empty_syncobj(void)
 }
 
 /*
- * One user may hold contexts_per_user open files (the IDs are 16 bits).
- * The count is per real uid: the child keeps its effective root only to
- * pass the node's permissions.
+ * One user may hold contexts_per_user contexts (the IDs are 16 bits),
+ * counted until each is freed: a closed file whose job still runs keeps
+ * its context (and ID). The count is per real uid: the processes keep
+ * their effective root only to pass the node's permissions.
+ *
+ * The child (real uid 65534) opens 3 files, a grandchild the 4th, which
+ * queues a 3 s STALL; a 5th open fails. The grandchild is killed (its file
+ * closes without waiting: the context drains); an open while it drains
+ * fails, one after it drained succeeds, and the one after that fails.
  */
 static void test_context_limit(void)
 {
 	long old = read_param("contexts_per_user");
-	int status = 0, p[2], res[2] = { 0, 0 };
+	int status = 0, p[2], res[6] = { 0, 0, 0, 0, 0, 0 };
 	pid_t pid;
 
 	if (!tap_ok(old >= 0 && write_param("contexts_per_user", 4) && !pipe(p),
@@ -398,15 +436,67 @@ static void test_context_limit(void)
 		return;
 	pid = fork();
 	if (pid == 0) {
-		int fds[5], i;
+		int fds[3], i, fd, q[2], opened = 0;
+		char byte = 0;
+		double t0;
+		pid_t gc;
 
 		close(p[0]);
-		if (setresuid(65534, 0, 0))
+		if (setresuid(65534, 0, 0) || pipe(q))
 			_exit(3);
-		for (i = 0; i < 5; i++)
-			fds[i] = open(node, O_RDWR | O_CLOEXEC);
-		res[0] = fds[3] >= 0;
-		res[1] = fds[4] < 0 ? -errno : 0;
+		for (i = 0; i < 3; i++)
+			opened += (fds[i] = open(node, O_RDWR | O_CLOEXEC)) >= 0;
+		gc = fork();
+		if (gc == 0) {
+			struct hil_bo cmd;
+			uint64_t seq;
+
+			volatile uint64_t *started;
+			union eyrie_cmd *c;
+
+			/* [4] TIMESTAMP, [5] STALL 3 s: it tells when it is on the device. */
+			fd = open(node, O_RDWR | O_CLOEXEC);
+			byte = fd >= 0 && !cmdbuf(fd, &cmd, 0, 0);
+			if (byte) {
+				c = cmd.cpu;
+				started = (volatile uint64_t *)((char *)cmd.cpu + 3072);
+				*started = 0;
+				hil_cmd_timestamp(&c[4], cmd.va + 3072);
+				c[5].stall.hdr.opcode = EYRIE_OP_STALL;
+				c[5].stall.usec = 3000000;
+				byte = !hil_submit(fd, cmd_va(&cmd, 4), 2, 0, &cmd.handle, 1, NULL, 0,
+						   0, &seq);
+				t0 = hil_now_s();
+				while (byte && !*started && hil_now_s() - t0 < 30)
+					usleep(1000);
+				byte = byte && *started;
+			}
+			if (write(q[1], &byte, 1) != 1)
+				_exit(2);
+			pause();
+			_exit(0);
+		}
+		if (gc < 0 || read(q[0], &byte, 1) != 1)
+			byte = 0;
+		res[0] = opened == 3 && byte;
+		fd = open(node, O_RDWR | O_CLOEXEC);
+		res[1] = fd < 0 ? -errno : 0;
+		if (gc > 0) {
+			kill(gc, SIGKILL);
+			waitpid(gc, NULL, 0);
+		}
+		/* Its job runs for 3 s more: the context is still there. */
+		fd = open(node, O_RDWR | O_CLOEXEC);
+		res[2] = fd < 0 ? -errno : 0;
+		t0 = hil_now_s();
+		while (fd < 0 && hil_now_s() - t0 < 30) {
+			usleep(100000);
+			fd = open(node, O_RDWR | O_CLOEXEC);
+		}
+		res[3] = fd >= 0;
+		res[4] = (int)((hil_now_s() - t0) * 1000);
+		fd = open(node, O_RDWR | O_CLOEXEC);
+		res[5] = fd < 0 ? -errno : 0;
 		_exit(write(p[1], res, sizeof(res)) == sizeof(res) ? 0 : 2);
 	}
 	close(p[1]);
@@ -416,8 +506,12 @@ static void test_context_limit(void)
 	if (pid > 0)
 		waitpid(pid, &status, 0);
 	write_param("contexts_per_user", old);
-	tap_ok(res[0], "real uid 65534 opens the node 4 times");
+	tap_ok(res[0], "real uid 65534 opens the node 4 times (one in a child whose 3 s job has started)");
 	tap_ok(res[1] == -EMFILE, "its fifth open -> EMFILE (%d)", res[1]);
+	tap_ok(res[2] == -EMFILE,
+	      "the child killed, its context drains with the job: an open -> EMFILE (%d)", res[2]);
+	tap_ok(res[3], "once it has drained an open succeeds (after %d ms)", res[4]);
+	tap_ok(res[5] == -EMFILE, "and the next one -> EMFILE again (%d)", res[5]);
 }
 
 /* pin_limit_mb bounds what all contexts together map, not one alone. */
@@ -506,6 +600,7 @@ int main(int argc, char **argv)
 		return tap_done();
 	}
 	test_closed_handle();
+	test_close_submit_race();
 	test_high_priority_privilege();
 	test_empty_syncobj();
 	test_context_limit();

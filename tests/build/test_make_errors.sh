@@ -19,6 +19,11 @@ out=$(make --no-print-directory KDIR="$tmp/old" module-check 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q "too old" && echo "$out" | grep -q "6.2"
 t $? "kernel 6.1: too old, needs 6.2 for the accel subsystem"
 
+mkdir -p "$tmp/new/include/config" && echo "6.15.0-1-amd64" > "$tmp/new/include/config/kernel.release"
+out=$(make --no-print-directory KDIR="$tmp/new" module-check 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "not 6.12" && echo "$out" | grep -q "scheduler API"
+t $? "kernel 6.15: refused, the driver is written against 6.12's DRM scheduler API"
+
 mkdir -p "$tmp/bare"
 out=$(make --no-print-directory KDIR="$tmp/bare" module-check 2>&1); rc=$?
 [ $rc -ne 0 ] && echo "$out" | grep -q "not a configured kernel build tree"
