@@ -119,6 +119,13 @@ struct eyr_mapping {
 	 */
 	uint8_t events;
 	uint8_t dbuf;
+	/*
+	 * Flexible NoC (arch->flex_noc): 1 when the passes run one group at a
+	 * time because that stream beat the group-parallel one once
+	 * overlapped (docs/scheduler.md); emission then maps the passes
+	 * without sets_g.
+	 */
+	uint8_t one_group;
 };
 #define EYR_DBUF_IN	1u	/* inputs */
 #define EYR_DBUF_W	2u	/* weights, bias and per-channel table */
