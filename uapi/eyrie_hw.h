@@ -507,7 +507,7 @@ struct eyrie_mapping {
 	__u16 rf_m;			/* output channels per PE (RF reuse) */
 	__u16 rf_c;			/* input channels per PE (RF reuse) */
 	__u16 rf_n;			/* batch per PE */
-	__u16 reserved;
+	__u16 sets_g;			/* groups in parallel (EYRIE_CAP_FLEX_NOC; 0 = 1) */
 };
 
 /*
@@ -523,6 +523,36 @@ static inline __u64 eyrie_pe_set_slots(__u32 pe_rows, __u32 pe_cols,
 	if (!spatial_r || !spatial_e)
 		return 0;
 	return (__u64)(pe_rows / spatial_r) * (pe_cols / spatial_e);
+}
+
+/*
+ * Flexible NoC (docs/hardware.md 7.2, "Group-parallel sets"): the array's
+ * buses can be reconfigured as a hierarchical mesh (after Eyeriss v2), so
+ * the PE sets of one pass may work on different groups (depthwise and
+ * grouped convolutions) at once: sets_g groups, each with its own
+ * sets_m x sets_c sets, every set fed and drained on its own route. Set
+ * (i_g, i_m, i_c) takes slot (i_g * sets_m + i_m) * sets_c + i_c. sets_g
+ * 0 or 1 is one group at a time (the array without the capability); a
+ * device without EYRIE_CAP_FLEX_NOC refuses any other value
+ * (EYRIE_JOB_ERR_RESERVED), one with it refuses sets_g > groups or sets
+ * that do not place (EYRIE_JOB_ERR_DATAFLOW). A pass with sets_g > 1 pays
+ * one router hop per NoC word: its NoC words count twice in energy (not
+ * in NoC bandwidth).
+ */
+#define EYRIE_CAP_FLEX_NOC		(1ull << 10)
+#define EYRIE_FLEX_NOC_HOPS		2u	/* NoC word accesses per word, sets_g > 1 */
+
+static inline __u32 eyrie_mapping_sets_g(const struct eyrie_mapping *mp)
+{
+	return mp->sets_g ? mp->sets_g : 1;
+}
+
+/* The sets of a pass place on the mesh (every set in its own slot). */
+static inline int eyrie_mapping_places(const struct eyrie_mapping *mp,
+				       __u32 pe_rows, __u32 pe_cols)
+{
+	return (__u64)eyrie_mapping_sets_g(mp) * mp->sets_m * mp->sets_c <=
+	       eyrie_pe_set_slots(pe_rows, pe_cols, mp->spatial_r, mp->spatial_e);
 }
 
 /*

@@ -145,6 +145,7 @@ int main(void)
 	struct st_layer *ls = NULL;
 	struct eyr_arch a;
 	uint32_t events_cfg;	/* BENCH_MAPPER_NO_EVENTS, kept across the networks section */
+	uint32_t flex_cfg;	/* BENCH_MAPPER_NO_FLEX, likewise */
 	int n, i, df;
 	int all = getenv("BENCH_MAPPER_ALL") != NULL;
 	/* only the whole-network section (to count its instructions alone) */
@@ -157,6 +158,8 @@ int main(void)
 	st_default_arch(&a);
 	/* the device's default: DMA runs ahead of the array (CAP_EVENTS) */
 	a.events = getenv("BENCH_MAPPER_NO_EVENTS") == NULL;
+	/* and runs the PE sets of several groups at once (CAP_FLEX_NOC) */
+	a.flex_noc = getenv("BENCH_MAPPER_NO_FLEX") == NULL;
 	n = st_load_layers(&ls, 1, 1);
 	if (n <= 0) {
 		fprintf(stderr, "bench-mapper: cannot read layers.csv (set EYRIE_LAYERS_CSV)\n");
@@ -228,16 +231,18 @@ int main(void)
 		       tot.energy_norm / tot.macs, tot.dram_words / tot.macs);
 	/* what a compiler sees: one network after another, repeated shapes cached */
 	events_cfg = a.events;
+	flex_cfg = a.flex_noc;
 	printf("\nwhole networks (RS, plan cache on from cold, as the runner plans them;\n"
 	       "conv/FC layers of layers.csv, predicted = measured, at %u kHz;\n"
 	       "peak: MACs over all %u PEs; barriers: DMA and passes alternate,\n"
-	       "events: DMA runs ahead, double buffers chosen per tensor):\n",
+	       "events: DMA runs ahead, double buffers chosen per tensor;\n"
+	       "flex-noc: events and groups side by side on the flexible NoC):\n",
 	       a.clock_khz, a.pe_rows * a.pe_cols);
-	/* both stream kinds, then the arch as configured (BENCH_MAPPER_NO_EVENTS) */
-	for (unsigned int ev = 0; ev <= 1; ev++)
-	for (a.events = ev, i = 0; i < n; ) {
-		uint64_t t0, cycles = 0, macs = 0;
-		double energy_fj = 0, static_fj = 0;
+	/* barriers, events (both one group at a time, as before CAP_FLEX_NOC), flex-noc */
+	for (unsigned int ev = 0; ev <= 2; ev++)
+	for (a.events = ev > 0, a.flex_noc = ev > 1, i = 0; i < n; ) {
+		uint64_t t0, cycles = 0, macs = 0, lb_words = 0;
+		double energy_fj = 0, static_fj = 0, floor_fj;
 		int j = i, layers = 0;
 
 		eyr_sched_cache_clear();	/* each network from a cold cache */
@@ -254,18 +259,33 @@ int main(void)
 				macs += p.cost.macs;
 				energy_fj += (double)p.cost.energy_total_fj;
 				static_fj += (double)p.cost.energy_fj[EYRIE_ENERGY_STATIC];
+				lb_words += p.lb_dram_words;
 			}
 			j++;
 		}
 		printf("  %-8s %-12s %3d layers planned in %.1f ms: latency %.2f ms (peak %.2f ms, util %.0f %%), energy %.3f mJ (static %.0f %%)\n",
-		       a.events ? "events" : "barriers", ls[i].net, layers, (eyr_now_us() - t0) / 1000.0,
+		       a.flex_noc ? "flex-noc" : a.events ? "events" : "barriers", ls[i].net, layers, (eyr_now_us() - t0) / 1000.0,
 		       (double)cycles / a.clock_khz,
 		       (double)macs / ((double)a.pe_rows * a.pe_cols) / a.clock_khz,
 		       cycles ? 100.0 * (double)macs / ((double)a.pe_rows * a.pe_cols * cycles) : 0,
 		       energy_fj * 1e-12, energy_fj > 0 ? 100.0 * static_fj / energy_fj : 0);
+		/*
+		 * What no RS mapping goes under with the device's counting rules
+		 * (docs/sim.md): 4 RF words and a MAC per MAC, every compulsory
+		 * DRAM word once, static power over the peak time.
+		 */
+		floor_fj = (double)macs * (4.0 * a.energy_fj[EYRIE_ENERGY_RF] +
+					   a.energy_fj[EYRIE_ENERGY_MAC]) +
+			   (double)lb_words * a.energy_fj[EYRIE_ENERGY_DRAM] +
+			   (double)a.static_mw * 1e9 / a.clock_khz *
+			   ((double)macs / ((double)a.pe_rows * a.pe_cols));
+		if (a.flex_noc)
+			printf("  %-8s %-12s energy floor %.3f mJ (RS: 4 RF words + 1 MAC per MAC, compulsory DRAM words, static power over the peak time)\n",
+			       "", ls[i].net, floor_fj * 1e-12);
 		i = j;
 	}
 	a.events = events_cfg;
+	a.flex_noc = flex_cfg;
 	if (networks_only) {
 		free(ls);
 		return 0;

@@ -242,8 +242,11 @@ static __u32 check_mapping(const struct eyrie_cmd_conv *c, __u32 df,
 	__u32 cg = c->c / c->groups, mg = c->m / c->groups;
 	const __u32 base = OFF(struct eyrie_cmd_conv, map);
 
-	if (mp->reserved)
-		FAIL(EYRIE_JOB_ERR_RESERVED, base + OFF(struct eyrie_mapping, reserved));
+	/* group-parallel sets need the flexible NoC; else the field is reserved */
+	if (mp->sets_g && !(lim->caps & EYRIE_CAP_FLEX_NOC))
+		FAIL(EYRIE_JOB_ERR_RESERVED, base + OFF(struct eyrie_mapping, sets_g));
+	if (mp->sets_g > c->groups)
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, sets_g));
 	if (!mp->spatial_r || mp->spatial_r > c->r || mp->spatial_r > lim->pe_rows)
 		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, spatial_r));
 	if (!mp->spatial_e || mp->spatial_e > c->out_h || mp->spatial_e > lim->pe_cols)
@@ -262,6 +265,9 @@ static __u32 check_mapping(const struct eyrie_cmd_conv *c, __u32 df,
 	if ((__u64)mp->sets_m * mp->sets_c >
 	    eyrie_pe_set_slots(lim->pe_rows, lim->pe_cols, mp->spatial_r, mp->spatial_e))
 		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, sets_c));
+	/* and with sets_g groups at once, every group's sets too */
+	if (!eyrie_mapping_places(mp, lim->pe_rows, lim->pe_cols))
+		FAIL(EYRIE_JOB_ERR_DATAFLOW, base + OFF(struct eyrie_mapping, sets_g));
 	/* What each dataflow keeps in the PE register files must fit. */
 	if ((df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS) &&
 	    (__u32)mp->rf_m * mp->rf_c * c->s > lim->rf_filter_words)

@@ -144,6 +144,14 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 			  offsetof(struct eyrie_mapping, sets_c);
 		return EYRIE_JOB_ERR_DATAFLOW;
 	}
+	/* group-parallel sets: only with the flexible NoC, and they must place */
+	if ((c->map.sets_g && !(sim->caps & EYRIE_CAP_FLEX_NOC)) ||
+	    c->map.sets_g > c->groups ||
+	    !eyrie_mapping_places(&c->map, sim->desc.pe_rows, sim->desc.pe_cols)) {
+		*detail = offsetof(struct eyrie_cmd_conv, map) +
+			  offsetof(struct eyrie_mapping, sets_g);
+		return EYRIE_JOB_ERR_DATAFLOW;
+	}
 	if ((fl & EYRIE_PASS_F_REQUANT) && (fl & EYRIE_PASS_F_PER_CHANNEL)) {
 		tab = mem_at(sim, c->q.quant_addr);
 		if (check_table(tab, c->m, detail))

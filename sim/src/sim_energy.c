@@ -91,7 +91,9 @@ uint64_t sim_energy_conv(const struct eyrie_hw_desc *desc,
 	int w_glb = !(c->w_addr & EYRIE_ADDR_STREAM);
 	uint16_t fl = c->hdr.flags;
 	uint64_t tc_size = (uint64_t)mp->sets_c * mp->rf_c;
-	struct tile_classes nt, mt;
+	/* sets_g > 1: groups side by side on the flexible NoC, one hop more per word */
+	uint64_t hops = eyrie_mapping_sets_g(mp) > 1 ? EYRIE_FLEX_NOC_HOPS : 1;
+	struct tile_classes nt, mt, gt;
 	uint64_t glb = 0, noc = 0, rf = 0, macs_all = 0, cycles = 0;
 	uint32_t seen[65536], stamp = 0;	/* in_h <= 65535 */
 
@@ -99,6 +101,7 @@ uint64_t sim_energy_conv(const struct eyrie_hw_desc *desc,
 	memset(seen, 0, (size_t)c->in_h * sizeof(seen[0]));
 	tile_split(c->n, mp->rf_n, &nt);
 	tile_split(Mg, (uint64_t)mp->sets_m * mp->rf_m, &mt);
+	tile_split(G, eyrie_mapping_sets_g(mp), &gt);
 
 	for (uint64_t e0 = 0; e0 < E; e0 += mp->spatial_e) {
 		uint64_t ne = min_u64(mp->spatial_e, E - e0);
@@ -118,7 +121,7 @@ uint64_t sim_energy_conv(const struct eyrie_hw_desc *desc,
 				for (int a = 0; a < nt.n; a++) {
 					for (int b = 0; b < mt.n; b++) {
 						uint64_t nn = nt.size[a], nm = mt.size[b];
-						uint64_t mult = nt.count[a] * mt.count[b] * G;
+						uint64_t mult = nt.count[a] * mt.count[b];
 						uint64_t macs = nn * nm * nc * nr * ne * S * F;
 						uint64_t wu = nm * nc * nr * S;
 						uint64_t iu = nn * nc * rows * wv;
@@ -165,12 +168,15 @@ uint64_t sim_energy_conv(const struct eyrie_hw_desc *desc,
 							g_f += 2 * nm;
 						work = nn * min_u64(mp->rf_m, nm) *
 						       min_u64(mp->rf_c, nc) * S * F;
-						work = max_u64(work, ceil_div(n_f, desc->noc_words_per_cycle));
-						glb += g_f * mult;
-						noc += n_f * mult;
-						rf += r_f * mult;
-						macs_all += macs * mult;
-						cycles += work * mult;
+						/* a fold of g groups: their sets in parallel, their words together */
+						for (int k = 0; k < gt.n; k++)
+							cycles += mult * gt.count[k] *
+								  max_u64(work, ceil_div(gt.size[k] * n_f,
+											 desc->noc_words_per_cycle));
+						glb += g_f * mult * G;
+						noc += n_f * mult * G * hops;
+						rf += r_f * mult * G;
+						macs_all += macs * mult * G;
 					}
 				}
 			}

@@ -78,6 +78,7 @@ static void print_json(struct json *j, const char *name, const struct accel_laye
 	json_u64(j, "spatial_e", r->spatial_e);
 	json_u64(j, "sets_m", r->sets_m);
 	json_u64(j, "sets_c", r->sets_c);
+	json_u64(j, "sets_g", r->sets_g);
 	json_object_end(j);
 	json_object_begin(j, "rf");
 	json_u64(j, "rf_m", r->rf_m);
@@ -145,8 +146,11 @@ static void print_text(const char *name, const struct accel_plan_result *r, doub
 	       r->tile[0], r->tile[1], r->tile[2], r->tile[3], r->tile[4], r->tile[5],
 	       r->tiles[0], r->tiles[1], r->tiles[2], r->tiles[3], r->tiles[4], r->tiles[5],
 	       r->order, r->stream_in ? "stream" : "glb", r->stream_w ? "stream" : "glb");
-	printf("  array     spatial_r=%u spatial_e=%u sets_m=%u sets_c=%u rf_m=%u rf_c=%u rf_n=%u\n",
+	printf("  array     spatial_r=%u spatial_e=%u sets_m=%u sets_c=%u rf_m=%u rf_c=%u rf_n=%u",
 	       r->spatial_r, r->spatial_e, r->sets_m, r->sets_c, r->rf_m, r->rf_c, r->rf_n);
+	if (r->sets_g > 1)
+		printf(" sets_g=%u (groups side by side, flexible NoC)", r->sets_g);
+	printf("\n");
 	if (r->events) {
 		printf("  overlap   DMA ahead of the array (events), double-buffered:");
 		for (l = 0; l < 3; l++)

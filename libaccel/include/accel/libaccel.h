@@ -115,6 +115,7 @@ struct accel_device;
 #define ACCEL_CAP_EVENTS		(1ull << 8)	/* DMA runs ahead of the array */
 #define ACCEL_CAP_ZERO_GATE		(1ull << 9)	/* zero inputs are not multiplied */
 #define ACCEL_CAP_RLE_DMA		(1ull << 11)	/* run-length coded activations in DRAM */
+#define ACCEL_CAP_FLEX_NOC		(1ull << 10)	/* group-parallel PE sets */
 
 /* Name of one capability bit ("mmu", ...), or NULL for an unknown bit. */
 const char *accel_cap_name(uint64_t cap_bit);

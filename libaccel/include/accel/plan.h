@@ -201,6 +201,12 @@ struct accel_plan_result {
 	uint64_t sparse_cycles;		/* coded DMAs move fewer (or more) bytes */
 	/* coded layouts used: rows per line of the input and output, 0 dense */
 	uint32_t rle_in_rows, rle_out_rows;
+	/*
+	 * Groups whose PE sets share the array in a full tile's pass (the
+	 * flexible NoC, ACCEL_CAP_FLEX_NOC; docs/hardware.md 7.2): 1 = one
+	 * group at a time.
+	 */
+	uint32_t sets_g;
 };
 #define ACCEL_PLAN_DBUF_INPUTS	1u
 #define ACCEL_PLAN_DBUF_WEIGHTS	2u	/* with bias and per-channel table */

@@ -82,7 +82,7 @@ static int describe_conv(char *buf, size_t len, const union eyrie_cmd *cmd)
 	n = snprintf(buf, len,
 		     "%s df=%s flags=0x%x n=%u c=%u m=%u g=%u in=%ux%u out=%ux%u k=%ux%u"
 		     " stride=%u,%u dil=%u,%u pad=%u,%u zp_in=%d zp_w=%d in=%s w=%s"
-		     " bias=%s psum=%s out=%s map{r=%u e=%u sm=%u sc=%u rm=%u rc=%u rn=%u}",
+		     " bias=%s psum=%s out=%s map{r=%u e=%u sm=%u sc=%u rm=%u rc=%u rn=%u%s%.0u}",
 		     eyr_opcode_name(cmd->hdr.opcode), dataflow_name(cmd->hdr.dataflow),
 		     cmd->hdr.flags, c->n, c->c, c->m, c->groups, c->in_h, c->in_w,
 		     c->out_h, c->out_w, c->r, c->s, c->stride_h, c->stride_w,
@@ -91,7 +91,8 @@ static int describe_conv(char *buf, size_t len, const union eyrie_cmd *cmd)
 		     local(b, sizeof(b), c->bias_addr),
 		     local(p, sizeof(p), c->psum_addr), local(o, sizeof(o), c->out_addr),
 		     c->map.spatial_r, c->map.spatial_e, c->map.sets_m, c->map.sets_c,
-		     c->map.rf_m, c->map.rf_c, c->map.rf_n);
+		     c->map.rf_m, c->map.rf_c, c->map.rf_n, c->map.sets_g ? " sg=" : "",
+		     c->map.sets_g);
 	return n + quant_text(buf + ((size_t)n < len ? (size_t)n : len),
 			      (size_t)n < len ? len - (size_t)n : 0, &c->q);
 }

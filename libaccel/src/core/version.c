@@ -33,6 +33,7 @@ const char *accel_cap_name(uint64_t cap_bit)
 	case ACCEL_CAP_EVENTS: return "events";
 	case ACCEL_CAP_ZERO_GATE: return "zero_gate";
 	case ACCEL_CAP_RLE_DMA: return "rle_dma";
+	case ACCEL_CAP_FLEX_NOC: return "flex_noc";
 	default: return NULL;
 	}
 }
@@ -89,6 +90,7 @@ _Static_assert(ACCEL_CAP_ACT_LUT == EYRIE_CAP_ACT_LUT, "cap");
 _Static_assert(ACCEL_CAP_EVENTS == EYRIE_CAP_EVENTS, "cap");
 _Static_assert(ACCEL_CAP_ZERO_GATE == EYRIE_CAP_ZERO_GATE, "cap");
 _Static_assert(ACCEL_CAP_RLE_DMA == EYRIE_CAP_RLE_DMA, "cap");
+_Static_assert(ACCEL_CAP_FLEX_NOC == EYRIE_CAP_FLEX_NOC, "cap");
 _Static_assert(ACCEL_PASS_LUT == EYRIE_PASS_F_LUT, "pass flags");
 _Static_assert((int)ACCEL_JOB_ERR_ABORTED == (int)EYRIE_JOB_ERR_ABORTED, "status");
 _Static_assert((int)ACCEL_JOB_ERR_MMU_UNMAPPED == (int)EYRIE_JOB_ERR_MMU_UNMAPPED, "status");

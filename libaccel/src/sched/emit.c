@@ -64,6 +64,7 @@ enum { T_IN, T_W, T_B, T_LOADED };
 
 struct emitter {
 	const struct eyr_arch *arch;
+	struct eyr_arch arch_one_group;	/* arch without flex_noc (plan->map.one_group) */
 	const struct eyr_plan *plan;
 	const struct eyr_layer *layer;
 	const struct eyr_layer_bufs *bufs;
@@ -783,7 +784,10 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 	em = calloc(1, sizeof(*em));
 	if (!em)
 		return -ENOMEM;
-	em->arch = arch;
+	/* a plan kept one group at a time maps its passes without sets_g */
+	em->arch_one_group = *arch;
+	em->arch_one_group.flex_noc = 0;
+	em->arch = plan->map.one_group ? &em->arch_one_group : arch;
 	em->plan = plan;
 	em->layer = layer;
 	em->bufs = bufs;

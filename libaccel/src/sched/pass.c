@@ -131,6 +131,10 @@ int eyr_pass_check(const struct eyr_arch *arch, const struct eyr_geom *g,
 	if ((uint64_t)mp->sets_m * mp->sets_c >
 	    eyrie_pe_set_slots(arch->pe_rows, arch->pe_cols, mp->spatial_r, mp->spatial_e))
 		return -EINVAL;
+	/* group-parallel sets: the flexible NoC, at most the pass's groups */
+	if ((mp->sets_g && !arch->flex_noc) || mp->sets_g > ps->g ||
+	    !eyrie_mapping_places(mp, arch->pe_rows, arch->pe_cols))
+		return -EINVAL;
 	if ((df == EYRIE_DATAFLOW_RS || df == EYRIE_DATAFLOW_WS) &&
 	    (uint32_t)mp->rf_m * mp->rf_c * g->s > arch->rf_filter_words)
 		return -EINVAL;
@@ -218,10 +222,13 @@ static void pass_cost_core(const struct eyr_arch *arch, const struct eyr_geom *g
 	int in_glb = in_place == EYR_PLACE_GLB, w_glb = w_place == EYR_PLACE_GLB;
 	uint64_t glb = 0, noc = 0, rf = 0, macs_all = 0, cycles = 0;
 	uint64_t noc_pc = arch->noc_words_per_cycle;
-	struct split nt, mt, ct;
+	/* sets_g groups side by side: one hop more per NoC word (energy only) */
+	uint64_t sg = eyrie_mapping_sets_g(mp);
+	uint64_t hops = sg > 1 ? EYRIE_FLEX_NOC_HOPS : 1;
+	struct split nt, mt, ct, gt;
 	int64_t x0 = -(int64_t)ps->pad_l, x1 = x0 + (int64_t)wp - 1;
 	uint32_t rbi;
-	int ke, kc, a, b;
+	int ke, kc, kg, a, b;
 
 	if (x0 < 0)
 		x0 = 0;
@@ -231,6 +238,7 @@ static void pass_cost_core(const struct eyr_arch *arch, const struct eyr_geom *g
 	split(ps->n, mp->rf_n, &nt);
 	split(ps->m, (uint64_t)mp->sets_m * mp->rf_m, &mt);
 	split(Cg, tc, &ct);
+	split(ps->g, sg, &gt);
 	for (rbi = 0; rbi < ft->rb; rbi++) {
 		uint64_t r0 = (uint64_t)rbi * mp->spatial_r;
 		uint64_t nr = R - r0 < mp->spatial_r ? R - r0 : mp->spatial_r;
@@ -251,7 +259,7 @@ static void pass_cost_core(const struct eyr_arch *arch, const struct eyr_geom *g
 				for (a = 0; a < nt.n; a++)
 				for (b = 0; b < mt.n; b++) {
 					uint64_t nn = nt.size[a], nm = mt.size[b];
-					uint64_t mult = nt.count[a] * mt.count[b] * ps->g;
+					uint64_t mult = nt.count[a] * mt.count[b];
 					uint64_t folds = cnt_c * cnt_e;
 					uint64_t macs = nn * nm * nc * nr * ne * S * F;
 					uint64_t wu = nm * nc * nr * S;
@@ -297,31 +305,38 @@ static void pass_cost_core(const struct eyr_arch *arch, const struct eyr_geom *g
 						g_f += n_last * cnt_e * 2 * nm;
 					compute = nn * min32(mp->rf_m, (uint32_t)nm) *
 						  min32(mp->rf_c, (uint32_t)nc) * S * F;
-					if (df == EYRIE_DATAFLOW_IS) {
-						/* NoC time depends on each fold's rows: exact per fold */
-						uint32_t e0;
+					/* a fold of gs groups: their sets at once, their NoC words together */
+					work = 0;
+					for (kg = 0; kg < gt.n; kg++) {
+						uint64_t gs = gt.size[kg], wk;
 
-						work = 0;
-						for (e0 = 0; e0 < ps->e; e0 += mp->spatial_e) {
-							uint32_t ne2 = ps->e - e0 < mp->spatial_e ? ps->e - e0 : mp->spatial_e;
-							uint64_t rows, nf1;
+						if (df == EYRIE_DATAFLOW_IS) {
+							/* NoC time depends on each fold's rows: exact per fold */
+							uint32_t e0;
 
-							if ((ne2 == mp->spatial_e) != (ke == 0))
-								continue;
-							rows = fold_rows(g, ps, e0, ne2, (uint32_t)r0, (uint32_t)nr);
-							nf1 = nn * nc * rows * wv + 2 * macs;
-							work += max64(compute, (nf1 + noc_pc - 1) / noc_pc);
+							wk = 0;
+							for (e0 = 0; e0 < ps->e; e0 += mp->spatial_e) {
+								uint32_t ne2 = ps->e - e0 < mp->spatial_e ? ps->e - e0 : mp->spatial_e;
+								uint64_t rows, nf1;
+
+								if ((ne2 == mp->spatial_e) != (ke == 0))
+									continue;
+								rows = fold_rows(g, ps, e0, ne2, (uint32_t)r0, (uint32_t)nr);
+								nf1 = gs * (nn * nc * rows * wv + 2 * macs);
+								wk += max64(compute, (nf1 + noc_pc - 1) / noc_pc);
+							}
+							wk *= cnt_c;
+						} else {
+							uint64_t nf1 = gs * (n_f / folds);
+
+							wk = folds * max64(compute, (nf1 + noc_pc - 1) / noc_pc);
 						}
-						work *= cnt_c;
-					} else {
-						uint64_t nf1 = n_f / folds;
-
-						work = folds * max64(compute, (nf1 + noc_pc - 1) / noc_pc);
+						work += wk * gt.count[kg];
 					}
-					glb += g_f * mult;
-					noc += n_f * mult;
-					rf += r_f * mult;
-					macs_all += folds * macs * mult;
+					glb += g_f * mult * ps->g;
+					noc += n_f * mult * ps->g * hops;
+					rf += r_f * mult * ps->g;
+					macs_all += folds * macs * mult * ps->g;
 					cycles += work * mult;
 				}
 			}
@@ -454,8 +469,12 @@ static void pass_bound(const struct eyr_arch *arch, enum eyrie_dataflow df,
 		       const struct pass_dims *d, const struct eyr_pass_shape *ps,
 		       int in_glb, int w_glb, uint64_t Bn, uint64_t Bm, uint64_t Wm,
 		       uint64_t Bc, uint64_t Wc, uint64_t SCsum, uint64_t Be, uint64_t Br,
-		       uint64_t rows_sum, double *dyn_fj, double *cycles_lb)
+		       uint64_t rows_sum, uint64_t sg, double *dyn_fj, double *cycles_lb)
 {
+	/* sets_g groups per fold (a fold's work is one group's), NoC hops */
+	uint64_t Bg = (d->G + sg - 1) / sg;
+	double hops = sg > 1 ? EYRIE_FLEX_NOC_HOPS : 1;
+	double noc_cyc;
 	const uint32_t *e = arch->energy_fj;
 	uint64_t macs = d->macs;
 	uint64_t nmef = d->N * d->M * d->E * d->F;
@@ -500,10 +519,12 @@ static void pass_bound(const struct eyr_arch *arch, enum eyrie_dataflow df,
 	if (ps->per_channel)
 		glb += 2 * d->M * Bn * Be;
 	work = d->S * d->F * d->N * Wm * Wc * Be * Br;
-	*dyn_fj = (double)d->G * ((double)glb * e[EYRIE_ENERGY_GLB] + (double)noc * e[EYRIE_ENERGY_NOC] +
+	*dyn_fj = (double)d->G * ((double)glb * e[EYRIE_ENERGY_GLB] +
+				  hops * (double)noc * e[EYRIE_ENERGY_NOC] +
 				  (double)rf * e[EYRIE_ENERGY_RF] + (double)macs * e[EYRIE_ENERGY_MAC]);
-	*cycles_lb = (double)d->G * ((double)work > (double)noc / arch->noc_words_per_cycle ?
-				     (double)work : (double)noc / arch->noc_words_per_cycle);
+	/* each fold takes the longer of its work and its groups' NoC words */
+	noc_cyc = (double)d->G * ((double)noc / arch->noc_words_per_cycle);
+	*cycles_lb = (double)Bg * (double)work > noc_cyc ? (double)Bg * (double)work : noc_cyc;
 }
 
 /*
@@ -657,6 +678,22 @@ double eyr_max_active_pes(const struct eyr_arch *arch, uint32_t R, uint32_t E, u
 }
 
 /*
+ * The sets_g choices of a pass on a set shape with `budget` slots: 1, and
+ * with the flexible NoC the balanced splits of the pass's groups up to the
+ * budget (each count of group blocks once, with its smallest sets_g).
+ */
+#define MAX_SG 256
+static uint32_t group_sets(const struct eyr_arch *arch, const struct eyr_pass_shape *ps,
+			   uint64_t budget, uint32_t *out)
+{
+	if (!arch->flex_noc || ps->g < 2 || budget < 2) {
+		out[0] = 1;
+		return 1;
+	}
+	return cands(ps->g, (uint32_t)(budget < ps->g ? budget : ps->g), out, MAX_SG);
+}
+
+/*
  * A floor on the cost of one pass under every array mapping, in closed
  * form: pass_bound's dynamic energy is exact for a mapping and grows with
  * each of its block counts, so taking every block count at the least any
@@ -690,7 +727,8 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 	nrf = rf_cover(arch, df, &d, rf);
 	se = d.E < arch->pe_cols ? d.E : arch->pe_cols;
 	Be = (d.E + se - 1) / se;
-	mc = d.M * d.C;
+	/* with the flexible NoC the sets may also hold different groups */
+	mc = d.M * d.C * (arch->flex_noc ? d.G : 1);
 	/* every input row some window reads is read by at least one fold */
 	rows_sum = fold_rows(g, ps, 0, ps->e, 0, g->r);
 	ncr = cands(d.R, arch->pe_rows, cr, 64);
@@ -707,7 +745,7 @@ void eyr_pass_floor(const struct eyr_arch *arch, const struct eyr_geom *g,
 			pass_bound(arch, df, &d, ps, in_place == EYR_PLACE_GLB,
 				   w_place == EYR_PLACE_GLB, (d.N + rf[k].rn - 1) / rf[k].rn,
 				   (d.M + bm - 1) / bm, 0, (d.C + bc - 1) / bc, 0,
-				   (d.C + rf[k].rc - 1) / rf[k].rc, Be, Br, rows_sum, &dk, &nk);
+				   (d.C + rf[k].rc - 1) / rf[k].rc, Be, Br, rows_sum, 1, &dk, &nk);
 			/* pass_bound's cycles with Wm = Wc = 0: G x NoC words / bandwidth */
 			if (!k || dk < dyn)
 				dyn = dk;
@@ -759,6 +797,7 @@ void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 	uint32_t nrf, cr[64], ce[64];
 	uint32_t ncr = cands(g->r, arch->pe_rows, cr, 64);
 	uint32_t nce = cands(ps->e, arch->pe_cols, ce, 64), a, b;
+	uint32_t sgc[MAX_SG], nsg, kg;
 	struct fold_rows_table ft;
 	struct pass_dims d;
 	double best_dyn = 0, best_cyc = 0;
@@ -778,9 +817,13 @@ void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 			rows_sum += ft.rows[0][rbi] + ft.rows[1][rbi];
 		Be = eyr_div_up(ps->e, ce[b]);
 		Br = ft.rb;
-		smax = budget < d.M ? budget : d.M;
+		nsg = group_sets(arch, ps, budget, sgc);
+		for (kg = 0; kg < nsg; kg++) {
+		uint64_t bud = budget / sgc[kg];
+
+		smax = bud < d.M ? bud : d.M;
 		for (sm = 1; sm <= smax; sm++) {
-			uint64_t sc = budget / sm < d.C ? budget / sm : d.C;
+			uint64_t sc = bud / sm < d.C ? bud / sm : d.C;
 			uint32_t k;
 
 			for (k = 0; k < nrf; k++) {
@@ -797,7 +840,7 @@ void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 					   (d.N + rf[k].rn - 1) / rf[k].rn, (d.M + bm - 1) / bm,
 					   (d.M + sm - 1) / sm, (d.C + bc - 1) / bc,
 					   (d.C + sc - 1) / sc, (d.C + rf[k].rc - 1) / rf[k].rc,
-					   Be, Br, rows_sum, &dyn, &cyc);
+					   Be, Br, rows_sum, sgc[kg], &dyn, &cyc);
 				if (!any || dyn < best_dyn)
 					best_dyn = dyn;
 				if (!any || cyc < best_cyc)
@@ -807,6 +850,7 @@ void eyr_pass_floor_fine(const struct eyr_arch *arch, const struct eyr_geom *g,
 					best_e = dyn + spc * cyc;
 				any = 1;
 			}
+		}
 		}
 	}
 	/* no mapping fits: nothing to bound (the search reports it) */
@@ -941,7 +985,7 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 	struct pass_key best_k = { 0, 0 };
 	struct pass_dims d;
 	int found = 0, ret = 0;
-	uint32_t a, b, x, y, z, ntab = 0;
+	uint32_t a, b, x, y, z, ntab = 0, sgc[MAX_SG], nsg, kg;
 	struct sm_opt smo[128];
 	struct sc_opt sco[128], scmin;
 
@@ -963,8 +1007,11 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 			rows_sum += ft->rows[0][rbi] + ft->rows[1][rbi];
 		Be = eyr_div_up(ps->e, ce[b]);
 		Br = ft->rb;
+		nsg = group_sets(arch, ps, budget, sgc);
+		for (kg = 0; kg < nsg; kg++)
 		for (x = 0; x < nm; x++) {
-			uint32_t rm = cm[x], nsm;
+			uint32_t rm = cm[x], nsm, sg = sgc[kg];
+			uint64_t bud = budget / sg;
 
 			if (df == EYRIE_DATAFLOW_NLR && rm > 1)
 				break;
@@ -973,7 +1020,7 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 			if (p_rf && rm > arch->rf_psum_words)
 				break;
 			/* what depends only on rf_m (and the budget), once */
-			nsm = sm_options(ps, budget, rm, smo);
+			nsm = sm_options(ps, bud, rm, smo);
 			if (!nsm)
 				continue;
 			for (y = 0; y < nc; y++) {
@@ -986,7 +1033,7 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 				if (i_rf && rc * g->s > arch->rf_ifmap_words)
 					break;
 				/* what depends on rf_c and sets_m, once for every rf_n */
-				sc_options(ps, budget, rc, smo, nsm, sco, &scmin);
+				sc_options(ps, bud, rc, smo, nsm, sco, &scmin);
 				if (scmin.skip)
 					continue;
 				for (z = 0; z < nn; z++) {
@@ -1019,9 +1066,10 @@ int eyr_pass_best(const struct eyr_arch *arch, const struct eyr_geom *g,
 						pc.mp.rf_m = (uint16_t)rm;
 						pc.mp.rf_c = (uint16_t)rc;
 						pc.mp.rf_n = (uint16_t)rn;
+						pc.mp.sets_g = (uint16_t)(sg > 1 ? sg : 0);
 						pass_bound(arch, df, &d, ps, in_glb, w_glb, Bn, smo[k].Bm,
 							   smo[k].Wm, sco[k].Bc, sco[k].Wc, sco[k].SCsum,
-							   Be, Br, rows_sum, &dyn, &cyc);
+							   Be, Br, rows_sum, sg, &dyn, &cyc);
 						pc.lb = pass_key_of(spc, obj, dyn, cyc);
 						pc.table = (uint16_t)ntab;
 						if (npc == cap) {

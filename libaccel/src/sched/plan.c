@@ -278,6 +278,46 @@ int eyr_sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *sh
 	return 0;
 }
 
+/*
+ * The tiling search ranks mappings by their barrier-stream cost; with
+ * events the stream is then overlapped, and a group-parallel mapping
+ * (flexible NoC), chosen for the array time and static energy it saves
+ * under barriers, can lose once the DMA hides the array time: its NoC
+ * hops remain. So a layer of several groups is also planned one group at
+ * a time (flex_noc = 0, a subset of the mapspace) and that plan is kept
+ * when its overlapped objective is strictly better. Both searches are
+ * exact, so fast and exhaustive searches choose alike.
+ */
+static void one_group_choose(const struct eyr_arch *arch, const struct eyr_sched_opts *o,
+			     const struct eyr_plan *pre, struct eyr_plan *plan)
+{
+	struct eyr_arch a1 = *arch;
+	struct eyr_plan *p1;
+
+	if (!arch->flex_noc || !arch->events || plan->shape.groups < 2 ||
+	    plan->search.budget_exhausted)
+		return;
+	p1 = malloc(sizeof(*p1));
+	if (!p1)
+		return;		/* the group-parallel plan stands */
+	*p1 = *pre;
+	a1.flex_noc = 0;
+	if (!eyr_sched_plan_conv(&a1, o, p1, NULL, 0) && !p1->search.budget_exhausted &&
+	    eyr_objective_value(o->objective, &p1->cost) <
+	    eyr_objective_value(o->objective, &plan->cost)) {
+		p1->map.one_group = 1;
+		p1->search.evaluated += plan->search.evaluated;
+		p1->search.pruned += plan->search.pruned;
+		p1->search.tilings += plan->search.tilings;
+		*plan = *p1;
+	} else {
+		plan->search.evaluated += p1->search.evaluated;
+		plan->search.pruned += p1->search.pruned;
+		plan->search.tilings += p1->search.tilings;
+	}
+	free(p1);
+}
+
 static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *shape,
 		      const struct eyr_sched_opts *opts, struct eyr_plan *plan,
 		      char *err, size_t errlen)
@@ -319,7 +359,13 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 			return ret;
 		g.out_bytes = plan->int32_out ? 4 : 1;
 		lower_bound_conv(&g, plan->has_bias, plan->per_channel, plan);
-		ret = eyr_sched_plan_conv(arch, &o, plan, err, errlen);
+		{
+			struct eyr_plan pre = *plan;
+
+			ret = eyr_sched_plan_conv(arch, &o, plan, err, errlen);
+			if (!ret)
+				one_group_choose(arch, &o, &pre, plan);
+		}
 		break;
 	case EYR_LAYER_MAXPOOL:
 	case EYR_LAYER_AVGPOOL:

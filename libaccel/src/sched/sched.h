@@ -51,6 +51,7 @@ struct eyr_arch {
 	uint32_t events;		/* 1: EVENT_SIGNAL / WAIT (EYRIE_CAP_EVENTS) */
 	uint32_t zero_gate;		/* 1: PASS_F_ZERO_GATE (EYRIE_CAP_ZERO_GATE) */
 	uint32_t rle_dma;		/* 1: DMA_F_RLE (EYRIE_CAP_RLE_DMA) */
+	uint32_t flex_noc;		/* 1: group-parallel PE sets (EYRIE_CAP_FLEX_NOC) */
 };
 
 /* From the device's description (ctrl.desc) and capabilities (ctrl.caps). */
@@ -118,6 +119,13 @@ struct eyr_mapping {
 	 */
 	uint8_t events;
 	uint8_t dbuf;
+	/*
+	 * Flexible NoC (arch->flex_noc): 1 when the passes run one group at a
+	 * time because that stream beat the group-parallel one once
+	 * overlapped (docs/scheduler.md); emission then maps the passes
+	 * without sets_g.
+	 */
+	uint8_t one_group;
 };
 #define EYR_DBUF_IN	1u	/* inputs */
 #define EYR_DBUF_W	2u	/* weights, bias and per-channel table */

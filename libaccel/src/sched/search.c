@@ -659,15 +659,19 @@ static void consider_all_orders(struct search *s, struct best *b,
  * spatial_e PEs per set (spatial_r <= R, spatial_e <= the tile's rows), the
  * sets the mesh holds (docs/hardware.md 7.2) and at most one set per
  * (output, input) channel pair of the tile, and the filter-row tiles of a
- * block take a fold each; groups run one after the other. Each fold's
+ * block take a fold each; groups run one after the other (with the
+ * flexible NoC, side by side: then a set per (group, output, input) channel
+ * triple). Each fold's
  * cycles are at least its MACs over its busy PEs, so the passes take at
  * least MACs / this.
  */
 static double max_active_pes(const struct eyr_arch *a, const struct eyr_geom *g,
 			     const struct eyr_mapping *m)
 {
+	/* with the flexible NoC, sets of different groups run at once too */
 	return eyr_max_active_pes(a, g->r, m->tile[EYR_DIM_E],
-				  (uint64_t)m->tile[EYR_DIM_M] * m->tile[EYR_DIM_C]);
+				  (uint64_t)m->tile[EYR_DIM_M] * m->tile[EYR_DIM_C] *
+				  (a->flex_noc ? m->tile[EYR_DIM_G] : 1));
 }
 
 /*

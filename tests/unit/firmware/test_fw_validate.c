@@ -18,7 +18,8 @@ static const struct fw_limits LIM = {
 	.max_cmds_per_job = 65536, .pe_rows = 12, .pe_cols = 14,
 	.rf_ifmap_words = 12, .rf_filter_words = 224, .rf_psum_words = 24,
 	.caps = EYRIE_CAP_STREAM | EYRIE_CAP_DEBUG_STALL | EYRIE_CAP_ACT_LUT |
-		EYRIE_CAP_EVENTS | EYRIE_CAP_ZERO_GATE | EYRIE_CAP_RLE_DMA,
+		EYRIE_CAP_EVENTS | EYRIE_CAP_ZERO_GATE | EYRIE_CAP_RLE_DMA |
+		EYRIE_CAP_FLEX_NOC,
 };
 
 static void base_conv(union eyrie_cmd *u)
@@ -159,7 +160,15 @@ M(m_conv_map_r_big, u->conv.map.spatial_r = 4)
 M(m_conv_map_e_big, u->conv.map.spatial_e = 9)
 M(m_conv_map_rfm, u->conv.map.rf_m = 5)
 M(m_conv_map_sets, u->conv.map.sets_c = 5)
-M(m_conv_map_res, u->conv.map.reserved = 1)
+M(m_conv_map_sg1, u->conv.map.sets_g = 1)
+/* depthwise, 3 x 8 sets: 4 slots on the 12 x 14 mesh (CAP_FLEX_NOC) */
+M(m_conv_sg_ok, { u->conv.groups = 4; u->conv.map.sets_g = 4; })
+M(m_conv_sg_groups, { u->conv.groups = 4; u->conv.map.sets_g = 5; })
+M(m_conv_sg_slots, { u->conv.c = 8; u->conv.m = 8; u->conv.groups = 8; u->conv.map.sets_g = 5; })
+M(m_conv_sg_sets, { u->conv.c = 8; u->conv.m = 8; u->conv.groups = 4; u->conv.map.sets_m = 2;
+	u->conv.map.sets_g = 3; })
+M(m_conv_sg_sets_ok, { u->conv.c = 8; u->conv.m = 8; u->conv.groups = 4; u->conv.map.sets_m = 2;
+	u->conv.map.sets_g = 2; })
 M(m_conv_map_rfif, { u->conv.n = 2; u->conv.map.rf_c = 4; u->conv.map.rf_n = 2; })
 M(m_conv_map_nlr, { u->conv.hdr.dataflow = EYRIE_DATAFLOW_NLR; u->conv.map.rf_m = 2; })
 M(m_conv_depthwise_ok, { u->conv.groups = 4; })
@@ -281,7 +290,12 @@ static const struct vcase CASES[] = {
 	{ "mapping spatial_e > out_h", base_conv, m_conv_map_e_big, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.spatial_e) },
 	{ "mapping rf_m > m", base_conv, m_conv_map_rfm, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.rf_m) },
 	{ "mapping sets_c x rf_c > c", base_conv, m_conv_map_sets, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.sets_c) },
-	{ "mapping reserved", base_conv, m_conv_map_res, EYRIE_JOB_ERR_RESERVED, OFFC(map.reserved) },
+	{ "mapping sets_g 1 valid", base_conv, m_conv_map_sg1, EYRIE_JOB_OK, ~0u },
+	{ "mapping sets_g: 4 depthwise groups at once", base_conv, m_conv_sg_ok, EYRIE_JOB_OK, ~0u },
+	{ "mapping sets_g x sets_m on the grid", base_conv, m_conv_sg_sets_ok, EYRIE_JOB_OK, ~0u },
+	{ "mapping sets_g > groups", base_conv, m_conv_sg_groups, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.sets_g) },
+	{ "mapping sets_g over the slots", base_conv, m_conv_sg_slots, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.sets_g) },
+	{ "mapping sets_g x sets_m over the slots", base_conv, m_conv_sg_sets, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.sets_g) },
 	{ "mapping ifmap RF overflow", base_conv, m_conv_map_rfif, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.rf_c) },
 	{ "mapping NLR with RF reuse", base_conv, m_conv_map_nlr, EYRIE_JOB_ERR_DATAFLOW, OFFC(map.rf_m) },
 	{ "fc with a window", base_conv, m_fc_shape, EYRIE_JOB_ERR_SHAPE, OFFC(in_h) },
@@ -401,6 +415,25 @@ static void test_events_without_cap(void **state)
 	m_wait_ok(&u);
 	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_OPCODE);
 	assert_int_equal(detail, 0);
+}
+
+/* Without CAP_FLEX_NOC sets_g is a reserved field: the old command set. */
+static void test_flex_noc_without_cap(void **state)
+{
+	struct fw_limits lim = LIM;
+	union eyrie_cmd u;
+	__u32 detail;
+
+	(void)state;
+	lim.caps &= ~EYRIE_CAP_FLEX_NOC;
+	base_conv(&u);
+	m_conv_sg_ok(&u);
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, OFFC(map.sets_g));
+	u.conv.map.sets_g = 1;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	u.conv.map.sets_g = 0;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
 }
 
 static void test_stream_without_cap(void **state)
@@ -630,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_events_without_cap),
 		cmocka_unit_test(test_stall_without_cap),
 		cmocka_unit_test(test_stream_without_cap),
+		cmocka_unit_test(test_flex_noc_without_cap),
 		cmocka_unit_test(test_lut_without_cap),
 		cmocka_unit_test(test_zero_gate_flag),
 		cmocka_unit_test(test_rle_dma),

@@ -12,7 +12,7 @@ void st_default_arch(struct eyr_arch *a)
 	struct eyrie_hw_desc d;
 
 	eyrie_sim_default_desc(&d);
-	eyr_arch_from_desc(a, &d, EYRIE_CAP_STREAM);
+	eyr_arch_from_desc(a, &d, EYRIE_CAP_STREAM | EYRIE_CAP_FLEX_NOC);
 }
 
 struct eyr_layer_shape st_conv(uint32_t n, uint32_t c, uint32_t m, uint32_t h,

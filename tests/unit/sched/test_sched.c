@@ -434,7 +434,9 @@ static void test_pass_floors_admissible(void **state)
 			continue;
 		memset(&ps, 0, sizeof(ps));
 		ps.n = lcg(&st, 1, g.ext[EYR_DIM_N]);
-		ps.g = 1;
+		/* every third: several groups, on the flexible NoC or not */
+		ps.g = i % 3 == 2 ? lcg(&st, 2, 40) : 1;
+		a.flex_noc = i % 3 == 2 ? lcg(&st, 0, 3) != 0 : a.flex_noc;
 		ps.m = lcg(&st, 1, g.ext[EYR_DIM_M]);
 		ps.c = lcg(&st, 1, g.ext[EYR_DIM_C]);
 		{

@@ -437,10 +437,11 @@ static unsigned int env_u(const char *name, unsigned int dflt)
 static void test_random_layers(void **state)
 {
 	unsigned int cases = env_u("SCHED_SIM_CASES", 200), k, dbuf_seen = 0;
-	unsigned int overlapped = 0, barriers = 0;
+	unsigned int overlapped = 0, barriers = 0, flex = 0;
 
 	(void)state;
 	assert_true(HOST.arch.events);		/* the sim has CAP_EVENTS */
+	assert_true(HOST.arch.flex_noc);	/* and CAP_FLEX_NOC */
 	rng_state = env_u("SCHED_SIM_SEED", 0x5eed) * 0x9e3779b97f4a7c15ull + 1;
 	for (k = 0; k < cases; k++) {
 		struct eyr_arch a = HOST.arch;
@@ -457,6 +458,8 @@ static void test_random_layers(void **state)
 		}
 		/* a quarter of the cases plan barriers only (events = 0 in --arch) */
 		a.events = rnd() % 4 != 0;
+		/* a quarter without group-parallel sets (flex_noc = 0 in --arch) */
+		a.flex_noc = rnd() % 4 != 0;
 		describe(&l, df, what, sizeof(what));
 		run_layer(&a, &l, df, &r);
 		print_message("# %s: glb %u tiles N%u G%u M%u E%u F%u C%u in:%s w:%s events:%u dbuf:%u ok\n",
@@ -468,6 +471,9 @@ static void test_random_layers(void **state)
 		check_prediction(&r, what);
 		if (!a.events)
 			assert_int_equal(r.plan.map.events, 0);
+		if (!a.flex_noc)
+			assert_int_equal(r.plan.map.pass.sets_g, 0);
+		flex += r.plan.map.pass.sets_g > 1;
 		overlapped += r.plan.map.events;
 		barriers += !r.plan.map.events;
 		dbuf_seen |= r.plan.map.events ? 1u << r.plan.map.dbuf : 0;
@@ -475,6 +481,7 @@ static void test_random_layers(void **state)
 	/* both kinds of stream ran, and double buffers of each tensor */
 	if (cases >= 100) {
 		assert_true(overlapped > cases / 4 && barriers > 0);
+		assert_true(flex > 0);	/* groups side by side ran, as predicted */
 		assert_true(dbuf_seen & (1u << 7 | 1u << 3 | 1u << 5 | 1u << 1));
 		assert_true(dbuf_seen & (1u << 7 | 1u << 3 | 1u << 6 | 1u << 2));
 		assert_true(dbuf_seen & (1u << 7 | 1u << 5 | 1u << 6 | 1u << 4));
@@ -572,6 +579,68 @@ static void test_representative_layers(void **state)
 	}
 }
 
+
+/*
+ * Depthwise layers on the flexible NoC (CAP_FLEX_NOC): the plan puts
+ * several groups' PE sets on the array at once, the output is bit-exact
+ * and the device measures what the plan predicts; without the capability
+ * (flex_noc = 0, as --arch gives it) the plan is the one of before, one
+ * group at a time, and slower. A layer without groups plans the same
+ * either way.
+ */
+static void test_depthwise_flex_noc(void **state)
+{
+	struct eyr_layer_shape shapes[] = {
+		st_conv(1, 32, 32, 28, 3, 1, 1, 32),	/* MobileNetV2 depthwise */
+		st_conv(1, 48, 48, 14, 3, 2, 1, 48),	/* depthwise, stride 2 */
+		st_conv(1, 32, 32, 112, 3, 1, 1, 32),	/* MobileNetV2 b1_dw: DRAM-bound */
+		st_conv(1, 24, 24, 14, 3, 1, 1, 1),	/* no groups */
+	};
+	unsigned int i, faster = 0, one_group = 0;
+
+	(void)state;
+	rng_state = 0x77;
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct eyr_arch on = HOST.arch, off = HOST.arch;
+		struct run_result r_on, r_off;
+		struct eyr_layer l;
+		char what[256];
+
+		on.flex_noc = 1;
+		off.flex_noc = 0;
+		random_layer(&l);
+		l.shape = shapes[i];
+		describe(&l, EYRIE_DATAFLOW_RS, what, sizeof(what));
+		run_layer(&on, &l, EYRIE_DATAFLOW_RS, &r_on);
+		check_prediction(&r_on, what);
+		run_layer(&off, &l, EYRIE_DATAFLOW_RS, &r_off);
+		check_prediction(&r_off, what);
+		assert_int_equal(r_off.plan.map.pass.sets_g, 0);
+		print_message("# %s: flex NoC %llu cycles %llu fJ (sets_g %u%s), one group at a time %llu cycles %llu fJ\n",
+			      what, (unsigned long long)r_on.snap.cycles,
+			      (unsigned long long)r_on.plan.cost.energy_total_fj,
+			      r_on.plan.map.pass.sets_g,
+			      r_on.plan.map.one_group ? ", kept one group at a time" : "",
+			      (unsigned long long)r_off.snap.cycles,
+			      (unsigned long long)r_off.plan.cost.energy_total_fj);
+		if (shapes[i].groups > 1) {
+			/* group-parallel sets, or the one-group stream when it was better */
+			assert_true((r_on.plan.map.pass.sets_g > 1) != r_on.plan.map.one_group);
+			assert_true(r_on.plan.cost.energy_total_fj <= r_off.plan.cost.energy_total_fj);
+			faster += r_on.plan.map.pass.sets_g > 1 && r_on.snap.cycles < r_off.snap.cycles;
+			one_group += r_on.plan.map.one_group;
+		} else {
+			assert_int_equal(r_on.plan.map.pass.sets_g, 0);
+			assert_int_equal(r_on.plan.cost.energy_total_fj,
+					 r_off.plan.cost.energy_total_fj);
+			assert_int_equal(r_on.plan.cost.cycles, r_off.plan.cost.cycles);
+			assert_int_equal(r_on.plan.cost.dram_words, r_off.plan.cost.dram_words);
+		}
+	}
+	/* both outcomes ran on the device as predicted */
+	assert_true(faster >= 2);
+	assert_true(one_group >= 1);
+}
 
 /* Pooling and element-wise layers: the simple tilings, bit-exact. */
 static int64_t floor_div(int64_t a, int64_t b)
@@ -850,6 +919,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_representative_layers),
+		cmocka_unit_test(test_depthwise_flex_noc),
 		cmocka_unit_test(test_random_layers),
 		cmocka_unit_test(test_pool_and_add),
 		cmocka_unit_test(test_int32_out),

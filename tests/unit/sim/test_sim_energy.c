@@ -355,6 +355,47 @@ static void test_rle_dma(void **state)
 
 /* WS: weights stay in the RF (written once, read per MAC); inputs and
  * psums move on the NoC per MAC. NoC = 36 + 2*144; RF = 144 + 36. */
+/*
+ * Depthwise on the flexible NoC (CAP_FLEX_NOC): c = m = groups = 4, 4x4
+ * input, 3x3 filter, 2x2 output, RS with 3 x 2 sets (28 slots). Per group
+ * one fold: 36 MACs, NoC 18 + 24 + 4*3 = 54, RF 4*36 + 18 + 24 = 186, GLB
+ * 16 inputs + 9 weights + 4 outputs = 29, 6 cycles (the busiest PE: 3 x 2
+ * MACs; 54 NoC words < 168 per cycle). One group at a time: 4 x that.
+ * sets_g = 4: the four groups in one fold (max(6, ceil(4*54 / 168)) = 6
+ * cycles), each NoC word counted twice (the router hop); sets_g = 3: a
+ * fold of 3 groups and one of 1 (12 cycles).
+ */
+static void test_conv_depthwise_sets_g(void **state)
+{
+	static const struct {
+		uint16_t sets_g;
+		uint64_t noc, cycles;
+	} runs[] = { { 0, 216, 24 }, { 1, 216, 24 }, { 4, 432, 6 }, { 3, 432, 12 } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		struct cmdlist cl = { 0 };
+		struct eyrie_cmd_conv *c = &cl_add(&cl, EYRIE_OP_CONV)->conv;
+		struct expect e = { .glb = 116, .noc = runs[i].noc, .rf = 744, .mac = 144,
+				    .cycles = runs[i].cycles };
+
+		c->hdr.dataflow = EYRIE_DATAFLOW_RS;
+		c->hdr.flags = EYRIE_PASS_F_REQUANT;
+		c->in_addr = 0; c->w_addr = 256; c->out_addr = 512;
+		c->n = 1; c->c = 4; c->m = 4; c->groups = 4;
+		c->in_h = c->in_w = 4; c->out_h = c->out_w = 2;
+		c->r = c->s = 3; c->stride_h = c->stride_w = c->dil_h = c->dil_w = 1;
+		c->q.mult = 1 << 30; c->q.shift = 4;
+		c->q.clamp_min = -128; c->q.clamp_max = 127;
+		c->map.spatial_r = 3; c->map.spatial_e = 2;
+		c->map.sets_m = 1; c->map.sets_c = 1;
+		c->map.rf_m = 1; c->map.rf_c = 1; c->map.rf_n = 1;
+		c->map.sets_g = runs[i].sets_g;
+		run_and_check(&cl, &e);
+		cl_free(&cl);
+	}
+}
+
 static void test_conv_ws(void **state)
 {
 	struct cmdlist cl = { 0 };
@@ -671,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_conv_ws),
 		cmocka_unit_test(test_conv_zero_gate),
 		cmocka_unit_test(test_rle_dma),
+		cmocka_unit_test(test_conv_depthwise_sets_g),
 		cmocka_unit_test(test_conv_nlr),
 		cmocka_unit_test(test_pool_eltwise_counts),
 		cmocka_unit_test(test_lut_counts),

@@ -154,6 +154,15 @@ static void random_mapping(struct eyrie_cmd_conv *c)
 	if ((uint64_t)mp->sets_m * mp->sets_c >
 	    eyrie_pe_set_slots(12, 14, mp->spatial_r, mp->spatial_e))
 		mp->sets_m = mp->sets_c = 1;
+	/* groups side by side on the flexible NoC (CAP_FLEX_NOC), where they place */
+	if (c->groups > 1 && rnd() % 2) {
+		uint64_t room = eyrie_pe_set_slots(12, 14, mp->spatial_r, mp->spatial_e) /
+				((uint64_t)mp->sets_m * mp->sets_c);
+
+		if (room > c->groups)
+			room = c->groups;
+		mp->sets_g = (uint16_t)rnd_range(0, (int)room);
+	}
 }
 
 /* One axis: input size, window, stride, dilation, pads -> output size. */
