@@ -619,7 +619,7 @@ int adapt_run(const Onnx__ModelProto *orig, const struct lut *lut, const struct 
 	      const struct adapt_opts *o, struct adapt_result *res, char *err, size_t errlen)
 {
 	Onnx__ModelProto *base = ox_clone(orig), *cur = NULL;
-	struct collected ref = { 0 };
+	struct collected ref = { 0 }, ref_eval = { 0 };
 	struct state st = { 0 };
 	struct spaces sp = { 0 };
 	struct adapt_layer *scratch = NULL;
@@ -658,7 +658,14 @@ int adapt_run(const Onnx__ModelProto *orig, const struct lut *lut, const struct 
 		rc = ADAPT_ERROR;
 		goto out;
 	}
-	res->agr = (struct agreement){ .top1 = 1, .sqnr_db = INFINITY };
+	if (o->eval) {
+		progress(o, "running the original model on %d held-out sample(s)", o->eval->n);
+		if (collect_run(base, o->eval, NULL, 0, &ref_eval, err, errlen)) {
+			rc = ADAPT_ERROR;
+			goto out;
+		}
+	}
+	res->agr = res->eval_agr = (struct agreement){ .top1 = 1, .sqnr_db = INFINITY };
 	while (fig > o->budget && res->iterations < o->max_iterations) {
 		struct adapt_iter it = { .iteration = res->iterations + 1 };
 		double target = fig - o->step * res->original;
@@ -668,6 +675,23 @@ int adapt_run(const Onnx__ModelProto *orig, const struct lut *lut, const struct 
 			goto out;
 		fig = it.figure = figure_of(&st, st.layers, o->metric);
 		it.reported = figure_of(&st, st.layers, o->report_metric);
+		if (o->eval) {
+			struct collected out = { 0 };
+
+			progress(o, "iteration %d: the chosen model on the held-out samples", it.iteration);
+			if (collect_run(cur, o->eval, NULL, 0, &out, err, errlen)) {
+				rc = ADAPT_ERROR;
+				goto out;
+			}
+			rc = agreement_of(&out, &ref_eval, &it.eval_agr);
+			collected_free(&out);
+			if (rc) {
+				rc = errbuf_set(err, errlen, "the model's output is not float");
+				goto out;
+			}
+			it.has_eval = true;
+			res->eval_agr = it.eval_agr;
+		}
 		it.layers = st.layers;
 		it.n_layers = st.n;
 		res->agr = it.agr;
@@ -690,6 +714,7 @@ out:
 	ox_free(cur);
 	ox_free(base);
 	collected_free(&ref);
+	collected_free(&ref_eval);
 	state_free(&st);
 	free(scratch);
 	free(names);

@@ -39,7 +39,9 @@ struct adapt_iter {
 	char chosen[256];		/* the pruned space's producers */
 	int removed, kept;
 	int reconstructed, skipped;	/* consumers refitted / left as pruned */
-	struct agreement agr;
+	struct agreement agr;		/* on the calibration set (what chose it) */
+	bool has_eval;
+	struct agreement eval_agr;	/* on the held-out set (adapt_opts.eval) */
 	const struct adapt_layer *layers;
 	int n_layers;
 };
@@ -54,6 +56,11 @@ struct adapt_opts {
 	int max_ls_inputs;		/* larger consumers are not refitted */
 	int ls_rows;			/* rows sampled per consumer */
 	int max_iterations;
+	/*
+	 * Held-out samples (NULL: none): the chosen model's agreement with the
+	 * original on them is reported per iteration; they choose nothing.
+	 */
+	const struct calib *eval;
 	void (*progress)(void *ctx, const char *what);
 	void (*iteration)(void *ctx, const struct adapt_iter *it);
 	void *ctx;
@@ -67,6 +74,7 @@ struct adapt_result {
 	double original, final, minimum; /* LUT figures (metric) */
 	double reported_original, reported_final; /* in report_metric */
 	struct agreement agr;
+	struct agreement eval_agr;	/* with adapt_opts.eval */
 	int iterations;
 	int bn_folded;			/* BatchNormalizations folded first */
 };
