@@ -5,15 +5,15 @@ Reads OUT/<net>.{profile,run,adapt-lut,adapt-macs,adapted-run}.json and
 writes OUT/netadapt.md (markdown tables), OUT/netadapt.tsv (one block per
 network and cost, for gnuplot) and OUT/netadapt.gp (the plot script).
 
-    figures.py OUT SHARE STEP NET...
+    figures.py OUT STEP NET...
 """
 import json
 import math
 import os
 import sys
 
-out, share, step = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-nets = sys.argv[4:]
+out, step = sys.argv[1], float(sys.argv[2])
+nets = sys.argv[3:]
 
 
 def load(net, what):
@@ -38,27 +38,30 @@ md = []
 tsv = []
 series = []
 summary = []
-md.append("Budget: energy = %g of each network's conv/FC energy (by its LUT), "
-          "`--step %g`; agreement on the `.holdout` samples (8), chosen on "
-          "the `.calib` samples (8).\n" % (share, step))
+md.append("Budgets: a share of each network's conv/FC energy (by its LUT), "
+          "`--step %g`; agreement on the `.holdout` samples, chosen on "
+          "the `.calib` samples.\n" % step)
 
 # LUT against whole-network runs of the quantized models
 md.append("### The LUT against a whole-network run (float networks, quantized)\n")
 md.append("| network | conv/FC layers | LUT energy (uJ) | run: conv/FC energy (uJ) | "
-          "LUT / whole run: energy | cycles | DRAM words | adapted: LUT / run conv/FC energy |")
-md.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+          "LUT / whole run: energy | cycles | DRAM words | adapted: LUT / run conv/FC energy | "
+          "iterations: worst abs(LUT / measured - 1) |")
+md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for net in nets:
     p, r, ar, al = (load(net, "profile"), load(net, "run"), load(net, "adapted-run"),
                     load(net, "adapt-lut"))
     conv = conv_fc(r)
     e_conv = sum(l["measured"]["energy_pj"]["total"] for l in conv) / 1e6
     e_ad = sum(l["measured"]["energy_pj"]["total"] for l in conv_fc(ar)) / 1e6
-    md.append("| %s-reduced-float | %d | %.3f | %.3f | %.4f | %.4f | %.4f | %.6f |" % (
+    worst = max([abs(it["figure"] / it["measured"] - 1) for how in ("lut", "macs")
+                 for it in load(net, "adapt-" + how)["iterations"]] or [0])
+    md.append("| %s-reduced-float | %d | %.3f | %.3f | %.4f | %.4f | %.4f | %.6f | %.2g |" % (
         net, len(p["layers"]), p["total"]["energy_pj"]["total"] / 1e6, e_conv,
         p["total"]["energy_pj"]["total"] / r["total"]["energy_pj"]["total"],
         p["total"]["cycles"] / r["total"]["cycles"],
         p["total"]["dram_words"] / r["total"]["dram_words"],
-        al["final"]["figure"] / e_ad))
+        al["final"]["figure"] / e_ad, worst))
 md.append("")
 
 for net in nets:
@@ -125,12 +128,12 @@ for net in nets:
     summary.append((net, e0, budget, fl, fm))
 
 md.insert(1, "### Summary: the same budget by the measured LUT and by the MAC proxy\n")
-rows = ["| network | original (uJ) | budget (uJ) | LUT: measured uJ | LUT: latency ms | LUT: top-1 / SQNR held-out | "
+rows = ["| network | original (uJ) | budget (uJ, share) | LUT: measured uJ | LUT: latency ms | LUT: top-1 / SQNR held-out | "
         "MACs: measured uJ | MACs: within budget | MACs: latency ms | MACs: top-1 / SQNR held-out |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 for net, e0, budget, fl, fm in summary:
-    rows.append("| %s | %.4g | %.4g | %.4g | %.4g | %s %% / %s dB | %.4g | %s | %.4g | %s %% / %s dB |" % (
-        net, e0, budget, fl["measured_energy_uj"], fl["measured_latency_ms"],
+    rows.append("| %s | %.4g | %.4g (%.2f) | %.4g | %.4g | %s %% / %s dB | %.4g | %s | %.4g | %s %% / %s dB |" % (
+        net, e0, budget, budget / e0, fl["measured_energy_uj"], fl["measured_latency_ms"],
         pct(fl["eval_top1_agreement"]), db(fl["eval_sqnr_db"]), fm["measured_energy_uj"],
         "yes" if fm["within_budget"] else "no", fm["measured_latency_ms"],
         pct(fm["eval_top1_agreement"]), db(fm["eval_sqnr_db"])))
