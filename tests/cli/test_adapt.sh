@@ -82,6 +82,9 @@ assert all(a["measured"] > b["measured"] for a, b in zip(its, its[1:]))
 # the last iteration's channels are the written model's: the same measurement
 assert abs(its[-1]["measured"] - f["measured"]) <= 1e-9 * f["measured"], (its[-1]["measured"], f)
 assert f["eval_sqnr_db"] == f["sqnr_db"] and f["measured_dram_words"] > 0, f
+# the loop ends when the device's measurement meets the budget
+assert f["within_budget"] and f["measured"] <= d["budget"]["value"] * (1 + 1e-9), f
+assert f["corrections"] >= 0, f
 EOF
 ); then
 	ok "--eval with the calibration samples agrees with them; --measure-iterations measures each iteration"

@@ -147,10 +147,10 @@ struct report {
 	uint32_t clock_khz;
 	struct json j;
 	int w_name;
-	/* --measure-iterations */
+	/* the device's measurements during the loop */
 	struct accel_device *dev;
 	const struct lut *lut;
-	int rc;				/* the first measuring error's exit code */
+	int rc;				/* the measuring error's exit code */
 };
 
 static void on_progress(void *arg, const char *what)
@@ -177,9 +177,10 @@ static void json_layers(struct json *j, const struct adapt_layer *l, int n)
  * The conv/FC layers at the iteration's channel counts, measured on the
  * device: the LUT's full shapes with c and m (depthwise: groups) replaced.
  */
-static int measure_layers(struct report *r, const struct adapt_layer *layers, int n,
-			  struct measured *out)
+static int measure_layers(void *arg, const struct adapt_layer *layers, int n,
+			  struct accel_layer_stats *out)
 {
+	struct report *r = arg;
 	struct accel_measure_opts mo = { .sz = sizeof(mo) };
 
 	memset(out, 0, sizeof(*out));
@@ -195,10 +196,17 @@ static int measure_layers(struct report *r, const struct adapt_layer *layers, in
 			sp.groups = sp.c;
 		accelctl_progress(r->ctx, "measuring %s (%d/%d) at c=%u m=%u on the device",
 				  layers[i].name, i + 1, n, sp.c, sp.m);
-		if (accel_layer_measure(r->dev, &sp, &mo, &res))
-			return accelctl_fail(r->ctx, ACCELCTL_EXIT_DEVICE, "layer '%s' at c=%u m=%u: %s",
-					     layers[i].name, sp.c, sp.m, accel_last_error());
-		measured_add(out, &res.measured);
+		if (accel_layer_measure(r->dev, &sp, &mo, &res)) {
+			r->rc = accelctl_fail(r->ctx, ACCELCTL_EXIT_DEVICE, "layer '%s' at c=%u m=%u: %s",
+					      layers[i].name, sp.c, sp.m, accel_last_error());
+			return -1;
+		}
+		for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
+			out->energy_fj[d] += res.measured.energy_fj[d];
+		out->cycles += res.measured.cycles;
+		out->dram_words += res.measured.dram_words;
+		out->dram_bytes += res.measured.dram_bytes;
+		out->macs += res.measured.macs;
 	}
 	return 0;
 }
@@ -226,12 +234,10 @@ static void on_iteration(void *arg, const struct adapt_iter *it)
 	struct report *r = arg;
 	enum lut_metric m = r->b->metric;
 	struct measured me = { 0 };
-	bool have_me = false;
+	bool have_me = it->has_measured;
 
-	if (r->dev && !r->rc) {
-		r->rc = measure_layers(r, it->layers, it->n_layers, &me);
-		have_me = !r->rc;
-	}
+	if (have_me)
+		measured_add(&me, &it->measured);
 	if (r->ctx->json) {
 		json_object_begin(&r->j, NULL);
 		json_u64(&r->j, "iteration", (uint64_t)it->iteration);
@@ -362,10 +368,10 @@ static int adapt(const struct accelctl *ctx, const struct adapt_args *a, const s
 	}
 	if (a->eval)
 		o.eval = &ev;
-	if (a->measure_iterations) {
-		r.dev = dev;
-		r.lut = &t;
-	}
+	r.dev = dev;
+	r.lut = &t;
+	o.measure = measure_layers;
+	o.measure_each = a->measure_iterations;
 	o.metric = o.report_metric = b->metric;
 	o.budget = to_lut(b, b->value, t.clock_khz);
 	r.proxy = a->proxy_macs;
@@ -433,11 +439,8 @@ static int adapt(const struct accelctl *ctx, const struct adapt_args *a, const s
 		goto out;
 	}
 	if (st) {
-		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", err);
-		goto out;
-	}
-	if (r.rc) {
-		rc = r.rc;
+		/* a measuring error was reported where it happened */
+		rc = r.rc ? r.rc : accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", err);
 		goto out;
 	}
 	if (ox_save(res.model, a->out)) {
@@ -463,6 +466,7 @@ static int adapt(const struct accelctl *ctx, const struct adapt_args *a, const s
 		json_double(&r.j, "sqnr_db", res.agr.sqnr_db);
 		json_eval(&r.j, a->eval, &res.eval_agr);
 		json_u64(&r.j, "iterations", (uint64_t)res.iterations);
+		json_u64(&r.j, "corrections", (uint64_t)res.corrections);
 		json_object_end(&r.j);
 		json_object_end(&r.j);
 		json_finish(&r.j);
@@ -475,6 +479,9 @@ static int adapt(const struct accelctl *ctx, const struct adapt_args *a, const s
 		       from_lut(b->metric, res.reported_final, t.clock_khz), b->unit,
 		       from_lut(b->metric, measured, t.clock_khz), b->unit, res.iterations,
 		       res.agr.top1 * 100, res.agr.sqnr_db);
+		if (res.corrections)
+			printf("the device measured the LUT's choice above the budget %d time(s) (by %.4g %s the last time): the loop went on\n",
+			       res.corrections, from_lut(b->metric, res.gap, t.clock_khz), b->unit);
 		if (a->eval)
 			printf("held out (%d sample(s)): top-1 agreement %.1f %%, output SQNR %.1f dB\n",
 			       ev.n, res.eval_agr.top1 * 100, res.eval_agr.sqnr_db);
