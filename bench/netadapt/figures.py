@@ -44,6 +44,11 @@ md.append("Budgets: a share of each network's conv/FC energy (by its LUT), "
 
 # LUT against whole-network runs of the quantized models
 md.append("### The LUT against a whole-network run (float networks, quantized)\n")
+md.append("Reproduce: `make bench-netadapt`; per network `build/bin/accelctl -d emu --json profile "
+          "build/models/NET-reduced-float.onnx -o NET.lut`, `build/bin/accelctl quantize "
+          "build/models/NET-reduced-float.onnx --calib build/models/NET-reduced-float.calib -o NET.int8.onnx`, "
+          "`build/bin/accelctl -d emu --json run NET.int8.onnx --input build/models/NET-reduced-float.input.pb` "
+          "(the last column: the LUT-adapted model, quantized, `run --check`).\n")
 md.append("| network | conv/FC layers | LUT energy (uJ) | run: conv/FC energy (uJ) | "
           "LUT / whole run: energy | cycles | DRAM words | adapted: LUT / run conv/FC energy | "
           "iterations: worst abs(LUT / measured - 1) |")
@@ -127,7 +132,8 @@ for net in nets:
                   ar["total"]["energy_pj"]["total"] / 1e6, ar["total"]["latency_ms"]))
     summary.append((net, e0, budget, fl, fm))
 
-md.insert(1, "### Summary: the same budget by the measured LUT and by the MAC proxy\n")
+md.insert(1, "### Summary: the same budget by the measured LUT and by the MAC proxy\n\n"
+          "Reproduce: `make bench-netadapt` (the adapt commands are under each network below).\n")
 rows = ["| network | original (uJ) | budget (uJ, share) | LUT: measured uJ | LUT: latency ms | LUT: top-1 / SQNR held-out | "
         "MACs: measured uJ | MACs: within budget | MACs: latency ms | MACs: top-1 / SQNR held-out |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
