@@ -18,3 +18,13 @@ ALL_TARGETS += $(BENCH_PLAN_BUDGET)
 bench-cpu: $(ACCELCTL) $(MODELS_FLOAT) $(MODEL_DIR)/resnet18-float.onnx
 	@bench/cpu/bench-cpu.sh $(MODEL_DIR) $(ACCELCTL)
 BENCH_TARGETS += bench-cpu
+
+# make bench-netadapt: NetAdapt on the five generated float networks (reduced
+# variants): the trade-off of measured energy against held-out agreement per
+# adapt iteration, the measured LUT against the MAC proxy at the same budget,
+# and the LUT against whole-network runs (docs/netadapt.md). Tables in
+# build/bench/netadapt/netadapt.md, the plot in build/bench/netadapt/netadapt.svg.
+.PHONY: bench-netadapt
+bench-netadapt: $(ACCELCTL) $(MODELS_FLOAT)
+	@bench/netadapt/figures.sh $(MODEL_DIR) $(ACCELCTL) $(B)/bench/netadapt
+BENCH_TARGETS += bench-netadapt

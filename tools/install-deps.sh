@@ -24,13 +24,15 @@ PKGS_KERNEL="linux-headers-6.12-amd64 linux-image-6.12-amd64 linux-source-6.12
  flex bison bc libelf-dev libssl-dev"
 # The emulated board and the tools the HIL and telemetry tests drive.
 PKGS_VM="qemu-system-x86 busybox-static lm-sensors prometheus"
+# Plots of the bench figures (make bench-netadapt writes SVG with gnuplot).
+PKGS_BENCH="gnuplot-nox"
 
 # node and npm for the oracle: Debian's nodejs (18 in Debian 12) and npm,
 # unless node and npm are already on the PATH (e.g. from NodeSource, whose
 # nodejs package bundles npm and conflicts with Debian's npm).
 PKGS_NODE="nodejs npm"
 
-ALL="$PKGS_BUILD $PKGS_KERNEL $PKGS_VM"
+ALL="$PKGS_BUILD $PKGS_KERNEL $PKGS_VM $PKGS_BENCH"
 ORACLE_DIR=$top/tests/oracle
 
 missing() {

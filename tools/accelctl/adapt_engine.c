@@ -619,12 +619,13 @@ int adapt_run(const Onnx__ModelProto *orig, const struct lut *lut, const struct 
 	      const struct adapt_opts *o, struct adapt_result *res, char *err, size_t errlen)
 {
 	Onnx__ModelProto *base = ox_clone(orig), *cur = NULL;
-	struct collected ref = { 0 };
+	struct collected ref = { 0 }, ref_eval = { 0 };
 	struct state st = { 0 };
 	struct spaces sp = { 0 };
 	struct adapt_layer *scratch = NULL;
 	const char **names = NULL;
-	double fig;
+	bool verify = o->measure && o->metric != LUT_MACS, have_meas = false;
+	double fig, last_meas = 0;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -658,16 +659,77 @@ int adapt_run(const Onnx__ModelProto *orig, const struct lut *lut, const struct 
 		rc = ADAPT_ERROR;
 		goto out;
 	}
-	res->agr = (struct agreement){ .top1 = 1, .sqnr_db = INFINITY };
-	while (fig > o->budget && res->iterations < o->max_iterations) {
+	if (o->eval) {
+		progress(o, "running the original model on %d held-out sample(s)", o->eval->n);
+		if (collect_run(base, o->eval, NULL, 0, &ref_eval, err, errlen)) {
+			rc = ADAPT_ERROR;
+			goto out;
+		}
+	}
+	res->agr = res->eval_agr = (struct agreement){ .top1 = 1, .sqnr_db = INFINITY };
+	for (;;) {
 		struct adapt_iter it = { .iteration = res->iterations + 1 };
 		double target = fig - o->step * res->original;
 
-		it.target = target > o->budget ? target : o->budget;
+		if (fig + res->gap <= o->budget) {
+			struct accel_layer_stats sum = { 0 };
+			double meas;
+
+			if (!verify)
+				break;
+			if (have_meas) {
+				meas = last_meas;
+			} else {
+				progress(o, "measuring the model on the device");
+				if (o->measure(o->ctx, st.layers, st.n, &sum)) {
+					rc = errbuf_set(err, errlen, "measuring the model on the device failed");
+					goto out;
+				}
+				meas = lut_stat(&sum, o->metric);
+			}
+			if (meas <= o->budget * (1 + 1e-9))
+				break;
+			/* the LUT is under the device here: lower its budget by the gap */
+			res->gap = meas - fig;
+			res->corrections++;
+			progress(o, "the device measures %g, the LUT %g: above the budget, going on", meas, fig);
+			target = fig - o->step * res->original;
+		}
+		if (res->iterations >= o->max_iterations)
+			break;
+		it.target = target > o->budget - res->gap ? target : o->budget - res->gap;
 		if ((rc = iterate(o, &cur, &st, cal, &ref, it.target, &it, err, errlen)))
 			goto out;
 		fig = it.figure = figure_of(&st, st.layers, o->metric);
 		it.reported = figure_of(&st, st.layers, o->report_metric);
+		if (o->eval) {
+			struct collected out = { 0 };
+
+			progress(o, "iteration %d: the chosen model on the held-out samples", it.iteration);
+			if (collect_run(cur, o->eval, NULL, 0, &out, err, errlen)) {
+				rc = ADAPT_ERROR;
+				goto out;
+			}
+			rc = agreement_of(&out, &ref_eval, &it.eval_agr);
+			collected_free(&out);
+			if (rc) {
+				rc = errbuf_set(err, errlen, "the model's output is not float");
+				goto out;
+			}
+			it.has_eval = true;
+			res->eval_agr = it.eval_agr;
+		}
+		have_meas = false;
+		if (o->measure && o->measure_each) {
+			progress(o, "iteration %d: measuring the model on the device", it.iteration);
+			if (o->measure(o->ctx, st.layers, st.n, &it.measured)) {
+				rc = errbuf_set(err, errlen, "measuring the model on the device failed");
+				goto out;
+			}
+			it.has_measured = true;
+			last_meas = lut_stat(&it.measured, o->metric);
+			have_meas = true;
+		}
 		it.layers = st.layers;
 		it.n_layers = st.n;
 		res->agr = it.agr;
@@ -675,9 +737,9 @@ int adapt_run(const Onnx__ModelProto *orig, const struct lut *lut, const struct 
 		if (o->iteration)
 			o->iteration(o->ctx, &it);
 	}
-	if (fig > o->budget) {
+	if (fig + res->gap > o->budget) {
 		rc = errbuf_set(err, errlen, "the budget was not reached in %d iterations (the figure is %g); raise --step or the budget",
-			  o->max_iterations, fig);
+			  o->max_iterations, fig + res->gap);
 		goto out;
 	}
 	res->final = fig;
@@ -690,6 +752,7 @@ out:
 	ox_free(cur);
 	ox_free(base);
 	collected_free(&ref);
+	collected_free(&ref_eval);
 	state_free(&st);
 	free(scratch);
 	free(names);

@@ -39,7 +39,11 @@ struct adapt_iter {
 	char chosen[256];		/* the pruned space's producers */
 	int removed, kept;
 	int reconstructed, skipped;	/* consumers refitted / left as pruned */
-	struct agreement agr;
+	struct agreement agr;		/* on the calibration set (what chose it) */
+	bool has_eval;
+	struct agreement eval_agr;	/* on the held-out set (adapt_opts.eval) */
+	bool has_measured;		/* adapt_opts.measure_each */
+	struct accel_layer_stats measured; /* the device's, conv/FC layers summed */
 	const struct adapt_layer *layers;
 	int n_layers;
 };
@@ -54,6 +58,23 @@ struct adapt_opts {
 	int max_ls_inputs;		/* larger consumers are not refitted */
 	int ls_rows;			/* rows sampled per consumer */
 	int max_iterations;
+	/*
+	 * Held-out samples (NULL: none): the chosen model's agreement with the
+	 * original on them is reported per iteration; they choose nothing.
+	 */
+	const struct calib *eval;
+	/*
+	 * The device's measurement of the conv/FC layers at the channel counts
+	 * layers[] gives, summed into *sum: 0, or -1 (the callback reported
+	 * why). NULL: none. With it, the loop ends only when the device, not
+	 * only the LUT, says the budget is met: where the LUT's interpolation
+	 * is under the measurement, the loop goes on with the budget lowered
+	 * by the gap (not for LUT_MACS, which the LUT counts exactly).
+	 * measure_each: every iteration is measured (adapt_iter.measured).
+	 */
+	int (*measure)(void *ctx, const struct adapt_layer *layers, int n,
+		       struct accel_layer_stats *sum);
+	bool measure_each;
 	void (*progress)(void *ctx, const char *what);
 	void (*iteration)(void *ctx, const struct adapt_iter *it);
 	void *ctx;
@@ -67,8 +88,11 @@ struct adapt_result {
 	double original, final, minimum; /* LUT figures (metric) */
 	double reported_original, reported_final; /* in report_metric */
 	struct agreement agr;
+	struct agreement eval_agr;	/* with adapt_opts.eval */
 	int iterations;
 	int bn_folded;			/* BatchNormalizations folded first */
+	int corrections;		/* times the device's measurement sent the loop on */
+	double gap;			/* measured - LUT at the last such time (metric) */
 };
 
 enum adapt_status {

@@ -24,7 +24,8 @@ ACCELCTL_COMMAND(adapt);
 const char cmd_adapt_usage[] =
 	"Usage: accelctl adapt FLOAT.onnx --calib DIR\n"
 	"                      --budget energy=UJ|latency=MS|dram=WORDS [--step S]\n"
-	"                      [--lut LUT] [--no-reconstruct] [--proxy macs] -o OUT.onnx\n"
+	"                      [--lut LUT] [--no-reconstruct] [--proxy macs]\n"
+	"                      [--eval DIR] [--measure-iterations] -o OUT.onnx\n"
 	"\n"
 	"NetAdapt on measured figures: removes conv/FC channels, a few per iteration,\n"
 	"until the model's figure meets the budget. Each iteration tries every\n"
@@ -46,6 +47,11 @@ const char cmd_adapt_usage[] =
 	"  --proxy macs         NetAdapt's comparison: shrink the MAC count to the\n"
 	"                       budget's share of the figure instead of the measured\n"
 	"                       figure itself, and report what that measures\n"
+	"  --eval DIR           held-out samples (same layouts as --calib; alias\n"
+	"                       --holdout): the agreement on them is reported too;\n"
+	"                       they choose nothing\n"
+	"  --measure-iterations measure each iteration's model on the device (energy,\n"
+	"                       latency, DRAM words), not only the final one\n"
 	"  -o, --output FILE    the adapted float model\n"
 	"\n"
 	"The figures count the model's conv/FC layers (what the LUT holds).\n"
@@ -53,11 +59,12 @@ const char cmd_adapt_usage[] =
 	"calibration error.\n";
 
 struct adapt_args {
-	const char *model, *calib, *lut, *out;
+	const char *model, *calib, *eval, *lut, *out;
 	const char *budget_text;
 	double step;
 	bool no_reconstruct;
 	bool proxy_macs;
+	bool measure_iterations;
 };
 
 struct budget {
@@ -116,6 +123,23 @@ static int parse_budget(const struct accelctl *ctx, const char *text, struct bud
 	return 0;
 }
 
+/* What the device measured for a model's conv/FC layers, summed. */
+struct measured {
+	double energy_fj, cycles, dram_words;
+};
+
+static double measured_of(const struct measured *m, enum lut_metric metric)
+{
+	return metric == LUT_ENERGY ? m->energy_fj : metric == LUT_CYCLES ? m->cycles : m->dram_words;
+}
+
+static void measured_add(struct measured *m, const struct accel_layer_stats *st)
+{
+	m->energy_fj += lut_stat(st, LUT_ENERGY);
+	m->cycles += lut_stat(st, LUT_CYCLES);
+	m->dram_words += lut_stat(st, LUT_DRAM);
+}
+
 struct report {
 	const struct accelctl *ctx;
 	const struct budget *b;
@@ -123,6 +147,10 @@ struct report {
 	uint32_t clock_khz;
 	struct json j;
 	int w_name;
+	/* the device's measurements during the loop */
+	struct accel_device *dev;
+	const struct lut *lut;
+	int rc;				/* the measuring error's exit code */
 };
 
 static void on_progress(void *arg, const char *what)
@@ -145,11 +173,71 @@ static void json_layers(struct json *j, const struct adapt_layer *l, int n)
 	json_array_end(j);
 }
 
+/*
+ * The conv/FC layers at the iteration's channel counts, measured on the
+ * device: the LUT's full shapes with c and m (depthwise: groups) replaced.
+ */
+static int measure_layers(void *arg, const struct adapt_layer *layers, int n,
+			  struct accel_layer_stats *out)
+{
+	struct report *r = arg;
+	struct accel_measure_opts mo = { .sz = sizeof(mo) };
+
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < n && i < r->lut->n_l; i++) {
+		const struct accel_layer_spec *full = &r->lut->l[i].full;
+		bool dw = full->groups > 1 && full->groups == full->c && full->groups == full->m;
+		struct accel_layer_spec sp = *full;
+		struct accel_layer_measurement res = { .sz = sizeof(res) };
+
+		sp.c = layers[i].c;
+		sp.m = layers[i].m;
+		if (dw)
+			sp.groups = sp.c;
+		accelctl_progress(r->ctx, "measuring %s (%d/%d) at c=%u m=%u on the device",
+				  layers[i].name, i + 1, n, sp.c, sp.m);
+		if (accel_layer_measure(r->dev, &sp, &mo, &res)) {
+			r->rc = accelctl_fail(r->ctx, ACCELCTL_EXIT_DEVICE, "layer '%s' at c=%u m=%u: %s",
+					      layers[i].name, sp.c, sp.m, accel_last_error());
+			return -1;
+		}
+		for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
+			out->energy_fj[d] += res.measured.energy_fj[d];
+		out->cycles += res.measured.cycles;
+		out->dram_words += res.measured.dram_words;
+		out->dram_bytes += res.measured.dram_bytes;
+		out->macs += res.measured.macs;
+	}
+	return 0;
+}
+
+static void json_measured(struct json *j, const struct measured *me, uint32_t clock_khz)
+{
+	json_double(j, "measured_energy_uj", from_lut(LUT_ENERGY, me->energy_fj, clock_khz));
+	json_double(j, "measured_latency_ms", from_lut(LUT_CYCLES, me->cycles, clock_khz));
+	json_double(j, "measured_dram_words", me->dram_words);
+}
+
+static void json_eval(struct json *j, bool has, const struct agreement *a)
+{
+	if (has) {
+		json_double(j, "eval_top1_agreement", a->top1);
+		json_double(j, "eval_sqnr_db", a->sqnr_db);
+	} else {
+		json_null(j, "eval_top1_agreement");
+		json_null(j, "eval_sqnr_db");
+	}
+}
+
 static void on_iteration(void *arg, const struct adapt_iter *it)
 {
 	struct report *r = arg;
 	enum lut_metric m = r->b->metric;
+	struct measured me = { 0 };
+	bool have_me = it->has_measured;
 
+	if (have_me)
+		measured_add(&me, &it->measured);
 	if (r->ctx->json) {
 		json_object_begin(&r->j, NULL);
 		json_u64(&r->j, "iteration", (uint64_t)it->iteration);
@@ -168,6 +256,13 @@ static void on_iteration(void *arg, const struct adapt_iter *it)
 		json_u64(&r->j, "refitted", (uint64_t)it->reconstructed);
 		json_double(&r->j, "top1_agreement", it->agr.top1);
 		json_double(&r->j, "sqnr_db", it->agr.sqnr_db);
+		json_eval(&r->j, it->has_eval, &it->eval_agr);
+		if (have_me) {
+			json_double(&r->j, "measured", from_lut(m, measured_of(&me, m), r->clock_khz));
+			json_measured(&r->j, &me, r->clock_khz);
+		} else {
+			json_null(&r->j, "measured");
+		}
 		json_layers(&r->j, it->layers, it->n_layers);
 		json_object_end(&r->j);
 		return;
@@ -178,6 +273,13 @@ static void on_iteration(void *arg, const struct adapt_iter *it)
 	       r->proxy ? " MACs" : "", it->chosen, it->kept,
 	       it->kept + it->removed, it->agr.top1 * 100, it->agr.sqnr_db, it->reconstructed,
 	       it->proposals);
+	if (it->has_eval)
+		printf("  held out: top-1 %.1f %%, SQNR %.1f dB\n", it->eval_agr.top1 * 100,
+		       it->eval_agr.sqnr_db);
+	if (have_me)
+		printf("  measured on the device: %.4g uJ, %.4g ms, %.0f DRAM words\n",
+		       from_lut(LUT_ENERGY, me.energy_fj, r->clock_khz),
+		       from_lut(LUT_CYCLES, me.cycles, r->clock_khz), me.dram_words);
 	printf("  channels:");
 	for (int i = 0; i < it->n_layers; i++)
 		printf(" %s %ux%u", it->layers[i].name, it->layers[i].c, it->layers[i].m);
@@ -186,13 +288,13 @@ static void on_iteration(void *arg, const struct adapt_iter *it)
 
 /* The adapted model's conv/FC layers measured on the device at their sizes. */
 static int measure_model(const struct accelctl *ctx, struct accel_device *dev, const char *path,
-			 enum lut_metric metric, double *fig)
+			 struct measured *fig)
 {
 	struct model_layers ml = { 0 };
 	struct accel_measure_opts mo = { .sz = sizeof(mo) };
 	int rc = model_layers_load(ctx, NULL, path, ACCEL_DATAFLOW_RS, &ml);
 
-	*fig = 0;
+	memset(fig, 0, sizeof(*fig));
 	for (int i = 0; !rc && i < ml.n; i++) {
 		struct accel_layer_measurement r = { .sz = sizeof(r) };
 
@@ -201,7 +303,7 @@ static int measure_model(const struct accelctl *ctx, struct accel_device *dev, c
 			rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "layer '%s': %s", ml.names[i],
 					   accel_last_error());
 		else
-			*fig += lut_stat(&r.measured, metric);
+			measured_add(fig, &r.measured);
 	}
 	model_layers_free(&ml);
 	return rc;
@@ -238,9 +340,10 @@ static int adapt(const struct accelctl *ctx, const struct adapt_args *a, const s
 	struct adapt_result res = { 0 };
 	struct report r = { .ctx = ctx, .b = b };
 	struct accel_device *dev = NULL;
-	struct calib cal = { 0 };
+	struct calib cal = { 0 }, ev = { 0 };
 	struct lut t = { 0 };
 	Onnx__ModelProto *model = NULL;
+	struct measured me = { 0 };
 	double measured = NAN;
 	char err[1024];
 	int rc, st;
@@ -259,6 +362,16 @@ static int adapt(const struct accelctl *ctx, const struct adapt_args *a, const s
 		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", err);
 		goto out;
 	}
+	if (a->eval && calib_load(a->eval, a->model, &ev, err, sizeof(err))) {
+		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "--eval: %s", err);
+		goto out;
+	}
+	if (a->eval)
+		o.eval = &ev;
+	r.dev = dev;
+	r.lut = &t;
+	o.measure = measure_layers;
+	o.measure_each = a->measure_iterations;
 	o.metric = o.report_metric = b->metric;
 	o.budget = to_lut(b, b->value, t.clock_khz);
 	r.proxy = a->proxy_macs;
@@ -296,10 +409,17 @@ static int adapt(const struct accelctl *ctx, const struct adapt_args *a, const s
 		else
 			json_null(&r.j, "proxy");
 		json_u64(&r.j, "calibration_samples", (uint64_t)cal.n);
+		if (a->eval)
+			json_u64(&r.j, "eval_samples", (uint64_t)ev.n);
+		else
+			json_null(&r.j, "eval_samples");
 		json_array_begin(&r.j, "iterations");
 	} else {
-		printf("adapting %s to %s <= %g %s on %s (LUT %s, %d calibration sample(s))\n", a->model,
+		printf("adapting %s to %s <= %g %s on %s (LUT %s, %d calibration sample(s)", a->model,
 		       b->key, b->value, b->unit, t.device, a->lut ? a->lut : "profiled now", cal.n);
+		if (a->eval)
+			printf(", %d held-out sample(s)", ev.n);
+		printf(")\n");
 	}
 	st = adapt_run(model, &t, &cal, &o, &res, err, sizeof(err));
 	if (st == ADAPT_UNREACHABLE) {
@@ -319,15 +439,19 @@ static int adapt(const struct accelctl *ctx, const struct adapt_args *a, const s
 		goto out;
 	}
 	if (st) {
-		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", err);
+		/* a measuring error was reported where it happened */
+		rc = r.rc ? r.rc : accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", err);
 		goto out;
 	}
 	if (ox_save(res.model, a->out)) {
 		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "cannot write %s: %s", a->out, strerror(errno));
 		goto out;
 	}
-	if ((rc = measure_model(ctx, dev, a->out, b->metric, &measured)))
+	if ((rc = measure_model(ctx, dev, a->out, &me))) {
+		remove(a->out);
 		goto out;
+	}
+	measured = measured_of(&me, b->metric);
 	if (ctx->json) {
 		json_array_end(&r.j);
 		json_object_begin(&r.j, "original");
@@ -337,9 +461,12 @@ static int adapt(const struct accelctl *ctx, const struct adapt_args *a, const s
 		json_double(&r.j, "figure", from_lut(b->metric, res.reported_final, t.clock_khz));
 		json_bool(&r.j, "within_budget", measured <= to_lut(b, b->value, t.clock_khz) * (1 + 1e-9));
 		json_double(&r.j, "measured", from_lut(b->metric, measured, t.clock_khz));
+		json_measured(&r.j, &me, t.clock_khz);
 		json_double(&r.j, "top1_agreement", res.agr.top1);
 		json_double(&r.j, "sqnr_db", res.agr.sqnr_db);
+		json_eval(&r.j, a->eval, &res.eval_agr);
 		json_u64(&r.j, "iterations", (uint64_t)res.iterations);
+		json_u64(&r.j, "corrections", (uint64_t)res.corrections);
 		json_object_end(&r.j);
 		json_object_end(&r.j);
 		json_finish(&r.j);
@@ -352,6 +479,12 @@ static int adapt(const struct accelctl *ctx, const struct adapt_args *a, const s
 		       from_lut(b->metric, res.reported_final, t.clock_khz), b->unit,
 		       from_lut(b->metric, measured, t.clock_khz), b->unit, res.iterations,
 		       res.agr.top1 * 100, res.agr.sqnr_db);
+		if (res.corrections)
+			printf("the device measured the LUT's choice above the budget %d time(s) (by %.4g %s the last time): the loop went on\n",
+			       res.corrections, from_lut(b->metric, res.gap, t.clock_khz), b->unit);
+		if (a->eval)
+			printf("held out (%d sample(s)): top-1 agreement %.1f %%, output SQNR %.1f dB\n",
+			       ev.n, res.eval_agr.top1 * 100, res.eval_agr.sqnr_db);
 		if (a->proxy_macs)
 			printf("MAC proxy: %.4g -> %.4g MACs; the measured %s is %s the budget of %g %s\n",
 			       res.original, res.final, b->key,
@@ -363,6 +496,7 @@ out:
 	ox_free(res.model);
 	ox_free(model);
 	calib_free(&cal);
+	calib_free(&ev);
 	lut_free(&t);
 	accel_device_close(dev);
 	return rc;
@@ -378,6 +512,9 @@ int cmd_adapt(struct accelctl *ctx, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-reconstruct", no_argument, NULL, 'N' },
 		{ "proxy", required_argument, NULL, 'P' },
+		{ "eval", required_argument, NULL, 'e' },
+		{ "holdout", required_argument, NULL, 'e' },
+		{ "measure-iterations", no_argument, NULL, 'M' },
 		{ 0 },
 	};
 	struct adapt_args a = { .step = 0.05 };
@@ -409,6 +546,12 @@ int cmd_adapt(struct accelctl *ctx, int argc, char **argv)
 			break;
 		case 'N':
 			a.no_reconstruct = true;
+			break;
+		case 'e':
+			a.eval = optarg;
+			break;
+		case 'M':
+			a.measure_iterations = true;
 			break;
 		case 'P':
 			if (strcmp(optarg, "macs"))

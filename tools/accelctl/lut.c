@@ -132,15 +132,9 @@ static void csv_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-int lut_write_csv(const struct lut *t, FILE *f)
+/* The column header line (with its newline). */
+static void write_columns(FILE *f)
 {
-	int entries = 0;
-
-	for (int i = 0; i < t->n_l; i++)
-		entries += t->l[i].n_e;
-	fprintf(f, "# %s version=%d\n", LUT_MAGIC, LUT_VERSION);
-	fprintf(f, "# model=%s fingerprint=%016" PRIx64 " device=%s clock_khz=%u dataflow=%s layers=%d entries=%d\n",
-		t->model, t->fingerprint, t->device, t->clock_khz, t->dataflow, t->n_l, entries);
 	fputs("layer_index,layer,op", f);
 #define HDR(fld) fputs(!strcmp(#fld, "c") || !strcmp(#fld, "m") || !strcmp(#fld, "groups") ? \
 		       "," #fld "_full" : "," #fld, f);
@@ -150,6 +144,54 @@ int lut_write_csv(const struct lut *t, FILE *f)
 	for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
 		fprintf(f, ",energy_%s_fj", domain_key[d]);
 	fputs(",cycles,dram_words,dram_bytes,macs\n", f);
+}
+
+/*
+ * Checks a column header line against this version's: 0, or -1 with the
+ * first column that is missing, extra or out of place named in err.
+ */
+static int check_columns(const char *line, const char *path, char *err, size_t len)
+{
+	char want[1024] = "", got[1024];
+	FILE *m = fmemopen(want, sizeof(want) - 1, "w");
+	char *sw, *sg, *cw, *cg;
+	int col = 1;
+
+	if (!m)
+		return errbuf_set(err, len, "out of memory");
+	write_columns(m);
+	fclose(m);
+	snprintf(got, sizeof(got), "%s", line);
+	got[strcspn(got, "\r\n")] = 0;
+	want[strcspn(want, "\r\n")] = 0;
+	if (!strcmp(got, want))
+		return 0;
+	cw = strtok_r(want, ",", &sw);
+	cg = strtok_r(got, ",", &sg);
+	for (; cw && cg && !strcmp(cw, cg); col++) {
+		cw = strtok_r(NULL, ",", &sw);
+		cg = strtok_r(NULL, ",", &sg);
+	}
+	if (!cg)
+		return errbuf_set(err, len, "%s: the column header has %d columns, version %d has more: column %d '%s' is missing; profile the model again",
+				  path, col - 1, LUT_VERSION, col, cw);
+	if (!cw)
+		return errbuf_set(err, len, "%s: the column header has an extra column %d '%s'; profile the model again",
+				  path, col, cg);
+	return errbuf_set(err, len, "%s: column %d of the header is '%s', version %d has '%s' there (a missing or renamed column); profile the model again",
+			  path, col, cg, LUT_VERSION, cw);
+}
+
+int lut_write_csv(const struct lut *t, FILE *f)
+{
+	int entries = 0;
+
+	for (int i = 0; i < t->n_l; i++)
+		entries += t->l[i].n_e;
+	fprintf(f, "# %s version=%d\n", LUT_MAGIC, LUT_VERSION);
+	fprintf(f, "# model=%s fingerprint=%016" PRIx64 " device=%s clock_khz=%u dataflow=%s layers=%d entries=%d\n",
+		t->model, t->fingerprint, t->device, t->clock_khz, t->dataflow, t->n_l, entries);
+	write_columns(f);
 	for (int i = 0; i < t->n_l; i++) {
 		const struct lut_layer *l = &t->l[i];
 		uint32_t v[N_SHAPE];
@@ -275,9 +317,9 @@ static int read_headers(FILE *f, const char *path, struct lut *t, long *layers,
 	    header_value(line, "entries", v, sizeof(v)) || (*entries = atol(v)) < 1)
 		return errbuf_set(err, len, "%s: the header needs layers=N and entries=N of at least 1; profile the model again",
 			    path);
-	if (!fgets(line, sizeof(line), f) || strncmp(line, "layer_index,layer,op,", 21))
+	if (!fgets(line, sizeof(line), f) || strncmp(line, "layer_index,", 12))
 		return errbuf_set(err, len, "%s is truncated: no column header line; profile the model again", path);
-	return 0;
+	return check_columns(line, path, err, len);
 }
 
 static int read_row(char *line, const char *path, int lineno, struct lut *t, char *err,

@@ -37,3 +37,5 @@ $(addprefix $(B)/,$(NETADAPT_OBJS)) $(addprefix $(B)/asan/,$(NETADAPT_OBJS)): \
 	$(B)/gen/onnx/onnx.pb-c.h
 # The command-line tests of adapt on the fixture's float model.
 CHECK_SUITES += accelctl-adapt:tests/cli/test_adapt.sh~$(B)/bin/accelctl~$(NETADAPT_FIXTURE)~$(B)/models
+# The float flow on a generated float network: adapt, quantize, run --check.
+CHECK_SUITES += accelctl-adapt-float:tests/cli/test_adapt_float.sh~$(B)/bin/accelctl~$(B)/models

@@ -480,6 +480,82 @@ static void test_adapt_loop(void **state)
 	free(out);
 }
 
+/* A device that measures 20 % above the LUT (energy c x m pJ per layer). */
+struct fake_device {
+	int calls, iterations_measured;
+};
+
+static int measure_above(void *ctx, const struct adapt_layer *layers, int n,
+			 struct accel_layer_stats *sum)
+{
+	struct fake_device *d = ctx;
+
+	d->calls++;
+	memset(sum, 0, sizeof(*sum));
+	for (int i = 0; i < n; i++)
+		sum->energy_fj[ACCEL_ENERGY_MAC] += 1200ull * layers[i].c * layers[i].m;
+	return 0;
+}
+
+static void count_measured(void *ctx, const struct adapt_iter *it)
+{
+	struct fake_device *d = ctx;
+
+	d->iterations_measured += it->has_measured;
+	assert_true(!it->has_measured ||
+		    fabs((double)it->measured.energy_fj[ACCEL_ENERGY_MAC] - 1.2 * it->figure) < 1e-3);
+}
+
+/*
+ * The loop ends when the device's measurement meets the budget: where the
+ * LUT is under the device, it goes on with the budget lowered by the gap.
+ */
+static void test_adapt_measured(void **state)
+{
+	char *path = temp_path(), err[256];
+	struct adapt_opts o = ADAPT_OPTS_DEFAULTS;
+	struct fake_device dev = { 0 };
+	struct adapt_result lut_only, measured;
+	Onnx__ModelProto *m;
+	struct calib cal;
+	struct lut t;
+	double original, budget;
+
+	(void)state;
+	assert_int_equal(fixture_chain(path, false), 0);
+	m = load(path);
+	make_calib(&cal, 8);
+	exact_lut(m->graph, &t);
+	assert_int_equal(adapt_figure(m->graph, &t, LUT_ENERGY, &original, err, sizeof(err)), 0);
+	budget = 0.7 * original;
+	lut_only = run_adapt(m, &t, &cal, budget, false);
+	print_message("LUT only: %.0f of %.0f (budget %.0f)\n", lut_only.final, original, budget);
+	/* by the LUT alone, the device would measure it above the budget */
+	assert_true(lut_only.final <= budget && 1.2 * lut_only.final > budget);
+	o.metric = LUT_ENERGY;
+	o.budget = budget;
+	o.step = 0.1;
+	o.reconstruct = false;
+	o.measure = measure_above;
+	o.measure_each = true;
+	o.iteration = count_measured;
+	o.ctx = &dev;
+	assert_int_equal(adapt_run(m, &t, &cal, &o, &measured, err, sizeof(err)), 0);
+	assert_true(1.2 * measured.final <= budget * (1 + 1e-9));
+	assert_true(measured.corrections >= 1);
+	assert_true(measured.gap > 0 && measured.gap <= 0.2 * lut_only.final + 1e-6);
+	assert_true(measured.iterations > lut_only.iterations);
+	assert_int_equal(dev.iterations_measured, measured.iterations);
+	assert_int_equal(dev.calls, measured.iterations);
+	ox_free(lut_only.model);
+	ox_free(measured.model);
+	lut_free(&t);
+	calib_free(&cal);
+	ox_free(m);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -490,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_prune_dead_exact),
 		cmocka_unit_test(test_lsq),
 		cmocka_unit_test(test_adapt_loop),
+		cmocka_unit_test(test_adapt_measured),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
