@@ -121,9 +121,10 @@ EOF
 # quantize_one, QLinear* ops in place of the float ones (no float Conv,
 # Gemm, Add, pooling, Relu or Clip left), run --check on emu, >= 99 % of
 # the MACs on the device; ONNX Runtime loads it and its output agrees with
-# `accelctl run`'s within 1 LSB on at most 1 % of the values; and ONNX
-# Runtime gives the QDQ model (run with its QDQ fusions, --optimize, as it
-# runs QDQ models in production) the same output within those thresholds.
+# `accelctl run`'s within 1 LSB on at most 1 % of the values; `accelctl
+# run` gives the QDQ model of quantize_one the same output, and so does ONNX
+# Runtime (the QDQ model run with its QDQ fusions, --optimize, as it runs
+# QDQ models in production), within those thresholds.
 qop_one() {
 	local net=$1 method=$2 m="$models/$1$suffix"
 	local q="$tmp/$net-$method-qop.onnx" js="$tmp/$net-$method-qop.json" rj="$tmp/$net-$method-qop.run.json"
@@ -179,6 +180,12 @@ EOF
 		ok "$net $method qoperator: ONNX Runtime agrees with accelctl run: $out"
 	else
 		not_ok "$net $method qoperator: ONNX Runtime against accelctl run" "$out"
+	fi
+	# on the device both formats are the same layers: the same output
+	if out=$(node "$oracle/compare.js" "$tmp/$net-$method.out.pb" "$tmp/$net-qop.out.pb" --lsb "$lsb" 2>&1); then
+		ok "$net $method: accelctl run gives the QDQ and the QOperator model the same output: $out"
+	else
+		not_ok "$net $method: accelctl run, QDQ against QOperator model" "$out"
 	fi
 	if out=$(node "$oracle/ort-run.js" "$qdq" --optimize --input "$m.input.pb" --output-dir "$tmp/ort-qdq" 2>&1) &&
 	   out=$(node "$oracle/compare.js" "$tmp/ort-qdq/output_0.pb" "$tmp/ort-qop/output_0.pb" --lsb "$lsb" 2>&1); then
