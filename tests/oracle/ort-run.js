@@ -10,12 +10,16 @@
 //   --extra-output NAME (repeatable) makes an intermediate tensor a graph
 //   output too, to find the node where two runtimes part; --save-model FILE
 //   writes the model so changed (for `accelctl run` on the same graph).
+//   --optimize turns ONNX Runtime's graph optimizations on ("extended":
+//   its QDQ fusions run DequantizeLinear -> op -> QuantizeLinear as the
+//   integer QLinear kernels, as it runs a QDQ model in production).
 //
 // Inputs without NAME= feed the graph inputs in order. Every output is
 // written as DIR/output_N.pb (graph order), as `accelctl run --output-dir`
 // does. One intra-op and one inter-op thread, sequential execution, and
-// every graph optimization off: the result does not depend on the machine's
-// core count and is ONNX Runtime's kernels, not its fused rewrites.
+// every graph optimization off (unless --optimize): the result does not
+// depend on the machine's core count and is ONNX Runtime's kernels, not its
+// fused rewrites.
 // Exit: 0 ok, 2 usage, 3 model or runtime error, 4 onnxruntime-node missing.
 'use strict';
 const fs = require('fs');
@@ -60,7 +64,7 @@ function usage(msg) {
 }
 
 async function main(argv) {
-	let model = null, outDir = null, list = false, saveModel = null;
+	let model = null, outDir = null, list = false, saveModel = null, optimize = false;
 	const inputs = [], extra = [];
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
@@ -82,6 +86,8 @@ async function main(argv) {
 		} else if (a === '--save-model') {
 			if (++i >= argv.length) usage('--save-model needs a file');
 			saveModel = argv[i];
+		} else if (a === '--optimize') {
+			optimize = true;
 		} else if (a === '--list-inputs') {
 			list = true;
 		} else if (a.startsWith('-')) {
@@ -103,7 +109,7 @@ async function main(argv) {
 	try {
 		session = await ort.InferenceSession.create(bytes, {
 			intraOpNumThreads: 1, interOpNumThreads: 1,
-			executionMode: 'sequential', graphOptimizationLevel: 'disabled',
+			executionMode: 'sequential', graphOptimizationLevel: optimize ? 'extended' : 'disabled',
 			executionProviders: ['cpu'], logSeverityLevel: 3,
 		});
 	} catch (e) {

@@ -4,3 +4,6 @@ CHECK_SUITES += quant:tests/quant/run-quant.sh~$(MODEL_DIR)~$(ACCELCTL)
 FULL_SUITES += quant-full:tests/quant/run-quant.sh~--full~$(MODEL_DIR)~$(ACCELCTL)~minmax,entropy
 # The full-size float networks are built on demand, for check-full only.
 check-full: models-float-full
+# The float graphs of the exporter-style corpus, quantized in both formats.
+CHECK_SUITES += quant-corpus:tests/quant/run-quant-corpus.sh~$(CORPUS_DIR)~$(ACCELCTL)
+FULL_SUITES += quant-corpus-full:tests/quant/run-quant-corpus.sh~$(B)/corpus-full~$(ACCELCTL)

@@ -23,11 +23,11 @@ const char cmd_quantize_usage[] =
 	"        [--per-channel | --per-tensor] [--format qdq|qoperator]\n"
 	"        [--exclude NODE[,NODE...]]... [--eval DIR] [--report FILE.json] [--json]\n"
 	"\n"
-	"Quantizes a float model to int8 (QDQ) for the device: runs it on the CPU\n"
-	"over the calibration samples, picks a scale and zero point per activation,\n"
-	"quantizes weights (int8, symmetric) and biases (int32), and writes OUT.onnx\n"
-	"(atomically: on any error OUT.onnx is left as it was). BatchNormalization\n"
-	"is folded into the convs first.\n"
+	"Quantizes a float model to int8 (QDQ or QOperator) for the device: runs it\n"
+	"on the CPU over the calibration samples, picks a scale and zero point per\n"
+	"activation, quantizes weights (int8, symmetric) and biases (int32), and\n"
+	"writes OUT.onnx (atomically: on any error OUT.onnx is left as it was).\n"
+	"BatchNormalization is folded into the convs first.\n"
 	"\n"
 	"  -o, --output OUT.onnx    the quantized model\n"
 	"  -c, --calib DIR          calibration samples: one subfolder per sample with\n"
@@ -38,7 +38,9 @@ const char cmd_quantize_usage[] =
 	"      --percentile P       for --method percentile (default 99.999)\n"
 	"      --per-channel        one weight scale per output channel (default)\n"
 	"      --per-tensor         one weight scale per weight tensor\n"
-	"      --format F           qdq (default); qoperator is not implemented\n"
+	"      --format F           qdq (default): QuantizeLinear/DequantizeLinear\n"
+	"                           around float ops; qoperator: ONNX Runtime's\n"
+	"                           QOperator ops (QLinearConv, QGemm, QLinearAdd, ...)\n"
 	"      --exclude NODES      keep these nodes float (names, comma-separated;\n"
 	"                           repeatable)\n"
 	"      --eval DIR           held-apart samples for the report's figures (same\n"
@@ -104,7 +106,7 @@ static void write_json(FILE *f, const struct qargs *a, const struct accel_quant_
 	json_object_begin(&j, NULL);
 	json_string(&j, "model", a->model);
 	json_string(&j, "output", a->out);
-	json_string(&j, "format", "qdq");
+	json_string(&j, "format", a->o.format == ACCEL_QUANT_QOPERATOR ? "qoperator" : "qdq");
 	json_string(&j, "method", method_name(s.method));
 	if (s.method == ACCEL_CALIB_PERCENTILE)
 		json_double(&j, "percentile", s.percentile);
@@ -163,8 +165,9 @@ static void print_text(const struct qargs *a, const struct accel_quant_report *r
 		if ((int)strlen(t.op) > wo)
 			wo = (int)strlen(t.op);
 	}
-	printf("%s -> %s: %u of %u nodes quantized (QDQ, int8), %u BatchNormalization folded, weights %s\n",
-	       a->model, a->out, s.quantized_nodes, s.nodes, s.batchnorm_folded,
+	printf("%s -> %s: %u of %u nodes quantized (%s, int8), %u BatchNormalization folded, weights %s\n",
+	       a->model, a->out, s.quantized_nodes, s.nodes,
+	       a->o.format == ACCEL_QUANT_QOPERATOR ? "QOperator" : "QDQ", s.batchnorm_folded,
 	       s.per_channel ? "per channel" : "per tensor");
 	printf("calibration: %s", method_name(s.method));
 	if (s.method == ACCEL_CALIB_PERCENTILE)

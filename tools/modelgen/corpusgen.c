@@ -142,7 +142,8 @@ static int torch_mobilenet(struct cg_net *net, const struct size *sz)
 }
 
 /* QOperator activations and joins: LeakyRelu, a sigmoid gate (Mul),
- * Concat of two differently scaled inputs, padded AveragePool. */
+ * Concat of two differently scaled inputs, padded AveragePool (also as
+ * the float export the quantizer starts from). */
 static int qop_gates(struct cg_net *net, const struct size *sz)
 {
 	int c = sz->c, x, a, b;
@@ -224,6 +225,10 @@ static const struct graph graphs[] = {
 	  "PyTorch float export: depthwise Conv+BatchNormalization, ReLU6 as Clip, "
 	  "residual Add, GlobalAveragePool, Flatten, Gemm, Softmax; dynamic batch",
 	  torch_mobilenet },
+	{ "torch-gates-op13", CG_FLOAT, 13, 1, 0,
+	  "PyTorch float export: LeakyRelu, a Sigmoid gate (Mul), Concat, padded "
+	  "AveragePool, convs with biases; dynamic batch",
+	  qop_gates },
 	{ "ort-qop-resnet", CG_QOP, 13, 0, 0,
 	  "ONNX Runtime QOperator: QLinearConv (per-channel s8), MaxPool on u8, QLinearAdd, "
 	  "QLinearGlobalAveragePool, Flatten, QGemm",

@@ -14,6 +14,7 @@
 #include "graph/budget.h"
 #include "graph/fast.h"
 #include "graph/ref.h"
+#include "graph/registry.h"
 #include "graph/window.h"
 #include "model/model_priv.h"
 #include "onnx/onnx.h"
@@ -804,8 +805,11 @@ static void layer_shape(const struct gr_graph *g, const struct gr_node *n,
 	struct gr_window win;
 	struct gr_geom geo;
 	struct gr_err err;
-	int qlinear = gr_node_is(n, "QLinearConv") || gr_node_is(n, "QLinearMatMul");
-	int gemm = gr_node_is(n, "Gemm"), trans_b = (int)gr_attr_int(n, "transB", 0);
+	/* com.microsoft QGemm: B is input 3, as QLinearMatMul's */
+	int qgemm = n->def && !strcmp(n->def->name, "QGemm") &&
+		    !strcmp(gr_op_domain(n->def->domain), "com.microsoft");
+	int qlinear = gr_node_is(n, "QLinearConv") || gr_node_is(n, "QLinearMatMul") || qgemm;
+	int gemm = gr_node_is(n, "Gemm") || qgemm, trans_b = (int)gr_attr_int(n, "transB", 0);
 
 	if (gr_node_is(n, "Conv") || gr_node_is(n, "QLinearConv") || gr_node_is(n, "ConvInteger")) {
 		x = &g->tensors[n->in[0]];

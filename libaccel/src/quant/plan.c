@@ -162,13 +162,16 @@ int qz_plan_build(const struct gr_graph *g, const char *const *exclude,
 	p->act_of = malloc(((size_t)g->n_tensors + 1) * sizeof(int));
 	p->quantized = calloc((size_t)g->n_nodes + 1, 1);
 	p->wn = calloc((size_t)g->n_nodes + 1, sizeof(*p->wn));
-	if (!excluded || !p->act_of || !p->quantized || !p->wn) {
+	p->fused = malloc(((size_t)g->n_nodes + 1) * sizeof(int));
+	if (!excluded || !p->act_of || !p->quantized || !p->wn || !p->fused) {
 		free(excluded);
 		qz_plan_free(p);
 		return gr_err_set(err, -ENOMEM, "out of memory");
 	}
 	for (int t = 0; t < g->n_tensors; t++)
 		p->act_of[t] = -1;
+	for (int i = 0; i < g->n_nodes; i++)
+		p->fused[i] = -1;
 	for (int e = 0; exclude && exclude[e] && !rc; e++) {
 		int found = 0;
 
@@ -212,6 +215,7 @@ int qz_plan_build(const struct gr_graph *g, const char *const *exclude,
 		if (gr_node_is(n, "MaxPool") && !act)
 			p->act[ai].same_as = p->act_of[n->in[0]];
 		p->quantized[i] = 1;
+		p->fused[i] = act ? (int)(act - g->nodes) : -1;
 		p->n_quantized++;
 		if (w.node >= 0)
 			p->wn[p->n_wn++] = w;
@@ -230,5 +234,6 @@ void qz_plan_free(struct qz_plan *p)
 	free(p->wn);
 	free(p->act_of);
 	free(p->quantized);
+	free(p->fused);
 	memset(p, 0, sizeof(*p));
 }

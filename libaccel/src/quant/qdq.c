@@ -24,22 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "onnx/onnx_priv.h"
-#include "quant/quant.h"
+#include "quant/qwrite.h"
 
-#define DT_FLOAT ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT
-#define DT_INT8 ONNX__TENSOR_PROTO__DATA_TYPE__INT8
-#define DT_INT32 ONNX__TENSOR_PROTO__DATA_TYPE__INT32
-
-struct qw {
-	Onnx__GraphProto *gp;
-	Onnx__NodeProto **nodes;	/* the new node list */
-	size_t n_nodes, cap_nodes;
-	struct gr_err *err;
-	int oom;
-};
-
-static char *xstrdup(struct qw *w, const char *s)
+char *qz_w_strdup(struct qz_w *w, const char *s)
 {
 	char *d = strdup(s ? s : "");
 
@@ -48,9 +35,9 @@ static char *xstrdup(struct qw *w, const char *s)
 	return d;
 }
 
-static void set_str(struct qw *w, char **dst, const char *s)
+void qz_w_set_str(struct qz_w *w, char **dst, const char *s)
 {
-	char *d = xstrdup(w, s);
+	char *d = qz_w_strdup(w, s);
 
 	if (!d)
 		return;
@@ -58,7 +45,7 @@ static void set_str(struct qw *w, char **dst, const char *s)
 	*dst = d;
 }
 
-static void push_node(struct qw *w, Onnx__NodeProto *n)
+void qz_w_push(struct qz_w *w, Onnx__NodeProto *n)
 {
 	if (!n)
 		return;
@@ -76,8 +63,8 @@ static void push_node(struct qw *w, Onnx__NodeProto *n)
 	w->nodes[w->n_nodes++] = n;
 }
 
-static Onnx__NodeProto *new_node(struct qw *w, const char *op, const char *name,
-				 const char *const *in, int n_in, const char *out, int axis)
+Onnx__NodeProto *qz_w_node(struct qz_w *w, const char *op, const char *name,
+			   const char *const *in, int n_in, const char *out, int axis)
 {
 	Onnx__NodeProto *n = calloc(1, sizeof(*n));
 
@@ -86,9 +73,9 @@ static Onnx__NodeProto *new_node(struct qw *w, const char *op, const char *name,
 		return NULL;
 	}
 	onnx__node_proto__init(n);
-	n->op_type = xstrdup(w, op);
-	n->name = xstrdup(w, name);
-	n->domain = xstrdup(w, "");
+	n->op_type = qz_w_strdup(w, op);
+	n->name = qz_w_strdup(w, name);
+	n->domain = qz_w_strdup(w, "");
 	n->input = calloc((size_t)n_in, sizeof(char *));
 	n->output = calloc(1, sizeof(char *));
 	if (!n->input || !n->output) {
@@ -98,32 +85,37 @@ static Onnx__NodeProto *new_node(struct qw *w, const char *op, const char *name,
 	}
 	n->n_input = (size_t)n_in;
 	for (int i = 0; i < n_in; i++)
-		n->input[i] = xstrdup(w, in[i]);
+		n->input[i] = qz_w_strdup(w, in[i]);
 	n->n_output = 1;
-	n->output[0] = xstrdup(w, out);
-	if (axis >= 0) {
-		Onnx__AttributeProto *a = calloc(1, sizeof(*a));
-
-		n->attribute = calloc(1, sizeof(*n->attribute));
-		if (!a || !n->attribute) {
-			free(a);
-			w->oom = 1;
-			return n;
-		}
-		onnx__attribute_proto__init(a);
-		a->name = xstrdup(w, "axis");
-		a->has_type = 1;
-		a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
-		a->has_i = 1;
-		a->i = axis;
-		n->attribute[0] = a;
-		n->n_attribute = 1;
-	}
+	n->output[0] = qz_w_strdup(w, out);
+	if (axis >= 0)
+		qz_w_attr_int(w, n, "axis", axis);
 	return n;
 }
 
-static void add_init(struct qw *w, const char *name, int dtype, int rank,
-		     const int64_t *dims, const void *data, size_t bytes)
+void qz_w_attr_int(struct qz_w *w, Onnx__NodeProto *n, const char *name, int64_t v)
+{
+	Onnx__AttributeProto *a = calloc(1, sizeof(*a));
+	void *p = realloc(n->attribute, (n->n_attribute + 1) * sizeof(*n->attribute));
+
+	if (p)
+		n->attribute = p;
+	if (!a || !p) {
+		free(a);
+		w->oom = 1;
+		return;
+	}
+	onnx__attribute_proto__init(a);
+	a->name = qz_w_strdup(w, name);
+	a->has_type = 1;
+	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+	a->has_i = 1;
+	a->i = v;
+	n->attribute[n->n_attribute++] = a;
+}
+
+void qz_w_init(struct qz_w *w, const char *name, int dtype, int rank, const int64_t *dims,
+	       const void *data, size_t bytes)
 {
 	Onnx__TensorProto *t = calloc(1, sizeof(*t));
 	void *p = realloc(w->gp->initializer, (w->gp->n_initializer + 1) * sizeof(*t));
@@ -137,7 +129,7 @@ static void add_init(struct qw *w, const char *name, int dtype, int rank,
 	}
 	w->gp->initializer = p;
 	onnx__tensor_proto__init(t);
-	t->name = xstrdup(w, name);
+	t->name = qz_w_strdup(w, name);
 	t->has_data_type = 1;
 	t->data_type = dtype;
 	t->n_dims = (size_t)rank;
@@ -178,7 +170,7 @@ static void proto_node_name(const Onnx__NodeProto *np, size_t index, char *buf, 
  * Step 1: the folding. Returns per IR node the proto node it matched
  * (ir_to_proto) and marks the proto nodes import removed (folded BNs).
  */
-static int apply_folding(struct qw *w, const struct gr_graph *g, int *ir_to_proto, char *drop)
+static int apply_folding(struct qz_w *w, const struct gr_graph *g, int *ir_to_proto, char *drop)
 {
 	Onnx__GraphProto *gp = w->gp;
 	size_t k = 0;
@@ -203,14 +195,14 @@ static int apply_folding(struct qw *w, const struct gr_graph *g, int *ir_to_prot
 		ir_to_proto[j] = (int)k++;
 		for (int o = 0; o < n->n_out && o < (int)np->n_output; o++)
 			if (n->out[o] >= 0 && strcmp(np->output[o], g->tensors[n->out[o]].name))
-				set_str(w, &np->output[o], g->tensors[n->out[o]].name);
+				qz_w_set_str(w, &np->output[o], g->tensors[n->out[o]].name);
 		if ((size_t)n->n_in > np->n_input) {
 			char **p = realloc(np->input, (size_t)n->n_in * sizeof(char *));
 
 			if (!p)
 				return gr_err_set(w->err, -ENOMEM, "out of memory");
 			for (size_t i = np->n_input; i < (size_t)n->n_in; i++)
-				p[i] = xstrdup(w, "");
+				p[i] = qz_w_strdup(w, "");
 			np->input = p;
 			np->n_input = (size_t)n->n_in;
 		}
@@ -219,11 +211,11 @@ static int apply_folding(struct qw *w, const struct gr_graph *g, int *ir_to_prot
 			const struct gr_value *c = n->in[i] >= 0 ? g->tensors[n->in[i]].constant : NULL;
 
 			if (strcmp(np->input[i], tn))
-				set_str(w, &np->input[i], tn);
+				qz_w_set_str(w, &np->input[i], tn);
 			/* a constant import made (folded weights) */
 			if (c && g->tensors[n->in[i]].producer < 0 && !has_init(gp, tn) &&
 			    strstr(tn, ".bnfold"))
-				add_init(w, tn, c->dtype, c->rank, c->dims, c->data,
+				qz_w_init(w, tn, c->dtype, c->rank, c->dims, c->data,
 					 c->count * gr_dtype_size(c->dtype));
 		}
 	}
@@ -234,39 +226,75 @@ static int apply_folding(struct qw *w, const struct gr_graph *g, int *ir_to_prot
 }
 
 /* Q and DQ of activation a: in_name -> q_name -> dq_name. */
-static void act_qdq(struct qw *w, const struct qz_act *a, const char *tname,
-		    const char *in_name, const char *dq_name)
+void qz_w_act_init(struct qz_w *w, const struct qz_act *a, const char *tname)
 {
-	char s[600], z[600], q[600], nq[600], nd[600];
-	const char *qin[3] = { in_name, s, z }, *dqin[3] = { q, s, z };
+	char s[600], z[600];
+
+	snprintf(s, sizeof(s), "%s_scale", tname);
+	snprintf(z, sizeof(z), "%s_zero_point", tname);
+	qz_w_init(w, s, QZ_DT_FLOAT, 0, NULL, &a->scale, sizeof(float));
+	qz_w_init(w, z, QZ_DT_INT8, 0, NULL, &a->zp, 1);
+}
+
+/* in_name -> QuantizeLinear -> TNAME_quantized (after qz_w_act_init). */
+void qz_w_quantize(struct qz_w *w, const char *tname, const char *in_name)
+{
+	char s[600], z[600], q[600], nq[600];
+	const char *qin[3] = { in_name, s, z };
 
 	snprintf(s, sizeof(s), "%s_scale", tname);
 	snprintf(z, sizeof(z), "%s_zero_point", tname);
 	snprintf(q, sizeof(q), "%s_quantized", tname);
 	snprintf(nq, sizeof(nq), "%s_QuantizeLinear", tname);
-	snprintf(nd, sizeof(nd), "%s_DequantizeLinear", tname);
-	add_init(w, s, DT_FLOAT, 0, NULL, &a->scale, sizeof(float));
-	add_init(w, z, DT_INT8, 0, NULL, &a->zp, 1);
-	push_node(w, new_node(w, "QuantizeLinear", nq, qin, 3, q, -1));
-	push_node(w, new_node(w, "DequantizeLinear", nd, dqin, 3, dq_name, -1));
+	qz_w_push(w, qz_w_node(w, "QuantizeLinear", nq, qin, 3, q, -1));
 }
 
-/* Step 3: weights and bias of IR node wn, in front of proto node np. */
-static void quantize_weights(struct qw *w, const struct gr_graph *g, const struct qz_plan *p,
-			     const struct qz_wnode *wn, Onnx__NodeProto *np, int per_channel)
+/* TNAME_quantized -> DequantizeLinear -> out_name. */
+void qz_w_dequantize(struct qz_w *w, const char *tname, const char *out_name)
+{
+	char s[600], z[600], q[600], nd[600];
+	const char *dqin[3] = { q, s, z };
+
+	snprintf(s, sizeof(s), "%s_scale", tname);
+	snprintf(z, sizeof(z), "%s_zero_point", tname);
+	snprintf(q, sizeof(q), "%s_quantized", tname);
+	snprintf(nd, sizeof(nd), "%s_DequantizeLinear", tname);
+	qz_w_push(w, qz_w_node(w, "DequantizeLinear", nd, dqin, 3, out_name, -1));
+}
+
+/* Q and DQ of activation a: in_name -> q_name -> dq_name. */
+static void act_qdq(struct qz_w *w, const struct qz_act *a, const char *tname,
+		    const char *in_name, const char *dq_name)
+{
+	qz_w_act_init(w, a, tname);
+	qz_w_quantize(w, tname, in_name);
+	qz_w_dequantize(w, tname, dq_name);
+}
+
+/* Step 3's numbers: per-channel (or per-tensor) symmetric int8, int32 bias. */
+int qz_weights_quant(const struct gr_graph *g, const struct qz_plan *p,
+		     const struct qz_wnode *wn, int per_channel, struct qz_wq *q)
 {
 	const struct gr_node *n = &g->nodes[wn->node];
 	const struct gr_value *wt = g->tensors[n->in[1]].constant;
 	const struct gr_value *b = wn->bias_in >= 0 ? g->tensors[n->in[wn->bias_in]].constant : NULL;
-	int64_t m = wt->dims[wn->axis], inner = 1, outer = 1, cd[1];
-	float *sw = calloc((size_t)m, sizeof(float)), s_in = p->act[wn->in_act].scale;
-	int8_t *wq = malloc(wt->count), *wz = calloc((size_t)m, 1);
-	char base[600], qn[700], sn[700], zn[700], dn[700], nn[700];
+	int64_t m = wt->dims[wn->axis], inner = 1, outer = 1;
+	float s_in = p->act[wn->in_act].scale;
 	const float *wf = wt->data;
 
-	if (!sw || !wq || !wz) {
-		w->oom = 1;
-		goto out;
+	memset(q, 0, sizeof(*q));
+	q->m = m;
+	q->sw = calloc((size_t)m, sizeof(float));
+	q->wq = malloc(wt->count);
+	q->wz = calloc((size_t)m, 1);
+	if (b) {
+		q->bq = malloc((size_t)m * sizeof(int32_t));
+		q->bz = calloc((size_t)m, sizeof(int32_t));
+		q->bs = malloc((size_t)m * sizeof(float));
+	}
+	if (!q->sw || !q->wq || !q->wz || (b && (!q->bq || !q->bz || !q->bs))) {
+		qz_wq_free(q);
+		return -ENOMEM;
 	}
 	for (int d = wn->axis + 1; d < wt->rank; d++)
 		inner *= wt->dims[d];
@@ -278,87 +306,101 @@ static void quantize_weights(struct qw *w, const struct gr_graph *g, const struc
 			for (int64_t i = 0; i < inner; i++) {
 				float v = fabsf(wf[(o * m + c) * inner + i]);
 
-				if (v > sw[c])
-					sw[c] = v;
+				if (v > q->sw[c])
+					q->sw[c] = v;
 			}
 	if (!per_channel) {
 		float mx = 0;
 
 		for (int64_t c = 0; c < m; c++)
-			mx = fmaxf(mx, sw[c]);
+			mx = fmaxf(mx, q->sw[c]);
 		for (int64_t c = 0; c < m; c++)
-			sw[c] = mx;
+			q->sw[c] = mx;
 	}
 	for (int64_t c = 0; c < m; c++)
-		sw[c] = sw[c] > 0 ? sw[c] / 127.0f : 1.0f;
+		q->sw[c] = q->sw[c] > 0 ? q->sw[c] / 127.0f : 1.0f;
 	for (int64_t o = 0; o < outer; o++)
 		for (int64_t c = 0; c < m; c++)
 			for (int64_t i = 0; i < inner; i++) {
 				size_t at = (size_t)((o * m + c) * inner + i);
-				float q = nearbyintf(wf[at] / sw[c]);
+				float v = nearbyintf(wf[at] / q->sw[c]);
 
-				wq[at] = (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
+				q->wq[at] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
 			}
-	snprintf(base, sizeof(base), "%s", n->name);
-	snprintf(qn, sizeof(qn), "%s.weight_quantized", base);
-	snprintf(sn, sizeof(sn), "%s.weight_scale", base);
-	snprintf(zn, sizeof(zn), "%s.weight_zero_point", base);
-	snprintf(dn, sizeof(dn), "%s.weight_dequantized", base);
-	snprintf(nn, sizeof(nn), "%s.weight_DequantizeLinear", base);
-	add_init(w, qn, DT_INT8, wt->rank, wt->dims, wq, wt->count);
-	cd[0] = m;
+	for (int64_t c = 0; b && c < m; c++) {
+		double v;
+
+		q->bs[c] = s_in * q->sw[c];
+		v = nearbyint(gr_value_get_f(b, (size_t)c) / (double)q->bs[c]);
+		q->bq[c] = (int32_t)(v > 2147483647.0 ? 2147483647.0 :
+				     v < -2147483647.0 ? -2147483647.0 : v);
+	}
+	return 0;
+}
+
+void qz_wq_free(struct qz_wq *q)
+{
+	free(q->sw);
+	free(q->wq);
+	free(q->wz);
+	free(q->bq);
+	free(q->bz);
+	free(q->bs);
+	memset(q, 0, sizeof(*q));
+}
+
+/* Step 3: weights and bias of IR node wn, in front of proto node np. */
+void qz_w_weights_dq(struct qz_w *w, const struct gr_graph *g, const struct qz_plan *p,
+			     const struct qz_wnode *wn, Onnx__NodeProto *np, int per_channel)
+{
+	const struct gr_node *n = &g->nodes[wn->node];
+	const struct gr_value *wt = g->tensors[n->in[1]].constant;
+	char qn[700], sn[700], zn[700], dn[700], nn[700];
+	struct qz_wq q;
+	int64_t cd[1];
+
+	if (qz_weights_quant(g, p, wn, per_channel, &q)) {
+		w->oom = 1;
+		return;
+	}
+	snprintf(qn, sizeof(qn), "%s.weight_quantized", n->name);
+	snprintf(sn, sizeof(sn), "%s.weight_scale", n->name);
+	snprintf(zn, sizeof(zn), "%s.weight_zero_point", n->name);
+	snprintf(dn, sizeof(dn), "%s.weight_dequantized", n->name);
+	snprintf(nn, sizeof(nn), "%s.weight_DequantizeLinear", n->name);
+	qz_w_init(w, qn, QZ_DT_INT8, wt->rank, wt->dims, q.wq, wt->count);
+	cd[0] = q.m;
 	if (per_channel) {
-		add_init(w, sn, DT_FLOAT, 1, cd, sw, (size_t)m * sizeof(float));
-		add_init(w, zn, DT_INT8, 1, cd, wz, (size_t)m);
+		qz_w_init(w, sn, QZ_DT_FLOAT, 1, cd, q.sw, (size_t)q.m * sizeof(float));
+		qz_w_init(w, zn, QZ_DT_INT8, 1, cd, q.wz, (size_t)q.m);
 	} else {
-		add_init(w, sn, DT_FLOAT, 0, NULL, sw, sizeof(float));
-		add_init(w, zn, DT_INT8, 0, NULL, wz, 1);
+		qz_w_init(w, sn, QZ_DT_FLOAT, 0, NULL, q.sw, sizeof(float));
+		qz_w_init(w, zn, QZ_DT_INT8, 0, NULL, q.wz, 1);
 	}
 	{
 		const char *in[3] = { qn, sn, zn };
 
-		push_node(w, new_node(w, "DequantizeLinear", nn, in, 3, dn,
-				      per_channel ? wn->axis : -1));
+		qz_w_push(w, qz_w_node(w, "DequantizeLinear", nn, in, 3, dn,
+				       per_channel ? wn->axis : -1));
 	}
-	set_str(w, &np->input[1], dn);
-	if (b) {
-		int32_t *bq = malloc((size_t)m * sizeof(int32_t)), *bz = calloc((size_t)m, sizeof(int32_t));
-		float *bs = malloc((size_t)m * sizeof(float));
+	qz_w_set_str(w, &np->input[1], dn);
+	if (q.bq) {
+		snprintf(qn, sizeof(qn), "%s.bias_quantized", n->name);
+		snprintf(sn, sizeof(sn), "%s.bias_scale", n->name);
+		snprintf(zn, sizeof(zn), "%s.bias_zero_point", n->name);
+		snprintf(dn, sizeof(dn), "%s.bias_dequantized", n->name);
+		snprintf(nn, sizeof(nn), "%s.bias_DequantizeLinear", n->name);
+		qz_w_init(w, qn, QZ_DT_INT32, 1, cd, q.bq, (size_t)q.m * sizeof(int32_t));
+		qz_w_init(w, sn, QZ_DT_FLOAT, 1, cd, q.bs, (size_t)q.m * sizeof(float));
+		qz_w_init(w, zn, QZ_DT_INT32, 1, cd, q.bz, (size_t)q.m * sizeof(int32_t));
+		{
+			const char *in[3] = { qn, sn, zn };
 
-		if (!bq || !bz || !bs) {
-			w->oom = 1;
-		} else {
-			for (int64_t c = 0; c < m; c++) {
-				double v;
-
-				bs[c] = s_in * sw[c];
-				v = nearbyint(gr_value_get_f(b, (size_t)c) / (double)bs[c]);
-				bq[c] = (int32_t)(v > 2147483647.0 ? 2147483647.0 :
-						  v < -2147483647.0 ? -2147483647.0 : v);
-			}
-			snprintf(qn, sizeof(qn), "%s.bias_quantized", base);
-			snprintf(sn, sizeof(sn), "%s.bias_scale", base);
-			snprintf(zn, sizeof(zn), "%s.bias_zero_point", base);
-			snprintf(dn, sizeof(dn), "%s.bias_dequantized", base);
-			snprintf(nn, sizeof(nn), "%s.bias_DequantizeLinear", base);
-			add_init(w, qn, DT_INT32, 1, cd, bq, (size_t)m * sizeof(int32_t));
-			add_init(w, sn, DT_FLOAT, 1, cd, bs, (size_t)m * sizeof(float));
-			add_init(w, zn, DT_INT32, 1, cd, bz, (size_t)m * sizeof(int32_t));
-			{
-				const char *in[3] = { qn, sn, zn };
-
-				push_node(w, new_node(w, "DequantizeLinear", nn, in, 3, dn, 0));
-			}
-			set_str(w, &np->input[wn->bias_in], dn);
+			qz_w_push(w, qz_w_node(w, "DequantizeLinear", nn, in, 3, dn, 0));
 		}
-		free(bq);
-		free(bz);
-		free(bs);
+		qz_w_set_str(w, &np->input[wn->bias_in], dn);
 	}
-out:
-	free(sw);
-	free(wq);
-	free(wz);
+	qz_wq_free(&q);
 }
 
 static int referenced(const Onnx__GraphProto *gp, const char *name)
@@ -409,36 +451,97 @@ static void drop_unused(Onnx__GraphProto *gp)
 	gp->n_node = k;
 }
 
+/* The new node list becomes the graph's; unused initializers go; packed. */
+int qz_w_pack(struct qz_w *w, Onnx__ModelProto *mp, uint8_t **out, size_t *out_len)
+{
+	free(w->gp->node);
+	w->gp->node = w->nodes;
+	w->gp->n_node = w->n_nodes;
+	w->nodes = NULL;
+	if (w->oom)
+		return gr_err_set(w->err, -ENOMEM, "out of memory");
+	drop_unused(w->gp);
+	qz_w_set_str(w, &mp->producer_name, "eyrie accel_quantize");
+	*out_len = onnx__model_proto__get_packed_size(mp);
+	*out = malloc(*out_len ? *out_len : 1);
+	if (!*out || w->oom) {
+		free(*out);
+		*out = NULL;
+		return gr_err_set(w->err, -ENOMEM, "out of memory");
+	}
+	onnx__model_proto__pack(mp, *out);
+	return 0;
+}
+
+void qz_w_free_pending(struct qz_w *w)
+{
+	if (!w->nodes)
+		return;
+	/* nodes moved to w->nodes before an error are owned there */
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		int in_gp = 0;
+
+		for (size_t k = 0; k < w->gp->n_node && !in_gp; k++)
+			in_gp = w->gp->node[k] == w->nodes[i];
+		if (!in_gp)
+			onnx__node_proto__free_unpacked(w->nodes[i], NULL);
+	}
+	free(w->nodes);
+	w->nodes = NULL;
+}
+
+int qz_w_open(struct qz_w *w, const void *model_buf, size_t model_len,
+	      const struct gr_graph *g, Onnx__ModelProto **mpp, int **proto_to_ir, char **drop)
+{
+	Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, model_len, model_buf);
+	int *ir_to_proto, rc;
+
+	*mpp = mp;
+	*proto_to_ir = NULL;
+	*drop = NULL;
+	if (!mp || !mp->graph)
+		return gr_err_set(w->err, -EINVAL, "the model cannot be read again");
+	w->gp = mp->graph;
+	ir_to_proto = calloc((size_t)g->n_nodes + 1, sizeof(int));
+	*proto_to_ir = malloc((w->gp->n_node + 1) * sizeof(int));
+	*drop = calloc(w->gp->n_node + 1, 1);
+	if (!ir_to_proto || !*proto_to_ir || !*drop) {
+		free(ir_to_proto);
+		return gr_err_set(w->err, -ENOMEM, "out of memory");
+	}
+	rc = apply_folding(w, g, ir_to_proto, *drop);
+	if (!rc) {
+		for (size_t k = 0; k < w->gp->n_node; k++)
+			(*proto_to_ir)[k] = -1;
+		for (int j = 0; j < g->n_nodes; j++)
+			(*proto_to_ir)[ir_to_proto[j]] = j;
+	}
+	free(ir_to_proto);
+	return rc;
+}
+
+void qz_w_close(struct qz_w *w, Onnx__ModelProto *mp, int *proto_to_ir, char *drop)
+{
+	qz_w_free_pending(w);
+	free(proto_to_ir);
+	free(drop);
+	if (mp)
+		onnx__model_proto__free_unpacked(mp, NULL);
+}
+
 int qz_qdq_model(const void *model_buf, size_t model_len, const struct gr_graph *g,
 		 const struct qz_plan *p, const struct qz_write_opts *o,
 		 uint8_t **out, size_t *out_len, struct gr_err *err)
 {
-	Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, model_len, model_buf);
-	struct qw w = { .err = err };
-	int *ir_to_proto = NULL, *proto_to_ir = NULL;
-	char *drop = NULL;
-	int rc = 0;
+	Onnx__ModelProto *mp;
+	struct qz_w w = { .err = err };
+	int *proto_to_ir;
+	char *drop;
+	int rc;
 
-	if (!mp || !mp->graph) {
-		if (mp)
-			onnx__model_proto__free_unpacked(mp, NULL);
-		return gr_err_set(err, -EINVAL, "the model cannot be read again");
-	}
-	w.gp = mp->graph;
-	ir_to_proto = calloc((size_t)g->n_nodes + 1, sizeof(int));
-	proto_to_ir = malloc((w.gp->n_node + 1) * sizeof(int));
-	drop = calloc(w.gp->n_node + 1, 1);
-	if (!ir_to_proto || !proto_to_ir || !drop) {
-		rc = gr_err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = apply_folding(&w, g, ir_to_proto, drop);
+	rc = qz_w_open(&w, model_buf, model_len, g, &mp, &proto_to_ir, &drop);
 	if (rc)
 		goto out;
-	for (size_t k = 0; k < w.gp->n_node; k++)
-		proto_to_ir[k] = -1;
-	for (int j = 0; j < g->n_nodes; j++)
-		proto_to_ir[ir_to_proto[j]] = j;
 	/* quantized graph inputs first */
 	for (int i = 0; i < p->n_act; i++) {
 		const struct qz_act *a = &p->act[i];
@@ -451,7 +554,7 @@ int qz_qdq_model(const void *model_buf, size_t model_len, const struct gr_graph 
 		for (size_t k = 0; k < w.gp->n_node; k++)
 			for (size_t x = 0; x < w.gp->node[k]->n_input; x++)
 				if (!strcmp(w.gp->node[k]->input[x], tn))
-					set_str(&w, &w.gp->node[k]->input[x], dq);
+					qz_w_set_str(&w, &w.gp->node[k]->input[x], dq);
 		act_qdq(&w, a, tn, tn, dq);
 	}
 	for (size_t k = 0; k < w.gp->n_node; k++) {
@@ -465,8 +568,8 @@ int qz_qdq_model(const void *model_buf, size_t model_len, const struct gr_graph 
 		if (j >= 0 && p->quantized[j])
 			for (int x = 0; x < p->n_wn; x++)
 				if (p->wn[x].node == j)
-					quantize_weights(&w, g, p, &p->wn[x], np, o->per_channel);
-		push_node(&w, np);
+					qz_w_weights_dq(&w, g, p, &p->wn[x], np, o->per_channel);
+		qz_w_push(&w, np);
 		if (j < 0)
 			continue;
 		for (int oi = 0; oi < g->nodes[j].n_out; oi++) {
@@ -476,45 +579,12 @@ int qz_qdq_model(const void *model_buf, size_t model_len, const struct gr_graph 
 			if (ai < 0 || (size_t)oi >= np->n_output)
 				continue;
 			snprintf(fl, sizeof(fl), "%s_float", g->tensors[t].name);
-			set_str(&w, &np->output[oi], fl);
+			qz_w_set_str(&w, &np->output[oi], fl);
 			act_qdq(&w, &p->act[ai], g->tensors[t].name, fl, g->tensors[t].name);
 		}
 	}
-	free(w.gp->node);
-	w.gp->node = w.nodes;
-	w.gp->n_node = w.n_nodes;
-	w.nodes = NULL;
-	if (w.oom) {
-		rc = gr_err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	drop_unused(w.gp);
-	set_str(&w, &mp->producer_name, "eyrie accel_quantize");
-	*out_len = onnx__model_proto__get_packed_size(mp);
-	*out = malloc(*out_len ? *out_len : 1);
-	if (!*out || w.oom) {
-		free(*out);
-		*out = NULL;
-		rc = gr_err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	onnx__model_proto__pack(mp, *out);
+	rc = qz_w_pack(&w, mp, out, out_len);
 out:
-	if (w.nodes) {
-		/* nodes moved to w.nodes before an error are owned there */
-		for (size_t i = 0; i < w.n_nodes; i++) {
-			int in_gp = 0;
-
-			for (size_t k = 0; k < w.gp->n_node && !in_gp; k++)
-				in_gp = w.gp->node[k] == w.nodes[i];
-			if (!in_gp)
-				onnx__node_proto__free_unpacked(w.nodes[i], NULL);
-		}
-		free(w.nodes);
-	}
-	free(ir_to_proto);
-	free(proto_to_ir);
-	free(drop);
-	onnx__model_proto__free_unpacked(mp, NULL);
+	qz_w_close(&w, mp, proto_to_ir, drop);
 	return rc;
 }

@@ -7,6 +7,7 @@
  *   plan.c      which nodes get quantized, which tensors carry Q/DQ
  *   ranges.c    statistics and the range choice (minmax, percentile, entropy)
  *   qdq.c       the output ModelProto: the original with BN folded and Q/DQ
+ *   qop.c       the same as QOperator ops (QLinearConv, QGemm, ...)
  *   quantize.c  accel_quantize(): the steps above, the report, the file
  */
 #ifndef QZ_QUANT_H
@@ -91,6 +92,7 @@ struct qz_plan {
 	int n_wn;
 	int *act_of;		/* per tensor: its qz_act index, or -1 */
 	char *quantized;	/* per node */
+	int *fused;		/* per quantized node: the Relu/Clip fused into it, or -1 */
 	int n_quantized;
 };
 
@@ -119,6 +121,14 @@ struct qz_write_opts {
  * folding of g applied and Q/DQ per the plan. *out is malloc()ed.
  */
 int qz_qdq_model(const void *model_buf, size_t model_len, const struct gr_graph *g,
+		 const struct qz_plan *p, const struct qz_write_opts *o,
+		 uint8_t **out, size_t *out_len, struct gr_err *err);
+/*
+ * The same in ONNX Runtime's QOperator format (qop.c): QLinearConv, QGemm,
+ * QLinearMatMul, QLinearAdd, ... on int8 tensors, QuantizeLinear and
+ * DequantizeLinear only at the edges of the float parts.
+ */
+int qz_qop_model(const void *model_buf, size_t model_len, const struct gr_graph *g,
 		 const struct qz_plan *p, const struct qz_write_opts *o,
 		 uint8_t **out, size_t *out_len, struct gr_err *err);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* accel_quantize(): calibration, the QDQ model, the report, the file. */
+/* accel_quantize(): calibration, the QDQ or QOperator model, the report, the file. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -73,16 +73,47 @@ static double sqnr_db(double sig, double noise)
 	return 10.0 * log10(sig / noise);
 }
 
-/* The float tensor's counterpart in the quantized graph. */
-static int q_tensor(const struct gr_graph *g, struct gr_graph *qg, int t)
+/*
+ * The float tensor's counterpart in the quantized graph: its float
+ * (dequantized) value, or, where the QOperator model keeps it int8 only,
+ * TNAME_quantized (*deq set: dequantize it with the act's parameters).
+ */
+static int q_tensor(const struct gr_graph *g, struct gr_graph *qg, int t, int *deq)
 {
 	char name[600];
+	int qt;
 
-	if (g->tensors[t].is_input) {
+	*deq = 0;
+	if (g->tensors[t].is_input)
 		snprintf(name, sizeof(name), "%s_dequantized", g->tensors[t].name);
-		return gr_graph_tensor(qg, name);
+	else
+		snprintf(name, sizeof(name), "%s", g->tensors[t].name);
+	qt = gr_graph_tensor(qg, name);
+	if (qt >= 0)
+		return qt;
+	snprintf(name, sizeof(name), "%s_quantized", g->tensors[t].name);
+	qt = gr_graph_tensor(qg, name);
+	*deq = qt >= 0;
+	return qt;
+}
+
+/* energy() of f against int8 q dequantized as DequantizeLinear does. */
+static void energy_q(const struct gr_value *f, const struct gr_value *q, const struct qz_act *a,
+		     double *sig, double *noise)
+{
+	const float *x;
+	const int8_t *y;
+
+	if (!f || !q || f->count != q->count || f->dtype != GR_FLOAT || q->dtype != GR_INT8)
+		return;
+	x = f->data;
+	y = q->data;
+	for (size_t i = 0; i < f->count; i++) {
+		double d = (double)x[i] - (float)((int32_t)y[i] - a->zp) * a->scale;
+
+		*sig += (double)x[i] * x[i];
+		*noise += d * d;
 	}
-	return gr_graph_tensor(qg, g->tensors[t].name);
 }
 
 static int evaluate(const struct gr_graph *g, struct gr_graph *qg, const struct qz_set *set,
@@ -92,12 +123,13 @@ static int evaluate(const struct gr_graph *g, struct gr_graph *qg, const struct 
 	double osig = 0, onoise = 0;
 	uint32_t agree = 0, rows = 0;
 	const struct gr_tensor *out0 = &g->tensors[g->outputs[0]];
-	int *qt = malloc(((size_t)p->n_act + 1) * sizeof(int)), rc = 0;
+	int *qt = malloc(((size_t)p->n_act + 1) * 2 * sizeof(int)), *deq, rc = 0;
 
 	if (!qt)
 		return gr_err_set(err, -ENOMEM, "out of memory");
+	deq = qt + p->n_act + 1;
 	for (int i = 0; i < p->n_act; i++)
-		qt[i] = q_tensor(g, qg, p->act[i].t);
+		qt[i] = q_tensor(g, qg, p->act[i].t, &deq[i]);
 	r->sum.classifier = out0->rank == 2 && out0->dims[1] > 1 && out0->dtype == GR_FLOAT;
 	for (int s = 0; s < set->n && !rc; s++) {
 		struct qz_values fv, qv;
@@ -112,7 +144,10 @@ static int evaluate(const struct gr_graph *g, struct gr_graph *qg, const struct 
 			break;
 		}
 		for (int i = 0; i < p->n_act; i++)
-			if (qt[i] >= 0)
+			if (qt[i] >= 0 && deq[i])
+				energy_q(fv.v[p->act[i].t], qv.v[qt[i]], &p->act[i], &p->act[i].sig,
+					 &p->act[i].noise);
+			else if (qt[i] >= 0)
 				energy(fv.v[p->act[i].t], qv.v[qt[i]], &p->act[i].sig, &p->act[i].noise);
 		for (int i = 0; i < g->n_outputs; i++) {
 			int t = gr_graph_tensor(qg, g->tensors[g->outputs[i]].name);
@@ -249,10 +284,7 @@ int accel_quantize(const char *in_path, const char *out_path, const char *calib_
 	if (!(o.percentile > 50.0 && o.percentile <= 100.0))
 		return eyr_error(-EINVAL, "accel_quantize: percentile %g is outside (50, 100]",
 				 o.percentile);
-	if (o.format == ACCEL_QUANT_QOPERATOR)
-		return eyr_error(-EOPNOTSUPP,
-				 "accel_quantize: the QOperator format is not implemented; write QDQ (the device runs it the same way)");
-	if (o.format != ACCEL_QUANT_QDQ)
+	if (o.format != ACCEL_QUANT_QDQ && o.format != ACCEL_QUANT_QOPERATOR)
 		return eyr_error(-EINVAL, "accel_quantize: unknown format %d", o.format);
 	if (report)
 		*report = NULL;
@@ -282,7 +314,10 @@ int accel_quantize(const char *in_path, const char *out_path, const char *calib_
 	qz_choose(&plan, o.method, o.percentile);
 	/* per-axis DequantizeLinear needs opset 13 */
 	wo.per_channel = !o.per_tensor_weights && g->opset >= 13;
-	rc = qz_qdq_model(buf, len, g, &plan, &wo, &qbuf, &qlen, &err);
+	if (o.format == ACCEL_QUANT_QOPERATOR)
+		rc = qz_qop_model(buf, len, g, &plan, &wo, &qbuf, &qlen, &err);
+	else
+		rc = qz_qdq_model(buf, len, g, &plan, &wo, &qbuf, &qlen, &err);
 	if (rc)
 		goto out;
 	rc = ox_model_load_mem(qbuf, qlen, "the quantized model", &qg, &err);

@@ -3,7 +3,7 @@
  * accel_quantize() through the public API (plain and ASan/UBSan): a small
  * float model as PyTorch writes one (Conv -> BatchNormalization -> Relu,
  * MaxPool, a residual Add, GlobalAveragePool, Flatten, Gemm) calibrated on
- * seeded samples with each method; the report (folded BN, every tensor with
+ * seeded samples with each method, in QDQ and QOperator format; the report (folded BN, every tensor with
  * a range holding 0, SQNR); the quantized model runs on the emulated device
  * with the layer-wise check passing and every conv/FC on the device; the
  * options-size rule; bad input leaves no output file.
@@ -179,15 +179,17 @@ static void test_methods(void **state)
 
 	(void)state;
 	assert_int_equal(accel_device_open("emu", NULL, &dev), 0);
-	for (size_t k = 0; k < 3; k++) {
-		struct accel_quantize_opts o = { .sz = sizeof(o), .method = methods[k] };
+	/* each method in both formats */
+	for (size_t k = 0; k < 6; k++) {
+		struct accel_quantize_opts o = { .sz = sizeof(o), .method = methods[k % 3],
+						 .format = k < 3 ? ACCEL_QUANT_QDQ : ACCEL_QUANT_QOPERATOR };
 		struct accel_quant_summary s = { .sz = sizeof(s) };
 		struct accel_model_opts mo = { .sz = sizeof(mo) };
 		struct accel_check_result cr = { .sz = sizeof(cr) };
 		struct accel_quant_report *r = NULL;
 		struct accel_tensor *in, *y = NULL;
 		struct accel_model *m;
-		int n_dev = 0, n_conv = 0;
+		int n_dev = 0, n_conv = 0, n_qop = 0;
 
 		unlink(out);
 		assert_int_equal(accel_quantize(model, out, calib, &o, &r), 0);
@@ -222,9 +224,12 @@ static void test_methods(void **state)
 				n_conv++;
 				n_dev += li.on == ACCEL_ON_DEVICE;
 			}
+			n_qop += !strncmp(li.op, "QLinearConv", 11) || !strcmp(li.op, "QGemm");
 		}
 		assert_int_equal(n_conv, 3);
 		assert_int_equal(n_dev, 3);
+		/* QOperator: the convs and the FC are QLinearConv and QGemm nodes */
+		assert_int_equal(n_qop, o.format == ACCEL_QUANT_QOPERATOR ? 3 : 0);
 		accel_tensor_free(y);
 		accel_tensor_free(in);
 		accel_model_free(m);
