@@ -20,6 +20,7 @@ ACCELCTL_COMMAND(run);
 const char cmd_run_usage[] =
 	"Usage: accelctl run MODEL.onnx [--input [NAME=]FILE.pb ...]\n"
 	"                    [--output FILE.pb | --output-dir DIR] [--iterations N]\n"
+	"                    [--warmup N]\n"
 	"                    [--check] [--cpu] [--dataflow rs|ws|os|is|nlr]\n"
 	"                    [--max-memory MIB]\n"
 	"       accelctl run --test-dir DIR [--cpu]\n"
@@ -32,6 +33,7 @@ const char cmd_run_usage[] =
 	"  -o, --output FILE        write the (single) output as a TensorProto file\n"
 	"      --output-dir DIR     write every output as DIR/output_N.pb (graph order)\n"
 	"  -n, --iterations N       run N times (default 1); figures are per inference\n"
+	"      --warmup N           run N times more before those, untimed (default 0)\n"
 	"  -c, --check              compare every device layer with the CPU reference\n"
 	"                           (ONNX semantics) run on the inputs that layer read on\n"
 	"                           the device: exit 1 on any difference other than the\n"
@@ -61,7 +63,7 @@ struct run_args {
 	const char *in_spec[MAX_IO];
 	int n_in;
 	const char *output, *output_dir, *test_dir;
-	uint64_t iterations;
+	uint64_t iterations, warmup;
 	bool check, cpu;
 	enum accel_dataflow dataflow;
 	uint64_t max_memory;		/* bytes, 0: the library's default */
@@ -361,7 +363,7 @@ static void column_widths(const struct accel_model *m, int *wname, int *wop)
 static void print_report(const struct accelctl *ctx, const struct accel_model *m,
 			 const struct accel_device_info *info, const struct run_args *a,
 			 struct accel_tensor **out, int n_out, const struct check_report *ck,
-			 double host_ms)
+			 double host_ms, double host_median)
 {
 	struct accel_run_stats st = { .sz = sizeof(st) };
 	struct accel_layer_stats pred_total = { 0 };
@@ -469,6 +471,7 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 		json_u64(&j, "device_layers", st.device_layers);
 		json_u64(&j, "cpu_layers", st.cpu_layers);
 		json_double(&j, "host_ms_per_inference", host_ms);
+		json_double(&j, "host_ms_median", host_median);
 		if (n_pred) {
 			json_stats(&j, "predicted", &pred_total);
 			json_double(&j, "energy_ratio", ratio(etot, energy_total(&pred_total)));
@@ -542,7 +545,7 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 		       ratio(st.measured.cycles, pred_total.cycles),
 		       ratio(etot, energy_total(&pred_total)));
 	}
-	printf("host time per inference: %.1f ms\n", host_ms);
+	printf("host time per inference: %.1f ms (median %.1f ms)\n", host_ms, host_median);
 	for (int i = 0; i < n_out; i++) {
 		printf("output '%s': %s [", accel_tensor_name(out[i]),
 		       accel_dtype_name(accel_tensor_dtype(out[i])));
@@ -617,6 +620,13 @@ static int open_model(const struct accelctl *ctx, const struct run_args *a,
 	return 0;
 }
 
+static int cmp_double(const void *pa, const void *pb)
+{
+	double x = *(const double *)pa, y = *(const double *)pb;
+
+	return (x > y) - (x < y);
+}
+
 static int run_model(const struct accelctl *ctx, struct run_args *a)
 {
 	struct accel_tensor *in[MAX_IO] = { 0 }, *out[MAX_IO] = { 0 }, *ref[MAX_IO] = { 0 };
@@ -624,7 +634,7 @@ static int run_model(const struct accelctl *ctx, struct run_args *a)
 	struct accel_device *dev = NULL;
 	struct accel_model *m = NULL;
 	struct check_report ck = { .ok = true };
-	double host_ms = 0;
+	double host_ms = 0, host_median = 0, *times = NULL;
 	int rc, n_in = 0, n_out = 0;
 
 	rc = open_model(ctx, a, a->model, &dev, &info, &m);
@@ -634,7 +644,13 @@ static int run_model(const struct accelctl *ctx, struct run_args *a)
 	n_out = accel_model_output_count(m);
 	if ((rc = load_inputs(ctx, a, m, in)))
 		goto out;
-	for (uint64_t it = 0; it < a->iterations; it++) {
+	times = calloc(a->iterations, sizeof(*times));
+	if (!times) {
+		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "out of memory");
+		goto out;
+	}
+	/* untimed runs first: steady state (caches, recycled tensor memory) */
+	for (uint64_t it = 0; it < a->warmup + a->iterations; it++) {
 		struct accel_run_stats st = { .sz = sizeof(st) };
 
 		free_all(out, n_out);
@@ -642,15 +658,21 @@ static int run_model(const struct accelctl *ctx, struct run_args *a)
 			rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
 			goto out;
 		}
+		if (it < a->warmup)
+			continue;
 		accel_model_run_stats(m, &st);
+		times[it - a->warmup] = (double)st.host_ns / 1e6;
 		host_ms += (double)st.host_ns / 1e6;
 		if (a->iterations > 1)
 			accelctl_progress(ctx, "iteration %llu/%llu: %.1f ms",
-					  (unsigned long long)it + 1,
+					  (unsigned long long)(it - a->warmup) + 1,
 					  (unsigned long long)a->iterations,
 					  (double)st.host_ns / 1e6);
 	}
 	host_ms /= (double)a->iterations;
+	qsort(times, a->iterations, sizeof(*times), cmp_double);
+	host_median = a->iterations % 2 ? times[a->iterations / 2] :
+		      (times[a->iterations / 2 - 1] + times[a->iterations / 2]) / 2;
 	if (a->check) {
 		ck.done = true;
 		ck.layers.sz = sizeof(ck.layers);
@@ -677,9 +699,10 @@ static int run_model(const struct accelctl *ctx, struct run_args *a)
 	}
 	if ((rc = write_outputs(ctx, a, out, n_out)))
 		goto out;
-	print_report(ctx, m, a->cpu ? NULL : &info, a, out, n_out, &ck, host_ms);
+	print_report(ctx, m, a->cpu ? NULL : &info, a, out, n_out, &ck, host_ms, host_median);
 	rc = ck.ok ? ACCELCTL_EXIT_OK : ACCELCTL_EXIT_FAIL;
 out:
+	free(times);
 	free_all(in, MAX_IO);
 	free_all(out, MAX_IO);
 	free_all(ref, MAX_IO);
@@ -812,6 +835,7 @@ int cmd_run(struct accelctl *ctx, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "output-dir", required_argument, NULL, 'O' },
 		{ "iterations", required_argument, NULL, 'n' },
+		{ "warmup", required_argument, NULL, 'W' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "cpu", no_argument, NULL, 'C' },
 		{ "dataflow", required_argument, NULL, 'D' },
@@ -841,6 +865,12 @@ int cmd_run(struct accelctl *ctx, int argc, char **argv)
 			if (accelctl_parse_u64(optarg, 1, 1000000, &a.iterations))
 				return accelctl_usage_error(ctx,
 							    "--iterations takes a number from 1 to 1000000, not '%s'",
+							    optarg);
+			break;
+		case 'W':
+			if (accelctl_parse_u64(optarg, 0, 1000000, &a.warmup))
+				return accelctl_usage_error(ctx,
+							    "--warmup takes a number from 0 to 1000000, not '%s'",
 							    optarg);
 			break;
 		case 'c':

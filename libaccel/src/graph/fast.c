@@ -231,9 +231,17 @@ static int fast_conv(const struct gr_node *n, const struct gr_value *const *in,
 			} else {
 				if (!direct)
 					im2col(xg, cg, &g, col);
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)mg,
-					    (int)ohw, (int)K, 1.0f, wg, (int)K, direct ? xg : col,
-					    (int)ohw, 0.0f, yg, (int)ohw);
+				/* one output position: a matrix-vector product (sgemm would pack W) */
+				if (ohw == 1) {
+					/* beta 0 may still scale what is there: start from zeros */
+					memset(yg, 0, (size_t)mg * sizeof(float));
+					cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)mg, (int)K, 1.0f,
+						    wg, (int)K, direct ? xg : col, 1, 1.0f, yg, 1);
+				} else {
+					cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+						    (int)mg, (int)ohw, (int)K, 1.0f, wg, (int)K,
+						    direct ? xg : col, (int)ohw, 0.0f, yg, (int)ohw);
+				}
 			}
 			epilogue(yg, mg, ohw, b ? (const float *)b->data + gi * mg : NULL,
 				 add ? (const float *)add->data + (ni * M + gi * mg) * ohw : NULL, e);
@@ -361,10 +369,20 @@ static int fast_gemm(const struct gr_node *n, const struct gr_value *const *in,
 			for (int64_t j = 0; j < N; j++)
 				Y[i * N + j] = beta * (float)gr_gemm_c_at(c, i, j);
 	}
-	cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-		    trans_b ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, alpha,
-		    a->data, (int)a->dims[1], b->data, (int)b->dims[1], c ? 1.0f : 0.0f, Y,
-		    (int)N);
+	/* one row (a batch of 1): y = op(B)^T a, without packing B as sgemm does */
+	if (M == 1) {
+		if (!c)
+			memset(Y, 0, (size_t)N * sizeof(float));
+		/* A is 1 x K or K x 1: contiguous either way */
+		cblas_sgemv(CblasRowMajor, trans_b ? CblasNoTrans : CblasTrans, (int)b->dims[0],
+			    (int)b->dims[1], alpha, b->data, (int)b->dims[1], a->data, 1, 1.0f, Y,
+			    1);
+	} else {
+		cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+			    trans_b ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, alpha,
+			    a->data, (int)a->dims[1], b->data, (int)b->dims[1], c ? 1.0f : 0.0f,
+			    Y, (int)N);
+	}
 	out[0] = y;
 	return 0;
 }
@@ -392,8 +410,14 @@ static int fast_matmul(const struct gr_node *n, const struct gr_value *const *in
 	y = new_out(a->rank, dims, err);
 	if (!y)
 		return -ENOMEM;
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)N, (int)K, 1.0f,
-		    a->data, (int)K, b->data, (int)N, 0.0f, y->data, (int)N);
+	if (rows == 1) {
+		memset(y->data, 0, (size_t)N * sizeof(float));
+		cblas_sgemv(CblasRowMajor, CblasTrans, (int)K, (int)N, 1.0f, b->data, (int)N,
+			    a->data, 1, 1.0f, y->data, 1);
+	} else {
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)N, (int)K,
+			    1.0f, a->data, (int)K, b->data, (int)N, 0.0f, y->data, (int)N);
+	}
 	out[0] = y;
 	return 0;
 }

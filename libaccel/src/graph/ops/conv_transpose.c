@@ -39,6 +39,9 @@ int gr_ct_geometry(const struct gr_node *n, const struct gr_value *x,
 	if ((rc = pair_attr(n, "output_padding", spatial, 0, g->op, &has_op, err)) ||
 	    (rc = pair_attr(n, "output_shape", spatial, -1, os, &has_os, err)))
 		return rc;
+	/* a 1-D output_shape gives the width: the height is 1 */
+	if (spatial == 1)
+		os[0] = 1;
 	g->group = win.group;
 	g->in[0] = spatial == 2 ? x->dims[2] : 1;
 	g->in[1] = x->dims[x->rank - 1];
