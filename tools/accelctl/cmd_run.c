@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "accel/model.h"
 #include "accelctl.h"
@@ -363,7 +364,7 @@ static void column_widths(const struct accel_model *m, int *wname, int *wop)
 static void print_report(const struct accelctl *ctx, const struct accel_model *m,
 			 const struct accel_device_info *info, const struct run_args *a,
 			 struct accel_tensor **out, int n_out, const struct check_report *ck,
-			 double host_ms, double host_median)
+			 double host_ms, double host_median, double cpu_median)
 {
 	struct accel_run_stats st = { .sz = sizeof(st) };
 	struct accel_layer_stats pred_total = { 0 };
@@ -472,6 +473,7 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 		json_u64(&j, "cpu_layers", st.cpu_layers);
 		json_double(&j, "host_ms_per_inference", host_ms);
 		json_double(&j, "host_ms_median", host_median);
+		json_double(&j, "host_cpu_ms_median", cpu_median);
 		if (n_pred) {
 			json_stats(&j, "predicted", &pred_total);
 			json_double(&j, "energy_ratio", ratio(etot, energy_total(&pred_total)));
@@ -545,7 +547,8 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 		       ratio(st.measured.cycles, pred_total.cycles),
 		       ratio(etot, energy_total(&pred_total)));
 	}
-	printf("host time per inference: %.1f ms (median %.1f ms)\n", host_ms, host_median);
+	printf("host time per inference: %.1f ms (median %.1f ms, process CPU time %.1f ms)\n",
+	       host_ms, host_median, cpu_median);
 	for (int i = 0; i < n_out; i++) {
 		printf("output '%s': %s [", accel_tensor_name(out[i]),
 		       accel_dtype_name(accel_tensor_dtype(out[i])));
@@ -627,6 +630,26 @@ static int cmp_double(const void *pa, const void *pb)
 	return (x > y) - (x < y);
 }
 
+/* Sorts v. */
+static double median(double *v, uint64_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * CPU time of the process: what a run costs without the time other
+ * processes had the CPU (on a loaded machine, the wall time of a longer
+ * run includes more of theirs).
+ */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static int run_model(const struct accelctl *ctx, struct run_args *a)
 {
 	struct accel_tensor *in[MAX_IO] = { 0 }, *out[MAX_IO] = { 0 }, *ref[MAX_IO] = { 0 };
@@ -634,7 +657,7 @@ static int run_model(const struct accelctl *ctx, struct run_args *a)
 	struct accel_device *dev = NULL;
 	struct accel_model *m = NULL;
 	struct check_report ck = { .ok = true };
-	double host_ms = 0, host_median = 0, *times = NULL;
+	double host_ms = 0, host_median = 0, cpu_median = 0, *times = NULL, *cpu = NULL;
 	int rc, n_in = 0, n_out = 0;
 
 	rc = open_model(ctx, a, a->model, &dev, &info, &m);
@@ -645,21 +668,25 @@ static int run_model(const struct accelctl *ctx, struct run_args *a)
 	if ((rc = load_inputs(ctx, a, m, in)))
 		goto out;
 	times = calloc(a->iterations, sizeof(*times));
-	if (!times) {
+	cpu = calloc(a->iterations, sizeof(*cpu));
+	if (!times || !cpu) {
 		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "out of memory");
 		goto out;
 	}
 	/* untimed runs first: steady state (caches, recycled tensor memory) */
 	for (uint64_t it = 0; it < a->warmup + a->iterations; it++) {
 		struct accel_run_stats st = { .sz = sizeof(st) };
+		double c0;
 
 		free_all(out, n_out);
+		c0 = cpu_ms();
 		if (accel_model_run(m, in, n_in, out, n_out)) {
 			rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
 			goto out;
 		}
 		if (it < a->warmup)
 			continue;
+		cpu[it - a->warmup] = cpu_ms() - c0;
 		accel_model_run_stats(m, &st);
 		times[it - a->warmup] = (double)st.host_ns / 1e6;
 		host_ms += (double)st.host_ns / 1e6;
@@ -670,9 +697,8 @@ static int run_model(const struct accelctl *ctx, struct run_args *a)
 					  (double)st.host_ns / 1e6);
 	}
 	host_ms /= (double)a->iterations;
-	qsort(times, a->iterations, sizeof(*times), cmp_double);
-	host_median = a->iterations % 2 ? times[a->iterations / 2] :
-		      (times[a->iterations / 2 - 1] + times[a->iterations / 2]) / 2;
+	host_median = median(times, a->iterations);
+	cpu_median = median(cpu, a->iterations);
 	if (a->check) {
 		ck.done = true;
 		ck.layers.sz = sizeof(ck.layers);
@@ -699,10 +725,12 @@ static int run_model(const struct accelctl *ctx, struct run_args *a)
 	}
 	if ((rc = write_outputs(ctx, a, out, n_out)))
 		goto out;
-	print_report(ctx, m, a->cpu ? NULL : &info, a, out, n_out, &ck, host_ms, host_median);
+	print_report(ctx, m, a->cpu ? NULL : &info, a, out, n_out, &ck, host_ms, host_median,
+		     cpu_median);
 	rc = ck.ok ? ACCELCTL_EXIT_OK : ACCELCTL_EXIT_FAIL;
 out:
 	free(times);
+	free(cpu);
 	free_all(in, MAX_IO);
 	free_all(out, MAX_IO);
 	free_all(ref, MAX_IO);
