@@ -6,8 +6,10 @@
 //   ort-time.js MODEL.onnx INPUT.pb ITERATIONS
 //
 // One intra-op and one inter-op thread, sequential execution, ONNX
-// Runtime's graph optimizations on (its normal configuration); one warm-up
-// run, then prints "ms_per_inference N" (the mean over ITERATIONS runs).
+// Runtime's graph optimizations on (its normal configuration); two warm-up
+// runs, then prints "ms_per_inference N" (the mean over ITERATIONS runs)
+// and "ms_median N" (their median), and "cpu_ms_median N": the median of
+// the process CPU time of a run (user + system, process.cpuUsage).
 // Exit: 0 ok, 2 usage, 3 model or runtime error, 4 onnxruntime-node missing.
 'use strict';
 const path = require('path');
@@ -40,12 +42,25 @@ async function main(argv) {
 	}
 	const t = tensor.readTensor(input);
 	const feeds = { [session.inputNames[0]]: new ort.Tensor(t.type, t.data, t.dims) };
-	await session.run(feeds);
-	const start = process.hrtime.bigint();
-	for (let i = 0; i < iters; i++)
+	for (let i = 0; i < 2; i++)
 		await session.run(feeds);
-	const ns = Number(process.hrtime.bigint() - start);
-	console.log(`ms_per_inference ${(ns / 1e6 / iters).toFixed(3)}`);
+	const ms = [], cpu = [];
+	for (let i = 0; i < iters; i++) {
+		const c0 = process.cpuUsage();
+		const start = process.hrtime.bigint();
+		await session.run(feeds);
+		ms.push(Number(process.hrtime.bigint() - start) / 1e6);
+		const c = process.cpuUsage(c0);
+		cpu.push((c.user + c.system) / 1e3);
+	}
+	const median = (v) => {
+		v.sort((a, b) => a - b);
+		const h = Math.floor(v.length / 2);
+		return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+	};
+	console.log(`ms_per_inference ${(ms.reduce((a, b) => a + b, 0) / iters).toFixed(3)}`);
+	console.log(`ms_median ${median(ms).toFixed(3)}`);
+	console.log(`cpu_ms_median ${median(cpu).toFixed(3)}`);
 	return 0;
 }
 

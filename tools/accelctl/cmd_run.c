@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "accel/model.h"
 #include "accelctl.h"
@@ -20,6 +21,7 @@ ACCELCTL_COMMAND(run);
 const char cmd_run_usage[] =
 	"Usage: accelctl run MODEL.onnx [--input [NAME=]FILE.pb ...]\n"
 	"                    [--output FILE.pb | --output-dir DIR] [--iterations N]\n"
+	"                    [--warmup N]\n"
 	"                    [--check] [--cpu] [--dataflow rs|ws|os|is|nlr]\n"
 	"                    [--max-memory MIB]\n"
 	"       accelctl run --test-dir DIR [--cpu]\n"
@@ -32,6 +34,7 @@ const char cmd_run_usage[] =
 	"  -o, --output FILE        write the (single) output as a TensorProto file\n"
 	"      --output-dir DIR     write every output as DIR/output_N.pb (graph order)\n"
 	"  -n, --iterations N       run N times (default 1); figures are per inference\n"
+	"      --warmup N           run N times more before those, untimed (default 0)\n"
 	"  -c, --check              compare every device layer with the CPU reference\n"
 	"                           (ONNX semantics) run on the inputs that layer read on\n"
 	"                           the device: exit 1 on any difference other than the\n"
@@ -61,7 +64,7 @@ struct run_args {
 	const char *in_spec[MAX_IO];
 	int n_in;
 	const char *output, *output_dir, *test_dir;
-	uint64_t iterations;
+	uint64_t iterations, warmup;
 	bool check, cpu;
 	enum accel_dataflow dataflow;
 	uint64_t max_memory;		/* bytes, 0: the library's default */
@@ -361,7 +364,7 @@ static void column_widths(const struct accel_model *m, int *wname, int *wop)
 static void print_report(const struct accelctl *ctx, const struct accel_model *m,
 			 const struct accel_device_info *info, const struct run_args *a,
 			 struct accel_tensor **out, int n_out, const struct check_report *ck,
-			 double host_ms)
+			 double host_ms, double host_median, double cpu_median)
 {
 	struct accel_run_stats st = { .sz = sizeof(st) };
 	struct accel_layer_stats pred_total = { 0 };
@@ -471,6 +474,8 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 		json_u64(&j, "concats_in_place", st.concats_in_place);
 		json_u64(&j, "concat_bytes_in_place", st.concat_bytes_in_place);
 		json_double(&j, "host_ms_per_inference", host_ms);
+		json_double(&j, "host_ms_median", host_median);
+		json_double(&j, "host_cpu_ms_median", cpu_median);
 		if (n_pred) {
 			json_stats(&j, "predicted", &pred_total);
 			json_double(&j, "energy_ratio", ratio(etot, energy_total(&pred_total)));
@@ -547,7 +552,8 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 		       ratio(st.measured.cycles, pred_total.cycles),
 		       ratio(etot, energy_total(&pred_total)));
 	}
-	printf("host time per inference: %.1f ms\n", host_ms);
+	printf("host time per inference: %.1f ms (median %.1f ms, process CPU time %.1f ms)\n",
+	       host_ms, host_median, cpu_median);
 	for (int i = 0; i < n_out; i++) {
 		printf("output '%s': %s [", accel_tensor_name(out[i]),
 		       accel_dtype_name(accel_tensor_dtype(out[i])));
@@ -622,6 +628,33 @@ static int open_model(const struct accelctl *ctx, const struct run_args *a,
 	return 0;
 }
 
+static int cmp_double(const void *pa, const void *pb)
+{
+	double x = *(const double *)pa, y = *(const double *)pb;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts v. */
+static double median(double *v, uint64_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * CPU time of the process: what a run costs without the time other
+ * processes had the CPU (on a loaded machine, the wall time of a longer
+ * run includes more of theirs).
+ */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static int run_model(const struct accelctl *ctx, struct run_args *a)
 {
 	struct accel_tensor *in[MAX_IO] = { 0 }, *out[MAX_IO] = { 0 }, *ref[MAX_IO] = { 0 };
@@ -629,7 +662,7 @@ static int run_model(const struct accelctl *ctx, struct run_args *a)
 	struct accel_device *dev = NULL;
 	struct accel_model *m = NULL;
 	struct check_report ck = { .ok = true };
-	double host_ms = 0;
+	double host_ms = 0, host_median = 0, cpu_median = 0, *times = NULL, *cpu = NULL;
 	int rc, n_in = 0, n_out = 0;
 
 	rc = open_model(ctx, a, a->model, &dev, &info, &m);
@@ -639,23 +672,38 @@ static int run_model(const struct accelctl *ctx, struct run_args *a)
 	n_out = accel_model_output_count(m);
 	if ((rc = load_inputs(ctx, a, m, in)))
 		goto out;
-	for (uint64_t it = 0; it < a->iterations; it++) {
+	times = calloc(a->iterations, sizeof(*times));
+	cpu = calloc(a->iterations, sizeof(*cpu));
+	if (!times || !cpu) {
+		rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "out of memory");
+		goto out;
+	}
+	/* untimed runs first: steady state (caches, recycled tensor memory) */
+	for (uint64_t it = 0; it < a->warmup + a->iterations; it++) {
 		struct accel_run_stats st = { .sz = sizeof(st) };
+		double c0;
 
 		free_all(out, n_out);
+		c0 = cpu_ms();
 		if (accel_model_run(m, in, n_in, out, n_out)) {
 			rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
 			goto out;
 		}
+		if (it < a->warmup)
+			continue;
+		cpu[it - a->warmup] = cpu_ms() - c0;
 		accel_model_run_stats(m, &st);
+		times[it - a->warmup] = (double)st.host_ns / 1e6;
 		host_ms += (double)st.host_ns / 1e6;
 		if (a->iterations > 1)
 			accelctl_progress(ctx, "iteration %llu/%llu: %.1f ms",
-					  (unsigned long long)it + 1,
+					  (unsigned long long)(it - a->warmup) + 1,
 					  (unsigned long long)a->iterations,
 					  (double)st.host_ns / 1e6);
 	}
 	host_ms /= (double)a->iterations;
+	host_median = median(times, a->iterations);
+	cpu_median = median(cpu, a->iterations);
 	if (a->check) {
 		ck.done = true;
 		ck.layers.sz = sizeof(ck.layers);
@@ -682,9 +730,12 @@ static int run_model(const struct accelctl *ctx, struct run_args *a)
 	}
 	if ((rc = write_outputs(ctx, a, out, n_out)))
 		goto out;
-	print_report(ctx, m, a->cpu ? NULL : &info, a, out, n_out, &ck, host_ms);
+	print_report(ctx, m, a->cpu ? NULL : &info, a, out, n_out, &ck, host_ms, host_median,
+		     cpu_median);
 	rc = ck.ok ? ACCELCTL_EXIT_OK : ACCELCTL_EXIT_FAIL;
 out:
+	free(times);
+	free(cpu);
 	free_all(in, MAX_IO);
 	free_all(out, MAX_IO);
 	free_all(ref, MAX_IO);
@@ -817,6 +868,7 @@ int cmd_run(struct accelctl *ctx, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "output-dir", required_argument, NULL, 'O' },
 		{ "iterations", required_argument, NULL, 'n' },
+		{ "warmup", required_argument, NULL, 'W' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "cpu", no_argument, NULL, 'C' },
 		{ "dataflow", required_argument, NULL, 'D' },
@@ -846,6 +898,12 @@ int cmd_run(struct accelctl *ctx, int argc, char **argv)
 			if (accelctl_parse_u64(optarg, 1, 1000000, &a.iterations))
 				return accelctl_usage_error(ctx,
 							    "--iterations takes a number from 1 to 1000000, not '%s'",
+							    optarg);
+			break;
+		case 'W':
+			if (accelctl_parse_u64(optarg, 0, 1000000, &a.warmup))
+				return accelctl_usage_error(ctx,
+							    "--warmup takes a number from 0 to 1000000, not '%s'",
 							    optarg);
 			break;
 		case 'c':

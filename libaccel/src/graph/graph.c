@@ -9,6 +9,7 @@
 
 #include "graph/budget.h"
 #include "graph/graph.h"
+#include "graph/pool.h"
 
 int gr_err_set(struct gr_err *err, int code, const char *fmt, ...)
 {
@@ -158,8 +159,8 @@ int64_t gr_dims_count(int rank, const int64_t *dims)
 	return n;
 }
 
-struct gr_value *gr_value_new(int dtype, int rank, const int64_t *dims,
-			      struct gr_err *err)
+static struct gr_value *value_new(int dtype, int rank, const int64_t *dims,
+				  struct gr_err *err, int zero)
 {
 	struct gr_value *v;
 	int64_t n;
@@ -194,7 +195,8 @@ struct gr_value *gr_value_new(int dtype, int rank, const int64_t *dims,
 	if (rank)
 		memcpy(v->dims, dims, (size_t)rank * sizeof(dims[0]));
 	v->count = (size_t)n;
-	v->data = calloc(n ? (size_t)n : 1, gr_dtype_size(dtype));
+	/* n <= GR_MAX_ELEMS: no overflow */
+	v->data = gr_mem_get((size_t)n * gr_dtype_size(dtype), zero);
 	if (!v->data) {
 		free(v);
 		goto nomem;
@@ -206,9 +208,21 @@ nomem:
 	return NULL;
 }
 
+struct gr_value *gr_value_new(int dtype, int rank, const int64_t *dims,
+			      struct gr_err *err)
+{
+	return value_new(dtype, rank, dims, err, 1);
+}
+
+struct gr_value *gr_value_new_raw(int dtype, int rank, const int64_t *dims,
+				  struct gr_err *err)
+{
+	return value_new(dtype, rank, dims, err, 0);
+}
+
 struct gr_value *gr_value_clone(const struct gr_value *v)
 {
-	struct gr_value *c = gr_value_new(v->dtype, v->rank, v->dims, NULL);
+	struct gr_value *c = gr_value_new_raw(v->dtype, v->rank, v->dims, NULL);
 
 	if (!c)
 		return NULL;
@@ -225,7 +239,7 @@ void gr_value_free(struct gr_value *v)
 	if (!v)
 		return;
 	free(v->name);
-	free(v->data);
+	gr_mem_put(v->data);
 	free(v);
 }
 

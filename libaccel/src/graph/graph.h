@@ -160,6 +160,9 @@ int gr_dtype_supported(int dtype);
 /* Values */
 struct gr_value *gr_value_new(int dtype, int rank, const int64_t *dims,
 			      struct gr_err *err);
+/* Like gr_value_new, its elements left undefined (the caller writes all). */
+struct gr_value *gr_value_new_raw(int dtype, int rank, const int64_t *dims,
+				  struct gr_err *err);
 struct gr_value *gr_value_clone(const struct gr_value *v);
 void gr_value_free(struct gr_value *v);
 int gr_value_set_name(struct gr_value *v, const char *name);

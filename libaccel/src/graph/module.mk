@@ -8,6 +8,8 @@ GRAPH_SRCS := $(addprefix libaccel/src/graph/, graph.c attr.c registry.c window.
 	$(GRAPH_OPS:%=libaccel/src/graph/ops/%.c)
 # Per-thread resource budget of loads and runs; quantization parameter values.
 GRAPH_SRCS += $(addprefix libaccel/src/graph/, budget.c quant_check.c)
+# Recycled tensor memory of repeated runs (pool.h).
+GRAPH_SRCS += libaccel/src/graph/pool.c
 LIBACCEL_SRCS += $(GRAPH_SRCS)
 # The fast float CPU path (graph/fast.h) multiplies with OpenBLAS.
 OPENBLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)

@@ -27,6 +27,9 @@ struct run_state {
 	char *hvalid, *dvalid;
 	/* accel_model_reference(): the reference kernels only (the check) */
 	bool reference;
+	/* no device layer: the float CPU plan (m->cpu) frees and fuses */
+	bool plan;
+	char *fused_done;		/* per Conv node: its epilogue ran the fused nodes */
 };
 
 static uint64_t now_ns(void)
@@ -161,6 +164,8 @@ int eyr_model_from_graph(struct accel_device *dev, struct gr_graph *g,
 	m->opts.max_tensor_elements = EYR_OPTS_GET(opts, max_tensor_elements, 0);
 	m->opts.max_operations = EYR_OPTS_GET(opts, max_operations, 0);
 	rc = eyr_model_compile(m, &m->opts);
+	if (!rc)
+		rc = eyr_cpu_plan_build(m);
 	if (rc) {
 		accel_model_free(m);
 		return rc;
@@ -255,6 +260,8 @@ void accel_model_free(struct accel_model *m)
 		return;
 	eyr_model_variants_free(m);
 	eyr_model_release(m);
+	eyr_cpu_plan_free(&m->cpu);
+	gr_pool_free(m->pool);
 	gr_graph_free(m->g);
 	free(m);
 }
@@ -304,6 +311,7 @@ static void state_free(struct accel_model *m, struct run_state *rs)
 	free(rs->borrowed);
 	free(rs->hvalid);
 	free(rs->dvalid);
+	free(rs->fused_done);
 }
 
 static int state_init(struct accel_model *m, struct run_state *rs,
@@ -318,7 +326,8 @@ static int state_init(struct accel_model *m, struct run_state *rs,
 	rs->borrowed = calloc(n, 1);
 	rs->hvalid = calloc(n, 1);
 	rs->dvalid = calloc(n, 1);
-	if (!rs->val || !rs->borrowed || !rs->hvalid || !rs->dvalid)
+	rs->fused_done = calloc((size_t)g->n_nodes + 1, 1);
+	if (!rs->val || !rs->borrowed || !rs->hvalid || !rs->dvalid || !rs->fused_done)
 		return eyr_error(-ENOMEM, "out of memory");
 	for (int t = 0; t < g->n_tensors; t++)
 		if (g->tensors[t].constant) {
@@ -440,6 +449,16 @@ static int to_host(struct accel_model *m, struct run_state *rs, int t)
 	return 0;
 }
 
+static void set_output(struct run_state *rs, int t, struct gr_value *v)
+{
+	if (!rs->borrowed[t])
+		gr_value_free(rs->val[t]);
+	rs->val[t] = v;
+	rs->borrowed[t] = 0;
+	rs->hvalid[t] = 1;
+	rs->dvalid[t] = 0;
+}
+
 static int run_cpu_node(struct accel_model *m, struct run_state *rs, int ni,
 			struct gr_err *err)
 {
@@ -473,14 +492,85 @@ static int run_cpu_node(struct accel_model *m, struct run_state *rs, int ni,
 			gr_value_free(out[o]);
 			continue;
 		}
-		if (!rs->borrowed[t])
-			gr_value_free(rs->val[t]);
-		rs->val[t] = out[o];
-		rs->borrowed[t] = 0;
-		rs->hvalid[t] = 1;
-		rs->dvalid[t] = 0;
+		set_output(rs, t, out[o]);
 	}
 	return 0;
+}
+
+/*
+ * The host values of node n's inputs from `from` on (in[] of the others
+ * left NULL): -ENOSYS if one is not computed yet.
+ */
+static int plan_inputs(const struct accel_model *m, const struct run_state *rs,
+		       const struct gr_node *n, int from, const struct gr_value **in)
+{
+	for (int k = from; k < n->n_in; k++) {
+		int t = n->in[k];
+
+		if (t < 0)
+			continue;
+		in[k] = rs->val[t];
+		if (!in[k] || !rs->hvalid[t])
+			return -ENOSYS;
+	}
+	(void)m;
+	return 0;
+}
+
+/*
+ * Conv node i with the Add and / or Relu / Clip the CPU plan fused into it
+ * (model/cpuplan.c), writing the last fused node's output: -ENOSYS when it
+ * has none or the fast path does not take this form (the nodes then run
+ * one by one).
+ */
+static int run_cpu_fused(struct accel_model *m, struct run_state *rs, int i,
+			 struct gr_err *err)
+{
+	const struct gr_node *n = &m->g->nodes[i];
+	int ja = m->cpu.epi_add[i], jr = m->cpu.epi_act[i], rc;
+	const struct gr_value *in[GR_MAX_INPUTS] = { 0 }, *ain[GR_MAX_INPUTS] = { 0 };
+	struct gr_value *out[GR_MAX_OUTPUTS] = { 0 };
+	struct gr_fast_epi e = { 0 };
+
+	if ((ja < 0 && jr < 0) || plan_inputs(m, rs, n, 0, in))
+		return -ENOSYS;
+	if (ja >= 0) {
+		const struct gr_node *a = &m->g->nodes[ja];
+		int u = a->in[0] == n->out[0] ? a->in[1] : a->in[0];
+
+		e.add = rs->hvalid[u] ? rs->val[u] : NULL;
+		if (!e.add)
+			return -ENOSYS;
+	}
+	if (jr >= 0) {
+		const struct gr_node *r = &m->g->nodes[jr];
+
+		if (plan_inputs(m, rs, r, 1, ain) || gr_fast_clip_bounds(r, ain, &e.lo, &e.hi))
+			return -ENOSYS;
+		e.clamp = 1;
+	}
+	rc = gr_fast_node_epi(n, in, out, &e, err);
+	if (rc)
+		return rc;
+	set_output(rs, m->g->nodes[jr >= 0 ? jr : ja].out[0], out[0]);
+	rs->fused_done[i] = 1;
+	return 0;
+}
+
+/* Gives back the host values whose last reader was node i (CPU plan). */
+static void release_after(struct accel_model *m, struct run_state *rs, int i)
+{
+	const struct gr_node *n = &m->g->nodes[i];
+
+	for (int k = 0; k < n->n_in + n->n_out; k++) {
+		int t = k < n->n_in ? n->in[k] : n->out[k - n->n_in];
+
+		if (t < 0 || m->cpu.last[t] != i || rs->borrowed[t] || !rs->val[t])
+			continue;
+		gr_value_free(rs->val[t]);
+		rs->val[t] = NULL;
+		rs->hvalid[t] = 0;
+	}
 }
 
 static int upload_weights(struct accel_model *m, struct run_state *rs, int i)
@@ -675,6 +765,7 @@ int accel_model_reference(struct accel_model *m, struct accel_tensor *const *inp
 static int model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 		     int n_inputs, struct accel_tensor **outputs, int n_outputs)
 {
+	struct gr_pool *pool = NULL;
 	struct run_state rs;
 	struct gr_err err;
 	uint64_t t0 = now_ns();
@@ -714,6 +805,14 @@ static int model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 	 */
 	for (int i = 0; i < m->plan.n_steps; i++)
 		rs.reference |= m->plan.steps[i].kind == LW_DEVICE;
+	rs.plan = !rs.reference && m->cpu.last;
+	if (rs.plan) {
+		/* this run's tensors recycle the last runs' blocks (one run at a time) */
+		pool = __atomic_exchange_n(&m->pool, NULL, __ATOMIC_ACQ_REL);
+		if (!pool)
+			pool = gr_pool_new();
+		gr_pool_enter(pool);
+	}
 	for (int i = 0; !rc && i < m->plan.n_steps; i++) {
 		const struct lw_step *s = &m->plan.steps[i];
 		uint64_t c0;
@@ -741,16 +840,33 @@ static int model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 				break;
 			m->last.cpu_layers++;
 			c0 = now_ns();
-			rc = run_cpu_node(m, &rs, i, &err);
+			rc = -ENOSYS;
+			/* a node fused into a Conv ran in its epilogue */
+			if (rs.plan && m->cpu.fused_into[i] >= 0 && rs.fused_done[m->cpu.fused_into[i]])
+				rc = 0;
+			else if (rs.plan)
+				rc = run_cpu_fused(m, &rs, i, &err);
+			if (rc == -ENOSYS)
+				rc = run_cpu_node(m, &rs, i, &err);
 			if (rc)
 				rc = eyr_error(rc, "%s", err.msg);
 			m->rt[i].cpu_ns = now_ns() - c0;
 			break;
 		}
+		if (!rc && rs.plan)
+			release_after(m, &rs, i);
 	}
 	if (!rc)
 		rc = collect_outputs(m, &rs, outputs, n_outputs);
 	state_free(m, &rs);
+	if (pool) {
+		struct gr_pool *none = NULL;
+
+		gr_pool_leave(pool);
+		if (!__atomic_compare_exchange_n(&m->pool, &none, pool, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			gr_pool_free(pool);
+	}
 	m->last.host_ns = now_ns() - t0;
 	m->ran = !rc;
 	return rc;

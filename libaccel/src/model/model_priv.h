@@ -6,6 +6,7 @@
 #include "accel/model.h"
 #include "graph/graph.h"
 #include "graph/lower.h"
+#include "graph/pool.h"
 #include "sched/sched.h"
 
 /* Per step: device resources and last-run measurements. */
@@ -33,6 +34,18 @@ struct segment {
 
 /* Compiled input shapes kept per model with symbolic dims. */
 #define EYR_SHAPE_CACHE 4
+
+/*
+ * The float CPU plan (model/cpuplan.c), for the runs of a model with no
+ * device layer: tensor memory given back after its last reader, and the
+ * Add / Relu / Clip fused into the Conv before them.
+ */
+struct eyr_cpu_plan {
+	int *last;		/* per tensor: its last reader (node), -1: kept */
+	int *epi_add;		/* per Conv node: the Add fused into it, or -1 */
+	int *epi_act;		/* per Conv node: the Relu / Clip fused, or -1 */
+	int *fused_into;	/* per node: the Conv it is fused into, or -1 */
+};
 
 struct accel_model {
 	struct accel_device *dev;
@@ -68,6 +81,9 @@ struct accel_model {
 	uint64_t use_clock;
 	uint32_t shape_variants;
 	struct accel_model *active;	/* the variant of the last run */
+	struct eyr_cpu_plan cpu;
+	/* recycled tensor memory of CPU runs (graph/pool.h); a run takes it */
+	struct gr_pool *pool;
 };
 
 /*
@@ -95,6 +111,8 @@ int eyr_model_slice_step(const struct accel_model *m, int t);
 void eyr_model_concat_reason(const struct accel_model *m, int step, char *buf, size_t len);
 /* The plan's concats in place into m->last (accel_run_stats). */
 void eyr_model_count_concats(struct accel_model *m);
+int eyr_cpu_plan_build(struct accel_model *m);
+void eyr_cpu_plan_free(struct eyr_cpu_plan *p);
 /* A model (compiled) over an imported graph, which it owns even on failure. */
 int eyr_model_from_graph(struct accel_device *dev, struct gr_graph *g,
 			 const struct accel_model_opts *opts, struct accel_model **out);

@@ -3,9 +3,14 @@
  * The fast float path (graph/fast.h, OpenBLAS) against the plain reference
  * kernels (graph/ref.h) on seeded shapes: Conv (1-D and 2-D, groups,
  * depthwise, strides, dilations, asymmetric pads, auto_pad, with and without
- * bias, the 1x1 direct case), Gemm (transposes, alpha, beta, every C
- * broadcast) and MatMul (A of rank 2 to 4). They must agree to float32
- * rounding: |fast - ref| <= 1e-5 * (sum of |terms| + 1).
+ * bias, the 1x1 direct case, the direct depthwise loop, one output
+ * position by sgemv), Conv with the fused epilogue (Add, Relu, Clip)
+ * against the reference Conv -> Add -> Relu / Clip, ConvTranspose (groups,
+ * strides, dilations, pads, output_padding, auto_pad, output_shape), Gemm
+ * (transposes, alpha, beta, every C broadcast, one row by sgemv), MatMul
+ * (A of rank 2 to 4, one row), Relu, Clip, Add, MaxPool and
+ * GlobalAveragePool. They must agree to float32 rounding: |fast - ref| <=
+ * 1e-5 * (sum of |terms| + 1).
  */
 #include <errno.h>
 #include <math.h>
@@ -94,28 +99,45 @@ static struct gr_value *rand_val(int rank, const int64_t *dims)
 	return v;
 }
 
+/* The reference's output of n (which must run). */
+static struct gr_value *ref_run(const struct gr_node *n, struct gr_value **in)
+{
+	struct gr_value *a[2] = { 0 };
+	struct gr_err err;
+
+	if (gr_ref_node(n, (const struct gr_value *const *)in, a, &err))
+		fail_msg("reference %s: %s", n->op_type, err.msg);
+	return a[0];
+}
+
+/* fast against ref (consumed); returns how many elements were compared. */
+static size_t expect_close(const char *op, struct gr_value *ref, struct gr_value *fast,
+			   double scale)
+{
+	size_t count = ref->count;
+
+	assert_int_equal(ref->rank, fast->rank);
+	assert_memory_equal(ref->dims, fast->dims, (size_t)ref->rank * sizeof(int64_t));
+	assert_int_equal(ref->count, fast->count);
+	for (size_t i = 0; i < ref->count; i++) {
+		double x = ((float *)ref->data)[i], y = ((float *)fast->data)[i];
+
+		if (!(fabs(x - y) <= 1e-5 * (scale + 1)))
+			fail_msg("%s: element %zu: reference %.9g, fast %.9g", op, i, x, y);
+	}
+	gr_value_free(ref);
+	gr_value_free(fast);
+	return count;
+}
+
 /* Runs both; returns how many elements were compared. */
 static size_t compare(const struct gr_node *n, struct gr_value **in, double scale)
 {
-	struct gr_value *a[2] = { 0 }, *b[2] = { 0 };
+	struct gr_value *b[2] = { 0 }, *a = ref_run(n, in);
 	struct gr_err err;
-	size_t count;
 
-	assert_int_equal(gr_ref_node(n, (const struct gr_value *const *)in, a, &err), 0);
 	assert_int_equal(gr_fast_node(n, (const struct gr_value *const *)in, b, &err), 0);
-	assert_int_equal(a[0]->rank, b[0]->rank);
-	assert_memory_equal(a[0]->dims, b[0]->dims, (size_t)a[0]->rank * sizeof(int64_t));
-	assert_int_equal(a[0]->count, b[0]->count);
-	for (size_t i = 0; i < a[0]->count; i++) {
-		double x = ((float *)a[0]->data)[i], y = ((float *)b[0]->data)[i];
-
-		if (fabs(x - y) > 1e-5 * (scale + 1))
-			fail_msg("%s: element %zu: reference %.9g, fast %.9g", n->op_type, i, x, y);
-	}
-	count = a[0]->count;
-	gr_value_free(a[0]);
-	gr_value_free(b[0]);
-	return count;
+	return expect_close(n->op_type, a, b[0], scale);
 }
 
 static void test_conv(void **state)
@@ -237,19 +259,274 @@ static void test_gemm(void **state)
 static void test_matmul(void **state)
 {
 	(void)state;
-	for (int rank = 2; rank <= 4; rank++) {
-		int64_t ad[4] = { 2, 3, 4, 5 }, bd[2], K = ad[rank - 1];
+	for (int rank = 1; rank <= 4; rank++) {
+		/* rank "1": a 1 x K A, one row (sgemv) */
+		int64_t ad[4] = { rank == 1 ? 1 : 2, 3, 4, 5 }, bd[2], K = ad[rank == 1 ? 1 : rank - 1];
 		struct gr_node n;
 		struct gr_value *in[2];
 
 		node_init(&n, "MatMul", 2);
 		bd[0] = K;
 		bd[1] = 7;
-		in[0] = rand_val(rank, ad);
+		in[0] = rand_val(rank == 1 ? 2 : rank, ad);
 		in[1] = rand_val(2, bd);
 		assert_true(compare(&n, in, (double)K) > 0);
 		gr_value_free(in[0]);
 		gr_value_free(in[1]);
+		gr_node_clear(&n);
+	}
+}
+
+/* A Conv node of window k x k (1-D when !two_d) with the given attributes. */
+static void conv_node(struct gr_node *n, int two_d, int64_t grp, int64_t st, int64_t dl,
+		      int64_t pad)
+{
+	int64_t s2[2] = { st, st }, d2[2] = { dl, dl }, p4[4] = { pad, pad, pad, pad };
+
+	node_init(n, "Conv", 2);
+	attr_int(n, "group", grp);
+	attr_ints(n, "strides", two_d ? 2 : 1, s2);
+	attr_ints(n, "dilations", two_d ? 2 : 1, d2);
+	attr_ints(n, "pads", two_d ? 4 : 2, p4);
+}
+
+/* One output position per plane: the sgemv forms (1x1 direct, im2col, groups). */
+static void test_conv_one_position(void **state)
+{
+	static const struct {
+		int64_t c, m, hw, k, pad, grp;
+	} cases[] = {
+		{ 16, 8, 1, 1, 0, 1 },	/* 1x1 on 1x1: direct */
+		{ 8, 12, 1, 3, 1, 1 },	/* 3x3 padded on 1x1 */
+		{ 6, 4, 3, 3, 0, 2 },	/* 3x3 valid on 3x3, 2 groups */
+		{ 5, 7, 2, 2, 0, 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t xd[4] = { 2, cases[i].c, cases[i].hw, cases[i].hw };
+		int64_t wd[4] = { cases[i].m, cases[i].c / cases[i].grp, cases[i].k, cases[i].k };
+		int64_t bd[1] = { cases[i].m };
+		struct gr_value *in[3] = { rand_val(4, xd), rand_val(4, wd), rand_val(1, bd) };
+		struct gr_node n;
+
+		conv_node(&n, 1, cases[i].grp, 1, 1, cases[i].pad);
+		n.n_in = 2 + (int)(i % 2);
+		/* N x M x 1 x 1 */
+		assert_int_equal(compare(&n, in, (double)wd[1] * wd[2] * wd[3]),
+				 (size_t)(2 * cases[i].m));
+		for (int k = 0; k < 3; k++)
+			gr_value_free(in[k]);
+		gr_node_clear(&n);
+	}
+}
+
+/* A Clip with min / max as inputs (opset 13), or a Relu. */
+static void act_node(struct gr_node *n, int relu)
+{
+	node_init(n, relu ? "Relu" : "Clip", relu ? 1 : 3);
+}
+
+/*
+ * Conv with the fused epilogue against the reference Conv, then Add,
+ * then Relu / Clip: every conv form (im2col, 1x1 direct, depthwise,
+ * sgemv) with an Add, a Relu, a Clip or both.
+ */
+static void test_conv_epilogue(void **state)
+{
+	size_t compared = 0;
+
+	(void)state;
+	for (int iter = 0; iter < 36; iter++) {
+		int form = iter % 4, with_add = iter % 3 != 2, act = iter % 3 == 0 ? 0 : 1 + iter % 2;
+		int64_t c = form == 2 ? 6 : ri(1, 5), m = form == 2 ? 6 : ri(1, 6);
+		int64_t k = form == 1 ? 1 : 3, hw = form == 3 ? 1 : ri(3, 8);
+		int64_t grp = form == 2 ? 6 : 1, pad = form == 1 ? 0 : 1;
+		int64_t xd[4] = { ri(1, 2), c, hw, hw }, wd[4] = { m, c / grp, k, k }, bd[1] = { m };
+		struct gr_value *in[3] = { rand_val(4, xd), rand_val(4, wd), NULL };
+		struct gr_value *ref, *add = NULL, *b[2] = { 0 }, *lim[3] = { 0 };
+		struct gr_fast_epi e = { 0 };
+		struct gr_node n, an, cn;
+		struct gr_err err;
+		int64_t one[1] = { 1 };
+
+		conv_node(&n, 1, grp, 1, 1, pad);
+		if (iter % 2) {
+			in[2] = rand_val(1, bd);
+			n.n_in = 3;
+		}
+		ref = ref_run(&n, in);
+		if (with_add) {
+			struct gr_value *ain[2];
+
+			add = rand_val(ref->rank, ref->dims);
+			ain[0] = ref;
+			ain[1] = add;
+			node_init(&an, "Add", 2);
+			e.add = add;
+			ref = ref_run(&an, ain);
+			gr_value_free(ain[0]);
+			gr_node_clear(&an);
+		}
+		if (act) {
+			struct gr_value *cin[3] = { ref, NULL, NULL };
+
+			act_node(&cn, act == 1);
+			if (act == 2) {
+				/* min only, or min and max */
+				cin[1] = lim[1] = rand_val(0, one);
+				((float *)lim[1]->data)[0] = -0.25f;
+				if (iter % 2) {
+					cin[2] = lim[2] = rand_val(0, one);
+					((float *)lim[2]->data)[0] = 0.5f;
+				}
+			}
+			assert_int_equal(gr_fast_clip_bounds(&cn, (const struct gr_value *const *)cin,
+							     &e.lo, &e.hi), 0);
+			e.clamp = 1;
+			ref = ref_run(&cn, cin);
+			gr_value_free(cin[0]);
+			gr_node_clear(&cn);
+		}
+		assert_int_equal(gr_fast_node_epi(&n, (const struct gr_value *const *)in, b, &e,
+						  &err), 0);
+		compared += expect_close("Conv+epilogue", ref, b[0],
+					 (double)wd[1] * k * k + (with_add ? 1 : 0));
+		/* an Add operand of another shape: not fused */
+		if (add) {
+			int64_t od[4] = { add->dims[0], add->dims[1] + 1, add->dims[2], add->dims[3] };
+			struct gr_value *other = rand_val(4, od);
+
+			e.add = other;
+			b[0] = NULL;
+			assert_int_equal(gr_fast_node_epi(&n, (const struct gr_value *const *)in, b,
+							  &e, &err), -ENOSYS);
+			assert_null(b[0]);
+			gr_value_free(other);
+		}
+		gr_value_free(add);
+		gr_value_free(lim[1]);
+		gr_value_free(lim[2]);
+		for (int i = 0; i < 3; i++)
+			gr_value_free(in[i]);
+		gr_node_clear(&n);
+	}
+	assert_true(compared > 0);
+}
+
+static void test_convtranspose(void **state)
+{
+	(void)state;
+	for (int iter = 0; iter < 48; iter++) {
+		int two_d = iter % 4 != 3, grp = iter % 3 == 0 ? 2 : 1;
+		int64_t c = grp * ri(1, 3), mg = ri(1, 3), k = ri(1, 3), kw = two_d ? ri(1, 3) : k;
+		int64_t s = ri(1, 3), d = ri(1, 2), p0 = ri(0, ((k - 1) * d) / 2);
+		int64_t p1 = ri(0, ((kw - 1) * d) / 2), op = iter % 5 == 1 ? ri(0, s - 1) : 0;
+		int64_t xd[4] = { ri(1, 2), c, ri(2, 6), ri(2, 6) }, wd[4] = { c, mg, k, kw };
+		int64_t bd[1] = { mg * grp };
+		int64_t s2[2] = { s, s }, d2[2] = { d, d }, op2[2] = { op, op };
+		int64_t p4[4] = { p0, p1, p0, p1 }, p2[2] = { p1, p1 };
+		struct gr_value *in[3] = { 0 };
+		struct gr_node n;
+
+		if (!two_d) {
+			xd[2] = xd[3];
+			wd[2] = kw;
+		}
+		node_init(&n, "ConvTranspose", 2);
+		attr_int(&n, "group", grp);
+		attr_ints(&n, "strides", two_d ? 2 : 1, s2);
+		attr_ints(&n, "dilations", two_d ? 2 : 1, d2);
+		if (op)
+			attr_ints(&n, "output_padding", two_d ? 2 : 1, op2);
+		if (iter % 7 == 2) {
+			struct gr_attr *a = attr_add(&n, "auto_pad", GR_ATTR_STRING);
+
+			a->s = strdup("SAME_UPPER");
+		} else if (iter % 7 == 4) {
+			/* past the full output: zeros + bias at the end */
+			int64_t os[2] = { s * (xd[2] - 1) + (k - 1) * d + 2,
+					  s * (xd[3] - 1) + (kw - 1) * d + 2 };
+
+			attr_ints(&n, "output_shape", two_d ? 2 : 1, two_d ? os : &os[1]);
+		} else {
+			attr_ints(&n, "pads", two_d ? 4 : 2, two_d ? p4 : p2);
+		}
+		in[0] = rand_val(two_d ? 4 : 3, xd);
+		in[1] = rand_val(two_d ? 4 : 3, wd);
+		if (iter % 2) {
+			in[2] = rand_val(1, bd);
+			n.n_in = 3;
+		}
+		assert_true(compare(&n, in, (double)c * k * kw) > 0);
+		for (int i = 0; i < 3; i++)
+			gr_value_free(in[i]);
+		gr_node_clear(&n);
+	}
+}
+
+static void test_elementwise(void **state)
+{
+	int64_t xd[4] = { 2, 3, 5, 4 }, one[1] = { 1 };
+	struct gr_value *x = rand_val(4, xd), *y = rand_val(4, xd);
+	struct gr_value *lo = rand_val(0, one), *hi = rand_val(0, one);
+	struct gr_value *in[3];
+	struct gr_node n;
+
+	(void)state;
+	((float *)lo->data)[0] = -0.3f;
+	((float *)hi->data)[0] = 0.4f;
+	node_init(&n, "Relu", 1);
+	in[0] = x;
+	assert_int_equal(compare(&n, in, 1), x->count);
+	gr_node_clear(&n);
+	/* Clip: no bounds, min only, both */
+	for (int b = 0; b < 3; b++) {
+		node_init(&n, "Clip", 1 + b);
+		in[0] = x;
+		in[1] = lo;
+		in[2] = hi;
+		assert_int_equal(compare(&n, in, 1), x->count);
+		gr_node_clear(&n);
+	}
+	node_init(&n, "Add", 2);
+	in[0] = x;
+	in[1] = y;
+	assert_int_equal(compare(&n, in, 2), x->count);
+	gr_node_clear(&n);
+	node_init(&n, "GlobalAveragePool", 1);
+	in[0] = x;
+	assert_int_equal(compare(&n, in, 1), (size_t)(xd[0] * xd[1]));
+	gr_node_clear(&n);
+	gr_value_free(x);
+	gr_value_free(y);
+	gr_value_free(lo);
+	gr_value_free(hi);
+}
+
+static void test_maxpool(void **state)
+{
+	(void)state;
+	for (int iter = 0; iter < 40; iter++) {
+		int two_d = iter % 4 != 3;
+		int64_t k = ri(1, 3), kw = ri(1, 3), s2[2] = { ri(1, 2), ri(1, 2) };
+		int64_t d2[2] = { ri(1, 2), ri(1, 2) }, xd[4] = { ri(1, 2), ri(1, 3), ri(5, 9), ri(5, 9) };
+		int64_t p4[4] = { ri(0, k - 1), ri(0, kw - 1), ri(0, k - 1), ri(0, kw - 1) };
+		int64_t p2[2] = { p4[1], p4[3] }, ks[2] = { k, kw };
+		struct gr_value *in[1];
+		struct gr_node n;
+
+		node_init(&n, "MaxPool", 1);
+		attr_ints(&n, "kernel_shape", two_d ? 2 : 1, two_d ? ks : &ks[1]);
+		attr_ints(&n, "strides", two_d ? 2 : 1, two_d ? s2 : &s2[1]);
+		attr_ints(&n, "dilations", two_d ? 2 : 1, two_d ? d2 : &d2[1]);
+		attr_ints(&n, "pads", two_d ? 4 : 2, two_d ? p4 : p2);
+		attr_int(&n, "ceil_mode", iter % 3 == 1);
+		if (!two_d)
+			xd[2] = xd[3];
+		in[0] = rand_val(two_d ? 4 : 3, xd);
+		assert_true(compare(&n, in, 1) > 0);
+		gr_value_free(in[0]);
 		gr_node_clear(&n);
 	}
 }
@@ -269,8 +546,13 @@ static void test_not_covered(void **state)
 	assert_null(out[0]);
 	gr_node_clear(&n);
 	/* not one of its ops */
+	node_init(&n, "Sub", 2);
+	assert_int_equal(gr_fast_node(&n, (const struct gr_value *const *)in, out, &err), -ENOSYS);
+	gr_node_clear(&n);
+	/* an Add that broadcasts */
 	node_init(&n, "Add", 2);
 	assert_int_equal(gr_fast_node(&n, (const struct gr_value *const *)in, out, &err), -ENOSYS);
+	assert_null(out[0]);
 	gr_node_clear(&n);
 	gr_value_free(in[0]);
 	gr_value_free(in[1]);
@@ -280,8 +562,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conv),
+		cmocka_unit_test(test_conv_one_position),
+		cmocka_unit_test(test_conv_epilogue),
+		cmocka_unit_test(test_convtranspose),
 		cmocka_unit_test(test_gemm),
 		cmocka_unit_test(test_matmul),
+		cmocka_unit_test(test_elementwise),
+		cmocka_unit_test(test_maxpool),
 		cmocka_unit_test(test_not_covered),
 	};
 

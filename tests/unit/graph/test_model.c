@@ -5,7 +5,9 @@
  * global average pool, QLinearMatMul) with CPU layers (a float Relu between
  * DequantizeLinear and QuantizeLinear) runs twice, bit-exact with the CPU
  * reference; a uint8 model whose weights are a graph input gets new weights
- * on every run; API misuse fails with -EINVAL and a message.
+ * on every run; a float model on the CPU (the fast path, its tensor memory
+ * recycled and Add / Relu / Clip fused into Convs) repeats exactly and
+ * agrees with the reference; API misuse fails with -EINVAL and a message.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -33,6 +35,7 @@ static char qdq_path[] = "/tmp/eyrie-model-qdq-XXXXXX";
 static char tie_path[] = "/tmp/eyrie-model-tie-XXXXXX";
 static char convint_path[] = "/tmp/eyrie-model-convint-XXXXXX";
 static char convint_pc_path[] = "/tmp/eyrie-model-convint-pc-XXXXXX";
+static char float_path[] = "/tmp/eyrie-model-float-XXXXXX";
 
 static void scale(struct mg_graph *g, const char *name, float s, int dtype, int zp)
 {
@@ -284,6 +287,82 @@ static void build_convint(const char *path, int per_channel_wz)
 	assert_int_equal(mg_write(&g, "convint", path), 0);
 }
 
+static void fill_f(float *v, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		v[i] = (float)((int)(seed >> 16 & 0xff) - 128) / 256.0f;
+	}
+}
+
+/*
+ * A float network for the CPU plan: Conv+Relu (fused), a 1x1 Conv and a
+ * 3x3 Conv summed by an Add and a Relu (fused into the second Conv, whose
+ * Add operand was computed before it; the first Conv's is not), a strided
+ * depthwise Conv with a Clip of input bounds (fused), MaxPool, a tensor
+ * read by two nodes, and GlobalAveragePool.
+ */
+static void build_float(const char *path)
+{
+	static float w1[8 * 4 * 9], b1[8], w2[8 * 8], w3[8 * 8 * 9], dw[8 * 9];
+	struct mg_graph g = { 0 };
+	int64_t xd[4] = { 1, 4, 9, 9 }, od[4] = { 1, 8, 1, 1 };
+	int64_t w1d[4] = { 8, 4, 3, 3 }, b1d[1] = { 8 }, w2d[4] = { 8, 8, 1, 1 };
+	int64_t w3d[4] = { 8, 8, 3, 3 }, dwd[4] = { 8, 1, 3, 3 };
+	int64_t k3[2] = { 3, 3 }, k1[2] = { 1, 1 }, s2[2] = { 2, 2 }, p1[4] = { 1, 1, 1, 1 };
+
+	fill_f(w1, 8 * 4 * 9, 1);
+	fill_f(b1, 8, 2);
+	fill_f(w2, 8 * 8, 3);
+	fill_f(w3, 8 * 8 * 9, 4);
+	fill_f(dw, 8 * 9, 5);
+	mg_io(&g, 0, "x", DT_FLOAT, 4, xd);
+	mg_io(&g, 1, "out", DT_FLOAT, 4, od);
+	mg_init(&g, "w1", DT_FLOAT, 4, w1d, w1, sizeof(w1));
+	mg_init(&g, "b1", DT_FLOAT, 1, b1d, b1, sizeof(b1));
+	mg_init(&g, "w2", DT_FLOAT, 4, w2d, w2, sizeof(w2));
+	mg_init(&g, "w3", DT_FLOAT, 4, w3d, w3, sizeof(w3));
+	mg_init(&g, "dw", DT_FLOAT, 4, dwd, dw, sizeof(dw));
+	mg_init_scalar_f(&g, "lo", -0.05f);
+	mg_init_scalar_f(&g, "hi", 0.1f);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k3),
+			mg_attr_ints("pads", 4, p1), NULL };
+
+		node(&g, "Conv", "c1", at, "x", "w1", "b1", NULL);
+	}
+	node(&g, "Relu", "r1", NULL, "c1", NULL);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k1), NULL };
+
+		node(&g, "Conv", "c2", at, "r1", "w2", NULL);
+	}
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k3),
+			mg_attr_ints("pads", 4, p1), NULL };
+
+		node(&g, "Conv", "c3", at, "r1", "w3", NULL);
+	}
+	node(&g, "Add", "s", NULL, "c2", "c3", NULL);
+	node(&g, "Relu", "r2", NULL, "s", NULL);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k3),
+			mg_attr_ints("pads", 4, p1), mg_attr_ints("strides", 2, s2),
+			mg_attr_int("group", 8), NULL };
+
+		node(&g, "Conv", "c4", at, "r2", "dw", NULL);
+	}
+	node(&g, "Clip", "cl", NULL, "c4", "lo", "hi", NULL);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, s2),
+			mg_attr_ints("strides", 2, s2), NULL };
+
+		node(&g, "MaxPool", "mp", at, "cl", NULL);
+	}
+	node(&g, "GlobalAveragePool", "out", NULL, "mp", NULL);
+	assert_int_equal(mg_write(&g, "float", path), 0);
+}
+
 static int setup(void **state)
 {
 	int fd;
@@ -309,6 +388,9 @@ static int setup(void **state)
 	fd = mkstemp(convint_pc_path);
 	close(fd);
 	build_convint(convint_pc_path, 1);
+	fd = mkstemp(float_path);
+	close(fd);
+	build_float(float_path);
 	return 0;
 }
 
@@ -322,6 +404,7 @@ static int teardown(void **state)
 	unlink(tie_path);
 	unlink(convint_path);
 	unlink(convint_pc_path);
+	unlink(float_path);
 	return 0;
 }
 
@@ -705,6 +788,51 @@ static void test_threads(void **state)
 	}
 }
 
+/*
+ * The float model on the CPU, three runs: each repeats the first exactly
+ * (recycled memory holds no stale values), all agree with the reference
+ * kernels within float32 rounding, every node counts as a CPU layer.
+ */
+static void test_float_cpu(void **state)
+{
+	int64_t xd[4] = { 1, 4, 9, 9 };
+	struct accel_model_opts cpu = { .sz = sizeof(cpu), .cpu_only = true };
+	struct accel_tensor *x = accel_tensor_new(ACCEL_DTYPE_FLOAT, 4, xd);
+	struct accel_tensor *out[1] = { 0 }, *first[1] = { 0 }, *ref[1] = { 0 };
+	struct accel_run_stats st = { .sz = sizeof(st) };
+	struct accel_model *m;
+	double diff = -1;
+	const float *o;
+
+	(void)state;
+	assert_non_null(x);
+	fill_f(accel_tensor_data(x), accel_tensor_count(x), 9);
+	assert_int_equal(accel_model_load(NULL, float_path, &cpu, &m), 0);
+	assert_int_equal(accel_model_reference(m, &x, 1, ref, 1), 0);
+	for (int run = 0; run < 3; run++) {
+		assert_int_equal(accel_model_run(m, &x, 1, run ? out : first, 1), 0);
+		assert_int_equal(accel_model_run_stats(m, &st), 0);
+		assert_int_equal(st.cpu_layers, 10);
+		assert_int_equal(accel_tensor_compare(run ? out[0] : first[0], ref[0], &diff), 0);
+		assert_true(diff <= 1e-5);
+		if (run) {
+			assert_int_equal(accel_tensor_compare(out[0], first[0], &diff), 0);
+			assert_true(diff == 0);
+			accel_tensor_free(out[0]);
+		}
+	}
+	/* not all clipped or zero: the values went through every layer */
+	o = accel_tensor_data(first[0]);
+	diff = 0;
+	for (int c = 0; c < 8; c++)
+		diff += o[c] != o[0];
+	assert_true(diff > 0);
+	accel_tensor_free(first[0]);
+	accel_tensor_free(ref[0]);
+	accel_tensor_free(x);
+	accel_model_free(m);
+}
+
 static void test_misuse(void **state)
 {
 	int64_t xd[4] = { 1, 4, 8, 8 }, bad[4] = { 1, 4, 8, 9 };
@@ -815,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_check_ties),
 		cmocka_unit_test(test_prediction),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_float_cpu),
 		cmocka_unit_test(test_misuse),
 		cmocka_unit_test(test_convinteger_device),
 	};

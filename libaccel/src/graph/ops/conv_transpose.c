@@ -7,11 +7,6 @@
 
 #include "graph/ops/ops.h"
 
-struct ct_geom {
-	int64_t in[2], k[2], s[2], d[2], pb[2], pe[2], op[2], out[2];
-	int64_t group;
-};
-
 /* A 1- or 2-value ints attribute as [h, w] (1-D: h = dflt). */
 static int pair_attr(const struct gr_node *n, const char *name, int spatial, int64_t dflt,
 		     int64_t *v, int *given, struct gr_err *err)
@@ -31,8 +26,8 @@ static int pair_attr(const struct gr_node *n, const char *name, int spatial, int
 	return 0;
 }
 
-static int ct_geometry(const struct gr_node *n, const struct gr_value *x,
-		       const struct gr_value *w, struct ct_geom *g, struct gr_err *err)
+int gr_ct_geometry(const struct gr_node *n, const struct gr_value *x,
+		   const struct gr_value *w, struct gr_ct_geom *g, struct gr_err *err)
 {
 	struct gr_window win;
 	int spatial = x->rank - 2, has_os, has_op;
@@ -44,6 +39,9 @@ static int ct_geometry(const struct gr_node *n, const struct gr_value *x,
 	if ((rc = pair_attr(n, "output_padding", spatial, 0, g->op, &has_op, err)) ||
 	    (rc = pair_attr(n, "output_shape", spatial, -1, os, &has_os, err)))
 		return rc;
+	/* a 1-D output_shape gives the width: the height is 1 */
+	if (spatial == 1)
+		os[0] = 1;
 	g->group = win.group;
 	g->in[0] = spatial == 2 ? x->dims[2] : 1;
 	g->in[1] = x->dims[x->rank - 1];
@@ -100,7 +98,7 @@ static int infer_convtranspose(const struct gr_node *n, const struct gr_value *c
 			       struct gr_value *out, struct gr_err *err)
 {
 	const struct gr_value *x, *w, *b;
-	struct ct_geom g;
+	struct gr_ct_geom g;
 	int64_t dims[4], m;
 	char b1[64], b2[64];
 	int rc;
@@ -119,7 +117,7 @@ static int infer_convtranspose(const struct gr_node *n, const struct gr_value *c
 		return NODE_ERR(err, -EOPNOTSUPP, n,
 				"input of rank %d: only 1-D and 2-D transposed convolutions are supported",
 				x->rank);
-	if ((rc = ct_geometry(n, x, w, &g, err)))
+	if ((rc = gr_ct_geometry(n, x, w, &g, err)))
 		return rc;
 	if (g.group < 1 || (x->dims[1] >= 0 && x->dims[1] % g.group))
 		return NODE_ERR(err, -EINVAL, n, "group %lld does not divide the %lld channels",
@@ -151,11 +149,11 @@ static int ref_convtranspose(const struct gr_node *n, const struct gr_value *con
 	const float *X = x->data, *W = w->data;
 	struct gr_value *o = out[0];
 	int64_t N = x->dims[0], C = x->dims[1], cg, mg, M;
-	struct ct_geom g;
+	struct gr_ct_geom g;
 	double *acc;
 	int rc;
 
-	if ((rc = ct_geometry(n, x, w, &g, err)))
+	if ((rc = gr_ct_geometry(n, x, w, &g, err)))
 		return rc;
 	cg = C / g.group;
 	mg = w->dims[1];

@@ -89,6 +89,19 @@ int gr_concat_axis(const struct gr_node *n, const struct gr_value *o, int64_t *o
  */
 void gr_concat_map(uint8_t map[256], int dtype, float xs, int64_t xz, float ys, int64_t yz);
 
+/*
+ * ConvTranspose geometry per spatial axis ([0] height, [1] width; 1-D: the
+ * height is 1): input, kernel, stride, dilation, pads at the beginning and
+ * end, output_padding and output size, resolved from the attributes
+ * (auto_pad, output_shape) for input x and weights w.
+ */
+struct gr_ct_geom {
+	int64_t in[2], k[2], s[2], d[2], pb[2], pe[2], op[2], out[2];
+	int64_t group;
+};
+int gr_ct_geometry(const struct gr_node *n, const struct gr_value *x,
+		   const struct gr_value *w, struct gr_ct_geom *g, struct gr_err *err);
+
 /* Clip's bounds from its attributes (before opset 11): 1 if it has them. */
 int gr_clip_bounds_attrs(const struct gr_node *n, double *lo, double *hi);
 /* The rounding bias of gr_ref_set_round_bias (graph/ref.h). */
