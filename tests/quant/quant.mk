@@ -1,6 +1,9 @@
 # accelctl quantize on the generated float networks, then run --check on emu;
 # bad calibration input. Reduced networks in make check, full size in check-full.
-CHECK_SUITES += quant:tests/quant/run-quant.sh~$(MODEL_DIR)~$(ACCELCTL)
+# make check takes one network of each kind (plain, residual, depthwise) with
+# every method, to stay within its 15 minutes; check-full adds the others.
+CHECK_SUITES += quant:tests/quant/run-quant.sh~$(MODEL_DIR)~$(ACCELCTL)~minmax,percentile,entropy~alexnet,resnet18,mobilenetv2
+FULL_SUITES += quant-reduced-rest:tests/quant/run-quant.sh~$(MODEL_DIR)~$(ACCELCTL)~minmax,percentile,entropy~vgg16,resnet50
 FULL_SUITES += quant-full:tests/quant/run-quant.sh~--full~$(MODEL_DIR)~$(ACCELCTL)~minmax,entropy
 # The full-size float networks are built on demand, for check-full only.
 check-full: models-float-full
