@@ -805,6 +805,30 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 }
 
 /*
+ * An emitter that walks plan's stream without buffers or a command buffer
+ * (em->dry): the layer is made from the plan alone.
+ */
+static int dry_emitter_init(struct emitter *em, const struct eyr_arch *arch,
+			    const struct eyr_plan *plan, struct eyr_layer *ly,
+			    struct eyr_layer_bufs *bufs)
+{
+	int ret;
+
+	ly->shape = plan->shape;
+	ly->quant.has_bias = plan->has_bias;
+	ly->quant.per_channel = plan->per_channel;
+	ly->quant.int32_out = plan->int32_out;
+	em->arch = arch;
+	em->plan = plan;
+	em->layer = ly;
+	em->bufs = bufs;
+	em->dry = 1;
+	ret = eyr_geom_init(&em->g, &plan->shape, NULL, 0);
+	em->g.out_bytes = plan->int32_out ? 4 : 1;
+	return ret;
+}
+
+/*
  * Coded activations (plan->rle_*_rows): the plan's stream walked without
  * buffers, every coded DMA sized from the tensors (rd, exact) or from the
  * zero fractions; *cycles and *cmds are that stream's (the device's time
@@ -822,20 +846,10 @@ int eyr_sched_rle_walk(const struct eyr_arch *arch, const struct eyr_plan *plan,
 
 	if (!em)
 		return -ENOMEM;
-	ly.shape = plan->shape;
-	ly.quant.has_bias = plan->has_bias;
-	ly.quant.per_channel = plan->per_channel;
-	ly.quant.int32_out = plan->int32_out;
-	em->arch = arch;
-	em->plan = plan;
-	em->layer = &ly;
-	em->bufs = &bufs;
-	em->dry = 1;
 	em->rd = rd;
 	em->zf_in = zf_in;
 	em->zf_out = zf_out;
-	ret = eyr_geom_init(&em->g, &plan->shape, NULL, 0);
-	em->g.out_bytes = plan->int32_out ? 4 : 1;
+	ret = dry_emitter_init(em, arch, plan, &ly, &bufs);
 	if (!ret)
 		ret = emit_layer(em);
 	if (!ret) {
@@ -873,17 +887,7 @@ int eyr_sched_overlap_choose(const struct eyr_arch *arch, struct eyr_plan *plan)
 	em = calloc(1, sizeof(*em));
 	if (!em)
 		return -ENOMEM;
-	ly.shape = plan->shape;
-	ly.quant.has_bias = plan->has_bias;
-	ly.quant.per_channel = plan->per_channel;
-	ly.quant.int32_out = plan->int32_out;
-	em->arch = arch;
-	em->plan = &trial;
-	em->layer = &ly;
-	em->bufs = &bufs;
-	em->dry = 1;
-	ret = eyr_geom_init(&em->g, &plan->shape, NULL, 0);
-	em->g.out_bytes = plan->int32_out ? 4 : 1;
+	ret = dry_emitter_init(em, arch, &trial, &ly, &bufs);
 	for (mask = 0; !ret && mask < 8; mask++) {
 		uint64_t cyc, floor;
 		int r;
