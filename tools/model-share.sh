@@ -20,9 +20,10 @@ row() {	# row LABEL MODEL
 import json, sys
 d = json.load(sys.stdin)
 m, n, c = d["macs"], d["nodes_on"], d["concat_in_place"]
-# a symbolic (dynamic) dimension leaves MACs unknown until a run: 0 here
-share = "%.1f %%" % (100.0 * m["device_share"]) if m["total"] else "- (no MACs known before a run)"
-print("| %s | %d | %s | %d / %d / %d | %d |" % (sys.argv[1], m["total"], share,
+# symbolic (dynamic) dimensions: inspect compiles for 1 (a batch of one)
+label = sys.argv[1] + (" (`%s`)" % d["shapes"] if "shapes" in d else "")
+share = "%.1f %%" % (100.0 * m["device_share"]) if m["total"] else "- (no MACs)"
+print("| %s | %d | %s | %d / %d / %d | %d |" % (label, m["total"], share,
       n["device"], n["cpu"], n["none"], c["count"]))' "$1"
 }
 

@@ -157,6 +157,33 @@ c = [x for x in d["nodes"] if x["op"] == "QLinearConcat"]
 assert len(c) == 1 and c[0]["on"] == "cpu" and "read by another node" in c[0]["reason"], c
 assert d["concat_in_place"]["count"] == 0' -- -d emu inspect "$corpus/ort-qop-gates/model.onnx"
 
+# A symbolic batch: compiled for a batch of one (or --shape's), so the
+# shape subgraph folds and the MACs are known: conv1 is 16x16 outputs x 8
+# channels x 3x3x3 weights per sample (tests/oracle corpusgen's torch-resnet).
+g=$corpus/torch-resnet-op13/model.onnx
+json_check "symbolic batch: compiled for 1, shape subgraph folded, MACs per sample" '
+assert d["shapes"] == "input 1*x3x16x16", d["shapes"]
+c = [x for x in d["nodes"] if x["name"] == "/conv1/Conv"][0]
+assert c["macs"] == 16 * 16 * 8 * 27, c
+assert all(x["on"] == "none" for x in d["nodes"] if x["op"] in ("Shape", "Gather", "Unsqueeze")), d["nodes"]
+assert d["macs"]["total"] > 0 and d["macs"]["device"] == 0' -- -d emu inspect "$g"
+EXTRA=$(PYTHONPATH= "$accelctl" --json -d emu inspect "$g" 2>/dev/null |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["macs"]["total"])')
+json_check "--shape input=4x3x16x16: four times the MACs of a batch of one" '
+assert d["shapes"] == "input 4x3x16x16", d["shapes"]
+assert d["macs"]["total"] == 4 * int(extra), (d["macs"], extra)' -- -d emu inspect --shape input=4x3x16x16 "$g"
+EXTRA=
+for bad in "4x3x17x16:is 16 in the model" "x=1x3x16x16:no input 'x'" "4x3x16:has 4 dimensions, not 3" \
+	"4xx3:positive sizes joined by 'x'" "0x3x16x16:positive sizes"; do
+	"$accelctl" -d emu inspect --shape "${bad%%:*}" "$g" >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -qF -- "${bad#*:}" "$tmp/err"; then
+		result 0 "--shape ${bad%%:*}: usage error naming the cause"
+	else
+		result 1 "--shape ${bad%%:*}: usage error naming the cause" "exit $rc: $(head -c 200 "$tmp/err")"
+	fi
+done
+
 # docs/models.md's share-of-MACs table is what inspect prints
 if ! rows=$(tools/model-share.sh --reduced "$accelctl" "$models" "$corpus" 2>"$tmp/err"); then
 	result 1 "docs/models.md table: tools/model-share.sh runs" "$(head -c 300 "$tmp/err")"

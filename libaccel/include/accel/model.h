@@ -153,6 +153,19 @@ int accel_model_output_count(const struct accel_model *m);
 const char *accel_model_output_name(const struct accel_model *m, int i);
 
 /*
+ * Compiles the model for these input shapes, as a run with inputs of these
+ * shapes would (dims[i] has input i's rank; a symbolic dimension takes the
+ * value given, a static one must equal it), and makes that compiled variant
+ * the one accel_model_node_info(), accel_model_layer_info() and
+ * accel_model_run_stats() describe until the next run. A model with
+ * symbolic input dimensions has no MAC counts or device layers for the
+ * nodes whose shapes depend on them before this (or a run). Errors:
+ * -EINVAL (a shape that contradicts the model: the message names the input
+ * and dimension), or as accel_model_load.
+ */
+int accel_model_prepare(struct accel_model *m, const int64_t *const *dims, int n_inputs);
+
+/*
  * Runs the model: uploads inputs (graph order), runs the device jobs and
  * the CPU layers, allocates outputs[] (free with accel_tensor_free).
  * Returns 0, -EINVAL (input type/shape mismatch), -EIO (device job failed).

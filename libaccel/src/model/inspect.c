@@ -14,6 +14,7 @@
 
 int accel_model_node_count(const struct accel_model *m)
 {
+	m = eyr_model_active(m);
 	return m->g->n_nodes;
 }
 
@@ -177,6 +178,7 @@ int accel_model_node_info(const struct accel_model *m, int i,
 
 	if ((rc = eyr_out_check(info, info ? info->sz : 0, "accel_node_info")))
 		return rc;
+	m = eyr_model_active(m);
 	if (i < 0 || i >= m->g->n_nodes)
 		return eyr_error(-EINVAL, "no node %d (the model has %d)", i, m->g->n_nodes);
 	n = &m->g->nodes[i];

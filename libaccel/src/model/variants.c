@@ -102,3 +102,59 @@ void eyr_model_variants_free(struct accel_model *m)
 	free(m->onnx);
 	free(m->path);
 }
+
+/*
+ * The input shapes a caller gives without data (accelctl inspect --shape):
+ * each checked against the model's input, then compiled as a run with
+ * inputs of those shapes would be.
+ */
+int accel_model_prepare(struct accel_model *m, const int64_t *const *dims, int n_inputs)
+{
+	struct accel_tensor *values[GR_MAX_INPUTS] = { 0 };
+	struct accel_model *v;
+	struct gr_err err;
+	bool hit;
+	int rc = 0;
+
+	if (!m || (n_inputs && !dims))
+		return eyr_error(-EINVAL, "accel_model_prepare: NULL argument");
+	if (n_inputs != m->g->n_inputs)
+		return eyr_error(-EINVAL, "the model has %d inputs but %d shapes were given",
+				 m->g->n_inputs, n_inputs);
+	for (int i = 0; i < n_inputs; i++) {
+		const struct gr_tensor *t = &m->g->tensors[m->g->inputs[i]];
+
+		if (!dims[i])
+			return eyr_error(-EINVAL, "no shape for input '%s'", t->name);
+		for (int d = 0; d < t->rank; d++) {
+			if (dims[i][d] <= 0)
+				return eyr_error(-EINVAL, "input '%s': dimension %d must be positive, not %lld",
+						 t->name, d, (long long)dims[i][d]);
+			if (t->dims[d] >= 0 && t->dims[d] != dims[i][d])
+				return eyr_error(-EINVAL,
+						 "input '%s': dimension %d is %lld in the model, not %lld",
+						 t->name, d, (long long)t->dims[d], (long long)dims[i][d]);
+		}
+	}
+	if (!m->onnx)
+		return 0;	/* static shapes: compiled at load */
+	for (int i = 0; i < n_inputs && !rc; i++) {
+		const struct gr_tensor *t = &m->g->tensors[m->g->inputs[i]];
+		struct gr_value *x = gr_value_new_raw(t->dtype, t->rank, dims[i], &err);
+
+		if (!x)
+			rc = eyr_error(-EINVAL, "input '%s': %s", t->name, err.msg);
+		values[i] = (struct accel_tensor *)x;
+	}
+	if (!rc)
+		rc = eyr_model_variant(m, values, n_inputs, &v, &hit);
+	for (int i = 0; i < n_inputs; i++)
+		gr_value_free((struct gr_value *)values[i]);
+	if (rc)
+		return rc;
+	m->active = v;
+	m->last = v->last;
+	m->last.shape_variants = m->shape_variants;
+	m->last.shape_cache_hit = hit;
+	return 0;
+}
