@@ -64,6 +64,8 @@ assert r["format"] == sys.argv[2] and r["quantized_nodes"] > 0, (r["format"], r[
 ops = {l["op"] for l in json.load(open(sys.argv[3]))["layers"]}
 if sys.argv[2] == "qoperator":
     assert "QLinearConv" in " ".join(ops) and "Conv" not in ops, sorted(ops)
+    # a Concat of quantized tensors is written as com.microsoft QLinearConcat
+    assert "Concat" not in ops, sorted(ops)
 print("%d/%d nodes quantized, output SQNR %.2f dB" % (r["quantized_nodes"], r["nodes"], r["output_sqnr_db"]))
 EOF
 		) && [ $bad -eq 0 ] && ! grep -qE "CHECK FAILED|ON THE CPU" <<<"$msg"; then

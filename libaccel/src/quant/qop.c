@@ -15,12 +15,14 @@
  *   GlobalAveragePool  -> com.microsoft QLinearGlobalAveragePool
  *   Add                -> com.microsoft QLinearAdd
  *   LeakyRelu, Sigmoid -> com.microsoft QLinearLeakyRelu, QLinearSigmoid
+ *   Concat             -> com.microsoft QLinearConcat (Y_scale, Y_zero_point,
+ *                         then each input's tensor, scale, zero point)
  *
  * A Relu or Clip the plan fused into the op goes: the op's output range
  * (the activation's) does its work by saturation, as ONNX Runtime removes
  * them. That is exact when the clip bounds quantize to the ends of the
  * int8 range (a Relu's range starts at 0, zero point -128); where not, or
- * for a quantized op with no QOperator form here (Concat, HardSigmoid,
+ * for a quantized op with no QOperator form here (HardSigmoid,
  * HardSwish, Tanh, MaxPool with an activation), the op stays float
  * between DequantizeLinear and QuantizeLinear, with its weights through
  * DequantizeLinear, exactly as in the QDQ model.
@@ -47,7 +49,7 @@
 enum qop_kind {
 	QK_FLOAT,		/* not a QOperator node: written as the QDQ model does */
 	QK_CONV, QK_GEMM, QK_MATMUL, QK_MAXPOOL, QK_AVGPOOL, QK_GAP, QK_ADD,
-	QK_LEAKY, QK_SIGMOID,
+	QK_LEAKY, QK_SIGMOID, QK_CONCAT,
 };
 
 /* Whether the fused Relu/Clip f is what the int8 range of act a does. */
@@ -111,7 +113,14 @@ static enum qop_kind qop_kind(const struct gr_graph *g, const struct qz_plan *p,
 		return QK_LEAKY;
 	if (gr_node_is(n, "Sigmoid"))
 		return QK_SIGMOID;
-	return QK_FLOAT;	/* Concat, HardSigmoid, HardSwish, Tanh */
+	/* every input an activation of the plan (with its scale) */
+	if (gr_node_is(n, "Concat") && f < 0) {
+		for (int i = 0; i < n->n_in; i++)
+			if (n->in[i] < 0 || p->act_of[n->in[i]] < 0)
+				return QK_FLOAT;
+		return QK_CONCAT;
+	}
+	return QK_FLOAT;	/* HardSigmoid, HardSwish, Tanh */
 }
 
 /* The act a proto input name reads (-1: none), and whether it is a graph input. */
@@ -188,6 +197,48 @@ static void weights_init(struct qop *q, const struct qz_wnode *wn, int per_chann
 		qz_w_init(&q->w, bias, QZ_DT_INT32, 1, cd, wq.bq, (size_t)wq.m * sizeof(int32_t));
 	}
 	qz_wq_free(&wq);
+}
+
+/*
+ * Concat node np (IR node j) rewritten in place as com.microsoft
+ * QLinearConcat: Y_scale, Y_zero_point, then a (tensor, scale, zero point)
+ * triple per input, with the Concat's axis.
+ */
+static void write_qconcat(struct qop *q, Onnx__NodeProto *np, int j, int out_t)
+{
+	static const char *const concat_attrs[] = { "axis", NULL };
+	const struct gr_node *n = &q->g->nodes[j];
+	size_t n_in = 2 + 3 * (size_t)n->n_in;
+	char (*in)[NAME] = calloc(n_in, sizeof(*in));
+	char **pin = calloc(n_in, sizeof(char *));
+	char name[NAME], out[NAME];
+
+	if (!in || !pin) {
+		free(in);
+		free(pin);
+		q->w.oom = 1;
+		return;
+	}
+	snprintf(in[0], NAME, "%s_scale", q->g->tensors[out_t].name);
+	snprintf(in[1], NAME, "%s_zero_point", q->g->tensors[out_t].name);
+	for (int i = 0; i < n->n_in; i++)
+		q_triple(q, n->in[i], in, 2 + 3 * i);
+	keep_attrs(np, concat_attrs);
+	for (size_t i = 0; i < np->n_input; i++)
+		free(np->input[i]);
+	free(np->input);
+	np->input = pin;
+	np->n_input = n_in;
+	for (size_t i = 0; i < n_in; i++)
+		pin[i] = qz_w_strdup(&q->w, in[i]);
+	free(in);
+	snprintf(out, sizeof(out), "%s_quantized", q->g->tensors[out_t].name);
+	qz_w_set_str(&q->w, &np->output[0], out);
+	qz_w_set_str(&q->w, &np->op_type, "QLinearConcat");
+	qz_w_set_str(&q->w, &np->domain, "com.microsoft");
+	snprintf(name, sizeof(name), "%s_quant", n->name);
+	qz_w_set_str(&q->w, &np->name, name);
+	q->ms = 1;
 }
 
 /*
@@ -409,7 +460,10 @@ int qz_qop_model(const void *model_buf, size_t model_len, const struct gr_graph 
 			int ai = p->act_of[out_t];
 
 			qz_w_act_init(&q.w, &p->act[ai], g->tensors[out_t].name);
-			write_qop(&q, np, j, kind[j], out_t, o->per_channel);
+			if (kind[j] == QK_CONCAT)
+				write_qconcat(&q, np, j, out_t);
+			else
+				write_qop(&q, np, j, kind[j], out_t, o->per_channel);
 			qz_w_push(&q.w, np);
 			if (need_float[ai])
 				qz_w_dequantize(&q.w, g->tensors[out_t].name, g->tensors[out_t].name);
