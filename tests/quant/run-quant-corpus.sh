@@ -9,7 +9,7 @@
 # corpus folder is a calibration folder: one subfolder per sample); the
 # model runs on the emulated device with --check on every data set (their
 # batch sizes differ: the graphs have a dynamic batch), every conv and FC
-# layer on the device (inspect cannot count MACs of a dynamic batch); and ONNX Runtime (tests/oracle) runs it on the first
+# layer on the device; and ONNX Runtime (tests/oracle) runs it on the first
 # data set and agrees with `accelctl run`: a quantized output within 1 LSB
 # on at most 1 % of the values, a float one (after Softmax) within the float
 # thresholds of compare.js. A corpus without float graphs fails.
