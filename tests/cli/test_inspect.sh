@@ -70,7 +70,6 @@ print(t)
 PY
 }
 
-echo "1..25"
 expect 0 "Usage: accelctl inspect" "inspect --help" -- inspect --help
 expect 2 "MODEL.onnx is required" "inspect without a model" -- inspect
 expect 2 "is extra" "inspect with two models" -- inspect a.onnx b.onnx
@@ -198,4 +197,5 @@ else
 	fi
 fi
 
+echo "1..$n"
 [ "$failed" -eq 0 ]

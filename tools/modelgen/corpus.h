@@ -22,7 +22,7 @@
 enum cg_op {
 	CG_INPUT, CG_CONV, CG_BN, CG_RELU, CG_CLIP6, CG_LEAKY, CG_SIGMOID,
 	CG_ADD, CG_MUL, CG_CONCAT, CG_AVGPOOL, CG_MAXPOOL, CG_GAP, CG_RESIZE2X,
-	CG_FLATTEN, CG_GEMM, CG_SOFTMAX,
+	CG_FLATTEN, CG_GEMM, CG_SOFTMAX, CG_MATMUL,
 };
 
 enum cg_form { CG_FLOAT, CG_QOP, CG_QDQ };
@@ -35,8 +35,8 @@ struct cg_node {
 	int in[2], nin;		/* producers (CONCAT: in[0..nin-1]) */
 	int c, h, w;		/* output per sample; 2-D tensors: h = w = 1 */
 	int rank;		/* 4 (NCHW) or 2 (N x C) */
-	int m, k, stride, pad, groups;	/* CONV (k x k), GEMM (m), pools */
-	float *wt, *bias;	/* CONV: m x c/groups x k x k; GEMM: m x c */
+	int m, k, stride, pad, groups;	/* CONV (k x k), GEMM/MATMUL (m), pools */
+	float *wt, *bias;	/* CONV: m x c/groups x k x k; GEMM, MATMUL: m x c */
 	float *gamma, *beta, *mean, *var;	/* BN */
 	float alpha;		/* LEAKY */
 	float *v;		/* values on the calibration batch */
@@ -65,6 +65,9 @@ int cg_pool(struct cg_net *net, int x, enum cg_op op, const char *mod, int k, in
 int cg_unary(struct cg_net *net, int x, enum cg_op op, const char *mod);
 int cg_flatten(struct cg_net *net, int x, const char *mod, int shape_subgraph);
 int cg_gemm(struct cg_net *net, int x, const char *mod, int m);
+/* nn.Linear without bias as PyTorch exports it for some inputs: MatMul by a
+ * c x m initializer (float form only). */
+int cg_matmul(struct cg_net *net, int x, const char *mod, int m);
 
 float cg_uniform(struct cg_net *net, float lo, float hi);
 /* A seeded input batch: n x c x h x w values, roughly normal (an image

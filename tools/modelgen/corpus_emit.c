@@ -75,7 +75,7 @@ static const char *op_name(const struct cg_node *t)
 		[CG_CONCAT] = "Concat", [CG_AVGPOOL] = "AveragePool",
 		[CG_MAXPOOL] = "MaxPool", [CG_GAP] = "GlobalAveragePool",
 		[CG_RESIZE2X] = "Resize", [CG_FLATTEN] = "Flatten", [CG_GEMM] = "Gemm",
-		[CG_SOFTMAX] = "Softmax",
+		[CG_SOFTMAX] = "Softmax", [CG_MATMUL] = "MatMul",
 	};
 
 	if (t->op == CG_FLATTEN && t->flatten_shape_subgraph)
@@ -382,6 +382,20 @@ static void emit_float(struct emit *e)
 				init_f(e, b, 1, &md, t->bias, (size_t)t->m);
 				ins[k++] = b;
 			}
+		} else if (t->op == CG_MATMUL) {
+			/* B is the Linear's weight transposed, c x m, named as the
+			 * exporter names a folded constant */
+			const struct cg_node *x = &net->nd[t->in[0]];
+			int64_t wd[2] = { x->c, t->m };
+			float *wtt = mg_xmalloc((size_t)x->c * t->m * sizeof(float));
+
+			for (int o = 0; o < t->m; o++)
+				for (int c = 0; c < x->c; c++)
+					wtt[(size_t)c * t->m + o] = t->wt[(size_t)o * x->c + c];
+			const_name(e, "MatMul", w);
+			init_f(e, w, 2, wd, wtt, (size_t)x->c * t->m);
+			free(wtt);
+			ins[k++] = w;
 		} else if (t->op == CG_BN) {
 			int64_t cd = t->c;
 
@@ -698,6 +712,13 @@ int cg_write(struct cg_net *net, const struct cg_model *m, const char *path, flo
 	};
 	int rc;
 
+	for (int i = 0; i < net->n; i++)
+		if (net->nd[i].op == CG_MATMUL && m->form != CG_FLOAT) {
+			fprintf(stderr, "corpusgen: %s: MatMul is written in the float form only\n",
+				m->name);
+			free(e);
+			return -1;
+		}
 	e->net = net;
 	e->m = m;
 	prepare(e);

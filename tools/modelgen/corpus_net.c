@@ -334,6 +334,27 @@ int cg_gemm(struct cg_net *net, int xi, const char *mod, int m)
 	return done(net, t);
 }
 
+int cg_matmul(struct cg_net *net, int xi, const char *mod, int m)
+{
+	const struct cg_node *x = &net->nd[xi];
+	struct cg_node *t = add(net, CG_MATMUL, mod, xi, m, 1, 1);
+	float a = sqrtf(6.0f / (float)x->c);
+
+	t->m = m;
+	t->wt = mg_xmalloc((size_t)m * x->c * sizeof(float));
+	for (size_t i = 0; i < (size_t)m * x->c; i++)
+		t->wt[i] = cg_uniform(net, -a, a);
+	for (int n = 0; n < net->batch; n++)
+		for (int o = 0; o < m; o++) {
+			double acc = 0;
+
+			for (int c = 0; c < x->c; c++)
+				acc += (double)t->wt[(size_t)o * x->c + c] * x->v[(size_t)n * x->c + c];
+			t->v[(size_t)n * m + o] = (float)acc;
+		}
+	return done(net, t);
+}
+
 void cg_net_free(struct cg_net *net)
 {
 	for (int i = 0; i < net->n; i++) {

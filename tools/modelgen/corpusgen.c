@@ -211,6 +211,22 @@ static int qdq_fpn(struct cg_net *net, const struct size *sz)
 	return cg_conv(net, x, "head", c, 1, 1, 1, 1);
 }
 
+/* A classifier head as PyTorch exports bias-free nn.Linear layers on some
+ * inputs: MatMul by a c x m initializer ("onnx::MatMul_N"), a Relu between
+ * (quantize writes them as QDQ MatMul or QLinearMatMul: FC layers). */
+static int torch_mlp(struct cg_net *net, const struct size *sz)
+{
+	int x = cg_input(net, 3, sz->hw, sz->hw);
+
+	x = cg_conv(net, x, "features.0", sz->c, 3, 2, 1, 1);
+	x = cg_act(net, x, CG_RELU, "features.1", 0);
+	x = cg_unary(net, x, CG_GAP, "avgpool");
+	x = cg_flatten(net, x, "", 0);
+	x = cg_matmul(net, x, "head.0", 2 * sz->c);
+	x = cg_act(net, x, CG_RELU, "head.1", 0);
+	return cg_matmul(net, x, "head.2", 100);
+}
+
 static const struct graph graphs[] = {
 	{ "torch-resnet-folded-op14", CG_FLOAT, 14, 1, 1,
 	  "PyTorch float export with its default constant folding: BatchNormalization "
@@ -229,6 +245,10 @@ static const struct graph graphs[] = {
 	  "PyTorch float export: LeakyRelu, a Sigmoid gate (Mul), Concat, padded "
 	  "AveragePool, convs with biases; dynamic batch",
 	  qop_gates },
+	{ "torch-mlp-op13", CG_FLOAT, 13, 1, 0,
+	  "PyTorch float export: Conv, Relu, GlobalAveragePool, Flatten, two bias-free "
+	  "Linear layers as MatMul by c x m initializers, Relu between; dynamic batch",
+	  torch_mlp },
 	{ "ort-qop-resnet", CG_QOP, 13, 0, 0,
 	  "ONNX Runtime QOperator: QLinearConv (per-channel s8), MaxPool on u8, QLinearAdd, "
 	  "QLinearGlobalAveragePool, Flatten, QGemm",
