@@ -72,6 +72,7 @@ enum accel_layer_op {
 	ACCEL_LAYER_MAXPOOL = 2,
 	ACCEL_LAYER_AVGPOOL = 3,
 	ACCEL_LAYER_ADD = 4,
+	ACCEL_LAYER_UPSAMPLE = 5,	/* nearest x2 on h and w (m = c): DMA only */
 };
 
 /* One layer's shape. c and m are total channel counts; h, w input size. */
