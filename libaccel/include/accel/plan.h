@@ -95,7 +95,7 @@ struct accel_layer_spec {
  * "fc:n=1,c=4096,m=1000". Unset n is 1, s defaults to r, w to h.
  */
 int accel_layer_spec_parse(const char *text, struct accel_layer_spec *spec);
-/* Multiply-accumulates of the layer (0 for pool / add). */
+/* Multiply-accumulates of the layer (0 for pool / add / upsample). */
 uint64_t accel_layer_spec_macs(const struct accel_layer_spec *spec);
 
 struct accel_plan_opts {
