@@ -17,7 +17,8 @@
  * - The scheduler's prediction of the upsample layer equals the device's
  *   measurement: every energy domain (static within 1 ns x static power),
  *   cycles, DRAM words and bytes, no MAC; the same on a small GLB where
- *   each batch item's rows are banded into several tiles.
+ *   each batch item's rows are banded into several tiles; a byte of the
+ *   upsample's output flipped through the debug hook fails the check.
  * - Two upsamples joined by a QLinearConcat of equal parameters write
  *   their slices of its output in place (batch 2: the store's batch
  *   stride is the concat's channels); a concat that requantizes them stays
@@ -398,6 +399,23 @@ static void test_banded(void **state)
 	assert_int_equal(li.commands, 2 * 4 * 4);
 	/* each element crosses DRAM 4 times read (broadcast) and 4 times written */
 	assert_int_equal(li.measured.dram_words, 8ull * 2 * 3 * 20 * 30);
+	accel_model_free(m);
+	/* one byte of the upsample's output flipped (debug hook): the check names it */
+	setenv("EYRIE_DEBUG_CORRUPT_LAYER", "y", 1);
+	if (accel_model_load(dev, path, NULL, &m))
+		fail_msg("load: %s", accel_last_error());
+	unsetenv("EYRIE_DEBUG_CORRUPT_LAYER");
+	{
+		struct accel_tensor *out[1] = { 0 };
+		struct accel_check_result cr = { .sz = sizeof(cr) };
+
+		assert_int_equal(accel_model_run(m, &x, 1, out, 1), 0);
+		assert_int_equal(accel_model_check(m, &x, 1, &cr), 0);
+		assert_false(cr.ok);
+		assert_int_equal(cr.mismatches, 1);
+		assert_int_equal(cr.first_failed_layer, 0);
+		accel_tensor_free(out[0]);
+	}
 	accel_tensor_free(x);
 	accel_model_free(m);
 	accel_device_close(dev);
