@@ -27,6 +27,14 @@ enum eyr_layer_op {
 	EYR_LAYER_MAXPOOL = 2,
 	EYR_LAYER_AVGPOOL = 3,
 	EYR_LAYER_ADD = 4,	/* element-wise add of two tensors */
+	/*
+	 * Nearest upsample x2 on H and W (m = c, r = s = 1, strides 1): a
+	 * DMA-only step, no pass. A load whose DRAM strides are zero on the
+	 * repeated axes broadcasts each element into a 2 x 2 box of the GLB,
+	 * and a dense store writes the result (docs/models.md "Nearest
+	 * Resize"). The values move unchanged: no quantization fields.
+	 */
+	EYR_LAYER_UPSAMPLE = 5,
 };
 
 /* Shape of one layer. For FC: h = w = r = s = 1, c = K, m = outputs. */
@@ -41,15 +49,19 @@ struct eyr_layer_shape {
 	uint32_t groups;	/* groups == c == m: depthwise */
 };
 
-/* Output height/width of a shape (conv and pool arithmetic). */
+/* Output height/width of a shape (conv and pool arithmetic; upsample: x2). */
 static inline uint32_t eyr_layer_out_h(const struct eyr_layer_shape *l)
 {
+	if (l->op == EYR_LAYER_UPSAMPLE)
+		return 2 * l->h;
 	return (l->h + l->pad_t + l->pad_b - (l->dil_h * (l->r - 1) + 1)) /
 	       l->stride_h + 1;
 }
 
 static inline uint32_t eyr_layer_out_w(const struct eyr_layer_shape *l)
 {
+	if (l->op == EYR_LAYER_UPSAMPLE)
+		return 2 * l->w;
 	return (l->w + l->pad_l + l->pad_r - (l->dil_w * (l->s - 1) + 1)) /
 	       l->stride_w + 1;
 }
@@ -95,7 +107,7 @@ struct eyr_layer_bufs {
 	uint64_t out;
 	uint64_t lut;		/* activation table: 256 int8 entries (quant.lut) */
 	/*
-	 * CONV and pool outputs: channels of one batch item in the buffer at
+	 * CONV, pool and upsample outputs: channels of one batch item in the buffer at
 	 * `out` (0: the layer's own m). A layer writing its slice of a
 	 * channel concat in place has out at its first channel and this the
 	 * concat's channel count: batch item n starts n x out_channels x

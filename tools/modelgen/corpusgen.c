@@ -192,9 +192,10 @@ static int qdq_mobilenet(struct cg_net *net, const struct size *sz)
 	return cg_gemm(net, x, "classifier.1", 100);
 }
 
-/* A feature-pyramid step in QDQ: LeakyRelu, nearest x2 Resize, a Sigmoid
- * branch, Concat of inputs with different scales. */
-static int qdq_fpn(struct cg_net *net, const struct size *sz)
+/* A feature-pyramid step (QDQ, and QOperator with Resize on u8):
+ * LeakyRelu, nearest x2 Resize, a Sigmoid branch, Concat of inputs with
+ * different scales. */
+static int fpn(struct cg_net *net, const struct size *sz)
 {
 	int c = sz->c, x, up, lat;
 
@@ -272,7 +273,11 @@ static const struct graph graphs[] = {
 	{ "ort-qdq-fpn", CG_QDQ, 13, 0, 0,
 	  "ONNX Runtime QDQ: LeakyRelu, nearest Resize x2, Sigmoid, Concat of inputs "
 	  "with different scales, MaxPool",
-	  qdq_fpn },
+	  fpn },
+	{ "ort-qop-fpn", CG_QOP, 13, 0, 0,
+	  "ONNX Runtime QOperator: QLinearLeakyRelu, nearest Resize x2 directly on u8, "
+	  "QLinearSigmoid, QLinearConcat of inputs with different scales, MaxPool on u8",
+	  fpn },
 };
 #define N_GRAPHS (sizeof(graphs) / sizeof(graphs[0]))
 

@@ -72,6 +72,7 @@ enum accel_layer_op {
 	ACCEL_LAYER_MAXPOOL = 2,
 	ACCEL_LAYER_AVGPOOL = 3,
 	ACCEL_LAYER_ADD = 4,
+	ACCEL_LAYER_UPSAMPLE = 5,	/* nearest x2 on h and w (m = c): DMA only */
 };
 
 /* One layer's shape. c and m are total channel counts; h, w input size. */
@@ -94,7 +95,7 @@ struct accel_layer_spec {
  * "fc:n=1,c=4096,m=1000". Unset n is 1, s defaults to r, w to h.
  */
 int accel_layer_spec_parse(const char *text, struct accel_layer_spec *spec);
-/* Multiply-accumulates of the layer (0 for pool / add). */
+/* Multiply-accumulates of the layer (0 for pool / add / upsample). */
 uint64_t accel_layer_spec_macs(const struct accel_layer_spec *spec);
 
 struct accel_plan_opts {

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Lowering to device layers. QOperator nodes (QLinearConv, QLinearMatMul,
- * MaxPool on int8/uint8) map one to one; QDQ islands
+ * MaxPool and nearest x2 Resize on int8/uint8) map one to one; QDQ islands
  * DequantizeLinear -> op [-> Relu/Clip] -> QuantizeLinear fuse into one
- * device layer (Conv, Add, AveragePool, GlobalAveragePool, MaxPool). What
- * does not fit the device runs on the CPU, and the step says why.
+ * device layer (Conv, Add, AveragePool, GlobalAveragePool, MaxPool,
+ * Resize). What does not fit the device runs on the CPU, and the step says
+ * why.
  */
 #include <errno.h>
 #include <math.h>
@@ -657,7 +658,8 @@ static int lower_qdq_mac(const struct gr_graph *g, const struct gr_node *op, dou
 }
 
 /* The device layer a QDQ island's middle op becomes. */
-enum qdq_kind { QDQ_NONE, QDQ_ADD, QDQ_AVGPOOL, QDQ_GLOBALAVGPOOL, QDQ_MAXPOOL, QDQ_MAC };
+enum qdq_kind { QDQ_NONE, QDQ_ADD, QDQ_AVGPOOL, QDQ_GLOBALAVGPOOL, QDQ_MAXPOOL, QDQ_MAC,
+		QDQ_UPSAMPLE };
 
 static enum qdq_kind qdq_kind(const struct gr_node *op)
 {
@@ -671,6 +673,8 @@ static enum qdq_kind qdq_kind(const struct gr_node *op)
 		return QDQ_MAXPOOL;
 	if (gr_node_is(op, "Conv") || gr_node_is(op, "MatMul") || gr_node_is(op, "Gemm"))
 		return QDQ_MAC;
+	if (gr_node_is(op, "Resize") || gr_node_is(op, "Upsample"))
+		return QDQ_UPSAMPLE;
 	return QDQ_NONE;
 }
 
@@ -783,6 +787,12 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 			return why(s, "the device's max pool does not rescale (input and output quantization differ)");
 		break;
 	}
+	case QDQ_UPSAMPLE:
+		if (lw_upsample_x2(g, op, s))
+			return -1;
+		if (sa != sy || za != zy)
+			return why(s, "the upsample is DMA only and does not rescale (input and output quantization differ)");
+		break;
 	default:
 		return why(s, "QDQ fusion of %s is not supported", op->op_type);
 	}
@@ -796,6 +806,9 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 			cmax = fmin(cmax, nearbyint(hi / sy) + zy);
 		if (cmin > cmax)
 			return why(s, "empty Clip range");
+		if (kind == QDQ_UPSAMPLE && (cmin > -128 || cmax < 127))
+			return why(s, "%s clamps the upsampled values: the DMA-only upsample has no pass to clamp them",
+				    act ? act->op_type : "the activation");
 		s->layer.quant.clamp_min = (int32_t)cmin;
 		s->layer.quant.clamp_max = (int32_t)cmax;
 	}

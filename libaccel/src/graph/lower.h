@@ -114,6 +114,15 @@ void gr_lower_fuse_luts(const struct gr_graph *g, struct lw_step *steps, int n_s
 void gr_lower_concats(const struct gr_graph *g, struct lw_step *steps, int n_steps,
 		      const struct lw_opts *o);
 
+/*
+ * Nearest x2 Resize / Upsample as the DMA-only upsample (lower_resize.c):
+ * lw_resize is the registry's lowering (the node on an int8/uint8 tensor);
+ * lw_upsample_x2 checks node n's mode, coordinates and scales and fills the
+ * layer's shape, or sets s->why and returns -1 (the QDQ island uses it too).
+ */
+int lw_resize(const struct lw_ctx *c, int node, struct lw_step *s);
+int lw_upsample_x2(const struct gr_graph *g, const struct gr_node *n, struct lw_step *s);
+
 /* com.microsoft QOperator ops on their default-domain twins' layers (lower_qlinear.c). */
 int lw_qlinear_add(const struct lw_ctx *c, int node, struct lw_step *s);
 int lw_qlinear_gap(const struct lw_ctx *c, int node, struct lw_step *s);

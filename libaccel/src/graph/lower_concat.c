@@ -18,7 +18,8 @@
  * only inputs quantized as the output can be written in place.
  *
  * Otherwise (an input made on the CPU, read by another node too, a graph
- * output, another axis, an element-wise add producer with batch > 1) the
+ * output, another axis, an element-wise add producer with batch > 1, an
+ * input to requantize from the DMA-only upsample, which has no table) the
  * concat runs on the CPU and the step says why.
  */
 #include <math.h>
@@ -186,6 +187,9 @@ static int lower_one(const struct gr_graph *g, struct lw_step *steps, int n_step
 		if (op == EYR_LAYER_FC || (op == EYR_LAYER_ADD && yt->dims[0] != 1))
 			return lw_why(s, "input '%s' comes from a layer that cannot write a strided slice (%s)",
 				      xt->name, op == EYR_LAYER_FC ? "fully connected" : "element-wise add, batch > 1");
+		if ((in[k].s != (float)ys || in[k].z != (int64_t)yz) && op == EYR_LAYER_UPSAMPLE)
+			return lw_why(s, "input '%s' needs requantizing, and it comes from the DMA-only upsample, which has no pass for an activation table",
+				      xt->name);
 		if ((in[k].s != (float)ys || in[k].z != (int64_t)yz) && !o->lut_ok)
 			return lw_why(s, "input '%s' needs requantizing, which the device does in place only with its activation table (EYRIE_CAP_ACT_LUT)",
 				      xt->name);

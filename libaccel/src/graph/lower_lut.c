@@ -238,7 +238,9 @@ void gr_lower_fuse_luts(const struct gr_graph *g, struct lw_step *steps, int n_s
 				P = &steps[p];
 		/* covered nodes: fused[1..] of a multi-node step, else fused[0] */
 		a0 = A->n_fused > 1;
+		/* the DMA-only upsample has no pass to look the table up in */
 		if (!P || P->lut || P->layer.quant.int32_out ||
+		    P->layer.shape.op == EYR_LAYER_UPSAMPLE ||
 		    P->n_fused + (P->n_fused == 1) + A->n_fused - a0 > LW_MAX_FUSED)
 			continue;
 		/*

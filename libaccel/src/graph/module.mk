@@ -4,7 +4,7 @@ GRAPH_OPS := common conv conv_transpose matmul quant pool norm resize activation
 	unary elementwise reduce cast shape_ops layout \
 	qlinear_activations qlinear_binary qlinear_pool qlinear_concat qgemm
 GRAPH_SRCS := $(addprefix libaccel/src/graph/, graph.c attr.c registry.c window.c \
-	infer.c ref.c lower.c lower_lut.c lower_qlinear.c lower_concat.c fold_bn.c fast.c) \
+	infer.c ref.c lower.c lower_lut.c lower_qlinear.c lower_concat.c lower_resize.c fold_bn.c fast.c) \
 	$(GRAPH_OPS:%=libaccel/src/graph/ops/%.c)
 # Per-thread resource budget of loads and runs; quantization parameter values.
 GRAPH_SRCS += $(addprefix libaccel/src/graph/, budget.c quant_check.c)

@@ -347,7 +347,7 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 	if (plan->lut && plan->int32_out)
 		return set_err(err, errlen, -EINVAL, "an int32 output has no int8 value for the activation table: drop one of lut and int32_out");
 	if (plan->int32_out && shape->op != EYR_LAYER_CONV && shape->op != EYR_LAYER_FC)
-		return set_err(err, errlen, -EINVAL, "int32 output is for conv and fc layers only (pool and add produce int8)");
+		return set_err(err, errlen, -EINVAL, "int32 output is for conv and fc layers only (pool, add and upsample produce int8)");
 	if (plan->int32_out && plan->per_channel)
 		return set_err(err, errlen, -EINVAL, "an int32 output is not requantized: drop the per-channel table (per_channel = 0)");
 	plan->map.dataflow = o.dataflow;
@@ -370,6 +370,7 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 	case EYR_LAYER_MAXPOOL:
 	case EYR_LAYER_AVGPOOL:
 	case EYR_LAYER_ADD:
+	case EYR_LAYER_UPSAMPLE:
 		ret = eyr_sched_plan_simple(arch, plan, err, errlen);
 		break;
 	default:

@@ -18,6 +18,7 @@ struct accel_arch {
 
 _Static_assert((int)ACCEL_DATAFLOW_NLR == (int)EYRIE_DATAFLOW_NLR, "dataflow ids");
 _Static_assert((int)ACCEL_LAYER_ADD == (int)EYR_LAYER_ADD, "layer op ids");
+_Static_assert((int)ACCEL_LAYER_UPSAMPLE == (int)EYR_LAYER_UPSAMPLE, "layer op ids");
 _Static_assert((int)ACCEL_OBJECTIVE_EDP == (int)EYR_OBJ_EDP, "objective ids");
 
 int accel_arch_from_device(struct accel_device *dev, struct accel_arch **out)

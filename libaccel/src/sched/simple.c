@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Pooling and element-wise layers: a simple correct tiling. These layers
- * do no MACs and have no reuse beyond the pooling window's halo, so the
- * plan is the largest tile that fits the GLB: pooling tiles channels and
- * output rows (full width), element-wise adds split the flat tensor.
+ * Pooling, element-wise and upsample layers: a simple correct tiling.
+ * These layers do no MACs and have no reuse beyond the pooling window's
+ * halo, so the plan is the largest tile that fits the GLB: pooling tiles
+ * channels and output rows (full width), element-wise adds split the flat
+ * tensor, the DMA-only upsample bands each batch item's rows.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -86,6 +87,73 @@ static void add_eltwise_chunk(const struct eyr_arch *arch, uint64_t n, uint64_t 
 	c->cycles += times * 3 * eyr_dma_cycles(arch, n, 1);
 }
 
+/*
+ * Nearest x2 upsample, DMA only: the n x c x h input rows of w elements,
+ * banded per batch item into tiles of `rows` input rows (the GLB holds
+ * their 4 x rows x w outputs). Per tile `DMA_LOAD` (broadcast), BARRIER,
+ * `DMA_STORE` (dense), BARRIER: the device counts every element a DMA
+ * moves, broadcast or not (docs/sim.md "DMA"), so each tile of E output
+ * elements is E DRAM words and E GLB words each way, and its commands'
+ * cycles add up (no pass, every segment is DMA only).
+ */
+static void add_upsample_tile(const struct eyr_arch *arch, uint64_t outs, uint64_t times,
+			      struct eyr_cost *c)
+{
+	c->access[EYRIE_ENERGY_DRAM] += times * 2 * outs;
+	c->access[EYRIE_ENERGY_GLB] += times * 2 * outs;
+	c->cycles += times * 2 * eyr_dma_cycles(arch, outs, 1);
+}
+
+static int plan_upsample(const struct eyr_arch *arch, struct eyr_plan *plan,
+			 char *err, size_t errlen)
+{
+	const struct eyr_layer_shape *l = &plan->shape;
+	struct eyr_mapping *m = &plan->map;
+	struct eyr_cost *c = &plan->cost;
+	uint64_t rows = (uint64_t)l->c * l->h, row_out = 4ull * l->w, band, tiles;
+
+	if (!l->n || !l->c || !l->h || !l->w)
+		return set_err(err, errlen, -EINVAL, "upsample layer with no elements");
+	if (l->m != l->c)
+		return set_err(err, errlen, -EINVAL, "an upsample keeps its channels (m = %u, c = %u)",
+			       l->m, l->c);
+	if (plan->lut)
+		return set_err(err, errlen, -EINVAL, "an upsample has no pass to apply the activation table");
+	band = arch->glb_bytes / row_out;
+	if (!band)
+		return set_err(err, errlen, -ENOSPC,
+			       "one upsampled row (4 x %u bytes) does not fit the %u-byte GLB",
+			       l->w, arch->glb_bytes);
+	if (band > rows)
+		band = rows;
+	/* the band of input rows rides on E, the batch items on N */
+	m->tile[EYR_DIM_N] = 1;
+	m->tiles[EYR_DIM_N] = l->n;
+	m->tile[EYR_DIM_E] = (uint32_t)band;
+	m->tiles[EYR_DIM_E] = (uint32_t)eyr_div_up(rows, band);
+	tiles = (uint64_t)l->n * m->tiles[EYR_DIM_E];
+	c->cmds = (uint32_t)(4 * tiles);
+	if (arch->max_cmds_per_job && c->cmds > arch->max_cmds_per_job)
+		return set_err(err, errlen, -ENOSPC,
+			       "the upsample takes %u commands, over the %u of a job",
+			       c->cmds, arch->max_cmds_per_job);
+	memset(c->access, 0, sizeof(c->access));
+	c->cycles = 0;
+	add_upsample_tile(arch, band * row_out, (uint64_t)l->n * (rows / band), c);
+	if (rows % band)
+		add_upsample_tile(arch, (rows % band) * row_out, l->n, c);
+	c->dram_words = c->access[EYRIE_ENERGY_DRAM];
+	c->dram_bytes = c->dram_words;
+	c->macs = 0;
+	c->in_words = (uint64_t)l->n * rows * row_out;
+	c->w_words = 0;
+	/* compulsory: the input read once, the output written once */
+	plan->lb_dram_words = (uint64_t)l->n * rows * l->w * 5;
+	plan->lb_dram_bytes = plan->lb_dram_words;
+	eyr_cost_finish(arch, c);
+	return 0;
+}
+
 int eyr_sched_plan_simple(const struct eyr_arch *arch, struct eyr_plan *plan,
 			  char *err, size_t errlen)
 {
@@ -101,6 +169,15 @@ int eyr_sched_plan_simple(const struct eyr_arch *arch, struct eyr_plan *plan,
 		m->order[d] = (uint8_t)d;
 	}
 	m->dataflow = EYRIE_DATAFLOW_RS;
+	if (l->op == EYR_LAYER_UPSAMPLE) {
+		int ret = plan_upsample(arch, plan, err, errlen);
+
+		if (ret)
+			return ret;
+		plan->search.evaluated = 1;
+		plan->search.time_us = eyr_now_us() - t0;
+		return 0;
+	}
 	if (l->op == EYR_LAYER_ADD) {
 		uint64_t total = elements(l), chunk = arch->glb_bytes / 3;
 
@@ -362,6 +439,57 @@ static int emit_pool(const struct eyr_plan *plan, const struct eyr_layer *ly,
 	return eyr_cmdbuf_push(cb, EYRIE_OP_BARRIER) ? 0 : -ENOMEM;
 }
 
+/*
+ * The upsample's tiles (plan_upsample): input row r of w elements becomes
+ * output rows 2r and 2r + 1 of 2w. The load repeats each element along
+ * count[0] (DRAM stride 0) and each row along count[2] (DRAM stride 0):
+ * count {2, w, 2, rows}, dram_stride {0, 1, 0, w}, glb_stride {1, 2, 2w, 4w}.
+ */
+static int emit_upsample(const struct eyr_plan *plan, const struct eyr_layer *ly,
+			 const struct eyr_layer_bufs *bufs, struct eyr_cmdbuf *cb)
+{
+	const struct eyr_layer_shape *l = &ly->shape;
+	uint64_t rows = (uint64_t)l->c * l->h, band = plan->map.tile[EYR_DIM_E], r0;
+	uint64_t W = l->w;
+	/* a slice of a channel concat: the concat's channels per item */
+	uint64_t oc = bufs->out_channels ? bufs->out_channels : l->c;
+	uint32_t n;
+
+	if (!band || plan->map.tiles[EYR_DIM_E] != eyr_div_up(rows, band) ||
+	    plan->map.tiles[EYR_DIM_N] != l->n)
+		return -EINVAL;
+	for (n = 0; n < l->n; n++)
+	for (r0 = 0; r0 < rows; r0 += band) {
+		uint32_t rl = (uint32_t)(rows - r0 < band ? rows - r0 : band);
+		uint64_t item_in = (uint64_t)n * rows * W, item_out = (uint64_t)n * oc * l->h * 4 * W;
+		union eyrie_cmd *c;
+
+		{
+			uint32_t cnt[4] = { 2, l->w, 2, rl };
+			int64_t ds[4] = { 0, 1, 0, (int64_t)W };
+			uint32_t gs[4] = { 1, 2, (uint32_t)(2 * W), (uint32_t)(4 * W) };
+
+			if (!(c = eyr_cmdbuf_push(cb, EYRIE_OP_DMA_LOAD)))
+				return -ENOMEM;
+			dma(c, bufs->in + item_in + r0 * W, 0, cnt, ds, gs);
+		}
+		if (!eyr_cmdbuf_push(cb, EYRIE_OP_BARRIER))
+			return -ENOMEM;
+		{
+			uint32_t cnt[4] = { (uint32_t)(4 * W * rl), 1, 1, 1 };
+			int64_t ds[4] = { 1, 0, 0, 0 };
+			uint32_t gs[4] = { 1, 0, 0, 0 };
+
+			if (!(c = eyr_cmdbuf_push(cb, EYRIE_OP_DMA_STORE)))
+				return -ENOMEM;
+			dma(c, bufs->out + item_out + r0 * 4 * W, 0, cnt, ds, gs);
+		}
+		if (!eyr_cmdbuf_push(cb, EYRIE_OP_BARRIER))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int eyr_sched_emit_simple(const struct eyr_arch *arch, const struct eyr_plan *plan,
 			  const struct eyr_layer *layer,
 			  const struct eyr_layer_bufs *bufs, struct eyr_cmdbuf *cb)
@@ -377,6 +505,8 @@ int eyr_sched_emit_simple(const struct eyr_arch *arch, const struct eyr_plan *pl
 		return ret;
 	if (layer->shape.op == EYR_LAYER_ADD)
 		ret = emit_add(plan, layer, bufs, cb);
+	else if (layer->shape.op == EYR_LAYER_UPSAMPLE)
+		ret = emit_upsample(plan, layer, bufs, cb);
 	else if (layer->shape.op == EYR_LAYER_MAXPOOL || layer->shape.op == EYR_LAYER_AVGPOOL)
 		ret = emit_pool(plan, layer, bufs, cb);
 	else

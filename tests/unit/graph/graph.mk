@@ -81,3 +81,18 @@ $(B)/tests/unit/graph/test_qop_models.o $(B)/asan/tests/unit/graph/test_qop_mode
 ALL_TARGETS += $(B)/tests/unit/graph/test_qop_models $(B)/asan/tests/unit/graph/test_qop_models
 CHECK_SUITES += qop-models:$(B)/tests/unit/graph/test_qop_models
 CHECK_SUITES += qop-models-asan:$(B)/asan/tests/unit/graph/test_qop_models
+
+# Nearest x2 Resize / Upsample as the DMA-only upsample (public API, emu).
+$(B)/tests/unit/graph/test_resize: $(B)/tests/unit/graph/test_resize.o $(B)/tools/modelgen/onnxw.o \
+		$(B)/gen/onnx/onnx.pb-c.o $(LIBACCEL_A) | $(FW_IMAGE)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $(filter %.o,$^) $(LIBACCEL_STATIC_LINK) -lcmocka
+$(B)/asan/tests/unit/graph/test_resize: $(B)/asan/tests/unit/graph/test_resize.o \
+		$(B)/asan/tools/modelgen/onnxw.o $(B)/asan/gen/onnx/onnx.pb-c.o $(LIBACCEL_ASAN_A) | $(FW_IMAGE)
+	$(CC) $(LDFLAGS_COMMON) -fsanitize=address,undefined -o $@ $(filter %.o,$^) \
+		$(LIBACCEL_ASAN_LINK) -lcmocka
+$(B)/tests/unit/graph/test_resize.o $(B)/asan/tests/unit/graph/test_resize.o: \
+	CPPFLAGS_EXTRA += $(GRAPH_TEST_CPP)
+$(B)/tests/unit/graph/test_resize.o $(B)/asan/tests/unit/graph/test_resize.o: $(B)/gen/onnx/onnx.pb-c.h
+ALL_TARGETS += $(B)/tests/unit/graph/test_resize $(B)/asan/tests/unit/graph/test_resize
+CHECK_SUITES += resize-models:$(B)/tests/unit/graph/test_resize
+CHECK_SUITES += resize-models-asan:$(B)/asan/tests/unit/graph/test_resize

@@ -750,6 +750,15 @@ static void run_simple(const struct eyr_arch *arch, struct eyr_layer *l, const c
 			ref[i] = clamp8(l->quant.zp_out + rq(acc, l->quant.mult, l->quant.shift),
 					l->quant.clamp_min, l->quant.clamp_max);
 		}
+	} else if (s->op == EYR_LAYER_UPSAMPLE) {
+		/* nearest x2: output (y, x) of each plane is input (y / 2, x / 2) */
+		uint64_t plane, y, x, H = s->h, W = s->w;
+
+		for (plane = 0; plane < (uint64_t)s->n * s->c; plane++)
+			for (y = 0; y < 2 * H; y++)
+				for (x = 0; x < 2 * W; x++)
+					ref[(plane * 2 * H + y) * 2 * W + x] =
+						((int8_t *)in.cpu)[(plane * H + y / 2) * W + x / 2];
 	} else {
 		ref_pool(l, in.cpu, ref);
 	}
@@ -845,6 +854,66 @@ static void test_pool_and_add(void **state)
 }
 
 /*
+ * The DMA-only nearest x2 upsample: random shapes, on the default GLB and
+ * on GLBs small enough to band each batch item's rows into several tiles
+ * (down to one row per tile), bit-exact, the prediction (broadcast loads
+ * counted per element moved, as the device counts them) equal to the
+ * measurement; a row too long for the GLB has no plan.
+ */
+static void test_upsample(void **state)
+{
+	struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+	struct eyr_plan p;
+	unsigned int k;
+	char err[256];
+
+	(void)state;
+	rng_state = 0x5eed0f09511ull;
+	for (k = 0; k < 24; k++) {
+		struct eyr_arch a = HOST.arch;
+		struct eyr_layer l;
+		struct eyr_layer_shape *s = &l.shape;
+		char what[160];
+
+		memset(&l, 0, sizeof(l));
+		l.name = "upsample";
+		s->op = EYR_LAYER_UPSAMPLE;
+		s->n = urange(1, 3);
+		s->c = urange(1, 24);
+		s->h = urange(1, 30);
+		s->w = urange(1, 40);
+		s->m = s->c;
+		s->r = s->s = 1;
+		s->stride_h = s->stride_w = s->dil_h = s->dil_w = s->groups = 1;
+		l.quant.clamp_min = -128;
+		l.quant.clamp_max = 127;
+		/* the arch's smallest GLB is 64 bytes (eyr_arch_check) */
+		if (k % 3 == 1) {
+			a.glb_bytes = urange(4 * s->w < 64 ? 64 : 4 * s->w, 3000); /* several tiles per item */
+		} else if (k % 3 == 2) {
+			s->w = urange(16, 40);
+			a.glb_bytes = 4 * s->w;			/* one input row per tile */
+		}
+		snprintf(what, sizeof(what), "upsample n%u c%u %ux%u glb %u", s->n, s->c, s->h,
+			 s->w, a.glb_bytes);
+		run_simple(&a, &l, what);
+		print_message("# %s ok\n", what);
+	}
+	{
+		struct eyr_arch a = HOST.arch;
+		struct eyr_layer_shape s = { .op = EYR_LAYER_UPSAMPLE, .n = 1, .c = 1, .m = 1,
+					     .h = 2, .w = 100, .r = 1, .s = 1, .stride_h = 1,
+					     .stride_w = 1, .dil_h = 1, .dil_w = 1, .groups = 1 };
+
+		a.glb_bytes = 399;
+		assert_int_equal(eyr_sched_plan(&a, &s, &o, &p, err, sizeof(err)), -ENOSPC);
+		assert_non_null(strstr(err, "does not fit"));
+		o.lut = 1;
+		assert_int_equal(eyr_sched_plan(&HOST.arch, &s, &o, &p, err, sizeof(err)), -EINVAL);
+	}
+}
+
+/*
  * Zero gating (EYRIE_CAP_ZERO_GATE): random layers with a share of zero
  * inputs, passes gated. The gated MACs the device counts equal the
  * reference's count of taps on a zero or on padding and the plan's (given
@@ -922,6 +991,7 @@ int main(void)
 		cmocka_unit_test(test_depthwise_flex_noc),
 		cmocka_unit_test(test_random_layers),
 		cmocka_unit_test(test_pool_and_add),
+		cmocka_unit_test(test_upsample),
 		cmocka_unit_test(test_int32_out),
 		cmocka_unit_test(test_zero_gating),
 	};

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/lower.h"
 #include "graph/ops/ops.h"
 
 enum rs_mode { RS_NEAREST, RS_LINEAR, RS_CUBIC };
@@ -383,12 +384,13 @@ out:
 	return rc;
 }
 
+/* nearest x2 on an 8-bit tensor: the device's DMA-only upsample (graph/lower_resize.c) */
 const struct gr_op_def gr_op_Resize = {
 	.name = "Resize", .domain = "", .since = 10,
-	.infer = infer_resize, .ref = ref_resize,
+	.infer = infer_resize, .ref = ref_resize, .lower = lw_resize,
 };
 
 const struct gr_op_def gr_op_Upsample = {
 	.name = "Upsample", .domain = "", .since = 7, .until = 9,
-	.infer = infer_resize, .ref = ref_resize,
+	.infer = infer_resize, .ref = ref_resize, .lower = lw_resize,
 };
