@@ -34,7 +34,7 @@ static atomic_t eyrie_ctx_alive = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(eyrie_ctx_gone);
 /* Counting a user's contexts and taking an ID is one step. */
 static DEFINE_MUTEX(eyrie_ctx_id_lock);
-/* Bytes of BOs mapped (so pinned) by every context of every device. */
+/* Bytes of our BOs pinned, over every device, until the BOs are freed. */
 static atomic64_t eyrie_pinned = ATOMIC64_INIT(0);
 
 static u64 eyrie_pin_limit(void)
@@ -44,24 +44,17 @@ static u64 eyrie_pin_limit(void)
 }
 
 /*
- * Caller holds ctx->lock: accounts size bytes about to be pinned, against
- * the context's limit and the limit over all contexts (pin_limit_mb), so
- * that many files of one user cannot pin all of RAM between them.
+ * Caller holds ctx->lock: accounts a mapping of size bytes in the context
+ * (mem_used, what QUERY reports), against its limit. What the pages pin is
+ * charged per BO (eyrie_pin_charge()).
  */
 int eyrie_ctx_pin(struct eyrie_ctx *ctx, u64 size)
 {
 	lockdep_assert_held(&ctx->lock);
 	if (ctx->mem_used + size > ctx->mem_limit) {
 		drm_dbg_driver(&ctx->edev->drm,
-			       "ctx %u: %llu + %llu bytes exceed the limit of %llu (ctx_mem_limit_mb)\n",
+			       "ctx %u: %llu + %llu bytes mapped exceed the limit of %llu (ctx_mem_limit_mb)\n",
 			       ctx->id, ctx->mem_used, size, ctx->mem_limit);
-		return -EDQUOT;
-	}
-	if (atomic64_add_return(size, &eyrie_pinned) > eyrie_pin_limit()) {
-		atomic64_sub(size, &eyrie_pinned);
-		drm_dbg_driver(&ctx->edev->drm,
-			       "ctx %u: %llu bytes would pass the limit over all contexts (pin_limit_mb)\n",
-			       ctx->id, size);
 		return -EDQUOT;
 	}
 	ctx->mem_used += size;
@@ -71,7 +64,52 @@ int eyrie_ctx_pin(struct eyrie_ctx *ctx, u64 size)
 void eyrie_ctx_unpin(struct eyrie_ctx *ctx, u64 size)
 {
 	ctx->mem_used -= size;
+}
+
+/*
+ * Charges size bytes a BO is about to pin, before they are pinned: to the
+ * context that maps it first (ctx_mem_limit_mb) and to all BOs together
+ * (pin_limit_mb). The charge stays with the BO until it is freed, since
+ * its pages stay pinned as long (eyrie_gem.c), so neither limit is given
+ * back by closing a handle while an mmap or a dma-buf keeps the BO.
+ */
+int eyrie_pin_charge(struct eyrie_ctx *ctx, u64 size)
+{
+	struct eyrie_pin_account *pins = ctx->pins;
+
+	if (atomic64_add_return(size, &pins->bytes) > pins->limit) {
+		atomic64_sub(size, &pins->bytes);
+		drm_dbg_driver(&ctx->edev->drm,
+			       "ctx %u: %llu bytes would pass the limit on what its BOs pin (ctx_mem_limit_mb)\n",
+			       ctx->id, size);
+		return -EDQUOT;
+	}
+	if (atomic64_add_return(size, &eyrie_pinned) > eyrie_pin_limit()) {
+		atomic64_sub(size, &eyrie_pinned);
+		atomic64_sub(size, &pins->bytes);
+		drm_dbg_driver(&ctx->edev->drm,
+			       "ctx %u: %llu bytes would pass the limit over all BOs (pin_limit_mb)\n",
+			       ctx->id, size);
+		return -EDQUOT;
+	}
+	return 0;
+}
+
+void eyrie_pin_uncharge(struct eyrie_pin_account *pins, u64 size)
+{
+	atomic64_sub(size, &pins->bytes);
 	atomic64_sub(size, &eyrie_pinned);
+}
+
+void eyrie_pin_account_get(struct eyrie_pin_account *pins)
+{
+	refcount_inc(&pins->ref);
+}
+
+void eyrie_pin_account_put(struct eyrie_pin_account *pins)
+{
+	if (refcount_dec_and_test(&pins->ref))
+		kfree(pins);
 }
 
 /*
@@ -160,10 +198,18 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 	ctx->mem_limit = eyrie_ctx_mem_limit_mb ? (u64)eyrie_ctx_mem_limit_mb << 20 :
 			 (u64)totalram_pages() << (PAGE_SHIFT - 1);
 
+	ctx->pins = kzalloc(sizeof(*ctx->pins), GFP_KERNEL_ACCOUNT);
+	if (!ctx->pins) {
+		ret = -ENOMEM;
+		goto err_mm;
+	}
+	refcount_set(&ctx->pins->ref, 1);
+	ctx->pins->limit = ctx->mem_limit;
+
 	ctx->records = kvcalloc(EYRIE_JOB_RECORDS, sizeof(*ctx->records), GFP_KERNEL_ACCOUNT);
 	if (!ctx->records) {
 		ret = -ENOMEM;
-		goto err_mm;
+		goto err_pins;
 	}
 	ret = eyrie_mmu_init(&ctx->mmu, edev->drm.dev);
 	if (ret)
@@ -211,6 +257,8 @@ err_mmu:
 	eyrie_mmu_fini(&ctx->mmu);
 err_records:
 	kvfree(ctx->records);
+err_pins:
+	eyrie_pin_account_put(ctx->pins);
 err_mm:
 	drm_mm_takedown(&ctx->mm);
 	kfree(ctx);
@@ -450,6 +498,8 @@ static void eyrie_ctx_release(struct kref *ref)
 	for (i = 0; i < EYRIE_JOB_RECORDS; i++)
 		dma_fence_put(ctx->records[i].finished);
 	kvfree(ctx->records);
+	/* The BOs still alive keep their charges, and the account, until freed. */
+	eyrie_pin_account_put(ctx->pins);
 	eyrie_mmu_fini(&ctx->mmu);
 	drm_mm_takedown(&ctx->mm);
 	mutex_destroy(&ctx->lock);

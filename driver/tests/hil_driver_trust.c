@@ -537,6 +537,67 @@ static void test_global_pin_limit(void)
 	close(b);
 }
 
+/*
+ * A BO's pages stay pinned while an mmap keeps the BO after GEM_CLOSE, so
+ * its charge stays too, against the context that mapped it
+ * (ctx_mem_limit_mb) and against all (pin_limit_mb), until the BO is
+ * freed (issue 15). Before: GEM_CLOSE gave the charge back and a loop of
+ * create, mmap, close pinned without limit.
+ */
+static void test_pin_outlives_handle(void)
+{
+	long old_ctx = read_param("ctx_mem_limit_mb"), old_pin = read_param("pin_limit_mb");
+	struct hil_bo x, y, z;
+	int a, b, ok, ret;
+
+	if (!tap_ok(old_ctx >= 0 && old_pin >= 0 && write_param("ctx_mem_limit_mb", 8),
+		    "ctx_mem_limit_mb set to 8"))
+		return;
+	a = open(node, O_RDWR | O_CLOEXEC);
+	write_param("ctx_mem_limit_mb", old_ctx);
+	ok = a >= 0 && !hil_bo_create(a, 8 << 20, 0, &x) && !hil_bo_map(a, &x) &&
+	     !hil_gem_close(a, x.handle);
+	tap_ok(ok, "a context limited to 8 MiB maps 8 MiB, mmaps it and closes its handle");
+	ret = a >= 0 ? hil_bo_create(a, 8 << 20, 0, &y) : -EBADF;
+	tap_ok(ret == -EDQUOT,
+	       "while the mmap keeps that BO pinned, another 8 MiB BO -> EDQUOT (%s)",
+	       strerror(-ret));
+	if (!ret)
+		hil_gem_close(a, y.handle);
+	if (ok)
+		munmap(x.cpu, x.size);
+	ret = a >= 0 ? hil_bo_create(a, 8 << 20, 0, &y) : -EBADF;
+	tap_ok(ret == 0, "after munmap frees it, 8 MiB maps again (%s)", strerror(-ret));
+	if (!ret)
+		hil_gem_close(a, y.handle);
+	if (a >= 0)
+		close(a);
+
+	if (!tap_ok(write_param("pin_limit_mb", 16), "pin_limit_mb set to 16"))
+		return;
+	a = open(node, O_RDWR | O_CLOEXEC);
+	ok = a >= 0 && !hil_bo_create(a, 12 << 20, 0, &x) && !hil_bo_map(a, &x) &&
+	     !hil_gem_close(a, x.handle);
+	if (a >= 0)
+		close(a);
+	tap_ok(ok, "a file maps 12 MiB, mmaps it, closes the handle and the file");
+	b = open(node, O_RDWR | O_CLOEXEC);
+	ret = b >= 0 ? hil_bo_create(b, 12 << 20, 0, &z) : -EBADF;
+	tap_ok(ret == -EDQUOT,
+	       "another file's 12 MiB would pass 16 MiB with the mmapped BO: EDQUOT (%s)",
+	       strerror(-ret));
+	if (!ret)
+		hil_gem_close(b, z.handle);
+	if (ok)
+		munmap(x.cpu, x.size);
+	ret = b >= 0 ? hil_bo_create(b, 12 << 20, 0, &z) : -EBADF;
+	tap_ok(ret == 0, "after munmap frees the first BO, the other file maps 12 MiB (%s)",
+	       strerror(-ret));
+	write_param("pin_limit_mb", old_pin);
+	if (b >= 0)
+		close(b);
+}
+
 /* WAIT keeps why a job ended, and takes an absolute CLOCK_MONOTONIC deadline. */
 static void test_wait(void)
 {
@@ -605,6 +666,7 @@ int main(int argc, char **argv)
 	test_empty_syncobj();
 	test_context_limit();
 	test_global_pin_limit();
+	test_pin_outlives_handle();
 	test_wait();
 	if (timeout_ms > 0 && timeout_ms <= 10000) {
 		test_bounded_close(timeout_ms);
