@@ -266,26 +266,39 @@ err_mm:
 }
 
 /*
+ * An exiting process closes its files one after the other and no signal
+ * can cut that short: each of them waits at most this long, as
+ * drm_sched_entity_flush() waits for an exiting task.
+ */
+#define EYRIE_EXIT_WAIT_MS	1000
+
+/*
  * At file close: waits a bounded time for the queued jobs (each may run up
  * to job_timeout_ms; the wait is for the whole queue, at most one timeout,
- * and none when the process is being killed; not interruptible, so a
- * pending ordinary signal does not cancel queued work), then detaches the context
- * from the scheduler, which cancels what has not run by then. The
- * scheduler's own flush waits without bound unless the task is exiting.
+ * at most EYRIE_EXIT_WAIT_MS when the process is exiting, and none when it
+ * is being killed; not interruptible, so a pending ordinary signal does
+ * not cancel queued work), then detaches the context from the scheduler,
+ * which cancels what has not run by then. The scheduler's own flush waits
+ * without bound unless the task is exiting.
  */
 void eyrie_ctx_destroy_entities(struct eyrie_ctx *ctx)
 {
-	unsigned long deadline = jiffies + msecs_to_jiffies(eyrie_job_timeout_ms);
+	bool exiting = current->flags & PF_EXITING;
+	unsigned int wait_ms = eyrie_job_timeout_ms;
+	unsigned long deadline;
 	/*
 	 * A process that exits on SIGKILL no longer has it pending (the
 	 * signal code took it off when it began to exit): like the
 	 * scheduler's entity flush, look at the exit code too.
 	 */
 	bool killed = fatal_signal_pending(current) ||
-		      ((current->flags & PF_EXITING) && current->exit_code == SIGKILL);
+		      (exiting && current->exit_code == SIGKILL);
 	struct dma_fence *last;
 	unsigned int q;
 
+	if (exiting)
+		wait_ms = min_t(unsigned int, wait_ms, EYRIE_EXIT_WAIT_MS);
+	deadline = jiffies + msecs_to_jiffies(wait_ms);
 	for (q = 0; q < EYRIE_SCHED_QUEUES; q++) {
 		mutex_lock(&ctx->submit_lock);
 		last = dma_fence_get(ctx->last_finished[q]);

@@ -394,6 +394,58 @@ static void test_bounded_close(long timeout_ms)
 	usleep(2500000);
 }
 
+/*
+ * A process that exits (normally) with four files, each with two 2 s jobs
+ * queued, is gone after about a second per file: an exiting task's files
+ * wait at most EYRIE_EXIT_WAIT_MS each, as drm_sched_entity_flush() does,
+ * and nothing can interrupt that wait (issue 15). Before: each file waited
+ * up to job_timeout_ms, here for all eight jobs (16 s) in D state.
+ */
+static void test_exit_wait(long timeout_ms)
+{
+	double t0 = hil_now_s(), dt;
+	int status = 0, p[2];
+	char byte = 0;
+	pid_t pid;
+
+	if (pipe(p))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		struct hil_bo cmd;
+		uint64_t seq;
+		int i, j, fd;
+
+		close(p[0]);
+		for (i = 0; i < 4; i++) {
+			fd = open(node, O_RDWR | O_CLOEXEC);
+			if (fd < 0 || cmdbuf(fd, &cmd, 2000000, 0))
+				_exit(2);
+			for (j = 0; j < 2; j++)
+				if (hil_submit(fd, cmd_va(&cmd, 0), 1, 0, &cmd.handle, 1, NULL, 0, 0,
+					       &seq))
+					_exit(2);
+		}
+		byte = 1;
+		if (write(p[1], &byte, 1) != 1)
+			_exit(2);
+		_exit(0);	/* four files with jobs queued */
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &byte, 1) != 1)
+		byte = 0;
+	close(p[0]);
+	t0 = hil_now_s();
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	dt = hil_now_s() - t0;
+	tap_ok(byte && WIFEXITED(status) && WEXITSTATUS(status) == 0 && dt < 4 * 1.0 + 2.0,
+	       "a process exiting with 4 files of two 2 s jobs each is gone after %.1f s (at most 1 s per file; job_timeout_ms %ld)",
+	       dt, timeout_ms);
+	/* The job that was running ends on its own; let the device go idle. */
+	usleep(2500000);
+}
+
 /* docs/uapi.md: an in-syncobj with no fence yet counts as signalled. */
 static void test_empty_syncobj(void)
 {
@@ -670,6 +722,7 @@ int main(int argc, char **argv)
 	test_wait();
 	if (timeout_ms > 0 && timeout_ms <= 10000) {
 		test_bounded_close(timeout_ms);
+		test_exit_wait(timeout_ms);
 		test_starvation(timeout_ms);
 	}
 	else
