@@ -22,6 +22,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 #include <linux/vmalloc.h>
 
 #include <drm/drm_drv.h>
@@ -113,6 +114,23 @@ void eyrie_pin_account_put(struct eyrie_pin_account *pins)
 }
 
 /*
+ * Whom contexts_per_user charges for the caller: its uid in the initial
+ * user namespace, or, inside a user namespace, the owner of the outermost
+ * one (as ucounts charge the owner at each parent level). A user with a
+ * subordinate-uid range maps many uids in a namespace of its own, and
+ * would otherwise hold contexts_per_user for each of them.
+ */
+static kuid_t eyrie_charged_uid(void)
+{
+	const struct user_namespace *ns = current_user_ns();
+	kuid_t uid = current_uid();
+
+	for (; ns != &init_user_ns; ns = ns->parent)
+		uid = ns->owner;
+	return uid;
+}
+
+/*
  * contexts_per_user: edev->user_contexts counts, per uid, the contexts not
  * yet freed (a closed file's context lives on while its jobs drain, and
  * keeps its ID). Taken at open, given back when the context is freed; both
@@ -184,7 +202,7 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&ctx->ref);
 	ctx->edev = edev;
-	ctx->uid = current_uid();
+	ctx->uid = eyrie_charged_uid();
 	ctx->pid = task_tgid_nr(current);
 	get_task_comm(ctx->comm, current);
 	mutex_init(&ctx->lock);

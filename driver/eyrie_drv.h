@@ -190,7 +190,7 @@ struct eyrie_ctx {
 	struct kref ref;
 	struct eyrie_device *edev;
 	u32 id;
-	kuid_t uid;			/* opener, for contexts_per_user */
+	kuid_t uid;			/* charged for contexts_per_user */
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 

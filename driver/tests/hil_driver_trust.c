@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +48,18 @@ static long read_param(const char *name)
 		buf[0] = 0;
 	fclose(f);
 	return strtol(buf, NULL, 10);
+}
+
+static int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text);
 }
 
 static int write_param(const char *name, long value)
@@ -566,6 +580,113 @@ static void test_context_limit(void)
 	tap_ok(res[5] == -EMFILE, "and the next one -> EMFILE again (%d)", res[5]);
 }
 
+/*
+ * contexts_per_user follows a user namespace to its owner (issue 15): uid
+ * 65534 creates a user namespace in which root maps it 8 uids (what
+ * newuidmap does with a subordinate-uid range), and one process per mapped
+ * uid opens the node 3 times, all of them holding their files at once.
+ * With contexts_per_user 2 that is 2 contexts in all, not 2 per mapped uid.
+ * Before: each mapped uid was a user of its own (16 contexts).
+ */
+static void test_context_limit_userns(void)
+{
+	long old = read_param("contexts_per_user");
+	int p[2], q[2], r[2], status = 0, total = 0, i, n;
+	struct stat st;
+	char byte = 0, path[64];
+	pid_t pid;
+
+	if (!tap_ok(old >= 0 && !stat(node, &st) && !chmod(node, 0666) &&
+		    write_param("contexts_per_user", 2) && !pipe(p) && !pipe(q) && !pipe(r),
+		    "contexts_per_user set to 2, the node opened to all for the namespace case"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		gid_t none[1];
+		pid_t kids[8];
+		int k, j, fd;
+
+		close(p[0]);
+		close(q[1]);
+		close(r[0]);
+		if (setgroups(0, none) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(3);
+		byte = !unshare(CLONE_NEWUSER);
+		if (write(p[1], &byte, 1) != 1 || !byte)
+			_exit(4);
+		if (read(q[0], &byte, 1) != 1)
+			_exit(5);
+		for (k = 0; k < 8; k++) {
+			kids[k] = fork();
+			if (kids[k] == 0) {
+				int opened = 0;
+
+				if (setresgid(k, k, k) || setresuid(k, k, k))
+					_exit(6);
+				for (j = 0; j < 3; j++) {
+					fd = open(node, O_RDWR | O_CLOEXEC);
+					opened += fd >= 0;
+				}
+				if (write(r[1], &opened, sizeof(opened)) != sizeof(opened))
+					_exit(7);
+				pause();
+				_exit(0);
+			}
+		}
+		/* Every mapped uid holds its files until root has all counts (EOF). */
+		while (read(q[0], &byte, 1) > 0)
+			;
+		for (k = 0; k < 8; k++) {
+			if (kids[k] > 0) {
+				kill(kids[k], SIGKILL);
+				waitpid(kids[k], NULL, 0);
+			}
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	close(q[0]);
+	close(r[1]);
+	n = pid > 0 && read(p[0], &byte, 1) == 1 && byte;
+	if (n) {
+		/* Root maps namespace uids and gids 0-7 to 200000-200007. */
+		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+		n = write_text(path, "0 200000 8\n");
+		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+		n = n && write_text(path, "0 200000 8\n");
+	}
+	if (pid > 0 && !n && !byte) {
+		close(q[1]);
+		waitpid(pid, &status, 0);
+		write_param("contexts_per_user", old);
+		chmod(node, st.st_mode & 07777);
+		tap_skip("this kernel does not let uid 65534 create a user namespace",
+			 "contexts_per_user across the uids of a user namespace");
+		return;
+	}
+	byte = 1;
+	if (write(q[1], &byte, 1) != 1)
+		n = 0;
+	for (i = 0; n && i < 8; i++) {
+		int opened;
+
+		if (read(r[0], &opened, sizeof(opened)) != sizeof(opened))
+			break;
+		total += opened;
+	}
+	close(q[1]);	/* the child ends its processes */
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	close(r[0]);
+	close(p[0]);
+	write_param("contexts_per_user", old);
+	chmod(node, st.st_mode & 07777);
+	tap_ok(n && i == 8 && total == 2,
+	       "8 uids of uid 65534's user namespace, 3 opens each at once: %d contexts in all (contexts_per_user 2 for the namespace's owner)",
+	       total);
+}
+
 /* pin_limit_mb bounds what all contexts together map, not one alone. */
 static void test_global_pin_limit(void)
 {
@@ -717,6 +838,7 @@ int main(int argc, char **argv)
 	test_high_priority_privilege();
 	test_empty_syncobj();
 	test_context_limit();
+	test_context_limit_userns();
 	test_global_pin_limit();
 	test_pin_outlives_handle();
 	test_wait();
