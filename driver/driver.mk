@@ -65,3 +65,8 @@ $(HIL_DRIVER_UNPLUG_BIN): $(B)/driver/tests/hil_driver_unplug.o $(HIL_DRIVER_SHA
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_COMMON) -o $@ $^
 ALL_TARGETS += $(HIL_DRIVER_UNPLUG_BIN)
+HIL_DRIVER_UNBIND_BIN := $(B)/tests/hil/bin/hil_driver_unbind
+$(HIL_DRIVER_UNBIND_BIN): $(B)/driver/tests/hil_driver_unbind.o $(HIL_DRIVER_SHARED_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_COMMON) -o $@ $^
+ALL_TARGETS += $(HIL_DRIVER_UNBIND_BIN)

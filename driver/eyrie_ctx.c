@@ -22,6 +22,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 #include <linux/vmalloc.h>
 
 #include <drm/drm_drv.h>
@@ -34,7 +35,7 @@ static atomic_t eyrie_ctx_alive = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(eyrie_ctx_gone);
 /* Counting a user's contexts and taking an ID is one step. */
 static DEFINE_MUTEX(eyrie_ctx_id_lock);
-/* Bytes of BOs mapped (so pinned) by every context of every device. */
+/* Bytes of our BOs pinned, over every device, until the BOs are freed. */
 static atomic64_t eyrie_pinned = ATOMIC64_INIT(0);
 
 static u64 eyrie_pin_limit(void)
@@ -44,24 +45,17 @@ static u64 eyrie_pin_limit(void)
 }
 
 /*
- * Caller holds ctx->lock: accounts size bytes about to be pinned, against
- * the context's limit and the limit over all contexts (pin_limit_mb), so
- * that many files of one user cannot pin all of RAM between them.
+ * Caller holds ctx->lock: accounts a mapping of size bytes in the context
+ * (mem_used, what QUERY reports), against its limit. What the pages pin is
+ * charged per BO (eyrie_pin_charge()).
  */
 int eyrie_ctx_pin(struct eyrie_ctx *ctx, u64 size)
 {
 	lockdep_assert_held(&ctx->lock);
 	if (ctx->mem_used + size > ctx->mem_limit) {
 		drm_dbg_driver(&ctx->edev->drm,
-			       "ctx %u: %llu + %llu bytes exceed the limit of %llu (ctx_mem_limit_mb)\n",
+			       "ctx %u: %llu + %llu bytes mapped exceed the limit of %llu (ctx_mem_limit_mb)\n",
 			       ctx->id, ctx->mem_used, size, ctx->mem_limit);
-		return -EDQUOT;
-	}
-	if (atomic64_add_return(size, &eyrie_pinned) > eyrie_pin_limit()) {
-		atomic64_sub(size, &eyrie_pinned);
-		drm_dbg_driver(&ctx->edev->drm,
-			       "ctx %u: %llu bytes would pass the limit over all contexts (pin_limit_mb)\n",
-			       ctx->id, size);
 		return -EDQUOT;
 	}
 	ctx->mem_used += size;
@@ -71,7 +65,69 @@ int eyrie_ctx_pin(struct eyrie_ctx *ctx, u64 size)
 void eyrie_ctx_unpin(struct eyrie_ctx *ctx, u64 size)
 {
 	ctx->mem_used -= size;
+}
+
+/*
+ * Charges size bytes a BO is about to pin, before they are pinned: to the
+ * context that maps it first (ctx_mem_limit_mb) and to all BOs together
+ * (pin_limit_mb). The charge stays with the BO until it is freed, since
+ * its pages stay pinned as long (eyrie_gem.c), so neither limit is given
+ * back by closing a handle while an mmap or a dma-buf keeps the BO.
+ */
+int eyrie_pin_charge(struct eyrie_ctx *ctx, u64 size)
+{
+	struct eyrie_pin_account *pins = ctx->pins;
+
+	if (atomic64_add_return(size, &pins->bytes) > pins->limit) {
+		atomic64_sub(size, &pins->bytes);
+		drm_dbg_driver(&ctx->edev->drm,
+			       "ctx %u: %llu bytes would pass the limit on what its BOs pin (ctx_mem_limit_mb)\n",
+			       ctx->id, size);
+		return -EDQUOT;
+	}
+	if (atomic64_add_return(size, &eyrie_pinned) > eyrie_pin_limit()) {
+		atomic64_sub(size, &eyrie_pinned);
+		atomic64_sub(size, &pins->bytes);
+		drm_dbg_driver(&ctx->edev->drm,
+			       "ctx %u: %llu bytes would pass the limit over all BOs (pin_limit_mb)\n",
+			       ctx->id, size);
+		return -EDQUOT;
+	}
+	return 0;
+}
+
+void eyrie_pin_uncharge(struct eyrie_pin_account *pins, u64 size)
+{
+	atomic64_sub(size, &pins->bytes);
 	atomic64_sub(size, &eyrie_pinned);
+}
+
+void eyrie_pin_account_get(struct eyrie_pin_account *pins)
+{
+	refcount_inc(&pins->ref);
+}
+
+void eyrie_pin_account_put(struct eyrie_pin_account *pins)
+{
+	if (refcount_dec_and_test(&pins->ref))
+		kfree(pins);
+}
+
+/*
+ * Whom contexts_per_user charges for the caller: its uid in the initial
+ * user namespace, or, inside a user namespace, the owner of the outermost
+ * one (as ucounts charge the owner at each parent level). A user with a
+ * subordinate-uid range maps many uids in a namespace of its own, and
+ * would otherwise hold contexts_per_user for each of them.
+ */
+static kuid_t eyrie_charged_uid(void)
+{
+	const struct user_namespace *ns = current_user_ns();
+	kuid_t uid = current_uid();
+
+	for (; ns != &init_user_ns; ns = ns->parent)
+		uid = ns->owner;
+	return uid;
 }
 
 /*
@@ -146,7 +202,7 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&ctx->ref);
 	ctx->edev = edev;
-	ctx->uid = current_uid();
+	ctx->uid = eyrie_charged_uid();
 	ctx->pid = task_tgid_nr(current);
 	get_task_comm(ctx->comm, current);
 	mutex_init(&ctx->lock);
@@ -160,10 +216,18 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 	ctx->mem_limit = eyrie_ctx_mem_limit_mb ? (u64)eyrie_ctx_mem_limit_mb << 20 :
 			 (u64)totalram_pages() << (PAGE_SHIFT - 1);
 
+	ctx->pins = kzalloc(sizeof(*ctx->pins), GFP_KERNEL_ACCOUNT);
+	if (!ctx->pins) {
+		ret = -ENOMEM;
+		goto err_mm;
+	}
+	refcount_set(&ctx->pins->ref, 1);
+	ctx->pins->limit = ctx->mem_limit;
+
 	ctx->records = kvcalloc(EYRIE_JOB_RECORDS, sizeof(*ctx->records), GFP_KERNEL_ACCOUNT);
 	if (!ctx->records) {
 		ret = -ENOMEM;
-		goto err_mm;
+		goto err_pins;
 	}
 	ret = eyrie_mmu_init(&ctx->mmu, edev->drm.dev);
 	if (ret)
@@ -211,6 +275,8 @@ err_mmu:
 	eyrie_mmu_fini(&ctx->mmu);
 err_records:
 	kvfree(ctx->records);
+err_pins:
+	eyrie_pin_account_put(ctx->pins);
 err_mm:
 	drm_mm_takedown(&ctx->mm);
 	kfree(ctx);
@@ -218,26 +284,39 @@ err_mm:
 }
 
 /*
+ * An exiting process closes its files one after the other and no signal
+ * can cut that short: each of them waits at most this long, as
+ * drm_sched_entity_flush() waits for an exiting task.
+ */
+#define EYRIE_EXIT_WAIT_MS	1000
+
+/*
  * At file close: waits a bounded time for the queued jobs (each may run up
  * to job_timeout_ms; the wait is for the whole queue, at most one timeout,
- * and none when the process is being killed; not interruptible, so a
- * pending ordinary signal does not cancel queued work), then detaches the context
- * from the scheduler, which cancels what has not run by then. The
- * scheduler's own flush waits without bound unless the task is exiting.
+ * at most EYRIE_EXIT_WAIT_MS when the process is exiting, and none when it
+ * is being killed; not interruptible, so a pending ordinary signal does
+ * not cancel queued work), then detaches the context from the scheduler,
+ * which cancels what has not run by then. The scheduler's own flush waits
+ * without bound unless the task is exiting.
  */
 void eyrie_ctx_destroy_entities(struct eyrie_ctx *ctx)
 {
-	unsigned long deadline = jiffies + msecs_to_jiffies(eyrie_job_timeout_ms);
+	bool exiting = current->flags & PF_EXITING;
+	unsigned int wait_ms = eyrie_job_timeout_ms;
+	unsigned long deadline;
 	/*
 	 * A process that exits on SIGKILL no longer has it pending (the
 	 * signal code took it off when it began to exit): like the
 	 * scheduler's entity flush, look at the exit code too.
 	 */
 	bool killed = fatal_signal_pending(current) ||
-		      ((current->flags & PF_EXITING) && current->exit_code == SIGKILL);
+		      (exiting && current->exit_code == SIGKILL);
 	struct dma_fence *last;
 	unsigned int q;
 
+	if (exiting)
+		wait_ms = min_t(unsigned int, wait_ms, EYRIE_EXIT_WAIT_MS);
+	deadline = jiffies + msecs_to_jiffies(wait_ms);
 	for (q = 0; q < EYRIE_SCHED_QUEUES; q++) {
 		mutex_lock(&ctx->submit_lock);
 		last = dma_fence_get(ctx->last_finished[q]);
@@ -450,6 +529,8 @@ static void eyrie_ctx_release(struct kref *ref)
 	for (i = 0; i < EYRIE_JOB_RECORDS; i++)
 		dma_fence_put(ctx->records[i].finished);
 	kvfree(ctx->records);
+	/* The BOs still alive keep their charges, and the account, until freed. */
+	eyrie_pin_account_put(ctx->pins);
 	eyrie_mmu_fini(&ctx->mmu);
 	drm_mm_takedown(&ctx->mm);
 	mutex_destroy(&ctx->lock);

@@ -13,6 +13,7 @@
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/refcount.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -172,11 +173,24 @@ struct eyrie_bo_map {
 	struct dma_fence *busy[EYRIE_SCHED_QUEUES];
 };
 
+/*
+ * The pages a context's BOs pin, for ctx_mem_limit_mb. A BO's pages stay
+ * pinned from its first mapping until the BO is freed (an mmap or a
+ * dma-buf keeps it after its handles close), so the BO holds its charge,
+ * and a reference to this, until its .free; the context may be gone by
+ * then.
+ */
+struct eyrie_pin_account {
+	refcount_t ref;
+	atomic64_t bytes;
+	u64 limit;
+};
+
 struct eyrie_ctx {
 	struct kref ref;
 	struct eyrie_device *edev;
 	u32 id;
-	kuid_t uid;			/* opener, for contexts_per_user */
+	kuid_t uid;			/* charged for contexts_per_user */
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 
@@ -186,8 +200,9 @@ struct eyrie_ctx {
 	struct list_head mappings;
 	struct list_head zombies;	/* handle closed, mapped until its jobs end */
 	struct eyrie_mmu mmu;
-	u64 mem_used;
-	u64 mem_limit;
+	u64 mem_used;			/* bytes mapped now (QUERY) */
+	u64 mem_limit;			/* for mem_used, and pins->bytes */
+	struct eyrie_pin_account *pins;	/* what the BOs it mapped first pin */
 
 	struct mutex submit_lock;	/* seqno order == push order, last_finished */
 	struct drm_sched_entity entity[EYRIE_SCHED_QUEUES];
@@ -395,6 +410,10 @@ void eyrie_ctx_queue_work(struct work_struct *work);
 void eyrie_ctx_unmap_bo(struct eyrie_ctx *ctx, struct eyrie_bo_map *map);
 int eyrie_ctx_pin(struct eyrie_ctx *ctx, u64 size);
 void eyrie_ctx_unpin(struct eyrie_ctx *ctx, u64 size);
+int eyrie_pin_charge(struct eyrie_ctx *ctx, u64 size);
+void eyrie_pin_uncharge(struct eyrie_pin_account *pins, u64 size);
+void eyrie_pin_account_get(struct eyrie_pin_account *pins);
+void eyrie_pin_account_put(struct eyrie_pin_account *pins);
 struct eyrie_bo_map *eyrie_ctx_find_mapping(struct eyrie_ctx *ctx, struct drm_gem_object *obj);
 struct eyrie_bo_map *eyrie_ctx_find_va(struct eyrie_ctx *ctx, u64 va, u64 len);
 void eyrie_ctx_use_maps(struct eyrie_ctx *ctx, struct eyrie_bo_map **maps, unsigned int count);

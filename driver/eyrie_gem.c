@@ -24,6 +24,8 @@ MODULE_IMPORT_NS(DMA_BUF);
 struct eyrie_bo {
 	struct drm_gem_shmem_object base;
 	u32 flags;			/* DRM_EYRIE_BO_* */
+	/* Charged for the pinned pages until .free (set once, cmpxchg). */
+	struct eyrie_pin_account *pins;
 };
 
 static inline struct eyrie_bo *to_eyrie_bo(struct drm_gem_object *obj)
@@ -38,6 +40,7 @@ static int eyrie_gem_open(struct drm_gem_object *obj, struct drm_file *file)
 	struct eyrie_bo_map *map, *existing;
 	struct sg_table *sgt;
 	u64 size = obj->size;
+	bool charged = false;
 	int ret;
 
 	if (!ctx)
@@ -52,10 +55,32 @@ static int eyrie_gem_open(struct drm_gem_object *obj, struct drm_file *file)
 	}
 	mutex_unlock(&ctx->lock);
 
-	/* Pins the pages and maps them for the device (DMA API bus addresses). */
+	/*
+	 * Pins the pages and maps them for the device (DMA API bus addresses)
+	 * until the BO is freed. The first context to map one of our BOs is
+	 * charged for them, before they are pinned, until then (.free). An
+	 * imported buffer's pages are its exporter's.
+	 */
+	if (!obj->import_attach && !READ_ONCE(bo->pins)) {
+		ret = eyrie_pin_charge(ctx, size);
+		if (ret)
+			return ret;
+		charged = true;
+	}
 	sgt = drm_gem_shmem_get_pages_sgt(&bo->base);
-	if (IS_ERR(sgt))
+	if (IS_ERR(sgt)) {
+		if (charged)
+			eyrie_pin_uncharge(ctx->pins, size);
 		return PTR_ERR(sgt);
+	}
+	if (charged) {
+		eyrie_pin_account_get(ctx->pins);
+		/* Another context mapped it at the same time and was charged. */
+		if (cmpxchg(&bo->pins, NULL, ctx->pins)) {
+			eyrie_pin_uncharge(ctx->pins, size);
+			eyrie_pin_account_put(ctx->pins);
+		}
+	}
 
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
@@ -134,7 +159,15 @@ static size_t eyrie_gem_rss(struct drm_gem_object *obj)
 
 static void eyrie_gem_free(struct drm_gem_object *obj)
 {
+	struct eyrie_pin_account *pins = to_eyrie_bo(obj)->pins;
+	u64 size = obj->size;
+
+	/* Unpins the pages (and frees the BO): the charge goes back. */
 	drm_gem_shmem_free(to_drm_gem_shmem_obj(obj));
+	if (pins) {
+		eyrie_pin_uncharge(pins, size);
+		eyrie_pin_account_put(pins);
+	}
 }
 
 static const struct drm_gem_object_funcs eyrie_gem_funcs = {

@@ -162,8 +162,8 @@ static struct sk_buff *eyrie_genl_sample_msg(struct eyrie_device *edev,
 }
 
 /*
- * Process context: unicasts the queued samples to every fast subscriber
- * (netlink unicast is not for the sampler's hard interrupt context).
+ * Process context: unicasts the queued samples to every fast subscriber,
+ * off the sampler's softirq hrtimer (one send per subscriber socket).
  */
 static void eyrie_genl_fast_work(struct work_struct *work)
 {

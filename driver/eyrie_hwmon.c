@@ -2,17 +2,19 @@
 /*
  * Eyrie accelerator: hwmon, so lm-sensors shows the board.
  *
- * power1_input is the device's power over its last sample period,
- * power1_average the mean over the last whole averaging window
- * (power1_average_interval, device time, at least a second and never
- * shorter than unpriv_period_us; energy delta / time delta), the same for
- * every reader whenever it reads: a mean over a window the reader picks
- * would be the fine-grained energy reading that energy1_input keeps from
- * the unprivileged. energy1_input the cumulative energy of
- * all domains, temp1_input the die temperature of the RC model and
- * temp1_crit its critical point. energy1_input is readable by root only:
- * fine-grained energy is a side channel (the RAPL precedent, CVE-2020-8694);
- * chgrp/chmod of the sysfs file grants it to a group.
+ * power1_input is the device's power over its last sample period and
+ * temp1_input the die temperature of the RC model, both as the copy the
+ * unprivileged get (refreshed at most once per unpriv_period_us, the same
+ * for every reader). power1_average is the mean over the last whole
+ * averaging window (power1_average_interval, device time, at least a
+ * second and never shorter than unpriv_period_us; energy delta / time
+ * delta), the same for every reader whenever it reads: a mean over a
+ * window the reader picks would be the fine-grained energy reading that
+ * energy1_input keeps from the unprivileged. energy1_input is the
+ * cumulative energy of all domains, readable by root only: fine-grained
+ * energy is a side channel (the RAPL precedent, CVE-2020-8694); chgrp/chmod
+ * of the sysfs file grants it to a group. temp1_crit is the die's critical
+ * point.
  */
 #include <linux/hwmon.h>
 #include <linux/math64.h>
@@ -104,7 +106,16 @@ static int eyrie_hwmon_read(struct device *dev, enum hwmon_sensor_types type, u3
 	}
 	if (!drm_dev_enter(&edev->drm, &idx))
 		return -ENODEV;
-	ret = eyrie_read_telemetry(edev, &t);
+	/*
+	 * power1_input and temp1_input are 0444: every reader gets them at the
+	 * unprivileged grain (the copy refreshed once per unpriv_period_us).
+	 * Live, polled, they were the fine-grained power trace that every other
+	 * path keeps from the unprivileged.
+	 */
+	if (type == hwmon_temp || (type == hwmon_power && attr == hwmon_power_input))
+		ret = eyrie_read_telemetry_for(edev, false, &t);
+	else
+		ret = eyrie_read_telemetry(edev, &t);
 	drm_dev_exit(idx);
 	if (ret)
 		return ret;

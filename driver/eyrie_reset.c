@@ -9,7 +9,10 @@
  * anything else with ABORTED: nothing runs twice, as upstream advises
  * instead of drm_sched_resubmit_jobs()), boot the firmware again from the
  * image kept in memory, program the rings, restore the telemetry period and
- * restart the scheduler. Jobs not yet handed to the device stay queued.
+ * restart the scheduler, each job that was on the rings ending with its own
+ * outcome (eyrie_sched_restore_parents()). Jobs not yet handed to the
+ * device stay queued. A timeout on a device being removed touches nothing:
+ * removal completes the job (eyrie_job_giveback()).
  *
  * This is the fence signalling path: no allocation that may wait for
  * reclaim and no reservation lock. The devcoredump is written into a
@@ -145,6 +148,46 @@ static bool eyrie_job_finished(struct eyrie_device *edev, struct eyrie_job *job)
 }
 
 /*
+ * A timeout that fired during removal: the job stays on the scheduler's
+ * list with its hardware fence callback, and removal's abort completes it
+ * through the normal path, as a job that ran past its timeout. Put back at
+ * the head (it was the first pending job), as etnaviv does for a timeout
+ * it ignores; the free worker is kicked in case the job's fence signalled
+ * while it was off the list (drm_sched_job_timedout() takes it off).
+ */
+static void eyrie_job_giveback(struct eyrie_device *edev, struct eyrie_job *bad)
+{
+	struct drm_gpu_scheduler *sched = &edev->sched;
+
+	WRITE_ONCE(bad->timed_out, true);
+	spin_lock(&sched->job_list_lock);
+	list_add(&bad->base.list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+	drm_sched_wqueue_start(sched);
+}
+
+/*
+ * drm_sched_stop() detached the hardware fence of every job still on the
+ * rings (s_fence->parent = NULL), and drm_sched_start() ends such a job
+ * with -ECANCELED whatever the device said. By now each of them has left
+ * the device (completed or aborted by recovery), so the scheduler gets its
+ * hardware fence back and the job ends with its own outcome: -ETIMEDOUT
+ * for the hung one, 0 for one that finished at its timeout. Called with the
+ * scheduler stopped, when nothing else walks or changes the pending list.
+ */
+static void eyrie_sched_restore_parents(struct drm_gpu_scheduler *sched)
+{
+	struct drm_sched_job *s_job;
+
+	list_for_each_entry(s_job, &sched->pending_list, list) {
+		struct eyrie_job *job = to_eyrie_job(s_job);
+
+		if (!s_job->s_fence->parent && job->hw_fence)
+			s_job->s_fence->parent = dma_fence_get(job->hw_fence);
+	}
+}
+
+/*
  * Resets the device and recovers. bad is the job that timed out (NULL for
  * an administrator's reset). Returns 0 when the device is running again
  * (or bad turned out not to hang), -ENODEV when it is gone.
@@ -157,18 +200,25 @@ int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const c
 	int ret, idx;
 
 	mutex_lock(&edev->reset_lock);
-	/* Also puts bad back on the scheduler's list, whatever happens next. */
-	drm_sched_stop(sched, bad ? &bad->base : NULL);
 	if (!drm_dev_enter(&edev->drm, &idx)) {
-		/* Removed: removal has failed every job on the rings already. */
-		drm_sched_start(sched);
+		/*
+		 * Removed, or being removed: eyrie_remove() resets the device
+		 * and then completes what is on the rings. The scheduler must
+		 * not be stopped and started here: drm_sched_start() would end
+		 * (and free_job free) jobs the device may still be running.
+		 */
+		if (bad)
+			eyrie_job_giveback(edev, bad);
 		mutex_unlock(&edev->reset_lock);
 		return -ENODEV;
 	}
+	/* Also puts bad back on the scheduler's list, whatever happens next. */
+	drm_sched_stop(sched, bad ? &bad->base : NULL);
 	if (bad && eyrie_job_finished(edev, bad)) {
 		/* It ended right at its timeout: slow, not hung. */
 		eyrie_dbg(edev, "ctx %u job %llu finished at its timeout; no reset\n",
 			  bad->ctx->id, bad->seqno);
+		eyrie_sched_restore_parents(sched);
 		drm_sched_start(sched);
 		mutex_unlock(&edev->reset_lock);
 		drm_dev_exit(idx);
@@ -211,6 +261,7 @@ int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const c
 	eyrie_genl_event(edev, EYRIE_EVENT_RESET, 0, ret);
 
 	/* The jobs that were on the rings end with their (aborted) results. */
+	eyrie_sched_restore_parents(sched);
 	drm_sched_start(sched);
 	mutex_unlock(&edev->reset_lock);
 	drm_dev_exit(idx);

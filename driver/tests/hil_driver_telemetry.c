@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,6 +162,97 @@ static int load_for(int fd, uint64_t dev_ns)
 }
 
 /*
+ * Changes of power and temperature seen by polling for secs: from the hwmon
+ * files in dir, or (dir NULL) from QUERY TELEMETRY on fd. The larger count.
+ */
+static int count_changes(int fd, const char *dir, double secs)
+{
+	long long p, t, lp = -1, lt = -1;
+	struct drm_eyrie_telemetry tm;
+	int np = -1, nt = -1;
+	double t0 = hil_now_s();
+
+	while (hil_now_s() - t0 < secs) {
+		if (dir) {
+			p = read_ll(dir, "power1_input");
+			t = read_ll(dir, "temp1_input");
+			if (p < 0 || t < 0)
+				return -errno;	/* not readable: no grain to judge */
+		} else if (!telemetry(fd, &tm)) {
+			p = tm.power_mw;
+			t = tm.temp_mc;
+		} else {
+			return -1;
+		}
+		np += p != lp;
+		nt += t != lt;
+		lp = p;
+		lt = t;
+		usleep(500);
+	}
+	return np > nt ? np : nt;
+}
+
+/*
+ * power1_input and temp1_input (0444) are served at the unprivileged grain
+ * (issue 15): under DMA load the live block (root's QUERY TELEMETRY)
+ * changes many times within three unpriv_period_us, while uid 65534
+ * polling the hwmon files sees at most one new value per period. Before:
+ * hwmon served the live block, the fine-grained power trace every other
+ * path keeps from the unprivileged.
+ */
+static void test_hwmon_grain(int fd, const char *dir)
+{
+	long long period_us = read_ll("/sys/module/eyrie/parameters", "unpriv_period_us");
+	double window = 3 * period_us / 1e6;
+	int p[2], status = 0, live, unpriv = -1;
+	pid_t loader, reader;
+
+	if (period_us < 50000 || period_us > 1000000) {
+		tap_ok(0, "unpriv_period_us (%lld) is 50 ms .. 1 s for the hwmon grain test",
+		       period_us);
+		return;
+	}
+	loader = fork();
+	if (loader == 0) {
+		int lfd = open("/dev/accel/accel0", O_RDWR | O_CLOEXEC);
+
+		_exit(lfd >= 0 && !load_for(lfd, 60ull * 1000000000) ? 0 : 1);
+	}
+	usleep(200000);
+	live = count_changes(fd, NULL, window);
+	if (pipe(p))
+		return;
+	reader = fork();
+	if (reader == 0) {
+		close(p[0]);
+		if (hil_drop_privileges())
+			_exit(3);
+		unpriv = count_changes(-1, dir, window);
+		_exit(write(p[1], &unpriv, sizeof(unpriv)) == sizeof(unpriv) ? 0 : 2);
+	}
+	close(p[1]);
+	if (reader < 0 || read(p[0], &unpriv, sizeof(unpriv)) != sizeof(unpriv))
+		unpriv = -1;
+	close(p[0]);
+	if (reader > 0)
+		waitpid(reader, &status, 0);
+	if (loader > 0) {
+		int lstatus;
+
+		kill(loader, SIGKILL);
+		waitpid(loader, &lstatus, 0);
+	}
+	tap_ok(live > 4, "under DMA load the live block changes %d times in %.0f ms (root's QUERY)",
+	       live, window * 1000);
+	if (unpriv < 0)
+		tap_diag("uid 65534's reader: %s (child status 0x%x)", strerror(-unpriv), status);
+	tap_ok(unpriv >= 0 && unpriv <= 4,
+	       "uid 65534 polling power1_input and temp1_input for %.0f ms sees %d changes: at most one per unpriv_period_us",
+	       window * 1000, unpriv);
+}
+
+/*
  * After a device reset (whose clock and energy counters may start again
  * from zero) power1_average keeps following the board: an idle window,
  * then a window of DMA work, each closed by a read, give two different
@@ -266,6 +358,8 @@ static void test_hwmon(int fd)
 	      "power1_average read twice within its window around a job is one value (%lld, %lld uW)",
 	      pavg, e0);
 	test_hwmon_after_reset(fd, dir, p);
+	if (geteuid() == 0)
+		test_hwmon_grain(fd, dir);
 }
 
 /* ---- generic netlink ------------------------------------------------- */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +48,18 @@ static long read_param(const char *name)
 		buf[0] = 0;
 	fclose(f);
 	return strtol(buf, NULL, 10);
+}
+
+static int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text);
 }
 
 static int write_param(const char *name, long value)
@@ -394,6 +408,58 @@ static void test_bounded_close(long timeout_ms)
 	usleep(2500000);
 }
 
+/*
+ * A process that exits (normally) with four files, each with two 2 s jobs
+ * queued, is gone after about a second per file: an exiting task's files
+ * wait at most EYRIE_EXIT_WAIT_MS each, as drm_sched_entity_flush() does,
+ * and nothing can interrupt that wait (issue 15). Before: each file waited
+ * up to job_timeout_ms, here for all eight jobs (16 s) in D state.
+ */
+static void test_exit_wait(long timeout_ms)
+{
+	double t0 = hil_now_s(), dt;
+	int status = 0, p[2];
+	char byte = 0;
+	pid_t pid;
+
+	if (pipe(p))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		struct hil_bo cmd;
+		uint64_t seq;
+		int i, j, fd;
+
+		close(p[0]);
+		for (i = 0; i < 4; i++) {
+			fd = open(node, O_RDWR | O_CLOEXEC);
+			if (fd < 0 || cmdbuf(fd, &cmd, 2000000, 0))
+				_exit(2);
+			for (j = 0; j < 2; j++)
+				if (hil_submit(fd, cmd_va(&cmd, 0), 1, 0, &cmd.handle, 1, NULL, 0, 0,
+					       &seq))
+					_exit(2);
+		}
+		byte = 1;
+		if (write(p[1], &byte, 1) != 1)
+			_exit(2);
+		_exit(0);	/* four files with jobs queued */
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &byte, 1) != 1)
+		byte = 0;
+	close(p[0]);
+	t0 = hil_now_s();
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	dt = hil_now_s() - t0;
+	tap_ok(byte && WIFEXITED(status) && WEXITSTATUS(status) == 0 && dt < 4 * 1.0 + 2.0,
+	       "a process exiting with 4 files of two 2 s jobs each is gone after %.1f s (at most 1 s per file; job_timeout_ms %ld)",
+	       dt, timeout_ms);
+	/* The job that was running ends on its own; let the device go idle. */
+	usleep(2500000);
+}
+
 /* docs/uapi.md: an in-syncobj with no fence yet counts as signalled. */
 static void test_empty_syncobj(void)
 {
@@ -514,6 +580,113 @@ static void test_context_limit(void)
 	tap_ok(res[5] == -EMFILE, "and the next one -> EMFILE again (%d)", res[5]);
 }
 
+/*
+ * contexts_per_user follows a user namespace to its owner (issue 15): uid
+ * 65534 creates a user namespace in which root maps it 8 uids (what
+ * newuidmap does with a subordinate-uid range), and one process per mapped
+ * uid opens the node 3 times, all of them holding their files at once.
+ * With contexts_per_user 2 that is 2 contexts in all, not 2 per mapped uid.
+ * Before: each mapped uid was a user of its own (16 contexts).
+ */
+static void test_context_limit_userns(void)
+{
+	long old = read_param("contexts_per_user");
+	int p[2], q[2], r[2], status = 0, total = 0, i, n;
+	struct stat st;
+	char byte = 0, path[64];
+	pid_t pid;
+
+	if (!tap_ok(old >= 0 && !stat(node, &st) && !chmod(node, 0666) &&
+		    write_param("contexts_per_user", 2) && !pipe(p) && !pipe(q) && !pipe(r),
+		    "contexts_per_user set to 2, the node opened to all for the namespace case"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		gid_t none[1];
+		pid_t kids[8];
+		int k, j, fd;
+
+		close(p[0]);
+		close(q[1]);
+		close(r[0]);
+		if (setgroups(0, none) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(3);
+		byte = !unshare(CLONE_NEWUSER);
+		if (write(p[1], &byte, 1) != 1 || !byte)
+			_exit(4);
+		if (read(q[0], &byte, 1) != 1)
+			_exit(5);
+		for (k = 0; k < 8; k++) {
+			kids[k] = fork();
+			if (kids[k] == 0) {
+				int opened = 0;
+
+				if (setresgid(k, k, k) || setresuid(k, k, k))
+					_exit(6);
+				for (j = 0; j < 3; j++) {
+					fd = open(node, O_RDWR | O_CLOEXEC);
+					opened += fd >= 0;
+				}
+				if (write(r[1], &opened, sizeof(opened)) != sizeof(opened))
+					_exit(7);
+				pause();
+				_exit(0);
+			}
+		}
+		/* Every mapped uid holds its files until root has all counts (EOF). */
+		while (read(q[0], &byte, 1) > 0)
+			;
+		for (k = 0; k < 8; k++) {
+			if (kids[k] > 0) {
+				kill(kids[k], SIGKILL);
+				waitpid(kids[k], NULL, 0);
+			}
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	close(q[0]);
+	close(r[1]);
+	n = pid > 0 && read(p[0], &byte, 1) == 1 && byte;
+	if (n) {
+		/* Root maps namespace uids and gids 0-7 to 200000-200007. */
+		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+		n = write_text(path, "0 200000 8\n");
+		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+		n = n && write_text(path, "0 200000 8\n");
+	}
+	if (pid > 0 && !n && !byte) {
+		close(q[1]);
+		waitpid(pid, &status, 0);
+		write_param("contexts_per_user", old);
+		chmod(node, st.st_mode & 07777);
+		tap_skip("this kernel does not let uid 65534 create a user namespace",
+			 "contexts_per_user across the uids of a user namespace");
+		return;
+	}
+	byte = 1;
+	if (write(q[1], &byte, 1) != 1)
+		n = 0;
+	for (i = 0; n && i < 8; i++) {
+		int opened;
+
+		if (read(r[0], &opened, sizeof(opened)) != sizeof(opened))
+			break;
+		total += opened;
+	}
+	close(q[1]);	/* the child ends its processes */
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	close(r[0]);
+	close(p[0]);
+	write_param("contexts_per_user", old);
+	chmod(node, st.st_mode & 07777);
+	tap_ok(n && i == 8 && total == 2,
+	       "8 uids of uid 65534's user namespace, 3 opens each at once: %d contexts in all (contexts_per_user 2 for the namespace's owner)",
+	       total);
+}
+
 /* pin_limit_mb bounds what all contexts together map, not one alone. */
 static void test_global_pin_limit(void)
 {
@@ -535,6 +708,67 @@ static void test_global_pin_limit(void)
 	write_param("pin_limit_mb", old);
 	close(a);
 	close(b);
+}
+
+/*
+ * A BO's pages stay pinned while an mmap keeps the BO after GEM_CLOSE, so
+ * its charge stays too, against the context that mapped it
+ * (ctx_mem_limit_mb) and against all (pin_limit_mb), until the BO is
+ * freed (issue 15). Before: GEM_CLOSE gave the charge back and a loop of
+ * create, mmap, close pinned without limit.
+ */
+static void test_pin_outlives_handle(void)
+{
+	long old_ctx = read_param("ctx_mem_limit_mb"), old_pin = read_param("pin_limit_mb");
+	struct hil_bo x, y, z;
+	int a, b, ok, ret;
+
+	if (!tap_ok(old_ctx >= 0 && old_pin >= 0 && write_param("ctx_mem_limit_mb", 8),
+		    "ctx_mem_limit_mb set to 8"))
+		return;
+	a = open(node, O_RDWR | O_CLOEXEC);
+	write_param("ctx_mem_limit_mb", old_ctx);
+	ok = a >= 0 && !hil_bo_create(a, 8 << 20, 0, &x) && !hil_bo_map(a, &x) &&
+	     !hil_gem_close(a, x.handle);
+	tap_ok(ok, "a context limited to 8 MiB maps 8 MiB, mmaps it and closes its handle");
+	ret = a >= 0 ? hil_bo_create(a, 8 << 20, 0, &y) : -EBADF;
+	tap_ok(ret == -EDQUOT,
+	       "while the mmap keeps that BO pinned, another 8 MiB BO -> EDQUOT (%s)",
+	       strerror(-ret));
+	if (!ret)
+		hil_gem_close(a, y.handle);
+	if (ok)
+		munmap(x.cpu, x.size);
+	ret = a >= 0 ? hil_bo_create(a, 8 << 20, 0, &y) : -EBADF;
+	tap_ok(ret == 0, "after munmap frees it, 8 MiB maps again (%s)", strerror(-ret));
+	if (!ret)
+		hil_gem_close(a, y.handle);
+	if (a >= 0)
+		close(a);
+
+	if (!tap_ok(write_param("pin_limit_mb", 16), "pin_limit_mb set to 16"))
+		return;
+	a = open(node, O_RDWR | O_CLOEXEC);
+	ok = a >= 0 && !hil_bo_create(a, 12 << 20, 0, &x) && !hil_bo_map(a, &x) &&
+	     !hil_gem_close(a, x.handle);
+	if (a >= 0)
+		close(a);
+	tap_ok(ok, "a file maps 12 MiB, mmaps it, closes the handle and the file");
+	b = open(node, O_RDWR | O_CLOEXEC);
+	ret = b >= 0 ? hil_bo_create(b, 12 << 20, 0, &z) : -EBADF;
+	tap_ok(ret == -EDQUOT,
+	       "another file's 12 MiB would pass 16 MiB with the mmapped BO: EDQUOT (%s)",
+	       strerror(-ret));
+	if (!ret)
+		hil_gem_close(b, z.handle);
+	if (ok)
+		munmap(x.cpu, x.size);
+	ret = b >= 0 ? hil_bo_create(b, 12 << 20, 0, &z) : -EBADF;
+	tap_ok(ret == 0, "after munmap frees the first BO, the other file maps 12 MiB (%s)",
+	       strerror(-ret));
+	write_param("pin_limit_mb", old_pin);
+	if (b >= 0)
+		close(b);
 }
 
 /* WAIT keeps why a job ended, and takes an absolute CLOCK_MONOTONIC deadline. */
@@ -604,10 +838,13 @@ int main(int argc, char **argv)
 	test_high_priority_privilege();
 	test_empty_syncobj();
 	test_context_limit();
+	test_context_limit_userns();
 	test_global_pin_limit();
+	test_pin_outlives_handle();
 	test_wait();
 	if (timeout_ms > 0 && timeout_ms <= 10000) {
 		test_bounded_close(timeout_ms);
+		test_exit_wait(timeout_ms);
 		test_starvation(timeout_ms);
 	}
 	else

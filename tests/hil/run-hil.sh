@@ -191,6 +191,10 @@ fi
 fw_archive() {  # fw_archive IMAGE OUT
 	local st
 	st=$(mktemp -d) || return 1
+	# Its "." is unpacked over the base archive's: mktemp's 0700 made the
+	# guest's / untraversable for a test that drops privileges (as
+	# mkinitramfs.sh says for its own staging directory).
+	chmod 755 "$st"
 	mkdir -p "$st/lib/firmware/eyrie"
 	cp "$1" "$st/lib/firmware/eyrie/eyrie_fw.bin"
 	(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$2"
