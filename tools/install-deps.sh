@@ -10,12 +10,13 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 # Build tools and userspace libraries (python3: the test scripts parse JSON
-# and bind ports with it).
+# and bind ports with it; libopenblas-dev and libdnnl-dev: the float CPU
+# path, docs/models.md).
 PKGS_BUILD="build-essential pkg-config xz-utils cpio kmod
  libcmocka-dev libdrm-dev libpci-dev libnl-3-dev libnl-genl-3-dev
  libmicrohttpd-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev
  libonnx-testdata gcc-riscv64-unknown-elf sparse valgrind libopenblas-dev
- clang-14 libclang-rt-14-dev python3"
+ libdnnl-dev clang-14 libclang-rt-14-dev python3"
 # The 6.12 kernel: headers to build the module, the image the test VM boots,
 # the source for checkpatch.pl and for the check-debug tier's debug kernel
 # (which also needs the kernel build's own tools: flex ... libssl-dev). One

@@ -10,9 +10,19 @@ GRAPH_SRCS := $(addprefix libaccel/src/graph/, graph.c attr.c registry.c window.
 GRAPH_SRCS += $(addprefix libaccel/src/graph/, budget.c quant_check.c)
 # Recycled tensor memory of repeated runs (pool.h).
 GRAPH_SRCS += libaccel/src/graph/pool.c
+# Float Conv primitives of the CPU plan (onednn.h).
+GRAPH_SRCS += libaccel/src/graph/onednn.c
 LIBACCEL_SRCS += $(GRAPH_SRCS)
 # The fast float CPU path (graph/fast.h) multiplies with OpenBLAS.
 OPENBLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 OPENBLAS_LIBS := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 LIBACCEL_CPPFLAGS += $(OPENBLAS_CFLAGS)
 LIBACCEL_LIBS += $(OPENBLAS_LIBS)
+# The CPU plan's Convs run on oneDNN (onednn.h; Debian libdnnl-dev, which
+# ships no pkg-config file: its CMake config only, so pkg-config is asked
+# first in case a build of oneDNN installed one). Debian builds it on
+# OpenMP (libgomp), whose thread count onednn.c sets.
+DNNL_CFLAGS := $(shell pkg-config --cflags dnnl 2>/dev/null)
+DNNL_LIBS := $(shell pkg-config --libs dnnl 2>/dev/null || echo -ldnnl) -lgomp
+LIBACCEL_CPPFLAGS += $(DNNL_CFLAGS)
+LIBACCEL_LIBS += $(DNNL_LIBS)

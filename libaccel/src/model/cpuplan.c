@@ -10,11 +10,17 @@
  *   Relu or a Clip, and an Add whose only reader is a Relu or a Clip, run
  *   as one Conv with an epilogue (graph/fast.h); the fused nodes' kernels
  *   do not run and the Conv writes the last fused node's output.
+ * - oneDNN: each float Conv whose input shape, weights, bias and fused
+ *   Clip bounds are known now gets its primitive (graph/onednn.h) with the
+ *   fused nodes as post-ops: its weights are reordered once, here, not on
+ *   every run. A Conv oneDNN does not take runs on the fast path
+ *   (graph/fast.h) as before.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "core/internal.h"
+#include "graph/fast.h"
 #include "model/model_priv.h"
 
 /* The node that reads tensor t when exactly one node does (once), else -1. */
@@ -37,6 +43,79 @@ static int is_act(const struct gr_node *n)
 	return gr_node_is(n, "Relu") || gr_node_is(n, "Clip");
 }
 
+/* A constant float value of the graph, or NULL. */
+static const struct gr_value *constant(const struct gr_graph *g, int t)
+{
+	const struct gr_value *v = t >= 0 ? g->tensors[t].constant : NULL;
+
+	return v && v->dtype == GR_FLOAT ? v : NULL;
+}
+
+/*
+ * Conv node i's primitive, with the epilogue the plan fused into it: none
+ * (left NULL) when its input shape, weights, bias or Clip bounds are not
+ * known before a run, or oneDNN does not take it.
+ */
+static int dnn_conv(struct accel_model *m, int i)
+{
+	const struct gr_graph *g = m->g;
+	const struct gr_node *n = &g->nodes[i];
+	const struct gr_tensor *x;
+	const struct gr_value *w, *b = NULL;
+	struct gr_dnn_epi e = { 0 };
+	int rc;
+
+	if (n->n_in < 2 || n->in[0] < 0)
+		return 0;
+	x = &g->tensors[n->in[0]];
+	if (x->dtype != GR_FLOAT || x->constant || !(w = constant(g, n->in[1])) ||
+	    (n->n_in > 2 && n->in[2] >= 0 && !(b = constant(g, n->in[2]))))
+		return 0;
+	e.add = m->cpu.epi_add[i] >= 0;
+	if (m->cpu.epi_act[i] >= 0) {
+		const struct gr_node *r = &g->nodes[m->cpu.epi_act[i]];
+		const struct gr_value *in[GR_MAX_INPUTS] = { 0 };
+
+		for (int k = 1; k < r->n_in; k++)
+			if (r->in[k] >= 0 && !(in[k] = constant(g, r->in[k])))
+				return 0;
+		if (gr_fast_clip_bounds(r, in, &e.lo, &e.hi))
+			return 0;
+		e.clamp = 1;
+	}
+	rc = gr_dnn_conv_new(m->cpu.dnn, n, x->rank, x->dims, w, b, &e, &m->cpu.conv[i]);
+	return rc == -ENOSYS ? 0 : rc;
+}
+
+/* The oneDNN primitives of a model with no device layer. */
+static int dnn_build(struct accel_model *m)
+{
+	int nn = m->g->n_nodes, rc;
+
+	for (int i = 0; i < m->plan.n_steps; i++)
+		if (m->plan.steps[i].kind == LW_DEVICE)
+			return 0;
+	for (int i = 0; i < nn; i++)
+		if (gr_node_is(&m->g->nodes[i], "Conv") && cpu_step(m, i))
+			break;
+		else if (i == nn - 1)
+			return 0;	/* no Conv: no engine either */
+	m->cpu.conv = calloc((size_t)nn + 1, sizeof(*m->cpu.conv));
+	if (!m->cpu.conv)
+		return eyr_error(-ENOMEM, "out of memory");
+	rc = gr_dnn_new(&m->cpu.dnn);
+	if (rc == -ENOSYS)
+		return 0;
+	if (rc)
+		return eyr_error(rc, "out of memory");
+	for (int i = 0; i < nn; i++)
+		if (gr_node_is(&m->g->nodes[i], "Conv") && cpu_step(m, i) &&
+		    (rc = dnn_conv(m, i)))
+			return eyr_error(rc, "node '%s': oneDNN convolution: out of memory",
+					 m->g->nodes[i].name);
+	return 0;
+}
+
 int eyr_cpu_plan_build(struct accel_model *m)
 {
 	const struct gr_graph *g = m->g;
@@ -50,7 +129,7 @@ int eyr_cpu_plan_build(struct accel_model *m)
 	reader = malloc(((size_t)nt + 1) * sizeof(int));
 	if (!p->last || !p->epi_add || !p->epi_act || !p->fused_into || !reader) {
 		free(reader);
-		eyr_cpu_plan_free(p);
+		eyr_cpu_plan_free(p, nn);
 		return eyr_error(-ENOMEM, "out of memory");
 	}
 	for (int t = 0; t < nt; t++) {
@@ -109,14 +188,21 @@ int eyr_cpu_plan_build(struct accel_model *m)
 		}
 	}
 	free(reader);
-	return 0;
+	return dnn_build(m);
 }
 
-void eyr_cpu_plan_free(struct eyr_cpu_plan *p)
+void eyr_cpu_plan_free(struct eyr_cpu_plan *p, int n_nodes)
 {
 	free(p->last);
 	free(p->epi_add);
 	free(p->epi_act);
 	free(p->fused_into);
 	p->last = p->epi_add = p->epi_act = p->fused_into = NULL;
+	if (p->conv)
+		for (int i = 0; i < n_nodes; i++)
+			gr_dnn_conv_free(p->conv[i]);
+	free(p->conv);
+	p->conv = NULL;
+	gr_dnn_free(p->dnn);
+	p->dnn = NULL;
 }

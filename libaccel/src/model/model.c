@@ -260,7 +260,7 @@ void accel_model_free(struct accel_model *m)
 		return;
 	eyr_model_variants_free(m);
 	eyr_model_release(m);
-	eyr_cpu_plan_free(&m->cpu);
+	eyr_cpu_plan_free(&m->cpu, m->g ? m->g->n_nodes : 0);
 	gr_pool_free(m->pool);
 	gr_graph_free(m->g);
 	free(m);
@@ -557,6 +557,42 @@ static int run_cpu_fused(struct accel_model *m, struct run_state *rs, int i,
 	return 0;
 }
 
+/*
+ * Conv node i by its oneDNN primitive (model/cpuplan.c), with the fused
+ * nodes the primitive was made with, writing the last fused node's output:
+ * -ENOSYS when it has none or this run's values do not fit it (then
+ * run_cpu_fused() or the node alone).
+ */
+static int run_cpu_dnn(struct accel_model *m, struct run_state *rs, int i,
+		       struct gr_err *err)
+{
+	struct gr_dnn_conv *c = m->cpu.conv ? m->cpu.conv[i] : NULL;
+	const struct gr_node *n = &m->g->nodes[i];
+	int ja = m->cpu.epi_add[i], jr = m->cpu.epi_act[i], t = n->out[0], rc;
+	const struct gr_value *in[GR_MAX_INPUTS] = { 0 }, *add = NULL;
+	struct gr_value *y;
+
+	if (!c || plan_inputs(m, rs, n, 0, in))
+		return -ENOSYS;
+	if (gr_dnn_conv_has_add(c)) {
+		const struct gr_node *a = &m->g->nodes[ja];
+		int u = a->in[0] == n->out[0] ? a->in[1] : a->in[0];
+
+		add = rs->hvalid[u] ? rs->val[u] : NULL;
+		if (!add)
+			return -ENOSYS;
+		t = a->out[0];
+	}
+	if (jr >= 0)
+		t = m->g->nodes[jr].out[0];
+	rc = gr_dnn_conv_run(c, in[0], add, &y, err);
+	if (rc)
+		return rc;
+	set_output(rs, t, y);
+	rs->fused_done[i] = ja >= 0 || jr >= 0;
+	return 0;
+}
+
 /* Gives back the host values whose last reader was node i (CPU plan). */
 static void release_after(struct accel_model *m, struct run_state *rs, int i)
 {
@@ -844,7 +880,7 @@ static int model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 			/* a node fused into a Conv ran in its epilogue */
 			if (rs.plan && m->cpu.fused_into[i] >= 0 && rs.fused_done[m->cpu.fused_into[i]])
 				rc = 0;
-			else if (rs.plan)
+			else if (rs.plan && (rc = run_cpu_dnn(m, &rs, i, &err)) == -ENOSYS)
 				rc = run_cpu_fused(m, &rs, i, &err);
 			if (rc == -ENOSYS)
 				rc = run_cpu_node(m, &rs, i, &err);

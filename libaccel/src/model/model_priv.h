@@ -6,6 +6,7 @@
 #include "accel/model.h"
 #include "graph/graph.h"
 #include "graph/lower.h"
+#include "graph/onednn.h"
 #include "graph/pool.h"
 #include "sched/sched.h"
 
@@ -37,14 +38,18 @@ struct segment {
 
 /*
  * The float CPU plan (model/cpuplan.c), for the runs of a model with no
- * device layer: tensor memory given back after its last reader, and the
- * Add / Relu / Clip fused into the Conv before them.
+ * device layer: tensor memory given back after its last reader, the
+ * Add / Relu / Clip fused into the Conv before them, and the Convs'
+ * oneDNN primitives (graph/onednn.h), made once here.
  */
 struct eyr_cpu_plan {
 	int *last;		/* per tensor: its last reader (node), -1: kept */
 	int *epi_add;		/* per Conv node: the Add fused into it, or -1 */
 	int *epi_act;		/* per Conv node: the Relu / Clip fused, or -1 */
 	int *fused_into;	/* per node: the Conv it is fused into, or -1 */
+	struct gr_dnn *dnn;	/* NULL: the model has device layers */
+	/* per node: its Conv primitive with the fused epilogue, or NULL */
+	struct gr_dnn_conv **conv;
 };
 
 struct accel_model {
@@ -112,7 +117,7 @@ void eyr_model_concat_reason(const struct accel_model *m, int step, char *buf, s
 /* The plan's concats in place into m->last (accel_run_stats). */
 void eyr_model_count_concats(struct accel_model *m);
 int eyr_cpu_plan_build(struct accel_model *m);
-void eyr_cpu_plan_free(struct eyr_cpu_plan *p);
+void eyr_cpu_plan_free(struct eyr_cpu_plan *p, int n_nodes);
 /* A model (compiled) over an imported graph, which it owns even on failure. */
 int eyr_model_from_graph(struct accel_device *dev, struct gr_graph *g,
 			 const struct accel_model_opts *opts, struct accel_model **out);

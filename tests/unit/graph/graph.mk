@@ -7,10 +7,10 @@ GRAPH_TEST_CPP := -Ilibaccel/src -Ilibaccel/include -I$(B)/gen -Itools/modelgen
 define graph_test
 $(B)/tests/unit/graph/$(1): $(B)/tests/unit/graph/$(1).o \
 		$(GRAPH_TEST_LIBSRCS:%.c=$(B)/%.o) $(B)/gen/onnx/onnx.pb-c.o
-	$$(CC) $$(LDFLAGS_COMMON) -o $$@ $$^ -lprotobuf-c -lcmocka -lm $$(OPENBLAS_LIBS)
+	$$(CC) $$(LDFLAGS_COMMON) -o $$@ $$^ -lprotobuf-c -lcmocka -lm $$(OPENBLAS_LIBS) $$(DNNL_LIBS)
 $(B)/asan/tests/unit/graph/$(1): $(B)/asan/tests/unit/graph/$(1).o \
 		$(GRAPH_TEST_LIBSRCS:%.c=$(B)/asan/%.o) $(B)/asan/gen/onnx/onnx.pb-c.o
-	$$(CC) $$(LDFLAGS_COMMON) $$(SAN_FLAGS) -o $$@ $$^ -lprotobuf-c -lcmocka -lm $$(OPENBLAS_LIBS)
+	$$(CC) $$(LDFLAGS_COMMON) $$(SAN_FLAGS) -o $$@ $$^ -lprotobuf-c -lcmocka -lm $$(OPENBLAS_LIBS) $$(DNNL_LIBS)
 ALL_TARGETS += $(B)/tests/unit/graph/$(1) $(B)/asan/tests/unit/graph/$(1)
 CHECK_SUITES += graph-$(1):$(B)/tests/unit/graph/$(1)
 CHECK_SUITES += graph-$(1)-asan:$(B)/asan/tests/unit/graph/$(1)

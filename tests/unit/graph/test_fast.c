@@ -11,6 +11,11 @@
  * (A of rank 2 to 4, one row), Relu, Clip, Add, MaxPool and
  * GlobalAveragePool. They must agree to float32 rounding: |fast - ref| <=
  * 1e-5 * (sum of |terms| + 1).
+ *
+ * The CPU plan's oneDNN convolutions (graph/onednn.h) against the same
+ * reference on the same Conv cases, with and without the fused epilogue;
+ * oneDNN must take every one of them (a case it refused would go
+ * unchecked), and refuse an input or Add operand of another shape.
  */
 #include <errno.h>
 #include <math.h>
@@ -24,6 +29,7 @@
 
 #include "graph/fast.h"
 #include "graph/graph.h"
+#include "graph/onednn.h"
 #include "graph/ref.h"
 #include "graph/registry.h"
 
@@ -140,6 +146,54 @@ static size_t compare(const struct gr_node *n, struct gr_value **in, double scal
 	return expect_close(n->op_type, a, b[0], scale);
 }
 
+/* One engine for the oneDNN tests (made by main's group setup). */
+static struct gr_dnn *dnn;
+
+/*
+ * Conv node n through a oneDNN primitive made for in[0]'s shape, with
+ * epilogue e (NULL: none) and the Add operand add, against ref (consumed).
+ */
+static size_t compare_dnn(const struct gr_node *n, struct gr_value **in,
+			  const struct gr_dnn_epi *e, const struct gr_value *add,
+			  struct gr_value *ref, double scale)
+{
+	struct gr_dnn_conv *c = NULL;
+	struct gr_value *y = NULL;
+	struct gr_err err;
+	size_t count;
+
+	assert_int_equal(gr_dnn_conv_new(dnn, n, in[0]->rank, in[0]->dims, in[1],
+					 n->n_in > 2 ? in[2] : NULL, e, &c), 0);
+	assert_int_equal(gr_dnn_conv_has_add(c), e && e->add);
+	assert_int_equal(gr_dnn_conv_run(c, in[0], add, &y, &err), 0);
+	count = expect_close("oneDNN Conv", ref, y, scale);
+	/* twice: the second run of a primitive gives the same */
+	if (!add) {
+		struct gr_value *again = NULL, *first = NULL;
+
+		assert_int_equal(gr_dnn_conv_run(c, in[0], NULL, &first, &err), 0);
+		assert_int_equal(gr_dnn_conv_run(c, in[0], NULL, &again, &err), 0);
+		assert_memory_equal(first->data, again->data, first->count * sizeof(float));
+		gr_value_free(first);
+		gr_value_free(again);
+	}
+	/* an input of another shape: not this primitive's */
+	{
+		int64_t od[4];
+		struct gr_value *other;
+
+		memcpy(od, in[0]->dims, sizeof(od));
+		od[0]++;
+		other = rand_val(in[0]->rank, od);
+		y = NULL;
+		assert_int_equal(gr_dnn_conv_run(c, other, add, &y, &err), -ENOSYS);
+		assert_null(y);
+		gr_value_free(other);
+	}
+	gr_dnn_conv_free(c);
+	return count;
+}
+
 static void test_conv(void **state)
 {
 	(void)state;
@@ -213,6 +267,8 @@ static void test_conv(void **state)
 			n.n_in = 3;
 		}
 		assert_true(compare(&n, in, (double)(c / grp) * k * kw) > 0);
+		assert_true(compare_dnn(&n, in, NULL, NULL, ref_run(&n, in),
+					(double)(c / grp) * k * kw) > 0);
 		for (int i = 0; i < 3; i++)
 			gr_value_free(in[i]);
 		gr_node_clear(&n);
@@ -315,6 +371,9 @@ static void test_conv_one_position(void **state)
 		/* N x M x 1 x 1 */
 		assert_int_equal(compare(&n, in, (double)wd[1] * wd[2] * wd[3]),
 				 (size_t)(2 * cases[i].m));
+		assert_int_equal(compare_dnn(&n, in, NULL, NULL, ref_run(&n, in),
+					     (double)wd[1] * wd[2] * wd[3]),
+				 (size_t)(2 * cases[i].m));
 		for (int k = 0; k < 3; k++)
 			gr_value_free(in[k]);
 		gr_node_clear(&n);
@@ -346,6 +405,7 @@ static void test_conv_epilogue(void **state)
 		struct gr_value *in[3] = { rand_val(4, xd), rand_val(4, wd), NULL };
 		struct gr_value *ref, *add = NULL, *b[2] = { 0 }, *lim[3] = { 0 };
 		struct gr_fast_epi e = { 0 };
+		struct gr_dnn_epi de = { 0 };
 		struct gr_node n, an, cn;
 		struct gr_err err;
 		int64_t one[1] = { 1 };
@@ -390,6 +450,13 @@ static void test_conv_epilogue(void **state)
 		}
 		assert_int_equal(gr_fast_node_epi(&n, (const struct gr_value *const *)in, b, &e,
 						  &err), 0);
+		/* the same epilogue as oneDNN post-ops */
+		de.add = with_add;
+		de.clamp = e.clamp;
+		de.lo = e.lo;
+		de.hi = e.hi;
+		compared += compare_dnn(&n, in, &de, add, gr_value_clone(ref),
+					(double)wd[1] * k * k + (with_add ? 1 : 0));
 		compared += expect_close("Conv+epilogue", ref, b[0],
 					 (double)wd[1] * k * k + (with_add ? 1 : 0));
 		/* an Add operand of another shape: not fused */
@@ -558,6 +625,19 @@ static void test_not_covered(void **state)
 	gr_value_free(in[1]);
 }
 
+static int dnn_setup(void **state)
+{
+	(void)state;
+	return gr_dnn_new(&dnn);
+}
+
+static int dnn_teardown(void **state)
+{
+	(void)state;
+	gr_dnn_free(dnn);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -572,5 +652,5 @@ int main(void)
 		cmocka_unit_test(test_not_covered),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, dnn_setup, dnn_teardown);
 }

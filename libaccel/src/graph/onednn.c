@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Float Conv through oneDNN (onednn.h). Every conv is described to oneDNN
+ * in 2-D (a 1-D conv is H = 1, which is the same memory), grouped convs
+ * with 5-D weights (goihw). The primitive chooses its layouts
+ * (dnnl_format_tag_any); the weights are reordered into theirs once here,
+ * the activations per run when the primitive's layout is not NCHW.
+ */
+#include <dnnl.h>
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/infer.h"
+#include "graph/onednn.h"
+#include "graph/pool.h"
+#include "graph/window.h"
+
+struct gr_dnn {
+	dnnl_engine_t eng;
+	dnnl_stream_t stream;
+};
+
+struct gr_dnn_conv {
+	struct gr_dnn *d;
+	dnnl_primitive_t conv;
+	/* NCHW <-> the primitive's layout; NULL when it is NCHW itself */
+	dnnl_primitive_t x_in, add_in, y_out;
+	/* x, y: NCHW (the graph's); xc, yc: the primitive's */
+	dnnl_memory_t x, y, xc, yc, w, b;
+	size_t xc_bytes, yc_bytes;
+	int rank, add;
+	int64_t xdims[4], ydims[4];
+};
+
+int gr_dnn_new(struct gr_dnn **out)
+{
+	struct gr_dnn *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	if (dnnl_engine_create(&d->eng, dnnl_cpu, 0) != dnnl_success ||
+	    dnnl_stream_create(&d->stream, d->eng, dnnl_stream_default_flags) != dnnl_success) {
+		gr_dnn_free(d);
+		return -ENOSYS;
+	}
+	*out = d;
+	return 0;
+}
+
+void gr_dnn_free(struct gr_dnn *d)
+{
+	if (!d)
+		return;
+	if (d->stream)
+		dnnl_stream_destroy(d->stream);
+	if (d->eng)
+		dnnl_engine_destroy(d->eng);
+	free(d);
+}
+
+/*
+ * oneDNN's OpenMP threads for one call: one, unless the user set
+ * OMP_NUM_THREADS (then OpenMP's setting stands). The caller's setting is
+ * put back after, so an application's own OpenMP code is not affected.
+ */
+static int threads_begin(void)
+{
+	int prev;
+
+	if (getenv("OMP_NUM_THREADS"))
+		return 0;
+	prev = omp_get_max_threads();
+	omp_set_num_threads(1);
+	return prev;
+}
+
+static void threads_end(int prev)
+{
+	if (prev)
+		omp_set_num_threads(prev);
+}
+
+static void destroy_prim(dnnl_primitive_t p)
+{
+	if (p)
+		dnnl_primitive_destroy(p);
+}
+
+static void destroy_mem(dnnl_memory_t m)
+{
+	if (m)
+		dnnl_memory_destroy(m);
+}
+
+void gr_dnn_conv_free(struct gr_dnn_conv *c)
+{
+	if (!c)
+		return;
+	destroy_prim(c->conv);
+	destroy_prim(c->x_in);
+	destroy_prim(c->add_in);
+	destroy_prim(c->y_out);
+	destroy_mem(c->x);
+	destroy_mem(c->y);
+	destroy_mem(c->xc);
+	destroy_mem(c->yc);
+	destroy_mem(c->w);
+	destroy_mem(c->b);
+	free(c);
+}
+
+int gr_dnn_conv_has_add(const struct gr_dnn_conv *c)
+{
+	return c->add;
+}
+
+/* A primitive from its descriptor (pd is destroyed either way). */
+static int make_prim(dnnl_primitive_desc_t pd, dnnl_primitive_t *p)
+{
+	dnnl_status_t s = dnnl_primitive_create(p, pd);
+
+	dnnl_primitive_desc_destroy(pd);
+	if (s != dnnl_success) {
+		*p = NULL;
+		return s == dnnl_out_of_memory ? -ENOMEM : -ENOSYS;
+	}
+	return 0;
+}
+
+static int make_reorder(struct gr_dnn *d, const dnnl_memory_desc_t *from,
+			const dnnl_memory_desc_t *to, dnnl_primitive_t *p)
+{
+	dnnl_primitive_desc_t pd;
+
+	if (dnnl_reorder_primitive_desc_create(&pd, from, d->eng, to, d->eng, NULL) != dnnl_success)
+		return -ENOSYS;
+	return make_prim(pd, p);
+}
+
+static int exec(const struct gr_dnn *d, dnnl_primitive_t p, int nargs,
+		const dnnl_exec_arg_t *args)
+{
+	return dnnl_primitive_execute(p, d->stream, nargs, args) == dnnl_success ? 0 : -EIO;
+}
+
+/* The weights as they are, reordered once into the primitive's layout. */
+static int load_weights(struct gr_dnn_conv *c, const dnnl_memory_desc_t *plain,
+			const dnnl_memory_desc_t *want, const struct gr_value *w)
+{
+	dnnl_memory_t src;
+	dnnl_primitive_t re;
+	int rc;
+
+	if (dnnl_memory_create(&c->w, want, c->d->eng, DNNL_MEMORY_ALLOCATE) != dnnl_success) {
+		c->w = NULL;
+		return -ENOMEM;
+	}
+	if (dnnl_memory_create(&src, plain, c->d->eng, w->data) != dnnl_success)
+		return -ENOMEM;
+	rc = make_reorder(c->d, plain, want, &re);
+	if (!rc) {
+		dnnl_exec_arg_t a[2] = { { DNNL_ARG_FROM, src }, { DNNL_ARG_TO, c->w } };
+
+		rc = exec(c->d, re, 2, a);
+		if (!rc && dnnl_stream_wait(c->d->stream) != dnnl_success)
+			rc = -EIO;
+		dnnl_primitive_destroy(re);
+	}
+	dnnl_memory_destroy(src);
+	return rc;
+}
+
+/* A memory object of desc md with no buffer yet (set per run). */
+static int mem_none(struct gr_dnn *d, const dnnl_memory_desc_t *md, dnnl_memory_t *m)
+{
+	if (dnnl_memory_create(m, md, d->eng, DNNL_MEMORY_NONE) != dnnl_success) {
+		*m = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The activations' memory: the NCHW one (the graph's), and when the
+ * primitive chose another layout, its own and the reorders between them.
+ */
+static int act_mem(struct gr_dnn_conv *c, const dnnl_memory_desc_t *plain,
+		   const dnnl_memory_desc_t *want, int into, dnnl_memory_t *pm, dnnl_memory_t *wm,
+		   dnnl_primitive_t *re, dnnl_primitive_t *add_re, size_t *bytes)
+{
+	int rc;
+
+	if ((rc = mem_none(c->d, plain, pm)))
+		return rc;
+	if (dnnl_memory_desc_equal(plain, want))
+		return 0;
+	*bytes = dnnl_memory_desc_get_size(want);
+	if ((rc = mem_none(c->d, want, wm)))
+		return rc;
+	if (into)
+		return make_reorder(c->d, plain, want, re);
+	if ((rc = make_reorder(c->d, want, plain, re)))
+		return rc;
+	return add_re ? make_reorder(c->d, plain, want, add_re) : 0;
+}
+
+static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const int64_t *xdims,
+		    const struct gr_value *w, const struct gr_value *b,
+		    const struct gr_dnn_epi *e, struct gr_dnn_conv **out)
+{
+	struct gr_value shape = { .dtype = GR_FLOAT, .rank = xrank };
+	int64_t grp = gr_attr_int(n, "group", 1), C, M, kh, kw;
+	dnnl_dims_t xd, yd, wd, bd, st, dl, pl, pr;
+	dnnl_memory_desc_t x_plain, y_plain, w_plain, b_md, x_any, y_any, w_any;
+	const dnnl_memory_desc_t *xq, *yq, *wq;
+	dnnl_convolution_desc_t cd;
+	dnnl_primitive_attr_t attr = NULL;
+	dnnl_post_ops_t ops = NULL;
+	dnnl_primitive_desc_t pd = NULL;
+	struct gr_dnn_conv *c;
+	struct gr_geom g;
+	struct gr_err err;
+	void *bp;
+	int rc = -ENOSYS, wrank;
+
+	if ((xrank != 3 && xrank != 4) || !w || w->dtype != GR_FLOAT || w->rank != xrank ||
+	    grp < 1 || (b && (b->dtype != GR_FLOAT || b->rank != 1)))
+		return -ENOSYS;
+	for (int i = 0; i < xrank; i++)
+		if (xdims[i] < 1)
+			return -ENOSYS;
+	memcpy(shape.dims, xdims, (size_t)xrank * sizeof(int64_t));
+	C = xdims[1];
+	M = w->dims[0];
+	if (C % grp || M % grp || w->dims[1] != C / grp || (b && b->dims[0] != M))
+		return -ENOSYS;
+	kh = xrank == 4 ? w->dims[2] : 1;
+	kw = w->dims[xrank - 1];
+	if (gr_infer_window(n, &shape, kh, kw, &g, &err))
+		return -ENOSYS;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->d = d;
+	c->rank = xrank;
+	c->add = e && e->add;
+	memcpy(c->xdims, xdims, (size_t)xrank * sizeof(int64_t));
+	c->ydims[0] = xdims[0];
+	c->ydims[1] = M;
+	c->ydims[2] = xrank == 4 ? g.oh : g.ow;
+	c->ydims[3] = g.ow;
+	/* in 2-D: N, C, H, W (H = 1 for 1-D) */
+	xd[0] = xdims[0];
+	xd[1] = C;
+	xd[2] = g.ih;
+	xd[3] = g.iw;
+	yd[0] = xdims[0];
+	yd[1] = M;
+	yd[2] = g.oh;
+	yd[3] = g.ow;
+	if (grp == 1) {
+		wrank = 4;
+		wd[0] = M;
+		wd[1] = C;
+		wd[2] = kh;
+		wd[3] = kw;
+	} else {
+		wrank = 5;
+		wd[0] = grp;
+		wd[1] = M / grp;
+		wd[2] = C / grp;
+		wd[3] = kh;
+		wd[4] = kw;
+	}
+	bd[0] = M;
+	st[0] = g.sh;
+	st[1] = g.sw;
+	/* oneDNN's dilation counts the gaps: ONNX's minus one */
+	dl[0] = g.dh - 1;
+	dl[1] = g.dw - 1;
+	pl[0] = g.pt;
+	pl[1] = g.pl;
+	pr[0] = g.pb;
+	pr[1] = g.pr;
+	if (dnnl_memory_desc_init_by_tag(&x_plain, 4, xd, dnnl_f32, dnnl_nchw) ||
+	    dnnl_memory_desc_init_by_tag(&y_plain, 4, yd, dnnl_f32, dnnl_nchw) ||
+	    dnnl_memory_desc_init_by_tag(&w_plain, wrank, wd, dnnl_f32,
+					 grp == 1 ? dnnl_oihw : dnnl_goihw) ||
+	    dnnl_memory_desc_init_by_tag(&b_md, 1, bd, dnnl_f32, dnnl_x) ||
+	    dnnl_memory_desc_init_by_tag(&x_any, 4, xd, dnnl_f32, dnnl_format_tag_any) ||
+	    dnnl_memory_desc_init_by_tag(&y_any, 4, yd, dnnl_f32, dnnl_format_tag_any) ||
+	    dnnl_memory_desc_init_by_tag(&w_any, wrank, wd, dnnl_f32, dnnl_format_tag_any))
+		goto out;
+	if (dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference,
+						       dnnl_convolution_direct, &x_any, &w_any,
+						       b ? &b_md : NULL, &y_any, st, dl, pl, pr))
+		goto out;
+	if (dnnl_primitive_attr_create(&attr) || dnnl_post_ops_create(&ops)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* the order of fast.h's epilogue: (sum + bias) + add, then the clamp */
+	if (c->add && dnnl_post_ops_append_sum(ops, 1.0f))
+		goto out;
+	if (e && e->clamp) {
+		dnnl_status_t s;
+
+		if (e->lo == 0.0f && isinf(e->hi) && e->hi > 0)
+			s = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+		else
+			s = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_clip, e->lo, e->hi);
+		if (s)
+			goto out;
+	}
+	if (dnnl_primitive_attr_set_post_ops(attr, ops) ||
+	    dnnl_primitive_desc_create(&pd, &cd, attr, d->eng, NULL))
+		goto out;
+	xq = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+	yq = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+	wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+	if (!xq || !yq || !wq)
+		goto out;
+	if ((rc = load_weights(c, &w_plain, wq, w)) ||
+	    (rc = act_mem(c, &x_plain, xq, 1, &c->x, &c->xc, &c->x_in, NULL, &c->xc_bytes)) ||
+	    (rc = act_mem(c, &y_plain, yq, 0, &c->y, &c->yc, &c->y_out,
+			  c->add ? &c->add_in : NULL, &c->yc_bytes)))
+		goto out;
+	if (b) {
+		if (dnnl_memory_create(&c->b, &b_md, d->eng, DNNL_MEMORY_ALLOCATE) != dnnl_success ||
+		    dnnl_memory_get_data_handle(c->b, &bp) != dnnl_success) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memcpy(bp, b->data, (size_t)M * sizeof(float));
+	}
+	rc = make_prim(pd, &c->conv);
+	pd = NULL;
+out:
+	if (pd)
+		dnnl_primitive_desc_destroy(pd);
+	if (ops)
+		dnnl_post_ops_destroy(ops);
+	if (attr)
+		dnnl_primitive_attr_destroy(attr);
+	if (rc) {
+		gr_dnn_conv_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int gr_dnn_conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const int64_t *xdims,
+		    const struct gr_value *w, const struct gr_value *b,
+		    const struct gr_dnn_epi *e, struct gr_dnn_conv **out)
+{
+	/* a primitive keeps the thread count it was made with: make it with the run's */
+	int prev = threads_begin(), rc = conv_new(d, n, xrank, xdims, w, b, e, out);
+
+	threads_end(prev);
+	return rc;
+}
+
+static int same_dims(const struct gr_value *v, int rank, const int64_t *dims)
+{
+	return v && v->dtype == GR_FLOAT && v->rank == rank &&
+	       !memcmp(v->dims, dims, (size_t)rank * sizeof(int64_t));
+}
+
+int gr_dnn_conv_run(struct gr_dnn_conv *c, const struct gr_value *x, const struct gr_value *add,
+		    struct gr_value **out, struct gr_err *err)
+{
+	void *xc = NULL, *yc = NULL;
+	struct gr_value *y;
+	int rc = 0, prev;
+
+	if (!same_dims(x, c->rank, c->xdims) ||
+	    (c->add ? !same_dims(add, c->rank, c->ydims) : add != NULL))
+		return -ENOSYS;
+	y = gr_value_new_raw(GR_FLOAT, c->rank, c->ydims, err);
+	if (!y)
+		return -ENOMEM;
+	if ((c->xc && !(xc = gr_mem_get(c->xc_bytes, 0))) ||
+	    (c->yc && !(yc = gr_mem_get(c->yc_bytes, 0)))) {
+		gr_mem_put(xc);
+		gr_value_free(y);
+		return gr_err_set(err, -ENOMEM, "oneDNN conv: out of memory");
+	}
+	/* oneDNN only reads its source */
+	dnnl_memory_set_data_handle(c->x, x->data);
+	dnnl_memory_set_data_handle(c->y, y->data);
+	if (c->xc)
+		dnnl_memory_set_data_handle(c->xc, xc);
+	if (c->yc)
+		dnnl_memory_set_data_handle(c->yc, yc);
+	prev = threads_begin();
+	if (c->x_in) {
+		dnnl_exec_arg_t a[2] = { { DNNL_ARG_FROM, c->x }, { DNNL_ARG_TO, c->xc } };
+
+		rc = exec(c->d, c->x_in, 2, a);
+	}
+	/* the sum post-op adds what the output holds: the Add's operand */
+	if (!rc && c->add) {
+		if (c->add_in) {
+			dnnl_exec_arg_t a[2] = { { DNNL_ARG_FROM, c->y }, { DNNL_ARG_TO, c->yc } };
+
+			dnnl_memory_set_data_handle(c->y, add->data);
+			rc = exec(c->d, c->add_in, 2, a);
+			dnnl_memory_set_data_handle(c->y, y->data);
+		} else {
+			memcpy(y->data, add->data, y->count * sizeof(float));
+		}
+	}
+	if (!rc) {
+		dnnl_exec_arg_t a[4] = {
+			{ DNNL_ARG_SRC, c->xc ? c->xc : c->x },
+			{ DNNL_ARG_WEIGHTS, c->w },
+			{ DNNL_ARG_DST, c->yc ? c->yc : c->y },
+			{ DNNL_ARG_BIAS, c->b },
+		};
+
+		rc = exec(c->d, c->conv, c->b ? 4 : 3, a);
+	}
+	if (!rc && c->y_out) {
+		dnnl_exec_arg_t a[2] = { { DNNL_ARG_FROM, c->yc }, { DNNL_ARG_TO, c->y } };
+
+		rc = exec(c->d, c->y_out, 2, a);
+	}
+	if (!rc && dnnl_stream_wait(c->d->stream) != dnnl_success)
+		rc = -EIO;
+	threads_end(prev);
+	gr_mem_put(xc);
+	gr_mem_put(yc);
+	if (rc) {
+		gr_value_free(y);
+		return gr_err_set(err, rc, "oneDNN conv: a primitive failed");
+	}
+	*out = y;
+	return 0;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Float Conv through oneDNN (Debian libdnnl 2.6, C API): a convolution
+ * primitive made once for one Conv node and one input shape, with its
+ * weights reordered once into the layout the primitive prefers
+ * (dnnl_format_tag_any: blocked, e.g. 16 output channels together on an
+ * AVX-512 CPU) and the epilogue the CPU plan fuses into the Conv (the
+ * residual Add as a sum post-op, Relu / Clip as an eltwise post-op). The
+ * graph's tensors stay NCHW: a run reorders the input into the
+ * primitive's layout and the output back when the primitive chose a
+ * blocked one.
+ *
+ * Used by the float CPU plan (model/cpuplan.c), which makes the
+ * primitives when a model is compiled; the stateless fast path (fast.h)
+ * stays for what oneDNN does not take and for calibration. The reference
+ * kernels (ref.h) stay the independent check (tests/unit/graph/test_fast.c
+ * compares oneDNN against them).
+ *
+ * Threads: oneDNN's OpenMP threads; one unless OMP_NUM_THREADS is set
+ * (then OpenMP's own setting), as the OpenBLAS path uses
+ * OPENBLAS_NUM_THREADS.
+ */
+#ifndef GR_ONEDNN_H
+#define GR_ONEDNN_H
+
+#include "graph/graph.h"
+
+/* A CPU engine and an in-order stream: one per compiled model. */
+struct gr_dnn;
+
+/* 0, or -ENOSYS when oneDNN has no CPU engine here. */
+int gr_dnn_new(struct gr_dnn **out);
+void gr_dnn_free(struct gr_dnn *d);
+
+/* What the Conv's primitive applies after its sum and bias. */
+struct gr_dnn_epi {
+	int add;		/* + an operand of exactly the output's shape */
+	int clamp;		/* then clamp to [lo, hi] (Relu: lo 0, hi +inf) */
+	float lo, hi;
+};
+
+struct gr_dnn_conv;
+
+/*
+ * The primitive of Conv node n for a float input of rank xrank (3 or 4)
+ * and dims xdims, with weights w and bias b (NULL: none) as they are now
+ * (copied into the primitive's layout): 0 and *out, or -ENOSYS when this
+ * conv is not one oneDNN takes (the fast path runs it), -ENOMEM.
+ */
+int gr_dnn_conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const int64_t *xdims,
+		    const struct gr_value *w, const struct gr_value *b,
+		    const struct gr_dnn_epi *e, struct gr_dnn_conv **out);
+void gr_dnn_conv_free(struct gr_dnn_conv *c);
+
+/* Whether c's epilogue has the Add (its run then needs the operand). */
+int gr_dnn_conv_has_add(const struct gr_dnn_conv *c);
+
+/*
+ * Runs c on x (and the fused Add's operand add, when c has one) into a
+ * new value *out: 0, or -ENOSYS (out untouched) when x or add do not have
+ * the shapes c was made for, -ENOMEM, -EIO when oneDNN fails.
+ */
+int gr_dnn_conv_run(struct gr_dnn_conv *c, const struct gr_value *x, const struct gr_value *add,
+		    struct gr_value **out, struct gr_err *err);
+
+#endif /* GR_ONEDNN_H */
