@@ -23,9 +23,9 @@ struct gr_dnn {
 	dnnl_stream_t stream;
 };
 
-struct gr_dnn_conv {
+struct gr_dnn_prim {
 	struct gr_dnn *d;
-	dnnl_primitive_t conv;
+	dnnl_primitive_t prim;	/* the convolution or inner product */
 	/* NCHW <-> the primitive's layout; NULL when it is NCHW itself */
 	dnnl_primitive_t x_in, add_in, y_out;
 	/* x, y: NCHW (the graph's); xc, yc: the primitive's */
@@ -95,11 +95,11 @@ static void destroy_mem(dnnl_memory_t m)
 		dnnl_memory_destroy(m);
 }
 
-void gr_dnn_conv_free(struct gr_dnn_conv *c)
+void gr_dnn_prim_free(struct gr_dnn_prim *c)
 {
 	if (!c)
 		return;
-	destroy_prim(c->conv);
+	destroy_prim(c->prim);
 	destroy_prim(c->x_in);
 	destroy_prim(c->add_in);
 	destroy_prim(c->y_out);
@@ -112,7 +112,7 @@ void gr_dnn_conv_free(struct gr_dnn_conv *c)
 	free(c);
 }
 
-int gr_dnn_conv_has_add(const struct gr_dnn_conv *c)
+int gr_dnn_prim_has_add(const struct gr_dnn_prim *c)
 {
 	return c->add;
 }
@@ -147,7 +147,7 @@ static int exec(const struct gr_dnn *d, dnnl_primitive_t p, int nargs,
 }
 
 /* The weights as they are, reordered once into the primitive's layout. */
-static int load_weights(struct gr_dnn_conv *c, const dnnl_memory_desc_t *plain,
+static int load_weights(struct gr_dnn_prim *c, const dnnl_memory_desc_t *plain,
 			const dnnl_memory_desc_t *want, const struct gr_value *w)
 {
 	dnnl_memory_t src;
@@ -187,7 +187,7 @@ static int mem_none(struct gr_dnn *d, const dnnl_memory_desc_t *md, dnnl_memory_
  * The activations' memory: the NCHW one (the graph's), and when the
  * primitive chose another layout, its own and the reorders between them.
  */
-static int act_mem(struct gr_dnn_conv *c, const dnnl_memory_desc_t *plain,
+static int act_mem(struct gr_dnn_prim *c, const dnnl_memory_desc_t *plain,
 		   const dnnl_memory_desc_t *want, int into, dnnl_memory_t *pm, dnnl_memory_t *wm,
 		   dnnl_primitive_t *re, dnnl_primitive_t *add_re, size_t *bytes)
 {
@@ -209,7 +209,7 @@ static int act_mem(struct gr_dnn_conv *c, const dnnl_memory_desc_t *plain,
 
 static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const int64_t *xdims,
 		    const struct gr_value *w, const struct gr_value *b,
-		    const struct gr_dnn_epi *e, struct gr_dnn_conv **out)
+		    const struct gr_dnn_epi *e, struct gr_dnn_prim **out)
 {
 	struct gr_value shape = { .dtype = GR_FLOAT, .rank = xrank };
 	int64_t grp = gr_attr_int(n, "group", 1), C, M, kh, kw;
@@ -220,7 +220,7 @@ static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const 
 	dnnl_primitive_attr_t attr = NULL;
 	dnnl_post_ops_t ops = NULL;
 	dnnl_primitive_desc_t pd = NULL;
-	struct gr_dnn_conv *c;
+	struct gr_dnn_prim *c;
 	struct gr_geom g;
 	struct gr_err err;
 	void *bp;
@@ -336,7 +336,7 @@ static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const 
 		}
 		memcpy(bp, b->data, (size_t)M * sizeof(float));
 	}
-	rc = make_prim(pd, &c->conv);
+	rc = make_prim(pd, &c->prim);
 	pd = NULL;
 out:
 	if (pd)
@@ -346,7 +346,7 @@ out:
 	if (attr)
 		dnnl_primitive_attr_destroy(attr);
 	if (rc) {
-		gr_dnn_conv_free(c);
+		gr_dnn_prim_free(c);
 		return rc;
 	}
 	*out = c;
@@ -355,11 +355,108 @@ out:
 
 int gr_dnn_conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const int64_t *xdims,
 		    const struct gr_value *w, const struct gr_value *b,
-		    const struct gr_dnn_epi *e, struct gr_dnn_conv **out)
+		    const struct gr_dnn_epi *e, struct gr_dnn_prim **out)
 {
 	/* a primitive keeps the thread count it was made with: make it with the run's */
 	int prev = threads_begin(), rc = conv_new(d, n, xrank, xdims, w, b, e, out);
 
+	threads_end(prev);
+	return rc;
+}
+
+/*
+ * Gemm as oneDNN's inner product: y[M x N] = a[M x K] op(B) + c with B the
+ * weights (transB 0: K x N, the "io" layout; 1: N x K, "oi") and c a bias
+ * of N values or none; alpha and beta 1, a not transposed.
+ */
+static int gemm_new(struct gr_dnn *d, const struct gr_node *n, const int64_t *adims,
+		    const struct gr_value *w, const struct gr_value *bias,
+		    struct gr_dnn_prim **out)
+{
+	int trans_b = (int)gr_attr_int(n, "transB", 0);
+	dnnl_dims_t xd, yd, wd, bd;
+	dnnl_memory_desc_t x_plain, y_plain, w_plain, b_md, w_any;
+	const dnnl_memory_desc_t *xq, *yq, *wq;
+	dnnl_inner_product_desc_t ipd;
+	dnnl_primitive_desc_t pd = NULL;
+	struct gr_dnn_prim *c;
+	int64_t M = adims[0], K = adims[1], N;
+	void *bp;
+	int rc = -ENOSYS;
+
+	if (gr_attr_int(n, "transA", 0) || gr_attr_float(n, "alpha", 1.0f) != 1.0f ||
+	    gr_attr_float(n, "beta", 1.0f) != 1.0f || !w || w->dtype != GR_FLOAT ||
+	    w->rank != 2 || M < 1 || K < 1 || w->dims[trans_b ? 1 : 0] != K)
+		return -ENOSYS;
+	N = w->dims[trans_b ? 0 : 1];
+	/* c: N values (rank 1, or 1 x N); other broadcasts run on the fast path */
+	if (bias && (bias->dtype != GR_FLOAT || bias->count != (size_t)N ||
+		     !((bias->rank == 1) || (bias->rank == 2 && bias->dims[0] == 1))))
+		return -ENOSYS;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->d = d;
+	c->rank = 2;
+	c->xdims[0] = c->ydims[0] = M;
+	c->xdims[1] = K;
+	c->ydims[1] = N;
+	xd[0] = yd[0] = M;
+	xd[1] = K;
+	yd[1] = N;
+	wd[0] = N;
+	wd[1] = K;
+	bd[0] = N;
+	if (dnnl_memory_desc_init_by_tag(&x_plain, 2, xd, dnnl_f32, dnnl_nc) ||
+	    dnnl_memory_desc_init_by_tag(&y_plain, 2, yd, dnnl_f32, dnnl_nc) ||
+	    dnnl_memory_desc_init_by_tag(&w_plain, 2, wd, dnnl_f32, trans_b ? dnnl_oi : dnnl_io) ||
+	    dnnl_memory_desc_init_by_tag(&b_md, 1, bd, dnnl_f32, dnnl_x) ||
+	    dnnl_memory_desc_init_by_tag(&w_any, 2, wd, dnnl_f32, dnnl_format_tag_any))
+		goto out;
+	/* the activations as they are: a reorder would cost what the product does */
+	if (dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &x_plain, &w_any,
+						 bias ? &b_md : NULL, &y_plain) ||
+	    dnnl_primitive_desc_create(&pd, &ipd, NULL, d->eng, NULL))
+		goto out;
+	xq = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+	yq = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+	wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+	if (!xq || !yq || !wq)
+		goto out;
+	if ((rc = load_weights(c, &w_plain, wq, w)) ||
+	    (rc = act_mem(c, &x_plain, xq, 1, &c->x, &c->xc, &c->x_in, NULL, &c->xc_bytes)) ||
+	    (rc = act_mem(c, &y_plain, yq, 0, &c->y, &c->yc, &c->y_out, NULL, &c->yc_bytes)))
+		goto out;
+	if (bias) {
+		if (dnnl_memory_create(&c->b, &b_md, d->eng, DNNL_MEMORY_ALLOCATE) != dnnl_success ||
+		    dnnl_memory_get_data_handle(c->b, &bp) != dnnl_success) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memcpy(bp, bias->data, (size_t)N * sizeof(float));
+	}
+	rc = make_prim(pd, &c->prim);
+	pd = NULL;
+out:
+	if (pd)
+		dnnl_primitive_desc_destroy(pd);
+	if (rc) {
+		gr_dnn_prim_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int gr_dnn_gemm_new(struct gr_dnn *d, const struct gr_node *n, int arank, const int64_t *adims,
+		    const struct gr_value *w, const struct gr_value *c, struct gr_dnn_prim **out)
+{
+	int prev, rc;
+
+	if (arank != 2)
+		return -ENOSYS;
+	prev = threads_begin();
+	rc = gemm_new(d, n, adims, w, c, out);
 	threads_end(prev);
 	return rc;
 }
@@ -370,7 +467,7 @@ static int same_dims(const struct gr_value *v, int rank, const int64_t *dims)
 	       !memcmp(v->dims, dims, (size_t)rank * sizeof(int64_t));
 }
 
-int gr_dnn_conv_run(struct gr_dnn_conv *c, const struct gr_value *x, const struct gr_value *add,
+int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struct gr_value *add,
 		    struct gr_value **out, struct gr_err *err)
 {
 	void *xc = NULL, *yc = NULL;
@@ -387,7 +484,7 @@ int gr_dnn_conv_run(struct gr_dnn_conv *c, const struct gr_value *x, const struc
 	    (c->yc && !(yc = gr_mem_get(c->yc_bytes, 0)))) {
 		gr_mem_put(xc);
 		gr_value_free(y);
-		return gr_err_set(err, -ENOMEM, "oneDNN conv: out of memory");
+		return gr_err_set(err, -ENOMEM, "oneDNN: out of memory");
 	}
 	/* oneDNN only reads its source */
 	dnnl_memory_set_data_handle(c->x, x->data);
@@ -422,7 +519,7 @@ int gr_dnn_conv_run(struct gr_dnn_conv *c, const struct gr_value *x, const struc
 			{ DNNL_ARG_BIAS, c->b },
 		};
 
-		rc = exec(c->d, c->conv, c->b ? 4 : 3, a);
+		rc = exec(c->d, c->prim, c->b ? 4 : 3, a);
 	}
 	if (!rc && c->y_out) {
 		dnnl_exec_arg_t a[2] = { { DNNL_ARG_FROM, c->yc }, { DNNL_ARG_TO, c->y } };
@@ -436,7 +533,7 @@ int gr_dnn_conv_run(struct gr_dnn_conv *c, const struct gr_value *x, const struc
 	gr_mem_put(yc);
 	if (rc) {
 		gr_value_free(y);
-		return gr_err_set(err, rc, "oneDNN conv: a primitive failed");
+		return gr_err_set(err, rc, "oneDNN: a primitive failed");
 	}
 	*out = y;
 	return 0;

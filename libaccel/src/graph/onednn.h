@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Float Conv through oneDNN (Debian libdnnl 2.6, C API): a convolution
- * primitive made once for one Conv node and one input shape, with its
+ * Float Conv and Gemm through oneDNN (Debian libdnnl 2.6, C API): a
+ * convolution or inner-product primitive made once for one node and one
+ * input shape, with its
  * weights reordered once into the layout the primitive prefers
  * (dnnl_format_tag_any: blocked, e.g. 16 output channels together on an
  * AVX-512 CPU) and the epilogue the CPU plan fuses into the Conv (the
@@ -39,7 +40,8 @@ struct gr_dnn_epi {
 	float lo, hi;
 };
 
-struct gr_dnn_conv;
+/* A node's primitive: a Conv's or a Gemm's. */
+struct gr_dnn_prim;
 
 /*
  * The primitive of Conv node n for a float input of rank xrank (3 or 4)
@@ -49,18 +51,27 @@ struct gr_dnn_conv;
  */
 int gr_dnn_conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const int64_t *xdims,
 		    const struct gr_value *w, const struct gr_value *b,
-		    const struct gr_dnn_epi *e, struct gr_dnn_conv **out);
-void gr_dnn_conv_free(struct gr_dnn_conv *c);
-
-/* Whether c's epilogue has the Add (its run then needs the operand). */
-int gr_dnn_conv_has_add(const struct gr_dnn_conv *c);
+		    const struct gr_dnn_epi *e, struct gr_dnn_prim **out);
+void gr_dnn_prim_free(struct gr_dnn_prim *c);
 
 /*
- * Runs c on x (and the fused Add's operand add, when c has one) into a
+ * The primitive of Gemm node n for a float A of rank arank (2) and dims
+ * adims, weights B (w) and bias C (c, NULL: none): transA 0, alpha and
+ * beta 1, C of N values; else -ENOSYS (the fast path runs it).
+ */
+int gr_dnn_gemm_new(struct gr_dnn *d, const struct gr_node *n, int arank, const int64_t *adims,
+		    const struct gr_value *w, const struct gr_value *c, struct gr_dnn_prim **out);
+
+/* Whether c's epilogue has the Add (its run then needs the operand). */
+int gr_dnn_prim_has_add(const struct gr_dnn_prim *c);
+
+/*
+ * Runs c on x (a Conv's input, a Gemm's A; and the fused Add's operand
+ * add, when c has one) into a
  * new value *out: 0, or -ENOSYS (out untouched) when x or add do not have
  * the shapes c was made for, -ENOMEM, -EIO when oneDNN fails.
  */
-int gr_dnn_conv_run(struct gr_dnn_conv *c, const struct gr_value *x, const struct gr_value *add,
+int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struct gr_value *add,
 		    struct gr_value **out, struct gr_err *err);
 
 #endif /* GR_ONEDNN_H */

@@ -12,9 +12,10 @@
  *   do not run and the Conv writes the last fused node's output.
  * - oneDNN: each float Conv whose input shape, weights, bias and fused
  *   Clip bounds are known now gets its primitive (graph/onednn.h) with the
- *   fused nodes as post-ops: its weights are reordered once, here, not on
- *   every run. A Conv oneDNN does not take runs on the fast path
- *   (graph/fast.h) as before.
+ *   fused nodes as post-ops, each float Gemm with constant weights and
+ *   bias an inner product: weights are reordered once, here, not on every
+ *   run. What oneDNN does not take runs on the fast path (graph/fast.h)
+ *   as before.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -83,8 +84,34 @@ static int dnn_conv(struct accel_model *m, int i)
 			return 0;
 		e.clamp = 1;
 	}
-	rc = gr_dnn_conv_new(m->cpu.dnn, n, x->rank, x->dims, w, b, &e, &m->cpu.conv[i]);
+	rc = gr_dnn_conv_new(m->cpu.dnn, n, x->rank, x->dims, w, b, &e, &m->cpu.prim[i]);
 	return rc == -ENOSYS ? 0 : rc;
+}
+
+/* Gemm node i's inner product (left NULL when oneDNN does not take it). */
+static int dnn_gemm(struct accel_model *m, int i)
+{
+	const struct gr_graph *g = m->g;
+	const struct gr_node *n = &g->nodes[i];
+	const struct gr_tensor *a;
+	const struct gr_value *w, *c = NULL;
+	int rc;
+
+	if (n->n_in < 2 || n->in[0] < 0)
+		return 0;
+	a = &g->tensors[n->in[0]];
+	if (a->dtype != GR_FLOAT || a->constant || !(w = constant(g, n->in[1])) ||
+	    (n->n_in > 2 && n->in[2] >= 0 && !(c = constant(g, n->in[2]))))
+		return 0;
+	rc = gr_dnn_gemm_new(m->cpu.dnn, n, a->rank, a->dims, w, c, &m->cpu.prim[i]);
+	return rc == -ENOSYS ? 0 : rc;
+}
+
+static int dnn_node(const struct accel_model *m, int i)
+{
+	const struct gr_node *n = &m->g->nodes[i];
+
+	return (gr_node_is(n, "Conv") || gr_node_is(n, "Gemm")) && cpu_step(m, i);
 }
 
 /* The oneDNN primitives of a model with no device layer. */
@@ -96,12 +123,12 @@ static int dnn_build(struct accel_model *m)
 		if (m->plan.steps[i].kind == LW_DEVICE)
 			return 0;
 	for (int i = 0; i < nn; i++)
-		if (gr_node_is(&m->g->nodes[i], "Conv") && cpu_step(m, i))
+		if (dnn_node(m, i))
 			break;
 		else if (i == nn - 1)
-			return 0;	/* no Conv: no engine either */
-	m->cpu.conv = calloc((size_t)nn + 1, sizeof(*m->cpu.conv));
-	if (!m->cpu.conv)
+			return 0;	/* nothing for oneDNN: no engine either */
+	m->cpu.prim = calloc((size_t)nn + 1, sizeof(*m->cpu.prim));
+	if (!m->cpu.prim)
 		return eyr_error(-ENOMEM, "out of memory");
 	rc = gr_dnn_new(&m->cpu.dnn);
 	if (rc == -ENOSYS)
@@ -109,9 +136,9 @@ static int dnn_build(struct accel_model *m)
 	if (rc)
 		return eyr_error(rc, "out of memory");
 	for (int i = 0; i < nn; i++)
-		if (gr_node_is(&m->g->nodes[i], "Conv") && cpu_step(m, i) &&
-		    (rc = dnn_conv(m, i)))
-			return eyr_error(rc, "node '%s': oneDNN convolution: out of memory",
+		if (dnn_node(m, i) &&
+		    (rc = gr_node_is(&m->g->nodes[i], "Conv") ? dnn_conv(m, i) : dnn_gemm(m, i)))
+			return eyr_error(rc, "node '%s': oneDNN primitive: out of memory",
 					 m->g->nodes[i].name);
 	return 0;
 }
@@ -198,11 +225,11 @@ void eyr_cpu_plan_free(struct eyr_cpu_plan *p, int n_nodes)
 	free(p->epi_act);
 	free(p->fused_into);
 	p->last = p->epi_add = p->epi_act = p->fused_into = NULL;
-	if (p->conv)
+	if (p->prim)
 		for (int i = 0; i < n_nodes; i++)
-			gr_dnn_conv_free(p->conv[i]);
-	free(p->conv);
-	p->conv = NULL;
+			gr_dnn_prim_free(p->prim[i]);
+	free(p->prim);
+	p->prim = NULL;
 	gr_dnn_free(p->dnn);
 	p->dnn = NULL;
 }

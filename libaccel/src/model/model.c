@@ -558,15 +558,15 @@ static int run_cpu_fused(struct accel_model *m, struct run_state *rs, int i,
 }
 
 /*
- * Conv node i by its oneDNN primitive (model/cpuplan.c), with the fused
- * nodes the primitive was made with, writing the last fused node's output:
+ * Conv or Gemm node i by its oneDNN primitive (model/cpuplan.c), with the
+ * fused nodes the primitive was made with, writing the last fused node's output:
  * -ENOSYS when it has none or this run's values do not fit it (then
  * run_cpu_fused() or the node alone).
  */
 static int run_cpu_dnn(struct accel_model *m, struct run_state *rs, int i,
 		       struct gr_err *err)
 {
-	struct gr_dnn_conv *c = m->cpu.conv ? m->cpu.conv[i] : NULL;
+	struct gr_dnn_prim *c = m->cpu.prim ? m->cpu.prim[i] : NULL;
 	const struct gr_node *n = &m->g->nodes[i];
 	int ja = m->cpu.epi_add[i], jr = m->cpu.epi_act[i], t = n->out[0], rc;
 	const struct gr_value *in[GR_MAX_INPUTS] = { 0 }, *add = NULL;
@@ -574,7 +574,7 @@ static int run_cpu_dnn(struct accel_model *m, struct run_state *rs, int i,
 
 	if (!c || plan_inputs(m, rs, n, 0, in))
 		return -ENOSYS;
-	if (gr_dnn_conv_has_add(c)) {
+	if (gr_dnn_prim_has_add(c)) {
 		const struct gr_node *a = &m->g->nodes[ja];
 		int u = a->in[0] == n->out[0] ? a->in[1] : a->in[0];
 
@@ -585,7 +585,7 @@ static int run_cpu_dnn(struct accel_model *m, struct run_state *rs, int i,
 	}
 	if (jr >= 0)
 		t = m->g->nodes[jr].out[0];
-	rc = gr_dnn_conv_run(c, in[0], add, &y, err);
+	rc = gr_dnn_prim_run(c, in[0], add, &y, err);
 	if (rc)
 		return rc;
 	set_output(rs, t, y);

@@ -39,8 +39,8 @@ struct segment {
 /*
  * The float CPU plan (model/cpuplan.c), for the runs of a model with no
  * device layer: tensor memory given back after its last reader, the
- * Add / Relu / Clip fused into the Conv before them, and the Convs'
- * oneDNN primitives (graph/onednn.h), made once here.
+ * Add / Relu / Clip fused into the Conv before them, and the Convs' and
+ * Gemms' oneDNN primitives (graph/onednn.h), made once here.
  */
 struct eyr_cpu_plan {
 	int *last;		/* per tensor: its last reader (node), -1: kept */
@@ -48,8 +48,8 @@ struct eyr_cpu_plan {
 	int *epi_act;		/* per Conv node: the Relu / Clip fused, or -1 */
 	int *fused_into;	/* per node: the Conv it is fused into, or -1 */
 	struct gr_dnn *dnn;	/* NULL: the model has device layers */
-	/* per node: its Conv primitive with the fused epilogue, or NULL */
-	struct gr_dnn_conv **conv;
+	/* per node: its Conv (with the fused epilogue) or Gemm primitive, or NULL */
+	struct gr_dnn_prim **prim;
 };
 
 struct accel_model {

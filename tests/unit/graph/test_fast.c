@@ -12,10 +12,12 @@
  * GlobalAveragePool. They must agree to float32 rounding: |fast - ref| <=
  * 1e-5 * (sum of |terms| + 1).
  *
- * The CPU plan's oneDNN convolutions (graph/onednn.h) against the same
- * reference on the same Conv cases, with and without the fused epilogue;
- * oneDNN must take every one of them (a case it refused would go
- * unchecked), and refuse an input or Add operand of another shape.
+ * The CPU plan's oneDNN primitives (graph/onednn.h) against the same
+ * reference: every Conv case, with and without the fused epilogue, and
+ * the Gemm cases of its inner product (A as it is, alpha and beta 1, C of
+ * N values). oneDNN must take every one of them (a case it refused would
+ * go unchecked), refuse the Gemms it cannot run, and refuse an input of
+ * another shape.
  */
 #include <errno.h>
 #include <math.h>
@@ -149,30 +151,48 @@ static size_t compare(const struct gr_node *n, struct gr_value **in, double scal
 /* One engine for the oneDNN tests (made by main's group setup). */
 static struct gr_dnn *dnn;
 
+/* Conv or Gemm node n's oneDNN primitive for in[0]'s shape (rc: its return). */
+static struct gr_dnn_prim *dnn_prim(const struct gr_node *n, struct gr_value **in,
+				    const struct gr_dnn_epi *e, int *rc)
+{
+	struct gr_dnn_prim *c = NULL;
+
+	if (gr_node_is(n, "Conv"))
+		*rc = gr_dnn_conv_new(dnn, n, in[0]->rank, in[0]->dims, in[1],
+				      n->n_in > 2 ? in[2] : NULL, e, &c);
+	else
+		*rc = gr_dnn_gemm_new(dnn, n, in[0]->rank, in[0]->dims, in[1],
+				      n->n_in > 2 ? in[2] : NULL, &c);
+	assert_true(*rc ? c == NULL : c != NULL);
+	return c;
+}
+
 /*
- * Conv node n through a oneDNN primitive made for in[0]'s shape, with
- * epilogue e (NULL: none) and the Add operand add, against ref (consumed).
+ * Conv or Gemm node n through a oneDNN primitive made for in[0]'s shape,
+ * with epilogue e (NULL: none) and the Add operand add, against ref
+ * (consumed). oneDNN must take it.
  */
 static size_t compare_dnn(const struct gr_node *n, struct gr_value **in,
 			  const struct gr_dnn_epi *e, const struct gr_value *add,
 			  struct gr_value *ref, double scale)
 {
-	struct gr_dnn_conv *c = NULL;
 	struct gr_value *y = NULL;
+	struct gr_dnn_prim *c;
 	struct gr_err err;
 	size_t count;
+	int rc;
 
-	assert_int_equal(gr_dnn_conv_new(dnn, n, in[0]->rank, in[0]->dims, in[1],
-					 n->n_in > 2 ? in[2] : NULL, e, &c), 0);
-	assert_int_equal(gr_dnn_conv_has_add(c), e && e->add);
-	assert_int_equal(gr_dnn_conv_run(c, in[0], add, &y, &err), 0);
-	count = expect_close("oneDNN Conv", ref, y, scale);
+	c = dnn_prim(n, in, e, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(gr_dnn_prim_has_add(c), e && e->add);
+	assert_int_equal(gr_dnn_prim_run(c, in[0], add, &y, &err), 0);
+	count = expect_close(gr_node_is(n, "Conv") ? "oneDNN Conv" : "oneDNN Gemm", ref, y, scale);
 	/* twice: the second run of a primitive gives the same */
 	if (!add) {
 		struct gr_value *again = NULL, *first = NULL;
 
-		assert_int_equal(gr_dnn_conv_run(c, in[0], NULL, &first, &err), 0);
-		assert_int_equal(gr_dnn_conv_run(c, in[0], NULL, &again, &err), 0);
+		assert_int_equal(gr_dnn_prim_run(c, in[0], NULL, &first, &err), 0);
+		assert_int_equal(gr_dnn_prim_run(c, in[0], NULL, &again, &err), 0);
 		assert_memory_equal(first->data, again->data, first->count * sizeof(float));
 		gr_value_free(first);
 		gr_value_free(again);
@@ -186,11 +206,11 @@ static size_t compare_dnn(const struct gr_node *n, struct gr_value **in,
 		od[0]++;
 		other = rand_val(in[0]->rank, od);
 		y = NULL;
-		assert_int_equal(gr_dnn_conv_run(c, other, add, &y, &err), -ENOSYS);
+		assert_int_equal(gr_dnn_prim_run(c, other, add, &y, &err), -ENOSYS);
 		assert_null(y);
 		gr_value_free(other);
 	}
-	gr_dnn_conv_free(c);
+	gr_dnn_prim_free(c);
 	return count;
 }
 
@@ -277,6 +297,8 @@ static void test_conv(void **state)
 
 static void test_gemm(void **state)
 {
+	int taken = 0;
+
 	(void)state;
 	for (int iter = 0; iter < 40; iter++) {
 		int64_t M = ri(1, 9), N = ri(1, 9), K = ri(1, 17);
@@ -306,10 +328,24 @@ static void test_gemm(void **state)
 			n.n_in = 3;
 		}
 		assert_true(compare(&n, in, (double)K) > 0);
+		/*
+		 * oneDNN's inner product: A as it is, alpha and beta 1, C of N
+		 * values (none, [N], [1, N]); the rest is refused
+		 */
+		if (!ta && iter % 3 && iter % 5 && (crank == 0 || crank == 2 || crank == 5)) {
+			assert_true(compare_dnn(&n, in, NULL, NULL, ref_run(&n, in), (double)K) > 0);
+			taken++;
+		} else if (ta || !(iter % 3) || !(iter % 5) || crank == 1) {
+			int rc;
+
+			assert_null(dnn_prim(&n, in, NULL, &rc));
+			assert_int_equal(rc, -ENOSYS);
+		}
 		for (int i = 0; i < 3; i++)
 			gr_value_free(in[i]);
 		gr_node_clear(&n);
 	}
+	assert_true(taken > 0);
 }
 
 static void test_matmul(void **state)
