@@ -31,6 +31,8 @@ struct gr_dnn_prim {
 	/* x, y: NCHW (the graph's); xc, yc: the primitive's */
 	dnnl_memory_t x, y, xc, yc, w, b;
 	size_t xc_bytes, yc_bytes;
+	/* the layouts: the graph's NCHW output, the primitive's own */
+	dnnl_memory_desc_t y_md, xc_md, yc_md;
 	int rank, add;
 	int64_t xdims[4], ydims[4];
 };
@@ -328,6 +330,9 @@ static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const 
 	    (rc = act_mem(c, &y_plain, yq, 0, &c->y, &c->yc, &c->y_out,
 			  c->add ? &c->add_in : NULL, &c->yc_bytes)))
 		goto out;
+	c->y_md = y_plain;
+	c->xc_md = *xq;
+	c->yc_md = *yq;
 	if (b) {
 		if (dnnl_memory_create(&c->b, &b_md, d->eng, DNNL_MEMORY_ALLOCATE) != dnnl_success ||
 		    dnnl_memory_get_data_handle(c->b, &bp) != dnnl_success) {
@@ -427,6 +432,9 @@ static int gemm_new(struct gr_dnn *d, const struct gr_node *n, const int64_t *ad
 	    (rc = act_mem(c, &x_plain, xq, 1, &c->x, &c->xc, &c->x_in, NULL, &c->xc_bytes)) ||
 	    (rc = act_mem(c, &y_plain, yq, 0, &c->y, &c->yc, &c->y_out, NULL, &c->yc_bytes)))
 		goto out;
+	c->y_md = y_plain;
+	c->xc_md = *xq;
+	c->yc_md = *yq;
 	if (bias) {
 		if (dnnl_memory_create(&c->b, &b_md, d->eng, DNNL_MEMORY_ALLOCATE) != dnnl_success ||
 		    dnnl_memory_get_data_handle(c->b, &bp) != dnnl_success) {
@@ -467,25 +475,56 @@ static int same_dims(const struct gr_value *v, int rank, const int64_t *dims)
 	       !memcmp(v->dims, dims, (size_t)rank * sizeof(int64_t));
 }
 
-int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struct gr_value *add,
-		    struct gr_value **out, struct gr_err *err)
+int gr_dnn_prim_chains(const struct gr_dnn_prim *from, const struct gr_dnn_prim *to, int as_add)
 {
+	const dnnl_memory_desc_t *md;
+
+	/* nothing to gain when the producer writes NCHW itself */
+	if (!from->yc || !dnnl_memory_desc_get_size(&from->yc_md) ||
+	    dnnl_memory_desc_get_size(&from->yc_md) != dnnl_memory_desc_get_size(&from->y_md))
+		return 0;
+	if (as_add) {
+		if (!to->add || !to->yc)
+			return 0;
+		md = &to->yc_md;
+	} else {
+		if (!to->xc)
+			return 0;
+		md = &to->xc_md;
+	}
+	return dnnl_memory_desc_equal(&from->yc_md, md);
+}
+
+int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struct gr_value *add,
+		    unsigned native, struct gr_value **out, struct gr_err *err)
+{
+	int x_native = (native & GR_DNN_X_NATIVE) && c->xc;
+	int add_native = (native & GR_DNN_ADD_NATIVE) && c->yc;
+	int y_native = (native & GR_DNN_Y_NATIVE) && c->yc;
 	void *xc = NULL, *yc = NULL;
 	struct gr_value *y;
 	int rc = 0, prev;
 
 	if (!same_dims(x, c->rank, c->xdims) ||
-	    (c->add ? !same_dims(add, c->rank, c->ydims) : add != NULL))
+	    (c->add ? !same_dims(add, c->rank, c->ydims) : add != NULL) ||
+	    ((native & GR_DNN_X_NATIVE) && !x_native) ||
+	    ((native & GR_DNN_ADD_NATIVE) && !add_native) ||
+	    ((native & GR_DNN_Y_NATIVE) && !y_native))
 		return -ENOSYS;
 	y = gr_value_new_raw(GR_FLOAT, c->rank, c->ydims, err);
 	if (!y)
 		return -ENOMEM;
-	if ((c->xc && !(xc = gr_mem_get(c->xc_bytes, 0))) ||
-	    (c->yc && !(yc = gr_mem_get(c->yc_bytes, 0)))) {
+	/* scratch for the layouts the graph's tensors do not carry */
+	if ((c->xc && !x_native && !(xc = gr_mem_get(c->xc_bytes, 0))) ||
+	    (c->yc && !y_native && !(yc = gr_mem_get(c->yc_bytes, 0)))) {
 		gr_mem_put(xc);
 		gr_value_free(y);
 		return gr_err_set(err, -ENOMEM, "oneDNN: out of memory");
 	}
+	if (x_native)
+		xc = x->data;
+	if (y_native)
+		yc = y->data;
 	/* oneDNN only reads its source */
 	dnnl_memory_set_data_handle(c->x, x->data);
 	dnnl_memory_set_data_handle(c->y, y->data);
@@ -494,21 +533,22 @@ int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struc
 	if (c->yc)
 		dnnl_memory_set_data_handle(c->yc, yc);
 	prev = threads_begin();
-	if (c->x_in) {
+	if (c->x_in && !x_native) {
 		dnnl_exec_arg_t a[2] = { { DNNL_ARG_FROM, c->x }, { DNNL_ARG_TO, c->xc } };
 
 		rc = exec(c->d, c->x_in, 2, a);
 	}
 	/* the sum post-op adds what the output holds: the Add's operand */
 	if (!rc && c->add) {
-		if (c->add_in) {
+		if (add_native || !c->yc) {
+			/* in the layout the primitive writes */
+			memcpy(c->yc ? yc : y->data, add->data, y->count * sizeof(float));
+		} else {
 			dnnl_exec_arg_t a[2] = { { DNNL_ARG_FROM, c->y }, { DNNL_ARG_TO, c->yc } };
 
 			dnnl_memory_set_data_handle(c->y, add->data);
 			rc = exec(c->d, c->add_in, 2, a);
 			dnnl_memory_set_data_handle(c->y, y->data);
-		} else {
-			memcpy(y->data, add->data, y->count * sizeof(float));
 		}
 	}
 	if (!rc) {
@@ -521,7 +561,7 @@ int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struc
 
 		rc = exec(c->d, c->prim, c->b ? 4 : 3, a);
 	}
-	if (!rc && c->y_out) {
+	if (!rc && c->y_out && !y_native) {
 		dnnl_exec_arg_t a[2] = { { DNNL_ARG_FROM, c->yc }, { DNNL_ARG_TO, c->y } };
 
 		rc = exec(c->d, c->y_out, 2, a);
@@ -529,11 +569,43 @@ int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struc
 	if (!rc && dnnl_stream_wait(c->d->stream) != dnnl_success)
 		rc = -EIO;
 	threads_end(prev);
-	gr_mem_put(xc);
-	gr_mem_put(yc);
+	if (!x_native)
+		gr_mem_put(xc);
+	if (!y_native)
+		gr_mem_put(yc);
 	if (rc) {
 		gr_value_free(y);
 		return gr_err_set(err, rc, "oneDNN: a primitive failed");
+	}
+	*out = y;
+	return 0;
+}
+
+int gr_dnn_prim_to_plain(struct gr_dnn_prim *c, const struct gr_value *v, struct gr_value **out,
+			 struct gr_err *err)
+{
+	struct gr_value *y;
+	int rc, prev;
+
+	if (!c->y_out || !same_dims(v, c->rank, c->ydims))
+		return gr_err_set(err, -EINVAL, "oneDNN: a value not of this primitive's output");
+	y = gr_value_new_raw(GR_FLOAT, c->rank, c->ydims, err);
+	if (!y)
+		return -ENOMEM;
+	dnnl_memory_set_data_handle(c->yc, v->data);
+	dnnl_memory_set_data_handle(c->y, y->data);
+	prev = threads_begin();
+	{
+		dnnl_exec_arg_t a[2] = { { DNNL_ARG_FROM, c->yc }, { DNNL_ARG_TO, c->y } };
+
+		rc = exec(c->d, c->y_out, 2, a);
+	}
+	if (!rc && dnnl_stream_wait(c->d->stream) != dnnl_success)
+		rc = -EIO;
+	threads_end(prev);
+	if (rc) {
+		gr_value_free(y);
+		return gr_err_set(err, rc, "oneDNN: a reorder failed");
 	}
 	*out = y;
 	return 0;

@@ -7,9 +7,10 @@
  * (dnnl_format_tag_any: blocked, e.g. 16 output channels together on an
  * AVX-512 CPU) and the epilogue the CPU plan fuses into the Conv (the
  * residual Add as a sum post-op, Relu / Clip as an eltwise post-op). The
- * graph's tensors stay NCHW: a run reorders the input into the
- * primitive's layout and the output back when the primitive chose a
- * blocked one.
+ * graph's tensors are NCHW: a run reorders the input into the
+ * primitive's layout and the output back when the primitive chose
+ * another one, except for a tensor the CPU plan keeps in that layout
+ * from one primitive to the next (GR_DNN_*_NATIVE).
  *
  * Used by the float CPU plan (model/cpuplan.c), which makes the
  * primitives when a model is compiled; the stateless fast path (fast.h)
@@ -66,12 +67,35 @@ int gr_dnn_gemm_new(struct gr_dnn *d, const struct gr_node *n, int arank, const 
 int gr_dnn_prim_has_add(const struct gr_dnn_prim *c);
 
 /*
+ * What is in the primitive's own layout rather than NCHW, for a run:
+ * its input, the fused Add's operand, its output (a value of the graph's
+ * dims whose data is in that layout; only for another primitive's input
+ * or Add operand, see gr_dnn_prim_chains(), or gr_dnn_prim_to_plain()).
+ */
+#define GR_DNN_X_NATIVE		1u
+#define GR_DNN_ADD_NATIVE	2u
+#define GR_DNN_Y_NATIVE		4u
+
+/*
  * Runs c on x (a Conv's input, a Gemm's A; and the fused Add's operand
- * add, when c has one) into a
- * new value *out: 0, or -ENOSYS (out untouched) when x or add do not have
- * the shapes c was made for, -ENOMEM, -EIO when oneDNN fails.
+ * add, when c has one) into a new value *out, with the layouts of
+ * `native`: 0, or -ENOSYS (out untouched) when x or add do not have the
+ * shapes c was made for or c has no such layout, -ENOMEM, -EIO when
+ * oneDNN fails.
  */
 int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struct gr_value *add,
-		    struct gr_value **out, struct gr_err *err);
+		    unsigned native, struct gr_value **out, struct gr_err *err);
+
+/*
+ * Whether from's output, left in its layout, is what to reads in its own
+ * layout: as its input (as_add 0) or as its fused Add's operand (1); and
+ * from's layout is not NCHW and holds no padding (a value of the graph's
+ * element count carries it).
+ */
+int gr_dnn_prim_chains(const struct gr_dnn_prim *from, const struct gr_dnn_prim *to, int as_add);
+
+/* v, an output of c left in c's layout, as a new NCHW value. */
+int gr_dnn_prim_to_plain(struct gr_dnn_prim *c, const struct gr_value *v, struct gr_value **out,
+			 struct gr_err *err);
 
 #endif /* GR_ONEDNN_H */

@@ -114,6 +114,75 @@ static int dnn_node(const struct accel_model *m, int i)
 	return (gr_node_is(n, "Conv") || gr_node_is(n, "Gemm")) && cpu_step(m, i);
 }
 
+/* The tensor a node with a primitive writes: its last fused node's output. */
+static int prim_out(const struct accel_model *m, int i)
+{
+	const struct gr_graph *g = m->g;
+
+	if (m->cpu.epi_act[i] >= 0)
+		return g->nodes[m->cpu.epi_act[i]].out[0];
+	if (m->cpu.epi_add[i] >= 0)
+		return g->nodes[m->cpu.epi_add[i]].out[0];
+	return g->nodes[i].out[0];
+}
+
+/*
+ * The tensors that stay in the layout of the primitive that writes them:
+ * every node that reads one is a primitive that reads that layout (as its
+ * input, or as its fused Add's operand), so the reorders back to NCHW and
+ * again into the same layout drop out. Graph outputs stay NCHW.
+ */
+static int dnn_layouts(struct accel_model *m)
+{
+	const struct gr_graph *g = m->g;
+	int nt = g->n_tensors, *from = malloc(((size_t)nt + 1) * sizeof(int));
+	char *readers = calloc((size_t)nt + 1, 1);
+
+	if (!from || !readers) {
+		free(from);
+		free(readers);
+		return eyr_error(-ENOMEM, "out of memory");
+	}
+	for (int t = 0; t < nt; t++)
+		from[t] = -1;
+	for (int i = 0; i < g->n_nodes; i++) {
+		int t;
+
+		if (!m->cpu.prim[i] || (t = prim_out(m, i)) < 0 || g->tensors[t].is_output)
+			continue;
+		from[t] = i;
+	}
+	for (int j = 0; j < g->n_nodes; j++) {
+		const struct gr_node *n = &g->nodes[j];
+		int ic = m->cpu.fused_into[j];
+
+		if (n->folded)
+			continue;
+		for (int k = 0; k < n->n_in; k++) {
+			int t = n->in[k], ok;
+
+			if (t < 0 || from[t] < 0)
+				continue;
+			if (ic >= 0)	/* the fused Add's other operand */
+				ok = m->cpu.epi_add[ic] == j && m->cpu.prim[ic] &&
+				     gr_dnn_prim_chains(m->cpu.prim[from[t]], m->cpu.prim[ic], 1);
+			else
+				ok = k == 0 && m->cpu.prim[j] &&
+				     gr_dnn_prim_chains(m->cpu.prim[from[t]], m->cpu.prim[j], 0);
+			if (!ok)
+				from[t] = -1;
+			else
+				readers[t] = 1;
+		}
+	}
+	for (int t = 0; t < nt; t++)
+		if (!readers[t])
+			from[t] = -1;
+	free(readers);
+	m->cpu.native_from = from;
+	return 0;
+}
+
 /* The oneDNN primitives of a model with no device layer. */
 static int dnn_build(struct accel_model *m)
 {
@@ -140,7 +209,7 @@ static int dnn_build(struct accel_model *m)
 		    (rc = gr_node_is(&m->g->nodes[i], "Conv") ? dnn_conv(m, i) : dnn_gemm(m, i)))
 			return eyr_error(rc, "node '%s': oneDNN primitive: out of memory",
 					 m->g->nodes[i].name);
-	return 0;
+	return dnn_layouts(m);
 }
 
 int eyr_cpu_plan_build(struct accel_model *m)
@@ -230,6 +299,8 @@ void eyr_cpu_plan_free(struct eyr_cpu_plan *p, int n_nodes)
 			gr_dnn_prim_free(p->prim[i]);
 	free(p->prim);
 	p->prim = NULL;
+	free(p->native_from);
+	p->native_from = NULL;
 	gr_dnn_free(p->dnn);
 	p->dnn = NULL;
 }

@@ -30,6 +30,8 @@ struct run_state {
 	/* no device layer: the float CPU plan (m->cpu) frees and fuses */
 	bool plan;
 	char *fused_done;		/* per Conv node: its epilogue ran the fused nodes */
+	/* per tensor: its value is in its oneDNN primitive's layout (CPU plan) */
+	char *native;
 };
 
 static uint64_t now_ns(void)
@@ -312,6 +314,7 @@ static void state_free(struct accel_model *m, struct run_state *rs)
 	free(rs->hvalid);
 	free(rs->dvalid);
 	free(rs->fused_done);
+	free(rs->native);
 }
 
 static int state_init(struct accel_model *m, struct run_state *rs,
@@ -327,7 +330,9 @@ static int state_init(struct accel_model *m, struct run_state *rs,
 	rs->hvalid = calloc(n, 1);
 	rs->dvalid = calloc(n, 1);
 	rs->fused_done = calloc((size_t)g->n_nodes + 1, 1);
-	if (!rs->val || !rs->borrowed || !rs->hvalid || !rs->dvalid || !rs->fused_done)
+	rs->native = calloc(n, 1);
+	if (!rs->val || !rs->borrowed || !rs->hvalid || !rs->dvalid || !rs->fused_done ||
+	    !rs->native)
 		return eyr_error(-ENOMEM, "out of memory");
 	for (int t = 0; t < g->n_tensors; t++)
 		if (g->tensors[t].constant) {
@@ -457,6 +462,7 @@ static void set_output(struct run_state *rs, int t, struct gr_value *v)
 	rs->borrowed[t] = 0;
 	rs->hvalid[t] = 1;
 	rs->dvalid[t] = 0;
+	rs->native[t] = 0;
 }
 
 static int run_cpu_node(struct accel_model *m, struct run_state *rs, int ni,
@@ -570,10 +576,13 @@ static int run_cpu_dnn(struct accel_model *m, struct run_state *rs, int i,
 	const struct gr_node *n = &m->g->nodes[i];
 	int ja = m->cpu.epi_add[i], jr = m->cpu.epi_act[i], t = n->out[0], rc;
 	const struct gr_value *in[GR_MAX_INPUTS] = { 0 }, *add = NULL;
+	unsigned native = 0;
 	struct gr_value *y;
 
 	if (!c || plan_inputs(m, rs, n, 0, in))
 		return -ENOSYS;
+	if (rs->native[n->in[0]])
+		native |= GR_DNN_X_NATIVE;
 	if (gr_dnn_prim_has_add(c)) {
 		const struct gr_node *a = &m->g->nodes[ja];
 		int u = a->in[0] == n->out[0] ? a->in[1] : a->in[0];
@@ -581,15 +590,56 @@ static int run_cpu_dnn(struct accel_model *m, struct run_state *rs, int i,
 		add = rs->hvalid[u] ? rs->val[u] : NULL;
 		if (!add)
 			return -ENOSYS;
+		if (rs->native[u])
+			native |= GR_DNN_ADD_NATIVE;
 		t = a->out[0];
 	}
 	if (jr >= 0)
 		t = m->g->nodes[jr].out[0];
-	rc = gr_dnn_prim_run(c, in[0], add, &y, err);
+	if (m->cpu.native_from[t] == i)
+		native |= GR_DNN_Y_NATIVE;
+	rc = gr_dnn_prim_run(c, in[0], add, native, &y, err);
 	if (rc)
 		return rc;
 	set_output(rs, t, y);
+	rs->native[t] = (native & GR_DNN_Y_NATIVE) != 0;
 	rs->fused_done[i] = ja >= 0 || jr >= 0;
+	return 0;
+}
+
+/* Tensor t back in NCHW, from the layout of the primitive that wrote it. */
+static int to_plain(struct accel_model *m, struct run_state *rs, int t, struct gr_err *err)
+{
+	struct gr_value *v;
+	int rc;
+
+	if (t < 0 || !rs->native[t])
+		return 0;
+	rc = gr_dnn_prim_to_plain(m->cpu.prim[m->cpu.native_from[t]], rs->val[t], &v, err);
+	if (rc)
+		return rc;
+	set_output(rs, t, v);
+	return 0;
+}
+
+/*
+ * Node i's inputs (and its fused Add's) in NCHW for a kernel other than
+ * its primitive: when the primitive did not run after all (a value of
+ * another shape than planned), what the producer left in its layout.
+ */
+static int plain_inputs(struct accel_model *m, struct run_state *rs, int i,
+			struct gr_err *err)
+{
+	const struct gr_node *n = &m->g->nodes[i];
+	int ja = m->cpu.epi_add[i], rc;
+
+	for (int k = 0; k < n->n_in; k++)
+		if ((rc = to_plain(m, rs, n->in[k], err)))
+			return rc;
+	if (ja >= 0)
+		for (int k = 0; k < m->g->nodes[ja].n_in; k++)
+			if ((rc = to_plain(m, rs, m->g->nodes[ja].in[k], err)))
+				return rc;
 	return 0;
 }
 
@@ -880,7 +930,10 @@ static int model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 			/* a node fused into a Conv ran in its epilogue */
 			if (rs.plan && m->cpu.fused_into[i] >= 0 && rs.fused_done[m->cpu.fused_into[i]])
 				rc = 0;
-			else if (rs.plan && (rc = run_cpu_dnn(m, &rs, i, &err)) == -ENOSYS)
+			else if (rs.plan && (rc = run_cpu_dnn(m, &rs, i, &err)) == -ENOSYS &&
+				 m->cpu.native_from && !(rc = plain_inputs(m, &rs, i, &err)))
+				rc = -ENOSYS;
+			if (rc == -ENOSYS && rs.plan)
 				rc = run_cpu_fused(m, &rs, i, &err);
 			if (rc == -ENOSYS)
 				rc = run_cpu_node(m, &rs, i, &err);

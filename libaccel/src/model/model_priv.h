@@ -50,6 +50,11 @@ struct eyr_cpu_plan {
 	struct gr_dnn *dnn;	/* NULL: the model has device layers */
 	/* per node: its Conv (with the fused epilogue) or Gemm primitive, or NULL */
 	struct gr_dnn_prim **prim;
+	/*
+	 * per tensor: the node whose primitive leaves it in the primitive's
+	 * own layout, as every node that reads it reads it (-1: NCHW)
+	 */
+	int *native_from;
 };
 
 struct accel_model {

@@ -185,14 +185,14 @@ static size_t compare_dnn(const struct gr_node *n, struct gr_value **in,
 	c = dnn_prim(n, in, e, &rc);
 	assert_int_equal(rc, 0);
 	assert_int_equal(gr_dnn_prim_has_add(c), e && e->add);
-	assert_int_equal(gr_dnn_prim_run(c, in[0], add, &y, &err), 0);
+	assert_int_equal(gr_dnn_prim_run(c, in[0], add, 0, &y, &err), 0);
 	count = expect_close(gr_node_is(n, "Conv") ? "oneDNN Conv" : "oneDNN Gemm", ref, y, scale);
 	/* twice: the second run of a primitive gives the same */
 	if (!add) {
 		struct gr_value *again = NULL, *first = NULL;
 
-		assert_int_equal(gr_dnn_prim_run(c, in[0], NULL, &first, &err), 0);
-		assert_int_equal(gr_dnn_prim_run(c, in[0], NULL, &again, &err), 0);
+		assert_int_equal(gr_dnn_prim_run(c, in[0], NULL, 0, &first, &err), 0);
+		assert_int_equal(gr_dnn_prim_run(c, in[0], NULL, 0, &again, &err), 0);
 		assert_memory_equal(first->data, again->data, first->count * sizeof(float));
 		gr_value_free(first);
 		gr_value_free(again);
@@ -206,7 +206,7 @@ static size_t compare_dnn(const struct gr_node *n, struct gr_value **in,
 		od[0]++;
 		other = rand_val(in[0]->rank, od);
 		y = NULL;
-		assert_int_equal(gr_dnn_prim_run(c, other, add, &y, &err), -ENOSYS);
+		assert_int_equal(gr_dnn_prim_run(c, other, add, 0, &y, &err), -ENOSYS);
 		assert_null(y);
 		gr_value_free(other);
 	}
@@ -517,6 +517,79 @@ static void test_conv_epilogue(void **state)
 	assert_true(compared > 0);
 }
 
+/*
+ * Two convs whose tensors stay in oneDNN's layout between them, as the
+ * CPU plan keeps them: a = relu(conv1(x)) left in conv1's layout, then
+ * relu(conv2(a) + a) reading a in that layout both as input and as the
+ * Add's operand, against the reference; a back in NCHW equals conv1's
+ * NCHW output exactly.
+ */
+static void test_dnn_chain(void **state)
+{
+	int64_t xd[4] = { 1, 8, 7, 6 }, w1d[4] = { 16, 8, 3, 3 }, w2d[4] = { 16, 16, 3, 3 };
+	int64_t bd[1] = { 16 };
+	struct gr_value *in1[3] = { rand_val(4, xd), rand_val(4, w1d), rand_val(1, bd) };
+	struct gr_value *in2[3] = { NULL, rand_val(4, w2d), rand_val(1, bd) };
+	struct gr_value *a_plain = NULL, *a_native = NULL, *a_back = NULL, *y = NULL;
+	struct gr_value *ref, *ref_a, *tmp, *rin[2];
+	struct gr_dnn_epi relu = { .clamp = 1, .lo = 0.0f, .hi = INFINITY };
+	struct gr_dnn_epi add_relu = { .add = 1, .clamp = 1, .lo = 0.0f, .hi = INFINITY };
+	struct gr_dnn_prim *c1, *c2;
+	struct gr_node n1, n2, rn, an;
+	struct gr_err err;
+	int rc;
+
+	(void)state;
+	conv_node(&n1, 1, 1, 1, 1, 1);
+	conv_node(&n2, 1, 1, 1, 1, 1);
+	n1.n_in = n2.n_in = 3;
+	node_init(&rn, "Relu", 1);
+	node_init(&an, "Add", 2);
+	/* the reference: a = relu(conv1(x)), y = relu(conv2(a) + a) */
+	tmp = ref_run(&n1, in1);
+	rin[0] = tmp;
+	ref_a = ref_run(&rn, rin);
+	gr_value_free(tmp);
+	in2[0] = ref_a;
+	tmp = ref_run(&n2, in2);
+	rin[0] = tmp;
+	rin[1] = ref_a;
+	ref = ref_run(&an, rin);
+	gr_value_free(tmp);
+	rin[0] = ref;
+	tmp = ref_run(&rn, rin);
+	gr_value_free(ref);
+	ref = tmp;
+
+	c1 = dnn_prim(&n1, in1, &relu, &rc);
+	assert_int_equal(rc, 0);
+	in2[0] = ref_a;		/* conv2 is made for conv1's output shape */
+	c2 = dnn_prim(&n2, in2, &add_relu, &rc);
+	assert_int_equal(rc, 0);
+	assert_true(gr_dnn_prim_chains(c1, c2, 0));
+	assert_true(gr_dnn_prim_chains(c1, c2, 1));
+	assert_int_equal(gr_dnn_prim_run(c1, in1[0], NULL, 0, &a_plain, &err), 0);
+	assert_int_equal(gr_dnn_prim_run(c1, in1[0], NULL, GR_DNN_Y_NATIVE, &a_native, &err), 0);
+	assert_int_equal(gr_dnn_prim_to_plain(c1, a_native, &a_back, &err), 0);
+	assert_memory_equal(a_plain->data, a_back->data, a_plain->count * sizeof(float));
+	assert_int_equal(gr_dnn_prim_run(c2, a_native, a_native,
+					 GR_DNN_X_NATIVE | GR_DNN_ADD_NATIVE, &y, &err), 0);
+	expect_close("oneDNN chain", ref, y, 16.0 * 9 * (1 + 8 * 9) + 1);
+	expect_close("oneDNN chain (conv1)", ref_a, a_plain, 8.0 * 9);
+	gr_value_free(a_native);
+	gr_value_free(a_back);
+	gr_dnn_prim_free(c1);
+	gr_dnn_prim_free(c2);
+	for (int i = 0; i < 3; i++)
+		gr_value_free(in1[i]);
+	gr_value_free(in2[1]);
+	gr_value_free(in2[2]);
+	gr_node_clear(&n1);
+	gr_node_clear(&n2);
+	gr_node_clear(&rn);
+	gr_node_clear(&an);
+}
+
 static void test_convtranspose(void **state)
 {
 	(void)state;
@@ -681,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_conv_one_position),
 		cmocka_unit_test(test_conv_epilogue),
 		cmocka_unit_test(test_convtranspose),
+		cmocka_unit_test(test_dnn_chain),
 		cmocka_unit_test(test_gemm),
 		cmocka_unit_test(test_matmul),
 		cmocka_unit_test(test_elementwise),
