@@ -456,6 +456,109 @@ out:
 	return 0;
 }
 
+/*
+ * MaxPool (one output, rank 4) as oneDNN's max pooling in NHWC, the layout
+ * the brgemm convolutions around it use on AVX-512, so a pool between two
+ * convs keeps their tensors in it. Padding never wins, as in the reference.
+ */
+static int maxpool_new(struct gr_dnn *d, const struct gr_node *n, const int64_t *xdims,
+		       struct gr_dnn_prim **out)
+{
+	struct gr_value shape = { .dtype = GR_FLOAT, .rank = 4 };
+	dnnl_dims_t xd, yd, st, k, dl, pl, pr;
+	dnnl_memory_desc_t x_plain, y_plain, x_nhwc, y_nhwc;
+	dnnl_pooling_v2_desc_t pdesc;
+	dnnl_primitive_desc_t pd = NULL;
+	struct gr_dnn_prim *c;
+	struct gr_window win;
+	struct gr_geom g;
+	struct gr_err err;
+	int rc = -ENOSYS;
+
+	memcpy(shape.dims, xdims, 4 * sizeof(int64_t));
+	if ((n->n_out > 1 && n->out[1] >= 0) || gr_attr_int(n, "storage_order", 0) ||
+	    gr_node_window(n, &win, &err) || !win.has_kernel ||
+	    gr_infer_window(n, &shape, win.kh, win.kw, &g, &err))
+		return -ENOSYS;
+	xd[0] = yd[0] = xdims[0];
+	xd[1] = yd[1] = xdims[1];
+	xd[2] = g.ih;
+	xd[3] = g.iw;
+	yd[2] = g.oh;
+	yd[3] = g.ow;
+	st[0] = g.sh;
+	st[1] = g.sw;
+	k[0] = g.kh;
+	k[1] = g.kw;
+	dl[0] = g.dh - 1;
+	dl[1] = g.dw - 1;
+	pl[0] = g.pt;
+	pl[1] = g.pl;
+	/*
+	 * oneDNN wants (in + pads - window) / stride + 1 == out exactly; with
+	 * ceil_mode the last window reaches past the bottom / right pads
+	 */
+	pr[0] = (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1 - g.ih - g.pt;
+	pr[1] = (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1 - g.iw - g.pl;
+	if (pr[0] < g.pb)
+		pr[0] = g.pb;
+	if (pr[1] < g.pr)
+		pr[1] = g.pr;
+	for (int i = 0; i < 2; i++)
+		if ((xd[2 + i] + pl[i] + pr[i] - ((k[i] - 1) * (dl[i] + 1) + 1)) / st[i] + 1 != yd[2 + i])
+			return -ENOSYS;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->d = d;
+	c->rank = 4;
+	for (int i = 0; i < 4; i++) {
+		c->xdims[i] = xd[i];
+		c->ydims[i] = yd[i];
+	}
+	if (dnnl_memory_desc_init_by_tag(&x_plain, 4, xd, dnnl_f32, dnnl_nchw) ||
+	    dnnl_memory_desc_init_by_tag(&y_plain, 4, yd, dnnl_f32, dnnl_nchw) ||
+	    dnnl_memory_desc_init_by_tag(&x_nhwc, 4, xd, dnnl_f32, dnnl_nhwc) ||
+	    dnnl_memory_desc_init_by_tag(&y_nhwc, 4, yd, dnnl_f32, dnnl_nhwc) ||
+	    dnnl_pooling_v2_forward_desc_init(&pdesc, dnnl_forward_inference, dnnl_pooling_max,
+					      &x_nhwc, &y_nhwc, st, k, dl, pl, pr) ||
+	    dnnl_primitive_desc_create(&pd, &pdesc, NULL, d->eng, NULL))
+		goto out;
+	if ((rc = act_mem(c, &x_plain, &x_nhwc, 1, &c->x, &c->xc, &c->x_in, NULL, &c->xc_bytes)) ||
+	    (rc = act_mem(c, &y_plain, &y_nhwc, 0, &c->y, &c->yc, &c->y_out, NULL, &c->yc_bytes)))
+		goto out;
+	c->y_md = y_plain;
+	c->xc_md = x_nhwc;
+	c->yc_md = y_nhwc;
+	rc = make_prim(pd, &c->prim);
+	pd = NULL;
+out:
+	if (pd)
+		dnnl_primitive_desc_destroy(pd);
+	if (rc) {
+		gr_dnn_prim_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int gr_dnn_maxpool_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const int64_t *xdims,
+		       struct gr_dnn_prim **out)
+{
+	int prev, rc;
+
+	if (xrank != 4)
+		return -ENOSYS;
+	for (int i = 0; i < 4; i++)
+		if (xdims[i] < 1)
+			return -ENOSYS;
+	prev = threads_begin();
+	rc = maxpool_new(d, n, xdims, out);
+	threads_end(prev);
+	return rc;
+}
+
 int gr_dnn_gemm_new(struct gr_dnn *d, const struct gr_node *n, int arank, const int64_t *adims,
 		    const struct gr_value *w, const struct gr_value *c, struct gr_dnn_prim **out)
 {
@@ -552,14 +655,15 @@ int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struc
 		}
 	}
 	if (!rc) {
+		/* a pooling has no weights, a conv or product may have no bias */
 		dnnl_exec_arg_t a[4] = {
 			{ DNNL_ARG_SRC, c->xc ? c->xc : c->x },
-			{ DNNL_ARG_WEIGHTS, c->w },
 			{ DNNL_ARG_DST, c->yc ? c->yc : c->y },
+			{ DNNL_ARG_WEIGHTS, c->w },
 			{ DNNL_ARG_BIAS, c->b },
 		};
 
-		rc = exec(c->d, c->prim, c->b ? 4 : 3, a);
+		rc = exec(c->d, c->prim, 2 + !!c->w + !!c->b, a);
 	}
 	if (!rc && c->y_out && !y_native) {
 		dnnl_exec_arg_t a[2] = { { DNNL_ARG_FROM, c->yc }, { DNNL_ARG_TO, c->y } };

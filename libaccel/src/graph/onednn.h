@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Float Conv and Gemm through oneDNN (Debian libdnnl 2.6, C API): a
- * convolution or inner-product primitive made once for one node and one
- * input shape, with its
+ * Float Conv, Gemm and MaxPool through oneDNN (Debian libdnnl 2.6, C API):
+ * a convolution, inner-product or pooling primitive made once for one
+ * node and one input shape, with its
  * weights reordered once into the layout the primitive prefers
  * (dnnl_format_tag_any: blocked, e.g. 16 output channels together on an
  * AVX-512 CPU) and the epilogue the CPU plan fuses into the Conv (the
@@ -41,7 +41,7 @@ struct gr_dnn_epi {
 	float lo, hi;
 };
 
-/* A node's primitive: a Conv's or a Gemm's. */
+/* A node's primitive: a Conv's, a Gemm's or a MaxPool's. */
 struct gr_dnn_prim;
 
 /*
@@ -65,6 +65,13 @@ int gr_dnn_gemm_new(struct gr_dnn *d, const struct gr_node *n, int arank, const 
 
 /* Whether c's epilogue has the Add (its run then needs the operand). */
 int gr_dnn_prim_has_add(const struct gr_dnn_prim *c);
+
+/*
+ * The primitive of MaxPool node n (one output, no storage_order) for a
+ * float input of rank 4 and dims xdims, in NHWC; else -ENOSYS.
+ */
+int gr_dnn_maxpool_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const int64_t *xdims,
+		       struct gr_dnn_prim **out);
 
 /*
  * What is in the primitive's own layout rather than NCHW, for a run:

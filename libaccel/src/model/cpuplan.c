@@ -13,8 +13,8 @@
  * - oneDNN: each float Conv whose input shape, weights, bias and fused
  *   Clip bounds are known now gets its primitive (graph/onednn.h) with the
  *   fused nodes as post-ops, each float Gemm with constant weights and
- *   bias an inner product: weights are reordered once, here, not on every
- *   run. What oneDNN does not take runs on the fast path (graph/fast.h)
+ *   bias an inner product, each MaxPool a pooling: weights are reordered
+ *   once, here, not on every run. What oneDNN does not take runs on the fast path (graph/fast.h)
  *   as before.
  */
 #include <errno.h>
@@ -107,11 +107,28 @@ static int dnn_gemm(struct accel_model *m, int i)
 	return rc == -ENOSYS ? 0 : rc;
 }
 
+/* MaxPool node i's pooling (left NULL when oneDNN does not take it). */
+static int dnn_maxpool(struct accel_model *m, int i)
+{
+	const struct gr_node *n = &m->g->nodes[i];
+	const struct gr_tensor *x;
+	int rc;
+
+	if (n->n_in < 1 || n->in[0] < 0)
+		return 0;
+	x = &m->g->tensors[n->in[0]];
+	if (x->dtype != GR_FLOAT || x->constant)
+		return 0;
+	rc = gr_dnn_maxpool_new(m->cpu.dnn, n, x->rank, x->dims, &m->cpu.prim[i]);
+	return rc == -ENOSYS ? 0 : rc;
+}
+
 static int dnn_node(const struct accel_model *m, int i)
 {
 	const struct gr_node *n = &m->g->nodes[i];
 
-	return (gr_node_is(n, "Conv") || gr_node_is(n, "Gemm")) && cpu_step(m, i);
+	return (gr_node_is(n, "Conv") || gr_node_is(n, "Gemm") || gr_node_is(n, "MaxPool")) &&
+	       cpu_step(m, i);
 }
 
 /* The tensor a node with a primitive writes: its last fused node's output. */
@@ -206,7 +223,8 @@ static int dnn_build(struct accel_model *m)
 		return eyr_error(rc, "out of memory");
 	for (int i = 0; i < nn; i++)
 		if (dnn_node(m, i) &&
-		    (rc = gr_node_is(&m->g->nodes[i], "Conv") ? dnn_conv(m, i) : dnn_gemm(m, i)))
+		    (rc = gr_node_is(&m->g->nodes[i], "Conv") ? dnn_conv(m, i) :
+			  gr_node_is(&m->g->nodes[i], "Gemm") ? dnn_gemm(m, i) : dnn_maxpool(m, i)))
 			return eyr_error(rc, "node '%s': oneDNN primitive: out of memory",
 					 m->g->nodes[i].name);
 	return dnn_layouts(m);

@@ -160,6 +160,8 @@ static struct gr_dnn_prim *dnn_prim(const struct gr_node *n, struct gr_value **i
 	if (gr_node_is(n, "Conv"))
 		*rc = gr_dnn_conv_new(dnn, n, in[0]->rank, in[0]->dims, in[1],
 				      n->n_in > 2 ? in[2] : NULL, e, &c);
+	else if (gr_node_is(n, "MaxPool"))
+		*rc = gr_dnn_maxpool_new(dnn, n, in[0]->rank, in[0]->dims, &c);
 	else
 		*rc = gr_dnn_gemm_new(dnn, n, in[0]->rank, in[0]->dims, in[1],
 				      n->n_in > 2 ? in[2] : NULL, &c);
@@ -168,7 +170,7 @@ static struct gr_dnn_prim *dnn_prim(const struct gr_node *n, struct gr_value **i
 }
 
 /*
- * Conv or Gemm node n through a oneDNN primitive made for in[0]'s shape,
+ * Conv, Gemm or MaxPool node n through a oneDNN primitive made for in[0]'s shape,
  * with epilogue e (NULL: none) and the Add operand add, against ref
  * (consumed). oneDNN must take it.
  */
@@ -186,7 +188,8 @@ static size_t compare_dnn(const struct gr_node *n, struct gr_value **in,
 	assert_int_equal(rc, 0);
 	assert_int_equal(gr_dnn_prim_has_add(c), e && e->add);
 	assert_int_equal(gr_dnn_prim_run(c, in[0], add, 0, &y, &err), 0);
-	count = expect_close(gr_node_is(n, "Conv") ? "oneDNN Conv" : "oneDNN Gemm", ref, y, scale);
+	count = expect_close(gr_node_is(n, "Conv") ? "oneDNN Conv" :
+			     gr_node_is(n, "Gemm") ? "oneDNN Gemm" : "oneDNN MaxPool", ref, y, scale);
 	/* twice: the second run of a primitive gives the same */
 	if (!add) {
 		struct gr_value *again = NULL, *first = NULL;
@@ -574,6 +577,25 @@ static void test_dnn_chain(void **state)
 	assert_memory_equal(a_plain->data, a_back->data, a_plain->count * sizeof(float));
 	assert_int_equal(gr_dnn_prim_run(c2, a_native, a_native,
 					 GR_DNN_X_NATIVE | GR_DNN_ADD_NATIVE, &y, &err), 0);
+	/* a MaxPool reading a in that layout too */
+	{
+		int64_t k2[2] = { 2, 2 };
+		struct gr_value *pin[1] = { ref_a }, *p_ref, *p_dnn = NULL;
+		struct gr_dnn_prim *cp;
+		struct gr_node pn;
+
+		node_init(&pn, "MaxPool", 1);
+		attr_ints(&pn, "kernel_shape", 2, k2);
+		attr_ints(&pn, "strides", 2, k2);
+		p_ref = ref_run(&pn, pin);
+		cp = dnn_prim(&pn, pin, NULL, &rc);
+		assert_int_equal(rc, 0);
+		assert_true(gr_dnn_prim_chains(c1, cp, 0));
+		assert_int_equal(gr_dnn_prim_run(cp, a_native, NULL, GR_DNN_X_NATIVE, &p_dnn, &err), 0);
+		expect_close("oneDNN chain (MaxPool)", p_ref, p_dnn, 8.0 * 9);
+		gr_dnn_prim_free(cp);
+		gr_node_clear(&pn);
+	}
 	expect_close("oneDNN chain", ref, y, 16.0 * 9 * (1 + 8 * 9) + 1);
 	expect_close("oneDNN chain (conv1)", ref_a, a_plain, 8.0 * 9);
 	gr_value_free(a_native);
@@ -702,6 +724,15 @@ static void test_maxpool(void **state)
 			xd[2] = xd[3];
 		in[0] = rand_val(two_d ? 4 : 3, xd);
 		assert_true(compare(&n, in, 1) > 0);
+		/* oneDNN's pooling: every 2-D case (pads, strides, dilations, ceil_mode) */
+		if (two_d) {
+			assert_true(compare_dnn(&n, in, NULL, NULL, ref_run(&n, in), 1) > 0);
+		} else {
+			int rc;
+
+			assert_null(dnn_prim(&n, in, NULL, &rc));
+			assert_int_equal(rc, -ENOSYS);
+		}
 		gr_value_free(in[0]);
 		gr_node_clear(&n);
 	}
