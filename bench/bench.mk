@@ -12,8 +12,9 @@ bench-plan-budget: $(BENCH_PLAN_BUDGET)
 BENCH_TARGETS += bench-plan-budget
 ALL_TARGETS += $(BENCH_PLAN_BUDGET)
 
-# make bench-cpu: float CPU inference (libaccel's OpenBLAS path) of the
-# generated float networks against ONNX Runtime, one thread each.
+# make bench-cpu: float CPU inference (libaccel's CPU plan: oneDNN, and
+# OpenBLAS for the rest) of the generated float networks against ONNX
+# Runtime, one thread each.
 .PHONY: bench-cpu
 bench-cpu: $(ACCELCTL) $(MODELS_FLOAT) $(MODEL_DIR)/resnet18-float.onnx
 	@bench/cpu/bench-cpu.sh $(MODEL_DIR) $(ACCELCTL)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # make bench-cpu: float inference of the generated float networks on the CPU,
-# libaccel (accelctl run --cpu: the fast float path, OpenBLAS sgemm) against
+# libaccel (accelctl run --cpu: the CPU plan's oneDNN primitives, the fast
+# float path with OpenBLAS sgemm for the rest) against
 # ONNX Runtime, both on one thread, interleaved in the same run: ROUNDS
 # rounds, each timing accelctl then ONNX Runtime on every network (two
 # untimed warm-up runs, then ITERATIONS runs). Per network and side: the
@@ -56,5 +57,5 @@ for m in "$models"/*-float.onnx; do
 done
 echo "(ms per inference: median over $rounds interleaved rounds of the median of $iters runs" \
      "after 2 warm-up runs, wall time and process CPU time; ratio = Eyrie (accelctl) /" \
-     "ONNX Runtime; one thread each: OPENBLAS_NUM_THREADS=1, ORT intra-op 1)"
+     "ONNX Runtime; one thread each: OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1 (oneDNN), ORT intra-op 1)"
 exit $status
