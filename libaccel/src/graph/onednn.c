@@ -598,12 +598,24 @@ int gr_dnn_prim_chains(const struct gr_dnn_prim *from, const struct gr_dnn_prim 
 	return dnnl_memory_desc_equal(&from->yc_md, md);
 }
 
+static size_t elems(int rank, const int64_t *dims)
+{
+	size_t n = 1;
+
+	for (int i = 0; i < rank; i++)
+		n *= (size_t)dims[i];
+	return n;
+}
+
 int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struct gr_value *add,
 		    unsigned native, struct gr_value **out, struct gr_err *err)
 {
-	int x_native = (native & GR_DNN_X_NATIVE) && c->xc;
-	int add_native = (native & GR_DNN_ADD_NATIVE) && c->yc;
-	int y_native = (native & GR_DNN_Y_NATIVE) && c->yc;
+	/* a value in the primitive's layout: only one without padding fits a value */
+	size_t xn = elems(c->rank, c->xdims), yn = elems(c->rank, c->ydims);
+	int x_native = (native & GR_DNN_X_NATIVE) && c->xc && c->xc_bytes == xn * sizeof(float);
+	int y_fits = c->yc && c->yc_bytes == yn * sizeof(float);
+	int add_native = (native & GR_DNN_ADD_NATIVE) && y_fits;
+	int y_native = (native & GR_DNN_Y_NATIVE) && y_fits;
 	void *xc = NULL, *yc = NULL;
 	struct gr_value *y;
 	int rc = 0, prev;
