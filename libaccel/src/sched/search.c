@@ -89,8 +89,9 @@ struct search {
  *                C or M has one tile: the same nest, no spill);
  *   ORD_M_OUTER  G M N E F C: psums stay in the GLB, bias once;
  *   ORD_W_ONCE   G M C N E F: weights loaded once, inputs per M tile,
- *                psums spilled (C outside the row tiles, as Timeloop's
- *                best AlexNet CONV5 mapping has it).
+ *                psums spilled (C outside the batch and row tiles; with
+ *                one M tile this is C outermost, the order of Timeloop's
+ *                best AlexNet CONV5 mapping).
  */
 enum { ORD_IN_ONCE, ORD_M_OUTER, ORD_W_ONCE, ORDERS };
 static const uint8_t order_m_inner[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_N, EYR_DIM_E, EYR_DIM_F, EYR_DIM_M, EYR_DIM_C };

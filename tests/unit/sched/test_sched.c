@@ -227,8 +227,9 @@ static void test_fast_equals_exhaustive_small_glb(void **state)
 
 /*
  * Psum spills: fast == exhaustive (all 720 orders) holds on the mapspaces
- * with only the mappings that spill and with none (C innermost), on the
- * representative layers and on small GLBs, where C is tiled most.
+ * with only the mappings that spill (every layer) and with none (C
+ * innermost; every other layer), on the representative layers and on
+ * small GLBs, where C is tiled most.
  */
 static void test_fast_equals_exhaustive_spill(void **state)
 {
@@ -263,8 +264,11 @@ static void test_fast_equals_exhaustive_spill(void **state)
 			assert_true(eyr_map_spills(&p.map) && p.cost.psum_words > 0);
 		}
 		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5), all_objs[i % 3], what);
+		/* every other layer: the mapspace without spills (make check's time) */
 		spill_mode = EYR_SPILL_NEVER;
-		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5), all_objs[i % 3], what);
+		if (i % 2)
+			check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5),
+						     all_objs[i % 3], what);
 		spill_mode = EYR_SPILL_ANY;
 	}
 }
