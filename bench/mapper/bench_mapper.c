@@ -13,6 +13,8 @@
  *  - the same with sparsity (docs/scheduler.md, "Sparsity"): zero gating
  *    and run-length coded activations, on generated activations, next to
  *    the dense figures.
+ * BENCH_MAPPER_NO_SPILL=1 plans without psum spills (C innermost at the
+ * DRAM level: the mapspace before issue 16 item 2), for before/after runs.
  * Figures only: nothing here passes or fails.
  */
 #include <stdio.h>
@@ -21,6 +23,9 @@
 
 #include "sched/sched_internal.h"
 #include "sched_test_util.h"
+
+/* Psum spills searched: EYR_SPILL_NEVER with BENCH_MAPPER_NO_SPILL. */
+static int spill_mode;
 
 /*
  * Generated activations of zero fraction z: the zero point (-128, a ReLU
@@ -96,6 +101,7 @@ static void alexnet_sparse(const struct eyr_arch *dev, const struct st_layer *ls
 			elems += out_n;
 			rd.in = in;
 			rd.out = out;
+			o.psum_spill = spill_mode;
 			o.zero_gate = 1;
 			o.gated_known = 1;
 			o.gated_macs = eyr_layer_gated_macs(s, in, -128, &gerr);
@@ -135,6 +141,13 @@ static void alexnet_sparse(const struct eyr_arch *dev, const struct st_layer *ls
 	}
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 struct net_total {
 	double energy_norm, macs, dram_words, lb_words;
 	uint64_t time_us, layers;
@@ -154,23 +167,32 @@ int main(void)
 	uint64_t alex_bytes = 0, alex_lb_bytes = 0;
 	char cur[32] = "";
 	struct net_total tot = { 0 };
+	uint64_t *times = NULL, spilled = 0;
+	size_t ntimes = 0;
 
 	st_default_arch(&a);
 	/* the device's default: DMA runs ahead of the array (CAP_EVENTS) */
 	a.events = getenv("BENCH_MAPPER_NO_EVENTS") == NULL;
 	/* and runs the PE sets of several groups at once (CAP_FLEX_NOC) */
 	a.flex_noc = getenv("BENCH_MAPPER_NO_FLEX") == NULL;
+	spill_mode = getenv("BENCH_MAPPER_NO_SPILL") ? EYR_SPILL_NEVER : EYR_SPILL_ANY;
 	n = st_load_layers(&ls, 1, 1);
 	if (n <= 0) {
 		fprintf(stderr, "bench-mapper: cannot read layers.csv (set EYRIE_LAYERS_CSV)\n");
+		return 1;
+	}
+	times = calloc((size_t)n * EYRIE_DATAFLOW_COUNT, sizeof(*times));
+	if (!times) {
+		free(ls);
 		return 1;
 	}
 	printf("arch: %ux%u PEs, GLB %u B, stream %u B, RF %u/%u/%u, energy fJ dram %u glb %u noc %u rf %u mac %u, static %u mW, events %u\n",
 	       a.pe_rows, a.pe_cols, a.glb_bytes, a.stream_bytes, a.rf_ifmap_words,
 	       a.rf_filter_words, a.rf_psum_words, a.energy_fj[0], a.energy_fj[1],
 	       a.energy_fj[2], a.energy_fj[3], a.energy_fj[4], a.static_mw, a.events);
-	printf("%-12s %-10s %-3s %10s %8s %9s %10s %10s\n", "network", "layer", "df",
-	       "search_us", "costed", "E/MAC", "words/MAC", "bound/MAC");
+	printf("psum spills: %s\n", spill_mode == EYR_SPILL_NEVER ? "no (BENCH_MAPPER_NO_SPILL)" : "searched");
+	printf("%-12s %-10s %-3s %10s %8s %9s %10s %10s %s\n", "network", "layer", "df",
+	       "search_us", "costed", "E/MAC", "words/MAC", "bound/MAC", "order");
 	for (i = 0; i < n && !networks_only; i++) {
 		int alex = !strcmp(ls[i].net, "alexnet");
 		int is_conv = ls[i].shape.op == EYR_LAYER_CONV;
@@ -192,6 +214,7 @@ int main(void)
 			if (df && !alex && !all)
 				break;
 			o.dataflow = (enum eyrie_dataflow)df;
+			o.psum_spill = spill_mode;
 			o.no_cache = 1;		/* time every search, repeated shapes too */
 			if (eyr_sched_plan(&a, &ls[i].shape, &o, &p, err, sizeof(err))) {
 				printf("%-12s %-10s %-3s error: %s\n", ls[i].net, ls[i].name,
@@ -199,12 +222,19 @@ int main(void)
 				continue;
 			}
 			en = eyr_cost_energy_norm(&a, &p.cost);
-			printf("%-12s %-10s %-3s %10llu %8llu %9.3f %10.5f %10.5f\n", ls[i].net,
+			/* the DRAM loop order, outermost first; "spill" when psums leave the GLB */
+			printf("%-12s %-10s %-3s %10llu %8llu %9.3f %10.5f %10.5f %s%s%s%s%s%s%s\n", ls[i].net,
 			       ls[i].name, eyr_dataflow_name(o.dataflow),
 			       (unsigned long long)p.search.time_us,
 			       (unsigned long long)p.search.evaluated, en / (double)p.cost.macs,
 			       (double)p.cost.dram_words / (double)p.cost.macs,
-			       (double)p.lb_dram_words / (double)p.cost.macs);
+			       (double)p.lb_dram_words / (double)p.cost.macs,
+			       eyr_dim_name(p.map.order[0]), eyr_dim_name(p.map.order[1]),
+			       eyr_dim_name(p.map.order[2]), eyr_dim_name(p.map.order[3]),
+			       eyr_dim_name(p.map.order[4]), eyr_dim_name(p.map.order[5]),
+			       eyr_map_spills(&p.map) ? " spill" : "");
+			times[ntimes++] = p.search.time_us;
+			spilled += eyr_map_spills(&p.map);
 			fflush(stdout);
 			if (df == 0) {
 				tot.energy_norm += en;
@@ -225,10 +255,18 @@ int main(void)
 			}
 		}
 	}
-	if (!networks_only)
+	if (!networks_only) {
 		printf("%-12s total: %llu layers, search %.1f ms, %.3f E/MAC, %.5f DRAM words/MAC (RS)\n",
 		       cur, (unsigned long long)tot.layers, tot.time_us / 1000.0,
 		       tot.energy_norm / tot.macs, tot.dram_words / tot.macs);
+		qsort(times, ntimes, sizeof(*times), cmp_u64);
+		if (ntimes)
+			printf("search time over the %zu layer x dataflow lines: median %.2f ms, slowest %.2f ms; %llu plans spill psums\n",
+			       ntimes, (ntimes % 2 ? (double)times[ntimes / 2] :
+					(times[ntimes / 2 - 1] + times[ntimes / 2]) / 2.0) / 1000.0,
+			       times[ntimes - 1] / 1000.0, (unsigned long long)spilled);
+	}
+	free(times);
 	/* what a compiler sees: one network after another, repeated shapes cached */
 	events_cfg = a.events;
 	flex_cfg = a.flex_noc;
@@ -253,6 +291,7 @@ int main(void)
 			struct eyr_plan p;
 			char err[256];
 
+			o.psum_spill = spill_mode;
 			if (!eyr_sched_plan(&a, &ls[j].shape, &o, &p, err, sizeof(err))) {
 				layers++;
 				cycles += p.cost.cycles;

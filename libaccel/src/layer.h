@@ -107,6 +107,11 @@ struct eyr_layer_bufs {
 	uint64_t out;
 	uint64_t lut;		/* activation table: 256 int8 entries (quant.lut) */
 	/*
+	 * CONV/FC whose plan spills psums (eyr_plan_psum_bytes() > 0): a
+	 * scratch buffer of n x m x out_h x out_w int32 for them
+	 */
+	uint64_t psum;
+	/*
 	 * CONV, pool and upsample outputs: channels of one batch item in the buffer at
 	 * `out` (0: the layer's own m). A layer writing its slice of a
 	 * channel concat in place has out at its first channel and this the

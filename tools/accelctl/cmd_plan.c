@@ -71,6 +71,7 @@ static void print_json(struct json *j, const char *name, const struct accel_laye
 	}
 	json_object_end(j);
 	json_string(j, "loop_order", r->order);
+	json_u64(j, "psum_dram_words", r->psum_dram_words);
 	json_string(j, "inputs", r->stream_in ? "stream" : "glb");
 	json_string(j, "weights", r->stream_w ? "stream" : "glb");
 	json_object_begin(j, "spatial");
@@ -146,6 +147,9 @@ static void print_text(const char *name, const struct accel_plan_result *r, doub
 	       r->tile[0], r->tile[1], r->tile[2], r->tile[3], r->tile[4], r->tile[5],
 	       r->tiles[0], r->tiles[1], r->tiles[2], r->tiles[3], r->tiles[4], r->tiles[5],
 	       r->order, r->stream_in ? "stream" : "glb", r->stream_w ? "stream" : "glb");
+	if (r->psum_dram_words)
+		printf("  psums     spilled to DRAM (C not innermost): %llu int32 words out and back\n",
+		       (unsigned long long)r->psum_dram_words);
 	printf("  array     spatial_r=%u spatial_e=%u sets_m=%u sets_c=%u rf_m=%u rf_c=%u rf_n=%u",
 	       r->spatial_r, r->spatial_e, r->sets_m, r->sets_c, r->rf_m, r->rf_c, r->rf_n);
 	if (r->sets_g > 1)

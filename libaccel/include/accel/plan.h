@@ -208,6 +208,11 @@ struct accel_plan_result {
 	 * group at a time.
 	 */
 	uint32_t sets_g;
+	/*
+	 * int32 psum words the plan spills to DRAM and back (C is not
+	 * innermost at the DRAM level; included in dram_words), 0: none
+	 */
+	uint64_t psum_dram_words;
 };
 #define ACCEL_PLAN_DBUF_INPUTS	1u
 #define ACCEL_PLAN_DBUF_WEIGHTS	2u	/* with bias and per-channel table */

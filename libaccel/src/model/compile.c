@@ -204,6 +204,16 @@ static int build_segments(struct accel_model *m, const struct eyr_plan *plans)
 	if (n_dev && (rc = new_buffer(m, (size_t)n_dev * sizeof(struct accel_energy_snapshot),
 				      false, &m->snap)))
 		return rc;
+	{
+		/* one psum buffer for every layer that spills: layers run one after the other */
+		uint64_t psum_bytes = 0;
+
+		for (int i = 0; i < p->n_steps; i++)
+			if (p->steps[i].kind == LW_DEVICE && eyr_plan_psum_bytes(&plans[i]) > psum_bytes)
+				psum_bytes = eyr_plan_psum_bytes(&plans[i]);
+		if (psum_bytes && (rc = new_buffer(m, (size_t)psum_bytes, false, &m->psum)))
+			return rc;
+	}
 	for (int i = 0; i < p->n_steps; i++) {
 		struct lw_step *s = &p->steps[i];
 		struct step_rt *rt = &m->rt[i];
@@ -223,6 +233,7 @@ static int build_segments(struct accel_model *m, const struct eyr_plan *plans)
 			.quant = rt->qbuf ? accel_buffer_device_addr(rt->qbuf) : 0,
 			.out = accel_buffer_device_addr(m->tbuf[s->t_out]),
 			.lut = rt->lbuf ? accel_buffer_device_addr(rt->lbuf) : 0,
+			.psum = m->psum ? accel_buffer_device_addr(m->psum) : 0,
 		};
 		if (s->cat_step >= 0) {
 			/* its slice of the concat's buffer (the buffer is the concat's) */
@@ -432,6 +443,7 @@ void eyr_model_release(struct accel_model *m)
 			if (m->tbuf_owned[t])
 				accel_buffer_free(m->tbuf[t]);
 	accel_buffer_free(m->snap);
+	accel_buffer_free(m->psum);
 	free(m->tbuf);
 	free(m->tbuf_owned);
 	free(m->rt);

@@ -20,7 +20,7 @@
 #define MEASURE_TIMEOUT_MS 600000
 
 /* The buffers of one synthetic layer. */
-enum { BUF_IN, BUF_W, BUF_BIAS, BUF_QUANT, BUF_OUT, BUF_SNAP, N_BUFS };
+enum { BUF_IN, BUF_W, BUF_BIAS, BUF_QUANT, BUF_OUT, BUF_SNAP, BUF_PSUM, N_BUFS };
 
 static uint64_t xorshift(uint64_t *x)
 {
@@ -142,6 +142,10 @@ static int run_layer(struct accel_device *dev, const struct eyr_arch *arch,
 	    (rc = alloc_filled(dev, out_bytes, false, NULL, &b[BUF_OUT])) ||
 	    (rc = alloc_filled(dev, sizeof(struct accel_energy_snapshot), false, NULL, &b[BUF_SNAP])))
 		goto out;
+	/* psums a plan spills to DRAM (eyr_plan_psum_bytes) */
+	if (eyr_plan_psum_bytes(plan) &&
+	    (rc = alloc_filled(dev, eyr_plan_psum_bytes(plan), false, NULL, &b[BUF_PSUM])))
+		goto out;
 	fill_quant(b[BUF_QUANT], l->m);
 	bufs = (struct eyr_layer_bufs){
 		.in = accel_buffer_device_addr(b[BUF_IN]),
@@ -149,6 +153,7 @@ static int run_layer(struct accel_device *dev, const struct eyr_arch *arch,
 		.bias = layer->quant.has_bias ? accel_buffer_device_addr(b[BUF_BIAS]) : 0,
 		.quant = layer->quant.per_channel ? accel_buffer_device_addr(b[BUF_QUANT]) : 0,
 		.out = accel_buffer_device_addr(b[BUF_OUT]),
+		.psum = b[BUF_PSUM] ? accel_buffer_device_addr(b[BUF_PSUM]) : 0,
 	};
 	rc = eyr_sched_emit(arch, plan, layer, &bufs, &ecb);
 	if (rc) {

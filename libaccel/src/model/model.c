@@ -125,6 +125,7 @@ static int specialize(struct accel_model *m, struct accel_tensor *const *inputs,
 	m->layers = NULL;
 	m->n_layers = 0;
 	m->snap = NULL;
+	m->psum = NULL;
 	rc = eyr_model_compile(m, &m->opts);
 	for (int i = 0; i < n_inputs; i++)
 		g->tensors[g->inputs[i]].constant = NULL;

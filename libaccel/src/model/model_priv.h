@@ -67,6 +67,7 @@ struct accel_model {
 	char *tbuf_owned;
 	struct step_rt *rt;
 	struct accel_buffer *snap;	/* one energy snapshot per device step */
+	struct accel_buffer *psum;	/* psums the layers' plans spill (eyr_plan_psum_bytes) */
 	struct segment *segs;
 	int n_segs;
 	int *layers;			/* reported steps */

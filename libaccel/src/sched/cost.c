@@ -220,88 +220,125 @@ void eyr_cost_dram(const struct eyr_arch *arch, const struct eyr_geom *g,
 	eyr_cost_dram2(arch, g, m, dt, has_bias, per_channel, 1, c);
 }
 
-void eyr_cost_dram2(const struct eyr_arch *arch, const struct eyr_geom *g,
-		    const struct eyr_mapping *m, const struct eyr_dim_tiling *const dt[EYR_DIMS],
-		    int has_bias, int per_channel, int exact_cycles, struct eyr_cost *c)
+void eyr_dram_units(const struct eyr_arch *arch, const struct eyr_geom *g,
+		    const struct eyr_dim_tiling *const dt[EYR_DIMS], int has_bias,
+		    int per_channel, int exact_cycles, struct eyr_dram_units *u)
 {
-	uint64_t f_in, f_w, f_b, n_in, n_w, n_b, passes, stores;
-	uint64_t in_words, w_words, b_words, q_words, out_words;
 	uint64_t cin = (uint64_t)g->ext[EYR_DIM_G] * g->ext[EYR_DIM_C];
 	uint64_t mall = (uint64_t)g->ext[EYR_DIM_G] * g->ext[EYR_DIM_M];
-	uint64_t dma_cycles;
+	const struct eyr_dim_tiling *tn = dt[EYR_DIM_N], *tg = dt[EYR_DIM_G],
+		*tm = dt[EYR_DIM_M], *tc = dt[EYR_DIM_C], *te = dt[EYR_DIM_E],
+		*tf = dt[EYR_DIM_F];
+	uint32_t a, b, x, y, uu, v;
 
-	memset(c, 0, sizeof(*c));
-	loads3(m, &n_in, &f_in, &n_w, &f_w, &n_b, &f_b, &passes);
-	stores = passes / m->tiles[EYR_DIM_C];
-
-	in_words = g->ext[EYR_DIM_N] * cin * dt[EYR_DIM_E]->sum_in *
-		   dt[EYR_DIM_F]->sum_in * f_in;
-	w_words = mall * g->ext[EYR_DIM_C] * g->r * g->s * f_w;
-	b_words = has_bias ? mall * f_b : 0;
-	q_words = per_channel ? 2 * mall * f_b : 0;
-	out_words = g->ext[EYR_DIM_N] * mall * g->ext[EYR_DIM_E] * g->ext[EYR_DIM_F];
-
-	c->in_words = in_words;
-	c->w_words = w_words;
-	c->dram_words = in_words + w_words + b_words + q_words + out_words;
-	c->dram_bytes = in_words + w_words + 4 * (b_words + q_words) + g->out_bytes * out_words;
-	c->access[EYRIE_ENERGY_DRAM] = c->dram_words;
-	/* every word a DMA moves is written to or read from the GLB once */
-	c->access[EYRIE_ENERGY_GLB] = (m->place_in == EYR_PLACE_GLB ? in_words : 0) +
-				      (m->place_w == EYR_PLACE_GLB ? w_words : 0) +
-				      b_words + q_words + out_words;
-	c->macs = g->macs;
+	memset(u, 0, sizeof(*u));
+	u->exact_cycles = exact_cycles;
+	u->in_words = g->ext[EYR_DIM_N] * cin * dt[EYR_DIM_E]->sum_in * dt[EYR_DIM_F]->sum_in;
+	u->w_words = mall * g->ext[EYR_DIM_C] * g->r * g->s;
+	u->b_words = has_bias ? mall : 0;
+	u->q_words = per_channel ? 2 * mall : 0;
+	u->out_words = g->ext[EYR_DIM_N] * mall * g->ext[EYR_DIM_E] * g->ext[EYR_DIM_F];
+	if (!exact_cycles)
+		return;
 	/*
 	 * DMA time: the device rounds each command up to whole cycles, so sum
 	 * per class of equal tiles (times how often each is loaded).
 	 */
-	dma_cycles = 0;
-	if (!exact_cycles) {
+	for (a = 0; a < tn->nclass; a++)
+	for (b = 0; b < tg->nclass; b++)
+	for (y = 0; y < tc->nclass; y++)
+	for (uu = 0; uu < te->nclass; uu++)
+	for (v = 0; v < tf->nclass; v++) {
+		uint64_t cnt = (uint64_t)tn->cls[a].count * tg->cls[b].count *
+			       tc->cls[y].count * te->cls[uu].count * tf->cls[v].count;
+		uint64_t words = (uint64_t)tn->cls[a].len * tg->cls[b].len *
+				 tc->cls[y].len * te->cls[uu].in_len * tf->cls[v].in_len;
+
+		u->in_cyc += cnt * eyr_dma_cycles(arch, words, 1);
+	}
+	for (b = 0; b < tg->nclass; b++)
+	for (x = 0; x < tm->nclass; x++) {
+		uint64_t cnt = (uint64_t)tg->cls[b].count * tm->cls[x].count;
+		uint64_t mt = (uint64_t)tg->cls[b].len * tm->cls[x].len;
+
+		for (y = 0; y < tc->nclass; y++)
+			u->w_cyc += cnt * tc->cls[y].count *
+				    eyr_dma_cycles(arch, mt * tc->cls[y].len * g->r * g->s, 1);
+		if (has_bias)
+			u->b_cyc += cnt * eyr_dma_cycles(arch, mt, 4);
+		if (per_channel)
+			u->q_cyc += cnt * eyr_dma_cycles(arch, 2 * mt, 4);
+		for (a = 0; a < tn->nclass; a++)
+		for (uu = 0; uu < te->nclass; uu++)
+		for (v = 0; v < tf->nclass; v++) {
+			uint64_t n = cnt * tn->cls[a].count * te->cls[uu].count * tf->cls[v].count;
+			uint64_t words = mt * tn->cls[a].len * te->cls[uu].len * tf->cls[v].len;
+
+			u->out_cyc += n * eyr_dma_cycles(arch, words, g->out_bytes);
+			u->psum_cyc += n * eyr_dma_cycles(arch, words, 4);
+		}
+	}
+}
+
+void eyr_cost_dram_units(const struct eyr_arch *arch, const struct eyr_geom *g,
+			 const struct eyr_mapping *m, const struct eyr_dram_units *u,
+			 int has_bias, int per_channel, struct eyr_cost *c)
+{
+	uint64_t f_in, f_w, f_b, n_in, n_w, n_b, passes, stores, spills;
+	uint64_t in_words, w_words, b_words, q_words, psum_words;
+
+	memset(c, 0, sizeof(*c));
+	loads3(m, &n_in, &f_in, &n_w, &f_w, &n_b, &f_b, &passes);
+	stores = passes / m->tiles[EYR_DIM_C];
+	/*
+	 * Psum spills (eyr_map_spills): every output tile's int32 psums go to
+	 * DRAM after each of its passes but the last over C and come back
+	 * before each but the first. The bias is read by the first pass over
+	 * C and the per-channel table by the last: with C outside the M loop
+	 * each is loaded in its own slice of the nest (C fixed at its first or
+	 * last tile), which is the nest without C: as often as when C is
+	 * innermost.
+	 */
+	spills = eyr_map_spills(m) ? m->tiles[EYR_DIM_C] - 1 : 0;
+
+	in_words = u->in_words * f_in;
+	w_words = u->w_words * f_w;
+	b_words = u->b_words * f_b;
+	q_words = u->q_words * f_b;
+	psum_words = 2 * spills * u->out_words;
+
+	c->in_words = in_words;
+	c->w_words = w_words;
+	c->psum_words = psum_words;
+	c->dram_words = in_words + w_words + b_words + q_words + u->out_words + psum_words;
+	c->dram_bytes = in_words + w_words + 4 * (b_words + q_words + psum_words) +
+			g->out_bytes * u->out_words;
+	c->access[EYRIE_ENERGY_DRAM] = c->dram_words;
+	/* every word a DMA moves is written to or read from the GLB once */
+	c->access[EYRIE_ENERGY_GLB] = (m->place_in == EYR_PLACE_GLB ? in_words : 0) +
+				      (m->place_w == EYR_PLACE_GLB ? w_words : 0) +
+				      b_words + q_words + u->out_words + psum_words;
+	c->macs = g->macs;
+	if (!u->exact_cycles) {
 		/* a floor: per-command rounding only adds */
 		uint32_t rate = arch->dram_bytes_per_cycle < arch->glb_bytes_per_cycle ?
 				arch->dram_bytes_per_cycle : arch->glb_bytes_per_cycle;
 
-		dma_cycles = c->dram_bytes / rate;
+		c->cycles = c->dram_bytes / rate;
 	} else {
-		const struct eyr_dim_tiling *tn = dt[EYR_DIM_N], *tg = dt[EYR_DIM_G],
-			*tm = dt[EYR_DIM_M], *tc = dt[EYR_DIM_C], *te = dt[EYR_DIM_E],
-			*tf = dt[EYR_DIM_F];
-		uint32_t a, b, x, y, u, v;
-
-		for (a = 0; a < tn->nclass; a++)
-		for (b = 0; b < tg->nclass; b++)
-		for (y = 0; y < tc->nclass; y++)
-		for (u = 0; u < te->nclass; u++)
-		for (v = 0; v < tf->nclass; v++) {
-			uint64_t cnt = (uint64_t)tn->cls[a].count * tg->cls[b].count *
-				       tc->cls[y].count * te->cls[u].count * tf->cls[v].count;
-			uint64_t words = (uint64_t)tn->cls[a].len * tg->cls[b].len *
-					 tc->cls[y].len * te->cls[u].in_len * tf->cls[v].in_len;
-
-			dma_cycles += cnt * f_in * eyr_dma_cycles(arch, words, 1);
-		}
-		for (b = 0; b < tg->nclass; b++)
-		for (x = 0; x < tm->nclass; x++) {
-			uint64_t cnt = (uint64_t)tg->cls[b].count * tm->cls[x].count;
-			uint64_t mt = (uint64_t)tg->cls[b].len * tm->cls[x].len;
-
-			for (y = 0; y < tc->nclass; y++)
-				dma_cycles += cnt * tc->cls[y].count * f_w *
-					      eyr_dma_cycles(arch, mt * tc->cls[y].len * g->r * g->s, 1);
-			if (has_bias)
-				dma_cycles += cnt * f_b * eyr_dma_cycles(arch, mt, 4);
-			if (per_channel)
-				dma_cycles += cnt * f_b * eyr_dma_cycles(arch, 2 * mt, 4);
-			for (a = 0; a < tn->nclass; a++)
-			for (u = 0; u < te->nclass; u++)
-			for (v = 0; v < tf->nclass; v++)
-				dma_cycles += cnt * tn->cls[a].count * te->cls[u].count *
-					      tf->cls[v].count *
-					      eyr_dma_cycles(arch, mt * tn->cls[a].len *
-							     te->cls[u].len * tf->cls[v].len, g->out_bytes);
-		}
+		c->cycles = f_in * u->in_cyc + f_w * u->w_cyc + f_b * (u->b_cyc + u->q_cyc) +
+			    u->out_cyc + 2 * spills * u->psum_cyc;
 	}
-	c->cycles = dma_cycles;
 	c->cmds = (uint32_t)(n_in + n_w + (has_bias ? n_b : 0) + (per_channel ? n_b : 0) +
-			     3 * passes + stores + 1);
+			     3 * passes + stores + 2 * spills * stores + 1);
+}
+
+void eyr_cost_dram2(const struct eyr_arch *arch, const struct eyr_geom *g,
+		    const struct eyr_mapping *m, const struct eyr_dim_tiling *const dt[EYR_DIMS],
+		    int has_bias, int per_channel, int exact_cycles, struct eyr_cost *c)
+{
+	struct eyr_dram_units u;
+
+	eyr_dram_units(arch, g, dt, has_bias, per_channel, exact_cycles, &u);
+	eyr_cost_dram_units(arch, g, m, &u, has_bias, per_channel, c);
 }

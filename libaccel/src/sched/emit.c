@@ -6,6 +6,9 @@
  * (accumulating over C tiles in the GLB) and stores each finished output
  * tile. Order inside an iteration: loads, BARRIER, pass, BARRIER, store;
  * the store overlaps the next iteration's loads (different GLB regions).
+ * When the plan spills psums (eyr_map_spills: a loop inside C), a pass
+ * that is not the last over C stores its int32 psums to bufs->psum and the
+ * next pass of that output tile loads them back (ACCUMULATE reads them).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -54,8 +57,12 @@ struct pass_cache_entry {
 	uint64_t cycles;
 };
 
-/* Tensors loaded into the GLB, each with one or two regions (slots). */
-enum { T_IN, T_W, T_B, T_LOADED };
+/*
+ * Tensors loaded into the GLB, each with one or two regions (slots): the
+ * bias and the per-channel table are loaded together when C is innermost,
+ * each in its own slice of the nest when psums spill.
+ */
+enum { T_IN, T_W, T_B, T_Q, T_LOADED };
 
 /* Event numbers of an overlapped stream (EYRIE_NUM_EVENTS = 16). */
 #define EV_LOADED	0u	/* DMA: the loads of a step are in */
@@ -80,6 +87,10 @@ struct emitter {
 	int64_t last_user[T_LOADED][2];
 	uint32_t out_slots, out_tiles;
 	int out_stored[2];
+	int64_t out_user[2];		/* the last pass that used an output slot */
+	/* psum spills: whether, and the (G, M) tile the bias / table regions hold */
+	int spill;
+	int64_t b_key, q_key;
 	int64_t passes, dma_waited;
 	uint64_t busy[EYRIE_ENGINE_COUNT];	/* each engine's own cycles */
 	/* timing only: commands go to `scratch`, `count` counts them */
@@ -322,7 +333,8 @@ struct tile {
 struct step {
 	struct tile t;
 	uint32_t idx[EYR_DIMS];
-	int load_in, load_w, load_b;
+	int load_in, load_w, load_b, load_q;
+	int load_psum;			/* spilled psums back before the pass */
 };
 
 static int push_dma(struct emitter *em, enum eyrie_opcode op, uint64_t dram, uint32_t glb,
@@ -337,6 +349,8 @@ static int push_dma(struct emitter *em, enum eyrie_opcode op, uint64_t dram, uin
 	timeline(em, c, 0);
 	return 0;
 }
+
+static int psum_dma(struct emitter *em, const struct step *st, enum eyrie_opcode op);
 
 /*
  * The loads of one step. With events, each goes into its tensor's next
@@ -355,8 +369,8 @@ static int emit_loads(struct emitter *em, const struct step *st)
 	uint64_t rs = (uint64_t)g->r * g->s, H = g->h, W = g->w;
 	uint32_t chans = gl * cl, mall = gl * ml;
 	int has_bias = em->plan->has_bias, per_channel = em->plan->per_channel;
-	int load[T_LOADED] = { st->load_in, st->load_w,
-			       st->load_b && (has_bias || per_channel) };
+	int load[T_LOADED] = { st->load_in, st->load_w, st->load_b && has_bias,
+			       st->load_q && per_channel };
 	int k, ret;
 
 	for (k = 0; k < T_LOADED; k++) {
@@ -446,17 +460,21 @@ static int emit_loads(struct emitter *em, const struct step *st)
 		if (ret)
 			return ret;
 	}
-	if (load[T_B] && per_channel) {
+	if (load[T_Q]) {
 		uint32_t cnt[4] = { mall, 2, 1, 1 };
 		int64_t ds[4] = { 4, 4 * (int64_t)sh->m, 0, 0 };
 		uint32_t gs[4] = { 4, 4 * mall, 0, 0 };
 
 		ret = push_dma(em, EYRIE_OP_DMA_LOAD, em->bufs->quant + 4 * k0,
-			       em->lay.quant[em->slot[T_B]], 4, cnt, ds, gs);
+			       em->lay.quant[em->slot[T_Q]], 4, cnt, ds, gs);
 		if (ret)
 			return ret;
 	}
-	if (em->plan->map.events && (load[T_IN] || load[T_W] || load[T_B]))
+	/* with events, spilled psums come after the store before them (below) */
+	if (st->load_psum && !em->plan->map.events)
+		return psum_dma(em, st, EYRIE_OP_DMA_LOAD);
+	if (em->plan->map.events && !st->load_psum &&
+	    (load[T_IN] || load[T_W] || load[T_B] || load[T_Q]))
 		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_LOADED, EYRIE_ENGINE_DMA);
 	return 0;
 }
@@ -465,6 +483,46 @@ static int emit_loads(struct emitter *em, const struct step *st)
 static uint32_t out_slot(const struct emitter *em)
 {
 	return (em->out_tiles - 1) % em->out_slots;
+}
+
+/*
+ * Spilled psums of a step's output tile between its psum region and
+ * bufs->psum (n x m x E x F int32). A load goes into the slot of the next
+ * output visit, once the last pass that used that slot is done; with
+ * events it is emitted after the last store that read that slot (the DMA
+ * unit runs in order) and signals "loaded".
+ */
+static int psum_dma(struct emitter *em, const struct step *st, enum eyrie_opcode op)
+{
+	const struct eyr_layer_shape *sh = &em->plan->shape;
+	const struct eyr_geom *g = &em->g;
+	const struct tile *t = &st->t;
+	uint32_t mall = t->l[EYR_DIM_G] * t->l[EYR_DIM_M];
+	uint32_t nl = t->l[EYR_DIM_N], el = t->l[EYR_DIM_E], fl = t->l[EYR_DIM_F];
+	uint64_t k0 = (uint64_t)t->o[EYR_DIM_G] * g->ext[EYR_DIM_M] + t->o[EYR_DIM_M];
+	uint64_t E = g->ext[EYR_DIM_E], F = g->ext[EYR_DIM_F];
+	int load = op == EYRIE_OP_DMA_LOAD;
+	/* a load fills the slot of the visit after the current one */
+	uint32_t os = load ? em->out_tiles % em->out_slots : out_slot(em);
+	uint32_t cnt[4] = { fl, el, mall, nl };
+	int64_t ds[4] = { 4, 4 * (int64_t)F, 4 * (int64_t)(E * F), 4 * (int64_t)(sh->m * E * F) };
+	uint32_t gs[4] = { 4, 4 * fl, 4 * el * fl, 4 * mall * el * fl };
+	int ret;
+
+	if (em->plan->map.events) {
+		ret = dma_wait_pass(em, load ? em->out_user[os] : em->passes - 1);
+		if (ret)
+			return ret;
+	}
+	ret = push_dma(em, op, em->bufs->psum + 4 * ((((uint64_t)t->o[EYR_DIM_N] * sh->m + k0) * E +
+						     t->o[EYR_DIM_E]) * F + t->o[EYR_DIM_F]),
+		       em->lay.psum[os], 4, cnt, ds, gs);
+	if (ret || !em->plan->map.events)
+		return ret;
+	if (load)
+		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_LOADED, EYRIE_ENGINE_DMA);
+	em->out_stored[os] = 1;
+	return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_STORED(os), EYRIE_ENGINE_DMA);
 }
 
 static int emit_pass(struct emitter *em, const struct step *st)
@@ -486,11 +544,13 @@ static int emit_pass(struct emitter *em, const struct step *st)
 	union eyrie_cmd *c;
 	int ret;
 
-	if (first_c)
+	/* with spills every step visits its output tile anew */
+	if (first_c || em->spill)
 		em->out_tiles++;
 	os = out_slot(em);
 	if (m->events) {
-		if (st->load_in || st->load_w || st->load_b) {
+		if (st->load_in || st->load_w || (st->load_b && has_bias) ||
+		    (st->load_q && per_channel) || st->load_psum) {
 			ret = push_event(em, EYRIE_OP_EVENT_WAIT, EV_LOADED, EYRIE_ENGINE_ARRAY);
 			if (ret)
 				return ret;
@@ -560,7 +620,7 @@ static int emit_pass(struct emitter *em, const struct step *st)
 	if (last_c && !i32) {
 		c->conv.q.mult = per_channel ? 0 : ly->quant.mult;
 		c->conv.q.shift = per_channel ? 0 : ly->quant.shift;
-		c->conv.q.quant_addr = per_channel ? em->lay.quant[em->slot[T_B]] : 0;
+		c->conv.q.quant_addr = per_channel ? em->lay.quant[em->slot[T_Q]] : 0;
 		c->conv.q.zp_out = (__s16)ly->quant.zp_out;
 		c->conv.q.clamp_min = (__s8)ly->quant.clamp_min;
 		c->conv.q.clamp_max = (__s8)ly->quant.clamp_max;
@@ -570,6 +630,7 @@ static int emit_pass(struct emitter *em, const struct step *st)
 	/* every pass reads the current slot of each loaded tensor */
 	for (k = 0; k < T_LOADED; k++)
 		em->last_user[k][em->slot[k]] = em->passes;
+	em->out_user[os] = em->passes;
 	em->passes++;
 	if (m->events)
 		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_PASS(em->passes - 1),
@@ -652,8 +713,12 @@ static int same_shape(const struct eyr_layer_shape *a, const struct eyr_layer_sh
 	       a->pad_r == b->pad_r && a->dil_h == b->dil_h && a->dil_w == b->dil_w;
 }
 
-/* The step at idx, and which tensors it loads after the step at last (or none). */
-static void step_at(const struct emitter *em, const uint32_t idx[EYR_DIMS],
+/*
+ * The step at idx, and which tensors it loads after the step at last (or
+ * none). Steps are made in stream order: with spills the bias and table
+ * regions remember which (G, M) tile they hold.
+ */
+static void step_at(struct emitter *em, const uint32_t idx[EYR_DIMS],
 		    const uint32_t *last, struct step *st)
 {
 	const struct eyr_mapping *m = &em->plan->map;
@@ -672,10 +737,29 @@ static void step_at(const struct emitter *em, const uint32_t idx[EYR_DIMS],
 		      last[EYR_DIM_F] != idx[EYR_DIM_F] || last[EYR_DIM_C] != idx[EYR_DIM_C];
 	st->load_w = !last || last[EYR_DIM_G] != idx[EYR_DIM_G] ||
 		     last[EYR_DIM_M] != idx[EYR_DIM_M] || last[EYR_DIM_C] != idx[EYR_DIM_C];
+	if (em->spill) {
+		/*
+		 * the bias is read by the first pass over C, the table by the
+		 * last: each loaded when its slice of the nest reaches another
+		 * (G, M) tile; psums come back for every pass but the first
+		 */
+		int64_t key = (int64_t)idx[EYR_DIM_G] * m->tiles[EYR_DIM_M] + idx[EYR_DIM_M];
+
+		st->load_b = idx[EYR_DIM_C] == 0 && key != em->b_key;
+		if (st->load_b)
+			em->b_key = key;
+		st->load_q = idx[EYR_DIM_C] == m->tiles[EYR_DIM_C] - 1 && key != em->q_key;
+		if (st->load_q)
+			em->q_key = key;
+		st->load_psum = idx[EYR_DIM_C] != 0;
+		return;
+	}
 	/* bias and quant table: per (G, M) tile, needed from the first C pass */
 	st->load_b = idx[EYR_DIM_C] == 0 &&
 		     (!last || last[EYR_DIM_G] != idx[EYR_DIM_G] ||
 		      last[EYR_DIM_M] != idx[EYR_DIM_M]);
+	st->load_q = st->load_b;
+	st->load_psum = 0;
 }
 
 /* Odometer over the loop nest, innermost (last in order) fastest: 0 at the end. */
@@ -701,7 +785,7 @@ static int emit_layer(struct emitter *em)
 	struct eyr_dim_tiling te, tf;
 	uint32_t idx[EYR_DIMS] = { 0 }, nidx[EYR_DIMS];
 	struct step cur, nxt;
-	int ret, more, k;
+	int ret, more, k, psum_early;
 
 	ret = eyr_dim_tiling_init(&em->g, EYR_DIM_E, m->tile[EYR_DIM_E], &te);
 	if (!ret)
@@ -733,6 +817,9 @@ static int emit_layer(struct emitter *em)
 	em->out_slots = m->dbuf & EYR_DBUF_OUT ? 2 : 1;
 	em->out_tiles = 0;
 	em->out_stored[0] = em->out_stored[1] = 0;
+	em->out_user[0] = em->out_user[1] = -1;
+	em->spill = eyr_map_spills(m);
+	em->b_key = em->q_key = -1;
 	em->passes = 0;
 	em->dma_waited = -1;
 
@@ -751,8 +838,20 @@ static int emit_layer(struct emitter *em)
 		/* with events the next loads go ahead of this store on the DMA unit */
 		if (more && m->events)
 			ret = emit_loads(em, &nxt);
+		/*
+		 * spilled psums of the next step: ahead of this store too when
+		 * they go to the other output slot, else after it (it reads
+		 * the region they overwrite)
+		 */
+		psum_early = more && m->events && nxt.load_psum && em->out_slots == 2;
+		if (!ret && psum_early)
+			ret = psum_dma(em, &nxt, EYRIE_OP_DMA_LOAD);
 		if (!ret && last_c)
 			ret = emit_store(em, &cur);
+		else if (!ret && em->spill)
+			ret = psum_dma(em, &cur, EYRIE_OP_DMA_STORE);
+		if (!ret && more && m->events && nxt.load_psum && !psum_early)
+			ret = psum_dma(em, &nxt, EYRIE_OP_DMA_LOAD);
 		if (!ret && more && !m->events)
 			ret = emit_loads(em, &nxt);
 		memcpy(idx, nidx, sizeof(idx));
@@ -781,6 +880,9 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 		return -EINVAL;
 	if (plan->map.events && !arch->events)
 		return -EINVAL;
+	/* spilled psums need their DRAM buffer */
+	if (eyr_map_spills(&plan->map) && !bufs->psum)
+		return -EINVAL;
 	em = calloc(1, sizeof(*em));
 	if (!em)
 		return -ENOMEM;
@@ -802,6 +904,17 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 		cb->count = start;
 	free(em);
 	return ret;
+}
+
+uint64_t eyr_plan_psum_bytes(const struct eyr_plan *plan)
+{
+	const struct eyr_layer_shape *s = &plan->shape;
+
+	if ((s->op != EYR_LAYER_CONV && s->op != EYR_LAYER_FC) || !eyr_map_spills(&plan->map))
+		return 0;
+	if (s->op == EYR_LAYER_FC)
+		return 4ull * s->n * s->m;
+	return 4ull * s->n * s->m * eyr_layer_out_h(s) * eyr_layer_out_w(s);
 }
 
 /*

@@ -424,6 +424,7 @@ void eyr_plan_to_result(const struct eyr_arch *a, const struct eyr_plan *p,
 	r->rle_in_rows = p->rle_in_rows;
 	r->rle_out_rows = p->rle_out_rows;
 	r->sets_g = eyrie_mapping_sets_g(&p->map.pass);
+	r->psum_dram_words = p->cost.psum_words;
 }
 
 int eyr_plan_spec(const struct accel_arch *arch, const struct accel_layer_spec *spec,

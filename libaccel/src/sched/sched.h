@@ -90,7 +90,7 @@ enum eyr_dim {
 	EYR_DIM_M = 2,	/* output channels (within a group) */
 	EYR_DIM_E = 3,	/* output rows */
 	EYR_DIM_F = 4,	/* output columns */
-	EYR_DIM_C = 5,	/* input channels (within a group); always innermost */
+	EYR_DIM_C = 5,	/* input channels (within a group) */
 	EYR_DIMS = 6,
 };
 
@@ -106,7 +106,10 @@ struct eyr_mapping {
 	uint32_t tile[EYR_DIMS];
 	/* number of tiles per dimension: ceil(extent / tile) */
 	uint32_t tiles[EYR_DIMS];
-	/* DRAM-level loop order, outermost first (C is always last) */
+	/*
+	 * DRAM-level loop order, outermost first; with a non-trivial loop
+	 * inside C the psums spill to DRAM (eyr_map_spills)
+	 */
 	uint8_t order[EYR_DIMS];
 	enum eyr_place place_in, place_w;
 	/* spatial unrolling and RF blocking of each pass (uapi layout) */
@@ -144,6 +147,7 @@ struct eyr_cost {
 	uint64_t macs;
 	uint32_t cmds;			/* commands the stream will hold */
 	uint64_t in_words, w_words;	/* input and weight words loaded */
+	uint64_t psum_words;		/* int32 psum words spilled to DRAM and back */
 };
 
 enum eyr_objective {
@@ -162,6 +166,14 @@ struct eyr_sched_opts {
 	int no_cache;			/* search even if this plan was made before */
 	int int32_out;			/* CONV/FC: int32 output (quant.int32_out) */
 	int lut;			/* output through the activation table (quant.lut) */
+	/*
+	 * Psum spills (docs/scheduler.md, "Mapspace"): EYR_SPILL_ANY (0)
+	 * searches every loop order; EYR_SPILL_NEVER keeps C innermost at the
+	 * DRAM level (the mapspace before issue 16: comparisons, runners
+	 * without a psum buffer); EYR_SPILL_ONLY searches only the mappings
+	 * that spill (tests: -ENOSPC when no tiling can).
+	 */
+	int psum_spill;
 	/*
 	 * Fast search budget: CPU time (0 or UINT64_MAX = none; the public
 	 * API and the model compiler pass ACCEL_PLAN_DEFAULT_TIME_US) and
@@ -200,6 +212,10 @@ struct eyr_sched_opts {
 	double out_zero_fraction;
 	const struct eyr_rle_data *rle_data;
 };
+
+#define EYR_SPILL_ANY		0
+#define EYR_SPILL_NEVER		1
+#define EYR_SPILL_ONLY		2
 
 #define EYR_RLE_OUT_ROW		1
 #define EYR_RLE_OUT_TILE	2
@@ -290,6 +306,12 @@ int eyr_sched_cost(const struct eyr_arch *arch, struct eyr_plan *plan);
 int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 		   const struct eyr_layer *layer,
 		   const struct eyr_layer_bufs *bufs, struct eyr_cmdbuf *cb);
+
+/*
+ * Bytes of the DRAM buffer (bufs.psum) a conv/FC plan's stream keeps its
+ * spilled psums in: n x m x out_h x out_w int32, 0 when it spills none.
+ */
+uint64_t eyr_plan_psum_bytes(const struct eyr_plan *plan);
 
 /*
  * Zero gating (sparse.c): the exact gated MACs of a conv/FC layer for an

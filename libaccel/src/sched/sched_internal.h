@@ -195,9 +195,48 @@ static inline unsigned int eyr_mapping_places(const struct eyr_mapping *m)
 unsigned int eyr_tile_fit_mask(const struct eyr_arch *arch, const struct eyr_tile_bytes *tb,
 			       const struct eyr_mapping *m, int has_bias);
 
+/*
+ * Whether a mapping's passes spill their psums to DRAM: C is tiled and a
+ * non-trivial loop runs inside the C loop, so an output tile's passes over
+ * C are not consecutive and its int32 psums leave the GLB between them
+ * (stored after every pass but the last over C, loaded back before every
+ * pass but the first).
+ */
+static inline int eyr_map_spills(const struct eyr_mapping *m)
+{
+	int i, below = 0;
+
+	if (m->tiles[EYR_DIM_C] <= 1)
+		return 0;
+	for (i = EYR_DIMS - 1; i >= 0 && m->order[i] != EYR_DIM_C; i--)
+		below |= m->tiles[m->order[i]] > 1;
+	return below;
+}
+
 /* Loads of a tensor whose tile depends on the dims in the relevant mask. */
 uint64_t eyr_loads(const struct eyr_mapping *m, unsigned int relevant,
 		   int with_c, uint64_t *refetch);
+
+/*
+ * The DMA-level cost of a tiling split into what does not depend on the
+ * loop order (words and DMA cycles of each tensor loaded once) and what
+ * does (how often each is loaded): the exhaustive search costs all 720
+ * orders of a tiling from one of these.
+ */
+struct eyr_dram_units {
+	uint64_t in_words, w_words, b_words, q_words, out_words;
+	/* DMA cycles of one load of every tile (exact: per command) */
+	uint64_t in_cyc, w_cyc, b_cyc, q_cyc, out_cyc;
+	/* one store (or one load) of every output tile's int32 psums */
+	uint64_t psum_cyc;
+	int exact_cycles;
+};
+void eyr_dram_units(const struct eyr_arch *arch, const struct eyr_geom *g,
+		    const struct eyr_dim_tiling *const dt[EYR_DIMS], int has_bias,
+		    int per_channel, int exact_cycles, struct eyr_dram_units *u);
+void eyr_cost_dram_units(const struct eyr_arch *arch, const struct eyr_geom *g,
+			 const struct eyr_mapping *m, const struct eyr_dram_units *u,
+			 int has_bias, int per_channel, struct eyr_cost *c);
 
 /* DMA-level part of a mapping's cost (fills c from scratch). */
 void eyr_cost_dram(const struct eyr_arch *arch, const struct eyr_geom *g,

@@ -3,9 +3,10 @@
  * The search: the best mapping of the mapspace (docs/scheduler.md).
  *
  * Mapspace: per dimension a GLB tile size from the balanced splits
- * ceil(extent / k) (ragged last tile allowed), a DRAM-level loop order with
- * C innermost, GLB or stream placement of inputs and weights, and for each
- * pass the best array mapping of its shape (pass.c).
+ * ceil(extent / k) (ragged last tile allowed), a DRAM-level loop order (C
+ * anywhere: psums spill to DRAM when a loop runs inside C), GLB or stream
+ * placement of inputs and weights, and for each pass the best array mapping
+ * of its shape (pass.c).
  *
  * The GLB tilings form a tree of boxes (each fixes some tile sizes, below).
  * Exhaustive mode walks all of it and costs every point. Fast mode goes
@@ -71,6 +72,7 @@ struct search {
 	size_t floor_cap, floor_used;
 	struct pass_class *pcl;		/* add_passes' scratch, MAX_PASS_CLASSES */
 	uint8_t dbuf;			/* EYR_DBUF_* the tilings must fit with */
+	int spill;			/* EYR_SPILL_*: which loop orders are searched */
 	uint64_t evaluated, pruned, tilings;
 	double efj[EYRIE_ACCESS_LEVELS];
 	/* budget (fast search): see budget_spent() */
@@ -79,8 +81,69 @@ struct search {
 	int over;			/* the budget ran out */
 };
 
+/*
+ * The canonical loop orders (docs/scheduler.md, "Three loop orders
+ * suffice"): some order of each kind is optimal among all 720.
+ *   ORD_IN_ONCE  G N E F C M: inputs loaded once, weights per (N, E, F)
+ *                tile, psums spilled per C tile (written G N E F M C when
+ *                C or M has one tile: the same nest, no spill);
+ *   ORD_M_OUTER  G M N E F C: psums stay in the GLB, bias once;
+ *   ORD_W_ONCE   G M C N E F: weights loaded once, inputs per M tile,
+ *                psums spilled (C outside the batch and row tiles; with
+ *                one M tile this is C outermost, the order of Timeloop's
+ *                best AlexNet CONV5 mapping).
+ */
+enum { ORD_IN_ONCE, ORD_M_OUTER, ORD_W_ONCE, ORDERS };
 static const uint8_t order_m_inner[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_N, EYR_DIM_E, EYR_DIM_F, EYR_DIM_M, EYR_DIM_C };
+static const uint8_t order_in_once[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_N, EYR_DIM_E, EYR_DIM_F, EYR_DIM_C, EYR_DIM_M };
 static const uint8_t order_m_outer[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_M, EYR_DIM_N, EYR_DIM_E, EYR_DIM_F, EYR_DIM_C };
+static const uint8_t order_w_once[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_M, EYR_DIM_C, EYR_DIM_N, EYR_DIM_E, EYR_DIM_F };
+
+/* Sets canonical order o on a mapping whose tile counts are set. */
+static void set_order(struct eyr_mapping *m, unsigned int o)
+{
+	const uint8_t *ord = order_w_once;
+
+	if (o == ORD_IN_ONCE)
+		ord = m->tiles[EYR_DIM_C] > 1 && m->tiles[EYR_DIM_M] > 1 ? order_in_once :
+									      order_m_inner;
+	else if (o == ORD_M_OUTER)
+		ord = order_m_outer;
+	memcpy(m->order, ord, EYR_DIMS);
+}
+
+/*
+ * The canonical orders worth costing for a tiling (a bit per order): one
+ * of two orders that run the same nest is skipped (the same cost; the
+ * one kept sorts first in map_cmp among the canonical ones, which is all
+ * the fast search compares), and the spill mode drops what it excludes.
+ */
+static unsigned int live_orders(const struct search *s, const struct eyr_mapping *m0)
+{
+	int xtriv = m0->tiles[EYR_DIM_N] == 1 && m0->tiles[EYR_DIM_E] == 1 &&
+		    m0->tiles[EYR_DIM_F] == 1;
+	int tc1 = m0->tiles[EYR_DIM_C] == 1;
+	unsigned int live = 1u << ORD_IN_ONCE, o, out = 0;
+
+	/* M outer = G N E F C when M is one tile; = G M C when C and N, E, F are */
+	if (!(m0->tiles[EYR_DIM_M] == 1 || (tc1 && xtriv)))
+		live |= 1u << ORD_M_OUTER;
+	/* weights once = M outer when C is one tile or N, E, F are */
+	if (!(tc1 || xtriv))
+		live |= 1u << ORD_W_ONCE;
+	if (s->spill == EYR_SPILL_ANY)
+		return live;
+	for (o = 0; o < ORDERS; o++) {
+		struct eyr_mapping m = *m0;
+
+		if (!(live >> o & 1))
+			continue;
+		set_order(&m, o);
+		if (eyr_map_spills(&m) == (s->spill == EYR_SPILL_ONLY))
+			out |= 1u << o;
+	}
+	return out;
+}
 
 static uint64_t hash_shape(const struct eyr_pass_shape *ps, unsigned int places)
 {
@@ -598,7 +661,7 @@ static void consider_all_orders(struct search *s, struct best *b,
 				struct eyr_mapping *m,
 				const struct eyr_dim_tiling *const *dt);
 
-/* Every permutation of N, G, M, E, F with C innermost. */
+/* The next permutation in lexicographic order (*done after the last). */
 static void next_perm(uint8_t *a, int n, int *done)
 {
 	int i = n - 2, j;
@@ -623,21 +686,26 @@ static void consider_all_orders(struct search *s, struct best *b,
 				struct eyr_mapping *m,
 				const struct eyr_dim_tiling *const *dt)
 {
-	uint8_t perm[EYR_DIMS - 1] = { 0, 1, 2, 3, 4 };
+	uint8_t perm[EYR_DIMS] = { 0, 1, 2, 3, 4, 5 };
+	struct eyr_dram_units u;
 	struct eyr_cost passes;
 	int done = 0, l;
 
 	memset(&passes, 0, sizeof(passes));
 	if (add_passes(s, m, dt, &passes, HUGE_VAL, NULL))
 		return;
+	/* the order-independent part once per tiling */
+	eyr_dram_units(s->arch, &s->g, dt, s->has_bias, s->per_channel, 1, &u);
 	while (!done) {
 		struct eyr_cost c;
 		int k;
 
-		memcpy(m->order, perm, EYR_DIMS - 1);
-		m->order[EYR_DIMS - 1] = EYR_DIM_C;
-		next_perm(perm, EYR_DIMS - 1, &done);
-		eyr_cost_dram(s->arch, &s->g, m, dt, s->has_bias, s->per_channel, &c);
+		memcpy(m->order, perm, EYR_DIMS);
+		next_perm(perm, EYR_DIMS, &done);
+		if (s->spill != EYR_SPILL_ANY &&
+		    eyr_map_spills(m) != (s->spill == EYR_SPILL_ONLY))
+			continue;
+		eyr_cost_dram_units(s->arch, &s->g, m, &u, s->has_bias, s->per_channel, &c);
 		for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
 			c.access[l] += passes.access[l];
 		c.cycles += passes.cycles;
@@ -896,53 +964,46 @@ static void fit_floor_last(const struct search *s, const struct fit_floor *f, en
 }
 
 /*
- * Admissible bounds of a tiling for each placement in mask and both
- * canonical orders (lb[places][order]): the exact DMA-level energy and a
- * DMA time floor, plus pass_floor. Every term grows with every tile count
- * and with the inputs' summed spans (of dt[E] and dt[F] only sum_in is
- * read) and shrinks as act grows, so at a box's least counts, least spans
- * and most active PEs this bounds every tiling of the box.
+ * Admissible bounds of a tiling for each placement in mask and each
+ * canonical order (lb[places][order]): the exact DMA-level energy and a
+ * DMA time floor, plus pass_floor. For a fixed order every term grows with
+ * every tile count and with the inputs' summed spans (of dt[E] and dt[F]
+ * only sum_in is read; the psums spilled grow with the C and the other
+ * tile counts) and shrinks as act grows, so at a box's least counts, least
+ * spans and most active PEs this bounds every tiling of the box under
+ * that order. The orders are the fixed permutations (ORD_IN_ONCE as
+ * G N E F C M, which costs the same as the nest set_order writes).
  */
 static void tiling_bounds(const struct search *s, const struct eyr_mapping *m0,
 			  const struct eyr_dim_tiling *const *dt, double act,
-			  unsigned int mask, double lb[4][2], int *one_order)
+			  unsigned int mask, double lb[4][ORDERS])
 {
+	static const uint8_t *const perms[ORDERS] = { order_in_once, order_m_outer, order_w_once };
 	const struct eyr_arch *a = s->arch;
 	struct eyr_mapping mg = *m0;
-	struct eyr_cost base1, base2;
-	double base_pe, base_pcyc, base_e1 = 0, base_e2 = 0, eg = a->energy_fj[EYRIE_ENERGY_GLB];
+	struct eyr_dram_units u;
+	struct eyr_cost base[ORDERS];
+	double base_pe, base_pcyc, base_e[ORDERS], eg = a->energy_fj[EYRIE_ENERGY_GLB];
 	double wts_glb = (double)s->g.ext[EYR_DIM_G] * s->g.ext[EYR_DIM_M] *
 			 s->g.ext[EYR_DIM_C] * s->g.r * s->g.s * m0->tiles[EYR_DIM_N] *
 			 m0->tiles[EYR_DIM_E] * m0->tiles[EYR_DIM_F] * eg;
-	unsigned int places;
+	unsigned int places, o;
 	int l;
 
 	mg.place_in = mg.place_w = EYR_PLACE_GLB;
-	memcpy(mg.order, order_m_inner, EYR_DIMS);
-	eyr_cost_dram2(a, &s->g, &mg, dt, s->has_bias, s->per_channel, 0, &base1);
-	/*
-	 * With one M tile, or one tile along each of N, E and F, the two
-	 * orders run the same nest: the second is the same cost and loses the
-	 * tie-break (map_cmp: order_m_inner sorts first), so it is skipped.
-	 */
-	*one_order = mg.tiles[EYR_DIM_M] == 1 ||
-		     (mg.tiles[EYR_DIM_N] == 1 && mg.tiles[EYR_DIM_E] == 1 &&
-		      mg.tiles[EYR_DIM_F] == 1);
-	if (*one_order) {
-		base2 = base1;
-	} else {
-		memcpy(mg.order, order_m_outer, EYR_DIMS);
-		eyr_cost_dram2(a, &s->g, &mg, dt, s->has_bias, s->per_channel, 0, &base2);
+	eyr_dram_units(a, &s->g, dt, s->has_bias, s->per_channel, 0, &u);
+	for (o = 0; o < ORDERS; o++) {
+		memcpy(mg.order, perms[o], EYR_DIMS);
+		eyr_cost_dram_units(a, &s->g, &mg, &u, s->has_bias, s->per_channel, &base[o]);
+		base_e[o] = 0;
+		for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
+			base_e[o] += (double)base[o].access[l] * a->energy_fj[l];
 	}
 	pass_floor(s, &mg, act, &base_pe, &base_pcyc);
-	for (l = 0; l < EYRIE_ACCESS_LEVELS; l++) {
-		base_e1 += (double)base1.access[l] * a->energy_fj[l];
-		base_e2 += (double)base2.access[l] * a->energy_fj[l];
-	}
 	/* the placements change only GLB terms: take them off the all-GLB ones */
 	for (places = 0; places < 4; places++) {
 		int sin = places & 1, sw = (places >> 1) & 1;
-		double pe = base_pe, e1, e2;
+		double pe = base_pe;
 
 		if (!(mask >> places & 1))
 			continue;
@@ -950,12 +1011,14 @@ static void tiling_bounds(const struct search *s, const struct eyr_mapping *m0,
 			pe -= (double)(sin + sw) * (double)s->g.macs * eg;
 		else if (sw)
 			pe -= wts_glb;
-		e1 = base_e1 + pe - (double)((sin ? base1.in_words : 0) + (sw ? base1.w_words : 0)) * eg;
-		e2 = base_e2 + pe - (double)((sin ? base2.in_words : 0) + (sw ? base2.w_words : 0)) * eg;
-		static_energy(a, (double)base1.cycles + base_pcyc, &e1);
-		static_energy(a, (double)base2.cycles + base_pcyc, &e2);
-		lb[places][0] = objective_of(s->obj, e1, (double)base1.cycles + base_pcyc);
-		lb[places][1] = objective_of(s->obj, e2, (double)base2.cycles + base_pcyc);
+		for (o = 0; o < ORDERS; o++) {
+			double e = base_e[o] + pe - (double)((sin ? base[o].in_words : 0) +
+							     (sw ? base[o].w_words : 0)) * eg;
+			double cyc = (double)base[o].cycles + base_pcyc;
+
+			static_energy(a, cyc, &e);
+			lb[places][o] = objective_of(s->obj, e, cyc);
+		}
 	}
 }
 
@@ -985,9 +1048,9 @@ static double box_bound(const struct search *s, const struct box *b, int *top)
 		const struct eyr_dim_tiling *dt[EYR_DIMS];
 		struct eyr_dim_tiling virt[2];
 		struct eyr_mapping m;
-		double lb[4][2];
-		unsigned int p2, mask = 1u << places;
-		int one, ok = 1, seen = 0;
+		double lb[4][ORDERS];
+		unsigned int p2, mask = 1u << places, o;
+		int ok = 1, seen = 0;
 
 		/* placements with the same largest candidates share one bound */
 		for (p2 = 0; p2 < eyr_placements(s->arch); p2++) {
@@ -1028,14 +1091,17 @@ static double box_bound(const struct search *s, const struct box *b, int *top)
 		}
 		if (!ok)
 			continue;
-		tiling_bounds(s, &m, dt, max_active_pes(s->arch, &s->g, &m), mask, lb, &one);
+		tiling_bounds(s, &m, dt, max_active_pes(s->arch, &s->g, &m), mask, lb);
+		/*
+		 * every order, whatever the spill mode: the orders searched are
+		 * a subset, so the least of all is a bound on them too
+		 */
 		for (p2 = 0; p2 < 4; p2++) {
 			if (!(mask >> p2 & 1))
 				continue;
-			if (lb[p2][0] < best)
-				best = lb[p2][0];
-			if (lb[p2][1] < best)
-				best = lb[p2][1];
+			for (o = 0; o < ORDERS; o++)
+				if (lb[p2][o] < best)
+					best = lb[p2][o];
 		}
 	}
 	return best;
@@ -1209,25 +1275,27 @@ static int push_tiling(struct search *s, struct heap *h, const struct box *b)
 {
 	const struct eyr_dim_tiling *dt[EYR_DIMS];
 	struct eyr_mapping m;
-	unsigned int mask, places;
-	double lb[4][2];
-	int one;
+	unsigned int mask, places, live;
+	double lb[4][ORDERS];
 
 	build_map(s, b->idx, 0, order_m_inner, &m, dt);
 	mask = tiling_places(s, &m, dt);
-	if (!mask)
+	live = live_orders(s, &m);
+	if (!mask || !live)
 		return 0;
-	tiling_bounds(s, &m, dt, max_active_pes(s->arch, &s->g, &m), mask, lb, &one);
+	tiling_bounds(s, &m, dt, max_active_pes(s->arch, &s->g, &m), mask, lb);
 	for (places = 0; places < 4; places++) {
 		struct hent e;
-		int o;
+		unsigned int o;
 
 		if (!(mask >> places & 1))
 			continue;
 		memset(&e, 0, sizeof(e));
 		e.b = *b;
 		e.places = (uint8_t)places;
-		for (o = 0; o < (one ? 1 : 2); o++) {
+		for (o = 0; o < ORDERS; o++) {
+			if (!(live >> o & 1))
+				continue;
 			e.order = (uint8_t)o;
 			e.lb = lb[places][o];
 			if (heap_push(h, &e))
@@ -1309,8 +1377,8 @@ static int search_fast(struct search *s, struct best *b)
 			double next = h.n ? h.v[0].lb : HUGE_VAL, proved = 0;
 			int r;
 
-			build_map(s, e.b.idx, e.places, e.order ? order_m_outer : order_m_inner,
-				  &m, dt);
+			build_map(s, e.b.idx, e.places, order_m_inner, &m, dt);
+			set_order(&m, e.order);
 			/*
 			 * Costing stops once the tiling is known to be above the
 			 * incumbent or above the next entry's bound: in the latter
@@ -1408,6 +1476,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	s.obj = o->objective;
 	s.has_bias = !o->no_bias;
 	s.per_channel = o->per_channel;
+	s.spill = o->psum_spill;
 	/* no_cache asks for a cold search: nothing from earlier plans */
 	s.shared_memo = !o->no_cache;
 	/* internal callers (tests, benches) search unbounded unless they ask */

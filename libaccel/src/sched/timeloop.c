@@ -290,6 +290,11 @@ static void write_mapping(FILE *f, const struct eyr_plan *p, const struct tl_exp
 		   "# array folds (the device's fold order: groups, batch, output channels,\n"
 		   "# output rows, input channels, filter rows), PE sets on the mesh, RF blocks.\n",
 		eyr_dataflow_name(df));
+	if (eyr_map_spills(m))
+		fprintf(f, "# C is not innermost at the DRAM level: the plan spills psums to DRAM\n"
+			   "# (int32, %u words per output), which Timeloop counts as output reads\n"
+			   "# and updates at DRAM, one access per element as the device does.\n",
+			2 * (m->tiles[EYR_DIM_C] - 1));
 	fprintf(f, "mapping:\n");
 	fprintf(f, "- target: DRAM\n  type: temporal\n");
 	write_factors(f, x, LV_DRAM);

@@ -113,6 +113,9 @@ static struct eyr_layer_shape rep_layer(int i, unsigned int k)
 }
 #define REP_LAYERS 10
 
+/* Which loop orders the searches below cover (EYR_SPILL_*). */
+static int spill_mode;
+
 static void check_fast_equals_exhaustive(const struct eyr_arch *a,
 					 const struct eyr_layer_shape *s,
 					 enum eyrie_dataflow df,
@@ -124,6 +127,7 @@ static void check_fast_equals_exhaustive(const struct eyr_arch *a,
 
 	o.dataflow = df;
 	o.objective = obj;
+	o.psum_spill = spill_mode;
 	assert_int_equal(eyr_sched_plan(a, s, &o, &fast, err, sizeof(err)), 0);
 	/*
 	 * The pass mappings shared across searches (warmed by the layers,
@@ -219,6 +223,101 @@ static void test_fast_equals_exhaustive_small_glb(void **state)
 {
 	(void)state;
 	check_reps_rotating(1);
+}
+
+/*
+ * Psum spills: fast == exhaustive (all 720 orders) holds on the mapspaces
+ * with only the mappings that spill (every layer) and with none (C
+ * innermost; every other layer), on the representative layers and on
+ * small GLBs, where C is tiled most.
+ */
+static void test_fast_equals_exhaustive_spill(void **state)
+{
+	struct eyr_arch a;
+	int i;
+
+	(void)state;
+	st_default_arch(&a);
+	for (i = 0; i < REP_LAYERS; i++) {
+		struct eyr_layer_shape s = rep_layer(i, 2 * scale());
+		char what[24];
+
+		a.glb_bytes = i % 2 ? 3072 : 8192;
+		a.stream_bytes = i % 3 ? 1024 : 0;
+		a.events = i % 2;
+		snprintf(what, sizeof(what), "spill%d", i);
+		spill_mode = EYR_SPILL_ONLY;
+		{
+			/* a layer whose C cannot be split has no spilling mapping */
+			struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+			struct eyr_plan p;
+			char err[256];
+			int r;
+
+			o.psum_spill = EYR_SPILL_ONLY;
+			r = eyr_sched_plan(&a, &s, &o, &p, err, sizeof(err));
+			if (r == -ENOSPC && s.c / (s.groups ? s.groups : 1) == 1) {
+				spill_mode = EYR_SPILL_ANY;
+				continue;
+			}
+			assert_int_equal(r, 0);
+			assert_true(eyr_map_spills(&p.map) && p.cost.psum_words > 0);
+		}
+		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5), all_objs[i % 3], what);
+		/* every other layer: the mapspace without spills (make check's time) */
+		spill_mode = EYR_SPILL_NEVER;
+		if (i % 2)
+			check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5),
+						     all_objs[i % 3], what);
+		spill_mode = EYR_SPILL_ANY;
+	}
+}
+
+/*
+ * Where spilling psums is cheaper, the search spills: ResNet-50's 1024 ->
+ * 256 1x1 (conv4_2a) and the 1024 -> 2048 stride-2 projection (conv5_1proj)
+ * on the default device load their input once (inputs ignore M) and let
+ * the psums of C's two tiles go to DRAM and back, instead of reloading the
+ * input per output-channel tile; VGG-16's conv3_2 likewise. Their plans
+ * spill and cost less than the best plan that keeps C innermost.
+ */
+static void test_spill_chosen(void **state)
+{
+	struct eyr_layer_shape shapes[] = {
+		st_conv(1, 1024, 256, 14, 1, 1, 0, 1),		/* ResNet-50 conv4_2a */
+		st_conv(1, 1024, 2048, 14, 1, 2, 0, 1),		/* ResNet-50 conv5_1proj */
+		st_conv(1, 256, 256, 56, 3, 1, 1, 1),		/* VGG-16 conv3_2 */
+	};
+	struct eyr_arch a;
+	unsigned int i;
+
+	(void)state;
+	st_default_arch(&a);
+	a.events = 1;
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		struct eyr_plan any, never;
+		char err[256];
+
+		assert_int_equal(eyr_sched_plan(&a, &shapes[i], &o, &any, err, sizeof(err)), 0);
+		o.psum_spill = EYR_SPILL_NEVER;
+		assert_int_equal(eyr_sched_plan(&a, &shapes[i], &o, &never, err, sizeof(err)), 0);
+		print_message("# spill %u: %llu fJ, %llu DRAM words (%llu psum words), order %s%s%s%s%s%s; C innermost %llu fJ, %llu DRAM words\n",
+			      i, (unsigned long long)any.cost.energy_total_fj,
+			      (unsigned long long)any.cost.dram_words,
+			      (unsigned long long)any.cost.psum_words,
+			      eyr_dim_name(any.map.order[0]), eyr_dim_name(any.map.order[1]),
+			      eyr_dim_name(any.map.order[2]), eyr_dim_name(any.map.order[3]),
+			      eyr_dim_name(any.map.order[4]), eyr_dim_name(any.map.order[5]),
+			      (unsigned long long)never.cost.energy_total_fj,
+			      (unsigned long long)never.cost.dram_words);
+		assert_true(eyr_map_spills(&any.map));
+		assert_true(any.cost.psum_words > 0);
+		assert_false(eyr_map_spills(&never.map));
+		assert_int_equal(never.cost.psum_words, 0);
+		assert_true(any.cost.energy_total_fj < never.cost.energy_total_fj);
+		assert_true(any.cost.dram_words >= any.lb_dram_words);
+	}
 }
 
 /* Every layer of layers.csv (shrunk by $SCHED_FULL_SCALE): check-full. */
@@ -527,6 +626,7 @@ static void test_emit_matches_model(void **state)
 		char err[256];
 
 		layer.shape = rep_layer(i, scale());
+		bufs.psum = 0x8000000;
 		layer.quant.has_bias = 1;
 		layer.quant.per_channel = i & 1;
 		layer.quant.mult = 1 << 30;
@@ -657,6 +757,8 @@ int main(void)
 		cmocka_unit_test(test_fast_equals_exhaustive_rs),
 		cmocka_unit_test(test_fast_equals_exhaustive_other),
 		cmocka_unit_test(test_fast_equals_exhaustive_small_glb),
+		cmocka_unit_test(test_fast_equals_exhaustive_spill),
+		cmocka_unit_test(test_spill_chosen),
 		cmocka_unit_test(test_fast_equals_exhaustive_csv),
 		cmocka_unit_test(test_lower_bound),
 		cmocka_unit_test(test_emit_matches_model),

@@ -234,6 +234,7 @@ struct run_result {
 	struct eyr_plan plan;
 	struct eyrie_energy_snapshot snap;
 	int mismatches;
+	int skipped;			/* spill_mode ONLY: no tiling of the layer can spill */
 	uint64_t ref_zero_taps;		/* sparse runs: the reference's count */
 };
 
@@ -243,6 +244,9 @@ struct run_result {
  * gated. 0: dense runs as before.
  */
 static unsigned int sparse_pct;
+
+/* Psum spills searched (EYR_SPILL_*): ONLY forces a spilling mapping. */
+static int spill_mode;
 
 static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 		      enum eyrie_dataflow df, struct run_result *res)
@@ -257,7 +261,7 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	/* bytes: int8 outputs, or int32 ones */
 	uint64_t out_sz = (uint64_t)s->n * s->m * E * F * (l->quant.int32_out ? 4 : 1), i;
 	struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
-	struct buf in, w, bias, qt, out, cmd, snap, lut;
+	struct buf in, w, bias, qt, out, cmd, snap, lut, psum = { 0 };
 	struct eyr_layer_bufs bufs = { 0 };
 	struct eyr_cmdbuf cb = { 0 };
 	struct eyr_rle_layout rl_in, rl_out;
@@ -274,6 +278,8 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	o.per_channel = l->quant.per_channel;
 	o.int32_out = l->quant.int32_out;
 	o.lut = l->quant.lut;
+	o.psum_spill = spill_mode;
+	res->skipped = 0;
 	hin = malloc(in_sz);
 	ref = malloc(out_sz ? out_sz : 1);
 	assert_non_null(hin);
@@ -319,8 +325,25 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 		o.rle_data = &rd;
 	}
 	ret = eyr_sched_plan(plan_arch, s, &o, &res->plan, err, sizeof(err));
+	if (ret == -ENOSPC && spill_mode == EYR_SPILL_ONLY) {
+		/* no tiling of this layer spills (one C tile at most) */
+		res->skipped = 1;
+		free(ref);
+		free(hin);
+		bo_free(&w);
+		bo_free(&bias);
+		bo_free(&qt);
+		bo_free(&snap);
+		bo_free(&lut);
+		return;
+	}
 	if (ret)
 		fail_msg("plan: %s", err);
+	if (eyr_plan_psum_bytes(&res->plan)) {
+		bo(&psum, eyr_plan_psum_bytes(&res->plan));
+		/* garbage: a pass must never read psums it did not write */
+		memset(psum.cpu, 0xa5, eyr_plan_psum_bytes(&res->plan));
+	}
 	if (res->plan.rle_in_rows) {
 		eyr_rle_layout(s->n, s->c, H, W, res->plan.rle_in_rows, &rl_in);
 		bo(&in, rl_in.bytes);
@@ -343,6 +366,7 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	bufs.quant = l->quant.per_channel ? qt.va : 0;
 	bufs.out = out.va;
 	bufs.lut = l->quant.lut ? lut.va : 0;
+	bufs.psum = psum.va;
 	assert_int_equal(eyr_sched_emit(plan_arch, &res->plan, l, &bufs, &cb), 0);
 	sc = eyr_cmdbuf_push(&cb, EYRIE_OP_ENERGY_SNAPSHOT);
 	assert_non_null(sc);
@@ -379,6 +403,8 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	bo_free(&snap);
 	bo_free(&cmd);
 	bo_free(&lut);
+	if (psum.va)
+		bo_free(&psum);
 }
 
 static void describe(const struct eyr_layer *l, enum eyrie_dataflow df, char *buf, size_t len)
@@ -485,6 +511,70 @@ static void test_random_layers(void **state)
 		assert_true(dbuf_seen & (1u << 7 | 1u << 3 | 1u << 5 | 1u << 1));
 		assert_true(dbuf_seen & (1u << 7 | 1u << 3 | 1u << 6 | 1u << 2));
 		assert_true(dbuf_seen & (1u << 7 | 1u << 5 | 1u << 6 | 1u << 4));
+	}
+}
+
+/*
+ * Psum spills (docs/scheduler.md, "Mapspace"): random layers planned with
+ * only the mappings that spill (a loop inside C: the int32 psums go to
+ * DRAM after every pass but the last over C and come back with
+ * ACCUMULATE), every dataflow, small GLBs, events or barriers, int8 or
+ * int32 outputs, bias and per-channel tables (loaded in the first and last
+ * C slices): bit-exact, and the device measures the prediction exactly.
+ */
+static void test_psum_spill(void **state)
+{
+	unsigned int cases = env_u("SCHED_SIM_CASES", 200) / 2 + 1, k, ran = 0, ev = 0;
+	unsigned int c_outer = 0, per_ch = 0, dbuf_out = 0;
+
+	(void)state;
+	rng_state = 0x5b111ull * 0x9e3779b97f4a7c15ull + 3;
+	spill_mode = EYR_SPILL_ONLY;
+	for (k = 0; k < cases; k++) {
+		struct eyr_arch a = HOST.arch;
+		struct run_result r;
+		struct eyr_layer l;
+		enum eyrie_dataflow df = (enum eyrie_dataflow)(rnd() % EYRIE_DATAFLOW_COUNT);
+		char what[256];
+
+		random_layer(&l);
+		if (rnd() % 4 == 0) {
+			l.quant.int32_out = 1;
+			l.quant.per_channel = 0;
+			l.quant.lut = 0;
+		}
+		/* small GLBs: C in several tiles */
+		a.glb_bytes = urange(700, 4096);
+		a.stream_bytes = rnd() % 2 ? urange(256, 2048) : 0;
+		a.events = rnd() % 3 != 0;
+		describe(&l, df, what, sizeof(what));
+		run_layer(&a, &l, df, &r);
+		if (r.skipped)
+			continue;
+		assert_true(eyr_map_spills(&r.plan.map));
+		assert_true(r.plan.cost.psum_words > 0);
+		print_message("# %s: glb %u order %s%s%s%s%s%s tiles N%u G%u M%u E%u F%u C%u events:%u dbuf:%u spilled %llu psum words ok\n",
+			      what, a.glb_bytes, eyr_dim_name(r.plan.map.order[0]),
+			      eyr_dim_name(r.plan.map.order[1]), eyr_dim_name(r.plan.map.order[2]),
+			      eyr_dim_name(r.plan.map.order[3]), eyr_dim_name(r.plan.map.order[4]),
+			      eyr_dim_name(r.plan.map.order[5]), r.plan.map.tiles[0],
+			      r.plan.map.tiles[1], r.plan.map.tiles[2], r.plan.map.tiles[3],
+			      r.plan.map.tiles[4], r.plan.map.tiles[5], r.plan.map.events,
+			      r.plan.map.dbuf, (unsigned long long)r.plan.cost.psum_words);
+		check_prediction(&r, what);
+		ran++;
+		ev += r.plan.map.events;
+		/* C outside M (G M C N E F): bias and table loaded in their own C slices */
+		c_outer += r.plan.map.order[2] == EYR_DIM_C;
+		per_ch += l.quant.per_channel;
+		dbuf_out += r.plan.map.events && (r.plan.map.dbuf & EYR_DBUF_OUT);
+	}
+	spill_mode = EYR_SPILL_ANY;
+	print_message("# %u spilling layers ran (%u overlapped, %u with two psum regions, %u per-channel, %u with C outside M)\n",
+		      ran, ev, dbuf_out, per_ch, c_outer);
+	if (cases >= 20) {
+		assert_true(ran > cases / 3);
+		assert_true(ev > 0 && ev < ran && per_ch > 0 && c_outer > 0);
 	}
 }
 
@@ -993,6 +1083,7 @@ int main(void)
 		cmocka_unit_test(test_pool_and_add),
 		cmocka_unit_test(test_upsample),
 		cmocka_unit_test(test_int32_out),
+		cmocka_unit_test(test_psum_spill),
 		cmocka_unit_test(test_zero_gating),
 	};
 
