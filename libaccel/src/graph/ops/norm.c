@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Normalization at inference: BatchNormalization (running statistics,
- * per channel) and InstanceNormalization (statistics of each (n, c) plane).
+ * Normalization: BatchNormalization (running statistics per channel, or with
+ * training_mode=1 the batch's own statistics plus the updated running mean
+ * and variance, as opset 14/15 define it) and InstanceNormalization
+ * (statistics of each (n, c) plane).
  */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "graph/ops/ops.h"
 
@@ -46,10 +49,30 @@ static int infer_norm(const struct gr_node *n, const struct gr_value *const *in,
 static int infer_batchnorm(const struct gr_node *n, const struct gr_value *const *in,
 			   struct gr_value *out, struct gr_err *err)
 {
-	if (n->n_out > 1 || gr_attr_int(n, "training_mode", 0))
+	int64_t training = gr_attr_int(n, "training_mode", 0), c;
+	int rc;
+
+	if (training != 0 && training != 1)
+		return NODE_ERR(err, -EINVAL, n, "training_mode must be 0 or 1 (got %lld)",
+				(long long)training);
+	/*
+	 * Opset 14/15 outputs: Y, and in training mode optionally running_mean
+	 * and running_var. The older forms' saved mean / var outputs (opset
+	 * 9 and before) are not these.
+	 */
+	if (n->n_out > 3)
 		return NODE_ERR(err, -EOPNOTSUPP, n,
-				"training mode (running mean / var outputs) is not supported; export the model for inference");
-	return infer_norm(n, in, out, 4, err);
+				"%d outputs: only Y, running_mean and running_var (opset 14+) are supported",
+				n->n_out);
+	if (n->n_out > 1 && !training)
+		return NODE_ERR(err, -EINVAL, n,
+				"running_mean / running_var outputs need training_mode=1");
+	if ((rc = infer_norm(n, in, out, 4, err)))
+		return rc;
+	c = in[0]->dims[1];
+	for (int o = 1; o < n->n_out; o++)
+		gr_set_shape(&out[o], in[0]->dtype, 1, &c);
+	return 0;
 }
 
 static int infer_instancenorm(const struct gr_node *n, const struct gr_value *const *in,
@@ -63,18 +86,68 @@ static int ref_batchnorm(const struct gr_node *n, const struct gr_value *const *
 {
 	const struct gr_value *x = in[0];
 	double eps = gr_attr_float(n, "epsilon", 1e-5f);
-	int64_t c = x->dims[1], plane = 1;
+	double momentum = gr_attr_float(n, "momentum", 0.9f);
+	int64_t c = x->dims[1], plane = 1, per_channel;
+	int training = gr_attr_int(n, "training_mode", 0) != 0;
+	double *mean, *var;
 
-	(void)err;
 	for (int k = 2; k < x->rank; k++)
 		plane *= x->dims[k];
+	per_channel = c ? (int64_t)x->count / c : 0;
+	mean = calloc((size_t)c + 1, sizeof(double));
+	var = calloc((size_t)c + 1, sizeof(double));
+	if (!mean || !var) {
+		free(mean);
+		free(var);
+		return NODE_ERR(err, -ENOMEM, n, "out of memory");
+	}
+	for (int64_t ch = 0; ch < c; ch++) {
+		mean[ch] = gr_value_get_f(in[3], (size_t)ch);
+		var[ch] = gr_value_get_f(in[4], (size_t)ch);
+	}
+	if (training) {
+		/* the batch's statistics over N and the spatial axes; population variance */
+		double *sum = calloc((size_t)c + 1, sizeof(double));
+
+		if (!sum) {
+			free(mean);
+			free(var);
+			return NODE_ERR(err, -ENOMEM, n, "out of memory");
+		}
+		for (size_t i = 0; i < x->count; i++)
+			sum[(int64_t)i / plane % c] += gr_value_get_f(x, i);
+		for (int64_t ch = 0; ch < c; ch++)
+			sum[ch] = per_channel ? sum[ch] / (double)per_channel : 0;
+		for (int64_t ch = 0; ch < c; ch++) {
+			double cur_var = 0;
+
+			for (int64_t b = 0; b < (plane ? per_channel / plane : 0); b++)
+				for (int64_t k = 0; k < plane; k++) {
+					double d = gr_value_get_f(x, (size_t)((b * c + ch) * plane + k)) -
+						   sum[ch];
+
+					cur_var += d * d;
+				}
+			cur_var = per_channel ? cur_var / (double)per_channel : 0;
+			if (n->n_out > 1 && out[1])
+				gr_value_set_f(out[1], (size_t)ch,
+					       mean[ch] * momentum + sum[ch] * (1 - momentum));
+			if (n->n_out > 2 && out[2])
+				gr_value_set_f(out[2], (size_t)ch,
+					       var[ch] * momentum + cur_var * (1 - momentum));
+			mean[ch] = sum[ch];
+			var[ch] = cur_var;
+		}
+		free(sum);
+	}
 	for (size_t i = 0; i < x->count; i++) {
 		size_t ch = (size_t)((int64_t)i / plane % c);
-		double y = (gr_value_get_f(x, i) - gr_value_get_f(in[3], ch)) /
-			   sqrt(gr_value_get_f(in[4], ch) + eps);
+		double y = (gr_value_get_f(x, i) - mean[ch]) / sqrt(var[ch] + eps);
 
 		gr_value_set_f(out[0], i, y * gr_value_get_f(in[1], ch) + gr_value_get_f(in[2], ch));
 	}
+	free(mean);
+	free(var);
 	return 0;
 }
 
