@@ -185,7 +185,5 @@ int gr_node_window(const struct gr_node *n, struct gr_window *w, struct gr_err *
 	w->group = gr_attr_int(n, "group", 1);
 	w->ceil_mode = (int)gr_attr_int(n, "ceil_mode", 0);
 	w->count_include_pad = (int)gr_attr_int(n, "count_include_pad", 0);
-	if (gr_attr_int(n, "storage_order", 0))
-		return NODE_ERR(err, -EOPNOTSUPP, n, "storage_order=1 is not supported");
 	return 0;
 }

@@ -449,6 +449,8 @@ static int lower_maxpool_q(const struct gr_graph *g, const struct gr_node *n,
 
 	if (!is_q8(x->dtype))
 		return why(s, "float MaxPool runs on the CPU");
+	if (n->n_out > 1)
+		return why(s, "MaxPool's Indices output runs on the CPU");
 	if (pool_geometry(n, x, s, 0))
 		return -1;
 	s->layer.shape.op = EYR_LAYER_MAXPOOL;
@@ -669,7 +671,8 @@ static enum qdq_kind qdq_kind(const struct gr_node *op)
 		return QDQ_AVGPOOL;
 	if (gr_node_is(op, "GlobalAveragePool"))
 		return QDQ_GLOBALAVGPOOL;
-	if (gr_node_is(op, "MaxPool"))
+	/* the Indices output has no device form: such a MaxPool stays on the CPU */
+	if (gr_node_is(op, "MaxPool") && op->n_out == 1)
 		return QDQ_MAXPOOL;
 	if (gr_node_is(op, "Conv") || gr_node_is(op, "MatMul") || gr_node_is(op, "Gemm"))
 		return QDQ_MAC;
