@@ -279,16 +279,16 @@ static int fast_convtranspose(const struct gr_node *n, const struct gr_value *co
 	M = mg * g.group;
 	if (b && (b->rank != 1 || b->dims[0] != M))
 		return -ENOSYS;
-	kk = g.k[0] * g.k[1];
-	ihw = g.in[0] * g.in[1];
-	ohw = g.out[0] * g.out[1];
+	kk = g.k[1] * g.k[2];
+	ihw = g.in[1] * g.in[2];
+	ohw = g.out[1] * g.out[2];
 	rows = mg * kk;
 	if (rows * ihw > INT_MAX || cg * rows > INT_MAX || cg * ihw > INT_MAX)
 		return -ENOSYS;
 	dims[0] = N;
 	dims[1] = M;
-	dims[2] = x->rank == 4 ? g.out[0] : g.out[1];
-	dims[3] = g.out[1];
+	dims[2] = x->rank == 4 ? g.out[1] : g.out[2];
+	dims[3] = g.out[2];
 	y = new_out(x->rank, dims, err);
 	if (!y)
 		return -ENOMEM;
@@ -312,21 +312,21 @@ static int fast_convtranspose(const struct gr_node *n, const struct gr_value *co
 
 				for (int64_t p = 0; p < ohw; p++)
 					ym[p] = bv;
-				for (int64_t ky = 0; ky < g.k[0]; ky++)
-				for (int64_t kx = 0; kx < g.k[1]; kx++) {
-					const float *row = col + ((m * g.k[0] + ky) * g.k[1] + kx) * ihw;
-					int64_t off = kx * g.d[1] - g.pb[1], lo, hi;
+				for (int64_t ky = 0; ky < g.k[1]; ky++)
+				for (int64_t kx = 0; kx < g.k[2]; kx++) {
+					const float *row = col + ((m * g.k[1] + ky) * g.k[2] + kx) * ihw;
+					int64_t off = kx * g.d[2] - g.pb[2], lo, hi;
 
-					span(off, g.s[1], g.out[1], g.in[1], &lo, &hi);
-					for (int64_t iy = 0; iy < g.in[0]; iy++) {
-						int64_t oy = iy * g.s[0] - g.pb[0] + ky * g.d[0];
-						const float *r = row + iy * g.in[1];
-						float *yr = ym + oy * g.out[1];
+					span(off, g.s[2], g.out[2], g.in[2], &lo, &hi);
+					for (int64_t iy = 0; iy < g.in[1]; iy++) {
+						int64_t oy = iy * g.s[1] - g.pb[1] + ky * g.d[1];
+						const float *r = row + iy * g.in[2];
+						float *yr = ym + oy * g.out[2];
 
-						if (oy < 0 || oy >= g.out[0])
+						if (oy < 0 || oy >= g.out[1])
 							continue;
 						for (int64_t ix = lo; ix < hi; ix++)
-							yr[ix * g.s[1] + off] += r[ix];
+							yr[ix * g.s[2] + off] += r[ix];
 					}
 				}
 			}

@@ -95,8 +95,12 @@ void gr_concat_map(uint8_t map[256], int dtype, float xs, int64_t xz, float ys, 
  * end, output_padding and output size, resolved from the attributes
  * (auto_pad, output_shape) for input x and weights w.
  */
+/*
+ * ConvTranspose geometry as 3-D, axes [0] D, [1] H, [2] W: a 2-D node has
+ * D = 1 (a 1-wide kernel, stride 1, no pads), a 1-D node also H = 1.
+ */
 struct gr_ct_geom {
-	int64_t in[2], k[2], s[2], d[2], pb[2], pe[2], op[2], out[2];
+	int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], op[3], out[3];
 	int64_t group;
 };
 int gr_ct_geometry(const struct gr_node *n, const struct gr_value *x,
