@@ -46,6 +46,12 @@ enum defect {
 	POOL_WRONG_RANK,
 	POOL_2D_ON_1D,
 	OMITTED_INPUT,
+	POOL_3D_ABSURD,
+	POOL_3D_NEG_PADS,
+	POOL_3D_SHORT_PADS,
+	POOL_STORAGE_ORDER,
+	POOL_THREE_OUTPUTS,
+	CT_3D_NEG_PADS,
 };
 
 /* A small QLinearConv model with one defect; written to path. */
@@ -58,6 +64,7 @@ static void build(enum defect d, const char *path)
 	const char *missing_in[] = { "x", "xs", "xz", "nope", "ws", "wz", "ys", "yz", NULL };
 	const char *omitted_in[] = { "x", "", "xz", "w", "ws", "wz", "ys", "yz", NULL };
 	const char *op = "QLinearConv";
+	Onnx__ValueInfoProto *second = NULL;	/* a second graph input */
 	int opset = 13;
 
 	if (d == ABSURD_INPUT) {
@@ -126,6 +133,54 @@ static void build(enum defect d, const char *path)
 		mg_init(&g, "m", DT_FLOAT, 2, md, m, sizeof(m));
 		mg_node(&g, "MaxPool", "pool_c", pool_in, "p", at);
 	}
+	if (d == POOL_3D_ABSURD) {
+		int64_t vd[5] = { 1, 1, 1 << 20, 1 << 20, 1 << 20 };
+		const char *pool_in[] = { "v", NULL };
+		int64_t k[3] = { 2, 2, 2 };
+		Onnx__AttributeProto *at[2] = { mg_attr_ints("kernel_shape", 3, k), NULL };
+
+		/* 2^60 elements: refused as an input before the pool sees it */
+		second = mg_value_info("v", DT_FLOAT, 5, vd, NULL);
+		mg_node(&g, "MaxPool", "pool_f", pool_in, "p", at);
+	}
+	if (d == POOL_3D_NEG_PADS || d == POOL_3D_SHORT_PADS || d == POOL_STORAGE_ORDER ||
+	    d == POOL_THREE_OUTPUTS) {
+		int64_t md[5] = { 1, 2, 4, 4, 4 };
+		static float m[128];
+		const char *pool_in[] = { "m", NULL };
+		int64_t k[3] = { 2, 2, 2 }, neg[6] = { 0, -1, 0, 0, 0, 0 }, four[4] = { 0 };
+		Onnx__AttributeProto *at[3] = { mg_attr_ints("kernel_shape", 3, k), NULL, NULL };
+
+		if (d == POOL_3D_NEG_PADS)
+			at[1] = mg_attr_ints("pads", 6, neg);
+		if (d == POOL_3D_SHORT_PADS)
+			at[1] = mg_attr_ints("pads", 4, four);
+		if (d == POOL_STORAGE_ORDER)
+			at[1] = mg_attr_int("storage_order", 7);
+		mg_init(&g, "m", DT_FLOAT, 5, md, m, sizeof(m));
+		mg_node(&g, "MaxPool", "pool_e", pool_in, "p", at);
+		if (d == POOL_THREE_OUTPUTS) {
+			Onnx__NodeProto *pn = g.nodes[g.n_nodes - 1];
+
+			/* Y, Indices and one more */
+			pn->output = realloc(pn->output, 3 * sizeof(char *));
+			assert_non_null(pn->output);
+			pn->output[1] = mg_strdup("pi");
+			pn->output[2] = mg_strdup("px");
+			pn->n_output = 3;
+		}
+	}
+	if (d == CT_3D_NEG_PADS) {
+		int64_t cxd[5] = { 1, 1, 3, 3, 3 }, cwd[5] = { 1, 2, 3, 3, 3 };
+		static float cx[27], cw[54];
+		const char *ct_in[] = { "cx", "cw", NULL };
+		int64_t neg[6] = { 0, 0, -2, 0, 0, 0 };
+		Onnx__AttributeProto *at[2] = { mg_attr_ints("pads", 6, neg), NULL };
+
+		mg_init(&g, "cx", DT_FLOAT, 5, cxd, cx, sizeof(cx));
+		mg_init(&g, "cw", DT_FLOAT, 5, cwd, cw, sizeof(cw));
+		mg_node(&g, "ConvTranspose", "deconv_a", ct_in, "ct", at);
+	}
 	if (d == DUPLICATE_OUTPUT)
 		mg_node(&g, "QLinearConv", "conv_b", conv_in, "y", NULL);
 	if (d == FOREIGN_DOMAIN) {
@@ -136,7 +191,7 @@ static void build(enum defect d, const char *path)
 		opset = 0;
 	if (d == OPSET_NEW)
 		opset = 99;
-	assert_int_equal(mg_write_opset(&g, "bad", path, opset), 0);
+	assert_int_equal(mg_write_full(&g, "bad", path, opset, second), 0);
 	if (d == TRUNCATED) {
 		FILE *f = fopen(path, "r+");
 		long len;
@@ -190,6 +245,16 @@ static const struct row table[] = {
 	  "pool_d" },
 	{ "required input omitted", OMITTED_INPUT, -EINVAL, "required input 1 is missing",
 	  "conv_a" },
+	{ "3-D pool of an absurd input", POOL_3D_ABSURD, -E2BIG, "absurdly large", "'v'" },
+	{ "3-D pool with negative pads", POOL_3D_NEG_PADS, -EINVAL, "negative pads", "pool_e" },
+	{ "3-D pool with 2-D pads", POOL_3D_SHORT_PADS, -EINVAL,
+	  "pads must be a list of 6 ints", "pool_e" },
+	{ "MaxPool storage_order 7", POOL_STORAGE_ORDER, -EINVAL,
+	  "storage_order must be 0 or 1", "pool_e" },
+	{ "MaxPool with three outputs", POOL_THREE_OUTPUTS, -EINVAL, "MaxPool has Y and Indices",
+	  "pool_e" },
+	{ "3-D ConvTranspose with negative pads", CT_3D_NEG_PADS, -EINVAL, "out of range",
+	  "deconv_a" },
 };
 #define ROWS (sizeof(table) / sizeof(table[0]))
 
