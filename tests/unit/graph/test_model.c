@@ -833,6 +833,82 @@ static void test_float_cpu(void **state)
 	accel_model_free(m);
 }
 
+/*
+ * An int8 MaxPool (2x2, stride 2) with and without its Indices output: the
+ * device has no form of Indices, so with it the node stays on the CPU with
+ * that reason and both outputs are the first maximum of each window and its
+ * flat position in X (row-major, storage_order 0); without it the same pool
+ * runs on the device.
+ */
+static void run_maxpool_q(int with_indices)
+{
+	int64_t xd[4] = { 1, 2, 4, 6 }, yd[4] = { 1, 2, 2, 3 }, k[2] = { 2, 2 };
+	const char *in[] = { "x", NULL }, *outs[] = { "y", with_indices ? "idx" : NULL, NULL };
+	Onnx__AttributeProto *at[3] = { mg_attr_ints("kernel_shape", 2, k),
+					 mg_attr_ints("strides", 2, k), NULL };
+	struct mg_model_info info = { .producer_name = "test", .ir_version = 7, .opset = 13 };
+	char path[] = "/tmp/eyrie-model-maxpool-XXXXXX";
+	struct accel_tensor *x, *out[2] = { 0 };
+	struct accel_node_info ni = { .sz = sizeof(ni) };
+	struct mg_graph g = { 0 };
+	struct accel_model *m;
+	const int8_t *X, *Y;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	mg_add_input(&g, mg_value_info("x", DT_INT8, 4, xd, NULL));
+	mg_add_output(&g, mg_value_info("y", DT_INT8, 4, yd, NULL));
+	if (with_indices)
+		mg_add_output(&g, mg_value_info("idx", 7 /* INT64 */, 4, yd, NULL));
+	mg_node_dom(&g, "", "MaxPool", "pool", in, outs, at);
+	assert_int_equal(mg_write_model(&g, "maxpool", path, &info), 0);
+	if (accel_model_load(dev, path, NULL, &m))
+		fail_msg("load: %s", accel_last_error());
+	unlink(path);
+	assert_int_equal(accel_model_node_info(m, 0, &ni), 0);
+	print_message("# MaxPool %s Indices: %s: %s\n", with_indices ? "with" : "without",
+		      ni.on == ACCEL_ON_DEVICE ? "device" : "cpu", ni.reason);
+	if (with_indices) {
+		assert_int_equal(ni.on, ACCEL_ON_CPU);
+		assert_non_null(strstr(ni.reason, "Indices"));
+	} else {
+		assert_int_equal(ni.on, ACCEL_ON_DEVICE);
+	}
+	x = seeded(ACCEL_DTYPE_INT8, 4, xd, 77);
+	assert_int_equal(accel_model_run(m, &x, 1, out, with_indices ? 2 : 1), 0);
+	X = accel_tensor_data(x);
+	Y = accel_tensor_data(out[0]);
+	for (int c = 0; c < 2; c++)
+		for (int oy = 0; oy < 2; oy++)
+			for (int ox = 0; ox < 3; ox++) {
+				int64_t best_at = -1, o = (c * 2 + oy) * 3 + ox;
+
+				for (int i = 0; i < 2; i++)
+					for (int j = 0; j < 2; j++) {
+						int64_t at_ = (c * 4 + oy * 2 + i) * 6 + ox * 2 + j;
+
+						if (best_at < 0 || X[at_] > X[best_at])
+							best_at = at_;
+					}
+				assert_int_equal(Y[o], X[best_at]);
+				if (with_indices)
+					assert_int_equal(((const int64_t *)accel_tensor_data(out[1]))[o],
+							 best_at);
+			}
+	accel_tensor_free(out[0]);
+	accel_tensor_free(out[1]);
+	accel_tensor_free(x);
+	accel_model_free(m);
+}
+
+static void test_maxpool_indices(void **state)
+{
+	(void)state;
+	run_maxpool_q(1);
+	run_maxpool_q(0);
+}
+
 static void test_misuse(void **state)
 {
 	int64_t xd[4] = { 1, 4, 8, 8 }, bad[4] = { 1, 4, 8, 9 };
@@ -945,6 +1021,7 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_float_cpu),
 		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_maxpool_indices),
 		cmocka_unit_test(test_convinteger_device),
 	};
 
