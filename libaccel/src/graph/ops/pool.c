@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <string.h>
 
 #include "graph/budget.h"
 
@@ -59,7 +58,7 @@ static int infer_pool(const struct gr_node *n, const struct gr_value *const *in,
 		gr_set_shape(&out[0], x->dtype, x->rank, dims);
 		return 0;
 	}
-	if (x->rank == 5) {
+	if (x->rank >= 5) {
 		struct gr_geom_nd nd;
 
 		if ((rc = gr_window_nd(n, x, &nd, err)))
@@ -140,7 +139,7 @@ static int ref_pool(const struct gr_node *n, const struct gr_value *x,
 		}
 		return 0;
 	}
-	if (x->rank == 5) {
+	if (x->rank >= 5) {
 		/* count_include_pad is the only attribute gr_window_nd leaves */
 		win.count_include_pad = (int)gr_attr_int(n, "count_include_pad", 0);
 		if ((rc = gr_window_nd(n, x, &nd, err)))
@@ -164,7 +163,8 @@ static int ref_pool(const struct gr_node *n, const struct gr_value *x,
 		out[a] = pad ? 1 : nd.out[src];
 	}
 	plane_in = in[0] * in[1] * in[2];
-	if (idx && (uint64_t)N * (uint64_t)C > (uint64_t)INT64_MAX / (uint64_t)plane_in)
+	if (idx && plane_in > 0 &&
+	    (uint64_t)N * (uint64_t)C > (uint64_t)INT64_MAX / (uint64_t)plane_in)
 		return NODE_ERR(err, -EOVERFLOW, n,
 				"Indices: the input's %lld x %lld x %lld positions overflow int64",
 				(long long)N, (long long)C, (long long)plane_in);
