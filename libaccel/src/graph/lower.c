@@ -586,12 +586,29 @@ static const struct gr_node *dq_weights(const struct gr_graph *g, int t, int64_t
 	return dq;
 }
 
+/* A DequantizeLinear's zero point is absent or all 0. */
+static int dq_zero_zp(const struct gr_graph *g, const struct gr_node *dq)
+{
+	const struct gr_value *z;
+
+	if (dq->n_in < 3 || dq->in[2] < 0)
+		return 1;
+	z = cval(g, dq, 2);
+	if (!z)
+		return 0;
+	for (size_t i = 0; i < z->count; i++)
+		if (gr_value_get_i(z, i))
+			return 0;
+	return 1;
+}
+
 /*
  * Bias of a QDQ conv / gemm in accumulator units: round(b / (sa * sw[m])).
- * With ort_int32, a DequantizeLinear of an int32 constant without a zero
- * point gives its values as they are: ONNX Runtime's QDQ fusion moves that
- * tensor into QLinearConv / QGemm unchanged (the device's binary32 rule is
- * there to agree with it).
+ * With ort_int32, a DequantizeLinear of an int32 constant with a zero
+ * zero point gives its values as they are: ONNX Runtime's QDQ fusion moves
+ * that tensor into QLinearConv / QGemm unchanged (the device's binary32
+ * rule is there to agree with it), where b / (sa * sw) may round to
+ * another integer.
  */
 static int qdq_bias(const struct gr_graph *g, int t, int64_t m, double sa,
 		    const double *sw, int ort_int32, struct lw_step *s)
@@ -603,7 +620,7 @@ static int qdq_bias(const struct gr_graph *g, int t, int64_t m, double sa,
 
 	if (ort_int32 && !b && dq && gr_node_is(dq, "DequantizeLinear") && cval(g, dq, 0) &&
 	    cval(g, dq, 0)->dtype == GR_INT32 && cval(g, dq, 0)->count == (size_t)m &&
-	    (dq->n_in < 3 || dq->in[2] < 0)) {
+	    dq_zero_zp(g, dq)) {
 		const struct gr_value *q = cval(g, dq, 0);
 
 		s->bias = malloc((size_t)m * sizeof(int32_t));
