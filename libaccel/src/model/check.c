@@ -163,6 +163,15 @@ static double tie_band(const struct accel_model *m, const struct lw_step *s)
 			mo = fmax(mo, real_mult(q, s->qtable[k], s->qtable[s->layer.shape.m + k]));
 	if (s->n_fused > 1 || gr_node_is(&m->g->nodes[s->node], "QuantizeLinear"))
 		band += ldexp(1, -10);
+	/*
+	 * A conv/FC layer with the fixed-point rule against the reference of
+	 * QLinearConv / QLinearMatMul / QGemm, which requantizes in float32
+	 * as ONNX Runtime (scale and product each rounded: under 2^-14 LSB for
+	 * an output in range).
+	 */
+	else if ((s->layer.shape.op == EYR_LAYER_CONV || s->layer.shape.op == EYR_LAYER_FC) &&
+		 !q->fp32_rq)
+		band += ldexp(1, -12);
 	if (s->layer.shape.op == EYR_LAYER_ADD)
 		band += 2 * mo;
 	else if ((s->layer.shape.op == EYR_LAYER_CONV || s->layer.shape.op == EYR_LAYER_FC) &&
