@@ -572,6 +572,7 @@ static void test_psum_spill(void **state)
 			l.quant.int32_out = 1;
 			l.quant.per_channel = 0;
 			l.quant.lut = 0;
+			l.quant.fp32_rq = 0;
 		}
 		/* small GLBs: C in several tiles */
 		a.glb_bytes = urange(700, 4096);
