@@ -761,6 +761,89 @@ static inline void eyrie_rle_decode_word(__u64 w, __s8 zero, __s8 *line, __u32 *
 	}
 }
 
+/* ------------------------------------------------------------------------
+ * Binary32 requantization (issue 13, docs/hardware.md 7.11)
+ * ------------------------------------------------------------------------
+ * EYRIE_CAP_FP32_REQUANT: a pass with EYRIE_PASS_F_FP32_RQ requantizes as
+ * ONNX Runtime's MLAS does (MlasRequantizeOutput, the output stage of its
+ * QLinearConv, QLinearMatMul, QGemm and QLinearGlobalAveragePool), so the
+ * device and ONNX Runtime give the same int8 values. The multiplier words
+ * hold the IEEE-754 binary32 bit pattern of the real scale s instead of a
+ * fixed-point mult: q.mult, or the m multipliers of the per-channel table
+ * (EYRIE_PASS_F_PER_CHANNEL; the table keeps its layout, its m shift words
+ * and q.shift must be 0). For an int32 accumulator x (bias added and
+ * saturated, as in the integer rule) every step is binary32 arithmetic,
+ * rounding to nearest, ties to even:
+ *
+ *   f   = fl32(x) * s                   (fl32: int32 -> binary32, RNE; one
+ *                                        binary32 multiply, RNE, no fused
+ *                                        add, no wider intermediate)
+ *   f   = min(max(f, -128 - zp_out), 127 - zp_out)
+ *   out = clamp(zp_out + rne(f), clamp_min, clamp_max)
+ *
+ * (then the activation table with EYRIE_PASS_F_LUT, as in the integer
+ * rule). s must be a positive normal number: sign 0 and a biased exponent
+ * in [1, 254]; NaN, +-Inf, zero (either sign), negative and subnormal
+ * scales fail the job with EYRIE_JOB_ERR_QUANT (the firmware checks q.mult
+ * and q.shift; the array checks a table's entries when the pass runs, as
+ * for the integer rule). With a normal s and an integer x no product is
+ * subnormal, so flushing subnormals would change nothing.
+ *
+ * Passes: CONV and FC with REQUANT; POOL with POOL_AVG, where x is the
+ * window's sum of (in - zp_in) and s carries the divisor (the rule does
+ * not divide by the count: ONNX Runtime's QLinearGlobalAveragePool scales
+ * its sum by x_scale / (y_scale * fl32(H * W)); its QLinearAveragePool and
+ * QLinearAdd compute in float otherwise, so windows of different counts
+ * and ELTWISE keep the integer rule, and the flag on them is unknown, as
+ * on MAX pools). Without the cap the flag is unknown (ERR_RESERVED).
+ *
+ * Cost: one binary32 multiply per output in the output stage where the
+ * integer rule has an int32 one (pipelined either way: cycles unchanged).
+ * The energy model counts no energy for the integer rule's multiply and
+ * the difference for this one: Horowitz, ISSCC 2014, 45 nm: 32-bit float
+ * multiply 3.7 pJ, 32-bit integer multiply 3.1 pJ; 0.6 pJ is 3 times the
+ * 0.2 pJ 8-bit multiply that energy_fj[MAC] stands for (docs/sim.md), so
+ * each output written by the rule adds EYRIE_FP32_RQ_MAC_ENERGY MAC
+ * energies to the MAC domain (not to the MAC count).
+ */
+#define EYRIE_CAP_FP32_REQUANT		(1ull << 12)
+#define EYRIE_PASS_F_FP32_RQ		(1u << 8)	/* CONV/FC/POOL avg */
+#define EYRIE_FP32_RQ_MAC_ENERGY	3u
+
+/* A binary32 scale the rule accepts: positive and normal. */
+static inline int eyrie_fp32_scale_ok(__u32 bits)
+{
+	__u32 e = (bits >> 23) & 0xffu;
+
+	return !(bits >> 31) && e != 0 && e != 0xffu;
+}
+
+#ifndef __KERNEL__
+/*
+ * zp_out + rne(f) of the rule for accumulator x (an int32 value) and
+ * scale bits s_bits (eyrie_fp32_scale_ok); the caller applies clamp_min,
+ * clamp_max. Every intermediate is a binary32 object: assignments round
+ * (C11 excess-precision semantics) and no multiply feeds an add, so
+ * neither FMA contraction nor x87 extended precision can change it.
+ */
+static inline __s32 eyrie_rq_fp32(__s32 x, __u32 s_bits, __s32 zp_out)
+{
+	union { __u32 u; float f; } s = { s_bits };
+	const float magic = 12582912.0f;	/* 1.5 * 2^23: rne for |f| < 2^22 */
+	float lo = (float)(-128 - zp_out), hi = (float)(127 - zp_out);
+	float f = (float)x;
+
+	f = f * s.f;
+	if (!(f >= lo))		/* MLAS's max(f, lo) */
+		f = lo;
+	if (f > hi)
+		f = hi;
+	f = f + magic;
+	f = f - magic;
+	return zp_out + (__s32)f;
+}
+#endif
+
 /* STALL: spins for usec of wall time (0xffffffff: until reset). */
 struct eyrie_cmd_stall {
 	struct eyrie_cmd_header hdr;

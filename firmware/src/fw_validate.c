@@ -97,6 +97,24 @@ static __u16 gate_flag(const struct fw_limits *lim)
 	return (lim->caps & EYRIE_CAP_ZERO_GATE) ? EYRIE_PASS_F_ZERO_GATE : 0;
 }
 
+/* Binary32 requantization exists only on hardware that has it (7.11). */
+static __u16 fp32_flag(const struct fw_limits *lim)
+{
+	return (lim->caps & EYRIE_CAP_FP32_REQUANT) ? EYRIE_PASS_F_FP32_RQ : 0;
+}
+
+/*
+ * The pass's requantization parameters: with EYRIE_PASS_F_FP32_RQ, mult
+ * holds a binary32 scale (positive, normal) and shift is 0; else the
+ * fixed-point rule's ranges.
+ */
+static int pass_rq_ok(__u16 flags, __s32 mult, __s32 shift)
+{
+	if (flags & EYRIE_PASS_F_FP32_RQ)
+		return eyrie_fp32_scale_ok((__u32)mult) && shift == 0;
+	return rq_ok(mult, shift);
+}
+
 /*
  * EYRIE_DMA_F_RLE (docs/hardware.md 7.10): int8 lines, dense in the coding
  * (dram_stride[0] = 1), each starting on a 64-bit word; the run value an
@@ -292,7 +310,8 @@ static __u32 check_pass_quant(const struct eyrie_quant *q, __u16 flags,
 	if (!(flags & EYRIE_PASS_F_REQUANT)) {
 		/* No int8 output: q is not used, but a table without a
 		 * requantization is a contradiction. */
-		if (flags & (EYRIE_PASS_F_PER_CHANNEL | EYRIE_PASS_F_LUT))
+		if (flags & (EYRIE_PASS_F_PER_CHANNEL | EYRIE_PASS_F_LUT |
+			     EYRIE_PASS_F_FP32_RQ))
 			FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_header, flags));
 		return 0;
 	}
@@ -303,13 +322,14 @@ static __u32 check_pass_quant(const struct eyrie_quant *q, __u16 flags,
 	if (flags & EYRIE_PASS_F_PER_CHANNEL) {
 		__u32 rc;
 
-		/* q.mult and q.shift are not used: the table has them. */
+		/* q.mult and q.shift are not used: the table has them (the
+		 * array checks its entries, binary32 or fixed point). */
 		rc = region_check(q->quant_addr, 8ull * m, 4, 0, lim);
 		if (rc)
 			FAIL(rc, base + OFF(struct eyrie_quant, quant_addr));
 		return 0;
 	}
-	if (!rq_ok(q->mult, q->shift))
+	if (!pass_rq_ok(flags, q->mult, q->shift))
 		FAIL(EYRIE_JOB_ERR_QUANT, base + OFF(struct eyrie_quant, mult));
 	return 0;
 }
@@ -319,7 +339,7 @@ static __u32 check_conv(const struct eyrie_cmd_conv *c, const struct fw_limits *
 {
 	const __u16 allowed = EYRIE_PASS_F_ACCUMULATE | EYRIE_PASS_F_BIAS |
 			      EYRIE_PASS_F_REQUANT | EYRIE_PASS_F_PER_CHANNEL |
-			      lut_flag(lim) | gate_flag(lim);
+			      lut_flag(lim) | gate_flag(lim) | fp32_flag(lim);
 	int fc = c->hdr.opcode == EYRIE_OP_FC;
 	__u16 fl = c->hdr.flags;
 	__u64 in_b, w_b, out_e;
@@ -400,7 +420,7 @@ static __u32 check_pool(const struct eyrie_cmd_pool *p, const struct fw_limits *
 			__u32 *detail)
 {
 	const __u16 allowed = EYRIE_PASS_F_POOL_AVG | EYRIE_PASS_F_COUNT_PAD |
-			      lut_flag(lim);
+			      lut_flag(lim) | fp32_flag(lim);
 	const __u32 qb = OFF(struct eyrie_cmd_pool, q);
 	const struct eyrie_quant *q = &p->q;
 	__u32 rc;
@@ -410,7 +430,8 @@ static __u32 check_pool(const struct eyrie_cmd_pool *p, const struct fw_limits *
 		return rc;
 	if (p->reserved0 || !words_zero(p->reserved, sizeof(p->reserved)))
 		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_pool, reserved0));
-	if ((p->hdr.flags & EYRIE_PASS_F_COUNT_PAD) &&
+	/* COUNT_PAD and the binary32 rule are average-pool flags */
+	if ((p->hdr.flags & (EYRIE_PASS_F_COUNT_PAD | EYRIE_PASS_F_FP32_RQ)) &&
 	    !(p->hdr.flags & EYRIE_PASS_F_POOL_AVG))
 		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_header, flags));
 	if (!p->n || !p->c)
@@ -431,7 +452,7 @@ static __u32 check_pool(const struct eyrie_cmd_pool *p, const struct fw_limits *
 	if ((p->hdr.flags & EYRIE_PASS_F_POOL_AVG) || q->mult) {
 		if (!zp_ok(q->zp_out))
 			FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, zp_out));
-		if (!rq_ok(q->mult, q->shift))
+		if (!pass_rq_ok(p->hdr.flags, q->mult, q->shift))
 			FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, mult));
 	}
 	REGION(p->in_addr, (__u64)p->n * p->c * p->in_h * p->in_w, 1, 1, in_addr,

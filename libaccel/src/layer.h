@@ -12,7 +12,8 @@
  *   conv weights int8  M x (C/groups) x R x S
  *   fc input     int8  N x C;   fc weights int8 M x C;   fc output N x M
  *   bias         int32 M
- *   quant table  int32 M multipliers, then int32 M shifts (per-channel)
+ *   quant table  int32 M multipliers, then int32 M shifts (per-channel;
+ *                with quant.fp32_rq binary32 scales, then M zeros)
  */
 #ifndef EYR_LAYER_H
 #define EYR_LAYER_H
@@ -95,6 +96,13 @@ struct eyr_layer_quant {
 	 * layer's stream: out = lut[requantized, clamped value + 128].
 	 */
 	int lut;
+	/*
+	 * ONNX Runtime's binary32 requantization (EYRIE_CAP_FP32_REQUANT,
+	 * docs/hardware.md 7.11): mult, and the per-channel table's
+	 * multipliers, hold binary32 scale bits, shifts are 0. CONV/FC with
+	 * an int8 output and AVGPOOL (the scale carries 1 / window count).
+	 */
+	int fp32_rq;
 };
 
 /* Device virtual addresses of a layer's tensors (0 where unused). */

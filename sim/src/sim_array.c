@@ -49,18 +49,34 @@ static int64_t sat32(int64_t v)
 	return v;
 }
 
-/* Per-channel table entries must obey the per-tensor rules. */
-static int32_t check_table(const uint8_t *tab, uint32_t m, uint32_t *bad)
+/*
+ * Per-channel table entries must obey the per-tensor rules: fixed point,
+ * or with the binary32 rule a positive normal scale and a shift word of 0.
+ */
+static int32_t check_table(const uint8_t *tab, uint32_t m, int fp32, uint32_t *bad)
 {
 	for (uint32_t i = 0; i < m; i++) {
 		int32_t mult = rd32(tab, i), shift = rd32(tab, m + i);
 
-		if ((mult != 0 && mult < (1 << 30)) || shift < -30 || shift > 31) {
+		if (fp32 ? !eyrie_fp32_scale_ok((uint32_t)mult) || shift :
+			   (mult != 0 && mult < (1 << 30)) || shift < -30 || shift > 31) {
 			*bad = i;
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * zp_out + the rescale of accumulator v (an int32 value) by the pass's
+ * rule: fixed point, or binary32 with EYRIE_PASS_F_FP32_RQ, where mult
+ * holds the scale's bits (docs/hardware.md 7.5, 7.11).
+ */
+static int64_t requant(uint16_t flags, int64_t v, int32_t mult, int32_t shift, int32_t zp_out)
+{
+	if (flags & EYRIE_PASS_F_FP32_RQ)
+		return eyrie_rq_fp32((int32_t)v, (uint32_t)mult, zp_out);
+	return zp_out + kern_rq(v, mult, shift);
 }
 
 /*
@@ -154,7 +170,7 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 	}
 	if ((fl & EYRIE_PASS_F_REQUANT) && (fl & EYRIE_PASS_F_PER_CHANNEL)) {
 		tab = mem_at(sim, c->q.quant_addr);
-		if (check_table(tab, c->m, detail))
+		if (check_table(tab, c->m, !!(fl & EYRIE_PASS_F_FP32_RQ), detail))
 			return EYRIE_JOB_ERR_QUANT;
 	}
 	acc = malloc(total * sizeof(*acc));
@@ -183,11 +199,13 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 			shift = rd32(tab, c->m + m);
 		}
 		mem_at(sim, c->out_addr)[i] = (uint8_t)lut_out(sim, fl, kern_clamp8(
-			c->q.zp_out + kern_rq(v, mult, shift),
+			requant(fl, v, mult, shift, c->q.zp_out),
 			c->q.clamp_min, c->q.clamp_max));
 	}
 	free(acc);
 	cycles = sim_energy_conv(&sim->desc, c, &cnt);
+	if ((fl & EYRIE_PASS_F_FP32_RQ) && (fl & EYRIE_PASS_F_REQUANT))
+		cnt.fp32_rq = total;
 	if (fl & EYRIE_PASS_F_ZERO_GATE) {
 		uint64_t g = gated_taps(c, k.in);
 
@@ -249,7 +267,12 @@ static uint32_t run_pool(struct eyrie_sim *sim, const struct eyrie_cmd_pool *p)
 				}
 				__int128 v = best;
 
-				if (avg) {
+				if (avg && (p->hdr.flags & EYRIE_PASS_F_FP32_RQ)) {
+					/* the scale carries the divisor (7.11);
+					 * |sum| <= 255 r s < 2^24 */
+					v = eyrie_rq_fp32((int32_t)sum, (uint32_t)p->q.mult,
+							  p->q.zp_out);
+				} else if (avg) {
 					/* One rounding of S * mult / (count * 2^t),
 					 * halves up (docs/hardware.md 7.3). */
 					int64_t positions = count_pad ? (int64_t)p->r * p->s : taps;
@@ -269,6 +292,8 @@ static uint32_t run_pool(struct eyrie_sim *sim, const struct eyrie_cmd_pool *p)
 		}
 	}
 	cycles = sim_energy_pool(&sim->desc, p, &cnt);
+	if (p->hdr.flags & EYRIE_PASS_F_FP32_RQ)
+		cnt.fp32_rq = (uint64_t)p->n * p->c * p->out_h * p->out_w;
 	sim_job_add(sim, &cnt, 0, cycles);
 	return 0;
 }

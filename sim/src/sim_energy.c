@@ -248,5 +248,10 @@ uint64_t sim_energy_dma_cycles_rle(const struct eyrie_hw_desc *desc, uint64_t dr
 uint64_t sim_counts_energy_fj(const struct eyrie_hw_desc *desc,
 			      const struct sim_counts *c, int level)
 {
-	return c->words[level] * desc->energy_fj[level];
+	uint64_t words = c->words[level];
+
+	/* the binary32 rule's multiply, in MAC energies (docs/hardware.md 7.11) */
+	if (level == EYRIE_ENERGY_MAC)
+		words += EYRIE_FP32_RQ_MAC_ENERGY * c->fp32_rq;
+	return words * desc->energy_fj[level];
 }

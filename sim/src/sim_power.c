@@ -257,6 +257,7 @@ void sim_job_add(struct eyrie_sim *sim, const struct sim_counts *c,
 		sim->job.counts.words[l] += c->words[l];
 	sim->job.counts.dram_bytes += c->dram_bytes;
 	sim->job.counts.gated_macs += c->gated_macs;
+	sim->job.counts.fp32_rq += c->fp32_rq;
 	sim->job.engine_cycles[EYRIE_ENGINE_DMA] += dma_cycles;
 	sim->job.engine_cycles[EYRIE_ENGINE_ARRAY] += array_cycles;
 }

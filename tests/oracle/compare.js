@@ -3,6 +3,7 @@
 // Compares a tensor with ONNX Runtime's (the oracle's) for the same input.
 //
 //   compare.js ORT.pb ACTUAL.pb [--spread] [--lsb SCALE]
+//   compare.js --all ORT_DIR RUN_DIR [--lsb SCALE]
 //   compare.js --perturb one|many ORT.pb OUT.pb [--lsb SCALE]  (self-check)
 //
 // Thresholds (docs/models.md, "ONNX Runtime as the oracle"):
@@ -15,6 +16,12 @@
 //  - --lsb SCALE: a float output that a DequantizeLinear of that scale
 //    wrote (ONNX Runtime's quantized models end so) is compared as the
 //    quantized one, in units of SCALE.
+// --all compares every output_N.pb of ORT_DIR with the same file of RUN_DIR
+// (the graph's outputs plus intermediate tensors made outputs, as
+// ort-run.js --extra-output and `accelctl run --output-dir` write them),
+// each within the thresholds above (--lsb applies to the float ones), and
+// prints one line: the tensors, the values, how many are off and by how
+// much at most over all of them.
 // Shapes and types must match. --spread also fails a quantized ORT output
 // with fewer than 16 distinct values or over 25 % of them saturated, so a
 // degenerate graph cannot pass by agreeing on constants.
@@ -158,8 +165,51 @@ function perturb(t, mode, scale) {
 	return t;
 }
 
+// Every output_N.pb of two directories (see --all above).
+function compareAll(ortDir, runDir, lsb) {
+	const fs = require('fs');
+	const path = require('path');
+	const files = fs.readdirSync(ortDir).filter((f) => /^output_\d+\.pb$/.test(f)).sort();
+	let values = 0, off = 0, maxd = 0, ok = true;
+	const bad = [];
+	if (!files.length)
+		throw new Error(`${ortDir} holds no output_N.pb`);
+	for (const f of files) {
+		const ref = readTensor(path.join(ortDir, f)), act = readTensor(path.join(runDir, f));
+		const quant = !!RANGE[ref.type];
+		const r = compare(ref, act, false, quant ? 0 : lsb);
+		const n = ref.data.length;
+		values += n;
+		if (ref.type === act.type && act.data.length === n && (quant || lsb)) {
+			for (let i = 0; i < n; i++) {
+				const d = Math.abs(quant ? ref.data[i] - act.data[i] :
+					(ref.data[i] - act.data[i]) / lsb);
+				if (d > 0.5) off++;
+				if (d > maxd) maxd = d;
+			}
+		}
+		if (!r.ok) {
+			ok = false;
+			bad.push(`${f}: ${r.msg}`);
+		}
+	}
+	let msg = `${files.length} tensors, ${values} values: ${off} (${(100 * off / values).toFixed(3)} %) ` +
+		`off, max |diff| ${maxd.toFixed(3)} LSB`;
+	if (bad.length)
+		msg += `; ${bad.length} outside: ${bad.join('; ')}`;
+	return { ok, msg };
+}
+
 function main(argv) {
 	try {
+		if (argv[0] === '--all') {
+			const lsb = argv[3] === '--lsb' ? Number(argv[4]) : 0;
+			if ((argv.length !== 3 && argv.length !== 5) || Number.isNaN(lsb) || lsb < 0)
+				throw new Error('usage: compare.js --all ORT_DIR RUN_DIR [--lsb SCALE]');
+			const r = compareAll(argv[1], argv[2], lsb);
+			console.log(`${r.ok ? 'within' : 'OUTSIDE'} thresholds: ${r.msg}`);
+			return r.ok ? 0 : 1;
+		}
 		if (argv[0] === '--perturb') {
 			const scale = argv[4] === '--lsb' ? Number(argv[5]) : 0;
 			if ((argv.length !== 4 && !scale) || !['one', 'many'].includes(argv[1]))
@@ -189,4 +239,4 @@ function main(argv) {
 
 if (require.main === module)
 	process.exit(main(process.argv.slice(2)));
-module.exports = { compare, perturb };
+module.exports = { compare, compareAll, perturb };

@@ -14,7 +14,8 @@
 const fs = require('fs');
 const path = require('path');
 const { decode, encode, varintBytes } = require('./tensor');
-const { compare } = require('./compare');
+const { compare, compareAll } = require('./compare');
+const os = require('os');
 
 let n = 0, failed = 0;
 function tap(ok, msg, detail) {
@@ -73,6 +74,32 @@ try {
 	tap(false, 'tensor.js: a short raw_data is refused');
 } catch (e) {
 	tap(true, `tensor.js: a short raw_data is refused (${e.message})`);
+}
+
+// --- compare.js --all: every tensor of two directories ---
+{
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oracle-all-'));
+	const dirs = ['ort', 'same', 'one', 'two'].map((d) => path.join(tmp, d));
+	const q = new Int8Array(200).map((_, i) => (i * 37) % 256 - 128);
+	const f = new Float32Array(10).map((_, i) => 0.5 * i);
+	dirs.forEach((d) => fs.mkdirSync(d));
+	const put = (d, f0, q1) => {
+		fs.writeFileSync(path.join(d, 'output_0.pb'), encode({ name: 'y', type: 'float32', dims: [10], data: f0 }));
+		fs.writeFileSync(path.join(d, 'output_1.pb'), encode({ name: 't', type: 'int8', dims: [200], data: q1 }));
+	};
+	const one = q.slice(), two = q.slice();
+	one[7] += 1;			/* 1 of 200 values 1 LSB off: within */
+	two[9] += 2;			/* 2 LSB off: outside */
+	put(dirs[0], f, q);
+	put(dirs[1], f, q);
+	put(dirs[2], f, one);
+	put(dirs[3], f, two);
+	const same = compareAll(dirs[0], dirs[1], 0.5), r1 = compareAll(dirs[0], dirs[2], 0.5);
+	const r2 = compareAll(dirs[0], dirs[3], 0.5);
+	tap(same.ok && /: 0 \(/.test(same.msg), `compare.js --all: equal directories agree (${same.msg})`);
+	tap(r1.ok && /: 1 \(/.test(r1.msg), `compare.js --all: 1 value 1 LSB off is counted, within (${r1.msg})`);
+	tap(!r2.ok && /max \|diff\| 2\.000/.test(r2.msg), 'compare.js --all: a value 2 LSB off is outside', r2.msg);
+	fs.rmSync(tmp, { recursive: true, force: true });
 }
 
 // --- 2. ONNX Runtime against ONNX's expected outputs ---

@@ -116,6 +116,7 @@ struct accel_device;
 #define ACCEL_CAP_ZERO_GATE		(1ull << 9)	/* zero inputs are not multiplied */
 #define ACCEL_CAP_RLE_DMA		(1ull << 11)	/* run-length coded activations in DRAM */
 #define ACCEL_CAP_FLEX_NOC		(1ull << 10)	/* group-parallel PE sets */
+#define ACCEL_CAP_FP32_REQUANT		(1ull << 12)	/* ONNX Runtime's binary32 requantization */
 
 /* Name of one capability bit ("mmu", ...), or NULL for an unknown bit. */
 const char *accel_cap_name(uint64_t cap_bit);
@@ -339,6 +340,7 @@ enum accel_dataflow {
 #define ACCEL_PASS_POOL_AVG	(1u << 4)	/* pool: average, else max */
 #define ACCEL_PASS_COUNT_PAD	(1u << 5)	/* pool avg: pad counts */
 #define ACCEL_PASS_LUT		(1u << 6)	/* output through the activation table */
+#define ACCEL_PASS_FP32_RQ	(1u << 8)	/* q.mult holds a binary32 scale (FP32_REQUANT) */
 
 /* Requantization, see docs/hardware.md "Requantization". */
 struct accel_quant {

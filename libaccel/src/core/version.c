@@ -34,6 +34,7 @@ const char *accel_cap_name(uint64_t cap_bit)
 	case ACCEL_CAP_ZERO_GATE: return "zero_gate";
 	case ACCEL_CAP_RLE_DMA: return "rle_dma";
 	case ACCEL_CAP_FLEX_NOC: return "flex_noc";
+	case ACCEL_CAP_FP32_REQUANT: return "fp32_requant";
 	default: return NULL;
 	}
 }
@@ -91,6 +92,8 @@ _Static_assert(ACCEL_CAP_EVENTS == EYRIE_CAP_EVENTS, "cap");
 _Static_assert(ACCEL_CAP_ZERO_GATE == EYRIE_CAP_ZERO_GATE, "cap");
 _Static_assert(ACCEL_CAP_RLE_DMA == EYRIE_CAP_RLE_DMA, "cap");
 _Static_assert(ACCEL_CAP_FLEX_NOC == EYRIE_CAP_FLEX_NOC, "cap");
+_Static_assert(ACCEL_CAP_FP32_REQUANT == EYRIE_CAP_FP32_REQUANT, "cap");
+_Static_assert(ACCEL_PASS_FP32_RQ == EYRIE_PASS_F_FP32_RQ, "pass flags");
 _Static_assert(ACCEL_PASS_LUT == EYRIE_PASS_F_LUT, "pass flags");
 _Static_assert((int)ACCEL_JOB_ERR_ABORTED == (int)EYRIE_JOB_ERR_ABORTED, "status");
 _Static_assert((int)ACCEL_JOB_ERR_MMU_UNMAPPED == (int)EYRIE_JOB_ERR_MMU_UNMAPPED, "status");

@@ -146,25 +146,81 @@ int lw_set_requant(struct lw_step *s, const double *real, int64_t m,
 	return 0;
 }
 
+float gr_ort_scale(float a, float b, float y)
+{
+	/* ONNX Runtime: output_scales[i] = (X_scale * W_scale[i] / Y_scale), float */
+	float p = a * b;
+
+	return p / y;
+}
+
+int lw_set_requant_fp32(struct lw_step *s, const float *scale, int64_t m,
+			const struct lw_opts *o)
+{
+	struct eyr_layer_quant *q = &s->layer.quant;
+	int per_channel = 0;
+
+	for (int64_t i = 0; i < m; i++) {
+		union { float f; uint32_t u; } b = { scale[i] };
+
+		if (!eyrie_fp32_scale_ok(b.u))
+			return why(s, "channel %lld: scale %g is not a positive normal float",
+				   (long long)i, (double)scale[i]);
+		per_channel |= scale[i] != scale[0];
+	}
+	if (per_channel && !o->per_channel_ok)
+		return why(s, "per-channel scales but the device lacks per-channel quantization");
+	q->fp32_rq = 1;
+	q->shift = 0;
+	if (!per_channel) {
+		union { float f; int32_t i; } b = { scale[0] };
+
+		q->mult = b.i;
+		return 0;
+	}
+	s->qtable = calloc((size_t)(2 * m), sizeof(int32_t));
+	if (!s->qtable)
+		return why(s, "out of memory");
+	for (int64_t i = 0; i < m; i++) {
+		union { float f; int32_t i; } b = { scale[i] };
+
+		s->qtable[i] = b.i;	/* the shift words stay 0 */
+	}
+	q->per_channel = 1;
+	q->mult = s->qtable[0];
+	return 0;
+}
+
 /*
  * QOperator form: output channel i rescales by in_scale * w_scale[i] /
- * out_scale, with one weight scale (per tensor) or m of them (per channel).
+ * out_scale, with one weight scale (per tensor) or m of them (per channel);
+ * with the device's binary32 rule, computed as ONNX Runtime does.
  */
 static int set_requant_scales(struct lw_step *s, double in_scale,
 			      const struct gr_value *w_scales, double out_scale,
 			      int64_t m, const struct lw_opts *o)
 {
 	double *real = calloc((size_t)m, sizeof(double));
+	float *f32 = calloc((size_t)m, sizeof(float));
 	int rc;
 
-	if (!real)
+	if (!real || !f32) {
+		free(real);
+		free(f32);
 		return why(s, "out of memory");
-	for (int64_t i = 0; i < m; i++)
-		real[i] = in_scale *
-			  gr_value_get_f(w_scales, w_scales->count == 1 ? 0 : (size_t)i) /
-			  out_scale;
-	rc = set_requant(s, real, m, w_scales->count > 1, o);
+	}
+	for (int64_t i = 0; i < m; i++) {
+		double ws = gr_value_get_f(w_scales, w_scales->count == 1 ? 0 : (size_t)i);
+
+		real[i] = in_scale * ws / out_scale;
+		f32[i] = gr_ort_scale((float)in_scale, (float)ws, (float)out_scale);
+	}
+	if (o->fp32_ok)
+		rc = lw_set_requant_fp32(s, f32, m, o);
+	else
+		rc = set_requant(s, real, m, w_scales->count > 1, o);
 	free(real);
+	free(f32);
 	return rc;
 }
 
@@ -532,14 +588,51 @@ static const struct gr_node *dq_weights(const struct gr_graph *g, int t, int64_t
 	return dq;
 }
 
-/* Bias of a QDQ conv / gemm in accumulator units: round(b / (sa * sw[m])). */
+/* A DequantizeLinear's zero point is absent or all 0. */
+static int dq_zero_zp(const struct gr_graph *g, const struct gr_node *dq)
+{
+	const struct gr_value *z;
+
+	if (dq->n_in < 3 || dq->in[2] < 0)
+		return 1;
+	z = cval(g, dq, 2);
+	if (!z)
+		return 0;
+	for (size_t i = 0; i < z->count; i++)
+		if (gr_value_get_i(z, i))
+			return 0;
+	return 1;
+}
+
+/*
+ * Bias of a QDQ conv / gemm in accumulator units: round(b / (sa * sw[m])).
+ * With ort_int32, a DequantizeLinear of an int32 constant with a zero
+ * zero point gives its values as they are: ONNX Runtime's QDQ fusion moves
+ * that tensor into QLinearConv / QGemm unchanged (the device's binary32
+ * rule is there to agree with it), where b / (sa * sw) may round to
+ * another integer.
+ */
 static int qdq_bias(const struct gr_graph *g, int t, int64_t m, double sa,
-		    const double *sw, struct lw_step *s)
+		    const double *sw, int ort_int32, struct lw_step *s)
 {
 	const struct gr_node *dq = producer(g, t);
 	const struct gr_value *b = g->tensors[t].constant;
 	struct gr_value *tmp = NULL;
 	int rc = 0;
+
+	if (ort_int32 && !b && dq && gr_node_is(dq, "DequantizeLinear") && cval(g, dq, 0) &&
+	    cval(g, dq, 0)->dtype == GR_INT32 && cval(g, dq, 0)->count == (size_t)m &&
+	    dq_zero_zp(g, dq)) {
+		const struct gr_value *q = cval(g, dq, 0);
+
+		s->bias = malloc((size_t)m * sizeof(int32_t));
+		if (!s->bias)
+			return why(s, "out of memory");
+		for (int64_t i = 0; i < m; i++)
+			s->bias[i] = (int32_t)gr_value_get_i(q, (size_t)i);
+		s->layer.quant.has_bias = 1;
+		return 0;
+	}
 
 	if (!b && dq && gr_node_is(dq, "DequantizeLinear") && cval(g, dq, 0) && cval(g, dq, 1)) {
 		/* DequantizeLinear of an int32 constant: evaluate it */
@@ -639,10 +732,22 @@ static int lower_qdq_mac(const struct gr_graph *g, const struct gr_node *op, dou
 	if (!dqw)
 		rc = -1;
 	if (!rc && bias_in >= 0 && op->n_in > bias_in && op->in[bias_in] >= 0)
-		rc = qdq_bias(g, op->in[bias_in], m, sa, sw, s);
+		rc = qdq_bias(g, op->in[bias_in], m, sa, sw, o->fp32_ok, s);
 	for (int64_t i = 0; !rc && i < m; i++)
 		real[i] = sa * sw[i] / sy;
-	if (!rc) {
+	if (!rc && o->fp32_ok) {
+		/* as ONNX Runtime's QLinearConv / QLinearMatMul / QGemm it fuses into */
+		float *f32 = calloc((size_t)m, sizeof(float));
+
+		if (!f32) {
+			rc = why(s, "out of memory");
+		} else {
+			for (int64_t i = 0; i < m; i++)
+				f32[i] = gr_ort_scale((float)sa, (float)sw[i], (float)sy);
+			rc = lw_set_requant_fp32(s, f32, m, o);
+			free(f32);
+		}
+	} else if (!rc) {
 		int per_channel = 0;
 
 		for (int64_t i = 1; i < m; i++)
@@ -770,8 +875,15 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 		/* the device divides the window sum by the count itself */
 		s->layer.quant.count_include_pad = kind == QDQ_AVGPOOL &&
 						   gr_attr_int(op, "count_include_pad", 0);
-		if (gr_quant_mult(sa / sy, &s->layer.quant.mult, &s->layer.quant.shift))
+		if (kind == QDQ_GLOBALAVGPOOL && o->fp32_ok) {
+			/* ONNX Runtime fuses it into QLinearGlobalAveragePool */
+			float sc = lw_gap_scale((float)sa, (float)sy, l->r * l->s);
+
+			if (lw_set_requant_fp32(s, &sc, 1, o))
+				return -1;
+		} else if (gr_quant_mult(sa / sy, &s->layer.quant.mult, &s->layer.quant.shift)) {
 			return why(s, "pool scale outside the device's fixed-point range");
+		}
 		s->layer.quant.zp_in = za;
 		break;
 	}
@@ -833,6 +945,14 @@ int lw_add_scales(double sa, double sb, double sy, struct eyr_layer_quant *q)
 	    gr_quant_mult(sc / sy, &q->mult, &q->shift))
 		return -ERANGE;
 	return 0;
+}
+
+float lw_gap_scale(float x_scale, float y_scale, uint32_t image_size)
+{
+	/* MLAS: ScaleInput / (ScaleOutput * static_cast<float>(ImageSize)) */
+	float d = y_scale * (float)image_size;
+
+	return x_scale / d;
 }
 
 int lw_pool_geometry(const struct gr_node *n, const struct gr_tensor *x,

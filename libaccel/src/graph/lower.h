@@ -59,6 +59,13 @@ struct lw_opts {
 	int per_channel_ok;		/* device has EYRIE_CAP_PER_CHANNEL_QUANT */
 	int cpu_only;			/* lower nothing to the device */
 	int lut_ok;			/* device has EYRIE_CAP_ACT_LUT */
+	/*
+	 * Device has EYRIE_CAP_FP32_REQUANT: the layers of ONNX Runtime's
+	 * binary32 kernels (QLinearConv, QLinearMatMul, QGemm, the QDQ Conv,
+	 * MatMul and Gemm it fuses into them, QLinearGlobalAveragePool and
+	 * QDQ GlobalAveragePool) requantize as it does.
+	 */
+	int fp32_ok;
 	/* per node: non-NULL keeps that node's step on the CPU, with this reason */
 	char *const *deny;
 };
@@ -134,6 +141,16 @@ int lw_set_requant(struct lw_step *s, const double *real, int64_t m,
 		   int per_channel, const struct lw_opts *o);
 int lw_pool_geometry(const struct gr_node *n, const struct gr_tensor *x,
 		     struct lw_step *s, int global);
+/*
+ * The binary32 rule (o->fp32_ok): m scales, one per output channel (all
+ * equal: per tensor); quant.fp32_rq set, mult / the table their bits.
+ */
+int lw_set_requant_fp32(struct lw_step *s, const float *scale, int64_t m,
+			const struct lw_opts *o);
+/* QLinearGlobalAveragePool's scale as ONNX Runtime computes it (binary32). */
+float lw_gap_scale(float x_scale, float y_scale, uint32_t image_size);
+/* QLinearConv / QLinearMatMul's (a * b) / y as ONNX Runtime computes it. */
+float gr_ort_scale(float a, float b, float y);
 
 int gr_lower(const struct gr_graph *g, const struct lw_opts *opts,
 	     struct lw_plan *plan, struct gr_err *err);

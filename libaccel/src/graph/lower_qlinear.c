@@ -83,8 +83,16 @@ static int qlinear_avgpool(const struct lw_ctx *c, int node, struct lw_step *s, 
 	s->layer.shape.op = EYR_LAYER_AVGPOOL;
 	/* the device divides the window sum by the count itself */
 	s->layer.quant.count_include_pad = !global && gr_attr_int(n, "count_include_pad", 0);
-	if (gr_quant_mult(sx / sy, &s->layer.quant.mult, &s->layer.quant.shift))
+	if (global && c->o->fp32_ok) {
+		/* ONNX Runtime's rule: sum * x_scale / (y_scale * fl32(H W)) */
+		float sc = lw_gap_scale((float)sx, (float)sy,
+					s->layer.shape.r * s->layer.shape.s);
+
+		if (lw_set_requant_fp32(s, &sc, 1, c->o))
+			return -1;
+	} else if (gr_quant_mult(sx / sy, &s->layer.quant.mult, &s->layer.quant.shift)) {
 		return lw_why(s, "pool scale outside the device's fixed-point range");
+	}
 	s->layer.quant.zp_in = zx;
 	s->layer.quant.zp_out = zy;
 	s->layer.quant.clamp_min = -128;

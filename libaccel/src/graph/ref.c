@@ -28,16 +28,17 @@ double gr_ref_round_bias(void)
 	return round_bias;
 }
 
-/* nearbyint rounds half to even in the default rounding mode. */
-int32_t gr_ref_requant(int64_t acc, double real, int32_t zp, int dtype)
+/*
+ * ONNX Runtime's requantization (MLAS MlasRequantizeOutput): the int32
+ * accumulator to float, times the float scale, rounded half to even, + zp,
+ * saturated (its clamp before the rounding gives the same).
+ */
+int32_t gr_ref_requant_f32(int64_t acc, float scale, int32_t zp, int dtype)
 {
-	double v = nearbyint((double)acc * real + round_bias) + zp;
+	float v = (float)acc;
 
-	if (v < gr_qmin(dtype))
-		return gr_qmin(dtype);
-	if (v > gr_qmax(dtype))
-		return gr_qmax(dtype);
-	return (int32_t)v;
+	v = v * scale;
+	return (int32_t)gr_ref_quant_f(v, zp, dtype);
 }
 
 /*

@@ -16,8 +16,11 @@
 int gr_ref_node(const struct gr_node *n, const struct gr_value *const *in,
 		struct gr_value **out, struct gr_err *err);
 
-/* round(acc * real) half to even, + zp, saturated to the type's range. */
-int32_t gr_ref_requant(int64_t acc, double real, int32_t zp, int dtype);
+/*
+ * QLinearConv / QLinearMatMul's requantization as ONNX Runtime computes
+ * it: fl32(acc) * scale in float, rounded half to even, + zp, saturated.
+ */
+int32_t gr_ref_requant_f32(int64_t acc, float scale, int32_t zp, int dtype);
 
 /*
  * Adds bias (in units of the output's last place) to the value before every

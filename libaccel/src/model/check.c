@@ -134,8 +134,14 @@ static int reference_out(struct chk *c, double bias, struct gr_value **out)
 	return 0;
 }
 
-static double real_mult(int32_t mult, int32_t shift)
+/* A layer's real multiplier: fixed point, or binary32 bits (quant.fp32_rq). */
+static double real_mult(const struct eyr_layer_quant *q, int32_t mult, int32_t shift)
 {
+	if (q->fp32_rq) {
+		union { int32_t i; float f; } b = { mult };
+
+		return b.f;
+	}
 	return ldexp((double)mult, -(31 + shift));
 }
 
@@ -150,13 +156,22 @@ static double real_mult(int32_t mult, int32_t shift)
 static double tie_band(const struct accel_model *m, const struct lw_step *s)
 {
 	const struct eyr_layer_quant *q = &s->layer.quant;
-	double band = ldexp(1, -20), mo = real_mult(q->mult, q->shift);
+	double band = ldexp(1, -20), mo = real_mult(q, q->mult, q->shift);
 
 	if (s->qtable)
 		for (uint32_t k = 0; k < s->layer.shape.m; k++)
-			mo = fmax(mo, real_mult(s->qtable[k], s->qtable[s->layer.shape.m + k]));
+			mo = fmax(mo, real_mult(q, s->qtable[k], s->qtable[s->layer.shape.m + k]));
 	if (s->n_fused > 1 || gr_node_is(&m->g->nodes[s->node], "QuantizeLinear"))
 		band += ldexp(1, -10);
+	/*
+	 * A conv/FC layer with the fixed-point rule against the reference of
+	 * QLinearConv / QLinearMatMul / QGemm, which requantizes in float32
+	 * as ONNX Runtime (scale and product each rounded: under 2^-14 LSB for
+	 * an output in range).
+	 */
+	else if ((s->layer.shape.op == EYR_LAYER_CONV || s->layer.shape.op == EYR_LAYER_FC) &&
+		 !q->fp32_rq)
+		band += ldexp(1, -12);
 	if (s->layer.shape.op == EYR_LAYER_ADD)
 		band += 2 * mo;
 	else if ((s->layer.shape.op == EYR_LAYER_CONV || s->layer.shape.op == EYR_LAYER_FC) &&

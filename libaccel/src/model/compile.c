@@ -119,6 +119,7 @@ static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *
 		eyr_arch_from_desc(&m->arch, &desc, info.caps);
 		lo.per_channel_ok = !!(info.caps & ACCEL_CAP_PER_CHANNEL_QUANT);
 		lo.lut_ok = !!(info.caps & ACCEL_CAP_ACT_LUT);
+		lo.fp32_ok = !!(info.caps & ACCEL_CAP_FP32_REQUANT);
 	}
 	m->sopts = (struct eyr_sched_opts)EYR_SCHED_OPTS_INIT;
 	/* a model file cannot make compiling take unbounded time */
@@ -160,6 +161,7 @@ static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *
 			so.per_channel = !!s->layer.quant.per_channel;
 			so.int32_out = !!s->layer.quant.int32_out;
 			so.lut = !!s->layer.quant.lut;
+			so.fp32_rq = !!s->layer.quant.fp32_rq;
 			if (eyr_sched_plan(&m->arch, &s->layer.shape, &so, &plans[i],
 					   why, sizeof(why))) {
 				char *r = malloc(200);

@@ -591,6 +591,7 @@ static int emit_pass(struct emitter *em, const struct step *st)
 		       (last_c && !i32 ? EYRIE_PASS_F_REQUANT : 0) |
 		       (last_c && per_channel ? EYRIE_PASS_F_PER_CHANNEL : 0) |
 		       (last_c && !i32 && em->plan->lut ? EYRIE_PASS_F_LUT : 0) |
+		       (last_c && !i32 && em->plan->fp32_rq ? EYRIE_PASS_F_FP32_RQ : 0) |
 		       (em->plan->zero_gate ? EYRIE_PASS_F_ZERO_GATE : 0);
 	c->conv.in_addr = em->lay.in[em->slot[T_IN]];
 	c->conv.w_addr = em->lay.w[em->slot[T_W]];
@@ -876,7 +877,8 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 		return -EINVAL;
 	if (plan->per_channel != !!layer->quant.per_channel ||
 	    plan->has_bias != !!layer->quant.has_bias ||
-	    plan->int32_out != !!layer->quant.int32_out)
+	    plan->int32_out != !!layer->quant.int32_out ||
+	    plan->fp32_rq != !!layer->quant.fp32_rq)
 		return -EINVAL;
 	if (plan->map.events && !arch->events)
 		return -EINVAL;

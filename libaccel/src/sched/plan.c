@@ -74,6 +74,11 @@ void eyr_cost_finish(const struct eyr_arch *arch, struct eyr_cost *c)
 		c->energy_fj[l] = c->access[l] * arch->energy_fj[l];
 		c->energy_total_fj += c->energy_fj[l];
 	}
+	/* the binary32 rule's multiply, in MAC energies (docs/hardware.md 7.11) */
+	c->energy_fj[EYRIE_ENERGY_MAC] += c->fp32_rq * EYRIE_FP32_RQ_MAC_ENERGY *
+					  arch->energy_fj[EYRIE_ENERGY_MAC];
+	c->energy_total_fj += c->fp32_rq * EYRIE_FP32_RQ_MAC_ENERGY *
+			      arch->energy_fj[EYRIE_ENERGY_MAC];
 	c->energy_fj[EYRIE_ENERGY_STATIC] = static_fj(arch, c->cycles);
 	c->energy_total_fj += c->energy_fj[EYRIE_ENERGY_STATIC];
 }
@@ -386,6 +391,13 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 	plan->per_channel = o.per_channel;
 	plan->int32_out = !!o.int32_out;
 	plan->lut = !!o.lut;
+	plan->fp32_rq = !!o.fp32_rq;
+	if (plan->fp32_rq && !arch->fp32_rq)
+		return set_err(err, errlen, -EINVAL, "arch '%s' has no binary32 requantization (fp32_rq = 0): drop fp32_rq",
+			       arch->name);
+	if (plan->fp32_rq && (plan->int32_out || shape->op == EYR_LAYER_ADD ||
+			      shape->op == EYR_LAYER_MAXPOOL))
+		return set_err(err, errlen, -EINVAL, "binary32 requantization is for conv, fc and average pool layers with an int8 output");
 	if (plan->lut && plan->int32_out)
 		return set_err(err, errlen, -EINVAL, "an int32 output has no int8 value for the activation table: drop one of lut and int32_out");
 	if (plan->int32_out && shape->op != EYR_LAYER_CONV && shape->op != EYR_LAYER_FC)
@@ -428,6 +440,11 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 		eyr_cost_add_lut(arch, plan_outputs(&plan->shape), &plan->cost);
 		plan->lb_dram_words += EYRIE_LUT_ENTRIES;
 		plan->lb_dram_bytes += EYRIE_LUT_ENTRIES;
+	}
+	if (!ret && plan->fp32_rq) {
+		/* every output requantized once, whatever the mapping (as the LUT) */
+		plan->cost.fp32_rq = plan_outputs(&plan->shape);
+		eyr_cost_finish(arch, &plan->cost);
 	}
 	return ret;
 }

@@ -52,6 +52,7 @@ struct eyr_arch {
 	uint32_t zero_gate;		/* 1: PASS_F_ZERO_GATE (EYRIE_CAP_ZERO_GATE) */
 	uint32_t rle_dma;		/* 1: DMA_F_RLE (EYRIE_CAP_RLE_DMA) */
 	uint32_t flex_noc;		/* 1: group-parallel PE sets (EYRIE_CAP_FLEX_NOC) */
+	uint32_t fp32_rq;		/* 1: binary32 requantization (EYRIE_CAP_FP32_REQUANT) */
 };
 
 /* From the device's description (ctrl.desc) and capabilities (ctrl.caps). */
@@ -148,6 +149,8 @@ struct eyr_cost {
 	uint32_t cmds;			/* commands the stream will hold */
 	uint64_t in_words, w_words;	/* input and weight words loaded */
 	uint64_t psum_words;		/* int32 psum words spilled to DRAM and back */
+	/* outputs of the binary32 rule: EYRIE_FP32_RQ_MAC_ENERGY MAC energies each */
+	uint64_t fp32_rq;
 };
 
 enum eyr_objective {
@@ -174,6 +177,13 @@ struct eyr_sched_opts {
 	 * that spill (tests: -ENOSPC when no tiling can).
 	 */
 	int psum_spill;
+	/*
+	 * Binary32 requantization (quant.fp32_rq, docs/hardware.md 7.11):
+	 * CONV/FC and average pool passes carry EYRIE_PASS_F_FP32_RQ; needs
+	 * arch->fp32_rq. The same energy for every mapping: added after the
+	 * search, as the activation table's.
+	 */
+	int fp32_rq;
 	/*
 	 * Fast search budget: CPU time (0 or UINT64_MAX = none; the public
 	 * API and the model compiler pass ACCEL_PLAN_DEFAULT_TIME_US) and
@@ -262,6 +272,7 @@ struct eyr_plan {
 	int has_bias, per_channel;	/* from the options */
 	int int32_out;			/* from the options */
 	int lut;			/* from the options */
+	int fp32_rq;			/* from the options */
 	struct eyr_mapping map;
 	struct eyr_cost cost;		/* what the device measures for the stream */
 	/*

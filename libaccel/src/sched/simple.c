@@ -393,7 +393,8 @@ static int emit_pool(const struct eyr_plan *plan, const struct eyr_layer *ly,
 		c->hdr.flags = (l->op == EYR_LAYER_AVGPOOL ? EYRIE_PASS_F_POOL_AVG : 0) |
 			       (l->op == EYR_LAYER_AVGPOOL && ly->quant.count_include_pad ?
 				EYRIE_PASS_F_COUNT_PAD : 0) |
-			       (ly->quant.lut ? EYRIE_PASS_F_LUT : 0);
+			       (ly->quant.lut ? EYRIE_PASS_F_LUT : 0) |
+			       (plan->fp32_rq ? EYRIE_PASS_F_FP32_RQ : 0);
 		c->pool.in_addr = 0;
 		c->pool.out_addr = out_addr;
 		c->pool.n = 1;
@@ -498,7 +499,7 @@ int eyr_sched_emit_simple(const struct eyr_arch *arch, const struct eyr_plan *pl
 	int ret;
 
 	(void)arch;
-	if (layer->shape.op != plan->shape.op)
+	if (layer->shape.op != plan->shape.op || plan->fp32_rq != !!layer->quant.fp32_rq)
 		return -EINVAL;
 	ret = eyr_emit_lut_load(plan, layer, bufs, cb);
 	if (ret)

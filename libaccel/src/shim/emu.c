@@ -105,6 +105,9 @@ static int parse_name(const char *name, struct eyrie_sim_config *cfg)
 		}
 		if (!strcmp(key, "stall") && !has_value)
 			cfg->caps_set |= EYRIE_CAP_DEBUG_STALL;
+		/* the fixed-point requantization only, as before CAP_FP32_REQUANT */
+		else if (!strcmp(key, "no_fp32_requant") && !has_value)
+			cfg->caps_clear |= EYRIE_CAP_FP32_REQUANT;
 		else if (!strcmp(key, "rows") && has_value && v >= 1 && v <= UINT16_MAX)
 			cfg->desc.pe_rows = (uint16_t)v;
 		else if (!strcmp(key, "cols") && has_value && v >= 1 && v <= UINT16_MAX)
@@ -128,7 +131,7 @@ static int parse_name(const char *name, struct eyrie_sim_config *cfg)
 	return 0;
 bad:
 	return eyr_error(-EINVAL,
-			 "device '%s': bad board parameter; use emu:rows=R,cols=C,glb=BYTES[k|m],clock_mhz=F,stall,tau_ms=T,r_c_per_w=R,throttle_c=C",
+			 "device '%s': bad board parameter; use emu:rows=R,cols=C,glb=BYTES[k|m],clock_mhz=F,stall,no_fp32_requant,tau_ms=T,r_c_per_w=R,throttle_c=C",
 			 name);
 }
 
@@ -155,7 +158,7 @@ static int emu_open(const char *name, const struct accel_device_opts *opts,
 	if (EYR_OPTS_GET(opts, emu_clock_khz, 0))
 		cfg.desc.clock_khz = opts->emu_clock_khz;
 	cfg.caps_set |= EYR_OPTS_GET(opts, emu_caps_set, 0);
-	cfg.caps_clear = EYR_OPTS_GET(opts, emu_caps_clear, 0);
+	cfg.caps_clear |= EYR_OPTS_GET(opts, emu_caps_clear, 0);
 	cfg.realtime = EYR_OPTS_GET(opts, emu_realtime, false);
 	cfg.telemetry_period_us = EYR_OPTS_GET(opts, emu_telemetry_period_us, 0);
 

@@ -19,7 +19,7 @@ static const struct fw_limits LIM = {
 	.rf_ifmap_words = 12, .rf_filter_words = 224, .rf_psum_words = 24,
 	.caps = EYRIE_CAP_STREAM | EYRIE_CAP_DEBUG_STALL | EYRIE_CAP_ACT_LUT |
 		EYRIE_CAP_EVENTS | EYRIE_CAP_ZERO_GATE | EYRIE_CAP_RLE_DMA |
-		EYRIE_CAP_FLEX_NOC,
+		EYRIE_CAP_FLEX_NOC | EYRIE_CAP_FP32_REQUANT,
 };
 
 static void base_conv(union eyrie_cmd *u)
@@ -514,6 +514,110 @@ static void test_zero_gate_flag(void **state)
 	assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
 }
 
+/*
+ * Binary32 requantization (EYRIE_CAP_FP32_REQUANT, docs/hardware.md 7.11):
+ * q.mult a positive normal binary32 scale and q.shift 0 on CONV / FC with
+ * REQUANT and on average POOLs; every other scale bit pattern ERR_QUANT at
+ * q.mult; the flag without REQUANT ERR_QUANT; unknown on MAX pools,
+ * ELTWISE and every pass of a device without the cap.
+ */
+static void test_fp32_rq(void **state)
+{
+	static const struct { __u32 bits; __u32 expect; } scales[] = {
+		{ 0x3f800000u, EYRIE_JOB_OK },		/* 1.0 */
+		{ 0x38d1b717u, EYRIE_JOB_OK },		/* 1e-4 */
+		{ 0x00800000u, EYRIE_JOB_OK },		/* smallest normal */
+		{ 0x7f7fffffu, EYRIE_JOB_OK },		/* largest finite */
+		{ 0x00000000u, EYRIE_JOB_ERR_QUANT },	/* +0 */
+		{ 0x80000000u, EYRIE_JOB_ERR_QUANT },	/* -0 */
+		{ 0x007fffffu, EYRIE_JOB_ERR_QUANT },	/* subnormal */
+		{ 0x00000001u, EYRIE_JOB_ERR_QUANT },	/* subnormal */
+		{ 0xbf800000u, EYRIE_JOB_ERR_QUANT },	/* -1.0 */
+		{ 0x7f800000u, EYRIE_JOB_ERR_QUANT },	/* +Inf */
+		{ 0xff800000u, EYRIE_JOB_ERR_QUANT },	/* -Inf */
+		{ 0x7fc00000u, EYRIE_JOB_ERR_QUANT },	/* NaN */
+		{ 0x7f800001u, EYRIE_JOB_ERR_QUANT },	/* signalling NaN */
+	};
+	struct fw_limits lim = LIM;
+	union eyrie_cmd u;
+	__u32 detail;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(scales) / sizeof(scales[0]); i++) {
+		base_conv(&u);
+		u.hdr.flags |= EYRIE_PASS_F_FP32_RQ;
+		u.conv.q.mult = (__s32)scales[i].bits;
+		assert_int_equal(fw_validate_cmd(&u, &lim, &detail), scales[i].expect);
+		if (scales[i].expect)
+			assert_int_equal(detail, offsetof(struct eyrie_cmd_conv, q) +
+					 offsetof(struct eyrie_quant, mult));
+		base_pool(&u);
+		u.hdr.flags = EYRIE_PASS_F_POOL_AVG | EYRIE_PASS_F_FP32_RQ;
+		u.pool.q.mult = (__s32)scales[i].bits;
+		assert_int_equal(fw_validate_cmd(&u, &lim, &detail), scales[i].expect);
+		if (scales[i].expect)
+			assert_int_equal(detail, offsetof(struct eyrie_cmd_pool, q) +
+					 offsetof(struct eyrie_quant, mult));
+	}
+	/* shift is not part of the rule: it must be 0 */
+	base_conv(&u);
+	u.hdr.flags |= EYRIE_PASS_F_FP32_RQ;
+	u.conv.q.mult = 0x3f800000;
+	u.conv.q.shift = 1;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_QUANT);
+	/* a fixed-point multiplier is not a scale the rule accepts ... */
+	u.conv.q.shift = 0;
+	u.conv.q.mult = -(1 << 30);
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_QUANT);
+	/* ... and a binary32 one is not a fixed-point multiplier */
+	u.hdr.flags &= (__u16)~EYRIE_PASS_F_FP32_RQ;
+	u.conv.q.mult = 0x3c000000;		/* 2^-7, < 2^30 as an integer */
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_QUANT);
+	/* per channel: the table's entries are checked when the pass runs */
+	base_conv(&u);
+	u.hdr.flags |= EYRIE_PASS_F_FP32_RQ | EYRIE_PASS_F_PER_CHANNEL;
+	u.conv.q.mult = 0;
+	u.conv.q.quant_addr = 16384;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	/* FC, and with the activation table */
+	u.hdr.opcode = EYRIE_OP_FC;
+	u.hdr.flags |= EYRIE_PASS_F_LUT;
+	u.conv.in_h = u.conv.in_w = u.conv.out_h = u.conv.out_w = 1;
+	u.conv.r = u.conv.s = 1;
+	u.conv.pad_t = u.conv.pad_l = 0;
+	u.conv.map.spatial_r = u.conv.map.spatial_e = 1;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	/* without REQUANT there is nothing to requantize */
+	base_conv(&u);
+	u.conv.hdr.flags = EYRIE_PASS_F_FP32_RQ | EYRIE_PASS_F_BIAS;
+	u.conv.psum_addr = 16384;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_QUANT);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
+	/* MAX pools do not rescale that way, ELTWISE neither */
+	base_pool(&u);
+	u.hdr.flags = EYRIE_PASS_F_FP32_RQ;
+	u.pool.q.mult = 0x3f800000;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
+	base_eltwise(&u);
+	u.hdr.flags |= EYRIE_PASS_F_FP32_RQ;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
+	/* without the cap: an unknown flag, the old command set */
+	lim.caps &= ~EYRIE_CAP_FP32_REQUANT;
+	base_conv(&u);
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	u.hdr.flags |= EYRIE_PASS_F_FP32_RQ;
+	u.conv.q.mult = 0x3f800000;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
+	base_pool(&u);
+	u.hdr.flags = EYRIE_PASS_F_POOL_AVG | EYRIE_PASS_F_FP32_RQ;
+	u.pool.q.mult = 0x3f800000;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+}
+
 /* A valid run-length coded load: int8, lines dense, 8-byte aligned. */
 static void base_rle(union eyrie_cmd *u)
 {
@@ -666,6 +770,7 @@ int main(void)
 		cmocka_unit_test(test_flex_noc_without_cap),
 		cmocka_unit_test(test_lut_without_cap),
 		cmocka_unit_test(test_zero_gate_flag),
+		cmocka_unit_test(test_fp32_rq),
 		cmocka_unit_test(test_rle_dma),
 		cmocka_unit_test(test_lut_order_in_job),
 		cmocka_unit_test(test_byte_flips),

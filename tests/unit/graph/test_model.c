@@ -639,13 +639,21 @@ static void test_check_corrupted(void **state)
 	accel_model_free(m);
 }
 
-/* Exact ties: 1 LSB off, counted as ties, not mismatches; nothing else differs. */
+/*
+ * Exact ties on a device with the fixed-point rule only (the sim without
+ * CAP_FP32_REQUANT): 1 LSB off, counted as ties, not mismatches; nothing
+ * else differs. With the cap (the sim's default) the QLinearConv layer
+ * requantizes as ONNX Runtime, and so as the reference: no tie, bit-exact.
+ */
 static void test_check_ties(void **state)
 {
 	int64_t xd[4] = { 1, 2, 4, 4 };
 	struct accel_tensor *x = seeded(ACCEL_DTYPE_INT8, 4, xd, 5);
 	struct accel_tensor *out[1] = { 0 }, *ref[1] = { 0 };
 	struct accel_check_result cr = { .sz = sizeof(cr) };
+	struct accel_device_opts dopts = { .sz = sizeof(dopts),
+					   .emu_caps_clear = ACCEL_CAP_FP32_REQUANT };
+	struct accel_device *fixed;
 	struct accel_model *m;
 	const int8_t *xv = accel_tensor_data(x);
 	static const int8_t w[6] = { 1, -3, 2, 3, -1, 1 };
@@ -653,6 +661,7 @@ static void test_check_ties(void **state)
 	double diff = -1;
 
 	(void)state;
+	assert_int_equal(accel_device_open("emu", &dopts, &fixed), 0);
 	/* ties ONNX and the device round apart: acc / 2 = k + 1/2 with k even */
 	for (int k = 0; k < 3; k++)
 		for (int p = 0; p < 16; p++) {
@@ -661,7 +670,7 @@ static void test_check_ties(void **state)
 			want += (acc & 3) == 1 && acc / 2 >= -128 && acc / 2 < 127;
 		}
 	assert_true(want > 0);
-	assert_int_equal(accel_model_load(dev, tie_path, NULL, &m), 0);
+	assert_int_equal(accel_model_load(fixed, tie_path, NULL, &m), 0);
 	assert_int_equal(accel_model_run(m, &x, 1, out, 1), 0);
 	assert_int_equal(accel_model_check(m, &x, 1, &cr), 0);
 	print_message("# %llu ties of %llu elements (expected %llu)\n",
@@ -675,6 +684,22 @@ static void test_check_ties(void **state)
 	assert_int_equal(accel_model_reference(m, &x, 1, ref, 1), 0);
 	assert_int_equal(accel_tensor_compare(out[0], ref[0], &diff), 0);
 	assert_true(diff == 1);
+	accel_tensor_free(out[0]);
+	accel_tensor_free(ref[0]);
+	accel_model_free(m);
+	accel_device_close(fixed);
+	/* the binary32 rule: the reference's, bit for bit */
+	assert_int_equal(accel_model_load(dev, tie_path, NULL, &m), 0);
+	assert_int_equal(accel_model_run(m, &x, 1, out, 1), 0);
+	assert_int_equal(accel_model_check(m, &x, 1, &cr), 0);
+	assert_true(cr.ok);
+	assert_true(cr.layers_checked > 0);
+	assert_int_equal(cr.ties, 0);
+	assert_int_equal(cr.mismatches, 0);
+	assert_true(cr.max_abs_diff == 0);
+	assert_int_equal(accel_model_reference(m, &x, 1, ref, 1), 0);
+	assert_int_equal(accel_tensor_compare(out[0], ref[0], &diff), 0);
+	assert_true(diff == 0);
 	accel_tensor_free(out[0]);
 	accel_tensor_free(ref[0]);
 	accel_tensor_free(x);

@@ -107,6 +107,20 @@ static int8_t clamp8(int64_t v, int lo, int hi)
  * The reference: ONNX-style conv with the device's integer requantization,
  * or (quant.int32_out, ConvInteger/MatMulInteger) the int32 accumulators.
  */
+/* A binary32 scale about the size of fixed-point mult * 2^-(31 + shift). */
+static int32_t fp32_bits(int32_t mult, int32_t shift)
+{
+	return (int32_t)((uint32_t)(127 - 1 - shift) << 23 | ((uint32_t)mult & 0x7fffffu));
+}
+
+/* The layer's requantization of accumulator acc: fixed point or binary32. */
+static int64_t requant(const struct eyr_layer *l, int64_t acc, int32_t mult, int32_t shift)
+{
+	if (l->quant.fp32_rq)
+		return eyrie_rq_fp32((int32_t)acc, (uint32_t)mult, l->quant.zp_out);
+	return l->quant.zp_out + rq(acc, mult, shift);
+}
+
 /* Taps of the last ref_conv that read a zero input (zp_in) or padding. */
 static uint64_t ref_zero_taps;
 
@@ -154,7 +168,7 @@ static void ref_conv(const struct eyr_layer *l, const int8_t *in, const int8_t *
 			((int32_t *)out)[(((uint64_t)b * s->m + k) * E + y) * F + x] = (int32_t)acc;
 		else
 			((int8_t *)out)[(((uint64_t)b * s->m + k) * E + y) * F + x] =
-				clamp8(l->quant.zp_out + rq(acc, mult, shift), l->quant.clamp_min,
+				clamp8(requant(l, acc, mult, shift), l->quant.clamp_min,
 				       l->quant.clamp_max);
 	}
 }
@@ -213,6 +227,16 @@ static void random_layer(struct eyr_layer *l)
 	l->quant.clamp_min = rnd() % 3 ? -128 : l->quant.zp_out;	/* fused ReLU */
 	l->quant.clamp_max = 127;
 	l->quant.lut = rnd() % 4 == 0;		/* activation table */
+	/*
+	 * A quarter with the binary32 rule (CAP_FP32_REQUANT): the scale's
+	 * bits from the draws above (no draw of its own, so the other fields
+	 * of every case stay as they were), of the fixed-point one's size.
+	 */
+	l->quant.fp32_rq = (l->quant.mult & 3) == 1;
+	if (l->quant.fp32_rq) {
+		l->quant.mult = fp32_bits(l->quant.mult, l->quant.shift);
+		l->quant.shift = 0;
+	}
 }
 
 /* A random activation table in a DRAM buffer; the reference maps through it. */
@@ -280,6 +304,7 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	o.lut = l->quant.lut;
 	o.psum_spill = spill_mode;
 	res->skipped = 0;
+	o.fp32_rq = l->quant.fp32_rq;
 	hin = malloc(in_sz);
 	ref = malloc(out_sz ? out_sz : 1);
 	assert_non_null(hin);
@@ -307,6 +332,11 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 		((int32_t *)bias.cpu)[i] = (int32_t)(rnd() % 20001) - 10000;
 		((int32_t *)qt.cpu)[i] = (int32_t)((1u << 30) + (rnd() & 0x3fffffff));
 		((int32_t *)qt.cpu)[s->m + i] = (int32_t)urange(6, 12);
+		if (l->quant.fp32_rq) {	/* binary32 scales, shift words 0 */
+			((int32_t *)qt.cpu)[i] = fp32_bits(((int32_t *)qt.cpu)[i],
+							   ((int32_t *)qt.cpu)[s->m + i]);
+			((int32_t *)qt.cpu)[s->m + i] = 0;
+		}
 	}
 	lut_buffer(&lut);
 	/* the reference first: a sparse plan is given the actual output */
@@ -411,12 +441,12 @@ static void describe(const struct eyr_layer *l, enum eyrie_dataflow df, char *bu
 {
 	const struct eyr_layer_shape *s = &l->shape;
 
-	snprintf(buf, len, "%s n%u c%u m%u h%u w%u r%u s%u st%u/%u pad%u,%u,%u,%u dil%u/%u g%u %s%s%s%s",
+	snprintf(buf, len, "%s n%u c%u m%u h%u w%u r%u s%u st%u/%u pad%u,%u,%u,%u dil%u/%u g%u %s%s%s%s%s",
 		 s->op == EYR_LAYER_FC ? "fc" : "conv", s->n, s->c, s->m, s->h, s->w, s->r, s->s,
 		 s->stride_h, s->stride_w, s->pad_t, s->pad_b, s->pad_l, s->pad_r, s->dil_h,
 		 s->dil_w, s->groups, eyr_dataflow_name(df),
 		 l->quant.per_channel ? " per-channel" : "", l->quant.has_bias ? " bias" : "",
-		 l->quant.lut ? " lut" : "");
+		 l->quant.lut ? " lut" : "", l->quant.fp32_rq ? " fp32-rq" : "");
 }
 
 static void check_prediction(const struct run_result *r, const char *what)
@@ -542,6 +572,7 @@ static void test_psum_spill(void **state)
 			l.quant.int32_out = 1;
 			l.quant.per_channel = 0;
 			l.quant.lut = 0;
+			l.quant.fp32_rq = 0;
 		}
 		/* small GLBs: C in several tiles */
 		a.glb_bytes = urange(700, 4096);
@@ -624,6 +655,7 @@ static void test_int32_out(void **state)
 		l.quant.int32_out = 1;
 		l.quant.per_channel = 0;
 		l.quant.lut = 0;
+		l.quant.fp32_rq = 0;
 		if (rnd() % 2) {
 			a.glb_bytes = urange(1024, 6144);
 			a.stream_bytes = rnd() % 2 ? urange(256, 2048) : 0;
@@ -770,7 +802,11 @@ static void ref_pool(const struct eyr_layer *l, const int8_t *in, int8_t *out)
 			int64_t den = (l->quant.count_include_pad ? (int64_t)s->r * s->s : cnt) *
 				      ((int64_t)1 << (31 + l->quant.shift));
 
-			v = l->quant.zp_out + floor_div(2 * sum * l->quant.mult + den, 2 * den);
+			if (l->quant.fp32_rq)	/* the scale carries the divisor */
+				v = eyrie_rq_fp32((int32_t)sum, (uint32_t)l->quant.mult,
+						  l->quant.zp_out);
+			else
+				v = l->quant.zp_out + floor_div(2 * sum * l->quant.mult + den, 2 * den);
 		}
 		out[(((uint64_t)b * s->c + c) * E + y) * F + x] =
 			clamp8(v, l->quant.clamp_min, l->quant.clamp_max);
@@ -801,6 +837,7 @@ static void run_simple(const struct eyr_arch *arch, struct eyr_layer *l, const c
 	int bad = 0;
 
 	o.lut = l->quant.lut;
+	o.fp32_rq = l->quant.fp32_rq;
 	assert_int_equal(eyr_sched_plan(arch, s, &o, &p, err, sizeof(err)), 0);
 	bo(&in, in_sz);
 	bo(&inb, in_sz);
@@ -938,6 +975,12 @@ static void test_pool_and_add(void **state)
 		l.quant.lut = k % 4 == 3;
 		if (l.quant.lut)
 			strncat(what, " lut", sizeof(what) - strlen(what) - 1);
+		/* average pools with the binary32 rule too (its scale: 1 / r s) */
+		l.quant.fp32_rq = s->op == EYR_LAYER_AVGPOOL && k % 5 == 1;
+		if (l.quant.fp32_rq) {
+			l.quant.mult = fp32_bits(l.quant.mult, 1);
+			strncat(what, " fp32-rq", sizeof(what) - strlen(what) - 1);
+		}
 		run_simple(&a, &l, what);
 		print_message("# %s ok\n", what);
 	}

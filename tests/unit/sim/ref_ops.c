@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <math.h>
+
 #include "ref_ops.h"
 
 typedef __int128 i128;
@@ -21,6 +23,22 @@ static i128 rq128(i128 x, int32_t mult, int32_t shift)
 int64_t ref_rq(int64_t x, int32_t mult, int32_t shift)
 {
 	return (int64_t)rq128(x, mult, shift);
+}
+
+int64_t ref_rq_fp32(int64_t x, uint32_t s_bits, int32_t zp_out)
+{
+	/* the scale from its fields: a positive normal number */
+	double s = ldexp((double)((s_bits & 0x7fffffu) | 0x800000u),
+			 (int)((s_bits >> 23) & 0xffu) - 127 - 23);
+	/* fl32(x) exactly, then a product exact in double (24 + 24 bits) */
+	double fx = (double)(float)x, f = (double)(float)(fx * s);
+	double r = nearbyint(f);	/* half to even */
+
+	if (r < -128.0 - zp_out)
+		r = -128.0 - zp_out;
+	if (r > 127.0 - zp_out)
+		r = 127.0 - zp_out;
+	return zp_out + (int64_t)r;
 }
 
 static int8_t clamp8(i128 v, int lo, int hi)
@@ -69,8 +87,12 @@ void ref_conv(const struct eyrie_cmd_conv *c, const int8_t *in, const int8_t *w,
 			int32_t mult = table ? table[m] : c->q.mult;
 			int32_t shift = table ? table[c->m + m] : c->q.shift;
 
-			out8[o] = clamp8(c->q.zp_out + ref_rq(acc, mult, shift),
-					 c->q.clamp_min, c->q.clamp_max);
+			if (c->hdr.flags & EYRIE_PASS_F_FP32_RQ)
+				out8[o] = clamp8(ref_rq_fp32(acc, (uint32_t)mult, c->q.zp_out),
+						 c->q.clamp_min, c->q.clamp_max);
+			else
+				out8[o] = clamp8(c->q.zp_out + ref_rq(acc, mult, shift),
+						 c->q.clamp_min, c->q.clamp_max);
 		} else {
 			out32[o] = (int32_t)acc;
 		}
@@ -100,7 +122,10 @@ void ref_pool(const struct eyrie_cmd_pool *p, const int8_t *in, int8_t *out)
 			if (v > mx)
 				mx = v;
 		}
-		if (avg) {
+		if (avg && (p->hdr.flags & EYRIE_PASS_F_FP32_RQ)) {
+			/* the scale carries the divisor */
+			v = ref_rq_fp32(sum, (uint32_t)p->q.mult, p->q.zp_out);
+		} else if (avg) {
 			int64_t div = (p->hdr.flags & EYRIE_PASS_F_COUNT_PAD) ?
 				      p->r * p->s : cnt;
 			i128 d = (i128)div << (31 + p->q.shift);

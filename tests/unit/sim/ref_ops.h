@@ -12,6 +12,12 @@
 #include "eyrie_hw.h"
 
 int64_t ref_rq(int64_t x, int32_t mult, int32_t shift);
+/*
+ * zp_out + the binary32 rule (docs/hardware.md 7.11) for an int32 x and
+ * scale bits, clamped to the int8 range: written from the rule's text in
+ * double arithmetic (an exact product, then one rounding to binary32).
+ */
+int64_t ref_rq_fp32(int64_t x, uint32_t s_bits, int32_t zp_out);
 
 /*
  * CONV / FC per struct eyrie_cmd_conv (addresses ignored). psum_in may be

@@ -37,6 +37,7 @@ static int teardown(void **state)
 struct expect {
 	uint64_t dram, dram_bytes, glb, noc, rf, mac, cycles;
 	uint64_t gated;			/* MACs gated (PASS_F_ZERO_GATE) */
+	uint64_t fp32;			/* outputs of the binary32 rule (PASS_F_FP32_RQ) */
 };
 
 /* Appends a snapshot, runs, and checks counters, energy and the CQE. */
@@ -61,7 +62,9 @@ static void run_and_check(struct cmdlist *cl, const struct expect *e)
 	assert_int_equal(s->energy_fj[EYRIE_ENERGY_GLB], e->glb * D->energy_fj[EYRIE_ENERGY_GLB]);
 	assert_int_equal(s->energy_fj[EYRIE_ENERGY_NOC], e->noc * D->energy_fj[EYRIE_ENERGY_NOC]);
 	assert_int_equal(s->energy_fj[EYRIE_ENERGY_RF], e->rf * D->energy_fj[EYRIE_ENERGY_RF]);
-	assert_int_equal(s->energy_fj[EYRIE_ENERGY_MAC], e->mac * D->energy_fj[EYRIE_ENERGY_MAC]);
+	/* a binary32-rule output: EYRIE_FP32_RQ_MAC_ENERGY MAC energies, not a MAC */
+	assert_int_equal(s->energy_fj[EYRIE_ENERGY_MAC],
+			 (e->mac + EYRIE_FP32_RQ_MAC_ENERGY * e->fp32) * D->energy_fj[EYRIE_ENERGY_MAC]);
 	/* static: static_mw over the job's modeled time (ns rounded up) */
 	ns = (e->cycles * 1000000 + D->clock_khz - 1) / D->clock_khz;
 	assert_int_equal(s->energy_fj[EYRIE_ENERGY_STATIC], (uint64_t)D->static_mw * ns * 1000);
@@ -258,6 +261,47 @@ static void test_conv_zero_gate(void **state)
 	run_and_check(&cl, &(struct expect){ .dram = 76, .dram_bytes = 76,
 					     .glb = 32 + 36 + 76 + 8, .noc = 144, .rf = 696,
 					     .mac = 144, .cycles = 34 });
+	cl_free(&cl);
+}
+
+/*
+ * The binary32 rule (docs/hardware.md 7.11): tiny_conv's 8 outputs, and an
+ * average pool's 4, each add 3 MAC energies (0.6 pJ = 3 x 0.2 pJ) to the
+ * MAC domain; MAC count, accesses and cycles are those of the same passes
+ * with the integer rule (test_conv_rs_one_fold, test_pool_eltwise_counts).
+ */
+static void test_fp32_rq_counts(void **state)
+{
+	struct cmdlist cl = { 0 };
+	struct eyrie_cmd_conv *c;
+	struct eyrie_cmd_pool *p;
+	uint64_t va;
+
+	(void)state;
+	assert_int_equal(EYRIE_FP32_RQ_MAC_ENERGY, 3);
+	c = tiny_conv(&cl, 1, EYRIE_DATAFLOW_RS, 3);
+	c->hdr.flags |= EYRIE_PASS_F_FP32_RQ;
+	c->q.mult = 0x3f000000;		/* 0.5 */
+	c->q.shift = 0;
+	run_and_check(&cl, &(struct expect){ .dram = 76, .dram_bytes = 76,
+					     .glb = 32 + 36 + 76 + 8, .noc = 144, .rf = 696,
+					     .mac = 144, .cycles = 9 + 24 + 1, .fp32 = 8 });
+	cl_free(&cl);
+	th_alloc(&T, 4096, &va, 0);
+	cl_dma(&cl, EYRIE_OP_DMA_LOAD, va, 0, 1, 16);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	p = &cl_add(&cl, EYRIE_OP_POOL)->pool;
+	p->hdr.flags = EYRIE_PASS_F_POOL_AVG | EYRIE_PASS_F_FP32_RQ;
+	p->in_addr = 0; p->out_addr = 64;
+	p->n = 1; p->c = 1; p->in_h = p->in_w = 4; p->out_h = p->out_w = 2;
+	p->r = p->s = 2; p->stride_h = p->stride_w = 2;
+	p->q.mult = 0x3e800000;		/* 1/4: the window's count */
+	p->q.clamp_min = -128; p->q.clamp_max = 127;
+	/* DMA 16 B: 2 cycles, 16 GLB writes; pool: reads 16, writes 4; max(ceil(16 /
+	 * 168), ceil(20 / 168)) = 1 cycle */
+	run_and_check(&cl, &(struct expect){ .dram = 16, .dram_bytes = 16, .glb = 16 + 16 + 4,
+					     .noc = 16 + 4, .rf = 32, .mac = 16,
+					     .cycles = 2 + 1, .fp32 = 4 });
 	cl_free(&cl);
 }
 
@@ -711,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_conv_rs_three_folds),
 		cmocka_unit_test(test_conv_ws),
 		cmocka_unit_test(test_conv_zero_gate),
+		cmocka_unit_test(test_fp32_rq_counts),
 		cmocka_unit_test(test_rle_dma),
 		cmocka_unit_test(test_conv_depthwise_sets_g),
 		cmocka_unit_test(test_conv_nlr),

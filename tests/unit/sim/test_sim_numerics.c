@@ -131,6 +131,18 @@ static void random_quant(struct eyrie_quant *q, int relu)
 	}
 }
 
+/*
+ * A binary32 scale for PASS_F_FP32_RQ (docs/hardware.md 7.11): 2^-e_lo to
+ * 2^-e_hi with a random mantissa, now and then an exact power of two
+ * (exact halves after the multiply: the ties).
+ */
+static int32_t random_fp32_scale(int e_lo, int e_hi)
+{
+	uint32_t e = (uint32_t)(127 - rnd_range(e_lo, e_hi));
+
+	return (int32_t)(e << 23 | (rnd() % 4 == 0 ? 0 : rnd() & 0x7fffffu));
+}
+
 /* A valid mapping for the dataflow (the result must not depend on it). */
 static void random_mapping(struct eyrie_cmd_conv *c)
 {
@@ -252,6 +264,11 @@ static void run_conv_case(int kind, int verbose_id)
 		if (rnd() % 2)
 			c.hdr.flags |= EYRIE_PASS_F_PER_CHANNEL;
 		random_quant(&c.q, rnd() % 3 == 0);
+		if (rnd() % 3 == 0) {	/* the binary32 rule */
+			c.hdr.flags |= EYRIE_PASS_F_FP32_RQ;
+			c.q.mult = random_fp32_scale(2, 20);
+			c.q.shift = 0;
+		}
 		if (c.hdr.flags & EYRIE_PASS_F_PER_CHANNEL)
 			c.q.mult = c.q.shift = 0;
 	}
@@ -289,6 +306,10 @@ static void run_conv_case(int kind, int verbose_id)
 			random_quant(&q, 0);
 			table[i] = q.mult;
 			table[c.m + i] = q.shift;
+			if (c.hdr.flags & EYRIE_PASS_F_FP32_RQ) {
+				table[i] = random_fp32_scale(2, 20);
+				table[c.m + i] = 0;
+			}
 		}
 		c.q.quant_addr = bump(&glb, c.m * 8);
 		load(&cl, table, c.m * 8, c.q.quant_addr, &va);
@@ -415,6 +436,11 @@ static void run_pool_case(int id)
 			p.q.mult = 1 << 30;
 			p.q.shift = -1;
 		}
+		if (rnd() % 3 == 0) {	/* binary32: the scale holds 1 / count */
+			p.hdr.flags |= EYRIE_PASS_F_FP32_RQ;
+			p.q.mult = random_fp32_scale(0, 5);
+			p.q.shift = 0;
+		}
 	} else {
 		p.q.clamp_min = -128;
 		p.q.clamp_max = 127;
@@ -450,6 +476,172 @@ static void run_pool_case(int id)
 	free(ref);
 	cl_free(&cl);
 	case_free();
+}
+
+/*
+ * The binary32 rule (docs/hardware.md 7.11) where it and the fixed-point
+ * rule part: an FC pass of one input (1) and one weight (1) per output
+ * channel, so channel i's accumulator is x = 1 + bias[i], each channel
+ * with its own scale from the per-channel table. Exact halves after the
+ * multiply round to even (x = 1, 5, -3 at 0.5), where the integer rule
+ * rounds up; products the binary32 multiply rounds onto a half (3 x
+ * 0x3e2aaaab = 0.5 + 2^-26 -> 0.5 -> 0; 3 x 0x3f955555 = 3.4999999 ->
+ * 3.5 -> 4; 3 x 0x3f555556 = 2.5000001 -> 2.5 -> 2) and an accumulator
+ * fl32 rounds (2^24 + 1 -> 2^24, x 2^-25 = 0.5 -> 0), where the integer
+ * rule sees the exact value; the clamp of an infinite product. The
+ * expected values are worked out by hand from the rule, for zp_out 0 and
+ * 7, and so are the fixed-point rule's for the same real scales (the
+ * same pass without the flag, mult/shift of the scale).
+ */
+static const struct {
+	int32_t x;
+	uint32_t s_bits;
+	int32_t mult, shift;		/* the same real scale, fixed point */
+	int8_t fp32[2], fixed[2];	/* zp_out 0, 7 */
+} fp32_ties[] = {
+	{ 1, 0x3f000000u, 1 << 30, 0, { 0, 7 }, { 1, 8 } },
+	{ 3, 0x3f000000u, 1 << 30, 0, { 2, 9 }, { 2, 9 } },
+	{ 5, 0x3f000000u, 1 << 30, 0, { 2, 9 }, { 3, 10 } },
+	{ -1, 0x3f000000u, 1 << 30, 0, { 0, 7 }, { 0, 7 } },
+	{ -3, 0x3f000000u, 1 << 30, 0, { -2, 5 }, { -1, 6 } },
+	{ -5, 0x3f000000u, 1 << 30, 0, { -2, 5 }, { -2, 5 } },
+	{ 16777217, 0x33000000u, 1 << 30, 24, { 0, 7 }, { 1, 8 } },
+	{ 3, 0x3e2aaaabu, 1431655808, 2, { 0, 7 }, { 1, 8 } },
+	{ 3, 0x3f955555u, 1252698752, -1, { 4, 11 }, { 3, 10 } },
+	{ 3, 0x3f555556u, 1789569792, 0, { 2, 9 }, { 3, 10 } },
+	{ 255, 0x3c000000u, 1 << 30, 6, { 2, 9 }, { 2, 9 } },
+	{ 2147483647, 0x7f7fffffu, 0, 0, { 127, 127 }, { 0, 0 } },
+	{ -2147483647, 0x7f7fffffu, 0, 0, { -128, -128 }, { 0, 0 } },
+};
+
+static void run_ties(int fp32, int zi, int8_t *got, uint32_t m)
+{
+	struct eyrie_cmd_conv c;
+	struct cmdlist cl = { 0 };
+	struct eyrie_hw_cqe cqe;
+	int8_t in = 1, w[64];
+	int32_t bias[64], table[128];
+	uint64_t va, out_va;
+	uint32_t glb = 0;
+	int8_t *out;
+
+	memset(&c, 0, sizeof(c));
+	c.hdr.opcode = EYRIE_OP_FC;
+	c.hdr.flags = EYRIE_PASS_F_REQUANT | EYRIE_PASS_F_BIAS | EYRIE_PASS_F_PER_CHANNEL |
+		      (fp32 ? EYRIE_PASS_F_FP32_RQ : 0);
+	c.n = 1; c.c = 1; c.m = (uint16_t)m; c.groups = 1;
+	c.in_h = c.in_w = c.out_h = c.out_w = 1;
+	c.r = c.s = c.stride_h = c.stride_w = c.dil_h = c.dil_w = 1;
+	c.q.zp_out = (int16_t)(zi ? 7 : 0);
+	c.q.clamp_min = -128;
+	c.q.clamp_max = 127;
+	for (uint32_t i = 0; i < m; i++) {
+		w[i] = 1;
+		bias[i] = fp32_ties[i].x - 1;
+		table[i] = fp32 ? (int32_t)fp32_ties[i].s_bits : fp32_ties[i].mult;
+		table[m + i] = fp32 ? 0 : fp32_ties[i].shift;
+	}
+	c.in_addr = bump(&glb, 1);
+	load(&cl, &in, 1, c.in_addr, &va);
+	c.w_addr = bump(&glb, m);
+	load(&cl, w, m, c.w_addr, &va);
+	c.bias_addr = bump(&glb, 4 * m);
+	load(&cl, bias, 4 * m, c.bias_addr, &va);
+	c.q.quant_addr = bump(&glb, 8 * m);
+	load(&cl, table, 8 * m, c.q.quant_addr, &va);
+	c.out_addr = bump(&glb, m);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	memcpy(cl_add(&cl, EYRIE_OP_FC), &c, sizeof(c));
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	out = case_alloc(m, &out_va, 0);
+	cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, c.out_addr, 1, m);
+	assert_int_equal(th_run(&T, &cl, &cqe), 0);
+	assert_int_equal(cqe.status, EYRIE_JOB_OK);
+	memcpy(got, out, m);
+	cl_free(&cl);
+	case_free();
+}
+
+static void test_fp32_ties(void **state)
+{
+	const uint32_t m = sizeof(fp32_ties) / sizeof(fp32_ties[0]);
+	int8_t got[64];
+	int differ = 0;
+
+	(void)state;
+	assert_true(m <= 64);
+	for (int zi = 0; zi < 2; zi++) {
+		run_ties(1, zi, got, m);
+		for (uint32_t i = 0; i < m; i++) {
+			if (got[i] != fp32_ties[i].fp32[zi])
+				fail_msg("binary32 rule, zp_out %d: x %d scale %#x gave %d, want %d",
+					 zi ? 7 : 0, fp32_ties[i].x, fp32_ties[i].s_bits, got[i],
+					 fp32_ties[i].fp32[zi]);
+			/* the independent reference agrees on every one */
+			assert_int_equal(ref_rq_fp32(fp32_ties[i].x, fp32_ties[i].s_bits,
+						     zi ? 7 : 0), got[i]);
+		}
+		/* the fixed-point rule on the finite cases (mult 0 rows: skipped) */
+		run_ties(0, zi, got, m);
+		for (uint32_t i = 0; i < m; i++) {
+			if (!fp32_ties[i].mult)
+				continue;
+			if (got[i] != fp32_ties[i].fixed[zi])
+				fail_msg("fixed-point rule, zp_out %d: x %d gave %d, want %d",
+					 zi ? 7 : 0, fp32_ties[i].x, got[i], fp32_ties[i].fixed[zi]);
+			differ += fp32_ties[i].fixed[zi] != fp32_ties[i].fp32[zi];
+		}
+	}
+	/* the table is about where the two rules part */
+	assert_true(differ >= 12);
+}
+
+/*
+ * A table entry the binary32 rule refuses fails the pass when it runs
+ * (the firmware cannot see the table): ERR_QUANT, detail = the channel.
+ */
+static void test_fp32_bad_table(void **state)
+{
+	static const uint32_t bad[] = { 0, 0x80000000u, 0x00400000u, 0xbf800000u,
+					0x7f800000u, 0x7fc00000u };
+	struct eyrie_cmd_conv c;
+	struct eyrie_hw_cqe cqe;
+
+	(void)state;
+	for (size_t k = 0; k <= sizeof(bad) / sizeof(bad[0]); k++) {
+		struct cmdlist cl = { 0 };
+		int8_t in = 1, w[3] = { 1, 1, 1 };
+		int32_t table[6] = { 0x3f000000, 0x3f000000, 0x3f000000, 0, 0, 0 };
+		uint64_t va;
+
+		if (k < sizeof(bad) / sizeof(bad[0]))
+			table[2] = (int32_t)bad[k];
+		else
+			table[4] = 1;	/* a shift word that is not 0 */
+		memset(&c, 0, sizeof(c));
+		c.hdr.opcode = EYRIE_OP_FC;
+		c.hdr.flags = EYRIE_PASS_F_REQUANT | EYRIE_PASS_F_PER_CHANNEL |
+			      EYRIE_PASS_F_FP32_RQ;
+		c.n = 1; c.c = 1; c.m = 3; c.groups = 1;
+		c.in_h = c.in_w = c.out_h = c.out_w = 1;
+		c.r = c.s = c.stride_h = c.stride_w = c.dil_h = c.dil_w = 1;
+		c.q.clamp_min = -128;
+		c.q.clamp_max = 127;
+		c.in_addr = 0;
+		c.w_addr = 4;
+		c.q.quant_addr = 8;
+		c.out_addr = 32;
+		load(&cl, &in, 1, c.in_addr, &va);
+		load(&cl, w, 3, c.w_addr, &va);
+		load(&cl, table, sizeof(table), c.q.quant_addr, &va);
+		cl_add(&cl, EYRIE_OP_BARRIER);
+		memcpy(cl_add(&cl, EYRIE_OP_FC), &c, sizeof(c));
+		assert_int_equal(th_run(&T, &cl, &cqe), 0);
+		assert_int_equal(cqe.status, EYRIE_JOB_ERR_QUANT);
+		assert_int_equal(cqe.err_detail, k < sizeof(bad) / sizeof(bad[0]) ? 2 : 1);
+		cl_free(&cl);
+		case_free();
+	}
 }
 
 static void test_pool_random(void **state)
@@ -657,6 +849,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conv_random),
 		cmocka_unit_test(test_fc_random),
+		cmocka_unit_test(test_fp32_ties),
+		cmocka_unit_test(test_fp32_bad_table),
 		cmocka_unit_test(test_pool_random),
 		cmocka_unit_test(test_eltwise_random),
 		cmocka_unit_test(test_lut_random),

@@ -336,14 +336,18 @@ static int ref_conv(const struct gr_node *n, const struct gr_value *const *in,
 		if (kind == CONV_INTEGER) {
 			((int32_t *)o->data)[oi] = (int32_t)acc[oi];
 		} else {
-			/* float scales as ONNX: real = x_scale * w_scale / y_scale */
-			double real = gr_value_get_f(in[1], 0) *
-				      gr_value_get_f(in[4], in[4]->count == 1 ? 0 : m) /
-				      gr_value_get_f(in[6], 0);
+			/*
+			 * As ONNX Runtime (MLAS MlasRequantizeOutput): the scale
+			 * (x_scale * w_scale) / y_scale in float, the accumulator
+			 * times it in float, rounded half to even.
+			 */
+			float s = (float)gr_value_get_f(in[1], 0) *
+				  (float)gr_value_get_f(in[4], in[4]->count == 1 ? 0 : m);
 
-			gr_store_i(o, oi, gr_ref_requant(acc[oi], real,
-							 (int32_t)gr_value_get_i(in[7], 0),
-							 o->dtype));
+			s = s / (float)gr_value_get_f(in[6], 0);
+			gr_store_i(o, oi, gr_ref_requant_f32(acc[oi], s,
+							     (int32_t)gr_value_get_i(in[7], 0),
+							     o->dtype));
 		}
 	}
 	free(acc);

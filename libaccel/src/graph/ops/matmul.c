@@ -213,13 +213,14 @@ static int ref_mm(const struct gr_node *n, const struct gr_value *const *in,
 				if (!q) {
 					((int32_t *)o->data)[oi] = (int32_t)acc;
 				} else {
-					double real = gr_par_f(in[1], (size_t)i, 1) *
-						      gr_par_f(in[4], (size_t)j, 1) /
-						      gr_value_get_f(in[6], 0);
+					/* as ONNX Runtime: (a_scale * b_scale) / y_scale, float */
+					float s = (float)gr_par_f(in[1], (size_t)i, 1) *
+						  (float)gr_par_f(in[4], (size_t)j, 1);
 
-					gr_store_i(o, oi, gr_ref_requant(acc, real,
-									 (int32_t)gr_value_get_i(in[7], 0),
-									 o->dtype));
+					s = s / (float)gr_value_get_f(in[6], 0);
+					gr_store_i(o, oi, gr_ref_requant_f32(acc, s,
+									     (int32_t)gr_value_get_i(in[7], 0),
+									     o->dtype));
 				}
 			}
 		}

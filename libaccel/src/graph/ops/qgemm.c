@@ -176,7 +176,20 @@ static int lw_qgemm(const struct lw_ctx *ctx, int node, struct lw_step *s)
 			  gr_value_get_f(bs, bs->count == 1 ? 0 : (size_t)j) / gr_value_get_f(ys, 0);
 		per_column |= real[j] != real[0];
 	}
-	rc = lw_set_requant(s, real, m, per_column, ctx->o);
+	if (ctx->o->fp32_ok) {
+		/* ONNX Runtime: (alpha * a_scale * b_scale[j]) / y_scale, in float */
+		float *f32 = (float *)real;	/* m floats fit in m doubles */
+
+		for (int64_t j = 0; j < m; j++) {
+			float p = (float)alpha * (float)gr_value_get_f(as, 0);
+
+			p = p * (float)gr_value_get_f(bs, bs->count == 1 ? 0 : (size_t)j);
+			f32[j] = p / (float)gr_value_get_f(ys, 0);
+		}
+		rc = lw_set_requant_fp32(s, f32, m, ctx->o);
+	} else {
+		rc = lw_set_requant(s, real, m, per_column, ctx->o);
+	}
 	free(real);
 	if (rc)
 		return rc;
