@@ -310,22 +310,26 @@ int cg_flatten(struct cg_net *net, int xi, const char *mod, int shape_subgraph)
 	return done(net, t);
 }
 
-int cg_gemm(struct cg_net *net, int xi, const char *mod, int m)
+/* y = x W^T (+ bias): W is m x c, drawn before the bias (the seeded
+ * corpus depends on that order). */
+static int linear(struct cg_net *net, enum cg_op op, int xi, const char *mod, int m, int bias)
 {
 	const struct cg_node *x = &net->nd[xi];
-	struct cg_node *t = add(net, CG_GEMM, mod, xi, m, 1, 1);
+	struct cg_node *t = add(net, op, mod, xi, m, 1, 1);
 	float a = sqrtf(6.0f / (float)x->c);
 
 	t->m = m;
 	t->wt = mg_xmalloc((size_t)m * x->c * sizeof(float));
-	t->bias = mg_xmalloc((size_t)m * sizeof(float));
 	for (size_t i = 0; i < (size_t)m * x->c; i++)
 		t->wt[i] = cg_uniform(net, -a, a);
-	for (int i = 0; i < m; i++)
-		t->bias[i] = cg_uniform(net, -0.2f, 0.2f);
+	if (bias) {
+		t->bias = mg_xmalloc((size_t)m * sizeof(float));
+		for (int i = 0; i < m; i++)
+			t->bias[i] = cg_uniform(net, -0.2f, 0.2f);
+	}
 	for (int n = 0; n < net->batch; n++)
 		for (int o = 0; o < m; o++) {
-			double acc = t->bias[o];
+			double acc = t->bias ? t->bias[o] : 0;
 
 			for (int c = 0; c < x->c; c++)
 				acc += (double)t->wt[(size_t)o * x->c + c] * x->v[(size_t)n * x->c + c];
@@ -334,25 +338,14 @@ int cg_gemm(struct cg_net *net, int xi, const char *mod, int m)
 	return done(net, t);
 }
 
+int cg_gemm(struct cg_net *net, int xi, const char *mod, int m)
+{
+	return linear(net, CG_GEMM, xi, mod, m, 1);
+}
+
 int cg_matmul(struct cg_net *net, int xi, const char *mod, int m)
 {
-	const struct cg_node *x = &net->nd[xi];
-	struct cg_node *t = add(net, CG_MATMUL, mod, xi, m, 1, 1);
-	float a = sqrtf(6.0f / (float)x->c);
-
-	t->m = m;
-	t->wt = mg_xmalloc((size_t)m * x->c * sizeof(float));
-	for (size_t i = 0; i < (size_t)m * x->c; i++)
-		t->wt[i] = cg_uniform(net, -a, a);
-	for (int n = 0; n < net->batch; n++)
-		for (int o = 0; o < m; o++) {
-			double acc = 0;
-
-			for (int c = 0; c < x->c; c++)
-				acc += (double)t->wt[(size_t)o * x->c + c] * x->v[(size_t)n * x->c + c];
-			t->v[(size_t)n * m + o] = (float)acc;
-		}
-	return done(net, t);
+	return linear(net, CG_MATMUL, xi, mod, m, 0);
 }
 
 void cg_net_free(struct cg_net *net)

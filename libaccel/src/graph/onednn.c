@@ -209,6 +209,48 @@ static int act_mem(struct gr_dnn_prim *c, const dnnl_memory_desc_t *plain,
 	return add_re ? make_reorder(c->d, plain, want, add_re) : 0;
 }
 
+/*
+ * The memories of a primitive with weights (convolution, inner product)
+ * made from pd: the weights reordered once into the layout it chose, the
+ * input and output in theirs (with their reorders from and to the plain
+ * layouts), the bias (its values, b_md's count) copied; then the
+ * primitive. pd is consumed, whatever the outcome.
+ */
+static int bind_weighted(struct gr_dnn_prim *c, dnnl_primitive_desc_t pd,
+			 const dnnl_memory_desc_t *w_plain, const struct gr_value *w,
+			 const dnnl_memory_desc_t *x_plain, const dnnl_memory_desc_t *y_plain,
+			 dnnl_primitive_t *add_in, const dnnl_memory_desc_t *b_md,
+			 const struct gr_value *b)
+{
+	const dnnl_memory_desc_t *xq = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+	const dnnl_memory_desc_t *yq = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+	const dnnl_memory_desc_t *wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+	void *bp;
+	int rc = -ENOSYS;
+
+	if (!xq || !yq || !wq)
+		goto out;
+	if ((rc = load_weights(c, w_plain, wq, w)) ||
+	    (rc = act_mem(c, x_plain, xq, 1, &c->x, &c->xc, &c->x_in, NULL, &c->xc_bytes)) ||
+	    (rc = act_mem(c, y_plain, yq, 0, &c->y, &c->yc, &c->y_out, add_in, &c->yc_bytes)))
+		goto out;
+	c->y_md = *y_plain;
+	c->xc_md = *xq;
+	c->yc_md = *yq;
+	if (b) {
+		if (dnnl_memory_create(&c->b, b_md, c->d->eng, DNNL_MEMORY_ALLOCATE) != dnnl_success ||
+		    dnnl_memory_get_data_handle(c->b, &bp) != dnnl_success) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memcpy(bp, b->data, b->count * sizeof(float));
+	}
+	return make_prim(pd, &c->prim);
+out:
+	dnnl_primitive_desc_destroy(pd);
+	return rc;
+}
+
 static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const int64_t *xdims,
 		    const struct gr_value *w, const struct gr_value *b,
 		    const struct gr_dnn_epi *e, struct gr_dnn_prim **out)
@@ -217,7 +259,6 @@ static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const 
 	int64_t grp = gr_attr_int(n, "group", 1), C, M, kh, kw;
 	dnnl_dims_t xd, yd, wd, bd, st, dl, pl, pr;
 	dnnl_memory_desc_t x_plain, y_plain, w_plain, b_md, x_any, y_any, w_any;
-	const dnnl_memory_desc_t *xq, *yq, *wq;
 	dnnl_convolution_desc_t cd;
 	dnnl_primitive_attr_t attr = NULL;
 	dnnl_post_ops_t ops = NULL;
@@ -225,7 +266,6 @@ static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const 
 	struct gr_dnn_prim *c;
 	struct gr_geom g;
 	struct gr_err err;
-	void *bp;
 	int rc = -ENOSYS, wrank;
 
 	if ((xrank != 3 && xrank != 4) || !w || w->dtype != GR_FLOAT || w->rank != xrank ||
@@ -320,28 +360,8 @@ static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const 
 	if (dnnl_primitive_attr_set_post_ops(attr, ops) ||
 	    dnnl_primitive_desc_create(&pd, &cd, attr, d->eng, NULL))
 		goto out;
-	xq = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
-	yq = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
-	wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-	if (!xq || !yq || !wq)
-		goto out;
-	if ((rc = load_weights(c, &w_plain, wq, w)) ||
-	    (rc = act_mem(c, &x_plain, xq, 1, &c->x, &c->xc, &c->x_in, NULL, &c->xc_bytes)) ||
-	    (rc = act_mem(c, &y_plain, yq, 0, &c->y, &c->yc, &c->y_out,
-			  c->add ? &c->add_in : NULL, &c->yc_bytes)))
-		goto out;
-	c->y_md = y_plain;
-	c->xc_md = *xq;
-	c->yc_md = *yq;
-	if (b) {
-		if (dnnl_memory_create(&c->b, &b_md, d->eng, DNNL_MEMORY_ALLOCATE) != dnnl_success ||
-		    dnnl_memory_get_data_handle(c->b, &bp) != dnnl_success) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		memcpy(bp, b->data, (size_t)M * sizeof(float));
-	}
-	rc = make_prim(pd, &c->prim);
+	rc = bind_weighted(c, pd, &w_plain, w, &x_plain, &y_plain,
+			   c->add ? &c->add_in : NULL, &b_md, b);
 	pd = NULL;
 out:
 	if (pd)
@@ -381,12 +401,10 @@ static int gemm_new(struct gr_dnn *d, const struct gr_node *n, const int64_t *ad
 	int trans_b = (int)gr_attr_int(n, "transB", 0);
 	dnnl_dims_t xd, yd, wd, bd;
 	dnnl_memory_desc_t x_plain, y_plain, w_plain, b_md, w_any;
-	const dnnl_memory_desc_t *xq, *yq, *wq;
 	dnnl_inner_product_desc_t ipd;
 	dnnl_primitive_desc_t pd = NULL;
 	struct gr_dnn_prim *c;
 	int64_t M = adims[0], K = adims[1], N;
-	void *bp;
 	int rc = -ENOSYS;
 
 	if (gr_attr_int(n, "transA", 0) || gr_attr_float(n, "alpha", 1.0f) != 1.0f ||
@@ -423,27 +441,7 @@ static int gemm_new(struct gr_dnn *d, const struct gr_node *n, const int64_t *ad
 						 bias ? &b_md : NULL, &y_plain) ||
 	    dnnl_primitive_desc_create(&pd, &ipd, NULL, d->eng, NULL))
 		goto out;
-	xq = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
-	yq = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
-	wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-	if (!xq || !yq || !wq)
-		goto out;
-	if ((rc = load_weights(c, &w_plain, wq, w)) ||
-	    (rc = act_mem(c, &x_plain, xq, 1, &c->x, &c->xc, &c->x_in, NULL, &c->xc_bytes)) ||
-	    (rc = act_mem(c, &y_plain, yq, 0, &c->y, &c->yc, &c->y_out, NULL, &c->yc_bytes)))
-		goto out;
-	c->y_md = y_plain;
-	c->xc_md = *xq;
-	c->yc_md = *yq;
-	if (bias) {
-		if (dnnl_memory_create(&c->b, &b_md, d->eng, DNNL_MEMORY_ALLOCATE) != dnnl_success ||
-		    dnnl_memory_get_data_handle(c->b, &bp) != dnnl_success) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		memcpy(bp, bias->data, (size_t)N * sizeof(float));
-	}
-	rc = make_prim(pd, &c->prim);
+	rc = bind_weighted(c, pd, &w_plain, w, &x_plain, &y_plain, NULL, &b_md, bias);
 	pd = NULL;
 out:
 	if (pd)
