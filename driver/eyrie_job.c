@@ -457,15 +457,18 @@ int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file)
 	struct dma_fence *fence;
 	unsigned long flags;
 	bool done, same;
-	s64 timeout_ns;
+	s64 timeout_ns, now, deadline;
 	int error;
 	long left;
 
 	if (args->flags & ~DRM_EYRIE_WAIT_ABSOLUTE || args->timeout_ns < 0)
 		return -EINVAL;
-	timeout_ns = args->timeout_ns;
+	now = ktime_get_ns();
 	if (args->flags & DRM_EYRIE_WAIT_ABSOLUTE)
-		timeout_ns = max_t(s64, 0, timeout_ns - ktime_get_ns());
+		deadline = args->timeout_ns;
+	else
+		deadline = args->timeout_ns > S64_MAX - now ? S64_MAX : now + args->timeout_ns;
+	timeout_ns = max_t(s64, 0, deadline - now);
 	if (!args->seqno || args->seqno > READ_ONCE(ctx->last_seqno))
 		return -EINVAL;
 
@@ -479,10 +482,20 @@ int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file)
 	if (timeout_ns == 0) {
 		left = dma_fence_is_signaled(fence) ? 1 : 0;
 	} else {
-		u64 j = nsecs_to_jiffies64(timeout_ns) + 1;
+		/*
+		 * The deadline is the monotonic clock's: jiffies can run ahead
+		 * of it (a loaded virtual machine catching up ticks), so a wait
+		 * that timed out early waits again for what is left.
+		 */
+		do {
+			u64 j = nsecs_to_jiffies64(timeout_ns) + 1;
 
-		left = dma_fence_wait_timeout(fence, true,
-					      j >= MAX_SCHEDULE_TIMEOUT ? MAX_SCHEDULE_TIMEOUT : j);
+			left = dma_fence_wait_timeout(fence, true,
+						      j >= MAX_SCHEDULE_TIMEOUT ?
+						      MAX_SCHEDULE_TIMEOUT : j);
+			if (left == 0)
+				timeout_ns = deadline - (s64)ktime_get_ns();
+		} while (left == 0 && timeout_ns > 0);
 	}
 	/* Why it ended without the device's word: cancelled, removed, down. */
 	error = left > 0 ? dma_fence_get_status(fence) : 0;
