@@ -86,6 +86,18 @@ struct accel_layer_spec {
 	uint32_t groups;		/* 0 or 1: dense */
 	int no_bias;			/* the layer has no bias */
 	int per_channel;		/* per-channel requantization table */
+	/*
+	 * The requantization rule (docs/hardware.md 7.11):
+	 * ACCEL_REQUANT_DEVICE (0), the one the model compiler gives layers
+	 * imported from ONNX on the device measured (binary32 when it has
+	 * ACCEL_CAP_FP32_REQUANT, else fixed point); or either one by name.
+	 * accel_model_layer_spec() names the one its layer has.
+	 */
+	enum accel_requant {
+		ACCEL_REQUANT_DEVICE = 0,
+		ACCEL_REQUANT_FIXED = 1,
+		ACCEL_REQUANT_FP32 = 2,
+	} requant;
 };
 
 /*

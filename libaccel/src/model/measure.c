@@ -6,6 +6,7 @@
  * tables hold what the device counts for a layer of that geometry.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,15 +87,20 @@ static int alloc_filled(struct accel_device *dev, size_t bytes, bool ro, uint64_
 }
 
 /* Synthetic requantization: any valid table; the values do not change the cost. */
-static void fill_quant(struct accel_buffer *qbuf, uint32_t m)
+/* The requantization of a measured layer: a real multiplier of 2^-9. */
+#define MEASURE_MULT		(1 << 30)
+#define MEASURE_SHIFT		8
+#define MEASURE_FP32_SCALE	0x3b000000	/* 2^-9 as binary32 bits */
+
+static void fill_quant(struct accel_buffer *qbuf, uint32_t m, int fp32)
 {
 	int32_t *q;
 
 	if (accel_buffer_map(qbuf, (void **)&q))
 		return;
 	for (uint32_t i = 0; i < m; i++) {
-		q[i] = 1 << 30;		/* mult */
-		q[m + i] = 8;		/* shift: real multiplier 2^-9 */
+		q[i] = fp32 ? MEASURE_FP32_SCALE : MEASURE_MULT;
+		q[m + i] = fp32 ? 0 : MEASURE_SHIFT;
 	}
 	accel_buffer_sync(qbuf, ACCEL_SYNC_TO_DEVICE, 0, 2 * (size_t)m * sizeof(int32_t));
 }
@@ -146,7 +152,7 @@ static int run_layer(struct accel_device *dev, const struct eyr_arch *arch,
 	if (eyr_plan_psum_bytes(plan) &&
 	    (rc = alloc_filled(dev, eyr_plan_psum_bytes(plan), false, NULL, &b[BUF_PSUM])))
 		goto out;
-	fill_quant(b[BUF_QUANT], l->m);
+	fill_quant(b[BUF_QUANT], l->m, layer->quant.fp32_rq);
 	bufs = (struct eyr_layer_bufs){
 		.in = accel_buffer_device_addr(b[BUF_IN]),
 		.weights = accel_buffer_device_addr(b[BUF_W]),
@@ -201,6 +207,7 @@ int accel_layer_measure(struct accel_device *dev, const struct accel_layer_spec 
 	struct eyr_layer layer = { .name = "measured layer" };
 	struct eyr_arch arch;
 	struct eyr_plan plan;
+	enum accel_requant rq;
 	char err[256] = "";
 	uint64_t seed;
 	int rc;
@@ -216,12 +223,23 @@ int accel_layer_measure(struct accel_device *dev, const struct accel_layer_spec 
 	so.dataflow = (enum eyrie_dataflow)EYR_OPTS_GET(opts, dataflow, ACCEL_DATAFLOW_RS);
 	so.no_bias = !!spec->no_bias;
 	so.per_channel = !!spec->per_channel;
+	/* a caller built against a spec without the field gets the device's rule */
+	rq = spec->sz >= offsetof(struct accel_layer_spec, requant) + sizeof(spec->requant) ?
+	     spec->requant : ACCEL_REQUANT_DEVICE;
+	if ((unsigned int)rq > ACCEL_REQUANT_FP32)
+		return eyr_error(-EINVAL, "accel_layer_measure: unknown requant %d", (int)rq);
+	if (rq == ACCEL_REQUANT_FP32 && !arch.fp32_rq)
+		return eyr_error(-EOPNOTSUPP,
+				 "accel_layer_measure: ACCEL_REQUANT_FP32, but the device lacks binary32 requantization");
+	so.fp32_rq = rq == ACCEL_REQUANT_FP32 || (rq == ACCEL_REQUANT_DEVICE && arch.fp32_rq);
 	rc = eyr_sched_plan(&arch, &layer.shape, &so, &plan, err, sizeof(err));
 	if (rc)
 		return eyr_error(rc, "accel_layer_measure: %s", err[0] ? err : "planning failed");
 	layer.quant = (struct eyr_layer_quant){
-		.mult = 1 << 30, .shift = 8, .clamp_min = -128, .clamp_max = 127,
+		.mult = so.fp32_rq ? MEASURE_FP32_SCALE : MEASURE_MULT,
+		.shift = so.fp32_rq ? 0 : MEASURE_SHIFT, .clamp_min = -128, .clamp_max = 127,
 		.has_bias = !spec->no_bias, .per_channel = !!spec->per_channel,
+		.fp32_rq = (int)so.fp32_rq,
 	};
 	seed = EYR_OPTS_GET(opts, seed, 0);
 	rc = run_layer(dev, &arch, &plan, &layer, seed ? seed : 0x9e3779b97f4a7c15ull, &full);
@@ -279,6 +297,7 @@ int accel_model_layer_spec(const struct accel_model *m, int i, struct accel_laye
 		spec->groups = l->groups;
 		spec->no_bias = !s->layer.quant.has_bias;
 		spec->per_channel = !!s->layer.quant.per_channel;
+		spec->requant = s->layer.quant.fp32_rq ? ACCEL_REQUANT_FP32 : ACCEL_REQUANT_FIXED;
 		return 0;
 	}
 	if (!li.has_shape)
@@ -311,5 +330,7 @@ int accel_model_layer_spec(const struct accel_model *m, int i, struct accel_laye
 	spec->groups = li.groups ? li.groups : 1;
 	spec->no_bias = !node_has_bias(m->g, n);
 	spec->per_channel = 1;
+	/* quantized, it would be imported with the device's requantization */
+	spec->requant = ACCEL_REQUANT_DEVICE;
 	return 0;
 }
