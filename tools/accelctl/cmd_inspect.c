@@ -78,7 +78,7 @@ static void node_text(int i, const struct accel_node_info *ni)
 }
 
 #define INSPECT_MAX_INPUTS 64
-#define INSPECT_MAX_RANK 8
+#define INSPECT_MAX_RANK 8	/* libaccel's rank limit: no input has more */
 
 /* --shape options as given: NAME (or NULL) and the dims text. */
 struct shape_opts {
@@ -117,7 +117,7 @@ static int choose_shapes(const struct accelctl *ctx, struct accel_model *m,
 			 const struct shape_opts *so, int64_t (*dims)[INSPECT_MAX_RANK],
 			 char *note, size_t note_len)
 {
-	int n = accel_model_input_count(m), dynamic = 0;
+	int n = accel_model_input_count(m), dynamic = 0, ranks[INSPECT_MAX_INPUTS];
 	size_t o = 0;
 
 	if (n > INSPECT_MAX_INPUTS)
@@ -130,6 +130,7 @@ static int choose_shapes(const struct accelctl *ctx, struct accel_model *m,
 		if (accel_model_input_type(m, i, &dtype, &rank, dims[i]) || rank > INSPECT_MAX_RANK)
 			return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "input %d: rank %d not supported here",
 					     i, rank);
+		ranks[i] = rank;
 		for (int d = 0; d < rank; d++)
 			dynamic |= dims[i][d] < 0;
 	}
@@ -170,13 +171,9 @@ static int choose_shapes(const struct accelctl *ctx, struct accel_model *m,
 	if (!dynamic && !so->n)
 		return 1;
 	for (int i = 0; i < n; i++) {
-		int dtype, rank;
-		int64_t model_dims[INSPECT_MAX_RANK];
-
-		accel_model_input_type(m, i, &dtype, &rank, model_dims);
 		o += (size_t)snprintf(note + o, o < note_len ? note_len - o : 0, "%s%s ",
 				      i ? ", " : "", accel_model_input_name(m, i));
-		for (int d = 0; d < rank; d++) {
+		for (int d = 0; d < ranks[i]; d++) {
 			int taken = dims[i][d] < 0;
 
 			if (taken)
@@ -223,7 +220,7 @@ static int inspect(const struct accelctl *ctx, const char *path, const struct sh
 			dims_of[i] = dims[i];
 		if (accel_model_prepare(m, dims_of, accel_model_input_count(m))) {
 			rc = accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "%s", accel_last_error());
-			goto out_model;
+			goto out;
 		}
 	}
 	n = accel_model_node_count(m);
@@ -288,7 +285,6 @@ static int inspect(const struct accelctl *ctx, const char *path, const struct sh
 	}
 	rc = ACCELCTL_EXIT_OK;
 out:
-out_model:
 	accel_model_free(m);
 	accel_device_close(dev);
 	return rc;
