@@ -393,7 +393,8 @@ void eyrie_ctx_use_maps(struct eyrie_ctx *ctx, struct eyrie_bo_map **maps, unsig
 /*
  * A job left the device (or will never reach it): gives back its uses.
  * A closed BO that no job uses any more loses its entries here, before
- * the job's fence signals. Any context, the completion interrupt included.
+ * the job's fence signals. Task context: the completion IRQ thread,
+ * recovery, the scheduler, a job's release.
  */
 void eyrie_ctx_unuse_maps(struct eyrie_ctx *ctx, struct eyrie_bo_map **maps, unsigned int count)
 {

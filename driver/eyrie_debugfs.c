@@ -50,15 +50,26 @@ static int eyrie_debugfs_queues(struct seq_file *m, void *unused)
 
 	seq_printf(m, "ready: %d\nresets: %d\n", READ_ONCE(edev->ready),
 		   atomic_read(&edev->reset_count));
+	/* Why a device that is not ready is down (eyrie_device_reset()). */
+	seq_printf(m, "wedged: %d\n", READ_ONCE(edev->wedged));
+	if (READ_ONCE(edev->wedged)) {
+		int err = READ_ONCE(edev->wedged_err);
+
+		seq_printf(m, "state: wedged: RESET not acknowledged (%d, %s), bus mastering off; write reset to try again\n",
+			   err, err ? "no answer" :
+			   eyrie_mbox_result_name(READ_ONCE(edev->wedged_result)));
+	} else {
+		seq_printf(m, "state: %s\n", READ_ONCE(edev->ready) ? "running" : "down");
+	}
 	for (i = 0; i < edev->num_queues; i++) {
 		struct eyrie_queue *q = &edev->queue[i];
 		unsigned long flags;
 
 		spin_lock_irqsave(&q->lock, flags);
-		seq_printf(m, "queue %u (%s): entries %u sq_tail %u cq_head %u phase %u generation %u inflight %u submitted %llu completed %llu irqs %llu stale_cqes %llu aborted %llu\n",
+		seq_printf(m, "queue %u (%s): entries %u sq_tail %u cq_head %u phase %u generation %u inflight %u submitted %llu completed %llu irqs %llu irq_thread_runs %llu stale_cqes %llu aborted %llu\n",
 			   i, q->name, q->entries, q->sq_tail, q->cq_head, q->phase,
 			   q->generation, q->inflight_count, q->submitted, q->completed,
-			   q->irqs, q->stale_cqes, q->aborted);
+			   q->irqs, q->irq_thread_runs, q->stale_cqes, q->aborted);
 		spin_unlock_irqrestore(&q->lock, flags);
 		eyrie_debugfs_queue_regs(m, edev, i);
 	}

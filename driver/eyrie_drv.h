@@ -95,7 +95,7 @@ struct eyrie_mmu {
 	struct device *dev;
 	struct eyrie_pt *root;		/* L2 table */
 	unsigned int table_pages;	/* pages used by the tables */
-	/* Leaf entries currently valid; also cleared from interrupt context. */
+	/* Leaf entries currently valid; also cleared by the completion IRQ thread. */
 	atomic64_t mapped_pages;
 };
 
@@ -121,7 +121,8 @@ struct eyrie_queue {
 	u64 fence_seqno;
 	u64 submitted;
 	u64 completed;
-	u64 irqs;
+	u64 irqs;			/* hard interrupts */
+	u64 irq_thread_runs;		/* passes of the IRQ thread that completes jobs */
 	u64 stale_cqes;
 	u64 aborted;			/* jobs on the ring a reset aborted */
 };
@@ -165,7 +166,7 @@ struct eyrie_bo_map {
 	u64 size;			/* bytes mapped (object size) */
 	bool writable;
 	unsigned int handles;		/* handles of the file naming it; ctx->lock */
-	/* ctx->map_lock (also taken from the completion interrupt): */
+	/* ctx->map_lock (also taken by the completion IRQ thread): */
 	unsigned int jobs;		/* jobs listing it that have not left the device */
 	bool closed;			/* last handle gone */
 	bool unmapped;			/* page-table entries gone */
@@ -320,6 +321,15 @@ struct eyrie_device {
 	struct mutex reset_lock;	/* one recovery at a time */
 	atomic_t reset_count;
 	bool ready;			/* firmware up, queues enabled */
+	/*
+	 * RESET not acknowledged: bus mastering off until a reset is
+	 * (reset_lock; read locklessly by debugfs). wedged_err is the
+	 * mailbox's error (-ETIMEDOUT: no answer), else wedged_result the
+	 * device's refusal (enum eyrie_mbox_result).
+	 */
+	bool wedged;
+	int wedged_err;
+	u32 wedged_result;
 	bool unplugged;
 
 	struct xarray contexts;		/* id -> struct eyrie_ctx (weak) */
@@ -434,6 +444,7 @@ void eyrie_queue_process_cq(struct eyrie_queue *q, struct list_head *done);
 void eyrie_jobs_complete(struct list_head *done);
 void eyrie_queue_abort_all(struct eyrie_queue *q);
 irqreturn_t eyrie_queue_irq(int irq, void *arg);
+irqreturn_t eyrie_queue_irq_thread(int irq, void *arg);
 irqreturn_t eyrie_admin_irq(int irq, void *arg);
 void eyrie_job_sync_for_cpu(struct eyrie_job *job);
 void eyrie_job_release_maps(struct eyrie_job *job);

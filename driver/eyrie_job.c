@@ -306,6 +306,7 @@ int eyrie_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 		return ret;
 	if (READ_ONCE(ctx->banned))
 		return -ECANCELED;
+	/* Down: wedged (debugfs queues says so) or its firmware did not boot. */
 	if (!READ_ONCE(edev->ready))
 		return -EIO;
 

@@ -81,8 +81,11 @@ static int eyrie_request_irqs(struct eyrie_device *edev)
 	if (ret)
 		return ret;
 	for (i = 0; i < edev->num_queues; i++) {
-		ret = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, EYRIE_VECTOR_QUEUE(i)),
-				       eyrie_queue_irq, 0, edev->queue[i].name, &edev->queue[i]);
+		/* Jobs complete in the vector's thread (eyrie_queue_irq()). */
+		ret = devm_request_threaded_irq(&pdev->dev,
+						pci_irq_vector(pdev, EYRIE_VECTOR_QUEUE(i)),
+						eyrie_queue_irq, eyrie_queue_irq_thread, 0,
+						edev->queue[i].name, &edev->queue[i]);
 		if (ret)
 			return ret;
 	}

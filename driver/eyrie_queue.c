@@ -176,8 +176,8 @@ struct dma_fence *eyrie_queue_submit(struct eyrie_queue *q, struct eyrie_job *jo
 /*
  * Records the outcome of a job that left the device, hands its buffers
  * back to the CPU, lets go of its mappings and signals its hardware fence.
- * Runs with q->lock dropped (the sync may copy bounce buffers), from the
- * interrupt handler or from recovery, on jobs already off the ring.
+ * Runs with q->lock dropped (the sync may copy bounce buffers), in task
+ * context: the queue's IRQ thread or recovery, on jobs already off the ring.
  */
 static void eyrie_job_complete(struct eyrie_job *job)
 {
@@ -317,15 +317,35 @@ void eyrie_queue_abort_all(struct eyrie_queue *q)
 	eyrie_jobs_complete(&done);
 }
 
+/*
+ * The completion interrupt's hard half only counts it and wakes the queue's
+ * IRQ thread: completing a job syncs its buffers for the CPU and clears the
+ * entries of its closed BOs, O(pages) work that has no place in hard-IRQ
+ * context (ivpu and panfrost complete jobs from a threaded handler too).
+ * A vector raised again while the thread runs makes it run once more, so no
+ * CQE is left behind; synchronize_irq() and disable_irq() wait for the
+ * thread as well, which recovery and removal rely on.
+ */
 irqreturn_t eyrie_queue_irq(int irq, void *arg)
+{
+	struct eyrie_queue *q = arg;
+
+	spin_lock(&q->lock);
+	q->irqs++;
+	spin_unlock(&q->lock);
+	return IRQ_WAKE_THREAD;
+}
+
+/* The queue's IRQ thread: consumes the CQ and completes the jobs, in CQ order. */
+irqreturn_t eyrie_queue_irq_thread(int irq, void *arg)
 {
 	struct eyrie_queue *q = arg;
 	LIST_HEAD(done);
 
-	spin_lock(&q->lock);
-	q->irqs++;
+	spin_lock_irq(&q->lock);
+	q->irq_thread_runs++;
 	eyrie_queue_process_cq(q, &done);
-	spin_unlock(&q->lock);
+	spin_unlock_irq(&q->lock);
 	eyrie_jobs_complete(&done);
 	return IRQ_HANDLED;
 }

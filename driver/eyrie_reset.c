@@ -11,8 +11,10 @@
  * image kept in memory, program the rings, restore the telemetry period and
  * restart the scheduler, each job that was on the rings ending with its own
  * outcome (eyrie_sched_restore_parents()). Jobs not yet handed to the
- * device stay queued. A timeout on a device being removed touches nothing:
- * removal completes the job (eyrie_job_giveback()).
+ * device stay queued. A device that does not acknowledge RESET is wedged
+ * (eyrie_wedge()): bus mastering off before any job ends, no firmware
+ * boot. A timeout on a device being removed touches nothing: removal
+ * completes the job (eyrie_job_giveback()).
  *
  * This is the fence signalling path: no allocation that may wait for
  * reclaim and no reservation lock. The devcoredump is written into a
@@ -188,9 +190,39 @@ static void eyrie_sched_restore_parents(struct drm_gpu_scheduler *sched)
 }
 
 /*
+ * The device did not acknowledge RESET: it may still be running a job,
+ * reading page tables and writing into the jobs' pages and the rings. Bus
+ * mastering goes off before recovery ends (and frees) anything the device
+ * could reach, and stays off, with every submission failing with EIO,
+ * until a later reset is acknowledged (eyrie_device_reset() turns it back
+ * on before booting the firmware). The mailbox needs no DMA and is polled,
+ * so that retry works without the interrupts bus mastering also carries.
+ * Caller holds reset_lock.
+ */
+static void eyrie_wedge(struct eyrie_device *edev, int err, u32 result)
+{
+	pci_clear_master(edev->pdev);
+	WRITE_ONCE(edev->wedged_err, err);
+	WRITE_ONCE(edev->wedged_result, result);
+	WRITE_ONCE(edev->wedged, true);
+	eyrie_err(edev, "device did not acknowledge RESET (%d, %s): wedged: bus mastering off, jobs aborted, submissions fail with EIO until a reset succeeds (accelctl reset)\n",
+		  err, err ? "no answer" : eyrie_mbox_result_name(result));
+}
+
+/* Called once a RESET was acknowledged: the device is no longer wedged. */
+static void eyrie_unwedge(struct eyrie_device *edev)
+{
+	if (!READ_ONCE(edev->wedged))
+		return;
+	WRITE_ONCE(edev->wedged, false);
+	eyrie_info(edev, "device acknowledged RESET: no longer wedged\n");
+}
+
+/*
  * Resets the device and recovers. bad is the job that timed out (NULL for
  * an administrator's reset). Returns 0 when the device is running again
- * (or bad turned out not to hang), -ENODEV when it is gone.
+ * (or bad turned out not to hang), -ENODEV when it is gone, -EIO when it
+ * is down (wedged: RESET not acknowledged; or its firmware did not boot).
  */
 int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const char *why)
 {
@@ -238,24 +270,31 @@ int eyrie_device_reset(struct eyrie_device *edev, struct eyrie_job *bad, const c
 	WRITE_ONCE(edev->ready, false);
 	ret = eyrie_mbox_cmd(edev, EYRIE_MBOX_RESET, 0, 0, EYRIE_RESET_TIMEOUT_MS, &result);
 	if (ret || result != EYRIE_MBOX_OK)
-		eyrie_err(edev, "device did not acknowledge RESET (%d, %s); booting anyway\n",
-			  ret, ret ? "no answer" : eyrie_mbox_result_name(result));
+		eyrie_wedge(edev, ret, result);
+	else
+		eyrie_unwedge(edev);
 	eyrie_queues_disable(edev);
 	for (i = 0; i < edev->num_queues; i++) {
 		synchronize_irq(pci_irq_vector(edev->pdev, EYRIE_VECTOR_QUEUE(i)));
 		eyrie_queue_abort_all(&edev->queue[i]);
 	}
 
-	ret = eyrie_fw_boot(edev);
-	if (!ret)
-		ret = eyrie_queues_enable(edev);
-	if (!ret) {
-		WRITE_ONCE(edev->ready, true);
-		/* The firmware booted with its default sample period. */
-		eyrie_genl_restore_period(edev);
+	if (READ_ONCE(edev->wedged)) {
+		ret = -EIO;
 	} else {
-		eyrie_err(edev, "recovery failed (%d): the device stays down until the next reset (accelctl reset) or driver rebind\n",
-			  ret);
+		/* The device is back at RESET: it may master the bus again. */
+		pci_set_master(edev->pdev);
+		ret = eyrie_fw_boot(edev);
+		if (!ret)
+			ret = eyrie_queues_enable(edev);
+		if (!ret) {
+			WRITE_ONCE(edev->ready, true);
+			/* The firmware booted with its default sample period. */
+			eyrie_genl_restore_period(edev);
+		} else {
+			eyrie_err(edev, "recovery failed (%d): the device stays down until the next reset (accelctl reset) or driver rebind\n",
+				  ret);
+		}
 	}
 	atomic_inc(&edev->reset_count);
 	eyrie_genl_event(edev, EYRIE_EVENT_RESET, 0, ret);

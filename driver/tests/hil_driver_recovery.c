@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -534,6 +535,296 @@ static void test_unbind(void)
 		close(fd);
 }
 
+/* The number after "key " in the line of `file` that starts with `prefix`, or -1. */
+static long debugfs_field(const char *file, const char *prefix, const char *key)
+{
+	char path[512], line[1024];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%s/%s", bdf, file);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *k = strstr(line, key);
+
+		if (!strncmp(line, prefix, strlen(prefix)) && k)
+			v = strtol(k + strlen(key), NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* The IRQ number /proc/interrupts gives the handler called `name`, or -1. */
+static int irq_of(const char *name)
+{
+	char line[1024];
+	int irq = -1;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, "\n"), m = strlen(name);
+
+		line[n] = 0;
+		if (n > m && !strcmp(line + n - m, name) && line[n - m - 1] == ' ')
+			irq = atoi(line);
+	}
+	if (f)
+		fclose(f);
+	return irq;
+}
+
+/* The pid of the kernel thread called `comm` (or its first 15 bytes), or -1. */
+static int thread_pid(const char *comm)
+{
+	char want[16], path[300], got[80];
+	struct dirent *de;
+	int pid = -1;
+	DIR *d = opendir("/proc");
+
+	size_t len = strnlen(comm, sizeof(want) - 1);
+
+	memcpy(want, comm, len);
+	want[len] = 0;
+	while (d && (de = readdir(d)) && pid < 0) {
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (f && fgets(got, sizeof(got), f)) {
+			got[strcspn(got, "\n")] = 0;
+			/* /proc shows a kernel thread's whole name, comm keeps 15 bytes. */
+			if (!strcmp(got, comm) || !strcmp(got, want))
+				pid = atoi(de->d_name);
+		}
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return pid;
+}
+
+/* voluntary_ctxt_switches of pid: how often it went to sleep, or -1. */
+static long ctxt_switches(int pid)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "voluntary_ctxt_switches:", 24))
+			v = strtol(line + 24, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/*
+ * Completing a job (the CPU sync of its BOs, the clearing of a closed BO's
+ * entries: O(pages)) runs in the queue's IRQ thread, not in the hard
+ * interrupt handler. A job lists a 32 MiB BO whose handle closes while the
+ * job stalls; when it ends, the BO's 8192 entries go and the queue's IRQ
+ * thread (irq/N-eyrie-normal) has run. The driver before this change had
+ * no such thread: it did all of it in the hard handler.
+ */
+static void test_completion_thread(void)
+{
+	const uint64_t big = 32ull << 20, pages = big / EYRIE_PAGE_SIZE;
+	int irq = irq_of("eyrie-normal"), pid = -1, fd = open(node, O_RDWR | O_CLOEXEC), ok;
+	long sw0 = -1, sw1 = -1, mapped0, mapped1, runs0, runs1;
+	char comm[64];
+	struct drm_eyrie_wait w = { 0 };
+	struct bo cmd, data;
+	union eyrie_cmd *c;
+	uint64_t seq = 0;
+
+	tap_ok(irq > 0, "queue 0's completion interrupt is in /proc/interrupts (irq %d)", irq);
+	if (irq > 0) {
+		snprintf(comm, sizeof(comm), "irq/%d-eyrie-normal", irq);
+		pid = thread_pid(comm);
+	}
+	tap_ok(pid > 0, "queue 0's interrupt has an IRQ thread (%s, pid %d)", comm, pid);
+	if (fd < 0 || bo_new(fd, 4096, &cmd) || bo_new(fd, big, &data)) {
+		tap_ok(0, "a file with a command buffer and a 32 MiB BO");
+		return;
+	}
+	c = cmd.map;
+	memset(c, 0, 4096);
+	c[0].stall.hdr.opcode = EYRIE_OP_STALL;
+	c[0].stall.usec = 300000;
+	mapped0 = debugfs_field("mmu", "total:", "mapped_pages ");
+	runs0 = debugfs_field("queues", "queue 0 (", "irq_thread_runs ");
+	if (pid > 0)
+		sw0 = ctxt_switches(pid);
+	ok = !hil_submit(fd, cmd.addr, 1, DRM_EYRIE_QUEUE_NORMAL, &data.handle, 1, NULL, 0, 0,
+			 &seq);
+	tap_ok(ok, "a 300 ms job listing the 32 MiB BO is submitted");
+	munmap(data.map, data.size);
+	ok = !hil_gem_close(fd, data.handle);
+	tap_ok(ok, "the BO's handle closes while the job runs");
+	ok = !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_OK;
+	tap_ok(ok, "the job completes OK (status %u)", w.status);
+	mapped1 = debugfs_field("mmu", "total:", "mapped_pages ");
+	runs1 = debugfs_field("queues", "queue 0 (", "irq_thread_runs ");
+	if (pid > 0)
+		sw1 = ctxt_switches(pid);
+	tap_ok(mapped0 >= 0 && mapped1 >= 0 && mapped0 - mapped1 >= (long)pages,
+	       "the closed BO's %llu entries went when the job completed (mapped_pages %ld -> %ld)",
+	       (unsigned long long)pages, mapped0, mapped1);
+	tap_ok(sw0 >= 0 && sw1 > sw0,
+	       "the IRQ thread ran for the completion (voluntary switches %ld -> %ld)", sw0, sw1);
+	tap_ok(runs0 >= 0 && runs1 > runs0,
+	       "debugfs counts the IRQ thread's passes on queue 0 (%ld -> %ld)", runs0, runs1);
+	munmap(cmd.map, cmd.size);
+	close(fd);
+}
+
+/* Is bus mastering on in the board's PCI command register? -1: unreadable. */
+static int bus_master_on(void)
+{
+	char path[300];
+	uint8_t cfg[6];
+	int f, n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -1;
+	n = (int)pread(f, cfg, sizeof(cfg), 0);
+	close(f);
+	return n == (int)sizeof(cfg) ? !!(cfg[4] & 0x4) : -1;
+}
+
+/* How many times debugfs fw_log holds `needle` (the ring keeps the last lines). */
+static int fw_log_count(const char *needle)
+{
+	static char buf[1 << 17];
+	char path[300], *p;
+	ssize_t n = 0, r;
+	int f, count = 0;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%s/fw_log", bdf);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	while (f >= 0 && (r = read(f, buf + n, sizeof(buf) - 1 - (size_t)n)) > 0)
+		n += r;
+	if (f >= 0)
+		close(f);
+	buf[n] = 0;
+	for (p = strstr(buf, needle); p; p = strstr(p + 1, needle))
+		count++;
+	return count;
+}
+
+/*
+ * Does fw_log come to hold `needle` more than `before` times? Polled for up
+ * to 30 s (another program may have put the same line there before).
+ */
+static int fw_log_shows(const char *needle, int before)
+{
+	double t0 = hil_now_s();
+
+	while (hil_now_s() - t0 < 30) {
+		if (fw_log_count(needle) > before)
+			return 1;
+		usleep(100000);
+	}
+	return 0;
+}
+
+/* Does the kernel log after `marker` have a line with `needle`? */
+static int klog_has_since(const char *marker, const char *needle)
+{
+	int len = klogctl(10, NULL, 0), n, found = 0;
+	char *buf, *from;
+
+	if (len <= 0 || !(buf = calloc(1, (size_t)len + 1)))
+		return 0;
+	n = klogctl(3, buf, len);
+	buf[n > 0 ? n : 0] = 0;
+	from = memmem(buf, (size_t)(n > 0 ? n : 0), marker, strlen(marker) - 1);
+	found = from && strstr(from, needle);
+	free(buf);
+	return found;
+}
+
+/*
+ * A RESET the device does not acknowledge wedges it: the board (eyrie-sim,
+ * asked through the host channel) leaves the next RESET unanswered while a
+ * job stalls on it. The driver turns bus mastering off before it ends the
+ * job, says so in the kernel log and debugfs, refuses SUBMIT with EIO, and
+ * the next debugfs reset, acknowledged, brings the device back. The driver
+ * before this change booted the firmware anyway and left bus mastering on.
+ */
+static void test_wedge(void)
+{
+	const char *channel = getenv("HIL_HOST_CHANNEL");
+	const char *marker = "eyrie-hil: RESET left unanswered\n";
+	const char *armed_line = "debug: the next RESET goes unanswered";
+	const char *refused_line = "bootrom: debug: RESET left unanswered";
+	struct drm_eyrie_wait w = { 0 };
+	struct bo cmd;
+	uint64_t seq = 0, seq2 = 0;
+	FILE *host;
+	int fd, ok, ret, armed, refused;
+
+	if (!channel || access(channel, W_OK)) {
+		tap_skip("no host channel to the board daemon (HIL_HOST_CHANNEL)", "wedge cases");
+		return;
+	}
+	fd = open(node, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || cmdbuf_new(fd, &cmd)) {
+		tap_ok(0, "a file with a command buffer for the wedge test");
+		return;
+	}
+	tap_ok(bus_master_on() == 1, "bus mastering is on before the test");
+	armed = fw_log_count(armed_line);
+	refused = fw_log_count(refused_line);
+	host = fopen(channel, "w");
+	ok = host && fprintf(host, "EYRIE-HIL-SIM refuse-reset\n") > 0;
+	if (host)
+		fclose(host);
+	tap_ok(ok, "the board is asked to leave its next RESET unanswered (%s)", channel);
+	tap_ok(fw_log_shows(armed_line, armed),
+	       "the board's log says the next RESET goes unanswered");
+	/*
+	 * Only now the job: the debugfs reset below (2 s of mailbox timeout)
+	 * must be the RESET the board refuses, not the job's timeout's.
+	 */
+	ok = !submit(fd, &cmd, 0, 0, &seq);
+	tap_ok(ok, "a job that stalls forever is submitted");
+	usleep(200000);
+	hil_klog_mark(marker);
+	ret = hil_reset(fd);
+	tap_ok(ret == -EIO, "the debugfs reset fails with EIO (%s)", strerror(-ret));
+	tap_ok(fw_log_shows(refused_line, refused), "the board left the RESET unanswered");
+	tap_ok(bus_master_on() == 0, "bus mastering is off (PCI command register)");
+	tap_ok(debugfs_value("queues", "wedged") == 1 && debugfs_value("queues", "ready") == 0,
+	       "debugfs queues says wedged: 1, ready: 0");
+	tap_ok(klog_has_since(marker, "wedged"), "the kernel log says the device is wedged");
+	ok = !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_ERR_ABORTED;
+	tap_ok(ok, "the stalled job ends ABORTED (status %u, error %d)", w.status, w.error);
+	ret = submit(fd, &cmd, 2, 0, &seq2);
+	tap_ok(ret == -EIO, "SUBMIT on the wedged device fails with EIO (%s)", strerror(-ret));
+	ret = hil_reset(fd);
+	tap_ok(ret == 0, "the next debugfs reset is acknowledged and succeeds (%s)",
+	       strerror(-ret));
+	tap_ok(debugfs_value("queues", "wedged") == 0 && debugfs_value("queues", "ready") == 1,
+	       "debugfs queues says wedged: 0, ready: 1");
+	tap_ok(bus_master_on() == 1, "bus mastering is on again");
+	ok = !submit(fd, &cmd, 2, 0, &seq2) && !wait_job(fd, seq2, &w) &&
+	     w.status == EYRIE_JOB_OK;
+	tap_ok(ok, "a job runs after the device came back (status %u)", w.status);
+	tap_ok(hil_klog_problems_since(marker) == 0, "kernel log clean through the wedge");
+	devcoredump_has("");
+	munmap(cmd.map, cmd.size);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	struct drm_eyrie_device_info info = { 0 };
@@ -565,10 +856,13 @@ int main(int argc, char **argv)
 	}
 	if (access("/sys/kernel/debug/accel", F_OK))
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	test_completion_thread();
 	test_hang_and_ban(timeout_ms, ban > 0 ? ban : 3);
 	test_close_in_flight();
 	test_kill_in_flight();
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
+		test_wedge();
 		test_unbind();
+	}
 	return tap_done();
 }

@@ -148,9 +148,19 @@ static int serve(struct daemon *d)
 		if (pfd[PFD_SIGNAL].revents) {
 			struct signalfd_siginfo si;
 
-			if (read(d->signal_fd, &si, sizeof(si)) == sizeof(si))
-				log_info("caught signal %u, shutting down",
-					 si.ssi_signo);
+			if (read(d->signal_fd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGUSR1) {
+				/* Fault injection for the HIL suite's wedge test. */
+				if (d->attached) {
+					eyrie_sim_refuse_next_reset(d->board.sim);
+					log_info("SIGUSR1: the board leaves the next RESET unanswered");
+				} else {
+					log_warn("SIGUSR1 ignored: no guest attached");
+				}
+				continue;
+			}
+			log_info("caught signal %u, shutting down", si.ssi_signo);
 			return 0;
 		}
 		/* Doorbells before hang-up: a last ring still reaches the device. */
@@ -209,6 +219,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
 	/* Block before any thread starts, so every thread inherits it. */
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);

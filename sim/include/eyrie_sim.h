@@ -82,6 +82,14 @@ size_t eyrie_sim_bar2_size(const struct eyrie_sim *sim);
 void eyrie_sim_doorbell(struct eyrie_sim *sim, unsigned int vector);
 
 /*
+ * Fault injection (tests): the next MBOX_RESET goes unanswered, as on a
+ * wedged device: no result, no interrupt, nothing reset, a running job
+ * runs on. The one after it is handled. The device notes the arming, and
+ * the refusal, in its log ring, so a test in the guest sees when it holds.
+ */
+void eyrie_sim_refuse_next_reset(struct eyrie_sim *sim);
+
+/*
  * Blocks until the device has no runnable work (all rung queues drained,
  * mailbox idle) or timeout_ms passes; returns 0 or -ETIMEDOUT. For tests
  * and benchmarks; drivers use interrupts.

@@ -114,7 +114,19 @@ void sim_boot_handle_admin(struct eyrie_sim *sim)
 	uint32_t r;
 
 	switch (cmd) {
-	case EYRIE_MBOX_RESET:
+	case EYRIE_MBOX_RESET: {
+		int refuse;
+
+		pthread_mutex_lock(&sim->lock);
+		refuse = sim->refuse_reset;
+		sim->refuse_reset = 0;
+		pthread_mutex_unlock(&sim->lock);
+		if (refuse) {
+			/* Wedged (eyrie_sim_refuse_next_reset()): the firmware runs on. */
+			__atomic_store_n(&sim->abort_pending, 0, __ATOMIC_RELEASE);
+			sim_log(sim, "bootrom: debug: RESET left unanswered");
+			return;
+		}
 		/* The firmware has returned (FWR_ABORT); unload it. */
 		pthread_mutex_lock(&sim->lock);
 		sim->fw_events = 0;
@@ -124,6 +136,7 @@ void sim_boot_handle_admin(struct eyrie_sim *sim)
 		sim_log(sim, "bootrom: device reset");
 		mbox_finish(sim, EYRIE_MBOX_OK);
 		return;
+	}
 	case EYRIE_MBOX_BOOT: {
 		uint32_t st = ctrl_load(sim, offsetof(struct eyrie_hw_ctrl, status));
 

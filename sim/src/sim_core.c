@@ -229,6 +229,16 @@ void eyrie_sim_doorbell(struct eyrie_sim *sim, unsigned int vector)
 	pthread_mutex_unlock(&sim->lock);
 }
 
+void eyrie_sim_refuse_next_reset(struct eyrie_sim *sim)
+{
+	pthread_mutex_lock(&sim->lock);
+	sim->refuse_reset = 1;
+	/* The log ring is the device thread's to write (the firmware's too). */
+	sim->refuse_reset_note = 1;
+	pthread_cond_signal(&sim->wake);
+	pthread_mutex_unlock(&sim->lock);
+}
+
 static int quiescent(const struct eyrie_sim *sim)
 {
 	return !sim->busy && !sim->doorbells && !sim->fw_events && !sim->fw_blocked;
@@ -294,6 +304,13 @@ static void *device_thread(void *arg)
 	sim_hal_bind(sim);
 	pthread_mutex_lock(&sim->lock);
 	while (!sim->stop) {
+		if (sim->refuse_reset_note) {
+			sim->refuse_reset_note = 0;
+			pthread_mutex_unlock(&sim->lock);
+			sim_log(sim, "debug: the next RESET goes unanswered");
+			pthread_mutex_lock(&sim->lock);
+			continue;
+		}
 		if (take_doorbells(sim)) {
 			sim->busy = 1;
 			pthread_mutex_unlock(&sim->lock);

@@ -99,6 +99,8 @@ struct eyrie_sim {
 	uint32_t doorbells;		/* rung, not yet taken (bit = vector) */
 	uint32_t fw_events;		/* taken, for the firmware (FWR_EVENT) */
 	int abort_pending;		/* atomic: MBOX_RESET rung */
+	int refuse_reset;		/* leave the next MBOX_RESET unanswered */
+	int refuse_reset_note;		/* log the arming (device thread) */
 	int fw_running;
 	int fw_blocked;
 	int busy;

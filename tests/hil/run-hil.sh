@@ -217,9 +217,17 @@ emit ok "setup: eyrie-sim listens on $sock"
 # While QEMU runs, carries out the guest's host-side requests: a line
 # "EYRIE-HIL-QMP <json command>" on ttyS1 goes to QEMU's monitor (e.g.
 # device_del eyrie0 for a hot-unplug test); replies go to VARIANT.qmp.log.
+# "EYRIE-HIL-SIM refuse-reset" sends eyrie-sim SIGUSR1: the board leaves
+# its next RESET unanswered (the driver's wedge test).
 serve_host_requests() {  # serve_host_requests QEMU_PID TAP_LOG QMP_LOG
-	local pid=$1 tap=$2 log=$3 served=0 total n cmd
+	local pid=$1 tap=$2 log=$3 served=0 total n cmd sim_served=0 sim_total
 	while kill -0 "$pid" 2>/dev/null; do
+		sim_total=$(grep -c '^EYRIE-HIL-SIM refuse-reset' "$tap" 2>/dev/null) || sim_total=0
+		for ((n = sim_served + 1; n <= sim_total; n++)); do
+			echo "> eyrie-sim SIGUSR1 (refuse-reset)" >>"$log"
+			kill -USR1 "$sim_pid" 2>>"$log"
+		done
+		sim_served=$sim_total
 		total=$(grep -c '^EYRIE-HIL-QMP ' "$tap" 2>/dev/null) || total=0
 		for ((n = served + 1; n <= total; n++)); do
 			cmd=$(grep '^EYRIE-HIL-QMP ' "$tap" | sed -n "${n}p")

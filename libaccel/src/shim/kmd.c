@@ -639,6 +639,10 @@ static int kmd_reset(struct eyr_shim *s)
 		return eyr_error(err,
 				 "kmd: %s has no reset file: the eyrie driver loaded predates uAPI 1.1 (update the module)",
 				 path);
+	if (err == -EIO)
+		return eyr_error(err,
+				 "kmd: the reset of %s failed: the device did not come back (wedged if it did not acknowledge the RESET: /sys/kernel/debug/accel/%s/queues says wedged: 1 and why, dmesg | grep eyrie too); it stays down until a reset succeeds: try accelctl reset again",
+				 k->path, slot);
 	if (err)
 		return eyr_kmd_error(k, err, "device reset (debugfs reset)");
 	return 0;

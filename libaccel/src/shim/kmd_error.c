@@ -23,7 +23,7 @@ static const char *advice(int err)
 	case -ECANCELED:
 		return "this handle's device context is banned after repeated job hangs (eyrie module parameter ban_threshold): close it and open the device again";
 	case -EIO:
-		return "the board is down after a failed recovery: an administrator can reset it (accelctl reset), dmesg | grep eyrie says why";
+		return "the board is down after a failed recovery, or wedged (it did not acknowledge a RESET: bus mastering is off): an administrator can reset it again (accelctl reset), dmesg | grep eyrie says why";
 	case -ENOMEM:
 		return "the kernel is out of memory";
 	case -ENOTTY:

@@ -54,6 +54,36 @@ else
 	not_ok "accelctl reset: the driver counts one more reset ($before -> $after), the firmware log shows its boot"
 fi
 
+# A wedged device: the board, asked through the host channel (run-hil.sh
+# sends eyrie-sim SIGUSR1), leaves the next RESET unanswered. accelctl
+# reset then fails with exit 3 and says the device may be wedged; the
+# device still answers accelctl info; the next reset brings it back (the
+# run --check cases below then run jobs on it).
+channel=${HIL_HOST_CHANNEL:-}
+fwlog=$(ls -d /sys/kernel/debug/accel/*/fw_log 2>/dev/null | head -n 1)
+armed() { grep -c "debug: the next RESET goes unanswered" "$fwlog" 2>/dev/null; }
+if [ -n "$channel" ] && [ -w "$channel" ] && [ -n "$fwlog" ] && [ "$(id -u)" = 0 ]; then
+	a0=$(armed); a0=${a0:-0}
+	echo "EYRIE-HIL-SIM refuse-reset" >"$channel"
+	i=0
+	while [ "$(armed)" -le "$a0" ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+	if [ "$(armed)" -gt "$a0" ]; then
+		ok "the board is armed to leave its next RESET unanswered"
+	else
+		not_ok "the board is armed to leave its next RESET unanswered"
+	fi
+	"$accelctl" reset >/tmp/kmd-wedge.log 2>&1
+	rc=$?
+	if [ $rc -eq 3 ] && grep -q "wedged" /tmp/kmd-wedge.log; then
+		ok "accelctl reset of a device that leaves RESET unanswered: exit 3, the message says wedged"
+	else
+		not_ok "accelctl reset of a device that leaves RESET unanswered: exit 3, the message says wedged (exit $rc)"
+	fi
+	sed 's/^/# /' /tmp/kmd-wedge.log | head -n 5
+	check "accelctl info answers on the wedged device" has "driver: *eyrie on $node" "$accelctl" info
+	check "accelctl reset again: acknowledged, the device is back" has "reset done (kmd shim)" "$accelctl" reset
+fi
+
 if [ ! -s "$data/models.list" ]; then
 	not_ok "model data present in $data (make hil-kmd)"
 else

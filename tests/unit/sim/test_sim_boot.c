@@ -204,6 +204,33 @@ static void test_mailbox_states(void **state)
 	cl_free(&cl);
 }
 
+/* Fault injection: a RESET left unanswered (a wedged device), then one handled. */
+static void test_refused_reset(void **state)
+{
+	char buf[EYRIE_LOG_RING_BYTES + 1];
+	struct cmdlist cl = { 0 };
+	struct eyrie_hw_cqe cqe;
+	uint64_t pos = 0;
+
+	(void)state;
+	assert_int_equal(status(), EYRIE_DEV_STATUS_READY);
+	eyrie_sim_refuse_next_reset(eyrie_simhost_sim(T.h));
+	assert_int_equal(eyrie_simhost_mailbox(T.h, EYRIE_MBOX_RESET, 0, 0, 300), -ETIMEDOUT);
+	/* Nothing was reset: the firmware still runs. */
+	assert_int_equal(status(), EYRIE_DEV_STATUS_READY);
+	eyrie_simhost_log_read(T.h, &pos, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "debug: the next RESET goes unanswered"));
+	assert_non_null(strstr(buf, "bootrom: debug: RESET left unanswered"));
+	/* Only the next one: the RESET after it is handled. */
+	assert_int_equal(eyrie_simhost_mailbox(T.h, EYRIE_MBOX_RESET, 0, 0, 5000), EYRIE_MBOX_OK);
+	assert_int_equal(status(), EYRIE_DEV_STATUS_RESET);
+	assert_int_equal(eyrie_simhost_reset(T.h), 0);
+	cl_add(&cl, EYRIE_OP_NOP);
+	assert_int_equal(th_run(&T, &cl, &cqe), 0);
+	assert_int_equal(cqe.status, EYRIE_JOB_OK);
+	cl_free(&cl);
+}
+
 static void test_log(void **state)
 {
 	char buf[EYRIE_LOG_RING_BYTES + 1];
@@ -245,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_submit_without_firmware),
 		cmocka_unit_test(test_mailbox_states),
 		cmocka_unit_test(test_log),
+		cmocka_unit_test(test_refused_reset),
 		cmocka_unit_test(test_open_errors),
 	};
 
