@@ -604,6 +604,11 @@ struct eyrie_cmd_pool {
  *   acc = rq(a - zp_a, a_mult, a_shift) + rq(b - zp_b, b_mult, b_shift)
  *   out = clamp(zp_out + rq(acc, q.mult, q.shift))
  * (the inputs are first brought to a common finer scale, then rescaled).
+ * With EYRIE_PASS_F_FP32_RQ (EYRIE_CAP_FP32_REQUANT) the pass computes
+ * ONNX Runtime's QLinearAdd instead (eyrie_eltwise_fp32() below) from
+ * ratio_a, ratio_b, term and value_offset; the integer rule's words
+ * (zp_a, zp_b, a_mult .. b_shift, q.mult, q.shift, q.zp_out) are then 0.
+ * Without the flag the four words are reserved (0).
  */
 struct eyrie_cmd_eltwise {
 	struct eyrie_cmd_header hdr;
@@ -615,7 +620,12 @@ struct eyrie_cmd_eltwise {
 	__s32 a_mult, a_shift;
 	__s32 b_mult, b_shift;
 	struct eyrie_quant q;		/* q.mult/shift: output rescale */
-	__u32 reserved[17];
+	__u32 ratio_a;			/* FP32_RQ: binary32 bits of a_scale / out_scale */
+	__u32 ratio_b;			/* FP32_RQ: binary32 bits of b_scale / out_scale */
+	__u32 term;			/* FP32_RQ: binary32 bits of the additive term */
+	__s16 value_offset;		/* FP32_RQ: 0 (int8 tensors) or 128 (uint8) */
+	__u16 reserved0;
+	__u32 reserved[13];
 };
 
 /* TIMESTAMP: writes device time (u64 ns) at dram_addr. */
@@ -792,10 +802,11 @@ static inline void eyrie_rle_decode_word(__u64 w, __s8 zero, __s8 *line, __u32 *
  * Passes: CONV and FC with REQUANT; POOL with POOL_AVG, where x is the
  * window's sum of (in - zp_in) and s carries the divisor (the rule does
  * not divide by the count: ONNX Runtime's QLinearGlobalAveragePool scales
- * its sum by x_scale / (y_scale * fl32(H * W)); its QLinearAveragePool and
- * QLinearAdd compute in float otherwise, so windows of different counts
- * and ELTWISE keep the integer rule, and the flag on them is unknown, as
- * on MAX pools). Without the cap the flag is unknown (ERR_RESERVED).
+ * its sum by x_scale / (y_scale * fl32(H * W)); its QLinearAveragePool
+ * computes in float otherwise, so windows of different counts keep the
+ * integer rule, and the flag on MAX pools is unknown); ELTWISE, with ONNX
+ * Runtime's QLinearAdd arithmetic (eyrie_eltwise_fp32() below). Without
+ * the cap the flag is unknown (ERR_RESERVED).
  *
  * Cost: one binary32 multiply per output in the output stage where the
  * integer rule has an int32 one (pipelined either way: cycles unchanged).
@@ -807,7 +818,7 @@ static inline void eyrie_rle_decode_word(__u64 w, __s8 zero, __s8 *line, __u32 *
  * energies to the MAC domain (not to the MAC count).
  */
 #define EYRIE_CAP_FP32_REQUANT		(1ull << 12)
-#define EYRIE_PASS_F_FP32_RQ		(1u << 8)	/* CONV/FC/POOL avg */
+#define EYRIE_PASS_F_FP32_RQ		(1u << 8)	/* CONV/FC/POOL avg/ELTWISE */
 #define EYRIE_FP32_RQ_MAC_ENERGY	3u
 
 /* A binary32 scale the rule accepts: positive and normal. */
@@ -841,6 +852,93 @@ static inline __s32 eyrie_rq_fp32(__s32 x, __u32 s_bits, __s32 zp_out)
 	f = f + magic;
 	f = f - magic;
 	return zp_out + (__s32)f;
+}
+#endif
+
+/*
+ * ELTWISE with EYRIE_PASS_F_FP32_RQ: ONNX Runtime's QLinearAdd for int8
+ * and uint8 as its x86-64 MLAS kernel computes it on an AVX2 CPU
+ * (MlasQLinearAddKernelAvx2Helper, the kernel ONNX Runtime 1.23 dispatches
+ * there, AVX-512 CPUs included), confirmed on random data against
+ * onnxruntime-node (tests/oracle/qladd-check.js). The host computes, in
+ * binary32 as ONNX Runtime does, with the zero points as ONNX Runtime
+ * sees them (uint8: 0..255):
+ *
+ *   ratio_a = a_scale / c_scale,  ratio_b = b_scale / c_scale
+ *   term    = fl32(zp_c) - fma(ratio_a, fl32(zp_a), ratio_b * fl32(zp_b))
+ *
+ * (the kernel's VectorFixedPart; the compiler contracted its a*b + c*d into
+ * one fused multiply-add, which the data shows). value_offset is 128 for
+ * uint8 tensors, which the device holds as u - 128, else 0. Per element,
+ * every step binary32, round to nearest even, fma() rounding once:
+ *
+ *   x_a = fl32(a + value_offset),  x_b = fl32(b + value_offset)
+ *   t   = fma(x_a, ratio_a, fma(x_b, ratio_b, term))
+ *   r   = rne(t) if -2^31 <= t < 2^31, else INT32_MIN (cvtps2dq)
+ *   v   = min(max(r - value_offset, -128), 127)  (ORT's saturation)
+ *   out = clamp(v, q.clamp_min, q.clamp_max)      (then the LUT, 7.7)
+ *
+ * ratio_a and ratio_b must be positive normal numbers
+ * (eyrie_fp32_scale_ok), term finite, value_offset 0 or 128, else
+ * EYRIE_JOB_ERR_QUANT. Cost: the two multiply-adds in binary32 where the
+ * integer rule multiplies in int32; each adds EYRIE_FP32_RQ_MAC_ENERGY MAC
+ * energies (two per output), cycles unchanged.
+ */
+#define EYRIE_ELTWISE_FP32_U8_OFFSET	128
+#define EYRIE_ELTWISE_FP32_MULS	2u	/* binary32 multiplies per output */
+
+/* A binary32 additive term the rule accepts: finite. */
+static inline int eyrie_fp32_term_ok(__u32 bits)
+{
+	return ((bits >> 23) & 0xffu) != 0xffu;
+}
+
+#ifndef __KERNEL__
+/*
+ * t of the rule for the operands x_a, x_b as ONNX Runtime sees them, and v
+ * (before clamp_min/clamp_max) for stored elements a, b. __builtin_fmaf
+ * rounds once (the C library's fmaf where the CPU has no FMA instruction);
+ * the other steps are binary32 objects as in eyrie_rq_fp32().
+ */
+static inline float eyrie_eltwise_fp32_sum(__s32 x_a, __s32 x_b, __u32 ratio_a_bits,
+					   __u32 ratio_b_bits, __u32 term_bits)
+{
+	union { __u32 u; float f; } ra = { ratio_a_bits }, rb = { ratio_b_bits };
+	union { __u32 u; float f; } term = { term_bits };
+	float t = __builtin_fmaf((float)x_b, rb.f, term.f);
+
+	return __builtin_fmaf((float)x_a, ra.f, t);
+}
+
+static inline __s32 eyrie_eltwise_fp32(__s32 a, __s32 b, __u32 ratio_a_bits,
+				       __u32 ratio_b_bits, __u32 term_bits,
+				       __s32 value_offset)
+{
+	float t = eyrie_eltwise_fp32_sum(a + value_offset, b + value_offset,
+					 ratio_a_bits, ratio_b_bits, term_bits);
+	__s64 r;
+
+	if (t >= -2147483648.0f && t < 2147483648.0f) {
+		const float two23 = 8388608.0f;	/* ulp 1 from 2^23 to 2^24 */
+
+		/* rne for |t| < 2^23; from there on t is an integer */
+		if (t >= 0.0f && t < two23) {
+			t = t + two23;
+			t = t - two23;
+		} else if (t < 0.0f && t > -two23) {
+			t = t - two23;
+			t = t + two23;
+		}
+		r = (__s64)t;
+	} else {
+		r = -2147483647 - 1;
+	}
+	r -= value_offset;
+	if (r < -128)
+		r = -128;
+	if (r > 127)
+		r = 127;
+	return (__s32)r;
 }
 #endif
 

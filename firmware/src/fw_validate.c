@@ -462,19 +462,43 @@ static __u32 check_pool(const struct eyrie_cmd_pool *p, const struct fw_limits *
 	return 0;
 }
 
-static __u32 check_eltwise(const struct eyrie_cmd_eltwise *e,
-			   const struct fw_limits *lim, __u32 *detail)
+/*
+ * ELTWISE with the binary32 rule (ONNX Runtime's QLinearAdd,
+ * eyrie_eltwise_fp32()): positive normal ratios, a finite term, an offset
+ * of 0 or 128, and the integer rule's words 0.
+ */
+static __u32 check_eltwise_fp32(const struct eyrie_cmd_eltwise *e, __u32 *detail)
 {
 	const __u32 qb = OFF(struct eyrie_cmd_eltwise, q);
-	__u32 rc;
 
-	rc = check_header(&e->hdr, lut_flag(lim), 1, detail);
-	if (rc)
-		return rc;
-	if (!words_zero(e->reserved, sizeof(e->reserved)))
-		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_eltwise, reserved));
-	if (!e->count)
-		FAIL(EYRIE_JOB_ERR_COUNT, OFF(struct eyrie_cmd_eltwise, count));
+	if (!eyrie_fp32_scale_ok(e->ratio_a))
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, ratio_a));
+	if (!eyrie_fp32_scale_ok(e->ratio_b))
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, ratio_b));
+	if (!eyrie_fp32_term_ok(e->term))
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, term));
+	if (e->value_offset != 0 && e->value_offset != EYRIE_ELTWISE_FP32_U8_OFFSET)
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, value_offset));
+	if (e->zp_a || e->zp_b)
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, zp_a));
+	if (e->a_mult || e->a_shift)
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, a_mult));
+	if (e->b_mult || e->b_shift)
+		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, b_mult));
+	if (e->q.zp_out)
+		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, zp_out));
+	if (e->q.mult || e->q.shift)
+		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, mult));
+	return 0;
+}
+
+/* ELTWISE with the integer rule: its four binary32 words are reserved. */
+static __u32 check_eltwise_int(const struct eyrie_cmd_eltwise *e, __u32 *detail)
+{
+	const __u32 qb = OFF(struct eyrie_cmd_eltwise, q);
+
+	if (e->ratio_a || e->ratio_b || e->term || e->value_offset)
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_eltwise, ratio_a));
 	if (!zp_ok(e->zp_a))
 		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, zp_a));
 	if (!zp_ok(e->zp_b))
@@ -483,14 +507,34 @@ static __u32 check_eltwise(const struct eyrie_cmd_eltwise *e,
 		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, a_mult));
 	if (!rq_ok(e->b_mult, e->b_shift))
 		FAIL(EYRIE_JOB_ERR_QUANT, OFF(struct eyrie_cmd_eltwise, b_mult));
-	if (e->q.quant_addr)
-		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, quant_addr));
 	if (!zp_ok(e->q.zp_out))
 		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, zp_out));
-	if (e->q.clamp_min > e->q.clamp_max)
-		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, clamp_min));
 	if (!rq_ok(e->q.mult, e->q.shift))
 		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, mult));
+	return 0;
+}
+
+static __u32 check_eltwise(const struct eyrie_cmd_eltwise *e,
+			   const struct fw_limits *lim, __u32 *detail)
+{
+	const __u32 qb = OFF(struct eyrie_cmd_eltwise, q);
+	__u32 rc;
+
+	rc = check_header(&e->hdr, lut_flag(lim) | fp32_flag(lim), 1, detail);
+	if (rc)
+		return rc;
+	if (e->reserved0 || !words_zero(e->reserved, sizeof(e->reserved)))
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_eltwise, reserved0));
+	if (!e->count)
+		FAIL(EYRIE_JOB_ERR_COUNT, OFF(struct eyrie_cmd_eltwise, count));
+	rc = (e->hdr.flags & EYRIE_PASS_F_FP32_RQ) ? check_eltwise_fp32(e, detail) :
+						      check_eltwise_int(e, detail);
+	if (rc)
+		return rc;
+	if (e->q.quant_addr)
+		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, quant_addr));
+	if (e->q.clamp_min > e->q.clamp_max)
+		FAIL(EYRIE_JOB_ERR_QUANT, qb + OFF(struct eyrie_quant, clamp_min));
 	REGION(e->a_addr, e->count, 1, 1, a_addr, struct eyrie_cmd_eltwise);
 	REGION(e->b_addr, e->count, 1, 1, b_addr, struct eyrie_cmd_eltwise);
 	REGION(e->out_addr, e->count, 1, 0, out_addr, struct eyrie_cmd_eltwise);

@@ -82,6 +82,14 @@ struct eyr_layer_quant {
 	/* ADD only: input b, and each input's rescale to the common scale */
 	int32_t zp_b;
 	int32_t a_mult, a_shift, b_mult, b_shift;
+	/*
+	 * ADD with fp32_rq: ONNX Runtime's QLinearAdd (eyrie_eltwise_fp32(),
+	 * docs/hardware.md 7.11): binary32 bits of the scale ratios and of the
+	 * additive term, and 128 for uint8 tensors (else 0); zp_in, zp_b,
+	 * zp_out, the mults and shifts are then 0.
+	 */
+	uint32_t ratio_a, ratio_b, term;
+	int32_t value_offset;
 	/* AVGPOOL only: padding counts in the divisor */
 	int count_include_pad;
 	/*
@@ -100,7 +108,8 @@ struct eyr_layer_quant {
 	 * ONNX Runtime's binary32 requantization (EYRIE_CAP_FP32_REQUANT,
 	 * docs/hardware.md 7.11): mult, and the per-channel table's
 	 * multipliers, hold binary32 scale bits, shifts are 0. CONV/FC with
-	 * an int8 output and AVGPOOL (the scale carries 1 / window count).
+	 * an int8 output and AVGPOOL (the scale carries 1 / window count);
+	 * ADD: ratio_a, ratio_b, term, value_offset above.
 	 */
 	int fp32_rq;
 };

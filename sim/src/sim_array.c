@@ -306,18 +306,30 @@ static uint32_t run_eltwise(struct eyrie_sim *sim, const struct eyrie_cmd_eltwis
 	struct sim_counts cnt;
 	uint64_t cycles;
 
-	for (uint32_t i = 0; i < e->count; i++) {
-		/* Exact: |a - zp| <= 255, so each rq fits 64 bits and the
-		 * final product is taken in 128. */
-		int64_t acc = kern_rq(a[i] - e->zp_a, e->a_mult, e->a_shift) +
-			      kern_rq(b[i] - e->zp_b, e->b_mult, e->b_shift);
+	if (e->hdr.flags & EYRIE_PASS_F_FP32_RQ) {
+		/* ONNX Runtime's QLinearAdd (docs/hardware.md 7.11) */
+		for (uint32_t i = 0; i < e->count; i++)
+			out[i] = lut_out(sim, e->hdr.flags,
+					 kern_clamp8(eyrie_eltwise_fp32(a[i], b[i], e->ratio_a,
+									e->ratio_b, e->term,
+									e->value_offset),
+						     e->q.clamp_min, e->q.clamp_max));
+	} else {
+		for (uint32_t i = 0; i < e->count; i++) {
+			/* Exact: |a - zp| <= 255, so each rq fits 64 bits and
+			 * the final product is taken in 128. */
+			int64_t acc = kern_rq(a[i] - e->zp_a, e->a_mult, e->a_shift) +
+				      kern_rq(b[i] - e->zp_b, e->b_mult, e->b_shift);
 
-		out[i] = lut_out(sim, e->hdr.flags,
-				 kern_clamp8_128(e->q.zp_out +
-						 kern_rq128(acc, e->q.mult, e->q.shift),
-						 e->q.clamp_min, e->q.clamp_max));
+			out[i] = lut_out(sim, e->hdr.flags,
+					 kern_clamp8_128(e->q.zp_out +
+							 kern_rq128(acc, e->q.mult, e->q.shift),
+							 e->q.clamp_min, e->q.clamp_max));
+		}
 	}
 	cycles = sim_energy_eltwise(&sim->desc, e, &cnt);
+	if (e->hdr.flags & EYRIE_PASS_F_FP32_RQ)
+		cnt.fp32_rq = (uint64_t)EYRIE_ELTWISE_FP32_MULS * e->count;
 	sim_job_add(sim, &cnt, 0, cycles);
 	return 0;
 }

@@ -38,7 +38,8 @@ struct sim_counts {
 	uint64_t words[EYRIE_ACCESS_LEVELS];	/* DRAM, GLB, NoC, RF, MAC */
 	uint64_t dram_bytes;
 	uint64_t gated_macs;	/* not in words[MAC] (EYRIE_PASS_F_ZERO_GATE) */
-	uint64_t fp32_rq;	/* outputs of the binary32 rule (EYRIE_PASS_F_FP32_RQ):
+	uint64_t fp32_rq;	/* binary32 multiplies of the EYRIE_PASS_F_FP32_RQ rules
+				 * (one per CONV/FC/POOL output, two per ELTWISE one):
 				 * EYRIE_FP32_RQ_MAC_ENERGY MAC energies each */
 };
 

@@ -6,3 +6,6 @@ FULL_SUITES += oracle-full:tests/oracle/run-oracle.sh~--full~$(ACCELCTL)~$(MODEL
 # The oracle's own checks: its TensorProto codec, and ONNX Runtime against
 # the expected outputs of ONNX's backend node tests (libonnx-testdata).
 CHECK_SUITES += oracle-self:node~tests/oracle/selftest.js
+# ELTWISE's binary32 rule bit for bit against ONNX Runtime's QLinearAdd
+# (int8 and uint8, ties; docs/hardware.md 7.11): about 6 s.
+CHECK_SUITES += oracle-qladd:node~tests/oracle/qladd-check.js~$(ACCELCTL)

@@ -121,6 +121,22 @@ static int describe_eltwise(char *buf, size_t len, const struct eyrie_cmd_eltwis
 	char a[32], b[32], o[32];
 	int n;
 
+	if (e->hdr.flags & EYRIE_PASS_F_FP32_RQ) {
+		union { uint32_t u; float f; } ra = { e->ratio_a }, rb = { e->ratio_b };
+		union { uint32_t u; float f; } t = { e->term };
+
+		/* ONNX Runtime's QLinearAdd rule (docs/hardware.md 7.11) */
+		n = snprintf(buf, len,
+			     "ELTWISE add%s+fp32 count=%u a=%s b=%s out=%s ratio_a=%.9g"
+			     " ratio_b=%.9g term=%.9g offset=%d",
+			     (e->hdr.flags & EYRIE_PASS_F_LUT) ? "+lut" : "",
+			     e->count, local(a, sizeof(a), e->a_addr),
+			     local(b, sizeof(b), e->b_addr), local(o, sizeof(o), e->out_addr),
+			     (double)ra.f, (double)rb.f, (double)t.f, e->value_offset);
+		return n + snprintf(buf + ((size_t)n < len ? (size_t)n : len),
+				    (size_t)n < len ? len - (size_t)n : 0, " clamp=[%d,%d]",
+				    e->q.clamp_min, e->q.clamp_max);
+	}
 	n = snprintf(buf, len,
 		     "ELTWISE add%s count=%u a=%s b=%s out=%s zp_a=%d zp_b=%d"
 		     " a_rq=%" PRId32 ">>%" PRId32 " b_rq=%" PRId32 ">>%" PRId32,

@@ -842,14 +842,19 @@ static int lower_qdq(const struct gr_graph *g, int qi, struct lw_step *s,
 	switch (kind) {
 	case QDQ_ADD: {
 		const struct gr_tensor *ta = &g->tensors[op->in[0]], *tb = &g->tensors[op->in[1]];
+		int ta_q, tb_q;
 
 		dqb = dq_input(g, op, 1, &sb, &zb);
 		if (!dqb)
 			return why(s, "Add needs DequantizeLinear on both inputs");
+		ta_q = g->tensors[dqa->in[0]].dtype;
+		tb_q = g->tensors[dqb->in[0]].dtype;
 		if (ta->rank != tb->rank || memcmp(ta->dims, tb->dims, sizeof(int64_t) * (size_t)ta->rank) ||
 		    !known_shape(ta))
 			return why(s, "the device adds tensors of the same shape (no broadcast)");
-		if (lw_add_scales(sa, sb, sy, &s->layer.quant))
+		/* ONNX Runtime fuses it into QLinearAdd (one type in and out) */
+		if (lw_add_quant(sa, sb, sy, za, zb, zy, ta_q == GR_UINT8,
+				 o->fp32_ok && ta_q == tb_q && ta_q == out_dtype, &s->layer.quant))
 			return why(s, "Add scales outside the device's fixed-point range");
 		s->layer.shape = (struct eyr_layer_shape){
 			.op = EYR_LAYER_ADD, .n = 1, .c = 1, .m = 1, .h = 1,
@@ -945,6 +950,36 @@ int lw_add_scales(double sa, double sb, double sy, struct eyr_layer_quant *q)
 	    gr_quant_mult(sc / sy, &q->mult, &q->shift))
 		return -ERANGE;
 	return 0;
+}
+
+int lw_add_fp32(float sa, float sb, float sy, int32_t za8, int32_t zb8, int32_t zy8,
+		int u8, struct eyr_layer_quant *q)
+{
+	/* MLAS (qladd_avx2.cpp): the ratios, then its VectorFixedPart */
+	int32_t off = u8 ? EYRIE_ELTWISE_FP32_U8_OFFSET : 0;
+	float ra = sa / sy, rb = sb / sy;
+	float pb = rb * (float)(zb8 + off);
+	float term = (float)(zy8 + off) - fmaf(ra, (float)(za8 + off), pb);
+	union { float f; uint32_t u; } a = { ra }, b = { rb }, t = { term };
+
+	if (!eyrie_fp32_scale_ok(a.u) || !eyrie_fp32_scale_ok(b.u) || !eyrie_fp32_term_ok(t.u))
+		return -ERANGE;
+	q->fp32_rq = 1;
+	q->ratio_a = a.u;
+	q->ratio_b = b.u;
+	q->term = t.u;
+	q->value_offset = off;
+	/* the term carries the zero points; no fixed-point multiplier */
+	q->a_mult = q->a_shift = q->b_mult = q->b_shift = q->mult = q->shift = 0;
+	return 0;
+}
+
+int lw_add_quant(double sa, double sb, double sy, int32_t za8, int32_t zb8, int32_t zy8,
+		 int u8, int fp32, struct eyr_layer_quant *q)
+{
+	if (fp32 && !lw_add_fp32((float)sa, (float)sb, (float)sy, za8, zb8, zy8, u8, q))
+		return 0;
+	return lw_add_scales(sa, sb, sy, q);
 }
 
 float lw_gap_scale(float x_scale, float y_scale, uint32_t image_size)

@@ -136,6 +136,17 @@ int lw_qlinear_gap(const struct lw_ctx *c, int node, struct lw_step *s);
 int lw_qlinear_avgpool(const struct lw_ctx *c, int node, struct lw_step *s);
 /* Helpers they share with lower.c: the ELTWISE add's scales, pool windows. */
 int lw_add_scales(double sa, double sb, double sy, struct eyr_layer_quant *q);
+/*
+ * ADD with ONNX Runtime's QLinearAdd arithmetic (device binary32 rule,
+ * quant.fp32_rq): scales as float, zero points as the device holds them
+ * (uint8's shifted by -128, u8 set). -ERANGE: a ratio not positive normal
+ * or the term not finite (the caller keeps the fixed-point rule).
+ */
+int lw_add_fp32(float sa, float sb, float sy, int32_t za8, int32_t zb8, int32_t zy8,
+		int u8, struct eyr_layer_quant *q);
+/* ADD's quantization: lw_add_fp32() when fp32 and it can, else lw_add_scales(). */
+int lw_add_quant(double sa, double sb, double sy, int32_t za8, int32_t zb8, int32_t zy8,
+		 int u8, int fp32, struct eyr_layer_quant *q);
 /* The requantization of m output channels: real[i] = the channel's multiplier. */
 int lw_set_requant(struct lw_step *s, const double *real, int64_t m,
 		   int per_channel, const struct lw_opts *o);

@@ -2,9 +2,10 @@
 /*
  * Device lowerings of ONNX Runtime's com.microsoft QOperator ops onto the
  * layers their default-domain (QDQ) equivalents use: QLinearAdd on the
- * ELTWISE add, QLinearGlobalAveragePool on a global AVGPOOL. The device
- * computes in fixed point where ONNX Runtime computes in float32: the two
- * agree except next to rounding ties (docs/models.md, "Layer-wise check").
+ * ELTWISE add, QLinearGlobalAveragePool on a global AVGPOOL. A device with
+ * EYRIE_CAP_FP32_REQUANT computes them as ONNX Runtime does (binary32,
+ * docs/hardware.md 7.11); else in fixed point, where the two agree except
+ * next to rounding ties (docs/models.md, "Layer-wise check").
  */
 #include <math.h>
 #include <stdio.h>
@@ -45,7 +46,8 @@ int lw_qlinear_add(const struct lw_ctx *c, int node, struct lw_step *s)
 		return lw_why(s, "the device adds tensors of the same known shape (no broadcast)");
 	if (count > 0xffffffffll)
 		return lw_why(s, "tensor too large");
-	if (lw_add_scales(sa, sb, sy, &s->layer.quant))
+	if (lw_add_quant(sa, sb, sy, za, zb, zy, ta->dtype == GR_UINT8, c->o->fp32_ok,
+			 &s->layer.quant))
 		return lw_why(s, "QLinearAdd scales outside the device's fixed-point range");
 	s->layer.shape = (struct eyr_layer_shape){
 		.op = EYR_LAYER_ADD, .n = 1, .c = 1, .m = 1, .h = 1, .w = (uint32_t)count,

@@ -395,9 +395,9 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 	if (plan->fp32_rq && !arch->fp32_rq)
 		return set_err(err, errlen, -EINVAL, "arch '%s' has no binary32 requantization (fp32_rq = 0): drop fp32_rq",
 			       arch->name);
-	if (plan->fp32_rq && (plan->int32_out || shape->op == EYR_LAYER_ADD ||
-			      shape->op == EYR_LAYER_MAXPOOL))
-		return set_err(err, errlen, -EINVAL, "binary32 requantization is for conv, fc and average pool layers with an int8 output");
+	if (plan->fp32_rq && (plan->int32_out || shape->op == EYR_LAYER_MAXPOOL ||
+			      shape->op == EYR_LAYER_UPSAMPLE))
+		return set_err(err, errlen, -EINVAL, "binary32 requantization is for conv, fc, average pool and add layers with an int8 output");
 	if (plan->lut && plan->int32_out)
 		return set_err(err, errlen, -EINVAL, "an int32 output has no int8 value for the activation table: drop one of lut and int32_out");
 	if (plan->int32_out && shape->op != EYR_LAYER_CONV && shape->op != EYR_LAYER_FC)
@@ -442,8 +442,12 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 		plan->lb_dram_bytes += EYRIE_LUT_ENTRIES;
 	}
 	if (!ret && plan->fp32_rq) {
-		/* every output requantized once, whatever the mapping (as the LUT) */
-		plan->cost.fp32_rq = plan_outputs(&plan->shape);
+		/*
+		 * every output requantized once, whatever the mapping (as the
+		 * LUT); an add multiplies twice (docs/hardware.md 7.11)
+		 */
+		plan->cost.fp32_rq = plan_outputs(&plan->shape) *
+				     (shape->op == EYR_LAYER_ADD ? EYRIE_ELTWISE_FP32_MULS : 1);
 		eyr_cost_finish(arch, &plan->cost);
 	}
 	return ret;

@@ -149,7 +149,10 @@ struct eyr_cost {
 	uint32_t cmds;			/* commands the stream will hold */
 	uint64_t in_words, w_words;	/* input and weight words loaded */
 	uint64_t psum_words;		/* int32 psum words spilled to DRAM and back */
-	/* outputs of the binary32 rule: EYRIE_FP32_RQ_MAC_ENERGY MAC energies each */
+	/*
+	 * binary32 multiplies of the rule (one per CONV/FC/POOL output, two
+	 * per ADD output): EYRIE_FP32_RQ_MAC_ENERGY MAC energies each
+	 */
 	uint64_t fp32_rq;
 };
 
@@ -179,7 +182,8 @@ struct eyr_sched_opts {
 	int psum_spill;
 	/*
 	 * Binary32 requantization (quant.fp32_rq, docs/hardware.md 7.11):
-	 * CONV/FC and average pool passes carry EYRIE_PASS_F_FP32_RQ; needs
+	 * CONV/FC, average pool and ELTWISE passes carry EYRIE_PASS_F_FP32_RQ
+	 * (ELTWISE: ONNX Runtime's QLinearAdd, two multiplies an output); needs
 	 * arch->fp32_rq. The same energy for every mapping: added after the
 	 * search, as the activation table's.
 	 */

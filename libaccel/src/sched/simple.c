@@ -322,20 +322,29 @@ static int emit_add(const struct eyr_plan *plan, const struct eyr_layer *ly,
 			return -ENOMEM;
 		if (!(c = eyr_cmdbuf_push(cb, EYRIE_OP_ELTWISE)))
 			return -ENOMEM;
-		c->hdr.flags = ly->quant.lut ? EYRIE_PASS_F_LUT : 0;
+		c->hdr.flags = (ly->quant.lut ? EYRIE_PASS_F_LUT : 0) |
+			       (plan->fp32_rq ? EYRIE_PASS_F_FP32_RQ : 0);
 		c->eltwise.a_addr = a_addr;
 		c->eltwise.b_addr = b_addr;
 		c->eltwise.out_addr = out_addr;
 		c->eltwise.count = len;
-		c->eltwise.zp_a = (__s16)ly->quant.zp_in;
-		c->eltwise.zp_b = (__s16)ly->quant.zp_b;
-		c->eltwise.a_mult = ly->quant.a_mult;
-		c->eltwise.a_shift = ly->quant.a_shift;
-		c->eltwise.b_mult = ly->quant.b_mult;
-		c->eltwise.b_shift = ly->quant.b_shift;
-		c->eltwise.q.mult = ly->quant.mult;
-		c->eltwise.q.shift = ly->quant.shift;
-		c->eltwise.q.zp_out = (__s16)ly->quant.zp_out;
+		if (plan->fp32_rq) {
+			/* ONNX Runtime's QLinearAdd: the term carries the zero points */
+			c->eltwise.ratio_a = ly->quant.ratio_a;
+			c->eltwise.ratio_b = ly->quant.ratio_b;
+			c->eltwise.term = ly->quant.term;
+			c->eltwise.value_offset = (__s16)ly->quant.value_offset;
+		} else {
+			c->eltwise.zp_a = (__s16)ly->quant.zp_in;
+			c->eltwise.zp_b = (__s16)ly->quant.zp_b;
+			c->eltwise.a_mult = ly->quant.a_mult;
+			c->eltwise.a_shift = ly->quant.a_shift;
+			c->eltwise.b_mult = ly->quant.b_mult;
+			c->eltwise.b_shift = ly->quant.b_shift;
+			c->eltwise.q.mult = ly->quant.mult;
+			c->eltwise.q.shift = ly->quant.shift;
+			c->eltwise.q.zp_out = (__s16)ly->quant.zp_out;
+		}
 		c->eltwise.q.clamp_min = (__s8)ly->quant.clamp_min;
 		c->eltwise.q.clamp_max = (__s8)ly->quant.clamp_max;
 		if (!eyr_cmdbuf_push(cb, EYRIE_OP_BARRIER))

@@ -594,16 +594,16 @@ static void test_fp32_rq(void **state)
 	u.conv.psum_addr = 16384;
 	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_QUANT);
 	assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
-	/* MAX pools do not rescale that way, ELTWISE neither */
+	/* MAX pools do not rescale that way */
 	base_pool(&u);
 	u.hdr.flags = EYRIE_PASS_F_FP32_RQ;
 	u.pool.q.mult = 0x3f800000;
 	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
 	assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
+	/* ELTWISE with the integer rule's words: not the binary32 rule's */
 	base_eltwise(&u);
 	u.hdr.flags |= EYRIE_PASS_F_FP32_RQ;
-	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
-	assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_QUANT);
 	/* without the cap: an unknown flag, the old command set */
 	lim.caps &= ~EYRIE_CAP_FP32_REQUANT;
 	base_conv(&u);
@@ -616,6 +616,156 @@ static void test_fp32_rq(void **state)
 	u.hdr.flags = EYRIE_PASS_F_POOL_AVG | EYRIE_PASS_F_FP32_RQ;
 	u.pool.q.mult = 0x3f800000;
 	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+}
+
+/* A valid ELTWISE with the binary32 rule (ONNX Runtime's QLinearAdd). */
+static void base_eltwise_fp32(union eyrie_cmd *u)
+{
+	struct eyrie_cmd_eltwise *e = &u->eltwise;
+
+	base_eltwise(u);
+	e->hdr.flags = EYRIE_PASS_F_FP32_RQ;
+	e->a_mult = e->b_mult = e->q.mult = 0;
+	e->ratio_a = 0x3f000000;	/* 0.5 */
+	e->ratio_b = 0x3e800000;	/* 0.25 */
+	e->term = 0xc2f00000;		/* -120 */
+}
+
+/*
+ * ELTWISE with EYRIE_PASS_F_FP32_RQ (docs/hardware.md 7.11): ratio_a and
+ * ratio_b positive normal (ERR_QUANT at the word), term finite (any sign,
+ * zero and subnormal included), value_offset 0 or 128, the integer rule's
+ * words 0; under the integer rule the four words are reserved; without
+ * the cap the flag and the words are unknown, the old command set.
+ */
+static void test_fp32_rq_eltwise(void **state)
+{
+	static const struct { __u32 bits; __u32 ratio; __u32 term; } words[] = {
+		{ 0x3f800000u, EYRIE_JOB_OK, EYRIE_JOB_OK },		/* 1.0 */
+		{ 0x00800000u, EYRIE_JOB_OK, EYRIE_JOB_OK },		/* smallest normal */
+		{ 0x7f7fffffu, EYRIE_JOB_OK, EYRIE_JOB_OK },		/* largest finite */
+		{ 0x00000000u, EYRIE_JOB_ERR_QUANT, EYRIE_JOB_OK },	/* +0 */
+		{ 0x80000000u, EYRIE_JOB_ERR_QUANT, EYRIE_JOB_OK },	/* -0 */
+		{ 0x007fffffu, EYRIE_JOB_ERR_QUANT, EYRIE_JOB_OK },	/* subnormal */
+		{ 0xbf800000u, EYRIE_JOB_ERR_QUANT, EYRIE_JOB_OK },	/* -1.0 */
+		{ 0x7f800000u, EYRIE_JOB_ERR_QUANT, EYRIE_JOB_ERR_QUANT }, /* +Inf */
+		{ 0xff800000u, EYRIE_JOB_ERR_QUANT, EYRIE_JOB_ERR_QUANT }, /* -Inf */
+		{ 0x7fc00000u, EYRIE_JOB_ERR_QUANT, EYRIE_JOB_ERR_QUANT }, /* NaN */
+		{ 0xffc00001u, EYRIE_JOB_ERR_QUANT, EYRIE_JOB_ERR_QUANT }, /* NaN */
+	};
+	static const struct { size_t off; __s32 v; __u32 expect; __u32 at; } ints[] = {
+		{ offsetof(struct eyrie_cmd_eltwise, zp_a), 1, EYRIE_JOB_ERR_QUANT,
+		  offsetof(struct eyrie_cmd_eltwise, zp_a) },
+		{ offsetof(struct eyrie_cmd_eltwise, a_mult), 1 << 30, EYRIE_JOB_ERR_QUANT,
+		  offsetof(struct eyrie_cmd_eltwise, a_mult) },
+		{ offsetof(struct eyrie_cmd_eltwise, a_shift), 1, EYRIE_JOB_ERR_QUANT,
+		  offsetof(struct eyrie_cmd_eltwise, a_mult) },
+		{ offsetof(struct eyrie_cmd_eltwise, b_mult), 1 << 30, EYRIE_JOB_ERR_QUANT,
+		  offsetof(struct eyrie_cmd_eltwise, b_mult) },
+		{ offsetof(struct eyrie_cmd_eltwise, b_shift), 1, EYRIE_JOB_ERR_QUANT,
+		  offsetof(struct eyrie_cmd_eltwise, b_mult) },
+		{ offsetof(struct eyrie_cmd_eltwise, q) + offsetof(struct eyrie_quant, mult),
+		  1 << 30, EYRIE_JOB_ERR_QUANT,
+		  offsetof(struct eyrie_cmd_eltwise, q) + offsetof(struct eyrie_quant, mult) },
+		{ offsetof(struct eyrie_cmd_eltwise, q) + offsetof(struct eyrie_quant, shift),
+		  1, EYRIE_JOB_ERR_QUANT,
+		  offsetof(struct eyrie_cmd_eltwise, q) + offsetof(struct eyrie_quant, mult) },
+		{ offsetof(struct eyrie_cmd_eltwise, reserved), 1, EYRIE_JOB_ERR_RESERVED,
+		  offsetof(struct eyrie_cmd_eltwise, reserved0) },
+	};
+	struct fw_limits lim = LIM;
+	union eyrie_cmd u;
+	__u32 detail;
+	size_t i;
+
+	(void)state;
+	base_eltwise_fp32(&u);
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	/* with the activation table and a ReLU clamp */
+	u.hdr.flags |= EYRIE_PASS_F_LUT;
+	u.eltwise.q.clamp_min = -20;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		base_eltwise_fp32(&u);
+		u.eltwise.ratio_a = words[i].bits;
+		assert_int_equal(fw_validate_cmd(&u, &lim, &detail), words[i].ratio);
+		if (words[i].ratio)
+			assert_int_equal(detail, offsetof(struct eyrie_cmd_eltwise, ratio_a));
+		base_eltwise_fp32(&u);
+		u.eltwise.ratio_b = words[i].bits;
+		assert_int_equal(fw_validate_cmd(&u, &lim, &detail), words[i].ratio);
+		if (words[i].ratio)
+			assert_int_equal(detail, offsetof(struct eyrie_cmd_eltwise, ratio_b));
+		base_eltwise_fp32(&u);
+		u.eltwise.term = words[i].bits;
+		assert_int_equal(fw_validate_cmd(&u, &lim, &detail), words[i].term);
+		if (words[i].term)
+			assert_int_equal(detail, offsetof(struct eyrie_cmd_eltwise, term));
+	}
+	/* the offset: int8 (0) or uint8 (128) tensors only */
+	base_eltwise_fp32(&u);
+	u.eltwise.value_offset = 128;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	u.eltwise.value_offset = -128;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_QUANT);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_eltwise, value_offset));
+	u.eltwise.value_offset = 1;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_QUANT);
+	/* the integer rule's words must be 0: the term carries the zero points */
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		base_eltwise_fp32(&u);
+		memcpy((char *)&u + ints[i].off, &ints[i].v, sizeof(ints[i].v));
+		assert_int_equal(fw_validate_cmd(&u, &lim, &detail), ints[i].expect);
+		assert_int_equal(detail, ints[i].at);
+	}
+	base_eltwise_fp32(&u);
+	u.eltwise.zp_b = -1;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_QUANT);
+	base_eltwise_fp32(&u);
+	u.eltwise.q.zp_out = 5;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_QUANT);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_eltwise, q) +
+			 offsetof(struct eyrie_quant, zp_out));
+	/* clamps, tables and regions as under the integer rule */
+	base_eltwise_fp32(&u);
+	u.eltwise.q.clamp_min = 10;
+	u.eltwise.q.clamp_max = 5;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_QUANT);
+	base_eltwise_fp32(&u);
+	u.eltwise.q.quant_addr = 4;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_QUANT);
+	base_eltwise_fp32(&u);
+	u.eltwise.count = 110000;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_GLB_BOUNDS);
+	/* unknown flags still rejected */
+	base_eltwise_fp32(&u);
+	u.hdr.flags |= EYRIE_PASS_F_REQUANT;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
+	/* the integer rule: the four words are reserved */
+	base_eltwise(&u);
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	u.eltwise.ratio_a = 0x3f800000;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_eltwise, ratio_a));
+	base_eltwise(&u);
+	u.eltwise.value_offset = 128;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	base_eltwise(&u);
+	u.eltwise.reserved0 = 1;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_eltwise, reserved0));
+	/* without the cap: the flag and the words unknown, the old command set */
+	lim.caps &= ~EYRIE_CAP_FP32_REQUANT;
+	base_eltwise(&u);
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_OK);
+	base_eltwise_fp32(&u);
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_header, flags));
+	base_eltwise(&u);
+	u.eltwise.term = 0x3f800000;
+	assert_int_equal(fw_validate_cmd(&u, &lim, &detail), EYRIE_JOB_ERR_RESERVED);
+	assert_int_equal(detail, offsetof(struct eyrie_cmd_eltwise, ratio_a));
 }
 
 /* A valid run-length coded load: int8, lines dense, 8-byte aligned. */
@@ -771,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_lut_without_cap),
 		cmocka_unit_test(test_zero_gate_flag),
 		cmocka_unit_test(test_fp32_rq),
+		cmocka_unit_test(test_fp32_rq_eltwise),
 		cmocka_unit_test(test_rle_dma),
 		cmocka_unit_test(test_lut_order_in_job),
 		cmocka_unit_test(test_byte_flips),

@@ -865,7 +865,14 @@ static void run_simple(const struct eyr_arch *arch, struct eyr_layer *l, const c
 			 cqe.err_cmd_index, cqe.err_detail);
 	ref = malloc(out_sz);
 	assert_non_null(ref);
-	if (add) {
+	if (add && l->quant.fp32_rq) {
+		/* ONNX Runtime's QLinearAdd (docs/hardware.md 7.11) */
+		for (i = 0; i < in_sz; i++)
+			ref[i] = clamp8(eyrie_eltwise_fp32(((int8_t *)in.cpu)[i], ((int8_t *)inb.cpu)[i],
+							   l->quant.ratio_a, l->quant.ratio_b,
+							   l->quant.term, l->quant.value_offset),
+					l->quant.clamp_min, l->quant.clamp_max);
+	} else if (add) {
 		for (i = 0; i < in_sz; i++) {
 			int64_t acc = rq(((int8_t *)in.cpu)[i] - l->quant.zp_in, l->quant.a_mult, l->quant.a_shift) +
 				      rq(((int8_t *)inb.cpu)[i] - l->quant.zp_b, l->quant.b_mult, l->quant.b_shift);
@@ -979,6 +986,20 @@ static void test_pool_and_add(void **state)
 		l.quant.fp32_rq = s->op == EYR_LAYER_AVGPOOL && k % 5 == 1;
 		if (l.quant.fp32_rq) {
 			l.quant.mult = fp32_bits(l.quant.mult, 1);
+			strncat(what, " fp32-rq", sizeof(what) - strlen(what) - 1);
+		}
+		/*
+		 * every other add with ONNX Runtime's QLinearAdd rule (ratios
+		 * 0.5 and 0.375: ties; the term 3.25; uint8 tensors on one)
+		 */
+		if (s->op == EYR_LAYER_ADD && (k / 3) % 2 == 1) {
+			l.quant.fp32_rq = 1;
+			l.quant.ratio_a = 0x3f000000u;
+			l.quant.ratio_b = 0x3ec00000u;
+			l.quant.term = 0x40500000u;
+			l.quant.value_offset = k % 4 == 1 ? EYRIE_ELTWISE_FP32_U8_OFFSET : 0;
+			l.quant.a_mult = l.quant.a_shift = l.quant.b_mult = l.quant.b_shift = 0;
+			l.quant.mult = l.quant.shift = 0;
 			strncat(what, " fp32-rq", sizeof(what) - strlen(what) - 1);
 		}
 		run_simple(&a, &l, what);

@@ -142,9 +142,43 @@ void ref_pool(const struct eyrie_cmd_pool *p, const int8_t *in, int8_t *out)
 	}
 }
 
+/* A binary32 word's value, from its fields (finite). */
+static float f32_of(uint32_t bits)
+{
+	uint32_t e = (bits >> 23) & 0xffu, m = bits & 0x7fffffu;
+	double v = e ? ldexp((double)(m | 0x800000u), (int)e - 127 - 23) :
+		       ldexp((double)m, -126 - 23);
+
+	return (float)((bits >> 31) ? -v : v);
+}
+
+/*
+ * ELTWISE's binary32 rule (docs/hardware.md 7.11), written apart from
+ * eyrie_eltwise_fp32(): the C library's fmaf, nearbyintf and the range
+ * test of cvtps2dq.
+ */
+int32_t ref_eltwise_fp32(int32_t a, int32_t b, uint32_t ra, uint32_t rb, uint32_t term,
+			 int32_t offset)
+{
+	float t = fmaf((float)(a + offset), f32_of(ra),
+		       fmaf((float)(b + offset), f32_of(rb), f32_of(term)));
+	int64_t r = (t >= -2147483648.0f && t < 2147483648.0f) ? (int64_t)nearbyintf(t) :
+								 INT32_MIN;
+
+	r -= offset;
+	return (int32_t)(r < -128 ? -128 : r > 127 ? 127 : r);
+}
+
 void ref_eltwise(const struct eyrie_cmd_eltwise *e, const int8_t *a,
 		 const int8_t *b, int8_t *out)
 {
+	if (e->hdr.flags & EYRIE_PASS_F_FP32_RQ) {
+		for (uint32_t i = 0; i < e->count; i++)
+			out[i] = clamp8(ref_eltwise_fp32(a[i], b[i], e->ratio_a, e->ratio_b,
+							 e->term, e->value_offset),
+					e->q.clamp_min, e->q.clamp_max);
+		return;
+	}
 	for (uint32_t i = 0; i < e->count; i++) {
 		i128 acc = rq128(a[i] - e->zp_a, e->a_mult, e->a_shift) +
 			   rq128(b[i] - e->zp_b, e->b_mult, e->b_shift);

@@ -28,6 +28,8 @@ void ref_conv(const struct eyrie_cmd_conv *c, const int8_t *in, const int8_t *w,
 	      const int32_t *bias, const int32_t *table, const int32_t *psum_in,
 	      int8_t *out8, int32_t *out32);
 void ref_pool(const struct eyrie_cmd_pool *p, const int8_t *in, int8_t *out);
+int32_t ref_eltwise_fp32(int32_t a, int32_t b, uint32_t ra, uint32_t rb, uint32_t term,
+			 int32_t offset);
 void ref_eltwise(const struct eyrie_cmd_eltwise *e, const int8_t *a,
 		 const int8_t *b, int8_t *out);
 

@@ -653,6 +653,83 @@ static void test_pool_random(void **state)
 
 static void eltwise_cases(int count);
 
+/*
+ * ELTWISE's binary32 rule against values ONNX Runtime 1.23.2
+ * (onnxruntime-node, x86-64 with AVX-512) gave for QLinearAdd, parameters
+ * as the host computes them (docs/hardware.md 7.11): int8 and uint8 ties
+ * that it rounds to even (the integer rule rounds .5 up), saturation, and
+ * one value where a term computed without the fused multiply-add would
+ * give 98. Each row is a one-element pass.
+ */
+static const struct {
+	int u8;
+	uint32_t ratio_a, ratio_b, term;
+	int8_t a, b;			/* as the device holds them (uint8: u - 128) */
+	int8_t ort;			/* ONNX Runtime's output, held the same way */
+} ort_adds[] = {
+	{ 0, 0x3e800000u, 0x3e800000u, 0x423a0000u, 62, -54, 48 },	/* t 48.5 */
+	{ 0, 0x3e800000u, 0x3e800000u, 0x423a0000u, 91, 85, 90 },	/* t 90.5 */
+	{ 0, 0x3e800000u, 0x3e800000u, 0x423a0000u, -40, -64, 20 },	/* t 20.5 */
+	{ 0, 0x3e800000u, 0x3e800000u, 0x423a0000u, 28, 120, 84 },	/* t 83.5 */
+	{ 0, 0x3e800000u, 0x3f000000u, 0xc2640000u, 10, -68, -88 },	/* t -88.5 */
+	{ 0, 0x3e800000u, 0x3f000000u, 0xc2640000u, 48, -39, -64 },	/* t -64.5 */
+	{ 1, 0x3f800000u, 0x3e000000u, 0xc2998000u, -28, 90, -78 },	/* t 50.5 */
+	{ 1, 0x3f800000u, 0x3e000000u, 0xc2998000u, -23, -30, -88 },	/* t 40.5 */
+	{ 1, 0x3f800000u, 0x3e000000u, 0xc2998000u, -63, -14, -126 },	/* t 2.5 */
+	{ 0, 0x3f800000u, 0x40000000u, 0xc3450000u, -42, -67, -128 },	/* t -373 */
+	{ 0, 0x3f800000u, 0x40000000u, 0xc3450000u, -42, -103, -128 },	/* t -445 */
+	{ 0, 0x401ab28cu, 0x403ccdbfu, 0xc3ac3f5fu, 84, 81, 97 },	/* t 97.4999847 */
+};
+
+static void test_eltwise_fp32_ort(void **state)
+{
+	const size_t rows = sizeof(ort_adds) / sizeof(ort_adds[0]);
+	int8_t got[2];
+
+	(void)state;
+	for (size_t i = 0; i < rows; i++) {
+		struct eyrie_cmd_eltwise e;
+		struct cmdlist cl = { 0 };
+		struct eyrie_hw_cqe cqe;
+		uint64_t va, out_va;
+		int8_t *out;
+
+		memset(&e, 0, sizeof(e));
+		e.hdr.opcode = EYRIE_OP_ELTWISE;
+		e.hdr.flags = EYRIE_PASS_F_FP32_RQ;
+		e.count = 1;
+		e.ratio_a = ort_adds[i].ratio_a;
+		e.ratio_b = ort_adds[i].ratio_b;
+		e.term = ort_adds[i].term;
+		e.value_offset = (int16_t)(ort_adds[i].u8 ? EYRIE_ELTWISE_FP32_U8_OFFSET : 0);
+		e.q.clamp_min = -128;
+		e.q.clamp_max = 127;
+		e.a_addr = 0;
+		e.b_addr = 64;
+		e.out_addr = 128;
+		load(&cl, &ort_adds[i].a, 1, e.a_addr, &va);
+		load(&cl, &ort_adds[i].b, 1, e.b_addr, &va);
+		memcpy(cl_add(&cl, EYRIE_OP_ELTWISE), &e, sizeof(e));
+		out = case_alloc(1, &out_va, 0);
+		cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, e.out_addr, 1, 1);
+		assert_int_equal(th_run(&T, &cl, &cqe), 0);
+		assert_int_equal(cqe.status, EYRIE_JOB_OK);
+		got[0] = out[0];
+		cl_free(&cl);
+		case_free();
+		if (got[0] != ort_adds[i].ort)
+			fail_msg("row %zu: a %d b %d gave %d, ONNX Runtime %d", i, ort_adds[i].a,
+				 ort_adds[i].b, got[0], ort_adds[i].ort);
+		/* the independent reference and the contract's function agree */
+		got[1] = (int8_t)ref_eltwise_fp32(ort_adds[i].a, ort_adds[i].b, e.ratio_a,
+						  e.ratio_b, e.term, e.value_offset);
+		assert_int_equal(got[1], ort_adds[i].ort);
+		assert_int_equal(eyrie_eltwise_fp32(ort_adds[i].a, ort_adds[i].b, e.ratio_a,
+						    e.ratio_b, e.term, e.value_offset),
+				 ort_adds[i].ort);
+	}
+}
+
 static void test_eltwise_random(void **state)
 {
 	(void)state;
@@ -694,6 +771,25 @@ static void eltwise_cases(int count)
 		e.b_shift = rnd_range(-30, 4);
 		random_quant(&e.q, rnd() % 2);
 		e.q.shift = rnd_range(-8, 12);
+		if (rnd() % 2) {
+			/*
+			 * the binary32 rule (ONNX Runtime's QLinearAdd): ratios
+			 * 2^-8..2^4, power-of-two ones now and then (ties); a
+			 * term of either sign with a random mantissa
+			 */
+			union { float f; uint32_t u; } t = {
+				(float)rnd_range(-300, 300) + (float)(rnd() % 1024) / 1024.0f
+			};
+
+			e.hdr.flags = EYRIE_PASS_F_FP32_RQ;
+			e.zp_a = e.zp_b = 0;
+			e.a_mult = e.a_shift = e.b_mult = e.b_shift = 0;
+			e.q.mult = e.q.shift = e.q.zp_out = 0;
+			e.ratio_a = (uint32_t)random_fp32_scale(-4, 8);
+			e.ratio_b = (uint32_t)random_fp32_scale(-4, 8);
+			e.term = rnd() % 8 ? t.u : 0;
+			e.value_offset = (int16_t)(rnd() % 2 ? EYRIE_ELTWISE_FP32_U8_OFFSET : 0);
+		}
 		a = malloc(e.count);
 		b = malloc(e.count);
 		ref = malloc(e.count);
@@ -853,6 +949,7 @@ int main(void)
 		cmocka_unit_test(test_fp32_bad_table),
 		cmocka_unit_test(test_pool_random),
 		cmocka_unit_test(test_eltwise_random),
+		cmocka_unit_test(test_eltwise_fp32_ort),
 		cmocka_unit_test(test_lut_random),
 		cmocka_unit_test(test_dma_strided),
 		cmocka_unit_test(test_wide_accumulation),

@@ -8,7 +8,8 @@
  * T int8 or uint8 (A, B and C of one type), numpy broadcasting, scales
  * float scalars, zero points scalars of T. The arithmetic is ONNX Runtime's
  * (MLAS), in float32 with the scale ratios taken first:
- *   Add: C = sat(round_half_even((A_s/C_s)(A - A_zp) + (B_s/C_s)(B - B_zp)) + C_zp)
+ *   Add: C = sat(round_half_even((A_s/C_s)(A - A_zp) + (B_s/C_s)(B - B_zp)) + C_zp),
+ *        bit for bit as its x86-64 kernel (eyrie_eltwise_fp32(), ref_add())
  *   Mul: C = sat(round_half_even((A_s B_s / C_s)(A - A_zp)(B - B_zp)) + C_zp)
  * QLinearAdd of equal shapes runs on the device's ELTWISE add (the
  * lowering of the QDQ Add); the device has no multiply, so QLinearMul runs
@@ -66,6 +67,46 @@ static int infer_qlinear_binary(const struct gr_node *n, const struct gr_value *
 	return 0;
 }
 
+/*
+ * QLinearAdd as MLAS's x86-64 kernel (eyrie_eltwise_fp32(), the device's
+ * binary32 rule): the operands as stored (uint8: 0..255), so no offset. A
+ * one-element A is the kernel's scalar operand: ONNX Runtime passes B as
+ * its first input then, and the term's fused multiply-add takes B's
+ * product first. The layer-wise check's nudged references (round bias)
+ * round t itself.
+ */
+static int ref_add(const struct gr_value *a, const struct gr_value *b, struct gr_value *o,
+		   const struct gr_bcast *ba, const struct gr_bcast *bb, float ra, float rb,
+		   int64_t za, int64_t zb, int64_t zc)
+{
+	int swap = a->count == 1 && b->count > 1;
+	float r1 = swap ? rb : ra, r2 = swap ? ra : rb;
+	float z1 = (float)(swap ? zb : za), z2 = (float)(swap ? za : zb);
+	float term = (float)zc - fmaf(r1, z1, r2 * z2);
+	union { float f; uint32_t u; } b1 = { r1 }, b2 = { r2 }, bt = { term };
+	double bias = gr_ref_round_bias();
+
+	for (size_t i = 0; i < o->count; i++) {
+		int32_t va = (int32_t)gr_value_get_i(a, gr_bcast_off(ba, i));
+		int32_t vb = (int32_t)gr_value_get_i(b, gr_bcast_off(bb, i));
+		int32_t x1 = swap ? vb : va, x2 = swap ? va : vb;
+		int64_t v;
+
+		if (bias != 0) {
+			float t = eyrie_eltwise_fp32_sum(x1, x2, b1.u, b2.u, bt.u);
+
+			v = gr_sat((int64_t)fmax(fmin(nearbyint((double)t + bias), 1e9), -1e9),
+				   o->dtype);
+		} else if (o->dtype == GR_UINT8) {
+			v = eyrie_eltwise_fp32(x1 - 128, x2 - 128, b1.u, b2.u, bt.u, 128) + 128;
+		} else {
+			v = eyrie_eltwise_fp32(x1, x2, b1.u, b2.u, bt.u, 0);
+		}
+		gr_store_i(o, i, v);
+	}
+	return 0;
+}
+
 static int ref_qlinear_binary(const struct gr_node *n, const struct gr_value *const *in,
 			      struct gr_value **out, int mul)
 {
@@ -80,12 +121,14 @@ static int ref_qlinear_binary(const struct gr_node *n, const struct gr_value *co
 
 	gr_bcast_init(&ba, a, o);
 	gr_bcast_init(&bb, b, o);
+	if (!mul)
+		return ref_add(a, b, o, &ba, &bb, ra, rb, za, zb, zc);
 	for (size_t i = 0; i < o->count; i++) {
 		float va, vb, v;
 
 		va = (float)(gr_value_get_i(a, gr_bcast_off(&ba, i)) - za);
 		vb = (float)(gr_value_get_i(b, gr_bcast_off(&bb, i)) - zb);
-		v = mul ? rab * (va * vb) : ra * va + rb * vb;
+		v = rab * (va * vb);
 		gr_store_i(o, i, gr_ref_quant_f(v, zc, o->dtype));
 	}
 	return 0;

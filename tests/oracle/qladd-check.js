@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: MIT
+// ELTWISE's binary32 rule (docs/hardware.md 7.11) against ONNX Runtime's
+// QLinearAdd, bit for bit (TAP):
+//
+//   qladd-check.js ACCELCTL
+//
+// Each case is a com.microsoft QLinearAdd of two int8 or uint8 vectors of
+// 4099 elements (tails of the kernel's 32-wide loop included) with random
+// values, zero points and scales: half the cases with power-of-two scales,
+// so that many sums land exactly on a half (ties: ONNX Runtime rounds them
+// to even), half with random binary32 scales (the ratios and the
+// zero-point term rounded as ONNX Runtime rounds them). ONNX Runtime
+// (onnxruntime-node, graph optimizations off) and `accelctl -d emu run`
+// (the board with CAP_FP32_REQUANT: the Add on the device's ELTWISE) must
+// give the same values everywhere. Then the same cases on
+// emu:no_fp32_requant (the fixed-point rule) must part from ONNX Runtime
+// somewhere, so the suite can fail. Exit 0 when every check passes.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFileSync } = require('child_process');
+const { encode, readTensor, writeTensor, varintBytes } = require('./tensor');
+
+const accelctl = process.argv[2];
+if (!accelctl) {
+	console.error('usage: qladd-check.js ACCELCTL');
+	process.exit(2);
+}
+let ort;
+try {
+	ort = require('onnxruntime-node');
+} catch (e) {
+	console.log('not ok 1 - onnxruntime-node is not installed (tools/install-deps.sh)');
+	process.exit(1);
+}
+
+const N = 4099;
+const CASES = 16;
+
+// protobuf: a length-delimited field and a varint field
+const ld = (f, b) => Buffer.concat([Buffer.from([(f << 3) | 2, ...varintBytes(b.length)]), b]);
+const vf = (f, v) => Buffer.from([f << 3, ...varintBytes(v)]);
+const str = (f, s) => ld(f, Buffer.from(s, 'utf8'));
+
+// ValueInfoProto of a 1-D tensor of elem type et
+function vinfo(name, et, n) {
+	const shape = ld(2, ld(1, vf(1, n)));
+	return Buffer.concat([str(1, name), ld(2, ld(1, Buffer.concat([vf(1, et), shape])))]);
+}
+
+// QLinearAdd(a, as, az, b, bs, bz, cs, cz) -> c; a and b graph inputs.
+function model(c) {
+	const et = c.u8 ? 2 : 3, type = c.u8 ? 'uint8' : 'int8';
+	const Arr = c.u8 ? Uint8Array : Int8Array;
+	const ins = ['a', 'as', 'az', 'b', 'bs', 'bz', 'cs', 'cz'];
+	const node = Buffer.concat([...ins.map((x) => str(1, x)), str(2, 'c'), str(3, 'add'),
+		str(4, 'QLinearAdd'), str(7, 'com.microsoft')]);
+	const inits = [
+		{ name: 'as', type: 'float32', dims: [], data: Float32Array.of(c.sa) },
+		{ name: 'bs', type: 'float32', dims: [], data: Float32Array.of(c.sb) },
+		{ name: 'cs', type: 'float32', dims: [], data: Float32Array.of(c.sc) },
+		{ name: 'az', type, dims: [], data: Arr.of(c.za) },
+		{ name: 'bz', type, dims: [], data: Arr.of(c.zb) },
+		{ name: 'cz', type, dims: [], data: Arr.of(c.zc) },
+	];
+	const graph = Buffer.concat([ld(1, node), str(2, 'qladd'),
+		...inits.map((t) => ld(5, encode(t))),
+		ld(11, vinfo('a', et, N)), ld(11, vinfo('b', et, N)), ld(12, vinfo('c', et, N))]);
+	return Buffer.concat([vf(1, 8), ld(8, Buffer.concat([str(1, ''), vf(2, 13)])),
+		ld(8, Buffer.concat([str(1, 'com.microsoft'), vf(2, 1)])), ld(7, graph)]);
+}
+
+// deterministic cases (a 32-bit LCG)
+let seed = 0x13add;
+const rnd = () => {
+	seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+	return seed / 4294967296;
+};
+const cases = [];
+for (let k = 0; k < CASES; k++) {
+	const u8 = k % 2 === 1, lo = u8 ? 0 : -128, pow2 = k % 4 < 2;
+	const zp = () => lo + Math.floor(rnd() * 256);
+	const sc = () => (pow2 ? Math.pow(2, -9 + Math.floor(rnd() * 6)) :
+		Math.fround(0.002 + rnd() * 0.1));
+	const c = { u8, pow2, sa: sc(), sb: sc(), sc: sc(), za: zp(), zb: zp(), zc: zp() };
+	const Arr = u8 ? Uint8Array : Int8Array;
+	c.a = new Arr(N);
+	c.b = new Arr(N);
+	for (let i = 0; i < N; i++) {
+		c.a[i] = zp();
+		c.b[i] = zp();
+	}
+	cases.push(c);
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eyrie-qladd-'));
+let n = 0, failed = 0;
+const tap = (ok, msg, detail) => {
+	n++;
+	if (!ok)
+		failed++;
+	console.log(`${ok ? 'ok' : 'not ok'} ${n} - ${msg}`);
+	if (detail)
+		console.log(`# ${detail}`);
+};
+
+// accelctl's output for case c on board, or an Error
+function device(c, k, board) {
+	const dir = path.join(tmp, `${k}`), out = path.join(dir, board.replace(':', '-'));
+	fs.mkdirSync(dir, { recursive: true });
+	const m = path.join(dir, 'model.onnx');
+	if (!fs.existsSync(m)) {
+		fs.writeFileSync(m, model(c));
+		const type = c.u8 ? 'uint8' : 'int8';
+		writeTensor(path.join(dir, 'a.pb'), { name: 'a', type, dims: [N], data: c.a });
+		writeTensor(path.join(dir, 'b.pb'), { name: 'b', type, dims: [N], data: c.b });
+	}
+	try {
+		execFileSync(accelctl, ['-d', board, 'run', m, '--input', `a=${path.join(dir, 'a.pb')}`,
+			'--input', `b=${path.join(dir, 'b.pb')}`, '--output-dir', out],
+		{ stdio: ['ignore', 'pipe', 'pipe'] });
+	} catch (e) {
+		return new Error(`accelctl -d ${board} run: exit ${e.status}: ${String(e.stderr).slice(0, 300)}`);
+	}
+	return readTensor(path.join(out, 'output_0.pb')).data;
+}
+
+// the Add runs on the device's ELTWISE (not on the CPU reference)
+function onDevice(c, k) {
+	const m = path.join(tmp, `${k}`, 'model.onnx');
+	const txt = execFileSync(accelctl, ['-d', 'emu', 'inspect', m], { encoding: 'utf8' });
+	return /QLinearAdd\s+device\b/.test(txt) && /nodes: 1 on the device, 0 on the CPU/.test(txt);
+}
+
+(async () => {
+	let fixedDiffers = 0, ties = 0;
+	for (let k = 0; k < cases.length; k++) {
+		const c = cases[k];
+		const type = c.u8 ? 'uint8' : 'int8';
+		const s = await ort.InferenceSession.create(model(c), {
+			graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, interOpNumThreads: 1,
+		});
+		const r = await s.run({ a: new ort.Tensor(type, c.a, [N]), b: new ort.Tensor(type, c.b, [N]) });
+		const want = r.c.data;
+		const what = `${type} ${c.pow2 ? 'power-of-two' : 'random'} scales ` +
+			`${c.sa}/${c.sb}/${c.sc} zero points ${c.za}/${c.zb}/${c.zc}`;
+		// exact halves before rounding (power-of-two scales: exact in double)
+		if (c.pow2)
+			for (let i = 0; i < N; i++) {
+				const v = (c.a[i] - c.za) * c.sa / c.sc + (c.b[i] - c.zb) * c.sb / c.sc;
+				if (Math.abs(v - Math.trunc(v)) === 0.5 && Math.abs(v + c.zc) < 200)
+					ties++;
+			}
+		const got = device(c, k, 'emu');
+		if (got instanceof Error) {
+			tap(false, `case ${k}: ${what}`, got.message);
+			continue;
+		}
+		let bad = 0, first = -1;
+		for (let i = 0; i < N; i++)
+			if (got[i] !== want[i] && bad++ === 0)
+				first = i;
+		tap(bad === 0, `case ${k}: ${what}: ELTWISE (binary32 rule) = ONNX Runtime on ${N - bad} of ${N}`,
+			bad ? `first at ${first}: a=${c.a[first]} b=${c.b[first]} ORT ${want[first]} device ${got[first]}` : '');
+		const fx = device(c, k, 'emu:no_fp32_requant');
+		if (!(fx instanceof Error))
+			for (let i = 0; i < N; i++)
+				fixedDiffers += fx[i] !== want[i];
+	}
+	tap(onDevice(cases[0], 0), 'the QLinearAdd runs on the device (accelctl inspect)');
+	tap(ties > 1000, `the power-of-two cases hold ${ties} exact ties`);
+	tap(fixedDiffers > 0, `the fixed-point rule (emu:no_fp32_requant) parts from ONNX Runtime on ${fixedDiffers} values, so this check can fail`);
+	fs.rmSync(tmp, { recursive: true, force: true });
+	console.log(`1..${n}`);
+	process.exit(failed ? 1 : 0);
+})().catch((e) => {
+	console.log(`not ok ${n + 1} - ${e.message}`);
+	process.exit(1);
+});
