@@ -259,6 +259,17 @@ int eyr_sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *sh
 	plan->rle_in_rows = plan->rle_out_rows = 0;
 	if (sp.rle_in_rows || sp.rle_out)
 		eyr_sched_rle_choose(arch, sp.rle_in_rows, sp.rle_out, plan);
+	/*
+	 * a ring keeps the inputs dense (a coded line is not loaded in part):
+	 * its halo reuse stays, the coding of its inputs is not done
+	 */
+	if (plan->rle_in_rows) {
+		uint32_t rows = plan->rle_in_rows;
+
+		plan->rle_in_rows = 0;
+		if (!eyr_plan_in_ring(plan))
+			plan->rle_in_rows = rows;
+	}
 	if (plan->rle_in_rows || plan->rle_out_rows) {
 		/* coded DMAs: DRAM words and DMA time from a walk of the stream */
 		uint64_t cycles, dense, coded;
