@@ -274,6 +274,17 @@ static inline int eyr_map_in_ring(const struct eyr_mapping *m)
 	return 0;
 }
 
+/*
+ * Whether consecutive output rows' windows share input rows (a dilated
+ * window taller than the stride): else no row tiling has a halo, and
+ * rings change nothing.
+ */
+static inline int eyr_geom_has_halo(const struct eyr_geom *g)
+{
+	return g->op == EYR_LAYER_CONV && g->ext[EYR_DIM_E] > 1 &&
+	       (uint64_t)g->dh * (g->r - 1) + 1 > g->sh;
+}
+
 /* Whether a planned conv's stream keeps its inputs in a ring (emit.c). */
 int eyr_plan_in_ring(const struct eyr_plan *plan);
 

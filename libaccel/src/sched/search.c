@@ -73,6 +73,8 @@ struct search {
 	struct pass_class *pcl;		/* add_passes' scratch, MAX_PASS_CLASSES */
 	uint8_t dbuf;			/* EYR_DBUF_* the tilings must fit with */
 	int spill;			/* EYR_SPILL_*: which loop orders are searched */
+	/* input rings searched: arch->in_ring and the layer has a halo */
+	int ring;
 	uint64_t evaluated, pruned, tilings;
 	double efj[EYRIE_ACCESS_LEVELS];
 	/* budget (fast search): see budget_spent() */
@@ -343,7 +345,7 @@ static void build_map(const struct search *s, const uint16_t *idx, unsigned int 
 	}
 	memcpy(m->order, order, EYR_DIMS);
 	eyr_mapping_set_places(m, places);
-	m->in_ring = (uint8_t)s->arch->in_ring;
+	m->in_ring = (uint8_t)s->ring;
 }
 
 /* Sum of the passes' costs over all tiles; fills the full tile's mapping. */
@@ -1019,7 +1021,7 @@ static void tiling_bounds(const struct search *s, const struct eyr_mapping *m0,
 	 * ring depends on its tile counts, so every order gets the fewer of
 	 * the two input words (the ring loads at most the summed spans)
 	 */
-	if (a->in_ring && u.in_ring_ok && u.in_ring_words < u.in_words)
+	if (s->ring && u.in_ring_ok && u.in_ring_words < u.in_words)
 		u.in_words = u.in_ring_words;
 	u.in_ring_ok = 0;
 	for (o = 0; o < ORDERS; o++) {
@@ -1439,7 +1441,7 @@ static int search_fast(struct search *s, struct best *b)
 
 static int search_run(struct search *s, int exhaustive, struct best *b)
 {
-	span_tables_init(&s->dc[EYR_DIM_E], (int)s->arch->in_ring);
+	span_tables_init(&s->dc[EYR_DIM_E], s->ring);
 	span_tables_init(&s->dc[EYR_DIM_F], 0);
 	return exhaustive ? search_exhaustive(s, b) : search_fast(s, b);
 }
@@ -1521,6 +1523,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	if (ret)
 		return ret;
 	s.g.out_bytes = o->int32_out ? 4 : 1;
+	s.ring = arch->in_ring && eyr_geom_has_halo(&s.g);
 	s.dc = calloc(EYR_DIMS, sizeof(*s.dc));
 	if (!s.dc)
 		return -ENOMEM;
