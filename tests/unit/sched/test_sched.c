@@ -276,9 +276,9 @@ static void test_fast_equals_exhaustive_spill(void **state)
 /*
  * Halo reuse (arch->in_ring, docs/scheduler.md "Halo reuse"): fast ==
  * exhaustive (all 720 orders, the ring wherever an order allows it) on
- * the representative layers, on the default GLB and on small ones (rows,
- * C and M in several tiles, psums spilling), every dataflow and
- * objective, half with events (double-buffered rings). The box bounds take
+ * the representative layers, on the default GLB (every other one) and on
+ * small ones (rows, C and M in several tiles, psums spilling), every
+ * dataflow and objective, half with events (double-buffered rings). The box bounds take
  * the fewer of the summed spans and the ring's rows, so they stay
  * admissible; the four canonical orders put E innermost where that is
  * free, which the exhaustive search checks against every order. Some of
@@ -298,6 +298,9 @@ static void test_fast_equals_exhaustive_in_ring(void **state)
 		struct eyr_plan p;
 		char what[24], err[256];
 
+		/* on the default GLB every other layer (make check's time) */
+		if (i < REP_LAYERS && i % 2 == 0)
+			continue;
 		a.glb_bytes = i < REP_LAYERS ? 108 * 1024 : (i % 2 ? 4096 : 10240);
 		a.stream_bytes = i % 3 ? 2048 : 0;
 		a.events = (i / 2) % 2;
@@ -309,8 +312,8 @@ static void test_fast_equals_exhaustive_in_ring(void **state)
 		assert_int_equal(eyr_sched_plan(&a, &s, &o, &p, err, sizeof(err)), 0);
 		rings += eyr_plan_in_ring(&p);
 	}
-	print_message("# %d of %d optima keep their inputs in a ring\n", rings, 2 * REP_LAYERS);
-	assert_true(rings > 0);	/* (5 of 20 at the default scale, 2 at 24) */
+	print_message("# %d of %d optima keep their inputs in a ring\n", rings, 3 * REP_LAYERS / 2);
+	assert_true(rings > 0);
 }
 
 /*
