@@ -441,7 +441,9 @@ struct eyrie_cmd_dma {
 	__u32 glb_stride[EYRIE_DMA_MAX_DIMS];
 	__s32 rle_zero;			/* EYRIE_DMA_F_RLE: the value runs count, int8 */
 	__u32 rle_skip;			/* EYRIE_DMA_F_RLE loads: elements dropped per line */
-	__u32 reserved[8];
+	__u32 ring_rows;		/* EYRIE_DMA_F_RING: dimension 1 wraps after this */
+	__u32 ring_row0;		/* EYRIE_DMA_F_RING: slot of element i1 = 0 */
+	__u32 reserved[6];
 };
 
 /*
@@ -581,7 +583,9 @@ struct eyrie_cmd_conv {
 	__s16 zp_w;			/* per-tensor weight zero point */
 	struct eyrie_quant q;
 	struct eyrie_mapping map;
-	__u32 reserved[10];
+	__u16 in_ring_rows;		/* EYRIE_PASS_F_IN_RING: rows per input plane */
+	__u16 in_row0;			/* EYRIE_PASS_F_IN_RING: slot of input row 0 */
+	__u32 reserved[9];
 };
 
 /* POOL pass: n x c x in_h x in_w int8 -> n x c x out_h x out_w int8. */
@@ -941,6 +945,46 @@ static inline __s32 eyrie_eltwise_fp32(__s32 a, __s32 b, __u32 ratio_a_bits,
 	return (__s32)r;
 }
 #endif
+
+/* ------------------------------------------------------------------------
+ * Row-circular input (issue 16 item 2, docs/hardware.md 7.12)
+ * ------------------------------------------------------------------------
+ * EYRIE_CAP_IN_RING: consecutive row tiles of a conv share input rows (the
+ * halo: R - stride rows for a dense window). With the capability the input
+ * operand of a CONV pass may be a ring of rows per (n, c) plane, so a row
+ * tile's pass reads the rows the previous tile's load left in the GLB and
+ * the DMA loads only the rows that are new:
+ *
+ * - CONV with EYRIE_PASS_F_IN_RING: input element (ni, ci, y, x) of the
+ *   n x c x in_h x in_w tile is at
+ *     in_addr + ((ni * c + ci) * in_ring_rows + (in_row0 + y) % in_ring_rows) * in_w + x
+ *   (plane pitch in_ring_rows * in_w). in_h <= in_ring_rows, in_row0 <
+ *   in_ring_rows, the n x c x in_ring_rows x in_w block inside the GLB (not
+ *   the stream buffer). Without the flag both fields are 0.
+ * - DMA_LOAD with EYRIE_DMA_F_RING: dimension 1 of the GLB side wraps:
+ *   element (i0, i1, i2, i3) goes to
+ *     glb_addr + i0 glb_stride[0] + ((ring_row0 + i1) % ring_rows) glb_stride[1]
+ *              + i2 glb_stride[2] + i3 glb_stride[3]
+ *   count[1] <= ring_rows, ring_row0 < ring_rows, the wrapped box inside
+ *   the GLB (not the stream buffer), not with EYRIE_DMA_F_RLE. Without the
+ *   flag both fields are 0.
+ *
+ * The ring changes only addresses: a pass or a load moves and counts the
+ * same words, in the same cycles, as on a dense block (docs/sim.md). The
+ * firmware refuses the flags without the capability (ERR_RESERVED), a
+ * ring smaller than what it must hold (ERR_SHAPE) and a ring outside the
+ * GLB (ERR_GLB_BOUNDS).
+ */
+#define EYRIE_CAP_IN_RING		(1ull << 13)
+#define EYRIE_DMA_F_RING		(1u << 1)	/* DMA_LOAD into the GLB only */
+#define EYRIE_PASS_F_IN_RING		(1u << 10)	/* CONV only */
+
+/* GLB byte offset of input row y of plane p of a ring (the pass's rule). */
+static inline __u64 eyrie_in_ring_offset(__u32 in_addr, __u32 plane, __u32 y,
+					 __u32 ring_rows, __u32 row0, __u32 in_w)
+{
+	return in_addr + ((__u64)plane * ring_rows + (row0 + y) % ring_rows) * in_w;
+}
 
 /* STALL: spins for usec of wall time (0xffffffff: until reset). */
 struct eyrie_cmd_stall {

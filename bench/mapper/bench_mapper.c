@@ -148,6 +148,66 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Halo reuse (CAP_IN_RING): AlexNet CONV1-5 at batch 4 (RS, energy, events,
+ * flexible NoC, as the per-layer lines) planned without and with input
+ * rings in one run: input words, the halo words the ring does not load
+ * again, DRAM words per MAC against the compulsory bound.
+ */
+static void alexnet_halo(const struct eyr_arch *dev, const struct st_layer *ls, int n)
+{
+	double words[2] = { 0 }, macs = 0, lb = 0, energy[2] = { 0 };
+	int i, ring;
+
+	printf("\nAlexNet CONV1-5, batch 4, halo reuse (RS; without / with input rings, in_ring = 0 / 1):\n");
+	for (i = 0; i < n; i++) {
+		struct eyr_plan p[2];
+		char err[256];
+		int ok = 1;
+
+		if (strcmp(ls[i].net, "alexnet") || ls[i].shape.op != EYR_LAYER_CONV)
+			continue;
+		for (ring = 0; ring < 2; ring++) {
+			struct eyr_arch a = *dev;
+			struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+
+			a.in_ring = (uint32_t)ring;
+			o.psum_spill = spill_mode;
+			if (eyr_sched_plan(&a, &ls[i].shape, &o, &p[ring], err, sizeof(err))) {
+				printf("  %s: %s\n", ls[i].name, err);
+				ok = 0;
+				break;
+			}
+		}
+		if (!ok)
+			continue;
+		printf("  %-6s input words %9llu -> %9llu (halo words not reloaded %8lld%s), DRAM %.5f -> %.5f words/MAC (bound %.5f), E/MAC %.3f -> %.3f, tiles E%u F%u C%u, order %s%s%s%s%s%s\n",
+		       ls[i].name, (unsigned long long)p[0].cost.in_words,
+		       (unsigned long long)p[1].cost.in_words,
+		       (long long)p[0].cost.in_words - (long long)p[1].cost.in_words,
+		       eyr_plan_in_ring(&p[1]) ? ", ring" : ", no ring",
+		       (double)p[0].cost.dram_words / (double)p[0].cost.macs,
+		       (double)p[1].cost.dram_words / (double)p[1].cost.macs,
+		       (double)p[1].lb_dram_words / (double)p[1].cost.macs,
+		       eyr_cost_energy_norm(dev, &p[0].cost) / (double)p[0].cost.macs,
+		       eyr_cost_energy_norm(dev, &p[1].cost) / (double)p[1].cost.macs,
+		       p[1].map.tiles[EYR_DIM_E], p[1].map.tiles[EYR_DIM_F], p[1].map.tiles[EYR_DIM_C],
+		       eyr_dim_name(p[1].map.order[0]), eyr_dim_name(p[1].map.order[1]),
+		       eyr_dim_name(p[1].map.order[2]), eyr_dim_name(p[1].map.order[3]),
+		       eyr_dim_name(p[1].map.order[4]), eyr_dim_name(p[1].map.order[5]));
+		for (ring = 0; ring < 2; ring++) {
+			words[ring] += (double)p[ring].cost.dram_words;
+			energy[ring] += eyr_cost_energy_norm(dev, &p[ring].cost);
+		}
+		macs += (double)p[1].cost.macs;
+		lb += (double)p[1].lb_dram_words;
+	}
+	if (macs > 0)
+		printf("  total: DRAM %.5f -> %.5f words/MAC, compulsory bound %.5f; E/MAC %.3f -> %.3f\n",
+		       words[0] / macs, words[1] / macs, lb / macs, energy[0] / macs,
+		       energy[1] / macs);
+}
+
 struct net_total {
 	double energy_norm, macs, dram_words, lb_words;
 	uint64_t time_us, layers;
@@ -159,6 +219,7 @@ int main(void)
 	struct eyr_arch a;
 	uint32_t events_cfg;	/* BENCH_MAPPER_NO_EVENTS, kept across the networks section */
 	uint32_t flex_cfg;	/* BENCH_MAPPER_NO_FLEX, likewise */
+	uint32_t ring_cfg;	/* BENCH_MAPPER_NO_RING, likewise */
 	int n, i, df;
 	int all = getenv("BENCH_MAPPER_ALL") != NULL;
 	/* only the whole-network section (to count its instructions alone) */
@@ -175,6 +236,8 @@ int main(void)
 	a.events = getenv("BENCH_MAPPER_NO_EVENTS") == NULL;
 	/* and runs the PE sets of several groups at once (CAP_FLEX_NOC) */
 	a.flex_noc = getenv("BENCH_MAPPER_NO_FLEX") == NULL;
+	/* and keeps conv inputs in row rings, the halo on chip (CAP_IN_RING) */
+	a.in_ring = getenv("BENCH_MAPPER_NO_RING") == NULL;
 	spill_mode = getenv("BENCH_MAPPER_NO_SPILL") ? EYR_SPILL_NEVER : EYR_SPILL_ANY;
 	n = st_load_layers(&ls, 1, 1);
 	if (n <= 0) {
@@ -191,6 +254,7 @@ int main(void)
 	       a.rf_filter_words, a.rf_psum_words, a.energy_fj[0], a.energy_fj[1],
 	       a.energy_fj[2], a.energy_fj[3], a.energy_fj[4], a.static_mw, a.events);
 	printf("psum spills: %s\n", spill_mode == EYR_SPILL_NEVER ? "no (BENCH_MAPPER_NO_SPILL)" : "searched");
+	printf("input rings (halo reuse): %s\n", a.in_ring ? "searched" : "no (BENCH_MAPPER_NO_RING)");
 	printf("%-12s %-10s %-3s %10s %8s %9s %10s %10s %s\n", "network", "layer", "df",
 	       "search_us", "costed", "E/MAC", "words/MAC", "bound/MAC", "order");
 	for (i = 0; i < n && !networks_only; i++) {
@@ -270,17 +334,22 @@ int main(void)
 	/* what a compiler sees: one network after another, repeated shapes cached */
 	events_cfg = a.events;
 	flex_cfg = a.flex_noc;
+	ring_cfg = a.in_ring;
 	printf("\nwhole networks (RS, plan cache on from cold, as the runner plans them;\n"
 	       "conv/FC layers of layers.csv, predicted = measured, at %u kHz;\n"
 	       "peak: MACs over all %u PEs; barriers: DMA and passes alternate,\n"
 	       "events: DMA runs ahead, double buffers chosen per tensor;\n"
-	       "flex-noc: events and groups side by side on the flexible NoC):\n",
+	       "flex-noc: events and groups side by side on the flexible NoC;\n"
+	       "ring: flex-noc and conv inputs in row rings, halo reuse):\n",
 	       a.clock_khz, a.pe_rows * a.pe_cols);
-	/* barriers, events (both one group at a time, as before CAP_FLEX_NOC), flex-noc */
-	for (unsigned int ev = 0; ev <= 2; ev++)
-	for (a.events = ev > 0, a.flex_noc = ev > 1, i = 0; i < n; ) {
+	/*
+	 * barriers, events (both one group at a time, as before CAP_FLEX_NOC),
+	 * flex-noc (no rings, as before CAP_IN_RING), ring
+	 */
+	for (unsigned int ev = 0; ev <= 3; ev++)
+	for (a.events = ev > 0, a.flex_noc = ev > 1, a.in_ring = ev > 2, i = 0; i < n; ) {
 		uint64_t t0, cycles = 0, macs = 0, lb_words = 0;
-		double energy_fj = 0, static_fj = 0, floor_fj;
+		double energy_fj = 0, static_fj = 0, floor_fj, dram_words = 0;
 		int j = i, layers = 0;
 
 		eyr_sched_cache_clear();	/* each network from a cold cache */
@@ -299,15 +368,18 @@ int main(void)
 				energy_fj += (double)p.cost.energy_total_fj;
 				static_fj += (double)p.cost.energy_fj[EYRIE_ENERGY_STATIC];
 				lb_words += p.lb_dram_words;
+				dram_words += (double)p.cost.dram_words;
 			}
 			j++;
 		}
-		printf("  %-8s %-12s %3d layers planned in %.1f ms: latency %.2f ms (peak %.2f ms, util %.0f %%), energy %.3f mJ (static %.0f %%)\n",
-		       a.flex_noc ? "flex-noc" : a.events ? "events" : "barriers", ls[i].net, layers, (eyr_now_us() - t0) / 1000.0,
+		printf("  %-8s %-12s %3d layers planned in %.1f ms: latency %.2f ms (peak %.2f ms, util %.0f %%), energy %.3f mJ (static %.0f %%), DRAM %.3f M words\n",
+		       a.in_ring ? "ring" : a.flex_noc ? "flex-noc" : a.events ? "events" : "barriers",
+		       ls[i].net, layers, (eyr_now_us() - t0) / 1000.0,
 		       (double)cycles / a.clock_khz,
 		       (double)macs / ((double)a.pe_rows * a.pe_cols) / a.clock_khz,
 		       cycles ? 100.0 * (double)macs / ((double)a.pe_rows * a.pe_cols * cycles) : 0,
-		       energy_fj * 1e-12, energy_fj > 0 ? 100.0 * static_fj / energy_fj : 0);
+		       energy_fj * 1e-12, energy_fj > 0 ? 100.0 * static_fj / energy_fj : 0,
+		       dram_words * 1e-6);
 		/*
 		 * What no RS mapping goes under with the device's counting rules
 		 * (docs/sim.md): 4 RF words and a MAC per MAC, every compulsory
@@ -318,13 +390,14 @@ int main(void)
 			   (double)lb_words * a.energy_fj[EYRIE_ENERGY_DRAM] +
 			   (double)a.static_mw * 1e9 / a.clock_khz *
 			   ((double)macs / ((double)a.pe_rows * a.pe_cols));
-		if (a.flex_noc)
+		if (a.flex_noc && !a.in_ring)
 			printf("  %-8s %-12s energy floor %.3f mJ (RS: 4 RF words + 1 MAC per MAC, compulsory DRAM words, static power over the peak time)\n",
 			       "", ls[i].net, floor_fj * 1e-12);
 		i = j;
 	}
 	a.events = events_cfg;
 	a.flex_noc = flex_cfg;
+	a.in_ring = ring_cfg;
 	if (networks_only) {
 		free(ls);
 		return 0;
@@ -337,7 +410,14 @@ int main(void)
 	       alex_e[0] / alex_macs, alex_words / alex_macs, (double)alex_bytes / alex_macs,
 	       alex_lb / alex_macs);
 	printf("  (Eyeriss chip: 0.0029 accesses/MAC; Timeloop best 0.00472, bound 0.00245, 16-bit words)\n");
-	alexnet_sparse(&a, ls, n);
+	alexnet_halo(&a, ls, n);
+	{
+		/* coded inputs and rings exclude each other: the sparse figures without rings */
+		struct eyr_arch dense_rows = a;
+
+		dense_rows.in_ring = 0;
+		alexnet_sparse(&dense_rows, ls, n);
+	}
 	free(ls);
 	return 0;
 }

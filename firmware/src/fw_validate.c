@@ -142,6 +142,56 @@ static __u32 check_rle(const struct eyrie_cmd_dma *d, __u32 *detail)
 	return 0;
 }
 
+/* The DMA flags this device knows. */
+static __u16 dma_flags(const struct fw_limits *lim)
+{
+	return ((lim->caps & EYRIE_CAP_RLE_DMA) ? EYRIE_DMA_F_RLE : 0) |
+	       ((lim->caps & EYRIE_CAP_IN_RING) ? EYRIE_DMA_F_RING : 0);
+}
+
+/*
+ * EYRIE_DMA_F_RING (docs/hardware.md 7.12): a load into the GLB whose
+ * dimension 1 wraps after ring_rows rows; the box must not wrap onto
+ * itself and the whole ring (ring_rows rows of dimension 1) must lie in
+ * the GLB. Without the flag the ring fields are reserved.
+ */
+static __u32 check_dma_ring(const struct eyrie_cmd_dma *d, const struct fw_limits *lim,
+			    __u32 *detail)
+{
+	__u64 extent = 0;
+	__u32 i;
+
+	if (!(d->hdr.flags & EYRIE_DMA_F_RING)) {
+		if (d->ring_rows || d->ring_row0)
+			FAIL(EYRIE_JOB_ERR_RESERVED,
+			     d->ring_rows ? OFF(struct eyrie_cmd_dma, ring_rows) :
+			     OFF(struct eyrie_cmd_dma, ring_row0));
+		return 0;
+	}
+	if (d->hdr.opcode != EYRIE_OP_DMA_LOAD || (d->hdr.flags & EYRIE_DMA_F_RLE))
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_header, flags));
+	if (d->glb_addr & EYRIE_ADDR_STREAM)
+		FAIL(EYRIE_JOB_ERR_GLB_BOUNDS, OFF(struct eyrie_cmd_dma, glb_addr));
+	if (!d->ring_rows || d->count[1] > d->ring_rows)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_dma, ring_rows));
+	if (d->ring_row0 >= d->ring_rows)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_dma, ring_row0));
+	if (d->ring_rows > lim->glb_bytes)
+		FAIL(EYRIE_JOB_ERR_GLB_BOUNDS, OFF(struct eyrie_cmd_dma, ring_rows));
+	/* the counts are within the GLB (check_dma): no overflow below */
+	for (i = 0; i < EYRIE_DMA_MAX_DIMS; i++) {
+		__u64 n = i == 1 ? d->ring_rows : d->count[i];
+
+		/* n <= the GLB's bytes and stride < 2^32: no overflow */
+		extent += (n - 1) * (__u64)d->glb_stride[i];
+		if (extent >= lim->glb_bytes)
+			FAIL(EYRIE_JOB_ERR_GLB_BOUNDS, OFF(struct eyrie_cmd_dma, ring_rows));
+	}
+	if ((__u64)d->glb_addr + extent + d->elem_bytes > lim->glb_bytes)
+		FAIL(EYRIE_JOB_ERR_GLB_BOUNDS, OFF(struct eyrie_cmd_dma, ring_rows));
+	return 0;
+}
+
 static __u32 check_dma(const struct eyrie_cmd_dma *d, const struct fw_limits *lim,
 		       __u32 *detail)
 {
@@ -150,8 +200,7 @@ static __u32 check_dma(const struct eyrie_cmd_dma *d, const struct fw_limits *li
 	__u64 elems = 1, glb_extent = 0, region;
 	__u32 off = d->glb_addr & ~EYRIE_ADDR_STREAM;
 
-	rc = check_header(&d->hdr, (lim->caps & EYRIE_CAP_RLE_DMA) ? EYRIE_DMA_F_RLE : 0,
-			  0, detail);
+	rc = check_header(&d->hdr, dma_flags(lim), 0, detail);
 	if (rc)
 		return rc;
 	if (!words_zero(d->reserved, sizeof(d->reserved)))
@@ -208,7 +257,7 @@ static __u32 check_dma(const struct eyrie_cmd_dma *d, const struct fw_limits *li
 	}
 	if ((__u64)off + glb_extent + eb > region)
 		FAIL(EYRIE_JOB_ERR_GLB_BOUNDS, OFF(struct eyrie_cmd_dma, glb_addr));
-	return 0;
+	return check_dma_ring(d, lim, detail);
 }
 
 /*
@@ -334,15 +383,51 @@ static __u32 check_pass_quant(const struct eyrie_quant *q, __u16 flags,
 	return 0;
 }
 
+/*
+ * The input operand of a CONV pass: a dense n x c x in_h x in_w block, or
+ * with EYRIE_PASS_F_IN_RING (docs/hardware.md 7.12) n x c planes of
+ * in_ring_rows rows in the GLB, of which the pass reads in_h from slot
+ * in_row0 on (wrapping). Without the flag the ring fields are reserved.
+ */
+static __u32 check_conv_input(const struct eyrie_cmd_conv *c, const struct fw_limits *lim,
+			      __u32 *detail)
+{
+	__u64 planes = (__u64)c->n * c->c;
+
+	if (!(c->hdr.flags & EYRIE_PASS_F_IN_RING)) {
+		if (c->in_ring_rows || c->in_row0)
+			FAIL(EYRIE_JOB_ERR_RESERVED,
+			     c->in_ring_rows ? OFF(struct eyrie_cmd_conv, in_ring_rows) :
+			     OFF(struct eyrie_cmd_conv, in_row0));
+		REGION(c->in_addr, planes * c->in_h * c->in_w, 1, 1, in_addr,
+		       struct eyrie_cmd_conv);
+		return 0;
+	}
+	if (c->in_ring_rows < c->in_h)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, in_ring_rows));
+	if (c->in_row0 >= c->in_ring_rows)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, in_row0));
+	/* the ring lives in the GLB: the stream buffer is not addressed by rows */
+	REGION(c->in_addr, planes * c->in_ring_rows * c->in_w, 1, 0, in_addr,
+	       struct eyrie_cmd_conv);
+	return 0;
+}
+
+static __u16 ring_flag(const struct fw_limits *lim)
+{
+	return (lim->caps & EYRIE_CAP_IN_RING) ? EYRIE_PASS_F_IN_RING : 0;
+}
+
 static __u32 check_conv(const struct eyrie_cmd_conv *c, const struct fw_limits *lim,
 			__u32 *detail)
 {
 	const __u16 allowed = EYRIE_PASS_F_ACCUMULATE | EYRIE_PASS_F_BIAS |
 			      EYRIE_PASS_F_REQUANT | EYRIE_PASS_F_PER_CHANNEL |
-			      lut_flag(lim) | gate_flag(lim) | fp32_flag(lim);
+			      lut_flag(lim) | gate_flag(lim) | fp32_flag(lim) |
+			      (c->hdr.opcode == EYRIE_OP_CONV ? ring_flag(lim) : 0);
 	int fc = c->hdr.opcode == EYRIE_OP_FC;
 	__u16 fl = c->hdr.flags;
-	__u64 in_b, w_b, out_e;
+	__u64 w_b, out_e;
 	__u32 rc;
 
 	rc = check_header(&c->hdr, allowed, 1, detail);
@@ -401,10 +486,11 @@ static __u32 check_conv(const struct eyrie_cmd_conv *c, const struct fw_limits *
 			return rc;
 	}
 
-	in_b = (__u64)c->n * c->c * c->in_h * c->in_w;
+	rc = check_conv_input(c, lim, detail);
+	if (rc)
+		return rc;
 	w_b = (__u64)c->m * (c->c / c->groups) * c->r * c->s;
 	out_e = (__u64)c->n * c->m * c->out_h * c->out_w;
-	REGION(c->in_addr, in_b, 1, 1, in_addr, struct eyrie_cmd_conv);
 	REGION(c->w_addr, w_b, 1, 1, w_addr, struct eyrie_cmd_conv);
 	/* Operands the flags do not use are ignored. */
 	if (fl & EYRIE_PASS_F_BIAS)

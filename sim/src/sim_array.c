@@ -131,6 +131,28 @@ static uint64_t gated_taps(const struct eyrie_cmd_conv *c, const int8_t *in)
 	return sum;
 }
 
+/*
+ * EYRIE_PASS_F_IN_RING (docs/hardware.md 7.12): the pass's input rows as
+ * the array's sequencer addresses them in the ring, gathered into the
+ * dense n x c x in_h x in_w block the kernels read (NULL: out of memory).
+ * Addressing only: the counts of the pass are those of a dense block.
+ */
+static int8_t *gather_ring(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c)
+{
+	uint32_t planes = (uint32_t)c->n * c->c, p, y;
+	int8_t *d = malloc((size_t)planes * c->in_h * c->in_w + 1);
+
+	if (!d)
+		return NULL;
+	for (p = 0; p < planes; p++)
+		for (y = 0; y < c->in_h; y++)
+			memcpy(d + ((size_t)p * c->in_h + y) * c->in_w,
+			       sim->glb + eyrie_in_ring_offset(c->in_addr, p, y, c->in_ring_rows,
+							       c->in_row0, c->in_w),
+			       c->in_w);
+	return d;
+}
+
 static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 			 uint32_t *detail)
 {
@@ -147,6 +169,7 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 	struct sim_counts cnt;
 	uint64_t cycles;
 	int64_t *acc;
+	int8_t *ring_in = NULL;
 
 	/*
 	 * The array's sequencer places the PE sets on the mesh itself: a
@@ -173,9 +196,18 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 		if (check_table(tab, c->m, !!(fl & EYRIE_PASS_F_FP32_RQ), detail))
 			return EYRIE_JOB_ERR_QUANT;
 	}
+	if (fl & EYRIE_PASS_F_IN_RING) {
+		ring_in = gather_ring(sim, c);
+		if (!ring_in) {
+			sim_log(sim, "array: host out of memory, pass aborted");
+			return EYRIE_JOB_ERR_ABORTED;
+		}
+		k.in = ring_in;
+	}
 	acc = malloc(total * sizeof(*acc));
 	if (!acc || kern_conv(&k, acc)) {
 		free(acc);
+		free(ring_in);
 		sim_log(sim, "array: host out of memory, pass aborted");
 		return EYRIE_JOB_ERR_ABORTED;
 	}
@@ -210,6 +242,7 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 		uint64_t g = gated_taps(c, k.in);
 
 		if (g == UINT64_MAX) {
+			free(ring_in);
 			sim_log(sim, "array: host out of memory, pass aborted");
 			return EYRIE_JOB_ERR_ABORTED;
 		}
@@ -219,6 +252,7 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 		if (c->hdr.dataflow == EYRIE_DATAFLOW_RS || c->hdr.dataflow == EYRIE_DATAFLOW_WS)
 			cnt.words[EYRIE_ENERGY_RF] -= g;
 	}
+	free(ring_in);
 	sim_job_add(sim, &cnt, 0, cycles);
 	return 0;
 }

@@ -127,6 +127,18 @@ static uint32_t dma_rle(struct eyrie_sim *sim, const struct eyrie_cmd_dma *d,
 	return 0;
 }
 
+/*
+ * Index of dimension 1 on the GLB side: with EYRIE_DMA_F_RING (docs/
+ * hardware.md 7.12) the rows wrap after ring_rows (the firmware checked
+ * count[1] <= ring_rows and the whole ring inside the GLB).
+ */
+static uint32_t glb_row(const struct eyrie_cmd_dma *d, uint32_t i1)
+{
+	if (!(d->hdr.flags & EYRIE_DMA_F_RING))
+		return i1;
+	return (uint32_t)(((uint64_t)d->ring_row0 + i1) % d->ring_rows);
+}
+
 uint32_t sim_dma_run(struct eyrie_sim *sim, const struct eyrie_cmd_dma *d,
 		     uint32_t *detail)
 {
@@ -151,7 +163,7 @@ uint32_t sim_dma_run(struct eyrie_sim *sim, const struct eyrie_cmd_dma *d,
 					      (uint64_t)i1 * (uint64_t)d->dram_stride[1];
 				uint64_t g = g0 + (uint64_t)i3 * d->glb_stride[3] +
 					     (uint64_t)i2 * d->glb_stride[2] +
-					     (uint64_t)i1 * d->glb_stride[1];
+					     (uint64_t)glb_row(d, i1) * d->glb_stride[1];
 
 				if (contiguous) {
 					if (copy_run(&x, va, g, d->count[0] * eb))

@@ -72,6 +72,8 @@ static void print_json(struct json *j, const char *name, const struct accel_laye
 	json_object_end(j);
 	json_string(j, "loop_order", r->order);
 	json_u64(j, "psum_dram_words", r->psum_dram_words);
+	json_u64(j, "in_ring", (uint64_t)r->in_ring);
+	json_u64(j, "input_words", r->input_words);
 	json_string(j, "inputs", r->stream_in ? "stream" : "glb");
 	json_string(j, "weights", r->stream_w ? "stream" : "glb");
 	json_object_begin(j, "spatial");
@@ -150,6 +152,9 @@ static void print_text(const char *name, const struct accel_plan_result *r, doub
 	if (r->psum_dram_words)
 		printf("  psums     spilled to DRAM (C not innermost): %llu int32 words out and back\n",
 		       (unsigned long long)r->psum_dram_words);
+	if (r->in_ring)
+		printf("  inputs    row ring: consecutive row tiles keep their shared rows in the GLB (%llu input words loaded)\n",
+		       (unsigned long long)r->input_words);
 	printf("  array     spatial_r=%u spatial_e=%u sets_m=%u sets_c=%u rf_m=%u rf_c=%u rf_n=%u",
 	       r->spatial_r, r->spatial_e, r->sets_m, r->sets_c, r->rf_m, r->rf_c, r->rf_n);
 	if (r->sets_g > 1)

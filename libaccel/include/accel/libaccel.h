@@ -117,6 +117,7 @@ struct accel_device;
 #define ACCEL_CAP_RLE_DMA		(1ull << 11)	/* run-length coded activations in DRAM */
 #define ACCEL_CAP_FLEX_NOC		(1ull << 10)	/* group-parallel PE sets */
 #define ACCEL_CAP_FP32_REQUANT		(1ull << 12)	/* ONNX Runtime's binary32 requantization */
+#define ACCEL_CAP_IN_RING		(1ull << 13)	/* row-circular inputs: conv halo rows stay on chip */
 
 /* Name of one capability bit ("mmu", ...), or NULL for an unknown bit. */
 const char *accel_cap_name(uint64_t cap_bit);

@@ -225,6 +225,14 @@ struct accel_plan_result {
 	 * innermost at the DRAM level; included in dram_words), 0: none
 	 */
 	uint64_t psum_dram_words;
+	/*
+	 * Halo reuse (ACCEL_CAP_IN_RING, docs/scheduler.md): 1 when the conv
+	 * inputs go through a row ring, so consecutive row tiles do not load
+	 * their shared rows again; input_words: the input words loaded from
+	 * DRAM (included in dram_words), with or without it.
+	 */
+	int in_ring;
+	uint64_t input_words;
 };
 #define ACCEL_PLAN_DBUF_INPUTS	1u
 #define ACCEL_PLAN_DBUF_WEIGHTS	2u	/* with bias and per-channel table */

@@ -238,6 +238,8 @@ void eyr_dram_units(const struct eyr_arch *arch, const struct eyr_geom *g,
 	u->b_words = has_bias ? mall : 0;
 	u->q_words = per_channel ? 2 * mall : 0;
 	u->out_words = g->ext[EYR_DIM_N] * mall * g->ext[EYR_DIM_E] * g->ext[EYR_DIM_F];
+	u->in_ring_ok = te->nnew > 0;
+	u->in_ring_words = g->ext[EYR_DIM_N] * cin * te->sum_new * tf->sum_in;
 	if (!exact_cycles)
 		return;
 	/*
@@ -255,6 +257,20 @@ void eyr_dram_units(const struct eyr_arch *arch, const struct eyr_geom *g,
 				 tc->cls[y].len * te->cls[uu].in_len * tf->cls[v].in_len;
 
 		u->in_cyc += cnt * eyr_dma_cycles(arch, words, 1);
+	}
+	/* through a ring: each row tile loads its new rows (newc) instead */
+	for (a = 0; a < tn->nclass && u->in_ring_ok; a++)
+	for (b = 0; b < tg->nclass; b++)
+	for (y = 0; y < tc->nclass; y++)
+	for (v = 0; v < tf->nclass; v++) {
+		uint64_t cnt = (uint64_t)tn->cls[a].count * tg->cls[b].count *
+			       tc->cls[y].count * tf->cls[v].count;
+		uint64_t plane = (uint64_t)tn->cls[a].len * tg->cls[b].len *
+				 tc->cls[y].len * tf->cls[v].in_len;
+
+		for (uu = 0; uu < te->nnew; uu++)
+			u->in_ring_cyc += cnt * te->newc[uu].count *
+					  eyr_dma_cycles(arch, plane * te->newc[uu].rows, 1);
 	}
 	for (b = 0; b < tg->nclass; b++)
 	for (x = 0; x < tm->nclass; x++) {
@@ -286,6 +302,8 @@ void eyr_cost_dram_units(const struct eyr_arch *arch, const struct eyr_geom *g,
 {
 	uint64_t f_in, f_w, f_b, n_in, n_w, n_b, passes, stores, spills;
 	uint64_t in_words, w_words, b_words, q_words, psum_words;
+	/* halo reuse: every sweep over the row tiles loads only new rows */
+	int ring = u->in_ring_ok && eyr_map_in_ring(m);
 
 	memset(c, 0, sizeof(*c));
 	loads3(m, &n_in, &f_in, &n_w, &f_w, &n_b, &f_b, &passes);
@@ -301,7 +319,7 @@ void eyr_cost_dram_units(const struct eyr_arch *arch, const struct eyr_geom *g,
 	 */
 	spills = eyr_map_spills(m) ? m->tiles[EYR_DIM_C] - 1 : 0;
 
-	in_words = u->in_words * f_in;
+	in_words = (ring ? u->in_ring_words : u->in_words) * f_in;
 	w_words = u->w_words * f_w;
 	b_words = u->b_words * f_b;
 	q_words = u->q_words * f_b;
@@ -326,7 +344,8 @@ void eyr_cost_dram_units(const struct eyr_arch *arch, const struct eyr_geom *g,
 
 		c->cycles = c->dram_bytes / rate;
 	} else {
-		c->cycles = f_in * u->in_cyc + f_w * u->w_cyc + f_b * (u->b_cyc + u->q_cyc) +
+		c->cycles = f_in * (ring ? u->in_ring_cyc : u->in_cyc) + f_w * u->w_cyc +
+			    f_b * (u->b_cyc + u->q_cyc) +
 			    u->out_cyc + 2 * spills * u->psum_cyc;
 	}
 	c->cmds = (uint32_t)(n_in + n_w + (has_bias ? n_b : 0) + (per_channel ? n_b : 0) +

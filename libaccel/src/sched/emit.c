@@ -106,6 +106,19 @@ struct emitter {
 	const struct eyr_rle_data *rd;
 	double zf_in, zf_out;
 	uint64_t rle_dense, rle_coded;
+	/*
+	 * Halo reuse (eyr_map_in_ring): the input region is a ring of
+	 * ring_rows rows per plane. Rows go in at ring_v, a count of every row
+	 * loaded so far (the slot is ring_v mod ring_rows), so a load
+	 * overwrites only the oldest rows; ring_v0 is where the current
+	 * tile's first row is, ring_idx and ring_span the current tile.
+	 */
+	int ring;
+	uint32_t ring_rows;
+	uint64_t ring_v, ring_v0;
+	uint32_t ring_idx[EYR_DIMS];
+	struct eyr_span ring_span;
+	uint32_t ring_w;		/* the row pitch: the current tile's columns */
 };
 
 /* Expected 64-bit words to decode `upto` elements at zero fraction z. */
@@ -353,6 +366,75 @@ static int push_dma(struct emitter *em, enum eyrie_opcode op, uint64_t dram, uin
 static int psum_dma(struct emitter *em, const struct step *st, enum eyrie_opcode op);
 
 /*
+ * The input load of a step through the ring (docs/hardware.md 7.12): the
+ * row tile after the current one in the same (N, G, C, F) tile loads only
+ * its new rows (eyr_ring_step), any other tile all of its rows; either
+ * way at ring_v, wrapping (EYRIE_DMA_F_RING).
+ */
+static int ring_load(struct emitter *em, const struct step *st)
+{
+	const struct eyr_layer_shape *sh = &em->plan->shape;
+	const struct tile *t = &st->t;
+	uint32_t chans = t->l[EYR_DIM_G] * t->l[EYR_DIM_C], nl = t->l[EYR_DIM_N];
+	uint64_t ch0 = (uint64_t)t->o[EYR_DIM_G] * em->g.ext[EYR_DIM_C] + t->o[EYR_DIM_C];
+	uint64_t H = em->g.h, W = em->g.w, at;
+	int next = em->ring_v && st->idx[EYR_DIM_E] == em->ring_idx[EYR_DIM_E] + 1;
+	uint32_t y0 = t->rows.lo, rows = t->rows.len, d;
+	union eyrie_cmd *c;
+
+	for (d = 0; d < EYR_DIMS; d++)
+		if (d != EYR_DIM_E && d != EYR_DIM_M && st->idx[d] != em->ring_idx[d])
+			next = 0;
+	if (next)
+		eyr_ring_step(&em->ring_span, &t->rows, &y0, &rows);
+	/*
+	 * a double-buffered ring holds two tiles' rows at one row pitch: a
+	 * sweep of another width (an F tile of another span) lays the planes
+	 * out anew, so its first load waits for every pass that read the ring
+	 */
+	if (!next && em->ring_v && em->plan->map.events && em->nslot[T_IN] == 2 &&
+	    t->cols.len != em->ring_w) {
+		int64_t q = em->last_user[T_IN][0] > em->last_user[T_IN][1] ?
+			    em->last_user[T_IN][0] : em->last_user[T_IN][1];
+		int ret = dma_wait_pass(em, q);
+
+		if (ret)
+			return ret;
+	}
+	em->ring_w = t->cols.len;
+	if (next && t->rows.lo < em->ring_span.lo + em->ring_span.len) {
+		/* overlapping rows stay where they are: the new ones follow them */
+		em->ring_v0 += t->rows.lo - em->ring_span.lo;
+		at = em->ring_v0 + (y0 - t->rows.lo);
+	} else {
+		em->ring_v0 = em->ring_v;
+		at = em->ring_v;
+	}
+	if (at + rows > em->ring_v)
+		em->ring_v = at + rows;
+	memcpy(em->ring_idx, st->idx, sizeof(em->ring_idx));
+	em->ring_span = t->rows;
+	c = em_push(em, EYRIE_OP_DMA_LOAD);
+	if (!c)
+		return -ENOMEM;
+	{
+		uint32_t cnt[4] = { t->cols.len, rows, chans, nl };
+		int64_t ds[4] = { 1, (int64_t)W, (int64_t)(H * W), (int64_t)(sh->c * H * W) };
+		uint32_t gs[4] = { 1, t->cols.len, em->ring_rows * t->cols.len,
+				   chans * em->ring_rows * t->cols.len };
+
+		dma(c, em->bufs->in + (((uint64_t)t->o[EYR_DIM_N] * sh->c + ch0) * H + y0) * W +
+			       t->cols.lo,
+		    em->lay.in[0], 1, cnt, ds, gs);
+	}
+	c->hdr.flags = EYRIE_DMA_F_RING;
+	c->dma.ring_rows = em->ring_rows;
+	c->dma.ring_row0 = (uint32_t)(at % em->ring_rows);
+	timeline(em, c, 0);
+	return 0;
+}
+
+/*
  * The loads of one step. With events, each goes into its tensor's next
  * slot once the last pass that read that slot is done.
  */
@@ -426,6 +508,10 @@ static int emit_loads(struct emitter *em, const struct step *st)
 			c->dma.rle_skip = (uint32_t)((y0 - b * rl->rows) * W);
 			timeline(em, c, 0);
 		}
+	} else if (load[T_IN] && em->ring) {
+		ret = ring_load(em, st);
+		if (ret)
+			return ret;
 	} else if (load[T_IN]) {
 		uint32_t cnt[4] = { t->cols.len, t->rows.len, chans, nl };
 		int64_t ds[4] = { 1, (int64_t)W, (int64_t)(H * W), (int64_t)(sh->c * H * W) };
@@ -593,7 +679,12 @@ static int emit_pass(struct emitter *em, const struct step *st)
 		       (last_c && !i32 && em->plan->lut ? EYRIE_PASS_F_LUT : 0) |
 		       (last_c && !i32 && em->plan->fp32_rq ? EYRIE_PASS_F_FP32_RQ : 0) |
 		       (em->plan->zero_gate ? EYRIE_PASS_F_ZERO_GATE : 0);
-	c->conv.in_addr = em->lay.in[em->slot[T_IN]];
+	c->conv.in_addr = em->lay.in[em->ring ? 0 : em->slot[T_IN]];
+	if (em->ring) {
+		c->hdr.flags |= EYRIE_PASS_F_IN_RING;
+		c->conv.in_ring_rows = (__u16)em->ring_rows;
+		c->conv.in_row0 = (__u16)(em->ring_v0 % em->ring_rows);
+	}
 	c->conv.w_addr = em->lay.w[em->slot[T_W]];
 	c->conv.bias_addr = (first_c && has_bias) ? em->lay.bias[em->slot[T_B]] : 0;
 	/* an int32 output is the last pass's psums, written without REQUANT */
@@ -815,6 +906,11 @@ static int emit_layer(struct emitter *em)
 		em->slot[k] = em->loads[k] = 0;
 		em->last_user[k][0] = em->last_user[k][1] = -1;
 	}
+	/* a double-buffered ring holds two tiles' rows in the two regions' room */
+	em->ring = eyr_map_in_ring(m) && te.nnew && !em->plan->rle_in_rows;
+	em->ring_rows = te.max_in * (m->dbuf & EYR_DBUF_IN ? 2 : 1);
+	em->ring_v = em->ring_v0 = 0;
+	em->ring_w = 0;
 	em->out_slots = m->dbuf & EYR_DBUF_OUT ? 2 : 1;
 	em->out_tiles = 0;
 	em->out_stored[0] = em->out_stored[1] = 0;
@@ -975,6 +1071,19 @@ int eyr_sched_rle_walk(const struct eyr_arch *arch, const struct eyr_plan *plan,
 	}
 	free(em);
 	return ret;
+}
+
+int eyr_plan_in_ring(const struct eyr_plan *plan)
+{
+	struct eyr_geom g;
+	struct eyr_dim_tiling te;
+
+	if ((plan->shape.op != EYR_LAYER_CONV && plan->shape.op != EYR_LAYER_FC) ||
+	    !eyr_map_in_ring(&plan->map) || plan->rle_in_rows ||
+	    eyr_geom_init(&g, &plan->shape, NULL, 0) ||
+	    eyr_dim_tiling_init(&g, EYR_DIM_E, plan->map.tile[EYR_DIM_E], &te))
+		return 0;
+	return te.nnew > 0;
 }
 
 /*

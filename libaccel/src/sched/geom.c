@@ -124,6 +124,45 @@ void eyr_geom_span_cols(const struct eyr_geom *g, uint32_t f0, uint32_t f_len,
 	span(f0, f_len, g->sw, g->dw, g->s, g->pl, g->w, sp);
 }
 
+/*
+ * The rows row tile o0 (span sp) loads into a ring after the tile before
+ * it (eyr_ring_step; the first tile loads all of its rows), as classes of
+ * equal counts; more than EYR_MAX_CLASSES counts drop the ring.
+ */
+#define EYR_RING_DROPPED (EYR_MAX_CLASSES + 1)
+static void ring_add(struct eyr_dim_tiling *t, uint32_t o0, const struct eyr_span *sp)
+{
+	static const struct eyr_span none;
+	uint32_t y0, rows, i;
+
+	if (o0 == 0) {
+		t->nnew = 0;
+		t->sum_new = 0;
+		t->ring_prev = none;
+		y0 = sp->lo;
+		rows = sp->len;
+	} else {
+		eyr_ring_step(&t->ring_prev, sp, &y0, &rows);
+	}
+	(void)y0;
+	t->ring_prev = *sp;
+	if (t->nnew == EYR_RING_DROPPED)
+		return;
+	t->sum_new += rows;
+	for (i = 0; i < t->nnew; i++)
+		if (t->newc[i].rows == rows) {
+			t->newc[i].count++;
+			return;
+		}
+	if (t->nnew == EYR_MAX_CLASSES) {
+		t->nnew = EYR_RING_DROPPED;
+		return;
+	}
+	t->newc[t->nnew].rows = rows;
+	t->newc[t->nnew].count = 1;
+	t->nnew++;
+}
+
 static int add_class(struct eyr_dim_tiling *t, uint32_t len, uint32_t in_len, uint32_t pad)
 {
 	uint32_t i;
@@ -185,7 +224,7 @@ int eyr_dim_tiling_init(const struct eyr_geom *g, enum eyr_dim d,
 				o = mid * tile;
 			}
 		}
-		t->sum_in = ext;
+		t->sum_in = t->sum_new = ext;
 		t->max_in = tile;
 		return 0;
 	}
@@ -198,7 +237,7 @@ int eyr_dim_tiling_init(const struct eyr_geom *g, enum eyr_dim d,
 			t->cls[t->nclass].count = 1;
 			t->nclass++;
 		}
-		t->sum_in = ext;
+		t->sum_in = t->sum_new = ext;
 		t->max_in = tile;
 		return 0;
 	}
@@ -206,13 +245,24 @@ int eyr_dim_tiling_init(const struct eyr_geom *g, enum eyr_dim d,
 		uint32_t len = ext - o < tile ? ext - o : tile;
 		struct eyr_span sp;
 
-		if (d == EYR_DIM_E)
+		if (d == EYR_DIM_E) {
 			eyr_geom_span_rows(g, o, len, &sp);
-		else
+			ring_add(t, o, &sp);
+		} else {
 			eyr_geom_span_cols(g, o, len, &sp);
+		}
 		if (add_class(t, len, sp.len, sp.pad))
 			return -E2BIG;
 	}
+	/*
+	 * no ring: no halo to keep (disjoint spans), too many counts, or rows
+	 * beyond the pass's 16 bits
+	 */
+	if (d != EYR_DIM_E || t->nnew == EYR_RING_DROPPED || t->sum_new >= t->sum_in ||
+	    2ull * t->max_in > 0xffff)
+		t->nnew = 0;
+	if (!t->nnew)
+		t->sum_new = t->sum_in;
 	return 0;
 }
 

@@ -425,6 +425,8 @@ void eyr_plan_to_result(const struct eyr_arch *a, const struct eyr_plan *p,
 	r->rle_out_rows = p->rle_out_rows;
 	r->sets_g = eyrie_mapping_sets_g(&p->map.pass);
 	r->psum_dram_words = p->cost.psum_words;
+	r->in_ring = eyr_plan_in_ring(p);
+	r->input_words = p->cost.in_words;
 }
 
 int eyr_plan_spec(const struct accel_arch *arch, const struct accel_layer_spec *spec,

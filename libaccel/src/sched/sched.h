@@ -53,6 +53,7 @@ struct eyr_arch {
 	uint32_t rle_dma;		/* 1: DMA_F_RLE (EYRIE_CAP_RLE_DMA) */
 	uint32_t flex_noc;		/* 1: group-parallel PE sets (EYRIE_CAP_FLEX_NOC) */
 	uint32_t fp32_rq;		/* 1: binary32 requantization (EYRIE_CAP_FP32_REQUANT) */
+	uint32_t in_ring;		/* 1: row-circular inputs, halo reuse (EYRIE_CAP_IN_RING) */
 };
 
 /* From the device's description (ctrl.desc) and capabilities (ctrl.caps). */
@@ -130,6 +131,13 @@ struct eyr_mapping {
 	 * without sets_g.
 	 */
 	uint8_t one_group;
+	/*
+	 * Halo reuse (arch->in_ring): the input tile is a ring of rows in the
+	 * GLB, so a row tile that follows the one before it in the same
+	 * (N, G, C, F) tile loads only its new rows. Used where eyr_map_in_ring
+	 * says the loop order allows it (docs/scheduler.md, "Halo reuse").
+	 */
+	uint8_t in_ring;
 };
 #define EYR_DBUF_IN	1u	/* inputs */
 #define EYR_DBUF_W	2u	/* weights, bias and per-channel table */

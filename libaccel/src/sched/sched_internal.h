@@ -63,7 +63,43 @@ struct eyr_dim_tiling {
 	struct eyr_dim_class cls[EYR_MAX_CLASSES];
 	uint64_t sum_in;	/* sum of in_len over all tiles */
 	uint32_t max_in;	/* largest in_len */
+	/*
+	 * E: the rows each tile loads into a ring that holds the tile before
+	 * it (eyr_ring_step), as classes of equal row counts, and their sum
+	 * over all tiles; nnew = 0 when there is no ring (no halo: the tiles
+	 * share no row; more than EYR_MAX_CLASSES counts; a ring of two
+	 * tiles' rows above the pass's 16-bit row count). Other dimensions:
+	 * nnew = 0, sum_new = sum_in.
+	 */
+	uint64_t sum_new;
+	uint32_t nnew;
+	struct { uint32_t rows, count; } newc[EYR_MAX_CLASSES];
+	struct eyr_span ring_prev;	/* while tiling: the span of the tile before */
 };
+
+/*
+ * The rows a row tile loads into the ring after the tile before it in the
+ * same sweep (prev): the rows below prev's last (the halo stays), all of
+ * its rows when it does not overlap prev, and when it has no new row its
+ * last row again (one DMA per load, as the cost model counts). *y0 is the
+ * first input row loaded.
+ */
+static inline void eyr_ring_step(const struct eyr_span *prev, const struct eyr_span *cur,
+				 uint32_t *y0, uint32_t *rows)
+{
+	uint32_t prev_hi = prev->lo + prev->len, hi = cur->lo + cur->len;
+
+	if (cur->lo >= prev_hi) {
+		*y0 = cur->lo;
+		*rows = cur->len;
+	} else if (hi > prev_hi) {
+		*y0 = prev_hi;
+		*rows = hi - prev_hi;
+	} else {
+		*y0 = hi - 1;
+		*rows = 1;
+	}
+}
 /*
  * Returns 0, or -E2BIG when the tiles of this size fall into more than
  * EYR_MAX_CLASSES shapes (tiny tiles under wide padding): such tile sizes
@@ -213,6 +249,45 @@ static inline int eyr_map_spills(const struct eyr_mapping *m)
 	return below;
 }
 
+/*
+ * Whether a mapping keeps its inputs in a ring (halo reuse, docs/
+ * scheduler.md): asked for (m->in_ring), rows in several tiles, the
+ * inputs in the GLB, and E the innermost non-trivial loop the inputs
+ * depend on (only M, which they ignore, may run inside it), so consecutive
+ * input loads are consecutive row tiles of one (N, G, C, F) tile. The E
+ * tiling must allow it too (eyr_dim_tiling.nnew).
+ */
+static inline int eyr_map_in_ring(const struct eyr_mapping *m)
+{
+	int i;
+
+	if (!m->in_ring || m->tiles[EYR_DIM_E] <= 1 || m->place_in != EYR_PLACE_GLB)
+		return 0;
+	for (i = EYR_DIMS - 1; i >= 0; i--) {
+		unsigned int d = m->order[i];
+
+		if (d == EYR_DIM_E)
+			return 1;
+		if (d != EYR_DIM_M && m->tiles[d] > 1)
+			return 0;
+	}
+	return 0;
+}
+
+/*
+ * Whether consecutive output rows' windows share input rows (a dilated
+ * window taller than the stride): else no row tiling has a halo, and
+ * rings change nothing.
+ */
+static inline int eyr_geom_has_halo(const struct eyr_geom *g)
+{
+	return g->op == EYR_LAYER_CONV && g->ext[EYR_DIM_E] > 1 &&
+	       (uint64_t)g->dh * (g->r - 1) + 1 > g->sh;
+}
+
+/* Whether a planned conv's stream keeps its inputs in a ring (emit.c). */
+int eyr_plan_in_ring(const struct eyr_plan *plan);
+
 /* Loads of a tensor whose tile depends on the dims in the relevant mask. */
 uint64_t eyr_loads(const struct eyr_mapping *m, unsigned int relevant,
 		   int with_c, uint64_t *refetch);
@@ -227,6 +302,13 @@ struct eyr_dram_units {
 	uint64_t in_words, w_words, b_words, q_words, out_words;
 	/* DMA cycles of one load of every tile (exact: per command) */
 	uint64_t in_cyc, w_cyc, b_cyc, q_cyc, out_cyc;
+	/*
+	 * The inputs through a ring (eyr_map_in_ring): words and DMA cycles of
+	 * one sweep of every (N, G, C, F) tile over the row tiles, each loading
+	 * its new rows; in_ring_ok = 0 when the E tiling has no ring
+	 */
+	uint64_t in_ring_words, in_ring_cyc;
+	int in_ring_ok;
 	/* one store (or one load) of every output tile's int32 psums */
 	uint64_t psum_cyc;
 	int exact_cycles;

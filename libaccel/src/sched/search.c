@@ -73,6 +73,8 @@ struct search {
 	struct pass_class *pcl;		/* add_passes' scratch, MAX_PASS_CLASSES */
 	uint8_t dbuf;			/* EYR_DBUF_* the tilings must fit with */
 	int spill;			/* EYR_SPILL_*: which loop orders are searched */
+	/* input rings searched: arch->in_ring and the layer has a halo */
+	int ring;
 	uint64_t evaluated, pruned, tilings;
 	double efj[EYRIE_ACCESS_LEVELS];
 	/* budget (fast search): see budget_spent() */
@@ -99,16 +101,31 @@ static const uint8_t order_in_once[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_N, EYR_DIM_E
 static const uint8_t order_m_outer[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_M, EYR_DIM_N, EYR_DIM_E, EYR_DIM_F, EYR_DIM_C };
 static const uint8_t order_w_once[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_M, EYR_DIM_C, EYR_DIM_N, EYR_DIM_E, EYR_DIM_F };
 
-/* Sets canonical order o on a mapping whose tile counts are set. */
+/*
+ * With halo reuse (arch->in_ring, docs/scheduler.md "Halo reuse") the
+ * same kinds, each with E as the innermost of its N, E, F, C loops
+ * wherever that costs nothing, so its row tiles follow each other:
+ *   G N F E M C  (C one tile, or M one tile: no spill, C innermost)
+ *   G N F C E M  (in once: C moved above E, which spills as G N E F C M
+ *                 does, so the inputs go through the ring)
+ *   G M N F E C, G M C N F E
+ */
+static const uint8_t ring_m_inner[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_N, EYR_DIM_F, EYR_DIM_E, EYR_DIM_M, EYR_DIM_C };
+static const uint8_t ring_in_once[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_N, EYR_DIM_F, EYR_DIM_C, EYR_DIM_E, EYR_DIM_M };
+static const uint8_t ring_m_outer[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_M, EYR_DIM_N, EYR_DIM_F, EYR_DIM_E, EYR_DIM_C };
+static const uint8_t ring_w_once[EYR_DIMS] = { EYR_DIM_G, EYR_DIM_M, EYR_DIM_C, EYR_DIM_N, EYR_DIM_F, EYR_DIM_E };
+
+/* Sets canonical order o on a mapping whose tile counts and in_ring are set. */
 static void set_order(struct eyr_mapping *m, unsigned int o)
 {
-	const uint8_t *ord = order_w_once;
+	int r = m->in_ring;
+	const uint8_t *ord = r ? ring_w_once : order_w_once;
 
 	if (o == ORD_IN_ONCE)
-		ord = m->tiles[EYR_DIM_C] > 1 && m->tiles[EYR_DIM_M] > 1 ? order_in_once :
-									      order_m_inner;
+		ord = m->tiles[EYR_DIM_C] > 1 && m->tiles[EYR_DIM_M] > 1 ?
+		      (r ? ring_in_once : order_in_once) : (r ? ring_m_inner : order_m_inner);
 	else if (o == ORD_M_OUTER)
-		ord = order_m_outer;
+		ord = r ? ring_m_outer : order_m_outer;
 	memcpy(m->order, ord, EYR_DIMS);
 }
 
@@ -328,6 +345,7 @@ static void build_map(const struct search *s, const uint16_t *idx, unsigned int 
 	}
 	memcpy(m->order, order, EYR_DIMS);
 	eyr_mapping_set_places(m, places);
+	m->in_ring = (uint8_t)s->ring;
 }
 
 /* Sum of the passes' costs over all tiles; fills the full tile's mapping. */
@@ -840,7 +858,12 @@ struct box {
 	uint8_t level;			/* split_dims[0 .. level-1] are fixed */
 };
 
-static void span_tables_init(struct dim_cands *dc)
+/*
+ * premin_sum: with halo reuse (ring) the least of a tiling's summed spans
+ * and of the rows its ring loads, a floor on the input rows under every
+ * loop order.
+ */
+static void span_tables_init(struct dim_cands *dc, int ring)
 {
 	int i;
 
@@ -852,7 +875,8 @@ static void span_tables_init(struct dim_cands *dc)
 		dc->sufmin_in[i] = v;
 	}
 	for (i = 0; i < (int)dc->n; i++) {
-		uint64_t v = dc->t[i].sum_in;
+		uint64_t v = ring && dc->t[i].sum_new < dc->t[i].sum_in ? dc->t[i].sum_new :
+			     dc->t[i].sum_in;
 
 		if (i && dc->premin_sum[i - 1] < v)
 			v = dc->premin_sum[i - 1];
@@ -992,6 +1016,14 @@ static void tiling_bounds(const struct search *s, const struct eyr_mapping *m0,
 
 	mg.place_in = mg.place_w = EYR_PLACE_GLB;
 	eyr_dram_units(a, &s->g, dt, s->has_bias, s->per_channel, 0, &u);
+	/*
+	 * halo reuse: whether an order of the box puts the inputs through a
+	 * ring depends on its tile counts, so every order gets the fewer of
+	 * the two input words (the ring loads at most the summed spans)
+	 */
+	if (s->ring && u.in_ring_ok && u.in_ring_words < u.in_words)
+		u.in_words = u.in_ring_words;
+	u.in_ring_ok = 0;
 	for (o = 0; o < ORDERS; o++) {
 		memcpy(mg.order, perms[o], EYR_DIMS);
 		eyr_cost_dram_units(a, &s->g, &mg, &u, s->has_bias, s->per_channel, &base[o]);
@@ -1085,7 +1117,8 @@ static double box_bound(const struct search *s, const struct box *b, int *top)
 				/* cost_dram2 without exact cycles reads only sum_in */
 				v->tile = dc->t[j].tile;
 				v->tiles = dc->t[j].tiles;
-				v->sum_in = dc->premin_sum[j];
+				v->sum_in = v->sum_new = dc->premin_sum[j];
+				v->nnew = 0;
 				dt[k] = v;
 			}
 		}
@@ -1408,8 +1441,8 @@ static int search_fast(struct search *s, struct best *b)
 
 static int search_run(struct search *s, int exhaustive, struct best *b)
 {
-	span_tables_init(&s->dc[EYR_DIM_E]);
-	span_tables_init(&s->dc[EYR_DIM_F]);
+	span_tables_init(&s->dc[EYR_DIM_E], s->ring);
+	span_tables_init(&s->dc[EYR_DIM_F], 0);
 	return exhaustive ? search_exhaustive(s, b) : search_fast(s, b);
 }
 
@@ -1490,6 +1523,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	if (ret)
 		return ret;
 	s.g.out_bytes = o->int32_out ? 4 : 1;
+	s.ring = arch->in_ring && eyr_geom_has_halo(&s.g);
 	s.dc = calloc(EYR_DIMS, sizeof(*s.dc));
 	if (!s.dc)
 		return -ENOMEM;

@@ -19,7 +19,7 @@ static const struct fw_limits LIM = {
 	.rf_ifmap_words = 12, .rf_filter_words = 224, .rf_psum_words = 24,
 	.caps = EYRIE_CAP_STREAM | EYRIE_CAP_DEBUG_STALL | EYRIE_CAP_ACT_LUT |
 		EYRIE_CAP_EVENTS | EYRIE_CAP_ZERO_GATE | EYRIE_CAP_RLE_DMA |
-		EYRIE_CAP_FLEX_NOC | EYRIE_CAP_FP32_REQUANT,
+		EYRIE_CAP_FLEX_NOC | EYRIE_CAP_FP32_REQUANT | EYRIE_CAP_IN_RING,
 };
 
 static void base_conv(union eyrie_cmd *u)
@@ -114,7 +114,7 @@ M(m_opcode_ff, u->hdr.opcode = 0xff)
 M(m_hdr_res, u->hdr.reserved = 1)
 M(m_flags_unknown, u->hdr.flags |= 1u << 9)
 M(m_dataflow_bad, u->hdr.dataflow = EYRIE_DATAFLOW_COUNT)
-M(m_conv_res, u->conv.reserved[9] = 1)
+M(m_conv_res, u->conv.reserved[8] = 1)
 M(m_conv_n0, u->conv.n = 0)
 M(m_conv_groups0, u->conv.groups = 0)
 M(m_conv_groups_div, u->conv.groups = 3)
@@ -176,7 +176,7 @@ M(m_fc_shape, { u->conv.hdr.opcode = EYRIE_OP_FC; })
 M(m_fc_ok, { u->conv.hdr.opcode = EYRIE_OP_FC; u->conv.in_h = u->conv.in_w = 1;
 	u->conv.out_h = u->conv.out_w = 1; u->conv.r = u->conv.s = 1;
 	u->conv.pad_t = u->conv.pad_l = 0; u->conv.map.spatial_r = 1; u->conv.map.spatial_e = 1; })
-M(m_dma_flags, u->dma.hdr.flags = 2)	/* bit 0 is EYRIE_DMA_F_RLE */
+M(m_dma_flags, u->dma.hdr.flags = 4)	/* bits 0, 1: EYRIE_DMA_F_RLE, _RING */
 M(m_dma_dataflow, u->dma.hdr.dataflow = 1)
 M(m_dma_res, u->dma.reserved[0] = 1)
 M(m_dma_eb, u->dma.elem_bytes = 2)
@@ -768,6 +768,110 @@ static void test_fp32_rq_eltwise(void **state)
 	assert_int_equal(detail, offsetof(struct eyrie_cmd_eltwise, ratio_a));
 }
 
+/*
+ * A valid ring load (docs/hardware.md 7.12): 3 new rows of 40 bytes into
+ * 8-row rings of 4 planes (stride 320) at GLB 1024, from slot 6 (wraps).
+ */
+static void base_ring_dma(union eyrie_cmd *u)
+{
+	base_dma(u);
+	u->hdr.flags = EYRIE_DMA_F_RING;
+	u->dma.elem_bytes = 1;
+	u->dma.glb_addr = 1024;
+	u->dma.count[0] = 40; u->dma.count[1] = 3; u->dma.count[2] = 4;
+	u->dma.dram_stride[0] = 1; u->dma.dram_stride[1] = 40; u->dma.dram_stride[2] = 4000;
+	u->dma.glb_stride[0] = 1; u->dma.glb_stride[1] = 40; u->dma.glb_stride[2] = 320;
+	u->dma.ring_rows = 8;
+	u->dma.ring_row0 = 6;
+}
+
+/* A valid ring pass: base_conv's 8 x 8 input rows in 10-row rings from slot 7. */
+static void base_ring_conv(union eyrie_cmd *u)
+{
+	base_conv(u);
+	u->hdr.flags |= EYRIE_PASS_F_IN_RING;
+	u->conv.in_ring_rows = 10;
+	u->conv.in_row0 = 7;
+}
+
+/*
+ * Row-circular inputs (EYRIE_CAP_IN_RING, docs/hardware.md 7.12): every
+ * new field is checked (ring large enough, start inside it, the ring
+ * inside the GLB, GLB only, loads only, not coded), the fields are
+ * reserved without the flag, and without the cap the flags are unknown.
+ */
+static void test_in_ring(void **state)
+{
+	struct fw_limits lim = LIM;
+	union eyrie_cmd u;
+	__u32 detail = 0;
+
+	(void)state;
+#define RING_DMA(body, code, field) do {					\
+		base_ring_dma(&u);						\
+		body;								\
+		detail = ~0u;							\
+		assert_int_equal(fw_validate_cmd(&u, &lim, &detail), (code));	\
+		if ((field) != ~0u)						\
+			assert_int_equal(detail, (field));			\
+	} while (0)
+#define RING_CONV(body, code, field) do {					\
+		base_ring_conv(&u);						\
+		body;								\
+		detail = ~0u;							\
+		assert_int_equal(fw_validate_cmd(&u, &lim, &detail), (code));	\
+		if ((field) != ~0u)						\
+			assert_int_equal(detail, (field));			\
+	} while (0)
+	/* loads: the box may not wrap onto itself */
+	RING_DMA(u.dma.ring_rows = 2, EYRIE_JOB_ERR_SHAPE, OFFD(ring_rows));
+	RING_DMA(u.dma.ring_rows = 0, EYRIE_JOB_ERR_SHAPE, OFFD(ring_rows));
+	RING_DMA(u.dma.ring_row0 = 8, EYRIE_JOB_ERR_SHAPE, OFFD(ring_row0));
+	RING_DMA({ u.dma.ring_rows = 3; u.dma.ring_row0 = 2; }, EYRIE_JOB_OK, ~0u);
+	/* the whole ring (4 planes of 320 bytes) inside the GLB, not just the rows loaded */
+	RING_DMA(u.dma.glb_addr = 108 * 1024 - 4 * 320, EYRIE_JOB_OK, ~0u);
+	RING_DMA(u.dma.glb_addr = 108 * 1024 - 4 * 320 + 1, EYRIE_JOB_ERR_GLB_BOUNDS,
+		 OFFD(ring_rows));
+	RING_DMA(u.dma.ring_rows = 200000, EYRIE_JOB_ERR_GLB_BOUNDS, OFFD(ring_rows));
+	/* GLB only, loads only, not coded */
+	RING_DMA(u.dma.glb_addr = EYRIE_ADDR_STREAM, EYRIE_JOB_ERR_GLB_BOUNDS, OFFD(glb_addr));
+	RING_DMA(u.hdr.opcode = EYRIE_OP_DMA_STORE, EYRIE_JOB_ERR_RESERVED,
+		 offsetof(struct eyrie_cmd_header, flags));
+	RING_DMA({ u.hdr.flags |= EYRIE_DMA_F_RLE; u.dma.dram_addr = 0x100000; },
+		 EYRIE_JOB_ERR_RESERVED, offsetof(struct eyrie_cmd_header, flags));
+	/* without the flag the ring words are reserved */
+	RING_DMA(u.hdr.flags = 0, EYRIE_JOB_ERR_RESERVED, OFFD(ring_rows));
+	RING_DMA({ u.hdr.flags = 0; u.dma.ring_rows = 0; }, EYRIE_JOB_ERR_RESERVED,
+		 OFFD(ring_row0));
+	RING_DMA({ u.hdr.flags = 0; u.dma.ring_rows = 0; u.dma.ring_row0 = 0; }, EYRIE_JOB_OK,
+		 ~0u);
+	/* passes: the ring holds the rows the pass reads, from a slot in it */
+	RING_CONV(u.conv.in_ring_rows = 7, EYRIE_JOB_ERR_SHAPE, OFFC(in_ring_rows));
+	RING_CONV({ u.conv.in_ring_rows = 8; u.conv.in_row0 = 7; }, EYRIE_JOB_OK, ~0u);
+	RING_CONV(u.conv.in_row0 = 10, EYRIE_JOB_ERR_SHAPE, OFFC(in_row0));
+	/* 4 planes of 10 rows of 8: 320 bytes; the weights at 4096 stay clear */
+	RING_CONV(u.conv.in_addr = 108 * 1024 - 320, EYRIE_JOB_OK, ~0u);
+	RING_CONV(u.conv.in_addr = 108 * 1024 - 319, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(in_addr));
+	RING_CONV(u.conv.in_ring_rows = 0xffff, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(in_addr));
+	RING_CONV(u.conv.in_addr = EYRIE_ADDR_STREAM, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(in_addr));
+	/* FC has no rows */
+	RING_CONV({ u.conv.hdr.opcode = EYRIE_OP_FC; u.conv.in_h = u.conv.in_w = 1;
+		    u.conv.out_h = u.conv.out_w = 1; u.conv.r = u.conv.s = 1;
+		    u.conv.pad_t = u.conv.pad_l = 0; u.conv.map.spatial_r = 1;
+		    u.conv.map.spatial_e = 1; }, EYRIE_JOB_ERR_RESERVED,
+		  offsetof(struct eyrie_cmd_header, flags));
+	/* without the flag the ring halfwords are reserved */
+	RING_CONV(u.hdr.flags &= ~EYRIE_PASS_F_IN_RING, EYRIE_JOB_ERR_RESERVED, OFFC(in_ring_rows));
+	RING_CONV({ u.hdr.flags &= ~EYRIE_PASS_F_IN_RING; u.conv.in_ring_rows = 0; },
+		  EYRIE_JOB_ERR_RESERVED, OFFC(in_row0));
+	/* without the cap: unknown flags, the old command set */
+	lim.caps &= ~EYRIE_CAP_IN_RING;
+	RING_DMA((void)0, EYRIE_JOB_ERR_RESERVED, offsetof(struct eyrie_cmd_header, flags));
+	RING_CONV((void)0, EYRIE_JOB_ERR_RESERVED, offsetof(struct eyrie_cmd_header, flags));
+#undef RING_DMA
+#undef RING_CONV
+}
+
 /* A valid run-length coded load: int8, lines dense, 8-byte aligned. */
 static void base_rle(union eyrie_cmd *u)
 {
@@ -923,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_fp32_rq),
 		cmocka_unit_test(test_fp32_rq_eltwise),
 		cmocka_unit_test(test_rle_dma),
+		cmocka_unit_test(test_in_ring),
 		cmocka_unit_test(test_lut_order_in_job),
 		cmocka_unit_test(test_byte_flips),
 	};

@@ -274,6 +274,49 @@ static void test_fast_equals_exhaustive_spill(void **state)
 }
 
 /*
+ * Halo reuse (arch->in_ring, docs/scheduler.md "Halo reuse"): fast ==
+ * exhaustive (all 720 orders, the ring wherever an order allows it) on
+ * the representative layers, on the default GLB (every other one) and on
+ * small ones (rows, C and M in several tiles, psums spilling), every
+ * dataflow and objective, half with events (double-buffered rings). The box bounds take
+ * the fewer of the summed spans and the ring's rows, so they stay
+ * admissible; the four canonical orders put E innermost where that is
+ * free, which the exhaustive search checks against every order. Some of
+ * these optima use the ring (counted), and each stays above the bound.
+ */
+static void test_fast_equals_exhaustive_in_ring(void **state)
+{
+	struct eyr_arch a;
+	int i, rings = 0;
+
+	(void)state;
+	st_default_arch(&a);
+	a.in_ring = 1;
+	for (i = 0; i < 2 * REP_LAYERS; i++) {
+		struct eyr_layer_shape s = rep_layer(i % REP_LAYERS, 2 * scale());
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		struct eyr_plan p;
+		char what[24], err[256];
+
+		/* on the default GLB every other layer (make check's time) */
+		if (i < REP_LAYERS && i % 2 == 0)
+			continue;
+		a.glb_bytes = i < REP_LAYERS ? 108 * 1024 : (i % 2 ? 4096 : 10240);
+		a.stream_bytes = i % 3 ? 2048 : 0;
+		a.events = (i / 2) % 2;
+		snprintf(what, sizeof(what), "ring%d", i);
+		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5), all_objs[i % 3],
+					     what);
+		o.dataflow = (enum eyrie_dataflow)(i % 5);
+		o.objective = all_objs[i % 3];
+		assert_int_equal(eyr_sched_plan(&a, &s, &o, &p, err, sizeof(err)), 0);
+		rings += eyr_plan_in_ring(&p);
+	}
+	print_message("# %d of %d optima keep their inputs in a ring\n", rings, 3 * REP_LAYERS / 2);
+	assert_true(rings > 0);
+}
+
+/*
  * Where spilling psums is cheaper, the search spills: ResNet-50's 1024 ->
  * 256 1x1 (conv4_2a) and the 1024 -> 2048 stride-2 projection (conv5_1proj)
  * on the default device load their input once (inputs ignore M) and let
@@ -758,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_fast_equals_exhaustive_other),
 		cmocka_unit_test(test_fast_equals_exhaustive_small_glb),
 		cmocka_unit_test(test_fast_equals_exhaustive_spill),
+		cmocka_unit_test(test_fast_equals_exhaustive_in_ring),
 		cmocka_unit_test(test_spill_chosen),
 		cmocka_unit_test(test_fast_equals_exhaustive_csv),
 		cmocka_unit_test(test_lower_bound),

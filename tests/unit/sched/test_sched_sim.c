@@ -272,6 +272,9 @@ static unsigned int sparse_pct;
 /* Psum spills searched (EYR_SPILL_*): ONLY forces a spilling mapping. */
 static int spill_mode;
 
+/* Applied to the plan between planning and emission (NULL: none). */
+static void (*plan_hook)(struct eyr_plan *plan);
+
 static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 		      enum eyrie_dataflow df, struct run_result *res)
 {
@@ -369,6 +372,8 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	}
 	if (ret)
 		fail_msg("plan: %s", err);
+	if (plan_hook)
+		plan_hook(&res->plan);
 	if (eyr_plan_psum_bytes(&res->plan)) {
 		bo(&psum, eyr_plan_psum_bytes(&res->plan));
 		/* garbage: a pass must never read psums it did not write */
@@ -493,10 +498,11 @@ static unsigned int env_u(const char *name, unsigned int dflt)
 static void test_random_layers(void **state)
 {
 	unsigned int cases = env_u("SCHED_SIM_CASES", 200), k, dbuf_seen = 0;
-	unsigned int overlapped = 0, barriers = 0, flex = 0;
+	unsigned int overlapped = 0, barriers = 0, flex = 0, rings = 0;
 
 	(void)state;
 	assert_true(HOST.arch.events);		/* the sim has CAP_EVENTS */
+	assert_true(HOST.arch.in_ring);		/* and CAP_IN_RING */
 	assert_true(HOST.arch.flex_noc);	/* and CAP_FLEX_NOC */
 	rng_state = env_u("SCHED_SIM_SEED", 0x5eed) * 0x9e3779b97f4a7c15ull + 1;
 	for (k = 0; k < cases; k++) {
@@ -516,6 +522,8 @@ static void test_random_layers(void **state)
 		a.events = rnd() % 4 != 0;
 		/* a quarter without group-parallel sets (flex_noc = 0 in --arch) */
 		a.flex_noc = rnd() % 4 != 0;
+		/* a quarter without input rings (in_ring = 0); no draw: cases as before */
+		a.in_ring = k % 4 != 3;
 		describe(&l, df, what, sizeof(what));
 		run_layer(&a, &l, df, &r);
 		print_message("# %s: glb %u tiles N%u G%u M%u E%u F%u C%u in:%s w:%s events:%u dbuf:%u ok\n",
@@ -529,6 +537,9 @@ static void test_random_layers(void **state)
 			assert_int_equal(r.plan.map.events, 0);
 		if (!a.flex_noc)
 			assert_int_equal(r.plan.map.pass.sets_g, 0);
+		if (!a.in_ring)
+			assert_false(eyr_plan_in_ring(&r.plan));
+		rings += eyr_plan_in_ring(&r.plan);
 		flex += r.plan.map.pass.sets_g > 1;
 		overlapped += r.plan.map.events;
 		barriers += !r.plan.map.events;
@@ -538,6 +549,7 @@ static void test_random_layers(void **state)
 	if (cases >= 100) {
 		assert_true(overlapped > cases / 4 && barriers > 0);
 		assert_true(flex > 0);	/* groups side by side ran, as predicted */
+		assert_true(rings > 0);	/* and inputs through a ring */
 		assert_true(dbuf_seen & (1u << 7 | 1u << 3 | 1u << 5 | 1u << 1));
 		assert_true(dbuf_seen & (1u << 7 | 1u << 3 | 1u << 6 | 1u << 2));
 		assert_true(dbuf_seen & (1u << 7 | 1u << 5 | 1u << 6 | 1u << 4));
@@ -762,6 +774,114 @@ static void test_depthwise_flex_noc(void **state)
 	/* both outcomes ran on the device as predicted */
 	assert_true(faster >= 2);
 	assert_true(one_group >= 1);
+}
+
+/* The stream of a plan with its halo loaded again: full row blocks, no ring. */
+static void drop_ring(struct eyr_plan *plan)
+{
+	plan->map.in_ring = 0;
+}
+
+/*
+ * Halo reuse (CAP_IN_RING, docs/scheduler.md "Halo reuse"): random convs
+ * on small GLBs (rows in several tiles), every dataflow, barriers or
+ * events, with the ring searched: bit-exact, measured as predicted, and
+ * most plans keep their inputs in a ring. The same plan's stream with
+ * the full row blocks loaded instead (what the ring saves put back) is
+ * still bit-exact but measures more DRAM words than the ring plan
+ * predicts, by the halo rows: the prediction check catches a stream that
+ * reloads the halo. AlexNet CONV1 (batch 1, full size) plans a ring on the
+ * default device and saves its halo words against in_ring = 0.
+ */
+static void test_in_ring(void **state)
+{
+	unsigned int cases = env_u("SCHED_SIM_CASES", 200) / 4 + 1, k, rings = 0, caught = 0;
+	unsigned int ev = 0, dbuf_in = 0;
+	struct eyr_arch on = HOST.arch, off = HOST.arch;
+	struct run_result r_on, r_off;
+	struct eyr_layer l;
+	char what[256];
+
+	(void)state;
+	rng_state = 0xa10e;
+	for (k = 0; k < cases; k++) {
+		struct eyr_arch a = HOST.arch;
+		enum eyrie_dataflow df = (enum eyrie_dataflow)(rnd() % EYRIE_DATAFLOW_COUNT);
+		struct run_result r, r2;
+
+		do
+			random_layer(&l);
+		while (l.shape.op != EYR_LAYER_CONV);
+		/* windows taller than the stride: row tiles share rows */
+		l.shape.r = urange(2, 5);
+		l.shape.dil_h = 1;
+		l.shape.stride_h = urange(1, l.shape.r - 1);
+		l.shape.pad_t = rnd() % l.shape.r;
+		l.shape.pad_b = rnd() % l.shape.r;
+		l.shape.h = urange(l.shape.r + 4, 27);
+		a.glb_bytes = urange(1024, 4096);
+		a.stream_bytes = rnd() % 4 ? 0 : urange(256, 2048);
+		a.events = rnd() % 3 != 0;
+		a.in_ring = 1;
+		describe(&l, df, what, sizeof(what));
+		run_layer(&a, &l, df, &r);
+		check_prediction(&r, what);
+		if (!eyr_plan_in_ring(&r.plan))
+			continue;
+		rings++;
+		ev += r.plan.map.events;
+		dbuf_in += !!(r.plan.map.dbuf & EYR_DBUF_IN);
+		print_message("# %s: glb %u ring, tiles E%u F%u C%u M%u order %u%u%u%u%u%u events %u dbuf %u\n",
+			      what, a.glb_bytes, r.plan.map.tiles[EYR_DIM_E],
+			      r.plan.map.tiles[EYR_DIM_F], r.plan.map.tiles[EYR_DIM_C],
+			      r.plan.map.tiles[EYR_DIM_M], r.plan.map.order[0], r.plan.map.order[1],
+			      r.plan.map.order[2], r.plan.map.order[3], r.plan.map.order[4],
+			      r.plan.map.order[5], r.plan.map.events, r.plan.map.dbuf);
+		if (rings % 3 != 1)
+			continue;
+		/* the same tiling and order, the halo loaded again */
+		plan_hook = drop_ring;
+		run_layer(&a, &l, df, &r2);
+		plan_hook = NULL;
+		assert_int_equal(r2.mismatches, 0);
+		assert_int_equal(r2.plan.cost.dram_words, r.plan.cost.dram_words);
+		if (r2.snap.dram_words > r2.plan.cost.dram_words)
+			caught++;
+		else
+			fail_msg("%s: full row blocks measured %llu DRAM words, the ring plan predicts %llu",
+				 what, (unsigned long long)r2.snap.dram_words,
+				 (unsigned long long)r2.plan.cost.dram_words);
+	}
+	print_message("# %u of %u layers through a ring (%u with events, %u double-buffered), %u full-block streams caught\n",
+		      rings, cases, ev, dbuf_in, caught);
+	assert_true(rings > cases / 4);
+	assert_true(caught > 0);
+	if (cases >= 40)
+		assert_true(ev > 0 && dbuf_in > 0);
+
+	/* AlexNet CONV1 on the default device: the ring is chosen */
+	on.in_ring = 1;
+	off.in_ring = 0;
+	random_layer(&l);
+	while (l.shape.op != EYR_LAYER_CONV || l.quant.lut)
+		random_layer(&l);
+	l.shape = st_conv(1, 3, 96, 227, 11, 4, 0, 1);
+	describe(&l, EYRIE_DATAFLOW_RS, what, sizeof(what));
+	run_layer(&on, &l, EYRIE_DATAFLOW_RS, &r_on);
+	check_prediction(&r_on, what);
+	run_layer(&off, &l, EYRIE_DATAFLOW_RS, &r_off);
+	check_prediction(&r_off, what);
+	print_message("# %s: ring %llu input words (%u row tiles), without %llu; %llu / %llu DRAM words, %llu / %llu fJ\n",
+		      what, (unsigned long long)r_on.plan.cost.in_words,
+		      r_on.plan.map.tiles[EYR_DIM_E], (unsigned long long)r_off.plan.cost.in_words,
+		      (unsigned long long)r_on.plan.cost.dram_words,
+		      (unsigned long long)r_off.plan.cost.dram_words,
+		      (unsigned long long)r_on.plan.cost.energy_total_fj,
+		      (unsigned long long)r_off.plan.cost.energy_total_fj);
+	assert_true(eyr_plan_in_ring(&r_on.plan));
+	assert_false(eyr_plan_in_ring(&r_off.plan));
+	assert_true(r_on.plan.cost.in_words < r_off.plan.cost.in_words);
+	assert_true(r_on.plan.cost.dram_words < r_off.plan.cost.dram_words);
 }
 
 /* Pooling and element-wise layers: the simple tilings, bit-exact. */
@@ -1149,6 +1269,7 @@ int main(void)
 		cmocka_unit_test(test_int32_out),
 		cmocka_unit_test(test_psum_spill),
 		cmocka_unit_test(test_zero_gating),
+		cmocka_unit_test(test_in_ring),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

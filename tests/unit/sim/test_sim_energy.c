@@ -265,6 +265,53 @@ static void test_conv_zero_gate(void **state)
 }
 
 /*
+ * Row-circular input (CAP_IN_RING, docs/hardware.md 7.12): tiny_conv's two
+ * 4 x 4 input planes loaded by one ring DMA into 6-row rings at GLB 256
+ * from slot 4 (rows 0, 1 in slots 4, 5; rows 2, 3 wrap to slots 0, 1) and
+ * read by a ring pass from slot 4: the same output bytes as the dense
+ * pass, and the same counts and cycles (test_conv_rs_one_fold): the ring
+ * is addressing only. A ring pass from another slot reads other rows.
+ */
+static void test_conv_in_ring(void **state)
+{
+	struct expect e = { .dram = 76, .dram_bytes = 76, .glb = 32 + 36 + 76 + 8,
+			    .noc = 144, .rf = 696, .mac = 144, .cycles = 9 + 24 + 1 };
+	int8_t dense[8], ring[8];
+	int8_t *out;
+	uint64_t out_va;
+
+	(void)state;
+	out = th_alloc(&T, 4096, &out_va, 0);
+	for (int k = 0; k < 3; k++) {
+		struct cmdlist cl = { 0 };
+		struct eyrie_cmd_conv *c = tiny_conv(&cl, 1, EYRIE_DATAFLOW_RS, 3);
+		union eyrie_cmd *in = &cl.cmds[0];
+
+		cl.cmds[cl.n - 1].dma.dram_addr = out_va;
+		if (k) {
+			in->hdr.flags = EYRIE_DMA_F_RING;
+			in->dma.glb_addr = 256;
+			in->dma.count[0] = 4; in->dma.count[1] = 4; in->dma.count[2] = 2;
+			in->dma.dram_stride[1] = 4; in->dma.dram_stride[2] = 16;
+			in->dma.glb_stride[1] = 4; in->dma.glb_stride[2] = 24;
+			in->dma.ring_rows = 6;
+			in->dma.ring_row0 = 4;
+			c->hdr.flags |= EYRIE_PASS_F_IN_RING;
+			c->in_addr = 256;
+			c->in_ring_rows = 6;
+			c->in_row0 = k == 1 ? 4 : 5;
+		}
+		run_and_check(&cl, &e);
+		memcpy(k ? ring : dense, out, 8);
+		if (k == 1)
+			assert_memory_equal(dense, ring, 8);
+		else if (k == 2)
+			assert_memory_not_equal(dense, ring, 8);
+		cl_free(&cl);
+	}
+}
+
+/*
  * The binary32 rule (docs/hardware.md 7.11): tiny_conv's 8 outputs, and an
  * average pool's 4, each add 3 MAC energies (0.6 pJ = 3 x 0.2 pJ) to the
  * MAC domain; MAC count, accesses and cycles are those of the same passes
@@ -755,6 +802,7 @@ int main(void)
 		cmocka_unit_test(test_conv_rs_three_folds),
 		cmocka_unit_test(test_conv_ws),
 		cmocka_unit_test(test_conv_zero_gate),
+		cmocka_unit_test(test_conv_in_ring),
 		cmocka_unit_test(test_fp32_rq_counts),
 		cmocka_unit_test(test_rle_dma),
 		cmocka_unit_test(test_conv_depthwise_sets_g),
