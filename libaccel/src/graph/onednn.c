@@ -467,10 +467,11 @@ out:
  * through the weights' taps from (pt, pl). Over those pixels it is an
  * inner product, y[n, m] = sum over (h, w, c) of x[n, c, h, w] *
  * W[m, c, pt + h, pl + w], with the weights (M x th x tw x C, reordered
- * once) streamed once per run: oneDNN's inner product runs that shape
- * about a third faster than its convolutions (which, for a batch of one,
- * stream the weights as a convolution's). The activations are NHWC, as
- * the brgemm convolutions around it keep theirs, so the product reads its
+ * once) streamed once per run: oneDNN's inner product streams them about
+ * a third faster than its brgemm convolutions of the same shape do
+ * (resnet50-reduced's last stage, docs/models.md). The activations are
+ * NHWC, the layout the brgemm convolutions (AVX-512) around it keep
+ * theirs in (another layout costs a reorder), so the product reads its
  * input in place when the window covers the whole image (1x1 on 1x1,
  * 3x3 pad 1 on 1x1 and stride 2 on 2x2) and a copy of the touched pixels
  * otherwise (1x1 stride 2 on 2x2: pixel (0, 0)); its output, of one
