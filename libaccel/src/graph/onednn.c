@@ -4,7 +4,9 @@
  * in 2-D (a 1-D conv is H = 1, which is the same memory), grouped convs
  * with 5-D weights (goihw). The primitive chooses its layouts
  * (dnnl_format_tag_any); the weights are reordered into theirs once here,
- * the activations per run when the primitive's layout is not NCHW.
+ * the activations per run when the primitive's layout is not NCHW. A
+ * conv with one output position per image runs as an inner product
+ * (conv_product_new()).
  */
 #include <dnnl.h>
 #include <errno.h>
@@ -30,7 +32,15 @@ struct gr_dnn_prim {
 	dnnl_primitive_t x_in, add_in, y_out;
 	/* x, y: NCHW (the graph's); xc, yc: the primitive's */
 	dnnl_memory_t x, y, xc, yc, w, b;
+	/*
+	 * a Conv of one output position run as an inner product: its 2-D
+	 * source (over xc, or over the touched pixels gathered from xc) and
+	 * destination (over yc)
+	 */
+	dnnl_memory_t xs, ys;
 	size_t xc_bytes, yc_bytes;
+	/* the gather: the top-left th x tw pixels of each NHWC image, 0: none */
+	int64_t th, tw;
 	/* the layouts: the graph's NCHW output, the primitive's own */
 	dnnl_memory_desc_t y_md, xc_md, yc_md;
 	int rank, add;
@@ -109,6 +119,8 @@ void gr_dnn_prim_free(struct gr_dnn_prim *c)
 	destroy_mem(c->y);
 	destroy_mem(c->xc);
 	destroy_mem(c->yc);
+	destroy_mem(c->xs);
+	destroy_mem(c->ys);
 	destroy_mem(c->w);
 	destroy_mem(c->b);
 	free(c);
@@ -117,6 +129,16 @@ void gr_dnn_prim_free(struct gr_dnn_prim *c)
 int gr_dnn_prim_has_add(const struct gr_dnn_prim *c)
 {
 	return c->add;
+}
+
+int gr_dnn_prim_is_product(const struct gr_dnn_prim *c)
+{
+	const_dnnl_primitive_desc_t pd;
+	dnnl_primitive_kind_t kind;
+
+	return dnnl_primitive_get_primitive_desc(c->prim, &pd) == dnnl_success &&
+	       dnnl_primitive_desc_query(pd, dnnl_query_primitive_kind, 0, &kind) == dnnl_success &&
+	       kind == dnnl_inner_product;
 }
 
 /* A primitive from its descriptor (pd is destroyed either way). */
@@ -150,7 +172,7 @@ static int exec(const struct gr_dnn *d, dnnl_primitive_t p, int nargs,
 
 /* The weights as they are, reordered once into the primitive's layout. */
 static int load_weights(struct gr_dnn_prim *c, const dnnl_memory_desc_t *plain,
-			const dnnl_memory_desc_t *want, const struct gr_value *w)
+			const dnnl_memory_desc_t *want, const void *w)
 {
 	dnnl_memory_t src;
 	dnnl_primitive_t re;
@@ -160,7 +182,7 @@ static int load_weights(struct gr_dnn_prim *c, const dnnl_memory_desc_t *plain,
 		c->w = NULL;
 		return -ENOMEM;
 	}
-	if (dnnl_memory_create(&src, plain, c->d->eng, w->data) != dnnl_success)
+	if (dnnl_memory_create(&src, plain, c->d->eng, (void *)w) != dnnl_success)
 		return -ENOMEM;
 	rc = make_reorder(c->d, plain, want, &re);
 	if (!rc) {
@@ -211,14 +233,19 @@ static int act_mem(struct gr_dnn_prim *c, const dnnl_memory_desc_t *plain,
 
 /*
  * The memories of a primitive with weights (convolution, inner product)
- * made from pd: the weights reordered once into the layout it chose, the
- * input and output in theirs (with their reorders from and to the plain
- * layouts), the bias (its values, b_md's count) copied; then the
- * primitive. pd is consumed, whatever the outcome.
+ * made from pd: the weights (w: w_plain's values) reordered once into the
+ * layout it chose, the input and output in theirs (with their reorders
+ * from and to the plain layouts), the bias (its values, b_md's count)
+ * copied; then the primitive. pd is consumed, whatever the outcome.
+ *
+ * x_own, y_own (a Conv run as an inner product; else NULL): the layouts
+ * the input and output are kept in instead of the primitive's 2-D ones,
+ * which then read and write the same memory (xs, ys).
  */
 static int bind_weighted(struct gr_dnn_prim *c, dnnl_primitive_desc_t pd,
-			 const dnnl_memory_desc_t *w_plain, const struct gr_value *w,
+			 const dnnl_memory_desc_t *w_plain, const void *w,
 			 const dnnl_memory_desc_t *x_plain, const dnnl_memory_desc_t *y_plain,
+			 const dnnl_memory_desc_t *x_own, const dnnl_memory_desc_t *y_own,
 			 dnnl_primitive_t *add_in, const dnnl_memory_desc_t *b_md,
 			 const struct gr_value *b)
 {
@@ -230,6 +257,12 @@ static int bind_weighted(struct gr_dnn_prim *c, dnnl_primitive_desc_t pd,
 
 	if (!xq || !yq || !wq)
 		goto out;
+	if (x_own) {
+		if ((rc = mem_none(c->d, xq, &c->xs)) || (rc = mem_none(c->d, yq, &c->ys)))
+			goto out;
+		xq = x_own;
+		yq = y_own;
+	}
 	if ((rc = load_weights(c, w_plain, wq, w)) ||
 	    (rc = act_mem(c, x_plain, xq, 1, &c->x, &c->xc, &c->x_in, NULL, &c->xc_bytes)) ||
 	    (rc = act_mem(c, y_plain, yq, 0, &c->y, &c->yc, &c->y_out, add_in, &c->yc_bytes)))
@@ -251,25 +284,21 @@ out:
 	return rc;
 }
 
-static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const int64_t *xdims,
-		    const struct gr_value *w, const struct gr_value *b,
-		    const struct gr_dnn_epi *e, struct gr_dnn_prim **out)
+/*
+ * A Conv's geometry in 2-D (a 1-D conv is H = 1) and its group, when
+ * oneDNN takes it: 0, or -ENOSYS.
+ */
+static int conv_geom(const struct gr_node *n, int xrank, const int64_t *xdims,
+		     const struct gr_value *w, const struct gr_value *b, struct gr_geom *g,
+		     int64_t *grp)
 {
 	struct gr_value shape = { .dtype = GR_FLOAT, .rank = xrank };
-	int64_t grp = gr_attr_int(n, "group", 1), C, M, kh, kw;
-	dnnl_dims_t xd, yd, wd, bd, st, dl, pl, pr;
-	dnnl_memory_desc_t x_plain, y_plain, w_plain, b_md, x_any, y_any, w_any;
-	dnnl_convolution_desc_t cd;
-	dnnl_primitive_attr_t attr = NULL;
-	dnnl_post_ops_t ops = NULL;
-	dnnl_primitive_desc_t pd = NULL;
-	struct gr_dnn_prim *c;
-	struct gr_geom g;
+	int64_t C, M, kh, kw;
 	struct gr_err err;
-	int rc = -ENOSYS, wrank;
 
+	*grp = gr_attr_int(n, "group", 1);
 	if ((xrank != 3 && xrank != 4) || !w || w->dtype != GR_FLOAT || w->rank != xrank ||
-	    grp < 1 || (b && (b->dtype != GR_FLOAT || b->rank != 1)))
+	    *grp < 1 || (b && (b->dtype != GR_FLOAT || b->rank != 1)))
 		return -ENOSYS;
 	for (int i = 0; i < xrank; i++)
 		if (xdims[i] < 1)
@@ -277,23 +306,92 @@ static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const 
 	memcpy(shape.dims, xdims, (size_t)xrank * sizeof(int64_t));
 	C = xdims[1];
 	M = w->dims[0];
-	if (C % grp || M % grp || w->dims[1] != C / grp || (b && b->dims[0] != M))
+	if (C % *grp || M % *grp || w->dims[1] != C / *grp || (b && b->dims[0] != M))
 		return -ENOSYS;
 	kh = xrank == 4 ? w->dims[2] : 1;
 	kw = w->dims[xrank - 1];
-	if (gr_infer_window(n, &shape, kh, kw, &g, &err))
+	if (gr_infer_window(n, &shape, kh, kw, g, &err))
 		return -ENOSYS;
-	c = calloc(1, sizeof(*c));
+	/* the same in 2-D for a 1-D conv */
+	g->kh = kh;
+	g->kw = kw;
+	return 0;
+}
+
+/* The epilogue as post-ops, in the order of fast.h's: (sum + bias) + add, then the clamp. */
+static int epi_attr(const struct gr_dnn_epi *e, dnnl_primitive_attr_t *attr)
+{
+	dnnl_post_ops_t ops = NULL;
+	int rc = -ENOSYS;
+
+	*attr = NULL;
+	if (dnnl_primitive_attr_create(attr) || dnnl_post_ops_create(&ops)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (e && e->add && dnnl_post_ops_append_sum(ops, 1.0f))
+		goto out;
+	if (e && e->clamp) {
+		dnnl_status_t s;
+
+		if (e->lo == 0.0f && isinf(e->hi) && e->hi > 0)
+			s = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+		else
+			s = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_clip, e->lo, e->hi);
+		if (s)
+			goto out;
+	}
+	if (!dnnl_primitive_attr_set_post_ops(*attr, ops))
+		rc = 0;
+out:
+	if (ops)
+		dnnl_post_ops_destroy(ops);
+	if (rc && *attr) {
+		dnnl_primitive_attr_destroy(*attr);
+		*attr = NULL;
+	}
+	return rc;
+}
+
+static struct gr_dnn_prim *prim_alloc(struct gr_dnn *d, int rank, const int64_t *xdims,
+				      int64_t M, const struct gr_geom *g, const struct gr_dnn_epi *e)
+{
+	struct gr_dnn_prim *c = calloc(1, sizeof(*c));
+
 	if (!c)
-		return -ENOMEM;
+		return NULL;
 	c->d = d;
-	c->rank = xrank;
+	c->rank = rank;
 	c->add = e && e->add;
-	memcpy(c->xdims, xdims, (size_t)xrank * sizeof(int64_t));
+	memcpy(c->xdims, xdims, (size_t)rank * sizeof(int64_t));
 	c->ydims[0] = xdims[0];
 	c->ydims[1] = M;
-	c->ydims[2] = xrank == 4 ? g.oh : g.ow;
-	c->ydims[3] = g.ow;
+	c->ydims[2] = rank == 4 ? g->oh : g->ow;
+	c->ydims[3] = g->ow;
+	return c;
+}
+
+static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const int64_t *xdims,
+		    const struct gr_value *w, const struct gr_value *b,
+		    const struct gr_dnn_epi *e, struct gr_dnn_prim **out)
+{
+	int64_t grp, C, M;
+	dnnl_dims_t xd, yd, wd, bd, st, dl, pl, pr;
+	dnnl_memory_desc_t x_plain, y_plain, w_plain, b_md, x_any, y_any, w_any;
+	dnnl_convolution_desc_t cd;
+	dnnl_primitive_attr_t attr = NULL;
+	dnnl_primitive_desc_t pd = NULL;
+	struct gr_dnn_prim *c;
+	struct gr_geom g;
+	int rc, wrank;
+
+	if ((rc = conv_geom(n, xrank, xdims, w, b, &g, &grp)))
+		return rc;
+	C = xdims[1];
+	M = w->dims[0];
+	c = prim_alloc(d, xrank, xdims, M, &g, e);
+	if (!c)
+		return -ENOMEM;
 	/* in 2-D: N, C, H, W (H = 1 for 1-D) */
 	xd[0] = xdims[0];
 	xd[1] = C;
@@ -307,15 +405,15 @@ static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const 
 		wrank = 4;
 		wd[0] = M;
 		wd[1] = C;
-		wd[2] = kh;
-		wd[3] = kw;
+		wd[2] = g.kh;
+		wd[3] = g.kw;
 	} else {
 		wrank = 5;
 		wd[0] = grp;
 		wd[1] = M / grp;
 		wd[2] = C / grp;
-		wd[3] = kh;
-		wd[4] = kw;
+		wd[3] = g.kh;
+		wd[4] = g.kw;
 	}
 	bd[0] = M;
 	st[0] = g.sh;
@@ -327,6 +425,7 @@ static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const 
 	pl[1] = g.pl;
 	pr[0] = g.pb;
 	pr[1] = g.pr;
+	rc = -ENOSYS;
 	if (dnnl_memory_desc_init_by_tag(&x_plain, 4, xd, dnnl_f32, dnnl_nchw) ||
 	    dnnl_memory_desc_init_by_tag(&y_plain, 4, yd, dnnl_f32, dnnl_nchw) ||
 	    dnnl_memory_desc_init_by_tag(&w_plain, wrank, wd, dnnl_f32,
@@ -340,34 +439,130 @@ static int conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const 
 						       dnnl_convolution_direct, &x_any, &w_any,
 						       b ? &b_md : NULL, &y_any, st, dl, pl, pr))
 		goto out;
-	if (dnnl_primitive_attr_create(&attr) || dnnl_post_ops_create(&ops)) {
-		rc = -ENOMEM;
+	if ((rc = epi_attr(e, &attr)))
 		goto out;
-	}
-	/* the order of fast.h's epilogue: (sum + bias) + add, then the clamp */
-	if (c->add && dnnl_post_ops_append_sum(ops, 1.0f))
+	rc = -ENOSYS;
+	if (dnnl_primitive_desc_create(&pd, &cd, attr, d->eng, NULL))
 		goto out;
-	if (e && e->clamp) {
-		dnnl_status_t s;
-
-		if (e->lo == 0.0f && isinf(e->hi) && e->hi > 0)
-			s = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
-		else
-			s = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_clip, e->lo, e->hi);
-		if (s)
-			goto out;
-	}
-	if (dnnl_primitive_attr_set_post_ops(attr, ops) ||
-	    dnnl_primitive_desc_create(&pd, &cd, attr, d->eng, NULL))
-		goto out;
-	rc = bind_weighted(c, pd, &w_plain, w, &x_plain, &y_plain,
+	rc = bind_weighted(c, pd, &w_plain, w->data, &x_plain, &y_plain, NULL, NULL,
 			   c->add ? &c->add_in : NULL, &b_md, b);
 	pd = NULL;
 out:
 	if (pd)
 		dnnl_primitive_desc_destroy(pd);
-	if (ops)
-		dnnl_post_ops_destroy(ops);
+	if (attr)
+		dnnl_primitive_attr_destroy(attr);
+	if (rc) {
+		gr_dnn_prim_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+/*
+ * A Conv (one group, no dilation) with one output position per image
+ * reads only the input pixels under that position's window: the top-left
+ * th x tw of each image (its window starts at -pad, before pixel 0),
+ * through the weights' taps from (pt, pl). Over those pixels it is an
+ * inner product, y[n, m] = sum over (h, w, c) of x[n, c, h, w] *
+ * W[m, c, pt + h, pl + w], with the weights (M x th x tw x C, reordered
+ * once) streamed once per run: oneDNN's inner product streams them about
+ * a third faster than its brgemm convolutions of the same shape do
+ * (resnet50-reduced's last stage, docs/models.md). The activations are
+ * NHWC, the layout the brgemm convolutions (AVX-512) around it keep
+ * theirs in (another layout costs a reorder), so the product reads its
+ * input in place when the window covers the whole image (1x1 on 1x1,
+ * 3x3 pad 1 on 1x1 and stride 2 on 2x2) and a copy of the touched pixels
+ * otherwise (1x1 stride 2 on 2x2: pixel (0, 0)); its output, of one
+ * position, is the same memory in NHWC and NCHW.
+ * -ENOSYS when the Conv is not of this form (conv_new() runs it).
+ */
+static int conv_product_new(struct gr_dnn *d, const struct gr_node *n, int xrank,
+			    const int64_t *xdims, const struct gr_value *w,
+			    const struct gr_value *b, const struct gr_dnn_epi *e,
+			    struct gr_dnn_prim **out)
+{
+	int64_t grp, C, M, th, tw, K;
+	dnnl_dims_t xd, yd, wd, bd, sd, dd;
+	dnnl_memory_desc_t x_plain, y_plain, x_nhwc, y_nhwc, w_plain, b_md, w_any, s_md, d_md;
+	dnnl_inner_product_desc_t ipd;
+	dnnl_primitive_attr_t attr = NULL;
+	dnnl_primitive_desc_t pd = NULL;
+	const float *wf;
+	float *wp = NULL;
+	struct gr_dnn_prim *c;
+	struct gr_geom g;
+	int rc;
+
+	if ((rc = conv_geom(n, xrank, xdims, w, b, &g, &grp)))
+		return rc;
+	th = g.ih < g.kh - g.pt ? g.ih : g.kh - g.pt;
+	tw = g.iw < g.kw - g.pl ? g.iw : g.kw - g.pl;
+	if (grp != 1 || g.oh != 1 || g.ow != 1 || g.dh != 1 || g.dw != 1 || th < 1 || tw < 1)
+		return -ENOSYS;
+	C = xdims[1];
+	M = w->dims[0];
+	K = th * tw * C;
+	c = prim_alloc(d, xrank, xdims, M, &g, e);
+	if (!c)
+		return -ENOMEM;
+	if (th != g.ih || tw != g.iw) {
+		c->th = th;
+		c->tw = tw;
+	}
+	/* the weights' taps under the window, (h, w, c) fastest last as NHWC's pixels */
+	wp = malloc((size_t)M * (size_t)K * sizeof(float));
+	if (!wp) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	wf = w->data;
+	for (int64_t m = 0; m < M; m++)
+		for (int64_t h = 0; h < th; h++)
+			for (int64_t x = 0; x < tw; x++)
+				for (int64_t ch = 0; ch < C; ch++)
+					wp[((m * th + h) * tw + x) * C + ch] =
+						wf[((m * C + ch) * g.kh + g.pt + h) * g.kw + g.pl + x];
+	xd[0] = xdims[0];
+	xd[1] = C;
+	xd[2] = g.ih;
+	xd[3] = g.iw;
+	yd[0] = xdims[0];
+	yd[1] = M;
+	yd[2] = yd[3] = 1;
+	sd[0] = dd[0] = xdims[0];
+	sd[1] = K;
+	dd[1] = M;
+	wd[0] = M;
+	wd[1] = K;
+	bd[0] = M;
+	rc = -ENOSYS;
+	if (dnnl_memory_desc_init_by_tag(&x_plain, 4, xd, dnnl_f32, dnnl_nchw) ||
+	    dnnl_memory_desc_init_by_tag(&y_plain, 4, yd, dnnl_f32, dnnl_nchw) ||
+	    dnnl_memory_desc_init_by_tag(&x_nhwc, 4, xd, dnnl_f32, dnnl_nhwc) ||
+	    dnnl_memory_desc_init_by_tag(&y_nhwc, 4, yd, dnnl_f32, dnnl_nhwc) ||
+	    dnnl_memory_desc_init_by_tag(&s_md, 2, sd, dnnl_f32, dnnl_nc) ||
+	    dnnl_memory_desc_init_by_tag(&d_md, 2, dd, dnnl_f32, dnnl_nc) ||
+	    dnnl_memory_desc_init_by_tag(&w_plain, 2, wd, dnnl_f32, dnnl_oi) ||
+	    dnnl_memory_desc_init_by_tag(&w_any, 2, wd, dnnl_f32, dnnl_format_tag_any) ||
+	    dnnl_memory_desc_init_by_tag(&b_md, 1, bd, dnnl_f32, dnnl_x))
+		goto out;
+	if (dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &s_md, &w_any,
+						 b ? &b_md : NULL, &d_md))
+		goto out;
+	if ((rc = epi_attr(e, &attr)))
+		goto out;
+	rc = -ENOSYS;
+	if (dnnl_primitive_desc_create(&pd, &ipd, attr, d->eng, NULL))
+		goto out;
+	rc = bind_weighted(c, pd, &w_plain, wp, &x_plain, &y_plain, &x_nhwc, &y_nhwc,
+			   c->add ? &c->add_in : NULL, &b_md, b);
+	pd = NULL;
+out:
+	free(wp);
+	if (pd)
+		dnnl_primitive_desc_destroy(pd);
 	if (attr)
 		dnnl_primitive_attr_destroy(attr);
 	if (rc) {
@@ -383,8 +578,10 @@ int gr_dnn_conv_new(struct gr_dnn *d, const struct gr_node *n, int xrank, const 
 		    const struct gr_dnn_epi *e, struct gr_dnn_prim **out)
 {
 	/* a primitive keeps the thread count it was made with: make it with the run's */
-	int prev = threads_begin(), rc = conv_new(d, n, xrank, xdims, w, b, e, out);
+	int prev = threads_begin(), rc = conv_product_new(d, n, xrank, xdims, w, b, e, out);
 
+	if (rc == -ENOSYS)
+		rc = conv_new(d, n, xrank, xdims, w, b, e, out);
 	threads_end(prev);
 	return rc;
 }
@@ -441,7 +638,8 @@ static int gemm_new(struct gr_dnn *d, const struct gr_node *n, const int64_t *ad
 						 bias ? &b_md : NULL, &y_plain) ||
 	    dnnl_primitive_desc_create(&pd, &ipd, NULL, d->eng, NULL))
 		goto out;
-	rc = bind_weighted(c, pd, &w_plain, w, &x_plain, &y_plain, NULL, &b_md, bias);
+	rc = bind_weighted(c, pd, &w_plain, w->data, &x_plain, &y_plain, NULL, NULL, NULL,
+			   &b_md, bias);
 	pd = NULL;
 out:
 	if (pd)
@@ -605,6 +803,17 @@ static size_t elems(int rank, const int64_t *dims)
 	return n;
 }
 
+/* The top-left th x tw pixels of each NHWC image x, into g (N x th x tw x C). */
+static void gather(const struct gr_dnn_prim *c, const float *x, float *g)
+{
+	int64_t C = c->xdims[1], ih = c->rank == 4 ? c->xdims[2] : 1, iw = c->xdims[c->rank - 1];
+	size_t row = (size_t)(c->tw * C) * sizeof(float);
+
+	for (int64_t n = 0; n < c->xdims[0]; n++)
+		for (int64_t h = 0; h < c->th; h++)
+			memcpy(g + (n * c->th + h) * c->tw * C, x + (n * ih + h) * iw * C, row);
+}
+
 int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struct gr_value *add,
 		    unsigned native, struct gr_value **out, struct gr_err *err)
 {
@@ -614,7 +823,7 @@ int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struc
 	int y_fits = c->yc && c->yc_bytes == yn * sizeof(float);
 	int add_native = (native & GR_DNN_ADD_NATIVE) && y_fits;
 	int y_native = (native & GR_DNN_Y_NATIVE) && y_fits;
-	void *xc = NULL, *yc = NULL;
+	void *xc = NULL, *yc = NULL, *xg = NULL;
 	struct gr_value *y;
 	int rc = 0, prev;
 
@@ -629,8 +838,13 @@ int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struc
 		return -ENOMEM;
 	/* scratch for the layouts the graph's tensors do not carry */
 	if ((c->xc && !x_native && !(xc = gr_mem_get(c->xc_bytes, 0))) ||
-	    (c->yc && !y_native && !(yc = gr_mem_get(c->yc_bytes, 0)))) {
-		gr_mem_put(xc);
+	    (c->yc && !y_native && !(yc = gr_mem_get(c->yc_bytes, 0))) ||
+	    (c->th && !(xg = gr_mem_get((size_t)(c->xdims[0] * c->th * c->tw * c->xdims[1]) *
+					sizeof(float), 0)))) {
+		if (!x_native)
+			gr_mem_put(xc);
+		if (!y_native)
+			gr_mem_put(yc);
 		gr_value_free(y);
 		return gr_err_set(err, -ENOMEM, "oneDNN: out of memory");
 	}
@@ -664,11 +878,25 @@ int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struc
 			dnnl_memory_set_data_handle(c->y, y->data);
 		}
 	}
+	/* a Conv as a product: its input NHWC, or the pixels it reads from it */
+	if (!rc && c->xs) {
+		void *src = c->xc ? xc : x->data;
+
+		if (xg) {
+			if (dnnl_stream_wait(c->d->stream) != dnnl_success)
+				rc = -EIO;
+			else
+				gather(c, src, xg);
+			src = xg;
+		}
+		dnnl_memory_set_data_handle(c->xs, src);
+		dnnl_memory_set_data_handle(c->ys, c->yc ? yc : y->data);
+	}
 	if (!rc) {
 		/* a pooling has no weights, a conv or product may have no bias */
 		dnnl_exec_arg_t a[4] = {
-			{ DNNL_ARG_SRC, c->xc ? c->xc : c->x },
-			{ DNNL_ARG_DST, c->yc ? c->yc : c->y },
+			{ DNNL_ARG_SRC, c->xs ? c->xs : c->xc ? c->xc : c->x },
+			{ DNNL_ARG_DST, c->ys ? c->ys : c->yc ? c->yc : c->y },
 			{ DNNL_ARG_WEIGHTS, c->w },
 			{ DNNL_ARG_BIAS, c->b },
 		};
@@ -687,6 +915,7 @@ int gr_dnn_prim_run(struct gr_dnn_prim *c, const struct gr_value *x, const struc
 		gr_mem_put(xc);
 	if (!y_native)
 		gr_mem_put(yc);
+	gr_mem_put(xg);
 	if (rc) {
 		gr_value_free(y);
 		return gr_err_set(err, rc, "oneDNN: a primitive failed");

@@ -67,6 +67,13 @@ int gr_dnn_gemm_new(struct gr_dnn *d, const struct gr_node *n, int arank, const 
 int gr_dnn_prim_has_add(const struct gr_dnn_prim *c);
 
 /*
+ * Whether c runs as oneDNN's inner product: a Gemm's, and a Conv's with
+ * one output position per image (one group, no dilation), which reads
+ * only the input pixels under that position's window.
+ */
+int gr_dnn_prim_is_product(const struct gr_dnn_prim *c);
+
+/*
  * The primitive of MaxPool node n (one output, no storage_order) for a
  * float input of rank 4 and dims xdims, in NHWC; else -ENOSYS.
  */

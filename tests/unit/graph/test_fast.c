@@ -15,7 +15,8 @@
  * The CPU plan's oneDNN primitives (graph/onednn.h) against the same
  * reference: every Conv case, with and without the fused epilogue, and
  * the Gemm cases of its inner product (A as it is, alpha and beta 1, C of
- * N values). oneDNN must take every one of them (a case it refused would
+ * N values), and the convs with one output position it runs as an inner
+ * product. oneDNN must take every one of them (a case it refused would
  * go unchecked), refuse the Gemms it cannot run, and refuse an input of
  * another shape.
  */
@@ -612,6 +613,223 @@ static void test_dnn_chain(void **state)
 	gr_node_clear(&an);
 }
 
+/* A 2-D Conv node (1-D when !two_d) with strides st and pads {top, left, bottom, right}. */
+static void conv_node_pads(struct gr_node *n, int two_d, int64_t grp, int64_t dl,
+			   const int64_t *st, const int64_t *pads)
+{
+	int64_t d2[2] = { dl, dl }, p2[2] = { pads[1], pads[3] };
+
+	node_init(n, "Conv", 2);
+	attr_int(n, "group", grp);
+	attr_ints(n, "strides", two_d ? 2 : 1, two_d ? st : &st[1]);
+	attr_ints(n, "dilations", two_d ? 2 : 1, d2);
+	attr_ints(n, "pads", two_d ? 4 : 2, two_d ? pads : p2);
+}
+
+/* The reference of act(conv(in) + add) (add, act: none when NULL / 0); in[0..2] kept. */
+static struct gr_value *ref_conv_epi(const struct gr_node *n, struct gr_value **in,
+				     const struct gr_value *add, int relu)
+{
+	struct gr_value *y = ref_run(n, in), *t, *a[2];
+	struct gr_node on;
+
+	if (add) {
+		a[0] = y;
+		a[1] = (struct gr_value *)add;
+		node_init(&on, "Add", 2);
+		t = ref_run(&on, a);
+		gr_node_clear(&on);
+		gr_value_free(y);
+		y = t;
+	}
+	if (relu) {
+		a[0] = y;
+		node_init(&on, "Relu", 1);
+		t = ref_run(&on, a);
+		gr_node_clear(&on);
+		gr_value_free(y);
+		y = t;
+	}
+	return y;
+}
+
+/*
+ * Convs with one output position per image, which oneDNN runs as an
+ * inner product over the pixels under that position's window (the convs
+ * of resnet50's last stage: 1x1 on 1x1, 3x3 pad 1 on 1x1, 3x3 stride 2
+ * pad 1 on 2x2, 1x1 stride 2 on 2x2; and asymmetric windows that read a
+ * corner of the image through a corner of the kernel), batches of 1 and
+ * 2, with a bias, the Add, the Relu, against the reference. A wrong slice
+ * of the weights or a wrong gather of the pixels shows in the output.
+ * Convs of another form (groups, dilations, more than one position) stay
+ * convolutions.
+ */
+static void test_dnn_one_position(void **state)
+{
+	static const struct {
+		int two_d;
+		int64_t c, m, ih, iw, kh, kw, st[2], pads[4];
+	} cases[] = {
+		{ 1, 32, 48, 1, 1, 1, 1, { 1, 1 }, { 0, 0, 0, 0 } },	/* 1x1 on 1x1 */
+		{ 1, 48, 32, 1, 1, 3, 3, { 1, 1 }, { 1, 1, 1, 1 } },	/* 3x3 pad 1 on 1x1 */
+		{ 1, 32, 40, 2, 2, 3, 3, { 2, 2 }, { 1, 1, 1, 1 } },	/* 3x3 s2 pad 1 on 2x2 */
+		{ 1, 40, 64, 2, 2, 1, 1, { 2, 2 }, { 0, 0, 0, 0 } },	/* 1x1 s2 on 2x2: pixel (0, 0) */
+		{ 1, 5, 7, 2, 3, 3, 2, { 3, 3 }, { 2, 0, 0, 0 } },	/* row 0, cols 0-1; taps (2, 0-1) */
+		{ 1, 6, 9, 3, 3, 2, 3, { 3, 3 }, { 0, 1, 0, 0 } },	/* rows 0-1, cols 0-1; taps (0-1, 1-2) */
+		{ 0, 7, 5, 1, 5, 1, 3, { 1, 5 }, { 0, 1, 0, 0 } },	/* 1-D: cols 0-1, taps 1-2 */
+		{ 1, 3, 4, 2, 2, 2, 2, { 1, 1 }, { 0, 0, 0, 0 } },	/* 2x2 valid on 2x2 */
+	};
+	size_t compared = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (int v = 0; v < 8; v++) {
+			int64_t batch = 1 + v % 2, bd[1] = { cases[i].m };
+			int with_bias = v & 2, with_add = v & 4, relu = v % 3 != 0;
+			int64_t xd[4] = { batch, cases[i].c, cases[i].ih, cases[i].iw };
+			int64_t wd[4] = { cases[i].m, cases[i].c, cases[i].kh, cases[i].kw };
+			struct gr_value *in[3] = { NULL }, *add = NULL, *ref;
+			struct gr_dnn_epi e = { .add = with_add != 0, .clamp = relu,
+						.lo = 0.0f, .hi = INFINITY };
+			struct gr_dnn_prim *c;
+			struct gr_node n;
+			int rc;
+
+			if (!cases[i].two_d) {
+				xd[2] = xd[3];
+				wd[2] = wd[3];
+			}
+			in[0] = rand_val(cases[i].two_d ? 4 : 3, xd);
+			in[1] = rand_val(cases[i].two_d ? 4 : 3, wd);
+			conv_node_pads(&n, cases[i].two_d, 1, 1, cases[i].st, cases[i].pads);
+			if (with_bias) {
+				in[2] = rand_val(1, bd);
+				n.n_in = 3;
+			}
+			ref = ref_run(&n, in);
+			for (int d = 2; d < ref->rank; d++)
+				assert_int_equal(ref->dims[d], 1);
+			if (with_add)
+				add = rand_val(ref->rank, ref->dims);
+			gr_value_free(ref);
+			ref = ref_conv_epi(&n, in, add, relu);
+			c = dnn_prim(&n, in, &e, &rc);
+			assert_int_equal(rc, 0);
+			assert_true(gr_dnn_prim_is_product(c));
+			gr_dnn_prim_free(c);
+			compared += compare_dnn(&n, in, &e, add, ref,
+						(double)cases[i].c * cases[i].kh * cases[i].kw + 2);
+			gr_value_free(add);
+			for (int k = 0; k < 3; k++)
+				gr_value_free(in[k]);
+			gr_node_clear(&n);
+		}
+	}
+	assert_true(compared > 0);
+	/* two groups; a dilation; two output positions: convolutions */
+	for (int k = 0; k < 3; k++) {
+		/* 2x2 on 2x2; 2x2 dilated 2 on 3x3: one position; 2x2 on 2x3: two */
+		int64_t xd[4] = { 1, 8, 2 + (k == 1), 2 + (k != 0) }, wd[4] = { 8, k ? 8 : 4, 2, 2 };
+		int64_t st[2] = { 1, 1 }, pads[4] = { 0, 0, 0, 0 };
+		struct gr_value *in[3] = { rand_val(4, xd), rand_val(4, wd), NULL };
+		struct gr_dnn_prim *c;
+		struct gr_node n;
+		int rc;
+
+		conv_node_pads(&n, 1, k == 0 ? 2 : 1, k == 1 ? 2 : 1, st, pads);
+		c = dnn_prim(&n, in, NULL, &rc);
+		assert_int_equal(rc, 0);
+		assert_false(gr_dnn_prim_is_product(c));
+		gr_dnn_prim_free(c);
+		assert_true(compare_dnn(&n, in, NULL, NULL, ref_run(&n, in), 8.0 * 4) > 0);
+		for (int j = 0; j < 3; j++)
+			gr_value_free(in[j]);
+		gr_node_clear(&n);
+	}
+}
+
+/*
+ * resnet50's first block of its last stage at one output position: x
+ * left NHWC by a MaxPool of 1x1 windows, read in that layout in place by
+ * a = relu(3x3 s2 pad 1 conv) and through a gather of pixel (0, 0) by
+ * p = 1x1 s2 conv, then relu(1x1 conv(a) + p), batches of 1 and 2,
+ * against the reference. a and p, of one position, are the same memory in
+ * NCHW as in NHWC (oneDNN's descriptors of the two are equal): no reorder
+ * writes or reads them, so there is no layout to chain.
+ */
+static void test_dnn_one_position_chain(void **state)
+{
+	(void)state;
+	for (int64_t batch = 1; batch <= 2; batch++) {
+		int64_t xd[4] = { batch, 24, 2, 2 }, wad[4] = { 16, 24, 3, 3 };
+		int64_t wpd[4] = { 32, 24, 1, 1 }, wcd[4] = { 32, 16, 1, 1 }, b16[1] = { 16 };
+		int64_t b32[1] = { 32 }, s1[2] = { 1, 1 }, s2[2] = { 2, 2 }, k1[2] = { 1, 1 };
+		int64_t p0[4] = { 0, 0, 0, 0 }, p1[4] = { 1, 1, 1, 1 };
+		struct gr_value *x = rand_val(4, xd), *xin[1] = { x };
+		struct gr_value *ia[3] = { x, rand_val(4, wad), rand_val(1, b16) };
+		struct gr_value *ip[3] = { x, rand_val(4, wpd), rand_val(1, b32) };
+		struct gr_value *ic[3] = { NULL, rand_val(4, wcd), rand_val(1, b32) };
+		struct gr_value *ref_a, *ref_p, *ref, *xn = NULL, *an = NULL, *pn = NULL, *y = NULL;
+		struct gr_dnn_epi relu = { .clamp = 1, .lo = 0.0f, .hi = INFINITY };
+		struct gr_dnn_epi add_relu = { .add = 1, .clamp = 1, .lo = 0.0f, .hi = INFINITY };
+		struct gr_dnn_prim *cx, *ca, *cp, *cc;
+		struct gr_node nx, na, np, nc;
+		struct gr_err err;
+		int rc;
+
+		node_init(&nx, "MaxPool", 1);
+		attr_ints(&nx, "kernel_shape", 2, k1);
+		conv_node_pads(&na, 1, 1, 1, s2, p1);
+		conv_node_pads(&np, 1, 1, 1, s2, p0);
+		conv_node_pads(&nc, 1, 1, 1, s1, p0);
+		na.n_in = np.n_in = nc.n_in = 3;
+		ref_a = ref_conv_epi(&na, ia, NULL, 1);
+		ref_p = ref_run(&np, ip);
+		ic[0] = ref_a;
+		ref = ref_conv_epi(&nc, ic, ref_p, 1);
+
+		cx = dnn_prim(&nx, xin, NULL, &rc);
+		assert_int_equal(rc, 0);
+		ca = dnn_prim(&na, ia, &relu, &rc);
+		assert_int_equal(rc, 0);
+		cp = dnn_prim(&np, ip, NULL, &rc);
+		assert_int_equal(rc, 0);
+		cc = dnn_prim(&nc, ic, &add_relu, &rc);
+		assert_int_equal(rc, 0);
+		assert_true(gr_dnn_prim_is_product(ca) && gr_dnn_prim_is_product(cp) &&
+			    gr_dnn_prim_is_product(cc));
+		assert_true(gr_dnn_prim_chains(cx, ca, 0));
+		assert_true(gr_dnn_prim_chains(cx, cp, 0));
+		assert_false(gr_dnn_prim_chains(ca, cc, 0));
+		assert_false(gr_dnn_prim_chains(cp, cc, 1));
+		assert_int_equal(gr_dnn_prim_run(cx, x, NULL, GR_DNN_Y_NATIVE, &xn, &err), 0);
+		assert_int_equal(gr_dnn_prim_run(ca, xn, NULL, GR_DNN_X_NATIVE, &an, &err), 0);
+		assert_int_equal(gr_dnn_prim_run(cp, xn, NULL, GR_DNN_X_NATIVE, &pn, &err), 0);
+		assert_int_equal(gr_dnn_prim_run(ca, xn, NULL, GR_DNN_X_NATIVE | GR_DNN_Y_NATIVE,
+						 &y, &err), -ENOSYS);
+		assert_int_equal(gr_dnn_prim_run(cc, an, pn, 0, &y, &err), 0);
+		expect_close("one position chain (a)", gr_value_clone(ref_a), an, 24.0 * 9);
+		expect_close("one position chain (p)", ref_p, pn, 24.0);
+		expect_close("one position chain", ref, y, 16.0 * (1 + 24 * 9) + 24 + 2);
+		gr_value_free(xn);
+		gr_value_free(ref_a);
+		gr_dnn_prim_free(cx);
+		gr_dnn_prim_free(ca);
+		gr_dnn_prim_free(cp);
+		gr_dnn_prim_free(cc);
+		gr_value_free(x);
+		for (int k = 1; k < 3; k++) {
+			gr_value_free(ia[k]);
+			gr_value_free(ip[k]);
+			gr_value_free(ic[k]);
+		}
+		gr_node_clear(&nx);
+		gr_node_clear(&na);
+		gr_node_clear(&np);
+		gr_node_clear(&nc);
+	}
+}
+
 static void test_convtranspose(void **state)
 {
 	(void)state;
@@ -786,6 +1004,8 @@ int main(void)
 		cmocka_unit_test(test_conv_epilogue),
 		cmocka_unit_test(test_convtranspose),
 		cmocka_unit_test(test_dnn_chain),
+		cmocka_unit_test(test_dnn_one_position),
+		cmocka_unit_test(test_dnn_one_position_chain),
 		cmocka_unit_test(test_gemm),
 		cmocka_unit_test(test_matmul),
 		cmocka_unit_test(test_elementwise),
