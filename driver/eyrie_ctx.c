@@ -115,17 +115,21 @@ void eyrie_pin_account_put(struct eyrie_pin_account *pins)
 
 /*
  * Whom contexts_per_user charges for the caller: its uid in the initial
- * user namespace, or, inside a user namespace, the owner of the outermost
- * one (as ucounts charge the owner at each parent level). A user with a
- * subordinate-uid range maps many uids in a namespace of its own, and
- * would otherwise hold contexts_per_user for each of them.
+ * user namespace; inside user namespaces, the owner of the outermost one
+ * that root did not create. A user with a subordinate-uid range maps many
+ * uids in a namespace of its own, and would otherwise hold
+ * contexts_per_user for each of them, so that namespace charges its owner.
+ * A namespace root created (a container runtime's) keeps each of its uids
+ * a user of its own: root gave out those uids on purpose, and charging
+ * them all to root would let one container's user lock every other
+ * container, and root, out of the device.
  */
 static kuid_t eyrie_charged_uid(void)
 {
 	const struct user_namespace *ns = current_user_ns();
 	kuid_t uid = current_uid();
 
-	for (; ns != &init_user_ns; ns = ns->parent)
+	for (; ns != &init_user_ns && !uid_eq(ns->owner, GLOBAL_ROOT_UID); ns = ns->parent)
 		uid = ns->owner;
 	return uid;
 }

@@ -484,8 +484,9 @@ int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file)
 		left = dma_fence_is_signaled(fence) ? 1 : 0;
 	} else {
 		/*
-		 * The deadline is the monotonic clock's: jiffies can run ahead
-		 * of it (a loaded virtual machine catching up ticks), so a wait
+		 * The deadline is the monotonic clock's: jiffies may lag when
+		 * the wait starts (a loaded virtual machine missed ticks) and
+		 * catch up in a jump, which fires the timeout early, so a wait
 		 * that timed out early waits again for what is left.
 		 */
 		do {
@@ -498,6 +499,13 @@ int eyrie_ioctl_wait(struct drm_device *drm, void *data, struct drm_file *file)
 				timeout_ns = deadline - (s64)ktime_get_ns();
 		} while (left == 0 && timeout_ns > 0);
 	}
+	/*
+	 * dma_fence_default_wait() reports a timeout when its last sleep ran
+	 * out even if the fence signalled during it: a finished job is not
+	 * a timeout.
+	 */
+	if (left == 0 && dma_fence_is_signaled(fence))
+		left = 1;
 	/* Why it ended without the device's word: cancelled, removed, down. */
 	error = left > 0 ? dma_fence_get_status(fence) : 0;
 	dma_fence_put(fence);

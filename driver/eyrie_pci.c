@@ -242,9 +242,16 @@ static void eyrie_remove(struct pci_dev *pdev)
 	WRITE_ONCE(edev->unplugged, true);
 	flush_workqueue(edev->reset_wq);
 
-	/* Stop the device and fail what it was running: nobody will complete it. */
-	if (!pci_dev_is_disconnected(pdev))
-		eyrie_mbox_cmd(edev, EYRIE_MBOX_RESET, 0, 0, 500, &result);
+	/*
+	 * Stop the device and fail what it was running: nobody will complete
+	 * it. Bus mastering goes off first either way: a device that did not
+	 * acknowledge RESET may still be writing, and the jobs' pages and page
+	 * tables are freed below (probe turns it on again).
+	 */
+	if (!pci_dev_is_disconnected(pdev) &&
+	    eyrie_mbox_cmd(edev, EYRIE_MBOX_RESET, 0, 0, 500, &result))
+		drm_warn(&edev->drm, "RESET not acknowledged on removal\n");
+	pci_clear_master(pdev);
 	eyrie_queues_disable(edev);
 	/* No interrupt may queue work on a device that is going away. */
 	for (i = 0; i < 1 + edev->num_queues; i++)

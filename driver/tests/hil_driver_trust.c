@@ -587,9 +587,16 @@ static void test_context_limit(void)
  * uid opens the node 3 times, all of them holding their files at once.
  * With contexts_per_user 2 that is 2 contexts in all, not 2 per mapped uid.
  * Before: each mapped uid was a user of its own (16 contexts).
+ *
+ * A namespace root creates (a container runtime's) is the other case: its
+ * uids are users of their own, 2 contexts each, 16 in all. Charged to root
+ * (the first fix), they had 2 in all between them, and one container user
+ * holding them locked every other container, and root, out.
  */
-static void test_context_limit_userns(void)
+static void test_context_limit_userns(int root_creates)
 {
+	const int expect = root_creates ? 16 : 2;
+	const uid_t creator = root_creates ? 0 : 65534;
 	long old = read_param("contexts_per_user");
 	int p[2], q[2], r[2], status = 0, total = 0, i, n;
 	struct stat st;
@@ -609,8 +616,8 @@ static void test_context_limit_userns(void)
 		close(p[0]);
 		close(q[1]);
 		close(r[0]);
-		if (setgroups(0, none) || setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534))
+		if (setgroups(0, none) || setresgid(creator, creator, creator) ||
+		    setresuid(creator, creator, creator))
 			_exit(3);
 		byte = !unshare(CLONE_NEWUSER);
 		if (write(p[1], &byte, 1) != 1 || !byte)
@@ -650,18 +657,20 @@ static void test_context_limit_userns(void)
 	close(r[1]);
 	n = pid > 0 && read(p[0], &byte, 1) == 1 && byte;
 	if (n) {
-		/* Root maps namespace uids and gids 0-7 to 200000-200007. */
+		/* Root maps namespace uids and gids 0-7 to base..base+7. */
+		const char *map = root_creates ? "0 300000 8\n" : "0 200000 8\n";
+
 		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-		n = write_text(path, "0 200000 8\n");
+		n = write_text(path, map);
 		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
-		n = n && write_text(path, "0 200000 8\n");
+		n = n && write_text(path, map);
 	}
 	if (pid > 0 && !n && !byte) {
 		close(q[1]);
 		waitpid(pid, &status, 0);
 		write_param("contexts_per_user", old);
 		chmod(node, st.st_mode & 07777);
-		tap_skip("this kernel does not let uid 65534 create a user namespace",
+		tap_skip("this kernel does not let the creator make a user namespace",
 			 "contexts_per_user across the uids of a user namespace");
 		return;
 	}
@@ -682,7 +691,9 @@ static void test_context_limit_userns(void)
 	close(p[0]);
 	write_param("contexts_per_user", old);
 	chmod(node, st.st_mode & 07777);
-	tap_ok(n && i == 8 && total == 2,
+	tap_ok(n && i == 8 && total == expect,
+	       root_creates ?
+	       "8 uids of a user namespace root created, 3 opens each at once: %d contexts in all (contexts_per_user 2 for each uid)" :
 	       "8 uids of uid 65534's user namespace, 3 opens each at once: %d contexts in all (contexts_per_user 2 for the namespace's owner)",
 	       total);
 }
@@ -838,7 +849,8 @@ int main(int argc, char **argv)
 	test_high_priority_privilege();
 	test_empty_syncobj();
 	test_context_limit();
-	test_context_limit_userns();
+	test_context_limit_userns(0);
+	test_context_limit_userns(1);
 	test_global_pin_limit();
 	test_pin_outlives_handle();
 	test_wait();
