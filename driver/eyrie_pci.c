@@ -92,13 +92,19 @@ static int eyrie_request_irqs(struct eyrie_device *edev)
 	return 0;
 }
 
-/* Brings a device that is not waiting for firmware back to RESET first. */
+/*
+ * Brings a device that is not waiting for firmware back to RESET first.
+ * Bus mastering stays off until it is there: a device a previous driver
+ * left wedged (or kexec, or firmware tools left running) may still hold
+ * page tables and buffers that are freed and reused memory by now.
+ */
 static int eyrie_boot(struct eyrie_device *edev)
 {
 	u32 status = eyrie_ctrl_read32(edev, EYRIE_CTRL(status));
 	u32 result;
 	int ret;
 
+	pci_clear_master(edev->pdev);
 	if (status != EYRIE_DEV_STATUS_RESET) {
 		eyrie_info(edev, "device is %s at probe; resetting it first\n",
 			   eyrie_dev_status_name(status));
@@ -109,6 +115,7 @@ static int eyrie_boot(struct eyrie_device *edev)
 			return ret ?: -EIO;
 		}
 	}
+	pci_set_master(edev->pdev);
 	return eyrie_fw_boot(edev);
 }
 
@@ -148,7 +155,6 @@ static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return PTR_ERR(edev->bar2);
 	edev->bar2_size = pci_resource_len(pdev, 2);
 
-	pci_set_master(pdev);
 	/* A page-table entry holds bus address bits 51:12. */
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(EYRIE_DMA_BITS));
 	if (ret)
@@ -157,6 +163,13 @@ static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		eyrie_err(edev, "no usable DMA mask\n");
 		return ret;
 	}
+	/*
+	 * The device MMU maps every 4 KiB page of a segment on its own, so a
+	 * DMA segment may be of any length. The GEM helpers merge contiguous
+	 * pages into long segments, and with the PCI default limit (64 KiB)
+	 * the DMA API debug reports each one as longer than the device takes.
+	 */
+	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 
 	/* Someone (firmware tools, a previous driver) may have used the mailbox. */
 	edev->mbox_seq = eyrie_ctrl_read32(edev, EYRIE_CTRL_OFF_MAILBOX +
@@ -234,6 +247,7 @@ static void eyrie_remove(struct pci_dev *pdev)
 	struct eyrie_device *edev = pci_get_drvdata(pdev);
 	unsigned int i;
 	u32 result;
+	int ret;
 
 	eyrie_genl_remove_device(edev);
 	WRITE_ONCE(edev->events_enabled, false);
@@ -246,11 +260,15 @@ static void eyrie_remove(struct pci_dev *pdev)
 	 * Stop the device and fail what it was running: nobody will complete
 	 * it. Bus mastering goes off first either way: a device that did not
 	 * acknowledge RESET may still be writing, and the jobs' pages and page
-	 * tables are freed below (probe turns it on again).
+	 * tables are freed below (probe turns it on again once the device is
+	 * back at RESET).
 	 */
-	if (!pci_dev_is_disconnected(pdev) &&
-	    eyrie_mbox_cmd(edev, EYRIE_MBOX_RESET, 0, 0, 500, &result))
-		drm_warn(&edev->drm, "RESET not acknowledged on removal\n");
+	if (!pci_dev_is_disconnected(pdev)) {
+		ret = eyrie_mbox_cmd(edev, EYRIE_MBOX_RESET, 0, 0, 500, &result);
+		if (ret || result != EYRIE_MBOX_OK)
+			drm_warn(&edev->drm, "RESET on removal: %s\n",
+				 ret ? "no answer" : eyrie_mbox_result_name(result));
+	}
 	pci_clear_master(pdev);
 	eyrie_queues_disable(edev);
 	/* No interrupt may queue work on a device that is going away. */
