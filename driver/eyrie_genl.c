@@ -19,7 +19,10 @@
  * checked at SUBSCRIBE, where CAP_PERFMON and telemetry_gid both count
  * (a multicast group's GENL_MCAST_CAP_* flags know only CAP_NET_ADMIN and
  * CAP_SYS_ADMIN, and 6.12 ignores the family's bind() result). SEQ counts
- * every tick, so a fast subscriber in the group sees consecutive numbers.
+ * every sample sent, so a fast subscriber in the group sees consecutive
+ * numbers; PERIOD_US in each sample is the sampler's period, so that a
+ * subscriber knows whether the driver ticks faster than it asked (device
+ * time, which stalls and drifts under load, cannot tell).
  *
  * Privilege is the socket's, not the caller's alone: netlink_capable()
  * and the socket opener's groups (a socket handed to an unprivileged
@@ -107,13 +110,15 @@ static struct eyrie_device *eyrie_genl_find(u32 device)
 	return NULL;
 }
 
+/* period_us: the sampler's period at this sample, 0 when it is not running. */
 static int eyrie_genl_put_sample(struct sk_buff *skb, struct eyrie_device *edev,
-				 const struct eyrie_hw_telemetry *t, u64 seq)
+				 const struct eyrie_hw_telemetry *t, u64 seq, u32 period_us)
 {
 	unsigned int i;
 
 	if (nla_put_u32(skb, EYRIE_GENL_A_DEVICE, eyrie_genl_device_id(edev)) ||
 	    nla_put_u64_64bit(skb, EYRIE_GENL_A_SEQ, seq, EYRIE_GENL_A_PAD) ||
+	    nla_put_u32(skb, EYRIE_GENL_A_PERIOD_US, period_us) ||
 	    nla_put_u64_64bit(skb, EYRIE_GENL_A_TIMESTAMP_NS, t->timestamp_ns, EYRIE_GENL_A_PAD) ||
 	    nla_put_u32(skb, EYRIE_GENL_A_POWER_MW, t->power_mw) ||
 	    nla_put_s32(skb, EYRIE_GENL_A_TEMP_MC, t->temp_mc) ||
@@ -147,13 +152,14 @@ void eyrie_genl_check_throttle(struct eyrie_device *edev, const struct eyrie_hw_
 
 /* A SAMPLE message of t, or NULL (no memory, atomic context). */
 static struct sk_buff *eyrie_genl_sample_msg(struct eyrie_device *edev,
-					     const struct eyrie_hw_telemetry *t, u64 seq)
+					     const struct eyrie_hw_telemetry *t, u64 seq,
+					     u32 period_us)
 {
 	struct sk_buff *skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
 	void *hdr = skb ? genlmsg_put(skb, 0, 0, &eyrie_genl_family, 0,
 				      EYRIE_GENL_CMD_SAMPLE) : NULL;
 
-	if (!hdr || eyrie_genl_put_sample(skb, edev, t, seq)) {
+	if (!hdr || eyrie_genl_put_sample(skb, edev, t, seq, period_us)) {
 		nlmsg_free(skb);
 		return NULL;
 	}
@@ -201,27 +207,36 @@ static enum hrtimer_restart eyrie_genl_sample_timer(struct hrtimer *timer)
 
 	if (!period || !drm_dev_enter(&edev->drm, &idx))
 		return HRTIMER_NORESTART;
+	/*
+	 * SEQ numbers the samples that go out: a tick whose sample reaches
+	 * no subscriber that should have it (the fast backlog is full, no
+	 * memory) takes none, so it is no gap, as a tick the timer skipped
+	 * when it fired late (hrtimer_forward_now) is none. Only a socket
+	 * the kernel could not queue to makes a gap, which it reports.
+	 */
 	if (!eyrie_read_telemetry(edev, &t)) {
 		eyrie_genl_check_throttle(edev, &t);
 		/* On the multicast grid (half a tick of slack for timer jitter)? */
 		if (!ts->mc_last ||
 		    ktime_to_ns(ktime_sub(tick, ts->mc_last)) + period * (NSEC_PER_USEC / 2) >=
 		    mc_ns) {
-			skb = eyrie_genl_sample_msg(edev, &t, ts->seq);
-			/* -ESRCH: nobody listens right now; the sample still counts. */
-			if (skb)
+			skb = eyrie_genl_sample_msg(edev, &t, ts->seq, period);
+			if (skb) {
+				/* -ESRCH: nobody listens right now; the sample still counts. */
 				genlmsg_multicast(&eyrie_genl_family, skb, 0,
 						  EYRIE_GENL_GROUP_TELEMETRY, GFP_ATOMIC);
-			ts->mc_last = tick;
+				ts->mc_last = tick;
+				ts->seq++;
+			}
 		} else if (READ_ONCE(ts->fast) && skb_queue_len(&ts->fast_q) < 64) {
-			/* A backlog of 64: the work is starved; drop as a full socket would. */
-			skb = eyrie_genl_sample_msg(edev, &t, ts->seq);
+			/* A backlog of 64: the work is starved; skip the tick. */
+			skb = eyrie_genl_sample_msg(edev, &t, ts->seq, period);
 			if (skb) {
 				skb_queue_tail(&ts->fast_q, skb);
 				queue_work(system_highpri_wq, &ts->fast_work);
+				ts->seq++;
 			}
 		}
-		ts->seq++;
 	}
 	drm_dev_exit(idx);
 	hrtimer_forward_now(timer, ns_to_ktime((u64)period * NSEC_PER_USEC));
@@ -381,7 +396,8 @@ static int eyrie_genl_get_sample(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (!ret) {
 		hdr = genlmsg_put_reply(msg, info, &eyrie_genl_family, 0, EYRIE_GENL_CMD_SAMPLE);
-		ret = hdr ? eyrie_genl_put_sample(msg, edev, &t, edev->telem.seq) : -EMSGSIZE;
+		ret = hdr ? eyrie_genl_put_sample(msg, edev, &t, edev->telem.seq,
+						   READ_ONCE(edev->telem.period_us)) : -EMSGSIZE;
 		if (!ret)
 			genlmsg_end(msg, hdr);
 	}

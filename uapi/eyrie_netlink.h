@@ -33,7 +33,7 @@ enum eyrie_genl_attr {
 	EYRIE_GENL_A_UNSPEC = 0,
 	EYRIE_GENL_A_PAD = 1,
 	EYRIE_GENL_A_DEVICE = 2,		/* u32: N of /dev/accel/accelN */
-	EYRIE_GENL_A_PERIOD_US = 3,		/* u32 */
+	EYRIE_GENL_A_PERIOD_US = 3,		/* u32: asked; in SAMPLE: the driver's */
 	EYRIE_GENL_A_SEQ = 4,			/* u64: per device, +1 per sample */
 	EYRIE_GENL_A_TIMESTAMP_NS = 5,		/* u64: device time */
 	EYRIE_GENL_A_ENERGY_DRAM_FJ = 6,	/* u64 cumulative, per domain ... */

@@ -518,6 +518,7 @@ static int nl_subscribe(struct nl *nl, uint32_t device, uint32_t period_us)
 struct samples {
 	int n, max;
 	uint64_t seq[64], ts[64];
+	uint64_t period_us[64];		/* the SAMPLE's PERIOD_US (0: absent) */
 	int events[8];
 	uint64_t event_arg[8];
 };
@@ -530,6 +531,7 @@ static void collect(struct nlmsghdr *h, void *arg)
 	if (g->cmd == EYRIE_GENL_CMD_SAMPLE && s->n < s->max) {
 		s->seq[s->n] = attr_u64(h, EYRIE_GENL_A_SEQ);
 		s->ts[s->n] = attr_u64(h, EYRIE_GENL_A_TIMESTAMP_NS);
+		s->period_us[s->n] = attr_u64(h, EYRIE_GENL_A_PERIOD_US);
 		s->n++;
 	} else if (g->cmd == EYRIE_GENL_CMD_EVENT) {
 		uint32_t ev = (uint32_t)attr_u64(h, EYRIE_GENL_A_EVENT);
@@ -588,6 +590,15 @@ static void test_genl(int fd)
 	for (i = 1; i < s.n; i++)
 		consecutive &= s.seq[i] == s.seq[i - 1] + 1;
 	tap_ok(s.n == s.max && consecutive, "%d samples with consecutive sequence numbers", s.n);
+	/*
+	 * The sampler's period rides in each sample: device time, which
+	 * stalls and drifts against the driver's ticks under load, cannot
+	 * tell a subscriber whether the driver samples faster than it asked.
+	 */
+	for (i = 0, ok = s.n > 0; i < s.n; i++)
+		ok &= s.period_us[i] == period;
+	tap_ok(ok, "every sample carries the driver's period, PERIOD_US %u (first %llu)", period,
+	      s.n ? (unsigned long long)s.period_us[0] : 0ull);
 	mean = s.n > 1 ? (double)(s.ts[s.n - 1] - s.ts[0]) / (s.n - 1) / 1000.0 : 0;
 	tap_ok(mean >= period * 0.8 && mean <= period * 3.0,
 	      "device timestamps spaced %.0f us apart on average (asked %u)", mean, period);

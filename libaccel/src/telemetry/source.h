@@ -55,15 +55,34 @@ int eyr_telem_sub_offer(struct accel_telemetry_sub *sub,
 			struct accel_telemetry_sample *s);
 /*
  * kmd: offers a sample numbered by the driver (seq); gaps in seq count as
- * dropped. period_ns is the driver's sampling period as seen in the stream
- * (0: not known yet). Delivered unless the driver clearly samples faster
- * than the interval (period under 3/4 of it) and less than the interval,
- * less half a period, of device time has passed since the last delivered
- * sample. Returns like eyr_telem_sub_offer().
+ * dropped. period_ns is the driver's sampling period (the sample's
+ * PERIOD_US; from an older driver, as estimated from the stream; 0: not
+ * known). Delivered unless the driver samples clearly faster than the
+ * interval (period under 3/4 of it) for another subscriber and less than
+ * the interval, less half a period, has passed since the last delivered
+ * sample both in device time and in driver ticks. Returns like
+ * eyr_telem_sub_offer().
  */
 int eyr_telem_sub_offer_numbered(struct accel_telemetry_sub *sub,
 				 struct accel_telemetry_sample *s, uint64_t seq,
 				 uint64_t period_ns);
+/* kmd: the state of eyr_telem_numbered_pick() (zeroed to start). */
+struct eyr_telem_numbering {
+	bool have_seq;
+	uint64_t last_seq;		/* the last sample offered */
+	bool have_picked;
+	uint64_t picked_seq;		/* the last sample picked */
+	uint64_t picked_ts_ns;
+	uint64_t pending_lost;		/* lost among samples not picked */
+};
+
+/*
+ * The choice of eyr_telem_sub_offer_numbered(), without the delivery:
+ * 1 if the sample is to be delivered, with *lost the samples lost before
+ * it; 0 if not (a duplicate, or decimated). No clock is read.
+ */
+int eyr_telem_numbered_pick(struct eyr_telem_numbering *n, uint64_t interval_ns,
+			    uint64_t seq, uint64_t ts_ns, uint64_t period_ns, uint64_t *lost);
 /*
  * Delivers an event to the subscription's event_fn (if any). Returns 1 when
  * the subscription is done (the callback said stop).
@@ -78,5 +97,10 @@ int eyr_telem_kmd_parse_event(struct nlmsghdr *nlh, uint32_t device,
 			      struct accel_telemetry_event *e);
 /* kmd: the SEQ of a SAMPLE message (eyr_telem_kmd_parse said 1), or 0. */
 uint64_t eyr_telem_kmd_sample_seq(struct nlmsghdr *nlh);
+/*
+ * kmd: the driver's sampling period in a SAMPLE message, us; 0 when the
+ * driver does not say (older than PERIOD_US in samples, or not sampling).
+ */
+uint32_t eyr_telem_kmd_sample_period_us(struct nlmsghdr *nlh);
 
 #endif /* EYR_TELEMETRY_SOURCE_H */

@@ -105,6 +105,7 @@ static int send_subscribe(struct kmd_stream *st, uint32_t period_us)
 /* Every attribute we read is length-checked by the parse. */
 static struct nla_policy policy[EYRIE_GENL_A_MAX + 1] = {
 	[EYRIE_GENL_A_DEVICE] = { .type = NLA_U32 },
+	[EYRIE_GENL_A_PERIOD_US] = { .type = NLA_U32 },
 	[EYRIE_GENL_A_SEQ] = { .type = NLA_U64 },
 	[EYRIE_GENL_A_TIMESTAMP_NS] = { .type = NLA_U64 },
 	[EYRIE_GENL_A_ENERGY_DRAM_FJ] = { .type = NLA_U64 },
@@ -135,6 +136,16 @@ uint64_t eyr_telem_kmd_sample_seq(struct nlmsghdr *nlh)
 	    !a[EYRIE_GENL_A_SEQ])
 		return 0;
 	return nla_get_u64(a[EYRIE_GENL_A_SEQ]);
+}
+
+uint32_t eyr_telem_kmd_sample_period_us(struct nlmsghdr *nlh)
+{
+	struct nlattr *a[EYRIE_GENL_A_MAX + 1];
+
+	if (!genlmsg_valid_hdr(nlh, 0) || genlmsg_parse(nlh, 0, a, EYRIE_GENL_A_MAX, policy) < 0 ||
+	    !a[EYRIE_GENL_A_PERIOD_US])
+		return 0;
+	return nla_get_u32(a[EYRIE_GENL_A_PERIOD_US]);
 }
 
 int eyr_telem_kmd_parse_event(struct nlmsghdr *nlh, uint32_t device,
@@ -252,7 +263,13 @@ static int on_message(struct nl_msg *msg, void *arg)
 	st->have_prev = true;
 	st->prev_seq = seq;
 	st->prev_ts_ns = raw.timestamp_ns;
-	period = driver_period_ns(st);
+	/*
+	 * The driver's own period when it says so: device time per tick
+	 * stalls and drifts under load and would pass for a faster driver.
+	 */
+	period = (uint64_t)eyr_telem_kmd_sample_period_us(nlh) * 1000u;
+	if (!period)
+		period = driver_period_ns(st);
 	raw.sample_period_us = (uint32_t)((period ? period :
 					  eyr_telem_sub_interval_ns(st->sub)) / 1000u);
 	if (accel_telemetry_sample_from_raw(&raw, &s) == 0 &&

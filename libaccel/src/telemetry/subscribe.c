@@ -50,10 +50,7 @@ struct accel_telemetry_sub {
 	uint64_t t0_ns;
 	uint64_t next_slot;		/* emu: the slot expected next */
 	uint64_t last_ts_ns;		/* the last delivered sample's time */
-	/* kmd: the driver's numbering */
-	bool have_seq;
-	uint64_t last_seq;
-	uint64_t pending_lost;		/* lost among samples not delivered */
+	struct eyr_telem_numbering numbering;	/* kmd: the driver's numbering */
 	accel_telemetry_event_fn event_fn;
 };
 
@@ -160,44 +157,67 @@ int eyr_telem_sub_offer(struct accel_telemetry_sub *sub,
 	return deliver(sub, s, skipped);
 }
 
-int eyr_telem_sub_offer_numbered(struct accel_telemetry_sub *sub,
-				 struct accel_telemetry_sample *s, uint64_t seq,
-				 uint64_t period_ns)
+int eyr_telem_numbered_pick(struct eyr_telem_numbering *n, uint64_t interval_ns,
+			    uint64_t seq, uint64_t ts_ns, uint64_t period_ns, uint64_t *lost)
 {
 	/* The driver ticks for another subscriber between our samples. */
-	bool faster = period_ns && period_ns * 4 < sub->interval_ns * 3;
-	uint64_t lost = 0;
+	bool faster = period_ns && period_ns * 4 < interval_ns * 3;
+	uint64_t gap = 0;
 
+	*lost = 0;
 	/*
 	 * A gap is a loss at our own period; when the driver ticks faster,
 	 * the ticks in between may never have been multicast (a privileged
 	 * subscriber gets them unicast), so gaps are not counted then.
 	 */
-	if (sub->have_seq && seq > sub->last_seq + 1 && !faster)
-		lost = seq - sub->last_seq - 1;
-	if (sub->have_seq && seq == sub->last_seq)
+	if (n->have_seq && seq > n->last_seq + 1 && !faster)
+		gap = seq - n->last_seq - 1;
+	if (n->have_seq && seq == n->last_seq)
 		return 0;	/* a duplicate */
-	/* A lower number: the driver's device came back (rebind); go on. */
-	sub->have_seq = true;
-	sub->last_seq = seq;
-	if (sub->taken == 0 || s->timestamp_ns < sub->last_ts_ns) {
-		/* First, or the device's time went back: new origin. */
-		sub->t0_ns = s->timestamp_ns;
+	n->have_seq = true;
+	n->last_seq = seq;
+	/*
+	 * First, a lower number (the driver's device came back: rebind) or
+	 * the device's time went back: start afresh from this sample.
+	 */
+	if (!n->have_picked || seq < n->picked_seq || ts_ns < n->picked_ts_ns) {
+		n->pending_lost = 0;
 	} else if (faster &&
-		   s->timestamp_ns + period_ns / 2 < sub->last_ts_ns + sub->interval_ns) {
+		   ts_ns + period_ns / 2 < n->picked_ts_ns + interval_ns &&
+		   (seq - n->picked_seq) * period_ns + period_ns / 2 < interval_ns) {
 		/*
 		 * The driver samples clearly faster than we asked (for another
-		 * subscriber): keep one per interval. At our own period every
-		 * sample is ours, however the timer jittered.
+		 * subscriber): keep one per interval. An interval has passed
+		 * when either clock says so: device time stalls and drifts
+		 * against the driver's ticks under load, and ticks the timer
+		 * skipped when it fired late are not numbered. At our own
+		 * period every sample is ours, whatever either clock did.
 		 */
-		sub->pending_lost += lost;
+		n->pending_lost += gap;
 		return 0;
 	}
+	n->have_picked = true;
+	n->picked_seq = seq;
+	n->picked_ts_ns = ts_ns;
+	*lost = gap + n->pending_lost;
+	n->pending_lost = 0;
+	return 1;
+}
+
+int eyr_telem_sub_offer_numbered(struct accel_telemetry_sub *sub,
+				 struct accel_telemetry_sample *s, uint64_t seq,
+				 uint64_t period_ns)
+{
+	uint64_t lost;
+
+	if (!eyr_telem_numbered_pick(&sub->numbering, sub->interval_ns, seq, s->timestamp_ns,
+				     period_ns, &lost))
+		return 0;
+	if (sub->taken == 0 || s->timestamp_ns < sub->last_ts_ns)
+		sub->t0_ns = s->timestamp_ns;	/* new origin of the slots */
 	sub->last_ts_ns = s->timestamp_ns;
 	s->seq = seq;
 	s->slot = slot_of(sub, s->timestamp_ns);
-	lost += sub->pending_lost;
-	sub->pending_lost = 0;
 	return deliver(sub, s, lost);
 }
 
