@@ -258,10 +258,10 @@ static void eyrie_remove(struct pci_dev *pdev)
 
 	/*
 	 * Stop the device and fail what it was running: nobody will complete
-	 * it. Bus mastering goes off first either way: a device that did not
-	 * acknowledge RESET may still be writing, and the jobs' pages and page
-	 * tables are freed below (probe turns it on again once the device is
-	 * back at RESET).
+	 * it. Whatever RESET answered, bus mastering goes off before anything
+	 * is freed: a device that did not reset may still be writing into the
+	 * jobs' pages and page tables (probe turns it on again once the device
+	 * is back at RESET).
 	 */
 	if (!pci_dev_is_disconnected(pdev)) {
 		ret = eyrie_mbox_cmd(edev, EYRIE_MBOX_RESET, 0, 0, 500, &result);
