@@ -233,7 +233,7 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 		ret = -ENOMEM;
 		goto err_pins;
 	}
-	ret = eyrie_mmu_init(&ctx->mmu, edev->drm.dev);
+	ret = eyrie_mmu_init(&ctx->mmu, &edev->drm);
 	if (ret)
 		goto err_records;
 
@@ -547,6 +547,32 @@ static void eyrie_ctx_release(struct kref *ref)
 void eyrie_ctx_put(struct eyrie_ctx *ctx)
 {
 	kref_put(&ctx->ref, eyrie_ctx_release);
+}
+
+/*
+ * Removal, after drm_dev_unplug() and with the device stopped: frees the
+ * page tables of every context that is still open (a file may stay open
+ * for as long as it likes), since they are DMA memory of the device that
+ * is going away. A context that is being released at this moment is
+ * either still in the xarray (its release waits for eyrie_ctx_id_lock and
+ * then finds no tables) or out of it and freeing its own. Returns the
+ * number of contexts, and adds up the table pages freed.
+ */
+unsigned int eyrie_ctx_release_tables(struct eyrie_device *edev, unsigned int *table_pages)
+{
+	struct eyrie_ctx *ctx;
+	unsigned int count = 0;
+	unsigned long id;
+
+	*table_pages = 0;
+	mutex_lock(&eyrie_ctx_id_lock);
+	xa_for_each(&edev->contexts, id, ctx) {
+		*table_pages += ctx->mmu.table_pages;
+		eyrie_mmu_fini(&ctx->mmu);
+		count++;
+	}
+	mutex_unlock(&eyrie_ctx_id_lock);
+	return count;
 }
 
 /* Caller holds ctx->lock. */

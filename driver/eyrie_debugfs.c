@@ -108,7 +108,7 @@ static int eyrie_debugfs_mmu(struct seq_file *m, void *unused)
 	xa_lock(&edev->contexts);
 	xa_for_each(&edev->contexts, id, ctx) {
 		seq_printf(m, "ctx %u: root 0x%llx table_pages %u mapped_pages %llu\n",
-			   ctx->id, (u64)ctx->mmu.root->dma, READ_ONCE(ctx->mmu.table_pages),
+			   ctx->id, (u64)ctx->mmu.root_dma, READ_ONCE(ctx->mmu.table_pages),
 			   eyrie_mmu_mapped_pages(&ctx->mmu));
 		tables += READ_ONCE(ctx->mmu.table_pages);
 		pages += eyrie_mmu_mapped_pages(&ctx->mmu);

@@ -93,7 +93,13 @@ struct eyrie_pt {
 
 struct eyrie_mmu {
 	struct device *dev;
-	struct eyrie_pt *root;		/* L2 table */
+	struct drm_device *drm;		/* entries are cleared only while it is present */
+	/*
+	 * L2 table; NULL once the tables are freed (the context died, or its
+	 * device was removed while its file stayed open).
+	 */
+	struct eyrie_pt *root;
+	dma_addr_t root_dma;		/* for debugfs, which must not follow root */
 	unsigned int table_pages;	/* pages used by the tables */
 	/* Leaf entries currently valid; also cleared by the completion IRQ thread. */
 	atomic64_t mapped_pages;
@@ -333,6 +339,12 @@ struct eyrie_device {
 	bool unplugged;
 
 	struct xarray contexts;		/* id -> struct eyrie_ctx (weak) */
+	/*
+	 * Our BOs with a DMA mapping for this device (eyrie_bo.dev_link):
+	 * removal unmaps them, since a file may keep them past it.
+	 */
+	struct mutex bo_lock;
+	struct list_head bos;
 	/* uid -> contexts of that user not yet freed (xa_mk_value), contexts_per_user. */
 	struct xarray user_contexts;
 
@@ -399,7 +411,7 @@ int eyrie_mbox_cmd(struct eyrie_device *edev, u32 cmd, u64 arg0, u64 arg1,
 const char *eyrie_mbox_result_name(u32 result);
 
 /* eyrie_mmu.c: per-context page tables. */
-int eyrie_mmu_init(struct eyrie_mmu *mmu, struct device *dev);
+int eyrie_mmu_init(struct eyrie_mmu *mmu, struct drm_device *drm);
 void eyrie_mmu_fini(struct eyrie_mmu *mmu);
 int eyrie_mmu_map_sgt(struct eyrie_mmu *mmu, u64 va, struct sg_table *sgt,
 		      u64 size, bool writable);
@@ -428,11 +440,13 @@ struct eyrie_bo_map *eyrie_ctx_find_mapping(struct eyrie_ctx *ctx, struct drm_ge
 struct eyrie_bo_map *eyrie_ctx_find_va(struct eyrie_ctx *ctx, u64 va, u64 len);
 void eyrie_ctx_use_maps(struct eyrie_ctx *ctx, struct eyrie_bo_map **maps, unsigned int count);
 void eyrie_ctx_unuse_maps(struct eyrie_ctx *ctx, struct eyrie_bo_map **maps, unsigned int count);
+unsigned int eyrie_ctx_release_tables(struct eyrie_device *edev, unsigned int *table_pages);
 
 /* eyrie_gem.c: buffers. */
 struct drm_gem_object *eyrie_gem_create_object(struct drm_device *drm, size_t size);
 int eyrie_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file);
 int eyrie_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file);
+unsigned int eyrie_gem_unmap_all(struct eyrie_device *edev);
 
 /* eyrie_queue.c: rings, interrupts, hardware fences. */
 int eyrie_queues_init(struct eyrie_device *edev);

@@ -10,8 +10,10 @@
  * their own address, and a process can only reach what it holds a handle to.
  */
 #include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
 #include <linux/slab.h>
 
+#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_shmem_helper.h>
@@ -26,6 +28,8 @@ struct eyrie_bo {
 	u32 flags;			/* DRM_EYRIE_BO_* */
 	/* Charged for the pinned pages until .free (set once, cmpxchg). */
 	struct eyrie_pin_account *pins;
+	/* On eyrie_device.bos while base.sgt maps the pages for the device. */
+	struct list_head dev_link;
 };
 
 static inline struct eyrie_bo *to_eyrie_bo(struct drm_gem_object *obj)
@@ -33,18 +37,29 @@ static inline struct eyrie_bo *to_eyrie_bo(struct drm_gem_object *obj)
 	return container_of(to_drm_gem_shmem_obj(obj), struct eyrie_bo, base);
 }
 
-static int eyrie_gem_open(struct drm_gem_object *obj, struct drm_file *file)
+/*
+ * Removal unmaps the pages of every BO it finds on the device's list
+ * (eyrie_gem_unmap_all()); a BO joins it inside drm_dev_enter(), so none
+ * joins after removal looked.
+ */
+static void eyrie_gem_track(struct eyrie_bo *bo)
 {
-	struct eyrie_ctx *ctx = file->driver_priv;
+	struct eyrie_device *edev = to_eyrie(bo->base.base.dev);
+
+	mutex_lock(&edev->bo_lock);
+	if (list_empty(&bo->dev_link))
+		list_add_tail(&bo->dev_link, &edev->bos);
+	mutex_unlock(&edev->bo_lock);
+}
+
+static int eyrie_gem_map(struct drm_gem_object *obj, struct eyrie_ctx *ctx)
+{
 	struct eyrie_bo *bo = to_eyrie_bo(obj);
 	struct eyrie_bo_map *map, *existing;
 	struct sg_table *sgt;
 	u64 size = obj->size;
 	bool charged = false;
 	int ret;
-
-	if (!ctx)
-		return -EINVAL;
 
 	mutex_lock(&ctx->lock);
 	map = eyrie_ctx_find_mapping(ctx, obj);
@@ -73,6 +88,7 @@ static int eyrie_gem_open(struct drm_gem_object *obj, struct drm_file *file)
 			eyrie_pin_uncharge(ctx->pins, size);
 		return PTR_ERR(sgt);
 	}
+	eyrie_gem_track(bo);
 	if (charged) {
 		eyrie_pin_account_get(ctx->pins);
 		/* Another context mapped it at the same time and was charged. */
@@ -124,6 +140,22 @@ err_unlock:
 	return ret;
 }
 
+/* A new handle in this file: the buffer is mapped in its context. */
+static int eyrie_gem_open(struct drm_gem_object *obj, struct drm_file *file)
+{
+	struct eyrie_ctx *ctx = file->driver_priv;
+	int idx, ret;
+
+	if (!ctx)
+		return -EINVAL;
+	/* No DMA mapping or page table of a device that is going away. */
+	if (!drm_dev_enter(obj->dev, &idx))
+		return -ENODEV;
+	ret = eyrie_gem_map(obj, ctx);
+	drm_dev_exit(idx);
+	return ret;
+}
+
 static void eyrie_gem_close(struct drm_gem_object *obj, struct drm_file *file)
 {
 	struct eyrie_ctx *ctx = file->driver_priv;
@@ -159,8 +191,14 @@ static size_t eyrie_gem_rss(struct drm_gem_object *obj)
 
 static void eyrie_gem_free(struct drm_gem_object *obj)
 {
-	struct eyrie_pin_account *pins = to_eyrie_bo(obj)->pins;
+	struct eyrie_device *edev = to_eyrie(obj->dev);
+	struct eyrie_bo *bo = to_eyrie_bo(obj);
+	struct eyrie_pin_account *pins = bo->pins;
 	u64 size = obj->size;
+
+	mutex_lock(&edev->bo_lock);
+	list_del_init(&bo->dev_link);
+	mutex_unlock(&edev->bo_lock);
 
 	/* Unpins the pages (and frees the BO): the charge goes back. */
 	drm_gem_shmem_free(to_drm_gem_shmem_obj(obj));
@@ -186,6 +224,53 @@ static const struct drm_gem_object_funcs eyrie_gem_funcs = {
 	.vm_ops = &drm_gem_shmem_vm_ops,
 };
 
+/*
+ * Removal, after drm_dev_unplug() and with the device stopped: the BOs
+ * outlive the device while a file, a mapping or a dma-buf holds them, but
+ * their DMA mappings are the device's and go now, as ivpu unbinds its BOs.
+ * The pages stay pinned (an mmap of the buffer keeps working) until the
+ * BO is freed, which then finds no sg table to unmap. An imported BO's
+ * mapping is the exporter's, for this device, through the attachment: it
+ * is unmapped too, and the attachment goes when the BO is freed
+ * (drm_prime_gem_destroy() takes a NULL table). Returns the number of BOs
+ * unmapped.
+ */
+unsigned int eyrie_gem_unmap_all(struct eyrie_device *edev)
+{
+	struct eyrie_bo *bo, *tmp;
+	unsigned int count = 0;
+
+	mutex_lock(&edev->bo_lock);
+	list_for_each_entry_safe(bo, tmp, &edev->bos, dev_link) {
+		struct drm_gem_shmem_object *shmem = &bo->base;
+		struct dma_buf_attachment *attach = shmem->base.import_attach;
+		struct sg_table *sgt;
+
+		list_del_init(&bo->dev_link);
+		if (attach) {
+			/* The exporter's unmap takes the dma-buf's reservation itself. */
+			sgt = shmem->sgt;
+			shmem->sgt = NULL;
+			if (sgt) {
+				dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
+				count++;
+			}
+			continue;
+		}
+		dma_resv_lock(shmem->base.resv, NULL);
+		if (shmem->sgt) {
+			dma_unmap_sgtable(edev->drm.dev, shmem->sgt, DMA_BIDIRECTIONAL, 0);
+			sg_free_table(shmem->sgt);
+			kfree(shmem->sgt);
+			shmem->sgt = NULL;
+			count++;
+		}
+		dma_resv_unlock(shmem->base.resv);
+	}
+	mutex_unlock(&edev->bo_lock);
+	return count;
+}
+
 /* drm_driver.gem_create_object: also used for PRIME imports. */
 struct drm_gem_object *eyrie_gem_create_object(struct drm_device *drm, size_t size)
 {
@@ -196,6 +281,7 @@ struct drm_gem_object *eyrie_gem_create_object(struct drm_device *drm, size_t si
 		return ERR_PTR(-ENOMEM);
 	bo->base.base.funcs = &eyrie_gem_funcs;
 	bo->base.map_wc = false;
+	INIT_LIST_HEAD(&bo->dev_link);
 	return &bo->base.base;
 }
 

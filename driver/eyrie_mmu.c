@@ -9,10 +9,21 @@
  * are small next to the buffers they map).
  *
  * Mapping (which may create tables) runs under the context's lock. Clearing
- * the entries of a range that is mapped allocates nothing and only walks
- * tables that exist and stay, so it may also run from the completion
- * interrupt (eyrie_ctx.c), concurrently with a mapping of another range.
+ * the entries of a range that is mapped allocates nothing, takes no lock
+ * and only walks tables that exist and stay, so it may also run where
+ * fences signal (the completion IRQ thread, recovery), concurrently with a
+ * mapping of another range.
+ *
+ * The tables are DMA memory of the device, so they cannot outlive its
+ * removal, while a context can (its file stays open). Removal frees them
+ * (eyrie_ctx_release_tables()) after drm_dev_unplug(): mapping runs only
+ * inside drm_dev_enter() (eyrie_gem.c), and clearing, which runs later
+ * too (a queued job refused, a handle closed), skips the tables once the
+ * device is unplugged. The device is stopped by then and the context's
+ * tables are about to go, so there is nothing to clear.
  */
+#include <drm/drm_drv.h>
+
 #include <linux/dma-mapping.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -60,19 +71,28 @@ static void eyrie_pt_free(struct eyrie_mmu *mmu, struct eyrie_pt *pt)
 	kfree(pt);
 }
 
-int eyrie_mmu_init(struct eyrie_mmu *mmu, struct device *dev)
+int eyrie_mmu_init(struct eyrie_mmu *mmu, struct drm_device *drm)
 {
-	mmu->dev = dev;
+	mmu->drm = drm;
+	mmu->dev = drm->dev;
 	mmu->table_pages = 0;
 	atomic64_set(&mmu->mapped_pages, 0);
 	mmu->root = eyrie_pt_alloc(mmu, false);
-	return mmu->root ? 0 : -ENOMEM;
+	if (!mmu->root)
+		return -ENOMEM;
+	mmu->root_dma = mmu->root->dma;
+	return 0;
 }
 
+/*
+ * Frees the tables: when the context dies, or at removal for a context
+ * that is still open (then the context's own call finds nothing left).
+ */
 void eyrie_mmu_fini(struct eyrie_mmu *mmu)
 {
 	eyrie_pt_free(mmu, mmu->root);
 	mmu->root = NULL;
+	atomic64_set(&mmu->mapped_pages, 0);
 }
 
 /* Returns the L0 table covering va, creating the path when create is set. */
@@ -110,7 +130,11 @@ void eyrie_mmu_unmap(struct eyrie_mmu *mmu, u64 va, u64 size)
 {
 	u64 end = va + size;
 	struct eyrie_pt *l0;
+	int idx;
 
+	/* After removal the tables are freed, or about to be (see the top). */
+	if (!drm_dev_enter(mmu->drm, &idx))
+		return;
 	while (va < end) {
 		unsigned int idx = eyrie_pt_index(va, 0);
 
@@ -123,6 +147,7 @@ void eyrie_mmu_unmap(struct eyrie_mmu *mmu, u64 va, u64 size)
 	}
 	/* Cleared entries reach memory before the next job's TLB flush. */
 	wmb();
+	drm_dev_exit(idx);
 }
 
 /*

@@ -144,6 +144,8 @@ static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	init_waitqueue_head(&edev->mbox_wq);
 	xa_init_flags(&edev->contexts, XA_FLAGS_ALLOC1);
 	xa_init(&edev->user_contexts);
+	mutex_init(&edev->bo_lock);
+	INIT_LIST_HEAD(&edev->bos);
 	INIT_LIST_HEAD(&edev->genl_link);
 	eyrie_reset_init(edev);
 
@@ -245,7 +247,7 @@ err_wq:
 static void eyrie_remove(struct pci_dev *pdev)
 {
 	struct eyrie_device *edev = pci_get_drvdata(pdev);
-	unsigned int i;
+	unsigned int i, contexts, table_pages, bos;
 	u32 result;
 	int ret;
 
@@ -277,6 +279,18 @@ static void eyrie_remove(struct pci_dev *pdev)
 	cancel_work_sync(&edev->event_work);
 	for (i = 0; i < edev->num_queues; i++)
 		eyrie_queue_abort_all(&edev->queue[i]);
+
+	/*
+	 * Open files keep their contexts and BOs for as long as they like,
+	 * but not the device's DMA memory: page tables and buffer mappings
+	 * go now, with no job left on the device and none able to start.
+	 */
+	contexts = eyrie_ctx_release_tables(edev, &table_pages);
+	bos = eyrie_gem_unmap_all(edev);
+	if (contexts || bos)
+		drm_info(&edev->drm,
+			 "removed with %u open contexts: freed %u page-table pages, unmapped %u buffers\n",
+			 contexts, table_pages, bos);
 }
 
 static const struct pci_device_id eyrie_pci_ids[] = {

@@ -83,6 +83,8 @@ int main(int argc, char **argv)
 	struct bo cmd, data;
 	union eyrie_cmd *cmds;
 	uint64_t seq = 0, seq2;
+	unsigned int contexts = 0, tables = 0, buffers = 0;
+	char line[512];
 	int fd, ok, i, ret;
 	ssize_t n;
 	FILE *host;
@@ -127,6 +129,20 @@ int main(int argc, char **argv)
 	for (i = 0; i < 300 && !device_gone(bdf); i++)
 		usleep(100000);
 	tap_ok(device_gone(bdf), "the board %s left the PCI bus (%.1f s)", bdf, i / 10.0);
+
+	/*
+	 * The file is still open, with its two buffers mapped by the device:
+	 * removal must have given back the device's DMA memory (page tables,
+	 * buffer mappings) itself, not left it to the close (the DMA API
+	 * debug of check-debug reports what a driver keeps past removal).
+	 */
+	ret = hil_klog_find_since(marker, "removed with", line, sizeof(line));
+	ok = ret == 1 && sscanf(strstr(line, "removed with"),
+				"removed with %u open contexts: freed %u page-table pages, unmapped %u buffers",
+				&contexts, &tables, &buffers) == 3;
+	tap_ok(ok && contexts >= 1 && tables >= 3 && buffers >= 2,
+	       "removal freed the open context's page tables and unmapped its 2 buffers (%s)",
+	       ret == 1 ? strstr(line, "removed with") : "no such log line");
 
 	w.seqno = seq;
 	ret = hil_ioctl(fd, DRM_IOCTL_EYRIE_WAIT, &w);

@@ -7,6 +7,8 @@
 #ifndef EYRIE_HIL_KLOG_H
 #define EYRIE_HIL_KLOG_H
 
+#include <stddef.h>
+
 /*
  * Writes marker to /dev/kmsg. The marker must end in a newline: the kernel
  * keeps a line without one open for continuation, invisible to readers.
@@ -18,5 +20,12 @@ void hil_klog_mark(const char *marker);
  * a "# kernel: " diagnostic); -1 when the marker is not in the log.
  */
 int hil_klog_problems_since(const char *marker);
+
+/*
+ * Copies into line (len bytes) the first kernel log line after the marker
+ * that contains needle: 1 when found, 0 when not, -1 when the marker is
+ * not in the log.
+ */
+int hil_klog_find_since(const char *marker, const char *needle, char *line, size_t len);
 
 #endif /* EYRIE_HIL_KLOG_H */
