@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -818,6 +819,122 @@ static void test_wait(void)
 	close(fd);
 }
 
+/*
+ * The device reaches what a page-table entry can hold: bus address bits
+ * 51:12 (EYRIE_PTE_ADDR_MASK). A wider DMA mask (the driver had 64 bits)
+ * lets the DMA API hand out an address whose top bits the entry drops,
+ * and the device would write elsewhere.
+ */
+static void test_dma_mask(void)
+{
+	unsigned int want = 64 - __builtin_clzll(EYRIE_PTE_ADDR_MASK), bits = 0;
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/dma_mask_bits", bdf);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%u", &bits) != 1)
+		bits = 0;
+	if (f)
+		fclose(f);
+	tap_ok(bits == want, "the PCI device's DMA mask is %u bits, as a page-table entry holds (%u)",
+	       bits, want);
+}
+
+/* Bytes the memory cgroup at dir holds (memory.current), -1 if unreadable. */
+static long long memcg_current(const char *dir)
+{
+	char path[160];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.current", dir);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (!f)
+		return 0;
+	ok = fputs(text, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
+/*
+ * What a context makes the kernel keep is charged to its opener's memory
+ * cgroup (GFP_KERNEL_ACCOUNT), so a container's memory.max bounds how many
+ * it can hold. A child in a new cgroup opens OPENS files; each context
+ * keeps at least job_records records of a seqno and a fence pointer (16
+ * bytes), so the cgroup grows by at least that much per file. (The driver
+ * before charged nothing: only the struct file counted.)
+ */
+#define MEMCG_OPENS 32
+
+static void test_memcg_accounting(uint32_t job_records)
+{
+	const char *root = "/sys/fs/cgroup", *dir = "/sys/fs/cgroup/eyrie-hil";
+	long long before = -1, after = -1, floor = (long long)MEMCG_OPENS * job_records * 16;
+	int go[2], done[2], status, i;
+	char c = 0, pid_text[32];
+	pid_t pid;
+
+	mkdir(root, 0755);
+	if (memcg_current(root) < 0 && access("/sys/fs/cgroup/cgroup.controllers", F_OK))
+		mount("none", root, "cgroup2", 0, NULL);
+	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	rmdir(dir);
+	if (mkdir(dir, 0755) || memcg_current(dir) < 0 || pipe(go) || pipe(done)) {
+		tap_ok(0, "a memory cgroup for the accounting case (cgroup2 with +memory at %s)", root);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int fds[MEMCG_OPENS], n = 0;
+
+		close(go[1]);
+		close(done[0]);
+		/* Wait until the parent moved this process into the cgroup. */
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		for (n = 0; n < MEMCG_OPENS; n++) {
+			fds[n] = open(node, O_RDWR | O_CLOEXEC);
+			if (fds[n] < 0)
+				break;
+		}
+		c = n == MEMCG_OPENS;
+		if (write(done[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
+			_exit(2);
+		while (n--)
+			close(fds[n]);
+		_exit(0);
+	}
+	close(go[0]);
+	close(done[1]);
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)pid);
+	i = pid > 0 && write_file("/sys/fs/cgroup/eyrie-hil/cgroup.procs", pid_text);
+	before = memcg_current(dir);
+	if (i && write(go[1], &c, 1) == 1 && read(done[0], &c, 1) == 1 && c)
+		after = memcg_current(dir);
+	/* The child closes its files and exits when go closes. */
+	close(go[1]);
+	close(done[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	tap_ok(after >= 0 && after - before >= floor,
+	       "%d contexts opened in a memory cgroup grow it by %lld KiB (at least %lld KiB: %u job records of 16 bytes each)",
+	       MEMCG_OPENS, after >= 0 ? (after - before) / 1024 : -1, floor / 1024, job_records);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	struct drm_eyrie_device_info info = { 0 };
@@ -844,6 +961,9 @@ int main(int argc, char **argv)
 		tap_skip("needs EYRIE_CAP_DEBUG_STALL and root", "the trust-boundary cases");
 		return tap_done();
 	}
+	test_dma_mask();
+	/* A driver from before job_records reports 0 there, and kept 1024. */
+	test_memcg_accounting(info.job_records ? info.job_records : 1024);
 	test_closed_handle();
 	test_close_submit_race();
 	test_high_priority_privilege();

@@ -15,6 +15,9 @@
 #   fw-build-id  a sound image whose build id the device refuses
 #   hotunplug  module load, then the driver's hot-unplug case (QEMU
 #           device_del with a job in flight), unload
+#   swiotlb  the kernel bounces every streaming DMA mapping (swiotlb=force):
+#           the buffer and driver programs, whose results the CPU sees only
+#           if the driver syncs the BOs around each job
 # Each boot's TAP comes back on the guest's ttyS1, its kernel console on
 # ttyS0. Any WARN/BUG/oops/lockup/Call Trace in a guest's kernel log is a
 # "not ok". Logs: build/hil/ (console, TAP, dmesg per variant, eyrie-sim).
@@ -35,7 +38,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 B=${B:-build}
 mode=auto
-variants="good fw-crc fw-abi fw-build-id hotunplug"
+variants="good fw-crc fw-abi fw-build-id swiotlb hotunplug"
 kver=
 keep=0
 boot_timeout=${HIL_BOOT_TIMEOUT:-600}
@@ -244,7 +247,10 @@ serve_host_requests() {  # serve_host_requests QEMU_PID TAP_LOG QMP_LOG
 boot() {  # boot VARIANT FIRMWARE_IMAGE
 	local v=$1 image=$2 initrd=$workdir/initramfs/$1.cpio
 	local console=$workdir/$v.console.log tap=$workdir/$v.tap.log
-	local start end rc problems
+	local start end rc problems extra=
+	# swiotlb: every streaming mapping bounces, as on a machine whose
+	# device cannot reach all of RAM or with memory encryption.
+	[ "$v" = swiotlb ] && extra=" swiotlb=force"
 	cat "$base" >"$initrd"
 	if [ -n "$image" ]; then
 		fw_archive "$image" "$workdir/initramfs/$v.fw.cpio" || return
@@ -264,7 +270,7 @@ boot() {  # boot VARIANT FIRMWARE_IMAGE
 		-chardev socket,path="$sock",id=ivs \
 		-device ivshmem-doorbell,id=eyrie0,bus=rp0,chardev=ivs,vectors=5 \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "console=ttyS0 rdinit=/init no_timer_check panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1 loglevel=7 eyrie_hil.variant=$v eyrie_hil.prog_timeout=$prog_timeout${HIL_ONLY:+ eyrie_hil.only=$HIL_ONLY}" \
+		-append "console=ttyS0 rdinit=/init no_timer_check panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1 loglevel=7 eyrie_hil.variant=$v eyrie_hil.prog_timeout=$prog_timeout${HIL_ONLY:+ eyrie_hil.only=$HIL_ONLY}$extra" \
 		-nodefaults -display none -serial file:"$console" -serial file:"$tap" \
 		-qmp unix:"$qmp",server=on,wait=off \
 		-no-reboot >"$workdir/$v.qemu.log" 2>&1 &
@@ -309,8 +315,8 @@ for v in $variants; do
 			diag <"$workdir/fw_variant.log" 2>/dev/null
 			continue
 		fi ;;
-	shell|hotunplug) image=$fw ;;
-	*) emit not-ok "unknown variant '$v' (good, fw-crc, fw-abi, fw-build-id, hotunplug)"; continue ;;
+	shell|hotunplug|swiotlb) image=$fw ;;
+	*) emit not-ok "unknown variant '$v' (good, fw-crc, fw-abi, fw-build-id, swiotlb, hotunplug)"; continue ;;
 	esac
 	[ "$have_fw" = 1 ] || image=
 	boot "$v" "$image"
