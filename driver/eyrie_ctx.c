@@ -233,7 +233,7 @@ struct eyrie_ctx *eyrie_ctx_create(struct eyrie_device *edev)
 		ret = -ENOMEM;
 		goto err_pins;
 	}
-	ret = eyrie_mmu_init(&ctx->mmu, &edev->drm);
+	ret = eyrie_mmu_init(&ctx->mmu, edev->drm.dev);
 	if (ret)
 		goto err_records;
 
@@ -512,15 +512,6 @@ static void eyrie_ctx_release(struct kref *ref)
 	struct eyrie_bo_map *map, *tmp;
 	unsigned int i;
 
-	/*
-	 * First, so debugfs (which walks the xarray) never sees a dying
-	 * context; the ID and the user's share of contexts_per_user go back
-	 * together.
-	 */
-	mutex_lock(&eyrie_ctx_id_lock);
-	xa_erase(&ctx->edev->contexts, ctx->id);
-	eyrie_user_uncharge(ctx->edev, ctx->uid);
-	mutex_unlock(&eyrie_ctx_id_lock);
 	/* No job of this context is left: every zombie can go. */
 	eyrie_ctx_reap(ctx, true);
 	/* Handles are closed before the context dies; this is a safety net. */
@@ -536,7 +527,19 @@ static void eyrie_ctx_release(struct kref *ref)
 	kvfree(ctx->records);
 	/* The BOs still alive keep their charges, and the account, until freed. */
 	eyrie_pin_account_put(ctx->pins);
+	/*
+	 * Last, and together under the lock removal holds while it frees the
+	 * tables of the contexts it finds (eyrie_ctx_release_tables()): a
+	 * context's tables go either there or here, before removal returns.
+	 * debugfs, which walks the xarray, reads only counters and the
+	 * root's address. The ID and the user's share of contexts_per_user
+	 * go back together.
+	 */
+	mutex_lock(&eyrie_ctx_id_lock);
+	xa_erase(&ctx->edev->contexts, ctx->id);
+	eyrie_user_uncharge(ctx->edev, ctx->uid);
 	eyrie_mmu_fini(&ctx->mmu);
+	mutex_unlock(&eyrie_ctx_id_lock);
 	drm_mm_takedown(&ctx->mm);
 	mutex_destroy(&ctx->lock);
 	mutex_destroy(&ctx->submit_lock);
@@ -550,13 +553,13 @@ void eyrie_ctx_put(struct eyrie_ctx *ctx)
 }
 
 /*
- * Removal, after drm_dev_unplug() and with the device stopped: frees the
- * page tables of every context that is still open (a file may stay open
- * for as long as it likes), since they are DMA memory of the device that
- * is going away. A context that is being released at this moment is
- * either still in the xarray (its release waits for eyrie_ctx_id_lock and
- * then finds no tables) or out of it and freeing its own. Returns the
- * number of contexts, and adds up the table pages freed.
+ * Removal, with the device stopped (RESET, bus mastering off, rings
+ * emptied): frees the page tables of every context that is still open (a
+ * file may stay open for as long as it likes), since they are DMA memory
+ * of the device that is going away. Under eyrie_ctx_id_lock a context in
+ * the xarray cannot finish its release, which frees its tables under the
+ * same lock, so each table goes once. Returns the number of contexts and
+ * the table pages freed.
  */
 unsigned int eyrie_ctx_release_tables(struct eyrie_device *edev, unsigned int *table_pages)
 {
@@ -566,6 +569,10 @@ unsigned int eyrie_ctx_release_tables(struct eyrie_device *edev, unsigned int *t
 
 	*table_pages = 0;
 	mutex_lock(&eyrie_ctx_id_lock);
+	xa_for_each(&edev->contexts, id, ctx)
+		eyrie_mmu_detach(&ctx->mmu);
+	/* Clearing that already read a root finishes before any table goes. */
+	eyrie_mmu_sync();
 	xa_for_each(&edev->contexts, id, ctx) {
 		*table_pages += ctx->mmu.table_pages;
 		eyrie_mmu_fini(&ctx->mmu);

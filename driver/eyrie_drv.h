@@ -93,12 +93,12 @@ struct eyrie_pt {
 
 struct eyrie_mmu {
 	struct device *dev;
-	struct drm_device *drm;		/* entries are cleared only while it is present */
 	/*
-	 * L2 table; NULL once the tables are freed (the context died, or its
-	 * device was removed while its file stayed open).
+	 * L2 table; NULL once the tables are freed (the context died) or
+	 * detached (its device was removed while its file stayed open).
 	 */
 	struct eyrie_pt *root;
+	struct eyrie_pt *detached;	/* removal: to free after eyrie_mmu_sync() */
 	dma_addr_t root_dma;		/* for debugfs, which must not follow root */
 	unsigned int table_pages;	/* pages used by the tables */
 	/* Leaf entries currently valid; also cleared by the completion IRQ thread. */
@@ -411,8 +411,10 @@ int eyrie_mbox_cmd(struct eyrie_device *edev, u32 cmd, u64 arg0, u64 arg1,
 const char *eyrie_mbox_result_name(u32 result);
 
 /* eyrie_mmu.c: per-context page tables. */
-int eyrie_mmu_init(struct eyrie_mmu *mmu, struct drm_device *drm);
+int eyrie_mmu_init(struct eyrie_mmu *mmu, struct device *dev);
 void eyrie_mmu_fini(struct eyrie_mmu *mmu);
+void eyrie_mmu_detach(struct eyrie_mmu *mmu);
+void eyrie_mmu_sync(void);
 int eyrie_mmu_map_sgt(struct eyrie_mmu *mmu, u64 va, struct sg_table *sgt,
 		      u64 size, bool writable);
 void eyrie_mmu_unmap(struct eyrie_mmu *mmu, u64 va, u64 size);
@@ -446,7 +448,7 @@ unsigned int eyrie_ctx_release_tables(struct eyrie_device *edev, unsigned int *t
 struct drm_gem_object *eyrie_gem_create_object(struct drm_device *drm, size_t size);
 int eyrie_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file);
 int eyrie_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file);
-unsigned int eyrie_gem_unmap_all(struct eyrie_device *edev);
+unsigned int eyrie_gem_unmap_all(struct eyrie_device *edev, unsigned int *imports);
 
 /* eyrie_queue.c: rings, interrupts, hardware fences. */
 int eyrie_queues_init(struct eyrie_device *edev);

@@ -52,6 +52,20 @@ static void eyrie_gem_track(struct eyrie_bo *bo)
 	mutex_unlock(&edev->bo_lock);
 }
 
+/* Caller holds bo_lock (and owns the BO's reservation, or the last reference). */
+static void eyrie_gem_unmap_pages(struct eyrie_device *edev, struct drm_gem_shmem_object *shmem)
+{
+	/*
+	 * No CPU sync: every job ended with one, and since then the CPU may
+	 * have written through an mmap; with bounce buffers (swiotlb) a sync
+	 * here would copy the stale bounce copy over those writes.
+	 */
+	dma_unmap_sgtable(edev->drm.dev, shmem->sgt, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+	sg_free_table(shmem->sgt);
+	kfree(shmem->sgt);
+	shmem->sgt = NULL;
+}
+
 static int eyrie_gem_map(struct drm_gem_object *obj, struct eyrie_ctx *ctx)
 {
 	struct eyrie_bo *bo = to_eyrie_bo(obj);
@@ -196,7 +210,14 @@ static void eyrie_gem_free(struct drm_gem_object *obj)
 	struct eyrie_pin_account *pins = bo->pins;
 	u64 size = obj->size;
 
+	/*
+	 * Unmapped under the lock removal holds while it unmaps (so before
+	 * removal returns), then unlisted; drm_gem_shmem_free() then finds
+	 * no sg table. An import's goes with its attachment there.
+	 */
 	mutex_lock(&edev->bo_lock);
+	if (!obj->import_attach && bo->base.sgt)
+		eyrie_gem_unmap_pages(edev, &bo->base);
 	list_del_init(&bo->dev_link);
 	mutex_unlock(&edev->bo_lock);
 
@@ -225,44 +246,33 @@ static const struct drm_gem_object_funcs eyrie_gem_funcs = {
 };
 
 /*
- * Removal, after drm_dev_unplug() and with the device stopped: the BOs
- * outlive the device while a file, a mapping or a dma-buf holds them, but
- * their DMA mappings are the device's and go now, as ivpu unbinds its BOs.
- * The pages stay pinned (an mmap of the buffer keeps working) until the
- * BO is freed, which then finds no sg table to unmap. An imported BO's
- * mapping is the exporter's, for this device, through the attachment: it
- * is unmapped too, and the attachment goes when the BO is freed
- * (drm_prime_gem_destroy() takes a NULL table). Returns the number of BOs
- * unmapped.
+ * Removal, with the device stopped: the BOs outlive the device while a
+ * file, a mapping or a dma-buf holds them, but their DMA mappings are the
+ * device's and go now, as ivpu unbinds its BOs. The pages stay pinned (an
+ * mmap of the buffer keeps working) until the BO is freed, which then
+ * finds no sg table to unmap. An imported BO's mapping belongs to its
+ * attachment, which the exporter may cache until detach (DRM PRIME and
+ * udmabuf do), so it stays until the BO is freed, as in ivpu; those are
+ * counted in *imports. Returns the number of BOs unmapped.
  */
-unsigned int eyrie_gem_unmap_all(struct eyrie_device *edev)
+unsigned int eyrie_gem_unmap_all(struct eyrie_device *edev, unsigned int *imports)
 {
 	struct eyrie_bo *bo, *tmp;
 	unsigned int count = 0;
 
+	*imports = 0;
 	mutex_lock(&edev->bo_lock);
 	list_for_each_entry_safe(bo, tmp, &edev->bos, dev_link) {
 		struct drm_gem_shmem_object *shmem = &bo->base;
-		struct dma_buf_attachment *attach = shmem->base.import_attach;
-		struct sg_table *sgt;
 
 		list_del_init(&bo->dev_link);
-		if (attach) {
-			/* The exporter's unmap takes the dma-buf's reservation itself. */
-			sgt = shmem->sgt;
-			shmem->sgt = NULL;
-			if (sgt) {
-				dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
-				count++;
-			}
+		if (shmem->base.import_attach) {
+			(*imports)++;
 			continue;
 		}
 		dma_resv_lock(shmem->base.resv, NULL);
 		if (shmem->sgt) {
-			dma_unmap_sgtable(edev->drm.dev, shmem->sgt, DMA_BIDIRECTIONAL, 0);
-			sg_free_table(shmem->sgt);
-			kfree(shmem->sgt);
-			shmem->sgt = NULL;
+			eyrie_gem_unmap_pages(edev, shmem);
 			count++;
 		}
 		dma_resv_unlock(shmem->base.resv);

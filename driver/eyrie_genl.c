@@ -168,8 +168,25 @@ static struct sk_buff *eyrie_genl_sample_msg(struct eyrie_device *edev,
 }
 
 /*
- * Process context: unicasts the queued samples to every fast subscriber,
- * off the sampler's softirq hrtimer (one send per subscriber socket).
+ * A queued sample says whether it is one of the group's (multicast) or
+ * one for the fast subscribers only, after the netlink control block
+ * (which the send fills in).
+ */
+struct eyrie_genl_queued {
+	struct netlink_skb_parms nl;
+	bool multicast;
+};
+
+static struct eyrie_genl_queued *eyrie_genl_queued(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct eyrie_genl_queued) > sizeof_field(struct sk_buff, cb));
+	return (struct eyrie_genl_queued *)skb->cb;
+}
+
+/*
+ * Process context: sends the queued samples in their order, off the
+ * sampler's softirq hrtimer: the group's by multicast, the others by
+ * unicast to every fast subscriber (one send per subscriber socket).
  */
 static void eyrie_genl_fast_work(struct work_struct *work)
 {
@@ -179,6 +196,11 @@ static void eyrie_genl_fast_work(struct work_struct *work)
 	unsigned int i;
 
 	while ((skb = skb_dequeue(&ts->fast_q))) {
+		if (eyrie_genl_queued(skb)->multicast) {
+			genlmsg_multicast(&eyrie_genl_family, skb, 0,
+					  EYRIE_GENL_GROUP_TELEMETRY, GFP_KERNEL);
+			continue;
+		}
 		spin_lock_bh(&ts->fast_lock);
 		for (i = 0; ts->fast && i < ts->fast->count; i++) {
 			copy = skb_clone(skb, GFP_ATOMIC);
@@ -215,27 +237,37 @@ static enum hrtimer_restart eyrie_genl_sample_timer(struct hrtimer *timer)
 	 * the kernel could not queue to makes a gap, which it reports.
 	 */
 	if (!eyrie_read_telemetry(edev, &t)) {
-		eyrie_genl_check_throttle(edev, &t);
 		/* On the multicast grid (half a tick of slack for timer jitter)? */
-		if (!ts->mc_last ||
-		    ktime_to_ns(ktime_sub(tick, ts->mc_last)) + period * (NSEC_PER_USEC / 2) >=
-		    mc_ns) {
+		bool multicast = !ts->mc_last ||
+			ktime_to_ns(ktime_sub(tick, ts->mc_last)) + period * (NSEC_PER_USEC / 2) >=
+			mc_ns;
+		/*
+		 * With fast subscribers (or their samples still queued), the
+		 * group's samples take the same queue as theirs, so that a
+		 * socket in the group gets every sample in SEQ order; a
+		 * backlog of 64 means the work is starved: the tick is skipped.
+		 */
+		bool fast = READ_ONCE(ts->fast);
+		bool queued = fast || skb_queue_len(&ts->fast_q);
+
+		eyrie_genl_check_throttle(edev, &t);
+		if ((multicast || fast) && (!queued || skb_queue_len(&ts->fast_q) < 64))
 			skb = eyrie_genl_sample_msg(edev, &t, ts->seq, period);
-			if (skb) {
-				/* -ESRCH: nobody listens right now; the sample still counts. */
-				genlmsg_multicast(&eyrie_genl_family, skb, 0,
-						  EYRIE_GENL_GROUP_TELEMETRY, GFP_ATOMIC);
+		else
+			skb = NULL;
+		if (skb && queued) {
+			eyrie_genl_queued(skb)->multicast = multicast;
+			skb_queue_tail(&ts->fast_q, skb);
+			queue_work(system_highpri_wq, &ts->fast_work);
+		} else if (skb) {
+			/* -ESRCH: nobody listens right now; the sample still counts. */
+			genlmsg_multicast(&eyrie_genl_family, skb, 0,
+					  EYRIE_GENL_GROUP_TELEMETRY, GFP_ATOMIC);
+		}
+		if (skb) {
+			if (multicast)
 				ts->mc_last = tick;
-				ts->seq++;
-			}
-		} else if (READ_ONCE(ts->fast) && skb_queue_len(&ts->fast_q) < 64) {
-			/* A backlog of 64: the work is starved; skip the tick. */
-			skb = eyrie_genl_sample_msg(edev, &t, ts->seq, period);
-			if (skb) {
-				skb_queue_tail(&ts->fast_q, skb);
-				queue_work(system_highpri_wq, &ts->fast_work);
-				ts->seq++;
-			}
+			WRITE_ONCE(ts->seq, ts->seq + 1);
 		}
 	}
 	drm_dev_exit(idx);
@@ -396,7 +428,7 @@ static int eyrie_genl_get_sample(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (!ret) {
 		hdr = genlmsg_put_reply(msg, info, &eyrie_genl_family, 0, EYRIE_GENL_CMD_SAMPLE);
-		ret = hdr ? eyrie_genl_put_sample(msg, edev, &t, edev->telem.seq,
+		ret = hdr ? eyrie_genl_put_sample(msg, edev, &t, READ_ONCE(edev->telem.seq),
 						   READ_ONCE(edev->telem.period_us)) : -EMSGSIZE;
 		if (!ret)
 			genlmsg_end(msg, hdr);

@@ -15,20 +15,23 @@
  * mapping of another range.
  *
  * The tables are DMA memory of the device, so they cannot outlive its
- * removal, while a context can (its file stays open). Removal frees them
- * (eyrie_ctx_release_tables()) after drm_dev_unplug(): mapping runs only
- * inside drm_dev_enter() (eyrie_gem.c), and clearing, which runs later
- * too (a queued job refused, a handle closed), skips the tables once the
- * device is unplugged. The device is stopped by then and the context's
- * tables are about to go, so there is nothing to clear.
+ * removal, while a context can (its file stays open). Removal takes them
+ * away (eyrie_mmu_detach()) once the device is stopped, waits for the
+ * clearings already walking them (SRCU: a reader never blocks, so this
+ * stays allowed where fences signal), then frees them. Mapping runs only
+ * inside drm_dev_enter() (eyrie_gem.c), so never during that; clearing,
+ * which may run later (a queued job refused, a handle closed), finds no
+ * tables and has nothing to clear.
  */
-#include <drm/drm_drv.h>
-
 #include <linux/dma-mapping.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
 
 #include "eyrie_drv.h"
+
+/* Readers: clearing entries; the writer: removal taking the tables away. */
+DEFINE_STATIC_SRCU(eyrie_mmu_srcu);
 
 static struct eyrie_pt *eyrie_pt_alloc(struct eyrie_mmu *mmu, bool leaf_level)
 {
@@ -71,10 +74,10 @@ static void eyrie_pt_free(struct eyrie_mmu *mmu, struct eyrie_pt *pt)
 	kfree(pt);
 }
 
-int eyrie_mmu_init(struct eyrie_mmu *mmu, struct drm_device *drm)
+int eyrie_mmu_init(struct eyrie_mmu *mmu, struct device *dev)
 {
-	mmu->drm = drm;
-	mmu->dev = drm->dev;
+	mmu->dev = dev;
+	mmu->detached = NULL;
 	mmu->table_pages = 0;
 	atomic64_set(&mmu->mapped_pages, 0);
 	mmu->root = eyrie_pt_alloc(mmu, false);
@@ -85,21 +88,43 @@ int eyrie_mmu_init(struct eyrie_mmu *mmu, struct drm_device *drm)
 }
 
 /*
- * Frees the tables: when the context dies, or at removal for a context
- * that is still open (then the context's own call finds nothing left).
+ * Frees the tables when the context dies (no job of it is left, so no
+ * clearing runs), or frees what removal took away.
  */
 void eyrie_mmu_fini(struct eyrie_mmu *mmu)
 {
 	eyrie_pt_free(mmu, mmu->root);
 	mmu->root = NULL;
+	eyrie_pt_free(mmu, mmu->detached);
+	mmu->detached = NULL;
 	atomic64_set(&mmu->mapped_pages, 0);
+}
+
+/*
+ * Removal, for a context that is still open: the device no longer walks
+ * the tables, and from now on neither does clearing. Free them with
+ * eyrie_mmu_fini() after eyrie_mmu_sync().
+ */
+void eyrie_mmu_detach(struct eyrie_mmu *mmu)
+{
+	mmu->detached = mmu->root;
+	WRITE_ONCE(mmu->root, NULL);
+}
+
+/* Waits for every clearing that may still walk detached tables. */
+void eyrie_mmu_sync(void)
+{
+	synchronize_srcu(&eyrie_mmu_srcu);
 }
 
 /* Returns the L0 table covering va, creating the path when create is set. */
 static struct eyrie_pt *eyrie_mmu_walk(struct eyrie_mmu *mmu, u64 va, bool create)
 {
-	struct eyrie_pt *pt = mmu->root;
+	struct eyrie_pt *pt = READ_ONCE(mmu->root);
 	unsigned int level;
+
+	if (!pt)
+		return NULL;	/* removal took the tables */
 
 	for (level = EYRIE_PT_LEVELS - 1; level > 0; level--) {
 		unsigned int idx = eyrie_pt_index(va, level);
@@ -126,15 +151,12 @@ u64 eyrie_mmu_mapped_pages(struct eyrie_mmu *mmu)
 	return atomic64_read(&mmu->mapped_pages);
 }
 
-void eyrie_mmu_unmap(struct eyrie_mmu *mmu, u64 va, u64 size)
+/* Clears the valid entries of [va, va + size): tables that stay, no lock. */
+static void eyrie_mmu_clear(struct eyrie_mmu *mmu, u64 va, u64 size)
 {
 	u64 end = va + size;
 	struct eyrie_pt *l0;
-	int idx;
 
-	/* After removal the tables are freed, or about to be (see the top). */
-	if (!drm_dev_enter(mmu->drm, &idx))
-		return;
 	while (va < end) {
 		unsigned int idx = eyrie_pt_index(va, 0);
 
@@ -147,7 +169,14 @@ void eyrie_mmu_unmap(struct eyrie_mmu *mmu, u64 va, u64 size)
 	}
 	/* Cleared entries reach memory before the next job's TLB flush. */
 	wmb();
-	drm_dev_exit(idx);
+}
+
+void eyrie_mmu_unmap(struct eyrie_mmu *mmu, u64 va, u64 size)
+{
+	int idx = srcu_read_lock(&eyrie_mmu_srcu);
+
+	eyrie_mmu_clear(mmu, va, size);
+	srcu_read_unlock(&eyrie_mmu_srcu, idx);
 }
 
 /*
@@ -201,9 +230,9 @@ int eyrie_mmu_map_sgt(struct eyrie_mmu *mmu, u64 va, struct sg_table *sgt,
 	return 0;
 
 err_nomem:
-	eyrie_mmu_unmap(mmu, start, va - start);
+	eyrie_mmu_clear(mmu, start, va - start);
 	return -ENOMEM;
 err_unmap:
-	eyrie_mmu_unmap(mmu, start, va - start);
+	eyrie_mmu_clear(mmu, start, va - start);
 	return -EINVAL;
 }

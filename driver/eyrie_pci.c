@@ -57,10 +57,32 @@ static void eyrie_drm_release(struct drm_device *drm, void *arg)
 
 	eyrie_sched_fini(edev);
 	destroy_workqueue(edev->reset_wq);
-	eyrie_coredump_fini(edev);
 	eyrie_fw_release(edev);
 	xa_destroy(&edev->contexts);
 	xa_destroy(&edev->user_contexts);
+}
+
+/* Registered before anything can fail after it, so no failed probe leaks it. */
+static void eyrie_coredump_release(struct drm_device *drm, void *arg)
+{
+	eyrie_coredump_fini(arg);
+}
+
+/*
+ * devres, after the rings exist and so released before them: a probe that
+ * fails once the firmware may run (bus mastering on) stops the device
+ * before its rings are freed. Removal has stopped it already.
+ */
+static void eyrie_quiesce(void *arg)
+{
+	struct eyrie_device *edev = arg;
+	u32 result;
+
+	if (READ_ONCE(edev->unplugged) || pci_dev_is_disconnected(edev->pdev))
+		return;
+	if (eyrie_ctrl_read32(edev, EYRIE_CTRL(status)) != EYRIE_DEV_STATUS_RESET)
+		eyrie_mbox_cmd(edev, EYRIE_MBOX_RESET, 0, 0, 500, &result);
+	pci_clear_master(edev->pdev);
 }
 
 static int eyrie_request_irqs(struct eyrie_device *edev)
@@ -128,6 +150,12 @@ static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pcim_enable_device(pdev);
 	if (ret)
 		return ret;
+	/*
+	 * Whatever left the device running (firmware tools, the BIOS, a
+	 * previous driver) does not get to DMA into memory while this probe
+	 * allocates; eyrie_boot() turns bus mastering on at RESET.
+	 */
+	pci_clear_master(pdev);
 	ret = eyrie_pci_identify(pdev);
 	if (ret)
 		return ret;
@@ -148,6 +176,9 @@ static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_LIST_HEAD(&edev->bos);
 	INIT_LIST_HEAD(&edev->genl_link);
 	eyrie_reset_init(edev);
+	ret = drmm_add_action_or_reset(drm, eyrie_coredump_release, edev);
+	if (ret)
+		return ret;
 
 	edev->bar0 = pcim_iomap_region(pdev, 0, EYRIE_DRIVER_NAME);
 	if (IS_ERR(edev->bar0))
@@ -194,6 +225,9 @@ static int eyrie_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!edev->reset_wq)
 		return -ENOMEM;
 	ret = eyrie_queues_init(edev);
+	if (ret)
+		goto err_wq;
+	ret = devm_add_action_or_reset(&pdev->dev, eyrie_quiesce, edev);
 	if (ret)
 		goto err_wq;
 	ret = eyrie_request_irqs(edev);
@@ -247,7 +281,7 @@ err_wq:
 static void eyrie_remove(struct pci_dev *pdev)
 {
 	struct eyrie_device *edev = pci_get_drvdata(pdev);
-	unsigned int i, contexts, table_pages, bos;
+	unsigned int i, contexts, table_pages, bos, imports;
 	u32 result;
 	int ret;
 
@@ -286,11 +320,11 @@ static void eyrie_remove(struct pci_dev *pdev)
 	 * go now, with no job left on the device and none able to start.
 	 */
 	contexts = eyrie_ctx_release_tables(edev, &table_pages);
-	bos = eyrie_gem_unmap_all(edev);
-	if (contexts || bos)
+	bos = eyrie_gem_unmap_all(edev, &imports);
+	if (contexts || bos || imports)
 		drm_info(&edev->drm,
-			 "removed with %u open contexts: freed %u page-table pages, unmapped %u buffers\n",
-			 contexts, table_pages, bos);
+			 "removed with %u open contexts: freed %u page-table pages, unmapped %u buffers (%u imported stay attached until freed)\n",
+			 contexts, table_pages, bos, imports);
 }
 
 static const struct pci_device_id eyrie_pci_ids[] = {

@@ -66,6 +66,8 @@ int eyrie_queues_init(struct eyrie_device *edev)
 		spin_lock_init(&q->lock);
 		spin_lock_init(&q->fence_lock);
 		q->entries = entries;
+		/* A stray interrupt before the rings are enabled finds no CQE to take. */
+		q->phase = EYRIE_CQE_F_PHASE;
 		q->sq = dmam_alloc_coherent(dev, entries * sizeof(*q->sq), &q->sq_dma, GFP_KERNEL);
 		q->cq = dmam_alloc_coherent(dev, entries * sizeof(*q->cq), &q->cq_dma, GFP_KERNEL);
 		q->inflight = devm_kcalloc(dev, entries, sizeof(*q->inflight), GFP_KERNEL);

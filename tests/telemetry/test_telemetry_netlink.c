@@ -152,6 +152,40 @@ static void test_pick_own_period_device_time_drifts(void **state)
 }
 
 /*
+ * A privileged subscriber at 20 ms leaves while ours at 200 ms listens on
+ * the group: the multicast samples came every 10 ticks (the ones between
+ * went unicast to it alone), and the first sample after it left, at the
+ * slow period again, still follows nine such ticks. Not a loss (review 18:
+ * judged by that sample's period alone, it counted nine); a real gap at
+ * the slow period afterwards still is one.
+ */
+static void test_pick_fast_subscriber_leaves(void **state)
+{
+	struct eyr_telem_numbering n = { 0 };
+	uint64_t ts = 0, lost, seq;
+
+	(void)state;
+	for (seq = 100; seq <= 140; seq += 10) {
+		ts += 200 * MS;
+		assert_int_equal(eyr_telem_numbered_pick(&n, 200 * MS, seq, ts, 20 * MS, &lost), 1);
+		assert_int_equal(lost, 0);
+	}
+	/* It left: the driver ticks at our 200 ms, every sample multicast. */
+	seq = 150;
+	ts += 200 * MS;
+	assert_int_equal(eyr_telem_numbered_pick(&n, 200 * MS, seq, ts, 200 * MS, &lost), 1);
+	assert_int_equal(lost, 0);
+	ts += 200 * MS;
+	assert_int_equal(eyr_telem_numbered_pick(&n, 200 * MS, ++seq, ts, 200 * MS, &lost), 1);
+	assert_int_equal(lost, 0);
+	/* Two lost at our own period: reported. */
+	seq += 3;
+	ts += 600 * MS;
+	assert_int_equal(eyr_telem_numbered_pick(&n, 200 * MS, seq, ts, 200 * MS, &lost), 1);
+	assert_int_equal(lost, 2);
+}
+
+/*
  * Another subscriber makes the driver tick at 20 ms; ours is 200 ms: one
  * sample in ten, by driver ticks even when device time runs at 15 ms per
  * tick, by device time when the timer skipped ticks (fewer numbers).
@@ -253,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_sample_seq),
 		cmocka_unit_test(test_pick_own_period_device_time_drifts),
 		cmocka_unit_test(test_pick_faster_driver_decimates),
+		cmocka_unit_test(test_pick_fast_subscriber_leaves),
 		cmocka_unit_test(test_events_map),
 	};
 

@@ -70,6 +70,7 @@ int eyr_telem_sub_offer_numbered(struct accel_telemetry_sub *sub,
 struct eyr_telem_numbering {
 	bool have_seq;
 	uint64_t last_seq;		/* the last sample offered */
+	uint64_t last_period_ns;	/* the driver's period in it */
 	bool have_picked;
 	uint64_t picked_seq;		/* the last sample picked */
 	uint64_t picked_ts_ns;

@@ -160,8 +160,16 @@ int eyr_telem_sub_offer(struct accel_telemetry_sub *sub,
 int eyr_telem_numbered_pick(struct eyr_telem_numbering *n, uint64_t interval_ns,
 			    uint64_t seq, uint64_t ts_ns, uint64_t period_ns, uint64_t *lost)
 {
-	/* The driver ticks for another subscriber between our samples. */
-	bool faster = period_ns && period_ns * 4 < interval_ns * 3;
+	/*
+	 * The driver ticks for another subscriber between our samples: at
+	 * this sample's period or the last one's (the first sample after a
+	 * fast subscriber left comes at the slow period, but the ticks
+	 * since the last one were fast, and unicast).
+	 */
+	uint64_t fastest = n->have_seq && n->last_period_ns &&
+			   (!period_ns || n->last_period_ns < period_ns) ?
+			   n->last_period_ns : period_ns;
+	bool faster = fastest && fastest * 4 < interval_ns * 3;
 	uint64_t gap = 0;
 
 	*lost = 0;
@@ -176,6 +184,7 @@ int eyr_telem_numbered_pick(struct eyr_telem_numbering *n, uint64_t interval_ns,
 		return 0;	/* a duplicate */
 	n->have_seq = true;
 	n->last_seq = seq;
+	n->last_period_ns = period_ns;
 	/*
 	 * First, a lower number (the driver's device came back: rebind) or
 	 * the device's time went back: start afresh from this sample.
