@@ -30,6 +30,11 @@ struct eyrie_bo {
 	struct eyrie_pin_account *pins;
 	/* On eyrie_device.bos while base.sgt maps the pages for the device. */
 	struct list_head dev_link;
+	/*
+	 * An import whose attachment removal took down (the import's own
+	 * reference on the dma-buf, dropped in .free).
+	 */
+	struct dma_buf *detached_dmabuf;
 };
 
 static inline struct eyrie_bo *to_eyrie_bo(struct drm_gem_object *obj)
@@ -213,8 +218,11 @@ static void eyrie_gem_free(struct drm_gem_object *obj)
 	/*
 	 * Unmapped under the lock removal holds while it unmaps (so before
 	 * removal returns), then unlisted; drm_gem_shmem_free() then finds
-	 * no sg table. An import's goes with its attachment there.
+	 * no sg table. An import's goes with its attachment there, unless
+	 * removal took it down (then the BO is no import any more).
 	 */
+	struct dma_buf *detached = bo->detached_dmabuf;
+
 	mutex_lock(&edev->bo_lock);
 	if (!obj->import_attach && bo->base.sgt)
 		eyrie_gem_unmap_pages(edev, &bo->base);
@@ -223,6 +231,8 @@ static void eyrie_gem_free(struct drm_gem_object *obj)
 
 	/* Unpins the pages (and frees the BO): the charge goes back. */
 	drm_gem_shmem_free(to_drm_gem_shmem_obj(obj));
+	if (detached)
+		dma_buf_put(detached);
 	if (pins) {
 		eyrie_pin_uncharge(pins, size);
 		eyrie_pin_account_put(pins);
@@ -246,14 +256,37 @@ static const struct drm_gem_object_funcs eyrie_gem_funcs = {
 };
 
 /*
+ * An imported BO's mapping for the device belongs to its attachment, and
+ * the exporter may keep it cached until detach (DRM PRIME and udmabuf do),
+ * so unmapping is not enough: the attachment goes. The BO stays alive
+ * (handles, a CPU mapping made through the exporter) but is no import any
+ * more: nothing can use it as one after removal (ioctls and new mmaps
+ * fail once the device is unplugged, and jobs do not run), and .free then
+ * only drops the import's reference on the dma-buf, which also keeps the
+ * reservation object the BO points to alive until then.
+ */
+static void eyrie_gem_detach_import(struct eyrie_bo *bo)
+{
+	struct drm_gem_object *obj = &bo->base.base;
+	struct dma_buf_attachment *attach = obj->import_attach;
+	struct sg_table *sgt = bo->base.sgt;
+
+	bo->detached_dmabuf = attach->dmabuf;
+	bo->base.sgt = NULL;
+	obj->import_attach = NULL;
+	/* The exporter takes the dma-buf's reservation itself in both. */
+	if (sgt)
+		dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
+	dma_buf_detach(bo->detached_dmabuf, attach);
+}
+
+/*
  * Removal, with the device stopped: the BOs outlive the device while a
  * file, a mapping or a dma-buf holds them, but their DMA mappings are the
  * device's and go now, as ivpu unbinds its BOs. The pages stay pinned (an
  * mmap of the buffer keeps working) until the BO is freed, which then
- * finds no sg table to unmap. An imported BO's mapping belongs to its
- * attachment, which the exporter may cache until detach (DRM PRIME and
- * udmabuf do), so it stays until the BO is freed, as in ivpu; those are
- * counted in *imports. Returns the number of BOs unmapped.
+ * finds no sg table to unmap. Imported BOs lose their attachment
+ * (counted in *imports). Returns the number of our own BOs unmapped.
  */
 unsigned int eyrie_gem_unmap_all(struct eyrie_device *edev, unsigned int *imports)
 {
@@ -267,6 +300,7 @@ unsigned int eyrie_gem_unmap_all(struct eyrie_device *edev, unsigned int *import
 
 		list_del_init(&bo->dev_link);
 		if (shmem->base.import_attach) {
+			eyrie_gem_detach_import(bo);
 			(*imports)++;
 			continue;
 		}

@@ -323,7 +323,7 @@ static void eyrie_remove(struct pci_dev *pdev)
 	bos = eyrie_gem_unmap_all(edev, &imports);
 	if (contexts || bos || imports)
 		drm_info(&edev->drm,
-			 "removed with %u open contexts: freed %u page-table pages, unmapped %u buffers (%u imported stay attached until freed)\n",
+			 "removed with %u open contexts: freed %u page-table pages, unmapped %u buffers and %u imports\n",
 			 contexts, table_pages, bos, imports);
 }
 

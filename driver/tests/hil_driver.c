@@ -328,10 +328,10 @@ static void test_jobs(int fd)
 {
 	int ok;
 	struct drm_eyrie_wait w;
-	struct bo cmd, data, ro;
+	struct bo cmd, data, data2, ro;
 	uint64_t seq, seq2;
 	uint32_t sync, handles[2];
-	volatile uint64_t *out;
+	volatile uint64_t *out, *out2;
 	union eyrie_cmd c;
 
 	if (bo_new(fd, 16 * 4096, 0, &cmd) || bo_new(fd, 4096, 0, &data) ||
@@ -368,28 +368,40 @@ static void test_jobs(int fd)
 
 	sync = syncobj_new(fd);
 	out[2] = 0;
-	out[3] = 0;
+	/*
+	 * Each job lists the BO it writes (the uAPI asks it, and bounce
+	 * buffers need it), each its own, so that only the syncobj orders
+	 * them.
+	 */
+	if (bo_new(fd, 4096, 0, &data2)) {
+		tap_ok(0, "a second data BO for the syncobj chain");
+		return;
+	}
+	out2 = data2.map;
+	out2[0] = 0;
 	cmd_timestamp(&cmd, 0, data.addr + 16);
-	cmd_timestamp(&cmd, 8, data.addr + 24);
+	cmd_timestamp(&cmd, 8, data2.addr);
 	{
 		struct drm_eyrie_submit s2 = {
 			.cmdbuf_addr = cmd.addr + 8 * EYRIE_CMD_SIZE, .cmd_count = 1,
+			.bo_handles = (uintptr_t)&data2.handle, .bo_count = 1,
 			.in_syncobjs = (uintptr_t)&sync, .in_syncobj_count = 1,
 		};
 		struct drm_syncobj_wait sw = { .handles = (uintptr_t)&sync, .count_handles = 1,
 					       .timeout_nsec = INT64_MAX };
-		int r1 = submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, sync, &seq);
+		int r1 = submit(fd, &cmd, 1, 0, &data.handle, 1, NULL, 0, sync, &seq);
 		int r2 = hil_ioctl(fd, DRM_IOCTL_EYRIE_SUBMIT, &s2);
 
 		seq2 = s2.seqno;
-		ok = sync && !r1 && !r2 && !wait_job(fd, seq2, &w) && w.status == EYRIE_JOB_OK && !wait_job(fd, seq, &w) && out[2] && out[3] && out[2] <= out[3];
+		ok = sync && !r1 && !r2 && !wait_job(fd, seq2, &w) && w.status == EYRIE_JOB_OK && !wait_job(fd, seq, &w) && out[2] && out2[0] && out[2] <= out2[0];
 		tap_ok(ok,
 		      "syncobj chain: job %llu waits for job %llu (times %llu <= %llu)",
 		      (unsigned long long)seq2, (unsigned long long)seq,
-		      (unsigned long long)out[2], (unsigned long long)out[3]);
+		      (unsigned long long)out[2], (unsigned long long)out2[0]);
 		ok = !hil_ioctl(fd, DRM_IOCTL_SYNCOBJ_WAIT, &sw);
 		tap_ok(ok, "the out-syncobj signals");
 	}
+	bo_free(fd, &data2);
 
 	cmd_timestamp(&cmd, 0, 0x7000000000ull);
 	ok = !submit(fd, &cmd, 1, 0, NULL, 0, NULL, 0, 0, &seq) && !wait_job(fd, seq, &w) && w.status == EYRIE_JOB_ERR_MMU_UNMAPPED && w.err_cmd_index == 0;
