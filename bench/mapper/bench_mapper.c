@@ -12,7 +12,8 @@
  *    configuration 0.00472, compulsory bound 0.00245, 16-bit words).
  *  - the same with sparsity (docs/scheduler.md, "Sparsity"): zero gating
  *    and run-length coded activations, on generated activations, next to
- *    the dense figures.
+ *    the dense figures; and ResNet-18 and MobileNetV2 whole (energy,
+ *    latency, and the latency floor of a layer-by-layer stream).
  * BENCH_MAPPER_NO_SPILL=1 plans without psum spills (C innermost at the
  * DRAM level: the mapspace before issue 16 item 2), for before/after runs.
  * Figures only: nothing here passes or fails.
@@ -77,7 +78,7 @@ static void alexnet_sparse(const struct eyr_arch *dev, const struct st_layer *ls
 			uint64_t out_n = (uint64_t)s->n * s->m * eyr_layer_out_h(s) * eyr_layer_out_w(s);
 			struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
 			struct eyr_rle_data rd = { .in_zero = -128, .out_zero = -128 };
-			struct eyr_plan best, p;
+			struct eyr_plan best, p, dp;
 			int8_t *in, *out;
 			char err[256];
 			int gerr, v;
@@ -102,10 +103,19 @@ static void alexnet_sparse(const struct eyr_arch *dev, const struct st_layer *ls
 			rd.in = in;
 			rd.out = out;
 			o.psum_spill = spill_mode;
+			/* the dense figures: the plan without sparsity */
+			if (eyr_sched_plan(a, s, &o, &dp, err, sizeof(err))) {
+				printf("  %s: %s\n", ls[i].name, err);
+				free(in);
+				free(out);
+				continue;
+			}
 			o.zero_gate = 1;
 			o.gated_known = 1;
 			o.gated_macs = eyr_layer_gated_macs(s, in, -128, &gerr);
 			o.rle_data = &rd;
+			/* rings, groups side by side, whole rows: chosen on the sparse cost */
+			o.sparse_choose = 1;
 			/* the four choices: input and output coded or not */
 			for (v = 0; v < 4; v++) {
 				o.rle_in_rows = (v & 1) && !first ? 1 : 0;
@@ -118,16 +128,16 @@ static void alexnet_sparse(const struct eyr_arch *dev, const struct st_layer *ls
 					best = p;
 			}
 			printf("  z %.1f %-6s gated %5.1f %% of MACs, coded: input %-3s output %-3s DRAM %.5f words/MAC (dense %.5f, bound %.5f)\n",
-			       zs[zi], ls[i].name, 100.0 * (double)best.gated_macs / (double)best.dense.macs,
+			       zs[zi], ls[i].name, 100.0 * (double)best.gated_macs / (double)dp.cost.macs,
 			       best.rle_in_rows ? "yes" : "no", best.rle_out_rows ? "yes" : "no",
-			       (double)best.cost.dram_words / (double)best.dense.macs,
-			       (double)best.dense.dram_words / (double)best.dense.macs,
-			       (double)best.lb_dram_words / (double)best.dense.macs);
-			dense_w += (double)best.dense.dram_words;
+			       (double)best.cost.dram_words / (double)dp.cost.macs,
+			       (double)dp.cost.dram_words / (double)dp.cost.macs,
+			       (double)dp.lb_dram_words / (double)dp.cost.macs);
+			dense_w += (double)dp.cost.dram_words;
 			sparse_w += (double)best.cost.dram_words;
-			lb += (double)best.lb_dram_words;
-			macs += (double)best.dense.macs;
-			de += eyr_cost_energy_norm(a, &best.dense);
+			lb += (double)dp.lb_dram_words;
+			macs += (double)dp.cost.macs;
+			de += eyr_cost_energy_norm(a, &dp.cost);
 			se += eyr_cost_energy_norm(a, &best.cost);
 			gated += best.gated_macs;
 			first = 0;
@@ -206,6 +216,277 @@ static void alexnet_halo(const struct eyr_arch *dev, const struct st_layer *ls, 
 		printf("  total: DRAM %.5f -> %.5f words/MAC, compulsory bound %.5f; E/MAC %.3f -> %.3f\n",
 		       words[0] / macs, words[1] / macs, lb / macs, energy[0] / macs,
 		       energy[1] / macs);
+}
+
+/*
+ * Which tensors of the sparse networks are ReLU outputs (their zeros are
+ * the zero point): ResNet-18's conv inputs but the image and the FC's
+ * (average-pooled) input, the outputs of conv1 and of the first conv of
+ * each block ("a"); MobileNetV2's depthwise and project inputs, the
+ * outputs of the stem, expand, depthwise and last convs. Project outputs
+ * feed the residual add, which no ReLU follows.
+ */
+static int relu_in(const struct st_layer *l)
+{
+	if (!strcmp(l->net, "resnet18"))
+		return strcmp(l->name, "conv1") && strcmp(l->name, "fc");
+	return strstr(l->name, "_dw") || strstr(l->name, "_project");
+}
+
+static int relu_out(const struct st_layer *l)
+{
+	size_t k = strlen(l->name);
+
+	if (!strcmp(l->net, "resnet18"))
+		return !strcmp(l->name, "conv1") || (k && l->name[k - 1] == 'a');
+	return !strcmp(l->name, "stem") || strstr(l->name, "_expand") ||
+	       strstr(l->name, "_dw") || !strcmp(l->name, "last");
+}
+
+/*
+ * A tensor one conv stores and the next loads as it is (no pool or add
+ * between): the only ones a coded layout can carry from layer to layer.
+ */
+static int direct(const struct st_layer *prev, const struct st_layer *l)
+{
+	const struct eyr_layer_shape *p = &prev->shape, *s = &l->shape;
+
+	return !strcmp(prev->net, l->net) && relu_out(prev) && relu_in(l) &&
+	       s->op == EYR_LAYER_CONV && p->op == EYR_LAYER_CONV && p->n == s->n &&
+	       p->m == s->c && eyr_layer_out_h(p) == s->h && eyr_layer_out_w(p) == s->w;
+}
+
+/* Bytes of an n x c x h x w int8 tensor coded one row per line. */
+static uint64_t coded_bytes(const int8_t *t, uint64_t planes, uint32_t h, uint32_t w)
+{
+	uint64_t bytes = 0;
+
+	for (uint64_t r = 0; r < planes * h; r++)
+		bytes += 8ull * eyrie_rle_encode(t + r * w, w, -128, NULL);
+	return bytes;
+}
+
+struct sp_var {
+	int ok;
+	struct eyr_plan p;
+};
+
+/*
+ * ResNet-18 and MobileNetV2 with sparsity, whole networks (conv/FC layers
+ * of layers.csv, RS, events, flexible NoC, rings, energy objective per
+ * layer): every ReLU output generated with zero fraction z (zero point
+ * -128), the rest uniform; every conv and FC gated (exact gated MACs of its
+ * generated input: zeros and padding taps); a tensor one conv stores and
+ * the next loads directly is coded (one row per line) or not, chosen over
+ * the network by dynamic programming for the least energy (ResNet-18) or
+ * latency (MobileNetV2), both layers' plans sized exactly on it. Each
+ * plan is made with sparse_choose (rings, groups side by side, whole-row
+ * tiles chosen on the sparse cost). Also the latency floor of the
+ * layer-by-layer streams with those tensors coded where that is smaller.
+ */
+static void networks_sparse(const struct eyr_arch *dev, const struct st_layer *ls, int n)
+{
+	static const char *const nets[] = { "resnet18", "mobilenetv2" };
+	static const double zs[] = { 0.5, 0.6, 0.7 };
+
+	printf("\nResNet-18 and MobileNetV2, sparse: zero gating + run-length coded activations\n"
+	       "(generated ReLU outputs of zero fraction z; a tensor coded one row per line where one\n"
+	       "conv stores it and the next loads it, chosen for the least energy (ResNet-18) or\n"
+	       "latency (MobileNetV2) over the network):\n");
+	for (size_t ni = 0; ni < sizeof(nets) / sizeof(nets[0]); ni++)
+	for (size_t zi = 0; zi < sizeof(zs) / sizeof(zs[0]); zi++) {
+		int by_cycles = ni == 1, i0 = -1, k = 0, j, coded_t = 0, direct_t = 0;
+		uint64_t rng = 0x5eed5 + 16 * ni + zi, zeros = 0, elems = 0, gated = 0, macs = 0;
+		uint64_t dense_cyc = 0, floor_dense = 0, floor_coded = 0;
+		double dense_e = 0, best[2], nbest[2];
+		int8_t *prev_out = NULL;
+		struct sp_var (*var)[2][2];
+		int (*from)[2];
+		uint64_t *fl;	/* per layer the floor with its tensors coded */
+		struct eyr_cost *dense_j;	/* per layer the dense plan's cost */
+		uint64_t pes = (uint64_t)dev->pe_rows * dev->pe_cols;
+
+		for (j = 0; j < n; j++)
+			if (!strcmp(ls[j].net, nets[ni])) {
+				if (i0 < 0)
+					i0 = j;
+				k++;
+			}
+		if (!k)
+			continue;
+		var = calloc((size_t)k, sizeof(*var));
+		from = calloc((size_t)k, sizeof(*from));
+		fl = calloc((size_t)k, sizeof(*fl));
+		dense_j = calloc((size_t)k, sizeof(*dense_j));
+		if (!var || !from || !fl || !dense_j) {
+			free(var);
+			free(from);
+			free(fl);
+			free(dense_j);
+			return;
+		}
+		best[0] = 0;
+		best[1] = -1;	/* the first layer's input is not coded */
+		for (j = 0; j < k; j++) {
+			const struct st_layer *l = &ls[i0 + j];
+			const struct eyr_layer_shape *s = &l->shape;
+			int din = j > 0 && direct(&ls[i0 + j - 1], l);
+			int dout = j + 1 < k && direct(l, &ls[i0 + j + 1]);
+			uint64_t in_n = (uint64_t)s->n * s->c * s->h * s->w;
+			uint64_t out_n = (uint64_t)s->n * s->m * eyr_layer_out_h(s) * eyr_layer_out_w(s);
+			uint64_t lb, ci, co, pk;
+			int8_t *in = din ? prev_out : malloc(in_n), *out = malloc(out_n);
+			struct eyr_rle_data rd = { .in = in, .out = out, .in_zero = -128, .out_zero = -128 };
+			struct eyr_plan dp;
+			uint64_t gm;
+			int gerr, cin, cout;
+
+			if (!in || !out) {
+				free(out);
+				if (!din)
+					free(in);
+				break;
+			}
+			if (!din) {
+				uint64_t zz = gen_act(in, in_n, relu_in(l) ? zs[zi] : 0, &rng);
+
+				if (relu_in(l)) {
+					zeros += zz;
+					elems += in_n;
+				}
+			}
+			if (relu_out(l)) {
+				zeros += gen_act(out, out_n, zs[zi], &rng);
+				elems += out_n;
+			} else {
+				gen_act(out, out_n, 0, &rng);
+			}
+			direct_t += dout;
+			gm = eyr_layer_gated_macs(s, in, -128, &gerr);
+			for (cin = 0; cin <= din && !gerr; cin++)
+			for (cout = 0; cout <= dout; cout++) {
+				struct eyr_arch a = *dev;
+				struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+				struct sp_var *v = &var[j][cin][cout];
+				char err[256];
+
+				a.zero_gate = a.rle_dma = 1;
+				o.zero_gate = 1;
+				o.gated_known = 1;
+				o.gated_macs = gm;
+				o.rle_data = &rd;
+				o.rle_in_rows = (uint32_t)cin;
+				o.rle_out = cout ? EYR_RLE_OUT_ROW : 0;
+				/* rings, groups side by side, whole rows: chosen on the sparse cost */
+				o.sparse_choose = 1;
+				if (eyr_sched_plan(&a, s, &o, &v->p, err, sizeof(err)))
+					continue;
+				/* the layouts asked for must be the ones planned */
+				v->ok = !v->p.rle_in_rows == !cin && !v->p.rle_out_rows == !cout;
+			}
+			{
+				/* the dense figures: the plan of the whole-network lines */
+				struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+				char err[256];
+
+				if (eyr_sched_plan(dev, s, &o, &dp, err, sizeof(err)))
+					var[j][0][0].ok = 0;
+			}
+			if (!var[j][0][0].ok) {
+				printf("  %s %s: no plan\n", l->net, l->name);
+				free(out);
+				if (!din)
+					free(in);
+				break;
+			}
+			dense_e += (double)dp.cost.energy_total_fj;
+			dense_cyc += dp.cost.cycles;
+			dense_j[j] = dp.cost;
+			/* the floor: the longer of the MACs over all PEs and the DRAM bytes */
+			lb = dp.lb_dram_bytes;
+			pk = (dp.cost.macs + pes - 1) / pes;
+			ci = din ? coded_bytes(in, (uint64_t)s->n * s->c, s->h, s->w) : in_n;
+			co = dout ? coded_bytes(out, (uint64_t)s->n * s->m, eyr_layer_out_h(s),
+						eyr_layer_out_w(s)) : out_n;
+			floor_dense += pk > lb / dev->dram_bytes_per_cycle ? pk :
+				       (lb + dev->dram_bytes_per_cycle - 1) / dev->dram_bytes_per_cycle;
+			ci = (ci < in_n ? in_n - ci : 0) + (co < out_n ? out_n - co : 0);
+			lb -= ci < lb ? ci : lb;
+			fl[j] = pk > lb / dev->dram_bytes_per_cycle ? pk :
+				(lb + dev->dram_bytes_per_cycle - 1) / dev->dram_bytes_per_cycle;
+			floor_coded += fl[j];
+			/* dynamic programming over the coded tensors: best[c] ends with input coded c */
+			nbest[0] = nbest[1] = -1;
+			for (cin = 0; cin < 2; cin++)
+			for (cout = 0; cout < 2; cout++) {
+				const struct sp_var *v = &var[j][cin][cout];
+				double c;
+
+				if (best[cin] < 0 || !v->ok)
+					continue;
+				c = best[cin] + (by_cycles ? (double)v->p.cost.cycles :
+						 (double)v->p.cost.energy_total_fj);
+				if (nbest[cout] < 0 || c < nbest[cout]) {
+					nbest[cout] = c;
+					from[j][cout] = cin;
+				}
+			}
+			best[0] = nbest[0];
+			best[1] = nbest[1];
+			if (din)
+				free(in);
+			prev_out = out;
+			if (!dout) {
+				free(out);
+				prev_out = NULL;
+			}
+		}
+		free(prev_out);
+		if (j == k && best[0] >= 0) {
+			double e = 0, stat = 0;
+			uint64_t cyc = 0;
+			int c = 0;
+
+			/* back from the last layer, whose output is dense */
+			for (j = k - 1; j >= 0; j--) {
+				int cin = from[j][c];
+				const struct eyr_plan *p = &var[j][cin][c].p;
+
+				if (getenv("BENCH_MAPPER_SPARSE_LAYERS"))
+					printf("    %-11s input %-5s output %-5s tiles E%u F%u%s: %8llu cycles (dense %8llu, floor %8llu), %.3f uJ (dense %.3f)\n",
+					       ls[i0 + j].name, cin ? "coded" : "dense",
+					       c ? "coded" : "dense", p->map.tiles[EYR_DIM_E],
+					       p->map.tiles[EYR_DIM_F],
+					       eyr_plan_in_ring(p) ? " ring" : "",
+					       (unsigned long long)p->cost.cycles,
+					       (unsigned long long)dense_j[j].cycles,
+					       (unsigned long long)fl[j],
+					       (double)p->cost.energy_total_fj * 1e-9,
+					       (double)dense_j[j].energy_total_fj * 1e-9);
+				e += (double)p->cost.energy_total_fj;
+				stat += (double)p->cost.energy_fj[EYRIE_ENERGY_STATIC];
+				cyc += p->cost.cycles;
+				gated += p->gated_macs;
+				macs += p->dense.macs;
+				coded_t += c;
+				c = cin;
+			}
+			printf("  z %.1f %-11s activations %.3f zeros (measured), %.1f %% of MACs gated, %d of %d direct tensors coded:\n"
+			       "        energy %.3f mJ (static %.3f), dense %.3f mJ; latency %.2f ms, dense %.2f ms;\n"
+			       "        latency floor %.2f ms coded, %.2f ms dense (per layer the longer of MACs over all PEs and compulsory DRAM bytes over the DRAM port)\n",
+			       zs[zi], nets[ni], elems ? (double)zeros / (double)elems : 0,
+			       100.0 * (double)gated / (double)macs, coded_t, direct_t,
+			       e * 1e-12, stat * 1e-12, dense_e * 1e-12,
+			       (double)cyc / dev->clock_khz, (double)dense_cyc / dev->clock_khz,
+			       (double)floor_coded / dev->clock_khz,
+			       (double)floor_dense / dev->clock_khz);
+		}
+		free(var);
+		free(from);
+		free(fl);
+		free(dense_j);
+		fflush(stdout);
+	}
 }
 
 struct net_total {
@@ -348,7 +629,7 @@ int main(void)
 	 */
 	for (unsigned int ev = 0; ev <= 3; ev++)
 	for (a.events = ev > 0, a.flex_noc = ev > 1, a.in_ring = ev > 2, i = 0; i < n; ) {
-		uint64_t t0, cycles = 0, macs = 0, lb_words = 0;
+		uint64_t t0, cycles = 0, macs = 0, lb_words = 0, floor_cyc = 0, dram_bound = 0;
 		double energy_fj = 0, static_fj = 0, floor_fj, dram_words = 0;
 		int j = i, layers = 0;
 
@@ -359,6 +640,7 @@ int main(void)
 			struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
 			struct eyr_plan p;
 			char err[256];
+			uint64_t pes = (uint64_t)a.pe_rows * a.pe_cols, pk, db;
 
 			o.psum_spill = spill_mode;
 			if (!eyr_sched_plan(&a, &ls[j].shape, &o, &p, err, sizeof(err))) {
@@ -369,6 +651,16 @@ int main(void)
 				static_fj += (double)p.cost.energy_fj[EYRIE_ENERGY_STATIC];
 				lb_words += p.lb_dram_words;
 				dram_words += (double)p.cost.dram_words;
+				/*
+				 * no stream of the layer is shorter than its MACs over
+				 * all PEs (array time line) or its compulsory DRAM
+				 * bytes over the DRAM port (DMA time line)
+				 */
+				pk = (p.cost.macs + pes - 1) / pes;
+				db = (p.lb_dram_bytes + a.dram_bytes_per_cycle - 1) /
+				     a.dram_bytes_per_cycle;
+				floor_cyc += pk > db ? pk : db;
+				dram_bound += db > pk ? db : 0;
 			}
 			j++;
 		}
@@ -393,6 +685,10 @@ int main(void)
 		if (a.flex_noc && !a.in_ring)
 			printf("  %-8s %-12s energy floor %.3f mJ (RS: 4 RF words + 1 MAC per MAC, compulsory DRAM words, static power over the peak time)\n",
 			       "", ls[i].net, floor_fj * 1e-12);
+		if (a.in_ring)
+			printf("  %-8s %-12s latency floor %.2f ms (per layer the longer of MACs over all PEs and compulsory DRAM bytes over the DRAM port; %.2f ms of it DRAM-bound)\n",
+			       "", ls[i].net, (double)floor_cyc / a.clock_khz,
+			       (double)dram_bound / a.clock_khz);
 		i = j;
 	}
 	a.events = events_cfg;
@@ -411,13 +707,8 @@ int main(void)
 	       alex_lb / alex_macs);
 	printf("  (Eyeriss chip: 0.0029 accesses/MAC; Timeloop best 0.00472, bound 0.00245, 16-bit words)\n");
 	alexnet_halo(&a, ls, n);
-	{
-		/* coded inputs and rings exclude each other: the sparse figures without rings */
-		struct eyr_arch dense_rows = a;
-
-		dense_rows.in_ring = 0;
-		alexnet_sparse(&dense_rows, ls, n);
-	}
+	alexnet_sparse(&a, ls, n);
+	networks_sparse(&a, ls, n);
 	free(ls);
 	return 0;
 }

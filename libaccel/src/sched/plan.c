@@ -212,6 +212,135 @@ static uint64_t plan_outputs(const struct eyr_layer_shape *s)
 	       eyr_layer_out_h(s) * eyr_layer_out_w(s);
 }
 
+/*
+ * Gating and coded layouts on a dense plan (sp: the caller's options):
+ * plan->dense keeps the dense figures, plan->cost becomes what the sparse
+ * stream measures.
+ */
+static int make_sparse(const struct eyr_arch *arch, const struct eyr_sched_opts *sp,
+		       struct eyr_plan *plan, char *err, size_t errlen)
+{
+	int ret;
+
+	plan->dense = plan->cost;
+	plan->zero_gate = 0;
+	plan->gated_macs = 0;
+	if (sp->zero_gate && arch->zero_gate &&
+	    (plan->shape.op == EYR_LAYER_CONV || plan->shape.op == EYR_LAYER_FC)) {
+		plan->zero_gate = 1;
+		plan->gated_macs = sp->gated_known ? sp->gated_macs :
+				   eyr_gated_estimate(&plan->shape, plan->cost.macs,
+						      sp->zero_fraction);
+		eyr_cost_gate(arch, plan->map.dataflow, plan->gated_macs, &plan->cost);
+	}
+	plan->rle_in_rows = plan->rle_out_rows = 0;
+	if (sp->rle_in_rows || sp->rle_out)
+		eyr_sched_rle_choose(arch, sp->rle_in_rows, sp->rle_out, plan);
+	/*
+	 * a ring keeps the inputs dense (a coded line is not loaded in part):
+	 * its halo reuse stays, the coding of its inputs is not done
+	 */
+	if (plan->rle_in_rows) {
+		uint32_t rows = plan->rle_in_rows;
+
+		plan->rle_in_rows = 0;
+		if (!eyr_plan_in_ring(plan))
+			plan->rle_in_rows = rows;
+	}
+	if (plan->rle_in_rows || plan->rle_out_rows) {
+		/* coded DMAs: DRAM words and DMA time from a walk of the stream */
+		uint64_t cycles, dense, coded;
+		uint32_t cmds;
+		double zo = sp->out_zero_fraction < 0 ? sp->zero_fraction : sp->out_zero_fraction;
+		ret = eyr_sched_rle_walk(arch, plan, sp->rle_data, sp->zero_fraction, zo,
+					 &cycles, &cmds, &dense, &coded);
+
+		if (ret)
+			return set_err(err, errlen, ret, "coded activations: %s", strerror(-ret));
+		if (plan->lut) {
+			cycles += eyr_dma_cycles(arch, EYRIE_LUT_ENTRIES, 1);
+			cmds++;
+		}
+		plan->cost.access[EYRIE_ENERGY_DRAM] += coded - dense;
+		plan->cost.dram_words += coded - dense;
+		plan->cost.dram_bytes += coded - dense;
+		plan->cost.cycles = cycles;
+		plan->cost.cmds = cmds;
+		eyr_cost_finish(arch, &plan->cost);
+	}
+	return 0;
+}
+
+/* The coded layouts a sparse plan carries of those asked for. */
+static int coded_carried(const struct eyr_sched_opts *sp, const struct eyr_plan *p)
+{
+	return (sp->rle_in_rows && p->rle_in_rows) + (sp->rle_out && p->rle_out_rows);
+}
+
+/*
+ * sparse_choose (struct eyr_sched_opts): the dense plan's choices between
+ * searches (one group at a time, rings, spills; below) were made on the
+ * dense cost, and a coded layout needs whole-row tiles, which the dense
+ * optimum may not have (MobileNetV2's 112-wide layers tile F). Gating
+ * takes the same off every mapping of a dataflow, coding does not: a
+ * group-parallel depthwise plan that lost to one group at a time because
+ * its DMA hid the array time can win once the DMA moves coded rows. So
+ * every single search of those choices is made (each exact, fast ==
+ * exhaustive) and made sparse, and the best is kept: most coded layouts
+ * carried, then the sparse objective; the dense plan on ties.
+ */
+static void sparse_choose(const struct eyr_arch *arch, const struct eyr_layer_shape *shape,
+			  const struct eyr_sched_opts *sp, struct eyr_plan *plan)
+{
+	struct eyr_geom g;
+	struct eyr_plan *p1;
+	unsigned int v;
+	int halo;
+
+	if (plan->search.budget_exhausted || plan->shape.op != EYR_LAYER_CONV ||
+	    eyr_geom_init(&g, &plan->shape, NULL, 0))
+		return;
+	halo = eyr_geom_has_halo(&g);
+	p1 = malloc(sizeof(*p1));
+	if (!p1)
+		return;		/* the plan made sparse stands */
+	/* bit 0: one group at a time, 1: no rings, 2: no spills, 3: whole rows */
+	for (v = 0; v < 16; v++) {
+		struct eyr_arch a1 = *arch;
+		struct eyr_sched_opts o1 = *sp;
+		int k;
+
+		if (((v & 1) && (!arch->flex_noc || plan->shape.groups < 2)) ||
+		    ((v & 2) && (!arch->in_ring || !halo)) ||
+		    ((v & 4) && sp->psum_spill != EYR_SPILL_ANY) ||
+		    ((v & 8) && sp->whole_rows))
+			continue;
+		a1.flex_noc = arch->flex_noc && !(v & 1);
+		a1.in_ring = arch->in_ring && !(v & 2);
+		if (v & 4)
+			o1.psum_spill = EYR_SPILL_NEVER;
+		o1.whole_rows = sp->whole_rows || (v & 8);
+		o1.single_search = 1;
+		o1.sparse_choose = 0;
+		if (eyr_sched_plan(&a1, shape, &o1, p1, NULL, 0) || p1->search.budget_exhausted)
+			continue;
+		plan->search.evaluated += p1->search.evaluated;
+		plan->search.pruned += p1->search.pruned;
+		plan->search.tilings += p1->search.tilings;
+		if (arch->flex_noc && !a1.flex_noc && plan->shape.groups > 1)
+			p1->map.one_group = 1;
+		k = coded_carried(sp, p1) - coded_carried(sp, plan);
+		if (k > 0 || (k == 0 && eyr_objective_value(sp->objective, &p1->cost) <
+				       eyr_objective_value(sp->objective, &plan->cost))) {
+			p1->search.evaluated = plan->search.evaluated;
+			p1->search.pruned = plan->search.pruned;
+			p1->search.tilings = plan->search.tilings;
+			*plan = *p1;
+		}
+	}
+	free(p1);
+}
+
 int eyr_sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *shape,
 		   const struct eyr_sched_opts *opts, struct eyr_plan *plan,
 		   char *err, size_t errlen)
@@ -230,10 +359,13 @@ int eyr_sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *sh
 	o.rle_out = 0;
 	o.out_zero_fraction = 0;
 	o.rle_data = NULL;
+	o.sparse_choose = 0;
 	/* compare keys bytewise: padding and unused fields zeroed */
 	memset(&key, 0, sizeof(key));
 	key = *shape;
 	o.exhaustive = !!o.exhaustive;
+	o.whole_rows = !!o.whole_rows;
+	o.single_search = !!o.single_search;
 	if (!o.exhaustive && !o.no_cache && cache_get(arch, &key, &o, plan)) {
 		plan->search.time_us = eyr_now_us() - t0;
 		plan->search.cached = 1;
@@ -245,51 +377,13 @@ int eyr_sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *sh
 		if (!o.exhaustive && !o.no_cache && !plan->search.budget_exhausted)
 			cache_put(arch, &key, &o, plan);
 	}
-	plan->dense = plan->cost;
-	plan->zero_gate = 0;
-	plan->gated_macs = 0;
-	if (sp.zero_gate && arch->zero_gate &&
-	    (plan->shape.op == EYR_LAYER_CONV || plan->shape.op == EYR_LAYER_FC)) {
-		plan->zero_gate = 1;
-		plan->gated_macs = sp.gated_known ? sp.gated_macs :
-				   eyr_gated_estimate(&plan->shape, plan->cost.macs,
-						      sp.zero_fraction);
-		eyr_cost_gate(arch, plan->map.dataflow, plan->gated_macs, &plan->cost);
-	}
-	plan->rle_in_rows = plan->rle_out_rows = 0;
-	if (sp.rle_in_rows || sp.rle_out)
-		eyr_sched_rle_choose(arch, sp.rle_in_rows, sp.rle_out, plan);
-	/*
-	 * a ring keeps the inputs dense (a coded line is not loaded in part):
-	 * its halo reuse stays, the coding of its inputs is not done
-	 */
-	if (plan->rle_in_rows) {
-		uint32_t rows = plan->rle_in_rows;
-
-		plan->rle_in_rows = 0;
-		if (!eyr_plan_in_ring(plan))
-			plan->rle_in_rows = rows;
-	}
-	if (plan->rle_in_rows || plan->rle_out_rows) {
-		/* coded DMAs: DRAM words and DMA time from a walk of the stream */
-		uint64_t cycles, dense, coded;
-		uint32_t cmds;
-		double zo = sp.out_zero_fraction < 0 ? sp.zero_fraction : sp.out_zero_fraction;
-		ret = eyr_sched_rle_walk(arch, plan, sp.rle_data, sp.zero_fraction, zo,
-					 &cycles, &cmds, &dense, &coded);
-
-		if (ret)
-			return set_err(err, errlen, ret, "coded activations: %s", strerror(-ret));
-		if (plan->lut) {
-			cycles += eyr_dma_cycles(arch, EYRIE_LUT_ENTRIES, 1);
-			cmds++;
-		}
-		plan->cost.access[EYRIE_ENERGY_DRAM] += coded - dense;
-		plan->cost.dram_words += coded - dense;
-		plan->cost.dram_bytes += coded - dense;
-		plan->cost.cycles = cycles;
-		plan->cost.cmds = cmds;
-		eyr_cost_finish(arch, &plan->cost);
+	ret = make_sparse(arch, &sp, plan, err, errlen);
+	if (ret)
+		return ret;
+	if (sp.sparse_choose && !sp.single_search &&
+	    ((sp.zero_gate && arch->zero_gate) || ((sp.rle_in_rows || sp.rle_out) && arch->rle_dma))) {
+		sparse_choose(arch, shape, &sp, plan);
+		plan->search.time_us = eyr_now_us() - t0;
 	}
 	return 0;
 }
@@ -473,12 +567,11 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 			struct eyr_plan pre = *plan;
 
 			ret = eyr_sched_plan_conv(arch, &o, plan, err, errlen);
-			if (!ret)
+			if (!ret && !o.single_search) {
 				one_group_choose(arch, &o, &pre, plan);
-			if (!ret)
 				no_spill_choose(arch, &o, &pre, plan);
-			if (!ret)
 				no_ring_choose(arch, &o, &g, &pre, plan);
+			}
 		}
 		break;
 	case EYR_LAYER_MAXPOOL:

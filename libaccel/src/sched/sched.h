@@ -233,6 +233,31 @@ struct eyr_sched_opts {
 	int rle_out;			/* 0, EYR_RLE_OUT_ROW or EYR_RLE_OUT_TILE */
 	double out_zero_fraction;
 	const struct eyr_rle_data *rle_data;
+	/*
+	 * Conv: only the tilings whose tiles are whole rows (F untiled), the
+	 * ones whose input and output a coded layout can carry (a subset of
+	 * the mapspace, searched exactly like it: fast == exhaustive). Part of
+	 * the search, unlike the sparsity options above; a caller that wants
+	 * coded activations plans with and without it and keeps the better
+	 * sparse plan (sparse_choose does).
+	 */
+	int whole_rows;
+	/*
+	 * One exact search: without the choices between searches made after
+	 * it (one group at a time or groups side by side, rings or not,
+	 * spills or not, each kept when its dense objective is better).
+	 */
+	int single_search;
+	/*
+	 * With zero gating or coded activations asked for: the choices
+	 * between searches are made on the sparse cost. The layer is planned
+	 * by every single search of those choices and of whole_rows (each
+	 * exact), each made sparse, and the plan that carries the most of the
+	 * coded layouts asked for, then has the best sparse objective, is
+	 * kept (the dense plan on ties). plan.dense is then the dense cost of
+	 * that plan's mapping, which may be above the dense optimum.
+	 */
+	int sparse_choose;
 };
 
 #define EYR_SPILL_ANY		0

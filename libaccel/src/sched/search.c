@@ -1535,6 +1535,18 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 				       eyr_dim_name((enum eyr_dim)d), s.g.ext[d]);
 		}
 	}
+	/* whole rows: F's one candidate is its whole extent (listed last) */
+	if (o->whole_rows) {
+		struct dim_cands *f = &s.dc[EYR_DIM_F];
+
+		if (f->t[f->n - 1].tile != s.g.ext[EYR_DIM_F]) {
+			free(s.dc);
+			return set_err(err, errlen, -ENOSPC, "no whole-row tiling of this layer (extent %u)",
+				       s.g.ext[EYR_DIM_F]);
+		}
+		f->t[0] = f->t[f->n - 1];
+		f->n = 1;
+	}
 	ret = search_run(&s, o->exhaustive, &b);
 	if (!ret)
 		ret = plan_from_best(&s, &b, plan, err, errlen);

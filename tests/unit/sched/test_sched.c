@@ -115,6 +115,8 @@ static struct eyr_layer_shape rep_layer(int i, unsigned int k)
 
 /* Which loop orders the searches below cover (EYR_SPILL_*). */
 static int spill_mode;
+/* 1: the searches below cover only the tilings of whole rows */
+static int whole_rows_mode;
 
 static void check_fast_equals_exhaustive(const struct eyr_arch *a,
 					 const struct eyr_layer_shape *s,
@@ -128,7 +130,10 @@ static void check_fast_equals_exhaustive(const struct eyr_arch *a,
 	o.dataflow = df;
 	o.objective = obj;
 	o.psum_spill = spill_mode;
+	o.whole_rows = whole_rows_mode;
 	assert_int_equal(eyr_sched_plan(a, s, &o, &fast, err, sizeof(err)), 0);
+	if (whole_rows_mode)
+		assert_int_equal(fast.map.tiles[EYR_DIM_F], 1);
 	/*
 	 * The pass mappings shared across searches (warmed by the layers,
 	 * dataflows and objectives before this one) change nothing: a cold
@@ -620,7 +625,113 @@ static void test_pass_floors_admissible(void **state)
 	assert_true(checked >= 200);
 }
 
-/* Predicted DRAM traffic is never below the compulsory traffic. */
+/*
+ * Whole rows (opts.whole_rows, the tilings a coded layout can carry): fast
+ * == exhaustive on that subset of the mapspace, on the representative
+ * layers and on small GLBs (where the optimum tiles F most), with and
+ * without events; no plan of it is better than the whole mapspace's.
+ */
+static void test_fast_equals_exhaustive_whole_rows(void **state)
+{
+	struct eyr_arch a;
+	int i, f_tiled = 0;
+
+	(void)state;
+	st_default_arch(&a);
+	for (i = 0; i < REP_LAYERS; i++) {
+		struct eyr_layer_shape s = rep_layer(i, 2 * scale());
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		struct eyr_plan any, whole;
+		char what[24], err[256];
+
+		a.glb_bytes = i % 2 ? 4096 : 110592;
+		a.stream_bytes = i % 3 ? 1024 : 0;
+		a.events = 0;	/* one search each: the subset's optimum is not below */
+		o.dataflow = (enum eyrie_dataflow)(i % EYRIE_DATAFLOW_COUNT);
+		assert_int_equal(eyr_sched_plan(&a, &s, &o, &any, err, sizeof(err)), 0);
+		o.whole_rows = 1;
+		assert_int_equal(eyr_sched_plan(&a, &s, &o, &whole, err, sizeof(err)), 0);
+		assert_int_equal(whole.map.tiles[EYR_DIM_F], 1);
+		assert_true(eyr_objective_value(o.objective, &whole.cost) >=
+			    eyr_objective_value(o.objective, &any.cost));
+		f_tiled += any.map.tiles[EYR_DIM_F] > 1;
+		a.events = i % 2;
+		snprintf(what, sizeof(what), "whole%d", i);
+		whole_rows_mode = 1;
+		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % EYRIE_DATAFLOW_COUNT),
+					     all_objs[i % 3], what);
+		whole_rows_mode = 0;
+	}
+	/* the restriction cut something */
+	assert_true(f_tiled > 0);
+}
+
+/*
+ * opts.sparse_choose: the choices between searches made on the sparse
+ * cost. MobileNetV2's b2_expand (16 -> 96 channels, 112 x 112) tiles F in
+ * its dense optimum, so its output cannot be stored coded; with
+ * sparse_choose the whole-row plan carries it, and the plan is exact and
+ * the same for the fast and the exhaustive search (small layers). Its
+ * b1_dw (depthwise, 32 groups at 112 x 112) runs one group at a time in the
+ * dense optimum (its DMA hides the array); coded at 70 % zeros the DMA no
+ * longer does, and the plan chosen on the sparse cost is faster.
+ */
+static void test_sparse_choose(void **state)
+{
+	struct eyr_arch a;
+	struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+	struct eyr_layer_shape s;
+	struct eyr_plan plain, chosen, exh;
+	char err[256];
+
+	(void)state;
+	st_default_arch(&a);
+	a.events = a.in_ring = a.zero_gate = a.rle_dma = 1;
+	o.zero_gate = 1;
+	o.zero_fraction = 0.7;
+	o.out_zero_fraction = 0.7;
+	o.rle_out = EYR_RLE_OUT_ROW;
+	s = st_conv(1, 16, 96, 112, 1, 1, 0, 1);
+	assert_int_equal(eyr_sched_plan(&a, &s, &o, &plain, err, sizeof(err)), 0);
+	assert_true(plain.map.tiles[EYR_DIM_F] > 1);
+	assert_int_equal(plain.rle_out_rows, 0);
+	o.sparse_choose = 1;
+	assert_int_equal(eyr_sched_plan(&a, &s, &o, &chosen, err, sizeof(err)), 0);
+	assert_int_equal(chosen.map.tiles[EYR_DIM_F], 1);
+	assert_int_equal(chosen.rle_out_rows, 1);
+	assert_true(chosen.cost.dram_words < plain.cost.dram_words);
+	/* dense: the chosen mapping's own figures, not below the dense optimum */
+	assert_true(chosen.dense.energy_total_fj >= plain.dense.energy_total_fj);
+
+	s = st_conv(1, 32, 32, 112, 3, 1, 1, 32);
+	o.rle_in_rows = 1;
+	o.sparse_choose = 0;
+	assert_int_equal(eyr_sched_plan(&a, &s, &o, &plain, err, sizeof(err)), 0);
+	o.sparse_choose = 1;
+	assert_int_equal(eyr_sched_plan(&a, &s, &o, &chosen, err, sizeof(err)), 0);
+	assert_true(chosen.rle_in_rows && chosen.rle_out_rows);
+	assert_true(chosen.cost.cycles < plain.cost.cycles);
+	assert_true(chosen.cost.energy_total_fj <= plain.cost.energy_total_fj ||
+		    (!plain.rle_in_rows || !plain.rle_out_rows));
+
+	/* fast == exhaustive through the chooser, on small copies (barriers: quick) */
+	a.events = 0;
+	for (int i = 0; i < 2; i++) {
+		s = i ? st_conv(1, 4, 4, 14, 3, 1, 1, 4) : st_conv(1, 4, 8, 14, 1, 1, 0, 1);
+		a.glb_bytes = i ? 1024 : 1536;
+		o.rle_in_rows = (uint32_t)i;
+		o.exhaustive = 0;
+		assert_int_equal(eyr_sched_plan(&a, &s, &o, &chosen, err, sizeof(err)), 0);
+		o.exhaustive = 1;
+		assert_int_equal(eyr_sched_plan(&a, &s, &o, &exh, err, sizeof(err)), 0);
+		assert_int_equal(chosen.cost.energy_total_fj, exh.cost.energy_total_fj);
+		assert_int_equal(chosen.cost.cycles, exh.cost.cycles);
+		assert_int_equal(chosen.rle_in_rows, exh.rle_in_rows);
+		assert_int_equal(chosen.rle_out_rows, exh.rle_out_rows);
+	}
+}
+
+/* Predicted DRAM traffic is never below the compulsory traffic, nor cycles below their floor. */
 static void test_lower_bound(void **state)
 {
 	struct st_layer *ls = NULL;
@@ -639,11 +750,24 @@ static void test_lower_bound(void **state)
 
 		df = i % EYRIE_DATAFLOW_COUNT;
 		o.dataflow = (enum eyrie_dataflow)df;
+		/* every other layer overlapped, with rings (the device's default) */
+		a.events = a.in_ring = (i / 7) % 2;
 		assert_int_equal(eyr_sched_plan(&a, &ls[i].shape, &o, &p, err, sizeof(err)), 0);
 		if (p.cost.dram_words < p.lb_dram_words || p.cost.dram_bytes < p.lb_dram_bytes)
 			fail_msg("%s/%s: %llu words below the bound %llu", ls[i].net, ls[i].name,
 				 (unsigned long long)p.cost.dram_words,
 				 (unsigned long long)p.lb_dram_words);
+		/*
+		 * nor the cycles below the latency floor of bench-mapper: the
+		 * MACs over all PEs (array time line) and the compulsory bytes
+		 * over the DRAM port (DMA time line)
+		 */
+		if (p.cost.cycles * a.pe_rows * a.pe_cols < p.cost.macs ||
+		    p.cost.cycles * a.dram_bytes_per_cycle < p.lb_dram_bytes)
+			fail_msg("%s/%s: %llu cycles below the floor (%llu MACs, %llu bytes)",
+				 ls[i].net, ls[i].name, (unsigned long long)p.cost.cycles,
+				 (unsigned long long)p.cost.macs,
+				 (unsigned long long)p.lb_dram_bytes);
 		assert_true(p.cost.macs == eyr_layer_out_h(&ls[i].shape) * eyr_layer_out_w(&ls[i].shape) *
 			    (uint64_t)ls[i].shape.n * ls[i].shape.m * (ls[i].shape.c / ls[i].shape.groups) *
 			    ls[i].shape.r * ls[i].shape.s || ls[i].shape.op == EYR_LAYER_FC);
@@ -804,6 +928,8 @@ int main(void)
 		cmocka_unit_test(test_fast_equals_exhaustive_in_ring),
 		cmocka_unit_test(test_spill_chosen),
 		cmocka_unit_test(test_fast_equals_exhaustive_csv),
+		cmocka_unit_test(test_fast_equals_exhaustive_whole_rows),
+		cmocka_unit_test(test_sparse_choose),
 		cmocka_unit_test(test_lower_bound),
 		cmocka_unit_test(test_emit_matches_model),
 		cmocka_unit_test(test_cache_and_threads),

@@ -260,6 +260,7 @@ struct run_result {
 	int mismatches;
 	int skipped;			/* spill_mode ONLY: no tiling of the layer can spill */
 	uint64_t ref_zero_taps;		/* sparse runs: the reference's count */
+	int choose_moved;		/* sparse_choose: another mapping than without it */
 };
 
 /*
@@ -268,6 +269,8 @@ struct run_result {
  * gated. 0: dense runs as before.
  */
 static unsigned int sparse_pct;
+/* Sparse runs: the choices between searches made on the sparse cost. */
+static int sparse_choose_on;
 
 /* Psum spills searched (EYR_SPILL_*): ONLY forces a spilling mapping. */
 static int spill_mode;
@@ -307,6 +310,7 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	o.lut = l->quant.lut;
 	o.psum_spill = spill_mode;
 	res->skipped = 0;
+	res->choose_moved = 0;
 	o.fp32_rq = l->quant.fp32_rq;
 	hin = malloc(in_sz);
 	ref = malloc(out_sz ? out_sz : 1);
@@ -357,7 +361,18 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 		rd.out_zero = l->quant.zp_out;
 		o.rle_data = &rd;
 	}
-	ret = eyr_sched_plan(plan_arch, s, &o, &res->plan, err, sizeof(err));
+	if (sparse_pct && sparse_choose_on) {
+		struct eyr_plan *plain = malloc(sizeof(*plain));
+
+		assert_non_null(plain);
+		assert_int_equal(eyr_sched_plan(plan_arch, s, &o, plain, err, sizeof(err)), 0);
+		o.sparse_choose = 1;
+		ret = eyr_sched_plan(plan_arch, s, &o, &res->plan, err, sizeof(err));
+		res->choose_moved = !ret && memcmp(&plain->map, &res->plan.map, sizeof(plain->map));
+		free(plain);
+	} else {
+		ret = eyr_sched_plan(plan_arch, s, &o, &res->plan, err, sizeof(err));
+	}
 	if (ret == -ENOSPC && spill_mode == EYR_SPILL_ONLY) {
 		/* no tiling of this layer spills (one C tile at most) */
 		res->skipped = 1;
@@ -1199,7 +1214,7 @@ static void test_upsample(void **state)
 static void test_zero_gating(void **state)
 {
 	unsigned int cases = env_u("SCHED_SIM_CASES", 200) / 4 + 1, k, gated_seen = 0;
-	unsigned int rle_in_seen = 0, rle_out_seen = 0;
+	unsigned int rle_in_seen = 0, rle_out_seen = 0, moved = 0;
 
 	(void)state;
 	assert_true(HOST.arch.zero_gate);	/* the sim has CAP_ZERO_GATE */
@@ -1223,14 +1238,19 @@ static void test_zero_gating(void **state)
 		a.rle_dma = rnd() % 8 != 0;
 		pct = urange(1, 95);
 		sparse_pct = pct;
+		/* half the cases chosen on the sparse cost: another mapping, as exact */
+		sparse_choose_on = rnd() % 2;
 		describe(&l, df, what, sizeof(what));
 		run_layer(&a, &l, df, &r);
 		sparse_pct = 0;
-		print_message("# %s: %u%% zeros, gate %u: %llu of %llu MACs gated, rle in %u out %u: DRAM %llu words (dense %llu) ok\n",
+		print_message("# %s: %u%% zeros, gate %u: %llu of %llu MACs gated, rle in %u out %u%s: DRAM %llu words (dense %llu) ok\n",
 			      what, pct, a.zero_gate, (unsigned long long)r.snap.gated_macs,
 			      (unsigned long long)r.plan.dense.macs, r.plan.rle_in_rows,
-			      r.plan.rle_out_rows, (unsigned long long)r.snap.dram_words,
+			      r.plan.rle_out_rows,
+			      sparse_choose_on ? r.choose_moved ? ", chosen sparse (moved)" :
+			      ", chosen sparse" : "", (unsigned long long)r.snap.dram_words,
 			      (unsigned long long)r.plan.dense.dram_words);
+		moved += r.choose_moved;
 		check_prediction(&r, what);
 		if (!a.rle_dma)
 			assert_true(!r.plan.rle_in_rows && !r.plan.rle_out_rows);
@@ -1256,6 +1276,9 @@ static void test_zero_gating(void **state)
 	assert_true(gated_seen > cases / 2);
 	/* coded inputs and outputs both ran (bit-exact, prediction exact) */
 	assert_true(rle_in_seen > cases / 8 && rle_out_seen > cases / 8);
+	/* and mappings chosen on the sparse cost that the dense plan would not be */
+	print_message("# %u sparse plans on another mapping than the dense choice\n", moved);
+	assert_true(moved > 0 || cases < 40);
 }
 
 int main(void)
