@@ -7,5 +7,7 @@ FULL_SUITES += oracle-full:tests/oracle/run-oracle.sh~--full~$(ACCELCTL)~$(MODEL
 # the expected outputs of ONNX's backend node tests (libonnx-testdata).
 CHECK_SUITES += oracle-self:node~tests/oracle/selftest.js
 # ELTWISE's binary32 rule bit for bit against ONNX Runtime's QLinearAdd
-# (int8 and uint8, ties; docs/hardware.md 7.11): about 6 s.
+# (int8 and uint8, ties; docs/hardware.md 7.11), and the CPU reference of
+# QLinearMul and of a QDQ Mul against ONNX Runtime's the same way: about
+# 12 s.
 CHECK_SUITES += oracle-qladd:node~tests/oracle/qladd-check.js~$(ACCELCTL)

@@ -3,13 +3,18 @@
 # onnxruntime-node, tests/oracle/ort-run.js) and by `accelctl -d emu run`
 # on the same inputs, and the outputs are compared (tests/oracle/compare.js:
 # quantized within 1 LSB on at most 1 % of the values, float within
-# 1e-4 relative + 1e-5 of the tensor's max; docs/models.md). TAP, one line
+# 1e-4 relative + 1e-5 of the tensor's max, for the float networks plus 10
+# times their measured float32 sensitivity; docs/models.md). TAP, one line
 # per graph.
 #
 #   tests/oracle/run-oracle.sh [--full] ACCELCTL MODEL_DIR CORPUS_DIR
 #
 # Graphs: the generated int8 networks (reduced; --full: full size), which
-# are tie-free by construction, so ONNX Runtime must agree exactly; and the
+# are tie-free by construction, so ONNX Runtime must agree exactly; the
+# generated float networks (modelgen --float, reduced in both modes), whose
+# float32 sensitivity ONNX Runtime measures on perturbed weights, with a
+# wrong kernel (a model whose reduction skips a channel) that must fail;
+# and the
 # exporter-style corpus (tools/modelgen/corpusgen: CORPUS_DIR/NAME/model.onnx
 # with test_data_set_K/input_N.pb), every graph run by ONNX Runtime and the
 # ones listed in EYRIE_GRAPHS also by accelctl. First the comparator itself
@@ -50,7 +55,7 @@ if ! ver=$(ort_run --version 2>&1); then
 fi
 ngraphs=$(echo $graphs | wc -w)
 neyrie=$(echo $EYRIE_GRAPHS | wc -w)
-echo "1..$((1 + 7 + $(echo $nets | wc -w) + ngraphs + neyrie))"
+echo "1..$((1 + 7 + 2 * $(echo $nets | wc -w) + 3 + ngraphs + neyrie))"
 tap OK "onnxruntime-node $ver loads (one thread, graph optimizations off)"
 
 # run_pair MODEL OUTDIR INPUT... : ORT into OUTDIR/ort, accelctl into OUTDIR/eyrie
@@ -151,6 +156,86 @@ for net in $nets; do
 	else
 		tap FAIL "$name: accelctl (emu) differs from ONNX Runtime" "$why"$'\n'"$d"
 	fi
+done
+
+# The float networks (modelgen --float: Conv, BatchNormalization folded on
+# import, Relu/Clip, residual Add, pools, a PyTorch-style flatten, Gemm) on
+# the CPU plan (oneDNN, the inner products of one-position convs, the fast
+# path). A deep float network amplifies rounding: ONNX Runtime on the same
+# network with every weight moved by up to one float32 ulp
+# (--perturb-weights) parts from itself by as much as from accelctl
+# (resnet50-reduced-float: about 3e-5 of the output's rms, 3.5 times the
+# relative rule's tolerance). So where the relative rule refuses, the
+# tolerance takes sigma, the rms of (perturbed - ORT) over NOISE_SEEDS such
+# runs, and allows 10 sigma on top of it (compare.js --noise;
+# docs/models.md, "Float networks against ONNX Runtime"). Within the
+# relative rule the noise runs are skipped: they can only widen it.
+NOISE_SEEDS="1 2"
+# float_noise MODEL INPUT OUTDIR: OUTDIR/noise_S/output_0.pb for each seed
+# not run yet
+float_noise() {
+	local s
+	for s in $NOISE_SEEDS; do
+		[ -f "$3/noise_$s/output_0.pb" ] && continue
+		ort_run "$1" --input "$2" --perturb-weights "$s" --output-dir "$3/noise_$s" >/dev/null 2>&1 ||
+			{ echo "ONNX Runtime failed on the model perturbed with seed $s"; return 1; }
+	done
+}
+noise_args() {	# the --noise options of OUTDIR for output N
+	local s
+	for s in $NOISE_SEEDS; do printf -- '--noise %s ' "$1/noise_$s/output_$2.pb"; done
+}
+for net in $nets; do
+	base=$models/$net-reduced-float
+	name=$(basename "$base")
+	[ -f "$base.onnx" ] || make -s --no-print-directory "$base.onnx" >&2
+	out=$tmp/$name
+	if ! why=$(run_pair "$base.onnx" "$out" "$base.input.pb"); then
+		tap FAIL "$name: $why"
+	elif d=$(compare "$out/ort/output_0.pb" "$out/eyrie/output_0.pb"); then
+		tap OK "$name: accelctl (CPU plan) agrees with ONNX Runtime (relative rule)" "$why"$'\n'"$d"
+	elif ! n2=$(float_noise "$base.onnx" "$base.input.pb" "$out"); then
+		tap FAIL "$name: $n2"
+	elif d2=$(compare "$out/ort/output_0.pb" "$out/eyrie/output_0.pb" $(noise_args "$out" 0)); then
+		tap OK "$name: accelctl (CPU plan) agrees with ONNX Runtime (within its float32 sensitivity)" "$why"$'\n'"$d2"$'\n'"relative rule alone: $d"
+	else
+		tap FAIL "$name: accelctl (CPU plan) differs from ONNX Runtime" "$why"$'\n'"$d2"$'\n'"relative rule alone: $d"
+	fi
+done
+# The float tolerance admits float32 rounding and refuses a wrong kernel:
+# on resnet50-reduced-float (the deepest, where sigma is largest) ONNX
+# Runtime with a third seed passes against the first two's sigma, and
+# accelctl on the network with one input channel of one layer dropped (a
+# kernel whose reduction loop stops a channel short) is refused: conv5_1b
+# (3x3 stride 2 on 2x2: an inner product of one output position,
+# conv_product_new) and fc (the Gemm's inner product).
+name=resnet50-reduced-float
+base=$models/$name out=$tmp/$name noise_ok=0
+if ! d=$(float_noise "$base.onnx" "$base.input.pb" "$out") ||
+   ! ort_run "$base.onnx" --input "$base.input.pb" --perturb-weights 3 --output-dir "$out/noise_3" >/dev/null 2>&1; then
+	tap FAIL "float tolerance: no perturbed ONNX Runtime runs of $name" "$d"
+elif noise_ok=1 && d=$(compare "$out/ort/output_0.pb" "$out/noise_3/output_0.pb" $(noise_args "$out" 0)); then
+	tap OK "float tolerance: ONNX Runtime with weights perturbed by another seed passes ($d)"
+else
+	tap FAIL "float tolerance: ONNX Runtime with weights perturbed by another seed is refused" "$d"
+fi
+for w in conv5_1b.weight:511 fc.weight:2047; do
+	mut=$tmp/mut-${w%%.*}
+	if ! ort_run "$base.onnx" --zero-input-channel "$w" --save-model "$mut.onnx" >/dev/null 2>&1 ||
+	   ! "$accelctl" -d emu run "$mut.onnx" --input "$base.input.pb" --output-dir "$mut" >/dev/null 2>&1 ||
+	   [ $noise_ok -eq 0 ] || [ ! -f "$out/ort/output_0.pb" ]; then
+		tap FAIL "float tolerance: cannot run $name with input channel ${w#*:} of ${w%:*} dropped"
+	else
+		# refused means outside the thresholds (exit 1), not unreadable
+		d=$(compare "$out/ort/output_0.pb" "$mut/output_0.pb" $(noise_args "$out" 0) 2>&1)
+		rc=$?
+		if [ $rc -eq 1 ]; then
+			tap OK "float tolerance: a kernel dropping input channel ${w#*:} of ${w%:*} is refused: $d"
+		else
+			tap FAIL "float tolerance: a kernel dropping input channel ${w#*:} of ${w%:*} is not refused (compare.js exit $rc)" "$d"
+		fi
+	fi
+	rm -rf "$mut" "$mut.onnx"
 done
 
 # Every corpus graph loads and runs in ONNX Runtime on every data set (the

@@ -41,6 +41,7 @@ static char qop_path[] = "/tmp/eyrie-lut-qop-XXXXXX";
 static char qdq_path[] = "/tmp/eyrie-lut-qdq-XXXXXX";
 static char msft_path[] = "/tmp/eyrie-qop-msft-XXXXXX";
 static char add_path[] = "/tmp/eyrie-qop-add-XXXXXX";
+static char mul_path[] = "/tmp/eyrie-qop-mul-XXXXXX";
 static char qgemm_path[] = "/tmp/eyrie-qop-qgemm-XXXXXX";
 static char concat_path[] = "/tmp/eyrie-qop-concat-XXXXXX";
 
@@ -210,6 +211,31 @@ static void build_add(const char *path)
 	assert_int_equal(mg_write(&g, "qop_add", path), 0);
 }
 
+/* QLinearMul alone, for hand-computed values (ONNX Runtime's rounding). */
+static void build_mul(const char *path)
+{
+	struct mg_graph g = { 0 };
+	int64_t d[1] = { 4 };
+
+	mg_io(&g, 0, "a", DT_INT8, 1, d);
+	mg_io(&g, 1, "c", DT_INT8, 1, d);
+	mg_init_scalar_f(&g, "as", 0.5f);
+	mg_init_scalar_f(&g, "bs", 0.25f);
+	mg_init_scalar_f(&g, "cs", 0.25f);
+	zp(&g, "az", DT_INT8, 0);
+	zp(&g, "bz", DT_INT8, 2);
+	zp(&g, "cz", DT_INT8, 1);
+	{
+		int8_t b[4] = { 3, 3, 3, 1 };
+
+		mg_init(&g, "b", DT_INT8, 1, d, b, sizeof(b));
+	}
+	/* every zero point given: ONNX Runtime 1.23.2 refuses this graph without A's */
+	node(&g, "QLinearMul", "c", NULL, "com.microsoft", "a", "as", "az", "b", "bs", "bz",
+	     "cs", "cz", NULL);
+	assert_int_equal(mg_write(&g, "qop_mul", path), 0);
+}
+
 /* QGemm: A uint8 3 x 20 (zp 128), B int8 K x N or N x K, per-column scales, int32 C. */
 #define QG_M 3
 #define QG_K 20
@@ -343,6 +369,9 @@ static int setup(void **state)
 	fd = mkstemp(add_path);
 	close(fd);
 	build_add(add_path);
+	fd = mkstemp(mul_path);
+	close(fd);
+	build_mul(mul_path);
 	fd = mkstemp(qgemm_path);
 	close(fd);
 	fd = mkstemp(concat_path);
@@ -366,6 +395,7 @@ static int teardown(void **state)
 	unlink(qdq_path);
 	unlink(msft_path);
 	unlink(add_path);
+	unlink(mul_path);
 	unlink(qgemm_path);
 	unlink(pool_path);
 	unlink(concat_path);
@@ -556,6 +586,35 @@ static void test_qlinear_add_values(void **state)
 	 * 7.11): 1 + 2 + 1 = 4; 2 + 1.5 + 1 = 4.5 -> 4 (to even); 3 + 1 + 1 =
 	 * 5; 4 + 0.5 + 1 = 5.5 -> 6 (to even). ONNX Runtime 1.23.2 gives
 	 * these four; rounding before adding the zero point gave 4 5 5 5.
+	 */
+	assert_memory_equal(accel_tensor_data(c[0]), want, sizeof(want));
+	accel_tensor_free(c[0]);
+	accel_tensor_free(a);
+	accel_model_free(m);
+}
+
+/*
+ * C = round_half_even(0.5 * a * (b - 2) + 1): ratio 0.5 * 0.25 / 0.25 =
+ * 0.5, every product on a half, the odd zero point added before rounding.
+ */
+static void test_qlinear_mul_values(void **state)
+{
+	struct accel_model_opts o = { .sz = sizeof(o), .cpu_only = true };
+	int64_t d[1] = { 4 };
+	struct accel_tensor *a = accel_tensor_new(DT_INT8, 1, d), *c[1] = { 0 };
+	const int8_t av[4] = { 1, 3, 5, 3 }, want[4] = { 2, 2, 4, 0 };
+	struct accel_model *m;
+
+	(void)state;
+	memcpy(accel_tensor_data(a), av, sizeof(av));
+	if (accel_model_load(NULL, mul_path, &o, &m))
+		fail_msg("load: %s", accel_last_error());
+	assert_int_equal(accel_model_run(m, &a, 1, c, 1), 0);
+	/*
+	 * MLAS adds the zero point in float32, then rounds (ref_mul()): 0.5 +
+	 * 1 = 1.5 -> 2; 1.5 + 1 = 2.5 -> 2; 2.5 + 1 = 3.5 -> 4; -1.5 + 1 =
+	 * -0.5 -> 0 (to even each). ONNX Runtime 1.23.2 gives these four;
+	 * rounding before adding the zero point gave 1 3 3 -1.
 	 */
 	assert_memory_equal(accel_tensor_data(c[0]), want, sizeof(want));
 	accel_tensor_free(c[0]);
@@ -762,6 +821,7 @@ int main(void)
 		cmocka_unit_test(test_qdq_without_table),
 		cmocka_unit_test(test_msft_ops),
 		cmocka_unit_test(test_qlinear_add_values),
+		cmocka_unit_test(test_qlinear_mul_values),
 		cmocka_unit_test(test_qgemm),
 		cmocka_unit_test(test_qlinear_avgpool),
 		cmocka_unit_test(test_qlinear_concat),

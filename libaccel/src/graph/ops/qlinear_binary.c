@@ -10,7 +10,9 @@
  * (MLAS), in float32 with the scale ratios taken first:
  *   Add: C = sat(round_half_even((A_s/C_s)(A - A_zp) + (B_s/C_s)(B - B_zp)) + C_zp),
  *        bit for bit as its x86-64 kernel (eyrie_eltwise_fp32(), ref_add())
- *   Mul: C = sat(round_half_even((A_s B_s / C_s)(A - A_zp)(B - B_zp)) + C_zp)
+ *   Mul: C = sat(round_half_even((A_s B_s / C_s)(A - A_zp)(B - B_zp) + C_zp)),
+ *        the zero point added in float32 before rounding, bit for bit as its
+ *        x86-64 kernel (ref_mul())
  * QLinearAdd of equal shapes runs on the device's ELTWISE add (the
  * lowering of the QDQ Add); the device has no multiply, so QLinearMul runs
  * on the CPU.
@@ -107,6 +109,51 @@ static int ref_add(const struct gr_value *a, const struct gr_value *b, struct gr
 	return 0;
 }
 
+/*
+ * QLinearMul as MLAS's x86-64 kernel (MlasQLinearMulKernel, SSE2: the one
+ * ONNX Runtime 1.23 runs on every x86-64 CPU), confirmed against
+ * onnxruntime-node on random data with exact ties
+ * (tests/oracle/qladd-check.js):
+ *
+ *   ratio = fl32(fl32(A_s * B_s) / C_s)
+ *   p     = (A - A_zp)(B - B_zp)                  exact (int16 x int16)
+ *   f     = fl32(fl32(fl32(p) * ratio) + fl32(C_zp))   a multiply, then an add
+ *   r     = rne(f) if -2^31 <= f < 2^31, else INT32_MIN (cvtps2dq)
+ *   C     = sat(r)                                 (packs, then packs/packus)
+ *
+ * The zero point is added before the rounding: a product on a half
+ * rounds to even after it, so an odd C_zp moves it by 1 against rounding
+ * first. Zero points as stored (uint8: 0..255), as ONNX Runtime sees them.
+ * The layer-wise check's nudged references (round bias) round f itself.
+ */
+static void ref_mul(const struct gr_value *a, const struct gr_value *b, struct gr_value *o,
+		    const struct gr_bcast *ba, const struct gr_bcast *bb, float as, float bs,
+		    float cs, int64_t za, int64_t zb, int64_t zc)
+{
+	float ab = as * bs;
+	float ratio = ab / cs;
+	float zcf = (float)zc;
+	double bias = gr_ref_round_bias();
+
+	for (size_t i = 0; i < o->count; i++) {
+		int32_t pa = (int32_t)(gr_value_get_i(a, gr_bcast_off(ba, i)) - za);
+		int32_t pb = (int32_t)(gr_value_get_i(b, gr_bcast_off(bb, i)) - zb);
+		float prod = (float)(pa * pb);
+		float f;
+		int64_t r;
+
+		prod = prod * ratio;
+		f = prod + zcf;
+		if (bias != 0)
+			r = (int64_t)fmax(fmin(nearbyint((double)f + bias), 1e9), -1e9);
+		else if (f >= -2147483648.0f && f < 2147483648.0f)
+			r = (int64_t)nearbyintf(f);
+		else
+			r = INT32_MIN;
+		gr_store_i(o, i, gr_sat(r, o->dtype));
+	}
+}
+
 static int ref_qlinear_binary(const struct gr_node *n, const struct gr_value *const *in,
 			      struct gr_value **out, int mul)
 {
@@ -116,21 +163,13 @@ static int ref_qlinear_binary(const struct gr_node *n, const struct gr_value *co
 	float cs = (float)gr_value_get_f(in[QB_CS], 0);
 	int64_t za = gr_par_i(gr_opt(n, in, QB_AZ), 0), zb = gr_par_i(gr_opt(n, in, QB_BZ), 0);
 	int64_t zc = gr_par_i(gr_opt(n, in, QB_CZ), 0);
-	float ra = as / cs, rb = bs / cs, rab = as * bs / cs;
 	struct gr_bcast ba, bb;
 
 	gr_bcast_init(&ba, a, o);
 	gr_bcast_init(&bb, b, o);
 	if (!mul)
-		return ref_add(a, b, o, &ba, &bb, ra, rb, za, zb, zc);
-	for (size_t i = 0; i < o->count; i++) {
-		float va, vb, v;
-
-		va = (float)(gr_value_get_i(a, gr_bcast_off(&ba, i)) - za);
-		vb = (float)(gr_value_get_i(b, gr_bcast_off(&bb, i)) - zb);
-		v = rab * (va * vb);
-		gr_store_i(o, i, gr_ref_quant_f(v, zc, o->dtype));
-	}
+		return ref_add(a, b, o, &ba, &bb, as / cs, bs / cs, za, zb, zc);
+	ref_mul(a, b, o, &ba, &bb, as, bs, cs, za, zb, zc);
 	return 0;
 }
 
