@@ -93,6 +93,7 @@ const struct drm_driver eyrie_drm_driver = {
 	.open = eyrie_open,
 	.postclose = eyrie_postclose,
 	.gem_create_object = eyrie_gem_create_object,
+	.gem_prime_import = eyrie_gem_prime_import,
 	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
 	.show_fdinfo = eyrie_show_fdinfo,
 	.ioctls = eyrie_ioctls,

@@ -285,6 +285,7 @@ struct eyrie_telemetry_stream {
 	spinlock_t fast_lock;		/* fast */
 	struct eyrie_genl_ports *fast;	/* NULL: no fast subscriber */
 	struct sk_buff_head fast_q;	/* samples for them, sent by fast_work */
+	atomic_t fast_pending;		/* queued and not yet sent */
 	struct work_struct fast_work;
 };
 
@@ -446,6 +447,7 @@ unsigned int eyrie_ctx_release_tables(struct eyrie_device *edev, unsigned int *t
 
 /* eyrie_gem.c: buffers. */
 struct drm_gem_object *eyrie_gem_create_object(struct drm_device *drm, size_t size);
+struct drm_gem_object *eyrie_gem_prime_import(struct drm_device *drm, struct dma_buf *dma_buf);
 int eyrie_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file);
 int eyrie_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file);
 unsigned int eyrie_gem_unmap_all(struct eyrie_device *edev, unsigned int *imports);

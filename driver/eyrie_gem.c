@@ -208,53 +208,6 @@ static size_t eyrie_gem_rss(struct drm_gem_object *obj)
 	return shmem->pages || obj->import_attach ? obj->size : 0;
 }
 
-static void eyrie_gem_free(struct drm_gem_object *obj)
-{
-	struct eyrie_device *edev = to_eyrie(obj->dev);
-	struct eyrie_bo *bo = to_eyrie_bo(obj);
-	struct eyrie_pin_account *pins = bo->pins;
-	u64 size = obj->size;
-
-	/*
-	 * Unmapped under the lock removal holds while it unmaps (so before
-	 * removal returns), then unlisted; drm_gem_shmem_free() then finds
-	 * no sg table. An import's goes with its attachment there, unless
-	 * removal took it down (then the BO is no import any more).
-	 */
-	struct dma_buf *detached = bo->detached_dmabuf;
-
-	mutex_lock(&edev->bo_lock);
-	if (!obj->import_attach && bo->base.sgt)
-		eyrie_gem_unmap_pages(edev, &bo->base);
-	list_del_init(&bo->dev_link);
-	mutex_unlock(&edev->bo_lock);
-
-	/* Unpins the pages (and frees the BO): the charge goes back. */
-	drm_gem_shmem_free(to_drm_gem_shmem_obj(obj));
-	if (detached)
-		dma_buf_put(detached);
-	if (pins) {
-		eyrie_pin_uncharge(pins, size);
-		eyrie_pin_account_put(pins);
-	}
-}
-
-static const struct drm_gem_object_funcs eyrie_gem_funcs = {
-	.free = eyrie_gem_free,
-	.open = eyrie_gem_open,
-	.close = eyrie_gem_close,
-	.print_info = drm_gem_shmem_object_print_info,
-	.pin = drm_gem_shmem_object_pin,
-	.unpin = drm_gem_shmem_object_unpin,
-	.get_sg_table = drm_gem_shmem_object_get_sg_table,
-	.vmap = drm_gem_shmem_object_vmap,
-	.vunmap = drm_gem_shmem_object_vunmap,
-	.mmap = drm_gem_shmem_object_mmap,
-	.status = eyrie_gem_status,
-	.rss = eyrie_gem_rss,
-	.vm_ops = &drm_gem_shmem_vm_ops,
-};
-
 /*
  * An imported BO's mapping for the device belongs to its attachment, and
  * the exporter may keep it cached until detach (DRM PRIME and udmabuf do),
@@ -279,6 +232,72 @@ static void eyrie_gem_detach_import(struct eyrie_bo *bo)
 		dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
 	dma_buf_detach(bo->detached_dmabuf, attach);
 }
+
+static void eyrie_gem_free(struct drm_gem_object *obj)
+{
+	struct eyrie_device *edev = to_eyrie(obj->dev);
+	struct eyrie_bo *bo = to_eyrie_bo(obj);
+	struct eyrie_pin_account *pins = bo->pins;
+	u64 size = obj->size;
+
+	struct dma_buf *detached;
+
+	/*
+	 * Unmapped, or an import detached, under the lock removal holds
+	 * while it does the same (so either is done before removal returns,
+	 * once), then unlisted; drm_gem_shmem_free() then finds a plain BO
+	 * with no sg table, and the import's dma-buf reference goes last.
+	 */
+	mutex_lock(&edev->bo_lock);
+	if (obj->import_attach)
+		eyrie_gem_detach_import(bo);
+	else if (bo->base.sgt)
+		eyrie_gem_unmap_pages(edev, &bo->base);
+	list_del_init(&bo->dev_link);
+	detached = bo->detached_dmabuf;
+	mutex_unlock(&edev->bo_lock);
+
+	/* Unpins the pages (and frees the BO): the charge goes back. */
+	drm_gem_shmem_free(to_drm_gem_shmem_obj(obj));
+	if (detached)
+		dma_buf_put(detached);
+	if (pins) {
+		eyrie_pin_uncharge(pins, size);
+		eyrie_pin_account_put(pins);
+	}
+}
+
+/*
+ * An mmap that passed the unplugged check just before removal detached an
+ * import must not find it half plain: the shmem path has no pages to give
+ * for it (the exporter's mapping is gone with the attachment).
+ */
+static int eyrie_gem_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
+{
+	struct eyrie_device *edev = to_eyrie(obj->dev);
+	int ret;
+
+	mutex_lock(&edev->bo_lock);
+	ret = to_eyrie_bo(obj)->detached_dmabuf ? -ENODEV : drm_gem_shmem_object_mmap(obj, vma);
+	mutex_unlock(&edev->bo_lock);
+	return ret;
+}
+
+static const struct drm_gem_object_funcs eyrie_gem_funcs = {
+	.free = eyrie_gem_free,
+	.open = eyrie_gem_open,
+	.close = eyrie_gem_close,
+	.print_info = drm_gem_shmem_object_print_info,
+	.pin = drm_gem_shmem_object_pin,
+	.unpin = drm_gem_shmem_object_unpin,
+	.get_sg_table = drm_gem_shmem_object_get_sg_table,
+	.vmap = drm_gem_shmem_object_vmap,
+	.vunmap = drm_gem_shmem_object_vunmap,
+	.mmap = eyrie_gem_mmap,
+	.status = eyrie_gem_status,
+	.rss = eyrie_gem_rss,
+	.vm_ops = &drm_gem_shmem_vm_ops,
+};
 
 /*
  * Removal, with the device stopped: the BOs outlive the device while a
@@ -313,6 +332,27 @@ unsigned int eyrie_gem_unmap_all(struct eyrie_device *edev, unsigned int *import
 	}
 	mutex_unlock(&edev->bo_lock);
 	return count;
+}
+
+/*
+ * drm_driver.gem_prime_import: the import maps the dma-buf for the device,
+ * so it happens inside drm_dev_enter() and the BO is tracked at once: a
+ * removal either runs after it and detaches it, or before it and refuses
+ * it (the ioctl may have passed the unplugged check just before).
+ */
+struct drm_gem_object *eyrie_gem_prime_import(struct drm_device *drm, struct dma_buf *dma_buf)
+{
+	struct drm_gem_object *obj;
+	int idx;
+
+	if (!drm_dev_enter(drm, &idx))
+		return ERR_PTR(-ENODEV);
+	obj = drm_gem_prime_import(drm, dma_buf);
+	/* Our own BO comes back as itself, tracked when it is mapped. */
+	if (!IS_ERR(obj) && obj->import_attach)
+		eyrie_gem_track(to_eyrie_bo(obj));
+	drm_dev_exit(idx);
+	return obj;
 }
 
 /* drm_driver.gem_create_object: also used for PRIME imports. */

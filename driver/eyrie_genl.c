@@ -199,6 +199,7 @@ static void eyrie_genl_fast_work(struct work_struct *work)
 		if (eyrie_genl_queued(skb)->multicast) {
 			genlmsg_multicast(&eyrie_genl_family, skb, 0,
 					  EYRIE_GENL_GROUP_TELEMETRY, GFP_KERNEL);
+			atomic_dec(&ts->fast_pending);
 			continue;
 		}
 		spin_lock_bh(&ts->fast_lock);
@@ -211,6 +212,7 @@ static void eyrie_genl_fast_work(struct work_struct *work)
 		}
 		spin_unlock_bh(&ts->fast_lock);
 		consume_skb(skb);
+		atomic_dec(&ts->fast_pending);
 	}
 }
 
@@ -248,15 +250,17 @@ static enum hrtimer_restart eyrie_genl_sample_timer(struct hrtimer *timer)
 		 * backlog of 64 means the work is starved: the tick is skipped.
 		 */
 		bool fast = READ_ONCE(ts->fast);
-		bool queued = fast || skb_queue_len(&ts->fast_q);
+		/* Until the work has sent the last queued one, not just taken it. */
+		bool queued = fast || atomic_read(&ts->fast_pending);
 
 		eyrie_genl_check_throttle(edev, &t);
-		if ((multicast || fast) && (!queued || skb_queue_len(&ts->fast_q) < 64))
+		if ((multicast || fast) && (!queued || atomic_read(&ts->fast_pending) < 64))
 			skb = eyrie_genl_sample_msg(edev, &t, ts->seq, period);
 		else
 			skb = NULL;
 		if (skb && queued) {
 			eyrie_genl_queued(skb)->multicast = multicast;
+			atomic_inc(&ts->fast_pending);
 			skb_queue_tail(&ts->fast_q, skb);
 			queue_work(system_highpri_wq, &ts->fast_work);
 		} else if (skb) {
@@ -493,6 +497,7 @@ void eyrie_genl_add_device(struct eyrie_device *edev)
 	edev->telem.timer.function = eyrie_genl_sample_timer;
 	spin_lock_init(&edev->telem.fast_lock);
 	skb_queue_head_init(&edev->telem.fast_q);
+	atomic_set(&edev->telem.fast_pending, 0);
 	INIT_WORK(&edev->telem.fast_work, eyrie_genl_fast_work);
 	mutex_lock(&eyrie_genl_lock);
 	list_add_tail(&edev->genl_link, &eyrie_genl_devices);
