@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (spec_len < 1 || spec_len > sizeof(text))
 		return 0;
 	po.dataflow = (enum accel_dataflow)(data[0] % ACCEL_DATAFLOW_COUNT);
-	po.objective = (enum accel_objective)((data[0] / ACCEL_DATAFLOW_COUNT) % 3);
+	po.objective = (enum accel_objective)((data[0] / ACCEL_DATAFLOW_COUNT) % ACCEL_OBJECTIVE_COUNT);
 	memcpy(text, data + 1, spec_len - 1);
 	text[spec_len - 1] = 0;
 	if (fuzz_rc("spec", accel_layer_spec_parse(text, &spec)))

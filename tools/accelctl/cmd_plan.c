@@ -17,7 +17,7 @@ ACCELCTL_COMMAND(plan);
 
 const char cmd_plan_usage[] =
 	"usage: accelctl plan (MODEL.onnx | --layer SPEC) [--dataflow rs|ws|os|is|nlr|all]\n"
-	"                     [--objective energy|cycles|edp] [--batch N] [--arch FILE]\n"
+	"                     [--objective energy|cycles|edp|dram] [--batch N] [--arch FILE]\n"
 	"                     [--export-timeloop DIR] [--exhaustive]\n"
 	"                     [--max-time-ms MS] [--max-evaluations N]\n"
 	"                     [--zero-fraction F[,F...]]\n"
@@ -25,6 +25,7 @@ const char cmd_plan_usage[] =
 	"        dilation, stride_h, stride_w, pad_t, pad_b, pad_l, pad_r), dwconv:...,\n"
 	"        fc:n=1,c=4096,m=1000\n"
 	"  The architecture is the device's (-d) unless --arch FILE overrides it.\n"
+	"  --objective dram: fewest DRAM words, then least energy (bandwidth-bound boards).\n"
 	"  The search stops at its budget (default 500 ms of CPU per layer and dataflow) with\n"
 	"  the best mapping so far, marked \"budget exhausted\".\n"
 	"  --zero-fraction: fraction of zeros in each layer's input (one value, or one per\n"
@@ -312,7 +313,7 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 		}
 		case 'o':
 			if (accel_objective_parse(optarg, &po.objective))
-				return accelctl_usage_error(ctx, "unknown objective '%s' (use energy, cycles or edp)", optarg);
+				return accelctl_usage_error(ctx, "unknown objective '%s' (use energy, cycles, edp or dram)", optarg);
 			break;
 		case 'b':
 			if (accelctl_parse_u64(optarg, 1, 65535, &v))
@@ -383,6 +384,7 @@ int cmd_plan(struct accelctl *ctx, int argc, char **argv)
 		json_init(&j, stdout, true);
 		json_object_begin(&j, NULL);
 		json_string(&j, "arch", accel_arch_name(arch));
+		json_string(&j, "objective", accel_objective_name(po.objective));
 		json_array_begin(&j, "layers");
 	}
 	for (li = 0; li < nspecs; li++)

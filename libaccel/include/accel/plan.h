@@ -62,7 +62,14 @@ enum accel_objective {
 	ACCEL_OBJECTIVE_ENERGY = 0,
 	ACCEL_OBJECTIVE_CYCLES = 1,
 	ACCEL_OBJECTIVE_EDP = 2,	/* energy-delay product */
+	/*
+	 * least DRAM words (with opts.sparse: the plan's mapping is the dense
+	 * one, so the dense words), ties broken by energy
+	 */
+	ACCEL_OBJECTIVE_DRAM = 3,
 };
+#define ACCEL_OBJECTIVE_COUNT 4
+/* "energy", "cycles", "edp", "dram"; parse returns 0 or -EINVAL. */
 const char *accel_objective_name(enum accel_objective o);
 int accel_objective_parse(const char *text, enum accel_objective *o);
 

@@ -46,3 +46,4 @@ BENCH_TARGETS += bench-mapper
 # the runs against Timeloop itself are by hand (docs/scheduler.md).
 CHECK_SUITES += timeloop-export:tests/cli/test_timeloop_export.sh~$(B)/bin/accelctl
 CHECK_SUITES += plan-sparse:tests/cli/test_plan_sparse.sh~$(B)/bin/accelctl
+CHECK_SUITES += plan-objective:tests/cli/test_plan_objective.sh~$(B)/bin/accelctl

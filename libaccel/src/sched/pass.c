@@ -404,7 +404,11 @@ static double static_per_cycle(const struct eyr_arch *arch)
 	return (double)arch->static_mw * 1e9 / arch->clock_khz;
 }
 
-/* spc: static_per_cycle(arch), computed once per pass shape */
+/*
+ * spc: static_per_cycle(arch), computed once per pass shape. Cycles: least
+ * cycles then energy; energy, EDP and DRAM (a pass moves no DRAM word):
+ * least energy then cycles.
+ */
 static struct pass_key pass_key_of(double spc, enum eyr_objective obj,
 				   double dyn_fj, double cycles)
 {

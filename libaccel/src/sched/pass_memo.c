@@ -73,7 +73,8 @@ int eyr_pass_best_shared(const struct eyr_arch *arch, const struct eyr_geom *g,
 	k.dh = g->dh;
 	k.dw = g->dw;
 	k.df = (uint32_t)df;
-	k.obj = (uint32_t)obj;
+	/* a pass moves no DRAM word: the DRAM objective ranks passes by energy */
+	k.obj = (uint32_t)(obj == EYR_OBJ_DRAM ? EYR_OBJ_ENERGY : obj);
 	k.in_place = (uint32_t)in_place;
 	k.w_place = (uint32_t)w_place;
 	k.ps = *ps;

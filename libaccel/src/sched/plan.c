@@ -14,7 +14,7 @@
 #include "sched/sched_internal.h"
 
 static const char *const df_names[EYRIE_DATAFLOW_COUNT] = { "rs", "ws", "os", "is", "nlr" };
-static const char *const obj_names[] = { "energy", "cycles", "edp" };
+static const char *const obj_names[EYR_OBJECTIVES] = { "energy", "cycles", "edp", "dram" };
 static const char *const dim_names[EYR_DIMS] = { "N", "G", "M", "E", "F", "C" };
 
 const char *eyr_dataflow_name(enum eyrie_dataflow df)
@@ -36,14 +36,14 @@ int eyr_dataflow_parse(const char *s, enum eyrie_dataflow *df)
 
 const char *eyr_objective_name(enum eyr_objective o)
 {
-	return (unsigned int)o <= EYR_OBJ_EDP ? obj_names[o] : "?";
+	return (unsigned int)o < EYR_OBJECTIVES ? obj_names[o] : "?";
 }
 
 int eyr_objective_parse(const char *s, enum eyr_objective *o)
 {
 	int i;
 
-	for (i = 0; i <= EYR_OBJ_EDP; i++)
+	for (i = 0; i < EYR_OBJECTIVES; i++)
 		if (!strcasecmp(s, obj_names[i])) {
 			*o = (enum eyr_objective)i;
 			return 0;
@@ -89,7 +89,19 @@ double eyr_objective_value(enum eyr_objective o, const struct eyr_cost *c)
 		return (double)c->cycles;
 	if (o == EYR_OBJ_EDP)
 		return (double)c->energy_total_fj * (double)c->cycles;
+	if (o == EYR_OBJ_DRAM)
+		return (double)c->dram_words;
 	return (double)c->energy_total_fj;
+}
+
+int eyr_objective_better(enum eyr_objective o, const struct eyr_cost *a,
+			 const struct eyr_cost *b)
+{
+	/* DRAM words tie often (every tensor once): energy decides then */
+	if (o == EYR_OBJ_DRAM)
+		return a->dram_words < b->dram_words ||
+		       (a->dram_words == b->dram_words && a->energy_total_fj < b->energy_total_fj);
+	return eyr_objective_value(o, a) < eyr_objective_value(o, b);
 }
 
 double eyr_cost_energy_norm(const struct eyr_arch *arch, const struct eyr_cost *c)
@@ -330,8 +342,7 @@ static void sparse_choose(const struct eyr_arch *arch, const struct eyr_layer_sh
 		if (arch->flex_noc && !a1.flex_noc && plan->shape.groups > 1)
 			p1->map.one_group = 1;
 		k = coded_carried(sp, p1) - coded_carried(sp, plan);
-		if (k > 0 || (k == 0 && eyr_objective_value(sp->objective, &p1->cost) <
-				       eyr_objective_value(sp->objective, &plan->cost))) {
+		if (k > 0 || (k == 0 && eyr_objective_better(sp->objective, &p1->cost, &plan->cost))) {
 			p1->search.evaluated = plan->search.evaluated;
 			p1->search.pruned = plan->search.pruned;
 			p1->search.tilings = plan->search.tilings;
@@ -413,8 +424,7 @@ static void one_group_choose(const struct eyr_arch *arch, const struct eyr_sched
 	*p1 = *pre;
 	a1.flex_noc = 0;
 	if (!eyr_sched_plan_conv(&a1, o, p1, NULL, 0) && !p1->search.budget_exhausted &&
-	    eyr_objective_value(o->objective, &p1->cost) <
-	    eyr_objective_value(o->objective, &plan->cost)) {
+	    eyr_objective_better(o->objective, &p1->cost, &plan->cost)) {
 		p1->map.one_group = 1;
 		p1->search.evaluated += plan->search.evaluated;
 		p1->search.pruned += plan->search.pruned;
@@ -454,8 +464,7 @@ static void no_spill_choose(const struct eyr_arch *arch, const struct eyr_sched_
 	if (!eyr_sched_plan_conv(arch, &o1, p1, NULL, 0)) {
 		one_group_choose(arch, &o1, pre, p1);
 		if (!p1->search.budget_exhausted &&
-		    eyr_objective_value(o->objective, &p1->cost) <
-		    eyr_objective_value(o->objective, &plan->cost)) {
+		    eyr_objective_better(o->objective, &p1->cost, &plan->cost)) {
 			p1->search.evaluated += plan->search.evaluated;
 			p1->search.pruned += plan->search.pruned;
 			p1->search.tilings += plan->search.tilings;
@@ -499,8 +508,7 @@ static void no_ring_choose(const struct eyr_arch *arch, const struct eyr_sched_o
 		one_group_choose(&a0, o, pre, p0);
 		no_spill_choose(&a0, o, pre, p0);
 		if (!p0->search.budget_exhausted &&
-		    eyr_objective_value(o->objective, &p0->cost) <
-		    eyr_objective_value(o->objective, &plan->cost)) {
+		    eyr_objective_better(o->objective, &p0->cost, &plan->cost)) {
 			p0->search.evaluated += plan->search.evaluated;
 			p0->search.pruned += plan->search.pruned;
 			p0->search.tilings += plan->search.tilings;
@@ -529,8 +537,8 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 		return ret;
 	if ((unsigned int)o.dataflow >= EYRIE_DATAFLOW_COUNT)
 		return set_err(err, errlen, -EINVAL, "unknown dataflow %d (use rs, ws, os, is or nlr)", (int)o.dataflow);
-	if ((unsigned int)o.objective > EYR_OBJ_EDP)
-		return set_err(err, errlen, -EINVAL, "unknown objective %d (use energy, cycles or edp)", (int)o.objective);
+	if ((unsigned int)o.objective >= EYR_OBJECTIVES)
+		return set_err(err, errlen, -EINVAL, "unknown objective %d (use energy, cycles, edp or dram)", (int)o.objective);
 	plan->shape = *shape;
 	if (!plan->shape.groups)
 		plan->shape.groups = 1;

@@ -20,6 +20,8 @@ _Static_assert((int)ACCEL_DATAFLOW_NLR == (int)EYRIE_DATAFLOW_NLR, "dataflow ids
 _Static_assert((int)ACCEL_LAYER_ADD == (int)EYR_LAYER_ADD, "layer op ids");
 _Static_assert((int)ACCEL_LAYER_UPSAMPLE == (int)EYR_LAYER_UPSAMPLE, "layer op ids");
 _Static_assert((int)ACCEL_OBJECTIVE_EDP == (int)EYR_OBJ_EDP, "objective ids");
+_Static_assert((int)ACCEL_OBJECTIVE_DRAM == (int)EYR_OBJ_DRAM, "objective ids");
+_Static_assert(ACCEL_OBJECTIVE_COUNT == EYR_OBJECTIVES, "objective count");
 
 int accel_arch_from_device(struct accel_device *dev, struct accel_arch **out)
 {
@@ -182,7 +184,7 @@ int accel_objective_parse(const char *text, enum accel_objective *o)
 	enum eyr_objective e;
 
 	if (!text || eyr_objective_parse(text, &e))
-		return eyr_error(-EINVAL, "unknown objective '%s' (use energy, cycles or edp)",
+		return eyr_error(-EINVAL, "unknown objective '%s' (use energy, cycles, edp or dram)",
 				 text ? text : "");
 	*o = (enum accel_objective)e;
 	return 0;

@@ -168,7 +168,14 @@ enum eyr_objective {
 	EYR_OBJ_ENERGY = 0,
 	EYR_OBJ_CYCLES = 1,
 	EYR_OBJ_EDP = 2,
+	/*
+	 * Least DRAM words (the sparse cost's where the choices between
+	 * searches are made on it), ties broken by energy: for boards whose
+	 * DRAM bandwidth, not the on-chip energy, is the limit.
+	 */
+	EYR_OBJ_DRAM = 3,
 };
+#define EYR_OBJECTIVES 4
 
 struct eyr_sched_opts {
 	enum eyrie_dataflow dataflow;	/* EYRIE_DATAFLOW_RS default */

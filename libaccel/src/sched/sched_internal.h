@@ -358,6 +358,12 @@ int eyr_emit_lut_load(const struct eyr_plan *plan, const struct eyr_layer *layer
  */
 int eyr_sched_overlap_choose(const struct eyr_arch *arch, struct eyr_plan *plan);
 double eyr_objective_value(enum eyr_objective o, const struct eyr_cost *c);
+/*
+ * Whether a is strictly better than b under o: the value above, and for
+ * EYR_OBJ_DRAM the energy on equal DRAM words.
+ */
+int eyr_objective_better(enum eyr_objective o, const struct eyr_cost *a,
+			 const struct eyr_cost *b);
 
 /* Cycles of one DMA of words words of elem_bytes bytes. */
 uint64_t eyr_dma_cycles(const struct eyr_arch *arch, uint64_t words,

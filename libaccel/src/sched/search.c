@@ -392,14 +392,73 @@ static int class_cmp(const void *pa, const void *pb)
 
 #define MAX_PASS_CLASSES 4096
 
+static double objective_of(enum eyr_objective o, double energy, double cycles)
+{
+	if (o == EYR_OBJ_CYCLES)
+		return cycles;
+	if (o == EYR_OBJ_EDP)
+		return energy * cycles;
+	return energy;
+}
+
+/*
+ * What the fast search bounds, cuts and orders its queue by: the
+ * objective's value (a; b = 0), or for the DRAM objective the DRAM words
+ * (a) and the energy that breaks their ties (b), compared in that order.
+ * A pair of floors (words, energy) is a floor of the pair: a mapping
+ * either moves more words than the first, or as many and spends at least
+ * the second.
+ */
+struct okey {
+	double a, b;
+};
+
+static struct okey okey_none(void)
+{
+	struct okey k = { HUGE_VAL, HUGE_VAL };
+
+	return k;
+}
+
+static struct okey okey_of(enum eyr_objective o, double words, double energy, double cycles)
+{
+	struct okey k = { objective_of(o, energy, cycles), 0 };
+
+	if (o == EYR_OBJ_DRAM) {
+		k.a = words;
+		k.b = energy;
+	}
+	return k;
+}
+
+/* x comes before y (the queue's order) */
+static int okey_less(struct okey x, struct okey y)
+{
+	return x.a < y.a || (x.a == y.a && x.b < y.b);
+}
+
+/*
+ * x is above y by more than the relative slack eps (the floors are sums
+ * of doubles); DRAM words are whole numbers, compared exactly.
+ */
+static int okey_above(enum eyr_objective o, struct okey x, struct okey y, double eps)
+{
+	if (o != EYR_OBJ_DRAM)
+		return x.a > y.a * (1 + eps);
+	if (x.a != y.a)
+		return x.a > y.a;
+	return x.b > y.b * (1 + eps);
+}
+
 /*
  * Whether the cost summed so far plus floors on the passes not yet costed
  * (rest_en fJ of dynamic and static energy, rest_cyc cycles) is above cut;
- * *lb: that objective floor.
+ * *lb: that objective floor (with the DRAM objective, the words and the
+ * energy floor).
  */
 static int passes_exceed(const struct search *s, const struct eyr_cost *c,
-			 double rest_en, double rest_cyc, double rate, double cut,
-			 double *lb)
+			 double rest_en, double rest_cyc, double rate, struct okey cut,
+			 struct okey *lb)
 {
 	double dyn = 0, cyc, e;
 	int l;
@@ -408,8 +467,9 @@ static int passes_exceed(const struct search *s, const struct eyr_cost *c,
 		dyn += (double)c->access[l] * s->efj[l];
 	cyc = (double)c->cycles + rest_cyc;
 	e = dyn + rate * (double)c->cycles + rest_en;
-	*lb = s->obj == EYR_OBJ_CYCLES ? cyc : s->obj == EYR_OBJ_EDP ? e * cyc : e;
-	return *lb > cut * (1 + 1e-9);
+	/* passes move no DRAM word: c's are the tiling's */
+	*lb = okey_of(s->obj, (double)c->dram_words, e, cyc);
+	return okey_above(s->obj, *lb, cut, 1e-9);
 }
 
 /*
@@ -420,7 +480,7 @@ static int passes_exceed(const struct search *s, const struct eyr_cost *c,
  */
 static int add_passes(struct search *s, const struct eyr_mapping *m,
 		      const struct eyr_dim_tiling *const *dt, struct eyr_cost *c,
-		      double cut, double *proved)
+		      struct okey cut, struct okey *proved)
 {
 	const struct eyr_dim_tiling *tn = dt[EYR_DIM_N], *tg = dt[EYR_DIM_G],
 		*tm = dt[EYR_DIM_M], *tc = dt[EYR_DIM_C], *te = dt[EYR_DIM_E],
@@ -429,7 +489,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 	struct pass_class *pcl;
 	uint32_t a, b, x, y, u, v, n = 0, i;
 	double rest_en = 0, rest_cyc = 0, dyn_pm = 0, noc_pm = 0, cyc_pm = 0, rate;
-	int l, ret = 0, bounded = cut < HUGE_VAL;
+	int l, ret = 0, bounded = cut.a < HUGE_VAL;
 
 	/* one scratch array per search: no allocation per costed tiling */
 	if (!s->pcl) {
@@ -560,7 +620,7 @@ static int add_passes(struct search *s, const struct eyr_mapping *m,
 
 static int cost_full(struct search *s, const struct eyr_mapping *m,
 		     const struct eyr_dim_tiling *const *dt, struct eyr_cost *c,
-		     double cut, double *proved)
+		     struct okey cut, struct okey *proved)
 {
 	int ret;
 
@@ -591,6 +651,10 @@ static int cost_cmp(enum eyr_objective o, const struct eyr_cost *a,
 		va = (unsigned __int128)a->energy_total_fj * a->cycles;
 		vb = (unsigned __int128)b->energy_total_fj * b->cycles;
 		break;
+	case EYR_OBJ_DRAM:
+		va = a->dram_words;
+		vb = b->dram_words;
+		break;
 	default:
 		va = a->energy_total_fj;
 		vb = b->energy_total_fj;
@@ -618,15 +682,6 @@ static int map_cmp(const struct eyr_mapping *a, const struct eyr_mapping *b)
 	if (a->place_w != b->place_w)
 		return a->place_w < b->place_w ? -1 : 1;
 	return memcmp(a->order, b->order, EYR_DIMS);
-}
-
-static double objective_of(enum eyr_objective o, double energy, double cycles)
-{
-	if (o == EYR_OBJ_CYCLES)
-		return cycles;
-	if (o == EYR_OBJ_EDP)
-		return energy * cycles;
-	return energy;
 }
 
 /* Candidate tile sizes of one dimension (balanced splits). */
@@ -657,7 +712,7 @@ static int dim_candidates(const struct eyr_geom *g, enum eyr_dim d,
  * negative error when it cannot run, 0 when costed.
  */
 static int consider(struct search *s, struct best *b, struct eyr_mapping *m,
-		    const struct eyr_dim_tiling *const *dt, double cut, double *proved)
+		    const struct eyr_dim_tiling *const *dt, struct okey cut, struct okey *proved)
 {
 	struct eyr_cost c;
 	int k, ret;
@@ -710,7 +765,7 @@ static void consider_all_orders(struct search *s, struct best *b,
 	int done = 0, l;
 
 	memset(&passes, 0, sizeof(passes));
-	if (add_passes(s, m, dt, &passes, HUGE_VAL, NULL))
+	if (add_passes(s, m, dt, &passes, okey_none(), NULL))
 		return;
 	/* the order-independent part once per tiling */
 	eyr_dram_units(s->arch, &s->g, dt, s->has_bias, s->per_channel, 1, &u);
@@ -1000,7 +1055,7 @@ static void fit_floor_last(const struct search *s, const struct fit_floor *f, en
  */
 static void tiling_bounds(const struct search *s, const struct eyr_mapping *m0,
 			  const struct eyr_dim_tiling *const *dt, double act,
-			  unsigned int mask, double lb[4][ORDERS])
+			  unsigned int mask, struct okey lb[4][ORDERS])
 {
 	static const uint8_t *const perms[ORDERS] = { order_in_once, order_m_outer, order_w_once };
 	const struct eyr_arch *a = s->arch;
@@ -1049,7 +1104,8 @@ static void tiling_bounds(const struct search *s, const struct eyr_mapping *m0,
 			double cyc = (double)base[o].cycles + base_pcyc;
 
 			static_energy(a, cyc, &e);
-			lb[places][o] = objective_of(s->obj, e, cyc);
+			/* placements move the same DRAM words */
+			lb[places][o] = okey_of(s->obj, (double)base[o].dram_words, e, cyc);
 		}
 	}
 }
@@ -1061,12 +1117,12 @@ static void tiling_bounds(const struct search *s, const struct eyr_mapping *m0,
  * the largest candidate of the box's next dimension that can fit under
  * some placement (what expanding the box walks up to).
  */
-static double box_bound(const struct search *s, const struct box *b, int *top)
+static struct okey box_bound(const struct search *s, const struct box *b, int *top)
 {
 	int hi[EYR_DIMS][4], k;
 	unsigned int places;
 	struct fit_floor ff;
-	double best = HUGE_VAL;
+	struct okey best = okey_none();
 
 	fit_floor_init(s, b, &ff);
 	for (k = 0; k < EYR_DIMS; k++)
@@ -1080,7 +1136,7 @@ static double box_bound(const struct search *s, const struct box *b, int *top)
 		const struct eyr_dim_tiling *dt[EYR_DIMS];
 		struct eyr_dim_tiling virt[2];
 		struct eyr_mapping m;
-		double lb[4][ORDERS];
+		struct okey lb[4][ORDERS];
 		unsigned int p2, mask = 1u << places, o;
 		int ok = 1, seen = 0;
 
@@ -1133,7 +1189,7 @@ static double box_bound(const struct search *s, const struct box *b, int *top)
 			if (!(mask >> p2 & 1))
 				continue;
 			for (o = 0; o < ORDERS; o++)
-				if (lb[p2][o] < best)
+				if (okey_less(lb[p2][o], best))
 					best = lb[p2][o];
 		}
 	}
@@ -1247,7 +1303,7 @@ static int search_exhaustive(struct search *s, struct best *b)
  * can win: the result is the exhaustive optimum.
  */
 struct hent {
-	double lb;
+	struct okey lb;
 	struct box b;			/* level SPLIT_LEVELS: one tiling */
 	int16_t top;			/* a box: box_bound's *top */
 	uint8_t places, order;		/* a tiling: its placement and loop order */
@@ -1272,7 +1328,7 @@ static int heap_push(struct heap *h, const struct hent *e)
 		h->cap = cap;
 	}
 	i = h->n++;
-	while (i && h->v[(i - 1) / 2].lb > e->lb) {
+	while (i && okey_less(e->lb, h->v[(i - 1) / 2].lb)) {
 		h->v[i] = h->v[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
@@ -1292,9 +1348,9 @@ static void heap_pop(struct heap *h, struct hent *top)
 
 		if (c >= h->n)
 			break;
-		if (c + 1 < h->n && h->v[c + 1].lb < h->v[c].lb)
+		if (c + 1 < h->n && okey_less(h->v[c + 1].lb, h->v[c].lb))
 			c++;
-		if (h->v[c].lb >= last.lb)
+		if (!okey_less(h->v[c].lb, last.lb))
 			break;
 		h->v[i] = h->v[c];
 		i = c;
@@ -1309,7 +1365,7 @@ static int push_tiling(struct search *s, struct heap *h, const struct box *b)
 	const struct eyr_dim_tiling *dt[EYR_DIMS];
 	struct eyr_mapping m;
 	unsigned int mask, places, live;
-	double lb[4][ORDERS];
+	struct okey lb[4][ORDERS];
 
 	build_map(s, b->idx, 0, order_m_inner, &m, dt);
 	mask = tiling_places(s, &m, dt);
@@ -1350,7 +1406,7 @@ static int push_box(struct search *s, struct heap *h, const struct box *b)
 	e.b = *b;
 	e.lb = box_bound(s, b, &top);
 	e.top = (int16_t)top;
-	return e.lb == HUGE_VAL ? 0 : heap_push(h, &e);
+	return e.lb.a == HUGE_VAL ? 0 : heap_push(h, &e);
 }
 
 static int expand_box(struct search *s, struct heap *h, const struct hent *e)
@@ -1381,8 +1437,9 @@ static int search_fast(struct search *s, struct best *b)
 		more = root_next(s, &root, 0);
 	}
 	while (!ret && h.n) {
-		double inc = b->found ? objective_of(s->obj, (double)b->cost.energy_total_fj,
-						     (double)b->cost.cycles) : HUGE_VAL;
+		struct okey inc = b->found ? okey_of(s->obj, (double)b->cost.dram_words,
+						     (double)b->cost.energy_total_fj,
+						     (double)b->cost.cycles) : okey_none();
 		struct hent e;
 
 		/*
@@ -1394,10 +1451,10 @@ static int search_fast(struct search *s, struct best *b)
 			if (b->found || (s->deadline_us && cpu_now_us() >= s->deadline_us + s->budget_us) ||
 			    (s->max_evals && s->evaluated + s->searched >= 2 * s->max_evals))
 				break;
-			inc = HUGE_VAL;
+			inc = okey_none();
 		}
 		/* strict: equal bounds may still tie and win the tie-break */
-		if (h.v[0].lb > inc * (1 + 1e-12)) {
+		if (okey_above(s->obj, h.v[0].lb, inc, 1e-12)) {
 			s->pruned += h.n;
 			break;
 		}
@@ -1407,7 +1464,7 @@ static int search_fast(struct search *s, struct best *b)
 		} else {
 			struct eyr_mapping m;
 			const struct eyr_dim_tiling *dt[EYR_DIMS];
-			double next = h.n ? h.v[0].lb : HUGE_VAL, proved = 0;
+			struct okey next = h.n ? h.v[0].lb : okey_none(), proved = { 0, 0 };
 			int r;
 
 			build_map(s, e.b.idx, e.places, order_m_inner, &m, dt);
@@ -1419,10 +1476,11 @@ static int search_fast(struct search *s, struct best *b)
 			 * the entries below it are looked at first (they may raise
 			 * the incumbent past it). The memos keep what was learnt.
 			 */
-			r = consider(s, b, &m, dt, s->over ? HUGE_VAL : next < inc ? next : inc,
+			r = consider(s, b, &m, dt,
+				     s->over ? okey_none() : okey_less(next, inc) ? next : inc,
 				     &proved);
 			if (r == 1) {
-				if (proved > inc * (1 + 1e-9)) {
+				if (okey_above(s->obj, proved, inc, 1e-9)) {
 					s->pruned++;
 				} else {
 					e.lb = proved;
@@ -1566,8 +1624,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 		r2 = search_run(&s, o->exhaustive, &b2);
 		if (!r2)
 			r2 = plan_from_best(&s, &b2, &alt, err, errlen);
-		if (!r2 && eyr_objective_value(o->objective, &alt.cost) <
-			   eyr_objective_value(o->objective, &plan->cost))
+		if (!r2 && eyr_objective_better(o->objective, &alt.cost, &plan->cost))
 			*plan = alt;
 		/* out of budget for the alternative: the first plan stands */
 		else if (r2 && r2 != -ENOSPC && r2 != -ETIME)

@@ -147,13 +147,15 @@ static void check_fast_equals_exhaustive(const struct eyr_arch *a,
 	o.exhaustive = 1;
 	assert_int_equal(eyr_sched_plan(a, s, &o, &exh, err, sizeof(err)), 0);
 	if (fast.cost.energy_total_fj != exh.cost.energy_total_fj ||
-	    fast.cost.cycles != exh.cost.cycles)
-		fail_msg("%s %s/%s: fast %llu fJ %llu cyc, exhaustive %llu fJ %llu cyc",
+	    fast.cost.cycles != exh.cost.cycles || fast.cost.dram_words != exh.cost.dram_words)
+		fail_msg("%s %s/%s: fast %llu fJ %llu cyc %llu words, exhaustive %llu fJ %llu cyc %llu words",
 			 what, eyr_dataflow_name(df), eyr_objective_name(obj),
 			 (unsigned long long)fast.cost.energy_total_fj,
 			 (unsigned long long)fast.cost.cycles,
+			 (unsigned long long)fast.cost.dram_words,
 			 (unsigned long long)exh.cost.energy_total_fj,
-			 (unsigned long long)exh.cost.cycles);
+			 (unsigned long long)exh.cost.cycles,
+			 (unsigned long long)exh.cost.dram_words);
 	/* the fast search really skipped most of the mapspace */
 	assert_true(fast.search.evaluated < exh.search.evaluated);
 	assert_true(fast.cost.dram_words >= fast.lb_dram_words);
@@ -182,7 +184,9 @@ static void test_fast_equals_exhaustive_rs(void **state)
 	}
 }
 
-static const enum eyr_objective all_objs[] = { EYR_OBJ_ENERGY, EYR_OBJ_CYCLES, EYR_OBJ_EDP };
+static const enum eyr_objective all_objs[] = { EYR_OBJ_ENERGY, EYR_OBJ_CYCLES, EYR_OBJ_EDP,
+					       EYR_OBJ_DRAM };
+#define NOBJS ((int)(sizeof(all_objs) / sizeof(all_objs[0])))
 
 /*
  * The representative layers (channels / 2 scale()) on a, each under
@@ -208,12 +212,12 @@ static void check_reps_rotating(int small)
 			/* with events both searches also plan for double buffers */
 			a.events = (i / 2) % 2;
 			check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5),
-						     all_objs[i % 3], what);
+						     all_objs[i % NOBJS], what);
 			continue;
 		}
 		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(1 + i % 4),
 					     EYR_OBJ_ENERGY, what);
-		check_fast_equals_exhaustive(&a, &s, EYRIE_DATAFLOW_RS, all_objs[1 + i % 2], what);
+		check_fast_equals_exhaustive(&a, &s, EYRIE_DATAFLOW_RS, all_objs[1 + i % (NOBJS - 1)], what);
 	}
 }
 
@@ -268,12 +272,12 @@ static void test_fast_equals_exhaustive_spill(void **state)
 			assert_int_equal(r, 0);
 			assert_true(eyr_map_spills(&p.map) && p.cost.psum_words > 0);
 		}
-		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5), all_objs[i % 3], what);
+		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5), all_objs[i % NOBJS], what);
 		/* every other layer: the mapspace without spills (make check's time) */
 		spill_mode = EYR_SPILL_NEVER;
 		if (i % 2)
 			check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5),
-						     all_objs[i % 3], what);
+						     all_objs[i % NOBJS], what);
 		spill_mode = EYR_SPILL_ANY;
 	}
 }
@@ -310,10 +314,10 @@ static void test_fast_equals_exhaustive_in_ring(void **state)
 		a.stream_bytes = i % 3 ? 2048 : 0;
 		a.events = (i / 2) % 2;
 		snprintf(what, sizeof(what), "ring%d", i);
-		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5), all_objs[i % 3],
+		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % 5), all_objs[i % NOBJS],
 					     what);
 		o.dataflow = (enum eyrie_dataflow)(i % 5);
-		o.objective = all_objs[i % 3];
+		o.objective = all_objs[i % NOBJS];
 		assert_int_equal(eyr_sched_plan(&a, &s, &o, &p, err, sizeof(err)), 0);
 		rings += eyr_plan_in_ring(&p);
 	}
@@ -659,7 +663,7 @@ static void test_fast_equals_exhaustive_whole_rows(void **state)
 		snprintf(what, sizeof(what), "whole%d", i);
 		whole_rows_mode = 1;
 		check_fast_equals_exhaustive(&a, &s, (enum eyrie_dataflow)(i % EYRIE_DATAFLOW_COUNT),
-					     all_objs[i % 3], what);
+					     all_objs[i % NOBJS], what);
 		whole_rows_mode = 0;
 	}
 	/* the restriction cut something */
@@ -714,18 +718,23 @@ static void test_sparse_choose(void **state)
 	assert_true(chosen.cost.energy_total_fj <= plain.cost.energy_total_fj ||
 		    (!plain.rle_in_rows || !plain.rle_out_rows));
 
-	/* fast == exhaustive through the chooser, on small copies (barriers: quick) */
+	/*
+	 * fast == exhaustive through the chooser, on small copies (barriers:
+	 * quick), under the energy objective and the DRAM one (the coded words)
+	 */
 	a.events = 0;
-	for (int i = 0; i < 2; i++) {
-		s = i ? st_conv(1, 4, 4, 14, 3, 1, 1, 4) : st_conv(1, 4, 8, 14, 1, 1, 0, 1);
-		a.glb_bytes = i ? 1024 : 1536;
-		o.rle_in_rows = (uint32_t)i;
+	for (int i = 0; i < 4; i++) {
+		s = i % 2 ? st_conv(1, 4, 4, 14, 3, 1, 1, 4) : st_conv(1, 4, 8, 14, 1, 1, 0, 1);
+		a.glb_bytes = i % 2 ? 1024 : 1536;
+		o.rle_in_rows = (uint32_t)(i % 2);
+		o.objective = i < 2 ? EYR_OBJ_ENERGY : EYR_OBJ_DRAM;
 		o.exhaustive = 0;
 		assert_int_equal(eyr_sched_plan(&a, &s, &o, &chosen, err, sizeof(err)), 0);
 		o.exhaustive = 1;
 		assert_int_equal(eyr_sched_plan(&a, &s, &o, &exh, err, sizeof(err)), 0);
 		assert_int_equal(chosen.cost.energy_total_fj, exh.cost.energy_total_fj);
 		assert_int_equal(chosen.cost.cycles, exh.cost.cycles);
+		assert_int_equal(chosen.cost.dram_words, exh.cost.dram_words);
 		assert_int_equal(chosen.rle_in_rows, exh.rle_in_rows);
 		assert_int_equal(chosen.rle_out_rows, exh.rle_out_rows);
 	}
@@ -752,6 +761,8 @@ static void test_lower_bound(void **state)
 		o.dataflow = (enum eyrie_dataflow)df;
 		/* every other layer overlapped, with rings (the device's default) */
 		a.events = a.in_ring = (i / 7) % 2;
+		/* every third under the DRAM objective, whose plans obey the same floors */
+		o.objective = (i / 7) % 3 == 2 ? EYR_OBJ_DRAM : EYR_OBJ_ENERGY;
 		assert_int_equal(eyr_sched_plan(&a, &ls[i].shape, &o, &p, err, sizeof(err)), 0);
 		if (p.cost.dram_words < p.lb_dram_words || p.cost.dram_bytes < p.lb_dram_bytes)
 			fail_msg("%s/%s: %llu words below the bound %llu", ls[i].net, ls[i].name,
@@ -773,6 +784,73 @@ static void test_lower_bound(void **state)
 			    ls[i].shape.r * ls[i].shape.s || ls[i].shape.op == EYR_LAYER_FC);
 	}
 	free(ls);
+}
+
+/*
+ * The DRAM objective: no plan of another objective moves fewer DRAM words
+ * (the representative layers on the default device with events, rings and
+ * the flexible NoC, and on 4-12 KiB GLBs, every dataflow), and where the
+ * energy objective trades words for on-chip energy it moves fewer: AlexNet
+ * CONV5 at batch 4, whose energy plan spills psums (docs/scheduler.md).
+ */
+static void test_dram_objective(void **state)
+{
+	struct eyr_arch a;
+	struct eyr_layer_shape conv5 = st_conv(4, 384, 256, 13, 3, 1, 1, 2);
+	struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+	struct eyr_plan pe, pd;
+	enum eyr_objective obj;
+	char err[256];
+	int i, fewer = 0, k;
+
+	(void)state;
+	assert_int_equal(eyr_objective_parse("dram", &obj), 0);
+	assert_int_equal(obj, EYR_OBJ_DRAM);
+	assert_string_equal(eyr_objective_name(EYR_OBJ_DRAM), "dram");
+	assert_int_equal(eyr_objective_parse("words", &obj), -EINVAL);
+	o.objective = (enum eyr_objective)EYR_OBJECTIVES;
+	st_default_arch(&a);
+	assert_int_equal(eyr_sched_plan(&a, &conv5, &o, &pd, err, sizeof(err)), -EINVAL);
+	a.events = a.in_ring = a.flex_noc = 1;
+	for (i = 0; i < 2 * REP_LAYERS; i++) {
+		struct eyr_layer_shape s = rep_layer(i % REP_LAYERS, i < REP_LAYERS ? 4 : 2 * scale());
+
+		a.glb_bytes = i < REP_LAYERS ? 108 * 1024 : (i % 2 ? 4096 : 12288);
+		a.stream_bytes = i % 3 ? 2048 : 0;
+		o.dataflow = (enum eyrie_dataflow)(i % EYRIE_DATAFLOW_COUNT);
+		o.objective = EYR_OBJ_DRAM;
+		assert_int_equal(eyr_sched_plan(&a, &s, &o, &pd, err, sizeof(err)), 0);
+		assert_true(pd.cost.dram_words >= pd.lb_dram_words);
+		for (k = 0; k < NOBJS - 1; k++) {
+			o.objective = all_objs[k];
+			assert_int_equal(eyr_sched_plan(&a, &s, &o, &pe, err, sizeof(err)), 0);
+			if (pe.cost.dram_words < pd.cost.dram_words)
+				fail_msg("rep%d %s: %s plan %llu DRAM words, dram plan %llu", i,
+					 eyr_dataflow_name(o.dataflow), eyr_objective_name(all_objs[k]),
+					 (unsigned long long)pe.cost.dram_words,
+					 (unsigned long long)pd.cost.dram_words);
+			fewer += k == 0 && pd.cost.dram_words < pe.cost.dram_words;
+		}
+	}
+	print_message("# %d of %d dram plans move fewer words than the energy plan\n", fewer,
+		      2 * REP_LAYERS);
+	assert_true(fewer > 0);
+	st_default_arch(&a);
+	a.events = a.in_ring = a.flex_noc = 1;
+	o.dataflow = EYRIE_DATAFLOW_RS;
+	o.objective = EYR_OBJ_ENERGY;
+	assert_int_equal(eyr_sched_plan(&a, &conv5, &o, &pe, err, sizeof(err)), 0);
+	o.objective = EYR_OBJ_DRAM;
+	assert_int_equal(eyr_sched_plan(&a, &conv5, &o, &pd, err, sizeof(err)), 0);
+	print_message("# AlexNet CONV5 b4: energy plan %llu words %llu fJ, dram plan %llu words %llu fJ (bound %llu)\n",
+		      (unsigned long long)pe.cost.dram_words,
+		      (unsigned long long)pe.cost.energy_total_fj,
+		      (unsigned long long)pd.cost.dram_words,
+		      (unsigned long long)pd.cost.energy_total_fj,
+		      (unsigned long long)pd.lb_dram_words);
+	assert_true(eyr_map_spills(&pe.map));
+	assert_true(pd.cost.dram_words < pe.cost.dram_words);
+	assert_true(pd.cost.energy_total_fj > pe.cost.energy_total_fj);
 }
 
 /* The stream has the commands the model counted, in bounds of the GLB. */
@@ -931,6 +1009,7 @@ int main(void)
 		cmocka_unit_test(test_fast_equals_exhaustive_whole_rows),
 		cmocka_unit_test(test_sparse_choose),
 		cmocka_unit_test(test_lower_bound),
+		cmocka_unit_test(test_dram_objective),
 		cmocka_unit_test(test_emit_matches_model),
 		cmocka_unit_test(test_cache_and_threads),
 	};

@@ -275,6 +275,9 @@ static int sparse_choose_on;
 /* Psum spills searched (EYR_SPILL_*): ONLY forces a spilling mapping. */
 static int spill_mode;
 
+/* The plans' objective: a quarter of the random cases use EYR_OBJ_DRAM. */
+static enum eyr_objective objective = EYR_OBJ_ENERGY;
+
 /* Applied to the plan between planning and emission (NULL: none). */
 static void (*plan_hook)(struct eyr_plan *plan);
 
@@ -309,6 +312,7 @@ static void run_layer(const struct eyr_arch *plan_arch, struct eyr_layer *l,
 	o.int32_out = l->quant.int32_out;
 	o.lut = l->quant.lut;
 	o.psum_spill = spill_mode;
+	o.objective = objective;
 	res->skipped = 0;
 	res->choose_moved = 0;
 	o.fp32_rq = l->quant.fp32_rq;
@@ -539,10 +543,14 @@ static void test_random_layers(void **state)
 		a.flex_noc = rnd() % 4 != 0;
 		/* a quarter without input rings (in_ring = 0); no draw: cases as before */
 		a.in_ring = k % 4 != 3;
+		/* a quarter under the DRAM objective (no draw either) */
+		objective = k % 4 == 1 ? EYR_OBJ_DRAM : EYR_OBJ_ENERGY;
 		describe(&l, df, what, sizeof(what));
 		run_layer(&a, &l, df, &r);
-		print_message("# %s: glb %u tiles N%u G%u M%u E%u F%u C%u in:%s w:%s events:%u dbuf:%u ok\n",
-			      what, a.glb_bytes, r.plan.map.tiles[0], r.plan.map.tiles[1],
+		objective = EYR_OBJ_ENERGY;
+		print_message("# %s: %s glb %u tiles N%u G%u M%u E%u F%u C%u in:%s w:%s events:%u dbuf:%u ok\n",
+			      what, eyr_objective_name(r.plan.objective), a.glb_bytes,
+			      r.plan.map.tiles[0], r.plan.map.tiles[1],
 			      r.plan.map.tiles[2], r.plan.map.tiles[3], r.plan.map.tiles[4],
 			      r.plan.map.tiles[5], r.plan.map.place_in ? "stream" : "glb",
 			      r.plan.map.place_w ? "stream" : "glb", r.plan.map.events,
@@ -1240,11 +1248,14 @@ static void test_zero_gating(void **state)
 		sparse_pct = pct;
 		/* half the cases chosen on the sparse cost: another mapping, as exact */
 		sparse_choose_on = rnd() % 2;
+		/* a quarter under the DRAM objective: the coded words chosen (no draw) */
+		objective = k % 4 == 1 ? EYR_OBJ_DRAM : EYR_OBJ_ENERGY;
 		describe(&l, df, what, sizeof(what));
 		run_layer(&a, &l, df, &r);
+		objective = EYR_OBJ_ENERGY;
 		sparse_pct = 0;
-		print_message("# %s: %u%% zeros, gate %u: %llu of %llu MACs gated, rle in %u out %u%s: DRAM %llu words (dense %llu) ok\n",
-			      what, pct, a.zero_gate, (unsigned long long)r.snap.gated_macs,
+		print_message("# %s: %s, %u%% zeros, gate %u: %llu of %llu MACs gated, rle in %u out %u%s: DRAM %llu words (dense %llu) ok\n",
+			      what, eyr_objective_name(r.plan.objective), pct, a.zero_gate, (unsigned long long)r.snap.gated_macs,
 			      (unsigned long long)r.plan.dense.macs, r.plan.rle_in_rows,
 			      r.plan.rle_out_rows,
 			      sparse_choose_on ? r.choose_moved ? ", chosen sparse (moved)" :
