@@ -20,7 +20,10 @@
 #           if the driver syncs the BOs around each job
 # Each boot's TAP comes back on the guest's ttyS1, its kernel console on
 # ttyS0. Any WARN/BUG/oops/lockup/Call Trace in a guest's kernel log is a
-# "not ok". Logs: build/hil/ (console, TAP, dmesg per variant, eyrie-sim).
+# "not ok", except that a boot whose untainted kernel failed before the
+# suite began (nothing of Eyrie loaded or run: tap-lib.sh
+# boot_failed_before_suite) is booted once more, said in the output and
+# in WORKDIR/boots-retried. Logs: build/hil/ (console, TAP, dmesg per variant, eyrie-sim).
 #
 # Environment: HIL_BOOT_TIMEOUT (s per boot, default 600), HIL_PROG_TIMEOUT
 # (s per test program inside the guest, default 120), HIL_SMP (guest
@@ -205,6 +208,7 @@ fw_archive() {  # fw_archive IMAGE OUT
 }
 
 : >"$workdir/eyrie-sim.log"
+rm -f "$workdir/boots-retried"
 # DEBUG_STALL (0x20): the priority and hang tests need a job that lasts.
 # Its stderr repeats the log, plus any sanitizer report of an ASan build.
 "$sim" --socket "$sock" --guest-ram "$ram" --caps-set 0x20 --log "$workdir/eyrie-sim.log" 2>"$workdir/eyrie-sim.stderr" &
@@ -283,6 +287,17 @@ boot() {  # boot VARIANT FIRMWARE_IMAGE
 	echo "# [$v] QEMU exited with status $rc after $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}') s"
 	sed -n 's/^EYRIE-HIL-TAP-BEGIN.*uptime=\([0-9.]*\).*/# ['"$v"'] guest reached the suite at uptime \1 s/p' "$tap" 2>/dev/null
 	if [ -s "$workdir/$v.qemu.log" ]; then diag <"$workdir/$v.qemu.log"; fi
+	# Once per variant: a guest kernel that failed before the suite began,
+	# untainted (tap-lib.sh boot_failed_before_suite), is booted again.
+	if [ "$boot_attempt" = 1 ] && boot_failed_before_suite "$console" "$tap"; then
+		cp "$console" "$workdir/$v.console.before-suite.log"
+		echo "# [$v] the guest kernel failed before the suite began, untainted (nothing of Eyrie had run):"
+		kernel_log_context "$console" | head -n 6 | diag
+		echo "# [$v] booting it once more (first console kept in $workdir/$v.console.before-suite.log)"
+		echo "$v" >>"$workdir/boots-retried"
+		boot_retry=1
+		return
+	fi
 	collect_tap "$v" "$tap"
 	if grep -q '^EYRIE-HIL-TAP-END' "$tap" 2>/dev/null; then
 		emit ok "[$v] guest ran the suite to its end and powered off"
@@ -319,7 +334,12 @@ for v in $variants; do
 	*) emit not-ok "unknown variant '$v' (good, fw-crc, fw-abi, fw-build-id, swiotlb, hotunplug)"; continue ;;
 	esac
 	[ "$have_fw" = 1 ] || image=
+	boot_attempt=1 boot_retry=
 	boot "$v" "$image"
+	if [ -n "$boot_retry" ]; then
+		boot_attempt=2 boot_retry=
+		boot "$v" "$image"
+	fi
 	if ! kill -0 "$sim_pid" 2>/dev/null; then
 		emit not-ok "[$v] eyrie-sim survived the boot (see $workdir/eyrie-sim.log)"
 		diag <"$workdir/eyrie-sim.log"
@@ -353,5 +373,8 @@ if grep -q 'outside the guest' "$workdir/eyrie-sim.log"; then
 	grep 'outside the guest' "$workdir/eyrie-sim.log" | head -n 10 | diag
 else
 	emit ok "eyrie-sim: every device DMA stayed inside guest RAM"
+fi
+if [ -s "$workdir/boots-retried" ]; then
+	echo "# boots run twice after a guest kernel failure before the suite: $(tr '\n' ' ' <"$workdir/boots-retried")"
 fi
 finish

@@ -58,6 +58,21 @@ for line in '------------[ cut here ]------------ WARNING: CPU: 0 PID: 1 at driv
 	t_ok "the kernel log check flags: ${line:0:40}" test -n "$(problems "$tmp/bad.log")"
 done
 
+before() { ( . "$here/tap-lib.sh"; boot_failed_before_suite "$1" "$2" ); }
+not_before() { ! before "$@"; }
+oops='[    1.928469] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\n[    1.928918] CPU: 1 UID: 0 PID: 32 Comm: kdevtmpfs Not tainted 6.12.118+deb12-amd64 #1\n[    1.929113] RIP: 0010:run_timer_softirq+0xd7/0xf0\n'
+printf "[    0.0] Linux version 6.12\n$oops" >"$tmp/early.console"
+: >"$tmp/empty.tap"
+t_ok "an untainted oops before the suite began is a boot to retry" before "$tmp/early.console" "$tmp/empty.tap"
+printf 'EYRIE-HIL-TAP-BEGIN variant=good uptime=7.1\n' >"$tmp/begun.tap"
+t_ok "not once the suite began" not_before "$tmp/early.console" "$tmp/begun.tap"
+printf "[    8.2] eyrie: loading out-of-tree module taints kernel.\n$oops" >"$tmp/loaded.console"
+t_ok "not when the eyrie module was loaded" not_before "$tmp/loaded.console" "$tmp/empty.tap"
+printf "$oops" | sed 's/Not tainted/Tainted: G           O/' >"$tmp/tainted.console"
+t_ok "not when the kernel was tainted" not_before "$tmp/tainted.console" "$tmp/empty.tap"
+printf '[    0.0] Linux version 6.12\n[    9.0] reboot: Power down\n' >"$tmp/quiet.console"
+t_ok "not without a kernel problem (a guest that just stopped)" not_before "$tmp/quiet.console" "$tmp/empty.tap"
+
 mkdir -p "$tmp/bin"
 printf '#!/bin/sh\necho "ok 1 - fine"\necho 1..1\n' >"$tmp/bin/hil_fine"
 printf '#!/bin/sh\necho "ok 1 - looked fine"\nexit 3\n' >"$tmp/bin/hil_crash"
