@@ -31,8 +31,9 @@ struct eyrie_bo {
 	/* On eyrie_device.bos while base.sgt maps the pages for the device. */
 	struct list_head dev_link;
 	/*
-	 * An import whose attachment removal took down (the import's own
-	 * reference on the dma-buf, dropped in .free).
+	 * An import whose attachment removal or .free took down, under
+	 * bo_lock (the import's own reference on the dma-buf, dropped at the
+	 * end of .free).
 	 */
 	struct dma_buf *detached_dmabuf;
 };
@@ -268,18 +269,36 @@ static void eyrie_gem_free(struct drm_gem_object *obj)
 }
 
 /*
- * An mmap that passed the unplugged check just before removal detached an
- * import must not find it half plain: the shmem path has no pages to give
- * for it (the exporter's mapping is gone with the attachment).
+ * Our own BOs (a shmem file; that never changes) map as shmem BOs. An
+ * import maps the exporter's buffer, as drm_gem_shmem_mmap() does, but
+ * removal may detach it meanwhile: the dma-buf is taken under bo_lock, and
+ * one that removal detached is refused. bo_lock is not held across the
+ * exporter's mmap: that may be another eyrie device's, whose own bo_lock
+ * it takes (two devices mapping each other's buffers would deadlock).
  */
 static int eyrie_gem_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
 {
 	struct eyrie_device *edev = to_eyrie(obj->dev);
+	struct dma_buf *dmabuf = NULL;
 	int ret;
 
+	if (obj->filp)
+		return drm_gem_shmem_object_mmap(obj, vma);
 	mutex_lock(&edev->bo_lock);
-	ret = to_eyrie_bo(obj)->detached_dmabuf ? -ENODEV : drm_gem_shmem_object_mmap(obj, vma);
+	if (obj->import_attach) {
+		dmabuf = obj->import_attach->dmabuf;
+		get_dma_buf(dmabuf);
+	}
 	mutex_unlock(&edev->bo_lock);
+	if (!dmabuf)
+		return -ENODEV;
+	vma->vm_private_data = NULL;
+	vma->vm_ops = NULL;
+	ret = dma_buf_mmap(dmabuf, vma, 0);
+	dma_buf_put(dmabuf);
+	/* drm_gem_mmap_obj()'s reference: the VMA holds the dma-buf's file */
+	if (!ret)
+		drm_gem_object_put(obj);
 	return ret;
 }
 

@@ -274,9 +274,9 @@ static void test_foreign_import(int fd)
 	struct drm_eyrie_bo_info bi;
 	struct drm_eyrie_wait w;
 	struct hil_bo cmd, dst, src;
-	unsigned char *vp = MAP_FAILED;
+	unsigned char *vp = MAP_FAILED, *q;
 	uint32_t handle = 0;
-	int vfd = open_vgem(), dmabuf = -1, rc, st;
+	int vfd = open_vgem(), dmabuf = -1, rc, st, ok;
 
 	if (vfd < 0) {
 		tap_skip("no vgem node in this VM", "a vgem dma-buf imported and read by the device");
@@ -315,6 +315,15 @@ static void test_foreign_import(int fd)
 	st = device_copy(fd, &cmd, &src, &dst, dst.va, COPY_BYTES, &w);
 	tap_ok(st == EYRIE_JOB_OK && !memcmp(dst.cpu, vp, COPY_BYTES),
 	       "the device reads vgem's bytes through the import (status %d)", st);
+	/* The import's CPU mapping through the eyrie file is the exporter's buffer. */
+	q = mmap(NULL, COPY_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)bi.mmap_offset);
+	ok = q != MAP_FAILED && !memcmp(q, vp, COPY_BYTES);
+	if (q != MAP_FAILED) {
+		q[1] = (unsigned char)~q[1];
+		ok = ok && vp[1] == q[1];
+		munmap(q, COPY_BYTES);
+	}
+	tap_ok(ok, "the import maps through the eyrie file: vgem's bytes, and a write shows in vgem's mapping");
 	hil_bo_close(fd, &cmd);
 	hil_bo_close(fd, &dst);
 	hil_gem_close(fd, handle);
