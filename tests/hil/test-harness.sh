@@ -61,7 +61,7 @@ done
 before() { ( . "$here/tap-lib.sh"; boot_failed_before_suite "$1" "$2" ); }
 not_before() { ! before "$@"; }
 oops='[    1.928469] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\n[    1.928918] CPU: 1 UID: 0 PID: 32 Comm: kdevtmpfs Not tainted 6.12.118+deb12-amd64 #1\n[    1.929113] RIP: 0010:run_timer_softirq+0xd7/0xf0\n'
-printf "[    0.0] Linux version 6.12\n$oops" >"$tmp/early.console"
+printf "[    0.0] Linux version 6.12\n[    0.0] Kernel command line: console=ttyS0 rdinit=/init eyrie_hil.variant=fw-abi\n$oops" >"$tmp/early.console"
 : >"$tmp/empty.tap"
 t_ok "an untainted oops before the suite began is a boot to retry" before "$tmp/early.console" "$tmp/empty.tap"
 printf 'EYRIE-HIL-TAP-BEGIN variant=good uptime=7.1\n' >"$tmp/begun.tap"
