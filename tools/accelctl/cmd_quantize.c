@@ -117,6 +117,8 @@ static void write_json(FILE *f, const struct qargs *a, const struct accel_quant_
 	json_u64(&j, "nodes", s.nodes);
 	json_u64(&j, "quantized_nodes", s.quantized_nodes);
 	json_u64(&j, "batchnorm_folded", s.batchnorm_folded);
+	json_u64(&j, "opset_in", s.opset_in);
+	json_u64(&j, "opset_out", s.opset_out);
 	json_double(&j, "output_sqnr_db", s.output_sqnr_db);
 	json_bool(&j, "classifier", s.classifier);
 	if (s.classifier) {
@@ -169,6 +171,9 @@ static void print_text(const struct qargs *a, const struct accel_quant_report *r
 	       a->model, a->out, s.quantized_nodes, s.nodes,
 	       a->o.format == ACCEL_QUANT_QOPERATOR ? "QOperator" : "QDQ", s.batchnorm_folded,
 	       s.per_channel ? "per channel" : "per tensor");
+	if (s.opset_in != s.opset_out)
+		printf("opset: the model's %u rewritten at %u (QuantizeLinear needs 10, per-channel DequantizeLinear 13); its float outputs are unchanged\n",
+		       s.opset_in, s.opset_out);
 	printf("calibration: %s", method_name(s.method));
 	if (s.method == ACCEL_CALIB_PERCENTILE)
 		printf(" %g", s.percentile);

@@ -231,13 +231,16 @@ static Onnx__AttributeProto **conv_attrs(const struct cg_node *t, Onnx__Attribut
 	return a;
 }
 
-static Onnx__AttributeProto **pool_attrs(const struct cg_node *t, Onnx__AttributeProto **a)
+static Onnx__AttributeProto **pool_attrs(const struct cg_node *t, int opset,
+					  Onnx__AttributeProto **a)
 {
 	int64_t k[2] = { t->k, t->k }, s[2] = { t->stride, t->stride };
 	int64_t p[4] = { t->pad, t->pad, t->pad, t->pad };
 	int i = 0;
 
-	a[i++] = mg_attr_int("ceil_mode", 0);
+	/* ceil_mode exists from opset 10 */
+	if (opset >= 10)
+		a[i++] = mg_attr_int("ceil_mode", 0);
 	if (t->op == CG_AVGPOOL && t->pad)
 		a[i++] = mg_attr_int("count_include_pad", 1);
 	a[i++] = mg_attr_ints("kernel_shape", 2, k);
@@ -269,8 +272,16 @@ static void float_node(struct emit *e, int i, const char *const *ins, const char
 		break;
 	case CG_CLIP6: {
 		float lo = 0, hi = 6;
-		const char *cin[4] = { ins[0], const_name(e, "Clip", c1), const_name(e, "Clip", c2), NULL };
+		const char *cin[4] = { ins[0], NULL, NULL, NULL };
 
+		if (e->m->opset < 11) {
+			/* Clip-6: the bounds are attributes */
+			a[0] = mg_attr_float("max", hi);
+			a[1] = mg_attr_float("min", lo);
+			break;
+		}
+		cin[1] = const_name(e, "Clip", c1);
+		cin[2] = const_name(e, "Clip", c2);
 		init_f(e, c1, 0, NULL, &lo, 1);
 		init_f(e, c2, 0, NULL, &hi, 1);
 		mg_node_dom(&e->g, "", "Clip", e->nname[i], cin, outs, NULL);
@@ -281,7 +292,7 @@ static void float_node(struct emit *e, int i, const char *const *ins, const char
 		break;
 	case CG_AVGPOOL:
 	case CG_MAXPOOL:
-		pool_attrs(t, a);
+		pool_attrs(t, e->m->opset, a);
 		break;
 	case CG_RESIZE2X: {
 		static const float sc[4] = { 1, 1, 2, 2 };
@@ -289,6 +300,16 @@ static void float_node(struct emit *e, int i, const char *const *ins, const char
 		const char *rin[4] = { ins[0], "", const_name(e, "Resize", c1), NULL };
 
 		init_f(e, c1, 1, &four, sc, 4);
+		if (e->m->opset < 11) {
+			/* F.interpolate(scale_factor=2) at opset 9: Upsample(X,
+			 * scales); at 10: Resize(X, scales), both asymmetric */
+			rin[1] = rin[2];
+			rin[2] = NULL;
+			a[0] = mg_attr_string("mode", "nearest");
+			mg_node_dom(&e->g, "", e->m->opset < 10 ? "Upsample" : "Resize", e->nname[i],
+				    rin, outs, a);
+			return;
+		}
 		a[0] = mg_attr_string("coordinate_transformation_mode", "asymmetric");
 		a[1] = mg_attr_float("cubic_coeff_a", -0.75f);
 		a[2] = mg_attr_string("mode", "nearest");
@@ -319,9 +340,15 @@ static void float_node(struct emit *e, int i, const char *const *ins, const char
 			NODE("Constant", "Constant", L(NULL), c0, ca);
 			ca[0] = mg_attr_int("axis", 0);
 			NODE("Gather", "Gather", L(sh, c0), ga, ca);
-			ca[0] = mg_attr_tensor("value", DT_INT64, 1, &one, &zero, 8);
-			NODE("Constant", "Constant_1", L(NULL), ax, ca);
-			NODE("Unsqueeze", "Unsqueeze", L(ga, ax), un, NULL);
+			if (e->m->opset < 13) {
+				/* Unsqueeze before 13: axes is an attribute */
+				ca[0] = mg_attr_ints("axes", 1, &zero);
+				NODE("Unsqueeze", "Unsqueeze", L(ga), un, ca);
+			} else {
+				ca[0] = mg_attr_tensor("value", DT_INT64, 1, &one, &zero, 8);
+				NODE("Constant", "Constant_1", L(NULL), ax, ca);
+				NODE("Unsqueeze", "Unsqueeze", L(ga, ax), un, NULL);
+			}
 			ca[0] = mg_attr_tensor("value", DT_INT64, 1, &one, &minus1, 8);
 			NODE("Constant", "Constant_2", L(NULL), m1, ca);
 			ca[0] = mg_attr_int("axis", 0);
@@ -500,7 +527,7 @@ static void emit_qop(struct emit *e)
 					 t->op == CG_LEAKY ? "QLinearLeakyRelu" : "QLinearSigmoid";
 
 			if (t->op == CG_AVGPOOL)
-				pool_attrs(t, a);
+				pool_attrs(t, e->m->opset, a);
 			else if (t->op == CG_GAP)
 				a[0] = mg_attr_int("channels_last", 0);
 			else if (t->op == CG_LEAKY)
@@ -706,7 +733,8 @@ int cg_write(struct cg_net *net, const struct cg_model *m, const char *path, flo
 	struct mg_model_info info = {
 		.producer_name = m->form == CG_FLOAT ? "pytorch" : "onnx.quantize",
 		.producer_version = m->form == CG_FLOAT ? "2.1.0" : "0.1.0",
-		.ir_version = m->opset >= 15 ? 8 : 7,
+		/* PyTorch 1.x wrote IR 6 with its opsets 9 to 12 */
+		.ir_version = m->opset >= 15 ? 8 : m->opset >= 13 ? 7 : 6,
 		.opset = m->opset,
 		.ms_opset = m->form == CG_QOP ? 1 : 0,
 	};

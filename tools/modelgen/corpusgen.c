@@ -250,6 +250,19 @@ static const struct graph graphs[] = {
 	  "PyTorch float export: Conv, Relu, GlobalAveragePool, Flatten, two bias-free "
 	  "Linear layers as MatMul by c x m initializers, Relu between; dynamic batch",
 	  torch_mlp },
+	{ "torch-mobilenet-op9", CG_FLOAT, 9, 1, 0,
+	  "PyTorch 1.x float export at its then default opset 9: ReLU6 as Clip with "
+	  "min/max attributes, BatchNormalization, depthwise Conv, Softmax-1; dynamic "
+	  "batch (quantize rewrites it at opset 13)",
+	  torch_mobilenet },
+	{ "torch-fpn-op9", CG_FLOAT, 9, 1, 0,
+	  "PyTorch 1.x float export at opset 9: F.interpolate(scale_factor=2) as "
+	  "Upsample-9 (nearest), LeakyRelu, Sigmoid, Concat, MaxPool; dynamic batch",
+	  fpn },
+	{ "torch-resnet-op11", CG_FLOAT, 11, 1, 0,
+	  "PyTorch float export at opset 11: Shape->Gather->Unsqueeze(axes attribute)"
+	  "->Concat->Reshape flatten, BatchNormalization, Gemm, Softmax-11; dynamic batch",
+	  torch_resnet },
 	{ "ort-qop-resnet", CG_QOP, 13, 0, 0,
 	  "ONNX Runtime QOperator: QLinearConv (per-channel s8), MaxPool on u8, QLinearAdd, "
 	  "QLinearGlobalAveragePool, Flatten, QGemm",

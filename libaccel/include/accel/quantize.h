@@ -11,7 +11,9 @@
  *   accel_quantize("model.onnx", "model.int8.onnx", "calib/", &o, &r);
  *
  * What it does (docs/models.md, "Quantization of float models"):
- * - imports the model (BatchNormalization folded into the convs);
+ * - imports the model (BatchNormalization folded into the convs); a model
+ *   of an opset below 13 is rewritten at opset 13 first, and the rewritten
+ *   float model must give the original's outputs on the first sample;
  * - runs it in float on the CPU over every sample of the calibration
  *   folder, collecting each activation's range (and histogram for the
  *   percentile and entropy methods); any NaN or Inf fails it;
@@ -123,6 +125,12 @@ struct accel_quant_summary {
 	bool classifier;
 	uint32_t top1_rows;
 	double top1_agreement;
+	/*
+	 * The model's default-domain opset and the written one: a model
+	 * below 13 is rewritten at 13 first (QuantizeLinear needs 10, a
+	 * per-channel DequantizeLinear 13), its float outputs checked equal.
+	 */
+	uint32_t opset_in, opset_out;
 };
 
 int accel_quant_report_summary(const struct accel_quant_report *r,

@@ -373,7 +373,7 @@ void gr_graph_free(struct gr_graph *g)
 	free(g);
 }
 
-int gr_graph_tensor(struct gr_graph *g, const char *name)
+int gr_graph_tensor(const struct gr_graph *g, const char *name)
 {
 	for (int i = 0; i < g->n_tensors; i++)
 		if (!strcmp(g->tensors[i].name, name))

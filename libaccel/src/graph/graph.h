@@ -205,7 +205,7 @@ int gr_node_is(const struct gr_node *n, const char *op_type);
 
 /* Graph */
 void gr_graph_free(struct gr_graph *g);
-int gr_graph_tensor(struct gr_graph *g, const char *name); /* -1 if none */
+int gr_graph_tensor(const struct gr_graph *g, const char *name); /* -1 if none */
 int gr_graph_add_tensor(struct gr_graph *g, const char *name, struct gr_err *err);
 
 /*

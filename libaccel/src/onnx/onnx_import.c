@@ -15,8 +15,7 @@
 	gr_err_set(err, code, "node '%s' (%s): " fmt, (node)->name, \
 		   (node)->op_type, ##__VA_ARGS__)
 
-/* The AttributeProto's kind: its type field, or (IR 0.0.1) the field set. */
-static int attr_type(const Onnx__AttributeProto *a)
+int ox_attr_type(const Onnx__AttributeProto *a)
 {
 	if (a->has_type && a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED)
 		return (int)a->type;
@@ -39,7 +38,7 @@ static int attr_type(const Onnx__AttributeProto *a)
 static int copy_attr(struct gr_node *n, const Onnx__AttributeProto *a, struct gr_err *err)
 {
 	struct gr_attr *d = &n->attrs[n->n_attrs];
-	int type = attr_type(a);
+	int type = ox_attr_type(a);
 
 	switch (type) {
 	case GR_ATTR_FLOAT: case GR_ATTR_INT: case GR_ATTR_STRING:

@@ -19,6 +19,7 @@
  *    parameters) are dropped.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,8 +280,13 @@ int qz_weights_quant(const struct gr_graph *g, const struct qz_plan *p,
 	const struct gr_value *wt = g->tensors[n->in[1]].constant;
 	const struct gr_value *b = wn->bias_in >= 0 ? g->tensors[n->in[wn->bias_in]].constant : NULL;
 	int64_t m = wt->dims[wn->axis], inner = 1, outer = 1;
-	float s_in = p->act[wn->in_act].scale;
+	float s_in = p->act[wn->in_act].scale, s_out = 0;
 	const float *wf = wt->data;
+	int fused = p->fused[wn->node];
+	int out_t = fused >= 0 ? g->nodes[fused].out[0] : n->out[0];
+
+	if (out_t >= 0 && p->act_of[out_t] >= 0)
+		s_out = p->act[p->act_of[out_t]].scale;
 
 	memset(q, 0, sizeof(*q));
 	q->m = m;
@@ -317,8 +323,25 @@ int qz_weights_quant(const struct gr_graph *g, const struct qz_plan *p,
 		for (int64_t c = 0; c < m; c++)
 			q->sw[c] = mx;
 	}
+	/*
+	 * A channel whose scale would not be a normal float (all zero, or
+	 * weights a folded BatchNormalization with gamma about 0 made
+	 * denormal, as in trained models) gets scale 1, as ONNX Runtime's
+	 * quantizer does: its weights quantize to 0 either way, and its
+	 * requantization scale and bias scale stay normal floats the device
+	 * takes.
+	 */
 	for (int64_t c = 0; c < m; c++)
-		q->sw[c] = q->sw[c] > 0 ? q->sw[c] / 127.0f : 1.0f;
+		q->sw[c] = q->sw[c] / 127.0f >= FLT_MIN ? q->sw[c] / 127.0f : 1.0f;
+	/*
+	 * Likewise a channel whose requantization scale s_in * s_w / s_out
+	 * (ONNX Runtime's float order) is below FLT_MIN: its weights add less
+	 * than 2^-126 of an output step per product, so they are 0 at any
+	 * scale, and scale 1 keeps the requantization a normal float.
+	 */
+	for (int64_t c = 0; c < m && s_out > 0; c++)
+		if (!(s_in * q->sw[c] / s_out >= FLT_MIN))
+			q->sw[c] = 1.0f;
 	for (int64_t o = 0; o < outer; o++)
 		for (int64_t c = 0; c < m; c++)
 			for (int64_t i = 0; i < inner; i++) {

@@ -132,4 +132,12 @@ int qz_qop_model(const void *model_buf, size_t model_len, const struct gr_graph 
 		 const struct qz_plan *p, const struct qz_write_opts *o,
 		 uint8_t **out, size_t *out_len, struct gr_err *err);
 
+/*
+ * The model (an opset below 13, imported as g) rewritten at opset 13
+ * (upgrade.c): 0 and *out (malloc'd), or an error naming the node that has
+ * no opset-13 form here.
+ */
+int qz_upgrade_opset(const void *model_buf, size_t model_len, const struct gr_graph *g,
+		     uint8_t **out, size_t *out_len, struct gr_err *err);
+
 #endif /* QZ_QUANT_H */

@@ -250,12 +250,91 @@ static int write_atomic(const char *path, const uint8_t *buf, size_t len)
 	return rc;
 }
 
+/*
+ * A model below opset 13 rewritten at 13 (upgrade.c): *buf and *g become
+ * the rewritten model's, *g_old keeps the original's graph for
+ * same_outputs().
+ */
+static int upgrade(const char *in_path, void **buf, size_t *len, struct gr_graph **g,
+		   struct gr_graph **g_old, struct gr_err *err)
+{
+	uint8_t *ubuf;
+	size_t ulen;
+	int rc = qz_upgrade_opset(*buf, *len, *g, &ubuf, &ulen, err);
+
+	if (rc)
+		return rc;
+	free(*buf);
+	*buf = ubuf;
+	*len = ulen;
+	*g_old = *g;
+	*g = NULL;
+	rc = ox_model_load_mem(ubuf, ulen, in_path, g, err);
+	if (rc) {
+		char why[GR_ERR_LEN];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		rc = gr_err_set(err, rc,
+				"internal error: the model at opset %lld rewritten at opset 13 does not load: %s (please report it with the model)",
+				(long long)(*g_old)->opset, why);
+	}
+	return rc;
+}
+
+/*
+ * The original and the rewritten float model must compute the same
+ * outputs (on the first calibration sample): a rewrite that changed the
+ * computation fails here rather than quantizing another model.
+ */
+static int same_outputs(const struct gr_graph *a, const struct gr_graph *b,
+			const struct qz_sample *s, struct gr_err *err)
+{
+	struct qz_values va, vb;
+	int rc = qz_exec(a, s, false, &va, err);
+
+	if (rc)
+		return rc;
+	rc = qz_exec(b, s, false, &vb, err);
+	if (rc) {
+		qz_values_free(&va);
+		return rc;
+	}
+	for (int i = 0; i < a->n_outputs && i < b->n_outputs && !rc; i++) {
+		const struct gr_value *x = va.v[a->outputs[i]], *y = vb.v[b->outputs[i]];
+		const char *name = a->tensors[a->outputs[i]].name;
+		size_t bad = 0;
+
+		if (!x || !y || x->dtype != y->dtype || x->count != y->count) {
+			rc = gr_err_set(err, -EPROTO,
+					"internal error: output '%s' differs in type or size after the model was rewritten at opset 13 (please report it with the model)",
+					name);
+			break;
+		}
+		for (size_t k = 0; k < x->count && !bad; k++) {
+			double p = gr_value_get_f(x, k), q = gr_value_get_f(y, k);
+
+			/* the same arithmetic, but Softmax may run through Flatten */
+			if (!(fabs(p - q) <= 1e-5 * (1 + fabs(p))) && !(isnan(p) && isnan(q)))
+				bad = k + 1;
+		}
+		if (bad)
+			rc = gr_err_set(err, -EPROTO,
+					"internal error: output '%s' element %zu is %g at opset %lld and %g after the model was rewritten at opset 13 (please report it with the model)",
+					name, bad - 1, gr_value_get_f(x, bad - 1), (long long)a->opset,
+					gr_value_get_f(y, bad - 1));
+	}
+	qz_values_free(&va);
+	qz_values_free(&vb);
+	return rc;
+}
+
 int accel_quantize(const char *in_path, const char *out_path, const char *calib_dir,
 		   const struct accel_quantize_opts *opts, struct accel_quant_report **report)
 {
 	struct accel_quantize_opts o = { .sz = sizeof(o) };
-	struct gr_graph *g = NULL, *qg = NULL;
+	struct gr_graph *g = NULL, *qg = NULL, *g_old = NULL;
 	struct qz_set calib = { 0 }, eval = { 0 };
+	int64_t opset_in;
 	struct qz_plan plan = { 0 };
 	struct accel_quant_report *r = NULL;
 	struct qz_write_opts wo;
@@ -291,12 +370,13 @@ int accel_quantize(const char *in_path, const char *out_path, const char *calib_
 	rc = ox_read_file(in_path, &buf, &len, &err);
 	if (!rc)
 		rc = ox_model_load_mem(buf, len, in_path, &g, &err);
-	if (!rc && g->opset < 10)
-		rc = gr_err_set(&err, -EOPNOTSUPP,
-				"%s: opset %lld has no QuantizeLinear (opset 10); convert the model to opset 13 with onnx.version_converter",
-				in_path, (long long)g->opset);
+	opset_in = g ? g->opset : 0;
+	if (!rc && g->opset < 13)
+		rc = upgrade(in_path, &buf, &len, &g, &g_old, &err);
 	if (!rc)
 		rc = qz_samples_load(g, calib_dir, &calib, &err);
+	if (!rc && g_old)
+		rc = same_outputs(g_old, g, &calib.s[0], &err);
 	if (!rc && o.eval_dir)
 		rc = qz_samples_load(g, o.eval_dir, &eval, &err);
 	if (!rc)
@@ -343,6 +423,8 @@ int accel_quantize(const char *in_path, const char *out_path, const char *calib_
 	r->sum.nodes = (uint32_t)g->n_nodes;
 	r->sum.quantized_nodes = (uint32_t)plan.n_quantized;
 	r->sum.batchnorm_folded = (uint32_t)g->bn_folded;
+	r->sum.opset_in = (uint32_t)opset_in;
+	r->sum.opset_out = (uint32_t)g->opset;
 	rc = evaluate(g, qg, o.eval_dir ? &eval : &calib, &plan, r, &o, &err);
 	if (!rc && fill_report(g, &plan, r))
 		rc = gr_err_set(&err, -ENOMEM, "out of memory");
@@ -364,6 +446,7 @@ done:
 	qz_samples_free(&calib);
 	qz_samples_free(&eval);
 	gr_graph_free(g);
+	gr_graph_free(g_old);
 	gr_graph_free(qg);
 	free(buf);
 	free(qbuf);

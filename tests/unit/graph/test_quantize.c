@@ -6,7 +6,8 @@
  * seeded samples with each method, in QDQ and QOperator format; the report (folded BN, every tensor with
  * a range holding 0, SQNR); the quantized model runs on the emulated device
  * with the layer-wise check passing and every conv/FC on the device; the
- * options-size rule; bad input leaves no output file.
+ * options-size rule; bad input leaves no output file; models of opsets 9
+ * and 10 rewritten at 13 (and one that cannot be).
  */
 #include <errno.h>
 #include <math.h>
@@ -278,11 +279,243 @@ static void test_errors(void **state)
 	assert_int_equal(stat(out, &st), 0);
 }
 
+/*
+ * Older opsets, as paddle2onnx (default 9) and PyTorch 1.x (9 to 12) write
+ * them: quantize rewrites the model at opset 13 (every op whose form
+ * changed: Clip and Pad bounds, Slice, Split, Squeeze, Unsqueeze and
+ * ReduceSum axes, Softmax over the flattened trailing axes, Upsample and
+ * Resize-10, Dropout) and checks the rewritten float model against the
+ * original on a sample before it quantizes: a wrong rewrite fails the
+ * quantize call.
+ */
+#define A(...) ((Onnx__AttributeProto *[]){ __VA_ARGS__, NULL })
+#define I(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define L(...) ((const int64_t[]){ __VA_ARGS__ })
+
+static void old_model_a(const char *path)
+{
+	struct mg_graph g = { 0 };
+	static const float up[4] = { 1, 1, 2, 2 };
+
+	finit(&g, "w1", 4, L(8, 4, 3, 3), 0.4f, 0);
+	finit(&g, "w2", 4, L(6, 4, 1, 1), 0.5f, 0);
+	mg_init(&g, "up_scales", DT_FLOAT, 1, L(4), up, sizeof(up));
+	mg_node(&g, "Conv", "conv1", I("x", "w1"), "c",
+		A(mg_attr_ints("kernel_shape", 2, L(3, 3)), mg_attr_ints("pads", 4, L(1, 1, 1, 1))));
+	mg_node(&g, "Clip", "relu6", I("c"), "r",
+		A(mg_attr_float("min", 0), mg_attr_float("max", 6)));
+	mg_node(&g, "Pad", "pad", I("r"), "pd",
+		A(mg_attr_ints("pads", 8, L(0, 0, 1, 1, 0, 0, 1, 1)), mg_attr_float("value", 0.5f)));
+	mg_node(&g, "Slice", "slice", I("pd"), "sl",
+		A(mg_attr_ints("starts", 2, L(1, 1)), mg_attr_ints("ends", 2, L(9, 9)),
+		  mg_attr_ints("axes", 2, L(2, 3))));
+	mg_node(&g, "Upsample", "up", I("sl", "up_scales"), "u",
+		A(mg_attr_string("mode", "nearest")));
+	mg_node(&g, "MaxPool", "pool", I("u"), "mp",
+		A(mg_attr_ints("kernel_shape", 2, L(2, 2)), mg_attr_ints("strides", 2, L(2, 2))));
+	mg_node_dom(&g, "", "Split", "split", I("mp"), I("s0", "s1"),
+		    A(mg_attr_int("axis", 1), mg_attr_ints("split", 2, L(4, 4))));
+	mg_node(&g, "Add", "add", I("s0", "s1"), "ad", NULL);
+	mg_node(&g, "Dropout", "drop", I("ad"), "dr", A(mg_attr_float("ratio", 0.3f)));
+	mg_node(&g, "Unsqueeze", "unsq", I("dr"), "us", A(mg_attr_ints("axes", 1, L(0))));
+	mg_node(&g, "Squeeze", "sq", I("us"), "sq", A(mg_attr_ints("axes", 1, L(0))));
+	mg_node(&g, "Conv", "conv2", I("sq", "w2"), "c2", NULL);
+	mg_node(&g, "ReduceSum", "sum", I("c2"), "rs",
+		A(mg_attr_ints("axes", 1, L(3)), mg_attr_int("keepdims", 1)));
+	/* opset 9: over the 6 x 8 x 1 values of each image, not over axis 1 */
+	mg_node(&g, "Softmax", "softmax", I("rs"), "y", A(mg_attr_int("axis", 1)));
+	mg_io(&g, 0, "x", DT_FLOAT, 4, L(1, 4, 8, 8));
+	mg_io(&g, 1, "y", DT_FLOAT, 4, L(1, 6, 8, 1));
+	assert_int_equal(mg_write_opset(&g, "opset9", path, 9), 0);
+}
+
+/* Resize-10 (nearest, downsampling: the index rounded up) and LogSoftmax. */
+static void old_model_b(const char *path)
+{
+	struct mg_graph g = { 0 };
+	static const float down[4] = { 1, 1, 0.5f, 0.5f };
+
+	finit(&g, "w1", 4, L(8, 4, 3, 3), 0.4f, 0);
+	finit(&g, "w2", 4, L(6, 8, 1, 1), 0.5f, 0);
+	mg_init(&g, "down", DT_FLOAT, 1, L(4), down, sizeof(down));
+	mg_node(&g, "Conv", "conv1", I("x", "w1"), "c",
+		A(mg_attr_ints("kernel_shape", 2, L(3, 3)), mg_attr_ints("pads", 4, L(1, 1, 1, 1))));
+	mg_node(&g, "Relu", "relu", I("c"), "r", NULL);
+	mg_node(&g, "Resize", "down", I("r", "down"), "d", A(mg_attr_string("mode", "nearest")));
+	mg_node(&g, "Conv", "conv2", I("d", "w2"), "c2", NULL);
+	mg_node(&g, "LogSoftmax", "logsoftmax", I("c2"), "y", A(mg_attr_int("axis", -1)));
+	mg_io(&g, 0, "x", DT_FLOAT, 4, L(1, 4, 8, 8));
+	mg_io(&g, 1, "y", DT_FLOAT, 4, L(1, 6, 4, 4));
+	assert_int_equal(mg_write_opset(&g, "opset10", path, 10), 0);
+}
+
+/* Nearest Upsample up on one axis and down on another: no opset-13 form. */
+static void old_model_c(const char *path)
+{
+	struct mg_graph g = { 0 };
+	static const float mixed[4] = { 1, 1, 2, 0.5f };
+
+	finit(&g, "w1", 4, L(8, 4, 3, 3), 0.4f, 0);
+	mg_init(&g, "mixed", DT_FLOAT, 1, L(4), mixed, sizeof(mixed));
+	mg_node(&g, "Conv", "conv1", I("x", "w1"), "c",
+		A(mg_attr_ints("kernel_shape", 2, L(3, 3)), mg_attr_ints("pads", 4, L(1, 1, 1, 1))));
+	mg_node(&g, "Upsample", "mixed_up", I("c", "mixed"), "y", NULL);
+	mg_io(&g, 0, "x", DT_FLOAT, 4, L(1, 4, 8, 8));
+	mg_io(&g, 1, "y", DT_FLOAT, 4, L(1, 8, 16, 4));
+	assert_int_equal(mg_write_opset(&g, "opset9_mixed", path, 9), 0);
+}
+
+static void test_old_opsets(void **state)
+{
+	struct {
+		void (*write)(const char *path);
+		int opset, convs;
+	} models[] = { { old_model_a, 9, 2 }, { old_model_b, 10, 2 } };
+	char m_path[600], c_dir[600], p[700];
+	struct accel_device *dev;
+	struct stat st;
+
+	(void)state;
+	snprintf(c_dir, sizeof(c_dir), "%s/calib4", dir);
+	mkdir(c_dir, 0700);
+	for (int s = 0; s < 4; s++) {
+		float v[256];
+
+		for (int i = 0; i < 256; i++)
+			v[i] = 1.5f * frand();
+		snprintf(p, sizeof(p), "%s/s%d.pb", c_dir, s);
+		assert_int_equal(mg_write_tensor(p, "x", DT_FLOAT, 4, L(1, 4, 8, 8), v, sizeof(v)), 0);
+	}
+	assert_int_equal(accel_device_open("emu", NULL, &dev), 0);
+	for (size_t k = 0; k < 2 * sizeof(models) / sizeof(models[0]); k++) {
+		struct accel_quantize_opts o = { .sz = sizeof(o),
+			.format = k % 2 ? ACCEL_QUANT_QOPERATOR : ACCEL_QUANT_QDQ };
+		struct accel_quant_summary s = { .sz = sizeof(s) };
+		struct accel_model_opts mo = { .sz = sizeof(mo) };
+		struct accel_check_result cr = { .sz = sizeof(cr) };
+		struct accel_quant_report *r = NULL;
+		struct accel_tensor *in, *y = NULL;
+		struct accel_model *m;
+		int n_dev = 0;
+
+		snprintf(m_path, sizeof(m_path), "%s/old%zu.onnx", dir, k / 2);
+		models[k / 2].write(m_path);
+		unlink(out);
+		assert_int_equal(accel_quantize(m_path, out, c_dir, &o, &r), 0);
+		assert_int_equal(accel_quant_report_summary(r, &s), 0);
+		assert_int_equal(s.opset_in, models[k / 2].opset);
+		assert_int_equal(s.opset_out, 13);
+		assert_true(s.per_channel);
+		assert_true(s.output_sqnr_db > 15);
+		accel_quant_report_free(r);
+		assert_int_equal(accel_model_load(dev, out, &mo, &m), 0);
+		in = accel_tensor_new(ACCEL_DTYPE_FLOAT, 4, L(1, 4, 8, 8));
+		for (size_t i = 0; i < accel_tensor_count(in); i++)
+			((float *)accel_tensor_data(in))[i] = frand();
+		assert_int_equal(accel_model_run(m, &in, 1, &y, 1), 0);
+		assert_int_equal(accel_model_check(m, &in, 1, &cr), 0);
+		assert_true(cr.ok);
+		for (int i = 0; i < accel_model_layer_count(m); i++) {
+			struct accel_layer_info li = { .sz = sizeof(li) };
+
+			assert_int_equal(accel_model_layer_info(m, i, &li), 0);
+			n_dev += li.has_shape && li.on == ACCEL_ON_DEVICE;
+		}
+		assert_int_equal(n_dev, models[k / 2].convs);
+		accel_tensor_free(y);
+		accel_tensor_free(in);
+		accel_model_free(m);
+	}
+	accel_device_close(dev);
+	/* refused with the node and the way out named, and no output file */
+	unlink(out);
+	snprintf(m_path, sizeof(m_path), "%s/old_mixed.onnx", dir);
+	old_model_c(m_path);
+	assert_int_equal(accel_quantize(m_path, out, c_dir, NULL, NULL), -EOPNOTSUPP);
+	assert_non_null(strstr(accel_last_error(), "'mixed_up'"));
+	assert_non_null(strstr(accel_last_error(), "upsamples one axis and downsamples another"));
+	assert_non_null(strstr(accel_last_error(), "onnx.version_converter"));
+	assert_int_not_equal(stat(out, &st), 0);
+}
+
+/*
+ * Trained models have dead channels: BatchNormalization with gamma about 0
+ * folds into denormal weights. Channel 1's weights are denormal (scale
+ * max|w| / 127 would be below FLT_MIN), channel 2's give a normal weight
+ * scale but a requantization scale s_in * s_w / s_out below FLT_MIN: both
+ * must quantize (to zero weights) without taking the conv off the device.
+ */
+static void dead_model(const char *path)
+{
+	struct mg_graph g = { 0 };
+	float w[8 * 4 * 9];
+
+	for (int i = 0; i < 8 * 4 * 9; i++)
+		w[i] = 0.4f * frand();
+	for (int i = 0; i < 36; i++) {
+		w[36 + i] = 1e-40f * (i % 2 ? 1 : -1);
+		w[72 + i] = i == 5 ? 1.6e-36f : 1e-37f;
+	}
+	mg_init(&g, "w", DT_FLOAT, 4, L(8, 4, 3, 3), w, sizeof(w));
+	finit(&g, "b", 1, L(8), 0.1f, 0);
+	mg_node(&g, "Conv", "conv", I("x", "w", "b"), "c",
+		A(mg_attr_ints("kernel_shape", 2, L(3, 3)), mg_attr_ints("pads", 4, L(1, 1, 1, 1))));
+	mg_node(&g, "Relu", "relu", I("c"), "y", NULL);
+	mg_io(&g, 0, "x", DT_FLOAT, 4, L(1, 4, 8, 8));
+	mg_io(&g, 1, "y", DT_FLOAT, 4, L(1, 8, 8, 8));
+	assert_int_equal(mg_write_opset(&g, "dead", path, 13), 0);
+}
+
+static void test_dead_channels(void **state)
+{
+	struct accel_model_opts mo = { .sz = sizeof(mo) };
+	struct accel_check_result cr = { .sz = sizeof(cr) };
+	struct accel_tensor *in, *y = NULL;
+	struct accel_layer_info li = { .sz = sizeof(li) };
+	struct accel_device *dev;
+	struct accel_model *m;
+	char m_path[600], c_dir[600];
+	int n_dev = 0;
+
+	(void)state;
+	snprintf(m_path, sizeof(m_path), "%s/dead.onnx", dir);
+	snprintf(c_dir, sizeof(c_dir), "%s/calib4", dir);
+	dead_model(m_path);
+	unlink(out);
+	for (int k = 0; k < 2; k++) {
+		struct accel_quantize_opts o = { .sz = sizeof(o),
+			.format = k ? ACCEL_QUANT_QOPERATOR : ACCEL_QUANT_QDQ };
+
+		assert_int_equal(accel_quantize(m_path, out, c_dir, &o, NULL), 0);
+		assert_int_equal(accel_device_open("emu", NULL, &dev), 0);
+		assert_int_equal(accel_model_load(dev, out, &mo, &m), 0);
+		in = accel_tensor_new(ACCEL_DTYPE_FLOAT, 4, L(1, 4, 8, 8));
+		for (size_t i = 0; i < accel_tensor_count(in); i++)
+			((float *)accel_tensor_data(in))[i] = frand();
+		assert_int_equal(accel_model_run(m, &in, 1, &y, 1), 0);
+		assert_int_equal(accel_model_check(m, &in, 1, &cr), 0);
+		assert_true(cr.ok);
+		n_dev = 0;
+		for (int i = 0; i < accel_model_layer_count(m); i++) {
+			assert_int_equal(accel_model_layer_info(m, i, &li), 0);
+			n_dev += li.has_shape && li.on == ACCEL_ON_DEVICE;
+		}
+		assert_int_equal(n_dev, 1);
+		accel_tensor_free(y);
+		y = NULL;
+		accel_tensor_free(in);
+		accel_model_free(m);
+		accel_device_close(dev);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_methods),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_old_opsets),
+		cmocka_unit_test(test_dead_channels),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
