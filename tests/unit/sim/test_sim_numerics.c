@@ -198,7 +198,18 @@ static int random_axis(int max_in, uint8_t *k, uint8_t *stride, uint8_t *dil,
 	return 0;
 }
 
-static void run_conv_case(int kind, int verbose_id)
+/* Cases of test_conv_out_ring whose rows wrapped, and whose batch was > 1. */
+static int out_ring_wraps, out_ring_batches;
+
+/*
+ * One random CONV / FC pass against the reference. With out_ring (CONV
+ * only, docs/hardware.md 7.13) the pass always requantizes and runs twice
+ * in the job: into a dense block (checked against the reference) and into
+ * rings of out_h to out_h + 3 rows per plane from a random slot, prefilled
+ * with random bytes: every output row must be the dense pass's row in its
+ * slot, and every slot the pass does not write must keep its byte.
+ */
+static void run_conv_case(int kind, int verbose_id, int out_ring)
 {
 	struct eyrie_cmd_conv c;
 	struct cmdlist cl = { 0 };
@@ -207,14 +218,18 @@ static void run_conv_case(int kind, int verbose_id)
 	int8_t *in, *w, *out_dev, *out_ref;
 	int32_t *bias = NULL, *table = NULL, *psum = NULL, *p32_dev, *p32_ref;
 	uint32_t glb = 0;
-	uint64_t va, out_va;
+	uint64_t va, out_va, ring_va = 0;
 	void *out_cpu;
 	int use_stream;
+	struct eyrie_cmd_conv ring;
+	size_t ring_n = 0;
+	int8_t *ring_fill = NULL, *ring_cpu = NULL;
 
 	memset(&c, 0, sizeof(c));
+	memset(&ring, 0, sizeof(ring));
 	c.hdr.opcode = kind == 1 ? EYRIE_OP_FC : EYRIE_OP_CONV;
 	c.hdr.dataflow = (uint8_t)(rnd() % EYRIE_DATAFLOW_COUNT);
-	c.n = (uint16_t)rnd_range(1, kind == 1 ? 4 : 2);
+	c.n = (uint16_t)rnd_range(1, kind == 1 ? 4 : out_ring ? 3 : 2);
 	if (kind == 1) {
 		c.groups = 1;
 		c.c = (uint16_t)rnd_range(1, 300);
@@ -259,7 +274,7 @@ static void run_conv_case(int kind, int verbose_id)
 		c.hdr.flags |= EYRIE_PASS_F_BIAS;
 	if (rnd() % 3 == 0)
 		c.hdr.flags |= EYRIE_PASS_F_ACCUMULATE;
-	if (rnd() % 5) {
+	if (rnd() % 5 || out_ring) {
 		c.hdr.flags |= EYRIE_PASS_F_REQUANT;
 		if (rnd() % 2)
 			c.hdr.flags |= EYRIE_PASS_F_PER_CHANNEL;
@@ -330,12 +345,31 @@ static void run_conv_case(int kind, int verbose_id)
 	}
 	if (c.hdr.flags & EYRIE_PASS_F_REQUANT)
 		c.out_addr = bump(&glb, out_n);
+	if (out_ring) {
+		ring = c;
+		ring.hdr.flags |= EYRIE_PASS_F_OUT_RING;
+		ring.out_ring_rows = (uint16_t)(c.out_h + rnd_range(0, 3));
+		ring.out_row0 = (uint16_t)rnd_range(0, ring.out_ring_rows - 1);
+		ring_n = (size_t)c.n * c.m * ring.out_ring_rows * c.out_w;
+		ring_fill = malloc(ring_n);
+		rnd_fill_i8(ring_fill, ring_n);
+		ring.out_addr = bump(&glb, ring_n);
+		load(&cl, ring_fill, ring_n, ring.out_addr, &va);
+	}
 	assert_true(glb <= GLB_BYTES);
 	if (c.hdr.flags & EYRIE_PASS_F_REQUANT)
 		lut_prepare(&cl, &c.hdr.flags);
+	if (out_ring)
+		ring.hdr.flags |= c.hdr.flags & EYRIE_PASS_F_LUT;
 	cl_add(&cl, EYRIE_OP_BARRIER);
 	memcpy(cl_add(&cl, c.hdr.opcode), &c, sizeof(c));
+	if (out_ring)	/* the same pass again, into the ring (ACCUMULATE reads, never writes psums) */
+		memcpy(cl_add(&cl, c.hdr.opcode), &ring, sizeof(ring));
 	cl_add(&cl, EYRIE_OP_BARRIER);
+	if (out_ring) {
+		ring_cpu = case_alloc(ring_n, &ring_va, 0);
+		cl_dma(&cl, EYRIE_OP_DMA_STORE, ring_va, ring.out_addr, 1, (uint32_t)ring_n);
+	}
 	if (c.hdr.flags & EYRIE_PASS_F_REQUANT) {
 		out_cpu = case_alloc(out_n, &out_va, 0);
 		cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, c.out_addr, 1, (uint32_t)out_n);
@@ -369,6 +403,39 @@ static void run_conv_case(int kind, int verbose_id)
 		p32_dev = out_cpu;
 		assert_memory_equal(p32_dev, p32_ref, out_n * 4);
 	}
+	if (out_ring) {
+		size_t planes = (size_t)c.n * c.m;
+		uint32_t rows = ring.out_ring_rows;
+		uint8_t *written = calloc(ring_n, 1);
+
+		out_dev = out_cpu;
+		for (size_t p = 0; p < planes; p++)
+			for (uint32_t y = 0; y < c.out_h; y++) {
+				size_t at = (size_t)eyrie_out_ring_offset(0, (uint32_t)p, y, rows,
+									  ring.out_row0, c.out_w);
+
+				/* the address rule written out, not only through the helper */
+				assert_true(at == (p * rows + (ring.out_row0 + y) % rows) * c.out_w);
+				memset(written + at, 1, c.out_w);
+				if (memcmp(ring_cpu + at, out_dev + (p * c.out_h + y) * c.out_w,
+					   c.out_w)) {
+					fprintf(stderr, "case %d: ring row %u of plane %zu (slot %u of %u) "
+						"is not the dense row\n", verbose_id, y, p,
+						(ring.out_row0 + y) % rows, rows);
+					fail();
+				}
+			}
+		for (size_t i = 0; i < ring_n; i++)
+			if (!written[i] && ring_cpu[i] != ring_fill[i]) {
+				fprintf(stderr, "case %d: ring byte %zu written, no row of the pass is there\n",
+					verbose_id, i);
+				fail();
+			}
+		out_ring_wraps += ring.out_row0 + c.out_h > rows;
+		out_ring_batches += c.n > 1;
+		free(written);
+	}
+	free(ring_fill);
 	free(in);
 	free(w);
 	free(out_ref);
@@ -384,14 +451,31 @@ static void test_conv_random(void **state)
 {
 	(void)state;
 	for (int i = 0; i < 200 * scale; i++)
-		run_conv_case(0, i);
+		run_conv_case(0, i, 0);
 }
 
 static void test_fc_random(void **state)
 {
 	(void)state;
 	for (int i = 0; i < 40 * scale; i++)
-		run_conv_case(1, 100000 + i);
+		run_conv_case(1, 100000 + i, 0);
+}
+
+/*
+ * Row-circular outputs (CAP_OUT_RING, docs/hardware.md 7.13): random
+ * convs (depthwise, grouped, 1 x 1, strides, padding, per-channel,
+ * ACCUMULATE, the binary32 rule, every dataflow) written into a ring are
+ * the dense pass's output re-addressed, with and without wrap-around and
+ * with batches of up to 3.
+ */
+static void test_conv_out_ring(void **state)
+{
+	(void)state;
+	out_ring_wraps = out_ring_batches = 0;
+	for (int i = 0; i < 60 * scale; i++)
+		run_conv_case(0, 500000 + i, 1);
+	assert_true(out_ring_wraps >= 10 * scale);
+	assert_true(out_ring_batches >= 10 * scale);
 }
 
 static void run_pool_case(int id)
@@ -741,10 +825,10 @@ static void test_lut_random(void **state)
 {
 	(void)state;
 	case_use_lut = 1;
-	for (int i = 0; i < 40 * scale; i++)
-		run_conv_case(0, 200000 + i);
+	for (int i = 0; i < 40 * scale; i++)	/* a quarter also into an output ring */
+		run_conv_case(0, 200000 + i, i % 4 == 3);
 	for (int i = 0; i < 10 * scale; i++)
-		run_conv_case(1, 300000 + i);
+		run_conv_case(1, 300000 + i, 0);
 	for (int i = 0; i < 20 * scale; i++)
 		run_pool_case(400000 + i);
 	eltwise_cases(10 * scale);
@@ -945,6 +1029,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conv_random),
 		cmocka_unit_test(test_fc_random),
+		cmocka_unit_test(test_conv_out_ring),
 		cmocka_unit_test(test_fp32_ties),
 		cmocka_unit_test(test_fp32_bad_table),
 		cmocka_unit_test(test_pool_random),
