@@ -646,6 +646,121 @@ static void run_ties(int fp32, int zi, int8_t *got, uint32_t m)
 	case_free();
 }
 
+/*
+ * What the output ring is for (docs/hardware.md 7.13): a fused 1x1 expand
+ * -> 3x3 depthwise (pad 1) in row bands of B output rows, with the
+ * expanded tensor only ever in a ring of B + 2 rows per plane. Per band
+ * the expand writes the expanded rows that are new (PASS_F_OUT_RING from
+ * the slot of their row) and the depthwise pass reads its rows with the
+ * halo from the same ring (PASS_F_IN_RING): no row is computed twice. The
+ * block input is read as a ring of H rows (its dense planes) from the
+ * band's first new row, and the depthwise output is written as a ring of
+ * H rows (the dense output's planes) from the band's first row. The
+ * result must equal the two layers run whole on the CPU reference.
+ */
+static void run_fused_band_case(int id)
+{
+	struct eyrie_cmd_conv ex, dw;
+	struct cmdlist cl = { 0 };
+	struct eyrie_hw_cqe cqe;
+	uint16_t n = (uint16_t)rnd_range(1, 2), cin = (uint16_t)rnd_range(1, 6);
+	uint16_t cexp = (uint16_t)rnd_range(1, 8), h = (uint16_t)rnd_range(2, 12);
+	uint16_t w = (uint16_t)rnd_range(1, 9), band = (uint16_t)rnd_range(1, 4);
+	uint16_t rows = (uint16_t)(band + 2);
+	size_t x_n = (size_t)n * cin * h * w, e_n = (size_t)n * cexp * h * w;
+	int8_t *x = malloc(x_n), *wex = malloc(cexp * cin), *wdw = malloc(cexp * 9);
+	int8_t *e_ref = malloc(e_n), *out_ref = malloc(e_n), *out_dev;
+	int32_t *p32 = malloc(e_n * 4);
+	uint32_t glb = 0, x_at, wex_at, wdw_at, ring_at, out_at, e_hi = 0;
+	uint64_t va, out_va;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.hdr.opcode = EYRIE_OP_CONV;
+	ex.hdr.flags = EYRIE_PASS_F_REQUANT;
+	ex.n = n; ex.c = cin; ex.m = cexp; ex.groups = 1;
+	ex.in_h = ex.out_h = h; ex.in_w = ex.out_w = w;
+	ex.r = ex.s = ex.stride_h = ex.stride_w = ex.dil_h = ex.dil_w = 1;
+	ex.zp_in = (int16_t)rnd_range(-128, 127);
+	ex.zp_w = (int16_t)rnd_range(-128, 127);
+	random_quant(&ex.q, rnd() % 2);
+	dw = ex;
+	dw.c = dw.m = dw.groups = cexp;
+	dw.r = dw.s = 3;
+	dw.pad_t = dw.pad_l = 1;
+	dw.zp_in = ex.q.zp_out;		/* the expanded tensor's zero point pads */
+	dw.zp_w = (int16_t)rnd_range(-128, 127);
+	random_quant(&dw.q, rnd() % 2);
+	rnd_fill_i8(x, x_n);
+	rnd_fill_i8(wex, cexp * cin);
+	rnd_fill_i8(wdw, cexp * 9);
+	ref_conv(&ex, x, wex, NULL, NULL, NULL, e_ref, p32);
+	ref_conv(&dw, e_ref, wdw, NULL, NULL, NULL, out_ref, p32);
+
+	x_at = bump(&glb, x_n);
+	load(&cl, x, x_n, x_at, &va);
+	wex_at = bump(&glb, (size_t)cexp * cin);
+	load(&cl, wex, (size_t)cexp * cin, wex_at, &va);
+	wdw_at = bump(&glb, (size_t)cexp * 9);
+	load(&cl, wdw, (size_t)cexp * 9, wdw_at, &va);
+	ring_at = bump(&glb, (size_t)n * cexp * rows * w);
+	out_at = bump(&glb, e_n);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	for (uint32_t y0 = 0; y0 < h; y0 += band) {
+		uint32_t b = h - y0 < band ? h - y0 : band;
+		uint32_t hi = y0 + b + 1 < h ? y0 + b + 1 : h;	/* expanded rows needed */
+		uint32_t r0 = y0 ? y0 - 1 : 0;
+		struct eyrie_cmd_conv *c;
+
+		if (hi > e_hi) {	/* the new expanded rows [e_hi, hi) */
+			c = &cl_add(&cl, EYRIE_OP_CONV)->conv;
+			*c = ex;
+			c->hdr.flags |= EYRIE_PASS_F_IN_RING | EYRIE_PASS_F_OUT_RING;
+			c->in_addr = x_at; c->w_addr = wex_at; c->out_addr = ring_at;
+			c->in_h = c->out_h = (uint16_t)(hi - e_hi);
+			c->in_ring_rows = h; c->in_row0 = (uint16_t)e_hi;
+			c->out_ring_rows = rows; c->out_row0 = (uint16_t)(e_hi % rows);
+			e_hi = hi;
+		}
+		c = &cl_add(&cl, EYRIE_OP_CONV)->conv;
+		*c = dw;
+		c->hdr.flags |= EYRIE_PASS_F_IN_RING | EYRIE_PASS_F_OUT_RING;
+		c->in_addr = ring_at; c->w_addr = wdw_at; c->out_addr = out_at;
+		c->in_h = (uint16_t)(hi - r0);
+		c->in_ring_rows = rows; c->in_row0 = (uint16_t)(r0 % rows);
+		c->pad_t = (uint8_t)(y0 ? 0 : 1);
+		c->out_h = (uint16_t)b;
+		c->out_ring_rows = h; c->out_row0 = (uint16_t)y0;
+	}
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	out_dev = case_alloc(e_n, &out_va, 0);
+	cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, out_at, 1, (uint32_t)e_n);
+	assert_int_equal(th_run(&T, &cl, &cqe), 0);
+	if (cqe.status != EYRIE_JOB_OK)
+		fprintf(stderr, "case %d: status %u at cmd %u detail %u\n", id, cqe.status,
+			cqe.err_cmd_index, cqe.err_detail);
+	assert_int_equal(cqe.status, EYRIE_JOB_OK);
+	if (memcmp(out_dev, out_ref, e_n)) {
+		fprintf(stderr, "case %d: n%u c%u -> %u, %ux%u, bands of %u rows: the fused "
+			"output differs from the layers run whole\n", id, n, cin, cexp, h, w, band);
+		fail();
+	}
+	free(x);
+	free(wex);
+	free(wdw);
+	free(e_ref);
+	free(out_ref);
+	free(p32);
+	cl_free(&cl);
+	case_free();
+}
+
+static void test_fused_bands_through_rings(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 20 * scale; i++)
+		run_fused_band_case(600000 + i);
+}
+
 static void test_fp32_ties(void **state)
 {
 	const uint32_t m = sizeof(fp32_ties) / sizeof(fp32_ties[0]);
@@ -1030,6 +1145,7 @@ int main(void)
 		cmocka_unit_test(test_conv_random),
 		cmocka_unit_test(test_fc_random),
 		cmocka_unit_test(test_conv_out_ring),
+		cmocka_unit_test(test_fused_bands_through_rings),
 		cmocka_unit_test(test_fp32_ties),
 		cmocka_unit_test(test_fp32_bad_table),
 		cmocka_unit_test(test_pool_random),
