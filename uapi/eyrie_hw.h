@@ -585,7 +585,9 @@ struct eyrie_cmd_conv {
 	struct eyrie_mapping map;
 	__u16 in_ring_rows;		/* EYRIE_PASS_F_IN_RING: rows per input plane */
 	__u16 in_row0;			/* EYRIE_PASS_F_IN_RING: slot of input row 0 */
-	__u32 reserved[9];
+	__u16 out_ring_rows;		/* EYRIE_PASS_F_OUT_RING: rows per output plane */
+	__u16 out_row0;			/* EYRIE_PASS_F_OUT_RING: slot of output row 0 */
+	__u32 reserved[8];
 };
 
 /* POOL pass: n x c x in_h x in_w int8 -> n x c x out_h x out_w int8. */
@@ -986,6 +988,40 @@ static inline __u64 eyrie_in_ring_offset(__u32 in_addr, __u32 plane, __u32 y,
 	return in_addr + ((__u64)plane * ring_rows + (row0 + y) % ring_rows) * in_w;
 }
 
+/* ------------------------------------------------------------------------
+ * Row-circular output (issue 16 layer fusion, docs/hardware.md 7.13)
+ * ------------------------------------------------------------------------
+ * EYRIE_CAP_OUT_RING: the mirror image of the input ring on a pass's int8
+ * output, so a pass can write the rows of a tensor another pass reads from
+ * an input ring (a fused 1x1 expand writing the rows the next depthwise
+ * pass reads, without a DRAM round trip and without recomputing the halo):
+ *
+ * - CONV with EYRIE_PASS_F_OUT_RING (and EYRIE_PASS_F_REQUANT): output
+ *   element (ni, k, y, x) of the n x m x out_h x out_w int8 output goes to
+ *     out_addr + ((ni * m + k) * out_ring_rows + (out_row0 + y) % out_ring_rows) * out_w + x
+ *   (plane pitch out_ring_rows * out_w). out_h <= out_ring_rows, out_row0 <
+ *   out_ring_rows, the n x m x out_ring_rows x out_w block inside the GLB
+ *   (outputs are never in the stream buffer). The int32 psums (psum_addr,
+ *   ACCUMULATE or no REQUANT) stay dense: only the int8 output is a ring.
+ *   Without the flag both fields are 0.
+ *
+ * The ring changes only addresses: the pass counts the same words, in the
+ * same cycles, as with a dense output (docs/sim.md). The firmware refuses
+ * the flag without the capability, or without REQUANT, or on FC, and the
+ * fields without the flag (ERR_RESERVED), a ring smaller than the rows the
+ * pass writes or a start slot outside it (ERR_SHAPE), and a ring outside
+ * the GLB (ERR_GLB_BOUNDS).
+ */
+#define EYRIE_CAP_OUT_RING		(1ull << 14)
+#define EYRIE_PASS_F_OUT_RING		(1u << 9)	/* CONV with REQUANT only */
+
+/* GLB byte offset of output row y of plane p of a ring (the pass's rule). */
+static inline __u64 eyrie_out_ring_offset(__u32 out_addr, __u32 plane, __u32 y,
+					  __u32 ring_rows, __u32 row0, __u32 out_w)
+{
+	return out_addr + ((__u64)plane * ring_rows + (row0 + y) % ring_rows) * out_w;
+}
+
 /* STALL: spins for usec of wall time (0xffffffff: until reset). */
 struct eyrie_cmd_stall {
 	struct eyrie_cmd_header hdr;
@@ -1055,6 +1091,10 @@ EYRIE_STATIC_ASSERT(sizeof(struct eyrie_quant) == 16, "quant size");
 EYRIE_STATIC_ASSERT(sizeof(struct eyrie_mapping) == 16, "mapping size");
 EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_dma) == EYRIE_CMD_SIZE, "dma size");
 EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_conv) == EYRIE_CMD_SIZE, "conv size");
+EYRIE_STATIC_ASSERT(offsetof(struct eyrie_cmd_conv, in_ring_rows) == 88 &&
+		    offsetof(struct eyrie_cmd_conv, out_ring_rows) == 92 &&
+		    offsetof(struct eyrie_cmd_conv, out_row0) == 94 &&
+		    offsetof(struct eyrie_cmd_conv, reserved) == 96, "conv ring fields");
 EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_pool) == EYRIE_CMD_SIZE, "pool size");
 EYRIE_STATIC_ASSERT(sizeof(struct eyrie_cmd_eltwise) == EYRIE_CMD_SIZE,
 		    "eltwise size");

@@ -413,9 +413,47 @@ static __u32 check_conv_input(const struct eyrie_cmd_conv *c, const struct fw_li
 	return 0;
 }
 
-static __u16 ring_flag(const struct fw_limits *lim)
+/*
+ * The int8 output operand of a CONV pass with REQUANT: a dense n x m x
+ * out_h x out_w block, or with EYRIE_PASS_F_OUT_RING (docs/hardware.md
+ * 7.13) n x m planes of out_ring_rows rows in the GLB, of which the pass
+ * writes out_h from slot out_row0 on (wrapping). The flag needs an int8
+ * output (the int32 psums stay dense); without it the ring fields are
+ * reserved.
+ */
+static __u32 check_conv_output(const struct eyrie_cmd_conv *c, const struct fw_limits *lim,
+			       __u32 *detail)
 {
-	return (lim->caps & EYRIE_CAP_IN_RING) ? EYRIE_PASS_F_IN_RING : 0;
+	__u64 planes = (__u64)c->n * c->m;
+	__u16 fl = c->hdr.flags;
+
+	if (!(fl & EYRIE_PASS_F_OUT_RING)) {
+		if (c->out_ring_rows || c->out_row0)
+			FAIL(EYRIE_JOB_ERR_RESERVED,
+			     c->out_ring_rows ? OFF(struct eyrie_cmd_conv, out_ring_rows) :
+			     OFF(struct eyrie_cmd_conv, out_row0));
+		if (fl & EYRIE_PASS_F_REQUANT)
+			REGION(c->out_addr, planes * c->out_h * c->out_w, 1, 0, out_addr,
+			       struct eyrie_cmd_conv);
+		return 0;
+	}
+	if (!(fl & EYRIE_PASS_F_REQUANT))
+		FAIL(EYRIE_JOB_ERR_RESERVED, OFF(struct eyrie_cmd_header, flags));
+	/* out_h >= 1 (checked before): the ring has at least one row */
+	if (c->out_ring_rows < c->out_h)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, out_ring_rows));
+	if (c->out_row0 >= c->out_ring_rows)
+		FAIL(EYRIE_JOB_ERR_SHAPE, OFF(struct eyrie_cmd_conv, out_row0));
+	/* four 16-bit factors: the product fits 64 bits; outputs never in the stream buffer */
+	REGION(c->out_addr, planes * c->out_ring_rows * c->out_w, 1, 0, out_addr,
+	       struct eyrie_cmd_conv);
+	return 0;
+}
+
+static __u16 ring_flags(const struct fw_limits *lim)
+{
+	return ((lim->caps & EYRIE_CAP_IN_RING) ? EYRIE_PASS_F_IN_RING : 0) |
+	       ((lim->caps & EYRIE_CAP_OUT_RING) ? EYRIE_PASS_F_OUT_RING : 0);
 }
 
 static __u32 check_conv(const struct eyrie_cmd_conv *c, const struct fw_limits *lim,
@@ -424,7 +462,7 @@ static __u32 check_conv(const struct eyrie_cmd_conv *c, const struct fw_limits *
 	const __u16 allowed = EYRIE_PASS_F_ACCUMULATE | EYRIE_PASS_F_BIAS |
 			      EYRIE_PASS_F_REQUANT | EYRIE_PASS_F_PER_CHANNEL |
 			      lut_flag(lim) | gate_flag(lim) | fp32_flag(lim) |
-			      (c->hdr.opcode == EYRIE_OP_CONV ? ring_flag(lim) : 0);
+			      (c->hdr.opcode == EYRIE_OP_CONV ? ring_flags(lim) : 0);
 	int fc = c->hdr.opcode == EYRIE_OP_FC;
 	__u16 fl = c->hdr.flags;
 	__u64 w_b, out_e;
@@ -497,9 +535,7 @@ static __u32 check_conv(const struct eyrie_cmd_conv *c, const struct fw_limits *
 		REGION(c->bias_addr, 4ull * c->m, 4, 0, bias_addr, struct eyrie_cmd_conv);
 	if ((fl & EYRIE_PASS_F_ACCUMULATE) || !(fl & EYRIE_PASS_F_REQUANT))
 		REGION(c->psum_addr, 4 * out_e, 4, 0, psum_addr, struct eyrie_cmd_conv);
-	if (fl & EYRIE_PASS_F_REQUANT)
-		REGION(c->out_addr, out_e, 1, 0, out_addr, struct eyrie_cmd_conv);
-	return 0;
+	return check_conv_output(c, lim, detail);
 }
 
 static __u32 check_pool(const struct eyrie_cmd_pool *p, const struct fw_limits *lim,

@@ -153,6 +153,23 @@ static int8_t *gather_ring(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c
 	return d;
 }
 
+/*
+ * EYRIE_PASS_F_OUT_RING (docs/hardware.md 7.13): the pass's dense n x m x
+ * out_h x out_w int8 result written row by row where the array's output
+ * sequencer addresses it in the ring. Addressing only, as gather_ring.
+ */
+static void scatter_ring(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
+			 const uint8_t *d)
+{
+	uint32_t planes = (uint32_t)c->n * c->m, p, y;
+
+	for (p = 0; p < planes; p++)
+		for (y = 0; y < c->out_h; y++)
+			memcpy(sim->glb + eyrie_out_ring_offset(c->out_addr, p, y, c->out_ring_rows,
+								c->out_row0, c->out_w),
+			       d + ((size_t)p * c->out_h + y) * c->out_w, c->out_w);
+}
+
 static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 			 uint32_t *detail)
 {
@@ -170,6 +187,7 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 	uint64_t cycles;
 	int64_t *acc;
 	int8_t *ring_in = NULL;
+	uint8_t *out = NULL, *ring_out = NULL;
 
 	/*
 	 * The array's sequencer places the PE sets on the mesh itself: a
@@ -204,10 +222,23 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 		}
 		k.in = ring_in;
 	}
+	if (fl & EYRIE_PASS_F_OUT_RING) {
+		/* REQUANT is set (the firmware checked): the result goes through a dense block */
+		ring_out = malloc(total + 1);
+		if (!ring_out) {
+			free(ring_in);
+			sim_log(sim, "array: host out of memory, pass aborted");
+			return EYRIE_JOB_ERR_ABORTED;
+		}
+		out = ring_out;
+	} else if (fl & EYRIE_PASS_F_REQUANT) {
+		out = mem_at(sim, c->out_addr);
+	}
 	acc = malloc(total * sizeof(*acc));
 	if (!acc || kern_conv(&k, acc)) {
 		free(acc);
 		free(ring_in);
+		free(ring_out);
 		sim_log(sim, "array: host out of memory, pass aborted");
 		return EYRIE_JOB_ERR_ABORTED;
 	}
@@ -230,11 +261,15 @@ static uint32_t run_conv(struct eyrie_sim *sim, const struct eyrie_cmd_conv *c,
 			mult = rd32(tab, m);
 			shift = rd32(tab, c->m + m);
 		}
-		mem_at(sim, c->out_addr)[i] = (uint8_t)lut_out(sim, fl, kern_clamp8(
+		out[i] = (uint8_t)lut_out(sim, fl, kern_clamp8(
 			requant(fl, v, mult, shift, c->q.zp_out),
 			c->q.clamp_min, c->q.clamp_max));
 	}
 	free(acc);
+	if (ring_out) {
+		scatter_ring(sim, c, ring_out);
+		free(ring_out);
+	}
 	cycles = sim_energy_conv(&sim->desc, c, &cnt);
 	if ((fl & EYRIE_PASS_F_FP32_RQ) && (fl & EYRIE_PASS_F_REQUANT))
 		cnt.fp32_rq = total;

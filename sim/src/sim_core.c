@@ -126,6 +126,7 @@ int eyrie_sim_create(const struct eyrie_sim_config *cfg,
 		     EYRIE_CAP_ACT_LUT |
 		     EYRIE_CAP_EVENTS | EYRIE_CAP_ZERO_GATE | EYRIE_CAP_RLE_DMA |
 		     EYRIE_CAP_FLEX_NOC | EYRIE_CAP_FP32_REQUANT | EYRIE_CAP_IN_RING |
+		     EYRIE_CAP_OUT_RING |
 		     (cfg->realtime ? EYRIE_CAP_REALTIME_PACING : 0) |
 		     (cfg->caps_set & (EYRIE_CAP_DEBUG_STALL |
 				       EYRIE_CAP_REALTIME_PACING))) &

@@ -129,6 +129,69 @@ static void test_cmd_conv_roundtrip(void **state)
 	assert_int_equal(back.conv.map.spatial_e, 14);
 }
 
+/*
+ * The conv command's ring words (docs/hardware.md 7.12, 7.13): carved from
+ * the reserved words, so every older field keeps its offset and the
+ * command its 128 bytes.
+ */
+static void test_cmd_conv_ring_words(void **state)
+{
+	(void)state;
+	union eyrie_cmd cmd, back;
+	uint8_t raw[EYRIE_CMD_SIZE];
+
+	assert_int_equal(offsetof(struct eyrie_cmd_conv, q), 56);
+	assert_int_equal(offsetof(struct eyrie_cmd_conv, map), 72);
+	assert_int_equal(offsetof(struct eyrie_cmd_conv, in_ring_rows), 88);
+	assert_int_equal(offsetof(struct eyrie_cmd_conv, in_row0), 90);
+	assert_int_equal(offsetof(struct eyrie_cmd_conv, out_ring_rows), 92);
+	assert_int_equal(offsetof(struct eyrie_cmd_conv, out_row0), 94);
+	assert_int_equal(offsetof(struct eyrie_cmd_conv, reserved), 96);
+	assert_int_equal(sizeof(((struct eyrie_cmd_conv *)0)->reserved), 32);
+	/* the flags and capabilities are distinct bits */
+	assert_int_equal(EYRIE_PASS_F_OUT_RING, 1u << 9);
+	assert_int_equal(EYRIE_CAP_OUT_RING, 1ull << 14);
+	assert_int_equal(EYRIE_PASS_F_OUT_RING &
+			 (EYRIE_PASS_F_ACCUMULATE | EYRIE_PASS_F_BIAS | EYRIE_PASS_F_REQUANT |
+			  EYRIE_PASS_F_PER_CHANNEL | EYRIE_PASS_F_POOL_AVG |
+			  EYRIE_PASS_F_COUNT_PAD | EYRIE_PASS_F_LUT | EYRIE_PASS_F_ZERO_GATE |
+			  EYRIE_PASS_F_FP32_RQ | EYRIE_PASS_F_IN_RING), 0);
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.conv.hdr.opcode = EYRIE_OP_CONV;
+	cmd.conv.hdr.flags = EYRIE_PASS_F_REQUANT | EYRIE_PASS_F_IN_RING | EYRIE_PASS_F_OUT_RING;
+	cmd.conv.in_ring_rows = 0x1234;
+	cmd.conv.in_row0 = 0x0102;
+	cmd.conv.out_ring_rows = 0xa0b0;
+	cmd.conv.out_row0 = 0x0c0d;
+	memcpy(raw, &cmd, sizeof(raw));
+	assert_int_equal(raw[2], 0x04);
+	assert_int_equal(raw[3], 0x06);		/* bits 9 and 10 */
+	assert_int_equal(le32_at(raw, 88), 0x01021234u);
+	assert_int_equal(le32_at(raw, 92), 0x0c0da0b0u);
+	for (size_t i = 96; i < EYRIE_CMD_SIZE; i++)
+		assert_int_equal(raw[i], 0);
+	memcpy(&back, raw, sizeof(back));
+	assert_memory_equal(&back, &cmd, sizeof(cmd));
+}
+
+/* The output ring's address rule: plane pitch ring_rows rows, rows wrap. */
+static void test_out_ring_offset(void **state)
+{
+	(void)state;
+	/* plane 0, row 0 at slot 2 of 3 */
+	assert_true(eyrie_out_ring_offset(100, 0, 0, 3, 2, 5) == 100 + 2 * 5);
+	/* row 1 wraps to slot 0 */
+	assert_true(eyrie_out_ring_offset(100, 0, 1, 3, 2, 5) == 100);
+	/* plane 4, row 2: slot (2 + 2) mod 3 = 1 */
+	assert_true(eyrie_out_ring_offset(100, 4, 2, 3, 2, 5) == 100 + (4 * 3 + 1) * 5);
+	/* near the largest fields (plane < n m < 2^32): 64-bit, no wrap (python3 value) */
+	assert_true(eyrie_out_ring_offset(0x7fffffffu, 0xfffe0000u, 0xffff, 0xffff, 0xfffe,
+					  0xffff) == 0xfffc00067ffb0001ull);
+	/* the input ring's rule is the same one */
+	assert_true(eyrie_out_ring_offset(7, 3, 5, 6, 4, 9) == eyrie_in_ring_offset(7, 3, 5, 6, 4, 9));
+}
+
 static void test_cmd_dma_roundtrip(void **state)
 {
 	(void)state;
@@ -227,6 +290,8 @@ int main(void)
 		cmocka_unit_test(test_control_page_offsets),
 		cmocka_unit_test(test_queue_entries),
 		cmocka_unit_test(test_cmd_conv_roundtrip),
+		cmocka_unit_test(test_cmd_conv_ring_words),
+		cmocka_unit_test(test_out_ring_offset),
 		cmocka_unit_test(test_cmd_dma_roundtrip),
 		cmocka_unit_test(test_pte_helpers),
 		cmocka_unit_test(test_doorbell_encoding),

@@ -118,6 +118,7 @@ struct accel_device;
 #define ACCEL_CAP_FLEX_NOC		(1ull << 10)	/* group-parallel PE sets */
 #define ACCEL_CAP_FP32_REQUANT		(1ull << 12)	/* ONNX Runtime's binary32 requantization */
 #define ACCEL_CAP_IN_RING		(1ull << 13)	/* row-circular inputs: conv halo rows stay on chip */
+#define ACCEL_CAP_OUT_RING		(1ull << 14)	/* row-circular conv outputs: a pass writes another's input ring */
 
 /* Name of one capability bit ("mmu", ...), or NULL for an unknown bit. */
 const char *accel_cap_name(uint64_t cap_bit);

@@ -73,6 +73,23 @@ static int describe_dma(char *buf, size_t len, const struct eyrie_cmd_dma *d,
 			d->glb_stride[2], d->glb_stride[3]);
 }
 
+/*
+ * The ring words of a conv (docs/hardware.md 7.12, 7.13), whenever the flag
+ * or a word is set: a refused ring word shows in the job's error message.
+ */
+static int ring_text(char *buf, size_t len, const struct eyrie_cmd_conv *c)
+{
+	int n = 0;
+
+	if ((c->hdr.flags & EYRIE_PASS_F_IN_RING) || c->in_ring_rows || c->in_row0)
+		n = snprintf(buf, len, " in_ring{rows=%u row0=%u}", c->in_ring_rows, c->in_row0);
+	if ((c->hdr.flags & EYRIE_PASS_F_OUT_RING) || c->out_ring_rows || c->out_row0)
+		n += snprintf(buf + ((size_t)n < len ? (size_t)n : len),
+			      (size_t)n < len ? len - (size_t)n : 0, " out_ring{rows=%u row0=%u}",
+			      c->out_ring_rows, c->out_row0);
+	return n;
+}
+
 static int describe_conv(char *buf, size_t len, const union eyrie_cmd *cmd)
 {
 	const struct eyrie_cmd_conv *c = &cmd->conv;
@@ -93,6 +110,8 @@ static int describe_conv(char *buf, size_t len, const union eyrie_cmd *cmd)
 		     c->map.spatial_r, c->map.spatial_e, c->map.sets_m, c->map.sets_c,
 		     c->map.rf_m, c->map.rf_c, c->map.rf_n, c->map.sets_g ? " sg=" : "",
 		     c->map.sets_g);
+	n += ring_text(buf + ((size_t)n < len ? (size_t)n : len),
+		       (size_t)n < len ? len - (size_t)n : 0, c);
 	return n + quant_text(buf + ((size_t)n < len ? (size_t)n : len),
 			      (size_t)n < len ? len - (size_t)n : 0, &c->q);
 }

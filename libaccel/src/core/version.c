@@ -36,6 +36,7 @@ const char *accel_cap_name(uint64_t cap_bit)
 	case ACCEL_CAP_FLEX_NOC: return "flex_noc";
 	case ACCEL_CAP_FP32_REQUANT: return "fp32_requant";
 	case ACCEL_CAP_IN_RING: return "in_ring";
+	case ACCEL_CAP_OUT_RING: return "out_ring";
 	default: return NULL;
 	}
 }
@@ -95,6 +96,7 @@ _Static_assert(ACCEL_CAP_RLE_DMA == EYRIE_CAP_RLE_DMA, "cap");
 _Static_assert(ACCEL_CAP_FLEX_NOC == EYRIE_CAP_FLEX_NOC, "cap");
 _Static_assert(ACCEL_CAP_FP32_REQUANT == EYRIE_CAP_FP32_REQUANT, "cap");
 _Static_assert(ACCEL_CAP_IN_RING == EYRIE_CAP_IN_RING, "cap");
+_Static_assert(ACCEL_CAP_OUT_RING == EYRIE_CAP_OUT_RING, "cap");
 _Static_assert(ACCEL_PASS_FP32_RQ == EYRIE_PASS_F_FP32_RQ, "pass flags");
 _Static_assert(ACCEL_PASS_LUT == EYRIE_PASS_F_LUT, "pass flags");
 _Static_assert((int)ACCEL_JOB_ERR_ABORTED == (int)EYRIE_JOB_ERR_ABORTED, "status");

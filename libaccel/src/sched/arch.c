@@ -39,6 +39,7 @@ void eyr_arch_from_desc(struct eyr_arch *arch, const struct eyrie_hw_desc *d,
 	arch->flex_noc = !!(caps & EYRIE_CAP_FLEX_NOC);
 	arch->fp32_rq = !!(caps & EYRIE_CAP_FP32_REQUANT);
 	arch->in_ring = !!(caps & EYRIE_CAP_IN_RING);
+	arch->out_ring = !!(caps & EYRIE_CAP_OUT_RING);
 }
 
 void eyr_arch_to_desc(const struct eyr_arch *arch, struct eyrie_hw_desc *d)
@@ -110,7 +111,7 @@ static const struct arch_key arch_keys[] = {
 	AK(glb_bytes_per_cycle, 0xffffffff), AK(noc_words_per_cycle, 0xffffffff),
 	AK(static_mw, 0xffffffff), AK(max_cmds_per_job, 0xffffffff), AK(events, 1),
 	AK(zero_gate, 1), AK(rle_dma, 1),
-	AK(flex_noc, 1), AK(fp32_rq, 1), AK(in_ring, 1),
+	AK(flex_noc, 1), AK(fp32_rq, 1), AK(in_ring, 1), AK(out_ring, 1),
 	{ "energy_dram_fj", offsetof(struct eyr_arch, energy_fj[EYRIE_ENERGY_DRAM]), 0xffffffff },
 	{ "energy_glb_fj", offsetof(struct eyr_arch, energy_fj[EYRIE_ENERGY_GLB]), 0xffffffff },
 	{ "energy_noc_fj", offsetof(struct eyr_arch, energy_fj[EYRIE_ENERGY_NOC]), 0xffffffff },

@@ -54,6 +54,7 @@ struct eyr_arch {
 	uint32_t flex_noc;		/* 1: group-parallel PE sets (EYRIE_CAP_FLEX_NOC) */
 	uint32_t fp32_rq;		/* 1: binary32 requantization (EYRIE_CAP_FP32_REQUANT) */
 	uint32_t in_ring;		/* 1: row-circular inputs, halo reuse (EYRIE_CAP_IN_RING) */
+	uint32_t out_ring;		/* 1: row-circular conv outputs (EYRIE_CAP_OUT_RING) */
 };
 
 /* From the device's description (ctrl.desc) and capabilities (ctrl.caps). */

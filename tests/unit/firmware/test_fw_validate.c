@@ -19,7 +19,8 @@ static const struct fw_limits LIM = {
 	.rf_ifmap_words = 12, .rf_filter_words = 224, .rf_psum_words = 24,
 	.caps = EYRIE_CAP_STREAM | EYRIE_CAP_DEBUG_STALL | EYRIE_CAP_ACT_LUT |
 		EYRIE_CAP_EVENTS | EYRIE_CAP_ZERO_GATE | EYRIE_CAP_RLE_DMA |
-		EYRIE_CAP_FLEX_NOC | EYRIE_CAP_FP32_REQUANT | EYRIE_CAP_IN_RING,
+		EYRIE_CAP_FLEX_NOC | EYRIE_CAP_FP32_REQUANT | EYRIE_CAP_IN_RING |
+		EYRIE_CAP_OUT_RING,
 };
 
 static void base_conv(union eyrie_cmd *u)
@@ -112,9 +113,9 @@ M(m_none, (void)u)
 M(m_opcode, u->hdr.opcode = EYRIE_OP_COUNT)
 M(m_opcode_ff, u->hdr.opcode = 0xff)
 M(m_hdr_res, u->hdr.reserved = 1)
-M(m_flags_unknown, u->hdr.flags |= 1u << 9)
+M(m_flags_unknown, u->hdr.flags |= 1u << 11)	/* bits 0-10 are known */
 M(m_dataflow_bad, u->hdr.dataflow = EYRIE_DATAFLOW_COUNT)
-M(m_conv_res, u->conv.reserved[8] = 1)
+M(m_conv_res, u->conv.reserved[7] = 1)
 M(m_conv_n0, u->conv.n = 0)
 M(m_conv_groups0, u->conv.groups = 0)
 M(m_conv_groups_div, u->conv.groups = 3)
@@ -872,6 +873,106 @@ static void test_in_ring(void **state)
 #undef RING_CONV
 }
 
+/* A valid ring output: base_conv's 4 planes of 8 x 8 outputs in 10-row rings from slot 7. */
+static void base_out_ring_conv(union eyrie_cmd *u)
+{
+	base_conv(u);
+	u->hdr.flags |= EYRIE_PASS_F_OUT_RING;
+	u->conv.out_ring_rows = 10;
+	u->conv.out_row0 = 7;
+}
+
+/*
+ * Row-circular outputs (EYRIE_CAP_OUT_RING, docs/hardware.md 7.13), the
+ * mirror of test_in_ring: every new field is checked (ring large enough,
+ * start inside it, the ring inside the GLB with 64-bit sizes, GLB only),
+ * the flag needs REQUANT (the int32 psums stay dense, also with
+ * ACCUMULATE) and is CONV only, the fields are reserved without the flag,
+ * and without the cap the flag is unknown.
+ */
+static void test_out_ring(void **state)
+{
+	struct fw_limits lim = LIM;
+	union eyrie_cmd u;
+	__u32 detail = 0;
+
+	(void)state;
+#define OUT_RING(body, code, field) do {					\
+		base_out_ring_conv(&u);						\
+		body;								\
+		detail = ~0u;							\
+		assert_int_equal(fw_validate_cmd(&u, &lim, &detail), (code));	\
+		if ((field) != ~0u)						\
+			assert_int_equal(detail, (field));			\
+	} while (0)
+	OUT_RING((void)0, EYRIE_JOB_OK, ~0u);
+	/* the ring holds the rows the pass writes, from a slot in it */
+	OUT_RING(u.conv.out_ring_rows = 7, EYRIE_JOB_ERR_SHAPE, OFFC(out_ring_rows));
+	OUT_RING({ u.conv.out_ring_rows = 0; u.conv.out_row0 = 0; }, EYRIE_JOB_ERR_SHAPE,
+		 OFFC(out_ring_rows));
+	OUT_RING({ u.conv.out_ring_rows = 8; u.conv.out_row0 = 7; }, EYRIE_JOB_OK, ~0u);
+	OUT_RING({ u.conv.out_ring_rows = 1; u.conv.out_h = 1; u.conv.map.spatial_e = 1; },
+		 EYRIE_JOB_ERR_SHAPE, OFFC(out_row0));
+	OUT_RING({ u.conv.out_ring_rows = 1; u.conv.out_row0 = 0; u.conv.out_h = 1;
+		   u.conv.map.spatial_e = 1; }, EYRIE_JOB_OK, ~0u);
+	OUT_RING(u.conv.out_row0 = 10, EYRIE_JOB_ERR_SHAPE, OFFC(out_row0));
+	OUT_RING(u.conv.out_row0 = 0xffff, EYRIE_JOB_ERR_SHAPE, OFFC(out_row0));
+	/* 4 planes of 10 rows of 8: 320 bytes, all inside the GLB (not just the rows written) */
+	OUT_RING(u.conv.out_addr = 108 * 1024 - 320, EYRIE_JOB_OK, ~0u);
+	OUT_RING(u.conv.out_addr = 108 * 1024 - 319, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(out_addr));
+	OUT_RING(u.conv.out_ring_rows = 0xffff, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(out_addr));
+	OUT_RING(u.conv.out_addr = 0x7fffffffu, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(out_addr));
+	/* 4 x 32768 x 32768 bytes = 2^32: 0 in 32-bit arithmetic */
+	OUT_RING({ u.conv.out_ring_rows = 0x8000; u.conv.out_w = 0x8000; },
+		 EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(out_addr));
+	OUT_RING({ u.conv.out_ring_rows = 0xffff; u.conv.out_w = 0xffff; u.conv.out_row0 = 0xfffe; },
+		 EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(out_addr));
+	/* outputs never in the stream buffer */
+	OUT_RING(u.conv.out_addr = EYRIE_ADDR_STREAM, EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(out_addr));
+	/* int8 output only: without REQUANT the flag has nothing to address */
+	OUT_RING({ u.hdr.flags = EYRIE_PASS_F_OUT_RING | EYRIE_PASS_F_BIAS;
+		   u.conv.psum_addr = 16384; }, EYRIE_JOB_ERR_RESERVED,
+		 offsetof(struct eyrie_cmd_header, flags));
+	/* the last pass of an accumulation: dense psums (4 x 256 x 4 bytes), ring int8 out */
+	OUT_RING({ u.hdr.flags |= EYRIE_PASS_F_ACCUMULATE; u.conv.psum_addr = 108 * 1024 - 1024; },
+		 EYRIE_JOB_OK, ~0u);
+	OUT_RING({ u.hdr.flags |= EYRIE_PASS_F_ACCUMULATE; u.conv.psum_addr = 108 * 1024 - 1020; },
+		 EYRIE_JOB_ERR_GLB_BOUNDS, OFFC(psum_addr));
+	/* with the other output-stage flags and an input ring */
+	OUT_RING(u.hdr.flags |= EYRIE_PASS_F_LUT | EYRIE_PASS_F_ZERO_GATE, EYRIE_JOB_OK, ~0u);
+	OUT_RING({ u.hdr.flags |= EYRIE_PASS_F_LUT | EYRIE_PASS_F_PER_CHANNEL;
+		   u.conv.q.mult = 0; u.conv.q.quant_addr = 16384; }, EYRIE_JOB_OK, ~0u);
+	OUT_RING({ u.hdr.flags |= EYRIE_PASS_F_IN_RING; u.conv.in_ring_rows = 9;
+		   u.conv.in_row0 = 8; }, EYRIE_JOB_OK, ~0u);
+	/* FC has no rows */
+	OUT_RING({ u.conv.hdr.opcode = EYRIE_OP_FC; u.conv.in_h = u.conv.in_w = 1;
+		   u.conv.out_h = u.conv.out_w = 1; u.conv.r = u.conv.s = 1;
+		   u.conv.pad_t = u.conv.pad_l = 0; u.conv.map.spatial_r = 1;
+		   u.conv.map.spatial_e = 1; }, EYRIE_JOB_ERR_RESERVED,
+		 offsetof(struct eyrie_cmd_header, flags));
+	/* without the flag the ring halfwords are reserved, with or without REQUANT */
+	OUT_RING(u.hdr.flags &= ~EYRIE_PASS_F_OUT_RING, EYRIE_JOB_ERR_RESERVED, OFFC(out_ring_rows));
+	OUT_RING({ u.hdr.flags &= ~EYRIE_PASS_F_OUT_RING; u.conv.out_ring_rows = 0; },
+		 EYRIE_JOB_ERR_RESERVED, OFFC(out_row0));
+	OUT_RING({ u.hdr.flags = EYRIE_PASS_F_BIAS; u.conv.psum_addr = 16384; },
+		 EYRIE_JOB_ERR_RESERVED, OFFC(out_ring_rows));
+	OUT_RING({ u.hdr.flags &= ~EYRIE_PASS_F_OUT_RING; u.conv.out_ring_rows = 0;
+		   u.conv.out_row0 = 0; }, EYRIE_JOB_OK, ~0u);
+	/* without the cap: an unknown flag, the old command set; the input ring stays */
+	lim.caps &= ~EYRIE_CAP_OUT_RING;
+	OUT_RING((void)0, EYRIE_JOB_ERR_RESERVED, offsetof(struct eyrie_cmd_header, flags));
+	OUT_RING(u.hdr.flags &= ~EYRIE_PASS_F_OUT_RING, EYRIE_JOB_ERR_RESERVED, OFFC(out_ring_rows));
+	OUT_RING({ u.hdr.flags &= ~EYRIE_PASS_F_OUT_RING; u.conv.out_ring_rows = 0;
+		   u.conv.out_row0 = 0; }, EYRIE_JOB_OK, ~0u);
+	OUT_RING({ u.hdr.flags &= ~EYRIE_PASS_F_OUT_RING; u.conv.out_ring_rows = 0;
+		   u.conv.out_row0 = 0; u.hdr.flags |= EYRIE_PASS_F_IN_RING;
+		   u.conv.in_ring_rows = 9; }, EYRIE_JOB_OK, ~0u);
+	/* and the output ring does not depend on the input ring's cap */
+	lim.caps = (LIM.caps | EYRIE_CAP_OUT_RING) & ~EYRIE_CAP_IN_RING;
+	OUT_RING((void)0, EYRIE_JOB_OK, ~0u);
+#undef OUT_RING
+}
+
 /* A valid run-length coded load: int8, lines dense, 8-byte aligned. */
 static void base_rle(union eyrie_cmd *u)
 {
@@ -994,22 +1095,28 @@ static void test_lut_order_in_job(void **state)
 	}
 }
 
-/* Every single-byte corruption of a valid conv either passes or fails with
- * a known code, never anything else (and never crashes). */
+/* Every single-byte corruption of a valid conv (dense, or with an output
+ * ring) either passes or fails with a known code, never anything else (and
+ * never crashes). */
 static void test_byte_flips(void **state)
 {
-	(void)state;
-	for (int pos = 0; pos < EYRIE_CMD_SIZE; pos++) {
-		for (int bit = 0; bit < 8; bit++) {
-			union eyrie_cmd u;
-			__u32 detail, rc;
+	static void (*const bases[])(union eyrie_cmd *) = { base_conv, base_out_ring_conv };
 
-			base_conv(&u);
-			u.raw[pos] ^= (__u8)(1u << bit);
-			rc = fw_validate_cmd(&u, &LIM, &detail);
-			assert_true(rc < EYRIE_JOB_STATUS_COUNT);
-			assert_true(rc != EYRIE_JOB_ERR_TIMEOUT && rc != EYRIE_JOB_ERR_ABORTED);
-			assert_true(detail < EYRIE_CMD_SIZE);
+	(void)state;
+	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
+		for (int pos = 0; pos < EYRIE_CMD_SIZE; pos++) {
+			for (int bit = 0; bit < 8; bit++) {
+				union eyrie_cmd u;
+				__u32 detail, rc;
+
+				bases[b](&u);
+				u.raw[pos] ^= (__u8)(1u << bit);
+				rc = fw_validate_cmd(&u, &LIM, &detail);
+				assert_true(rc < EYRIE_JOB_STATUS_COUNT);
+				assert_true(rc != EYRIE_JOB_ERR_TIMEOUT &&
+					    rc != EYRIE_JOB_ERR_ABORTED);
+				assert_true(detail < EYRIE_CMD_SIZE);
+			}
 		}
 	}
 }
@@ -1028,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_fp32_rq_eltwise),
 		cmocka_unit_test(test_rle_dma),
 		cmocka_unit_test(test_in_ring),
+		cmocka_unit_test(test_out_ring),
 		cmocka_unit_test(test_lut_order_in_job),
 		cmocka_unit_test(test_byte_flips),
 	};

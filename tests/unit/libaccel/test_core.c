@@ -158,6 +158,30 @@ static void test_logging(void **state)
 	accel_set_log_fn(NULL, NULL);
 }
 
+/* A conv's ring words are described when set (docs/hardware.md 7.12, 7.13). */
+static void test_describe_rings(void **state)
+{
+	union eyrie_cmd u;
+	char line[1024];
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	u.conv.hdr.opcode = EYRIE_OP_CONV;
+	u.conv.hdr.flags = EYRIE_PASS_F_REQUANT;
+	assert_true(eyr_cmd_describe(&u, line, sizeof(line)) > 0);
+	assert_null(strstr(line, "ring"));
+	u.conv.hdr.flags |= EYRIE_PASS_F_OUT_RING;
+	u.conv.out_ring_rows = 6;
+	u.conv.out_row0 = 5;
+	eyr_cmd_describe(&u, line, sizeof(line));
+	assert_non_null(strstr(line, " out_ring{rows=6 row0=5} q{"));
+	assert_null(strstr(line, "in_ring"));
+	/* a reserved word set without the flag shows too */
+	u.conv.in_row0 = 3;
+	eyr_cmd_describe(&u, line, sizeof(line));
+	assert_non_null(strstr(line, " in_ring{rows=0 row0=3} out_ring{rows=6 row0=5}"));
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -166,6 +190,12 @@ static void test_names(void **state)
 	assert_string_equal(accel_job_status_str(99), "unknown status 99");
 	assert_string_equal(accel_cap_name(ACCEL_CAP_MMU), "mmu");
 	assert_null(accel_cap_name(1ull << 40));
+	/* every device capability has its name (accelctl info prints them) */
+	for (int b = 0; b <= 14; b++)
+		assert_non_null(accel_cap_name(1ull << b));
+	assert_string_equal(accel_cap_name(ACCEL_CAP_IN_RING), "in_ring");
+	assert_string_equal(accel_cap_name(ACCEL_CAP_OUT_RING), "out_ring");
+	assert_null(accel_cap_name(1ull << 15));
 	assert_string_equal(accel_energy_domain_name(ACCEL_ENERGY_STATIC), "static");
 	assert_null(accel_energy_domain_name(ACCEL_ENERGY_DOMAINS));
 }
@@ -354,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_errors_per_thread),
 		cmocka_unit_test(test_logging),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_describe_rings),
 		cmocka_unit_test(test_builder_dma_encoding),
 		cmocka_unit_test(test_builder_conv_encoding),
 		cmocka_unit_test(test_builder_misc),

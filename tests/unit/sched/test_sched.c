@@ -62,6 +62,25 @@ static void test_arch_file(void **state)
 	ret = eyr_arch_load(&a, "/nonexistent/x.arch", err, sizeof(err));
 	assert_int_equal(ret, -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/x.arch"));
+
+	/* the output ring (docs/hardware.md 7.13) comes from the caps; a file turns it off */
+	{
+		struct eyrie_hw_desc d;
+
+		memset(&d, 0, sizeof(d));
+		eyr_arch_to_desc(&a, &d);
+		eyr_arch_from_desc(&a, &d, EYRIE_CAP_IN_RING);
+		assert_int_equal(a.out_ring, 0);
+		eyr_arch_from_desc(&a, &d, EYRIE_CAP_OUT_RING);
+		assert_int_equal(a.out_ring, 1);
+		assert_int_equal(a.in_ring, 0);
+		ret = eyr_arch_parse(&a, "out_ring = 0\n", "t.arch", err, sizeof(err));
+		assert_int_equal(ret, 0);
+		assert_int_equal(a.out_ring, 0);
+		ret = eyr_arch_parse(&a, "out_ring = 2\n", "t.arch", err, sizeof(err));
+		assert_int_equal(ret, -EINVAL);
+		assert_non_null(strstr(err, "out_ring"));
+	}
 }
 
 static void test_bad_shapes(void **state)

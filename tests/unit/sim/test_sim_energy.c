@@ -312,6 +312,54 @@ static void test_conv_in_ring(void **state)
 }
 
 /*
+ * Row-circular output (CAP_OUT_RING, docs/hardware.md 7.13): tiny_conv's
+ * two 2 x 2 output planes written into 3-row rings at GLB 128 from slot 2
+ * (row 0 in slot 2, row 1 wraps to slot 0; plane 1's rows in slots 5, 3),
+ * then into 2-row rings from slot 1 (as full as they can be, rows swapped).
+ * Each job stores the 12 bytes at 128 (the dense run too, so the jobs are
+ * the same apart from the pass's flag and ring words): the same counts and
+ * cycles as the dense pass (test_conv_rs_one_fold with a 12-byte store),
+ * and every output byte of the dense pass in its ring slot: the ring is
+ * addressing only.
+ */
+static void test_conv_out_ring(void **state)
+{
+	/* the store: 12 words, max(ceil(12 / 8), ceil(12 / 32)) = 2 cycles */
+	struct expect e = { .dram = 80, .dram_bytes = 80, .glb = 32 + 36 + 76 + 12,
+			    .noc = 144, .rf = 696, .mac = 144, .cycles = 9 + 24 + 2 };
+	static const uint16_t rows[] = { 0, 3, 2 }, row0[] = { 0, 2, 1 };
+	int8_t dense[12], ring[12];
+	int8_t *out;
+	uint64_t out_va;
+
+	(void)state;
+	out = th_alloc(&T, 4096, &out_va, 0);
+	for (int k = 0; k < 3; k++) {
+		struct cmdlist cl = { 0 };
+		struct eyrie_cmd_conv *c = tiny_conv(&cl, 1, EYRIE_DATAFLOW_RS, 3);
+		union eyrie_cmd *st = &cl.cmds[cl.n - 1];
+
+		st->dma.dram_addr = out_va;
+		st->dma.count[0] = 12;
+		if (k) {
+			c->hdr.flags |= EYRIE_PASS_F_OUT_RING;
+			c->out_ring_rows = rows[k];
+			c->out_row0 = row0[k];
+		}
+		run_and_check(&cl, &e);
+		memcpy(k ? ring : dense, out, 12);
+		for (uint32_t p = 0; k && p < 2; p++)
+			for (uint32_t y = 0; y < 2; y++)
+				for (uint32_t x = 0; x < 2; x++)
+					assert_int_equal(ring[(p * rows[k] + (row0[k] + y) % rows[k]) * 2 + x],
+							 dense[(p * 2 + y) * 2 + x]);
+		cl_free(&cl);
+	}
+	/* the rows did move: slot 0 of the 2-row ring holds row 1 */
+	assert_memory_not_equal(ring, dense, 8);
+}
+
+/*
  * The binary32 rule (docs/hardware.md 7.11): tiny_conv's 8 outputs, and an
  * average pool's 4, each add 3 MAC energies (0.6 pJ = 3 x 0.2 pJ) to the
  * MAC domain; MAC count, accesses and cycles are those of the same passes
@@ -803,6 +851,7 @@ int main(void)
 		cmocka_unit_test(test_conv_ws),
 		cmocka_unit_test(test_conv_zero_gate),
 		cmocka_unit_test(test_conv_in_ring),
+		cmocka_unit_test(test_conv_out_ring),
 		cmocka_unit_test(test_fp32_rq_counts),
 		cmocka_unit_test(test_rle_dma),
 		cmocka_unit_test(test_conv_depthwise_sets_g),

@@ -198,7 +198,18 @@ static int random_axis(int max_in, uint8_t *k, uint8_t *stride, uint8_t *dil,
 	return 0;
 }
 
-static void run_conv_case(int kind, int verbose_id)
+/* Cases of test_conv_out_ring whose rows wrapped, and whose batch was > 1. */
+static int out_ring_wraps, out_ring_batches;
+
+/*
+ * One random CONV / FC pass against the reference. With out_ring (CONV
+ * only, docs/hardware.md 7.13) the pass always requantizes and runs twice
+ * in the job: into a dense block (checked against the reference) and into
+ * rings of out_h to out_h + 3 rows per plane from a random slot, prefilled
+ * with random bytes: every output row must be the dense pass's row in its
+ * slot, and every slot the pass does not write must keep its byte.
+ */
+static void run_conv_case(int kind, int verbose_id, int out_ring)
 {
 	struct eyrie_cmd_conv c;
 	struct cmdlist cl = { 0 };
@@ -207,14 +218,18 @@ static void run_conv_case(int kind, int verbose_id)
 	int8_t *in, *w, *out_dev, *out_ref;
 	int32_t *bias = NULL, *table = NULL, *psum = NULL, *p32_dev, *p32_ref;
 	uint32_t glb = 0;
-	uint64_t va, out_va;
+	uint64_t va, out_va, ring_va = 0;
 	void *out_cpu;
 	int use_stream;
+	struct eyrie_cmd_conv ring;
+	size_t ring_n = 0;
+	int8_t *ring_fill = NULL, *ring_cpu = NULL;
 
 	memset(&c, 0, sizeof(c));
+	memset(&ring, 0, sizeof(ring));
 	c.hdr.opcode = kind == 1 ? EYRIE_OP_FC : EYRIE_OP_CONV;
 	c.hdr.dataflow = (uint8_t)(rnd() % EYRIE_DATAFLOW_COUNT);
-	c.n = (uint16_t)rnd_range(1, kind == 1 ? 4 : 2);
+	c.n = (uint16_t)rnd_range(1, kind == 1 ? 4 : out_ring ? 3 : 2);
 	if (kind == 1) {
 		c.groups = 1;
 		c.c = (uint16_t)rnd_range(1, 300);
@@ -259,7 +274,7 @@ static void run_conv_case(int kind, int verbose_id)
 		c.hdr.flags |= EYRIE_PASS_F_BIAS;
 	if (rnd() % 3 == 0)
 		c.hdr.flags |= EYRIE_PASS_F_ACCUMULATE;
-	if (rnd() % 5) {
+	if (rnd() % 5 || out_ring) {
 		c.hdr.flags |= EYRIE_PASS_F_REQUANT;
 		if (rnd() % 2)
 			c.hdr.flags |= EYRIE_PASS_F_PER_CHANNEL;
@@ -330,12 +345,31 @@ static void run_conv_case(int kind, int verbose_id)
 	}
 	if (c.hdr.flags & EYRIE_PASS_F_REQUANT)
 		c.out_addr = bump(&glb, out_n);
+	if (out_ring) {
+		ring = c;
+		ring.hdr.flags |= EYRIE_PASS_F_OUT_RING;
+		ring.out_ring_rows = (uint16_t)(c.out_h + rnd_range(0, 3));
+		ring.out_row0 = (uint16_t)rnd_range(0, ring.out_ring_rows - 1);
+		ring_n = (size_t)c.n * c.m * ring.out_ring_rows * c.out_w;
+		ring_fill = malloc(ring_n);
+		rnd_fill_i8(ring_fill, ring_n);
+		ring.out_addr = bump(&glb, ring_n);
+		load(&cl, ring_fill, ring_n, ring.out_addr, &va);
+	}
 	assert_true(glb <= GLB_BYTES);
 	if (c.hdr.flags & EYRIE_PASS_F_REQUANT)
 		lut_prepare(&cl, &c.hdr.flags);
+	if (out_ring)
+		ring.hdr.flags |= c.hdr.flags & EYRIE_PASS_F_LUT;
 	cl_add(&cl, EYRIE_OP_BARRIER);
 	memcpy(cl_add(&cl, c.hdr.opcode), &c, sizeof(c));
+	if (out_ring)	/* the same pass again, into the ring (ACCUMULATE reads, never writes psums) */
+		memcpy(cl_add(&cl, c.hdr.opcode), &ring, sizeof(ring));
 	cl_add(&cl, EYRIE_OP_BARRIER);
+	if (out_ring) {
+		ring_cpu = case_alloc(ring_n, &ring_va, 0);
+		cl_dma(&cl, EYRIE_OP_DMA_STORE, ring_va, ring.out_addr, 1, (uint32_t)ring_n);
+	}
 	if (c.hdr.flags & EYRIE_PASS_F_REQUANT) {
 		out_cpu = case_alloc(out_n, &out_va, 0);
 		cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, c.out_addr, 1, (uint32_t)out_n);
@@ -369,6 +403,39 @@ static void run_conv_case(int kind, int verbose_id)
 		p32_dev = out_cpu;
 		assert_memory_equal(p32_dev, p32_ref, out_n * 4);
 	}
+	if (out_ring) {
+		size_t planes = (size_t)c.n * c.m;
+		uint32_t rows = ring.out_ring_rows;
+		uint8_t *written = calloc(ring_n, 1);
+
+		out_dev = out_cpu;
+		for (size_t p = 0; p < planes; p++)
+			for (uint32_t y = 0; y < c.out_h; y++) {
+				size_t at = (size_t)eyrie_out_ring_offset(0, (uint32_t)p, y, rows,
+									  ring.out_row0, c.out_w);
+
+				/* the address rule written out, not only through the helper */
+				assert_true(at == (p * rows + (ring.out_row0 + y) % rows) * c.out_w);
+				memset(written + at, 1, c.out_w);
+				if (memcmp(ring_cpu + at, out_dev + (p * c.out_h + y) * c.out_w,
+					   c.out_w)) {
+					fprintf(stderr, "case %d: ring row %u of plane %zu (slot %u of %u) "
+						"is not the dense row\n", verbose_id, y, p,
+						(ring.out_row0 + y) % rows, rows);
+					fail();
+				}
+			}
+		for (size_t i = 0; i < ring_n; i++)
+			if (!written[i] && ring_cpu[i] != ring_fill[i]) {
+				fprintf(stderr, "case %d: ring byte %zu written, no row of the pass is there\n",
+					verbose_id, i);
+				fail();
+			}
+		out_ring_wraps += ring.out_row0 + c.out_h > rows;
+		out_ring_batches += c.n > 1;
+		free(written);
+	}
+	free(ring_fill);
 	free(in);
 	free(w);
 	free(out_ref);
@@ -384,14 +451,31 @@ static void test_conv_random(void **state)
 {
 	(void)state;
 	for (int i = 0; i < 200 * scale; i++)
-		run_conv_case(0, i);
+		run_conv_case(0, i, 0);
 }
 
 static void test_fc_random(void **state)
 {
 	(void)state;
 	for (int i = 0; i < 40 * scale; i++)
-		run_conv_case(1, 100000 + i);
+		run_conv_case(1, 100000 + i, 0);
+}
+
+/*
+ * Row-circular outputs (CAP_OUT_RING, docs/hardware.md 7.13): random
+ * convs (depthwise, grouped, 1 x 1, strides, padding, per-channel,
+ * ACCUMULATE, the binary32 rule, every dataflow) written into a ring are
+ * the dense pass's output re-addressed, with and without wrap-around and
+ * with batches of up to 3.
+ */
+static void test_conv_out_ring(void **state)
+{
+	(void)state;
+	out_ring_wraps = out_ring_batches = 0;
+	for (int i = 0; i < 60 * scale; i++)
+		run_conv_case(0, 500000 + i, 1);
+	assert_true(out_ring_wraps >= 10 * scale);
+	assert_true(out_ring_batches >= 10 * scale);
 }
 
 static void run_pool_case(int id)
@@ -560,6 +644,121 @@ static void run_ties(int fp32, int zi, int8_t *got, uint32_t m)
 	memcpy(got, out, m);
 	cl_free(&cl);
 	case_free();
+}
+
+/*
+ * What the output ring is for (docs/hardware.md 7.13): a fused 1x1 expand
+ * -> 3x3 depthwise (pad 1) in row bands of B output rows, with the
+ * expanded tensor only ever in a ring of B + 2 rows per plane. Per band
+ * the expand writes the expanded rows that are new (PASS_F_OUT_RING from
+ * the slot of their row) and the depthwise pass reads its rows with the
+ * halo from the same ring (PASS_F_IN_RING): no row is computed twice. The
+ * block input is read as a ring of H rows (its dense planes) from the
+ * band's first new row, and the depthwise output is written as a ring of
+ * H rows (the dense output's planes) from the band's first row. The
+ * result must equal the two layers run whole on the CPU reference.
+ */
+static void run_fused_band_case(int id)
+{
+	struct eyrie_cmd_conv ex, dw;
+	struct cmdlist cl = { 0 };
+	struct eyrie_hw_cqe cqe;
+	uint16_t n = (uint16_t)rnd_range(1, 2), cin = (uint16_t)rnd_range(1, 6);
+	uint16_t cexp = (uint16_t)rnd_range(1, 8), h = (uint16_t)rnd_range(2, 12);
+	uint16_t w = (uint16_t)rnd_range(1, 9), band = (uint16_t)rnd_range(1, 4);
+	uint16_t rows = (uint16_t)(band + 2);
+	size_t x_n = (size_t)n * cin * h * w, e_n = (size_t)n * cexp * h * w;
+	int8_t *x = malloc(x_n), *wex = malloc(cexp * cin), *wdw = malloc(cexp * 9);
+	int8_t *e_ref = malloc(e_n), *out_ref = malloc(e_n), *out_dev;
+	int32_t *p32 = malloc(e_n * 4);
+	uint32_t glb = 0, x_at, wex_at, wdw_at, ring_at, out_at, e_hi = 0;
+	uint64_t va, out_va;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.hdr.opcode = EYRIE_OP_CONV;
+	ex.hdr.flags = EYRIE_PASS_F_REQUANT;
+	ex.n = n; ex.c = cin; ex.m = cexp; ex.groups = 1;
+	ex.in_h = ex.out_h = h; ex.in_w = ex.out_w = w;
+	ex.r = ex.s = ex.stride_h = ex.stride_w = ex.dil_h = ex.dil_w = 1;
+	ex.zp_in = (int16_t)rnd_range(-128, 127);
+	ex.zp_w = (int16_t)rnd_range(-128, 127);
+	random_quant(&ex.q, rnd() % 2);
+	dw = ex;
+	dw.c = dw.m = dw.groups = cexp;
+	dw.r = dw.s = 3;
+	dw.pad_t = dw.pad_l = 1;
+	dw.zp_in = ex.q.zp_out;		/* the expanded tensor's zero point pads */
+	dw.zp_w = (int16_t)rnd_range(-128, 127);
+	random_quant(&dw.q, rnd() % 2);
+	rnd_fill_i8(x, x_n);
+	rnd_fill_i8(wex, cexp * cin);
+	rnd_fill_i8(wdw, cexp * 9);
+	ref_conv(&ex, x, wex, NULL, NULL, NULL, e_ref, p32);
+	ref_conv(&dw, e_ref, wdw, NULL, NULL, NULL, out_ref, p32);
+
+	x_at = bump(&glb, x_n);
+	load(&cl, x, x_n, x_at, &va);
+	wex_at = bump(&glb, (size_t)cexp * cin);
+	load(&cl, wex, (size_t)cexp * cin, wex_at, &va);
+	wdw_at = bump(&glb, (size_t)cexp * 9);
+	load(&cl, wdw, (size_t)cexp * 9, wdw_at, &va);
+	ring_at = bump(&glb, (size_t)n * cexp * rows * w);
+	out_at = bump(&glb, e_n);
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	for (uint32_t y0 = 0; y0 < h; y0 += band) {
+		uint32_t b = h - y0 < band ? h - y0 : band;
+		uint32_t hi = y0 + b + 1 < h ? y0 + b + 1 : h;	/* expanded rows needed */
+		uint32_t r0 = y0 ? y0 - 1 : 0;
+		struct eyrie_cmd_conv *c;
+
+		if (hi > e_hi) {	/* the new expanded rows [e_hi, hi) */
+			c = &cl_add(&cl, EYRIE_OP_CONV)->conv;
+			*c = ex;
+			c->hdr.flags |= EYRIE_PASS_F_IN_RING | EYRIE_PASS_F_OUT_RING;
+			c->in_addr = x_at; c->w_addr = wex_at; c->out_addr = ring_at;
+			c->in_h = c->out_h = (uint16_t)(hi - e_hi);
+			c->in_ring_rows = h; c->in_row0 = (uint16_t)e_hi;
+			c->out_ring_rows = rows; c->out_row0 = (uint16_t)(e_hi % rows);
+			e_hi = hi;
+		}
+		c = &cl_add(&cl, EYRIE_OP_CONV)->conv;
+		*c = dw;
+		c->hdr.flags |= EYRIE_PASS_F_IN_RING | EYRIE_PASS_F_OUT_RING;
+		c->in_addr = ring_at; c->w_addr = wdw_at; c->out_addr = out_at;
+		c->in_h = (uint16_t)(hi - r0);
+		c->in_ring_rows = rows; c->in_row0 = (uint16_t)(r0 % rows);
+		c->pad_t = (uint8_t)(y0 ? 0 : 1);
+		c->out_h = (uint16_t)b;
+		c->out_ring_rows = h; c->out_row0 = (uint16_t)y0;
+	}
+	cl_add(&cl, EYRIE_OP_BARRIER);
+	out_dev = case_alloc(e_n, &out_va, 0);
+	cl_dma(&cl, EYRIE_OP_DMA_STORE, out_va, out_at, 1, (uint32_t)e_n);
+	assert_int_equal(th_run(&T, &cl, &cqe), 0);
+	if (cqe.status != EYRIE_JOB_OK)
+		fprintf(stderr, "case %d: status %u at cmd %u detail %u\n", id, cqe.status,
+			cqe.err_cmd_index, cqe.err_detail);
+	assert_int_equal(cqe.status, EYRIE_JOB_OK);
+	if (memcmp(out_dev, out_ref, e_n)) {
+		fprintf(stderr, "case %d: n%u c%u -> %u, %ux%u, bands of %u rows: the fused "
+			"output differs from the layers run whole\n", id, n, cin, cexp, h, w, band);
+		fail();
+	}
+	free(x);
+	free(wex);
+	free(wdw);
+	free(e_ref);
+	free(out_ref);
+	free(p32);
+	cl_free(&cl);
+	case_free();
+}
+
+static void test_fused_bands_through_rings(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 20 * scale; i++)
+		run_fused_band_case(600000 + i);
 }
 
 static void test_fp32_ties(void **state)
@@ -741,10 +940,10 @@ static void test_lut_random(void **state)
 {
 	(void)state;
 	case_use_lut = 1;
-	for (int i = 0; i < 40 * scale; i++)
-		run_conv_case(0, 200000 + i);
+	for (int i = 0; i < 40 * scale; i++)	/* a quarter also into an output ring */
+		run_conv_case(0, 200000 + i, i % 4 == 3);
 	for (int i = 0; i < 10 * scale; i++)
-		run_conv_case(1, 300000 + i);
+		run_conv_case(1, 300000 + i, 0);
 	for (int i = 0; i < 20 * scale; i++)
 		run_pool_case(400000 + i);
 	eltwise_cases(10 * scale);
@@ -945,6 +1144,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conv_random),
 		cmocka_unit_test(test_fc_random),
+		cmocka_unit_test(test_conv_out_ring),
+		cmocka_unit_test(test_fused_bands_through_rings),
 		cmocka_unit_test(test_fp32_ties),
 		cmocka_unit_test(test_fp32_bad_table),
 		cmocka_unit_test(test_pool_random),

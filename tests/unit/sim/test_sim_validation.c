@@ -93,6 +93,80 @@ static void b_rle(union eyrie_cmd *c)
 	c->dma.glb_stride[0] = 4;
 }
 
+/*
+ * A valid conv writing its 2 x 2 planes of 4 x 4 int8 outputs into 6-row
+ * rings from slot 5 (docs/hardware.md 7.13); the b_out_ring_* variants
+ * break one rule each.
+ */
+static void out_ring_conv(union eyrie_cmd *u)
+{
+	struct eyrie_cmd_conv *c = &u->conv;
+
+	memset(u, 0, sizeof(*u));
+	c->hdr.opcode = EYRIE_OP_CONV;
+	c->hdr.flags = EYRIE_PASS_F_REQUANT | EYRIE_PASS_F_OUT_RING;
+	c->in_addr = 0; c->w_addr = 512; c->out_addr = 2048;
+	c->n = 2; c->c = 2; c->m = 2; c->groups = 1;
+	c->in_h = c->in_w = 6; c->out_h = c->out_w = 4;
+	c->r = c->s = 3; c->stride_h = c->stride_w = c->dil_h = c->dil_w = 1;
+	c->q.mult = 1 << 30; c->q.shift = 3;
+	c->q.clamp_min = -128; c->q.clamp_max = 127;
+	c->out_ring_rows = 6;
+	c->out_row0 = 5;
+}
+/* the ring holds fewer rows than the pass writes */
+static void b_out_ring_small(union eyrie_cmd *u) { out_ring_conv(u); u->conv.out_ring_rows = 3; }
+static void b_out_ring_zero(union eyrie_cmd *u)
+{
+	out_ring_conv(u);
+	u->conv.out_ring_rows = 0;
+	u->conv.out_row0 = 0;
+}
+static void b_out_ring_row0(union eyrie_cmd *u) { out_ring_conv(u); u->conv.out_row0 = 6; }
+/* 4 planes x 6 rows x 4 bytes = 96 bytes must fit, not only the 64 written */
+static void b_out_ring_glb(union eyrie_cmd *u)
+{
+	out_ring_conv(u);
+	u->conv.out_addr = 108 * 1024 - 96 + 1;
+}
+/* 4 x 32768 x 32768 = 2^32 bytes: 0 in 32-bit arithmetic */
+static void b_out_ring_wrap32(union eyrie_cmd *u)
+{
+	out_ring_conv(u);
+	u->conv.out_ring_rows = 0x8000;
+	u->conv.out_w = 0x8000;
+}
+static void b_out_ring_huge(union eyrie_cmd *u)
+{
+	out_ring_conv(u);
+	u->conv.out_ring_rows = 0xffff;
+	u->conv.out_row0 = 0xfffe;
+	u->conv.out_w = 0xffff;
+}
+static void b_out_ring_stream(union eyrie_cmd *u)
+{
+	out_ring_conv(u);
+	u->conv.out_addr = EYRIE_ADDR_STREAM;
+}
+/* int32 psums stay dense: the ring is for the int8 output only */
+static void b_out_ring_norq(union eyrie_cmd *u)
+{
+	out_ring_conv(u);
+	u->conv.hdr.flags = EYRIE_PASS_F_OUT_RING;
+	u->conv.psum_addr = 4096;
+}
+/* the ring halfwords without the flag */
+static void b_out_ring_fields(union eyrie_cmd *u)
+{
+	out_ring_conv(u);
+	u->conv.hdr.flags = EYRIE_PASS_F_REQUANT;
+}
+static void b_out_row0_field(union eyrie_cmd *u)
+{
+	b_out_ring_fields(u);
+	u->conv.out_ring_rows = 0;
+}
+
 static const struct bad BAD[] = {
 	{ "opcode", b_opcode, EYRIE_JOB_ERR_OPCODE },
 	{ "reserved", b_reserved, EYRIE_JOB_ERR_RESERVED },
@@ -106,6 +180,10 @@ static const struct bad BAD[] = {
 	{ "stall without the cap", b_stall, EYRIE_JOB_ERR_STALL_DENIED },
 	{ "table before LUT_LOAD", b_lut, EYRIE_JOB_ERR_LUT },
 	{ "rle of int32", b_rle, EYRIE_JOB_ERR_RLE },
+	{ "output ring too small", b_out_ring_small, EYRIE_JOB_ERR_SHAPE },
+	{ "output ring past the GLB", b_out_ring_glb, EYRIE_JOB_ERR_GLB_BOUNDS },
+	{ "output ring without requant", b_out_ring_norq, EYRIE_JOB_ERR_RESERVED },
+	{ "output ring fields without the flag", b_out_ring_fields, EYRIE_JOB_ERR_RESERVED },
 };
 
 static void test_bad_command_fails_job_before_running(void **state)
@@ -237,7 +315,7 @@ static void test_mapping_off_mesh(void **state)
 	}
 }
 
-/* Valid commands of each kind, on small tiles at GLB offset 0. */
+/* Valid commands of each kind (a conv with an output ring too), on small tiles at GLB offset 0. */
 static void valid_cmd(union eyrie_cmd *u, int kind, uint64_t va)
 {
 	memset(u, 0, sizeof(*u));
@@ -268,6 +346,9 @@ static void valid_cmd(union eyrie_cmd *u, int kind, uint64_t va)
 		u->pool.q.mult = 1 << 30; u->pool.q.shift = -1;
 		u->pool.q.clamp_min = -128; u->pool.q.clamp_max = 127;
 		break;
+	case 3:
+		out_ring_conv(u);
+		break;
 	default:
 		u->eltwise.hdr.opcode = EYRIE_OP_ELTWISE;
 		u->eltwise.b_addr = 1024; u->eltwise.out_addr = 2048; u->eltwise.count = 500;
@@ -293,7 +374,7 @@ static void test_corrupted_commands(void **state)
 		union eyrie_cmd *u = cl_add(&cl, EYRIE_OP_NOP);
 		int flips;
 
-		valid_cmd(u, it % 4, va);
+		valid_cmd(u, it % 5, va);
 		seed = seed * 1103515245u + 12345u;
 		flips = 1 + (int)((seed >> 16) % 3);
 		for (int f = 0; f < flips; f++) {
@@ -325,6 +406,91 @@ static void test_corrupted_commands(void **state)
 	}
 }
 
+/*
+ * Row-circular outputs (CAP_OUT_RING, docs/hardware.md 7.13) through the
+ * device: the device advertises the cap, a valid ring pass runs, each
+ * broken rule fails the job before anything runs with its code and field,
+ * and a board without the cap refuses the flag and the fields
+ * (ERR_RESERVED: the old command set) but runs the dense pass.
+ */
+static void test_out_ring(void **state)
+{
+	static const struct {
+		const char *name;
+		void (*make)(union eyrie_cmd *);
+		uint32_t status, detail;
+	} cases[] = {
+		{ "valid", out_ring_conv, EYRIE_JOB_OK, EYRIE_CMD_INDEX_NONE },
+		{ "small", b_out_ring_small, EYRIE_JOB_ERR_SHAPE,
+		  offsetof(struct eyrie_cmd_conv, out_ring_rows) },
+		{ "zero rows", b_out_ring_zero, EYRIE_JOB_ERR_SHAPE,
+		  offsetof(struct eyrie_cmd_conv, out_ring_rows) },
+		{ "row0", b_out_ring_row0, EYRIE_JOB_ERR_SHAPE,
+		  offsetof(struct eyrie_cmd_conv, out_row0) },
+		{ "glb", b_out_ring_glb, EYRIE_JOB_ERR_GLB_BOUNDS,
+		  offsetof(struct eyrie_cmd_conv, out_addr) },
+		{ "2^32 bytes", b_out_ring_wrap32, EYRIE_JOB_ERR_GLB_BOUNDS,
+		  offsetof(struct eyrie_cmd_conv, out_addr) },
+		{ "largest fields", b_out_ring_huge, EYRIE_JOB_ERR_GLB_BOUNDS,
+		  offsetof(struct eyrie_cmd_conv, out_addr) },
+		{ "stream buffer", b_out_ring_stream, EYRIE_JOB_ERR_GLB_BOUNDS,
+		  offsetof(struct eyrie_cmd_conv, out_addr) },
+		{ "no requant", b_out_ring_norq, EYRIE_JOB_ERR_RESERVED,
+		  offsetof(struct eyrie_cmd_header, flags) },
+		{ "fields", b_out_ring_fields, EYRIE_JOB_ERR_RESERVED,
+		  offsetof(struct eyrie_cmd_conv, out_ring_rows) },
+		{ "row0 field", b_out_row0_field, EYRIE_JOB_ERR_RESERVED,
+		  offsetof(struct eyrie_cmd_conv, out_row0) },
+	};
+	struct eyrie_sim_config cfg;
+	struct eyrie_hw_cqe cqe;
+	struct th no_cap;
+
+	(void)state;
+	assert_true(eyrie_simhost_ctrl(T.h)->caps & EYRIE_CAP_OUT_RING);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cmdlist cl = { 0 };
+
+		cl_add(&cl, EYRIE_OP_NOP);
+		cases[i].make(cl_add(&cl, EYRIE_OP_NOP));
+		assert_int_equal(th_run(&T, &cl, &cqe), 0);
+		if (cqe.status != cases[i].status ||
+		    (cqe.status && (cqe.err_cmd_index != 1 || cqe.err_detail != cases[i].detail))) {
+			print_error("%s: status %u index %u detail %u\n", cases[i].name, cqe.status,
+				    cqe.err_cmd_index, cqe.err_detail);
+			fail();
+		}
+		cl_free(&cl);
+	}
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.sz = sizeof(cfg);
+	cfg.caps_clear = EYRIE_CAP_OUT_RING;
+	assert_int_equal(th_open(&no_cap, &cfg), 0);
+	assert_false(eyrie_simhost_ctrl(no_cap.h)->caps & EYRIE_CAP_OUT_RING);
+	assert_true(eyrie_simhost_ctrl(no_cap.h)->caps & EYRIE_CAP_IN_RING);
+	for (int k = 0; k < 3; k++) {
+		struct cmdlist cl = { 0 };
+		union eyrie_cmd *u = cl_add(&cl, EYRIE_OP_NOP);
+
+		out_ring_conv(u);
+		if (k >= 1)	/* the fields without the flag */
+			u->conv.hdr.flags = EYRIE_PASS_F_REQUANT;
+		if (k == 2)	/* the dense pass of before */
+			u->conv.out_ring_rows = u->conv.out_row0 = 0;
+		assert_int_equal(th_run(&no_cap, &cl, &cqe), 0);
+		assert_int_equal(cqe.status, k == 2 ? EYRIE_JOB_OK : EYRIE_JOB_ERR_RESERVED);
+		if (k < 2) {
+			assert_int_equal(cqe.err_cmd_index, 0);
+			assert_int_equal(cqe.err_detail,
+					 k == 0 ? offsetof(struct eyrie_cmd_header, flags) :
+					 offsetof(struct eyrie_cmd_conv, out_ring_rows));
+		}
+		cl_free(&cl);
+	}
+	th_close(&no_cap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_bad_table_entry),
 		cmocka_unit_test(test_mapping_off_mesh),
 		cmocka_unit_test(test_corrupted_commands),
+		cmocka_unit_test(test_out_ring),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
