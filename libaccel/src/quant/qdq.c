@@ -426,7 +426,7 @@ void qz_w_weights_dq(struct qz_w *w, const struct gr_graph *g, const struct qz_p
 	qz_wq_free(&q);
 }
 
-static int referenced(const Onnx__GraphProto *gp, const char *name)
+int qz_w_referenced(const Onnx__GraphProto *gp, const char *name)
 {
 	for (size_t i = 0; i < gp->n_node; i++)
 		for (size_t k = 0; k < gp->node[i]->n_input; k++)
@@ -444,7 +444,7 @@ static void drop_unused(Onnx__GraphProto *gp)
 	size_t k = 0;
 
 	for (size_t i = 0; i < gp->n_initializer; i++) {
-		if (referenced(gp, gp->initializer[i]->name)) {
+		if (qz_w_referenced(gp, gp->initializer[i]->name)) {
 			gp->initializer[k++] = gp->initializer[i];
 			continue;
 		}
@@ -465,7 +465,7 @@ static void drop_unused(Onnx__GraphProto *gp)
 		Onnx__NodeProto *n = gp->node[i];
 
 		if (n->op_type && !strcmp(n->op_type, "Constant") && n->n_output == 1 &&
-		    !referenced(gp, n->output[0])) {
+		    !qz_w_referenced(gp, n->output[0])) {
 			onnx__node_proto__free_unpacked(n, NULL);
 			continue;
 		}

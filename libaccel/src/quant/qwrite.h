@@ -39,6 +39,8 @@ void qz_w_init(struct qz_w *w, const char *name, int dtype, int rank, const int6
  */
 int qz_w_open(struct qz_w *w, const void *model_buf, size_t model_len,
 	      const struct gr_graph *g, Onnx__ModelProto **mp, int **proto_to_ir, char **drop);
+/* Whether a node of gp reads the tensor, or it is a graph output. */
+int qz_w_referenced(const Onnx__GraphProto *gp, const char *name);
 /* The new node list becomes the graph's, unused initializers go, packed. */
 int qz_w_pack(struct qz_w *w, Onnx__ModelProto *mp, uint8_t **out, size_t *out_len);
 /* Frees what qz_w_open and the writing allocated (mp may be NULL). */

@@ -394,18 +394,6 @@ static int resize(struct up *u, Onnx__NodeProto *n)
 	return 0;
 }
 
-static int referenced(const Onnx__GraphProto *gp, const char *name)
-{
-	for (size_t k = 0; k < gp->n_node; k++)
-		for (size_t i = 0; i < gp->node[k]->n_input; i++)
-			if (!strcmp(gp->node[k]->input[i], name))
-				return 1;
-	for (size_t i = 0; i < gp->n_output; i++)
-		if (gp->output[i]->name && !strcmp(gp->output[i]->name, name))
-			return 1;
-	return 0;
-}
-
 /* Rewrites n for opset 13 and pushes what replaces it. */
 static int upgrade_node(struct up *u, Onnx__NodeProto *n)
 {
@@ -440,7 +428,7 @@ static int upgrade_node(struct up *u, Onnx__NodeProto *n)
 		rc = resize(u, n);
 	else if (is(n, "Dropout") && v < 12) {
 		if (v < 10 && n->n_output > 1 && n->output[1][0] &&
-		    referenced(u->w.gp, n->output[1]))
+		    qz_w_referenced(u->w.gp, n->output[1]))
 			rc = refuse(u, n, "its mask output is used (its type changed at opset 10)");
 		attr_drop(n, "ratio");
 		attr_drop(n, "is_test");
