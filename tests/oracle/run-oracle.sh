@@ -33,7 +33,7 @@ compare() { node "$here/compare.js" "$@"; }
 nets="alexnet vgg16 resnet18 resnet50 mobilenetv2"
 # Corpus graphs compared with accelctl (docs/models.md, "The corpus"); the
 # others are run by ONNX Runtime only until libaccel imports them.
-EYRIE_GRAPHS=${EYRIE_GRAPHS-"torch-resnet-folded-op14 torch-resnet-op13 torch-mobilenet-op17 torch-gates-op13 ort-qop-resnet ort-qop-gates ort-qop-inception ort-qdq-inception ort-qdq-mobilenet ort-qdq-fpn ort-qop-fpn"}
+EYRIE_GRAPHS=${EYRIE_GRAPHS-"torch-resnet-folded-op14 torch-resnet-op13 torch-mobilenet-op17 torch-gates-op13 torch-mobilenet-op9 torch-fpn-op9 torch-resnet-op11 ort-qop-resnet ort-qop-gates ort-qop-inception ort-qdq-inception ort-qdq-mobilenet ort-qdq-fpn ort-qop-fpn"}
 # the full-size corpus is built on demand (make check-full)
 [ -f "$corpus/.stamp" ] || make -s --no-print-directory "$corpus/.stamp" >&2
 graphs=$(ls "$corpus" 2>/dev/null | sort)

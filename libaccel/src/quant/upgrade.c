@@ -232,7 +232,7 @@ static int softmax(struct up *u, Onnx__NodeProto *n)
 	const Onnx__AttributeProto *a = attr(n, "axis");
 	const struct gr_tensor *x = tensor(u, n->input[0]);
 	int64_t axis = a && ox_attr_type(a) == GR_ATTR_INT ? a->i : 1;
-	char shape[600], flat[600], y2[600], nn[600], y[600];
+	char shape[600], flat[600], y2[600], nn[600], *y;
 	Onnx__NodeProto *pre, *post;
 
 	if (!x || x->rank < 1)
@@ -250,7 +250,11 @@ static int softmax(struct up *u, Onnx__NodeProto *n)
 	fresh(u, out0(n), shape, sizeof(shape));
 	fresh(u, out0(n), flat, sizeof(flat));
 	fresh(u, out0(n), y2, sizeof(y2));
-	snprintf(y, sizeof(y), "%s", n->output[0]);
+	y = qz_w_strdup(&u->w, n->output[0]);
+	if (!y) {
+		qz_w_push(&u->w, n);	/* w->oom is set: the caller stops */
+		return 0;
+	}
 	snprintf(nn, sizeof(nn), "%.500s_shape", node_name(n));
 	qz_w_push(&u->w, qz_w_node(&u->w, "Shape", nn, (const char *const[]){ n->input[0] }, 1,
 				   shape, -1));
@@ -265,6 +269,7 @@ static int softmax(struct up *u, Onnx__NodeProto *n)
 	snprintf(nn, sizeof(nn), "%.500s_reshape", node_name(n));
 	post = qz_w_node(&u->w, "Reshape", nn, (const char *const[]){ y2, shape }, 2, y, -1);
 	qz_w_push(&u->w, post);
+	free(y);
 	return 0;
 }
 
@@ -343,7 +348,7 @@ static int resize(struct up *u, Onnx__NodeProto *n)
 
 	if (m && (ox_attr_type(m) != GR_ATTR_STRING || m->s.len >= sizeof(mode)))
 		return refuse(u, n, "its mode attribute is not one of the known strings");
-	if (m && m->has_s) {
+	if (m && m->has_s && m->s.len) {
 		memcpy(mode, m->s.data, m->s.len);
 		mode[m->s.len] = 0;
 	}
