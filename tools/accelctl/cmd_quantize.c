@@ -21,7 +21,8 @@ const char cmd_quantize_usage[] =
 	"Usage: accelctl quantize MODEL.onnx -o OUT.onnx --calib DIR\n"
 	"        [--method minmax|percentile|entropy] [--percentile P]\n"
 	"        [--per-channel | --per-tensor] [--format qdq|qoperator]\n"
-	"        [--exclude NODE[,NODE...]]... [--eval DIR] [--report FILE.json] [--json]\n"
+	"        [--exclude NODE[,NODE...]]... [--eval DIR] [--report FILE.json]\n"
+	"        [--max-memory MIB] [--json]\n"
 	"\n"
 	"Quantizes a float model to int8 (QDQ or QOperator) for the device: runs it\n"
 	"on the CPU over the calibration samples, picks a scale and zero point per\n"
@@ -46,6 +47,9 @@ const char cmd_quantize_usage[] =
 	"      --eval DIR           held-apart samples for the report's figures (same\n"
 	"                           layout; default: the calibration samples)\n"
 	"      --report FILE.json   write the report (the --json document) to FILE\n"
+	"      --max-memory MIB     memory each model load, and each float run over a\n"
+	"                           sample, may allocate for tensors (default 4096 MiB);\n"
+	"                           a model needing more is refused before allocating\n"
 	"\n"
 	"Prints per quantized tensor its range, scale, zero point and the SQNR of the\n"
 	"quantized against the float activations, then the outputs' SQNR and, for a\n"
@@ -260,6 +264,7 @@ static int parse(const struct accelctl *ctx, int argc, char **argv, struct qargs
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "eval", required_argument, NULL, 'e' },
 		{ "report", required_argument, NULL, 'r' },
+		{ "max-memory", required_argument, NULL, 'M' },
 		{ 0 },
 	};
 	int c, rc;
@@ -304,6 +309,13 @@ static int parse(const struct accelctl *ctx, int argc, char **argv, struct qargs
 		case 'x':
 			if ((rc = add_excludes(ctx, a, optarg)))
 				return rc;
+			break;
+		case 'M':
+			if (accelctl_parse_u64(optarg, 1, UINT64_MAX >> 20, &a->o.max_memory))
+				return accelctl_usage_error(ctx,
+							    "--max-memory takes a number of MiB (at least 1), not '%s'",
+							    optarg);
+			a->o.max_memory <<= 20;
 			break;
 		default:
 			return accelctl_bad_option(ctx, argv);

@@ -74,6 +74,16 @@ struct accel_quantize_opts {
 	/* Called as the work advances (stage, samples done, samples total). */
 	void (*progress)(void *ctx, const char *stage, int done, int total);
 	void *progress_ctx;
+	/*
+	 * Resource budget, as accel_model_opts' (accel/model.h): bytes of
+	 * tensors each model load and each float run over a sample may
+	 * allocate (0 = ACCEL_MODEL_DEFAULT_MAX_MEMORY), elements of one
+	 * tensor, window positions of one node. -E2BIG past one, naming it:
+	 * a model file cannot make quantize allocate without bound.
+	 */
+	uint64_t max_memory;
+	uint64_t max_tensor_elements;
+	uint64_t max_operations;
 };
 
 struct accel_quant_report;
@@ -86,8 +96,8 @@ struct accel_quant_report;
  * folder holds no sample), -EILSEQ (a sample does not match the model's
  * inputs: name, type or shape), -ERANGE (NaN or Inf in a sample or an
  * activation), -EINVAL / -EOPNOTSUPP (the model), -ESRCH (an excluded node
- * does not exist), -EIO (writing). On any error out_path is left as it
- * was.
+ * does not exist), -E2BIG (a limit of the budget above), -EIO
+ * (writing). On any error out_path is left as it was.
  */
 int accel_quantize(const char *in_path, const char *out_path, const char *calib_dir,
 		   const struct accel_quantize_opts *opts, struct accel_quant_report **report);

@@ -19,6 +19,11 @@ struct gr_budget {
 	uint64_t max_ops;		/* work of one node (window positions); 0: none */
 	uint64_t used;			/* bytes charged so far */
 	const char *what;		/* "loading the model", "the run" */
+	/*
+	 * What raises the limits, for the messages: the command and the
+	 * options struct (NULL: accelctl run, accel_model_opts)
+	 */
+	const char *cli, *opts;
 	struct gr_budget *prev;		/* the one active before gr_budget_enter */
 };
 

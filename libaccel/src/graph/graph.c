@@ -19,6 +19,7 @@ int gr_err_set(struct gr_err *err, int code, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
+		err->code = code;
 	}
 	return code;
 }

@@ -147,6 +147,7 @@ struct gr_graph {
 #define GR_ERR_LEN 4096
 struct gr_err {
 	char msg[GR_ERR_LEN];
+	int code;		/* the last gr_err_set's code */
 };
 
 int gr_err_set(struct gr_err *err, int code, const char *fmt, ...)

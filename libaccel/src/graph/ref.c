@@ -76,7 +76,9 @@ int gr_ref_node(const struct gr_node *n, const struct gr_value *const *in,
 			char why[GR_ERR_LEN];
 
 			snprintf(why, sizeof(why), "%s", err ? err->msg : "");
-			rc = NODE_ERR(err, -ENOMEM, n, "output: %s", why);
+			/* keep the cause's code: -E2BIG for the budget */
+			rc = NODE_ERR(err, err && err->code ? err->code : -ENOMEM, n, "output: %s",
+				      why);
 			goto fail;
 		}
 	}

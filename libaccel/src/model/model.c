@@ -132,9 +132,7 @@ static int specialize(struct accel_model *m, struct accel_tensor *const *inputs,
 	return rc;
 }
 
-/* The budget of the model's load, or of one run, from its options. */
-static void budget_init(struct gr_budget *b, const struct accel_model_opts *o,
-			const char *what)
+void eyr_budget_init(struct gr_budget *b, const struct accel_model_opts *o, const char *what)
 {
 	memset(b, 0, sizeof(*b));
 	b->max_bytes = o->max_memory ? o->max_memory : ACCEL_MODEL_DEFAULT_MAX_MEMORY;
@@ -207,7 +205,7 @@ static int model_load(struct accel_device *dev, const char *path, const void *bu
 	limits.max_memory = EYR_OPTS_GET(opts, max_memory, 0);
 	limits.max_tensor_elements = EYR_OPTS_GET(opts, max_tensor_elements, 0);
 	limits.max_operations = EYR_OPTS_GET(opts, max_operations, 0);
-	budget_init(&budget, &limits, "loading the model");
+	eyr_budget_init(&budget, &limits, "loading the model");
 	gr_budget_enter(&budget);
 	rc = ox_model_load_mem(buf, len, path ? path : "model", &g, &err);
 	if (rc) {
@@ -827,7 +825,7 @@ int accel_model_run(struct accel_model *m, struct accel_tensor *const *inputs,
 
 	if (!m || (n_inputs && !inputs) || (n_outputs && !outputs))
 		return eyr_error(-EINVAL, "accel_model_run: NULL argument");
-	budget_init(&budget, &m->opts, "the run");
+	eyr_budget_init(&budget, &m->opts, "the run");
 	gr_budget_enter(&budget);
 	rc = model_run(m, inputs, n_inputs, outputs, n_outputs);
 	gr_budget_leave(&budget);
@@ -842,7 +840,7 @@ int accel_model_reference(struct accel_model *m, struct accel_tensor *const *inp
 
 	if (!m || (n_inputs && !inputs) || (n_outputs && !outputs))
 		return eyr_error(-EINVAL, "accel_model_reference: NULL argument");
-	budget_init(&budget, &m->opts, "the reference run");
+	eyr_budget_init(&budget, &m->opts, "the reference run");
 	gr_budget_enter(&budget);
 	rc = model_reference(m, inputs, n_inputs, outputs, n_outputs);
 	gr_budget_leave(&budget);

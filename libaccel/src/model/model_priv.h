@@ -10,6 +10,13 @@
 #include "graph/pool.h"
 #include "sched/sched.h"
 
+/*
+ * The budget of a model's load, or of one run, from o's max_memory,
+ * max_tensor_elements and max_operations (0: the ACCEL_MODEL_DEFAULT_*).
+ */
+struct gr_budget;
+void eyr_budget_init(struct gr_budget *b, const struct accel_model_opts *o, const char *what);
+
 /* Per step: device resources and last-run measurements. */
 struct step_rt {
 	struct accel_buffer *wbuf, *bbuf, *qbuf;

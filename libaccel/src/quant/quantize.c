@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "graph/budget.h"
+#include "model/model_priv.h"
 #include "onnx/onnx.h"
 #include "quant/quant.h"
 
@@ -24,6 +26,50 @@ static void progress(const struct accel_quantize_opts *o, const char *stage, int
 		o->progress(o->progress_ctx, stage, done, total);
 }
 
+/* The budget of one model load or float run (o's limits). */
+static void budget_of(struct gr_budget *b, const struct accel_quantize_opts *o,
+		      const char *what)
+{
+	struct accel_model_opts mo = {
+		.sz = sizeof(mo),
+		.max_memory = o->max_memory,
+		.max_tensor_elements = o->max_tensor_elements,
+		.max_operations = o->max_operations,
+	};
+
+	eyr_budget_init(b, &mo, what);
+	b->cli = "accelctl quantize";
+	b->opts = "accel_quantize_opts";
+}
+
+/* qz_exec() of g on s within the budget of one run. */
+static int exec(const struct gr_graph *g, const struct qz_sample *s, bool check_finite,
+		struct qz_values *vals, const struct accel_quantize_opts *o, struct gr_err *err)
+{
+	struct gr_budget b;
+	int rc;
+
+	budget_of(&b, o, "running the float model on a sample");
+	gr_budget_enter(&b);
+	rc = qz_exec(g, s, check_finite, vals, err);
+	gr_budget_leave(&b);
+	return rc;
+}
+
+/* ox_model_load_mem() within the budget of one load. */
+static int load(const void *buf, size_t len, const char *what, struct gr_graph **g,
+		const struct accel_quantize_opts *o, struct gr_err *err)
+{
+	struct gr_budget b;
+	int rc;
+
+	budget_of(&b, o, "loading the model");
+	gr_budget_enter(&b);
+	rc = ox_model_load_mem(buf, len, what, g, err);
+	gr_budget_leave(&b);
+	return rc;
+}
+
 /* Runs every sample through g: pass 1 (ranges) or 2 (histograms). */
 static int calibrate(const struct gr_graph *g, const struct qz_set *set, struct qz_plan *p,
 		     const struct accel_quantize_opts *o, int pass, struct gr_err *err)
@@ -35,7 +81,7 @@ static int calibrate(const struct gr_graph *g, const struct qz_set *set, struct 
 		int rc;
 
 		progress(o, stage, i, set->n);
-		rc = qz_exec(g, &set->s[i], true, &v, err);
+		rc = exec(g, &set->s[i], true, &v, o, err);
 		if (rc)
 			return rc;
 		if (pass == 1)
@@ -135,10 +181,10 @@ static int evaluate(const struct gr_graph *g, struct gr_graph *qg, const struct 
 		struct qz_values fv, qv;
 
 		progress(o, "measuring", s, set->n);
-		rc = qz_exec(g, &set->s[s], true, &fv, err);
+		rc = exec(g, &set->s[s], true, &fv, o, err);
 		if (rc)
 			break;
-		rc = qz_exec(qg, &set->s[s], false, &qv, err);
+		rc = exec(qg, &set->s[s], false, &qv, o, err);
 		if (rc) {
 			qz_values_free(&fv);
 			break;
@@ -256,7 +302,7 @@ static int write_atomic(const char *path, const uint8_t *buf, size_t len)
  * same_outputs().
  */
 static int upgrade(const char *in_path, void **buf, size_t *len, struct gr_graph **g,
-		   struct gr_graph **g_old, struct gr_err *err)
+		   struct gr_graph **g_old, const struct accel_quantize_opts *o, struct gr_err *err)
 {
 	uint8_t *ubuf;
 	size_t ulen;
@@ -269,7 +315,7 @@ static int upgrade(const char *in_path, void **buf, size_t *len, struct gr_graph
 	*len = ulen;
 	*g_old = *g;
 	*g = NULL;
-	rc = ox_model_load_mem(ubuf, ulen, in_path, g, err);
+	rc = load(ubuf, ulen, in_path, g, o, err);
 	if (rc) {
 		char why[GR_ERR_LEN];
 
@@ -287,14 +333,15 @@ static int upgrade(const char *in_path, void **buf, size_t *len, struct gr_graph
  * computation fails here rather than quantizing another model.
  */
 static int same_outputs(const struct gr_graph *a, const struct gr_graph *b,
-			const struct qz_sample *s, struct gr_err *err)
+			const struct qz_sample *s, const struct accel_quantize_opts *o,
+			struct gr_err *err)
 {
 	struct qz_values va, vb;
-	int rc = qz_exec(a, s, false, &va, err);
+	int rc = exec(a, s, false, &va, o, err);
 
 	if (rc)
 		return rc;
-	rc = qz_exec(b, s, false, &vb, err);
+	rc = exec(b, s, false, &vb, o, err);
 	if (rc) {
 		qz_values_free(&va);
 		return rc;
@@ -346,7 +393,7 @@ int accel_quantize(const char *in_path, const char *out_path, const char *calib_
 	struct qz_plan plan = { 0 };
 	struct accel_quant_report *r = NULL;
 	struct qz_write_opts wo;
-	struct gr_err err = { { 0 } };
+	struct gr_err err = { .code = 0 };
 	void *buf = NULL;
 	uint8_t *qbuf = NULL;
 	size_t len, qlen;
@@ -364,6 +411,9 @@ int accel_quantize(const char *in_path, const char *out_path, const char *calib_
 	o.eval_dir = EYR_OPTS_GET(opts, eval_dir, NULL);
 	o.progress = EYR_OPTS_GET(opts, progress, NULL);
 	o.progress_ctx = EYR_OPTS_GET(opts, progress_ctx, NULL);
+	o.max_memory = EYR_OPTS_GET(opts, max_memory, 0);
+	o.max_tensor_elements = EYR_OPTS_GET(opts, max_tensor_elements, 0);
+	o.max_operations = EYR_OPTS_GET(opts, max_operations, 0);
 	if (!o.percentile)
 		o.percentile = 99.999;
 	if ((unsigned int)o.method > ACCEL_CALIB_ENTROPY)
@@ -377,14 +427,14 @@ int accel_quantize(const char *in_path, const char *out_path, const char *calib_
 		*report = NULL;
 	rc = ox_read_file(in_path, &buf, &len, &err);
 	if (!rc)
-		rc = ox_model_load_mem(buf, len, in_path, &g, &err);
+		rc = load(buf, len, in_path, &g, &o, &err);
 	opset_in = g ? g->opset : 0;
 	if (!rc && g->opset < 13)
-		rc = upgrade(in_path, &buf, &len, &g, &g_old, &err);
+		rc = upgrade(in_path, &buf, &len, &g, &g_old, &o, &err);
 	if (!rc)
 		rc = qz_samples_load(g, calib_dir, &calib, &err);
 	if (!rc && g_old)
-		rc = same_outputs(g_old, g, &calib.s[0], &err);
+		rc = same_outputs(g_old, g, &calib.s[0], &o, &err);
 	/* the original graph (a second copy of the weights) is done with */
 	gr_graph_free(g_old);
 	g_old = NULL;
@@ -411,7 +461,7 @@ int accel_quantize(const char *in_path, const char *out_path, const char *calib_
 		rc = qz_qdq_model(buf, len, g, &plan, &wo, &qbuf, &qlen, &err);
 	if (rc)
 		goto out;
-	rc = ox_model_load_mem(qbuf, qlen, "the quantized model", &qg, &err);
+	rc = load(qbuf, qlen, "the quantized model", &qg, &o, &err);
 	if (rc) {
 		char why[GR_ERR_LEN];
 

@@ -532,6 +532,41 @@ static void test_dead_channels(void **state)
 	}
 }
 
+/*
+ * A hostile model: a float run that would allocate 64 MiB and more (Tile
+ * of a small input) under a budget of 16 MiB. The budget refuses it,
+ * naming the option; no output.
+ */
+static void test_budget(void **state)
+{
+	struct mg_graph g = { 0 };
+	struct accel_quantize_opts o = { .sz = sizeof(o), .max_memory = 16ull << 20 };
+	static const int64_t big[4] = { 16, 1, 64, 64 };
+	char m_path[600], c_dir[600];
+	struct stat st;
+	int rc;
+
+	(void)state;
+	finit(&g, "w1", 4, L(8, 4, 3, 3), 0.4f, 0);
+	mg_init(&g, "big", 7 /* INT64 */, 1, L(4), big, sizeof(big));
+	mg_node(&g, "Tile", "grow", I("x", "big"), "e", NULL);
+	mg_node(&g, "Conv", "conv1", I("e", "w1"), "y",
+		A(mg_attr_ints("kernel_shape", 2, L(3, 3)), mg_attr_ints("pads", 4, L(1, 1, 1, 1))));
+	mg_io(&g, 0, "x", DT_FLOAT, 4, L(1, 4, 8, 8));
+	mg_io(&g, 1, "y", DT_FLOAT, 4, L(16, 8, 512, 512));
+	snprintf(m_path, sizeof(m_path), "%s/big.onnx", dir);
+	assert_int_equal(mg_write_opset(&g, "big", m_path, 13), 0);
+	snprintf(c_dir, sizeof(c_dir), "%s/calib4", dir);
+	unlink(out);
+	rc = accel_quantize(m_path, out, c_dir, &o, NULL);
+	if (rc != -E2BIG)
+		fprintf(stderr, "budget: %d %s\n", rc, accel_last_error());
+	assert_int_equal(rc, -E2BIG);
+	assert_non_null(strstr(accel_last_error(), "accel_quantize_opts.max_memory"));
+	assert_non_null(strstr(accel_last_error(), "accelctl quantize --max-memory"));
+	assert_int_not_equal(stat(out, &st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_old_opsets),
 		cmocka_unit_test(test_dead_channels),
+		cmocka_unit_test(test_budget),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
