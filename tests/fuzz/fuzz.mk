@@ -6,12 +6,13 @@
 #
 #   make fuzz                 every target for FUZZ_SECONDS (default 600)
 #                             each, corpora kept in build/fuzz/corpus/
-#   make fuzz-TARGET          one target (model tensor plan telemetry fwimage)
+#   make fuzz-TARGET          one target (model tensor plan telemetry fwimage
+#                             quantize)
 #   make check                each target for FUZZ_CHECK_SECONDS (20) plus
 #                             every file of tests/fuzz/regressions/
 FUZZ_CC ?= clang
 FUZZ_DIR := $(B)/fuzz
-FUZZ_TARGETS := model tensor plan telemetry fwimage
+FUZZ_TARGETS := model tensor plan telemetry fwimage quantize
 FUZZ_SECONDS ?= 600
 FUZZ_CHECK_SECONDS ?= 20
 FUZZ_SAN := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all

@@ -35,7 +35,7 @@ mkdir -p "$corpus" "$art"
 rm -rf "$seeds"
 mkdir -p "$seeds"
 case $t in
-model)
+model|quantize)
 	for d in "$node"/*/; do
 		n=$(basename "$d")
 		[[ $n =~ $ops ]] && cp "$d/model.onnx" "$seeds/$n.onnx"
