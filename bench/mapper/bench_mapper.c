@@ -13,7 +13,10 @@
  *  - the same with sparsity (docs/scheduler.md, "Sparsity"): zero gating
  *    and run-length coded activations, on generated activations, next to
  *    the dense figures, under the energy and the DRAM objective; and ResNet-18 and MobileNetV2 whole (energy,
- *    latency, and the latency floor of a layer-by-layer stream).
+ *    latency, and the latency floor of a layer-by-layer stream);
+ *  - per network with depthwise blocks, the latency floors with layer
+ *    fusion (expand -> depthwise -> project, depthwise -> project and
+ *    expand -> depthwise chains in one stream each).
  * BENCH_MAPPER_NO_SPILL=1 plans without psum spills (C innermost at the
  * DRAM level: the mapspace before issue 16 item 2), for before/after runs.
  * Figures only: nothing here passes or fails.
@@ -500,6 +503,43 @@ static void networks_sparse(const struct eyr_arch *dev, const struct st_layer *l
 	}
 }
 
+/*
+ * The latency floor with layer fusion (docs/scheduler.md "Layer fusion"):
+ * the same rule as the per-layer floor, with each chain of an expand,
+ * depthwise and project layer (or the part of it fused) one stream whose
+ * compulsory traffic is the chain's input, weights and output
+ * (eyr_chain_network_floor); printed when some layers chain.
+ */
+static void print_fused_floors(const struct eyr_arch *a, const struct st_layer *ls, int n,
+			       uint64_t per_layer)
+{
+	static const struct { const char *name; unsigned int links; } v[] = {
+		{ "E->DW->P", EYR_LINKS_FULL },
+		{ "DW->P", EYR_LINK_MASK(EYR_LINK_DW_P) },
+		{ "E->DW", EYR_LINK_MASK(EYR_LINK_E_DW) },
+	};
+	struct eyr_layer_shape *sh = calloc((size_t)n, sizeof(*sh));
+	unsigned int k;
+	int i;
+
+	if (!sh)
+		return;
+	for (i = 0; i < n; i++)
+		sh[i] = ls[i].shape;
+	if (eyr_chain_network_floor(a, sh, (unsigned int)n, EYR_LINKS_FULL, NULL) < per_layer) {
+		printf("  %-8s %-12s fused latency floor", "", ls[0].net);
+		for (k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+			uint64_t db, f = eyr_chain_network_floor(a, sh, (unsigned int)n,
+								 v[k].links, &db);
+
+			printf("%s %s %.2f ms (%.2f DRAM-bound)", k ? "," : "", v[k].name,
+			       (double)f / a->clock_khz, (double)db / a->clock_khz);
+		}
+		printf(" (chains in one stream: their input, weights and output through DRAM)\n");
+	}
+	free(sh);
+}
+
 struct net_total {
 	double energy_norm, macs, dram_words, lb_words;
 	uint64_t time_us, layers;
@@ -700,6 +740,8 @@ int main(void)
 			printf("  %-8s %-12s latency floor %.2f ms (per layer the longer of MACs over all PEs and compulsory DRAM bytes over the DRAM port; %.2f ms of it DRAM-bound)\n",
 			       "", ls[i].net, (double)floor_cyc / a.clock_khz,
 			       (double)dram_bound / a.clock_khz);
+		if (a.in_ring)
+			print_fused_floors(&a, ls + i, j - i, floor_cyc);
 		i = j;
 	}
 	a.events = events_cfg;

@@ -383,6 +383,48 @@ uint64_t eyr_gated_estimate(const struct eyr_layer_shape *s, uint64_t macs,
 void eyr_cost_gate(const struct eyr_arch *arch, enum eyrie_dataflow df,
 		   uint64_t gated, struct eyr_cost *c);
 
+/* ---------------------------------------------------------------------
+ * Layer chains (chain.c, docs/scheduler.md "Layer fusion"): consecutive
+ * layers run as one stream, the tensors between them kept in the GLB.
+ * --------------------------------------------------------------------- */
+enum eyr_chain_link {
+	EYR_LINK_NONE = 0,
+	EYR_LINK_E_DW = 1,	/* 1x1 conv (expand) -> 3x3 depthwise */
+	EYR_LINK_DW_P = 2,	/* 3x3 depthwise -> 1x1 conv (project) */
+};
+#define EYR_LINK_MASK(l)	((l) == EYR_LINK_NONE ? 0u : 1u << (l))
+#define EYR_LINKS_FULL		(EYR_LINK_MASK(EYR_LINK_E_DW) | EYR_LINK_MASK(EYR_LINK_DW_P))
+
+/* A 3x3 depthwise conv (groups == c == m) of stride 1 or 2, undilated. */
+int eyr_chain_is_dw(const struct eyr_layer_shape *s);
+
+/* How b, reading exactly a's output, can run in a's stream (or NONE). */
+enum eyr_chain_link eyr_chain_link(const struct eyr_layer_shape *a,
+				   const struct eyr_layer_shape *b);
+
+/*
+ * The compulsory DRAM traffic of a chain of n layers (each feeding the
+ * next): the first layer's input (the rows and columns some window reads),
+ * every layer's weights, int32 bias (has_bias) and per-channel table
+ * (per_channel), the last layer's output; each once. For n = 1 it is the
+ * layer's plan.lb_dram_words / lb_dram_bytes.
+ */
+void eyr_chain_bound(const struct eyr_layer_shape *ls, unsigned int n, int has_bias,
+		     int per_channel, uint64_t *words, uint64_t *bytes);
+
+/*
+ * The latency floor in cycles of layers ls[0..n) run in order, the
+ * consecutive layers joined by a link in `links` (EYR_LINK_MASK bits) in
+ * one stream each: per stream the longer of its layers' MACs over all PEs
+ * (each layer's rounded up, the array runs them in turn) and its
+ * compulsory bytes (eyr_chain_bound, with bias, no table) over the DRAM
+ * port. links = 0 gives bench-mapper's per-layer floor. *dram_bound (may
+ * be NULL): the part in DRAM-bound streams.
+ */
+uint64_t eyr_chain_network_floor(const struct eyr_arch *arch,
+				 const struct eyr_layer_shape *ls, unsigned int n,
+				 unsigned int links, uint64_t *dram_bound);
+
 /* Forgets the plans and pass mappings kept for repeated shapes (benchmarks, tests). */
 void eyr_sched_cache_clear(void);
 

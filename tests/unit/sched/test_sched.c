@@ -806,6 +806,74 @@ static void test_lower_bound(void **state)
 }
 
 /*
+ * The fused latency floors of bench-mapper (eyr_chain_network_floor) on
+ * MobileNetV2 of layers.csv: the per-layer floor is the sum of each
+ * plan's floor (MACs over all PEs, compulsory bytes over the DRAM port),
+ * a chain of one layer has the plan's compulsory traffic, and the fused
+ * floors are those of the fusion study's arithmetic (docs/scheduler.md
+ * "Layer fusion": 13.499, 9.819, 10.843 and 10.351 ms at 200 MHz), none
+ * above the per-layer floor.
+ */
+static void test_fused_floor(void **state)
+{
+	struct st_layer *ls = NULL;
+	struct eyr_layer_shape sh[64];
+	struct eyr_arch a;
+	uint64_t per_layer = 0, pes, f0, full, dwp, edw, db;
+	unsigned int k = 0;
+	int n, i;
+
+	(void)state;
+	st_default_arch(&a);
+	a.events = a.flex_noc = a.in_ring = 1;
+	pes = (uint64_t)a.pe_rows * a.pe_cols;
+	n = st_load_layers(&ls, 1, 1);
+	assert_true(n > 100);
+	for (i = 0; i < n; i++) {
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		struct eyr_plan p;
+		uint64_t words, bytes, pk, dbc;
+		char err[256];
+
+		if (strcmp(ls[i].net, "mobilenetv2"))
+			continue;
+		assert_true(k < sizeof(sh) / sizeof(sh[0]));
+		sh[k++] = ls[i].shape;
+		assert_int_equal(eyr_sched_plan(&a, &ls[i].shape, &o, &p, err, sizeof(err)), 0);
+		eyr_chain_bound(&ls[i].shape, 1, 1, 0, &words, &bytes);
+		assert_int_equal(words, p.lb_dram_words);
+		assert_int_equal(bytes, p.lb_dram_bytes);
+		pk = (p.cost.macs + pes - 1) / pes;
+		dbc = (p.lb_dram_bytes + a.dram_bytes_per_cycle - 1) / a.dram_bytes_per_cycle;
+		per_layer += pk > dbc ? pk : dbc;
+	}
+	assert_int_equal(k, 53);
+	assert_int_equal(a.clock_khz, 200000);
+	f0 = eyr_chain_network_floor(&a, sh, k, 0, &db);
+	full = eyr_chain_network_floor(&a, sh, k, EYR_LINKS_FULL, NULL);
+	dwp = eyr_chain_network_floor(&a, sh, k, EYR_LINK_MASK(EYR_LINK_DW_P), NULL);
+	edw = eyr_chain_network_floor(&a, sh, k, EYR_LINK_MASK(EYR_LINK_E_DW), NULL);
+	assert_int_equal(f0, per_layer);
+	/* the study's script, cycles at 200 MHz */
+	assert_int_equal(f0, 2699852);		/* 13.499 ms */
+	assert_int_equal(full, 1963748);	/* 9.819 ms */
+	assert_int_equal(dwp, 2168638);		/* 10.843 ms */
+	assert_int_equal(edw, 2070220);		/* 10.351 ms */
+	assert_true(full <= dwp && full <= edw && dwp <= f0 && edw <= f0);
+	/* 16 DW->P links (b1-b17), 16 E->DW links (b2-b17), nothing else */
+	for (i = 0, n = 0; i + 1 < (int)k; i++) {
+		enum eyr_chain_link l = eyr_chain_link(&sh[i], &sh[i + 1]);
+
+		if (l == EYR_LINK_DW_P)
+			n += 100;
+		else if (l == EYR_LINK_E_DW)
+			n += 1;
+	}
+	assert_int_equal(n, 17 * 100 + 16);
+	free(ls);
+}
+
+/*
  * The DRAM objective: no plan of another objective moves fewer DRAM words
  * (the representative layers on the default device with events, rings and
  * the flexible NoC, and on 4-12 KiB GLBs, every dataflow), and where the
@@ -1028,6 +1096,7 @@ int main(void)
 		cmocka_unit_test(test_fast_equals_exhaustive_whole_rows),
 		cmocka_unit_test(test_sparse_choose),
 		cmocka_unit_test(test_lower_bound),
+		cmocka_unit_test(test_fused_floor),
 		cmocka_unit_test(test_dram_objective),
 		cmocka_unit_test(test_emit_matches_model),
 		cmocka_unit_test(test_cache_and_threads),
