@@ -540,6 +540,77 @@ static void print_fused_floors(const struct eyr_arch *a, const struct st_layer *
 	free(sh);
 }
 
+/*
+ * The network with its depthwise -> project pairs planned as chains
+ * (eyr_chain_plan, one stream each, the depthwise output in the GLB)
+ * where the chain beats the two layers' own plans, every other layer as
+ * before; the chains' search time apart (each chain's search alone, the
+ * layers' own plans it compares with are in the per-layer figures).
+ */
+static void fused_network(const struct eyr_arch *a, const struct st_layer *ls, int n)
+{
+	uint64_t cycles = 0, macs = 0, *ct = calloc((size_t)n + 1, sizeof(*ct));
+	double energy = 0, stat = 0, words = 0;
+	int j, chains = 0, fused = 0, links = 0;
+	struct eyr_chain_plan *cp = malloc(sizeof(*cp));
+	char err[256];
+
+	if (!ct || !cp) {
+		free(ct);
+		free(cp);
+		return;
+	}
+	for (j = 0; j + 1 < n; j++)
+		links += eyr_chain_link(&ls[j].shape, &ls[j + 1].shape) == EYR_LINK_DW_P;
+	for (j = 0; j < n && links; j++) {
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		const struct eyr_cost *c = NULL;
+		struct eyr_plan p;
+
+		o.psum_spill = spill_mode;
+		if (j + 1 < n && eyr_chain_link(&ls[j].shape, &ls[j + 1].shape) == EYR_LINK_DW_P &&
+		    !eyr_chain_plan(a, &ls[j].shape, &ls[j + 1].shape, &o, &o, cp, err, sizeof(err))) {
+			ct[chains++] = cp->search.time_us;
+			fused += cp->fused;
+			c = cp->fused ? &cp->cost : &cp->separate;
+			if (getenv("BENCH_MAPPER_CHAINS"))
+				printf("    %-10s -> %-10s B%u x%u t%u x%u %s%s ev %u dbuf %u: %8llu cycles, %.3f uJ; own plans %8llu cycles, %.3f uJ%s (search %.2f ms)\n",
+				       ls[j].name, ls[j + 1].name, cp->map.band, cp->map.bands,
+				       cp->map.ctile, cp->map.ctiles,
+				       cp->map.proj_whole ? "per-band" : "per-tile",
+				       cp->map.w_resident ? "" : " reload", cp->map.events,
+				       cp->map.dbuf, (unsigned long long)cp->cost.cycles,
+				       (double)cp->cost.energy_total_fj * 1e-9,
+				       (unsigned long long)cp->separate.cycles,
+				       (double)cp->separate.energy_total_fj * 1e-9,
+				       cp->fused ? "" : " (kept)", cp->search.time_us / 1000.0);
+			j++;
+		} else if (!eyr_sched_plan(a, &ls[j].shape, &o, &p, err, sizeof(err))) {
+			c = &p.cost;
+		}
+		if (!c)
+			continue;
+		cycles += c->cycles;
+		macs += c->macs;
+		energy += (double)c->energy_total_fj;
+		stat += (double)c->energy_fj[EYRIE_ENERGY_STATIC];
+		words += (double)c->dram_words;
+	}
+	if (links) {
+		qsort(ct, (size_t)chains, sizeof(*ct), cmp_u64);
+		printf("  %-8s %-12s %d of %d DW->P chains fused: latency %.2f ms (peak %.2f ms, util %.0f %%), energy %.3f mJ (static %.0f %%), DRAM %.3f M words; chain search median %.2f ms, slowest %.2f ms\n",
+		       "fused", ls[0].net, fused, links, (double)cycles / a->clock_khz,
+		       (double)macs / ((double)a->pe_rows * a->pe_cols) / a->clock_khz,
+		       cycles ? 100.0 * (double)macs / ((double)a->pe_rows * a->pe_cols * cycles) : 0,
+		       energy * 1e-12, energy > 0 ? 100.0 * stat / energy : 0, words * 1e-6,
+		       chains ? (chains % 2 ? (double)ct[chains / 2] :
+				 (ct[chains / 2 - 1] + ct[chains / 2]) / 2.0) / 1000.0 : 0,
+		       chains ? ct[chains - 1] / 1000.0 : 0);
+	}
+	free(ct);
+	free(cp);
+}
+
 struct net_total {
 	double energy_norm, macs, dram_words, lb_words;
 	uint64_t time_us, layers;
@@ -740,8 +811,10 @@ int main(void)
 			printf("  %-8s %-12s latency floor %.2f ms (per layer the longer of MACs over all PEs and compulsory DRAM bytes over the DRAM port; %.2f ms of it DRAM-bound)\n",
 			       "", ls[i].net, (double)floor_cyc / a.clock_khz,
 			       (double)dram_bound / a.clock_khz);
-		if (a.in_ring)
+		if (a.in_ring) {
 			print_fused_floors(&a, ls + i, j - i, floor_cyc);
+			fused_network(&a, ls + i, j - i);
+		}
 		i = j;
 	}
 	a.events = events_cfg;

@@ -125,3 +125,914 @@ uint64_t eyr_chain_network_floor(const struct eyr_arch *arch,
 		*dram_bound = db;
 	return cycles;
 }
+
+/* ---------------------------------------------------------------------
+ * Depthwise -> project chains: one stream, the depthwise output in the GLB.
+ *
+ * The depthwise output is cut into bands of rows (map.band) and its
+ * channels into tiles (map.ctile); the loop runs over bands, and inside a
+ * band over the channel tiles. Per (band, tile) the DMA loads the tile's
+ * input rows of the band (all columns the windows read, every image), the
+ * array runs the depthwise pass into the GLB (REQUANT to int8, the
+ * depthwise layer's quantization) and then, per tile, a project pass that
+ * reads those int8 bytes and accumulates over the tiles into int32 psums
+ * (ACCUMULATE; BIAS on the first tile, REQUANT on the last), or with
+ * proj_whole one project pass per band over the depthwise output of every
+ * tile. The DMA stores the band's int8 output. Weights, bias and tables
+ * are loaded once (w_resident) or the weights per (band, tile). A pass
+ * reading what an earlier pass wrote needs nothing more (the array runs in
+ * buffer order); the DMA and the array hand over with the events of
+ * emit.c (EV_LOADED, EV_STORED, EV_PASS), or alternate at barriers.
+ *
+ * The plan's cost is what walking the stream adds up: every DMA's words
+ * and the device's time lines (eyr_timeline_cmd), every pass's counts from
+ * the pass search (eyr_pass_best_shared), so prediction == measurement
+ * holds by construction, with the same walk as the emission.
+ * --------------------------------------------------------------------- */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Event numbers as in emit.c. */
+#define EV_LOADED	0u
+#define EV_STORED(s)	(1u + (s))
+#define EV_PASS(p)	(8u + (uint32_t)((p) % 8))
+
+enum { CL_DW = 0, CL_PW = 1 };
+
+struct chain_layout {
+	uint32_t in[2], dww[2], pww[2], dwb, dwq, pwb, pwq, dwout, psum, out[2];
+	uint64_t glb_bytes;
+};
+
+struct chain_pass_entry {
+	int layer;
+	struct eyr_pass_shape ps;
+	struct eyrie_mapping map;
+	struct eyr_pass_cost pc;
+};
+
+struct chain_em {
+	const struct eyr_arch *arch;
+	const struct eyr_chain_plan *plan;
+	const struct eyr_chain_map *m;
+	const struct eyr_layer *ly[2];
+	const struct eyr_layer_bufs *bufs[2];
+	struct eyr_cmdbuf *cb;		/* NULL: walk only (timing and counts) */
+	struct eyr_geom g[2];
+	struct chain_layout lay;
+	struct eyr_timeline tl;
+	struct eyr_cost cost;
+	uint32_t count;
+	union eyrie_cmd scratch;
+	struct chain_pass_entry cache[32];
+	unsigned int ncache;
+	int64_t passes, dma_waited;
+	uint32_t nin, nw, nout;
+	uint32_t in_loads, w_loads;
+	int64_t in_user[2], w_user[2];
+	int out_stored[2];
+	uint32_t in_rows_max;		/* rows of the largest band's input */
+	/* a walk without a stream: the addresses and quantization of nothing */
+	struct eyr_layer dry_ly;
+	struct eyr_layer_bufs dry_bufs;
+	struct eyr_span cols;		/* the input columns (every band the same) */
+};
+
+static uint64_t al4(uint64_t x)
+{
+	return (x + 3) & ~(uint64_t)3;
+}
+
+static void chain_region(uint64_t *top, uint64_t bytes, int two, uint32_t r[2])
+{
+	r[0] = (uint32_t)*top;
+	*top = al4(*top + bytes);
+	r[1] = r[0];
+	if (two) {
+		r[1] = (uint32_t)*top;
+		*top = al4(*top + bytes);
+	}
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+/* The GLB layout of a chain mapping (every region 4-byte aligned). */
+static void chain_layout(const struct chain_em *em, struct chain_layout *lay)
+{
+	const struct eyr_chain_map *m = em->m;
+	const struct eyr_chain_plan *p = em->plan;
+	uint64_t top = 0, N = p->dw.n, C = p->dw.c, M = p->pw.m, F = em->g[CL_DW].ext[EYR_DIM_F];
+	uint64_t t = m->ctile, B = m->band;
+	uint32_t r[2];
+
+	memset(lay, 0, sizeof(*lay));
+	chain_region(&top, N * t * em->in_rows_max * em->cols.len, em->nin == 2, lay->in);
+	chain_region(&top, (m->w_resident ? C : t) * 9, em->nw == 2, lay->dww);
+	chain_region(&top, (m->w_resident ? C : t) * M, em->nw == 2, lay->pww);
+	chain_region(&top, p->has_bias[CL_DW] ? 4 * C : 0, 0, r);
+	lay->dwb = r[0];
+	chain_region(&top, p->per_channel[CL_DW] ? 8 * C : 0, 0, r);
+	lay->dwq = r[0];
+	chain_region(&top, p->has_bias[CL_PW] ? 4 * M : 0, 0, r);
+	lay->pwb = r[0];
+	chain_region(&top, p->per_channel[CL_PW] ? 8 * M : 0, 0, r);
+	lay->pwq = r[0];
+	chain_region(&top, N * (m->proj_whole ? C : t) * B * F, 0, r);
+	lay->dwout = r[0];
+	chain_region(&top, !m->proj_whole && m->ctiles > 1 ? 4 * N * M * B * F : 0, 0, r);
+	lay->psum = r[0];
+	chain_region(&top, N * M * B * F, em->nout == 2, lay->out);
+	lay->glb_bytes = top;
+}
+
+static union eyrie_cmd *cpush(struct chain_em *em, enum eyrie_opcode op)
+{
+	em->count++;
+	if (em->cb)
+		return eyr_cmdbuf_push(em->cb, op);
+	memset(&em->scratch, 0, sizeof(em->scratch));
+	em->scratch.hdr.opcode = (__u8)op;
+	return &em->scratch;
+}
+
+static int cevent(struct chain_em *em, enum eyrie_opcode op, uint32_t ev, enum eyrie_engine e)
+{
+	union eyrie_cmd *c = cpush(em, op);
+
+	if (!c)
+		return -ENOMEM;
+	c->event.event = ev;
+	c->event.engine = e;
+	eyr_timeline_cmd(&em->tl, c, 0);
+	return 0;
+}
+
+static int cbarrier(struct chain_em *em)
+{
+	union eyrie_cmd *c = cpush(em, EYRIE_OP_BARRIER);
+
+	if (!c)
+		return -ENOMEM;
+	eyr_timeline_cmd(&em->tl, c, 0);
+	return 0;
+}
+
+/* As emit.c's dma_wait_pass: the DMA waits for pass q (or a later one). */
+static int cwait_pass(struct chain_em *em, int64_t q)
+{
+	int64_t r;
+
+	if (q < 0 || !em->m->events)
+		return 0;
+	r = q + (em->passes - 1 - q) / 8 * 8;
+	if (r <= em->dma_waited)
+		return 0;
+	em->dma_waited = r;
+	return cevent(em, EYRIE_OP_EVENT_WAIT, EV_PASS(q), EYRIE_ENGINE_DMA);
+}
+
+/* One DMA: counts (every word once in DRAM and once in the GLB) and time. */
+static int cdma(struct chain_em *em, enum eyrie_opcode op, uint64_t dram, uint32_t glb,
+		uint32_t eb, const uint32_t cnt[4], const int64_t ds[4], const uint32_t gs[4],
+		uint64_t *tally)
+{
+	union eyrie_cmd *c = cpush(em, op);
+	uint64_t elems = (uint64_t)cnt[0] * cnt[1] * cnt[2] * cnt[3];
+	int i;
+
+	if (!c)
+		return -ENOMEM;
+	c->dma.dram_addr = dram;
+	c->dma.glb_addr = glb;
+	c->dma.elem_bytes = eb;
+	for (i = 0; i < 4; i++) {
+		c->dma.count[i] = cnt[i];
+		c->dma.dram_stride[i] = ds[i];
+		c->dma.glb_stride[i] = gs[i];
+	}
+	em->cost.dram_words += elems;
+	em->cost.dram_bytes += elems * eb;
+	em->cost.access[EYRIE_ENERGY_DRAM] += elems;
+	em->cost.access[EYRIE_ENERGY_GLB] += elems;
+	if (tally)
+		*tally += elems;
+	eyr_timeline_cmd(&em->tl, c, eyr_dma_cycles(em->arch, elems, eb));
+	return 0;
+}
+
+/* A 1-D load of n elements of eb bytes. */
+static int cload1(struct chain_em *em, uint64_t dram, uint32_t glb, uint32_t eb, uint32_t n,
+		  uint64_t *tally)
+{
+	uint32_t cnt[4] = { n, 1, 1, 1 };
+	int64_t ds[4] = { eb, 0, 0, 0 };
+	uint32_t gs[4] = { eb, 0, 0, 0 };
+
+	return cdma(em, EYRIE_OP_DMA_LOAD, dram, glb, eb, cnt, ds, gs, tally);
+}
+
+/*
+ * A per-channel table slice of channels [k0, k0 + t) of a layer of `all`
+ * channels: t multipliers then t shifts, as a pass of t channels reads it.
+ */
+static int cload_q(struct chain_em *em, uint64_t dram, uint32_t glb, uint32_t all,
+		   uint32_t k0, uint32_t t)
+{
+	uint32_t cnt[4] = { t, 2, 1, 1 };
+	int64_t ds[4] = { 4, 4 * (int64_t)all, 0, 0 };
+	uint32_t gs[4] = { 4, 4 * t, 0, 0 };
+
+	return cdma(em, EYRIE_OP_DMA_LOAD, dram + 4ull * k0, glb, 4, cnt, ds, gs, NULL);
+}
+
+/* Project weights of input channels [k0, k0 + t): M rows of t. */
+static int cload_pww(struct chain_em *em, uint32_t glb, uint32_t k0, uint32_t t)
+{
+	uint32_t C = em->plan->dw.c, M = em->plan->pw.m;
+	uint32_t cnt[4] = { t, M, 1, 1 };
+	int64_t ds[4] = { 1, C, 0, 0 };
+	uint32_t gs[4] = { 1, t, 0, 0 };
+
+	return cdma(em, EYRIE_OP_DMA_LOAD, em->bufs[CL_PW]->weights + k0, glb, 1, cnt, ds, gs,
+		    &em->cost.w_words);
+}
+
+struct chain_step {
+	uint32_t b, k;			/* band, channel tile */
+	uint32_t e0, el;		/* depthwise output rows */
+	uint32_t k0, tl;		/* channels */
+	struct eyr_span rows;		/* the band's input rows */
+	uint32_t in_slot, w_slot;
+};
+
+static void chain_step_at(const struct chain_em *em, uint32_t b, uint32_t k,
+			  struct chain_step *st)
+{
+	const struct eyr_chain_map *m = em->m;
+	uint32_t E = em->g[CL_DW].ext[EYR_DIM_E], C = em->plan->dw.c;
+
+	st->b = b;
+	st->k = k;
+	st->e0 = b * m->band;
+	st->el = min_u32(m->band, E - st->e0);
+	st->k0 = k * m->ctile;
+	st->tl = min_u32(m->ctile, C - st->k0);
+	eyr_geom_span_rows(&em->g[CL_DW], st->e0, st->el, &st->rows);
+}
+
+/* The resident tensors, loaded once at the start of the stream. */
+static int chain_resident(struct chain_em *em)
+{
+	const struct eyr_chain_plan *p = em->plan;
+	const struct eyr_chain_map *m = em->m;
+	uint32_t C = p->dw.c, M = p->pw.m, k;
+	int ret = 0;
+
+	if (p->has_bias[CL_DW])
+		ret = cload1(em, em->bufs[CL_DW]->bias, em->lay.dwb, 4, C, NULL);
+	for (k = 0; !ret && p->per_channel[CL_DW] && k < m->ctiles; k++) {
+		uint32_t k0 = k * m->ctile, t = min_u32(m->ctile, C - k0);
+
+		ret = cload_q(em, em->bufs[CL_DW]->quant, em->lay.dwq + 8 * k0, C, k0, t);
+	}
+	if (!ret && p->has_bias[CL_PW])
+		ret = cload1(em, em->bufs[CL_PW]->bias, em->lay.pwb, 4, M, NULL);
+	if (!ret && p->per_channel[CL_PW])
+		ret = cload_q(em, em->bufs[CL_PW]->quant, em->lay.pwq, M, 0, M);
+	if (ret || !m->w_resident)
+		return ret;
+	ret = cload1(em, em->bufs[CL_DW]->weights, em->lay.dww[0], 1, 9 * C, &em->cost.w_words);
+	if (m->proj_whole)
+		return ret ? ret : cload_pww(em, em->lay.pww[0], 0, C);
+	for (k = 0; !ret && k < m->ctiles; k++) {
+		uint32_t k0 = k * m->ctile, t = min_u32(m->ctile, C - k0);
+
+		ret = cload_pww(em, em->lay.pww[0] + M * k0, k0, t);
+	}
+	return ret;
+}
+
+/* The loads of one step: its input tile, and its weights when not resident. */
+static int chain_loads(struct chain_em *em, struct chain_step *st)
+{
+	const struct eyr_chain_plan *p = em->plan;
+	uint64_t N = p->dw.n, C = p->dw.c, H = p->dw.h, W = p->dw.w;
+	uint32_t cl = em->cols.len;
+	int ret;
+
+	st->in_slot = em->in_loads++ % em->nin;
+	ret = cwait_pass(em, em->in_user[st->in_slot]);
+	if (ret)
+		return ret;
+	{
+		uint32_t cnt[4] = { cl, st->rows.len, st->tl, (uint32_t)N };
+		int64_t ds[4] = { 1, (int64_t)W, (int64_t)(H * W), (int64_t)(C * H * W) };
+		uint32_t gs[4] = { 1, cl, st->rows.len * cl, st->tl * st->rows.len * cl };
+
+		ret = cdma(em, EYRIE_OP_DMA_LOAD,
+			   em->bufs[CL_DW]->in + ((uint64_t)st->k0 * H + st->rows.lo) * W + em->cols.lo,
+			   em->lay.in[st->in_slot], 1, cnt, ds, gs, &em->cost.in_words);
+		if (ret)
+			return ret;
+	}
+	if (!em->m->w_resident) {
+		st->w_slot = em->w_loads++ % em->nw;
+		ret = cwait_pass(em, em->w_user[st->w_slot]);
+		if (!ret)
+			ret = cload1(em, em->bufs[CL_DW]->weights + 9ull * st->k0,
+				     em->lay.dww[st->w_slot], 1, 9 * st->tl, &em->cost.w_words);
+		if (!ret)
+			ret = cload_pww(em, em->lay.pww[st->w_slot], st->k0, st->tl);
+		if (ret)
+			return ret;
+	}
+	if (em->m->events)
+		return cevent(em, EYRIE_OP_EVENT_SIGNAL, EV_LOADED, EYRIE_ENGINE_DMA);
+	return 0;
+}
+
+static int chain_pass_cost(struct chain_em *em, int layer, const struct eyr_pass_shape *ps,
+			   struct eyrie_mapping *map, struct eyr_pass_cost *pc)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < em->ncache; i++)
+		if (em->cache[i].layer == layer && !memcmp(&em->cache[i].ps, ps, sizeof(*ps))) {
+			*map = em->cache[i].map;
+			*pc = em->cache[i].pc;
+			return 0;
+		}
+	ret = eyr_pass_best_shared(em->arch, &em->g[layer], em->m->dataflow, em->plan->objective,
+				   ps, EYR_PLACE_GLB, EYR_PLACE_GLB, map, pc);
+	if (ret)
+		return ret;
+	if (em->ncache < sizeof(em->cache) / sizeof(em->cache[0])) {
+		em->cache[em->ncache].layer = layer;
+		em->cache[em->ncache].ps = *ps;
+		em->cache[em->ncache].map = *map;
+		em->cache[em->ncache].pc = *pc;
+		em->ncache++;
+	}
+	return 0;
+}
+
+/* Fills a CONV pass's requantization from its layer (table at qaddr). */
+static void cquant(union eyrie_cmd *c, const struct eyr_layer *ly, int per_channel,
+		   uint32_t qaddr)
+{
+	c->conv.q.mult = per_channel ? 0 : ly->quant.mult;
+	c->conv.q.shift = per_channel ? 0 : ly->quant.shift;
+	c->conv.q.quant_addr = per_channel ? qaddr : 0;
+	c->conv.q.zp_out = (__s16)ly->quant.zp_out;
+	c->conv.q.clamp_min = (__s8)ly->quant.clamp_min;
+	c->conv.q.clamp_max = (__s8)ly->quant.clamp_max;
+}
+
+static int cpass(struct chain_em *em, int layer, const struct eyr_pass_shape *ps,
+		 union eyrie_cmd **out)
+{
+	struct eyrie_mapping map;
+	struct eyr_pass_cost pc;
+	union eyrie_cmd *c;
+	int ret, l;
+
+	ret = chain_pass_cost(em, layer, ps, &map, &pc);
+	if (ret)
+		return ret;
+	c = cpush(em, EYRIE_OP_CONV);
+	if (!c)
+		return -ENOMEM;
+	c->hdr.dataflow = (__u8)em->m->dataflow;
+	c->conv.map = map;
+	for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
+		em->cost.access[l] += pc.access[l];
+	eyr_timeline_cmd(&em->tl, c, pc.cycles);
+	em->passes++;
+	*out = c;
+	return 0;
+}
+
+/* The depthwise pass of a step: int8 out into the depthwise output region. */
+static int chain_dw_pass(struct chain_em *em, const struct chain_step *st)
+{
+	const struct eyr_chain_plan *p = em->plan;
+	const struct eyr_geom *g = &em->g[CL_DW];
+	const struct eyr_layer *ly = em->ly[CL_DW];
+	uint32_t F = g->ext[EYR_DIM_F];
+	struct eyr_pass_shape ps = { 0 };
+	union eyrie_cmd *c;
+	int ret;
+
+	ps.n = p->dw.n;
+	ps.g = st->tl;
+	ps.m = ps.c = 1;
+	ps.e = st->el;
+	ps.f = F;
+	ps.in_h = st->rows.len;
+	ps.in_w = em->cols.len;
+	ps.pad_t = st->rows.pad;
+	ps.pad_l = em->cols.pad;
+	ps.bias = p->has_bias[CL_DW];
+	ps.per_channel = p->per_channel[CL_DW];
+	ret = cpass(em, CL_DW, &ps, &c);
+	if (ret)
+		return ret;
+	c->hdr.flags = (p->has_bias[CL_DW] ? EYRIE_PASS_F_BIAS : 0) | EYRIE_PASS_F_REQUANT |
+		       (p->per_channel[CL_DW] ? EYRIE_PASS_F_PER_CHANNEL : 0);
+	c->conv.in_addr = em->lay.in[st->in_slot];
+	c->conv.w_addr = em->m->w_resident ? em->lay.dww[0] + 9 * st->k0 : em->lay.dww[st->w_slot];
+	c->conv.bias_addr = p->has_bias[CL_DW] ? em->lay.dwb + 4 * st->k0 : 0;
+	/* proj_whole: tile k's channels at their place in the band's block (n == 1) */
+	c->conv.out_addr = em->lay.dwout + (em->m->proj_whole ? st->k0 * st->el * F : 0);
+	c->conv.n = (__u16)p->dw.n;
+	c->conv.c = c->conv.m = c->conv.groups = (__u16)st->tl;
+	c->conv.in_h = (__u16)st->rows.len;
+	c->conv.in_w = (__u16)em->cols.len;
+	c->conv.out_h = (__u16)st->el;
+	c->conv.out_w = (__u16)F;
+	c->conv.r = (__u8)g->r;
+	c->conv.s = (__u8)g->s;
+	c->conv.stride_h = (__u8)g->sh;
+	c->conv.stride_w = (__u8)g->sw;
+	c->conv.dil_h = c->conv.dil_w = 1;
+	c->conv.pad_t = (__u8)st->rows.pad;
+	c->conv.pad_l = (__u8)em->cols.pad;
+	c->conv.zp_in = (__s16)ly->quant.zp_in;
+	c->conv.zp_w = (__s16)ly->quant.zp_w;
+	cquant(c, ly, p->per_channel[CL_DW], em->lay.dwq + 8 * st->k0);
+	em->in_user[st->in_slot] = em->passes - 1;
+	if (!em->m->w_resident)
+		em->w_user[st->w_slot] = em->passes - 1;
+	return 0;
+}
+
+/*
+ * The project pass of a step (every tile, or with proj_whole the band's
+ * last over all channels): int32 psums over the tiles, int8 out on the last.
+ */
+static int chain_pw_pass(struct chain_em *em, const struct chain_step *st)
+{
+	const struct eyr_chain_plan *p = em->plan;
+	const struct eyr_chain_map *m = em->m;
+	const struct eyr_layer *ly = em->ly[CL_PW];
+	uint32_t F = em->g[CL_DW].ext[EYR_DIM_F], M = p->pw.m;
+	int whole = m->proj_whole, first = whole || st->k == 0;
+	int last = whole || st->k == m->ctiles - 1, acc = !whole && m->ctiles > 1;
+	uint32_t c_in = whole ? p->dw.c : st->tl, os = st->b % em->nout;
+	struct eyr_pass_shape ps = { 0 };
+	union eyrie_cmd *c;
+	int ret;
+
+	/* the pass that writes the output slot waits until its last store is out */
+	if (last && m->events && em->out_stored[os]) {
+		ret = cevent(em, EYRIE_OP_EVENT_WAIT, EV_STORED(os), EYRIE_ENGINE_ARRAY);
+		if (ret)
+			return ret;
+	}
+	ps.n = p->pw.n;
+	ps.g = 1;
+	ps.m = M;
+	ps.c = c_in;
+	ps.e = ps.in_h = st->el;
+	ps.f = ps.in_w = F;
+	ps.accumulate = !first;
+	ps.bias = first && p->has_bias[CL_PW];
+	ps.per_channel = last && p->per_channel[CL_PW];
+	ret = cpass(em, CL_PW, &ps, &c);
+	if (ret)
+		return ret;
+	c->hdr.flags = (ps.bias ? EYRIE_PASS_F_BIAS : 0) |
+		       (!first ? EYRIE_PASS_F_ACCUMULATE : 0) |
+		       (last ? EYRIE_PASS_F_REQUANT : 0) |
+		       (ps.per_channel ? EYRIE_PASS_F_PER_CHANNEL : 0);
+	c->conv.in_addr = em->lay.dwout;
+	c->conv.w_addr = !m->w_resident ? em->lay.pww[st->w_slot] :
+			 em->lay.pww[0] + (whole ? 0 : M * st->k0);
+	c->conv.bias_addr = ps.bias ? em->lay.pwb : 0;
+	c->conv.psum_addr = acc ? em->lay.psum : 0;
+	c->conv.out_addr = last ? em->lay.out[os] : 0;
+	c->conv.n = (__u16)p->pw.n;
+	c->conv.c = (__u16)c_in;
+	c->conv.m = (__u16)M;
+	c->conv.groups = 1;
+	c->conv.in_h = c->conv.out_h = (__u16)st->el;
+	c->conv.in_w = c->conv.out_w = (__u16)F;
+	c->conv.r = c->conv.s = c->conv.stride_h = c->conv.stride_w = 1;
+	c->conv.dil_h = c->conv.dil_w = 1;
+	c->conv.zp_in = (__s16)ly->quant.zp_in;
+	c->conv.zp_w = (__s16)ly->quant.zp_w;
+	if (last)
+		cquant(c, ly, p->per_channel[CL_PW], em->lay.pwq);
+	if (!m->w_resident)
+		em->w_user[st->w_slot] = em->passes - 1;
+	return 0;
+}
+
+static int chain_store(struct chain_em *em, const struct chain_step *st)
+{
+	const struct eyr_chain_plan *p = em->plan;
+	uint64_t N = p->pw.n, M = p->pw.m;
+	uint64_t E = em->g[CL_DW].ext[EYR_DIM_E], F = em->g[CL_DW].ext[EYR_DIM_F];
+	uint32_t os = st->b % em->nout, el = st->el;
+	uint32_t cnt[4] = { (uint32_t)F, el, (uint32_t)M, (uint32_t)N };
+	int64_t ds[4] = { 1, (int64_t)F, (int64_t)(E * F), (int64_t)(M * E * F) };
+	uint32_t gs[4] = { 1, (uint32_t)F, el * (uint32_t)F, (uint32_t)(M * el * F) };
+	int ret;
+
+	ret = cwait_pass(em, em->passes - 1);
+	if (!ret)
+		ret = cdma(em, EYRIE_OP_DMA_STORE, em->bufs[CL_PW]->out + st->e0 * F,
+			   em->lay.out[os], 1, cnt, ds, gs, NULL);
+	if (ret || !em->m->events)
+		return ret;
+	em->out_stored[os] = 1;
+	return cevent(em, EYRIE_OP_EVENT_SIGNAL, EV_STORED(os), EYRIE_ENGINE_DMA);
+}
+
+/*
+ * The whole chain: into em->cb (or walked only), em->cost and em->tl end
+ * as what the device measures.
+ */
+static int chain_walk(struct chain_em *em)
+{
+	const struct eyr_chain_map *m = em->m;
+	struct chain_step cur, nxt;
+	uint32_t b, k;
+	int ret;
+
+	memset(&em->tl, 0, sizeof(em->tl));
+	memset(&em->cost, 0, sizeof(em->cost));
+	em->count = 0;
+	em->passes = 0;
+	em->dma_waited = -1;
+	em->in_loads = em->w_loads = 0;
+	em->in_user[0] = em->in_user[1] = em->w_user[0] = em->w_user[1] = -1;
+	em->out_stored[0] = em->out_stored[1] = 0;
+	em->nin = m->dbuf & EYR_DBUF_IN ? 2 : 1;
+	em->nw = m->dbuf & EYR_DBUF_W ? 2 : 1;
+	em->nout = m->dbuf & EYR_DBUF_OUT ? 2 : 1;
+	chain_layout(em, &em->lay);
+	if (em->lay.glb_bytes > em->arch->glb_bytes)
+		return -ENOSPC;
+	ret = chain_resident(em);
+	chain_step_at(em, 0, 0, &cur);
+	if (!ret)
+		ret = chain_loads(em, &cur);
+	nxt = cur;
+	for (b = 0; !ret && b < m->bands; b++)
+	for (k = 0; !ret && k < m->ctiles; k++) {
+		int more = b + 1 < m->bands || k + 1 < m->ctiles;
+		int proj = !m->proj_whole || k == m->ctiles - 1;
+
+		ret = m->events ? cevent(em, EYRIE_OP_EVENT_WAIT, EV_LOADED, EYRIE_ENGINE_ARRAY) :
+				  cbarrier(em);
+		if (!ret)
+			ret = chain_dw_pass(em, &cur);
+		if (!ret && m->events)
+			ret = cevent(em, EYRIE_OP_EVENT_SIGNAL, EV_PASS(em->passes - 1),
+				     EYRIE_ENGINE_ARRAY);
+		if (!ret && proj)
+			ret = chain_pw_pass(em, &cur);
+		if (!ret && proj && m->events)
+			ret = cevent(em, EYRIE_OP_EVENT_SIGNAL, EV_PASS(em->passes - 1),
+				     EYRIE_ENGINE_ARRAY);
+		if (!ret && !m->events)
+			ret = cbarrier(em);
+		if (more)
+			chain_step_at(em, k + 1 < m->ctiles ? b : b + 1,
+				      k + 1 < m->ctiles ? k + 1 : 0, &nxt);
+		/* with events the next loads go ahead of this band's store */
+		if (!ret && more && m->events)
+			ret = chain_loads(em, &nxt);
+		if (!ret && k == m->ctiles - 1)
+			ret = chain_store(em, &cur);
+		if (!ret && more && !m->events)
+			ret = chain_loads(em, &nxt);
+		cur = nxt;
+	}
+	if (!ret)
+		ret = cbarrier(em);
+	if (ret)
+		return ret;
+	em->cost.macs = em->g[CL_DW].macs + em->g[CL_PW].macs;
+	em->cost.cycles = eyr_timeline_end(&em->tl);
+	em->cost.cmds = em->count;
+	eyr_cost_finish(em->arch, &em->cost);
+	return 0;
+}
+
+static int chain_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+/* An emitter (or walker, cb NULL) for plan with its mapping m. */
+static int chain_em_init(struct chain_em *em, const struct eyr_arch *arch,
+			 const struct eyr_chain_plan *plan, const struct eyr_chain_map *m)
+{
+	uint32_t E, b;
+	int ret;
+
+	memset(em, 0, sizeof(*em));
+	em->arch = arch;
+	em->plan = plan;
+	em->m = m;
+	em->ly[CL_DW] = em->ly[CL_PW] = &em->dry_ly;
+	em->bufs[CL_DW] = em->bufs[CL_PW] = &em->dry_bufs;
+	ret = eyr_geom_init(&em->g[CL_DW], &plan->dw, NULL, 0);
+	if (!ret)
+		ret = eyr_geom_init(&em->g[CL_PW], &plan->pw, NULL, 0);
+	if (ret)
+		return ret;
+	E = em->g[CL_DW].ext[EYR_DIM_E];
+	for (b = 0; b < m->bands; b++) {
+		struct eyr_span sp;
+
+		eyr_geom_span_rows(&em->g[CL_DW], b * m->band, min_u32(m->band, E - b * m->band),
+				   &sp);
+		if (sp.len > em->in_rows_max)
+			em->in_rows_max = sp.len;
+	}
+	eyr_geom_span_cols(&em->g[CL_DW], 0, em->g[CL_DW].ext[EYR_DIM_F], &em->cols);
+	return 0;
+}
+
+/* Whether a mapping is in the mapspace (its fields consistent with the chain). */
+static int chain_map_valid(const struct eyr_chain_plan *p, const struct eyr_chain_map *m)
+{
+	uint32_t E = eyr_layer_out_h(&p->dw);
+
+	if (!m->band || m->band > E || !m->ctile || m->ctile > p->dw.c ||
+	    m->bands != eyr_div_up(E, m->band) || m->ctiles != eyr_div_up(p->dw.c, m->ctile))
+		return 0;
+	/* one project pass over the tiles' outputs side by side: one image */
+	if (m->proj_whole && (m->ctiles < 2 || p->dw.n != 1 || !m->w_resident))
+		return 0;
+	if (!m->w_resident && m->bands * m->ctiles < 2)
+		return 0;
+	if (m->dbuf & ~(EYR_DBUF_IN | EYR_DBUF_W | EYR_DBUF_OUT))
+		return 0;
+	if (!m->events && m->dbuf)
+		return 0;
+	if ((m->dbuf & EYR_DBUF_IN && m->bands * m->ctiles < 2) ||
+	    (m->dbuf & EYR_DBUF_W && m->w_resident) ||
+	    (m->dbuf & EYR_DBUF_OUT && m->bands < 2))
+		return 0;
+	return 1;
+}
+
+int eyr_chain_cost(const struct eyr_arch *arch, struct eyr_chain_plan *plan)
+{
+	struct chain_em *em;
+	int ret;
+
+	if (!chain_map_valid(plan, &plan->map) || (plan->map.events && !arch->events))
+		return -EINVAL;
+	em = malloc(sizeof(*em));
+	if (!em)
+		return -ENOMEM;
+	ret = chain_em_init(em, arch, plan, &plan->map);
+	if (!ret)
+		ret = chain_walk(em);
+	if (!ret && arch->max_cmds_per_job && em->count > arch->max_cmds_per_job)
+		ret = -ENOSPC;
+	if (!ret)
+		plan->cost = em->cost;
+	free(em);
+	return ret;
+}
+
+/* Distinct balanced tile sizes of an extent: ceil(ext / k), k = 1..ext. */
+static uint32_t balanced_sizes(uint32_t ext, uint32_t *out)
+{
+	uint32_t n = 0, k, last = 0;
+
+	for (k = 1; k <= ext; k++) {
+		uint32_t t = eyr_div_up(ext, k);
+
+		if (t != last)
+			out[n++] = last = t;
+	}
+	return n;
+}
+
+/*
+ * The mapspace, exhaustively: every balanced band height and channel tile,
+ * project per tile or per band, weights resident or per step; with events
+ * every double-buffer choice of the tiling (the fastest kept: they move
+ * the same words, so the least cycles is the best under every objective).
+ */
+static int chain_search(const struct eyr_arch *arch, struct eyr_chain_plan *plan,
+			enum eyrie_dataflow df)
+{
+	uint32_t E = eyr_layer_out_h(&plan->dw), C = plan->dw.c;
+	uint32_t *bs = malloc(sizeof(uint32_t) * (E + C)), *ts, nb, nt, i, j;
+	struct chain_em *em = malloc(sizeof(*em));
+	struct eyr_chain_map best = { 0 };
+	struct eyr_cost best_cost = { 0 };
+	int found = 0, ret = 0;
+
+	if (!bs || !em) {
+		free(bs);
+		free(em);
+		return -ENOMEM;
+	}
+	ts = bs + E;
+	nb = balanced_sizes(E, bs);
+	nt = balanced_sizes(C, ts);
+	for (i = 0; i < nb && !ret; i++)
+	for (j = 0; j < nt && !ret; j++)
+	for (unsigned int mode = 0; mode < 3 && !ret; mode++) {
+		/* 0: per tile, weights resident; 1: per tile, weights per step; 2: per band */
+		struct eyr_chain_map m = { 0 }, tbest = { 0 };
+		struct eyr_cost tcost = { 0 };
+		int tfound = 0;
+
+		m.dataflow = df;
+		m.band = bs[i];
+		m.ctile = ts[j];
+		m.bands = eyr_div_up(E, m.band);
+		m.ctiles = eyr_div_up(C, m.ctile);
+		m.w_resident = mode != 1;
+		m.proj_whole = mode == 2;
+		for (unsigned int v = 0; v < (arch->events ? 9u : 1u) && !ret; v++) {
+			uint64_t floor;
+			int r;
+
+			/* v = 0: barriers; v >= 1: events with dbuf mask v - 1 */
+			m.events = v > 0;
+			m.dbuf = (uint8_t)(v ? v - 1 : 0);
+			if (!chain_map_valid(plan, &m))
+				continue;
+			r = chain_em_init(em, arch, plan, &m);
+			if (!r)
+				r = chain_walk(em);
+			if (r == -ENOSPC)
+				continue;
+			if (r) {
+				ret = r;
+				break;
+			}
+			plan->search.evaluated++;
+			if (arch->max_cmds_per_job && em->count > arch->max_cmds_per_job)
+				continue;
+			if (!tfound || em->cost.cycles < tcost.cycles) {
+				tbest = m;
+				tcost = em->cost;
+				tfound = 1;
+			}
+			/* no order of the same commands beats its busier engine */
+			floor = em->tl.busy[0] > em->tl.busy[1] ? em->tl.busy[0] : em->tl.busy[1];
+			if (v && tcost.cycles <= floor)
+				break;
+		}
+		if (tfound && (!found || eyr_objective_better(plan->objective, &tcost, &best_cost))) {
+			best = tbest;
+			best_cost = tcost;
+			found = 1;
+		}
+	}
+	free(bs);
+	free(em);
+	if (ret)
+		return ret;
+	if (!found)
+		return -ENOSPC;
+	plan->map = best;
+	plan->cost = best_cost;
+	return 0;
+}
+
+/* The options a chain plans its layers with: the dense int8 ones only. */
+static int chain_opts_ok(const struct eyr_sched_opts *o)
+{
+	return !o->int32_out && !o->lut && !o->fp32_rq && !o->zero_gate && !o->rle_in_rows &&
+	       !o->rle_out && !o->whole_rows && !o->sparse_choose;
+}
+
+int eyr_chain_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *dw,
+		   const struct eyr_layer_shape *pw, const struct eyr_sched_opts *dw_opts,
+		   const struct eyr_sched_opts *pw_opts, struct eyr_chain_plan *plan,
+		   char *err, size_t errlen)
+{
+	struct eyr_sched_opts od = dw_opts ? *dw_opts : (struct eyr_sched_opts)EYR_SCHED_OPTS_INIT;
+	struct eyr_sched_opts op = pw_opts ? *pw_opts : (struct eyr_sched_opts)EYR_SCHED_OPTS_INIT;
+	struct eyr_layer_shape pair[2];
+	uint64_t t0;
+	int ret, l;
+
+	memset(plan, 0, sizeof(*plan));
+	ret = eyr_arch_check(arch, err, errlen);
+	if (ret)
+		return ret;
+	if (!chain_opts_ok(&od) || !chain_opts_ok(&op))
+		return chain_err(err, errlen, -EINVAL, "a chain keeps int8 tensors without activation tables, binary32 requantization or sparsity");
+	op.dataflow = od.dataflow;
+	op.objective = od.objective;
+	op.batch = od.batch;
+	op.exhaustive = od.exhaustive;
+	plan->dw = *dw;
+	plan->pw = *pw;
+	if (od.batch)
+		plan->dw.n = plan->pw.n = od.batch;
+	if (!plan->pw.groups)
+		plan->pw.groups = 1;
+	if (eyr_chain_link(&plan->dw, &plan->pw) != EYR_LINK_DW_P)
+		return chain_err(err, errlen, -EINVAL, "not a 3x3 depthwise conv (stride 1 or 2) followed by a 1x1 conv reading its whole output");
+	plan->objective = od.objective;
+	plan->has_bias[CL_DW] = !od.no_bias;
+	plan->has_bias[CL_PW] = !op.no_bias;
+	plan->per_channel[CL_DW] = od.per_channel;
+	plan->per_channel[CL_PW] = op.per_channel;
+	/* each layer on its own: what the chain must beat */
+	ret = eyr_sched_plan(arch, &plan->dw, &od, &plan->layer[CL_DW], err, errlen);
+	if (!ret)
+		ret = eyr_sched_plan(arch, &plan->pw, &op, &plan->layer[CL_PW], err, errlen);
+	if (ret)
+		return ret;
+	plan->separate = plan->layer[CL_DW].cost;
+	for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
+		plan->separate.access[l] += plan->layer[CL_PW].cost.access[l];
+	plan->separate.cycles += plan->layer[CL_PW].cost.cycles;
+	plan->separate.dram_words += plan->layer[CL_PW].cost.dram_words;
+	plan->separate.dram_bytes += plan->layer[CL_PW].cost.dram_bytes;
+	plan->separate.macs += plan->layer[CL_PW].cost.macs;
+	plan->separate.cmds += plan->layer[CL_PW].cost.cmds;
+	plan->separate.in_words += plan->layer[CL_PW].cost.in_words;
+	plan->separate.w_words += plan->layer[CL_PW].cost.w_words;
+	plan->separate.psum_words += plan->layer[CL_PW].cost.psum_words;
+	eyr_cost_finish(arch, &plan->separate);
+	/* the chain's input and output, every weight, each layer's bias and table */
+	pair[0] = plan->dw;
+	pair[1] = plan->pw;
+	eyr_chain_bound(pair, 2, 0, 0, &plan->lb_dram_words, &plan->lb_dram_bytes);
+	for (l = 0; l < 2; l++) {
+		uint64_t mall = l == CL_DW ? plan->dw.m : plan->pw.m;
+		uint64_t words = (plan->has_bias[l] ? mall : 0) + (plan->per_channel[l] ? 2 * mall : 0);
+
+		plan->lb_dram_words += words;
+		plan->lb_dram_bytes += 4 * words;
+	}
+	t0 = eyr_now_us();
+	ret = chain_search(arch, plan, od.dataflow);
+	plan->search.time_us = eyr_now_us() - t0;
+	plan->search.exhaustive = 1;
+	if (ret == -ENOSPC)
+		return chain_err(err, errlen, ret, "no chain mapping fits the GLB of arch '%s'", arch->name);
+	if (ret)
+		return chain_err(err, errlen, ret, "chain search: %s", strerror(-ret));
+	plan->fused = eyr_objective_better(plan->objective, &plan->cost, &plan->separate);
+	return 0;
+}
+
+int eyr_chain_emit(const struct eyr_arch *arch, const struct eyr_chain_plan *plan,
+		   const struct eyr_layer *dw, const struct eyr_layer *pw,
+		   const struct eyr_layer_bufs *dw_bufs, const struct eyr_layer_bufs *pw_bufs,
+		   struct eyr_cmdbuf *cb)
+{
+	struct chain_em *em;
+	uint32_t start = cb->count;
+	int ret;
+
+	if (memcmp(&dw->shape, &plan->dw, sizeof(plan->dw)) ||
+	    dw->shape.n != pw->shape.n || pw->shape.c != plan->pw.c ||
+	    pw->shape.m != plan->pw.m || pw->shape.h != plan->pw.h || pw->shape.w != plan->pw.w)
+		return -EINVAL;
+	if (!!dw->quant.has_bias != plan->has_bias[CL_DW] ||
+	    !!pw->quant.has_bias != plan->has_bias[CL_PW] ||
+	    !!dw->quant.per_channel != plan->per_channel[CL_DW] ||
+	    !!pw->quant.per_channel != plan->per_channel[CL_PW] ||
+	    dw->quant.int32_out || pw->quant.int32_out || dw->quant.lut || pw->quant.lut ||
+	    dw->quant.fp32_rq || pw->quant.fp32_rq)
+		return -EINVAL;
+	if (!chain_map_valid(plan, &plan->map) || (plan->map.events && !arch->events))
+		return -EINVAL;
+	em = malloc(sizeof(*em));
+	if (!em)
+		return -ENOMEM;
+	ret = chain_em_init(em, arch, plan, &plan->map);
+	em->ly[CL_DW] = dw;
+	em->ly[CL_PW] = pw;
+	em->bufs[CL_DW] = dw_bufs;
+	em->bufs[CL_PW] = pw_bufs;
+	em->cb = cb;
+	if (!ret)
+		ret = chain_walk(em);
+	if (ret)
+		cb->count = start;
+	free(em);
+	return ret;
+}

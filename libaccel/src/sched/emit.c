@@ -81,7 +81,7 @@ struct emitter {
 	struct pass_cache_entry cache[256];
 	unsigned int ncache;
 	/* the device's time lines over what was emitted (docs/sim.md) */
-	uint64_t t[EYRIE_ENGINE_COUNT], ev[EYRIE_NUM_EVENTS];
+	struct eyr_timeline tl;
 	/* overlapped streams: slots, their last readers, waits done */
 	uint32_t nslot[T_LOADED], slot[T_LOADED], loads[T_LOADED];
 	int64_t last_user[T_LOADED][2];
@@ -92,7 +92,6 @@ struct emitter {
 	int spill;
 	int64_t b_key, q_key;
 	int64_t passes, dma_waited;
-	uint64_t busy[EYRIE_ENGINE_COUNT];	/* each engine's own cycles */
 	/* timing only: commands go to `scratch`, `count` counts them */
 	int dry;
 	uint32_t count;
@@ -230,14 +229,40 @@ static int pass_map(struct emitter *em, const struct eyr_pass_shape *ps,
 	return 0;
 }
 
-/* The device's time-line rule for one command just emitted. */
-static void timeline(struct emitter *em, const union eyrie_cmd *c, uint64_t pass_cycles)
+void eyr_timeline_cmd(struct eyr_timeline *tl, const union eyrie_cmd *c, uint64_t cycles)
 {
-	uint64_t *t = em->t;
+	uint64_t *t = tl->t;
 
 	switch (c->hdr.opcode) {
 	case EYRIE_OP_DMA_LOAD:
-	case EYRIE_OP_DMA_STORE: {
+	case EYRIE_OP_DMA_STORE:
+		t[EYRIE_ENGINE_DMA] += cycles;
+		tl->busy[EYRIE_ENGINE_DMA] += cycles;
+		break;
+	case EYRIE_OP_CONV:
+	case EYRIE_OP_FC:
+		t[EYRIE_ENGINE_ARRAY] += cycles;
+		tl->busy[EYRIE_ENGINE_ARRAY] += cycles;
+		break;
+	case EYRIE_OP_BARRIER:
+		t[0] = t[1] = t[0] > t[1] ? t[0] : t[1];
+		break;
+	case EYRIE_OP_EVENT_SIGNAL:
+		tl->ev[c->event.event] = t[c->event.engine];
+		break;
+	case EYRIE_OP_EVENT_WAIT:
+		if (tl->ev[c->event.event] > t[c->event.engine])
+			t[c->event.engine] = tl->ev[c->event.event];
+		break;
+	default:
+		break;
+	}
+}
+
+/* The device's time-line rule for one command just emitted. */
+static void timeline(struct emitter *em, const union eyrie_cmd *c, uint64_t pass_cycles)
+{
+	if (c->hdr.opcode == EYRIE_OP_DMA_LOAD || c->hdr.opcode == EYRIE_OP_DMA_STORE) {
 		uint64_t elems = (uint64_t)c->dma.count[0] * c->dma.count[1] *
 				 c->dma.count[2] * c->dma.count[3];
 		uint64_t cyc = eyr_dma_cycles(em->arch, elems, c->dma.elem_bytes);
@@ -254,29 +279,9 @@ static void timeline(struct emitter *em, const union eyrie_cmd *c, uint64_t pass
 			em->rle_dense += elems;
 			em->rle_coded += coded;
 		}
-
-		t[EYRIE_ENGINE_DMA] += cyc;
-		em->busy[EYRIE_ENGINE_DMA] += cyc;
-		break;
+		pass_cycles = cyc;
 	}
-	case EYRIE_OP_CONV:
-	case EYRIE_OP_FC:
-		t[EYRIE_ENGINE_ARRAY] += pass_cycles;
-		em->busy[EYRIE_ENGINE_ARRAY] += pass_cycles;
-		break;
-	case EYRIE_OP_BARRIER:
-		t[0] = t[1] = t[0] > t[1] ? t[0] : t[1];
-		break;
-	case EYRIE_OP_EVENT_SIGNAL:
-		em->ev[c->event.event] = t[c->event.engine];
-		break;
-	case EYRIE_OP_EVENT_WAIT:
-		if (em->ev[c->event.event] > t[c->event.engine])
-			t[c->event.engine] = em->ev[c->event.event];
-		break;
-	default:
-		break;
-	}
+	eyr_timeline_cmd(&em->tl, c, pass_cycles);
 }
 
 static int push_event(struct emitter *em, enum eyrie_opcode op, uint32_t event,
@@ -869,7 +874,7 @@ static int next_idx(const struct eyr_mapping *m, uint32_t idx[EYR_DIMS])
 	return 0;
 }
 
-/* The whole layer into em->cb; em->t ends as the device's time lines. */
+/* The whole layer into em->cb; em->tl ends as the device's time lines. */
 static int emit_layer(struct emitter *em)
 {
 	const struct eyr_mapping *m = &em->plan->map;
@@ -889,9 +894,7 @@ static int emit_layer(struct emitter *em)
 	if (em->lay.glb_bytes > em->arch->glb_bytes ||
 	    em->lay.stream_bytes > em->arch->stream_bytes)
 		return -ENOSPC;
-	memset(em->t, 0, sizeof(em->t));
-	memset(em->ev, 0, sizeof(em->ev));
-	memset(em->busy, 0, sizeof(em->busy));
+	memset(&em->tl, 0, sizeof(em->tl));
 	em->count = 0;
 	em->rle_dense = em->rle_coded = 0;
 	if (em->plan->rle_in_rows)
@@ -1064,7 +1067,7 @@ int eyr_sched_rle_walk(const struct eyr_arch *arch, const struct eyr_plan *plan,
 	if (!ret)
 		ret = emit_layer(em);
 	if (!ret) {
-		*cycles = em->t[0] > em->t[1] ? em->t[0] : em->t[1];
+		*cycles = eyr_timeline_end(&em->tl);
 		*cmds = em->count;
 		*dense = em->rle_dense;
 		*coded = em->rle_coded;
@@ -1125,7 +1128,7 @@ int eyr_sched_overlap_choose(const struct eyr_arch *arch, struct eyr_plan *plan)
 			ret = r;
 			break;
 		}
-		cyc = em->t[0] > em->t[1] ? em->t[0] : em->t[1];
+		cyc = eyr_timeline_end(&em->tl);
 		if (arch->max_cmds_per_job && em->count > arch->max_cmds_per_job)
 			continue;
 		if (cyc < best_cycles) {
@@ -1134,7 +1137,7 @@ int eyr_sched_overlap_choose(const struct eyr_arch *arch, struct eyr_plan *plan)
 			best_cmds = em->count;
 		}
 		/* no stream of these commands is faster than its busier engine */
-		floor = em->busy[0] > em->busy[1] ? em->busy[0] : em->busy[1];
+		floor = em->tl.busy[0] > em->tl.busy[1] ? em->tl.busy[0] : em->tl.busy[1];
 		if (best_cycles <= floor)
 			break;
 	}

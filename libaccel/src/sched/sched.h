@@ -425,6 +425,66 @@ uint64_t eyr_chain_network_floor(const struct eyr_arch *arch,
 				 const struct eyr_layer_shape *ls, unsigned int n,
 				 unsigned int links, uint64_t *dram_bound);
 
+/*
+ * A 3x3 depthwise conv followed by a 1x1 conv reading its output (DW->P),
+ * planned, emitted and costed as one stream whose depthwise output stays
+ * in the GLB (chain.c has the stream's shape). The mapping:
+ */
+struct eyr_chain_map {
+	enum eyrie_dataflow dataflow;
+	uint32_t band, bands;		/* depthwise output rows per band (last ragged), bands */
+	uint32_t ctile, ctiles;		/* depthwise channels per tile (last ragged), tiles */
+	/*
+	 * 0: a project pass per tile, accumulating int32 psums over the tiles
+	 * in the GLB; 1: one project pass per band over every tile's output
+	 * (one image, weights resident)
+	 */
+	uint8_t proj_whole;
+	uint8_t w_resident;		/* weights loaded once, else per (band, tile) */
+	uint8_t events, dbuf;		/* as in struct eyr_mapping (EYR_DBUF_*) */
+};
+
+struct eyr_chain_plan {
+	struct eyr_layer_shape dw, pw;	/* the shapes planned (batch applied) */
+	enum eyr_objective objective;
+	int has_bias[2], per_channel[2];	/* [0] depthwise, [1] project */
+	struct eyr_chain_map map;
+	struct eyr_cost cost;		/* what the device measures for the chain's stream */
+	/* compulsory: chain input, weights, biases, tables, chain output, once */
+	uint64_t lb_dram_words, lb_dram_bytes;
+	struct eyr_plan layer[2];	/* each layer planned on its own */
+	struct eyr_cost separate;	/* their two streams' costs summed */
+	int fused;			/* the chain's cost beats `separate` under the objective */
+	struct eyr_search_stats search;	/* the chain's search alone */
+};
+
+/*
+ * Plans the chain dw -> pw (EYR_LINK_DW_P; options: dataflow, objective,
+ * batch and exhaustive from dw_opts, bias and table per layer; int8
+ * tensors only, no table, binary32 rule or sparsity): the best chain
+ * mapping of the (exhaustively searched) mapspace, and each layer's own
+ * plan; plan->fused says whether the chain beats them. Returns 0,
+ * -EINVAL, -ENOSPC (no chain mapping fits).
+ */
+int eyr_chain_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *dw,
+		   const struct eyr_layer_shape *pw, const struct eyr_sched_opts *dw_opts,
+		   const struct eyr_sched_opts *pw_opts, struct eyr_chain_plan *plan,
+		   char *err, size_t errlen);
+
+/* Costs plan->map (dw, pw, objective, flags set) into plan->cost. */
+int eyr_chain_cost(const struct eyr_arch *arch, struct eyr_chain_plan *plan);
+
+/*
+ * Appends the chain's stream: the depthwise input from dw_bufs->in, its
+ * weights, bias and table from dw_bufs, the project's from pw_bufs, the
+ * output to pw_bufs->out (dw_bufs->out and pw_bufs->in are not used: the
+ * tensor between stays in the GLB). Ends with a BARRIER.
+ */
+int eyr_chain_emit(const struct eyr_arch *arch, const struct eyr_chain_plan *plan,
+		   const struct eyr_layer *dw, const struct eyr_layer *pw,
+		   const struct eyr_layer_bufs *dw_bufs, const struct eyr_layer_bufs *pw_bufs,
+		   struct eyr_cmdbuf *cb);
+
 /* Forgets the plans and pass mappings kept for repeated shapes (benchmarks, tests). */
 void eyr_sched_cache_clear(void);
 
