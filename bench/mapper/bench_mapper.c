@@ -574,7 +574,7 @@ static void fused_network(const struct eyr_arch *a, const struct st_layer *ls, i
 			fused += cp->fused;
 			c = cp->fused ? &cp->cost : &cp->separate;
 			if (getenv("BENCH_MAPPER_CHAINS"))
-				printf("    %-10s -> %-10s B%u x%u t%u x%u %s%s ev %u dbuf %u: %8llu cycles, %.3f uJ; own plans %8llu cycles, %.3f uJ%s (search %.2f ms)\n",
+				printf("    %-10s -> %-10s B%u x%u t%u x%u %s%s ev %u dbuf %u: %8llu cycles, %.3f uJ; own plans %8llu cycles, %.3f uJ%s (search %.2f ms, %llu streams walked, %llu tilings pruned)\n",
 				       ls[j].name, ls[j + 1].name, cp->map.band, cp->map.bands,
 				       cp->map.ctile, cp->map.ctiles,
 				       cp->map.proj_whole ? "per-band" : "per-tile",
@@ -583,7 +583,9 @@ static void fused_network(const struct eyr_arch *a, const struct st_layer *ls, i
 				       (double)cp->cost.energy_total_fj * 1e-9,
 				       (unsigned long long)cp->separate.cycles,
 				       (double)cp->separate.energy_total_fj * 1e-9,
-				       cp->fused ? "" : " (kept)", cp->search.time_us / 1000.0);
+				       cp->fused ? "" : " (kept)", cp->search.time_us / 1000.0,
+				       (unsigned long long)cp->search.evaluated,
+				       (unsigned long long)cp->search.pruned);
 			j++;
 		} else if (!eyr_sched_plan(a, &ls[j].shape, &o, &p, err, sizeof(err))) {
 			c = &p.cost;

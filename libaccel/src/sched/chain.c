@@ -3,13 +3,17 @@
  * Layer chains (layer fusion, docs/scheduler.md "Layer fusion"): several
  * layers in one command stream, the tensors between them kept in the GLB.
  *
- * This file holds what a chain's traffic and time cannot go under: which
+ * First what a chain's traffic and time cannot go under: which
  * consecutive layers form a chain (an inverted-residual block's 1x1 expand
  * -> 3x3 depthwise -> 1x1 project, or a part of it), a chain's compulsory
  * DRAM traffic (its input, every weight, bias and table, its output, each
  * once) and the latency floor of a network whose chains each run as one
- * stream.
+ * stream. Then the depthwise -> project chain's planner and emitter.
  */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sched/sched_internal.h"
@@ -142,23 +146,13 @@ uint64_t eyr_chain_network_floor(const struct eyr_arch *arch,
  * are loaded once (w_resident) or the weights per (band, tile). A pass
  * reading what an earlier pass wrote needs nothing more (the array runs in
  * buffer order); the DMA and the array hand over with the events of
- * emit.c (EV_LOADED, EV_STORED, EV_PASS), or alternate at barriers.
+ * emit.c (EYR_EV_LOADED, EYR_EV_STORED, EYR_EV_PASS), or alternate at barriers.
  *
  * The plan's cost is what walking the stream adds up: every DMA's words
  * and the device's time lines (eyr_timeline_cmd), every pass's counts from
  * the pass search (eyr_pass_best_shared), so prediction == measurement
  * holds by construction, with the same walk as the emission.
  * --------------------------------------------------------------------- */
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-/* Event numbers as in emit.c. */
-#define EV_LOADED	0u
-#define EV_STORED(s)	(1u + (s))
-#define EV_PASS(p)	(8u + (uint32_t)((p) % 8))
-
 enum { CL_DW = 0, CL_PW = 1 };
 
 struct chain_layout {
@@ -293,7 +287,7 @@ static int cwait_pass(struct chain_em *em, int64_t q)
 	if (r <= em->dma_waited)
 		return 0;
 	em->dma_waited = r;
-	return cevent(em, EYRIE_OP_EVENT_WAIT, EV_PASS(q), EYRIE_ENGINE_DMA);
+	return cevent(em, EYRIE_OP_EVENT_WAIT, EYR_EV_PASS(q), EYRIE_ENGINE_DMA);
 }
 
 /* One DMA: counts (every word once in DRAM and once in the GLB) and time. */
@@ -452,7 +446,7 @@ static int chain_loads(struct chain_em *em, struct chain_step *st)
 			return ret;
 	}
 	if (em->m->events)
-		return cevent(em, EYRIE_OP_EVENT_SIGNAL, EV_LOADED, EYRIE_ENGINE_DMA);
+		return cevent(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_LOADED, EYRIE_ENGINE_DMA);
 	return 0;
 }
 
@@ -518,6 +512,51 @@ static int cpass(struct chain_em *em, int layer, const struct eyr_pass_shape *ps
 	return 0;
 }
 
+/* The shape of a step's depthwise pass (emission and the floor alike). */
+static void chain_dw_shape(const struct chain_em *em, const struct chain_step *st,
+			   struct eyr_pass_shape *ps)
+{
+	const struct eyr_chain_plan *p = em->plan;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->n = p->dw.n;
+	ps->g = st->tl;
+	ps->m = ps->c = 1;
+	ps->e = st->el;
+	ps->f = em->g[CL_DW].ext[EYR_DIM_F];
+	ps->in_h = st->rows.len;
+	ps->in_w = em->cols.len;
+	ps->pad_t = st->rows.pad;
+	ps->pad_l = em->cols.pad;
+	ps->bias = p->has_bias[CL_DW];
+	ps->per_channel = p->per_channel[CL_DW];
+}
+
+/*
+ * The shape of a step's project pass: over the tile, or (proj_whole) over
+ * every channel; *first / *last: the first and the last pass into the
+ * band's output.
+ */
+static void chain_pw_shape(const struct chain_em *em, const struct chain_step *st,
+			   struct eyr_pass_shape *ps, int *first, int *last)
+{
+	const struct eyr_chain_plan *p = em->plan;
+	int whole = em->m->proj_whole;
+
+	*first = whole || st->k == 0;
+	*last = whole || st->k == em->m->ctiles - 1;
+	memset(ps, 0, sizeof(*ps));
+	ps->n = p->pw.n;
+	ps->g = 1;
+	ps->m = p->pw.m;
+	ps->c = whole ? p->dw.c : st->tl;
+	ps->e = ps->in_h = st->el;
+	ps->f = ps->in_w = em->g[CL_DW].ext[EYR_DIM_F];
+	ps->accumulate = !*first;
+	ps->bias = *first && p->has_bias[CL_PW];
+	ps->per_channel = *last && p->per_channel[CL_PW];
+}
+
 /* The depthwise pass of a step: int8 out into the depthwise output region. */
 static int chain_dw_pass(struct chain_em *em, const struct chain_step *st)
 {
@@ -525,21 +564,11 @@ static int chain_dw_pass(struct chain_em *em, const struct chain_step *st)
 	const struct eyr_geom *g = &em->g[CL_DW];
 	const struct eyr_layer *ly = em->ly[CL_DW];
 	uint32_t F = g->ext[EYR_DIM_F];
-	struct eyr_pass_shape ps = { 0 };
+	struct eyr_pass_shape ps;
 	union eyrie_cmd *c;
 	int ret;
 
-	ps.n = p->dw.n;
-	ps.g = st->tl;
-	ps.m = ps.c = 1;
-	ps.e = st->el;
-	ps.f = F;
-	ps.in_h = st->rows.len;
-	ps.in_w = em->cols.len;
-	ps.pad_t = st->rows.pad;
-	ps.pad_l = em->cols.pad;
-	ps.bias = p->has_bias[CL_DW];
-	ps.per_channel = p->per_channel[CL_DW];
+	chain_dw_shape(em, st, &ps);
 	ret = cpass(em, CL_DW, &ps, &c);
 	if (ret)
 		return ret;
@@ -582,28 +611,20 @@ static int chain_pw_pass(struct chain_em *em, const struct chain_step *st)
 	const struct eyr_chain_map *m = em->m;
 	const struct eyr_layer *ly = em->ly[CL_PW];
 	uint32_t F = em->g[CL_DW].ext[EYR_DIM_F], M = p->pw.m;
-	int whole = m->proj_whole, first = whole || st->k == 0;
-	int last = whole || st->k == m->ctiles - 1, acc = !whole && m->ctiles > 1;
-	uint32_t c_in = whole ? p->dw.c : st->tl, os = st->b % em->nout;
-	struct eyr_pass_shape ps = { 0 };
+	int whole = m->proj_whole, first, last, acc = !whole && m->ctiles > 1;
+	uint32_t os = st->b % em->nout;
+	struct eyr_pass_shape ps;
 	union eyrie_cmd *c;
 	int ret;
 
+	chain_pw_shape(em, st, &ps, &first, &last);
+
 	/* the pass that writes the output slot waits until its last store is out */
 	if (last && m->events && em->out_stored[os]) {
-		ret = cevent(em, EYRIE_OP_EVENT_WAIT, EV_STORED(os), EYRIE_ENGINE_ARRAY);
+		ret = cevent(em, EYRIE_OP_EVENT_WAIT, EYR_EV_STORED(os), EYRIE_ENGINE_ARRAY);
 		if (ret)
 			return ret;
 	}
-	ps.n = p->pw.n;
-	ps.g = 1;
-	ps.m = M;
-	ps.c = c_in;
-	ps.e = ps.in_h = st->el;
-	ps.f = ps.in_w = F;
-	ps.accumulate = !first;
-	ps.bias = first && p->has_bias[CL_PW];
-	ps.per_channel = last && p->per_channel[CL_PW];
 	ret = cpass(em, CL_PW, &ps, &c);
 	if (ret)
 		return ret;
@@ -618,7 +639,7 @@ static int chain_pw_pass(struct chain_em *em, const struct chain_step *st)
 	c->conv.psum_addr = acc ? em->lay.psum : 0;
 	c->conv.out_addr = last ? em->lay.out[os] : 0;
 	c->conv.n = (__u16)p->pw.n;
-	c->conv.c = (__u16)c_in;
+	c->conv.c = (__u16)ps.c;
 	c->conv.m = (__u16)M;
 	c->conv.groups = 1;
 	c->conv.in_h = c->conv.out_h = (__u16)st->el;
@@ -652,7 +673,7 @@ static int chain_store(struct chain_em *em, const struct chain_step *st)
 	if (ret || !em->m->events)
 		return ret;
 	em->out_stored[os] = 1;
-	return cevent(em, EYRIE_OP_EVENT_SIGNAL, EV_STORED(os), EYRIE_ENGINE_DMA);
+	return cevent(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_STORED(os), EYRIE_ENGINE_DMA);
 }
 
 /*
@@ -690,17 +711,17 @@ static int chain_walk(struct chain_em *em)
 		int more = b + 1 < m->bands || k + 1 < m->ctiles;
 		int proj = !m->proj_whole || k == m->ctiles - 1;
 
-		ret = m->events ? cevent(em, EYRIE_OP_EVENT_WAIT, EV_LOADED, EYRIE_ENGINE_ARRAY) :
+		ret = m->events ? cevent(em, EYRIE_OP_EVENT_WAIT, EYR_EV_LOADED, EYRIE_ENGINE_ARRAY) :
 				  cbarrier(em);
 		if (!ret)
 			ret = chain_dw_pass(em, &cur);
 		if (!ret && m->events)
-			ret = cevent(em, EYRIE_OP_EVENT_SIGNAL, EV_PASS(em->passes - 1),
+			ret = cevent(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_PASS(em->passes - 1),
 				     EYRIE_ENGINE_ARRAY);
 		if (!ret && proj)
 			ret = chain_pw_pass(em, &cur);
 		if (!ret && proj && m->events)
-			ret = cevent(em, EYRIE_OP_EVENT_SIGNAL, EV_PASS(em->passes - 1),
+			ret = cevent(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_PASS(em->passes - 1),
 				     EYRIE_ENGINE_ARRAY);
 		if (!ret && !m->events)
 			ret = cbarrier(em);
@@ -724,6 +745,139 @@ static int chain_walk(struct chain_em *em)
 	em->cost.cycles = eyr_timeline_end(&em->tl);
 	em->cost.cmds = em->count;
 	eyr_cost_finish(em->arch, &em->cost);
+	return 0;
+}
+
+/* Counts `times` DMAs of elems elements into a floor (no command, no time line). */
+static void floor_dma(struct chain_em *em, uint64_t elems, uint32_t eb, uint64_t times,
+		      uint64_t *busy)
+{
+	em->cost.dram_words += times * elems;
+	em->cost.dram_bytes += times * elems * eb;
+	em->cost.access[EYRIE_ENERGY_DRAM] += times * elems;
+	em->cost.access[EYRIE_ENERGY_GLB] += times * elems;
+	*busy += times * eyr_dma_cycles(em->arch, elems, eb);
+}
+
+/*
+ * A pass `times` over into a floor: its counts from the pass search, or
+ * (coarse_fj) the closed-form floor of every array mapping's dynamic
+ * energy and cycles, without a search.
+ */
+static int floor_pass(struct chain_em *em, int layer, const struct eyr_pass_shape *ps,
+		      uint64_t times, uint64_t *busy, int coarse, double *coarse_fj)
+{
+	struct eyrie_mapping map;
+	struct eyr_pass_cost pc;
+	int ret, l;
+
+	if (coarse) {
+		double dyn, cyc, all;
+
+		eyr_pass_floor(em->arch, &em->g[layer], em->m->dataflow, ps, EYR_PLACE_GLB,
+			       EYR_PLACE_GLB, &dyn, &cyc, &all);
+		*coarse_fj += (double)times * dyn;
+		*busy += times * (uint64_t)cyc;
+		return 0;
+	}
+	ret = chain_pass_cost(em, layer, ps, &map, &pc);
+	if (ret)
+		return ret;
+	for (l = 0; l < EYRIE_ACCESS_LEVELS; l++)
+		em->cost.access[l] += times * pc.access[l];
+	*busy += times * pc.cycles;
+	return 0;
+}
+
+/*
+ * What every stream of the tiling em->m (whatever its events and double
+ * buffers) measures at least: the same DMAs and passes as chain_walk
+ * (counted per class of equal channel tiles, so without walking every
+ * step), hence the same access counts and DRAM words exactly, and cycles
+ * no fewer than the busier engine's own. coarse: the passes by the
+ * closed-form floor of every array mapping instead of their search (lb
+ * then has only the DMAs' counts and its energy total is a floor).
+ * -ENOSPC when even single buffers do not fit.
+ */
+static int chain_floor(struct chain_em *em, int coarse, struct eyr_cost *lb)
+{
+	struct { uint32_t el, rows, pad, b, count; } bc[8];
+	uint32_t nbc = 0;
+	double pass_fj = 0;
+	const struct eyr_chain_map *m = em->m;
+	const struct eyr_chain_plan *p = em->plan;
+	uint64_t dma, arr = 0, N = p->dw.n, M = p->pw.m, F = em->g[CL_DW].ext[EYR_DIM_F];
+	uint32_t b;
+	int ret;
+
+	memset(&em->tl, 0, sizeof(em->tl));
+	memset(&em->cost, 0, sizeof(em->cost));
+	em->nin = em->nw = em->nout = 1;
+	chain_layout(em, &em->lay);
+	if (em->lay.glb_bytes > em->arch->glb_bytes)
+		return -ENOSPC;
+	ret = chain_resident(em);
+	dma = em->tl.busy[EYRIE_ENGINE_DMA];
+	/* bands alike in rows, input rows and padding count alike */
+	for (b = 0; b < m->bands; b++) {
+		struct chain_step st;
+		uint32_t i;
+
+		chain_step_at(em, b, 0, &st);
+		for (i = 0; i < nbc; i++)
+			if (bc[i].el == st.el && bc[i].rows == st.rows.len && bc[i].pad == st.rows.pad)
+				break;
+		if (i == nbc) {
+			if (nbc == sizeof(bc) / sizeof(bc[0]))
+				return -E2BIG;
+			bc[nbc].el = st.el;
+			bc[nbc].rows = st.rows.len;
+			bc[nbc].pad = st.rows.pad;
+			bc[nbc].b = b;
+			bc[nbc++].count = 0;
+		}
+		bc[i].count++;
+	}
+	for (b = 0; !ret && b < nbc; b++) {
+		/* tiles: the first, the middle ones (all alike), the last */
+		uint32_t reps[3] = { 0, 1, m->ctiles - 1 };
+		uint64_t times[3] = { 1, m->ctiles > 2 ? m->ctiles - 2 : 0, m->ctiles > 1 };
+		struct chain_step st;
+		int i;
+
+		chain_step_at(em, bc[b].b, 0, &st);
+		for (i = 0; !ret && i < 3; i++) {
+			struct eyr_pass_shape ps;
+			int first, last;
+
+			if (!times[i])
+				continue;
+			uint64_t x = times[i] * bc[b].count;
+
+			if (!x)
+				continue;
+			chain_step_at(em, bc[b].b, reps[i], &st);
+			floor_dma(em, N * st.tl * st.rows.len * em->cols.len, 1, x, &dma);
+			if (!m->w_resident) {
+				floor_dma(em, 9ull * st.tl, 1, x, &dma);
+				floor_dma(em, M * st.tl, 1, x, &dma);
+			}
+			chain_dw_shape(em, &st, &ps);
+			ret = floor_pass(em, CL_DW, &ps, x, &arr, coarse, &pass_fj);
+			if (!ret && (!m->proj_whole || st.k == m->ctiles - 1)) {
+				chain_pw_shape(em, &st, &ps, &first, &last);
+				ret = floor_pass(em, CL_PW, &ps, x, &arr, coarse, &pass_fj);
+			}
+		}
+		floor_dma(em, N * M * st.el * F, 1, bc[b].count, &dma);
+	}
+	if (ret)
+		return ret;
+	*lb = em->cost;
+	lb->macs = em->g[CL_DW].macs + em->g[CL_PW].macs;
+	lb->cycles = dma > arr ? dma : arr;
+	eyr_cost_finish(em->arch, lb);
+	lb->energy_total_fj += (uint64_t)pass_fj;
 	return 0;
 }
 
@@ -829,84 +983,189 @@ static uint32_t balanced_sizes(uint32_t ext, uint32_t *out)
 	return n;
 }
 
+/* One tiling of the mapspace, in the exhaustive order (idx), with its coarse floor. */
+struct chain_cand {
+	struct eyr_chain_map m;
+	uint32_t idx;
+	enum eyr_objective obj;		/* the sort's (qsort has no context) */
+	struct eyr_cost lb;
+};
+
+static int chain_objective_cmp(enum eyr_objective o, const struct eyr_cost *a,
+			       const struct eyr_cost *b)
+{
+	return eyr_objective_better(o, a, b) ? -1 : eyr_objective_better(o, b, a) ? 1 : 0;
+}
+
+static int cand_cmp(const void *pa, const void *pb)
+{
+	const struct chain_cand *a = pa, *b = pb;
+	int c = chain_objective_cmp(a->obj, &a->lb, &b->lb);
+
+	return c ? c : a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
 /*
- * The mapspace, exhaustively: every balanced band height and channel tile,
- * project per tile or per band, weights resident or per step; with events
- * every double-buffer choice of the tiling (the fastest kept: they move
- * the same words, so the least cycles is the best under every objective).
+ * The best stream of one tiling: barriers, and with events every double
+ * buffer choice, the fastest kept (they move the same words: the least
+ * cycles is the best under every objective), ties to the first.
+ */
+static int chain_tiling_best(struct chain_em *em, const struct eyr_arch *arch,
+			     struct eyr_chain_plan *plan, struct eyr_chain_map m,
+			     struct eyr_chain_map *tbest, struct eyr_cost *tcost)
+{
+	int found = 0;
+
+	for (unsigned int v = 0; v < (arch->events ? 9u : 1u); v++) {
+		uint64_t floor;
+		int r;
+
+		/* v = 0: barriers; v >= 1: events with dbuf mask v - 1 */
+		m.events = v > 0;
+		m.dbuf = (uint8_t)(v ? v - 1 : 0);
+		if (!chain_map_valid(plan, &m))
+			continue;
+		r = chain_em_init(em, arch, plan, &m);
+		if (!r)
+			r = chain_walk(em);
+		if (r == -ENOSPC)
+			continue;
+		if (r)
+			return r;
+		plan->search.evaluated++;
+		if (arch->max_cmds_per_job && em->count > arch->max_cmds_per_job)
+			continue;
+		if (!found || em->cost.cycles < tcost->cycles) {
+			*tbest = m;
+			*tcost = em->cost;
+			found = 1;
+		}
+		/* no order of the same commands beats its busier engine */
+		floor = em->tl.busy[0] > em->tl.busy[1] ? em->tl.busy[0] : em->tl.busy[1];
+		if (v && tcost->cycles <= floor)
+			break;
+	}
+	return found ? 0 : -ENOSPC;
+}
+
+/*
+ * The mapspace: every balanced band height and channel tile, project per
+ * tile or per band, weights resident or per step, and per tiling its best
+ * stream (chain_tiling_best); the best tiling under the objective, ties to
+ * the first in the order below. Exhaustive: every tiling walked. Fast: the
+ * tilings in the order of a floor without pass searches (chain_floor
+ * coarse), each skipped when its floor with the pass searches cannot beat
+ * the best so far (or tie it from earlier in the order), the rest at once
+ * when the coarse floor cannot: the same plan
+ * (test_chain_fast_equals_exhaustive). eyr_pass_floor_fine in between
+ * pruned nothing more on MobileNetV2 and cost more than it saved.
  */
 static int chain_search(const struct eyr_arch *arch, struct eyr_chain_plan *plan,
-			enum eyrie_dataflow df)
+			enum eyrie_dataflow df, int exhaustive)
 {
 	uint32_t E = eyr_layer_out_h(&plan->dw), C = plan->dw.c;
-	uint32_t *bs = malloc(sizeof(uint32_t) * (E + C)), *ts, nb, nt, i, j;
+	uint32_t *bs = malloc(sizeof(uint32_t) * (E + C)), *ts, nb, nt, i, j, nc = 0, k;
 	struct chain_em *em = malloc(sizeof(*em));
+	struct chain_cand *cand = NULL;
 	struct eyr_chain_map best = { 0 };
 	struct eyr_cost best_cost = { 0 };
+	uint32_t best_idx = 0;
 	int found = 0, ret = 0;
 
-	if (!bs || !em) {
+	if (bs && em) {
+		ts = bs + E;
+		nb = balanced_sizes(E, bs);
+		nt = balanced_sizes(C, ts);
+		cand = malloc(sizeof(*cand) * nb * nt * 3);
+	}
+	if (!bs || !em || !cand) {
 		free(bs);
 		free(em);
+		free(cand);
 		return -ENOMEM;
 	}
-	ts = bs + E;
-	nb = balanced_sizes(E, bs);
-	nt = balanced_sizes(C, ts);
 	for (i = 0; i < nb && !ret; i++)
 	for (j = 0; j < nt && !ret; j++)
 	for (unsigned int mode = 0; mode < 3 && !ret; mode++) {
 		/* 0: per tile, weights resident; 1: per tile, weights per step; 2: per band */
-		struct eyr_chain_map m = { 0 }, tbest = { 0 };
+		struct chain_cand *c = &cand[nc];
+		int r;
+
+		memset(c, 0, sizeof(*c));
+		c->idx = (i * nt + j) * 3 + mode;
+		c->obj = plan->objective;
+		c->m.dataflow = df;
+		c->m.band = bs[i];
+		c->m.ctile = ts[j];
+		c->m.bands = eyr_div_up(E, c->m.band);
+		c->m.ctiles = eyr_div_up(C, c->m.ctile);
+		c->m.w_resident = mode != 1;
+		c->m.proj_whole = mode == 2;
+		if (!chain_map_valid(plan, &c->m))
+			continue;
+		if (exhaustive) {
+			nc++;
+			continue;
+		}
+		r = chain_em_init(em, arch, plan, &c->m);
+		if (!r)
+			r = chain_floor(em, 1, &c->lb);
+		if (r == -ENOSPC)
+			continue;	/* not even single buffers fit */
+		if (r)
+			ret = r;
+		else
+			nc++;
+	}
+	if (!exhaustive)
+		qsort(cand, nc, sizeof(*cand), cand_cmp);
+	for (k = 0; k < nc && !ret; k++) {
+		struct chain_cand *c = &cand[k];
+		struct eyr_chain_map tbest = { 0 };
 		struct eyr_cost tcost = { 0 };
-		int tfound = 0;
+		int r;
 
-		m.dataflow = df;
-		m.band = bs[i];
-		m.ctile = ts[j];
-		m.bands = eyr_div_up(E, m.band);
-		m.ctiles = eyr_div_up(C, m.ctile);
-		m.w_resident = mode != 1;
-		m.proj_whole = mode == 2;
-		for (unsigned int v = 0; v < (arch->events ? 9u : 1u) && !ret; v++) {
-			uint64_t floor;
-			int r;
+		if (!exhaustive && found) {
+			int cmp = chain_objective_cmp(plan->objective, &c->lb, &best_cost);
+			struct eyr_cost lb;
 
-			/* v = 0: barriers; v >= 1: events with dbuf mask v - 1 */
-			m.events = v > 0;
-			m.dbuf = (uint8_t)(v ? v - 1 : 0);
-			if (!chain_map_valid(plan, &m))
-				continue;
-			r = chain_em_init(em, arch, plan, &m);
+			/* sorted by this floor: every tiling after it is out too */
+			if (cmp > 0 || (cmp == 0 && c->idx > best_idx)) {
+				plan->search.pruned += nc - k;
+				break;
+			}
+			r = chain_em_init(em, arch, plan, &c->m);
+			/* the coarse floor passed: the one with the pass searches */
 			if (!r)
-				r = chain_walk(em);
-			if (r == -ENOSPC)
-				continue;
-			if (r) {
+				r = chain_floor(em, 0, &lb);
+			cmp = r ? 1 : chain_objective_cmp(plan->objective, &lb, &best_cost);
+			if (r && r != -ENOSPC) {
 				ret = r;
 				break;
 			}
-			plan->search.evaluated++;
-			if (arch->max_cmds_per_job && em->count > arch->max_cmds_per_job)
+			if (r || cmp > 0 || (cmp == 0 && c->idx > best_idx)) {
+				plan->search.pruned++;
 				continue;
-			if (!tfound || em->cost.cycles < tcost.cycles) {
-				tbest = m;
-				tcost = em->cost;
-				tfound = 1;
 			}
-			/* no order of the same commands beats its busier engine */
-			floor = em->tl.busy[0] > em->tl.busy[1] ? em->tl.busy[0] : em->tl.busy[1];
-			if (v && tcost.cycles <= floor)
-				break;
 		}
-		if (tfound && (!found || eyr_objective_better(plan->objective, &tcost, &best_cost))) {
+		r = chain_tiling_best(em, arch, plan, c->m, &tbest, &tcost);
+		if (r == -ENOSPC)
+			continue;
+		if (r) {
+			ret = r;
+			break;
+		}
+		if (!found || chain_objective_cmp(plan->objective, &tcost, &best_cost) < 0 ||
+		    (!chain_objective_cmp(plan->objective, &tcost, &best_cost) && c->idx < best_idx)) {
 			best = tbest;
 			best_cost = tcost;
+			best_idx = c->idx;
 			found = 1;
 		}
 	}
 	free(bs);
 	free(em);
+	free(cand);
 	if (ret)
 		return ret;
 	if (!found)
@@ -987,9 +1246,9 @@ int eyr_chain_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *dw
 		plan->lb_dram_bytes += 4 * words;
 	}
 	t0 = eyr_now_us();
-	ret = chain_search(arch, plan, od.dataflow);
+	ret = chain_search(arch, plan, od.dataflow, od.exhaustive);
 	plan->search.time_us = eyr_now_us() - t0;
-	plan->search.exhaustive = 1;
+	plan->search.exhaustive = !!od.exhaustive;
 	if (ret == -ENOSPC)
 		return chain_err(err, errlen, ret, "no chain mapping fits the GLB of arch '%s'", arch->name);
 	if (ret)

@@ -64,11 +64,6 @@ struct pass_cache_entry {
  */
 enum { T_IN, T_W, T_B, T_Q, T_LOADED };
 
-/* Event numbers of an overlapped stream (EYRIE_NUM_EVENTS = 16). */
-#define EV_LOADED	0u	/* DMA: the loads of a step are in */
-#define EV_STORED(s)	(1u + (s))	/* DMA: the output of slot s is out */
-#define EV_PASS(p)	(8u + (uint32_t)((p) % 8))	/* array: pass p is done */
-
 struct emitter {
 	const struct eyr_arch *arch;
 	struct eyr_arch arch_one_group;	/* arch without flex_noc (plan->map.one_group) */
@@ -309,7 +304,7 @@ static int push_barrier(struct emitter *em)
 
 /*
  * Before the DMA unit overwrites a region: wait for the last pass that
- * read it. EV_PASS(q) names the latest pass r <= the last one emitted with
+ * read it. EYR_EV_PASS(q) names the latest pass r <= the last one emitted with
  * r = q mod 8, which is q or later (the array runs in order), so waiting
  * on it is safe; a wait for a pass the DMA already waited for is skipped.
  */
@@ -323,7 +318,7 @@ static int dma_wait_pass(struct emitter *em, int64_t q)
 	if (r <= em->dma_waited)
 		return 0;
 	em->dma_waited = r;
-	return push_event(em, EYRIE_OP_EVENT_WAIT, EV_PASS(q), EYRIE_ENGINE_DMA);
+	return push_event(em, EYRIE_OP_EVENT_WAIT, EYR_EV_PASS(q), EYRIE_ENGINE_DMA);
 }
 
 static void dma(union eyrie_cmd *c, uint64_t dram, uint32_t glb, uint32_t elem,
@@ -566,7 +561,7 @@ static int emit_loads(struct emitter *em, const struct step *st)
 		return psum_dma(em, st, EYRIE_OP_DMA_LOAD);
 	if (em->plan->map.events && !st->load_psum &&
 	    (load[T_IN] || load[T_W] || load[T_B] || load[T_Q]))
-		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_LOADED, EYRIE_ENGINE_DMA);
+		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_LOADED, EYRIE_ENGINE_DMA);
 	return 0;
 }
 
@@ -611,9 +606,9 @@ static int psum_dma(struct emitter *em, const struct step *st, enum eyrie_opcode
 	if (ret || !em->plan->map.events)
 		return ret;
 	if (load)
-		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_LOADED, EYRIE_ENGINE_DMA);
+		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_LOADED, EYRIE_ENGINE_DMA);
 	em->out_stored[os] = 1;
-	return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_STORED(os), EYRIE_ENGINE_DMA);
+	return push_event(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_STORED(os), EYRIE_ENGINE_DMA);
 }
 
 static int emit_pass(struct emitter *em, const struct step *st)
@@ -642,13 +637,13 @@ static int emit_pass(struct emitter *em, const struct step *st)
 	if (m->events) {
 		if (st->load_in || st->load_w || (st->load_b && has_bias) ||
 		    (st->load_q && per_channel) || st->load_psum) {
-			ret = push_event(em, EYRIE_OP_EVENT_WAIT, EV_LOADED, EYRIE_ENGINE_ARRAY);
+			ret = push_event(em, EYRIE_OP_EVENT_WAIT, EYR_EV_LOADED, EYRIE_ENGINE_ARRAY);
 			if (ret)
 				return ret;
 		}
 		/* a new output tile overwrites its slot once the last store of it is out */
 		if (first_c && em->out_stored[os]) {
-			ret = push_event(em, EYRIE_OP_EVENT_WAIT, EV_STORED(os), EYRIE_ENGINE_ARRAY);
+			ret = push_event(em, EYRIE_OP_EVENT_WAIT, EYR_EV_STORED(os), EYRIE_ENGINE_ARRAY);
 			if (ret)
 				return ret;
 		}
@@ -730,7 +725,7 @@ static int emit_pass(struct emitter *em, const struct step *st)
 	em->out_user[os] = em->passes;
 	em->passes++;
 	if (m->events)
-		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_PASS(em->passes - 1),
+		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_PASS(em->passes - 1),
 				  EYRIE_ENGINE_ARRAY);
 	return push_barrier(em);
 }
@@ -793,7 +788,7 @@ static int emit_store(struct emitter *em, const struct step *st)
 	if (ret || !em->plan->map.events)
 		return ret;
 	em->out_stored[os] = 1;
-	return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_STORED(os), EYRIE_ENGINE_DMA);
+	return push_event(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_STORED(os), EYRIE_ENGINE_DMA);
 }
 
 static int same_shape(const struct eyr_layer_shape *a, const struct eyr_layer_shape *b)

@@ -382,6 +382,11 @@ int eyr_sched_emit_simple(const struct eyr_arch *arch, const struct eyr_plan *pl
 			  const struct eyr_layer *layer,
 			  const struct eyr_layer_bufs *bufs, struct eyr_cmdbuf *cb);
 
+/* Event numbers of an overlapped stream (EYRIE_NUM_EVENTS = 16; emit.c, chain.c). */
+#define EYR_EV_LOADED		0u	/* DMA: the loads of a step are in */
+#define EYR_EV_STORED(s)	(1u + (s))	/* DMA: the output of slot s is out */
+#define EYR_EV_PASS(p)		(8u + (uint32_t)((p) % 8))	/* array: pass p is done */
+
 /*
  * The device's time lines over a stream (docs/sim.md "Job time and
  * energy"): each engine's clock, when each event was last set, each
