@@ -574,11 +574,12 @@ static void fused_network(const struct eyr_arch *a, const struct st_layer *ls, i
 			fused += cp->fused;
 			c = cp->fused ? &cp->cost : &cp->separate;
 			if (getenv("BENCH_MAPPER_CHAINS"))
-				printf("    %-10s -> %-10s B%u x%u t%u x%u %s%s ev %u dbuf %u: %8llu cycles, %.3f uJ; own plans %8llu cycles, %.3f uJ%s (search %.2f ms, %llu streams walked, %llu tilings pruned)\n",
+				printf("    %-10s -> %-10s B%u x%u t%u x%u %s%s%s ev %u dbuf %u: %8llu cycles, %.3f uJ; own plans %8llu cycles, %.3f uJ%s (search %.2f ms, %llu streams walked, %llu tilings pruned)\n",
 				       ls[j].name, ls[j + 1].name, cp->map.band, cp->map.bands,
 				       cp->map.ctile, cp->map.ctiles,
 				       cp->map.proj_whole ? "per-band" : "per-tile",
-				       cp->map.w_resident ? "" : " reload", cp->map.events,
+				       cp->map.w_resident ? "" : " reload",
+				       cp->map.in_ring ? " ring" : "", cp->map.events,
 				       cp->map.dbuf, (unsigned long long)cp->cost.cycles,
 				       (double)cp->cost.energy_total_fj * 1e-9,
 				       (unsigned long long)cp->separate.cycles,

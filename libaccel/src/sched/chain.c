@@ -143,7 +143,9 @@ uint64_t eyr_chain_network_floor(const struct eyr_arch *arch,
  * (ACCUMULATE; BIAS on the first tile, REQUANT on the last), or with
  * proj_whole one project pass per band over the depthwise output of every
  * tile. The DMA stores the band's int8 output. Weights, bias and tables
- * are loaded once (w_resident) or the weights per (band, tile). A pass
+ * are loaded once (w_resident) or the weights per (band, tile). With one
+ * channel tile the input can be a ring of rows (CAP_IN_RING, in_ring): a
+ * band loads only the rows below the band before it. A pass
  * reading what an earlier pass wrote needs nothing more (the array runs in
  * buffer order); the DMA and the array hand over with the events of
  * emit.c (EYR_EV_LOADED, EYR_EV_STORED, EYR_EV_PASS), or alternate at barriers.
@@ -188,6 +190,15 @@ struct chain_em {
 	int64_t in_user[2], w_user[2];
 	int out_stored[2];
 	uint32_t in_rows_max;		/* rows of the largest band's input */
+	/*
+	 * Halo reuse (map.in_ring): the input region is a ring of ring_rows
+	 * rows per plane, as emit.c's: rows go in at ring_v (a count of
+	 * every row loaded), ring_v0 is where the current band's first row
+	 * is, ring_span the current band's input rows.
+	 */
+	uint32_t ring_rows;
+	uint64_t ring_v, ring_v0;
+	struct eyr_span ring_span;
 	/* a walk without a stream: the addresses and quantization of nothing */
 	struct eyr_layer dry_ly;
 	struct eyr_layer_bufs dry_bufs;
@@ -225,7 +236,10 @@ static void chain_layout(const struct chain_em *em, struct chain_layout *lay)
 	uint32_t r[2];
 
 	memset(lay, 0, sizeof(*lay));
-	chain_region(&top, N * t * em->in_rows_max * em->cols.len, em->nin == 2, lay->in);
+	if (m->in_ring)	/* a double-buffered ring: two bands' rows at one pitch */
+		chain_region(&top, N * t * em->ring_rows * em->cols.len, 0, lay->in);
+	else
+		chain_region(&top, N * t * em->in_rows_max * em->cols.len, em->nin == 2, lay->in);
 	chain_region(&top, (m->w_resident ? C : t) * 9, em->nw == 2, lay->dww);
 	chain_region(&top, (m->w_resident ? C : t) * M, em->nw == 2, lay->pww);
 	chain_region(&top, p->has_bias[CL_DW] ? 4 * C : 0, 0, r);
@@ -362,6 +376,7 @@ struct chain_step {
 	uint32_t k0, tl;		/* channels */
 	struct eyr_span rows;		/* the band's input rows */
 	uint32_t in_slot, w_slot;
+	uint32_t ring_row0;		/* in_ring: the ring slot of the band's first row */
 };
 
 static void chain_step_at(const struct chain_em *em, uint32_t b, uint32_t k,
@@ -411,6 +426,66 @@ static int chain_resident(struct chain_em *em)
 	return ret;
 }
 
+/*
+ * The rows a band loads into the ring after the band before it (one
+ * channel tile: consecutive loads are consecutive bands): those below the
+ * last band's (eyr_ring_step), at ring_v, wrapping (EYRIE_DMA_F_RING), as
+ * emit.c's ring_load.
+ */
+static void chain_ring_new(const struct eyr_span *prev, const struct eyr_span *cur, int first,
+			   uint32_t *y0, uint32_t *rows)
+{
+	if (first) {
+		*y0 = cur->lo;
+		*rows = cur->len;
+	} else {
+		eyr_ring_step(prev, cur, y0, rows);
+	}
+}
+
+static int chain_ring_load(struct chain_em *em, struct chain_step *st)
+{
+	const struct eyr_chain_plan *p = em->plan;
+	uint64_t N = p->dw.n, C = p->dw.c, H = p->dw.h, W = p->dw.w, at;
+	uint32_t cl = em->cols.len, y0, rows;
+	uint32_t cnt[4], gs[4];
+	int64_t ds[4] = { 1, (int64_t)W, (int64_t)(H * W), (int64_t)(C * H * W) };
+	union eyrie_cmd *c;
+	int ret;
+
+	chain_ring_new(&em->ring_span, &st->rows, st->b == 0, &y0, &rows);
+	if (st->b && st->rows.lo < em->ring_span.lo + em->ring_span.len) {
+		/* overlapping rows stay where they are: the new ones follow them */
+		em->ring_v0 += st->rows.lo - em->ring_span.lo;
+		at = em->ring_v0 + (y0 - st->rows.lo);
+	} else {
+		em->ring_v0 = em->ring_v;
+		at = em->ring_v;
+	}
+	if (at + rows > em->ring_v)
+		em->ring_v = at + rows;
+	em->ring_span = st->rows;
+	st->ring_row0 = (uint32_t)(em->ring_v0 % em->ring_rows);
+	cnt[0] = cl;
+	cnt[1] = rows;
+	cnt[2] = st->tl;
+	cnt[3] = (uint32_t)N;
+	gs[0] = 1;
+	gs[1] = cl;
+	gs[2] = em->ring_rows * cl;
+	gs[3] = st->tl * em->ring_rows * cl;
+	ret = cdma(em, EYRIE_OP_DMA_LOAD,
+		   em->bufs[CL_DW]->in + ((uint64_t)st->k0 * H + y0) * W + em->cols.lo,
+		   em->lay.in[0], 1, cnt, ds, gs, &em->cost.in_words);
+	if (ret)
+		return ret;
+	c = em->cb ? &em->cb->cmds[em->cb->count - 1] : &em->scratch;
+	c->hdr.flags = EYRIE_DMA_F_RING;
+	c->dma.ring_rows = em->ring_rows;
+	c->dma.ring_row0 = (uint32_t)(at % em->ring_rows);
+	return 0;
+}
+
 /* The loads of one step: its input tile, and its weights when not resident. */
 static int chain_loads(struct chain_em *em, struct chain_step *st)
 {
@@ -423,7 +498,11 @@ static int chain_loads(struct chain_em *em, struct chain_step *st)
 	ret = cwait_pass(em, em->in_user[st->in_slot]);
 	if (ret)
 		return ret;
-	{
+	if (em->m->in_ring) {
+		ret = chain_ring_load(em, st);
+		if (ret)
+			return ret;
+	} else {
 		uint32_t cnt[4] = { cl, st->rows.len, st->tl, (uint32_t)N };
 		int64_t ds[4] = { 1, (int64_t)W, (int64_t)(H * W), (int64_t)(C * H * W) };
 		uint32_t gs[4] = { 1, cl, st->rows.len * cl, st->tl * st->rows.len * cl };
@@ -575,6 +654,11 @@ static int chain_dw_pass(struct chain_em *em, const struct chain_step *st)
 	c->hdr.flags = (p->has_bias[CL_DW] ? EYRIE_PASS_F_BIAS : 0) | EYRIE_PASS_F_REQUANT |
 		       (p->per_channel[CL_DW] ? EYRIE_PASS_F_PER_CHANNEL : 0);
 	c->conv.in_addr = em->lay.in[st->in_slot];
+	if (em->m->in_ring) {
+		c->hdr.flags |= EYRIE_PASS_F_IN_RING;
+		c->conv.in_ring_rows = (__u16)em->ring_rows;
+		c->conv.in_row0 = (__u16)st->ring_row0;
+	}
 	c->conv.w_addr = em->m->w_resident ? em->lay.dww[0] + 9 * st->k0 : em->lay.dww[st->w_slot];
 	c->conv.bias_addr = p->has_bias[CL_DW] ? em->lay.dwb + 4 * st->k0 : 0;
 	/* proj_whole: tile k's channels at their place in the band's block (n == 1) */
@@ -698,8 +782,11 @@ static int chain_walk(struct chain_em *em)
 	em->nin = m->dbuf & EYR_DBUF_IN ? 2 : 1;
 	em->nw = m->dbuf & EYR_DBUF_W ? 2 : 1;
 	em->nout = m->dbuf & EYR_DBUF_OUT ? 2 : 1;
+	em->ring_rows = em->in_rows_max * em->nin;
+	em->ring_v = em->ring_v0 = 0;
 	chain_layout(em, &em->lay);
-	if (em->lay.glb_bytes > em->arch->glb_bytes)
+	/* the pass's ring rows are 16-bit */
+	if (em->lay.glb_bytes > em->arch->glb_bytes || (m->in_ring && em->ring_rows > 0xffff))
 		return -ENOSPC;
 	ret = chain_resident(em);
 	chain_step_at(em, 0, 0, &cur);
@@ -801,7 +888,8 @@ static int floor_pass(struct chain_em *em, int layer, const struct eyr_pass_shap
  */
 static int chain_floor(struct chain_em *em, int coarse, struct eyr_cost *lb)
 {
-	struct { uint32_t el, rows, pad, b, count; } bc[8];
+	struct { uint32_t el, rows, pad, nrows, b, count; } bc[8];
+	struct eyr_span prev = { 0 };
 	uint32_t nbc = 0;
 	double pass_fj = 0;
 	const struct eyr_chain_map *m = em->m;
@@ -813,6 +901,7 @@ static int chain_floor(struct chain_em *em, int coarse, struct eyr_cost *lb)
 	memset(&em->tl, 0, sizeof(em->tl));
 	memset(&em->cost, 0, sizeof(em->cost));
 	em->nin = em->nw = em->nout = 1;
+	em->ring_rows = em->in_rows_max;
 	chain_layout(em, &em->lay);
 	if (em->lay.glb_bytes > em->arch->glb_bytes)
 		return -ENOSPC;
@@ -821,11 +910,18 @@ static int chain_floor(struct chain_em *em, int coarse, struct eyr_cost *lb)
 	/* bands alike in rows, input rows and padding count alike */
 	for (b = 0; b < m->bands; b++) {
 		struct chain_step st;
-		uint32_t i;
+		uint32_t i, y0, nrows;
 
 		chain_step_at(em, b, 0, &st);
+		/* with a ring the band loads only its new rows */
+		if (m->in_ring)
+			chain_ring_new(&prev, &st.rows, b == 0, &y0, &nrows);
+		else
+			nrows = st.rows.len;
+		prev = st.rows;
 		for (i = 0; i < nbc; i++)
-			if (bc[i].el == st.el && bc[i].rows == st.rows.len && bc[i].pad == st.rows.pad)
+			if (bc[i].el == st.el && bc[i].rows == st.rows.len &&
+			    bc[i].pad == st.rows.pad && bc[i].nrows == nrows)
 				break;
 		if (i == nbc) {
 			if (nbc == sizeof(bc) / sizeof(bc[0]))
@@ -833,6 +929,7 @@ static int chain_floor(struct chain_em *em, int coarse, struct eyr_cost *lb)
 			bc[nbc].el = st.el;
 			bc[nbc].rows = st.rows.len;
 			bc[nbc].pad = st.rows.pad;
+			bc[nbc].nrows = nrows;
 			bc[nbc].b = b;
 			bc[nbc++].count = 0;
 		}
@@ -857,7 +954,7 @@ static int chain_floor(struct chain_em *em, int coarse, struct eyr_cost *lb)
 			if (!x)
 				continue;
 			chain_step_at(em, bc[b].b, reps[i], &st);
-			floor_dma(em, N * st.tl * st.rows.len * em->cols.len, 1, x, &dma);
+			floor_dma(em, N * st.tl * bc[b].nrows * em->cols.len, 1, x, &dma);
 			if (!m->w_resident) {
 				floor_dma(em, 9ull * st.tl, 1, x, &dma);
 				floor_dma(em, M * st.tl, 1, x, &dma);
@@ -939,6 +1036,9 @@ static int chain_map_valid(const struct eyr_chain_plan *p, const struct eyr_chai
 		return 0;
 	if (m->dbuf & ~(EYR_DBUF_IN | EYR_DBUF_W | EYR_DBUF_OUT))
 		return 0;
+	/* a ring: consecutive loads are consecutive bands of one tile */
+	if (m->in_ring && (m->ctiles != 1 || m->bands < 2))
+		return 0;
 	if (!m->events && m->dbuf)
 		return 0;
 	if ((m->dbuf & EYR_DBUF_IN && m->bands * m->ctiles < 2) ||
@@ -953,7 +1053,8 @@ int eyr_chain_cost(const struct eyr_arch *arch, struct eyr_chain_plan *plan)
 	struct chain_em *em;
 	int ret;
 
-	if (!chain_map_valid(plan, &plan->map) || (plan->map.events && !arch->events))
+	if (!chain_map_valid(plan, &plan->map) || (plan->map.events && !arch->events) ||
+	    (plan->map.in_ring && !arch->in_ring))
 		return -EINVAL;
 	em = malloc(sizeof(*em));
 	if (!em)
@@ -1050,7 +1151,8 @@ static int chain_tiling_best(struct chain_em *em, const struct eyr_arch *arch,
 
 /*
  * The mapspace: every balanced band height and channel tile, project per
- * tile or per band, weights resident or per step, and per tiling its best
+ * tile or per band, weights resident or per step, the input in a ring or
+ * not (arch->in_ring), and per tiling its best
  * stream (chain_tiling_best); the best tiling under the objective, ties to
  * the first in the order below. Exhaustive: every tiling walked. Fast: the
  * tilings in the order of a floor without pass searches (chain_floor
@@ -1076,7 +1178,7 @@ static int chain_search(const struct eyr_arch *arch, struct eyr_chain_plan *plan
 		ts = bs + E;
 		nb = balanced_sizes(E, bs);
 		nt = balanced_sizes(C, ts);
-		cand = malloc(sizeof(*cand) * nb * nt * 3);
+		cand = malloc(sizeof(*cand) * nb * nt * 6);
 	}
 	if (!bs || !em || !cand) {
 		free(bs);
@@ -1086,21 +1188,27 @@ static int chain_search(const struct eyr_arch *arch, struct eyr_chain_plan *plan
 	}
 	for (i = 0; i < nb && !ret; i++)
 	for (j = 0; j < nt && !ret; j++)
-	for (unsigned int mode = 0; mode < 3 && !ret; mode++) {
-		/* 0: per tile, weights resident; 1: per tile, weights per step; 2: per band */
+	for (unsigned int mode = 0; mode < 6 && !ret; mode++) {
+		/*
+		 * mode % 3 = 0: per tile, weights resident; 1: per tile, weights
+		 * per step; 2: per band; mode / 3: input ring (halo reuse)
+		 */
 		struct chain_cand *c = &cand[nc];
 		int r;
 
+		if (mode >= 3 && !arch->in_ring)
+			break;
 		memset(c, 0, sizeof(*c));
-		c->idx = (i * nt + j) * 3 + mode;
+		c->idx = (i * nt + j) * 6 + mode;
 		c->obj = plan->objective;
 		c->m.dataflow = df;
 		c->m.band = bs[i];
 		c->m.ctile = ts[j];
 		c->m.bands = eyr_div_up(E, c->m.band);
 		c->m.ctiles = eyr_div_up(C, c->m.ctile);
-		c->m.w_resident = mode != 1;
-		c->m.proj_whole = mode == 2;
+		c->m.w_resident = mode % 3 != 1;
+		c->m.proj_whole = mode % 3 == 2;
+		c->m.in_ring = mode >= 3;
 		if (!chain_map_valid(plan, &c->m))
 			continue;
 		if (exhaustive) {
@@ -1277,7 +1385,8 @@ int eyr_chain_emit(const struct eyr_arch *arch, const struct eyr_chain_plan *pla
 	    dw->quant.int32_out || pw->quant.int32_out || dw->quant.lut || pw->quant.lut ||
 	    dw->quant.fp32_rq || pw->quant.fp32_rq)
 		return -EINVAL;
-	if (!chain_map_valid(plan, &plan->map) || (plan->map.events && !arch->events))
+	if (!chain_map_valid(plan, &plan->map) || (plan->map.events && !arch->events) ||
+	    (plan->map.in_ring && !arch->in_ring))
 		return -EINVAL;
 	em = malloc(sizeof(*em));
 	if (!em)

@@ -442,6 +442,11 @@ struct eyr_chain_map {
 	uint8_t proj_whole;
 	uint8_t w_resident;		/* weights loaded once, else per (band, tile) */
 	uint8_t events, dbuf;		/* as in struct eyr_mapping (EYR_DBUF_*) */
+	/*
+	 * arch->in_ring, one channel tile, several bands: the input is a ring
+	 * of rows, each band loads only the rows below the band before it
+	 */
+	uint8_t in_ring;
 };
 
 struct eyr_chain_plan {

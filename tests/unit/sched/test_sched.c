@@ -949,6 +949,7 @@ static void test_chain_fast_equals_exhaustive(void **state)
 				a.glb_bytes = chain_rnd(1536, 8192);
 			a.events = chain_rnd(0, 1);
 			a.flex_noc = chain_rnd(0, 1);
+			a.in_ring = chain_rnd(0, 1);
 			od.objective = (enum eyr_objective)chain_rnd(0, EYR_OBJECTIVES - 1);
 			od.dataflow = (enum eyrie_dataflow)chain_rnd(0, EYRIE_DATAFLOW_COUNT - 1);
 			od.per_channel = chain_rnd(0, 1);
@@ -1022,6 +1023,7 @@ static void test_chain_mapspace(void **state)
 		random_chain(&dw, &pw, 12, 12);
 		a.glb_bytes = chain_rnd(1024, 4096);
 		a.events = k % 2;
+		a.in_ring = 1;
 		o.objective = (enum eyr_objective)(k % EYR_OBJECTIVES);
 		if (eyr_chain_plan(&a, &dw, &pw, &o, &o, p, err, sizeof(err)))
 			continue;
@@ -1032,7 +1034,7 @@ static void test_chain_mapspace(void **state)
 		assert_memory_equal(&q->cost, &p->cost, sizeof(q->cost));
 		for (B = 1; B <= E; B++)
 		for (t = 1; t <= C; t++)
-		for (mode = 0; mode < 3; mode++)
+		for (mode = 0; mode < 6; mode++)
 		for (v = 0; v < 9; v++) {
 			int ret, balanced = B == (E + (E + B - 1) / B - 1) / ((E + B - 1) / B) &&
 					    t == (C + (C + t - 1) / t - 1) / ((C + t - 1) / t);
@@ -1042,8 +1044,9 @@ static void test_chain_mapspace(void **state)
 			q->map.bands = (E + B - 1) / B;
 			q->map.ctile = t;
 			q->map.ctiles = (C + t - 1) / t;
-			q->map.w_resident = mode != 1;
-			q->map.proj_whole = mode == 2;
+			q->map.w_resident = mode % 3 != 1;
+			q->map.proj_whole = mode % 3 == 2;
+			q->map.in_ring = mode >= 3;
 			q->map.events = v > 0;
 			q->map.dbuf = (uint8_t)(v ? v - 1 : 0);
 			ret = eyr_chain_cost(&a, q);
