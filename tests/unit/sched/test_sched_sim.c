@@ -1459,7 +1459,7 @@ static void test_dw_p_chains(void **state)
 			a.glb_bytes = urange(1024, 6144);
 		a.events = rnd() % 2;
 		a.flex_noc = rnd() % 2;
-		a.in_ring = rnd() % 2;
+		a.in_ring = k % 4 != 3;
 		od.dataflow = rnd() % 3 ? EYRIE_DATAFLOW_RS : (enum eyrie_dataflow)(rnd() % EYRIE_DATAFLOW_COUNT);
 		od.no_bias = !dw.quant.has_bias;
 		od.per_channel = dw.quant.per_channel;
@@ -1494,12 +1494,17 @@ static void test_dw_p_chains(void **state)
 			q->map.bands = (E + q->map.band - 1) / q->map.band;
 			q->map.ctile = urange(1, C);
 			q->map.ctiles = (C + q->map.ctile - 1) / q->map.ctile;
-			q->map.proj_whole = rnd() % 3 == 0;
-			q->map.w_resident = rnd() % 2;
+			/* every third case a per-band project if the chain allows one */
+			q->map.proj_whole = k % 3 == 0 && tries < 10 && dw.shape.n == 1 && C > 1;
+			q->map.w_resident = q->map.proj_whole || rnd() % 2;
+			if (q->map.proj_whole && q->map.ctiles < 2) {
+				q->map.ctile = urange(1, C - 1);
+				q->map.ctiles = (C + q->map.ctile - 1) / q->map.ctile;
+			}
 			q->map.events = a.events && rnd() % 4;
 			q->map.dbuf = q->map.events ? (uint8_t)(rnd() % 8) : 0;
-			/* rings need one channel tile: a third of the mappings try one */
-			q->map.in_ring = a.in_ring && rnd() % 3 == 0;
+			/* rings need one channel tile: every third case tries one */
+			q->map.in_ring = a.in_ring && k % 3 == 1 && !q->map.proj_whole;
 			if (q->map.in_ring) {
 				q->map.ctile = C;
 				q->map.ctiles = 1;
