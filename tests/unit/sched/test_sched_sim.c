@@ -1544,6 +1544,68 @@ static void test_dw_p_chains(void **state)
 		    seen_bands > 0 && seen_ring > 0);
 }
 
+/*
+ * MobileNetV2's depthwise -> project pairs at full size from layers.csv on
+ * the device's arch (events, flexible NoC, rings): b2 (stride 2, 112 wide,
+ * the input in a ring), b8 (14 x 14, channel tiles, weights per tile) and
+ * b14 (stride 2 to 7 x 7, 576 channels), each the plan bench-mapper makes,
+ * bit-exact against the two layers and measured as predicted.
+ */
+static void test_dw_p_chains_mobilenet(void **state)
+{
+	static const char *const pairs[] = { "b2_dw", "b8_dw", "b14_dw" };
+	struct st_layer *ls = NULL;
+	int n, i, ran = 0;
+
+	(void)state;
+	rng_state = 0x4d42;
+	n = st_load_layers(&ls, 1, 1);
+	assert_true(n > 100);
+	for (i = 0; i + 1 < n; i++) {
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		struct eyr_chain_plan *p;
+		struct eyr_layer dw, pw;
+		char what[128], err[256];
+		unsigned int k;
+
+		for (k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++)
+			if (!strcmp(ls[i].net, "mobilenetv2") && !strcmp(ls[i].name, pairs[k]))
+				break;
+		if (k == sizeof(pairs) / sizeof(pairs[0]))
+			continue;
+		p = malloc(sizeof(*p));
+		assert_non_null(p);
+		memset(&dw, 0, sizeof(dw));
+		memset(&pw, 0, sizeof(pw));
+		dw.name = "dw";
+		pw.name = "pw";
+		dw.shape = ls[i].shape;
+		pw.shape = ls[i + 1].shape;
+		random_chain_quant(&dw);
+		random_chain_quant(&pw);
+		dw.quant.has_bias = pw.quant.has_bias = 1;
+		dw.quant.per_channel = pw.quant.per_channel = 0;
+		dw.quant.clamp_min = dw.quant.zp_out;		/* ReLU6 after the depthwise */
+		dw.quant.clamp_max = dw.quant.zp_out + 96;
+		assert_int_equal(eyr_chain_plan(&HOST.arch, &dw.shape, &pw.shape, &o, &o, p, err,
+						sizeof(err)), 0);
+		snprintf(what, sizeof(what), "mobilenetv2 %s -> %s B%u x%u t%u x%u%s", ls[i].name,
+			 ls[i + 1].name, p->map.band, p->map.bands, p->map.ctile, p->map.ctiles,
+			 p->map.in_ring ? " ring" : "");
+		assert_true(p->fused);
+		run_chain(&HOST.arch, p, &dw, &pw, what);
+		print_message("# %s: %llu cycles, %llu fJ as predicted (the two layers' own plans: %llu cycles, %llu fJ)\n",
+			      what, (unsigned long long)p->cost.cycles,
+			      (unsigned long long)p->cost.energy_total_fj,
+			      (unsigned long long)p->separate.cycles,
+			      (unsigned long long)p->separate.energy_total_fj);
+		ran++;
+		free(p);
+	}
+	assert_int_equal(ran, 3);
+	free(ls);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1557,6 +1619,7 @@ int main(void)
 		cmocka_unit_test(test_zero_gating),
 		cmocka_unit_test(test_in_ring),
 		cmocka_unit_test(test_dw_p_chains),
+		cmocka_unit_test(test_dw_p_chains_mobilenet),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
