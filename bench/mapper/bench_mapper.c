@@ -13,7 +13,10 @@
  *  - the same with sparsity (docs/scheduler.md, "Sparsity"): zero gating
  *    and run-length coded activations, on generated activations, next to
  *    the dense figures, under the energy and the DRAM objective; and ResNet-18 and MobileNetV2 whole (energy,
- *    latency, and the latency floor of a layer-by-layer stream).
+ *    latency, and the latency floor of a layer-by-layer stream);
+ *  - per network with depthwise blocks, the latency floors with layer
+ *    fusion (expand -> depthwise -> project, depthwise -> project and
+ *    expand -> depthwise chains in one stream each).
  * BENCH_MAPPER_NO_SPILL=1 plans without psum spills (C innermost at the
  * DRAM level: the mapspace before issue 16 item 2), for before/after runs.
  * Figures only: nothing here passes or fails.
@@ -500,6 +503,117 @@ static void networks_sparse(const struct eyr_arch *dev, const struct st_layer *l
 	}
 }
 
+/*
+ * The latency floor with layer fusion (docs/scheduler.md "Layer fusion"):
+ * the same rule as the per-layer floor, with each chain of an expand,
+ * depthwise and project layer (or the part of it fused) one stream whose
+ * compulsory traffic is the chain's input, weights and output
+ * (eyr_chain_network_floor); printed when some layers chain.
+ */
+static void print_fused_floors(const struct eyr_arch *a, const struct st_layer *ls, int n,
+			       uint64_t per_layer)
+{
+	static const struct { const char *name; unsigned int links; } v[] = {
+		{ "E->DW->P", EYR_LINKS_FULL },
+		{ "DW->P", EYR_LINK_MASK(EYR_LINK_DW_P) },
+		{ "E->DW", EYR_LINK_MASK(EYR_LINK_E_DW) },
+	};
+	struct eyr_layer_shape *sh = calloc((size_t)n, sizeof(*sh));
+	unsigned int k;
+	int i;
+
+	if (!sh)
+		return;
+	for (i = 0; i < n; i++)
+		sh[i] = ls[i].shape;
+	if (eyr_chain_network_floor(a, sh, (unsigned int)n, EYR_LINKS_FULL, NULL) < per_layer) {
+		printf("  %-8s %-12s fused latency floor", "", ls[0].net);
+		for (k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+			uint64_t db, f = eyr_chain_network_floor(a, sh, (unsigned int)n,
+								 v[k].links, &db);
+
+			printf("%s %s %.2f ms (%.2f DRAM-bound)", k ? "," : "", v[k].name,
+			       (double)f / a->clock_khz, (double)db / a->clock_khz);
+		}
+		printf(" (chains in one stream: their input, weights and output through DRAM)\n");
+	}
+	free(sh);
+}
+
+/*
+ * The network with its depthwise -> project pairs planned as chains
+ * (eyr_chain_plan, one stream each, the depthwise output in the GLB)
+ * where the chain beats the two layers' own plans, every other layer as
+ * before; the chains' search time apart (each chain's search alone, the
+ * layers' own plans it compares with are in the per-layer figures).
+ */
+static void fused_network(const struct eyr_arch *a, const struct st_layer *ls, int n)
+{
+	uint64_t cycles = 0, macs = 0, *ct = calloc((size_t)n + 1, sizeof(*ct));
+	double energy = 0, stat = 0, words = 0;
+	int j, chains = 0, fused = 0, links = 0;
+	struct eyr_chain_plan *cp = malloc(sizeof(*cp));
+	char err[256];
+
+	if (!ct || !cp) {
+		free(ct);
+		free(cp);
+		return;
+	}
+	for (j = 0; j + 1 < n; j++)
+		links += eyr_chain_link(&ls[j].shape, &ls[j + 1].shape) == EYR_LINK_DW_P;
+	for (j = 0; j < n && links; j++) {
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		const struct eyr_cost *c = NULL;
+		struct eyr_plan p;
+
+		o.psum_spill = spill_mode;
+		if (j + 1 < n && eyr_chain_link(&ls[j].shape, &ls[j + 1].shape) == EYR_LINK_DW_P &&
+		    !eyr_chain_plan(a, &ls[j].shape, &ls[j + 1].shape, &o, &o, cp, err, sizeof(err))) {
+			ct[chains++] = cp->search.time_us;
+			fused += cp->fused;
+			c = cp->fused ? &cp->cost : &cp->separate;
+			if (getenv("BENCH_MAPPER_CHAINS"))
+				printf("    %-10s -> %-10s B%u x%u t%u x%u %s%s%s ev %u dbuf %u: %8llu cycles, %.3f uJ; own plans %8llu cycles, %.3f uJ%s (search %.2f ms, %llu streams walked, %llu tilings pruned)\n",
+				       ls[j].name, ls[j + 1].name, cp->map.band, cp->map.bands,
+				       cp->map.ctile, cp->map.ctiles,
+				       cp->map.proj_whole ? "per-band" : "per-tile",
+				       cp->map.w_resident ? "" : " reload",
+				       cp->map.in_ring ? " ring" : "", cp->map.events,
+				       cp->map.dbuf, (unsigned long long)cp->cost.cycles,
+				       (double)cp->cost.energy_total_fj * 1e-9,
+				       (unsigned long long)cp->separate.cycles,
+				       (double)cp->separate.energy_total_fj * 1e-9,
+				       cp->fused ? "" : " (kept)", cp->search.time_us / 1000.0,
+				       (unsigned long long)cp->search.evaluated,
+				       (unsigned long long)cp->search.pruned);
+			j++;
+		} else if (!eyr_sched_plan(a, &ls[j].shape, &o, &p, err, sizeof(err))) {
+			c = &p.cost;
+		}
+		if (!c)
+			continue;
+		cycles += c->cycles;
+		macs += c->macs;
+		energy += (double)c->energy_total_fj;
+		stat += (double)c->energy_fj[EYRIE_ENERGY_STATIC];
+		words += (double)c->dram_words;
+	}
+	if (links) {
+		qsort(ct, (size_t)chains, sizeof(*ct), cmp_u64);
+		printf("  %-8s %-12s %d of %d DW->P chains fused: latency %.2f ms (peak %.2f ms, util %.0f %%), energy %.3f mJ (static %.0f %%), DRAM %.3f M words; chain search median %.2f ms, slowest %.2f ms\n",
+		       "fused", ls[0].net, fused, links, (double)cycles / a->clock_khz,
+		       (double)macs / ((double)a->pe_rows * a->pe_cols) / a->clock_khz,
+		       cycles ? 100.0 * (double)macs / ((double)a->pe_rows * a->pe_cols * cycles) : 0,
+		       energy * 1e-12, energy > 0 ? 100.0 * stat / energy : 0, words * 1e-6,
+		       chains ? (chains % 2 ? (double)ct[chains / 2] :
+				 (ct[chains / 2 - 1] + ct[chains / 2]) / 2.0) / 1000.0 : 0,
+		       chains ? ct[chains - 1] / 1000.0 : 0);
+	}
+	free(ct);
+	free(cp);
+}
+
 struct net_total {
 	double energy_norm, macs, dram_words, lb_words;
 	uint64_t time_us, layers;
@@ -700,6 +814,10 @@ int main(void)
 			printf("  %-8s %-12s latency floor %.2f ms (per layer the longer of MACs over all PEs and compulsory DRAM bytes over the DRAM port; %.2f ms of it DRAM-bound)\n",
 			       "", ls[i].net, (double)floor_cyc / a.clock_khz,
 			       (double)dram_bound / a.clock_khz);
+		if (a.in_ring) {
+			print_fused_floors(&a, ls + i, j - i, floor_cyc);
+			fused_network(&a, ls + i, j - i);
+		}
 		i = j;
 	}
 	a.events = events_cfg;

@@ -64,11 +64,6 @@ struct pass_cache_entry {
  */
 enum { T_IN, T_W, T_B, T_Q, T_LOADED };
 
-/* Event numbers of an overlapped stream (EYRIE_NUM_EVENTS = 16). */
-#define EV_LOADED	0u	/* DMA: the loads of a step are in */
-#define EV_STORED(s)	(1u + (s))	/* DMA: the output of slot s is out */
-#define EV_PASS(p)	(8u + (uint32_t)((p) % 8))	/* array: pass p is done */
-
 struct emitter {
 	const struct eyr_arch *arch;
 	struct eyr_arch arch_one_group;	/* arch without flex_noc (plan->map.one_group) */
@@ -81,7 +76,7 @@ struct emitter {
 	struct pass_cache_entry cache[256];
 	unsigned int ncache;
 	/* the device's time lines over what was emitted (docs/sim.md) */
-	uint64_t t[EYRIE_ENGINE_COUNT], ev[EYRIE_NUM_EVENTS];
+	struct eyr_timeline tl;
 	/* overlapped streams: slots, their last readers, waits done */
 	uint32_t nslot[T_LOADED], slot[T_LOADED], loads[T_LOADED];
 	int64_t last_user[T_LOADED][2];
@@ -92,7 +87,6 @@ struct emitter {
 	int spill;
 	int64_t b_key, q_key;
 	int64_t passes, dma_waited;
-	uint64_t busy[EYRIE_ENGINE_COUNT];	/* each engine's own cycles */
 	/* timing only: commands go to `scratch`, `count` counts them */
 	int dry;
 	uint32_t count;
@@ -230,14 +224,40 @@ static int pass_map(struct emitter *em, const struct eyr_pass_shape *ps,
 	return 0;
 }
 
-/* The device's time-line rule for one command just emitted. */
-static void timeline(struct emitter *em, const union eyrie_cmd *c, uint64_t pass_cycles)
+void eyr_timeline_cmd(struct eyr_timeline *tl, const union eyrie_cmd *c, uint64_t cycles)
 {
-	uint64_t *t = em->t;
+	uint64_t *t = tl->t;
 
 	switch (c->hdr.opcode) {
 	case EYRIE_OP_DMA_LOAD:
-	case EYRIE_OP_DMA_STORE: {
+	case EYRIE_OP_DMA_STORE:
+		t[EYRIE_ENGINE_DMA] += cycles;
+		tl->busy[EYRIE_ENGINE_DMA] += cycles;
+		break;
+	case EYRIE_OP_CONV:
+	case EYRIE_OP_FC:
+		t[EYRIE_ENGINE_ARRAY] += cycles;
+		tl->busy[EYRIE_ENGINE_ARRAY] += cycles;
+		break;
+	case EYRIE_OP_BARRIER:
+		t[0] = t[1] = t[0] > t[1] ? t[0] : t[1];
+		break;
+	case EYRIE_OP_EVENT_SIGNAL:
+		tl->ev[c->event.event] = t[c->event.engine];
+		break;
+	case EYRIE_OP_EVENT_WAIT:
+		if (tl->ev[c->event.event] > t[c->event.engine])
+			t[c->event.engine] = tl->ev[c->event.event];
+		break;
+	default:
+		break;
+	}
+}
+
+/* The device's time-line rule for one command just emitted. */
+static void timeline(struct emitter *em, const union eyrie_cmd *c, uint64_t pass_cycles)
+{
+	if (c->hdr.opcode == EYRIE_OP_DMA_LOAD || c->hdr.opcode == EYRIE_OP_DMA_STORE) {
 		uint64_t elems = (uint64_t)c->dma.count[0] * c->dma.count[1] *
 				 c->dma.count[2] * c->dma.count[3];
 		uint64_t cyc = eyr_dma_cycles(em->arch, elems, c->dma.elem_bytes);
@@ -254,29 +274,9 @@ static void timeline(struct emitter *em, const union eyrie_cmd *c, uint64_t pass
 			em->rle_dense += elems;
 			em->rle_coded += coded;
 		}
-
-		t[EYRIE_ENGINE_DMA] += cyc;
-		em->busy[EYRIE_ENGINE_DMA] += cyc;
-		break;
+		pass_cycles = cyc;
 	}
-	case EYRIE_OP_CONV:
-	case EYRIE_OP_FC:
-		t[EYRIE_ENGINE_ARRAY] += pass_cycles;
-		em->busy[EYRIE_ENGINE_ARRAY] += pass_cycles;
-		break;
-	case EYRIE_OP_BARRIER:
-		t[0] = t[1] = t[0] > t[1] ? t[0] : t[1];
-		break;
-	case EYRIE_OP_EVENT_SIGNAL:
-		em->ev[c->event.event] = t[c->event.engine];
-		break;
-	case EYRIE_OP_EVENT_WAIT:
-		if (em->ev[c->event.event] > t[c->event.engine])
-			t[c->event.engine] = em->ev[c->event.event];
-		break;
-	default:
-		break;
-	}
+	eyr_timeline_cmd(&em->tl, c, pass_cycles);
 }
 
 static int push_event(struct emitter *em, enum eyrie_opcode op, uint32_t event,
@@ -304,7 +304,7 @@ static int push_barrier(struct emitter *em)
 
 /*
  * Before the DMA unit overwrites a region: wait for the last pass that
- * read it. EV_PASS(q) names the latest pass r <= the last one emitted with
+ * read it. EYR_EV_PASS(q) names the latest pass r <= the last one emitted with
  * r = q mod 8, which is q or later (the array runs in order), so waiting
  * on it is safe; a wait for a pass the DMA already waited for is skipped.
  */
@@ -318,7 +318,7 @@ static int dma_wait_pass(struct emitter *em, int64_t q)
 	if (r <= em->dma_waited)
 		return 0;
 	em->dma_waited = r;
-	return push_event(em, EYRIE_OP_EVENT_WAIT, EV_PASS(q), EYRIE_ENGINE_DMA);
+	return push_event(em, EYRIE_OP_EVENT_WAIT, EYR_EV_PASS(q), EYRIE_ENGINE_DMA);
 }
 
 static void dma(union eyrie_cmd *c, uint64_t dram, uint32_t glb, uint32_t elem,
@@ -561,7 +561,7 @@ static int emit_loads(struct emitter *em, const struct step *st)
 		return psum_dma(em, st, EYRIE_OP_DMA_LOAD);
 	if (em->plan->map.events && !st->load_psum &&
 	    (load[T_IN] || load[T_W] || load[T_B] || load[T_Q]))
-		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_LOADED, EYRIE_ENGINE_DMA);
+		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_LOADED, EYRIE_ENGINE_DMA);
 	return 0;
 }
 
@@ -606,9 +606,9 @@ static int psum_dma(struct emitter *em, const struct step *st, enum eyrie_opcode
 	if (ret || !em->plan->map.events)
 		return ret;
 	if (load)
-		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_LOADED, EYRIE_ENGINE_DMA);
+		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_LOADED, EYRIE_ENGINE_DMA);
 	em->out_stored[os] = 1;
-	return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_STORED(os), EYRIE_ENGINE_DMA);
+	return push_event(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_STORED(os), EYRIE_ENGINE_DMA);
 }
 
 static int emit_pass(struct emitter *em, const struct step *st)
@@ -637,13 +637,13 @@ static int emit_pass(struct emitter *em, const struct step *st)
 	if (m->events) {
 		if (st->load_in || st->load_w || (st->load_b && has_bias) ||
 		    (st->load_q && per_channel) || st->load_psum) {
-			ret = push_event(em, EYRIE_OP_EVENT_WAIT, EV_LOADED, EYRIE_ENGINE_ARRAY);
+			ret = push_event(em, EYRIE_OP_EVENT_WAIT, EYR_EV_LOADED, EYRIE_ENGINE_ARRAY);
 			if (ret)
 				return ret;
 		}
 		/* a new output tile overwrites its slot once the last store of it is out */
 		if (first_c && em->out_stored[os]) {
-			ret = push_event(em, EYRIE_OP_EVENT_WAIT, EV_STORED(os), EYRIE_ENGINE_ARRAY);
+			ret = push_event(em, EYRIE_OP_EVENT_WAIT, EYR_EV_STORED(os), EYRIE_ENGINE_ARRAY);
 			if (ret)
 				return ret;
 		}
@@ -725,7 +725,7 @@ static int emit_pass(struct emitter *em, const struct step *st)
 	em->out_user[os] = em->passes;
 	em->passes++;
 	if (m->events)
-		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_PASS(em->passes - 1),
+		return push_event(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_PASS(em->passes - 1),
 				  EYRIE_ENGINE_ARRAY);
 	return push_barrier(em);
 }
@@ -788,7 +788,7 @@ static int emit_store(struct emitter *em, const struct step *st)
 	if (ret || !em->plan->map.events)
 		return ret;
 	em->out_stored[os] = 1;
-	return push_event(em, EYRIE_OP_EVENT_SIGNAL, EV_STORED(os), EYRIE_ENGINE_DMA);
+	return push_event(em, EYRIE_OP_EVENT_SIGNAL, EYR_EV_STORED(os), EYRIE_ENGINE_DMA);
 }
 
 static int same_shape(const struct eyr_layer_shape *a, const struct eyr_layer_shape *b)
@@ -869,7 +869,7 @@ static int next_idx(const struct eyr_mapping *m, uint32_t idx[EYR_DIMS])
 	return 0;
 }
 
-/* The whole layer into em->cb; em->t ends as the device's time lines. */
+/* The whole layer into em->cb; em->tl ends as the device's time lines. */
 static int emit_layer(struct emitter *em)
 {
 	const struct eyr_mapping *m = &em->plan->map;
@@ -889,9 +889,7 @@ static int emit_layer(struct emitter *em)
 	if (em->lay.glb_bytes > em->arch->glb_bytes ||
 	    em->lay.stream_bytes > em->arch->stream_bytes)
 		return -ENOSPC;
-	memset(em->t, 0, sizeof(em->t));
-	memset(em->ev, 0, sizeof(em->ev));
-	memset(em->busy, 0, sizeof(em->busy));
+	memset(&em->tl, 0, sizeof(em->tl));
 	em->count = 0;
 	em->rle_dense = em->rle_coded = 0;
 	if (em->plan->rle_in_rows)
@@ -1064,7 +1062,7 @@ int eyr_sched_rle_walk(const struct eyr_arch *arch, const struct eyr_plan *plan,
 	if (!ret)
 		ret = emit_layer(em);
 	if (!ret) {
-		*cycles = em->t[0] > em->t[1] ? em->t[0] : em->t[1];
+		*cycles = eyr_timeline_end(&em->tl);
 		*cmds = em->count;
 		*dense = em->rle_dense;
 		*coded = em->rle_coded;
@@ -1125,7 +1123,7 @@ int eyr_sched_overlap_choose(const struct eyr_arch *arch, struct eyr_plan *plan)
 			ret = r;
 			break;
 		}
-		cyc = em->t[0] > em->t[1] ? em->t[0] : em->t[1];
+		cyc = eyr_timeline_end(&em->tl);
 		if (arch->max_cmds_per_job && em->count > arch->max_cmds_per_job)
 			continue;
 		if (cyc < best_cycles) {
@@ -1134,7 +1132,7 @@ int eyr_sched_overlap_choose(const struct eyr_arch *arch, struct eyr_plan *plan)
 			best_cmds = em->count;
 		}
 		/* no stream of these commands is faster than its busier engine */
-		floor = em->busy[0] > em->busy[1] ? em->busy[0] : em->busy[1];
+		floor = em->tl.busy[0] > em->tl.busy[1] ? em->tl.busy[0] : em->tl.busy[1];
 		if (best_cycles <= floor)
 			break;
 	}

@@ -383,6 +383,113 @@ uint64_t eyr_gated_estimate(const struct eyr_layer_shape *s, uint64_t macs,
 void eyr_cost_gate(const struct eyr_arch *arch, enum eyrie_dataflow df,
 		   uint64_t gated, struct eyr_cost *c);
 
+/* ---------------------------------------------------------------------
+ * Layer chains (chain.c, docs/scheduler.md "Layer fusion"): consecutive
+ * layers run as one stream, the tensors between them kept in the GLB.
+ * --------------------------------------------------------------------- */
+enum eyr_chain_link {
+	EYR_LINK_NONE = 0,
+	EYR_LINK_E_DW = 1,	/* 1x1 conv (expand) -> 3x3 depthwise */
+	EYR_LINK_DW_P = 2,	/* 3x3 depthwise -> 1x1 conv (project) */
+};
+#define EYR_LINK_MASK(l)	((l) == EYR_LINK_NONE ? 0u : 1u << (l))
+#define EYR_LINKS_FULL		(EYR_LINK_MASK(EYR_LINK_E_DW) | EYR_LINK_MASK(EYR_LINK_DW_P))
+
+/* A 3x3 depthwise conv (groups == c == m) of stride 1 or 2, undilated. */
+int eyr_chain_is_dw(const struct eyr_layer_shape *s);
+
+/* How b, reading exactly a's output, can run in a's stream (or NONE). */
+enum eyr_chain_link eyr_chain_link(const struct eyr_layer_shape *a,
+				   const struct eyr_layer_shape *b);
+
+/*
+ * The compulsory DRAM traffic of a chain of n layers (each feeding the
+ * next): the first layer's input (the rows and columns some window reads),
+ * every layer's weights, int32 bias (has_bias) and per-channel table
+ * (per_channel), the last layer's output; each once. For n = 1 it is the
+ * layer's plan.lb_dram_words / lb_dram_bytes.
+ */
+void eyr_chain_bound(const struct eyr_layer_shape *ls, unsigned int n, int has_bias,
+		     int per_channel, uint64_t *words, uint64_t *bytes);
+
+/*
+ * The latency floor in cycles of layers ls[0..n) run in order, the
+ * consecutive layers joined by a link in `links` (EYR_LINK_MASK bits) in
+ * one stream each: per stream the longer of its layers' MACs over all PEs
+ * (each layer's rounded up, the array runs them in turn) and its
+ * compulsory bytes (eyr_chain_bound, with bias, no table) over the DRAM
+ * port. links = 0 gives bench-mapper's per-layer floor. *dram_bound (may
+ * be NULL): the part in DRAM-bound streams.
+ */
+uint64_t eyr_chain_network_floor(const struct eyr_arch *arch,
+				 const struct eyr_layer_shape *ls, unsigned int n,
+				 unsigned int links, uint64_t *dram_bound);
+
+/*
+ * A 3x3 depthwise conv followed by a 1x1 conv reading its output (DW->P),
+ * planned, emitted and costed as one stream whose depthwise output stays
+ * in the GLB (chain.c has the stream's shape). The mapping:
+ */
+struct eyr_chain_map {
+	enum eyrie_dataflow dataflow;
+	uint32_t band, bands;		/* depthwise output rows per band (last ragged), bands */
+	uint32_t ctile, ctiles;		/* depthwise channels per tile (last ragged), tiles */
+	/*
+	 * 0: a project pass per tile, accumulating int32 psums over the tiles
+	 * in the GLB; 1: one project pass per band over every tile's output
+	 * (one image, weights resident)
+	 */
+	uint8_t proj_whole;
+	uint8_t w_resident;		/* weights loaded once, else per (band, tile) */
+	uint8_t events, dbuf;		/* as in struct eyr_mapping (EYR_DBUF_*) */
+	/*
+	 * arch->in_ring, one channel tile, several bands: the input is a ring
+	 * of rows, each band loads only the rows below the band before it
+	 */
+	uint8_t in_ring;
+};
+
+struct eyr_chain_plan {
+	struct eyr_layer_shape dw, pw;	/* the shapes planned (batch applied) */
+	enum eyr_objective objective;
+	int has_bias[2], per_channel[2];	/* [0] depthwise, [1] project */
+	struct eyr_chain_map map;
+	struct eyr_cost cost;		/* what the device measures for the chain's stream */
+	/* compulsory: chain input, weights, biases, tables, chain output, once */
+	uint64_t lb_dram_words, lb_dram_bytes;
+	struct eyr_plan layer[2];	/* each layer planned on its own */
+	struct eyr_cost separate;	/* their two streams' costs summed */
+	int fused;			/* the chain's cost beats `separate` under the objective */
+	struct eyr_search_stats search;	/* the chain's search alone */
+};
+
+/*
+ * Plans the chain dw -> pw (EYR_LINK_DW_P; options: dataflow, objective,
+ * batch and exhaustive from dw_opts, bias and table per layer; int8
+ * tensors only, no table, binary32 rule or sparsity): the best chain
+ * mapping of the (exhaustively searched) mapspace, and each layer's own
+ * plan; plan->fused says whether the chain beats them. Returns 0,
+ * -EINVAL, -ENOSPC (no chain mapping fits).
+ */
+int eyr_chain_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *dw,
+		   const struct eyr_layer_shape *pw, const struct eyr_sched_opts *dw_opts,
+		   const struct eyr_sched_opts *pw_opts, struct eyr_chain_plan *plan,
+		   char *err, size_t errlen);
+
+/* Costs plan->map (dw, pw, objective, flags set) into plan->cost. */
+int eyr_chain_cost(const struct eyr_arch *arch, struct eyr_chain_plan *plan);
+
+/*
+ * Appends the chain's stream: the depthwise input from dw_bufs->in, its
+ * weights, bias and table from dw_bufs, the project's from pw_bufs, the
+ * output to pw_bufs->out (dw_bufs->out and pw_bufs->in are not used: the
+ * tensor between stays in the GLB). Ends with a BARRIER.
+ */
+int eyr_chain_emit(const struct eyr_arch *arch, const struct eyr_chain_plan *plan,
+		   const struct eyr_layer *dw, const struct eyr_layer *pw,
+		   const struct eyr_layer_bufs *dw_bufs, const struct eyr_layer_bufs *pw_bufs,
+		   struct eyr_cmdbuf *cb);
+
 /* Forgets the plans and pass mappings kept for repeated shapes (benchmarks, tests). */
 void eyr_sched_cache_clear(void);
 

@@ -382,6 +382,28 @@ int eyr_sched_emit_simple(const struct eyr_arch *arch, const struct eyr_plan *pl
 			  const struct eyr_layer *layer,
 			  const struct eyr_layer_bufs *bufs, struct eyr_cmdbuf *cb);
 
+/* Event numbers of an overlapped stream (EYRIE_NUM_EVENTS = 16; emit.c, chain.c). */
+#define EYR_EV_LOADED		0u	/* DMA: the loads of a step are in */
+#define EYR_EV_STORED(s)	(1u + (s))	/* DMA: the output of slot s is out */
+#define EYR_EV_PASS(p)		(8u + (uint32_t)((p) % 8))	/* array: pass p is done */
+
+/*
+ * The device's time lines over a stream (docs/sim.md "Job time and
+ * energy"): each engine's clock, when each event was last set, each
+ * engine's own busy cycles. eyr_timeline_cmd advances them by one command
+ * in buffer order; cycles is the command's own time for DMAs and passes
+ * (ignored for the others). The end of the stream is the later clock.
+ */
+struct eyr_timeline {
+	uint64_t t[EYRIE_ENGINE_COUNT], ev[EYRIE_NUM_EVENTS];
+	uint64_t busy[EYRIE_ENGINE_COUNT];
+};
+void eyr_timeline_cmd(struct eyr_timeline *tl, const union eyrie_cmd *c, uint64_t cycles);
+static inline uint64_t eyr_timeline_end(const struct eyr_timeline *tl)
+{
+	return tl->t[0] > tl->t[1] ? tl->t[0] : tl->t[1];
+}
+
 /* Appends one zeroed command; NULL on allocation failure. */
 union eyrie_cmd *eyr_cmdbuf_push(struct eyr_cmdbuf *cb, enum eyrie_opcode op);
 int eyr_pass_check(const struct eyr_arch *arch, const struct eyr_geom *g,

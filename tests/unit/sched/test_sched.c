@@ -806,6 +806,271 @@ static void test_lower_bound(void **state)
 }
 
 /*
+ * The fused latency floors of bench-mapper (eyr_chain_network_floor) on
+ * MobileNetV2 of layers.csv: the per-layer floor is the sum of each
+ * plan's floor (MACs over all PEs, compulsory bytes over the DRAM port),
+ * a chain of one layer has the plan's compulsory traffic, and the fused
+ * floors are those of the fusion study's arithmetic (docs/scheduler.md
+ * "Layer fusion": 13.499, 9.819, 10.843 and 10.351 ms at 200 MHz), none
+ * above the per-layer floor.
+ */
+static void test_fused_floor(void **state)
+{
+	struct st_layer *ls = NULL;
+	struct eyr_layer_shape sh[64];
+	struct eyr_arch a;
+	uint64_t per_layer = 0, pes, f0, full, dwp, edw, db;
+	unsigned int k = 0;
+	int n, i;
+
+	(void)state;
+	st_default_arch(&a);
+	a.events = a.flex_noc = a.in_ring = 1;
+	pes = (uint64_t)a.pe_rows * a.pe_cols;
+	n = st_load_layers(&ls, 1, 1);
+	assert_true(n > 100);
+	for (i = 0; i < n; i++) {
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		struct eyr_plan p;
+		uint64_t words, bytes, pk, dbc;
+		char err[256];
+
+		if (strcmp(ls[i].net, "mobilenetv2"))
+			continue;
+		assert_true(k < sizeof(sh) / sizeof(sh[0]));
+		sh[k++] = ls[i].shape;
+		assert_int_equal(eyr_sched_plan(&a, &ls[i].shape, &o, &p, err, sizeof(err)), 0);
+		eyr_chain_bound(&ls[i].shape, 1, 1, 0, &words, &bytes);
+		assert_int_equal(words, p.lb_dram_words);
+		assert_int_equal(bytes, p.lb_dram_bytes);
+		pk = (p.cost.macs + pes - 1) / pes;
+		dbc = (p.lb_dram_bytes + a.dram_bytes_per_cycle - 1) / a.dram_bytes_per_cycle;
+		per_layer += pk > dbc ? pk : dbc;
+	}
+	assert_int_equal(k, 53);
+	assert_int_equal(a.clock_khz, 200000);
+	f0 = eyr_chain_network_floor(&a, sh, k, 0, &db);
+	full = eyr_chain_network_floor(&a, sh, k, EYR_LINKS_FULL, NULL);
+	dwp = eyr_chain_network_floor(&a, sh, k, EYR_LINK_MASK(EYR_LINK_DW_P), NULL);
+	edw = eyr_chain_network_floor(&a, sh, k, EYR_LINK_MASK(EYR_LINK_E_DW), NULL);
+	assert_int_equal(f0, per_layer);
+	/* the study's script, cycles at 200 MHz */
+	assert_int_equal(f0, 2699852);		/* 13.499 ms */
+	assert_int_equal(full, 1963748);	/* 9.819 ms */
+	assert_int_equal(dwp, 2168638);		/* 10.843 ms */
+	assert_int_equal(edw, 2070220);		/* 10.351 ms */
+	assert_true(full <= dwp && full <= edw && dwp <= f0 && edw <= f0);
+	/* 16 DW->P links (b1-b17), 16 E->DW links (b2-b17), nothing else */
+	for (i = 0, n = 0; i + 1 < (int)k; i++) {
+		enum eyr_chain_link l = eyr_chain_link(&sh[i], &sh[i + 1]);
+
+		if (l == EYR_LINK_DW_P)
+			n += 100;
+		else if (l == EYR_LINK_E_DW)
+			n += 1;
+	}
+	assert_int_equal(n, 17 * 100 + 16);
+	free(ls);
+}
+
+static uint64_t chain_rng = 0x2545f4914f6cdd1dull;
+
+static uint32_t chain_rnd(uint32_t lo, uint32_t hi)
+{
+	chain_rng ^= chain_rng << 13;
+	chain_rng ^= chain_rng >> 7;
+	chain_rng ^= chain_rng << 17;
+	return lo + (uint32_t)(chain_rng >> 16) % (hi - lo + 1);
+}
+
+/* A random DW->P chain (the depthwise 3x3, stride 1 or 2, and the 1x1). */
+static void random_chain(struct eyr_layer_shape *dw, struct eyr_layer_shape *pw, uint32_t cmax,
+			 uint32_t hmax)
+{
+	uint32_t C = chain_rnd(1, cmax);
+
+	*dw = st_conv(chain_rnd(1, 2), C, C, 1, 3, chain_rnd(1, 2), 1, C);
+	dw->h = chain_rnd(3, hmax);
+	dw->w = chain_rnd(3, hmax);
+	dw->pad_b = chain_rnd(0, 1);
+	dw->pad_r = chain_rnd(0, 1);
+	*pw = st_conv(dw->n, C, chain_rnd(1, cmax), 1, 1, 1, 0, 1);
+	pw->h = eyr_layer_out_h(dw);
+	pw->w = eyr_layer_out_w(dw);
+}
+
+/* A chain plan's traffic and time are never below the chain's compulsory ones. */
+static void check_chain_bound(const struct eyr_arch *a, const struct eyr_chain_plan *p)
+{
+	uint64_t w, b;
+	struct eyr_layer_shape pair[2] = { p->dw, p->pw };
+
+	assert_true(p->cost.dram_words >= p->lb_dram_words);
+	assert_true(p->cost.dram_bytes >= p->lb_dram_bytes);
+	assert_true(p->cost.cycles * a->dram_bytes_per_cycle >= p->lb_dram_bytes);
+	assert_true(p->cost.cycles * a->pe_rows * a->pe_cols >= p->cost.macs);
+	/* and the bound is the chain's: below the two layers' own bounds summed */
+	eyr_chain_bound(pair, 2, 0, 0, &w, &b);
+	assert_true(p->lb_dram_words >= w);
+	assert_true(p->lb_dram_words < p->layer[0].lb_dram_words + p->layer[1].lb_dram_words);
+}
+
+/*
+ * DW->P chains: the fast search (tilings in the order of a floor, pruned
+ * by floors) finds the plan the exhaustive one does, on random chains
+ * (small GLBs, events on and off, every objective and dataflow) and on
+ * MobileNetV2's seventeen pairs (channels and sizes scaled down), and
+ * every chain plan is above the chain's compulsory traffic and time.
+ */
+static void test_chain_fast_equals_exhaustive(void **state)
+{
+	struct st_layer *ls = NULL;
+	struct eyr_chain_plan *f = malloc(sizeof(*f)), *x = malloc(sizeof(*x));
+	/* fewer cases and smaller MobileNetV2 channels as the scale grows (ASan) */
+	unsigned int cases = getenv("SCHED_FULL") ? 200 : 384 / scale(), k, planned = 0, pruned = 0;
+	int n, i, nets = 0;
+
+	(void)state;
+	assert_non_null(f);
+	assert_non_null(x);
+	n = st_load_layers(&ls, scale(), 4);
+	assert_true(n > 100);
+	for (k = 0; k < cases + (unsigned int)n; k++) {
+		struct eyr_arch a;
+		struct eyr_layer_shape dw, pw;
+		struct eyr_sched_opts od = EYR_SCHED_OPTS_INIT, op = EYR_SCHED_OPTS_INIT;
+		char err[256];
+		int ret;
+
+		st_default_arch(&a);
+		if (k < cases) {
+			random_chain(&dw, &pw, 24, 20);
+			if (chain_rnd(0, 1))
+				a.glb_bytes = chain_rnd(1536, 8192);
+			a.events = chain_rnd(0, 1);
+			a.flex_noc = chain_rnd(0, 1);
+			a.in_ring = chain_rnd(0, 1);
+			od.objective = (enum eyr_objective)chain_rnd(0, EYR_OBJECTIVES - 1);
+			od.dataflow = (enum eyrie_dataflow)chain_rnd(0, EYRIE_DATAFLOW_COUNT - 1);
+			od.per_channel = chain_rnd(0, 1);
+			op.no_bias = chain_rnd(0, 1);
+		} else {
+			i = (int)(k - cases);
+			if (i + 1 >= n || strcmp(ls[i].net, "mobilenetv2") ||
+			    eyr_chain_link(&ls[i].shape, &ls[i + 1].shape) != EYR_LINK_DW_P)
+				continue;
+			dw = ls[i].shape;
+			pw = ls[i + 1].shape;
+			a.events = a.flex_noc = a.in_ring = 1;
+			nets++;
+		}
+		od.no_cache = op.no_cache = 1;
+		ret = eyr_chain_plan(&a, &dw, &pw, &od, &op, f, err, sizeof(err));
+		if (ret == -ENOSPC)
+			continue;
+		assert_int_equal(ret, 0);
+		od.exhaustive = 1;
+		assert_int_equal(eyr_chain_plan(&a, &dw, &pw, &od, &op, x, err, sizeof(err)), 0);
+		if (memcmp(&f->map, &x->map, sizeof(f->map)) ||
+		    memcmp(&f->cost, &x->cost, sizeof(f->cost)))
+			fail_msg("chain n%u c%u m%u %ux%u s%u %s %s glb %u: fast B%u t%u (%llu fJ, %llu cycles) exhaustive B%u t%u (%llu fJ, %llu cycles)",
+				 dw.n, dw.c, pw.m, dw.h, dw.w, dw.stride_h,
+				 eyr_objective_name(od.objective), eyr_dataflow_name(od.dataflow),
+				 a.glb_bytes, f->map.band, f->map.ctile,
+				 (unsigned long long)f->cost.energy_total_fj,
+				 (unsigned long long)f->cost.cycles, x->map.band, x->map.ctile,
+				 (unsigned long long)x->cost.energy_total_fj,
+				 (unsigned long long)x->cost.cycles);
+		assert_int_equal(f->fused, x->fused);
+		check_chain_bound(&a, f);
+		planned++;
+		pruned += f->search.pruned > 0;
+	}
+	print_message("# %u chains planned alike fast and exhaustive (%d of MobileNetV2), %u with tilings pruned\n",
+		      planned, nets, pruned);
+	assert_true(nets >= 10);
+	assert_true(planned > cases / 2 && pruned > planned / 2);
+	free(ls);
+	free(f);
+	free(x);
+}
+
+/*
+ * The chain mapspace by brute force: every mapping eyr_chain_cost accepts
+ * (every band height and channel tile, not only the balanced ones the
+ * search takes, both project modes, weights resident or not, barriers and
+ * every double buffer choice): none is better than the plan among those
+ * of balanced sizes, the plan's own mapping costs what the plan says, and
+ * the mappings that do not fit are refused with -ENOSPC.
+ */
+static void test_chain_mapspace(void **state)
+{
+	struct eyr_chain_plan *p = malloc(sizeof(*p)), *q = malloc(sizeof(*q));
+	unsigned int k, costed = 0, refused = 0;
+
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(q);
+	chain_rng = 0x9e3779b97f4a7c15ull;	/* the same chains whatever ran before */
+	for (k = 0; k < 8; k++) {
+		struct eyr_arch a;
+		struct eyr_layer_shape dw, pw;
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		uint32_t E, C, B, t, mode, v;
+		char err[256];
+
+		st_default_arch(&a);
+		random_chain(&dw, &pw, 12, 12);
+		a.glb_bytes = chain_rnd(1024, 4096);
+		a.events = k % 2;
+		a.in_ring = 1;
+		o.objective = (enum eyr_objective)(k % EYR_OBJECTIVES);
+		if (eyr_chain_plan(&a, &dw, &pw, &o, &o, p, err, sizeof(err)))
+			continue;
+		E = eyr_layer_out_h(&dw);
+		C = dw.c;
+		*q = *p;
+		assert_int_equal(eyr_chain_cost(&a, q), 0);
+		assert_memory_equal(&q->cost, &p->cost, sizeof(q->cost));
+		for (B = 1; B <= E; B++)
+		for (t = 1; t <= C; t++)
+		for (mode = 0; mode < 6; mode++)
+		for (v = 0; v < 9; v++) {
+			int ret, balanced = B == (E + (E + B - 1) / B - 1) / ((E + B - 1) / B) &&
+					    t == (C + (C + t - 1) / t - 1) / ((C + t - 1) / t);
+
+			*q = *p;
+			q->map.band = B;
+			q->map.bands = (E + B - 1) / B;
+			q->map.ctile = t;
+			q->map.ctiles = (C + t - 1) / t;
+			q->map.w_resident = mode % 3 != 1;
+			q->map.proj_whole = mode % 3 == 2;
+			q->map.in_ring = mode >= 3;
+			q->map.events = v > 0;
+			q->map.dbuf = (uint8_t)(v ? v - 1 : 0);
+			ret = eyr_chain_cost(&a, q);
+			if (ret == -ENOSPC) {
+				refused++;
+				continue;
+			}
+			if (ret == -EINVAL)
+				continue;	/* outside the mapspace (or events without the cap) */
+			assert_int_equal(ret, 0);
+			costed++;
+			check_chain_bound(&a, q);
+			if (balanced && eyr_objective_better(o.objective, &q->cost, &p->cost))
+				fail_msg("B%u t%u mode %u v%u beats the plan B%u t%u", B, t, mode, v,
+					 p->map.band, p->map.ctile);
+		}
+	}
+	print_message("# %u chain mappings costed, %u refused (GLB)\n", costed, refused);
+	assert_true(costed > 1000 && refused > 0);
+	free(p);
+	free(q);
+}
+
+/*
  * The DRAM objective: no plan of another objective moves fewer DRAM words
  * (the representative layers on the default device with events, rings and
  * the flexible NoC, and on 4-12 KiB GLBs, every dataflow), and where the
@@ -1028,6 +1293,9 @@ int main(void)
 		cmocka_unit_test(test_fast_equals_exhaustive_whole_rows),
 		cmocka_unit_test(test_sparse_choose),
 		cmocka_unit_test(test_lower_bound),
+		cmocka_unit_test(test_fused_floor),
+		cmocka_unit_test(test_chain_fast_equals_exhaustive),
+		cmocka_unit_test(test_chain_mapspace),
 		cmocka_unit_test(test_dram_objective),
 		cmocka_unit_test(test_emit_matches_model),
 		cmocka_unit_test(test_cache_and_threads),

@@ -1292,6 +1292,320 @@ static void test_zero_gating(void **state)
 	assert_true(moved > 0 || cases < 40);
 }
 
+/* Random quantization of a chain layer: int8 out, no table, fixed point. */
+static void random_chain_quant(struct eyr_layer *l)
+{
+	l->quant.zp_in = (int32_t)urange(0, 40) - 20;
+	l->quant.zp_w = rnd() % 3 ? 0 : (int32_t)urange(0, 10) - 5;
+	l->quant.zp_out = (int32_t)urange(0, 20) - 10;
+	l->quant.mult = (int32_t)((1u << 30) + (rnd() & 0x3fffffff));
+	l->quant.shift = (int32_t)urange(4, 10);
+	l->quant.per_channel = rnd() % 3 == 0;
+	l->quant.has_bias = rnd() % 4 != 0;
+	l->quant.clamp_min = rnd() % 3 ? -128 : l->quant.zp_out;	/* fused ReLU */
+	/* ReLU6-like */
+	l->quant.clamp_max = rnd() % 3 ? 127 : (int32_t)urange(l->quant.clamp_min < 0 ? 0 :
+								(uint32_t)l->quant.clamp_min, 120);
+}
+
+/* Random weights, bias and per-channel table of a layer into its buffers. */
+static void fill_params(const struct eyr_layer *l, struct buf *w, struct buf *bias, struct buf *qt)
+{
+	const struct eyr_layer_shape *s = &l->shape;
+	uint64_t wsz = (uint64_t)s->m * (s->c / s->groups) * s->r * s->s, i;
+
+	bo(w, wsz);
+	bo(bias, 4ull * s->m);
+	bo(qt, 8ull * s->m);
+	for (i = 0; i < wsz; i++)
+		((int8_t *)w->cpu)[i] = (int8_t)rnd();
+	for (i = 0; i < s->m; i++) {
+		((int32_t *)bias->cpu)[i] = (int32_t)(rnd() % 20001) - 10000;
+		((int32_t *)qt->cpu)[i] = (int32_t)((1u << 30) + (rnd() & 0x3fffffff));
+		((int32_t *)qt->cpu)[s->m + i] = (int32_t)urange(4, 10);
+	}
+}
+
+/*
+ * Runs a chain plan on the device: the output must be bit for bit the two
+ * layers run one after the other (the reference conv twice, as every
+ * single-layer stream is checked against it), and the measurement the
+ * plan's prediction, every counter and the cycles.
+ */
+static void run_chain(const struct eyr_arch *arch, const struct eyr_chain_plan *p,
+		      const struct eyr_layer *dw, const struct eyr_layer *pw, const char *what)
+{
+	const struct eyr_layer_shape *sd = &dw->shape, *sp = &pw->shape;
+	uint64_t in_sz = (uint64_t)sd->n * sd->c * sd->h * sd->w;
+	uint64_t mid_sz = (uint64_t)sp->n * sp->c * sp->h * sp->w;
+	uint64_t out_sz = (uint64_t)sp->n * sp->m * sp->h * sp->w, i;
+	struct buf in, dww, dwb, dwq, pww, pwb, pwq, out, cmd, snap;
+	struct eyr_layer_bufs bd = { 0 }, bp = { 0 };
+	struct eyr_cmdbuf cb = { 0 };
+	struct run_result r;
+	struct eyrie_hw_cqe cqe;
+	union eyrie_cmd *sc;
+	int8_t *mid = malloc(mid_sz), *ref = malloc(out_sz);
+	uint64_t tag;
+
+	assert_non_null(mid);
+	assert_non_null(ref);
+	bo(&in, in_sz);
+	for (i = 0; i < in_sz; i++)
+		((int8_t *)in.cpu)[i] = (int8_t)rnd();
+	fill_params(dw, &dww, &dwb, &dwq);
+	fill_params(pw, &pww, &pwb, &pwq);
+	bo(&out, out_sz);
+	memset(out.cpu, 0x5a, out_sz);
+	bo(&snap, sizeof(struct eyrie_energy_snapshot));
+	ref_conv(dw, in.cpu, dww.cpu, dwb.cpu, dwq.cpu, mid);
+	ref_conv(pw, mid, pww.cpu, pwb.cpu, pwq.cpu, ref);
+	bd.in = in.va;
+	bd.weights = dww.va;
+	bd.bias = dw->quant.has_bias ? dwb.va : 0;
+	bd.quant = dw->quant.per_channel ? dwq.va : 0;
+	bp.weights = pww.va;
+	bp.bias = pw->quant.has_bias ? pwb.va : 0;
+	bp.quant = pw->quant.per_channel ? pwq.va : 0;
+	bp.out = out.va;
+	assert_int_equal(eyr_chain_emit(arch, p, dw, pw, &bd, &bp, &cb), 0);
+	assert_int_equal(cb.count, p->cost.cmds);
+	sc = eyr_cmdbuf_push(&cb, EYRIE_OP_ENERGY_SNAPSHOT);
+	assert_non_null(sc);
+	sc->write.dram_addr = snap.va;
+	bo(&cmd, (uint64_t)cb.count * EYRIE_CMD_SIZE);
+	memcpy(cmd.cpu, cb.cmds, (size_t)cb.count * EYRIE_CMD_SIZE);
+	assert_int_equal(eyrie_simhost_submit(HOST.h, HOST.ctx, 0, cmd.va, cb.count, &tag), 0);
+	assert_int_equal(eyrie_simhost_wait(HOST.h, tag, 120000, &cqe), 0);
+	if (cqe.status != EYRIE_JOB_OK)
+		fail_msg("%s: job failed: status %u at command %u (opcode %u) detail %u", what,
+			 cqe.status, cqe.err_cmd_index,
+			 cqe.err_cmd_index < cb.count ? cb.cmds[cqe.err_cmd_index].hdr.opcode : 0,
+			 cqe.err_detail);
+	memset(&r, 0, sizeof(r));
+	memcpy(&r.snap, snap.cpu, sizeof(r.snap));
+	for (i = 0; i < out_sz; i++)
+		r.mismatches += ref[i] != ((int8_t *)out.cpu)[i];
+	/* check_prediction reads a layer plan: the chain's figures in one */
+	r.plan.cost = p->cost;
+	r.plan.dense = p->cost;
+	r.plan.lb_dram_words = p->lb_dram_words;
+	r.plan.lb_dram_bytes = p->lb_dram_bytes;
+	check_prediction(&r, what);
+	/* and the time no stream of the chain goes under */
+	assert_true(p->cost.cycles * arch->dram_bytes_per_cycle >= p->lb_dram_bytes);
+	assert_true(p->cost.cycles * arch->pe_rows * arch->pe_cols >= p->cost.macs);
+	eyr_cmdbuf_release(&cb);
+	free(mid);
+	free(ref);
+	bo_free(&in);
+	bo_free(&dww);
+	bo_free(&dwb);
+	bo_free(&dwq);
+	bo_free(&pww);
+	bo_free(&pwb);
+	bo_free(&pwq);
+	bo_free(&out);
+	bo_free(&snap);
+	bo_free(&cmd);
+}
+
+/*
+ * Depthwise -> project chains (DW->P, one stream, the depthwise output in
+ * the GLB): random shapes (stride 1 and 2, odd sizes, padding on some
+ * sides, batch 1-2), quantization (per-channel tables, clamps) and small
+ * GLBs so the bands and channel tiles are ragged, with and without events
+ * and the flexible NoC. For each, the chosen chain plan and a random
+ * mapping of the mapspace (per-step weights, per-band project, double
+ * buffers) run bit-exact against the two layers run separately, with the
+ * prediction exact.
+ */
+static void test_dw_p_chains(void **state)
+{
+	unsigned int cases = env_u("SCHED_SIM_CASES", 200) / 2 + 10, k, ran = 0, fused = 0;
+	unsigned int seen_whole = 0, seen_reload = 0, seen_dbuf = 0, seen_ctiles = 0, seen_bands = 0;
+	unsigned int seen_ring = 0, chosen_ring = 0;
+
+	(void)state;
+	rng_state = env_u("SCHED_SIM_SEED", 0x5eed) * 0x9e3779b97f4a7c15ull + 77;
+	for (k = 0; k < cases; k++) {
+		struct eyr_arch a = HOST.arch;
+		struct eyr_layer dw, pw;
+		struct eyr_sched_opts od = EYR_SCHED_OPTS_INIT, op = EYR_SCHED_OPTS_INIT;
+		struct eyr_chain_plan *p = malloc(sizeof(*p)), *q = malloc(sizeof(*q));
+		uint32_t C = urange(1, 24), st = urange(1, 2);
+		char what[256], err[256];
+		int ret;
+
+		assert_non_null(p);
+		assert_non_null(q);
+		memset(&dw, 0, sizeof(dw));
+		memset(&pw, 0, sizeof(pw));
+		dw.name = "dw";
+		pw.name = "pw";
+		dw.shape = st_conv(urange(1, 2), C, C, 1, 3, st, 1, C);
+		dw.shape.h = urange(3, 21);
+		dw.shape.w = urange(3, 21);
+		dw.shape.pad_t = rnd() % 4 ? 1 : 0;
+		dw.shape.pad_b = rnd() % 4 ? 1 : 0;
+		dw.shape.pad_l = rnd() % 4 ? 1 : 0;
+		dw.shape.pad_r = rnd() % 4 ? 1 : 0;
+		pw.shape = st_conv(dw.shape.n, C, urange(1, 24), 1, 1, 1, 0, 1);
+		pw.shape.h = eyr_layer_out_h(&dw.shape);
+		pw.shape.w = eyr_layer_out_w(&dw.shape);
+		random_chain_quant(&dw);
+		random_chain_quant(&pw);
+		if (rnd() % 2)
+			a.glb_bytes = urange(1024, 6144);
+		a.events = rnd() % 2;
+		a.flex_noc = rnd() % 2;
+		a.in_ring = k % 4 != 3;
+		od.dataflow = rnd() % 3 ? EYRIE_DATAFLOW_RS : (enum eyrie_dataflow)(rnd() % EYRIE_DATAFLOW_COUNT);
+		od.no_bias = !dw.quant.has_bias;
+		od.per_channel = dw.quant.per_channel;
+		op.no_bias = !pw.quant.has_bias;
+		op.per_channel = pw.quant.per_channel;
+		snprintf(what, sizeof(what), "chain n%u c%u m%u %ux%u s%u pad%u,%u,%u,%u %s glb %u events %u flex %u%s%s",
+			 dw.shape.n, C, pw.shape.m, dw.shape.h, dw.shape.w, st, dw.shape.pad_t,
+			 dw.shape.pad_b, dw.shape.pad_l, dw.shape.pad_r, eyr_dataflow_name(od.dataflow),
+			 a.glb_bytes, a.events, a.flex_noc, dw.quant.per_channel ? " dw-pc" : "",
+			 pw.quant.per_channel ? " pw-pc" : "");
+		ret = eyr_chain_plan(&a, &dw.shape, &pw.shape, &od, &op, p, err, sizeof(err));
+		if (ret == -ENOSPC) {
+			print_message("# %s: %s\n", what, err);
+			free(p);
+			free(q);
+			continue;
+		}
+		if (ret)
+			fail_msg("%s: %s", what, err);
+		assert_true(p->cost.dram_words >= p->lb_dram_words);
+		assert_true(p->cost.dram_bytes >= p->lb_dram_bytes);
+		run_chain(&a, p, &dw, &pw, what);
+		ran++;
+		fused += p->fused;
+		chosen_ring += p->map.in_ring;
+		/* a random mapping of the mapspace, costed and run the same way */
+		for (int tries = 0; tries < 20; tries++) {
+			uint32_t E = eyr_layer_out_h(&dw.shape);
+
+			*q = *p;
+			q->map.band = urange(1, E);
+			q->map.bands = (E + q->map.band - 1) / q->map.band;
+			q->map.ctile = urange(1, C);
+			q->map.ctiles = (C + q->map.ctile - 1) / q->map.ctile;
+			/* every third case a per-band project if the chain allows one */
+			q->map.proj_whole = k % 3 == 0 && tries < 10 && dw.shape.n == 1 && C > 1;
+			q->map.w_resident = q->map.proj_whole || rnd() % 2;
+			if (q->map.proj_whole && q->map.ctiles < 2) {
+				q->map.ctile = urange(1, C - 1);
+				q->map.ctiles = (C + q->map.ctile - 1) / q->map.ctile;
+			}
+			q->map.events = a.events && rnd() % 4;
+			q->map.dbuf = q->map.events ? (uint8_t)(rnd() % 8) : 0;
+			/* rings need one channel tile: every third case tries one */
+			q->map.in_ring = a.in_ring && k % 3 == 1 && !q->map.proj_whole;
+			if (q->map.in_ring) {
+				q->map.ctile = C;
+				q->map.ctiles = 1;
+			}
+			if (eyr_chain_cost(&a, q))
+				continue;
+			print_message("# %s: B%u x%u t%u x%u %s%s%s ev %u dbuf %u\n", what, q->map.band,
+				      q->map.bands, q->map.ctile, q->map.ctiles,
+				      q->map.proj_whole ? "per-band" : "per-tile",
+				      q->map.w_resident ? "" : " reload", q->map.in_ring ? " ring" : "",
+				      q->map.events, q->map.dbuf);
+			run_chain(&a, q, &dw, &pw, what);
+			assert_true(q->cost.dram_words >= q->lb_dram_words);
+			/*
+			 * the search covers the balanced sizes (ceil(E / k), ceil(C / k)):
+			 * none of those is better; others may be
+			 */
+			if (q->map.band == (E + q->map.bands - 1) / q->map.bands &&
+			    q->map.ctile == (C + q->map.ctiles - 1) / q->map.ctiles)
+				assert_false(eyr_objective_better(p->objective, &q->cost, &p->cost));
+			seen_whole += q->map.proj_whole;
+			seen_reload += !q->map.w_resident;
+			seen_dbuf += q->map.dbuf != 0;
+			seen_ctiles += q->map.ctiles > 1;
+			seen_bands += q->map.bands > 1;
+			seen_ring += q->map.in_ring;
+			break;
+		}
+		free(p);
+		free(q);
+	}
+	print_message("# %u of %u chains ran, %u beat the two layers' own plans, %u chose a ring; random mappings: %u per-band, %u reload, %u dbuf, %u tiled C, %u banded, %u ring\n",
+		      ran, cases, fused, chosen_ring, seen_whole, seen_reload, seen_dbuf, seen_ctiles,
+		      seen_bands, seen_ring);
+	assert_true(ran > cases / 2);
+	assert_true(seen_whole > 0 && seen_reload > 0 && seen_dbuf > 0 && seen_ctiles > 0 &&
+		    seen_bands > 0 && seen_ring > 0);
+}
+
+/*
+ * MobileNetV2's depthwise -> project pairs at full size from layers.csv on
+ * the device's arch (events, flexible NoC, rings): b2 (stride 2, 112 wide,
+ * the input in a ring), b8 (14 x 14, channel tiles, weights per tile) and
+ * b14 (stride 2 to 7 x 7, 576 channels), each the plan bench-mapper makes,
+ * bit-exact against the two layers and measured as predicted.
+ */
+static void test_dw_p_chains_mobilenet(void **state)
+{
+	static const char *const pairs[] = { "b2_dw", "b8_dw", "b14_dw" };
+	struct st_layer *ls = NULL;
+	int n, i, ran = 0;
+
+	(void)state;
+	rng_state = 0x4d42;
+	n = st_load_layers(&ls, 1, 1);
+	assert_true(n > 100);
+	for (i = 0; i + 1 < n; i++) {
+		struct eyr_sched_opts o = EYR_SCHED_OPTS_INIT;
+		struct eyr_chain_plan *p;
+		struct eyr_layer dw, pw;
+		char what[128], err[256];
+		unsigned int k;
+
+		for (k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++)
+			if (!strcmp(ls[i].net, "mobilenetv2") && !strcmp(ls[i].name, pairs[k]))
+				break;
+		if (k == sizeof(pairs) / sizeof(pairs[0]))
+			continue;
+		p = malloc(sizeof(*p));
+		assert_non_null(p);
+		memset(&dw, 0, sizeof(dw));
+		memset(&pw, 0, sizeof(pw));
+		dw.name = "dw";
+		pw.name = "pw";
+		dw.shape = ls[i].shape;
+		pw.shape = ls[i + 1].shape;
+		random_chain_quant(&dw);
+		random_chain_quant(&pw);
+		dw.quant.has_bias = pw.quant.has_bias = 1;
+		dw.quant.per_channel = pw.quant.per_channel = 0;
+		dw.quant.clamp_min = dw.quant.zp_out;		/* ReLU6 after the depthwise */
+		dw.quant.clamp_max = dw.quant.zp_out + 96;
+		assert_int_equal(eyr_chain_plan(&HOST.arch, &dw.shape, &pw.shape, &o, &o, p, err,
+						sizeof(err)), 0);
+		snprintf(what, sizeof(what), "mobilenetv2 %s -> %s B%u x%u t%u x%u%s", ls[i].name,
+			 ls[i + 1].name, p->map.band, p->map.bands, p->map.ctile, p->map.ctiles,
+			 p->map.in_ring ? " ring" : "");
+		assert_true(p->fused);
+		run_chain(&HOST.arch, p, &dw, &pw, what);
+		print_message("# %s: %llu cycles, %llu fJ as predicted (the two layers' own plans: %llu cycles, %llu fJ)\n",
+			      what, (unsigned long long)p->cost.cycles,
+			      (unsigned long long)p->cost.energy_total_fj,
+			      (unsigned long long)p->separate.cycles,
+			      (unsigned long long)p->separate.energy_total_fj);
+		ran++;
+		free(p);
+	}
+	assert_int_equal(ran, 3);
+	free(ls);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1304,6 +1618,8 @@ int main(void)
 		cmocka_unit_test(test_psum_spill),
 		cmocka_unit_test(test_zero_gating),
 		cmocka_unit_test(test_in_ring),
+		cmocka_unit_test(test_dw_p_chains),
+		cmocka_unit_test(test_dw_p_chains_mobilenet),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
