@@ -957,6 +957,20 @@ static int emit_layer(struct emitter *em)
 	return ret;
 }
 
+/*
+ * The architecture the emitter maps passes on: a plan kept one group at a
+ * time maps its passes without sets_g. The stream and every walk of it
+ * (the dry ones that cost it) must agree here, or a walk costs passes the
+ * stream does not run.
+ */
+static void emitter_arch(struct emitter *em, const struct eyr_arch *arch,
+			 const struct eyr_plan *plan)
+{
+	em->arch_one_group = *arch;
+	em->arch_one_group.flex_noc = 0;
+	em->arch = plan->map.one_group ? &em->arch_one_group : arch;
+}
+
 int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 		   const struct eyr_layer *layer, const struct eyr_layer_bufs *bufs,
 		   struct eyr_cmdbuf *cb)
@@ -982,10 +996,7 @@ int eyr_sched_emit(const struct eyr_arch *arch, const struct eyr_plan *plan,
 	em = calloc(1, sizeof(*em));
 	if (!em)
 		return -ENOMEM;
-	/* a plan kept one group at a time maps its passes without sets_g */
-	em->arch_one_group = *arch;
-	em->arch_one_group.flex_noc = 0;
-	em->arch = plan->map.one_group ? &em->arch_one_group : arch;
+	emitter_arch(em, arch, plan);
 	em->plan = plan;
 	em->layer = layer;
 	em->bufs = bufs;
@@ -1027,7 +1038,7 @@ static int dry_emitter_init(struct emitter *em, const struct eyr_arch *arch,
 	ly->quant.has_bias = plan->has_bias;
 	ly->quant.per_channel = plan->per_channel;
 	ly->quant.int32_out = plan->int32_out;
-	em->arch = arch;
+	emitter_arch(em, arch, plan);
 	em->plan = plan;
 	em->layer = ly;
 	em->bufs = bufs;

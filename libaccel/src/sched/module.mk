@@ -28,6 +28,9 @@ CHECK_SUITES += sched:$(B)/tests/unit/sched/test_sched
 CHECK_SUITES += sched-asan:env~SCHED_TEST_SCALE=24~$(B)/asan/tests/unit/sched/test_sched
 FULL_SUITES += sched-full:env~SCHED_FULL=1~$(B)/tests/unit/sched/test_sched
 CHECK_SUITES += sched-sim:$(B)/tests/unit/sched/test_sched_sim
+# A second seed, whose case 10 of test_zero_gating (a plan kept one group at
+# a time, coded activations) was once costed with group-parallel passes.
+CHECK_SUITES += sched-sim-beef:env~SCHED_SIM_CASES=600~SCHED_SIM_SEED=0xbeef~$(B)/tests/unit/sched/test_sched_sim
 CHECK_SUITES += sched-sim-asan:env~SCHED_SIM_CASES=40~$(B)/asan/tests/unit/sched/test_sched_sim
 FULL_SUITES += sched-sim-full:env~SCHED_SIM_CASES=3000~SCHED_SIM_SEED=0xbeef~$(B)/tests/unit/sched/test_sched_sim
 
