@@ -52,6 +52,19 @@ typedef int (*accelctl_cmd_fn)(struct accelctl *ctx, int argc, char **argv);
 int accelctl_usage_error(const struct accelctl *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Prints "accelctl CMD: error: <message>" on stderr; returns code. */
+/*
+ * Writing an output file whole or not at all: accelctl_out_open() opens a
+ * temporary file next to path (mode "w" or "wb"), renamed over it by
+ * accelctl_out_close() once everything is written, so an error never leaves
+ * a partial file. When path names something that is not a regular file (a
+ * device such as /dev/null, a pipe), it is written in place: renaming over
+ * it would replace the device node. *tmp is the temporary name (free()d by
+ * accelctl_out_close) or NULL. accelctl_out_close returns 0, or -1 with
+ * errno (the partial temporary file removed).
+ */
+FILE *accelctl_out_open(const char *path, const char *mode, char **tmp);
+int accelctl_out_close(FILE *f, const char *path, char *tmp);
+
 int accelctl_fail(const struct accelctl *ctx, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A progress line on stderr when ctx->progress (TTY or -v). */

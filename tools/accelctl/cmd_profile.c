@@ -253,22 +253,17 @@ static void print_text(const struct profile_args *a, const struct lut *t,
 /* Writes the LUT next to its destination, then renames: never a partial file. */
 static int write_lut(const struct accelctl *ctx, const struct lut *t, const char *path)
 {
-	char tmp[4096];
-	FILE *f;
+	char *tmp;
+	FILE *f = accelctl_out_open(path, "w", &tmp);
 	int bad;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
 	if (!f)
-		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "cannot write %s: %s", tmp,
-				     strerror(errno));
-	bad = lut_write_csv(t, f);
-	bad |= fclose(f);
-	if (bad || rename(tmp, path)) {
-		remove(tmp);
 		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "cannot write %s: %s", path,
 				     strerror(errno));
-	}
+	bad = lut_write_csv(t, f);
+	if (accelctl_out_close(f, path, tmp) || bad)
+		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "cannot write %s: %s", path,
+				     strerror(errno));
 	return 0;
 }
 

@@ -203,32 +203,16 @@ static void print_text(const struct qargs *a, const struct accel_quant_report *r
 static int write_report(const struct accelctl *ctx, const struct qargs *a,
 			const struct accel_quant_report *r)
 {
-	size_t n = strlen(a->report) + 16;
-	char *tmp = malloc(n);
-	FILE *f;
-	int fd, bad;
+	char *tmp;
+	FILE *f = accelctl_out_open(a->report, "w", &tmp);
 
-	if (!tmp)
-		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "out of memory");
-	snprintf(tmp, n, "%s.tmp.XXXXXX", a->report);
-	fd = mkstemp(tmp);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
-		free(tmp);
-		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "cannot write the report next to '%s': %s",
+	if (!f)
+		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "cannot write the report '%s': %s",
 				     a->report, strerror(errno));
-	}
 	write_json(f, a, r);
-	bad = ferror(f);
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, a->report)) {
-		unlink(tmp);
-		free(tmp);
-		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "cannot write the report '%s'", a->report);
-	}
-	free(tmp);
+	if (accelctl_out_close(f, a->report, tmp))
+		return accelctl_fail(ctx, ACCELCTL_EXIT_DEVICE, "cannot write the report '%s': %s",
+				     a->report, strerror(errno));
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accelctl.h"
 #include "onnx_edit.h"
 
 #define ONNX_FLOAT 1
@@ -47,27 +48,21 @@ int ox_save(const Onnx__ModelProto *m, const char *path)
 {
 	size_t len = onnx__model_proto__get_packed_size(m);
 	uint8_t *buf = malloc(len ? len : 1);
-	char tmp[4096];
+	char *tmp;
 	FILE *f;
 	int bad;
 
 	if (!buf)
 		return -1;
 	onnx__model_proto__pack(m, buf);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "wb");
+	f = accelctl_out_open(path, "wb", &tmp);
 	if (!f) {
 		free(buf);
 		return -1;
 	}
 	bad = fwrite(buf, 1, len, f) != len;
-	bad |= fclose(f) != 0;
 	free(buf);
-	if (bad || rename(tmp, path)) {
-		remove(tmp);
-		return -1;
-	}
-	return 0;
+	return accelctl_out_close(f, path, tmp) || bad ? -1 : 0;
 }
 
 Onnx__ModelProto *ox_clone(const Onnx__ModelProto *m)

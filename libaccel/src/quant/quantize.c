@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* accel_quantize(): calibration, the QDQ or QOperator model, the report, the file. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/internal.h"
@@ -266,9 +268,34 @@ static int write_atomic(const char *path, const uint8_t *buf, size_t len)
 	char *tmp = malloc(pl + 16);
 	int fd, rc = 0;
 
+	struct stat st;
+
 	if (!tmp)
 		return eyr_error(-ENOMEM, "out of memory");
 	snprintf(tmp, pl + 16, "%s.tmp.XXXXXX", path);
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		/*
+		 * A device (/dev/null) or a pipe is written in place:
+		 * renaming over it would replace the device node
+		 */
+		free(tmp);
+		if (S_ISDIR(st.st_mode))
+			return eyr_error(-EISDIR, "'%s' is a folder; name the quantized model's file", path);
+		fd = open(path, O_WRONLY);
+		if (fd < 0)
+			return eyr_error(-errno, "cannot write '%s': %s", path, strerror(errno));
+		for (size_t off = 0; off < len && !rc;) {
+			ssize_t n = write(fd, buf + off, len - off);
+
+			if (n <= 0)
+				rc = eyr_error(-EIO, "cannot write '%s': %s", path, strerror(errno));
+			else
+				off += (size_t)n;
+		}
+		if (close(fd) && !rc)
+			rc = eyr_error(-EIO, "cannot write '%s': %s", path, strerror(errno));
+		return rc;
+	}
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		rc = eyr_error(-errno, "cannot create a file next to '%s': %s; check that the folder exists and is writable",

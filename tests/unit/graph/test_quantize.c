@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -277,6 +278,19 @@ static void test_errors(void **state)
 	/* NULL opts: the defaults */
 	assert_int_equal(accel_quantize(model, out, calib, NULL, NULL), 0);
 	assert_int_equal(stat(out, &st), 0);
+	/* a folder is refused; a device is written in place, not renamed over */
+	assert_int_equal(accel_quantize(model, empty, calib, NULL, NULL), -EISDIR);
+	{
+		char node[700];
+
+		snprintf(node, sizeof(node), "%s/null", dir);
+		if (mknod(node, S_IFCHR | 0666, makedev(1, 3)))
+			skip();	/* not root: no device node to write to */
+		assert_int_equal(accel_quantize(model, node, calib, NULL, NULL), 0);
+		assert_int_equal(stat(node, &st), 0);
+		assert_true(S_ISCHR(st.st_mode));
+		unlink(node);
+	}
 }
 
 /*
