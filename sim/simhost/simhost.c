@@ -687,17 +687,33 @@ int eyrie_simhost_telemetry(struct eyrie_simhost *h, struct eyrie_hw_telemetry *
 	const struct eyrie_hw_telemetry *t =
 		(const struct eyrie_hw_telemetry *)(h->bar2 + EYRIE_CTRL_OFF_TELEMETRY);
 
-	for (int tries = 0; tries < 1000000; tries++) {
+	struct timespec t0, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned int tries = 1;; tries++) {
 		uint32_t s1 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE), s2;
 
-		if (s1 & 1)
-			continue;
-		memcpy(out, (const void *)t, sizeof(*out));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		s2 = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
-		if (s1 == s2) {
-			out->seq = s1;
-			return 0;
+		if (!(s1 & 1)) {
+			memcpy(out, (const void *)t, sizeof(*out));
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			s2 = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+			if (s1 == s2) {
+				out->seq = s1;
+				return 0;
+			}
+		}
+		/*
+		 * The publisher is mid-write: on a loaded host it may have been
+		 * preempted there, so after a short spin let it run (sleep)
+		 * rather than spin it out of its core; give up after 2 s.
+		 */
+		if (tries % 64 == 0) {
+			struct timespec nap = { 0, 20000 };
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec - t0.tv_sec > 2)
+				break;
+			nanosleep(&nap, NULL);
 		}
 	}
 	set_err(h, "telemetry: the block never became stable");

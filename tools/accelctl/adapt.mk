@@ -3,7 +3,7 @@
 # editing float ONNX models through the protobuf-c bindings (build/gen/onnx).
 # Its tests: tests/unit/netadapt/netadapt.mk (included by profile.mk).
 ADAPT_SRCS := $(addprefix tools/accelctl/, \
-	adapt_engine.c adapt_space.c adapt_fold.c adapt_data.c onnx_edit.c lsq.c)
+	adapt_engine.c adapt_space.c adapt_fold.c adapt_data.c onnx_edit.c lsq.c outfile.c)
 ACCELCTL_SRCS += tools/accelctl/cmd_adapt.c $(ADAPT_SRCS)
 # The bindings as an archive: a static link that already has libaccel.a's
 # copy (the HIL helper) takes nothing from it, the shared one takes them.

@@ -148,6 +148,16 @@ static int emu_run(struct accel_telemetry_sub *sub, void *state)
 		struct accel_telemetry_sample s = { .sz = sizeof(s) };
 		int err = accel_telemetry_sample_read(dev, &s);
 
+		/*
+		 * -EAGAIN: the block stayed mid-update (a starved publisher on
+		 * a loaded host); the next look reads it, and the counters
+		 * carry what happened meanwhile, so the stream goes on
+		 */
+		if (err == -EAGAIN) {
+			if (!eyr_telem_sub_sleep(sub, interval_ns))
+				break;
+			continue;
+		}
 		if (err)
 			return err;
 		if (emu_events(sub, seen, &s))
