@@ -8,8 +8,11 @@
 # exact but static energy, within 1 ns x static power). Reduced only: the
 # variants with arbitrary float scales (-fscale, -fscale4) must pass the
 # layer-wise check with their rounding ties counted apart, a device
-# result corrupted on purpose must fail it, naming the layer, and AlexNet
-# on an 8 KiB GLB (layers whose plans spill psums to DRAM) must pass it. TAP.
+# result corrupted on purpose must fail it, naming the layer, AlexNet
+# on an 8 KiB GLB (layers whose plans spill psums to DRAM) must pass it,
+# and MobileNetV2's depthwise -> project chains must give the bytes of
+# the layer-by-layer run (EYRIE_NO_CHAINS=1) in fewer cycles and DRAM
+# words, measured as predicted. TAP.
 #
 #   tests/networks/run-networks.sh [--full] [MODEL_DIR] [ACCELCTL] [MODELGEN]
 #
@@ -26,7 +29,7 @@ table=${LAYERS_CSV:-$(dirname "$0")/../../bench/workloads/layers.csv}
 nets="alexnet vgg16 resnet18 resnet50 mobilenetv2"
 
 nnets=$(echo $nets | wc -w)
-if [ $full -eq 1 ]; then echo "1..$((4 * nnets + 1))"; else echo "1..$((6 * nnets + 3))"; fi
+if [ $full -eq 1 ]; then echo "1..$((4 * nnets + 1))"; else echo "1..$((8 * nnets + 5))"; fi
 n=0
 # static power: per-layer static energy may differ by 1 ns x static_mw (pJ)
 static_mw=$("$accelctl" -d emu info | sed -n 's/^static: *\([0-9]*\) mW.*/\1/p')
@@ -172,6 +175,54 @@ if [ $full -eq 0 ]; then
 		echo "ok $n - alexnet-reduced on an 8 KiB GLB: $spills layer(s) spill psums to DRAM, bit-exact with the CPU reference"
 	else
 		echo "not ok $n - alexnet-reduced on an 8 KiB GLB: exit $rc, $spills spilling layer(s), check: ${check:-none}"
+	fi
+fi
+if [ $full -eq 0 ]; then
+	# depthwise -> project chains (docs/models.md): the model compiler runs
+	# them by default; EYRIE_NO_CHAINS=1 keeps every layer its own stream
+	base=$dir/mobilenetv2-reduced
+	outc=$(mktemp /tmp/eyrie-net.XXXXXX.pb)
+	outs=$(mktemp /tmp/eyrie-net.XXXXXX.pb)
+	logc=$("$accelctl" -d emu run --check "$base.onnx" --input "$base.input.pb" --output "$outc" 2>&1)
+	rcc=$?
+	logs=$(EYRIE_NO_CHAINS=1 "$accelctl" -d emu run --check "$base.onnx" --input "$base.input.pb" \
+		--output "$outs" 2>&1)
+	rcs=$?
+	chains=$(printf '%s\n' "$logc" | sed -n 's/^chains: \([0-9]*\) depthwise.*/\1/p')
+	nochains=$(printf '%s\n' "$logs" | grep -c '^chains:')
+	exact() {
+		printf '%s\n' "$1" | grep -q "^check: ok (max |device - reference| = 0;" &&
+			printf '%s\n' "$1" | grep -q "^check: end to end (information): outputs equal"
+	}
+	n=$((n + 1))
+	if [ $rcc -eq 0 ] && [ $rcs -eq 0 ] && [ "${chains:-0}" -gt 0 ] && [ "$nochains" -eq 0 ] &&
+	   cmp -s "$outc" "$outs" && exact "$logc" && exact "$logs" &&
+	   printf '%s\n' "$logc" | grep -q "^check: ${chains} depthwise layer output(s) stay in the GLB"; then
+		echo "ok $n - mobilenetv2-reduced: ${chains} depthwise -> project chains give the bytes of the layer-by-layer run (EYRIE_NO_CHAINS=1), both bit-exact with the CPU reference"
+	else
+		echo "not ok $n - mobilenetv2-reduced chains: exit $rcc / $rcs, ${chains:-no} chain(s), $nochains with EYRIE_NO_CHAINS=1, outputs $(cmp -s "$outc" "$outs" && echo equal || echo differ)"
+		printf '%s\n' "$logc" | grep '^check' | sed 's/^/# chains: /'
+		printf '%s\n' "$logs" | grep '^check' | sed 's/^/# no chains: /'
+	fi
+	rm -f "$outc" "$outs"
+	# fewer cycles and DRAM words; each run's total measured as predicted
+	# (the per-layer rows of the chained run are checked above)
+	figures() {
+		printf '%s\n' "$1" | awk '
+			/^total cycles:/ { c = $3 }
+			/^DRAM:/ { w = $2 }
+			/^energy per inference:/ { e = $4 }
+			/^predicted \(/ { for (i = 1; i <= NF; i++) if ($i == "words;") pw = $(i - 2)
+				match($0, /cycles [0-9.]+,/); r = substr($0, RSTART + 7, RLENGTH - 8) }
+			END { print c, w, e, pw, r }'
+	}
+	set -- $(figures "$logc") $(figures "$logs")
+	n=$((n + 1))
+	if [ $# -eq 10 ] && [ "$1" -lt "$6" ] && [ "$2" -lt "$7" ] && [ "$2" = "$4" ] && [ "$7" = "$9" ] &&
+	   [ "$5" = "1.0000" ] && [ "${10}" = "1.0000" ]; then
+		echo "ok $n - mobilenetv2-reduced: chains $1 cycles, $2 DRAM words, $3 uJ; layer by layer $6 cycles, $7 DRAM words, $8 uJ (measured = predicted)"
+	else
+		echo "not ok $n - mobilenetv2-reduced: chains (cycles, words, uJ, predicted words, cycles ratio) $1 $2 $3 ${4:-} ${5:-}, layer by layer ${6:-} ${7:-} ${8:-} ${9:-} ${10:-}"
 	fi
 fi
 # reproducible: the same seed writes the same bytes

@@ -257,6 +257,7 @@ static void json_check(struct json *j, const struct accel_model *m,
 	json_double(j, "max_abs_diff", ck->layers.max_abs_diff);
 	json_string(j, "mode", "layer-wise");
 	json_u64(j, "layers_checked", ck->layers.layers_checked);
+	json_u64(j, "layers_on_chip", ck->layers.layers_on_chip);
 	json_u64(j, "elements", ck->layers.elements);
 	json_u64(j, "ties", ck->layers.ties);
 	json_u64(j, "mismatches", ck->layers.mismatches);
@@ -330,6 +331,9 @@ static void print_check(const struct accel_model *m, const struct check_report *
 		       ck->layers.max_abs_diff, ck->layers.layers_checked,
 		       (unsigned long long)ck->layers.elements);
 	}
+	if (ck->layers.layers_on_chip)
+		printf("check: %u depthwise layer output(s) stay in the GLB (chains): not observable, checked through their project layer's output, the reference running both layers from the chain's device input\n",
+		       ck->layers.layers_on_chip);
 	printf("check: rounding ties (1 LSB, allowed): %llu", (unsigned long long)ck->layers.ties);
 	for (int i = 0; i < nl; i++) {
 		struct accel_layer_info li = { .sz = sizeof(li) };
@@ -423,6 +427,8 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 			json_string(&j, "on", on_name(li.on));
 			if (li.on == ACCEL_ON_CPU)
 				json_string(&j, "reason", li.reason);
+			if (li.chain_with[0])
+				json_string(&j, "chain_with", li.chain_with);
 			json_stats(&j, "measured", &li.measured);
 			if (li.has_prediction) {
 				json_stats(&j, "predicted", &li.predicted);
@@ -473,6 +479,8 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 		json_u64(&j, "cpu_layers", st.cpu_layers);
 		json_u64(&j, "concats_in_place", st.concats_in_place);
 		json_u64(&j, "concat_bytes_in_place", st.concat_bytes_in_place);
+		json_u64(&j, "chains", st.chains);
+		json_u64(&j, "chain_bytes_on_chip", st.chain_bytes_on_chip);
 		json_double(&j, "host_ms_per_inference", host_ms);
 		json_double(&j, "host_ms_median", host_median);
 		json_double(&j, "host_cpu_ms_median", cpu_median);
@@ -522,6 +530,8 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 			       li.groups);
 		if (li.on == ACCEL_ON_CPU)
 			printf("  (cpu: %s)", li.reason);
+		if (li.chain_with[0])
+			printf("  (chain with %s)", li.chain_with);
 		printf("\n");
 	}
 	printf("layers: %u on the device (%u jobs), %u on the CPU\n", st.device_layers,
@@ -529,6 +539,9 @@ static void print_report(const struct accelctl *ctx, const struct accel_model *m
 	if (st.concats_in_place)
 		printf("concats in place: %u (%llu bytes written by their producers, no copy)\n",
 		       st.concats_in_place, (unsigned long long)st.concat_bytes_in_place);
+	if (st.chains)
+		printf("chains: %u depthwise -> project, one stream each (%llu bytes kept in the GLB; the depthwise rows show 0, the project rows the chain)\n",
+		       st.chains, (unsigned long long)st.chain_bytes_on_chip);
 	printf("total cycles: %llu\n", (unsigned long long)st.measured.cycles);
 	printf("latency: %.3f ms at %.0f MHz (%.1f inferences/s)\n", lat_ms,
 	       clock_khz / 1000.0, ips);

@@ -115,6 +115,12 @@ struct accel_model_opts {
 	 * kernel runs: a small model cannot make a run last for hours.
 	 */
 	uint64_t max_operations;
+	/*
+	 * Run every device layer as its own stream: no depthwise -> project
+	 * chains (docs/models.md "Depthwise -> project chains"); the
+	 * environment variable EYRIE_NO_CHAINS=1 does the same.
+	 */
+	bool no_chains;
 };
 
 #define ACCEL_MODEL_DEFAULT_MAX_MEMORY (4ull << 30)
@@ -232,6 +238,14 @@ struct accel_layer_info {
 	struct accel_layer_stats predicted;
 	/* the last accel_model_check() */
 	struct accel_layer_check check;
+	/*
+	 * A device layer in a depthwise -> project chain (docs/models.md
+	 * "Depthwise -> project chains"): the other layer's name, else "".
+	 * The chain runs as one stream whose figures (commands, measured,
+	 * predicted) are the project layer's; the depthwise layer's are 0,
+	 * its output stays in the GLB and is not checked on its own.
+	 */
+	char chain_with[128];
 };
 
 /* Layers in execution order (fused nodes count once). */
@@ -296,6 +310,13 @@ struct accel_run_stats {
 	 */
 	uint32_t concats_in_place;
 	uint64_t concat_bytes_in_place;
+	/*
+	 * Depthwise -> project chains run as one stream each, and the bytes
+	 * of the depthwise outputs they keep in the GLB (no DRAM buffer):
+	 * set with the concats.
+	 */
+	uint32_t chains;
+	uint64_t chain_bytes_on_chip;
 };
 
 int accel_model_run_stats(const struct accel_model *m, struct accel_run_stats *st);
@@ -311,6 +332,12 @@ struct accel_check_result {
 	uint64_t mismatches;
 	double max_abs_diff;		/* largest over the device layers */
 	int first_failed_layer;		/* layer index, -1 if none */
+	/*
+	 * Depthwise layers of chains: their output never leaves the GLB, so
+	 * it is checked only through the project layer's output (the
+	 * reference runs both layers from the chain's device input).
+	 */
+	uint32_t layers_on_chip;
 };
 
 /*

@@ -28,6 +28,11 @@ struct chk {
 	struct accel_tensor *const *inputs;
 	int n_inputs;
 	const struct lw_step *s;
+	/*
+	 * The input the layer read on the device: its own, or for a chain's
+	 * project layer the chain's (the depthwise layer's input)
+	 */
+	int t_in;
 	struct gr_value **val;		/* per tensor, this layer only */
 	char *owned;
 };
@@ -57,7 +62,7 @@ static int value_of(struct chk *c, int t, int depth)
 
 	if (c->val[t])
 		return 0;
-	if (t == c->s->t_in || t == c->s->t_in_b) {
+	if (t == c->t_in || t == c->s->t_in_b) {
 		c->owned[t] = 1;
 		return read_device(m, t, &c->val[t]);
 	}
@@ -72,7 +77,8 @@ static int value_of(struct chk *c, int t, int depth)
 			c->val[t] = (struct gr_value *)c->inputs[i];
 			return 0;
 		}
-	if (gt->producer < 0 || depth > LW_MAX_FUSED + 4)
+	/* a chain's project layer computes through both layers' nodes */
+	if (gt->producer < 0 || depth > 2 * LW_MAX_FUSED + 4)
 		return eyr_error(-EIO, "layer '%s': tensor '%s' is neither an input of the layer nor computed inside it",
 				 m->g->nodes[c->s->node].name, gt->name);
 	n = &m->g->nodes[gt->producer];
@@ -270,11 +276,15 @@ int accel_model_check(struct accel_model *m, struct accel_tensor *const *inputs,
 		struct accel_layer_check *lc = &m->rt[i].chk;
 
 		c.s = &m->plan.steps[i];
-		if (c.s->kind != LW_DEVICE) {
+		if (c.s->kind != LW_DEVICE || m->rt[i].chain_next >= 0) {
+			/* a chain's depthwise output is in no buffer: its project's check covers it */
 			memset(lc, 0, sizeof(*lc));
 			lc->first_mismatch = -1;
+			r.layers_on_chip += c.s->kind == LW_DEVICE;
 			continue;
 		}
+		c.t_in = m->rt[i].chain_prev >= 0 ? m->plan.steps[m->rt[i].chain_prev].t_in :
+						   c.s->t_in;
 		rc = check_step(&c, lc);
 		if (rc)
 			break;

@@ -2,7 +2,9 @@
 /*
  * Compile once: lower the graph, plan and emit every device layer through
  * the scheduler, allocate and fill weight buffers, and group consecutive
- * device layers into jobs with an energy snapshot after each layer.
+ * device layers into jobs with an energy snapshot after each layer (after
+ * each chain: a depthwise layer and the 1x1 conv reading its output run as
+ * one stream when the scheduler's chain plan beats the two streams).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -98,6 +100,19 @@ static int tensor_buffer(struct accel_model *m, int t)
 	return new_buffer(m, tensor_bytes(&m->g->tensors[t]), false, &m->tbuf[t]);
 }
 
+/* The scheduler's options for a device step's layer. */
+static struct eyr_sched_opts step_opts(const struct accel_model *m, const struct lw_step *s)
+{
+	struct eyr_sched_opts so = m->sopts;
+
+	so.no_bias = !s->layer.quant.has_bias;
+	so.per_channel = !!s->layer.quant.per_channel;
+	so.int32_out = !!s->layer.quant.int32_out;
+	so.lut = !!s->layer.quant.lut;
+	so.fp32_rq = !!s->layer.quant.fp32_rq;
+	return so;
+}
+
 /* Lowering, then planning; a layer the scheduler cannot plan goes to the CPU. */
 static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *opts,
 			  struct eyr_plan **plans_out)
@@ -156,12 +171,7 @@ static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *
 			if (progress)
 				progress(EYR_OPTS_GET(opts, progress_ctx, NULL), s->layer.name,
 					 done++, total);
-			so = m->sopts;
-			so.no_bias = !s->layer.quant.has_bias;
-			so.per_channel = !!s->layer.quant.per_channel;
-			so.int32_out = !!s->layer.quant.int32_out;
-			so.lut = !!s->layer.quant.lut;
-			so.fp32_rq = !!s->layer.quant.fp32_rq;
+			so = step_opts(m, s);
 			if (eyr_sched_plan(&m->arch, &s->layer.shape, &so, &plans[i],
 					   why, sizeof(why))) {
 				char *r = malloc(200);
@@ -189,7 +199,158 @@ static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *
 	return 0;
 }
 
-static int build_segments(struct accel_model *m, const struct eyr_plan *plans)
+static bool step_covers(const struct lw_step *s, int node)
+{
+	if (s->node == node)
+		return true;
+	for (int f = 0; f < s->n_fused; f++)
+		if (s->fused[f] == node)
+			return true;
+	return false;
+}
+
+/*
+ * Tensor t is read only inside step p: every node reading it is one of p's
+ * nodes, and so is every node reading what those nodes make (a QDQ
+ * island's DequantizeLinear of t feeds only p's conv), none of it a graph
+ * output. Then no other step, device or CPU, needs t in memory.
+ */
+static bool read_only_by(const struct gr_graph *g, int t, const struct lw_step *p)
+{
+	if (!lw_private_tensor(g, t))
+		return false;
+	for (int i = 0; i < g->n_nodes; i++) {
+		const struct gr_node *n = &g->nodes[i];
+		bool reads = false;
+
+		for (int k = 0; k < n->n_in; k++)
+			reads |= n->in[k] == t;
+		if (!reads)
+			continue;
+		if (!step_covers(p, i))
+			return false;
+		for (int o = 0; o < n->n_out; o++) {
+			int u = n->out[o];
+
+			if (u < 0 || u == p->t_out)
+				continue;
+			if (g->tensors[u].is_output)
+				return false;
+			for (int r = 0; r < g->n_nodes; r++)
+				for (int k = 0; k < g->nodes[r].n_in; k++)
+					if (g->nodes[r].in[k] == u && !step_covers(p, r))
+						return false;
+		}
+	}
+	return true;
+}
+
+static bool no_chains(const struct accel_model_opts *opts)
+{
+	const char *e = getenv(EYR_NO_CHAINS_ENV);
+
+	return EYR_OPTS_GET(opts, no_chains, false) || (e && *e && strcmp(e, "0"));
+}
+
+/*
+ * Depthwise -> project chains: a 3x3 depthwise device layer whose output
+ * only the next device layer, a 1x1 conv, reads (eyr_chain_link decides the
+ * shapes; eyr_chain_plan the quantization it accepts) is planned as one
+ * stream, kept when the chain's plan beats the two layers' (plan.fused).
+ * chains[i] is the plan of the chain starting at step i, or NULL.
+ */
+static int plan_chains(struct accel_model *m, const struct accel_model_opts *opts,
+		       struct eyr_chain_plan **chains)
+{
+	const char *corrupt = getenv(EYR_CORRUPT_ENV);
+	struct lw_plan *p = &m->plan;
+
+	if (no_chains(opts))
+		return 0;
+	for (int i = 0; i < p->n_steps; i++) {
+		const struct lw_step *d = &p->steps[i], *q;
+		struct eyr_sched_opts od, op;
+		struct eyr_chain_plan *cp;
+		char why[200];
+		int j = i + 1;
+
+		if (d->kind != LW_DEVICE || !eyr_chain_is_dw(&d->layer.shape) || d->cat_step >= 0)
+			continue;
+		while (j < p->n_steps && p->steps[j].kind == LW_FUSED)
+			j++;
+		if (j >= p->n_steps)
+			continue;
+		q = &p->steps[j];
+		if (q->kind != LW_DEVICE || q->t_in != d->t_out || q->t_in_b >= 0 ||
+		    eyr_chain_link(&d->layer.shape, &q->layer.shape) != EYR_LINK_DW_P ||
+		    !read_only_by(m->g, d->t_out, q))
+			continue;
+		/* the debug hook flips a byte of the depthwise output: it must be in DRAM */
+		if (corrupt && !strcmp(corrupt, d->layer.name))
+			continue;
+		cp = malloc(sizeof(*cp));
+		if (!cp)
+			return eyr_error(-ENOMEM, "out of memory");
+		od = step_opts(m, d);
+		op = step_opts(m, q);
+		if (eyr_chain_plan(&m->arch, &d->layer.shape, &q->layer.shape, &od, &op, cp,
+				   why, sizeof(why))) {
+			eyr_info("layers '%s' -> '%s' run apart: %s", d->layer.name, q->layer.name, why);
+			free(cp);
+			continue;
+		}
+		if (!cp->fused) {
+			eyr_info("layers '%s' -> '%s' run apart: the chain's plan does not beat theirs",
+				 d->layer.name, q->layer.name);
+			free(cp);
+			continue;
+		}
+		chains[i] = cp;
+		m->rt[i].chain_next = j;
+		m->rt[j].chain_prev = i;
+		i = j;
+	}
+	return 0;
+}
+
+/* The buffers of device step i's layer as eyr_sched_emit reads them. */
+static void step_bufs(struct accel_model *m, int i, struct eyr_layer_bufs *bufs)
+{
+	const struct lw_step *s = &m->plan.steps[i];
+	const struct step_rt *rt = &m->rt[i];
+
+	*bufs = (struct eyr_layer_bufs){
+		.in = m->tbuf[s->t_in] ? accel_buffer_device_addr(m->tbuf[s->t_in]) : 0,
+		.in_b = s->t_in_b >= 0 ? accel_buffer_device_addr(m->tbuf[s->t_in_b]) : 0,
+		.weights = rt->wbuf ? accel_buffer_device_addr(rt->wbuf) : 0,
+		.bias = rt->bbuf ? accel_buffer_device_addr(rt->bbuf) : 0,
+		.quant = rt->qbuf ? accel_buffer_device_addr(rt->qbuf) : 0,
+		.out = m->tbuf[s->t_out] ? accel_buffer_device_addr(m->tbuf[s->t_out]) : 0,
+		.lut = rt->lbuf ? accel_buffer_device_addr(rt->lbuf) : 0,
+		.psum = m->psum ? accel_buffer_device_addr(m->psum) : 0,
+	};
+	if (s->cat_step >= 0) {
+		/* its slice of the concat's buffer (the buffer is the concat's) */
+		struct eyr_cat_slice sl;
+
+		eyr_model_cat_slice(m, i, &sl);
+		bufs->out += sl.offset;
+		bufs->out_channels = sl.channels;
+	}
+}
+
+static void pred_of_cost(const struct eyr_cost *c, struct accel_layer_stats *st)
+{
+	for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
+		st->energy_fj[d] = c->energy_fj[d];
+	st->cycles = c->cycles;
+	st->dram_words = c->dram_words;
+	st->dram_bytes = c->dram_bytes;
+	st->macs = c->macs;
+}
+
+static int build_segments(struct accel_model *m, const struct eyr_plan *plans,
+			  struct eyr_chain_plan *const *chains)
 {
 	struct lw_plan *p = &m->plan;
 	uint32_t limit = m->arch.max_cmds_per_job ? m->arch.max_cmds_per_job : 0xffffffffu;
@@ -224,42 +385,43 @@ static int build_segments(struct accel_model *m, const struct eyr_plan *plans)
 			cur = NULL;
 			continue;
 		}
-		if (s->kind != LW_DEVICE)
-			continue;
+		if (s->kind != LW_DEVICE || rt->chain_prev >= 0)
+			continue;	/* a chain's project step: emitted with its depthwise step */
 		ecb.count = 0;
-		struct eyr_layer_bufs bufs = {
-			.in = accel_buffer_device_addr(m->tbuf[s->t_in]),
-			.in_b = s->t_in_b >= 0 ? accel_buffer_device_addr(m->tbuf[s->t_in_b]) : 0,
-			.weights = rt->wbuf ? accel_buffer_device_addr(rt->wbuf) : 0,
-			.bias = rt->bbuf ? accel_buffer_device_addr(rt->bbuf) : 0,
-			.quant = rt->qbuf ? accel_buffer_device_addr(rt->qbuf) : 0,
-			.out = accel_buffer_device_addr(m->tbuf[s->t_out]),
-			.lut = rt->lbuf ? accel_buffer_device_addr(rt->lbuf) : 0,
-			.psum = m->psum ? accel_buffer_device_addr(m->psum) : 0,
-		};
-		if (s->cat_step >= 0) {
-			/* its slice of the concat's buffer (the buffer is the concat's) */
-			struct eyr_cat_slice sl;
+		struct eyr_layer_bufs bufs;
+		int last = i;
 
-			eyr_model_cat_slice(m, i, &sl);
-			bufs.out += sl.offset;
-			bufs.out_channels = sl.channels;
-		}
+		step_bufs(m, i, &bufs);
+		if (rt->chain_next >= 0) {
+			/* the chain: one stream, its snapshot and figures the project step's */
+			struct eyr_layer_bufs pbufs;
 
-		rc = eyr_sched_emit(&m->arch, &plans[i], &s->layer, &bufs, &ecb);
-		if (rc) {
-			rc = eyr_error(rc, "layer '%s': the scheduler could not emit its commands",
-				       s->layer.name);
-			break;
+			last = rt->chain_next;
+			step_bufs(m, last, &pbufs);
+			rc = eyr_chain_emit(&m->arch, chains[i], &s->layer, &p->steps[last].layer,
+					    &bufs, &pbufs, &ecb);
+			if (rc) {
+				rc = eyr_error(rc, "layers '%s' -> '%s': the scheduler could not emit the chain's commands",
+					       s->layer.name, p->steps[last].layer.name);
+				break;
+			}
+			/* no work of its own: zero predicted, zero measured */
+			rt->has_pred = true;
+			rt->slot = -1;
+			rt->prev_slot = -1;
+			rt = &m->rt[last];
+			pred_of_cost(&chains[i]->cost, &rt->pred);
+		} else {
+			rc = eyr_sched_emit(&m->arch, &plans[i], &s->layer, &bufs, &ecb);
+			if (rc) {
+				rc = eyr_error(rc, "layer '%s': the scheduler could not emit its commands",
+					       s->layer.name);
+				break;
+			}
+			pred_of_cost(&plans[i].cost, &rt->pred);
 		}
 		rt->commands = ecb.count;
 		rt->has_pred = true;
-		for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
-			rt->pred.energy_fj[d] = plans[i].cost.energy_fj[d];
-		rt->pred.cycles = plans[i].cost.cycles;
-		rt->pred.dram_words = plans[i].cost.dram_words;
-		rt->pred.dram_bytes = plans[i].cost.dram_bytes;
-		rt->pred.macs = plans[i].cost.macs;
 		if (cur && accel_cmdbuf_count(cur->cb) + ecb.count + 1 > limit)
 			cur = NULL;
 		if (!cur) {
@@ -271,8 +433,8 @@ static int build_segments(struct accel_model *m, const struct eyr_plan *plans)
 				break;
 			}
 		}
-		cur->last = i;
-		rt->segment = (int)(cur - m->segs);
+		cur->last = last;
+		m->rt[i].segment = rt->segment = (int)(cur - m->segs);
 		rt->slot = slot;
 		rt->prev_slot = cur->n_dev ? slot - 1 : -1;
 		rc = accel_cmdbuf_append_raw(cur->cb, ecb.cmds, ecb.count);
@@ -284,10 +446,10 @@ static int build_segments(struct accel_model *m, const struct eyr_plan *plans)
 		rc = 0;
 		cur->n_dev++;
 		slot++;
-		if (corrupt && !strcmp(corrupt, s->layer.name)) {
+		if (corrupt && !strcmp(corrupt, p->steps[last].layer.name)) {
 			/* its own job's end, so later layers read the flipped byte */
 			eyr_warn("%s=%s: layer '%s' ends its job and its output will be corrupted after it (debug)",
-				 EYR_CORRUPT_ENV, corrupt, s->layer.name);
+				 EYR_CORRUPT_ENV, corrupt, p->steps[last].layer.name);
 			rt->corrupt = true;
 			cur = NULL;
 		}
@@ -301,9 +463,15 @@ void eyr_model_count_concats(struct accel_model *m)
 	m->last.sz = sizeof(m->last);
 	m->last.concats_in_place = 0;
 	m->last.concat_bytes_in_place = 0;
+	m->last.chains = 0;
+	m->last.chain_bytes_on_chip = 0;
 	for (int i = 0; i < m->plan.n_steps; i++) {
 		const struct lw_step *s = &m->plan.steps[i];
 
+		if (s->kind == LW_DEVICE && m->rt && m->rt[i].chain_next >= 0) {
+			m->last.chains++;
+			m->last.chain_bytes_on_chip += tensor_bytes(&m->g->tensors[s->t_out]);
+		}
 		if (s->kind != LW_CONCAT)
 			continue;
 		m->last.concats_in_place++;
@@ -354,8 +522,10 @@ static int alloc_device(struct accel_model *m)
 		}
 		if (s->kind != LW_DEVICE)
 			continue;
-		if ((rc = tensor_buffer(m, s->t_in)) || (rc = tensor_buffer(m, s->t_in_b)) ||
-		    (rc = tensor_buffer(m, s->t_out)))
+		/* a chain's depthwise output stays in the GLB: no buffer */
+		if ((rt->chain_prev < 0 && (rc = tensor_buffer(m, s->t_in))) ||
+		    (rc = tensor_buffer(m, s->t_in_b)) ||
+		    (rt->chain_next < 0 && (rc = tensor_buffer(m, s->t_out))))
 			return rc;
 		if (s->t_w >= 0) {
 			const struct gr_tensor *w = &g->tensors[s->t_w];
@@ -395,6 +565,7 @@ static int alloc_device(struct accel_model *m)
 int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts)
 {
 	struct eyr_plan *plans = NULL;
+	struct eyr_chain_plan **chains = NULL;
 	int rc, n;
 
 	rc = lower_and_plan(m, opts, &plans);
@@ -409,6 +580,14 @@ int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts
 		free(plans);
 		return eyr_error(-ENOMEM, "out of memory");
 	}
+	for (int i = 0; i < n; i++)
+		m->rt[i].chain_next = m->rt[i].chain_prev = -1;
+	if (m->dev) {
+		chains = calloc((size_t)n + 1, sizeof(*chains));
+		rc = chains ? plan_chains(m, opts, chains) : eyr_error(-ENOMEM, "out of memory");
+		if (rc)
+			goto out;
+	}
 	/* known before any run too, for accelctl inspect */
 	eyr_model_count_concats(m);
 	for (int i = 0; i < n; i++) {
@@ -422,8 +601,13 @@ int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts
 	if (m->dev) {
 		rc = alloc_device(m);
 		if (!rc)
-			rc = build_segments(m, plans);
+			rc = build_segments(m, plans, chains);
 	}
+out:
+	if (chains)
+		for (int i = 0; i < n; i++)
+			free(chains[i]);
+	free(chains);
 	free(plans);
 	return rc;
 }

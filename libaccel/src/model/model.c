@@ -164,6 +164,7 @@ int eyr_model_from_graph(struct accel_device *dev, struct gr_graph *g,
 	m->opts.max_memory = EYR_OPTS_GET(opts, max_memory, 0);
 	m->opts.max_tensor_elements = EYR_OPTS_GET(opts, max_tensor_elements, 0);
 	m->opts.max_operations = EYR_OPTS_GET(opts, max_operations, 0);
+	m->opts.no_chains = EYR_OPTS_GET(opts, no_chains, false);
 	rc = eyr_model_compile(m, &m->opts);
 	if (!rc)
 		rc = eyr_cpu_plan_build(m);
@@ -710,12 +711,13 @@ static int run_segment(struct accel_model *m, struct run_state *rs, int sg)
 			continue;
 		if ((rc = upload_weights(m, rs, i)))
 			return rc;
-		/* inputs made outside this job */
-		if ((rc = to_device(m, rs, s->t_in)) ||
+		/* inputs made outside this job (a chain's project reads the GLB) */
+		if ((m->rt[i].chain_prev < 0 && (rc = to_device(m, rs, s->t_in))) ||
 		    (s->t_in_b >= 0 && (rc = to_device(m, rs, s->t_in_b))))
 			return rc;
 		/* this layer's output is made by the job: later layers read it there */
-		rs->dvalid[s->t_out] = 1;
+		if (m->rt[i].chain_next < 0)
+			rs->dvalid[s->t_out] = 1;
 	}
 	rc = accel_job_run(m->dev, seg->cb, NULL, JOB_TIMEOUT_MS, &res);
 	if (rc)
@@ -734,6 +736,11 @@ static int run_segment(struct accel_model *m, struct run_state *rs, int sg)
 
 		if (s->kind != LW_DEVICE)
 			continue;
+		if (rt->slot < 0) {
+			/* a chain's depthwise layer: the project layer's snapshot has it */
+			memset(&rt->st, 0, sizeof(rt->st));
+			continue;
+		}
 		snap_delta(rt->prev_slot >= 0 ? &snaps[rt->prev_slot] : NULL,
 			   &snaps[rt->slot], &rt->st);
 		for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
@@ -1100,6 +1107,14 @@ int accel_model_layer_info(const struct accel_model *m, int i,
 	full.has_prediction = m->rt[m->layers[i]].has_pred;
 	full.predicted = m->rt[m->layers[i]].pred;
 	full.check = m->rt[m->layers[i]].chk;
+	{
+		const struct step_rt *rt = &m->rt[m->layers[i]];
+		int other = rt->chain_next >= 0 ? rt->chain_next : rt->chain_prev;
+
+		if (s->kind == LW_DEVICE && other >= 0)
+			snprintf(full.chain_with, sizeof(full.chain_with), "%s",
+				 m->g->nodes[m->plan.steps[other].node].name);
+	}
 	layer_shape(m->g, &m->g->nodes[s->node], &full);
 	eyr_out_copy(info, info->sz, &full, sizeof(full));
 	return 0;

@@ -31,6 +31,14 @@ struct step_rt {
 	struct accel_layer_stats pred;
 	struct accel_layer_check chk;	/* last accel_model_check() */
 	bool corrupt;			/* debug: flip an output byte after its job */
+	/*
+	 * A depthwise -> project chain (docs/models.md "Depthwise -> project
+	 * chains"): on its depthwise step, the project step (chain_next); on
+	 * the project step, the depthwise one (chain_prev); -1 otherwise. The
+	 * chain's stream, commands, snapshot and prediction are the project
+	 * step's; the depthwise step has none, and its output no buffer.
+	 */
+	int chain_next, chain_prev;
 };
 
 /* A run of consecutive device steps: one job. */
@@ -111,6 +119,12 @@ struct accel_model {
  */
 #define EYR_CORRUPT_ENV "EYRIE_DEBUG_CORRUPT_LAYER"
 
+/*
+ * Set (and not "0"), the model compiler runs every device layer on its
+ * own, as accel_model_opts.no_chains does (docs/models.md).
+ */
+#define EYR_NO_CHAINS_ENV "EYRIE_NO_CHAINS"
+
 int eyr_model_compile(struct accel_model *m, const struct accel_model_opts *opts);
 /*
  * Where the device layer of step `step` writes its slice of a concat
@@ -127,7 +141,7 @@ void eyr_model_cat_slice(const struct accel_model *m, int step, struct eyr_cat_s
 int eyr_model_slice_step(const struct accel_model *m, int t);
 /* Why concat step `step` moves no data, in words. */
 void eyr_model_concat_reason(const struct accel_model *m, int step, char *buf, size_t len);
-/* The plan's concats in place into m->last (accel_run_stats). */
+/* The plan's concats in place and chains into m->last (accel_run_stats). */
 void eyr_model_count_concats(struct accel_model *m);
 int eyr_cpu_plan_build(struct accel_model *m);
 void eyr_cpu_plan_free(struct eyr_cpu_plan *p, int n_nodes);

@@ -652,7 +652,11 @@ static int chain_dw_pass(struct chain_em *em, const struct chain_step *st)
 	if (ret)
 		return ret;
 	c->hdr.flags = (p->has_bias[CL_DW] ? EYRIE_PASS_F_BIAS : 0) | EYRIE_PASS_F_REQUANT |
-		       (p->per_channel[CL_DW] ? EYRIE_PASS_F_PER_CHANNEL : 0);
+		       (p->per_channel[CL_DW] ? EYRIE_PASS_F_PER_CHANNEL : 0) |
+		       (p->fp32_rq[CL_DW] ? EYRIE_PASS_F_FP32_RQ : 0);
+	/* the binary32 rule's multiply: every output of a requantizing pass, as the sim counts */
+	if (p->fp32_rq[CL_DW])
+		em->cost.fp32_rq += (uint64_t)p->dw.n * st->tl * st->el * F;
 	c->conv.in_addr = em->lay.in[st->in_slot];
 	if (em->m->in_ring) {
 		c->hdr.flags |= EYRIE_PASS_F_IN_RING;
@@ -715,7 +719,10 @@ static int chain_pw_pass(struct chain_em *em, const struct chain_step *st)
 	c->hdr.flags = (ps.bias ? EYRIE_PASS_F_BIAS : 0) |
 		       (!first ? EYRIE_PASS_F_ACCUMULATE : 0) |
 		       (last ? EYRIE_PASS_F_REQUANT : 0) |
-		       (ps.per_channel ? EYRIE_PASS_F_PER_CHANNEL : 0);
+		       (ps.per_channel ? EYRIE_PASS_F_PER_CHANNEL : 0) |
+		       (last && p->fp32_rq[CL_PW] ? EYRIE_PASS_F_FP32_RQ : 0);
+	if (last && p->fp32_rq[CL_PW])
+		em->cost.fp32_rq += (uint64_t)p->pw.n * M * st->el * F;
 	c->conv.in_addr = em->lay.dwout;
 	c->conv.w_addr = !m->w_resident ? em->lay.pww[st->w_slot] :
 			 em->lay.pww[0] + (whole ? 0 : M * st->k0);
@@ -1286,7 +1293,7 @@ static int chain_search(const struct eyr_arch *arch, struct eyr_chain_plan *plan
 /* The options a chain plans its layers with: the dense int8 ones only. */
 static int chain_opts_ok(const struct eyr_sched_opts *o)
 {
-	return !o->int32_out && !o->lut && !o->fp32_rq && !o->zero_gate && !o->rle_in_rows &&
+	return !o->int32_out && !o->lut && !o->zero_gate && !o->rle_in_rows &&
 	       !o->rle_out && !o->whole_rows && !o->sparse_choose;
 }
 
@@ -1306,7 +1313,7 @@ int eyr_chain_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *dw
 	if (ret)
 		return ret;
 	if (!chain_opts_ok(&od) || !chain_opts_ok(&op))
-		return chain_err(err, errlen, -EINVAL, "a chain keeps int8 tensors without activation tables, binary32 requantization or sparsity");
+		return chain_err(err, errlen, -EINVAL, "a chain keeps int8 tensors without activation tables or sparsity");
 	op.dataflow = od.dataflow;
 	op.objective = od.objective;
 	op.batch = od.batch;
@@ -1324,6 +1331,8 @@ int eyr_chain_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *dw
 	plan->has_bias[CL_PW] = !op.no_bias;
 	plan->per_channel[CL_DW] = od.per_channel;
 	plan->per_channel[CL_PW] = op.per_channel;
+	plan->fp32_rq[CL_DW] = !!od.fp32_rq;
+	plan->fp32_rq[CL_PW] = !!op.fp32_rq;
 	/* each layer on its own: what the chain must beat */
 	ret = eyr_sched_plan(arch, &plan->dw, &od, &plan->layer[CL_DW], err, errlen);
 	if (!ret)
@@ -1383,7 +1392,7 @@ int eyr_chain_emit(const struct eyr_arch *arch, const struct eyr_chain_plan *pla
 	    !!dw->quant.per_channel != plan->per_channel[CL_DW] ||
 	    !!pw->quant.per_channel != plan->per_channel[CL_PW] ||
 	    dw->quant.int32_out || pw->quant.int32_out || dw->quant.lut || pw->quant.lut ||
-	    dw->quant.fp32_rq || pw->quant.fp32_rq)
+	    !!dw->quant.fp32_rq != plan->fp32_rq[CL_DW] || !!pw->quant.fp32_rq != plan->fp32_rq[CL_PW])
 		return -EINVAL;
 	if (!chain_map_valid(plan, &plan->map) || (plan->map.events && !arch->events) ||
 	    (plan->map.in_ring && !arch->in_ring))

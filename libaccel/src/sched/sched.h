@@ -453,6 +453,7 @@ struct eyr_chain_plan {
 	struct eyr_layer_shape dw, pw;	/* the shapes planned (batch applied) */
 	enum eyr_objective objective;
 	int has_bias[2], per_channel[2];	/* [0] depthwise, [1] project */
+	int fp32_rq[2];			/* binary32 requantization (arch->fp32_rq) */
 	struct eyr_chain_map map;
 	struct eyr_cost cost;		/* what the device measures for the chain's stream */
 	/* compulsory: chain input, weights, biases, tables, chain output, once */
@@ -465,8 +466,8 @@ struct eyr_chain_plan {
 
 /*
  * Plans the chain dw -> pw (EYR_LINK_DW_P; options: dataflow, objective,
- * batch and exhaustive from dw_opts, bias and table per layer; int8
- * tensors only, no table, binary32 rule or sparsity): the best chain
+ * batch and exhaustive from dw_opts, bias, table and binary32 rule per
+ * layer; int8 tensors only, no activation table or sparsity): the best chain
  * mapping of the (exhaustively searched) mapspace, and each layer's own
  * plan; plan->fused says whether the chain beats them. Returns 0,
  * -EINVAL, -ENOSPC (no chain mapping fits).

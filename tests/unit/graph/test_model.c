@@ -36,6 +36,8 @@ static char tie_path[] = "/tmp/eyrie-model-tie-XXXXXX";
 static char convint_path[] = "/tmp/eyrie-model-convint-XXXXXX";
 static char convint_pc_path[] = "/tmp/eyrie-model-convint-pc-XXXXXX";
 static char float_path[] = "/tmp/eyrie-model-float-XXXXXX";
+static char chain_path[] = "/tmp/eyrie-model-chain-XXXXXX";
+static char chain_out_path[] = "/tmp/eyrie-model-chain-out-XXXXXX";
 
 static void scale(struct mg_graph *g, const char *name, float s, int dtype, int zp)
 {
@@ -363,6 +365,63 @@ static void build_float(const char *path)
 	assert_int_equal(mg_write(&g, "float", path), 0);
 }
 
+/*
+ * A depthwise -> project pair as MobileNetV2 has it: a 3x3 depthwise
+ * QLinearConv (16 channels, 16 x 16, ReLU6-like clamp through its output
+ * scale) and a 1x1 QLinearConv to 24 channels reading only its output.
+ * With shared the 1x1 conv has 16 channels and a QDQ Add sums its output
+ * and the depthwise output (a residual from the depthwise layer): the
+ * depthwise output has another reader, so it stays in DRAM and the pair
+ * runs apart.
+ */
+static void build_chain(const char *path, int shared)
+{
+	struct mg_graph g = { 0 };
+	int64_t M = shared ? 16 : 24;
+	int64_t xd[4] = { 1, 16, 16, 16 }, dwd[4] = { 16, 1, 3, 3 }, pwd[4] = { M, 16, 1, 1 };
+	int64_t od[4] = { 1, M, 16, 16 }, b16[1] = { 16 };
+	int64_t k3[2] = { 3, 3 }, one[2] = { 1, 1 }, p1[4] = { 1, 1, 1, 1 };
+	int8_t dw[16 * 9], pw[24 * 16];
+	int32_t bd[16];
+
+	for (size_t i = 0; i < sizeof(dw); i++)
+		dw[i] = (int8_t)((int)(i * 37 % 255) - 127);
+	for (size_t i = 0; i < sizeof(pw); i++)
+		pw[i] = (int8_t)((int)(i * 53 % 255) - 127);
+	for (int i = 0; i < 16; i++)
+		bd[i] = (i - 8) * 300;
+	mg_io(&g, 0, "x", DT_INT8, 4, xd);
+	mg_io(&g, 1, shared ? "out" : "y2", DT_INT8, 4, od);
+	scale(&g, "xs", 1.0f / 16, DT_INT8, 0);
+	mg_init(&g, "dw", DT_INT8, 4, dwd, dw, sizeof(dw));
+	scale(&g, "dws", 3.0f / 256, DT_INT8, 0);
+	mg_init(&g, "bd", DT_INT32, 1, b16, bd, sizeof(bd));
+	scale(&g, "y1s", 1.0f / 8, DT_INT8, -128);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, k3),
+			mg_attr_ints("pads", 4, p1), mg_attr_int("group", 16), NULL };
+
+		node(&g, "QLinearConv", "y1", at, "x", "xs", "xs_z", "dw", "dws", "dws_z",
+		     "y1s", "y1s_z", "bd", NULL);
+	}
+	mg_init(&g, "pw", DT_INT8, 4, pwd, pw, (size_t)M * 16);
+	scale(&g, "pws", 5.0f / 512, DT_INT8, 0);
+	scale(&g, "y2s", 1.0f / 4, DT_INT8, 3);
+	{
+		Onnx__AttributeProto *at[] = { mg_attr_ints("kernel_shape", 2, one), NULL };
+
+		node(&g, "QLinearConv", "y2", at, "y1", "y1s", "y1s_z", "pw", "pws", "pws_z",
+		     "y2s", "y2s_z", NULL);
+	}
+	if (shared) {
+		node(&g, "DequantizeLinear", "a_in", NULL, "y2", "y2s", "y2s_z", NULL);
+		node(&g, "DequantizeLinear", "b_in", NULL, "y1", "y1s", "y1s_z", NULL);
+		node(&g, "Add", "sum", NULL, "a_in", "b_in", NULL);
+		node(&g, "QuantizeLinear", "out", NULL, "sum", "y2s", "y2s_z", NULL);
+	}
+	assert_int_equal(mg_write(&g, "chain", path), 0);
+}
+
 static int setup(void **state)
 {
 	int fd;
@@ -391,6 +450,12 @@ static int setup(void **state)
 	fd = mkstemp(float_path);
 	close(fd);
 	build_float(float_path);
+	fd = mkstemp(chain_path);
+	close(fd);
+	build_chain(chain_path, 0);
+	fd = mkstemp(chain_out_path);
+	close(fd);
+	build_chain(chain_out_path, 1);
 	return 0;
 }
 
@@ -405,6 +470,8 @@ static int teardown(void **state)
 	unlink(convint_path);
 	unlink(convint_pc_path);
 	unlink(float_path);
+	unlink(chain_path);
+	unlink(chain_out_path);
 	return 0;
 }
 
@@ -1033,6 +1100,135 @@ static void test_convinteger_device(void **state)
 	accel_tensor_free(x);
 }
 
+/* Loads and runs a chain model; its stats, output (caller frees) and model. */
+static void run_chain_model(const char *path, const struct accel_model_opts *o,
+			    struct accel_tensor *x, struct accel_tensor **out,
+			    struct accel_run_stats *st, struct accel_model **m)
+{
+	int rc;
+
+	st->sz = sizeof(*st);
+	rc = accel_model_load(dev, path, o, m);
+	if (rc)
+		fail_msg("%s: %s", path, accel_last_error());
+	assert_int_equal(accel_model_run(*m, &x, 1, out, 1), 0);
+	assert_int_equal(accel_model_run_stats(*m, st), 0);
+}
+
+/*
+ * Depthwise -> project chains (docs/models.md): the pair runs as one stream,
+ * the same bytes as the two layers apart (accel_model_opts.no_chains and
+ * EYRIE_NO_CHAINS), in fewer cycles and DRAM words; the chain's figures on
+ * the project layer, measured as predicted; the check compares the project
+ * output and counts the depthwise one apart. A depthwise output with another
+ * reader, or that the corruption hook names, keeps the pair apart.
+ */
+static void test_chains(void **state)
+{
+	int64_t xd[4] = { 1, 16, 16, 16 };
+	struct accel_tensor *x = seeded(ACCEL_DTYPE_INT8, 4, xd, 11);
+	struct accel_tensor *oc = NULL, *os = NULL, *oe = NULL;
+	struct accel_model_opts apart = { .sz = sizeof(apart), .no_chains = true };
+	struct accel_check_result cr = { .sz = sizeof(cr) };
+	struct accel_layer_info dw = { .sz = sizeof(dw) }, pw = { .sz = sizeof(pw) };
+	struct accel_run_stats sc, ss, se;
+	struct accel_model *mc, *ms, *me;
+	double diff = -1;
+
+	(void)state;
+	run_chain_model(chain_path, NULL, x, &oc, &sc, &mc);
+	run_chain_model(chain_path, &apart, x, &os, &ss, &ms);
+	setenv("EYRIE_NO_CHAINS", "1", 1);
+	run_chain_model(chain_path, NULL, x, &oe, &se, &me);
+	unsetenv("EYRIE_NO_CHAINS");
+	print_message("# chain: %llu cycles, %llu DRAM words; apart: %llu cycles, %llu DRAM words\n",
+		      (unsigned long long)sc.measured.cycles,
+		      (unsigned long long)sc.measured.dram_words,
+		      (unsigned long long)ss.measured.cycles,
+		      (unsigned long long)ss.measured.dram_words);
+	assert_int_equal(sc.chains, 1);
+	assert_true(sc.chain_bytes_on_chip == 16 * 16 * 16);
+	assert_int_equal(ss.chains, 0);
+	assert_int_equal(se.chains, 0);
+	assert_int_equal(sc.device_layers, 2);
+	assert_int_equal(accel_tensor_compare(oc, os, &diff), 0);
+	assert_true(diff == 0);
+	assert_int_equal(accel_tensor_compare(oc, oe, &diff), 0);
+	assert_true(diff == 0);
+	assert_true(sc.measured.cycles < ss.measured.cycles);
+	assert_true(sc.measured.dram_words < ss.measured.dram_words);
+	assert_true(se.measured.cycles == ss.measured.cycles);
+
+	assert_int_equal(accel_model_layer_info(mc, 0, &dw), 0);
+	assert_int_equal(accel_model_layer_info(mc, 1, &pw), 0);
+	assert_string_equal(dw.name, "y1");
+	assert_string_equal(dw.chain_with, "y2");
+	assert_string_equal(pw.chain_with, "y1");
+	assert_int_equal(dw.commands, 0);
+	assert_true(dw.has_prediction && dw.measured.cycles == 0 && dw.predicted.cycles == 0);
+	assert_true(pw.commands > 0 && pw.has_prediction);
+	assert_true(pw.measured.cycles == sc.measured.cycles);
+	assert_true(pw.measured.cycles == pw.predicted.cycles);
+	assert_true(pw.measured.dram_words == pw.predicted.dram_words);
+	assert_true(pw.measured.dram_bytes == pw.predicted.dram_bytes);
+	assert_true(pw.measured.macs == pw.predicted.macs);
+	for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
+		if (d != ACCEL_ENERGY_STATIC)
+			assert_true(pw.measured.energy_fj[d] == pw.predicted.energy_fj[d]);
+
+	assert_int_equal(accel_model_check(mc, &x, 1, &cr), 0);
+	assert_true(cr.ok);
+	assert_int_equal(cr.layers_checked, 1);
+	assert_int_equal(cr.layers_on_chip, 1);
+	assert_true(cr.elements == 24 * 16 * 16);
+	assert_int_equal(accel_model_layer_info(mc, 0, &dw), 0);
+	assert_false(dw.check.checked);
+	assert_int_equal(accel_model_check(ms, &x, 1, &cr), 0);
+	assert_true(cr.ok);
+	assert_int_equal(cr.layers_checked, 2);
+	assert_int_equal(cr.layers_on_chip, 0);
+	accel_tensor_free(oe);
+	accel_model_free(me);
+
+	/* the project layer's output corrupted: the check names it */
+	setenv("EYRIE_DEBUG_CORRUPT_LAYER", "y2", 1);
+	run_chain_model(chain_path, NULL, x, &oe, &se, &me);
+	unsetenv("EYRIE_DEBUG_CORRUPT_LAYER");
+	assert_int_equal(se.chains, 1);
+	assert_int_equal(accel_model_check(me, &x, 1, &cr), 0);
+	assert_false(cr.ok);
+	assert_int_equal(cr.mismatches, 1);
+	assert_int_equal(cr.first_failed_layer, 1);
+	accel_tensor_free(oe);
+	accel_model_free(me);
+	/* the depthwise layer's: it needs its output in DRAM, so no chain */
+	setenv("EYRIE_DEBUG_CORRUPT_LAYER", "y1", 1);
+	run_chain_model(chain_path, NULL, x, &oe, &se, &me);
+	unsetenv("EYRIE_DEBUG_CORRUPT_LAYER");
+	assert_int_equal(se.chains, 0);
+	assert_int_equal(accel_model_check(me, &x, 1, &cr), 0);
+	assert_false(cr.ok);
+	assert_int_equal(cr.first_failed_layer, 0);
+	accel_tensor_free(oe);
+	accel_model_free(me);
+
+	/* the depthwise output read by an Add too: not private, no chain */
+	run_chain_model(chain_out_path, NULL, x, &oe, &se, &me);
+	assert_int_equal(se.chains, 0);
+	assert_int_equal(se.device_layers, 3);
+	assert_int_equal(accel_model_check(me, &x, 1, &cr), 0);
+	assert_true(cr.ok);
+	assert_int_equal(cr.layers_checked, 3);
+	accel_tensor_free(oe);
+	accel_model_free(me);
+
+	accel_tensor_free(oc);
+	accel_tensor_free(os);
+	accel_tensor_free(x);
+	accel_model_free(mc);
+	accel_model_free(ms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1048,6 +1244,7 @@ int main(void)
 		cmocka_unit_test(test_misuse),
 		cmocka_unit_test(test_maxpool_indices),
 		cmocka_unit_test(test_convinteger_device),
+		cmocka_unit_test(test_chains),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1292,8 +1292,13 @@ static void test_zero_gating(void **state)
 	assert_true(moved > 0 || cases < 40);
 }
 
-/* Random quantization of a chain layer: int8 out, no table, fixed point. */
-static void random_chain_quant(struct eyr_layer *l)
+/*
+ * Random quantization of a chain layer: int8 out, no table; with fp32 a
+ * quarter of the layers take the binary32 rule (the device's QLinearConv
+ * layers, which the model compiler chains), the scale's bits from the
+ * draws (no draw of its own: the other fields stay as they were).
+ */
+static void random_chain_quant(struct eyr_layer *l, int fp32)
 {
 	l->quant.zp_in = (int32_t)urange(0, 40) - 20;
 	l->quant.zp_w = rnd() % 3 ? 0 : (int32_t)urange(0, 10) - 5;
@@ -1306,6 +1311,11 @@ static void random_chain_quant(struct eyr_layer *l)
 	/* ReLU6-like */
 	l->quant.clamp_max = rnd() % 3 ? 127 : (int32_t)urange(l->quant.clamp_min < 0 ? 0 :
 								(uint32_t)l->quant.clamp_min, 120);
+	l->quant.fp32_rq = fp32 && (l->quant.mult & 3) == 1;
+	if (l->quant.fp32_rq) {
+		l->quant.mult = fp32_bits(l->quant.mult, l->quant.shift);
+		l->quant.shift = 0;
+	}
 }
 
 /* Random weights, bias and per-channel table of a layer into its buffers. */
@@ -1323,6 +1333,11 @@ static void fill_params(const struct eyr_layer *l, struct buf *w, struct buf *bi
 		((int32_t *)bias->cpu)[i] = (int32_t)(rnd() % 20001) - 10000;
 		((int32_t *)qt->cpu)[i] = (int32_t)((1u << 30) + (rnd() & 0x3fffffff));
 		((int32_t *)qt->cpu)[s->m + i] = (int32_t)urange(4, 10);
+		if (l->quant.fp32_rq) {	/* binary32 scales, shift words 0 */
+			((int32_t *)qt->cpu)[i] = fp32_bits(((int32_t *)qt->cpu)[i],
+							    ((int32_t *)qt->cpu)[s->m + i]);
+			((int32_t *)qt->cpu)[s->m + i] = 0;
+		}
 	}
 }
 
@@ -1413,9 +1428,9 @@ static void run_chain(const struct eyr_arch *arch, const struct eyr_chain_plan *
 /*
  * Depthwise -> project chains (DW->P, one stream, the depthwise output in
  * the GLB): random shapes (stride 1 and 2, odd sizes, padding on some
- * sides, batch 1-2), quantization (per-channel tables, clamps) and small
- * GLBs so the bands and channel tiles are ragged, with and without events
- * and the flexible NoC. For each, the chosen chain plan and a random
+ * sides, batch 1-2), quantization (per-channel tables, clamps, the binary32
+ * rule) and small GLBs so the bands and channel tiles are ragged, with and
+ * without events and the flexible NoC. For each, the chosen chain plan and a random
  * mapping of the mapspace (per-step weights, per-band project, double
  * buffers) run bit-exact against the two layers run separately, with the
  * prediction exact.
@@ -1424,7 +1439,7 @@ static void test_dw_p_chains(void **state)
 {
 	unsigned int cases = env_u("SCHED_SIM_CASES", 200) / 2 + 10, k, ran = 0, fused = 0;
 	unsigned int seen_whole = 0, seen_reload = 0, seen_dbuf = 0, seen_ctiles = 0, seen_bands = 0;
-	unsigned int seen_ring = 0, chosen_ring = 0;
+	unsigned int seen_ring = 0, chosen_ring = 0, seen_fp32 = 0;
 
 	(void)state;
 	rng_state = env_u("SCHED_SIM_SEED", 0x5eed) * 0x9e3779b97f4a7c15ull + 77;
@@ -1453,8 +1468,8 @@ static void test_dw_p_chains(void **state)
 		pw.shape = st_conv(dw.shape.n, C, urange(1, 24), 1, 1, 1, 0, 1);
 		pw.shape.h = eyr_layer_out_h(&dw.shape);
 		pw.shape.w = eyr_layer_out_w(&dw.shape);
-		random_chain_quant(&dw);
-		random_chain_quant(&pw);
+		random_chain_quant(&dw, HOST.arch.fp32_rq);
+		random_chain_quant(&pw, HOST.arch.fp32_rq);
 		if (rnd() % 2)
 			a.glb_bytes = urange(1024, 6144);
 		a.events = rnd() % 2;
@@ -1463,13 +1478,17 @@ static void test_dw_p_chains(void **state)
 		od.dataflow = rnd() % 3 ? EYRIE_DATAFLOW_RS : (enum eyrie_dataflow)(rnd() % EYRIE_DATAFLOW_COUNT);
 		od.no_bias = !dw.quant.has_bias;
 		od.per_channel = dw.quant.per_channel;
+		od.fp32_rq = dw.quant.fp32_rq;
 		op.no_bias = !pw.quant.has_bias;
 		op.per_channel = pw.quant.per_channel;
-		snprintf(what, sizeof(what), "chain n%u c%u m%u %ux%u s%u pad%u,%u,%u,%u %s glb %u events %u flex %u%s%s",
+		op.fp32_rq = pw.quant.fp32_rq;
+		seen_fp32 += dw.quant.fp32_rq + pw.quant.fp32_rq;
+		snprintf(what, sizeof(what), "chain n%u c%u m%u %ux%u s%u pad%u,%u,%u,%u %s glb %u events %u flex %u%s%s%s%s",
 			 dw.shape.n, C, pw.shape.m, dw.shape.h, dw.shape.w, st, dw.shape.pad_t,
 			 dw.shape.pad_b, dw.shape.pad_l, dw.shape.pad_r, eyr_dataflow_name(od.dataflow),
 			 a.glb_bytes, a.events, a.flex_noc, dw.quant.per_channel ? " dw-pc" : "",
-			 pw.quant.per_channel ? " pw-pc" : "");
+			 pw.quant.per_channel ? " pw-pc" : "", dw.quant.fp32_rq ? " dw-fp32" : "",
+			 pw.quant.fp32_rq ? " pw-fp32" : "");
 		ret = eyr_chain_plan(&a, &dw.shape, &pw.shape, &od, &op, p, err, sizeof(err));
 		if (ret == -ENOSPC) {
 			print_message("# %s: %s\n", what, err);
@@ -1536,10 +1555,11 @@ static void test_dw_p_chains(void **state)
 		free(p);
 		free(q);
 	}
-	print_message("# %u of %u chains ran, %u beat the two layers' own plans, %u chose a ring; random mappings: %u per-band, %u reload, %u dbuf, %u tiled C, %u banded, %u ring\n",
-		      ran, cases, fused, chosen_ring, seen_whole, seen_reload, seen_dbuf, seen_ctiles,
-		      seen_bands, seen_ring);
+	print_message("# %u of %u chains ran, %u beat the two layers' own plans, %u chose a ring, %u binary32 layers; random mappings: %u per-band, %u reload, %u dbuf, %u tiled C, %u banded, %u ring\n",
+		      ran, cases, fused, chosen_ring, seen_fp32, seen_whole, seen_reload, seen_dbuf,
+		      seen_ctiles, seen_bands, seen_ring);
 	assert_true(ran > cases / 2);
+	assert_true(seen_fp32 > 0 || !HOST.arch.fp32_rq);
 	assert_true(seen_whole > 0 && seen_reload > 0 && seen_dbuf > 0 && seen_ctiles > 0 &&
 		    seen_bands > 0 && seen_ring > 0);
 }
@@ -1581,8 +1601,8 @@ static void test_dw_p_chains_mobilenet(void **state)
 		pw.name = "pw";
 		dw.shape = ls[i].shape;
 		pw.shape = ls[i + 1].shape;
-		random_chain_quant(&dw);
-		random_chain_quant(&pw);
+		random_chain_quant(&dw, 0);
+		random_chain_quant(&pw, 0);
 		dw.quant.has_bias = pw.quant.has_bias = 1;
 		dw.quant.per_channel = pw.quant.per_channel = 0;
 		dw.quant.clamp_min = dw.quant.zp_out;		/* ReLU6 after the depthwise */
