@@ -1169,9 +1169,24 @@ static int chain_tiling_best(struct chain_em *em, const struct eyr_arch *arch,
  * (test_chain_fast_equals_exhaustive). eyr_pass_floor_fine in between
  * pruned nothing more on MobileNetV2 and cost more than it saved.
  */
-static int chain_search(const struct eyr_arch *arch, struct eyr_chain_plan *plan,
-			enum eyrie_dataflow df, int exhaustive)
+/*
+ * The fast search's CPU budget (max_time_us, as a layer's): past it the
+ * best chain so far stands (search.budget_exhausted), or, with none yet,
+ * -ETIME: the compiler then runs the two layers apart.
+ */
+static int over_budget(struct eyr_chain_plan *plan, uint64_t deadline_us)
 {
+	if (!deadline_us || eyr_cpu_now_us() < deadline_us)
+		return 0;
+	plan->search.budget_exhausted = 1;
+	return 1;
+}
+
+static int chain_search(const struct eyr_arch *arch, struct eyr_chain_plan *plan,
+			enum eyrie_dataflow df, int exhaustive, uint64_t max_time_us)
+{
+	uint64_t deadline_us = exhaustive || !max_time_us || max_time_us == UINT64_MAX ? 0 :
+			       eyr_cpu_now_us() + max_time_us;
 	uint32_t E = eyr_layer_out_h(&plan->dw), C = plan->dw.c;
 	uint32_t *bs = malloc(sizeof(uint32_t) * (E + C)), *ts, nb, nt, i, j, nc = 0, k;
 	struct chain_em *em = malloc(sizeof(*em));
@@ -1222,6 +1237,10 @@ static int chain_search(const struct eyr_arch *arch, struct eyr_chain_plan *plan
 			nc++;
 			continue;
 		}
+		if (over_budget(plan, deadline_us)) {
+			ret = -ETIME;
+			break;
+		}
 		r = chain_em_init(em, arch, plan, &c->m);
 		if (!r)
 			r = chain_floor(em, 1, &c->lb);
@@ -1239,6 +1258,12 @@ static int chain_search(const struct eyr_arch *arch, struct eyr_chain_plan *plan
 		struct eyr_chain_map tbest = { 0 };
 		struct eyr_cost tcost = { 0 };
 		int r;
+
+		if (over_budget(plan, deadline_us)) {
+			if (!found)
+				ret = -ETIME;
+			break;
+		}
 
 		if (!exhaustive && found) {
 			int cmp = chain_objective_cmp(plan->objective, &c->lb, &best_cost);
@@ -1363,11 +1388,14 @@ int eyr_chain_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *dw
 		plan->lb_dram_bytes += 4 * words;
 	}
 	t0 = eyr_now_us();
-	ret = chain_search(arch, plan, od.dataflow, od.exhaustive);
+	ret = chain_search(arch, plan, od.dataflow, od.exhaustive, od.max_time_us);
 	plan->search.time_us = eyr_now_us() - t0;
 	plan->search.exhaustive = !!od.exhaustive;
 	if (ret == -ENOSPC)
 		return chain_err(err, errlen, ret, "no chain mapping fits the GLB of arch '%s'", arch->name);
+	if (ret == -ETIME)
+		return chain_err(err, errlen, ret, "no chain mapping costed within the planning budget (%llu us of CPU)",
+				 (unsigned long long)od.max_time_us);
 	if (ret)
 		return chain_err(err, errlen, ret, "chain search: %s", strerror(-ret));
 	plan->fused = eyr_objective_better(plan->objective, &plan->cost, &plan->separate);

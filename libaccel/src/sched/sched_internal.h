@@ -370,6 +370,11 @@ uint64_t eyr_dma_cycles(const struct eyr_arch *arch, uint64_t words,
 			uint32_t elem_bytes);
 
 uint64_t eyr_now_us(void);
+/*
+ * CPU time of this thread, in us: search budgets count the search's own
+ * work, so a loaded machine does not change a result.
+ */
+uint64_t eyr_cpu_now_us(void);
 
 /* The optimal search for conv and FC layers (search.c). */
 int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts *o,

@@ -230,7 +230,7 @@ static const struct memo_entry *pass_lookup(struct search *s,
  * loaded machine does not change the result (wall time does not bound it
  * under load, but nothing could).
  */
-static uint64_t cpu_now_us(void)
+uint64_t eyr_cpu_now_us(void)
 {
 	struct timespec ts;
 
@@ -247,7 +247,7 @@ static int budget_spent(struct search *s)
 {
 	if (!s->over &&
 	    ((s->max_evals && s->evaluated + s->searched >= s->max_evals) ||
-	     (s->deadline_us && cpu_now_us() >= s->deadline_us)))
+	     (s->deadline_us && eyr_cpu_now_us() >= s->deadline_us)))
 		s->over = 1;
 	return s->over;
 }
@@ -1448,7 +1448,7 @@ static int search_fast(struct search *s, struct best *b)
 		 * at most the budget once more.
 		 */
 		if (budget_spent(s)) {
-			if (b->found || (s->deadline_us && cpu_now_us() >= s->deadline_us + s->budget_us) ||
+			if (b->found || (s->deadline_us && eyr_cpu_now_us() >= s->deadline_us + s->budget_us) ||
 			    (s->max_evals && s->evaluated + s->searched >= 2 * s->max_evals))
 				break;
 			inc = okey_none();
@@ -1573,7 +1573,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 	/* internal callers (tests, benches) search unbounded unless they ask */
 	s.budget_us = o->max_time_us;
 	s.deadline_us = !s.budget_us || s.budget_us == UINT64_MAX ? 0 :
-			cpu_now_us() + s.budget_us;
+			eyr_cpu_now_us() + s.budget_us;
 	s.max_evals = o->max_evals;
 	for (d = 0; d < EYRIE_ACCESS_LEVELS; d++)
 		s.efj[d] = arch->energy_fj[d];
