@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "accel/model.h"
+#include "accel/plan.h"
 #include "accelctl.h"
 
 ACCELCTL_COMMAND(run);
@@ -23,6 +24,7 @@ const char cmd_run_usage[] =
 	"                    [--output FILE.pb | --output-dir DIR] [--iterations N]\n"
 	"                    [--warmup N]\n"
 	"                    [--check] [--cpu] [--dataflow rs|ws|os|is|nlr]\n"
+	"                    [--objective energy|cycles|edp|dram]\n"
 	"                    [--max-memory MIB]\n"
 	"       accelctl run --test-dir DIR [--cpu]\n"
 	"\n"
@@ -42,6 +44,8 @@ const char cmd_run_usage[] =
 	"                           network's outputs are compared end to end too\n"
 	"      --cpu                run every layer on the CPU (no device)\n"
 	"      --dataflow DF        dataflow of the device layers (default rs)\n"
+	"      --objective O        what the scheduler minimizes per device layer and\n"
+	"                           chain: energy (default), cycles, edp, dram\n"
 	"      --max-memory MIB     memory the model's load, and each run, may allocate\n"
 	"                           for tensors (default 4096 MiB); a model or input\n"
 	"                           needing more is refused before allocating\n"
@@ -67,6 +71,7 @@ struct run_args {
 	uint64_t iterations, warmup;
 	bool check, cpu;
 	enum accel_dataflow dataflow;
+	enum accel_objective objective;
 	uint64_t max_memory;		/* bytes, 0: the library's default */
 };
 
@@ -621,6 +626,7 @@ static int open_model(const struct accelctl *ctx, const struct run_args *a,
 {
 	struct accel_model_opts o = { .sz = sizeof(o), .cpu_only = a->cpu,
 				      .dataflow = a->dataflow,
+				      .objective = (int)a->objective,
 				      .progress = ctx->progress ? compile_progress : NULL,
 				      .progress_ctx = (void *)ctx,
 				      .max_memory = a->max_memory };
@@ -885,6 +891,7 @@ int cmd_run(struct accelctl *ctx, int argc, char **argv)
 		{ "check", no_argument, NULL, 'c' },
 		{ "cpu", no_argument, NULL, 'C' },
 		{ "dataflow", required_argument, NULL, 'D' },
+		{ "objective", required_argument, NULL, 'J' },
 		{ "test-dir", required_argument, NULL, 'T' },
 		{ "max-memory", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
@@ -938,6 +945,12 @@ int cmd_run(struct accelctl *ctx, int argc, char **argv)
 			a.dataflow = (enum accel_dataflow)found;
 			break;
 		}
+		case 'J':
+			if (accel_objective_parse(optarg, &a.objective))
+				return accelctl_usage_error(ctx,
+							    "unknown objective '%s' (energy, cycles, edp, dram)",
+							    optarg);
+			break;
 		case 'T':
 			a.test_dir = optarg;
 			break;

@@ -121,6 +121,13 @@ struct accel_model_opts {
 	 * environment variable EYRIE_NO_CHAINS=1 does the same.
 	 */
 	bool no_chains;
+	/*
+	 * What the scheduler minimizes for every device layer and chain, an
+	 * enum accel_objective of accel/plan.h: 0 energy (the default),
+	 * 1 cycles, 2 energy-delay product, 3 DRAM words (accelctl run
+	 * --objective, as accelctl plan's).
+	 */
+	int objective;
 };
 
 #define ACCEL_MODEL_DEFAULT_MAX_MEMORY (4ull << 30)

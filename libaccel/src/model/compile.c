@@ -140,6 +140,8 @@ static int lower_and_plan(struct accel_model *m, const struct accel_model_opts *
 	/* a model file cannot make compiling take unbounded time */
 	m->sopts.max_time_us = ACCEL_PLAN_DEFAULT_TIME_US;
 	m->sopts.dataflow = (enum eyrie_dataflow)EYR_OPTS_GET(opts, dataflow, ACCEL_DATAFLOW_RS);
+	/* accel_objective and eyr_objective share their values (plan_api.c) */
+	m->sopts.objective = (enum eyr_objective)EYR_OPTS_GET(opts, objective, 0);
 	deny = calloc((size_t)m->g->n_nodes + 1, sizeof(char *));
 	plans = calloc((size_t)m->g->n_nodes + 1, sizeof(*plans));
 	if (!deny || !plans) {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "accel/plan.h"
 #include "core/internal.h"
 #include "graph/budget.h"
 #include "graph/fast.h"
@@ -165,6 +166,13 @@ int eyr_model_from_graph(struct accel_device *dev, struct gr_graph *g,
 	m->opts.max_tensor_elements = EYR_OPTS_GET(opts, max_tensor_elements, 0);
 	m->opts.max_operations = EYR_OPTS_GET(opts, max_operations, 0);
 	m->opts.no_chains = EYR_OPTS_GET(opts, no_chains, false);
+	m->opts.objective = EYR_OPTS_GET(opts, objective, 0);
+	if (m->opts.objective < 0 || m->opts.objective >= ACCEL_OBJECTIVE_COUNT) {
+		rc = eyr_error(-EINVAL, "accel_model_opts.objective %d is not an accel_objective (0 to %d)",
+			       m->opts.objective, ACCEL_OBJECTIVE_COUNT - 1);
+		accel_model_free(m);
+		return rc;
+	}
 	rc = eyr_model_compile(m, &m->opts);
 	if (!rc)
 		rc = eyr_cpu_plan_build(m);
