@@ -1136,6 +1136,14 @@ static void test_chains(void **state)
 	double diff = -1;
 
 	(void)state;
+	{
+		/* an objective out of accel_objective's range is refused */
+		struct accel_model_opts bad = { .sz = sizeof(bad), .objective = 9 };
+		struct accel_model *mb = NULL;
+
+		assert_int_equal(accel_model_load(dev, chain_path, &bad, &mb), -EINVAL);
+		assert_non_null(strstr(accel_last_error(), "objective"));
+	}
 	run_chain_model(chain_path, NULL, x, &oc, &sc, &mc);
 	run_chain_model(chain_path, &apart, x, &os, &ss, &ms);
 	setenv("EYRIE_NO_CHAINS", "1", 1);
