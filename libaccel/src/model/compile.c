@@ -341,16 +341,6 @@ static void step_bufs(struct accel_model *m, int i, struct eyr_layer_bufs *bufs)
 	}
 }
 
-static void pred_of_cost(const struct eyr_cost *c, struct accel_layer_stats *st)
-{
-	for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
-		st->energy_fj[d] = c->energy_fj[d];
-	st->cycles = c->cycles;
-	st->dram_words = c->dram_words;
-	st->dram_bytes = c->dram_bytes;
-	st->macs = c->macs;
-}
-
 static int build_segments(struct accel_model *m, const struct eyr_plan *plans,
 			  struct eyr_chain_plan *const *chains)
 {
@@ -412,7 +402,7 @@ static int build_segments(struct accel_model *m, const struct eyr_plan *plans,
 			rt->slot = -1;
 			rt->prev_slot = -1;
 			rt = &m->rt[last];
-			pred_of_cost(&chains[i]->cost, &rt->pred);
+			eyr_stats_of_cost(&chains[i]->cost, &rt->pred);
 		} else {
 			rc = eyr_sched_emit(&m->arch, &plans[i], &s->layer, &bufs, &ecb);
 			if (rc) {
@@ -420,7 +410,7 @@ static int build_segments(struct accel_model *m, const struct eyr_plan *plans,
 					       s->layer.name);
 				break;
 			}
-			pred_of_cost(&plans[i].cost, &rt->pred);
+			eyr_stats_of_cost(&plans[i].cost, &rt->pred);
 		}
 		rt->commands = ecb.count;
 		rt->has_pred = true;

@@ -105,7 +105,7 @@ static void fill_quant(struct accel_buffer *qbuf, uint32_t m, int fp32)
 	accel_buffer_sync(qbuf, ACCEL_SYNC_TO_DEVICE, 0, 2 * (size_t)m * sizeof(int32_t));
 }
 
-static void stats_of_cost(const struct eyr_cost *c, struct accel_layer_stats *st)
+void eyr_stats_of_cost(const struct eyr_cost *c, struct accel_layer_stats *st)
 {
 	for (int d = 0; d < ACCEL_ENERGY_DOMAINS; d++)
 		st->energy_fj[d] = c->energy_fj[d];
@@ -186,7 +186,7 @@ static int run_layer(struct accel_device *dev, const struct eyr_arch *arch,
 		goto out;
 	/* the snapshot is job-relative and the layer is the whole job */
 	stats_of_snapshot(snap, &r->measured);
-	stats_of_cost(&plan->cost, &r->predicted);
+	eyr_stats_of_cost(&plan->cost, &r->predicted);
 	r->commands = ecb.count;
 	r->job_cycles = jr.cycles;
 	r->job_energy_fj = jr.energy_fj;

@@ -15,6 +15,8 @@
  * max_tensor_elements and max_operations (0: the ACCEL_MODEL_DEFAULT_*).
  */
 struct gr_budget;
+/* A scheduler cost as a layer's figures (a prediction). */
+void eyr_stats_of_cost(const struct eyr_cost *c, struct accel_layer_stats *st);
 void eyr_budget_init(struct gr_budget *b, const struct accel_model_opts *o, const char *what);
 
 /* Per step: device resources and last-run measurements. */

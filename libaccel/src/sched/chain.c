@@ -985,17 +985,6 @@ static int chain_floor(struct chain_em *em, int coarse, struct eyr_cost *lb)
 	return 0;
 }
 
-static int chain_err(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 /* An emitter (or walker, cb NULL) for plan with its mapping m. */
 static int chain_em_init(struct chain_em *em, const struct eyr_arch *arch,
@@ -1338,7 +1327,7 @@ int eyr_chain_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *dw
 	if (ret)
 		return ret;
 	if (!chain_opts_ok(&od) || !chain_opts_ok(&op))
-		return chain_err(err, errlen, -EINVAL, "a chain keeps int8 tensors without activation tables or sparsity");
+		return eyr_set_err(err, errlen, -EINVAL, "a chain keeps int8 tensors without activation tables or sparsity");
 	op.dataflow = od.dataflow;
 	op.objective = od.objective;
 	op.batch = od.batch;
@@ -1350,7 +1339,7 @@ int eyr_chain_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *dw
 	if (!plan->pw.groups)
 		plan->pw.groups = 1;
 	if (eyr_chain_link(&plan->dw, &plan->pw) != EYR_LINK_DW_P)
-		return chain_err(err, errlen, -EINVAL, "not a 3x3 depthwise conv (stride 1 or 2) followed by a 1x1 conv reading its whole output");
+		return eyr_set_err(err, errlen, -EINVAL, "not a 3x3 depthwise conv (stride 1 or 2) followed by a 1x1 conv reading its whole output");
 	plan->objective = od.objective;
 	plan->has_bias[CL_DW] = !od.no_bias;
 	plan->has_bias[CL_PW] = !op.no_bias;
@@ -1392,12 +1381,12 @@ int eyr_chain_plan(const struct eyr_arch *arch, const struct eyr_layer_shape *dw
 	plan->search.time_us = eyr_now_us() - t0;
 	plan->search.exhaustive = !!od.exhaustive;
 	if (ret == -ENOSPC)
-		return chain_err(err, errlen, ret, "no chain mapping fits the GLB of arch '%s'", arch->name);
+		return eyr_set_err(err, errlen, ret, "no chain mapping fits the GLB of arch '%s'", arch->name);
 	if (ret == -ETIME)
-		return chain_err(err, errlen, ret, "no chain mapping costed within the planning budget (%llu us of CPU)",
+		return eyr_set_err(err, errlen, ret, "no chain mapping costed within the planning budget (%llu us of CPU)",
 				 (unsigned long long)od.max_time_us);
 	if (ret)
-		return chain_err(err, errlen, ret, "chain search: %s", strerror(-ret));
+		return eyr_set_err(err, errlen, ret, "chain search: %s", strerror(-ret));
 	plan->fused = eyr_objective_better(plan->objective, &plan->cost, &plan->separate);
 	return 0;
 }

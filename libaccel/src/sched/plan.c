@@ -118,7 +118,7 @@ void eyr_cmdbuf_release(struct eyr_cmdbuf *cb)
 	cb->count = cb->capacity = 0;
 }
 
-static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+int eyr_set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -268,7 +268,7 @@ static int make_sparse(const struct eyr_arch *arch, const struct eyr_sched_opts 
 					 &cycles, &cmds, &dense, &coded);
 
 		if (ret)
-			return set_err(err, errlen, ret, "coded activations: %s", strerror(-ret));
+			return eyr_set_err(err, errlen, ret, "coded activations: %s", strerror(-ret));
 		if (plan->lut) {
 			cycles += eyr_dma_cycles(arch, EYRIE_LUT_ENTRIES, 1);
 			cmds++;
@@ -536,9 +536,9 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 	if (ret)
 		return ret;
 	if ((unsigned int)o.dataflow >= EYRIE_DATAFLOW_COUNT)
-		return set_err(err, errlen, -EINVAL, "unknown dataflow %d (use rs, ws, os, is or nlr)", (int)o.dataflow);
+		return eyr_set_err(err, errlen, -EINVAL, "unknown dataflow %d (use rs, ws, os, is or nlr)", (int)o.dataflow);
 	if ((unsigned int)o.objective >= EYR_OBJECTIVES)
-		return set_err(err, errlen, -EINVAL, "unknown objective %d (use energy, cycles, edp or dram)", (int)o.objective);
+		return eyr_set_err(err, errlen, -EINVAL, "unknown objective %d (use energy, cycles, edp or dram)", (int)o.objective);
 	plan->shape = *shape;
 	if (!plan->shape.groups)
 		plan->shape.groups = 1;
@@ -551,17 +551,17 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 	plan->lut = !!o.lut;
 	plan->fp32_rq = !!o.fp32_rq;
 	if (plan->fp32_rq && !arch->fp32_rq)
-		return set_err(err, errlen, -EINVAL, "arch '%s' has no binary32 requantization (fp32_rq = 0): drop fp32_rq",
+		return eyr_set_err(err, errlen, -EINVAL, "arch '%s' has no binary32 requantization (fp32_rq = 0): drop fp32_rq",
 			       arch->name);
 	if (plan->fp32_rq && (plan->int32_out || shape->op == EYR_LAYER_MAXPOOL ||
 			      shape->op == EYR_LAYER_UPSAMPLE))
-		return set_err(err, errlen, -EINVAL, "binary32 requantization is for conv, fc, average pool and add layers with an int8 output");
+		return eyr_set_err(err, errlen, -EINVAL, "binary32 requantization is for conv, fc, average pool and add layers with an int8 output");
 	if (plan->lut && plan->int32_out)
-		return set_err(err, errlen, -EINVAL, "an int32 output has no int8 value for the activation table: drop one of lut and int32_out");
+		return eyr_set_err(err, errlen, -EINVAL, "an int32 output has no int8 value for the activation table: drop one of lut and int32_out");
 	if (plan->int32_out && shape->op != EYR_LAYER_CONV && shape->op != EYR_LAYER_FC)
-		return set_err(err, errlen, -EINVAL, "int32 output is for conv and fc layers only (pool, add and upsample produce int8)");
+		return eyr_set_err(err, errlen, -EINVAL, "int32 output is for conv and fc layers only (pool, add and upsample produce int8)");
 	if (plan->int32_out && plan->per_channel)
-		return set_err(err, errlen, -EINVAL, "an int32 output is not requantized: drop the per-channel table (per_channel = 0)");
+		return eyr_set_err(err, errlen, -EINVAL, "an int32 output is not requantized: drop the per-channel table (per_channel = 0)");
 	plan->map.dataflow = o.dataflow;
 	switch (shape->op) {
 	case EYR_LAYER_CONV:
@@ -589,7 +589,7 @@ static int sched_plan(const struct eyr_arch *arch, const struct eyr_layer_shape 
 		ret = eyr_sched_plan_simple(arch, plan, err, errlen);
 		break;
 	default:
-		return set_err(err, errlen, -EINVAL, "unknown layer op %d", (int)shape->op);
+		return eyr_set_err(err, errlen, -EINVAL, "unknown layer op %d", (int)shape->op);
 	}
 	if (!ret && plan->lut) {
 		/*

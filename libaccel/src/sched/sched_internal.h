@@ -370,6 +370,9 @@ uint64_t eyr_dma_cycles(const struct eyr_arch *arch, uint64_t words,
 			uint32_t elem_bytes);
 
 uint64_t eyr_now_us(void);
+/* Formats the message into err (when given) and returns ret. */
+int eyr_set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /*
  * CPU time of this thread, in us: search budgets count the search's own
  * work, so a loaded machine does not change a result.

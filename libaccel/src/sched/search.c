@@ -1504,17 +1504,6 @@ static int search_run(struct search *s, int exhaustive, struct best *b)
 	return exhaustive ? search_exhaustive(s, b) : search_fast(s, b);
 }
 
-static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 /* The plan of the search's best tiling: its pass mapping and its stream. */
 static int plan_from_best(struct search *sp, const struct best *bp, struct eyr_plan *plan,
@@ -1548,7 +1537,7 @@ static int plan_from_best(struct search *sp, const struct best *bp, struct eyr_p
 	/* the tiling's stream with events and double buffers, if faster */
 	ret = eyr_sched_overlap_choose(sp->arch, plan);
 	if (ret)
-		set_err(err, errlen, ret, "cannot time the overlapped command stream");
+		eyr_set_err(err, errlen, ret, "cannot time the overlapped command stream");
 	return ret;
 }
 
@@ -1589,7 +1578,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 		ret = dim_candidates(&s.g, (enum eyr_dim)d, &s.dc[d]);
 		if (ret) {
 			free(s.dc);
-			return set_err(err, errlen, ret, "dimension %s (extent %u) has no usable tile size",
+			return eyr_set_err(err, errlen, ret, "dimension %s (extent %u) has no usable tile size",
 				       eyr_dim_name((enum eyr_dim)d), s.g.ext[d]);
 		}
 	}
@@ -1599,7 +1588,7 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 
 		if (f->t[f->n - 1].tile != s.g.ext[EYR_DIM_F]) {
 			free(s.dc);
-			return set_err(err, errlen, -ENOSPC, "no whole-row tiling of this layer (extent %u)",
+			return eyr_set_err(err, errlen, -ENOSPC, "no whole-row tiling of this layer (extent %u)",
 				       s.g.ext[EYR_DIM_F]);
 		}
 		f->t[0] = f->t[f->n - 1];
@@ -1631,13 +1620,13 @@ int eyr_sched_plan_conv(const struct eyr_arch *arch, const struct eyr_sched_opts
 			ret = r2;
 	}
 	if (ret == -ETIME) {
-		set_err(err, errlen, ret, "no %s mapping found within the planning budget (%llu us, %llu evaluations): every mapping tried fails on arch '%s' (GLB %u bytes, %u commands per job); raise the budget, use a larger architecture or another dataflow",
+		eyr_set_err(err, errlen, ret, "no %s mapping found within the planning budget (%llu us, %llu evaluations): every mapping tried fails on arch '%s' (GLB %u bytes, %u commands per job); raise the budget, use a larger architecture or another dataflow",
 			eyr_dataflow_name(o->dataflow),
 			(unsigned long long)(eyr_now_us() - t0),
 			(unsigned long long)(s.evaluated + s.searched), arch->name,
 			arch->glb_bytes, arch->max_cmds_per_job);
 	} else if (ret == -ENOSPC) {
-		set_err(err, errlen, ret, "no %s mapping of this layer fits arch '%s' (GLB %u bytes, stream buffer %u bytes, RF %u/%u/%u words, %u commands per job): use a larger architecture or another dataflow",
+		eyr_set_err(err, errlen, ret, "no %s mapping of this layer fits arch '%s' (GLB %u bytes, stream buffer %u bytes, RF %u/%u/%u words, %u commands per job): use a larger architecture or another dataflow",
 			eyr_dataflow_name(o->dataflow), arch->name, arch->glb_bytes,
 			arch->stream_bytes, arch->rf_ifmap_words, arch->rf_filter_words,
 			arch->rf_psum_words, arch->max_cmds_per_job);

@@ -13,17 +13,6 @@
 
 #include "sched/sched_internal.h"
 
-static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 /* Pool geometry as a conv with m = c, depthwise, no dilation. */
 static int pool_geom(const struct eyr_layer_shape *l, struct eyr_geom *g,
@@ -113,15 +102,15 @@ static int plan_upsample(const struct eyr_arch *arch, struct eyr_plan *plan,
 	uint64_t rows = (uint64_t)l->c * l->h, row_out = 4ull * l->w, band, tiles;
 
 	if (!l->n || !l->c || !l->h || !l->w)
-		return set_err(err, errlen, -EINVAL, "upsample layer with no elements");
+		return eyr_set_err(err, errlen, -EINVAL, "upsample layer with no elements");
 	if (l->m != l->c)
-		return set_err(err, errlen, -EINVAL, "an upsample keeps its channels (m = %u, c = %u)",
+		return eyr_set_err(err, errlen, -EINVAL, "an upsample keeps its channels (m = %u, c = %u)",
 			       l->m, l->c);
 	if (plan->lut)
-		return set_err(err, errlen, -EINVAL, "an upsample has no pass to apply the activation table");
+		return eyr_set_err(err, errlen, -EINVAL, "an upsample has no pass to apply the activation table");
 	band = arch->glb_bytes / row_out;
 	if (!band)
-		return set_err(err, errlen, -ENOSPC,
+		return eyr_set_err(err, errlen, -ENOSPC,
 			       "one upsampled row (4 x %u bytes) does not fit the %u-byte GLB",
 			       l->w, arch->glb_bytes);
 	if (band > rows)
@@ -134,7 +123,7 @@ static int plan_upsample(const struct eyr_arch *arch, struct eyr_plan *plan,
 	tiles = (uint64_t)l->n * m->tiles[EYR_DIM_E];
 	c->cmds = (uint32_t)(4 * tiles);
 	if (arch->max_cmds_per_job && c->cmds > arch->max_cmds_per_job)
-		return set_err(err, errlen, -ENOSPC,
+		return eyr_set_err(err, errlen, -ENOSPC,
 			       "the upsample takes %u commands, over the %u of a job",
 			       c->cmds, arch->max_cmds_per_job);
 	memset(c->access, 0, sizeof(c->access));
@@ -182,10 +171,10 @@ int eyr_sched_plan_simple(const struct eyr_arch *arch, struct eyr_plan *plan,
 		uint64_t total = elements(l), chunk = arch->glb_bytes / 3;
 
 		if (!total)
-			return set_err(err, errlen, -EINVAL, "ADD layer with no elements");
+			return eyr_set_err(err, errlen, -EINVAL, "ADD layer with no elements");
 		chunk &= ~(uint64_t)3;
 		if (!chunk)
-			return set_err(err, errlen, -ENOSPC, "GLB too small for an element-wise tile");
+			return eyr_set_err(err, errlen, -ENOSPC, "GLB too small for an element-wise tile");
 		if (chunk > total)
 			chunk = total;
 		/* the flat tensor rides on the F dimension */
@@ -230,7 +219,7 @@ int eyr_sched_plan_simple(const struct eyr_arch *arch, struct eyr_plan *plan,
 			}
 		}
 		if (!best_c)
-			return set_err(err, errlen, -ENOSPC, "no pooling tile of one row fits the %u-byte GLB",
+			return eyr_set_err(err, errlen, -ENOSPC, "no pooling tile of one row fits the %u-byte GLB",
 				       arch->glb_bytes);
 		m->tile[EYR_DIM_N] = 1;
 		m->tiles[EYR_DIM_N] = l->n;
