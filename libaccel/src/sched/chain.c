@@ -1044,13 +1044,19 @@ static int chain_map_valid(const struct eyr_chain_plan *p, const struct eyr_chai
 	return 1;
 }
 
+/* Whether plan's mapping is valid and uses only what arch has. */
+static int chain_map_runs(const struct eyr_arch *arch, const struct eyr_chain_plan *plan)
+{
+	return chain_map_valid(plan, &plan->map) && (!plan->map.events || arch->events) &&
+	       (!plan->map.in_ring || arch->in_ring);
+}
+
 int eyr_chain_cost(const struct eyr_arch *arch, struct eyr_chain_plan *plan)
 {
 	struct chain_em *em;
 	int ret;
 
-	if (!chain_map_valid(plan, &plan->map) || (plan->map.events && !arch->events) ||
-	    (plan->map.in_ring && !arch->in_ring))
+	if (!chain_map_runs(arch, plan))
 		return -EINVAL;
 	em = malloc(sizeof(*em));
 	if (!em)
@@ -1411,8 +1417,7 @@ int eyr_chain_emit(const struct eyr_arch *arch, const struct eyr_chain_plan *pla
 	    dw->quant.int32_out || pw->quant.int32_out || dw->quant.lut || pw->quant.lut ||
 	    !!dw->quant.fp32_rq != plan->fp32_rq[CL_DW] || !!pw->quant.fp32_rq != plan->fp32_rq[CL_PW])
 		return -EINVAL;
-	if (!chain_map_valid(plan, &plan->map) || (plan->map.events && !arch->events) ||
-	    (plan->map.in_ring && !arch->in_ring))
+	if (!chain_map_runs(arch, plan))
 		return -EINVAL;
 	em = malloc(sizeof(*em));
 	if (!em)
